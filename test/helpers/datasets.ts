@@ -44,7 +44,11 @@ export interface GoldenResult {
 
 export interface GoldenFile {
   readonly dataset: { assets: string[]; n_returns: number };
-  readonly common_inputs: { S_ann_values: Record<string, Record<string, number>>; mu_arith_values: Record<string, number>; mu_cagr_values: Record<string, number> };
+  readonly common_inputs: {
+    S_ann_values: Record<string, Record<string, number>>;
+    mu_arith_values: Record<string, number>;
+    mu_cagr_values: Record<string, number>;
+  };
   readonly results: GoldenResult[];
 }
 

@@ -40,7 +40,8 @@ export function matrixToRows(m: Matrix): number[][] {
 export function selectColumns(m: Matrix, columns: readonly number[]): Matrix {
   const out = new Float64Array(m.rows * columns.length);
   for (let i = 0; i < m.rows; i++) {
-    for (let k = 0; k < columns.length; k++) out[i * columns.length + k] = m.data[i * m.cols + (columns[k] as number)] as number;
+    for (let k = 0; k < columns.length; k++)
+      out[i * columns.length + k] = m.data[i * m.cols + (columns[k] as number)] as number;
   }
   return { rows: m.rows, cols: columns.length, data: out };
 }

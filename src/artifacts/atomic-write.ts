@@ -1,0 +1,136 @@
+/**
+ * Atomic file writes: write a temp file in the target's folder, fsync it, rename it over the target, fsync
+ * the folder. A crash leaves either the old file or the new one, never a torn one; a failed write removes
+ * its temp file. rename(2) is atomic only within one file system, hence the temp file's location.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  type PathLike,
+} from 'node:fs';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { QuantError } from '../errors.js';
+import { toJsonValue } from './canonical-json.js';
+
+function tempPathFor(target: string): string {
+  // pid + random: unique across concurrent writers and across processes.
+  const unique = `${process.pid}.${randomBytes(6).toString('hex')}`;
+  return join(dirname(target), `.${basename(target)}.${unique}.tmp`);
+}
+
+function outputError(path: string, error: unknown): unknown {
+  if (error instanceof QuantError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new QuantError('E_OUTPUT', `could not write ${path}: ${reason}`, {
+    location: { file: path },
+    hint: 'check that the folder is writable and the disk is not full',
+    cause: error,
+  });
+}
+
+// Directory fsync makes the rename durable; some platforms (Windows) cannot open folders, which is fine.
+const DIR_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL', 'EACCES', 'ENOTSUP']);
+
+async function syncDir(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (error) {
+    if (!DIR_SYNC_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+function syncDirSync(dir: PathLike): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch (error) {
+    if (!DIR_SYNC_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Atomically replace `path` with `data` (strings as UTF-8); creates parent folders. Failure: `E_OUTPUT`. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const target = resolve(path);
+  const tmp = tempPathFor(target);
+  let handle: FileHandle | undefined;
+  try {
+    await mkdir(dirname(target), { recursive: true });
+    handle = await open(tmp, 'wx');
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(tmp, target);
+    await syncDir(dirname(target));
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw outputError(path, error);
+  }
+}
+
+/** Synchronous {@link writeFileAtomic}, for exit paths where no event loop turn is left. */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  const target = resolve(path);
+  const tmp = tempPathFor(target);
+  let fd: number | undefined;
+  try {
+    mkdirSync(dirname(target), { recursive: true });
+    fd = openSync(tmp, 'wx');
+    writeFileSync(fd, data);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, target);
+    syncDirSync(dirname(target));
+  } catch (error) {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        // the original error is the one worth reporting
+      }
+    }
+    rmSync(tmp, { force: true });
+    throw outputError(path, error);
+  }
+}
+
+/**
+ * The bytes of a JSON artifact: 2-space indented, trailing newline, numbers in shortest round-trip form
+ * (full double precision). Non-finite numbers are refused (`E_OUTPUT` naming the JSON path) instead of
+ * silently becoming `null`; typed arrays are written as arrays.
+ */
+export function formatJson(value: unknown): string {
+  return `${JSON.stringify(toJsonValue(value), null, 2)}\n`;
+}
+
+/** Atomically write `value` as a JSON artifact (see {@link formatJson}). */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  let text: string;
+  try {
+    text = formatJson(value);
+  } catch (error) {
+    if (!(error instanceof QuantError)) throw error;
+    throw new QuantError(error.code, `${path}: ${error.message}`, {
+      location: { ...error.location, file: path },
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+      cause: error,
+    });
+  }
+  await writeFileAtomic(path, text);
+}

@@ -1,0 +1,179 @@
+/** CSV tables (d3-dsv): a header row, a date column and numeric columns. */
+import { csvFormatRows, csvParseRows } from 'd3-dsv';
+import { formatLocation, QuantError } from '../errors.js';
+import { writeFileAtomic } from './atomic-write.js';
+import {
+  assertStrictlyIncreasing,
+  assertWritableTable,
+  normalizeIsoDay,
+  resolveDateColumn,
+  type NumericTable,
+  type ReadTableOptions,
+  type ReadTableResult,
+} from './numeric-table.js';
+
+/** Cell texts read as a missing value (NaN). */
+export const MISSING_MARKERS: ReadonlySet<string> = new Set(['', 'NaN', 'nan', 'NA', 'null']);
+
+const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+function lineBreaks(field: string): number {
+  if (!field.includes('\n') && !field.includes('\r')) return 0;
+  return field.match(/\r\n|\r|\n/g)?.length ?? 0;
+}
+
+function fail(
+  code: 'E_INPUT_FORMAT' | 'E_INPUT_VALUE' | 'E_INPUT_DATES',
+  file: string,
+  line: number,
+  message: string,
+  column?: string,
+  hint?: string,
+): never {
+  const location = { file, line, ...(column === undefined ? {} : { column }) };
+  throw new QuantError(code, `${formatLocation(location)}: ${message}`, {
+    location,
+    ...(hint === undefined ? {} : { hint }),
+  });
+}
+
+/**
+ * Parse CSV text into a table. `file` names the source in errors, which carry 1-based line numbers. A BOM
+ * and CRLF line ends are accepted; blank lines are skipped; a pandas unnamed index column (empty header) is
+ * accepted as the date column.
+ */
+export function parseCsvTable(file: string, text: string, options: ReadTableOptions = {}): ReadTableResult {
+  const allowMissing = options.allowMissing ?? true;
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let header: string[] | undefined;
+  let dateIndex = -1;
+  let valueIndex: number[] = [];
+  let cap = 256;
+  let cols: Float64Array[] = [];
+  const dates: string[] = [];
+  const lines: number[] = [];
+  let line = 1;
+
+  csvParseRows(body, (row) => {
+    const rowLine = line;
+    line += 1 + row.reduce((acc, f) => acc + lineBreaks(f), 0);
+    if (header === undefined) {
+      header = row.map((h) => h.trim());
+      const names = header;
+      const unnamed = names[0] === '' ? [''] : [];
+      const dateColumn = resolveDateColumn(file, names, options.dateColumn, unnamed);
+      dateIndex = names.indexOf(dateColumn);
+      names.forEach((name, k) => {
+        if (k === dateIndex) return;
+        if (name === '') fail('E_INPUT_FORMAT', file, rowLine, `column ${k + 1} of the header has no name`);
+        if (names.indexOf(name) !== k)
+          fail('E_INPUT_FORMAT', file, rowLine, `column ${JSON.stringify(name)} appears twice in the header`);
+      });
+      valueIndex = names.map((_, k) => k).filter((k) => k !== dateIndex);
+      cols = valueIndex.map(() => new Float64Array(cap));
+      return null;
+    }
+    if (row.length === 1 && row[0] === '') return null;
+    if (row.length !== header.length) {
+      fail(
+        'E_INPUT_FORMAT',
+        file,
+        rowLine,
+        `the row has ${row.length} fields, the header has ${header.length}`,
+        undefined,
+        'every row needs one field per header column (empty for missing)',
+      );
+    }
+    const dateColumn = header[dateIndex] as string;
+    const rawDate = row[dateIndex] as string;
+    const day = normalizeIsoDay(rawDate);
+    if (day === undefined) {
+      fail(
+        'E_INPUT_DATES',
+        file,
+        rowLine,
+        `${JSON.stringify(rawDate)} is not a date`,
+        dateColumn,
+        'write dates as YYYY-MM-DD (or ISO datetimes)',
+      );
+    }
+    const t = dates.length;
+    if (t === cap) {
+      cap *= 2;
+      cols = cols.map((c) => {
+        const grown = new Float64Array(cap);
+        grown.set(c);
+        return grown;
+      });
+    }
+    for (let j = 0; j < valueIndex.length; j++) {
+      const k = valueIndex[j] as number;
+      const cell = row[k] as string;
+      let v: number;
+      if (MISSING_MARKERS.has(cell.trim())) {
+        if (!allowMissing)
+          fail('E_INPUT_VALUE', file, rowLine, 'missing value', header[k], 'fill the cell or drop the row');
+        v = Number.NaN;
+      } else if (DECIMAL.test(cell)) {
+        v = Number(cell);
+        if (!Number.isFinite(v))
+          fail('E_INPUT_VALUE', file, rowLine, `${cell.trim()} is out of range`, header[k]);
+      } else {
+        fail(
+          'E_INPUT_VALUE',
+          file,
+          rowLine,
+          `${JSON.stringify(cell)} is not a number`,
+          header[k],
+          'use plain decimal numbers (e.g. 0.0123, 1e-4); leave the cell empty for a missing value',
+        );
+      }
+      (cols[j] as Float64Array)[t] = v;
+    }
+    dates.push(day);
+    lines.push(rowLine);
+    return null;
+  });
+
+  if (header === undefined) fail('E_INPUT_FORMAT', file, 1, 'the file is empty; a header row is required');
+  if (dates.length === 0) fail('E_INPUT_FORMAT', file, 1, 'the file has a header but no data rows');
+  assertStrictlyIncreasing(
+    file,
+    dates,
+    (i) => `line ${lines[i]}`,
+    (i) => ({ line: lines[i] as number }),
+  );
+  const dateColumn = header[dateIndex] as string;
+  return {
+    dates,
+    columns: valueIndex.map((k) => header?.[k] as string),
+    values: cols.map((c) => c.slice(0, dates.length)),
+    dateColumn,
+    format: 'csv',
+  };
+}
+
+/** CSV text of a table: `date` (or `dateColumn`) first, numbers in shortest round-trip form, NaN as empty. */
+export function formatCsvTable(table: NumericTable, dateColumn = 'date'): string {
+  const rows: string[][] = [[dateColumn, ...table.columns]];
+  for (let t = 0; t < table.dates.length; t++) {
+    const row = [table.dates[t] as string];
+    for (const col of table.values) {
+      const v = col[t] as number;
+      row.push(Number.isNaN(v) ? '' : String(v));
+    }
+    rows.push(row);
+  }
+  return `${csvFormatRows(rows)}\n`;
+}
+
+/** Atomically write a table as CSV (see {@link formatCsvTable}); `E_OUTPUT` for a malformed table. */
+export async function writeCsvTable(
+  path: string,
+  table: NumericTable,
+  options: { dateColumn?: string } = {},
+): Promise<void> {
+  const dateColumn = options.dateColumn ?? 'date';
+  assertWritableTable(path, table, dateColumn);
+  await writeFileAtomic(path, formatCsvTable(table, dateColumn));
+}

@@ -1,0 +1,26 @@
+/** SHA-256 content hashes (lower-case hex), used by the ledger, the cache and outcome records. */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { QuantError } from '../errors.js';
+
+/** SHA-256 of a string (encoded as UTF-8) or of bytes, as 64 lower-case hex digits. */
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** SHA-256 of a file's bytes, streamed. A missing file is `E_INPUT_NOT_FOUND`. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new QuantError('E_INPUT_NOT_FOUND', `cannot hash ${path}: the file does not exist`, {
+        location: { file: path },
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  return hash.digest('hex');
+}

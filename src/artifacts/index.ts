@@ -1,0 +1,112 @@
+/**
+ * Artifacts: the only code that does file I/O for runs and data. Atomic writes, canonical JSON, hashes, run
+ * ids and folders, run locks, the audit ledger, CSV/Parquet tables. Imports nothing internal but errors.ts.
+ */
+export { formatJson, writeFileAtomic, writeFileAtomicSync, writeJsonAtomic } from './atomic-write.js';
+export { canonicalJson, toJsonValue, type JsonObject, type JsonValue } from './canonical-json.js';
+export { sha256File, sha256Hex } from './hash.js';
+export {
+  assertValidRunId,
+  defaultRunId,
+  formatRunTimestamp,
+  isValidRunId,
+  RUN_ID_PATTERN,
+} from './run-id.js';
+export { resolveNow, toIsoSeconds } from './clock.js';
+export { isPathInside, resolveInside } from './resolve-inside.js';
+export {
+  createOrOpenRun,
+  parseRunJson,
+  readRunJson,
+  RUN_KINDS,
+  RUN_STATUSES,
+  runDir,
+  runPaths,
+  runsDir,
+  updateRunStatus,
+  type CreateOrOpenRunOptions,
+  type RunHandle,
+  type RunJson,
+  type RunKind,
+  type RunPaths,
+  type RunStatus,
+} from './run-folder.js';
+export {
+  listRuns,
+  listRunsDetailed,
+  resolveLatestRun,
+  resolvePinnedRun,
+  type ListRunsOptions,
+  type ResolvedRun,
+  type RunListing,
+  type SkippedRun,
+} from './run-listing.js';
+export {
+  acquireRunLock,
+  isProcessAlive,
+  LOCK_FILE_NAME,
+  withRunLock,
+  type AcquireRunLockOptions,
+  type RunLock,
+  type RunLockInfo,
+} from './run-lock.js';
+export {
+  formatLedger,
+  GENESIS_PREV_HASH,
+  LEDGER_RECORD_TYPES,
+  openLedger,
+  readLedger,
+  readLedgerLoose,
+  verifyLedger,
+  type Ledger,
+  type LedgerEntryInput,
+  type LedgerRecord,
+  type LedgerRecordType,
+  type LedgerVerdict,
+  type OpenLedgerOptions,
+} from './audit-ledger.js';
+export {
+  epochDayToIsoDay,
+  isIsoDay,
+  isoDayToEpochDay,
+  normalizeIsoDay,
+  type NumericTable,
+  type ReadTableOptions,
+  type ReadTableResult,
+} from './numeric-table.js';
+export { formatCsvTable, MISSING_MARKERS, parseCsvTable, writeCsvTable } from './csv-table.js';
+export { parseParquetTable, readParquetFile } from './parquet-read.js';
+export {
+  encodeParquetTable,
+  writeParquetTable,
+  type ParquetDateType,
+  type WriteParquetOptions,
+} from './parquet-write.js';
+export { readReturnSeries, readTable, RETURN_COLUMN_NAMES, type ReturnSeries } from './tables.js';
+export { displayPath } from './display-path.js';
+export {
+  ATOM_WEIGHTS_FILE,
+  DIRECTIONS,
+  findReturnStream,
+  HEALTH_THRESHOLD,
+  KNOWN_RISK_PROFILES,
+  legacyProfileOf,
+  listReturnStreams,
+  PHYSICAL_WEIGHTS_FILE,
+  physicalSymbol,
+  readAtomWeights,
+  readPhysicalWeights,
+  readSleeveHealth,
+  readSleeveStream,
+  resolveSleeveRun,
+  suffixDirection,
+  type AtomWeight,
+  type Direction,
+  type PhysicalWeight,
+  type ReturnStreamLocation,
+  type SleeveHealth,
+  type SleeveLayout,
+  type SleeveRunRef,
+  type SleeveStream,
+  type WeightsFile,
+} from './sleeve-run.js';

@@ -1,0 +1,171 @@
+/**
+ * The wide numeric table shared by the CSV and Parquet readers and writers, and the date rules both
+ * enforce: dates are UTC calendar days `YYYY-MM-DD`, strictly increasing (no duplicates, no unsorted rows).
+ */
+import { QuantError, type ErrorLocation } from '../errors.js';
+
+/** A wide table: one date per row, one Float64Array per column (NaN = missing). */
+export interface NumericTable {
+  /** ISO calendar days `YYYY-MM-DD`, strictly increasing. */
+  readonly dates: readonly string[];
+  readonly columns: readonly string[];
+  /** `values[j][t]` = column j at date t. */
+  readonly values: readonly Float64Array[];
+}
+
+const DAY_MS = 86_400_000;
+
+// Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear does not.
+function utcMidnight(year: number, monthIndex: number, day: number): number {
+  const t = new Date(0);
+  t.setUTCFullYear(year, monthIndex, day);
+  return t.getTime();
+}
+
+/** Days since 1970-01-01 of an ISO day `YYYY-MM-DD` (assumed valid). */
+export function isoDayToEpochDay(iso: string): number {
+  return Math.round(
+    utcMidnight(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10))) / DAY_MS,
+  );
+}
+
+/** ISO day `YYYY-MM-DD` of a day count since 1970-01-01 (years 0-9999). */
+export function epochDayToIsoDay(day: number): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+const DATE_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/**
+ * Normalise a date or datetime string to its UTC calendar day, or `undefined` if it is not one.
+ * Accepts `YYYY-MM-DD`, and ISO datetimes with `T` or a space. With an offset (`Z`, `+02:00`) the instant
+ * is converted to UTC first (`2024-01-02T01:00+02:00` is 2024-01-01); without one the written day is kept.
+ */
+export function normalizeIsoDay(text: string): string | undefined {
+  const m = DATE_RE.exec(text.trim());
+  if (m === null) return undefined;
+  const [, ys, mos, ds, hs, mis, ss, , zone] = m;
+  const y = Number(ys);
+  const mo = Number(mos);
+  const d = Number(ds);
+  const midnight = utcMidnight(y, mo - 1, d);
+  const check = new Date(midnight);
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d)
+    return undefined;
+  if (hs === undefined) return epochDayToIsoDay(midnight / DAY_MS);
+  const h = Number(hs);
+  const mi = Number(mis);
+  const s = ss === undefined ? 0 : Number(ss);
+  if (h > 23 || mi > 59 || s > 60) return undefined;
+  if (zone === undefined || zone === 'Z') return epochDayToIsoDay(midnight / DAY_MS);
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  const offsetMin = Number(digits.slice(0, 2)) * 60 + (digits.length > 2 ? Number(digits.slice(2, 4)) : 0);
+  const utc = midnight + ((h * 60 + mi - sign * offsetMin) * 60 + s) * 1000;
+  return epochDayToIsoDay(Math.floor(utc / DAY_MS));
+}
+
+/** Whether `text` is exactly a valid `YYYY-MM-DD`. */
+export function isIsoDay(text: string): boolean {
+  return text.length === 10 && normalizeIsoDay(text) === text;
+}
+
+/**
+ * Throw `E_INPUT_DATES` at the first date that is not after its predecessor, naming both positions through
+ * `where(i)` (e.g. `line 7` or `row 6`).
+ */
+export function assertStrictlyIncreasing(
+  file: string,
+  dates: readonly string[],
+  where: (index: number) => string,
+  location: (index: number) => ErrorLocation,
+): void {
+  for (let i = 1; i < dates.length; i++) {
+    const prev = dates[i - 1] as string;
+    const cur = dates[i] as string;
+    if (cur > prev) continue;
+    const what = cur === prev ? 'duplicate date' : 'dates out of order';
+    throw new QuantError(
+      'E_INPUT_DATES',
+      `${file}: ${what}: ${cur} at ${where(i)} ${cur === prev ? 'repeats' : 'comes after'} ${prev} at ${where(i - 1)}`,
+      {
+        location: { file, ...location(i) },
+        hint:
+          cur === prev
+            ? 'keep one row per calendar day (datetimes are normalised to UTC days)'
+            : 'sort the rows by date, oldest first',
+      },
+    );
+  }
+}
+
+/** Check a table before writing it (`E_OUTPUT` on a shape, name or date problem). */
+export function assertWritableTable(path: string, table: NumericTable, reserved: string): void {
+  const fail = (why: string): never => {
+    throw new QuantError('E_OUTPUT', `cannot write ${path}: ${why}`, { location: { file: path } });
+  };
+  if (table.values.length !== table.columns.length) {
+    fail(`${table.columns.length} column names but ${table.values.length} value arrays`);
+  }
+  const seen = new Set<string>();
+  for (const [j, name] of table.columns.entries()) {
+    if (name === '' || name === reserved || seen.has(name)) {
+      fail(`column name ${JSON.stringify(name)} is empty, duplicated or the date column's`);
+    }
+    seen.add(name);
+    const col = table.values[j] as Float64Array;
+    if (col.length !== table.dates.length)
+      fail(`column ${name} has ${col.length} values for ${table.dates.length} dates`);
+    const bad = col.findIndex((v) => v === Infinity || v === -Infinity);
+    if (bad >= 0)
+      fail(`column ${name} holds ${col[bad]} at row ${bad + 1} (only finite numbers or NaN for missing)`);
+  }
+  for (const [i, d] of table.dates.entries()) {
+    if (!isIsoDay(d)) fail(`date ${JSON.stringify(d)} at row ${i + 1} is not YYYY-MM-DD`);
+    if (i > 0 && d <= (table.dates[i - 1] as string))
+      fail(`dates are not strictly increasing at row ${i + 1} (${d})`);
+  }
+}
+
+/** Options of the table readers. */
+export interface ReadTableOptions {
+  /** Name of the date column. Default: `date`, else a pandas index column, else a known index name. */
+  readonly dateColumn?: string;
+  /** Empty cells / nulls become NaN (default); `false` makes them `E_INPUT_VALUE`. */
+  readonly allowMissing?: boolean;
+}
+
+/** A table as read, with where its dates came from. */
+export interface ReadTableResult extends NumericTable {
+  readonly dateColumn: string;
+  readonly format: 'csv' | 'parquet';
+}
+
+/** Index column names the predecessor (pandas) writes, tried in order after `date`. */
+export const INDEX_COLUMN_NAMES = ['__index_level_0__', 'index', 'Date', 'datetime', 'Datetime', 'timestamp'];
+
+/**
+ * Pick the date column among `names`: the explicit one (must exist), else `date`, else the `preferred`
+ * names (pandas index columns from file metadata), else {@link INDEX_COLUMN_NAMES}. `E_INPUT_COLUMN` if none.
+ */
+export function resolveDateColumn(
+  file: string,
+  names: readonly string[],
+  explicit: string | undefined,
+  preferred: readonly string[] = [],
+): string {
+  const candidates = explicit === undefined ? ['date', ...preferred, ...INDEX_COLUMN_NAMES] : [explicit];
+  const found = candidates.find((c) => names.includes(c));
+  if (found !== undefined) return found;
+  const wanted =
+    explicit === undefined ? `a "date" column (or a pandas index column)` : `the date column "${explicit}"`;
+  throw new QuantError(
+    'E_INPUT_COLUMN',
+    `${file}: no ${wanted}; the columns are ${names.join(', ') || '(none)'}`,
+    {
+      location: { file, column: explicit ?? 'date' },
+      hint: 'name the date column "date" or pass its name as the date column option',
+    },
+  );
+}

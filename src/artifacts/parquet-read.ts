@@ -1,0 +1,282 @@
+/**
+ * Reading Parquet tables (hyparquet, pure JS), including files from pandas/pyarrow: dates as date32,
+ * timestamps of any unit (normalised to the UTC calendar day) or ISO strings; numbers as
+ * float64/float32/int32/int64/decimal; pandas index columns (file metadata) are not value columns.
+ * Codecs: uncompressed and Snappy (pandas' and DuckDB's default); others are `E_INPUT_FORMAT`.
+ */
+import { readFile } from 'node:fs/promises';
+import {
+  parquetMetadata,
+  parquetRead,
+  parquetSchema,
+  type DecodedArray,
+  type FileMetaData,
+  type SchemaElement,
+} from 'hyparquet';
+import { QuantError } from '../errors.js';
+import {
+  assertStrictlyIncreasing,
+  epochDayToIsoDay,
+  normalizeIsoDay,
+  resolveDateColumn,
+  type ReadTableOptions,
+  type ReadTableResult,
+} from './numeric-table.js';
+
+const MS_PER_DAY = 86_400_000n;
+
+function floorDiv(a: bigint, b: bigint): number {
+  const q = a / b;
+  return Number(a % b < 0n ? q - 1n : q);
+}
+
+// Timestamps and dates decode straight to UTC day numbers: no Date objects, no precision loss for nanos.
+const DAY_PARSERS = {
+  timestampFromMilliseconds: (v: bigint): number => floorDiv(v, MS_PER_DAY),
+  timestampFromMicroseconds: (v: bigint): number => floorDiv(v, MS_PER_DAY * 1000n),
+  timestampFromNanoseconds: (v: bigint): number => floorDiv(v, MS_PER_DAY * 1_000_000n),
+  dateFromDays: (v: number): number => v,
+};
+
+const TEMPORAL = new Set([
+  'DATE',
+  'TIME_MILLIS',
+  'TIME_MICROS',
+  'TIMESTAMP_MILLIS',
+  'TIMESTAMP_MICROS',
+  'INTERVAL',
+]);
+
+function dateKind(el: SchemaElement): 'days' | 'string' | undefined {
+  const ct = el.converted_type;
+  const lt = el.logical_type?.type;
+  if (el.type === 'INT32' && (ct === 'DATE' || lt === 'DATE')) return 'days';
+  if (el.type === 'INT64' && (ct === 'TIMESTAMP_MILLIS' || ct === 'TIMESTAMP_MICROS' || lt === 'TIMESTAMP'))
+    return 'days';
+  if (el.type === 'INT96') return 'days';
+  if (
+    el.type === 'BYTE_ARRAY' &&
+    (ct === undefined || ct === 'UTF8') &&
+    (lt === undefined || lt === 'STRING')
+  )
+    return 'string';
+  return undefined;
+}
+
+function isNumeric(el: SchemaElement): boolean {
+  if (el.converted_type === 'DECIMAL' || el.logical_type?.type === 'FLOAT16') return true;
+  if (el.converted_type !== undefined && TEMPORAL.has(el.converted_type)) return false;
+  const lt = el.logical_type?.type;
+  if (lt === 'DATE' || lt === 'TIME' || lt === 'TIMESTAMP') return false;
+  return el.type === 'DOUBLE' || el.type === 'FLOAT' || el.type === 'INT32' || el.type === 'INT64';
+}
+
+function describeType(el: SchemaElement): string {
+  return [el.type ?? 'group', el.converted_type, el.logical_type?.type]
+    .filter((x) => x !== undefined)
+    .join('/');
+}
+
+function formatError(file: string, message: string, cause?: unknown, hint?: string): QuantError {
+  return new QuantError('E_INPUT_FORMAT', `${file}: ${message}`, {
+    location: { file },
+    ...(hint === undefined ? {} : { hint }),
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+function pandasIndexColumns(metadata: FileMetaData): string[] {
+  const raw = metadata.key_value_metadata?.find((kv) => kv.key === 'pandas')?.value;
+  if (raw === undefined) return [];
+  try {
+    const parsed = JSON.parse(raw) as { index_columns?: unknown };
+    return Array.isArray(parsed.index_columns)
+      ? parsed.index_columns.filter((c): c is string => typeof c === 'string')
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+interface Chunk {
+  readonly data: DecodedArray;
+  readonly rowStart: number;
+}
+
+/** Parse Parquet bytes into a table; `file` names the source in errors (rows are 1-based data rows). */
+export async function parseParquetTable(
+  file: string,
+  bytes: Uint8Array,
+  options: ReadTableOptions = {},
+): Promise<ReadTableResult> {
+  const allowMissing = options.allowMissing ?? true;
+  const magic = (at: number): boolean => String.fromCharCode(...bytes.subarray(at, at + 4)) === 'PAR1';
+  if (bytes.length < 12 || !magic(0) || !magic(bytes.length - 4)) {
+    throw formatError(
+      file,
+      'not a Parquet file (no PAR1 magic bytes)',
+      undefined,
+      'check the extension: .parquet files must be Parquet, anything else is read as CSV',
+    );
+  }
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  let metadata: FileMetaData;
+  try {
+    metadata = parquetMetadata(buffer);
+  } catch (error) {
+    throw formatError(file, `unreadable Parquet footer (${(error as Error).message})`, error);
+  }
+  const top = parquetSchema(metadata).children;
+  const names = top.map((c) => c.element.name);
+  const indexColumns = pandasIndexColumns(metadata);
+  const dateColumn = resolveDateColumn(file, names, options.dateColumn, indexColumns);
+  const columnError = (column: string, message: string, hint?: string): QuantError =>
+    new QuantError('E_INPUT_COLUMN', `${file} column ${column}: ${message}`, {
+      location: { file, column },
+      ...(hint === undefined ? {} : { hint }),
+    });
+
+  const dateNode = top[names.indexOf(dateColumn)];
+  const kind =
+    dateNode === undefined || dateNode.children.length > 0 ? undefined : dateKind(dateNode.element);
+  if (dateNode === undefined || kind === undefined) {
+    throw columnError(
+      dateColumn,
+      `type ${dateNode === undefined ? '?' : describeType(dateNode.element)} is not a date, timestamp or ISO string`,
+      'store dates as date32, a timestamp or YYYY-MM-DD strings',
+    );
+  }
+  const valueNames: string[] = [];
+  for (const node of top) {
+    const name = node.element.name;
+    if (name === dateColumn || indexColumns.includes(name)) continue;
+    if (node.children.length > 0 || !isNumeric(node.element)) {
+      throw columnError(
+        name,
+        `type ${describeType(node.element)} is not numeric`,
+        'keep only the date column and numeric columns in the file',
+      );
+    }
+    valueNames.push(name);
+  }
+
+  const chunks = new Map<string, Chunk[]>();
+  try {
+    await parquetRead({
+      file: buffer,
+      metadata,
+      columns: [dateColumn, ...valueNames],
+      parsers: DAY_PARSERS,
+      onChunk: (c) => {
+        const list = chunks.get(c.columnName) ?? [];
+        list.push({ data: c.columnData, rowStart: c.rowStart });
+        chunks.set(c.columnName, list);
+      },
+    });
+  } catch (error) {
+    const reason = (error as Error).message;
+    throw formatError(
+      file,
+      `cannot decode (${reason})`,
+      error,
+      /compression|codec/i.test(reason) ? 'write the file with Snappy or no compression' : undefined,
+    );
+  }
+
+  const rows = Number(metadata.num_rows);
+  if (rows === 0) throw formatError(file, 'the file has no rows');
+  const dates = readDates(file, dateColumn, kind, chunks.get(dateColumn) ?? [], rows);
+  assertStrictlyIncreasing(
+    file,
+    dates,
+    (i) => `row ${i + 1}`,
+    () => ({ column: dateColumn }),
+  );
+  const values = valueNames.map((name) =>
+    readNumbers(file, name, chunks.get(name) ?? [], rows, allowMissing),
+  );
+  return { dates, columns: valueNames, values, dateColumn, format: 'parquet' };
+}
+
+function readDates(
+  file: string,
+  column: string,
+  kind: 'days' | 'string',
+  chunks: readonly Chunk[],
+  rows: number,
+): string[] {
+  const dates = new Array<string>(rows).fill('');
+  let filled = 0;
+  for (const { data, rowStart } of chunks) {
+    for (let i = 0; i < data.length && rowStart + i < rows; i++) {
+      const v: unknown = data[i];
+      const row = rowStart + i;
+      const day =
+        kind === 'days'
+          ? typeof v === 'number' && Number.isFinite(v)
+            ? epochDayToIsoDay(v)
+            : undefined
+          : typeof v === 'string'
+            ? normalizeIsoDay(v)
+            : undefined;
+      if (day === undefined) {
+        throw new QuantError(
+          'E_INPUT_DATES',
+          `${file} column ${column}: row ${row + 1}: ${v === null || v === undefined ? 'missing date' : `${JSON.stringify(String(v))} is not a date`}`,
+          {
+            location: { file, column },
+            details: { row: row + 1 },
+          },
+        );
+      }
+      dates[row] = day;
+      filled++;
+    }
+  }
+  if (filled < rows) throw formatError(file, `column ${column} has ${filled} values for ${rows} rows`);
+  return dates;
+}
+
+function readNumbers(
+  file: string,
+  column: string,
+  chunks: readonly Chunk[],
+  rows: number,
+  allowMissing: boolean,
+): Float64Array {
+  const out = new Float64Array(rows);
+  let filled = 0;
+  const bad = (row: number, message: string): QuantError =>
+    new QuantError('E_INPUT_VALUE', `${file} column ${column}: row ${row + 1}: ${message}`, {
+      location: { file, column },
+      details: { row: row + 1 },
+    });
+  for (const { data, rowStart } of chunks) {
+    const n = Math.min(data.length, rows - rowStart);
+    if (data instanceof Float64Array || data instanceof Float32Array || data instanceof Int32Array) {
+      out.set(n === data.length ? data : data.subarray(0, n), rowStart);
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v: unknown = data[i];
+        out[rowStart + i] = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : Number.NaN;
+      }
+    }
+    filled += n;
+  }
+  if (filled < rows) throw formatError(file, `column ${column} has ${filled} values for ${rows} rows`);
+  for (let t = 0; t < rows; t++) {
+    const v = out[t] as number;
+    if (Number.isFinite(v)) continue;
+    if (!Number.isNaN(v)) throw bad(t, `${v} is not a finite number`);
+    if (!allowMissing) throw bad(t, 'missing value');
+  }
+  return out;
+}
+
+/** Read a Parquet file (used by `readTable`). */
+export async function readParquetFile(
+  path: string,
+  options: ReadTableOptions = {},
+): Promise<ReadTableResult> {
+  return parseParquetTable(path, await readFile(path), options);
+}

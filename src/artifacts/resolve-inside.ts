@@ -1,0 +1,54 @@
+/** Containment checks for paths built from user input (artifact names, run ids, `output` params). */
+import { realpath } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { QuantError } from '../errors.js';
+
+/** Whether absolute `target` is `base` or lies below it (purely lexical). */
+export function isPathInside(base: string, target: string): boolean {
+  const rel = relative(base, target);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+// realpath of the deepest existing ancestor, with the missing tail re-appended: a path that does not exist
+// yet still escapes if one of its existing parents is a symlink pointing elsewhere.
+async function realpathOfExistingPrefix(path: string): Promise<string> {
+  const tail: string[] = [];
+  let current = path;
+  for (;;) {
+    try {
+      return join(await realpath(current), ...tail.reverse());
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+      const parent = dirname(current);
+      if (parent === current) return path;
+      tail.push(basename(current));
+      current = parent;
+    }
+  }
+}
+
+function escapeError(base: string, relPath: string, why: string): QuantError {
+  return new QuantError('E_PATH_ESCAPE', `path ${JSON.stringify(relPath)} ${why} ${base}`, {
+    location: { file: relPath },
+    hint: 'use a path inside that folder (no "..", no symlink pointing out of it)',
+  });
+}
+
+/**
+ * Resolve `relPath` against `base` and return the absolute path, refusing (`E_PATH_ESCAPE`) any result
+ * outside `base`: lexically (`..`, absolute paths) and after resolving symlinks of existing parents.
+ */
+export async function resolveInside(base: string, relPath: string): Promise<string> {
+  const absBase = resolve(base);
+  const target = resolve(absBase, relPath);
+  if (!isPathInside(absBase, target)) throw escapeError(absBase, relPath, 'points outside');
+  const [realBase, realTarget] = await Promise.all([
+    realpathOfExistingPrefix(absBase),
+    realpathOfExistingPrefix(target),
+  ]);
+  if (!isPathInside(realBase, realTarget)) {
+    throw escapeError(absBase, relPath, `resolves through a symlink to ${realTarget}, outside`);
+  }
+  return target;
+}

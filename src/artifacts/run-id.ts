@@ -1,0 +1,59 @@
+/** Run ids: the only user-chosen name that becomes a folder, so it is validated before any file is touched. */
+import { QuantError } from '../errors.js';
+
+/** Allowed run ids (DESIGN §2): a letter or digit, then up to 127 of letters, digits, `.`, `_`, `-`. */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Whether `id` is an allowed run id. */
+export function isValidRunId(id: string): boolean {
+  return RUN_ID_PATTERN.test(id);
+}
+
+/** Throw `E_RUN_ID` unless `id` matches {@link RUN_ID_PATTERN}. Path separators and `..` can never pass. */
+export function assertValidRunId(id: unknown): asserts id is string {
+  if (typeof id === 'string' && RUN_ID_PATTERN.test(id)) return;
+  const shown =
+    typeof id === 'string' ? JSON.stringify(id.length > 60 ? `${id.slice(0, 60)}…` : id) : String(id);
+  const why =
+    typeof id !== 'string'
+      ? 'it is not a string'
+      : id.length === 0
+        ? 'it is empty'
+        : id.length > 128
+          ? `it is ${id.length} characters long (at most 128)`
+          : !/^[A-Za-z0-9]/.test(id)
+            ? 'it must start with a letter or digit'
+            : 'it contains a character other than letters, digits, ".", "_" and "-"';
+  throw new QuantError('E_RUN_ID', `invalid run id ${shown}: ${why}`, {
+    hint: 'a run id is 1-128 characters: a letter or digit, then letters, digits, ".", "_" or "-" (no "/")',
+    details: { pattern: RUN_ID_PATTERN.source },
+  });
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/** `YYYYMMDD-HHMMSS` of `date` in UTC. */
+export function formatRunTimestamp(date: Date): string {
+  if (Number.isNaN(date.getTime())) throw new RangeError('formatRunTimestamp: invalid date');
+  return (
+    `${pad(date.getUTCFullYear(), 4)}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}-` +
+    `${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}`
+  );
+}
+
+/**
+ * The default run id `<profile>_<YYYYMMDD-HHMMSS>` (UTC). Characters outside the allowed set become `_`,
+ * leading non-alphanumerics are dropped (an empty profile becomes `run`), and the profile part is cut so
+ * the id stays within 128 characters.
+ */
+export function defaultRunId(profile: string, now: Date): string {
+  const stamp = formatRunTimestamp(now);
+  let head = profile.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]+/, '');
+  if (head === '') head = 'run';
+  head = head.slice(0, 128 - stamp.length - 1);
+  const id = `${head}_${stamp}`;
+  assertValidRunId(id);
+  return id;
+}

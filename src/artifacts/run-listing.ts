@@ -1,0 +1,162 @@
+/**
+ * Listing runs and resolving which run a sleeve entry means (DESIGN §2): "latest successful run of profile
+ * X", or a pinned run id, which is always honoured and never silently replaced.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { QuantError } from '../errors.js';
+import { isValidRunId } from './run-id.js';
+import { RUN_JSON, readRunJsonFile, runDir, runNotFound, runsDir, type RunJson } from './run-folder.js';
+
+/** A folder under runs/ that is not a readable run. */
+export interface SkippedRun {
+  readonly run_id: string;
+  readonly reason: string;
+}
+
+export interface RunListing {
+  /** Valid runs, sorted by created_at, then run id (code-unit order, locale-independent). */
+  readonly runs: RunJson[];
+  /** Folders that are not readable runs (bad name, no or corrupt run.json), sorted by name. */
+  readonly skipped: SkippedRun[];
+}
+
+function compareRuns(a: RunJson, b: RunJson): number {
+  const t = Date.parse(a.created_at) - Date.parse(b.created_at);
+  if (t !== 0) return t;
+  return a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0;
+}
+
+export interface ListRunsOptions {
+  /** Only runs whose run.json has this profile. */
+  readonly profile?: string;
+}
+
+/** Valid runs of the workspace (optionally only those of `profile`), sorted by created_at, then run id. */
+export async function listRuns(workspace: string, options: ListRunsOptions = {}): Promise<RunJson[]> {
+  return (await listRunsDetailed(workspace, options)).runs;
+}
+
+/** {@link listRuns}, plus the folders under runs/ that were skipped and why (for `quant runs list`). */
+export async function listRunsDetailed(
+  workspace: string,
+  options: ListRunsOptions = {},
+): Promise<RunListing> {
+  let names: string[];
+  try {
+    const entries = await readdir(runsDir(workspace), { withFileTypes: true });
+    names = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { runs: [], skipped: [] };
+    throw error;
+  }
+  names.sort();
+  const runs: RunJson[] = [];
+  const skipped: SkippedRun[] = [];
+  for (const name of names) {
+    if (!isValidRunId(name)) {
+      skipped.push({ run_id: name, reason: 'the folder name is not a valid run id' });
+      continue;
+    }
+    try {
+      const json = await readRunJsonFile(join(runsDir(workspace), name, RUN_JSON), name);
+      if (json === undefined) skipped.push({ run_id: name, reason: 'no run.json' });
+      else if (options.profile === undefined || json.profile === options.profile) runs.push(json);
+    } catch (error) {
+      if (!(error instanceof QuantError)) throw error;
+      skipped.push({ run_id: name, reason: error.message });
+    }
+  }
+  runs.sort(compareRuns);
+  return { runs, skipped };
+}
+
+/**
+ * A resolved run. `layout` is `predecessor` for a folder written by the Python predecessor: no run.json,
+ * but a `config/resolved_manifest.json` (whose `profile`, if a string, is reported).
+ */
+export type ResolvedRun =
+  | {
+      readonly layout: 'native';
+      readonly runId: string;
+      readonly path: string;
+      readonly profile: string | null;
+      readonly json: RunJson;
+    }
+  | {
+      readonly layout: 'predecessor';
+      readonly runId: string;
+      readonly path: string;
+      readonly profile: string | null;
+      readonly json: null;
+    };
+
+/**
+ * The latest successful run of `profile`: status `success`, greatest `created_at`, ties broken by the
+ * greatest run id. None is `E_RUN_NOT_FOUND`. Runs without a readable run.json never qualify.
+ */
+export async function resolveLatestRun(workspace: string, profile: string): Promise<ResolvedRun> {
+  const runs = await listRuns(workspace, { profile });
+  const ok = runs.filter((r) => r.status === 'success');
+  const latest = ok[ok.length - 1];
+  if (latest === undefined) {
+    throw runNotFound(
+      workspace,
+      `no successful run of profile ${profile} in ${runsDir(workspace)}; run \`quant sleeve run --profile ${profile}\` or pin a run_id`,
+    );
+  }
+  return {
+    layout: 'native',
+    runId: latest.run_id,
+    path: runDir(workspace, latest.run_id),
+    profile,
+    json: latest,
+  };
+}
+
+async function readPredecessorProfile(path: string): Promise<string | null | undefined> {
+  const file = join(path, 'config', 'resolved_manifest.json');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+  try {
+    const profile = (JSON.parse(text) as { profile?: unknown } | null)?.profile;
+    return typeof profile === 'string' ? profile : null;
+  } catch (error) {
+    throw new QuantError('E_RUN_CORRUPT', `${file}: not valid JSON (${(error as Error).message})`, {
+      location: { file },
+    });
+  }
+}
+
+/**
+ * A pinned run id, always honoured: `E_RUN_ID` if the id is invalid, `E_RUN_NOT_FOUND` if the folder does
+ * not exist, `E_RUN_CORRUPT` if it is neither a native run nor a predecessor run.
+ */
+export async function resolvePinnedRun(workspace: string, runId: string): Promise<ResolvedRun> {
+  const path = runDir(workspace, runId);
+  const json = await readRunJsonFile(join(path, RUN_JSON), runId);
+  if (json !== undefined) return { layout: 'native', runId, path, profile: json.profile, json };
+  const profile = await readPredecessorProfile(path);
+  if (profile !== undefined) return { layout: 'predecessor', runId, path, profile, json: null };
+  const exists = await readdir(path).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) {
+    throw runNotFound(
+      workspace,
+      `pinned run ${runId} does not exist in ${runsDir(workspace)}`,
+      'check the run_id in the manifest (`quant runs list`)',
+    );
+  }
+  throw new QuantError('E_RUN_CORRUPT', `${join(path, RUN_JSON)}: the run folder has no run.json`, {
+    location: { file: join(path, RUN_JSON) },
+    hint: 'restore run.json or unpin this run',
+  });
+}

@@ -1,0 +1,223 @@
+/**
+ * The per-run lock file `runs/<id>/.lock`, so two processes never write one run concurrently.
+ *
+ * Creation is exclusive and complete at once: the lock's JSON is written to a temp file and hard-linked to
+ * `.lock`; link(2) fails with EEXIST like O_EXCL, but other processes never see a half-written lock.
+ *
+ * A lock whose pid is dead on this host is stale and is taken over. The takeover is serialised by a second
+ * exclusive file `.lock.takeover`: its holder re-reads `.lock`, removes it only if it still holds the very
+ * bytes judged stale (each lock carries a random token), then creates its own lock exclusively. Because
+ * both the normal path and the takeover end in an exclusive link, at most one process holds the lock. Locks
+ * from other hosts are never considered stale (their pids mean nothing here).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { QuantError } from '../errors.js';
+import { toIsoSeconds } from './clock.js';
+
+/** Content of a lock file. */
+export interface RunLockInfo {
+  readonly pid: number;
+  readonly hostname: string;
+  readonly command: string;
+  readonly acquired_at: string;
+  readonly token: string;
+}
+
+/** A held run lock. `release` is idempotent and never removes a lock that is no longer ours. */
+export interface RunLock {
+  readonly path: string;
+  readonly info: RunLockInfo;
+  release(): Promise<void>;
+  /** For exit handlers, where no event-loop turn is left. */
+  releaseSync(): void;
+}
+
+export interface AcquireRunLockOptions {
+  /** What holds the lock, shown to whoever is refused (e.g. `quant meta run --profile X`). */
+  readonly command: string;
+  /** Timestamp recorded in the lock (default: the current time). */
+  readonly now?: Date;
+}
+
+export const LOCK_FILE_NAME = '.lock';
+const MAX_ATTEMPTS = 50;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function isErrno(error: unknown, code: string): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === code;
+}
+
+/** Whether a process with this pid exists on this host (EPERM means it exists but is not ours). */
+export function isProcessAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return !isErrno(error, 'ESRCH');
+  }
+}
+
+async function createExclusive(path: string, content: string): Promise<boolean> {
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(tmp, content, { flag: 'wx' });
+  try {
+    await link(tmp, path);
+    return true;
+  } catch (error) {
+    if (isErrno(error, 'EEXIST')) return false;
+    throw error;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+}
+
+type Existing = { readonly raw: string; readonly info: RunLockInfo | undefined; readonly problem: string };
+
+async function readExisting(path: string): Promise<Existing | undefined> {
+  let raw: string;
+  try {
+    raw = await readFile(path, 'utf8');
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+  try {
+    const v = JSON.parse(raw) as Partial<RunLockInfo>;
+    if (typeof v.pid === 'number' && typeof v.hostname === 'string' && typeof v.command === 'string') {
+      return { raw, info: v as RunLockInfo, problem: '' };
+    }
+    return { raw, info: undefined, problem: 'it lacks pid, hostname or command' };
+  } catch (error) {
+    return { raw, info: undefined, problem: `it is not JSON (${(error as Error).message})` };
+  }
+}
+
+function isStale(info: RunLockInfo | undefined): boolean {
+  return info !== undefined && info.hostname === hostname() && !isProcessAlive(info.pid);
+}
+
+function lockedError(runId: string, path: string, existing: Existing | undefined): QuantError {
+  const info = existing?.info;
+  const message =
+    info === undefined
+      ? `run ${runId} is locked by ${path}, which cannot be read (${existing?.problem ?? 'it vanished and reappeared'}); remove it if no process is using the run`
+      : `run ${runId} is locked by pid ${info.pid} on host ${info.hostname} (command ${info.command}); wait for it or remove ${path} if that process is gone`;
+  return new QuantError('E_RUN_LOCKED', message, {
+    location: { file: path },
+    details: info === undefined ? {} : { ...info },
+  });
+}
+
+type TakeoverResult = 'acquired' | 'retry';
+
+async function takeOver(
+  runId: string,
+  lockPath: string,
+  staleRaw: string,
+  content: string,
+): Promise<TakeoverResult> {
+  const guard = `${lockPath}.takeover`;
+  if (!(await createExclusive(guard, content))) {
+    const other = await readExisting(guard);
+    // A takeover lasts a few syscalls; a guard whose owner died means a crash inside one: needs a human.
+    if (other !== undefined && isStale(other.info)) throw lockedError(runId, guard, other);
+    await sleep(5 + Math.random() * 10);
+    return 'retry';
+  }
+  try {
+    let current: string;
+    try {
+      current = await readFile(lockPath, 'utf8');
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return 'retry';
+      throw error;
+    }
+    if (current !== staleRaw) return 'retry';
+    await unlink(lockPath);
+    return (await createExclusive(lockPath, content)) ? 'acquired' : 'retry';
+  } finally {
+    await unlink(guard).catch(() => undefined);
+  }
+}
+
+function makeLock(path: string, info: RunLockInfo): RunLock {
+  const ours = (raw: string): boolean => {
+    try {
+      return (JSON.parse(raw) as Partial<RunLockInfo>).token === info.token;
+    } catch {
+      return false;
+    }
+  };
+  return {
+    path,
+    info,
+    async release() {
+      const raw = await readFile(path, 'utf8').catch(() => undefined);
+      if (raw !== undefined && ours(raw)) await unlink(path).catch(() => undefined);
+    },
+    releaseSync() {
+      let raw: string | undefined;
+      try {
+        raw = readFileSync(path, 'utf8');
+      } catch {
+        return;
+      }
+      if (ours(raw)) {
+        try {
+          unlinkSync(path);
+        } catch {
+          // already gone
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Acquire the lock of the run folder `runPath` (created if missing). Refused with `E_RUN_LOCKED` naming the
+ * holder's pid, host and command while another live process holds it; a stale lock (dead pid, same host)
+ * is taken over.
+ */
+export async function acquireRunLock(runPath: string, options: AcquireRunLockOptions): Promise<RunLock> {
+  const dir = resolve(runPath);
+  const runId = basename(dir);
+  const path = join(dir, LOCK_FILE_NAME);
+  await mkdir(dir, { recursive: true });
+  const info: RunLockInfo = {
+    pid: process.pid,
+    hostname: hostname(),
+    command: options.command,
+    acquired_at: toIsoSeconds(options.now ?? new Date()),
+    token: randomBytes(16).toString('hex'),
+  };
+  const content = `${JSON.stringify(info)}\n`;
+  let last: Existing | undefined;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (await createExclusive(path, content)) return makeLock(path, info);
+    last = await readExisting(path);
+    if (last === undefined) continue; // released between our attempt and the read
+    if (!isStale(last.info)) throw lockedError(runId, path, last);
+    if ((await takeOver(runId, path, last.raw, content)) === 'acquired') return makeLock(path, info);
+  }
+  throw lockedError(runId, path, last);
+}
+
+/** Run `fn` while holding the run lock; the lock is released however `fn` ends. */
+export async function withRunLock<T>(
+  runPath: string,
+  options: AcquireRunLockOptions,
+  fn: (lock: RunLock) => Promise<T>,
+): Promise<T> {
+  const lock = await acquireRunLock(runPath, options);
+  try {
+    return await fn(lock);
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * Reading a sleeve run folder (DESIGN §4): which run a sleeve means, its return stream per risk profile
+ * (native `data/returns/<P>.parquet|csv` or the predecessor's `data/returns/{engine}_{simulator}_{P}.parquet`),
+ * its health from `audit.jsonl`, and its weights files (see `_sleeve-weights.ts`).
+ */
+import { existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { QuantError } from '../errors.js';
+import { readLedgerLoose } from './audit-ledger.js';
+import { resolveLatestRun, resolvePinnedRun } from './run-listing.js';
+import { readReturnSeries } from './tables.js';
+
+export {
+  ATOM_WEIGHTS_FILE,
+  DIRECTIONS,
+  PHYSICAL_WEIGHTS_FILE,
+  physicalSymbol,
+  readAtomWeights,
+  readPhysicalWeights,
+  suffixDirection,
+  type AtomWeight,
+  type Direction,
+  type PhysicalWeight,
+  type WeightsFile,
+} from './_sleeve-weights.js';
+
+/** Layout of a sleeve run: `native` (run.json, `<P>.parquet`) or `legacy` (the predecessor's). */
+export type SleeveLayout = 'native' | 'legacy';
+
+/**
+ * Risk-profile ids that name predecessor files (`{engine}_{simulator}_{P}.parquet`): the methods of
+ * DESIGN §9 and the alias `erc`. Mirrors numeric/optimize, which this layer may not import.
+ */
+export const KNOWN_RISK_PROFILES: readonly string[] = [
+  'equal_weight',
+  'inverse_variance',
+  'hrp',
+  'min_variance',
+  'max_sharpe',
+  'risk_parity',
+  'barbell',
+  'erc',
+];
+
+/** Where a risk profile's stream was found. `candidates`: every file that matched, in the order considered. */
+export interface ReturnStreamLocation {
+  readonly file: string;
+  readonly candidates: readonly string[];
+  readonly layout: SleeveLayout;
+}
+
+const SAFE_PROFILE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function returnsDir(runPath: string): string {
+  return join(runPath, 'data', 'returns');
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isFile() ?? false;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => e.name)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw error;
+  }
+}
+
+/**
+ * The risk profile a predecessor file stem (`{engine}_{simulator}_{P}`) belongs to among `profiles`: the
+ * longest id that the stem ends with as `_<id>` after a non-empty prefix. Longest wins, so
+ * `x_y_min_variance` is `min_variance`, never `variance`; a stem that *is* an id (`min_variance`) is a
+ * native file and belongs to no predecessor profile.
+ */
+export function legacyProfileOf(stem: string, profiles: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  for (const p of profiles) {
+    if (p === '' || stem.length <= p.length + 1 || !stem.endsWith(`_${p}`)) continue;
+    if (best === undefined || p.length > best.length) best = p;
+  }
+  return best;
+}
+
+/**
+ * Find the stream of `riskProfile` in a run folder: `data/returns/<P>.parquet`, else `<P>.csv`, else
+ * predecessor files `data/returns/<prefix>_<P>.parquet` (non-empty prefix; a file whose stem ends with a
+ * longer known profile id, e.g. `_min_variance` for P = `variance`, or is one, belongs to that profile).
+ * Several predecessor files: the lexicographically first (code-unit order) is used. Null when none.
+ */
+export async function findReturnStream(
+  runPath: string,
+  riskProfile: string,
+  knownProfiles: readonly string[] = KNOWN_RISK_PROFILES,
+): Promise<ReturnStreamLocation | null> {
+  if (!SAFE_PROFILE_RE.test(riskProfile)) {
+    throw new QuantError('E_PATH_ESCAPE', `risk profile ${JSON.stringify(riskProfile)} cannot name a file`, {
+      hint: 'risk profile ids are letters, digits, ".", "_" and "-"',
+    });
+  }
+  const dir = returnsDir(runPath);
+  const native = [join(dir, `${riskProfile}.parquet`), join(dir, `${riskProfile}.csv`)];
+  const nativeFound: string[] = [];
+  for (const file of native) if (await isFile(file)) nativeFound.push(file);
+  const profiles = [riskProfile, ...knownProfiles];
+  const legacy = (await listFiles(dir))
+    .filter((name) => name.endsWith('.parquet'))
+    .filter((name) => {
+      const stem = name.slice(0, -'.parquet'.length);
+      return !profiles.includes(stem) && legacyProfileOf(stem, profiles) === riskProfile;
+    })
+    .map((name) => join(dir, name));
+  const candidates = [...nativeFound, ...legacy];
+  const file = candidates[0];
+  if (file === undefined) return null;
+  return { file, candidates, layout: nativeFound.length > 0 ? 'native' : 'legacy' };
+}
+
+/**
+ * The risk profiles a run folder has streams for, sorted by name, each with the stream
+ * {@link findReturnStream} picks for it: native `<P>.parquet|csv` stems, and predecessor files whose
+ * profile part is one of `knownProfiles`.
+ */
+export async function listReturnStreams(
+  runPath: string,
+  knownProfiles: readonly string[] = KNOWN_RISK_PROFILES,
+): Promise<Map<string, ReturnStreamLocation>> {
+  const found = new Set<string>();
+  for (const name of await listFiles(returnsDir(runPath))) {
+    const ext = name.endsWith('.parquet') ? '.parquet' : name.endsWith('.csv') ? '.csv' : undefined;
+    if (ext === undefined) continue;
+    const stem = name.slice(0, -ext.length);
+    const legacy =
+      ext === '.parquet' && !knownProfiles.includes(stem) ? legacyProfileOf(stem, knownProfiles) : undefined;
+    const profile = legacy ?? stem;
+    if (SAFE_PROFILE_RE.test(profile)) found.add(profile);
+  }
+  const out = new Map<string, ReturnStreamLocation>();
+  for (const profile of [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const location = await findReturnStream(runPath, profile, knownProfiles);
+    if (location !== null) out.set(profile, location);
+  }
+  return out;
+}
+
+/** A sleeve's return stream: UTC calendar days (strictly increasing) and simple returns. */
+export interface SleeveStream {
+  readonly file: string;
+  readonly dates: readonly string[];
+  readonly values: Float64Array;
+}
+
+/**
+ * Read a stream file (native `date,return` or the predecessor's `returns` + UTC index). Datetimes become
+ * UTC days; a duplicate day is `E_INPUT_DATES`, a missing value `E_INPUT_VALUE`, both naming the file.
+ */
+export async function readSleeveStream(file: string): Promise<SleeveStream> {
+  const series = await readReturnSeries(file, { allowMissing: false });
+  return { file, dates: series.dates, values: series.values };
+}
+
+/** Success share of a sleeve's `backtest_optimize` windows (same shape as the meta manifest's). */
+export interface SleeveHealth {
+  /** `backtest_optimize` windows counted (0 = no records: healthy with a warning). */
+  readonly windows: number;
+  readonly successes: number;
+  /** successes / windows, or null without records. */
+  readonly success_rate: number | null;
+  readonly healthy: boolean;
+}
+
+/** Minimum success share of a healthy sleeve (DESIGN §6). */
+export const HEALTH_THRESHOLD = 0.75;
+
+function contextProfile(record: Readonly<Record<string, unknown>>): unknown {
+  const context = record['context'];
+  return typeof context === 'object' && context !== null && !Array.isArray(context)
+    ? (context as Record<string, unknown>)['profile']
+    : undefined;
+}
+
+/**
+ * Health of a sleeve for `riskProfile` from its `audit.jsonl` (read loosely, so predecessor ledgers work):
+ * the `type: "outcome"`, `step: "backtest_optimize"` records whose `context.profile` is the profile, or all
+ * of them when none names it. Healthy iff no records or successes / windows ≥ 0.75. No ledger → 0 windows.
+ */
+export async function readSleeveHealth(runPath: string, riskProfile: string): Promise<SleeveHealth> {
+  const file = join(runPath, 'audit.jsonl');
+  if (!existsSync(file)) return { windows: 0, successes: 0, success_rate: null, healthy: true };
+  const records = (await readLedgerLoose(file)).filter(
+    (r) => r['type'] === 'outcome' && r['step'] === 'backtest_optimize',
+  );
+  const named = records.filter((r) => contextProfile(r) === riskProfile);
+  const counted = named.length > 0 ? named : records;
+  const windows = counted.length;
+  const successes = counted.filter((r) => r['status'] === 'success').length;
+  // Integer comparison: 3/4 is exactly at the threshold and must pass.
+  const healthy = windows === 0 || successes * 4 >= windows * 3;
+  return { windows, successes, success_rate: windows === 0 ? null : successes / windows, healthy };
+}
+
+/** A sleeve run as resolved for a manifest entry. `profile`: the run's own profile, as it states it. */
+export interface SleeveRunRef {
+  readonly runId: string;
+  readonly path: string;
+  readonly layout: SleeveLayout;
+  readonly pinned: boolean;
+  readonly profile: string | null;
+}
+
+/**
+ * The run a sleeve entry means: the pinned run (always honoured; a missing one is `E_RUN_NOT_FOUND`, never
+ * replaced) or the latest successful run of `profile` (`E_RUN_NOT_FOUND` if none).
+ */
+export async function resolveSleeveRun(
+  workspace: string,
+  profile: string,
+  pinnedRunId?: string,
+): Promise<SleeveRunRef> {
+  const run =
+    pinnedRunId === undefined
+      ? await resolveLatestRun(workspace, profile)
+      : await resolvePinnedRun(workspace, pinnedRunId);
+  return {
+    runId: run.runId,
+    path: run.path,
+    layout: run.layout === 'native' ? 'native' : 'legacy',
+    pinned: pinnedRunId !== undefined,
+    profile: run.profile,
+  };
+}

@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import { Command } from '@commander-js/extra-typings';
+import { QuantError } from '../../errors.js';
+import { runDir, verifyLedger } from '../../artifacts/index.js';
+import type { CliContext } from '../context.js';
+
+export function auditCommand(ctx: CliContext): Command {
+  const audit = new Command('audit').description('check audit ledgers');
+  audit
+    .command('verify')
+    .description("verify the hash chain of a run's audit.jsonl; names the first broken line")
+    .argument('<run_id>', 'the run to verify')
+    .option('--json', 'machine-readable output')
+    .action(async (runId, opts) => {
+      const file = join(runDir(ctx.workspace, runId), 'audit.jsonl');
+      const verdict = await verifyLedger(file);
+      if (opts.json === true) ctx.io.out(JSON.stringify({ run_id: runId, ...verdict }, null, 2));
+      if (!verdict.ok) {
+        const broken = verdict.firstBroken;
+        throw new QuantError(
+          'E_AUDIT_BROKEN',
+          `audit ledger of run ${runId} is broken at line ${broken?.line ?? '?'}: ${broken?.reason ?? 'unknown'}`,
+          {
+            location: {
+              file: `runs/${runId}/audit.jsonl`,
+              ...(broken === undefined ? {} : { line: broken.line }),
+            },
+          },
+        );
+      }
+      if (opts.json !== true)
+        ctx.io.out(`audit ok: runs/${runId}/audit.jsonl, ${verdict.records} records, chain intact`);
+    });
+  return audit;
+}

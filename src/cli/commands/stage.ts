@@ -1,0 +1,131 @@
+import { readFile } from 'node:fs/promises';
+import { Command } from '@commander-js/extra-typings';
+import { QuantError } from '../../errors.js';
+import { coerceStringParams, parseParamPairs, stageParamsJsonSchema } from '../../core/params.js';
+import { QuantSDK } from '../../sdk/quant-sdk.js';
+import type { CliContext } from '../context.js';
+import { formatColumns } from '../output.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+async function readParamsFile(path: string, ctx: CliContext): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new QuantError('E_INPUT_NOT_FOUND', `params file ${path} does not exist`, {
+      location: { file: path },
+    });
+  }
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+    return value as Record<string, unknown>;
+  } catch (error) {
+    throw new QuantError(
+      'E_INPUT_FORMAT',
+      `params file ${path} is not a JSON object: ${(error as Error).message}`,
+      {
+        location: { file: path },
+        hint: 'write {"key": value, ...}',
+      },
+    );
+  }
+  void ctx;
+}
+
+export function stageCommand(ctx: CliContext): Command {
+  const stage = new Command('stage').description('list, describe and run stages');
+
+  stage
+    .command('list')
+    .description('list stages: id, name, category')
+    .option('--category <category>', 'only this category')
+    .option('--tag <tag>', 'only stages with this tag')
+    .option('--json', 'machine-readable output')
+    .action(async (opts) => {
+      const registry = await ctx.registry();
+      const stages = registry.listStages({
+        ...(opts.category === undefined ? {} : { category: opts.category }),
+        ...(opts.tag === undefined ? {} : { tag: opts.tag }),
+      });
+      if (opts.json === true) {
+        ctx.io.out(
+          JSON.stringify(
+            stages.map((s) => ({
+              id: s.id,
+              name: s.name,
+              category: s.category,
+              tags: s.tags,
+              aliases: s.aliases,
+              description: s.description,
+              output: s.output,
+            })),
+            null,
+            2,
+          ),
+        );
+        return;
+      }
+      ctx.io.out(formatColumns(stages.map((s) => [s.id, s.name, s.category])));
+    });
+
+  stage
+    .command('schema')
+    .description("print the JSON Schema of a stage's params")
+    .argument('<id>', 'stage id or alias')
+    .action(async (id) => {
+      const registry = await ctx.registry();
+      ctx.io.out(JSON.stringify(stageParamsJsonSchema(registry.getStage(id)), null, 2));
+    });
+
+  stage
+    .command('run')
+    .description('run one stage in a run folder')
+    .argument('<id>', 'stage id or alias')
+    .option('--run-id <id>', 'run id (default <profile or stage>_<YYYYMMDD-HHMMSS>)')
+    .option(
+      '--param <key=value>',
+      'a parameter, parsed by the stage schema (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .option('--params-file <file>', 'a JSON object of parameters (--param values override it)')
+    .option('--json', 'print the result as JSON')
+    .action(async (id, opts) => {
+      const registry = await ctx.registry();
+      const target = registry.getStage(id);
+      const fromFile = opts.paramsFile === undefined ? {} : await readParamsFile(opts.paramsFile, ctx);
+      const params = { ...fromFile, ...coerceStringParams(target, parseParamPairs(opts.param)) };
+      const sdk = new QuantSDK({ registry });
+      const result = await sdk.runStage(target.id, params, {
+        workspace: ctx.workspace,
+        cwd: ctx.cwd,
+        env: ctx.env,
+        ...(opts.runId === undefined ? {} : { runId: opts.runId }),
+        ...(ctx.globals.manifest === undefined ? {} : { manifest: ctx.globals.manifest }),
+        ...(ctx.io.interactive ? { onProgress: (m: string) => ctx.io.err(m) } : {}),
+      });
+      if (opts.json === true) {
+        ctx.io.out(
+          JSON.stringify(
+            {
+              stage: result.stageId,
+              run_id: result.runId,
+              run_dir: result.runDir,
+              summary: result.summary,
+              outputs: result.outputs,
+              value: result.value,
+            },
+            null,
+            2,
+          ),
+        );
+        return;
+      }
+      ctx.io.out(`${result.stageId} ok (run ${result.runId}): ${result.summary}`);
+      for (const o of result.outputs) ctx.io.out(`  wrote ${o.path}`);
+    });
+
+  return stage;
+}

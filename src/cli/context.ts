@@ -1,0 +1,32 @@
+import { resolve } from 'node:path';
+import type { Registry } from '../core/registry.js';
+import type { GlobalOptions } from './global-options.js';
+import { loadRegistry } from './load-stages.js';
+import type { Io } from './output.js';
+
+/** What every command gets: global options, streams, and the registry (built on first use). */
+export interface CliContext {
+  readonly globals: GlobalOptions;
+  readonly io: Io;
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly workspace: string;
+  registry(): Promise<Registry>;
+}
+
+export function createCliContext(
+  globals: GlobalOptions,
+  io: Io,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): CliContext {
+  let registry: Promise<Registry> | undefined;
+  return {
+    globals,
+    io,
+    cwd,
+    env,
+    workspace: resolve(cwd, globals.workspace ?? env['QUANT_WORKSPACE'] ?? '.'),
+    registry: () => (registry ??= loadRegistry(globals.stages, cwd)),
+  };
+}

@@ -1,0 +1,23 @@
+import { Command } from '@commander-js/extra-typings';
+import { TOOL_VERSION } from '../sdk/version.js';
+import type { CliContext } from './context.js';
+import { auditCommand } from './commands/audit.js';
+import { runsCommand } from './commands/runs.js';
+import { stageCommand } from './commands/stage.js';
+import { metaCommand } from './commands/meta.js';
+
+/** The command tree. Sub-commands are listed explicitly, like the stage catalog. */
+export function createProgram(ctx: CliContext): Command {
+  const program = new Command('quant')
+    .description('metafolio: multi-sleeve, fractal meta-portfolios')
+    .version(TOOL_VERSION)
+    .addHelpText(
+      'after',
+      '\nGlobal options (before or after the sub-command):\n  --workspace <dir>   workspace folder (default $QUANT_WORKSPACE or .)\n  --manifest <file>   manifest (default <workspace>/manifest.json)\n  --stages <module>   also load the stages exported by this module (repeatable)\n  --verbose           stack traces on errors',
+    );
+  program.addCommand(stageCommand(ctx));
+  program.addCommand(metaCommand(ctx));
+  program.addCommand(runsCommand(ctx));
+  program.addCommand(auditCommand(ctx));
+  return program as unknown as Command;
+}

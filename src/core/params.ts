@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { type Issue, QuantError } from '../errors.js';
+import type { Stage } from './stage.js';
+
+type JsonSchema = { [key: string]: unknown };
+
+/** The JSON Schema (draft 2020-12) of a stage's params, derived from its zod schema (input side). */
+export function stageParamsJsonSchema(stage: Stage): JsonSchema {
+  return z.toJSONSchema(stage.params, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+}
+
+function issuePath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, key) =>
+      typeof key === 'number' ? `${acc}[${key}]` : acc === '' ? String(key) : `${acc}.${String(key)}`,
+    '',
+  );
+}
+
+/** zod issues as path/message pairs. Unknown keys become one issue per key. */
+export function zodIssues(error: z.ZodError): Issue[] {
+  const out: Issue[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        out.push({ path: issuePath([...issue.path, key]), message: 'unknown parameter' });
+      }
+    } else {
+      out.push({ path: issuePath(issue.path), message: issue.message });
+    }
+  }
+  return out;
+}
+
+/** Validate params against the stage schema; every problem is reported at once (`E_PARAMS`). */
+export function resolveStageParams(stage: Stage, raw: unknown): unknown {
+  const parsed = stage.params.safeParse(raw ?? {});
+  if (parsed.success) return parsed.data;
+  const issues = zodIssues(parsed.error);
+  const summary = issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`)).join('; ');
+  throw new QuantError('E_PARAMS', `invalid params for stage ${stage.id}: ${summary}`, {
+    hint: `see \`quant stage schema ${stage.id}\``,
+    issues,
+  });
+}
+
+/** The property names a stage's params object accepts (empty when the schema is not an object). */
+export function stageParamKeys(stage: Stage): string[] {
+  const schema = stageParamsJsonSchema(stage);
+  const props = schema['properties'];
+  return typeof props === 'object' && props !== null ? Object.keys(props) : [];
+}
+
+function schemaTypes(schema: unknown): Set<string> {
+  const out = new Set<string>();
+  const visit = (s: unknown): void => {
+    if (typeof s !== 'object' || s === null) return;
+    const obj = s as JsonSchema;
+    const t = obj['type'];
+    if (typeof t === 'string') out.add(t);
+    if (Array.isArray(t)) for (const x of t) if (typeof x === 'string') out.add(x);
+    for (const key of ['anyOf', 'oneOf', 'allOf']) {
+      const list = obj[key];
+      if (Array.isArray(list)) list.forEach(visit);
+    }
+  };
+  visit(schema);
+  return out;
+}
+
+function coerceScalar(value: string, schema: unknown): unknown {
+  const types = schemaTypes(schema);
+  const trimmed = value.trim();
+  if ((types.has('number') || types.has('integer')) && trimmed !== '' && Number.isFinite(Number(trimmed))) {
+    return Number(trimmed);
+  }
+  if (types.has('boolean')) {
+    if (/^(true|yes|1)$/i.test(trimmed)) return true;
+    if (/^(false|no|0)$/i.test(trimmed)) return false;
+  }
+  if (types.has('null') && trimmed === 'null') return null;
+  if (types.has('object') || (types.size > 0 && !types.has('string') && /^[[{]/.test(trimmed))) {
+    try {
+      return JSON.parse(trimmed) as unknown;
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+/**
+ * Turn `key=value` strings (CLI `--param`, `quant://` query) into typed params by reading the stage's
+ * JSON Schema: numbers, booleans, comma lists and repeated keys for arrays. A value that does not fit is
+ * passed on unchanged so that validation reports it with its path.
+ */
+export function coerceStringParams(
+  stage: Stage,
+  pairs: readonly (readonly [string, string])[],
+): Record<string, unknown> {
+  const schema = stageParamsJsonSchema(stage);
+  const props = (schema['properties'] ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of pairs) {
+    const prop = props[key];
+    const types = schemaTypes(prop);
+    if (types.has('array')) {
+      const items = (prop as JsonSchema)['items'] ?? (findArrayItems(prop) as unknown);
+      const parts = value === '' ? [] : value.split(',');
+      const previous = out[key];
+      const list = Array.isArray(previous) ? (previous as unknown[]) : [];
+      out[key] = [...list, ...parts.map((p) => coerceScalar(p, items))];
+    } else {
+      out[key] = coerceScalar(value, prop);
+    }
+  }
+  return out;
+}
+
+function findArrayItems(schema: unknown): unknown {
+  if (typeof schema !== 'object' || schema === null) return undefined;
+  for (const key of ['anyOf', 'oneOf']) {
+    const list = (schema as JsonSchema)[key];
+    if (Array.isArray(list)) {
+      for (const s of list) {
+        if (typeof s === 'object' && s !== null && (s as JsonSchema)['type'] === 'array')
+          return (s as JsonSchema)['items'];
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Parse `k=v` strings; a string without `=` is a usage error. */
+export function parseParamPairs(values: readonly string[]): [string, string][] {
+  return values.map((raw) => {
+    const eq = raw.indexOf('=');
+    if (eq <= 0) {
+      throw new QuantError('E_USAGE', `--param "${raw}" is not of the form key=value`, {
+        hint: 'write e.g. --param method=hrp',
+      });
+    }
+    return [raw.slice(0, eq), raw.slice(eq + 1)];
+  });
+}

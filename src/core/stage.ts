@@ -1,0 +1,93 @@
+import type { z } from 'zod';
+
+/** Closed vocabulary of stage categories. */
+export const STAGE_CATEGORIES = ['portfolio', 'meta', 'sleeve'] as const;
+export type StageCategory = (typeof STAGE_CATEGORIES)[number];
+
+/** What a running stage may do besides computing: resolve paths, record files, log decisions. */
+export interface StageContext {
+  readonly runId: string;
+  /** Absolute path of `runs/<run_id>/`. */
+  readonly runDir: string;
+  /** Absolute workspace folder. */
+  readonly workspace: string;
+  /** Folder against which relative paths given by the user resolve. */
+  readonly cwd: string;
+  /** Absolute manifest path (it may not exist). */
+  readonly manifestPath: string;
+  /** The run's clock: `SOURCE_DATE_EPOCH` when set, so artifacts are reproducible. */
+  readonly now: Date;
+  readonly toolVersion: string;
+  /** Resolve a user-given path against {@link StageContext.cwd}. */
+  resolvePath(path: string): string;
+  /** Record a file the stage read; its hash lands in the ledger outcome. */
+  recordInput(path: string): void;
+  /** Record a file the stage wrote; its hash lands in the ledger outcome. */
+  recordOutput(path: string): void;
+  /** Append a `decision` record (exclusion, fallback, ...) to the run's ledger. */
+  decision(
+    step: string,
+    data: Readonly<Record<string, unknown>>,
+    context?: Readonly<Record<string, unknown>>,
+  ): Promise<void>;
+  /** Append arbitrary ledger records on behalf of the stage (e.g. per-window outcomes). */
+  record(entries: readonly LedgerEntry[]): Promise<void>;
+  /** Report progress; shown on a TTY, silent otherwise. */
+  progress(message: string): void;
+}
+
+export interface LedgerEntry {
+  readonly type: 'intent' | 'outcome' | 'decision';
+  readonly step: string;
+  readonly status: string;
+  readonly context?: Readonly<Record<string, unknown>>;
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/** What a stage's run function returns: a JSON-serialisable value and a one-line summary. */
+export interface StageOutput<R> {
+  readonly value: R;
+  readonly summary: string;
+}
+
+/** A stage is a value: identity, documentation, a params schema and a run function. */
+export interface StageDefinition<S extends z.ZodType = z.ZodType, R = unknown> {
+  /** Stable id, `<domain>.<name>`. */
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly category: StageCategory;
+  readonly tags: readonly string[];
+  /** Other ids that resolve to this stage (e.g. the predecessor's names). */
+  readonly aliases: readonly string[];
+  /** The params schema; the JSON Schema is derived from it. */
+  readonly params: S;
+  /** What the stage writes, in one or two sentences. */
+  readonly output: string;
+  run(params: z.output<S>, ctx: StageContext): Promise<StageOutput<R>>;
+}
+
+/** A stage with its types erased, as stored in a registry. */
+export type Stage = StageDefinition<z.ZodType, unknown>;
+
+/** Identity helper that infers the params type from the schema. */
+export function defineStage<S extends z.ZodType, R>(
+  definition: StageDefinition<S, R>,
+): StageDefinition<S, R> {
+  return Object.freeze({
+    ...definition,
+    tags: Object.freeze([...definition.tags]),
+    aliases: Object.freeze([...definition.aliases]),
+  });
+}
+
+/** A named, ordered list of stage ids, declared in the catalog like stages. */
+export interface PipelineDefinition {
+  readonly name: string;
+  readonly description: string;
+  readonly stages: readonly string[];
+}
+
+export function definePipeline(definition: PipelineDefinition): PipelineDefinition {
+  return Object.freeze({ ...definition, stages: Object.freeze([...definition.stages]) });
+}

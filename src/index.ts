@@ -1,0 +1,29 @@
+/**
+ * metafolio — multi-sleeve, fractal meta-portfolios.
+ *
+ * Public surface: the SDK, the registry of built-in stages and the means to extend it, stage
+ * definition helpers, and the error model.
+ */
+export { QuantSDK } from './sdk/quant-sdk.js';
+export type { RunOptions, StageRunResult, PipelineRunResult, SafeResult } from './sdk/quant-sdk.js';
+export { StageRegistry, builtinStages, builtinPipelines } from './stages/catalog.js';
+export { createRegistry } from './core/registry.js';
+export type { Registry, StageFilter } from './core/registry.js';
+export { defineStage, definePipeline, STAGE_CATEGORIES } from './core/stage.js';
+export type {
+  StageDefinition,
+  Stage,
+  StageContext,
+  StageOutput,
+  StageCategory,
+  PipelineDefinition,
+} from './core/stage.js';
+export { stageParamsJsonSchema } from './core/params.js';
+export { QuantError, ERROR_CODES, isQuantError } from './errors.js';
+export type { ErrorCode, Issue, ErrorLocation } from './errors.js';
+export { optimizePortfolio, PORTFOLIO_METHODS } from './numeric/optimize/optimize-portfolio.js';
+export type {
+  OptimizeOptions,
+  OptimizeResult,
+  PortfolioMethod,
+} from './numeric/optimize/optimize-portfolio.js';

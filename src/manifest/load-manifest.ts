@@ -1,0 +1,184 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { z } from 'zod';
+import { QuantError } from '../errors.js';
+import { crossCheckManifest, type RawProblem } from './_cross-checks.js';
+import { formatJsonPath, type JsonPath } from './_json-path.js';
+import { didYouMean } from './_suggest.js';
+import { parseJsonWithLocations, type LocatedJson } from './json-locate.js';
+import { ManifestSchema, allowedKeysAt, type Manifest } from './schema.js';
+
+/** One manifest problem with its JSON path and where it is in the file. */
+export interface ManifestProblem {
+  /** `profiles.meta_swiss.sleeves[1].id`; empty for the document itself. */
+  readonly path: string;
+  readonly message: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * Parse and validate manifest text as a whole (DESIGN §3). Every problem is collected — JSON
+ * duplicate keys, schema issues, references between profiles, cycles of nested meta profiles — and
+ * thrown as one `E_MANIFEST` QuantError: the message lists `path (line L): problem` in document order,
+ * `issues` holds `{path, message}` and `details.problems` adds line and column; `location` is the first.
+ * Cycles are reported here as ordinary problems (not `E_CYCLE`) so that one load shows everything;
+ * `resolveMetaTree` still throws `E_CYCLE` / `E_DEPTH` for the tree it resolves. Depth is checked there
+ * only, because it depends on which profile is the root.
+ */
+export function parseManifest(text: string, file: string): Manifest {
+  const doc = parseJsonWithLocations(text, file);
+  const raw: RawProblem[] = doc.duplicateKeys.map((d) => ({
+    path: d.path,
+    message: `duplicate key "${String(d.path[d.path.length - 1])}" (first at line ${d.first.line}): JSON keeps only the last one; rename or merge them`,
+  }));
+  const result = ManifestSchema.safeParse(doc.value);
+  if (!result.success) for (const issue of result.error.issues) raw.push(...describeIssue(issue, doc));
+  raw.push(...crossCheckManifest(doc.value));
+  if (raw.length === 0 && result.success) return result.data;
+  throw manifestError(file, locateProblems(raw, doc));
+}
+
+/**
+ * Read and validate the manifest at `path` (resolved against the current folder; `file` in the
+ * result and in every message is the absolute path). A missing file is `E_MANIFEST_NOT_FOUND`.
+ */
+export async function readManifest(
+  path: string,
+): Promise<{ manifest: Manifest; file: string; text: string }> {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new QuantError('E_MANIFEST_NOT_FOUND', `manifest not found: ${file}`, {
+        hint: 'create manifest.json in the workspace, or name the file with --manifest FILE (or the folder with --workspace DIR)',
+        location: { file },
+        cause: error,
+      });
+    }
+    const reason = code === 'EISDIR' ? 'it is a folder, not a file' : (error as Error).message;
+    throw new QuantError('E_MANIFEST', `cannot read the manifest ${file}: ${reason}`, {
+      hint: 'pass the manifest file with --manifest FILE',
+      location: { file },
+      cause: error,
+    });
+  }
+  return { manifest: parseManifest(text, file), file, text };
+}
+
+function locateProblems(raw: readonly RawProblem[], doc: LocatedJson): ManifestProblem[] {
+  const seen = new Set<string>();
+  const located: ManifestProblem[] = [];
+  for (const p of raw) {
+    const path = formatJsonPath(p.path);
+    const key = `${path}\u0000${p.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    // A member is found by its key (an unknown key has no schema value to point at); an item by its value.
+    const last = p.path[p.path.length - 1];
+    const { line, column } = doc.lineOf(p.path, typeof last === 'string' ? 'key' : 'value');
+    located.push({ path, message: p.message, line, column });
+  }
+  // Document order reads like a compiler's error list; the sort is stable for problems on one spot.
+  return located.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+function manifestError(file: string, problems: readonly ManifestProblem[]): QuantError {
+  const first = problems[0] as ManifestProblem;
+  const n = problems.length;
+  const list = problems
+    .map((p) => `${p.path === '' ? '(document)' : p.path} (line ${p.line}): ${p.message}`)
+    .join('; ');
+  return new QuantError('E_MANIFEST', `${file}: ${n} problem${n === 1 ? '' : 's'}: ${list}`, {
+    hint: 'fix the manifest at the paths listed (DESIGN §3 describes every key)',
+    location: { file, jsonPath: first.path, line: first.line },
+    issues: problems.map((p) => ({ path: p.path, message: p.message })),
+    details: { problems },
+  });
+}
+
+/** A zod issue as one or more problems with messages a manifest author can act on. */
+function describeIssue(issue: z.core.$ZodIssue, doc: LocatedJson): RawProblem[] {
+  const path = issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k));
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => {
+        const allowed = allowedKeysAt(path);
+        const close = didYouMean(key, allowed);
+        return {
+          path: [...path, key],
+          message: `unknown key "${key}"${close === '' ? `; allowed: ${allowed.join(', ')}` : close}`,
+        };
+      });
+    case 'invalid_type': {
+      if (!doc.has(path)) return [{ path, message: `is required (${describeExpected(issue.expected)})` }];
+      return [
+        {
+          path,
+          message: `expected ${describeExpected(issue.expected)}, got ${describeJson(valueAt(doc.value, path))}`,
+        },
+      ];
+    }
+    case 'invalid_value': {
+      const got = valueAt(doc.value, path);
+      const options = issue.values.map((v) => JSON.stringify(v));
+      const close = typeof got === 'string' ? didYouMean(got, issue.values.map(String)) : '';
+      return [
+        { path, message: `${describeJson(got)} is not allowed${close}; use one of ${options.join(', ')}` },
+      ];
+    }
+    case 'too_small':
+    case 'too_big': {
+      const small = issue.code === 'too_small';
+      const bound = small ? issue.minimum : issue.maximum;
+      const op = small ? (issue.inclusive === false ? '>' : '≥') : issue.inclusive === false ? '<' : '≤';
+      if (issue.origin === 'array') {
+        if (small && Number(bound) === 1) return [{ path, message: 'must not be empty' }];
+        return [{ path, message: `must have ${small ? 'at least' : 'at most'} ${String(bound)} items` }];
+      }
+      if (issue.origin === 'string' && small && Number(bound) === 1)
+        return [{ path, message: 'must not be empty' }];
+      if (issue.origin === 'string') return [{ path, message: issue.message }];
+      return [
+        { path, message: `must be ${op} ${String(bound)}, got ${describeJson(valueAt(doc.value, path))}` },
+      ];
+    }
+    case 'invalid_key':
+      return [{ path, message: issue.issues[0]?.message ?? issue.message }];
+    default:
+      return [{ path, message: issue.message }];
+  }
+}
+
+function describeExpected(expected: string): string {
+  const words: Record<string, string> = {
+    int: 'an integer',
+    number: 'a number',
+    string: 'a string',
+    boolean: 'true or false',
+    object: 'an object',
+    array: 'an array',
+    record: 'an object',
+  };
+  return words[expected] ?? expected;
+}
+
+function describeJson(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const json = JSON.stringify(value);
+  return json.length > 40
+    ? `${Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : 'a long value'}`
+    : json;
+}
+
+function valueAt(root: unknown, path: JsonPath): unknown {
+  let at: unknown = root;
+  for (const k of path) {
+    if (typeof at !== 'object' || at === null || !Object.hasOwn(at, k)) return undefined;
+    at = (at as Record<string | number, unknown>)[k];
+  }
+  return at;
+}

@@ -1,0 +1,243 @@
+import { QuantError } from '../errors.js';
+import { PORTFOLIO_METHODS, RISK_PROFILE_ORDER, canonicalMethod, type PortfolioMethod } from './_methods.js';
+import { formatJsonPath, type JsonPath } from './_json-path.js';
+import { didYouMean, suggest } from './_suggest.js';
+import { isMetaProfile, type Manifest, type MetaAllocation, type MetaProfile } from './schema.js';
+
+/** DESIGN §3: a meta profile nests at most this deep (the root is depth 1). */
+export const MAX_META_DEPTH = 4;
+
+/** A sleeve of a meta node: an atomic sleeve (a sleeve profile, maybe pinned to a run) or a nested meta. */
+export type MetaSleeve =
+  | { readonly id: string; readonly kind: 'atomic'; readonly profile: string; readonly runId?: string }
+  | { readonly id: string; readonly kind: 'meta'; readonly node: MetaNode };
+
+/** One meta profile of a resolved tree. */
+export interface MetaNode {
+  readonly profile: string;
+  /** Profile names from the root to this node, both included. */
+  readonly path: readonly string[];
+  /** The root is depth 1. */
+  readonly depth: number;
+  readonly sleeves: readonly MetaSleeve[];
+  readonly bounds: { readonly minWeight: number; readonly maxWeight: number };
+  /** `meta_allocation` with its defaults applied. */
+  readonly allocation: MetaAllocation;
+  /** The node's declared `risk_profiles` (aliases normalised), if any. */
+  readonly riskProfiles?: readonly PortfolioMethod[];
+  readonly features: { readonly directionalSignTestGate: boolean };
+}
+
+export interface ResolveMetaTreeOptions {
+  /** The manifest's path, for messages (default `manifest.json`). */
+  readonly file?: string;
+  /** Line lookup of the manifest text (`parseJsonWithLocations(...).lineOf`), to add lines to errors. */
+  readonly lineOf?: (path: JsonPath) => { readonly line: number };
+}
+
+/**
+ * Resolve the tree of meta profile `rootProfile`: nested `meta_profile` entries become child nodes,
+ * `profile` entries atomic leaves. Unknown root or a sleeve profile as root → `E_UNKNOWN_PROFILE`;
+ * nesting in a cycle → `E_CYCLE` naming it (`a → b → a`); deeper than {@link MAX_META_DEPTH} →
+ * `E_DEPTH` naming the chain. Both carry the JSON path of the offending entry.
+ */
+export function resolveMetaTree(
+  manifest: Manifest,
+  rootProfile: string,
+  options: ResolveMetaTreeOptions = {},
+): MetaNode {
+  const file = options.file ?? 'manifest.json';
+  const metaNames = Object.keys(manifest.profiles).filter((n) =>
+    isMetaProfile(manifest.profiles[n] as MetaProfile),
+  );
+  const root = Object.hasOwn(manifest.profiles, rootProfile) ? manifest.profiles[rootProfile] : undefined;
+  if (root === undefined) {
+    const close = suggest(rootProfile, metaNames);
+    const hint =
+      close.length > 0
+        ? `did you mean ${close.map((c) => `"${c}"`).join(' or ')}?`
+        : metaNames.length > 0
+          ? `meta profiles in the manifest: ${metaNames.slice(0, 10).join(', ')}${metaNames.length > 10 ? ', ...' : ''}`
+          : 'the manifest declares no meta profile (one with "sleeves")';
+    throw new QuantError('E_UNKNOWN_PROFILE', `profile "${rootProfile}" is not in ${file}`, {
+      hint,
+      location: { file },
+    });
+  }
+  if (!isMetaProfile(root)) {
+    throw new QuantError('E_UNKNOWN_PROFILE', `profile "${rootProfile}" is not a meta profile in ${file}`, {
+      hint: `${rootProfile} is a sleeve profile: use quant sleeve run --profile ${rootProfile}`,
+      location: { file, jsonPath: formatJsonPath(['profiles', rootProfile]) },
+    });
+  }
+  const where = (path: JsonPath): { file: string; jsonPath: string; line?: number } => {
+    const line = options.lineOf?.(path).line;
+    return { file, jsonPath: formatJsonPath(path), ...(line === undefined ? {} : { line }) };
+  };
+
+  const build = (name: string, meta: MetaProfile, chain: readonly string[]): MetaNode => {
+    const sleeves = meta.sleeves.map((entry, j): MetaSleeve => {
+      const child = entry.meta_profile;
+      if (child === undefined) {
+        const target = entry.profile;
+        const jsonPath: JsonPath = ['profiles', name, 'sleeves', j, 'profile'];
+        const declared = target === undefined ? undefined : manifest.profiles[target];
+        if (target === undefined || (declared !== undefined && isMetaProfile(declared))) {
+          throw new QuantError(
+            'E_MANIFEST',
+            `sleeve "${entry.id}" of ${name} needs "profile" naming a sleeve profile`,
+            {
+              hint:
+                target === undefined
+                  ? 'add "profile" or "meta_profile"'
+                  : `nest a meta profile with "meta_profile": "${target}"`,
+              location: where(jsonPath),
+            },
+          );
+        }
+        return {
+          id: entry.id,
+          kind: 'atomic',
+          profile: target,
+          ...(entry.run_id === undefined ? {} : { runId: entry.run_id }),
+        };
+      }
+      const jsonPath: JsonPath = ['profiles', name, 'sleeves', j, 'meta_profile'];
+      if (chain.includes(child)) {
+        const cycle = [...chain.slice(chain.indexOf(child)), child];
+        throw new QuantError('E_CYCLE', `meta profiles nest in a cycle: ${cycle.join(' → ')}`, {
+          hint: `remove one of these nestings (the cycle closes at ${formatJsonPath(jsonPath)})`,
+          location: where(jsonPath),
+          details: { cycle },
+        });
+      }
+      const nested = Object.hasOwn(manifest.profiles, child) ? manifest.profiles[child] : undefined;
+      if (nested === undefined || !isMetaProfile(nested)) {
+        throw new QuantError(
+          'E_UNKNOWN_PROFILE',
+          `meta profile "${child}" (sleeve "${entry.id}" of ${name}) is not in ${file}`,
+          {
+            hint:
+              nested === undefined
+                ? `declare it in ${file}${didYouMean(child, metaNames)}`
+                : `"${child}" is a sleeve profile: write "profile": "${child}"`,
+            location: where(jsonPath),
+          },
+        );
+      }
+      const childChain = [...chain, child];
+      if (childChain.length > MAX_META_DEPTH) {
+        throw new QuantError(
+          'E_DEPTH',
+          `nesting depth ${childChain.length} exceeds ${MAX_META_DEPTH}: ${childChain.join(' → ')}`,
+          {
+            hint: "flatten the tree: list the deepest meta profile's sleeves directly in its parent",
+            location: where(jsonPath),
+            details: { chain: childChain },
+          },
+        );
+      }
+      return { id: entry.id, kind: 'meta', node: build(child, nested, childChain) };
+    });
+    const allocation = meta.meta_allocation;
+    return {
+      profile: name,
+      path: chain,
+      depth: chain.length,
+      sleeves,
+      bounds: { minWeight: allocation.min_weight, maxWeight: allocation.max_weight },
+      allocation,
+      ...(meta.risk_profiles === undefined ? {} : { riskProfiles: meta.risk_profiles }),
+      features: { directionalSignTestGate: meta.features.directional_sign_test_gate },
+    };
+  };
+  return build(rootProfile, root, [rootProfile]);
+}
+
+/** Every meta node of the tree, pre-order (a node before its nested metas, in sleeve order). */
+export function walkMetaTree(node: MetaNode): MetaNode[] {
+  const out: MetaNode[] = [node];
+  for (const s of node.sleeves) if (s.kind === 'meta') out.push(...walkMetaTree(s.node));
+  return out;
+}
+
+/** An atomic sleeve of a tree, with its path of sleeve ids from the root (`['swiss', 'sectors']`). */
+export interface AtomicLeaf {
+  readonly id: string;
+  readonly profile: string;
+  readonly runId?: string;
+  readonly path: readonly string[];
+  /** The meta node that lists it. */
+  readonly parent: MetaNode;
+}
+
+/** Every atomic sleeve of the tree, depth-first in sleeve order. */
+export function atomicSleeves(node: MetaNode, prefix: readonly string[] = []): AtomicLeaf[] {
+  const out: AtomicLeaf[] = [];
+  for (const s of node.sleeves) {
+    const path = [...prefix, s.id];
+    if (s.kind === 'meta') out.push(...atomicSleeves(s.node, path));
+    else
+      out.push({
+        id: s.id,
+        profile: s.profile,
+        ...(s.runId === undefined ? {} : { runId: s.runId }),
+        path,
+        parent: node,
+      });
+  }
+  return out;
+}
+
+/** Which risk profiles a meta run computes, and why. */
+export interface ResolvedRiskProfiles {
+  readonly profiles: readonly PortfolioMethod[];
+  /**
+   * `override` (`--profiles`), `declared` (the root's `risk_profiles`), `intersection` (those every
+   * atomic sleeve of the tree declares, in canonical order; may be empty), or `unknown` (some atomic
+   * sleeve is not declared in the manifest: the caller uses the streams its runs provide).
+   */
+  readonly source: 'override' | 'declared' | 'intersection' | 'unknown';
+}
+
+/**
+ * The risk profiles of a meta run (DESIGN §3): the override if given (unknown id → `E_PARAMS`,
+ * `erc` → `risk_parity`, duplicates dropped), else the root's declared `risk_profiles`, else the
+ * intersection of the atomic sleeves' declared `sleeve.risk_profiles` in the order
+ * hrp, min_variance, max_sharpe, risk_parity, equal_weight, inverse_variance, barbell.
+ */
+export function resolveRiskProfiles(
+  node: MetaNode,
+  manifest: Manifest,
+  override?: readonly string[],
+): ResolvedRiskProfiles {
+  if (override !== undefined) {
+    const ids = override.map((s) => s.trim()).filter((s) => s !== '');
+    const allowed = `use one of ${PORTFOLIO_METHODS.join(', ')} (alias erc)`;
+    if (ids.length === 0) throw new QuantError('E_PARAMS', 'no risk profile given', { hint: allowed });
+    const profiles: PortfolioMethod[] = [];
+    for (const id of ids) {
+      const method = canonicalMethod(id);
+      if (method === undefined) {
+        throw new QuantError(
+          'E_PARAMS',
+          `unknown risk profile "${id}"${didYouMean(id, [...PORTFOLIO_METHODS, 'erc'])}`,
+          { hint: allowed },
+        );
+      }
+      if (!profiles.includes(method)) profiles.push(method);
+    }
+    return { profiles, source: 'override' };
+  }
+  if (node.riskProfiles !== undefined) return { profiles: [...node.riskProfiles], source: 'declared' };
+  let common = new Set<PortfolioMethod>(RISK_PROFILE_ORDER);
+  for (const leaf of atomicSleeves(node)) {
+    const declared = Object.hasOwn(manifest.profiles, leaf.profile)
+      ? manifest.profiles[leaf.profile]
+      : undefined;
+    if (declared === undefined || isMetaProfile(declared)) return { profiles: [], source: 'unknown' };
+    const own = new Set<PortfolioMethod>(declared.sleeve.risk_profiles);
+    common = new Set([...common].filter((m) => own.has(m)));
+  }
+  return { profiles: RISK_PROFILE_ORDER.filter((m) => common.has(m)), source: 'intersection' };
+}

@@ -1,0 +1,289 @@
+import { z } from 'zod';
+import {
+  COVARIANCE_ESTIMATORS,
+  EXPECTED_RETURN_ESTIMATORS,
+  LEAF_ORDERS,
+  LINKAGE_METHODS,
+  METHOD_IDS,
+  canonicalMethod,
+  type PortfolioMethod,
+} from './_methods.js';
+import { boundsProblems } from './_bounds.js';
+import { isRecord } from './_json-path.js';
+
+// The manifest's shape (DESIGN §3). Objects are strict: in a hand-written manifest an unknown key is a
+// typo (`trian_window`), and silently ignoring it would run with a default the user did not mean.
+// Checks inside one object (unique assets, directions ⊆ assets, bounds) run even when a sibling field
+// failed (`when: always`) so that one load reports every problem; checks across profiles (references,
+// cycles) need the whole document and live in `_cross-checks.ts`. Use `parseManifest` to validate.
+
+const ALWAYS = { when: () => true };
+
+/** Sleeve ids and profile names: safe in file names (`meta_returns_{M}_{P}.parquet`) and run ids. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** DESIGN §2. */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** A profile name leaves room for the default run id `<profile>_<YYYYMMDD-HHMMSS>` (≤ 128 chars). */
+export const MAX_PROFILE_NAME_LENGTH = 111;
+
+const NAME_RULE = 'must start with a letter or digit and contain only letters, digits, ".", "_" and "-"';
+const idSchema = z.string().regex(ID_PATTERN, { error: `sleeve id ${NAME_RULE}` });
+const profileNameSchema = z
+  .string()
+  .regex(ID_PATTERN, { error: `profile name ${NAME_RULE}` })
+  .max(MAX_PROFILE_NAME_LENGTH, {
+    error: `profile name is longer than ${MAX_PROFILE_NAME_LENGTH} characters`,
+  });
+const runIdSchema = z
+  .string()
+  .regex(RUN_ID_PATTERN, { error: `run id ${NAME_RULE}, at most 128 characters` });
+const weightSchema = z.number().min(0).max(1);
+// Not z.number().int(): its failure aborts the enclosing object's refinements even with `when`, and
+// then one non-integer window would hide every other problem of the sleeve.
+const integerSchema = (min: number) =>
+  z
+    .number()
+    .min(min)
+    .refine((x) => Number.isInteger(x), { error: (iss) => `must be an integer, got ${String(iss.input)}` });
+
+/** A risk profile id; the alias `erc` becomes `risk_parity`. */
+const methodSchema = z
+  .enum(METHOD_IDS as [string, ...string[]])
+  .transform((id) => canonicalMethod(id) as PortfolioMethod);
+
+const riskProfilesSchema = z
+  .array(methodSchema)
+  .min(1)
+  .superRefine((list, ctx) => {
+    const firstAt = new Map<string, number>();
+    list.forEach((m, j) => {
+      if (typeof m !== 'string') return;
+      const i = firstAt.get(m);
+      if (i === undefined) firstAt.set(m, j);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [j],
+          message: `"${m}" is listed twice (also at [${i}]; erc = risk_parity)`,
+        });
+    });
+  }, ALWAYS);
+
+const costsShape = {
+  commission: z.number().min(0).default(0),
+  slippage: z.number().min(0).default(0),
+};
+
+const sleeveSpecShape = {
+  prices: z.string().min(1),
+  assets: z.array(z.string().min(1)).min(1),
+  directions: z.record(z.string(), z.enum(['LONG', 'SHORT'])).optional(),
+  risk_profiles: riskProfilesSchema,
+  train_window: integerSchema(20).default(252),
+  test_window: integerSchema(1).default(21),
+  /** Defaults to `test_window` (non-overlapping holding periods). */
+  step: integerSchema(1).optional(),
+  costs: z.strictObject(costsShape).prefault({}),
+  input_kind: z.enum(['prices', 'returns']).default('prices'),
+  fallback: z.boolean().default(true),
+  linkage: z.enum(LINKAGE_METHODS).optional(),
+  leaf_order: z.enum(LEAF_ORDERS).optional(),
+  covariance: z.enum(COVARIANCE_ESTIMATORS).optional(),
+  min_weight: weightSchema.optional(),
+  max_weight: weightSchema.optional(),
+};
+
+/** The `sleeve` object of a sleeve profile; `step` is resolved (default `test_window`). */
+export const SleeveSpecSchema = z
+  .strictObject(sleeveSpecShape)
+  .superRefine((spec, ctx) => {
+    const assets = Array.isArray(spec.assets) ? spec.assets.filter((a) => typeof a === 'string') : [];
+    const firstAt = new Map<string, number>();
+    assets.forEach((a, j) => {
+      const i = firstAt.get(a);
+      if (i === undefined) firstAt.set(a, j);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: ['assets', j],
+          message: `duplicate asset "${a}" (also assets[${i}])`,
+        });
+    });
+    if (isRecord(spec.directions)) {
+      for (const key of Object.keys(spec.directions)) {
+        if (!firstAt.has(key)) {
+          const list = [...firstAt.keys()].join(', ');
+          ctx.addIssue({
+            code: 'custom',
+            path: ['directions', key],
+            message: `"${key}" is not one of the sleeve's assets (${list})`,
+          });
+        }
+      }
+    }
+    if (firstAt.size > 0) {
+      for (const p of boundsProblems(firstAt.size, 'asset', spec.min_weight, spec.max_weight))
+        ctx.addIssue(p);
+    }
+  }, ALWAYS)
+  .transform((spec) => ({ ...spec, step: spec.step ?? spec.test_window }));
+
+const metaAllocationShape = {
+  min_weight: weightSchema.default(0),
+  max_weight: weightSchema.default(1),
+  linkage: z.enum(LINKAGE_METHODS).optional(),
+  leaf_order: z.enum(LEAF_ORDERS).optional(),
+  covariance: z.enum(COVARIANCE_ESTIMATORS).optional(),
+  expected_returns: z.enum(EXPECTED_RETURN_ESTIMATORS).optional(),
+  risk_free_rate: z.number().optional(),
+  periods_per_year: z
+    .union([z.literal('auto'), z.number().positive()], { error: 'must be "auto" or a positive number' })
+    .optional(),
+};
+export const MetaAllocationSchema = z.strictObject(metaAllocationShape);
+
+const sleeveEntryShape = {
+  id: idSchema,
+  profile: profileNameSchema.optional(),
+  meta_profile: profileNameSchema.optional(),
+  run_id: runIdSchema.optional(),
+};
+
+/** One entry of a meta profile's `sleeves`: exactly one of `profile` (atomic) or `meta_profile` (nested). */
+export const SleeveEntrySchema = z.strictObject(sleeveEntryShape).superRefine((entry, ctx) => {
+  const hasProfile = entry.profile !== undefined;
+  const hasMeta = entry.meta_profile !== undefined;
+  if (!hasProfile && !hasMeta) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [],
+      message: 'needs "profile" (an atomic sleeve) or "meta_profile" (a nested meta profile)',
+    });
+  } else if (hasProfile && hasMeta) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['meta_profile'],
+      message: 'has both "profile" and "meta_profile": keep exactly one',
+    });
+  }
+  if (hasMeta && entry.run_id !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['run_id'],
+      message:
+        '"run_id" pins the run of an atomic sleeve and cannot be used with "meta_profile" (a nested meta is built in the same run)',
+    });
+  }
+}, ALWAYS);
+
+const featuresShape = { directional_sign_test_gate: z.boolean().default(false) };
+
+const metaProfileShape = {
+  sleeves: z.array(SleeveEntrySchema).min(1),
+  meta_allocation: MetaAllocationSchema.prefault({}),
+  risk_profiles: riskProfilesSchema.optional(),
+  features: z.strictObject(featuresShape).prefault({}),
+  description: z.string().optional(),
+};
+
+/** A meta profile: sleeves, the bounds of their weights, optional risk profiles and features. */
+export const MetaProfileSchema = z.strictObject(metaProfileShape).superRefine((meta, ctx) => {
+  if (!Array.isArray(meta.sleeves)) return;
+  const firstAt = new Map<string, number>();
+  meta.sleeves.forEach((entry, j) => {
+    const id: unknown = isRecord(entry) ? entry['id'] : undefined;
+    if (typeof id !== 'string') return;
+    const i = firstAt.get(id);
+    if (i === undefined) firstAt.set(id, j);
+    else {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sleeves', j, 'id'],
+        message: `duplicate sleeve id "${id}": sleeves[${i}] and sleeves[${j}] both use it; ids must be unique within a meta profile`,
+      });
+    }
+  });
+  const allocation: unknown = meta.meta_allocation;
+  if (meta.sleeves.length > 0 && isRecord(allocation)) {
+    for (const p of boundsProblems(
+      meta.sleeves.length,
+      'sleeve',
+      allocation['min_weight'],
+      allocation['max_weight'],
+    )) {
+      ctx.addIssue({ ...p, path: ['meta_allocation', ...p.path] });
+    }
+  }
+}, ALWAYS);
+
+const sleeveProfileShape = { sleeve: SleeveSpecSchema, description: z.string().optional() };
+/** A sleeve profile: how `sleeve.backtest` builds the sleeve from prices. */
+export const SleeveProfileSchema = z.strictObject(sleeveProfileShape);
+
+export type SleeveSpec = z.output<typeof SleeveSpecSchema>;
+export type SleeveProfile = z.output<typeof SleeveProfileSchema>;
+export type SleeveEntry = z.output<typeof SleeveEntrySchema>;
+export type MetaAllocation = z.output<typeof MetaAllocationSchema>;
+export type MetaProfile = z.output<typeof MetaProfileSchema>;
+export type Profile = SleeveProfile | MetaProfile;
+
+/**
+ * A profile is a sleeve profile (`sleeve`) or a meta profile (`sleeves`). Dispatching on the key
+ * rather than a `z.union` keeps the errors about the branch the user meant, with their exact paths.
+ */
+export const ProfileSchema = z.unknown().transform((input, ctx): Profile => {
+  if (!isRecord(input)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'a profile is an object with "sleeve" (a sleeve profile) or "sleeves" (a meta profile)',
+    });
+    return z.NEVER;
+  }
+  const hasSleeve = 'sleeve' in input;
+  const hasSleeves = 'sleeves' in input;
+  if (hasSleeve === hasSleeves) {
+    ctx.addIssue({
+      code: 'custom',
+      message: hasSleeve
+        ? 'has both "sleeve" and "sleeves": a profile is either a sleeve profile or a meta profile'
+        : 'has neither "sleeve" (a sleeve profile) nor "sleeves" (a meta profile)',
+    });
+    return z.NEVER;
+  }
+  const result = hasSleeve ? SleeveProfileSchema.safeParse(input) : MetaProfileSchema.safeParse(input);
+  if (result.success) return result.data;
+  // Finalized issues keep their code and data (unrecognized keys, enum values) for the loader's messages.
+  for (const issue of result.error.issues)
+    ctx.issues.push({ ...issue, input } as (typeof ctx.issues)[number]);
+  return z.NEVER;
+});
+
+/** The whole manifest: `{profiles: {name: SleeveProfile | MetaProfile}}`, plus `$schema`/`description`. */
+export const ManifestSchema = z.strictObject({
+  $schema: z.string().optional(),
+  description: z.string().optional(),
+  profiles: z.record(profileNameSchema, ProfileSchema),
+});
+export type Manifest = z.output<typeof ManifestSchema>;
+
+/** Whether a parsed profile is a meta profile. */
+export function isMetaProfile(profile: Profile): profile is MetaProfile {
+  return 'sleeves' in profile;
+}
+
+/** The keys an object at `path` may have (for "did you mean" on unknown keys). */
+export function allowedKeysAt(path: readonly (string | number)[]): readonly string[] {
+  const last = path[path.length - 1];
+  if (path.length === 0) return ['$schema', 'description', 'profiles'];
+  if (path.length === 2 && path[0] === 'profiles') {
+    return [...new Set([...Object.keys(sleeveProfileShape), ...Object.keys(metaProfileShape)])];
+  }
+  if (typeof last === 'number') return Object.keys(sleeveEntryShape);
+  const table: Record<string, readonly string[]> = {
+    sleeve: Object.keys(sleeveSpecShape),
+    costs: Object.keys(costsShape),
+    meta_allocation: Object.keys(metaAllocationShape),
+    features: Object.keys(featuresShape),
+  };
+  return (last !== undefined ? table[last] : undefined) ?? [];
+}

@@ -1,0 +1,119 @@
+import type { Matrix } from '../linalg/matrix.js';
+import { nonFiniteInput } from './_check.js';
+
+/**
+ * Column means and the centred data in column-major order (n x T): each asset's series becomes one
+ * contiguous run, so the Gram kernel below streams through memory.
+ *
+ * @throws QuantError `E_INPUT_VALUE` naming the first NaN/Inf cell.
+ */
+export function centreColumns(returns: Matrix): { means: Float64Array; centred: Float64Array } {
+  const { rows: T, cols: n, data } = returns;
+  const means = new Float64Array(n);
+  for (let t = 0; t < T; t++) {
+    const row = t * n;
+    for (let j = 0; j < n; j++) means[j] = (means[j] as number) + (data[row + j] as number);
+  }
+  for (let j = 0; j < n; j++) {
+    means[j] = (means[j] as number) / T;
+    // A NaN or ±Inf anywhere in a column poisons its mean, so this also validates every value.
+    if ((means[j] as number) - (means[j] as number) !== 0) throw nonFiniteInput(returns);
+  }
+  const centred = new Float64Array(n * T);
+  for (let t = 0; t < T; t++) {
+    const row = t * n;
+    for (let j = 0; j < n; j++) centred[j * T + t] = (data[row + j] as number) - (means[j] as number);
+  }
+  return { means, centred };
+}
+
+/**
+ * `XᵀX / divisor` for column-major X (n series of length T), as a symmetric n x n row-major array.
+ *
+ * The work is done in 3 x 3 tiles of the output: nine running sums share six loads per time step, which
+ * cuts loads and bounds checks per multiply-add about threefold against one dot product at a time (V8
+ * does not vectorise). Each tile is its own small function so that V8 optimises it after a few calls
+ * instead of waiting for on-stack replacement of one big loop nest: the first call in a fresh process is
+ * then about as fast as later ones. Entries (i, j) and (j, i) sum the same products in the same order, so
+ * the result is exactly symmetric. The one or two columns left over when n is not a multiple of 3 use
+ * plain dot products.
+ */
+export function gram(x: Float64Array, T: number, n: number, divisor: number): Float64Array {
+  const out = new Float64Array(n * n);
+  const tiled = n - (n % 3);
+  for (let i = 0; i < tiled; i += 3) {
+    for (let j = i; j < tiled; j += 3) tile3x3(x, T, i, j, out, n, divisor);
+  }
+  for (let j = tiled; j < n; j++) {
+    for (let i = 0; i <= j; i++) {
+      const v = dot(x, i * T, j * T, T) / divisor;
+      out[i * n + j] = v;
+      out[j * n + i] = v;
+    }
+  }
+  return out;
+}
+
+function tile3x3(
+  x: Float64Array,
+  T: number,
+  i: number,
+  j: number,
+  out: Float64Array,
+  n: number,
+  divisor: number,
+): void {
+  const a0 = i * T;
+  const a1 = a0 + T;
+  const a2 = a1 + T;
+  const b0 = j * T;
+  const b1 = b0 + T;
+  const b2 = b1 + T;
+  let p00 = 0;
+  let p01 = 0;
+  let p02 = 0;
+  let p10 = 0;
+  let p11 = 0;
+  let p12 = 0;
+  let p20 = 0;
+  let p21 = 0;
+  let p22 = 0;
+  for (let t = 0; t < T; t++) {
+    const x0 = x[a0 + t] as number;
+    const x1 = x[a1 + t] as number;
+    const x2 = x[a2 + t] as number;
+    let y = x[b0 + t] as number;
+    p00 += x0 * y;
+    p10 += x1 * y;
+    p20 += x2 * y;
+    y = x[b1 + t] as number;
+    p01 += x0 * y;
+    p11 += x1 * y;
+    p21 += x2 * y;
+    y = x[b2 + t] as number;
+    p02 += x0 * y;
+    p12 += x1 * y;
+    p22 += x2 * y;
+  }
+  const r0 = i * n;
+  const r1 = r0 + n;
+  const r2 = r1 + n;
+  const c0 = j * n;
+  const c1 = c0 + n;
+  const c2 = c1 + n;
+  out[r0 + j] = out[c0 + i] = p00 / divisor;
+  out[r0 + j + 1] = out[c1 + i] = p01 / divisor;
+  out[r0 + j + 2] = out[c2 + i] = p02 / divisor;
+  out[r1 + j] = out[c0 + i + 1] = p10 / divisor;
+  out[r1 + j + 1] = out[c1 + i + 1] = p11 / divisor;
+  out[r1 + j + 2] = out[c2 + i + 1] = p12 / divisor;
+  out[r2 + j] = out[c0 + i + 2] = p20 / divisor;
+  out[r2 + j + 1] = out[c1 + i + 2] = p21 / divisor;
+  out[r2 + j + 2] = out[c2 + i + 2] = p22 / divisor;
+}
+
+function dot(x: Float64Array, a: number, b: number, T: number): number {
+  let s = 0;
+  for (let t = 0; t < T; t++) s += (x[a + t] as number) * (x[b + t] as number);
+  return s;
+}

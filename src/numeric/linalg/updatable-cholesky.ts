@@ -1,0 +1,132 @@
+import { PIVOT_FLOOR, backSubstituteTransposed, forwardSubstitute } from './cholesky.js';
+
+/**
+ * A Cholesky factor L·Lᵀ = A_FF of a principal submatrix of a fixed symmetric matrix A, kept up to date
+ * while indices enter and leave the set F (the free set of an active-set method). Appending costs one
+ * triangular solve (O(k²)); removing restores triangularity with k Givens rotations (O(k²)); a fresh
+ * factorisation would cost k³/3.
+ *
+ * Callers may also keep *forward vectors* y = L⁻¹·b up to date at O(k) per change: after
+ * {@link UpdatableCholesky.append} extend them with {@link UpdatableCholesky.extendForward}; pass them to
+ * {@link UpdatableCholesky.remove}, which applies the same rotations (if L·y = b and L' = rows of L
+ * without row p, times G, then L'·(Gᵀy) = b without entry p).
+ */
+export interface UpdatableCholesky {
+  /** Number of indices in the factor. */
+  readonly size: number;
+  /** The indices of A in factor order. */
+  readonly order: readonly number[];
+  /**
+   * Append index j. Returns false (and leaves the factor unchanged) when A_FF would be singular: the
+   * new pivot fails the relative floor of {@link PIVOT_FLOOR}.
+   */
+  append(j: number): boolean;
+  /**
+   * After appends, set y[row] so that L·y = b holds in that row, given b_row and the entries of y
+   * before it (rows appended in a batch are extended in order).
+   */
+  extendForward(y: Float64Array, row: number, bRow: number): void;
+  /** Remove index j (must be present), rotating the given forward vectors along. */
+  remove(j: number, forwardVectors?: readonly Float64Array[]): void;
+  /** y ← L⁻¹·y (y in factor order, at least `size` entries). */
+  forwardInPlace(y: Float64Array): void;
+  /** x ← L⁻ᵀ·x. */
+  backInPlace(x: Float64Array): void;
+  /** Solve A_FF·x = b in place. */
+  solveInPlace(b: Float64Array): void;
+  /** Refactor from scratch (clears accumulated rounding). Returns false if A_FF is singular. */
+  refactor(): boolean;
+}
+
+/**
+ * Create an empty updatable factor for principal submatrices of the n x n row-major matrix `a`.
+ * Storage is one n x n buffer, allocated once.
+ */
+export function createUpdatableCholesky(a: Float64Array, n: number): UpdatableCholesky {
+  const l = new Float64Array(n * n);
+  const col = new Float64Array(n);
+  const order: number[] = [];
+
+  function append(j: number): boolean {
+    const k = order.length;
+    const rj = j * n;
+    for (let p = 0; p < k; p++) col[p] = a[rj + (order[p] as number)] as number;
+    forwardSubstitute(l, col, k, n);
+    const diag = a[rj + j] as number;
+    let d = diag;
+    for (let p = 0; p < k; p++) d -= (col[p] as number) * (col[p] as number);
+    if (!(d > PIVOT_FLOOR * diag) || !(diag > 0)) return false;
+    const rk = k * n;
+    for (let p = 0; p < k; p++) l[rk + p] = col[p] as number;
+    l[rk + k] = Math.sqrt(d);
+    order.push(j);
+    return true;
+  }
+
+  function extendForward(y: Float64Array, row: number, bRow: number): void {
+    const rk = row * n;
+    let s = bRow;
+    for (let p = 0; p < row; p++) s -= (l[rk + p] as number) * (y[p] as number);
+    y[row] = s / (l[rk + row] as number);
+  }
+
+  function remove(j: number, forwardVectors: readonly Float64Array[] = []): void {
+    const pos = order.indexOf(j);
+    if (pos < 0) throw new RangeError(`index ${j} is not in the factor`);
+    const k = order.length;
+    // Drop row pos; rows below shift up and carry one entry right of the diagonal (Hessenberg form).
+    for (let i = pos + 1; i < k; i++) l.copyWithin((i - 1) * n, i * n, i * n + i + 1);
+    // Column Givens rotations (L·G·Gᵀ·Lᵀ = L·Lᵀ) zero the superdiagonal entries one by one.
+    for (let c = pos; c < k - 1; c++) {
+      const x = l[c * n + c] as number;
+      const y = l[c * n + c + 1] as number;
+      const r = Math.hypot(x, y);
+      const cs = x / r;
+      const sn = y / r;
+      for (let i = c; i < k - 1; i++) {
+        const ri = i * n;
+        const u = l[ri + c] as number;
+        const v = l[ri + c + 1] as number;
+        l[ri + c] = cs * u + sn * v;
+        l[ri + c + 1] = cs * v - sn * u;
+      }
+      l[c * n + c + 1] = 0;
+      for (const f of forwardVectors) {
+        const u = f[c] as number;
+        const v = f[c + 1] as number;
+        f[c] = cs * u + sn * v;
+        f[c + 1] = cs * v - sn * u;
+      }
+    }
+    order.splice(pos, 1);
+  }
+
+  function refactor(): boolean {
+    const members = order.splice(0, order.length);
+    for (const j of members) {
+      if (!append(j)) {
+        order.length = 0;
+        for (const m of members) order.push(m);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  return {
+    get size() {
+      return order.length;
+    },
+    order,
+    append,
+    extendForward,
+    remove,
+    forwardInPlace: (y) => forwardSubstitute(l, y, order.length, n),
+    backInPlace: (x) => backSubstituteTransposed(l, x, order.length, n),
+    solveInPlace: (b) => {
+      forwardSubstitute(l, b, order.length, n);
+      backSubstituteTransposed(l, b, order.length, n);
+    },
+    refactor,
+  };
+}

@@ -1,0 +1,304 @@
+/**
+ * Primal active-set solver for the budget-and-box quadratic program
+ *
+ *   min ½·wᵀΣw − qᵀw   s.t.  1ᵀw = 1,  lo ≤ w ≤ hi                (Σ n x n symmetric PSD)
+ *
+ * (Nocedal & Wright 2006, Algorithm 16.3, specialised to bound constraints). Every asset is either free
+ * (in F) or held at one of its bounds. For a given split the subspace minimiser has a closed form,
+ * w_F = Σ_FF⁻¹(q_F − Σ_FB·w_B + γ·1) with γ fixed by the budget, computed from a Cholesky factor of Σ_FF
+ * that is updated (not recomputed) as assets enter and leave F. The step towards it is cut at the first
+ * bound it hits (that asset leaves F); at a full step the bound multipliers λ_i = (Σw)_i − q_i − γ are
+ * checked (≥ 0 at a lower bound, ≤ 0 at an upper bound) and the most violated bound is released. The
+ * method stops at the exact KKT point; the final free set is refactored from scratch and re-solved.
+ */
+import { QuantError } from '../../errors.js';
+import { createUpdatableCholesky } from '../linalg/updatable-cholesky.js';
+
+/** Asset states: held at the lower bound, free, held at the upper bound. */
+export const AT_LOWER = -1;
+export const FREE = 0;
+export const AT_UPPER = 1;
+
+export interface BoxQpProblem {
+  readonly n: number;
+  /** Σ, n x n row-major. */
+  readonly sigma: Float64Array;
+  /** Linear term q (absent: 0). */
+  readonly q?: Float64Array;
+  readonly lo: Float64Array;
+  readonly hi: Float64Array;
+}
+
+export interface BoxQpSolution {
+  readonly w: Float64Array;
+  /** Per asset: AT_LOWER, FREE or AT_UPPER. */
+  readonly state: Int8Array;
+  /** Budget multiplier γ: (Σw)_i − q_i = γ on the free set. */
+  readonly gamma: number;
+  /** Bound multipliers λ_i = (Σw)_i − q_i − γ (0 on the free set). */
+  readonly lambda: Float64Array;
+  /** Σw. */
+  readonly sigmaW: Float64Array;
+  readonly iterations: number;
+}
+
+/** A feasible starting point with its working set (e.g. a previous solution). */
+export interface BoxQpStart {
+  readonly w: Float64Array;
+  readonly state: Int8Array;
+}
+
+/**
+ * Solve the QP exactly. Throws E_SINGULAR_COVARIANCE when Σ restricted to the free set is singular and
+ * E_SOLVER when the iteration cap (50·n + 1000 changes of the working set) is reached.
+ */
+export function solveBoxQp(problem: BoxQpProblem, start?: BoxQpStart): BoxQpSolution {
+  const { n, sigma, lo, hi } = problem;
+  const q = problem.q ?? new Float64Array(n);
+  const { w, state } =
+    start === undefined
+      ? vertexStart(problem, q)
+      : { w: Float64Array.from(start.w), state: Int8Array.from(start.state) };
+  const chol = createUpdatableCholesky(sigma, n);
+  const order = chol.order;
+  for (let i = 0; i < n; i++) if (state[i] === FREE && !chol.append(i)) throw singular(i);
+  if (chol.size === 0) {
+    // Keep one asset free so the budget row and the active bounds stay linearly independent.
+    state[0] = FREE;
+    if (!chol.append(0)) throw singular(0);
+  }
+  // Forward vectors y1 = L⁻¹·1 and yr = L⁻¹·r_F with r_i = q_i − Σ_{j held} Σ_ij·w_j, kept current so
+  // that each iteration needs a single back-substitution: w_F = L⁻ᵀ(yr + γ·y1).
+  const y1 = new Float64Array(n);
+  const yr = new Float64Array(n);
+  const z = new Float64Array(n);
+  const sigmaW = new Float64Array(n);
+  const lambda = new Float64Array(n);
+  const heldNonZero: number[] = [];
+  const nzIndex = new Int32Array(n);
+  const nzWeight = new Float64Array(n);
+  // Several violated bounds (the most violated first, at most as many as there are free assets, so the
+  // free set at most doubles) are released at once when the objective has strictly decreased since the
+  // last such bulk release, so no working set can recur; otherwise only the most violated one (the
+  // textbook rule).
+  let bulkObjective = Infinity;
+  const violated: number[] = [];
+  const violation = new Float64Array(n);
+  const refreshForward = (): void => {
+    heldNonZero.length = 0;
+    for (let j = 0; j < n; j++) if (state[j] !== FREE && w[j] !== 0) heldNonZero.push(j);
+    for (let a = 0; a < order.length; a++) {
+      y1[a] = 1;
+      yr[a] = reducedLinearTerm(sigma, n, q, w, order[a] as number, heldNonZero);
+    }
+    chol.forwardInPlace(y1);
+    chol.forwardInPlace(yr);
+  };
+  refreshForward();
+  let fixedSum = 0;
+  for (let j = 0; j < n; j++) if (state[j] !== FREE) fixedSum += w[j] as number;
+  let scale = 0;
+  for (let i = 0; i < n; i++) scale = Math.max(scale, sigma[i * n + i] as number, Math.abs(q[i] as number));
+  const dualTol = 1e-12 * scale;
+  const maxIter = 50 * n + 1000;
+  let gamma = 0;
+  let iterations = 0;
+  let polished = false;
+  for (;;) {
+    if (iterations++ > maxIter) {
+      throw new QuantError('E_SOLVER', `the active-set QP did not converge within ${maxIter} iterations`, {
+        hint: 'the covariance may be nearly singular; try the ledoit_wolf covariance',
+      });
+    }
+    const k = order.length;
+    let s11 = 0;
+    let s1r = 0;
+    for (let a = 0; a < k; a++) {
+      s11 += (y1[a] as number) * (y1[a] as number);
+      s1r += (y1[a] as number) * (yr[a] as number);
+    }
+    gamma = (1 - fixedSum - s1r) / s11;
+    for (let a = 0; a < k; a++) z[a] = (yr[a] as number) + gamma * (y1[a] as number);
+    chol.backInPlace(z);
+    // Largest feasible step towards the subspace minimiser z (factor order).
+    let alpha = 1;
+    let blocking = -1;
+    let blockingUpper = false;
+    if (k > 1) {
+      for (let a = 0; a < k; a++) {
+        const i = order[a] as number;
+        const wi = w[i] as number;
+        const p = (z[a] as number) - wi;
+        let t = Infinity;
+        if (p < 0) t = ((lo[i] as number) - wi) / p;
+        else if (p > 0) t = ((hi[i] as number) - wi) / p;
+        if (t < alpha || (t === alpha && blocking >= 0 && i < blocking)) {
+          alpha = Math.max(t, 0);
+          blocking = i;
+          blockingUpper = p > 0;
+        }
+      }
+    }
+    if (blocking >= 0 && alpha < 1) {
+      for (let a = 0; a < k; a++) {
+        const i = order[a] as number;
+        const wi = (w[i] as number) + alpha * ((z[a] as number) - (w[i] as number));
+        w[i] = Math.min(hi[i] as number, Math.max(lo[i] as number, wi));
+      }
+      const bound = blockingUpper ? (hi[blocking] as number) : (lo[blocking] as number);
+      w[blocking] = bound;
+      state[blocking] = blockingUpper ? AT_UPPER : AT_LOWER;
+      fixedSum += bound;
+      chol.remove(blocking, [y1, yr]);
+      if (bound !== 0) refreshForward();
+      polished = false;
+      continue;
+    }
+    for (let a = 0; a < k; a++) {
+      const i = order[a] as number;
+      w[i] = Math.min(hi[i] as number, Math.max(lo[i] as number, z[a] as number));
+    }
+    // Multipliers of the held assets only: (Σw)_i over the non-zero weights, O((n − k)·nnz).
+    let nnz = 0;
+    for (let j = 0; j < n; j++) {
+      const wj = w[j] as number;
+      if (wj !== 0) {
+        nzIndex[nnz] = j;
+        nzWeight[nnz++] = wj;
+      }
+    }
+    let worst = -1;
+    let worstViolation = dualTol;
+    violated.length = 0;
+    // Objective ½wᵀΣw − qᵀw, using (Σw)_i = q_i + γ on the free set.
+    let objective = 0;
+    for (let i = 0; i < n; i++) {
+      const s = state[i] as number;
+      if (s === FREE) {
+        lambda[i] = 0;
+        objective += (w[i] as number) * (gamma - (q[i] as number));
+        continue;
+      }
+      const ri = i * n;
+      let si = 0;
+      for (let t = 0; t < nnz; t++)
+        si += (sigma[ri + (nzIndex[t] as number)] as number) * (nzWeight[t] as number);
+      const l = si - (q[i] as number) - gamma;
+      lambda[i] = l;
+      objective += (w[i] as number) * (si - 2 * (q[i] as number));
+      const v = s === AT_LOWER ? -l : l;
+      violation[i] = v;
+      if (v > dualTol) violated.push(i);
+      if (v > worstViolation) {
+        worstViolation = v;
+        worst = i;
+      }
+    }
+    if (worst < 0) {
+      if (polished) break;
+      // Optimal up to the rounding of many updates: refactor once and re-solve before accepting.
+      if (!chol.refactor()) throw singular(order[order.length - 1] as number);
+      refreshForward();
+      polished = true;
+      continue;
+    }
+    objective *= 0.5;
+    const bulk = violated.length > 1 && objective < bulkObjective - 1e-15 * Math.abs(objective);
+    if (bulk) bulkObjective = objective;
+    if (bulk) {
+      violated.sort((a, b) => (violation[b] as number) - (violation[a] as number) || a - b);
+      if (violated.length > order.length) violated.length = order.length;
+    }
+    const toRelease = bulk ? violated : [worst];
+    let refresh = false;
+    for (const j of toRelease) {
+      state[j] = FREE;
+      fixedSum -= w[j] as number;
+      if (!chol.append(j)) throw singular(j);
+      if (w[j] !== 0) refresh = true;
+    }
+    if (refresh) {
+      refreshForward();
+    } else {
+      // Appended one by one, so each new entry of y uses the rows appended before it.
+      const k0 = order.length - toRelease.length;
+      for (let a = k0; a < order.length; a++) {
+        chol.extendForward(y1, a, 1);
+        chol.extendForward(yr, a, reducedLinearTerm(sigma, n, q, w, order[a] as number, heldNonZero));
+      }
+    }
+    polished = false;
+  }
+  multiplyNonZero(sigma, n, w, sigmaW);
+  return { w, state, gamma, lambda, sigmaW, iterations };
+}
+
+/** r_i = q_i − Σ_{j held, w_j ≠ 0} Σ_ij·w_j. */
+function reducedLinearTerm(
+  sigma: Float64Array,
+  n: number,
+  q: Float64Array,
+  w: Float64Array,
+  i: number,
+  held: readonly number[],
+): number {
+  const ri = i * n;
+  let g = 0;
+  for (const j of held) g += (sigma[ri + j] as number) * (w[j] as number);
+  return (q[i] as number) - g;
+}
+
+/** out = Σ·w, skipping zero weights (long-only solutions are sparse). */
+export function multiplyNonZero(sigma: Float64Array, n: number, w: Float64Array, out: Float64Array): void {
+  out.fill(0);
+  for (let j = 0; j < n; j++) {
+    const wj = w[j] as number;
+    if (wj === 0) continue;
+    // Σ is symmetric: accumulate column j as row j for contiguous reads.
+    const rj = j * n;
+    for (let i = 0; i < n; i++) out[i] = (out[i] as number) + (sigma[rj + i] as number) * wj;
+  }
+}
+
+/**
+ * A vertex of the feasible box-simplex: everything at its lower bound, then the remaining budget poured
+ * into the assets with the smallest ½Σ_ii − q_i first, each up to its upper bound. The asset that takes
+ * the last share is the single free one.
+ */
+function vertexStart(problem: BoxQpProblem, q: Float64Array): BoxQpStart {
+  const { n, sigma, lo, hi } = problem;
+  const w = Float64Array.from(lo);
+  const state = new Int8Array(n).fill(AT_LOWER);
+  const order = Array.from({ length: n }, (_, i) => i);
+  const cost = (i: number): number => 0.5 * (sigma[i * n + i] as number) - (q[i] as number);
+  order.sort((a, b) => cost(a) - cost(b) || a - b);
+  let rest = 1;
+  for (let i = 0; i < n; i++) rest -= lo[i] as number;
+  let free = order[0] as number;
+  for (const i of order) {
+    if (rest <= 0) break;
+    const room = (hi[i] as number) - (lo[i] as number);
+    free = i;
+    if (room >= rest) {
+      w[i] = (w[i] as number) + rest;
+      rest = 0;
+    } else {
+      w[i] = hi[i] as number;
+      state[i] = AT_UPPER;
+      rest -= room;
+    }
+  }
+  state[free] = FREE;
+  return { w, state };
+}
+
+function singular(index: number): QuantError {
+  return new QuantError(
+    'E_SINGULAR_COVARIANCE',
+    `the covariance matrix is singular on the assets the optimizer needs (asset index ${index} is a linear combination of others)`,
+    {
+      hint: 'remove duplicate or perfectly collinear assets, use more observations than assets, or use the ledoit_wolf covariance',
+      details: { assetIndex: index },
+    },
+  );
+}

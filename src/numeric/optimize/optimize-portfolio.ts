@@ -1,0 +1,199 @@
+import { QuantError, isQuantError } from '../../errors.js';
+import type { Matrix } from '../linalg/matrix.js';
+import { sampleCovariance, meanReturns, cagrReturns } from '../covariance/sample-covariance.js';
+import { ledoitWolfCovariance } from '../covariance/ledoit-wolf.js';
+import type { LinkageMethod } from '../cluster/linkage.js';
+import { hierarchicalRiskParity, type HierarchicalRiskParityResult } from './hierarchical-risk-parity.js';
+import { inverseVariance } from './inverse-variance.js';
+import { equalWeight } from './equal-weight.js';
+import { minVariance } from './min-variance.js';
+import { maxSharpe } from './max-sharpe.js';
+import { riskParity } from './risk-parity.js';
+import { barbell } from './barbell.js';
+import { applyBounds } from './bounded-projection.js';
+import { assertFeasibleBounds } from './feasibility.js';
+
+/** Portfolio construction methods (risk profiles), DESIGN §9. */
+export const PORTFOLIO_METHODS = [
+  'equal_weight',
+  'inverse_variance',
+  'hrp',
+  'min_variance',
+  'max_sharpe',
+  'risk_parity',
+  'barbell',
+] as const;
+export type PortfolioMethod = (typeof PORTFOLIO_METHODS)[number];
+
+/** Documented aliases of method ids. */
+export const METHOD_ALIASES: Readonly<Record<string, PortfolioMethod>> = { erc: 'risk_parity' };
+
+export const COVARIANCE_ESTIMATORS = ['sample', 'ledoit_wolf'] as const;
+export type CovarianceEstimator = (typeof COVARIANCE_ESTIMATORS)[number];
+
+export const EXPECTED_RETURN_ESTIMATORS = ['mean', 'cagr'] as const;
+export type ExpectedReturnEstimator = (typeof EXPECTED_RETURN_ESTIMATORS)[number];
+
+/** The declared fallback chain when a method fails numerically (singular matrix, solver limit). */
+export const FALLBACK_CHAIN = ['inverse_variance', 'equal_weight'] as const;
+
+export interface OptimizeOptions {
+  readonly method: PortfolioMethod;
+  readonly periodsPerYear: number;
+  readonly covariance?: CovarianceEstimator;
+  readonly expectedReturns?: ExpectedReturnEstimator;
+  readonly riskFreeRate?: number;
+  readonly minWeight?: number;
+  readonly maxWeight?: number;
+  readonly linkage?: LinkageMethod;
+  readonly leafOrder?: 'dendrogram' | 'optimal';
+}
+
+export interface OptimizeResult {
+  readonly method: PortfolioMethod;
+  readonly weights: Float64Array;
+  readonly diagnostics: Record<string, unknown>;
+  /** The HRP tree when the method builds one. */
+  readonly tree?: HierarchicalRiskParityResult;
+}
+
+/** Resolve a method id or alias; unknown ids are `E_PARAMS`. */
+export function resolveMethod(id: string): PortfolioMethod {
+  const aliased = METHOD_ALIASES[id];
+  if (aliased !== undefined) return aliased;
+  if ((PORTFOLIO_METHODS as readonly string[]).includes(id)) return id as PortfolioMethod;
+  throw new QuantError('E_PARAMS', `unknown method "${id}"`, {
+    hint: `use one of ${PORTFOLIO_METHODS.join(', ')} (alias erc)`,
+  });
+}
+
+/**
+ * Weights of one method on a T x n matrix of simple returns. Covariance and expected returns are
+ * annualised by `periodsPerYear` (weights of every method but max_sharpe with r_f ≠ 0 are scale-free).
+ * The only weight limits are the bounds given: no hidden caps.
+ */
+export function optimizePortfolio(returns: Matrix, options: OptimizeOptions): OptimizeResult {
+  const n = returns.cols;
+  const lo = options.minWeight ?? 0;
+  const hi = options.maxWeight ?? 1;
+  if (n < 2) throw new QuantError('E_TOO_FEW_ASSETS', `need at least 2 assets, got ${n}`);
+  if (returns.rows < 2) {
+    throw new QuantError('E_TOO_FEW_OBSERVATIONS', `need at least 2 observations, got ${returns.rows}`);
+  }
+  assertFeasibleBounds(n, lo, hi);
+  const A = options.periodsPerYear;
+  const cov = annualise(
+    options.covariance === 'ledoit_wolf'
+      ? ledoitWolfCovariance(returns).covariance
+      : sampleCovariance(returns),
+    A,
+  );
+  const diagnostics: Record<string, unknown> = {
+    periods_per_year: A,
+    covariance: options.covariance ?? 'sample',
+  };
+  switch (options.method) {
+    case 'equal_weight':
+      return { method: options.method, weights: applyBounds(equalWeight(n), lo, hi), diagnostics };
+    case 'inverse_variance':
+      return { method: options.method, weights: applyBounds(inverseVariance(cov), lo, hi), diagnostics };
+    case 'hrp': {
+      const tree = hierarchicalRiskParity(cov, {
+        linkage: options.linkage ?? 'single',
+        leafOrder: options.leafOrder ?? 'dendrogram',
+        minWeight: lo,
+        maxWeight: hi,
+      });
+      return {
+        method: options.method,
+        weights: tree.weights,
+        diagnostics: {
+          ...diagnostics,
+          linkage: options.linkage ?? 'single',
+          leaf_order: options.leafOrder ?? 'dendrogram',
+          order: tree.order,
+        },
+        tree,
+      };
+    }
+    case 'min_variance': {
+      const r = minVariance(cov, { minWeight: lo, maxWeight: hi });
+      return {
+        method: options.method,
+        weights: r.weights,
+        diagnostics: { ...diagnostics, iterations: r.iterations },
+      };
+    }
+    case 'max_sharpe': {
+      const mu =
+        options.expectedReturns === 'cagr' ? cagrReturns(returns, A) : scale(meanReturns(returns), A);
+      const rf = options.riskFreeRate ?? 0;
+      const r = maxSharpe(cov, mu, { riskFreeRate: rf, minWeight: lo, maxWeight: hi });
+      return {
+        method: options.method,
+        weights: r.weights,
+        diagnostics: {
+          ...diagnostics,
+          expected_returns: options.expectedReturns ?? 'mean',
+          risk_free_rate: rf,
+        },
+      };
+    }
+    case 'risk_parity': {
+      const r = riskParity(cov, { minWeight: lo, maxWeight: hi });
+      return { method: options.method, weights: r.weights, diagnostics };
+    }
+    case 'barbell': {
+      const r = barbell(returns, cov, { minWeight: lo, maxWeight: hi });
+      return {
+        method: options.method,
+        weights: r.weights,
+        diagnostics: { ...diagnostics, aggressors: r.aggressors },
+      };
+    }
+  }
+}
+
+export interface FallbackStep {
+  readonly method: PortfolioMethod;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface OptimizeWithFallbackResult extends OptimizeResult {
+  readonly requested: PortfolioMethod;
+  /** Methods that failed, in order, before `method` succeeded. */
+  readonly fallbacks: readonly FallbackStep[];
+}
+
+const NUMERIC_FAILURES = new Set(['E_SINGULAR_COVARIANCE', 'E_SOLVER', 'E_NO_POSITIVE_EXCESS_RETURN']);
+
+/**
+ * {@link optimizePortfolio} with the declared fallback chain: a failure of the method on the data
+ * (singular covariance, solver limit, no asset above the risk-free rate for max_sharpe) falls back to
+ * inverse variance, then equal weight. Input errors (infeasible bounds, too few assets) are never masked.
+ */
+export function optimizeWithFallback(returns: Matrix, options: OptimizeOptions): OptimizeWithFallbackResult {
+  const fallbacks: FallbackStep[] = [];
+  const chain: PortfolioMethod[] = [options.method, ...FALLBACK_CHAIN.filter((m) => m !== options.method)];
+  for (const method of chain) {
+    try {
+      return { ...optimizePortfolio(returns, { ...options, method }), requested: options.method, fallbacks };
+    } catch (error) {
+      if (!isQuantError(error) || !NUMERIC_FAILURES.has(error.code)) throw error;
+      fallbacks.push({ method, code: error.code, message: error.message });
+    }
+  }
+  throw new QuantError(
+    'E_SOLVER',
+    `every method of the fallback chain failed: ${fallbacks.map((f) => `${f.method} (${f.code})`).join(', ')}`,
+  );
+}
+
+function annualise(m: Matrix, factor: number): Matrix {
+  return { rows: m.rows, cols: m.cols, data: m.data.map((x) => x * factor) };
+}
+
+function scale(v: Float64Array, factor: number): Float64Array {
+  return v.map((x) => x * factor);
+}

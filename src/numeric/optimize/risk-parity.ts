@@ -1,0 +1,223 @@
+import { QuantError } from '../../errors.js';
+import type { Matrix } from '../linalg/matrix.js';
+import { checkCovariance } from './_inputs.js';
+import { solveLogBarrier, sumDerivative, type LogBarrierSolution } from './_log-barrier-newton.js';
+import { resolveBounds, type WeightBound } from './feasibility.js';
+
+export interface RiskParityOptions {
+  /** Lower weight bound, scalar or per asset (default 0). */
+  readonly minWeight?: WeightBound;
+  /** Upper weight bound, scalar or per asset (default 1). */
+  readonly maxWeight?: WeightBound;
+}
+
+export interface RiskParityResult {
+  /** n weights, lo ≤ w ≤ hi, Σw = 1. */
+  readonly weights: Float64Array;
+  /** Relative risk contributions w_i(Σw)_i / wᵀΣw (sum 1). */
+  readonly riskContributions: Float64Array;
+  /** True when the unbounded ERC portfolio violated the bounds and the bounded problem was solved. */
+  readonly boundsBind: boolean;
+  /** Assets held at their lower / upper bound (empty when the bounds do not bind). */
+  readonly activeLower: number[];
+  readonly activeUpper: number[];
+  /** max over free assets of |RC_i / c − 1|, c the common risk contribution of the free assets. */
+  readonly maxDeviation: number;
+  /** Newton steps in total. */
+  readonly iterations: number;
+}
+
+/**
+ * Equal-risk-contribution portfolio (Maillard, Roncalli & Teïletche 2010): w_i(Σw)_i equal for all i.
+ *
+ * Unbounded: x = argmin_{x>0} ½xᵀΣx − (1/n)·Σ log x_i (Spinu 2013; strictly convex, unique), solved by
+ * Newton's method to |x_i(Σx)_i − 1/n|·n ≤ 1e-14; w = x / Σx. If w satisfies the bounds it is returned.
+ *
+ * Bounded (when the unbounded answer violates lo ≤ w ≤ hi), after Richard & Roncalli (2019):
+ * w = x(c*) with x(c) = argmin_{lo ≤ x ≤ hi} ½xᵀΣx − c·Σ log x_i and c* > 0 chosen so that Σx(c*) = 1.
+ * Its optimality conditions, which the result satisfies, are: Σw = 1, lo ≤ w ≤ hi, and for a common
+ * level c* = RC of the free assets,
+ *   RC_i = c* if lo_i < w_i < hi_i,   RC_i ≥ c* if w_i = lo_i,   RC_i ≤ c* if w_i = hi_i,
+ * i.e. assets at a bound are fixed there and all others share equal risk contributions; a capped asset
+ * contributes no more, a floored asset no less, than the others. x(c) is found by a projected Newton
+ * method and c* by safeguarded Newton steps on log Σx(c) in log c. (skfolio's RiskBudgeting instead
+ * homogenises the box, lo·Σx ≤ x_i ≤ hi·Σx, whose free assets do not share equal contributions; the two
+ * agree whenever the bounds do not bind.)
+ *
+ * @param cov n x n covariance (positive definite).
+ * @throws QuantError E_TOO_FEW_ASSETS, E_INFEASIBLE_BOUNDS, E_SINGULAR_COVARIANCE, E_SOLVER (no
+ *   convergence, or — possible only with min_weight > 0 and strongly negative correlations — no bounded
+ *   solution with positive risk contributions).
+ */
+export function riskParity(cov: Matrix, options: RiskParityOptions = {}): RiskParityResult {
+  const n = checkCovariance(cov);
+  const { lo, hi } = resolveBounds(n, options.minWeight ?? 0, options.maxWeight ?? 1);
+  const sigma = cov.data;
+  let sumLo = 0;
+  let sumHi = 0;
+  for (let i = 0; i < n; i++) {
+    sumLo += lo[i] as number;
+    sumHi += hi[i] as number;
+  }
+  // A single feasible point: nothing to optimize.
+  if (sumLo >= 1 - 1e-15 || sumHi <= 1 + 1e-15) {
+    const atLo = sumLo >= 1 - 1e-15;
+    return finish(cov, atLo ? lo : hi, true, 0, new Int8Array(n).fill(atLo ? -1 : 1));
+  }
+
+  const x0 = new Float64Array(n);
+  for (let i = 0; i < n; i++) x0[i] = 1 / Math.sqrt(sigma[i * n + i] as number);
+  const scale = 1 / Math.sqrt(quadForm(sigma, n, x0));
+  for (let i = 0; i < n; i++) x0[i] = (x0[i] as number) * scale;
+  const zero = new Float64Array(n);
+  const inf = new Float64Array(n).fill(Infinity);
+  const free = solveLogBarrier(sigma, n, 1 / n, zero, inf, x0);
+  if (free === undefined) throw notConverged('the unbounded equal-risk-contribution solve');
+  let s = 0;
+  for (let i = 0; i < n; i++) s += free.x[i] as number;
+  const w = free.x.map((v) => v / s);
+  let within = true;
+  for (let i = 0; i < n; i++)
+    within &&= (w[i] as number) >= (lo[i] as number) && (w[i] as number) <= (hi[i] as number);
+  if (within) return finish(cov, w, false, free.iterations);
+
+  // Bounded: find c with Σx(c) = 1. Unbounded, x(c) = √(n·c)·x(1/n), so c0 hits Σ = 1 exactly.
+  let c = 1 / (n * s * s);
+  let iterations = free.iterations;
+  let cLow = 0;
+  let cHigh = Infinity;
+  let x: Float64Array = w;
+  for (let outer = 0; outer < 200; outer++) {
+    const sol: LogBarrierSolution | undefined = solveLogBarrier(sigma, n, c, lo, hi, x);
+    if (sol === undefined) throw notConverged('the bounded equal-risk-contribution solve');
+    iterations += sol.iterations + 1;
+    x = sol.x;
+    let total = 0;
+    for (let i = 0; i < n; i++) total += x[i] as number;
+    if (Math.abs(total - 1) <= 1e-15)
+      return finish(cov, normalise(x, sol.state, lo, hi, total), true, iterations, sol.state);
+    if (total < 1) cLow = Math.max(cLow, c);
+    else cHigh = Math.min(cHigh, c);
+    if (cLow === 0 && c < 1e-12 / (n * s * s)) {
+      // Even as c → 0 the weights sum to more than 1. Within rounding of a nearly degenerate box that
+      // is only rounding; otherwise no solution with c > 0 exists.
+      if (total - 1 <= 1e-12) return finish(cov, normalise(x, sol.state, lo, hi, total), true, iterations, sol.state);
+      throw new QuantError(
+        'E_SOLVER',
+        'no bounded equal-risk-contribution portfolio with positive risk contributions exists for these bounds',
+        {
+          hint: 'lower min_weight (the assets forced to their floor already exceed the budget at any positive risk level), or use min_variance',
+        },
+      );
+    }
+    // Newton on log Σx(c) in log c (exactly linear, slope ½, while no bound changes).
+    const slope = (c * sumDerivative(sigma, n, c, x, sol.state)) / total;
+    let next = slope > 0 ? c * Math.exp(-Math.log(total) / slope) : NaN;
+    if (!(next > cLow && next < cHigh)) {
+      next = cHigh === Infinity ? c * 4 : cLow === 0 ? c / 4 : Math.sqrt(cLow * cHigh);
+    }
+    if (next === c) return finish(cov, normalise(x, sol.state, lo, hi, total), true, iterations, sol.state);
+    // Free assets scale like √c; start the next solve there.
+    const grow = Math.sqrt(next / c);
+    x = x.map((v, i) => (sol.state[i] === 0 ? v * grow : v));
+    c = next;
+  }
+  throw notConverged('the search for the common risk contribution');
+}
+
+function finish(
+  cov: Matrix,
+  w: Float64Array,
+  boundsBind: boolean,
+  iterations: number,
+  state?: Int8Array,
+): RiskParityResult {
+  const n = cov.rows;
+  const sigma = cov.data;
+  const rc = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += (sigma[i * n + j] as number) * (w[j] as number);
+    rc[i] = (w[i] as number) * s;
+    total += rc[i] as number;
+  }
+  const activeLower: number[] = [];
+  const activeUpper: number[] = [];
+  let freeCount = 0;
+  let freeSum = 0;
+  for (let i = 0; i < n; i++) {
+    const st = state === undefined ? 0 : (state[i] as number);
+    if (st < 0) activeLower.push(i);
+    else if (st > 0) activeUpper.push(i);
+    else {
+      freeCount++;
+      freeSum += rc[i] as number;
+    }
+  }
+  let maxDeviation = 0;
+  const level = freeSum / freeCount;
+  for (let i = 0; i < n; i++) {
+    if ((state?.[i] ?? 0) === 0)
+      maxDeviation = Math.max(maxDeviation, Math.abs((rc[i] as number) / level - 1));
+  }
+  return {
+    weights: w,
+    riskContributions: rc.map((v) => v / total),
+    boundsBind,
+    activeLower,
+    activeUpper,
+    maxDeviation: freeCount > 0 ? maxDeviation : 0,
+    iterations,
+  };
+}
+
+/**
+ * x / Σx with the held assets exactly at their bounds and the (≤ 1e-15) rounding of the sum spread over
+ * the free assets.
+ */
+function normalise(
+  x: Float64Array,
+  state: Int8Array,
+  lo: Float64Array,
+  hi: Float64Array,
+  total: number,
+): Float64Array {
+  const n = x.length;
+  const w = new Float64Array(n);
+  let held = 0;
+  let freeSum = 0;
+  for (let i = 0; i < n; i++) {
+    const st = state[i] as number;
+    if (st < 0) w[i] = lo[i] as number;
+    else if (st > 0) w[i] = hi[i] as number;
+    else {
+      w[i] = (x[i] as number) / total;
+      freeSum += w[i] as number;
+      continue;
+    }
+    held += w[i] as number;
+  }
+  if (freeSum > 0) {
+    const f = (1 - held) / freeSum;
+    for (let i = 0; i < n; i++)
+      if (state[i] === 0) w[i] = Math.min(hi[i] as number, Math.max(lo[i] as number, (w[i] as number) * f));
+  }
+  return w;
+}
+
+function quadForm(sigma: Float64Array, n: number, x: Float64Array): number {
+  let q = 0;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += (sigma[i * n + j] as number) * (x[j] as number);
+    q += (x[i] as number) * s;
+  }
+  return q;
+}
+
+function notConverged(what: string): QuantError {
+  return new QuantError('E_SOLVER', `${what} did not converge`, {
+    hint: 'the covariance may be nearly singular; try the ledoit_wolf covariance',
+  });
+}

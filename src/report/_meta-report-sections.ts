@@ -1,0 +1,234 @@
+/** The per-risk-profile sections of the meta report (DESIGN §8), each data → Markdown. */
+import { bullets, cell, code, num, omittedNote, pct, table } from './_markdown.js';
+import {
+  isOmitted,
+  type AllocationSection,
+  type AnomalySection,
+  type AssetsSection,
+  type CalendarSection,
+  type CorrelationSection,
+  type HealthSection,
+  type NestedSection,
+  type RiskProfileReport,
+  type Section,
+} from './meta-report-data.js';
+
+/** Intersection loss above which a sleeve's calendar is flagged (DESIGN §6). */
+export const INTERSECTION_LOSS_WARNING = 0.2;
+
+const R = 'right' as const;
+const L = 'left' as const;
+
+function orNote<T extends object>(section: Section<T>, render: (value: T) => string): string {
+  return isOmitted(section) ? omittedNote(section.omitted) : render(section);
+}
+
+function metricsBlock(p: RiskProfileReport): string {
+  const m = p.metrics;
+  const period =
+    p.firstDate === null
+      ? `${m.observations} daily returns.`
+      : `${m.observations} daily returns from ${p.firstDate} to ${p.lastDate ?? p.firstDate}; ` +
+        `annualisation A = ${p.periodsPerYear} (${cell(p.periodsPerYearSource)}).`;
+  const rows: [string, string][] = [
+    ['TWR CAGR', pct(m.cagr)],
+    ['Annualised volatility', pct(m.volatility)],
+    ['Sharpe ratio', num(m.sharpe)],
+    ['Sortino ratio', num(m.sortino)],
+    ['Max drawdown', pct(m.maxDrawdown)],
+    ['Calmar ratio', num(m.calmar)],
+    ['Win rate', pct(m.winRate)],
+    ['Effective N (sleeves)', num(m.effectiveN)],
+  ];
+  return `${period}\n\n${table(['Metric', 'Value'], rows, [L, R])}`;
+}
+
+function atBound(w: number, lo: number, hi: number): string {
+  const tol = 1e-9;
+  if (Math.abs(w - hi) <= tol) return ' (at max)';
+  if (Math.abs(w - lo) <= tol && lo > 0) return ' (at min)';
+  return '';
+}
+
+function allocationBlock(a: AllocationSection): string {
+  const method =
+    a.method === a.requestedMethod
+      ? `Method: ${code(a.method)}.`
+      : `Method: ${code(a.method)} (requested ${code(a.requestedMethod)}).`;
+  const fallbacks =
+    a.fallbacks.length === 0
+      ? 'Fallbacks: none.'
+      : `Fallbacks:\n\n${bullets(a.fallbacks.map((f) => `${code(f.method)} failed with ${code(f.code)}: ${cell(f.message)}`))}`;
+  const bounds = `[${pct(a.minWeight)}, ${pct(a.maxWeight)}]`;
+  const rows = a.sleeves.map((s) => [
+    code(s.id),
+    s.kind ?? 'n/a',
+    s.profile === null ? 'n/a' : code(s.profile),
+    s.runId === null ? 'n/a' : code(s.runId),
+    `${pct(s.weight)}${atBound(s.weight, a.minWeight, a.maxWeight)}`,
+    bounds,
+    pct(s.figures.cagr),
+    pct(s.figures.volatility),
+    num(s.figures.sharpe),
+    pct(s.figures.maxDrawdown),
+  ]);
+  const total = a.sleeves.reduce((sum, s) => sum + s.weight, 0);
+  const header = [
+    'Sleeve',
+    'Kind',
+    'Profile',
+    'Run',
+    'Weight',
+    'Bounds',
+    'CAGR',
+    'Volatility',
+    'Sharpe',
+    'Max DD',
+  ];
+  return [
+    `${method} ${fallbacks}`,
+    table(header, rows, [L, L, L, L, R, R, R, R, R, R]),
+    `Sum of weights: ${pct(total)}. Sleeve figures are those of each sleeve's own stream on the common dates.`,
+  ].join('\n\n');
+}
+
+function correlationBlock(c: CorrelationSection | null): string {
+  if (c === null) return '_Not computed: fewer than 2 common dates._';
+  const rows = c.ids.map((id, i) => [code(id), ...c.ids.map((_, j) => num(c.values[i]?.[j] ?? null))]);
+  return table(['', ...c.ids.map(code)], rows, [L, ...c.ids.map(() => R)]);
+}
+
+function assetsBlock(a: AssetsSection): string {
+  const totals =
+    `${a.assetCount} physical assets; gross ${pct(a.totals.gross)}, net ${pct(a.totals.net)}, ` +
+    `long ${pct(a.totals.long)}, short ${pct(a.totals.short)}. Top ${Math.min(a.limit, a.assetCount)} by gross weight:`;
+  const contributors = (list: AssetsSection['top'][number]['contributors']): string => {
+    const shown = list.slice(0, 5).map((c) => `${code(c.path)} ${pct(c.contribution)}`);
+    if (list.length > 5) shown.push(`+${list.length - 5} more`);
+    return shown.join(', ');
+  };
+  const rows = a.top.map((r, i) => [
+    String(i + 1),
+    code(r.symbol),
+    r.direction,
+    pct(r.gross),
+    pct(r.net),
+    contributors(r.contributors),
+  ]);
+  const parts = [
+    totals,
+    table(['#', 'Symbol', 'Direction', 'Gross', 'Net', 'Contributors'], rows, [R, L, L, R, R, L]),
+  ];
+  if (a.missing.length > 0) {
+    parts.push(
+      `Sleeves without physical weights (they contribute nothing):\n\n` +
+        bullets(a.missing.map((m) => `${code(m.path)}: ${cell(m.reason)}`)),
+    );
+  }
+  return parts.join('\n\n');
+}
+
+function healthBlock(h: HealthSection): string {
+  const rows = h.sleeves.map((s) => [
+    code(s.id),
+    String(s.windows),
+    String(s.successes),
+    s.windows === 0 ? 'n/a (no records)' : pct(s.successRate),
+    s.healthy ? 'healthy' : 'unhealthy',
+  ]);
+  const parts = [table(['Sleeve', 'Windows', 'Successes', 'Success rate', 'Status'], rows, [L, R, R, R, L])];
+  if (h.excluded.length === 0) parts.push('Excluded sleeves: none.');
+  else {
+    const ex = h.excluded.map((e) => [
+      code(e.id),
+      e.kind,
+      code(e.profile),
+      e.runId === null ? 'n/a' : code(e.runId),
+      code(e.reason),
+      cell(e.detail),
+    ]);
+    parts.push(`Excluded sleeves:\n\n${table(['Sleeve', 'Kind', 'Profile', 'Run', 'Reason', 'Detail'], ex)}`);
+  }
+  if (h.warnings.length > 0) parts.push(`Warnings:\n\n${bullets(h.warnings.map(cell))}`);
+  return parts.join('\n\n');
+}
+
+function anomaliesBlock(a: AnomalySection): string {
+  const rule =
+    `Blocks of ${a.window} consecutive rows with |annualised Sharpe| > ${num(a.sharpeLimit, 0)} or annualised ` +
+    `volatility > ${pct(a.volatilityLimit, 0)}, checked on ${a.series.map(code).join(', ')}.`;
+  if (a.windows.length === 0) return `${rule}\n\nNo anomalous window.`;
+  const rows = a.windows.map((w) => [
+    code(w.series),
+    w.start,
+    w.end,
+    String(w.rows),
+    num(w.sharpe),
+    pct(w.volatility),
+    w.breaches.join(', '),
+  ]);
+  return `${rule}\n\n${table(['Series', 'Start', 'End', 'Rows', 'Sharpe', 'Volatility', 'Breach'], rows, [L, L, L, R, R, R, L])}`;
+}
+
+function calendarBlock(c: CalendarSection): string {
+  const span = c.firstDate === null ? '' : ` from ${c.firstDate} to ${c.lastDate ?? c.firstDate}`;
+  const head =
+    `${c.commonRows} common dates${span} (inner join, nothing filled); weekend dates: ${c.weekendDates ? 'yes' : 'no'}; ` +
+    `A = ${c.periodsPerYear}.`;
+  const flagged = c.sleeves.filter((s) => s.intersectionLoss > INTERSECTION_LOSS_WARNING);
+  const rows = c.sleeves.map((s) => [
+    code(s.id),
+    String(s.rows),
+    String(s.kept),
+    pct(s.intersectionLoss),
+    s.intersectionLoss > INTERSECTION_LOSS_WARNING ? '**warning**' : '',
+  ]);
+  const parts = [head, table(['Sleeve', 'Rows', 'Kept', 'Intersection loss', 'Flag'], rows, [L, R, R, R, L])];
+  if (flagged.length > 0) {
+    parts.push(
+      `> **Warning:** the inner join dropped more than ${pct(INTERSECTION_LOSS_WARNING, 0)} of the dates of ` +
+        `${flagged.map((s) => code(s.id)).join(', ')}; the common history is much shorter than theirs.`,
+    );
+  }
+  return parts.join('\n\n');
+}
+
+function nestedBlock(n: NestedSection): string {
+  if (n.branches.length === 0) return 'No nested sub-metas.';
+  return n.branches
+    .map((b) => {
+      const head =
+        `#### ${code(b.path)} (meta profile ${code(b.profile)})\n\n` +
+        `Weight in parent ${pct(b.weightInParent)}, in the root ${pct(b.effectiveWeight)}; branch stream: ` +
+        `${b.branchWeights === null ? 'n/a' : code(b.branchWeights)}.`;
+      const body = orNote(b.allocation, (a) => {
+        const rows = a.sleeves.map((s) => [
+          code(s.id),
+          s.kind ?? 'n/a',
+          pct(s.weight),
+          pct(s.effectiveWeight),
+        ]);
+        return `Method: ${code(a.method)}.\n\n${table(['Sleeve', 'Kind', 'Weight in branch', 'Weight in root'], rows, [L, L, R, R])}`;
+      });
+      return `${head}\n\n${body}`;
+    })
+    .join('\n\n');
+}
+
+/** All sections of one risk profile, starting with its `##` heading. */
+export function renderRiskProfileSections(p: RiskProfileReport): string {
+  const sections: [string, string][] = [
+    ['Metrics', metricsBlock(p)],
+    ['Sleeve allocation', allocationBlock(p.allocation)],
+    ['Sleeve correlation', correlationBlock(p.correlation)],
+    ['Top physical assets', orNote(p.assets, assetsBlock)],
+    ['Sleeve health', orNote(p.health, healthBlock)],
+    ['Anomalies', anomaliesBlock(p.anomalies)],
+    ['Calendar', orNote(p.calendar, calendarBlock)],
+    ['Nested sub-metas', orNote(p.nested, nestedBlock)],
+  ];
+  return [
+    `## Risk profile ${code(p.riskProfile)}`,
+    ...sections.map(([title, body]) => `### ${title}\n\n${body}`),
+  ].join('\n\n');
+}

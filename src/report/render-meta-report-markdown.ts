@@ -1,0 +1,97 @@
+/** The forensic meta portfolio report as Markdown (DESIGN §8). Pure: data in, string out. */
+import { bullets, cell, code, num, pct, table } from './_markdown.js';
+import { INTERSECTION_LOSS_WARNING, renderRiskProfileSections } from './_meta-report-sections.js';
+import type { MetaReportData, RiskProfileReport } from './meta-report-data.js';
+
+function header(data: MetaReportData): string {
+  const lines = [
+    `- Run: ${code(data.runId)}`,
+    `- Created: ${cell(data.createdAt)}`,
+    `- Risk profiles: ${data.riskProfiles.length === 0 ? 'none' : data.riskProfiles.map((p) => code(p.riskProfile)).join(', ')}`,
+  ];
+  if (data.toolVersion !== null) lines.push(`- Tool version: ${cell(data.toolVersion)}`);
+  return `# Meta portfolio report: ${code(data.metaProfile)}\n\n${lines.join('\n')}`;
+}
+
+function summary(profiles: readonly RiskProfileReport[]): string {
+  const head = [
+    'Risk profile',
+    'Method',
+    'Days',
+    'CAGR',
+    'Volatility',
+    'Sharpe',
+    'Sortino',
+    'Max DD',
+    'Calmar',
+    'Win rate',
+    'Eff. N',
+  ];
+  const rows = profiles.map((p) => {
+    const m = p.metrics;
+    const method =
+      p.allocation.method === p.allocation.requestedMethod
+        ? code(p.allocation.method)
+        : `${code(p.allocation.method)} (fallback)`;
+    return [
+      code(p.riskProfile),
+      method,
+      String(m.observations),
+      pct(m.cagr),
+      pct(m.volatility),
+      num(m.sharpe),
+      num(m.sortino),
+      pct(m.maxDrawdown),
+      num(m.calmar),
+      pct(m.winRate),
+      num(m.effectiveN),
+    ];
+  });
+  return `## Summary\n\n${table(head, rows, ['left', 'left', ...head.slice(2).map(() => 'right' as const)])}`;
+}
+
+function appendix(profiles: readonly RiskProfileReport[]): string {
+  const definitions = bullets([
+    'All figures use the daily simple returns of the meta portfolio, r_t = Σᵢ wᵢ·rᵢ,t with the optimized ' +
+      'sleeve weights held constant (rebalanced daily), on the common dates of its sleeves.',
+    'TWR CAGR = (Π (1 + r_t))^(A/T) − 1, with T the number of returns and A the annualisation factor.',
+    'Volatility = sample standard deviation of r (ddof 1) × √A.',
+    'Sharpe = mean(r) × A / volatility, with a risk-free rate of 0.',
+    'Sortino = mean(r) × A / (√(mean(min(r, 0)²)) × √A); the downside deviation averages over all days.',
+    'Max drawdown = the largest fall of the compounded equity curve (starting at 1) from its running peak.',
+    'Calmar = CAGR / max drawdown.',
+    'Win rate = share of days with r > 0.',
+    'Effective N = 1 / Σ wᵢ² over the sleeve weights.',
+    'Anomalies: consecutive, non-overlapping blocks of rows (a shorter trailing block is not checked) with ' +
+      '|annualised Sharpe| > 10 or annualised volatility > 200 %.',
+    `Calendar: intersection loss = 1 − kept / rows per sleeve; above ${pct(INTERSECTION_LOSS_WARNING, 0)} is a warning.`,
+    '`n/a` marks a figure that is undefined (e.g. a Sharpe ratio at zero volatility, a Calmar ratio without drawdown).',
+  ]);
+  const factors = table(
+    ['Risk profile', 'A', 'Source'],
+    profiles.map((p) => [code(p.riskProfile), String(p.periodsPerYear), cell(p.periodsPerYearSource)]),
+    ['left', 'right', 'left'],
+  );
+  return (
+    `## Appendix: definitions\n\n${definitions}\n\n` +
+    `Annualisation factor A: 365 when the dates include weekends, else 252, unless the meta profile overrides it.\n\n` +
+    factors
+  );
+}
+
+/**
+ * Render the meta portfolio report: a title with the meta profile, run id and creation time given in
+ * `data`; a summary table across risk profiles; per risk profile the sections of DESIGN §8 (metrics,
+ * sleeve allocation, correlation, top physical assets, health, anomalies, calendar, nested sub-metas),
+ * where a section whose optional artifact is missing is replaced by a visible note; and an appendix
+ * with the metric definitions. Deterministic: the same data gives the same bytes.
+ */
+export function renderMetaReportMarkdown(data: MetaReportData): string {
+  const parts = [
+    header(data),
+    summary(data.riskProfiles),
+    ...data.riskProfiles.map(renderRiskProfileSections),
+    appendix(data.riskProfiles),
+  ];
+  return `${parts.join('\n\n')}\n`;
+}

@@ -1,0 +1,59 @@
+import { resolve } from 'node:path';
+import { readManifest, resolveMetaTree, resolveRiskProfiles } from '../manifest/index.js';
+import type { PipelineRunResult, QuantSDK, RunOptions } from './quant-sdk.js';
+
+export interface MetaRunOptions extends RunOptions {
+  /** Risk profiles to run (overrides the manifest). */
+  readonly riskProfiles?: readonly string[];
+}
+
+export interface MetaRunResult extends PipelineRunResult {
+  readonly metaProfile: string;
+  readonly riskProfiles: readonly string[];
+  /** Absolute path of the Markdown report. */
+  readonly reportPath: string;
+  readonly signTestGate: boolean;
+}
+
+/** Name of the built-in pipeline for a meta run, with or without the directional sign-test gate. */
+export function metaPipelineName(gated: boolean): string {
+  return gated ? 'meta.gated' : 'meta';
+}
+
+/**
+ * `quant meta run`: validate the manifest and the tree of `metaProfile` before any work (so that an
+ * invalid manifest, a cycle or infeasible bounds never create a run folder), then run the meta pipeline
+ * — with `meta.sign_test` first when the root enables `features.directional_sign_test_gate`.
+ */
+export async function runMetaPipeline(
+  sdk: QuantSDK,
+  metaProfile: string,
+  options: MetaRunOptions = {},
+): Promise<MetaRunResult> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const env = options.env ?? process.env;
+  const workspace = resolve(cwd, options.workspace ?? env['QUANT_WORKSPACE'] ?? '.');
+  const manifestPath = resolve(cwd, options.manifest ?? resolve(workspace, 'manifest.json'));
+  const { manifest, file } = await readManifest(manifestPath);
+  const root = resolveMetaTree(manifest, metaProfile, { file });
+  if (options.riskProfiles !== undefined) resolveRiskProfiles(root, manifest, options.riskProfiles);
+  const gated = root.features.directionalSignTestGate;
+  const params: Record<string, unknown> = { meta_profile: metaProfile };
+  if (options.riskProfiles !== undefined) params['risk_profiles'] = [...options.riskProfiles];
+  const result = await sdk.runPipeline(metaPipelineName(gated), params, {
+    ...options,
+    cwd,
+    workspace,
+    manifest: manifestPath,
+  });
+  const returns = result.stages.find((s) => s.stageId === 'meta.returns');
+  const riskProfiles = ((returns?.value as { risk_profiles?: string[] } | undefined)?.risk_profiles ??
+    []) as string[];
+  return {
+    ...result,
+    metaProfile,
+    riskProfiles,
+    reportPath: resolve(result.runDir, 'reports', 'meta_portfolio_report.md'),
+    signTestGate: gated,
+  };
+}

@@ -1,0 +1,252 @@
+import { resolve } from 'node:path';
+import { QuantError, isQuantError } from '../errors.js';
+import type { Registry, StageFilter } from '../core/registry.js';
+import type { Stage } from '../core/stage.js';
+import { resolveStageParams, stageParamKeys, stageParamsJsonSchema } from '../core/params.js';
+import { StageRegistry } from '../stages/catalog.js';
+import { runMetaPipeline, type MetaRunOptions, type MetaRunResult } from './meta-run.js';
+import {
+  executeStage,
+  kindOf,
+  openRunSession,
+  profileOf,
+  type FileRecord,
+  type RunSession,
+} from './run-session.js';
+
+/** Where and how a stage or pipeline runs. */
+export interface RunOptions {
+  /** Workspace folder (default: `QUANT_WORKSPACE` or the current folder). */
+  readonly workspace?: string;
+  /** Run id (default `<profile or stage>_<YYYYMMDD-HHMMSS>`). */
+  readonly runId?: string;
+  /** Manifest path (default `<workspace>/manifest.json`). */
+  readonly manifest?: string;
+  /** Folder against which relative paths in params resolve (default: the current folder). */
+  readonly cwd?: string;
+  /** Environment (for `SOURCE_DATE_EPOCH`); default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Progress messages of long stages. */
+  readonly onProgress?: (message: string) => void;
+}
+
+export interface StageRunResult<R = unknown> {
+  readonly stageId: string;
+  readonly runId: string;
+  readonly runDir: string;
+  readonly value: R;
+  readonly summary: string;
+  readonly inputs: readonly FileRecord[];
+  readonly outputs: readonly FileRecord[];
+}
+
+export interface PipelineRunResult {
+  readonly pipeline: string;
+  readonly runId: string;
+  readonly runDir: string;
+  readonly stages: readonly StageRunResult[];
+}
+
+export type SafeResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: QuantError };
+
+interface ResolvedLocation {
+  readonly workspace: string;
+  readonly manifestPath: string;
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The programmatic entry point: list, describe and run stages and pipelines of a registry.
+ * `QuantSDK.runStage(...)` uses the built-in catalog; `new QuantSDK({registry})` uses another.
+ */
+export class QuantSDK {
+  readonly registry: Registry;
+
+  constructor(options: { readonly registry?: Registry } = {}) {
+    this.registry = options.registry ?? StageRegistry;
+  }
+
+  private static readonly builtin = new QuantSDK();
+
+  static runStage<R = unknown>(
+    id: string,
+    params: unknown,
+    options: RunOptions = {},
+  ): Promise<StageRunResult<R>> {
+    return QuantSDK.builtin.runStage<R>(id, params, options);
+  }
+
+  static safeRunStage<R = unknown>(
+    id: string,
+    params: unknown,
+    options: RunOptions = {},
+  ): Promise<SafeResult<StageRunResult<R>>> {
+    return QuantSDK.builtin.safeRunStage<R>(id, params, options);
+  }
+
+  static runPipeline(
+    name: string,
+    params: Record<string, unknown>,
+    options: RunOptions = {},
+  ): Promise<PipelineRunResult> {
+    return QuantSDK.builtin.runPipeline(name, params, options);
+  }
+
+  /** Run the meta pipeline of a meta profile (`quant meta run`). */
+  static runMeta(metaProfile: string, options: MetaRunOptions = {}): Promise<MetaRunResult> {
+    return QuantSDK.builtin.runMeta(metaProfile, options);
+  }
+
+  runMeta(metaProfile: string, options: MetaRunOptions = {}): Promise<MetaRunResult> {
+    return runMetaPipeline(this, metaProfile, options);
+  }
+
+  static listStages(filter?: StageFilter): Stage[] {
+    return QuantSDK.builtin.listStages(filter);
+  }
+
+  listStages(filter?: StageFilter): Stage[] {
+    return this.registry.listStages(filter);
+  }
+
+  /** The stage and the JSON Schema of its params. */
+  describeStage(id: string): { stage: Stage; schema: Record<string, unknown> } {
+    const stage = this.registry.getStage(id);
+    return { stage, schema: stageParamsJsonSchema(stage) };
+  }
+
+  /**
+   * Validate params (all problems at once), open or create the run folder, record intent and outcome
+   * in the ledger with file hashes, and return the stage's result.
+   */
+  async runStage<R = unknown>(
+    id: string,
+    params: unknown,
+    options: RunOptions = {},
+  ): Promise<StageRunResult<R>> {
+    const stage = this.registry.getStage(id);
+    const resolved = resolveStageParams(stage, params);
+    const location = resolveLocation(options);
+    const session = await openRunSession({
+      ...location,
+      runId: options.runId,
+      kind: kindOf(stage),
+      profile: profileOf(resolved),
+      params: { stage: stage.id, params: resolved },
+      command: `stage run ${stage.id}`,
+      onProgress: options.onProgress,
+    });
+    return this.runInSession<R>(session, stage, resolved, true);
+  }
+
+  async safeRunStage<R = unknown>(
+    id: string,
+    params: unknown,
+    options: RunOptions = {},
+  ): Promise<SafeResult<StageRunResult<R>>> {
+    try {
+      return { ok: true, value: await this.runStage<R>(id, params, options) };
+    } catch (error) {
+      if (isQuantError(error)) return { ok: false, error };
+      throw error;
+    }
+  }
+
+  /**
+   * Run a declared pipeline in one run folder, holding its lock throughout. `params` are shared: each
+   * stage takes the keys its schema declares, and `params[<stage id>]` (an object) overrides them for
+   * that stage. Stops at the first failure, naming the failing stage.
+   */
+  async runPipeline(
+    name: string,
+    params: Record<string, unknown>,
+    options: RunOptions = {},
+  ): Promise<PipelineRunResult> {
+    const pipeline = this.registry.getPipeline(name);
+    const stages = pipeline.stages.map((id) => this.registry.getStage(id));
+    const perStage = stages.map((stage) => resolveStageParams(stage, pipelineParamsFor(stage, params)));
+    const location = resolveLocation(options);
+    const first = stages[0];
+    const session = await openRunSession({
+      ...location,
+      runId: options.runId,
+      kind: first === undefined ? 'stage' : kindOf(first),
+      profile: profileOf(perStage[0]),
+      params: { pipeline: name, params },
+      command: `pipeline ${name}`,
+      onProgress: options.onProgress,
+    });
+    const results: StageRunResult[] = [];
+    let status: 'success' | 'failed' = 'failed';
+    try {
+      for (const [i, stage] of stages.entries()) {
+        try {
+          results.push(await this.runInSession(session, stage, perStage[i], false));
+        } catch (error) {
+          if (isQuantError(error)) {
+            throw new QuantError(
+              error.code,
+              `pipeline ${name} failed at stage ${stage.id}: ${error.message}`,
+              {
+                ...(error.hint === undefined ? {} : { hint: error.hint }),
+                ...(error.location === undefined ? {} : { location: error.location }),
+                issues: error.issues,
+                details: { ...error.details, stage: stage.id, pipeline: name },
+                cause: error,
+              },
+            );
+          }
+          throw error;
+        }
+      }
+      status = 'success';
+    } finally {
+      await session.close(status, { pipeline: name });
+    }
+    return { pipeline: name, runId: session.runId, runDir: session.runDir, stages: results };
+  }
+
+  private async runInSession<R>(
+    session: RunSession,
+    stage: Stage,
+    params: unknown,
+    closeAfter: boolean,
+  ): Promise<StageRunResult<R>> {
+    let status: 'success' | 'failed' = 'failed';
+    try {
+      const execution = await executeStage(session, stage, params);
+      status = 'success';
+      return {
+        stageId: stage.id,
+        runId: session.runId,
+        runDir: session.runDir,
+        value: execution.value as R,
+        summary: execution.summary,
+        inputs: execution.inputs,
+        outputs: execution.outputs,
+      };
+    } finally {
+      if (closeAfter) await session.close(status, { stage: stage.id });
+    }
+  }
+}
+
+function pipelineParamsFor(stage: Stage, params: Record<string, unknown>): Record<string, unknown> {
+  const keys = new Set(stageParamKeys(stage));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(params)) if (keys.has(k)) out[k] = v;
+  const override = params[stage.id];
+  if (typeof override === 'object' && override !== null && !Array.isArray(override))
+    Object.assign(out, override);
+  return out;
+}
+
+function resolveLocation(options: RunOptions): ResolvedLocation {
+  const env = options.env ?? process.env;
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const workspace = resolve(cwd, options.workspace ?? env['QUANT_WORKSPACE'] ?? '.');
+  const manifestPath = resolve(cwd, options.manifest ?? resolve(workspace, 'manifest.json'));
+  return { workspace, manifestPath, cwd, env };
+}

@@ -1,0 +1,216 @@
+import { resolve } from 'node:path';
+import { hostname } from 'node:os';
+import type { LedgerEntry, Stage, StageContext } from '../core/stage.js';
+import { isQuantError } from '../errors.js';
+import {
+  acquireRunLock,
+  assertValidRunId,
+  createOrOpenRun,
+  displayPath,
+  defaultRunId,
+  openLedger,
+  resolveNow,
+  runDir,
+  sha256File,
+  updateRunStatus,
+  type Ledger,
+  type RunHandle,
+  type RunLock,
+} from '../artifacts/index.js';
+import { TOOL_VERSION } from './version.js';
+
+export type RunKind = 'sleeve' | 'meta' | 'stage';
+
+export interface FileRecord {
+  readonly path: string;
+  readonly sha256: string;
+}
+
+export interface SessionOptions {
+  readonly workspace: string;
+  readonly runId?: string | undefined;
+  readonly cwd: string;
+  readonly manifestPath: string;
+  readonly kind: RunKind;
+  readonly profile: string | null;
+  readonly params: unknown;
+  readonly command: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly onProgress?: ((message: string) => void) | undefined;
+}
+
+/** An open run: its folder, lock and ledger, for the duration of one stage or pipeline. */
+export interface RunSession {
+  readonly runId: string;
+  readonly runDir: string;
+  readonly workspace: string;
+  readonly now: Date;
+  readonly ledger: Ledger;
+  readonly handle: RunHandle;
+  readonly deterministic: boolean;
+  close(status: 'success' | 'failed', extra?: Record<string, unknown>): Promise<void>;
+  options: SessionOptions;
+}
+
+/** Validate the run id, create or open the run folder, take its lock and open its ledger. */
+export async function openRunSession(options: SessionOptions): Promise<RunSession> {
+  const now = resolveNow(options.env);
+  const runId = options.runId ?? defaultRunId(options.profile ?? options.command, now);
+  assertValidRunId(runId);
+  const workspace = resolve(options.workspace);
+  // Lock first: a second process must not touch run.json of a run another process holds.
+  const lock: RunLock = await acquireRunLock(runDir(workspace, runId), { command: options.command });
+  try {
+    const handle = await createOrOpenRun({
+      workspace,
+      runId,
+      kind: options.kind,
+      profile: options.profile,
+      params: options.params,
+      toolVersion: TOOL_VERSION,
+      now,
+    });
+    const ledger = await openLedger(resolve(handle.path, 'audit.jsonl'), { now });
+    await updateRunStatus(handle, 'running');
+    return {
+      runId,
+      runDir: handle.path,
+      workspace,
+      now,
+      ledger,
+      handle,
+      deterministic:
+        options.env['SOURCE_DATE_EPOCH'] !== undefined && options.env['SOURCE_DATE_EPOCH'] !== '',
+      options,
+      async close(status, extra) {
+        try {
+          await updateRunStatus(handle, status, extra);
+        } finally {
+          await lock.release();
+        }
+      },
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function hashFiles(workspace: string, paths: readonly string[]): Promise<FileRecord[]> {
+  const unique = [...new Set(paths)];
+  const out: FileRecord[] = [];
+  for (const p of unique) {
+    try {
+      out.push({ path: displayPath(workspace, p), sha256: await sha256File(p) });
+    } catch {
+      out.push({ path: displayPath(workspace, p), sha256: 'missing' });
+    }
+  }
+  return out;
+}
+
+export interface StageExecution {
+  readonly value: unknown;
+  readonly summary: string;
+  readonly inputs: FileRecord[];
+  readonly outputs: FileRecord[];
+}
+
+/**
+ * Run one validated stage inside an open session: intent record, run, outcome record with the hashes
+ * of every file read and written. Durations are recorded only when `SOURCE_DATE_EPOCH` is unset, so
+ * that reproducible runs produce byte-identical ledgers.
+ */
+export async function executeStage(
+  session: RunSession,
+  stage: Stage,
+  params: unknown,
+): Promise<StageExecution> {
+  const inputs: string[] = [];
+  const outputs: string[] = [];
+  const cwd = session.options.cwd;
+  const ctx: StageContext = {
+    runId: session.runId,
+    runDir: session.runDir,
+    workspace: session.workspace,
+    cwd,
+    manifestPath: session.options.manifestPath,
+    now: session.now,
+    toolVersion: TOOL_VERSION,
+    resolvePath: (p) => resolve(cwd, p),
+    recordInput: (p) => void inputs.push(resolve(cwd, p)),
+    recordOutput: (p) => void outputs.push(resolve(cwd, p)),
+    decision: async (step, data, context) => {
+      await session.ledger.append({
+        type: 'decision',
+        step,
+        status: 'recorded',
+        context: context ?? { stage: stage.id },
+        data,
+      });
+    },
+    record: async (entries: readonly LedgerEntry[]) => {
+      await session.ledger.appendMany(entries.map((e) => ({ ...e })));
+    },
+    progress: (message) => session.options.onProgress?.(`${stage.id}: ${message}`),
+  };
+  await session.ledger.append({
+    type: 'intent',
+    step: stage.id,
+    status: 'started',
+    context: { stage: stage.id, run_id: session.runId },
+    data: { params: params as Record<string, unknown> },
+  });
+  const started = performance.now();
+  const timing = (): Record<string, unknown> =>
+    session.deterministic
+      ? {}
+      : { duration_ms: Math.round((performance.now() - started) * 1000) / 1000, host: hostname() };
+  try {
+    const result = await stage.run(params, ctx);
+    const execution: StageExecution = {
+      value: result.value,
+      summary: result.summary,
+      inputs: await hashFiles(session.workspace, inputs),
+      outputs: await hashFiles(session.workspace, outputs),
+    };
+    await session.ledger.append({
+      type: 'outcome',
+      step: stage.id,
+      status: 'success',
+      context: { stage: stage.id, run_id: session.runId },
+      data: { summary: result.summary, inputs: execution.inputs, outputs: execution.outputs, ...timing() },
+    });
+    return execution;
+  } catch (error) {
+    const described = isQuantError(error)
+      ? { code: error.code, message: error.message }
+      : { code: 'E_INTERNAL', message: error instanceof Error ? error.message : String(error) };
+    await session.ledger.append({
+      type: 'outcome',
+      step: stage.id,
+      status: 'error',
+      context: { stage: stage.id, run_id: session.runId },
+      data: {
+        error: described,
+        inputs: await hashFiles(session.workspace, inputs),
+        outputs: await hashFiles(session.workspace, outputs),
+        ...timing(),
+      },
+    });
+    throw error;
+  }
+}
+
+export function profileOf(params: unknown): string | null {
+  if (typeof params !== 'object' || params === null) return null;
+  const p = params as Record<string, unknown>;
+  for (const key of ['meta_profile', 'profile']) {
+    if (typeof p[key] === 'string') return p[key];
+  }
+  return null;
+}
+
+export function kindOf(stage: Stage): RunKind {
+  return stage.category === 'meta' ? 'meta' : stage.category === 'sleeve' ? 'sleeve' : 'stage';
+}

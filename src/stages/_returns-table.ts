@@ -1,0 +1,77 @@
+import { QuantError } from '../errors.js';
+import type { NumericTable } from '../artifacts/index.js';
+import type { Matrix } from '../numeric/linalg/matrix.js';
+import { simpleReturns } from '../numeric/series/simple-returns.js';
+import { assertFiniteReturns } from '../numeric/series/validate-returns.js';
+import { inferPeriodsPerYear } from '../numeric/series/periods-per-year.js';
+
+export interface ReturnsData {
+  readonly assets: string[];
+  /** Dates of the return rows. */
+  readonly dates: string[];
+  readonly returns: Matrix;
+  /** Rows dropped because a value was missing. */
+  readonly droppedRows: number;
+  periodsPerYear(setting: 'auto' | number): number;
+}
+
+/**
+ * Clean a wide table into a T x n return matrix: select the assets, drop rows with any missing value,
+ * turn prices into simple returns (or use returns as given), and validate the values.
+ */
+export function tableToReturns(
+  table: NumericTable,
+  options: {
+    readonly file: string;
+    readonly kind: 'prices' | 'returns';
+    readonly assets?: readonly string[] | undefined;
+  },
+): ReturnsData {
+  const assets = options.assets === undefined ? [...table.columns] : [...options.assets];
+  const index = assets.map((a) => {
+    const i = table.columns.indexOf(a);
+    if (i < 0) {
+      throw new QuantError('E_INPUT_COLUMN', `column "${a}" is not in ${options.file}`, {
+        location: { file: options.file, column: a },
+        hint: `available columns: ${table.columns.join(', ')}`,
+      });
+    }
+    return i;
+  });
+  if (assets.length < 2) {
+    throw new QuantError(
+      'E_TOO_FEW_ASSETS',
+      `${options.file} has ${assets.length} asset column(s); at least 2 are needed`,
+      {
+        location: { file: options.file },
+      },
+    );
+  }
+  const keep: number[] = [];
+  for (let t = 0; t < table.dates.length; t++) {
+    if (index.every((j) => !Number.isNaN(table.values[j]?.[t] ?? Number.NaN))) keep.push(t);
+  }
+  const n = assets.length;
+  const levels: Matrix = { rows: keep.length, cols: n, data: new Float64Array(keep.length * n) };
+  keep.forEach((t, r) => index.forEach((j, c) => (levels.data[r * n + c] = table.values[j]?.[t] as number)));
+  const keptDates = keep.map((t) => table.dates[t] as string);
+  const minRows = options.kind === 'prices' ? 3 : 2;
+  if (keep.length < minRows) {
+    throw new QuantError(
+      'E_TOO_FEW_OBSERVATIONS',
+      `${options.file} has ${keep.length} complete row(s) after dropping rows with missing values; at least ${minRows} are needed`,
+      { location: { file: options.file } },
+    );
+  }
+  const names = { columns: assets, dates: keptDates };
+  const returns = options.kind === 'prices' ? simpleReturns(levels, names) : levels;
+  const dates = options.kind === 'prices' ? keptDates.slice(1) : keptDates;
+  assertFiniteReturns(returns, { columns: assets, dates });
+  return {
+    assets,
+    dates,
+    returns,
+    droppedRows: table.dates.length - keep.length,
+    periodsPerYear: (setting) => (setting === 'auto' ? inferPeriodsPerYear(dates) : setting),
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * Shapes of the meta run's JSON artifacts (DESIGN §5). Every document carries `schema_version`.
+ * File names: see {@link metaArtifactPaths}.
+ */
+
+export const META_SCHEMA_VERSION = 1;
+
+export type ExclusionReason = 'missing_stream' | 'health' | 'branch_failed' | 'no_run';
+
+/** `data/meta_manifest_{M}_{P}.json` */
+export interface MetaManifestDoc {
+  readonly schema_version: 1;
+  readonly meta_profile: string;
+  readonly risk_profile: string;
+  /** Profile names from the root meta profile to this one. */
+  readonly path: readonly string[];
+  readonly included: readonly IncludedSleeve[];
+  readonly excluded: readonly ExcludedSleeve[];
+  readonly calendar: CalendarStats;
+  readonly warnings: readonly string[];
+}
+
+export interface IncludedSleeve {
+  readonly id: string;
+  readonly kind: 'atomic' | 'meta';
+  /** Sleeve profile (atomic) or meta profile (nested). */
+  readonly profile: string;
+  /** Atomic: the resolved sleeve run id. */
+  readonly run_id: string | null;
+  /** Atomic: the return stream file, relative to the workspace; nested: the sub-meta's returns artifact. */
+  readonly source_file: string;
+  /** Other files that matched the profile (predecessor layout), in the order considered. */
+  readonly candidates: readonly string[];
+  readonly rows: number;
+  readonly first_date: string;
+  readonly last_date: string;
+  readonly health: SleeveHealth;
+  /** Nested: `optimized` or `equal_weight_fallback`. */
+  readonly branch_weights: 'optimized' | 'equal_weight_fallback' | null;
+}
+
+export interface ExcludedSleeve {
+  readonly id: string;
+  readonly kind: 'atomic' | 'meta';
+  readonly profile: string;
+  readonly run_id: string | null;
+  readonly reason: ExclusionReason;
+  readonly detail: string;
+  readonly health?: SleeveHealth;
+}
+
+export interface SleeveHealth {
+  /** `backtest_optimize` windows counted (0 = no records: healthy with a warning). */
+  readonly windows: number;
+  readonly successes: number;
+  /** successes / windows, or null without records. */
+  readonly success_rate: number | null;
+  readonly healthy: boolean;
+}
+
+export interface CalendarStats {
+  readonly common_rows: number;
+  readonly first_date: string | null;
+  readonly last_date: string | null;
+  readonly weekend_dates: boolean;
+  readonly periods_per_year: number;
+  readonly per_sleeve: readonly {
+    readonly id: string;
+    readonly rows: number;
+    readonly kept: number;
+    readonly intersection_loss: number;
+  }[];
+}
+
+/** `data/meta_optimized_{M}_{P}.json` */
+export interface MetaOptimizedDoc {
+  readonly schema_version: 1;
+  readonly meta_profile: string;
+  readonly risk_profile: string;
+  /** The method that produced the weights (after any fallback). */
+  readonly method: string;
+  readonly requested_method: string;
+  /** Sleeve ids in manifest order with their weights. */
+  readonly sleeves: readonly { readonly id: string; readonly weight: number }[];
+  readonly weights: Readonly<Record<string, number>>;
+  readonly bounds: { readonly min_weight: number; readonly max_weight: number };
+  readonly parameters: Readonly<Record<string, unknown>>;
+  readonly diagnostics: Readonly<Record<string, unknown>>;
+  readonly fallback_chain: readonly {
+    readonly method: string;
+    readonly code: string;
+    readonly message: string;
+  }[];
+}
+
+/** One physical asset of `data/portfolio_optimized_meta_{M}_{P}.json`. */
+export interface FlatAsset {
+  readonly Symbol: string;
+  readonly Weight: number;
+  readonly Net_Weight: number;
+  readonly Direction: 'LONG' | 'SHORT';
+  /** Sleeve path (`swiss/sectors`) → signed contribution. */
+  readonly Contributors: Readonly<Record<string, number>>;
+}
+
+/** `data/portfolio_optimized_meta_{M}_{P}.json` */
+export interface FlattenedMetaDoc {
+  readonly schema_version: 1;
+  readonly meta_profile: string;
+  readonly risk_profile: string;
+  readonly assets: readonly FlatAsset[];
+  readonly totals: {
+    readonly gross: number;
+    readonly net: number;
+    readonly long: number;
+    readonly short: number;
+    readonly assets: number;
+  };
+  /** Sleeves without a physical weights file for this profile (contribute nothing). */
+  readonly missing: readonly { readonly path: string; readonly reason: string }[];
+}
+
+/** Paths of a meta profile's artifacts inside a run folder (relative to the run folder). */
+export function metaArtifactPaths(metaProfile: string, riskProfile: string) {
+  const s = `${metaProfile}_${riskProfile}`;
+  return {
+    returns: `data/meta_returns_${s}.parquet`,
+    manifest: `data/meta_manifest_${s}.json`,
+    optimized: `data/meta_optimized_${s}.json`,
+    clusterTree: `data/meta_cluster_tree_${s}.json`,
+    flattened: `data/portfolio_optimized_meta_${s}.json`,
+  } as const;
+}
+
+export const SIGN_TEST_FILE = 'data/directional_sign_test.json';
+export const REPORT_MD = 'reports/meta_portfolio_report.md';
+export const REPORT_HTML = 'reports/meta_portfolio_report.html';
+export const RESOLVED_MANIFEST = 'config/resolved_manifest.json';
+
+/** One atomic sleeve of the tree with its resolved run. */
+export interface ResolvedSleeve {
+  /** Sleeve ids from the root (`["swiss", "sectors"]`). */
+  readonly path: readonly string[];
+  readonly id: string;
+  readonly profile: string;
+  readonly run_id: string;
+  readonly pinned: boolean;
+  /** `native` (run.json) or `legacy` (the predecessor's layout). */
+  readonly layout: 'native' | 'legacy';
+}
+
+/** `config/resolved_manifest.json`: the manifest subtree used, with every sleeve's run id resolved. */
+export interface ResolvedManifestDoc {
+  readonly schema_version: 1;
+  readonly root: string;
+  /** The manifest file, relative to the workspace when inside it. */
+  readonly manifest_file: string;
+  readonly manifest_sha256: string;
+  readonly risk_profiles: readonly string[];
+  readonly risk_profiles_source: 'override' | 'declared' | 'intersection' | 'streams';
+  /** The profiles of the tree (meta and declared sleeve profiles), as parsed with defaults. */
+  readonly profiles: Readonly<Record<string, unknown>>;
+  readonly sleeves: readonly ResolvedSleeve[];
+}
+
+/** One finding of the directional sign test. `symbol`: the atom or physical asset, null for a whole run. */
+export interface SignTestFinding {
+  readonly level: 'ERROR' | 'WARNING';
+  readonly code: string;
+  readonly run_id: string;
+  readonly symbol: string | null;
+  readonly message: string;
+}
+
+/** `data/directional_sign_test.json` */
+export interface SignTestDoc {
+  readonly schema_version: 1;
+  readonly errors: number;
+  readonly warnings: number;
+  readonly findings: readonly SignTestFinding[];
+}

@@ -1,0 +1,282 @@
+import { join } from 'node:path';
+import { QuantError, isQuantError } from '../../errors.js';
+import type { StageContext } from '../../core/stage.js';
+import type { MetaNode } from '../../manifest/index.js';
+import {
+  displayPath,
+  findReturnStream,
+  readSleeveHealth,
+  readSleeveStream,
+  writeJsonAtomic,
+  writeParquetTable,
+} from '../../artifacts/index.js';
+import { innerJoin, weightedSum, type DatedSeries } from '../../numeric/series/inner-join.js';
+import { inferPeriodsPerYear } from '../../numeric/series/periods-per-year.js';
+import type { ResolvedMeta } from './_resolve.js';
+import { optimizeLevel } from './_optimize-level.js';
+import {
+  metaArtifactPaths,
+  type ExcludedSleeve,
+  type IncludedSleeve,
+  type MetaManifestDoc,
+  type MetaOptimizedDoc,
+} from './_artifact-types.js';
+
+/** Minimum common dates of a meta level (DESIGN §6). */
+export const MIN_COMMON_DATES = 30;
+/** Intersection loss above which the report warns. */
+export const INTERSECTION_LOSS_WARNING = 0.2;
+
+export interface MetaEnv {
+  readonly ctx: StageContext;
+  readonly resolved: ResolvedMeta;
+  readonly riskProfile: string;
+}
+
+/** The aligned return matrix of one meta level: one column per included sleeve, manifest order. */
+export interface LevelMatrix {
+  readonly node: MetaNode;
+  /** Sleeve ids from the root to this level. */
+  readonly prefix: readonly string[];
+  readonly ids: string[];
+  readonly dates: string[];
+  readonly columns: Float64Array[];
+  readonly periodsPerYear: number;
+  readonly manifest: MetaManifestDoc;
+}
+
+const BRANCH_FAILURES = new Set(['E_TOO_FEW_SLEEVES', 'E_TOO_FEW_DATES']);
+
+/**
+ * Build the return matrix of `node` for the risk profile: each atomic sleeve's own P stream, each nested
+ * meta profile's branch stream (built and optimized for the same P, recursively), inner-joined on dates.
+ * Writes the level's `meta_returns` Parquet and `meta_manifest` JSON; nested levels also get their
+ * `meta_optimized` and `meta_cluster_tree` files.
+ */
+export async function buildLevelReturns(
+  env: MetaEnv,
+  node: MetaNode,
+  prefix: readonly string[],
+): Promise<LevelMatrix> {
+  const { ctx, resolved, riskProfile: P } = env;
+  const included: IncludedSleeve[] = [];
+  const excluded: ExcludedSleeve[] = [];
+  const series: DatedSeries[] = [];
+  const warnings: string[] = [];
+  const exclude = async (entry: ExcludedSleeve): Promise<void> => {
+    excluded.push(entry);
+    await ctx.decision('meta.exclude_sleeve', {
+      meta_profile: node.profile,
+      risk_profile: P,
+      sleeve: entry.id,
+      reason: entry.reason,
+      detail: entry.detail,
+    });
+  };
+
+  for (const sleeve of node.sleeves) {
+    const path = [...prefix, sleeve.id];
+    if (sleeve.kind === 'atomic') {
+      const rs = resolved.sleeve(path);
+      const runPath = join(ctx.workspace, 'runs', rs.run_id);
+      const stream = await findReturnStream(runPath, P);
+      if (stream === null) {
+        await exclude({
+          id: sleeve.id,
+          kind: 'atomic',
+          profile: sleeve.profile,
+          run_id: rs.run_id,
+          reason: 'missing_stream',
+          detail: `run ${rs.run_id} has no ${P} return stream`,
+        });
+        continue;
+      }
+      const health = await readSleeveHealth(runPath, P);
+      if (!health.healthy) {
+        const rate = ((health.success_rate ?? 0) * 100).toFixed(1);
+        await exclude({
+          id: sleeve.id,
+          kind: 'atomic',
+          profile: sleeve.profile,
+          run_id: rs.run_id,
+          reason: 'health',
+          detail: `${health.successes}/${health.windows} backtest_optimize windows succeeded (${rate} % < 75 %)`,
+          health,
+        });
+        continue;
+      }
+      if (health.windows === 0)
+        warnings.push(
+          `sleeve ${sleeve.id} (run ${rs.run_id}) has no backtest_optimize records: counted as healthy`,
+        );
+      const data = await readSleeveStream(stream.file);
+      ctx.recordInput(stream.file);
+      series.push(data);
+      included.push({
+        id: sleeve.id,
+        kind: 'atomic',
+        profile: sleeve.profile,
+        run_id: rs.run_id,
+        source_file: displayPath(ctx.workspace, stream.file),
+        candidates: stream.candidates.map((c) => displayPath(ctx.workspace, c)),
+        rows: data.dates.length,
+        first_date: data.dates[0] ?? '',
+        last_date: data.dates[data.dates.length - 1] ?? '',
+        health,
+        branch_weights: null,
+      });
+    } else {
+      let sub: LevelMatrix;
+      try {
+        sub = await buildLevelReturns(env, sleeve.node, path);
+      } catch (error) {
+        if (!isQuantError(error) || !BRANCH_FAILURES.has(error.code)) throw error;
+        await exclude({
+          id: sleeve.id,
+          kind: 'meta',
+          profile: sleeve.node.profile,
+          run_id: null,
+          reason: 'branch_failed',
+          detail: `${error.code}: ${error.message}`,
+        });
+        continue;
+      }
+      const { weights, branch } = await branchWeights(env, sub);
+      const values = weightedSum(sub.columns, weights);
+      series.push({ dates: sub.dates, values });
+      included.push({
+        id: sleeve.id,
+        kind: 'meta',
+        profile: sleeve.node.profile,
+        run_id: null,
+        source_file: metaArtifactPaths(sleeve.node.profile, P).returns,
+        candidates: [],
+        rows: sub.dates.length,
+        first_date: sub.dates[0] ?? '',
+        last_date: sub.dates[sub.dates.length - 1] ?? '',
+        health: { windows: 0, successes: 0, success_rate: null, healthy: true },
+        branch_weights: branch,
+      });
+    }
+  }
+
+  const where = `meta profile ${node.profile} (${P})`;
+  if (series.length < 2) {
+    const reasons = excluded.map((e) => `${e.id}: ${e.reason}`).join(', ');
+    throw new QuantError(
+      'E_TOO_FEW_SLEEVES',
+      `${where}: ${series.length} usable sleeve(s) (${included.map((s) => s.id).join(', ') || 'none'}); at least 2 are needed${reasons === '' ? '' : `; excluded ${reasons}`}`,
+      {
+        hint: 'add sleeves, produce the missing streams, or choose other risk profiles with --profiles',
+        details: {
+          meta_profile: node.profile,
+          risk_profile: P,
+          included: included.map((s) => s.id),
+          excluded: excluded.map((e) => ({ id: e.id, reason: e.reason })),
+        },
+      },
+    );
+  }
+  const joined = innerJoin(series);
+  if (joined.dates.length < MIN_COMMON_DATES) {
+    throw new QuantError(
+      'E_TOO_FEW_DATES',
+      `${where}: only ${joined.dates.length} common date(s) across ${included.map((s) => `${s.id} (${s.rows} rows)`).join(', ')}; at least ${MIN_COMMON_DATES} are needed`,
+      {
+        hint: 'the sleeves barely overlap in time: check their date ranges and calendars',
+        details: {
+          meta_profile: node.profile,
+          risk_profile: P,
+          common_dates: joined.dates.length,
+          rows: Object.fromEntries(included.map((s) => [s.id, s.rows])),
+        },
+      },
+    );
+  }
+  const setting = node.allocation.periods_per_year ?? 'auto';
+  const periodsPerYear = setting === 'auto' ? inferPeriodsPerYear(joined.dates) : setting;
+  const perSleeve = included.map((s) => {
+    const loss = s.rows === 0 ? 0 : 1 - joined.dates.length / s.rows;
+    if (loss > INTERSECTION_LOSS_WARNING)
+      warnings.push(`sleeve ${s.id} loses ${(loss * 100).toFixed(1)} % of its dates in the inner join`);
+    return { id: s.id, rows: s.rows, kept: joined.dates.length, intersection_loss: loss };
+  });
+  const manifest: MetaManifestDoc = {
+    schema_version: 1,
+    meta_profile: node.profile,
+    risk_profile: P,
+    path: node.path,
+    included,
+    excluded,
+    calendar: {
+      common_rows: joined.dates.length,
+      first_date: joined.dates[0] ?? null,
+      last_date: joined.dates[joined.dates.length - 1] ?? null,
+      weekend_dates: joined.dates.some((d) => {
+        const day = new Date(`${d}T00:00:00Z`).getUTCDay();
+        return day === 0 || day === 6;
+      }),
+      periods_per_year: periodsPerYear,
+      per_sleeve: perSleeve,
+    },
+    warnings,
+  };
+  const files = metaArtifactPaths(node.profile, P);
+  const ids = included.map((s) => s.id);
+  const returnsFile = join(ctx.runDir, files.returns);
+  await writeParquetTable(
+    returnsFile,
+    { dates: joined.dates, columns: ids, values: joined.columns },
+    { dateType: 'date32' },
+  );
+  ctx.recordOutput(returnsFile);
+  const manifestFile = join(ctx.runDir, files.manifest);
+  await writeJsonAtomic(manifestFile, manifest);
+  ctx.recordOutput(manifestFile);
+  return { node, prefix, ids, dates: joined.dates, columns: joined.columns, periodsPerYear, manifest };
+}
+
+/**
+ * Weights of a nested level: its optimization (with the declared fallback chain), or, if that raises,
+ * the equal-weight mean — recorded in its `meta_optimized` file and the ledger.
+ */
+async function branchWeights(
+  env: MetaEnv,
+  sub: LevelMatrix,
+): Promise<{ weights: Float64Array; branch: 'optimized' | 'equal_weight_fallback' }> {
+  try {
+    const doc = await optimizeLevel(env, sub);
+    return {
+      weights: Float64Array.from(sub.ids.map((id) => doc.weights[id] as number)),
+      branch: 'optimized',
+    };
+  } catch (error) {
+    if (!isQuantError(error)) throw error;
+    const n = sub.ids.length;
+    const weights = new Float64Array(n).fill(1 / n);
+    const doc: MetaOptimizedDoc = {
+      schema_version: 1,
+      meta_profile: sub.node.profile,
+      risk_profile: env.riskProfile,
+      method: 'equal_weight',
+      requested_method: env.riskProfile,
+      sleeves: sub.ids.map((id) => ({ id, weight: 1 / n })),
+      weights: Object.fromEntries(sub.ids.map((id) => [id, 1 / n])),
+      bounds: { min_weight: sub.node.bounds.minWeight, max_weight: sub.node.bounds.maxWeight },
+      parameters: { branch_fallback: true },
+      diagnostics: { observations: sub.dates.length },
+      fallback_chain: [{ method: env.riskProfile, code: error.code, message: error.message }],
+    };
+    const file = join(env.ctx.runDir, metaArtifactPaths(sub.node.profile, env.riskProfile).optimized);
+    await writeJsonAtomic(file, doc);
+    env.ctx.recordOutput(file);
+    await env.ctx.decision('meta.branch_fallback', {
+      meta_profile: sub.node.profile,
+      risk_profile: env.riskProfile,
+      fallback: 'equal_weight_mean',
+      code: error.code,
+      message: error.message,
+    });
+    return { weights, branch: 'equal_weight_fallback' };
+  }
+}

@@ -1,0 +1,114 @@
+import { join } from 'node:path';
+import { writeJsonAtomic } from '../../artifacts/index.js';
+import { optimizeWithFallback, resolveMethod } from '../../numeric/optimize/optimize-portfolio.js';
+import { matrixToRows, type Matrix } from '../../numeric/linalg/matrix.js';
+import type { LevelMatrix, MetaEnv } from './_level.js';
+import { metaArtifactPaths, type MetaOptimizedDoc } from './_artifact-types.js';
+
+/** The level's columns as a T x n row-major matrix. */
+export function levelMatrix(level: Pick<LevelMatrix, 'dates' | 'columns'>): Matrix {
+  const T = level.dates.length;
+  const n = level.columns.length;
+  const data = new Float64Array(T * n);
+  level.columns.forEach((col, j) => {
+    for (let t = 0; t < T; t++) data[t * n + j] = col[t] as number;
+  });
+  return { rows: T, cols: n, data };
+}
+
+/**
+ * Sleeve weights of one meta level by the risk profile's method with the level's own bounds and
+ * allocation options, applying the declared fallback chain. Writes `meta_optimized` and
+ * `meta_cluster_tree` for the level and records every fallback in the ledger.
+ */
+export async function optimizeLevel(
+  env: MetaEnv,
+  level: Pick<LevelMatrix, 'node' | 'ids' | 'dates' | 'columns' | 'periodsPerYear'>,
+): Promise<MetaOptimizedDoc> {
+  const { ctx, riskProfile: P } = env;
+  const { node } = level;
+  const method = resolveMethod(P);
+  const a = node.allocation;
+  const result = optimizeWithFallback(levelMatrix(level), {
+    method,
+    periodsPerYear: level.periodsPerYear,
+    minWeight: node.bounds.minWeight,
+    maxWeight: node.bounds.maxWeight,
+    ...(a.covariance === undefined ? {} : { covariance: a.covariance }),
+    ...(a.expected_returns === undefined ? {} : { expectedReturns: a.expected_returns }),
+    ...(a.risk_free_rate === undefined ? {} : { riskFreeRate: a.risk_free_rate }),
+    ...(a.linkage === undefined ? {} : { linkage: a.linkage }),
+    ...(a.leaf_order === undefined ? {} : { leafOrder: a.leaf_order }),
+  });
+  for (const step of result.fallbacks) {
+    await ctx.decision('meta.optimize_fallback', {
+      meta_profile: node.profile,
+      risk_profile: P,
+      failed_method: step.method,
+      code: step.code,
+      message: step.message,
+      next: result.method,
+    });
+  }
+  const weights: Record<string, number> = {};
+  level.ids.forEach((id, i) => (weights[id] = result.weights[i] as number));
+  const doc: MetaOptimizedDoc = {
+    schema_version: 1,
+    meta_profile: node.profile,
+    risk_profile: P,
+    method: result.method,
+    requested_method: method,
+    sleeves: level.ids.map((id) => ({ id, weight: weights[id] as number })),
+    weights,
+    bounds: { min_weight: node.bounds.minWeight, max_weight: node.bounds.maxWeight },
+    parameters: {
+      periods_per_year: level.periodsPerYear,
+      covariance: a.covariance ?? 'sample',
+      expected_returns: a.expected_returns ?? 'mean',
+      risk_free_rate: a.risk_free_rate ?? 0,
+      linkage: a.linkage ?? 'single',
+      leaf_order: a.leaf_order ?? 'dendrogram',
+    },
+    diagnostics: {
+      ...result.diagnostics,
+      observations: level.dates.length,
+      first_date: level.dates[0] ?? null,
+      last_date: level.dates[level.dates.length - 1] ?? null,
+      weight_sum: level.ids.reduce((s, id) => s + (weights[id] as number), 0),
+    },
+    fallback_chain: result.fallbacks.map((f) => ({ method: f.method, code: f.code, message: f.message })),
+  };
+  const files = metaArtifactPaths(node.profile, P);
+  const optimizedFile = join(ctx.runDir, files.optimized);
+  await writeJsonAtomic(optimizedFile, doc);
+  ctx.recordOutput(optimizedFile);
+  const tree = result.tree;
+  const treeDoc =
+    tree === undefined
+      ? {
+          schema_version: 1,
+          meta_profile: node.profile,
+          risk_profile: P,
+          method: result.method,
+          tree: null,
+          labels: level.ids,
+          weights,
+        }
+      : {
+          schema_version: 1,
+          meta_profile: node.profile,
+          risk_profile: P,
+          method: result.method,
+          linkage_method: a.linkage ?? 'single',
+          leaf_order: a.leaf_order ?? 'dendrogram',
+          labels: level.ids,
+          order: tree.order.map((i) => level.ids[i]),
+          linkage: matrixToRows(tree.linkage),
+          nodes: tree.nodes.map((nd) => ({ ...nd, label: nd.left === null ? level.ids[nd.id] : null })),
+          weights,
+        };
+  const treeFile = join(ctx.runDir, files.clusterTree);
+  await writeJsonAtomic(treeFile, treeDoc);
+  ctx.recordOutput(treeFile);
+  return doc;
+}

@@ -1,0 +1,427 @@
+/**
+ * The loader of `meta.report`: reads a meta run's artifacts for every risk profile, computes the figures
+ * (numeric/stats/performance) and builds the renderer's plain-data input. Required per risk profile P:
+ * `meta_returns_{M}_{P}.parquet` and `meta_optimized_{M}_{P}.json`; everything else is optional and its
+ * absence becomes a visible note in the report.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { QuantError, type Issue } from '../../errors.js';
+import { readTable, type ReadTableResult } from '../../artifacts/index.js';
+import { inferPeriodsPerYear } from '../../numeric/series/periods-per-year.js';
+import {
+  anomalyWindows,
+  correlationMatrix,
+  effectiveN,
+  performanceMetrics,
+} from '../../numeric/stats/performance.js';
+import type {
+  AllocationSleeve,
+  AnomalySection,
+  AssetsSection,
+  HealthSection,
+  MetaReportData,
+  NestedBranch,
+  CalendarSection,
+  RiskProfileReport,
+} from '../../report/index.js';
+import { metaArtifactPaths } from './_artifact-types.js';
+import {
+  flattenedDocSchema,
+  manifestDocSchema,
+  optimizedDocSchema,
+  readJsonArtifact,
+  type FlattenedDoc,
+  type ManifestDoc,
+  type OptimizedDoc,
+} from './_report-docs.js';
+
+/** Physical assets listed per risk profile. */
+export const TOP_ASSETS = 20;
+/** Rows per anomaly block (about one trading month). */
+export const ANOMALY_WINDOW = 21;
+const MAX_NESTING = 4;
+
+export interface ReportLoadOptions {
+  readonly runDir: string;
+  readonly runId: string;
+  readonly metaProfile: string;
+  readonly riskProfiles: readonly string[];
+  readonly createdAt: string;
+  readonly toolVersion: string | null;
+  recordInput(path: string): void;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isFile() ?? false;
+}
+
+function missingRequired(runDir: string, missing: readonly string[]): QuantError {
+  const first = missing[0] as string;
+  const issues: Issue[] = missing.map((file) => ({ path: file, message: 'not found' }));
+  return new QuantError(
+    'E_ARTIFACT_MISSING',
+    `meta.report needs ${first}; run meta.returns and meta.optimize first`,
+    {
+      location: { file: join(runDir, first) },
+      issues,
+      hint: `${missing.length} required artifact(s) missing in ${runDir}`,
+      details: { missing },
+    },
+  );
+}
+
+/** `E_ARTIFACT_MISSING` naming the first missing required artifact (all of them in `issues`) before any work. */
+export async function assertRequiredArtifacts(
+  runDir: string,
+  metaProfile: string,
+  riskProfiles: readonly string[],
+): Promise<void> {
+  const missing: string[] = [];
+  for (const p of riskProfiles) {
+    const paths = metaArtifactPaths(metaProfile, p);
+    for (const rel of [paths.returns, paths.optimized])
+      if (!(await exists(join(runDir, rel)))) missing.push(rel);
+  }
+  if (missing.length > 0) throw missingRequired(runDir, missing);
+}
+
+/** Read every risk profile's artifacts and compute the report's figures. */
+export async function loadMetaReportData(o: ReportLoadOptions): Promise<MetaReportData> {
+  await assertRequiredArtifacts(o.runDir, o.metaProfile, o.riskProfiles);
+  const riskProfiles: RiskProfileReport[] = [];
+  for (const p of o.riskProfiles) riskProfiles.push(await loadRiskProfile(o, p));
+  return {
+    metaProfile: o.metaProfile,
+    runId: o.runId,
+    createdAt: o.createdAt,
+    toolVersion: o.toolVersion,
+    riskProfiles,
+  };
+}
+
+async function readOptional<T>(
+  o: ReportLoadOptions,
+  rel: string,
+  read: (file: string) => Promise<T | undefined>,
+): Promise<T | undefined> {
+  const file = join(o.runDir, rel);
+  const doc = await read(file);
+  if (doc !== undefined) o.recordInput(file);
+  return doc;
+}
+
+async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskProfileReport> {
+  const paths = metaArtifactPaths(o.metaProfile, p);
+  const returnsFile = join(o.runDir, paths.returns);
+  const table = await readTable(returnsFile, { allowMissing: false });
+  o.recordInput(returnsFile);
+  const optimized = await readOptional(o, paths.optimized, (f) =>
+    readJsonArtifact(f, paths.optimized, optimizedDocSchema),
+  );
+  if (optimized === undefined) throw missingRequired(o.runDir, [paths.optimized]);
+  const manifest = await readOptional(o, paths.manifest, (f) =>
+    readJsonArtifact(f, paths.manifest, manifestDocSchema),
+  );
+  const flattened = await readOptional(o, paths.flattened, (f) =>
+    readJsonArtifact(f, paths.flattened, flattenedDocSchema),
+  );
+
+  const weights = alignWeights(table, optimized, paths.returns, paths.optimized);
+  const T = table.dates.length;
+  const n = table.columns.length;
+  const portfolio = new Float64Array(T);
+  for (let j = 0; j < n; j++) {
+    const col = table.values[j] as Float64Array;
+    const w = weights[j] as number;
+    for (let t = 0; t < T; t++) portfolio[t] = (portfolio[t] as number) + w * (col[t] as number);
+  }
+  const { periodsPerYear, source } = annualisation(manifest, optimized, table.dates);
+  const metrics = { ...performanceMetrics(portfolio, periodsPerYear), effectiveN: effectiveN(weights) };
+
+  const byColumn = new Map(table.columns.map((c, j) => [c, table.values[j] as Float64Array]));
+  const kinds = new Map(manifest?.included.map((s) => [s.id, s] as const) ?? []);
+  const sleeves: AllocationSleeve[] = optimized.sleeves.map((s) => {
+    const series = byColumn.get(s.id);
+    const m = series === undefined ? undefined : performanceMetrics(series, periodsPerYear);
+    const inc = kinds.get(s.id);
+    return {
+      id: s.id,
+      kind: inc?.kind ?? null,
+      profile: inc?.profile ?? null,
+      runId: inc?.run_id ?? null,
+      weight: s.weight,
+      figures: {
+        cagr: m?.cagr ?? null,
+        volatility: m?.volatility ?? null,
+        sharpe: m?.sharpe ?? null,
+        maxDrawdown: m?.maxDrawdown ?? null,
+      },
+    };
+  });
+
+  let correlation: RiskProfileReport['correlation'] = null;
+  if (T >= 2 && n >= 1) {
+    const data = new Float64Array(T * n);
+    for (let j = 0; j < n; j++) {
+      const col = table.values[j] as Float64Array;
+      for (let t = 0; t < T; t++) data[t * n + j] = col[t] as number;
+    }
+    const rho = correlationMatrix({ rows: T, cols: n, data });
+    correlation = {
+      ids: [...table.columns],
+      values: table.columns.map((_, i) => Array.from(rho.data.subarray(i * n, (i + 1) * n))),
+    };
+  }
+
+  const omitted = (rel: string) => ({ omitted: rel });
+  return {
+    riskProfile: p,
+    firstDate: table.dates[0] ?? null,
+    lastDate: table.dates[T - 1] ?? null,
+    periodsPerYear,
+    periodsPerYearSource: source,
+    metrics,
+    allocation: {
+      method: optimized.method,
+      requestedMethod: optimized.requested_method,
+      minWeight: optimized.bounds.min_weight,
+      maxWeight: optimized.bounds.max_weight,
+      fallbacks: optimized.fallback_chain.map((f) => ({
+        method: f.method,
+        code: f.code,
+        message: f.message,
+      })),
+      sleeves,
+    },
+    correlation,
+    assets: flattened === undefined ? omitted(paths.flattened) : assetsSection(flattened),
+    health: manifest === undefined ? omitted(paths.manifest) : healthSection(manifest),
+    anomalies: anomalySection(portfolio, table, periodsPerYear),
+    calendar: manifest === undefined ? omitted(paths.manifest) : calendarSection(manifest),
+    nested:
+      manifest === undefined
+        ? omitted(paths.manifest)
+        : { branches: await nestedBranches(o, p, manifest, optimized, [], 1, new Set([o.metaProfile])) },
+  };
+}
+
+/** The optimized weight of every returns column, in column order; both files must name the same sleeves. */
+function alignWeights(
+  table: ReadTableResult,
+  optimized: OptimizedDoc,
+  returnsRel: string,
+  optimizedRel: string,
+): Float64Array {
+  const byId = new Map(optimized.sleeves.map((s) => [s.id, s.weight]));
+  const hint = 'run meta.optimize again after meta.returns so that both artifacts describe the same sleeves';
+  const weights = Float64Array.from(table.columns, (id) => {
+    const w = byId.get(id);
+    if (w === undefined) {
+      throw new QuantError(
+        'E_INPUT_COLUMN',
+        `sleeve column "${id}" of ${returnsRel} has no weight in ${optimizedRel}`,
+        {
+          location: { file: optimizedRel, column: id },
+          hint,
+        },
+      );
+    }
+    return w;
+  });
+  const columns = new Set(table.columns);
+  const stray = optimized.sleeves.find((s) => !columns.has(s.id) && s.weight !== 0);
+  if (stray !== undefined) {
+    throw new QuantError(
+      'E_INPUT_COLUMN',
+      `sleeve "${stray.id}" is weighted in ${optimizedRel} but has no column in ${returnsRel}`,
+      {
+        location: { file: returnsRel, column: stray.id },
+        hint,
+      },
+    );
+  }
+  return weights;
+}
+
+function annualisation(
+  manifest: ManifestDoc | undefined,
+  optimized: OptimizedDoc,
+  dates: readonly string[],
+): { periodsPerYear: number; source: string } {
+  const fromManifest = manifest?.calendar.periods_per_year;
+  if (fromManifest !== undefined && fromManifest > 0)
+    return { periodsPerYear: fromManifest, source: 'meta manifest calendar' };
+  const fromParams = optimized.parameters['periods_per_year'];
+  if (typeof fromParams === 'number' && Number.isFinite(fromParams) && fromParams > 0) {
+    return { periodsPerYear: fromParams, source: 'meta optimization parameters' };
+  }
+  const inferred = inferPeriodsPerYear(dates);
+  return {
+    periodsPerYear: inferred,
+    source: `inferred: ${inferred === 365 ? 'weekend dates present' : 'no weekend dates'}`,
+  };
+}
+
+function anomalySection(
+  portfolio: Float64Array,
+  table: ReadTableResult,
+  periodsPerYear: number,
+): AnomalySection {
+  const series: [string, Float64Array][] = [
+    ['portfolio', portfolio],
+    ...table.columns.map((c, j) => [c, table.values[j] as Float64Array] as [string, Float64Array]),
+  ];
+  const windows = series.flatMap(([name, values]) =>
+    anomalyWindows(values, table.dates, { window: ANOMALY_WINDOW, periodsPerYear }).map((w) => ({
+      series: name,
+      start: w.start,
+      end: w.end,
+      rows: w.rows,
+      sharpe: w.sharpe,
+      volatility: w.volatility,
+      breaches: w.breaches,
+    })),
+  );
+  return {
+    window: ANOMALY_WINDOW,
+    sharpeLimit: 10,
+    volatilityLimit: 2,
+    series: series.map(([name]) => name),
+    windows,
+  };
+}
+
+function assetsSection(doc: FlattenedDoc): AssetsSection {
+  const sorted = [...doc.assets].sort(
+    (a, b) => b.Weight - a.Weight || (a.Symbol < b.Symbol ? -1 : a.Symbol > b.Symbol ? 1 : 0),
+  );
+  return {
+    top: sorted.slice(0, TOP_ASSETS).map((a) => ({
+      symbol: a.Symbol,
+      direction: a.Direction,
+      gross: a.Weight,
+      net: a.Net_Weight,
+      contributors: Object.entries(a.Contributors)
+        .map(([path, contribution]) => ({ path, contribution }))
+        .sort(
+          (x, y) =>
+            Math.abs(y.contribution) - Math.abs(x.contribution) ||
+            (x.path < y.path ? -1 : x.path > y.path ? 1 : 0),
+        ),
+    })),
+    limit: TOP_ASSETS,
+    assetCount: doc.assets.length,
+    totals: { gross: doc.totals.gross, net: doc.totals.net, long: doc.totals.long, short: doc.totals.short },
+    missing: doc.missing.map((m) => ({ path: m.path, reason: m.reason })),
+  };
+}
+
+function healthSection(doc: ManifestDoc): HealthSection {
+  return {
+    sleeves: doc.included.map((s) => ({
+      id: s.id,
+      windows: s.health.windows,
+      successes: s.health.successes,
+      successRate: s.health.success_rate,
+      healthy: s.health.healthy,
+    })),
+    excluded: doc.excluded.map((e) => ({
+      id: e.id,
+      kind: e.kind,
+      profile: e.profile,
+      runId: e.run_id,
+      reason: e.reason,
+      detail: e.detail,
+    })),
+    warnings: [...doc.warnings],
+  };
+}
+
+function calendarSection(doc: ManifestDoc): CalendarSection {
+  const c = doc.calendar;
+  return {
+    commonRows: c.common_rows,
+    firstDate: c.first_date,
+    lastDate: c.last_date,
+    weekendDates: c.weekend_dates,
+    periodsPerYear: c.periods_per_year,
+    sleeves: c.per_sleeve.map((s) => ({
+      id: s.id,
+      rows: s.rows,
+      kept: s.kept,
+      intersectionLoss: s.intersection_loss,
+    })),
+  };
+}
+
+/**
+ * The nested sub-metas below one meta level, depth first: each branch's weight in its parent and in the
+ * root, and its own sleeve weights from `meta_optimized_{S}_{P}.json` (a note when that file is missing).
+ */
+async function nestedBranches(
+  o: ReportLoadOptions,
+  p: string,
+  manifest: ManifestDoc,
+  optimized: OptimizedDoc,
+  prefix: readonly string[],
+  parentWeight: number,
+  seen: ReadonlySet<string>,
+): Promise<NestedBranch[]> {
+  const out: NestedBranch[] = [];
+  const weights = new Map(optimized.sleeves.map((s) => [s.id, s.weight]));
+  for (const inc of manifest.included) {
+    if (inc.kind !== 'meta') continue;
+    const path = [...prefix, inc.id];
+    const weightInParent = weights.get(inc.id) ?? 0;
+    const effective = parentWeight * weightInParent;
+    const sub = metaArtifactPaths(inc.profile, p);
+    const subOptimized = await readOptional(o, sub.optimized, (f) =>
+      readJsonArtifact(f, sub.optimized, optimizedDocSchema),
+    );
+    const subManifest = await readOptional(o, sub.manifest, (f) =>
+      readJsonArtifact(f, sub.manifest, manifestDocSchema),
+    );
+    const kinds = new Map(subManifest?.included.map((s) => [s.id, s.kind] as const) ?? []);
+    const allocation: NestedBranch['allocation'] =
+      subOptimized === undefined
+        ? { omitted: sub.optimized }
+        : {
+            method: subOptimized.method,
+            sleeves: subOptimized.sleeves.map((s) => ({
+              id: s.id,
+              kind: kinds.get(s.id) ?? null,
+              weight: s.weight,
+              effectiveWeight: effective * s.weight,
+            })),
+          };
+    out.push({
+      path: path.join('/'),
+      profile: inc.profile,
+      weightInParent,
+      effectiveWeight: effective,
+      branchWeights: inc.branch_weights,
+      allocation,
+    });
+    // Cycles are rejected when the manifest is loaded; the guard only keeps a hand-edited artifact finite.
+    if (
+      subOptimized !== undefined &&
+      subManifest !== undefined &&
+      path.length < MAX_NESTING &&
+      !seen.has(inc.profile)
+    ) {
+      out.push(
+        ...(await nestedBranches(
+          o,
+          p,
+          subManifest,
+          subOptimized,
+          path,
+          effective,
+          new Set([...seen, inc.profile]),
+        )),
+      );
+    }
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+/**
+ * Reading the meta artifacts the report needs (DESIGN §5), checked against the fields the report uses.
+ * Extra members are allowed (the writers may add diagnostics); a missing optional file is `undefined`.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { zodIssues } from '../../core/params.js';
+import { QuantError } from '../../errors.js';
+import { ID_PATTERN } from '../../manifest/index.js';
+
+const finite = z.number().finite();
+const health = z.looseObject({
+  windows: finite,
+  successes: finite,
+  success_rate: finite.nullable(),
+  healthy: z.boolean(),
+});
+
+/** The fields of `MetaOptimizedDoc` the report reads. */
+export const optimizedDocSchema = z.looseObject({
+  schema_version: z.literal(1),
+  method: z.string(),
+  requested_method: z.string(),
+  sleeves: z.array(z.looseObject({ id: z.string(), weight: finite })),
+  bounds: z.looseObject({ min_weight: finite, max_weight: finite }),
+  parameters: z.record(z.string(), z.unknown()).default({}),
+  fallback_chain: z
+    .array(z.looseObject({ method: z.string(), code: z.string(), message: z.string() }))
+    .default([]),
+});
+export type OptimizedDoc = z.output<typeof optimizedDocSchema>;
+
+/** The fields of `MetaManifestDoc` the report reads. */
+export const manifestDocSchema = z.looseObject({
+  schema_version: z.literal(1),
+  included: z.array(
+    z.looseObject({
+      id: z.string(),
+      kind: z.enum(['atomic', 'meta']),
+      // Nested profiles name further artifact files, so they must stay file-name safe.
+      profile: z.string().regex(ID_PATTERN),
+      run_id: z.string().nullable(),
+      health,
+      branch_weights: z.string().nullable().default(null),
+    }),
+  ),
+  excluded: z.array(
+    z.looseObject({
+      id: z.string(),
+      kind: z.string(),
+      profile: z.string(),
+      run_id: z.string().nullable(),
+      reason: z.string(),
+      detail: z.string(),
+    }),
+  ),
+  calendar: z.looseObject({
+    common_rows: finite,
+    first_date: z.string().nullable(),
+    last_date: z.string().nullable(),
+    weekend_dates: z.boolean(),
+    periods_per_year: finite,
+    per_sleeve: z.array(
+      z.looseObject({ id: z.string(), rows: finite, kept: finite, intersection_loss: finite }),
+    ),
+  }),
+  warnings: z.array(z.string()).default([]),
+});
+export type ManifestDoc = z.output<typeof manifestDocSchema>;
+
+/** The fields of `FlattenedMetaDoc` the report reads. */
+export const flattenedDocSchema = z.looseObject({
+  schema_version: z.literal(1),
+  assets: z.array(
+    z.looseObject({
+      Symbol: z.string(),
+      Weight: finite,
+      Net_Weight: finite,
+      Direction: z.string(),
+      Contributors: z.record(z.string(), finite).default({}),
+    }),
+  ),
+  totals: z.looseObject({ gross: finite, net: finite, long: finite, short: finite }),
+  missing: z.array(z.looseObject({ path: z.string(), reason: z.string() })).default([]),
+});
+export type FlattenedDoc = z.output<typeof flattenedDocSchema>;
+
+/** `config/resolved_manifest.json`: only the risk profiles matter here. */
+export const resolvedManifestSchema = z.looseObject({
+  schema_version: z.literal(1),
+  risk_profiles: z.array(z.string().regex(ID_PATTERN)).min(1),
+});
+
+/**
+ * Read and check a JSON artifact; `undefined` when the file does not exist. A file that is not JSON or
+ * lacks a field is `E_INPUT_FORMAT` naming the file (`rel`) and every problem with its JSON path.
+ */
+export async function readJsonArtifact<S extends z.ZodType>(
+  file: string,
+  rel: string,
+  schema: S,
+): Promise<z.output<S> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+  const hint =
+    'the file does not match the meta artifact contract (DESIGN §5); run the stage that writes it again';
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new QuantError('E_INPUT_FORMAT', `${rel} is not valid JSON (${(error as Error).message})`, {
+      location: { file },
+      hint,
+    });
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issues = zodIssues(parsed.error);
+    const first = issues[0];
+    throw new QuantError(
+      'E_INPUT_FORMAT',
+      `${rel} is malformed${first === undefined ? '' : `: ${first.path || '(root)'}: ${first.message}`}`,
+      { location: { file, ...(first === undefined ? {} : { jsonPath: first.path }) }, issues, hint },
+    );
+  }
+  return parsed.data as z.output<S>;
+}

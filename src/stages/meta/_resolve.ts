@@ -1,0 +1,208 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { QuantError } from '../../errors.js';
+import type { StageContext } from '../../core/stage.js';
+import {
+  displayPath,
+  listReturnStreams,
+  resolveSleeveRun,
+  sha256Hex,
+  writeJsonAtomic,
+} from '../../artifacts/index.js';
+import {
+  atomicSleeves,
+  readManifest,
+  resolveMetaTree,
+  resolveRiskProfiles,
+  walkMetaTree,
+  type Manifest,
+  type MetaNode,
+} from '../../manifest/index.js';
+import { RISK_PROFILE_ORDER } from '../../manifest/index.js';
+
+import { RESOLVED_MANIFEST, type ResolvedManifestDoc, type ResolvedSleeve } from './_artifact-types.js';
+
+/** A meta profile tree with every atomic sleeve's run resolved, as used by every meta stage of a run. */
+export interface ResolvedMeta {
+  readonly doc: ResolvedManifestDoc;
+  readonly root: MetaNode;
+  /** The node of the profile the stage was asked for (the root or a nested meta profile). */
+  readonly node: MetaNode;
+  /** Sleeve ids from the root to {@link ResolvedMeta.node} (empty for the root). */
+  readonly prefix: readonly string[];
+  readonly riskProfiles: readonly string[];
+  /** Absolute run folder of the sleeve at a path (ids joined with '/'). */
+  sleeveRunPath(path: readonly string[]): string;
+  sleeve(path: readonly string[]): ResolvedSleeve;
+}
+
+const key = (path: readonly string[]): string => path.join('/');
+
+/**
+ * Resolve the manifest, the tree of `rootProfile`, every atomic sleeve's run and the risk profiles, and
+ * write `config/resolved_manifest.json`. Pinned run ids must exist; otherwise the latest successful run
+ * of the profile is used.
+ */
+export async function resolveAndRecordMeta(
+  ctx: StageContext,
+  rootProfile: string,
+  override?: readonly string[],
+): Promise<ResolvedMeta> {
+  const { manifest, file, text } = await readManifest(ctx.manifestPath);
+  ctx.recordInput(file);
+  const root = resolveMetaTree(manifest, rootProfile, { file });
+  const sleeves: ResolvedSleeve[] = [];
+  for (const leaf of atomicSleeves(root)) {
+    const run = await resolveSleeveRun(ctx.workspace, leaf.profile, leaf.runId);
+    sleeves.push({
+      path: leaf.path,
+      id: leaf.id,
+      profile: leaf.profile,
+      run_id: run.runId,
+      pinned: run.pinned,
+      layout: run.layout,
+    });
+  }
+  const declared = resolveRiskProfiles(root, manifest, override);
+  let riskProfiles: string[] = [...declared.profiles];
+  let source: ResolvedManifestDoc['risk_profiles_source'] =
+    declared.source === 'unknown' ? 'streams' : declared.source;
+  if (declared.source === 'unknown') {
+    // Some sleeves are not declared in the manifest: use the profiles every sleeve run provides.
+    let common: Set<string> | undefined;
+    for (const s of sleeves) {
+      const available = new Set<string>(
+        (await listReturnStreams(join(ctx.workspace, 'runs', s.run_id))).keys(),
+      );
+      common =
+        common === undefined ? available : new Set<string>([...common].filter((p) => available.has(p)));
+    }
+    riskProfiles = RISK_PROFILE_ORDER.filter((p) => common?.has(p) ?? false);
+    source = 'streams';
+  }
+  if (riskProfiles.length === 0) {
+    throw new QuantError('E_PARAMS', `no risk profile is provided by every sleeve of ${rootProfile}`, {
+      hint: 'name the risk profiles with --profiles hrp,min_variance (or declare risk_profiles on the meta profile)',
+      location: { file, jsonPath: `profiles.${rootProfile}` },
+    });
+  }
+  const profiles: Record<string, unknown> = {};
+  const used = new Set<string>();
+  for (const node of walkMetaTree(root)) used.add(node.profile);
+  for (const leaf of atomicSleeves(root)) used.add(leaf.profile);
+  for (const name of [...used].sort()) {
+    if (Object.hasOwn(manifest.profiles, name)) profiles[name] = manifest.profiles[name];
+  }
+  const doc: ResolvedManifestDoc = {
+    schema_version: 1,
+    root: rootProfile,
+    manifest_file: displayPath(ctx.workspace, file),
+    manifest_sha256: sha256Hex(text),
+    risk_profiles: riskProfiles,
+    risk_profiles_source: source,
+    profiles,
+    sleeves,
+  };
+  const out = join(ctx.runDir, RESOLVED_MANIFEST);
+  await writeJsonAtomic(out, doc);
+  ctx.recordOutput(out);
+  return fromDoc(ctx, doc, rootProfile, override);
+}
+
+/**
+ * The run's resolution: `config/resolved_manifest.json` when the run has one (so that every stage of a
+ * run uses the same sleeve runs), else a fresh resolution that is then recorded.
+ */
+export async function loadResolvedMeta(
+  ctx: StageContext,
+  metaProfile: string,
+  override?: readonly string[],
+): Promise<ResolvedMeta> {
+  const file = join(ctx.runDir, RESOLVED_MANIFEST);
+  if (!existsSync(file)) return resolveAndRecordMeta(ctx, metaProfile, override);
+  let doc: ResolvedManifestDoc;
+  try {
+    doc = JSON.parse(await readFile(file, 'utf8')) as ResolvedManifestDoc;
+  } catch (error) {
+    throw new QuantError(
+      'E_RUN_CORRUPT',
+      `${RESOLVED_MANIFEST} of run ${ctx.runId} is not valid JSON: ${(error as Error).message}`,
+      {
+        location: { file: `runs/${ctx.runId}/${RESOLVED_MANIFEST}` },
+        hint: 'delete it to resolve the sleeves again',
+      },
+    );
+  }
+  ctx.recordInput(file);
+  return fromDoc(ctx, doc, metaProfile, override);
+}
+
+function fromDoc(
+  ctx: StageContext,
+  doc: ResolvedManifestDoc,
+  metaProfile: string,
+  override?: readonly string[],
+): ResolvedMeta {
+  const manifest = { profiles: doc.profiles } as unknown as Manifest;
+  const root = resolveMetaTree(manifest, doc.root, { file: RESOLVED_MANIFEST });
+  const found = findNode(root, metaProfile, []);
+  if (found === undefined) {
+    throw new QuantError(
+      'E_UNKNOWN_PROFILE',
+      `meta profile "${metaProfile}" is not part of run ${ctx.runId} (root ${doc.root})`,
+      {
+        hint: `use --param meta_profile=${doc.root}, or another run id`,
+      },
+    );
+  }
+  const riskProfiles =
+    override === undefined ? doc.risk_profiles : resolveRiskProfiles(root, manifest, override).profiles;
+  const byPath = new Map(doc.sleeves.map((s) => [key(s.path), s]));
+  return {
+    doc,
+    root,
+    node: found.node,
+    prefix: found.prefix,
+    riskProfiles,
+    sleeve(path) {
+      const hit = byPath.get(key(path));
+      if (hit === undefined)
+        throw new QuantError(
+          'E_RUN_CORRUPT',
+          `sleeve ${key(path)} is missing from ${RESOLVED_MANIFEST} of run ${ctx.runId}`,
+        );
+      return hit;
+    },
+    sleeveRunPath(path) {
+      return join(ctx.workspace, 'runs', this.sleeve(path).run_id);
+    },
+  };
+}
+
+function findNode(
+  node: MetaNode,
+  profile: string,
+  prefix: string[],
+): { node: MetaNode; prefix: string[] } | undefined {
+  if (node.profile === profile) return { node, prefix };
+  for (const s of node.sleeves) {
+    if (s.kind === 'meta') {
+      const hit = findNode(s.node, profile, [...prefix, s.id]);
+      if (hit !== undefined) return hit;
+    }
+  }
+  return undefined;
+}
+
+/** The root meta profile recorded in the run's `config/resolved_manifest.json`, if any. */
+export async function readRecordedRoot(ctx: StageContext): Promise<string | undefined> {
+  const file = join(ctx.runDir, RESOLVED_MANIFEST);
+  if (!existsSync(file)) return undefined;
+  try {
+    const doc = JSON.parse(await readFile(file, 'utf8')) as Partial<ResolvedManifestDoc>;
+    return typeof doc.root === 'string' ? doc.root : undefined;
+  } catch {
+    return undefined;
+  }
+}

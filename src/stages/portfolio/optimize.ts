@@ -1,0 +1,150 @@
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { defineStage } from '../../core/stage.js';
+import { QuantError } from '../../errors.js';
+import { readTable, writeJsonAtomic } from '../../artifacts/index.js';
+import { LINKAGE_METHODS } from '../../numeric/cluster/linkage.js';
+import { LEAF_ORDERS } from '../../numeric/cluster/leaf-order.js';
+import {
+  COVARIANCE_ESTIMATORS,
+  EXPECTED_RETURN_ESTIMATORS,
+  METHOD_ALIASES,
+  PORTFOLIO_METHODS,
+  optimizePortfolio,
+  optimizeWithFallback,
+  resolveMethod,
+} from '../../numeric/optimize/optimize-portfolio.js';
+import { tableToReturns } from '../_returns-table.js';
+
+const METHOD_IDS = [...PORTFOLIO_METHODS, ...Object.keys(METHOD_ALIASES)] as [string, ...string[]];
+
+export const portfolioOptimizeParams = z.strictObject({
+  input: z.string().min(1).describe('CSV or Parquet table: a `date` column and one column per asset'),
+  input_kind: z
+    .enum(['prices', 'returns'])
+    .default('prices')
+    .describe('prices become simple returns p_t/p_{t-1} - 1'),
+  method: z
+    .enum(METHOD_IDS)
+    .default('hrp')
+    .describe('portfolio construction method (DESIGN §9); `erc` = risk_parity'),
+  assets: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('columns to use, in this order (default: every column)'),
+  linkage: z.enum(LINKAGE_METHODS).default('single').describe('hrp: linkage of the clustering'),
+  leaf_order: z
+    .enum(LEAF_ORDERS)
+    .default('dendrogram')
+    .describe('hrp: dendrogram pre-order or optimal leaf ordering'),
+  covariance: z.enum(COVARIANCE_ESTIMATORS).default('sample').describe('covariance estimator'),
+  expected_returns: z
+    .enum(EXPECTED_RETURN_ESTIMATORS)
+    .default('mean')
+    .describe('max_sharpe: arithmetic mean or CAGR'),
+  risk_free_rate: z.number().finite().default(0).describe('annual risk-free rate (max_sharpe)'),
+  min_weight: z.number().min(0).max(1).default(0).describe('lower bound of every weight'),
+  max_weight: z.number().min(0).max(1).default(1).describe('upper bound of every weight'),
+  periods_per_year: z
+    .union([z.literal('auto'), z.number().positive()])
+    .default('auto')
+    .describe('annualisation factor; auto = 365 when the dates include weekends, else 252'),
+  fallback: z
+    .boolean()
+    .default(false)
+    .describe(
+      'on a numeric failure fall back to inverse_variance, then equal_weight (recorded); default: fail',
+    ),
+  output: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('output JSON path (default runs/<run_id>/data/weights_<method>.json)'),
+});
+
+export const portfolioOptimize = defineStage({
+  id: 'portfolio.optimize',
+  name: 'Optimize a portfolio',
+  description:
+    'Weights of any method (hrp, min_variance, max_sharpe, risk_parity, ...) on one price or return table.',
+  category: 'portfolio',
+  tags: ['optimizer', 'weights'],
+  aliases: [],
+  params: portfolioOptimizeParams,
+  output: 'A weights JSON {schema_version, method, params, assets, weights, diagnostics} at `output`.',
+  async run(params, ctx) {
+    const inputPath = ctx.resolvePath(params.input);
+    const table = await readTable(inputPath);
+    ctx.recordInput(inputPath);
+    const data = tableToReturns(table, {
+      file: params.input,
+      kind: params.input_kind,
+      assets: params.assets,
+    });
+    const method = resolveMethod(params.method);
+    const options = {
+      method,
+      periodsPerYear: data.periodsPerYear(params.periods_per_year),
+      covariance: params.covariance,
+      expectedReturns: params.expected_returns,
+      riskFreeRate: params.risk_free_rate,
+      minWeight: params.min_weight,
+      maxWeight: params.max_weight,
+      linkage: params.linkage,
+      leafOrder: params.leaf_order,
+    } as const;
+    const result = params.fallback
+      ? optimizeWithFallback(data.returns, options)
+      : { ...optimizePortfolio(data.returns, options), fallbacks: [] };
+    for (const step of result.fallbacks) {
+      await ctx.decision('portfolio.optimize.fallback', {
+        failed_method: step.method,
+        code: step.code,
+        message: step.message,
+      });
+    }
+    const weights: Record<string, number> = {};
+    data.assets.forEach((a, i) => (weights[a] = result.weights[i] as number));
+    const document = {
+      schema_version: 1,
+      method: result.method,
+      params: { ...params, method },
+      assets: data.assets,
+      weights,
+      diagnostics: {
+        ...result.diagnostics,
+        observations: data.returns.rows,
+        first_date: data.dates[0] ?? null,
+        last_date: data.dates[data.dates.length - 1] ?? null,
+        dropped_rows: data.droppedRows,
+        fallbacks: result.fallbacks,
+      },
+    };
+    const output = ctx.resolvePath(params.output ?? `${ctx.runDir}/data/weights_${method}.json`);
+    if (output === inputPath) {
+      throw new QuantError('E_OUTPUT', `output ${params.output ?? output} would overwrite the input`, {
+        hint: 'choose another output path',
+      });
+    }
+    try {
+      await writeJsonAtomic(output, document);
+    } catch (error) {
+      throw new QuantError(
+        'E_OUTPUT',
+        `cannot write ${output} (${dirname(output)}): ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    ctx.recordOutput(output);
+    const top = data.assets
+      .map((a, i) => [a, result.weights[i] as number] as const)
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 3)
+      .map(([a, w]) => `${a} ${(w * 100).toFixed(1)}%`)
+      .join(', ');
+    return {
+      value: { output, method: result.method, weights, fallbacks: result.fallbacks },
+      summary: `${result.method} on ${data.assets.length} assets x ${data.returns.rows} returns; top: ${top}`,
+    };
+  },
+});

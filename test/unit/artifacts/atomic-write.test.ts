@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  formatJson,
+  writeFileAtomic,
+  writeFileAtomicSync,
+  writeJsonAtomic,
+} from '../../../src/artifacts/atomic-write.js';
+import { sha256File, sha256Hex } from '../../../src/artifacts/hash.js';
+import { quantError, tempDir } from './_temp.js';
+
+describe('writeFileAtomic', () => {
+  test('creates parent folders and writes strings and bytes; leaves no temp file', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'a', 'b', 'x.txt');
+    await writeFileAtomic(file, 'héllo');
+    assert.equal(readFileSync(file, 'utf8'), 'héllo');
+    await writeFileAtomic(file, new Uint8Array([1, 2, 3]));
+    assert.deepEqual([...readFileSync(file)], [1, 2, 3]);
+    assert.deepEqual(readdirSync(join(dir, 'a', 'b')), ['x.txt']);
+  });
+
+  test('sync variant replaces an existing file', () => {
+    const dir = tempDir();
+    const file = join(dir, 'y.json');
+    writeFileSync(file, 'old');
+    writeFileAtomicSync(file, 'new');
+    assert.equal(readFileSync(file, 'utf8'), 'new');
+    assert.deepEqual(readdirSync(dir), ['y.json']);
+  });
+
+  test('a failed rename is E_OUTPUT and removes the temp file', async () => {
+    const dir = tempDir();
+    const target = join(dir, 'occupied');
+    mkdirSync(join(target, 'child'), { recursive: true }); // rename(file, non-empty dir) fails
+    await assert.rejects(writeFileAtomic(target, 'x'), quantError('E_OUTPUT', /occupied/));
+    assert.throws(() => writeFileAtomicSync(target, 'x'), quantError('E_OUTPUT'));
+    assert.deepEqual(readdirSync(dir), ['occupied']);
+  });
+
+  test('a parent that is a file is E_OUTPUT', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'f'), '');
+    await assert.rejects(writeFileAtomic(join(dir, 'f', 'x.txt'), 'x'), quantError('E_OUTPUT'));
+  });
+
+  test('SIGKILL during rewrites leaves the old or the new content, never a torn file', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'big.txt');
+    const script = fileURLToPath(new URL('./fixtures/atomic-writer.ts', import.meta.url));
+    for (let round = 0; round < 3; round++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', script, file], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      await new Promise<void>((res) => child.stdout.once('data', () => res()));
+      await new Promise((res) => setTimeout(res, 150 + round * 70));
+      child.kill('SIGKILL');
+      await new Promise((res) => child.once('exit', res));
+      const content = readFileSync(file, 'utf8');
+      assert.equal(content.length, 4_000_000);
+      assert.ok(
+        content === 'A'.repeat(4_000_000) || content === 'B'.repeat(4_000_000),
+        'content is one whole version',
+      );
+    }
+  });
+});
+
+describe('writeJsonAtomic', () => {
+  test('2-space JSON with a trailing newline and full-precision numbers', async () => {
+    const file = join(tempDir(), 'w.json');
+    const w = 1 / 3;
+    await writeJsonAtomic(file, { schema_version: 1, weights: new Float64Array([w, 1 - w]) });
+    const text = readFileSync(file, 'utf8');
+    assert.equal(
+      text,
+      '{\n  "schema_version": 1,\n  "weights": [\n    0.3333333333333333,\n    0.6666666666666667\n  ]\n}\n',
+    );
+    assert.equal((JSON.parse(text) as { weights: number[] }).weights[0], w);
+  });
+
+  test('refuses NaN instead of writing null, naming the file and JSON path', async () => {
+    const file = join(tempDir(), 'bad.json');
+    await assert.rejects(
+      writeJsonAtomic(file, { metrics: { sharpe: Number.NaN } }),
+      quantError('E_OUTPUT', /bad\.json.*\$\.metrics\.sharpe/),
+    );
+    assert.throws(() => formatJson([Infinity]), quantError('E_OUTPUT', /\$\[0\]/));
+  });
+});
+
+describe('sha256File', () => {
+  test('equals sha256Hex of the bytes; a missing file is E_INPUT_NOT_FOUND', async () => {
+    const file = join(tempDir(), 'h.bin');
+    const bytes = new Uint8Array(200_000).map((_, i) => i % 251);
+    writeFileSync(file, bytes);
+    assert.equal(await sha256File(file), sha256Hex(bytes));
+    await assert.rejects(sha256File(`${file}.missing`), quantError('E_INPUT_NOT_FOUND'));
+  });
+});

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { csvParse } from 'd3-dsv';
+import { formatCsvTable, parseCsvTable, writeCsvTable } from '../../../src/artifacts/csv-table.js';
+import { normalizeIsoDay } from '../../../src/artifacts/numeric-table.js';
+import { readTable } from '../../../src/artifacts/tables.js';
+import { quantError, tempDir } from './_temp.js';
+
+const F = 'in.csv';
+
+describe('normalizeIsoDay', () => {
+  test('calendar days, datetimes and offsets normalise to the UTC day', () => {
+    const cases: Array<[string, string | undefined]> = [
+      ['2024-02-29', '2024-02-29'],
+      ['2023-02-29', undefined],
+      ['2024-13-01', undefined],
+      ['2024-01-02 00:00:00', '2024-01-02'],
+      ['2024-01-02T00:00:00Z', '2024-01-02'],
+      ['2024-01-02 00:00:00+00:00', '2024-01-02'],
+      ['2024-01-02T01:00:00+02:00', '2024-01-01'],
+      ['2024-01-01T23:30:00-01:00', '2024-01-02'],
+      ['2024-01-01T23:30:00.123456789-0130', '2024-01-02'],
+      ['2024-01-02T25:00:00', undefined],
+      ['0050-01-01', '0050-01-01'],
+      ['02/01/2024', undefined],
+      ['', undefined],
+    ];
+    for (const [text, day] of cases) assert.equal(normalizeIsoDay(text), day, text);
+  });
+});
+
+describe('CSV tables', () => {
+  test('BOM, CRLF, blank lines, missing cells and quoted names', () => {
+    const t = parseCsvTable(
+      F,
+      '\uFEFFdate,A,"B,1"\r\n2024-01-02,1.5,\r\n\r\n2024-01-03,-2e-3,NaN\r\n2024-01-04, 3 ,4\r\n',
+    );
+    assert.deepEqual(t.dates, ['2024-01-02', '2024-01-03', '2024-01-04']);
+    assert.deepEqual(t.columns, ['A', 'B,1']);
+    assert.deepEqual([...t.values[0]!], [1.5, -0.002, 3]);
+    assert.deepEqual([...t.values[1]!], [Number.NaN, Number.NaN, 4]);
+    assert.equal(t.dateColumn, 'date');
+    assert.equal(t.format, 'csv');
+  });
+
+  test('the date column may be anywhere, named by option, or the unnamed pandas index', () => {
+    assert.deepEqual(parseCsvTable(F, 'A,date\n1,2024-01-02\n').columns, ['A']);
+    const t = parseCsvTable(F, 'Datum,A\n2024-01-02,1\n', { dateColumn: 'Datum' });
+    assert.equal(t.dateColumn, 'Datum');
+    const p = parseCsvTable(F, ',returns\n2024-01-02 00:00:00+00:00,0.01\n2024-01-03 00:00:00+00:00,0.02\n');
+    assert.deepEqual(p.dates, ['2024-01-02', '2024-01-03']);
+    assert.deepEqual(p.columns, ['returns']);
+    assert.throws(
+      () => parseCsvTable(F, 'when,A\n2024-01-02,1\n'),
+      quantError('E_INPUT_COLUMN', /no a "date" column .*columns are when, A/),
+    );
+    assert.throws(
+      () => parseCsvTable(F, 'date,A\n2024-01-02,1\n', { dateColumn: 'Datum' }),
+      quantError('E_INPUT_COLUMN', /the date column "Datum"/),
+    );
+  });
+
+  test('errors name the file, the line and the column', () => {
+    assert.throws(() => parseCsvTable(F, ''), quantError('E_INPUT_FORMAT', /^in\.csv:1: the file is empty/));
+    assert.throws(
+      () => parseCsvTable(F, 'date,A\n'),
+      quantError('E_INPUT_FORMAT', /^in\.csv:1: the file has a header but no data rows/),
+    );
+    assert.throws(
+      () => parseCsvTable(F, 'date,A,B\n2024-01-02,1,2\n2024-01-03,1\n'),
+      quantError('E_INPUT_FORMAT', /^in\.csv:3: the row has 2 fields, the header has 3/),
+    );
+    assert.throws(
+      () => parseCsvTable(F, 'date,A,B\n2024-01-02,1,2\n2024-01-03,1,abc\n'),
+      quantError('E_INPUT_VALUE', /^in\.csv:3 column B: "abc" is not a number/),
+    );
+    assert.throws(
+      () => parseCsvTable(F, 'date,A\n2024-01-02,0x10\n'),
+      quantError('E_INPUT_VALUE', /"0x10" is not a number/),
+    );
+    assert.throws(
+      () => parseCsvTable(F, 'date,A\n2024-01-02,1e999\n'),
+      quantError('E_INPUT_VALUE', /out of range/),
+    );
+    assert.throws(
+      () => parseCsvTable(F, 'date,A\n2024-01-02,\n', { allowMissing: false }),
+      quantError('E_INPUT_VALUE', /^in\.csv:2 column A: missing value/),
+    );
+    assert.throws(
+      () => parseCsvTable(F, 'date,A\n2024-01-02,1\n2024-02-30,1\n'),
+      quantError('E_INPUT_DATES', /^in\.csv:3 column date: "2024-02-30" is not a date/),
+    );
+    assert.throws(
+      () => parseCsvTable(F, 'date,A,A\n2024-01-02,1,1\n'),
+      quantError('E_INPUT_FORMAT', /"A" appears twice/),
+    );
+    assert.throws(
+      () => parseCsvTable(F, 'date,,B\n2024-01-02,1,1\n'),
+      quantError('E_INPUT_FORMAT', /column 2 of the header has no name/),
+    );
+  });
+
+  test('duplicate and unsorted dates name both lines (datetimes count per UTC day)', () => {
+    assert.throws(
+      () => parseCsvTable(F, 'date,A\n2024-01-02,1\n2024-01-03,1\n\n2024-01-03T12:00:00Z,1\n'),
+      quantError(
+        'E_INPUT_DATES',
+        /^in\.csv: duplicate date: 2024-01-03 at line 5 repeats 2024-01-03 at line 3/,
+      ),
+    );
+    assert.throws(
+      () => parseCsvTable(F, 'date,A\n2024-01-03,1\n2024-01-02,1\n'),
+      quantError(
+        'E_INPUT_DATES',
+        /dates out of order: 2024-01-02 at line 3 comes after 2024-01-03 at line 2/,
+      ),
+    );
+  });
+
+  test('line numbers stay right after a quoted field spanning lines', () => {
+    assert.throws(
+      () => parseCsvTable(F, 'date,"multi\nline"\n2024-01-02,1\n2024-01-03,x\n'),
+      quantError('E_INPUT_VALUE', /^in\.csv:4 column multi\nline/),
+    );
+  });
+
+  test('format → parse round-trips exactly, NaN as an empty cell', async () => {
+    const table = {
+      dates: ['2024-01-02', '2024-01-03'],
+      columns: ['a', 'b"q'],
+      values: [new Float64Array([0.1 + 0.2, Number.NaN]), new Float64Array([-1e-300, 5])],
+    };
+    const text = formatCsvTable(table);
+    assert.equal(text, 'date,a,"b""q"\n2024-01-02,0.30000000000000004,-1e-300\n2024-01-03,,5\n');
+    const back = parseCsvTable(F, text);
+    assert.deepEqual(back.values, table.values);
+    const file = join(tempDir(), 'out.csv');
+    await writeCsvTable(file, table);
+    assert.equal(readFileSync(file, 'utf8'), text);
+  });
+
+  test('reads the bundled SWX prices like a plain d3 parse', async () => {
+    const path = fileURLToPath(new URL('../../../data/swx_prices.csv', import.meta.url));
+    const table = await readTable(path);
+    const rows = csvParse(readFileSync(path, 'utf8'));
+    assert.equal(table.dates.length, rows.length);
+    assert.deepEqual(
+      table.columns,
+      rows.columns.filter((c) => c !== 'date'),
+    );
+    const last = rows[rows.length - 1]!;
+    for (const [j, c] of table.columns.entries()) {
+      const cell = last[c] ?? '';
+      assert.ok(Object.is(table.values[j]![rows.length - 1], cell === '' ? Number.NaN : Number(cell)), c);
+    }
+  });
+
+  test('readTable: missing file and unsupported extension', async () => {
+    const dir = tempDir();
+    await assert.rejects(
+      readTable(join(dir, 'none.csv')),
+      quantError('E_INPUT_NOT_FOUND', /none\.csv does not exist/),
+    );
+    writeFileSync(join(dir, 'x.xlsx'), 'x');
+    await assert.rejects(
+      readTable(join(dir, 'x.xlsx')),
+      quantError('E_INPUT_FORMAT', /unsupported file type ".xlsx"/),
+    );
+    await assert.rejects(readTable(dir), quantError('E_INPUT_FORMAT', /is not a file/));
+  });
+});

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { acquireRunLock, isProcessAlive, withRunLock } from '../../../src/artifacts/run-lock.js';
+import { quantError, tempDir } from './_temp.js';
+
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', '']);
+  assert.ok(child.pid !== undefined && !isProcessAlive(child.pid));
+  return child.pid;
+}
+
+function staleLock(runPath: string, host = hostname()): void {
+  const info = {
+    pid: deadPid(),
+    hostname: host,
+    command: 'quant crashed',
+    acquired_at: '2026-01-01T00:00:00Z',
+    token: 'x',
+  };
+  writeFileSync(join(runPath, '.lock'), `${JSON.stringify(info)}\n`);
+}
+
+interface RacerReport {
+  readonly result: 'acquired' | 'refused';
+  readonly code?: string;
+  readonly message?: string;
+}
+
+async function race(runPath: string, n: number): Promise<RacerReport[]> {
+  const script = fileURLToPath(new URL('./fixtures/lock-racer.ts', import.meta.url));
+  const start = Date.now() + 1500; // after every child has booted tsx
+  const hold = start + 1500;
+  const children = Array.from({ length: n }, () =>
+    spawn(process.execPath, ['--import', 'tsx', script, runPath, String(start), String(hold)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  return Promise.all(
+    children.map(
+      (child) =>
+        new Promise<RacerReport>((res, rej) => {
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          child.once('exit', (code) =>
+            code === 0 ? res(JSON.parse(out) as RacerReport) : rej(new Error(`racer exited ${code}`)),
+          );
+        }),
+    ),
+  );
+}
+
+describe('run lock', () => {
+  test('one holder at a time; the refusal names pid, host, command and the lock path', async () => {
+    const run = join(tempDir(), 'runs', 'r1');
+    const lock = await acquireRunLock(run, {
+      command: 'quant meta run --profile m',
+      now: new Date('2026-01-01T00:00:00Z'),
+    });
+    const info = JSON.parse(readFileSync(join(run, '.lock'), 'utf8')) as Record<string, unknown>;
+    assert.equal(info['pid'], process.pid);
+    assert.equal(info['hostname'], hostname());
+    assert.equal(info['command'], 'quant meta run --profile m');
+    assert.equal(info['acquired_at'], '2026-01-01T00:00:00Z');
+    const expected = new RegExp(
+      `^run r1 is locked by pid ${process.pid} on host ${hostname()} \\(command quant meta run --profile m\\); wait for it or remove ${join(run, '.lock').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} if that process is gone$`,
+    );
+    await assert.rejects(acquireRunLock(run, { command: 'second' }), quantError('E_RUN_LOCKED', expected));
+    await lock.release();
+    await lock.release(); // idempotent
+    assert.equal(existsSync(join(run, '.lock')), false);
+    const again = await acquireRunLock(run, { command: 'third' });
+    await again.release();
+    assert.deepEqual(readdirSync(run), [], 'no temp or guard files are left behind');
+  });
+
+  test('a stale lock (dead pid, same host) is taken over; one from another host is not', async () => {
+    const run = join(tempDir(), 'r');
+    await acquireRunLock(run, { command: 'mkdir' }).then((l) => l.release());
+    staleLock(run);
+    const lock = await acquireRunLock(run, { command: 'taker' });
+    assert.equal((JSON.parse(readFileSync(lock.path, 'utf8')) as { pid: number }).pid, process.pid);
+    await lock.release();
+    staleLock(run, 'some-other-host.example');
+    await assert.rejects(
+      acquireRunLock(run, { command: 'x' }),
+      quantError('E_RUN_LOCKED', /on host some-other-host\.example/),
+    );
+  });
+
+  test('an unreadable lock file is not guessed stale', async () => {
+    const run = join(tempDir(), 'r');
+    await acquireRunLock(run, { command: 'mkdir' }).then((l) => l.release());
+    writeFileSync(join(run, '.lock'), 'garbage');
+    await assert.rejects(
+      acquireRunLock(run, { command: 'x' }),
+      quantError('E_RUN_LOCKED', /cannot be read \(it is not JSON/),
+    );
+  });
+
+  test('release never removes a lock that is no longer ours', async () => {
+    const run = join(tempDir(), 'r');
+    const lock = await acquireRunLock(run, { command: 'a' });
+    writeFileSync(lock.path, JSON.stringify({ ...lock.info, token: 'someone-else' }));
+    await lock.release();
+    lock.releaseSync();
+    assert.equal(existsSync(lock.path), true);
+  });
+
+  test('withRunLock releases when the work throws', async () => {
+    const run = join(tempDir(), 'r');
+    await assert.rejects(
+      withRunLock(run, { command: 'w' }, () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
+    assert.equal(existsSync(join(run, '.lock')), false);
+    assert.equal(await withRunLock(run, { command: 'w' }, () => Promise.resolve(7)), 7);
+  });
+
+  test('processes racing for a free lock: exactly one holder', async () => {
+    const run = join(tempDir(), 'runs', 'race');
+    const reports = await race(run, 4);
+    assert.equal(reports.filter((r) => r.result === 'acquired').length, 1, JSON.stringify(reports));
+    for (const r of reports.filter((x) => x.result === 'refused')) {
+      assert.equal(r.code, 'E_RUN_LOCKED');
+      assert.match(r.message ?? '', /^run race is locked by pid \d+ on host /);
+    }
+    assert.equal(existsSync(join(run, '.lock')), false, 'the holder released it');
+  });
+
+  test('processes racing to take over a stale lock: exactly one holder', async () => {
+    const run = join(tempDir(), 'runs', 'stale-race');
+    await acquireRunLock(run, { command: 'mkdir' }).then((l) => l.release());
+    staleLock(run);
+    const reports = await race(run, 4);
+    assert.equal(reports.filter((r) => r.result === 'acquired').length, 1, JSON.stringify(reports));
+    assert.deepEqual(readdirSync(run), [], 'no guard or temp files left');
+  });
+});

@@ -1,0 +1,96 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { z } from 'zod';
+import { defineStage } from '../../../src/core/stage.js';
+import {
+  coerceStringParams,
+  parseParamPairs,
+  resolveStageParams,
+  stageParamsJsonSchema,
+} from '../../../src/core/params.js';
+import { QuantError } from '../../../src/errors.js';
+
+const stage = defineStage({
+  id: 'demo.params',
+  name: 'Params',
+  description: 'echoes its params',
+  category: 'portfolio',
+  tags: [],
+  aliases: [],
+  params: z.strictObject({
+    input: z.string(),
+    method: z.enum(['hrp', 'min_variance']).default('hrp'),
+    min_weight: z.number().min(0).default(0),
+    flag: z.boolean().default(false),
+    profiles: z.array(z.string()).optional(),
+    sizes: z.array(z.number()).optional(),
+    periods: z.union([z.literal('auto'), z.number().positive()]).default('auto'),
+  }),
+  output: 'nothing',
+  async run(p) {
+    return { value: p, summary: 'echo' };
+  },
+});
+
+describe('params', () => {
+  test('the JSON Schema is derived from zod, defaults kept, defaulted keys optional', () => {
+    const schema = stageParamsJsonSchema(stage);
+    assert.equal(schema['$schema'], 'https://json-schema.org/draft/2020-12/schema');
+    assert.deepEqual(schema['required'], ['input']);
+    const props = schema['properties'] as Record<string, Record<string, unknown>>;
+    assert.equal(props['method']?.['default'], 'hrp');
+    assert.equal(schema['additionalProperties'], false);
+  });
+
+  test('string values are coerced by the schema: numbers, booleans, comma lists, repeated keys', () => {
+    const params = coerceStringParams(
+      stage,
+      parseParamPairs([
+        'input=a.csv',
+        'min_weight=0.05',
+        'flag=true',
+        'profiles=hrp,min_variance',
+        'profiles=erc',
+        'sizes=1,2.5',
+        'periods=365',
+      ]),
+    );
+    assert.deepEqual(params, {
+      input: 'a.csv',
+      min_weight: 0.05,
+      flag: true,
+      profiles: ['hrp', 'min_variance', 'erc'],
+      sizes: [1, 2.5],
+      periods: 365,
+    });
+    assert.deepEqual(coerceStringParams(stage, [['periods', 'auto']]), { periods: 'auto' });
+  });
+
+  test('every problem is reported at once, with paths', () => {
+    try {
+      resolveStageParams(stage, { min_weight: 'x', method: 'nope', extra: 1, sizes: [1, 'a'] });
+      assert.fail('expected an error');
+    } catch (error) {
+      assert.ok(error instanceof QuantError);
+      assert.equal(error.code, 'E_PARAMS');
+      const paths = error.issues.map((i) => i.path).sort();
+      assert.deepEqual(paths, ['extra', 'input', 'method', 'min_weight', 'sizes[1]']);
+    }
+  });
+
+  test('a value that does not parse stays a string so validation names it', () => {
+    const params = coerceStringParams(stage, [['min_weight', 'lots']]);
+    assert.equal(params['min_weight'], 'lots');
+    assert.throws(
+      () => resolveStageParams(stage, { input: 'a', ...params }),
+      (e: unknown) => e instanceof QuantError && e.issues[0]?.path === 'min_weight',
+    );
+  });
+
+  test('--param without = is a usage error', () => {
+    assert.throws(
+      () => parseParamPairs(['method']),
+      (e: unknown) => e instanceof QuantError && e.code === 'E_USAGE',
+    );
+  });
+});

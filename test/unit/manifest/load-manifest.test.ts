@@ -1,0 +1,449 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseManifest, readManifest, type ManifestProblem } from '../../../src/manifest/load-manifest.js';
+import { isMetaProfile, type MetaProfile, type SleeveProfile } from '../../../src/manifest/schema.js';
+import { DESIGN_EXAMPLE, catchQuantError, lineContaining, sleeveJson } from './_helpers.js';
+
+/** The problems of an invalid manifest (asserting the error's shape on the way). */
+function problemsOf(text: string): ManifestProblem[] {
+  const error = catchQuantError(() => parseManifest(text, 'manifest.json'));
+  assert.equal(error.code, 'E_MANIFEST');
+  const problems = error.details['problems'] as ManifestProblem[];
+  assert.deepEqual(
+    error.issues,
+    problems.map((p) => ({ path: p.path, message: p.message })),
+  );
+  return problems;
+}
+
+/** Assert exactly one problem, at `path`, on the line containing `marker`, with a message matching `message`. */
+function assertOneProblem(text: string, path: string, marker: string, message: RegExp): void {
+  const problems = problemsOf(text);
+  assert.equal(problems.length, 1, JSON.stringify(problems));
+  const [p] = problems as [ManifestProblem];
+  assert.equal(p.path, path);
+  assert.equal(p.line, lineContaining(text, marker));
+  assert.match(p.message, message);
+}
+
+/** A manifest with one meta profile `m` listing `entries` (JSON text each, one per line) and extra profiles. */
+function metaManifest(entries: string[], extra: Record<string, string> = {}, allocation = ''): string {
+  const others = Object.entries(extra).map(([name, json]) => `    "${name}": ${json},`);
+  return [
+    '{',
+    '  "profiles": {',
+    ...others,
+    '    "m": {',
+    '      "sleeves": [',
+    entries.map((e) => `        ${e}`).join(',\n'),
+    `      ]${allocation === '' ? '' : `,\n      "meta_allocation": ${allocation}`}`,
+    '    }',
+    '  }',
+    '}',
+  ].join('\n');
+}
+
+describe('parseManifest: valid manifests', () => {
+  test('the DESIGN §3 example parses, with defaults filled in', () => {
+    const m = parseManifest(DESIGN_EXAMPLE, 'manifest.json');
+    assert.deepEqual(Object.keys(m.profiles), ['swiss_sectors', 'meta_swiss', 'meta_global']);
+    const sleeve = m.profiles['swiss_sectors'] as SleeveProfile;
+    assert.equal(isMetaProfile(sleeve), false);
+    assert.deepEqual(sleeve.sleeve, {
+      prices: 'data/spisector_prices.csv',
+      assets: ['BASI', 'INDU', 'HLTH'],
+      directions: { INDU: 'SHORT' },
+      risk_profiles: ['hrp', 'min_variance', 'equal_weight'],
+      train_window: 252,
+      test_window: 21,
+      step: 21,
+      costs: { commission: 0.0001, slippage: 0.0005 },
+      input_kind: 'prices',
+      fallback: true,
+    });
+    const swiss = m.profiles['meta_swiss'] as MetaProfile;
+    assert.deepEqual(swiss.meta_allocation, { min_weight: 0.05, max_weight: 0.5 });
+    assert.deepEqual(swiss.features, { directional_sign_test_gate: false });
+    assert.equal(swiss.sleeves[1]?.run_id, 'swiss_balanced_20260101-000000');
+    const global = m.profiles['meta_global'] as MetaProfile;
+    assert.deepEqual(global.meta_allocation, { min_weight: 0, max_weight: 1 });
+    assert.equal(global.features.directional_sign_test_gate, true);
+  });
+
+  test('sleeve defaults: step = test_window, costs 0, erc normalised; $schema and description allowed', () => {
+    const text = JSON.stringify({
+      $schema: './manifest.schema.json',
+      description: 'demo',
+      profiles: {
+        s: {
+          description: 'x',
+          sleeve: { prices: 'p.csv', assets: ['A'], risk_profiles: ['erc'], test_window: 5 },
+        },
+      },
+    });
+    const s = (parseManifest(text, 'manifest.json').profiles['s'] as SleeveProfile).sleeve;
+    assert.equal(s.train_window, 252);
+    assert.equal(s.step, 5);
+    assert.deepEqual(s.costs, { commission: 0, slippage: 0 });
+    assert.deepEqual(s.risk_profiles, ['risk_parity']);
+  });
+
+  test('a "profile" naming a profile absent from the manifest is allowed (its runs come from the workspace)', () => {
+    const m = parseManifest(metaManifest(['{"id": "a", "profile": "made_elsewhere"}']), 'manifest.json');
+    assert.equal((m.profiles['m'] as MetaProfile).sleeves[0]?.profile, 'made_elsewhere');
+  });
+});
+
+describe('parseManifest: each problem with its JSON path and line', () => {
+  const profile = (body: string): string =>
+    `{\n  "profiles": {\n    "s": { "sleeve": {\n${body}\n    } }\n  }\n}`;
+  const sleeve = (lines: string[]): string => profile(lines.map((l) => `      ${l}`).join(',\n'));
+  const base = ['"prices": "p.csv"', '"assets": ["A", "B"]', '"risk_profiles": ["hrp"]'];
+
+  test('unknown key, with a suggestion', () => {
+    const text = sleeve([...base, '"trian_window": 300']);
+    assertOneProblem(
+      text,
+      'profiles.s.sleeve.trian_window',
+      'trian_window',
+      /^unknown key "trian_window" \(did you mean "train_window"/,
+    );
+  });
+  test('missing required key points at its object', () => {
+    const text = sleeve(['"assets": ["A"]', '"risk_profiles": ["hrp"]']);
+    assertOneProblem(text, 'profiles.s.sleeve.prices', '"sleeve"', /^is required \(a string\)$/);
+  });
+  test('empty assets', () => {
+    assertOneProblem(
+      sleeve(['"prices": "p.csv"', '"assets": []', '"risk_profiles": ["hrp"]']),
+      'profiles.s.sleeve.assets',
+      '"assets"',
+      /must not be empty/,
+    );
+  });
+  test('duplicate asset', () => {
+    const text = sleeve(['"prices": "p.csv"', '"assets": ["A", "B", "A"]', '"risk_profiles": ["hrp"]']);
+    assertOneProblem(
+      text,
+      'profiles.s.sleeve.assets[2]',
+      '"assets"',
+      /^duplicate asset "A" \(also assets\[0\]\)$/,
+    );
+  });
+  test('direction of an asset that is not in assets', () => {
+    const text = sleeve([...base, '"directions": {\n        "Z": "SHORT"\n      }']);
+    assertOneProblem(
+      text,
+      'profiles.s.sleeve.directions.Z',
+      '"Z"',
+      /"Z" is not one of the sleeve's assets \(A, B\)/,
+    );
+  });
+  test('unknown risk profile, with a suggestion', () => {
+    const text = sleeve(['"prices": "p.csv"', '"assets": ["A"]', '"risk_profiles": ["hrp", "min_varience"]']);
+    assertOneProblem(
+      text,
+      'profiles.s.sleeve.risk_profiles[1]',
+      'min_varience',
+      /"min_varience" is not allowed \(did you mean "min_variance"\?\)/,
+    );
+  });
+  test('a risk profile listed twice through its alias', () => {
+    const text = sleeve(['"prices": "p.csv"', '"assets": ["A"]', '"risk_profiles": ["erc", "risk_parity"]']);
+    assertOneProblem(
+      text,
+      'profiles.s.sleeve.risk_profiles[1]',
+      'risk_parity',
+      /"risk_parity" is listed twice/,
+    );
+  });
+  test('train_window below 20 and not an integer: both reported', () => {
+    const problems = problemsOf(sleeve([...base, '"train_window": 10.5']));
+    assert.deepEqual(
+      problems.map((p) => [p.path, p.message]),
+      [
+        ['profiles.s.sleeve.train_window', 'must be ≥ 20, got 10.5'],
+        ['profiles.s.sleeve.train_window', 'must be an integer, got 10.5'],
+      ],
+    );
+  });
+  test('negative cost', () => {
+    const text = sleeve([...base, '"costs": {\n        "commission": -0.001\n      }']);
+    assertOneProblem(text, 'profiles.s.sleeve.costs.commission', '"commission"', /^must be ≥ 0, got -0.001$/);
+  });
+  test('sleeve bounds infeasible for its number of assets', () => {
+    const text = sleeve([...base, '"max_weight": 0.4']);
+    assertOneProblem(
+      text,
+      'profiles.s.sleeve.max_weight',
+      '"max_weight"',
+      /2 assets × max_weight 0.4 = 0.8 < 1; set max_weight to at least 0.5/,
+    );
+  });
+  test('profile with both "sleeve" and "sleeves", or neither', () => {
+    const text = `{"profiles": {\n"a": {"sleeve": {}, "sleeves": []},\n"b": {"description": "x"}\n}}`;
+    const problems = problemsOf(text);
+    assert.deepEqual(
+      problems.map((p) => [p.path, p.line]),
+      [
+        ['profiles.a', 2],
+        ['profiles.b', 3],
+      ],
+    );
+    assert.match(problems[0]?.message ?? '', /has both "sleeve" and "sleeves"/);
+    assert.match(problems[1]?.message ?? '', /has neither "sleeve" .* nor "sleeves"/);
+  });
+  test('profile name that cannot be a file name', () => {
+    const text = `{"profiles": {\n"my profile": ${sleeveJson()}\n}}`;
+    assertOneProblem(
+      text,
+      'profiles["my profile"]',
+      'my profile',
+      /profile name must start with a letter or digit/,
+    );
+  });
+  test('unknown top-level key', () => {
+    assertOneProblem(
+      `{\n"profiles": {},\n"profile": 1\n}`,
+      'profile',
+      '"profile": 1',
+      /unknown key "profile" \(did you mean "profiles"\?\)/,
+    );
+  });
+  test('duplicate JSON key (JSON.parse would keep only the last one)', () => {
+    const text = `{"profiles": {\n"s": ${sleeveJson()},\n"s": ${sleeveJson(['C'])}\n}}`;
+    assertOneProblem(text, 'profiles.s', '["C"]', /^duplicate key "s" \(first at line 2\)/);
+  });
+
+  test('sleeve entry with both profile and meta_profile, and one with neither', () => {
+    const text = metaManifest(['{"id": "a", "profile": "x", "meta_profile": "m2"}', '{"id": "b"}'], {
+      m2: metaManifestBody(),
+    });
+    const problems = problemsOf(text);
+    assert.deepEqual(
+      problems.map((p) => [p.path, p.line]),
+      [
+        ['profiles.m.sleeves[0].meta_profile', lineContaining(text, '"id": "a"')],
+        ['profiles.m.sleeves[1]', lineContaining(text, '"id": "b"')],
+      ],
+    );
+    assert.match(problems[1]?.message ?? '', /needs "profile" \(an atomic sleeve\) or "meta_profile"/);
+  });
+  test('bad sleeve id and bad run id', () => {
+    const text = metaManifest([
+      '{"id": "_a", "profile": "x"}',
+      '{"id": "b", "profile": "y", "run_id": "../escape"}',
+    ]);
+    const problems = problemsOf(text);
+    assert.deepEqual(
+      problems.map((p) => [p.path, p.line]),
+      [
+        ['profiles.m.sleeves[0].id', lineContaining(text, '"_a"')],
+        ['profiles.m.sleeves[1].run_id', lineContaining(text, '../escape')],
+      ],
+    );
+  });
+  test('run_id together with meta_profile', () => {
+    const text = metaManifest(['{"id": "a", "meta_profile": "m2", "run_id": "r1"}'], {
+      m2: metaManifestBody(),
+    });
+    assertOneProblem(text, 'profiles.m.sleeves[0].run_id', '"r1"', /cannot be used with "meta_profile"/);
+  });
+  test('duplicate sleeve id names both indexes', () => {
+    const text = metaManifest([
+      '{"id": "a", "profile": "x"}',
+      '{"id": "b", "profile": "y"}',
+      '{"id": "a", "profile": "z"}',
+    ]);
+    assertOneProblem(
+      text,
+      'profiles.m.sleeves[2].id',
+      '"profile": "z"',
+      /duplicate sleeve id "a": sleeves\[0\] and sleeves\[2\] both use it/,
+    );
+  });
+  test('meta_profile naming an unknown profile, with a suggestion', () => {
+    const text = metaManifest(['{"id": "a", "meta_profile": "meta_eu"}'], { meta_eur: metaManifestBody() });
+    assertOneProblem(
+      text,
+      'profiles.m.sleeves[0].meta_profile',
+      '"meta_eu"',
+      /meta profile "meta_eu" is not in the manifest \(did you mean "meta_eur"\?\)/,
+    );
+  });
+  test('meta_profile naming a sleeve profile', () => {
+    const text = metaManifest(['{"id": "a", "meta_profile": "s"}'], { s: sleeveJson() });
+    assertOneProblem(
+      text,
+      'profiles.m.sleeves[0].meta_profile',
+      '"meta_profile": "s"',
+      /"s" is a sleeve profile, not a meta profile: write "profile": "s"/,
+    );
+  });
+  test('profile naming a meta profile', () => {
+    const text = metaManifest(['{"id": "a", "profile": "m2"}'], { m2: metaManifestBody() });
+    assertOneProblem(
+      text,
+      'profiles.m.sleeves[0].profile',
+      '"profile": "m2"',
+      /"m2" is a meta profile: nest it with "meta_profile": "m2"/,
+    );
+  });
+  const entries = [
+    '{"id": "a", "profile": "x"}',
+    '{"id": "b", "profile": "y"}',
+    '{"id": "c", "profile": "z"}',
+  ];
+  test('infeasible bounds: n·min > 1', () => {
+    const text = metaManifest(entries, {}, '{\n        "min_weight": 0.4\n      }');
+    assertOneProblem(
+      text,
+      'profiles.m.meta_allocation.min_weight',
+      '"min_weight"',
+      /^infeasible bounds: 3 sleeves × min_weight 0.4 = 1.2 > 1; set min_weight to at most 0.3333 \(1\/3\)$/,
+    );
+  });
+  test('infeasible bounds: n·max < 1', () => {
+    const text = metaManifest(entries, {}, '{\n        "max_weight": 0.3\n      }');
+    assertOneProblem(
+      text,
+      'profiles.m.meta_allocation.max_weight',
+      '"max_weight"',
+      /3 sleeves × max_weight 0.3 = 0.9 < 1; set max_weight to at least 0.3334/,
+    );
+  });
+  test('infeasible bounds: min > max', () => {
+    const text = metaManifest(entries, {}, '{"min_weight": 0.3, "max_weight": 0.2}');
+    assertOneProblem(
+      text,
+      'profiles.m.meta_allocation.min_weight',
+      '"min_weight"',
+      /min_weight 0.3 is greater than max_weight 0.2/,
+    );
+  });
+  test('exactly feasible bounds (n·min = 1) pass', () => {
+    const text = metaManifest(
+      entries,
+      {},
+      '{"min_weight": 0.3333333333333333, "max_weight": 0.3333333333333333}',
+    );
+    assert.equal(
+      (parseManifest(text, 'manifest.json').profiles['m'] as MetaProfile).meta_allocation.min_weight,
+      1 / 3,
+    );
+  });
+  test('cycles are reported at load: a → b → a and a self-cycle', () => {
+    const text = [
+      '{"profiles": {',
+      '"a": {"sleeves": [{"id": "to_b", "meta_profile": "b"}]},',
+      '"b": {"sleeves": [{"id": "to_a", "meta_profile": "a"}]},',
+      '"c": {"sleeves": [{"id": "x", "profile": "s"}, {"id": "self", "meta_profile": "c"}]}',
+      '}}',
+    ].join('\n');
+    const problems = problemsOf(text);
+    assert.deepEqual(
+      problems.map((p) => [p.path, p.line, p.message]),
+      [
+        [
+          'profiles.b.sleeves[0].meta_profile',
+          3,
+          'meta profiles nest in a cycle: a → b → a; remove one of these nestings',
+        ],
+        [
+          'profiles.c.sleeves[1].meta_profile',
+          4,
+          'meta profiles nest in a cycle: c → c; remove one of these nestings',
+        ],
+      ],
+    );
+  });
+});
+
+describe('parseManifest: the whole report', () => {
+  test('several problems at once: one E_MANIFEST, counted, in document order, located at the first', () => {
+    const text = [
+      '{',
+      '  "profiles": {',
+      '    "m": { "sleeves": [',
+      '        { "id": "a", "profile": "x" },',
+      '        { "id": "a", "meta_profile": "nope" } ],',
+      '      "meta_allocation": { "min_weight": 0.9 } },',
+      '    "s": { "sleeve": { "prices": "p.csv", "assets": ["A"], "risk_profiles": ["hrp"], "test_window": 0 } }',
+      '  }',
+      '}',
+    ].join('\n');
+    const error = catchQuantError(() => parseManifest(text, 'manifest.json'));
+    const problems = error.details['problems'] as ManifestProblem[];
+    assert.deepEqual(
+      problems.map((p) => [p.path, p.line]),
+      [
+        ['profiles.m.sleeves[1].id', 5],
+        ['profiles.m.sleeves[1].meta_profile', 5],
+        ['profiles.m.meta_allocation.min_weight', 6],
+        ['profiles.s.sleeve.test_window', 7],
+      ],
+    );
+    assert.ok(
+      error.message.startsWith(
+        'manifest.json: 4 problems: profiles.m.sleeves[1].id (line 5): duplicate sleeve id "a"',
+      ),
+    );
+    assert.match(error.message, /; profiles\.s\.sleeve\.test_window \(line 7\): must be ≥ 1, got 0$/);
+    assert.deepEqual(error.location, {
+      file: 'manifest.json',
+      jsonPath: 'profiles.m.sleeves[1].id',
+      line: 5,
+    });
+  });
+
+  test('a single problem says "1 problem"', () => {
+    const error = catchQuantError(() => parseManifest('{"profiles": 1}', 'ws/manifest.json'));
+    assert.equal(error.message, 'ws/manifest.json: 1 problem: profiles (line 1): expected an object, got 1');
+  });
+
+  test('invalid JSON is E_MANIFEST with the line of the syntax error', () => {
+    const error = catchQuantError(() => parseManifest('{\n  "profiles": {,}\n}', 'manifest.json'));
+    assert.equal(error.code, 'E_MANIFEST');
+    assert.match(error.message, /^manifest\.json is not valid JSON: /);
+    assert.equal(error.location?.line, 2);
+  });
+});
+
+describe('readManifest', () => {
+  test('reads and validates a file; a missing file is E_MANIFEST_NOT_FOUND; a folder is E_MANIFEST', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'metafolio-manifest-'));
+    try {
+      const path = join(dir, 'manifest.json');
+      await writeFile(path, `\uFEFF${DESIGN_EXAMPLE.replace(/\n/g, '\r\n')}`);
+      const { manifest, file, text } = await readManifest(path);
+      assert.equal(file, path);
+      assert.ok(text.includes('meta_global'));
+      assert.deepEqual(Object.keys(manifest.profiles), ['swiss_sectors', 'meta_swiss', 'meta_global']);
+
+      const missing = join(dir, 'nope.json');
+      const notFound = await readManifest(missing).then(
+        () => assert.fail('expected an error'),
+        (e: unknown) => e as { code: string; message: string; hint: string },
+      );
+      assert.equal(notFound.code, 'E_MANIFEST_NOT_FOUND');
+      assert.ok(notFound.message.includes(missing));
+      assert.match(notFound.hint, /--manifest/);
+
+      await mkdir(join(dir, 'folder.json'));
+      await assert.rejects(readManifest(join(dir, 'folder.json')), {
+        code: 'E_MANIFEST',
+        message: /it is a folder/,
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A valid meta profile body (one atomic sleeve), as JSON text. */
+function metaManifestBody(): string {
+  return '{"sleeves": [{"id": "only", "profile": "elsewhere"}]}';
+}

@@ -1,0 +1,92 @@
+// Expected linkage matrices are literal outputs of scipy 1.17.1:
+//   scipy.cluster.hierarchy.linkage(squareform(D, checks=False), method)
+// (and to_tree(Z).pre_order(), optimal_leaf_ordering(Z, y), leaves_list in the sibling tests). Case B is
+// all ties (distances 1, 2, 3) to pin SciPy's tie conventions; equality is exact.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { matrixFromRows, matrixToRows } from '../../../../src/numeric/linalg/matrix.js';
+import { linkage, LINKAGE_METHODS, type LinkageMethod } from '../../../../src/numeric/cluster/linkage.js';
+import { QuantError } from '../../../../src/errors.js';
+import { CASE_A, CASE_B, CASE_C } from './_cases.js';
+
+// prettier-ignore
+const SCIPY_Z: Record<'A' | 'B' | 'C', Record<LinkageMethod, number[][]>> = {
+  A: {
+    single: [[0, 1, 17, 2], [2, 5, 21, 3], [4, 6, 21, 4], [3, 7, 28, 5]],
+    complete: [[0, 1, 17, 2], [4, 5, 23, 3], [2, 3, 28, 2], [6, 7, 43, 5]],
+    average: [[0, 1, 17, 2], [4, 5, 22, 3], [2, 3, 28, 2], [6, 7, 33, 5]],
+    ward: [[0, 1, 17, 2], [4, 5, 23.45918441321721, 3], [2, 3, 28, 2], [6, 7, 43.87558166755932, 5]],
+  },
+  B: {
+    single: [[0, 1, 1, 2], [2, 6, 1, 3], [3, 7, 1, 4], [4, 8, 1, 5], [5, 9, 1, 6]],
+    complete: [[0, 1, 1, 2], [2, 3, 1, 2], [4, 5, 1, 2], [6, 7, 3, 4], [8, 9, 3, 6]],
+    average: [[0, 1, 1, 2], [2, 3, 1, 2], [4, 5, 1, 2], [6, 7, 2, 4], [8, 9, 2, 6]],
+    ward: [[0, 1, 1, 2], [2, 3, 1, 2], [4, 5, 1, 2], [6, 7, 2.8284271247461903, 4], [8, 9, 2.8284271247461903, 6]],
+  },
+  C: {
+    single: [[2, 4, 0.104, 2], [3, 7, 0.144, 2], [8, 9, 0.2, 4], [6, 10, 0.26, 5], [0, 11, 0.361, 6], [5, 12, 0.425, 7], [1, 13, 0.486, 8]],
+    complete: [[2, 4, 0.104, 2], [3, 7, 0.144, 2], [8, 9, 0.463, 4], [0, 1, 0.486, 2], [5, 6, 0.585, 2], [11, 12, 0.664, 4], [10, 13, 0.828, 8]],
+    average: [[2, 4, 0.104, 2], [3, 7, 0.144, 2], [8, 9, 0.34375, 4], [6, 10, 0.46825, 5], [0, 1, 0.486, 2], [11, 12, 0.5678000000000001, 7], [5, 13, 0.6344285714285715, 8]],
+    ward: [[2, 4, 0.104, 2], [3, 7, 0.144, 2], [6, 9, 0.462909638410493, 3], [0, 1, 0.486, 2], [8, 10, 0.6044397957337576, 5], [5, 11, 0.6674378872474451, 3], [12, 13, 0.848906718471863, 8]],
+  },
+};
+
+const CASES = { A: CASE_A, B: CASE_B, C: CASE_C };
+
+describe('linkage', () => {
+  for (const [name, distance] of Object.entries(CASES) as ['A' | 'B' | 'C', number[][]][]) {
+    for (const method of LINKAGE_METHODS) {
+      test(`case ${name}, ${method}: equals scipy's Z exactly`, () => {
+        const z = linkage(matrixFromRows(distance), method);
+        assert.equal(z.cols, 4);
+        assert.deepEqual(matrixToRows(z), SCIPY_Z[name][method]);
+      });
+    }
+  }
+
+  test('reads only the upper triangle, as squareform does', () => {
+    const lowerGarbage = CASE_C.map((row, i) => row.map((v, j) => (j < i ? 99 : v)));
+    assert.deepEqual(matrixToRows(linkage(matrixFromRows(lowerGarbage), 'average')), SCIPY_Z.C.average);
+  });
+
+  test('two observations: one merge at their distance', () => {
+    assert.deepEqual(
+      matrixToRows(
+        linkage(
+          matrixFromRows([
+            [0, 0.3],
+            [0.3, 0],
+          ]),
+          'ward',
+        ),
+      ),
+      [[0, 1, 0.3, 2]],
+    );
+  });
+
+  test('rejects fewer than 2 observations, non-square and non-finite input', () => {
+    assert.throws(
+      () => linkage(matrixFromRows([[0]]), 'single'),
+      (e: unknown) => e instanceof QuantError && e.code === 'E_TOO_FEW_ASSETS',
+    );
+    assert.throws(
+      () => linkage({ rows: 2, cols: 3, data: new Float64Array(6) }, 'single'),
+      (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_VALUE',
+    );
+    assert.throws(
+      () =>
+        linkage(
+          matrixFromRows([
+            [0, Number.NaN],
+            [Number.NaN, 0],
+          ]),
+          'complete',
+        ),
+      (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_VALUE' && e.message.includes('0 and 1'),
+    );
+  });
+
+  test('LINKAGE_METHODS is the closed vocabulary', () => {
+    assert.deepEqual([...LINKAGE_METHODS], ['single', 'complete', 'average', 'ward']);
+  });
+});

@@ -1,0 +1,89 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { createUpdatableCholesky } from '../../../../src/numeric/linalg/updatable-cholesky.js';
+import { maxAbsDiff, randomCovariance, rng, solveLinear } from '../optimize/_fixtures.js';
+
+/** A_FF⁻¹·b by an independent dense solve. */
+function referenceSolve(a: Float64Array, n: number, set: readonly number[], b: Float64Array): Float64Array {
+  const k = set.length;
+  const sub = new Float64Array(k * k);
+  for (let x = 0; x < k; x++) for (let y = 0; y < k; y++) sub[x * k + y] = a[set[x]! * n + set[y]!]!;
+  return solveLinear(sub, b, k)!;
+}
+
+describe('createUpdatableCholesky', () => {
+  test('a random sequence of appends and removes keeps solving A_FF·x = b exactly', () => {
+    const n = 15;
+    const a = randomCovariance(n, 11).data;
+    const chol = createUpdatableCholesky(a, n);
+    const u = rng(99);
+    const inSet = new Set<number>();
+    let checks = 0;
+    for (let step = 0; step < 300; step++) {
+      const j = Math.floor(u() * n);
+      if (inSet.has(j)) {
+        chol.remove(j);
+        inSet.delete(j);
+      } else {
+        assert.equal(chol.append(j), true);
+        inSet.add(j);
+      }
+      assert.deepEqual(
+        [...chol.order].sort((x, y) => x - y),
+        [...inSet].sort((x, y) => x - y),
+      );
+      if (chol.size === 0) continue;
+      const b = Float64Array.from({ length: chol.size }, () => u() - 0.5);
+      const expected = referenceSolve(a, n, chol.order, b);
+      const got = Float64Array.from(b);
+      chol.solveInPlace(got);
+      assert.ok(
+        maxAbsDiff(got, expected) < 1e-8 * Math.max(1, ...Array.from(expected, Math.abs)),
+        `step ${step}`,
+      );
+      checks++;
+    }
+    assert.ok(checks > 250);
+  });
+
+  test('forward vectors follow appends (extendForward) and removes (rotations)', () => {
+    const n = 10;
+    const a = randomCovariance(n, 21).data;
+    const chol = createUpdatableCholesky(a, n);
+    const b = Float64Array.from({ length: n }, (_, i) => 1 + i / 10);
+    const y = new Float64Array(n);
+    for (const j of [4, 1, 7, 0, 9, 3]) {
+      chol.append(j);
+      chol.extendForward(y, chol.size - 1, b[j]!);
+    }
+    for (const j of [7, 4, 3]) chol.remove(j, [y]);
+    // y must equal L⁻¹·b_F for the factor of the remaining set.
+    const fresh = Float64Array.from(chol.order, (j) => b[j]!);
+    chol.forwardInPlace(fresh);
+    assert.ok(maxAbsDiff(y.subarray(0, chol.size), fresh.subarray(0, chol.size)) < 1e-12);
+    // And L⁻ᵀ·y solves A_FF·x = b_F.
+    const x = Float64Array.from(y);
+    chol.backInPlace(x);
+    const expected = referenceSolve(
+      a,
+      n,
+      chol.order,
+      Float64Array.from(chol.order, (j) => b[j]!),
+    );
+    assert.ok(maxAbsDiff(x.subarray(0, chol.size), expected) < 1e-10);
+  });
+
+  test('refuses an index that makes A_FF singular and leaves the factor usable', () => {
+    // Asset 2 duplicates asset 0.
+    const a = Float64Array.from([1, 0.3, 1, 0.3, 2, 0.3, 1, 0.3, 1]);
+    const chol = createUpdatableCholesky(a, 3);
+    assert.equal(chol.append(0), true);
+    assert.equal(chol.append(1), true);
+    assert.equal(chol.append(2), false);
+    assert.deepEqual([...chol.order], [0, 1]);
+    const x = Float64Array.from([1.3, 2.3]);
+    chol.solveInPlace(x);
+    assert.ok(maxAbsDiff(x.subarray(0, 2), [1, 1]) < 1e-14);
+    assert.equal(chol.refactor(), true);
+  });
+});

@@ -1,0 +1,118 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { QuantError } from '../../../../src/errors.js';
+import { riskParity } from '../../../../src/numeric/optimize/risk-parity.js';
+import {
+  factorReturns,
+  matVec,
+  maxAbsDiff,
+  randomCovariance,
+  relativeRiskContributions,
+  sampleCov,
+  sum,
+} from './_fixtures.js';
+
+/** max |RC_i / mean − 1| over the given assets (all when omitted). */
+function spread(rc: Float64Array, assets?: readonly number[]): number {
+  const idx = assets ?? Array.from(rc, (_, i) => i);
+  const mean = idx.reduce((s, i) => s + rc[i]!, 0) / idx.length;
+  return Math.max(...idx.map((i) => Math.abs(rc[i]! / mean - 1)));
+}
+
+describe('riskParity', () => {
+  test('two assets: w ∝ 1/σ whatever the correlation', () => {
+    const cov = { rows: 2, cols: 2, data: Float64Array.from([0.04, -0.01, -0.01, 0.09]) };
+    const r = riskParity(cov);
+    assert.ok(maxAbsDiff(r.weights, [0.6, 0.4]) < 1e-15);
+  });
+
+  test('unbounded: risk contributions equal to 1e-12 relative', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const cov = randomCovariance(2 + (seed % 9), seed);
+      const r = riskParity(cov);
+      assert.equal(r.boundsBind, false);
+      assert.ok(Math.abs(sum(r.weights) - 1) < 1e-15);
+      assert.ok(spread(relativeRiskContributions(cov, r.weights)) < 1e-12, `seed ${seed}`);
+    }
+    const big = sampleCov(factorReturns(120, 1000, 3), 252);
+    const r = riskParity(big);
+    assert.ok(spread(relativeRiskContributions(big, r.weights)) < 1e-11);
+    assert.ok(r.maxDeviation < 1e-11);
+  });
+
+  test('(a) bounds that do not bind return exactly the unbounded answer', () => {
+    const cov = randomCovariance(6, 5);
+    const free = riskParity(cov).weights;
+    const lo = Math.min(...free) * 0.99;
+    const hi = Math.max(...free) * 1.01;
+    const bounded = riskParity(cov, { minWeight: lo, maxWeight: hi });
+    assert.deepEqual(Array.from(bounded.weights), Array.from(free));
+    assert.equal(bounded.boundsBind, false);
+  });
+
+  test('(b) binding bounds: within bounds, free assets share one risk contribution c, capped ≤ c, floored ≥ c', () => {
+    let cases = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      const n = 3 + (seed % 8);
+      const cov = randomCovariance(n, 100 + seed);
+      const free = riskParity(cov).weights;
+      const lo = Math.min(0.9 / n, Math.min(...free) * 1.3);
+      const hi = Math.max(1.1 / n, Math.max(...free) * 0.8);
+      const r = riskParity(cov, { minWeight: lo, maxWeight: hi });
+      assert.equal(r.boundsBind, true);
+      assert.ok(Math.abs(sum(r.weights) - 1) < 1e-14);
+      const sw = matVec(cov, r.weights);
+      const rc = Float64Array.from(sw, (v, i) => v * r.weights[i]!);
+      const freeSet: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const wi = r.weights[i]!;
+        assert.ok(wi >= lo - 1e-15 && wi <= hi + 1e-15);
+        if (r.activeLower.includes(i)) assert.equal(wi, lo);
+        else if (r.activeUpper.includes(i)) assert.equal(wi, hi);
+        else freeSet.push(i);
+      }
+      assert.ok(r.activeLower.length + r.activeUpper.length > 0);
+      assert.ok(freeSet.length > 0);
+      assert.ok(
+        spread(rc, freeSet) < 1e-10,
+        `seed ${seed}: free contributions differ by ${spread(rc, freeSet)}`,
+      );
+      const c = freeSet.reduce((s, i) => s + rc[i]!, 0) / freeSet.length;
+      for (const i of r.activeUpper)
+        assert.ok(rc[i]! <= c * (1 + 1e-10), `seed ${seed}: capped asset ${i} contributes more`);
+      for (const i of r.activeLower)
+        assert.ok(rc[i]! >= c * (1 - 1e-10), `seed ${seed}: floored asset ${i} contributes less`);
+      cases++;
+    }
+    assert.equal(cases, 30);
+  });
+
+  test('degenerate bounds: the single feasible point', () => {
+    const r = riskParity(randomCovariance(4, 1), { minWeight: 0.25 });
+    assert.deepEqual(Array.from(r.weights), [0.25, 0.25, 0.25, 0.25]);
+  });
+
+  test('errors: too few assets, infeasible bounds, non-positive variance', () => {
+    const code = (fn: () => unknown): string => {
+      try {
+        fn();
+      } catch (e) {
+        assert.ok(e instanceof QuantError);
+        return e.code;
+      }
+      return 'none';
+    };
+    assert.equal(
+      code(() => riskParity({ rows: 1, cols: 1, data: Float64Array.from([1]) })),
+      'E_TOO_FEW_ASSETS',
+    );
+    assert.equal(
+      code(() => riskParity(randomCovariance(3, 1), { maxWeight: 0.3 })),
+      'E_INFEASIBLE_BOUNDS',
+    );
+    assert.equal(
+      code(() => riskParity({ rows: 2, cols: 2, data: Float64Array.from([1, 0, 0, 0]) })),
+      'E_SINGULAR_COVARIANCE',
+    );
+  });
+});
