@@ -187,7 +187,7 @@ function calendarBlock(c: CalendarSection): string {
   if (flagged.length > 0) {
     parts.push(
       `> **Warning:** the inner join dropped more than ${pct(INTERSECTION_LOSS_WARNING, 0)} of the dates of ` +
-        `${flagged.map((s) => code(s.id)).join(', ')}; the common history is much shorter than theirs.`,
+        `${flagged.map((s) => code(s.id)).join(', ')}: every figure covers a much shorter history than these sleeves have.`,
     );
   }
   return parts.join('\n\n');

@@ -63,7 +63,7 @@ function appendix(profiles: readonly RiskProfileReport[]): string {
     'Win rate = share of days with r > 0.',
     'Effective N = 1 / Σ wᵢ² over the sleeve weights.',
     'Anomalies: consecutive, non-overlapping blocks of rows (a shorter trailing block is not checked) with ' +
-      '|annualised Sharpe| > 10 or annualised volatility > 200 %.',
+      '|annualised Sharpe| > 10 or annualised volatility > 200%.',
     `Calendar: intersection loss = 1 − kept / rows per sleeve; above ${pct(INTERSECTION_LOSS_WARNING, 0)} is a warning.`,
     '`n/a` marks a figure that is not defined (e.g. a Sharpe ratio at zero volatility, a Calmar ratio without drawdown).',
   ]);

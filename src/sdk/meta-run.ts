@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { runDir, withRunLock, writeJsonAtomic } from '../artifacts/index.js';
+import { validateMetaRun, type ValidationVerdict } from '../stages/meta/validate-run.js';
 import { readManifest, resolveMetaTree, resolveRiskProfiles } from '../manifest/index.js';
 import type { PipelineRunResult, QuantSDK, RunOptions } from './quant-sdk.js';
 
@@ -56,4 +58,21 @@ export async function runMetaPipeline(
     reportPath: resolve(result.runDir, 'reports', 'meta_portfolio_report.md'),
     signTestGate: gated,
   };
+}
+
+/**
+ * `quant meta validate`: check a finished meta run and write the verdict to
+ * `reports/meta_validation.json` (under the run lock). Resolves with the verdict; failed checks are
+ * data, not exceptions.
+ */
+export async function validateMetaRunAndRecord(
+  workspaceDir: string,
+  runId: string,
+): Promise<{ verdict: ValidationVerdict; file: string }> {
+  const workspace = resolve(workspaceDir);
+  const verdict = await validateMetaRun(workspace, runId);
+  const dir = runDir(workspace, runId);
+  const file = join(dir, 'reports', 'meta_validation.json');
+  await withRunLock(dir, { command: 'meta validate' }, () => writeJsonAtomic(file, verdict));
+  return { verdict, file };
 }

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import type { LedgerEntry, Stage, StageContext } from '../core/stage.js';
 import { isQuantError } from '../errors.js';
@@ -61,11 +62,14 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
   // Lock first: a second process must not touch run.json of a run another process holds.
   const lock: RunLock = await acquireRunLock(runDir(workspace, runId), { command: options.command });
   try {
+    // A stage run into an existing run (e.g. meta.flatten of a nested meta profile) keeps the run's
+    // own profile: the run's identity is set by whoever created it.
+    const exists = existsSync(join(runDir(workspace, runId), 'run.json'));
     const handle = await createOrOpenRun({
       workspace,
       runId,
       kind: options.kind,
-      profile: options.profile,
+      profile: exists ? null : options.profile,
       params: options.params,
       toolVersion: TOOL_VERSION,
       now,

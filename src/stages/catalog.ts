@@ -1,15 +1,39 @@
 import { createRegistry } from '../core/registry.js';
-import type { PipelineDefinition, Stage } from '../core/stage.js';
+import { definePipeline, type PipelineDefinition, type Stage } from '../core/stage.js';
 import { portfolioOptimize } from './portfolio/optimize.js';
+import { metaSignTest } from './meta/sign-test.js';
+import { metaReturns } from './meta/returns.js';
+import { metaOptimize } from './meta/optimize.js';
+import { metaFlatten } from './meta/flatten.js';
+import { metaReport } from './meta/report.js';
 
 /**
  * The built-in stages, in catalog order. This array literal is the whole catalog: nothing registers
  * itself on import, so a fresh process that imports this module sees every built-in stage.
  */
-export const builtinStages: readonly Stage[] = Object.freeze([portfolioOptimize]);
+export const builtinStages: readonly Stage[] = Object.freeze([
+  metaReturns,
+  metaOptimize,
+  metaFlatten,
+  metaReport,
+  metaSignTest,
+  portfolioOptimize,
+] as Stage[]);
 
 /** Built-in pipelines: ordered lists of stage ids. */
-export const builtinPipelines: readonly PipelineDefinition[] = Object.freeze([]);
+export const builtinPipelines: readonly PipelineDefinition[] = Object.freeze([
+  definePipeline({
+    name: 'meta',
+    description: 'the meta pipeline of `quant meta run`, for every risk profile',
+    stages: ['meta.returns', 'meta.optimize', 'meta.flatten', 'meta.report'],
+  }),
+  definePipeline({
+    name: 'meta.gated',
+    description:
+      'the meta pipeline behind the directional sign-test gate (features.directional_sign_test_gate)',
+    stages: ['meta.sign_test', 'meta.returns', 'meta.optimize', 'meta.flatten', 'meta.report'],
+  }),
+]);
 
 /** The registry of the built-in catalog. */
 export const StageRegistry = createRegistry(builtinStages, builtinPipelines);

@@ -1,6 +1,8 @@
 import { relative } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
 import { QuantSDK } from '../../sdk/quant-sdk.js';
+import { validateMetaRunAndRecord } from '../../sdk/meta-run.js';
+import { QuantError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 
 const list = (value: string, previous: string[] | undefined): string[] => [
@@ -56,6 +58,32 @@ export function metaCommand(ctx: CliContext): Command {
       for (const s of result.stages) ctx.io.out(`${s.stageId}: ${s.summary}`);
       ctx.io.out(`meta run ${result.runId} ok (${result.riskProfiles.join(', ')})`);
       ctx.io.out(`report: ${relative(ctx.cwd, result.reportPath) || result.reportPath}`);
+    });
+
+  meta
+    .command('validate')
+    .description('check a finished meta run against the artifact contract and invariants')
+    .requiredOption('--run-id <id>', 'the meta run')
+    .option('--json', 'print the verdict as JSON')
+    .action(async (opts) => {
+      const { verdict, file } = await validateMetaRunAndRecord(ctx.workspace, opts.runId);
+      if (opts.json === true) ctx.io.out(JSON.stringify(verdict, null, 2));
+      else {
+        for (const c of verdict.checks) ctx.io.out(`${c.ok ? 'pass' : 'FAIL'}  ${c.id}: ${c.detail}`);
+        ctx.io.out(
+          `${verdict.passed} passed, ${verdict.failed} failed — verdict written to ${relative(ctx.cwd, file)}`,
+        );
+      }
+      if (!verdict.ok) {
+        const first = verdict.checks.find((c) => !c.ok);
+        throw new QuantError(
+          'E_VALIDATION_FAILED',
+          `meta run ${opts.runId} failed ${verdict.failed} check(s); first: ${first?.id}: ${first?.detail}`,
+          {
+            location: { file: relative(ctx.cwd, file) },
+          },
+        );
+      }
     });
 
   return meta;

@@ -120,6 +120,8 @@ export function solveBoxQp(problem: BoxQpProblem, start?: BoxQpStart): BoxQpSolu
     gamma = (1 - fixedSum - s1r) / s11;
     for (let a = 0; a < k; a++) z[a] = (yr[a] as number) + gamma * (y1[a] as number);
     chol.backInPlace(z);
+    // A single free asset takes exactly the rest of the budget (no cancellation when |q| ≫ |Σw|).
+    if (k === 1) z[0] = 1 - fixedSum;
     // Largest feasible step towards the subspace minimiser z (factor order).
     let alpha = 1;
     let blocking = -1;

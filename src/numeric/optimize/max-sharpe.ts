@@ -127,6 +127,9 @@ export function maxSharpe(cov: Matrix, mu: Float64Array, options: MaxSharpeOptio
     let next = root > tLow && root < tHigh ? root : tHigh < Infinity ? 0.5 * (tLow + tHigh) : 2 * tLow;
     if (!(next > 0)) next = Math.max(tLow, 1) * 2;
     if (!Number.isFinite(next)) break;
+    // A bracket collapsed to rounding pins the root: w(t) is continuous, so the QP there is the answer.
+    const collapsed = tHigh <= tLow * (1 + 1e-13);
+    if (collapsed) next = tLow;
     t = next;
     const q = m.map((x) => x * t);
     sol = solveBoxQp({ ...problem, q }, sol);
@@ -138,7 +141,8 @@ export function maxSharpe(cov: Matrix, mu: Float64Array, options: MaxSharpeOptio
       v += (sol.w[i] as number) * (sol.sigmaW[i] as number);
       p += (sol.w[i] as number) * (m[i] as number);
     }
-    if (Math.abs(v - t * p) <= 1e-14 * v) return result(sol, q, lo, hi, { mScale, sScale, m, t, iterations: iter });
+    if (collapsed || Math.abs(v - t * p) <= 1e-13 * v)
+      return result(sol, q, lo, hi, { mScale, sScale, m, t, iterations: iter });
   }
   throw new QuantError(
     'E_SOLVER',

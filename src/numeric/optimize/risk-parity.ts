@@ -101,7 +101,8 @@ export function riskParity(cov: Matrix, options: RiskParityOptions = {}): RiskPa
     if (cLow === 0 && c < 1e-12 / (n * s * s)) {
       // Even as c → 0 the weights sum to more than 1. Within rounding of a nearly degenerate box that
       // is only rounding; otherwise no solution with c > 0 exists.
-      if (total - 1 <= 1e-12) return finish(cov, normalise(x, sol.state, lo, hi, total), true, iterations, sol.state);
+      if (total - 1 <= 1e-12)
+        return finish(cov, normalise(x, sol.state, lo, hi, total), true, iterations, sol.state);
       throw new QuantError(
         'E_SOLVER',
         'no bounded equal-risk-contribution portfolio with positive risk contributions exists for these bounds',

@@ -9,37 +9,28 @@ import { join } from 'node:path';
 import { QuantError, type Issue } from '../../errors.js';
 import { readTable, type ReadTableResult } from '../../artifacts/index.js';
 import { inferPeriodsPerYear } from '../../numeric/series/periods-per-year.js';
-import {
-  anomalyWindows,
-  correlationMatrix,
-  effectiveN,
-  performanceMetrics,
-} from '../../numeric/stats/performance.js';
-import type {
-  AllocationSleeve,
-  AnomalySection,
-  AssetsSection,
-  HealthSection,
-  MetaReportData,
-  NestedBranch,
-  CalendarSection,
-  RiskProfileReport,
-} from '../../report/index.js';
+import { effectiveN, performanceMetrics } from '../../numeric/stats/performance.js';
+import type { MetaReportData, NestedBranch, RiskProfileReport } from '../../report/index.js';
 import { metaArtifactPaths } from './_artifact-types.js';
 import {
   flattenedDocSchema,
   manifestDocSchema,
   optimizedDocSchema,
   readJsonArtifact,
-  type FlattenedDoc,
   type ManifestDoc,
   type OptimizedDoc,
 } from './_report-docs.js';
+import {
+  allocationSection,
+  anomalySection,
+  assetsSection,
+  calendarSection,
+  correlationSection,
+  healthSection,
+  portfolioSeries,
+} from './_report-sections.js';
 
-/** Physical assets listed per risk profile. */
-export const TOP_ASSETS = 20;
-/** Rows per anomaly block (about one trading month). */
-export const ANOMALY_WINDOW = 21;
+/** DESIGN §3: nesting depth is at most 4. */
 const MAX_NESTING = 4;
 
 export interface ReportLoadOptions {
@@ -127,74 +118,21 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
     readJsonArtifact(f, paths.flattened, flattenedDocSchema),
   );
 
-  const weights = alignWeights(table, optimized, paths.returns, paths.optimized);
-  const T = table.dates.length;
-  const n = table.columns.length;
-  const portfolio = new Float64Array(T);
-  for (let j = 0; j < n; j++) {
-    const col = table.values[j] as Float64Array;
-    const w = weights[j] as number;
-    for (let t = 0; t < T; t++) portfolio[t] = (portfolio[t] as number) + w * (col[t] as number);
-  }
+  const weights = alignWeights(table, optimized, o.runDir, paths);
+  const portfolio = portfolioSeries(table, weights);
   const { periodsPerYear, source } = annualisation(manifest, optimized, table.dates);
   const metrics = { ...performanceMetrics(portfolio, periodsPerYear), effectiveN: effectiveN(weights) };
-
-  const byColumn = new Map(table.columns.map((c, j) => [c, table.values[j] as Float64Array]));
-  const kinds = new Map(manifest?.included.map((s) => [s.id, s] as const) ?? []);
-  const sleeves: AllocationSleeve[] = optimized.sleeves.map((s) => {
-    const series = byColumn.get(s.id);
-    const m = series === undefined ? undefined : performanceMetrics(series, periodsPerYear);
-    const inc = kinds.get(s.id);
-    return {
-      id: s.id,
-      kind: inc?.kind ?? null,
-      profile: inc?.profile ?? null,
-      runId: inc?.run_id ?? null,
-      weight: s.weight,
-      figures: {
-        cagr: m?.cagr ?? null,
-        volatility: m?.volatility ?? null,
-        sharpe: m?.sharpe ?? null,
-        maxDrawdown: m?.maxDrawdown ?? null,
-      },
-    };
-  });
-
-  let correlation: RiskProfileReport['correlation'] = null;
-  if (T >= 2 && n >= 1) {
-    const data = new Float64Array(T * n);
-    for (let j = 0; j < n; j++) {
-      const col = table.values[j] as Float64Array;
-      for (let t = 0; t < T; t++) data[t * n + j] = col[t] as number;
-    }
-    const rho = correlationMatrix({ rows: T, cols: n, data });
-    correlation = {
-      ids: [...table.columns],
-      values: table.columns.map((_, i) => Array.from(rho.data.subarray(i * n, (i + 1) * n))),
-    };
-  }
 
   const omitted = (rel: string) => ({ omitted: rel });
   return {
     riskProfile: p,
     firstDate: table.dates[0] ?? null,
-    lastDate: table.dates[T - 1] ?? null,
+    lastDate: table.dates[table.dates.length - 1] ?? null,
     periodsPerYear,
     periodsPerYearSource: source,
     metrics,
-    allocation: {
-      method: optimized.method,
-      requestedMethod: optimized.requested_method,
-      minWeight: optimized.bounds.min_weight,
-      maxWeight: optimized.bounds.max_weight,
-      fallbacks: optimized.fallback_chain.map((f) => ({
-        method: f.method,
-        code: f.code,
-        message: f.message,
-      })),
-      sleeves,
-    },
-    correlation,
+    allocation: allocationSection(optimized, manifest, table, periodsPerYear),
+    correlation: correlationSection(table),
     assets: flattened === undefined ? omitted(paths.flattened) : assetsSection(flattened),
     health: manifest === undefined ? omitted(paths.manifest) : healthSection(manifest),
     anomalies: anomalySection(portfolio, table, periodsPerYear),
@@ -210,21 +148,22 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
 function alignWeights(
   table: ReadTableResult,
   optimized: OptimizedDoc,
-  returnsRel: string,
-  optimizedRel: string,
+  runDir: string,
+  paths: { readonly returns: string; readonly optimized: string },
 ): Float64Array {
   const byId = new Map(optimized.sleeves.map((s) => [s.id, s.weight]));
-  const hint = 'run meta.optimize again after meta.returns so that both artifacts describe the same sleeves';
+  const mismatch = (message: string, file: string, column: string): QuantError =>
+    new QuantError('E_INPUT_COLUMN', message, {
+      location: { file: join(runDir, file), column },
+      hint: 'run meta.optimize again after meta.returns so that both artifacts describe the same sleeves',
+    });
   const weights = Float64Array.from(table.columns, (id) => {
     const w = byId.get(id);
     if (w === undefined) {
-      throw new QuantError(
-        'E_INPUT_COLUMN',
-        `sleeve column "${id}" of ${returnsRel} has no weight in ${optimizedRel}`,
-        {
-          location: { file: optimizedRel, column: id },
-          hint,
-        },
+      throw mismatch(
+        `sleeve column "${id}" of ${paths.returns} has no weight in ${paths.optimized}`,
+        paths.optimized,
+        id,
       );
     }
     return w;
@@ -232,14 +171,8 @@ function alignWeights(
   const columns = new Set(table.columns);
   const stray = optimized.sleeves.find((s) => !columns.has(s.id) && s.weight !== 0);
   if (stray !== undefined) {
-    throw new QuantError(
-      'E_INPUT_COLUMN',
-      `sleeve "${stray.id}" is weighted in ${optimizedRel} but has no column in ${returnsRel}`,
-      {
-        location: { file: returnsRel, column: stray.id },
-        hint,
-      },
-    );
+    const message = `sleeve "${stray.id}" is weighted in ${paths.optimized} but has no column in ${paths.returns}`;
+    throw mismatch(message, paths.returns, stray.id);
   }
   return weights;
 }
@@ -260,98 +193,6 @@ function annualisation(
   return {
     periodsPerYear: inferred,
     source: `inferred: ${inferred === 365 ? 'weekend dates present' : 'no weekend dates'}`,
-  };
-}
-
-function anomalySection(
-  portfolio: Float64Array,
-  table: ReadTableResult,
-  periodsPerYear: number,
-): AnomalySection {
-  const series: [string, Float64Array][] = [
-    ['portfolio', portfolio],
-    ...table.columns.map((c, j) => [c, table.values[j] as Float64Array] as [string, Float64Array]),
-  ];
-  const windows = series.flatMap(([name, values]) =>
-    anomalyWindows(values, table.dates, { window: ANOMALY_WINDOW, periodsPerYear }).map((w) => ({
-      series: name,
-      start: w.start,
-      end: w.end,
-      rows: w.rows,
-      sharpe: w.sharpe,
-      volatility: w.volatility,
-      breaches: w.breaches,
-    })),
-  );
-  return {
-    window: ANOMALY_WINDOW,
-    sharpeLimit: 10,
-    volatilityLimit: 2,
-    series: series.map(([name]) => name),
-    windows,
-  };
-}
-
-function assetsSection(doc: FlattenedDoc): AssetsSection {
-  const sorted = [...doc.assets].sort(
-    (a, b) => b.Weight - a.Weight || (a.Symbol < b.Symbol ? -1 : a.Symbol > b.Symbol ? 1 : 0),
-  );
-  return {
-    top: sorted.slice(0, TOP_ASSETS).map((a) => ({
-      symbol: a.Symbol,
-      direction: a.Direction,
-      gross: a.Weight,
-      net: a.Net_Weight,
-      contributors: Object.entries(a.Contributors)
-        .map(([path, contribution]) => ({ path, contribution }))
-        .sort(
-          (x, y) =>
-            Math.abs(y.contribution) - Math.abs(x.contribution) ||
-            (x.path < y.path ? -1 : x.path > y.path ? 1 : 0),
-        ),
-    })),
-    limit: TOP_ASSETS,
-    assetCount: doc.assets.length,
-    totals: { gross: doc.totals.gross, net: doc.totals.net, long: doc.totals.long, short: doc.totals.short },
-    missing: doc.missing.map((m) => ({ path: m.path, reason: m.reason })),
-  };
-}
-
-function healthSection(doc: ManifestDoc): HealthSection {
-  return {
-    sleeves: doc.included.map((s) => ({
-      id: s.id,
-      windows: s.health.windows,
-      successes: s.health.successes,
-      successRate: s.health.success_rate,
-      healthy: s.health.healthy,
-    })),
-    excluded: doc.excluded.map((e) => ({
-      id: e.id,
-      kind: e.kind,
-      profile: e.profile,
-      runId: e.run_id,
-      reason: e.reason,
-      detail: e.detail,
-    })),
-    warnings: [...doc.warnings],
-  };
-}
-
-function calendarSection(doc: ManifestDoc): CalendarSection {
-  const c = doc.calendar;
-  return {
-    commonRows: c.common_rows,
-    firstDate: c.first_date,
-    lastDate: c.last_date,
-    weekendDates: c.weekend_dates,
-    periodsPerYear: c.periods_per_year,
-    sleeves: c.per_sleeve.map((s) => ({
-      id: s.id,
-      rows: s.rows,
-      kept: s.kept,
-      intersectionLoss: s.intersection_loss,
-    })),
   };
 }
 

@@ -206,3 +206,19 @@ export async function readRecordedRoot(ctx: StageContext): Promise<string | unde
     return undefined;
   }
 }
+
+/**
+ * Resolution for a stage that starts a meta chain (`meta.sign_test`, `meta.returns`): for the run's
+ * root, or a run without a recorded resolution, resolve the sleeves anew and record them; for a nested
+ * meta profile of the run, reuse the recorded resolution.
+ */
+export async function resolveForChainStart(
+  ctx: StageContext,
+  metaProfile: string,
+  override?: readonly string[],
+): Promise<ResolvedMeta> {
+  const recorded = await readRecordedRoot(ctx);
+  return recorded === undefined || recorded === metaProfile
+    ? resolveAndRecordMeta(ctx, metaProfile, override)
+    : loadResolvedMeta(ctx, metaProfile, override);
+}

@@ -1,6 +1,6 @@
 import { defineStage } from '../../core/stage.js';
 import { metaStageParams } from './_params.js';
-import { loadResolvedMeta, readRecordedRoot, resolveAndRecordMeta } from './_resolve.js';
+import { resolveForChainStart } from './_resolve.js';
 import { buildLevelReturns } from './_level.js';
 
 export const metaReturns = defineStage({
@@ -15,13 +15,7 @@ export const metaReturns = defineStage({
   output:
     'data/meta_returns_{M}_{P}.parquet and data/meta_manifest_{M}_{P}.json for M and every nested meta profile; nested levels also get meta_optimized and meta_cluster_tree; config/resolved_manifest.json.',
   async run(params, ctx) {
-    // meta.returns starts the chain: for the run's root (or a new run) it resolves the sleeves anew and
-    // records them; for a nested meta profile of the run it reuses the recorded resolution.
-    const recorded = await readRecordedRoot(ctx);
-    const resolved =
-      recorded === undefined || recorded === params.meta_profile
-        ? await resolveAndRecordMeta(ctx, params.meta_profile, params.risk_profiles)
-        : await loadResolvedMeta(ctx, params.meta_profile, params.risk_profiles);
+    const resolved = await resolveForChainStart(ctx, params.meta_profile, params.risk_profiles);
     const parts: string[] = [];
     for (const P of resolved.riskProfiles) {
       ctx.progress(`${params.meta_profile} ${P}`);

@@ -13,12 +13,7 @@ import {
 } from '../../artifacts/index.js';
 import { metaStageParams } from './_params.js';
 import { loadResolvedMeta } from './_resolve.js';
-import {
-  RESOLVED_MANIFEST,
-  SIGN_TEST_FILE,
-  type SignTestDoc,
-  type SignTestFinding,
-} from './_artifact-types.js';
+import { SIGN_TEST_FILE, type SignTestDoc, type SignTestFinding } from './_artifact-types.js';
 
 /** Finding codes: the first three are errors, the rest warnings. */
 export const SIGN_TEST_CODES = [
@@ -261,17 +256,7 @@ export const metaSignTest = defineStage({
   output:
     'data/directional_sign_test.json {schema_version, errors, warnings, findings}; fails with E_SIGN_TEST on any ERROR.',
   async run(params, ctx) {
-    const resolvedFile = join(ctx.runDir, RESOLVED_MANIFEST);
-    if (!existsSync(resolvedFile)) {
-      throw new QuantError(
-        'E_ARTIFACT_MISSING',
-        `run ${ctx.runId} has no ${RESOLVED_MANIFEST}: the sign test checks the sleeve runs a meta run resolved`,
-        {
-          location: { file: resolvedFile },
-          hint: `run \`quant meta run --profile ${params.meta_profile}\` or \`quant stage run meta.returns --run-id ${ctx.runId} --param meta_profile=${params.meta_profile}\` first`,
-        },
-      );
-    }
+    // The gate runs first in a meta run: it reuses the run's recorded resolution, or resolves and records it.
     const resolved = await loadResolvedMeta(ctx, params.meta_profile, params.risk_profiles);
     const inside = (path: readonly string[]): boolean => resolved.prefix.every((id, i) => path[i] === id);
     const runIds: string[] = [];

@@ -14,7 +14,9 @@ import { businessDays, randomReturns, writeSleeveRun } from '../../../helpers/sl
 import { quantError, tempDir } from '../../artifacts/_temp.js';
 
 // The catalog may list meta.sign_test already; never register it twice.
-const stages = builtinStages.some((s) => s.id === metaSignTest.id) ? builtinStages : [...builtinStages, metaSignTest];
+const stages = builtinStages.some((s) => s.id === metaSignTest.id)
+  ? builtinStages
+  : [...builtinStages, metaSignTest];
 const sdk = new QuantSDK({ registry: createRegistry(stages) });
 const env = { SOURCE_DATE_EPOCH: '1717200000' };
 
@@ -61,7 +63,11 @@ async function workspace(sabotage: Sabotage = {}, withResolved = true): Promise<
       },
     },
   });
-  await writeSleeveRun(ws, { runId: 'sleeve_b_1', profile: 'sleeve_b', streams: { hrp: { dates, returns: spy } } });
+  await writeSleeveRun(ws, {
+    runId: 'sleeve_b_1',
+    profile: 'sleeve_b',
+    streams: { hrp: { dates, returns: spy } },
+  });
   if (withResolved) {
     const doc: ResolvedManifestDoc = {
       schema_version: 1,
@@ -89,9 +95,16 @@ async function workspace(sabotage: Sabotage = {}, withResolved = true): Promise<
   return ws;
 }
 
-const run = (ws: string) => sdk.runStage<{ errors: number; warnings: number }>('meta.sign_test', { meta_profile: 'meta_x' }, { workspace: ws, runId: 'meta_1', env });
+const run = (ws: string) =>
+  sdk.runStage<{ errors: number; warnings: number }>(
+    'meta.sign_test',
+    { meta_profile: 'meta_x' },
+    { workspace: ws, runId: 'meta_1', env },
+  );
 const readDoc = (ws: string): SignTestDoc =>
-  JSON.parse(readFileSync(join(ws, 'runs', 'meta_1', 'data', 'directional_sign_test.json'), 'utf8')) as SignTestDoc;
+  JSON.parse(
+    readFileSync(join(ws, 'runs', 'meta_1', 'data', 'directional_sign_test.json'), 'utf8'),
+  ) as SignTestDoc;
 
 /** Run the stage, expect E_SIGN_TEST, and return the findings file. */
 async function expectFailure(ws: string, re: RegExp): Promise<SignTestDoc> {
@@ -115,19 +128,31 @@ describe('meta.sign_test', () => {
           code: 'SIGNTEST_INPUT_MISSING',
           run_id: 'sleeve_b_1',
           symbol: null,
-          message: 'run sleeve_b_1 has no data/portfolio_optimized_v2.json: the sign test cannot run for this sleeve',
+          message:
+            'run sleeve_b_1 has no data/portfolio_optimized_v2.json: the sign test cannot run for this sleeve',
         },
       ],
     });
     const inputs = result.inputs.map((f) => f.path);
-    for (const f of ['returns_matrix.parquet', 'synthetic_returns.parquet', 'portfolio_optimized_v2.json', 'portfolio_flattened.json'])
+    for (const f of [
+      'returns_matrix.parquet',
+      'synthetic_returns.parquet',
+      'portfolio_optimized_v2.json',
+      'portfolio_flattened.json',
+    ])
       assert.ok(inputs.includes(`runs/sleeve_a_1/data/${f}`), f);
     assert.ok(inputs.includes('runs/meta_1/config/resolved_manifest.json'));
-    assert.deepEqual(result.outputs.map((f) => f.path), ['runs/meta_1/data/directional_sign_test.json']);
+    assert.deepEqual(
+      result.outputs.map((f) => f.path),
+      ['runs/meta_1/data/directional_sign_test.json'],
+    );
   });
 
   test('fails when a SHORT atom was optimised on its raw returns (first bad date named)', async () => {
-    const doc = await expectFailure(await workspace({ shortSynthetic: es }), /1 error\(s\): SIGNTEST_SHORT_NOT_INVERTED in run sleeve_a_1 \(CME_MINI:ES1!_trend_SHORT\): .*not inverted, first on 2024-01-01/);
+    const doc = await expectFailure(
+      await workspace({ shortSynthetic: es }),
+      /1 error\(s\): SIGNTEST_SHORT_NOT_INVERTED in run sleeve_a_1 \(CME_MINI:ES1!_trend_SHORT\): .*not inverted, first on 2024-01-01/,
+    );
     assert.equal(doc.errors, 1);
     assert.deepEqual(
       doc.findings.map((f) => [f.level, f.code, f.run_id, f.symbol]),
@@ -139,20 +164,39 @@ describe('meta.sign_test', () => {
   });
 
   test('an inversion without the min(r, 1) cap fails on the +150 % day only', async () => {
-    const doc = await expectFailure(await workspace({ shortSynthetic: es.map((r) => -r) }), /SIGNTEST_SHORT_NOT_INVERTED/);
-    assert.match(doc.findings[0]?.message ?? '', new RegExp(`differ from -min\\(raw, 1\\), first on ${dates[5]} \\(raw 1.5, synthetic -1.5\\)`));
+    const doc = await expectFailure(
+      await workspace({ shortSynthetic: es.map((r) => -r) }),
+      /SIGNTEST_SHORT_NOT_INVERTED/,
+    );
+    assert.match(
+      doc.findings[0]?.message ?? '',
+      new RegExp(`differ from -min\\(raw, 1\\), first on ${dates[5]} \\(raw 1.5, synthetic -1.5\\)`),
+    );
   });
 
   test('fails when a LONG atom was inverted', async () => {
-    const doc = await expectFailure(await workspace({ longSynthetic: inverted(spy) }), /SIGNTEST_LONG_INVERTED in run sleeve_a_1 \(SPY_carry_LONG\)/);
+    const doc = await expectFailure(
+      await workspace({ longSynthetic: inverted(spy) }),
+      /SIGNTEST_LONG_INVERTED in run sleeve_a_1 \(SPY_carry_LONG\)/,
+    );
     assert.equal(doc.errors, 1);
   });
 
   test('fails when the physical asset of a SHORT atom is net long in portfolio_flattened.json', async () => {
-    const doc = await expectFailure(await workspace({ esNetHrp: 0.4 }), /SIGNTEST_SIGN_MISMATCH in run sleeve_a_1 \(CME_MINI:ES1!\): hrp: /);
+    const ws = await workspace({ esNetHrp: 0.4 });
+    // Only hrp is wrong: restricted to min_variance, the same sleeve passes.
+    const other = await sdk.runStage<{ errors: number }>(
+      'meta.sign_test',
+      { meta_profile: 'meta_x', risk_profiles: ['min_variance'] },
+      { workspace: ws, runId: 'meta_1', env },
+    );
+    assert.equal(other.value.errors, 0);
+    const doc = await expectFailure(ws, /SIGNTEST_SIGN_MISMATCH in run sleeve_a_1 \(CME_MINI:ES1!\): hrp: /);
     assert.deepEqual(
       doc.findings.filter((f) => f.level === 'ERROR').map((f) => f.message),
-      [`hrp: ${ES} has Net_Weight 0.4 in data/portfolio_flattened.json but its atoms (${SHORT_ATOM}) net to -0.4 (all SHORT)`],
+      [
+        `hrp: ${ES} has Net_Weight 0.4 in data/portfolio_flattened.json but its atoms (${SHORT_ATOM}) net to -0.4 (all SHORT)`,
+      ],
     );
   });
 
@@ -173,12 +217,12 @@ describe('meta.sign_test', () => {
     assert.ok(bytes.equals(readFileSync(join(ws, 'runs', 'meta_1', 'data', 'directional_sign_test.json'))));
   });
 
-  test('without config/resolved_manifest.json the stage asks for a meta run first', async () => {
+  test('without config/resolved_manifest.json the stage resolves the sleeves from the manifest (none here: coded error)', async () => {
     const ws = await workspace({}, false);
     await assert.rejects(run(ws), (error: unknown) => {
       assert.ok(error instanceof QuantError);
-      assert.equal(error.code, 'E_ARTIFACT_MISSING');
-      assert.match(error.hint ?? '', /quant meta run --profile meta_x/);
+      assert.equal(error.code, 'E_MANIFEST_NOT_FOUND');
+      assert.match(error.message, /manifest\.json/);
       return true;
     });
   });

@@ -1,0 +1,221 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { QuantError, isQuantError } from '../../errors.js';
+import { readRunJson, readTable, runDir, verifyLedger } from '../../artifacts/index.js';
+import { resolveMetaTree, walkMetaTree, type Manifest, type MetaNode } from '../../manifest/index.js';
+import { MIN_COMMON_DATES } from './_level.js';
+import { NET_EPSILON } from './_flatten-level.js';
+import {
+  REPORT_MD,
+  RESOLVED_MANIFEST,
+  SIGN_TEST_FILE,
+  metaArtifactPaths,
+  type FlattenedMetaDoc,
+  type MetaManifestDoc,
+  type MetaOptimizedDoc,
+  type ResolvedManifestDoc,
+} from './_artifact-types.js';
+
+/** One check of `quant meta validate`. */
+export interface ValidationCheck {
+  readonly id: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface ValidationVerdict {
+  readonly schema_version: 1;
+  readonly run_id: string;
+  readonly ok: boolean;
+  readonly passed: number;
+  readonly failed: number;
+  readonly checks: readonly ValidationCheck[];
+}
+
+const TOL = 1e-9;
+const REASONS = new Set(['missing_stream', 'health', 'branch_failed', 'no_run']);
+
+async function readJson<T>(file: string): Promise<T> {
+  return JSON.parse(await readFile(file, 'utf8')) as T;
+}
+
+/**
+ * Check a finished meta run against the artifact contract (DESIGN §5) and the invariants of DESIGN §6:
+ * every artifact of every meta level and risk profile present and readable, weights within bounds and
+ * summing to 1, flattened assets consistent (gross = |net|, signs, sorting, totals, contributors), the
+ * sign-test verdict when gated, the report, and the ledger chain. Never throws for a failed check.
+ */
+export async function validateMetaRun(workspace: string, runId: string): Promise<ValidationVerdict> {
+  const dir = runDir(workspace, runId);
+  if (!existsSync(dir)) {
+    throw new QuantError('E_RUN_NOT_FOUND', `run ${runId} does not exist in ${workspace}`, {
+      hint: 'see `quant runs list`',
+    });
+  }
+  const checks: ValidationCheck[] = [];
+  const check = async (id: string, fn: () => Promise<string> | string): Promise<boolean> => {
+    try {
+      checks.push({ id, ok: true, detail: await fn() });
+      return true;
+    } catch (error) {
+      checks.push({
+        id,
+        ok: false,
+        detail: isQuantError(error) ? `${error.code}: ${error.message}` : (error as Error).message,
+      });
+      return false;
+    }
+  };
+  const fail = (message: string): never => {
+    throw new Error(message);
+  };
+
+  await check('run.json', async () => {
+    const run = await readRunJson(workspace, runId);
+    if (run.kind !== 'meta') fail(`kind is ${run.kind}, expected meta`);
+    if (run.status !== 'success') fail(`status is ${run.status}, expected success`);
+    return `meta run, status success, profile ${run.profile ?? '-'}`;
+  });
+  await check('audit.jsonl', async () => {
+    const v = await verifyLedger(join(dir, 'audit.jsonl'));
+    if (!v.ok) fail(`chain broken at line ${v.firstBroken?.line}: ${v.firstBroken?.reason}`);
+    return `${v.records} records, chain intact`;
+  });
+
+  let resolved: ResolvedManifestDoc | undefined;
+  let root: MetaNode | undefined;
+  await check(RESOLVED_MANIFEST, async () => {
+    const file = join(dir, RESOLVED_MANIFEST);
+    if (!existsSync(file)) fail('missing');
+    resolved = await readJson<ResolvedManifestDoc>(file);
+    root = resolveMetaTree({ profiles: resolved.profiles } as unknown as Manifest, resolved.root, {
+      file: RESOLVED_MANIFEST,
+    });
+    if (resolved.risk_profiles.length === 0) fail('no risk profile');
+    return `root ${resolved.root}, ${resolved.sleeves.length} sleeve run(s), risk profiles ${resolved.risk_profiles.join(', ')}`;
+  });
+
+  if (resolved !== undefined && root !== undefined) {
+    for (const node of walkMetaTree(root)) {
+      for (const P of resolved.risk_profiles) {
+        await validateLevel(dir, node, P, check, fail);
+      }
+    }
+    if (root.features.directionalSignTestGate) {
+      await check(SIGN_TEST_FILE, async () => {
+        const file = join(dir, SIGN_TEST_FILE);
+        if (!existsSync(file)) fail('missing although features.directional_sign_test_gate is on');
+        const doc = await readJson<{ errors: number; warnings: number }>(file);
+        if (doc.errors !== 0) fail(`${doc.errors} error(s)`);
+        return `0 errors, ${doc.warnings} warning(s)`;
+      });
+    }
+    await check(REPORT_MD, async () => {
+      const file = join(dir, REPORT_MD);
+      if (!existsSync(file)) fail('missing');
+      const text = await readFile(file, 'utf8');
+      const absent = (resolved as ResolvedManifestDoc).risk_profiles.filter((p) => !text.includes(p));
+      if (absent.length > 0) fail(`does not mention ${absent.join(', ')}`);
+      return `${text.split('\n').length} lines, every risk profile present`;
+    });
+  }
+  const failed = checks.filter((c) => !c.ok).length;
+  return {
+    schema_version: 1,
+    run_id: runId,
+    ok: failed === 0,
+    passed: checks.length - failed,
+    failed,
+    checks,
+  };
+}
+
+type Check = (id: string, fn: () => Promise<string> | string) => Promise<boolean>;
+
+async function validateLevel(
+  dir: string,
+  node: MetaNode,
+  P: string,
+  check: Check,
+  fail: (m: string) => never,
+): Promise<void> {
+  const files = metaArtifactPaths(node.profile, P);
+  let manifest: MetaManifestDoc | undefined;
+  let optimized: MetaOptimizedDoc | undefined;
+  await check(files.manifest, async () => {
+    const file = join(dir, files.manifest);
+    if (!existsSync(file)) fail('missing');
+    manifest = await readJson<MetaManifestDoc>(file);
+    if (manifest.schema_version !== 1) fail(`schema_version ${String(manifest.schema_version)}`);
+    for (const e of manifest.excluded)
+      if (!REASONS.has(e.reason)) fail(`sleeve ${e.id} excluded with unknown reason ${e.reason}`);
+    return `${manifest.included.length} included, ${manifest.excluded.length} excluded`;
+  });
+  await check(files.returns, async () => {
+    const file = join(dir, files.returns);
+    if (!existsSync(file)) fail('missing');
+    const table = await readTable(file, { allowMissing: false });
+    if (table.columns.length < 2) fail(`${table.columns.length} column(s)`);
+    if (table.dates.length < MIN_COMMON_DATES) fail(`${table.dates.length} rows < ${MIN_COMMON_DATES}`);
+    if (manifest !== undefined) {
+      const ids = manifest.included.map((s) => s.id);
+      if (ids.join(',') !== table.columns.join(','))
+        fail(`columns ${table.columns.join(',')} differ from included sleeves ${ids.join(',')}`);
+    }
+    for (const col of table.values) for (const v of col) if (!Number.isFinite(v)) fail('non-finite return');
+    return `${table.dates.length} rows x ${table.columns.length} sleeves, no missing value`;
+  });
+  await check(files.optimized, async () => {
+    const file = join(dir, files.optimized);
+    if (!existsSync(file)) fail('missing');
+    optimized = await readJson<MetaOptimizedDoc>(file);
+    const ws = Object.values(optimized.weights);
+    const sum = ws.reduce((a, b) => a + b, 0);
+    if (Math.abs(sum - 1) > TOL) fail(`weights sum to ${sum}`);
+    const { min_weight: lo, max_weight: hi } = optimized.bounds;
+    const branchFallback = optimized.parameters['branch_fallback'] === true;
+    for (const [id, w] of Object.entries(optimized.weights)) {
+      if (!(w >= -TOL)) fail(`weight of ${id} is ${w} < 0`);
+      if (!branchFallback && (w < lo - TOL || w > hi + TOL))
+        fail(`weight of ${id} is ${w}, outside [${lo}, ${hi}]`);
+    }
+    if (manifest !== undefined) {
+      const ids = manifest.included.map((s) => s.id).sort();
+      if (ids.join(',') !== Object.keys(optimized.weights).sort().join(','))
+        fail('weights do not cover exactly the included sleeves');
+    }
+    return `${optimized.method}${optimized.method === optimized.requested_method ? '' : ` (fallback from ${optimized.requested_method})`}, sum 1, within [${lo}, ${hi}]`;
+  });
+  await check(files.clusterTree, async () => {
+    if (!existsSync(join(dir, files.clusterTree))) fail('missing');
+    return 'present';
+  });
+  await check(files.flattened, async () => {
+    const file = join(dir, files.flattened);
+    if (!existsSync(file)) fail('missing');
+    const doc = await readJson<FlattenedMetaDoc>(file);
+    let long = 0;
+    let short = 0;
+    let previous = Infinity;
+    for (const a of doc.assets) {
+      if (Math.abs(a.Weight - Math.abs(a.Net_Weight)) > 1e-15)
+        fail(`${a.Symbol}: Weight ${a.Weight} ≠ |Net_Weight|`);
+      if (a.Net_Weight < 0 !== (a.Direction === 'SHORT'))
+        fail(`${a.Symbol}: Direction ${a.Direction} but Net_Weight ${a.Net_Weight}`);
+      if (Math.abs(a.Net_Weight) < NET_EPSILON) fail(`${a.Symbol}: |net| below ${NET_EPSILON} kept`);
+      if (a.Weight > previous) fail(`${a.Symbol}: not sorted by gross weight`);
+      previous = a.Weight;
+      const contributed = Object.values(a.Contributors).reduce((x, y) => x + y, 0);
+      if (Math.abs(contributed - a.Net_Weight) > 1e-12 * Math.max(1, Math.abs(a.Net_Weight)))
+        fail(`${a.Symbol}: contributors sum to ${contributed}, net ${a.Net_Weight}`);
+      if (a.Net_Weight > 0) long += a.Net_Weight;
+      else short += a.Net_Weight;
+    }
+    if (Math.abs(doc.totals.long - long) > TOL || Math.abs(doc.totals.short - short) > TOL)
+      fail('totals do not match the assets');
+    if (Math.abs(doc.totals.gross - (long - short)) > TOL || Math.abs(doc.totals.net - (long + short)) > TOL)
+      fail('gross/net totals inconsistent');
+    return `${doc.assets.length} assets, gross ${doc.totals.gross.toFixed(6)}, net ${doc.totals.net.toFixed(6)}`;
+  });
+}

@@ -1,0 +1,85 @@
+import { dirname, resolve } from 'node:path';
+import { QuantError } from '../../errors.js';
+import { readTable, sha256Hex } from '../../artifacts/index.js';
+import { isMetaProfile, readManifest, type SleeveSpec } from '../../manifest/index.js';
+import type { PositionDirection } from '../../numeric/backtest/synthetic-returns.js';
+import { tableToReturns, type ReturnsData } from '../_returns-table.js';
+
+/** A sleeve profile ready to backtest: its spec, the manifest it came from and its cleaned returns. */
+export interface SleeveInput {
+  readonly profile: string;
+  readonly spec: SleeveSpec;
+  readonly manifestFile: string;
+  readonly manifestSha256: string;
+  readonly pricesFile: string;
+  readonly data: ReturnsData;
+  readonly directions: PositionDirection[];
+}
+
+/**
+ * Load sleeve profile `profile` of the manifest at `manifestPath` and its price (or return) table:
+ * the path resolves against the manifest's folder, the profile's assets are taken in manifest order,
+ * rows with any missing value among them are dropped, prices become simple returns.
+ * Errors: `E_UNKNOWN_PROFILE` (absent or a meta profile), `E_INPUT_COLUMN` (an asset is not a column),
+ * `E_TOO_FEW_OBSERVATIONS` (fewer than train_window + 1 return rows), and the manifest/table errors.
+ */
+export async function loadSleeveInput(manifestPath: string, profile: string): Promise<SleeveInput> {
+  const { manifest, file, text } = await readManifest(manifestPath);
+  const entry = manifest.profiles[profile];
+  const sleeveNames = Object.entries(manifest.profiles)
+    .filter(([, p]) => !isMetaProfile(p))
+    .map(([name]) => name);
+  const known = sleeveNames.length === 0 ? 'it declares none' : `sleeve profiles: ${sleeveNames.join(', ')}`;
+  if (entry === undefined) {
+    throw new QuantError('E_UNKNOWN_PROFILE', `sleeve profile "${profile}" is not in ${file}`, {
+      hint: `${known}; add the profile under "profiles" or pick another`,
+      location: { file, jsonPath: `profiles.${profile}` },
+    });
+  }
+  if (isMetaProfile(entry)) {
+    throw new QuantError(
+      'E_UNKNOWN_PROFILE',
+      `"${profile}" is a meta profile; sleeve.backtest runs sleeve profiles (a "sleeve" object)`,
+      {
+        hint: `run a meta profile with \`quant meta run --profile ${profile}\`; ${known}`,
+        location: { file, jsonPath: `profiles.${profile}` },
+      },
+    );
+  }
+  const spec = entry.sleeve;
+  const pricesFile = resolve(dirname(file), spec.prices);
+  const table = await readTable(pricesFile);
+  spec.assets.forEach((asset, i) => {
+    if (table.columns.includes(asset)) return;
+    throw new QuantError(
+      'E_INPUT_COLUMN',
+      `sleeve profile "${profile}": asset "${asset}" is not a column of ${pricesFile}`,
+      {
+        hint: `fix profiles.${profile}.sleeve.assets[${i}]; the columns are ${table.columns.join(', ')}`,
+        location: { file: pricesFile, column: asset },
+      },
+    );
+  });
+  const data = tableToReturns(table, { file: pricesFile, kind: spec.input_kind, assets: spec.assets });
+  const rows = data.returns.rows;
+  if (rows < spec.train_window + 1) {
+    throw new QuantError(
+      'E_TOO_FEW_OBSERVATIONS',
+      `sleeve profile "${profile}": ${pricesFile} gives ${rows} complete return row(s), but train_window ${spec.train_window} needs at least ${spec.train_window + 1} (the train window and one test day)`,
+      {
+        hint: `lower profiles.${profile}.sleeve.train_window or provide a longer history`,
+        location: { file: pricesFile },
+        details: { profile, rows, train_window: spec.train_window },
+      },
+    );
+  }
+  return {
+    profile,
+    spec,
+    manifestFile: file,
+    manifestSha256: sha256Hex(text),
+    pricesFile,
+    data,
+    directions: spec.assets.map((a) => spec.directions?.[a] ?? 'LONG'),
+  };
+}

@@ -1,0 +1,170 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { defineStage, type StageContext } from '../../core/stage.js';
+import {
+  displayPath,
+  writeJsonAtomic,
+  writeParquetTable,
+  type NumericTable,
+} from '../../artifacts/index.js';
+import type { Matrix } from '../../numeric/linalg/matrix.js';
+import { walkForwardBacktest } from '../../numeric/backtest/walk-forward.js';
+import { walkForwardWindows } from '../../numeric/backtest/walk-forward-windows.js';
+import { createWindowOptimizer } from '../../numeric/backtest/window-optimizer.js';
+import {
+  BACKTEST_ENGINE,
+  atomId,
+  profileStats,
+  weightsDocuments,
+  windowLedgerEntries,
+} from './_sleeve-artifacts.js';
+import { loadSleeveInput } from './_sleeve-input.js';
+
+export const sleeveBacktestParams = z.strictObject({
+  profile: z.string().min(1).describe('a sleeve profile of the manifest (a profile with a "sleeve" object)'),
+});
+
+/** Summary of a sleeve backtest, per risk profile. */
+export interface SleeveBacktestValue {
+  readonly profile: string;
+  readonly assets: readonly string[];
+  readonly windows: number;
+  readonly risk_profiles: Readonly<
+    Record<string, { readonly oos_days: number; readonly failed_windows: number; readonly file: string }>
+  >;
+}
+
+/** Columns of a T x n matrix as a wide table. */
+function wideTable(dates: readonly string[], columns: readonly string[], m: Matrix): NumericTable {
+  const values = columns.map((_, j) => {
+    const col = new Float64Array(m.rows);
+    for (let t = 0; t < m.rows; t++) col[t] = m.data[t * m.cols + j] as number;
+    return col;
+  });
+  return { dates, columns, values };
+}
+
+async function writeJson(ctx: StageContext, file: string, doc: unknown): Promise<void> {
+  await writeJsonAtomic(file, doc);
+  ctx.recordOutput(file);
+}
+
+async function writeParquet(ctx: StageContext, file: string, table: NumericTable): Promise<void> {
+  await writeParquetTable(file, table);
+  ctx.recordOutput(file);
+}
+
+export const sleeveBacktest = defineStage({
+  id: 'sleeve.backtest',
+  name: 'Walk-forward sleeve backtest',
+  description:
+    'Walk-forward backtest of a sleeve profile for each of its risk profiles: estimate on train_window days, hold for test_window days with drifting weights and costs on turnover; SHORT assets enter as synthetic longs -min(r, 1).',
+  category: 'sleeve',
+  tags: ['sleeve', 'backtest'],
+  aliases: [],
+  params: sleeveBacktestParams,
+  output:
+    'A complete sleeve run (DESIGN §4): data/returns/<P>.parquet per risk profile, portfolio_flattened.json, portfolio_optimized_v2.json, returns_matrix.parquet, synthetic_returns.parquet, run_stats.json, and one backtest_optimize ledger record per window and risk profile.',
+  async run(params, ctx) {
+    const input = await loadSleeveInput(ctx.manifestPath, params.profile);
+    ctx.recordInput(input.manifestFile);
+    ctx.recordInput(input.pricesFile);
+    const { spec, data, directions } = input;
+    const windows = walkForwardWindows(data.returns.rows, spec.train_window, spec.test_window, spec.step)
+      .length;
+    ctx.progress(
+      `${params.profile}: ${data.assets.length} assets x ${data.returns.rows} returns, ${windows} windows x ${spec.risk_profiles.length} risk profiles`,
+    );
+    const result = walkForwardBacktest(data.returns, {
+      dates: data.dates,
+      directions,
+      trainWindow: spec.train_window,
+      testWindow: spec.test_window,
+      step: spec.step,
+      riskProfiles: spec.risk_profiles,
+      costs: spec.costs,
+      optimize: createWindowOptimizer({
+        fallback: spec.fallback,
+        ...(spec.covariance === undefined ? {} : { covariance: spec.covariance }),
+        ...(spec.linkage === undefined ? {} : { linkage: spec.linkage }),
+        ...(spec.leaf_order === undefined ? {} : { leafOrder: spec.leaf_order }),
+        ...(spec.min_weight === undefined ? {} : { minWeight: spec.min_weight }),
+        ...(spec.max_weight === undefined ? {} : { maxWeight: spec.max_weight }),
+      }),
+      onWindow: ({ profile, window, windows: total }) =>
+        ctx.progress(`${profile}: window ${window + 1}/${total}`),
+    });
+
+    const dataDir = join(ctx.runDir, 'data');
+    const atoms = data.assets.map((a, i) => atomId(a, directions[i] ?? 'LONG'));
+    await writeJson(ctx, join(ctx.runDir, 'config', 'resolved_manifest.json'), {
+      schema_version: 1,
+      kind: 'sleeve',
+      profile: params.profile,
+      manifest_file: displayPath(ctx.workspace, input.manifestFile),
+      manifest_sha256: input.manifestSha256,
+      profiles: { [params.profile]: { sleeve: spec } },
+    });
+    const files: Record<string, { oos_days: number; failed_windows: number; file: string }> = {};
+    for (const p of result.profiles) {
+      const file = join(dataDir, 'returns', `${p.profile}.parquet`);
+      await writeParquet(ctx, file, { dates: p.dates, columns: ['return'], values: [p.returns] });
+      files[p.profile] = {
+        oos_days: p.returns.length,
+        failed_windows: p.windows.filter((w) => w.status === 'error').length,
+        file: displayPath(ctx.workspace, file),
+      };
+    }
+    await writeParquet(
+      ctx,
+      join(dataDir, 'returns_matrix.parquet'),
+      wideTable(data.dates, data.assets, data.returns),
+    );
+    await writeParquet(
+      ctx,
+      join(dataDir, 'synthetic_returns.parquet'),
+      wideTable(data.dates, atoms, result.synthetic),
+    );
+    const weights = weightsDocuments(data.assets, directions, result.profiles);
+    await writeJson(ctx, join(dataDir, 'portfolio_optimized_v2.json'), weights.atoms);
+    await writeJson(ctx, join(dataDir, 'portfolio_flattened.json'), weights.flattened);
+
+    const periodsPerYear = data.periodsPerYear('auto');
+    await writeJson(ctx, join(dataDir, 'run_stats.json'), {
+      schema_version: 1,
+      profile: params.profile,
+      engine: BACKTEST_ENGINE,
+      prices: displayPath(ctx.workspace, input.pricesFile),
+      input_kind: spec.input_kind,
+      assets: data.assets,
+      directions: Object.fromEntries(data.assets.map((a, i) => [a, directions[i] ?? 'LONG'])),
+      train_window: spec.train_window,
+      test_window: spec.test_window,
+      step: spec.step,
+      costs: spec.costs,
+      return_rows: data.returns.rows,
+      dropped_rows: data.droppedRows,
+      first_date: data.dates[0] ?? null,
+      last_date: data.dates[data.dates.length - 1] ?? null,
+      periods_per_year: periodsPerYear,
+      risk_profiles: Object.fromEntries(
+        result.profiles.map((p) => [p.profile, profileStats(p, periodsPerYear)]),
+      ),
+    });
+    await ctx.record(windowLedgerEntries(result.profiles));
+
+    const failed = Object.entries(files)
+      .filter(([, f]) => f.failed_windows > 0)
+      .map(([p, f]) => `${p} ${f.failed_windows}`);
+    const value: SleeveBacktestValue = {
+      profile: params.profile,
+      assets: data.assets,
+      windows,
+      risk_profiles: files,
+    };
+    return {
+      value,
+      summary: `${params.profile}: ${windows} windows x ${result.profiles.length} risk profiles on ${data.assets.length} assets, ${result.profiles[0]?.returns.length ?? 0} out-of-sample days; failed windows: ${failed.length === 0 ? 'none' : failed.join(', ')}`,
+    };
+  },
+});

@@ -1,0 +1,161 @@
+// Property tests of the constrained optimizers (fast-check): for random positive definite covariances
+// and random feasible bounds, every method returns weights within the bounds that sum to 1; min-variance
+// and max-Sharpe are never beaten by random feasible portfolios (drawn and projected onto the feasible
+// set by applyBounds) and min-variance satisfies the KKT conditions; unbounded ERC equalises risk
+// contributions.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { QuantError } from '../../src/errors.js';
+import type { Matrix } from '../../src/numeric/linalg/matrix.js';
+import { applyBounds } from '../../src/numeric/optimize/bounded-projection.js';
+import { barbell } from '../../src/numeric/optimize/barbell.js';
+import { maxSharpe } from '../../src/numeric/optimize/max-sharpe.js';
+import { minVariance } from '../../src/numeric/optimize/min-variance.js';
+import { riskParity } from '../../src/numeric/optimize/risk-parity.js';
+import {
+  factorReturns,
+  independentKktViolation,
+  quadForm,
+  relativeRiskContributions,
+  rng,
+  sampleCov,
+  sharpe,
+  sum,
+} from '../unit/numeric/optimize/_fixtures.js';
+
+interface Problem {
+  readonly cov: Matrix;
+  readonly lo: number;
+  readonly hi: number;
+  readonly mu: Float64Array;
+  readonly seed: number;
+}
+
+/** Σ = (A·Aᵀ/k) ∘ (σσᵀ) + 1e-3·diag(σ²): symmetric positive definite with heterogeneous volatilities. */
+const problem: fc.Arbitrary<Problem> = fc.integer({ min: 2, max: 10 }).chain((n) =>
+  fc
+    .record({
+      a: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), {
+        minLength: n * (n + 2),
+        maxLength: n * (n + 2),
+      }),
+      vol: fc.array(fc.double({ min: 0.02, max: 0.6, noNaN: true }), { minLength: n, maxLength: n }),
+      mu: fc.array(fc.double({ min: -0.1, max: 0.2, noNaN: true }), { minLength: n, maxLength: n }),
+      loFrac: fc.double({ min: 0, max: 1, noNaN: true }),
+      hiFrac: fc.double({ min: 0, max: 1, noNaN: true }),
+      seed: fc.nat(),
+    })
+    .map(({ a, vol, mu, loFrac, hiFrac, seed }) => {
+      const k = n + 2;
+      const data = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j <= i; j++) {
+          let s = 0;
+          for (let p = 0; p < k; p++) s += a[i * k + p]! * a[j * k + p]!;
+          s = (s / k) * vol[i]! * vol[j]!;
+          data[i * n + j] = s;
+          data[j * n + i] = s;
+        }
+        data[i * n + i]! += 1e-3 * vol[i]! * vol[i]!;
+      }
+      return {
+        cov: { rows: n, cols: n, data },
+        lo: loFrac / n,
+        hi: 1 / n + hiFrac * (1 - 1 / n),
+        mu: Float64Array.from(mu),
+        seed,
+      };
+    }),
+);
+
+/** 200 random feasible portfolios: random non-negative weights projected by applyBounds. */
+function feasibleSamples(p: Problem): Float64Array[] {
+  const u = rng(p.seed);
+  const n = p.cov.rows;
+  return Array.from({ length: 200 }, () =>
+    applyBounds(
+      Float64Array.from({ length: n }, () => -Math.log(u() + 1e-300) * (u() < 0.3 ? 0.01 : 1)),
+      p.lo,
+      p.hi,
+    ),
+  );
+}
+
+function assertInBoundsAndBudget(w: Float64Array, lo: number, hi: number): void {
+  assert.ok(Math.abs(sum(w) - 1) <= 1e-12, `sum ${sum(w)}`);
+  for (const x of w) assert.ok(x >= lo - 1e-12 && x <= hi + 1e-12, `weight ${x} outside [${lo}, ${hi}]`);
+}
+
+const runs = { numRuns: 400, seed: 8 };
+
+describe('optimizer properties', () => {
+  test('minVariance: within bounds, sums to 1, satisfies KKT, never beaten by a feasible portfolio', () => {
+    fc.assert(
+      fc.property(problem, (p) => {
+        const n = p.cov.rows;
+        const r = minVariance(p.cov, { minWeight: p.lo, maxWeight: p.hi });
+        assertInBoundsAndBudget(r.weights, p.lo, p.hi);
+        assert.ok(
+          independentKktViolation(
+            p.cov,
+            undefined,
+            r.weights,
+            new Float64Array(n).fill(p.lo),
+            new Float64Array(n).fill(p.hi),
+          ) < 1e-9,
+        );
+        const v = quadForm(p.cov, r.weights);
+        for (const w of feasibleSamples(p)) assert.ok(v <= quadForm(p.cov, w) * (1 + 1e-12) + 1e-18);
+      }),
+      runs,
+    );
+  });
+
+  test('maxSharpe: within bounds, sums to 1, Sharpe never beaten by a feasible portfolio', () => {
+    fc.assert(
+      fc.property(problem, (p) => {
+        let r;
+        try {
+          r = maxSharpe(p.cov, p.mu, { minWeight: p.lo, maxWeight: p.hi });
+        } catch (e) {
+          // Only when no feasible portfolio has a positive expected excess return.
+          assert.ok(e instanceof QuantError && e.code === 'E_NO_POSITIVE_EXCESS_RETURN');
+          for (const w of feasibleSamples(p)) assert.ok(sum(w.map((x, i) => x * p.mu[i]!)) <= 1e-12);
+          return;
+        }
+        assertInBoundsAndBudget(r.weights, p.lo, p.hi);
+        for (const w of feasibleSamples(p))
+          assert.ok(sharpe(p.cov, p.mu, w) <= r.sharpe + 1e-9 * Math.abs(r.sharpe) + 1e-12);
+      }),
+      runs,
+    );
+  });
+
+  test('riskParity: within bounds and sums to 1; unbounded contributions equal to 1e-10', () => {
+    fc.assert(
+      fc.property(problem, (p) => {
+        const free = riskParity(p.cov);
+        const rc = relativeRiskContributions(p.cov, free.weights);
+        const n = p.cov.rows;
+        for (const x of rc) assert.ok(Math.abs(x * n - 1) < 1e-10, `contribution ${x} vs ${1 / n}`);
+        const r = riskParity(p.cov, { minWeight: p.lo, maxWeight: p.hi });
+        assertInBoundsAndBudget(r.weights, p.lo, p.hi);
+      }),
+      runs,
+    );
+  });
+
+  test('applyBounds and barbell: within bounds and sum to 1', () => {
+    fc.assert(
+      fc.property(problem, (p) => {
+        const n = p.cov.rows;
+        for (const w of feasibleSamples(p).slice(0, 5)) assertInBoundsAndBudget(w, p.lo, p.hi);
+        const returns = factorReturns(n, 80, p.seed);
+        const r = barbell(returns, sampleCov(returns), { minWeight: p.lo, maxWeight: p.hi });
+        assertInBoundsAndBudget(r.weights, p.lo, p.hi);
+      }),
+      runs,
+    );
+  });
+});

@@ -1,0 +1,325 @@
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { QuantSDK } from '../../../../src/sdk/quant-sdk.js';
+import { createRegistry } from '../../../../src/core/registry.js';
+import { builtinStages } from '../../../../src/stages/catalog.js';
+import { metaReport, type MetaReportValue } from '../../../../src/stages/meta/report.js';
+import {
+  metaArtifactPaths,
+  REPORT_MD,
+  RESOLVED_MANIFEST,
+} from '../../../../src/stages/meta/_artifact-types.js';
+import { readLedger, verifyLedger, writeParquetTable } from '../../../../src/artifacts/index.js';
+import { QuantError } from '../../../../src/errors.js';
+import { tempDir } from '../../../helpers/cli.js';
+
+// The catalog may already list meta.report; this test pins the stage under test either way.
+const sdk = new QuantSDK({
+  registry: createRegistry([...builtinStages.filter((s) => s.id !== metaReport.id), metaReport]),
+});
+const M = 'meta_x';
+const ENV = { SOURCE_DATE_EPOCH: '1767225600' }; // 2026-01-01T00:00:00Z
+const RUN = 'meta_x_run';
+
+const workspaces: { cleanup(): void }[] = [];
+after(() => workspaces.forEach((w) => w.cleanup()));
+
+// 63 business days from Mon 2024-01-01; sleeve b has a ±20 % block on rows 21..41 (an anomaly).
+function dates(): string[] {
+  const out: string[] = [];
+  for (let d = new Date(Date.UTC(2024, 0, 1)); out.length < 63; d.setUTCDate(d.getUTCDate() + 1)) {
+    if (d.getUTCDay() !== 0 && d.getUTCDay() !== 6) out.push(d.toISOString().slice(0, 10));
+  }
+  return out;
+}
+const DATES = dates();
+const SERIES: Record<string, Float64Array> = {
+  a: Float64Array.from(DATES, (_, t) => 0.001 + 0.01 * Math.sin(t)),
+  b: Float64Array.from(DATES, (_, t) =>
+    t >= 21 && t < 42 ? (t % 2 === 0 ? 0.2 : -0.2) : 0.0005 * Math.cos(3 * t),
+  ),
+  n: Float64Array.from(DATES, (_, t) => -0.0002 + 0.004 * Math.sin(0.5 * t + 1)),
+};
+const WEIGHTS: Record<string, Record<string, number>> = {
+  hrp: { a: 0.5, b: 0.3, n: 0.2 },
+  min_variance: { a: 0.6, b: 0.05, n: 0.35 },
+};
+
+const json = (path: string, value: unknown): void => {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+};
+
+function optimized(meta: string, p: string, weights: Record<string, number>, extra: object = {}) {
+  return {
+    schema_version: 1,
+    meta_profile: meta,
+    risk_profile: p,
+    method: p,
+    requested_method: p,
+    sleeves: Object.entries(weights).map(([id, weight]) => ({ id, weight })),
+    weights,
+    bounds: { min_weight: 0.05, max_weight: 0.6 },
+    parameters: { periods_per_year: 252 },
+    diagnostics: {},
+    fallback_chain: [],
+    ...extra,
+  };
+}
+
+const health = (windows: number, successes: number) => ({
+  windows,
+  successes,
+  success_rate: windows === 0 ? null : successes / windows,
+  healthy: true,
+});
+
+/** A meta run folder with every artifact for hrp, and only the required ones for min_variance. */
+async function workspace(): Promise<{ ws: string; run: string }> {
+  const w = tempDir('mf-report-');
+  workspaces.push(w);
+  const run = join(w.path, 'runs', RUN);
+  json(join(run, RESOLVED_MANIFEST), { schema_version: 1, root: M, risk_profiles: ['hrp', 'min_variance'] });
+  for (const p of ['hrp', 'min_variance']) {
+    const paths = metaArtifactPaths(M, p);
+    await writeParquetTable(join(run, paths.returns), {
+      dates: DATES,
+      columns: ['a', 'b', 'n'],
+      values: ['a', 'b', 'n'].map((k) => SERIES[k] as Float64Array),
+    });
+    json(join(run, paths.optimized), optimized(M, p, WEIGHTS[p] as Record<string, number>));
+  }
+  const hrp = metaArtifactPaths(M, 'hrp');
+  json(join(run, hrp.manifest), {
+    schema_version: 1,
+    meta_profile: M,
+    risk_profile: 'hrp',
+    path: [M],
+    included: [
+      {
+        id: 'a',
+        kind: 'atomic',
+        profile: 'sa',
+        run_id: 'sa_1',
+        source_file: 'runs/sa_1/data/returns/hrp.parquet',
+        candidates: [],
+        rows: 63,
+        first_date: DATES[0],
+        last_date: DATES[62],
+        health: health(3, 3),
+        branch_weights: null,
+      },
+      {
+        id: 'b',
+        kind: 'atomic',
+        profile: 'sb',
+        run_id: 'sb_1',
+        source_file: 'runs/sb_1/data/returns/hrp.parquet',
+        candidates: [],
+        rows: 100,
+        first_date: '2023-08-01',
+        last_date: DATES[62],
+        health: health(0, 0),
+        branch_weights: null,
+      },
+      {
+        id: 'n',
+        kind: 'meta',
+        profile: 'meta_sub',
+        run_id: null,
+        source_file: `runs/${RUN}/data/meta_returns_meta_sub_hrp.parquet`,
+        candidates: [],
+        rows: 63,
+        first_date: DATES[0],
+        last_date: DATES[62],
+        health: health(0, 0),
+        branch_weights: 'optimized',
+      },
+    ],
+    excluded: [
+      {
+        id: 'c',
+        kind: 'atomic',
+        profile: 'sc',
+        run_id: 'sc_1',
+        reason: 'health',
+        detail: '1 of 4 backtest_optimize windows succeeded (25 %)',
+      },
+    ],
+    calendar: {
+      common_rows: 63,
+      first_date: DATES[0],
+      last_date: DATES[62],
+      weekend_dates: false,
+      periods_per_year: 252,
+      per_sleeve: [
+        { id: 'a', rows: 63, kept: 63, intersection_loss: 0 },
+        { id: 'b', rows: 100, kept: 63, intersection_loss: 0.37 },
+        { id: 'n', rows: 63, kept: 63, intersection_loss: 0 },
+      ],
+    },
+    warnings: ['b: no backtest_optimize records; counted as healthy'],
+  });
+  json(
+    join(run, metaArtifactPaths('meta_sub', 'hrp').optimized),
+    optimized('meta_sub', 'hrp', { s1: 0.75, s2: 0.25 }),
+  );
+  json(join(run, hrp.flattened), {
+    schema_version: 1,
+    meta_profile: M,
+    risk_profile: 'hrp',
+    assets: [
+      { Symbol: 'ZZZ', Weight: 0.05, Net_Weight: -0.05, Direction: 'SHORT', Contributors: { b: -0.05 } },
+      {
+        Symbol: 'AAA',
+        Weight: 0.45,
+        Net_Weight: 0.45,
+        Direction: 'LONG',
+        Contributors: { a: 0.4, 'n/s1': 0.05 },
+      },
+    ],
+    totals: { gross: 0.5, net: 0.4, long: 0.45, short: -0.05, assets: 2 },
+    missing: [{ path: 'n/s2', reason: 'no portfolio_flattened.json' }],
+  });
+  return { ws: w.path, run };
+}
+
+const run = (ws: string, params: Record<string, unknown> = { meta_profile: M }, id = 'meta.report') =>
+  sdk.runStage<MetaReportValue>(id, params, { workspace: ws, runId: RUN, env: ENV });
+
+const artifactMissing = (file: string) => (error: unknown) => {
+  assert.ok(error instanceof QuantError, String(error));
+  assert.equal(error.code, 'E_ARTIFACT_MISSING');
+  assert.ok(error.message.includes(file), error.message);
+  assert.ok(error.location?.file?.endsWith(file), error.location?.file);
+  return true;
+};
+
+describe('meta.report', () => {
+  test('writes the report for every risk profile of the resolved manifest', async () => {
+    const { ws, run: dir } = await workspace();
+    const result = await run(ws);
+    const md = readFileSync(join(dir, REPORT_MD), 'utf8');
+    assert.ok(
+      md.startsWith(
+        '# Meta portfolio report: `meta_x`\n\n- Run: `meta_x_run`\n- Created: 2026-01-01T00:00:00Z\n',
+      ),
+    );
+    assert.deepEqual(
+      result.value.risk_profiles.map((p) => p.risk_profile),
+      ['hrp', 'min_variance'],
+    );
+
+    // The meta portfolio's series is Σ wᵢ rᵢ with the optimized weights; CAGR recomputed independently.
+    for (const [i, p] of (['hrp', 'min_variance'] as const).entries()) {
+      const w = WEIGHTS[p] as Record<string, number>;
+      let growth = 1;
+      for (let t = 0; t < DATES.length; t++)
+        growth *= 1 + Object.entries(w).reduce((s, [k, wk]) => s + wk * (SERIES[k]?.[t] as number), 0);
+      const cagr = growth ** (252 / DATES.length) - 1;
+      assert.ok(Math.abs((result.value.risk_profiles[i]?.cagr as number) - cagr) < 1e-12, p);
+      assert.equal(result.value.risk_profiles[i]?.observations, 63);
+    }
+
+    const hrp = md.slice(md.indexOf('## Risk profile `hrp`'), md.indexOf('## Risk profile `min_variance`'));
+    assert.ok(
+      hrp.includes(
+        '63 daily returns from 2024-01-01 to 2024-03-27; annualisation A = 252 (meta manifest calendar).',
+      ),
+    );
+    assert.ok(hrp.includes('| `a` | atomic | `sa` | `sa_1` | 50.00% |'));
+    assert.ok(hrp.includes('| Effective N (sleeves) | 2.63 |')); // 1 / (0.25 + 0.09 + 0.04) = 2.6316
+    assert.ok(hrp.includes('| 1 | `AAA` | LONG | 45.00% | 45.00% | `a` 40.00%, `n/s1` 5.00% |'));
+    assert.ok(hrp.includes('| `c` | atomic | `sc` | `sc_1` | `health` |'));
+    assert.ok(hrp.includes('| `b` | 100 | 63 | 37.00% | **warning** |'));
+    assert.ok(hrp.includes('| `b` | 2024-01-30 | 2024-02-27 | 21 | '), 'the ±20 % block of b is an anomaly');
+    assert.ok(hrp.includes('#### `n` (meta profile `meta_sub`)'));
+    assert.ok(hrp.includes('| `s1` | n/a | 75.00% | 15.00% |'));
+
+    const mv = md.slice(md.indexOf('## Risk profile `min_variance`'));
+    assert.ok(
+      mv.includes('_Section omitted: data/portfolio_optimized_meta_meta_x_min_variance.json not found._'),
+    );
+    assert.ok(mv.includes('_Section omitted: data/meta_manifest_meta_x_min_variance.json not found._'));
+    assert.ok(mv.includes('annualisation A = 252 (meta optimization parameters)'));
+    assert.deepEqual(result.value.risk_profiles[1]?.omitted, [
+      'data/portfolio_optimized_meta_meta_x_min_variance.json',
+      'data/meta_manifest_meta_x_min_variance.json',
+    ]);
+
+    // Every file read and written is in the ledger outcome, whose chain verifies.
+    const inputs = result.inputs.map((f) => f.path);
+    for (const rel of [
+      RESOLVED_MANIFEST,
+      ...Object.values(metaArtifactPaths(M, 'hrp')).filter((f) => !f.includes('cluster_tree')),
+      metaArtifactPaths(M, 'min_variance').returns,
+      metaArtifactPaths(M, 'min_variance').optimized,
+      metaArtifactPaths('meta_sub', 'hrp').optimized,
+    ]) {
+      assert.ok(inputs.includes(`runs/${RUN}/${rel}`), rel);
+    }
+    assert.deepEqual(
+      result.outputs.map((f) => f.path),
+      [`runs/${RUN}/${REPORT_MD}`],
+    );
+    assert.equal((await verifyLedger(join(dir, 'audit.jsonl'))).ok, true);
+
+    // Same inputs, same run, SOURCE_DATE_EPOCH set → the same bytes.
+    await run(ws);
+    assert.equal(readFileSync(join(dir, REPORT_MD), 'utf8'), md);
+  });
+
+  test('explicit risk profiles and the predecessor alias', async () => {
+    const { ws, run: dir } = await workspace();
+    rmSync(join(dir, RESOLVED_MANIFEST));
+    const result = await run(ws, { meta_profile: M, risk_profiles: ['min_variance'] }, 'risk.report_meta');
+    assert.equal(result.stageId, 'meta.report');
+    assert.deepEqual(
+      result.value.risk_profiles.map((p) => p.risk_profile),
+      ['min_variance'],
+    );
+    assert.ok(!readFileSync(join(dir, REPORT_MD), 'utf8').includes('## Risk profile `hrp`'));
+  });
+
+  test('a missing required artifact fails the stage naming the file; no report is written', async () => {
+    const { ws, run: dir } = await workspace();
+    const file = metaArtifactPaths(M, 'min_variance').optimized;
+    rmSync(join(dir, file));
+    await assert.rejects(run(ws), artifactMissing(file));
+    assert.equal(existsSync(join(dir, REPORT_MD)), false);
+    const outcome = (await readLedger(join(dir, 'audit.jsonl'))).at(-1);
+    assert.equal(outcome?.status, 'error');
+
+    rmSync(join(dir, metaArtifactPaths(M, 'hrp').returns));
+    await assert.rejects(run(ws), (error: unknown) => {
+      artifactMissing(metaArtifactPaths(M, 'hrp').returns)(error);
+      assert.deepEqual(
+        (error as QuantError).issues?.map((i) => i.path),
+        [metaArtifactPaths(M, 'hrp').returns, file],
+      );
+      return true;
+    });
+  });
+
+  test('without risk_profiles, the resolved manifest is required', async () => {
+    const { ws, run: dir } = await workspace();
+    rmSync(join(dir, RESOLVED_MANIFEST));
+    await assert.rejects(run(ws), artifactMissing(RESOLVED_MANIFEST));
+  });
+
+  test('returns and weights that disagree on the sleeves are an input error', async () => {
+    const { ws, run: dir } = await workspace();
+    json(join(dir, metaArtifactPaths(M, 'hrp').optimized), optimized(M, 'hrp', { a: 0.5, b: 0.5 }));
+    await assert.rejects(
+      run(ws),
+      (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_COLUMN' && e.message.includes('"n"'),
+    );
+    json(join(dir, metaArtifactPaths(M, 'hrp').optimized), { schema_version: 1, method: 'hrp' });
+    await assert.rejects(
+      run(ws),
+      (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_FORMAT' && (e.issues?.length ?? 0) > 0,
+    );
+  });
+});
