@@ -1,4 +1,4 @@
-// Import-layer check (STYLE.md): cli → sdk → stages → {core, numeric, artifacts, report, exec, manifest};
+// Import-layer check (STYLE.md): cli → mcp → sdk → stages → {core, numeric, artifacts, report, exec, manifest};
 // numeric, report and artifacts import neither each other nor core; nothing imports cli; no cycles.
 // Reads every relative import of src/ and fails with one line per violation.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -7,7 +7,20 @@ import { dirname, join, relative, resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '..', 'src');
 const ALLOWED: Record<string, readonly string[]> = {
   '.': ['sdk', 'stages', 'core', 'numeric', 'errors', 'registry'],
-  cli: ['cli', 'sdk', 'stages', 'core', 'artifacts', 'report', 'exec', 'errors', 'numeric', 'manifest'],
+  cli: [
+    'cli',
+    'sdk',
+    'stages',
+    'core',
+    'artifacts',
+    'report',
+    'exec',
+    'errors',
+    'numeric',
+    'manifest',
+    'mcp',
+  ],
+  mcp: ['mcp', 'sdk', 'core', 'artifacts', 'stages', 'manifest', 'errors'],
   sdk: ['sdk', 'stages', 'core', 'artifacts', 'errors', 'exec', 'numeric', 'report', 'manifest'],
   stages: ['stages', 'core', 'numeric', 'artifacts', 'report', 'exec', 'errors', 'manifest'],
   manifest: ['manifest', 'errors', 'numeric'],

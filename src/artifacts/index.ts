@@ -110,3 +110,4 @@ export {
   type SleeveStream,
   type WeightsFile,
 } from './sleeve-run.js';
+export { readCacheEntry, writeCacheEntry, type CacheEntry } from './cache-store.js';

@@ -5,6 +5,8 @@ import { auditCommand } from './commands/audit.js';
 import { runsCommand } from './commands/runs.js';
 import { stageCommand } from './commands/stage.js';
 import { metaCommand } from './commands/meta.js';
+import { sleeveCommand } from './commands/sleeve.js';
+import { mcpCommand } from './commands/mcp.js';
 
 /** The command tree. Sub-commands are listed explicitly, like the stage catalog. */
 export function createProgram(ctx: CliContext): Command {
@@ -17,7 +19,9 @@ export function createProgram(ctx: CliContext): Command {
     );
   program.addCommand(stageCommand(ctx));
   program.addCommand(metaCommand(ctx));
+  program.addCommand(sleeveCommand(ctx));
   program.addCommand(runsCommand(ctx));
   program.addCommand(auditCommand(ctx));
+  program.addCommand(mcpCommand(ctx));
   return program as unknown as Command;
 }

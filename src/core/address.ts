@@ -80,7 +80,10 @@ function parseQuery(address: string, query: string, start: number): [string, str
   if (query === '') return pairs;
   let offset = start;
   for (const segment of query.split('&')) {
-    if (segment === '') fail(address, offset, '&', 'empty parameter (two "&" in a row or a trailing "&")');
+    if (segment === '') {
+      const at = address[offset] === '&' ? offset : offset - 1;
+      fail(address, at, '&', 'empty parameter (two "&" in a row, or a leading or trailing "&")');
+    }
     const eq = segment.indexOf('=');
     if (eq < 0) {
       fail(address, offset, segment, `parameter "${segment}" has no value`, `write ${segment}=<value>`);

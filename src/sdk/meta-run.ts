@@ -1,12 +1,18 @@
 import { join, resolve } from 'node:path';
 import { runDir, withRunLock, writeJsonAtomic } from '../artifacts/index.js';
 import { validateMetaRun, type ValidationVerdict } from '../stages/meta/validate-run.js';
+import { computeMetaResolution } from '../stages/meta/_resolve.js';
+import { metaCacheHooks, metaCacheKey, type MetaCacheHooks } from './meta-cache.js';
 import { readManifest, resolveMetaTree, resolveRiskProfiles } from '../manifest/index.js';
 import type { PipelineRunResult, QuantSDK, RunOptions } from './quant-sdk.js';
 
 export interface MetaRunOptions extends RunOptions {
   /** Risk profiles to run (overrides the manifest). */
   readonly riskProfiles?: readonly string[];
+  /** Use the content-addressed cache under `<workspace>/.cache/` (default true). */
+  readonly cache?: boolean;
+  /** Runs to use for unpinned atomic sleeves, by profile (e.g. just produced by `--execute-sleeves`). */
+  readonly sleeveRuns?: Readonly<Record<string, string>>;
 }
 
 export interface MetaRunResult extends PipelineRunResult {
@@ -15,6 +21,8 @@ export interface MetaRunResult extends PipelineRunResult {
   /** Absolute path of the Markdown report. */
   readonly reportPath: string;
   readonly signTestGate: boolean;
+  /** True when every stage but the report was restored from the cache. */
+  readonly cacheHit: boolean;
 }
 
 /** Name of the built-in pipeline for a meta run, with or without the directional sign-test gate. */
@@ -42,12 +50,14 @@ export async function runMetaPipeline(
   const gated = root.features.directionalSignTestGate;
   const params: Record<string, unknown> = { meta_profile: metaProfile };
   if (options.riskProfiles !== undefined) params['risk_profiles'] = [...options.riskProfiles];
-  const result = await sdk.runPipeline(metaPipelineName(gated), params, {
-    ...options,
-    cwd,
-    workspace,
-    manifest: manifestPath,
-  });
+  if (options.sleeveRuns !== undefined) params['sleeve_runs'] = { ...options.sleeveRuns };
+  const pipeline = metaPipelineName(gated);
+  let hooks: MetaCacheHooks | undefined;
+  if (options.cache !== false) {
+    const { doc } = await computeMetaResolution(workspace, manifestPath, metaProfile, options.riskProfiles, options.sleeveRuns);
+    hooks = metaCacheHooks(workspace, await metaCacheKey(workspace, doc, pipeline, params));
+  }
+  const result = await sdk.runPipeline(pipeline, params, { ...options, cwd, workspace, manifest: manifestPath }, hooks);
   const returns = result.stages.find((s) => s.stageId === 'meta.returns');
   const riskProfiles = ((returns?.value as { risk_profiles?: string[] } | undefined)?.risk_profiles ??
     []) as string[];
@@ -57,6 +67,7 @@ export async function runMetaPipeline(
     riskProfiles,
     reportPath: resolve(result.runDir, 'reports', 'meta_portfolio_report.md'),
     signTestGate: gated,
+    cacheHit: hooks?.hit() ?? false,
   };
 }
 

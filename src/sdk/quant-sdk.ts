@@ -50,6 +50,16 @@ export interface PipelineRunResult {
 export type SafeResult<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: QuantError };
 
+/**
+ * Internal hooks of {@link QuantSDK.runPipeline} (used by the meta cache): `restore` may supply the
+ * results of the first stages from a cache once the run is open; `completed` sees the session after the
+ * last stage, with the index of the first ledger record this pipeline appended.
+ */
+export interface PipelineHooks {
+  restore?(session: RunSession): Promise<StageRunResult[]>;
+  completed?(session: RunSession, results: readonly StageRunResult[], ledgerStart: number): Promise<void>;
+}
+
 interface ResolvedLocation {
   readonly workspace: string;
   readonly manifestPath: string;
@@ -163,6 +173,7 @@ export class QuantSDK {
     name: string,
     params: Record<string, unknown>,
     options: RunOptions = {},
+    hooks: PipelineHooks = {},
   ): Promise<PipelineRunResult> {
     const pipeline = this.registry.getPipeline(name);
     const stages = pipeline.stages.map((id) => this.registry.getStage(id));
@@ -178,10 +189,13 @@ export class QuantSDK {
       command: `pipeline ${name}`,
       onProgress: options.onProgress,
     });
+    const ledgerStart = session.ledger.records.length;
     const results: StageRunResult[] = [];
     let status: 'success' | 'failed' = 'failed';
     try {
+      if (hooks.restore !== undefined) results.push(...(await hooks.restore(session)));
       for (const [i, stage] of stages.entries()) {
+        if (i < results.length) continue;
         try {
           results.push(await this.runInSession(session, stage, perStage[i], false));
         } catch (error) {
@@ -201,6 +215,7 @@ export class QuantSDK {
           throw error;
         }
       }
+      if (hooks.completed !== undefined) await hooks.completed(session, results, ledgerStart);
       status = 'success';
     } finally {
       await session.close(status, { pipeline: name });

@@ -6,6 +6,7 @@ import { metaReturns } from './meta/returns.js';
 import { metaOptimize } from './meta/optimize.js';
 import { metaFlatten } from './meta/flatten.js';
 import { metaReport } from './meta/report.js';
+import { sleeveBacktest } from './sleeve/backtest.js';
 
 /**
  * The built-in stages, in catalog order. This array literal is the whole catalog: nothing registers
@@ -17,6 +18,7 @@ export const builtinStages: readonly Stage[] = Object.freeze([
   metaFlatten,
   metaReport,
   metaSignTest,
+  sleeveBacktest,
   portfolioOptimize,
 ] as Stage[]);
 

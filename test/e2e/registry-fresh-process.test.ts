@@ -6,7 +6,15 @@ import { spawnSync } from 'node:child_process';
 import { REPO, quant } from '../helpers/cli.js';
 
 // Snapshot of the built-in catalog, in catalog order. Change it only on purpose (ids are public).
-const CATALOG_IDS = ['portfolio.optimize'];
+const CATALOG_IDS = [
+  'meta.returns',
+  'meta.optimize',
+  'meta.flatten',
+  'meta.report',
+  'meta.sign_test',
+  'sleeve.backtest',
+  'portfolio.optimize',
+];
 
 test('a fresh process importing only metafolio/registry lists every built-in stage', () => {
   const script = `import { StageRegistry } from 'metafolio/registry';

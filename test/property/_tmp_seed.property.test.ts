@@ -41,7 +41,8 @@ const problem: fc.Arbitrary<Problem> = fc.integer({ min: 2, max: 10 }).chain((n)
         maxLength: n * (n + 2),
       }),
       vol: fc.array(fc.double({ min: 0.02, max: 0.6, noNaN: true }), { minLength: n, maxLength: n }),
-      mu: fc.array(fc.double({ min: -0.1, max: 0.2, noNaN: true }), { minLength: n, maxLength: n }),
+      // Expected returns on a 0.1 % grid (−10 % … 20 %), ties and zeros included.
+      mu: fc.array(fc.integer({ min: -100, max: 200 }), { minLength: n, maxLength: n }),
       loFrac: fc.double({ min: 0, max: 1, noNaN: true }),
       hiFrac: fc.double({ min: 0, max: 1, noNaN: true }),
       seed: fc.nat(),
@@ -87,7 +88,7 @@ function assertInBoundsAndBudget(w: Float64Array, lo: number, hi: number): void 
   for (const x of w) assert.ok(x >= lo - 1e-12 && x <= hi + 1e-12, `weight ${x} outside [${lo}, ${hi}]`);
 }
 
-const runs = { numRuns: 400, seed: 8 };
+const runs = { numRuns: 400, seed: 1 };
 
 describe('optimizer properties', () => {
   test('minVariance: within bounds, sums to 1, satisfies KKT, never beaten by a feasible portfolio', () => {

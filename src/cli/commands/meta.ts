@@ -22,6 +22,7 @@ export function metaCommand(ctx: CliContext): Command {
     .requiredOption('--profile <meta_profile>', 'the meta profile of the manifest')
     .option('--profiles <list>', "risk profiles, comma separated (default: the manifest's)", list)
     .option('--run-id <id>', 'run id (default <profile>_<YYYYMMDD-HHMMSS>)')
+    .option('--no-cache', 'recompute everything, ignoring <workspace>/.cache')
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       const sdk = new QuantSDK({ registry: await ctx.registry() });
@@ -31,6 +32,7 @@ export function metaCommand(ctx: CliContext): Command {
         env: ctx.env,
         ...(opts.runId === undefined ? {} : { runId: opts.runId }),
         ...(opts.profiles === undefined ? {} : { riskProfiles: opts.profiles }),
+        cache: opts.cache,
         ...(ctx.globals.manifest === undefined ? {} : { manifest: ctx.globals.manifest }),
         ...(ctx.io.interactive ? { onProgress: (m: string) => ctx.io.err(m) } : {}),
       });
@@ -43,6 +45,7 @@ export function metaCommand(ctx: CliContext): Command {
               meta_profile: result.metaProfile,
               risk_profiles: result.riskProfiles,
               report: result.reportPath,
+              cache_hit: result.cacheHit,
               stages: result.stages.map((s) => ({
                 stage: s.stageId,
                 summary: s.summary,
@@ -56,7 +59,7 @@ export function metaCommand(ctx: CliContext): Command {
         return;
       }
       for (const s of result.stages) ctx.io.out(`${s.stageId}: ${s.summary}`);
-      ctx.io.out(`meta run ${result.runId} ok (${result.riskProfiles.join(', ')})`);
+      ctx.io.out(`meta run ${result.runId} ok (${result.riskProfiles.join(', ')})${result.cacheHit ? ' — cache hit: stages restored from .cache, report regenerated' : ''}`);
       ctx.io.out(`report: ${relative(ctx.cwd, result.reportPath) || result.reportPath}`);
     });
 

@@ -2,6 +2,7 @@ import { Command } from '@commander-js/extra-typings';
 import { listRuns } from '../../artifacts/index.js';
 import type { CliContext } from '../context.js';
 import { formatColumns } from '../output.js';
+import { addRunsShowCommand } from './runs-show.js';
 
 export function runsCommand(ctx: CliContext): Command {
   const runs = new Command('runs').description('inspect runs of the workspace');
@@ -24,5 +25,6 @@ export function runsCommand(ctx: CliContext): Command {
         formatColumns(list.map((r) => [r.run_id, r.kind, r.profile ?? '-', r.status, r.created_at])),
       );
     });
+  addRunsShowCommand(runs, ctx);
   return runs;
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from '@commander-js/extra-typings';
 import { QuantError } from '../../errors.js';
+import { parseStageRef } from '../../core/address.js';
 import { coerceStringParams, parseParamPairs, stageParamsJsonSchema } from '../../core/params.js';
 import { QuantSDK } from '../../sdk/quant-sdk.js';
 import type { CliContext } from '../context.js';
@@ -73,16 +74,20 @@ export function stageCommand(ctx: CliContext): Command {
   stage
     .command('schema')
     .description("print the JSON Schema of a stage's params")
-    .argument('<id>', 'stage id or alias')
+    .argument('<id>', 'stage id, alias or quant://<stage id> address')
     .action(async (id) => {
       const registry = await ctx.registry();
-      ctx.io.out(JSON.stringify(stageParamsJsonSchema(registry.getStage(id)), null, 2));
+      const target = registry.getStage(parseStageRef(id).stageId);
+      ctx.io.out(JSON.stringify(stageParamsJsonSchema(target), null, 2));
     });
 
   stage
     .command('run')
     .description('run one stage in a run folder')
-    .argument('<id>', 'stage id or alias')
+    .argument(
+      '<id>',
+      'stage id, alias or quant://<stage id>?key=value&... address (--param overrides its params)',
+    )
     .option('--run-id <id>', 'run id (default <profile or stage>_<YYYYMMDD-HHMMSS>)')
     .option(
       '--param <key=value>',
@@ -94,9 +99,15 @@ export function stageCommand(ctx: CliContext): Command {
     .option('--json', 'print the result as JSON')
     .action(async (id, opts) => {
       const registry = await ctx.registry();
-      const target = registry.getStage(id);
+      const ref = parseStageRef(id);
+      const target = registry.getStage(ref.stageId);
       const fromFile = opts.paramsFile === undefined ? {} : await readParamsFile(opts.paramsFile, ctx);
-      const params = { ...fromFile, ...coerceStringParams(target, parseParamPairs(opts.param)) };
+      // Precedence, lowest first: --params-file, the address's query, --param.
+      const params = {
+        ...fromFile,
+        ...coerceStringParams(target, ref.pairs),
+        ...coerceStringParams(target, parseParamPairs(opts.param)),
+      };
       const sdk = new QuantSDK({ registry });
       const result = await sdk.runStage(target.id, params, {
         workspace: ctx.workspace,

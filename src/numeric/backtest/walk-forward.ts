@@ -75,7 +75,7 @@ export interface WalkForwardResult {
  * SHORT assets enter as synthetic longs `s = −min(r, 1)` (see `syntheticReturns`). For each window
  * (see `walkForwardWindows`) the optimiser sees the train rows of the synthetic matrix and returns
  * target weights w (≥ 0, Σw = 1). During the held rows the weights drift with the synthetic returns:
- *   R_t = Σᵢ w_{t,i} s_{t,i},   w_{t+1,i} = w_{t,i} (1 + s_{t,i}) / (1 + R_t).
+ *   R_t = Σᵢ w_{t,i} s_{t,i},   w_{t+1,i} = w_{t,i} (1 + s_{t,i}) / Σⱼ w_{t,j} (1 + s_{t,j}).
  * At each rebalance the turnover τ = Σᵢ |w_target,i − w_drifted,i| (from cash: Σᵢ |w_target,i|) costs
  * (commission + slippage)·τ, subtracted from that day's return. Liquidation is never charged (neither at
  * the end nor before a gap). A requested method that fails falls back along the declared chain and the
@@ -130,14 +130,15 @@ export function walkForwardBacktest(returns: Matrix, options: WalkForwardOptions
       w.set(target);
       for (let t = span.testStart; t < span.heldEnd; t++) {
         let r = 0;
+        let value = 0;
         for (let i = 0; i < n; i++) {
           const s = synthetic.data[t * n + i] as number;
           const wi = w[i] as number;
           r += wi * s;
           next[i] = wi * (1 + s);
+          value += next[i] as number;
         }
         // After a total loss there is nothing left to reweight; the weights are kept as they were.
-        const value = 1 + r;
         if (value > 0) for (let i = 0; i < n; i++) w[i] = (next[i] as number) / value;
         out[dates.length] = t === span.testStart ? r - cost : r;
         dates.push(options.dates[t] as string);

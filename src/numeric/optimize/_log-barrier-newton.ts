@@ -18,7 +18,7 @@ export interface LogBarrierSolution {
   readonly x: Float64Array;
   /** -1 held at lo, 1 held at hi, 0 free. */
   readonly state: Int8Array;
-  /** max over free assets of |RC_i − c| / c (and sign violations at the bounds). */
+  /** max over assets not held at a bound of |RC_i − c|, relative (see kktResidual). */
   readonly residual: number;
   readonly iterations: number;
 }
@@ -55,7 +55,7 @@ export function solveLogBarrier(
   if (!Number.isFinite(f)) return undefined;
   // Coordinate sweeps are cheap (O(n²)) and cut the damped phase of Newton from a crude start.
   let sweeps = 0;
-  while (sweeps < WARM_SWEEPS && kktResidual(c, lo, hi, x, sx) > 0.1) {
+  while (sweeps < WARM_SWEEPS && kktResidual(sigma, n, c, lo, hi, x, sx) > 0.1) {
     coordinateSweep(sigma, n, c, lo, hi, x, sx);
     sweeps++;
   }
@@ -87,7 +87,7 @@ export function solveLogBarrier(
       if (!atLo && !atHi) free.push(i);
     }
     // Relative RC error; a variable exactly at its bound with an outward gradient satisfies KKT.
-    residual = kktResidual(c, lo, hi, x, sx);
+    residual = kktResidual(sigma, n, c, lo, hi, x, sx);
     if (residual <= TOLERANCE || (lastLambda < 1e-7 && residual <= FLOOR_TOLERANCE)) {
       return { x, state, residual, iterations: iter + sweeps };
     }
@@ -126,7 +126,7 @@ export function solveLogBarrier(
       }
       const ft = objective(sigma, n, c, trial, sTrial);
       // Near the solution the decrease of f drowns in rounding; the residual still tells progress.
-      const better = residual < 1e-3 && ft < Infinity && kktResidual(c, lo, hi, trial, sTrial) < residual;
+      const better = residual < 1e-3 && ft < Infinity && kktResidual(sigma, n, c, lo, hi, trial, sTrial) < residual;
       if ((decrease < 0 && ft <= f + 1e-4 * decrease) || better) {
         lastLambda = alpha === 1 ? lambdaN : Infinity;
         x.set(trial);
@@ -179,20 +179,28 @@ function coordinateSweep(
   }
 }
 
-/** max |x_i(Σx)_i − c| / c over assets not exactly at a bound with the gradient pushing outwards. */
-function kktResidual(
-  c: number,
-  lo: Float64Array,
-  hi: Float64Array,
-  x: Float64Array,
-  sx: Float64Array,
-): number {
+/**
+ * max over assets of |x_i(Σx)_i − c| / max(c, x_i·(|Σ|x)_i), skipping assets exactly at a bound with the
+ * gradient pushing outwards. The second scale is the size of the terms summed in x_i(Σx)_i, so that a
+ * hedging asset whose contribution cancels to near zero is judged at the precision it can have.
+ */
+function kktResidual(sigma: Float64Array, n: number, c: number, lo: Float64Array, hi: Float64Array, x: Float64Array, sx: Float64Array): number {
   let r = 0;
-  for (let i = 0; i < x.length; i++) {
+  for (let i = 0; i < n; i++) {
     const xi = x[i] as number;
     const gi = (sx[i] as number) - c / xi;
     if ((xi === lo[i] && gi > 0) || (xi === hi[i] && gi < 0)) continue;
-    r = Math.max(r, Math.abs(xi * gi) / c);
+    const coarse = Math.abs(xi * gi) / c;
+    // The finer scale can only lower the value, and only matters near convergence: compute it lazily.
+    if (coarse <= r) continue;
+    if (coarse > 1e-6) {
+      r = coarse;
+      continue;
+    }
+    const ri = i * n;
+    let abs = 0;
+    for (let j = 0; j < n; j++) abs += Math.abs(sigma[ri + j] as number) * (x[j] as number);
+    r = Math.max(r, Math.abs(xi * gi) / Math.max(c, xi * abs));
   }
   return r;
 }

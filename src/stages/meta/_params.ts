@@ -13,5 +13,11 @@ export const metaStageParams = z.strictObject({
     .describe(
       'risk profiles to process (default: those of config/resolved_manifest.json, else the manifest)',
     ),
+  sleeve_runs: z
+    .record(z.string().min(1), z.string().min(1))
+    .optional()
+    .describe(
+      'pin the runs of unpinned atomic sleeves by profile (profile → run id), e.g. runs just produced by --execute-sleeves',
+    ),
 });
 export type MetaStageParams = z.output<typeof metaStageParams>;

@@ -40,21 +40,22 @@ export interface ResolvedMeta {
 const key = (path: readonly string[]): string => path.join('/');
 
 /**
- * Resolve the manifest, the tree of `rootProfile`, every atomic sleeve's run and the risk profiles, and
- * write `config/resolved_manifest.json`. Pinned run ids must exist; otherwise the latest successful run
- * of the profile is used.
+ * Resolve the manifest, the tree of `rootProfile`, every atomic sleeve's run and the risk profiles,
+ * without writing anything. Pinned run ids must exist; otherwise the latest successful run of the
+ * profile is used.
  */
-export async function resolveAndRecordMeta(
-  ctx: StageContext,
+export async function computeMetaResolution(
+  workspace: string,
+  manifestPath: string,
   rootProfile: string,
   override?: readonly string[],
-): Promise<ResolvedMeta> {
-  const { manifest, file, text } = await readManifest(ctx.manifestPath);
-  ctx.recordInput(file);
+  pins: Readonly<Record<string, string>> = {},
+): Promise<{ doc: ResolvedManifestDoc; manifestFile: string }> {
+  const { manifest, file, text } = await readManifest(manifestPath);
   const root = resolveMetaTree(manifest, rootProfile, { file });
   const sleeves: ResolvedSleeve[] = [];
   for (const leaf of atomicSleeves(root)) {
-    const run = await resolveSleeveRun(ctx.workspace, leaf.profile, leaf.runId);
+    const run = await resolveSleeveRun(workspace, leaf.profile, leaf.runId ?? pins[leaf.profile]);
     sleeves.push({
       path: leaf.path,
       id: leaf.id,
@@ -72,9 +73,7 @@ export async function resolveAndRecordMeta(
     // Some sleeves are not declared in the manifest: use the profiles every sleeve run provides.
     let common: Set<string> | undefined;
     for (const s of sleeves) {
-      const available = new Set<string>(
-        (await listReturnStreams(join(ctx.workspace, 'runs', s.run_id))).keys(),
-      );
+      const available = new Set<string>((await listReturnStreams(join(workspace, 'runs', s.run_id))).keys());
       common =
         common === undefined ? available : new Set<string>([...common].filter((p) => available.has(p)));
     }
@@ -97,13 +96,25 @@ export async function resolveAndRecordMeta(
   const doc: ResolvedManifestDoc = {
     schema_version: 1,
     root: rootProfile,
-    manifest_file: displayPath(ctx.workspace, file),
+    manifest_file: displayPath(workspace, file),
     manifest_sha256: sha256Hex(text),
     risk_profiles: riskProfiles,
     risk_profiles_source: source,
     profiles,
     sleeves,
   };
+  return { doc, manifestFile: file };
+}
+
+/** {@link computeMetaResolution}, then write `config/resolved_manifest.json` into the run. */
+export async function resolveAndRecordMeta(
+  ctx: StageContext,
+  rootProfile: string,
+  override?: readonly string[],
+  pins?: Readonly<Record<string, string>>,
+): Promise<ResolvedMeta> {
+  const { doc, manifestFile } = await computeMetaResolution(ctx.workspace, ctx.manifestPath, rootProfile, override, pins);
+  ctx.recordInput(manifestFile);
   const out = join(ctx.runDir, RESOLVED_MANIFEST);
   await writeJsonAtomic(out, doc);
   ctx.recordOutput(out);
@@ -118,9 +129,10 @@ export async function loadResolvedMeta(
   ctx: StageContext,
   metaProfile: string,
   override?: readonly string[],
+  pins?: Readonly<Record<string, string>>,
 ): Promise<ResolvedMeta> {
   const file = join(ctx.runDir, RESOLVED_MANIFEST);
-  if (!existsSync(file)) return resolveAndRecordMeta(ctx, metaProfile, override);
+  if (!existsSync(file)) return resolveAndRecordMeta(ctx, metaProfile, override, pins);
   let doc: ResolvedManifestDoc;
   try {
     doc = JSON.parse(await readFile(file, 'utf8')) as ResolvedManifestDoc;
@@ -216,9 +228,10 @@ export async function resolveForChainStart(
   ctx: StageContext,
   metaProfile: string,
   override?: readonly string[],
+  pins?: Readonly<Record<string, string>>,
 ): Promise<ResolvedMeta> {
   const recorded = await readRecordedRoot(ctx);
   return recorded === undefined || recorded === metaProfile
-    ? resolveAndRecordMeta(ctx, metaProfile, override)
-    : loadResolvedMeta(ctx, metaProfile, override);
+    ? resolveAndRecordMeta(ctx, metaProfile, override, pins)
+    : loadResolvedMeta(ctx, metaProfile, override, pins);
 }

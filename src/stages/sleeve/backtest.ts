@@ -1,12 +1,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineStage, type StageContext } from '../../core/stage.js';
-import {
-  displayPath,
-  writeJsonAtomic,
-  writeParquetTable,
-  type NumericTable,
-} from '../../artifacts/index.js';
+import { displayPath, writeJsonAtomic, writeParquetTable, type NumericTable } from '../../artifacts/index.js';
 import type { Matrix } from '../../numeric/linalg/matrix.js';
 import { walkForwardBacktest } from '../../numeric/backtest/walk-forward.js';
 import { walkForwardWindows } from '../../numeric/backtest/walk-forward-windows.js';
@@ -70,8 +65,12 @@ export const sleeveBacktest = defineStage({
     ctx.recordInput(input.manifestFile);
     ctx.recordInput(input.pricesFile);
     const { spec, data, directions } = input;
-    const windows = walkForwardWindows(data.returns.rows, spec.train_window, spec.test_window, spec.step)
-      .length;
+    const windows = walkForwardWindows(
+      data.returns.rows,
+      spec.train_window,
+      spec.test_window,
+      spec.step,
+    ).length;
     ctx.progress(
       `${params.profile}: ${data.assets.length} assets x ${data.returns.rows} returns, ${windows} windows x ${spec.risk_profiles.length} risk profiles`,
     );

@@ -1,0 +1,49 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Command } from '@commander-js/extra-typings';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { resolveInside } from '../../artifacts/index.js';
+import { QuantError } from '../../errors.js';
+import { createQuantMcpServer } from '../../mcp/server.js';
+import type { CliContext } from '../context.js';
+
+/**
+ * `quant mcp`: serve the workspace over stdio until the client closes stdin. stdout carries the protocol
+ * only; diagnostics go to stderr.
+ */
+export function mcpCommand(ctx: CliContext): Command {
+  return new Command('mcp')
+    .description('serve the workspace to an MCP client (Model Context Protocol over stdio)')
+    .action(async () => {
+      const info = await stat(ctx.workspace).catch(() => undefined);
+      if (info?.isDirectory() !== true) {
+        throw new QuantError('E_INPUT_NOT_FOUND', `workspace ${ctx.workspace} is not an existing folder`, {
+          hint: 'create it, or pass --workspace <dir>',
+          location: { file: ctx.workspace },
+        });
+      }
+      const registry = await ctx.registry();
+      // The server promises to stay inside its workspace, so the manifest must lie there too.
+      const manifest =
+        ctx.globals.manifest === undefined
+          ? undefined
+          : await resolveInside(ctx.workspace, resolve(ctx.cwd, ctx.globals.manifest));
+      const server = createQuantMcpServer({
+        workspace: ctx.workspace,
+        registry,
+        ...(manifest === undefined ? {} : { manifest }),
+        env: ctx.env,
+        log: (line) => ctx.io.err(line),
+        verbose: ctx.globals.verbose,
+      });
+      const closed = new Promise<void>((done) => {
+        server.onclose = done;
+        process.stdin.once('end', done);
+        process.stdin.once('close', done);
+      });
+      await server.connect(new StdioServerTransport(process.stdin, process.stdout));
+      ctx.io.err(`quant mcp: serving ${ctx.workspace} over stdio (${registry.stages.length} stages)`);
+      await closed;
+      await server.close();
+    });
+}

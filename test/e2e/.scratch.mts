@@ -1,0 +1,18 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+const transport = new StdioClientTransport({ command: process.execPath, args: ['/work/main/dist/cli/main.js', 'mcp', '--workspace', '/tmp/mcpws'], stderr: 'pipe', env: { PATH: process.env.PATH ?? '' } });
+transport.stderr?.on('data', (d) => process.stderr.write(`[server] ${d}`));
+const client = new Client({ name: 't', version: '1' });
+await client.connect(transport);
+const tools = await client.listTools();
+console.log(tools.tools.map((t) => t.name));
+console.log(JSON.stringify(tools.tools.find(t=>t.name==='run_stage')?.inputSchema).slice(0, 600));
+const r = await client.callTool({ name: 'run_stage', arguments: { stage: 'quant://portfolio.optimize?method=hrp', params: { input: 'swx_prices.csv' }, run_id: 'x1' } });
+console.log(JSON.stringify(r).slice(0, 500));
+const r2 = await client.callTool({ name: 'run_stage', arguments: { stage: 'portfolio.optimize', params: { input: '../x.csv' } } });
+console.log(JSON.stringify(r2).slice(0, 500));
+const r3 = await client.callTool({ name: 'run_stage', arguments: { stage: 'portfolio.optimise', params: {} } }, undefined, {onprogress: (p) => console.log('progress', p)});
+console.log(JSON.stringify(r3).slice(0, 500));
+const res = await client.listResources();
+console.log(res.resources.map((r) => r.uri));
+await client.close();

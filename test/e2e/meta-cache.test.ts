@@ -1,0 +1,94 @@
+// The content-addressed cache of `quant meta run`: a hit restores every artifact (and the ledger) exactly
+// as a miss would write them; any changed input byte is a miss; deleting .cache changes nothing.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { quant, tempDir } from '../helpers/cli.js';
+import { buildMetaWorkspace } from '../helpers/meta-workspace.js';
+import { randomReturns, businessDays, writeSleeveRun } from '../helpers/sleeve-fixtures.js';
+
+const EPOCH = { SOURCE_DATE_EPOCH: '1767225600' };
+
+function snapshot(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(relative(dir, p), readFileSync(p));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function assertSameTree(a: Map<string, Buffer>, b: Map<string, Buffer>): void {
+  assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
+  for (const [k, v] of a) assert.ok(v.equals(b.get(k) as Buffer), `${k} differs`);
+}
+
+describe('meta run cache', () => {
+  let ws: { path: string; cleanup(): void };
+  let miss: Map<string, Buffer>;
+  const run = (id: string, ...extra: string[]): ReturnType<typeof quant> =>
+    quant(['meta', 'run', '--profile', 'meta_root', '--run-id', id, '--workspace', ws.path, ...extra], { env: EPOCH });
+
+  before(async () => {
+    ws = tempDir();
+    await buildMetaWorkspace(ws.path);
+    const r = run('c1');
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /cache hit/);
+    miss = snapshot(join(ws.path, 'runs', 'c1'));
+  });
+  after(() => ws.cleanup());
+
+  test('a hit writes every artifact and the same ledger as the miss did', () => {
+    cpSync(join(ws.path, 'runs', 'c1'), join(ws.path, 'c1-miss'), { recursive: true });
+    rmSync(join(ws.path, 'runs', 'c1'), { recursive: true });
+    const r = run('c1');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /cache hit/);
+    assertSameTree(miss, snapshot(join(ws.path, 'runs', 'c1')));
+    const v = quant(['meta', 'validate', '--run-id', 'c1', '--workspace', ws.path]);
+    assert.equal(v.code, 0, v.stdout);
+  });
+
+  test('a hit under another run id names its own run in the ledger and report', () => {
+    const r = run('c2');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /cache hit/);
+    const c2 = snapshot(join(ws.path, 'runs', 'c2'));
+    for (const [k, v] of miss) {
+      if (k.startsWith('data/')) assert.ok(v.equals(c2.get(k) as Buffer), `${k} differs`);
+    }
+    const ledger = c2.get('audit.jsonl')!.toString();
+    assert.doesNotMatch(ledger, /runs\/c1\//);
+    assert.match(ledger, /runs\/c2\/data\/meta_optimized_meta_root_hrp\.json/);
+    assert.match(c2.get('reports/meta_portfolio_report.md')!.toString(), /c2/);
+    assert.equal(quant(['audit', 'verify', 'c2', '--workspace', ws.path]).code, 0);
+  });
+
+  test('deleting .cache (or --no-cache) never changes a result', () => {
+    rmSync(join(ws.path, '.cache'), { recursive: true });
+    rmSync(join(ws.path, 'runs', 'c1'), { recursive: true });
+    const r = run('c1', '--no-cache');
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /cache hit/);
+    assertSameTree(miss, snapshot(join(ws.path, 'runs', 'c1')));
+  });
+
+  test('changing one byte of one sleeve input invalidates the entry', async () => {
+    const r1 = run('c3');
+    assert.equal(r1.code, 0, r1.stderr);
+    // Rewrite gamma's hrp stream with one value changed.
+    const dates = businessDays('2023-01-02', 320).slice(20);
+    const values = randomReturns(30, dates.length, { vol: 0.008, mean: 0.0004 });
+    values[5] = (values[5] as number) + 1e-6;
+    await writeSleeveRun(ws.path, { runId: 'gamma_20240101-000000', profile: 'gamma', streams: { hrp: { dates, returns: values }, risk_parity: { dates, returns: randomReturns(31, dates.length, { vol: 0.008, mean: 0.0004 }) } }, weights: { hrp: [{ Symbol: 'GLD', Weight: 1, Net_Weight: 1, Direction: 'LONG' }], risk_parity: [{ Symbol: 'GLD', Weight: 1, Net_Weight: 1, Direction: 'LONG' }] } });
+    const r2 = run('c4');
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.doesNotMatch(r2.stdout, /cache hit/);
+  });
+});
