@@ -91,6 +91,9 @@ export function createQuantMcpServer(options: QuantMcpServerOptions): Server {
     { capabilities: { tools: {}, resources: {} }, instructions: INSTRUCTIONS },
   );
 
+  // Unparsable input lines and transport failures: reported on stderr, the server keeps serving.
+  server.onerror = (error) => log(`quant mcp: ${error.message}`);
+
   const fail = (error: unknown, what: string): CallToolResult => {
     if (isQuantError(error)) {
       return {

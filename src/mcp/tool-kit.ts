@@ -6,7 +6,7 @@ import { zodIssues } from '../core/params.js';
 import type { Registry } from '../core/registry.js';
 import type { Stage } from '../core/stage.js';
 import { QuantError, formatIssues } from '../errors.js';
-import { resolveInside } from '../artifacts/index.js';
+import { assertValidRunId, resolveInside } from '../artifacts/index.js';
 import type { QuantSDK, RunOptions } from '../sdk/quant-sdk.js';
 import type { FileRecord } from '../sdk/run-session.js';
 import { toolJsonSchema, type JsonSchema } from './tool-schemas.js';
@@ -52,6 +52,7 @@ interface ToolDefinition<S extends z.ZodType> extends Omit<Tool, 'call' | 'jsonS
   run(args: z.output<S>, ctx: ToolContext): Promise<ToolResult>;
 }
 
+/** Erase a tool's argument type: `call` validates with `input` (`E_USAGE` listing every issue), then runs. */
 export function defineTool<S extends z.ZodType>(definition: ToolDefinition<S>): Tool {
   return Object.freeze({
     name: definition.name,
@@ -82,7 +83,7 @@ export function defineTool<S extends z.ZodType>(definition: ToolDefinition<S>): 
   });
 }
 
-// A file record as the client sees it: workspace-relative path, hash, and its address when it lies in a run.
+/** A file record as the client sees it: workspace-relative path, hash, and its address when in a run. */
 export function artifactRef(file: FileRecord): Record<string, unknown> {
   const m = /^runs\/([^/]+)\/(.+)$/.exec(file.path);
   return {
@@ -92,12 +93,16 @@ export function artifactRef(file: FileRecord): Record<string, unknown> {
   };
 }
 
-// A run folder (or the runs/ folder) that is a symlink out of the workspace is refused before the SDK
-// opens it.
+/**
+ * Refuse (`E_PATH_ESCAPE`) a run folder, or the runs/ folder, that is a symlink out of the workspace,
+ * before the SDK opens it. An invalid run id is `E_RUN_ID` first, as on the CLI.
+ */
 export async function confineRun(ctx: ToolContext, runId: string | undefined): Promise<void> {
+  if (runId !== undefined) assertValidRunId(runId);
   await resolveInside(ctx.workspace, runId === undefined ? 'runs' : join('runs', runId));
 }
 
+/** SDK run options for a tool call: the workspace is also the folder relative paths resolve against. */
 export function runOptions(ctx: ToolContext, runId: string | undefined): RunOptions {
   return {
     workspace: ctx.workspace,
@@ -109,6 +114,7 @@ export function runOptions(ctx: ToolContext, runId: string | undefined): RunOpti
   };
 }
 
+/** A stage as `list_stages` shows it (the fields of `quant stage list --json`, plus its address). */
 export function stageInfo(stage: Stage): Record<string, unknown> {
   return {
     id: stage.id,

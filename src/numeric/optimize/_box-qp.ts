@@ -142,17 +142,32 @@ export function solveBoxQp(problem: BoxQpProblem, start?: BoxQpStart): BoxQpSolu
       }
     }
     if (blocking >= 0 && alpha < 1) {
+      // Step to the first bound. Other assets that reach a bound at (nearly) the same step are held too,
+      // and the rounding of the budget goes to an asset with room, so the iterate stays feasible.
+      const reached: number[] = [];
       for (let a = 0; a < k; a++) {
         const i = order[a] as number;
-        const wi = (w[i] as number) + alpha * ((z[a] as number) - (w[i] as number));
+        const p = (z[a] as number) - (w[i] as number);
+        const wi = i === blocking ? (blockingUpper ? (hi[i] as number) : (lo[i] as number)) : (w[i] as number) + alpha * p;
         w[i] = Math.min(hi[i] as number, Math.max(lo[i] as number, wi));
+        if ((p > 0 && w[i] === hi[i]) || (p < 0 && w[i] === lo[i])) reached.push(i);
       }
-      const bound = blockingUpper ? (hi[blocking] as number) : (lo[blocking] as number);
-      w[blocking] = bound;
-      state[blocking] = blockingUpper ? AT_UPPER : AT_LOWER;
-      fixedSum += bound;
-      chol.remove(blocking, [y1, yr]);
-      if (bound !== 0) refreshForward();
+      restoreBudget(w, state, lo, hi, reached);
+      let held = 0;
+      let nonZeroHeld = false;
+      for (const i of reached) {
+        if (held === k - 1) break;
+        const atUpper = w[i] === hi[i];
+        if (!atUpper && w[i] !== lo[i]) continue;
+        state[i] = atUpper ? AT_UPPER : AT_LOWER;
+        chol.remove(i, [y1, yr]);
+        if (w[i] !== 0) nonZeroHeld = true;
+        held++;
+      }
+      // Held weights enter r_F; rotations alone keep yr exact only when they are 0.
+      if (nonZeroHeld) refreshForward();
+      fixedSum = 0;
+      for (let j = 0; j < n; j++) if (state[j] !== FREE) fixedSum += w[j] as number;
       polished = false;
       continue;
     }
@@ -233,6 +248,29 @@ export function solveBoxQp(problem: BoxQpProblem, start?: BoxQpStart): BoxQpSolu
   }
   multiplyNonZero(sigma, n, w, sigmaW);
   return { w, state, gamma, lambda, sigmaW, iterations };
+}
+
+/**
+ * Put the rounding 1 − Σw on free assets with room: those not in `last` first (largest room first), then
+ * those in `last` (which then leave their bound and stay free).
+ */
+function restoreBudget(w: Float64Array, state: Int8Array, lo: Float64Array, hi: Float64Array, last: readonly number[]): void {
+  let total = 0;
+  for (let i = 0; i < w.length; i++) total += w[i] as number;
+  let gap = 1 - total;
+  if (gap === 0) return;
+  const candidates: number[] = [];
+  for (let i = 0; i < w.length; i++) if (state[i] === FREE && !last.includes(i)) candidates.push(i);
+  const room = (i: number): number => (gap > 0 ? (hi[i] as number) - (w[i] as number) : (w[i] as number) - (lo[i] as number));
+  candidates.sort((a, b) => room(b) - room(a) || a - b);
+  for (const i of [...candidates, ...last]) {
+    if (gap === 0) break;
+    const r = room(i);
+    if (r <= 0) continue;
+    const take = gap > 0 ? Math.min(gap, r) : Math.max(gap, -r);
+    w[i] = (w[i] as number) + take;
+    gap -= take;
+  }
 }
 
 /** r_i = q_i − Σ_{j held, w_j ≠ 0} Σ_ij·w_j. */

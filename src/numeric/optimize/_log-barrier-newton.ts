@@ -55,7 +55,7 @@ export function solveLogBarrier(
   if (!Number.isFinite(f)) return undefined;
   // Coordinate sweeps are cheap (O(n²)) and cut the damped phase of Newton from a crude start.
   let sweeps = 0;
-  while (sweeps < WARM_SWEEPS && kktResidual(sigma, n, c, lo, hi, x, sx) > 0.1) {
+  while (sweeps < WARM_SWEEPS && kktResidual(sigma, n, c, lo, hi, x, sx, false) > 0.1) {
     coordinateSweep(sigma, n, c, lo, hi, x, sx);
     sweeps++;
   }
@@ -182,18 +182,19 @@ function coordinateSweep(
 /**
  * max over assets of |x_i(Σx)_i − c| / max(c, x_i·(|Σ|x)_i), skipping assets exactly at a bound with the
  * gradient pushing outwards. The second scale is the size of the terms summed in x_i(Σx)_i, so that a
- * hedging asset whose contribution cancels to near zero is judged at the precision it can have.
+ * hedging asset whose contribution cancels to near zero is judged at the precision it can have
+ * (`fine = false` skips it: a cheap upper bound).
  */
-function kktResidual(sigma: Float64Array, n: number, c: number, lo: Float64Array, hi: Float64Array, x: Float64Array, sx: Float64Array): number {
+function kktResidual(sigma: Float64Array, n: number, c: number, lo: Float64Array, hi: Float64Array, x: Float64Array, sx: Float64Array, fine = true): number {
   let r = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[i] as number;
     const gi = (sx[i] as number) - c / xi;
     if ((xi === lo[i] && gi > 0) || (xi === hi[i] && gi < 0)) continue;
     const coarse = Math.abs(xi * gi) / c;
-    // The finer scale can only lower the value, and only matters near convergence: compute it lazily.
+    // The finer scale can only lower the value: compute it only when it could raise the maximum.
     if (coarse <= r) continue;
-    if (coarse > 1e-6) {
+    if (!fine) {
       r = coarse;
       continue;
     }

@@ -1,6 +1,7 @@
 import { QuantError } from '../../errors.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { checkCovariance } from './_inputs.js';
+import { solveErcBudgetNewton } from './_erc-budget-newton.js';
 import { solveLogBarrier, sumDerivative, type LogBarrierSolution } from './_log-barrier-newton.js';
 import { resolveBounds, type WeightBound } from './feasibility.js';
 
@@ -21,7 +22,7 @@ export interface RiskParityResult {
   /** Assets held at their lower / upper bound (empty when the bounds do not bind). */
   readonly activeLower: number[];
   readonly activeUpper: number[];
-  /** max over free assets of |RC_i / c − 1|, c the common risk contribution of the free assets. */
+  /** max over free assets of |RC_i − c̄| / wᵀΣw, c̄ their mean risk contribution (0 when all are equal). */
   readonly maxDeviation: number;
   /** Newton steps in total. */
   readonly iterations: number;
@@ -98,18 +99,16 @@ export function riskParity(cov: Matrix, options: RiskParityOptions = {}): RiskPa
       return finish(cov, normalise(x, sol.state, lo, hi, total), true, iterations, sol.state);
     if (total < 1) cLow = Math.max(cLow, c);
     else cHigh = Math.min(cHigh, c);
-    if (cLow === 0 && c < 1e-12 / (n * s * s)) {
-      // Even as c → 0 the weights sum to more than 1. Within rounding of a nearly degenerate box that
-      // is only rounding; otherwise no solution with c > 0 exists.
-      if (total - 1 <= 1e-12)
-        return finish(cov, normalise(x, sol.state, lo, hi, total), true, iterations, sol.state);
-      throw new QuantError(
-        'E_SOLVER',
-        'no bounded equal-risk-contribution portfolio with positive risk contributions exists for these bounds',
-        {
-          hint: 'lower min_weight (the assets forced to their floor already exceed the budget at any positive risk level), or use min_variance',
-        },
-      );
+    if (cLow === 0 && c < 1e-8 / (n * s * s)) {
+      // Even as c → 0 the weights sum to more than 1: the common contribution is not positive, which the
+      // convex log-barrier path cannot reach. Solve the conditions directly from here.
+      const direct = solveErcBudgetNewton(sigma, n, lo, hi, x, sol.state, c);
+      if (direct === undefined) {
+        throw new QuantError('E_SOLVER', 'the bounded equal-risk-contribution conditions could not be solved for these bounds', {
+          hint: 'the floors and the hedging assets leave no solution with positive risk contributions; lower min_weight, or use min_variance',
+        });
+      }
+      return finish(cov, direct.w, true, iterations + direct.iterations, direct.state);
     }
     // Newton on log Σx(c) in log c (exactly linear, slope ½, while no bound changes).
     const slope = (c * sumDerivative(sigma, n, c, x, sol.state)) / total;
@@ -156,11 +155,11 @@ function finish(
       freeSum += rc[i] as number;
     }
   }
+  // Deviation of the free assets' contributions from their mean, in units of the total variance.
   let maxDeviation = 0;
   const level = freeSum / freeCount;
   for (let i = 0; i < n; i++) {
-    if ((state?.[i] ?? 0) === 0)
-      maxDeviation = Math.max(maxDeviation, Math.abs((rc[i] as number) / level - 1));
+    if ((state?.[i] ?? 0) === 0) maxDeviation = Math.max(maxDeviation, Math.abs((rc[i] as number) - level) / total);
   }
   return {
     weights: w,

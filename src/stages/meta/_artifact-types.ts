@@ -179,3 +179,93 @@ export interface SignTestDoc {
   readonly warnings: number;
   readonly findings: readonly SignTestFinding[];
 }
+
+/** Paths of the out-of-sample backtest of `meta.backtest` (relative to the run folder). */
+export function metaBacktestPaths(metaProfile: string, riskProfile: string) {
+  const s = `${metaProfile}_${riskProfile}`;
+  return {
+    returns: `data/meta_backtest_${s}.parquet`,
+    summary: `data/meta_backtest_${s}.json`,
+  } as const;
+}
+
+/** Out-of-sample figures of one series (DESIGN §8 metrics, `null` where undefined). */
+export interface BacktestMetrics {
+  readonly observations: number;
+  readonly cagr: number | null;
+  readonly volatility: number | null;
+  readonly sharpe: number | null;
+  readonly sortino: number | null;
+  readonly max_drawdown: number | null;
+  readonly calmar: number | null;
+  readonly win_rate: number | null;
+}
+
+/** One rebalance of the meta walk-forward. */
+export interface BacktestWindow {
+  readonly index: number;
+  /** First held day. */
+  readonly date: string;
+  readonly train_start: string;
+  readonly train_end: string;
+  readonly held_days: number;
+  readonly method: string;
+  /** Target weights of the level's sleeves. */
+  readonly weights: Readonly<Record<string, number>>;
+  readonly turnover: number;
+  readonly cost: number;
+  readonly fallbacks: readonly {
+    readonly level: string;
+    readonly method: string;
+    readonly code: string;
+    readonly message: string;
+    readonly used: string;
+  }[];
+}
+
+/** `data/meta_backtest_{M}_{P}.json` */
+export interface MetaBacktestDoc {
+  readonly schema_version: 1;
+  readonly meta_profile: string;
+  readonly risk_profile: string;
+  /** `insufficient_history`: fewer than train_window + 1 common dates; nothing else was computed. */
+  readonly status: 'ok' | 'insufficient_history';
+  readonly reason: string | null;
+  readonly method: string;
+  readonly params: {
+    readonly train_window: number;
+    readonly rebalance: number;
+    readonly commission: number;
+    readonly slippage: number;
+    readonly periods_per_year: number;
+  };
+  /** How nested branches enter (see the stage description). */
+  readonly nesting: 'walk_forward';
+  readonly returns_file: string | null;
+  readonly sleeves: readonly { readonly id: string; readonly kind: 'atomic' | 'meta' }[];
+  /** Leaf sleeve paths the turnover is counted on. */
+  readonly leaves: readonly string[];
+  readonly period: {
+    readonly rows_available: number;
+    readonly first_date: string | null;
+    readonly last_date: string | null;
+    readonly days: number;
+  };
+  readonly rebalances: number;
+  readonly turnover: {
+    /** Σ turnover, the initial purchase included. */
+    readonly total: number;
+    readonly initial: number;
+    /** Mean turnover of the rebalances after the first. */
+    readonly mean_per_rebalance: number | null;
+    /** Turnover after the initial purchase per year (Σ / (days / A)). */
+    readonly annualised: number | null;
+  };
+  readonly costs: { readonly total: number };
+  readonly metrics: {
+    readonly meta: (BacktestMetrics & { readonly effective_n_mean: number | null }) | null;
+    readonly equal_weight: BacktestMetrics | null;
+    readonly sleeves: Readonly<Record<string, BacktestMetrics>>;
+  };
+  readonly windows: readonly BacktestWindow[];
+}

@@ -1,0 +1,171 @@
+/**
+ * A pool of child processes on this machine, each running one job at a time (the runner is loaded by
+ * the child from its module). Children start lazily, up to `concurrency`, and are reused across jobs;
+ * one that dies is reported as the failure of the job it held and replaced for the next job.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { JobOutcome, JobRunnerRef } from './job.js';
+import type { ChildMessage, ParentMessage } from './_pool-protocol.js';
+
+/** Options of one job on a pool. */
+export interface PoolRunOptions {
+  readonly attempt?: number;
+  /** The job was handed to a child process. */
+  readonly onStart?: () => void;
+  readonly onProgress?: (message: string) => void;
+}
+
+export interface LocalPool {
+  readonly concurrency: number;
+  /** Run one job; resolves with its outcome (a failure is an outcome, never a rejection). */
+  run<R>(runner: JobRunnerRef, job: unknown, options?: PoolRunOptions): Promise<JobOutcome<R>>;
+  /**
+   * Stop the pool. Graceful (default): jobs not yet started fail as E_INTERRUPTED, running jobs finish.
+   * `force`: running jobs are stopped too (SIGTERM) and fail as E_INTERRUPTED. Resolves when every
+   * child has exited.
+   */
+  close(options?: { readonly force?: boolean }): Promise<void>;
+}
+
+interface Task {
+  readonly id: number;
+  readonly message: ParentMessage;
+  readonly onStart: (() => void) | undefined;
+  readonly onProgress: ((message: string) => void) | undefined;
+  resolve(outcome: JobOutcome): void;
+}
+
+interface Child {
+  readonly proc: ChildProcess;
+  task: Task | undefined;
+  stderr: string;
+  exited: Promise<void>;
+  stopping: boolean;
+}
+
+// The child entry sits next to this file: `.ts` when running from sources (tsx), `.js` when built.
+const CHILD_ENTRY = fileURLToPath(
+  new URL(`./_pool-child${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+);
+const STDERR_TAIL = 2000;
+
+/** Node flags a child should not inherit (debugger ports, the test runner's own flags). */
+function childExecArgv(): string[] {
+  return process.execArgv.filter((a) => !/^--(inspect|debug|test)/.test(a));
+}
+
+/** Create a pool of at most `concurrency` (≥ 1) child processes. */
+export function createLocalPool(options: { readonly concurrency: number }): LocalPool {
+  const concurrency = Math.max(1, Math.floor(options.concurrency));
+  const children: Child[] = [];
+  const pending: Task[] = [];
+  let nextId = 1;
+  let closing = false;
+
+  const interrupted = (why: string): JobOutcome => ({
+    ok: false,
+    error: { code: 'E_INTERRUPTED', message: why },
+  });
+
+  const spawnChild = (): Child => {
+    const proc = fork(CHILD_ENTRY, [], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      execArgv: childExecArgv(),
+      serialization: 'json',
+    });
+    const child: Child = { proc, task: undefined, stderr: '', exited: Promise.resolve(), stopping: false };
+    proc.stderr?.on('data', (d: Buffer) => {
+      child.stderr = (child.stderr + d.toString()).slice(-STDERR_TAIL);
+    });
+    proc.on('message', (message: ChildMessage) => {
+      const task = child.task;
+      if (task === undefined || message.id !== task.id) return;
+      if (message.type === 'progress') task.onProgress?.(message.message);
+      else {
+        child.task = undefined;
+        task.resolve(message.outcome);
+        dispatch();
+      }
+    });
+    child.exited = new Promise((resolveExit) => {
+      proc.on('exit', (code, signal) => {
+        const index = children.indexOf(child);
+        if (index >= 0) children.splice(index, 1);
+        const task = child.task;
+        child.task = undefined;
+        if (task !== undefined) {
+          if (child.stopping) task.resolve(interrupted('stopped while running (the pool was closed)'));
+          else {
+            const how = signal === null ? `exit code ${code ?? '?'}` : `signal ${signal}`;
+            const tail = child.stderr.trim().split('\n').slice(-3).join(' | ');
+            task.resolve({
+              ok: false,
+              error: {
+                code: 'E_INTERNAL',
+                message: `worker process ${proc.pid ?? '?'} died (${how}) while running the job${tail === '' ? '' : `: ${tail}`}`,
+              },
+            });
+          }
+        }
+        resolveExit();
+        dispatch();
+      });
+    });
+    proc.on('error', () => undefined); // reported through 'exit'
+    children.push(child);
+    return child;
+  };
+
+  function dispatch(): void {
+    if (closing) return;
+    while (pending.length > 0) {
+      let child = children.find((c) => c.task === undefined && !c.stopping);
+      if (child === undefined) {
+        if (children.length >= concurrency) return;
+        child = spawnChild();
+      }
+      const task = pending.shift() as Task;
+      child.task = task;
+      child.proc.send(task.message);
+      task.onStart?.();
+    }
+  }
+
+  return {
+    concurrency,
+    run<R>(runner: JobRunnerRef, job: unknown, runOptions: PoolRunOptions = {}): Promise<JobOutcome<R>> {
+      if (closing) return Promise.resolve(interrupted('the pool is closed') as JobOutcome<R>);
+      return new Promise<JobOutcome<R>>((resolveRun) => {
+        const id = nextId++;
+        pending.push({
+          id,
+          message: { type: 'run', id, runner, job, attempt: runOptions.attempt ?? 1 },
+          onStart: runOptions.onStart,
+          onProgress: runOptions.onProgress,
+          resolve: resolveRun as (outcome: JobOutcome) => void,
+        });
+        dispatch();
+      });
+    },
+    async close(closeOptions = {}): Promise<void> {
+      closing = true;
+      for (const task of pending.splice(0)) task.resolve(interrupted('not started: the pool was closed'));
+      const stop = async (child: Child): Promise<void> => {
+        if (child.task !== undefined && closeOptions.force !== true) {
+          await new Promise<void>((r) => {
+            const check = (): void => (child.task === undefined ? r() : void setTimeout(check, 20));
+            check();
+          });
+        }
+        child.stopping = true;
+        if (child.task !== undefined) child.proc.kill('SIGTERM');
+        else if (child.proc.connected) child.proc.disconnect();
+        else child.proc.kill('SIGTERM');
+        await child.exited;
+      };
+      await Promise.all([...children].map(stop));
+    },
+  };
+}

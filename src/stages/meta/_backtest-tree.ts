@@ -1,0 +1,67 @@
+/**
+ * The input of `meta.backtest`: a meta level's return matrix as written by `meta.returns`, with the
+ * nested levels behind its branch columns read the same way (their own `meta_returns` files), and each
+ * level's fitting settings taken from the manifest exactly as `meta.optimize` takes them.
+ */
+import { join } from 'node:path';
+import type { StageContext } from '../../core/stage.js';
+import { QuantError } from '../../errors.js';
+import { readTable } from '../../artifacts/index.js';
+import type { MetaNode } from '../../manifest/index.js';
+import type { MetaLevel } from '../../numeric/backtest/meta-walk-forward.js';
+import { inferPeriodsPerYear } from '../../numeric/series/periods-per-year.js';
+import { metaArtifactPaths } from './_artifact-types.js';
+
+/** A level of the backtest tree with the kind of each column. */
+export interface BacktestLevel extends MetaLevel {
+  readonly kinds: readonly ('atomic' | 'meta')[];
+}
+
+/** Read the level of `node` for risk profile P and, recursively, its nested levels. */
+export async function loadBacktestLevel(ctx: StageContext, node: MetaNode, P: string): Promise<BacktestLevel> {
+  const rel = metaArtifactPaths(node.profile, P).returns;
+  const file = join(ctx.runDir, rel);
+  const table = await readTable(file, { allowMissing: false }).catch((error: unknown) => {
+    if (error instanceof QuantError && error.code === 'E_INPUT_NOT_FOUND') {
+      throw new QuantError('E_ARTIFACT_MISSING', `meta.backtest needs ${rel} in run ${ctx.runId}`, {
+        location: { file: `runs/${ctx.runId}/${rel}` },
+        hint: `run meta.returns first (quant stage run meta.returns --run-id ${ctx.runId} --param meta_profile=${node.profile})`,
+      });
+    }
+    throw error;
+  });
+  ctx.recordInput(file);
+  const children: (BacktestLevel | null)[] = [];
+  const kinds: ('atomic' | 'meta')[] = [];
+  for (const id of table.columns) {
+    const sleeve = node.sleeves.find((s) => s.id === id);
+    if (sleeve === undefined) {
+      throw new QuantError('E_INPUT_COLUMN', `${rel} has a column "${id}" that is not a sleeve of ${node.profile}`, {
+        location: { file: `runs/${ctx.runId}/${rel}`, column: id },
+        hint: 'the run was built from another manifest: run meta.returns again',
+      });
+    }
+    kinds.push(sleeve.kind);
+    children.push(sleeve.kind === 'meta' ? await loadBacktestLevel(ctx, sleeve.node, P) : null);
+  }
+  const a = node.allocation;
+  const setting = a.periods_per_year ?? 'auto';
+  return {
+    label: node.profile,
+    ids: [...table.columns],
+    dates: [...table.dates],
+    columns: [...table.values],
+    children,
+    kinds,
+    settings: {
+      periodsPerYear: setting === 'auto' ? inferPeriodsPerYear(table.dates) : setting,
+      minWeight: node.bounds.minWeight,
+      maxWeight: node.bounds.maxWeight,
+      ...(a.covariance === undefined ? {} : { covariance: a.covariance }),
+      ...(a.expected_returns === undefined ? {} : { expectedReturns: a.expected_returns }),
+      ...(a.risk_free_rate === undefined ? {} : { riskFreeRate: a.risk_free_rate }),
+      ...(a.linkage === undefined ? {} : { linkage: a.linkage }),
+      ...(a.leaf_order === undefined ? {} : { leafOrder: a.leaf_order }),
+    },
+  };
+}
