@@ -45,6 +45,9 @@ export const ERROR_CODES = {
   E_ARTIFACT_MISSING: 'a required artifact is missing',
   E_SIGN_TEST: 'the directional sign test found errors',
   E_SLEEVE_FAILED: 'sleeve production failed',
+  E_QUEUE: 'the job queue (Redis) could not be reached or lost a job',
+  E_INTERRUPTED: 'the work was stopped (signal or timeout) before it finished',
+  E_RUN_EXISTS: 'a run with this id already exists and cannot be reused',
   E_VALIDATION_FAILED: 'a run failed validation',
   E_ADDRESS: 'a quant:// address is malformed',
 } as const;

@@ -2,6 +2,11 @@
  * Atomic file writes: write a temp file in the target's folder, fsync it, rename it over the target, fsync
  * the folder. A crash leaves either the old file or the new one, never a torn one; a failed write removes
  * its temp file. rename(2) is atomic only within one file system, hence the temp file's location.
+ *
+ * Test hook (inert unless set; read only here): `QUANT_CRASH_AFTER_WRITES=<n>` makes the process SIGKILL
+ * itself right after its n-th completed atomic write, `QUANT_CRASH_DURING_WRITE=<n>` after writing half
+ * of the temp file of its n-th write (before the rename). The crash-safety tests kill a run at every
+ * write this way.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -18,6 +23,37 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { QuantError } from '../errors.js';
 import { toJsonValue } from './canonical-json.js';
+
+// The crash hook's state. Module-level because it counts the writes of the whole process.
+const crashAfter = crashPoint('QUANT_CRASH_AFTER_WRITES');
+const crashDuring = crashPoint('QUANT_CRASH_DURING_WRITE');
+let writesStarted = 0;
+
+function crashPoint(name: string): number | undefined {
+  const raw = process.env[name];
+  return raw !== undefined && /^[1-9]\d*$/.test(raw.trim()) ? Number(raw.trim()) : undefined;
+}
+
+function crashNow(): never {
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable: SIGKILL did not stop the process');
+}
+
+/** The test hook: the number of this write, or a torn temp file and SIGKILL when it is the one to crash in. */
+function startWrite(fd: number, data: string | Uint8Array): number {
+  writesStarted += 1;
+  if (writesStarted === crashDuring) {
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    writeFileSync(fd, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    fsyncSync(fd);
+    crashNow();
+  }
+  return writesStarted;
+}
+
+function finishWrite(n: number): void {
+  if (n === crashAfter) crashNow();
+}
 
 function tempPathFor(target: string): string {
   // pid + random: unique across concurrent writers and across processes.
@@ -70,12 +106,14 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   try {
     await mkdir(dirname(target), { recursive: true });
     handle = await open(tmp, 'wx');
+    const n = crashAfter === undefined && crashDuring === undefined ? 0 : startWrite(handle.fd, data);
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();
     handle = undefined;
     await rename(tmp, target);
     await syncDir(dirname(target));
+    finishWrite(n);
   } catch (error) {
     await handle?.close().catch(() => undefined);
     await rm(tmp, { force: true }).catch(() => undefined);
@@ -91,12 +129,14 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
   try {
     mkdirSync(dirname(target), { recursive: true });
     fd = openSync(tmp, 'wx');
+    const n = crashAfter === undefined && crashDuring === undefined ? 0 : startWrite(fd, data);
     writeFileSync(fd, data);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
     renameSync(tmp, target);
     syncDirSync(dirname(target));
+    finishWrite(n);
   } catch (error) {
     if (fd !== undefined) {
       try {

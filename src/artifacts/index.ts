@@ -18,6 +18,7 @@ export {
   createOrOpenRun,
   parseRunJson,
   readRunJson,
+  readRunJsonFile,
   RUN_KINDS,
   RUN_STATUSES,
   runDir,
@@ -42,7 +43,18 @@ export {
   type SkippedRun,
 } from './run-listing.js';
 export {
+  assertRunIsNew,
+  discardEmptyRun,
+  INTERRUPTED_STAGE,
+  lastOpenIntent,
+  markRunIncomplete,
+  removeOrphanTempFiles,
+  runFolderHasContent,
+  settleRunStatus,
+} from './run-state.js';
+export {
   acquireRunLock,
+  inspectRunLock,
   isProcessAlive,
   LOCK_FILE_NAME,
   withRunLock,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { QuantError } from '../errors.js';
 import { isValidRunId } from './run-id.js';
 import { RUN_JSON, readRunJsonFile, runDir, runNotFound, runsDir, type RunJson } from './run-folder.js';
+import { settleRunStatus } from './run-state.js';
 
 /** A folder under runs/ that is not a readable run. */
 export interface SkippedRun {
@@ -37,7 +38,10 @@ export async function listRuns(workspace: string, options: ListRunsOptions = {})
   return (await listRunsDetailed(workspace, options)).runs;
 }
 
-/** {@link listRuns}, plus the folders under runs/ that were skipped and why (for `quant runs list`). */
+/**
+ * {@link listRuns}, plus the folders under runs/ that were skipped and why (for `quant runs list`). A run
+ * that says `running` while no live process holds its lock is reported — and persisted — as `incomplete`.
+ */
 export async function listRunsDetailed(
   workspace: string,
   options: ListRunsOptions = {},
@@ -61,7 +65,8 @@ export async function listRunsDetailed(
     try {
       const json = await readRunJsonFile(join(runsDir(workspace), name, RUN_JSON), name);
       if (json === undefined) skipped.push({ run_id: name, reason: 'no run.json' });
-      else if (options.profile === undefined || json.profile === options.profile) runs.push(json);
+      else if (options.profile === undefined || json.profile === options.profile)
+        runs.push(await settleRunStatus(workspace, json));
     } catch (error) {
       if (!(error instanceof QuantError)) throw error;
       skipped.push({ run_id: name, reason: error.message });

@@ -201,11 +201,26 @@ export async function acquireRunLock(runPath: string, options: AcquireRunLockOpt
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (await createExclusive(path, content)) return makeLock(path, info);
     last = await readExisting(path);
-    if (last === undefined) continue; // released between our attempt and the read
+    if (last === undefined) {
+      // Released between our attempt and the read; a discarded run also took its folder with it.
+      await mkdir(dir, { recursive: true });
+      continue;
+    }
     if (!isStale(last.info)) throw lockedError(runId, path, last);
     if ((await takeOver(runId, path, last.raw, content)) === 'acquired') return makeLock(path, info);
   }
   throw lockedError(runId, path, last);
+}
+
+/**
+ * Who holds the lock of the run folder `runPath`, without taking it: `undefined` when nobody does; `live`
+ * is false only for a lock of a dead process on this host (an unreadable lock counts as live).
+ */
+export async function inspectRunLock(
+  runPath: string,
+): Promise<{ readonly info: RunLockInfo | undefined; readonly live: boolean } | undefined> {
+  const existing = await readExisting(join(resolve(runPath), LOCK_FILE_NAME));
+  return existing === undefined ? undefined : { info: existing.info, live: !isStale(existing.info) };
 }
 
 /** Run `fn` while holding the run lock; the lock is released however `fn` ends. */

@@ -5,8 +5,10 @@ import { auditCommand } from './commands/audit.js';
 import { runsCommand } from './commands/runs.js';
 import { stageCommand } from './commands/stage.js';
 import { metaCommand } from './commands/meta.js';
+import { workerCommand } from './commands/worker.js';
 import { sleeveCommand } from './commands/sleeve.js';
 import { mcpCommand } from './commands/mcp.js';
+import { reportCommand } from './commands/report.js';
 
 /** The command tree. Sub-commands are listed explicitly, like the stage catalog. */
 export function createProgram(ctx: CliContext): Command {
@@ -19,9 +21,11 @@ export function createProgram(ctx: CliContext): Command {
     );
   program.addCommand(stageCommand(ctx));
   program.addCommand(metaCommand(ctx));
+  program.addCommand(workerCommand(ctx));
   program.addCommand(sleeveCommand(ctx));
   program.addCommand(runsCommand(ctx));
   program.addCommand(auditCommand(ctx));
+  program.addCommand(reportCommand(ctx));
   program.addCommand(mcpCommand(ctx));
   return program as unknown as Command;
 }

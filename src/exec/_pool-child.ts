@@ -6,6 +6,7 @@ import { toJobFailure, type JobOutcome, type JobRunner, type JobRunnerRef } from
 import type { ChildMessage, ParentMessage } from './_pool-protocol.js';
 
 const runners = new Map<string, Promise<JobRunner>>();
+const PROGRESS_EVERY_MS = 250;
 
 function loadRunner(ref: JobRunnerRef): Promise<JobRunner> {
   const key = `${ref.module}#${ref.exportName}`;
@@ -29,9 +30,16 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<vo
   let outcome: JobOutcome;
   try {
     const runner = await loadRunner(message.runner);
+    let last = -Infinity;
     const value = await runner(message.job, {
       attempt: message.attempt,
-      progress: (text) => send({ type: 'progress', id: message.id, message: text }),
+      progress: (text) => {
+        // A synchronous loop may report thousands of steps that only leave at its end: keep a few.
+        const now = performance.now();
+        if (now - last < PROGRESS_EVERY_MS) return;
+        last = now;
+        send({ type: 'progress', id: message.id, message: text });
+      },
     });
     outcome = { ok: true, value };
   } catch (error) {

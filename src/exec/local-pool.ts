@@ -86,7 +86,8 @@ export function createLocalPool(options: { readonly concurrency: number }): Loca
       else {
         child.task = undefined;
         task.resolve(message.outcome);
-        dispatch();
+        // Let the caller see this outcome before the next job's start.
+        setImmediate(dispatch);
       }
     });
     child.exited = new Promise((resolveExit) => {

@@ -1,5 +1,6 @@
 /** The per-risk-profile sections of the meta report (DESIGN §8), each data → Markdown. */
 import { bullets, cell, code, num, omittedNote, pct, table } from './_markdown.js';
+import { backtestBlock } from './_backtest-section.js';
 import {
   isOmitted,
   type AllocationSection,
@@ -215,20 +216,51 @@ function nestedBlock(n: NestedSection): string {
     .join('\n\n');
 }
 
+/** Stable keys of the per-risk-profile sections (the HTML report hangs its charts on them). */
+export type SectionKey =
+  | 'metrics'
+  | 'backtest'
+  | 'allocation'
+  | 'correlation'
+  | 'assets'
+  | 'health'
+  | 'anomalies'
+  | 'calendar'
+  | 'nested';
+
+/** One section of a risk profile: its key, `###` title and Markdown body. */
+export interface SectionBlock {
+  readonly key: SectionKey;
+  readonly title: string;
+  readonly body: string;
+}
+
+/** The sections of one risk profile in report order; the backtest only when the data carries one. */
+export function riskProfileSectionBlocks(p: RiskProfileReport): SectionBlock[] {
+  const blocks: SectionBlock[] = [{ key: 'metrics', title: 'Metrics', body: metricsBlock(p) }];
+  if (p.backtest !== undefined) {
+    blocks.push({
+      key: 'backtest',
+      title: 'Out-of-sample backtest',
+      body: orNote(p.backtest, backtestBlock),
+    });
+  }
+  blocks.push(
+    { key: 'allocation', title: 'Sleeve allocation', body: allocationBlock(p.allocation) },
+    { key: 'correlation', title: 'Sleeve correlation', body: correlationBlock(p.correlation) },
+    { key: 'assets', title: 'Top physical assets', body: orNote(p.assets, assetsBlock) },
+    { key: 'health', title: 'Sleeve health', body: orNote(p.health, healthBlock) },
+    { key: 'anomalies', title: 'Anomalies', body: anomaliesBlock(p.anomalies) },
+    { key: 'calendar', title: 'Calendar', body: orNote(p.calendar, calendarBlock) },
+    { key: 'nested', title: 'Nested sub-metas', body: orNote(p.nested, nestedBlock) },
+  );
+  return blocks;
+}
+
 /** All sections of one risk profile, starting with its `##` heading. */
 export function renderRiskProfileSections(p: RiskProfileReport): string {
-  const sections: [string, string][] = [
-    ['Metrics', metricsBlock(p)],
-    ['Sleeve allocation', allocationBlock(p.allocation)],
-    ['Sleeve correlation', correlationBlock(p.correlation)],
-    ['Top physical assets', orNote(p.assets, assetsBlock)],
-    ['Sleeve health', orNote(p.health, healthBlock)],
-    ['Anomalies', anomaliesBlock(p.anomalies)],
-    ['Calendar', orNote(p.calendar, calendarBlock)],
-    ['Nested sub-metas', orNote(p.nested, nestedBlock)],
-  ];
   return [
     `## Risk profile ${code(p.riskProfile)}`,
-    ...sections.map(([title, body]) => `### ${title}\n\n${body}`),
+    ...riskProfileSectionBlocks(p).map((b) => `### ${b.title}\n\n${b.body}`),
   ].join('\n\n');
 }

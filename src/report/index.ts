@@ -1,5 +1,6 @@
-/** Pure report renderers: data → Markdown strings. No I/O; imports nothing internal but errors.ts. */
+/** Pure report renderers: data → Markdown and HTML strings. No I/O; imports nothing internal but errors.ts. */
 export { renderMetaReportMarkdown } from './render-meta-report-markdown.js';
+export { renderMetaReportHtml } from './html/render-meta-report-html.js';
 export { INTERSECTION_LOSS_WARNING } from './_meta-report-sections.js';
 export {
   isOmitted,
@@ -9,6 +10,14 @@ export {
   type AnomalySection,
   type AssetRow,
   type AssetsSection,
+  type BacktestRow,
+  type BacktestSection,
+  type ChartLine,
+  type DendrogramData,
+  type PerformanceChart,
+  type RiskProfileCharts,
+  type TimeSeriesChart,
+  type WeightsHistory,
   type CalendarRow,
   type CalendarSection,
   type CorrelationSection,

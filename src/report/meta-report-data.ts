@@ -54,6 +54,101 @@ export interface RiskProfileReport {
   readonly anomalies: AnomalySection;
   readonly calendar: Section<CalendarSection>;
   readonly nested: Section<NestedSection>;
+  /** The out-of-sample walk-forward (`meta.backtest`); absent in data built before it existed. */
+  readonly backtest?: Section<BacktestSection>;
+  /** Series behind the HTML charts; the Markdown report does not use them. */
+  readonly charts?: RiskProfileCharts;
+}
+
+/** One row of the backtest table: a series with its out-of-sample figures. */
+export interface BacktestRow {
+  readonly label: string;
+  readonly kind: 'meta' | 'in_sample_weights' | 'equal_weight' | 'sleeve';
+  readonly observations: number;
+  readonly cagr: number | null;
+  readonly volatility: number | null;
+  readonly sharpe: number | null;
+  readonly sortino: number | null;
+  readonly maxDrawdown: number | null;
+  readonly calmar: number | null;
+  readonly winRate: number | null;
+}
+
+export interface BacktestSection {
+  /** `insufficient_history`: the common history is shorter than one train window (see `reason`). */
+  readonly status: 'ok' | 'insufficient_history';
+  readonly reason: string | null;
+  readonly method: string;
+  readonly trainWindow: number;
+  readonly rebalance: number;
+  readonly commission: number;
+  readonly slippage: number;
+  readonly periodsPerYear: number;
+  readonly firstDate: string | null;
+  readonly lastDate: string | null;
+  readonly days: number;
+  readonly rebalances: number;
+  readonly turnover: {
+    readonly total: number;
+    readonly initial: number;
+    readonly meanPerRebalance: number | null;
+    readonly annualised: number | null;
+  };
+  readonly costs: number;
+  readonly effectiveNMean: number | null;
+  /** Methods that failed at some rebalance, at any level, with what replaced them. */
+  readonly fallbacks: readonly { readonly date: string; readonly level: string; readonly text: string }[];
+  /** Meta walk-forward, the full-history weights on the same days, equal weight, then each sleeve. */
+  readonly rows: readonly BacktestRow[];
+}
+
+/** One line of a time-series chart; `values[t]` belongs to `dates[t]`, NaN = no value. */
+export interface ChartLine {
+  readonly label: string;
+  /** Decides colour and dash. */
+  readonly role: 'meta' | 'in_sample_weights' | 'equal_weight' | 'best_sleeve';
+  readonly values: ArrayLike<number>;
+}
+
+export interface TimeSeriesChart {
+  readonly dates: readonly string[];
+  readonly lines: readonly ChartLine[];
+}
+
+/** Equity curves (growth of 1) and drawdowns (fractions ≥ 0) of the same lines. */
+export interface PerformanceChart {
+  readonly equity: TimeSeriesChart;
+  readonly drawdown: TimeSeriesChart;
+}
+
+/** Target weights at each rebalance of the walk-forward: `weights[k][j]` for sleeve `ids[j]`. */
+export interface WeightsHistory {
+  readonly ids: readonly string[];
+  readonly dates: readonly string[];
+  readonly weights: readonly (readonly number[])[];
+}
+
+/** A hierarchical clustering (SciPy linkage ids: leaves 0..n−1, merge k is node n + k) with leaf weights. */
+export interface DendrogramData {
+  readonly labels: readonly string[];
+  /** Leaf indices, left to right. */
+  readonly order: readonly number[];
+  readonly merges: readonly { readonly left: number; readonly right: number; readonly height: number }[];
+  /** By leaf index. */
+  readonly weights: readonly number[];
+  readonly linkage: string;
+}
+
+export interface RiskProfileCharts {
+  /** Full common history with the optimized (full-history) weights. */
+  readonly inSample: PerformanceChart;
+  /** `null` without a completed backtest; omitted when its Parquet table is missing. */
+  readonly outOfSample: Section<PerformanceChart> | null;
+  /** `null` when the history is shorter than the window plus one row. */
+  readonly rollingVolatility: { readonly window: number; readonly chart: TimeSeriesChart } | null;
+  readonly weightsHistory: Section<WeightsHistory> | null;
+  /** `null` when the method builds no tree. */
+  readonly tree: Section<DendrogramData> | null;
 }
 
 export interface SleeveFigures {

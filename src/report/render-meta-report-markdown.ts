@@ -3,6 +3,16 @@ import { bullets, cell, code, num, pct, table } from './_markdown.js';
 import { INTERSECTION_LOSS_WARNING, renderRiskProfileSections } from './_meta-report-sections.js';
 import type { MetaReportData, RiskProfileReport } from './meta-report-data.js';
 
+const BACKTEST_DEFINITIONS = [
+  'Out-of-sample backtest (walk-forward): at each rebalance every level of the sleeve tree is fitted on its own ' +
+    'trailing train window only (nested branches first), and the resulting weights are held until the next ' +
+    'rebalance, drifting with the returns: w_{t+1,i} ∝ w_{t,i} (1 + r_{t,i}). The same metrics as above are ' +
+    'computed on the held days only.',
+  'Turnover = Σ |w_target − w_drifted| over the atomic sleeves at a rebalance (1 for the initial purchase); each ' +
+    'rebalance costs (commission + slippage) × turnover, taken from that day’s return.',
+  'Mean effective N = the mean of 1 / Σ wᵢ² over the rebalances.',
+];
+
 function header(data: MetaReportData): string {
   const lines = [
     `- Run: ${code(data.runId)}`,
@@ -13,7 +23,8 @@ function header(data: MetaReportData): string {
   return `# Meta portfolio report: ${code(data.metaProfile)}\n\n${lines.join('\n')}`;
 }
 
-function summary(profiles: readonly RiskProfileReport[]): string {
+/** The `## Summary` table across risk profiles. */
+export function summary(profiles: readonly RiskProfileReport[]): string {
   const head = [
     'Risk profile',
     'Method',
@@ -50,7 +61,12 @@ function summary(profiles: readonly RiskProfileReport[]): string {
   return `## Summary\n\n${table(head, rows, ['left', 'left', ...head.slice(2).map(() => 'right' as const)])}`;
 }
 
-function appendix(profiles: readonly RiskProfileReport[]): string {
+/**
+ * The `## Appendix` with the metric definitions and the annualisation factor per risk profile; `extra`
+ * definitions (e.g. of chart series) are appended to the list.
+ */
+export function appendix(profiles: readonly RiskProfileReport[], extra: readonly string[] = []): string {
+  const backtest = profiles.some((p) => p.backtest !== undefined);
   const definitions = bullets([
     'All figures use the daily simple returns of the meta portfolio, r_t = Σᵢ wᵢ·rᵢ,t with the optimized ' +
       'sleeve weights held constant (rebalanced daily), on the common dates of its sleeves.',
@@ -65,7 +81,9 @@ function appendix(profiles: readonly RiskProfileReport[]): string {
     'Anomalies: consecutive, non-overlapping blocks of rows (a shorter trailing block is not checked) with ' +
       '|annualised Sharpe| > 10 or annualised volatility > 200%.',
     `Calendar: intersection loss = 1 − kept / rows per sleeve; above ${pct(INTERSECTION_LOSS_WARNING, 0)} is a warning.`,
+    ...(backtest ? BACKTEST_DEFINITIONS : []),
     '`n/a` marks a figure that is not defined (e.g. a Sharpe ratio at zero volatility, a Calmar ratio without drawdown).',
+    ...extra,
   ]);
   const factors = table(
     ['Risk profile', 'A', 'Source'],

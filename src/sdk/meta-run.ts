@@ -1,10 +1,20 @@
 import { join, resolve } from 'node:path';
-import { runDir, withRunLock, writeJsonAtomic } from '../artifacts/index.js';
+import {
+  assertRunIsNew,
+  assertValidRunId,
+  resolveNow,
+  runDir,
+  settleRunStatus,
+  readRunJsonFile,
+  withRunLock,
+  writeJsonAtomic,
+} from '../artifacts/index.js';
 import { validateMetaRun, type ValidationVerdict } from '../stages/meta/validate-run.js';
-import { computeMetaResolution } from '../stages/meta/_resolve.js';
+import { checkSleeveInputs, computeMetaResolution } from '../stages/meta/_resolve.js';
 import { metaCacheHooks, metaCacheKey, type MetaCacheHooks } from './meta-cache.js';
 import { readManifest, resolveMetaTree, resolveRiskProfiles } from '../manifest/index.js';
 import type { PipelineRunResult, QuantSDK, RunOptions } from './quant-sdk.js';
+import { produceTreeSleeves, type ExecuteSleevesOptions, type ProducedSleeves } from './sleeve-jobs.js';
 
 export interface MetaRunOptions extends RunOptions {
   /** Risk profiles to run (overrides the manifest). */
@@ -13,6 +23,13 @@ export interface MetaRunOptions extends RunOptions {
   readonly cache?: boolean;
   /** Runs to use for unpinned atomic sleeves, by profile (e.g. just produced by `--execute-sleeves`). */
   readonly sleeveRuns?: Readonly<Record<string, string>>;
+  /**
+   * First produce every unpinned atomic sleeve of the tree (`--execute-sleeves`), then pin the new runs.
+   * Runs before the meta run folder is opened: a failed sleeve leaves no trace of the meta run.
+   */
+  readonly executeSleeves?: ExecuteSleevesOptions;
+  /** Run the out-of-sample walk-forward `meta.backtest` (default true; `--no-backtest` skips it). */
+  readonly backtest?: boolean;
 }
 
 export interface MetaRunResult extends PipelineRunResult {
@@ -20,14 +37,22 @@ export interface MetaRunResult extends PipelineRunResult {
   readonly riskProfiles: readonly string[];
   /** Absolute path of the Markdown report. */
   readonly reportPath: string;
+  /** Absolute path of the self-contained HTML report. */
+  readonly htmlReportPath: string;
   readonly signTestGate: boolean;
   /** True when every stage but the report was restored from the cache. */
   readonly cacheHit: boolean;
+  /** The sleeves produced first, with `executeSleeves`. */
+  readonly sleeves?: ProducedSleeves;
 }
 
-/** Name of the built-in pipeline for a meta run, with or without the directional sign-test gate. */
-export function metaPipelineName(gated: boolean): string {
-  return gated ? 'meta.gated' : 'meta';
+/**
+ * Name of the built-in pipeline for a meta run, with or without the directional sign-test gate, and with
+ * (default) or without the out-of-sample backtest.
+ */
+export function metaPipelineName(gated: boolean, backtest = true): string {
+  const name = gated ? 'meta.gated' : 'meta';
+  return backtest ? name : `${name}.no_backtest`;
 }
 
 /**
@@ -47,14 +72,31 @@ export async function runMetaPipeline(
   const { manifest, file } = await readManifest(manifestPath);
   const root = resolveMetaTree(manifest, metaProfile, { file });
   if (options.riskProfiles !== undefined) resolveRiskProfiles(root, manifest, options.riskProfiles);
+  // Before any work (sleeves included): a run id in use is refused again, for sure, under the run lock.
+  if (options.runId !== undefined && options.fresh !== false) await assertRunIsNew(workspace, options.runId);
+  let sleeveRuns = options.sleeveRuns;
+  let sleeves: ProducedSleeves | undefined;
+  if (options.executeSleeves !== undefined) {
+    if (options.runId !== undefined) assertValidRunId(options.runId);
+    sleeves = await produceTreeSleeves(
+      root,
+      manifest,
+      { workspace, manifestPath, now: resolveNow(env), ...(sleeveRuns === undefined ? {} : { pinned: sleeveRuns }) },
+      options.executeSleeves,
+      options.onProgress,
+    );
+    sleeveRuns = { ...sleeves.pins, ...sleeveRuns };
+  }
   const gated = root.features.directionalSignTestGate;
   const params: Record<string, unknown> = { meta_profile: metaProfile };
   if (options.riskProfiles !== undefined) params['risk_profiles'] = [...options.riskProfiles];
-  if (options.sleeveRuns !== undefined) params['sleeve_runs'] = { ...options.sleeveRuns };
-  const pipeline = metaPipelineName(gated);
+  if (sleeveRuns !== undefined) params['sleeve_runs'] = { ...sleeveRuns };
+  const pipeline = metaPipelineName(gated, options.backtest !== false);
+  // Resolve and check every sleeve run's inputs before the run folder exists: bad input writes nothing.
+  const { doc } = await computeMetaResolution(workspace, manifestPath, metaProfile, options.riskProfiles, sleeveRuns);
+  await checkSleeveInputs(workspace, doc);
   let hooks: MetaCacheHooks | undefined;
   if (options.cache !== false) {
-    const { doc } = await computeMetaResolution(workspace, manifestPath, metaProfile, options.riskProfiles, options.sleeveRuns);
     hooks = metaCacheHooks(workspace, await metaCacheKey(workspace, doc, pipeline, params));
   }
   const result = await sdk.runPipeline(pipeline, params, { ...options, cwd, workspace, manifest: manifestPath }, hooks);
@@ -66,8 +108,10 @@ export async function runMetaPipeline(
     metaProfile,
     riskProfiles,
     reportPath: resolve(result.runDir, 'reports', 'meta_portfolio_report.md'),
+    htmlReportPath: resolve(result.runDir, 'reports', 'meta_portfolio_report.html'),
     signTestGate: gated,
     cacheHit: hooks?.hit() ?? false,
+    ...(sleeves === undefined ? {} : { sleeves }),
   };
 }
 
@@ -81,6 +125,9 @@ export async function validateMetaRunAndRecord(
   runId: string,
 ): Promise<{ verdict: ValidationVerdict; file: string }> {
   const workspace = resolve(workspaceDir);
+  // A run whose process died says `running`: settle it (incomplete) so that the verdict says so.
+  const json = await readRunJsonFile(join(runDir(workspace, runId), 'run.json'), runId).catch(() => undefined);
+  if (json !== undefined) await settleRunStatus(workspace, json);
   const verdict = await validateMetaRun(workspace, runId);
   const dir = runDir(workspace, runId);
   const file = join(dir, 'reports', 'meta_validation.json');

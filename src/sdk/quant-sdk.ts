@@ -28,6 +28,11 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Progress messages of long stages. */
   readonly onProgress?: (message: string) => void;
+  /**
+   * Refuse an existing run id with `E_RUN_EXISTS` instead of running into that run. Default: true for
+   * pipelines (a pipeline never mixes its artifacts with an older run's), false for a single stage.
+   */
+  readonly fresh?: boolean;
 }
 
 export interface StageRunResult<R = unknown> {
@@ -147,6 +152,7 @@ export class QuantSDK {
       params: { stage: stage.id, params: resolved },
       command: `stage run ${stage.id}`,
       onProgress: options.onProgress,
+      fresh: options.fresh ?? false,
     });
     return this.runInSession<R>(session, stage, resolved, true);
   }
@@ -188,10 +194,12 @@ export class QuantSDK {
       params: { pipeline: name, params },
       command: `pipeline ${name}`,
       onProgress: options.onProgress,
+      fresh: options.fresh ?? true,
     });
     const ledgerStart = session.ledger.records.length;
     const results: StageRunResult[] = [];
     let status: 'success' | 'failed' = 'failed';
+    let userError = false;
     try {
       if (hooks.restore !== undefined) results.push(...(await hooks.restore(session)));
       for (const [i, stage] of stages.entries()) {
@@ -217,8 +225,11 @@ export class QuantSDK {
       }
       if (hooks.completed !== undefined) await hooks.completed(session, results, ledgerStart);
       status = 'success';
+    } catch (error) {
+      userError = isQuantError(error);
+      throw error;
     } finally {
-      await session.close(status, { pipeline: name });
+      await session.close(status, { pipeline: name }, { discardIfEmpty: userError });
     }
     return { pipeline: name, runId: session.runId, runDir: session.runDir, stages: results };
   }
@@ -230,6 +241,7 @@ export class QuantSDK {
     closeAfter: boolean,
   ): Promise<StageRunResult<R>> {
     let status: 'success' | 'failed' = 'failed';
+    let userError = false;
     try {
       const execution = await executeStage(session, stage, params);
       status = 'success';
@@ -242,8 +254,11 @@ export class QuantSDK {
         inputs: execution.inputs,
         outputs: execution.outputs,
       };
+    } catch (error) {
+      userError = isQuantError(error);
+      throw error;
     } finally {
-      if (closeAfter) await session.close(status, { stage: stage.id });
+      if (closeAfter) await session.close(status, { stage: stage.id }, { discardIfEmpty: userError });
     }
   }
 }

@@ -1,17 +1,24 @@
 import { existsSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import type { LedgerEntry, Stage, StageContext } from '../core/stage.js';
 import { isQuantError } from '../errors.js';
 import {
   acquireRunLock,
+  assertRunIsNew,
   assertValidRunId,
   createOrOpenRun,
+  discardEmptyRun,
   displayPath,
   defaultRunId,
+  markRunIncomplete,
   openLedger,
+  readLedger,
+  readRunJsonFile,
   resolveNow,
   runDir,
+  runPaths,
   sha256File,
   updateRunStatus,
   type Ledger,
@@ -38,6 +45,16 @@ export interface SessionOptions {
   readonly command: string;
   readonly env: NodeJS.ProcessEnv;
   readonly onProgress?: ((message: string) => void) | undefined;
+  /**
+   * The run must be new: an existing run (any status) is `E_RUN_EXISTS`, never resumed or overwritten.
+   * Pipelines (`quant meta run`, `quant sleeve run`) set it; a single stage may run into an existing run.
+   */
+  readonly fresh?: boolean | undefined;
+}
+
+/** How a session ends: `discardIfEmpty` removes a new run that produced nothing (see `discardEmptyRun`). */
+export interface CloseOptions {
+  readonly discardIfEmpty?: boolean;
 }
 
 /** An open run: its folder, lock and ledger, for the duration of one stage or pipeline. */
@@ -49,11 +66,20 @@ export interface RunSession {
   readonly ledger: Ledger;
   readonly handle: RunHandle;
   readonly deterministic: boolean;
-  close(status: 'success' | 'failed', extra?: Record<string, unknown>): Promise<void>;
+  close(
+    status: 'success' | 'failed',
+    extra?: Record<string, unknown>,
+    closeOptions?: CloseOptions,
+  ): Promise<void>;
   options: SessionOptions;
 }
 
-/** Validate the run id, create or open the run folder, take its lock and open its ledger. */
+/**
+ * Validate the run id, create or open the run folder, take its lock and open its ledger. A run found
+ * `running` under the lock was interrupted (its process died): it is marked incomplete, and a stage run
+ * into it records that in the ledger. An existing ledger is verified before run.json is touched, so a
+ * broken chain (`E_AUDIT_BROKEN`) leaves the run as it was.
+ */
 export async function openRunSession(options: SessionOptions): Promise<RunSession> {
   const now = resolveNow(options.env);
   const runId = options.runId ?? defaultRunId(options.profile ?? options.command, now);
@@ -62,6 +88,15 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
   // Lock first: a second process must not touch run.json of a run another process holds.
   const lock: RunLock = await acquireRunLock(runDir(workspace, runId), { command: options.command });
   try {
+    const paths = runPaths(workspace, runId);
+    if (options.fresh === true) await assertRunIsNew(workspace, runId, { locked: true });
+    let previous = await readRunJsonFile(paths.runJson, runId);
+    let interrupted: string | null | undefined;
+    if (previous?.status === 'running') {
+      previous = await markRunIncomplete(paths);
+      interrupted = previous['interrupted_stage'] as string | null;
+    }
+    if (existsSync(paths.audit)) await readLedger(paths.audit);
     // A stage run into an existing run (e.g. meta.flatten of a nested meta profile) keeps the run's
     // own profile: the run's identity is set by whoever created it.
     const exists = existsSync(join(runDir(workspace, runId), 'run.json'));
@@ -75,6 +110,15 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
       now,
     });
     const ledger = await openLedger(resolve(handle.path, 'audit.jsonl'), { now });
+    if (interrupted !== undefined) {
+      await ledger.append({
+        type: 'decision',
+        step: 'run.interrupted',
+        status: 'recorded',
+        context: { run_id: runId },
+        data: { interrupted_stage: interrupted, previous_status: 'running' },
+      });
+    }
     await updateRunStatus(handle, 'running');
     return {
       runId,
@@ -86,12 +130,20 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
       deterministic:
         options.env['SOURCE_DATE_EPOCH'] !== undefined && options.env['SOURCE_DATE_EPOCH'] !== '',
       options,
-      async close(status, extra) {
+      async close(status, extra, closeOptions) {
+        let discarded = false;
         try {
-          await updateRunStatus(handle, status, extra);
+          discarded =
+            status === 'failed' &&
+            handle.created &&
+            closeOptions?.discardIfEmpty === true &&
+            (await discardEmptyRun(handle));
+          if (!discarded) await updateRunStatus(handle, status, extra);
         } finally {
           await lock.release();
         }
+        // Only an empty folder goes; another process may have started a run of this id meanwhile.
+        if (discarded) await rmdir(handle.path).catch(() => undefined);
       },
     };
   } catch (error) {

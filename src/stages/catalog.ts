@@ -6,6 +6,7 @@ import { metaReturns } from './meta/returns.js';
 import { metaOptimize } from './meta/optimize.js';
 import { metaFlatten } from './meta/flatten.js';
 import { metaReport } from './meta/report.js';
+import { metaBacktest } from './meta/backtest.js';
 import { sleeveBacktest } from './sleeve/backtest.js';
 
 /**
@@ -18,6 +19,7 @@ export const builtinStages: readonly Stage[] = Object.freeze([
   metaFlatten,
   metaReport,
   metaSignTest,
+  metaBacktest,
   sleeveBacktest,
   portfolioOptimize,
 ] as Stage[]);
@@ -27,12 +29,22 @@ export const builtinPipelines: readonly PipelineDefinition[] = Object.freeze([
   definePipeline({
     name: 'meta',
     description: 'the meta pipeline of `quant meta run`, for every risk profile',
-    stages: ['meta.returns', 'meta.optimize', 'meta.flatten', 'meta.report'],
+    stages: ['meta.returns', 'meta.optimize', 'meta.backtest', 'meta.flatten', 'meta.report'],
   }),
   definePipeline({
     name: 'meta.gated',
     description:
       'the meta pipeline behind the directional sign-test gate (features.directional_sign_test_gate)',
+    stages: ['meta.sign_test', 'meta.returns', 'meta.optimize', 'meta.backtest', 'meta.flatten', 'meta.report'],
+  }),
+  definePipeline({
+    name: 'meta.no_backtest',
+    description: '`meta` without the out-of-sample backtest (`quant meta run --no-backtest`)',
+    stages: ['meta.returns', 'meta.optimize', 'meta.flatten', 'meta.report'],
+  }),
+  definePipeline({
+    name: 'meta.gated.no_backtest',
+    description: '`meta.gated` without the out-of-sample backtest (`quant meta run --no-backtest`)',
     stages: ['meta.sign_test', 'meta.returns', 'meta.optimize', 'meta.flatten', 'meta.report'],
   }),
 ]);

@@ -134,17 +134,35 @@ describe('optimizer properties', () => {
   });
 
   test('riskParity: within bounds and sums to 1; unbounded contributions equal to 1e-10', () => {
+    let cases = 0;
+    let unsupported = 0;
     fc.assert(
       fc.property(problem, (p) => {
+        cases++;
         const free = riskParity(p.cov);
         const rc = relativeRiskContributions(p.cov, free.weights);
         const n = p.cov.rows;
         for (const x of rc) assert.ok(Math.abs(x * n - 1) < 1e-10, `contribution ${x} vs ${1 / n}`);
-        const r = riskParity(p.cov, { minWeight: p.lo, maxWeight: p.hi });
+        let r;
+        try {
+          r = riskParity(p.cov, { minWeight: p.lo, maxWeight: p.hi });
+        } catch (e) {
+          // Documented limitation: floors (min_weight > 0) plus strongly hedging assets can leave no
+          // bounded solution with a positive common contribution; the stage then falls back.
+          assert.ok(
+            e instanceof QuantError &&
+              e.code === 'E_SOLVER' &&
+              e.details['reason'] === 'non_positive_risk_contribution',
+          );
+          assert.ok(p.lo > 0);
+          unsupported++;
+          return;
+        }
         assertInBoundsAndBudget(r.weights, p.lo, p.hi);
       }),
       runs,
     );
+    assert.ok(unsupported <= 0.02 * cases, `${unsupported} of ${cases} bounded cases unsupported`);
   });
 
   test('applyBounds and barbell: within bounds and sum to 1', () => {

@@ -1,9 +1,17 @@
 import { relative } from 'node:path';
-import { Command } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
 import { QuantSDK } from '../../sdk/quant-sdk.js';
 import { validateMetaRunAndRecord } from '../../sdk/meta-run.js';
 import { QuantError } from '../../errors.js';
 import type { CliContext } from '../context.js';
+import { SLEEVE_EXECUTORS } from '../../sdk/sleeve-jobs.js';
+import {
+  describeSleeves,
+  executeSleevesOptions,
+  positiveInt,
+  positiveSeconds,
+  produceSleevesWithSignals,
+} from './_execute-sleeves.js';
 
 const list = (value: string, previous: string[] | undefined): string[] => [
   ...(previous ?? []),
@@ -18,21 +26,56 @@ export function metaCommand(ctx: CliContext): Command {
 
   meta
     .command('run')
-    .description('run the meta pipeline (returns → optimize → flatten → report) for every risk profile')
+    .description(
+      'run the meta pipeline (returns → optimize → backtest → flatten → report) for every risk profile',
+    )
     .requiredOption('--profile <meta_profile>', 'the meta profile of the manifest')
     .option('--profiles <list>', "risk profiles, comma separated (default: the manifest's)", list)
     .option('--run-id <id>', 'run id (default <profile>_<YYYYMMDD-HHMMSS>)')
     .option('--no-cache', 'recompute everything, ignoring <workspace>/.cache')
+    .option('--no-backtest', 'skip the out-of-sample walk-forward backtest (meta.backtest)')
+    .option(
+      '--execute-sleeves',
+      'first backtest every atomic sleeve without a pinned run id (in parallel), then pin the new runs',
+    )
+    .addOption(
+      new Option('--executor <kind>', 'with --execute-sleeves: local processes, or a BullMQ queue served by quant worker')
+        .choices(SLEEVE_EXECUTORS),
+    )
+    .option('--concurrency <n>', 'with --executor local: sleeves at once (default: the CPU count)', positiveInt)
+    .option('--redis <url>', 'with --executor bullmq: Redis URL (default $QUANT_REDIS_URL or redis://127.0.0.1:6379)')
+    .option('--queue <name>', 'with --executor bullmq: queue name (default $QUANT_QUEUE or quant-sleeves)')
+    .option('--timeout <seconds>', 'with --execute-sleeves: give up on sleeves not finished by then', positiveSeconds)
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
+      const execute = executeSleevesOptions(opts, ctx.env);
       const sdk = new QuantSDK({ registry: await ctx.registry() });
+      const sleeves =
+        execute === undefined
+          ? undefined
+          : await produceSleevesWithSignals(
+              ctx,
+              opts.profile,
+              {
+                workspace: ctx.workspace,
+                cwd: ctx.cwd,
+                env: ctx.env,
+                ...(opts.runId === undefined ? {} : { runId: opts.runId }),
+                ...(opts.profiles === undefined ? {} : { riskProfiles: opts.profiles }),
+                ...(ctx.globals.manifest === undefined ? {} : { manifest: ctx.globals.manifest }),
+                ...(ctx.io.interactive ? { onProgress: (m: string) => ctx.io.err(m) } : {}),
+              },
+              execute,
+            );
       const result = await sdk.runMeta(opts.profile, {
+        ...(sleeves === undefined ? {} : { sleeveRuns: sleeves.pins }),
         workspace: ctx.workspace,
         cwd: ctx.cwd,
         env: ctx.env,
         ...(opts.runId === undefined ? {} : { runId: opts.runId }),
         ...(opts.profiles === undefined ? {} : { riskProfiles: opts.profiles }),
         cache: opts.cache,
+        backtest: opts.backtest,
         ...(ctx.globals.manifest === undefined ? {} : { manifest: ctx.globals.manifest }),
         ...(ctx.io.interactive ? { onProgress: (m: string) => ctx.io.err(m) } : {}),
       });
@@ -45,7 +88,16 @@ export function metaCommand(ctx: CliContext): Command {
               meta_profile: result.metaProfile,
               risk_profiles: result.riskProfiles,
               report: result.reportPath,
+              html_report: result.htmlReportPath,
               cache_hit: result.cacheHit,
+              ...(sleeves === undefined
+                ? {}
+                : {
+                    sleeves: {
+                      executor: sleeves.executor,
+                      runs: sleeves.results.map((r) => ({ profile: r.profile, run_id: r.run_id, status: r.status })),
+                    },
+                  }),
               stages: result.stages.map((s) => ({
                 stage: s.stageId,
                 summary: s.summary,
@@ -58,9 +110,11 @@ export function metaCommand(ctx: CliContext): Command {
         );
         return;
       }
+      if (sleeves !== undefined) for (const line of describeSleeves(sleeves)) ctx.io.out(line);
       for (const s of result.stages) ctx.io.out(`${s.stageId}: ${s.summary}`);
       ctx.io.out(`meta run ${result.runId} ok (${result.riskProfiles.join(', ')})${result.cacheHit ? ' — cache hit: stages restored from .cache, report regenerated' : ''}`);
       ctx.io.out(`report: ${relative(ctx.cwd, result.reportPath) || result.reportPath}`);
+      ctx.io.out(`html report: ${relative(ctx.cwd, result.htmlReportPath) || result.htmlReportPath}`);
     });
 
   meta

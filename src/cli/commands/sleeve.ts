@@ -17,6 +17,7 @@ export function sleeveCommand(ctx: CliContext): Command {
         workspace: ctx.workspace,
         cwd: ctx.cwd,
         env: ctx.env,
+        fresh: true,
         ...(opts.runId === undefined ? {} : { runId: opts.runId }),
         ...(ctx.globals.manifest === undefined ? {} : { manifest: ctx.globals.manifest }),
         ...(ctx.io.interactive ? { onProgress: (m: string) => ctx.io.err(m) } : {}),

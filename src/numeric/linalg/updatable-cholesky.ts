@@ -1,4 +1,9 @@
-import { PIVOT_FLOOR, backSubstituteTransposed, forwardSubstitute } from './cholesky.js';
+import {
+  PIVOT_FLOOR,
+  backSubstituteTransposed,
+  choleskyFactorInPlace,
+  forwardSubstitute,
+} from './cholesky.js';
 
 /**
  * A Cholesky factor L·Lᵀ = A_FF of a principal submatrix of a fixed symmetric matrix A, kept up to date
@@ -36,6 +41,8 @@ export interface UpdatableCholesky {
   solveInPlace(b: Float64Array): void;
   /** Refactor from scratch (clears accumulated rounding). Returns false if A_FF is singular. */
   refactor(): boolean;
+  /** Replace the index set and factor it from scratch. Returns false if A_FF is singular. */
+  reset(indices: readonly number[]): boolean;
 }
 
 /**
@@ -102,15 +109,19 @@ export function createUpdatableCholesky(a: Float64Array, n: number): UpdatableCh
   }
 
   function refactor(): boolean {
-    const members = order.splice(0, order.length);
-    for (const j of members) {
-      if (!append(j)) {
-        order.length = 0;
-        for (const m of members) order.push(m);
-        return false;
-      }
+    // Gather A_FF into the factor's buffer and factor it in place (contiguous, k³/3).
+    const k = order.length;
+    for (let x = 0; x < k; x++) {
+      const rx = (order[x] as number) * n;
+      for (let y = 0; y <= x; y++) l[x * n + y] = a[rx + (order[y] as number)] as number;
     }
-    return true;
+    return choleskyFactorInPlace(l, l, k, n) < 0;
+  }
+
+  function reset(indices: readonly number[]): boolean {
+    order.length = 0;
+    for (const j of indices) order.push(j);
+    return refactor();
   }
 
   return {
@@ -128,5 +139,6 @@ export function createUpdatableCholesky(a: Float64Array, n: number): UpdatableCh
       backSubstituteTransposed(l, b, order.length, n);
     },
     refactor,
+    reset,
   };
 }

@@ -10,24 +10,35 @@
  * bound it hits (that asset leaves F); at a full step the bound multipliers λ_i = (Σw)_i − q_i − γ are
  * checked (≥ 0 at a lower bound, ≤ 0 at an upper bound) and the most violated bound is released. The
  * method stops at the exact KKT point; the final free set is refactored from scratch and re-solved.
+ *
+ * Two refinements keep it fast and exact: several violated bounds are released at once while the
+ * objective keeps strictly decreasing (the free set grows geometrically instead of one asset per
+ * iteration), and after a step the rounding of the budget is put on an asset with room, so that every
+ * iterate stays feasible.
  */
 import { QuantError } from '../../errors.js';
 import { createUpdatableCholesky } from '../linalg/updatable-cholesky.js';
+import {
+  AT_LOWER,
+  AT_UPPER,
+  FREE,
+  multiplyNonZero,
+  reducedLinearTerm,
+  restoreBudget,
+  singular,
+  vertexStart,
+  type BoxQpProblem,
+  type BoxQpStart,
+} from './_box-qp-parts.js';
 
-/** Asset states: held at the lower bound, free, held at the upper bound. */
-export const AT_LOWER = -1;
-export const FREE = 0;
-export const AT_UPPER = 1;
-
-export interface BoxQpProblem {
-  readonly n: number;
-  /** Σ, n x n row-major. */
-  readonly sigma: Float64Array;
-  /** Linear term q (absent: 0). */
-  readonly q?: Float64Array;
-  readonly lo: Float64Array;
-  readonly hi: Float64Array;
-}
+export {
+  AT_LOWER,
+  AT_UPPER,
+  FREE,
+  multiplyNonZero,
+  type BoxQpProblem,
+  type BoxQpStart,
+} from './_box-qp-parts.js';
 
 export interface BoxQpSolution {
   readonly w: Float64Array;
@@ -40,12 +51,6 @@ export interface BoxQpSolution {
   /** Σw. */
   readonly sigmaW: Float64Array;
   readonly iterations: number;
-}
-
-/** A feasible starting point with its working set (e.g. a previous solution). */
-export interface BoxQpStart {
-  readonly w: Float64Array;
-  readonly state: Int8Array;
 }
 
 /**
@@ -61,12 +66,14 @@ export function solveBoxQp(problem: BoxQpProblem, start?: BoxQpStart): BoxQpSolu
       : { w: Float64Array.from(start.w), state: Int8Array.from(start.state) };
   const chol = createUpdatableCholesky(sigma, n);
   const order = chol.order;
-  for (let i = 0; i < n; i++) if (state[i] === FREE && !chol.append(i)) throw singular(i);
-  if (chol.size === 0) {
-    // Keep one asset free so the budget row and the active bounds stay linearly independent.
+  const initial: number[] = [];
+  for (let i = 0; i < n; i++) if (state[i] === FREE) initial.push(i);
+  // Keep one asset free so the budget row and the active bounds stay linearly independent.
+  if (initial.length === 0) {
     state[0] = FREE;
-    if (!chol.append(0)) throw singular(0);
+    initial.push(0);
   }
+  if (!chol.reset(initial)) throw singular(firstDependent(chol, initial));
   // Forward vectors y1 = L⁻¹·1 and yr = L⁻¹·r_F with r_i = q_i − Σ_{j held} Σ_ij·w_j, kept current so
   // that each iteration needs a single back-substitution: w_F = L⁻ᵀ(yr + γ·y1).
   const y1 = new Float64Array(n);
@@ -103,7 +110,8 @@ export function solveBoxQp(problem: BoxQpProblem, start?: BoxQpStart): BoxQpSolu
   const maxIter = 50 * n + 1000;
   let gamma = 0;
   let iterations = 0;
-  let polished = false;
+  // True while the factor is fresh (built or refactored, no update since): no polish needed.
+  let polished = true;
   for (;;) {
     if (iterations++ > maxIter) {
       throw new QuantError('E_SOLVER', `the active-set QP did not converge within ${maxIter} iterations`, {
@@ -148,7 +156,12 @@ export function solveBoxQp(problem: BoxQpProblem, start?: BoxQpStart): BoxQpSolu
       for (let a = 0; a < k; a++) {
         const i = order[a] as number;
         const p = (z[a] as number) - (w[i] as number);
-        const wi = i === blocking ? (blockingUpper ? (hi[i] as number) : (lo[i] as number)) : (w[i] as number) + alpha * p;
+        const wi =
+          i === blocking
+            ? blockingUpper
+              ? (hi[i] as number)
+              : (lo[i] as number)
+            : (w[i] as number) + alpha * p;
         w[i] = Math.min(hi[i] as number, Math.max(lo[i] as number, wi));
         if ((p > 0 && w[i] === hi[i]) || (p < 0 && w[i] === lo[i])) reached.push(i);
       }
@@ -214,7 +227,7 @@ export function solveBoxQp(problem: BoxQpProblem, start?: BoxQpStart): BoxQpSolu
     if (worst < 0) {
       if (polished) break;
       // Optimal up to the rounding of many updates: refactor once and re-solve before accepting.
-      if (!chol.refactor()) throw singular(order[order.length - 1] as number);
+      if (!chol.refactor()) throw singular(firstDependent(chol, [...order]));
       refreshForward();
       polished = true;
       continue;
@@ -250,95 +263,9 @@ export function solveBoxQp(problem: BoxQpProblem, start?: BoxQpStart): BoxQpSolu
   return { w, state, gamma, lambda, sigmaW, iterations };
 }
 
-/**
- * Put the rounding 1 − Σw on free assets with room: those not in `last` first (largest room first), then
- * those in `last` (which then leave their bound and stay free).
- */
-function restoreBudget(w: Float64Array, state: Int8Array, lo: Float64Array, hi: Float64Array, last: readonly number[]): void {
-  let total = 0;
-  for (let i = 0; i < w.length; i++) total += w[i] as number;
-  let gap = 1 - total;
-  if (gap === 0) return;
-  const candidates: number[] = [];
-  for (let i = 0; i < w.length; i++) if (state[i] === FREE && !last.includes(i)) candidates.push(i);
-  const room = (i: number): number => (gap > 0 ? (hi[i] as number) - (w[i] as number) : (w[i] as number) - (lo[i] as number));
-  candidates.sort((a, b) => room(b) - room(a) || a - b);
-  for (const i of [...candidates, ...last]) {
-    if (gap === 0) break;
-    const r = room(i);
-    if (r <= 0) continue;
-    const take = gap > 0 ? Math.min(gap, r) : Math.max(gap, -r);
-    w[i] = (w[i] as number) + take;
-    gap -= take;
-  }
-}
-
-/** r_i = q_i − Σ_{j held, w_j ≠ 0} Σ_ij·w_j. */
-function reducedLinearTerm(
-  sigma: Float64Array,
-  n: number,
-  q: Float64Array,
-  w: Float64Array,
-  i: number,
-  held: readonly number[],
-): number {
-  const ri = i * n;
-  let g = 0;
-  for (const j of held) g += (sigma[ri + j] as number) * (w[j] as number);
-  return (q[i] as number) - g;
-}
-
-/** out = Σ·w, skipping zero weights (long-only solutions are sparse). */
-export function multiplyNonZero(sigma: Float64Array, n: number, w: Float64Array, out: Float64Array): void {
-  out.fill(0);
-  for (let j = 0; j < n; j++) {
-    const wj = w[j] as number;
-    if (wj === 0) continue;
-    // Σ is symmetric: accumulate column j as row j for contiguous reads.
-    const rj = j * n;
-    for (let i = 0; i < n; i++) out[i] = (out[i] as number) + (sigma[rj + i] as number) * wj;
-  }
-}
-
-/**
- * A vertex of the feasible box-simplex: everything at its lower bound, then the remaining budget poured
- * into the assets with the smallest ½Σ_ii − q_i first, each up to its upper bound. The asset that takes
- * the last share is the single free one.
- */
-function vertexStart(problem: BoxQpProblem, q: Float64Array): BoxQpStart {
-  const { n, sigma, lo, hi } = problem;
-  const w = Float64Array.from(lo);
-  const state = new Int8Array(n).fill(AT_LOWER);
-  const order = Array.from({ length: n }, (_, i) => i);
-  const cost = (i: number): number => 0.5 * (sigma[i * n + i] as number) - (q[i] as number);
-  order.sort((a, b) => cost(a) - cost(b) || a - b);
-  let rest = 1;
-  for (let i = 0; i < n; i++) rest -= lo[i] as number;
-  let free = order[0] as number;
-  for (const i of order) {
-    if (rest <= 0) break;
-    const room = (hi[i] as number) - (lo[i] as number);
-    free = i;
-    if (room >= rest) {
-      w[i] = (w[i] as number) + rest;
-      rest = 0;
-    } else {
-      w[i] = hi[i] as number;
-      state[i] = AT_UPPER;
-      rest -= room;
-    }
-  }
-  state[free] = FREE;
-  return { w, state };
-}
-
-function singular(index: number): QuantError {
-  return new QuantError(
-    'E_SINGULAR_COVARIANCE',
-    `the covariance matrix is singular on the assets the optimizer needs (asset index ${index} is a linear combination of others)`,
-    {
-      hint: 'remove duplicate or perfectly collinear assets, use more observations than assets, or use the ledoit_wolf covariance',
-      details: { assetIndex: index },
-    },
-  );
+/** The first index of `set` whose addition makes the factor singular (for the error message). */
+function firstDependent(chol: ReturnType<typeof createUpdatableCholesky>, set: readonly number[]): number {
+  chol.reset([]);
+  for (const j of set) if (!chol.append(j)) return j;
+  return set[set.length - 1] ?? 0;
 }

@@ -32,6 +32,7 @@ export function solveErcBudgetNewton(
   const abs = new Float64Array(n);
   const trial = new Float64Array(n);
   const free: number[] = [];
+  let released = -1;
   const multiply = (x: Float64Array): void => {
     for (let i = 0; i < n; i++) {
       let s = 0;
@@ -54,7 +55,10 @@ export function solveErcBudgetNewton(
       total += x[i] as number;
       if (state[i] !== 0) continue;
       const xi = x[i] as number;
-      r = Math.max(r, Math.abs(xi * (sw[i] as number) - cc) / Math.max(xi * (abs[i] as number), Math.abs(cc), 1e-300));
+      r = Math.max(
+        r,
+        Math.abs(xi * (sw[i] as number) - cc) / Math.max(xi * (abs[i] as number), Math.abs(cc), 1e-300),
+      );
     }
     return Math.max(r, Math.abs(total - 1));
   };
@@ -77,6 +81,7 @@ export function solveErcBudgetNewton(
       }
       if (worst < 0) return { w, state, c, iterations: iter };
       state[worst] = 0;
+      released = worst;
       err = residual(w, c);
     }
     free.length = 0;
@@ -91,7 +96,13 @@ export function solveErcBudgetNewton(
       for (let i = 0; i < n; i++) {
         if ((state[i] as number) !== (down ? 1 : -1)) continue;
         const rc = (w[i] as number) * (sw[i] as number);
-        if (pick < 0 || (down ? rc > (w[pick] as number) * (sw[pick] as number) : rc < (w[pick] as number) * (sw[pick] as number))) pick = i;
+        if (
+          pick < 0 ||
+          (down
+            ? rc > (w[pick] as number) * (sw[pick] as number)
+            : rc < (w[pick] as number) * (sw[pick] as number))
+        )
+          pick = i;
       }
       if (pick < 0) return undefined;
       state[pick] = 0;
@@ -133,7 +144,10 @@ export function solveErcBudgetNewton(
       trial.set(w);
       for (let a = 0; a < k; a++) {
         const i = free[a] as number;
-        trial[i] = Math.min(hi[i] as number, Math.max(lo[i] as number, (w[i] as number) + alpha * (rhs[a] as number)));
+        trial[i] = Math.min(
+          hi[i] as number,
+          Math.max(lo[i] as number, (w[i] as number) + alpha * (rhs[a] as number)),
+        );
       }
       const cTrial = c + alpha * (rhs[k] as number);
       if (residual(trial, cTrial) < (1 - 1e-4 * alpha) * err || (blocking >= 0 && ls === 0)) {
@@ -146,6 +160,10 @@ export function solveErcBudgetNewton(
       blocking = -1;
     }
     if (!accepted) return undefined;
+    // Outside the convex regime the inequality need not point the way Newton goes: a released asset
+    // that is pushed straight back would cycle.
+    if (blocking >= 0 && blocking === released && alpha === 0) return undefined;
+    released = -1;
     if (blocking >= 0) {
       const up = (rhs[free.indexOf(blocking)] as number) > 0;
       w[blocking] = up ? (hi[blocking] as number) : (lo[blocking] as number);

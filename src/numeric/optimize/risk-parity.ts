@@ -24,31 +24,34 @@ export interface RiskParityResult {
   readonly activeUpper: number[];
   /** max over free assets of |RC_i − c̄| / wᵀΣw, c̄ their mean risk contribution (0 when all are equal). */
   readonly maxDeviation: number;
-  /** Newton steps in total. */
+  /** Newton steps and coordinate sweeps in total. */
   readonly iterations: number;
 }
 
 /**
- * Equal-risk-contribution portfolio (Maillard, Roncalli & Teïletche 2010): w_i(Σw)_i equal for all i.
+ * Equal-risk-contribution portfolio (Maillard, Roncalli & Teïletche 2010): RC_i = w_i(Σw)_i equal for
+ * all i.
  *
  * Unbounded: x = argmin_{x>0} ½xᵀΣx − (1/n)·Σ log x_i (Spinu 2013; strictly convex, unique), solved by
- * Newton's method to |x_i(Σx)_i − 1/n|·n ≤ 1e-14; w = x / Σx. If w satisfies the bounds it is returned.
+ * damped Newton steps after a few coordinate-descent sweeps, to |x_i(Σx)_i − 1/n|·n ≤ 1e-14 (or the
+ * rounding floor, ≤ 1e-11); w = x / Σx. If w satisfies the bounds it is returned unchanged.
  *
- * Bounded (when the unbounded answer violates lo ≤ w ≤ hi), after Richard & Roncalli (2019):
- * w = x(c*) with x(c) = argmin_{lo ≤ x ≤ hi} ½xᵀΣx − c·Σ log x_i and c* > 0 chosen so that Σx(c*) = 1.
- * Its optimality conditions, which the result satisfies, are: Σw = 1, lo ≤ w ≤ hi, and for a common
- * level c* = RC of the free assets,
- *   RC_i = c* if lo_i < w_i < hi_i,   RC_i ≥ c* if w_i = lo_i,   RC_i ≤ c* if w_i = hi_i,
- * i.e. assets at a bound are fixed there and all others share equal risk contributions; a capped asset
- * contributes no more, a floored asset no less, than the others. x(c) is found by a projected Newton
- * method and c* by safeguarded Newton steps on log Σx(c) in log c. (skfolio's RiskBudgeting instead
- * homogenises the box, lo·Σx ≤ x_i ≤ hi·Σx, whose free assets do not share equal contributions; the two
- * agree whenever the bounds do not bind.)
+ * Bounded (the unbounded answer violates lo ≤ w ≤ hi): the result satisfies Σw = 1, lo ≤ w ≤ hi and,
+ * for a common level c,
+ *   RC_i = c if lo_i < w_i < hi_i,   RC_i ≥ c if w_i = lo_i,   RC_i ≤ c if w_i = hi_i,
+ * i.e. assets at a bound are fixed there and all others share one risk contribution; a capped asset
+ * contributes no more, a floored asset no less, than the others. After Richard & Roncalli (2019),
+ * w = x(c) with x(c) = argmin_{lo ≤ x ≤ hi} ½xᵀΣx − c·Σ log x_i (convex, unique; its KKT conditions are
+ * the ones above) and c > 0 such that Σx(c) = 1, found by safeguarded Newton steps on log Σx(c) in
+ * log c; x(c) by a projected Newton method. Such a c exists whenever Σx(c) < 1 for small c, always when
+ * min_weight = 0. Otherwise (floors plus strongly hedging assets) the common level is ≤ 0 and the
+ * conditions are solved directly by Newton's method with an active set; if that fails too, E_SOLVER with
+ * `details.reason = 'non_positive_risk_contribution'`. skfolio's RiskBudgeting instead bounds the
+ * homogenised weights (lo·Σx ≤ x_i ≤ hi·Σx), whose free assets do not share equal contributions; the
+ * two agree whenever the bounds do not bind.
  *
  * @param cov n x n covariance (positive definite).
- * @throws QuantError E_TOO_FEW_ASSETS, E_INFEASIBLE_BOUNDS, E_SINGULAR_COVARIANCE, E_SOLVER (no
- *   convergence, or — possible only with min_weight > 0 and strongly negative correlations — no bounded
- *   solution with positive risk contributions).
+ * @throws QuantError E_TOO_FEW_ASSETS, E_INFEASIBLE_BOUNDS, E_SINGULAR_COVARIANCE, E_SOLVER.
  */
 export function riskParity(cov: Matrix, options: RiskParityOptions = {}): RiskParityResult {
   const n = checkCovariance(cov);
@@ -104,9 +107,18 @@ export function riskParity(cov: Matrix, options: RiskParityOptions = {}): RiskPa
       // convex log-barrier path cannot reach. Solve the conditions directly from here.
       const direct = solveErcBudgetNewton(sigma, n, lo, hi, x, sol.state, c);
       if (direct === undefined) {
-        throw new QuantError('E_SOLVER', 'the bounded equal-risk-contribution conditions could not be solved for these bounds', {
-          hint: 'the floors and the hedging assets leave no solution with positive risk contributions; lower min_weight, or use min_variance',
-        });
+        throw new QuantError(
+          'E_SOLVER',
+          'the bounded equal-risk-contribution conditions could not be solved: with these floors the hedging assets leave no solution with positive risk contributions',
+          {
+            hint: 'lower min_weight, or use min_variance',
+            details: {
+              reason: 'non_positive_risk_contribution',
+              minWeight: options.minWeight ?? 0,
+              maxWeight: options.maxWeight ?? 1,
+            },
+          },
+        );
       }
       return finish(cov, direct.w, true, iterations + direct.iterations, direct.state);
     }
@@ -159,7 +171,8 @@ function finish(
   let maxDeviation = 0;
   const level = freeSum / freeCount;
   for (let i = 0; i < n; i++) {
-    if ((state?.[i] ?? 0) === 0) maxDeviation = Math.max(maxDeviation, Math.abs((rc[i] as number) - level) / total);
+    if ((state?.[i] ?? 0) === 0)
+      maxDeviation = Math.max(maxDeviation, Math.abs((rc[i] as number) - level) / total);
   }
   return {
     weights: w,

@@ -13,6 +13,7 @@ import { effectiveN, performanceMetrics } from '../../numeric/stats/performance.
 import type { MetaReportData, NestedBranch, RiskProfileReport } from '../../report/index.js';
 import { metaArtifactPaths } from './_artifact-types.js';
 import {
+  clusterTreeDocSchema,
   flattenedDocSchema,
   manifestDocSchema,
   optimizedDocSchema,
@@ -29,6 +30,8 @@ import {
   healthSection,
   portfolioSeries,
 } from './_report-sections.js';
+import { dendrogramData, inSampleSeries, performanceChart, rollingVolatilityChart } from './_report-charts.js';
+import { loadBacktestView } from './_report-backtest.js';
 
 /** DESIGN §3: nesting depth is at most 4. */
 const MAX_NESTING = 4;
@@ -122,6 +125,11 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
   const portfolio = portfolioSeries(table, weights);
   const { periodsPerYear, source } = annualisation(manifest, optimized, table.dates);
   const metrics = { ...performanceMetrics(portfolio, periodsPerYear), effectiveN: effectiveN(weights) };
+  const backtest = await loadBacktestView(o.runDir, o.metaProfile, p, table, portfolio, o.recordInput);
+  const tree = await readOptional(o, paths.clusterTree, (f) =>
+    readJsonArtifact(f, paths.clusterTree, clusterTreeDocSchema),
+  );
+  const inSample = inSampleSeries(table, portfolio, periodsPerYear);
 
   const omitted = (rel: string) => ({ omitted: rel });
   return {
@@ -141,6 +149,14 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
       manifest === undefined
         ? omitted(paths.manifest)
         : { branches: await nestedBranches(o, p, manifest, optimized, [], 1, new Set([o.metaProfile])) },
+    backtest: backtest.section,
+    charts: {
+      inSample: performanceChart(table.dates, inSample),
+      outOfSample: backtest.outOfSample,
+      rollingVolatility: rollingVolatilityChart(table.dates, inSample, periodsPerYear),
+      weightsHistory: backtest.weightsHistory,
+      tree: tree === undefined ? omitted(paths.clusterTree) : dendrogramData(tree),
+    },
   };
 }
 

@@ -85,6 +85,79 @@ export const flattenedDocSchema = z.looseObject({
 });
 export type FlattenedDoc = z.output<typeof flattenedDocSchema>;
 
+const nullableFinite = finite.nullable();
+const backtestMetrics = z.looseObject({
+  observations: finite,
+  cagr: nullableFinite,
+  volatility: nullableFinite,
+  sharpe: nullableFinite,
+  sortino: nullableFinite,
+  max_drawdown: nullableFinite,
+  calmar: nullableFinite,
+  win_rate: nullableFinite,
+});
+
+/** The fields of `MetaBacktestDoc` the report reads. */
+export const backtestDocSchema = z.looseObject({
+  schema_version: z.literal(1),
+  status: z.enum(['ok', 'insufficient_history']),
+  reason: z.string().nullable(),
+  method: z.string(),
+  params: z.looseObject({
+    train_window: finite,
+    rebalance: finite,
+    commission: finite,
+    slippage: finite,
+    periods_per_year: finite.positive(),
+  }),
+  returns_file: z.string().nullable(),
+  sleeves: z.array(z.looseObject({ id: z.string(), kind: z.string() })),
+  period: z.looseObject({ first_date: z.string().nullable(), last_date: z.string().nullable(), days: finite }),
+  rebalances: finite,
+  turnover: z.looseObject({
+    total: finite,
+    initial: finite,
+    mean_per_rebalance: nullableFinite,
+    annualised: nullableFinite,
+  }),
+  costs: z.looseObject({ total: finite }),
+  metrics: z.looseObject({
+    meta: backtestMetrics.extend({ effective_n_mean: nullableFinite }).nullable(),
+    equal_weight: backtestMetrics.nullable(),
+    sleeves: z.record(z.string(), backtestMetrics),
+  }),
+  windows: z.array(
+    z.looseObject({
+      date: z.string(),
+      weights: z.record(z.string(), finite),
+      fallbacks: z
+        .array(
+          z.looseObject({
+            level: z.string(),
+            method: z.string(),
+            code: z.string(),
+            message: z.string(),
+            used: z.string(),
+          }),
+        )
+        .default([]),
+    }),
+  ),
+});
+export type BacktestDoc = z.output<typeof backtestDocSchema>;
+
+/** `meta_cluster_tree_{M}_{P}.json`: a linkage where the method builds a tree, `tree: null` otherwise. */
+export const clusterTreeDocSchema = z.looseObject({
+  schema_version: z.literal(1),
+  method: z.string(),
+  labels: z.array(z.string()),
+  weights: z.record(z.string(), finite),
+  linkage_method: z.string().optional(),
+  order: z.array(z.string()).optional(),
+  linkage: z.array(z.array(finite).length(4)).optional(),
+});
+export type ClusterTreeDoc = z.output<typeof clusterTreeDocSchema>;
+
 /** `config/resolved_manifest.json`: only the risk profiles matter here. */
 export const resolvedManifestSchema = z.looseObject({
   schema_version: z.literal(1),

@@ -4,8 +4,13 @@ import { defineStage } from '../../core/stage.js';
 import { QuantError } from '../../errors.js';
 import { readRunJson, toIsoSeconds, writeFileAtomic } from '../../artifacts/index.js';
 import { ID_PATTERN, MAX_PROFILE_NAME_LENGTH } from '../../manifest/index.js';
-import { isOmitted, renderMetaReportMarkdown, type RiskProfileReport } from '../../report/index.js';
-import { REPORT_MD, RESOLVED_MANIFEST } from './_artifact-types.js';
+import {
+  isOmitted,
+  renderMetaReportHtml,
+  renderMetaReportMarkdown,
+  type RiskProfileReport,
+} from '../../report/index.js';
+import { REPORT_HTML, REPORT_MD, RESOLVED_MANIFEST } from './_artifact-types.js';
 import { loadMetaReportData } from './_report-data.js';
 import { readJsonArtifact, resolvedManifestSchema } from './_report-docs.js';
 
@@ -22,7 +27,10 @@ export const metaReportParams = z.strictObject({
 
 /** What `meta.report` returns. */
 export interface MetaReportValue {
+  /** Absolute path of the Markdown report. */
   readonly report: string;
+  /** Absolute path of the self-contained HTML report (same data, with charts). */
+  readonly html: string;
   readonly risk_profiles: readonly {
     readonly risk_profile: string;
     readonly method: string;
@@ -58,7 +66,8 @@ async function riskProfilesOf(
 }
 
 function omittedFiles(p: RiskProfileReport): string[] {
-  const files = [p.assets, p.health, p.calendar, p.nested].flatMap((s) => (isOmitted(s) ? [s.omitted] : []));
+  const sections = [p.assets, p.health, p.calendar, p.nested, p.backtest, p.charts?.tree ?? undefined];
+  const files = sections.flatMap((s) => (s !== undefined && isOmitted(s) ? [s.omitted] : []));
   return [...new Set(files)];
 }
 
@@ -66,12 +75,12 @@ export const metaReport = defineStage({
   id: 'meta.report',
   name: 'Meta portfolio report',
   description:
-    'Forensic Markdown report of a meta run: metrics, allocation, correlation, physical assets, health, anomalies, calendar.',
+    'Forensic report of a meta run, as Markdown and as one self-contained HTML file with inline SVG charts: metrics in and out of sample, allocation, correlation, dendrogram, physical assets, health, anomalies, calendar.',
   category: 'meta',
   tags: ['meta', 'report'],
   aliases: ['risk.report_meta'],
   params: metaReportParams,
-  output: `${REPORT_MD} in the run folder; sections whose optional artifacts are missing carry a note.`,
+  output: `${REPORT_MD} and ${REPORT_HTML} in the run folder (same figures); sections whose optional artifacts are missing carry a note.`,
   async run(params, ctx) {
     const riskProfiles = await riskProfilesOf(ctx.runDir, params.risk_profiles, ctx.recordInput);
     // run.json's created_at is the run's own instant (SOURCE_DATE_EPOCH when set), so reruns stay identical.
@@ -89,8 +98,12 @@ export const metaReport = defineStage({
     const output = join(ctx.runDir, REPORT_MD);
     await writeFileAtomic(output, renderMetaReportMarkdown(data));
     ctx.recordOutput(output);
+    const html = join(ctx.runDir, REPORT_HTML);
+    await writeFileAtomic(html, renderMetaReportHtml(data));
+    ctx.recordOutput(html);
     const value: MetaReportValue = {
       report: output,
+      html,
       risk_profiles: data.riskProfiles.map((p) => ({
         risk_profile: p.riskProfile,
         method: p.allocation.method,
@@ -108,7 +121,7 @@ export const metaReport = defineStage({
     const omitted = value.risk_profiles.reduce((k, p) => k + p.omitted.length, 0);
     return {
       value,
-      summary: `${REPORT_MD} for ${params.meta_profile}: ${parts.join(', ')}${omitted > 0 ? `; ${omitted} section source(s) missing` : ''}`,
+      summary: `${REPORT_MD} and .html for ${params.meta_profile}: ${parts.join(', ')}${omitted > 0 ? `; ${omitted} section source(s) missing` : ''}`,
     };
   },
 });

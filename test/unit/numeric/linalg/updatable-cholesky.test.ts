@@ -73,6 +73,23 @@ describe('createUpdatableCholesky', () => {
     assert.ok(maxAbsDiff(x.subarray(0, chol.size), expected) < 1e-10);
   });
 
+  test('reset factors a whole index set at once, equal to appending it', () => {
+    const n = 8;
+    const a = randomCovariance(n, 31).data;
+    const one = createUpdatableCholesky(a, n);
+    const bulk = createUpdatableCholesky(a, n);
+    for (const j of [5, 2, 7, 0]) one.append(j);
+    assert.equal(bulk.reset([5, 2, 7, 0]), true);
+    assert.deepEqual([...bulk.order], [5, 2, 7, 0]);
+    const x = Float64Array.from([1, -2, 3, 0.5]);
+    const y = Float64Array.from(x);
+    one.solveInPlace(x);
+    bulk.solveInPlace(y);
+    assert.ok(maxAbsDiff(x.subarray(0, 4), y.subarray(0, 4)) < 1e-12);
+    const singular = createUpdatableCholesky(Float64Array.from([1, 1, 1, 1]), 2);
+    assert.equal(singular.reset([0, 1]), false);
+  });
+
   test('refuses an index that makes A_FF singular and leaves the factor usable', () => {
     // Asset 2 duplicates asset 0.
     const a = Float64Array.from([1, 0.3, 1, 0.3, 2, 0.3, 1, 0.3, 1]);

@@ -78,13 +78,66 @@ describe('riskParity', () => {
         `seed ${seed}: free contributions differ by ${spread(rc, freeSet)}`,
       );
       const c = freeSet.reduce((s, i) => s + rc[i]!, 0) / freeSet.length;
+      const tol = 1e-10 * sum(rc);
       for (const i of r.activeUpper)
-        assert.ok(rc[i]! <= c * (1 + 1e-10), `seed ${seed}: capped asset ${i} contributes more`);
+        assert.ok(rc[i]! <= c + tol, `seed ${seed}: capped asset ${i} contributes more`);
       for (const i of r.activeLower)
-        assert.ok(rc[i]! >= c * (1 - 1e-10), `seed ${seed}: floored asset ${i} contributes less`);
+        assert.ok(rc[i]! >= c - tol, `seed ${seed}: floored asset ${i} contributes less`);
       cases++;
     }
     assert.equal(cases, 30);
+  });
+
+  test('floors with a hedging asset: the common contribution may be ≤ 0, conditions still hold', () => {
+    // Asset 0 hedges asset 2 and all floors are 0.0833: even as c → 0 the log-barrier solution exceeds
+    // the budget, so the conditions are solved directly (c ≤ 0).
+    const data = new Float64Array(81);
+    const set = (i: number, j: number, v: number): void => {
+      data[i * 9 + j] = v;
+      data[j * 9 + i] = v;
+    };
+    [
+      4.0275758322339706e-7, 3.676158352828534e-5, 7.531472798365607e-3, 1.115988227687495e-6,
+      7.31272727272702e-5, 3.6763636363636015e-5, 1.0165991620282833e-5, 2.629617926132221e-4,
+      4.626189066451183e-5,
+    ].forEach((v, i) => set(i, i, v));
+    set(0, 2, -4.532404812906465e-6);
+    set(2, 5, 5.8989811851957966e-9);
+    set(4, 8, 1.8584699768529973e-5);
+    const cov = { rows: 9, cols: 9, data };
+    const lo = 0.08327907986112366;
+    const r = riskParity(cov, { minWeight: lo, maxWeight: 0.33376736111111055 });
+    assert.ok(Math.abs(sum(r.weights) - 1) < 1e-15);
+    const rc = Array.from(matVec(cov, r.weights), (v, i) => v * r.weights[i]!);
+    const freeSet = [...Array(9).keys()].filter(
+      (i) => !r.activeLower.includes(i) && !r.activeUpper.includes(i),
+    );
+    assert.deepEqual(freeSet, [0]);
+    const c = rc[0]!;
+    assert.ok(c <= 1e-12 * sum(rc));
+    for (const i of r.activeLower) {
+      assert.equal(r.weights[i], lo);
+      assert.ok(rc[i]! >= c);
+    }
+  });
+
+  test('when no bounded solution with a positive common contribution can be found: E_SOLVER with the reason', () => {
+    const d = [
+      4e-7, 0, 0, 0, 0, 0, 0, 4.011101109666037e-7, 0, 2.1014699786970487e-7, -3.102669194565807e-6, 0, 0, 0,
+      4e-7, 0, 0, 0, 0, 2.1014699786970487e-7, 0, 1.7695692944297466e-4, -5.873436406232601e-4, 0, 0,
+      -3.102669194565807e-6, 0, -5.873436406232601e-4, 8.76519981127137e-3, 0, 0, 0, 0, 0, 0,
+      5.0396969359931534e-5,
+    ];
+    const cov = { rows: 6, cols: 6, data: Float64Array.from(d) };
+    assert.throws(
+      () => riskParity(cov, { minWeight: 0.09202263610644196, maxWeight: 0.47947184244791585 }),
+      (e: unknown) =>
+        e instanceof QuantError &&
+        e.code === 'E_SOLVER' &&
+        e.details['reason'] === 'non_positive_risk_contribution',
+    );
+    // The unbounded problem is always solvable.
+    assert.ok(spread(relativeRiskContributions(cov, riskParity(cov).weights)) < 1e-10);
   });
 
   test('degenerate bounds: the single feasible point', () => {

@@ -8,6 +8,7 @@ import { builtinStages } from '../../../../src/stages/catalog.js';
 import { metaReport, type MetaReportValue } from '../../../../src/stages/meta/report.js';
 import {
   metaArtifactPaths,
+  REPORT_HTML,
   REPORT_MD,
   RESOLVED_MANIFEST,
 } from '../../../../src/stages/meta/_artifact-types.js';
@@ -247,6 +248,8 @@ describe('meta.report', () => {
     assert.deepEqual(result.value.risk_profiles[1]?.omitted, [
       'data/portfolio_optimized_meta_meta_x_min_variance.json',
       'data/meta_manifest_meta_x_min_variance.json',
+      'data/meta_backtest_meta_x_min_variance.json',
+      'data/meta_cluster_tree_meta_x_min_variance.json',
     ]);
 
     // Every file read and written is in the ledger outcome, whose chain verifies.
@@ -262,13 +265,15 @@ describe('meta.report', () => {
     }
     assert.deepEqual(
       result.outputs.map((f) => f.path),
-      [`runs/${RUN}/${REPORT_MD}`],
+      [`runs/${RUN}/${REPORT_MD}`, `runs/${RUN}/${REPORT_HTML}`],
     );
     assert.equal((await verifyLedger(join(dir, 'audit.jsonl'))).ok, true);
 
     // Same inputs, same run, SOURCE_DATE_EPOCH set → the same bytes.
+    const html = readFileSync(join(dir, REPORT_HTML), 'utf8');
     await run(ws);
     assert.equal(readFileSync(join(dir, REPORT_MD), 'utf8'), md);
+    assert.equal(readFileSync(join(dir, REPORT_HTML), 'utf8'), html);
   });
 
   test('explicit risk profiles and the predecessor alias', async () => {

@@ -1,0 +1,172 @@
+/**
+ * Interrupted and existing runs. A run's status is `running` only while a process holds its lock: every
+ * holder writes the final status before it releases the lock. So `running` with no live lock holder means
+ * the process died (SIGKILL, power loss): the run is *incomplete*. The verdict is confirmed under the lock,
+ * where it is also persisted (run.json rewritten atomically, the dead writer's temp files removed).
+ */
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { QuantError, isQuantError } from '../errors.js';
+import { readLedgerLoose } from './audit-ledger.js';
+import { readRunJsonFile, runPaths, updateRunStatus, type RunJson, type RunPaths } from './run-folder.js';
+import { acquireRunLock, inspectRunLock, LOCK_FILE_NAME } from './run-lock.js';
+
+/** Temp files of atomic writes (`.<name>.<pid>.<hex>.tmp`) and of lock attempts (`.lock.<pid>.<hex>.tmp`). */
+const TEMP_FILE = /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/;
+const LOCK_FILES = new Set([LOCK_FILE_NAME, `${LOCK_FILE_NAME}.takeover`]);
+// A workspace on a read-only medium can still be listed: the verdict is then reported, not persisted.
+const READ_ONLY = new Set(['EACCES', 'EPERM', 'EROFS']);
+
+/** Member of run.json naming the stage an incomplete run was interrupted in (null: before any stage). */
+export const INTERRUPTED_STAGE = 'interrupted_stage';
+
+/**
+ * The step of the last ledger intent with no outcome after it: the stage a crashed run was in. `null` when
+ * every intent has its outcome, or the ledger is absent or unreadable.
+ */
+export async function lastOpenIntent(auditPath: string): Promise<string | null> {
+  let records: Readonly<Record<string, unknown>>[];
+  try {
+    records = await readLedgerLoose(auditPath);
+  } catch {
+    return null;
+  }
+  const open: string[] = [];
+  for (const r of records) {
+    if (typeof r['step'] !== 'string') continue;
+    if (r['type'] === 'intent') open.push(r['step']);
+    else if (r['type'] === 'outcome') {
+      const at = open.lastIndexOf(r['step']);
+      if (at >= 0) open.splice(at, 1);
+    }
+  }
+  return open[open.length - 1] ?? null;
+}
+
+/** Remove the temp files of interrupted writes under `dir`, recursively. Call it only under the run lock. */
+export async function removeOrphanTempFiles(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) removed.push(...(await removeOrphanTempFiles(p)));
+    else if (TEMP_FILE.test(entry.name)) {
+      await rm(p, { force: true });
+      removed.push(p);
+    }
+  }
+  return removed;
+}
+
+/**
+ * Whether the run folder holds anything besides lock files, temp files of interrupted writes, empty
+ * folders and the names in `ignore` (e.g. run.json) — i.e. whether a run has produced something.
+ */
+export async function runFolderHasContent(dir: string, ignore: readonly string[] = []): Promise<boolean> {
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (LOCK_FILES.has(entry.name) || TEMP_FILE.test(entry.name) || ignore.includes(entry.name)) continue;
+    if (!entry.isDirectory()) return true;
+    if (await runFolderHasContent(join(dir, entry.name))) return true;
+  }
+  return false;
+}
+
+/**
+ * Mark an open run incomplete: status `incomplete`, the interrupted stage from its ledger, temp files of the
+ * dead writer removed. The caller holds the run lock and has read run.json with status `running`.
+ */
+export async function markRunIncomplete(paths: RunPaths): Promise<RunJson> {
+  const stage = await lastOpenIntent(paths.audit);
+  await removeOrphanTempFiles(paths.path);
+  return updateRunStatus(paths, 'incomplete', { [INTERRUPTED_STAGE]: stage });
+}
+
+/**
+ * The run's real status: a run.json that says `running` while no live process holds the lock is settled
+ * to `incomplete` (confirmed and persisted under the lock). A live holder — or a holder on another host,
+ * whose pid means nothing here — keeps `running`.
+ */
+export async function settleRunStatus(workspace: string, json: RunJson): Promise<RunJson> {
+  if (json.status !== 'running') return json;
+  const paths = runPaths(workspace, json.run_id);
+  if ((await inspectRunLock(paths.path))?.live === true) return json;
+  let lock;
+  try {
+    lock = await acquireRunLock(paths.path, { command: 'check of an interrupted run' });
+  } catch (error) {
+    if (isQuantError(error) && error.code === 'E_RUN_LOCKED') return json;
+    if (READ_ONLY.has((error as NodeJS.ErrnoException).code ?? '')) return { ...json, status: 'incomplete' };
+    throw error;
+  }
+  try {
+    const current = await readRunJsonFile(paths.runJson, json.run_id);
+    if (current === undefined || current.status !== 'running') return current ?? json;
+    return await markRunIncomplete(paths);
+  } catch (error) {
+    if (READ_ONLY.has((error as NodeJS.ErrnoException).code ?? '')) return { ...json, status: 'incomplete' };
+    throw error;
+  } finally {
+    await lock.release();
+  }
+}
+
+function describeStatus(json: RunJson | undefined): string {
+  if (json === undefined) return 'status unknown: the folder has files but no run.json';
+  if (json.status !== 'incomplete') return `status ${json.status}`;
+  const stage = json[INTERRUPTED_STAGE];
+  return typeof stage === 'string'
+    ? `status incomplete: interrupted during stage ${stage}`
+    : 'status incomplete: interrupted before its first stage';
+}
+
+/**
+ * `E_RUN_EXISTS` unless `runs/<runId>/` is absent or holds nothing yet (see {@link runFolderHasContent}).
+ * A pipeline never resumes or overwrites a run, so old and new artifacts never mix. With `locked` the
+ * caller holds the run lock, so a `running` run is known to be interrupted and is marked so.
+ */
+export async function assertRunIsNew(
+  workspace: string,
+  runId: string,
+  options: { readonly locked?: boolean } = {},
+): Promise<void> {
+  const paths = runPaths(workspace, runId);
+  if (!(await runFolderHasContent(paths.path))) return;
+  let json: RunJson | undefined;
+  try {
+    json = await readRunJsonFile(paths.runJson, runId);
+  } catch (error) {
+    if (!isQuantError(error)) throw error;
+  }
+  if (json?.status === 'running') {
+    json = options.locked === true ? await markRunIncomplete(paths) : await settleRunStatus(workspace, json);
+  }
+  const status = describeStatus(json);
+  throw new QuantError(
+    'E_RUN_EXISTS',
+    `run ${runId} already exists (${status}); choose another --run-id or delete runs/${runId}`,
+    {
+      hint: 'a run is never resumed or overwritten, so that old and new artifacts never mix',
+      location: { file: paths.path },
+      details: {
+        run_id: runId,
+        status: json?.status ?? null,
+        ...(json?.[INTERRUPTED_STAGE] === undefined ? {} : { interrupted_stage: json[INTERRUPTED_STAGE] }),
+      },
+    },
+  );
+}
+
+/**
+ * Remove what a failed new run wrote when it produced nothing but its bookkeeping (run.json, the ledger,
+ * empty folders): bad input leaves no trace under runs/ and the run id stays free. Returns whether it did;
+ * the caller holds the lock and removes the then empty folder after releasing it.
+ */
+export async function discardEmptyRun(paths: RunPaths): Promise<boolean> {
+  if (await runFolderHasContent(paths.path, ['run.json', 'audit.jsonl'])) return false;
+  // The ledger first: interrupted here, the run stays visible (run.json says running → incomplete).
+  await rm(paths.audit, { force: true });
+  await rm(paths.runJson, { force: true });
+  for (const dir of [paths.configDir, paths.dataDir, paths.reportsDir])
+    await rm(dir, { recursive: true, force: true });
+  await removeOrphanTempFiles(paths.path);
+  return true;
+}

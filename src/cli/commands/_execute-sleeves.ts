@@ -1,0 +1,103 @@
+// `quant meta run --execute-sleeves`: the flags, their checks, and the first phase (sleeve production)
+// under SIGINT/SIGTERM handling. The meta stages then run with the produced runs pinned.
+import { InvalidArgumentError } from '@commander-js/extra-typings';
+import { QuantError } from '../../errors.js';
+import { DEFAULT_QUEUE_NAME, DEFAULT_REDIS_URL } from '../../exec/redis-connection.js';
+import {
+  executeMetaSleeves,
+  type ExecuteSleevesOptions,
+  type MetaSleevesLocation,
+  type ProducedSleeves,
+  type SleeveExecutorKind,
+} from '../../sdk/sleeve-jobs.js';
+import type { CliContext } from '../context.js';
+
+/** The flags of `quant meta run` that belong to `--execute-sleeves`. */
+export interface ExecuteSleevesFlags {
+  executeSleeves?: true;
+  executor?: SleeveExecutorKind;
+  concurrency?: number;
+  redis?: string;
+  queue?: string;
+  timeout?: number;
+}
+
+export const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return n;
+};
+
+export const positiveSeconds = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected seconds > 0');
+  return n;
+};
+
+/** The SDK options of the flags; E_USAGE for executor flags without `--execute-sleeves`. */
+export function executeSleevesOptions(flags: ExecuteSleevesFlags, env: NodeJS.ProcessEnv): ExecuteSleevesOptions | undefined {
+  if (flags.executeSleeves !== true) {
+    const stray = (['executor', 'concurrency', 'redis', 'queue', 'timeout'] as const).filter(
+      (k) => flags[k] !== undefined,
+    );
+    if (stray.length > 0) {
+      throw new QuantError('E_USAGE', `${stray.map((k) => `--${k}`).join(', ')} ${stray.length === 1 ? 'applies' : 'apply'} only with --execute-sleeves`, {
+        hint: 'add --execute-sleeves to produce the sleeves first, or drop these flags',
+      });
+    }
+    return undefined;
+  }
+  const executor = flags.executor ?? 'local';
+  if (executor === 'local' && (flags.redis !== undefined || flags.queue !== undefined)) {
+    throw new QuantError('E_USAGE', '--redis and --queue apply to --executor bullmq only');
+  }
+  return {
+    executor,
+    ...(flags.concurrency === undefined ? {} : { concurrency: flags.concurrency }),
+    ...(executor === 'bullmq'
+      ? {
+          redis: flags.redis ?? nonEmpty(env['QUANT_REDIS_URL']) ?? DEFAULT_REDIS_URL,
+          queue: flags.queue ?? nonEmpty(env['QUANT_QUEUE']) ?? DEFAULT_QUEUE_NAME,
+        }
+      : {}),
+    ...(flags.timeout === undefined ? {} : { timeoutMs: Math.round(flags.timeout * 1000) }),
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/**
+ * Produce the sleeves; SIGINT/SIGTERM stop them (unfinished sleeves fail as E_INTERRUPTED, so the
+ * meta stages never start), a second signal exits at once.
+ */
+export async function produceSleevesWithSignals(
+  ctx: CliContext,
+  metaProfile: string,
+  where: MetaSleevesLocation,
+  options: ExecuteSleevesOptions,
+): Promise<ProducedSleeves> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    ctx.io.err(`${signal}: stopping the sleeves (again to exit at once)`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await executeMetaSleeves(metaProfile, where, { ...options, signal: controller.signal });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** One line per produced sleeve for the text output. */
+export function describeSleeves(sleeves: ProducedSleeves): string[] {
+  const produced = sleeves.results.filter((r) => r.status === 'produced').length;
+  const head = `sleeves: ${sleeves.results.length} ready (${produced} produced, ${sleeves.results.length - produced} reused) with the ${sleeves.executor} executor`;
+  return [head, ...sleeves.results.map((r) => `  ${r.profile} → ${r.run_id} (${r.status})`)];
+}

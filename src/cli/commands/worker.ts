@@ -1,0 +1,60 @@
+import { Command } from '@commander-js/extra-typings';
+import { DEFAULT_QUEUE_NAME, DEFAULT_REDIS_URL } from '../../exec/redis-connection.js';
+import type { CliContext } from '../context.js';
+import { positiveInt } from './_execute-sleeves.js';
+
+const nonNegativeInt = (value: string): number => (value.trim() === '0' ? 0 : positiveInt(value));
+
+/**
+ * `quant worker`: consume sleeve jobs from a BullMQ queue until SIGTERM/SIGINT. The first signal stops
+ * taking jobs and lets running ones finish; a second stops them too (BullMQ re-delivers them to another
+ * worker once their lock expires). Logs one line per job on stderr (`--quiet` silences them).
+ */
+export function workerCommand(ctx: CliContext): Command {
+  return new Command('worker')
+    .description('run sleeve jobs of `quant meta run --execute-sleeves --executor bullmq` from a Redis queue')
+    .option('--redis <url>', 'Redis URL (default $QUANT_REDIS_URL or redis://127.0.0.1:6379)')
+    .option('--queue <name>', 'queue name (default $QUANT_QUEUE or quant-sleeves)')
+    .option('--concurrency <n>', 'jobs at once, each in its own process', positiveInt, 1)
+    .option('--lock-duration <ms>', "a job's lock; if not renewed in time (worker gone) the job is retried elsewhere", positiveInt)
+    .option('--stalled-interval <ms>', 'how often to look for jobs whose worker is gone', positiveInt)
+    .option('--max-stalled <n>', 'how often a job may be retried after its worker vanished (default 1)', nonNegativeInt)
+    .option('--quiet', 'no log lines')
+    .action(async (opts) => {
+      const [{ startQueueWorker }, { SLEEVE_JOB_NAME, SLEEVE_JOB_RUNNER }] = await Promise.all([
+        import('../../exec/queue-worker.js'),
+        import('../../sdk/sleeve-job-spec.js'),
+      ]);
+      const log = opts.quiet === true ? () => undefined : (line: string) => ctx.io.err(`${new Date().toISOString()} ${line}`);
+      const worker = await startQueueWorker({
+        redisUrl: opts.redis ?? nonEmpty(ctx.env['QUANT_REDIS_URL']) ?? DEFAULT_REDIS_URL,
+        queueName: opts.queue ?? nonEmpty(ctx.env['QUANT_QUEUE']) ?? DEFAULT_QUEUE_NAME,
+        runners: { [SLEEVE_JOB_NAME]: SLEEVE_JOB_RUNNER },
+        concurrency: opts.concurrency,
+        ...(opts.lockDuration === undefined ? {} : { lockDurationMs: opts.lockDuration }),
+        ...(opts.stalledInterval === undefined ? {} : { stalledIntervalMs: opts.stalledInterval }),
+        ...(opts.maxStalled === undefined ? {} : { maxStalledCount: opts.maxStalled }),
+        onLog: log,
+      });
+      await new Promise<void>((resolveStopped) => {
+        let signals = 0;
+        const onSignal = (signal: NodeJS.Signals): void => {
+          signals++;
+          if (signals === 1) {
+            log(`${signal}: no new jobs; waiting for ${worker.active} running job(s) (signal again to stop them)`);
+            void worker.close().then(() => resolveStopped());
+          } else {
+            log(`${signal}: stopping running jobs; the queue will give them to another worker`);
+            void worker.close({ force: true }).then(() => resolveStopped());
+          }
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      });
+      log('worker stopped');
+    });
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}

@@ -1,0 +1,66 @@
+/** The out-of-sample walk-forward section of the meta report (data → Markdown). */
+import { bullets, cell, code, num, pct, table } from './_markdown.js';
+import type { BacktestRow, BacktestSection } from './meta-report-data.js';
+
+const R = 'right' as const;
+const L = 'left' as const;
+
+function rowLabel(r: BacktestRow): string {
+  switch (r.kind) {
+    case 'meta':
+      return 'Meta, walk-forward (net of costs)';
+    case 'in_sample_weights':
+      return 'Meta, full-history weights (in-sample)';
+    case 'equal_weight':
+      return 'Equal weight, walk-forward (net of costs)';
+    case 'sleeve':
+      return `Sleeve ${code(r.label)}`;
+  }
+}
+
+/** The backtest block: settings, the comparison table, turnover and costs, fallbacks. */
+export function backtestBlock(b: BacktestSection): string {
+  if (b.status !== 'ok') {
+    return (
+      `_Not run: ${cell(b.reason ?? 'the history is too short')}._ The walk-forward needs at least ` +
+      `train window + 1 = ${b.trainWindow + 1} common dates; use a shorter \`train_window\` ` +
+      `(quant stage run meta.backtest --param train_window=...) or a longer history.`
+    );
+  }
+  const span = b.firstDate === null ? '' : ` from ${b.firstDate} to ${b.lastDate ?? b.firstDate}`;
+  const head =
+    `Walk-forward, out of sample: at each of ${b.rebalances} rebalances (every ${b.rebalance} rows) the ` +
+    `${code(b.method)} weights of every level are fitted on its trailing ${b.trainWindow} rows only, then held ` +
+    `with drifting weights until the next rebalance. Costs ${pct(b.commission + b.slippage, 3)} per unit of ` +
+    `turnover (commission ${pct(b.commission, 3)}, slippage ${pct(b.slippage, 3)}). ${b.days} days${span}; ` +
+    `A = ${b.periodsPerYear}.`;
+  const header = ['Series', 'Days', 'CAGR', 'Volatility', 'Sharpe', 'Sortino', 'Max DD', 'Calmar', 'Win rate'];
+  const rows = b.rows.map((r) => [
+    rowLabel(r),
+    String(r.observations),
+    pct(r.cagr),
+    pct(r.volatility),
+    num(r.sharpe),
+    num(r.sortino),
+    pct(r.maxDrawdown),
+    num(r.calmar),
+    pct(r.winRate),
+  ]);
+  const t = b.turnover;
+  const turnover =
+    `Turnover ${pct(t.total)} in total (initial purchase ${pct(t.initial)}), ` +
+    `${pct(t.meanPerRebalance)} per later rebalance, ${pct(t.annualised)} a year; costs paid ${pct(b.costs, 3)}. ` +
+    `Mean effective N ${num(b.effectiveNMean)}.`;
+  const fallbacks =
+    b.fallbacks.length === 0
+      ? 'Fallbacks: none.'
+      : `Fallbacks:\n\n${bullets(b.fallbacks.map((f) => `${f.date} ${code(f.level === '' ? '(top)' : f.level)}: ${cell(f.text)}`))}`;
+  return [
+    head,
+    table(header, rows, [L, R, R, R, R, R, R, R, R]),
+    'The full-history row applies the weights of the optimization above to the same days: its lead over the ' +
+      'walk-forward row is what fitting on the whole history flatters.',
+    turnover,
+    fallbacks,
+  ].join('\n\n');
+}

@@ -1,0 +1,108 @@
+/**
+ * HTML for the Markdown the report renderers emit (report/_markdown.ts), so that the HTML report shows
+ * the very text and numbers of the Markdown report. Only that subset is understood: headings, paragraphs,
+ * GitHub tables (escaped pipes, `---:` alignment), `- ` lists, `> ` quotes, code spans with any fence,
+ * `**strong**` and `_emphasis_`. Everything else is text, escaped.
+ */
+import { escapeHtml } from './_html.js';
+
+/** Emphasis and strong on text outside code spans (already HTML-escaped). */
+function emphasis(text: string): string {
+  return text
+    .replace(/\*\*(\S(?:.*?\S)?)\*\*/g, '<strong>$1</strong>')
+    .replace(/(^|[\s(])_(\S(?:.*?\S)?)_(?=$|[\s).,;:!?])/g, '$1<em>$2</em>');
+}
+
+/** One line of inline Markdown: code spans first (their content is literal), then emphasis around them. */
+export function inlineHtml(text: string): string {
+  let out = '';
+  let plain = '';
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] === '`') {
+      let k = i;
+      while (text[k] === '`') k++;
+      const fence = text.slice(i, k);
+      let close = text.indexOf(fence, k);
+      // A longer run of backticks is not the closing fence.
+      while (close >= 0 && text[close + fence.length] === '`') close = text.indexOf(fence, close + fence.length + 1);
+      if (close >= 0) {
+        let inner = text.slice(k, close);
+        if (inner.length >= 2 && inner.startsWith(' ') && inner.endsWith(' ') && inner.trim() !== '') {
+          inner = inner.slice(1, -1);
+        }
+        out += emphasis(escapeHtml(plain)) + `<code>${escapeHtml(inner)}</code>`;
+        plain = '';
+        i = close + fence.length;
+        continue;
+      }
+      plain += fence;
+      i = k;
+      continue;
+    }
+    plain += text[i];
+    i++;
+  }
+  return out + emphasis(escapeHtml(plain));
+}
+
+/** Split a table row on pipes that are not escaped, dropping the outer ones. */
+function cells(line: string): string[] {
+  const inner = line.trim().replace(/^\|/, '').replace(/\|$/, '');
+  const out: string[] = [];
+  let cur = '';
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i] as string;
+    if (c === '\\' && inner[i + 1] === '|') {
+      cur += '|';
+      i++;
+    } else if (c === '|') {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += c;
+  }
+  out.push(cur.trim());
+  return out;
+}
+
+function tableHtml(lines: readonly string[]): string {
+  const head = cells(lines[0] as string);
+  const rule = cells(lines[1] ?? '');
+  const right = rule.map((r) => r.endsWith(':'));
+  const cls = (j: number): string => (right[j] === true ? ' class="num"' : '');
+  const th = head.map((h, j) => `<th${cls(j)}>${inlineHtml(h)}</th>`).join('');
+  const body = lines
+    .slice(2)
+    .map((l) => `<tr>${cells(l).map((c, j) => `<td${cls(j)}>${inlineHtml(c)}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<div class="table-wrap"><table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table></div>`;
+}
+
+/** HTML of a Markdown body made of blank-line separated blocks. */
+export function markdownToHtml(markdown: string): string {
+  return markdown
+    .split(/\n{2,}/)
+    .map((chunk) => chunk.replace(/^\n+|\n+$/g, ''))
+    .filter((chunk) => chunk !== '')
+    .map((chunk) => {
+      const lines = chunk.split('\n');
+      const first = lines[0] as string;
+      const heading = /^(#{1,6}) (.*)$/.exec(first);
+      if (heading !== null && lines.length === 1) {
+        const level = (heading[1] as string).length;
+        return `<h${level}>${inlineHtml(heading[2] as string)}</h${level}>`;
+      }
+      if (first.startsWith('|')) return tableHtml(lines);
+      if (lines.every((l) => l.startsWith('- '))) {
+        return `<ul>\n${lines.map((l) => `<li>${inlineHtml(l.slice(2))}</li>`).join('\n')}\n</ul>`;
+      }
+      if (lines.every((l) => l.startsWith('>'))) {
+        const text = lines.map((l) => l.replace(/^> ?/, '')).join(' ');
+        return `<blockquote><p>${inlineHtml(text)}</p></blockquote>`;
+      }
+      const text = lines.join(' ');
+      const note = /^_.*_$/.test(text) ? ' class="note"' : '';
+      return `<p${note}>${inlineHtml(text)}</p>`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,191 @@
+/** One risk profile of the HTML report: the Markdown report's sections as HTML, with their charts. */
+import { code } from '../_markdown.js';
+import { riskProfileSectionBlocks, type SectionKey } from '../_meta-report-sections.js';
+import {
+  isOmitted,
+  type ChartLine,
+  type PerformanceChart,
+  type RiskProfileReport,
+  type Section,
+  type TimeSeriesChart,
+} from '../meta-report-data.js';
+import { anchorId, escapeHtml } from './_html.js';
+import { inlineHtml, markdownToHtml } from './_markdown-to-html.js';
+import { fixed, numberTick, percentTick } from './charts/_svg.js';
+import { renderContributorsChart } from './charts/contributors-chart.js';
+import { renderDendrogram } from './charts/dendrogram.js';
+import { renderHeatmap } from './charts/heatmap.js';
+import { renderLineChart, type LineSeries } from './charts/line-chart.js';
+import { renderWeightsChart } from './charts/weights-chart.js';
+import { renderWeightsHistoryChart } from './charts/weights-history-chart.js';
+
+const ROLE_STYLE: Readonly<Record<ChartLine['role'], { color: string; width: number; dash?: string }>> = {
+  meta: { color: '#0b4f9c', width: 2.2 },
+  in_sample_weights: { color: '#0b4f9c', width: 1.4, dash: '5 3' },
+  equal_weight: { color: '#d08c00', width: 1.5 },
+  best_sleeve: { color: '#2a8a4a', width: 1.5 },
+};
+
+function lines(chart: TimeSeriesChart, negate = false): LineSeries[] {
+  return chart.lines.map((l) => ({
+    label: l.label,
+    ...ROLE_STYLE[l.role],
+    values: negate ? Float64Array.from(l.values, (v) => (v === 0 ? 0 : -v)) : l.values,
+  }));
+}
+
+function figure(svg: string, caption: string): string {
+  return `<figure class="chart">${svg}<figcaption>${caption}</figcaption></figure>`;
+}
+
+/** The marked note that stands in for a section or chart whose source file is missing. */
+export function missingNote(what: string, file: string): string {
+  return `<p class="missing" data-missing="${escapeHtml(file)}">${what} omitted: ${escapeHtml(file)} not found.</p>`;
+}
+
+function performanceFigures(chart: PerformanceChart, scope: string, p: string): string {
+  const equity = renderLineChart({
+    kind: 'equity',
+    title: `${p}: equity curves, ${scope} (growth of 1)`,
+    dates: chart.equity.dates,
+    lines: lines(chart.equity),
+    tick: numberTick,
+    legendValue: (v) => fixed(v, 3),
+    reference: 1,
+  });
+  const drawdown = renderLineChart({
+    kind: 'drawdown',
+    title: `${p}: drawdowns, ${scope}`,
+    dates: chart.drawdown.dates,
+    lines: lines(chart.drawdown, true),
+    tick: percentTick,
+    reference: 0,
+    height: 150,
+  });
+  return (
+    figure(equity, `Equity curves, ${scope}: growth of 1 (final value in the legend).`) +
+    figure(drawdown, `Drawdowns, ${scope}: fall from the running peak.`)
+  );
+}
+
+function metricsCharts(p: RiskProfileReport): string {
+  const charts = p.charts;
+  if (charts === undefined) return '';
+  let out = performanceFigures(charts.inSample, 'in-sample (full history, optimized weights)', p.riskProfile);
+  const rv = charts.rollingVolatility;
+  out +=
+    rv === null
+      ? `<p class="note">Rolling volatility not drawn: fewer rows than its window plus one.</p>`
+      : figure(
+          renderLineChart({
+            kind: 'rolling-volatility',
+            title: `${p.riskProfile}: rolling ${rv.window}-row annualised volatility`,
+            dates: rv.chart.dates,
+            lines: lines(rv.chart),
+            tick: percentTick,
+            height: 160,
+          }),
+          `Rolling volatility over the trailing ${rv.window} rows, annualised (A = ${p.periodsPerYear}).`,
+        );
+  return out;
+}
+
+function backtestCharts(p: RiskProfileReport): string {
+  const charts = p.charts;
+  if (charts === undefined || p.backtest === undefined || isOmitted(p.backtest) || p.backtest.status !== 'ok')
+    return '';
+  let out = '';
+  const oos = charts.outOfSample;
+  if (oos !== null) {
+    out += isOmitted(oos)
+      ? missingNote('Out-of-sample chart', oos.omitted)
+      : performanceFigures(oos, 'out of sample (walk-forward)', p.riskProfile);
+  }
+  const wh = charts.weightsHistory;
+  if (wh !== null) {
+    out += isOmitted(wh)
+      ? missingNote('Weights chart', wh.omitted)
+      : figure(
+          renderWeightsHistoryChart({ title: `${p.riskProfile}: sleeve weights at each rebalance`, ...wh }),
+          'Target sleeve weights fitted at each rebalance (they drift until the next one).',
+        );
+  }
+  return out;
+}
+
+function allocationCharts(p: RiskProfileReport): string {
+  const a = p.allocation;
+  let out = figure(
+    renderWeightsChart({
+      title: `${p.riskProfile}: sleeve weights (${a.method})`,
+      bars: a.sleeves.map((s) => ({ label: s.id, weight: s.weight })),
+      minWeight: a.minWeight,
+      maxWeight: a.maxWeight,
+    }),
+    'Optimized sleeve weights (full history), with the bounds of the meta profile.',
+  );
+  const tree = p.charts?.tree;
+  if (tree === undefined) return out;
+  if (tree === null) out += `<p class="note">No dendrogram: the ${inlineHtml(code(a.method))} method builds no tree.</p>`;
+  else if (isOmitted(tree)) out += missingNote('Dendrogram', tree.omitted);
+  else {
+    out += figure(
+      renderDendrogram({ title: `${p.riskProfile}: HRP dendrogram (${tree.linkage} linkage)`, ...tree }),
+      `HRP clustering of the sleeves (distance √((1 − ρ)/2), ${escapeHtml(tree.linkage)} linkage) with each leaf's weight.`,
+    );
+  }
+  return out;
+}
+
+function chartsFor(key: SectionKey, p: RiskProfileReport): string {
+  switch (key) {
+    case 'metrics':
+      return metricsCharts(p);
+    case 'backtest':
+      return backtestCharts(p);
+    case 'allocation':
+      return allocationCharts(p);
+    case 'correlation':
+      return p.correlation === null
+        ? ''
+        : figure(
+            renderHeatmap({ title: `${p.riskProfile}: sleeve correlation`, ...p.correlation }),
+            'Sample correlation of the sleeves’ daily returns on the common dates.',
+          );
+    case 'assets':
+      return isOmitted(p.assets) || p.assets.top.length === 0
+        ? ''
+        : figure(
+            renderContributorsChart({ title: `${p.riskProfile}: top physical assets by sleeve`, assets: p.assets.top }),
+            'Net weight of the largest physical assets, split by contributing sleeve (shorts left of zero).',
+          );
+    default:
+      return '';
+  }
+}
+
+function sectionOf(key: SectionKey, p: RiskProfileReport): Section<object> | undefined {
+  const sections: Partial<Record<SectionKey, Section<object> | undefined>> = {
+    backtest: p.backtest,
+    assets: p.assets,
+    health: p.health,
+    calendar: p.calendar,
+    nested: p.nested,
+  };
+  return sections[key];
+}
+
+/** The `<section>` of one risk profile. */
+export function renderProfileHtml(p: RiskProfileReport): string {
+  const id = anchorId('profile', p.riskProfile);
+  const blocks = riskProfileSectionBlocks(p).map((b) => {
+    const source = sectionOf(b.key, p);
+    const missing = source !== undefined && isOmitted(source) ? source.omitted : null;
+    const body = missing === null ? chartsFor(b.key, p) + markdownToHtml(b.body) : missingNote('Section', missing);
+    return (
+      `<section class="block" id="${anchorId(id, b.key)}"${missing === null ? '' : ` data-missing="${escapeHtml(missing)}"`}>\n` +
+      `<h3>${escapeHtml(b.title)}</h3>\n${body}\n</section>`
+    );
+  });
+  return `<section class="profile" id="${id}">\n<h2>Risk profile ${inlineHtml(code(p.riskProfile))}</h2>\n${blocks.join('\n')}\n</section>`;
+}

@@ -1,0 +1,282 @@
+/**
+ * `quant meta run --execute-sleeves`: plan one job per unpinned atomic sleeve profile of a meta tree,
+ * run the jobs with an executor (a local process pool, or a BullMQ queue served by `quant worker`),
+ * and return the run ids to pin — or fail with one E_SLEEVE_FAILED naming every failed sleeve.
+ *
+ * Run ids are `defaultRunId(profile, now)` with the coordinator's clock, and every job carries that
+ * clock as `source_date_epoch`, so a sleeve run is byte-identical whichever process or machine runs it.
+ */
+import { resolve } from 'node:path';
+import { QuantError } from '../errors.js';
+import { assertValidRunId, defaultRunId, resolveNow } from '../artifacts/index.js';
+import {
+  atomicSleeves,
+  isMetaProfile,
+  readManifest,
+  resolveMetaTree,
+  resolveRiskProfiles,
+  type Manifest,
+  type MetaNode,
+} from '../manifest/index.js';
+import { createLocalExecutor } from '../exec/local-executor.js';
+import {
+  DEFAULT_QUEUE_NAME,
+  DEFAULT_REDIS_URL,
+  assertQueueName,
+  assertRedisUrl,
+} from '../exec/redis-connection.js';
+import { formatJobFailure, formatSeconds, type JobEvent, type JobExecutor, type JobFailure } from '../exec/job.js';
+import { SLEEVE_JOB_NAME, SLEEVE_JOB_RUNNER, type SleeveJob, type SleeveJobResult } from './sleeve-job-spec.js';
+
+export const SLEEVE_EXECUTORS = ['local', 'bullmq'] as const;
+export type SleeveExecutorKind = (typeof SLEEVE_EXECUTORS)[number];
+
+/** How `--execute-sleeves` runs the sleeves. */
+export interface ExecuteSleevesOptions {
+  /** `local` (default): child processes on this machine; `bullmq`: jobs on a Redis queue. */
+  readonly executor?: SleeveExecutorKind;
+  /** `local`: processes at once (default: available parallelism). `bullmq`: set on `quant worker`. */
+  readonly concurrency?: number;
+  /** `bullmq`: Redis URL (default `redis://127.0.0.1:6379`). */
+  readonly redis?: string;
+  /** `bullmq`: queue name (default `quant-sleeves`); the workers must consume the same one. */
+  readonly queue?: string;
+  /** Give up on sleeves not finished after this many milliseconds (default: wait as long as it takes). */
+  readonly timeoutMs?: number;
+  /** Abort (SIGINT/SIGTERM): unfinished sleeves fail as E_INTERRUPTED. */
+  readonly signal?: AbortSignal;
+}
+
+/** The sleeves produced for a meta run. */
+export interface ProducedSleeves {
+  /** profile → run id, for `sleeve_runs`. */
+  readonly pins: Readonly<Record<string, string>>;
+  readonly results: readonly SleeveJobResult[];
+  readonly executor: SleeveExecutorKind;
+  readonly elapsedMs: number;
+}
+
+/**
+ * One job per atomic sleeve profile of the tree that has no pinned run id (neither in the manifest nor
+ * in `pinned`), in tree order, each profile once however often it appears. A profile that is not a
+ * sleeve profile of the manifest cannot be produced: E_SLEEVE_FAILED before any work.
+ */
+export function planSleeveJobs(
+  root: MetaNode,
+  manifest: Manifest,
+  options: {
+    readonly workspace: string;
+    readonly manifestPath: string;
+    readonly now: Date;
+    readonly pinned?: Readonly<Record<string, string>>;
+  },
+): SleeveJob[] {
+  const seconds = Math.floor(options.now.getTime() / 1000);
+  const clock = new Date(seconds * 1000);
+  const jobs: SleeveJob[] = [];
+  const failures: { profile: string; error: JobFailure }[] = [];
+  const seen = new Set<string>();
+  for (const leaf of atomicSleeves(root)) {
+    if (leaf.runId !== undefined || options.pinned?.[leaf.profile] !== undefined) continue;
+    if (seen.has(leaf.profile)) continue;
+    seen.add(leaf.profile);
+    const declared = Object.hasOwn(manifest.profiles, leaf.profile) ? manifest.profiles[leaf.profile] : undefined;
+    if (declared === undefined || isMetaProfile(declared)) {
+      failures.push({
+        profile: leaf.profile,
+        error: {
+          code: 'E_UNKNOWN_PROFILE',
+          message: `"${leaf.profile}" (sleeve ${leaf.path.join('/')}) is not a sleeve profile of the manifest, so it cannot be backtested; declare it with a "sleeve" object or pin a run_id`,
+        },
+      });
+      continue;
+    }
+    jobs.push({
+      workspace: options.workspace,
+      manifest: options.manifestPath,
+      profile: leaf.profile,
+      run_id: defaultRunId(leaf.profile, clock),
+      source_date_epoch: seconds,
+    });
+  }
+  if (failures.length > 0) throw sleeveFailure(failures);
+  return jobs;
+}
+
+/** The one error of a failed sleeve production, every failed sleeve listed. */
+export function sleeveFailure(failures: readonly { profile: string; run_id?: string; error: JobFailure }[]): QuantError {
+  return new QuantError(
+    'E_SLEEVE_FAILED',
+    `Sleeve production failed for: ${failures.map((f) => `${f.profile} (${formatJobFailure(f.error)})`).join('; ')}`,
+    {
+      hint: 'fix the failing sleeve profiles and rerun; sleeve runs that succeeded are kept and reused',
+      details: {
+        failures: failures.map((f) => ({ profile: f.profile, run_id: f.run_id ?? null, ...f.error })),
+      },
+    },
+  );
+}
+
+/** Check the executor options before any work (E_USAGE). */
+export function assertExecuteSleevesOptions(options: ExecuteSleevesOptions): void {
+  const kind = options.executor ?? 'local';
+  if (!SLEEVE_EXECUTORS.includes(kind)) {
+    throw new QuantError('E_USAGE', `unknown executor "${String(kind)}"`, {
+      hint: `use one of ${SLEEVE_EXECUTORS.join(', ')}`,
+    });
+  }
+  const n = options.concurrency;
+  if (n !== undefined && (!Number.isInteger(n) || n < 1)) {
+    throw new QuantError('E_USAGE', `concurrency must be a whole number ≥ 1, got ${n}`);
+  }
+  if (kind === 'bullmq') {
+    assertRedisUrl(options.redis ?? DEFAULT_REDIS_URL);
+    assertQueueName(options.queue ?? DEFAULT_QUEUE_NAME);
+  }
+}
+
+async function createExecutor(options: ExecuteSleevesOptions): Promise<JobExecutor> {
+  if ((options.executor ?? 'local') === 'local') {
+    return createLocalExecutor({
+      runner: SLEEVE_JOB_RUNNER,
+      ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    });
+  }
+  // Loaded only when used: BullMQ and ioredis are not needed for local runs.
+  const { createQueueExecutor } = await import('../exec/queue-executor.js');
+  return createQueueExecutor({
+    redisUrl: options.redis ?? DEFAULT_REDIS_URL,
+    queueName: options.queue ?? DEFAULT_QUEUE_NAME,
+    jobName: SLEEVE_JOB_NAME,
+  });
+}
+
+/** Progress lines of a batch: `sleeves 2/3 done (swiss ok, 1.2 s)`, window progress at most once a second per sleeve. */
+function progressReporter(jobs: readonly SleeveJob[], say: (line: string) => void): (event: JobEvent) => void {
+  const total = jobs.length;
+  let done = 0;
+  const started = new Map<number, number>();
+  const lastLine = new Map<number, number>();
+  return (event) => {
+    if (event.type === 'waiting') return say(`sleeves: ${event.message}`);
+    const profile = jobs[event.index]?.profile ?? '?';
+    const now = performance.now();
+    if (event.type === 'started') {
+      started.set(event.index, now);
+      say(`sleeves ${done}/${total} done — ${profile} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`);
+    } else if (event.type === 'progress') {
+      if (now - (lastLine.get(event.index) ?? -Infinity) < 1000) return;
+      lastLine.set(event.index, now);
+      const own = `sleeve.backtest: ${profile}: `;
+      const text = event.message.startsWith(own) ? event.message.slice(own.length) : event.message;
+      say(`sleeves ${done}/${total} done — ${profile}: ${text}`);
+    } else {
+      done++;
+      const took = started.has(event.index) ? `, ${formatSeconds(now - (started.get(event.index) ?? now))}` : '';
+      say(`sleeves ${done}/${total} done (${profile} ${event.ok ? 'ok' : 'failed'}${took})`);
+    }
+  };
+}
+
+/**
+ * Run the planned jobs and return the pins; E_SLEEVE_FAILED (every failed sleeve listed) if any
+ * fails. `onProgress` gets human progress lines (pass it only on a TTY).
+ */
+export async function produceSleeves(
+  jobs: readonly SleeveJob[],
+  options: ExecuteSleevesOptions = {},
+  onProgress?: (line: string) => void,
+): Promise<ProducedSleeves> {
+  assertExecuteSleevesOptions(options);
+  const kind = options.executor ?? 'local';
+  const started = performance.now();
+  if (jobs.length === 0) return { pins: {}, results: [], executor: kind, elapsedMs: 0 };
+  const executor = await createExecutor(options);
+  const outcomes = await executor.run<SleeveJobResult>(jobs, {
+    ...(onProgress === undefined ? {} : { onEvent: progressReporter(jobs, onProgress) }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
+  const failures: { profile: string; run_id: string; error: JobFailure }[] = [];
+  const results: SleeveJobResult[] = [];
+  outcomes.forEach((outcome, i) => {
+    const job = jobs[i] as SleeveJob;
+    if (outcome.ok) results.push(outcome.value);
+    else failures.push({ profile: job.profile, run_id: job.run_id, error: outcome.error });
+  });
+  if (failures.length > 0) throw sleeveFailure(failures);
+  return {
+    pins: Object.fromEntries(results.map((r) => [r.profile, r.run_id])),
+    results,
+    executor: kind,
+    elapsedMs: performance.now() - started,
+  };
+}
+
+/**
+ * Plan and produce the sleeves of a resolved tree (see {@link planSleeveJobs} and
+ * {@link produceSleeves}); `now` is the coordinator's clock (`SOURCE_DATE_EPOCH` when set).
+ */
+export async function produceTreeSleeves(
+  root: MetaNode,
+  manifest: Manifest,
+  where: {
+    readonly workspace: string;
+    readonly manifestPath: string;
+    readonly now: Date;
+    readonly pinned?: Readonly<Record<string, string>>;
+  },
+  options: ExecuteSleevesOptions = {},
+  onProgress?: (line: string) => void,
+): Promise<ProducedSleeves> {
+  assertExecuteSleevesOptions(options);
+  return produceSleeves(planSleeveJobs(root, manifest, where), options, onProgress);
+}
+
+/** Where a meta run happens, as in `MetaRunOptions`. */
+export interface MetaSleevesLocation {
+  readonly workspace?: string;
+  readonly manifest?: string;
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** The meta run id that will follow (checked now, so that a bad id fails before any work). */
+  readonly runId?: string;
+  /** `--profiles`, checked now against the tree for the same reason. */
+  readonly riskProfiles?: readonly string[];
+  /** Sleeve profiles already pinned (not produced). */
+  readonly sleeveRuns?: Readonly<Record<string, string>>;
+  readonly onProgress?: (line: string) => void;
+}
+
+/**
+ * The first phase of `quant meta run --execute-sleeves` on its own: validate the manifest, the tree of
+ * `metaProfile`, the risk profiles and the meta run id exactly as the meta run will, then produce the
+ * unpinned sleeves. Pass the result's `pins` as `sleeveRuns` to `QuantSDK.runMeta`.
+ */
+export async function executeMetaSleeves(
+  metaProfile: string,
+  where: MetaSleevesLocation,
+  options: ExecuteSleevesOptions = {},
+): Promise<ProducedSleeves> {
+  const cwd = resolve(where.cwd ?? process.cwd());
+  const env = where.env ?? process.env;
+  const workspace = resolve(cwd, where.workspace ?? env['QUANT_WORKSPACE'] ?? '.');
+  const manifestPath = resolve(cwd, where.manifest ?? resolve(workspace, 'manifest.json'));
+  if (where.runId !== undefined) assertValidRunId(where.runId);
+  assertExecuteSleevesOptions(options);
+  const { manifest, file } = await readManifest(manifestPath);
+  const root = resolveMetaTree(manifest, metaProfile, { file });
+  if (where.riskProfiles !== undefined) resolveRiskProfiles(root, manifest, where.riskProfiles);
+  return produceTreeSleeves(
+    root,
+    manifest,
+    {
+      workspace,
+      manifestPath,
+      now: resolveNow(env),
+      ...(where.sleeveRuns === undefined ? {} : { pinned: where.sleeveRuns }),
+    },
+    options,
+    where.onProgress,
+  );
+}

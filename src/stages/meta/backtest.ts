@@ -1,0 +1,132 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { defineStage } from '../../core/stage.js';
+import { writeJsonAtomic, writeParquetTable } from '../../artifacts/index.js';
+import { metaWalkForward, type MetaWalkForwardOptions } from '../../numeric/backtest/meta-walk-forward.js';
+import { resolveMethod } from '../../numeric/optimize/optimize-portfolio.js';
+import { metaStageParams } from './_params.js';
+import { loadResolvedMeta } from './_resolve.js';
+import { metaBacktestPaths, type MetaBacktestDoc } from './_artifact-types.js';
+import { loadBacktestLevel } from './_backtest-tree.js';
+import { backtestDoc, backtestTable, insufficientHistoryDoc, type BacktestSettings } from './_backtest-doc.js';
+
+export const metaBacktestParams = metaStageParams.extend({
+  train_window: z
+    .number()
+    .int()
+    .min(2)
+    .default(252)
+    .describe('rows of trailing history each rebalance fits the sleeve weights on'),
+  rebalance: z.number().int().min(1).default(21).describe('rebalance every N rows (the weights drift in between)'),
+  commission: z.number().min(0).max(1).default(0).describe('commission per unit of turnover (fraction)'),
+  slippage: z.number().min(0).max(1).default(0.0005).describe('slippage per unit of turnover (fraction)'),
+});
+
+/** What `meta.backtest` returns, per risk profile. */
+export interface MetaBacktestValue {
+  readonly risk_profiles: readonly string[];
+  readonly results: readonly {
+    readonly risk_profile: string;
+    readonly status: MetaBacktestDoc['status'];
+    readonly days: number;
+    readonly rebalances: number;
+    readonly sharpe: number | null;
+    readonly equal_weight_sharpe: number | null;
+  }[];
+}
+
+export const metaBacktest = defineStage({
+  id: 'meta.backtest',
+  name: 'Meta walk-forward backtest',
+  description:
+    'Out-of-sample backtest of the meta portfolio per risk profile: at each rebalance the sleeve weights (same method, bounds and nesting as meta.optimize) are fitted on the trailing train_window rows only, held with drifting weights, charged for turnover, and compared with equal weight and each single sleeve. Nested branches are re-fitted at every rebalance on their own trailing window.',
+  category: 'meta',
+  tags: ['meta', 'backtest', 'out-of-sample'],
+  aliases: [],
+  params: metaBacktestParams,
+  output:
+    'data/meta_backtest_{M}_{P}.parquet (daily returns of meta, equal_weight and each sleeve; turnover, cost and target weights on rebalance days) and data/meta_backtest_{M}_{P}.json (out-of-sample metrics, turnover, rebalances); a history shorter than one window gives a summary with status insufficient_history.',
+  async run(params, ctx) {
+    const resolved = await loadResolvedMeta(ctx, params.meta_profile, params.risk_profiles);
+    const results: MetaBacktestValue['results'][number][] = [];
+    const parts: string[] = [];
+    for (const P of resolved.riskProfiles) {
+      ctx.progress(`${params.meta_profile} ${P}: walk-forward`);
+      const level = await loadBacktestLevel(ctx, resolved.node, P);
+      const method = resolveMethod(P);
+      const settings: BacktestSettings = {
+        metaProfile: params.meta_profile,
+        riskProfile: P,
+        method,
+        trainWindow: params.train_window,
+        rebalance: params.rebalance,
+        commission: params.commission,
+        slippage: params.slippage,
+      };
+      const paths = metaBacktestPaths(params.meta_profile, P);
+      const summaryFile = join(ctx.runDir, paths.summary);
+      let doc: MetaBacktestDoc;
+      if (level.dates.length < params.train_window + 1) {
+        doc = insufficientHistoryDoc(settings, level);
+        await ctx.decision('meta.backtest_skipped', {
+          meta_profile: params.meta_profile,
+          risk_profile: P,
+          reason: doc.reason,
+        });
+        parts.push(`${P}: not run (${doc.reason})`);
+      } else {
+        const options: MetaWalkForwardOptions = {
+          method,
+          trainWindow: params.train_window,
+          rebalance: params.rebalance,
+          costs: { commission: params.commission, slippage: params.slippage },
+        };
+        const meta = metaWalkForward(level, options);
+        const equalWeight = metaWalkForward(level, { ...options, method: 'equal_weight' }).returns;
+        const first = level.dates.length - meta.dates.length;
+        const sleeves = level.children.map((child, j) =>
+          child === null
+            ? (level.columns[j] as Float64Array).slice(first)
+            : metaWalkForward(child, { ...options, dates: level.dates }).returns,
+        );
+        const streams = { meta, equalWeight, sleeves };
+        const returnsFile = join(ctx.runDir, paths.returns);
+        await writeParquetTable(returnsFile, backtestTable(level, streams), { dateType: 'date32' });
+        ctx.recordOutput(returnsFile);
+        doc = backtestDoc(settings, level, streams, paths.returns);
+        for (const w of doc.windows) {
+          for (const f of w.fallbacks) {
+            await ctx.decision('meta.backtest_fallback', {
+              meta_profile: params.meta_profile,
+              risk_profile: P,
+              window: w.index,
+              date: w.date,
+              level: f.level,
+              failed_method: f.method,
+              code: f.code,
+              message: f.message,
+              next: f.used,
+            });
+          }
+        }
+        const s = doc.metrics.meta?.sharpe ?? null;
+        const e = doc.metrics.equal_weight?.sharpe ?? null;
+        parts.push(
+          `${P}: ${doc.period.days} days, ${doc.rebalances} rebalances, Sharpe ${s === null ? 'n/a' : s.toFixed(2)} (equal weight ${e === null ? 'n/a' : e.toFixed(2)})`,
+        );
+      }
+      await writeJsonAtomic(summaryFile, doc);
+      ctx.recordOutput(summaryFile);
+      results.push({
+        risk_profile: P,
+        status: doc.status,
+        days: doc.period.days,
+        rebalances: doc.rebalances,
+        sharpe: doc.metrics.meta?.sharpe ?? null,
+        equal_weight_sharpe: doc.metrics.equal_weight?.sharpe ?? null,
+      });
+    }
+    const value: MetaBacktestValue = { risk_profiles: resolved.riskProfiles, results };
+    return { value, summary: parts.join('; ') };
+  },
+});

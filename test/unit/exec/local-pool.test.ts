@@ -1,0 +1,144 @@
+// The local pool and executor: child processes, at most `concurrency` at a time, outcomes as data.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLocalPool } from '../../../src/exec/local-pool.js';
+import { createLocalExecutor } from '../../../src/exec/local-executor.js';
+import type { JobEvent, JobOutcome } from '../../../src/exec/job.js';
+import { ref, type Timed } from './_runners.js';
+
+/** The largest number of intervals that overlap at one instant. */
+function maxOverlap(runs: readonly Timed[]): number {
+  const points = runs.flatMap((r) => [
+    [r.start, 1],
+    [r.end, -1],
+  ]);
+  points.sort((a, b) => (a[0] as number) - (b[0] as number) || (a[1] as number) - (b[1] as number));
+  let now = 0;
+  let max = 0;
+  for (const [, d] of points) max = Math.max(max, (now += d as number));
+  return max;
+}
+
+const value = <R>(o: JobOutcome<R>): R => {
+  assert.ok(o.ok, o.ok ? '' : `${o.error.code}: ${o.error.message}`);
+  return o.value;
+};
+
+describe('createLocalPool', () => {
+  test('runs jobs in at most `concurrency` child processes, reused across jobs', async () => {
+    const pool = createLocalPool({ concurrency: 2 });
+    try {
+      const progress: string[] = [];
+      const outcomes = await Promise.all(
+        ['a', 'b', 'c', 'd', 'e'].map((id) =>
+          pool.run<Timed>(ref('timed'), { id, ms: 250 }, { onProgress: (m) => progress.push(m) }),
+        ),
+      );
+      const runs = outcomes.map(value);
+      assert.deepEqual(
+        runs.map((r) => r.id),
+        ['a', 'b', 'c', 'd', 'e'],
+      );
+      assert.equal(maxOverlap(runs), 2, 'two at a time, never more');
+      const pids = new Set(runs.map((r) => r.pid));
+      assert.equal(pids.size, 2, 'two children, reused');
+      assert.ok(!pids.has(process.pid), 'jobs run outside this process');
+      assert.deepEqual(progress.sort(), ['a: working', 'b: working', 'c: working', 'd: working', 'e: working']);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('failures are outcomes: a QuantError keeps its code, anything else is E_INTERNAL', async () => {
+    const pool = createLocalPool({ concurrency: 1 });
+    try {
+      const coded = await pool.run(ref('failsWithCode'), { file: 'data/nope.csv' });
+      assert.deepEqual(coded, {
+        ok: false,
+        error: { code: 'E_INPUT_NOT_FOUND', message: 'input file data/nope.csv does not exist' },
+      });
+      const plain = await pool.run(ref('failsPlain'), {});
+      assert.deepEqual(plain, { ok: false, error: { code: 'E_INTERNAL', message: 'not a QuantError' } });
+      const missing = await pool.run(ref('noSuchExport'), {});
+      assert.equal(missing.ok, false);
+      assert.match(missing.ok ? '' : missing.error.message, /does not export a function noSuchExport/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('a child that dies fails its job only; the next job gets a new child', async () => {
+    const pool = createLocalPool({ concurrency: 1 });
+    try {
+      const died = await pool.run(ref('dies'), { code: 3 });
+      assert.equal(died.ok, false);
+      const error = died.ok ? undefined : died.error;
+      assert.equal(error?.code, 'E_INTERNAL');
+      assert.match(error?.message ?? '', /died \(exit code 3\) while running the job: about to die/);
+      const next = value(await pool.run<Timed>(ref('timed'), { id: 'after' }));
+      assert.equal(next.id, 'after');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('graceful close lets running jobs finish and drops queued ones; force stops running ones', async () => {
+    const graceful = createLocalPool({ concurrency: 1 });
+    const running = graceful.run<Timed>(ref('timed'), { id: 'running', ms: 300 }, {});
+    const queued = graceful.run<Timed>(ref('timed'), { id: 'queued', ms: 10 });
+    await new Promise((r) => setTimeout(r, 100));
+    await graceful.close();
+    assert.equal(value(await running).id, 'running');
+    const dropped = await queued;
+    assert.equal(dropped.ok ? '' : dropped.error.code, 'E_INTERRUPTED');
+
+    const forced = createLocalPool({ concurrency: 1 });
+    let started!: () => void;
+    const isStarted = new Promise<void>((r) => (started = r));
+    const long = forced.run(ref('timed'), { id: 'long', ms: 10_000 }, { onProgress: () => started() });
+    await isStarted;
+    const t0 = performance.now();
+    await forced.close({ force: true });
+    const stopped = await long;
+    assert.equal(stopped.ok ? '' : stopped.error.code, 'E_INTERRUPTED');
+    assert.ok(performance.now() - t0 < 5000, 'force close does not wait for the job');
+  });
+});
+
+describe('createLocalExecutor', () => {
+  test('a batch: outcomes in job order, one started and one finished event per job', async () => {
+    const events: JobEvent[] = [];
+    const executor = createLocalExecutor({ runner: ref('timed'), concurrency: 3 });
+    const jobs = [{ id: 'x', ms: 50 }, { id: 'y', ms: 10 }, { id: 'z' }];
+    const outcomes = await executor.run<Timed>(jobs, { onEvent: (e) => events.push(e) });
+    assert.deepEqual(
+      outcomes.map((o) => value(o).id),
+      ['x', 'y', 'z'],
+    );
+    for (const index of [0, 1, 2]) {
+      assert.equal(events.filter((e) => e.type === 'started' && e.index === index).length, 1);
+      assert.deepEqual(
+        events.filter((e) => e.type === 'finished' && e.index === index),
+        [{ type: 'finished', index, ok: true }],
+      );
+    }
+    assert.deepEqual(await executor.run([], {}), []);
+  });
+
+  test('timeout and abort stop unfinished jobs as E_INTERRUPTED', async () => {
+    const executor = createLocalExecutor({ runner: ref('timed'), concurrency: 1 });
+    const timedOut = await executor.run([{ id: 'quick' }, { id: 'slow', ms: 20_000 }], { timeoutMs: 1500 });
+    assert.equal(timedOut[0]?.ok, true);
+    assert.equal(timedOut[1]?.ok ? '' : timedOut[1]?.error.code, 'E_INTERRUPTED');
+    assert.match(timedOut[1]?.ok ? '' : (timedOut[1]?.error.message ?? ''), /no result within 1500 ms/);
+
+    const controller = new AbortController();
+    const aborted = executor.run([{ id: 'slow', ms: 20_000 }], {
+      signal: controller.signal,
+      onEvent: (e) => (e.type === 'progress' ? controller.abort() : undefined),
+    });
+    const [outcome] = await aborted;
+    assert.equal(outcome?.ok ? '' : outcome?.error.code, 'E_INTERRUPTED');
+    assert.match(outcome?.ok ? '' : (outcome?.error.message ?? ''), /^interrupted/);
+  });
+});
