@@ -6,7 +6,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..', 'src');
 const ALLOWED: Record<string, readonly string[]> = {
-  '.': ['sdk', 'stages', 'core', 'numeric', 'errors', 'registry'],
+  '.': ['sdk', 'stages', 'core', 'numeric', 'errors', 'registry', 'util'],
   cli: [
     'cli',
     'sdk',
@@ -19,19 +19,21 @@ const ALLOWED: Record<string, readonly string[]> = {
     'numeric',
     'manifest',
     'mcp',
+    'util',
   ],
-  mcp: ['mcp', 'sdk', 'core', 'artifacts', 'stages', 'manifest', 'errors'],
-  sdk: ['sdk', 'stages', 'core', 'artifacts', 'errors', 'exec', 'numeric', 'report', 'manifest'],
-  stages: ['stages', 'core', 'numeric', 'artifacts', 'report', 'exec', 'errors', 'manifest'],
-  manifest: ['manifest', 'errors', 'numeric'],
-  exec: ['exec', 'core', 'artifacts', 'errors'],
-  core: ['core', 'errors'],
-  numeric: ['numeric', 'errors'],
-  artifacts: ['artifacts', 'errors'],
-  report: ['report', 'errors'],
+  mcp: ['mcp', 'sdk', 'core', 'artifacts', 'stages', 'manifest', 'errors', 'util'],
+  sdk: ['sdk', 'stages', 'core', 'artifacts', 'errors', 'exec', 'numeric', 'report', 'manifest', 'util'],
+  stages: ['stages', 'core', 'numeric', 'artifacts', 'report', 'exec', 'errors', 'manifest', 'util'],
+  manifest: ['manifest', 'errors', 'numeric', 'util'],
+  exec: ['exec', 'core', 'artifacts', 'errors', 'util'],
+  core: ['core', 'errors', 'util'],
+  numeric: ['numeric', 'errors', 'util'],
+  artifacts: ['artifacts', 'errors', 'util'],
+  report: ['report', 'errors', 'util'],
   errors: [],
+  util: [],
   registry: ['stages', 'core'],
-  index: ['sdk', 'stages', 'core', 'numeric', 'errors'],
+  index: ['sdk', 'stages', 'core', 'numeric', 'errors', 'util'],
 };
 
 function files(dir: string): string[] {

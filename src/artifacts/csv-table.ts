@@ -150,6 +150,7 @@ export function parseCsvTable(file: string, text: string, options: ReadTableOpti
     values: cols.map((c) => c.slice(0, dates.length)),
     dateColumn,
     format: 'csv',
+    lines,
   };
 }
 

@@ -140,6 +140,8 @@ export interface ReadTableOptions {
 export interface ReadTableResult extends NumericTable {
   readonly dateColumn: string;
   readonly format: 'csv' | 'parquet';
+  /** CSV: the 1-based line of each row, for messages about a cell found later. */
+  readonly lines?: readonly number[];
 }
 
 /** Index column names the predecessor (pandas) writes, tried in order after `date`. */

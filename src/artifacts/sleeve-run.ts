@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { METHOD_IDS } from '../util/vocabulary.js';
 import { QuantError } from '../errors.js';
 import { readLedgerLoose } from './audit-ledger.js';
 import { resolveLatestRun, resolvePinnedRun } from './run-listing.js';
@@ -32,16 +33,7 @@ export type SleeveLayout = 'native' | 'legacy';
  * Risk-profile ids that name predecessor files (`{engine}_{simulator}_{P}.parquet`): the methods of
  * DESIGN §9 and the alias `erc`. Mirrors numeric/optimize, which this layer may not import.
  */
-export const KNOWN_RISK_PROFILES: readonly string[] = [
-  'equal_weight',
-  'inverse_variance',
-  'hrp',
-  'min_variance',
-  'max_sharpe',
-  'risk_parity',
-  'barbell',
-  'erc',
-];
+export const KNOWN_RISK_PROFILES: readonly string[] = METHOD_IDS;
 
 /** Where a risk profile's stream was found. `candidates`: every file that matched, in the order considered. */
 export interface ReturnStreamLocation {
@@ -159,10 +151,26 @@ export interface SleeveStream {
 
 /**
  * Read a stream file (native `date,return` or the predecessor's `returns` + UTC index). Datetimes become
- * UTC days; a duplicate day is `E_INPUT_DATES`, a missing value `E_INPUT_VALUE`, both naming the file.
+ * UTC days; a duplicate day is `E_INPUT_DATES`, a missing value or a return below −1 (a loss of more
+ * than 100 %, impossible for a simple return) `E_INPUT_VALUE`, each naming the file and the line or row.
  */
 export async function readSleeveStream(file: string): Promise<SleeveStream> {
   const series = await readReturnSeries(file, { allowMissing: false });
+  const bad = series.values.findIndex((v) => !(v >= -1));
+  if (bad >= 0) {
+    const line = series.lines?.[bad];
+    const location = { file, column: series.column, ...(line === undefined ? {} : { line }) };
+    const where = line === undefined ? `${file} column ${series.column}: row ${bad + 1}` : `${file}:${line} column ${series.column}`;
+    throw new QuantError(
+      'E_INPUT_VALUE',
+      `${where}: return ${series.values[bad]} on ${series.dates[bad]} is below -1 (a loss of more than 100 %)`,
+      {
+        location,
+        hint: 'a stream holds simple daily returns (0.01 = 1 %); were percentages or log returns written?',
+        details: { row: bad + 1, date: series.dates[bad] },
+      },
+    );
+  }
   return { file, dates: series.dates, values: series.values };
 }
 

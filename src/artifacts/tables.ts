@@ -48,6 +48,8 @@ export interface ReturnSeries {
   /** The column the returns came from (`return`, or the predecessor's `returns`). */
   readonly column: string;
   readonly dateColumn: string;
+  /** CSV: the 1-based line of each row. */
+  readonly lines?: readonly number[];
 }
 
 /** Column names of a return stream, in order of preference. */
@@ -78,5 +80,6 @@ export async function readReturnSeries(
     values: table.values[table.columns.indexOf(column)] as Float64Array,
     column,
     dateColumn: table.dateColumn,
+    ...(table.lines === undefined ? {} : { lines: table.lines }),
   };
 }

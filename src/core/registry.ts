@@ -1,5 +1,5 @@
 import { QuantError } from '../errors.js';
-import { closestMatches } from './_suggest.js';
+import { closestMatches } from '../util/suggest.js';
 import type { PipelineDefinition, Stage, StageCategory } from './stage.js';
 
 export interface StageFilter {

@@ -1,5 +1,5 @@
 import { isRecord, type JsonPath } from './_json-path.js';
-import { didYouMean } from './_suggest.js';
+import { didYouMean } from '../util/suggest.js';
 
 /** A problem found by a whole-manifest check: where (JSON path) and what. */
 export interface RawProblem {

@@ -39,4 +39,4 @@ export {
   type ResolveMetaTreeOptions,
   type ResolvedRiskProfiles,
 } from './meta-tree.js';
-export { RISK_PROFILE_ORDER } from './_methods.js';
+export { RISK_PROFILE_ORDER } from '../util/vocabulary.js';

@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { QuantError } from '../errors.js';
 import { crossCheckManifest, type RawProblem } from './_cross-checks.js';
 import { formatJsonPath, type JsonPath } from './_json-path.js';
-import { didYouMean } from './_suggest.js';
+import { didYouMean } from '../util/suggest.js';
 import { parseJsonWithLocations, type LocatedJson } from './json-locate.js';
 import { ManifestSchema, allowedKeysAt, type Manifest } from './schema.js';
 

@@ -1,7 +1,7 @@
 import { QuantError } from '../errors.js';
-import { PORTFOLIO_METHODS, RISK_PROFILE_ORDER, canonicalMethod, type PortfolioMethod } from './_methods.js';
+import { PORTFOLIO_METHODS, RISK_PROFILE_ORDER, canonicalMethod, type PortfolioMethod } from '../util/vocabulary.js';
 import { formatJsonPath, type JsonPath } from './_json-path.js';
-import { didYouMean, suggest } from './_suggest.js';
+import { didYouMean, closestMatches as suggest } from '../util/suggest.js';
 import { isMetaProfile, type Manifest, type MetaAllocation, type MetaProfile } from './schema.js';
 
 /** DESIGN §3: a meta profile nests at most this deep (the root is depth 1). */

@@ -7,7 +7,7 @@ import {
   METHOD_IDS,
   canonicalMethod,
   type PortfolioMethod,
-} from './_methods.js';
+} from '../util/vocabulary.js';
 import { boundsProblems } from './_bounds.js';
 import { isRecord } from './_json-path.js';
 

@@ -1,4 +1,4 @@
-import { QuantError } from '../errors.js';
+import { QuantError, formatLocation, isQuantError } from '../errors.js';
 import type { NumericTable } from '../artifacts/index.js';
 import type { Matrix } from '../numeric/linalg/matrix.js';
 import { simpleReturns } from '../numeric/series/simple-returns.js';
@@ -64,9 +64,19 @@ export function tableToReturns(
     );
   }
   const names = { columns: assets, dates: keptDates };
-  const returns = options.kind === 'prices' ? simpleReturns(levels, names) : levels;
   const dates = options.kind === 'prices' ? keptDates.slice(1) : keptDates;
-  assertFiniteReturns(returns, { columns: assets, dates });
+  let returns: Matrix;
+  try {
+    returns = options.kind === 'prices' ? simpleReturns(levels, names) : levels;
+  } catch (error) {
+    throw locateCell(error, options.file, table, (row) => keep[row]);
+  }
+  try {
+    assertFiniteReturns(returns, { columns: assets, dates });
+  } catch (error) {
+    // Return row r comes from table row keep[r + 1] (prices: the later of its two prices) or keep[r].
+    throw locateCell(error, options.file, table, (row) => keep[options.kind === 'prices' ? row + 1 : row]);
+  }
   return {
     assets,
     dates,
@@ -74,4 +84,35 @@ export function tableToReturns(
     droppedRows: table.dates.length - keep.length,
     periodsPerYear: (setting) => (setting === 'auto' ? inferPeriodsPerYear(dates) : setting),
   };
+}
+
+/**
+ * A numeric cell error (`E_INPUT_VALUE` with row/column details) restated at its place in the table:
+ * the file, the CSV line (or the data row) and the column, then the date, the problem and the value.
+ */
+function locateCell(
+  error: unknown,
+  file: string,
+  table: NumericTable & { readonly lines?: readonly number[] },
+  tableRow: (row: number) => number | undefined,
+): unknown {
+  if (!isQuantError(error) || error.code !== 'E_INPUT_VALUE') return error;
+  const { row, asset, date, problem, value } = error.details as {
+    row?: number;
+    asset?: string;
+    date?: string;
+    problem?: string;
+    value?: string;
+  };
+  const t = row === undefined ? undefined : tableRow(row);
+  if (t === undefined || asset === undefined || problem === undefined) return error;
+  const line = table.lines?.[t];
+  const location = { file, column: asset, ...(line === undefined ? {} : { line }) };
+  const where = line === undefined ? `${formatLocation({ file, column: asset })}, row ${t + 1}` : formatLocation(location);
+  return new QuantError('E_INPUT_VALUE', `${where}: ${problem} on ${date ?? table.dates[t]}: ${value}`, {
+    location,
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+    details: { ...error.details, table_row: t + 1 },
+    cause: error,
+  });
 }

@@ -5,8 +5,7 @@ import type { LinkageMatrix } from './linkage.js';
  * How HRP orders the leaves before bisection: `dendrogram` = pre-order of the tree as built
  * (PyPortfolioOpt); `optimal` = after optimal leaf ordering (skfolio).
  */
-export const LEAF_ORDERS = ['dendrogram', 'optimal'] as const;
-export type LeafOrder = (typeof LEAF_ORDERS)[number];
+export { LEAF_ORDERS, type LeafOrder } from '../../util/vocabulary.js';
 
 /**
  * Leaves of a linkage tree in pre-order, left child first: `scipy.cluster.hierarchy.to_tree(Z).pre_order()`.

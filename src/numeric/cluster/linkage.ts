@@ -2,8 +2,8 @@ import { QuantError } from '../../errors.js';
 import type { Matrix } from '../linalg/matrix.js';
 
 /** Agglomerative linkage criteria (the closed vocabulary of the `linkage` parameter). */
-export const LINKAGE_METHODS = ['single', 'complete', 'average', 'ward'] as const;
-export type LinkageMethod = (typeof LINKAGE_METHODS)[number];
+import type { LinkageMethod } from '../../util/vocabulary.js';
+export { LINKAGE_METHODS, type LinkageMethod } from '../../util/vocabulary.js';
 
 /**
  * A hierarchical clustering in SciPy's `Z` format: (n − 1) x 4, row k = `[a, b, height, count]` merges

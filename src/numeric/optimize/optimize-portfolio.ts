@@ -12,27 +12,22 @@ import { riskParity } from './risk-parity.js';
 import { barbell } from './barbell.js';
 import { applyBounds } from './bounded-projection.js';
 import { assertFeasibleBounds } from './feasibility.js';
-
-/** Portfolio construction methods (risk profiles), DESIGN §9. */
-export const PORTFOLIO_METHODS = [
-  'equal_weight',
-  'inverse_variance',
-  'hrp',
-  'min_variance',
-  'max_sharpe',
-  'risk_parity',
-  'barbell',
-] as const;
-export type PortfolioMethod = (typeof PORTFOLIO_METHODS)[number];
-
-/** Documented aliases of method ids. */
-export const METHOD_ALIASES: Readonly<Record<string, PortfolioMethod>> = { erc: 'risk_parity' };
-
-export const COVARIANCE_ESTIMATORS = ['sample', 'ledoit_wolf'] as const;
-export type CovarianceEstimator = (typeof COVARIANCE_ESTIMATORS)[number];
-
-export const EXPECTED_RETURN_ESTIMATORS = ['mean', 'cagr'] as const;
-export type ExpectedReturnEstimator = (typeof EXPECTED_RETURN_ESTIMATORS)[number];
+import {
+  PORTFOLIO_METHODS,
+  canonicalMethod,
+  type CovarianceEstimator,
+  type ExpectedReturnEstimator,
+  type PortfolioMethod,
+} from '../../util/vocabulary.js';
+export {
+  PORTFOLIO_METHODS,
+  METHOD_ALIASES,
+  COVARIANCE_ESTIMATORS,
+  EXPECTED_RETURN_ESTIMATORS,
+  type CovarianceEstimator,
+  type ExpectedReturnEstimator,
+  type PortfolioMethod,
+} from '../../util/vocabulary.js';
 
 /** The declared fallback chain when a method fails numerically (singular matrix, solver limit). */
 export const FALLBACK_CHAIN = ['inverse_variance', 'equal_weight'] as const;
@@ -59,9 +54,8 @@ export interface OptimizeResult {
 
 /** Resolve a method id or alias; unknown ids are `E_PARAMS`. */
 export function resolveMethod(id: string): PortfolioMethod {
-  const aliased = METHOD_ALIASES[id];
-  if (aliased !== undefined) return aliased;
-  if ((PORTFOLIO_METHODS as readonly string[]).includes(id)) return id as PortfolioMethod;
+  const method = canonicalMethod(id);
+  if (method !== undefined) return method;
   throw new QuantError('E_PARAMS', `unknown method "${id}"`, {
     hint: `use one of ${PORTFOLIO_METHODS.join(', ')} (alias erc)`,
   });

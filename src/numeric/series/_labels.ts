@@ -31,7 +31,7 @@ export function cellValueError(
 ): QuantError {
   const date = labels?.dates?.[row];
   const name = labels?.columns?.[column];
-  const details: Record<string, unknown> = { row, column, value: String(value) };
+  const details: Record<string, unknown> = { row, column, value: String(value), problem };
   if (date !== undefined) details['date'] = date;
   if (name !== undefined) details['asset'] = name;
   return new QuantError(

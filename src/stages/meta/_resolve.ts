@@ -4,18 +4,25 @@ import { join } from 'node:path';
 import { QuantError } from '../../errors.js';
 import type { StageContext } from '../../core/stage.js';
 import {
+  PHYSICAL_WEIGHTS_FILE,
   displayPath,
+  findReturnStream,
   listReturnStreams,
+  readPhysicalWeights,
+  readSleeveStream,
   resolveSleeveRun,
   sha256Hex,
   writeJsonAtomic,
 } from '../../artifacts/index.js';
 import {
   atomicSleeves,
+  formatJsonPath,
+  parseJsonWithLocations,
   readManifest,
   resolveMetaTree,
   resolveRiskProfiles,
   walkMetaTree,
+  type AtomicLeaf,
   type Manifest,
   type MetaNode,
 } from '../../manifest/index.js';
@@ -55,7 +62,11 @@ export async function computeMetaResolution(
   const root = resolveMetaTree(manifest, rootProfile, { file });
   const sleeves: ResolvedSleeve[] = [];
   for (const leaf of atomicSleeves(root)) {
-    const run = await resolveSleeveRun(workspace, leaf.profile, leaf.runId ?? pins[leaf.profile]);
+    const run = await resolveSleeveRun(workspace, leaf.profile, leaf.runId ?? pins[leaf.profile]).catch(
+      (error: unknown) => {
+        throw locateSleeveError(error, leaf, file, text);
+      },
+    );
     sleeves.push({
       path: leaf.path,
       id: leaf.id,
@@ -104,6 +115,60 @@ export async function computeMetaResolution(
     sleeves,
   };
   return { doc, manifestFile: file };
+}
+
+/**
+ * A sleeve run that cannot be resolved, located where the manifest (or the `sleeve_runs` param) asks for
+ * it: the entry's `run_id` when pinned there, else its `profile`.
+ */
+function locateSleeveError(error: unknown, leaf: AtomicLeaf, file: string, text: string): unknown {
+  if (!(error instanceof QuantError) || error.location?.jsonPath !== undefined) return error;
+  const entry = leaf.parent.sleeves.findIndex((s) => s.id === leaf.id);
+  let location: { file: string; jsonPath: string; line?: number };
+  if (leaf.runId === undefined && error.code === 'E_RUN_NOT_FOUND' && /^pinned run/.test(error.message)) {
+    location = { file: 'sleeve_runs param', jsonPath: `sleeve_runs.${leaf.profile}` };
+  } else {
+    const path = ['profiles', leaf.parent.profile, 'sleeves', entry, leaf.runId === undefined ? 'profile' : 'run_id'];
+    const { line } = parseJsonWithLocations(text, file).lineOf(path);
+    location = { file, jsonPath: formatJsonPath(path), line };
+  }
+  return new QuantError(error.code, `sleeve ${leaf.path.join('/')}: ${error.message}`, {
+    location,
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+    issues: error.issues,
+    details: { ...error.details, sleeve: leaf.path.join('/') },
+    cause: error,
+  });
+}
+
+/**
+ * Check, before a meta run writes anything, what its stages will read from every resolved sleeve run:
+ * the physical weights file (required by DESIGN §4; meta.flatten cannot weigh a sleeve without it) and
+ * the return stream of each risk profile it has. Throws the first problem, naming the file.
+ */
+export async function checkSleeveInputs(workspace: string, doc: ResolvedManifestDoc): Promise<void> {
+  const seen = new Set<string>();
+  for (const s of doc.sleeves) {
+    if (seen.has(s.run_id)) continue;
+    seen.add(s.run_id);
+    const runPath = join(workspace, 'runs', s.run_id);
+    const weights = await readPhysicalWeights(runPath);
+    if (weights === null) {
+      const file = join(runPath, PHYSICAL_WEIGHTS_FILE);
+      throw new QuantError(
+        'E_ARTIFACT_MISSING',
+        `sleeve ${s.path.join('/')}: run ${s.run_id} has no ${PHYSICAL_WEIGHTS_FILE}, so its assets cannot be flattened`,
+        {
+          location: { file },
+          hint: `re-run the sleeve (quant sleeve run --profile ${s.profile}) or pin another run`,
+        },
+      );
+    }
+    for (const P of doc.risk_profiles) {
+      const stream = await findReturnStream(runPath, P);
+      if (stream !== null) await readSleeveStream(stream.file);
+    }
+  }
 }
 
 /** {@link computeMetaResolution}, then write `config/resolved_manifest.json` into the run. */

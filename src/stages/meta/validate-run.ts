@@ -74,6 +74,12 @@ export async function validateMetaRun(workspace: string, runId: string): Promise
   await check('run.json', async () => {
     const run = await readRunJson(workspace, runId);
     if (run.kind !== 'meta') fail(`kind is ${run.kind}, expected meta`);
+    if (run.status === 'incomplete') {
+      const stage = run['interrupted_stage'];
+      fail(
+        `status is incomplete (interrupted ${typeof stage === 'string' ? `during stage ${stage}` : 'before its first stage'}), expected success`,
+      );
+    }
     if (run.status !== 'success') fail(`status is ${run.status}, expected success`);
     return `meta run, status success, profile ${run.profile ?? '-'}`;
   });

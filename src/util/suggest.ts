@@ -1,3 +1,4 @@
+// "Did you mean" suggestions for unknown ids and names, shared by every layer. Imports nothing.
 /** Levenshtein distance between two strings (case-sensitive). */
 function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -18,7 +19,7 @@ function editDistance(a: string, b: string): number {
  * Up to `limit` candidates a user probably meant by `input`: substring matches rank first, then small
  * edit distances (at most a third of the longer name, at least 2), ties broken alphabetically.
  */
-export function suggest(input: string, candidates: readonly string[], limit = 3): string[] {
+export function closestMatches(input: string, candidates: readonly string[], limit = 3): string[] {
   const needle = input.toLowerCase();
   return candidates
     .map((c) => {
@@ -40,7 +41,7 @@ export function suggest(input: string, candidates: readonly string[], limit = 3)
 
 /** ` (did you mean "a" or "b"?)`, or the empty string when nothing is close. */
 export function didYouMean(input: string, candidates: readonly string[]): string {
-  const close = suggest(input, candidates);
+  const close = closestMatches(input, candidates);
   if (close.length === 0) return '';
   return ` (did you mean ${close.map((c) => `"${c}"`).join(' or ')}?)`;
 }

@@ -1,0 +1,57 @@
+/**
+ * Closed vocabularies shared by every layer (the manifest validates against them, the optimizers
+ * implement them, the sleeve-run readers recognise them in file names). Imports nothing.
+ */
+
+/** Portfolio construction methods (risk profiles), DESIGN §9. */
+export const PORTFOLIO_METHODS = [
+  'equal_weight',
+  'inverse_variance',
+  'hrp',
+  'min_variance',
+  'max_sharpe',
+  'risk_parity',
+  'barbell',
+] as const;
+export type PortfolioMethod = (typeof PORTFOLIO_METHODS)[number];
+
+/** Documented aliases of method ids. */
+export const METHOD_ALIASES: Readonly<Record<string, PortfolioMethod>> = { erc: 'risk_parity' };
+
+/** Every id a manifest, `--profiles` or a predecessor file name may use: the methods and their aliases. */
+export const METHOD_IDS: readonly string[] = [...PORTFOLIO_METHODS, ...Object.keys(METHOD_ALIASES)];
+
+/** The canonical method for an id or alias, or `undefined` when the id is unknown. */
+export function canonicalMethod(id: string): PortfolioMethod | undefined {
+  const aliased = METHOD_ALIASES[id];
+  if (aliased !== undefined) return aliased;
+  return (PORTFOLIO_METHODS as readonly string[]).includes(id) ? (id as PortfolioMethod) : undefined;
+}
+
+/**
+ * The order in which risk profiles are listed when the manifest leaves the choice to us (the
+ * intersection rule of DESIGN §3): the order of the DESIGN §3 example, barbell last.
+ */
+export const RISK_PROFILE_ORDER: readonly PortfolioMethod[] = [
+  'hrp',
+  'min_variance',
+  'max_sharpe',
+  'risk_parity',
+  'equal_weight',
+  'inverse_variance',
+  'barbell',
+];
+
+/** Linkage criteria of the hierarchical clustering (scipy names). */
+export const LINKAGE_METHODS = ['single', 'complete', 'average', 'ward'] as const;
+export type LinkageMethod = (typeof LINKAGE_METHODS)[number];
+
+/** `dendrogram`: pre-order of the tree (PyPortfolioOpt); `optimal`: optimal leaf ordering first (skfolio). */
+export const LEAF_ORDERS = ['dendrogram', 'optimal'] as const;
+export type LeafOrder = (typeof LEAF_ORDERS)[number];
+
+export const COVARIANCE_ESTIMATORS = ['sample', 'ledoit_wolf'] as const;
+export type CovarianceEstimator = (typeof COVARIANCE_ESTIMATORS)[number];
+
+export const EXPECTED_RETURN_ESTIMATORS = ['mean', 'cagr'] as const;
+export type ExpectedReturnEstimator = (typeof EXPECTED_RETURN_ESTIMATORS)[number];

@@ -1,0 +1,145 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderMetaReportHtml, renderMetaReportMarkdown, type MetaReportData } from '../../../src/report/index.js';
+import { data, DATES, full } from './_html-fixture.js';
+
+const html = renderMetaReportHtml(data);
+const md = renderMetaReportMarkdown(data);
+
+const ENTITIES: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&amp;': '&', '&quot;': '"', '&#39;': "'" };
+const plain = (s: string): string =>
+  s
+    .replace(/<[^>]+>/g, '')
+    .replace(/&(lt|gt|amp|quot|#39);/g, (e) => ENTITIES[e]!)
+    .trim();
+
+/** Every table row of the Markdown report as cell texts (code spans unwrapped, pipes unescaped). */
+function markdownRows(text: string): string[][] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('|') && !/^\|( ?-{3,}:? \|)+$/.test(l))
+    .map((l) =>
+      l
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim().replace(/\\\|/g, '|').replace(/`+ ?([^`]*?) ?`+/g, '$1')),
+    );
+}
+
+/** Every table row of the HTML report as cell texts. */
+function htmlRows(text: string): string[][] {
+  return [...text.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) =>
+    [...m[1]!.matchAll(/<t[hd][^>]*>(.*?)<\/t[hd]>/g)].map((c) => plain(c[1]!)),
+  );
+}
+
+const charts = (part: string): string[] => [...part.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1]!);
+const profile = (id: string): string => {
+  const start = html.indexOf(`<section class="profile" id="profile-${id}">`);
+  assert.ok(start > 0, id);
+  return html.slice(start, html.indexOf('</section>\n<section class="profile"', start + 1) + 1 || undefined);
+};
+
+describe('renderMetaReportHtml', () => {
+  test('one self-contained file: no script, no external resource, a CSP that forbids fetching', () => {
+    assert.ok(html.startsWith('<!DOCTYPE html>\n<html lang="en">'));
+    for (const banned of [/<script/i, /\ssrc=/i, /<link/i, /url\(/i, /@import/i, /<iframe/i, /<img/i]) {
+      assert.doesNotMatch(html, banned);
+    }
+    // The only URL is the SVG namespace, which is a name, not a request.
+    const urls = [...html.matchAll(/https?:\/\/[^\s"'<>)]+/g)].map((m) => m[0]);
+    assert.deepEqual([...new Set(urls)], ['http://www.w3.org/2000/svg']);
+    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'/);
+    assert.match(html, /<a href="#profile-hrp">hrp<\/a>/);
+  });
+
+  test('every table of the Markdown report, with the same cells and numbers, in the same order', () => {
+    const expected = markdownRows(md);
+    const actual = htmlRows(html);
+    assert.ok(expected.length > 40, `${expected.length} rows`);
+    assert.deepEqual(actual, expected);
+    // Spot checks of formatted figures in both.
+    for (const s of ['12.35%', '1.23', '8.00%', '0.70', '10.00%', '0.85']) {
+      assert.ok(md.includes(s) && html.includes(s), s);
+    }
+  });
+
+  test('the full profile draws every chart; the backtest table sits in its section', () => {
+    const hrp = profile('hrp');
+    assert.deepEqual(charts(hrp), [
+      'equity',
+      'drawdown',
+      'rolling-volatility',
+      'equity',
+      'drawdown',
+      'weights-history',
+      'weights',
+      'dendrogram',
+      'correlation',
+      'contributors',
+    ]);
+    const bt = hrp.slice(hrp.indexOf('id="profile-hrp-backtest"'), hrp.indexOf('id="profile-hrp-allocation"'));
+    assert.ok(bt.includes('<td>Meta, walk-forward (net of costs)</td><td class="num">70</td><td class="num">8.00%</td>'));
+    assert.ok(bt.includes('<td>Meta, full-history weights (in-sample)</td>'));
+    assert.ok(bt.includes('hrp failed with E_SOLVER, used inverse_variance'));
+    assert.doesNotMatch(hrp, /data-missing/);
+  });
+
+  test('missing sources are marked where their section or chart would be', () => {
+    const mv = profile('min_variance');
+    const marked = [...mv.matchAll(/<section class="block" id="([^"]+)" data-missing="([^"]+)">/g)].map((m) => [
+      m[1],
+      m[2],
+    ]);
+    assert.deepEqual(marked, [
+      ['profile-min_variance-backtest', 'data/meta_backtest_m_min_variance.json'],
+      ['profile-min_variance-assets', 'data/portfolio_optimized_meta_m_min_variance.json'],
+      ['profile-min_variance-health', 'data/meta_manifest_m_min_variance.json'],
+      ['profile-min_variance-calendar', 'data/meta_manifest_m_min_variance.json'],
+      ['profile-min_variance-nested', 'data/meta_manifest_m_min_variance.json'],
+    ]);
+    assert.ok(
+      mv.includes(
+        '<p class="missing" data-missing="data/meta_cluster_tree_m_min_variance.json">Dendrogram omitted: data/meta_cluster_tree_m_min_variance.json not found.</p>',
+      ),
+    );
+    assert.ok(mv.includes('Rolling volatility not drawn'));
+    assert.deepEqual(charts(mv), ['equity', 'drawdown', 'weights', 'correlation']);
+  });
+
+  test('text from artifacts is escaped; numbers are fixed-format; output is deterministic', () => {
+    assert.ok(html.includes('sleeve &lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot; | pipes'));
+    assert.doesNotMatch(html, /NaN|undefined|Infinity|-0\.0\b/);
+    assert.equal(renderMetaReportHtml(data), html);
+    assert.ok(html.includes('Created: 2026-01-01T00:00:00Z'));
+  });
+
+  test('long histories stay small: curves are thinned to about two points per pixel column', () => {
+    const T = 5000;
+    const dates = Array.from({ length: T }, (_, i) => new Date(Date.UTC(2005, 0, 1 + i)).toISOString().slice(0, 10));
+    const long = (k: number): Float64Array => Float64Array.from({ length: T }, (_, t) => 1 + Math.sin(t / (50 + k)) * 0.2 + t / 1e4);
+    const big: MetaReportData = {
+      ...data,
+      riskProfiles: [
+        {
+          ...full,
+          charts: {
+            ...full.charts!,
+            inSample: {
+              equity: { dates, lines: [0, 1, 2].map((k) => ({ label: `s${k}`, role: 'meta' as const, values: long(k) })) },
+              drawdown: { dates, lines: [0, 1, 2].map((k) => ({ label: `s${k}`, role: 'meta' as const, values: long(k).map((v) => v - 1) })) },
+            },
+          },
+        },
+      ],
+    };
+    const out = renderMetaReportHtml(big);
+    const equity = out.slice(out.indexOf('data-chart="equity"'), out.indexOf('data-chart="drawdown"'));
+    for (const d of [...equity.matchAll(/<path d="([^"]+)"/g)].map((m) => m[1]!)) {
+      const points = d.split(/[ML]/).length - 1;
+      assert.ok(points <= 2 * 648 + 2, `${points} points`);
+    }
+    assert.ok(out.length < 400_000, `${out.length} bytes`);
+    assert.ok(DATES.length > 0);
+  });
+});
