@@ -3,7 +3,8 @@
  * X", or a pinned run id, which is always honoured and never silently replaced.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { resolveInside } from './resolve-inside.js';
 import { QuantError } from '../errors.js';
 import { isValidRunId } from './run-id.js';
 import { RUN_JSON, readRunJsonFile, runDir, runNotFound, runsDir, type RunJson } from './run-folder.js';
@@ -145,6 +146,8 @@ async function readPredecessorProfile(path: string): Promise<string | null | und
  */
 export async function resolvePinnedRun(workspace: string, runId: string): Promise<ResolvedRun> {
   const path = runDir(workspace, runId);
+  // A run folder that is a symlink out of the workspace is never read (E_PATH_ESCAPE).
+  await resolveInside(workspace, relative(resolve(workspace), path));
   const json = await readRunJsonFile(join(path, RUN_JSON), runId);
   if (json !== undefined) return { layout: 'native', runId, path, profile: json.profile, json };
   const profile = await readPredecessorProfile(path);

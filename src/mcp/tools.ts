@@ -2,6 +2,7 @@
  * The MCP tools: thin adapters from validated tool arguments to the SDK, returning JSON data. Every
  * failure is a QuantError with the code and message the CLI prints for the same mistake.
  */
+import { auditBrokenError, validationFailedError } from '../sdk/run-checks.js';
 import { relative } from 'node:path';
 import { formatArtifactAddress, parseStageRef } from '../core/address.js';
 import { coerceStringParams, resolveStageParams, stageParamsJsonSchema } from '../core/params.js';
@@ -134,14 +135,7 @@ const validateRun = defineTool({
     await resolveArtifactPath(ctx.workspace, args.run_id, '');
     const { verdict, file } = await validateMetaRunAndRecord(ctx.workspace, args.run_id);
     const where = relative(ctx.workspace, file);
-    if (!verdict.ok) {
-      const first = verdict.checks.find((c) => !c.ok);
-      throw new QuantError(
-        'E_VALIDATION_FAILED',
-        `meta run ${args.run_id} failed ${verdict.failed} check(s); first: ${first?.id}: ${first?.detail}`,
-        { location: { file: where }, details: { verdict } },
-      );
-    }
+    if (!verdict.ok) throw validationFailedError(args.run_id, verdict, file, ctx.workspace);
     return {
       summary: `${verdict.passed} passed, ${verdict.failed} failed`,
       data: { verdict, address: formatArtifactAddress(args.run_id, 'reports/meta_validation.json') },
@@ -159,20 +153,7 @@ const verifyAudit = defineTool({
   idempotent: true,
   async run(args, ctx) {
     const verdict = await verifyLedger(await resolveArtifactPath(ctx.workspace, args.run_id, 'audit.jsonl'));
-    if (!verdict.ok) {
-      const broken = verdict.firstBroken;
-      throw new QuantError(
-        'E_AUDIT_BROKEN',
-        `audit ledger of run ${args.run_id} is broken at line ${broken?.line ?? '?'}: ${broken?.reason ?? 'unknown'}`,
-        {
-          location: {
-            file: `runs/${args.run_id}/audit.jsonl`,
-            ...(broken === undefined ? {} : { line: broken.line }),
-          },
-          details: { verdict },
-        },
-      );
-    }
+    if (!verdict.ok) throw auditBrokenError(args.run_id, verdict);
     return {
       summary: `audit ok: runs/${args.run_id}/audit.jsonl, ${verdict.records} records, chain intact`,
       data: { run_id: args.run_id, ...verdict },

@@ -53,6 +53,7 @@ describe('quant meta run', () => {
     });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /report: .*reports\/meta_portfolio_report\.md/);
+    assert.match(r.stdout, /html report: .*reports\/meta_portfolio_report\.html\n$/);
     run = join(ws.path, 'runs', 'm1');
   });
   after(() => ws.cleanup());
@@ -72,6 +73,13 @@ describe('quant meta run', () => {
       }
     }
     assert.ok(existsSync(join(run, 'reports', 'meta_portfolio_report.md')));
+    // The out-of-sample backtest runs by default, for the root; the HTML report sits next to the Markdown.
+    for (const P of PROFILES) {
+      for (const f of [`meta_backtest_meta_root_${P}.parquet`, `meta_backtest_meta_root_${P}.json`]) {
+        assert.ok(existsSync(join(run, 'data', f)), `${f} missing`);
+      }
+    }
+    assert.ok(existsSync(join(run, 'reports', 'meta_portfolio_report.html')));
     const resolved = json<{
       sleeves: { path: string[]; run_id: string; pinned: boolean }[];
       risk_profiles: string[];
@@ -264,7 +272,7 @@ describe('quant meta run', () => {
     const r = quant(['stage', 'list', '--category', 'meta', '--json']);
     assert.deepEqual(
       (JSON.parse(r.stdout) as { id: string }[]).map((s) => s.id),
-      ['meta.returns', 'meta.optimize', 'meta.flatten', 'meta.report', 'meta.sign_test'],
+      ['meta.returns', 'meta.optimize', 'meta.flatten', 'meta.report', 'meta.sign_test', 'meta.backtest'],
     );
     for (const alias of ['meta.aggregation', 'risk.optimize_meta', 'risk.flatten_meta', 'risk.report_meta']) {
       const s = quant(['stage', 'schema', alias]);

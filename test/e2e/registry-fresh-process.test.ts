@@ -12,6 +12,7 @@ const CATALOG_IDS = [
   'meta.flatten',
   'meta.report',
   'meta.sign_test',
+  'meta.backtest',
   'sleeve.backtest',
   'portfolio.optimize',
 ];

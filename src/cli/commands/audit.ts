@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
-import { QuantError } from '../../errors.js';
+import { auditBrokenError } from '../../sdk/run-checks.js';
 import { runDir, verifyLedger } from '../../artifacts/index.js';
 import type { CliContext } from '../context.js';
 
@@ -15,19 +15,7 @@ export function auditCommand(ctx: CliContext): Command {
       const file = join(runDir(ctx.workspace, runId), 'audit.jsonl');
       const verdict = await verifyLedger(file);
       if (opts.json === true) ctx.io.out(JSON.stringify({ run_id: runId, ...verdict }, null, 2));
-      if (!verdict.ok) {
-        const broken = verdict.firstBroken;
-        throw new QuantError(
-          'E_AUDIT_BROKEN',
-          `audit ledger of run ${runId} is broken at line ${broken?.line ?? '?'}: ${broken?.reason ?? 'unknown'}`,
-          {
-            location: {
-              file: `runs/${runId}/audit.jsonl`,
-              ...(broken === undefined ? {} : { line: broken.line }),
-            },
-          },
-        );
-      }
+      if (!verdict.ok) throw auditBrokenError(runId, verdict);
       if (opts.json !== true)
         ctx.io.out(`audit ok: runs/${runId}/audit.jsonl, ${verdict.records} records, chain intact`);
     });

@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
 import { QuantSDK } from '../../sdk/quant-sdk.js';
 import { validateMetaRunAndRecord } from '../../sdk/meta-run.js';
-import { QuantError } from '../../errors.js';
+import { validationFailedError } from '../../sdk/run-checks.js';
 import type { CliContext } from '../context.js';
 import { SLEEVE_EXECUTORS } from '../../sdk/sleeve-jobs.js';
 import {
@@ -39,13 +39,26 @@ export function metaCommand(ctx: CliContext): Command {
       'first backtest every atomic sleeve without a pinned run id (in parallel), then pin the new runs',
     )
     .addOption(
-      new Option('--executor <kind>', 'with --execute-sleeves: local processes, or a BullMQ queue served by quant worker')
-        .choices(SLEEVE_EXECUTORS),
+      new Option(
+        '--executor <kind>',
+        'with --execute-sleeves: local processes, or a BullMQ queue served by quant worker',
+      ).choices(SLEEVE_EXECUTORS),
     )
-    .option('--concurrency <n>', 'with --executor local: sleeves at once (default: the CPU count)', positiveInt)
-    .option('--redis <url>', 'with --executor bullmq: Redis URL (default $QUANT_REDIS_URL or redis://127.0.0.1:6379)')
+    .option(
+      '--concurrency <n>',
+      'with --executor local: sleeves at once (default: the CPU count)',
+      positiveInt,
+    )
+    .option(
+      '--redis <url>',
+      'with --executor bullmq: Redis URL (default $QUANT_REDIS_URL or redis://127.0.0.1:6379)',
+    )
     .option('--queue <name>', 'with --executor bullmq: queue name (default $QUANT_QUEUE or quant-sleeves)')
-    .option('--timeout <seconds>', 'with --execute-sleeves: give up on sleeves not finished by then', positiveSeconds)
+    .option(
+      '--timeout <seconds>',
+      'with --execute-sleeves: give up on sleeves not finished by then',
+      positiveSeconds,
+    )
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       const execute = executeSleevesOptions(opts, ctx.env);
@@ -95,7 +108,11 @@ export function metaCommand(ctx: CliContext): Command {
                 : {
                     sleeves: {
                       executor: sleeves.executor,
-                      runs: sleeves.results.map((r) => ({ profile: r.profile, run_id: r.run_id, status: r.status })),
+                      runs: sleeves.results.map((r) => ({
+                        profile: r.profile,
+                        run_id: r.run_id,
+                        status: r.status,
+                      })),
                     },
                   }),
               stages: result.stages.map((s) => ({
@@ -112,7 +129,9 @@ export function metaCommand(ctx: CliContext): Command {
       }
       if (sleeves !== undefined) for (const line of describeSleeves(sleeves)) ctx.io.out(line);
       for (const s of result.stages) ctx.io.out(`${s.stageId}: ${s.summary}`);
-      ctx.io.out(`meta run ${result.runId} ok (${result.riskProfiles.join(', ')})${result.cacheHit ? ' — cache hit: stages restored from .cache, report regenerated' : ''}`);
+      ctx.io.out(
+        `meta run ${result.runId} ok (${result.riskProfiles.join(', ')})${result.cacheHit ? ' — cache hit: stages restored from .cache, report regenerated' : ''}`,
+      );
       ctx.io.out(`report: ${relative(ctx.cwd, result.reportPath) || result.reportPath}`);
       ctx.io.out(`html report: ${relative(ctx.cwd, result.htmlReportPath) || result.htmlReportPath}`);
     });
@@ -131,16 +150,7 @@ export function metaCommand(ctx: CliContext): Command {
           `${verdict.passed} passed, ${verdict.failed} failed — verdict written to ${relative(ctx.cwd, file)}`,
         );
       }
-      if (!verdict.ok) {
-        const first = verdict.checks.find((c) => !c.ok);
-        throw new QuantError(
-          'E_VALIDATION_FAILED',
-          `meta run ${opts.runId} failed ${verdict.failed} check(s); first: ${first?.id}: ${first?.detail}`,
-          {
-            location: { file: relative(ctx.cwd, file) },
-          },
-        );
-      }
+      if (!verdict.ok) throw validationFailedError(opts.runId, verdict, file, ctx.cwd);
     });
 
   return meta;

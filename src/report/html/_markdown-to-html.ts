@@ -6,9 +6,10 @@
  */
 import { escapeHtml } from './_html.js';
 
-/** Emphasis and strong on text outside code spans (already HTML-escaped). */
+/** Emphasis and strong on text outside code spans (already HTML-escaped); `\\|` is a literal pipe. */
 function emphasis(text: string): string {
   return text
+    .replace(/\\\|/g, '|')
     .replace(/\*\*(\S(?:.*?\S)?)\*\*/g, '<strong>$1</strong>')
     .replace(/(^|[\s(])_(\S(?:.*?\S)?)_(?=$|[\s).,;:!?])/g, '$1<em>$2</em>');
 }

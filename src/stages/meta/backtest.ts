@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineStage } from '../../core/stage.js';
@@ -68,6 +69,8 @@ export const metaBacktest = defineStage({
       let doc: MetaBacktestDoc;
       if (level.dates.length < params.train_window + 1) {
         doc = insufficientHistoryDoc(settings, level);
+        // A table left by an earlier, longer run of this stage would contradict the summary.
+        await rm(join(ctx.runDir, paths.returns), { force: true });
         await ctx.decision('meta.backtest_skipped', {
           meta_profile: params.meta_profile,
           risk_profile: P,

@@ -232,6 +232,15 @@ describe('listing and resolution', () => {
     await assert.rejects(resolvePinnedRun(ws, '../old'), quantError('E_RUN_ID'));
   });
 
+  test('a pinned run folder that is a symlink out of the workspace is refused (E_PATH_ESCAPE)', async () => {
+    const ws = tempDir();
+    const outside = tempDir();
+    await makeRun(outside, 'elsewhere', 'p', 'success', '2026-01-01T00:00:00Z');
+    mkdirSync(join(ws, 'runs'), { recursive: true });
+    symlinkSync(join(outside, 'runs', 'elsewhere'), join(ws, 'runs', 'elsewhere'));
+    await assert.rejects(resolvePinnedRun(ws, 'elsewhere'), quantError('E_PATH_ESCAPE'));
+  });
+
   test('a predecessor run (no run.json, config/resolved_manifest.json with profile) resolves when pinned', async () => {
     const ws = tempDir();
     mkdirSync(join(ws, 'runs', 'legacy', 'config'), { recursive: true });

@@ -76,7 +76,7 @@ describe('meta.backtest', () => {
         assert.equal(col('turnover')[t], doc.windows[k]!.turnover);
       }
       assert.ok(Number.isNaN(col(`weight:${ids[0]}`)[1]!), 'no weight between rebalances');
-      assert.equal(doc.turnover.initial, 1);
+      assert.ok(Math.abs(doc.turnover.initial - 1) < 1e-12, 'entry from cash: Σ target weights');
       const costs = Array.from(col('cost')).reduce((a, b) => a + b, 0);
       assert.ok(Math.abs(doc.costs.total - costs) < 1e-15);
       assert.ok(Math.abs(costs - 0.0005 * doc.turnover.total) < 1e-15);
@@ -105,7 +105,7 @@ describe('meta.backtest', () => {
   });
 
   test('a history shorter than one window is reported, not an error', async () => {
-    const result = await backtest({ train_window: 310, rebalance: 21 }, 'bt_short');
+    const result = await backtest({ train_window: 310, rebalance: 21 });
     // min_variance has 320 common dates (gamma excluded), the others 300.
     assert.deepEqual(
       result.value.results.map((r) => [r.risk_profile, r.status]),
@@ -116,12 +116,13 @@ describe('meta.backtest', () => {
       ],
     );
     const short = JSON.parse(
-      readFileSync(join(ws.path, 'runs', 'bt_short', metaBacktestPaths(M, 'hrp').summary), 'utf8'),
+      readFileSync(join(dir(), metaBacktestPaths(M, 'hrp').summary), 'utf8'),
     ) as MetaBacktestDoc;
     assert.equal(short.reason, '300 common dates: a train window of 310 needs at least 311');
     assert.equal(short.metrics.meta, null);
-    assert.equal(existsSync(join(ws.path, 'runs', 'bt_short', metaBacktestPaths(M, 'hrp').returns)), false);
-    const ledger = await readLedger(join(ws.path, 'runs', 'bt_short', 'audit.jsonl'));
+    assert.equal(result.outputs.some((o) => o.path.endsWith(metaBacktestPaths(M, 'hrp').returns)), false);
+    assert.equal(existsSync(join(dir(), metaBacktestPaths(M, 'hrp').returns)), false, 'the earlier table is gone');
+    const ledger = await readLedger(join(dir(), 'audit.jsonl'));
     assert.equal(ledger.filter((r) => r.type === 'decision' && r.step === 'meta.backtest_skipped').length, 2);
   });
 

@@ -1,0 +1,130 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { markdownToHtml, inlineHtml } from '../../../src/report/html/_markdown-to-html.js';
+import { code, table } from '../../../src/report/_markdown.js';
+import { niceTicks, percentTick } from '../../../src/report/html/charts/_svg.js';
+import { dateTicks, renderLineChart, thinRows } from '../../../src/report/html/charts/line-chart.js';
+import { correlationColor, renderHeatmap } from '../../../src/report/html/charts/heatmap.js';
+import { renderDendrogram } from '../../../src/report/html/charts/dendrogram.js';
+import { renderWeightsChart } from '../../../src/report/html/charts/weights-chart.js';
+import { renderContributorsChart } from '../../../src/report/html/charts/contributors-chart.js';
+
+const numbers = (d: string): number[][] =>
+  [...d.matchAll(/([MLHV])([-\d.]+)(?: ([-\d.]+))?/g)].map((m) => [Number(m[2]), Number(m[3] ?? Number.NaN)]);
+
+describe('markdownToHtml (the subset the report emits)', () => {
+  test('tables keep alignment, unescape pipes and code spans with any fence', () => {
+    const md = table(['Sleeve', 'Weight'], [[code('a|b'), '12.50%'], [code('x`y'), 'n/a']], ['left', 'right']);
+    assert.equal(
+      markdownToHtml(md),
+      '<div class="table-wrap"><table>\n<thead><tr><th>Sleeve</th><th class="num">Weight</th></tr></thead>\n<tbody>\n' +
+        '<tr><td><code>a|b</code></td><td class="num">12.50%</td></tr>\n' +
+        '<tr><td><code>x`y</code></td><td class="num">n/a</td></tr>\n</tbody>\n</table></div>',
+    );
+  });
+
+  test('notes, strong, quotes, lists and headings; everything else is escaped text', () => {
+    assert.equal(
+      markdownToHtml('_Section omitted: data/portfolio_optimized_meta_x.json not found._'),
+      '<p class="note"><em>Section omitted: data/portfolio_optimized_meta_x.json not found.</em></p>',
+    );
+    assert.equal(
+      markdownToHtml('> **Warning:** a <b> & c'),
+      '<blockquote><p><strong>Warning:</strong> a &lt;b&gt; &amp; c</p></blockquote>',
+    );
+    assert.equal(markdownToHtml('- one\n- `two`'), '<ul>\n<li>one</li>\n<li><code>two</code></li>\n</ul>');
+    assert.equal(markdownToHtml('#### `swiss` (meta)'), '<h4><code>swiss</code> (meta)</h4>');
+    assert.equal(inlineHtml('min_weight and max_weight'), 'min_weight and max_weight');
+    assert.equal(inlineHtml('a \\| b'), 'a | b');
+  });
+});
+
+describe('chart geometry', () => {
+  test('thinRows keeps the extremes, the ends and gaps, at most two points per pixel', () => {
+    const T = 10_000;
+    const v = Float64Array.from({ length: T }, (_, t) => Math.sin(t / 37));
+    v[4321] = -5;
+    v[777] = 9;
+    v[5000] = Number.NaN;
+    const rows = thinRows(v, 500);
+    assert.ok(rows.length <= 2 * 500 + 2, `${rows.length}`);
+    for (const r of [0, 777, 4321, 5000, T - 1]) assert.ok(rows.includes(r), `row ${r}`);
+    assert.deepEqual(rows, [...rows].sort((a, b) => a - b));
+    assert.deepEqual(thinRows(Float64Array.from([1, 2, 3]), 500), [0, 1, 2]);
+  });
+
+  test('ticks: round 1-2-5 steps covering the range; date ticks without repeats', () => {
+    const t = niceTicks(-0.0694, 0.5514, 4);
+    assert.equal(t.step, 0.2);
+    assert.deepEqual(t.ticks.map((x) => percentTick(x, t.step)), ['-20%', '0%', '20%', '40%', '60%']);
+    assert.ok(t.lo <= -0.0694 && t.hi >= 0.5514);
+    assert.deepEqual(dateTicks(['2024-01-02', '2024-01-03', '2024-02-01', '2024-03-01'], 4), [
+      { row: 0, label: '2024-01' },
+      { row: 2, label: '2024-02' },
+      { row: 3, label: '2024-03' },
+    ]);
+  });
+
+  test('a line breaks at NaN; the legend carries the final value', () => {
+    const svg = renderLineChart({
+      kind: 'equity',
+      title: 'x',
+      dates: ['2024-01-01', '2024-01-02', '2024-01-03', '2024-01-04'],
+      lines: [{ label: 'Meta', color: '#000', values: Float64Array.from([1, 1.1, Number.NaN, 1.2]) }],
+      tick: (v) => v.toFixed(1),
+      legendValue: (v) => v.toFixed(3),
+      reference: 1,
+    });
+    const d = /<path d="([^"]+)"/.exec(svg)![1]!;
+    assert.equal(d.split('M').length - 1, 2);
+    assert.ok(svg.includes('>Meta 1.200</text>'));
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="chart" data-chart="equity" viewBox="0 0 720\.0 /);
+  });
+
+  test('heatmap colours: blue at −1, near white at 0, red at +1', () => {
+    assert.equal(correlationColor(-1), '#2166ac');
+    assert.equal(correlationColor(0), '#f7f7f7');
+    assert.equal(correlationColor(1), '#b2182b');
+    const svg = renderHeatmap({ title: 'c', ids: ['a', 'b'], values: [[1, -0.25], [-0.25, 1]] });
+    assert.equal((svg.match(/<rect [^>]*stroke="#fff"/g) ?? []).length, 4);
+    assert.ok(svg.includes('<title>a / b: -0.25</title>'));
+  });
+
+  test('dendrogram: a merge spans its children at its height; leaves carry their weights', () => {
+    const svg = renderDendrogram({
+      title: 'd',
+      labels: ['a', 'b', 'c'],
+      order: [2, 0, 1],
+      merges: [
+        { left: 0, right: 1, height: 0.3 },
+        { left: 2, right: 3, height: 0.6 },
+      ],
+      weights: [0.5, 0.3, 0.2],
+    });
+    const links = [...svg.matchAll(/<path d="([^"]+)" fill="none" stroke="#333"/g)].map((m) => numbers(m[1]!));
+    assert.equal(links.length, 2);
+    // Leaves at x = 52 + (pos + 0.5)·(706 − 52)/3: c at 161.0, a at 379.0, b at 597.0.
+    const [m0, m1] = links as [number[][], number[][]];
+    assert.equal(m0[0]![0], 379); // from a
+    assert.equal(m0[2]![0], 597); // across to b
+    assert.equal(m1[0]![0], 161); // c ...
+    assert.equal(m1[2]![0], 488); // ... to the middle of (a, b)
+    assert.ok(m1[1]![0]! < m0[1]![0]!, 'the higher merge is drawn higher up');
+    for (const w of ['50.00%', '30.00%', '20.00%']) assert.ok(svg.includes(`>${w}</text>`), w);
+  });
+
+  test('weights with bounds, contributors around zero', () => {
+    const w = renderWeightsChart({ title: 'w', bars: [{ label: 'a', weight: 0.7 }, { label: 'b', weight: 0.3 }], minWeight: 0.1, maxWeight: 0.7 });
+    assert.ok(w.includes('>min 10.00%</text>') && w.includes('>max 70.00%</text>'));
+    const k = renderContributorsChart({
+      title: 'k',
+      assets: [
+        { symbol: 'X', net: 0.2, contributors: [{ path: 'p', contribution: 0.3 }, { path: 'q', contribution: -0.1 }] },
+      ],
+    });
+    const rects = [...k.matchAll(/<rect x="([-\d.]+)" y="[-\d.]+" width="([-\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    assert.equal(rects.length, 2);
+    // The short leg ends where the long leg starts (zero), on the left of it.
+    assert.ok(Math.abs(rects[1]![0]! + rects[1]![1]! - rects[0]![0]!) < 0.11);
+  });
+});
