@@ -6,7 +6,6 @@ import { auditBrokenError, validationFailedError } from '../sdk/run-checks.js';
 import { relative } from 'node:path';
 import { formatArtifactAddress, parseStageRef } from '../core/address.js';
 import { coerceStringParams, resolveStageParams, stageParamsJsonSchema } from '../core/params.js';
-import { QuantError } from '../errors.js';
 import { listRuns, verifyLedger } from '../artifacts/index.js';
 import { validateMetaRunAndRecord } from '../sdk/meta-run.js';
 import { resolveArtifactPath } from './artifact-view.js';
@@ -134,7 +133,6 @@ const validateRun = defineTool({
   async run(args, ctx) {
     await resolveArtifactPath(ctx.workspace, args.run_id, '');
     const { verdict, file } = await validateMetaRunAndRecord(ctx.workspace, args.run_id);
-    const where = relative(ctx.workspace, file);
     if (!verdict.ok) throw validationFailedError(args.run_id, verdict, file, ctx.workspace);
     return {
       summary: `${verdict.passed} passed, ${verdict.failed} failed`,
