@@ -14,7 +14,7 @@ function find(dir) {
 }
 
 const files = find('test');
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...process.argv.slice(2), ...files], {
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=240000', '--test-force-exit', ...process.argv.slice(2), ...files], {
   stdio: 'inherit',
 });
 process.exit(r.status ?? 1);

@@ -58,6 +58,8 @@ export function parseCsvTable(file: string, text: string, options: ReadTableOpti
     const rowLine = line;
     line += 1 + row.reduce((acc, f) => acc + lineBreaks(f), 0);
     if (header === undefined) {
+      // Blank lines before the header are skipped like any blank line: a file of them is empty.
+      if (row.length === 1 && (row[0] as string).trim() === '') return null;
       header = row.map((h) => h.trim());
       const names = header;
       const unnamed = names[0] === '' ? [''] : [];

@@ -45,12 +45,15 @@ export {
 export {
   assertRunIsNew,
   discardEmptyRun,
+  describeInterruption,
   INTERRUPTED_STAGE,
-  lastOpenIntent,
+  LAST_COMPLETED_STAGE,
+  ledgerPosition,
   markRunIncomplete,
   removeOrphanTempFiles,
   runFolderHasContent,
   settleRunStatus,
+  type LedgerPosition,
 } from './run-state.js';
 export {
   acquireRunLock,

@@ -63,8 +63,14 @@ export function normalizeIsoDay(text: string): string | undefined {
   const digits = zone.slice(1).replace(':', '');
   const offsetMin = Number(digits.slice(0, 2)) * 60 + (digits.length > 2 ? Number(digits.slice(2, 4)) : 0);
   const utc = midnight + ((h * 60 + mi - sign * offsetMin) * 60 + s) * 1000;
-  return epochDayToIsoDay(Math.floor(utc / DAY_MS));
+  const day = Math.floor(utc / DAY_MS);
+  // An offset can move 0000-01-01 or 9999-12-31 out of the years a YYYY-MM-DD day can spell.
+  return day >= FIRST_EPOCH_DAY && day <= LAST_EPOCH_DAY ? epochDayToIsoDay(day) : undefined;
 }
+
+/** Days since 1970-01-01 of 0000-01-01 and 9999-12-31: the range of ISO calendar days. */
+export const FIRST_EPOCH_DAY = -719_528;
+export const LAST_EPOCH_DAY = 2_932_896;
 
 /** Whether `text` is exactly a valid `YYYY-MM-DD`. */
 export function isIsoDay(text: string): boolean {
@@ -161,7 +167,7 @@ export function resolveDateColumn(
   const found = candidates.find((c) => names.includes(c));
   if (found !== undefined) return found;
   const wanted =
-    explicit === undefined ? `a "date" column (or a pandas index column)` : `the date column "${explicit}"`;
+    explicit === undefined ? `"date" column (nor a pandas index column)` : `date column "${explicit}"`;
   throw new QuantError(
     'E_INPUT_COLUMN',
     `${file}: no ${wanted}; the columns are ${names.join(', ') || '(none)'}`,

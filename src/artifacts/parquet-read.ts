@@ -14,9 +14,12 @@ import {
   type SchemaElement,
 } from 'hyparquet';
 import { QuantError } from '../errors.js';
+import { assertParquetStructure } from './_parquet-guard.js';
 import {
   assertStrictlyIncreasing,
   epochDayToIsoDay,
+  FIRST_EPOCH_DAY,
+  LAST_EPOCH_DAY,
   normalizeIsoDay,
   resolveDateColumn,
   type ReadTableOptions,
@@ -121,12 +124,13 @@ export async function parseParquetTable(
   }
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   let metadata: FileMetaData;
+  let top: ReturnType<typeof parquetSchema>['children'];
   try {
     metadata = parquetMetadata(buffer);
+    top = parquetSchema(metadata).children;
   } catch (error) {
     throw formatError(file, `unreadable Parquet footer (${(error as Error).message})`, error);
   }
-  const top = parquetSchema(metadata).children;
   const names = top.map((c) => c.element.name);
   const indexColumns = pandasIndexColumns(metadata);
   const dateColumn = resolveDateColumn(file, names, options.dateColumn, indexColumns);
@@ -160,6 +164,12 @@ export async function parseParquetTable(
     valueNames.push(name);
   }
 
+  assertParquetStructure(
+    file,
+    buffer,
+    metadata,
+    new Map(top.filter((c) => [dateColumn, ...valueNames].includes(c.element.name)).map((c) => [c.element.name, c.element])),
+  );
   const chunks = new Map<string, Chunk[]>();
   try {
     await parquetRead({
@@ -213,7 +223,7 @@ function readDates(
       const row = rowStart + i;
       const day =
         kind === 'days'
-          ? typeof v === 'number' && Number.isFinite(v)
+          ? typeof v === 'number' && v >= FIRST_EPOCH_DAY && v <= LAST_EPOCH_DAY
             ? epochDayToIsoDay(v)
             : undefined
           : typeof v === 'string'

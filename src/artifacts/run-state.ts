@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { QuantError, isQuantError } from '../errors.js';
 import { readLedgerLoose } from './audit-ledger.js';
 import { readRunJsonFile, runPaths, updateRunStatus, type RunJson, type RunPaths } from './run-folder.js';
-import { acquireRunLock, inspectRunLock, LOCK_FILE_NAME } from './run-lock.js';
+import { acquireRunLock, inspectRunLock, LOCK_FILE_NAME, withRunLock } from './run-lock.js';
 
 /** Temp files of atomic writes (`.<name>.<pid>.<hex>.tmp`) and of lock attempts (`.lock.<pid>.<hex>.tmp`). */
 const TEMP_FILE = /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/;
@@ -17,30 +17,46 @@ const LOCK_FILES = new Set([LOCK_FILE_NAME, `${LOCK_FILE_NAME}.takeover`]);
 // A workspace on a read-only medium can still be listed: the verdict is then reported, not persisted.
 const READ_ONLY = new Set(['EACCES', 'EPERM', 'EROFS']);
 
-/** Member of run.json naming the stage an incomplete run was interrupted in (null: before any stage). */
+/** Members of run.json saying where an incomplete run stopped (null: nowhere / nothing yet). */
 export const INTERRUPTED_STAGE = 'interrupted_stage';
+export const LAST_COMPLETED_STAGE = 'last_completed_stage';
 
-/**
- * The step of the last ledger intent with no outcome after it: the stage a crashed run was in. `null` when
- * every intent has its outcome, or the ledger is absent or unreadable.
- */
-export async function lastOpenIntent(auditPath: string): Promise<string | null> {
+/** Where a ledger stops: the last intent without an outcome, and the last stage that has both. */
+export interface LedgerPosition {
+  readonly open: string | null;
+  readonly lastCompleted: string | null;
+}
+
+/** {@link LedgerPosition} of a ledger; both null when it is absent or unreadable. */
+export async function ledgerPosition(auditPath: string): Promise<LedgerPosition> {
   let records: Readonly<Record<string, unknown>>[];
   try {
     records = await readLedgerLoose(auditPath);
   } catch {
-    return null;
+    return { open: null, lastCompleted: null };
   }
   const open: string[] = [];
+  let lastCompleted: string | null = null;
   for (const r of records) {
     if (typeof r['step'] !== 'string') continue;
     if (r['type'] === 'intent') open.push(r['step']);
     else if (r['type'] === 'outcome') {
       const at = open.lastIndexOf(r['step']);
-      if (at >= 0) open.splice(at, 1);
+      if (at < 0) continue; // per-window records of a stage have no intent of their own
+      open.splice(at, 1);
+      lastCompleted = r['step'];
     }
   }
-  return open[open.length - 1] ?? null;
+  return { open: open[open.length - 1] ?? null, lastCompleted };
+}
+
+/** How an incomplete run.json says where it stopped: `during stage X`, `after stage X` or before any. */
+export function describeInterruption(json: Readonly<Record<string, unknown>>): string {
+  const open = json[INTERRUPTED_STAGE];
+  const done = json[LAST_COMPLETED_STAGE];
+  if (typeof open === 'string') return `interrupted during stage ${open}`;
+  if (typeof done === 'string') return `interrupted after stage ${done}`;
+  return 'interrupted before its first stage';
 }
 
 /** Remove the temp files of interrupted writes under `dir`, recursively. Call it only under the run lock. */
@@ -75,9 +91,12 @@ export async function runFolderHasContent(dir: string, ignore: readonly string[]
  * dead writer removed. The caller holds the run lock and has read run.json with status `running`.
  */
 export async function markRunIncomplete(paths: RunPaths): Promise<RunJson> {
-  const stage = await lastOpenIntent(paths.audit);
+  const at = await ledgerPosition(paths.audit);
   await removeOrphanTempFiles(paths.path);
-  return updateRunStatus(paths, 'incomplete', { [INTERRUPTED_STAGE]: stage });
+  return updateRunStatus(paths, 'incomplete', {
+    [INTERRUPTED_STAGE]: at.open,
+    [LAST_COMPLETED_STAGE]: at.lastCompleted,
+  });
 }
 
 /**
@@ -109,19 +128,18 @@ export async function settleRunStatus(workspace: string, json: RunJson): Promise
   }
 }
 
-function describeStatus(json: RunJson | undefined): string {
-  if (json === undefined) return 'status unknown: the folder has files but no run.json';
+function describeStatus(json: RunJson | undefined, corrupt: boolean): string {
+  if (json === undefined)
+    return corrupt ? 'status unknown: its run.json is unreadable' : 'status unknown: the folder has files but no run.json';
   if (json.status !== 'incomplete') return `status ${json.status}`;
-  const stage = json[INTERRUPTED_STAGE];
-  return typeof stage === 'string'
-    ? `status incomplete: interrupted during stage ${stage}`
-    : 'status incomplete: interrupted before its first stage';
+  return `status incomplete: ${describeInterruption(json)}`;
 }
 
 /**
  * `E_RUN_EXISTS` unless `runs/<runId>/` is absent or holds nothing yet (see {@link runFolderHasContent}).
- * A pipeline never resumes or overwrites a run, so old and new artifacts never mix. With `locked` the
- * caller holds the run lock, so a `running` run is known to be interrupted and is marked so.
+ * A pipeline never resumes or overwrites a run, so old and new artifacts never mix. The check is made
+ * under the run lock (`locked`: the caller holds it): a live holder is `E_RUN_LOCKED` naming it, and a
+ * `running` run whose holder died is marked incomplete first.
  */
 export async function assertRunIsNew(
   workspace: string,
@@ -130,16 +148,23 @@ export async function assertRunIsNew(
 ): Promise<void> {
   const paths = runPaths(workspace, runId);
   if (!(await runFolderHasContent(paths.path))) return;
+  if (options.locked !== true) {
+    // Decide under the lock: a live holder is named (E_RUN_LOCKED), a dead one's run is settled first.
+    await withRunLock(paths.path, { command: 'check of an existing run' }, () =>
+      assertRunIsNew(workspace, runId, { locked: true }),
+    );
+    return;
+  }
   let json: RunJson | undefined;
+  let corrupt = false;
   try {
     json = await readRunJsonFile(paths.runJson, runId);
   } catch (error) {
     if (!isQuantError(error)) throw error;
+    corrupt = true;
   }
-  if (json?.status === 'running') {
-    json = options.locked === true ? await markRunIncomplete(paths) : await settleRunStatus(workspace, json);
-  }
-  const status = describeStatus(json);
+  if (json?.status === 'running') json = await markRunIncomplete(paths); // we hold the lock: its writer died
+  const status = describeStatus(json, corrupt);
   throw new QuantError(
     'E_RUN_EXISTS',
     `run ${runId} already exists (${status}); choose another --run-id or delete runs/${runId}`,

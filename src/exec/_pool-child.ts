@@ -14,7 +14,8 @@ function loadRunner(ref: JobRunnerRef): Promise<JobRunner> {
   if (loaded === undefined) {
     loaded = import(ref.module).then((mod: Record<string, unknown>) => {
       const fn = mod[ref.exportName];
-      if (typeof fn !== 'function') throw new Error(`${ref.module} does not export a function ${ref.exportName}`);
+      if (typeof fn !== 'function')
+        throw new Error(`${ref.module} does not export a function ${ref.exportName}`);
       return fn as JobRunner;
     });
     runners.set(key, loaded);

@@ -33,8 +33,7 @@ export interface JobFailure {
 }
 
 export type JobOutcome<R = unknown> =
-  | { readonly ok: true; readonly value: R }
-  | { readonly ok: false; readonly error: JobFailure };
+  { readonly ok: true; readonly value: R } | { readonly ok: false; readonly error: JobFailure };
 
 /** Life-cycle events of a batch, by job index. */
 export type JobEvent =
@@ -76,7 +75,9 @@ export function formatJobFailure(failure: JobFailure): string {
 /** Inverse of {@link formatJobFailure}; a reason without a code (a queue's own) gets `fallbackCode`. */
 export function parseJobFailure(reason: string, fallbackCode = 'E_QUEUE'): JobFailure {
   const m = /^(E_[A-Z0-9_]+): ([\s\S]*)$/.exec(reason);
-  return m === null ? { code: fallbackCode, message: reason } : { code: m[1] as string, message: m[2] as string };
+  return m === null
+    ? { code: fallbackCode, message: reason }
+    : { code: m[1] as string, message: m[2] as string };
 }
 
 /** Milliseconds as `0.6 s` / `12 s` for logs and progress lines. */

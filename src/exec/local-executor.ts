@@ -4,7 +4,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { createLocalPool } from './local-pool.js';
-import type { JobExecutor, JobOutcome, JobRunnerRef, RunBatchOptions } from './job.js';
+import {
+  formatSeconds,
+  type JobExecutor,
+  type JobOutcome,
+  type JobRunnerRef,
+  type RunBatchOptions,
+} from './job.js';
 
 export interface LocalExecutorOptions {
   /** The runner every job of a batch goes to. */
@@ -28,8 +34,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): JobExecutor 
       const pool = createLocalPool({ concurrency: Math.min(wanted, jobs.length) });
       const stop = (): void => void pool.close({ force: true });
       batch.signal?.addEventListener('abort', stop, { once: true });
-      const timer =
-        batch.timeoutMs === undefined ? undefined : setTimeout(stop, batch.timeoutMs);
+      const timer = batch.timeoutMs === undefined ? undefined : setTimeout(stop, batch.timeoutMs);
       try {
         return await Promise.all(
           jobs.map(async (job, index) => {
@@ -39,8 +44,14 @@ export function createLocalExecutor(options: LocalExecutorOptions): JobExecutor 
             });
             batch.onEvent?.({ type: 'finished', index, ok: outcome.ok });
             if (!outcome.ok && outcome.error.code === 'E_INTERRUPTED') {
-              const why = batch.signal?.aborted === true ? 'interrupted' : `no result within ${batch.timeoutMs ?? 0} ms`;
-              return { ok: false, error: { code: 'E_INTERRUPTED', message: `${why} (${outcome.error.message})` } };
+              const why =
+                batch.signal?.aborted === true
+                  ? 'interrupted'
+                  : `no result within ${formatSeconds(batch.timeoutMs ?? 0)}`;
+              return {
+                ok: false,
+                error: { code: 'E_INTERRUPTED', message: `${why}, ${outcome.error.message}` },
+              };
             }
             return outcome;
           }),

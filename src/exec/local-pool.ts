@@ -97,7 +97,7 @@ export function createLocalPool(options: { readonly concurrency: number }): Loca
         const task = child.task;
         child.task = undefined;
         if (task !== undefined) {
-          if (child.stopping) task.resolve(interrupted('stopped while running (the pool was closed)'));
+          if (child.stopping) task.resolve(interrupted('stopped while running'));
           else {
             const how = signal === null ? `exit code ${code ?? '?'}` : `signal ${signal}`;
             const tail = child.stderr.trim().split('\n').slice(-3).join(' | ');
@@ -137,7 +137,7 @@ export function createLocalPool(options: { readonly concurrency: number }): Loca
   return {
     concurrency,
     run<R>(runner: JobRunnerRef, job: unknown, runOptions: PoolRunOptions = {}): Promise<JobOutcome<R>> {
-      if (closing) return Promise.resolve(interrupted('the pool is closed') as JobOutcome<R>);
+      if (closing) return Promise.resolve(interrupted('not started: the pool is closed') as JobOutcome<R>);
       return new Promise<JobOutcome<R>>((resolveRun) => {
         const id = nextId++;
         pending.push({
@@ -152,7 +152,7 @@ export function createLocalPool(options: { readonly concurrency: number }): Loca
     },
     async close(closeOptions = {}): Promise<void> {
       closing = true;
-      for (const task of pending.splice(0)) task.resolve(interrupted('not started: the pool was closed'));
+      for (const task of pending.splice(0)) task.resolve(interrupted('not started'));
       const stop = async (child: Child): Promise<void> => {
         if (child.task !== undefined && closeOptions.force !== true) {
           await new Promise<void>((r) => {

@@ -34,6 +34,25 @@ const KEEP_FAILED_S = 7 * 24 * 3600;
 
 type Stop = { readonly reason: 'abort' | 'timeout' };
 
+const CLOSE_TIMEOUT_MS = 5000;
+
+/** Close a BullMQ client, giving up after `ms` (a lost Redis must not hang the coordinator). */
+async function closeWithin(
+  client: { close(): Promise<void>; disconnect(): Promise<void> | void },
+  ms: number,
+): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const closed = await Promise.race([
+    client.close().then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms))),
+  ]);
+  if (timer !== undefined) clearTimeout(timer);
+  if (!closed) void Promise.resolve(client.disconnect()).catch(() => undefined);
+}
+
 /** Create the `bullmq` executor. Each batch opens its own Redis connections and closes them at the end. */
 export function createQueueExecutor(options: QueueExecutorOptions): JobExecutor {
   assertQueueName(options.queueName);
@@ -43,11 +62,15 @@ export function createQueueExecutor(options: QueueExecutorOptions): JobExecutor 
     async run<R>(jobs: readonly unknown[], batch: RunBatchOptions = {}): Promise<JobOutcome<R>[]> {
       if (jobs.length === 0) return [];
       const queue = new Queue(options.queueName, { connection });
-      const events = new QueueEvents(options.queueName, { connection });
+      let events: QueueEvents | undefined;
+      let ended = false;
       const timers: ReturnType<typeof setTimeout>[] = [];
       try {
         await waitForRedis(queue, options.redisUrl, options.connectTimeoutMs);
+        // Only once Redis answers: a QueueEvents that never connected cannot be closed (BullMQ 6.7).
+        events = new QueueEvents(options.queueName, { connection });
         await waitForRedis(events, options.redisUrl, options.connectTimeoutMs);
+        const listener = events;
 
         // Job ids are unique per batch (BullMQ ignores an add whose id exists); the run ids inside the
         // jobs are what makes them reproducible, not the queue's bookkeeping.
@@ -55,23 +78,27 @@ export function createQueueExecutor(options: QueueExecutorOptions): JobExecutor 
         const ids = jobs.map((_, i) => `${batchId}-${i + 1}`);
         const indexOf = new Map(ids.map((id, i) => [id, i]));
         const starts = new Map<number, number>();
-        events.on('active', ({ jobId }) => {
+        listener.on('active', ({ jobId }) => {
           const index = indexOf.get(jobId);
           if (index === undefined) return;
           const attempt = (starts.get(index) ?? 0) + 1;
           starts.set(index, attempt);
           batch.onEvent?.({ type: 'started', index, attempt });
         });
-        events.on('progress', ({ jobId, data }) => {
+        listener.on('progress', ({ jobId, data }) => {
           const index = indexOf.get(jobId);
           const message = (data as { message?: unknown } | null)?.message;
           if (index !== undefined && typeof message === 'string')
             batch.onEvent?.({ type: 'progress', index, message });
         });
-        events.on('stalled', ({ jobId }) => {
+        listener.on('stalled', ({ jobId }) => {
           const index = indexOf.get(jobId);
           if (index !== undefined)
-            batch.onEvent?.({ type: 'progress', index, message: 'its worker stopped answering; job re-queued' });
+            batch.onEvent?.({
+              type: 'progress',
+              index,
+              message: 'its worker stopped answering; job re-queued',
+            });
         });
 
         const added = (await queue.addBulk(
@@ -95,8 +122,13 @@ export function createQueueExecutor(options: QueueExecutorOptions): JobExecutor 
               .getWorkersCount()
               .catch(() => -1)
               .then((n) => {
-                if (starts.size > 0) return;
-                const who = n === 0 ? 'no worker is connected' : n > 0 ? `${n} worker(s) connected, all busy` : 'workers unknown';
+                if (starts.size > 0 || ended) return;
+                const who =
+                  n === 0
+                    ? 'no worker is connected'
+                    : n > 0
+                      ? `${n} worker(s) connected, all busy`
+                      : 'workers unknown';
                 batch.onEvent?.({
                   type: 'waiting',
                   message: `waiting for workers on queue ${options.queueName} at ${displayRedisUrl(options.redisUrl)} (${who}; start: quant worker --redis ${displayRedisUrl(options.redisUrl)} --queue ${options.queueName})`,
@@ -114,7 +146,7 @@ export function createQueueExecutor(options: QueueExecutorOptions): JobExecutor 
 
         const outcomes = await Promise.all(
           added.map(async (job, index): Promise<JobOutcome<R>> => {
-            const finished = job.waitUntilFinished(events).then(
+            const finished = job.waitUntilFinished(listener).then(
               (value: R): JobOutcome<R> => ({ ok: true, value }),
               (error: Error): JobOutcome<R> => ({ ok: false, error: parseJobFailure(error.message) }),
             );
@@ -128,16 +160,21 @@ export function createQueueExecutor(options: QueueExecutorOptions): JobExecutor 
         );
         return outcomes;
       } finally {
+        ended = true;
         for (const t of timers) clearTimeout(t);
-        await events.close().catch(() => undefined);
-        await queue.close().catch(() => undefined);
+        if (events !== undefined) await closeWithin(events, CLOSE_TIMEOUT_MS);
+        await closeWithin(queue, CLOSE_TIMEOUT_MS);
       }
     },
   };
 }
 
 /** Give up on an unfinished job: a job no worker took is removed, so that none takes it later. */
-async function abandon(job: Job, stop: Stop, timeoutMs: number | undefined): Promise<{ code: string; message: string }> {
+async function abandon(
+  job: Job,
+  stop: Stop,
+  timeoutMs: number | undefined,
+): Promise<{ code: string; message: string }> {
   const state = await job.getState().catch(() => 'unknown');
   let removed = false;
   if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
@@ -147,6 +184,6 @@ async function abandon(job: Job, stop: Stop, timeoutMs: number | undefined): Pro
       .catch(() => false);
   }
   const why = stop.reason === 'abort' ? 'interrupted' : `no result within ${formatSeconds(timeoutMs ?? 0)}`;
-  const where = removed ? `job ${job.id} removed from the queue` : `job ${job.id} is ${state}`;
-  return { code: 'E_INTERRUPTED', message: `${why} (${where})` };
+  const where = removed ? `not started (job ${job.id} removed from the queue)` : `job ${job.id} is ${state}`;
+  return { code: 'E_INTERRUPTED', message: `${why}, ${where}` };
 }

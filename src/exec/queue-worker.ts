@@ -64,7 +64,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     }
     const label = describeJob(job);
     const attempt = Math.max(1, job.attemptsStarted);
-    log(`job ${job.id} ${label} started${attempt > 1 ? ` (attempt ${attempt}: its previous worker stopped)` : ''}`);
+    log(
+      `job ${job.id} ${label} started${attempt > 1 ? ` (attempt ${attempt}: its previous worker stopped)` : ''}`,
+    );
     const started = performance.now();
     let lastProgress = 0;
     active++;

@@ -55,6 +55,8 @@ const riskProfilesSchema = z
   .array(methodSchema)
   .min(1)
   .superRefine((list, ctx) => {
+    // ALWAYS refinements run even when the value failed its type (here: not an array).
+    if (!Array.isArray(list)) return;
     const firstAt = new Map<string, number>();
     list.forEach((m, j) => {
       if (typeof m !== 'string') return;
@@ -97,6 +99,7 @@ const sleeveSpecShape = {
 export const SleeveSpecSchema = z
   .strictObject(sleeveSpecShape)
   .superRefine((spec, ctx) => {
+    if (!isRecord(spec as unknown)) return;
     const assets = Array.isArray(spec.assets) ? spec.assets.filter((a) => typeof a === 'string') : [];
     const firstAt = new Map<string, number>();
     assets.forEach((a, j) => {
@@ -151,6 +154,7 @@ const sleeveEntryShape = {
 
 /** One entry of a meta profile's `sleeves`: exactly one of `profile` (atomic) or `meta_profile` (nested). */
 export const SleeveEntrySchema = z.strictObject(sleeveEntryShape).superRefine((entry, ctx) => {
+  if (!isRecord(entry as unknown)) return;
   const hasProfile = entry.profile !== undefined;
   const hasMeta = entry.meta_profile !== undefined;
   if (!hasProfile && !hasMeta) {
@@ -188,7 +192,7 @@ const metaProfileShape = {
 
 /** A meta profile: sleeves, the bounds of their weights, optional risk profiles and features. */
 export const MetaProfileSchema = z.strictObject(metaProfileShape).superRefine((meta, ctx) => {
-  if (!Array.isArray(meta.sleeves)) return;
+  if (!isRecord(meta as unknown) || !Array.isArray(meta.sleeves)) return;
   const firstAt = new Map<string, number>();
   meta.sleeves.forEach((entry, j) => {
     const id: unknown = isRecord(entry) ? entry['id'] : undefined;

@@ -34,7 +34,17 @@ export function backtestBlock(b: BacktestSection): string {
     `with drifting weights until the next rebalance. Costs ${pct(b.commission + b.slippage, 3)} per unit of ` +
     `turnover (commission ${pct(b.commission, 3)}, slippage ${pct(b.slippage, 3)}). ${b.days} days${span}; ` +
     `A = ${b.periodsPerYear}.`;
-  const header = ['Series', 'Days', 'CAGR', 'Volatility', 'Sharpe', 'Sortino', 'Max DD', 'Calmar', 'Win rate'];
+  const header = [
+    'Series',
+    'Days',
+    'CAGR',
+    'Volatility',
+    'Sharpe',
+    'Sortino',
+    'Max DD',
+    'Calmar',
+    'Win rate',
+  ];
   const rows = b.rows.map((r) => [
     rowLabel(r),
     String(r.observations),

@@ -12,7 +12,7 @@ import {
 import { validateMetaRun, type ValidationVerdict } from '../stages/meta/validate-run.js';
 import { checkSleeveInputs, computeMetaResolution } from '../stages/meta/_resolve.js';
 import { metaCacheHooks, metaCacheKey, type MetaCacheHooks } from './meta-cache.js';
-import { readManifest, resolveMetaTree, resolveRiskProfiles } from '../manifest/index.js';
+import { parseJsonWithLocations, readManifest, resolveMetaTree, resolveRiskProfiles } from '../manifest/index.js';
 import type { PipelineRunResult, QuantSDK, RunOptions } from './quant-sdk.js';
 import { produceTreeSleeves, type ExecuteSleevesOptions, type ProducedSleeves } from './sleeve-jobs.js';
 
@@ -69,8 +69,8 @@ export async function runMetaPipeline(
   const env = options.env ?? process.env;
   const workspace = resolve(cwd, options.workspace ?? env['QUANT_WORKSPACE'] ?? '.');
   const manifestPath = resolve(cwd, options.manifest ?? resolve(workspace, 'manifest.json'));
-  const { manifest, file } = await readManifest(manifestPath);
-  const root = resolveMetaTree(manifest, metaProfile, { file });
+  const { manifest, file, text } = await readManifest(manifestPath);
+  const root = resolveMetaTree(manifest, metaProfile, { file, lineOf: parseJsonWithLocations(text, file).lineOf });
   if (options.riskProfiles !== undefined) resolveRiskProfiles(root, manifest, options.riskProfiles);
   // Before any work (sleeves included): a run id in use is refused again, for sure, under the run lock.
   if (options.runId !== undefined && options.fresh !== false) await assertRunIsNew(workspace, options.runId);
@@ -81,7 +81,12 @@ export async function runMetaPipeline(
     sleeves = await produceTreeSleeves(
       root,
       manifest,
-      { workspace, manifestPath, now: resolveNow(env), ...(sleeveRuns === undefined ? {} : { pinned: sleeveRuns }) },
+      {
+        workspace,
+        manifestPath,
+        now: resolveNow(env),
+        ...(sleeveRuns === undefined ? {} : { pinned: sleeveRuns }),
+      },
       options.executeSleeves,
       options.onProgress,
     );

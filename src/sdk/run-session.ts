@@ -12,10 +12,13 @@ import {
   discardEmptyRun,
   displayPath,
   defaultRunId,
+  INTERRUPTED_STAGE,
+  LAST_COMPLETED_STAGE,
   markRunIncomplete,
   openLedger,
   readLedger,
   readRunJsonFile,
+  removeOrphanTempFiles,
   resolveNow,
   runDir,
   runPaths,
@@ -91,11 +94,16 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
     const paths = runPaths(workspace, runId);
     if (options.fresh === true) await assertRunIsNew(workspace, runId, { locked: true });
     let previous = await readRunJsonFile(paths.runJson, runId);
-    let interrupted: string | null | undefined;
+    let interrupted: Record<string, unknown> | undefined;
     if (previous?.status === 'running') {
       previous = await markRunIncomplete(paths);
-      interrupted = previous['interrupted_stage'] as string | null;
+      interrupted = {
+        interrupted_stage: previous[INTERRUPTED_STAGE] ?? null,
+        last_completed_stage: previous[LAST_COMPLETED_STAGE] ?? null,
+      };
     }
+    // A new run: temp files left by a writer that died before run.json existed are ours to clear.
+    if (previous === undefined) await removeOrphanTempFiles(paths.path);
     if (existsSync(paths.audit)) await readLedger(paths.audit);
     // A stage run into an existing run (e.g. meta.flatten of a nested meta profile) keeps the run's
     // own profile: the run's identity is set by whoever created it.
@@ -116,7 +124,7 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
         step: 'run.interrupted',
         status: 'recorded',
         context: { run_id: runId },
-        data: { interrupted_stage: interrupted, previous_status: 'running' },
+        data: interrupted,
       });
     }
     await updateRunStatus(handle, 'running');

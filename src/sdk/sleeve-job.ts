@@ -1,16 +1,16 @@
 /**
  * One sleeve job: produce the sleeve run `run_id` of `profile` with stage `sleeve.backtest`, wherever
  * it runs (a local pool's child process or a `quant worker`). Loaded by module URL in those processes
- * ({@link SLEEVE_JOB_RUNNER}), so it must stay free of module-level side effects.
+ * (`SLEEVE_JOB_RUNNER`, sleeve-job-spec.ts), so it must stay free of module-level side effects.
  *
- * Idempotent for its run id:
- * - a `success` run of the same profile whose recorded inputs (manifest, prices: the hashes in its
- *   ledger outcome) are unchanged and whose tool version matches is reused as is;
+ * Idempotent for its run id (docs/sleeve-execution.md):
+ * - a `success` run of the same profile and tool version, made from the sleeve spec the manifest has
+ *   now and from unchanged other inputs (the price table: hashes in its ledger outcome), is reused;
  * - a `success` run that does not match is never overwritten (E_RUN_EXISTS);
  * - any other state (no run.json, `running`/`failed` from a killed or failed attempt) is removed and
  *   the run starts clean — but only while holding the run lock: a lock held by a live process on this
  *   host is waited for; a lock from another host is only broken when the queue re-delivered the job
- *   because its previous worker stopped renewing its lock (`attempt > 1`).
+ *   because its previous worker stopped renewing its lease (`attempt > 1`).
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -39,21 +39,30 @@ const LOCK_WAIT_MS = 60 * 60 * 1000;
 export async function runSleeveJob(input: unknown, ctx?: JobContext): Promise<SleeveJobResult> {
   const parsed = SleeveJobSchema.safeParse(input);
   if (!parsed.success) {
-    throw new QuantError('E_PARAMS', `malformed sleeve job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new QuantError(
+      'E_PARAMS',
+      `malformed sleeve job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const job = parsed.data;
   assertValidRunId(job.run_id);
   const attempt = ctx?.attempt ?? 1;
   const reused = await prepareRunFolder(job, attempt);
   if (reused !== undefined) return reused;
-  const result = await QuantSDK.runStage('sleeve.backtest', { profile: job.profile }, {
-    workspace: job.workspace,
-    manifest: job.manifest,
-    runId: job.run_id,
-    cwd: job.workspace,
-    env: { SOURCE_DATE_EPOCH: String(job.source_date_epoch) },
-    ...(ctx === undefined ? {} : { onProgress: (m: string) => ctx.progress(m) }),
-  });
+  const result = await QuantSDK.runStage(
+    'sleeve.backtest',
+    { profile: job.profile },
+    {
+      workspace: job.workspace,
+      manifest: job.manifest,
+      runId: job.run_id,
+      cwd: job.workspace,
+      // The folder was emptied above (or never existed): run into it.
+      fresh: false,
+      env: { SOURCE_DATE_EPOCH: String(job.source_date_epoch) },
+      ...(ctx === undefined ? {} : { onProgress: (m: string) => ctx.progress(m) }),
+    },
+  );
   return { profile: job.profile, run_id: job.run_id, status: 'produced', summary: result.summary };
 }
 
@@ -73,10 +82,14 @@ async function prepareRunFolder(job: SleeveJob, attempt: number): Promise<Sleeve
           summary: `${job.profile}: reused run ${job.run_id} (same inputs)`,
         };
       }
-      throw new QuantError('E_RUN_EXISTS', `run ${job.run_id} already exists and cannot be reused: ${mismatch}`, {
-        hint: 'set another SOURCE_DATE_EPOCH (the run ids derive from it), or remove the run folder',
-        location: { file: dir },
-      });
+      throw new QuantError(
+        'E_RUN_EXISTS',
+        `run ${job.run_id} already exists and cannot be reused: ${mismatch}`,
+        {
+          hint: 'set another SOURCE_DATE_EPOCH (the run ids derive from it), or remove the run folder',
+          location: { file: dir },
+        },
+      );
     }
     // A half-written attempt (killed worker, failed run): start clean.
     for (const name of await readdir(dir).catch(() => [] as string[])) {
@@ -112,7 +125,9 @@ async function lockForCleanup(dir: string, runId: string, attempt: number): Prom
 async function readJson(file: string): Promise<Record<string, unknown> | undefined> {
   try {
     const v: unknown = JSON.parse(await readFile(file, 'utf8'));
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -133,8 +148,9 @@ async function reuseMismatch(
   if (runJson['tool_version'] !== TOOL_VERSION)
     return `it was made by version ${String(runJson['tool_version'])}, this is ${TOOL_VERSION}`;
   const resolved = await readJson(join(dir, 'config', 'resolved_manifest.json'));
-  const recordedSpec = (resolved?.['profiles'] as Record<string, { sleeve?: unknown }> | undefined)?.[job.profile]
-    ?.sleeve;
+  const recordedSpec = (resolved?.['profiles'] as Record<string, { sleeve?: unknown }> | undefined)?.[
+    job.profile
+  ]?.sleeve;
   const { manifest } = await readManifest(job.manifest);
   const current = Object.hasOwn(manifest.profiles, job.profile) ? manifest.profiles[job.profile] : undefined;
   const currentSpec = current !== undefined && 'sleeve' in current ? current.sleeve : undefined;

@@ -8,7 +8,7 @@
  */
 import { resolve } from 'node:path';
 import { QuantError } from '../errors.js';
-import { assertValidRunId, defaultRunId, resolveNow } from '../artifacts/index.js';
+import { assertRunIsNew, assertValidRunId, defaultRunId, resolveNow } from '../artifacts/index.js';
 import {
   atomicSleeves,
   isMetaProfile,
@@ -25,8 +25,14 @@ import {
   assertQueueName,
   assertRedisUrl,
 } from '../exec/redis-connection.js';
-import { formatJobFailure, formatSeconds, type JobEvent, type JobExecutor, type JobFailure } from '../exec/job.js';
-import { SLEEVE_JOB_NAME, SLEEVE_JOB_RUNNER, type SleeveJob, type SleeveJobResult } from './sleeve-job-spec.js';
+import { formatJobFailure, type JobExecutor, type JobFailure } from '../exec/job.js';
+import { sleeveProgressReporter } from './_sleeve-progress.js';
+import {
+  SLEEVE_JOB_NAME,
+  SLEEVE_JOB_RUNNER,
+  type SleeveJob,
+  type SleeveJobResult,
+} from './sleeve-job-spec.js';
 
 export const SLEEVE_EXECUTORS = ['local', 'bullmq'] as const;
 export type SleeveExecutorKind = (typeof SLEEVE_EXECUTORS)[number];
@@ -80,7 +86,9 @@ export function planSleeveJobs(
     if (leaf.runId !== undefined || options.pinned?.[leaf.profile] !== undefined) continue;
     if (seen.has(leaf.profile)) continue;
     seen.add(leaf.profile);
-    const declared = Object.hasOwn(manifest.profiles, leaf.profile) ? manifest.profiles[leaf.profile] : undefined;
+    const declared = Object.hasOwn(manifest.profiles, leaf.profile)
+      ? manifest.profiles[leaf.profile]
+      : undefined;
     if (declared === undefined || isMetaProfile(declared)) {
       failures.push({
         profile: leaf.profile,
@@ -104,12 +112,14 @@ export function planSleeveJobs(
 }
 
 /** The one error of a failed sleeve production, every failed sleeve listed. */
-export function sleeveFailure(failures: readonly { profile: string; run_id?: string; error: JobFailure }[]): QuantError {
+export function sleeveFailure(
+  failures: readonly { profile: string; run_id?: string; error: JobFailure }[],
+): QuantError {
   return new QuantError(
     'E_SLEEVE_FAILED',
     `Sleeve production failed for: ${failures.map((f) => `${f.profile} (${formatJobFailure(f.error)})`).join('; ')}`,
     {
-      hint: 'fix the failing sleeve profiles and rerun; sleeve runs that succeeded are kept and reused',
+      hint: 'fix what failed and rerun; the sleeve runs that succeeded are kept',
       details: {
         failures: failures.map((f) => ({ profile: f.profile, run_id: f.run_id ?? null, ...f.error })),
       },
@@ -151,33 +161,6 @@ async function createExecutor(options: ExecuteSleevesOptions): Promise<JobExecut
   });
 }
 
-/** Progress lines of a batch: `sleeves 2/3 done (swiss ok, 1.2 s)`, window progress at most once a second per sleeve. */
-function progressReporter(jobs: readonly SleeveJob[], say: (line: string) => void): (event: JobEvent) => void {
-  const total = jobs.length;
-  let done = 0;
-  const started = new Map<number, number>();
-  const lastLine = new Map<number, number>();
-  return (event) => {
-    if (event.type === 'waiting') return say(`sleeves: ${event.message}`);
-    const profile = jobs[event.index]?.profile ?? '?';
-    const now = performance.now();
-    if (event.type === 'started') {
-      started.set(event.index, now);
-      say(`sleeves ${done}/${total} done — ${profile} started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`);
-    } else if (event.type === 'progress') {
-      if (now - (lastLine.get(event.index) ?? -Infinity) < 1000) return;
-      lastLine.set(event.index, now);
-      const own = `sleeve.backtest: ${profile}: `;
-      const text = event.message.startsWith(own) ? event.message.slice(own.length) : event.message;
-      say(`sleeves ${done}/${total} done — ${profile}: ${text}`);
-    } else {
-      done++;
-      const took = started.has(event.index) ? `, ${formatSeconds(now - (started.get(event.index) ?? now))}` : '';
-      say(`sleeves ${done}/${total} done (${profile} ${event.ok ? 'ok' : 'failed'}${took})`);
-    }
-  };
-}
-
 /**
  * Run the planned jobs and return the pins; E_SLEEVE_FAILED (every failed sleeve listed) if any
  * fails. `onProgress` gets human progress lines (pass it only on a TTY).
@@ -193,7 +176,7 @@ export async function produceSleeves(
   if (jobs.length === 0) return { pins: {}, results: [], executor: kind, elapsedMs: 0 };
   const executor = await createExecutor(options);
   const outcomes = await executor.run<SleeveJobResult>(jobs, {
-    ...(onProgress === undefined ? {} : { onEvent: progressReporter(jobs, onProgress) }),
+    ...(onProgress === undefined ? {} : { onEvent: sleeveProgressReporter(jobs, onProgress) }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
@@ -239,8 +222,10 @@ export interface MetaSleevesLocation {
   readonly manifest?: string;
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
-  /** The meta run id that will follow (checked now, so that a bad id fails before any work). */
+  /** The meta run id that will follow (checked now, so that a bad or used id fails before any work). */
   readonly runId?: string;
+  /** As `RunOptions.fresh` of the meta run that follows (default true: a used run id is refused). */
+  readonly fresh?: boolean;
   /** `--profiles`, checked now against the tree for the same reason. */
   readonly riskProfiles?: readonly string[];
   /** Sleeve profiles already pinned (not produced). */
@@ -267,6 +252,7 @@ export async function executeMetaSleeves(
   const { manifest, file } = await readManifest(manifestPath);
   const root = resolveMetaTree(manifest, metaProfile, { file });
   if (where.riskProfiles !== undefined) resolveRiskProfiles(root, manifest, where.riskProfiles);
+  if (where.runId !== undefined && where.fresh !== false) await assertRunIsNew(workspace, where.runId);
   return produceTreeSleeves(
     root,
     manifest,

@@ -116,3 +116,24 @@ function locateCell(
     cause: error,
   });
 }
+
+/**
+ * A numeric error that names assets by index (`asset 0`, `asset index 3`), restated with the table's
+ * column names and the file: the numeric layer knows positions, only the adapter knows the names.
+ */
+export function nameAssetsInError(error: unknown, file: string, assets: readonly string[]): unknown {
+  if (!isQuantError(error)) return error;
+  const named = error.message.replace(/\basset (index )?(\d+)\b/g, (all: string, _: string, i: string) => {
+    const name = assets[Number(i)];
+    return name === undefined ? all : `${all} (${name})`;
+  });
+  const index = error.details['assetIndex'] ?? error.details['asset'];
+  const column = typeof index === 'number' ? assets[index] : undefined;
+  return new QuantError(error.code, `${file}: ${named}`, {
+    location: { ...error.location, file, ...(column === undefined ? {} : { column }) },
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+    issues: error.issues,
+    details: error.details,
+    cause: error,
+  });
+}

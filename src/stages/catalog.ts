@@ -35,7 +35,14 @@ export const builtinPipelines: readonly PipelineDefinition[] = Object.freeze([
     name: 'meta.gated',
     description:
       'the meta pipeline behind the directional sign-test gate (features.directional_sign_test_gate)',
-    stages: ['meta.sign_test', 'meta.returns', 'meta.optimize', 'meta.backtest', 'meta.flatten', 'meta.report'],
+    stages: [
+      'meta.sign_test',
+      'meta.returns',
+      'meta.optimize',
+      'meta.backtest',
+      'meta.flatten',
+      'meta.report',
+    ],
   }),
   definePipeline({
     name: 'meta.no_backtest',

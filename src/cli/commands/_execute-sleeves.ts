@@ -31,26 +31,39 @@ export const positiveInt = (value: string): number => {
 
 export const positiveSeconds = (value: string): number => {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected seconds > 0');
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError('expected seconds > 0');
   return n;
 };
 
 /** The SDK options of the flags; E_USAGE for executor flags without `--execute-sleeves`. */
-export function executeSleevesOptions(flags: ExecuteSleevesFlags, env: NodeJS.ProcessEnv): ExecuteSleevesOptions | undefined {
+export function executeSleevesOptions(
+  flags: ExecuteSleevesFlags,
+  env: NodeJS.ProcessEnv,
+): ExecuteSleevesOptions | undefined {
   if (flags.executeSleeves !== true) {
     const stray = (['executor', 'concurrency', 'redis', 'queue', 'timeout'] as const).filter(
       (k) => flags[k] !== undefined,
     );
     if (stray.length > 0) {
-      throw new QuantError('E_USAGE', `${stray.map((k) => `--${k}`).join(', ')} ${stray.length === 1 ? 'applies' : 'apply'} only with --execute-sleeves`, {
-        hint: 'add --execute-sleeves to produce the sleeves first, or drop these flags',
-      });
+      throw new QuantError(
+        'E_USAGE',
+        `${stray.map((k) => `--${k}`).join(', ')} ${stray.length === 1 ? 'applies' : 'apply'} only with --execute-sleeves`,
+        {
+          hint: 'add --execute-sleeves to produce the sleeves first, or drop these flags',
+        },
+      );
     }
     return undefined;
   }
   const executor = flags.executor ?? 'local';
   if (executor === 'local' && (flags.redis !== undefined || flags.queue !== undefined)) {
     throw new QuantError('E_USAGE', '--redis and --queue apply to --executor bullmq only');
+  }
+  if (executor === 'bullmq' && flags.concurrency !== undefined) {
+    throw new QuantError('E_USAGE', '--concurrency applies to --executor local only', {
+      hint: 'with bullmq, each worker sets its own: quant worker --concurrency N',
+    });
   }
   return {
     executor,

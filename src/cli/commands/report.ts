@@ -12,10 +12,14 @@ async function reportPath(ctx: CliContext, runId: string, format: 'html' | 'md')
   const rel = format === 'html' ? REPORT_HTML : REPORT_MD;
   const file = join(runDir(ctx.workspace, runId), rel);
   if (!existsSync(file) && run.kind !== 'meta') {
-    throw new QuantError('E_ARTIFACT_MISSING', `run ${runId} is a ${run.kind} run: only meta runs have a report`, {
-      location: { file: `runs/${runId}/run.json` },
-      hint: 'list the meta runs with: quant runs list',
-    });
+    throw new QuantError(
+      'E_ARTIFACT_MISSING',
+      `run ${runId} is a ${run.kind} run: only meta runs have a report`,
+      {
+        location: { file: `runs/${runId}/run.json` },
+        hint: 'list the meta runs with: quant runs list',
+      },
+    );
   }
   if (!existsSync(file)) {
     const profile = run.profile ?? '<meta_profile>';
@@ -33,7 +37,9 @@ function addPathCommand(report: Command, name: string, description: string, ctx:
     .description(description)
     .requiredOption('--run-id <id>', 'the meta run')
     .addOption(
-      new Option('--format <format>', 'which report').choices(['html', 'md'] as const).default('html' as const),
+      new Option('--format <format>', 'which report')
+        .choices(['html', 'md'] as const)
+        .default('html' as const),
     )
     .action(async (opts) => {
       ctx.io.out(await reportPath(ctx, opts.runId, opts.format));

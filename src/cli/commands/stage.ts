@@ -1,15 +1,27 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from '@commander-js/extra-typings';
-import { QuantError } from '../../errors.js';
+import { QuantError, isQuantError } from '../../errors.js';
+import { parseJsonWithLocations } from '../../manifest/index.js';
 import { parseStageRef } from '../../core/address.js';
-import { coerceStringParams, parseParamPairs, stageParamsJsonSchema } from '../../core/params.js';
+import {
+  coerceStringParams,
+  parseParamPairs,
+  resolveStageParams,
+  stageParamsJsonSchema,
+} from '../../core/params.js';
 import { QuantSDK } from '../../sdk/quant-sdk.js';
 import type { CliContext } from '../context.js';
 import { formatColumns } from '../output.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-async function readParamsFile(path: string, ctx: CliContext): Promise<Record<string, unknown>> {
+interface ParamsFile {
+  readonly path: string;
+  readonly value: Record<string, unknown>;
+  lineOf(key: string): number;
+}
+
+async function readParamsFile(path: string): Promise<ParamsFile> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -18,21 +30,40 @@ async function readParamsFile(path: string, ctx: CliContext): Promise<Record<str
       location: { file: path },
     });
   }
+  let doc;
   try {
-    const value = JSON.parse(text) as unknown;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
-    return value as Record<string, unknown>;
+    doc = parseJsonWithLocations(text, path);
   } catch (error) {
-    throw new QuantError(
-      'E_INPUT_FORMAT',
-      `params file ${path} is not a JSON object: ${(error as Error).message}`,
-      {
-        location: { file: path },
-        hint: 'write {"key": value, ...}',
-      },
-    );
+    if (!isQuantError(error)) throw error;
+    throw new QuantError('E_INPUT_FORMAT', `params file ${error.message}`, {
+      ...(error.location === undefined ? {} : { location: error.location }),
+      hint: 'write {"key": value, ...}',
+    });
   }
-  void ctx;
+  const value = doc.value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new QuantError('E_INPUT_FORMAT', `params file ${path} is not a JSON object`, {
+      location: { file: path, line: 1 },
+      hint: 'write {"key": value, ...}',
+    });
+  }
+  return { path, value: value as Record<string, unknown>, lineOf: (key) => doc.lineOf([key], 'key').line };
+}
+
+/** A params error about a key that came from the params file, located in that file. */
+function blameParamsFile(error: unknown, file: ParamsFile | undefined, overridden: ReadonlySet<string>): unknown {
+  if (file === undefined || !isQuantError(error) || error.code !== 'E_PARAMS') return error;
+  const key = error.issues
+    .map((i) => i.path.split(/[.[]/)[0] ?? '')
+    .find((k) => Object.hasOwn(file.value, k) && !overridden.has(k));
+  if (key === undefined) return error;
+  return new QuantError(error.code, error.message, {
+    location: { file: file.path, jsonPath: key, line: file.lineOf(key) },
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+    issues: error.issues,
+    details: error.details,
+    cause: error,
+  });
 }
 
 export function stageCommand(ctx: CliContext): Command {
@@ -101,13 +132,18 @@ export function stageCommand(ctx: CliContext): Command {
       const registry = await ctx.registry();
       const ref = parseStageRef(id);
       const target = registry.getStage(ref.stageId);
-      const fromFile = opts.paramsFile === undefined ? {} : await readParamsFile(opts.paramsFile, ctx);
+      const file = opts.paramsFile === undefined ? undefined : await readParamsFile(opts.paramsFile);
       // Precedence, lowest first: --params-file, the address's query, --param.
-      const params = {
-        ...fromFile,
+      const given = {
         ...coerceStringParams(target, ref.pairs),
         ...coerceStringParams(target, parseParamPairs(opts.param)),
       };
+      const params = { ...file?.value, ...given };
+      try {
+        resolveStageParams(target, params);
+      } catch (error) {
+        throw blameParamsFile(error, file, new Set(Object.keys(given)));
+      }
       const sdk = new QuantSDK({ registry });
       const result = await sdk.runStage(target.id, params, {
         workspace: ctx.workspace,

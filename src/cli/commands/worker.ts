@@ -16,16 +16,27 @@ export function workerCommand(ctx: CliContext): Command {
     .option('--redis <url>', 'Redis URL (default $QUANT_REDIS_URL or redis://127.0.0.1:6379)')
     .option('--queue <name>', 'queue name (default $QUANT_QUEUE or quant-sleeves)')
     .option('--concurrency <n>', 'jobs at once, each in its own process', positiveInt, 1)
-    .option('--lock-duration <ms>', "a job's lock; if not renewed in time (worker gone) the job is retried elsewhere", positiveInt)
+    .option(
+      '--lock-duration <ms>',
+      "a job's lock; if not renewed in time (worker gone) the job is retried elsewhere",
+      positiveInt,
+    )
     .option('--stalled-interval <ms>', 'how often to look for jobs whose worker is gone', positiveInt)
-    .option('--max-stalled <n>', 'how often a job may be retried after its worker vanished (default 1)', nonNegativeInt)
+    .option(
+      '--max-stalled <n>',
+      'how often a job may be retried after its worker vanished (default 1)',
+      nonNegativeInt,
+    )
     .option('--quiet', 'no log lines')
     .action(async (opts) => {
       const [{ startQueueWorker }, { SLEEVE_JOB_NAME, SLEEVE_JOB_RUNNER }] = await Promise.all([
         import('../../exec/queue-worker.js'),
         import('../../sdk/sleeve-job-spec.js'),
       ]);
-      const log = opts.quiet === true ? () => undefined : (line: string) => ctx.io.err(`${new Date().toISOString()} ${line}`);
+      const log =
+        opts.quiet === true
+          ? () => undefined
+          : (line: string) => ctx.io.err(`${new Date().toISOString()} ${line}`);
       const worker = await startQueueWorker({
         redisUrl: opts.redis ?? nonEmpty(ctx.env['QUANT_REDIS_URL']) ?? DEFAULT_REDIS_URL,
         queueName: opts.queue ?? nonEmpty(ctx.env['QUANT_QUEUE']) ?? DEFAULT_QUEUE_NAME,
@@ -41,7 +52,9 @@ export function workerCommand(ctx: CliContext): Command {
         const onSignal = (signal: NodeJS.Signals): void => {
           signals++;
           if (signals === 1) {
-            log(`${signal}: no new jobs; waiting for ${worker.active} running job(s) (signal again to stop them)`);
+            log(
+              `${signal}: no new jobs; waiting for ${worker.active} running job(s) (signal again to stop them)`,
+            );
             void worker.close().then(() => resolveStopped());
           } else {
             log(`${signal}: stopping running jobs; the queue will give them to another worker`);

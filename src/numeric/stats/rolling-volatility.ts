@@ -13,12 +13,22 @@ import { QuantError } from '../../errors.js';
  * @param periodsPerYear A > 0.
  * @returns length-T annualised volatilities, NaN for t < w − 1.
  */
-export function rollingVolatility(returns: Float64Array, window: number, periodsPerYear: number): Float64Array {
+export function rollingVolatility(
+  returns: Float64Array,
+  window: number,
+  periodsPerYear: number,
+): Float64Array {
   if (!Number.isInteger(window) || window < 2) {
-    throw new QuantError('E_INPUT_VALUE', `the rolling window must be an integer of at least 2 rows, got ${window}`);
+    throw new QuantError(
+      'E_INPUT_VALUE',
+      `the rolling window must be an integer of at least 2 rows, got ${window}`,
+    );
   }
   if (!(periodsPerYear > 0) || !Number.isFinite(periodsPerYear)) {
-    throw new QuantError('E_INPUT_VALUE', `the annualisation factor must be a positive number, got ${periodsPerYear}`);
+    throw new QuantError(
+      'E_INPUT_VALUE',
+      `the annualisation factor must be a positive number, got ${periodsPerYear}`,
+    );
   }
   const T = returns.length;
   const out = new Float64Array(T).fill(Number.NaN);

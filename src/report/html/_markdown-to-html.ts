@@ -26,7 +26,8 @@ export function inlineHtml(text: string): string {
       const fence = text.slice(i, k);
       let close = text.indexOf(fence, k);
       // A longer run of backticks is not the closing fence.
-      while (close >= 0 && text[close + fence.length] === '`') close = text.indexOf(fence, close + fence.length + 1);
+      while (close >= 0 && text[close + fence.length] === '`')
+        close = text.indexOf(fence, close + fence.length + 1);
       if (close >= 0) {
         let inner = text.slice(k, close);
         if (inner.length >= 2 && inner.startsWith(' ') && inner.endsWith(' ') && inner.trim() !== '') {
@@ -74,7 +75,12 @@ function tableHtml(lines: readonly string[]): string {
   const th = head.map((h, j) => `<th${cls(j)}>${inlineHtml(h)}</th>`).join('');
   const body = lines
     .slice(2)
-    .map((l) => `<tr>${cells(l).map((c, j) => `<td${cls(j)}>${inlineHtml(c)}</td>`).join('')}</tr>`)
+    .map(
+      (l) =>
+        `<tr>${cells(l)
+          .map((c, j) => `<td${cls(j)}>${inlineHtml(c)}</td>`)
+          .join('')}</tr>`,
+    )
     .join('\n');
   return `<div class="table-wrap"><table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table></div>`;
 }

@@ -126,7 +126,8 @@ function allocationCharts(p: RiskProfileReport): string {
   );
   const tree = p.charts?.tree;
   if (tree === undefined) return out;
-  if (tree === null) out += `<p class="note">No dendrogram: the ${inlineHtml(code(a.method))} method builds no tree.</p>`;
+  if (tree === null)
+    out += `<p class="note">No dendrogram: the ${inlineHtml(code(a.method))} method builds no tree.</p>`;
   else if (isOmitted(tree)) out += missingNote('Dendrogram', tree.omitted);
   else {
     out += figure(
@@ -156,7 +157,10 @@ function chartsFor(key: SectionKey, p: RiskProfileReport): string {
       return isOmitted(p.assets) || p.assets.top.length === 0
         ? ''
         : figure(
-            renderContributorsChart({ title: `${p.riskProfile}: top physical assets by sleeve`, assets: p.assets.top }),
+            renderContributorsChart({
+              title: `${p.riskProfile}: top physical assets by sleeve`,
+              assets: p.assets.top,
+            }),
             'Net weight of the largest physical assets, split by contributing sleeve (shorts left of zero).',
           );
     default:
@@ -181,7 +185,8 @@ export function renderProfileHtml(p: RiskProfileReport): string {
   const blocks = riskProfileSectionBlocks(p).map((b) => {
     const source = sectionOf(b.key, p);
     const missing = source !== undefined && isOmitted(source) ? source.omitted : null;
-    const body = missing === null ? chartsFor(b.key, p) + markdownToHtml(b.body) : missingNote('Section', missing);
+    const body =
+      missing === null ? chartsFor(b.key, p) + markdownToHtml(b.body) : missingNote('Section', missing);
     return (
       `<section class="block" id="${anchorId(id, b.key)}"${missing === null ? '' : ` data-missing="${escapeHtml(missing)}"`}>\n` +
       `<h3>${escapeHtml(b.title)}</h3>\n${body}\n</section>`

@@ -21,7 +21,8 @@ const CHART_DEFINITIONS = [
 ];
 
 // No fetch of any kind: inline styles and SVG only. A browser then refuses any request the file could make.
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 function header(data: MetaReportData): string {
   const items = [

@@ -117,7 +117,9 @@ export function backtestDoc(
           effective.length === 0 ? null : effective.reduce((a, b) => a + b, 0) / effective.length,
       },
       equal_weight: metrics(streams.equalWeight, A),
-      sleeves: Object.fromEntries(level.ids.map((id, j) => [id, metrics(streams.sleeves[j] as Float64Array, A)])),
+      sleeves: Object.fromEntries(
+        level.ids.map((id, j) => [id, metrics(streams.sleeves[j] as Float64Array, A)]),
+      ),
     },
     windows: r.map((w) => ({
       index: w.index,

@@ -18,7 +18,11 @@ export interface BacktestLevel extends MetaLevel {
 }
 
 /** Read the level of `node` for risk profile P and, recursively, its nested levels. */
-export async function loadBacktestLevel(ctx: StageContext, node: MetaNode, P: string): Promise<BacktestLevel> {
+export async function loadBacktestLevel(
+  ctx: StageContext,
+  node: MetaNode,
+  P: string,
+): Promise<BacktestLevel> {
   const rel = metaArtifactPaths(node.profile, P).returns;
   const file = join(ctx.runDir, rel);
   const table = await readTable(file, { allowMissing: false }).catch((error: unknown) => {
@@ -36,10 +40,14 @@ export async function loadBacktestLevel(ctx: StageContext, node: MetaNode, P: st
   for (const id of table.columns) {
     const sleeve = node.sleeves.find((s) => s.id === id);
     if (sleeve === undefined) {
-      throw new QuantError('E_INPUT_COLUMN', `${rel} has a column "${id}" that is not a sleeve of ${node.profile}`, {
-        location: { file: `runs/${ctx.runId}/${rel}`, column: id },
-        hint: 'the run was built from another manifest: run meta.returns again',
-      });
+      throw new QuantError(
+        'E_INPUT_COLUMN',
+        `${rel} has a column "${id}" that is not a sleeve of ${node.profile}`,
+        {
+          location: { file: `runs/${ctx.runId}/${rel}`, column: id },
+          hint: 'the run was built from another manifest: run meta.returns again',
+        },
+      );
     }
     kinds.push(sleeve.kind);
     children.push(sleeve.kind === 'meta' ? await loadBacktestLevel(ctx, sleeve.node, P) : null);

@@ -60,7 +60,8 @@ function section(doc: BacktestDoc, table: ReadTableResult, portfolio: Float64Arr
       const f = performanceMetrics(held, A);
       rows.push({ label: 'in_sample_weights', kind: 'in_sample_weights', ...f });
     }
-    if (m.equal_weight !== null) rows.push({ label: 'equal_weight', kind: 'equal_weight', ...figures(m.equal_weight) });
+    if (m.equal_weight !== null)
+      rows.push({ label: 'equal_weight', kind: 'equal_weight', ...figures(m.equal_weight) });
     for (const s of doc.sleeves) {
       const sm = m.sleeves[s.id];
       if (sm !== undefined) rows.push({ label: s.id, kind: 'sleeve', ...figures(sm) });
@@ -126,7 +127,8 @@ function outOfSampleChart(
     },
     { label: 'Equal weight, walk-forward', role: 'equal_weight', returns: ew },
   ];
-  if (bestSeries !== undefined) series.push({ label: `Best sleeve: ${best}`, role: 'best_sleeve', returns: bestSeries });
+  if (bestSeries !== undefined)
+    series.push({ label: `Best sleeve: ${best}`, role: 'best_sleeve', returns: bestSeries });
   return performanceChart(daily.dates, series);
 }
 
@@ -145,7 +147,8 @@ export async function loadBacktestView(
   const paths = metaBacktestPaths(metaProfile, p);
   const summaryFile = join(runDir, paths.summary);
   const doc = await readJsonArtifact(summaryFile, paths.summary, backtestDocSchema);
-  if (doc === undefined) return { section: { omitted: paths.summary }, outOfSample: null, weightsHistory: null };
+  if (doc === undefined)
+    return { section: { omitted: paths.summary }, outOfSample: null, weightsHistory: null };
   recordInput(summaryFile);
   const view = section(doc, table, portfolio);
   if (doc.status !== 'ok') return { section: view, outOfSample: null, weightsHistory: null };

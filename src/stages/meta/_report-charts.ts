@@ -20,7 +20,11 @@ export interface NamedSeries {
 
 /** Equity (growth of 1) and drawdown curves of the given series on the same dates. */
 export function performanceChart(dates: readonly string[], series: readonly NamedSeries[]): PerformanceChart {
-  const line = (s: NamedSeries, values: Float64Array): ChartLine => ({ label: s.label, role: s.role, values });
+  const line = (s: NamedSeries, values: Float64Array): ChartLine => ({
+    label: s.label,
+    role: s.role,
+    values,
+  });
   return {
     equity: { dates, lines: series.map((s) => line(s, equityCurve(s.returns))) },
     drawdown: { dates, lines: series.map((s) => line(s, drawdownSeries(s.returns))) },
@@ -42,12 +46,17 @@ export function equalWeightSeries(table: ReadTableResult): Float64Array {
   const T = table.dates.length;
   const n = table.columns.length;
   const out = new Float64Array(T);
-  for (const col of table.values) for (let t = 0; t < T; t++) out[t] = (out[t] as number) + (col[t] as number) / n;
+  for (const col of table.values)
+    for (let t = 0; t < T; t++) out[t] = (out[t] as number) + (col[t] as number) / n;
   return out;
 }
 
 /** The full-history series: the meta portfolio, equal weight and the best sleeve by Sharpe. */
-export function inSampleSeries(table: ReadTableResult, portfolio: Float64Array, periodsPerYear: number): NamedSeries[] {
+export function inSampleSeries(
+  table: ReadTableResult,
+  portfolio: Float64Array,
+  periodsPerYear: number,
+): NamedSeries[] {
   const T = table.dates.length;
   const sharpes = table.values.map((col) => (T < 2 ? null : sharpe(col, periodsPerYear)));
   const best = bestBySharpe(sharpes);

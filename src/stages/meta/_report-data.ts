@@ -30,7 +30,12 @@ import {
   healthSection,
   portfolioSeries,
 } from './_report-sections.js';
-import { dendrogramData, inSampleSeries, performanceChart, rollingVolatilityChart } from './_report-charts.js';
+import {
+  dendrogramData,
+  inSampleSeries,
+  performanceChart,
+  rollingVolatilityChart,
+} from './_report-charts.js';
 import { loadBacktestView } from './_report-backtest.js';
 
 /** DESIGN §3: nesting depth is at most 4. */

@@ -112,7 +112,11 @@ export const backtestDocSchema = z.looseObject({
   }),
   returns_file: z.string().nullable(),
   sleeves: z.array(z.looseObject({ id: z.string(), kind: z.string() })),
-  period: z.looseObject({ first_date: z.string().nullable(), last_date: z.string().nullable(), days: finite }),
+  period: z.looseObject({
+    first_date: z.string().nullable(),
+    last_date: z.string().nullable(),
+    days: finite,
+  }),
   rebalances: finite,
   turnover: z.looseObject({
     total: finite,

@@ -9,7 +9,12 @@ import { metaStageParams } from './_params.js';
 import { loadResolvedMeta } from './_resolve.js';
 import { metaBacktestPaths, type MetaBacktestDoc } from './_artifact-types.js';
 import { loadBacktestLevel } from './_backtest-tree.js';
-import { backtestDoc, backtestTable, insufficientHistoryDoc, type BacktestSettings } from './_backtest-doc.js';
+import {
+  backtestDoc,
+  backtestTable,
+  insufficientHistoryDoc,
+  type BacktestSettings,
+} from './_backtest-doc.js';
 
 export const metaBacktestParams = metaStageParams.extend({
   train_window: z
@@ -18,7 +23,12 @@ export const metaBacktestParams = metaStageParams.extend({
     .min(2)
     .default(252)
     .describe('rows of trailing history each rebalance fits the sleeve weights on'),
-  rebalance: z.number().int().min(1).default(21).describe('rebalance every N rows (the weights drift in between)'),
+  rebalance: z
+    .number()
+    .int()
+    .min(1)
+    .default(21)
+    .describe('rebalance every N rows (the weights drift in between)'),
   commission: z.number().min(0).max(1).default(0).describe('commission per unit of turnover (fraction)'),
   slippage: z.number().min(0).max(1).default(0.0005).describe('slippage per unit of turnover (fraction)'),
 });

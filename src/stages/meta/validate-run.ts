@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QuantError, isQuantError } from '../../errors.js';
-import { readRunJson, readTable, runDir, verifyLedger } from '../../artifacts/index.js';
+import {
+  describeInterruption,
+  readRunJson,
+  readTable,
+  runDir,
+  verifyLedger,
+} from '../../artifacts/index.js';
 import { resolveMetaTree, walkMetaTree, type Manifest, type MetaNode } from '../../manifest/index.js';
 import { MIN_COMMON_DATES } from './_level.js';
 import { NET_EPSILON } from './_flatten-level.js';
@@ -74,12 +80,8 @@ export async function validateMetaRun(workspace: string, runId: string): Promise
   await check('run.json', async () => {
     const run = await readRunJson(workspace, runId);
     if (run.kind !== 'meta') fail(`kind is ${run.kind}, expected meta`);
-    if (run.status === 'incomplete') {
-      const stage = run['interrupted_stage'];
-      fail(
-        `status is incomplete (interrupted ${typeof stage === 'string' ? `during stage ${stage}` : 'before its first stage'}), expected success`,
-      );
-    }
+    if (run.status === 'incomplete')
+      fail(`status is incomplete (${describeInterruption(run)}), expected success`);
     if (run.status !== 'success') fail(`status is ${run.status}, expected success`);
     return `meta run, status success, profile ${run.profile ?? '-'}`;
   });

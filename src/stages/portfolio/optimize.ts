@@ -14,7 +14,7 @@ import {
   optimizeWithFallback,
   resolveMethod,
 } from '../../numeric/optimize/optimize-portfolio.js';
-import { tableToReturns } from '../_returns-table.js';
+import { nameAssetsInError, tableToReturns } from '../_returns-table.js';
 
 const METHOD_IDS = [...PORTFOLIO_METHODS, ...Object.keys(METHOD_ALIASES)] as [string, ...string[]];
 
@@ -93,9 +93,14 @@ export const portfolioOptimize = defineStage({
       linkage: params.linkage,
       leafOrder: params.leaf_order,
     } as const;
-    const result = params.fallback
-      ? optimizeWithFallback(data.returns, options)
-      : { ...optimizePortfolio(data.returns, options), fallbacks: [] };
+    let result;
+    try {
+      result = params.fallback
+        ? optimizeWithFallback(data.returns, options)
+        : { ...optimizePortfolio(data.returns, options), fallbacks: [] };
+    } catch (error) {
+      throw nameAssetsInError(error, params.input, data.assets);
+    }
     for (const step of result.fallbacks) {
       await ctx.decision('portfolio.optimize.fallback', {
         failed_method: step.method,

@@ -55,7 +55,7 @@ describe('CSV tables', () => {
     assert.deepEqual(p.columns, ['returns']);
     assert.throws(
       () => parseCsvTable(F, 'when,A\n2024-01-02,1\n'),
-      quantError('E_INPUT_COLUMN', /no a "date" column .*columns are when, A/),
+      quantError('E_INPUT_COLUMN', /no "date" column .*columns are when, A/),
     );
     assert.throws(
       () => parseCsvTable(F, 'date,A\n2024-01-02,1\n', { dateColumn: 'Datum' }),

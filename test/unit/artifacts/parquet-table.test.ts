@@ -169,7 +169,7 @@ describe('Parquet tables', () => {
     );
     await assert.rejects(
       parseParquetTable('x.parquet', bytes),
-      quantError('E_INPUT_COLUMN', /x\.parquet: no a "date" column .*Datum, i32/),
+      quantError('E_INPUT_COLUMN', /x\.parquet: no "date" column .*Datum, i32/),
     );
   });
 

@@ -86,11 +86,20 @@ describe('bullmq executor + queue worker', () => {
       jobName: 'timed',
       idleNoticeMs: 200,
     });
-    const [outcome] = await executor.run([{ id: 'lonely' }], { timeoutMs: 800, onEvent: (e) => events.push(e) });
+    const [outcome] = await executor.run([{ id: 'lonely' }], {
+      timeoutMs: 800,
+      onEvent: (e) => events.push(e),
+    });
     assert.equal(outcome?.ok ? '' : outcome?.error.code, 'E_INTERRUPTED');
-    assert.match(outcome?.ok ? '' : (outcome?.error.message ?? ''), /no result within 0\.8 s \(job \S+ removed from the queue\)/);
+    assert.match(
+      outcome?.ok ? '' : (outcome?.error.message ?? ''),
+      /^no result within 0\.8 s, not started \(job \S+ removed from the queue\)$/,
+    );
     const waiting = events.find((e) => e.type === 'waiting');
-    assert.match(waiting?.type === 'waiting' ? waiting.message : '', /queue nobody-listens .*no worker is connected/);
+    assert.match(
+      waiting?.type === 'waiting' ? waiting.message : '',
+      /queue nobody-listens .*no worker is connected/,
+    );
   });
 
   test('an unreachable Redis or a bad queue name fails fast with a code', async () => {

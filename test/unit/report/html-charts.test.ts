@@ -14,7 +14,14 @@ const numbers = (d: string): number[][] =>
 
 describe('markdownToHtml (the subset the report emits)', () => {
   test('tables keep alignment, unescape pipes and code spans with any fence', () => {
-    const md = table(['Sleeve', 'Weight'], [[code('a|b'), '12.50%'], [code('x`y'), 'n/a']], ['left', 'right']);
+    const md = table(
+      ['Sleeve', 'Weight'],
+      [
+        [code('a|b'), '12.50%'],
+        [code('x`y'), 'n/a'],
+      ],
+      ['left', 'right'],
+    );
     assert.equal(
       markdownToHtml(md),
       '<div class="table-wrap"><table>\n<thead><tr><th>Sleeve</th><th class="num">Weight</th></tr></thead>\n<tbody>\n' +
@@ -49,14 +56,20 @@ describe('chart geometry', () => {
     const rows = thinRows(v, 500);
     assert.ok(rows.length <= 2 * 500 + 2, `${rows.length}`);
     for (const r of [0, 777, 4321, 5000, T - 1]) assert.ok(rows.includes(r), `row ${r}`);
-    assert.deepEqual(rows, [...rows].sort((a, b) => a - b));
+    assert.deepEqual(
+      rows,
+      [...rows].sort((a, b) => a - b),
+    );
     assert.deepEqual(thinRows(Float64Array.from([1, 2, 3]), 500), [0, 1, 2]);
   });
 
   test('ticks: round 1-2-5 steps covering the range; date ticks without repeats', () => {
     const t = niceTicks(-0.0694, 0.5514, 4);
     assert.equal(t.step, 0.2);
-    assert.deepEqual(t.ticks.map((x) => percentTick(x, t.step)), ['-20%', '0%', '20%', '40%', '60%']);
+    assert.deepEqual(
+      t.ticks.map((x) => percentTick(x, t.step)),
+      ['-20%', '0%', '20%', '40%', '60%'],
+    );
     assert.ok(t.lo <= -0.0694 && t.hi >= 0.5514);
     assert.deepEqual(dateTicks(['2024-01-02', '2024-01-03', '2024-02-01', '2024-03-01'], 4), [
       { row: 0, label: '2024-01' },
@@ -78,14 +91,24 @@ describe('chart geometry', () => {
     const d = /<path d="([^"]+)"/.exec(svg)![1]!;
     assert.equal(d.split('M').length - 1, 2);
     assert.ok(svg.includes('>Meta 1.200</text>'));
-    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="chart" data-chart="equity" viewBox="0 0 720\.0 /);
+    assert.match(
+      svg,
+      /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="chart" data-chart="equity" viewBox="0 0 720\.0 /,
+    );
   });
 
   test('heatmap colours: blue at −1, near white at 0, red at +1', () => {
     assert.equal(correlationColor(-1), '#2166ac');
     assert.equal(correlationColor(0), '#f7f7f7');
     assert.equal(correlationColor(1), '#b2182b');
-    const svg = renderHeatmap({ title: 'c', ids: ['a', 'b'], values: [[1, -0.25], [-0.25, 1]] });
+    const svg = renderHeatmap({
+      title: 'c',
+      ids: ['a', 'b'],
+      values: [
+        [1, -0.25],
+        [-0.25, 1],
+      ],
+    });
     assert.equal((svg.match(/<rect [^>]*stroke="#fff"/g) ?? []).length, 4);
     assert.ok(svg.includes('<title>a / b: -0.25</title>'));
   });
@@ -101,7 +124,9 @@ describe('chart geometry', () => {
       ],
       weights: [0.5, 0.3, 0.2],
     });
-    const links = [...svg.matchAll(/<path d="([^"]+)" fill="none" stroke="#333"/g)].map((m) => numbers(m[1]!));
+    const links = [...svg.matchAll(/<path d="([^"]+)" fill="none" stroke="#333"/g)].map((m) =>
+      numbers(m[1]!),
+    );
     assert.equal(links.length, 2);
     // Leaves at x = 52 + (pos + 0.5)·(706 − 52)/3: c at 161.0, a at 379.0, b at 597.0.
     const [m0, m1] = links as [number[][], number[][]];
@@ -114,15 +139,33 @@ describe('chart geometry', () => {
   });
 
   test('weights with bounds, contributors around zero', () => {
-    const w = renderWeightsChart({ title: 'w', bars: [{ label: 'a', weight: 0.7 }, { label: 'b', weight: 0.3 }], minWeight: 0.1, maxWeight: 0.7 });
+    const w = renderWeightsChart({
+      title: 'w',
+      bars: [
+        { label: 'a', weight: 0.7 },
+        { label: 'b', weight: 0.3 },
+      ],
+      minWeight: 0.1,
+      maxWeight: 0.7,
+    });
     assert.ok(w.includes('>min 10.00%</text>') && w.includes('>max 70.00%</text>'));
     const k = renderContributorsChart({
       title: 'k',
       assets: [
-        { symbol: 'X', net: 0.2, contributors: [{ path: 'p', contribution: 0.3 }, { path: 'q', contribution: -0.1 }] },
+        {
+          symbol: 'X',
+          net: 0.2,
+          contributors: [
+            { path: 'p', contribution: 0.3 },
+            { path: 'q', contribution: -0.1 },
+          ],
+        },
       ],
     });
-    const rects = [...k.matchAll(/<rect x="([-\d.]+)" y="[-\d.]+" width="([-\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    const rects = [...k.matchAll(/<rect x="([-\d.]+)" y="[-\d.]+" width="([-\d.]+)"/g)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ]);
     assert.equal(rects.length, 2);
     // The short leg ends where the long leg starts (zero), on the left of it.
     assert.ok(Math.abs(rects[1]![0]! + rects[1]![1]! - rects[0]![0]!) < 0.11);

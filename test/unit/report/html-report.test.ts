@@ -1,12 +1,22 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderMetaReportHtml, renderMetaReportMarkdown, type MetaReportData } from '../../../src/report/index.js';
+import {
+  renderMetaReportHtml,
+  renderMetaReportMarkdown,
+  type MetaReportData,
+} from '../../../src/report/index.js';
 import { data, DATES, full } from './_html-fixture.js';
 
 const html = renderMetaReportHtml(data);
 const md = renderMetaReportMarkdown(data);
 
-const ENTITIES: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&amp;': '&', '&quot;': '"', '&#39;': "'" };
+const ENTITIES: Record<string, string> = {
+  '&lt;': '<',
+  '&gt;': '>',
+  '&amp;': '&',
+  '&quot;': '"',
+  '&#39;': "'",
+};
 const plain = (s: string): string =>
   s
     .replace(/<[^>]+>/g, '')
@@ -49,13 +59,24 @@ const profile = (id: string): string => {
 describe('renderMetaReportHtml', () => {
   test('one self-contained file: no script, no external resource, a CSP that forbids fetching', () => {
     assert.ok(html.startsWith('<!DOCTYPE html>\n<html lang="en">'));
-    for (const banned of [/<script/i, /<[a-z]+[^>]*\ssrc=/i, /<link/i, /url\(/i, /@import/i, /<iframe/i, /<img/i]) {
+    for (const banned of [
+      /<script/i,
+      /<[a-z]+[^>]*\ssrc=/i,
+      /<link/i,
+      /url\(/i,
+      /@import/i,
+      /<iframe/i,
+      /<img/i,
+    ]) {
       assert.doesNotMatch(html, banned);
     }
     // The only URL is the SVG namespace, which is a name, not a request.
     const urls = [...html.matchAll(/https?:\/\/[^\s"'<>)]+/g)].map((m) => m[0]);
     assert.deepEqual([...new Set(urls)], ['http://www.w3.org/2000/svg']);
-    assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'/);
+    assert.match(
+      html,
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'/,
+    );
     assert.match(html, /<a href="#profile-hrp">hrp<\/a>/);
   });
 
@@ -84,8 +105,15 @@ describe('renderMetaReportHtml', () => {
       'correlation',
       'contributors',
     ]);
-    const bt = hrp.slice(hrp.indexOf('id="profile-hrp-backtest"'), hrp.indexOf('id="profile-hrp-allocation"'));
-    assert.ok(bt.includes('<td>Meta, walk-forward (net of costs)</td><td class="num">70</td><td class="num">8.00%</td>'));
+    const bt = hrp.slice(
+      hrp.indexOf('id="profile-hrp-backtest"'),
+      hrp.indexOf('id="profile-hrp-allocation"'),
+    );
+    assert.ok(
+      bt.includes(
+        '<td>Meta, walk-forward (net of costs)</td><td class="num">70</td><td class="num">8.00%</td>',
+      ),
+    );
     assert.ok(bt.includes('<td>Meta, full-history weights (in-sample)</td>'));
     assert.ok(bt.includes('hrp failed with E_SOLVER, used inverse_variance'));
     assert.doesNotMatch(hrp, /data-missing/);
@@ -93,10 +121,9 @@ describe('renderMetaReportHtml', () => {
 
   test('missing sources are marked where their section or chart would be', () => {
     const mv = profile('min_variance');
-    const marked = [...mv.matchAll(/<section class="block" id="([^"]+)" data-missing="([^"]+)">/g)].map((m) => [
-      m[1],
-      m[2],
-    ]);
+    const marked = [...mv.matchAll(/<section class="block" id="([^"]+)" data-missing="([^"]+)">/g)].map(
+      (m) => [m[1], m[2]],
+    );
     assert.deepEqual(marked, [
       ['profile-min_variance-backtest', 'data/meta_backtest_m_min_variance.json'],
       ['profile-min_variance-assets', 'data/portfolio_optimized_meta_m_min_variance.json'],
@@ -122,8 +149,11 @@ describe('renderMetaReportHtml', () => {
 
   test('long histories stay small: curves are thinned to about two points per pixel column', () => {
     const T = 5000;
-    const dates = Array.from({ length: T }, (_, i) => new Date(Date.UTC(2005, 0, 1 + i)).toISOString().slice(0, 10));
-    const long = (k: number): Float64Array => Float64Array.from({ length: T }, (_, t) => 1 + Math.sin(t / (50 + k)) * 0.2 + t / 1e4);
+    const dates = Array.from({ length: T }, (_, i) =>
+      new Date(Date.UTC(2005, 0, 1 + i)).toISOString().slice(0, 10),
+    );
+    const long = (k: number): Float64Array =>
+      Float64Array.from({ length: T }, (_, t) => 1 + Math.sin(t / (50 + k)) * 0.2 + t / 1e4);
     const big: MetaReportData = {
       ...data,
       riskProfiles: [
@@ -132,8 +162,18 @@ describe('renderMetaReportHtml', () => {
           charts: {
             ...full.charts!,
             inSample: {
-              equity: { dates, lines: [0, 1, 2].map((k) => ({ label: `s${k}`, role: 'meta' as const, values: long(k) })) },
-              drawdown: { dates, lines: [0, 1, 2].map((k) => ({ label: `s${k}`, role: 'meta' as const, values: long(k).map((v) => v - 1) })) },
+              equity: {
+                dates,
+                lines: [0, 1, 2].map((k) => ({ label: `s${k}`, role: 'meta' as const, values: long(k) })),
+              },
+              drawdown: {
+                dates,
+                lines: [0, 1, 2].map((k) => ({
+                  label: `s${k}`,
+                  role: 'meta' as const,
+                  values: long(k).map((v) => v - 1),
+                })),
+              },
             },
           },
         },

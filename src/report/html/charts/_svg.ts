@@ -75,7 +75,11 @@ function niceStep(span: number, count: number): number {
 }
 
 /** A padded domain with round ticks covering [lo, hi]. */
-export function niceTicks(lo: number, hi: number, count = 4): { lo: number; hi: number; ticks: number[]; step: number } {
+export function niceTicks(
+  lo: number,
+  hi: number,
+  count = 4,
+): { lo: number; hi: number; ticks: number[]; step: number } {
   if (!(hi > lo)) {
     const pad = Math.abs(lo) > 0 ? Math.abs(lo) * 0.05 : 0.01;
     lo -= pad;

@@ -3,7 +3,19 @@
  * signed contributions (longs to the right of zero, shorts to the left), as an SVG string.
  */
 import { escapeHtml } from '../_html.js';
-import { CHART_WIDTH, CHAR_WIDTH, c, fixed, legend, linear, niceTicks, paletteColor, percentTick, svgRoot, text } from './_svg.js';
+import {
+  CHART_WIDTH,
+  CHAR_WIDTH,
+  c,
+  fixed,
+  legend,
+  linear,
+  niceTicks,
+  paletteColor,
+  percentTick,
+  svgRoot,
+  text,
+} from './_svg.js';
 
 export interface ContributorsSpec {
   readonly title: string;
@@ -20,7 +32,8 @@ const ROW = 22;
 export function renderContributorsChart(spec: ContributorsSpec): string {
   const width = spec.width ?? CHART_WIDTH;
   const paths: string[] = [];
-  for (const a of spec.assets) for (const k of a.contributors) if (!paths.includes(k.path)) paths.push(k.path);
+  for (const a of spec.assets)
+    for (const k of a.contributors) if (!paths.includes(k.path)) paths.push(k.path);
   const color = new Map(paths.map((p, i) => [p, paletteColor(i)]));
   const labelWidth = Math.min(200, 12 + Math.max(4, ...spec.assets.map((a) => a.symbol.length)) * CHAR_WIDTH);
   const left = labelWidth + 6;

@@ -1,6 +1,17 @@
 /** Dendrogram of a hierarchical clustering with the leaves' weights below it, as an SVG string. */
 import { escapeHtml } from '../_html.js';
-import { CHART_WIDTH, CHAR_WIDTH, c, fixed, linear, niceTicks, numberTick, paletteColor, svgRoot, text } from './_svg.js';
+import {
+  CHART_WIDTH,
+  CHAR_WIDTH,
+  c,
+  fixed,
+  linear,
+  niceTicks,
+  numberTick,
+  paletteColor,
+  svgRoot,
+  text,
+} from './_svg.js';
 
 export interface DendrogramSpec {
   readonly title: string;
@@ -28,7 +39,9 @@ export function renderDendrogram(spec: DendrogramSpec): string {
   const barTop = treeBottom + 10;
   const barHeight = 70;
   const rotate = n > 8 || Math.max(...spec.labels.map((l) => l.length)) * CHAR_WIDTH > (right - left) / n;
-  const labelSpace = rotate ? 14 + Math.min(120, Math.max(...spec.labels.map((l) => l.length)) * CHAR_WIDTH * 0.72) : 18;
+  const labelSpace = rotate
+    ? 14 + Math.min(120, Math.max(...spec.labels.map((l) => l.length)) * CHAR_WIDTH * 0.72)
+    : 18;
   const height = barTop + barHeight + 18 + labelSpace;
 
   const slot = (right - left) / Math.max(1, n);
@@ -82,7 +95,11 @@ export function renderDendrogram(spec: DendrogramSpec): string {
         `<title>${escapeHtml(`${label}: ${value}`)}</title></rect>` +
         text(cx, barTop + hBar + 12, value, { 'text-anchor': 'middle', fill: '#222' }) +
         (rotate
-          ? text(cx, labelY, label, { transform: `rotate(-45 ${c(cx)} ${c(labelY)})`, 'text-anchor': 'end', fill: '#222' })
+          ? text(cx, labelY, label, {
+              transform: `rotate(-45 ${c(cx)} ${c(labelY)})`,
+              'text-anchor': 'end',
+              fill: '#222',
+            })
           : text(cx, labelY, label, { 'text-anchor': 'middle', fill: '#222' }))
       );
     })

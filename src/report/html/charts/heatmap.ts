@@ -76,5 +76,11 @@ export function renderHeatmap(spec: HeatmapSpec): string {
     text(left, legendTop + 24, '−1', { fill: '#555' }) +
     text(left + (steps * swatch) / 2, legendTop + 24, '0', { 'text-anchor': 'middle', fill: '#555' }) +
     text(left + steps * swatch, legendTop + 24, '+1', { 'text-anchor': 'end', fill: '#555' });
-  return svgRoot('correlation', spec.title, width, height, cells + rowLabels + colLabels + scale + scaleLabels);
+  return svgRoot(
+    'correlation',
+    spec.title,
+    width,
+    height,
+    cells + rowLabels + colLabels + scale + scaleLabels,
+  );
 }

@@ -88,7 +88,11 @@ export function renderLineChart(spec: LineChartSpec): string {
     let last = Number.NaN;
     for (let t = l.values.length - 1; t >= 0 && Number.isNaN(last); t--) last = l.values[t] as number;
     const suffix = spec.legendValue === undefined || Number.isNaN(last) ? '' : ` ${spec.legendValue(last)}`;
-    return { label: `${l.label}${suffix}`, color: l.color, ...(l.dash === undefined ? {} : { dash: l.dash }) };
+    return {
+      label: `${l.label}${suffix}`,
+      color: l.color,
+      ...(l.dash === undefined ? {} : { dash: l.dash }),
+    };
   });
   const key = legend(items, M.left, 14, plotWidth);
   const top = 8 + key.height;

@@ -19,7 +19,11 @@ export function renderWeightsChart(spec: WeightsChartSpec): string {
   const right = width - 64;
   const top = 10;
   const height = top + spec.bars.length * ROW + 26;
-  const domainHi = Math.max(spec.maxWeight < 1 ? spec.maxWeight : 0, ...spec.bars.map((b) => b.weight), 1e-12);
+  const domainHi = Math.max(
+    spec.maxWeight < 1 ? spec.maxWeight : 0,
+    ...spec.bars.map((b) => b.weight),
+    1e-12,
+  );
   const sx = linear(0, domainHi, left, right);
   const bottom = top + spec.bars.length * ROW;
   const rows = spec.bars

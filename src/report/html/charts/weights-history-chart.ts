@@ -58,7 +58,8 @@ export function renderWeightsHistoryChart(spec: WeightsHistorySpec): string {
   const ticks = dateTicks(spec.dates, Math.min(6, K))
     .map((d, i, all) =>
       text(left + (d.row + 0.5) * slot, bottom + 15, d.label, {
-        'text-anchor': all.length > 1 && i === 0 ? 'start' : all.length > 1 && i === all.length - 1 ? 'end' : 'middle',
+        'text-anchor':
+          all.length > 1 && i === 0 ? 'start' : all.length > 1 && i === all.length - 1 ? 'end' : 'middle',
         fill: '#555',
       }),
     )

@@ -13,7 +13,10 @@ const days = (n: number, from = 0): string[] =>
 
 /** A deterministic, varied return series (no randomness: the test must be reproducible). */
 const wave = (n: number, k: number): Float64Array =>
-  Float64Array.from({ length: n }, (_, t) => 0.0004 * k + 0.01 * Math.sin(0.7 * t * (k + 1) + k) * (1 + 0.3 * Math.cos(t / 5)));
+  Float64Array.from(
+    { length: n },
+    (_, t) => 0.0004 * k + 0.01 * Math.sin(0.7 * t * (k + 1) + k) * (1 + 0.3 * Math.cos(t / 5)),
+  );
 
 const SETTINGS = { periodsPerYear: 252, minWeight: 0.1, maxWeight: 0.8 } as const;
 
@@ -64,7 +67,12 @@ describe('metaWalkForward', () => {
 
   test('no look-ahead: each rebalance’s weights use only its trailing window', () => {
     const level = flat(3, 60);
-    const opts = { method: 'min_variance' as const, trainWindow: 20, rebalance: 10, costs: { commission: 0, slippage: 0 } };
+    const opts = {
+      method: 'min_variance' as const,
+      trainWindow: 20,
+      rebalance: 10,
+      costs: { commission: 0, slippage: 0 },
+    };
     const base = metaWalkForward(level, opts);
     // Rebalance k fits rows [10k, 10k + 20): exactly the min-variance weights of those rows.
     for (const [k, r] of base.rebalances.entries()) {
@@ -99,7 +107,12 @@ describe('metaWalkForward', () => {
       settings: { periodsPerYear: 252, minWeight: 0.2, maxWeight: 0.8 },
     };
     const W = 15;
-    const res = metaWalkForward(parent, { method: 'min_variance', trainWindow: W, rebalance: 15, costs: { commission: 0, slippage: 0 } });
+    const res = metaWalkForward(parent, {
+      method: 'min_variance',
+      trainWindow: W,
+      rebalance: 15,
+      costs: { commission: 0, slippage: 0 },
+    });
     assert.deepEqual(res.leaves, ['branch/s0', 'branch/s1', 'solo']);
     const cm = matrixOf(child);
     for (const [k, r] of res.rebalances.entries()) {
@@ -114,7 +127,10 @@ describe('metaWalkForward', () => {
         data[i * 2] = wc[0]! * child.columns[0]![t]! + wc[1]! * child.columns[1]![t]!;
         data[i * 2 + 1] = parent.columns[1]![t - 10]!;
       }
-      const wp = optimizePortfolio({ rows: W, cols: 2, data }, { ...parent.settings, method: 'min_variance' }).weights;
+      const wp = optimizePortfolio(
+        { rows: W, cols: 2, data },
+        { ...parent.settings, method: 'min_variance' },
+      ).weights;
       assert.deepEqual(Array.from(r.weights), Array.from(wp), `parent weights ${k}`);
       const leaf = [wp[0]! * wc[0]!, wp[0]! * wc[1]!, wp[1]!];
       assert.deepEqual(Array.from(r.leafWeights), leaf, `leaf weights ${k}`);
@@ -123,12 +139,19 @@ describe('metaWalkForward', () => {
     // First held day: the leaves' returns weighted by the leaf weights, minus nothing (no costs).
     const t0 = W; // parent row
     const r0 = res.rebalances[0]!.leafWeights;
-    const expected = r0[0]! * child.columns[0]![t0 + 10]! + r0[1]! * child.columns[1]![t0 + 10]! + r0[2]! * parent.columns[1]![t0]!;
+    const expected =
+      r0[0]! * child.columns[0]![t0 + 10]! +
+      r0[1]! * child.columns[1]![t0 + 10]! +
+      r0[2]! * parent.columns[1]![t0]!;
     assert.ok(Math.abs(res.returns[0]! - expected) < 1e-15);
   });
 
   test('a branch whose fit raises holds equal weights and the fallback is recorded; the top level raises', () => {
-    const child: MetaLevel = { ...flat(2, 40), label: 'child', settings: { periodsPerYear: 252, minWeight: 0.6 } };
+    const child: MetaLevel = {
+      ...flat(2, 40),
+      label: 'child',
+      settings: { periodsPerYear: 252, minWeight: 0.6 },
+    };
     const parent: MetaLevel = {
       label: 'parent',
       ids: ['branch', 'solo'],
@@ -137,7 +160,12 @@ describe('metaWalkForward', () => {
       children: [child, null],
       settings: SETTINGS,
     };
-    const opts = { method: 'hrp' as const, trainWindow: 20, rebalance: 10, costs: { commission: 0, slippage: 0 } };
+    const opts = {
+      method: 'hrp' as const,
+      trainWindow: 20,
+      rebalance: 10,
+      costs: { commission: 0, slippage: 0 },
+    };
     const res = metaWalkForward(parent, opts);
     for (const r of res.rebalances) {
       assert.deepEqual(
@@ -154,10 +182,21 @@ describe('metaWalkForward', () => {
 
   test('fewer than train + 1 rows is E_TOO_FEW_OBSERVATIONS; turnover counts the entry from cash as 1', () => {
     assert.throws(
-      () => metaWalkForward(flat(2, 20), { method: 'hrp', trainWindow: 20, rebalance: 5, costs: { commission: 0, slippage: 0 } }),
+      () =>
+        metaWalkForward(flat(2, 20), {
+          method: 'hrp',
+          trainWindow: 20,
+          rebalance: 5,
+          costs: { commission: 0, slippage: 0 },
+        }),
       (e: unknown) => e instanceof QuantError && e.code === 'E_TOO_FEW_OBSERVATIONS',
     );
-    const res = metaWalkForward(flat(2, 21), { method: 'equal_weight', trainWindow: 20, rebalance: 5, costs: { commission: 0.001, slippage: 0.001 } });
+    const res = metaWalkForward(flat(2, 21), {
+      method: 'equal_weight',
+      trainWindow: 20,
+      rebalance: 5,
+      costs: { commission: 0.001, slippage: 0.001 },
+    });
     assert.equal(res.rebalances.length, 1);
     assert.equal(res.rebalances[0]!.turnover, 1);
     assert.equal(res.rebalances[0]!.cost, 0.002);

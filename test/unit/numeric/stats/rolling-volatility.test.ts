@@ -16,7 +16,10 @@ describe('rollingVolatility', () => {
   });
 
   test('each value is annualVolatility of its trailing block', () => {
-    const r = Float64Array.from({ length: 100 }, (_, t) => 0.01 * Math.sin(t * 1.3) + 0.002 * Math.cos(t / 7));
+    const r = Float64Array.from(
+      { length: 100 },
+      (_, t) => 0.01 * Math.sin(t * 1.3) + 0.002 * Math.cos(t / 7),
+    );
     const v = rollingVolatility(r, 21, 252);
     for (let t = 0; t < 20; t++) assert.ok(Number.isNaN(v[t]!));
     for (let t = 20; t < 100; t++) {
@@ -28,7 +31,10 @@ describe('rollingVolatility', () => {
     const code = (c: string) => (e: unknown) => e instanceof QuantError && e.code === c;
     assert.throws(() => rollingVolatility(new Float64Array(5), 1, 252), code('E_INPUT_VALUE'));
     assert.throws(() => rollingVolatility(new Float64Array(5), 2, 0), code('E_INPUT_VALUE'));
-    assert.throws(() => rollingVolatility(Float64Array.from([0, Number.NaN, 0]), 2, 252), code('E_INPUT_VALUE'));
+    assert.throws(
+      () => rollingVolatility(Float64Array.from([0, Number.NaN, 0]), 2, 252),
+      code('E_INPUT_VALUE'),
+    );
     assert.equal(rollingVolatility(new Float64Array(1), 2, 252).length, 1);
   });
 });

@@ -8,7 +8,11 @@ import { QuantSDK } from '../../../../src/sdk/quant-sdk.js';
 import { readLedger, readTable, verifyLedger } from '../../../../src/artifacts/index.js';
 import { performanceMetrics } from '../../../../src/numeric/stats/performance.js';
 import { QuantError } from '../../../../src/errors.js';
-import { metaArtifactPaths, metaBacktestPaths, type MetaBacktestDoc } from '../../../../src/stages/meta/_artifact-types.js';
+import {
+  metaArtifactPaths,
+  metaBacktestPaths,
+  type MetaBacktestDoc,
+} from '../../../../src/stages/meta/_artifact-types.js';
 import type { MetaBacktestValue } from '../../../../src/stages/meta/backtest.js';
 import { tempDir } from '../../../helpers/cli.js';
 import { buildMetaWorkspace, PROFILES } from '../../../helpers/meta-workspace.js';
@@ -22,12 +26,20 @@ const dir = (): string => join(ws.path, 'runs', RUN);
 const summary = (P: string): MetaBacktestDoc =>
   JSON.parse(readFileSync(join(dir(), metaBacktestPaths(M, P).summary), 'utf8')) as MetaBacktestDoc;
 const backtest = (params: Record<string, unknown>, runId = RUN) =>
-  sdk.runStage<MetaBacktestValue>('meta.backtest', { meta_profile: M, ...params }, { workspace: ws.path, runId, env: ENV });
+  sdk.runStage<MetaBacktestValue>(
+    'meta.backtest',
+    { meta_profile: M, ...params },
+    { workspace: ws.path, runId, env: ENV },
+  );
 
 before(async () => {
   ws = tempDir('mf-backtest-');
   await buildMetaWorkspace(ws.path);
-  await sdk.runPipeline('meta.no_backtest', { meta_profile: M }, { workspace: ws.path, runId: RUN, env: ENV });
+  await sdk.runPipeline(
+    'meta.no_backtest',
+    { meta_profile: M },
+    { workspace: ws.path, runId: RUN, env: ENV },
+  );
 });
 after(() => ws.cleanup());
 
@@ -63,7 +75,10 @@ describe('meta.backtest', () => {
       // An atomic sleeve's benchmark is its own stream on the held days.
       const atomic = ids.filter((id) => id !== 'inner');
       for (const id of atomic) {
-        assert.deepEqual(Array.from(col(`sleeve:${id}`)), Array.from(input.values[ids.indexOf(id)]!.slice(120)));
+        assert.deepEqual(
+          Array.from(col(`sleeve:${id}`)),
+          Array.from(input.values[ids.indexOf(id)]!.slice(120)),
+        );
       }
       // Weights on rebalance days only, within the root's bounds [0.1, 0.7], summing to 1.
       const rebalances = Array.from(col('rebalance')).flatMap((v, t) => (v === 1 ? [t] : []));
@@ -72,7 +87,10 @@ describe('meta.backtest', () => {
         const w = ids.map((id) => col(`weight:${id}`)[t]!);
         assert.ok(Math.abs(w.reduce((a, b) => a + b, 0) - 1) < 1e-12);
         for (const x of w) assert.ok(x >= 0.1 - 1e-12 && x <= 0.7 + 1e-12, `${P}: ${x}`);
-        assert.deepEqual(w, ids.map((id) => doc.windows[k]!.weights[id]));
+        assert.deepEqual(
+          w,
+          ids.map((id) => doc.windows[k]!.weights[id]),
+        );
         assert.equal(col('turnover')[t], doc.windows[k]!.turnover);
       }
       assert.ok(Number.isNaN(col(`weight:${ids[0]}`)[1]!), 'no weight between rebalances');
@@ -120,8 +138,15 @@ describe('meta.backtest', () => {
     ) as MetaBacktestDoc;
     assert.equal(short.reason, '300 common dates: a train window of 310 needs at least 311');
     assert.equal(short.metrics.meta, null);
-    assert.equal(result.outputs.some((o) => o.path.endsWith(metaBacktestPaths(M, 'hrp').returns)), false);
-    assert.equal(existsSync(join(dir(), metaBacktestPaths(M, 'hrp').returns)), false, 'the earlier table is gone');
+    assert.equal(
+      result.outputs.some((o) => o.path.endsWith(metaBacktestPaths(M, 'hrp').returns)),
+      false,
+    );
+    assert.equal(
+      existsSync(join(dir(), metaBacktestPaths(M, 'hrp').returns)),
+      false,
+      'the earlier table is gone',
+    );
     const ledger = await readLedger(join(dir(), 'audit.jsonl'));
     assert.equal(ledger.filter((r) => r.type === 'decision' && r.step === 'meta.backtest_skipped').length, 2);
   });

@@ -1,0 +1,212 @@
+/**
+ * Structural checks of a Parquet file before hyparquet decodes it. hyparquet trusts the file: a page whose
+ * level length runs past the page, a page claiming more values than its column chunk, or a corrupt run
+ * header in RLE levels or dictionary indices make it loop for minutes or allocate without bound (found by
+ * fuzzing). These checks read the page headers and walk the RLE/bit-packed runs of the definition levels
+ * and dictionary indices without materialising them, so a damaged file is `E_INPUT_FORMAT` naming the
+ * column, in time linear in the file size. Other value encodings are left to hyparquet.
+ */
+import { parquetHeader } from 'hyparquet/src/column.js';
+import { snappyUncompress, type FileMetaData, type PageHeader, type SchemaElement } from 'hyparquet';
+import { QuantError } from '../errors.js';
+
+/** More rows than any return table has; beyond it a row count is corruption, not data. */
+const MAX_ROWS = 100_000_000;
+const MAX_PAGE_BYTES = 1 << 28;
+const CODECS = new Set(['UNCOMPRESSED', 'SNAPPY']);
+
+type Fail = (message: string) => never;
+
+/** A page-header field as a number; thrift may hand a corrupt i32 field over as a bigint or not at all. */
+function count(value: unknown, what: string, fail: Fail): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) fail(`${what} is ${String(value)}`);
+  return value;
+}
+
+/** Bits needed for values 0..max. */
+const bitWidth = (max: number): number => (max === 0 ? 0 : 32 - Math.clz32(max));
+
+/**
+ * Walk an RLE / bit-packed hybrid run list in `bytes[start, end)` that must hold `count` values of `width`
+ * bits. Returns how many values equal `maxLevel` (for definition levels: the non-null values).
+ */
+function walkHybrid(bytes: Uint8Array, start: number, end: number, width: number, count: number, fail: Fail, maxLevel?: number): number {
+  let pos = start;
+  let decoded = 0;
+  let present = 0;
+  const valueBytes = (width + 7) >> 3;
+  while (decoded < count) {
+    let header = 0;
+    let shift = 0;
+    for (;;) {
+      if (pos >= end) fail(`RLE runs end after ${decoded} of ${count} values`);
+      const byte = bytes[pos++] as number;
+      header += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) break;
+      shift += 7;
+      if (shift > 28) fail('an RLE run header is longer than 5 bytes');
+    }
+    if (header % 2 === 1) {
+      const values = Math.floor(header / 2) * 8;
+      if (values === 0 || values > count - decoded + 7) fail(`a bit-packed run of ${values} values where ${count - decoded} remain`);
+      const bytesNeeded = (values * width) / 8;
+      if (pos + bytesNeeded > end) fail('a bit-packed run runs past its page');
+      if (maxLevel !== undefined) {
+        // Values are packed LSB first; the padding of the last group is not a value.
+        const real = Math.min(values, count - decoded);
+        for (let k = 0; k < real; k++) {
+          let v = 0;
+          for (let b = 0; b < width; b++) {
+            const bit = k * width + b;
+            v |= (((bytes[pos + (bit >> 3)] as number) >> (bit & 7)) & 1) << b;
+          }
+          if (v === maxLevel) present++;
+        }
+      }
+      pos += bytesNeeded;
+      decoded += values;
+    } else {
+      const run = header / 2;
+      if (run === 0 || run > count - decoded) fail(`an RLE run of ${run} values where ${count - decoded} remain`);
+      if (pos + valueBytes > end) fail('an RLE run value runs past its page');
+      let value = 0;
+      for (let i = 0; i < valueBytes; i++) value += (bytes[pos + i] as number) * 256 ** i;
+      pos += valueBytes;
+      if (maxLevel !== undefined && value === maxLevel) present += run;
+      decoded += run;
+    }
+  }
+  return present;
+}
+
+interface ColumnShape {
+  readonly maxDef: number;
+  readonly type: SchemaElement['type'];
+}
+
+function checkDataPage(
+  bytes: Uint8Array,
+  header: PageHeader,
+  shape: ColumnShape,
+  codec: string,
+  fail: Fail,
+): number {
+  const compressed = bytes;
+  const v2 = header.data_page_header_v2;
+  const v1 = header.data_page_header;
+  const values = count(v2?.num_values ?? v1?.num_values, 'the value count of a page', fail);
+  let page: Uint8Array;
+  let pos: number;
+  let present = values;
+  if (v2 !== undefined) {
+    const rep = count(v2.repetition_levels_byte_length ?? 0, 'a repetition level length', fail);
+    const def = count(v2.definition_levels_byte_length ?? 0, 'a definition level length', fail);
+    if (rep + def > compressed.length) fail(`level lengths ${rep} + ${def} exceed the page (${compressed.length} bytes)`);
+    if (rep > 0) fail('repetition levels in a flat column');
+    if (shape.maxDef > 0) present = walkHybrid(compressed, rep, rep + def, bitWidth(shape.maxDef), values, fail, shape.maxDef);
+    const body = compressed.subarray(rep + def);
+    const size = count(header.uncompressed_page_size, 'an uncompressed page size', fail) - rep - def;
+    page = v2.is_compressed !== false && size > 0 ? decompress(body, size, codec, fail) : body;
+    pos = 0;
+  } else {
+    page = decompress(compressed, header.uncompressed_page_size, codec, fail);
+    pos = 0;
+    if (shape.maxDef > 0) {
+      if (v1?.definition_level_encoding !== 'RLE') return values;
+      if (pos + 4 > page.length) fail('the page ends before its definition levels');
+      const length = new DataView(page.buffer, page.byteOffset + pos, 4).getUint32(0, true);
+      pos += 4;
+      if (pos + length > page.length) fail(`definition levels of ${length} bytes exceed the page`);
+      present = walkHybrid(page, pos, pos + length, bitWidth(shape.maxDef), values, fail, shape.maxDef);
+      pos += length;
+    }
+  }
+  const encoding = v2?.encoding ?? v1?.encoding;
+  if ((encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') && present > 0 && shape.type !== 'BOOLEAN') {
+    if (pos >= page.length) fail('the page ends before its dictionary indices');
+    const width = page[pos] as number;
+    if (width > 32) fail(`dictionary indices of ${width} bits`);
+    if (width > 0) walkHybrid(page, pos + 1, page.length, width, present, fail);
+  }
+  return values;
+}
+
+function decompress(bytes: Uint8Array, size: unknown, codec: string, fail: Fail): Uint8Array {
+  if (count(size, 'an uncompressed page size', fail) > MAX_PAGE_BYTES) fail(`a page claims ${String(size)} uncompressed bytes`);
+  if (codec === 'UNCOMPRESSED') return bytes;
+  const out = new Uint8Array(size as number);
+  try {
+    snappyUncompress(bytes, out);
+  } catch (error) {
+    fail(`a Snappy page does not decompress (${(error as Error).message})`);
+  }
+  return out;
+}
+
+/**
+ * Check the row counts, the column chunks of `columns` (flat columns of `schema`) and every page in them.
+ * `buffer` is the whole file. Throws `E_INPUT_FORMAT` naming `file` and the column.
+ */
+export function assertParquetStructure(
+  file: string,
+  buffer: ArrayBuffer,
+  metadata: FileMetaData,
+  columns: ReadonlyMap<string, SchemaElement>,
+): void {
+  const whole = new Uint8Array(buffer);
+  const fileFail: Fail = (message) => {
+    throw new QuantError('E_INPUT_FORMAT', `${file}: damaged Parquet file: ${message}`, {
+      location: { file },
+      hint: 'the file is truncated or corrupt: write it again',
+    });
+  };
+  const rows = Number(metadata.num_rows);
+  if (!Number.isSafeInteger(rows) || rows < 0 || rows > MAX_ROWS) fileFail(`it claims ${String(metadata.num_rows)} rows`);
+  const inGroups = metadata.row_groups.reduce((s, g) => s + Number(g.num_rows), 0);
+  if (inGroups !== rows) fileFail(`its row groups hold ${inGroups} rows, its footer says ${rows}`);
+  for (const [g, group] of metadata.row_groups.entries()) {
+    for (const chunk of group.columns) {
+      const meta = chunk.meta_data;
+      const name = meta?.path_in_schema.join('.') ?? '?';
+      const element = columns.get(name);
+      if (meta === undefined || element === undefined) continue;
+      const fail: Fail = (message) => {
+        throw new QuantError('E_INPUT_FORMAT', `${file} column ${name}: damaged Parquet file: ${message} (row group ${g + 1})`, {
+          location: { file, column: name },
+          hint: 'the file is truncated or corrupt: write it again',
+        });
+      };
+      if (!CODECS.has(meta.codec)) fail(`codec ${meta.codec} is not supported; write the file with Snappy or no compression`);
+      if (element.repetition_type === 'REPEATED') fail('a repeated (list) column');
+      const expected = Number(meta.num_values);
+      if (expected !== Number(group.num_rows)) fail(`the column has ${expected} values for ${Number(group.num_rows)} rows`);
+      const dictionary = meta.dictionary_page_offset === undefined ? 0 : Number(meta.dictionary_page_offset);
+      const start = dictionary > 0 ? dictionary : Number(meta.data_page_offset);
+      const end = start + Number(meta.total_compressed_size);
+      if (!(start >= 4 && end <= whole.length - 8 && end >= start)) fail(`its pages [${start}, ${end}) lie outside the file`);
+      const shape: ColumnShape = { maxDef: element.repetition_type === 'REQUIRED' ? 0 : 1, type: element.type };
+      const reader = { view: new DataView(buffer, 0, end), offset: start };
+      let seen = 0;
+      while (seen < expected) {
+        let header: PageHeader;
+        try {
+          header = parquetHeader(reader);
+        } catch (error) {
+          fail(`unreadable page header at byte ${reader.offset} (${(error as Error).message})`);
+        }
+        const size = count(header.compressed_page_size, 'a compressed page size', fail);
+        if (reader.offset + size > end) fail(`a page of ${size} bytes runs past its column chunk`);
+        const bytes = whole.subarray(reader.offset, reader.offset + size);
+        reader.offset += size;
+        if (header.type === 'DATA_PAGE' || header.type === 'DATA_PAGE_V2') {
+          seen += checkDataPage(bytes, header, shape, meta.codec, fail);
+          if (seen > expected) fail(`its pages hold more than the ${expected} values of the column`);
+        } else if (header.type === 'DICTIONARY_PAGE') {
+          const n = count(header.dictionary_page_header?.num_values, 'the size of a dictionary', fail);
+          if (n > MAX_ROWS) fail(`a dictionary of ${n} values`);
+          decompress(bytes, header.uncompressed_page_size, meta.codec, fail);
+        }
+      }
+    }
+  }
+}

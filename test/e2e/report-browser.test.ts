@@ -1,0 +1,244 @@
+// The HTML report of a demo meta run (test/helpers/meta-workspace.ts, built CLI), opened in headless
+// Chromium (Debian's `chromium`, installed by .ci/run) through playwright-core: every chart draws, the
+// page requests nothing but itself, and a screenshot lands in the run folder. A second run with missing
+// artifacts still renders, with the missing sections marked.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { quant, tempDir } from '../helpers/cli.js';
+import { buildMetaWorkspace, PROFILES } from '../helpers/meta-workspace.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const EPOCH = { SOURCE_DATE_EPOCH: '1767225600' };
+// Without the browser the test cannot prove anything; CI installs it, so only a local run may skip.
+const skip = !existsSync(CHROMIUM) && process.env['CI'] === undefined ? `${CHROMIUM} not installed` : false;
+
+interface Loaded {
+  readonly page: Page;
+  readonly requests: string[];
+  readonly problems: string[];
+}
+
+/** Open a file, recording every request (anything but the file itself and data: URLs is aborted). */
+async function open(browser: Browser, file: string): Promise<Loaded> {
+  const url = pathToFileURL(file).href;
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const requests: string[] = [];
+  const problems: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.route('**/*', (route) => {
+    const target = route.request().url();
+    return target === url || target.startsWith('data:') ? route.continue() : route.abort();
+  });
+  await page.goto(url, { waitUntil: 'load' });
+  return { page, requests: requests.filter((r) => r !== url), problems };
+}
+
+/** Every `svg.chart`: its kind, its box, and how many of its shapes have a non-empty box. */
+function chartBoxes(page: Page) {
+  return page.$$eval('svg.chart', (svgs) =>
+    svgs.map((svg) => {
+      const box = svg.getBoundingClientRect();
+      // Structural types: the test compiles without the DOM library.
+      const shapes = [...svg.querySelectorAll('path, rect, line')] as unknown as {
+        getBBox(): { width: number; height: number };
+      }[];
+      const drawn = shapes.filter((s) => {
+        const b = s.getBBox();
+        return b.width > 0 || b.height > 0;
+      }).length;
+      const section = svg.closest('section.profile')?.id ?? '';
+      return {
+        kind: svg.dataset['chart'] ?? '',
+        section,
+        width: box.width,
+        height: box.height,
+        shapes: shapes.length,
+        drawn,
+      };
+    }),
+  );
+}
+
+describe('HTML report in headless Chromium', { skip }, () => {
+  let ws: { path: string; cleanup(): void };
+  let browser: Browser;
+  before(async () => {
+    ws = tempDir('mf-browser-');
+    await buildMetaWorkspace(ws.path);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+    ws.cleanup();
+  });
+
+  test('a demo run: every chart draws, no network request, a PNG screenshot in the run folder', async (t) => {
+    const t0 = performance.now();
+    const r = quant(['meta', 'run', '--profile', 'meta_root', '--run-id', 'demo', '--workspace', ws.path], {
+      env: EPOCH,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const run = join(ws.path, 'runs', 'demo');
+    const file = join(run, 'reports', 'meta_portfolio_report.html');
+    assert.match(r.stdout, /\nhtml report: .*runs\/demo\/reports\/meta_portfolio_report\.html\n$/);
+    const path = quant(['report', 'path', '--run-id', 'demo', '--workspace', ws.path]);
+    assert.equal(path.code, 0, path.stderr);
+    assert.equal(path.stdout, `${file}\n`);
+    const t1 = performance.now();
+
+    const { page, requests, problems } = await open(browser, file);
+    assert.deepEqual(requests, [], 'the report requested something besides itself');
+    assert.deepEqual(problems, [], 'console errors (a CSP violation would show here)');
+    const charts = await chartBoxes(page);
+    for (const ch of charts) {
+      assert.ok(ch.width > 100 && ch.height > 50, `${ch.section} ${ch.kind}: ${ch.width} x ${ch.height}`);
+      assert.ok(
+        ch.drawn > 0 && ch.drawn >= ch.shapes / 2,
+        `${ch.section} ${ch.kind}: ${ch.drawn}/${ch.shapes} shapes drawn`,
+      );
+    }
+    const common = [
+      'equity',
+      'drawdown',
+      'rolling-volatility',
+      'equity',
+      'drawdown',
+      'weights-history',
+      'weights',
+    ];
+    for (const P of PROFILES) {
+      const kinds = charts.filter((ch) => ch.section === `profile-${P}`).map((ch) => ch.kind);
+      const expected = [...common, ...(P === 'hrp' ? ['dendrogram'] : []), 'correlation', 'contributors'];
+      assert.deepEqual(kinds, expected, P);
+    }
+    assert.equal(await page.locator('[data-missing]').count(), 0);
+    // The tables carry the Markdown report's numbers (spot check: the summary's hrp row).
+    const md = readFileSync(join(run, 'reports', 'meta_portfolio_report.md'), 'utf8');
+    const hrpRow = /^\| `hrp` \| `hrp` \| (.*) \|$/m.exec(md)![1]!.split(' | ');
+    const htmlRow = await page.locator('#summary tbody tr').first().locator('td').allInnerTexts();
+    assert.deepEqual(htmlRow.slice(2), hrpRow);
+
+    const png = join(run, 'reports', 'meta_portfolio_report.png');
+    await page.screenshot({ path: png, fullPage: true });
+    assert.deepEqual([...readFileSync(png).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.ok(statSync(png).size > 50_000, `${statSync(png).size} bytes`);
+
+    // Printed: no navigation, charts kept within the page width.
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.locator('nav').isVisible(), false);
+    const printed = await chartBoxes(page);
+    for (const ch of printed) assert.ok(ch.width > 100 && ch.width <= 1200, `print ${ch.kind} ${ch.width}`);
+    const pdf = await page.pdf({ format: 'A4' });
+    assert.ok(pdf.length > 20_000);
+    await page.close();
+    const t2 = performance.now();
+    const size = statSync(file).size;
+    t.diagnostic(
+      `report ${size} bytes; meta run + report path ${(t1 - t0).toFixed(0)} ms; browser checks ${(t2 - t1).toFixed(0)} ms`,
+    );
+  });
+
+  test('an incomplete run still renders; the missing sections are marked', async () => {
+    const r = quant(
+      [
+        'meta',
+        'run',
+        '--profile',
+        'meta_root',
+        '--run-id',
+        'partial',
+        '--no-backtest',
+        '--no-cache',
+        '--workspace',
+        ws.path,
+      ],
+      { env: EPOCH },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /meta\.backtest/);
+    const run = join(ws.path, 'runs', 'partial');
+    assert.equal(existsSync(join(run, 'data', 'meta_backtest_meta_root_hrp.json')), false);
+    for (const f of [
+      'portfolio_optimized_meta_meta_root_hrp.json',
+      'meta_cluster_tree_meta_root_hrp.json',
+      'meta_manifest_meta_root_min_variance.json',
+    ]) {
+      rmSync(join(run, 'data', f));
+    }
+    const rep = quant(
+      [
+        'stage',
+        'run',
+        'meta.report',
+        '--run-id',
+        'partial',
+        '--param',
+        'meta_profile=meta_root',
+        '--workspace',
+        ws.path,
+      ],
+      { env: EPOCH },
+    );
+    assert.equal(rep.code, 0, rep.stderr);
+
+    const { page, requests, problems } = await open(
+      browser,
+      join(run, 'reports', 'meta_portfolio_report.html'),
+    );
+    assert.deepEqual(requests, []);
+    assert.deepEqual(problems, []);
+    const marked = await page.$$eval('[data-missing]', (els) =>
+      els.map((e) => [
+        e.closest('section.profile')?.id ?? '',
+        e.getAttribute('data-missing') ?? '',
+        (e as unknown as { innerText: string }).innerText,
+      ]),
+    );
+    const files = new Set(marked.map(([, f]) => f));
+    for (const f of [
+      'data/portfolio_optimized_meta_meta_root_hrp.json',
+      'data/meta_cluster_tree_meta_root_hrp.json',
+      'data/meta_manifest_meta_root_min_variance.json',
+      ...PROFILES.map((P) => `data/meta_backtest_meta_root_${P}.json`),
+    ]) {
+      assert.ok(files.has(f), `${f} not marked`);
+    }
+    // Each note is visible and names its file.
+    const notes = await page
+      .locator('p.missing')
+      .evaluateAll((ps) =>
+        ps.map((p) => [
+          (p as unknown as { innerText: string }).innerText,
+          p.getBoundingClientRect().height > 0,
+        ]),
+      );
+    assert.ok(notes.length >= 7);
+    for (const [text, visible] of notes)
+      assert.ok(visible && / omitted: data\/.+ not found\.$/.test(String(text)), String(text));
+    // What could be drawn still is.
+    const charts = await chartBoxes(page);
+    assert.ok(charts.length >= 3 * 5);
+    for (const ch of charts)
+      assert.ok(ch.width > 100 && ch.height > 50 && ch.drawn > 0, `${ch.section} ${ch.kind}`);
+    assert.equal(charts.filter((ch) => ch.kind === 'dendrogram').length, 0);
+    await page.screenshot({ path: join(run, 'reports', 'meta_portfolio_report.png'), fullPage: true });
+    await page.close();
+  });
+});

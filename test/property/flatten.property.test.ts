@@ -1,0 +1,128 @@
+// Property test of meta.flatten (flattenLevel, with its real file reads and writes in a temp folder): for
+// random trees of meta levels (nested up to depth 3) with random sleeve weights — some sleeves excluded —
+// and random signed physical weights per atomic sleeve (shared symbols included), the flattened net weight
+// of every symbol is Σ over the atomic sleeves of (product of the sleeve weights along its path) × its net
+// weight: flattening conserves Σ sleeve weight × sleeve net exposure, to 1e-12. Symbols whose net is below
+// 1e-9 are dropped and nothing is renormalised; gross = |net|; contributors add up to the net.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import type { StageContext } from '../../src/core/stage.js';
+import type { MetaNode, MetaSleeve } from '../../src/manifest/index.js';
+import { writeJsonAtomic } from '../../src/artifacts/index.js';
+import { flattenLevel, NET_EPSILON } from '../../src/stages/meta/_flatten-level.js';
+import { metaArtifactPaths } from '../../src/stages/meta/_artifact-types.js';
+import type { ResolvedMeta } from '../../src/stages/meta/_resolve.js';
+
+const P = 'hrp';
+
+interface Row {
+  readonly symbol: string;
+  readonly net: number;
+}
+interface Level {
+  readonly sleeves: readonly (Level | Row[])[];
+  /** Raw sleeve weights (normalised over the included sleeves). */
+  readonly raw: readonly number[];
+  /** Which sleeves the level excluded (no weight, not flattened). */
+  readonly excluded: readonly boolean[];
+}
+
+const rows = fc.array(
+  fc.record({ symbol: fc.constantFrom('ES', 'CL', 'GC', 'TLT', 'SHARED'), net: fc.double({ min: -1, max: 1, noNaN: true }) }),
+  { maxLength: 5 },
+);
+
+const { level } = fc.letrec<{ level: Level }>((tie) => ({
+  level: fc
+    .array(fc.oneof({ depthSize: 'small', maxDepth: 2 }, rows, tie('level')), { minLength: 1, maxLength: 4 })
+    .chain((sleeves) =>
+      fc.record({
+        sleeves: fc.constant(sleeves),
+        raw: fc.array(fc.double({ min: 0.01, max: 1, noNaN: true }), { minLength: sleeves.length, maxLength: sleeves.length }),
+        excluded: fc.array(fc.boolean(), { minLength: sleeves.length, maxLength: sleeves.length }),
+      }),
+    ),
+}));
+
+describe('meta.flatten properties', () => {
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'quant-flatten-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('conserves Σ sleeve weight × sleeve net exposure per symbol, through nested levels', async () => {
+    let caseNo = 0;
+    await fc.assert(
+      fc.asyncProperty(level, async (root) => {
+        const runDir = join(dir, `case${++caseNo}`);
+        const expected = new Map<string, number>();
+        const sleeveRuns = new Map<string, string>();
+
+        // Write every level's optimized weights and every atomic sleeve's weights file; build the tree.
+        const build = async (lv: Level, name: string, prefix: string[], scale: number): Promise<MetaNode> => {
+          const included = lv.sleeves.map((_, j) => !lv.excluded[j]);
+          const total = lv.raw.reduce((s, w, j) => (included[j] ? s + w : s), 0);
+          const weights: Record<string, number> = {};
+          const sleeves: MetaSleeve[] = [];
+          for (const [j, s] of lv.sleeves.entries()) {
+            const id = `s${j}`;
+            const path = [...prefix, id];
+            const w = included[j] && total > 0 ? (lv.raw[j] as number) / total : undefined;
+            if (w !== undefined) weights[id] = w;
+            if (Array.isArray(s)) {
+              const run = join(dir, 'runs', `case${caseNo}_${path.join('_')}`);
+              sleeveRuns.set(path.join('/'), run);
+              await writeJsonAtomic(join(run, 'data', 'portfolio_flattened.json'), {
+                profiles: { [P]: { assets: s.map((r) => ({ Symbol: r.symbol, Weight: Math.abs(r.net), Net_Weight: r.net })) } },
+              });
+              if (w !== undefined) for (const r of s) expected.set(r.symbol, (expected.get(r.symbol) ?? 0) + scale * w * r.net);
+              sleeves.push({ id, kind: 'atomic', profile: `p_${path.join('_')}` });
+            } else {
+              const node = await build(s, `${name}_${j}`, path, scale * (w ?? 0));
+              sleeves.push({ id, kind: 'meta', node });
+            }
+          }
+          await writeJsonAtomic(join(runDir, metaArtifactPaths(name, P).optimized), { weights });
+          return { profile: name, path: [name], depth: prefix.length + 1, sleeves } as unknown as MetaNode;
+        };
+        const node = await build(root, 'm', [], 1);
+        const ctx = {
+          runId: `case${caseNo}`,
+          runDir,
+          workspace: dir,
+          recordInput: () => undefined,
+          recordOutput: () => undefined,
+        } as unknown as StageContext;
+        const resolved = { sleeveRunPath: (path: readonly string[]) => sleeveRuns.get(path.join('/')) } as unknown as ResolvedMeta;
+        const doc = await flattenLevel({ ctx, resolved, riskProfile: P }, node, []);
+
+        assert.deepEqual(doc.missing, []);
+        const got = new Map(doc.assets.map((a) => [a.Symbol, a]));
+        for (const [symbol, net] of expected) {
+          const a = got.get(symbol);
+          if (Math.abs(Math.abs(net) - NET_EPSILON) < 1e-12) continue; // on the cut-off: either is right
+          if (Math.abs(net) < NET_EPSILON) {
+            assert.equal(a, undefined, `${symbol}: |net| ${net} below the cut-off is kept`);
+            continue;
+          }
+          assert.ok(a !== undefined, `${symbol} (net ${net}) missing`);
+          assert.ok(Math.abs(a.Net_Weight - net) <= 1e-12, `${symbol}: ${a.Net_Weight} vs ${net}`);
+          assert.equal(a.Weight, Math.abs(a.Net_Weight));
+          assert.equal(a.Direction, a.Net_Weight < 0 ? 'SHORT' : 'LONG');
+          const contributed = Object.values(a.Contributors).reduce((s, v) => s + v, 0);
+          assert.ok(Math.abs(contributed - a.Net_Weight) <= 1e-12, `${symbol}: contributors ${contributed}`);
+        }
+        for (const symbol of got.keys()) assert.ok(expected.has(symbol), `${symbol} appeared from nowhere`);
+        // Conservation of the total, up to the rows dropped below the cut-off; no renormalisation.
+        const total = [...expected.values()].reduce((s, v) => s + v, 0);
+        assert.ok(Math.abs(doc.totals.net - total) <= expected.size * NET_EPSILON + 1e-12, `net ${doc.totals.net} vs ${total}`);
+        const gross = doc.assets.reduce((s, a) => s + a.Weight, 0);
+        assert.ok(Math.abs(doc.totals.gross - gross) <= 1e-12);
+      }),
+      { numRuns: 60, seed: 20260317 },
+    );
+  });
+});

@@ -1,0 +1,52 @@
+// The SDK path: QuantSDK.runMeta with `executeSleeves` produces the sleeves first, in child processes,
+// and pins them; a failing sleeve rejects with E_SLEEVE_FAILED before the meta run folder exists.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { QuantSDK } from '../../../src/sdk/quant-sdk.js';
+import { quantError, tempDir } from '../artifacts/_temp.js';
+import { buildExecWorkspace, EPOCH, STAMP } from './_exec-workspace.js';
+
+describe('QuantSDK.runMeta({ executeSleeves })', { timeout: 60_000 }, () => {
+  const ws = buildExecWorkspace(tempDir('mf-meta-exec-'));
+  const env = { SOURCE_DATE_EPOCH: String(EPOCH) };
+
+  test('produces every unpinned sleeve, then runs the meta stages on them', async () => {
+    const lines: string[] = [];
+    const result = await QuantSDK.runMeta('meta', {
+      workspace: ws,
+      env,
+      runId: 'sdk1',
+      executeSleeves: { executor: 'local', concurrency: 2 },
+      onProgress: (line) => lines.push(line),
+    });
+    const ids = { sectors: `sectors_${STAMP}`, swiss: `swiss_${STAMP}`, bonds: `bonds_${STAMP}` };
+    assert.deepEqual(result.sleeves?.pins, ids);
+    assert.deepEqual(
+      result.sleeves?.results.map((r) => r.status),
+      ['produced', 'produced', 'produced'],
+    );
+    assert.equal(result.sleeves?.executor, 'local');
+    const resolved = JSON.parse(
+      readFileSync(join(result.runDir, 'config', 'resolved_manifest.json'), 'utf8'),
+    ) as { sleeves: { profile: string; run_id: string }[] };
+    assert.deepEqual(Object.fromEntries(resolved.sleeves.map((s) => [s.profile, s.run_id])), ids);
+    // Progress (passed only on a TTY by the CLI): the last sleeve line counts all three done.
+    assert.match(
+      lines.filter((l) => l.startsWith('sleeves ')).at(-1) ?? '',
+      /^sleeves 3\/3 done \(\w+ ok, [\d.]+ s\)$/,
+    );
+  });
+
+  test('a failing sleeve rejects with E_SLEEVE_FAILED and writes nothing of the meta run', async () => {
+    await assert.rejects(
+      QuantSDK.runMeta('meta_bad', { workspace: ws, env, runId: 'sdk_bad', executeSleeves: {} }),
+      quantError(
+        'E_SLEEVE_FAILED',
+        /^Sleeve production failed for: broken \(E_INPUT_NOT_FOUND: .*\); broken_column \(E_INPUT_COLUMN: /,
+      ),
+    );
+    assert.equal(existsSync(join(ws, 'runs', 'sdk_bad')), false);
+  });
+});
