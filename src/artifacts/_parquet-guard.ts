@@ -19,7 +19,8 @@ type Fail = (message: string) => never;
 
 /** A page-header field as a number; thrift may hand a corrupt i32 field over as a bigint or not at all. */
 function count(value: unknown, what: string, fail: Fail): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) fail(`${what} is ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    fail(`${what} is ${typeof value === 'number' ? value : `malformed (${typeof value} ${String(value)})`}`);
   return value;
 }
 
@@ -28,9 +29,19 @@ const bitWidth = (max: number): number => (max === 0 ? 0 : 32 - Math.clz32(max))
 
 /**
  * Walk an RLE / bit-packed hybrid run list in `bytes[start, end)` that must hold `count` values of `width`
- * bits. Returns how many values equal `maxLevel` (for definition levels: the non-null values).
+ * bits. Writers may pad the last run past `count` (DuckDB does); what makes a decoder loop for minutes is a
+ * run header beyond 32 bits or an RLE run longer than the whole page, and those are refused. Returns how
+ * many of the `count` values equal `maxLevel` (for definition levels: the non-null values).
  */
-function walkHybrid(bytes: Uint8Array, start: number, end: number, width: number, count: number, fail: Fail, maxLevel?: number): number {
+function walkHybrid(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  width: number,
+  count: number,
+  fail: Fail,
+  maxLevel?: number,
+): number {
   let pos = start;
   let decoded = 0;
   let present = 0;
@@ -46,15 +57,16 @@ function walkHybrid(bytes: Uint8Array, start: number, end: number, width: number
       shift += 7;
       if (shift > 28) fail('an RLE run header is longer than 5 bytes');
     }
+    // hyparquet counts bit-packed values as header >> 1 << 3 in 32-bit arithmetic.
+    if (header >= 2 ** 31) fail(`an RLE run header of ${header} overflows`);
+    const real = (n: number): number => Math.min(n, count - decoded);
     if (header % 2 === 1) {
       const values = Math.floor(header / 2) * 8;
-      if (values === 0 || values > count - decoded + 7) fail(`a bit-packed run of ${values} values where ${count - decoded} remain`);
-      const bytesNeeded = (values * width) / 8;
-      if (pos + bytesNeeded > end) fail('a bit-packed run runs past its page');
+      const bytesUsed = Math.ceil((real(values) * width) / 8);
+      if (pos + bytesUsed > end) fail('a bit-packed run runs past its page');
       if (maxLevel !== undefined) {
-        // Values are packed LSB first; the padding of the last group is not a value.
-        const real = Math.min(values, count - decoded);
-        for (let k = 0; k < real; k++) {
+        // Values are packed LSB first.
+        for (let k = 0; k < real(values); k++) {
           let v = 0;
           for (let b = 0; b < width; b++) {
             const bit = k * width + b;
@@ -63,16 +75,16 @@ function walkHybrid(bytes: Uint8Array, start: number, end: number, width: number
           if (v === maxLevel) present++;
         }
       }
-      pos += bytesNeeded;
+      pos = Math.min(end, pos + (values * width) / 8);
       decoded += values;
     } else {
       const run = header / 2;
-      if (run === 0 || run > count - decoded) fail(`an RLE run of ${run} values where ${count - decoded} remain`);
+      if (run > count) fail(`an RLE run of ${run} values in a page of ${count}`);
       if (pos + valueBytes > end) fail('an RLE run value runs past its page');
       let value = 0;
       for (let i = 0; i < valueBytes; i++) value += (bytes[pos + i] as number) * 256 ** i;
       pos += valueBytes;
-      if (maxLevel !== undefined && value === maxLevel) present += run;
+      if (maxLevel !== undefined && value === maxLevel) present += real(run);
       decoded += run;
     }
   }
@@ -101,9 +113,11 @@ function checkDataPage(
   if (v2 !== undefined) {
     const rep = count(v2.repetition_levels_byte_length ?? 0, 'a repetition level length', fail);
     const def = count(v2.definition_levels_byte_length ?? 0, 'a definition level length', fail);
-    if (rep + def > compressed.length) fail(`level lengths ${rep} + ${def} exceed the page (${compressed.length} bytes)`);
+    if (rep + def > compressed.length)
+      fail(`level lengths ${rep} + ${def} exceed the page (${compressed.length} bytes)`);
     if (rep > 0) fail('repetition levels in a flat column');
-    if (shape.maxDef > 0) present = walkHybrid(compressed, rep, rep + def, bitWidth(shape.maxDef), values, fail, shape.maxDef);
+    if (shape.maxDef > 0)
+      present = walkHybrid(compressed, rep, rep + def, bitWidth(shape.maxDef), values, fail, shape.maxDef);
     const body = compressed.subarray(rep + def);
     const size = count(header.uncompressed_page_size, 'an uncompressed page size', fail) - rep - def;
     page = v2.is_compressed !== false && size > 0 ? decompress(body, size, codec, fail) : body;
@@ -122,7 +136,11 @@ function checkDataPage(
     }
   }
   const encoding = v2?.encoding ?? v1?.encoding;
-  if ((encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') && present > 0 && shape.type !== 'BOOLEAN') {
+  if (
+    (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') &&
+    present > 0 &&
+    shape.type !== 'BOOLEAN'
+  ) {
     if (pos >= page.length) fail('the page ends before its dictionary indices');
     const width = page[pos] as number;
     if (width > 32) fail(`dictionary indices of ${width} bits`);
@@ -132,7 +150,8 @@ function checkDataPage(
 }
 
 function decompress(bytes: Uint8Array, size: unknown, codec: string, fail: Fail): Uint8Array {
-  if (count(size, 'an uncompressed page size', fail) > MAX_PAGE_BYTES) fail(`a page claims ${String(size)} uncompressed bytes`);
+  if (count(size, 'an uncompressed page size', fail) > MAX_PAGE_BYTES)
+    fail(`a page claims ${String(size)} uncompressed bytes`);
   if (codec === 'UNCOMPRESSED') return bytes;
   const out = new Uint8Array(size as number);
   try {
@@ -161,7 +180,8 @@ export function assertParquetStructure(
     });
   };
   const rows = Number(metadata.num_rows);
-  if (!Number.isSafeInteger(rows) || rows < 0 || rows > MAX_ROWS) fileFail(`it claims ${String(metadata.num_rows)} rows`);
+  if (!Number.isSafeInteger(rows) || rows < 0 || rows > MAX_ROWS)
+    fileFail(`it claims ${String(metadata.num_rows)} rows`);
   const inGroups = metadata.row_groups.reduce((s, g) => s + Number(g.num_rows), 0);
   if (inGroups !== rows) fileFail(`its row groups hold ${inGroups} rows, its footer says ${rows}`);
   for (const [g, group] of metadata.row_groups.entries()) {
@@ -171,20 +191,30 @@ export function assertParquetStructure(
       const element = columns.get(name);
       if (meta === undefined || element === undefined) continue;
       const fail: Fail = (message) => {
-        throw new QuantError('E_INPUT_FORMAT', `${file} column ${name}: damaged Parquet file: ${message} (row group ${g + 1})`, {
-          location: { file, column: name },
-          hint: 'the file is truncated or corrupt: write it again',
-        });
+        throw new QuantError(
+          'E_INPUT_FORMAT',
+          `${file} column ${name}: damaged Parquet file: ${message} (row group ${g + 1})`,
+          {
+            location: { file, column: name },
+            hint: 'the file is truncated or corrupt: write it again',
+          },
+        );
       };
-      if (!CODECS.has(meta.codec)) fail(`codec ${meta.codec} is not supported; write the file with Snappy or no compression`);
+      if (!CODECS.has(meta.codec))
+        fail(`codec ${meta.codec} is not supported; write the file with Snappy or no compression`);
       if (element.repetition_type === 'REPEATED') fail('a repeated (list) column');
       const expected = Number(meta.num_values);
-      if (expected !== Number(group.num_rows)) fail(`the column has ${expected} values for ${Number(group.num_rows)} rows`);
+      if (expected !== Number(group.num_rows))
+        fail(`the column has ${expected} values for ${Number(group.num_rows)} rows`);
       const dictionary = meta.dictionary_page_offset === undefined ? 0 : Number(meta.dictionary_page_offset);
       const start = dictionary > 0 ? dictionary : Number(meta.data_page_offset);
       const end = start + Number(meta.total_compressed_size);
-      if (!(start >= 4 && end <= whole.length - 8 && end >= start)) fail(`its pages [${start}, ${end}) lie outside the file`);
-      const shape: ColumnShape = { maxDef: element.repetition_type === 'REQUIRED' ? 0 : 1, type: element.type };
+      if (!(start >= 4 && end <= whole.length - 8 && end >= start))
+        fail(`its pages [${start}, ${end}) lie outside the file`);
+      const shape: ColumnShape = {
+        maxDef: element.repetition_type === 'REQUIRED' ? 0 : 1,
+        type: element.type,
+      };
       const reader = { view: new DataView(buffer, 0, end), offset: start };
       let seen = 0;
       while (seen < expected) {

@@ -168,7 +168,11 @@ export async function parseParquetTable(
     file,
     buffer,
     metadata,
-    new Map(top.filter((c) => [dateColumn, ...valueNames].includes(c.element.name)).map((c) => [c.element.name, c.element])),
+    new Map(
+      top
+        .filter((c) => [dateColumn, ...valueNames].includes(c.element.name))
+        .map((c) => [c.element.name, c.element]),
+    ),
   );
   const chunks = new Map<string, Chunk[]>();
   try {

@@ -130,7 +130,9 @@ export async function settleRunStatus(workspace: string, json: RunJson): Promise
 
 function describeStatus(json: RunJson | undefined, corrupt: boolean): string {
   if (json === undefined)
-    return corrupt ? 'status unknown: its run.json is unreadable' : 'status unknown: the folder has files but no run.json';
+    return corrupt
+      ? 'status unknown: its run.json is unreadable'
+      : 'status unknown: the folder has files but no run.json';
   if (json.status !== 'incomplete') return `status ${json.status}`;
   return `status incomplete: ${describeInterruption(json)}`;
 }

@@ -160,7 +160,10 @@ export async function readSleeveStream(file: string): Promise<SleeveStream> {
   if (bad >= 0) {
     const line = series.lines?.[bad];
     const location = { file, column: series.column, ...(line === undefined ? {} : { line }) };
-    const where = line === undefined ? `${file} column ${series.column}: row ${bad + 1}` : `${file}:${line} column ${series.column}`;
+    const where =
+      line === undefined
+        ? `${file} column ${series.column}: row ${bad + 1}`
+        : `${file}:${line} column ${series.column}`;
     throw new QuantError(
       'E_INPUT_VALUE',
       `${where}: return ${series.values[bad]} on ${series.dates[bad]} is below -1 (a loss of more than 100 %)`,

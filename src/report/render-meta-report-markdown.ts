@@ -1,7 +1,7 @@
 /** The forensic meta portfolio report as Markdown (DESIGN §8). Pure: data in, string out. */
 import { bullets, cell, code, num, pct, table } from './_markdown.js';
 import { INTERSECTION_LOSS_WARNING, renderRiskProfileSections } from './_meta-report-sections.js';
-import type { MetaReportData, RiskProfileReport } from './meta-report-data.js';
+import { isOmitted, type MetaReportData, type RiskProfileReport } from './meta-report-data.js';
 
 const BACKTEST_DEFINITIONS = [
   'Out-of-sample backtest (walk-forward): at each rebalance every level of the sleeve tree is fitted on its own ' +
@@ -58,7 +58,45 @@ export function summary(profiles: readonly RiskProfileReport[]): string {
       num(m.effectiveN),
     ];
   });
-  return `## Summary\n\n${table(head, rows, ['left', 'left', ...head.slice(2).map(() => 'right' as const)])}`;
+  const oos = outOfSampleSummary(profiles);
+  return `## Summary\n\n${table(head, rows, ['left', 'left', ...head.slice(2).map(() => 'right' as const)])}${oos}`;
+}
+
+/** The out-of-sample line of each risk profile with a completed backtest (empty when there is none). */
+function outOfSampleSummary(profiles: readonly RiskProfileReport[]): string {
+  const rows = profiles.flatMap((p) => {
+    const b = p.backtest;
+    if (b === undefined || isOmitted(b) || b.status !== 'ok') return [];
+    const by = (kind: string) => b.rows.find((r) => r.kind === kind);
+    const meta = by('meta');
+    return [
+      [
+        code(p.riskProfile),
+        String(b.days),
+        pct(meta?.cagr ?? null),
+        num(meta?.sharpe ?? null),
+        pct(meta?.maxDrawdown ?? null),
+        num(by('in_sample_weights')?.sharpe ?? null),
+        num(by('equal_weight')?.sharpe ?? null),
+        pct(b.turnover.annualised),
+      ],
+    ];
+  });
+  if (rows.length === 0) return '';
+  const head = [
+    'Risk profile',
+    'OOS days',
+    'CAGR',
+    'Sharpe',
+    'Max DD',
+    'Sharpe, full-history weights',
+    'Sharpe, equal weight',
+    'Turnover / year',
+  ];
+  return (
+    `\n\nOut of sample (walk-forward, net of costs; see each risk profile's backtest section):\n\n` +
+    table(head, rows, ['left', ...head.slice(1).map(() => 'right' as const)])
+  );
 }
 
 /**

@@ -108,7 +108,10 @@ function locateCell(
   if (t === undefined || asset === undefined || problem === undefined) return error;
   const line = table.lines?.[t];
   const location = { file, column: asset, ...(line === undefined ? {} : { line }) };
-  const where = line === undefined ? `${formatLocation({ file, column: asset })}, row ${t + 1}` : formatLocation(location);
+  const where =
+    line === undefined
+      ? `${formatLocation({ file, column: asset })}, row ${t + 1}`
+      : formatLocation(location);
   return new QuantError('E_INPUT_VALUE', `${where}: ${problem} on ${date ?? table.dates[t]}: ${value}`, {
     location,
     ...(error.hint === undefined ? {} : { hint: error.hint }),

@@ -5,7 +5,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { REPO, quantAsync, tempDir } from '../helpers/cli.js';
 import { buildMetaWorkspace } from '../helpers/meta-workspace.js';
@@ -55,7 +64,8 @@ function applySetup(ws: string, steps: readonly Setup[]): void {
   }
 }
 
-const subst = (arg: string): string => arg.replaceAll('{BAD}', BAD).replaceAll('{REPO}', REPO.replace(/\/$/, ''));
+const subst = (arg: string): string =>
+  arg.replaceAll('{BAD}', BAD).replaceAll('{REPO}', REPO.replace(/\/$/, ''));
 
 describe('bad-input corpus', { concurrency: 4 }, () => {
   let template: { path: string; cleanup(): void };
@@ -69,7 +79,8 @@ describe('bad-input corpus', { concurrency: 4 }, () => {
     assert.ok(cases.length >= 40, `${cases.length} cases`);
     assert.equal(new Set(cases.map((c) => c.id)).size, cases.length);
     for (const c of cases) {
-      for (const step of c.setup ?? []) if ('copy' in step) assert.ok(existsSync(join(BAD, step.copy)), step.copy);
+      for (const step of c.setup ?? [])
+        if ('copy' in step) assert.ok(existsSync(join(BAD, step.copy)), step.copy);
       assert.ok(c.where.length > 0, `${c.id}: where`);
     }
   });

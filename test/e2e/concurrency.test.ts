@@ -52,7 +52,10 @@ describe('concurrent meta runs', () => {
       const codes = [a.code, b.code].sort();
       assert.deepEqual(codes, [0, 1], `${a.stderr}\n${b.stderr}`);
       const loser = a.code === 1 ? a : b;
-      assert.match(loser.stderr, /^(E_RUN_LOCKED: run same is locked by pid \d+ on host .* \(command |E_RUN_EXISTS: run same already exists \(status success\))/);
+      assert.match(
+        loser.stderr,
+        /^(E_RUN_LOCKED: run same is locked by pid \d+ on host .* \(command |E_RUN_EXISTS: run same already exists \(status success\))/,
+      );
       const v = quant(['meta', 'validate', '--run-id', 'same', '--workspace', ws.path]);
       assert.equal(v.code, 0, v.stdout);
     } finally {
@@ -68,10 +71,14 @@ describe('concurrent meta runs', () => {
       for (let attempt = 0; attempt < 10; attempt++) {
         const id = `held${attempt}`;
         const lockFile = join(ws.path, 'runs', id, '.lock');
-        const holder = spawn(process.execPath, [CLI, 'meta', 'run', '--profile', 'meta_root', '--run-id', id, '--workspace', ws.path], {
-          env: { ...process.env, CI: '1', ...EPOCH },
-          stdio: 'ignore',
-        });
+        const holder = spawn(
+          process.execPath,
+          [CLI, 'meta', 'run', '--profile', 'meta_root', '--run-id', id, '--workspace', ws.path],
+          {
+            env: { ...process.env, CI: '1', ...EPOCH },
+            stdio: 'ignore',
+          },
+        );
         const done = exited(holder);
         let stopped = false;
         while (holder.exitCode === null) {
@@ -89,7 +96,12 @@ describe('concurrent meta runs', () => {
           const before = tree(join(ws.path, 'runs', id));
           const other = await metaRun(ws.path, id);
           assert.equal(other.code, 1, other.stderr);
-          assert.match(other.stderr, new RegExp(`^E_RUN_LOCKED: run ${id} is locked by pid ${holder.pid} on host \\S+ \\(command [^)]+\\)`));
+          assert.match(
+            other.stderr,
+            new RegExp(
+              `^E_RUN_LOCKED: run ${id} is locked by pid ${holder.pid} on host \\S+ \\(command [^)]+\\)`,
+            ),
+          );
           assert.deepEqual(tree(join(ws.path, 'runs', id)), before, 'the refused run touched the folder');
         } finally {
           holder.kill('SIGCONT');
@@ -112,7 +124,8 @@ describe('concurrent meta runs', () => {
       cpSync(template.path, parallel.path, { recursive: true });
       const ids = Array.from({ length: 8 }, (_, i) => `r${i + 1}`);
       // The reference, one run after the other (in this process: the same code, without 8 start-ups).
-      for (const id of ids) await QuantSDK.runMeta('meta_root', { workspace: sequential.path, runId: id, env: EPOCH });
+      for (const id of ids)
+        await QuantSDK.runMeta('meta_root', { workspace: sequential.path, runId: id, env: EPOCH });
       const results = await Promise.all(ids.map((id) => metaRun(parallel.path, id)));
       for (const [i, r] of results.entries()) assert.equal(r.code, 0, `${ids[i]}: ${r.stderr}`);
       for (const id of ids) {

@@ -54,7 +54,12 @@ function files(dir: string): string[] {
 
 function snapshot(dir: string): Map<string, string> {
   return new Map(
-    files(dir).map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]),
+    files(dir).map((f) => [
+      f,
+      createHash('sha256')
+        .update(readFileSync(join(dir, f)))
+        .digest('hex'),
+    ]),
   );
 }
 
@@ -75,7 +80,11 @@ async function crashAtEveryWrite(ws: string, mode: Mode): Promise<{ killed: stri
   const killed: string[] = [];
   for (let n = 1; n < 400; n += 2) {
     const batch = await Promise.all(
-      [n, n + 1].map(async (k) => ({ k, id: `${mode}${k}`, r: await metaRun(ws, `${mode}${k}`, { [HOOK[mode]]: String(k) }) })),
+      [n, n + 1].map(async (k) => ({
+        k,
+        id: `${mode}${k}`,
+        r: await metaRun(ws, `${mode}${k}`, { [HOOK[mode]]: String(k) }),
+      })),
     );
     let through: number | undefined;
     for (const { k, id, r } of batch) {
@@ -85,7 +94,8 @@ async function crashAtEveryWrite(ws: string, mode: Mode): Promise<{ killed: stri
         through ??= k;
       }
     }
-    if (through !== undefined) return { killed: killed.filter((id) => Number(id.slice(mode.length)) < through), writes: through - 1 };
+    if (through !== undefined)
+      return { killed: killed.filter((id) => Number(id.slice(mode.length)) < through), writes: through - 1 };
   }
   throw new Error('the run never got through');
 }
@@ -110,7 +120,9 @@ describe('crash safety of quant meta run', () => {
       }
       const listed = quant(['runs', 'list', '--json', '--workspace', ws.path]);
       assert.equal(listed.code, 0, listed.stderr);
-      const status = new Map((JSON.parse(listed.stdout) as { run_id: string; status: string }[]).map((r) => [r.run_id, r.status]));
+      const status = new Map(
+        (JSON.parse(listed.stdout) as { run_id: string; status: string }[]).map((r) => [r.run_id, r.status]),
+      );
 
       for (const id of killed) {
         const names = files(dir(id));
@@ -120,7 +132,8 @@ describe('crash safety of quant meta run', () => {
           if (base === '.lock' || (TEMP.test(base) && !hasRunJson)) continue;
           assert.ok(!TEMP.test(base), `${id}: temp file ${f} left after the run was listed`);
           const path = join(dir(id), f);
-          if (f.endsWith('.json')) assert.doesNotThrow(() => JSON.parse(readFileSync(path, 'utf8')), `${id}/${f}`);
+          if (f.endsWith('.json'))
+            assert.doesNotThrow(() => JSON.parse(readFileSync(path, 'utf8')), `${id}/${f}`);
           else if (f.endsWith('.parquet')) await readTable(path);
           else if (f === 'audit.jsonl') assert.equal((await verifyLedger(path)).ok, true, `${id}: ledger`);
           else assert.ok(statSync(path).size > 0, `${id}/${f} is empty`);
@@ -129,7 +142,10 @@ describe('crash safety of quant meta run', () => {
           // Killed while writing run.json, the very first write: nothing to resume or refuse.
           const again = await metaRun(ws.path, id, {});
           assert.equal(again.code, 0, again.stderr);
-          assert.ok(!files(dir(id)).some((f) => TEMP.test(f.split('/').at(-1) ?? '')), `${id}: temp file survived`);
+          assert.ok(
+            !files(dir(id)).some((f) => TEMP.test(f.split('/').at(-1) ?? '')),
+            `${id}: temp file survived`,
+          );
           continue;
         }
         const s = status.get(id);
@@ -141,11 +157,17 @@ describe('crash safety of quant meta run', () => {
         }
         assert.equal(s, 'incomplete', `${id}: listed ${s}`);
         assert.equal(json['status'], 'incomplete', `${id}: run.json not persisted`);
-        const stage = existsSync(join(dir(id), 'audit.jsonl')) ? openStage(join(dir(id), 'audit.jsonl')) : null;
+        const stage = existsSync(join(dir(id), 'audit.jsonl'))
+          ? openStage(join(dir(id), 'audit.jsonl'))
+          : null;
         assert.equal(json['interrupted_stage'], stage, `${id}: interrupted stage`);
         const before = snapshot(dir(id));
         await assert.rejects(
-          QuantSDK.runMeta(SMALL_META_PROFILE, { workspace: ws.path, runId: id, env: { SOURCE_DATE_EPOCH: EPOCH } }),
+          QuantSDK.runMeta(SMALL_META_PROFILE, {
+            workspace: ws.path,
+            runId: id,
+            env: { SOURCE_DATE_EPOCH: EPOCH },
+          }),
           (e: unknown) =>
             e instanceof QuantError &&
             e.code === 'E_RUN_EXISTS' &&
@@ -157,12 +179,30 @@ describe('crash safety of quant meta run', () => {
       // Through the CLI once, for a run killed inside a stage: the refusal and `meta validate` name it.
       const inStage = killed.filter((id) => {
         const file = join(dir(id), 'run.json');
-        return existsSync(file) && typeof (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)['interrupted_stage'] === 'string';
+        return (
+          existsSync(file) &&
+          typeof (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)['interrupted_stage'] ===
+            'string'
+        );
       });
       const mid = inStage[Math.floor(inStage.length / 2)] as string;
-      const rerun = quant(['meta', 'run', '--profile', SMALL_META_PROFILE, '--run-id', mid, '--workspace', ws.path]);
+      const rerun = quant([
+        'meta',
+        'run',
+        '--profile',
+        SMALL_META_PROFILE,
+        '--run-id',
+        mid,
+        '--workspace',
+        ws.path,
+      ]);
       assert.equal(rerun.code, 1);
-      assert.match(rerun.stderr, new RegExp(`^E_RUN_EXISTS: run ${mid} already exists \\(status incomplete: interrupted during stage meta\\.`));
+      assert.match(
+        rerun.stderr,
+        new RegExp(
+          `^E_RUN_EXISTS: run ${mid} already exists \\(status incomplete: interrupted during stage meta\\.`,
+        ),
+      );
       const validate = quant(['meta', 'validate', '--run-id', mid, '--workspace', ws.path]);
       assert.equal(validate.code, 1);
       assert.match(validate.stdout, /^FAIL {2}run\.json: .*status is incomplete \(interrupted/m);

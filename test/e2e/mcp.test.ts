@@ -247,7 +247,7 @@ describe('quant mcp over stdio', () => {
     const stages = r.data['stages'] as { stage: string; artifacts: { address: string | null }[] }[];
     assert.deepEqual(
       stages.map((s) => s.stage),
-      ['meta.returns', 'meta.optimize', 'meta.flatten', 'meta.report'],
+      ['meta.returns', 'meta.optimize', 'meta.backtest', 'meta.flatten', 'meta.report'],
     );
     assert.ok(progress.length >= 2, `progress: ${JSON.stringify(progress)}`);
     assert.ok(progress.some((p) => p.message?.startsWith('meta.returns:')));

@@ -356,6 +356,7 @@ describe('quant meta run: errors before any work', () => {
       runId: 'late_1',
       profile: 'late',
       streams: { risk_parity: { dates, returns: randomReturns(77, 40) } },
+      weights: { risk_parity: [{ Symbol: 'X', Weight: 1, Net_Weight: 1, Direction: 'LONG' }] },
     });
     const m = metaManifest({
       thin: {

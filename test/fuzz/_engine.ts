@@ -45,7 +45,13 @@ const WORKER = new URL('./_worker.ts', import.meta.url).href;
 export function fuzz(target: string, options: FuzzOptions): Promise<FuzzReport> {
   const seed = options.seed ?? 1;
   const shared = new SharedArrayBuffer(8 + MAX_INPUT_BYTES);
-  const job: FuzzJob = { target, seed, seconds: options.seconds, maxIterations: options.maxIterations ?? Number.MAX_SAFE_INTEGER, shared };
+  const job: FuzzJob = {
+    target,
+    seed,
+    seconds: options.seconds,
+    maxIterations: options.maxIterations ?? Number.MAX_SAFE_INTEGER,
+    shared,
+  };
   // The worker runs TypeScript: register tsx inside it before loading the loop.
   const boot = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(WORKER)});`;
   const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: job });
@@ -68,7 +74,14 @@ export function fuzz(target: string, options: FuzzOptions): Promise<FuzzReport> 
     };
     const broken = (kind: 'hang' | 'crash', message: string): void => {
       const { iteration, input } = current();
-      finish({ target, seed, iterations: iteration + 1, accepted: 0, codes: {}, failures: [{ iteration, kind, message, where: '', input }] });
+      finish({
+        target,
+        seed,
+        iterations: iteration + 1,
+        accepted: 0,
+        codes: {},
+        failures: [{ iteration, kind, message, where: '', input }],
+      });
     };
     const watchdog = setInterval(() => {
       const now = Atomics.load(counter, 0);
@@ -86,6 +99,9 @@ export function fuzz(target: string, options: FuzzOptions): Promise<FuzzReport> 
 /** One line per failure, ready to paste into an issue or a corpus file. */
 export function formatFailures(report: FuzzReport): string {
   return report.failures
-    .map((f) => `${report.target} seed ${report.seed} input #${f.iteration} (${f.kind}): ${f.message}${f.where === '' ? '' : ` at ${f.where}`}\n  base64: ${f.input}`)
+    .map(
+      (f) =>
+        `${report.target} seed ${report.seed} input #${f.iteration} (${f.kind}): ${f.message}${f.where === '' ? '' : ` at ${f.where}`}\n  base64: ${f.input}`,
+    )
     .join('\n');
 }

@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { QuantError, isQuantError } from '../../src/errors.js';
 import { encodeParquetTable, parseCsvTable, parseParquetTable } from '../../src/artifacts/index.js';
 import { parseWeightsFile } from '../../src/artifacts/_sleeve-weights.js';
-import { checkLedgerText, hashRecordBody, GENESIS_PREV_HASH, type LedgerRecord } from '../../src/artifacts/ledger-verify.js';
+import {
+  checkLedgerText,
+  hashRecordBody,
+  GENESIS_PREV_HASH,
+  type LedgerRecord,
+} from '../../src/artifacts/ledger-verify.js';
 import {
   isMetaProfile,
   parseJsonWithLocations,
@@ -105,7 +110,16 @@ function ledgerText(): string {
     ['outcome', 'meta.returns', 'success'],
   ] as const;
   steps.forEach(([type, step, status], i) => {
-    const body = { seq: i + 1, ts: '2026-01-01T00:00:00Z', type, step, status, context: { run_id: 'r1' }, data: { n: i, x: [1.5, 'a'] }, prev_hash: prev };
+    const body = {
+      seq: i + 1,
+      ts: '2026-01-01T00:00:00Z',
+      type,
+      step,
+      status,
+      context: { run_id: 'r1' },
+      data: { n: i, x: [1.5, 'a'] },
+      prev_hash: prev,
+    };
     const record = { ...body, hash: hashRecordBody(body) };
     records.push(record);
     prev = record.hash;
@@ -137,13 +151,18 @@ export const TARGETS: readonly FuzzTarget[] = [
     seeds: () => [
       ...files(join(BAD, 'parquet'), '.parquet'),
       ...files(join(BAD, 'sleeve'), '.parquet'),
+      ...files(join(REPO, 'test', 'fixtures', 'parquet-foreign'), '.parquet'),
       encodeParquetTable({
         dates: ['2024-01-01', '2024-01-02', '2024-01-03', '2024-01-04'],
         columns: ['A', 'B'],
         values: [Float64Array.of(100, 101, Number.NaN, 103), Float64Array.of(50, 49.5, 51, 52)],
       }),
       encodeParquetTable(
-        { dates: ['2024-01-01', '2024-01-02', '2024-01-03'], columns: ['return'], values: [Float64Array.of(0.01, -0.02, 0.003)] },
+        {
+          dates: ['2024-01-01', '2024-01-02', '2024-01-03'],
+          columns: ['return'],
+          values: [Float64Array.of(0.01, -0.02, 0.003)],
+        },
         { dateType: 'string' },
       ),
     ],
@@ -187,7 +206,8 @@ export const TARGETS: readonly FuzzTarget[] = [
         if (!isMetaProfile(profile)) continue;
         try {
           const root = resolveMetaTree(manifest, name, { file, lineOf });
-          if (walkMetaTree(root).some((n) => n.depth > 4)) throw new FuzzViolation('a tree deeper than 4 was accepted');
+          if (walkMetaTree(root).some((n) => n.depth > 4))
+            throw new FuzzViolation('a tree deeper than 4 was accepted');
           resolveRiskProfiles(root, manifest);
         } catch (error) {
           codes.push(expectNamed(error, file));
@@ -229,10 +249,17 @@ export const TARGETS: readonly FuzzTarget[] = [
       const lines = source.split('\n').length;
       if (verdict.ok !== (verdict.firstBroken === undefined)) throw new FuzzViolation('verdict inconsistent');
       if (records.length !== verdict.records) throw new FuzzViolation('record count inconsistent');
-      if (verdict.firstBroken !== undefined && (verdict.firstBroken.line < 1 || verdict.firstBroken.line > lines))
+      if (
+        verdict.firstBroken !== undefined &&
+        (verdict.firstBroken.line < 1 || verdict.firstBroken.line > lines)
+      )
         throw new FuzzViolation(`broken line ${verdict.firstBroken.line} outside 1..${lines}`);
       // An intact chain is exactly its records, re-serialised: nothing unverified slipped through.
-      if (verdict.ok && records.map((r) => `${JSON.stringify(r)}\n`).join('') !== (source.endsWith('\n') ? source : `${source}\n`))
+      if (
+        verdict.ok &&
+        records.map((r) => `${JSON.stringify(r)}\n`).join('') !==
+          (source.endsWith('\n') ? source : `${source}\n`)
+      )
         throw new FuzzViolation('an intact verdict for text that is not its records');
       return verdict.ok ? [] : ['broken'];
     },
@@ -241,7 +268,11 @@ export const TARGETS: readonly FuzzTarget[] = [
 
 export function targetByName(name: string): FuzzTarget {
   const t = TARGETS.find((x) => x.name === name);
-  if (t === undefined) throw new QuantError('E_USAGE', `unknown fuzz target ${name}; targets: ${TARGETS.map((x) => x.name).join(', ')}`);
+  if (t === undefined)
+    throw new QuantError(
+      'E_USAGE',
+      `unknown fuzz target ${name}; targets: ${TARGETS.map((x) => x.name).join(', ')}`,
+    );
   return t;
 }
 

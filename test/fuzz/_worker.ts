@@ -30,11 +30,24 @@ while (Date.now() < deadline && i < job.maxIterations) {
   } catch (error) {
     {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      const where = error instanceof Error ? (error.stack ?? '').split('\n').slice(1, 3).map((l) => l.trim()).join(' < ') : '';
+      const where =
+        error instanceof Error
+          ? (error.stack ?? '')
+              .split('\n')
+              .slice(1, 3)
+              .map((l) => l.trim())
+              .join(' < ')
+          : '';
       const key = `${message.slice(0, 80)}|${where}`;
       if (!seen.has(key) && failures.length < 10) {
         seen.add(key);
-        failures.push({ iteration: i, kind: 'error', message, where, input: Buffer.from(input).toString('base64') });
+        failures.push({
+          iteration: i,
+          kind: 'error',
+          message,
+          where,
+          input: Buffer.from(input).toString('base64'),
+        });
       }
     }
   }

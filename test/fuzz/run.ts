@@ -33,7 +33,9 @@ for (const name of names) {
     .sort((a, b) => b[1] - a[1])
     .map(([c, n]) => `${c} ${n}`)
     .join(', ');
-  process.stdout.write(`${name}: ${report.iterations} inputs (${rate}/s, seed ${seed}), ${report.accepted} accepted; ${codes}\n`);
+  process.stdout.write(
+    `${name}: ${report.iterations} inputs (${rate}/s, seed ${seed}), ${report.accepted} accepted; ${codes}\n`,
+  );
   if (report.failures.length > 0) {
     failed = true;
     process.stdout.write(`${formatFailures(report)}\n`);

@@ -32,7 +32,10 @@ interface Level {
 }
 
 const rows = fc.array(
-  fc.record({ symbol: fc.constantFrom('ES', 'CL', 'GC', 'TLT', 'SHARED'), net: fc.double({ min: -1, max: 1, noNaN: true }) }),
+  fc.record({
+    symbol: fc.constantFrom('ES', 'CL', 'GC', 'TLT', 'SHARED'),
+    net: fc.double({ min: -1, max: 1, noNaN: true }),
+  }),
   { maxLength: 5 },
 );
 
@@ -42,7 +45,10 @@ const { level } = fc.letrec<{ level: Level }>((tie) => ({
     .chain((sleeves) =>
       fc.record({
         sleeves: fc.constant(sleeves),
-        raw: fc.array(fc.double({ min: 0.01, max: 1, noNaN: true }), { minLength: sleeves.length, maxLength: sleeves.length }),
+        raw: fc.array(fc.double({ min: 0.01, max: 1, noNaN: true }), {
+          minLength: sleeves.length,
+          maxLength: sleeves.length,
+        }),
         excluded: fc.array(fc.boolean(), { minLength: sleeves.length, maxLength: sleeves.length }),
       }),
     ),
@@ -76,9 +82,14 @@ describe('meta.flatten properties', () => {
               const run = join(dir, 'runs', `case${caseNo}_${path.join('_')}`);
               sleeveRuns.set(path.join('/'), run);
               await writeJsonAtomic(join(run, 'data', 'portfolio_flattened.json'), {
-                profiles: { [P]: { assets: s.map((r) => ({ Symbol: r.symbol, Weight: Math.abs(r.net), Net_Weight: r.net })) } },
+                profiles: {
+                  [P]: {
+                    assets: s.map((r) => ({ Symbol: r.symbol, Weight: Math.abs(r.net), Net_Weight: r.net })),
+                  },
+                },
               });
-              if (w !== undefined) for (const r of s) expected.set(r.symbol, (expected.get(r.symbol) ?? 0) + scale * w * r.net);
+              if (w !== undefined)
+                for (const r of s) expected.set(r.symbol, (expected.get(r.symbol) ?? 0) + scale * w * r.net);
               sleeves.push({ id, kind: 'atomic', profile: `p_${path.join('_')}` });
             } else {
               const node = await build(s, `${name}_${j}`, path, scale * (w ?? 0));
@@ -96,7 +107,9 @@ describe('meta.flatten properties', () => {
           recordInput: () => undefined,
           recordOutput: () => undefined,
         } as unknown as StageContext;
-        const resolved = { sleeveRunPath: (path: readonly string[]) => sleeveRuns.get(path.join('/')) } as unknown as ResolvedMeta;
+        const resolved = {
+          sleeveRunPath: (path: readonly string[]) => sleeveRuns.get(path.join('/')),
+        } as unknown as ResolvedMeta;
         const doc = await flattenLevel({ ctx, resolved, riskProfile: P }, node, []);
 
         assert.deepEqual(doc.missing, []);
@@ -118,7 +131,10 @@ describe('meta.flatten properties', () => {
         for (const symbol of got.keys()) assert.ok(expected.has(symbol), `${symbol} appeared from nowhere`);
         // Conservation of the total, up to the rows dropped below the cut-off; no renormalisation.
         const total = [...expected.values()].reduce((s, v) => s + v, 0);
-        assert.ok(Math.abs(doc.totals.net - total) <= expected.size * NET_EPSILON + 1e-12, `net ${doc.totals.net} vs ${total}`);
+        assert.ok(
+          Math.abs(doc.totals.net - total) <= expected.size * NET_EPSILON + 1e-12,
+          `net ${doc.totals.net} vs ${total}`,
+        );
         const gross = doc.assets.reduce((s, a) => s + a.Weight, 0);
         assert.ok(Math.abs(doc.totals.gross - gross) <= 1e-12);
       }),

@@ -8,17 +8,22 @@ import fc from 'fast-check';
 import { innerJoin, type DatedSeries } from '../../src/numeric/series/inner-join.js';
 
 const DAY = 86_400_000;
-const calendar = Array.from({ length: 90 }, (_, i) => new Date(Date.UTC(2024, 0, 1) + i * DAY).toISOString().slice(0, 10));
+const calendar = Array.from({ length: 90 }, (_, i) =>
+  new Date(Date.UTC(2024, 0, 1) + i * DAY).toISOString().slice(0, 10),
+);
 
 /** A stream on a random subset of the calendar (ascending, unique days) with random values. */
 const stream: fc.Arbitrary<DatedSeries> = fc
   .record({
     // Mostly dense streams (realistic calendars), sometimes sparse ones.
     density: fc.constantFrom(0.2, 0.8, 0.95),
-    cells: fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: -0.5, max: 0.5, noNaN: true })), {
-      minLength: calendar.length,
-      maxLength: calendar.length,
-    }),
+    cells: fc.array(
+      fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: -0.5, max: 0.5, noNaN: true })),
+      {
+        minLength: calendar.length,
+        maxLength: calendar.length,
+      },
+    ),
   })
   .map(({ density, cells }) => {
     const dates: string[] = [];
@@ -34,7 +39,12 @@ const stream: fc.Arbitrary<DatedSeries> = fc
 
 const sleeves = fc
   .array(stream, { minLength: 1, maxLength: 6 })
-  .chain((list) => fc.tuple(fc.constant(list), fc.shuffledSubarray([...list.keys()], { minLength: list.length, maxLength: list.length })));
+  .chain((list) =>
+    fc.tuple(
+      fc.constant(list),
+      fc.shuffledSubarray([...list.keys()], { minLength: list.length, maxLength: list.length }),
+    ),
+  );
 
 const runs = { numRuns: 200, seed: 20260316 };
 

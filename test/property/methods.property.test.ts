@@ -47,7 +47,13 @@ const arbCase: fc.Arbitrary<Case> = fc
     loFrac: fc.double({ min: 0, max: 1, noNaN: true }),
     hiFrac: fc.double({ min: 0, max: 1, noNaN: true }),
     covariance: fc.constantFrom('sample' as const, 'ledoit_wolf' as const),
-    kind: fc.constantFrom('none' as const, 'none' as const, 'none' as const, 'constant' as const, 'duplicate' as const),
+    kind: fc.constantFrom(
+      'none' as const,
+      'none' as const,
+      'none' as const,
+      'constant' as const,
+      'duplicate' as const,
+    ),
   })
   .map(({ n, extraRows, seed, loFrac, hiFrac, covariance, kind }) => ({
     returns: degenerate(factorReturns(n, n + extraRows, seed, 3), kind),
@@ -95,7 +101,12 @@ describe('every method on a return matrix', () => {
       fc.property(arbCase, (c) => {
         let w: Float64Array;
         try {
-          w = optimizePortfolio(c.returns, { method: 'min_variance', periodsPerYear: 1, minWeight: c.lo, maxWeight: c.hi }).weights;
+          w = optimizePortfolio(c.returns, {
+            method: 'min_variance',
+            periodsPerYear: 1,
+            minWeight: c.lo,
+            maxWeight: c.hi,
+          }).weights;
         } catch (error) {
           assert.ok(error instanceof QuantError && NUMERIC.has(error.code));
           return;
@@ -105,7 +116,11 @@ describe('every method on a return matrix', () => {
         const u = rng(c.seed);
         const n = c.returns.cols;
         for (let k = 0; k < 100; k++) {
-          const x = applyBounds(Float64Array.from({ length: n }, () => -Math.log(u() + 1e-300)), c.lo, c.hi);
+          const x = applyBounds(
+            Float64Array.from({ length: n }, () => -Math.log(u() + 1e-300)),
+            c.lo,
+            c.hi,
+          );
           assert.ok(best <= quadForm(cov, x) * (1 + 1e-9) + 1e-15, `beaten: ${best} > ${quadForm(cov, x)}`);
         }
       }),

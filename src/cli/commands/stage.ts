@@ -51,7 +51,11 @@ async function readParamsFile(path: string): Promise<ParamsFile> {
 }
 
 /** A params error about a key that came from the params file, located in that file. */
-function blameParamsFile(error: unknown, file: ParamsFile | undefined, overridden: ReadonlySet<string>): unknown {
+function blameParamsFile(
+  error: unknown,
+  file: ParamsFile | undefined,
+  overridden: ReadonlySet<string>,
+): unknown {
   if (file === undefined || !isQuantError(error) || error.code !== 'E_PARAMS') return error;
   const key = error.issues
     .map((i) => i.path.split(/[.[]/)[0] ?? '')

@@ -2,13 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QuantError, isQuantError } from '../../errors.js';
-import {
-  describeInterruption,
-  readRunJson,
-  readTable,
-  runDir,
-  verifyLedger,
-} from '../../artifacts/index.js';
+import { describeInterruption, readRunJson, readTable, runDir, verifyLedger } from '../../artifacts/index.js';
 import { resolveMetaTree, walkMetaTree, type Manifest, type MetaNode } from '../../manifest/index.js';
 import { MIN_COMMON_DATES } from './_level.js';
 import { NET_EPSILON } from './_flatten-level.js';

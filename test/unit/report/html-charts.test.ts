@@ -2,12 +2,19 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { markdownToHtml, inlineHtml } from '../../../src/report/html/_markdown-to-html.js';
 import { code, table } from '../../../src/report/_markdown.js';
-import { niceTicks, percentTick } from '../../../src/report/html/charts/_svg.js';
+import { niceTicks, percentTick, polylinePath } from '../../../src/report/html/charts/_svg.js';
 import { dateTicks, renderLineChart, thinRows } from '../../../src/report/html/charts/line-chart.js';
 import { correlationColor, renderHeatmap } from '../../../src/report/html/charts/heatmap.js';
 import { renderDendrogram } from '../../../src/report/html/charts/dendrogram.js';
 import { renderWeightsChart } from '../../../src/report/html/charts/weights-chart.js';
-import { renderContributorsChart } from '../../../src/report/html/charts/contributors-chart.js';
+import {
+  contributorBands,
+  renderContributorsChart,
+} from '../../../src/report/html/charts/contributors-chart.js';
+import {
+  renderWeightsHistoryChart,
+  weightBands,
+} from '../../../src/report/html/charts/weights-history-chart.js';
 
 const numbers = (d: string): number[][] =>
   [...d.matchAll(/([MLHV])([-\d.]+)(?: ([-\d.]+))?/g)].map((m) => [Number(m[2]), Number(m[3] ?? Number.NaN)]);
@@ -61,6 +68,32 @@ describe('chart geometry', () => {
       [...rows].sort((a, b) => a - b),
     );
     assert.deepEqual(thinRows(Float64Array.from([1, 2, 3]), 500), [0, 1, 2]);
+  });
+
+  test('compact paths: relative steps on a 0.1 grid add up to the snapped points exactly; NaN breaks', () => {
+    const xs = Array.from({ length: 500 }, (_, i) => 58 + i * 1.2987);
+    const ys = xs.map((x, i) => (i === 250 ? Number.NaN : 100 + 40 * Math.sin(x / 13)));
+    const d = polylinePath(xs, ys);
+    const decoded: [number, number][] = [];
+    for (const run of d.split('M').slice(1)) {
+      const [head, tail = ''] = run.split('l');
+      let [x, y] = head!.trim().split(' ').map(Number) as [number, number];
+      decoded.push([x, y]);
+      const steps = tail.trim() === '' ? [] : tail.trim().split(' ').map(Number);
+      for (let k = 0; k < steps.length; k += 2) {
+        x += steps[k]!;
+        y += steps[k + 1]!;
+        decoded.push([x, y]);
+      }
+    }
+    assert.equal(decoded.length, 499);
+    const expected = xs.flatMap((x, i) =>
+      i === 250 ? [] : [[Math.round(x * 10) / 10, Math.round(ys[i]! * 10) / 10]],
+    );
+    decoded.forEach(([x, y], i) => {
+      assert.ok(Math.abs(x - expected[i]![0]!) < 1e-9 && Math.abs(y - expected[i]![1]!) < 1e-9, `point ${i}`);
+    });
+    assert.equal(polylinePath([1, 2], [0.04, -0.26]), 'M1 0l1 -.3');
   });
 
   test('ticks: round 1-2-5 steps covering the range; date ticks without repeats', () => {
@@ -136,6 +169,101 @@ describe('chart geometry', () => {
     assert.equal(m1[2]![0], 488); // ... to the middle of (a, b)
     assert.ok(m1[1]![0]! < m0[1]![0]!, 'the higher merge is drawn higher up');
     for (const w of ['50.00%', '30.00%', '20.00%']) assert.ok(svg.includes(`>${w}</text>`), w);
+    // Many leaves: rotated labels carry their weights (no overlapping value row).
+    const n = 12;
+    const many = renderDendrogram({
+      title: 'm',
+      labels: Array.from({ length: n }, (_, i) => `leaf${i}`),
+      order: Array.from({ length: n }, (_, i) => i),
+      merges: Array.from({ length: n - 1 }, (_, k) => ({
+        left: k === 0 ? 0 : n + k - 1,
+        right: k + 1,
+        height: 0.1 * (k + 1),
+      })),
+      weights: Array.from({ length: n }, () => 1 / n),
+    });
+    assert.ok(many.includes('>leaf11 8.33%</text>'));
+    assert.doesNotMatch(many, />8\.33%<\/text>/);
+  });
+
+  test('many sleeves and rebalances stay small: top bands plus other, areas instead of columns', () => {
+    const n = 50;
+    const K = 465;
+    const ids = Array.from({ length: n }, (_, j) => `sleeve_${j}`);
+    const raw = (k: number, j: number) => 1 + j + 0.5 * Math.sin(k / 9 + j);
+    const weights = Array.from({ length: K }, (_, k) => {
+      const row = ids.map((_, j) => raw(k, j));
+      const sum = row.reduce((a, b) => a + b, 0);
+      return row.map((w) => w / sum);
+    });
+    const dates = Array.from({ length: K }, (_, k) =>
+      new Date(Date.UTC(1990, 0, 1 + 21 * k)).toISOString().slice(0, 10),
+    );
+    const spec = { title: 'w', ids, dates, weights };
+    const bands = weightBands(spec);
+    assert.equal(bands.length, 10);
+    assert.deepEqual(
+      bands.slice(0, 9).map((b) => b.label),
+      ids.slice(41),
+    ); // the largest, in sleeve order
+    assert.equal(bands[9]!.label, 'other (41 sleeves)');
+    for (let k = 0; k < K; k += 50) {
+      assert.ok(Math.abs(bands.reduce((s, b) => s + b.values[k]!, 0) - 1) < 1e-12, `stack ${k}`);
+    }
+    const svg = renderWeightsHistoryChart(spec);
+    assert.equal((svg.match(/<path d="M[^"]+Z" fill=/g) ?? []).length, 10);
+    assert.doesNotMatch(svg, /<rect x=/);
+    assert.ok(svg.length < 80_000, `${svg.length} bytes`);
+    const few = renderWeightsHistoryChart({
+      ...spec,
+      ids: ids.slice(0, 3),
+      dates: dates.slice(0, 4),
+      weights: weights.slice(0, 4).map((r) => r.slice(0, 3)),
+    });
+    assert.equal((few.match(/<rect x=[^>]*><title>/g) ?? []).length, 12);
+    const heat = renderHeatmap({
+      title: 'h',
+      ids,
+      values: ids.map((_, i) => ids.map((_, j) => (i === j ? 1 : 0.1))),
+    });
+    assert.doesNotMatch(heat, /<title>sleeve/);
+    assert.ok(heat.length < 80_000, `${heat.length} bytes`);
+    assert.equal((heat.match(/<path d="M/g) ?? []).length, 2); // two colours: the diagonal and 0.1
+  });
+
+  test('contributors beyond eleven sleeves share one grey band; every asset keeps its net weight', () => {
+    const assets = Array.from({ length: 6 }, (_, i) => ({
+      symbol: `A${i}`,
+      net: 0,
+      contributors: Array.from({ length: 15 }, (_, j) => ({
+        path: `p${j}`,
+        contribution: ((j % 3) - 0.9) * (j + 1) * 0.001 * (i + 1),
+      })),
+    }));
+    // Totals ∝ |j % 3 − 0.9|·(j + 1): the ten largest are p14, p11, p12, p8, p9, p5, p6, p3, p2, p13.
+    const bands = contributorBands(assets);
+    assert.equal(bands.paths.length, 11);
+    assert.equal(bands.other, 'other (5 sleeves)');
+    assert.deepEqual(bands.paths.slice(0, 10), [
+      'p2',
+      'p3',
+      'p5',
+      'p6',
+      'p8',
+      'p9',
+      'p11',
+      'p12',
+      'p13',
+      'p14',
+    ]);
+    bands.assets.forEach((a, i) => {
+      const before = assets[i]!.contributors.reduce((s, k) => s + k.contribution, 0);
+      const after = a.contributors.reduce((s, k) => s + k.contribution, 0);
+      assert.ok(Math.abs(before - after) < 1e-15);
+      assert.ok(a.contributors.filter((k) => k.path === bands.other).length <= 2);
+    });
+    const svg = renderContributorsChart({ title: 'k', assets });
+    assert.ok(svg.includes('>other (5 sleeves)</text>') && svg.includes('fill="#b8b8b8"'));
   });
 
   test('weights with bounds, contributors around zero', () => {

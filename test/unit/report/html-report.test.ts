@@ -85,6 +85,8 @@ describe('renderMetaReportHtml', () => {
     const actual = htmlRows(html);
     assert.ok(expected.length > 40, `${expected.length} rows`);
     assert.deepEqual(actual, expected);
+    // The summary's out-of-sample line: walk-forward vs full-history weights vs equal weight.
+    assert.ok(md.includes('| `hrp` | 70 | 8.00% | 0.70 | 5.00% | 0.85 | 0.50 | 111.60% |'));
     // Spot checks of formatted figures in both.
     for (const s of ['12.35%', '1.23', '8.00%', '0.70', '10.00%', '0.85']) {
       assert.ok(md.includes(s) && html.includes(s), s);
@@ -182,7 +184,7 @@ describe('renderMetaReportHtml', () => {
     const out = renderMetaReportHtml(big);
     const equity = out.slice(out.indexOf('data-chart="equity"'), out.indexOf('data-chart="drawdown"'));
     for (const d of [...equity.matchAll(/<path d="([^"]+)"/g)].map((m) => m[1]!)) {
-      const points = d.split(/[ML]/).length - 1;
+      const points = (d.match(/-?(\d+\.?\d*|\.\d+)/g) ?? []).length / 2;
       assert.ok(points <= 2 * 648 + 2, `${points} points`);
     }
     assert.ok(out.length < 400_000, `${out.length} bytes`);

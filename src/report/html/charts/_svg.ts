@@ -33,6 +33,45 @@ export function c(x: number): string {
   return text === '-0.0' ? '0.0' : text;
 }
 
+/** A tenth of a unit as compact text: `12.3`, `-.4`, `0`. */
+function tenths(q: number): string {
+  const sign = q < 0 ? '-' : '';
+  const a = Math.abs(q);
+  const whole = Math.floor(a / 10);
+  const digit = a % 10;
+  if (digit === 0) return `${sign}${whole}`;
+  return `${sign}${whole === 0 ? '' : whole}.${digit}`;
+}
+
+/**
+ * Compact path data of polylines: points are snapped to a 0.1 grid, each run starts with an absolute
+ * `M` and continues with relative `l` steps between grid points, so long curves stay small and the steps
+ * add up exactly (no drift). A NaN coordinate ends the current run.
+ */
+export function polylinePath(xs: ArrayLike<number>, ys: ArrayLike<number>): string {
+  let d = '';
+  let px = 0;
+  let py = 0;
+  let pen = false;
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i] as number;
+    const y = ys[i] as number;
+    if (Number.isNaN(x) || Number.isNaN(y)) {
+      pen = false;
+      continue;
+    }
+    const qx = Math.round(x * 10);
+    const qy = Math.round(y * 10);
+    if (!pen) d += `M${tenths(qx)} ${tenths(qy)}l`;
+    else d += `${tenths(qx - px)} ${tenths(qy - py)} `;
+    px = qx;
+    py = qy;
+    pen = true;
+  }
+  // A run of one point leaves a bare `l`; drop it and the trailing space.
+  return d.replace(/l(?=M|$)/g, '').trimEnd();
+}
+
 /**
  * The root `<svg>` of a chart: sized by its viewBox so it scales with the page, with an accessible
  * title and a `data-chart` kind the tests and print styles can find.

@@ -28,13 +28,53 @@ export interface ContributorsSpec {
 }
 
 const ROW = 22;
+/** Contributing sleeves with their own colour at most; the rest share one grey `other` band. */
+export const MAX_CONTRIBUTORS = 11;
+const OTHER = '#b8b8b8';
 
-export function renderContributorsChart(spec: ContributorsSpec): string {
-  const width = spec.width ?? CHART_WIDTH;
-  const paths: string[] = [];
-  for (const a of spec.assets)
-    for (const k of a.contributors) if (!paths.includes(k.path)) paths.push(k.path);
-  const color = new Map(paths.map((p, i) => [p, paletteColor(i)]));
+type Asset = ContributorsSpec['assets'][number];
+
+/**
+ * The sleeves that keep their own colour (the largest by total |contribution| over the assets shown,
+ * in order of first appearance) and the assets with the others merged into `other` segments, by sign.
+ */
+export function contributorBands(assets: readonly Asset[]): {
+  paths: string[];
+  other: string | null;
+  assets: Asset[];
+} {
+  const total = new Map<string, number>();
+  for (const a of assets)
+    for (const k of a.contributors) total.set(k.path, (total.get(k.path) ?? 0) + Math.abs(k.contribution));
+  const all = [...total.keys()];
+  if (all.length <= MAX_CONTRIBUTORS) return { paths: all, other: null, assets: [...assets] };
+  const ranked = [...all].sort(
+    (x, y) => (total.get(y) as number) - (total.get(x) as number) || all.indexOf(x) - all.indexOf(y),
+  );
+  const kept = new Set(ranked.slice(0, MAX_CONTRIBUTORS - 1));
+  const other = `other (${all.length - kept.size} sleeves)`;
+  return {
+    paths: [...all.filter((p) => kept.has(p)), other],
+    other,
+    assets: assets.map((a) => {
+      const own = a.contributors.filter((k) => kept.has(k.path));
+      const rest = a.contributors.filter((k) => !kept.has(k.path));
+      const sum = (sign: 1 | -1) =>
+        rest.reduce((acc, k) => (Math.sign(k.contribution) === sign ? acc + k.contribution : acc), 0);
+      const merged = [sum(1), sum(-1)]
+        .filter((v) => v !== 0)
+        .map((contribution) => ({ path: other, contribution }));
+      return { ...a, contributors: [...own, ...merged] };
+    }),
+  };
+}
+
+export function renderContributorsChart(input: ContributorsSpec): string {
+  const width = input.width ?? CHART_WIDTH;
+  const bands = contributorBands(input.assets);
+  const spec = { ...input, assets: bands.assets };
+  const paths = bands.paths;
+  const color = new Map(paths.map((p, i) => [p, p === bands.other ? OTHER : paletteColor(i)]));
   const labelWidth = Math.min(200, 12 + Math.max(4, ...spec.assets.map((a) => a.symbol.length)) * CHAR_WIDTH);
   const left = labelWidth + 6;
   const right = width - 70;

@@ -40,7 +40,7 @@ export function renderDendrogram(spec: DendrogramSpec): string {
   const barHeight = 70;
   const rotate = n > 8 || Math.max(...spec.labels.map((l) => l.length)) * CHAR_WIDTH > (right - left) / n;
   const labelSpace = rotate
-    ? 14 + Math.min(120, Math.max(...spec.labels.map((l) => l.length)) * CHAR_WIDTH * 0.72)
+    ? 14 + Math.min(150, (Math.max(...spec.labels.map((l) => l.length)) + 7) * CHAR_WIDTH * 0.72)
     : 18;
   const height = barTop + barHeight + 18 + labelSpace;
 
@@ -93,9 +93,12 @@ export function renderDendrogram(spec: DendrogramSpec): string {
         `<line x1="${c(cx)}" y1="${c(treeBottom)}" x2="${c(cx)}" y2="${c(barTop)}" stroke="#bbb"/>` +
         `<rect x="${c(cx - bw / 2)}" y="${c(barTop)}" width="${c(bw)}" height="${c(Math.max(0.5, hBar))}" fill="${paletteColor(leaf)}">` +
         `<title>${escapeHtml(`${label}: ${value}`)}</title></rect>` +
-        text(cx, barTop + hBar + 12, value, { 'text-anchor': 'middle', fill: '#222' }) +
+        // Rotated labels carry the weight too: side by side, the values would overlap.
+        (rotate ? '' : text(cx, barTop + hBar + 12, value, { 'text-anchor': 'middle', fill: '#222' })) +
         (rotate
-          ? text(cx, labelY, label, {
+          ? text(cx, labelY, `${label} ${value}`, {
+              // Rotated labels sit slot·sin 45° apart: shrink them so neighbours do not overlap.
+              'font-size': fixed(Math.max(7, Math.min(11, slot * 0.7)), 1),
               transform: `rotate(-45 ${c(cx)} ${c(labelY)})`,
               'text-anchor': 'end',
               fill: '#222',

@@ -25,17 +25,15 @@ export function correlationColor(v: number): string {
   return `#${ch(0)}${ch(1)}${ch(2)}`;
 }
 
-export function renderHeatmap(spec: HeatmapSpec): string {
-  const n = spec.ids.length;
-  const cell = Math.max(18, Math.min(56, Math.floor(480 / Math.max(1, n))));
-  const labelWidth = Math.min(180, 18 + Math.max(...spec.ids.map((s) => s.length), 2) * CHAR_WIDTH);
-  const left = labelWidth;
-  const top = Math.min(150, 14 + Math.max(...spec.ids.map((s) => s.length), 2) * CHAR_WIDTH * 0.72);
-  const legendTop = top + n * cell + 18;
-  const width = Math.max(left + n * cell + 16, left + 260);
-  const height = legendTop + 34;
-  const showValues = cell >= 30;
-  const cells = spec.ids
+/** One rect per cell with its value on hover (and in the cell when it is large enough). */
+function titledCells(
+  spec: HeatmapSpec,
+  left: number,
+  top: number,
+  cell: number,
+  showValues: boolean,
+): string {
+  return spec.ids
     .map((row, i) =>
       spec.ids
         .map((col, j) => {
@@ -57,6 +55,41 @@ export function renderHeatmap(spec: HeatmapSpec): string {
         .join(''),
     )
     .join('');
+}
+
+/**
+ * Past a couple of dozen sleeves, one path per colour step of 0.05 holding all its squares: a tooltip
+ * per cell would cost more bytes than it helps, and the table below the chart carries every value.
+ */
+function bucketedCells(spec: HeatmapSpec, left: number, top: number, cell: number): string {
+  const buckets = new Map<number, string[]>();
+  spec.ids.forEach((_, i) =>
+    spec.ids.forEach((_, j) => {
+      const v = Math.max(-1, Math.min(1, spec.values[i]?.[j] ?? 0));
+      const q = Math.round(v * 20);
+      const squares = buckets.get(q) ?? [];
+      squares.push(`M${c(left + j * cell)} ${c(top + i * cell)}h${cell - 1}v${cell - 1}h-${cell - 1}z`);
+      buckets.set(q, squares);
+    }),
+  );
+  return [...buckets.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([q, squares]) => `<path d="${squares.join('')}" fill="${correlationColor(q / 20)}"/>`)
+    .join('');
+}
+
+export function renderHeatmap(spec: HeatmapSpec): string {
+  const n = spec.ids.length;
+  const cell = Math.max(18, Math.min(56, Math.floor(480 / Math.max(1, n))));
+  const labelWidth = Math.min(180, 18 + Math.max(...spec.ids.map((s) => s.length), 2) * CHAR_WIDTH);
+  const left = labelWidth;
+  const top = Math.min(150, 14 + Math.max(...spec.ids.map((s) => s.length), 2) * CHAR_WIDTH * 0.72);
+  const legendTop = top + n * cell + 18;
+  const width = Math.max(left + n * cell + 16, left + 260);
+  const height = legendTop + 34;
+  const showValues = cell >= 30;
+  const cells =
+    n <= 24 ? titledCells(spec, left, top, cell, showValues) : bucketedCells(spec, left, top, cell);
   const rowLabels = spec.ids
     .map((id, i) => text(left - 6, top + i * cell + cell / 2 + 4, id, { 'text-anchor': 'end', fill: '#222' }))
     .join('');

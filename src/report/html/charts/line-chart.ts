@@ -1,6 +1,6 @@
 /** Time-series line chart (equity, drawdown, rolling volatility) as an SVG string. */
 import { escapeHtml } from '../_html.js';
-import { CHART_WIDTH, c, legend, linear, niceTicks, svgRoot, text } from './_svg.js';
+import { CHART_WIDTH, c, legend, linear, niceTicks, polylinePath, svgRoot, text } from './_svg.js';
 
 export interface LineSeries {
   readonly label: string;
@@ -145,17 +145,14 @@ export function renderLineChart(spec: LineChartSpec): string {
       : `<line x1="${c(M.left)}" y1="${c(sy(spec.reference))}" x2="${c(M.left + plotWidth)}" y2="${c(sy(spec.reference))}" stroke="#999" stroke-width="1"/>`;
   const paths = spec.lines
     .map((l) => {
-      let d = '';
-      let pen = false;
-      for (const t of thinRows(l.values, Math.round(plotWidth))) {
-        const v = l.values[t] as number;
-        if (Number.isNaN(v)) {
-          pen = false;
-          continue;
-        }
-        d += `${pen ? 'L' : 'M'}${c(sx(t))} ${c(sy(v))}`;
-        pen = true;
-      }
+      const rows = thinRows(l.values, Math.round(plotWidth));
+      const d = polylinePath(
+        rows.map((t) => sx(t)),
+        rows.map((t) => {
+          const v = l.values[t] as number;
+          return Number.isNaN(v) ? v : sy(v);
+        }),
+      );
       if (d === '') return '';
       const dash = l.dash === undefined ? '' : ` stroke-dasharray="${l.dash}"`;
       return (

@@ -1,0 +1,85 @@
+// Damaged Parquet files found by fuzzing (test/fixtures/bad/parquet/fuzz-*.parquet) are coded errors, each
+// in well under a second — before the structural checks of _parquet-guard.ts one of them kept hyparquet
+// busy for minutes and three threw internal errors — while files of a foreign writer (DuckDB: data pages V1
+// and V2, Snappy and none, dictionary encoding, nulls, several row groups) still read exactly as hyparquet
+// decodes them.
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, test } from 'node:test';
+import { parquetReadObjects } from 'hyparquet';
+import { parseParquetTable } from '../../../src/artifacts/parquet-read.js';
+import { REPO } from '../../helpers/cli.js';
+import { quantError } from './_temp.js';
+
+const BAD = join(REPO, 'test', 'fixtures', 'bad', 'parquet');
+const FOREIGN = join(REPO, 'test', 'fixtures', 'parquet-foreign');
+const bytes = (file: string): Uint8Array => new Uint8Array(readFileSync(file));
+
+describe('damaged Parquet files', () => {
+  // In a child process: without the checks this input keeps the (synchronous) decoder busy for minutes,
+  // which no in-process timeout can interrupt.
+  test('fuzz-level-length-past-page.parquet ends within seconds in a fresh process', () => {
+    const script = `import { parseParquetTable } from ${JSON.stringify(pathToFileURL(join(REPO, 'src', 'artifacts', 'parquet-read.ts')).href)};
+      import { readFileSync } from 'node:fs';
+      await parseParquetTable('x.parquet', new Uint8Array(readFileSync(${JSON.stringify(join(BAD, 'fuzz-level-length-past-page.parquet'))}))).catch((e) => console.log(e.code, e.message));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: REPO,
+      timeout: 20_000,
+      encoding: 'utf8',
+    });
+    assert.equal(r.signal, null, 'still decoding after 20 s');
+    assert.match(
+      r.stdout,
+      /^E_INPUT_FORMAT x\.parquet column A: damaged Parquet file: level lengths 0 \+ 1394 exceed the page/,
+      r.stderr,
+    );
+  });
+
+  const cases = [
+    [
+      'fuzz-bigint-page-field.parquet',
+      'E_INPUT_FORMAT',
+      /column A: damaged Parquet file: a definition level length is malformed/,
+    ],
+    ['fuzz-schema-children.parquet', 'E_INPUT_FORMAT', /unreadable Parquet footer/],
+    ['fuzz-date-out-of-range.parquet', 'E_INPUT_DATES', /column date: row 4: "-469742322" is not a date/],
+  ] as const;
+  for (const [file, code, message] of cases) {
+    test(`${file}: ${code}, fast`, { timeout: 10_000 }, async () => {
+      const started = performance.now();
+      await assert.rejects(parseParquetTable(file, bytes(join(BAD, file))), quantError(code, message));
+      assert.ok(performance.now() - started < 1000);
+    });
+  }
+});
+
+describe('files of a foreign writer pass the checks unchanged', () => {
+  for (const file of readdirSync(FOREIGN).filter((f) => f.endsWith('.parquet'))) {
+    test(file, async () => {
+      const data = bytes(join(FOREIGN, file));
+      const table = await parseParquetTable(file, data);
+      const rows = (await parquetReadObjects({
+        file: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
+      })) as Record<string, unknown>[];
+      assert.equal(table.dates.length, rows.length);
+      assert.equal(rows.length, 600);
+      table.columns.forEach((name, j) => {
+        rows.forEach((row, t) => {
+          const raw = row[name];
+          const want = raw === null || raw === undefined ? Number.NaN : Number(raw);
+          assert.ok(
+            Object.is(table.values[j]?.[t], want),
+            `${name}[${t}]: ${table.values[j]?.[t]} vs ${String(raw)}`,
+          );
+        });
+      });
+      const nulls = table.values[table.columns.indexOf(table.columns.includes('A') ? 'A' : 'return')]?.filter(
+        Number.isNaN,
+      ).length;
+      assert.equal(nulls, 36); // every 17th of 600 rows
+    });
+  }
+});
