@@ -6,6 +6,7 @@ import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { csvParse } from 'd3-dsv';
 import type { Matrix } from '../src/numeric/linalg/matrix.js';
+import { factorReturns } from '../test/unit/numeric/optimize/_fixtures.js';
 import { sampleCovariance } from '../src/numeric/covariance/sample-covariance.js';
 import { hierarchicalRiskParity } from '../src/numeric/optimize/hierarchical-risk-parity.js';
 import { minVariance } from '../src/numeric/optimize/min-variance.js';
@@ -15,39 +16,6 @@ import { inverseVariance } from '../src/numeric/optimize/inverse-variance.js';
 import { meanReturns } from '../src/numeric/covariance/sample-covariance.js';
 
 const root = resolve(import.meta.dirname, '..');
-
-/** Deterministic PRNG (mulberry32) and standard normals (Box–Muller). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** T x n daily returns from a 5-factor model with idiosyncratic noise. */
-export function factorReturns(n: number, T: number, seed: number): Matrix {
-  const u = rng(seed);
-  const normal = (): number => Math.sqrt(-2 * Math.log(u() + 1e-300)) * Math.cos(2 * Math.PI * u());
-  const k = 5;
-  const loadings = Float64Array.from({ length: n * k }, () => normal() * 0.5);
-  const idio = Float64Array.from({ length: n }, () => 0.005 + 0.015 * u());
-  const drift = Float64Array.from({ length: n }, () => 0.0002 + 0.0004 * normal());
-  const data = new Float64Array(T * n);
-  const f = new Float64Array(k);
-  for (let t = 0; t < T; t++) {
-    for (let j = 0; j < k; j++) f[j] = normal() * 0.01;
-    for (let i = 0; i < n; i++) {
-      let r = drift[i] as number;
-      for (let j = 0; j < k; j++) r += (loadings[i * k + j] as number) * (f[j] as number);
-      data[t * n + i] = r + (idio[i] as number) * normal();
-    }
-  }
-  return { rows: T, cols: n, data };
-}
 
 function loadPrices(name: string): Matrix {
   const rows = csvParse(readFileSync(resolve(root, 'data', `${name}.csv`), 'utf8'));

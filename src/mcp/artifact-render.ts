@@ -1,19 +1,10 @@
 /** Pure renderings of an {@link ArtifactView}: text for `quant runs show`, JSON for machines and MCP. */
 import type { ArtifactView, TableCell } from './artifact-view.js';
+import { formatColumns } from '../util/text-table.js';
 
 function formatCell(value: TableCell): string {
   if (value === null) return 'NaN';
   return typeof value === 'number' ? String(value) : value;
-}
-
-function alignColumns(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows
-    .map((row) =>
-      row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '),
-    )
-    .join('\n');
 }
 
 function formatBytes(bytes: number): string {
@@ -33,7 +24,7 @@ export function renderArtifactText(view: ArtifactView): string {
     case 'table': {
       const [rows, cols] = view.shape;
       const header = `${view.address}: parquet, ${rows} rows × ${cols} columns`;
-      const table = alignColumns([
+      const table = formatColumns([
         [...view.columns],
         ...view.head.map((row) => view.columns.map((c) => formatCell(row[c] ?? null))),
       ]);
@@ -45,7 +36,7 @@ export function renderArtifactText(view: ArtifactView): string {
     case 'listing':
       return view.files.length === 0
         ? `${view.address}: no files`
-        : alignColumns(view.files.map((f) => [f.address, formatBytes(f.bytes)]));
+        : formatColumns(view.files.map((f) => [f.address, formatBytes(f.bytes)]));
     case 'binary':
       return `${view.address}: ${view.mimeType}, ${view.bytes.length} bytes (not shown)`;
   }

@@ -26,17 +26,8 @@ export function businessDays(start: string, count: number, options: { weekends?:
   return out;
 }
 
-/** mulberry32: a small seeded PRNG with uniform output in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from './random.js';
+export { seededRandom };
 
 /** `n` normal returns (Box–Muller on {@link seededRandom}); the same seed gives the same series. */
 export function randomReturns(

@@ -28,17 +28,8 @@ export function sampleCov(returns: Matrix, factor = 1): Matrix {
   return { rows: n, cols: n, data: out };
 }
 
-/** Seeded uniform PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../../../helpers/random.js';
+export { rng };
 
 /** Seeded standard normals (Box–Muller). */
 export function normals(seed: number): () => number {
