@@ -59,7 +59,7 @@ describe('CSV tables', () => {
     );
     assert.throws(
       () => parseCsvTable(F, 'date,A\n2024-01-02,1\n', { dateColumn: 'Datum' }),
-      quantError('E_INPUT_COLUMN', /the date column "Datum"/),
+      quantError('E_INPUT_COLUMN', /no date column "Datum"/),
     );
   });
 
