@@ -14,7 +14,20 @@ function find(dir) {
 }
 
 const files = find('test');
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=240000', '--test-force-exit', ...process.argv.slice(2), ...files], {
-  stdio: 'inherit',
-});
+const r = spawnSync(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=2',
+    '--test-timeout=240000',
+    '--test-force-exit',
+    ...process.argv.slice(2),
+    ...files,
+  ],
+  {
+    stdio: 'inherit',
+  },
+);
 process.exit(r.status ?? 1);

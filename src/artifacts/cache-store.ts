@@ -23,7 +23,11 @@ function entryDir(workspace: string, namespace: string, key: string): string {
 }
 
 /** The entry for `key`, or null when absent or unreadable (a damaged entry is a miss, never an error). */
-export async function readCacheEntry<M>(workspace: string, namespace: string, key: string): Promise<CacheEntry<M> | null> {
+export async function readCacheEntry<M>(
+  workspace: string,
+  namespace: string,
+  key: string,
+): Promise<CacheEntry<M> | null> {
   const dir = entryDir(workspace, namespace, key);
   try {
     const meta = JSON.parse(await readFile(join(dir, 'entry.json'), 'utf8')) as M;

@@ -1,5 +1,10 @@
 import { QuantError } from '../errors.js';
-import { PORTFOLIO_METHODS, RISK_PROFILE_ORDER, canonicalMethod, type PortfolioMethod } from '../util/vocabulary.js';
+import {
+  PORTFOLIO_METHODS,
+  RISK_PROFILE_ORDER,
+  canonicalMethod,
+  type PortfolioMethod,
+} from '../util/vocabulary.js';
 import { formatJsonPath, type JsonPath } from './_json-path.js';
 import { didYouMean, closestMatches as suggest } from '../util/suggest.js';
 import { isMetaProfile, type Manifest, type MetaAllocation, type MetaProfile } from './schema.js';

@@ -50,24 +50,35 @@ async function listFiles(dir: string): Promise<string[]> {
  * every sleeve's run id) and the hash of every file of every sleeve run it reads. Any changed input byte
  * changes the key.
  */
-export async function metaCacheKey(workspace: string, doc: ResolvedManifestDoc, pipeline: string, params: Record<string, unknown>): Promise<string> {
+export async function metaCacheKey(
+  workspace: string,
+  doc: ResolvedManifestDoc,
+  pipeline: string,
+  params: Record<string, unknown>,
+): Promise<string> {
   const runs = [...new Set(doc.sleeves.map((s) => s.run_id))].sort();
   const sleeves: Record<string, [string, string][]> = {};
   for (const id of runs) {
     const dir = join(workspace, 'runs', id);
     const files = await listFiles(dir);
-    sleeves[id] = await Promise.all(files.map(async (f) => [relative(dir, f), await sha256File(f)] as [string, string]));
+    sleeves[id] = await Promise.all(
+      files.map(async (f) => [relative(dir, f), await sha256File(f)] as [string, string]),
+    );
   }
-  return sha256Hex(canonicalJson({ schema: 1, tool_version: TOOL_VERSION, pipeline, params, resolution: doc, sleeves }));
+  return sha256Hex(
+    canonicalJson({ schema: 1, tool_version: TOOL_VERSION, pipeline, params, resolution: doc, sleeves }),
+  );
 }
 
 /** Replace the cached run id by the current one in ledger entries and result paths. */
 function retarget<T>(value: T, from: string, to: string): T {
   const prefix = `runs/${from}/`;
   const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return v === from ? to : v.startsWith(prefix) ? `runs/${to}/${v.slice(prefix.length)}` : v;
+    if (typeof v === 'string')
+      return v === from ? to : v.startsWith(prefix) ? `runs/${to}/${v.slice(prefix.length)}` : v;
     if (Array.isArray(v)) return v.map(walk);
-    if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    if (typeof v === 'object' && v !== null)
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;
   };
   return walk(value) as T;
@@ -95,26 +106,30 @@ export function metaCacheHooks(workspace: string, key: string): MetaCacheHooks {
       }
       await session.ledger.appendMany(retarget(entry.meta.entries, entry.meta.run_id, session.runId));
       hit = true;
-      return entry.meta.stages.map(
-        (s): StageRunResult => ({
-          stageId: s.stageId,
-          runId: session.runId,
-          runDir: session.runDir,
-          value: s.value,
-          summary: s.summary,
-          inputs: retarget(s.inputs, entry.meta.run_id, session.runId),
-          outputs: retarget(s.outputs, entry.meta.run_id, session.runId),
-        }),
-      );
+      return entry.meta.stages.map((s): StageRunResult => ({
+        stageId: s.stageId,
+        runId: session.runId,
+        runDir: session.runDir,
+        value: s.value,
+        summary: s.summary,
+        inputs: retarget(s.inputs, entry.meta.run_id, session.runId),
+        outputs: retarget(s.outputs, entry.meta.run_id, session.runId),
+      }));
     },
     async completed(session, results, ledgerStart) {
       if (hit) return;
-      const cut = session.ledger.records.findIndex((r, i) => i >= ledgerStart && r.type === 'intent' && r.step === ALWAYS_RUN);
+      const cut = session.ledger.records.findIndex(
+        (r, i) => i >= ledgerStart && r.type === 'intent' && r.step === ALWAYS_RUN,
+      );
       if (cut < 0) return;
       const cached = results.filter((r) => r.stageId !== ALWAYS_RUN);
-      const entries = session.ledger.records.slice(ledgerStart, cut).map(
-        (r): LedgerEntryInput => ({ type: r.type as LedgerEntryInput['type'], step: r.step, status: r.status, context: r.context, data: r.data }),
-      );
+      const entries = session.ledger.records.slice(ledgerStart, cut).map((r): LedgerEntryInput => ({
+        type: r.type as LedgerEntryInput['type'],
+        step: r.step,
+        status: r.status,
+        context: r.context,
+        data: r.data,
+      }));
       const files = new Map<string, string>();
       for (const stage of cached) {
         for (const o of stage.outputs) {
@@ -127,7 +142,13 @@ export function metaCacheHooks(workspace: string, key: string): MetaCacheHooks {
       const meta: CacheMeta = {
         schema_version: 1,
         run_id: session.runId,
-        stages: cached.map((s) => ({ stageId: s.stageId, value: s.value, summary: s.summary, outputs: s.outputs, inputs: s.inputs })),
+        stages: cached.map((s) => ({
+          stageId: s.stageId,
+          value: s.value,
+          summary: s.summary,
+          outputs: s.outputs,
+          inputs: s.inputs,
+        })),
         entries,
         files: [...files.keys()].sort(),
       };

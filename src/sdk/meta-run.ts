@@ -12,7 +12,12 @@ import {
 import { validateMetaRun, type ValidationVerdict } from '../stages/meta/validate-run.js';
 import { checkSleeveInputs, computeMetaResolution } from '../stages/meta/_resolve.js';
 import { metaCacheHooks, metaCacheKey, type MetaCacheHooks } from './meta-cache.js';
-import { parseJsonWithLocations, readManifest, resolveMetaTree, resolveRiskProfiles } from '../manifest/index.js';
+import {
+  parseJsonWithLocations,
+  readManifest,
+  resolveMetaTree,
+  resolveRiskProfiles,
+} from '../manifest/index.js';
 import type { PipelineRunResult, QuantSDK, RunOptions } from './quant-sdk.js';
 import { produceTreeSleeves, type ExecuteSleevesOptions, type ProducedSleeves } from './sleeve-jobs.js';
 
@@ -70,7 +75,10 @@ export async function runMetaPipeline(
   const workspace = resolve(cwd, options.workspace ?? env['QUANT_WORKSPACE'] ?? '.');
   const manifestPath = resolve(cwd, options.manifest ?? resolve(workspace, 'manifest.json'));
   const { manifest, file, text } = await readManifest(manifestPath);
-  const root = resolveMetaTree(manifest, metaProfile, { file, lineOf: parseJsonWithLocations(text, file).lineOf });
+  const root = resolveMetaTree(manifest, metaProfile, {
+    file,
+    lineOf: parseJsonWithLocations(text, file).lineOf,
+  });
   if (options.riskProfiles !== undefined) resolveRiskProfiles(root, manifest, options.riskProfiles);
   // Before any work (sleeves included): a run id in use is refused again, for sure, under the run lock.
   if (options.runId !== undefined && options.fresh !== false) await assertRunIsNew(workspace, options.runId);
@@ -98,13 +106,24 @@ export async function runMetaPipeline(
   if (sleeveRuns !== undefined) params['sleeve_runs'] = { ...sleeveRuns };
   const pipeline = metaPipelineName(gated, options.backtest !== false);
   // Resolve and check every sleeve run's inputs before the run folder exists: bad input writes nothing.
-  const { doc } = await computeMetaResolution(workspace, manifestPath, metaProfile, options.riskProfiles, sleeveRuns);
+  const { doc } = await computeMetaResolution(
+    workspace,
+    manifestPath,
+    metaProfile,
+    options.riskProfiles,
+    sleeveRuns,
+  );
   await checkSleeveInputs(workspace, doc);
   let hooks: MetaCacheHooks | undefined;
   if (options.cache !== false) {
     hooks = metaCacheHooks(workspace, await metaCacheKey(workspace, doc, pipeline, params));
   }
-  const result = await sdk.runPipeline(pipeline, params, { ...options, cwd, workspace, manifest: manifestPath }, hooks);
+  const result = await sdk.runPipeline(
+    pipeline,
+    params,
+    { ...options, cwd, workspace, manifest: manifestPath },
+    hooks,
+  );
   const returns = result.stages.find((s) => s.stageId === 'meta.returns');
   const riskProfiles = ((returns?.value as { risk_profiles?: string[] } | undefined)?.risk_profiles ??
     []) as string[];
@@ -131,7 +150,9 @@ export async function validateMetaRunAndRecord(
 ): Promise<{ verdict: ValidationVerdict; file: string }> {
   const workspace = resolve(workspaceDir);
   // A run whose process died says `running`: settle it (incomplete) so that the verdict says so.
-  const json = await readRunJsonFile(join(runDir(workspace, runId), 'run.json'), runId).catch(() => undefined);
+  const json = await readRunJsonFile(join(runDir(workspace, runId), 'run.json'), runId).catch(
+    () => undefined,
+  );
   if (json !== undefined) await settleRunStatus(workspace, json);
   const verdict = await validateMetaRun(workspace, runId);
   const dir = runDir(workspace, runId);

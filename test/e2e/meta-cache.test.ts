@@ -32,7 +32,9 @@ describe('meta run cache', () => {
   let ws: { path: string; cleanup(): void };
   let miss: Map<string, Buffer>;
   const run = (id: string, ...extra: string[]): ReturnType<typeof quant> =>
-    quant(['meta', 'run', '--profile', 'meta_root', '--run-id', id, '--workspace', ws.path, ...extra], { env: EPOCH });
+    quant(['meta', 'run', '--profile', 'meta_root', '--run-id', id, '--workspace', ws.path, ...extra], {
+      env: EPOCH,
+    });
 
   before(async () => {
     ws = tempDir();
@@ -86,7 +88,18 @@ describe('meta run cache', () => {
     const dates = businessDays('2023-01-02', 320).slice(20);
     const values = randomReturns(30, dates.length, { vol: 0.008, mean: 0.0004 });
     values[5] = (values[5] as number) + 1e-6;
-    await writeSleeveRun(ws.path, { runId: 'gamma_20240101-000000', profile: 'gamma', streams: { hrp: { dates, returns: values }, risk_parity: { dates, returns: randomReturns(31, dates.length, { vol: 0.008, mean: 0.0004 }) } }, weights: { hrp: [{ Symbol: 'GLD', Weight: 1, Net_Weight: 1, Direction: 'LONG' }], risk_parity: [{ Symbol: 'GLD', Weight: 1, Net_Weight: 1, Direction: 'LONG' }] } });
+    await writeSleeveRun(ws.path, {
+      runId: 'gamma_20240101-000000',
+      profile: 'gamma',
+      streams: {
+        hrp: { dates, returns: values },
+        risk_parity: { dates, returns: randomReturns(31, dates.length, { vol: 0.008, mean: 0.0004 }) },
+      },
+      weights: {
+        hrp: [{ Symbol: 'GLD', Weight: 1, Net_Weight: 1, Direction: 'LONG' }],
+        risk_parity: [{ Symbol: 'GLD', Weight: 1, Net_Weight: 1, Direction: 'LONG' }],
+      },
+    });
     const r2 = run('c4');
     assert.equal(r2.code, 0, r2.stderr);
     assert.doesNotMatch(r2.stdout, /cache hit/);

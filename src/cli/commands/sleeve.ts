@@ -13,17 +13,33 @@ export function sleeveCommand(ctx: CliContext): Command {
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       const sdk = new QuantSDK({ registry: await ctx.registry() });
-      const result = await sdk.runStage('sleeve.backtest', { profile: opts.profile }, {
-        workspace: ctx.workspace,
-        cwd: ctx.cwd,
-        env: ctx.env,
-        fresh: true,
-        ...(opts.runId === undefined ? {} : { runId: opts.runId }),
-        ...(ctx.globals.manifest === undefined ? {} : { manifest: ctx.globals.manifest }),
-        ...(ctx.io.interactive ? { onProgress: (m: string) => ctx.io.err(m) } : {}),
-      });
+      const result = await sdk.runStage(
+        'sleeve.backtest',
+        { profile: opts.profile },
+        {
+          workspace: ctx.workspace,
+          cwd: ctx.cwd,
+          env: ctx.env,
+          fresh: true,
+          ...(opts.runId === undefined ? {} : { runId: opts.runId }),
+          ...(ctx.globals.manifest === undefined ? {} : { manifest: ctx.globals.manifest }),
+          ...(ctx.io.interactive ? { onProgress: (m: string) => ctx.io.err(m) } : {}),
+        },
+      );
       if (opts.json === true) {
-        ctx.io.out(JSON.stringify({ run_id: result.runId, run_dir: result.runDir, summary: result.summary, outputs: result.outputs, value: result.value }, null, 2));
+        ctx.io.out(
+          JSON.stringify(
+            {
+              run_id: result.runId,
+              run_dir: result.runDir,
+              summary: result.summary,
+              outputs: result.outputs,
+              value: result.value,
+            },
+            null,
+            2,
+          ),
+        );
         return;
       }
       ctx.io.out(`sleeve run ${result.runId} ok: ${result.summary}`);

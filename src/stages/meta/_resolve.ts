@@ -128,7 +128,13 @@ function locateSleeveError(error: unknown, leaf: AtomicLeaf, file: string, text:
   if (leaf.runId === undefined && error.code === 'E_RUN_NOT_FOUND' && /^pinned run/.test(error.message)) {
     location = { file: 'sleeve_runs param', jsonPath: `sleeve_runs.${leaf.profile}` };
   } else {
-    const path = ['profiles', leaf.parent.profile, 'sleeves', entry, leaf.runId === undefined ? 'profile' : 'run_id'];
+    const path = [
+      'profiles',
+      leaf.parent.profile,
+      'sleeves',
+      entry,
+      leaf.runId === undefined ? 'profile' : 'run_id',
+    ];
     const { line } = parseJsonWithLocations(text, file).lineOf(path);
     location = { file, jsonPath: formatJsonPath(path), line };
   }
@@ -178,7 +184,13 @@ export async function resolveAndRecordMeta(
   override?: readonly string[],
   pins?: Readonly<Record<string, string>>,
 ): Promise<ResolvedMeta> {
-  const { doc, manifestFile } = await computeMetaResolution(ctx.workspace, ctx.manifestPath, rootProfile, override, pins);
+  const { doc, manifestFile } = await computeMetaResolution(
+    ctx.workspace,
+    ctx.manifestPath,
+    rootProfile,
+    override,
+    pins,
+  );
   ctx.recordInput(manifestFile);
   const out = join(ctx.runDir, RESOLVED_MANIFEST);
   await writeJsonAtomic(out, doc);

@@ -15,7 +15,12 @@ export const metaReturns = defineStage({
   output:
     'data/meta_returns_{M}_{P}.parquet and data/meta_manifest_{M}_{P}.json for M and every nested meta profile; nested levels also get meta_optimized and meta_cluster_tree; config/resolved_manifest.json.',
   async run(params, ctx) {
-    const resolved = await resolveForChainStart(ctx, params.meta_profile, params.risk_profiles, params.sleeve_runs);
+    const resolved = await resolveForChainStart(
+      ctx,
+      params.meta_profile,
+      params.risk_profiles,
+      params.sleeve_runs,
+    );
     const parts: string[] = [];
     for (const P of resolved.riskProfiles) {
       ctx.progress(`${params.meta_profile} ${P}`);

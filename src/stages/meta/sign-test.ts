@@ -257,7 +257,12 @@ export const metaSignTest = defineStage({
     'data/directional_sign_test.json {schema_version, errors, warnings, findings}; fails with E_SIGN_TEST on any ERROR.',
   async run(params, ctx) {
     // The gate runs first in a meta run: it reuses the run's recorded resolution, or resolves and records it.
-    const resolved = await loadResolvedMeta(ctx, params.meta_profile, params.risk_profiles, params.sleeve_runs);
+    const resolved = await loadResolvedMeta(
+      ctx,
+      params.meta_profile,
+      params.risk_profiles,
+      params.sleeve_runs,
+    );
     const inside = (path: readonly string[]): boolean => resolved.prefix.every((id, i) => path[i] === id);
     const runIds: string[] = [];
     for (const s of resolved.doc.sleeves)
