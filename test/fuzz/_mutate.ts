@@ -3,17 +3,8 @@
 // JSON structure, manifest keys), chunk deletion and duplication, and splicing with another corpus input.
 // Same seed, same corpus → same sequence of inputs.
 
-/** mulberry32: uniform in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as prng } from '../helpers/random.js';
+export { prng };
 
 /** Inputs never grow past this (the readers' cost is linear; longer inputs only slow the search). */
 export const MAX_INPUT_BYTES = 1 << 16;
