@@ -3,6 +3,7 @@ import type { Registry } from '../core/registry.js';
 import type { GlobalOptions } from './global-options.js';
 import { loadRegistry } from './load-stages.js';
 import type { Io } from './output.js';
+import type { RunOptions } from '../sdk/quant-sdk.js';
 
 /** What every command gets: global options, streams, and the registry (built on first use). */
 export interface CliContext {
@@ -12,6 +13,8 @@ export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
   readonly workspace: string;
   registry(): Promise<Registry>;
+  /** SDK run options of this invocation: workspace, folder, environment, manifest, run id, progress. */
+  runOptions(runId?: string): RunOptions;
 }
 
 export function createCliContext(
@@ -28,5 +31,15 @@ export function createCliContext(
     env,
     workspace: resolve(cwd, globals.workspace ?? env['QUANT_WORKSPACE'] ?? '.'),
     registry: () => (registry ??= loadRegistry(globals.stages, cwd)),
+    runOptions(runId) {
+      return {
+        workspace: this.workspace,
+        cwd,
+        env,
+        ...(runId === undefined ? {} : { runId }),
+        ...(globals.manifest === undefined ? {} : { manifest: globals.manifest }),
+        ...(io.interactive ? { onProgress: (m: string) => io.err(m) } : {}),
+      };
+    },
   };
 }

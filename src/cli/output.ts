@@ -1,3 +1,4 @@
+import type { StageRunResult } from '../sdk/quant-sdk.js';
 /** Terminal output helpers: the only place besides main.ts that writes to the process streams. */
 export interface Io {
   out(text: string): void;
@@ -15,3 +16,19 @@ export function processIo(): Io {
 }
 
 export { formatColumns } from '../util/text-table.js';
+
+/** The machine-readable result of a stage run (`--json`). */
+export function stageResultJson(result: StageRunResult): string {
+  return JSON.stringify(
+    {
+      stage: result.stageId,
+      run_id: result.runId,
+      run_dir: result.runDir,
+      summary: result.summary,
+      outputs: result.outputs,
+      value: result.value,
+    },
+    null,
+    2,
+  );
+}

@@ -70,27 +70,17 @@ export function metaCommand(ctx: CliContext): Command {
               ctx,
               opts.profile,
               {
-                workspace: ctx.workspace,
-                cwd: ctx.cwd,
-                env: ctx.env,
-                ...(opts.runId === undefined ? {} : { runId: opts.runId }),
+                ...ctx.runOptions(opts.runId),
                 ...(opts.profiles === undefined ? {} : { riskProfiles: opts.profiles }),
-                ...(ctx.globals.manifest === undefined ? {} : { manifest: ctx.globals.manifest }),
-                ...(ctx.io.interactive ? { onProgress: (m: string) => ctx.io.err(m) } : {}),
               },
               execute,
             );
       const result = await sdk.runMeta(opts.profile, {
+        ...ctx.runOptions(opts.runId),
         ...(sleeves === undefined ? {} : { sleeveRuns: sleeves.pins }),
-        workspace: ctx.workspace,
-        cwd: ctx.cwd,
-        env: ctx.env,
-        ...(opts.runId === undefined ? {} : { runId: opts.runId }),
         ...(opts.profiles === undefined ? {} : { riskProfiles: opts.profiles }),
         cache: opts.cache,
         backtest: opts.backtest,
-        ...(ctx.globals.manifest === undefined ? {} : { manifest: ctx.globals.manifest }),
-        ...(ctx.io.interactive ? { onProgress: (m: string) => ctx.io.err(m) } : {}),
       });
       if (opts.json === true) {
         ctx.io.out(

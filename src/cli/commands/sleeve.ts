@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
 import { QuantSDK } from '../../sdk/quant-sdk.js';
 import type { CliContext } from '../context.js';
+import { stageResultJson } from '../output.js';
 
 export function sleeveCommand(ctx: CliContext): Command {
   const sleeve = new Command('sleeve').description('produce sleeve runs from prices');
@@ -16,30 +17,10 @@ export function sleeveCommand(ctx: CliContext): Command {
       const result = await sdk.runStage(
         'sleeve.backtest',
         { profile: opts.profile },
-        {
-          workspace: ctx.workspace,
-          cwd: ctx.cwd,
-          env: ctx.env,
-          fresh: true,
-          ...(opts.runId === undefined ? {} : { runId: opts.runId }),
-          ...(ctx.globals.manifest === undefined ? {} : { manifest: ctx.globals.manifest }),
-          ...(ctx.io.interactive ? { onProgress: (m: string) => ctx.io.err(m) } : {}),
-        },
+        { ...ctx.runOptions(opts.runId), fresh: true },
       );
       if (opts.json === true) {
-        ctx.io.out(
-          JSON.stringify(
-            {
-              run_id: result.runId,
-              run_dir: result.runDir,
-              summary: result.summary,
-              outputs: result.outputs,
-              value: result.value,
-            },
-            null,
-            2,
-          ),
-        );
+        ctx.io.out(stageResultJson(result));
         return;
       }
       ctx.io.out(`sleeve run ${result.runId} ok: ${result.summary}`);

@@ -11,7 +11,7 @@ import {
 } from '../../core/params.js';
 import { QuantSDK } from '../../sdk/quant-sdk.js';
 import type { CliContext } from '../context.js';
-import { formatColumns } from '../output.js';
+import { formatColumns, stageResultJson } from '../output.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -149,29 +149,9 @@ export function stageCommand(ctx: CliContext): Command {
         throw blameParamsFile(error, file, new Set(Object.keys(given)));
       }
       const sdk = new QuantSDK({ registry });
-      const result = await sdk.runStage(target.id, params, {
-        workspace: ctx.workspace,
-        cwd: ctx.cwd,
-        env: ctx.env,
-        ...(opts.runId === undefined ? {} : { runId: opts.runId }),
-        ...(ctx.globals.manifest === undefined ? {} : { manifest: ctx.globals.manifest }),
-        ...(ctx.io.interactive ? { onProgress: (m: string) => ctx.io.err(m) } : {}),
-      });
+      const result = await sdk.runStage(target.id, params, ctx.runOptions(opts.runId));
       if (opts.json === true) {
-        ctx.io.out(
-          JSON.stringify(
-            {
-              stage: result.stageId,
-              run_id: result.runId,
-              run_dir: result.runDir,
-              summary: result.summary,
-              outputs: result.outputs,
-              value: result.value,
-            },
-            null,
-            2,
-          ),
-        );
+        ctx.io.out(stageResultJson(result));
         return;
       }
       ctx.io.out(`${result.stageId} ok (run ${result.runId}): ${result.summary}`);
