@@ -35,6 +35,11 @@ export interface MetaWalkForwardOptions {
   readonly costs: BacktestCosts;
   /** Dates the stream is built on (default the level's own; must be a subset of them). */
   readonly dates?: readonly string[];
+  /**
+   * Sleeve path of the level when it is backtested as a branch of a larger tree: its own optimisation
+   * failures then fall back to equal weights, as they do inside the tree (default: the level is the top).
+   */
+  readonly branchPath?: string;
 }
 
 /** A method that failed at some level of the tree at a rebalance. */
@@ -273,9 +278,10 @@ export function metaWalkForward(level: MetaLevel, options: MetaWalkForwardOption
       optimize: (_method, _train, { trainDates, window }) => {
         const end = toLevel[lastRowAtOrBefore(grid, trainDates[trainDates.length - 1] as string)] as number;
         const fallbacks: LevelFallback[] = [];
-        const fitted = fitLevel(level, end, options, '', maps, fallbacks);
+        const self = options.branchPath ?? '';
+        const fitted = fitLevel(level, end, options, self, maps, fallbacks);
         fits.set(window, { fitted, fallbacks });
-        const top = fallbacks.filter((f) => f.level === '');
+        const top = fallbacks.filter((f) => f.level === self);
         return { method: fitted.method, weights: leafWeights(fitted, leaves), fallbacks: top };
       },
     },

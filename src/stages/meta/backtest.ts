@@ -100,7 +100,8 @@ export const metaBacktest = defineStage({
         const sleeves = level.children.map((child, j) =>
           child === null
             ? (level.columns[j] as Float64Array).slice(first)
-            : metaWalkForward(child, { ...options, dates: level.dates }).returns,
+            : metaWalkForward(child, { ...options, dates: level.dates, branchPath: level.ids[j] as string })
+                .returns,
         );
         const streams = { meta, equalWeight, sleeves };
         const returnsFile = join(ctx.runDir, paths.returns);

@@ -1,0 +1,201 @@
+// Semantics of the meta pipeline that need their own workspaces: a depth-3 tree, the equal-weight
+// fallback of a nested branch whose optimization fails, a zero-variance sleeve within bounds, and the
+// directional sign-test gate aborting before any meta artifact.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { quant, tempDir } from '../helpers/cli.js';
+import { buildMetaWorkspace, metaManifest } from '../helpers/meta-workspace.js';
+import { businessDays, writeSleeveRun } from '../helpers/sleeve-fixtures.js';
+
+const json = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+interface Optimized {
+  method: string;
+  weights: Record<string, number>;
+  parameters: Record<string, unknown>;
+  fallback_chain: { method: string; code: string }[];
+}
+
+describe('meta pipeline semantics', () => {
+  let ws: { path: string; cleanup(): void };
+  const writeManifest = (extra: Record<string, unknown>): void =>
+    writeFileSync(join(ws.path, 'manifest.json'), JSON.stringify(metaManifest(extra), null, 2));
+  const run = (profile: string, runId: string, ...extra: string[]): ReturnType<typeof quant> =>
+    quant([
+      'meta',
+      'run',
+      '--profile',
+      profile,
+      '--run-id',
+      runId,
+      '--no-cache',
+      '--workspace',
+      ws.path,
+      ...extra,
+    ]);
+
+  before(async () => {
+    ws = tempDir();
+    await buildMetaWorkspace(ws.path);
+    // A cash-like sleeve: zero returns every day (zero variance).
+    const dates = businessDays('2023-01-02', 320);
+    await writeSleeveRun(ws.path, {
+      runId: 'cash_1',
+      profile: 'cash',
+      streams: {
+        hrp: { dates, returns: new Float64Array(dates.length) },
+        min_variance: { dates, returns: new Float64Array(dates.length) },
+      },
+      weights: {
+        hrp: [{ Symbol: 'CHF', Weight: 1, Net_Weight: 1, Direction: 'LONG' }],
+        min_variance: [{ Symbol: 'CHF', Weight: 1, Net_Weight: 1, Direction: 'LONG' }],
+      },
+    });
+  });
+  after(() => ws.cleanup());
+
+  test('a depth-3 tree runs end to end; each level has its own artifacts and bounds', () => {
+    writeManifest({
+      deep_mid: {
+        sleeves: [
+          { id: 'inner', meta_profile: 'meta_inner' },
+          { id: 'gamma', profile: 'gamma' },
+        ],
+        meta_allocation: { min_weight: 0.3, max_weight: 0.7 },
+      },
+      deep_root: {
+        sleeves: [
+          { id: 'mid', meta_profile: 'deep_mid' },
+          { id: 'delta', profile: 'delta' },
+        ],
+        meta_allocation: { min_weight: 0.25, max_weight: 0.75 },
+        risk_profiles: ['risk_parity'],
+      },
+    });
+    const r = run('deep_root', 'deep');
+    assert.equal(r.code, 0, r.stderr);
+    const data = join(ws.path, 'runs', 'deep', 'data');
+    for (const [M, lo, hi] of [
+      ['deep_root', 0.25, 0.75],
+      ['deep_mid', 0.3, 0.7],
+      ['meta_inner', 0.2, 0.8],
+    ] as const) {
+      const o = json<Optimized>(join(data, `meta_optimized_${M}_risk_parity.json`));
+      for (const w of Object.values(o.weights)) assert.ok(w >= lo - 1e-12 && w <= hi + 1e-12, `${M}: ${w}`);
+    }
+    const flat = json<{ assets: { Symbol: string; Contributors: Record<string, number> }[] }>(
+      join(data, 'portfolio_optimized_meta_deep_root_risk_parity.json'),
+    );
+    const es = flat.assets.find((a) => a.Symbol === 'CME_MINI:ES1!');
+    assert.deepEqual(Object.keys(es?.Contributors ?? {}), ['mid/inner/alpha']);
+    assert.equal(quant(['meta', 'validate', '--run-id', 'deep', '--workspace', ws.path]).code, 0);
+  });
+
+  test('a nested branch whose optimization fails enters as the equal-weight mean, recorded', () => {
+    // shaky: 3 sleeves with bounds [0.3, 0.34]; gamma has no min_variance stream, so 2 remain and the
+    // bounds become infeasible (2 x 0.34 < 1): the branch optimization fails.
+    writeManifest({
+      shaky: {
+        sleeves: [
+          { id: 'alpha', profile: 'alpha' },
+          { id: 'gamma', profile: 'gamma' },
+          { id: 'delta', profile: 'delta' },
+        ],
+        meta_allocation: { min_weight: 0.3, max_weight: 0.34 },
+      },
+      shaky_root: {
+        sleeves: [
+          { id: 'shaky', meta_profile: 'shaky' },
+          { id: 'beta', profile: 'beta', run_id: 'beta_legacy' },
+        ],
+        risk_profiles: ['min_variance'],
+      },
+    });
+    const r = run('shaky_root', 'shaky');
+    assert.equal(r.code, 0, r.stderr);
+    const data = join(ws.path, 'runs', 'shaky', 'data');
+    const sub = json<Optimized>(join(data, 'meta_optimized_shaky_min_variance.json'));
+    assert.equal(sub.method, 'equal_weight');
+    assert.equal(sub.parameters['branch_fallback'], true);
+    assert.equal(sub.fallback_chain[0]?.code, 'E_INFEASIBLE_BOUNDS');
+    assert.deepEqual(sub.weights, { alpha: 0.5, delta: 0.5 });
+    const manifest = json<{ included: { id: string; branch_weights: string | null }[] }>(
+      join(data, 'meta_manifest_shaky_root_min_variance.json'),
+    );
+    assert.equal(manifest.included.find((s) => s.id === 'shaky')?.branch_weights, 'equal_weight_fallback');
+    const ledger = readFileSync(join(ws.path, 'runs', 'shaky', 'audit.jsonl'), 'utf8');
+    assert.match(ledger, /"step":"meta.branch_fallback"/);
+  });
+
+  test('a zero-variance sleeve stays within its bounds for every method', () => {
+    writeManifest({
+      with_cash: {
+        sleeves: [
+          { id: 'cash', profile: 'cash' },
+          { id: 'alpha', profile: 'alpha' },
+          { id: 'delta', profile: 'delta' },
+        ],
+        meta_allocation: { min_weight: 0.1, max_weight: 0.6 },
+        risk_profiles: ['hrp', 'min_variance'],
+      },
+    });
+    const r = run('with_cash', 'cash');
+    assert.equal(r.code, 0, r.stderr);
+    for (const P of ['min_variance']) {
+      const o = json<Optimized>(join(ws.path, 'runs', 'cash', 'data', `meta_optimized_with_cash_${P}.json`));
+      const sum = Object.values(o.weights).reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(sum - 1) < 1e-12);
+      for (const w of Object.values(o.weights)) assert.ok(w >= 0.1 - 1e-12 && w <= 0.6 + 1e-12, `${P}: ${w}`);
+      // min_variance and inverse_variance refuse a singular covariance; the declared chain ends at equal
+      // weight, recorded, and the weights still respect the bounds.
+      assert.deepEqual(
+        o.fallback_chain.map((f) => f.code),
+        ['E_SINGULAR_COVARIANCE', 'E_SINGULAR_COVARIANCE'],
+      );
+      assert.equal(o.method, 'equal_weight');
+    }
+    // HRP treats the riskless sleeve as riskless: it takes the most its bound allows. (delta is unhealthy
+    // for hrp, so cash and alpha remain.)
+    const hrp = json<Optimized>(join(ws.path, 'runs', 'cash', 'data', 'meta_optimized_with_cash_hrp.json'));
+    assert.equal(hrp.method, 'hrp');
+    for (const w of Object.values(hrp.weights)) assert.ok(w >= 0.1 - 1e-12 && w <= 0.6 + 1e-12);
+    assert.ok(Math.abs((hrp.weights['cash'] ?? 0) - 0.6) < 1e-12);
+  });
+
+  test('the sign-test gate aborts before meta.returns when a SHORT atom was not inverted', async () => {
+    const dates = businessDays('2023-01-02', 320);
+    const raw = dates.map((_, i) => (i % 7 === 0 ? 0.02 : -0.01));
+    await writeSleeveRun(ws.path, {
+      runId: 'sabotaged_1',
+      profile: 'sabotaged',
+      streams: { hrp: { dates, returns: raw } },
+      weights: { hrp: [{ Symbol: 'INDU', Weight: 1, Net_Weight: -1, Direction: 'SHORT' }] },
+      atoms: {
+        hrp: [{ Symbol: 'INDU_SHORT', Physical: 'INDU', Weight: 1, Net_Weight: -1, Direction: 'SHORT' }],
+      },
+      returnsMatrix: { dates, columns: { INDU: raw } },
+      syntheticReturns: { dates, columns: { INDU_SHORT: raw } }, // sabotage: not inverted
+    });
+    writeManifest({
+      gated: {
+        sleeves: [
+          { id: 's', profile: 'sabotaged' },
+          { id: 'alpha', profile: 'alpha' },
+        ],
+        risk_profiles: ['hrp'],
+        features: { directional_sign_test_gate: true },
+      },
+    });
+    const r = run('gated', 'gated');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^E_SIGN_TEST: .*SIGNTEST_SHORT_NOT_INVERTED/);
+    const dir = join(ws.path, 'runs', 'gated');
+    assert.ok(existsSync(join(dir, 'data', 'directional_sign_test.json')));
+    const written = readdirSync(join(dir, 'data'));
+    assert.deepEqual(
+      written.filter((f) => f.startsWith('meta_')),
+      [],
+    );
+  });
+});
