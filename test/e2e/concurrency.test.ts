@@ -6,26 +6,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { cpSync, existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { readTree } from '../helpers/files.js';
 import { CLI, quant, quantAsync, tempDir } from '../helpers/cli.js';
 import { buildMetaWorkspace } from '../helpers/meta-workspace.js';
 import { QuantSDK } from '../../src/sdk/quant-sdk.js';
 
 const EPOCH = { SOURCE_DATE_EPOCH: '1767225600' };
-
-function tree(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.set(relative(dir, p), readFileSync(p));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 const metaRun = (ws: string, runId: string): Promise<{ code: number; stdout: string; stderr: string }> =>
   quantAsync(['meta', 'run', '--profile', 'meta_root', '--run-id', runId, '--workspace', ws], { env: EPOCH });
@@ -93,7 +81,7 @@ describe('concurrent meta runs', () => {
           continue;
         }
         try {
-          const before = tree(join(ws.path, 'runs', id));
+          const before = readTree(join(ws.path, 'runs', id));
           const other = await metaRun(ws.path, id);
           assert.equal(other.code, 1, other.stderr);
           assert.match(
@@ -102,7 +90,7 @@ describe('concurrent meta runs', () => {
               `^E_RUN_LOCKED: run ${id} is locked by pid ${holder.pid} on host \\S+ \\(command [^)]+\\)`,
             ),
           );
-          assert.deepEqual(tree(join(ws.path, 'runs', id)), before, 'the refused run touched the folder');
+          assert.deepEqual(readTree(join(ws.path, 'runs', id)), before, 'the refused run touched the folder');
         } finally {
           holder.kill('SIGCONT');
         }
@@ -129,8 +117,8 @@ describe('concurrent meta runs', () => {
       const results = await Promise.all(ids.map((id) => metaRun(parallel.path, id)));
       for (const [i, r] of results.entries()) assert.equal(r.code, 0, `${ids[i]}: ${r.stderr}`);
       for (const id of ids) {
-        const a = tree(join(sequential.path, 'runs', id));
-        const b = tree(join(parallel.path, 'runs', id));
+        const a = readTree(join(sequential.path, 'runs', id));
+        const b = readTree(join(parallel.path, 'runs', id));
         assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort(), `${id}: files`);
         for (const [f, bytes] of a) assert.ok(bytes.equals(b.get(f) as Buffer), `${id}/${f} differs`);
       }

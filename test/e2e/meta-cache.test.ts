@@ -2,26 +2,14 @@
 // as a miss would write them; any changed input byte is a miss; deleting .cache changes nothing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { cpSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { readTree } from '../helpers/files.js';
 import { quant, tempDir } from '../helpers/cli.js';
 import { buildMetaWorkspace } from '../helpers/meta-workspace.js';
 import { randomReturns, businessDays, writeSleeveRun } from '../helpers/sleeve-fixtures.js';
 
 const EPOCH = { SOURCE_DATE_EPOCH: '1767225600' };
-
-function snapshot(dir: string): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.set(relative(dir, p), readFileSync(p));
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 function assertSameTree(a: Map<string, Buffer>, b: Map<string, Buffer>): void {
   assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
@@ -42,7 +30,7 @@ describe('meta run cache', () => {
     const r = run('c1');
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /cache hit/);
-    miss = snapshot(join(ws.path, 'runs', 'c1'));
+    miss = readTree(join(ws.path, 'runs', 'c1'));
   });
   after(() => ws.cleanup());
 
@@ -52,7 +40,7 @@ describe('meta run cache', () => {
     const r = run('c1');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /cache hit/);
-    assertSameTree(miss, snapshot(join(ws.path, 'runs', 'c1')));
+    assertSameTree(miss, readTree(join(ws.path, 'runs', 'c1')));
     const v = quant(['meta', 'validate', '--run-id', 'c1', '--workspace', ws.path]);
     assert.equal(v.code, 0, v.stdout);
   });
@@ -61,7 +49,7 @@ describe('meta run cache', () => {
     const r = run('c2');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /cache hit/);
-    const c2 = snapshot(join(ws.path, 'runs', 'c2'));
+    const c2 = readTree(join(ws.path, 'runs', 'c2'));
     for (const [k, v] of miss) {
       if (k.startsWith('data/')) assert.ok(v.equals(c2.get(k) as Buffer), `${k} differs`);
     }
@@ -78,7 +66,7 @@ describe('meta run cache', () => {
     const r = run('c1', '--no-cache');
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /cache hit/);
-    assertSameTree(miss, snapshot(join(ws.path, 'runs', 'c1')));
+    assertSameTree(miss, readTree(join(ws.path, 'runs', 'c1')));
   });
 
   test('changing one byte of one sleeve input invalidates the entry', async () => {

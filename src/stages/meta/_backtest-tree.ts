@@ -3,6 +3,7 @@
  * nested levels behind its branch columns read the same way (their own `meta_returns` files), and each
  * level's fitting settings taken from the manifest exactly as `meta.optimize` takes them.
  */
+import { levelOptimizeSettings } from './_optimize-level.js';
 import { join } from 'node:path';
 import type { StageContext } from '../../core/stage.js';
 import { QuantError } from '../../errors.js';
@@ -52,8 +53,7 @@ export async function loadBacktestLevel(
     kinds.push(sleeve.kind);
     children.push(sleeve.kind === 'meta' ? await loadBacktestLevel(ctx, sleeve.node, P) : null);
   }
-  const a = node.allocation;
-  const setting = a.periods_per_year ?? 'auto';
+  const setting = node.allocation.periods_per_year ?? 'auto';
   return {
     label: node.profile,
     ids: [...table.columns],
@@ -61,15 +61,6 @@ export async function loadBacktestLevel(
     columns: [...table.values],
     children,
     kinds,
-    settings: {
-      periodsPerYear: setting === 'auto' ? inferPeriodsPerYear(table.dates) : setting,
-      minWeight: node.bounds.minWeight,
-      maxWeight: node.bounds.maxWeight,
-      ...(a.covariance === undefined ? {} : { covariance: a.covariance }),
-      ...(a.expected_returns === undefined ? {} : { expectedReturns: a.expected_returns }),
-      ...(a.risk_free_rate === undefined ? {} : { riskFreeRate: a.risk_free_rate }),
-      ...(a.linkage === undefined ? {} : { linkage: a.linkage }),
-      ...(a.leaf_order === undefined ? {} : { leafOrder: a.leaf_order }),
-    },
+    settings: levelOptimizeSettings(node, setting === 'auto' ? inferPeriodsPerYear(table.dates) : setting),
   };
 }

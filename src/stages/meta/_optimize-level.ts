@@ -1,9 +1,35 @@
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../artifacts/index.js';
-import { optimizeWithFallback, resolveMethod } from '../../numeric/optimize/optimize-portfolio.js';
+import {
+  optimizeWithFallback,
+  resolveMethod,
+  type OptimizeOptions,
+} from '../../numeric/optimize/optimize-portfolio.js';
+import type { MetaNode } from '../../manifest/index.js';
 import { matrixToRows, type Matrix } from '../../numeric/linalg/matrix.js';
 import type { LevelMatrix, MetaEnv } from './_level.js';
 import { metaArtifactPaths, type MetaOptimizedDoc } from './_artifact-types.js';
+
+/**
+ * The optimizer settings of a meta level, as the manifest gives them (`meta_allocation` and the level's
+ * bounds): shared by meta.optimize, nested levels of meta.returns and meta.backtest.
+ */
+export function levelOptimizeSettings(
+  node: MetaNode,
+  periodsPerYear: number,
+): Omit<OptimizeOptions, 'method'> {
+  const a = node.allocation;
+  return {
+    periodsPerYear,
+    minWeight: node.bounds.minWeight,
+    maxWeight: node.bounds.maxWeight,
+    ...(a.covariance === undefined ? {} : { covariance: a.covariance }),
+    ...(a.expected_returns === undefined ? {} : { expectedReturns: a.expected_returns }),
+    ...(a.risk_free_rate === undefined ? {} : { riskFreeRate: a.risk_free_rate }),
+    ...(a.linkage === undefined ? {} : { linkage: a.linkage }),
+    ...(a.leaf_order === undefined ? {} : { leafOrder: a.leaf_order }),
+  };
+}
 
 /** The level's columns as a T x n row-major matrix. */
 export function levelMatrix(level: Pick<LevelMatrix, 'dates' | 'columns'>): Matrix {
@@ -31,14 +57,7 @@ export async function optimizeLevel(
   const a = node.allocation;
   const result = optimizeWithFallback(levelMatrix(level), {
     method,
-    periodsPerYear: level.periodsPerYear,
-    minWeight: node.bounds.minWeight,
-    maxWeight: node.bounds.maxWeight,
-    ...(a.covariance === undefined ? {} : { covariance: a.covariance }),
-    ...(a.expected_returns === undefined ? {} : { expectedReturns: a.expected_returns }),
-    ...(a.risk_free_rate === undefined ? {} : { riskFreeRate: a.risk_free_rate }),
-    ...(a.linkage === undefined ? {} : { linkage: a.linkage }),
-    ...(a.leaf_order === undefined ? {} : { leafOrder: a.leaf_order }),
+    ...levelOptimizeSettings(node, level.periodsPerYear),
   });
   for (const step of result.fallbacks) {
     await ctx.decision('meta.optimize_fallback', {
