@@ -1,10 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { resolveInside } from '../../artifacts/index.js';
 import { QuantError } from '../../errors.js';
-import { createQuantMcpServer } from '../../mcp/server.js';
 import type { CliContext } from '../context.js';
 
 /**
@@ -28,6 +26,11 @@ export function mcpCommand(ctx: CliContext): Command {
         ctx.globals.manifest === undefined
           ? undefined
           : await resolveInside(ctx.workspace, resolve(ctx.cwd, ctx.globals.manifest));
+      // Loaded on demand: the MCP SDK is a large share of the CLI's start-up time for every other command.
+      const [{ StdioServerTransport }, { createQuantMcpServer }] = await Promise.all([
+        import('@modelcontextprotocol/sdk/server/stdio.js'),
+        import('../../mcp/server.js'),
+      ]);
       const server = createQuantMcpServer({
         workspace: ctx.workspace,
         registry,
