@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   E_INPUT_COLUMN: 'a required column is missing',
   E_INPUT_VALUE: 'an input value is invalid (NaN, Inf, non-positive price, ...)',
   E_INPUT_DATES: 'dates are invalid, duplicated or unsorted',
+  E_INPUT_KIND: 'the values do not look like the declared input kind (prices, returns, log returns)',
+  E_FREQUENCY: 'the sampling frequency cannot be inferred from the dates; set periods_per_year',
   // numerics
   E_TOO_FEW_ASSETS: 'fewer than 2 assets',
   E_TOO_FEW_OBSERVATIONS: 'fewer than 2 observations',

@@ -27,3 +27,7 @@ export type {
   OptimizeResult,
   PortfolioMethod,
 } from './numeric/optimize/optimize-portfolio.js';
+export { inferFrequency, PERIODS_PER_YEAR } from './numeric/series/periods-per-year.js';
+export type { Frequency, FrequencyInference } from './numeric/series/periods-per-year.js';
+export { INPUT_KINDS, MISSING_POLICIES } from './util/vocabulary.js';
+export type { InputKind, MissingPolicy } from './util/vocabulary.js';

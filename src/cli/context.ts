@@ -13,7 +13,7 @@ export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
   readonly workspace: string;
   registry(): Promise<Registry>;
-  /** SDK run options of this invocation: workspace, folder, environment, manifest, run id, progress. */
+  /** SDK run options of this invocation: workspace, folder, environment, manifest, run id, progress, warnings. */
   runOptions(runId?: string): RunOptions;
 }
 
@@ -39,6 +39,7 @@ export function createCliContext(
         ...(runId === undefined ? {} : { runId }),
         ...(globals.manifest === undefined ? {} : { manifest: globals.manifest }),
         ...(io.interactive ? { onProgress: (m: string) => io.err(m) } : {}),
+        onWarning: (m: string) => io.err(`warning: ${m}`),
       };
     },
   };

@@ -34,6 +34,11 @@ export interface StageContext {
   record(entries: readonly LedgerEntry[]): Promise<void>;
   /** Report progress; shown on a TTY, silent otherwise. */
   progress(message: string): void;
+  /**
+   * A one-line warning about the input (rows dropped, a setting overridden): printed on stderr by the
+   * CLI whatever the terminal, and returned with the stage's result. Record it in an artifact too.
+   */
+  warn(message: string): void;
 }
 
 export interface LedgerEntry {

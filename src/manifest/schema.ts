@@ -2,7 +2,9 @@ import { z } from 'zod';
 import {
   COVARIANCE_ESTIMATORS,
   EXPECTED_RETURN_ESTIMATORS,
+  INPUT_KINDS,
   LEAF_ORDERS,
+  MISSING_POLICIES,
   LINKAGE_METHODS,
   METHOD_IDS,
   canonicalMethod,
@@ -71,6 +73,10 @@ const riskProfilesSchema = z
     });
   }, ALWAYS);
 
+const periodsPerYearSchema = z.union([z.literal('auto'), z.number().positive()], {
+  error: 'must be "auto" or a positive number',
+});
+
 const costsShape = {
   commission: z.number().min(0).default(0),
   slippage: z.number().min(0).default(0),
@@ -86,7 +92,10 @@ const sleeveSpecShape = {
   /** Defaults to `test_window` (non-overlapping holding periods). */
   step: integerSchema(1).optional(),
   costs: z.strictObject(costsShape).prefault({}),
-  input_kind: z.enum(['prices', 'returns']).default('prices'),
+  input_kind: z.enum(INPUT_KINDS).default('prices'),
+  missing: z.enum(MISSING_POLICIES).optional(),
+  ffill_limit: integerSchema(1).optional(),
+  periods_per_year: periodsPerYearSchema.optional(),
   fallback: z.boolean().default(true),
   linkage: z.enum(LINKAGE_METHODS).optional(),
   leaf_order: z.enum(LEAF_ORDERS).optional(),
@@ -128,6 +137,13 @@ export const SleeveSpecSchema = z
       for (const p of boundsProblems(firstAt.size, 'asset', spec.min_weight, spec.max_weight))
         ctx.addIssue(p);
     }
+    if (spec.ffill_limit !== undefined && spec.missing !== 'ffill') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ffill_limit'],
+        message: `applies only with "missing": "ffill" (missing is ${JSON.stringify(spec.missing ?? 'drop_rows')})`,
+      });
+    }
   }, ALWAYS)
   .transform((spec) => ({ ...spec, step: spec.step ?? spec.test_window }));
 
@@ -139,9 +155,7 @@ const metaAllocationShape = {
   covariance: z.enum(COVARIANCE_ESTIMATORS).optional(),
   expected_returns: z.enum(EXPECTED_RETURN_ESTIMATORS).optional(),
   risk_free_rate: z.number().optional(),
-  periods_per_year: z
-    .union([z.literal('auto'), z.number().positive()], { error: 'must be "auto" or a positive number' })
-    .optional(),
+  periods_per_year: periodsPerYearSchema.optional(),
 };
 export const MetaAllocationSchema = z.strictObject(metaAllocationShape);
 

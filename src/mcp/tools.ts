@@ -82,6 +82,7 @@ const runStage = defineTool({
         run: formatArtifactAddress(result.runId),
         summary: result.summary,
         artifacts: result.outputs.map(artifactRef),
+        ...(result.warnings.length === 0 ? {} : { warnings: result.warnings }),
       },
     };
   },

@@ -32,7 +32,7 @@ export function backtestBlock(b: BacktestSection): string {
     `Walk-forward, out of sample: at each of ${b.rebalances} rebalances (every ${b.rebalance} rows) the ` +
     `${code(b.method)} weights of every level are fitted on its trailing ${b.trainWindow} rows only, then held ` +
     `with drifting weights until the next rebalance. Costs ${pct(b.commission + b.slippage, 3)} per unit of ` +
-    `turnover (commission ${pct(b.commission, 3)}, slippage ${pct(b.slippage, 3)}). ${b.days} days${span}; ` +
+    `turnover (commission ${pct(b.commission, 3)}, slippage ${pct(b.slippage, 3)}). ${b.days} periods${span}; ` +
     `A = ${b.periodsPerYear}.`;
   const header = [
     'Series',

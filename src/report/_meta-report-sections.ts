@@ -26,10 +26,11 @@ function orNote<T extends object>(section: Section<T>, render: (value: T) => str
 
 function metricsBlock(p: RiskProfileReport): string {
   const m = p.metrics;
+  const returns = p.frequency === undefined ? 'returns' : `${p.frequency} returns`;
   const period =
     p.firstDate === null
-      ? `${m.observations} daily returns.`
-      : `${m.observations} daily returns from ${p.firstDate} to ${p.lastDate ?? p.firstDate}; ` +
+      ? `${m.observations} ${returns}.`
+      : `${m.observations} ${returns} from ${p.firstDate} to ${p.lastDate ?? p.firstDate}; ` +
         `annualisation A = ${p.periodsPerYear} (${cell(p.periodsPerYearSource)}).`;
   const rows: [string, string][] = [
     ['TWR CAGR', pct(m.cagr)],

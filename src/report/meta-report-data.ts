@@ -43,8 +43,10 @@ export interface RiskProfileReport {
   readonly lastDate: string | null;
   /** Annualisation factor A used for every figure of this risk profile. */
   readonly periodsPerYear: number;
-  /** Where A came from, in words (e.g. `meta manifest calendar`). */
+  /** Where A came from, in words (e.g. `inferred from the dates: median spacing 31 days, … → monthly`). */
   readonly periodsPerYearSource: string;
+  /** The sampling frequency in one word (`daily`, `weekly`, `monthly`, ...), when known. */
+  readonly frequency?: string;
   readonly metrics: PortfolioMetrics;
   readonly allocation: AllocationSection;
   /** `null` when there are fewer than 2 rows. */

@@ -85,7 +85,7 @@ function outOfSampleSummary(profiles: readonly RiskProfileReport[]): string {
   if (rows.length === 0) return '';
   const head = [
     'Risk profile',
-    'OOS days',
+    'OOS periods',
     'CAGR',
     'Sharpe',
     'Max DD',
@@ -106,15 +106,16 @@ function outOfSampleSummary(profiles: readonly RiskProfileReport[]): string {
 export function appendix(profiles: readonly RiskProfileReport[], extra: readonly string[] = []): string {
   const backtest = profiles.some((p) => p.backtest !== undefined);
   const definitions = bullets([
-    'All figures use the daily simple returns of the meta portfolio, r_t = Σᵢ wᵢ·rᵢ,t with the optimized ' +
-      'sleeve weights held constant (rebalanced daily), on the common dates of its sleeves.',
+    'All figures use the simple returns of the meta portfolio, one per common date of its sleeves (daily, ' +
+      'weekly or monthly as the dates are), r_t = Σᵢ wᵢ·rᵢ,t with the optimized sleeve weights held constant ' +
+      '(rebalanced every period).',
     'TWR CAGR = (Π (1 + r_t))^(A/T) − 1, with T the number of returns and A the annualisation factor.',
     'Volatility = sample standard deviation of r (ddof 1) × √A.',
     'Sharpe = mean(r) × A / volatility, with a risk-free rate of 0.',
-    'Sortino = mean(r) × A / (√(mean(min(r, 0)²)) × √A); the downside deviation averages over all days.',
+    'Sortino = mean(r) × A / (√(mean(min(r, 0)²)) × √A); the downside deviation averages over all periods.',
     'Max drawdown = the largest fall of the compounded equity curve (starting at 1) from its running peak.',
     'Calmar = CAGR / max drawdown.',
-    'Win rate = share of days with r > 0.',
+    'Win rate = share of periods with r > 0.',
     'Effective N = 1 / Σ wᵢ² over the sleeve weights.',
     'Anomalies: consecutive, non-overlapping blocks of rows (a shorter trailing block is not checked) with ' +
       '|annualised Sharpe| > 10 or annualised volatility > 200%.',
@@ -130,7 +131,9 @@ export function appendix(profiles: readonly RiskProfileReport[], extra: readonly
   );
   return (
     `## Appendix: definitions\n\n${definitions}\n\n` +
-    `Annualisation factor A: 365 when the dates include weekends, else 252, unless the meta profile overrides it.\n\n` +
+    `Annualisation factor A: inferred from the spacing of the dates (median spacing and rows per year: ` +
+    `daily 252 on business days or 365 on calendar days, weekly 52, monthly 12, quarterly 4, annual 1), ` +
+    `unless the meta profile sets \`meta_allocation.periods_per_year\`; the source says which.\n\n` +
     factors
   );
 }

@@ -65,8 +65,10 @@ export async function metaCacheKey(
       files.map(async (f) => [relative(dir, f), await sha256File(f)] as [string, string]),
     );
   }
+  // `schema` changes whenever the meta artifacts change shape (2: the `annualisation` records), so an
+  // entry written by an older build of the same version is never restored into a newer run.
   return sha256Hex(
-    canonicalJson({ schema: 1, tool_version: TOOL_VERSION, pipeline, params, resolution: doc, sleeves }),
+    canonicalJson({ schema: 2, tool_version: TOOL_VERSION, pipeline, params, resolution: doc, sleeves }),
   );
 }
 
@@ -112,6 +114,8 @@ export function metaCacheHooks(workspace: string, key: string): MetaCacheHooks {
         runDir: session.runDir,
         value: s.value,
         summary: s.summary,
+        // The meta stages warn about nothing their inputs could change (the cache key covers them).
+        warnings: [],
         inputs: retarget(s.inputs, entry.meta.run_id, session.runId),
         outputs: retarget(s.outputs, entry.meta.run_id, session.runId),
       }));

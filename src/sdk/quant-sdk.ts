@@ -28,6 +28,8 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Progress messages of long stages. */
   readonly onProgress?: (message: string) => void;
+  /** One-line warnings of the stages about their input (also in {@link StageRunResult.warnings}). */
+  readonly onWarning?: (message: string) => void;
   /**
    * Refuse an existing run id with `E_RUN_EXISTS` instead of running into that run. Default: true for
    * pipelines (a pipeline never mixes its artifacts with an older run's), false for a single stage.
@@ -41,6 +43,8 @@ export interface StageRunResult<R = unknown> {
   readonly runDir: string;
   readonly value: R;
   readonly summary: string;
+  /** Warnings the stage gave about its input, each `<stage id>: <message>`. */
+  readonly warnings: readonly string[];
   readonly inputs: readonly FileRecord[];
   readonly outputs: readonly FileRecord[];
 }
@@ -152,6 +156,7 @@ export class QuantSDK {
       params: { stage: stage.id, params: resolved },
       command: `stage run ${stage.id}`,
       onProgress: options.onProgress,
+      onWarning: options.onWarning,
       fresh: options.fresh ?? false,
     });
     return this.runInSession<R>(session, stage, resolved, true);
@@ -194,6 +199,7 @@ export class QuantSDK {
       params: { pipeline: name, params },
       command: `pipeline ${name}`,
       onProgress: options.onProgress,
+      onWarning: options.onWarning,
       fresh: options.fresh ?? true,
     });
     const ledgerStart = session.ledger.records.length;
@@ -251,6 +257,7 @@ export class QuantSDK {
         runDir: session.runDir,
         value: execution.value as R,
         summary: execution.summary,
+        warnings: execution.warnings,
         inputs: execution.inputs,
         outputs: execution.outputs,
       };

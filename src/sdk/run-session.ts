@@ -48,6 +48,8 @@ export interface SessionOptions {
   readonly command: string;
   readonly env: NodeJS.ProcessEnv;
   readonly onProgress?: ((message: string) => void) | undefined;
+  /** Warnings of the stages (`StageContext.warn`), as they happen. */
+  readonly onWarning?: ((message: string) => void) | undefined;
   /**
    * The run must be new: an existing run (any status) is `E_RUN_EXISTS`, never resumed or overwritten.
    * Pipelines (`quant meta run`, `quant sleeve run`) set it; a single stage may run into an existing run.
@@ -176,6 +178,8 @@ async function hashFiles(workspace: string, paths: readonly string[]): Promise<F
 export interface StageExecution {
   readonly value: unknown;
   readonly summary: string;
+  /** The stage's warnings, each `<stage id>: <message>`. */
+  readonly warnings: string[];
   readonly inputs: FileRecord[];
   readonly outputs: FileRecord[];
 }
@@ -192,6 +196,7 @@ export async function executeStage(
 ): Promise<StageExecution> {
   const inputs: string[] = [];
   const outputs: string[] = [];
+  const warnings: string[] = [];
   const cwd = session.options.cwd;
   const ctx: StageContext = {
     runId: session.runId,
@@ -217,6 +222,11 @@ export async function executeStage(
       await session.ledger.appendMany(entries.map((e) => ({ ...e })));
     },
     progress: (message) => session.options.onProgress?.(`${stage.id}: ${message}`),
+    warn: (message) => {
+      const line = `${stage.id}: ${message}`;
+      warnings.push(line);
+      session.options.onWarning?.(line);
+    },
   };
   await session.ledger.append({
     type: 'intent',
@@ -235,6 +245,7 @@ export async function executeStage(
     const execution: StageExecution = {
       value: result.value,
       summary: result.summary,
+      warnings,
       inputs: await hashFiles(session.workspace, inputs),
       outputs: await hashFiles(session.workspace, outputs),
     };

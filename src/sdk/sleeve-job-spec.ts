@@ -29,6 +29,8 @@ export interface SleeveJobResult {
   /** `produced` now, or `reused`: an identical successful run was already there. */
   readonly status: 'produced' | 'reused';
   readonly summary: string;
+  /** Warnings of the sleeve's stage about its input (missing data dropped), when produced now. */
+  readonly warnings?: readonly string[];
 }
 
 /** How other processes find `runSleeveJob` (sleeve-job.ts next to this file, `.ts` or `.js`). */

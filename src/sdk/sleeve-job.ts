@@ -63,7 +63,13 @@ export async function runSleeveJob(input: unknown, ctx?: JobContext): Promise<Sl
       ...(ctx === undefined ? {} : { onProgress: (m: string) => ctx.progress(m) }),
     },
   );
-  return { profile: job.profile, run_id: job.run_id, status: 'produced', summary: result.summary };
+  return {
+    profile: job.profile,
+    run_id: job.run_id,
+    status: 'produced',
+    summary: result.summary,
+    ...(result.warnings.length === 0 ? {} : { warnings: [...result.warnings] }),
+  };
 }
 
 /** Under the run lock: reuse a matching successful run, refuse another one, else empty the folder. */

@@ -3,36 +3,102 @@ import type { NumericTable } from '../artifacts/index.js';
 import type { Matrix } from '../numeric/linalg/matrix.js';
 import { simpleReturns } from '../numeric/series/simple-returns.js';
 import { assertFiniteReturns } from '../numeric/series/validate-returns.js';
-import { inferPeriodsPerYear } from '../numeric/series/periods-per-year.js';
+import { inputKindFinding, logToSimpleReturns } from '../numeric/series/input-kind.js';
+import { applyMissingPolicy, type MissingDataResult } from '../numeric/series/missing-data.js';
+import { DEFAULT_FFILL_LIMIT, type InputKind, type MissingPolicy } from '../util/vocabulary.js';
+import type { Annualisation } from './_annualisation.js';
+import { missingDataRecord, type MissingDataRecord, type SettingText } from './_missing-data-record.js';
 
 export interface ReturnsData {
   readonly assets: string[];
   /** Dates of the return rows. */
   readonly dates: string[];
+  /** Simple returns (log returns converted). */
   readonly returns: Matrix;
-  /** Rows dropped because a value was missing. */
+  readonly inputKind: InputKind;
+  /** Table rows dropped for missing values. */
   readonly droppedRows: number;
-  periodsPerYear(setting: 'auto' | number): number;
+  /** What the missing-data policy dropped and filled (with the warning, if any). */
+  readonly missingData: MissingDataRecord;
+  /** One-line warnings for stderr (the missing-data warning). */
+  readonly warnings: readonly string[];
 }
 
+export interface TableToReturnsOptions {
+  readonly file: string;
+  readonly kind: InputKind;
+  readonly assets?: readonly string[] | undefined;
+  /** Default `drop_rows`. */
+  readonly missing?: MissingPolicy | undefined;
+  /** `ffill` only; default {@link DEFAULT_FFILL_LIMIT}. */
+  readonly ffillLimit?: number | undefined;
+  /** How messages say to set a key (default `key=value`, the params form). */
+  readonly setting?: SettingText | undefined;
+}
+
+const paramSetting: SettingText = (key, value) => `${key}=${value}`;
+
 /**
- * Clean a wide table into a T x n return matrix: select the assets, drop rows with any missing value,
- * turn prices into simple returns (or use returns as given), and validate the values.
+ * Clean a wide table into a T x n return matrix: select the assets, check that the values look like the
+ * declared kind, apply the missing-data policy, turn prices into simple returns (log returns into
+ * exp(r) − 1, returns as given), and validate the values.
  */
-export function tableToReturns(
-  table: NumericTable,
-  options: {
-    readonly file: string;
-    readonly kind: 'prices' | 'returns';
-    readonly assets?: readonly string[] | undefined;
-  },
-): ReturnsData {
-  const assets = options.assets === undefined ? [...table.columns] : [...options.assets];
+export function tableToReturns(table: NumericTable, options: TableToReturnsOptions): ReturnsData {
+  const { file, kind } = options;
+  const setting = options.setting ?? paramSetting;
+  const selected = options.assets === undefined ? [...table.columns] : [...options.assets];
+  const index = selectColumns(table, file, selected);
+  const raw = index.map((j) => table.values[j] as Float64Array);
+  assertPlausibleKind(table, file, kind, selected, index, setting);
+  const policy = options.missing ?? 'drop_rows';
+  const cleaned = applyMissingPolicy(raw, table.dates, {
+    policy,
+    ffillLimit: options.ffillLimit ?? DEFAULT_FFILL_LIMIT,
+    // A carried price is a return of 0: on a return table, ffill fills zeros.
+    fill: kind === 'prices' ? 'last' : 'zero',
+  });
+  const missingData = missingDataRecord(file, cleaned.report, selected, setting);
+  const assets = cleaned.columns.map((c) => selected[c] as string);
+  assertEnoughAssets(file, assets, missingData, setting);
+  const keep = cleaned.rows;
+  const minRows = kind === 'prices' ? 3 : 2;
+  if (keep.length < minRows) {
+    const after = policy === 'ffill' ? 'filling and dropping' : 'dropping';
+    throw new QuantError(
+      'E_TOO_FEW_OBSERVATIONS',
+      `${file} has ${keep.length} complete row(s) after ${after} rows with missing values (missing=${policy}); at least ${minRows} are needed`,
+      {
+        location: { file },
+        hint: `provide a longer history, choose other assets, or set ${setting('missing', 'drop_assets')}`,
+      },
+    );
+  }
+  const keptDates = keep.map((t) => table.dates[t] as string);
+  const dates = kind === 'prices' ? keptDates.slice(1) : keptDates;
+  const returns = toSimpleReturns(table, file, kind, cleaned, assets, keptDates);
+  try {
+    assertFiniteReturns(returns, { columns: assets, dates });
+  } catch (error) {
+    // Return row r comes from table row keep[r + 1] (prices: the later of its two prices) or keep[r].
+    throw locateCell(error, file, table, (row) => keep[kind === 'prices' ? row + 1 : row]);
+  }
+  return {
+    assets,
+    dates,
+    returns,
+    inputKind: kind,
+    droppedRows: cleaned.report.droppedRows,
+    missingData,
+    warnings: missingData.warning === null ? [] : [missingData.warning],
+  };
+}
+
+function selectColumns(table: NumericTable, file: string, assets: readonly string[]): number[] {
   const index = assets.map((a) => {
     const i = table.columns.indexOf(a);
     if (i < 0) {
-      throw new QuantError('E_INPUT_COLUMN', `column "${a}" is not in ${options.file}`, {
-        location: { file: options.file, column: a },
+      throw new QuantError('E_INPUT_COLUMN', `column "${a}" is not in ${file}`, {
+        location: { file, column: a },
         hint: `available columns: ${table.columns.join(', ')}`,
       });
     }
@@ -41,49 +107,91 @@ export function tableToReturns(
   if (assets.length < 2) {
     throw new QuantError(
       'E_TOO_FEW_ASSETS',
-      `${options.file} has ${assets.length} asset column(s); at least 2 are needed`,
+      `${file} has ${assets.length} asset column(s); at least 2 are needed`,
       {
-        location: { file: options.file },
+        location: { file },
       },
     );
   }
-  const keep: number[] = [];
-  for (let t = 0; t < table.dates.length; t++) {
-    if (index.every((j) => !Number.isNaN(table.values[j]?.[t] ?? Number.NaN))) keep.push(t);
-  }
+  return index;
+}
+
+function assertEnoughAssets(
+  file: string,
+  assets: readonly string[],
+  missing: MissingDataRecord,
+  setting: SettingText,
+): void {
+  if (assets.length >= 2) return;
+  const dropped = missing.dropped_assets.map((a) => a.asset).join(', ');
+  throw new QuantError(
+    'E_TOO_FEW_ASSETS',
+    `${file}: missing=drop_assets dropped ${dropped} (each has missing values), leaving ${assets.length} asset column(s); at least 2 are needed`,
+    {
+      location: { file },
+      hint: `set ${setting('missing', 'drop_rows')} or ${setting('missing', 'ffill')}, or choose assets with complete histories`,
+      details: { dropped_assets: missing.dropped_assets.map((a) => a.asset) },
+    },
+  );
+}
+
+/**
+ * `E_INPUT_KIND` when a column does not look like the declared kind: a price table holding returns
+ * (non-positive values) or a return table holding price levels (values above 1, or a level-like series).
+ */
+function assertPlausibleKind(
+  table: NumericTable & { readonly lines?: readonly number[] },
+  file: string,
+  kind: InputKind,
+  assets: readonly string[],
+  index: readonly number[],
+  setting: SettingText,
+): void {
+  const finding = inputKindFinding(
+    index.map((j) => table.values[j] as Float64Array),
+    kind,
+  );
+  if (finding === undefined) return;
+  const asset = assets[finding.column] as string;
+  const line = table.lines?.[finding.row];
+  const location = { file, column: asset, ...(line === undefined ? {} : { line }) };
+  const where =
+    line === undefined
+      ? `${formatLocation({ file, column: asset })}, row ${finding.row + 1}`
+      : formatLocation(location);
+  const date = table.dates[finding.row] as string;
+  const declared = `input_kind is ${kind}, but ${finding.evidence} (first ${String(finding.value)} on ${date})`;
+  const fix =
+    finding.looksLike === 'returns'
+      ? `this looks like returns; set ${setting('input_kind', 'returns')} (or log_returns for log returns)`
+      : `this looks like prices; set ${setting('input_kind', 'prices')}`;
+  throw new QuantError('E_INPUT_KIND', `${where}: ${declared}: ${fix}`, {
+    location,
+    details: { declared: kind, looks_like: finding.looksLike, asset, date, table_row: finding.row + 1 },
+  });
+}
+
+function toSimpleReturns(
+  table: NumericTable,
+  file: string,
+  kind: InputKind,
+  cleaned: MissingDataResult,
+  assets: readonly string[],
+  keptDates: readonly string[],
+): Matrix {
   const n = assets.length;
-  const levels: Matrix = { rows: keep.length, cols: n, data: new Float64Array(keep.length * n) };
-  keep.forEach((t, r) => index.forEach((j, c) => (levels.data[r * n + c] = table.values[j]?.[t] as number)));
-  const keptDates = keep.map((t) => table.dates[t] as string);
-  const minRows = options.kind === 'prices' ? 3 : 2;
-  if (keep.length < minRows) {
-    throw new QuantError(
-      'E_TOO_FEW_OBSERVATIONS',
-      `${options.file} has ${keep.length} complete row(s) after dropping rows with missing values; at least ${minRows} are needed`,
-      { location: { file: options.file } },
-    );
-  }
-  const names = { columns: assets, dates: keptDates };
-  const dates = options.kind === 'prices' ? keptDates.slice(1) : keptDates;
-  let returns: Matrix;
+  const T = cleaned.rows.length;
+  const levels: Matrix = { rows: T, cols: n, data: new Float64Array(T * n) };
+  cleaned.values.forEach((col, c) => {
+    const values = kind === 'log_returns' ? logToSimpleReturns(col) : col;
+    for (let r = 0; r < T; r++) levels.data[r * n + c] = values[r] as number;
+  });
+  if (kind !== 'prices') return levels;
   try {
-    returns = options.kind === 'prices' ? simpleReturns(levels, names) : levels;
+    return simpleReturns(levels, { columns: [...assets], dates: [...keptDates] });
   } catch (error) {
-    throw locateCell(error, options.file, table, (row) => keep[row]);
+    throw locateCell(error, file, table, (row) => cleaned.rows[row]);
   }
-  try {
-    assertFiniteReturns(returns, { columns: assets, dates });
-  } catch (error) {
-    // Return row r comes from table row keep[r + 1] (prices: the later of its two prices) or keep[r].
-    throw locateCell(error, options.file, table, (row) => keep[options.kind === 'prices' ? row + 1 : row]);
-  }
-  return {
-    assets,
-    dates,
-    returns,
-    droppedRows: table.dates.length - keep.length,
-    periodsPerYear: (setting) => (setting === 'auto' ? inferPeriodsPerYear(dates) : setting),
-  };
 }
 
 /**
@@ -139,4 +247,21 @@ export function nameAssetsInError(error: unknown, file: string, assets: readonly
     details: error.details,
     cause: error,
   });
+}
+
+/** `monthly, A = 12; 30 of 120 rows dropped for missing values` for the summary line. */
+export function describeInput(data: ReturnsData, a: Annualisation): string {
+  const frequency =
+    a.frequency === null
+      ? `A = ${a.periods_per_year} (set)`
+      : `${a.frequency.replace('_', ' ')}, A = ${a.periods_per_year}`;
+  const m = data.missingData;
+  const dropped =
+    m.dropped_rows === 0 ? '' : `; ${m.dropped_rows} of ${m.rows} rows dropped for missing values`;
+  const assets =
+    m.dropped_assets.length === 0
+      ? ''
+      : `; assets dropped: ${m.dropped_assets.map((x) => x.asset).join(', ')}`;
+  const filled = m.filled_cells === 0 ? '' : `; ${m.filled_cells} cells filled`;
+  return `${frequency}${dropped}${assets}${filled}`;
 }

@@ -55,3 +55,21 @@ export type CovarianceEstimator = (typeof COVARIANCE_ESTIMATORS)[number];
 
 export const EXPECTED_RETURN_ESTIMATORS = ['mean', 'cagr'] as const;
 export type ExpectedReturnEstimator = (typeof EXPECTED_RETURN_ESTIMATORS)[number];
+
+/**
+ * What the numbers of an input table are: price levels (simple returns p_t/p_{t−1} − 1 are formed),
+ * simple returns as given, or log returns ln(p_t/p_{t−1}) (converted exactly to exp(r) − 1).
+ */
+export const INPUT_KINDS = ['prices', 'returns', 'log_returns'] as const;
+export type InputKind = (typeof INPUT_KINDS)[number];
+
+/**
+ * What to do with missing cells of an input table: drop every row with one (the default), drop every
+ * asset with one, or carry the last price forward for at most `ffill_limit` rows, then drop the rows
+ * still missing.
+ */
+export const MISSING_POLICIES = ['drop_rows', 'drop_assets', 'ffill'] as const;
+export type MissingPolicy = (typeof MISSING_POLICIES)[number];
+
+/** Default of `ffill_limit`: one trading week of daily data. */
+export const DEFAULT_FFILL_LIMIT = 5;

@@ -74,9 +74,14 @@ function afterTable(table: ReturnType<typeof parseCsvTable>, file: string): stri
     if (!((table.dates[i] as string) > (table.dates[i - 1] as string)))
       throw new FuzzViolation(`dates accepted out of order: ${table.dates[i - 1]}, ${table.dates[i]}`);
   const codes: string[] = [];
-  for (const kind of ['prices', 'returns'] as const) {
+  const cases = [
+    { kind: 'prices', missing: 'drop_rows' },
+    { kind: 'returns', missing: 'ffill' },
+    { kind: 'log_returns', missing: 'drop_assets' },
+  ] as const;
+  for (const { kind, missing } of cases) {
     try {
-      const data = tableToReturns(table, { file, kind });
+      const data = tableToReturns(table, { file, kind, missing });
       for (const v of data.returns.data)
         if (!(v >= -1) || v === Infinity) throw new FuzzViolation(`a return ${v} got through the cleaning`);
     } catch (error) {

@@ -75,6 +75,9 @@ export function metaCommand(ctx: CliContext): Command {
               },
               execute,
             );
+      for (const r of sleeves?.results ?? []) {
+        for (const w of r.warnings ?? []) ctx.io.err(`warning: ${r.profile}: ${w}`);
+      }
       const result = await sdk.runMeta(opts.profile, {
         ...ctx.runOptions(opts.runId),
         ...(sleeves === undefined ? {} : { sleeveRuns: sleeves.pins }),

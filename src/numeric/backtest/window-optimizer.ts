@@ -25,7 +25,7 @@ export type WindowOptimizer = (
 
 /** Settings of {@link createWindowOptimizer}: the method options of a sleeve profile. */
 export interface WindowOptimizerSettings extends Omit<OptimizeOptions, 'method' | 'periodsPerYear'> {
-  /** Annualisation factor; default inferred per window from its train dates (365 with weekends, else 252). */
+  /** Annualisation factor; default inferred per window from its train dates (`inferFrequency`). */
   readonly periodsPerYear?: number;
   /** Apply the declared fallback chain on numeric failures (default true); false lets them throw. */
   readonly fallback?: boolean;

@@ -1,40 +1,204 @@
 import { QuantError } from '../../errors.js';
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?=$|[T ])/;
+const DAY_MS = 86_400_000;
+const DAYS_PER_YEAR = 365.25;
+
+/** Sampling calendars the annualisation factor can be inferred for, with their factor A. */
+export const PERIODS_PER_YEAR = {
+  daily_business: 252,
+  daily_calendar: 365,
+  weekly: 52,
+  monthly: 12,
+  quarterly: 4,
+  annual: 1,
+} as const;
+export type Frequency = keyof typeof PERIODS_PER_YEAR;
 
 /**
- * Annualisation factor of a dated series: 365 when any date falls on a Saturday or Sunday (a calendar
- * that trades every day, e.g. crypto), else 252 (business days). DESIGN §8.
- *
- * @param dates ISO dates `YYYY-MM-DD` (a time part after `T` or a space is ignored), read as UTC days.
- * @throws QuantError `E_INPUT_DATES` naming the first date that is not a valid ISO calendar date.
+ * How the spacing between consecutive dates identifies a calendar: the median spacing must fall in
+ * `median`, and at least {@link REGULAR_SHARE} of all spacings in `spacing` (days). The spacing bands
+ * are wide enough for holidays (a weekly Friday close moved to Thursday, a month end on the last
+ * business day) and a few dropped rows, narrow enough that no two calendars overlap.
  */
-export function inferPeriodsPerYear(dates: readonly string[]): 252 | 365 {
-  let weekend = false;
-  // Every date is validated, not just those before the first weekend, so a bad date always fails.
-  for (let i = 0; i < dates.length; i++) {
-    const text = dates[i] as string;
-    const day = isoWeekday(text);
-    if (day === undefined) {
-      throw new QuantError('E_INPUT_DATES', `date ${i} ("${text}") is not a valid ISO date YYYY-MM-DD`, {
-        hint: 'write dates as YYYY-MM-DD',
-        details: { index: i, value: text },
-      });
-    }
-    if (day === 0 || day === 6) weekend = true;
-  }
-  return weekend ? 365 : 252;
+const CALENDARS = [
+  { name: 'daily', median: [1, 4], spacing: [1, 7] },
+  { name: 'weekly', median: [5, 10], spacing: [4, 11] },
+  { name: 'monthly', median: [25, 35], spacing: [20, 42] },
+  { name: 'quarterly', median: [80, 100], spacing: [70, 110] },
+  { name: 'annual', median: [340, 390], spacing: [330, 400] },
+] as const;
+type Calendar = (typeof CALENDARS)[number];
+
+/** Share of the spacings that must fall in the calendar's band for the dates to count as regular. */
+export const REGULAR_SHARE = 0.75;
+/**
+ * Daily dates with weekend days and more rows a year than this are a calendar-day series (365, e.g.
+ * crypto); otherwise business days (252) — also markets that trade Sunday to Thursday, or a ~260-row
+ * series whose dates are a regular grid.
+ */
+export const CALENDAR_DAILY_ROWS_PER_YEAR = 300;
+
+/** The annualisation factor inferred from dates, and the evidence. */
+export interface FrequencyInference {
+  readonly frequency: Frequency;
+  readonly periodsPerYear: number;
+  /** Median days between consecutive dates. */
+  readonly medianSpacingDays: number;
+  /** (dates − 1) / (years from the first to the last date). */
+  readonly rowsPerYear: number;
+  /** Whether any date is a Saturday or Sunday. */
+  readonly weekendDates: boolean;
+  /** One line: `median spacing 31 days, 12.0 rows/year → monthly`. */
+  readonly rule: string;
 }
 
-/** 0 = Sunday … 6 = Saturday, or undefined when the text is not a real calendar date. */
-function isoWeekday(text: string): number | undefined {
+function dateError(i: number, text: string): QuantError {
+  return new QuantError('E_INPUT_DATES', `date ${i} ("${text}") is not a valid ISO date YYYY-MM-DD`, {
+    hint: 'write dates as YYYY-MM-DD',
+    details: { index: i, value: text },
+  });
+}
+
+/** Days since 1970-01-01, or undefined when the text is not a real calendar date. */
+function epochDay(text: string): number | undefined {
   const m = ISO_DATE.exec(text);
   if (m === null) return undefined;
   const y = Number(m[1]);
   const mo = Number(m[2]);
   const d = Number(m[3]);
-  const at = new Date(Date.UTC(y, mo - 1, d));
-  // Date.UTC rolls 2021-02-30 over to March; a round trip rejects such dates.
+  const at = new Date(0);
+  at.setUTCFullYear(y, mo - 1, d);
+  // setUTCFullYear rolls 2021-02-30 over to March; a round trip rejects such dates.
   if (at.getUTCFullYear() !== y || at.getUTCMonth() !== mo - 1 || at.getUTCDate() !== d) return undefined;
-  return at.getUTCDay();
+  return Math.round(at.getTime() / DAY_MS);
+}
+
+function median(sorted: readonly number[]): number {
+  const k = sorted.length;
+  const mid = Math.floor(k / 2);
+  return k % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+const days = (n: number): string => `${Number.isInteger(n) ? n : n.toFixed(1)} day${n === 1 ? '' : 's'}`;
+
+/**
+ * Infer the sampling frequency of a dated series from the spacing of its dates (DESIGN §8): the median
+ * spacing picks daily (1–4 days), weekly (5–10), monthly (25–35), quarterly (80–100) or annual
+ * (340–390); at least 75 % of the spacings must then fall in that calendar's band. Daily dates are
+ * calendar days (A = 365) when they include weekend days and exceed 300 rows a year, else business
+ * days (A = 252). Weekly 52, monthly 12, quarterly 4, annual 1.
+ *
+ * @param dates ISO dates `YYYY-MM-DD` (a time part after `T` or a space is ignored), ascending.
+ * @throws QuantError `E_INPUT_DATES` naming the first date that is not a valid ISO date;
+ *   `E_FREQUENCY` with fewer than 2 dates or irregular spacing (details: first/last date, median
+ *   spacing, rows per year, an example spacing outside the band).
+ */
+export function inferFrequency(dates: readonly string[]): FrequencyInference {
+  const day: number[] = [];
+  let weekendDates = false;
+  dates.forEach((text, i) => {
+    const d = epochDay(text);
+    if (d === undefined) throw dateError(i, text);
+    // 1970-01-01 was a Thursday: (d + 4) mod 7 is 0 on Sundays and 6 on Saturdays.
+    const wd = (((d + 4) % 7) + 7) % 7;
+    if (wd === 0 || wd === 6) weekendDates = true;
+    day.push(d);
+  });
+  if (day.length < 2) {
+    throw new QuantError(
+      'E_FREQUENCY',
+      `cannot infer the sampling frequency from ${day.length} date(s)${day.length === 1 ? ` (${dates[0]})` : ''}: at least 2 are needed`,
+      { hint: 'set periods_per_year', details: { dates: day.length } },
+    );
+  }
+  const spacing = day.slice(1).map((d, i) => d - (day[i] as number));
+  const medianSpacingDays = median([...spacing].sort((a, b) => a - b));
+  const span = (day[day.length - 1] as number) - (day[0] as number);
+  const rowsPerYear = (day.length - 1) / (span / DAYS_PER_YEAR);
+  const evidence = `median spacing ${days(medianSpacingDays)}, ${rowsPerYear.toFixed(1)} rows/year`;
+  const calendar = CALENDARS.find(
+    (c) => medianSpacingDays >= c.median[0] && medianSpacingDays <= c.median[1],
+  );
+  const outside = calendar === undefined ? -1 : irregularSpacing(spacing, calendar);
+  if (calendar === undefined || outside >= 0) {
+    throw irregularError(dates, spacing, evidence, calendar, outside, { medianSpacingDays, rowsPerYear });
+  }
+  let frequency: Frequency;
+  let rule: string;
+  if (calendar.name === 'daily') {
+    const calendarDays = weekendDates && rowsPerYear > CALENDAR_DAILY_ROWS_PER_YEAR;
+    frequency = calendarDays ? 'daily_calendar' : 'daily_business';
+    const weekend = weekendDates ? 'with weekend dates' : 'no weekend dates';
+    rule = `${evidence}, ${weekend} → daily (${calendarDays ? 'calendar' : 'business'} days)`;
+  } else {
+    frequency = calendar.name;
+    rule = `${evidence} → ${calendar.name}`;
+  }
+  return {
+    frequency,
+    periodsPerYear: PERIODS_PER_YEAR[frequency],
+    medianSpacingDays,
+    rowsPerYear,
+    weekendDates,
+    rule,
+  };
+}
+
+/** Index of the first spacing outside the calendar's band when too many are, else -1. */
+function irregularSpacing(spacing: readonly number[], calendar: Calendar): number {
+  const [lo, hi] = calendar.spacing;
+  let inBand = 0;
+  let first = -1;
+  spacing.forEach((s, i) => {
+    if (s >= lo && s <= hi) inBand++;
+    else if (first < 0) first = i;
+  });
+  return inBand >= REGULAR_SHARE * spacing.length ? -1 : first;
+}
+
+function irregularError(
+  dates: readonly string[],
+  spacing: readonly number[],
+  evidence: string,
+  calendar: Calendar | undefined,
+  outside: number,
+  numbers: { medianSpacingDays: number; rowsPerYear: number },
+): QuantError {
+  const first = dates[0] as string;
+  const last = dates[dates.length - 1] as string;
+  let why: string;
+  if (calendar === undefined) {
+    why = 'which matches no daily, weekly, monthly, quarterly or annual calendar';
+  } else {
+    const [lo, hi] = calendar.spacing;
+    const inBand = spacing.filter((s) => s >= lo && s <= hi).length;
+    const example = `${dates[outside]} → ${dates[outside + 1]}: ${days(spacing[outside] as number)}`;
+    why =
+      `which looks ${calendar.name}, but only ${inBand} of ${spacing.length} spacings are ${lo}–${hi} days ` +
+      `(e.g. ${example})`;
+  }
+  return new QuantError(
+    'E_FREQUENCY',
+    `cannot infer the sampling frequency of ${dates.length} dates from ${first} to ${last}: ${evidence}, ${why}`,
+    {
+      hint: 'set periods_per_year (252 business days, 365 calendar days, 52 weekly, 12 monthly, 4 quarterly, 1 annual)',
+      details: {
+        first_date: first,
+        last_date: last,
+        median_spacing_days: numbers.medianSpacingDays,
+        rows_per_year: numbers.rowsPerYear,
+        ...(outside >= 0 ? { irregular_from: dates[outside], irregular_to: dates[outside + 1] } : {}),
+      },
+    },
+  );
+}
+
+/**
+ * The annualisation factor A of a dated series: {@link inferFrequency}'s periods per year.
+ *
+ * @throws QuantError `E_INPUT_DATES`, `E_FREQUENCY` as {@link inferFrequency}.
+ */
+export function inferPeriodsPerYear(dates: readonly string[]): number {
+  return inferFrequency(dates).periodsPerYear;
 }

@@ -3,6 +3,8 @@
  * File names: see {@link metaArtifactPaths}.
  */
 
+import type { Annualisation } from '../_annualisation.js';
+
 export const META_SCHEMA_VERSION = 1;
 
 export type ExclusionReason = 'missing_stream' | 'health' | 'branch_failed' | 'no_run';
@@ -64,6 +66,8 @@ export interface CalendarStats {
   readonly last_date: string | null;
   readonly weekend_dates: boolean;
   readonly periods_per_year: number;
+  /** How `periods_per_year` was chosen: inferred from the common dates or set in the manifest. */
+  readonly annualisation: Annualisation;
   readonly per_sleeve: readonly {
     readonly id: string;
     readonly rows: number;
@@ -85,6 +89,8 @@ export interface MetaOptimizedDoc {
   readonly weights: Readonly<Record<string, number>>;
   readonly bounds: { readonly min_weight: number; readonly max_weight: number };
   readonly parameters: Readonly<Record<string, unknown>>;
+  /** How `parameters.periods_per_year` was chosen (absent on an equal-weight branch fallback). */
+  readonly annualisation?: Annualisation;
   readonly diagnostics: Readonly<Record<string, unknown>>;
   readonly fallback_chain: readonly {
     readonly method: string;
@@ -239,6 +245,8 @@ export interface MetaBacktestDoc {
     readonly slippage: number;
     readonly periods_per_year: number;
   };
+  /** How `params.periods_per_year` was chosen for this level. */
+  readonly annualisation: Annualisation;
   /** How nested branches enter (see the stage description). */
   readonly nesting: 'walk_forward';
   readonly returns_file: string | null;

@@ -58,6 +58,7 @@ function base(
       slippage: s.slippage,
       periods_per_year: level.settings.periodsPerYear,
     },
+    annualisation: level.annualisation,
     nesting: 'walk_forward',
     returns_file: null,
     sleeves: level.ids.map((id, j) => ({ id, kind: level.kinds[j] ?? 'atomic' })),

@@ -10,17 +10,22 @@ import { QuantError } from '../../errors.js';
 import { readTable } from '../../artifacts/index.js';
 import type { MetaNode } from '../../manifest/index.js';
 import type { MetaLevel } from '../../numeric/backtest/meta-walk-forward.js';
-import { inferPeriodsPerYear } from '../../numeric/series/periods-per-year.js';
+import type { Annualisation } from '../_annualisation.js';
+import { levelAnnualisation } from './_level.js';
+import type { ResolvedMeta } from './_resolve.js';
 import { metaArtifactPaths } from './_artifact-types.js';
 
 /** A level of the backtest tree with the kind of each column. */
 export interface BacktestLevel extends MetaLevel {
   readonly kinds: readonly ('atomic' | 'meta')[];
+  /** How `settings.periodsPerYear` was chosen for this level. */
+  readonly annualisation: Annualisation;
 }
 
 /** Read the level of `node` for risk profile P and, recursively, its nested levels. */
 export async function loadBacktestLevel(
   ctx: StageContext,
+  resolved: ResolvedMeta,
   node: MetaNode,
   P: string,
 ): Promise<BacktestLevel> {
@@ -51,9 +56,9 @@ export async function loadBacktestLevel(
       );
     }
     kinds.push(sleeve.kind);
-    children.push(sleeve.kind === 'meta' ? await loadBacktestLevel(ctx, sleeve.node, P) : null);
+    children.push(sleeve.kind === 'meta' ? await loadBacktestLevel(ctx, resolved, sleeve.node, P) : null);
   }
-  const setting = node.allocation.periods_per_year ?? 'auto';
+  const annualisation = levelAnnualisation({ resolved, riskProfile: P }, node, table.dates, table.columns);
   return {
     label: node.profile,
     ids: [...table.columns],
@@ -61,6 +66,7 @@ export async function loadBacktestLevel(
     columns: [...table.values],
     children,
     kinds,
-    settings: levelOptimizeSettings(node, setting === 'auto' ? inferPeriodsPerYear(table.dates) : setting),
+    annualisation,
+    settings: levelOptimizeSettings(node, annualisation.periods_per_year),
   };
 }

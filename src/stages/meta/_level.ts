@@ -11,7 +11,7 @@ import {
   writeParquetTable,
 } from '../../artifacts/index.js';
 import { innerJoin, weightedSum, type DatedSeries } from '../../numeric/series/inner-join.js';
-import { inferPeriodsPerYear } from '../../numeric/series/periods-per-year.js';
+import { resolveAnnualisation, type Annualisation } from '../_annualisation.js';
 import type { ResolvedMeta } from './_resolve.js';
 import { optimizeLevel } from './_optimize-level.js';
 import {
@@ -42,6 +42,8 @@ export interface LevelMatrix {
   readonly dates: string[];
   readonly columns: Float64Array[];
   readonly periodsPerYear: number;
+  /** How {@link LevelMatrix.periodsPerYear} was chosen (recorded in the level's artifacts). */
+  readonly annualisation: Annualisation;
   readonly manifest: MetaManifestDoc;
 }
 
@@ -193,8 +195,13 @@ export async function buildLevelReturns(
       },
     );
   }
-  const setting = node.allocation.periods_per_year ?? 'auto';
-  const periodsPerYear = setting === 'auto' ? inferPeriodsPerYear(joined.dates) : setting;
+  const annualisation = levelAnnualisation(
+    env,
+    node,
+    joined.dates,
+    included.map((s) => s.id),
+  );
+  const periodsPerYear = annualisation.periods_per_year;
   const perSleeve = included.map((s) => {
     const loss = s.rows === 0 ? 0 : 1 - joined.dates.length / s.rows;
     if (loss > INTERSECTION_LOSS_WARNING)
@@ -217,6 +224,7 @@ export async function buildLevelReturns(
         return day === 0 || day === 6;
       }),
       periods_per_year: periodsPerYear,
+      annualisation,
       per_sleeve: perSleeve,
     },
     warnings,
@@ -233,7 +241,35 @@ export async function buildLevelReturns(
   const manifestFile = join(ctx.runDir, files.manifest);
   await writeJsonAtomic(manifestFile, manifest);
   ctx.recordOutput(manifestFile);
-  return { node, prefix, ids, dates: joined.dates, columns: joined.columns, periodsPerYear, manifest };
+  return {
+    node,
+    prefix,
+    ids,
+    dates: joined.dates,
+    columns: joined.columns,
+    periodsPerYear,
+    annualisation,
+    manifest,
+  };
+}
+
+/**
+ * The annualisation factor of a meta level: `meta_allocation.periods_per_year` of its meta profile, or
+ * inferred from the level's common dates (E_FREQUENCY naming the profile, the sleeves and the setting).
+ */
+export function levelAnnualisation(
+  env: Pick<MetaEnv, 'resolved' | 'riskProfile'>,
+  node: MetaNode,
+  dates: readonly string[],
+  sleeves: readonly string[],
+): Annualisation {
+  const jsonPath = `profiles.${node.profile}.meta_allocation.periods_per_year`;
+  return resolveAnnualisation(node.allocation.periods_per_year, dates, {
+    source: 'manifest',
+    what: `meta profile ${node.profile} (${env.riskProfile}): the ${dates.length} common dates of sleeves ${sleeves.join(', ')}`,
+    setting: `${jsonPath} in ${env.resolved.doc.manifest_file}`,
+    location: { file: env.resolved.doc.manifest_file, jsonPath },
+  });
 }
 
 /**

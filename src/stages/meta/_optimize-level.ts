@@ -49,7 +49,7 @@ export function levelMatrix(level: Pick<LevelMatrix, 'dates' | 'columns'>): Matr
  */
 export async function optimizeLevel(
   env: MetaEnv,
-  level: Pick<LevelMatrix, 'node' | 'ids' | 'dates' | 'columns' | 'periodsPerYear'>,
+  level: Pick<LevelMatrix, 'node' | 'ids' | 'dates' | 'columns' | 'periodsPerYear' | 'annualisation'>,
 ): Promise<MetaOptimizedDoc> {
   const { ctx, riskProfile: P } = env;
   const { node } = level;
@@ -88,6 +88,7 @@ export async function optimizeLevel(
       linkage: a.linkage ?? 'single',
       leaf_order: a.leaf_order ?? 'dendrogram',
     },
+    annualisation: level.annualisation,
     diagnostics: {
       ...result.diagnostics,
       observations: level.dates.length,

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QuantError, type Issue } from '../../errors.js';
 import { readTable, type ReadTableResult } from '../../artifacts/index.js';
-import { inferPeriodsPerYear } from '../../numeric/series/periods-per-year.js';
+import { resolveAnnualisation } from '../_annualisation.js';
 import { effectiveN, performanceMetrics } from '../../numeric/stats/performance.js';
 import type { MetaReportData, NestedBranch, RiskProfileReport } from '../../report/index.js';
 import { metaArtifactPaths } from './_artifact-types.js';
@@ -18,6 +18,7 @@ import {
   manifestDocSchema,
   optimizedDocSchema,
   readJsonArtifact,
+  type AnnualisationRecord,
   type ManifestDoc,
   type OptimizedDoc,
 } from './_report-docs.js';
@@ -128,7 +129,12 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
 
   const weights = alignWeights(table, optimized, o.runDir, paths);
   const portfolio = portfolioSeries(table, weights);
-  const { periodsPerYear, source } = annualisation(manifest, optimized, table.dates);
+  const { periodsPerYear, source, frequency } = annualisation(
+    manifest,
+    optimized,
+    table.dates,
+    paths.returns,
+  );
   const metrics = { ...performanceMetrics(portfolio, periodsPerYear), effectiveN: effectiveN(weights) };
   const backtest = await loadBacktestView(o.runDir, o.metaProfile, p, table, portfolio, o.recordInput);
   const tree = await readOptional(o, paths.clusterTree, (f) =>
@@ -143,6 +149,7 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
     lastDate: table.dates[table.dates.length - 1] ?? null,
     periodsPerYear,
     periodsPerYearSource: source,
+    ...(frequency === null ? {} : { frequency }),
     metrics,
     allocation: allocationSection(optimized, manifest, table, periodsPerYear),
     correlation: correlationSection(table),
@@ -198,22 +205,70 @@ function alignWeights(
   return weights;
 }
 
+/** `daily`, `weekly`, ... for "N monthly returns"; null when A matches no calendar. */
+function frequencyWord(
+  record: Pick<AnnualisationRecord, 'frequency'> | undefined,
+  periodsPerYear: number,
+): string | null {
+  const frequency = record?.frequency ?? null;
+  if (frequency !== null) return frequency.startsWith('daily') ? 'daily' : frequency;
+  const words: Record<number, string> = {
+    252: 'daily',
+    365: 'daily',
+    52: 'weekly',
+    12: 'monthly',
+    4: 'quarterly',
+    1: 'annual',
+  };
+  return words[periodsPerYear] ?? null;
+}
+
+/**
+ * A of the report: the `annualisation` record of the meta manifest or the optimization (how the meta
+ * stages chose it), else their bare `periods_per_year` (artifacts written before the record existed),
+ * else inferred from the returns' dates.
+ */
 function annualisation(
   manifest: ManifestDoc | undefined,
   optimized: OptimizedDoc,
   dates: readonly string[],
-): { periodsPerYear: number; source: string } {
+  returnsFile: string,
+): { periodsPerYear: number; source: string; frequency: string | null } {
+  const record = manifest?.calendar.annualisation ?? optimized.annualisation;
+  if (record !== undefined) {
+    const source = record.source === 'inferred' ? `inferred from the dates: ${record.rule}` : record.rule;
+    return {
+      periodsPerYear: record.periods_per_year,
+      source,
+      frequency: frequencyWord(record, record.periods_per_year),
+    };
+  }
   const fromManifest = manifest?.calendar.periods_per_year;
   if (fromManifest !== undefined && fromManifest > 0)
-    return { periodsPerYear: fromManifest, source: 'meta manifest calendar' };
+    return {
+      periodsPerYear: fromManifest,
+      source: 'meta manifest calendar',
+      frequency: frequencyWord(undefined, fromManifest),
+    };
   const fromParams = optimized.parameters['periods_per_year'];
   if (typeof fromParams === 'number' && Number.isFinite(fromParams) && fromParams > 0) {
-    return { periodsPerYear: fromParams, source: 'meta optimization parameters' };
+    return {
+      periodsPerYear: fromParams,
+      source: 'meta optimization parameters',
+      frequency: frequencyWord(undefined, fromParams),
+    };
   }
-  const inferred = inferPeriodsPerYear(dates);
+  const inferred = resolveAnnualisation('auto', dates, {
+    source: 'manifest',
+    what: returnsFile,
+    setting:
+      'meta_allocation.periods_per_year of the meta profile in the manifest, then run meta.returns again',
+    location: { file: returnsFile, column: 'date' },
+  });
   return {
-    periodsPerYear: inferred,
-    source: `inferred: ${inferred === 365 ? 'weekend dates present' : 'no weekend dates'}`,
+    periodsPerYear: inferred.periods_per_year,
+    source: `inferred from the dates: ${inferred.rule}`,
+    frequency: frequencyWord(inferred, inferred.periods_per_year),
   };
 }
 

@@ -16,6 +16,15 @@ const health = z.looseObject({
   healthy: z.boolean(),
 });
 
+/** An artifact's `annualisation` record (how `periods_per_year` was chosen). */
+const annualisationSchema = z.looseObject({
+  periods_per_year: finite.positive(),
+  source: z.enum(['inferred', 'params', 'manifest']),
+  frequency: z.string().nullable(),
+  rule: z.string(),
+});
+export type AnnualisationRecord = z.output<typeof annualisationSchema>;
+
 /** The fields of `MetaOptimizedDoc` the report reads. */
 export const optimizedDocSchema = z.looseObject({
   schema_version: z.literal(1),
@@ -24,6 +33,7 @@ export const optimizedDocSchema = z.looseObject({
   sleeves: z.array(z.looseObject({ id: z.string(), weight: finite })),
   bounds: z.looseObject({ min_weight: finite, max_weight: finite }),
   parameters: z.record(z.string(), z.unknown()).default({}),
+  annualisation: annualisationSchema.optional(),
   fallback_chain: z
     .array(z.looseObject({ method: z.string(), code: z.string(), message: z.string() }))
     .default([]),
@@ -60,6 +70,7 @@ export const manifestDocSchema = z.looseObject({
     last_date: z.string().nullable(),
     weekend_dates: z.boolean(),
     periods_per_year: finite,
+    annualisation: annualisationSchema.optional(),
     per_sleeve: z.array(
       z.looseObject({ id: z.string(), rows: finite, kept: finite, intersection_loss: finite }),
     ),
@@ -110,6 +121,7 @@ export const backtestDocSchema = z.looseObject({
     slippage: finite,
     periods_per_year: finite.positive(),
   }),
+  annualisation: annualisationSchema.optional(),
   returns_file: z.string().nullable(),
   sleeves: z.array(z.looseObject({ id: z.string(), kind: z.string() })),
   period: z.looseObject({

@@ -63,7 +63,7 @@ export const metaBacktest = defineStage({
     const parts: string[] = [];
     for (const P of resolved.riskProfiles) {
       ctx.progress(`${params.meta_profile} ${P}: walk-forward`);
-      const level = await loadBacktestLevel(ctx, resolved.node, P);
+      const level = await loadBacktestLevel(ctx, resolved, resolved.node, P);
       const method = resolveMethod(P);
       const settings: BacktestSettings = {
         metaProfile: params.meta_profile,

@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import { defineStage } from '../../core/stage.js';
 import { QuantError } from '../../errors.js';
 import { readTable } from '../../artifacts/index.js';
-import { inferPeriodsPerYear } from '../../numeric/series/periods-per-year.js';
 import { metaStageParams } from './_params.js';
 import { loadResolvedMeta } from './_resolve.js';
 import { optimizeLevel } from './_optimize-level.js';
+import { levelAnnualisation } from './_level.js';
 import { metaArtifactPaths } from './_artifact-types.js';
 
 export const metaOptimize = defineStage({
@@ -34,7 +34,12 @@ export const metaOptimize = defineStage({
       }
       const table = await readTable(file);
       ctx.recordInput(file);
-      const setting = resolved.node.allocation.periods_per_year ?? 'auto';
+      const annualisation = levelAnnualisation(
+        { resolved, riskProfile: P },
+        resolved.node,
+        table.dates,
+        table.columns,
+      );
       const doc = await optimizeLevel(
         { ctx, resolved, riskProfile: P },
         {
@@ -42,7 +47,8 @@ export const metaOptimize = defineStage({
           ids: [...table.columns],
           dates: [...table.dates],
           columns: [...table.values],
-          periodsPerYear: setting === 'auto' ? inferPeriodsPerYear(table.dates) : setting,
+          periodsPerYear: annualisation.periods_per_year,
+          annualisation,
         },
       );
       const fallback = doc.method === doc.requested_method ? '' : ` (fell back to ${doc.method})`;

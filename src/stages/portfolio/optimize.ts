@@ -14,16 +14,32 @@ import {
   optimizeWithFallback,
   resolveMethod,
 } from '../../numeric/optimize/optimize-portfolio.js';
-import { nameAssetsInError, tableToReturns } from '../_returns-table.js';
+import { INPUT_KINDS, MISSING_POLICIES } from '../../util/vocabulary.js';
+import { describeInput, nameAssetsInError, tableToReturns } from '../_returns-table.js';
+import { resolveAnnualisation } from '../_annualisation.js';
 
 const METHOD_IDS = [...PORTFOLIO_METHODS, ...Object.keys(METHOD_ALIASES)] as [string, ...string[]];
 
 export const portfolioOptimizeParams = z.strictObject({
   input: z.string().min(1).describe('CSV or Parquet table: a `date` column and one column per asset'),
   input_kind: z
-    .enum(['prices', 'returns'])
+    .enum(INPUT_KINDS)
     .default('prices')
-    .describe('prices become simple returns p_t/p_{t-1} - 1'),
+    .describe(
+      'prices become simple returns p_t/p_{t-1} - 1; returns are used as given; log_returns r become exp(r) - 1. A table that does not look like its kind is E_INPUT_KIND',
+    ),
+  missing: z
+    .enum(MISSING_POLICIES)
+    .default('drop_rows')
+    .describe(
+      'missing cells: drop_rows drops every row with one; drop_assets drops every asset with one; ffill carries the last price forward (a return of 0) for at most ffill_limit rows, then drops the rows still missing',
+    ),
+  ffill_limit: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('missing=ffill: most consecutive rows filled after a value (default 5)'),
   method: z
     .enum(METHOD_IDS)
     .default('hrp')
@@ -48,7 +64,9 @@ export const portfolioOptimizeParams = z.strictObject({
   periods_per_year: z
     .union([z.literal('auto'), z.number().positive()])
     .default('auto')
-    .describe('annualisation factor; auto = 365 when the dates include weekends, else 252'),
+    .describe(
+      'annualisation factor A; auto = inferred from the spacing of the dates: daily 252 (business days) or 365 (calendar days), weekly 52, monthly 12, quarterly 4, annual 1; irregular dates are E_FREQUENCY',
+    ),
   fallback: z
     .boolean()
     .default(false)
@@ -76,15 +94,36 @@ export const portfolioOptimize = defineStage({
     const inputPath = ctx.resolvePath(params.input);
     const table = await readTable(inputPath);
     ctx.recordInput(inputPath);
+    if (params.ffill_limit !== undefined && params.missing !== 'ffill') {
+      throw new QuantError(
+        'E_PARAMS',
+        `ffill_limit applies only with missing=ffill (missing is ${params.missing})`,
+        {
+          hint: 'set missing=ffill, or drop ffill_limit',
+        },
+      );
+    }
     const data = tableToReturns(table, {
       file: params.input,
       kind: params.input_kind,
       assets: params.assets,
+      missing: params.missing,
+      ffillLimit: params.ffill_limit,
     });
+    const annualisation = resolveAnnualisation(params.periods_per_year, data.dates, {
+      source: 'params',
+      what: `${params.input} (${data.dates.length} return rows)`,
+      setting: 'periods_per_year (--param periods_per_year=<A>)',
+      location: { file: params.input, column: 'date' },
+    });
+    for (const warning of data.warnings) ctx.warn(warning);
+    if (data.missingData.warning !== null) {
+      await ctx.decision('input.missing_data', { file: params.input, ...data.missingData });
+    }
     const method = resolveMethod(params.method);
     const options = {
       method,
-      periodsPerYear: data.periodsPerYear(params.periods_per_year),
+      periodsPerYear: annualisation.periods_per_year,
       covariance: params.covariance,
       expectedReturns: params.expected_returns,
       riskFreeRate: params.risk_free_rate,
@@ -122,6 +161,9 @@ export const portfolioOptimize = defineStage({
         first_date: data.dates[0] ?? null,
         last_date: data.dates[data.dates.length - 1] ?? null,
         dropped_rows: data.droppedRows,
+        input_kind: data.inputKind,
+        annualisation,
+        missing_data: data.missingData,
         fallbacks: result.fallbacks,
       },
     };
@@ -149,7 +191,7 @@ export const portfolioOptimize = defineStage({
       .join(', ');
     return {
       value: { output, method: result.method, weights, fallbacks: result.fallbacks },
-      summary: `${result.method} on ${data.assets.length} assets x ${data.returns.rows} returns; top: ${top}`,
+      summary: `${result.method} on ${data.assets.length} assets x ${data.returns.rows} returns (${describeInput(data, annualisation)}); top: ${top}`,
     };
   },
 });

@@ -4,6 +4,7 @@ import { readTable, sha256Hex } from '../../artifacts/index.js';
 import { isMetaProfile, readManifest, type SleeveSpec } from '../../manifest/index.js';
 import type { PositionDirection } from '../../numeric/backtest/synthetic-returns.js';
 import { tableToReturns, type ReturnsData } from '../_returns-table.js';
+import { resolveAnnualisation, type Annualisation } from '../_annualisation.js';
 
 /** A sleeve profile ready to backtest: its spec, the manifest it came from and its cleaned returns. */
 export interface SleeveInput {
@@ -13,13 +14,16 @@ export interface SleeveInput {
   readonly manifestSha256: string;
   readonly pricesFile: string;
   readonly data: ReturnsData;
+  /** Direction of each of `data.assets` (the assets kept by the missing-data policy). */
   readonly directions: PositionDirection[];
+  readonly annualisation: Annualisation;
 }
 
 /**
  * Load sleeve profile `profile` of the manifest at `manifestPath` and its price (or return) table:
  * the path resolves against the manifest's folder, the profile's assets are taken in manifest order,
- * rows with any missing value among them are dropped, prices become simple returns.
+ * the sleeve's missing-data policy applies (default: drop rows with a missing value), prices become simple
+ * returns (log returns exp(r) − 1), and the annualisation factor is set or inferred from the dates.
  * Errors: `E_UNKNOWN_PROFILE` (absent or a meta profile), `E_INPUT_COLUMN` (an asset is not a column),
  * `E_TOO_FEW_OBSERVATIONS` (fewer than train_window + 1 return rows), and the manifest/table errors.
  */
@@ -60,7 +64,14 @@ export async function loadSleeveInput(manifestPath: string, profile: string): Pr
       },
     );
   });
-  const data = tableToReturns(table, { file: pricesFile, kind: spec.input_kind, assets: spec.assets });
+  const data = tableToReturns(table, {
+    file: pricesFile,
+    kind: spec.input_kind,
+    assets: spec.assets,
+    missing: spec.missing,
+    ffillLimit: spec.ffill_limit,
+    setting: (key, value) => `profiles.${profile}.sleeve.${key} = "${value}" in the manifest`,
+  });
   const rows = data.returns.rows;
   if (rows < spec.train_window + 1) {
     throw new QuantError(
@@ -73,6 +84,12 @@ export async function loadSleeveInput(manifestPath: string, profile: string): Pr
       },
     );
   }
+  const annualisation = resolveAnnualisation(spec.periods_per_year, data.dates, {
+    source: 'manifest',
+    what: `sleeve profile "${profile}": ${pricesFile} (${data.dates.length} return rows)`,
+    setting: `profiles.${profile}.sleeve.periods_per_year in the manifest`,
+    location: { file, jsonPath: `profiles.${profile}.sleeve.periods_per_year` },
+  });
   return {
     profile,
     spec,
@@ -80,6 +97,7 @@ export async function loadSleeveInput(manifestPath: string, profile: string): Pr
     manifestSha256: sha256Hex(text),
     pricesFile,
     data,
-    directions: spec.assets.map((a) => spec.directions?.[a] ?? 'LONG'),
+    directions: data.assets.map((a) => spec.directions?.[a] ?? 'LONG'),
+    annualisation,
   };
 }

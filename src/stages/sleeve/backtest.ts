@@ -14,6 +14,7 @@ import {
   windowLedgerEntries,
 } from './_sleeve-artifacts.js';
 import { loadSleeveInput } from './_sleeve-input.js';
+import { describeInput } from '../_returns-table.js';
 
 export const sleeveBacktestParams = z.strictObject({
   profile: z.string().min(1).describe('a sleeve profile of the manifest (a profile with a "sleeve" object)'),
@@ -64,7 +65,15 @@ export const sleeveBacktest = defineStage({
     const input = await loadSleeveInput(ctx.manifestPath, params.profile);
     ctx.recordInput(input.manifestFile);
     ctx.recordInput(input.pricesFile);
-    const { spec, data, directions } = input;
+    const { spec, data, directions, annualisation } = input;
+    const periodsPerYear = annualisation.periods_per_year;
+    for (const warning of data.warnings) ctx.warn(warning);
+    if (data.missingData.warning !== null) {
+      await ctx.decision('input.missing_data', {
+        file: displayPath(ctx.workspace, input.pricesFile),
+        ...data.missingData,
+      });
+    }
     const windows = walkForwardWindows(
       data.returns.rows,
       spec.train_window,
@@ -72,7 +81,7 @@ export const sleeveBacktest = defineStage({
       spec.step,
     ).length;
     ctx.progress(
-      `${params.profile}: ${data.assets.length} assets x ${data.returns.rows} returns, ${windows} windows x ${spec.risk_profiles.length} risk profiles`,
+      `${params.profile}: ${data.assets.length} assets x ${data.returns.rows} returns (${describeInput(data, annualisation)}), ${windows} windows x ${spec.risk_profiles.length} risk profiles`,
     );
     const result = walkForwardBacktest(data.returns, {
       dates: data.dates,
@@ -84,6 +93,7 @@ export const sleeveBacktest = defineStage({
       costs: spec.costs,
       optimize: createWindowOptimizer({
         fallback: spec.fallback,
+        periodsPerYear,
         ...(spec.covariance === undefined ? {} : { covariance: spec.covariance }),
         ...(spec.linkage === undefined ? {} : { linkage: spec.linkage }),
         ...(spec.leaf_order === undefined ? {} : { leafOrder: spec.leaf_order }),
@@ -128,13 +138,12 @@ export const sleeveBacktest = defineStage({
     await writeJson(ctx, join(dataDir, 'portfolio_optimized_v2.json'), weights.atoms);
     await writeJson(ctx, join(dataDir, 'portfolio_flattened.json'), weights.flattened);
 
-    const periodsPerYear = data.periodsPerYear('auto');
     await writeJson(ctx, join(dataDir, 'run_stats.json'), {
       schema_version: 1,
       profile: params.profile,
       engine: BACKTEST_ENGINE,
       prices: displayPath(ctx.workspace, input.pricesFile),
-      input_kind: spec.input_kind,
+      input_kind: data.inputKind,
       assets: data.assets,
       directions: Object.fromEntries(data.assets.map((a, i) => [a, directions[i] ?? 'LONG'])),
       train_window: spec.train_window,
@@ -146,6 +155,8 @@ export const sleeveBacktest = defineStage({
       first_date: data.dates[0] ?? null,
       last_date: data.dates[data.dates.length - 1] ?? null,
       periods_per_year: periodsPerYear,
+      annualisation,
+      missing_data: data.missingData,
       risk_profiles: Object.fromEntries(
         result.profiles.map((p) => [p.profile, profileStats(p, periodsPerYear)]),
       ),
@@ -163,7 +174,7 @@ export const sleeveBacktest = defineStage({
     };
     return {
       value,
-      summary: `${params.profile}: ${windows} windows x ${result.profiles.length} risk profiles on ${data.assets.length} assets, ${result.profiles[0]?.returns.length ?? 0} out-of-sample days; failed windows: ${failed.length === 0 ? 'none' : failed.join(', ')}`,
+      summary: `${params.profile}: ${windows} windows x ${result.profiles.length} risk profiles on ${data.assets.length} assets (${describeInput(data, annualisation)}), ${result.profiles[0]?.returns.length ?? 0} out-of-sample periods; failed windows: ${failed.length === 0 ? 'none' : failed.join(', ')}`,
     };
   },
 });

@@ -29,6 +29,7 @@ export const full: RiskProfileReport = {
   lastDate: DATES.at(-1)!,
   periodsPerYear: 252,
   periodsPerYearSource: 'meta manifest calendar',
+  frequency: 'daily',
   metrics: {
     observations: 130,
     cagr: 0.123456,

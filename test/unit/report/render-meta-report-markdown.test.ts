@@ -14,6 +14,7 @@ const full: RiskProfileReport = {
   lastDate: '2024-06-28',
   periodsPerYear: 252,
   periodsPerYearSource: 'meta manifest calendar',
+  frequency: 'daily',
   metrics: {
     observations: 125,
     cagr: 0.123456,
@@ -295,6 +296,33 @@ describe('renderMetaReportMarkdown', () => {
     assert.ok(app.includes('TWR CAGR = (Π (1 + r_t))^(A/T) − 1'));
     assert.ok(app.includes('Sharpe = mean(r) × A / volatility, with a risk-free rate of 0.'));
     assert.ok(app.includes('| `hrp` | 252 | meta manifest calendar |'));
+  });
+
+  test('the frequency word and the inference rule are printed as given', () => {
+    const monthly = renderMetaReportMarkdown({
+      ...data,
+      riskProfiles: [
+        {
+          ...full,
+          periodsPerYear: 12,
+          frequency: 'monthly',
+          periodsPerYearSource: 'inferred from the dates: median spacing 31 days, 12.0 rows/year → monthly',
+        },
+      ],
+    });
+    assert.ok(
+      monthly.includes(
+        '125 monthly returns from 2024-01-02 to 2024-06-28; annualisation A = 12 (inferred from the dates: median spacing 31 days, 12.0 rows/year → monthly).',
+      ),
+      'metrics line',
+    );
+    assert.ok(
+      monthly.includes('| `hrp` | 12 | inferred from the dates: median spacing 31 days'),
+      'appendix row',
+    );
+    const { frequency: _, ...unknown } = full;
+    const bare = renderMetaReportMarkdown({ ...data, riskProfiles: [unknown] });
+    assert.ok(bare.includes('125 returns from 2024-01-02'), 'no frequency word when unknown');
   });
 
   test('deterministic and free of NaN/undefined', () => {

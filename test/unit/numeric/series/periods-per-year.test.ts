@@ -1,32 +1,140 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inferPeriodsPerYear } from '../../../../src/numeric/series/periods-per-year.js';
+import { inferFrequency, inferPeriodsPerYear } from '../../../../src/numeric/series/periods-per-year.js';
 import { QuantError } from '../../../../src/errors.js';
 
-describe('inferPeriodsPerYear', () => {
-  test('business days only: 252', () => {
-    // 2024-01-01 is a Monday; 2024-01-05 a Friday; 2024-01-08 the next Monday.
-    assert.equal(inferPeriodsPerYear(['2024-01-01', '2024-01-02', '2024-01-05', '2024-01-08']), 252);
+const DAY = 86_400_000;
+const iso = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+const at = (d: string): number => Date.parse(`${d}T00:00:00Z`);
+
+/** Every day from `start` for which `keep(weekday)` holds, `count` of them. */
+function days(start: string, count: number, keep: (weekday: number) => boolean): string[] {
+  const out: string[] = [];
+  for (let t = at(start); out.length < count; t += DAY) if (keep(new Date(t).getUTCDay())) out.push(iso(t));
+  return out;
+}
+
+/** The last weekday (Mon–Fri) of each month, `count` months from `year`-`month` (1-based). */
+function monthEnds(year: number, month: number, count: number): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < count; k++) {
+    let t = Date.UTC(year, month - 1 + k + 1, 0);
+    while ([0, 6].includes(new Date(t).getUTCDay())) t -= DAY;
+    out.push(iso(t));
+  }
+  return out;
+}
+
+function frequencyError(dates: readonly string[]): QuantError {
+  try {
+    inferFrequency(dates);
+  } catch (error) {
+    assert.ok(error instanceof QuantError, `not a QuantError: ${String(error)}`);
+    return error;
+  }
+  assert.fail(`inferred a frequency for ${dates.join(', ')}`);
+}
+
+describe('inferFrequency', () => {
+  test('business days (Mon–Fri): 252, the rule names the evidence', () => {
+    const r = inferFrequency(days('2024-01-01', 260, (wd) => wd !== 0 && wd !== 6));
+    assert.equal(r.frequency, 'daily_business');
+    assert.equal(r.periodsPerYear, 252);
+    assert.equal(r.medianSpacingDays, 1);
+    assert.equal(r.weekendDates, false);
+    assert.match(
+      r.rule,
+      /^median spacing 1 day, 2\d\d\.\d rows\/year, no weekend dates → daily \(business days\)$/,
+    );
   });
 
-  test('any Saturday or Sunday: 365', () => {
-    assert.equal(inferPeriodsPerYear(['2024-01-05', '2024-01-06']), 365); // Saturday
-    assert.equal(inferPeriodsPerYear(['2024-01-07']), 365); // Sunday
+  test('every calendar day: 365', () => {
+    const r = inferFrequency(days('2024-01-01', 90, () => true));
+    assert.equal(r.frequency, 'daily_calendar');
+    assert.equal(r.periodsPerYear, 365);
+    assert.match(r.rule, /365\.\d rows\/year, with weekend dates → daily \(calendar days\)/);
+  });
+
+  test('a regular grid of ~260 rows a year that lands on weekends (EuStockMarkets) is business days: 252', () => {
+    // Row i at day ⌊i × 365.25 / 260⌋: spacings of 1 and 2 days, weekends included, 260 rows a year.
+    const dates = Array.from({ length: 1000 }, (_, i) =>
+      iso(at('1991-01-01') + Math.floor((i * 365.25) / 260) * DAY),
+    );
+    const r = inferFrequency(dates);
+    assert.equal(r.weekendDates, true, 'the grid has weekend dates');
+    assert.equal(r.periodsPerYear, 252);
+  });
+
+  test('a Sunday–Thursday market is business days: 252', () => {
+    const r = inferFrequency(days('2006-01-01', 500, (wd) => wd <= 4));
+    assert.equal(r.weekendDates, true, 'Sundays are weekend dates');
+    assert.equal(r.periodsPerYear, 252);
+  });
+
+  test('Friday closes, one moved to Thursday for a holiday: weekly, 52', () => {
+    const fridays = days('2020-01-03', 120, (wd) => wd === 5);
+    fridays[10] = iso(at(fridays[10] as string) - DAY);
+    const r = inferFrequency(fridays);
+    assert.equal(r.frequency, 'weekly');
+    assert.equal(r.periodsPerYear, 52);
+    assert.match(r.rule, /^median spacing 7 days, 52\.\d rows\/year → weekly$/);
+  });
+
+  test('last business day of each month: monthly, 12', () => {
+    const r = inferFrequency(monthEnds(2000, 1, 96));
+    assert.equal(r.frequency, 'monthly');
+    assert.equal(r.periodsPerYear, 12);
+    assert.match(r.rule, /^median spacing (30|31) days, 12\.\d rows\/year → monthly$/);
+  });
+
+  test('quarter ends: 4; year ends: 1', () => {
+    const quarters = monthEnds(2000, 3, 60).filter((_, i) => i % 3 === 0);
+    assert.equal(inferFrequency(quarters).periodsPerYear, 4);
+    const years = monthEnds(1990, 12, 360).filter((_, i) => i % 12 === 0);
+    assert.equal(inferFrequency(years).frequency, 'annual');
+    assert.equal(inferFrequency(years).periodsPerYear, 1);
   });
 
   test('a time part after the date is ignored (UTC day)', () => {
-    assert.equal(inferPeriodsPerYear(['2024-01-06T00:00:00Z']), 365);
-    assert.equal(inferPeriodsPerYear(['2024-01-05 23:59:59']), 252);
+    assert.equal(inferPeriodsPerYear(['2024-01-05T23:59:59Z', '2024-01-06 10:00', '2024-01-07']), 365);
   });
 
-  test('an empty series defaults to 252', () => {
-    assert.equal(inferPeriodsPerYear([]), 252);
+  test('a spacing that matches no calendar is E_FREQUENCY with the dates and numbers', () => {
+    const dates = Array.from({ length: 30 }, (_, i) => iso(at('2001-01-03') + i * 17 * DAY));
+    const e = frequencyError(dates);
+    assert.equal(e.code, 'E_FREQUENCY');
+    assert.match(e.message, /^cannot infer the sampling frequency of 30 dates from 2001-01-03 to /);
+    assert.match(
+      e.message,
+      /median spacing 17 days, 21\.\d rows\/year, which matches no daily, weekly, monthly/,
+    );
+    assert.match(e.hint ?? '', /periods_per_year/);
+    assert.equal(e.details['median_spacing_days'], 17);
+  });
+
+  test('a monthly median with too many long gaps is E_FREQUENCY naming a gap', () => {
+    // Month ends Jan–Oct 2010, then every third month end from Nov 2010: 10 of 15 spacings are monthly
+    // (67 % < 75 %), the first long one Nov 2010 → Feb 2011.
+    const months = monthEnds(2010, 1, 10);
+    const quarters = monthEnds(2010, 11, 18).filter((_, i) => i % 3 === 0);
+    const e = frequencyError([...months, ...quarters]);
+    assert.equal(e.code, 'E_FREQUENCY');
+    assert.match(
+      e.message,
+      /looks monthly, but only 10 of 15 spacings are 20–42 days \(e\.g\. 2010-11-30 → 2011-02-28: 90 days\)/,
+    );
+    assert.equal(e.details['irregular_from'], '2010-11-30');
+  });
+
+  test('fewer than 2 dates is E_FREQUENCY', () => {
+    assert.equal(frequencyError([]).code, 'E_FREQUENCY');
+    assert.match(frequencyError(['2024-01-07']).message, /from 1 date\(s\) \(2024-01-07\): at least 2/);
   });
 
   for (const bad of ['2024-02-30', '2024-13-01', '01/02/2024', '2024-1-5', '']) {
     test(`"${bad}" is E_INPUT_DATES with its index`, () => {
       assert.throws(
-        () => inferPeriodsPerYear(['2024-01-06', bad]),
+        () => inferFrequency(['2024-01-06', bad]),
         (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_DATES' && e.details['index'] === 1,
       );
     });

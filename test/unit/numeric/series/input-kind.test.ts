@@ -1,0 +1,109 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  inputKindFinding,
+  lag1Autocorrelation,
+  logToSimpleReturns,
+} from '../../../../src/numeric/series/input-kind.js';
+import { loadDatasetReturns } from '../../../helpers/datasets.js';
+import { readDailyPrices } from '../../../helpers/resample.js';
+
+const col = (...v: number[]): Float64Array => Float64Array.from(v);
+/** The columns of a bundled price table. */
+function priceColumns(name: 'swx_prices' | 'gccindex_prices'): Float64Array[] {
+  const t = readDailyPrices(name);
+  return t.columns.map((_, j) => Float64Array.from(t.rows, (r) => r[j] as number));
+}
+/** The columns of a bundled table's simple returns. */
+function returnColumns(name: 'swx_prices' | 'gccindex_prices'): Float64Array[] {
+  const { returns } = loadDatasetReturns(name);
+  return Array.from({ length: returns.cols }, (_, j) =>
+    Float64Array.from({ length: returns.rows }, (_, t) => returns.data[t * returns.cols + j] as number),
+  );
+}
+
+describe('inputKindFinding', () => {
+  test('real prices and real returns pass as what they are', () => {
+    for (const name of ['swx_prices', 'gccindex_prices'] as const) {
+      assert.equal(inputKindFinding(priceColumns(name), 'prices'), undefined, `${name} prices`);
+      assert.equal(inputKindFinding(returnColumns(name), 'returns'), undefined, `${name} returns`);
+      assert.equal(inputKindFinding(returnColumns(name), 'log_returns'), undefined, `${name} log returns`);
+    }
+  });
+
+  test('SWX prices declared as returns: more than half the values above 1', () => {
+    const f = inputKindFinding(priceColumns('swx_prices'), 'returns');
+    assert.equal(f?.looksLike, 'prices');
+    assert.equal(f?.column, 0);
+    assert.equal(f?.row, 0);
+    assert.equal(f?.value, 95.88);
+    assert.match(
+      f?.evidence ?? '',
+      /^1917 of 1917 values \(100\.0 %\) are above 1, a gain of more than 100 % in one period$/,
+    );
+  });
+
+  test('a price level below 1 (an FX rate) declared as returns: level-like', () => {
+    const fx = Float64Array.from({ length: 40 }, (_, t) => 0.85 + 0.002 * t + 0.001 * Math.sin(t));
+    const f = inputKindFinding(
+      [returnColumns('swx_prices')[0] as Float64Array, fx.slice(0, 1916)],
+      'returns',
+    );
+    // Column 1 is shorter than column 0: NaN-free and level-like on its own 40 values.
+    assert.equal(f?.looksLike, 'prices');
+    assert.equal(f?.column, 1);
+    assert.match(
+      f?.evidence ?? '',
+      /^all 40 values are positive \(0\.85 to 0\.928964\) with lag-1 autocorrelation 0\.92, like a price level/,
+    );
+  });
+
+  test('small positive cash returns are not mistaken for a level', () => {
+    const cash = Float64Array.from({ length: 250 }, (_, t) => 0.0001 + 0.00001 * Math.sin(t / 20));
+    assert.ok(lag1Autocorrelation([...cash]) > 0.9, 'cash returns are autocorrelated');
+    assert.equal(inputKindFinding([cash, cash], 'returns'), undefined);
+  });
+
+  test('SWX returns declared as prices: many non-positive values', () => {
+    const f = inputKindFinding(returnColumns('swx_prices'), 'prices');
+    assert.equal(f?.looksLike, 'returns');
+    assert.equal(f?.column, 0);
+    assert.match(
+      f?.evidence ?? '',
+      /^\d+ of 1916 values \(\d+\.\d %\) are zero or negative and every value is within \[-1, 1\]$/,
+    );
+  });
+
+  test('a few returns (one negative) declared as prices: every value within [-1, 1]', () => {
+    const f = inputKindFinding([col(0.01, -0.02, 0.005)], 'prices');
+    assert.equal(f?.looksLike, 'returns');
+    assert.equal(f?.row, 1);
+    assert.equal(f?.value, -0.02);
+  });
+
+  test('percent returns declared as prices: at least 10 % non-positive', () => {
+    const pct = Float64Array.from({ length: 50 }, (_, t) => 3 * Math.sin(t));
+    assert.equal(inputKindFinding([pct], 'prices')?.looksLike, 'returns');
+  });
+
+  test('one bad price among real prices is left to the price check', () => {
+    assert.equal(inputKindFinding([col(100, 0, 102, 103), col(50, 51, 52, 53)], 'prices'), undefined);
+    assert.equal(inputKindFinding([col(100, 101, 102, 103), col(50, 51, -52, 53)], 'prices'), undefined);
+  });
+
+  test('missing values are ignored', () => {
+    assert.equal(inputKindFinding([col(Number.NaN, 100, Number.NaN, 101)], 'prices'), undefined);
+    assert.equal(inputKindFinding([col(Number.NaN, 100, 101, Number.NaN)], 'returns')?.row, 1);
+  });
+});
+
+describe('logToSimpleReturns', () => {
+  test('exp(r) − 1 exactly, NaN kept', () => {
+    const out = logToSimpleReturns(col(0, Math.log(1.1), Math.log(0.5), -3, Number.NaN));
+    assert.equal(out[0], 0);
+    assert.ok(Math.abs((out[1] as number) - 0.1) < 1e-15, `${out[1]}`);
+    assert.ok(Math.abs((out[2] as number) + 0.5) < 1e-15, `${out[2]}`);
+    assert.equal(out[3], Math.expm1(-3));
+    assert.ok(Number.isNaN(out[4] as number), 'NaN stays missing');
+  });
+});
