@@ -4,7 +4,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { QuantSDK } from '../../../../src/sdk/quant-sdk.js';
-import { QuantError } from '../../../../src/errors.js';
+import type { QuantError } from '../../../../src/errors.js';
 import { tempDir } from '../../../helpers/cli.js';
 import { at, readJson } from '../../../helpers/json-doc.js';
 import { randomReturns, writeManifest, writeSleeveRun } from '../../../helpers/sleeve-fixtures.js';
