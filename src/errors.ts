@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   E_INFEASIBLE_BOUNDS: 'weight bounds cannot sum to 1',
   E_SINGULAR_COVARIANCE: 'the covariance matrix is singular or not positive definite',
   E_NO_POSITIVE_EXCESS_RETURN: 'no asset has an expected return above the risk-free rate',
+  E_UNBOUNDED_SHARPE: 'a zero-variance portfolio has a positive excess return: the Sharpe ratio is unbounded',
   E_SOLVER: 'the optimizer did not converge',
   E_OUTPUT: 'an output could not be written',
   // manifest and meta pipeline

@@ -19,6 +19,15 @@ describe('quant CLI', () => {
     assert.match(r.stdout, /^portfolio\.optimize\s+Optimize a portfolio\s+portfolio$/m);
     const none = quant(['stage', 'list', '--tag', 'no-such-tag', '--json']);
     assert.deepEqual(JSON.parse(none.stdout), []);
+    assert.match(none.stderr, /^no stage matches --tag no-such-tag \(tags: .*\bmeta\b.*\)$/m);
+    // An unknown category says so on stderr (naming the categories there are) and still exits 0.
+    const nope = quant(['stage', 'list', '--category', 'nope']);
+    assert.equal(nope.code, 0, nope.stderr);
+    assert.equal(nope.stdout, '');
+    assert.equal(
+      nope.stderr.trim(),
+      'no stage matches --category nope (categories: meta, portfolio, sleeve)',
+    );
   });
 
   test('stage schema prints the JSON Schema derived from the params', () => {

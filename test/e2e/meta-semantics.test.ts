@@ -1,10 +1,11 @@
 // Semantics of the meta pipeline that need their own workspaces: a depth-3 tree, the equal-weight
-// fallback of a nested branch whose optimization fails, a zero-variance sleeve within bounds, and the
+// fallback of a nested branch whose optimization fails, a zero-variance sleeve (exact min-variance), and the
 // directional sign-test gate aborting before any meta artifact.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readTable } from '../../src/artifacts/index.js';
 import { quant, tempDir } from '../helpers/cli.js';
 import { buildMetaWorkspace, metaManifest } from '../helpers/meta-workspace.js';
 import { businessDays, writeSleeveRun } from '../helpers/sleeve-fixtures.js';
@@ -46,10 +47,12 @@ describe('meta pipeline semantics', () => {
       streams: {
         hrp: { dates, returns: new Float64Array(dates.length) },
         min_variance: { dates, returns: new Float64Array(dates.length) },
+        risk_parity: { dates, returns: new Float64Array(dates.length) },
       },
       weights: {
         hrp: [{ Symbol: 'CHF', Weight: 1, Net_Weight: 1, Direction: 'LONG' }],
         min_variance: [{ Symbol: 'CHF', Weight: 1, Net_Weight: 1, Direction: 'LONG' }],
+        risk_parity: [{ Symbol: 'CHF', Weight: 1, Net_Weight: 1, Direction: 'LONG' }],
       },
     });
   });
@@ -128,7 +131,7 @@ describe('meta pipeline semantics', () => {
     assert.match(ledger, /"step":"meta.branch_fallback"/);
   });
 
-  test('a zero-variance sleeve stays within its bounds for every method', () => {
+  test('a zero-variance sleeve: exact min_variance (cash at its cap), risk_parity falls back naming it', async () => {
     writeManifest({
       with_cash: {
         sleeves: [
@@ -137,30 +140,57 @@ describe('meta pipeline semantics', () => {
           { id: 'delta', profile: 'delta' },
         ],
         meta_allocation: { min_weight: 0.1, max_weight: 0.6 },
-        risk_profiles: ['hrp', 'min_variance'],
+        risk_profiles: ['hrp', 'min_variance', 'risk_parity'],
       },
     });
     const r = run('with_cash', 'cash');
     assert.equal(r.code, 0, r.stderr);
-    for (const P of ['min_variance']) {
-      const o = json<Optimized>(join(ws.path, 'runs', 'cash', 'data', `meta_optimized_with_cash_${P}.json`));
-      const sum = Object.values(o.weights).reduce((a, b) => a + b, 0);
-      assert.ok(Math.abs(sum - 1) < 1e-12);
-      for (const w of Object.values(o.weights)) assert.ok(w >= 0.1 - 1e-12 && w <= 0.6 + 1e-12, `${P}: ${w}`);
-      // min_variance and inverse_variance refuse a singular covariance; the declared chain ends at equal
-      // weight, recorded, and the weights still respect the bounds.
-      assert.deepEqual(
-        o.fallback_chain.map((f) => f.code),
-        ['E_SINGULAR_COVARIANCE', 'E_SINGULAR_COVARIANCE'],
-      );
-      assert.equal(o.method, 'equal_weight');
-    }
+    const data = join(ws.path, 'runs', 'cash', 'data');
+    // min_variance of a positive semidefinite covariance is exact: the riskless sleeve takes its cap 0.6,
+    // and the other 0.4 is the two-asset minimum variance of alpha and delta, each within [0.1, 0.6]:
+    // w_alpha = clamp(0.4·(σd² − σad) / (σa² + σd² − 2σad), 0.1, 0.3), computed here from the level's
+    // return matrix.
+    const o = json<Optimized>(join(data, 'meta_optimized_with_cash_min_variance.json'));
+    assert.equal(o.method, 'min_variance');
+    assert.deepEqual(o.fallback_chain, []);
+    assert.deepEqual(Object.keys(o.weights), ['cash', 'alpha', 'delta']);
+    assert.equal(o.weights['cash'], 0.6);
+    const table = await readTable(join(data, 'meta_returns_with_cash_min_variance.parquet'));
+    const col = (id: string): Float64Array => table.values[table.columns.indexOf(id)] as Float64Array;
+    const [a, d] = [col('alpha'), col('delta')];
+    const mean = (x: Float64Array): number => x.reduce((s, v) => s + v, 0) / x.length;
+    const cov = (x: Float64Array, y: Float64Array): number => {
+      const mx = mean(x);
+      const my = mean(y);
+      return x.reduce((s, v, t) => s + (v - mx) * ((y[t] as number) - my), 0);
+    };
+    const wa = Math.min(
+      0.3,
+      Math.max(0.1, (0.4 * (cov(d, d) - cov(a, d))) / (cov(a, a) + cov(d, d) - 2 * cov(a, d))),
+    );
+    assert.ok(Math.abs((o.weights['alpha'] ?? NaN) - wa) < 1e-12, `alpha ${o.weights['alpha']} vs ${wa}`);
+    assert.ok(Math.abs((o.weights['delta'] ?? NaN) - (0.4 - wa)) < 1e-12, `delta ${o.weights['delta']}`);
+    // Equal risk contributions do not exist with a riskless sleeve: the declared chain runs (inverse
+    // variance fails on it too), each failure names the sleeve, and the weights respect the bounds.
+    const rp = json<Optimized & { fallback_chain: { message: string }[] }>(
+      join(data, 'meta_optimized_with_cash_risk_parity.json'),
+    );
+    assert.equal(rp.method, 'equal_weight');
+    assert.deepEqual(
+      rp.fallback_chain.map((f) => [f.method, f.code]),
+      [
+        ['risk_parity', 'E_SINGULAR_COVARIANCE'],
+        ['inverse_variance', 'E_SINGULAR_COVARIANCE'],
+      ],
+    );
+    for (const f of rp.fallback_chain) assert.match(f.message, /sleeve cash/, f.message);
+    for (const w of Object.values(rp.weights)) assert.ok(w >= 0.1 - 1e-12 && w <= 0.6 + 1e-12, `${w}`);
     // HRP treats the riskless sleeve as riskless: it takes the most its bound allows. (delta is unhealthy
     // for hrp, so cash and alpha remain.)
-    const hrp = json<Optimized>(join(ws.path, 'runs', 'cash', 'data', 'meta_optimized_with_cash_hrp.json'));
+    const hrp = json<Optimized>(join(data, 'meta_optimized_with_cash_hrp.json'));
     assert.equal(hrp.method, 'hrp');
-    for (const w of Object.values(hrp.weights)) assert.ok(w >= 0.1 - 1e-12 && w <= 0.6 + 1e-12);
-    assert.ok(Math.abs((hrp.weights['cash'] ?? 0) - 0.6) < 1e-12);
+    for (const w of Object.values(hrp.weights)) assert.ok(w >= 0.1 - 1e-12 && w <= 0.6 + 1e-12, `${w}`);
+    assert.ok(Math.abs((hrp.weights['cash'] ?? 0) - 0.6) < 1e-12, `cash ${hrp.weights['cash']}`);
   });
 
   test('the sign-test gate aborts before meta.returns when a SHORT atom was not inverted', async () => {

@@ -20,7 +20,12 @@ import { sampleCovariance } from '../../src/numeric/covariance/sample-covariance
 import { factorReturns, quadForm, rng, sum } from '../unit/numeric/optimize/_fixtures.js';
 
 /** Numeric failures a method may raise (the stages' fallback chain catches exactly these). */
-const NUMERIC = new Set(['E_SINGULAR_COVARIANCE', 'E_SOLVER', 'E_NO_POSITIVE_EXCESS_RETURN']);
+const NUMERIC = new Set([
+  'E_SINGULAR_COVARIANCE',
+  'E_SOLVER',
+  'E_NO_POSITIVE_EXCESS_RETURN',
+  'E_UNBOUNDED_SHARPE',
+]);
 
 interface Case {
   readonly returns: Matrix;

@@ -85,6 +85,21 @@ export function stageCommand(ctx: CliContext): Command {
         ...(opts.category === undefined ? {} : { category: opts.category }),
         ...(opts.tag === undefined ? {} : { tag: opts.tag }),
       });
+      if (stages.length === 0) {
+        // Nothing matched: say so on stderr (stdout stays empty, or `[]` with --json), exit 0.
+        const all = registry.listStages();
+        const filters = [
+          ...(opts.category === undefined
+            ? []
+            : [
+                `--category ${opts.category} (categories: ${[...new Set(all.map((s) => s.category))].sort().join(', ')})`,
+              ]),
+          ...(opts.tag === undefined
+            ? []
+            : [`--tag ${opts.tag} (tags: ${[...new Set(all.flatMap((s) => s.tags))].sort().join(', ')})`]),
+        ];
+        ctx.io.err(`no stage matches ${filters.join(' and ')}`);
+      }
       if (opts.json === true) {
         ctx.io.out(
           JSON.stringify(
@@ -103,7 +118,7 @@ export function stageCommand(ctx: CliContext): Command {
         );
         return;
       }
-      ctx.io.out(formatColumns(stages.map((s) => [s.id, s.name, s.category])));
+      if (stages.length > 0) ctx.io.out(formatColumns(stages.map((s) => [s.id, s.name, s.category])));
     });
 
   stage

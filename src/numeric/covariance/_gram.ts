@@ -3,7 +3,8 @@ import { nonFiniteInput } from './_check.js';
 
 /**
  * Column means and the centred data in column-major order (n x T): each asset's series becomes one
- * contiguous run, so the Gram kernel below streams through memory.
+ * contiguous run, so the Gram kernel below streams through memory. A constant column is centred to
+ * exact zeros.
  *
  * @throws QuantError `E_INPUT_VALUE` naming the first NaN/Inf cell.
  */
@@ -18,6 +19,12 @@ export function centreColumns(returns: Matrix): { means: Float64Array; centred: 
     means[j] = (means[j] as number) / T;
     // A NaN or ±Inf anywhere in a column poisons its mean, so this also validates every value.
     if ((means[j] as number) - (means[j] as number) !== 0) throw nonFiniteInput(returns);
+    // A constant column's mean is its value exactly (the rounded sum / T may miss it by an ulp), so its
+    // deviations, variance and covariances are exactly 0: the asset is riskless, not nearly so.
+    const first = data[j] as number;
+    let t = 1;
+    while (t < T && data[t * n + j] === first) t++;
+    if (t === T) means[j] = first;
   }
   const centred = new Float64Array(n * T);
   for (let t = 0; t < T; t++) {

@@ -27,6 +27,11 @@ export interface UpdatableCholesky {
    */
   append(j: number): boolean;
   /**
+   * The pivot index j would get if appended, A_jj − A_jFᵀ·A_FF⁻¹·A_Fj (the Schur complement), without
+   * changing the factor: about 0 when A_{F∪j} is singular, clearly negative when it is indefinite.
+   */
+  schur(j: number): number;
+  /**
    * After appends, set y[row] so that L·y = b holds in that row, given b_row and the entries of y
    * before it (rows appended in a batch are extended in order).
    */
@@ -68,6 +73,16 @@ export function createUpdatableCholesky(a: Float64Array, n: number): UpdatableCh
     l[rk + k] = Math.sqrt(d);
     order.push(j);
     return true;
+  }
+
+  function schur(j: number): number {
+    const k = order.length;
+    const rj = j * n;
+    for (let p = 0; p < k; p++) col[p] = a[rj + (order[p] as number)] as number;
+    forwardSubstitute(l, col, k, n);
+    let d = a[rj + j] as number;
+    for (let p = 0; p < k; p++) d -= (col[p] as number) * (col[p] as number);
+    return d;
   }
 
   function extendForward(y: Float64Array, row: number, bRow: number): void {
@@ -130,6 +145,7 @@ export function createUpdatableCholesky(a: Float64Array, n: number): UpdatableCh
     },
     order,
     append,
+    schur,
     extendForward,
     remove,
     forwardInPlace: (y) => forwardSubstitute(l, y, order.length, n),

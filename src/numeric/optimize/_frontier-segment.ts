@@ -4,9 +4,13 @@
  * w(t) = a + t·b, and so are the budget multiplier γ(t) and the bound multipliers
  * λ_i(t) = (Σw)_i − t·m_i − γ(t). The working set is optimal exactly on the interval of t where the
  * free weights stay within their bounds and every λ_i keeps its sign (the critical line of Markowitz 1956).
+ *
+ * When Σ_FF is singular (riskless or collinear assets) the same pieces are computed from
+ * Σ' = Σ + ρ·11ᵀ, which the active-set solver keeps positive definite on F (see _box-qp.ts): w(t) and
+ * the bound multipliers are unchanged, γ and h shift by the constant ρ, which is taken off h.
  */
 import { choleskyFactorInPlace, choleskySolveInPlace } from '../linalg/cholesky.js';
-import { AT_LOWER, FREE } from './_box-qp.js';
+import { AT_LOWER, FREE, shiftFor } from './_box-qp.js';
 
 export interface FrontierSegment {
   /** w(t) = a + t·b (b = 0 on held assets). */
@@ -22,7 +26,7 @@ export interface FrontierSegment {
 
 /**
  * The affine pieces of the frontier for the working set `state` (held weights taken from `w`).
- * Returns undefined when Σ_FF is singular.
+ * Returns undefined when Σ_FF + ρ·11ᵀ is singular too.
  *
  * Also h(t) = wᵀΣw − t·mᵀw, which is affine too: from Σw = t·m + γ·1 + λ, wᵀΣw = t·mᵀw + γ + Σ_B λ_i·w_i.
  */
@@ -43,11 +47,19 @@ export function frontierSegment(
   }
   const k = free.length;
   const sub = new Float64Array(k * k);
-  for (let x = 0; x < k; x++) {
-    const rx = (free[x] as number) * n;
-    for (let y = 0; y <= x; y++) sub[x * k + y] = sigma[rx + (free[y] as number)] as number;
+  const gather = (shift: number): void => {
+    for (let x = 0; x < k; x++) {
+      const rx = (free[x] as number) * n;
+      for (let y = 0; y <= x; y++) sub[x * k + y] = (sigma[rx + (free[y] as number)] as number) + shift;
+    }
+  };
+  gather(0);
+  let rho = 0;
+  if (choleskyFactorInPlace(sub, sub, k) >= 0) {
+    rho = shiftFor(sigma, n);
+    gather(rho);
+    if (choleskyFactorInPlace(sub, sub, k) >= 0) return undefined;
   }
-  if (choleskyFactorInPlace(sub, sub, k) >= 0) return undefined;
   const u = new Float64Array(k).fill(1);
   const vm = new Float64Array(k);
   const vg = new Float64Array(k);
@@ -55,7 +67,8 @@ export function frontierSegment(
     const i = free[x] as number;
     vm[x] = m[i] as number;
     let g = 0;
-    for (let j = 0; j < n; j++) if (state[j] !== FREE) g += (sigma[i * n + j] as number) * (w[j] as number);
+    for (let j = 0; j < n; j++)
+      if (state[j] !== FREE) g += ((sigma[i * n + j] as number) + rho) * (w[j] as number);
     vg[x] = g;
   }
   choleskySolveInPlace(sub, u, k);
@@ -99,10 +112,12 @@ export function frontierSegment(
     let sa = 0;
     let sb = 0;
     for (const j of free) {
-      sa += (sigma[ri + j] as number) * (a[j] as number);
-      sb += (sigma[ri + j] as number) * (b[j] as number);
+      sa += ((sigma[ri + j] as number) + rho) * (a[j] as number);
+      sb += ((sigma[ri + j] as number) + rho) * (b[j] as number);
     }
-    for (let j = 0; j < n; j++) if (state[j] !== FREE) sa += (sigma[ri + j] as number) * (w[j] as number);
+    for (let j = 0; j < n; j++) {
+      if (state[j] !== FREE) sa += ((sigma[ri + j] as number) + rho) * (w[j] as number);
+    }
     const la = sa - gammaA;
     const lb = sb - (m[i] as number) - gammaB;
     h0 += la * (w[i] as number);
@@ -110,5 +125,5 @@ export function frontierSegment(
     if (state[i] === AT_LOWER) require(la, lb);
     else require(-la, -lb);
   }
-  return { a, b, h0, h1, tMin, tMax };
+  return { a, b, h0: h0 - rho, h1, tMin, tMax };
 }

@@ -3,8 +3,16 @@ import { QuantError } from '../../errors.js';
 import type { Matrix } from '../linalg/matrix.js';
 
 /**
- * Check that `cov` is a square, finite, symmetric matrix with positive variances and return n.
- * n < 2 → E_TOO_FEW_ASSETS; a zero or negative variance or asymmetry → E_SINGULAR_COVARIANCE.
+ * An asset whose variance is at most this fraction of the largest variance (a volatility below 10⁻¹²
+ * of the most volatile asset's) is riskless: its row and column of Σ are taken as exactly 0.
+ */
+export const RISKLESS_VARIANCE = 1e-24;
+
+/**
+ * Check that `cov` is a square, finite, symmetric matrix with non-negative variances and return n.
+ * n < 2 → E_TOO_FEW_ASSETS; a negative or non-finite variance, asymmetry or a covariance larger than
+ * the product of the two volatilities → E_SINGULAR_COVARIANCE.
+ * Zero variances are allowed (a covariance is positive semidefinite); see {@link risklessAssets}.
  */
 export function checkCovariance(cov: Matrix): number {
   const n = cov.rows;
@@ -20,12 +28,12 @@ export function checkCovariance(cov: Matrix): number {
   const d = cov.data;
   for (let i = 0; i < n; i++) {
     const vi = d[i * n + i] as number;
-    if (!(vi > 0) || !Number.isFinite(vi)) {
+    if (!(vi >= 0) || !Number.isFinite(vi)) {
       throw new QuantError(
         'E_SINGULAR_COVARIANCE',
-        `asset ${i} has variance ${vi}; the covariance must have positive, finite variances`,
+        `asset ${i} has variance ${vi}; a covariance matrix has non-negative, finite variances`,
         {
-          hint: 'drop constant or empty return columns before optimizing',
+          hint: 'pass a covariance matrix (positive semidefinite), e.g. the sample or ledoit_wolf estimate',
           details: { assetIndex: i },
         },
       );
@@ -46,9 +54,37 @@ export function checkCovariance(cov: Matrix): number {
           },
         );
       }
+      // Every 2 x 2 principal minor of a positive semidefinite matrix is ≥ 0 (a cheap necessary check; the
+      // solvers detect the rest as a negative pivot).
+      const bound = Math.sqrt((d[i * n + i] as number) * (d[j * n + j] as number));
+      if (Math.abs(a) > bound * (1 + 1e-8) + 1e-300) {
+        throw new QuantError(
+          'E_SINGULAR_COVARIANCE',
+          `the covariance matrix is not positive semidefinite: the covariance ${a} of asset ${j} and asset ${i} exceeds the product of their volatilities ${bound}`,
+          {
+            hint: 'pass a covariance matrix (positive semidefinite), e.g. the sample or ledoit_wolf estimate',
+            details: { assetIndex: j, assets: [j, i] },
+          },
+        );
+      }
     }
   }
   return n;
+}
+
+/**
+ * The riskless assets of a checked covariance: variance ≤ {@link RISKLESS_VARIANCE} × the largest
+ * variance (every asset when all variances are 0). Their covariances are then negligible too
+ * (|Σ_ij| ≤ √(Σ_ii·Σ_jj), checked by {@link checkCovariance}).
+ */
+export function risklessAssets(cov: Matrix): number[] {
+  const n = cov.rows;
+  const d = cov.data;
+  let largest = 0;
+  for (let i = 0; i < n; i++) largest = Math.max(largest, d[i * n + i] as number);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if ((d[i * n + i] as number) <= RISKLESS_VARIANCE * largest) out.push(i);
+  return out;
 }
 
 /** Indices of assets held at the lower and at the upper bound. */

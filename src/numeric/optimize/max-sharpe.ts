@@ -1,9 +1,17 @@
 import { QuantError } from '../../errors.js';
 import type { Matrix } from '../linalg/matrix.js';
-import { solveBoxQp, type BoxQpSolution } from './_box-qp.js';
-import { frontierSegment } from './_frontier-segment.js';
-import { activeSets, checkCovariance } from './_inputs.js';
-import { kktViolation } from './_kkt.js';
+import {
+  alternativeMinimiser,
+  multiplyNonZero,
+  solveBoxQp,
+  type BoxQpProblem,
+  type BoxQpSolution,
+  type BoxQpStart,
+} from './_box-qp.js';
+import { frontierSegment, type FrontierSegment } from './_frontier-segment.js';
+import { RISKLESS_VARIANCE, activeSets, checkCovariance, risklessAssets } from './_inputs.js';
+import { gradientScale, kktViolation } from './_kkt.js';
+import { expandSolution, reduceProblem, type ReducedProblem } from './_reduce.js';
 import { resolveBounds, type WeightBound } from './feasibility.js';
 
 export interface MaxSharpeOptions {
@@ -45,16 +53,29 @@ export interface MaxSharpeResult {
  * active-set QP solve (warm-started), and the root lies in a segment where it is computed in closed
  * form, so the result is the exact optimum up to rounding (not a penalty, barrier or grid search).
  *
- * @param cov n x n covariance; `mu` n expected returns in the same units (e.g. both annualised).
+ * Singular Σ (positive semidefinite): a riskless asset (zero variance) whose expected return is above
+ * r_f makes the ratio unbounded when the bounds let the portfolio hold riskless assets only
+ * (E_UNBOUNDED_SHARPE naming them); otherwise the problem is solved exactly. When several portfolios
+ * share the maximum ratio — a riskless asset earning exactly r_f can be mixed in any proportion with the
+ * tangency portfolio (the capital market line) — the one furthest along the frontier is chosen: the
+ * largest t with h(t) = 0, i.e. the least weight in the riskless asset, which is the textbook tangency
+ * portfolio of the risky assets when the bounds allow. Identical assets (equal rows of Σ and equal μ)
+ * are optimized as one and split by the minimum-norm rule (equal when the bounds allow). Any other tie
+ * is an error naming the assets whose weights could move.
+ *
+ * @param cov n x n covariance (symmetric positive semidefinite); `mu` n expected returns in the same
+ *   units (e.g. both annualised).
  * @throws QuantError E_NO_POSITIVE_EXCESS_RETURN when no asset (or no feasible portfolio) has μ > r_f;
- *   E_TOO_FEW_ASSETS, E_INFEASIBLE_BOUNDS, E_SINGULAR_COVARIANCE, E_SOLVER.
+ *   E_UNBOUNDED_SHARPE (a zero-variance portfolio with positive excess return is feasible);
+ *   E_TOO_FEW_ASSETS, E_INFEASIBLE_BOUNDS, E_SINGULAR_COVARIANCE (Σ not positive semidefinite, or the
+ *   maximiser not unique: `details.assets`), E_SOLVER.
  */
 export function maxSharpe(cov: Matrix, mu: Float64Array, options: MaxSharpeOptions = {}): MaxSharpeResult {
   const n = checkCovariance(cov);
   if (mu.length !== n) throw new RangeError(`mu has ${mu.length} values for ${n} assets`);
   const rf = options.riskFreeRate ?? 0;
   const { lo, hi } = resolveBounds(n, options.minWeight ?? 0, options.maxWeight ?? 1);
-  const m = new Float64Array(n);
+  const mFull = new Float64Array(n);
   let best = 0;
   for (let i = 0; i < n; i++) {
     if (!Number.isFinite(mu[i])) {
@@ -62,7 +83,7 @@ export function maxSharpe(cov: Matrix, mu: Float64Array, options: MaxSharpeOptio
         hint: 'pass finite expected returns',
       });
     }
-    m[i] = (mu[i] as number) - rf;
+    mFull[i] = (mu[i] as number) - rf;
     if ((mu[i] as number) > (mu[best] as number)) best = i;
   }
   if (!((mu[best] as number) > rf)) {
@@ -75,7 +96,7 @@ export function maxSharpe(cov: Matrix, mu: Float64Array, options: MaxSharpeOptio
       },
     );
   }
-  const attainable = maxAttainableExcess(m, lo, hi);
+  const attainable = maxAttainableExcess(mFull, lo, hi);
   if (!(attainable > 0)) {
     throw new QuantError(
       'E_NO_POSITIVE_EXCESS_RETURN',
@@ -86,23 +107,35 @@ export function maxSharpe(cov: Matrix, mu: Float64Array, options: MaxSharpeOptio
       },
     );
   }
+  const riskless = risklessAssets(cov);
+  if (riskless.length > 0) assertBoundedWithRiskless(riskless, mFull, mu, rf, lo, hi);
   // The weights do not depend on the scales of m and Σ; normalising both keeps t near 1 for any units.
   let mScale = 0;
   let sScale = 0;
   for (let i = 0; i < n; i++) {
-    mScale = Math.max(mScale, Math.abs(m[i] as number));
+    mScale = Math.max(mScale, Math.abs(mFull[i] as number));
     sScale = Math.max(sScale, cov.data[i * n + i] as number);
   }
-  for (let i = 0; i < n; i++) m[i] = (m[i] as number) / mScale;
-  const sigma = cov.data.map((x) => x / sScale);
-  const problem = { n, sigma, lo, hi };
+  if (!(sScale > 0)) sScale = 1;
+  for (let i = 0; i < n; i++) mFull[i] = (mFull[i] as number) / mScale;
+  const sigmaFull = cov.data.map((x) => x / sScale);
+  for (const i of riskless) {
+    for (let j = 0; j < n; j++) {
+      sigmaFull[i * n + j] = 0;
+      sigmaFull[j * n + i] = 0;
+    }
+  }
+  const reduced = reduceProblem(sigmaFull, n, lo, hi, mFull, []);
+  const m = reduced.q ?? mFull;
+  const problem = { n: reduced.n, sigma: reduced.sigma, lo: reduced.lo, hi: reduced.hi };
+  const full = { n, sigma: sigmaFull, m: mFull, lo, hi, mScale, sScale, reduced };
   let t = 0;
   let sol: BoxQpSolution = solveBoxQp(problem);
   let tLow = 0;
   let tHigh = Infinity;
   const maxSegments = 200 + 4 * n;
   for (let iter = 1; iter <= maxSegments; iter++) {
-    const seg = frontierSegment(sigma, n, m, lo, hi, sol.state, sol.w);
+    const seg = frontierSegment(problem.sigma, problem.n, m, problem.lo, problem.hi, sol.state, sol.w);
     if (seg === undefined) {
       throw new QuantError(
         'E_SINGULAR_COVARIANCE',
@@ -113,18 +146,46 @@ export function maxSharpe(cov: Matrix, mu: Float64Array, options: MaxSharpeOptio
       );
     }
     const { h0, h1, tMin, tMax } = seg;
-    const root = h1 < 0 ? -h0 / h1 : NaN;
-    const slack = 1e-9 * Math.max(Math.abs(t), Math.abs(root), 1e-300);
-    if (root >= Math.max(tMin, 0) - slack && root <= tMax + slack) {
-      const q = m.map((x) => x * root);
-      sol = solveBoxQp({ ...problem, q }, { w: clampAffine(seg.a, seg.b, root, lo, hi), state: sol.state });
-      return result(sol, q, lo, hi, { mScale, sScale, m, t: root, iterations: iter });
+    // On a flat piece (h = 0 throughout) every t is optimal: go on to its end (the tie rule above).
+    const flat = isFlat(seg, problem, m);
+    // A root at the end of the piece may open a flat piece: look beyond it before accepting it.
+    let atEnd = false;
+    if (!flat) {
+      const root = h1 < 0 ? -h0 / h1 : NaN;
+      const slack = 1e-9 * Math.max(Math.abs(t), Math.abs(root), 1e-300);
+      atEnd =
+        Number.isFinite(tMax) &&
+        root <= tMax + slack &&
+        (root >= tMax - slack || hVanishes(seg, problem, m, tMax));
+      if (root >= Math.max(tMin, 0) - slack && root <= tMax + slack && !atEnd) {
+        const q = m.map((x) => x * root);
+        sol = solveWarm(
+          { ...problem, q },
+          { w: clampAffine(seg.a, seg.b, root, problem.lo, problem.hi), state: sol.state },
+        );
+        return result(sol, { ...problem, q }, full, root, iter);
+      }
     }
     // h is continuous and changes sign once (from + to −) along the frontier; this piece tells on which
     // side of it the root lies.
-    if (h0 + h1 * t > 0) tLow = Math.max(tLow, tMax);
+    const ht = h0 + h1 * t;
+    if (flat || atEnd || ht > 0 || (ht === 0 && h1 > 0)) tLow = Math.max(tLow, tMax);
     else tHigh = Math.min(tHigh, Math.max(tMin, 0));
+    const root = flat || atEnd ? NaN : -h0 / h1;
     let next = root > tLow && root < tHigh ? root : tHigh < Infinity ? 0.5 * (tLow + tHigh) : 2 * tLow;
+    if (next === t && t > 0) {
+      // No progress: the solver keeps a working set whose piece ends before t (its multipliers are 0
+      // to its resolution). Judge t by h itself and bisect.
+      let v = 0;
+      let p = 0;
+      for (let i = 0; i < problem.n; i++) {
+        v += (sol.w[i] as number) * (sol.sigmaW[i] as number);
+        p += (sol.w[i] as number) * (m[i] as number);
+      }
+      if (v - t * p >= -1e-12 * (v + t * Math.abs(p))) tLow = Math.max(tLow, t);
+      else tHigh = Math.min(tHigh, t);
+      next = tHigh < Infinity ? 0.5 * (tLow + tHigh) : 2 * tLow;
+    }
     if (!(next > 0)) next = Math.max(tLow, 1) * 2;
     if (!Number.isFinite(next)) break;
     // A bracket collapsed to rounding pins the root: w(t) is continuous, so the QP there is the answer.
@@ -132,17 +193,24 @@ export function maxSharpe(cov: Matrix, mu: Float64Array, options: MaxSharpeOptio
     if (collapsed) next = tLow;
     t = next;
     const q = m.map((x) => x * t);
-    sol = solveBoxQp({ ...problem, q }, sol);
+    sol = solveWarm({ ...problem, q }, sol);
     // A degenerate working set may hide the root from the segment test; the fixed point t = wᵀΣw / mᵀw
-    // itself is the optimality condition.
+    // itself is the optimality condition (unless h stays 0 beyond t).
     let v = 0;
     let p = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < problem.n; i++) {
       v += (sol.w[i] as number) * (sol.sigmaW[i] as number);
       p += (sol.w[i] as number) * (m[i] as number);
     }
-    if (collapsed || Math.abs(v - t * p) <= 1e-13 * v)
-      return result(sol, q, lo, hi, { mScale, sScale, m, t, iterations: iter });
+    if (collapsed) return result(sol, { ...problem, q }, full, t, iter);
+    if (Math.abs(v - t * p) <= 1e-13 * v) {
+      // Flat beyond t: go on. A working set whose piece ends before t is degenerate to the solver's
+      // resolution (multipliers within 1e-12 of 0): the point is a root as far as it can be told.
+      const here = frontierSegment(problem.sigma, problem.n, m, problem.lo, problem.hi, sol.state, sol.w);
+      if (here === undefined || !isFlat(here, problem, m) || here.tMax < t * (1 - 1e-9)) {
+        return result(sol, { ...problem, q }, full, t, iter);
+      }
+    }
   }
   throw new QuantError(
     'E_SOLVER',
@@ -151,6 +219,103 @@ export function maxSharpe(cov: Matrix, mu: Float64Array, options: MaxSharpeOptio
       hint: 'the covariance may be nearly singular; try the ledoit_wolf covariance',
     },
   );
+}
+
+/**
+ * The QP from a previous working set; should that cycle to the iteration cap (boxes a rounding error
+ * wide), from the vertex start instead.
+ */
+function solveWarm(problem: BoxQpProblem, start: BoxQpStart): BoxQpSolution {
+  try {
+    return solveBoxQp(problem, start);
+  } catch (error) {
+    if (!(error instanceof QuantError) || error.code !== 'E_SOLVER') throw error;
+  }
+  return solveBoxQp(problem);
+}
+
+/**
+ * With riskless assets: E_UNBOUNDED_SHARPE when the bounds allow a portfolio of riskless assets only
+ * (the other assets' lower bounds summing to 0, at most 1e-12; the riskless ones' upper bounds to at
+ * least 1) whose best expected excess return (a greedy LP) is positive — its variance is 0, so its ratio
+ * is infinite.
+ */
+function assertBoundedWithRiskless(
+  riskless: readonly number[],
+  m: Float64Array,
+  mu: Float64Array,
+  rf: number,
+  lo: Float64Array,
+  hi: Float64Array,
+): void {
+  const isRiskless = new Set(riskless);
+  let capacity = 0;
+  let forced = 0;
+  for (let i = 0; i < m.length; i++) {
+    if (isRiskless.has(i)) capacity += hi[i] as number;
+    else forced += lo[i] as number;
+  }
+  // Risky floors of 1e-12 in all add a variance of 1e-24 of the largest at most: riskless too.
+  if (forced > 1e-12 || capacity < 1 - 1e-12) return;
+  let rest = 1;
+  let value = 0;
+  for (const i of riskless) {
+    rest -= lo[i] as number;
+    value += (m[i] as number) * (lo[i] as number);
+  }
+  const order = [...riskless].sort((x, y) => (m[y] as number) - (m[x] as number) || x - y);
+  const held: number[] = [];
+  for (const i of order) {
+    const take = Math.min(Math.max(rest, 0), (hi[i] as number) - (lo[i] as number));
+    value += (m[i] as number) * take;
+    rest -= take;
+    if ((m[i] as number) > 0 && (take > 0 || (lo[i] as number) > 0)) held.push(i);
+  }
+  if (!(value > 0)) return;
+  throw unbounded(
+    held.sort((x, y) => x - y),
+    `${held.map((i) => `asset ${i} (μ = ${mu[i]})`).join(', ')} ${held.length === 1 ? 'has' : 'have'} zero variance and an expected return above the risk-free rate r_f = ${rf}, and the bounds let the portfolio hold riskless assets only`,
+  );
+}
+
+function unbounded(assets: readonly number[], why: string): QuantError {
+  return new QuantError('E_UNBOUNDED_SHARPE', `the Sharpe ratio is unbounded: ${why}`, {
+    hint: "set risk_free_rate to the riskless asset's return (it is the risk-free asset), cap it with max_weight below 1, or use min_variance",
+    details: { assets, ...(assets.length > 0 ? { assetIndex: assets[0] } : {}) },
+  });
+}
+
+/**
+ * Whether h(t) = wᵀΣw − t·mᵀw is 0 (to rounding, relative to its two terms) at both ends of a finite
+ * segment, hence on all of it, evaluated directly from w(t).
+ */
+function isFlat(seg: FrontierSegment, problem: SearchProblem, m: Float64Array): boolean {
+  if (!Number.isFinite(seg.tMax)) return false;
+  return hVanishes(seg, problem, m, Math.max(seg.tMin, 0)) && hVanishes(seg, problem, m, seg.tMax);
+}
+
+interface SearchProblem {
+  readonly n: number;
+  readonly sigma: Float64Array;
+  readonly lo: Float64Array;
+  readonly hi: Float64Array;
+}
+
+/** h(t) = 0 to rounding at w(t) = a + t·b, relative to its two terms wᵀΣw and t·|mᵀw|. */
+function hVanishes(seg: FrontierSegment, problem: SearchProblem, m: Float64Array, t: number): boolean {
+  const w = clampAffine(seg.a, seg.b, t, problem.lo, problem.hi);
+  const { n, sigma } = problem;
+  let v = 0;
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w[i] as number;
+    if (wi === 0) continue;
+    let s = 0;
+    for (let j = 0; j < n; j++) s += (sigma[i * n + j] as number) * (w[j] as number);
+    v += wi * s;
+    p += wi * (m[i] as number);
+  }
+  return Math.abs(v - t * p) <= 1e-12 * (v + t * Math.abs(p));
 }
 
 /** Greedy LP: the largest mᵀw over the box-simplex (everything at lo, the rest to the best assets). */
@@ -183,31 +348,68 @@ function clampAffine(
   return a.map((x, i) => Math.min(hi[i] as number, Math.max(lo[i] as number, x + t * (b[i] as number))));
 }
 
+interface FullProblem {
+  readonly n: number;
+  /** Normalised Σ (riskless rows and columns 0) and m. */
+  readonly sigma: Float64Array;
+  readonly m: Float64Array;
+  readonly lo: Float64Array;
+  readonly hi: Float64Array;
+  readonly mScale: number;
+  readonly sScale: number;
+  readonly reduced: ReducedProblem;
+}
+
 function result(
   sol: BoxQpSolution,
-  q: Float64Array,
-  lo: Float64Array,
-  hi: Float64Array,
-  info: { mScale: number; sScale: number; m: Float64Array; t: number; iterations: number },
+  problem: { n: number; sigma: Float64Array; lo: Float64Array; hi: Float64Array; q: Float64Array },
+  full: FullProblem,
+  t: number,
+  iterations: number,
 ): MaxSharpeResult {
-  const w = sol.w;
+  const alternative = alternativeMinimiser(problem, sol);
+  if (alternative !== undefined) {
+    const assets = alternative.flatMap((a) => full.reduced.groups[a] as number[]).sort((x, y) => x - y);
+    throw new QuantError(
+      'E_SINGULAR_COVARIANCE',
+      `the maximum-Sharpe portfolio is not unique: ${assets.map((i) => `asset ${i}`).join(', ')} are collinear (a combination of them has zero variance and zero excess return), so weight can move between them without changing the ratio`,
+      {
+        hint: 'drop one of the collinear assets, use more observations than assets, or use the ledoit_wolf covariance',
+        details: { assets },
+      },
+    );
+  }
+  const { n, lo, hi } = full;
+  const { w, state } = expandSolution(full.reduced, n, lo, hi, sol.w, sol.state);
+  const sigmaW = new Float64Array(n);
+  multiplyNonZero(full.sigma, n, w, sigmaW);
   let variance = 0;
   let excess = 0;
-  for (let i = 0; i < w.length; i++) {
-    variance += (w[i] as number) * (sol.sigmaW[i] as number);
-    excess += (w[i] as number) * (info.m[i] as number);
+  for (let i = 0; i < n; i++) {
+    variance += (w[i] as number) * (sigmaW[i] as number);
+    excess += (w[i] as number) * (full.m[i] as number);
   }
-  variance *= info.sScale;
-  excess *= info.mScale;
+  if (!(variance > RISKLESS_VARIANCE) && excess > 0) {
+    const held: number[] = [];
+    for (let i = 0; i < n; i++) if ((w[i] as number) > 0) held.push(i);
+    throw unbounded(
+      held,
+      `the portfolio of ${held.map((i) => `asset ${i}`).join(', ')} has zero variance and a positive excess return`,
+    );
+  }
+  const q = full.m.map((x) => x * t);
+  const kkt = kktViolation(w, state, sigmaW, q, sol.gamma, lo, hi, gradientScale(full.sigma, n, w, q));
+  variance *= full.sScale;
+  excess *= full.mScale;
   const volatility = Math.sqrt(variance);
   return {
     weights: w,
     sharpe: excess / volatility,
     excessReturn: excess,
     volatility,
-    t: (info.t * info.sScale) / info.mScale,
-    iterations: info.iterations,
-    ...activeSets(sol.state),
-    kkt: { maxViolation: kktViolation(w, sol.state, sol.sigmaW, q, sol.gamma, lo, hi) },
+    t: (t * full.sScale) / full.mScale,
+    iterations,
+    ...activeSets(state),
+    kkt: { maxViolation: kkt },
   };
 }

@@ -32,16 +32,28 @@ export {
 /** The declared fallback chain when a method fails numerically (singular matrix, solver limit). */
 export const FALLBACK_CHAIN = ['inverse_variance', 'equal_weight'] as const;
 
+/**
+ * With `covariance: 'auto'`, fewer than this many observations per asset select the Ledoit–Wolf
+ * estimate instead of the sample covariance (which is singular below 1 and noisy below about 3).
+ */
+export const AUTO_SHRINKAGE_RATIO = 3;
+
 export interface OptimizeOptions {
   readonly method: PortfolioMethod;
   readonly periodsPerYear: number;
-  readonly covariance?: CovarianceEstimator;
+  /**
+   * The estimator (default `sample`); `auto` = `ledoit_wolf` when T < {@link AUTO_SHRINKAGE_RATIO}·n,
+   * else `sample`, recorded in the diagnostics (`covariance`, `covariance_rule`).
+   */
+  readonly covariance?: CovarianceEstimator | 'auto';
   readonly expectedReturns?: ExpectedReturnEstimator;
   readonly riskFreeRate?: number;
   readonly minWeight?: number;
   readonly maxWeight?: number;
   readonly linkage?: LinkageMethod;
   readonly leafOrder?: 'dendrogram' | 'optimal';
+  /** Names for the assets in error messages: "asset i" becomes labels[i] (e.g. `sleeve cash`). */
+  readonly labels?: readonly string[];
 }
 
 export interface OptimizeResult {
@@ -67,6 +79,39 @@ export function resolveMethod(id: string): PortfolioMethod {
  * The only weight limits are the bounds given: no hidden caps.
  */
 export function optimizePortfolio(returns: Matrix, options: OptimizeOptions): OptimizeResult {
+  try {
+    return optimizeUnlabelled(returns, options);
+  } catch (error) {
+    throw relabel(error, options.labels);
+  }
+}
+
+/**
+ * A QuantError whose message names assets by index ("asset 3"), restated with `labels` (same code, hint
+ * and details); anything else unchanged.
+ */
+export function relabel(error: unknown, labels: readonly string[] | undefined): unknown {
+  if (labels === undefined || !isQuantError(error)) return error;
+  const message = relabelText(error.message, labels);
+  if (message === error.message) return error;
+  return new QuantError(error.code, message, {
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+    ...(error.location === undefined ? {} : { location: error.location }),
+    issues: error.issues,
+    details: error.details,
+    cause: error,
+  });
+}
+
+function relabelText(text: string, labels: readonly string[] | undefined): string {
+  if (labels === undefined) return text;
+  return text.replace(
+    /\basset (index )?(\d+)\b/g,
+    (all: string, _: string, i: string) => labels[Number(i)] ?? all,
+  );
+}
+
+function optimizeUnlabelled(returns: Matrix, options: OptimizeOptions): OptimizeResult {
   const n = returns.cols;
   const lo = options.minWeight ?? 0;
   const hi = options.maxWeight ?? 1;
@@ -76,15 +121,25 @@ export function optimizePortfolio(returns: Matrix, options: OptimizeOptions): Op
   }
   assertFeasibleBounds(n, lo, hi);
   const A = options.periodsPerYear;
+  const T = returns.rows;
+  const auto = options.covariance === 'auto';
+  const estimator: CovarianceEstimator = auto
+    ? T < AUTO_SHRINKAGE_RATIO * n
+      ? 'ledoit_wolf'
+      : 'sample'
+    : (options.covariance ?? 'sample');
   const cov = annualise(
-    options.covariance === 'ledoit_wolf'
-      ? ledoitWolfCovariance(returns).covariance
-      : sampleCovariance(returns),
+    estimator === 'ledoit_wolf' ? ledoitWolfCovariance(returns).covariance : sampleCovariance(returns),
     A,
   );
   const diagnostics: Record<string, unknown> = {
     periods_per_year: A,
-    covariance: options.covariance ?? 'sample',
+    covariance: estimator,
+    ...(auto
+      ? {
+          covariance_rule: `auto: ${T} observations ${estimator === 'sample' ? '≥' : '<'} ${AUTO_SHRINKAGE_RATIO} × ${n} assets`,
+        }
+      : {}),
   };
   switch (options.method) {
     case 'equal_weight':
@@ -160,12 +215,18 @@ export interface OptimizeWithFallbackResult extends OptimizeResult {
   readonly fallbacks: readonly FallbackStep[];
 }
 
-const NUMERIC_FAILURES = new Set(['E_SINGULAR_COVARIANCE', 'E_SOLVER', 'E_NO_POSITIVE_EXCESS_RETURN']);
+const NUMERIC_FAILURES = new Set([
+  'E_SINGULAR_COVARIANCE',
+  'E_SOLVER',
+  'E_NO_POSITIVE_EXCESS_RETURN',
+  'E_UNBOUNDED_SHARPE',
+]);
 
 /**
  * {@link optimizePortfolio} with the declared fallback chain: a failure of the method on the data
- * (singular covariance, solver limit, no asset above the risk-free rate for max_sharpe) falls back to
- * inverse variance, then equal weight. Input errors (infeasible bounds, too few assets) are never masked.
+ * (a covariance on which the method is undefined or not unique, solver limit, a max_sharpe without a
+ * positive or with an unbounded ratio) falls back to inverse variance, then equal weight. Input errors
+ * (infeasible bounds, too few assets) are never masked.
  */
 export function optimizeWithFallback(returns: Matrix, options: OptimizeOptions): OptimizeWithFallbackResult {
   const fallbacks: FallbackStep[] = [];

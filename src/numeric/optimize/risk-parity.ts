@@ -1,6 +1,7 @@
 import { QuantError } from '../../errors.js';
 import type { Matrix } from '../linalg/matrix.js';
-import { checkCovariance } from './_inputs.js';
+import { checkCovariance, risklessAssets } from './_inputs.js';
+import { solveBoxQp } from './_box-qp.js';
 import { solveErcBudgetNewton } from './_erc-budget-newton.js';
 import { solveLogBarrier, sumDerivative, type LogBarrierSolution } from './_log-barrier-newton.js';
 import { resolveBounds, type WeightBound } from './feasibility.js';
@@ -50,12 +51,26 @@ export interface RiskParityResult {
  * homogenised weights (lo·Σx ≤ x_i ≤ hi·Σx), whose free assets do not share equal contributions; the
  * two agree whenever the bounds do not bind.
  *
- * @param cov n x n covariance (positive definite).
+ * Singular Σ: the portfolio exists and is unique exactly when no long-only portfolio has zero variance
+ * (Spinu's objective is then bounded below and strictly convex), e.g. with duplicated assets, which
+ * share their weight equally. A riskless asset (zero variance) contributes 0 risk whatever its weight,
+ * so no portfolio gives it the common contribution: E_SINGULAR_COVARIANCE naming it (details.assets),
+ * before any work. A long-only zero-variance combination of several assets (perfect hedges) makes the
+ * unbounded problem diverge; that is reported the same way, naming the assets of the combination.
+ *
+ * @param cov n x n covariance (symmetric positive semidefinite).
  * @throws QuantError E_TOO_FEW_ASSETS, E_INFEASIBLE_BOUNDS, E_SINGULAR_COVARIANCE, E_SOLVER.
  */
 export function riskParity(cov: Matrix, options: RiskParityOptions = {}): RiskParityResult {
   const n = checkCovariance(cov);
   const { lo, hi } = resolveBounds(n, options.minWeight ?? 0, options.maxWeight ?? 1);
+  const riskless = risklessAssets(cov);
+  if (riskless.length > 0) {
+    throw noRiskContribution(
+      riskless,
+      `${riskless.map((i) => `asset ${i}`).join(', ')} ${riskless.length === 1 ? 'has' : 'have'} zero variance, so ${riskless.length === 1 ? 'its' : 'their'} risk contribution is 0 whatever the weight`,
+    );
+  }
   const sigma = cov.data;
   let sumLo = 0;
   let sumHi = 0;
@@ -76,7 +91,10 @@ export function riskParity(cov: Matrix, options: RiskParityOptions = {}): RiskPa
   const zero = new Float64Array(n);
   const inf = new Float64Array(n).fill(Infinity);
   const free = solveLogBarrier(sigma, n, 1 / n, zero, inf, x0);
-  if (free === undefined) throw notConverged('the unbounded equal-risk-contribution solve');
+  if (free === undefined) {
+    assertNoRisklessCombination(cov);
+    throw notConverged('the unbounded equal-risk-contribution solve');
+  }
   let s = 0;
   for (let i = 0; i < n; i++) s += free.x[i] as number;
   const w = free.x.map((v) => v / s);
@@ -227,6 +245,41 @@ function quadForm(sigma: Float64Array, n: number, x: Float64Array): number {
     q += (x[i] as number) * s;
   }
   return q;
+}
+
+/**
+ * E_SINGULAR_COVARIANCE when a long-only portfolio has zero variance (the minimum variance over the
+ * simplex is 0 to rounding, relative to the largest variance): Spinu's objective is then unbounded
+ * below and no equal-risk-contribution portfolio exists.
+ */
+function assertNoRisklessCombination(cov: Matrix): void {
+  const n = cov.rows;
+  const sol = solveBoxQp({
+    n,
+    sigma: cov.data,
+    lo: new Float64Array(n),
+    hi: new Float64Array(n).fill(1),
+  });
+  let variance = 0;
+  let largest = 0;
+  for (let i = 0; i < n; i++) {
+    variance += (sol.w[i] as number) * (sol.sigmaW[i] as number);
+    largest = Math.max(largest, cov.data[i * n + i] as number);
+  }
+  if (variance > 1e-13 * largest) return;
+  const assets: number[] = [];
+  for (let i = 0; i < n; i++) if ((sol.w[i] as number) > 1e-9) assets.push(i);
+  throw noRiskContribution(
+    assets,
+    `a long-only combination of ${assets.map((i) => `asset ${i}`).join(', ')} has zero variance (they hedge each other perfectly), so no weights give every asset the same positive risk contribution`,
+  );
+}
+
+function noRiskContribution(assets: readonly number[], why: string): QuantError {
+  return new QuantError('E_SINGULAR_COVARIANCE', `risk parity is undefined: ${why}`, {
+    hint: 'remove the riskless asset (or one of the hedging assets), or use min_variance or hrp, which give a riskless asset the weight its bounds allow',
+    details: { assets, ...(assets.length > 0 ? { assetIndex: assets[0] } : {}) },
+  });
 }
 
 function notConverged(what: string): QuantError {

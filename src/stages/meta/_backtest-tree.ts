@@ -67,6 +67,6 @@ export async function loadBacktestLevel(
     children,
     kinds,
     annualisation,
-    settings: levelOptimizeSettings(node, annualisation.periods_per_year),
+    settings: levelOptimizeSettings(node, annualisation.periods_per_year, table.columns),
   };
 }

@@ -12,18 +12,22 @@ import { metaArtifactPaths, type MetaOptimizedDoc } from './_artifact-types.js';
 
 /**
  * The optimizer settings of a meta level, as the manifest gives them (`meta_allocation` and the level's
- * bounds): shared by meta.optimize, nested levels of meta.returns and meta.backtest.
+ * bounds): shared by meta.optimize, nested levels of meta.returns and meta.backtest. Without
+ * `meta_allocation.covariance` the estimator is `auto` (Ledoit–Wolf below 3 observations per sleeve);
+ * `ids` name the sleeves in error and fallback messages.
  */
 export function levelOptimizeSettings(
   node: MetaNode,
   periodsPerYear: number,
+  ids?: readonly string[],
 ): Omit<OptimizeOptions, 'method'> {
   const a = node.allocation;
   return {
     periodsPerYear,
     minWeight: node.bounds.minWeight,
     maxWeight: node.bounds.maxWeight,
-    ...(a.covariance === undefined ? {} : { covariance: a.covariance }),
+    covariance: a.covariance ?? 'auto',
+    ...(ids === undefined ? {} : { labels: ids.map((id) => `sleeve ${id}`) }),
     ...(a.expected_returns === undefined ? {} : { expectedReturns: a.expected_returns }),
     ...(a.risk_free_rate === undefined ? {} : { riskFreeRate: a.risk_free_rate }),
     ...(a.linkage === undefined ? {} : { linkage: a.linkage }),
@@ -57,8 +61,17 @@ export async function optimizeLevel(
   const a = node.allocation;
   const result = optimizeWithFallback(levelMatrix(level), {
     method,
-    ...levelOptimizeSettings(node, level.periodsPerYear),
+    ...levelOptimizeSettings(node, level.periodsPerYear, level.ids),
   });
+  const covariance = result.diagnostics['covariance'];
+  if (a.covariance === undefined && covariance === 'ledoit_wolf') {
+    await ctx.decision('meta.covariance_auto', {
+      meta_profile: node.profile,
+      risk_profile: P,
+      covariance,
+      rule: result.diagnostics['covariance_rule'],
+    });
+  }
   for (const step of result.fallbacks) {
     await ctx.decision('meta.optimize_fallback', {
       meta_profile: node.profile,
@@ -82,7 +95,7 @@ export async function optimizeLevel(
     bounds: { min_weight: node.bounds.minWeight, max_weight: node.bounds.maxWeight },
     parameters: {
       periods_per_year: level.periodsPerYear,
-      covariance: a.covariance ?? 'sample',
+      covariance,
       expected_returns: a.expected_returns ?? 'mean',
       risk_free_rate: a.risk_free_rate ?? 0,
       linkage: a.linkage ?? 'single',

@@ -52,8 +52,13 @@ export const metaOptimize = defineStage({
         },
       );
       const fallback = doc.method === doc.requested_method ? '' : ` (fell back to ${doc.method})`;
+      const rule = doc.diagnostics['covariance_rule'];
+      const shrunk =
+        doc.parameters['covariance'] === 'ledoit_wolf' && typeof rule === 'string'
+          ? ` (ledoit_wolf, ${rule})`
+          : '';
       parts.push(
-        `${P}: ${doc.sleeves.map((s) => `${s.id} ${(s.weight * 100).toFixed(1)}%`).join(', ')}${fallback}`,
+        `${P}: ${doc.sleeves.map((s) => `${s.id} ${(s.weight * 100).toFixed(1)}%`).join(', ')}${fallback}${shrunk}`,
       );
     }
     return { value: { risk_profiles: resolved.riskProfiles }, summary: parts.join('; ') };

@@ -103,4 +103,20 @@ describe('createUpdatableCholesky', () => {
     assert.ok(maxAbsDiff(x.subarray(0, 2), [1, 1]) < 1e-14);
     assert.equal(chol.refactor(), true);
   });
+
+  test('schur: the pivot an index would get, without changing the factor', () => {
+    // A = [[4, 2, 2], [2, 5, 1], [2, 1, 1]]: with F = {0}, index 1 gets 5 − 2²/4 = 4; index 2 gets 1 − 2²/4 = 0
+    // (A_{0,2} is singular), and in [[4, 2], [2, −1]] the pivot 2 would be −2 (indefinite).
+    const a = Float64Array.from([4, 2, 2, 2, 5, 1, 2, 1, 1]);
+    const chol = createUpdatableCholesky(a, 3);
+    assert.equal(chol.append(0), true);
+    assert.equal(chol.schur(1), 4);
+    assert.equal(chol.schur(2), 0);
+    assert.deepEqual([...chol.order], [0]);
+    assert.equal(chol.append(2), false);
+    const b = Float64Array.from([4, 2, 2, -1]);
+    const indefinite = createUpdatableCholesky(b, 2);
+    assert.equal(indefinite.append(0), true);
+    assert.equal(indefinite.schur(1), -2);
+  });
 });

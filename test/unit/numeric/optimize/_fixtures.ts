@@ -257,3 +257,43 @@ export function randomCovariance(n: number, seed: number): Matrix {
   for (let i = 0; i < n; i++) data[i * n + i]! += 1e-4 * vol[i]! * vol[i]!;
   return { rows: n, cols: n, data };
 }
+
+/**
+ * Optimality of w for min ½wᵀΣw − qᵀw, 1ᵀw = 1, lo ≤ w ≤ hi (Σ positive semidefinite), checked without the
+ * solver's working set: moving weight from an asset that can decrease (w_a > lo_a) to one that can increase
+ * (w_b < hi_b) improves the objective iff g_b < g_a (g = Σw − q), so w is optimal iff no such pair exists.
+ * Returns max(0, max g_a − min g_b) over those pairs, relative to max_i max(Σ_j |Σ_ij·w_j|, |q_i|), the size
+ * of the terms that cancel in g, or `floor` if larger (0 when nothing can move).
+ */
+export function improvingTransfer(
+  cov: Matrix,
+  q: ArrayLike<number> | undefined,
+  w: ArrayLike<number>,
+  lo: ArrayLike<number>,
+  hi: ArrayLike<number>,
+  boundTol = 1e-12,
+  floor = 0,
+): number {
+  const n = cov.rows;
+  let scale = floor;
+  const g = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    let a = 0;
+    for (let j = 0; j < n; j++) {
+      s += cov.data[i * n + j]! * w[j]!;
+      a += Math.abs(cov.data[i * n + j]! * w[j]!);
+    }
+    g[i] = s - (q?.[i] ?? 0);
+    scale = Math.max(scale, a, Math.abs(q?.[i] ?? 0));
+  }
+  let worst = 0;
+  for (let a = 0; a < n; a++) {
+    if (!(w[a]! > lo[a]! + boundTol)) continue;
+    for (let b = 0; b < n; b++) {
+      if (b === a || !(w[b]! < hi[b]! - boundTol)) continue;
+      worst = Math.max(worst, g[a]! - g[b]!);
+    }
+  }
+  return worst / (scale > 0 ? scale : 1);
+}

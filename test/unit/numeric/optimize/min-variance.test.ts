@@ -103,13 +103,17 @@ describe('minVariance', () => {
       code(() => minVariance(randomCovariance(3, 1), { minWeight: 0.5 })),
       'E_INFEASIBLE_BOUNDS',
     );
-    // Perfectly negatively correlated, equal volatility: (½, ½) has zero variance.
+    // Not positive semidefinite: a negative variance, an indefinite matrix, a riskless asset that covaries.
     assert.equal(
-      code(() => minVariance({ rows: 2, cols: 2, data: Float64Array.from([1, -1, -1, 1]) })),
+      code(() => minVariance({ rows: 2, cols: 2, data: Float64Array.from([-1, 0, 0, 1]) })),
       'E_SINGULAR_COVARIANCE',
     );
     assert.equal(
-      code(() => minVariance({ rows: 2, cols: 2, data: Float64Array.from([0, 0, 0, 1]) })),
+      code(() => minVariance({ rows: 2, cols: 2, data: Float64Array.from([1, 2, 2, 1]) })),
+      'E_SINGULAR_COVARIANCE',
+    );
+    assert.equal(
+      code(() => minVariance({ rows: 2, cols: 2, data: Float64Array.from([0, 0.1, 0.1, 1]) })),
       'E_SINGULAR_COVARIANCE',
     );
     assert.equal(
