@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { readTable } from '../../src/artifacts/index.js';
 import { quant, tempDir } from '../helpers/cli.js';
 import { buildMetaWorkspace, metaManifest } from '../helpers/meta-workspace.js';
-import { businessDays, writeSleeveRun } from '../helpers/sleeve-fixtures.js';
+import { businessDays, randomReturns, writeSleeveRun } from '../helpers/sleeve-fixtures.js';
 
 const json = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 interface Optimized {
@@ -191,6 +191,43 @@ describe('meta pipeline semantics', () => {
     assert.equal(hrp.method, 'hrp');
     for (const w of Object.values(hrp.weights)) assert.ok(w >= 0.1 - 1e-12 && w <= 0.6 + 1e-12, `${w}`);
     assert.ok(Math.abs((hrp.weights['cash'] ?? 0) - 0.6) < 1e-12, `cash ${hrp.weights['cash']}`);
+  });
+
+  test('a level with fewer than 3 observations per sleeve uses ledoit_wolf by default, recorded', async () => {
+    // 11 sleeves on 31 common dates: 31 < 3 × 11, so the sample covariance (rank ≤ 30) is replaced by the
+    // shrunk one; with meta_allocation.covariance set to sample the manifest's choice is kept.
+    const dates = businessDays('2023-01-02', 31);
+    const ids = Array.from({ length: 11 }, (_, k) => `s${k}`);
+    for (const [k, id] of ids.entries()) {
+      await writeSleeveRun(ws.path, {
+        runId: `${id}_1`,
+        profile: `short_${id}`,
+        streams: { min_variance: { dates, returns: randomReturns(500 + k, dates.length) } },
+        weights: { min_variance: [{ Symbol: `X${k}`, Weight: 1, Net_Weight: 1, Direction: 'LONG' }] },
+      });
+    }
+    const sleeves = ids.map((id) => ({ id, profile: `short_${id}` }));
+    writeManifest({
+      short_auto: { sleeves, risk_profiles: ['min_variance'] },
+      short_sample: { sleeves, risk_profiles: ['min_variance'], meta_allocation: { covariance: 'sample' } },
+    });
+    const auto = run('short_auto', 'short_auto', '--no-backtest');
+    assert.equal(auto.code, 0, auto.stderr);
+    assert.match(auto.stdout, /ledoit_wolf, auto: 31 observations < 3 × 11 assets/);
+    const o = json<Optimized & { diagnostics: Record<string, unknown> }>(
+      join(ws.path, 'runs', 'short_auto', 'data', 'meta_optimized_short_auto_min_variance.json'),
+    );
+    assert.equal(o.parameters['covariance'], 'ledoit_wolf');
+    assert.equal(o.diagnostics['covariance_rule'], 'auto: 31 observations < 3 × 11 assets');
+    assert.deepEqual(o.fallback_chain, []);
+    const ledger = readFileSync(join(ws.path, 'runs', 'short_auto', 'audit.jsonl'), 'utf8');
+    assert.match(ledger, /"step":"meta.covariance_auto"/);
+    const sample = run('short_sample', 'short_sample', '--no-backtest');
+    assert.equal(sample.code, 0, sample.stderr);
+    const os = json<Optimized>(
+      join(ws.path, 'runs', 'short_sample', 'data', 'meta_optimized_short_sample_min_variance.json'),
+    );
+    assert.equal(os.parameters['covariance'], 'sample');
   });
 
   test('the sign-test gate aborts before meta.returns when a SHORT atom was not inverted', async () => {
