@@ -27,8 +27,8 @@ export function mcpCommand(ctx: CliContext): Command {
           ? undefined
           : await resolveInside(ctx.workspace, resolve(ctx.cwd, ctx.globals.manifest));
       // Loaded on demand: the MCP SDK is a large share of the CLI's start-up time for every other command.
-      const [{ StdioServerTransport }, { createQuantMcpServer }] = await Promise.all([
-        import('@modelcontextprotocol/sdk/server/stdio.js'),
+      const [{ GuardedStdioTransport }, { createQuantMcpServer }] = await Promise.all([
+        import('../../mcp/stdio-transport.js'),
         import('../../mcp/server.js'),
       ]);
       const server = createQuantMcpServer({
@@ -44,7 +44,8 @@ export function mcpCommand(ctx: CliContext): Command {
         process.stdin.once('end', done);
         process.stdin.once('close', done);
       });
-      await server.connect(new StdioServerTransport(process.stdin, process.stdout));
+      const log = (line: string): void => ctx.io.err(line);
+      await server.connect(new GuardedStdioTransport(process.stdin, process.stdout, { log }));
       ctx.io.err(`quant mcp: serving ${ctx.workspace} over stdio (${registry.stages.length} stages)`);
       await closed;
       await server.close();
