@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   E_UNBOUNDED_SHARPE: 'a zero-variance portfolio has a positive excess return: the Sharpe ratio is unbounded',
   E_SOLVER: 'the optimizer did not converge',
   E_OUTPUT: 'an output could not be written',
+  E_OUTPUT_FORBIDDEN: 'an output would replace run state or leave the folders outputs may go to',
   // manifest and meta pipeline
   E_MANIFEST: 'the manifest is invalid',
   E_MANIFEST_NOT_FOUND: 'the manifest file does not exist',

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QuantError } from '../errors.js';
+import { assertConfined } from './file-access.js';
 
 export const DIRECTIONS = ['LONG', 'SHORT'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
@@ -191,6 +192,7 @@ export function parseWeightsFile(
 }
 
 async function readOptional(file: string): Promise<string | undefined> {
+  await assertConfined(file, 'read');
   try {
     return await readFile(file, 'utf8');
   } catch (error) {

@@ -23,6 +23,7 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { QuantError } from '../errors.js';
 import { toJsonValue } from './canonical-json.js';
+import { assertConfined, assertConfinedSync } from './file-access.js';
 
 // The crash hook's state. Module-level because it counts the writes of the whole process.
 const crashAfter = crashPoint('QUANT_CRASH_AFTER_WRITES');
@@ -101,6 +102,7 @@ function syncDirSync(dir: PathLike): void {
 /** Atomically replace `path` with `data` (strings as UTF-8); creates parent folders. Failure: `E_OUTPUT`. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const target = resolve(path);
+  await assertConfined(target, 'write');
   const tmp = tempPathFor(target);
   let handle: FileHandle | undefined;
   try {
@@ -124,6 +126,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
 /** Synchronous {@link writeFileAtomic}, for exit paths where no event loop turn is left. */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
   const target = resolve(path);
+  assertConfinedSync(target, 'write');
   const tmp = tempPathFor(target);
   let fd: number | undefined;
   try {

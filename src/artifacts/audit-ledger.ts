@@ -10,6 +10,7 @@ import { QuantError } from '../errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { toJsonValue, type JsonObject } from './canonical-json.js';
 import { toIsoSeconds } from './clock.js';
+import { assertConfined } from './file-access.js';
 import {
   checkLedgerText,
   GENESIS_PREV_HASH,
@@ -98,6 +99,7 @@ function brokenError(path: string, verdict: LedgerVerdict): QuantError {
 }
 
 async function readText(path: string): Promise<string | undefined> {
+  await assertConfined(path, 'read');
   try {
     return await readFile(path, 'utf8');
   } catch (error) {

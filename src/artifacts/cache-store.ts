@@ -7,6 +7,7 @@ import { copyFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
+import { assertConfined } from './file-access.js';
 
 const KEY = /^[0-9a-f]{64}$/;
 
@@ -30,6 +31,8 @@ export async function readCacheEntry<M>(
 ): Promise<CacheEntry<M> | null> {
   const dir = entryDir(workspace, namespace, key);
   try {
+    // A cache reached through a symlink out of a confined workspace is a miss, like a damaged one.
+    await assertConfined(join(dir, 'entry.json'), 'read');
     const meta = JSON.parse(await readFile(join(dir, 'entry.json'), 'utf8')) as M;
     return { dir, meta, file: (rel) => join(dir, 'files', rel) };
   } catch {
@@ -49,6 +52,7 @@ export async function writeCacheEntry(
   meta: unknown,
 ): Promise<void> {
   const final = entryDir(workspace, namespace, key);
+  await assertConfined(final, 'write');
   if (await stat(final).catch(() => null)) return;
   const tmp = join(workspace, '.cache', namespace, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { QuantError } from '../errors.js';
+import { assertConfined } from './file-access.js';
 
 /** SHA-256 of a string (encoded as UTF-8) or of bytes, as 64 lower-case hex digits. */
 export function sha256Hex(data: string | Uint8Array): string {
@@ -10,6 +11,7 @@ export function sha256Hex(data: string | Uint8Array): string {
 
 /** SHA-256 of a file's bytes, streamed. A missing file is `E_INPUT_NOT_FOUND`. */
 export async function sha256File(path: string): Promise<string> {
+  await assertConfined(path, 'read');
   const hash = createHash('sha256');
   try {
     for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);

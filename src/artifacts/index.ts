@@ -13,7 +13,20 @@ export {
   RUN_ID_PATTERN,
 } from './run-id.js';
 export { resolveNow, toIsoSeconds } from './clock.js';
-export { isPathInside, resolveInside } from './resolve-inside.js';
+export {
+  isPathInside,
+  realpathOfExistingPrefix,
+  realpathOfExistingPrefixSync,
+  resolveInside,
+} from './resolve-inside.js';
+export {
+  assertConfined,
+  assertConfinedSync,
+  confinementRoot,
+  runConfined,
+  type FileAccess,
+} from './file-access.js';
+export { checkOutputPath, EXPORTS_DIR, RUN_STATE_FILES, type OutputPolicy } from './output-path.js';
 export {
   createOrOpenRun,
   parseRunJson,

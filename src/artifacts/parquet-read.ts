@@ -14,6 +14,7 @@ import {
   type SchemaElement,
 } from 'hyparquet';
 import { QuantError } from '../errors.js';
+import { assertConfined } from './file-access.js';
 import { assertParquetStructure } from './_parquet-guard.js';
 import {
   assertStrictlyIncreasing,
@@ -292,5 +293,6 @@ export async function readParquetFile(
   path: string,
   options: ReadTableOptions = {},
 ): Promise<ReadTableResult> {
+  await assertConfined(path, 'read');
   return parseParquetTable(path, await readFile(path), options);
 }

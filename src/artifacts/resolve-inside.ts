@@ -1,4 +1,5 @@
 /** Containment checks for paths built from user input (artifact names, run ids, `output` params). */
+import { realpathSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { QuantError } from '../errors.js';
@@ -9,14 +10,35 @@ export function isPathInside(base: string, target: string): boolean {
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
-// realpath of the deepest existing ancestor, with the missing tail re-appended: a path that does not exist
-// yet still escapes if one of its existing parents is a symlink pointing elsewhere.
-async function realpathOfExistingPrefix(path: string): Promise<string> {
+/**
+ * The real path of absolute `path`: realpath of its deepest existing ancestor (the path itself when it
+ * exists, a final symlink followed), with the missing tail re-appended. A path that does not exist yet
+ * still escapes if one of its existing parents is a symlink pointing elsewhere.
+ */
+export async function realpathOfExistingPrefix(path: string): Promise<string> {
   const tail: string[] = [];
   let current = path;
   for (;;) {
     try {
       return join(await realpath(current), ...tail.reverse());
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+      const parent = dirname(current);
+      if (parent === current) return path;
+      tail.push(basename(current));
+      current = parent;
+    }
+  }
+}
+
+/** Synchronous {@link realpathOfExistingPrefix}. */
+export function realpathOfExistingPrefixSync(path: string): string {
+  const tail: string[] = [];
+  let current = path;
+  for (;;) {
+    try {
+      return join(realpathSync(current), ...tail.reverse());
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;

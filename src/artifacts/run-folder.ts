@@ -8,6 +8,7 @@ import { QuantError } from '../errors.js';
 import { writeJsonAtomic } from './atomic-write.js';
 import { toIsoSeconds } from './clock.js';
 import { assertValidRunId } from './run-id.js';
+import { assertConfined } from './file-access.js';
 
 export const RUN_KINDS = ['sleeve', 'meta', 'stage'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
@@ -105,6 +106,7 @@ export function parseRunJson(value: unknown, file: string, folderId: string): Ru
 
 /** Read and check a run.json file; `undefined` if it does not exist, `E_RUN_CORRUPT` if malformed. */
 export async function readRunJsonFile(file: string, runId: string): Promise<RunJson | undefined> {
+  await assertConfined(file, 'read');
   let text: string;
   try {
     text = await readFile(file, 'utf8');

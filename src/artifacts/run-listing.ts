@@ -9,6 +9,7 @@ import { QuantError } from '../errors.js';
 import { isValidRunId } from './run-id.js';
 import { RUN_JSON, readRunJsonFile, runDir, runNotFound, runsDir, type RunJson } from './run-folder.js';
 import { settleRunStatus } from './run-state.js';
+import { assertConfined } from './file-access.js';
 
 /** A folder under runs/ that is not a readable run. */
 export interface SkippedRun {
@@ -48,6 +49,7 @@ export async function listRunsDetailed(
   options: ListRunsOptions = {},
 ): Promise<RunListing> {
   let names: string[];
+  await assertConfined(runsDir(workspace), 'read');
   try {
     const entries = await readdir(runsDir(workspace), { withFileTypes: true });
     names = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
@@ -122,6 +124,7 @@ export async function resolveLatestRun(workspace: string, profile: string): Prom
 
 async function readPredecessorProfile(path: string): Promise<string | null | undefined> {
   const file = join(path, 'config', 'resolved_manifest.json');
+  await assertConfined(file, 'read');
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -11,6 +11,7 @@ import { QuantError } from '../errors.js';
 import { readLedgerLoose } from './audit-ledger.js';
 import { resolveLatestRun, resolvePinnedRun } from './run-listing.js';
 import { readReturnSeries } from './tables.js';
+import { assertConfined } from './file-access.js';
 
 export {
   ATOM_WEIGHTS_FILE,
@@ -53,6 +54,7 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 async function listFiles(dir: string): Promise<string[]> {
+  await assertConfined(dir, 'read');
   try {
     const entries = await readdir(dir, { withFileTypes: true });
     return entries

@@ -2,6 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { QuantError } from '../errors.js';
+import { assertConfined } from './file-access.js';
 import { parseCsvTable } from './csv-table.js';
 import type { ReadTableOptions, ReadTableResult } from './numeric-table.js';
 import { readParquetFile } from './parquet-read.js';
@@ -10,6 +11,7 @@ const PARQUET_EXTENSIONS = new Set(['.parquet', '.pq']);
 const CSV_EXTENSIONS = new Set(['.csv', '.txt']);
 
 async function assertReadableFile(path: string): Promise<void> {
+  await assertConfined(path, 'read');
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
     throw error;

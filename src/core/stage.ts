@@ -18,8 +18,18 @@ export interface StageContext {
   /** The run's clock: `SOURCE_DATE_EPOCH` when set, so artifacts are reproducible. */
   readonly now: Date;
   readonly toolVersion: string;
-  /** Resolve a user-given path against {@link StageContext.cwd}. */
+  /**
+   * Resolve a user-given path against {@link StageContext.cwd}. In a confined run (the MCP server, SDK
+   * option `confine`) a path outside the workspace, or behind a symlink pointing out, is `E_PATH_ESCAPE`.
+   */
   resolvePath(path: string): string;
+  /**
+   * Resolve a path the stage will write (an `output` param, or its default inside the run folder): refused
+   * with `E_OUTPUT_FORBIDDEN` when it is, or reaches through a symlink, run state — a run.json,
+   * audit.jsonl or .lock, another run's folder, `.cache/`, the manifest. Confined runs may write outputs
+   * only into the run folder or `exports/`. Call it before writing anything.
+   */
+  resolveOutput(path: string): Promise<string>;
   /** Record a file the stage read; its hash lands in the ledger outcome. */
   recordInput(path: string): void;
   /** Record a file the stage wrote; its hash lands in the ledger outcome. */

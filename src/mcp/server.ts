@@ -24,6 +24,7 @@ import { resolve } from 'node:path';
 import { parseQuantAddress } from '../core/address.js';
 import { renderStageCatalogMarkdown } from '../core/catalog-doc.js';
 import type { Registry } from '../core/registry.js';
+import { runConfined } from '../artifacts/index.js';
 import { QuantError, isQuantError } from '../errors.js';
 import { QuantSDK } from '../sdk/quant-sdk.js';
 import { TOOL_VERSION } from '../sdk/version.js';
@@ -152,7 +153,8 @@ export function createQuantMcpServer(options: QuantMcpServerOptions): Server {
       },
     };
     try {
-      return toolSuccess(await tool.call(request.params.arguments ?? {}, ctx));
+      // Every file the tool reads or writes, by whatever route, must lie inside the workspace.
+      return toolSuccess(await runConfined(workspace, () => tool.call(request.params.arguments ?? {}, ctx)));
     } catch (error) {
       return fail(error, `tool ${name}`);
     }
@@ -160,7 +162,7 @@ export function createQuantMcpServer(options: QuantMcpServerOptions): Server {
 
   server.setRequestHandler(ListResourcesRequestSchema, async () => {
     try {
-      const artifacts = await listWorkspaceArtifacts(workspace);
+      const artifacts = await runConfined(workspace, () => listWorkspaceArtifacts(workspace));
       const resources: Resource[] = [
         {
           uri: STAGES_DOC_URI,
@@ -223,7 +225,9 @@ export function createQuantMcpServer(options: QuantMcpServerOptions): Server {
           details: { address: uri },
         });
       }
-      const view = await readArtifactView(workspace, address.runId, address.path);
+      const view = await runConfined(workspace, () =>
+        readArtifactView(workspace, address.runId, address.path),
+      );
       return { contents: [artifactResourceContents(uri, view)] };
     } catch (error) {
       if (!isQuantError(error)) log(`quant mcp: read ${uri}: ${internalMessage(error)}`);

@@ -102,12 +102,16 @@ export async function confineRun(ctx: ToolContext, runId: string | undefined): P
   await resolveInside(ctx.workspace, runId === undefined ? 'runs' : join('runs', runId));
 }
 
-/** SDK run options for a tool call: the workspace is also the folder relative paths resolve against. */
+/**
+ * SDK run options for a tool call: confined to the workspace, which is also the folder relative paths
+ * resolve against.
+ */
 export function runOptions(ctx: ToolContext, runId: string | undefined): RunOptions {
   return {
     workspace: ctx.workspace,
     cwd: ctx.workspace,
     env: ctx.env,
+    confine: true,
     onProgress: (message) => ctx.progress(message),
     ...(runId === undefined ? {} : { runId }),
     ...(ctx.manifest === undefined ? {} : { manifest: ctx.manifest }),

@@ -37,7 +37,7 @@ export const runStageInput = z.strictObject({
     .record(z.string(), z.unknown())
     .optional()
     .describe(
-      "the stage's params (JSON Schema: describe_stage); they override params given in a quant:// address. Paths resolve against the workspace and must stay inside it",
+      "the stage's params (JSON Schema: describe_stage); they override params given in a quant:// address. Paths resolve against the workspace and must stay inside it; an output goes into the run folder (the default) or exports/",
     ),
   run_id: runId.optional(),
 });

@@ -102,6 +102,7 @@ const runMetaPipeline = defineTool({
     const result = await ctx.sdk.runMeta(args.meta_profile, {
       ...runOptions(ctx, args.run_id),
       ...(args.risk_profiles === undefined ? {} : { riskProfiles: args.risk_profiles }),
+      ...(args.sleeve_runs === undefined ? {} : { sleeveRuns: args.sleeve_runs }),
     });
     const report = relative(result.runDir, result.reportPath).split('\\').join('/');
     return {

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import {
+  assertConfined,
   canonicalJson,
   readCacheEntry,
   sha256File,
@@ -104,6 +105,7 @@ export function metaCacheHooks(workspace: string, key: string): MetaCacheHooks {
       const entry = await readCacheEntry<CacheMeta>(workspace, NAMESPACE, key);
       if (entry === null) return [];
       for (const rel of entry.meta.files) {
+        await assertConfined(entry.file(rel), 'read');
         await writeFileAtomic(join(session.runDir, rel), await readFile(entry.file(rel)));
       }
       await session.ledger.appendMany(retarget(entry.meta.entries, entry.meta.run_id, session.runId));

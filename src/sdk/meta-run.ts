@@ -1,5 +1,9 @@
 import { join, resolve } from 'node:path';
+import { QuantError } from '../errors.js';
 import {
+  assertConfined,
+  confinementRoot,
+  runConfined,
   assertRunIsNew,
   assertValidRunId,
   resolveNow,
@@ -73,7 +77,29 @@ export async function runMetaPipeline(
   const cwd = resolve(options.cwd ?? process.cwd());
   const env = options.env ?? process.env;
   const workspace = resolve(cwd, options.workspace ?? env['QUANT_WORKSPACE'] ?? '.');
+  if (options.confine !== true && confinementRoot() === undefined) {
+    return runMetaInWorkspace(sdk, metaProfile, options, cwd, env, workspace);
+  }
+  if (options.executeSleeves !== undefined) {
+    throw new QuantError('E_USAGE', 'a confined meta run cannot execute sleeves', {
+      hint: 'sleeve jobs run in worker processes outside the confinement; produce the sleeve runs first (`quant sleeve run`), then run the meta profile',
+    });
+  }
+  return runConfined(workspace, () =>
+    runMetaInWorkspace(sdk, metaProfile, { ...options, confine: true }, cwd, env, workspace),
+  );
+}
+
+async function runMetaInWorkspace(
+  sdk: QuantSDK,
+  metaProfile: string,
+  options: MetaRunOptions,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  workspace: string,
+): Promise<MetaRunResult> {
   const manifestPath = resolve(cwd, options.manifest ?? resolve(workspace, 'manifest.json'));
+  await assertConfined(manifestPath, 'read');
   const { manifest, file, text } = await readManifest(manifestPath);
   const root = resolveMetaTree(manifest, metaProfile, {
     file,

@@ -4,6 +4,7 @@ import type { Registry, StageFilter } from '../core/registry.js';
 import type { Stage } from '../core/stage.js';
 import { resolveStageParams, stageParamKeys, stageParamsJsonSchema } from '../core/params.js';
 import { StageRegistry } from '../stages/catalog.js';
+import { assertConfined, checkOutputPath, confinementRoot, runConfined, runDir } from '../artifacts/index.js';
 import { runMetaPipeline, type MetaRunOptions, type MetaRunResult } from './meta-run.js';
 import {
   executeStage,
@@ -35,6 +36,14 @@ export interface RunOptions {
    * pipelines (a pipeline never mixes its artifacts with an older run's), false for a single stage.
    */
   readonly fresh?: boolean;
+  /**
+   * Confine the run to its workspace, as the MCP server does: every file it reads or writes — params,
+   * files the manifest names, pinned runs, cache entries — must resolve inside the workspace, directly and
+   * through symlinks (`E_PATH_ESCAPE`), and outputs go only into the run folder or `<workspace>/exports/`
+   * (`E_OUTPUT_FORBIDDEN`). For serving params from someone else. Default false: a path the user gives is
+   * the user's own.
+   */
+  readonly confine?: boolean;
 }
 
 export interface StageRunResult<R = unknown> {
@@ -148,18 +157,23 @@ export class QuantSDK {
     const stage = this.registry.getStage(id);
     const resolved = resolveStageParams(stage, params);
     const location = resolveLocation(options);
-    const session = await openRunSession({
-      ...location,
-      runId: options.runId,
-      kind: kindOf(stage),
-      profile: profileOf(resolved),
-      params: { stage: stage.id, params: resolved },
-      command: `stage run ${stage.id}`,
-      onProgress: options.onProgress,
-      onWarning: options.onWarning,
-      fresh: options.fresh ?? false,
+    const confine = isConfined(options);
+    return withConfinement(confine, location.workspace, async () => {
+      await checkOutputParam(resolved, location, options.runId, confine);
+      const session = await openRunSession({
+        ...location,
+        runId: options.runId,
+        kind: kindOf(stage),
+        profile: profileOf(resolved),
+        params: { stage: stage.id, params: resolved },
+        command: `stage run ${stage.id}`,
+        onProgress: options.onProgress,
+        onWarning: options.onWarning,
+        fresh: options.fresh ?? false,
+        confine,
+      });
+      return this.runInSession<R>(session, stage, resolved, true);
     });
-    return this.runInSession<R>(session, stage, resolved, true);
   }
 
   async safeRunStage<R = unknown>(
@@ -190,6 +204,23 @@ export class QuantSDK {
     const stages = pipeline.stages.map((id) => this.registry.getStage(id));
     const perStage = stages.map((stage) => resolveStageParams(stage, pipelineParamsFor(stage, params)));
     const location = resolveLocation(options);
+    const confine = isConfined(options);
+    return withConfinement(confine, location.workspace, async () => {
+      for (const p of perStage) await checkOutputParam(p, location, options.runId, confine);
+      return this.runPipelineSession(name, stages, perStage, params, options, hooks, location, confine);
+    });
+  }
+
+  private async runPipelineSession(
+    name: string,
+    stages: readonly Stage[],
+    perStage: readonly unknown[],
+    params: Record<string, unknown>,
+    options: RunOptions,
+    hooks: PipelineHooks,
+    location: ResolvedLocation,
+    confine: boolean,
+  ): Promise<PipelineRunResult> {
     const first = stages[0];
     const session = await openRunSession({
       ...location,
@@ -201,6 +232,7 @@ export class QuantSDK {
       onProgress: options.onProgress,
       onWarning: options.onWarning,
       fresh: options.fresh ?? true,
+      confine,
     });
     const ledgerStart = session.ledger.records.length;
     const results: StageRunResult[] = [];
@@ -278,6 +310,39 @@ function pipelineParamsFor(stage: Stage, params: Record<string, unknown>): Recor
   if (typeof override === 'object' && override !== null && !Array.isArray(override))
     Object.assign(out, override);
   return out;
+}
+
+/** Whether a call runs confined: asked for, or already inside a confined call (the MCP server). */
+function isConfined(options: RunOptions): boolean {
+  return options.confine === true || confinementRoot() !== undefined;
+}
+
+function withConfinement<T>(confine: boolean, workspace: string, fn: () => Promise<T>): Promise<T> {
+  return confine ? runConfined(workspace, fn) : fn();
+}
+
+/**
+ * A stage's `output` param is checked before the run folder is opened, so a refused output leaves no
+ * trace: not run state (`E_OUTPUT_FORBIDDEN`), and inside the workspace when confined. Without a run id
+ * the run folder is not known yet, so no path under runs/ qualifies. The stage checks it again, with
+ * its run folder, right before it writes ({@link StageContext.resolveOutput}).
+ */
+async function checkOutputParam(
+  params: unknown,
+  location: ResolvedLocation,
+  runId: string | undefined,
+  confine: boolean,
+): Promise<void> {
+  if (typeof params !== 'object' || params === null) return;
+  const output = (params as Record<string, unknown>)['output'];
+  if (typeof output !== 'string') return;
+  const abs = await checkOutputPath(output, resolve(location.cwd, output), {
+    workspace: location.workspace,
+    runDir: runId === undefined ? undefined : runDir(location.workspace, runId),
+    manifest: location.manifestPath,
+    confined: confine,
+  });
+  await assertConfined(abs, 'write');
 }
 
 function resolveLocation(options: RunOptions): ResolvedLocation {

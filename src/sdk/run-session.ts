@@ -6,6 +6,9 @@ import type { LedgerEntry, Stage, StageContext } from '../core/stage.js';
 import { isQuantError } from '../errors.js';
 import {
   acquireRunLock,
+  assertConfined,
+  assertConfinedSync,
+  checkOutputPath,
   assertRunIsNew,
   assertValidRunId,
   createOrOpenRun,
@@ -55,6 +58,11 @@ export interface SessionOptions {
    * Pipelines (`quant meta run`, `quant sleeve run`) set it; a single stage may run into an existing run.
    */
   readonly fresh?: boolean | undefined;
+  /**
+   * The run is confined to its workspace (the MCP server, SDK option `confine`): outputs go only into the
+   * run folder or `exports/`, and paths resolved for the stage must stay inside the workspace.
+   */
+  readonly confine?: boolean | undefined;
 }
 
 /** How a session ends: `discardIfEmpty` removes a new run that produced nothing (see `discardEmptyRun`). */
@@ -90,6 +98,8 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
   const runId = options.runId ?? defaultRunId(options.profile ?? options.command, now);
   assertValidRunId(runId);
   const workspace = resolve(options.workspace);
+  // In a confined call, a runs/ folder or run folder that is a symlink out is never opened.
+  await assertConfined(runDir(workspace, runId), 'write');
   // Lock first: a second process must not touch run.json of a run another process holds.
   const lock: RunLock = await acquireRunLock(runDir(workspace, runId), { command: options.command });
   try {
@@ -206,7 +216,21 @@ export async function executeStage(
     manifestPath: session.options.manifestPath,
     now: session.now,
     toolVersion: TOOL_VERSION,
-    resolvePath: (p) => resolve(cwd, p),
+    resolvePath: (p) => {
+      const abs = resolve(cwd, p);
+      assertConfinedSync(abs, 'open');
+      return abs;
+    },
+    resolveOutput: async (p) => {
+      const abs = await checkOutputPath(p, resolve(cwd, p), {
+        workspace: session.workspace,
+        runDir: session.runDir,
+        manifest: session.options.manifestPath,
+        confined: session.options.confine === true,
+      });
+      await assertConfined(abs, 'write');
+      return abs;
+    },
     recordInput: (p) => void inputs.push(resolve(cwd, p)),
     recordOutput: (p) => void outputs.push(resolve(cwd, p)),
     decision: async (step, data, context) => {

@@ -13,9 +13,10 @@ import {
   readdirSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { REPO, quantAsync, tempDir } from '../helpers/cli.js';
 import { buildMetaWorkspace } from '../helpers/meta-workspace.js';
 
@@ -24,7 +25,8 @@ const BAD = join(REPO, 'test', 'fixtures', 'bad');
 type Setup =
   | { readonly copy: string; readonly to: string }
   | { readonly remove: string }
-  | { readonly replace: string; readonly find: string; readonly with: string };
+  | { readonly replace: string; readonly find: string; readonly with: string }
+  | { readonly symlink: string; readonly at: string };
 
 interface Case {
   readonly id: string;
@@ -55,6 +57,8 @@ function applySetup(ws: string, steps: readonly Setup[]): void {
   for (const step of steps) {
     if ('copy' in step) copyFileSync(join(BAD, step.copy), join(ws, step.to));
     else if ('remove' in step) rmSync(join(ws, step.remove));
+    else if ('symlink' in step)
+      symlinkSync(relative(dirname(join(ws, step.at)), join(ws, step.symlink)), join(ws, step.at));
     else {
       const file = join(ws, step.replace);
       const text = readFileSync(file, 'utf8');

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { QuantError } from '../../errors.js';
 import type { MetaNode } from '../../manifest/index.js';
-import { readPhysicalWeights, writeJsonAtomic } from '../../artifacts/index.js';
+import { assertConfined, readPhysicalWeights, writeJsonAtomic } from '../../artifacts/index.js';
 import type { MetaEnv } from './_level.js';
 import {
   metaArtifactPaths,
@@ -30,6 +30,7 @@ async function readOptimized(env: MetaEnv, profile: string): Promise<MetaOptimiz
     });
   }
   env.ctx.recordInput(file);
+  await assertConfined(file, 'read');
   try {
     return JSON.parse(await readFile(file, 'utf8')) as MetaOptimizedDoc;
   } catch (error) {

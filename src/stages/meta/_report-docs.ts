@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { zodIssues } from '../../core/params.js';
 import { QuantError } from '../../errors.js';
+import { assertConfined } from '../../artifacts/index.js';
 import { ID_PATTERN } from '../../manifest/index.js';
 
 const finite = z.number().finite();
@@ -190,6 +191,7 @@ export async function readJsonArtifact<S extends z.ZodType>(
   schema: S,
 ): Promise<z.output<S> | undefined> {
   let text: string;
+  await assertConfined(file, 'read');
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { QuantError } from '../../errors.js';
 import type { StageContext } from '../../core/stage.js';
 import {
+  assertConfined,
   PHYSICAL_WEIGHTS_FILE,
   displayPath,
   findReturnStream,
@@ -58,6 +59,7 @@ export async function computeMetaResolution(
   override?: readonly string[],
   pins: Readonly<Record<string, string>> = {},
 ): Promise<{ doc: ResolvedManifestDoc; manifestFile: string }> {
+  await assertConfined(manifestPath, 'read');
   const { manifest, file, text } = await readManifest(manifestPath);
   const root = resolveMetaTree(manifest, rootProfile, { file });
   const sleeves: ResolvedSleeve[] = [];
@@ -211,6 +213,7 @@ export async function loadResolvedMeta(
   const file = join(ctx.runDir, RESOLVED_MANIFEST);
   if (!existsSync(file)) return resolveAndRecordMeta(ctx, metaProfile, override, pins);
   let doc: ResolvedManifestDoc;
+  await assertConfined(file, 'read');
   try {
     doc = JSON.parse(await readFile(file, 'utf8')) as ResolvedManifestDoc;
   } catch (error) {
@@ -288,6 +291,7 @@ function findNode(
 export async function readRecordedRoot(ctx: StageContext): Promise<string | undefined> {
   const file = join(ctx.runDir, RESOLVED_MANIFEST);
   if (!existsSync(file)) return undefined;
+  await assertConfined(file, 'read');
   try {
     const doc = JSON.parse(await readFile(file, 'utf8')) as Partial<ResolvedManifestDoc>;
     return typeof doc.root === 'string' ? doc.root : undefined;

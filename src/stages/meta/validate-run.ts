@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QuantError, isQuantError } from '../../errors.js';
-import { describeInterruption, readRunJson, readTable, runDir, verifyLedger } from '../../artifacts/index.js';
+import {
+  assertConfined,
+  describeInterruption,
+  readRunJson,
+  readTable,
+  runDir,
+  verifyLedger,
+} from '../../artifacts/index.js';
 import { resolveMetaTree, walkMetaTree, type Manifest, type MetaNode } from '../../manifest/index.js';
 import { MIN_COMMON_DATES } from './_level.js';
 import { NET_EPSILON } from './_flatten-level.js';
@@ -37,6 +44,7 @@ const TOL = 1e-9;
 const REASONS = new Set(['missing_stream', 'health', 'branch_failed', 'no_run']);
 
 async function readJson<T>(file: string): Promise<T> {
+  await assertConfined(file, 'read');
   return JSON.parse(await readFile(file, 'utf8')) as T;
 }
 
@@ -116,6 +124,7 @@ export async function validateMetaRun(workspace: string, runId: string): Promise
     await check(REPORT_MD, async () => {
       const file = join(dir, REPORT_MD);
       if (!existsSync(file)) fail('missing');
+      await assertConfined(file, 'read');
       const text = await readFile(file, 'utf8');
       const absent = (resolved as ResolvedManifestDoc).risk_profiles.filter((p) => !text.includes(p));
       if (absent.length > 0) fail(`does not mention ${absent.join(', ')}`);

@@ -167,7 +167,7 @@ export const portfolioOptimize = defineStage({
         fallbacks: result.fallbacks,
       },
     };
-    const output = ctx.resolvePath(params.output ?? `${ctx.runDir}/data/weights_${method}.json`);
+    const output = await ctx.resolveOutput(params.output ?? `${ctx.runDir}/data/weights_${method}.json`);
     if (output === inputPath) {
       throw new QuantError('E_OUTPUT', `output ${params.output ?? output} would overwrite the input`, {
         hint: 'choose another output path',

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { QuantError } from '../../errors.js';
-import { readTable, sha256Hex } from '../../artifacts/index.js';
+import { assertConfined, readTable, sha256Hex } from '../../artifacts/index.js';
 import { isMetaProfile, readManifest, type SleeveSpec } from '../../manifest/index.js';
 import type { PositionDirection } from '../../numeric/backtest/synthetic-returns.js';
 import { tableToReturns, type ReturnsData } from '../_returns-table.js';
@@ -19,6 +19,21 @@ export interface SleeveInput {
   readonly annualisation: Annualisation;
 }
 
+/** A prices file a confined call may not read, located at the manifest entry that names it. */
+function locatePricesError(error: unknown, profile: string, manifest: string, prices: string): unknown {
+  if (!(error instanceof QuantError) || error.code !== 'E_PATH_ESCAPE') return error;
+  return new QuantError(
+    'E_PATH_ESCAPE',
+    `sleeve profile "${profile}": prices ${JSON.stringify(prices)}: ${error.message}`,
+    {
+      location: { file: manifest, jsonPath: `profiles.${profile}.sleeve.prices` },
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+      details: error.details,
+      cause: error,
+    },
+  );
+}
+
 /**
  * Load sleeve profile `profile` of the manifest at `manifestPath` and its price (or return) table:
  * the path resolves against the manifest's folder, the profile's assets are taken in manifest order,
@@ -28,6 +43,7 @@ export interface SleeveInput {
  * `E_TOO_FEW_OBSERVATIONS` (fewer than train_window + 1 return rows), and the manifest/table errors.
  */
 export async function loadSleeveInput(manifestPath: string, profile: string): Promise<SleeveInput> {
+  await assertConfined(manifestPath, 'read');
   const { manifest, file, text } = await readManifest(manifestPath);
   const entry = manifest.profiles[profile];
   const sleeveNames = Object.entries(manifest.profiles)
@@ -52,7 +68,9 @@ export async function loadSleeveInput(manifestPath: string, profile: string): Pr
   }
   const spec = entry.sleeve;
   const pricesFile = resolve(dirname(file), spec.prices);
-  const table = await readTable(pricesFile);
+  const table = await readTable(pricesFile).catch((error: unknown) => {
+    throw locatePricesError(error, profile, file, spec.prices);
+  });
   spec.assets.forEach((asset, i) => {
     if (table.columns.includes(asset)) return;
     throw new QuantError(
