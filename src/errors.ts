@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   E_TOO_FEW_SLEEVES: 'fewer than 2 usable sleeves',
   E_TOO_FEW_DATES: 'fewer than 30 common dates',
   E_ARTIFACT_MISSING: 'a required artifact is missing',
+  E_WEIGHTS_PROFILE_MISSING: "a sleeve run's weights files lack a risk profile the meta run needs",
   E_SIGN_TEST: 'the directional sign test found errors',
   E_SLEEVE_FAILED: 'sleeve production failed',
   E_QUEUE: 'the job queue (Redis) could not be reached or lost a job',

@@ -123,13 +123,17 @@ function parseRow(file: string, path: string, raw: unknown, atoms: boolean): Ato
   let direction: Direction | undefined;
   if (dir !== undefined && dir !== null) {
     const upper = typeof dir === 'string' ? dir.toUpperCase() : undefined;
-    if (upper !== 'LONG' && upper !== 'SHORT')
+    // The predecessor's flattener writes FLAT for a symbol whose atoms net to exactly zero.
+    const flat = upper === 'FLAT' && !atoms && (net === undefined || net === null || net === 0);
+    if (upper !== 'LONG' && upper !== 'SHORT' && !flat)
       throw formatError(
         file,
         member(path, 'Direction'),
-        `must be "LONG" or "SHORT", found ${JSON.stringify(dir)}`,
+        upper === 'FLAT'
+          ? `is "FLAT" but Net_Weight is ${JSON.stringify(net)}; FLAT means a net weight of 0`
+          : `must be "LONG" or "SHORT"${atoms ? '' : ' (or "FLAT" with Net_Weight 0)'}, found ${JSON.stringify(dir)}`,
       );
-    direction = upper;
+    direction = flat ? 'LONG' : (upper as Direction);
   }
   const physical = raw['Physical'];
   if (
@@ -140,6 +144,7 @@ function parseRow(file: string, path: string, raw: unknown, atoms: boolean): Ato
   )
     throw formatError(file, member(path, 'Physical'), 'must be a non-empty string');
   const netWeight = typeof net === 'number' ? net : undefined;
+  if (atoms) return atomRow(symbol, weight, direction, netWeight, physical);
   // Direction: stated, else the sign of a non-zero net weight, else a _LONG/_SHORT suffix, else LONG.
   direction ??=
     netWeight !== undefined && netWeight !== 0
@@ -147,14 +152,40 @@ function parseRow(file: string, path: string, raw: unknown, atoms: boolean): Ato
         ? 'SHORT'
         : 'LONG'
       : (suffixDirection(symbol) ?? 'LONG');
-  const row: AtomWeight = {
+  return {
     Symbol: symbol,
     Weight: weight,
     Net_Weight: netWeight ?? (direction === 'SHORT' ? -weight : weight),
     Direction: direction,
-    ...(atoms && typeof physical === 'string' ? { Physical: physical } : {}),
   };
-  return row;
+}
+
+/**
+ * A logic atom's physical exposure. The `_LONG` / `_SHORT` suffix of the atom id decides the direction,
+ * as the predecessor's own audit does: the predecessor optimises a SHORT atom as a synthetic long and
+ * writes it as `Direction: "LONG"` with a non-negative weight (metafolio writes `"SHORT"` and a negative
+ * `Net_Weight`); both mean a short of the physical asset. Without a suffix: the stated direction, else
+ * the sign of a non-zero `Net_Weight`, else LONG. `Net_Weight` becomes the signed physical exposure
+ * ±`Weight`, whatever sign the file gave it.
+ */
+function atomRow(
+  symbol: string,
+  weight: number,
+  stated: Direction | undefined,
+  net: number | undefined,
+  physical: unknown,
+): AtomWeight {
+  const direction =
+    suffixDirection(symbol) ??
+    stated ??
+    (net !== undefined && net !== 0 ? (net < 0 ? 'SHORT' : 'LONG') : 'LONG');
+  return {
+    Symbol: symbol,
+    Weight: weight,
+    Net_Weight: direction === 'SHORT' && weight !== 0 ? -weight : weight,
+    Direction: direction,
+    ...(typeof physical === 'string' ? { Physical: physical } : {}),
+  };
 }
 
 /** Parse the text of a weights file; every problem is `E_INPUT_FORMAT` naming `file` and the JSON path. */
@@ -223,4 +254,88 @@ export async function readAtomWeights(runPath: string): Promise<WeightsFile<Atom
   const file = join(runPath, ATOM_WEIGHTS_FILE);
   const text = await readOptional(file);
   return text === undefined ? null : parseWeightsFile(file, text, { atoms: true });
+}
+
+/**
+ * Physical weights from logic atoms, summed per physical symbol with the suffix rule of
+ * {@link physicalSymbol} (so a predecessor SHORT atom written as `Direction: "LONG"` is a short):
+ * `Net_Weight` = Σ signed atom weights, `Weight` = Σ atom weights (gross, as the predecessor's flattener
+ * writes it), `Direction` the sign of the net. Symbols in first-appearance order.
+ */
+export function physicalFromAtoms(atoms: readonly AtomWeight[], known?: Iterable<string>): PhysicalWeight[] {
+  const known_ = known === undefined ? undefined : [...known];
+  const out = new Map<string, { gross: number; net: number }>();
+  for (const a of atoms) {
+    const { symbol } = physicalSymbol(a.Symbol, a.Physical, known_);
+    const e = out.get(symbol) ?? { gross: 0, net: 0 };
+    e.gross += a.Weight;
+    e.net += a.Net_Weight;
+    out.set(symbol, e);
+  }
+  return [...out.entries()].map(([symbol, e]) => ({
+    Symbol: symbol,
+    Weight: e.gross,
+    Net_Weight: e.net,
+    Direction: e.net < 0 ? 'SHORT' : 'LONG',
+  }));
+}
+
+/** The physical weights of one risk profile of a sleeve run, and where they came from. */
+export interface SleeveExposure {
+  readonly rows: readonly PhysicalWeight[];
+  /** `flattened`: `data/portfolio_flattened.json`; `atoms`: derived from `data/portfolio_optimized_v2.json`. */
+  readonly source: 'flattened' | 'atoms';
+  /** Every file read. */
+  readonly files: readonly string[];
+  /** Atoms source: the profiles the flattened file does have. */
+  readonly flattenedProfiles: readonly string[];
+}
+
+/**
+ * The physical weights a meta run uses for a sleeve run and risk profile `P`: the P rows of
+ * `data/portfolio_flattened.json`; when that file has no P (a predecessor run flattened only some of its
+ * profiles), the P atoms of `data/portfolio_optimized_v2.json` summed per physical symbol by
+ * {@link physicalFromAtoms} — the caller records that fallback. No flattened file is
+ * `E_ARTIFACT_MISSING`; P in neither file is `E_WEIGHTS_PROFILE_MISSING`, naming the file, the profile,
+ * the profiles it has and the fix. An empty P list is a P list (a sleeve holding nothing).
+ */
+export async function readSleeveExposure(runPath: string, riskProfile: string): Promise<SleeveExposure> {
+  const physical = await readPhysicalWeights(runPath);
+  const flattenedFile = join(runPath, PHYSICAL_WEIGHTS_FILE);
+  if (physical === null) {
+    throw new QuantError(
+      'E_ARTIFACT_MISSING',
+      `${flattenedFile} does not exist, so the sleeve's assets cannot be flattened`,
+      { location: { file: flattenedFile }, hint: 're-run the sleeve or pin another run' },
+    );
+  }
+  const have = [...physical.profiles.keys()];
+  const rows = physical.profiles.get(riskProfile);
+  if (rows !== undefined)
+    return { rows, source: 'flattened', files: [physical.file], flattenedProfiles: have };
+  const atoms = await readAtomWeights(runPath);
+  const atomRows = atoms?.profiles.get(riskProfile);
+  if (atoms === null || atomRows === undefined) {
+    const alternatives = have.length > 0 ? ` (--profiles ${have.join(',')})` : '';
+    throw new QuantError(
+      'E_WEIGHTS_PROFILE_MISSING',
+      `${flattenedFile} $.profiles has no risk profile "${riskProfile}" (it has ${have.length > 0 ? have.join(', ') : 'none'}) and ${ATOM_WEIGHTS_FILE} ${atoms === null ? 'does not exist' : 'has none either'}: the sleeve's ${riskProfile} exposure is unknown`,
+      {
+        location: {
+          file: flattenedFile,
+          jsonPath: `$.profiles${IDENTIFIER_RE.test(riskProfile) ? `.${riskProfile}` : `[${JSON.stringify(riskProfile)}]`}`,
+        },
+        hint: `re-run the sleeve with ${riskProfile}, run the meta profile without it${alternatives}, or pin a run that has it`,
+        details: { risk_profile: riskProfile, available: have },
+      },
+    );
+  }
+  const known = new Set<string>();
+  for (const list of physical.profiles.values()) for (const r of list) known.add(r.Symbol);
+  return {
+    rows: physicalFromAtoms(atomRows, known),
+    source: 'atoms',
+    files: [physical.file, atoms.file],
+    flattenedProfiles: have,
+  };
 }

@@ -56,6 +56,13 @@ export {
   type SkippedRun,
 } from './run-listing.js';
 export {
+  instantMicros,
+  listPredecessorRuns,
+  readPredecessorRun,
+  PREDECESSOR_MANIFEST,
+  type PredecessorRunInfo,
+} from './predecessor-runs.js';
+export {
   assertRunIsNew,
   discardEmptyRun,
   describeInterruption,
@@ -121,9 +128,11 @@ export {
   legacyProfileOf,
   listReturnStreams,
   PHYSICAL_WEIGHTS_FILE,
+  physicalFromAtoms,
   physicalSymbol,
   readAtomWeights,
   readPhysicalWeights,
+  readSleeveExposure,
   readSleeveHealth,
   readSleeveStream,
   resolveSleeveRun,
@@ -132,7 +141,9 @@ export {
   type Direction,
   type PhysicalWeight,
   type ReturnStreamLocation,
+  type SleeveExposure,
   type SleeveHealth,
+  type SleeveHealthOptions,
   type SleeveLayout,
   type SleeveRunRef,
   type SleeveStream,

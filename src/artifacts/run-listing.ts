@@ -10,6 +10,7 @@ import { isValidRunId } from './run-id.js';
 import { RUN_JSON, readRunJsonFile, runDir, runNotFound, runsDir, type RunJson } from './run-folder.js';
 import { settleRunStatus } from './run-state.js';
 import { assertConfined } from './file-access.js';
+import { instantMicros, listPredecessorRuns } from './predecessor-runs.js';
 
 /** A folder under runs/ that is not a readable run. */
 export interface SkippedRun {
@@ -100,26 +101,52 @@ export type ResolvedRun =
     };
 
 /**
- * The latest successful run of `profile`: status `success`, greatest `created_at`, ties broken by the
- * greatest run id. None is `E_RUN_NOT_FOUND`. Runs without a readable run.json never qualify.
+ * The latest successful run of `profile`, among native runs (run.json with status `success`, by
+ * `created_at`) and predecessor runs (no run.json; by `replay_context.timestamp` of their resolved
+ * manifest, read as UTC, when they hold a weights file and a stream — see `predecessor-runs.ts`): the
+ * greatest instant, ties broken by the greatest run id. None is `E_RUN_NOT_FOUND`, naming the
+ * predecessor folders of the profile that could not be ordered and why.
  */
 export async function resolveLatestRun(workspace: string, profile: string): Promise<ResolvedRun> {
   const runs = await listRuns(workspace, { profile });
-  const ok = runs.filter((r) => r.status === 'success');
-  const latest = ok[ok.length - 1];
+  const predecessors = await listPredecessorRuns(workspace, profile);
+  type Candidate = { instant: number; runId: string; resolved: ResolvedRun };
+  const candidates: Candidate[] = [];
+  for (const r of runs) {
+    const instant = instantMicros(r.created_at);
+    if (r.status !== 'success' || instant === null) continue;
+    const path = runDir(workspace, r.run_id);
+    candidates.push({
+      instant,
+      runId: r.run_id,
+      resolved: { layout: 'native', runId: r.run_id, path, profile, json: r },
+    });
+  }
+  for (const p of predecessors) {
+    if (p.unusable !== null || p.instant === null) continue;
+    const resolved: ResolvedRun = {
+      layout: 'predecessor',
+      runId: p.runId,
+      path: p.path,
+      profile,
+      json: null,
+    };
+    candidates.push({ instant: p.instant, runId: p.runId, resolved });
+  }
+  candidates.sort((a, b) => a.instant - b.instant || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
+  const latest = candidates[candidates.length - 1];
   if (latest === undefined) {
+    const skipped = predecessors.filter((p) => p.unusable !== null);
+    const note =
+      skipped.length === 0
+        ? ''
+        : ` (predecessor folders of ${profile} that cannot be the latest run: ${skipped.map((p) => `${p.runId}: ${p.unusable}`).join('; ')})`;
     throw runNotFound(
       workspace,
-      `no successful run of profile ${profile} in ${runsDir(workspace)}; run \`quant sleeve run --profile ${profile}\` or pin a run_id`,
+      `no successful run of profile ${profile} in ${runsDir(workspace)}${note}; run \`quant sleeve run --profile ${profile}\` or pin a run_id`,
     );
   }
-  return {
-    layout: 'native',
-    runId: latest.run_id,
-    path: runDir(workspace, latest.run_id),
-    profile,
-    json: latest,
-  };
+  return latest.resolved;
 }
 
 async function readPredecessorProfile(path: string): Promise<string | null | undefined> {

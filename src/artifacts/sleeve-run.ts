@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { METHOD_IDS } from '../util/vocabulary.js';
 import { QuantError } from '../errors.js';
 import { readLedgerLoose } from './audit-ledger.js';
@@ -17,13 +17,16 @@ export {
   ATOM_WEIGHTS_FILE,
   DIRECTIONS,
   PHYSICAL_WEIGHTS_FILE,
+  physicalFromAtoms,
   physicalSymbol,
   readAtomWeights,
   readPhysicalWeights,
+  readSleeveExposure,
   suffixDirection,
   type AtomWeight,
   type Direction,
   type PhysicalWeight,
+  type SleeveExposure,
   type WeightsFile,
 } from './_sleeve-weights.js';
 
@@ -41,6 +44,11 @@ export interface ReturnStreamLocation {
   readonly file: string;
   readonly candidates: readonly string[];
   readonly layout: SleeveLayout;
+  /**
+   * Predecessor file: the engine that produced the stream, the first `_`-separated part of
+   * `{engine}_{simulator}_{P}` (the predecessor's engine names have no `_`). Native files: absent.
+   */
+  readonly engine?: string;
 }
 
 const SAFE_PROFILE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -114,7 +122,15 @@ export async function findReturnStream(
   const candidates = [...nativeFound, ...legacy];
   const file = candidates[0];
   if (file === undefined) return null;
-  return { file, candidates, layout: nativeFound.length > 0 ? 'native' : 'legacy' };
+  if (nativeFound.length > 0) return { file, candidates, layout: 'native' };
+  return { file, candidates, layout: 'legacy', engine: legacyEngineOf(basename(file), riskProfile) };
+}
+
+/** The engine part of a predecessor stream file name `{engine}_{simulator}_{P}.parquet`. */
+export function legacyEngineOf(fileName: string, riskProfile: string): string {
+  const prefix = fileName.slice(0, -`_${riskProfile}.parquet`.length);
+  const cut = prefix.indexOf('_');
+  return cut > 0 ? prefix.slice(0, cut) : prefix;
 }
 
 /**
@@ -187,36 +203,64 @@ export interface SleeveHealth {
   /** successes / windows, or null without records. */
   readonly success_rate: number | null;
   readonly healthy: boolean;
+  /** Only the records of this engine were counted (the engine of a predecessor stream). */
+  readonly engine?: string;
 }
 
 /** Minimum success share of a healthy sleeve (DESIGN §6). */
 export const HEALTH_THRESHOLD = 0.75;
 
-function contextProfile(record: Readonly<Record<string, unknown>>): unknown {
+/** Which records count: the engine of the stream read, when it is known (predecessor files). */
+export interface SleeveHealthOptions {
+  readonly engine?: string;
+}
+
+function contextField(record: Readonly<Record<string, unknown>>, key: string): unknown {
   const context = record['context'];
   return typeof context === 'object' && context !== null && !Array.isArray(context)
-    ? (context as Record<string, unknown>)['profile']
+    ? (context as Record<string, unknown>)[key]
     : undefined;
 }
 
 /**
- * Health of a sleeve for `riskProfile` from its `audit.jsonl` (read loosely, so predecessor ledgers work):
- * the `type: "outcome"`, `step: "backtest_optimize"` records whose `context.profile` is the profile, or all
- * of them when none names it. Healthy iff no records or successes / windows ≥ 0.75. No ledger → 0 windows.
+ * A health record: a `backtest_optimize` outcome, as metafolio writes it (`type: "outcome"`) or as the
+ * predecessor did (`type: "action"`, whose intents carry `status: "intent"` and are not outcomes).
  */
-export async function readSleeveHealth(runPath: string, riskProfile: string): Promise<SleeveHealth> {
+function isHealthRecord(record: Readonly<Record<string, unknown>>): boolean {
+  if (record['step'] !== 'backtest_optimize') return false;
+  const type = record['type'];
+  return type === 'outcome' || (type === 'action' && record['status'] !== 'intent');
+}
+
+/**
+ * Health of a sleeve for `riskProfile` from its `audit.jsonl` (read loosely, so predecessor ledgers work).
+ * Counted: the `backtest_optimize` outcomes (`type: "outcome"`, or the predecessor's `type: "action"`
+ * records other than intents); with `options.engine`, only those whose `context.engine` is that engine
+ * (case-insensitive), as the predecessor counted only the engine whose streams the meta layer read —
+ * unless no record names an engine at all; then those whose `context.profile` is the profile, or all of
+ * them when none names it. Healthy iff no records or successes / windows ≥ 0.75. No ledger → 0 windows.
+ */
+export async function readSleeveHealth(
+  runPath: string,
+  riskProfile: string,
+  options: SleeveHealthOptions = {},
+): Promise<SleeveHealth> {
+  const engine = options.engine;
+  const tag = engine === undefined ? {} : { engine };
   const file = join(runPath, 'audit.jsonl');
-  if (!existsSync(file)) return { windows: 0, successes: 0, success_rate: null, healthy: true };
-  const records = (await readLedgerLoose(file)).filter(
-    (r) => r['type'] === 'outcome' && r['step'] === 'backtest_optimize',
-  );
-  const named = records.filter((r) => contextProfile(r) === riskProfile);
+  if (!existsSync(file)) return { windows: 0, successes: 0, success_rate: null, healthy: true, ...tag };
+  let records = (await readLedgerLoose(file)).filter(isHealthRecord);
+  if (engine !== undefined && records.some((r) => typeof contextField(r, 'engine') === 'string')) {
+    const wanted = engine.toLowerCase();
+    records = records.filter((r) => String(contextField(r, 'engine') ?? '').toLowerCase() === wanted);
+  }
+  const named = records.filter((r) => contextField(r, 'profile') === riskProfile);
   const counted = named.length > 0 ? named : records;
   const windows = counted.length;
   const successes = counted.filter((r) => r['status'] === 'success').length;
   // Integer comparison: 3/4 is exactly at the threshold and must pass.
   const healthy = windows === 0 || successes * 4 >= windows * 3;
-  return { windows, successes, success_rate: windows === 0 ? null : successes / windows, healthy };
+  return { windows, successes, success_rate: windows === 0 ? null : successes / windows, healthy, ...tag };
 }
 
 /** A sleeve run as resolved for a manifest entry. `profile`: the run's own profile, as it states it. */

@@ -127,6 +127,12 @@ function assetsBlock(a: AssetsSection): string {
         bullets(a.missing.map((m) => `${code(m.path)}: ${cell(m.reason)}`)),
     );
   }
+  if (a.fallbacks.length > 0) {
+    parts.push(
+      `Sleeves flattened from their atoms file (a recorded fallback):\n\n` +
+        bullets(a.fallbacks.map((f) => `${code(f.path)}: ${cell(f.reason)}`)),
+    );
+  }
   return parts.join('\n\n');
 }
 

@@ -211,8 +211,10 @@ export interface AssetsSection {
     readonly long: number;
     readonly short: number;
   };
-  /** Sleeves that contributed no physical weights, with the reason. */
+  /** Sleeves that contributed no physical weights, with the reason (runs made before version 0.2). */
   readonly missing: readonly { readonly path: string; readonly reason: string }[];
+  /** Sleeves whose physical weights were derived from their atoms file, with the reason. */
+  readonly fallbacks: readonly { readonly path: string; readonly reason: string }[];
 }
 
 export interface HealthRow {

@@ -109,10 +109,11 @@ describe('meta.flatten properties', () => {
         } as unknown as StageContext;
         const resolved = {
           sleeveRunPath: (path: readonly string[]) => sleeveRuns.get(path.join('/')),
+          sleeve: (path: readonly string[]) => ({ run_id: path.join('/') }),
         } as unknown as ResolvedMeta;
         const doc = await flattenLevel({ ctx, resolved, riskProfile: P }, node, []);
 
-        assert.deepEqual(doc.missing, []);
+        assert.deepEqual(doc.weights_fallbacks, []);
         const got = new Map(doc.assets.map((a) => [a.Symbol, a]));
         for (const [symbol, net] of expected) {
           const a = got.get(symbol);

@@ -58,6 +58,8 @@ export interface SleeveHealth {
   /** successes / windows, or null without records. */
   readonly success_rate: number | null;
   readonly healthy: boolean;
+  /** Predecessor streams: only this engine's records were counted (the engine of the stream read). */
+  readonly engine?: string;
 }
 
 export interface CalendarStats {
@@ -122,8 +124,24 @@ export interface FlattenedMetaDoc {
     readonly short: number;
     readonly assets: number;
   };
-  /** Sleeves without a physical weights file for this profile (contribute nothing). */
-  readonly missing: readonly { readonly path: string; readonly reason: string }[];
+  /**
+   * Sleeves (this level's and nested levels') whose physical weights for this profile came from their
+   * atoms file because their flattened file lacks the profile; each is also a ledger decision.
+   */
+  readonly weights_fallbacks: readonly WeightsFallback[];
+}
+
+/** A sleeve flattened from its atoms file (`meta.flatten_fallback`). */
+export interface WeightsFallback {
+  /** Sleeve path from the level's root (`swiss/sectors`). */
+  readonly path: string;
+  readonly run_id: string;
+  /** The file that lacked the profile and the file used instead, relative to the sleeve run. */
+  readonly from: string;
+  readonly to: string;
+  readonly reason: string;
+  /** Physical symbols derived. */
+  readonly symbols: number;
 }
 
 /** Paths of a meta profile's artifacts inside a run folder (relative to the run folder). */

@@ -3,12 +3,21 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { QuantError } from '../../errors.js';
 import type { MetaNode } from '../../manifest/index.js';
-import { assertConfined, readPhysicalWeights, writeJsonAtomic } from '../../artifacts/index.js';
+import {
+  ATOM_WEIGHTS_FILE,
+  PHYSICAL_WEIGHTS_FILE,
+  assertConfined,
+  displayPath,
+  readSleeveExposure,
+  writeJsonAtomic,
+  type PhysicalWeight,
+} from '../../artifacts/index.js';
 import type { MetaEnv } from './_level.js';
 import {
   metaArtifactPaths,
   type FlatAsset,
   type FlattenedMetaDoc,
+  type WeightsFallback,
   type MetaOptimizedDoc,
 } from './_artifact-types.js';
 
@@ -41,9 +50,63 @@ async function readOptimized(env: MetaEnv, profile: string): Promise<MetaOptimiz
 }
 
 /**
+ * The physical net weights of an atomic sleeve for the level's risk profile (see `readSleeveExposure`):
+ * its flattened file's rows, or — when that file lacks the profile — its atoms summed per physical symbol
+ * with the suffix rule, recorded as a `meta.flatten_fallback` decision and in the level's artifact.
+ * A risk profile in neither file is `E_WEIGHTS_PROFILE_MISSING` naming the sleeve, the file and the fix.
+ */
+async function sleeveRows(
+  env: MetaEnv,
+  node: MetaNode,
+  path: readonly string[],
+  fallbacks: WeightsFallback[],
+): Promise<readonly PhysicalWeight[]> {
+  const label = path.join('/');
+  const runId = env.resolved.sleeve(path).run_id;
+  const runPath = env.resolved.sleeveRunPath(path);
+  let exposure;
+  try {
+    exposure = await readSleeveExposure(runPath, env.riskProfile);
+  } catch (error) {
+    if (!(error instanceof QuantError)) throw error;
+    throw new QuantError(error.code, `sleeve ${label} (run ${runId}): ${error.message}`, {
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+      ...(error.location === undefined ? {} : { location: error.location }),
+      details: { ...error.details, sleeve: label, run_id: runId },
+      cause: error,
+    });
+  }
+  for (const f of exposure.files) env.ctx.recordInput(f);
+  if (exposure.source === 'atoms') {
+    const fallback: WeightsFallback = {
+      path: label,
+      run_id: runId,
+      from: PHYSICAL_WEIGHTS_FILE,
+      to: ATOM_WEIGHTS_FILE,
+      reason: `${PHYSICAL_WEIGHTS_FILE} has no ${env.riskProfile} weights (it has ${exposure.flattenedProfiles.join(', ') || 'none'}); the ${env.riskProfile} atoms of ${ATOM_WEIGHTS_FILE} were summed per physical symbol, SHORT by their _SHORT suffix`,
+      symbols: exposure.rows.length,
+    };
+    fallbacks.push(fallback);
+    await env.ctx.decision('meta.flatten_fallback', {
+      meta_profile: node.profile,
+      risk_profile: env.riskProfile,
+      sleeve: label,
+      run_id: runId,
+      from: displayPath(env.ctx.workspace, exposure.files[0] as string),
+      to: displayPath(env.ctx.workspace, exposure.files[1] as string),
+      reason: fallback.reason,
+      symbols: fallback.symbols,
+    });
+  }
+  return exposure.rows;
+}
+
+/**
  * Physical exposure of one meta level for the risk profile: Σ over its weighted sleeves of weight × the
  * sleeve's physical net weights (nested levels recursively), per symbol, with contributors by sleeve
- * path. Writes the level's `portfolio_optimized_meta` file (nested levels too).
+ * path. Writes the level's `portfolio_optimized_meta` file (nested levels too). Every weighted sleeve
+ * contributes: weights taken from another file than the flattened one are listed in `weights_fallbacks`
+ * (and in the ledger); weights found nowhere are an error, never a silently smaller portfolio.
  */
 export async function flattenLevel(
   env: MetaEnv,
@@ -52,7 +115,7 @@ export async function flattenLevel(
 ): Promise<FlattenedMetaDoc> {
   const optimized = await readOptimized(env, node.profile);
   const exposures = new Map<string, Exposure>();
-  const missing: { path: string; reason: string }[] = [];
+  const fallbacks: WeightsFallback[] = [];
   const add = (symbol: string, contributor: string, amount: number): void => {
     let e = exposures.get(symbol);
     if (e === undefined) exposures.set(symbol, (e = { net: 0, contributors: new Map() }));
@@ -65,24 +128,10 @@ export async function flattenLevel(
     const path = [...prefix, sleeve.id];
     const label = path.join('/');
     if (sleeve.kind === 'atomic') {
-      const runPath = env.resolved.sleeveRunPath(path);
-      const weights = await readPhysicalWeights(runPath);
-      const rows = weights?.profiles.get(env.riskProfile);
-      if (weights === null || rows === undefined) {
-        missing.push({
-          path: label,
-          reason:
-            weights === null
-              ? 'no data/portfolio_flattened.json'
-              : `no ${env.riskProfile} weights in data/portfolio_flattened.json`,
-        });
-        continue;
-      }
-      env.ctx.recordInput(weights.file);
-      for (const r of rows) add(r.Symbol, label, w * r.Net_Weight);
+      for (const r of await sleeveRows(env, node, path, fallbacks)) add(r.Symbol, label, w * r.Net_Weight);
     } else {
       const sub = await flattenLevel(env, sleeve.node, path);
-      for (const m of sub.missing) missing.push(m);
+      for (const f of sub.weights_fallbacks) fallbacks.push(f);
       for (const a of sub.assets) {
         for (const [c, v] of Object.entries(a.Contributors)) add(a.Symbol, c, w * v);
       }
@@ -112,7 +161,7 @@ export async function flattenLevel(
     risk_profile: env.riskProfile,
     assets,
     totals: { gross: long - short, net: long + short, long, short, assets: assets.length },
-    missing,
+    weights_fallbacks: fallbacks,
   };
   const file = join(env.ctx.runDir, metaArtifactPaths(node.profile, env.riskProfile).flattened);
   await writeJsonAtomic(file, doc);

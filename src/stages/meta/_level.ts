@@ -93,7 +93,12 @@ export async function buildLevelReturns(
         });
         continue;
       }
-      const health = await readSleeveHealth(runPath, P);
+      const health = await readSleeveHealth(
+        runPath,
+        P,
+        stream.engine === undefined ? {} : { engine: stream.engine },
+      );
+      const ofEngine = health.engine === undefined ? '' : ` of engine ${health.engine}`;
       if (!health.healthy) {
         const rate = ((health.success_rate ?? 0) * 100).toFixed(1);
         await exclude({
@@ -102,14 +107,14 @@ export async function buildLevelReturns(
           profile: sleeve.profile,
           run_id: rs.run_id,
           reason: 'health',
-          detail: `${health.successes}/${health.windows} backtest_optimize windows succeeded (${rate} % < 75 %)`,
+          detail: `${health.successes}/${health.windows} backtest_optimize windows${ofEngine} succeeded (${rate} % < 75 %)`,
           health,
         });
         continue;
       }
       if (health.windows === 0)
         warnings.push(
-          `sleeve ${sleeve.id} (run ${rs.run_id}) has no backtest_optimize records: counted as healthy`,
+          `sleeve ${sleeve.id} (run ${rs.run_id}) has no backtest_optimize records${ofEngine}: counted as healthy`,
         );
       const data = await readSleeveStream(stream.file);
       ctx.recordInput(stream.file);

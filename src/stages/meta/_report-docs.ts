@@ -94,6 +94,7 @@ export const flattenedDocSchema = z.looseObject({
   ),
   totals: z.looseObject({ gross: finite, net: finite, long: finite, short: finite }),
   missing: z.array(z.looseObject({ path: z.string(), reason: z.string() })).default([]),
+  weights_fallbacks: z.array(z.looseObject({ path: z.string(), reason: z.string() })).default([]),
 });
 export type FlattenedDoc = z.output<typeof flattenedDocSchema>;
 

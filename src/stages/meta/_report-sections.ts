@@ -135,6 +135,7 @@ export function assetsSection(doc: FlattenedDoc): AssetsSection {
     assetCount: doc.assets.length,
     totals: { gross: doc.totals.gross, net: doc.totals.net, long: doc.totals.long, short: doc.totals.short },
     missing: doc.missing.map((m) => ({ path: m.path, reason: m.reason })),
+    fallbacks: doc.weights_fallbacks.map((f) => ({ path: f.path, reason: f.reason })),
   };
 }
 

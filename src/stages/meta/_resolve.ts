@@ -10,6 +10,8 @@ import {
   findReturnStream,
   listReturnStreams,
   readPhysicalWeights,
+  readSleeveExposure,
+  readSleeveHealth,
   readSleeveStream,
   resolveSleeveRun,
   sha256Hex,
@@ -151,8 +153,10 @@ function locateSleeveError(error: unknown, leaf: AtomicLeaf, file: string, text:
 
 /**
  * Check, before a meta run writes anything, what its stages will read from every resolved sleeve run:
- * the physical weights file (required by DESIGN §4; meta.flatten cannot weigh a sleeve without it) and
- * the return stream of each risk profile it has. Throws the first problem, naming the file.
+ * the physical weights file (required by DESIGN §4; meta.flatten cannot weigh a sleeve without it), the
+ * return stream of each risk profile it has and, for each such profile on which the sleeve is healthy,
+ * its physical weights (from the flattened file, or derivable from the atoms file). Throws the first
+ * problem, naming the sleeve and the file.
  */
 export async function checkSleeveInputs(workspace: string, doc: ResolvedManifestDoc): Promise<void> {
   const seen = new Set<string>();
@@ -174,7 +178,23 @@ export async function checkSleeveInputs(workspace: string, doc: ResolvedManifest
     }
     for (const P of doc.risk_profiles) {
       const stream = await findReturnStream(runPath, P);
-      if (stream !== null) await readSleeveStream(stream.file);
+      if (stream === null) continue; // excluded as missing_stream: its weights are not read
+      await readSleeveStream(stream.file);
+      const health = await readSleeveHealth(
+        runPath,
+        P,
+        stream.engine === undefined ? {} : { engine: stream.engine },
+      );
+      if (!health.healthy) continue; // excluded for health: idem
+      await readSleeveExposure(runPath, P).catch((error: unknown) => {
+        if (!(error instanceof QuantError)) throw error;
+        throw new QuantError(error.code, `sleeve ${s.path.join('/')}: run ${s.run_id}: ${error.message}`, {
+          ...(error.hint === undefined ? {} : { hint: error.hint }),
+          ...(error.location === undefined ? {} : { location: error.location }),
+          details: { ...error.details, sleeve: s.path.join('/'), run_id: s.run_id },
+          cause: error,
+        });
+      });
     }
   }
 }

@@ -5,6 +5,7 @@ import { QuantError, isQuantError } from '../../errors.js';
 import {
   assertConfined,
   describeInterruption,
+  readLedgerLoose,
   readRunJson,
   readTable,
   runDir,
@@ -107,9 +108,10 @@ export async function validateMetaRun(workspace: string, runId: string): Promise
   });
 
   if (resolved !== undefined && root !== undefined) {
+    const fallbacks = await recordedFallbacks(join(dir, 'audit.jsonl'));
     for (const node of walkMetaTree(root)) {
       for (const P of resolved.risk_profiles) {
-        await validateLevel(dir, node, P, check, fail);
+        await validateLevel(dir, node, P, check, fail, fallbacks);
       }
     }
     if (root.features.directionalSignTestGate) {
@@ -144,12 +146,26 @@ export async function validateMetaRun(workspace: string, runId: string): Promise
 
 type Check = (id: string, fn: () => Promise<string> | string) => Promise<boolean>;
 
+/** `risk profile/sleeve path` of every `meta.flatten_fallback` decision in the run's ledger. */
+async function recordedFallbacks(ledger: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  if (!existsSync(ledger)) return out;
+  const records = await readLedgerLoose(ledger).catch(() => []);
+  for (const r of records) {
+    const data = r['data'] as Record<string, unknown> | undefined;
+    if (r['type'] === 'decision' && r['step'] === 'meta.flatten_fallback' && data !== undefined)
+      out.add(`${String(data['risk_profile'])}/${String(data['sleeve'])}`);
+  }
+  return out;
+}
+
 async function validateLevel(
   dir: string,
   node: MetaNode,
   P: string,
   check: Check,
   fail: (m: string) => never,
+  fallbacks: ReadonlySet<string>,
 ): Promise<void> {
   const files = metaArtifactPaths(node.profile, P);
   let manifest: MetaManifestDoc | undefined;
@@ -205,7 +221,25 @@ async function validateLevel(
   await check(files.flattened, async () => {
     const file = join(dir, files.flattened);
     if (!existsSync(file)) fail('missing');
-    const doc = await readJson<FlattenedMetaDoc>(file);
+    const doc = await readJson<
+      Omit<FlattenedMetaDoc, 'weights_fallbacks'> & {
+        weights_fallbacks?: FlattenedMetaDoc['weights_fallbacks'];
+        missing?: { path: string; reason: string }[];
+      }
+    >(file);
+    const weightsFallbacks = doc.weights_fallbacks ?? [];
+    // Runs made before every weighted sleeve had to contribute listed the ones that did not.
+    const missing = doc.missing ?? [];
+    if (missing.length > 0)
+      fail(`${missing.map((m) => `${m.path} (${m.reason})`).join(', ')} contributed no physical weights`);
+    for (const f of weightsFallbacks) {
+      if (!fallbacks.has(`${P}/${f.path}`))
+        fail(
+          `sleeve ${f.path} was flattened from ${f.to} without a meta.flatten_fallback decision in the ledger`,
+        );
+    }
+    if (doc.assets.length === 0)
+      fail('no physical asset: the weighted sleeves hold nothing or net out exactly');
     let long = 0;
     let short = 0;
     let previous = Infinity;
@@ -227,6 +261,7 @@ async function validateLevel(
       fail('totals do not match the assets');
     if (Math.abs(doc.totals.gross - (long - short)) > TOL || Math.abs(doc.totals.net - (long + short)) > TOL)
       fail('gross/net totals inconsistent');
-    return `${doc.assets.length} assets, gross ${doc.totals.gross.toFixed(6)}, net ${doc.totals.net.toFixed(6)}`;
+    const recorded = weightsFallbacks.length;
+    return `${doc.assets.length} assets, gross ${doc.totals.gross.toFixed(6)}, net ${doc.totals.net.toFixed(6)}${recorded > 0 ? `, ${recorded} sleeve(s) flattened from their atoms file (recorded)` : ''}`;
   });
 }

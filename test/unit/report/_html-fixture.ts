@@ -106,6 +106,7 @@ export const full: RiskProfileReport = {
     assetCount: 2,
     totals: { gross: 0.4, net: 0.2, long: 0.3, short: -0.1 },
     missing: [],
+    fallbacks: [],
   },
   health: {
     sleeves: [{ id: 'gulf', windows: 10, successes: 9, successRate: 0.9, healthy: true }],

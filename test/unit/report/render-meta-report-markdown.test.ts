@@ -79,6 +79,7 @@ const full: RiskProfileReport = {
     assetCount: 2,
     totals: { gross: 0.4, net: 0.2, long: 0.3, short: -0.1 },
     missing: [{ path: 'swiss/balanced', reason: 'no portfolio_flattened.json' }],
+    fallbacks: [{ path: 'gulf', reason: 'no hrp weights in data/portfolio_flattened.json' }],
   },
   health: {
     sleeves: [
@@ -257,6 +258,12 @@ describe('renderMetaReportMarkdown', () => {
     );
     assert.ok(hrp.includes('| 2 | `CME_MINI:ES1!` | SHORT | 10.00% | -10.00% | `gulf` -10.00% |'));
     assert.ok(hrp.includes('- `swiss/balanced`: no portfolio_flattened.json'));
+    assert.ok(
+      hrp.includes(
+        'Sleeves flattened from their atoms file (a recorded fallback):\n\n- `gulf`: no hrp weights in data/portfolio_flattened.json',
+      ),
+      'a weights fallback is listed under the assets',
+    );
     assert.ok(hrp.includes('| `swiss` | 0 | 0 | n/a (no records) | healthy |'));
     assert.ok(hrp.includes('| `gulf` | 10 | 9 | 90.00% | healthy |'));
     assert.ok(hrp.includes('| `crypto` | atomic | `crypto` | `c1` | `health` | 5 of 10 windows \\| 50 % |'));

@@ -12,6 +12,7 @@ import type { ResolvedManifestDoc, SignTestDoc } from '../../../../src/stages/me
 import { metaSignTest } from '../../../../src/stages/meta/sign-test.js';
 import { businessDays, randomReturns, writeSleeveRun } from '../../../helpers/sleeve-fixtures.js';
 import { quantError, tempDir } from '../../artifacts/_temp.js';
+import { copyPredecessorRuns } from '../../../helpers/predecessor.js';
 
 // The catalog may list meta.sign_test already; never register it twice.
 const stages = builtinStages.some((s) => s.id === metaSignTest.id)
@@ -225,5 +226,72 @@ describe('meta.sign_test', () => {
       assert.match(error.message, /manifest\.json/);
       return true;
     });
+  });
+});
+
+/** A meta run `meta_p` over predecessor sleeve runs copied from test/fixtures/predecessor/. */
+async function predecessorWorkspace(runIds: readonly string[]): Promise<string> {
+  const ws = copyPredecessorRuns(tempDir('mf-signtest-pred-'), runIds);
+  const doc: ResolvedManifestDoc = {
+    schema_version: 1,
+    root: 'meta_p',
+    manifest_file: 'manifest.json',
+    manifest_sha256: '0'.repeat(64),
+    risk_profiles: ['hrp', 'min_variance'],
+    risk_profiles_source: 'declared',
+    profiles: {
+      meta_p: MetaProfileSchema.parse({
+        sleeves: runIds.map((id) => ({ id, profile: 'p', run_id: id })),
+        risk_profiles: ['hrp', 'min_variance'],
+      }),
+    },
+    sleeves: runIds.map((id) => ({
+      path: [id],
+      id,
+      profile: 'p',
+      run_id: id,
+      pinned: true,
+      layout: 'legacy',
+    })),
+  };
+  await writeJsonAtomic(join(ws, 'runs', 'meta_p', 'config', 'resolved_manifest.json'), doc);
+  return ws;
+}
+
+const runPredecessor = (ws: string) =>
+  sdk.runStage<{ errors: number; warnings: number }>(
+    'meta.sign_test',
+    { meta_profile: 'meta_p' },
+    { workspace: ws, runId: 'meta_p', env },
+  );
+
+describe('meta.sign_test on predecessor sleeves (SHORT atoms: Direction LONG, _SHORT suffix, weight ≥ 0)', () => {
+  test('a correct predecessor sleeve passes: no false error on its synthetic-long SHORT atoms', async () => {
+    const ws = await predecessorWorkspace(['rerun_v3_short_all', 'rerun_v3_ma_short', 'rerun_v3_long_all']);
+    const result = await runPredecessor(ws);
+    assert.equal(result.value.errors, 0, 'no error on correctly inverted SHORT atoms');
+    assert.equal(result.value.warnings, 0, 'every atom was checked against its physical asset');
+  });
+
+  test('an uninverted predecessor sleeve fails with SIGNTEST_SHORT_NOT_INVERTED on each SHORT atom', async () => {
+    const ws = await predecessorWorkspace(['short_all_uninverted']);
+    await assert.rejects(
+      runPredecessor(ws),
+      quantError(
+        'E_SIGN_TEST',
+        /SIGNTEST_SHORT_NOT_INVERTED in run short_all_uninverted \(BINANCE:ADAUSDT_rating_all_short_SHORT\): SHORT atom .* was optimised on its raw returns, not inverted/,
+      ),
+    );
+    const doc = JSON.parse(
+      readFileSync(join(ws, 'runs', 'meta_p', 'data', 'directional_sign_test.json'), 'utf8'),
+    ) as SignTestDoc;
+    assert.deepEqual(
+      doc.findings.map((f) => [f.level, f.code, f.symbol]),
+      [
+        ['ERROR', 'SIGNTEST_SHORT_NOT_INVERTED', 'BINANCE:ADAUSDT_rating_all_short_SHORT'],
+        ['ERROR', 'SIGNTEST_SHORT_NOT_INVERTED', 'BINANCE:ETHUSDT_rating_all_short_SHORT'],
+        ['ERROR', 'SIGNTEST_SHORT_NOT_INVERTED', 'BINANCE:XRPUSDT_rating_all_short_SHORT'],
+      ],
+    );
   });
 });
