@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   E_SOLVER: 'the optimizer did not converge',
   E_OUTPUT: 'an output could not be written',
   E_OUTPUT_FORBIDDEN: 'an output would replace run state or leave the folders outputs may go to',
+  E_OUTPUT_EXISTS: 'the output file exists and replacing it was not asked for (--force)',
   // manifest and meta pipeline
   E_MANIFEST: 'the manifest is invalid',
   E_MANIFEST_NOT_FOUND: 'the manifest file does not exist',

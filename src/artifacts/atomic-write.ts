@@ -19,7 +19,7 @@ import {
   writeFileSync,
   type PathLike,
 } from 'node:fs';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { QuantError } from '../errors.js';
 import { toJsonValue } from './canonical-json.js';
@@ -120,6 +120,41 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await handle?.close().catch(() => undefined);
     await rm(tmp, { force: true }).catch(() => undefined);
     throw outputError(path, error);
+  }
+}
+
+/**
+ * {@link writeFileAtomic} that never replaces an existing file: the complete temp file is hard-linked to
+ * `path`, which fails if `path` exists — decided by the file system at that instant, so a file created
+ * meanwhile by another process is not clobbered either. An existing `path` is `E_OUTPUT_EXISTS`.
+ */
+export async function writeFileAtomicExclusive(path: string, data: string | Uint8Array): Promise<void> {
+  const target = resolve(path);
+  const tmp = tempPathFor(target);
+  let handle: FileHandle | undefined;
+  try {
+    await mkdir(dirname(target), { recursive: true });
+    handle = await open(tmp, 'wx');
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    try {
+      await link(tmp, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      throw new QuantError('E_OUTPUT_EXISTS', `${target} already exists`, {
+        location: { file: target },
+        hint: 'pass --force to replace it, or choose another --output',
+        cause: error,
+      });
+    }
+    await syncDir(dirname(target));
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    throw outputError(path, error);
+  } finally {
+    await rm(tmp, { force: true }).catch(() => undefined);
   }
 }
 

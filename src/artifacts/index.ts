@@ -2,7 +2,13 @@
  * Artifacts: the only code that does file I/O for runs and data. Atomic writes, canonical JSON, hashes, run
  * ids and folders, run locks, the audit ledger, CSV/Parquet tables. Imports nothing internal but errors.ts.
  */
-export { formatJson, writeFileAtomic, writeFileAtomicSync, writeJsonAtomic } from './atomic-write.js';
+export {
+  formatJson,
+  writeFileAtomic,
+  writeFileAtomicExclusive,
+  writeFileAtomicSync,
+  writeJsonAtomic,
+} from './atomic-write.js';
 export { canonicalJson, toJsonValue, type JsonObject, type JsonValue } from './canonical-json.js';
 export { sha256File, sha256Hex } from './hash.js';
 export {

@@ -17,6 +17,9 @@ export interface CliContext {
   runOptions(runId?: string): RunOptions;
 }
 
+/** The `<stage id>: ` that run sessions put before a stage's warnings (`meta.returns: ...`). */
+const STAGE_PREFIX = /^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+: /;
+
 export function createCliContext(
   globals: GlobalOptions,
   io: Io,
@@ -24,6 +27,15 @@ export function createCliContext(
   env: NodeJS.ProcessEnv,
 ): CliContext {
   let registry: Promise<Registry> | undefined;
+  // Several stages of one command may meet the same problem (each reads the manifest, and the SDK read
+  // it before them): say it once. Stage warnings come as `<stage id>: <message>`; the message decides.
+  const warned = new Set<string>();
+  const warn = (message: string): void => {
+    const key = message.replace(STAGE_PREFIX, '');
+    if (warned.has(key)) return;
+    warned.add(key);
+    io.err(`warning: ${message}`);
+  };
   return {
     globals,
     io,
@@ -39,7 +51,7 @@ export function createCliContext(
         ...(runId === undefined ? {} : { runId }),
         ...(globals.manifest === undefined ? {} : { manifest: globals.manifest }),
         ...(io.interactive ? { onProgress: (m: string) => io.err(m) } : {}),
-        onWarning: (m: string) => io.err(`warning: ${m}`),
+        onWarning: warn,
       };
     },
   };

@@ -9,6 +9,7 @@ import { workerCommand } from './commands/worker.js';
 import { sleeveCommand } from './commands/sleeve.js';
 import { mcpCommand } from './commands/mcp.js';
 import { reportCommand } from './commands/report.js';
+import { manifestCommand } from './commands/manifest.js';
 
 /** The command tree. Sub-commands are listed explicitly, like the stage catalog. */
 export function createProgram(ctx: CliContext): Command {
@@ -26,6 +27,7 @@ export function createProgram(ctx: CliContext): Command {
   program.addCommand(runsCommand(ctx));
   program.addCommand(auditCommand(ctx));
   program.addCommand(reportCommand(ctx));
+  program.addCommand(manifestCommand(ctx));
   program.addCommand(mcpCommand(ctx));
   return program as unknown as Command;
 }

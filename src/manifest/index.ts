@@ -28,6 +28,13 @@ export {
 } from './schema.js';
 export { parseManifest, readManifest, type ManifestProblem } from './load-manifest.js';
 export {
+  assertManifestValid,
+  assertProfilesUsable,
+  invalidProfileWarnings,
+  profilesInUse,
+  type InvalidProfile,
+} from './profile-usage.js';
+export {
   MAX_META_DEPTH,
   atomicSleeves,
   resolveMetaTree,
@@ -39,4 +46,9 @@ export {
   type ResolveMetaTreeOptions,
   type ResolvedRiskProfiles,
 } from './meta-tree.js';
+export {
+  migratePredecessorManifest,
+  type ManifestMigration,
+  type MigrationChange,
+} from './migrate-predecessor.js';
 export { RISK_PROFILE_ORDER } from '../util/vocabulary.js';

@@ -6,25 +6,30 @@ import { crossCheckManifest, type RawProblem } from './_cross-checks.js';
 import { formatJsonPath, type JsonPath } from './_json-path.js';
 import { didYouMean } from '../util/suggest.js';
 import { parseJsonWithLocations, type LocatedJson } from './json-locate.js';
-import { ManifestSchema, allowedKeysAt, type Manifest } from './schema.js';
+import { isRecord } from './_json-path.js';
+import type { InvalidProfile, ManifestProblem } from './profile-usage.js';
+import {
+  ManifestRootSchema,
+  ProfileNameSchema,
+  ProfileSchema,
+  allowedKeysAt,
+  type Manifest,
+  type Profile,
+} from './schema.js';
 
-/** One manifest problem with its JSON path and where it is in the file. */
-export interface ManifestProblem {
-  /** `profiles.meta_swiss.sleeves[1].id`; empty for the document itself. */
-  readonly path: string;
-  readonly message: string;
-  readonly line: number;
-  readonly column: number;
-}
+export type { ManifestProblem } from './profile-usage.js';
 
 /**
- * Parse and validate manifest text as a whole (DESIGN §3). Every problem is collected — JSON
- * duplicate keys, schema issues, references between profiles, cycles of nested meta profiles — and
- * thrown as one `E_MANIFEST` QuantError: the message lists `path (line L): problem` in document order,
- * `issues` holds `{path, message}` and `details.problems` adds line and column; `location` is the first.
- * Cycles are reported here as ordinary problems (not `E_CYCLE`) so that one load shows everything;
- * `resolveMetaTree` still throws `E_CYCLE` / `E_DEPTH` for the tree it resolves. Depth is checked there
- * only, because it depends on which profile is the root.
+ * Parse and validate manifest text (DESIGN §3). Every problem is collected — JSON duplicate keys, schema
+ * issues, references between profiles, cycles of nested meta profiles — with its JSON path, line and
+ * column. A problem of the document itself (not JSON, an unknown root key, `profiles` not an object) is
+ * thrown as one `E_MANIFEST` QuantError listing every problem, `path (line L): problem` in document
+ * order (`issues` holds `{path, message}`, `details.problems` adds line and column; `location` is the
+ * first). A problem inside `profiles.<name>` makes that profile invalid, not the manifest: it is left out
+ * of `profiles` and recorded in `invalid` with its problems, so that runs that do not use it still run
+ * (`assertProfilesUsable` fails the runs that do, with all its problems). Cycles are reported here as
+ * ordinary problems of the profile that closes them; `resolveMetaTree` still throws `E_CYCLE` /
+ * `E_DEPTH` for the tree it resolves. Depth is checked there only, because it depends on the root.
  */
 export function parseManifest(text: string, file: string): Manifest {
   const doc = parseJsonWithLocations(text, file);
@@ -32,11 +37,56 @@ export function parseManifest(text: string, file: string): Manifest {
     path: d.path,
     message: `duplicate key "${String(d.path[d.path.length - 1])}" (first at line ${d.first.line}): JSON keeps only the last one; rename or merge them`,
   }));
-  const result = ManifestSchema.safeParse(doc.value);
-  if (!result.success) for (const issue of result.error.issues) raw.push(...describeIssue(issue, doc));
+  const root = ManifestRootSchema.safeParse(doc.value);
+  if (!root.success) for (const issue of root.error.issues) raw.push(...describeIssue(issue, doc));
+  const profiles: Record<string, Profile> = {};
+  const rawProfiles = isRecord(doc.value) && isRecord(doc.value['profiles']) ? doc.value['profiles'] : {};
+  for (const [name, value] of Object.entries(rawProfiles)) {
+    const named = ProfileNameSchema.safeParse(name);
+    if (!named.success)
+      raw.push({
+        path: ['profiles', name],
+        message: named.error.issues[0]?.message ?? 'invalid profile name',
+      });
+    const parsed = ProfileSchema.safeParse(value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues)
+        raw.push(...describeIssue({ ...issue, path: ['profiles', name, ...issue.path] }, doc));
+    } else if (named.success) profiles[name] = parsed.data;
+  }
   raw.push(...crossCheckManifest(doc.value));
-  if (raw.length === 0 && result.success) return result.data;
-  throw manifestError(file, locateProblems(raw, doc));
+  const located = locateProblems(raw, doc);
+  if (located.some((p) => p.owner === undefined)) throw manifestError(file, located.map(strip));
+  const invalid: Record<string, InvalidProfile> = {};
+  for (const p of located) {
+    const owner = p.owner as string;
+    const entry = (invalid[owner] ??= { problems: [], uses: usesOf(rawProfiles[owner]) });
+    (entry.problems as ManifestProblem[]).push(strip(p));
+  }
+  for (const name of Object.keys(invalid)) delete profiles[name];
+  const meta: { $schema?: string | undefined; description?: string | undefined } = root.success
+    ? root.data
+    : {};
+  return {
+    ...(meta.$schema === undefined ? {} : { $schema: meta.$schema }),
+    ...(meta.description === undefined ? {} : { description: meta.description }),
+    profiles,
+    ...(Object.keys(invalid).length === 0 ? {} : { invalid }),
+  };
+}
+
+/** The profile names an (invalid) profile's sleeve entries name, read defensively. */
+function usesOf(value: unknown): string[] {
+  if (!isRecord(value) || !Array.isArray(value['sleeves'])) return [];
+  const out: string[] = [];
+  for (const entry of value['sleeves'] as unknown[]) {
+    if (!isRecord(entry)) continue;
+    for (const key of ['meta_profile', 'profile']) {
+      const v = entry[key];
+      if (typeof v === 'string' && v !== '' && !out.includes(v)) out.push(v);
+    }
+  }
+  return out;
 }
 
 /**
@@ -69,9 +119,16 @@ export async function readManifest(
   return { manifest: parseManifest(text, file), file, text };
 }
 
-function locateProblems(raw: readonly RawProblem[], doc: LocatedJson): ManifestProblem[] {
+interface LocatedProblem extends ManifestProblem {
+  /** The profile the problem belongs to (`profiles.<name>...`), or undefined for the document. */
+  readonly owner: string | undefined;
+}
+
+const strip = ({ owner: _owner, ...p }: LocatedProblem): ManifestProblem => p;
+
+function locateProblems(raw: readonly RawProblem[], doc: LocatedJson): LocatedProblem[] {
   const seen = new Set<string>();
-  const located: ManifestProblem[] = [];
+  const located: LocatedProblem[] = [];
   for (const p of raw) {
     const path = formatJsonPath(p.path);
     const key = `${path}\u0000${p.message}`;
@@ -80,7 +137,8 @@ function locateProblems(raw: readonly RawProblem[], doc: LocatedJson): ManifestP
     // A member is found by its key (an unknown key has no schema value to point at); an item by its value.
     const last = p.path[p.path.length - 1];
     const { line, column } = doc.lineOf(p.path, typeof last === 'string' ? 'key' : 'value');
-    located.push({ path, message: p.message, line, column });
+    const owner = p.path[0] === 'profiles' && p.path.length >= 2 ? String(p.path[1]) : undefined;
+    located.push({ path, message: p.message, line, column, owner });
   }
   // Document order reads like a compiler's error list; the sort is stable for problems on one spot.
   return located.sort((a, b) => a.line - b.line || a.column - b.column);

@@ -8,6 +8,7 @@ import {
 import { formatJsonPath, type JsonPath } from './_json-path.js';
 import { didYouMean, closestMatches as suggest } from '../util/suggest.js';
 import { isMetaProfile, type Manifest, type MetaAllocation, type MetaProfile } from './schema.js';
+import { assertProfilesUsable } from './profile-usage.js';
 
 /** DESIGN §3: a meta profile nests at most this deep (the root is depth 1). */
 export const MAX_META_DEPTH = 4;
@@ -56,6 +57,9 @@ export function resolveMetaTree(
     isMetaProfile(manifest.profiles[n] as MetaProfile),
   );
   const root = Object.hasOwn(manifest.profiles, rootProfile) ? manifest.profiles[rootProfile] : undefined;
+  // A run that uses an invalid profile fails with all its problems; other invalid profiles do not matter.
+  if (root !== undefined || manifest.invalid?.[rootProfile] !== undefined)
+    assertProfilesUsable(manifest, rootProfile, file);
   if (root === undefined) {
     const close = suggest(rootProfile, metaNames);
     const hint =

@@ -12,6 +12,7 @@ import {
 } from '../util/vocabulary.js';
 import { boundsProblems } from './_bounds.js';
 import { isRecord } from './_json-path.js';
+import type { InvalidProfile } from './profile-usage.js';
 
 // The manifest's shape (DESIGN §3). Objects are strict: in a hand-written manifest an unknown key is a
 // typo (`trian_window`), and silently ignoring it would run with a default the user did not mean.
@@ -282,7 +283,25 @@ export const ManifestSchema = z.strictObject({
   description: z.string().optional(),
   profiles: z.record(profileNameSchema, ProfileSchema),
 });
-export type Manifest = z.output<typeof ManifestSchema>;
+
+/** The document level alone: each profile is then validated on its own (see `parseManifest`). */
+export const ManifestRootSchema = z.strictObject({
+  $schema: z.string().optional(),
+  description: z.string().optional(),
+  profiles: z.record(z.string(), z.unknown()),
+});
+
+/** A profile name: safe in file names and run ids. */
+export const ProfileNameSchema = profileNameSchema;
+
+/**
+ * A loaded manifest: its valid profiles and, under `invalid`, each profile that failed validation with
+ * its problems (absent when every profile is valid). Runs that use an invalid profile fail
+ * (`assertProfilesUsable`); others run.
+ */
+export type Manifest = z.output<typeof ManifestSchema> & {
+  readonly invalid?: Readonly<Record<string, InvalidProfile>>;
+};
 
 /** Whether a parsed profile is a meta profile. */
 export function isMetaProfile(profile: Profile): profile is MetaProfile {

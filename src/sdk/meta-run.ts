@@ -138,6 +138,7 @@ async function runMetaInWorkspace(
     metaProfile,
     options.riskProfiles,
     sleeveRuns,
+    options.onWarning,
   );
   await checkSleeveInputs(workspace, doc);
   let hooks: MetaCacheHooks | undefined;

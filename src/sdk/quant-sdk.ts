@@ -29,7 +29,10 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Progress messages of long stages. */
   readonly onProgress?: (message: string) => void;
-  /** One-line warnings of the stages about their input (also in {@link StageRunResult.warnings}). */
+  /**
+   * One-line warnings: of the stages about their input (also in {@link StageRunResult.warnings}), and of
+   * the meta run about invalid manifest profiles it does not use. The CLI prints each once on stderr.
+   */
   readonly onWarning?: (message: string) => void;
   /**
    * Refuse an existing run id with `E_RUN_EXISTS` instead of running into that run. Default: true for

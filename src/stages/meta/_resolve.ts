@@ -20,7 +20,9 @@ import {
 import {
   atomicSleeves,
   formatJsonPath,
+  invalidProfileWarnings,
   parseJsonWithLocations,
+  profilesInUse,
   readManifest,
   resolveMetaTree,
   resolveRiskProfiles,
@@ -60,10 +62,13 @@ export async function computeMetaResolution(
   rootProfile: string,
   override?: readonly string[],
   pins: Readonly<Record<string, string>> = {},
+  onWarning?: (message: string) => void,
 ): Promise<{ doc: ResolvedManifestDoc; manifestFile: string }> {
   await assertConfined(manifestPath, 'read');
   const { manifest, file, text } = await readManifest(manifestPath);
   const root = resolveMetaTree(manifest, rootProfile, { file });
+  for (const w of invalidProfileWarnings(manifest, profilesInUse(manifest, rootProfile), file))
+    onWarning?.(w);
   const sleeves: ResolvedSleeve[] = [];
   for (const leaf of atomicSleeves(root)) {
     const run = await resolveSleeveRun(workspace, leaf.profile, leaf.runId ?? pins[leaf.profile]).catch(
@@ -212,6 +217,7 @@ export async function resolveAndRecordMeta(
     rootProfile,
     override,
     pins,
+    (message) => ctx.warn(message),
   );
   ctx.recordInput(manifestFile);
   const out = join(ctx.runDir, RESOLVED_MANIFEST);

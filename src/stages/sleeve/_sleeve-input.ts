@@ -1,7 +1,13 @@
 import { dirname, resolve } from 'node:path';
 import { QuantError } from '../../errors.js';
 import { assertConfined, readTable, sha256Hex } from '../../artifacts/index.js';
-import { isMetaProfile, readManifest, type SleeveSpec } from '../../manifest/index.js';
+import {
+  assertProfilesUsable,
+  invalidProfileWarnings,
+  isMetaProfile,
+  readManifest,
+  type SleeveSpec,
+} from '../../manifest/index.js';
 import type { PositionDirection } from '../../numeric/backtest/synthetic-returns.js';
 import { tableToReturns, type ReturnsData } from '../_returns-table.js';
 import { resolveAnnualisation, type Annualisation } from '../_annualisation.js';
@@ -17,6 +23,8 @@ export interface SleeveInput {
   /** Direction of each of `data.assets` (the assets kept by the missing-data policy). */
   readonly directions: PositionDirection[];
   readonly annualisation: Annualisation;
+  /** Invalid profiles of the manifest that this sleeve does not use, one line each. */
+  readonly manifestWarnings: readonly string[];
 }
 
 /** A prices file a confined call may not read, located at the manifest entry that names it. */
@@ -45,7 +53,8 @@ function locatePricesError(error: unknown, profile: string, manifest: string, pr
 export async function loadSleeveInput(manifestPath: string, profile: string): Promise<SleeveInput> {
   await assertConfined(manifestPath, 'read');
   const { manifest, file, text } = await readManifest(manifestPath);
-  const entry = manifest.profiles[profile];
+  if (manifest.invalid?.[profile] !== undefined) assertProfilesUsable(manifest, profile, file);
+  const entry = Object.hasOwn(manifest.profiles, profile) ? manifest.profiles[profile] : undefined;
   const sleeveNames = Object.entries(manifest.profiles)
     .filter(([, p]) => !isMetaProfile(p))
     .map(([name]) => name);
@@ -117,5 +126,6 @@ export async function loadSleeveInput(manifestPath: string, profile: string): Pr
     data,
     directions: data.assets.map((a) => spec.directions?.[a] ?? 'LONG'),
     annualisation,
+    manifestWarnings: invalidProfileWarnings(manifest, new Set([profile]), file),
   };
 }

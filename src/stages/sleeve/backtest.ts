@@ -63,6 +63,7 @@ export const sleeveBacktest = defineStage({
     'A complete sleeve run (DESIGN §4): data/returns/<P>.parquet per risk profile, portfolio_flattened.json, portfolio_optimized_v2.json, returns_matrix.parquet, synthetic_returns.parquet, run_stats.json, and one backtest_optimize ledger record per window and risk profile.',
   async run(params, ctx) {
     const input = await loadSleeveInput(ctx.manifestPath, params.profile);
+    for (const w of input.manifestWarnings) ctx.warn(w);
     ctx.recordInput(input.manifestFile);
     ctx.recordInput(input.pricesFile);
     const { spec, data, directions, annualisation } = input;

@@ -5,11 +5,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseManifest, readManifest, type ManifestProblem } from '../../../src/manifest/load-manifest.js';
 import { isMetaProfile, type MetaProfile, type SleeveProfile } from '../../../src/manifest/schema.js';
+import {
+  assertManifestValid,
+  invalidProfileWarnings,
+  profilesInUse,
+} from '../../../src/manifest/profile-usage.js';
+import { resolveMetaTree } from '../../../src/manifest/meta-tree.js';
 import { DESIGN_EXAMPLE, catchQuantError, lineContaining, sleeveJson } from './_helpers.js';
 
 /** The problems of an invalid manifest (asserting the error's shape on the way). */
 function problemsOf(text: string): ManifestProblem[] {
-  const error = catchQuantError(() => parseManifest(text, 'manifest.json'));
+  // Strict: a problem inside a profile only makes that profile invalid; every problem is still listed.
+  const error = catchQuantError(() =>
+    assertManifestValid(parseManifest(text, 'manifest.json'), 'manifest.json'),
+  );
   assert.equal(error.code, 'E_MANIFEST');
   const problems = error.details['problems'] as ManifestProblem[];
   assert.deepEqual(
@@ -375,7 +384,9 @@ describe('parseManifest: the whole report', () => {
       '  }',
       '}',
     ].join('\n');
-    const error = catchQuantError(() => parseManifest(text, 'manifest.json'));
+    const error = catchQuantError(() =>
+      assertManifestValid(parseManifest(text, 'manifest.json'), 'manifest.json'),
+    );
     const problems = error.details['problems'] as ManifestProblem[];
     assert.deepEqual(
       problems.map((p) => [p.path, p.line]),
@@ -388,7 +399,7 @@ describe('parseManifest: the whole report', () => {
     );
     assert.ok(
       error.message.startsWith(
-        'manifest.json: 4 problems: profiles.m.sleeves[1].id (line 5): duplicate sleeve id "a"',
+        'manifest.json: profiles m, s are invalid: 4 problems: profiles.m.sleeves[1].id (line 5): duplicate sleeve id "a"',
       ),
     );
     assert.match(error.message, /; profiles\.s\.sleeve\.test_window \(line 7\): must be ≥ 1, got 0$/);
@@ -447,3 +458,90 @@ describe('readManifest', () => {
 function metaManifestBody(): string {
   return '{"sleeves": [{"id": "only", "profile": "elsewhere"}]}';
 }
+
+describe('parseManifest: a bad profile blocks only the runs that use it', () => {
+  const text = [
+    '{',
+    '  "profiles": {',
+    '    "good": { "sleeves": [ { "id": "a", "profile": "sa" }, { "id": "b", "profile": "sb" } ] },',
+    '    "bad": { "sleeves": [ { "id": "a", "profile": "sa" } ],',
+    '      "meta_allocation": { "min_weight": 2, "max_wieght": 0.5 } },',
+    '    "uses_bad": { "sleeves": [ { "id": "x", "meta_profile": "bad" }, { "id": "y", "profile": "broken_sleeve" } ] },',
+    '    "broken_sleeve": { "sleeve": { "prices": "p.csv", "assets": [], "risk_profiles": ["hrp"] } }',
+    '  }',
+    '}',
+  ].join('\n');
+
+  test('valid profiles load; each invalid one is kept aside with all its problems and the profiles it names', () => {
+    const m = parseManifest(text, 'manifest.json');
+    assert.deepEqual(Object.keys(m.profiles), ['good', 'uses_bad']);
+    assert.deepEqual(Object.keys(m.invalid ?? {}), ['bad', 'broken_sleeve']);
+    assert.deepEqual(
+      m.invalid?.['bad']?.problems.map((p) => [p.path, p.line]),
+      [
+        ['profiles.bad.meta_allocation.min_weight', 5],
+        ['profiles.bad.meta_allocation.min_weight', 5],
+        ['profiles.bad.meta_allocation.max_wieght', 5],
+      ],
+    );
+    assert.deepEqual(m.invalid?.['bad']?.uses, ['sa']);
+    assert.deepEqual(profilesInUse(m, 'uses_bad'), new Set(['uses_bad', 'bad', 'sa', 'broken_sleeve']));
+  });
+
+  test('a run of a valid profile resolves; the others are one warning line each', () => {
+    const m = parseManifest(text, 'manifest.json');
+    const node = resolveMetaTree(m, 'good', { file: 'manifest.json' });
+    assert.deepEqual(
+      node.sleeves.map((s) => s.id),
+      ['a', 'b'],
+    );
+    const warnings = invalidProfileWarnings(m, profilesInUse(m, 'good'), 'manifest.json');
+    assert.equal(warnings.length, 2, 'one line per invalid profile not in use');
+    assert.match(
+      warnings[0] ?? '',
+      /^manifest\.json: profile bad is invalid and was skipped; runs that use it fail until it is fixed \(3 problems: profiles\.bad\.meta_allocation\.min_weight \(line 5\): must be ≤ 1, got 2; .*; profiles\.bad\.meta_allocation\.max_wieght \(line 5\): unknown key "max_wieght" \(did you mean "max_weight"\?\)\)$/,
+    );
+    assert.match(
+      warnings[1] ?? '',
+      /^manifest\.json: profile broken_sleeve is invalid .*profiles\.broken_sleeve\.sleeve\.assets \(line 7\): must not be empty\)$/,
+    );
+  });
+
+  test('a run that uses an invalid profile fails with every problem of every invalid profile it uses', () => {
+    const m = parseManifest(text, 'manifest.json');
+    const direct = catchQuantError(() => resolveMetaTree(m, 'bad', { file: 'manifest.json' }));
+    assert.equal(direct.code, 'E_MANIFEST');
+    assert.match(direct.message, /^manifest\.json: profile bad is invalid: 3 problems: /);
+    const nested = catchQuantError(() => resolveMetaTree(m, 'uses_bad', { file: 'manifest.json' }));
+    assert.equal(nested.code, 'E_MANIFEST');
+    assert.match(
+      nested.message,
+      /^manifest\.json: profiles bad, broken_sleeve used by uses_bad are invalid: 4 problems: /,
+    );
+    assert.deepEqual(
+      nested.issues.map((i) => i.path),
+      [
+        'profiles.bad.meta_allocation.min_weight',
+        'profiles.bad.meta_allocation.min_weight',
+        'profiles.bad.meta_allocation.max_wieght',
+        'profiles.broken_sleeve.sleeve.assets',
+      ],
+    );
+    assert.deepEqual(nested.location, {
+      file: 'manifest.json',
+      jsonPath: 'profiles.bad.meta_allocation.min_weight',
+      line: 5,
+    });
+  });
+
+  test('a problem of the document itself still fails every run', () => {
+    const error = catchQuantError(() =>
+      parseManifest(
+        '{ "profiles": { "good": { "sleeves": [ { "id": "a", "profile": "x" } ] } }, "defaults": {} }',
+        'manifest.json',
+      ),
+    );
+    assert.equal(error.code, 'E_MANIFEST');
+    assert.match(error.message, /^manifest\.json: 1 problem: defaults \(line 1\): unknown key "defaults"/);
+  });
+});

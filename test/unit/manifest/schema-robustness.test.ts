@@ -3,7 +3,7 @@
 // TypeError, an internal error). Each is one E_MANIFEST problem at its JSON path.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseManifest } from '../../../src/manifest/index.js';
+import { assertManifestValid, parseManifest } from '../../../src/manifest/index.js';
 import { catchQuantError } from './_helpers.js';
 
 const sleeve = (extra: Record<string, unknown>): string =>
@@ -38,7 +38,9 @@ describe('manifest values of the wrong type', () => {
   ];
   for (const [name, text, path] of cases) {
     test(`${name}: E_MANIFEST at ${path}`, () => {
-      const error = catchQuantError(() => parseManifest(text, 'manifest.json'));
+      const error = catchQuantError(() =>
+        assertManifestValid(parseManifest(text, 'manifest.json'), 'manifest.json'),
+      );
       assert.equal(error.code, 'E_MANIFEST');
       assert.ok(
         error.issues.some((i) => i.path === path),

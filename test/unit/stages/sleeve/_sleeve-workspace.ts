@@ -22,7 +22,7 @@ export const env = { SOURCE_DATE_EPOCH: '1717200000' };
 
 export const SECTORS = ['BASI', 'INDU', 'CONG', 'HLTH', 'CONS', 'TELE', 'UTIL', 'FINA', 'TECH'];
 
-const sleeve = (over: Record<string, unknown>) => ({
+export const sleeve = (over: Record<string, unknown>) => ({
   sleeve: {
     prices: 'data/spisector_prices.csv',
     assets: ['BASI', 'INDU', 'HLTH'],

@@ -18,7 +18,9 @@ import {
 import { MetaProfileSchema } from '../../../../src/manifest/index.js';
 import type { ResolvedManifestDoc } from '../../../../src/stages/meta/_artifact-types.js';
 import { quantError } from '../../artifacts/_temp.js';
-import { env, runBacktest, sdk, sleeveWorkspace } from './_sleeve-workspace.js';
+import { MANIFEST, env, runBacktest, sdk, sleeve, sleeveWorkspace } from './_sleeve-workspace.js';
+import { writeManifest } from '../../../helpers/sleeve-fixtures.js';
+import type { SleeveBacktestValue } from '../../../../src/stages/sleeve/backtest.js';
 
 const PROFILES = ['hrp', 'min_variance', 'equal_weight'];
 const COST_RATE = 0.0001 + 0.0005;
@@ -224,6 +226,37 @@ describe('sleeve.backtest', () => {
         )(error) && (error as { details: Record<string, unknown> }).details['train_window'] === 5000,
     );
     assert.equal(existsSync(join(w, 'runs', 'e4', 'data', 'returns')), false);
+  });
+
+  test('an invalid profile of the manifest blocks only its own runs; the others warn', async () => {
+    const w = await sleeveWorkspace();
+    await writeManifest(w, {
+      profiles: { ...MANIFEST.profiles, broken: sleeve({ train_window: 10, costs: { fee: 1 } }) },
+    });
+    const warnings: string[] = [];
+    const ok = await sdk.runStage<SleeveBacktestValue>(
+      'sleeve.backtest',
+      { profile: 'swiss_sectors' },
+      {
+        workspace: w,
+        runId: 'w1',
+        manifest: join(w, 'manifest.json'),
+        env,
+        onWarning: (m) => warnings.push(m),
+      },
+    );
+    assert.equal(ok.runId, 'w1');
+    assert.equal(warnings.length, 1, 'one warning for the one invalid profile');
+    assert.match(
+      warnings[0] ?? '',
+      /manifest\.json: profile broken is invalid and was skipped; .*\(2 problems: .*profiles\.broken\.sleeve\.train_window \(line \d+\): must be ≥ 20, got 10; .*profiles\.broken\.sleeve\.costs\.fee/,
+    );
+    await assert.rejects(
+      runBacktest(w, 'broken', 'w2'),
+      (error: unknown) =>
+        quantError('E_MANIFEST', /profile broken is invalid: 2 problems: /)(error) &&
+        (error as { issues: { path: string }[] }).issues.length === 2,
+    );
   });
 
   test('9 sectors x 6 risk profiles (timing)', async (t) => {
