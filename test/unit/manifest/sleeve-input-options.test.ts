@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseManifest, type ManifestProblem } from '../../../src/manifest/load-manifest.js';
 import type { SleeveProfile } from '../../../src/manifest/schema.js';
+import { assertManifestValid } from '../../../src/manifest/profile-usage.js';
 import { catchQuantError, lineContaining } from './_helpers.js';
 
 const sleeve = (extra: string[]): string =>
@@ -20,7 +21,10 @@ const sleeve = (extra: string[]): string =>
   ].join('\n');
 
 function problems(text: string): ManifestProblem[] {
-  const error = catchQuantError(() => parseManifest(text, 'manifest.json'));
+  // Strict: a problem inside a profile makes only that profile invalid; list them all.
+  const error = catchQuantError(() =>
+    assertManifestValid(parseManifest(text, 'manifest.json'), 'manifest.json'),
+  );
   assert.equal(error.code, 'E_MANIFEST');
   return error.details['problems'] as ManifestProblem[];
 }
