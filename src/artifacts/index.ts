@@ -86,11 +86,25 @@ export {
   inspectRunLock,
   isProcessAlive,
   LOCK_FILE_NAME,
+  lockHolderState,
+  processStartMarker,
   withRunLock,
   type AcquireRunLockOptions,
+  type LockHolderState,
   type RunLock,
   type RunLockInfo,
 } from './run-lock.js';
+export {
+  newReservationNonce,
+  readReservation,
+  removeReservation,
+  reservationHolderState,
+  RESERVATION_FILE,
+  RESERVATION_NONCE_PATTERN,
+  writeReservation,
+  type RunReservation,
+} from './run-reservation.js';
+export { ensureWorkspaceId, readWorkspaceId, WORKSPACE_ID_PATTERN, workspaceIdPath } from './workspace-id.js';
 export {
   formatLedger,
   GENESIS_PREV_HASH,

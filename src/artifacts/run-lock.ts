@@ -9,6 +9,11 @@
  * bytes judged stale (each lock carries a random token), then creates its own lock exclusively. Because
  * both the normal path and the takeover end in an exclusive link, at most one process holds the lock. Locks
  * from other hosts are never considered stale (their pids mean nothing here).
+ *
+ * A pid alone does not name a process for long: after a crash the kernel may give the dead holder's pid
+ * to any new process, which would then keep the lock "alive" for ever. Where /proc is readable (Linux),
+ * a lock also records its holder's start (`pid_start`: boot id and start time in clock ticks); a live
+ * pid whose start differs is another process, and the lock is stale like a dead one.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
@@ -25,6 +30,11 @@ export interface RunLockInfo {
   readonly command: string;
   readonly acquired_at: string;
   readonly token: string;
+  /**
+   * The holder's identity beyond its pid (`<boot id>:<start ticks>` from /proc), so that a pid reused by
+   * another process is not taken for the holder. Absent where /proc cannot be read.
+   */
+  readonly pid_start?: string;
 }
 
 /** A held run lock. `release` is idempotent and never removes a lock that is no longer ours. */
@@ -41,6 +51,11 @@ export interface AcquireRunLockOptions {
   readonly command: string;
   /** Timestamp recorded in the lock (default: the current time). */
   readonly now?: Date;
+  /**
+   * Create the run folder when it is missing (default true). `false`: a missing folder is
+   * `E_RUN_NOT_FOUND` and nothing is created (a queue worker only enters folders a coordinator made).
+   */
+  readonly createFolder?: boolean;
 }
 
 export const LOCK_FILE_NAME = '.lock';
@@ -98,8 +113,73 @@ async function readExisting(path: string): Promise<Existing | undefined> {
   }
 }
 
+/**
+ * `<boot id>:<start time in clock ticks>` of a process of this host, read from /proc; `undefined` where
+ * /proc is not available (not Linux) or the process is gone. Two processes never share it.
+ */
+export function processStartMarker(pid: number): string | undefined {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its closing one.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const start = fields[19]; // field 22, starttime
+    if (start === undefined || !/^\d+$/.test(start)) return undefined;
+    return `${bootId()}:${start}`;
+  } catch {
+    return undefined;
+  }
+}
+
+let cachedBootId: string | undefined;
+function bootId(): string {
+  if (cachedBootId === undefined) {
+    try {
+      cachedBootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      cachedBootId = 'unknown-boot';
+    }
+  }
+  return cachedBootId;
+}
+
+/** What a process of this host runs now (its command line from /proc, shortened), if readable. */
+function processCommandLine(pid: number): string | undefined {
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const line = raw
+      .split('\0')
+      .filter((a) => a !== '')
+      .join(' ')
+      // eslint-disable-next-line no-control-regex -- finding control characters is the point
+      .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+    if (line === '') return undefined;
+    return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Who holds a lock, as seen from this host: `foreign` (another host: never judged), `dead` (no such
+ * pid), `reused` (the pid is alive but belongs to another process than the one that took the lock),
+ * `unverified` (alive, but the lock records no start to compare: an older lock, or no /proc), `live`.
+ */
+export type LockHolderState = 'foreign' | 'dead' | 'reused' | 'unverified' | 'live';
+
+export function lockHolderState(info: RunLockInfo): LockHolderState {
+  if (info.hostname !== hostname()) return 'foreign';
+  if (!isProcessAlive(info.pid)) return 'dead';
+  const recorded = typeof info.pid_start === 'string' ? info.pid_start : undefined;
+  const current = processStartMarker(info.pid);
+  if (recorded === undefined || current === undefined) return 'unverified';
+  return recorded === current ? 'live' : 'reused';
+}
+
 function isStale(info: RunLockInfo | undefined): boolean {
-  return info !== undefined && info.hostname === hostname() && !isProcessAlive(info.pid);
+  if (info === undefined) return false;
+  const state = lockHolderState(info);
+  return state === 'dead' || state === 'reused';
 }
 
 function lockedError(runId: string, path: string, existing: Existing | undefined): QuantError {
@@ -107,11 +187,18 @@ function lockedError(runId: string, path: string, existing: Existing | undefined
   const message =
     info === undefined
       ? `run ${runId} is locked by ${path}, which cannot be read (${existing?.problem ?? 'it vanished and reappeared'}); remove it if no process is using the run`
-      : `run ${runId} is locked by pid ${info.pid} on host ${info.hostname} (command ${info.command}); wait for it or remove ${path} if that process is gone`;
+      : `run ${runId} is locked by pid ${info.pid} on host ${info.hostname} (command ${info.command})${unverifiedHolder(info)}; wait for it or remove ${path} if that process is gone`;
   return new QuantError('E_RUN_LOCKED', message, {
     location: { file: path },
     details: info === undefined ? {} : { ...info },
   });
+}
+
+/** For a holder that cannot be verified: what its pid runs now, so that a reader can judge. */
+function unverifiedHolder(info: RunLockInfo): string {
+  if (lockHolderState(info) !== 'unverified') return '';
+  const now = processCommandLine(info.pid);
+  return `; the lock does not record its holder's start, and pid ${info.pid} now runs ${now === undefined ? 'an unknown command' : JSON.stringify(now)} (since ${info.acquired_at === '' ? '?' : info.acquired_at})`;
 }
 
 type TakeoverResult = 'acquired' | 'retry';
@@ -188,28 +275,50 @@ export async function acquireRunLock(runPath: string, options: AcquireRunLockOpt
   const dir = resolve(runPath);
   const runId = basename(dir);
   const path = join(dir, LOCK_FILE_NAME);
-  await mkdir(dir, { recursive: true });
+  const create = options.createFolder !== false;
+  if (create) await mkdir(dir, { recursive: true });
+  const start = processStartMarker(process.pid);
   const info: RunLockInfo = {
     pid: process.pid,
     hostname: hostname(),
     command: options.command,
     acquired_at: toIsoSeconds(options.now ?? new Date()),
     token: randomBytes(16).toString('hex'),
+    ...(start === undefined ? {} : { pid_start: start }),
   };
   const content = `${JSON.stringify(info)}\n`;
   let last: Existing | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    if (await createExclusive(path, content)) return makeLock(path, info);
+    if (await createExclusiveIn(dir, runId, path, content, create)) return makeLock(path, info);
     last = await readExisting(path);
     if (last === undefined) {
       // Released between our attempt and the read; a discarded run also took its folder with it.
-      await mkdir(dir, { recursive: true });
+      if (create) await mkdir(dir, { recursive: true });
       continue;
     }
     if (!isStale(last.info)) throw lockedError(runId, path, last);
     if ((await takeOver(runId, path, last.raw, content)) === 'acquired') return makeLock(path, info);
   }
   throw lockedError(runId, path, last);
+}
+
+/** {@link createExclusive} in a run folder; a missing folder is E_RUN_NOT_FOUND when it may not be created. */
+async function createExclusiveIn(
+  dir: string,
+  runId: string,
+  path: string,
+  content: string,
+  create: boolean,
+): Promise<boolean> {
+  try {
+    return await createExclusive(path, content);
+  } catch (error) {
+    if (create || !isErrno(error, 'ENOENT')) throw error;
+    throw new QuantError('E_RUN_NOT_FOUND', `run folder ${dir} does not exist`, {
+      location: { file: dir },
+      details: { run_id: runId },
+    });
+  }
 }
 
 /**

@@ -10,10 +10,12 @@ import { QuantError, isQuantError } from '../errors.js';
 import { readLedgerLoose } from './audit-ledger.js';
 import { readRunJsonFile, runPaths, updateRunStatus, type RunJson, type RunPaths } from './run-folder.js';
 import { acquireRunLock, inspectRunLock, LOCK_FILE_NAME, withRunLock } from './run-lock.js';
+import { RESERVATION_FILE } from './run-reservation.js';
 
 /** Temp files of atomic writes (`.<name>.<pid>.<hex>.tmp`) and of lock attempts (`.lock.<pid>.<hex>.tmp`). */
 const TEMP_FILE = /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/;
-const LOCK_FILES = new Set([LOCK_FILE_NAME, `${LOCK_FILE_NAME}.takeover`]);
+// Bookkeeping, not content: the lock, its takeover guard, and a coordinator's reservation of the folder.
+const LOCK_FILES = new Set([LOCK_FILE_NAME, `${LOCK_FILE_NAME}.takeover`, RESERVATION_FILE]);
 // A workspace on a read-only medium can still be listed: the verdict is then reported, not persisted.
 const READ_ONLY = new Set(['EACCES', 'EPERM', 'EROFS']);
 
@@ -74,8 +76,8 @@ export async function removeOrphanTempFiles(dir: string): Promise<string[]> {
 }
 
 /**
- * Whether the run folder holds anything besides lock files, temp files of interrupted writes, empty
- * folders and the names in `ignore` (e.g. run.json) — i.e. whether a run has produced something.
+ * Whether the run folder holds anything besides lock files, a reservation, temp files of interrupted
+ * writes, empty folders and the names in `ignore` (e.g. run.json) — i.e. whether a run has produced something.
  */
 export async function runFolderHasContent(dir: string, ignore: readonly string[] = []): Promise<boolean> {
   for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {

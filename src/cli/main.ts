@@ -8,3 +8,6 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 process.exitCode = await runCli(process.argv.slice(2));
+// A finished command does not linger: should a library still hold a handle (a Redis client retrying a
+// server that is gone), leave once pending output had a moment to drain.
+setTimeout(() => process.exit(), 1000).unref();

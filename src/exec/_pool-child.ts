@@ -34,6 +34,8 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<vo
     let last = -Infinity;
     const value = await runner(message.job, {
       attempt: message.attempt,
+      settings: message.settings,
+      notice: (text) => send({ type: 'notice', id: message.id, message: text }),
       progress: (text) => {
         // A synchronous loop may report thousands of steps that only leave at its end: keep a few.
         const now = performance.now();

@@ -15,6 +15,7 @@ export {
   type JobOutcome,
   type JobRunner,
   type JobRunnerRef,
+  type JobSettings,
   type RunBatchOptions,
 } from './job.js';
 export { createLocalPool, type LocalPool, type PoolRunOptions } from './local-pool.js';

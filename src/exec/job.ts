@@ -19,9 +19,22 @@ export interface JobContext {
    * attempt.
    */
   readonly attempt: number;
+  /**
+   * What the process that runs the job was configured with on its own command line (e.g. the workspace
+   * a `quant worker` serves), never taken from the job: a queue message cannot choose it.
+   */
+  readonly settings: JobSettings;
   /** Progress of a long job; shown on a TTY by the coordinator, dropped otherwise. */
   progress(message: string): void;
+  /**
+   * Something the user must hear about although the job goes on (e.g. it waits for a lock held by
+   * another process): logged by a worker and printed on the coordinator's stderr, TTY or not.
+   */
+  notice(message: string): void;
 }
+
+/** Settings of the process that runs jobs (strings only: they cross process boundaries as JSON). */
+export type JobSettings = Readonly<Record<string, string>>;
 
 /** A runner: a job in, a JSON-serialisable value out; throw a QuantError for a user-facing failure. */
 export type JobRunner<J = unknown, R = unknown> = (job: J, ctx: JobContext) => Promise<R>;
@@ -39,6 +52,7 @@ export type JobOutcome<R = unknown> =
 export type JobEvent =
   | { readonly type: 'started'; readonly index: number; readonly attempt: number }
   | { readonly type: 'progress'; readonly index: number; readonly message: string }
+  | { readonly type: 'notice'; readonly index: number; readonly message: string }
   | { readonly type: 'finished'; readonly index: number; readonly ok: boolean }
   | { readonly type: 'waiting'; readonly message: string };
 

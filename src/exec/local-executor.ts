@@ -9,6 +9,7 @@ import {
   type JobExecutor,
   type JobOutcome,
   type JobRunnerRef,
+  type JobSettings,
   type RunBatchOptions,
 } from './job.js';
 
@@ -17,6 +18,8 @@ export interface LocalExecutorOptions {
   readonly runner: JobRunnerRef;
   /** Processes at once (default: the machine's available parallelism); never more than the jobs. */
   readonly concurrency?: number;
+  /** The runner's `ctx.settings` for every job (default none). */
+  readonly settings?: JobSettings;
 }
 
 /** The default concurrency of local execution: the machine's available parallelism. */
@@ -39,8 +42,10 @@ export function createLocalExecutor(options: LocalExecutorOptions): JobExecutor 
         return await Promise.all(
           jobs.map(async (job, index) => {
             const outcome = await pool.run<R>(options.runner, job, {
+              ...(options.settings === undefined ? {} : { settings: options.settings }),
               onStart: () => batch.onEvent?.({ type: 'started', index, attempt: 1 }),
               onProgress: (message) => batch.onEvent?.({ type: 'progress', index, message }),
+              onNotice: (message) => batch.onEvent?.({ type: 'notice', index, message }),
             });
             batch.onEvent?.({ type: 'finished', index, ok: outcome.ok });
             if (!outcome.ok && outcome.error.code === 'E_INTERRUPTED') {

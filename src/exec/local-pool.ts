@@ -6,15 +6,18 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { JobOutcome, JobRunnerRef } from './job.js';
+import type { JobOutcome, JobRunnerRef, JobSettings } from './job.js';
 import type { ChildMessage, ParentMessage } from './_pool-protocol.js';
 
 /** Options of one job on a pool. */
 export interface PoolRunOptions {
   readonly attempt?: number;
+  /** The runner's `ctx.settings` (default none). */
+  readonly settings?: JobSettings;
   /** The job was handed to a child process. */
   readonly onStart?: () => void;
   readonly onProgress?: (message: string) => void;
+  readonly onNotice?: (message: string) => void;
 }
 
 export interface LocalPool {
@@ -34,6 +37,7 @@ interface Task {
   readonly message: ParentMessage;
   readonly onStart: (() => void) | undefined;
   readonly onProgress: ((message: string) => void) | undefined;
+  readonly onNotice: ((message: string) => void) | undefined;
   resolve(outcome: JobOutcome): void;
 }
 
@@ -83,6 +87,7 @@ export function createLocalPool(options: { readonly concurrency: number }): Loca
       const task = child.task;
       if (task === undefined || message.id !== task.id) return;
       if (message.type === 'progress') task.onProgress?.(message.message);
+      else if (message.type === 'notice') task.onNotice?.(message.message);
       else {
         child.task = undefined;
         task.resolve(message.outcome);
@@ -142,9 +147,17 @@ export function createLocalPool(options: { readonly concurrency: number }): Loca
         const id = nextId++;
         pending.push({
           id,
-          message: { type: 'run', id, runner, job, attempt: runOptions.attempt ?? 1 },
+          message: {
+            type: 'run',
+            id,
+            runner,
+            job,
+            attempt: runOptions.attempt ?? 1,
+            settings: runOptions.settings ?? {},
+          },
           onStart: runOptions.onStart,
           onProgress: runOptions.onProgress,
+          onNotice: runOptions.onNotice,
           resolve: resolveRun as (outcome: JobOutcome) => void,
         });
         dispatch();

@@ -5,9 +5,9 @@
  * re-delivered when its worker is really gone (its lock expired: killed, crashed, machine lost).
  */
 import { hostname } from 'node:os';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { createLocalPool } from './local-pool.js';
-import { formatJobFailure, formatSeconds, type JobRunnerRef } from './job.js';
+import { formatJobFailure, formatSeconds, toJobFailure, type JobRunnerRef, type JobSettings } from './job.js';
 import { assertQueueName, connectionFor, displayRedisUrl, waitForRedis } from './redis-connection.js';
 
 export interface QueueWorkerOptions {
@@ -15,6 +15,13 @@ export interface QueueWorkerOptions {
   readonly queueName: string;
   /** Runners by job name (e.g. `{ 'sleeve.backtest': ... }`); other job names fail. */
   readonly runners: Readonly<Record<string, JobRunnerRef>>;
+  /**
+   * Checks of a job's data by job name, run in this process before the job goes to a child process:
+   * throw (a QuantError) to refuse it. The failure is recorded on the job; the job is not retried.
+   */
+  readonly checks?: Readonly<Record<string, (data: unknown) => void>>;
+  /** The runners' `ctx.settings`: what this worker serves (its workspace), never taken from a job. */
+  readonly settings?: JobSettings;
   /** Jobs at once, each in its own child process (default 1). */
   readonly concurrency?: number;
   /** How long a job's lock lasts without renewal (BullMQ default 30 000 ms); renewed every half. */
@@ -35,12 +42,25 @@ export interface QueueWorker {
   readonly active: number;
   /**
    * Stop taking jobs. Graceful (default): running jobs finish first. `force`: running jobs are stopped
-   * and left to BullMQ, which re-delivers them to another worker once their lock expires.
+   * at once and handed back to the queue, where another worker takes them (attempt 2); should Redis not
+   * answer, they come back when their lock expires. A forced close ends within a few seconds, whatever
+   * the state of Redis.
    */
   close(options?: { readonly force?: boolean }): Promise<void>;
 }
 
 const PROGRESS_EVERY_MS = 500;
+/** How long a forced close waits for Redis (handing jobs back, closing connections) before dropping it. */
+const FORCED_CLOSE_MS = 2000;
+
+/** `promise`, or `undefined` after `ms`: for Redis calls that must not hold up a shutdown. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms))),
+  ]);
+}
 
 /** Start consuming `queueName`; resolves once connected to Redis (else E_QUEUE). */
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
@@ -51,16 +71,27 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   const pool = createLocalPool({ concurrency });
   const name = `${hostname()}:${process.pid}`;
   let active = 0;
+  let handingBack = false;
 
-  const processJob = async (job: Job): Promise<unknown> => {
-    const runner = options.runners[job.name];
+  const processJob = async (job: Job, token?: string): Promise<unknown> => {
+    const runner = Object.hasOwn(options.runners, job.name) ? options.runners[job.name] : undefined;
     if (runner === undefined) {
       throw new UnrecoverableError(
         formatJobFailure({
           code: 'E_QUEUE',
-          message: `no runner for job kind "${job.name}" (known: ${Object.keys(options.runners).join(', ')})`,
+          message: `no runner for job kind ${JSON.stringify(job.name.slice(0, 60))} (known: ${Object.keys(options.runners).join(', ')})`,
         }),
       );
+    }
+    const check = options.checks !== undefined && Object.hasOwn(options.checks, job.name);
+    if (check) {
+      try {
+        options.checks?.[job.name]?.(job.data);
+      } catch (error) {
+        const failure = toJobFailure(error);
+        log(`job ${job.id} ${job.name} refused: ${formatJobFailure(failure)}`);
+        throw new UnrecoverableError(formatJobFailure(failure));
+      }
     }
     const label = describeJob(job);
     const attempt = Math.max(1, job.attemptsStarted);
@@ -73,14 +104,33 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     try {
       const outcome = await pool.run(runner, job.data, {
         attempt,
+        ...(options.settings === undefined ? {} : { settings: options.settings }),
         onProgress: (message) => {
           const now = performance.now();
           if (now - lastProgress < PROGRESS_EVERY_MS) return;
           lastProgress = now;
           void job.updateProgress({ message }).catch(() => undefined);
         },
+        onNotice: (message) => {
+          log(`job ${job.id} ${label}: ${message}`);
+          void job.updateProgress({ notice: message }).catch(() => undefined);
+        },
       });
       const took = formatSeconds(performance.now() - started);
+      if (handingBack && !outcome.ok && outcome.error.code === 'E_INTERRUPTED') {
+        // Stopped by a forced close: back to the queue at once, for another worker.
+        const back = await within(
+          job.moveToWait(token).then(
+            () => true,
+            () => false,
+          ),
+          FORCED_CLOSE_MS,
+        );
+        log(
+          `job ${job.id} ${label} stopped after ${took}; ${back === true ? 'handed back to the queue' : 'Redis did not answer: the queue re-delivers it once its lock expires'}`,
+        );
+        throw new WaitingError();
+      }
       if (outcome.ok) {
         log(`job ${job.id} ${label} done in ${took}`);
         return outcome.value;
@@ -115,25 +165,37 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     throw error;
   }
   void worker.run().catch((error: Error) => log(`worker stopped: ${error.message}`));
+  const serving = options.settings?.['workspace'];
   log(
-    `worker ${name} consuming queue ${options.queueName} at ${displayRedisUrl(options.redisUrl)}, concurrency ${concurrency}`,
+    `worker ${name} consuming queue ${options.queueName} at ${displayRedisUrl(options.redisUrl)}, concurrency ${concurrency}${serving === undefined ? '' : `, serving workspace ${serving}`}`,
   );
 
   let closing: Promise<void> | undefined;
+  let forced: Promise<void> | undefined;
+  // Stop fetching, stop the running jobs (their processors hand them back), then close the connections;
+  // whatever Redis does, give up on it after a bound and drop the connections.
+  const forcedClose = (): Promise<void> =>
+    (forced ??= (async () => {
+      handingBack = true;
+      const stopping = (closing ?? worker.close()).catch(() => undefined);
+      await pool.close({ force: true });
+      const closed = await within(
+        stopping.then(() => true),
+        FORCED_CLOSE_MS,
+      );
+      if (closed !== true)
+        await within(
+          worker.disconnect().catch(() => undefined),
+          500,
+        );
+    })());
   return {
     name,
     get active() {
       return active;
     },
     close(closeOptions = {}) {
-      if (closeOptions.force === true) {
-        // Drop the connection first, so that the stopped jobs are not reported failed: they keep their
-        // (expiring) locks and come back to the queue for another worker.
-        return worker
-          .close(true)
-          .catch(() => undefined)
-          .then(() => pool.close({ force: true }));
-      }
+      if (closeOptions.force === true) return forcedClose();
       closing ??= worker
         .close()
         .catch(() => undefined)

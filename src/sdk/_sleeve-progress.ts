@@ -1,10 +1,10 @@
 // Progress lines of `--execute-sleeves` on a TTY, from the executor's job events.
 import { formatSeconds, type JobEvent } from '../exec/job.js';
-import type { SleeveJob } from './sleeve-job-spec.js';
+import type { PlannedSleeve } from './sleeve-reservation.js';
 
 /** Progress lines of a batch: `sleeves 2/3 done (swiss ok, 1.2 s)`, window progress at most once a second per sleeve. */
 export function sleeveProgressReporter(
-  jobs: readonly SleeveJob[],
+  jobs: readonly PlannedSleeve[],
   say: (line: string) => void,
 ): (event: JobEvent) => void {
   const total = jobs.length;
@@ -13,6 +13,7 @@ export function sleeveProgressReporter(
   const lastLine = new Map<number, number>();
   return (event) => {
     if (event.type === 'waiting') return say(`sleeves: ${event.message}`);
+    if (event.type === 'notice') return; // printed by whoever asked for notices (TTY or not)
     const profile = jobs[event.index]?.profile ?? '?';
     const now = performance.now();
     if (event.type === 'started') {

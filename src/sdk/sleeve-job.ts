@@ -1,68 +1,85 @@
 /**
- * One sleeve job: produce the sleeve run `run_id` of `profile` with stage `sleeve.backtest`, wherever
- * it runs (a local pool's child process or a `quant worker`). Loaded by module URL in those processes
+ * One sleeve job: produce the sleeve run `run_id` of `profile` with stage `sleeve.backtest` in the
+ * workspace of the process that runs it (`ctx.settings`: a local pool's child process of the
+ * coordinator, or a `quant worker --workspace W`). Loaded by module URL in those processes
  * (`SLEEVE_JOB_RUNNER`, sleeve-job-spec.ts), so it must stay free of module-level side effects.
  *
- * Idempotent for its run id (docs/sleeve-execution.md):
- * - a `success` run of the same profile and tool version, made from the sleeve spec the manifest has
- *   now and from unchanged other inputs (the price table: hashes in its ledger outcome), is reused;
+ * A job is untrusted data (a queue message). Before anything is touched it must prove that it belongs
+ * here (`E_JOB_REFUSED` otherwise): its workspace id is this workspace's, its manifest hash is this
+ * manifest's, its profile is a sleeve profile of it, and `runs/<run_id>/` exists — the job never
+ * creates a folder — and carries the coordinator's reservation for exactly this job (nonce, profile,
+ * run id, clock). Then, under the run lock (docs/sleeve-execution.md):
+ * - a run of another kind or profile is refused untouched;
+ * - a `success` run of the profile, same tool version, made from the sleeve spec the manifest has now
+ *   and from unchanged other inputs (the price table: hashes in its ledger outcome), is reused;
  * - a `success` run that does not match is never overwritten (E_RUN_EXISTS);
- * - any other state (no run.json, `running`/`failed` from a killed or failed attempt) is removed and
- *   the run starts clean — but only while holding the run lock: a lock held by a live process on this
- *   host is waited for; a lock from another host is only broken when the queue re-delivered the job
- *   because its previous worker stopped renewing its lease (`attempt > 1`).
+ * - any other state (no run.json, `running`/`failed` from a killed or failed attempt) is emptied and
+ *   the run starts clean — only because the reservation proves the coordinator gave it to this job.
+ * A lock held by a live process of this host is waited for, with a notice within seconds; a lock from
+ * another host is only broken when the queue re-delivered the job because its previous worker stopped
+ * renewing its lease (`attempt > 1`).
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { lstat, readdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { QuantError, isQuantError } from '../errors.js';
 import {
   LOCK_FILE_NAME,
+  RESERVATION_FILE,
   acquireRunLock,
-  assertValidRunId,
   canonicalJson,
   readLedgerLoose,
+  readReservation,
+  readRunJsonFile,
+  readWorkspaceId,
+  removeReservation,
   runDir,
   sha256File,
   type RunLock,
 } from '../artifacts/index.js';
-import { readManifest } from '../manifest/index.js';
-import type { JobContext } from '../exec/job.js';
+import { readManifest, type Manifest } from '../manifest/index.js';
+import type { JobContext, JobSettings } from '../exec/job.js';
 import { QuantSDK } from './quant-sdk.js';
 import { TOOL_VERSION } from './version.js';
-import { SleeveJobSchema, type SleeveJob, type SleeveJobResult } from './sleeve-job-spec.js';
+import {
+  parseSleeveJob,
+  type SleeveJob,
+  type SleeveJobResult,
+  type SleeveJobSettings,
+} from './sleeve-job-spec.js';
 
 const LOCK_POLL_MS = 200;
 const LOCK_WAIT_MS = 60 * 60 * 1000;
+/** A wait for a lock is reported after this long, then every {@link LOCK_NOTICE_EVERY_MS}. */
+const LOCK_NOTICE_MS = 2000;
+const LOCK_NOTICE_EVERY_MS = 60_000;
+/** Releasing the reservation after the run: wait this long at most for a brief holder of the lock. */
+const RELEASE_WAIT_MS = 5000;
 
-/** Run one sleeve job (see the module comment for the idempotence rules). */
-export async function runSleeveJob(input: unknown, ctx?: JobContext): Promise<SleeveJobResult> {
-  const parsed = SleeveJobSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new QuantError(
-      'E_PARAMS',
-      `malformed sleeve job: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  const job = parsed.data;
-  assertValidRunId(job.run_id);
-  const attempt = ctx?.attempt ?? 1;
-  const reused = await prepareRunFolder(job, attempt);
+/** Run one sleeve job (see the module comment for the checks and the idempotence rules). */
+export async function runSleeveJob(input: unknown, ctx: JobContext): Promise<SleeveJobResult> {
+  const job = parseSleeveJob(input);
+  const where = settingsOf(ctx.settings);
+  const manifest = await assertJobBelongsHere(job, where);
+  const dir = runDir(where.workspace, job.run_id);
+  const reused = await prepareRunFolder(job, where, manifest, dir, ctx);
   if (reused !== undefined) return reused;
   const result = await QuantSDK.runStage(
     'sleeve.backtest',
     { profile: job.profile },
     {
-      workspace: job.workspace,
-      manifest: job.manifest,
+      workspace: where.workspace,
+      manifest: where.manifest,
       runId: job.run_id,
-      cwd: job.workspace,
-      // The folder was emptied above (or never existed): run into it.
+      cwd: where.workspace,
+      // The folder was emptied above (or held nothing): run into it.
       fresh: false,
       env: { SOURCE_DATE_EPOCH: String(job.source_date_epoch) },
-      ...(ctx === undefined ? {} : { onProgress: (m: string) => ctx.progress(m) }),
+      onProgress: (m: string) => ctx.progress(m),
     },
   );
+  // The run is complete and stands on its own: its reservation has served.
+  await releaseReservation(dir, job.reservation);
   return {
     profile: job.profile,
     run_id: job.run_id,
@@ -72,15 +89,79 @@ export async function runSleeveJob(input: unknown, ctx?: JobContext): Promise<Sl
   };
 }
 
-/** Under the run lock: reuse a matching successful run, refuse another one, else empty the folder. */
-async function prepareRunFolder(job: SleeveJob, attempt: number): Promise<SleeveJobResult | undefined> {
-  const dir = runDir(job.workspace, job.run_id);
-  const lock = await lockForCleanup(dir, job.run_id, attempt);
+function settingsOf(settings: JobSettings): SleeveJobSettings {
+  const workspace = settings['workspace'];
+  const manifest = settings['manifest'];
+  if (workspace === undefined || manifest === undefined) {
+    throw new QuantError('E_JOB_REFUSED', 'this process serves no workspace, so it cannot run sleeve jobs', {
+      hint: 'start the worker with --workspace DIR (and --manifest FILE if it is not DIR/manifest.json)',
+    });
+  }
+  return { workspace: resolve(workspace), manifest: resolve(manifest) };
+}
+
+function refused(message: string, hint: string, details: Record<string, unknown> = {}): QuantError {
+  return new QuantError('E_JOB_REFUSED', message, { hint, details });
+}
+
+const short = (hex: string): string => `${hex.slice(0, 12)}…`;
+
+/** The job's workspace id and manifest hash are this workspace's, and its profile is a sleeve profile here. */
+async function assertJobBelongsHere(job: SleeveJob, where: SleeveJobSettings): Promise<Manifest> {
+  const own = await readWorkspaceId(where.workspace);
+  if (own !== job.workspace_id) {
+    throw refused(
+      `job for run ${job.run_id} comes from workspace ${short(job.workspace_id)}, and this worker serves ${where.workspace} (${own === undefined ? 'which has no workspace id yet' : `workspace ${short(own)}`})`,
+      'give each workspace its own queue (--queue), and start its workers with --workspace pointing at it',
+      { workspace_id: job.workspace_id, own_workspace_id: own ?? null },
+    );
+  }
+  const sha = await sha256File(where.manifest).catch(() => undefined);
+  if (sha !== job.manifest_sha256) {
+    throw refused(
+      `job for run ${job.run_id} was planned from a manifest with SHA-256 ${short(job.manifest_sha256)}, and this worker's manifest ${where.manifest} ${sha === undefined ? 'cannot be read' : `has ${short(sha)}`}`,
+      "serve the coordinator's manifest (--manifest), or rerun the coordinator after editing the manifest",
+    );
+  }
+  const { manifest } = await readManifest(where.manifest);
+  const declared = Object.hasOwn(manifest.profiles, job.profile) ? manifest.profiles[job.profile] : undefined;
+  if (declared === undefined || !('sleeve' in declared)) {
+    throw refused(
+      `job for run ${job.run_id} names profile ${JSON.stringify(job.profile)}, which is not a sleeve profile of ${where.manifest}`,
+      'sleeve jobs are sent by `quant meta run --execute-sleeves`; jobs made by hand are refused',
+    );
+  }
+  return manifest;
+}
+
+/**
+ * Under the run lock: check the reservation and what the folder holds; reuse a matching successful run,
+ * refuse another one, else empty the folder (its lock and reservation stay).
+ */
+async function prepareRunFolder(
+  job: SleeveJob,
+  where: SleeveJobSettings,
+  manifest: Manifest,
+  dir: string,
+  ctx: JobContext,
+): Promise<SleeveJobResult | undefined> {
+  await assertReservedFolder(job, dir);
+  // Checked before the lock too: a folder not given to this job does not even get a lock file.
+  await assertReservation(job, dir);
+  const lock = await lockForJob(dir, job.run_id, ctx);
   try {
-    const runJson = await readJson(join(dir, 'run.json'));
-    if (runJson?.['status'] === 'success') {
-      const mismatch = await reuseMismatch(job, dir, runJson);
+    await assertReservation(job, dir);
+    const runJson = await readRunJsonFile(join(dir, 'run.json'), job.run_id);
+    if (runJson !== undefined && (runJson.kind !== 'sleeve' || runJson.profile !== job.profile)) {
+      throw refused(
+        `run ${job.run_id} exists and is a ${runJson.kind} run of profile ${String(runJson.profile)}, not a sleeve run of ${job.profile}; it is left untouched`,
+        'a job never replaces a run of another profile',
+      );
+    }
+    if (runJson?.status === 'success') {
+      const mismatch = await reuseMismatch(job, where, manifest, dir);
       if (mismatch === undefined) {
+        await removeReservation(dir, job.reservation);
         return {
           profile: job.profile,
           run_id: job.run_id,
@@ -97,9 +178,10 @@ async function prepareRunFolder(job: SleeveJob, attempt: number): Promise<Sleeve
         },
       );
     }
-    // A half-written attempt (killed worker, failed run): start clean.
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
-      if (name !== LOCK_FILE_NAME) await rm(join(dir, name), { recursive: true, force: true });
+    // A half-written attempt (killed worker, failed run) in the folder reserved for this job: start clean.
+    for (const name of await readdir(dir)) {
+      if (name !== LOCK_FILE_NAME && name !== RESERVATION_FILE)
+        await rm(join(dir, name), { recursive: true, force: true });
     }
     return undefined;
   } finally {
@@ -107,24 +189,105 @@ async function prepareRunFolder(job: SleeveJob, attempt: number): Promise<Sleeve
   }
 }
 
-/** Take the run lock, waiting for a live holder; break a foreign lock only for a re-delivered job. */
-async function lockForCleanup(dir: string, runId: string, attempt: number): Promise<RunLock> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
+/** `runs/<id>` must exist as a real folder: a job never creates one, nor follows a link. */
+async function assertReservedFolder(job: SleeveJob, dir: string): Promise<void> {
+  const stat = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (stat === undefined) {
+    throw refused(
+      `run folder ${dir} does not exist: no coordinator of this workspace reserved run ${job.run_id}`,
+      'a coordinator reserves the run folder before it sends the job; a job never creates a folder',
+    );
+  }
+  if (!stat.isDirectory()) {
+    throw refused(
+      `${dir} is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}; a job only enters a run folder its coordinator reserved`,
+      'remove it, or choose another SOURCE_DATE_EPOCH',
+    );
+  }
+}
+
+/** The folder's reservation must be this job's: same nonce, workspace, profile, run id and clock. */
+async function assertReservation(job: SleeveJob, dir: string): Promise<void> {
+  const reservation = await readReservation(dir);
+  const problem =
+    reservation === undefined
+      ? 'carries no reservation'
+      : reservation === 'unreadable'
+        ? 'carries an unreadable reservation'
+        : reservation.nonce !== job.reservation
+          ? 'is reserved for another job'
+          : reservation.workspace_id !== job.workspace_id ||
+              reservation.profile !== job.profile ||
+              reservation.run_id !== job.run_id ||
+              reservation.source_date_epoch !== job.source_date_epoch
+            ? 'is reserved for this nonce but with another profile, run id or clock'
+            : undefined;
+  if (problem !== undefined) {
+    throw refused(
+      `run folder ${dir} ${problem}: it was not given to this job, which leaves it untouched`,
+      'jobs are sent by `quant meta run --execute-sleeves` of this workspace; a job made or replayed by hand is refused',
+    );
+  }
+}
+
+/** Take the run lock (never creating the folder), waiting for a live holder with notices. */
+async function lockForJob(dir: string, runId: string, ctx: JobContext): Promise<RunLock> {
+  const started = Date.now();
+  let nextNotice = started + LOCK_NOTICE_MS;
   for (;;) {
     try {
-      return await acquireRunLock(dir, { command: `sleeve job ${runId}` });
+      return await acquireRunLock(dir, { command: `sleeve job ${runId}`, createFolder: false });
     } catch (error) {
+      if (isQuantError(error) && error.code === 'E_RUN_NOT_FOUND') {
+        throw refused(`run folder ${dir} disappeared before the job could lock it`, 'rerun the coordinator');
+      }
       if (!isQuantError(error) || error.code !== 'E_RUN_LOCKED') throw error;
       const holder = error.details as { hostname?: unknown };
       const foreign = typeof holder.hostname === 'string' && holder.hostname !== hostname();
-      if (foreign && attempt > 1) {
+      if (foreign && ctx.attempt > 1) {
         // The queue gave this job to us because the holder's lease expired: that holder is gone.
         await rm(join(dir, LOCK_FILE_NAME), { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw error;
+      const now = Date.now();
+      if (now - started > LOCK_WAIT_MS) throw error;
+      if (now >= nextNotice) {
+        ctx.notice(
+          `waiting for run ${runId} (${Math.round((now - started) / 1000)} s so far, at most ${LOCK_WAIT_MS / 60_000} min): ${error.message}`,
+        );
+        nextNotice = now + LOCK_NOTICE_EVERY_MS;
+      }
       await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
     }
+  }
+}
+
+/** Remove this job's reservation under the lock; left to the coordinator if the lock stays busy. */
+async function releaseReservation(dir: string, nonce: string): Promise<void> {
+  const deadline = Date.now() + RELEASE_WAIT_MS;
+  for (;;) {
+    let lock: RunLock;
+    try {
+      lock = await acquireRunLock(dir, {
+        command: 'release of a sleeve job reservation',
+        createFolder: false,
+      });
+    } catch (error) {
+      if (isQuantError(error) && error.code === 'E_RUN_LOCKED' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
+        continue;
+      }
+      return;
+    }
+    try {
+      await removeReservation(dir, nonce);
+    } finally {
+      await lock.release();
+    }
+    return;
   }
 }
 
@@ -140,27 +303,28 @@ async function readJson(file: string): Promise<Record<string, unknown> | undefin
 }
 
 /**
- * Why a successful run cannot stand for this job, or `undefined` if it can: same kind, profile and tool
- * version, the same sleeve spec as the manifest has now (other profiles of the manifest may change),
- * and every other recorded input (the price table) with the hash its ledger outcome recorded.
+ * Why a successful run of the job's profile cannot stand for this job, or `undefined` if it can: same
+ * tool version, the same sleeve spec as the manifest has now (other profiles of the manifest may
+ * change), and every other recorded input (the price table) with the hash its ledger outcome recorded.
  */
 async function reuseMismatch(
   job: SleeveJob,
+  where: SleeveJobSettings,
+  manifest: Manifest,
   dir: string,
-  runJson: Record<string, unknown>,
 ): Promise<string | undefined> {
-  if (runJson['kind'] !== 'sleeve' || runJson['profile'] !== job.profile)
-    return `it is a ${String(runJson['kind'])} run of profile ${String(runJson['profile'])}`;
+  const runJson = (await readJson(join(dir, 'run.json'))) ?? {};
   if (runJson['tool_version'] !== TOOL_VERSION)
     return `it was made by version ${String(runJson['tool_version'])}, this is ${TOOL_VERSION}`;
   const resolved = await readJson(join(dir, 'config', 'resolved_manifest.json'));
-  const recordedSpec = (resolved?.['profiles'] as Record<string, { sleeve?: unknown }> | undefined)?.[
-    job.profile
-  ]?.sleeve;
-  const { manifest } = await readManifest(job.manifest);
+  const profiles = resolved?.['profiles'];
+  const recorded =
+    typeof profiles === 'object' && profiles !== null && Object.hasOwn(profiles, job.profile)
+      ? (profiles as Record<string, { sleeve?: unknown } | undefined>)[job.profile]?.sleeve
+      : undefined;
   const current = Object.hasOwn(manifest.profiles, job.profile) ? manifest.profiles[job.profile] : undefined;
   const currentSpec = current !== undefined && 'sleeve' in current ? current.sleeve : undefined;
-  if (recordedSpec === undefined || currentSpec === undefined || !sameJson(recordedSpec, currentSpec))
+  if (recorded === undefined || currentSpec === undefined || !sameJson(recorded, currentSpec))
     return `the sleeve profile ${job.profile} of the manifest differs from the one the run used`;
   const records = await readLedgerLoose(join(dir, 'audit.jsonl')).catch(() => []);
   const outcome = records
@@ -172,7 +336,7 @@ async function reuseMismatch(
   for (const item of inputs as { path?: unknown; sha256?: unknown }[]) {
     if (typeof item.path !== 'string') return 'its ledger lists an input without a path';
     if (item.path === manifestFile) continue; // compared above, profile by profile
-    const now = await sha256File(resolve(job.workspace, item.path)).catch(() => 'missing');
+    const now = await sha256File(resolve(where.workspace, item.path)).catch(() => 'missing');
     if (now !== item.sha256) return `input ${item.path} changed since`;
   }
   return undefined;

@@ -5,6 +5,8 @@
  *
  * Run ids are `defaultRunId(profile, now)` with the coordinator's clock, and every job carries that
  * clock as `source_date_epoch`, so a sleeve run is byte-identical whichever process or machine runs it.
+ * Jobs carry no path: each run folder is reserved first (sleeve-reservation.ts), and whoever runs a job
+ * does so in the workspace it was started for (`ctx.settings`).
  */
 import { resolve } from 'node:path';
 import { QuantError } from '../errors.js';
@@ -25,14 +27,15 @@ import {
   assertQueueName,
   assertRedisUrl,
 } from '../exec/redis-connection.js';
-import { formatJobFailure, type JobExecutor, type JobFailure } from '../exec/job.js';
+import { formatJobFailure, type JobEvent, type JobExecutor, type JobFailure } from '../exec/job.js';
 import { sleeveProgressReporter } from './_sleeve-progress.js';
 import {
   SLEEVE_JOB_NAME,
   SLEEVE_JOB_RUNNER,
-  type SleeveJob,
+  sleeveJobSettings,
   type SleeveJobResult,
 } from './sleeve-job-spec.js';
+import { reserveSleeveRuns, type PlannedSleeve } from './sleeve-reservation.js';
 
 export const SLEEVE_EXECUTORS = ['local', 'bullmq'] as const;
 export type SleeveExecutorKind = (typeof SLEEVE_EXECUTORS)[number];
@@ -47,10 +50,17 @@ export interface ExecuteSleevesOptions {
   readonly redis?: string;
   /** `bullmq`: queue name (default `quant-sleeves`); the workers must consume the same one. */
   readonly queue?: string;
+  /** `bullmq`: fail with E_QUEUE when Redis does not answer for this many milliseconds mid-run (default 10 000). */
+  readonly redisTimeoutMs?: number;
   /** Give up on sleeves not finished after this many milliseconds (default: wait as long as it takes). */
   readonly timeoutMs?: number;
   /** Abort (SIGINT/SIGTERM): unfinished sleeves fail as E_INTERRUPTED. */
   readonly signal?: AbortSignal;
+  /**
+   * Notices a job sends while it goes on (e.g. it waits for a lock another process holds), as
+   * `sleeve <profile>: <message>` lines; the CLI prints them on stderr, TTY or not.
+   */
+  readonly onNotice?: (line: string) => void;
 }
 
 /** The sleeves produced for a meta run. */
@@ -71,15 +81,13 @@ export function planSleeveJobs(
   root: MetaNode,
   manifest: Manifest,
   options: {
-    readonly workspace: string;
-    readonly manifestPath: string;
     readonly now: Date;
     readonly pinned?: Readonly<Record<string, string>>;
   },
-): SleeveJob[] {
+): PlannedSleeve[] {
   const seconds = Math.floor(options.now.getTime() / 1000);
   const clock = new Date(seconds * 1000);
-  const jobs: SleeveJob[] = [];
+  const jobs: PlannedSleeve[] = [];
   const failures: { profile: string; error: JobFailure }[] = [];
   const seen = new Set<string>();
   for (const leaf of atomicSleeves(root)) {
@@ -100,8 +108,6 @@ export function planSleeveJobs(
       continue;
     }
     jobs.push({
-      workspace: options.workspace,
-      manifest: options.manifestPath,
       profile: leaf.profile,
       run_id: defaultRunId(leaf.profile, clock),
       source_date_epoch: seconds,
@@ -139,16 +145,25 @@ export function assertExecuteSleevesOptions(options: ExecuteSleevesOptions): voi
   if (n !== undefined && (!Number.isInteger(n) || n < 1)) {
     throw new QuantError('E_USAGE', `concurrency must be a whole number ≥ 1, got ${n}`);
   }
+  const t = options.redisTimeoutMs;
+  if (t !== undefined && (!Number.isFinite(t) || t <= 0)) {
+    throw new QuantError('E_USAGE', `the Redis timeout must be a positive number of milliseconds, got ${t}`);
+  }
   if (kind === 'bullmq') {
     assertRedisUrl(options.redis ?? DEFAULT_REDIS_URL);
     assertQueueName(options.queue ?? DEFAULT_QUEUE_NAME);
   }
 }
 
-async function createExecutor(options: ExecuteSleevesOptions): Promise<JobExecutor> {
+async function createExecutor(
+  options: ExecuteSleevesOptions,
+  where: { readonly workspace: string; readonly manifestPath: string },
+): Promise<JobExecutor> {
   if ((options.executor ?? 'local') === 'local') {
     return createLocalExecutor({
       runner: SLEEVE_JOB_RUNNER,
+      // The child processes serve the coordinator's own workspace, as a `quant worker` serves its own.
+      settings: sleeveJobSettings({ workspace: where.workspace, manifest: where.manifestPath }),
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     });
   }
@@ -158,32 +173,43 @@ async function createExecutor(options: ExecuteSleevesOptions): Promise<JobExecut
     redisUrl: options.redis ?? DEFAULT_REDIS_URL,
     queueName: options.queue ?? DEFAULT_QUEUE_NAME,
     jobName: SLEEVE_JOB_NAME,
+    ...(options.redisTimeoutMs === undefined ? {} : { lostTimeoutMs: options.redisTimeoutMs }),
   });
 }
 
 /**
- * Run the planned jobs and return the pins; E_SLEEVE_FAILED (every failed sleeve listed) if any
- * fails. `onProgress` gets human progress lines (pass it only on a TTY).
+ * Reserve the planned sleeve runs in `where.workspace`, run their jobs and return the pins;
+ * E_SLEEVE_FAILED (every failed sleeve listed) if any fails or cannot be reserved. `onProgress` gets
+ * human progress lines (pass it only on a TTY). Reservations left when the batch ends are withdrawn.
  */
 export async function produceSleeves(
-  jobs: readonly SleeveJob[],
+  planned: readonly PlannedSleeve[],
+  where: { readonly workspace: string; readonly manifestPath: string },
   options: ExecuteSleevesOptions = {},
   onProgress?: (line: string) => void,
 ): Promise<ProducedSleeves> {
   assertExecuteSleevesOptions(options);
   const kind = options.executor ?? 'local';
   const started = performance.now();
-  if (jobs.length === 0) return { pins: {}, results: [], executor: kind, elapsedMs: 0 };
-  const executor = await createExecutor(options);
-  const outcomes = await executor.run<SleeveJobResult>(jobs, {
-    ...(onProgress === undefined ? {} : { onEvent: sleeveProgressReporter(jobs, onProgress) }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-  });
+  if (planned.length === 0) return { pins: {}, results: [], executor: kind, elapsedMs: 0 };
+  const executor = await createExecutor(options, where);
+  const reserved = await reserveSleeveRuns(where.workspace, where.manifestPath, planned);
+  if (!reserved.ok) throw sleeveFailure(reserved.failures);
+  const jobs = reserved.reservations.jobs;
+  let outcomes;
+  try {
+    outcomes = await executor.run<SleeveJobResult>(jobs, {
+      onEvent: batchEvents(planned, onProgress, options.onNotice),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
+  } finally {
+    await reserved.reservations.release();
+  }
   const failures: { profile: string; run_id: string; error: JobFailure }[] = [];
   const results: SleeveJobResult[] = [];
   outcomes.forEach((outcome, i) => {
-    const job = jobs[i] as SleeveJob;
+    const job = planned[i] as PlannedSleeve;
     if (outcome.ok) results.push(outcome.value);
     else failures.push({ profile: job.profile, run_id: job.run_id, error: outcome.error });
   });
@@ -193,6 +219,22 @@ export async function produceSleeves(
     results,
     executor: kind,
     elapsedMs: performance.now() - started,
+  };
+}
+
+/** Progress lines (when asked for) and notices (always, when asked for) from a batch's events. */
+function batchEvents(
+  planned: readonly PlannedSleeve[],
+  onProgress: ((line: string) => void) | undefined,
+  onNotice: ((line: string) => void) | undefined,
+): (event: JobEvent) => void {
+  const progress = onProgress === undefined ? undefined : sleeveProgressReporter(planned, onProgress);
+  return (event) => {
+    if (event.type === 'notice') {
+      onNotice?.(`sleeve ${planned[event.index]?.profile ?? '?'}: ${event.message}`);
+      return;
+    }
+    progress?.(event);
   };
 }
 
@@ -213,7 +255,15 @@ export async function produceTreeSleeves(
   onProgress?: (line: string) => void,
 ): Promise<ProducedSleeves> {
   assertExecuteSleevesOptions(options);
-  return produceSleeves(planSleeveJobs(root, manifest, where), options, onProgress);
+  return produceSleeves(
+    planSleeveJobs(root, manifest, {
+      now: where.now,
+      ...(where.pinned === undefined ? {} : { pinned: where.pinned }),
+    }),
+    { workspace: where.workspace, manifestPath: where.manifestPath },
+    options,
+    onProgress,
+  );
 }
 
 /** Where a meta run happens, as in `MetaRunOptions`. */

@@ -1,6 +1,7 @@
-// `--executor bullmq` end to end: a private redis-server, two `quant worker` processes, and the built
-// CLI as coordinator. Proves: byte-identical runs to the local executor; a SIGKILLed worker's job is
-// retried by the other worker; a failing sleeve aborts the meta run; workers stop gracefully.
+// `--executor bullmq` end to end: a private redis-server, two `quant worker` processes serving one
+// workspace, and the built CLI as coordinator. Proves: byte-identical runs to the local executor; a
+// SIGKILLed worker's job is retried by the other worker; a failing sleeve aborts the meta run; workers
+// stop gracefully.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,12 +21,14 @@ interface Worker {
 }
 
 /** `quant worker` with short lock timings, in its own process group (so a kill takes its children too). */
-function startWorker(redisUrl: string): Worker {
+function startWorker(redisUrl: string, workspace: string): Worker {
   const proc = spawn(
     process.execPath,
     [
       CLI,
       'worker',
+      '--workspace',
+      workspace,
       '--redis',
       redisUrl,
       '--queue',
@@ -79,11 +82,13 @@ describe('quant meta run --execute-sleeves --executor bullmq', { timeout: 120_00
     dirs.push(d);
     return buildExecWorkspace(d.path);
   };
+  // The workspace the workers serve; each test runs its coordinator there.
+  const remote = workspace();
   const bullmq = ['--execute-sleeves', '--executor', 'bullmq', '--queue', QUEUE];
 
   before(async () => {
     redis = await startRedis();
-    workers = [startWorker(redis.url), startWorker(redis.url)];
+    workers = [startWorker(redis.url, remote), startWorker(redis.url, remote)];
     await until('two workers', () => workers.every((w) => /consuming queue/.test(w.log)));
   });
   after(async () => {
@@ -95,7 +100,6 @@ describe('quant meta run --execute-sleeves --executor bullmq', { timeout: 120_00
 
   test('same sleeve runs and meta artifacts as the local executor, byte for byte', async () => {
     const local = workspace();
-    const remote = workspace();
     let t0 = performance.now();
     const l = quant(['meta', 'run', '--profile', 'meta', '--execute-sleeves', '--run-id', 'm1'], {
       cwd: local,
@@ -117,6 +121,7 @@ describe('quant meta run --execute-sleeves --executor bullmq', { timeout: 120_00
 
     const a = tree(join(local, 'runs'));
     const c = tree(join(remote, 'runs'));
+    assert.ok(![...c.keys()].some((k) => k.endsWith('.reservation.json')), 'no reservation is left');
     assert.deepEqual([...c.keys()], [...a.keys()], 'same files');
     assert.ok([...a.keys()].some((k) => k.startsWith(`sectors_${STAMP}/data/returns/`)));
     assert.ok([...a.keys()].some((k) => k.startsWith('m1/data/portfolio_optimized_meta_')));
@@ -131,7 +136,7 @@ describe('quant meta run --execute-sleeves --executor bullmq', { timeout: 120_00
   });
 
   test('a SIGKILLed worker: its job is retried by the other worker and the run completes', async () => {
-    const ws = workspace();
+    const ws = remote;
     const t0 = performance.now();
     const pending = quantAsync(['meta', 'run', '--profile', 'meta_slow', ...bullmq, '--run-id', 'ms'], {
       cwd: ws,
@@ -170,7 +175,7 @@ describe('quant meta run --execute-sleeves --executor bullmq', { timeout: 120_00
   });
 
   test('a failing sleeve aborts the meta run with every failure listed; no meta run folder', async () => {
-    const ws = workspace();
+    const ws = remote;
     const r = await quantAsync(
       ['meta', 'run', '--profile', 'meta_bad', ...bullmq, '--redis', redis.url, '--run-id', 'mb'],
       {
@@ -186,15 +191,21 @@ describe('quant meta run --execute-sleeves --executor bullmq', { timeout: 120_00
     const runs = readdirSync(join(ws, 'runs'));
     assert.ok(!runs.includes('mb'), 'no meta run folder');
     assert.ok(runs.includes(`sectors_${STAMP}`), 'the sleeve that succeeded is kept');
-    for (const id of runs)
-      assert.equal(json<{ kind: string }>(join(ws, 'runs', id, 'run.json')).kind, 'sleeve', id);
+    assert.ok(
+      !runs.includes(`broken_${STAMP}`) && !runs.includes(`broken_column_${STAMP}`),
+      'the failed sleeves left no folder',
+    );
+    const metas = runs.filter(
+      (id) => json<{ kind: string }>(join(ws, 'runs', id, 'run.json')).kind === 'meta',
+    );
+    assert.deepEqual(metas.sort(), ['m1', 'ms'], 'no other meta run appeared');
   });
 
-  test('SIGTERM stops a worker gracefully (exit 0)', async () => {
+  test('SIGTERM stops an idle worker (exit 0)', async () => {
     const [last] = workers;
     last!.proc.kill('SIGTERM');
     assert.equal(await last!.exited, 0);
-    assert.match(last!.log, /SIGTERM: no new jobs; waiting for 0 running job\(s\)/);
+    assert.match(last!.log, /SIGTERM: stopping 0 running job\(s\); the queue gives them to another worker/);
     assert.match(last!.log, /worker stopped\n$/);
   });
 });

@@ -6,7 +6,11 @@ import { createServer, connect } from 'node:net';
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
+  /** The redis-server process id (to SIGSTOP/SIGCONT it: a Redis that hangs without closing sockets). */
+  readonly pid: number;
   stop(): Promise<void>;
+  /** SIGKILL the server (a crash: no goodbye to the clients) and wait for it to be gone. */
+  kill(): Promise<void>;
 }
 
 function freePort(): Promise<number> {
@@ -70,8 +74,16 @@ export async function startRedis(): Promise<RedisServer> {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    pid: child.pid as number,
+    async kill() {
+      if (!alive) return;
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+      await exited;
+    },
     async stop() {
       if (!alive) return;
+      child.kill('SIGCONT'); // a test may have stopped it
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;

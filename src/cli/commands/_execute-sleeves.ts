@@ -19,6 +19,7 @@ export interface ExecuteSleevesFlags {
   concurrency?: number;
   redis?: string;
   queue?: string;
+  redisTimeout?: number;
   timeout?: number;
 }
 
@@ -42,13 +43,13 @@ export function executeSleevesOptions(
   env: NodeJS.ProcessEnv,
 ): ExecuteSleevesOptions | undefined {
   if (flags.executeSleeves !== true) {
-    const stray = (['executor', 'concurrency', 'redis', 'queue', 'timeout'] as const).filter(
+    const stray = (['executor', 'concurrency', 'redis', 'queue', 'redisTimeout', 'timeout'] as const).filter(
       (k) => flags[k] !== undefined,
     );
     if (stray.length > 0) {
       throw new QuantError(
         'E_USAGE',
-        `${stray.map((k) => `--${k}`).join(', ')} ${stray.length === 1 ? 'applies' : 'apply'} only with --execute-sleeves`,
+        `${stray.map((k) => `--${k === 'redisTimeout' ? 'redis-timeout' : k}`).join(', ')} ${stray.length === 1 ? 'applies' : 'apply'} only with --execute-sleeves`,
         {
           hint: 'add --execute-sleeves to produce the sleeves first, or drop these flags',
         },
@@ -57,8 +58,11 @@ export function executeSleevesOptions(
     return undefined;
   }
   const executor = flags.executor ?? 'local';
-  if (executor === 'local' && (flags.redis !== undefined || flags.queue !== undefined)) {
-    throw new QuantError('E_USAGE', '--redis and --queue apply to --executor bullmq only');
+  if (
+    executor === 'local' &&
+    (flags.redis !== undefined || flags.queue !== undefined || flags.redisTimeout !== undefined)
+  ) {
+    throw new QuantError('E_USAGE', '--redis, --queue and --redis-timeout apply to --executor bullmq only');
   }
   if (executor === 'bullmq' && flags.concurrency !== undefined) {
     throw new QuantError('E_USAGE', '--concurrency applies to --executor local only', {
@@ -72,6 +76,9 @@ export function executeSleevesOptions(
       ? {
           redis: flags.redis ?? nonEmpty(env['QUANT_REDIS_URL']) ?? DEFAULT_REDIS_URL,
           queue: flags.queue ?? nonEmpty(env['QUANT_QUEUE']) ?? DEFAULT_QUEUE_NAME,
+          ...(flags.redisTimeout === undefined
+            ? {}
+            : { redisTimeoutMs: Math.round(flags.redisTimeout * 1000) }),
         }
       : {}),
     ...(flags.timeout === undefined ? {} : { timeoutMs: Math.round(flags.timeout * 1000) }),
@@ -101,7 +108,12 @@ export async function produceSleevesWithSignals(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    return await executeMetaSleeves(metaProfile, where, { ...options, signal: controller.signal });
+    return await executeMetaSleeves(metaProfile, where, {
+      ...options,
+      signal: controller.signal,
+      // Notices (a job waiting for a lock, ...) are no progress: they are printed in pipes too.
+      onNotice: (line) => ctx.io.err(line),
+    });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

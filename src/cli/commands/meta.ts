@@ -55,6 +55,11 @@ export function metaCommand(ctx: CliContext): Command {
     )
     .option('--queue <name>', 'with --executor bullmq: queue name (default $QUANT_QUEUE or quant-sleeves)')
     .option(
+      '--redis-timeout <seconds>',
+      'with --executor bullmq: fail with E_QUEUE when Redis does not answer for this long mid-run (default 10)',
+      positiveSeconds,
+    )
+    .option(
       '--timeout <seconds>',
       'with --execute-sleeves: give up on sleeves not finished by then',
       positiveSeconds,

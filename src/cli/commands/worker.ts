@@ -1,18 +1,24 @@
+import { resolve } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
 import { DEFAULT_QUEUE_NAME, DEFAULT_REDIS_URL } from '../../exec/redis-connection.js';
+import { readManifest } from '../../manifest/index.js';
 import type { CliContext } from '../context.js';
 import { positiveInt } from './_execute-sleeves.js';
 
 const nonNegativeInt = (value: string): number => (value.trim() === '0' ? 0 : positiveInt(value));
 
 /**
- * `quant worker`: consume sleeve jobs from a BullMQ queue until SIGTERM/SIGINT. The first signal stops
- * taking jobs and lets running ones finish; a second stops them too (BullMQ re-delivers them to another
- * worker once their lock expires). Logs one line per job on stderr (`--quiet` silences them).
+ * `quant worker`: consume sleeve jobs from a BullMQ queue for exactly one workspace (`--workspace`,
+ * `--manifest`), until a signal. SIGTERM stops at once: running jobs are stopped and handed back to the
+ * queue, and the process exits within a few seconds, whatever the state of Redis. A first SIGINT (Ctrl-C)
+ * stops taking jobs and lets running ones finish; a second acts as SIGTERM. Logs one line per job on
+ * stderr (`--quiet` silences them).
  */
 export function workerCommand(ctx: CliContext): Command {
   return new Command('worker')
-    .description('run sleeve jobs of `quant meta run --execute-sleeves --executor bullmq` from a Redis queue')
+    .description(
+      'run sleeve jobs of `quant meta run --execute-sleeves --executor bullmq` from a Redis queue, for the workspace given by --workspace (default: the current folder)',
+    )
     .option('--redis <url>', 'Redis URL (default $QUANT_REDIS_URL or redis://127.0.0.1:6379)')
     .option('--queue <name>', 'queue name (default $QUANT_QUEUE or quant-sleeves)')
     .option('--concurrency <n>', 'jobs at once, each in its own process', positiveInt, 1)
@@ -29,10 +35,14 @@ export function workerCommand(ctx: CliContext): Command {
     )
     .option('--quiet', 'no log lines')
     .action(async (opts) => {
-      const [{ startQueueWorker }, { SLEEVE_JOB_NAME, SLEEVE_JOB_RUNNER }] = await Promise.all([
+      const [{ startQueueWorker }, spec] = await Promise.all([
         import('../../exec/queue-worker.js'),
         import('../../sdk/sleeve-job-spec.js'),
       ]);
+      // The one workspace this worker serves: from its own command line, never from a job.
+      const workspace = ctx.workspace;
+      const manifest = resolve(ctx.cwd, ctx.globals.manifest ?? resolve(workspace, 'manifest.json'));
+      await readManifest(manifest); // a wrong --workspace fails now, not on every job
       const log =
         opts.quiet === true
           ? () => undefined
@@ -40,7 +50,9 @@ export function workerCommand(ctx: CliContext): Command {
       const worker = await startQueueWorker({
         redisUrl: opts.redis ?? nonEmpty(ctx.env['QUANT_REDIS_URL']) ?? DEFAULT_REDIS_URL,
         queueName: opts.queue ?? nonEmpty(ctx.env['QUANT_QUEUE']) ?? DEFAULT_QUEUE_NAME,
-        runners: { [SLEEVE_JOB_NAME]: SLEEVE_JOB_RUNNER },
+        runners: { [spec.SLEEVE_JOB_NAME]: spec.SLEEVE_JOB_RUNNER },
+        checks: { [spec.SLEEVE_JOB_NAME]: (data) => void spec.parseSleeveJob(data) },
+        settings: spec.sleeveJobSettings({ workspace, manifest }),
         concurrency: opts.concurrency,
         ...(opts.lockDuration === undefined ? {} : { lockDurationMs: opts.lockDuration }),
         ...(opts.stalledInterval === undefined ? {} : { stalledIntervalMs: opts.stalledInterval }),
@@ -48,16 +60,18 @@ export function workerCommand(ctx: CliContext): Command {
         onLog: log,
       });
       await new Promise<void>((resolveStopped) => {
-        let signals = 0;
+        let draining = false;
         const onSignal = (signal: NodeJS.Signals): void => {
-          signals++;
-          if (signals === 1) {
+          if (signal === 'SIGINT' && !draining) {
+            draining = true;
             log(
-              `${signal}: no new jobs; waiting for ${worker.active} running job(s) (signal again to stop them)`,
+              `${signal}: no new jobs; waiting for ${worker.active} running job(s) (Ctrl-C again or SIGTERM to stop them)`,
             );
             void worker.close().then(() => resolveStopped());
           } else {
-            log(`${signal}: stopping running jobs; the queue will give them to another worker`);
+            log(
+              `${signal}: stopping ${worker.active} running job(s); the queue gives them to another worker`,
+            );
             void worker.close({ force: true }).then(() => resolveStopped());
           }
         };

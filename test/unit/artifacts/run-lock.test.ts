@@ -5,7 +5,14 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { acquireRunLock, isProcessAlive, withRunLock } from '../../../src/artifacts/run-lock.js';
+import {
+  acquireRunLock,
+  inspectRunLock,
+  isProcessAlive,
+  lockHolderState,
+  processStartMarker,
+  withRunLock,
+} from '../../../src/artifacts/run-lock.js';
 import { quantError, tempDir } from './_temp.js';
 
 function deadPid(): number {
@@ -33,25 +40,34 @@ interface RacerReport {
 
 async function race(runPath: string, n: number): Promise<RacerReport[]> {
   const script = fileURLToPath(new URL('./fixtures/lock-racer.ts', import.meta.url));
-  const start = Date.now() + 1500; // after every child has booted tsx
-  const hold = start + 1500;
   const children = Array.from({ length: n }, () =>
-    spawn(process.execPath, ['--import', 'tsx', script, runPath, String(start), String(hold)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }),
+    spawn(process.execPath, ['--import', 'tsx', script, runPath], { stdio: ['pipe', 'pipe', 'inherit'] }),
   );
-  return Promise.all(
-    children.map(
-      (child) =>
-        new Promise<RacerReport>((res, rej) => {
-          let out = '';
-          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-          child.once('exit', (code) =>
-            code === 0 ? res(JSON.parse(out) as RacerReport) : rej(new Error(`racer exited ${code}`)),
-          );
-        }),
-    ),
+  const outputs = children.map(() => '');
+  const exits = children.map(
+    (child) =>
+      new Promise<void>((res, rej) =>
+        child.once('exit', (code) => (code === 0 ? res() : rej(new Error(`racer exited ${code}`)))),
+      ),
   );
+  const lines = (i: number): string[] => outputs[i]!.split('\n').filter((l) => l !== '');
+  const waitFor = (ok: () => boolean): Promise<void> =>
+    new Promise((res) => {
+      const check = (): void => (ok() ? res() : void setTimeout(check, 10));
+      check();
+    });
+  children.forEach((child, i) => {
+    child.stdout.on('data', (d: Buffer) => (outputs[i] += d.toString()));
+    child.stdin.on('error', () => undefined); // a refused racer has exited already: EPIPE is fine
+  });
+  // Every racer booted (tsx may take seconds on a busy machine), then all are let go at once.
+  await waitFor(() => children.every((_, i) => lines(i)[0] === 'ready'));
+  for (const child of children) child.stdin.write('go\n');
+  await waitFor(() => children.every((_, i) => lines(i).length >= 2));
+  const reports = children.map((_, i) => JSON.parse(lines(i)[1] as string) as RacerReport);
+  for (const child of children) child.stdin.end('release\n');
+  await Promise.all(exits);
+  return reports;
 }
 
 describe('run lock', () => {
@@ -90,6 +106,65 @@ describe('run lock', () => {
       acquireRunLock(run, { command: 'x' }),
       quantError('E_RUN_LOCKED', /on host some-other-host\.example/),
     );
+  });
+
+  test('a pid reused by another process does not keep a lock alive; an unverifiable holder is described', async () => {
+    const sleeper = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], { stdio: 'ignore' });
+    try {
+      const pid = sleeper.pid as number;
+      const marker = processStartMarker(pid);
+      assert.ok(marker !== undefined, 'this host has /proc');
+      assert.notEqual(marker, processStartMarker(process.pid), 'two processes, two markers');
+      const run = join(tempDir(), 'r');
+      await acquireRunLock(run, { command: 'mkdir' }).then((l) => l.release());
+      const lock = (pidStart?: string) =>
+        writeFileSync(
+          join(run, '.lock'),
+          JSON.stringify({
+            pid,
+            hostname: hostname(),
+            command: 'quant crashed',
+            acquired_at: '2026-01-01T00:00:00Z',
+            token: 'x',
+            ...(pidStart === undefined ? {} : { pid_start: pidStart }),
+          }),
+        );
+      // The holder itself: live, refused.
+      lock(marker);
+      assert.equal(lockHolderState(JSON.parse(readFileSync(join(run, '.lock'), 'utf8'))), 'live');
+      await assert.rejects(
+        acquireRunLock(run, { command: 'x' }),
+        quantError('E_RUN_LOCKED', /\(command quant crashed\); wait for it/),
+      );
+      // Same pid, another process start: the holder is gone, the lock is stale (and settled runs see it).
+      lock(`${marker}0`);
+      assert.equal((await inspectRunLock(run))?.live, false);
+      const taken = await acquireRunLock(run, { command: 'taker' });
+      assert.equal((JSON.parse(readFileSync(taken.path, 'utf8')) as { pid: number }).pid, process.pid);
+      await taken.release();
+      // No recorded start (an older lock): not guessed stale, but the refusal says what the pid runs now.
+      lock(undefined);
+      await assert.rejects(
+        acquireRunLock(run, { command: 'x' }),
+        quantError(
+          'E_RUN_LOCKED',
+          new RegExp(
+            `the lock does not record its holder's start, and pid ${pid} now runs ".*node.* -e setInterval.*" \\(since 2026-01-01T00:00:00Z\\); wait for it`,
+          ),
+        ),
+      );
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+  });
+
+  test('createFolder: false never creates the run folder (E_RUN_NOT_FOUND)', async () => {
+    const run = join(tempDir(), 'runs', 'absent');
+    await assert.rejects(
+      acquireRunLock(run, { command: 'x', createFolder: false }),
+      quantError('E_RUN_NOT_FOUND', /run folder .*absent does not exist/),
+    );
+    assert.equal(existsSync(run), false);
   });
 
   test('an unreadable lock file is not guessed stale', async () => {

@@ -38,3 +38,20 @@ export async function dies(job: { code: number }): Promise<never> {
   process.stderr.write('about to die\n');
   process.exit(job.code);
 }
+
+/** Returns the settings of the process that ran it (never part of the job). */
+export async function settingsEcho(_job: unknown, ctx: JobContext): Promise<Record<string, string>> {
+  return { ...ctx.settings };
+}
+
+/** Sends a notice, then returns. */
+export async function notifies(job: { text: string }, ctx: JobContext): Promise<string> {
+  ctx.notice(job.text);
+  return 'done';
+}
+
+/** Never ends on its own (until its process is stopped). */
+export async function hangs(_job: unknown, ctx: JobContext): Promise<never> {
+  ctx.progress('hanging');
+  return new Promise<never>(() => undefined);
+}

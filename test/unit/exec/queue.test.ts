@@ -1,7 +1,10 @@
 // The BullMQ executor and worker in one process against a private redis-server: outcomes and failure
-// codes cross the queue unchanged; a bad URL or queue name fails fast with a code.
+// codes cross the queue unchanged; a bad URL or queue name fails fast with a code; the worker's own
+// settings reach the runner, its checks refuse a job before any child runs it, a forced close hands
+// running jobs back; the coordinator ends with E_QUEUE when Redis dies or a job vanishes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Queue } from 'bullmq';
 import { createQueueExecutor } from '../../../src/exec/queue-executor.js';
 import { startQueueWorker, type QueueWorker } from '../../../src/exec/queue-worker.js';
 import { formatJobFailure, parseJobFailure, toJobFailure, type JobEvent } from '../../../src/exec/job.js';
@@ -32,7 +35,19 @@ describe('bullmq executor + queue worker', () => {
       redisUrl: redis.url,
       queueName: 'unit',
       concurrency: 2,
-      runners: { timed: ref('timed'), failsWithCode: ref('failsWithCode') },
+      runners: {
+        timed: ref('timed'),
+        failsWithCode: ref('failsWithCode'),
+        settingsEcho: ref('settingsEcho'),
+        notifies: ref('notifies'),
+      },
+      checks: {
+        settingsEcho: (data) => {
+          if (typeof data !== 'object' || data === null || Object.keys(data).length > 0)
+            throw new QuantError('E_JOB_INVALID', 'a settingsEcho job is {}');
+        },
+      },
+      settings: { workspace: '/served/by/this/worker' },
       onLog: (line) => logs.push(line),
     });
   });
@@ -78,6 +93,83 @@ describe('bullmq executor + queue worker', () => {
     assert.match(rejected?.ok ? '' : (rejected?.error.message ?? ''), /no runner for job kind "nope"/);
   });
 
+  test("the runner gets the worker's own settings; a check refuses a job before any child runs it", async () => {
+    const executor = createQueueExecutor({ redisUrl: redis.url, queueName: 'unit', jobName: 'settingsEcho' });
+    const [echoed, refused] = await executor.run<Record<string, string>>([{}, { workspace: '/elsewhere' }]);
+    assert.deepEqual(echoed, { ok: true, value: { workspace: '/served/by/this/worker' } });
+    assert.deepEqual(refused, {
+      ok: false,
+      error: { code: 'E_JOB_INVALID', message: 'a settingsEcho job is {}' },
+    });
+    assert.ok(
+      logs.some((l) => /job \S+ settingsEcho refused: E_JOB_INVALID: a settingsEcho job is \{\}/.test(l)),
+      'the refusal is logged',
+    );
+  });
+
+  test('a notice reaches the coordinator as an event and the worker log', async () => {
+    const events: JobEvent[] = [];
+    const executor = createQueueExecutor({ redisUrl: redis.url, queueName: 'unit', jobName: 'notifies' });
+    const [outcome] = await executor.run([{ text: 'waiting for a lock' }], {
+      onEvent: (e) => events.push(e),
+    });
+    assert.deepEqual(outcome, { ok: true, value: 'done' });
+    assert.ok(
+      events.some((e) => e.type === 'notice' && e.index === 0 && e.message === 'waiting for a lock'),
+      `a notice event (${JSON.stringify(events)})`,
+    );
+    assert.ok(
+      logs.some((l) => /job \S+ notifies: waiting for a lock$/.test(l)),
+      'logged by the worker',
+    );
+  });
+
+  test('a forced close stops a running job and hands it back to the queue at once', async () => {
+    const lines: string[] = [];
+    const other = await startQueueWorker({
+      redisUrl: redis.url,
+      queueName: 'handback',
+      runners: { hangs: ref('hangs') },
+      onLog: (line) => lines.push(line),
+    });
+    const queue = new Queue('handback', { connection: { url: redis.url } });
+    try {
+      const job = await queue.add('hangs', {});
+      while (!lines.some((l) => / hangs started/.test(l))) await new Promise((r) => setTimeout(r, 25));
+      await other.close({ force: true });
+      assert.equal(await job.getState(), 'waiting', 'back in the queue for another worker');
+      assert.ok(
+        lines.some((l) => / hangs stopped after .*; handed back to the queue$/.test(l)),
+        lines.join('\n'),
+      );
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
+  });
+
+  test('a job that vanishes from the queue fails with E_QUEUE instead of being waited for', async () => {
+    const executor = createQueueExecutor({
+      redisUrl: redis.url,
+      queueName: 'vanishing',
+      jobName: 'timed',
+      idleNoticeMs: 50,
+    });
+    const queue = new Queue('vanishing', { connection: { url: redis.url } });
+    try {
+      const [outcome] = await executor.run([{ id: 'gone' }], {
+        onEvent: (e) => {
+          // The job is in Redis and nobody takes it: remove it behind the coordinator's back.
+          if (e.type === 'waiting') void queue.obliterate({ force: true });
+        },
+      });
+      assert.equal(outcome?.ok ? '' : outcome?.error.code, 'E_QUEUE');
+      assert.match(outcome?.ok ? '' : (outcome?.error.message ?? ''), /^job \S+ vanished from the queue/);
+    } finally {
+      await queue.close();
+    }
+  });
+
   test('no worker on the queue: a timeout removes the job and says so; the waiting notice names the queue', async () => {
     const events: JobEvent[] = [];
     const executor = createQueueExecutor({
@@ -100,6 +192,33 @@ describe('bullmq executor + queue worker', () => {
       waiting?.type === 'waiting' ? waiting.message : '',
       /queue nobody-listens .*no worker is connected/,
     );
+  });
+
+  test('Redis dying mid-run ends the batch with E_QUEUE within the bound', async () => {
+    const doomed = await startRedis();
+    const executor = createQueueExecutor({
+      redisUrl: doomed.url,
+      queueName: 'doomed',
+      jobName: 'timed',
+      idleNoticeMs: 50,
+      lostTimeoutMs: 1000,
+    });
+    const t0 = performance.now();
+    let killed: Promise<void> | undefined;
+    await assert.rejects(
+      executor.run([{ id: 'a' }], {
+        onEvent: (e) => {
+          if (e.type === 'waiting') killed ??= doomed.kill(); // the jobs are sent: now Redis dies
+        },
+      }),
+      (e: QuantError) => {
+        assert.equal(e.code, 'E_QUEUE');
+        assert.match(e.message, /^lost Redis at redis:\/\/127\.0\.0\.1:\d+: no answer for 1\.0 s/);
+        return true;
+      },
+    );
+    await killed;
+    console.log(`Redis killed: E_QUEUE after ${Math.round(performance.now() - t0)} ms (bound 1000 ms)`);
   });
 
   test('an unreachable Redis or a bad queue name fails fast with a code', async () => {

@@ -1,15 +1,28 @@
-// Planning sleeve jobs from a meta tree, and the sleeve job's idempotence for its run id (reuse,
-// refuse, or clean a half-written attempt).
+// Planning sleeve jobs from a meta tree; the coordinator's reservations; and the sleeve job itself:
+// idempotent for its run id (reuse, refuse, or clean a half-written attempt), and refusing every job
+// that does not prove it belongs to the workspace it runs in — touching nothing.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseManifest, resolveMetaTree } from '../../../src/manifest/index.js';
 import { planSleeveJobs } from '../../../src/sdk/sleeve-jobs.js';
 import { runSleeveJob } from '../../../src/sdk/sleeve-job.js';
-import type { SleeveJob } from '../../../src/sdk/sleeve-job-spec.js';
-import { verifyLedger } from '../../../src/artifacts/index.js';
+import { sleeveJobSettings, type SleeveJob } from '../../../src/sdk/sleeve-job-spec.js';
+import { reserveSleeveRuns, type PlannedSleeve } from '../../../src/sdk/sleeve-reservation.js';
+import { processStartMarker, verifyLedger } from '../../../src/artifacts/index.js';
+import type { JobContext } from '../../../src/exec/job.js';
 import { quantError, tempDir } from '../artifacts/_temp.js';
 import { buildExecWorkspace, EPOCH, execManifest, STAMP } from './_exec-workspace.js';
 
@@ -19,24 +32,52 @@ function manifestOf(doc: unknown) {
   return parseManifest(JSON.stringify(doc), 'manifest.json');
 }
 
-/** Every file under `dir` with its bytes, for before/after comparisons. */
+/** Every file under `dir` (dot files included) with its bytes, for before/after comparisons. */
 function snapshot(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (d: string): void => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.set(relative(dir, p), readFileSync(p, 'latin1'));
+      if (statSync(p).isDirectory()) {
+        out.set(`${relative(dir, p)}/`, '');
+        walk(p);
+      } else out.set(relative(dir, p), readFileSync(p, 'latin1'));
     }
   };
   walk(dir);
   return out;
 }
 
-describe('planSleeveJobs', TIMEOUT, () => {
-  const where = { workspace: '/ws', manifestPath: '/ws/manifest.json', now: new Date(EPOCH * 1000 + 900) };
+/** A job context serving `ws`, collecting notices. */
+function ctxFor(ws: string, attempt = 1, notices: string[] = []): JobContext {
+  return {
+    attempt,
+    settings: sleeveJobSettings({ workspace: ws, manifest: join(ws, 'manifest.json') }),
+    progress: () => undefined,
+    notice: (m) => void notices.push(m),
+  };
+}
 
-  test('one job per unpinned sleeve profile, in tree order, each profile once; ids from the clock', () => {
+/** Reserve as the coordinator does and return the one job (fails the test if refused). */
+async function reserve(
+  ws: string,
+  planned: PlannedSleeve,
+): Promise<{ job: SleeveJob; release(): Promise<void> }> {
+  const r = await reserveSleeveRuns(ws, join(ws, 'manifest.json'), [planned]);
+  if (!r.ok) throw new Error(`reservation refused: ${JSON.stringify(r.failures)}`);
+  return { job: r.reservations.jobs[0] as SleeveJob, release: () => r.reservations.release() };
+}
+
+const planned = (profile: string, epoch = EPOCH): PlannedSleeve => ({
+  profile,
+  run_id: `${profile}_${STAMP}`,
+  source_date_epoch: epoch,
+});
+
+describe('planSleeveJobs', TIMEOUT, () => {
+  const where = { now: new Date(EPOCH * 1000 + 900) };
+
+  test('one job per unpinned sleeve profile, in tree order, each profile once; ids from the clock; no path', () => {
     const doc = execManifest();
     doc.profiles['meta_dup'] = {
       sleeves: [
@@ -51,22 +92,7 @@ describe('planSleeveJobs', TIMEOUT, () => {
       ...where,
       pinned: { slow: 'slow_given' },
     });
-    assert.deepEqual(jobs, [
-      {
-        workspace: '/ws',
-        manifest: '/ws/manifest.json',
-        profile: 'sectors',
-        run_id: `sectors_${STAMP}`,
-        source_date_epoch: EPOCH,
-      },
-      {
-        workspace: '/ws',
-        manifest: '/ws/manifest.json',
-        profile: 'swiss',
-        run_id: `swiss_${STAMP}`,
-        source_date_epoch: EPOCH,
-      },
-    ] satisfies SleeveJob[]);
+    assert.deepEqual(jobs, [planned('sectors'), planned('swiss')]);
   });
 
   test('a profile that is not a sleeve profile fails before any work, every one listed', () => {
@@ -89,58 +115,138 @@ describe('planSleeveJobs', TIMEOUT, () => {
   });
 });
 
+describe('reserveSleeveRuns (the coordinator)', TIMEOUT, () => {
+  const ws = buildExecWorkspace(tempDir('mf-reserve-'));
+
+  test('a job carries the workspace id, the manifest hash, the reservation nonce, and no path', async () => {
+    const { job, release } = await reserve(ws, planned('bonds'));
+    assert.deepEqual(Object.keys(job).sort(), [
+      'manifest_sha256',
+      'profile',
+      'reservation',
+      'run_id',
+      'source_date_epoch',
+      'workspace_id',
+    ]);
+    const id = JSON.parse(readFileSync(join(ws, '.quant', 'workspace.json'), 'utf8')) as {
+      workspace_id: string;
+    };
+    assert.equal(job.workspace_id, id.workspace_id);
+    const reservation = JSON.parse(
+      readFileSync(join(ws, 'runs', job.run_id, '.reservation.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    assert.equal(reservation['nonce'], job.reservation);
+    assert.equal(reservation['profile'], 'bonds');
+    await release();
+    assert.equal(existsSync(join(ws, 'runs', job.run_id)), false, 'an unused reserved folder goes again');
+  });
+
+  test('refuses a run of another profile or kind, files without run.json, and a live reservation', async () => {
+    mkdirSync(join(ws, 'runs', `swiss_${STAMP}`), { recursive: true });
+    writeFileSync(
+      join(ws, 'runs', `swiss_${STAMP}`, 'run.json'),
+      JSON.stringify({
+        schema_version: 1,
+        run_id: `swiss_${STAMP}`,
+        kind: 'meta',
+        profile: 'meta',
+        status: 'success',
+        created_at: '2026-01-01T00:00:00Z',
+        tool_version: 'x',
+        params: {},
+      }),
+    );
+    mkdirSync(join(ws, 'runs', `bonds_${STAMP}`), { recursive: true });
+    writeFileSync(join(ws, 'runs', `bonds_${STAMP}`, 'notes.txt'), 'mine');
+    const live = await reserve(ws, planned('sectors'));
+    const before = snapshot(join(ws, 'runs'));
+    const r = await reserveSleeveRuns(ws, join(ws, 'manifest.json'), [
+      planned('swiss'),
+      planned('bonds'),
+      planned('sectors'),
+    ]);
+    assert.equal(r.ok, false, 'refused');
+    assert.deepEqual(r.ok ? [] : r.failures.map((f) => [f.profile, f.error.code]), [
+      ['swiss', 'E_RUN_EXISTS'],
+      ['bonds', 'E_RUN_EXISTS'],
+      ['sectors', 'E_RUN_LOCKED'],
+    ]);
+    const messages = r.ok ? '' : r.failures.map((f) => f.error.message).join('\n');
+    assert.match(messages, /is a meta run of profile meta, not a sleeve run of swiss/);
+    assert.match(messages, /holds files but no run\.json/);
+    assert.match(messages, /reserved by another coordinator \(pid \d+/);
+    assert.deepEqual(snapshot(join(ws, 'runs')), before, 'nothing changed');
+    await live.release();
+    rmSync(join(ws, 'runs'), { recursive: true });
+  });
+});
+
 describe('runSleeveJob: idempotent for its run id', TIMEOUT, () => {
   const ws = buildExecWorkspace(tempDir('mf-sleeve-job-'));
-  const job: SleeveJob = {
-    workspace: ws,
-    manifest: join(ws, 'manifest.json'),
-    profile: 'sectors',
-    run_id: `sectors_${STAMP}`,
-    source_date_epoch: EPOCH,
-  };
-  const dir = join(ws, 'runs', job.run_id);
+  const manifestFile = join(ws, 'manifest.json');
   const writeManifest = (doc: unknown): void =>
-    writeFileSync(job.manifest, `${JSON.stringify(doc, null, 2)}\n`);
+    writeFileSync(manifestFile, `${JSON.stringify(doc, null, 2)}\n`);
 
   test('produces the run with the job clock, then reuses it untouched, even when other profiles change', async () => {
-    const first = await runSleeveJob(job);
-    assert.equal(first.status, 'produced');
+    const first = await reserve(ws, planned('sectors'));
+    const dir = join(ws, 'runs', first.job.run_id);
+    const result = await runSleeveJob(first.job, ctxFor(ws));
+    await first.release();
+    assert.equal(result.status, 'produced');
     const runJson = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(runJson['status'], 'success');
     assert.equal(runJson['created_at'], '2026-01-01T00:00:00Z');
+    assert.equal(existsSync(join(dir, '.reservation.json')), false, 'the reservation has served');
     const before = snapshot(dir);
 
     const doc = execManifest();
     (doc.profiles['bonds'] as { sleeve: { train_window: number } }).sleeve.train_window = 200;
     writeManifest(doc);
-    const second = await runSleeveJob(job);
+    const again = await reserve(ws, planned('sectors'));
+    const second = await runSleeveJob(again.job, ctxFor(ws));
+    await again.release();
     assert.deepEqual(second, {
-      ...first,
+      ...result,
       status: 'reused',
-      summary: `sectors: reused run ${job.run_id} (same inputs)`,
+      summary: `sectors: reused run ${first.job.run_id} (same inputs)`,
     });
     assert.deepEqual(snapshot(dir), before);
+    writeManifest(execManifest());
   });
 
   test('a successful run whose sleeve spec changed is never overwritten (E_RUN_EXISTS)', async () => {
     const doc = execManifest();
     (doc.profiles['sectors'] as { sleeve: { step: number } }).sleeve.step = 42;
     writeManifest(doc);
+    const { job, release } = await reserve(ws, planned('sectors'));
     try {
       await assert.rejects(
-        runSleeveJob(job),
+        runSleeveJob(job, ctxFor(ws)),
         quantError('E_RUN_EXISTS', /sleeve profile sectors of the manifest differs/),
       );
     } finally {
+      await release();
       writeManifest(execManifest());
     }
+    assert.equal(existsSync(join(ws, 'runs', job.run_id, '.reservation.json')), false, 'withdrawn');
   });
 
   test('a half-written attempt (killed worker: running run.json, partial files, dead lock) starts clean', async () => {
-    const half: SleeveJob = { ...job, profile: 'swiss', run_id: `swiss_${STAMP}` };
-    const halfDir = join(ws, 'runs', half.run_id);
+    const halfDir = join(ws, 'runs', `swiss_${STAMP}`);
     mkdirSync(join(halfDir, 'data'), { recursive: true });
-    writeFileSync(join(halfDir, 'run.json'), JSON.stringify({ run_id: half.run_id, status: 'running' }));
+    writeFileSync(
+      join(halfDir, 'run.json'),
+      JSON.stringify({
+        schema_version: 1,
+        run_id: `swiss_${STAMP}`,
+        kind: 'sleeve',
+        profile: 'swiss',
+        status: 'running',
+        created_at: '2026-01-01T00:00:00Z',
+        tool_version: 'x',
+        params: {},
+      }),
+    );
     writeFileSync(join(halfDir, 'data', 'partial.parquet.tmp'), 'torn');
     writeFileSync(join(halfDir, 'audit.jsonl'), '{"seq":0}\n');
     // A pid that cannot be alive: the lock is stale and taken over.
@@ -154,7 +260,9 @@ describe('runSleeveJob: idempotent for its run id', TIMEOUT, () => {
         token: 't',
       }),
     );
-    const result = await runSleeveJob(half, { attempt: 2, progress: () => undefined });
+    const { job, release } = await reserve(ws, planned('swiss'));
+    const result = await runSleeveJob(job, ctxFor(ws, 2));
+    await release();
     assert.equal(result.status, 'produced');
     assert.equal(existsSync(join(halfDir, 'data', 'partial.parquet.tmp')), false);
     assert.equal(existsSync(join(halfDir, '.lock')), false);
@@ -162,14 +270,39 @@ describe('runSleeveJob: idempotent for its run id', TIMEOUT, () => {
     assert.equal((await verifyLedger(join(halfDir, 'audit.jsonl'))).ok, true);
   });
 
-  test('a re-delivered job breaks the lock another host left behind; the first delivery never does', async () => {
-    const foreign: SleeveJob = { ...job, profile: 'bonds', run_id: `bonds_${STAMP}` };
-    const foreignDir = join(ws, 'runs', foreign.run_id);
-    mkdirSync(foreignDir, { recursive: true });
-    writeFileSync(
-      join(foreignDir, '.lock'),
-      JSON.stringify({ pid: 1, hostname: 'another-host', command: 'x', acquired_at: '', token: 't' }),
-    );
+  test('a lock held by a pid now used by another process is taken over at once', async () => {
+    const dir = join(ws, 'runs', `bonds_${STAMP}`);
+    mkdirSync(dir, { recursive: true });
+    const sleeper = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], { stdio: 'ignore' });
+    try {
+      const pid = sleeper.pid as number;
+      const marker = processStartMarker(pid);
+      assert.ok(marker !== undefined, 'this host has /proc');
+      // As a killed holder leaves it after the kernel gave its pid to the sleeper: same pid, another start.
+      writeFileSync(
+        join(dir, '.lock'),
+        JSON.stringify({
+          pid,
+          hostname: hostname(),
+          command: 'stage run sleeve.backtest',
+          acquired_at: '2026-01-01T00:00:00Z',
+          token: 't',
+          pid_start: `${marker}0`,
+        }),
+      );
+      const { job, release } = await reserve(ws, planned('bonds'));
+      const result = await runSleeveJob(job, ctxFor(ws));
+      await release();
+      assert.equal(result.status, 'produced');
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+    rmSync(dir, { recursive: true });
+  });
+
+  test('a live holder is waited for with a notice within seconds; a re-delivered job breaks a foreign lock', async () => {
+    const dir = join(ws, 'runs', `bonds_${STAMP}`);
+    const { job, release } = await reserve(ws, planned('bonds'));
     const lock = JSON.stringify({
       pid: 1,
       hostname: 'another-host',
@@ -177,31 +310,165 @@ describe('runSleeveJob: idempotent for its run id', TIMEOUT, () => {
       acquired_at: '',
       token: 't',
     });
-    // First delivery: the holder may be alive on its host, so the job waits for the lock to go.
+    writeFileSync(join(dir, '.lock'), lock);
+    // First delivery: the holder may be alive on its host, so the job waits — and says so.
+    const notices: string[] = [];
     let settled = false;
-    const waiting = runSleeveJob(foreign, { attempt: 1, progress: () => undefined }).finally(
-      () => (settled = true),
+    const waiting = runSleeveJob(job, ctxFor(ws, 1, notices)).finally(() => (settled = true));
+    while (notices.length === 0) await new Promise((r) => setTimeout(r, 50));
+    assert.match(
+      notices[0] ?? '',
+      new RegExp(
+        `^waiting for run bonds_${STAMP} \\(\\d+ s so far, at most 60 min\\): run bonds_${STAMP} is locked by pid 1 on host another-host`,
+      ),
     );
-    await new Promise((r) => setTimeout(r, 600));
     assert.equal(settled, false, 'waits while another host holds the lock');
-    assert.equal(existsSync(join(foreignDir, 'run.json')), false);
-    rmSync(join(foreignDir, '.lock'));
+    assert.equal(existsSync(join(dir, 'run.json')), false);
+    rmSync(join(dir, '.lock'));
     assert.equal((await waiting).status, 'produced');
+    await release();
 
     // Re-delivered (its worker's lease expired): that holder is gone, the lock is broken at once.
-    rmSync(foreignDir, { recursive: true });
-    mkdirSync(foreignDir, { recursive: true });
-    writeFileSync(join(foreignDir, '.lock'), lock);
-    const result = await runSleeveJob(foreign, { attempt: 2, progress: () => undefined });
+    rmSync(dir, { recursive: true });
+    const again = await reserve(ws, planned('bonds'));
+    writeFileSync(join(dir, '.lock'), lock);
+    const result = await runSleeveJob(again.job, ctxFor(ws, 2));
+    await again.release();
     assert.equal(result.status, 'produced');
-    assert.equal(JSON.parse(readFileSync(join(foreignDir, 'run.json'), 'utf8')).status, 'success');
+    assert.equal(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status, 'success');
+  });
+});
+
+describe('runSleeveJob: a job that does not belong here is refused and touches nothing', TIMEOUT, () => {
+  const ws = buildExecWorkspace(tempDir('mf-sleeve-refuse-'));
+  const other = buildExecWorkspace(tempDir('mf-sleeve-other-'));
+
+  /** Run `job` in `ws` and expect `code` (message matching `re`), with the workspace unchanged. */
+  async function refusedUntouched(job: unknown, code: 'E_JOB_INVALID' | 'E_JOB_REFUSED', re: RegExp) {
+    const before = snapshot(ws);
+    await assert.rejects(runSleeveJob(job, ctxFor(ws)), quantError(code, re));
+    assert.deepEqual(snapshot(ws), before, 'nothing created, changed or removed');
+  }
+
+  test('malformed jobs: paths, unknown keys, wrong types, huge strings (E_JOB_INVALID, never echoed whole)', async () => {
+    const { job, release } = await reserve(ws, planned('sectors'));
+    try {
+      await refusedUntouched(
+        { ...job, workspace: other },
+        'E_JOB_INVALID',
+        /^malformed sleeve job: \(the job\): unknown key "workspace" \(a job names a profile, a run id and the clock; it carries no path\)$/,
+      );
+      await refusedUntouched(
+        { ...job, run_id: '../escape' },
+        'E_JOB_INVALID',
+        /^malformed sleeve job: run_id: must be a run id/,
+      );
+      await refusedUntouched(
+        { ...job, source_date_epoch: '1767225600' },
+        'E_JOB_INVALID',
+        /source_date_epoch: Invalid input: expected number, received string/,
+      );
+      await refusedUntouched(
+        '{"profile":"sectors"}',
+        'E_JOB_INVALID',
+        /\(the job\): Invalid input: expected object, received string/,
+      );
+      await refusedUntouched([job], 'E_JOB_INVALID', /expected object, received array/);
+      const huge = 'x'.repeat(5_000_000);
+      const before = snapshot(ws);
+      const error = await runSleeveJob({ ...job, profile: huge, [`k${huge}`]: 1 }, ctxFor(ws)).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      assert.equal((error as { code?: string } | undefined)?.code, 'E_JOB_INVALID');
+      assert.ok((error?.message.length ?? Infinity) < 600, `a short message (${error?.message.length})`);
+      assert.deepEqual(snapshot(ws), before, 'nothing touched');
+      await refusedUntouched(
+        { ...job, profile: 'a\u001b[2Jb' },
+        'E_JOB_INVALID',
+        /profile: must be a profile name/,
+      );
+    } finally {
+      await release();
+    }
   });
 
-  test('a malformed job is E_PARAMS', async () => {
-    await assert.rejects(
-      runSleeveJob({ ...job, workspace: 'relative/ws' }),
-      quantError('E_PARAMS', /workspace: must be an absolute path/),
-    );
-    await assert.rejects(runSleeveJob({ ...job, run_id: '../escape' }), quantError('E_RUN_ID'));
+  test('a job of another workspace, another manifest or a profile the manifest lacks (E_JOB_REFUSED)', async () => {
+    const foreign = await reserve(other, planned('sectors'));
+    // Same run id, also reserved here: only the workspace id tells the two apart.
+    const { job, release } = await reserve(ws, planned('sectors'));
+    try {
+      await refusedUntouched(
+        foreign.job,
+        'E_JOB_REFUSED',
+        /comes from workspace [0-9a-f]{12}…, and this worker serves .* \(workspace [0-9a-f]{12}…\)/,
+      );
+      await refusedUntouched(
+        { ...job, manifest_sha256: 'f'.repeat(64) },
+        'E_JOB_REFUSED',
+        /was planned from a manifest with SHA-256 ffffffffffff…, and this worker's manifest .*manifest\.json has [0-9a-f]{12}…/,
+      );
+      await refusedUntouched(
+        { ...job, profile: 'meta' },
+        'E_JOB_REFUSED',
+        /names profile "meta", which is not a sleeve profile of /,
+      );
+      await refusedUntouched({ ...job, profile: '__proto__' }, 'E_JOB_REFUSED', /not a sleeve profile/);
+    } finally {
+      await release();
+      await foreign.release();
+    }
+  });
+
+  test('a run id whose folder was not reserved for this job: missing, a run of another kind, another nonce, a link', async () => {
+    const { job, release } = await reserve(ws, planned('sectors'));
+    try {
+      // No folder: the job never creates one.
+      await refusedUntouched(
+        { ...job, run_id: 'sectors_other' },
+        'E_JOB_REFUSED',
+        /run folder .*sectors_other does not exist: no coordinator of this workspace reserved run sectors_other/,
+      );
+      assert.equal(existsSync(join(ws, 'runs', 'sectors_other')), false);
+      // An existing meta run named by a message: not reserved, left untouched.
+      const meta = join(ws, 'runs', 'm1');
+      mkdirSync(join(meta, 'data'), { recursive: true });
+      writeFileSync(join(meta, 'run.json'), '{"kind":"meta"}');
+      writeFileSync(join(meta, 'data', 'weights.csv'), 'a,b\n');
+      await refusedUntouched(
+        { ...job, run_id: 'm1' },
+        'E_JOB_REFUSED',
+        /run folder .*m1 carries no reservation: it was not given to this job, which leaves it untouched/,
+      );
+      // The right folder with a guessed nonce, or the nonce with another clock.
+      await refusedUntouched(
+        { ...job, reservation: '0'.repeat(32) },
+        'E_JOB_REFUSED',
+        /is reserved for another job/,
+      );
+      await refusedUntouched(
+        { ...job, source_date_epoch: EPOCH + 1 },
+        'E_JOB_REFUSED',
+        /reserved for this nonce but with another profile, run id or clock/,
+      );
+      // A symbolic link under runs/ pointing elsewhere is never entered.
+      symlinkSync(other, join(ws, 'runs', 'linked'));
+      await refusedUntouched({ ...job, run_id: 'linked' }, 'E_JOB_REFUSED', /linked is a symbolic link/);
+      assert.equal(existsSync(join(other, '.lock')), false);
+    } finally {
+      await release();
+    }
+  });
+
+  test('a process that serves no workspace refuses every job', async () => {
+    const { job, release } = await reserve(ws, planned('sectors'));
+    try {
+      await assert.rejects(
+        runSleeveJob(job, { ...ctxFor(ws), settings: {} }),
+        quantError('E_JOB_REFUSED', /serves no workspace/),
+      );
+    } finally {
+      await release();
+    }
   });
 });
