@@ -36,14 +36,15 @@ function ping(port: number): Promise<boolean> {
     socket.setTimeout(500, () => done(false));
     socket.once('error', () => done(false));
     socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (d: Buffer) => done(d.toString().startsWith('+PONG')));
+    // Without AUTH a password-protected server answers -NOAUTH: it is up all the same.
+    socket.once('data', (d: Buffer) => done(/^(\+PONG|-NOAUTH)/.test(d.toString())));
   });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Start `redis-server` on a free port and wait until it answers PING (at most 10 s). */
-export async function startRedis(): Promise<RedisServer> {
+/** Start `redis-server` on a free port and wait until it answers PING (at most 10 s); `password`: requirepass. */
+export async function startRedis(options: { readonly password?: string } = {}): Promise<RedisServer> {
   const probe = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (probe.error !== undefined || probe.status !== 0) {
     throw new Error(
@@ -53,7 +54,17 @@ export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     'redis-server',
-    ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'],
+    [
+      '--port',
+      String(port),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--bind',
+      '127.0.0.1',
+      ...(options.password === undefined ? [] : ['--requirepass', options.password]),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -73,7 +84,7 @@ export async function startRedis(): Promise<RedisServer> {
   }
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${options.password === undefined ? '' : `:${encodeURIComponent(options.password)}@`}127.0.0.1:${port}`,
     pid: child.pid as number,
     async kill() {
       if (!alive) return;

@@ -221,6 +221,41 @@ describe('bullmq executor + queue worker', () => {
     console.log(`Redis killed: E_QUEUE after ${Math.round(performance.now() - t0)} ms (bound 1000 ms)`);
   });
 
+  test('a password-protected Redis: served with the password in the URL, refused without, never printed', async () => {
+    const locked = await startRedis({ password: 's3cret pass' });
+    const lines: string[] = [];
+    const w = await startQueueWorker({
+      redisUrl: locked.url,
+      queueName: 'private',
+      runners: { timed: ref('timed') },
+      onLog: (line) => lines.push(line),
+    });
+    try {
+      const executor = createQueueExecutor({ redisUrl: locked.url, queueName: 'private', jobName: 'timed' });
+      const [outcome] = await executor.run<Timed>([{ id: 'p' }]);
+      assert.equal(outcome?.ok ? outcome.value.id : '', 'p');
+      assert.ok(
+        lines.some((l) => l.includes(':***@127.0.0.1')),
+        `masked in the log: ${lines.join(' | ')}`,
+      );
+      assert.ok(!lines.some((l) => l.includes('s3cret')), 'the password is never logged');
+      const anonymous = createQueueExecutor({
+        redisUrl: locked.url.replace(/\/\/[^@]*@/, '//'),
+        queueName: 'private',
+        jobName: 'timed',
+        connectTimeoutMs: 500,
+      });
+      await assert.rejects(anonymous.run([{ id: 'q' }]), (e: QuantError) => {
+        assert.equal(e.code, 'E_QUEUE');
+        assert.match(e.message, /cannot reach Redis at .* \(NOAUTH/);
+        return true;
+      });
+    } finally {
+      await w.close();
+      await locked.stop();
+    }
+  });
+
   test('an unreachable Redis or a bad queue name fails fast with a code', async () => {
     const executor = createQueueExecutor({
       redisUrl: 'redis://127.0.0.1:1',
