@@ -132,14 +132,28 @@ describe('createLocalExecutor', () => {
   });
 
   test('timeout and abort stop unfinished jobs as E_INTERRUPTED', async () => {
-    const executor = createLocalExecutor({ runner: ref('timed'), concurrency: 1 });
-    const timedOut = await executor.run([{ id: 'quick' }, { id: 'slow', ms: 20_000 }], { timeoutMs: 1500 });
-    assert.equal(timedOut[0]?.ok, true);
-    assert.equal(timedOut[1]?.ok ? '' : timedOut[1]?.error.code, 'E_INTERRUPTED');
+    const executor = createLocalExecutor({ runner: ref('timed'), concurrency: 2 });
+    // The window covers the child's start too: only a job that cannot finish in it is used.
+    const [timedOut] = await executor.run([{ id: 'slow', ms: 20_000 }], { timeoutMs: 1500 });
+    assert.equal(timedOut?.ok ? '' : timedOut?.error.code, 'E_INTERRUPTED');
     assert.match(
-      timedOut[1]?.ok ? '' : (timedOut[1]?.error.message ?? ''),
+      timedOut?.ok ? '' : (timedOut?.error.message ?? ''),
       /^no result within 1\.5 s, (stopped while running|not started)$/,
     );
+
+    // Stopped once the quick job is done and the slow one runs: the finished result is kept.
+    const stop = new AbortController();
+    const seen = new Set<string>();
+    const both = await executor.run([{ id: 'quick' }, { id: 'slow', ms: 20_000 }], {
+      signal: stop.signal,
+      onEvent: (e) => {
+        if (e.type === 'finished' && e.index === 0) seen.add('quick done');
+        if (e.type === 'progress' && e.index === 1) seen.add('slow running');
+        if (seen.size === 2) stop.abort();
+      },
+    });
+    assert.equal(both[0]?.ok, true, 'the finished job keeps its result');
+    assert.equal(both[1]?.ok ? '' : both[1]?.error.message, 'interrupted, stopped while running');
 
     const controller = new AbortController();
     const aborted = executor.run([{ id: 'slow', ms: 20_000 }], {
