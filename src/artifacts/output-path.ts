@@ -1,6 +1,6 @@
 /**
- * Where a user-named output may land. A run's record (run.json, audit.jsonl, .lock), another run's
- * folder, the run cache and the manifest are run state: an output that is one of them — or reaches one
+ * Where a user-named output may land. A run's record (run.json, audit.jsonl, .lock, .reservation.json),
+ * another run's folder, the run cache, the workspace's own state (`.quant/`) and the manifest are run state: an output that is one of them — or reaches one
  * through a symlink of the file or of a parent folder — is refused before anything is written. Confined
  * calls (the MCP server) may write outputs only into the run's own folder or the workspace's `exports/`.
  */
@@ -11,6 +11,8 @@ import { QuantError } from '../errors.js';
 import { displayPath } from './display-path.js';
 import { isPathInside, realpathOfExistingPrefix } from './resolve-inside.js';
 import { LOCK_FILE_NAME } from './run-lock.js';
+import { RESERVATION_FILE } from './run-reservation.js';
+import { WORKSPACE_STATE_DIR } from './workspace-id.js';
 
 /** The workspace folder that receives outputs of confined calls besides the run folder. */
 export const EXPORTS_DIR = 'exports';
@@ -20,6 +22,7 @@ export const RUN_STATE_FILES: ReadonlyMap<string, string> = new Map([
   ['run.json', 'the record of a run'],
   ['audit.jsonl', "a run's audit ledger"],
   [LOCK_FILE_NAME, "a run's lock"],
+  [RESERVATION_FILE, "a coordinator's reservation of a run folder for a queue job"],
 ]);
 
 export interface OutputPolicy {
@@ -36,6 +39,7 @@ interface Layout {
   readonly ws: string;
   readonly runs: string;
   readonly cache: string;
+  readonly state: string;
   readonly exports: string;
   readonly runDir: string | undefined;
   readonly manifests: readonly string[];
@@ -47,6 +51,7 @@ async function layouts(policy: OutputPolicy): Promise<[Layout, Layout]> {
     ws,
     runs: join(ws, 'runs'),
     cache: join(ws, '.cache'),
+    state: join(ws, WORKSPACE_STATE_DIR),
     exports: join(ws, EXPORTS_DIR),
     runDir,
     manifests,
@@ -77,6 +82,8 @@ function forbiddenBy(l: Layout, path: string, confined: boolean): string | undef
   if (state !== undefined) return `"${basename(path)}" is run state (${state})`;
   const shown = (p: string): string => displayPath(l.ws, p);
   if (isPathInside(l.cache, path)) return `it lies in the run cache ${shown(l.cache)}/`;
+  if (isPathInside(l.state, path))
+    return `it lies in the workspace's own state ${shown(l.state)}/ (its id, which queue jobs must match)`;
   if (l.manifests.includes(path)) return 'it is the workspace manifest';
   if (path === l.runDir) return 'it is the run folder itself';
   const inRun = l.runDir !== undefined && isPathInside(l.runDir, path);

@@ -44,6 +44,8 @@ describe('checkOutputPath', () => {
       ['runs/mine', /it is the run folder itself/],
       ['.cache/meta/x.json', /lies in the run cache \.cache\//],
       ['manifest.json', /it is the workspace manifest/],
+      ['runs/mine/.reservation.json', /"\.reservation\.json" is run state \(a coordinator's reservation/],
+      ['.quant/workspace.json', /lies in the workspace's own state \.quant\/ \(its id/],
     ];
     for (const [given, why] of refused) {
       await assert.rejects(check(given, ws, policy), quantError('E_OUTPUT_FORBIDDEN', why), given);
