@@ -20,6 +20,12 @@ export const ERROR_CODES = {
   E_RUN_CORRUPT: 'run.json is missing or malformed',
   E_AUDIT_BROKEN: 'the audit ledger chain is broken',
   E_PATH_ESCAPE: 'a path points outside the allowed folder',
+  // the machine: file system and operating system (see environmentError)
+  E_READ_ONLY: 'the file system of the workspace (or of a file it writes) is read-only',
+  E_PERMISSION: 'the operating system denied access to a file or folder',
+  E_DISK_FULL: 'the disk or the quota is full',
+  E_WORKSPACE_IO:
+    'a file or folder could not be read or written (a file where a folder belongs, an I/O error, ...)',
   // input data
   E_INPUT_NOT_FOUND: 'an input file does not exist',
   E_INPUT_FORMAT: 'an input file could not be parsed',
@@ -28,6 +34,8 @@ export const ERROR_CODES = {
   E_INPUT_DATES: 'dates are invalid, duplicated or unsorted',
   E_INPUT_KIND: 'the values do not look like the declared input kind (prices, returns, log returns)',
   E_FREQUENCY: 'the sampling frequency cannot be inferred from the dates; set periods_per_year',
+  E_INPUT_ENCODING: 'an input file is not valid UTF-8',
+  E_INPUT_TOO_LARGE: 'an input file is larger than the read limit (QUANT_MAX_INPUT_BYTES)',
   // numerics
   E_TOO_FEW_ASSETS: 'fewer than 2 assets',
   E_TOO_FEW_OBSERVATIONS: 'fewer than 2 observations',
@@ -109,7 +117,7 @@ export class QuantError extends Error {
     if (where !== '' && !this.message.includes(where)) parts.push(`(at ${where})`);
     let line = parts.join(' ');
     if (this.hint !== undefined) line += ` — ${this.hint}`;
-    return line.replace(/\s*\n\s*/g, ' ');
+    return printable(line.replace(/\s*\n\s*/g, ' '));
   }
 
   toJSON(): Record<string, unknown> {
@@ -142,4 +150,137 @@ export function isQuantError(error: unknown): error is QuantError {
 /** Render issues as `path: message; path: message` for one-line output. */
 export function formatIssues(issues: readonly Issue[]): string {
   return issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`)).join('; ');
+}
+
+/**
+ * Characters a terminal acts on rather than shows: C0 controls but the line feed (ESC starts colour and
+ * cursor sequences, CR returns to the line start, BEL rings), DEL, C1 controls (U+0080–U+009F; U+009B is a
+ * one-byte CSI), the line and paragraph separators, and the bidirectional marks, embeddings, overrides and
+ * isolates that reorder what follows them (a file name can be made to read backwards).
+ */
+const UNPRINTABLE =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `text` safe to print: every character of {@link UNPRINTABLE} becomes a `\uXXXX` escape, so that text
+ * from input files (a column name, a path, a cell) can never colour, move, hide or reorder what a
+ * terminal shows. The escape is also JSON's, so JSON text stays valid and means the same after it.
+ */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The codes of {@link environmentError}: failures of the machine, not of the inputs. */
+export const ENVIRONMENT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'E_READ_ONLY',
+  'E_PERMISSION',
+  'E_DISK_FULL',
+  'E_WORKSPACE_IO',
+]);
+
+/** Whether `error` is a coded failure of the machine (see {@link ENVIRONMENT_CODES}). */
+export function isEnvironmentError(error: unknown): error is QuantError {
+  return error instanceof QuantError && ENVIRONMENT_CODES.has(error.code);
+}
+
+interface ErrnoLike {
+  readonly code: string;
+  readonly path?: string;
+  readonly dest?: string;
+  readonly syscall?: string;
+  readonly message?: string;
+}
+
+function errnoOf(error: unknown): ErrnoLike | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) && error instanceof Error
+    ? (error as unknown as ErrnoLike)
+    : undefined;
+}
+
+/** errno → stable code and a reason a user can act on. Anything else is `E_WORKSPACE_IO`. */
+const ERRNO_TABLE: Readonly<Record<string, readonly [ErrorCode, string, string]>> = Object.assign(
+  Object.create(null) as Record<string, readonly [ErrorCode, string, string]>,
+  {
+    EROFS: [
+      'E_READ_ONLY',
+      'read-only file system',
+      'remount it read-write, or use a workspace on a writable file system (--workspace DIR)',
+    ],
+    EACCES: [
+      'E_PERMISSION',
+      'permission denied',
+      'give this user access to it (owner, mode, ACL), or use another workspace (--workspace DIR)',
+    ],
+    EPERM: [
+      'E_PERMISSION',
+      'operation not permitted',
+      'give this user access to it (owner, mode, immutable flag), or use another workspace',
+    ],
+    ENOSPC: ['E_DISK_FULL', 'no space left on device', 'free disk space (or inodes) and run again'],
+    EDQUOT: ['E_DISK_FULL', 'disk quota exceeded', 'free space within the quota and run again'],
+    EFBIG: [
+      'E_DISK_FULL',
+      'file too large for the file system',
+      'use a file system that allows larger files',
+    ],
+    ENOTDIR: [
+      'E_WORKSPACE_IO',
+      'a file stands where a folder belongs',
+      'move the file away (the workspace keeps its runs in runs/ and its cache in .cache/)',
+    ],
+    EISDIR: ['E_WORKSPACE_IO', 'a folder stands where a file belongs', 'move the folder away'],
+    EEXIST: ['E_WORKSPACE_IO', 'something else already exists there', 'move it away'],
+    ENOENT: [
+      'E_WORKSPACE_IO',
+      'no such file or folder (removed while in use?)',
+      'check that nothing else deletes files of the workspace, and run again',
+    ],
+    EIO: ['E_WORKSPACE_IO', 'input/output error', 'check the disk (dmesg) and run again'],
+    EMFILE: ['E_WORKSPACE_IO', 'too many open files', 'raise the open-file limit (ulimit -n)'],
+    ENFILE: ['E_WORKSPACE_IO', 'too many open files in the system', 'close files or raise the limit'],
+    ENAMETOOLONG: ['E_WORKSPACE_IO', 'file name too long', 'use a shorter workspace path'],
+    ELOOP: ['E_WORKSPACE_IO', 'too many levels of symbolic links', 'fix the symbolic links of the workspace'],
+  },
+);
+
+/**
+ * The one place where a failed system call becomes a user-facing error: `EROFS` → `E_READ_ONLY`,
+ * `EACCES`/`EPERM` → `E_PERMISSION`, `ENOSPC`/`EDQUOT`/`EFBIG` → `E_DISK_FULL`, any other errno →
+ * `E_WORKSPACE_IO`. The message says what could not be done (`action`, e.g. `write runs/x/run.json`),
+ * the reason and the errno itself, so the true cause is named. `undefined` when `error` carries no errno
+ * (a bug, not the environment); a `QuantError` is returned as it is. `options.reason` replaces the
+ * generic reason when the caller knows more (`runs is a file, not a folder`); `showPath: false` leaves
+ * out the path of the failed call when `action` names the file better (a temp file of an atomic write),
+ * and `file` is then the location to report.
+ */
+export function environmentError(
+  error: unknown,
+  action?: string,
+  options: { readonly reason?: string; readonly showPath?: boolean; readonly file?: string } = {},
+): QuantError | undefined {
+  if (error instanceof QuantError) return error;
+  const errno = errnoOf(error);
+  if (errno === undefined) return undefined;
+  const [code, tableReason, hint] = ERRNO_TABLE[errno.code] ?? [
+    'E_WORKSPACE_IO',
+    (errno.message ?? errno.code).replace(/^[A-Z0-9]+: /, '').replace(/,.*$/, ''),
+    'check the file system and run again',
+  ];
+  const reason = options.reason ?? tableReason;
+  const path = errno.path;
+  const file = options.file ?? path;
+  const what =
+    action ?? (path === undefined ? 'access the workspace' : `${errno.syscall ?? 'access'} ${path}`);
+  const at =
+    path !== undefined && action !== undefined && !action.includes(path) && options.showPath !== false
+      ? ` (${path})`
+      : '';
+  return new QuantError(code, `cannot ${what}${at}: ${reason} (${errno.code})`, {
+    hint,
+    ...(file === undefined ? {} : { location: { file } }),
+    details: { errno: errno.code, ...(errno.syscall === undefined ? {} : { syscall: errno.syscall }) },
+    cause: error,
+  });
 }

@@ -6,33 +6,49 @@
  * Test hook (inert unless set; read only here): `QUANT_CRASH_AFTER_WRITES=<n>` makes the process SIGKILL
  * itself right after its n-th completed atomic write, `QUANT_CRASH_DURING_WRITE=<n>` after writing half
  * of the temp file of its n-th write (before the rename). The crash-safety tests kill a run at every
- * write this way.
+ * write this way. `QUANT_FAIL_WRITES=<ERRNO>:<n>` (e.g. `ENOSPC:3`) makes the n-th atomic write and every
+ * later one fail with that errno before any byte is written, as a disk that fills up or a file system
+ * remounted read-only would: the environment tests use it where a real full or read-only file system
+ * cannot be made.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-  type PathLike,
-} from 'node:fs';
-import { link, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync, type PathLike } from 'node:fs';
+import { link, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { constants as osConstants } from 'node:os';
 import { QuantError } from '../errors.js';
 import { toJsonValue } from './canonical-json.js';
 import { assertConfined, assertConfinedSync } from './file-access.js';
+import { fsFailure, makeDirectory, makeDirectorySync } from './fs-failure.js';
 
 // The crash hook's state. Module-level because it counts the writes of the whole process.
 const crashAfter = crashPoint('QUANT_CRASH_AFTER_WRITES');
 const crashDuring = crashPoint('QUANT_CRASH_DURING_WRITE');
+const failFrom = failPoint(process.env['QUANT_FAIL_WRITES']);
 let writesStarted = 0;
+let writesAttempted = 0;
 
 function crashPoint(name: string): number | undefined {
   const raw = process.env[name];
   return raw !== undefined && /^[1-9]\d*$/.test(raw.trim()) ? Number(raw.trim()) : undefined;
+}
+
+function failPoint(raw: string | undefined): { errno: string; from: number } | undefined {
+  const m = /^(E[A-Z0-9]+):([1-9]\d*)$/.exec(raw?.trim() ?? '');
+  return m === null ? undefined : { errno: m[1] as string, from: Number(m[2]) };
+}
+
+/** The test hook: an errno error as the file system would raise it, for the n-th write onwards. */
+function injectedFailure(tmp: string): void {
+  if (failFrom === undefined || ++writesAttempted < failFrom.from) return;
+  const { errno } = failFrom;
+  const error = new Error(`${errno}: injected by QUANT_FAIL_WRITES, open '${tmp}'`) as NodeJS.ErrnoException;
+  error.code = errno;
+  const number = (osConstants.errno as Record<string, number | undefined>)[errno];
+  if (number !== undefined) error.errno = -number;
+  error.syscall = 'open';
+  error.path = tmp;
+  throw error;
 }
 
 function crashNow(): never {
@@ -62,8 +78,23 @@ function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${unique}.tmp`);
 }
 
+const PATH_CONFLICTS = new Set(['ENOTDIR', 'EISDIR', 'EEXIST']);
+
 function outputError(path: string, error: unknown): unknown {
   if (error instanceof QuantError) return error;
+  // The temp file is an implementation detail: the message names the file being written.
+  const coded = fsFailure(error, `write ${path}`, { showPath: false, file: resolve(path) });
+  // Something in the way of the output (a folder named like the file, a file named like a folder) is a
+  // problem of the output path, not of the machine: E_OUTPUT, with the same precise reason.
+  if (coded instanceof QuantError && PATH_CONFLICTS.has(String(coded.details['errno']))) {
+    return new QuantError('E_OUTPUT', coded.message, {
+      location: { file: path },
+      hint: 'choose another output path, or move away what is in the way',
+      details: coded.details,
+      cause: error,
+    });
+  }
+  if (coded instanceof QuantError) return coded;
   const reason = error instanceof Error ? error.message : String(error);
   return new QuantError('E_OUTPUT', `could not write ${path}: ${reason}`, {
     location: { file: path },
@@ -106,7 +137,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   const tmp = tempPathFor(target);
   let handle: FileHandle | undefined;
   try {
-    await mkdir(dirname(target), { recursive: true });
+    await makeDirectory(dirname(target));
+    injectedFailure(tmp);
     handle = await open(tmp, 'wx');
     const n = crashAfter === undefined && crashDuring === undefined ? 0 : startWrite(handle.fd, data);
     await handle.writeFile(data);
@@ -133,7 +165,7 @@ export async function writeFileAtomicExclusive(path: string, data: string | Uint
   const tmp = tempPathFor(target);
   let handle: FileHandle | undefined;
   try {
-    await mkdir(dirname(target), { recursive: true });
+    await makeDirectory(dirname(target));
     handle = await open(tmp, 'wx');
     await handle.writeFile(data);
     await handle.sync();
@@ -165,7 +197,8 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
   const tmp = tempPathFor(target);
   let fd: number | undefined;
   try {
-    mkdirSync(dirname(target), { recursive: true });
+    makeDirectorySync(dirname(target));
+    injectedFailure(tmp);
     fd = openSync(tmp, 'wx');
     const n = crashAfter === undefined && crashDuring === undefined ? 0 : startWrite(fd, data);
     writeFileSync(fd, data);

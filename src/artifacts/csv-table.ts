@@ -1,11 +1,13 @@
 /** CSV tables (d3-dsv): a header row, a date column and numeric columns. */
 import { csvFormatRows, csvParseRows } from 'd3-dsv';
 import { formatLocation, QuantError } from '../errors.js';
+import { RESERVED_NAME } from '../util/own.js';
 import { writeFileAtomic } from './atomic-write.js';
 import {
   assertStrictlyIncreasing,
   assertWritableTable,
   normalizeIsoDay,
+  RESERVED_COLUMN,
   resolveDateColumn,
   type NumericTable,
   type ReadTableOptions,
@@ -70,6 +72,15 @@ export function parseCsvTable(file: string, text: string, options: ReadTableOpti
         if (name === '') fail('E_INPUT_FORMAT', file, rowLine, `column ${k + 1} of the header has no name`);
         if (names.indexOf(name) !== k)
           fail('E_INPUT_FORMAT', file, rowLine, `column ${JSON.stringify(name)} appears twice in the header`);
+        if (name === RESERVED_NAME)
+          fail(
+            'E_INPUT_FORMAT',
+            file,
+            rowLine,
+            `column ${JSON.stringify(name)} ${RESERVED_COLUMN}`,
+            name,
+            'rename the column',
+          );
       });
       valueIndex = names.map((_, k) => k).filter((k) => k !== dateIndex);
       cols = valueIndex.map(() => new Float64Array(cap));

@@ -11,6 +11,16 @@ export {
 } from './atomic-write.js';
 export { canonicalJson, toJsonValue, type JsonObject, type JsonValue } from './canonical-json.js';
 export { sha256File, sha256Hex } from './hash.js';
+export { fsFailure } from './fs-failure.js';
+export {
+  decodeInputText,
+  DEFAULT_MAX_INPUT_BYTES,
+  formatSize,
+  maxInputBytes,
+  MAX_INPUT_BYTES_VARIABLE,
+  readInputBytes,
+  readInputText,
+} from './input-file.js';
 export {
   assertValidRunId,
   defaultRunId,
@@ -71,6 +81,7 @@ export {
 export {
   assertRunIsNew,
   discardEmptyRun,
+  discardNewRun,
   describeInterruption,
   INTERRUPTED_STAGE,
   LAST_COMPLETED_STAGE,

@@ -13,6 +13,10 @@ export interface NumericTable {
   readonly values: readonly Float64Array[];
 }
 
+/** Why a column may not be called `__proto__` (see util/own.ts). */
+export const RESERVED_COLUMN =
+  "cannot be an asset name (JavaScript reserves it: it would replace an object's prototype)";
+
 const DAY_MS = 86_400_000;
 
 // Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear does not.

@@ -4,7 +4,6 @@
  * float64/float32/int32/int64/decimal; pandas index columns (file metadata) are not value columns.
  * Codecs: uncompressed and Snappy (pandas' and DuckDB's default); others are `E_INPUT_FORMAT`.
  */
-import { readFile } from 'node:fs/promises';
 import {
   parquetMetadata,
   parquetRead,
@@ -15,7 +14,10 @@ import {
 } from 'hyparquet';
 import { QuantError } from '../errors.js';
 import { assertConfined } from './file-access.js';
+import { RESERVED_NAME } from '../util/own.js';
 import { assertParquetStructure } from './_parquet-guard.js';
+import { readInputBytes } from './input-file.js';
+import { RESERVED_COLUMN } from './numeric-table.js';
 import {
   assertStrictlyIncreasing,
   epochDayToIsoDay,
@@ -133,6 +135,7 @@ export async function parseParquetTable(
     throw formatError(file, `unreadable Parquet footer (${(error as Error).message})`, error);
   }
   const names = top.map((c) => c.element.name);
+  assertColumnNames(file, names);
   const indexColumns = pandasIndexColumns(metadata);
   const dateColumn = resolveDateColumn(file, names, options.dateColumn, indexColumns);
   const columnError = (column: string, message: string, hint?: string): QuantError =>
@@ -288,11 +291,32 @@ function readNumbers(
   return out;
 }
 
-/** Read a Parquet file (used by `readTable`). */
+/**
+ * Column names are keys of the table: a name twice (hyparquet would merge both columns' chunks into one)
+ * is refused like a CSV header that repeats a name, and so is the reserved `__proto__`.
+ */
+function assertColumnNames(file: string, names: readonly string[]): void {
+  names.forEach((name, k) => {
+    const fail = (message: string, hint: string): never => {
+      throw new QuantError('E_INPUT_FORMAT', `${file}: column ${JSON.stringify(name)} ${message}`, {
+        location: { file, column: name },
+        hint,
+      });
+    };
+    if (names.indexOf(name) !== k)
+      fail(
+        `appears twice in the schema (columns ${names.indexOf(name) + 1} and ${k + 1})`,
+        'give every column its own name',
+      );
+    if (name === RESERVED_NAME) fail(RESERVED_COLUMN, 'rename the column');
+  });
+}
+
+/** Read a Parquet file (within the input size limit, see input-file.ts). */
 export async function readParquetFile(
   path: string,
   options: ReadTableOptions = {},
 ): Promise<ReadTableResult> {
   await assertConfined(path, 'read');
-  return parseParquetTable(path, await readFile(path), options);
+  return parseParquetTable(path, await readInputBytes(path), options);
 }

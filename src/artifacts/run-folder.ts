@@ -2,11 +2,12 @@
  * Workspace run folders (DESIGN §2): `runs/<id>/{run.json, config/, data/, reports/}`; creating, reading
  * and updating run.json. Listing and resolution live in run-listing.ts.
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { QuantError } from '../errors.js';
 import { writeJsonAtomic } from './atomic-write.js';
 import { toIsoSeconds } from './clock.js';
+import { fsFailure, makeDirectory } from './fs-failure.js';
 import { assertValidRunId } from './run-id.js';
 import { assertConfined } from './file-access.js';
 
@@ -112,7 +113,7 @@ export async function readRunJsonFile(file: string, runId: string): Promise<RunJ
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    throw fsFailure(error, `read ${file}`);
   }
   let parsed: unknown;
   try {
@@ -178,8 +179,10 @@ export async function createOrOpenRun(options: CreateOrOpenRunOptions): Promise<
       );
     }
   }
-  await Promise.all(
-    [paths.configDir, paths.dataDir, paths.reportsDir].map((d) => mkdir(d, { recursive: true })),
+  await Promise.all([paths.configDir, paths.dataDir, paths.reportsDir].map((d) => makeDirectory(d))).catch(
+    (error: unknown) => {
+      throw fsFailure(error, `create the folders of run ${options.runId} in ${paths.path}`);
+    },
   );
   const json: RunJson = {
     schema_version: 1,

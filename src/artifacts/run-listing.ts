@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { resolveInside } from './resolve-inside.js';
 import { QuantError } from '../errors.js';
+import { fsFailure } from './fs-failure.js';
 import { isValidRunId } from './run-id.js';
 import { RUN_JSON, readRunJsonFile, runDir, runNotFound, runsDir, type RunJson } from './run-folder.js';
 import { settleRunStatus } from './run-state.js';
@@ -56,7 +57,7 @@ export async function listRunsDetailed(
     names = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { runs: [], skipped: [] };
-    throw error;
+    throw fsFailure(error, `list the runs in ${runsDir(workspace)}`);
   }
   names.sort();
   const runs: RunJson[] = [];

@@ -17,11 +17,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { QuantError } from '../errors.js';
 import { toIsoSeconds } from './clock.js';
+import { fsFailure, makeDirectory } from './fs-failure.js';
 
 /** Content of a lock file. */
 export interface RunLockInfo {
@@ -272,11 +273,19 @@ function makeLock(path: string, info: RunLockInfo): RunLock {
  * is taken over.
  */
 export async function acquireRunLock(runPath: string, options: AcquireRunLockOptions): Promise<RunLock> {
+  try {
+    return await acquire(runPath, options);
+  } catch (error) {
+    throw fsFailure(error, `create the lock of the run folder ${resolve(runPath)}`);
+  }
+}
+
+async function acquire(runPath: string, options: AcquireRunLockOptions): Promise<RunLock> {
   const dir = resolve(runPath);
   const runId = basename(dir);
   const path = join(dir, LOCK_FILE_NAME);
   const create = options.createFolder !== false;
-  if (create) await mkdir(dir, { recursive: true });
+  if (create) await makeDirectory(dir);
   const start = processStartMarker(process.pid);
   const info: RunLockInfo = {
     pid: process.pid,
@@ -293,7 +302,7 @@ export async function acquireRunLock(runPath: string, options: AcquireRunLockOpt
     last = await readExisting(path);
     if (last === undefined) {
       // Released between our attempt and the read; a discarded run also took its folder with it.
-      if (create) await mkdir(dir, { recursive: true });
+      if (create) await makeDirectory(dir);
       continue;
     }
     if (!isStale(last.info)) throw lockedError(runId, path, last);

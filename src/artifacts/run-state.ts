@@ -19,6 +19,12 @@ const LOCK_FILES = new Set([LOCK_FILE_NAME, `${LOCK_FILE_NAME}.takeover`, RESERV
 // A workspace on a read-only medium can still be listed: the verdict is then reported, not persisted.
 const READ_ONLY = new Set(['EACCES', 'EPERM', 'EROFS']);
 
+/** Whether `error` is a refused write (raw errno, or its coded form from `fsFailure`). */
+function isRefusedWrite(error: unknown): boolean {
+  const errno = isQuantError(error) ? error.details['errno'] : (error as NodeJS.ErrnoException).code;
+  return typeof errno === 'string' && READ_ONLY.has(errno);
+}
+
 /** Members of run.json saying where an incomplete run stopped (null: nowhere / nothing yet). */
 export const INTERRUPTED_STAGE = 'interrupted_stage';
 export const LAST_COMPLETED_STAGE = 'last_completed_stage';
@@ -115,7 +121,7 @@ export async function settleRunStatus(workspace: string, json: RunJson): Promise
     lock = await acquireRunLock(paths.path, { command: 'check of an interrupted run' });
   } catch (error) {
     if (isQuantError(error) && error.code === 'E_RUN_LOCKED') return json;
-    if (READ_ONLY.has((error as NodeJS.ErrnoException).code ?? '')) return { ...json, status: 'incomplete' };
+    if (isRefusedWrite(error)) return { ...json, status: 'incomplete' };
     throw error;
   }
   try {
@@ -123,7 +129,7 @@ export async function settleRunStatus(workspace: string, json: RunJson): Promise
     if (current === undefined || current.status !== 'running') return current ?? json;
     return await markRunIncomplete(paths);
   } catch (error) {
-    if (READ_ONLY.has((error as NodeJS.ErrnoException).code ?? '')) return { ...json, status: 'incomplete' };
+    if (isRefusedWrite(error)) return { ...json, status: 'incomplete' };
     throw error;
   } finally {
     await lock.release();
@@ -198,4 +204,19 @@ export async function discardEmptyRun(paths: RunPaths): Promise<boolean> {
     await rm(dir, { recursive: true, force: true });
   await removeOrphanTempFiles(paths.path);
   return true;
+}
+
+/**
+ * Remove everything a new run wrote but its lock files, whatever it produced: for a run that failed
+ * because of the machine (a full disk, a read-only or unwritable file system), whose partial artifacts
+ * say nothing about its inputs and must not block the run id. The caller holds the lock, created the run
+ * and removes the then empty folder after releasing it. The ledger goes first (see `discardEmptyRun`).
+ */
+export async function discardNewRun(paths: RunPaths): Promise<void> {
+  await rm(paths.audit, { force: true });
+  await rm(paths.runJson, { force: true });
+  for (const entry of await readdir(paths.path, { withFileTypes: true }).catch(() => [])) {
+    if (LOCK_FILES.has(entry.name)) continue;
+    await rm(join(paths.path, entry.name), { recursive: true, force: true });
+  }
 }

@@ -1,11 +1,13 @@
 /** Reading wide numeric tables and return series from CSV or Parquet (chosen by extension). */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { QuantError } from '../errors.js';
 import { assertConfined } from './file-access.js';
 import { parseCsvTable } from './csv-table.js';
+import { fsFailure } from './fs-failure.js';
+import { readInputBytes, readInputText } from './input-file.js';
 import type { ReadTableOptions, ReadTableResult } from './numeric-table.js';
-import { readParquetFile } from './parquet-read.js';
+import { parseParquetTable } from './parquet-read.js';
 
 const PARQUET_EXTENSIONS = new Set(['.parquet', '.pq']);
 const CSV_EXTENSIONS = new Set(['.csv', '.txt']);
@@ -14,7 +16,7 @@ async function assertReadableFile(path: string): Promise<void> {
   await assertConfined(path, 'read');
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
-    throw error;
+    throw fsFailure(error, `read ${path}`);
   });
   if (info === undefined) {
     throw new QuantError('E_INPUT_NOT_FOUND', `input file ${path} does not exist`, {
@@ -30,13 +32,14 @@ async function assertReadableFile(path: string): Promise<void> {
  * Read a wide table: a date column and numeric columns, from `.csv` or `.parquet` (`.pq`). Dates become UTC
  * calendar days and must be strictly increasing; missing cells are NaN unless `allowMissing` is false.
  * Errors: `E_INPUT_NOT_FOUND`, `E_INPUT_FORMAT`, `E_INPUT_COLUMN`, `E_INPUT_VALUE`, `E_INPUT_DATES`, each
- * naming the file and the line (CSV) or row and column.
+ * naming the file and the line (CSV) or row and column; `E_INPUT_TOO_LARGE` above the input limit and
+ * `E_INPUT_ENCODING` for a CSV that is not UTF-8 (see input-file.ts).
  */
 export async function readTable(path: string, options: ReadTableOptions = {}): Promise<ReadTableResult> {
   await assertReadableFile(path);
   const ext = extname(path).toLowerCase();
-  if (PARQUET_EXTENSIONS.has(ext)) return readParquetFile(path, options);
-  if (CSV_EXTENSIONS.has(ext)) return parseCsvTable(path, await readFile(path, 'utf8'), options);
+  if (PARQUET_EXTENSIONS.has(ext)) return parseParquetTable(path, await readInputBytes(path), options);
+  if (CSV_EXTENSIONS.has(ext)) return parseCsvTable(path, await readInputText(path), options);
   throw new QuantError('E_INPUT_FORMAT', `${path}: unsupported file type ${JSON.stringify(ext)}`, {
     location: { file: path },
     hint: 'use a .csv or .parquet file',

@@ -42,7 +42,7 @@ export function createCliContext(
     cwd,
     env,
     workspace: resolve(cwd, globals.workspace ?? env['QUANT_WORKSPACE'] ?? '.'),
-    registry: () => (registry ??= loadRegistry(globals.stages, cwd)),
+    registry: () => (registry ??= loadRegistry(globals.stages, cwd, env)),
     runOptions(runId) {
       return {
         workspace: this.workspace,

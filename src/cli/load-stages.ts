@@ -14,21 +14,73 @@ function looksLikeStage(value: unknown): value is Stage {
   );
 }
 
+/** How long a `--stages` module may take to load, in seconds (`QUANT_STAGES_TIMEOUT`, default 30). */
+export const STAGES_TIMEOUT_VARIABLE = 'QUANT_STAGES_TIMEOUT';
+export const DEFAULT_STAGES_TIMEOUT_SECONDS = 30;
+
+function stagesTimeoutSeconds(env: NodeJS.ProcessEnv): number {
+  const raw = env[STAGES_TIMEOUT_VARIABLE];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_STAGES_TIMEOUT_SECONDS;
+  const seconds = /^\s*\d+(?:\.\d+)?\s*$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(seconds > 0) || seconds > 86_400) {
+    throw new QuantError('E_USAGE', `${STAGES_TIMEOUT_VARIABLE}=${JSON.stringify(raw)} is not a duration`, {
+      hint: `write a number of seconds between 0 and 86400, e.g. ${STAGES_TIMEOUT_VARIABLE}=120`,
+    });
+  }
+  return seconds;
+}
+
+/**
+ * Import a stage module, or fail with `E_STAGE_MODULE` once `seconds` have passed: a module whose top-level
+ * await never settles would otherwise leave the command waiting for ever (or exiting with Node's bare
+ * "unsettled top-level await").
+ */
+async function importWithin(url: string, spec: string, seconds: number): Promise<Record<string, unknown>> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new QuantError(
+          'E_STAGE_MODULE',
+          `stage module ${spec} did not finish loading within ${seconds} s (a top-level await that never settles?)`,
+          {
+            location: { file: spec },
+            hint: `fix the module's top-level code, or raise ${STAGES_TIMEOUT_VARIABLE}=<seconds> if it is merely slow`,
+            details: { timeout_seconds: seconds },
+          },
+        ),
+      );
+    }, seconds * 1000);
+  });
+  try {
+    return (await Promise.race([import(url), timeout])) as Record<string, unknown>;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Build the registry for a CLI invocation: the built-in catalog plus the stages exported by each
  * `--stages` module (a default export or a named `stages` export that is an array of stages, and an
- * optional `pipelines` array). Modules are loaded for their exports, never for side effects.
+ * optional `pipelines` array). Modules are loaded for their exports, never for side effects; one that does
+ * not finish loading within `QUANT_STAGES_TIMEOUT` seconds (default 30) is `E_STAGE_MODULE`.
  */
-export async function loadRegistry(modules: readonly string[], cwd: string): Promise<Registry> {
+export async function loadRegistry(
+  modules: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Registry> {
   if (modules.length === 0) return StageRegistry;
+  const seconds = stagesTimeoutSeconds(env);
   const extraStages: Stage[] = [];
   const extraPipelines: PipelineDefinition[] = [];
   for (const spec of modules) {
     const file = resolve(cwd, spec);
     let mod: Record<string, unknown>;
     try {
-      mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      mod = await importWithin(pathToFileURL(file).href, spec, seconds);
     } catch (error) {
+      if (error instanceof QuantError) throw error;
       throw new QuantError(
         'E_STAGE_MODULE',
         `cannot load stage module ${spec}: ${(error as Error).message}`,

@@ -1,5 +1,10 @@
+import { printable } from '../errors.js';
 import type { StageRunResult } from '../sdk/quant-sdk.js';
-/** Terminal output helpers: the only place besides main.ts that writes to the process streams. */
+/**
+ * Terminal output helpers: the only place besides main.ts that writes to the process streams. Everything
+ * written goes through `printable`: control characters and bidi overrides from input files are escaped
+ * (as `\uXXXX`, which keeps `--json` output valid JSON with the same values).
+ */
 export interface Io {
   out(text: string): void;
   err(text: string): void;
@@ -9,8 +14,8 @@ export interface Io {
 
 export function processIo(): Io {
   return {
-    out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    err: (text) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    out: (text) => void process.stdout.write(`${printable(text.replace(/\n$/, ''))}\n`),
+    err: (text) => void process.stderr.write(`${printable(text.replace(/\n$/, ''))}\n`),
     interactive: process.stderr.isTTY === true && !process.env['CI'],
   };
 }

@@ -1,5 +1,5 @@
 import { CommanderError } from '@commander-js/extra-typings';
-import { QuantError, isQuantError } from '../errors.js';
+import { QuantError, environmentError, isQuantError, printable } from '../errors.js';
 import { createCliContext } from './context.js';
 import { extractGlobalOptions } from './global-options.js';
 import { processIo, type Io } from './output.js';
@@ -53,13 +53,15 @@ export async function runCli(argv: readonly string[], io: Io = processIo()): Pro
       throw error;
     }
     return 0;
-  } catch (error) {
+  } catch (thrown) {
+    // A failed system call that no layer coded is still the machine's failure, not a bug.
+    const error = environmentError(thrown) ?? thrown;
     if (isQuantError(error)) {
       io.err(error.oneLine());
       if (verbose && error.stack !== undefined) io.err(error.stack);
       return 1;
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = printable(error instanceof Error ? error.message : String(error));
     io.err(`E_INTERNAL: ${message} — this is a bug; rerun with --verbose and report it`);
     if (verbose && error instanceof Error && error.stack !== undefined) io.err(error.stack);
     return 2;

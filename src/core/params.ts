@@ -101,17 +101,21 @@ export function coerceStringParams(
   const schema = stageParamsJsonSchema(stage);
   const props = (schema['properties'] ?? {}) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
+  // defineProperty: a key such as `__proto__` must become a member that validation refuses as unknown,
+  // not replace the object's prototype and vanish.
+  const set = (key: string, value: unknown): void =>
+    void Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   for (const [key, value] of pairs) {
-    const prop = props[key];
+    const prop = Object.hasOwn(props, key) ? props[key] : undefined;
     const types = schemaTypes(prop);
     if (types.has('array')) {
       const items = (prop as JsonSchema)['items'] ?? (findArrayItems(prop) as unknown);
       const parts = value === '' ? [] : value.split(',');
-      const previous = out[key];
+      const previous = Object.hasOwn(out, key) ? out[key] : undefined;
       const list = Array.isArray(previous) ? (previous as unknown[]) : [];
-      out[key] = [...list, ...parts.map((p) => coerceScalar(p, items))];
+      set(key, [...list, ...parts.map((p) => coerceScalar(p, items))]);
     } else {
-      out[key] = coerceScalar(value, prop);
+      set(key, coerceScalar(value, prop));
     }
   }
   return out;

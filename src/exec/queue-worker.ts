@@ -74,6 +74,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   let handingBack = false;
 
   const processJob = async (job: Job, token?: string): Promise<unknown> => {
+    // Own keys only: a job named "constructor" or "toString" is as unknown as any other name.
     const runner = Object.hasOwn(options.runners, job.name) ? options.runners[job.name] : undefined;
     if (runner === undefined) {
       throw new UnrecoverableError(

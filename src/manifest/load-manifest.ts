@@ -1,17 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
-import { QuantError } from '../errors.js';
+import { QuantError, environmentError } from '../errors.js';
+import { decodeUtf8, findInvalidUtf8 } from '../util/utf8.js';
 import { crossCheckManifest, type RawProblem } from './_cross-checks.js';
-import { formatJsonPath, type JsonPath } from './_json-path.js';
+import { formatJsonPath, isRecord, type JsonPath } from './_json-path.js';
 import { didYouMean } from '../util/suggest.js';
+import { nullPrototypeRecord, RESERVED_NAME } from '../util/own.js';
 import { parseJsonWithLocations, type LocatedJson } from './json-locate.js';
-import { isRecord } from './_json-path.js';
 import type { InvalidProfile, ManifestProblem } from './profile-usage.js';
 import {
   ManifestRootSchema,
   ProfileNameSchema,
   ProfileSchema,
+  isMetaProfile,
   allowedKeysAt,
   type Manifest,
   type Profile,
@@ -37,9 +39,11 @@ export function parseManifest(text: string, file: string): Manifest {
     path: d.path,
     message: `duplicate key "${String(d.path[d.path.length - 1])}" (first at line ${d.first.line}): JSON keeps only the last one; rename or merge them`,
   }));
+  raw.push(...reservedKeys(doc.value, []));
   const root = ManifestRootSchema.safeParse(doc.value);
   if (!root.success) for (const issue of root.error.issues) raw.push(...describeIssue(issue, doc));
-  const profiles: Record<string, Profile> = {};
+  // No prototype: a profile looked up by a user's name (`constructor`, `toString`) is found only if declared.
+  const profiles = Object.create(null) as Record<string, Profile>;
   const rawProfiles = isRecord(doc.value) && isRecord(doc.value['profiles']) ? doc.value['profiles'] : {};
   for (const [name, value] of Object.entries(rawProfiles)) {
     const named = ProfileNameSchema.safeParse(name);
@@ -52,12 +56,12 @@ export function parseManifest(text: string, file: string): Manifest {
     if (!parsed.success) {
       for (const issue of parsed.error.issues)
         raw.push(...describeIssue({ ...issue, path: ['profiles', name, ...issue.path] }, doc));
-    } else if (named.success) profiles[name] = parsed.data;
+    } else if (named.success) profiles[name] = withOwnDirections(parsed.data);
   }
   raw.push(...crossCheckManifest(doc.value));
   const located = locateProblems(raw, doc);
   if (located.some((p) => p.owner === undefined)) throw manifestError(file, located.map(strip));
-  const invalid: Record<string, InvalidProfile> = {};
+  const invalid = Object.create(null) as Record<string, InvalidProfile>;
   for (const p of located) {
     const owner = p.owner as string;
     const entry = (invalid[owner] ??= { problems: [], uses: usesOf(rawProfiles[owner]) });
@@ -90,6 +94,33 @@ function usesOf(value: unknown): string[] {
 }
 
 /**
+ * Every `__proto__` key of the document. zod skips such a key without validating it (and an object
+ * built from it would get a new prototype instead of a member), so it is refused here, wherever it is.
+ */
+function reservedKeys(value: unknown, path: JsonPath): RawProblem[] {
+  if (Array.isArray(value)) return value.flatMap((item, i) => reservedKeys(item, [...path, i]));
+  if (!isRecord(value)) return [];
+  return Object.entries(value).flatMap(([key, child]) => [
+    ...(key === RESERVED_NAME
+      ? [{ path: [...path, key], message: RESERVED_MESSAGE('a key or a name') }]
+      : []),
+    ...reservedKeys(child, [...path, key]),
+  ]);
+}
+
+const RESERVED_MESSAGE = (what: string): string =>
+  `"${RESERVED_NAME}" cannot be ${what} (JavaScript reserves it: it would replace an object's prototype); rename it`;
+
+/** A sleeve profile's `directions` without a prototype (an asset `toString` has no inherited direction). */
+function withOwnDirections(profile: Profile): Profile {
+  if (isMetaProfile(profile) || profile.sleeve.directions === undefined) return profile;
+  return {
+    ...profile,
+    sleeve: { ...profile.sleeve, directions: nullPrototypeRecord(profile.sleeve.directions) },
+  };
+}
+
+/**
  * Read and validate the manifest at `path` (resolved against the current folder; `file` in the
  * result and in every message is the absolute path). A missing file is `E_MANIFEST_NOT_FOUND`.
  */
@@ -97,9 +128,9 @@ export async function readManifest(
   path: string,
 ): Promise<{ manifest: Manifest; file: string; text: string }> {
   const file = resolve(path);
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
@@ -109,12 +140,24 @@ export async function readManifest(
         cause: error,
       });
     }
-    const reason = code === 'EISDIR' ? 'it is a folder, not a file' : (error as Error).message;
-    throw new QuantError('E_MANIFEST', `cannot read the manifest ${file}: ${reason}`, {
-      hint: 'pass the manifest file with --manifest FILE',
-      location: { file },
-      cause: error,
-    });
+    if (code === 'EISDIR') {
+      throw new QuantError('E_MANIFEST', `cannot read the manifest ${file}: it is a folder, not a file`, {
+        hint: 'pass the manifest file with --manifest FILE',
+        location: { file },
+        cause: error,
+      });
+    }
+    throw environmentError(error, `read the manifest ${file}`) ?? error;
+  }
+  const text = decodeUtf8(bytes);
+  if (text === undefined) {
+    const bad = findInvalidUtf8(bytes);
+    const line = bad?.line ?? 1;
+    throw new QuantError(
+      'E_INPUT_ENCODING',
+      `${file}:${line}: the manifest is not valid UTF-8${bad === undefined ? '' : `, byte ${bad.column} of the line (${bad.bytes})`}`,
+      { hint: 'save the manifest as UTF-8', location: { file, line } },
+    );
   }
   return { manifest: parseManifest(text, file), file, text };
 }
@@ -163,14 +206,17 @@ function describeIssue(issue: z.core.$ZodIssue, doc: LocatedJson): RawProblem[] 
   const path = issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k));
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((key) => {
-        const allowed = allowedKeysAt(path);
-        const close = didYouMean(key, allowed);
-        return {
-          path: [...path, key],
-          message: `unknown key "${key}"${close === '' ? `; allowed: ${allowed.join(', ')}` : close}`,
-        };
-      });
+      // `__proto__` is reported by reservedKeys, wherever it is.
+      return issue.keys
+        .filter((key) => key !== RESERVED_NAME)
+        .map((key) => {
+          const allowed = allowedKeysAt(path);
+          const close = didYouMean(key, allowed);
+          return {
+            path: [...path, key],
+            message: `unknown key "${key}"${close === '' ? `; allowed: ${allowed.join(', ')}` : close}`,
+          };
+        });
     case 'invalid_type': {
       if (!doc.has(path)) return [{ path, message: `is required (${describeExpected(issue.expected)})` }];
       return [

@@ -6,6 +6,7 @@ import {
   type PortfolioMethod,
 } from '../util/vocabulary.js';
 import { formatJsonPath, type JsonPath } from './_json-path.js';
+import { ownValue } from '../util/own.js';
 import { didYouMean, closestMatches as suggest } from '../util/suggest.js';
 import { isMetaProfile, type Manifest, type MetaAllocation, type MetaProfile } from './schema.js';
 import { assertProfilesUsable } from './profile-usage.js';
@@ -58,7 +59,7 @@ export function resolveMetaTree(
   );
   const root = Object.hasOwn(manifest.profiles, rootProfile) ? manifest.profiles[rootProfile] : undefined;
   // A run that uses an invalid profile fails with all its problems; other invalid profiles do not matter.
-  if (root !== undefined || manifest.invalid?.[rootProfile] !== undefined)
+  if (root !== undefined || ownValue(manifest.invalid, rootProfile) !== undefined)
     assertProfilesUsable(manifest, rootProfile, file);
   if (root === undefined) {
     const close = suggest(rootProfile, metaNames);
@@ -90,7 +91,7 @@ export function resolveMetaTree(
       if (child === undefined) {
         const target = entry.profile;
         const jsonPath: JsonPath = ['profiles', name, 'sleeves', j, 'profile'];
-        const declared = target === undefined ? undefined : manifest.profiles[target];
+        const declared = target === undefined ? undefined : ownValue(manifest.profiles, target);
         if (target === undefined || (declared !== undefined && isMetaProfile(declared))) {
           throw new QuantError(
             'E_MANIFEST',
@@ -211,7 +212,7 @@ export interface ResolvedRiskProfiles {
 
 /**
  * The risk profiles of a meta run (DESIGN §3): the override if given (unknown id → `E_PARAMS`,
- * `erc` → `risk_parity`, duplicates dropped), else the root's declared `risk_profiles`, else the
+ * `erc` → `risk_parity`, a method named twice → `E_PARAMS`), else the root's declared `risk_profiles`, else the
  * intersection of the atomic sleeves' declared `sleeve.risk_profiles` in the order
  * hrp, min_variance, max_sharpe, risk_parity, equal_weight, inverse_variance, barbell.
  */
@@ -225,6 +226,7 @@ export function resolveRiskProfiles(
     const allowed = `use one of ${PORTFOLIO_METHODS.join(', ')} (alias erc)`;
     if (ids.length === 0) throw new QuantError('E_PARAMS', 'no risk profile given', { hint: allowed });
     const profiles: PortfolioMethod[] = [];
+    const given: string[] = [];
     for (const id of ids) {
       const method = canonicalMethod(id);
       if (method === undefined) {
@@ -234,7 +236,19 @@ export function resolveRiskProfiles(
           { hint: allowed },
         );
       }
-      if (!profiles.includes(method)) profiles.push(method);
+      // Refused like a duplicate in the manifest's risk_profiles: a list that names one method twice
+      // (perhaps once by its alias) is a mistake, not a request for it twice.
+      const first = profiles.indexOf(method);
+      if (first >= 0) {
+        const was = given[first] === id ? '' : ` as "${given[first]}"`;
+        throw new QuantError(
+          'E_PARAMS',
+          `risk profile "${method}" is listed twice (position ${first + 1}${was} and position ${profiles.length + 1}${id === method ? '' : ` as "${id}"`}; erc = risk_parity)`,
+          { hint: 'name each risk profile once' },
+        );
+      }
+      profiles.push(method);
+      given.push(id);
     }
     return { profiles, source: 'override' };
   }

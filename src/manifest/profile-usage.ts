@@ -5,6 +5,7 @@
  * problem of every such profile; other runs go on and report the invalid profiles as warnings.
  */
 import { QuantError } from '../errors.js';
+import { ownValue } from '../util/own.js';
 import { isMetaProfile, type Manifest } from './schema.js';
 
 /** One manifest problem with its JSON path and where it is in the file. */
@@ -29,7 +30,7 @@ export function profilesInUse(manifest: Manifest, profile: string): Set<string> 
   const visit = (name: string): void => {
     if (seen.has(name)) return;
     seen.add(name);
-    const invalid = manifest.invalid?.[name];
+    const invalid = ownValue(manifest.invalid, name);
     if (invalid !== undefined) {
       for (const u of invalid.uses) visit(u);
       return;
@@ -70,7 +71,7 @@ function invalidProfilesError(
   user?: string,
 ): QuantError {
   const problems = bad
-    .flatMap((n) => manifest.invalid?.[n]?.problems ?? [])
+    .flatMap((n) => ownValue(manifest.invalid, n)?.problems ?? [])
     .sort((a, b) => a.line - b.line || a.column - b.column);
   const first = problems[0] as ManifestProblem;
   const n = problems.length;

@@ -13,6 +13,7 @@ import {
 import { boundsProblems } from './_bounds.js';
 import { isRecord } from './_json-path.js';
 import type { InvalidProfile } from './profile-usage.js';
+import { RESERVED_NAME } from '../util/own.js';
 
 // The manifest's shape (DESIGN §3). Objects are strict: in a hand-written manifest an unknown key is a
 // typo (`trian_window`), and silently ignoring it would run with a default the user did not mean.
@@ -113,6 +114,12 @@ export const SleeveSpecSchema = z
     const assets = Array.isArray(spec.assets) ? spec.assets.filter((a) => typeof a === 'string') : [];
     const firstAt = new Map<string, number>();
     assets.forEach((a, j) => {
+      if (a === RESERVED_NAME)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['assets', j],
+          message: `"${RESERVED_NAME}" cannot be an asset name (JavaScript reserves it: it would replace an object's prototype); rename the column`,
+        });
       const i = firstAt.get(a);
       if (i === undefined) firstAt.set(a, j);
       else

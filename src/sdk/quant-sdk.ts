@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { QuantError, isQuantError } from '../errors.js';
+import { QuantError, environmentError, isQuantError } from '../errors.js';
 import type { Registry, StageFilter } from '../core/registry.js';
 import type { Stage } from '../core/stage.js';
 import { resolveStageParams, stageParamKeys, stageParamsJsonSchema } from '../core/params.js';
@@ -13,6 +13,7 @@ import {
   profileOf,
   type FileRecord,
   type RunSession,
+  type StageExecution,
 } from './run-session.js';
 
 /** Where and how a stage or pipeline runs. */
@@ -240,7 +241,7 @@ export class QuantSDK {
     const ledgerStart = session.ledger.records.length;
     const results: StageRunResult[] = [];
     let status: 'success' | 'failed' = 'failed';
-    let userError = false;
+    let failure: unknown;
     try {
       if (hooks.restore !== undefined) results.push(...(await hooks.restore(session)));
       for (const [i, stage] of stages.entries()) {
@@ -267,11 +268,9 @@ export class QuantSDK {
       if (hooks.completed !== undefined) await hooks.completed(session, results, ledgerStart);
       status = 'success';
     } catch (error) {
-      userError = isQuantError(error);
-      throw error;
-    } finally {
-      await session.close(status, { pipeline: name }, { discardIfEmpty: userError });
+      failure = environmentError(error) ?? error;
     }
+    await closeSession(session, status, { pipeline: name }, failure);
     return { pipeline: name, runId: session.runId, runDir: session.runDir, stages: results };
   }
 
@@ -281,37 +280,57 @@ export class QuantSDK {
     params: unknown,
     closeAfter: boolean,
   ): Promise<StageRunResult<R>> {
-    let status: 'success' | 'failed' = 'failed';
-    let userError = false;
+    let execution: StageExecution;
     try {
-      const execution = await executeStage(session, stage, params);
-      status = 'success';
-      return {
-        stageId: stage.id,
-        runId: session.runId,
-        runDir: session.runDir,
-        value: execution.value as R,
-        summary: execution.summary,
-        warnings: execution.warnings,
-        inputs: execution.inputs,
-        outputs: execution.outputs,
-      };
+      execution = await executeStage(session, stage, params);
     } catch (error) {
-      userError = isQuantError(error);
+      if (closeAfter) await closeSession(session, 'failed', { stage: stage.id }, error);
       throw error;
-    } finally {
-      if (closeAfter) await session.close(status, { stage: stage.id }, { discardIfEmpty: userError });
     }
+    if (closeAfter) await closeSession(session, 'success', { stage: stage.id }, undefined);
+    return {
+      stageId: stage.id,
+      runId: session.runId,
+      runDir: session.runDir,
+      value: execution.value as R,
+      summary: execution.summary,
+      warnings: execution.warnings,
+      inputs: execution.inputs,
+      outputs: execution.outputs,
+    };
   }
+}
+
+/**
+ * Close a session and rethrow `failure` (if any). A new run that failed on a coded error before writing an
+ * artifact is discarded, as is one the machine failed (see `CloseOptions`). When closing fails too (the
+ * disk that failed the stage cannot take run.json either), the first failure is the one reported.
+ */
+async function closeSession(
+  session: RunSession,
+  status: 'success' | 'failed',
+  extra: Record<string, unknown>,
+  failure: unknown,
+): Promise<void> {
+  const failed = status === 'failed';
+  try {
+    await session.close(status, extra, { discardIfEmpty: failed && isQuantError(failure), error: failure });
+  } catch (closeError) {
+    if (!failed) throw environmentError(closeError) ?? closeError;
+  }
+  if (failed) throw failure;
 }
 
 function pipelineParamsFor(stage: Stage, params: Record<string, unknown>): Record<string, unknown> {
   const keys = new Set(stageParamKeys(stage));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(params)) if (keys.has(k)) out[k] = v;
-  const override = params[stage.id];
-  if (typeof override === 'object' && override !== null && !Array.isArray(override))
-    Object.assign(out, override);
+  const override = Object.hasOwn(params, stage.id) ? params[stage.id] : undefined;
+  // Not Object.assign: an own `__proto__` member would set the prototype instead of reaching validation.
+  if (typeof override === 'object' && override !== null && !Array.isArray(override)) {
+    for (const [k, v] of Object.entries(override))
+      Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 

@@ -3,7 +3,7 @@ import { rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import type { LedgerEntry, Stage, StageContext } from '../core/stage.js';
-import { isQuantError } from '../errors.js';
+import { environmentError, isEnvironmentError, isQuantError } from '../errors.js';
 import {
   acquireRunLock,
   assertConfined,
@@ -13,7 +13,9 @@ import {
   assertValidRunId,
   createOrOpenRun,
   discardEmptyRun,
+  discardNewRun,
   displayPath,
+  isPathInside,
   defaultRunId,
   INTERRUPTED_STAGE,
   LAST_COMPLETED_STAGE,
@@ -25,6 +27,7 @@ import {
   resolveNow,
   runDir,
   runPaths,
+  runsDir,
   sha256File,
   updateRunStatus,
   type Ledger,
@@ -65,9 +68,15 @@ export interface SessionOptions {
   readonly confine?: boolean | undefined;
 }
 
-/** How a session ends: `discardIfEmpty` removes a new run that produced nothing (see `discardEmptyRun`). */
+/**
+ * How a session ends: `discardIfEmpty` removes a new run that produced nothing (see `discardEmptyRun`);
+ * `error` is why it failed: a failure of the machine (`isEnvironmentError`) on a file of the run removes a
+ * new run whatever it wrote (see `discardNewRun`), so that a full disk or an unwritable folder never
+ * blocks the run id.
+ */
 export interface CloseOptions {
   readonly discardIfEmpty?: boolean;
+  readonly error?: unknown;
 }
 
 /** An open run: its folder, lock and ledger, for the duration of one stage or pipeline. */
@@ -100,8 +109,22 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
   const workspace = resolve(options.workspace);
   // In a confined call, a runs/ folder or run folder that is a symlink out is never opened.
   await assertConfined(runDir(workspace, runId), 'write');
+  // What existed before: a run that ends up discarded takes what it created with it (runs/ included).
+  const runsExisted = existsSync(runsDir(workspace));
+  const folderExisted = existsSync(runDir(workspace, runId));
+  const removeCreatedFolders = async (): Promise<void> => {
+    if (!folderExisted) await rmdir(runDir(workspace, runId)).catch(() => undefined);
+    if (!runsExisted) await rmdir(runsDir(workspace)).catch(() => undefined);
+  };
   // Lock first: a second process must not touch run.json of a run another process holds.
-  const lock: RunLock = await acquireRunLock(runDir(workspace, runId), { command: options.command });
+  let lock: RunLock;
+  try {
+    lock = await acquireRunLock(runDir(workspace, runId), { command: options.command });
+  } catch (error) {
+    await removeCreatedFolders();
+    throw error;
+  }
+  let created = false;
   try {
     const paths = runPaths(workspace, runId);
     if (options.fresh === true) await assertRunIsNew(workspace, runId, { locked: true });
@@ -129,6 +152,7 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
       toolVersion: TOOL_VERSION,
       now,
     });
+    created = handle.created;
     const ledger = await openLedger(resolve(handle.path, 'audit.jsonl'), { now });
     if (interrupted !== undefined) {
       await ledger.append({
@@ -153,23 +177,43 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
       async close(status, extra, closeOptions) {
         let discarded = false;
         try {
-          discarded =
-            status === 'failed' &&
-            handle.created &&
-            closeOptions?.discardIfEmpty === true &&
-            (await discardEmptyRun(handle));
-          if (!discarded) await updateRunStatus(handle, status, extra);
+          if (status === 'failed' && handle.created && machineFailed(closeOptions?.error, handle.path)) {
+            await discardNewRun(handle);
+            discarded = true;
+          } else {
+            discarded =
+              status === 'failed' &&
+              handle.created &&
+              closeOptions?.discardIfEmpty === true &&
+              (await discardEmptyRun(handle));
+            if (!discarded) await updateRunStatus(handle, status, extra);
+          }
         } finally {
           await lock.release();
         }
-        // Only an empty folder goes; another process may have started a run of this id meanwhile.
-        if (discarded) await rmdir(handle.path).catch(() => undefined);
+        // Only empty folders go; another process may have started a run of this id meanwhile.
+        if (discarded) await removeCreatedFolders();
       },
     };
   } catch (error) {
+    // Opening failed (a full disk, a refused write, a broken ledger...): a run this call created goes
+    // again, so that nothing blocks its id; an existing run stays as it was.
+    const coded = environmentError(error) ?? error;
+    if (!folderExisted || created) await discardNewRun(runPaths(workspace, runId)).catch(() => undefined);
     await lock.release();
-    throw error;
+    if (!folderExisted || created) await removeCreatedFolders();
+    throw coded;
   }
+}
+
+/**
+ * Whether the machine failed the run itself: an environment error (full disk, read-only or unwritable
+ * file system) on a path inside the run folder. A failure elsewhere (an output outside the run, the
+ * cache) leaves the run to the usual rules.
+ */
+function machineFailed(error: unknown, runPath: string): boolean {
+  const file = isEnvironmentError(error) ? error.location?.file : undefined;
+  return file !== undefined && isPathInside(runPath, resolve(file));
 }
 
 async function hashFiles(workspace: string, paths: readonly string[]): Promise<FileRecord[]> {
@@ -281,22 +325,31 @@ export async function executeStage(
       data: { summary: result.summary, inputs: execution.inputs, outputs: execution.outputs, ...timing() },
     });
     return execution;
-  } catch (error) {
+  } catch (thrown) {
+    // A failed system call inside a stage is the machine's failure, coded like any other.
+    const error = environmentError(thrown) ?? thrown;
     const described = isQuantError(error)
       ? { code: error.code, message: error.message }
       : { code: 'E_INTERNAL', message: error instanceof Error ? error.message : String(error) };
-    await session.ledger.append({
-      type: 'outcome',
-      step: stage.id,
-      status: 'error',
-      context: { stage: stage.id, run_id: session.runId },
-      data: {
-        error: described,
-        inputs: await hashFiles(session.workspace, inputs),
-        outputs: await hashFiles(session.workspace, outputs),
-        ...timing(),
-      },
-    });
+    try {
+      await session.ledger.append({
+        type: 'outcome',
+        step: stage.id,
+        status: 'error',
+        context: { stage: stage.id, run_id: session.runId },
+        data: {
+          error: described,
+          inputs: await hashFiles(session.workspace, inputs),
+          outputs: await hashFiles(session.workspace, outputs),
+          ...timing(),
+        },
+      });
+    } catch (ledgerError) {
+      // The ledger cannot take the outcome (the disk is full, the folder went read-only): the stage's
+      // own failure is still the cause to report, unless it was not coded and this one is.
+      if (!isQuantError(error) && environmentError(ledgerError) !== undefined)
+        throw environmentError(ledgerError);
+    }
     throw error;
   }
 }

@@ -23,7 +23,8 @@ export const METHOD_IDS: readonly string[] = [...PORTFOLIO_METHODS, ...Object.ke
 
 /** The canonical method for an id or alias, or `undefined` when the id is unknown. */
 export function canonicalMethod(id: string): PortfolioMethod | undefined {
-  const aliased = METHOD_ALIASES[id];
+  // Own keys only: `canonicalMethod('constructor')` must not find Object's constructor.
+  const aliased = Object.hasOwn(METHOD_ALIASES, id) ? METHOD_ALIASES[id] : undefined;
   if (aliased !== undefined) return aliased;
   return (PORTFOLIO_METHODS as readonly string[]).includes(id) ? (id as PortfolioMethod) : undefined;
 }

@@ -1,5 +1,5 @@
 import { Command } from '@commander-js/extra-typings';
-import { listRuns } from '../../artifacts/index.js';
+import { listRunsDetailed } from '../../artifacts/index.js';
 import type { CliContext } from '../context.js';
 import { formatColumns } from '../output.js';
 import { addRunsShowCommand } from './runs-show.js';
@@ -8,21 +8,30 @@ export function runsCommand(ctx: CliContext): Command {
   const runs = new Command('runs').description('inspect runs of the workspace');
   runs
     .command('list')
-    .description('list runs: id, kind, profile, status, created')
+    .description('list runs: id, kind, profile, status, created (unreadable run folders with the reason)')
     .option('--profile <profile>', 'only runs of this profile')
     .option('--json', 'machine-readable output')
     .action(async (opts) => {
-      const list = await listRuns(ctx.workspace, opts.profile === undefined ? {} : { profile: opts.profile });
+      const { runs: list, skipped } = await listRunsDetailed(
+        ctx.workspace,
+        opts.profile === undefined ? {} : { profile: opts.profile },
+      );
+      // A folder under runs/ that is not a readable run is listed with the reason, never hidden: its
+      // profile is unknown, so it is listed whatever --profile asks for.
+      const unreadable = skipped.map((s) => ({ run_id: s.run_id, status: 'unreadable', reason: s.reason }));
       if (opts.json === true) {
-        ctx.io.out(JSON.stringify(list, null, 2));
+        ctx.io.out(JSON.stringify([...list, ...unreadable], null, 2));
         return;
       }
-      if (list.length === 0) {
+      if (list.length === 0 && unreadable.length === 0) {
         ctx.io.out(`no runs in ${ctx.workspace}`);
         return;
       }
       ctx.io.out(
-        formatColumns(list.map((r) => [r.run_id, r.kind, r.profile ?? '-', r.status, r.created_at])),
+        formatColumns([
+          ...list.map((r) => [r.run_id, r.kind, r.profile ?? '-', r.status, r.created_at]),
+          ...unreadable.map((r) => [r.run_id, '?', '?', r.status, r.reason]),
+        ]),
       );
     });
   addRunsShowCommand(runs, ctx);

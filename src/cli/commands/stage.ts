@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from '@commander-js/extra-typings';
-import { QuantError, isQuantError } from '../../errors.js';
+import { QuantError, environmentError, isQuantError } from '../../errors.js';
+import { decodeInputText } from '../../artifacts/index.js';
 import { parseJsonWithLocations } from '../../manifest/index.js';
 import { parseStageRef } from '../../core/address.js';
 import {
@@ -22,14 +23,17 @@ interface ParamsFile {
 }
 
 async function readParamsFile(path: string): Promise<ParamsFile> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(path, 'utf8');
-  } catch {
+    bytes = await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw environmentError(error, `read the params file ${path}`) ?? error;
     throw new QuantError('E_INPUT_NOT_FOUND', `params file ${path} does not exist`, {
       location: { file: path },
     });
   }
+  const text = decodeInputText(path, bytes);
   let doc;
   try {
     doc = parseJsonWithLocations(text, path);

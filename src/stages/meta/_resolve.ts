@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QuantError } from '../../errors.js';
+import { ownValue } from '../../util/own.js';
 import type { StageContext } from '../../core/stage.js';
 import {
   assertConfined,
@@ -71,11 +72,13 @@ export async function computeMetaResolution(
     onWarning?.(w);
   const sleeves: ResolvedSleeve[] = [];
   for (const leaf of atomicSleeves(root)) {
-    const run = await resolveSleeveRun(workspace, leaf.profile, leaf.runId ?? pins[leaf.profile]).catch(
-      (error: unknown) => {
-        throw locateSleeveError(error, leaf, file, text);
-      },
-    );
+    const run = await resolveSleeveRun(
+      workspace,
+      leaf.profile,
+      leaf.runId ?? ownValue(pins, leaf.profile),
+    ).catch((error: unknown) => {
+      throw locateSleeveError(error, leaf, file, text);
+    });
     sleeves.push({
       path: leaf.path,
       id: leaf.id,

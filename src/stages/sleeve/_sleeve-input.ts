@@ -8,6 +8,7 @@ import {
   readManifest,
   type SleeveSpec,
 } from '../../manifest/index.js';
+import { ownValue } from '../../util/own.js';
 import type { PositionDirection } from '../../numeric/backtest/synthetic-returns.js';
 import { tableToReturns, type ReturnsData } from '../_returns-table.js';
 import { resolveAnnualisation, type Annualisation } from '../_annualisation.js';
@@ -53,7 +54,7 @@ function locatePricesError(error: unknown, profile: string, manifest: string, pr
 export async function loadSleeveInput(manifestPath: string, profile: string): Promise<SleeveInput> {
   await assertConfined(manifestPath, 'read');
   const { manifest, file, text } = await readManifest(manifestPath);
-  if (manifest.invalid?.[profile] !== undefined) assertProfilesUsable(manifest, profile, file);
+  if (ownValue(manifest.invalid, profile) !== undefined) assertProfilesUsable(manifest, profile, file);
   const entry = Object.hasOwn(manifest.profiles, profile) ? manifest.profiles[profile] : undefined;
   const sleeveNames = Object.entries(manifest.profiles)
     .filter(([, p]) => !isMetaProfile(p))
@@ -124,7 +125,7 @@ export async function loadSleeveInput(manifestPath: string, profile: string): Pr
     manifestSha256: sha256Hex(text),
     pricesFile,
     data,
-    directions: data.assets.map((a) => spec.directions?.[a] ?? 'LONG'),
+    directions: data.assets.map((a) => ownValue(spec.directions, a) ?? 'LONG'),
     annualisation,
     manifestWarnings: invalidProfileWarnings(manifest, new Set([profile]), file),
   };

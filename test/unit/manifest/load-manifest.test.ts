@@ -61,18 +61,24 @@ describe('parseManifest: valid manifests', () => {
     assert.deepEqual(Object.keys(m.profiles), ['swiss_sectors', 'meta_swiss', 'meta_global']);
     const sleeve = m.profiles['swiss_sectors'] as SleeveProfile;
     assert.equal(isMetaProfile(sleeve), false);
-    assert.deepEqual(sleeve.sleeve, {
-      prices: 'data/spisector_prices.csv',
-      assets: ['BASI', 'INDU', 'HLTH'],
-      directions: { INDU: 'SHORT' },
-      risk_profiles: ['hrp', 'min_variance', 'equal_weight'],
-      train_window: 252,
-      test_window: 21,
-      step: 21,
-      costs: { commission: 0.0001, slippage: 0.0005 },
-      input_kind: 'prices',
-      fallback: true,
-    });
+    // Name-keyed records have no prototype: a profile or asset called `constructor` is found only if declared.
+    assert.equal(Object.getPrototypeOf(m.profiles), null, 'profiles without a prototype');
+    assert.equal(Object.getPrototypeOf(sleeve.sleeve.directions), null, 'directions without a prototype');
+    assert.deepEqual(
+      { ...sleeve.sleeve, directions: { ...sleeve.sleeve.directions } },
+      {
+        prices: 'data/spisector_prices.csv',
+        assets: ['BASI', 'INDU', 'HLTH'],
+        directions: { INDU: 'SHORT' },
+        risk_profiles: ['hrp', 'min_variance', 'equal_weight'],
+        train_window: 252,
+        test_window: 21,
+        step: 21,
+        costs: { commission: 0.0001, slippage: 0.0005 },
+        input_kind: 'prices',
+        fallback: true,
+      },
+    );
     const swiss = m.profiles['meta_swiss'] as MetaProfile;
     assert.deepEqual(swiss.meta_allocation, { min_weight: 0.05, max_weight: 0.5 });
     assert.deepEqual(swiss.features, { directional_sign_test_gate: false });

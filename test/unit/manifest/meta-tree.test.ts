@@ -168,13 +168,26 @@ describe('resolveRiskProfiles', () => {
   });
   const node = (name: string): MetaNode => resolveMetaTree(manifest, name);
 
-  test('override wins, aliases normalised, duplicates dropped, order kept', () => {
-    assert.deepEqual(
-      resolveRiskProfiles(node('declared'), manifest, ['erc', 'hrp', 'risk_parity', ' min_variance ']),
-      {
-        profiles: ['risk_parity', 'hrp', 'min_variance'],
-        source: 'override',
-      },
+  test('override wins, aliases normalised, order kept', () => {
+    assert.deepEqual(resolveRiskProfiles(node('declared'), manifest, ['erc', 'hrp', ' min_variance ']), {
+      profiles: ['risk_parity', 'hrp', 'min_variance'],
+      source: 'override',
+    });
+  });
+
+  test('an override naming a method twice (also through its alias) is E_PARAMS, like the manifest', () => {
+    const twice = catchQuantError(() => resolveRiskProfiles(node('top'), manifest, ['hrp', 'hrp']));
+    assert.equal(twice.code, 'E_PARAMS');
+    assert.equal(
+      twice.message,
+      'risk profile "hrp" is listed twice (position 1 and position 2; erc = risk_parity)',
+    );
+    const alias = catchQuantError(() =>
+      resolveRiskProfiles(node('top'), manifest, ['erc', 'hrp', 'risk_parity']),
+    );
+    assert.equal(
+      alias.message,
+      'risk profile "risk_parity" is listed twice (position 1 as "erc" and position 3; erc = risk_parity)',
     );
   });
 
