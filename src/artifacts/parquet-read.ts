@@ -298,17 +298,17 @@ function readNumbers(
 function assertColumnNames(file: string, names: readonly string[]): void {
   names.forEach((name, k) => {
     const fail = (message: string, hint: string): never => {
-      throw new QuantError('E_INPUT_FORMAT', `${file}: column ${JSON.stringify(name)} ${message}`, {
+      throw new QuantError('E_INPUT_FORMAT', `${file} column ${name}: ${message}`, {
         location: { file, column: name },
         hint,
       });
     };
     if (names.indexOf(name) !== k)
       fail(
-        `appears twice in the schema (columns ${names.indexOf(name) + 1} and ${k + 1})`,
+        `the name appears twice in the schema (columns ${names.indexOf(name) + 1} and ${k + 1})`,
         'give every column its own name',
       );
-    if (name === RESERVED_NAME) fail(RESERVED_COLUMN, 'rename the column');
+    if (name === RESERVED_NAME) fail(`the name ${RESERVED_COLUMN}`, 'rename the column');
   });
 }
 

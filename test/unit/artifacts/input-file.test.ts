@@ -1,0 +1,60 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  DEFAULT_MAX_INPUT_BYTES,
+  formatSize,
+  maxInputBytes,
+  readInputBytes,
+  readInputText,
+} from '../../../src/artifacts/input-file.js';
+import { quantError, tempDir } from './_temp.js';
+
+describe('input files', () => {
+  test('QUANT_MAX_INPUT_BYTES: bytes or k/M/G, 256 MiB by default, anything else E_USAGE', () => {
+    assert.equal(maxInputBytes({}), DEFAULT_MAX_INPUT_BYTES);
+    assert.equal(DEFAULT_MAX_INPUT_BYTES, 268_435_456);
+    assert.equal(maxInputBytes({ QUANT_MAX_INPUT_BYTES: '1000' }), 1000);
+    assert.equal(maxInputBytes({ QUANT_MAX_INPUT_BYTES: '2k' }), 2048);
+    assert.equal(maxInputBytes({ QUANT_MAX_INPUT_BYTES: '512M' }), 512 * 1024 ** 2);
+    assert.equal(maxInputBytes({ QUANT_MAX_INPUT_BYTES: '1GiB' }), 1024 ** 3);
+    for (const bad of ['0', '-5', 'lots', '1.5G', '1T'])
+      assert.throws(() => maxInputBytes({ QUANT_MAX_INPUT_BYTES: bad }), quantError('E_USAGE'), bad);
+  });
+
+  test('sizes read as people say them, with the exact count', () => {
+    assert.equal(formatSize(1023), '1,023 bytes');
+    assert.equal(formatSize(1536), '1.5 KiB (1,536 bytes)');
+    assert.equal(formatSize(629_145_600), '600 MiB (629,145,600 bytes)');
+  });
+
+  test('a file above the limit is E_INPUT_TOO_LARGE naming both sizes; at the limit it is read', async () => {
+    const file = join(tempDir(), 'x.csv');
+    writeFileSync(file, 'a'.repeat(100));
+    const env = { QUANT_MAX_INPUT_BYTES: '99' };
+    await assert.rejects(
+      readInputBytes(file, env),
+      quantError('E_INPUT_TOO_LARGE', /x\.csv is 100 bytes, above the input limit of 99 bytes/),
+    );
+    assert.equal((await readInputBytes(file, { QUANT_MAX_INPUT_BYTES: '100' })).length, 100);
+  });
+
+  test('text must be UTF-8: E_INPUT_ENCODING names the line and the bytes', async () => {
+    const file = join(tempDir(), 'l.csv');
+    writeFileSync(
+      file,
+      Buffer.concat([Buffer.from('date,A\n2024-01-01,'), Buffer.from([0xff]), Buffer.from('\n')]),
+    );
+    await assert.rejects(
+      readInputText(file),
+      quantError('E_INPUT_ENCODING', /l\.csv:2: not valid UTF-8, byte 12 of the line \(0xff\)/),
+    );
+  });
+
+  test('a missing file or a folder is a coded error naming the path', async () => {
+    const dir = tempDir();
+    await assert.rejects(readInputBytes(join(dir, 'none.csv')), quantError('E_WORKSPACE_IO', /none\.csv/));
+    await assert.rejects(readInputBytes(dir), quantError('E_WORKSPACE_IO', /EISDIR/));
+  });
+});
