@@ -234,8 +234,8 @@ const ERRNO_TABLE: Readonly<Record<string, readonly [ErrorCode, string, string]>
     EEXIST: ['E_WORKSPACE_IO', 'something else already exists there', 'move it away'],
     ENOENT: [
       'E_WORKSPACE_IO',
-      'no such file or folder (removed while in use?)',
-      'check that nothing else deletes files of the workspace, and run again',
+      'no such file or folder',
+      'check the path; if it existed, something removed it while quant ran',
     ],
     EIO: ['E_WORKSPACE_IO', 'input/output error', 'check the disk (dmesg) and run again'],
     EMFILE: ['E_WORKSPACE_IO', 'too many open files', 'raise the open-file limit (ulimit -n)'],
