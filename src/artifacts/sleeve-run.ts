@@ -238,7 +238,7 @@ function isHealthRecord(record: Readonly<Record<string, unknown>>): boolean {
  * records other than intents); with `options.engine`, only those whose `context.engine` is that engine
  * (case-insensitive), as the predecessor counted only the engine whose streams the meta layer read —
  * unless no record names an engine at all; then those whose `context.profile` is the profile, or all of
- * them when none names it. Healthy iff no records or successes / windows ≥ 0.75. No ledger → 0 windows.
+ * them when none names it. Healthy iff no records or successes / windows ≥ {@link HEALTH_THRESHOLD}. No ledger → 0 windows.
  */
 export async function readSleeveHealth(
   runPath: string,
@@ -258,8 +258,9 @@ export async function readSleeveHealth(
   const counted = named.length > 0 ? named : records;
   const windows = counted.length;
   const successes = counted.filter((r) => r['status'] === 'success').length;
-  // Integer comparison: 3/4 is exactly at the threshold and must pass.
-  const healthy = windows === 0 || successes * 4 >= windows * 3;
+  // Exact: HEALTH_THRESHOLD is a dyadic fraction, so HEALTH_THRESHOLD × windows has no rounding and 3/4
+  // (exactly at the threshold) passes.
+  const healthy = windows === 0 || successes >= HEALTH_THRESHOLD * windows;
   return { windows, successes, success_rate: windows === 0 ? null : successes / windows, healthy, ...tag };
 }
 

@@ -14,7 +14,10 @@ import {
   type Section,
 } from './meta-report-data.js';
 
-/** Intersection loss above which a sleeve's calendar is flagged (DESIGN §6). */
+/**
+ * Intersection loss (1 − kept / rows) above which a sleeve's calendar is flagged (DESIGN §6): the one
+ * definition, used by meta.returns for its warning and by the report for its flag.
+ */
 export const INTERSECTION_LOSS_WARNING = 0.2;
 
 const R = 'right' as const;

@@ -3,6 +3,7 @@ import { QuantError, isQuantError } from '../../errors.js';
 import type { StageContext } from '../../core/stage.js';
 import type { MetaNode } from '../../manifest/index.js';
 import {
+  HEALTH_THRESHOLD,
   displayPath,
   findReturnStream,
   readSleeveHealth,
@@ -11,6 +12,7 @@ import {
   writeParquetTable,
 } from '../../artifacts/index.js';
 import { innerJoin, weightedSum, type DatedSeries } from '../../numeric/series/inner-join.js';
+import { INTERSECTION_LOSS_WARNING } from '../../report/index.js';
 import { resolveAnnualisation, type Annualisation } from '../_annualisation.js';
 import type { ResolvedMeta } from './_resolve.js';
 import { optimizeLevel } from './_optimize-level.js';
@@ -24,8 +26,6 @@ import {
 
 /** Minimum common dates of a meta level (DESIGN §6). */
 export const MIN_COMMON_DATES = 30;
-/** Intersection loss above which the report warns. */
-export const INTERSECTION_LOSS_WARNING = 0.2;
 
 export interface MetaEnv {
   readonly ctx: StageContext;
@@ -107,7 +107,7 @@ export async function buildLevelReturns(
           profile: sleeve.profile,
           run_id: rs.run_id,
           reason: 'health',
-          detail: `${health.successes}/${health.windows} backtest_optimize windows${ofEngine} succeeded (${rate} % < 75 %)`,
+          detail: `${health.successes}/${health.windows} backtest_optimize windows${ofEngine} succeeded (${rate} % < ${HEALTH_THRESHOLD * 100} %)`,
           health,
         });
         continue;

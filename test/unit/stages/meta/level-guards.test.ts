@@ -1,0 +1,159 @@
+// The guards of a meta level, pinned through meta.returns on real sleeve run folders: at least 2 usable
+// sleeves (E_TOO_FEW_SLEEVES naming what was excluded and why), the health threshold (3/4 windows pass,
+// 74/100 do not) and the calendar intersection-loss warning (a loss of exactly 20 % is not flagged, 20.6 %
+// is, in the level's manifest and by the report's own threshold, which is the same constant).
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { QuantSDK } from '../../../../src/sdk/quant-sdk.js';
+import { QuantError } from '../../../../src/errors.js';
+import { HEALTH_THRESHOLD } from '../../../../src/artifacts/index.js';
+import { INTERSECTION_LOSS_WARNING } from '../../../../src/report/index.js';
+import { metaArtifactPaths, type MetaManifestDoc } from '../../../../src/stages/meta/_artifact-types.js';
+import { tempDir } from '../../../helpers/cli.js';
+import {
+  businessDays,
+  randomReturns,
+  writeManifest,
+  writeSleeveRun,
+} from '../../../helpers/sleeve-fixtures.js';
+
+const ENV = { SOURCE_DATE_EPOCH: '1767225600' };
+const P = 'hrp';
+const sdk = new QuantSDK();
+
+interface SleeveSpec {
+  readonly id: string;
+  readonly days: number;
+  /** Business days skipped at the start (the sleeve starts later). */
+  readonly offset?: number;
+  readonly health?: { windows: number; successes: number };
+}
+
+const ALL_DAYS = businessDays('2024-01-01', 200);
+
+async function workspace(sleeves: readonly SleeveSpec[]): Promise<{ path: string; cleanup(): void }> {
+  const ws = tempDir('mf-guards-');
+  for (const [i, s] of sleeves.entries()) {
+    const dates = ALL_DAYS.slice(s.offset ?? 0, (s.offset ?? 0) + s.days);
+    await writeSleeveRun(ws.path, {
+      runId: `${s.id}_run`,
+      profile: s.id,
+      streams: { [P]: { dates, returns: randomReturns(40 + i, dates.length, { vol: 0.01 + 0.002 * i }) } },
+      weights: { [P]: [{ Symbol: `X${i}`, Weight: 1, Net_Weight: 1, Direction: 'LONG' }] },
+      health: { [P]: s.health ?? { windows: 4, successes: 4 } },
+    });
+  }
+  await writeManifest(ws.path, {
+    profiles: {
+      m: { sleeves: sleeves.map((s) => ({ id: s.id, profile: s.id })), risk_profiles: [P] },
+    },
+  });
+  return ws;
+}
+
+async function metaReturns(ws: string): Promise<MetaManifestDoc> {
+  await sdk.runStage('meta.returns', { meta_profile: 'm' }, { workspace: ws, runId: 'r1', env: ENV });
+  const file = join(ws, 'runs', 'r1', metaArtifactPaths('m', P).manifest);
+  return JSON.parse(readFileSync(file, 'utf8')) as MetaManifestDoc;
+}
+
+describe('meta level guards', () => {
+  const cleanups: (() => void)[] = [];
+  const ws = async (sleeves: readonly SleeveSpec[]): Promise<string> => {
+    const w = await workspace(sleeves);
+    cleanups.push(w.cleanup);
+    return w.path;
+  };
+  after(() => cleanups.forEach((c) => c()));
+
+  test('fewer than 2 usable sleeves: E_TOO_FEW_SLEEVES naming the included and the excluded sleeve', async () => {
+    const path = await ws([
+      { id: 'a', days: 100 },
+      { id: 'b', days: 100, health: { windows: 4, successes: 2 } },
+    ]);
+    await assert.rejects(
+      metaReturns(path),
+      (error: unknown) => {
+        assert.ok(error instanceof QuantError, `a coded error, got ${String(error)}`);
+        assert.equal(error.code, 'E_TOO_FEW_SLEEVES', `the sleeve guard's code: ${error.message}`);
+        assert.deepEqual(
+          error.details,
+          {
+            meta_profile: 'm',
+            risk_profile: P,
+            included: ['a'],
+            excluded: [{ id: 'b', reason: 'health' }],
+          },
+          'details name the one usable sleeve and why the other was excluded',
+        );
+        assert.match(error.message, /1 usable sleeve\(s\) \(a\); at least 2 are needed; excluded b: health/);
+        return true;
+      },
+      'one usable sleeve must be refused before any optimization',
+    );
+  });
+
+  test('exactly 2 usable sleeves pass the guard', async () => {
+    const path = await ws([
+      { id: 'a', days: 100 },
+      { id: 'b', days: 100 },
+      { id: 'c', days: 100, health: { windows: 4, successes: 1 } },
+    ]);
+    const doc = await metaReturns(path);
+    assert.deepEqual(
+      doc.included.map((s) => s.id),
+      ['a', 'b'],
+      'two healthy sleeves form a level',
+    );
+    assert.deepEqual(
+      doc.excluded.map((s) => [s.id, s.reason]),
+      [['c', 'health']],
+      'the unhealthy sleeve is excluded, with its reason',
+    );
+  });
+
+  test(`health threshold ${HEALTH_THRESHOLD}: 3/4 windows are healthy, 74/100 are not`, async () => {
+    assert.equal(HEALTH_THRESHOLD, 0.75, 'DESIGN §6 sets the health threshold at 75 %');
+    const path = await ws([
+      { id: 'a', days: 100, health: { windows: 4, successes: 3 } },
+      { id: 'b', days: 100, health: { windows: 100, successes: 75 } },
+      { id: 'c', days: 100, health: { windows: 100, successes: 74 } },
+    ]);
+    const doc = await metaReturns(path);
+    assert.deepEqual(
+      doc.included.map((s) => s.id),
+      ['a', 'b'],
+      'exactly at the threshold (3/4, 75/100) is healthy',
+    );
+    assert.equal(doc.excluded.length, 1, 'one sleeve below the threshold is excluded');
+    assert.equal(doc.excluded[0]?.id, 'c', '74/100 is below the threshold');
+    assert.match(
+      doc.excluded[0]?.detail ?? '',
+      /^74\/100 backtest_optimize windows succeeded \(74\.0 % < 75 %\)$/,
+      'the reason states the count and the threshold',
+    );
+  });
+
+  test(`intersection loss: ${INTERSECTION_LOSS_WARNING * 100} % is not flagged, 20.6 % is`, async () => {
+    assert.equal(INTERSECTION_LOSS_WARNING, 0.2, 'DESIGN §6 sets the loss warning at 20 %');
+    // a: 100 days; b: the same 100 days plus 25 before (loss 1 − 100/125 = 20 %); c: plus 26 before
+    // (1 − 100/126 = 20.6 %). The inner join keeps the 100 common days.
+    const path = await ws([
+      { id: 'a', days: 100, offset: 26 },
+      { id: 'b', days: 125, offset: 1 },
+      { id: 'c', days: 126, offset: 0 },
+    ]);
+    const doc = await metaReturns(path);
+    assert.equal(doc.calendar.common_rows, 100, 'the inner join keeps the 100 common days');
+    const loss = Object.fromEntries(doc.calendar.per_sleeve.map((s) => [s.id, s.intersection_loss]));
+    assert.ok(Math.abs((loss['b'] ?? NaN) - 0.2) < 1e-12, `b loses 20 % (${loss['b']})`);
+    assert.ok(Math.abs((loss['c'] ?? NaN) - 26 / 126) < 1e-12, `c loses 26/126 (${loss['c']})`);
+    assert.deepEqual(
+      doc.warnings,
+      ['sleeve c loses 20.6 % of its dates in the inner join'],
+      'only the loss above the threshold is a warning',
+    );
+  });
+});
