@@ -185,12 +185,17 @@ function optimizeUnlabelled(returns: Matrix, options: OptimizeOptions): Optimize
           ...diagnostics,
           expected_returns: options.expectedReturns ?? 'mean',
           risk_free_rate: rf,
+          iterations: r.iterations,
         },
       };
     }
     case 'risk_parity': {
       const r = riskParity(cov, { minWeight: lo, maxWeight: hi });
-      return { method: options.method, weights: r.weights, diagnostics };
+      return {
+        method: options.method,
+        weights: r.weights,
+        diagnostics: { ...diagnostics, iterations: r.iterations, outer_iterations: r.outerIterations },
+      };
     }
     case 'barbell': {
       const r = barbell(returns, cov, { minWeight: lo, maxWeight: hi });

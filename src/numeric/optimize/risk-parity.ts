@@ -25,8 +25,13 @@ export interface RiskParityResult {
   readonly activeUpper: number[];
   /** max over free assets of |RC_i − c̄| / wᵀΣw, c̄ their mean risk contribution (0 when all are equal). */
   readonly maxDeviation: number;
-  /** Newton steps and coordinate sweeps in total. */
+  /** Newton steps and coordinate sweeps in total (the inner solves and the outer steps). */
   readonly iterations: number;
+  /**
+   * Steps of the outer search for the common risk contribution c (bounded problems; 0 when the bounds do
+   * not bind): a cost measure, pinned by tests, that a slower but still correct search would raise.
+   */
+  readonly outerIterations: number;
 }
 
 /**
@@ -81,7 +86,7 @@ export function riskParity(cov: Matrix, options: RiskParityOptions = {}): RiskPa
   // A single feasible point: nothing to optimize.
   if (sumLo >= 1 - 1e-15 || sumHi <= 1 + 1e-15) {
     const atLo = sumLo >= 1 - 1e-15;
-    return finish(cov, atLo ? lo : hi, true, 0, new Int8Array(n).fill(atLo ? -1 : 1));
+    return finish(cov, atLo ? lo : hi, true, { total: 0, outer: 0 }, new Int8Array(n).fill(atLo ? -1 : 1));
   }
 
   const x0 = new Float64Array(n);
@@ -101,7 +106,7 @@ export function riskParity(cov: Matrix, options: RiskParityOptions = {}): RiskPa
   let within = true;
   for (let i = 0; i < n; i++)
     within &&= (w[i] as number) >= (lo[i] as number) && (w[i] as number) <= (hi[i] as number);
-  if (within) return finish(cov, w, false, free.iterations);
+  if (within) return finish(cov, w, false, { total: free.iterations, outer: 0 });
 
   // Bounded: find c with Σx(c) = 1. Unbounded, x(c) = √(n·c)·x(1/n), so c0 hits Σ = 1 exactly.
   let c = 1 / (n * s * s);
@@ -113,11 +118,12 @@ export function riskParity(cov: Matrix, options: RiskParityOptions = {}): RiskPa
     const sol: LogBarrierSolution | undefined = solveLogBarrier(sigma, n, c, lo, hi, x);
     if (sol === undefined) throw notConverged('the bounded equal-risk-contribution solve');
     iterations += sol.iterations + 1;
+    const cost = { total: iterations, outer: outer + 1 };
     x = sol.x;
     let total = 0;
     for (let i = 0; i < n; i++) total += x[i] as number;
     if (Math.abs(total - 1) <= 1e-15)
-      return finish(cov, normalise(x, sol.state, lo, hi, total), true, iterations, sol.state);
+      return finish(cov, normalise(x, sol.state, lo, hi, total), true, cost, sol.state);
     if (total < 1) cLow = Math.max(cLow, c);
     else cHigh = Math.min(cHigh, c);
     if (cLow === 0 && c < 1e-8 / (n * s * s)) {
@@ -138,7 +144,13 @@ export function riskParity(cov: Matrix, options: RiskParityOptions = {}): RiskPa
           },
         );
       }
-      return finish(cov, direct.w, true, iterations + direct.iterations, direct.state);
+      return finish(
+        cov,
+        direct.w,
+        true,
+        { total: iterations + direct.iterations, outer: cost.outer },
+        direct.state,
+      );
     }
     // Newton on log Σx(c) in log c (exactly linear, slope ½, while no bound changes).
     const slope = (c * sumDerivative(sigma, n, c, x, sol.state)) / total;
@@ -146,7 +158,7 @@ export function riskParity(cov: Matrix, options: RiskParityOptions = {}): RiskPa
     if (!(next > cLow && next < cHigh)) {
       next = cHigh === Infinity ? c * 4 : cLow === 0 ? c / 4 : Math.sqrt(cLow * cHigh);
     }
-    if (next === c) return finish(cov, normalise(x, sol.state, lo, hi, total), true, iterations, sol.state);
+    if (next === c) return finish(cov, normalise(x, sol.state, lo, hi, total), true, cost, sol.state);
     // Free assets scale like √c; start the next solve there.
     const grow = Math.sqrt(next / c);
     x = x.map((v, i) => (sol.state[i] === 0 ? v * grow : v));
@@ -159,7 +171,7 @@ function finish(
   cov: Matrix,
   w: Float64Array,
   boundsBind: boolean,
-  iterations: number,
+  cost: { readonly total: number; readonly outer: number },
   state?: Int8Array,
 ): RiskParityResult {
   const n = cov.rows;
@@ -199,7 +211,8 @@ function finish(
     activeLower,
     activeUpper,
     maxDeviation: freeCount > 0 ? maxDeviation : 0,
-    iterations,
+    iterations: cost.total,
+    outerIterations: cost.outer,
   };
 }
 
