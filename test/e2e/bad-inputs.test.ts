@@ -93,7 +93,7 @@ describe('bad-input corpus', { concurrency: 4 }, () => {
 
   test('the corpus: at least 40 cases, unique ids, every fixture present', () => {
     assert.ok(cases.length >= 40, `${cases.length} cases`);
-    assert.equal(new Set(cases.map((c) => c.id)).size, cases.length);
+    assert.equal(new Set(cases.map((c) => c.id)).size, cases.length, 'new Set(cases.map((c) => c.id)).size');
     for (const c of cases) {
       for (const step of c.setup ?? [])
         if ('copy' in step) assert.ok(existsSync(join(BAD, step.copy)), step.copy);

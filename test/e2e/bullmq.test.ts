@@ -117,14 +117,24 @@ describe('quant meta run --execute-sleeves --executor bullmq', { timeout: 120_00
     );
     const bullmqMs = performance.now() - t0;
     assert.equal(b.code, 0, b.stderr);
-    assert.match(b.stdout, /^sleeves: 3 ready \(3 produced, 0 reused\) with the bullmq executor$/m);
+    assert.match(
+      b.stdout,
+      /^sleeves: 3 ready \(3 produced, 0 reused\) with the bullmq executor$/m,
+      'b.stdout matches /^sleeves: 3 ready \\(3 produced, 0 reused\\) with the bullmq…',
+    );
 
     const a = tree(join(local, 'runs'));
     const c = tree(join(remote, 'runs'));
     assert.ok(![...c.keys()].some((k) => k.endsWith('.reservation.json')), 'no reservation is left');
     assert.deepEqual([...c.keys()], [...a.keys()], 'same files');
-    assert.ok([...a.keys()].some((k) => k.startsWith(`sectors_${STAMP}/data/returns/`)));
-    assert.ok([...a.keys()].some((k) => k.startsWith('m1/data/portfolio_optimized_meta_')));
+    assert.ok(
+      [...a.keys()].some((k) => k.startsWith(`sectors_${STAMP}/data/returns/`)),
+      '[...a.keys()].some((k) => k.startsWith(`sectors_${STAMP}/data/returns…',
+    );
+    assert.ok(
+      [...a.keys()].some((k) => k.startsWith('m1/data/portfolio_optimized_meta_')),
+      "[...a.keys()].some((k) => k.startsWith('m1/data/portfolio_optimized_m…",
+    );
     for (const [file, bytes] of a) assert.ok(bytes.equals(c.get(file) as Buffer), `${file} differs`);
     const done = workers.map((w) => (w.log.match(/ done in /g) ?? []).length);
     assert.equal(done[0]! + done[1]!, 3, 'the workers ran the three sleeves');
@@ -157,11 +167,20 @@ describe('quant meta run --execute-sleeves --executor bullmq', { timeout: 120_00
     assert.match(
       survivor.log,
       /sleeve\.backtest slow \(run slow_20260101-000000\) started \(attempt 2: its previous worker stopped\)/,
+      'survivor.log matches /sleeve\\.backtest slow \\(run slow_20260101-000000\\) started…',
     );
-    assert.match(survivor.log, /sleeve\.backtest slow \(run slow_20260101-000000\) done in /);
-    assert.doesNotMatch(victim.log, / slow .* done in /);
+    assert.match(
+      survivor.log,
+      /sleeve\.backtest slow \(run slow_20260101-000000\) done in /,
+      'survivor.log matches /sleeve\\.backtest slow \\(run slow_20260101-000000\\) done in…',
+    );
+    assert.doesNotMatch(victim.log, / slow .* done in /, 'victim.log does not match / slow .* done in /');
     const run = join(ws, 'runs', `slow_${STAMP}`);
-    assert.equal(json<{ status: string }>(join(run, 'run.json')).status, 'success');
+    assert.equal(
+      json<{ status: string }>(join(run, 'run.json')).status,
+      'success',
+      "json<{ status: string }>(join(run, 'run.json')).status",
+    );
     const audit = quant(['audit', 'verify', `slow_${STAMP}`], { cwd: ws });
     assert.equal(audit.code, 0, audit.stdout + audit.stderr);
     const windows = readFileSync(join(run, 'audit.jsonl'), 'utf8')
@@ -183,10 +202,11 @@ describe('quant meta run --execute-sleeves --executor bullmq', { timeout: 120_00
         env: ENV,
       },
     );
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
     assert.match(
       r.stderr,
       /^E_SLEEVE_FAILED: Sleeve production failed for: broken \(E_INPUT_NOT_FOUND: [^\n]*missing_prices\.csv[^\n]*\); broken_column \(E_INPUT_COLUMN: [^\n]*\)/,
+      'r.stderr names E_SLEEVE_FAILED',
     );
     const runs = readdirSync(join(ws, 'runs'));
     assert.ok(!runs.includes('mb'), 'no meta run folder');
@@ -204,8 +224,12 @@ describe('quant meta run --execute-sleeves --executor bullmq', { timeout: 120_00
   test('SIGTERM stops an idle worker (exit 0)', async () => {
     const [last] = workers;
     last!.proc.kill('SIGTERM');
-    assert.equal(await last!.exited, 0);
-    assert.match(last!.log, /SIGTERM: stopping 0 running job\(s\); the queue gives them to another worker/);
-    assert.match(last!.log, /worker stopped\n$/);
+    assert.equal(await last!.exited, 0, 'await last.exited');
+    assert.match(
+      last!.log,
+      /SIGTERM: stopping 0 running job\(s\); the queue gives them to another worker/,
+      'last.log matches /SIGTERM: stopping 0 running job\\(s\\); the queue gives them…',
+    );
+    assert.match(last!.log, /worker stopped\n$/, 'last.log matches /worker stopped\\n$/');
   });
 });

@@ -16,17 +16,26 @@ describe('quant CLI', () => {
   test('stage list filters by category and tag; unknown category lists nothing', () => {
     const r = quant(['stage', 'list', '--category', 'portfolio', '--workspace', ws.path]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^portfolio\.optimize\s+Optimize a portfolio\s+portfolio$/m);
+    assert.match(
+      r.stdout,
+      /^portfolio\.optimize\s+Optimize a portfolio\s+portfolio$/m,
+      'r.stdout matches /^portfolio\\.optimize\\s+Optimize a portfolio\\s+portfolio$/m',
+    );
     const none = quant(['stage', 'list', '--tag', 'no-such-tag', '--json']);
-    assert.deepEqual(JSON.parse(none.stdout), []);
-    assert.match(none.stderr, /^no stage matches --tag no-such-tag \(tags: .*\bmeta\b.*\)$/m);
+    assert.deepEqual(JSON.parse(none.stdout), [], 'JSON.parse(none.stdout)');
+    assert.match(
+      none.stderr,
+      /^no stage matches --tag no-such-tag \(tags: .*\bmeta\b.*\)$/m,
+      'none.stderr matches /^no stage matches --tag no-such-tag \\(tags: .*\\bmeta\\b.*\\)…',
+    );
     // An unknown category says so on stderr (naming the categories there are) and still exits 0.
     const nope = quant(['stage', 'list', '--category', 'nope']);
     assert.equal(nope.code, 0, nope.stderr);
-    assert.equal(nope.stdout, '');
+    assert.equal(nope.stdout, '', 'nope.stdout');
     assert.equal(
       nope.stderr.trim(),
       'no stage matches --category nope (categories: meta, portfolio, sleeve)',
+      'nope.stderr.trim()',
     );
   });
 
@@ -37,20 +46,24 @@ describe('quant CLI', () => {
       properties: Record<string, { default?: unknown; enum?: unknown[] }>;
       required: string[];
     };
-    assert.deepEqual(schema.required, ['input']);
-    assert.equal(schema.properties['method']?.default, 'hrp');
-    assert.ok(schema.properties['linkage']?.enum?.includes('ward'));
+    assert.deepEqual(schema.required, ['input'], 'schema.required');
+    assert.equal(schema.properties['method']?.default, 'hrp', "schema.properties['method']?.default");
+    assert.ok(
+      schema.properties['linkage']?.enum?.includes('ward'),
+      "schema.properties['linkage']?.enum includes 'ward'",
+    );
   });
 
   test('an unknown stage is one coded line with a suggestion, exit 1, no stack', () => {
     const r = quant(['stage', 'run', 'portfolio.optimise', '--workspace', ws.path]);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
     assert.match(
       r.stderr,
       /^E_UNKNOWN_STAGE: unknown stage "portfolio\.optimise" — did you mean "portfolio\.optimize"/,
+      'r.stderr names E_UNKNOWN_STAGE',
     );
-    assert.equal(r.stderr.trim().split('\n').length, 1);
-    assert.doesNotMatch(r.stderr, /at .*\.js:\d+/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, "r.stderr.trim().split('\\n').length");
+    assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'r.stderr does not match /at .*\\.js:\\d+/');
   });
 
   test('stage run portfolio.optimize writes weights, records the ledger, and the ledger verifies', () => {
@@ -76,7 +89,11 @@ describe('quant CLI', () => {
       { env: EPOCH },
     );
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /portfolio\.optimize ok \(run opt1\)/);
+    assert.match(
+      r.stdout,
+      /portfolio\.optimize ok \(run opt1\)/,
+      'r.stdout matches /portfolio\\.optimize ok \\(run opt1\\)/',
+    );
     const doc = JSON.parse(readFileSync(out, 'utf8')) as {
       schema_version: number;
       method: string;
@@ -84,20 +101,20 @@ describe('quant CLI', () => {
       weights: Record<string, number>;
       params: { linkage: string };
     };
-    assert.equal(doc.schema_version, 1);
-    assert.equal(doc.method, 'hrp');
-    assert.equal(doc.params.linkage, 'ward');
-    assert.deepEqual(doc.assets, ['SBI', 'SPI', 'SII', 'LP25', 'LP40', 'LP60']);
-    assert.deepEqual(Object.keys(doc.weights), doc.assets);
+    assert.equal(doc.schema_version, 1, 'doc.schema_version');
+    assert.equal(doc.method, 'hrp', 'doc.method');
+    assert.equal(doc.params.linkage, 'ward', 'doc.params.linkage');
+    assert.deepEqual(doc.assets, ['SBI', 'SPI', 'SII', 'LP25', 'LP40', 'LP60'], 'doc.assets');
+    assert.deepEqual(Object.keys(doc.weights), doc.assets, 'Object.keys(doc.weights)');
     const sum = Object.values(doc.weights).reduce((a, b) => a + b, 0);
-    assert.ok(Math.abs(sum - 1) < 1e-12);
+    assert.ok(Math.abs(sum - 1) < 1e-12, 'sum ≈ 1 within 1e-12');
     const run = JSON.parse(readFileSync(join(ws.path, 'runs', 'opt1', 'run.json'), 'utf8')) as {
       status: string;
       kind: string;
       created_at: string;
     };
-    assert.equal(run.status, 'success');
-    assert.equal(run.created_at, '2026-01-01T00:00:00Z');
+    assert.equal(run.status, 'success', 'run.status');
+    assert.equal(run.created_at, '2026-01-01T00:00:00Z', 'run.created_at');
     const ledger = readFileSync(join(ws.path, 'runs', 'opt1', 'audit.jsonl'), 'utf8')
       .trim()
       .split('\n')
@@ -113,13 +130,18 @@ describe('quant CLI', () => {
     assert.deepEqual(
       ledger.map((l) => l.type),
       ['genesis', 'intent', 'outcome'],
+      'ledger.map((l) => l.type)',
     );
-    assert.equal(ledger[2]?.status, 'success');
-    assert.equal(ledger[2]?.data.outputs?.[0]?.sha256.length, 64);
-    assert.equal(ledger[2]?.data.inputs?.length, 1);
+    assert.equal(ledger[2]?.status, 'success', 'ledger[2]?.status');
+    assert.equal(
+      ledger[2]?.data.outputs?.[0]?.sha256.length,
+      64,
+      'ledger[2]?.data.outputs?.[0]?.sha256.length',
+    );
+    assert.equal(ledger[2]?.data.inputs?.length, 1, 'ledger[2]?.data.inputs?.length');
     const v = quant(['audit', 'verify', 'opt1', '--workspace', ws.path]);
     assert.equal(v.code, 0, v.stderr);
-    assert.match(v.stdout, /audit ok/);
+    assert.match(v.stdout, /audit ok/, 'v.stdout matches /audit ok/');
   });
 
   test('the default output lands in the run folder; runs list shows the run', () => {
@@ -142,10 +164,14 @@ describe('quant CLI', () => {
     const doc = JSON.parse(
       readFileSync(join(ws.path, 'runs', 'opt2', 'data', 'weights_min_variance.json'), 'utf8'),
     ) as { weights: Record<string, number> };
-    for (const w of Object.values(doc.weights)) assert.ok(w <= 0.5 + 1e-12 && w >= -1e-12);
+    for (const w of Object.values(doc.weights))
+      assert.ok(w <= 0.5 + 1e-12 && w >= -1e-12, 'w <= 0.5 + 1e-12 && w >= -1e-12');
     const list = quant(['runs', 'list', '--json', '--workspace', ws.path]);
     const runs = JSON.parse(list.stdout) as { run_id: string; status: string }[];
-    assert.ok(runs.some((x) => x.run_id === 'opt2' && x.status === 'success'));
+    assert.ok(
+      runs.some((x) => x.run_id === 'opt2' && x.status === 'success'),
+      "runs.some((x) => x.run_id === 'opt2' && x.status === 'success')",
+    );
   });
 
   test('bad params are all reported at once with paths, exit 1, and nothing is written', () => {
@@ -162,12 +188,16 @@ describe('quant CLI', () => {
       '--workspace',
       ws.path,
     ]);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /^E_PARAMS: invalid params for stage portfolio\.optimize: /);
-    assert.match(r.stderr, /input: /);
-    assert.match(r.stderr, /method: /);
-    assert.match(r.stderr, /min_weight: /);
-    assert.equal(existsSync(join(ws.path, 'runs', 'bad1')), false);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+    assert.match(
+      r.stderr,
+      /^E_PARAMS: invalid params for stage portfolio\.optimize: /,
+      'r.stderr names E_PARAMS',
+    );
+    assert.match(r.stderr, /input: /, 'r.stderr matches /input: /');
+    assert.match(r.stderr, /method: /, 'r.stderr matches /method: /');
+    assert.match(r.stderr, /min_weight: /, 'r.stderr matches /min_weight: /');
+    assert.equal(existsSync(join(ws.path, 'runs', 'bad1')), false, 'runs/bad1 does not exist');
   });
 
   test('run ids that could escape the workspace are rejected before any file is touched', () => {
@@ -184,10 +214,10 @@ describe('quant CLI', () => {
         ws.path,
       ]);
       assert.equal(r.code, 1, `run id ${JSON.stringify(id)}: ${r.stderr}`);
-      assert.match(r.stderr, /^E_RUN_ID: /);
+      assert.match(r.stderr, /^E_RUN_ID: /, 'r.stderr names E_RUN_ID');
     }
-    assert.equal(existsSync(join(ws.path, 'x')), false);
-    assert.deepEqual(readdirSync(ws.path).sort(), ['runs', 'w.json']);
+    assert.equal(existsSync(join(ws.path, 'x')), false, 'x does not exist');
+    assert.deepEqual(readdirSync(ws.path).sort(), ['runs', 'w.json'], 'readdirSync(ws.path).sort()');
   });
 
   test('a missing input names the file; infeasible bounds are a coded error', () => {
@@ -200,8 +230,8 @@ describe('quant CLI', () => {
       '--workspace',
       ws.path,
     ]);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /^E_INPUT_NOT_FOUND: .*nope\.csv/);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+    assert.match(r.stderr, /^E_INPUT_NOT_FOUND: .*nope\.csv/, 'r.stderr names E_INPUT_NOT_FOUND');
     const b = quant([
       'stage',
       'run',
@@ -213,8 +243,8 @@ describe('quant CLI', () => {
       '--workspace',
       ws.path,
     ]);
-    assert.equal(b.code, 1);
-    assert.match(b.stderr, /^E_INFEASIBLE_BOUNDS: /);
+    assert.equal(b.code, 1, `exit code (stderr: ${b.stderr})`);
+    assert.match(b.stderr, /^E_INFEASIBLE_BOUNDS: /, 'b.stderr names E_INFEASIBLE_BOUNDS');
   });
 
   test('audit verify names the first broken line after an edit', () => {
@@ -223,8 +253,8 @@ describe('quant CLI', () => {
     lines[1] = (lines[1] as string).replace('"started"', '"startet"');
     writeFileSync(file, lines.join('\n'));
     const v = quant(['audit', 'verify', 'opt1', '--workspace', ws.path]);
-    assert.equal(v.code, 1);
-    assert.match(v.stderr, /^E_AUDIT_BROKEN: .*line 2/);
+    assert.equal(v.code, 1, `exit code (stderr: ${v.stderr})`);
+    assert.match(v.stderr, /^E_AUDIT_BROKEN: .*line 2/, 'v.stderr names E_AUDIT_BROKEN');
   });
 
   test('global options are accepted before or after the sub-command; --params-file merges with --param', () => {
@@ -244,7 +274,10 @@ describe('quant CLI', () => {
       'method=equal_weight',
     ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(existsSync(join(ws.path, 'runs', 'pf', 'data', 'weights_equal_weight.json')));
+    assert.ok(
+      existsSync(join(ws.path, 'runs', 'pf', 'data', 'weights_equal_weight.json')),
+      'runs/pf/data/weights_equal_weight.json exists',
+    );
   });
 
   test('same inputs, params, run id and SOURCE_DATE_EPOCH give byte-identical artifacts', () => {
@@ -295,6 +328,7 @@ describe('quant CLI with a user stage module', () => {
     assert.deepEqual(
       (JSON.parse(list.stdout) as { id: string }[]).map((s) => s.id),
       ['user.echo', 'user.wait', 'user.boom'],
+      '(JSON.parse(list.stdout)).map((s) => s.id)',
     );
     const run = quant([
       'stage',
@@ -312,16 +346,20 @@ describe('quant CLI with a user stage module', () => {
       USER_STAGES,
     ]);
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(JSON.parse(readFileSync(join(ws.path, 'runs', 'u1', 'data', 'echo.json'), 'utf8')), {
-      text: 'hihi',
-    });
+    assert.deepEqual(
+      JSON.parse(readFileSync(join(ws.path, 'runs', 'u1', 'data', 'echo.json'), 'utf8')),
+      {
+        text: 'hihi',
+      },
+      "JSON.parse(readFileSync(join(ws.path, 'runs', 'u1', 'data', 'echo.jso…",
+    );
   });
 
   test('an internal error exits 2; the stack only with --verbose', () => {
     const r = quant(['stage', 'run', 'user.boom', '--workspace', ws.path, '--stages', USER_STAGES]);
-    assert.equal(r.code, 2);
-    assert.match(r.stderr, /^E_INTERNAL: kaboom/);
-    assert.doesNotMatch(r.stderr, /user-stages\.mjs:\d+/);
+    assert.equal(r.code, 2, `exit code (stderr: ${r.stderr})`);
+    assert.match(r.stderr, /^E_INTERNAL: kaboom/, 'r.stderr names E_INTERNAL');
+    assert.doesNotMatch(r.stderr, /user-stages\.mjs:\d+/, 'r.stderr does not match /user-stages\\.mjs:\\d+/');
     const v = quant([
       'stage',
       'run',
@@ -332,16 +370,20 @@ describe('quant CLI with a user stage module', () => {
       USER_STAGES,
       '--verbose',
     ]);
-    assert.equal(v.code, 2);
-    assert.match(v.stderr, /user-stages\.mjs:\d+/);
+    assert.equal(v.code, 2, `exit code (stderr: ${v.stderr})`);
+    assert.match(v.stderr, /user-stages\.mjs:\d+/, 'v.stderr matches /user-stages\\.mjs:\\d+/');
   });
 
   test('a module that exports no stages is a coded error', () => {
     const bad = join(ws.path, 'bad.mjs');
     writeFileSync(bad, 'export const x = 1;\n');
     const r = quant(['stage', 'list', '--stages', bad]);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /^E_STAGE_MODULE: .*does not export an array of stages/);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+    assert.match(
+      r.stderr,
+      /^E_STAGE_MODULE: .*does not export an array of stages/,
+      'r.stderr names E_STAGE_MODULE',
+    );
   });
 
   test('two processes cannot write one run: the second names the lock holder', async () => {
@@ -363,7 +405,11 @@ describe('quant CLI with a user stage module', () => {
     const second = quant(args);
     const one = await first;
     assert.equal(one.code, 0, one.stderr);
-    assert.equal(second.code, 1);
-    assert.match(second.stderr, /^E_RUN_LOCKED: run locked is locked by pid \d+/);
+    assert.equal(second.code, 1, `exit code (stderr: ${second.stderr})`);
+    assert.match(
+      second.stderr,
+      /^E_RUN_LOCKED: run locked is locked by pid \d+/,
+      'second.stderr names E_RUN_LOCKED',
+    );
   });
 });

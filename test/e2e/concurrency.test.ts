@@ -43,6 +43,7 @@ describe('concurrent meta runs', () => {
       assert.match(
         loser.stderr,
         /^(E_RUN_LOCKED: run same is locked by pid \d+ on host .* \(command |E_RUN_EXISTS: run same already exists \(status success\))/,
+        'loser.stderr matches /^(E_RUN_LOCKED: run same is locked by pid \\d+ on host .* \\…',
       );
       const v = quant(['meta', 'validate', '--run-id', 'same', '--workspace', ws.path]);
       assert.equal(v.code, 0, v.stdout);
@@ -89,13 +90,18 @@ describe('concurrent meta runs', () => {
             new RegExp(
               `^E_RUN_LOCKED: run ${id} is locked by pid ${holder.pid} on host \\S+ \\(command [^)]+\\)`,
             ),
+            'other.stderr matches new RegExp( `^E_RUN_LOCKED: run ${id} is locked by pid ${ho…',
           );
           assert.deepEqual(readTree(join(ws.path, 'runs', id)), before, 'the refused run touched the folder');
         } finally {
           holder.kill('SIGCONT');
         }
         assert.equal(await done, 0, 'the lock holder completes');
-        assert.equal(quant(['meta', 'validate', '--run-id', id, '--workspace', ws.path]).code, 0);
+        assert.equal(
+          quant(['meta', 'validate', '--run-id', id, '--workspace', ws.path]).code,
+          0,
+          "quant(['meta', 'validate', '--run-id', id, '--workspace', ws.path]).c…",
+        );
         return;
       }
       assert.fail('never caught the first run while it held the lock');
@@ -125,7 +131,10 @@ describe('concurrent meta runs', () => {
       // One complete cache entry, no half-built one left behind.
       const entries = readdirSync(join(parallel.path, '.cache', 'meta'));
       assert.equal(entries.length, 1, entries.join(', '));
-      assert.ok(existsSync(join(parallel.path, '.cache', 'meta', entries[0] as string, 'entry.json')));
+      assert.ok(
+        existsSync(join(parallel.path, '.cache', 'meta', entries[0] as string, 'entry.json')),
+        '.cache/meta/entry.json exists',
+      );
     } finally {
       sequential.cleanup();
       parallel.cleanup();

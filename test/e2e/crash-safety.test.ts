@@ -112,11 +112,14 @@ describe('crash safety of quant meta run', () => {
     test(`SIGKILL ${mode} each atomic write: complete files, a verified ledger, incomplete, a refused re-run`, async () => {
       const { killed, writes } = await crashAtEveryWrite(ws.path, mode);
       assert.ok(writes >= 15, `only ${writes} writes`);
-      assert.equal(killed.length, writes);
+      assert.equal(killed.length, writes, 'killed.length');
       const dir = (id: string): string => join(ws.path, 'runs', id);
       if (mode === 'during') {
         // The hook tears the temp file of the write it kills in; nothing but the temp file is torn.
-        assert.ok(killed.every((id) => files(dir(id)).some((f) => TEMP.test(f.split('/').at(-1) ?? ''))));
+        assert.ok(
+          killed.every((id) => files(dir(id)).some((f) => TEMP.test(f.split('/').at(-1) ?? ''))),
+          "killed.every((id) => files(dir(id)).some((f) => TEMP.test(f.split('/'…",
+        );
       }
       const listed = quant(['runs', 'list', '--json', '--workspace', ws.path]);
       assert.equal(listed.code, 0, listed.stderr);
@@ -173,6 +176,7 @@ describe('crash safety of quant meta run', () => {
             e.code === 'E_RUN_EXISTS' &&
             e.message.includes(`run ${id} already exists (status incomplete: interrupted `) &&
             (stage === null || e.message.includes(`during stage ${stage}`)),
+          'QuantSDK.runMeta rejects with E_RUN_EXISTS',
         );
         assert.deepEqual(snapshot(dir(id)), before, `${id}: the refused re-run changed the run`);
       }
@@ -196,16 +200,21 @@ describe('crash safety of quant meta run', () => {
         '--workspace',
         ws.path,
       ]);
-      assert.equal(rerun.code, 1);
+      assert.equal(rerun.code, 1, `exit code (stderr: ${rerun.stderr})`);
       assert.match(
         rerun.stderr,
         new RegExp(
           `^E_RUN_EXISTS: run ${mid} already exists \\(status incomplete: interrupted during stage meta\\.`,
         ),
+        'rerun.stderr matches new RegExp( `^E_RUN_EXISTS: run ${mid} already exists \\\\(st…',
       );
       const validate = quant(['meta', 'validate', '--run-id', mid, '--workspace', ws.path]);
-      assert.equal(validate.code, 1);
-      assert.match(validate.stdout, /^FAIL {2}run\.json: .*status is incomplete \(interrupted/m);
+      assert.equal(validate.code, 1, `exit code (stderr: ${validate.stderr})`);
+      assert.match(
+        validate.stdout,
+        /^FAIL {2}run\.json: .*status is incomplete \(interrupted/m,
+        'validate.stdout matches /^FAIL {2}run\\.json: .*status is incomplete \\(interrupted/m',
+      );
     });
   }
 });

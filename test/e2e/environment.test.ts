@@ -65,8 +65,12 @@ describe('environment failures', () => {
       assert.ok(r !== undefined, 'unshare ran');
       assert.equal(r.code, 1, r.stderr);
       const line = oneCodedLine(r.stderr, 'E_READ_ONLY');
-      assert.match(line, /read-only file system \(EROFS\)/);
-      assert.doesNotMatch(line, /ENOENT/);
+      assert.match(
+        line,
+        /read-only file system \(EROFS\)/,
+        'line matches /read-only file system \\(EROFS\\)/',
+      );
+      assert.doesNotMatch(line, /ENOENT/, 'line does not match /ENOENT/');
       assert.equal(existsSync(join(w, 'runs')), false, 'runs/ was created');
     },
   );
@@ -88,8 +92,12 @@ describe('environment failures', () => {
         assert.ok(r !== undefined, 'unshare ran');
         assert.equal(r.code, 1, r.stderr);
         const line = oneCodedLine(r.stderr, 'E_DISK_FULL');
-        assert.match(line, /no space left on device \(ENOSPC\)/);
-        assert.match(line, /runs\/full\//);
+        assert.match(
+          line,
+          /no space left on device \(ENOSPC\)/,
+          'line matches /no space left on device \\(ENOSPC\\)/',
+        );
+        assert.match(line, /runs\/full\//, 'line matches /runs\\/full\\//');
         assert.equal(r.stdout.trim(), 'left:', `left behind on the full disk: ${r.stdout}`);
       } finally {
         rmSync(runs, { recursive: true, force: true });
@@ -114,7 +122,11 @@ describe('environment failures', () => {
             )
           : spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, CI: '1' } });
         assert.equal(r.status, 1, r.stderr);
-        assert.match(oneCodedLine(r.stderr, 'E_PERMISSION'), /permission denied \(EACCES\)/);
+        assert.match(
+          oneCodedLine(r.stderr, 'E_PERMISSION'),
+          /permission denied \(EACCES\)/,
+          "oneCodedLine(r.stderr, 'E_PERMISSION') matches /permission denied \\(EACCES\\)/",
+        );
         assert.equal(existsSync(join(w.path, 'runs')), false, 'runs/ was created');
       } finally {
         chmodSync(w.path, 0o755);
@@ -191,7 +203,7 @@ describe('environment failures', () => {
         meta.path,
       ]);
       assert.notEqual(r.code, 2, r.stderr);
-      assert.doesNotMatch(r.stderr, /E_INTERNAL/);
+      assert.doesNotMatch(r.stderr, /E_INTERNAL/, 'r.stderr does not match /E_INTERNAL/');
     } finally {
       meta.cleanup();
     }
@@ -210,10 +222,26 @@ describe('environment failures', () => {
       mkdirSync(join(w.path, 'runs', 'bad name'));
       const text = quant(['runs', 'list', '--workspace', w.path]);
       assert.equal(text.code, 0, text.stderr);
-      assert.match(text.stdout, /^good\s+sleeve\s+swx\s+success\s/m);
-      assert.match(text.stdout, /^torn\s+\?\s+\?\s+unreadable\s+.*run\.json: not valid JSON/m);
-      assert.match(text.stdout, /^bare\s+\?\s+\?\s+unreadable\s+no run\.json$/m);
-      assert.match(text.stdout, /^bad name\s+\?\s+\?\s+unreadable\s+the folder name is not a valid run id$/m);
+      assert.match(
+        text.stdout,
+        /^good\s+sleeve\s+swx\s+success\s/m,
+        'text.stdout matches /^good\\s+sleeve\\s+swx\\s+success\\s/m',
+      );
+      assert.match(
+        text.stdout,
+        /^torn\s+\?\s+\?\s+unreadable\s+.*run\.json: not valid JSON/m,
+        'text.stdout matches /^torn\\s+\\?\\s+\\?\\s+unreadable\\s+.*run\\.json: not valid JSON…',
+      );
+      assert.match(
+        text.stdout,
+        /^bare\s+\?\s+\?\s+unreadable\s+no run\.json$/m,
+        'text.stdout matches /^bare\\s+\\?\\s+\\?\\s+unreadable\\s+no run\\.json$/m',
+      );
+      assert.match(
+        text.stdout,
+        /^bad name\s+\?\s+\?\s+unreadable\s+the folder name is not a valid run id$/m,
+        'text.stdout matches /^bad name\\s+\\?\\s+\\?\\s+unreadable\\s+the folder name is not …',
+      );
       const json = JSON.parse(quant(['runs', 'list', '--json', '--workspace', w.path]).stdout) as {
         run_id: string;
         status: string;
@@ -227,6 +255,7 @@ describe('environment failures', () => {
           ['bare', 'unreadable'],
           ['torn', 'unreadable'],
         ],
+        'json.map((r) => [r.run_id, r.status])',
       );
       assert.ok(
         json.filter((r) => r.status === 'unreadable').every((r) => (r.reason ?? '') !== ''),

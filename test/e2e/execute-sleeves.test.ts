@@ -53,14 +53,18 @@ describe('quant meta run --execute-sleeves (local)', { timeout: 120_000 }, () =>
     assert.equal(r.stderr, '', 'no progress in a pipe / CI');
     const out = JSON.parse(r.stdout) as RunOutput;
     const ids = ['sectors', 'swiss', 'bonds'].map((p) => `${p}_${STAMP}`);
-    assert.deepEqual(out.sleeves, {
-      executor: 'local',
-      runs: ['sectors', 'swiss', 'bonds'].map((profile, i) => ({
-        profile,
-        run_id: ids[i],
-        status: 'produced',
-      })),
-    });
+    assert.deepEqual(
+      out.sleeves,
+      {
+        executor: 'local',
+        runs: ['sectors', 'swiss', 'bonds'].map((profile, i) => ({
+          profile,
+          run_id: ids[i],
+          status: 'produced',
+        })),
+      },
+      'out.sleeves',
+    );
     for (const id of ids) {
       const runJson = json<{ status: string; kind: string; created_at: string }>(
         join(ws.path, 'runs', id, 'run.json'),
@@ -68,6 +72,7 @@ describe('quant meta run --execute-sleeves (local)', { timeout: 120_000 }, () =>
       assert.deepEqual(
         [runJson.kind, runJson.status, runJson.created_at],
         ['sleeve', 'success', '2026-01-01T00:00:00Z'],
+        '[runJson.kind, runJson.status, runJson.created_at]',
       );
     }
     const resolved = json<{ sleeves: { path: string[]; run_id: string; pinned: boolean }[] }>(
@@ -80,10 +85,11 @@ describe('quant meta run --execute-sleeves (local)', { timeout: 120_000 }, () =>
         ['inner/swiss', ids[1], true],
         ['bonds', ids[2], true],
       ],
+      "resolved.sleeves.map((s) => [s.path.join('/'), s.run_id, s.pinned])",
     );
     const v = quant(['meta', 'validate', '--run-id', 'm1'], { cwd: ws.path });
     assert.equal(v.code, 0, v.stdout + v.stderr);
-    assert.match(v.stdout, / 0 failed/);
+    assert.match(v.stdout, / 0 failed/, 'v.stdout matches / 0 failed/');
     console.log(`local --execute-sleeves, 3 sleeves + meta: ${Math.round(ms)} ms`);
   });
 
@@ -93,8 +99,16 @@ describe('quant meta run --execute-sleeves (local)', { timeout: 120_000 }, () =>
       env: ENV,
     });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^sleeves: 3 ready \(0 produced, 3 reused\) with the local executor$/m);
-    assert.match(r.stdout, new RegExp(`^  sectors → sectors_${STAMP} \\(reused\\)$`, 'm'));
+    assert.match(
+      r.stdout,
+      /^sleeves: 3 ready \(0 produced, 3 reused\) with the local executor$/m,
+      'r.stdout matches /^sleeves: 3 ready \\(0 produced, 3 reused\\) with the local …',
+    );
+    assert.match(
+      r.stdout,
+      new RegExp(`^  sectors → sectors_${STAMP} \\(reused\\)$`, 'm'),
+      "r.stdout matches new RegExp(`^ sectors → sectors_${STAMP} \\\\(reused\\\\)$`, 'm…",
+    );
   });
 
   test('failing sleeves abort before meta.returns, each one listed, and nothing of the meta run is written', () => {
@@ -103,10 +117,11 @@ describe('quant meta run --execute-sleeves (local)', { timeout: 120_000 }, () =>
       env: { SOURCE_DATE_EPOCH: String(EPOCH + 60) },
     });
     assert.equal(r.code, 1, r.stderr);
-    assert.equal(r.stdout, '');
+    assert.equal(r.stdout, '', 'r.stdout');
     assert.match(
       r.stderr,
       /^E_SLEEVE_FAILED: Sleeve production failed for: broken \(E_INPUT_NOT_FOUND: [^\n]*missing_prices\.csv[^\n]*\); broken_column \(E_INPUT_COLUMN: [^\n]*NOPE[^\n]*\)/,
+      'r.stderr names E_SLEEVE_FAILED',
     );
     assert.equal(existsSync(join(ws.path, 'runs', 'mbad')), false, 'no meta run folder');
     const kinds = runKinds(ws.path);
@@ -121,31 +136,40 @@ describe('quant meta run --execute-sleeves (local)', { timeout: 120_000 }, () =>
     assert.equal(
       json<{ status: string }>(join(ws.path, 'runs', 'sectors_20260101-000100', 'run.json')).status,
       'success',
+      "json<{ status: string }>(join(ws.path, 'runs', 'sectors_20260101-0001…",
     );
   });
 
   test('executor flags need --execute-sleeves; bad values are usage errors', () => {
     const stray = quant(['meta', 'run', '--profile', 'meta', '--executor', 'bullmq'], { cwd: ws.path });
-    assert.equal(stray.code, 1);
-    assert.match(stray.stderr, /^E_USAGE: --executor applies only with --execute-sleeves/);
+    assert.equal(stray.code, 1, `exit code (stderr: ${stray.stderr})`);
+    assert.match(
+      stray.stderr,
+      /^E_USAGE: --executor applies only with --execute-sleeves/,
+      'stray.stderr names E_USAGE',
+    );
     const zero = quant(['meta', 'run', '--profile', 'meta', '--execute-sleeves', '--concurrency', '0'], {
       cwd: ws.path,
     });
-    assert.equal(zero.code, 1);
-    assert.match(zero.stderr, /^E_USAGE: .*--concurrency <n>.*whole number ≥ 1/);
+    assert.equal(zero.code, 1, `exit code (stderr: ${zero.stderr})`);
+    assert.match(zero.stderr, /^E_USAGE: .*--concurrency <n>.*whole number ≥ 1/, 'zero.stderr names E_USAGE');
     // A meta run id in use is refused before any sleeve runs.
     const used = quant(['meta', 'run', '--profile', 'meta', '--execute-sleeves', '--run-id', 'm1'], {
       cwd: ws.path,
       env: { SOURCE_DATE_EPOCH: String(EPOCH + 300) },
     });
-    assert.equal(used.code, 1);
-    assert.match(used.stderr, /^E_RUN_EXISTS: /);
-    assert.equal(existsSync(join(ws.path, 'runs', 'sectors_20260101-000500')), false);
+    assert.equal(used.code, 1, `exit code (stderr: ${used.stderr})`);
+    assert.match(used.stderr, /^E_RUN_EXISTS: /, 'used.stderr names E_RUN_EXISTS');
+    assert.equal(
+      existsSync(join(ws.path, 'runs', 'sectors_20260101-000500')),
+      false,
+      'runs/sectors_20260101-000500 does not exist',
+    );
     const kind = quant(['meta', 'run', '--profile', 'meta', '--execute-sleeves', '--executor', 'ssh'], {
       cwd: ws.path,
     });
-    assert.equal(kind.code, 1);
-    assert.match(kind.stderr, /^E_USAGE: .*Allowed choices are local, bullmq/);
+    assert.equal(kind.code, 1, `exit code (stderr: ${kind.stderr})`);
+    assert.match(kind.stderr, /^E_USAGE: .*Allowed choices are local, bullmq/, 'kind.stderr names E_USAGE');
   });
 
   test('on a TTY, progress lines count the sleeves done', () => {
@@ -176,6 +200,9 @@ describe('quant meta run --execute-sleeves (local)', { timeout: 120_000 }, () =>
         `${done} in:\n${r.stdout}`,
       );
     }
-    assert.ok(lines.some((l) => /^sleeves 0\/3 done — sectors started$/.test(l)));
+    assert.ok(
+      lines.some((l) => /^sleeves 0\/3 done — sectors started$/.test(l)),
+      'lines.some((l) => /^sleeves 0\\/3 done — sectors started$/.test(l))',
+    );
   });
 });

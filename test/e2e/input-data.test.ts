@@ -61,10 +61,12 @@ describe('quant on real-world tables', () => {
     assert.match(
       lines[0] ?? '',
       /^warning: portfolio\.optimize: late\.csv: 1927 of 2199 rows \(87\.6 %\) dropped for missing values \(missing=drop_rows\), 1999-12-30 to 2007-08-27; responsible: TECH 1927 rows \(first value 2007-08-28\) — set missing=drop_assets/,
+      "lines[0] ?? '' matches /^warning: portfolio\\.optimize: late\\.csv: 1927 of 2199 row…",
     );
     assert.match(
       r.stdout,
       /hrp on 10 assets x 271 returns \(daily business, A = 252; 1927 of 2199 rows dropped for missing values\)/,
+      'r.stdout matches /hrp on 10 assets x 271 returns \\(daily business, A = 252; …',
     );
   });
 
@@ -80,13 +82,14 @@ describe('quant on real-world tables', () => {
     assert.match(
       r.stderr,
       /^warning: sleeve\.backtest: .*late\.csv: 1927 of 2199 rows .* set profiles\.late\.sleeve\.missing = "drop_assets" in the manifest/m,
+      'r.stderr matches /^warning: sleeve\\.backtest: .*late\\.csv: 1927 of 2199 rows…',
     );
     const stats = JSON.parse(
       readFileSync(join(ws.path, 'runs', 'late_sleeve', 'data', 'run_stats.json'), 'utf8'),
     ) as {
       missing_data: { dropped_rows: number; warning: string };
     };
-    assert.equal(stats.missing_data.dropped_rows, 1927);
+    assert.equal(stats.missing_data.dropped_rows, 1927, 'stats.missing_data.dropped_rows');
   });
 
   test('monthly prices: no warning, A = 12 in the summary and the weights file', async () => {
@@ -108,12 +111,16 @@ describe('quant on real-world tables', () => {
       { cwd: ws.path, env: EPOCH },
     );
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stderr, '');
+    assert.equal(r.stderr, '', 'r.stderr');
     const out = JSON.parse(r.stdout) as { summary: string; value: { output: string } };
-    assert.match(out.summary, /\(monthly, A = 12\)/);
+    assert.match(out.summary, /\(monthly, A = 12\)/, 'out.summary matches /\\(monthly, A = 12\\)/');
     const doc = JSON.parse(readFileSync(out.value.output, 'utf8')) as {
       diagnostics: { annualisation: { rule: string } };
     };
-    assert.match(doc.diagnostics.annualisation.rule, /→ monthly$/);
+    assert.match(
+      doc.diagnostics.annualisation.rule,
+      /→ monthly$/,
+      'doc.diagnostics.annualisation.rule matches /→ monthly$/',
+    );
   });
 });

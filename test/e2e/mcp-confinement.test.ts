@@ -74,8 +74,8 @@ describe('quant mcp: confinement and outputs', () => {
     const r = await call(name, args);
     assert.equal(r.isError, true, `${JSON.stringify(args)} was accepted: ${r.text}`);
     assert.equal(r.code, code, r.text);
-    assert.match(r.text, new RegExp(`^${code}: `));
-    assert.match(r.text, why);
+    assert.match(r.text, new RegExp(`^${code}: `), 'r.text matches new RegExp(`^${code}: `)');
+    assert.match(r.text, why, 'r.text matches why');
     assert.equal(r.text.split('\n').length, 1, 'one line');
     assert.deepEqual(snapshot(ws.path), before, `${JSON.stringify(args)}: the workspace changed`);
   }
@@ -213,6 +213,7 @@ describe('quant mcp: confinement and outputs', () => {
         ['a', 'sleeve_a_run', true],
         ['b', 'sleeve_b_run', false],
       ],
+      'resolved.sleeves.map((x) => [x.id, x.run_id, x.pinned])',
     );
   });
 
@@ -312,12 +313,20 @@ describe('quant mcp: confinement and outputs', () => {
       assert.equal(ok.isError, false, ok.text);
       assert.ok(existsSync(join(ws.path, output)), `${output} written`);
     }
-    assert.deepEqual(readdirSync(outside.path).sort(), ['module.mjs', 'prices.csv', 'runs']);
+    assert.deepEqual(
+      readdirSync(outside.path).sort(),
+      ['module.mjs', 'prices.csv', 'runs'],
+      'readdirSync(outside.path).sort()',
+    );
   });
 
   test('the server is still serving and logged no internal error', async () => {
     const r = await call('list_runs', {});
     assert.equal(r.isError, false, r.text);
-    assert.doesNotMatch(serverStderr, /E_INTERNAL|\n\s+at /);
+    assert.doesNotMatch(
+      serverStderr,
+      /E_INTERNAL|\n\s+at /,
+      'serverStderr does not match /E_INTERNAL|\\n\\s+at /',
+    );
   });
 });

@@ -84,10 +84,10 @@ class RawServer {
 /** A coded one-line E_USAGE error with this JSON-RPC code and a message matching `re`. */
 function assertUsage(error: RpcError, code: number, re: RegExp): void {
   assert.equal(error.code, code, error.message);
-  assert.match(error.message, /^E_USAGE: /);
-  assert.match(error.message, re);
+  assert.match(error.message, /^E_USAGE: /, 'error.message names E_USAGE');
+  assert.match(error.message, re, 'error.message matches re');
   assert.equal(error.message.split('\n').length, 1, 'one line');
-  assert.equal(error.data?.code, 'E_USAGE');
+  assert.equal(error.data?.code, 'E_USAGE', 'error.data?.code');
 }
 
 const INIT = {
@@ -123,7 +123,7 @@ describe('quant mcp survives its clients (raw bytes on stdin)', () => {
     await server.ping(2);
     server.send({ jsonrpc: '2.0', id: 3, method: 'initialize', params: INIT });
     const init = (await server.response(3))['result'] as { serverInfo: { name: string } };
-    assert.equal(init.serverInfo.name, 'metafolio');
+    assert.equal(init.serverInfo.name, 'metafolio', 'init.serverInfo.name');
     server.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     server.send({ jsonrpc: '2.0', id: 4, method: 'tools/list' });
     const tools = (await server.response(4))['result'] as { tools: unknown[] };
@@ -177,12 +177,16 @@ describe('quant mcp survives its clients (raw bytes on stdin)', () => {
     // Tool arguments of the wrong type: a tool error with the CLI's one-line E_USAGE.
     call(18, { name: 'run_stage', arguments: { stage: 5, params: 'x' } });
     const result = (await server.response(18))['result'] as { isError: boolean; content: { text: string }[] };
-    assert.equal(result.isError, true);
+    assert.equal(result.isError, true, 'result.isError');
     const text = result.content[0]?.text ?? '';
-    assert.match(text, /^E_USAGE: invalid arguments for tool run_stage: stage: .*; params: /);
+    assert.match(
+      text,
+      /^E_USAGE: invalid arguments for tool run_stage: stage: .*; params: /,
+      'text names E_USAGE',
+    );
     assert.equal(text.split('\n').length, 1, 'one line');
     server.send({ jsonrpc: '2.0', id: 19, method: 'no/such/method' });
-    assert.equal((await server.error(19)).code, -32601);
+    assert.equal((await server.error(19)).code, -32601, '(await server.error(19)).code');
   });
 
   test('a message above 1 MiB is refused with its id, the rest of it discarded, and the server keeps serving', async () => {
@@ -207,7 +211,7 @@ describe('quant mcp survives its clients (raw bytes on stdin)', () => {
     const fits = `{"jsonrpc":"2.0","id":23,"method":"tools/call","params":{"name":"list_stages","arguments":{"tag":"${'y'.repeat(MIB - 200)}"}}}\n`;
     server.write(fits);
     const served = (await server.response(23))['result'] as { structuredContent: { stages: unknown[] } };
-    assert.deepEqual(served.structuredContent.stages, []);
+    assert.deepEqual(served.structuredContent.stages, [], 'served.structuredContent.stages');
   });
 
   test('a message split across writes, with a split UTF-8 character and CRLF, is read whole', async () => {
@@ -218,7 +222,11 @@ describe('quant mcp survives its clients (raw bytes on stdin)', () => {
     server.write(bytes.subarray(0, cut));
     server.write(bytes.subarray(cut));
     const result = (await server.response(24))['result'] as { content: { text: string }[] };
-    assert.match(result.content[0]?.text ?? '', /^E_UNKNOWN_STAGE: .*nö\.such/);
+    assert.match(
+      result.content[0]?.text ?? '',
+      /^E_UNKNOWN_STAGE: .*nö\.such/,
+      "result.content[0]?.text ?? '' names E_UNKNOWN_STAGE",
+    );
   });
 
   test('stdout carried only JSON-RPC lines; stderr no stack trace; closing stdin ends the server cleanly', async () => {
@@ -226,9 +234,17 @@ describe('quant mcp survives its clients (raw bytes on stdin)', () => {
       const message = JSON.parse(line) as Json;
       assert.equal(message['jsonrpc'], '2.0', line.slice(0, 200));
     }
-    assert.match(server.stderr, /quant mcp: refused a message: E_USAGE: request too large/);
-    assert.doesNotMatch(server.stderr, /\n\s+at |E_INTERNAL/);
+    assert.match(
+      server.stderr,
+      /quant mcp: refused a message: E_USAGE: request too large/,
+      'server.stderr matches /quant mcp: refused a message: E_USAGE: request too large/',
+    );
+    assert.doesNotMatch(
+      server.stderr,
+      /\n\s+at |E_INTERNAL/,
+      'server.stderr does not match /\\n\\s+at |E_INTERNAL/',
+    );
     server.child.stdin.end();
-    assert.equal(await server.exited, 0);
+    assert.equal(await server.exited, 0, 'await server.exited');
   });
 });

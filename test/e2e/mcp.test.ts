@@ -134,11 +134,12 @@ describe('quant mcp over stdio', () => {
         'verify_audit',
         'list_runs',
       ],
+      'tools.map((t) => t.name)',
     );
     const byName = new Map(
       tools.map((t) => [t.name, t.inputSchema as Json & { properties: Record<string, Json> }]),
     );
-    for (const schema of byName.values()) assert.equal(schema['type'], 'object');
+    for (const schema of byName.values()) assert.equal(schema['type'], 'object', "schema['type']");
     const cliSchema = (id: string) => {
       const { $schema: _, ...rest } = JSON.parse(cli(['stage', 'schema', id]).stdout) as Json;
       return rest;
@@ -148,18 +149,30 @@ describe('quant mcp over stdio', () => {
       if: Json;
       then: { properties: { params: Json } };
     }[];
-    assert.equal(branches.length, StageRegistry.stages.length);
+    assert.equal(branches.length, StageRegistry.stages.length, 'branches.length');
     const optimize = branches.find((b) => JSON.stringify(b.if).includes('"portfolio.optimize"'));
     const { title, ...params } = optimize?.then.properties.params ?? {};
-    assert.equal(title, 'params of portfolio.optimize');
-    assert.deepEqual(params, cliSchema('portfolio.optimize'));
+    assert.equal(title, 'params of portfolio.optimize', 'title');
+    assert.deepEqual(params, cliSchema('portfolio.optimize'), 'params');
     // run_meta_pipeline: the meta stages' params (`quant stage schema meta.returns`) plus run_id.
     const meta = byName.get('run_meta_pipeline');
     const metaParams = cliSchema('meta.returns') as { properties: Json; required: string[] };
-    assert.deepEqual(meta?.properties['meta_profile'], metaParams.properties['meta_profile']);
-    assert.deepEqual(meta?.properties['risk_profiles'], metaParams.properties['risk_profiles']);
-    assert.deepEqual(meta?.['required'], metaParams.required);
-    assert.deepEqual(byName.get('list_stages')?.properties['category']?.['enum'], [...STAGE_CATEGORIES]);
+    assert.deepEqual(
+      meta?.properties['meta_profile'],
+      metaParams.properties['meta_profile'],
+      "meta?.properties['meta_profile']",
+    );
+    assert.deepEqual(
+      meta?.properties['risk_profiles'],
+      metaParams.properties['risk_profiles'],
+      "meta?.properties['risk_profiles']",
+    );
+    assert.deepEqual(meta?.['required'], metaParams.required, "meta?.['required']");
+    assert.deepEqual(
+      byName.get('list_stages')?.properties['category']?.['enum'],
+      [...STAGE_CATEGORIES],
+      "byName.get('list_stages')?.properties['category']?.['enum']",
+    );
   });
 
   test('list_stages filters by category and tag like `quant stage list`', async () => {
@@ -171,6 +184,7 @@ describe('quant mcp over stdio', () => {
     assert.deepEqual(
       (r.data['stages'] as { id: string }[]).map((s) => s.id),
       cliIds,
+      "(r.data['stages']).map((s) => s.id)",
     );
     const tagged = await call('list_stages', { category: 'portfolio', tag: 'weights' });
     const cliTagged = JSON.parse(
@@ -179,8 +193,12 @@ describe('quant mcp over stdio', () => {
     assert.deepEqual(
       (tagged.data['stages'] as { id: string; address: string }[]).map((s) => [s.id, s.address]),
       cliTagged.map((s) => [s.id, `quant://${s.id}`]),
+      "(tagged.data['stages']).map((s) => [s.id, s.address])",
     );
-    assert.ok(cliTagged.some((s) => s.id === 'portfolio.optimize'));
+    assert.ok(
+      cliTagged.some((s) => s.id === 'portfolio.optimize'),
+      "cliTagged.some((s) => s.id === 'portfolio.optimize')",
+    );
   });
 
   test('describe_stage returns the params JSON Schema of `quant stage schema`, by id or address', async () => {
@@ -188,7 +206,7 @@ describe('quant mcp over stdio', () => {
     for (const stage of ['portfolio.optimize', 'quant://portfolio.optimize?method=hrp']) {
       const r = await call('describe_stage', { stage });
       assert.equal(r.isError, false, r.text);
-      assert.deepEqual(r.data['params_schema'], expected);
+      assert.deepEqual(r.data['params_schema'], expected, "r.data['params_schema']");
     }
   });
 
@@ -204,22 +222,30 @@ describe('quant mcp over stdio', () => {
       (p) => progress.push(p),
     );
     assert.equal(r.isError, false, r.text);
-    assert.equal(r.data['run_id'], 'opt1');
-    assert.equal(r.data['run'], 'quant://runs/opt1');
-    assert.match(String(r.data['summary']), /^hrp on 6 assets/);
+    assert.equal(r.data['run_id'], 'opt1', "r.data['run_id']");
+    assert.equal(r.data['run'], 'quant://runs/opt1', "r.data['run']");
+    assert.match(
+      String(r.data['summary']),
+      /^hrp on 6 assets/,
+      "String(r.data['summary']) matches /^hrp on 6 assets/",
+    );
     const artifacts = r.data['artifacts'] as { path: string; address: string; sha256: string }[];
     assert.deepEqual(
       artifacts.map((a) => a.address),
       ['quant://runs/opt1/data/weights_hrp.json'],
+      'artifacts.map((a) => a.address)',
     );
-    assert.equal(artifacts[0]?.sha256.length, 64);
-    assert.ok(progress.some((p) => p.message === 'portfolio.optimize: started'));
+    assert.equal(artifacts[0]?.sha256.length, 64, 'artifacts[0]?.sha256.length');
+    assert.ok(
+      progress.some((p) => p.message === 'portfolio.optimize: started'),
+      "progress.some((p) => p.message === 'portfolio.optimize: started')",
+    );
 
     const text = await readText('quant://runs/opt1/data/weights_hrp.json');
     const file = readFileSync(join(ws.path, 'runs', 'opt1', 'data', 'weights_hrp.json'), 'utf8');
-    assert.deepEqual(JSON.parse(text), JSON.parse(file));
+    assert.deepEqual(JSON.parse(text), JSON.parse(file), 'JSON.parse(text)');
     const doc = JSON.parse(text) as { weights: Record<string, number>; params: { linkage: string } };
-    assert.equal(doc.params.linkage, 'ward');
+    assert.equal(doc.params.linkage, 'ward', 'doc.params.linkage');
     // The same address through the CLI gives the same weights, to the last bit.
     const viaCli = cli([
       'stage',
@@ -232,8 +258,11 @@ describe('quant mcp over stdio', () => {
     const cliDoc = JSON.parse(
       readFileSync(join(ws.path, 'runs', 'opt_cli', 'data', 'weights_hrp.json'), 'utf8'),
     ) as typeof doc;
-    assert.deepEqual(cliDoc.weights, doc.weights);
-    assert.ok(Math.abs(Object.values(doc.weights).reduce((a, b) => a + b, 0) - 1) < 1e-12);
+    assert.deepEqual(cliDoc.weights, doc.weights, 'cliDoc.weights');
+    assert.ok(
+      Math.abs(Object.values(doc.weights).reduce((a, b) => a + b, 0) - 1) < 1e-12,
+      'Object.values(doc.weights).reduce((a, b) => … ≈ 1 within 1e-12',
+    );
   });
 
   test('run_meta_pipeline runs a small meta profile with progress; validate_run, verify_audit and list_runs see it', async () => {
@@ -242,18 +271,23 @@ describe('quant mcp over stdio', () => {
       progress.push(p),
     );
     assert.equal(r.isError, false, r.text);
-    assert.deepEqual(r.data['risk_profiles'], ['hrp']);
-    assert.equal(r.data['report'], 'quant://runs/meta1/reports/meta_portfolio_report.md');
+    assert.deepEqual(r.data['risk_profiles'], ['hrp'], "r.data['risk_profiles']");
+    assert.equal(r.data['report'], 'quant://runs/meta1/reports/meta_portfolio_report.md', "r.data['report']");
     const stages = r.data['stages'] as { stage: string; artifacts: { address: string | null }[] }[];
     assert.deepEqual(
       stages.map((s) => s.stage),
       ['meta.returns', 'meta.optimize', 'meta.backtest', 'meta.flatten', 'meta.report'],
+      'stages.map((s) => s.stage)',
     );
     assert.ok(progress.length >= 2, `progress: ${JSON.stringify(progress)}`);
-    assert.ok(progress.some((p) => p.message?.startsWith('meta.returns:')));
+    assert.ok(
+      progress.some((p) => p.message?.startsWith('meta.returns:')),
+      "progress.some((p) => p.message?.startsWith('meta.returns:'))",
+    );
     assert.deepEqual(
       progress.map((p) => p.progress),
       progress.map((_, i) => i + 1),
+      'progress.map((p) => p.progress)',
     );
 
     // Flattened weights through a resource address.
@@ -262,43 +296,65 @@ describe('quant mcp over stdio', () => {
     ) as {
       assets: { Symbol: string; Weight: number }[];
     };
-    assert.deepEqual(flat.assets.map((a) => a.Symbol).sort(), ['ONLY_0', 'ONLY_1', 'SHARED']);
-    assert.equal(flat.assets.find((a) => a.Symbol === 'SHARED')?.Weight.toFixed(12), (0.6).toFixed(12));
-    assert.ok(Math.abs(flat.assets.reduce((s, a) => s + a.Weight, 0) - 1) < 1e-12);
+    assert.deepEqual(
+      flat.assets.map((a) => a.Symbol).sort(),
+      ['ONLY_0', 'ONLY_1', 'SHARED'],
+      'flat.assets.map((a) => a.Symbol).sort()',
+    );
+    assert.equal(
+      flat.assets.find((a) => a.Symbol === 'SHARED')?.Weight.toFixed(12),
+      (0.6).toFixed(12),
+      "flat.assets.find((a) => a.Symbol === 'SHARED')?.Weight.toFixed(12)",
+    );
+    assert.ok(
+      Math.abs(flat.assets.reduce((s, a) => s + a.Weight, 0) - 1) < 1e-12,
+      'flat.assets.reduce((s, a) => s + a.Weight, 0) ≈ 1 within 1e-12',
+    );
     const table = JSON.parse(await readText('quant://runs/meta1/data/meta_returns_meta_two_hrp.parquet')) as {
       shape: number[];
       columns: string[];
       head: Json[];
     };
-    assert.deepEqual(table.shape, [80, 3]);
-    assert.deepEqual(table.columns, ['date', 'a', 'b']);
-    assert.equal(table.head.length, 5);
+    assert.deepEqual(table.shape, [80, 3], 'table.shape');
+    assert.deepEqual(table.columns, ['date', 'a', 'b'], 'table.columns');
+    assert.equal(table.head.length, 5, 'table.head.length');
     assert.match(
       await readText('quant://runs/meta1/reports/meta_portfolio_report.md'),
       /^# Meta portfolio report/,
+      "await readText('quant://runs/meta1/repo… matches /^# Meta portfolio report/",
     );
 
     const valid = await call('validate_run', { run_id: 'meta1' });
     assert.equal(valid.isError, false, valid.text);
-    assert.equal((valid.data['verdict'] as { ok: boolean }).ok, true);
+    assert.equal((valid.data['verdict'] as { ok: boolean }).ok, true, "(valid.data['verdict']).ok");
     const audit = await call('verify_audit', { run_id: 'meta1' });
     assert.equal(audit.isError, false, audit.text);
-    assert.equal(audit.data['ok'], true);
+    assert.equal(audit.data['ok'], true, "audit.data['ok']");
     const runs = await call('list_runs', {});
     const ids = (runs.data['runs'] as { run_id: string; address: string }[]).map((x) => x.run_id);
     for (const id of ['meta1', 'opt1', 'sleeve_a_run', 'sleeve_b_run']) assert.ok(ids.includes(id), id);
-    assert.ok(!ids.includes('evil'));
+    assert.ok(!ids.includes('evil'), "!ids.includes('evil')");
   });
 
   test('resources: run artifacts and docs/stages.md are listed and readable', async () => {
     const { resources } = await client.listResources();
     const uris = resources.map((r) => r.uri);
-    assert.ok(uris.includes('quant://docs/stages.md'));
-    assert.ok(uris.includes('quant://runs/opt1/data/weights_hrp.json'));
+    assert.ok(uris.includes('quant://docs/stages.md'), "uris includes 'quant://docs/stages.md'");
+    assert.ok(
+      uris.includes('quant://runs/opt1/data/weights_hrp.json'),
+      "uris includes 'quant://runs/opt1/data/weights_hrp.json'",
+    );
     assert.ok(!uris.some((u) => u.includes('leak.json') || u.includes('/evil')), 'symlinks are not listed');
-    assert.equal(await readText('quant://docs/stages.md'), renderStageCatalogMarkdown(StageRegistry));
+    assert.equal(
+      await readText('quant://docs/stages.md'),
+      renderStageCatalogMarkdown(StageRegistry),
+      "await readText('quant://docs/stages.md')",
+    );
     const { resourceTemplates } = await client.listResourceTemplates();
-    assert.ok(resourceTemplates.some((t) => t.uriTemplate === 'quant://runs/{run_id}/{+path}'));
+    assert.ok(
+      resourceTemplates.some((t) => t.uriTemplate === 'quant://runs/{run_id}/{+path}'),
+      "resourceTemplates.some((t) => t.uriTemplate === 'quant://runs/{run_id…",
+    );
   });
 
   test('bad params, an unknown stage and a malformed address are tool errors with the CLI code and message', async () => {
@@ -327,11 +383,19 @@ describe('quant mcp over stdio', () => {
     for (const [args, cliArgs] of cases) {
       const r = await call('run_stage', args);
       const expected = cli(cliArgs);
-      assert.equal(expected.code, 1);
-      assert.equal(r.isError, true);
-      assert.equal(r.text, expected.stderr.trim());
-      assert.match(r.text, /^E_(PARAMS|UNKNOWN_STAGE|ADDRESS|RUN_ID): /);
-      assert.equal((r.data['error'] as { code: string }).code, r.text.slice(0, r.text.indexOf(':')));
+      assert.equal(expected.code, 1, `exit code (stderr: ${expected.stderr})`);
+      assert.equal(r.isError, true, 'r.isError');
+      assert.equal(r.text, expected.stderr.trim(), 'r.text');
+      assert.match(
+        r.text,
+        /^E_(PARAMS|UNKNOWN_STAGE|ADDRESS|RUN_ID): /,
+        'r.text matches /^E_(PARAMS|UNKNOWN_STAGE|ADDRESS|RUN_ID): /',
+      );
+      assert.equal(
+        (r.data['error'] as { code: string }).code,
+        r.text.slice(0, r.text.indexOf(':')),
+        "(r.data['error']).code",
+      );
     }
     const issues = (
       (await call('run_stage', { stage: 'portfolio.optimize', params: { method: 'nope' } })).data[
@@ -340,10 +404,18 @@ describe('quant mcp over stdio', () => {
         issues: { path: string }[];
       }
     ).issues;
-    assert.deepEqual(issues.map((i) => i.path).sort(), ['input', 'method']);
+    assert.deepEqual(
+      issues.map((i) => i.path).sort(),
+      ['input', 'method'],
+      'issues.map((i) => i.path).sort()',
+    );
     const wrongType = await call('run_stage', { stage: 5 });
-    assert.match(wrongType.text, /^E_USAGE: invalid arguments for tool run_stage: stage: /);
-    assert.equal(existsSync(join(ws.path, 'runs', 'bad1')), false);
+    assert.match(
+      wrongType.text,
+      /^E_USAGE: invalid arguments for tool run_stage: stage: /,
+      'wrongType.text names E_USAGE',
+    );
+    assert.equal(existsSync(join(ws.path, 'runs', 'bad1')), false, 'runs/bad1 does not exist');
   });
 
   test('verify_audit reports a broken ledger exactly as `quant audit verify`', async () => {
@@ -351,10 +423,10 @@ describe('quant mcp over stdio', () => {
     writeFileSync(file, readFileSync(file, 'utf8').replace('"started"', '"startet"'));
     const r = await call('verify_audit', { run_id: 'opt_cli' });
     const expected = cli(['audit', 'verify', 'opt_cli']);
-    assert.equal(expected.code, 1);
-    assert.equal(r.isError, true);
-    assert.equal(r.text, expected.stderr.trim());
-    assert.match(r.text, /^E_AUDIT_BROKEN: .*line 2/);
+    assert.equal(expected.code, 1, `exit code (stderr: ${expected.stderr})`);
+    assert.equal(r.isError, true, 'r.isError');
+    assert.equal(r.text, expected.stderr.trim(), 'r.text');
+    assert.match(r.text, /^E_AUDIT_BROKEN: .*line 2/, 'r.text names E_AUDIT_BROKEN');
   });
 
   test('param paths that leave the workspace are refused before any run folder is made', async () => {
@@ -369,27 +441,43 @@ describe('quant mcp over stdio', () => {
     for (const [params, message] of escapes) {
       const r = await call('run_stage', { stage: 'portfolio.optimize', params });
       assert.equal(r.isError, true, JSON.stringify(params));
-      assert.match(r.text, /^E_PATH_ESCAPE: /);
-      assert.match(r.text, message);
+      assert.match(r.text, /^E_PATH_ESCAPE: /, 'r.text names E_PATH_ESCAPE');
+      assert.match(r.text, message, 'r.text matches message');
     }
     const intoSymlinkedRun = await call('run_stage', {
       stage: 'portfolio.optimize',
       params: { input: 'data/prices.csv' },
       run_id: 'evil',
     });
-    assert.match(intoSymlinkedRun.text, /^E_PATH_ESCAPE: /);
-    assert.deepEqual(runFolders(), before);
-    assert.deepEqual(readdirSync(outside.path).sort(), ['prices.csv', 'secret.json']);
+    assert.match(intoSymlinkedRun.text, /^E_PATH_ESCAPE: /, 'intoSymlinkedRun.text names E_PATH_ESCAPE');
+    assert.deepEqual(runFolders(), before, 'runFolders()');
+    assert.deepEqual(
+      readdirSync(outside.path).sort(),
+      ['prices.csv', 'secret.json'],
+      'readdirSync(outside.path).sort()',
+    );
   });
 
   test('resource and run reads that leave the workspace are refused with coded errors', async () => {
     const refused = async (uri: string, code: string): Promise<void> => {
-      await assert.rejects(client.readResource({ uri }), (error: unknown) => {
-        assert.ok(error instanceof McpError);
-        assert.equal((error.data as { code?: string }).code, code);
-        assert.match(error.message, new RegExp(`${code}: `));
-        return true;
-      });
+      await assert.rejects(
+        client.readResource({ uri }),
+        (error: unknown) => {
+          assert.ok(error instanceof McpError, 'error is a McpError');
+          assert.equal(
+            (error.data as { code?: string }).code,
+            code,
+            '(error.data as { code?: string }).code',
+          );
+          assert.match(
+            error.message,
+            new RegExp(`${code}: `),
+            'error.message matches new RegExp(`${code}: `)',
+          );
+          return true;
+        },
+        'client.readResource rejects',
+      );
     };
     await refused('quant://runs/sleeve_a_run/data/leak.json', 'E_PATH_ESCAPE');
     await refused('quant://runs/evil/secret.json', 'E_PATH_ESCAPE');
@@ -405,10 +493,22 @@ describe('quant mcp over stdio', () => {
 
   test('after every error the server still answers, its stdout carried only protocol messages', async () => {
     const r = await call('list_stages', {});
-    assert.equal(r.isError, false);
-    assert.equal((r.data['stages'] as unknown[]).length, StageRegistry.stages.length);
-    assert.deepEqual(clientErrors, []);
-    assert.match(serverStderr, /quant mcp: serving .* over stdio/);
-    assert.doesNotMatch(serverStderr, /E_INTERNAL|\n\s+at /);
+    assert.equal(r.isError, false, 'r.isError');
+    assert.equal(
+      (r.data['stages'] as unknown[]).length,
+      StageRegistry.stages.length,
+      "(r.data['stages']).length",
+    );
+    assert.deepEqual(clientErrors, [], 'clientErrors');
+    assert.match(
+      serverStderr,
+      /quant mcp: serving .* over stdio/,
+      'serverStderr matches /quant mcp: serving .* over stdio/',
+    );
+    assert.doesNotMatch(
+      serverStderr,
+      /E_INTERNAL|\n\s+at /,
+      'serverStderr does not match /E_INTERNAL|\\n\\s+at /',
+    );
   });
 });

@@ -12,7 +12,7 @@ import { randomReturns, businessDays, writeSleeveRun } from '../helpers/sleeve-f
 const EPOCH = { SOURCE_DATE_EPOCH: '1767225600' };
 
 function assertSameTree(a: Map<string, Buffer>, b: Map<string, Buffer>): void {
-  assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
+  assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort(), '[...a.keys()].sort()');
   for (const [k, v] of a) assert.ok(v.equals(b.get(k) as Buffer), `${k} differs`);
 }
 
@@ -29,7 +29,7 @@ describe('meta run cache', () => {
     await buildMetaWorkspace(ws.path);
     const r = run('c1');
     assert.equal(r.code, 0, r.stderr);
-    assert.doesNotMatch(r.stdout, /cache hit/);
+    assert.doesNotMatch(r.stdout, /cache hit/, 'r.stdout does not match /cache hit/');
     miss = readTree(join(ws.path, 'runs', 'c1'));
   });
   after(() => ws.cleanup());
@@ -39,7 +39,7 @@ describe('meta run cache', () => {
     rmSync(join(ws.path, 'runs', 'c1'), { recursive: true });
     const r = run('c1');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /cache hit/);
+    assert.match(r.stdout, /cache hit/, 'r.stdout matches /cache hit/');
     assertSameTree(miss, readTree(join(ws.path, 'runs', 'c1')));
     const v = quant(['meta', 'validate', '--run-id', 'c1', '--workspace', ws.path]);
     assert.equal(v.code, 0, v.stdout);
@@ -48,16 +48,28 @@ describe('meta run cache', () => {
   test('a hit under another run id names its own run in the ledger and report', () => {
     const r = run('c2');
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /cache hit/);
+    assert.match(r.stdout, /cache hit/, 'r.stdout matches /cache hit/');
     const c2 = readTree(join(ws.path, 'runs', 'c2'));
     for (const [k, v] of miss) {
       if (k.startsWith('data/')) assert.ok(v.equals(c2.get(k) as Buffer), `${k} differs`);
     }
     const ledger = c2.get('audit.jsonl')!.toString();
-    assert.doesNotMatch(ledger, /runs\/c1\//);
-    assert.match(ledger, /runs\/c2\/data\/meta_optimized_meta_root_hrp\.json/);
-    assert.match(c2.get('reports/meta_portfolio_report.md')!.toString(), /c2/);
-    assert.equal(quant(['audit', 'verify', 'c2', '--workspace', ws.path]).code, 0);
+    assert.doesNotMatch(ledger, /runs\/c1\//, 'ledger does not match /runs\\/c1\\//');
+    assert.match(
+      ledger,
+      /runs\/c2\/data\/meta_optimized_meta_root_hrp\.json/,
+      'ledger matches /runs\\/c2\\/data\\/meta_optimized_meta_root_hrp\\.json/',
+    );
+    assert.match(
+      c2.get('reports/meta_portfolio_report.md')!.toString(),
+      /c2/,
+      "c2.get('reports/meta_portfolio_report.m… matches /c2/",
+    );
+    assert.equal(
+      quant(['audit', 'verify', 'c2', '--workspace', ws.path]).code,
+      0,
+      "quant(['audit', 'verify', 'c2', '--workspace', ws.path]).code",
+    );
   });
 
   test('deleting .cache (or --no-cache) never changes a result', () => {
@@ -65,7 +77,7 @@ describe('meta run cache', () => {
     rmSync(join(ws.path, 'runs', 'c1'), { recursive: true });
     const r = run('c1', '--no-cache');
     assert.equal(r.code, 0, r.stderr);
-    assert.doesNotMatch(r.stdout, /cache hit/);
+    assert.doesNotMatch(r.stdout, /cache hit/, 'r.stdout does not match /cache hit/');
     assertSameTree(miss, readTree(join(ws.path, 'runs', 'c1')));
   });
 
@@ -90,6 +102,6 @@ describe('meta run cache', () => {
     });
     const r2 = run('c4');
     assert.equal(r2.code, 0, r2.stderr);
-    assert.doesNotMatch(r2.stdout, /cache hit/);
+    assert.doesNotMatch(r2.stdout, /cache hit/, 'r2.stdout does not match /cache hit/');
   });
 });

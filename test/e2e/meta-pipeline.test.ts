@@ -52,8 +52,16 @@ describe('quant meta run', () => {
       env: EPOCH,
     });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /report: .*reports\/meta_portfolio_report\.md/);
-    assert.match(r.stdout, /html report: .*reports\/meta_portfolio_report\.html\n$/);
+    assert.match(
+      r.stdout,
+      /report: .*reports\/meta_portfolio_report\.md/,
+      'r.stdout matches /report: .*reports\\/meta_portfolio_report\\.md/',
+    );
+    assert.match(
+      r.stdout,
+      /html report: .*reports\/meta_portfolio_report\.html\n$/,
+      'r.stdout matches /html report: .*reports\\/meta_portfolio_report\\.html\\n$/',
+    );
     run = join(ws.path, 'runs', 'm1');
   });
   after(() => ws.cleanup());
@@ -72,24 +80,34 @@ describe('quant meta run', () => {
         }
       }
     }
-    assert.ok(existsSync(join(run, 'reports', 'meta_portfolio_report.md')));
+    assert.ok(
+      existsSync(join(run, 'reports', 'meta_portfolio_report.md')),
+      'reports/meta_portfolio_report.md exists',
+    );
     // The out-of-sample backtest runs by default, for the root; the HTML report sits next to the Markdown.
     for (const P of PROFILES) {
       for (const f of [`meta_backtest_meta_root_${P}.parquet`, `meta_backtest_meta_root_${P}.json`]) {
         assert.ok(existsSync(join(run, 'data', f)), `${f} missing`);
       }
     }
-    assert.ok(existsSync(join(run, 'reports', 'meta_portfolio_report.html')));
+    assert.ok(
+      existsSync(join(run, 'reports', 'meta_portfolio_report.html')),
+      'reports/meta_portfolio_report.html exists',
+    );
     const resolved = json<{
       sleeves: { path: string[]; run_id: string; pinned: boolean }[];
       risk_profiles: string[];
     }>(join(run, 'config', 'resolved_manifest.json'));
-    assert.deepEqual(resolved.risk_profiles, [...PROFILES]);
+    assert.deepEqual(resolved.risk_profiles, [...PROFILES], 'resolved.risk_profiles');
     const byPath = Object.fromEntries(resolved.sleeves.map((s) => [s.path.join('/'), s]));
-    assert.equal(byPath['inner/alpha']?.run_id, 'alpha_20240101-000000'); // latest, not the 2023 run
-    assert.equal(byPath['inner/beta']?.run_id, 'beta_legacy');
-    assert.equal(byPath['inner/beta']?.pinned, true);
-    assert.equal(json<{ status: string }>(join(run, 'run.json')).status, 'success');
+    assert.equal(byPath['inner/alpha']?.run_id, 'alpha_20240101-000000', "byPath['inner/alpha']?.run_id"); // latest, not the 2023 run
+    assert.equal(byPath['inner/beta']?.run_id, 'beta_legacy', "byPath['inner/beta']?.run_id");
+    assert.equal(byPath['inner/beta']?.pinned, true, "byPath['inner/beta']?.pinned");
+    assert.equal(
+      json<{ status: string }>(join(run, 'run.json')).status,
+      'success',
+      "json<{ status: string }>(join(run, 'run.json')).status",
+    );
   });
 
   test('philosophy matching: a sleeve without the P stream is excluded (missing_stream), never substituted', () => {
@@ -97,13 +115,18 @@ describe('quant meta run', () => {
     assert.deepEqual(
       mv.excluded.map((e) => [e.id, e.reason]),
       [['gamma', 'missing_stream']],
+      'mv.excluded.map((e) => [e.id, e.reason])',
     );
     assert.deepEqual(
       mv.included.map((s) => s.id),
       ['inner', 'delta'],
+      'mv.included.map((s) => s.id)',
     );
     const hrp = json<MetaManifest>(join(run, 'data', 'meta_manifest_meta_root_hrp.json'));
-    assert.ok(hrp.included.find((s) => s.id === 'gamma')?.source_file.endsWith('data/returns/hrp.parquet'));
+    assert.ok(
+      hrp.included.find((s) => s.id === 'gamma')?.source_file.endsWith('data/returns/hrp.parquet'),
+      "hrp.included.find((s) => s.id === 'gamma')?.source_file.endsWith('dat…",
+    );
   });
 
   test('health guardrail: 2/4 successful windows excludes the sleeve, recorded in the meta manifest and the ledger', () => {
@@ -111,6 +134,7 @@ describe('quant meta run', () => {
     assert.deepEqual(
       hrp.excluded.map((e) => [e.id, e.reason]),
       [['delta', 'health']],
+      'hrp.excluded.map((e) => [e.id, e.reason])',
     );
     const ledger = readFileSync(join(run, 'audit.jsonl'), 'utf8')
       .trim()
@@ -124,24 +148,29 @@ describe('quant meta run', () => {
           r.data['reason'] === 'health' &&
           r.data['risk_profile'] === 'hrp',
       ),
+      "ledger.some((r) => r.type === 'decision' && r.data['sleeve'] === 'del…",
     );
     // 3/4 windows is healthy (alpha for risk_parity).
     const rp = json<MetaManifest>(join(run, 'data', 'meta_manifest_meta_inner_risk_parity.json'));
     assert.deepEqual(
       rp.included.map((s) => s.id),
       ['alpha', 'beta'],
+      'rp.included.map((s) => s.id)',
     );
   });
 
   test('calendar: inner join with the intersection loss per sleeve; the Parquet matrix has one column per included sleeve', async () => {
     const m = json<MetaManifest>(join(run, 'data', 'meta_manifest_meta_root_risk_parity.json'));
-    assert.equal(m.calendar.common_rows, 300);
+    assert.equal(m.calendar.common_rows, 300, 'm.calendar.common_rows');
     const inner = m.calendar.per_sleeve.find((s) => s.id === 'inner');
-    assert.ok(inner !== undefined && Math.abs(inner.intersection_loss - 20 / 320) < 1e-12);
+    assert.ok(
+      inner !== undefined && Math.abs(inner.intersection_loss - 20 / 320) < 1e-12,
+      'inner !== undefined && Math.abs(inner.intersection_loss - 20 / 320) <…',
+    );
     const table = await readTable(join(run, 'data', 'meta_returns_meta_root_risk_parity.parquet'));
-    assert.deepEqual([...table.columns], ['inner', 'gamma', 'delta']);
-    assert.equal(table.dates.length, 300);
-    assert.equal(table.dates[0], '2023-01-30');
+    assert.deepEqual([...table.columns], ['inner', 'gamma', 'delta'], '[...table.columns]');
+    assert.equal(table.dates.length, 300, 'table.dates.length');
+    assert.equal(table.dates[0], '2023-01-30', 'table.dates[0]');
   });
 
   test('bounds: every level within its own bounds, weights sum to 1', () => {
@@ -155,7 +184,7 @@ describe('quant meta run', () => {
         assert.ok(Math.abs(ws.reduce((a, b) => a + b, 0) - 1) < 1e-12, `${M} ${P} sum`);
         for (const w of ws)
           assert.ok(w >= lo - 1e-12 && w <= hi + 1e-12, `${M} ${P}: ${w} outside [${lo}, ${hi}]`);
-        assert.deepEqual(o.bounds, { min_weight: lo, max_weight: hi });
+        assert.deepEqual(o.bounds, { min_weight: lo, max_weight: hi }, 'o.bounds');
       }
     }
   });
@@ -168,22 +197,38 @@ describe('quant meta run', () => {
     const bySymbol = Object.fromEntries(flat.assets.map((a) => [a.Symbol, a]));
     const wi = root['inner']!;
     const expectedShared = wi * inner['alpha']! * 0.4 + wi * inner['beta']! * 0.5 + root['delta']! * -0.3;
-    assert.ok(Math.abs(bySymbol['SHARED']!.Net_Weight - expectedShared) < 1e-15);
-    assert.deepEqual(Object.keys(bySymbol['SHARED']!.Contributors), ['delta', 'inner/alpha', 'inner/beta']);
-    assert.ok(Math.abs(bySymbol['CME_MINI:ES1!']!.Net_Weight - wi * inner['alpha']! * 0.6) < 1e-15);
-    assert.equal(bySymbol['NYMEX:CL1!']!.Direction, 'SHORT');
-    assert.ok(bySymbol['NYMEX:CL1!']!.Net_Weight < 0);
-    assert.ok(Math.abs(bySymbol['NYMEX:CL1!']!.Weight + bySymbol['NYMEX:CL1!']!.Net_Weight) < 1e-15);
+    assert.ok(
+      Math.abs(bySymbol['SHARED']!.Net_Weight - expectedShared) < 1e-15,
+      "bySymbol['SHARED'].Net_Weight ≈ expectedShared within 1e-15",
+    );
+    assert.deepEqual(
+      Object.keys(bySymbol['SHARED']!.Contributors),
+      ['delta', 'inner/alpha', 'inner/beta'],
+      "Object.keys(bySymbol['SHARED'].Contributors)",
+    );
+    assert.ok(
+      Math.abs(bySymbol['CME_MINI:ES1!']!.Net_Weight - wi * inner['alpha']! * 0.6) < 1e-15,
+      "bySymbol['CME_MINI:ES1!'].Net_Weight ≈ wi * inner['alpha'] * 0.6 within 1e-15",
+    );
+    assert.equal(bySymbol['NYMEX:CL1!']!.Direction, 'SHORT', "bySymbol['NYMEX:CL1!'].Direction");
+    assert.ok(bySymbol['NYMEX:CL1!']!.Net_Weight < 0, "bySymbol['NYMEX:CL1!'].Net_Weight < 0");
+    assert.ok(
+      Math.abs(bySymbol['NYMEX:CL1!']!.Weight + bySymbol['NYMEX:CL1!']!.Net_Weight) < 1e-15,
+      "Math.abs(bySymbol['NYMEX:CL1!'].Weight + bySymbol['NYMEX:CL1!'].Net_W…",
+    );
     for (let i = 1; i < flat.assets.length; i++)
-      assert.ok(flat.assets[i - 1]!.Weight >= flat.assets[i]!.Weight);
+      assert.ok(
+        flat.assets[i - 1]!.Weight >= flat.assets[i]!.Weight,
+        'flat.assets[i - 1].Weight >= flat.assets[i].Weight',
+      );
     const gross = flat.assets.reduce((s, a) => s + a.Weight, 0);
-    assert.ok(Math.abs(flat.totals.gross - gross) < 1e-12);
-    assert.ok(flat.totals.gross > flat.totals.net); // the shorts net out: no renormalisation
+    assert.ok(Math.abs(flat.totals.gross - gross) < 1e-12, 'flat.totals.gross ≈ gross within 1e-12');
+    assert.ok(flat.totals.gross > flat.totals.net, 'flat.totals.gross > flat.totals.net'); // the shorts net out: no renormalisation
   });
 
   test('the report has every risk profile, and the ledger verifies', () => {
     const md = readFileSync(join(run, 'reports', 'meta_portfolio_report.md'), 'utf8');
-    for (const P of PROFILES) assert.ok(md.includes(P));
+    for (const P of PROFILES) assert.ok(md.includes(P), 'md includes P');
     const v = quant(['audit', 'verify', 'm1', '--workspace', ws.path]);
     assert.equal(v.code, 0, v.stderr);
   });
@@ -191,11 +236,11 @@ describe('quant meta run', () => {
   test('quant meta validate passes on the run and fails, exit 1, after an artifact is removed', () => {
     const ok = quant(['meta', 'validate', '--run-id', 'm1', '--workspace', ws.path]);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-    assert.match(ok.stdout, /^pass {2}run\.json/m);
-    assert.doesNotMatch(ok.stdout, /^FAIL/m);
+    assert.match(ok.stdout, /^pass {2}run\.json/m, 'ok.stdout matches /^pass {2}run\\.json/m');
+    assert.doesNotMatch(ok.stdout, /^FAIL/m, 'ok.stdout does not match /^FAIL/m');
     const verdict = json<{ ok: boolean; checks: unknown[] }>(join(run, 'reports', 'meta_validation.json'));
-    assert.equal(verdict.ok, true);
-    assert.ok(verdict.checks.length > 30);
+    assert.equal(verdict.ok, true, 'verdict.ok');
+    assert.ok(verdict.checks.length > 30, 'verdict.checks.length > 30');
   });
 
   test('each stage runs alone in a fresh process against the run, and reproduces its artifacts', () => {
@@ -218,7 +263,7 @@ describe('quant meta run', () => {
       { env: EPOCH },
     );
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(readFileSync(file, 'utf8'), before);
+    assert.equal(readFileSync(file, 'utf8'), before, "readFileSync(file, 'utf8')");
     const f = quant(
       [
         'stage',
@@ -234,7 +279,7 @@ describe('quant meta run', () => {
       { env: EPOCH },
     );
     assert.equal(f.code, 0, f.stderr);
-    assert.match(f.stdout, /hrp: \d+ assets/);
+    assert.match(f.stdout, /hrp: \d+ assets/, 'f.stdout matches /hrp: \\d+ assets/');
   });
 
   test('same inputs, run id and SOURCE_DATE_EPOCH: byte-identical artifacts, ledger included', async () => {
@@ -273,6 +318,7 @@ describe('quant meta run', () => {
     assert.deepEqual(
       (JSON.parse(r.stdout) as { id: string }[]).map((s) => s.id),
       ['meta.returns', 'meta.optimize', 'meta.flatten', 'meta.report', 'meta.sign_test', 'meta.backtest'],
+      '(JSON.parse(r.stdout)).map((s) => s.id)',
     );
     for (const alias of ['meta.aggregation', 'risk.optimize_meta', 'risk.flatten_meta', 'risk.report_meta']) {
       const s = quant(['stage', 'schema', alias]);
@@ -317,9 +363,9 @@ describe('quant meta run: errors before any work', () => {
       },
     });
     const r = runMeta('loop_a', 'cyc', m);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /^E_MANIFEST: .*loop_a → loop_b → loop_a/);
-    assert.equal(existsSync(join(ws.path, 'runs', 'cyc')), false);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+    assert.match(r.stderr, /^E_MANIFEST: .*loop_a → loop_b → loop_a/, 'r.stderr names E_MANIFEST');
+    assert.equal(existsSync(join(ws.path, 'runs', 'cyc')), false, 'runs/cyc does not exist');
   });
 
   test('infeasible bounds are an error naming the meta profile, before any work', () => {
@@ -329,9 +375,13 @@ describe('quant meta run: errors before any work', () => {
       max_weight: 0.9,
     };
     const r = runMeta('meta_root', 'inf', m);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /^E_MANIFEST: .*profiles\.meta_root\.meta_allocation/);
-    assert.equal(existsSync(join(ws.path, 'runs', 'inf')), false);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+    assert.match(
+      r.stderr,
+      /^E_MANIFEST: .*profiles\.meta_root\.meta_allocation/,
+      'r.stderr names E_MANIFEST',
+    );
+    assert.equal(existsSync(join(ws.path, 'runs', 'inf')), false, 'runs/inf does not exist');
   });
 
   test('a pinned run id that does not exist is an error, not a silent fallback', () => {
@@ -340,14 +390,18 @@ describe('quant meta run: errors before any work', () => {
       'meta_inner'
     ]!.sleeves[0]!.run_id = 'alpha_nope';
     const r = runMeta('meta_root', 'pin', m);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /^E_RUN_NOT_FOUND: .*alpha_nope/);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+    assert.match(r.stderr, /^E_RUN_NOT_FOUND: .*alpha_nope/, 'r.stderr names E_RUN_NOT_FOUND');
   });
 
   test('an unknown meta profile suggests the closest', () => {
     const r = runMeta('meta_rot', 'unk', metaManifest());
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /^E_UNKNOWN_PROFILE: .*did you mean "meta_root"/);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+    assert.match(
+      r.stderr,
+      /^E_UNKNOWN_PROFILE: .*did you mean "meta_root"/,
+      'r.stderr names E_UNKNOWN_PROFILE',
+    );
   });
 
   test('fewer than 30 common dates is E_TOO_FEW_DATES naming the sleeves and counts', async () => {
@@ -368,10 +422,11 @@ describe('quant meta run: errors before any work', () => {
       },
     });
     const r = runMeta('thin', 'thin', m);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
     assert.match(
       r.stderr,
       /^E_TOO_FEW_DATES: pipeline meta failed at stage meta\.returns: meta profile thin \(risk_parity\): only 20 common date\(s\) across late \(40 rows\), delta \(320 rows\); at least 30/,
+      'r.stderr names E_TOO_FEW_DATES',
     );
   });
 });

@@ -91,8 +91,16 @@ describe('meta pipeline semantics', () => {
       join(data, 'portfolio_optimized_meta_deep_root_risk_parity.json'),
     );
     const es = flat.assets.find((a) => a.Symbol === 'CME_MINI:ES1!');
-    assert.deepEqual(Object.keys(es?.Contributors ?? {}), ['mid/inner/alpha']);
-    assert.equal(quant(['meta', 'validate', '--run-id', 'deep', '--workspace', ws.path]).code, 0);
+    assert.deepEqual(
+      Object.keys(es?.Contributors ?? {}),
+      ['mid/inner/alpha'],
+      'Object.keys(es?.Contributors ?? {})',
+    );
+    assert.equal(
+      quant(['meta', 'validate', '--run-id', 'deep', '--workspace', ws.path]).code,
+      0,
+      "quant(['meta', 'validate', '--run-id', 'deep', '--workspace', ws.path…",
+    );
   });
 
   test('a nested branch whose optimization fails enters as the equal-weight mean, recorded', () => {
@@ -119,16 +127,20 @@ describe('meta pipeline semantics', () => {
     assert.equal(r.code, 0, r.stderr);
     const data = join(ws.path, 'runs', 'shaky', 'data');
     const sub = json<Optimized>(join(data, 'meta_optimized_shaky_min_variance.json'));
-    assert.equal(sub.method, 'equal_weight');
-    assert.equal(sub.parameters['branch_fallback'], true);
-    assert.equal(sub.fallback_chain[0]?.code, 'E_INFEASIBLE_BOUNDS');
-    assert.deepEqual(sub.weights, { alpha: 0.5, delta: 0.5 });
+    assert.equal(sub.method, 'equal_weight', 'sub.method');
+    assert.equal(sub.parameters['branch_fallback'], true, "sub.parameters['branch_fallback']");
+    assert.equal(sub.fallback_chain[0]?.code, 'E_INFEASIBLE_BOUNDS', 'sub.fallback_chain[0]?.code');
+    assert.deepEqual(sub.weights, { alpha: 0.5, delta: 0.5 }, 'sub.weights');
     const manifest = json<{ included: { id: string; branch_weights: string | null }[] }>(
       join(data, 'meta_manifest_shaky_root_min_variance.json'),
     );
-    assert.equal(manifest.included.find((s) => s.id === 'shaky')?.branch_weights, 'equal_weight_fallback');
+    assert.equal(
+      manifest.included.find((s) => s.id === 'shaky')?.branch_weights,
+      'equal_weight_fallback',
+      "manifest.included.find((s) => s.id === 'shaky')?.branch_weights",
+    );
     const ledger = readFileSync(join(ws.path, 'runs', 'shaky', 'audit.jsonl'), 'utf8');
-    assert.match(ledger, /"step":"meta.branch_fallback"/);
+    assert.match(ledger, /"step":"meta.branch_fallback"/, 'ledger matches /"step":"meta.branch_fallback"/');
   });
 
   test('a zero-variance sleeve: exact min_variance (cash at its cap), risk_parity falls back naming it', async () => {
@@ -151,10 +163,10 @@ describe('meta pipeline semantics', () => {
     // w_alpha = clamp(0.4·(σd² − σad) / (σa² + σd² − 2σad), 0.1, 0.3), computed here from the level's
     // return matrix.
     const o = json<Optimized>(join(data, 'meta_optimized_with_cash_min_variance.json'));
-    assert.equal(o.method, 'min_variance');
-    assert.deepEqual(o.fallback_chain, []);
-    assert.deepEqual(Object.keys(o.weights), ['cash', 'alpha', 'delta']);
-    assert.equal(o.weights['cash'], 0.6);
+    assert.equal(o.method, 'min_variance', 'o.method');
+    assert.deepEqual(o.fallback_chain, [], 'o.fallback_chain');
+    assert.deepEqual(Object.keys(o.weights), ['cash', 'alpha', 'delta'], 'Object.keys(o.weights)');
+    assert.equal(o.weights['cash'], 0.6, "o.weights['cash']");
     const table = await readTable(join(data, 'meta_returns_with_cash_min_variance.parquet'));
     const col = (id: string): Float64Array => table.values[table.columns.indexOf(id)] as Float64Array;
     const [a, d] = [col('alpha'), col('delta')];
@@ -175,20 +187,21 @@ describe('meta pipeline semantics', () => {
     const rp = json<Optimized & { fallback_chain: { message: string }[] }>(
       join(data, 'meta_optimized_with_cash_risk_parity.json'),
     );
-    assert.equal(rp.method, 'equal_weight');
+    assert.equal(rp.method, 'equal_weight', 'rp.method');
     assert.deepEqual(
       rp.fallback_chain.map((f) => [f.method, f.code]),
       [
         ['risk_parity', 'E_SINGULAR_COVARIANCE'],
         ['inverse_variance', 'E_SINGULAR_COVARIANCE'],
       ],
+      'rp.fallback_chain.map((f) => [f.method, f.code])',
     );
     for (const f of rp.fallback_chain) assert.match(f.message, /sleeve cash/, f.message);
     for (const w of Object.values(rp.weights)) assert.ok(w >= 0.1 - 1e-12 && w <= 0.6 + 1e-12, `${w}`);
     // HRP treats the riskless sleeve as riskless: it takes the most its bound allows. (delta is unhealthy
     // for hrp, so cash and alpha remain.)
     const hrp = json<Optimized>(join(data, 'meta_optimized_with_cash_hrp.json'));
-    assert.equal(hrp.method, 'hrp');
+    assert.equal(hrp.method, 'hrp', 'hrp.method');
     for (const w of Object.values(hrp.weights)) assert.ok(w >= 0.1 - 1e-12 && w <= 0.6 + 1e-12, `${w}`);
     assert.ok(Math.abs((hrp.weights['cash'] ?? 0) - 0.6) < 1e-12, `cash ${hrp.weights['cash']}`);
   });
@@ -213,21 +226,29 @@ describe('meta pipeline semantics', () => {
     });
     const auto = run('short_auto', 'short_auto', '--no-backtest');
     assert.equal(auto.code, 0, auto.stderr);
-    assert.match(auto.stdout, /ledoit_wolf, auto: 31 observations < 3 × 11 assets/);
+    assert.match(
+      auto.stdout,
+      /ledoit_wolf, auto: 31 observations < 3 × 11 assets/,
+      'auto.stdout matches /ledoit_wolf, auto: 31 observations < 3 × 11 assets/',
+    );
     const o = json<Optimized & { diagnostics: Record<string, unknown> }>(
       join(ws.path, 'runs', 'short_auto', 'data', 'meta_optimized_short_auto_min_variance.json'),
     );
-    assert.equal(o.parameters['covariance'], 'ledoit_wolf');
-    assert.equal(o.diagnostics['covariance_rule'], 'auto: 31 observations < 3 × 11 assets');
-    assert.deepEqual(o.fallback_chain, []);
+    assert.equal(o.parameters['covariance'], 'ledoit_wolf', "o.parameters['covariance']");
+    assert.equal(
+      o.diagnostics['covariance_rule'],
+      'auto: 31 observations < 3 × 11 assets',
+      "o.diagnostics['covariance_rule']",
+    );
+    assert.deepEqual(o.fallback_chain, [], 'o.fallback_chain');
     const ledger = readFileSync(join(ws.path, 'runs', 'short_auto', 'audit.jsonl'), 'utf8');
-    assert.match(ledger, /"step":"meta.covariance_auto"/);
+    assert.match(ledger, /"step":"meta.covariance_auto"/, 'ledger matches /"step":"meta.covariance_auto"/');
     const sample = run('short_sample', 'short_sample', '--no-backtest');
     assert.equal(sample.code, 0, sample.stderr);
     const os = json<Optimized>(
       join(ws.path, 'runs', 'short_sample', 'data', 'meta_optimized_short_sample_min_variance.json'),
     );
-    assert.equal(os.parameters['covariance'], 'sample');
+    assert.equal(os.parameters['covariance'], 'sample', "os.parameters['covariance']");
   });
 
   test('the sign-test gate aborts before meta.returns when a SHORT atom was not inverted', async () => {
@@ -255,14 +276,18 @@ describe('meta pipeline semantics', () => {
       },
     });
     const r = run('gated', 'gated');
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /^E_SIGN_TEST: .*SIGNTEST_SHORT_NOT_INVERTED/);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+    assert.match(r.stderr, /^E_SIGN_TEST: .*SIGNTEST_SHORT_NOT_INVERTED/, 'r.stderr names E_SIGN_TEST');
     const dir = join(ws.path, 'runs', 'gated');
-    assert.ok(existsSync(join(dir, 'data', 'directional_sign_test.json')));
+    assert.ok(
+      existsSync(join(dir, 'data', 'directional_sign_test.json')),
+      'data/directional_sign_test.json exists',
+    );
     const written = readdirSync(join(dir, 'data'));
     assert.deepEqual(
       written.filter((f) => f.startsWith('meta_')),
       [],
+      "written.filter((f) => f.startsWith('meta_'))",
     );
   });
 });

@@ -61,30 +61,45 @@ describe('quant manifest migrate', () => {
       /"meta_crypto" is an alias: now "meta_crypto_only"/,
     );
     expect('profiles.meta_fractal_test.sleeves[1].profile', 'kept', /alias of "production_2026_q1"/);
-    assert.deepEqual(report.meta_profiles, ['meta_crypto_only', 'meta_crypto_only_ray', 'meta_fractal_test']);
+    assert.deepEqual(
+      report.meta_profiles,
+      ['meta_crypto_only', 'meta_crypto_only_ray', 'meta_fractal_test'],
+      'report.meta_profiles',
+    );
     // The profile whose bounds are infeasible is written, flagged, and blocks only its own runs.
     assert.deepEqual(
       report.invalid.map((i) => [i.profile, i.problems.map((p) => p.path)]),
       [['meta_benchmark_tight', ['profiles.meta_benchmark_tight.meta_allocation.min_weight']]],
+      'report.invalid.map((i) => [i.profile, i.problems.map((p) => p.path)])',
     );
     assert.match(
       r.stderr,
       /warning: .*migrated\.json: profile meta_benchmark_tight is still invalid \(1 problem\)/,
+      'r.stderr matches /warning: .*migrated\\.json: profile meta_benchmark_tight is…',
     );
     const written = json<{ profiles: Record<string, Record<string, unknown>> }>(out);
     assert.deepEqual(Object.keys(written), ['profiles'], 'only metafolio root keys remain');
-    assert.deepEqual(written.profiles['meta_crypto_only']?.['features'], {
-      directional_sign_test_gate: true,
-    });
-    assert.deepEqual(written.profiles['meta_crypto_only']?.['meta_allocation'], {
-      min_weight: 0.05,
-      max_weight: 0.5,
-    });
+    assert.deepEqual(
+      written.profiles['meta_crypto_only']?.['features'],
+      {
+        directional_sign_test_gate: true,
+      },
+      "written.profiles['meta_crypto_only']?.['features']",
+    );
+    assert.deepEqual(
+      written.profiles['meta_crypto_only']?.['meta_allocation'],
+      {
+        min_weight: 0.05,
+        max_weight: 0.5,
+      },
+      "written.profiles['meta_crypto_only']?.['meta_allocation']",
+    );
     assert.deepEqual(
       (written.profiles['meta_crypto_only_ray']?.['sleeves'] as Record<string, unknown>[]).map(
         (s) => s['run_id'],
       ),
       [undefined, undefined],
+      "(written.profiles['meta_crypto_only_ray']?.['sleeves'] as Record<stri…",
     );
   });
 
@@ -93,7 +108,11 @@ describe('quant manifest migrate', () => {
     const r = quant(['manifest', 'migrate', PREDECESSOR_MANIFEST, '--output', out]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
-    assert.match(lines[0] ?? '', /^dropped {2}default_profile {2,}metafolio has no default profile/);
+    assert.match(
+      lines[0] ?? '',
+      /^dropped {2}default_profile {2,}metafolio has no default profile/,
+      "lines[0] ?? '' matches /^dropped {2}default_profile {2,}metafolio has no default p…",
+    );
     const line =
       readFileSync(out, 'utf8')
         .split('\n')
@@ -109,6 +128,7 @@ describe('quant manifest migrate', () => {
     assert.match(
       lines[lines.length - 1] ?? '',
       /^wrote .*human\.json: 3 meta profile\(s\), 0 sleeve profile\(s\); 21 dropped, 2 changed, 1 kept with a note; 1 profile\(s\) still invalid \(meta_benchmark_tight\)$/,
+      "lines[lines.length - 1] ?? '' matches /^wrote .*human\\.json: 3 meta profile\\(s\\), 0 sleeve profil…",
     );
   });
 
@@ -116,10 +136,11 @@ describe('quant manifest migrate', () => {
     const out = join(ws.path, 'existing.json');
     writeFileSync(out, '{"profiles": {}}\n');
     const refused = quant(['manifest', 'migrate', PREDECESSOR_MANIFEST, '--output', out]);
-    assert.equal(refused.code, 1);
+    assert.equal(refused.code, 1, `exit code (stderr: ${refused.stderr})`);
     assert.match(
       refused.stderr,
       /^E_OUTPUT_EXISTS: .*existing\.json already exists — pass --force to replace it/,
+      'refused.stderr names E_OUTPUT_EXISTS',
     );
     assert.equal(readFileSync(out, 'utf8'), '{"profiles": {}}\n', 'the existing file is untouched');
     const forced = quant(['manifest', 'migrate', PREDECESSOR_MANIFEST, '--output', out, '--force']);
@@ -133,15 +154,20 @@ describe('quant manifest migrate', () => {
       '--output',
       join(ws.path, 'x.json'),
     ]);
-    assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /^E_INPUT_NOT_FOUND: predecessor manifest .*nope\.json does not exist/);
+    assert.equal(missing.code, 1, `exit code (stderr: ${missing.stderr})`);
+    assert.match(
+      missing.stderr,
+      /^E_INPUT_NOT_FOUND: predecessor manifest .*nope\.json does not exist/,
+      'missing.stderr names E_INPUT_NOT_FOUND',
+    );
     const broken = join(ws.path, 'broken.json');
     writeFileSync(broken, '{\n  "profiles": {\n    "a": 1,\n  }\n}\n');
     const notJson = quant(['manifest', 'migrate', broken, '--output', join(ws.path, 'y.json')]);
-    assert.equal(notJson.code, 1);
+    assert.equal(notJson.code, 1, `exit code (stderr: ${notJson.stderr})`);
     assert.match(
       notJson.stderr,
       /^E_MANIFEST: .*broken\.json is not valid JSON: trailing comma .*broken\.json:4 column 3/,
+      'notJson.stderr names E_MANIFEST',
     );
     assert.equal(
       existsSync(join(ws.path, 'x.json')) || existsSync(join(ws.path, 'y.json')),
@@ -218,6 +244,7 @@ describe('meta runs over predecessor run folders', () => {
     assert.match(
       warnings[0] ?? '',
       /manifest\.json: profile meta_benchmark_tight is invalid and was skipped; .*meta_allocation\.min_weight \(line \d+\): infeasible bounds/,
+      "warnings[0] ?? '' matches /manifest\\.json: profile meta_benchmark_tight is invalid an…",
     );
 
     const sign = json<{ errors: number; warnings: number }>(data('crypto_1', 'directional_sign_test.json'));
@@ -228,14 +255,18 @@ describe('meta runs over predecessor run folders', () => {
       excluded: unknown[];
     }>(data('crypto_1', 'meta_manifest_meta_crypto_only_hrp.json'));
     // long_all: custom 4/4 counted; the skfolio engine's 1/4 on hrp is another stream's health.
-    assert.deepEqual(manifest.excluded, []);
-    assert.deepEqual(manifest.included.find((s) => s.id === 'long_all')?.health, {
-      windows: 4,
-      successes: 4,
-      success_rate: 1,
-      healthy: true,
-      engine: 'custom',
-    });
+    assert.deepEqual(manifest.excluded, [], 'manifest.excluded');
+    assert.deepEqual(
+      manifest.included.find((s) => s.id === 'long_all')?.health,
+      {
+        windows: 4,
+        successes: 4,
+        success_rate: 1,
+        healthy: true,
+        engine: 'custom',
+      },
+      "manifest.included.find((s) => s.id === 'long_all')?.health",
+    );
 
     // ma_long's flattened file has no min_variance: derived from its atoms, recorded in the artifact and ledger.
     const flat = json<{
@@ -245,6 +276,7 @@ describe('meta runs over predecessor run folders', () => {
     assert.deepEqual(
       flat.weights_fallbacks.map((f) => [f.path, f.run_id, f.to]),
       [['ma_long', 'rerun_v3_ma_long', 'data/portfolio_optimized_v2.json']],
+      'flat.weights_fallbacks.map((f) => [f.path, f.run_id, f.to])',
     );
     const weights = json<{ weights: Record<string, number> }>(
       data('crypto_1', 'meta_optimized_meta_crypto_only_min_variance.json'),
@@ -266,6 +298,7 @@ describe('meta runs over predecessor run folders', () => {
     assert.match(
       ledger,
       /"step":"meta\.flatten_fallback"[^\n]*"risk_profile":"min_variance"[^\n]*"sleeve":"ma_long"/,
+      'ledger matches /"step":"meta\\.flatten_fallback"[^\\n]*"risk_profile":"min_v…',
     );
 
     const v = quant(['meta', 'validate', '--run-id', 'crypto_1', '--workspace', ws.path]);
@@ -273,6 +306,7 @@ describe('meta runs over predecessor run folders', () => {
     assert.match(
       v.stdout,
       /pass {2}data\/portfolio_optimized_meta_meta_crypto_only_min_variance\.json: \d+ assets, .*1 sleeve\(s\) flattened from their atoms file \(recorded\)/,
+      'v.stdout matches /pass {2}data\\/portfolio_optimized_meta_meta_crypto_only_mi…',
     );
   });
 
@@ -286,10 +320,11 @@ describe('meta runs over predecessor run folders', () => {
       ];
       writeFileSync(file, JSON.stringify(doc));
       const unrecorded = quant(['meta', 'validate', '--run-id', 'crypto_1', '--workspace', ws.path]);
-      assert.equal(unrecorded.code, 1);
+      assert.equal(unrecorded.code, 1, `exit code (stderr: ${unrecorded.stderr})`);
       assert.match(
         unrecorded.stdout,
         /FAIL {2}data\/portfolio_optimized_meta_meta_crypto_only_hrp\.json: sleeve long_all was flattened from b without a meta\.flatten_fallback decision in the ledger/,
+        'unrecorded.stdout matches /FAIL {2}data\\/portfolio_optimized_meta_meta_crypto_only_hr…',
       );
       writeFileSync(
         file,
@@ -301,10 +336,11 @@ describe('meta runs over predecessor run folders', () => {
         }),
       );
       const empty = quant(['meta', 'validate', '--run-id', 'crypto_1', '--workspace', ws.path]);
-      assert.equal(empty.code, 1);
+      assert.equal(empty.code, 1, `exit code (stderr: ${empty.stderr})`);
       assert.match(
         empty.stdout,
         /FAIL {2}data\/portfolio_optimized_meta_meta_crypto_only_hrp\.json: no physical asset/,
+        'empty.stdout matches /FAIL {2}data\\/portfolio_optimized_meta_meta_crypto_only_hr…',
       );
     } finally {
       writeFileSync(file, original);
@@ -320,15 +356,17 @@ describe('meta runs over predecessor run folders', () => {
     assert.deepEqual(
       manifest.excluded.map((e) => [e.id, e.reason, e.detail]),
       [['ma_long', 'health', '1/4 backtest_optimize windows of engine custom succeeded (25.0 % < 75 %)']],
+      'manifest.excluded.map((e) => [e.id, e.reason, e.detail])',
     );
   });
 
   test('a risk profile in neither weights file stops the run before any folder, naming file, profile and fix', () => {
     const r = run('meta_no_minvar', 'nominvar_1');
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
     assert.match(
       r.stderr,
       /^E_WEIGHTS_PROFILE_MISSING: sleeve ma_short: run ma_short_no_minvar: .*ma_short_no_minvar\/data\/portfolio_flattened\.json \$\.profiles has no risk profile "min_variance" \(it has hrp\) .* — re-run the sleeve with min_variance, run the meta profile without it \(--profiles hrp\), or pin a run that has it$/m,
+      'r.stderr names E_WEIGHTS_PROFILE_MISSING',
     );
     assert.equal(existsSync(join(ws.path, 'runs', 'nominvar_1')), false, 'no run folder');
     assert.equal(run('meta_no_minvar', 'nominvar_2', '--profiles', 'hrp').code, 0, 'hrp alone runs');
@@ -336,8 +374,12 @@ describe('meta runs over predecessor run folders', () => {
 
   test('the sign-test gate stops an uninverted predecessor sleeve', () => {
     const r = run('meta_uninverted', 'uninv_1');
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /E_SIGN_TEST: .*SIGNTEST_SHORT_NOT_INVERTED in run short_all_uninverted/);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+    assert.match(
+      r.stderr,
+      /E_SIGN_TEST: .*SIGNTEST_SHORT_NOT_INVERTED in run short_all_uninverted/,
+      'r.stderr names E_SIGN_TEST',
+    );
   });
 
   test('unpinned sleeves use the latest predecessor run by replay timestamp', () => {
@@ -354,15 +396,17 @@ describe('meta runs over predecessor run folders', () => {
         // rerun_v3_short_all (2026-01-10) over short_all_uninverted (2026-01-03).
         ['short_all', 'rerun_v3_short_all', false, 'legacy'],
       ],
+      'resolved.sleeves.map((s) => [s.id, s.run_id, s.pinned, s.layout])',
     );
   });
 
   test('a run of the invalid profile fails with all its problems; nothing is written', () => {
     const r = run('meta_benchmark_tight', 'tight_1');
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
     assert.match(
       r.stderr,
       /^E_MANIFEST: .*manifest\.json: profile meta_benchmark_tight is invalid: 1 problem: profiles\.meta_benchmark_tight\.meta_allocation\.min_weight \(line \d+\): infeasible bounds: 2 sleeves × min_weight 0\.6 = 1\.2 > 1/,
+      'r.stderr names E_MANIFEST',
     );
     assert.equal(existsSync(join(ws.path, 'runs', 'tight_1')), false, 'no run folder');
   });

@@ -89,6 +89,7 @@ describe('prototype names are ordinary names', () => {
         ['B', 'LONG'],
         ['valueOf', 'SHORT'],
       ],
+      'doc.profiles.hrp.assets.map((a) => [a.Symbol, a.Direction])',
     );
   });
 
@@ -103,6 +104,7 @@ describe('prototype names are ordinary names', () => {
         ['toString', 'constructor', 'c1'],
         ['isPrototypeOf', 'hasOwnProperty', 'h1'],
       ],
+      'resolved.sleeves.map((s) => [s.id, s.profile, s.run_id])',
     );
   });
 
@@ -122,7 +124,7 @@ describe('prototype names are ordinary names', () => {
     const doc = readJson(join(ws.path, 'runs', 'o1', 'data', 'weights_hrp.json')) as {
       weights: Record<string, number>;
     };
-    assert.deepEqual(Object.keys(doc.weights), COLUMNS);
+    assert.deepEqual(Object.keys(doc.weights), COLUMNS, 'Object.keys(doc.weights)');
     const sum = Object.values(doc.weights).reduce((s, w) => s + w, 0);
     assert.ok(Math.abs(sum - 1) < 1e-9, `weights sum to ${sum}`);
   });
@@ -147,8 +149,12 @@ describe('prototype names are ordinary names', () => {
     });
     assert.equal(result.ok, false, 'refused');
     const error = (result as { error: QuantError }).error;
-    assert.equal(error.code, 'E_PARAMS');
-    assert.match(error.message, /__proto__: unknown parameter/);
+    assert.equal(error.code, 'E_PARAMS', 'error.code');
+    assert.match(
+      error.message,
+      /__proto__: unknown parameter/,
+      'error.message matches /__proto__: unknown parameter/',
+    );
     const pipeline = QuantSDK.runPipeline(
       'meta',
       JSON.parse('{"meta_profile": "valueOf", "meta.optimize": {"__proto__": {"bogus": 1}}}') as Record<
@@ -160,6 +166,7 @@ describe('prototype names are ordinary names', () => {
     await assert.rejects(
       pipeline,
       (e: unknown) => e instanceof QuantError && e.code === 'E_PARAMS' && /__proto__/.test(e.message),
+      'pipeline rejects with E_PARAMS',
     );
   });
 });

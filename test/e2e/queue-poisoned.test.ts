@@ -169,11 +169,15 @@ describe('poisoned queue jobs against quant worker', { timeout: 180_000 }, () =>
   test('the worker then runs the genuine job: the reserved run is produced', async () => {
     const job = await queue.add('sleeve.backtest', valid, { attempts: 1 });
     const value = (await job.waitUntilFinished(events)) as { status: string; run_id: string };
-    assert.deepEqual([value.status, value.run_id], ['produced', `sectors_${STAMP}`]);
+    assert.deepEqual(
+      [value.status, value.run_id],
+      ['produced', `sectors_${STAMP}`],
+      '[value.status, value.run_id]',
+    );
     const runJson = JSON.parse(readFileSync(join(ws, 'runs', `sectors_${STAMP}`, 'run.json'), 'utf8')) as {
       status: string;
     };
-    assert.equal(runJson.status, 'success');
+    assert.equal(runJson.status, 'success', 'runJson.status');
     assert.deepEqual(
       readdirSync(join(ws, 'runs', `sectors_${STAMP}`)).filter((n) => n.startsWith('.')),
       [],
@@ -184,7 +188,8 @@ describe('poisoned queue jobs against quant worker', { timeout: 180_000 }, () =>
     const replay = await queue.add('sleeve.backtest', valid, { attempts: 1 });
     await replay.waitUntilFinished(events).then(
       () => assert.fail('a replayed job succeeded'),
-      (e: Error) => assert.match(e.message, /^E_JOB_REFUSED: .*carries no reservation/),
+      (e: Error) =>
+        assert.match(e.message, /^E_JOB_REFUSED: .*carries no reservation/, 'e.message names E_JOB_REFUSED'),
     );
     assert.deepEqual(snapshot(ws), before, 'the replay changed nothing');
   });

@@ -121,6 +121,7 @@ describe('a coordinator never hangs', { timeout: 120_000 }, () => {
     assert.match(
       p.stderr,
       /^E_QUEUE: lost Redis at redis:\/\/127\.0\.0\.1:\d+: no answer for 2\.0 s .*— Redis must stay up for the whole run/,
+      'p.stderr names E_QUEUE',
     );
     assert.equal(p.stderr.trim().split('\n').length, 1, 'one line');
     assert.deepEqual(readdirSync(join(ws, 'runs')), [], 'reserved sleeve folders withdrawn, no meta run');
@@ -139,10 +140,15 @@ describe('a coordinator never hangs', { timeout: 120_000 }, () => {
     const ms = performance.now() - t0;
     process.kill(r.pid, 'SIGCONT');
     assert.equal(code, 1, p.stderr);
-    assert.match(p.stderr, /^SIGTERM: stopping the sleeves \(again to exit at once\)$/m);
+    assert.match(
+      p.stderr,
+      /^SIGTERM: stopping the sleeves \(again to exit at once\)$/m,
+      'p.stderr matches /^SIGTERM: stopping the sleeves \\(again to exit at once\\)$/m',
+    );
     assert.match(
       p.stderr,
       /^E_SLEEVE_FAILED: Sleeve production failed for: sectors \(E_INTERRUPTED: interrupted, job \S+ is unknown \(Redis did not answer\)\)/m,
+      'p.stderr names E_SLEEVE_FAILED',
     );
     assert.deepEqual(readdirSync(join(ws, 'runs')), [], 'no folder left');
     console.log(`SIGTERM with Redis stopped: coordinator exited after ${Math.round(ms)} ms`);
@@ -196,10 +202,12 @@ describe(
         assert.match(
           first.stderr,
           /SIGTERM: stopping 1 running job\(s\); the queue gives them to another worker/,
+          'first.stderr matches /SIGTERM: stopping 1 running job\\(s\\); the queue gives them…',
         );
         assert.match(
           first.stderr,
           /sleeve\.backtest sectors \(run \S+\) stopped after .*; handed back to the queue/,
+          'first.stderr matches /sleeve\\.backtest sectors \\(run \\S+\\) stopped after .*; han…',
         );
         assert.equal(await added.getState(), 'waiting', 'back in the queue');
         assert.equal(existsSync(join(ws, 'runs', `sectors_${STAMP}`, 'run.json')), false, 'nothing written');
@@ -208,13 +216,17 @@ describe(
         await lock.release();
         const second = worker(r, ws, 'handback');
         await until('the second worker to complete the job', () => / done in /.test(second.stderr), second);
-        assert.match(second.stderr, /started \(attempt 2: its previous worker stopped\)/);
+        assert.match(
+          second.stderr,
+          /started \(attempt 2: its previous worker stopped\)/,
+          'second.stderr matches /started \\(attempt 2: its previous worker stopped\\)/',
+        );
         const runJson = JSON.parse(
           readFileSync(join(ws, 'runs', `sectors_${STAMP}`, 'run.json'), 'utf8'),
         ) as { status: string };
-        assert.equal(runJson.status, 'success');
+        assert.equal(runJson.status, 'success', 'runJson.status');
         second.proc.kill('SIGTERM');
-        assert.equal(await second.exited, 0);
+        assert.equal(await second.exited, 0, 'await second.exited');
       } finally {
         await queue.close();
       }
@@ -241,6 +253,7 @@ describe(
       assert.match(
         w.stderr,
         /stopped after .*; Redis did not answer: the queue re-delivers it once its lock expires/,
+        'w.stderr matches /stopped after .*; Redis did not answer: the queue re-deliv…',
       );
       console.log(`SIGTERM with Redis stopped: worker exited after ${Math.round(ms)} ms`);
     });
@@ -293,7 +306,7 @@ describe('run locks of reused pids (quant meta run --execute-sleeves, local)', {
       const runJson = JSON.parse(readFileSync(join(ws, 'runs', `sectors_${STAMP}`, 'run.json'), 'utf8')) as {
         status: string;
       };
-      assert.equal(runJson.status, 'success');
+      assert.equal(runJson.status, 'success', 'runJson.status');
     } finally {
       sleeper.kill('SIGKILL');
     }
@@ -314,6 +327,7 @@ describe('run locks of reused pids (quant meta run --execute-sleeves, local)', {
         new RegExp(
           `^E_SLEEVE_FAILED: Sleeve production failed for: sectors \\(E_RUN_LOCKED: run sectors_${STAMP} is locked by pid ${sleeper.pid} on host \\S+ \\(command stage run sleeve\\.backtest\\); the lock does not record its holder's start, and pid ${sleeper.pid} now runs ".*node.* -e setInterval`,
         ),
+        'r.stderr matches new RegExp( `^E_SLEEVE_FAILED: Sleeve production failed for…',
       );
       assert.equal(existsSync(join(ws, 'runs', 'm')), false, 'no meta run');
     } finally {

@@ -25,7 +25,7 @@ console.log(JSON.stringify(StageRegistry.listStages().map((s) => s.id)));`;
     encoding: 'utf8',
   });
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), CATALOG_IDS);
+  assert.deepEqual(JSON.parse(r.stdout), CATALOG_IDS, 'JSON.parse(r.stdout)');
 });
 
 test('the built CLI lists the same catalog in a fresh process', () => {
@@ -35,6 +35,8 @@ test('the built CLI lists the same catalog in a fresh process', () => {
   assert.deepEqual(
     stages.map((s) => s.id),
     CATALOG_IDS,
+    'stages.map((s) => s.id)',
   );
-  for (const s of stages) assert.ok(s.name.length > 0 && s.category.length > 0);
+  for (const s of stages)
+    assert.ok(s.name.length > 0 && s.category.length > 0, 's.name.length > 0 && s.category.length > 0');
 });

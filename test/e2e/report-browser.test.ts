@@ -97,10 +97,14 @@ describe('HTML report in headless Chromium', { skip }, () => {
     assert.equal(r.code, 0, r.stderr);
     const run = join(ws.path, 'runs', 'demo');
     const file = join(run, 'reports', 'meta_portfolio_report.html');
-    assert.match(r.stdout, /\nhtml report: .*runs\/demo\/reports\/meta_portfolio_report\.html\n$/);
+    assert.match(
+      r.stdout,
+      /\nhtml report: .*runs\/demo\/reports\/meta_portfolio_report\.html\n$/,
+      'r.stdout matches /\\nhtml report: .*runs\\/demo\\/reports\\/meta_portfolio_repor…',
+    );
     const path = quant(['report', 'path', '--run-id', 'demo', '--workspace', ws.path]);
     assert.equal(path.code, 0, path.stderr);
-    assert.equal(path.stdout, `${file}\n`);
+    assert.equal(path.stdout, `${file}\n`, 'path.stdout');
     const t1 = performance.now();
 
     const { page, requests, problems } = await open(browser, file);
@@ -128,25 +132,33 @@ describe('HTML report in headless Chromium', { skip }, () => {
       const expected = [...common, ...(P === 'hrp' ? ['dendrogram'] : []), 'correlation', 'contributors'];
       assert.deepEqual(kinds, expected, P);
     }
-    assert.equal(await page.locator('[data-missing]').count(), 0);
+    assert.equal(
+      await page.locator('[data-missing]').count(),
+      0,
+      "await page.locator('[data-missing]').count()",
+    );
     // The tables carry the Markdown report's numbers (spot check: the summary's hrp row).
     const md = readFileSync(join(run, 'reports', 'meta_portfolio_report.md'), 'utf8');
     const hrpRow = /^\| `hrp` \| `hrp` \| (.*) \|$/m.exec(md)![1]!.split(' | ');
     const htmlRow = await page.locator('#summary tbody tr').first().locator('td').allInnerTexts();
-    assert.deepEqual(htmlRow.slice(2), hrpRow);
+    assert.deepEqual(htmlRow.slice(2), hrpRow, 'htmlRow.slice(2)');
 
     const png = join(run, 'reports', 'meta_portfolio_report.png');
     await page.screenshot({ path: png, fullPage: true });
-    assert.deepEqual([...readFileSync(png).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.deepEqual(
+      [...readFileSync(png).subarray(0, 8)],
+      [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+      '[...readFileSync(png).subarray(0, 8)]',
+    );
     assert.ok(statSync(png).size > 50_000, `${statSync(png).size} bytes`);
 
     // Printed: no navigation, charts kept within the page width.
     await page.emulateMedia({ media: 'print' });
-    assert.equal(await page.locator('nav').isVisible(), false);
+    assert.equal(await page.locator('nav').isVisible(), false, "await page.locator('nav').isVisible()");
     const printed = await chartBoxes(page);
     for (const ch of printed) assert.ok(ch.width > 100 && ch.width <= 1200, `print ${ch.kind} ${ch.width}`);
     const pdf = await page.pdf({ format: 'A4' });
-    assert.ok(pdf.length > 20_000);
+    assert.ok(pdf.length > 20_000, 'pdf.length > 20_000');
     await page.close();
     const t2 = performance.now();
     const size = statSync(file).size;
@@ -172,9 +184,13 @@ describe('HTML report in headless Chromium', { skip }, () => {
       { env: EPOCH },
     );
     assert.equal(r.code, 0, r.stderr);
-    assert.doesNotMatch(r.stdout, /meta\.backtest/);
+    assert.doesNotMatch(r.stdout, /meta\.backtest/, 'r.stdout does not match /meta\\.backtest/');
     const run = join(ws.path, 'runs', 'partial');
-    assert.equal(existsSync(join(run, 'data', 'meta_backtest_meta_root_hrp.json')), false);
+    assert.equal(
+      existsSync(join(run, 'data', 'meta_backtest_meta_root_hrp.json')),
+      false,
+      'data/meta_backtest_meta_root_hrp.json does not exist',
+    );
     for (const f of [
       'portfolio_optimized_meta_meta_root_hrp.json',
       'meta_cluster_tree_meta_root_hrp.json',
@@ -202,8 +218,8 @@ describe('HTML report in headless Chromium', { skip }, () => {
       browser,
       join(run, 'reports', 'meta_portfolio_report.html'),
     );
-    assert.deepEqual(requests, []);
-    assert.deepEqual(problems, []);
+    assert.deepEqual(requests, [], 'requests');
+    assert.deepEqual(problems, [], 'problems');
     const marked = await page.$$eval('[data-missing]', (els) =>
       els.map((e) => [
         e.closest('section.profile')?.id ?? '',
@@ -229,15 +245,19 @@ describe('HTML report in headless Chromium', { skip }, () => {
           p.getBoundingClientRect().height > 0,
         ]),
       );
-    assert.ok(notes.length >= 7);
+    assert.ok(notes.length >= 7, 'notes.length >= 7');
     for (const [text, visible] of notes)
       assert.ok(visible && / omitted: data\/.+ not found\.$/.test(String(text)), String(text));
     // What could be drawn still is.
     const charts = await chartBoxes(page);
-    assert.ok(charts.length >= 3 * 5);
+    assert.ok(charts.length >= 3 * 5, 'charts.length >= 3 * 5');
     for (const ch of charts)
       assert.ok(ch.width > 100 && ch.height > 50 && ch.drawn > 0, `${ch.section} ${ch.kind}`);
-    assert.equal(charts.filter((ch) => ch.kind === 'dendrogram').length, 0);
+    assert.equal(
+      charts.filter((ch) => ch.kind === 'dendrogram').length,
+      0,
+      "charts.filter((ch) => ch.kind === 'dendrogram').length",
+    );
     await page.screenshot({ path: join(run, 'reports', 'meta_portfolio_report.png'), fullPage: true });
     await page.close();
   });

@@ -67,7 +67,7 @@ describe('portfolio.optimize with a riskless and a duplicated column', () => {
     const r = optimize('mv', 'method=min_variance', 'max_weight=0.4');
     assert.equal(r.code, 0, r.stderr);
     const w = weights('mv', 'min_variance');
-    assert.equal(w['CASH'], 0.4);
+    assert.equal(w['CASH'], 0.4, "w['CASH']");
     // 0.6 between the group {A, A2} (cap 0.8, one asset to the variance) and B (cap 0.4):
     // group = clamp(0.6·(σB² − σAB) / (σA² + σB² − 2σAB), 0.2, 0.6).
     const group = Math.min(
@@ -75,7 +75,7 @@ describe('portfolio.optimize with a riskless and a duplicated column', () => {
       Math.max(0.2, (0.6 * (cov(rb, rb) - cov(ra, rb))) / (cov(ra, ra) + cov(rb, rb) - 2 * cov(ra, rb))),
     );
     assert.ok(Math.abs(w['A']! + w['A2']! - group) < 1e-9, `A + A2 = ${w['A']! + w['A2']!} vs ${group}`);
-    assert.equal(w['A'], w['A2']);
+    assert.equal(w['A'], w['A2'], "w['A']");
     assert.ok(Math.abs(w['B']! - (0.6 - group)) < 1e-9, `B ${w['B']}`);
   });
 
@@ -83,16 +83,17 @@ describe('portfolio.optimize with a riskless and a duplicated column', () => {
     const r = optimize('ms', 'method=max_sharpe');
     assert.equal(r.code, 0, r.stderr);
     const w = weights('ms', 'max_sharpe');
-    assert.equal(w['CASH'], 0);
-    assert.equal(w['A'], w['A2']);
+    assert.equal(w['CASH'], 0, "w['CASH']");
+    assert.equal(w['A'], w['A2'], "w['A']");
   });
 
   test('risk_parity: one coded line naming the cash column, exit 1', () => {
     const r = optimize('rp', 'method=risk_parity');
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
     assert.match(
       r.stderr,
       /^E_SINGULAR_COVARIANCE: .*cash\.csv.*risk parity is undefined: asset 0 \(CASH\) has zero variance/,
+      'r.stderr names E_SINGULAR_COVARIANCE',
     );
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   });

@@ -50,23 +50,31 @@ describe('frequency inference on resampled bundled data', () => {
   for (const name of ['swx_prices', 'spisector_prices', 'gccindex_prices']) {
     test(`${name}: daily 252, weekly 52, monthly 12`, () => {
       const daily = readDailyPrices(name);
-      assert.equal(inferFrequency(daily.dates).periodsPerYear, 252);
+      assert.equal(
+        inferFrequency(daily.dates).periodsPerYear,
+        252,
+        'inferFrequency(daily.dates).periodsPerYear',
+      );
       const weekly = inferFrequency(resample(daily, 'week').dates);
-      assert.equal(weekly.frequency, 'weekly');
-      assert.equal(weekly.periodsPerYear, 52);
+      assert.equal(weekly.frequency, 'weekly', 'weekly.frequency');
+      assert.equal(weekly.periodsPerYear, 52, 'weekly.periodsPerYear');
       const monthly = inferFrequency(resample(daily, 'month').dates);
-      assert.equal(monthly.frequency, 'monthly');
-      assert.equal(monthly.periodsPerYear, 12);
+      assert.equal(monthly.frequency, 'monthly', 'monthly.frequency');
+      assert.equal(monthly.periodsPerYear, 12, 'monthly.periodsPerYear');
       // What the old rule gave: month ends and Friday closes are business days, so 252 both times.
-      assert.equal(oldRule(resample(daily, 'month').dates), 252);
+      assert.equal(oldRule(resample(daily, 'month').dates), 252, "oldRule(resample(daily, 'month').dates)");
     });
   }
 
   test('SWX monthly: 89 month ends, rule as recorded in the artifacts', () => {
-    assert.equal(MONTHLY.dates.length, 89);
-    assert.equal(MONTHLY.dates[0], '2000-01-31');
+    assert.equal(MONTHLY.dates.length, 89, 'MONTHLY.dates.length');
+    assert.equal(MONTHLY.dates[0], '2000-01-31', 'MONTHLY.dates[0]');
     const r = inferFrequency(MONTHLY.dates);
-    assert.match(r.rule, /^median spacing 30\.5 days, 12\.1 rows\/year → monthly$/);
+    assert.match(
+      r.rule,
+      /^median spacing 30\.5 days, 12\.1 rows\/year → monthly$/,
+      'r.rule matches /^median spacing 30\\.5 days, 12\\.1 rows\\/year → monthly$/',
+    );
   });
 });
 
@@ -90,9 +98,9 @@ describe('annualised figures by hand', () => {
       { ...MONTHLY, dates: MONTHLY.dates.slice(0, 5), rows: MONTHLY.rows.slice(0, 5) },
       spi,
     );
-    assert.deepEqual(dates, ['2000-02-29', '2000-03-31', '2000-04-28', '2000-05-31']);
+    assert.deepEqual(dates, ['2000-02-29', '2000-03-31', '2000-04-28', '2000-05-31'], 'dates');
     const A = inferFrequency(dates).periodsPerYear;
-    assert.equal(A, 12);
+    assert.equal(A, 12, 'A');
     const m = performanceMetrics(r, A);
     close(r[0] as number, 0.00714403822590424, 'r1');
     close(m.volatility, 0.112514111736471, 'volatility');
@@ -112,7 +120,7 @@ describe('annualised figures by hand', () => {
       spi,
     );
     const A = inferFrequency(dates).periodsPerYear;
-    assert.equal(A, 52);
+    assert.equal(A, 52, 'A');
     close(performanceMetrics(r, A).volatility, 0.158382450171854, 'volatility');
   });
 });
@@ -158,14 +166,27 @@ describe('portfolio.optimize max_sharpe with expected_returns=cagr', () => {
       const auto = await optimize(file, {}, `${label}_auto`);
       const explicit = await optimize(file, { periods_per_year: A }, `${label}_explicit`);
       const old = await optimize(file, { periods_per_year: oldRule(table.dates) }, `${label}_old`);
-      assert.deepEqual(auto.weights, explicit.weights);
-      assert.equal(auto.diagnostics.periods_per_year, A);
-      assert.equal(auto.diagnostics.annualisation['source'], 'inferred');
-      assert.equal(auto.diagnostics.annualisation['frequency'], frequency);
-      assert.equal(explicit.diagnostics.annualisation['source'], 'params');
+      assert.deepEqual(auto.weights, explicit.weights, 'auto.weights');
+      assert.equal(auto.diagnostics.periods_per_year, A, 'auto.diagnostics.periods_per_year');
+      assert.equal(
+        auto.diagnostics.annualisation['source'],
+        'inferred',
+        "auto.diagnostics.annualisation['source']",
+      );
+      assert.equal(
+        auto.diagnostics.annualisation['frequency'],
+        frequency,
+        "auto.diagnostics.annualisation['frequency']",
+      );
+      assert.equal(
+        explicit.diagnostics.annualisation['source'],
+        'params',
+        "explicit.diagnostics.annualisation['source']",
+      );
       assert.match(
         String(old.diagnostics.annualisation['rule']),
         new RegExp(`the dates alone would give ${A}`),
+        "String(old.diagnostics.annualisation['r… matches new RegExp(`the dates alone would give ${A}`)",
       );
       const d = maxDiff(auto, old);
       assert.ok(d > moved, `${label}: max |Δw| against the old factor is only ${d}`);
@@ -225,9 +246,13 @@ describe('a sleeve and a meta run on monthly prices', () => {
 
   test('run_stats: A = 12 inferred, and each volatility is sd(out-of-sample returns) × √12', async () => {
     const stats = readJson(join(runs.a, 'data', 'run_stats.json'));
-    assert.equal(at(stats, 'periods_per_year'), 12);
-    assert.equal(at(stats, 'annualisation', 'source'), 'inferred');
-    assert.equal(at(stats, 'annualisation', 'frequency'), 'monthly');
+    assert.equal(at(stats, 'periods_per_year'), 12, "at(stats, 'periods_per_year')");
+    assert.equal(at(stats, 'annualisation', 'source'), 'inferred', "at(stats, 'annualisation', 'source')");
+    assert.equal(
+      at(stats, 'annualisation', 'frequency'),
+      'monthly',
+      "at(stats, 'annualisation', 'frequency')",
+    );
     for (const P of ['min_variance', 'equal_weight']) {
       const stream = await readTable(join(runs.a, 'data', 'returns', `${P}.parquet`));
       const r = stream.values[0] as Float64Array;
@@ -240,14 +265,38 @@ describe('a sleeve and a meta run on monthly prices', () => {
     const paths = (P: string) => `meta_m_${P}`;
     for (const P of ['min_variance', 'equal_weight']) {
       const manifest = readJson(join(runs.meta, 'data', `meta_manifest_${paths(P)}.json`));
-      assert.equal(at(manifest, 'calendar', 'periods_per_year'), 12);
-      assert.equal(at(manifest, 'calendar', 'annualisation', 'frequency'), 'monthly');
+      assert.equal(
+        at(manifest, 'calendar', 'periods_per_year'),
+        12,
+        "at(manifest, 'calendar', 'periods_per_year')",
+      );
+      assert.equal(
+        at(manifest, 'calendar', 'annualisation', 'frequency'),
+        'monthly',
+        "at(manifest, 'calendar', 'annualisation', 'frequency')",
+      );
       const optimized = readJson(join(runs.meta, 'data', `meta_optimized_${paths(P)}.json`));
-      assert.equal(at(optimized, 'parameters', 'periods_per_year'), 12);
-      assert.equal(at(optimized, 'annualisation', 'source'), 'inferred');
+      assert.equal(
+        at(optimized, 'parameters', 'periods_per_year'),
+        12,
+        "at(optimized, 'parameters', 'periods_per_year')",
+      );
+      assert.equal(
+        at(optimized, 'annualisation', 'source'),
+        'inferred',
+        "at(optimized, 'annualisation', 'source')",
+      );
       const backtest = readJson(join(runs.meta, 'data', `meta_backtest_${paths(P)}.json`));
-      assert.equal(at(backtest, 'params', 'periods_per_year'), 12);
-      assert.equal(at(backtest, 'annualisation', 'frequency'), 'monthly');
+      assert.equal(
+        at(backtest, 'params', 'periods_per_year'),
+        12,
+        "at(backtest, 'params', 'periods_per_year')",
+      );
+      assert.equal(
+        at(backtest, 'annualisation', 'frequency'),
+        'monthly',
+        "at(backtest, 'annualisation', 'frequency')",
+      );
     }
     // The equal-weight meta portfolio: r_t = (core_t + pension_t) / 2 on the common months.
     const table = await readTable(join(runs.meta, 'data', `meta_returns_${paths('equal_weight')}.parquet`));
@@ -261,10 +310,15 @@ describe('a sleeve and a meta run on monthly prices', () => {
       md.includes(`| Annualised volatility | ${volatility} |`),
       `report volatility ${volatility} (× √12)`,
     );
-    assert.match(md, new RegExp(`${table.dates.length} monthly returns from ${table.dates[0]}`));
+    assert.match(
+      md,
+      new RegExp(`${table.dates.length} monthly returns from ${table.dates[0]}`),
+      'md matches new RegExp(`${table.dates.length} monthly returns from ${ta…',
+    );
     assert.match(
       md,
       /annualisation A = 12 \(inferred from the dates: median spacing \d+ days, 12\.\d rows\/year → monthly\)/,
+      'md matches /annualisation A = 12 \\(inferred from the dates: median spa…',
     );
     const html = readFileSync(join(runs.meta, 'reports', 'meta_portfolio_report.html'), 'utf8');
     assert.ok(html.includes(volatility), 'the HTML report carries the same volatility');

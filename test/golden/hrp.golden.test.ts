@@ -47,7 +47,7 @@ for (const dataset of DATASETS) {
     const cov = sampleCovariance(returns);
 
     test('asset order of the data equals the reference', () => {
-      assert.deepEqual(assets, golden.dataset.assets);
+      assert.deepEqual(assets, golden.dataset.assets, 'assets');
     });
 
     for (const c of CASES) {
@@ -62,8 +62,11 @@ for (const dataset of DATASETS) {
     test('the two leaf orders are really different here (the optimal-order cases are discriminating)', () => {
       const a = hierarchicalRiskParity(cov, { linkage: 'single', leafOrder: 'dendrogram' });
       const b = hierarchicalRiskParity(cov, { linkage: 'single', leafOrder: 'optimal' });
-      assert.notDeepEqual(a.order, b.order);
-      assert.ok(maxAbsDeviation(a.weights, Array.from(b.weights)) > 1e-3);
+      assert.notDeepEqual(a.order, b.order, 'a.order differs from b.order');
+      assert.ok(
+        maxAbsDeviation(a.weights, Array.from(b.weights)) > 1e-3,
+        'maxAbsDeviation(a.weights, Array.from(b.weights)) > 1e-3',
+      );
     });
 
     test('measured agreement is at rounding level (≤ 1e-13)', () => {

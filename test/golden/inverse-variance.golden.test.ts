@@ -14,7 +14,7 @@ describe('inverse variance golden', () => {
     test(`${dataset}: own.inverse_variance within ${TOLERANCE}`, () => {
       const expected = goldenWeights(loadGolden(dataset), 'own.inverse_variance');
       const w = inverseVariance(sampleCovariance(loadDatasetReturns(dataset).returns));
-      assert.equal(w.length, expected.length);
+      assert.equal(w.length, expected.length, 'w.length');
       expected.forEach((e, i) => assert.ok(Math.abs(w[i]! - e) <= TOLERANCE, `[${i}] ${w[i]} vs ${e}`));
     });
   }

@@ -47,7 +47,10 @@ describe('maxSharpe golden (own.max_sharpe.exact)', () => {
         const expected = goldenWeights(golden, c.id);
         const d = maxAbsDiff(r.weights, expected);
         assert.ok(d < TOLERANCE, `max |Δw| = ${d}`);
-        assert.ok(r.sharpe >= sharpe(cov, mu, expected) - 1e-12);
+        assert.ok(
+          r.sharpe >= sharpe(cov, mu, expected) - 1e-12,
+          'r.sharpe >= sharpe(cov, mu, expected) - 1e-12',
+        );
       });
     }
   }

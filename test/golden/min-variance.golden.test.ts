@@ -20,7 +20,7 @@ describe('minVariance golden (pypfopt.CLA.min_volatility)', () => {
       const r = minVariance(cov);
       const d = maxAbsDiff(r.weights, goldenWeights(golden, 'pypfopt.CLA.min_volatility'));
       assert.ok(d < TOLERANCE, `max |Δw| = ${d}`);
-      assert.ok(Math.abs(sum(r.weights) - 1) < 1e-15);
+      assert.ok(Math.abs(sum(r.weights) - 1) < 1e-15, 'sum(r.weights) ≈ 1 within 1e-15');
     });
 
     test(`${dataset}: bounds [0.05, 0.5]`, () => {
@@ -30,8 +30,8 @@ describe('minVariance golden (pypfopt.CLA.min_volatility)', () => {
       assert.ok(d < TOLERANCE, `max |Δw| = ${d}`);
       // The bounds bind in the reference, and the same assets are held here.
       expected.forEach((w, i) => {
-        if (w === 0.05) assert.ok(r.activeLower.includes(i));
-        if (w === 0.5) assert.ok(r.activeUpper.includes(i));
+        if (w === 0.05) assert.ok(r.activeLower.includes(i), 'r.activeLower includes i');
+        if (w === 0.5) assert.ok(r.activeUpper.includes(i), 'r.activeUpper includes i');
       });
     });
   }

@@ -24,7 +24,7 @@ describe('riskParity golden', () => {
     const golden = loadGolden('gccindex_prices');
     const cov = sampleCov(loadDatasetReturns('gccindex_prices').returns);
     const r = riskParity(cov, { minWeight: 0.05, maxWeight: 0.5 });
-    assert.equal(r.boundsBind, false);
+    assert.equal(r.boundsBind, false, 'r.boundsBind');
     const d = maxAbsDiff(r.weights, goldenWeights(golden, 'skfolio.RiskBudgeting.erc.bounds_0.05_0.5'));
     assert.ok(d < 1e-6, `max |Δw| = ${d}`);
   });
@@ -37,15 +37,18 @@ describe('riskParity golden', () => {
     const cov = sampleCov(loadDatasetReturns('swx_prices').returns);
     const r = riskParity(cov, { minWeight: 0.05, maxWeight: 0.5 });
     const sk = goldenWeights(golden, 'skfolio.RiskBudgeting.erc.bounds_0.05_0.5');
-    assert.deepEqual(r.activeUpper, [0]);
-    assert.deepEqual(r.activeLower, [1]);
-    assert.ok(Math.abs(sk[0]! - 0.5) < 1e-5 && Math.abs(sk[1]! - 0.05) < 1e-5);
+    assert.deepEqual(r.activeUpper, [0], 'r.activeUpper');
+    assert.deepEqual(r.activeLower, [1], 'r.activeLower');
+    assert.ok(
+      Math.abs(sk[0]! - 0.5) < 1e-5 && Math.abs(sk[1]! - 0.05) < 1e-5,
+      'Math.abs(sk[0] - 0.5) < 1e-5 && Math.abs(sk[1] - 0.05) < 1e-5',
+    );
     const rc = (w: ArrayLike<number>): number[] => Array.from(matVec(cov, w), (v, i) => v * w[i]!);
     const ours = rc(r.weights).slice(2);
     const theirs = rc(sk).slice(2);
     const spread = (x: number[]): number => (Math.max(...x) - Math.min(...x)) / Math.max(...x);
-    assert.ok(spread(ours) < 1e-12);
-    assert.ok(spread(theirs) > 1e-2);
-    assert.ok(maxAbsDiff(r.weights, sk) < 2e-3);
+    assert.ok(spread(ours) < 1e-12, 'spread(ours) < 1e-12');
+    assert.ok(spread(theirs) > 1e-2, 'spread(theirs) > 1e-2');
+    assert.ok(maxAbsDiff(r.weights, sk) < 2e-3, 'maxAbsDiff(r.weights, sk) < 2e-3');
   });
 });

@@ -46,24 +46,28 @@ const returnsMatrix = fc
   );
 
 function assertPermutation(order: readonly number[], n: number): void {
-  assert.equal(order.length, n);
+  assert.equal(order.length, n, 'order.length');
   assert.deepEqual(
     [...order].sort((a, b) => a - b),
     Array.from({ length: n }, (_, i) => i),
+    '[...order].sort((a, b) => a - b)',
   );
 }
 
 function assertValidLinkage(z: LinkageMatrix, n: number): void {
-  assert.equal(z.rows, n - 1);
+  assert.equal(z.rows, n - 1, 'z.rows');
   const count = new Array<number>(2 * n - 1).fill(1);
   const used = new Set<number>();
   for (let k = 0; k < n - 1; k++) {
     const [a, b, h, c] = [z.data[k * 4]!, z.data[k * 4 + 1]!, z.data[k * 4 + 2]!, z.data[k * 4 + 3]!];
-    assert.ok(a < n + k && b < n + k && a !== b && !used.has(a) && !used.has(b));
+    assert.ok(
+      a < n + k && b < n + k && a !== b && !used.has(a) && !used.has(b),
+      'a < n + k && b < n + k && a !== b && !used.has(a) && !used.has(b)',
+    );
     used.add(a).add(b);
     count[n + k] = count[a]! + count[b]!;
-    assert.equal(c, count[n + k]);
-    if (k > 0) assert.ok(h >= z.data[(k - 1) * 4 + 2]!);
+    assert.equal(c, count[n + k], 'c');
+    if (k > 0) assert.ok(h >= z.data[(k - 1) * 4 + 2]!, 'h >= z.data[(k - 1) * 4 + 2]');
   }
 }
 
@@ -110,8 +114,8 @@ describe('linkage properties', () => {
           assertPermutation(leavesList(o), d.rows);
           for (let k = 0; k < z.rows; k++) {
             const pair = (m: LinkageMatrix) => [m.data[k * 4]!, m.data[k * 4 + 1]!].sort((a, b) => a - b);
-            assert.deepEqual(pair(o), pair(z));
-            assert.equal(o.data[k * 4 + 2], z.data[k * 4 + 2]);
+            assert.deepEqual(pair(o), pair(z), 'pair(o)');
+            assert.equal(o.data[k * 4 + 2], z.data[k * 4 + 2], 'o.data[k * 4 + 2]');
           }
         }
       }),

@@ -113,7 +113,7 @@ describe('meta.flatten properties', () => {
         } as unknown as ResolvedMeta;
         const doc = await flattenLevel({ ctx, resolved, riskProfile: P }, node, []);
 
-        assert.deepEqual(doc.weights_fallbacks, []);
+        assert.deepEqual(doc.weights_fallbacks, [], 'doc.weights_fallbacks');
         const got = new Map(doc.assets.map((a) => [a.Symbol, a]));
         for (const [symbol, net] of expected) {
           const a = got.get(symbol);
@@ -124,8 +124,8 @@ describe('meta.flatten properties', () => {
           }
           assert.ok(a !== undefined, `${symbol} (net ${net}) missing`);
           assert.ok(Math.abs(a.Net_Weight - net) <= 1e-12, `${symbol}: ${a.Net_Weight} vs ${net}`);
-          assert.equal(a.Weight, Math.abs(a.Net_Weight));
-          assert.equal(a.Direction, a.Net_Weight < 0 ? 'SHORT' : 'LONG');
+          assert.equal(a.Weight, Math.abs(a.Net_Weight), 'a.Weight');
+          assert.equal(a.Direction, a.Net_Weight < 0 ? 'SHORT' : 'LONG', 'a.Direction');
           const contributed = Object.values(a.Contributors).reduce((s, v) => s + v, 0);
           assert.ok(Math.abs(contributed - a.Net_Weight) <= 1e-12, `${symbol}: contributors ${contributed}`);
         }
@@ -137,7 +137,7 @@ describe('meta.flatten properties', () => {
           `net ${doc.totals.net} vs ${total}`,
         );
         const gross = doc.assets.reduce((s, a) => s + a.Weight, 0);
-        assert.ok(Math.abs(doc.totals.gross - gross) <= 1e-12);
+        assert.ok(Math.abs(doc.totals.gross - gross) <= 1e-12, 'doc.totals.gross ≈ gross within 1e-12');
       }),
       { numRuns: 60, seed: 20260317 },
     );

@@ -54,9 +54,11 @@ describe('innerJoin properties', () => {
       fc.property(sleeves, ([list]) => {
         const joined = innerJoin(list);
         const common = calendar.filter((d) => list.every((s) => s.dates.includes(d)));
-        assert.deepEqual(joined.dates, common);
+        assert.deepEqual(joined.dates, common, 'joined.dates');
         list.forEach((s, k) => {
-          joined.dates.forEach((d, t) => assert.equal(joined.columns[k]?.[t], s.values[s.dates.indexOf(d)]));
+          joined.dates.forEach((d, t) =>
+            assert.equal(joined.columns[k]?.[t], s.values[s.dates.indexOf(d)], 'joined.columns[k]?.[t]'),
+          );
         });
       }),
       runs,
@@ -68,8 +70,8 @@ describe('innerJoin properties', () => {
       fc.property(sleeves, ([list, perm]) => {
         const a = innerJoin(list);
         const b = innerJoin(perm.map((i) => list[i] as DatedSeries));
-        assert.deepEqual(b.dates, a.dates);
-        perm.forEach((i, k) => assert.deepEqual(b.columns[k], a.columns[i]));
+        assert.deepEqual(b.dates, a.dates, 'b.dates');
+        perm.forEach((i, k) => assert.deepEqual(b.columns[k], a.columns[i], 'b.columns[k]'));
       }),
       runs,
     );
@@ -80,8 +82,8 @@ describe('innerJoin properties', () => {
       fc.property(sleeves, ([list]) => {
         const a = innerJoin(list);
         const b = innerJoin(a.columns.map((values) => ({ dates: a.dates, values })));
-        assert.deepEqual(b.dates, a.dates);
-        assert.deepEqual(b.columns, a.columns);
+        assert.deepEqual(b.dates, a.dates, 'b.dates');
+        assert.deepEqual(b.columns, a.columns, 'b.columns');
       }),
       runs,
     );

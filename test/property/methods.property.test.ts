@@ -113,7 +113,10 @@ describe('every method on a return matrix', () => {
             maxWeight: c.hi,
           }).weights;
         } catch (error) {
-          assert.ok(error instanceof QuantError && NUMERIC.has(error.code));
+          assert.ok(
+            error instanceof QuantError && NUMERIC.has(error.code),
+            'error instanceof QuantError && NUMERIC.has(error.code)',
+          );
           return;
         }
         const cov = sampleCovariance(c.returns);

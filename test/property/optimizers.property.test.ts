@@ -105,9 +105,14 @@ describe('optimizer properties', () => {
             new Float64Array(n).fill(p.lo),
             new Float64Array(n).fill(p.hi),
           ) < 1e-9,
+          'independentKktViolation(p.cov, undefined, r.weights, new Float64Array…',
         );
         const v = quadForm(p.cov, r.weights);
-        for (const w of feasibleSamples(p)) assert.ok(v <= quadForm(p.cov, w) * (1 + 1e-12) + 1e-18);
+        for (const w of feasibleSamples(p))
+          assert.ok(
+            v <= quadForm(p.cov, w) * (1 + 1e-12) + 1e-18,
+            'v <= quadForm(p.cov, w) * (1 + 1e-12) + 1e-18',
+          );
       }),
       runs,
     );
@@ -121,13 +126,23 @@ describe('optimizer properties', () => {
           r = maxSharpe(p.cov, p.mu, { minWeight: p.lo, maxWeight: p.hi });
         } catch (e) {
           // Only when no feasible portfolio has a positive expected excess return.
-          assert.ok(e instanceof QuantError && e.code === 'E_NO_POSITIVE_EXCESS_RETURN');
-          for (const w of feasibleSamples(p)) assert.ok(sum(w.map((x, i) => x * p.mu[i]!)) <= 1e-12);
+          assert.ok(
+            e instanceof QuantError && e.code === 'E_NO_POSITIVE_EXCESS_RETURN',
+            "e instanceof QuantError && e.code === 'E_NO_POSITIVE_EXCESS_RETURN'",
+          );
+          for (const w of feasibleSamples(p))
+            assert.ok(
+              sum(w.map((x, i) => x * p.mu[i]!)) <= 1e-12,
+              'sum(w.map((x, i) => x * p.mu[i])) <= 1e-12',
+            );
           return;
         }
         assertInBoundsAndBudget(r.weights, p.lo, p.hi);
         for (const w of feasibleSamples(p))
-          assert.ok(sharpe(p.cov, p.mu, w) <= r.sharpe + 1e-9 * Math.abs(r.sharpe) + 1e-12);
+          assert.ok(
+            sharpe(p.cov, p.mu, w) <= r.sharpe + 1e-9 * Math.abs(r.sharpe) + 1e-12,
+            'sharpe(p.cov, p.mu, w) <= r.sharpe + 1e-9 * Math.abs(r.sharpe) + 1e-12',
+          );
       }),
       runs,
     );
@@ -153,8 +168,9 @@ describe('optimizer properties', () => {
             e instanceof QuantError &&
               e.code === 'E_SOLVER' &&
               e.details['reason'] === 'non_positive_risk_contribution',
+            "e instanceof QuantError && e.code === 'E_SOLVER' && e.details['reason…",
           );
-          assert.ok(p.lo > 0);
+          assert.ok(p.lo > 0, 'p.lo > 0');
           unsupported++;
           return;
         }

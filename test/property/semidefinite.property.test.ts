@@ -210,9 +210,10 @@ describe('optimizers on covariances with constant and duplicated columns', () =>
             () => riskParity(c.cov, { minWeight: c.lo, maxWeight: c.hi }),
             (e: unknown) => {
               assert.ok(e instanceof QuantError && e.code === 'E_SINGULAR_COVARIANCE', String(e));
-              assert.deepEqual(e.details['assets'], c.riskless);
+              assert.deepEqual(e.details['assets'], c.riskless, "e.details['assets']");
               return true;
             },
+            'riskParity throws E_SINGULAR_COVARIANCE',
           );
           return;
         }

@@ -126,12 +126,29 @@ describe('docs', () => {
     assert.equal(
       repoTarget('src/numeric/optimize/min-variance.ts', 'docs'),
       'src/numeric/optimize/min-variance.ts',
+      "repoTarget('src/numeric/optimize/min-variance.ts', 'docs')",
     );
-    assert.equal(repoTarget('test/fixtures/golden/<dataset>.reference.json', 'docs'), 'test/fixtures/golden');
-    assert.equal(repoTarget('artifacts/atomic-write.ts', 'docs'), 'src/artifacts/atomic-write.ts');
-    assert.equal(repoTarget('data/returns/P.parquet', 'docs'), undefined);
-    assert.equal(repoTarget('runs/<run_id>/data/x.json', 'docs'), undefined);
-    assert.equal(repoTarget('NOWHERE.md', 'docs'), 'docs/NOWHERE.md');
-    assert.equal(existsSync(join(REPO, 'docs/NOWHERE.md')), false);
+    assert.equal(
+      repoTarget('test/fixtures/golden/<dataset>.reference.json', 'docs'),
+      'test/fixtures/golden',
+      "repoTarget('test/fixtures/golden/<dataset>.reference.json', 'docs')",
+    );
+    assert.equal(
+      repoTarget('artifacts/atomic-write.ts', 'docs'),
+      'src/artifacts/atomic-write.ts',
+      "repoTarget('artifacts/atomic-write.ts', 'docs')",
+    );
+    assert.equal(
+      repoTarget('data/returns/P.parquet', 'docs'),
+      undefined,
+      "repoTarget('data/returns/P.parquet', 'docs')",
+    );
+    assert.equal(
+      repoTarget('runs/<run_id>/data/x.json', 'docs'),
+      undefined,
+      "repoTarget('runs/<run_id>/data/x.json', 'docs')",
+    );
+    assert.equal(repoTarget('NOWHERE.md', 'docs'), 'docs/NOWHERE.md', "repoTarget('NOWHERE.md', 'docs')");
+    assert.equal(existsSync(join(REPO, 'docs/NOWHERE.md')), false, 'docs/NOWHERE.md does not exist');
   });
 });

@@ -18,10 +18,10 @@ describe('writeFileAtomic', () => {
     const dir = tempDir();
     const file = join(dir, 'a', 'b', 'x.txt');
     await writeFileAtomic(file, 'héllo');
-    assert.equal(readFileSync(file, 'utf8'), 'héllo');
+    assert.equal(readFileSync(file, 'utf8'), 'héllo', "readFileSync(file, 'utf8')");
     await writeFileAtomic(file, new Uint8Array([1, 2, 3]));
-    assert.deepEqual([...readFileSync(file)], [1, 2, 3]);
-    assert.deepEqual(readdirSync(join(dir, 'a', 'b')), ['x.txt']);
+    assert.deepEqual([...readFileSync(file)], [1, 2, 3], '[...readFileSync(file)]');
+    assert.deepEqual(readdirSync(join(dir, 'a', 'b')), ['x.txt'], "readdirSync(join(dir, 'a', 'b'))");
   });
 
   test('sync variant replaces an existing file', () => {
@@ -29,23 +29,35 @@ describe('writeFileAtomic', () => {
     const file = join(dir, 'y.json');
     writeFileSync(file, 'old');
     writeFileAtomicSync(file, 'new');
-    assert.equal(readFileSync(file, 'utf8'), 'new');
-    assert.deepEqual(readdirSync(dir), ['y.json']);
+    assert.equal(readFileSync(file, 'utf8'), 'new', "readFileSync(file, 'utf8')");
+    assert.deepEqual(readdirSync(dir), ['y.json'], 'readdirSync(dir)');
   });
 
   test('a failed rename is E_OUTPUT and removes the temp file', async () => {
     const dir = tempDir();
     const target = join(dir, 'occupied');
     mkdirSync(join(target, 'child'), { recursive: true }); // rename(file, non-empty dir) fails
-    await assert.rejects(writeFileAtomic(target, 'x'), quantError('E_OUTPUT', /occupied/));
-    assert.throws(() => writeFileAtomicSync(target, 'x'), quantError('E_OUTPUT'));
-    assert.deepEqual(readdirSync(dir), ['occupied']);
+    await assert.rejects(
+      writeFileAtomic(target, 'x'),
+      quantError('E_OUTPUT', /occupied/),
+      'writeFileAtomic rejects with E_OUTPUT',
+    );
+    assert.throws(
+      () => writeFileAtomicSync(target, 'x'),
+      quantError('E_OUTPUT'),
+      'writeFileAtomicSync throws E_OUTPUT',
+    );
+    assert.deepEqual(readdirSync(dir), ['occupied'], 'readdirSync(dir)');
   });
 
   test('a parent that is a file is E_OUTPUT', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'f'), '');
-    await assert.rejects(writeFileAtomic(join(dir, 'f', 'x.txt'), 'x'), quantError('E_OUTPUT'));
+    await assert.rejects(
+      writeFileAtomic(join(dir, 'f', 'x.txt'), 'x'),
+      quantError('E_OUTPUT'),
+      'writeFileAtomic rejects with E_OUTPUT',
+    );
   });
 
   test('SIGKILL during rewrites leaves the old or the new content, never a torn file', async () => {
@@ -61,7 +73,7 @@ describe('writeFileAtomic', () => {
       child.kill('SIGKILL');
       await new Promise((res) => child.once('exit', res));
       const content = readFileSync(file, 'utf8');
-      assert.equal(content.length, 4_000_000);
+      assert.equal(content.length, 4_000_000, 'content.length');
       assert.ok(
         content === 'A'.repeat(4_000_000) || content === 'B'.repeat(4_000_000),
         'content is one whole version',
@@ -79,8 +91,9 @@ describe('writeJsonAtomic', () => {
     assert.equal(
       text,
       '{\n  "schema_version": 1,\n  "weights": [\n    0.3333333333333333,\n    0.6666666666666667\n  ]\n}\n',
+      'text',
     );
-    assert.equal((JSON.parse(text) as { weights: number[] }).weights[0], w);
+    assert.equal((JSON.parse(text) as { weights: number[] }).weights[0], w, '(JSON.parse(text)).weights[0]');
   });
 
   test('refuses NaN instead of writing null, naming the file and JSON path', async () => {
@@ -88,8 +101,13 @@ describe('writeJsonAtomic', () => {
     await assert.rejects(
       writeJsonAtomic(file, { metrics: { sharpe: Number.NaN } }),
       quantError('E_OUTPUT', /bad\.json.*\$\.metrics\.sharpe/),
+      'writeJsonAtomic rejects with E_OUTPUT',
     );
-    assert.throws(() => formatJson([Infinity]), quantError('E_OUTPUT', /\$\[0\]/));
+    assert.throws(
+      () => formatJson([Infinity]),
+      quantError('E_OUTPUT', /\$\[0\]/),
+      'formatJson throws E_OUTPUT',
+    );
   });
 });
 
@@ -98,7 +116,11 @@ describe('sha256File', () => {
     const file = join(tempDir(), 'h.bin');
     const bytes = new Uint8Array(200_000).map((_, i) => i % 251);
     writeFileSync(file, bytes);
-    assert.equal(await sha256File(file), sha256Hex(bytes));
-    await assert.rejects(sha256File(`${file}.missing`), quantError('E_INPUT_NOT_FOUND'));
+    assert.equal(await sha256File(file), sha256Hex(bytes), 'await sha256File(file)');
+    await assert.rejects(
+      sha256File(`${file}.missing`),
+      quantError('E_INPUT_NOT_FOUND'),
+      'sha256File rejects with E_INPUT_NOT_FOUND',
+    );
   });
 });

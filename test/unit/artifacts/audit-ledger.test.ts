@@ -46,45 +46,52 @@ describe('audit ledger', () => {
   test('genesis, seq = line number, prev_hash chain and hash = sha256(canonical JSON without hash)', async () => {
     const path = await sample();
     const records = await readLedger(path);
-    assert.equal(records.length, 5);
+    assert.equal(records.length, 5, 'records.length');
     assert.deepEqual(
       records.map((r) => r.seq),
       [1, 2, 3, 4, 5],
+      'records.map((r) => r.seq)',
     );
     assert.deepEqual(
       records.map((r) => r.type),
       ['genesis', 'intent', 'decision', 'outcome', 'intent'],
+      'records.map((r) => r.type)',
     );
-    assert.equal(records[0]?.prev_hash, GENESIS_PREV_HASH);
-    assert.deepEqual(records[0]?.context, { run_id: 'r' });
+    assert.equal(records[0]?.prev_hash, GENESIS_PREV_HASH, 'records[0]?.prev_hash');
+    assert.deepEqual(records[0]?.context, { run_id: 'r' }, 'records[0]?.context');
     for (let i = 0; i < records.length; i++) {
       const { hash, ...body } = records[i]!;
-      assert.equal(hash, sha256Hex(canonicalJson(body)));
-      if (i > 0) assert.equal(records[i]!.prev_hash, records[i - 1]!.hash);
-      assert.equal(records[i]!.ts, '2026-01-01T00:00:00Z');
+      assert.equal(hash, sha256Hex(canonicalJson(body)), 'hash');
+      if (i > 0) assert.equal(records[i]!.prev_hash, records[i - 1]!.hash, 'records[i].prev_hash');
+      assert.equal(records[i]!.ts, '2026-01-01T00:00:00Z', 'records[i].ts');
     }
-    assert.equal(records[3]?.data['w'], 0.30000000000000004);
-    assert.deepEqual(records[4]?.context, {});
-    assert.deepEqual(await verifyLedger(path), { ok: true, records: 5 });
+    assert.equal(records[3]?.data['w'], 0.30000000000000004, "records[3]?.data['w']");
+    assert.deepEqual(records[4]?.context, {}, 'records[4]?.context');
+    assert.deepEqual(await verifyLedger(path), { ok: true, records: 5 }, 'await verifyLedger(path)');
     assert.match(
       lines(path)[0]!,
       /^\{"seq":1,"ts":"2026-01-01T00:00:00Z","type":"genesis","step":"genesis","status":"created","context":\{"run_id":"r"\},"data":\{\},"prev_hash":"0{64}","hash":"[0-9a-f]{64}"\}$/,
+      'lines(path)[0] matches /^\\{"seq":1,"ts":"2026-01-01T00:00:00Z","type":"genesis","s…',
     );
   });
 
   test('same inputs give byte-identical ledgers', async () => {
-    assert.equal(readFileSync(await sample(), 'utf8'), readFileSync(await sample(), 'utf8'));
+    assert.equal(
+      readFileSync(await sample(), 'utf8'),
+      readFileSync(await sample(), 'utf8'),
+      "readFileSync(await sample(), 'utf8')",
+    );
   });
 
   test('reopening verifies and continues the chain', async () => {
     const path = await sample();
     const ledger = await openLedger(path, { now: NOW });
-    assert.equal(ledger.records.length, 5);
+    assert.equal(ledger.records.length, 5, 'ledger.records.length');
     const rec = await ledger.append({ type: 'outcome', step: 'meta.optimize', status: 'success' });
-    assert.equal(rec.seq, 6);
-    assert.equal(rec.prev_hash, (await readLedger(path))[4]?.hash);
-    assert.equal(ledger.head, rec.hash);
-    assert.deepEqual(await verifyLedger(path), { ok: true, records: 6 });
+    assert.equal(rec.seq, 6, 'rec.seq');
+    assert.equal(rec.prev_hash, (await readLedger(path))[4]?.hash, 'rec.prev_hash');
+    assert.equal(ledger.head, rec.hash, 'ledger.head');
+    assert.deepEqual(await verifyLedger(path), { ok: true, records: 6 }, 'await verifyLedger(path)');
   });
 
   test('concurrent appends are serialised in call order', async () => {
@@ -99,6 +106,7 @@ describe('audit ledger', () => {
     assert.deepEqual(
       records.slice(1).map((r) => r.step),
       Array.from({ length: 20 }, (_, i) => `s${i}`),
+      'records.slice(1).map((r) => r.step)',
     );
   });
 
@@ -109,10 +117,15 @@ describe('audit ledger', () => {
     await assert.rejects(
       ledger.append({ type: 'outcome', step: 'x', status: 'success', data: { sharpe: Number.NaN } }),
       quantError('E_OUTPUT', /\$\.data\.sharpe/),
+      'ledger.append rejects with E_OUTPUT',
     );
-    assert.equal(readFileSync(path, 'utf8'), before);
-    assert.equal(ledger.records.length, 5);
-    assert.equal((await ledger.append({ type: 'outcome', step: 'x', status: 'success' })).seq, 6);
+    assert.equal(readFileSync(path, 'utf8'), before, "readFileSync(path, 'utf8')");
+    assert.equal(ledger.records.length, 5, 'ledger.records.length');
+    assert.equal(
+      (await ledger.append({ type: 'outcome', step: 'x', status: 'success' })).seq,
+      6,
+      "(await ledger.append({ type: 'outcome', step: 'x', status: 'success' …",
+    );
   });
 
   describe('tampering is detected at the first broken line', () => {
@@ -152,15 +165,24 @@ describe('audit ledger', () => {
         const path = await sample();
         writeFileSync(path, `${mutate(lines(path)).join('\n')}\n`);
         const verdict = await verifyLedger(path);
-        assert.equal(verdict.ok, false);
-        assert.equal(verdict.firstBroken?.line, line);
-        assert.match(verdict.firstBroken?.reason ?? '', reason);
-        assert.equal(verdict.records, line - 1);
+        assert.equal(verdict.ok, false, 'verdict.ok');
+        assert.equal(verdict.firstBroken?.line, line, 'verdict.firstBroken?.line');
+        assert.match(
+          verdict.firstBroken?.reason ?? '',
+          reason,
+          "verdict.firstBroken?.reason ?? '' matches reason",
+        );
+        assert.equal(verdict.records, line - 1, 'verdict.records');
         await assert.rejects(
           openLedger(path, { now: NOW }),
           quantError('E_AUDIT_BROKEN', new RegExp(`audit\\.jsonl:${line}: `)),
+          'openLedger rejects with E_AUDIT_BROKEN',
         );
-        await assert.rejects(readLedger(path), quantError('E_AUDIT_BROKEN'));
+        await assert.rejects(
+          readLedger(path),
+          quantError('E_AUDIT_BROKEN'),
+          'readLedger rejects with E_AUDIT_BROKEN',
+        );
       });
     }
   });
@@ -168,18 +190,26 @@ describe('audit ledger', () => {
   test('a file cut exactly at the final newline still verifies; an empty file does not', async () => {
     const path = await sample();
     writeFileSync(path, readFileSync(path, 'utf8').slice(0, -1));
-    assert.deepEqual(await verifyLedger(path), { ok: true, records: 5 });
+    assert.deepEqual(await verifyLedger(path), { ok: true, records: 5 }, 'await verifyLedger(path)');
     writeFileSync(path, '');
-    assert.deepEqual(await verifyLedger(path), {
-      ok: false,
-      records: 0,
-      firstBroken: { line: 1, reason: 'the ledger is empty (no genesis record)' },
-    });
+    assert.deepEqual(
+      await verifyLedger(path),
+      {
+        ok: false,
+        records: 0,
+        firstBroken: { line: 1, reason: 'the ledger is empty (no genesis record)' },
+      },
+      'await verifyLedger(path)',
+    );
   });
 
   test('missing ledger: E_ARTIFACT_MISSING; readLedgerLoose reads foreign JSONL', async () => {
     const dir = tempDir();
-    await assert.rejects(verifyLedger(join(dir, 'none.jsonl')), quantError('E_ARTIFACT_MISSING'));
+    await assert.rejects(
+      verifyLedger(join(dir, 'none.jsonl')),
+      quantError('E_ARTIFACT_MISSING'),
+      'verifyLedger rejects with E_ARTIFACT_MISSING',
+    );
     const foreign = join(dir, 'foreign.jsonl');
     writeFileSync(
       foreign,
@@ -188,11 +218,13 @@ describe('audit ledger', () => {
     assert.deepEqual(
       (await readLedgerLoose(foreign)).map((r) => r['type']),
       ['outcome', 'outcome'],
+      "(await readLedgerLoose(foreign)).map((r) => r['type'])",
     );
     writeFileSync(foreign, '{"a":1}\n{"a":\n');
     await assert.rejects(
       readLedgerLoose(foreign),
       quantError('E_AUDIT_BROKEN', /foreign\.jsonl:2: not valid JSON/),
+      'readLedgerLoose rejects with E_AUDIT_BROKEN',
     );
   });
 });

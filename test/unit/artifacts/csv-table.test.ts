@@ -38,68 +38,87 @@ describe('CSV tables', () => {
       F,
       '\uFEFFdate,A,"B,1"\r\n2024-01-02,1.5,\r\n\r\n2024-01-03,-2e-3,NaN\r\n2024-01-04, 3 ,4\r\n',
     );
-    assert.deepEqual(t.dates, ['2024-01-02', '2024-01-03', '2024-01-04']);
-    assert.deepEqual(t.columns, ['A', 'B,1']);
-    assert.deepEqual([...t.values[0]!], [1.5, -0.002, 3]);
-    assert.deepEqual([...t.values[1]!], [Number.NaN, Number.NaN, 4]);
-    assert.equal(t.dateColumn, 'date');
-    assert.equal(t.format, 'csv');
+    assert.deepEqual(t.dates, ['2024-01-02', '2024-01-03', '2024-01-04'], 't.dates');
+    assert.deepEqual(t.columns, ['A', 'B,1'], 't.columns');
+    assert.deepEqual([...t.values[0]!], [1.5, -0.002, 3], '[...t.values[0]]');
+    assert.deepEqual([...t.values[1]!], [Number.NaN, Number.NaN, 4], '[...t.values[1]]');
+    assert.equal(t.dateColumn, 'date', 't.dateColumn');
+    assert.equal(t.format, 'csv', 't.format');
   });
 
   test('the date column may be anywhere, named by option, or the unnamed pandas index', () => {
-    assert.deepEqual(parseCsvTable(F, 'A,date\n1,2024-01-02\n').columns, ['A']);
+    assert.deepEqual(
+      parseCsvTable(F, 'A,date\n1,2024-01-02\n').columns,
+      ['A'],
+      "parseCsvTable(F, 'A,date\\n1,2024-01-02\\n').columns",
+    );
     const t = parseCsvTable(F, 'Datum,A\n2024-01-02,1\n', { dateColumn: 'Datum' });
-    assert.equal(t.dateColumn, 'Datum');
+    assert.equal(t.dateColumn, 'Datum', 't.dateColumn');
     const p = parseCsvTable(F, ',returns\n2024-01-02 00:00:00+00:00,0.01\n2024-01-03 00:00:00+00:00,0.02\n');
-    assert.deepEqual(p.dates, ['2024-01-02', '2024-01-03']);
-    assert.deepEqual(p.columns, ['returns']);
+    assert.deepEqual(p.dates, ['2024-01-02', '2024-01-03'], 'p.dates');
+    assert.deepEqual(p.columns, ['returns'], 'p.columns');
     assert.throws(
       () => parseCsvTable(F, 'when,A\n2024-01-02,1\n'),
       quantError('E_INPUT_COLUMN', /no "date" column .*columns are when, A/),
+      'parseCsvTable throws E_INPUT_COLUMN',
     );
     assert.throws(
       () => parseCsvTable(F, 'date,A\n2024-01-02,1\n', { dateColumn: 'Datum' }),
       quantError('E_INPUT_COLUMN', /no date column "Datum"/),
+      'parseCsvTable throws E_INPUT_COLUMN',
     );
   });
 
   test('errors name the file, the line and the column', () => {
-    assert.throws(() => parseCsvTable(F, ''), quantError('E_INPUT_FORMAT', /^in\.csv:1: the file is empty/));
+    assert.throws(
+      () => parseCsvTable(F, ''),
+      quantError('E_INPUT_FORMAT', /^in\.csv:1: the file is empty/),
+      'parseCsvTable throws E_INPUT_FORMAT',
+    );
     assert.throws(
       () => parseCsvTable(F, 'date,A\n'),
       quantError('E_INPUT_FORMAT', /^in\.csv:1: the file has a header but no data rows/),
+      'parseCsvTable throws E_INPUT_FORMAT',
     );
     assert.throws(
       () => parseCsvTable(F, 'date,A,B\n2024-01-02,1,2\n2024-01-03,1\n'),
       quantError('E_INPUT_FORMAT', /^in\.csv:3: the row has 2 fields, the header has 3/),
+      'parseCsvTable throws E_INPUT_FORMAT',
     );
     assert.throws(
       () => parseCsvTable(F, 'date,A,B\n2024-01-02,1,2\n2024-01-03,1,abc\n'),
       quantError('E_INPUT_VALUE', /^in\.csv:3 column B: "abc" is not a number/),
+      'parseCsvTable throws E_INPUT_VALUE',
     );
     assert.throws(
       () => parseCsvTable(F, 'date,A\n2024-01-02,0x10\n'),
       quantError('E_INPUT_VALUE', /"0x10" is not a number/),
+      'parseCsvTable throws E_INPUT_VALUE',
     );
     assert.throws(
       () => parseCsvTable(F, 'date,A\n2024-01-02,1e999\n'),
       quantError('E_INPUT_VALUE', /out of range/),
+      'parseCsvTable throws E_INPUT_VALUE',
     );
     assert.throws(
       () => parseCsvTable(F, 'date,A\n2024-01-02,\n', { allowMissing: false }),
       quantError('E_INPUT_VALUE', /^in\.csv:2 column A: missing value/),
+      'parseCsvTable throws E_INPUT_VALUE',
     );
     assert.throws(
       () => parseCsvTable(F, 'date,A\n2024-01-02,1\n2024-02-30,1\n'),
       quantError('E_INPUT_DATES', /^in\.csv:3 column date: "2024-02-30" is not a date/),
+      'parseCsvTable throws E_INPUT_DATES',
     );
     assert.throws(
       () => parseCsvTable(F, 'date,A,A\n2024-01-02,1,1\n'),
       quantError('E_INPUT_FORMAT', /"A" appears twice/),
+      'parseCsvTable throws E_INPUT_FORMAT',
     );
     assert.throws(
       () => parseCsvTable(F, 'date,,B\n2024-01-02,1,1\n'),
       quantError('E_INPUT_FORMAT', /column 2 of the header has no name/),
+      'parseCsvTable throws E_INPUT_FORMAT',
     );
   });
 
@@ -110,6 +129,7 @@ describe('CSV tables', () => {
         'E_INPUT_DATES',
         /^in\.csv: duplicate date: 2024-01-03 at line 5 repeats 2024-01-03 at line 3/,
       ),
+      'parseCsvTable throws E_INPUT_DATES',
     );
     assert.throws(
       () => parseCsvTable(F, 'date,A\n2024-01-03,1\n2024-01-02,1\n'),
@@ -117,6 +137,7 @@ describe('CSV tables', () => {
         'E_INPUT_DATES',
         /dates out of order: 2024-01-02 at line 3 comes after 2024-01-03 at line 2/,
       ),
+      'parseCsvTable throws E_INPUT_DATES',
     );
   });
 
@@ -124,6 +145,7 @@ describe('CSV tables', () => {
     assert.throws(
       () => parseCsvTable(F, 'date,"multi\nline"\n2024-01-02,1\n2024-01-03,x\n'),
       quantError('E_INPUT_VALUE', /^in\.csv:4 column multi\nline/),
+      'parseCsvTable throws E_INPUT_VALUE',
     );
   });
 
@@ -134,22 +156,23 @@ describe('CSV tables', () => {
       values: [new Float64Array([0.1 + 0.2, Number.NaN]), new Float64Array([-1e-300, 5])],
     };
     const text = formatCsvTable(table);
-    assert.equal(text, 'date,a,"b""q"\n2024-01-02,0.30000000000000004,-1e-300\n2024-01-03,,5\n');
+    assert.equal(text, 'date,a,"b""q"\n2024-01-02,0.30000000000000004,-1e-300\n2024-01-03,,5\n', 'text');
     const back = parseCsvTable(F, text);
-    assert.deepEqual(back.values, table.values);
+    assert.deepEqual(back.values, table.values, 'back.values');
     const file = join(tempDir(), 'out.csv');
     await writeCsvTable(file, table);
-    assert.equal(readFileSync(file, 'utf8'), text);
+    assert.equal(readFileSync(file, 'utf8'), text, "readFileSync(file, 'utf8')");
   });
 
   test('reads the bundled SWX prices like a plain d3 parse', async () => {
     const path = fileURLToPath(new URL('../../../data/swx_prices.csv', import.meta.url));
     const table = await readTable(path);
     const rows = csvParse(readFileSync(path, 'utf8'));
-    assert.equal(table.dates.length, rows.length);
+    assert.equal(table.dates.length, rows.length, 'table.dates.length');
     assert.deepEqual(
       table.columns,
       rows.columns.filter((c) => c !== 'date'),
+      'table.columns',
     );
     const last = rows[rows.length - 1]!;
     for (const [j, c] of table.columns.entries()) {
@@ -163,12 +186,18 @@ describe('CSV tables', () => {
     await assert.rejects(
       readTable(join(dir, 'none.csv')),
       quantError('E_INPUT_NOT_FOUND', /none\.csv does not exist/),
+      'readTable rejects with E_INPUT_NOT_FOUND',
     );
     writeFileSync(join(dir, 'x.xlsx'), 'x');
     await assert.rejects(
       readTable(join(dir, 'x.xlsx')),
       quantError('E_INPUT_FORMAT', /unsupported file type ".xlsx"/),
+      'readTable rejects with E_INPUT_FORMAT',
     );
-    await assert.rejects(readTable(dir), quantError('E_INPUT_FORMAT', /is not a file/));
+    await assert.rejects(
+      readTable(dir),
+      quantError('E_INPUT_FORMAT', /is not a file/),
+      'readTable rejects with E_INPUT_FORMAT',
+    );
   });
 });

@@ -32,11 +32,16 @@ describe('runConfined', () => {
   test('readers refuse a file outside the root or behind a symlink pointing out', async () => {
     const { ws, outside } = setup();
     await runConfined(ws, async () => {
-      assert.equal(confinementRoot(), ws);
-      assert.equal((await readTable(join(ws, 'data', 'prices.csv'))).columns.length, 2);
+      assert.equal(confinementRoot(), ws, 'confinementRoot()');
+      assert.equal(
+        (await readTable(join(ws, 'data', 'prices.csv'))).columns.length,
+        2,
+        "(await readTable(join(ws, 'data', 'prices.csv'))).columns.length",
+      );
       await assert.rejects(
         readTable(join(outside, 'prices.csv')),
         quantError('E_PATH_ESCAPE', /refused to read .*prices\.csv: it lies outside the workspace/),
+        'readTable rejects with E_PATH_ESCAPE',
       );
       await assert.rejects(
         readTable(join(ws, 'data', 'linked.csv')),
@@ -44,10 +49,12 @@ describe('runConfined', () => {
           'E_PATH_ESCAPE',
           /refused to read data\/linked\.csv: it resolves through a symlink to .*prices\.csv/,
         ),
+        'readTable rejects with E_PATH_ESCAPE',
       );
       await assert.rejects(
         sha256File('/etc/passwd'),
         quantError('E_PATH_ESCAPE', /refused to read \/etc\/passwd/),
+        'sha256File rejects with E_PATH_ESCAPE',
       );
     });
   });
@@ -58,6 +65,7 @@ describe('runConfined', () => {
       await assert.rejects(
         writeFileAtomic(join(ws, 'out', 'x.json'), '{}'),
         quantError('E_PATH_ESCAPE', /refused to write out\/x\.json: it resolves through a symlink/),
+        'writeFileAtomic rejects with E_PATH_ESCAPE',
       );
       await writeFileAtomic(join(ws, 'data', 'ok.json'), '{}');
     });
@@ -67,22 +75,28 @@ describe('runConfined', () => {
 
   test('the confinement follows async calls and ends with the call; a nested root must lie inside', async () => {
     const { ws, outside } = setup();
-    assert.equal(confinementRoot(), undefined);
+    assert.equal(confinementRoot(), undefined, 'confinementRoot()');
     await assertConfined(join(outside, 'prices.csv'), 'read'); // not confined: allowed
     await runConfined(ws, async () => {
       await new Promise((r) => setImmediate(r));
       await Promise.all([
-        assert.rejects(assertConfined(join(outside, 'a'), 'read'), quantError('E_PATH_ESCAPE')),
+        assert.rejects(
+          assertConfined(join(outside, 'a'), 'read'),
+          quantError('E_PATH_ESCAPE'),
+          'assertConfined rejects with E_PATH_ESCAPE',
+        ),
         runConfined(join(ws, 'data'), async () => {
           await assert.rejects(
             assertConfined(join(ws, 'manifest.json'), 'read'),
             quantError('E_PATH_ESCAPE'),
+            'assertConfined rejects with E_PATH_ESCAPE',
           );
         }),
       ]);
       await assert.rejects(
         runConfined(outside, async () => undefined),
         quantError('E_PATH_ESCAPE'),
+        'runConfined rejects with E_PATH_ESCAPE',
       );
     });
     assert.equal(confinementRoot(), undefined, 'no confinement after the call');

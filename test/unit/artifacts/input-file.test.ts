@@ -13,20 +13,36 @@ import { quantError, tempDir } from './_temp.js';
 
 describe('input files', () => {
   test('QUANT_MAX_INPUT_BYTES: bytes or k/M/G, 256 MiB by default, anything else E_USAGE', () => {
-    assert.equal(maxInputBytes({}), DEFAULT_MAX_INPUT_BYTES);
-    assert.equal(DEFAULT_MAX_INPUT_BYTES, 268_435_456);
-    assert.equal(maxInputBytes({ QUANT_MAX_INPUT_BYTES: '1000' }), 1000);
-    assert.equal(maxInputBytes({ QUANT_MAX_INPUT_BYTES: '2k' }), 2048);
-    assert.equal(maxInputBytes({ QUANT_MAX_INPUT_BYTES: '512M' }), 512 * 1024 ** 2);
-    assert.equal(maxInputBytes({ QUANT_MAX_INPUT_BYTES: '1GiB' }), 1024 ** 3);
+    assert.equal(maxInputBytes({}), DEFAULT_MAX_INPUT_BYTES, 'maxInputBytes({})');
+    assert.equal(DEFAULT_MAX_INPUT_BYTES, 268_435_456, 'DEFAULT_MAX_INPUT_BYTES');
+    assert.equal(
+      maxInputBytes({ QUANT_MAX_INPUT_BYTES: '1000' }),
+      1000,
+      "maxInputBytes({ QUANT_MAX_INPUT_BYTES: '1000' })",
+    );
+    assert.equal(
+      maxInputBytes({ QUANT_MAX_INPUT_BYTES: '2k' }),
+      2048,
+      "maxInputBytes({ QUANT_MAX_INPUT_BYTES: '2k' })",
+    );
+    assert.equal(
+      maxInputBytes({ QUANT_MAX_INPUT_BYTES: '512M' }),
+      512 * 1024 ** 2,
+      "maxInputBytes({ QUANT_MAX_INPUT_BYTES: '512M' })",
+    );
+    assert.equal(
+      maxInputBytes({ QUANT_MAX_INPUT_BYTES: '1GiB' }),
+      1024 ** 3,
+      "maxInputBytes({ QUANT_MAX_INPUT_BYTES: '1GiB' })",
+    );
     for (const bad of ['0', '-5', 'lots', '1.5G', '1T'])
       assert.throws(() => maxInputBytes({ QUANT_MAX_INPUT_BYTES: bad }), quantError('E_USAGE'), bad);
   });
 
   test('sizes read as people say them, with the exact count', () => {
-    assert.equal(formatSize(1023), '1,023 bytes');
-    assert.equal(formatSize(1536), '1.5 KiB (1,536 bytes)');
-    assert.equal(formatSize(629_145_600), '600 MiB (629,145,600 bytes)');
+    assert.equal(formatSize(1023), '1,023 bytes', 'formatSize(1023)');
+    assert.equal(formatSize(1536), '1.5 KiB (1,536 bytes)', 'formatSize(1536)');
+    assert.equal(formatSize(629_145_600), '600 MiB (629,145,600 bytes)', 'formatSize(629_145_600)');
   });
 
   test('a file above the limit is E_INPUT_TOO_LARGE naming both sizes; at the limit it is read', async () => {
@@ -36,8 +52,13 @@ describe('input files', () => {
     await assert.rejects(
       readInputBytes(file, env),
       quantError('E_INPUT_TOO_LARGE', /x\.csv is 100 bytes, above the input limit of 99 bytes/),
+      'readInputBytes rejects with E_INPUT_TOO_LARGE',
     );
-    assert.equal((await readInputBytes(file, { QUANT_MAX_INPUT_BYTES: '100' })).length, 100);
+    assert.equal(
+      (await readInputBytes(file, { QUANT_MAX_INPUT_BYTES: '100' })).length,
+      100,
+      "(await readInputBytes(file, { QUANT_MAX_INPUT_BYTES: '100' })).length",
+    );
   });
 
   test('text must be UTF-8: E_INPUT_ENCODING names the line and the bytes', async () => {
@@ -49,12 +70,21 @@ describe('input files', () => {
     await assert.rejects(
       readInputText(file),
       quantError('E_INPUT_ENCODING', /l\.csv:2: not valid UTF-8, byte 12 of the line \(0xff\)/),
+      'readInputText rejects with E_INPUT_ENCODING',
     );
   });
 
   test('a missing file or a folder is a coded error naming the path', async () => {
     const dir = tempDir();
-    await assert.rejects(readInputBytes(join(dir, 'none.csv')), quantError('E_WORKSPACE_IO', /none\.csv/));
-    await assert.rejects(readInputBytes(dir), quantError('E_WORKSPACE_IO', /EISDIR/));
+    await assert.rejects(
+      readInputBytes(join(dir, 'none.csv')),
+      quantError('E_WORKSPACE_IO', /none\.csv/),
+      'readInputBytes rejects with E_WORKSPACE_IO',
+    );
+    await assert.rejects(
+      readInputBytes(dir),
+      quantError('E_WORKSPACE_IO', /EISDIR/),
+      'readInputBytes rejects with E_WORKSPACE_IO',
+    );
   });
 });

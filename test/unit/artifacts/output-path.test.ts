@@ -57,6 +57,7 @@ describe('checkOutputPath', () => {
     await assert.rejects(
       check('runs/mine/data/w.json', ws, { ...policy, runDir: undefined }),
       quantError('E_OUTPUT_FORBIDDEN', /no run id names it as the run being written/),
+      'check rejects with E_OUTPUT_FORBIDDEN',
     );
   });
 
@@ -65,7 +66,11 @@ describe('checkOutputPath', () => {
     for (const given of ['runs/mine/data/w.json', 'runs/mine/reports/x.md', 'data/w.json', 'w.json']) {
       assert.equal(await check(given, ws, policy), join(ws, given), given);
     }
-    assert.equal(await checkOutputPath('/x', join(outside, 'w.json'), policy), join(outside, 'w.json'));
+    assert.equal(
+      await checkOutputPath('/x', join(outside, 'w.json'), policy),
+      join(outside, 'w.json'),
+      "await checkOutputPath('/x', join(outside, 'w.json'), policy)",
+    );
   });
 
   test('a symlink to run state is refused: the file, a dangling link, a parent folder', async () => {
@@ -97,14 +102,23 @@ describe('checkOutputPath', () => {
     await assert.rejects(
       checkOutputPath('x', join(outside, 'runs', 'r1', 'data', 'w.json'), policy),
       quantError('E_OUTPUT_FORBIDDEN', /lies in the run folder .*r1 \(it holds a run\.json\)/),
+      'checkOutputPath rejects with E_OUTPUT_FORBIDDEN',
     );
   });
 
   test('confined: only the run folder and exports/ receive outputs', async () => {
     const { ws, policy, outside } = workspace();
     const confined = { ...policy, confined: true };
-    assert.equal(await check('runs/mine/data/w.json', ws, confined), join(ws, 'runs/mine/data/w.json'));
-    assert.equal(await check('exports/w.json', ws, confined), join(ws, 'exports/w.json'));
+    assert.equal(
+      await check('runs/mine/data/w.json', ws, confined),
+      join(ws, 'runs/mine/data/w.json'),
+      "await check('runs/mine/data/w.json', ws, confined)",
+    );
+    assert.equal(
+      await check('exports/w.json', ws, confined),
+      join(ws, 'exports/w.json'),
+      "await check('exports/w.json', ws, confined)",
+    );
     for (const given of ['data/w.json', 'w.json', 'exports']) {
       await assert.rejects(
         check(given, ws, confined),
@@ -115,6 +129,7 @@ describe('checkOutputPath', () => {
     await assert.rejects(
       checkOutputPath('/w.json', join(outside, 'w.json'), confined),
       quantError('E_OUTPUT_FORBIDDEN', /only into the run folder/),
+      'checkOutputPath rejects with E_OUTPUT_FORBIDDEN',
     );
   });
 });

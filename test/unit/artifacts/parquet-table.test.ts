@@ -39,10 +39,10 @@ describe('Parquet tables', () => {
       await writeParquetTable(join(dir, 'b.parquet'), table, { dateType });
       assert.ok(readFileSync(a).equals(readFileSync(join(dir, 'b.parquet'))), 'deterministic bytes');
       const back = await readTable(a);
-      assert.deepEqual(back.dates, table.dates);
-      assert.deepEqual(back.columns, table.columns);
-      assert.deepEqual(back.values, table.values); // deepEqual treats NaN as equal to NaN
-      assert.equal(back.format, 'parquet');
+      assert.deepEqual(back.dates, table.dates, 'back.dates');
+      assert.deepEqual(back.columns, table.columns, 'back.columns');
+      assert.deepEqual(back.values, table.values, 'back.values'); // deepEqual treats NaN as equal to NaN
+      assert.equal(back.format, 'parquet', 'back.format');
     });
   }
 
@@ -57,18 +57,27 @@ describe('Parquet tables', () => {
         ['sleeve_a', 'DOUBLE', null],
         ['sleeve b', 'DOUBLE', null],
       ],
+      'meta.schema.slice(1).map((e) => [e.name, e.type, e.converted_type ?? …',
     );
-    assert.equal(meta.row_groups.length, 1);
+    assert.equal(meta.row_groups.length, 1, 'meta.row_groups.length');
     const rows = await parquetReadObjects({ file: buffer });
-    assert.equal((rows[1]!['date'] as Date).toISOString(), '2024-01-02T00:00:00.000Z');
-    assert.equal(rows[1]!['sleeve_a'], null);
-    assert.equal(rows[0]!['sleeve_a'], 0.30000000000000004);
+    assert.equal(
+      (rows[1]!['date'] as Date).toISOString(),
+      '2024-01-02T00:00:00.000Z',
+      "(rows[1]['date']).toISOString()",
+    );
+    assert.equal(rows[1]!['sleeve_a'], null, "rows[1]['sleeve_a']");
+    assert.equal(rows[0]!['sleeve_a'], 0.30000000000000004, "rows[0]['sleeve_a']");
   });
 
   test('an empty table writes and reads as a file with no rows (E_INPUT_FORMAT)', async () => {
     const file = join(tempDir(), 'e.parquet');
     await writeParquetTable(file, { dates: [], columns: ['a'], values: [new Float64Array(0)] });
-    await assert.rejects(readTable(file), quantError('E_INPUT_FORMAT', /no rows/));
+    await assert.rejects(
+      readTable(file),
+      quantError('E_INPUT_FORMAT', /no rows/),
+      'readTable rejects with E_INPUT_FORMAT',
+    );
   });
 
   test('writing refuses malformed tables with E_OUTPUT', async () => {
@@ -90,7 +99,12 @@ describe('Parquet tables', () => {
         /Infinity at row 1/,
       ],
     ];
-    for (const [t, re] of bad) await assert.rejects(writeParquetTable(file, t), quantError('E_OUTPUT', re));
+    for (const [t, re] of bad)
+      await assert.rejects(
+        writeParquetTable(file, t),
+        quantError('E_OUTPUT', re),
+        'writeParquetTable rejects with E_OUTPUT',
+      );
   });
 
   test("the predecessor's layout: one `returns` column, UTC nanosecond index from pandas metadata", async () => {
@@ -117,10 +131,10 @@ describe('Parquet tables', () => {
     const file = join(tempDir(), 'hrp_cvxportfolio_hrp.parquet');
     writeFileSync(file, bytes);
     const series = await readReturnSeries(file);
-    assert.deepEqual(series.dates, ['2024-01-02', '2024-01-03', '2024-01-04']);
-    assert.deepEqual([...series.values], [0.01, -0.02, 0.03]);
-    assert.equal(series.column, 'returns');
-    assert.equal(series.dateColumn, '__index_level_0__');
+    assert.deepEqual(series.dates, ['2024-01-02', '2024-01-03', '2024-01-04'], 'series.dates');
+    assert.deepEqual([...series.values], [0.01, -0.02, 0.03], '[...series.values]');
+    assert.equal(series.column, 'returns', 'series.column');
+    assert.equal(series.dateColumn, '__index_level_0__', 'series.dateColumn');
   });
 
   test('timestamps before 1970 floor to the right day; millisecond timestamps in an `index` column', async () => {
@@ -135,7 +149,7 @@ describe('Parquet tables', () => {
       ],
     );
     const t = await parseParquetTable('x.parquet', bytes);
-    assert.deepEqual(t.dates, ['1969-12-31', '1970-01-01']);
+    assert.deepEqual(t.dates, ['1969-12-31', '1970-01-01'], 't.dates');
   });
 
   test('int32, int64 and float32 value columns and ISO string dates are read as numbers / days', async () => {
@@ -154,7 +168,7 @@ describe('Parquet tables', () => {
       ],
     );
     const t = await parseParquetTable('x.parquet', bytes, { dateColumn: 'Datum' });
-    assert.deepEqual(t.dates, ['2024-01-02', '2024-01-03']);
+    assert.deepEqual(t.dates, ['2024-01-02', '2024-01-03'], 't.dates');
     assert.deepEqual(
       t.values.map((v) => [...v]),
       [
@@ -162,14 +176,17 @@ describe('Parquet tables', () => {
         [3, Number.NaN],
         [0.5, 0.25],
       ],
+      't.values.map((v) => [...v])',
     );
     await assert.rejects(
       parseParquetTable('x.parquet', bytes, { dateColumn: 'Datum', allowMissing: false }),
       quantError('E_INPUT_VALUE', /column i64: row 2: missing value/),
+      'parseParquetTable rejects with E_INPUT_VALUE',
     );
     await assert.rejects(
       parseParquetTable('x.parquet', bytes),
       quantError('E_INPUT_COLUMN', /x\.parquet: no "date" column .*Datum, i32/),
+      'parseParquetTable rejects with E_INPUT_COLUMN',
     );
   });
 
@@ -191,6 +208,7 @@ describe('Parquet tables', () => {
     await assert.rejects(
       parseParquetTable('f.parquet', numDate),
       quantError('E_INPUT_COLUMN', /^f\.parquet column date: type DOUBLE is not a date/),
+      'parseParquetTable rejects with E_INPUT_COLUMN',
     );
     const textValue = foreign(
       [
@@ -205,6 +223,7 @@ describe('Parquet tables', () => {
     await assert.rejects(
       parseParquetTable('f.parquet', textValue),
       quantError('E_INPUT_COLUMN', /^f\.parquet column a: type BYTE_ARRAY\/UTF8 is not numeric/),
+      'parseParquetTable rejects with E_INPUT_COLUMN',
     );
     const unsorted = foreign(
       [
@@ -219,6 +238,7 @@ describe('Parquet tables', () => {
     await assert.rejects(
       parseParquetTable('f.parquet', unsorted),
       quantError('E_INPUT_DATES', /2024-01-02 at row 2 comes after 2024-01-03 at row 1/),
+      'parseParquetTable rejects with E_INPUT_DATES',
     );
     const badDate = foreign(
       [
@@ -233,6 +253,7 @@ describe('Parquet tables', () => {
     await assert.rejects(
       parseParquetTable('f.parquet', badDate),
       quantError('E_INPUT_DATES', /^f\.parquet column date: row 2: "soon" is not a date/),
+      'parseParquetTable rejects with E_INPUT_DATES',
     );
     const inf = foreign(
       [
@@ -247,10 +268,12 @@ describe('Parquet tables', () => {
     await assert.rejects(
       parseParquetTable('f.parquet', inf),
       quantError('E_INPUT_VALUE', /^f\.parquet column a: row 1: Infinity is not a finite number/),
+      'parseParquetTable rejects with E_INPUT_VALUE',
     );
     await assert.rejects(
       parseParquetTable('f.parquet', new TextEncoder().encode('date,a\n2024-01-02,1\n')),
       quantError('E_INPUT_FORMAT', /not a Parquet file/),
+      'parseParquetTable rejects with E_INPUT_FORMAT',
     );
   });
 
@@ -258,12 +281,13 @@ describe('Parquet tables', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'hrp.csv'), 'date,return\n2024-01-02,0.01\n2024-01-03,-0.005\n');
     const s = await readReturnSeries(join(dir, 'hrp.csv'));
-    assert.deepEqual([...s.values], [0.01, -0.005]);
-    assert.equal(s.column, 'return');
+    assert.deepEqual([...s.values], [0.01, -0.005], '[...s.values]');
+    assert.equal(s.column, 'return', 's.column');
     await writeParquetTable(join(dir, 'w.parquet'), table);
     await assert.rejects(
       readReturnSeries(join(dir, 'w.parquet')),
       quantError('E_INPUT_COLUMN', /no "return" column; the columns are sleeve_a, sleeve b/),
+      'readReturnSeries rejects with E_INPUT_COLUMN',
     );
   });
 
@@ -283,14 +307,14 @@ describe('Parquet tables', () => {
     const t1 = performance.now();
     const back = await readTable(file);
     const t2 = performance.now();
-    assert.deepEqual(back.values, big.values);
+    assert.deepEqual(back.values, big.values, 'back.values');
     const csvFile = join(tempDir(), 'big.csv');
     const { writeCsvTable } = await import('../../../src/artifacts/csv-table.js');
     await writeCsvTable(csvFile, big);
     const t3 = performance.now();
     const csvBack = await readTable(csvFile);
     const t4 = performance.now();
-    assert.deepEqual(csvBack.values, big.values);
+    assert.deepEqual(csvBack.values, big.values, 'csvBack.values');
     t.diagnostic(
       `parquet write ${(t1 - t0).toFixed(0)} ms (${(readFileSync(file).length / 1e6).toFixed(1)} MB), read ${(t2 - t1).toFixed(0)} ms; csv read ${(t4 - t3).toFixed(0)} ms`,
     );

@@ -26,43 +26,63 @@ describe('predecessor health records (type "action")', () => {
     const run = fixtureRun('sick_ma_long');
     const stream = await findReturnStream(run, 'hrp');
     // Two engines wrote hrp streams; the lexicographically first (custom) is read, and its engine counted.
-    assert.equal(stream?.file, join(run, 'data', 'returns', 'custom_cvxportfolio_hrp.parquet'));
+    assert.equal(
+      stream?.file,
+      join(run, 'data', 'returns', 'custom_cvxportfolio_hrp.parquet'),
+      'stream?.file',
+    );
     assert.equal(stream?.engine, 'custom', 'the engine is the first part of {engine}_{simulator}_{P}');
-    assert.deepEqual(await readSleeveHealth(run, 'hrp', { engine: 'custom' }), {
-      windows: 4,
-      successes: 1,
-      success_rate: 0.25,
-      healthy: false,
-      engine: 'custom',
-    });
+    assert.deepEqual(
+      await readSleeveHealth(run, 'hrp', { engine: 'custom' }),
+      {
+        windows: 4,
+        successes: 1,
+        success_rate: 0.25,
+        healthy: false,
+        engine: 'custom',
+      },
+      "await readSleeveHealth(run, 'hrp', { engine: 'custom' })",
+    );
     // The other engine's records are not this stream's health.
-    assert.deepEqual(await readSleeveHealth(run, 'hrp', { engine: 'skfolio' }), {
-      windows: 4,
-      successes: 4,
-      success_rate: 1,
-      healthy: true,
-      engine: 'skfolio',
-    });
+    assert.deepEqual(
+      await readSleeveHealth(run, 'hrp', { engine: 'skfolio' }),
+      {
+        windows: 4,
+        successes: 4,
+        success_rate: 1,
+        healthy: true,
+        engine: 'skfolio',
+      },
+      "await readSleeveHealth(run, 'hrp', { engine: 'skfolio' })",
+    );
   });
 
   test('only the chosen engine counts: another engine’s failures do not veto a healthy stream', async () => {
     const run = fixtureRun('rerun_v3_long_all');
     // custom 4/4 and skfolio 1/4 on hrp: all engines together would be 5/8 (62.5 %), unhealthy.
-    assert.deepEqual(await readSleeveHealth(run, 'hrp'), {
-      windows: 8,
-      successes: 5,
-      success_rate: 5 / 8,
-      healthy: false,
-    });
+    assert.deepEqual(
+      await readSleeveHealth(run, 'hrp'),
+      {
+        windows: 8,
+        successes: 5,
+        success_rate: 5 / 8,
+        healthy: false,
+      },
+      "await readSleeveHealth(run, 'hrp')",
+    );
     const engine = (await findReturnStream(run, 'hrp'))?.engine;
-    assert.equal(engine, 'custom');
-    assert.deepEqual(await readSleeveHealth(run, 'hrp', { engine: 'CUSTOM' }), {
-      windows: 4,
-      successes: 4,
-      success_rate: 1,
-      healthy: true,
-      engine: 'CUSTOM',
-    });
+    assert.equal(engine, 'custom', 'engine');
+    assert.deepEqual(
+      await readSleeveHealth(run, 'hrp', { engine: 'CUSTOM' }),
+      {
+        windows: 4,
+        successes: 4,
+        success_rate: 1,
+        healthy: true,
+        engine: 'CUSTOM',
+      },
+      "await readSleeveHealth(run, 'hrp', { engine: 'CUSTOM' })",
+    );
   });
 
   test('intents (status "intent") are not outcomes; a ledger naming no engine counts every record', async () => {
@@ -87,13 +107,17 @@ describe('predecessor health records (type "action")', () => {
         '',
       ].join('\n'),
     );
-    assert.deepEqual(await readSleeveHealth(dir, 'hrp', { engine: 'custom' }), {
-      windows: 3,
-      successes: 1,
-      success_rate: 1 / 3,
-      healthy: false,
-      engine: 'custom',
-    });
+    assert.deepEqual(
+      await readSleeveHealth(dir, 'hrp', { engine: 'custom' }),
+      {
+        windows: 3,
+        successes: 1,
+        success_rate: 1 / 3,
+        healthy: false,
+        engine: 'custom',
+      },
+      "await readSleeveHealth(dir, 'hrp', { engine: 'custom' })",
+    );
   });
 });
 
@@ -115,13 +139,14 @@ describe('predecessor weights files', () => {
         ['BINANCE:XRPUSDT_rating_all_short_SHORT', 'SHORT', -0.45],
         ['BINANCE:ADAUSDT_rating_all_short_SHORT', 'SHORT', 0],
       ],
+      'hrp.map((a) => [a.Symbol, a.Direction, a.Net_Weight])',
     );
   });
 
   test('a FLAT row (net 0) of the predecessor flattener is read; FLAT with a net weight is refused', async () => {
     const physical = await readPhysicalWeights(fixtureRun('rerun_v3_short_all'));
     const ada = physical?.profiles.get('hrp')?.find((r) => r.Symbol === 'BINANCE:ADAUSDT');
-    assert.deepEqual(ada, { Symbol: 'BINANCE:ADAUSDT', Weight: 0, Net_Weight: 0, Direction: 'LONG' });
+    assert.deepEqual(ada, { Symbol: 'BINANCE:ADAUSDT', Weight: 0, Net_Weight: 0, Direction: 'LONG' }, 'ada');
     const ws = copyPredecessorRuns(tempDir(), ['rerun_v3_short_all']);
     const file = join(ws, 'runs', 'rerun_v3_short_all', 'data', 'portfolio_flattened.json');
     writeFileSync(file, readFileSync(file, 'utf8').replace('"Net_Weight": 0.0', '"Net_Weight": 0.1'));
@@ -131,24 +156,30 @@ describe('predecessor weights files', () => {
         'E_INPUT_FORMAT',
         /\$\.profiles\.hrp\.assets\[2\]\.Direction: is "FLAT" but Net_Weight is 0\.1/,
       ),
+      'readPhysicalWeights rejects with E_INPUT_FORMAT',
     );
   });
 
   test('a profile missing from portfolio_flattened.json is derived from the atoms with the suffix rule', async () => {
     const run = fixtureRun('rerun_v3_ma_long');
     const flattened = await readSleeveExposure(run, 'hrp');
-    assert.equal(flattened.source, 'flattened');
+    assert.equal(flattened.source, 'flattened', 'flattened.source');
     const derived = await readSleeveExposure(run, 'min_variance');
-    assert.equal(derived.source, 'atoms');
-    assert.deepEqual(derived.flattenedProfiles, ['hrp']);
-    assert.deepEqual(derived.files, [
-      join(run, 'data', 'portfolio_flattened.json'),
-      join(run, 'data', 'portfolio_optimized_v2.json'),
-    ]);
-    assert.deepEqual(derived.rows, [
-      { Symbol: 'BINANCE:BTCUSDT', Weight: 0.65, Net_Weight: 0.65, Direction: 'LONG' },
-      { Symbol: 'BINANCE:SOLUSDT', Weight: 0.35, Net_Weight: 0.35, Direction: 'LONG' },
-    ]);
+    assert.equal(derived.source, 'atoms', 'derived.source');
+    assert.deepEqual(derived.flattenedProfiles, ['hrp'], 'derived.flattenedProfiles');
+    assert.deepEqual(
+      derived.files,
+      [join(run, 'data', 'portfolio_flattened.json'), join(run, 'data', 'portfolio_optimized_v2.json')],
+      'derived.files',
+    );
+    assert.deepEqual(
+      derived.rows,
+      [
+        { Symbol: 'BINANCE:BTCUSDT', Weight: 0.65, Net_Weight: 0.65, Direction: 'LONG' },
+        { Symbol: 'BINANCE:SOLUSDT', Weight: 0.35, Net_Weight: 0.35, Direction: 'LONG' },
+      ],
+      'derived.rows',
+    );
     // SHORT atoms derived the same way are net short, exactly as the predecessor's flattener wrote them.
     const shorts = await readSleeveExposure(fixtureRun('rerun_v3_short_all'), 'min_variance');
     const written = await readPhysicalWeights(fixtureRun('rerun_v3_short_all'));
@@ -160,8 +191,8 @@ describe('predecessor weights files', () => {
     delete doc.profiles['min_variance'];
     writeFileSync(join(dir, 'data', 'portfolio_flattened.json'), JSON.stringify(doc));
     const fromAtoms = await readSleeveExposure(dir, 'min_variance');
-    assert.equal(shorts.source, 'flattened');
-    assert.equal(fromAtoms.source, 'atoms');
+    assert.equal(shorts.source, 'flattened', 'shorts.source');
+    assert.equal(fromAtoms.source, 'atoms', 'fromAtoms.source');
     assert.deepEqual(
       fromAtoms.rows.map((r) => [r.Symbol, r.Net_Weight]),
       (written?.profiles.get('min_variance') ?? []).map((r) => [r.Symbol, r.Net_Weight]),
@@ -184,6 +215,7 @@ describe('predecessor weights files', () => {
         /re-run the sleeve with min_variance, run the meta profile without it \(--profiles hrp\)/.test(
           (error as { hint?: string }).hint ?? '',
         ),
+      'readSleeveExposure rejects with E_WEIGHTS_PROFILE_MISSING',
     );
   });
 });
@@ -196,13 +228,17 @@ describe('predecessor runs found as "latest"', () => {
       'z_long_all_no_timestamp',
     ]);
     const latest = await resolveSleeveRun(ws, 'binance_spot_rating_all_long');
-    assert.deepEqual(latest, {
-      runId: 'a_long_all_20260112',
-      path: join(ws, 'runs', 'a_long_all_20260112'),
-      layout: 'legacy',
-      pinned: false,
-      profile: 'binance_spot_rating_all_long',
-    });
+    assert.deepEqual(
+      latest,
+      {
+        runId: 'a_long_all_20260112',
+        path: join(ws, 'runs', 'a_long_all_20260112'),
+        layout: 'legacy',
+        pinned: false,
+        profile: 'binance_spot_rating_all_long',
+      },
+      'latest',
+    );
     const listed = await listPredecessorRuns(ws, 'binance_spot_rating_all_long');
     assert.deepEqual(
       listed.map((p) => [p.runId, p.timestamp, p.unusable]),
@@ -211,6 +247,7 @@ describe('predecessor runs found as "latest"', () => {
         ['rerun_v3_long_all', '2026-01-10T09:15:02.481516', null],
         ['z_long_all_no_timestamp', null, 'no replay_context.timestamp in config/resolved_manifest.json'],
       ],
+      'listed.map((p) => [p.runId, p.timestamp, p.unusable])',
     );
   });
 
@@ -221,22 +258,34 @@ describe('predecessor runs found as "latest"', () => {
       profile: 'binance_spot_rating_all_long',
       createdAt: '2026-01-11T00:00:00Z',
     });
-    assert.equal((await resolveSleeveRun(ws, 'binance_spot_rating_all_long')).runId, 'a_long_all_20260112');
+    assert.equal(
+      (await resolveSleeveRun(ws, 'binance_spot_rating_all_long')).runId,
+      'a_long_all_20260112',
+      "(await resolveSleeveRun(ws, 'binance_spot_rating_all_long')).runId",
+    );
     await writeSleeveRun(ws, {
       runId: 'native_new',
       profile: 'binance_spot_rating_all_long',
       createdAt: '2026-01-12T18:02:45Z',
     });
-    assert.deepEqual(await resolveSleeveRun(ws, 'binance_spot_rating_all_long'), {
-      runId: 'native_new',
-      path: join(ws, 'runs', 'native_new'),
-      layout: 'native',
-      pinned: false,
-      profile: 'binance_spot_rating_all_long',
-    });
+    assert.deepEqual(
+      await resolveSleeveRun(ws, 'binance_spot_rating_all_long'),
+      {
+        runId: 'native_new',
+        path: join(ws, 'runs', 'native_new'),
+        layout: 'native',
+        pinned: false,
+        profile: 'binance_spot_rating_all_long',
+      },
+      "await resolveSleeveRun(ws, 'binance_spot_rating_all_long')",
+    );
     rmSync(join(ws, 'runs', 'native_new'), { recursive: true });
     rmSync(join(ws, 'runs', 'a_long_all_20260112', 'data', 'portfolio_flattened.json'));
-    assert.equal((await resolveSleeveRun(ws, 'binance_spot_rating_all_long')).runId, 'native_old');
+    assert.equal(
+      (await resolveSleeveRun(ws, 'binance_spot_rating_all_long')).runId,
+      'native_old',
+      "(await resolveSleeveRun(ws, 'binance_spot_rating_all_long')).runId",
+    );
   });
 
   test('none usable: E_RUN_NOT_FOUND names the predecessor folders that could not be ordered', async () => {
@@ -248,6 +297,7 @@ describe('predecessor runs found as "latest"', () => {
         'E_RUN_NOT_FOUND',
         /predecessor folders of binance_spot_rating_all_long that cannot be the latest run: z_copy: no replay_context\.timestamp in config\/resolved_manifest\.json; z_long_all_no_timestamp: no replay_context/,
       ),
+      'resolveSleeveRun rejects with E_RUN_NOT_FOUND',
     );
   });
 
@@ -255,10 +305,23 @@ describe('predecessor runs found as "latest"', () => {
     assert.equal(
       instantMicros('2026-01-10T09:15:02.481516'),
       Date.parse('2026-01-10T09:15:02Z') * 1000 + 481516,
+      "instantMicros('2026-01-10T09:15:02.481516')",
     );
-    assert.equal(instantMicros('2024-06-01T00:00:00Z'), Date.parse('2024-06-01T00:00:00Z') * 1000);
-    assert.equal(instantMicros('2026-01-10T10:15:02+01:00'), Date.parse('2026-01-10T09:15:02Z') * 1000);
-    assert.equal(instantMicros('2026-01-10 09:15'), Date.parse('2026-01-10T09:15:00Z') * 1000);
-    assert.equal(instantMicros('yesterday'), null);
+    assert.equal(
+      instantMicros('2024-06-01T00:00:00Z'),
+      Date.parse('2024-06-01T00:00:00Z') * 1000,
+      "instantMicros('2024-06-01T00:00:00Z')",
+    );
+    assert.equal(
+      instantMicros('2026-01-10T10:15:02+01:00'),
+      Date.parse('2026-01-10T09:15:02Z') * 1000,
+      "instantMicros('2026-01-10T10:15:02+01:00')",
+    );
+    assert.equal(
+      instantMicros('2026-01-10 09:15'),
+      Date.parse('2026-01-10T09:15:00Z') * 1000,
+      "instantMicros('2026-01-10 09:15')",
+    );
+    assert.equal(instantMicros('yesterday'), null, "instantMicros('yesterday')");
   });
 });

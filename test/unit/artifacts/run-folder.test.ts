@@ -55,19 +55,23 @@ describe('run folders', () => {
       toolVersion: '0.1.0',
       now: T0,
     });
-    assert.equal(run.created, true);
-    assert.equal(run.path, join(ws, 'runs', 'r1'));
+    assert.equal(run.created, true, 'run.created');
+    assert.equal(run.path, join(ws, 'runs', 'r1'), 'run.path');
     for (const d of ['config', 'data', 'reports']) assert.ok(existsSync(join(run.path, d)), d);
-    assert.deepEqual(JSON.parse(readFileSync(join(run.path, 'run.json'), 'utf8')), {
-      schema_version: 1,
-      run_id: 'r1',
-      kind: 'meta',
-      profile: 'meta_x',
-      status: 'running',
-      created_at: '2026-01-01T00:00:00Z',
-      tool_version: '0.1.0',
-      params: { a: 1 },
-    });
+    assert.deepEqual(
+      JSON.parse(readFileSync(join(run.path, 'run.json'), 'utf8')),
+      {
+        schema_version: 1,
+        run_id: 'r1',
+        kind: 'meta',
+        profile: 'meta_x',
+        status: 'running',
+        created_at: '2026-01-01T00:00:00Z',
+        tool_version: '0.1.0',
+        params: { a: 1 },
+      },
+      "JSON.parse(readFileSync(join(run.path, 'run.json'), 'utf8'))",
+    );
   });
 
   test('reopening keeps created_at and kind, takes new params, and a different profile is refused', async () => {
@@ -91,12 +95,12 @@ describe('run folders', () => {
       toolVersion: '0.2.0',
       now: new Date('2027-01-01T00:00:00Z'),
     });
-    assert.equal(again.created, false);
-    assert.equal(again.json.created_at, '2026-01-01T00:00:00Z');
-    assert.equal(again.json.kind, 'sleeve');
-    assert.equal(again.json.profile, 'p');
-    assert.equal(again.json.status, 'running');
-    assert.deepEqual(again.json.params, { v: 2 });
+    assert.equal(again.created, false, 'again.created');
+    assert.equal(again.json.created_at, '2026-01-01T00:00:00Z', 'again.json.created_at');
+    assert.equal(again.json.kind, 'sleeve', 'again.json.kind');
+    assert.equal(again.json.profile, 'p', 'again.json.profile');
+    assert.equal(again.json.status, 'running', 'again.json.status');
+    assert.deepEqual(again.json.params, { v: 2 }, 'again.json.params');
     assert.equal((await readRunJson(ws, 'r'))['error'], undefined, 'a reopened run drops the old error');
     await assert.rejects(
       createOrOpenRun({
@@ -109,6 +113,7 @@ describe('run folders', () => {
         now: T0,
       }),
       quantError('E_RUN_ID', /already exists for profile p/),
+      'createOrOpenRun rejects with E_RUN_ID',
     );
   });
 
@@ -116,16 +121,20 @@ describe('run folders', () => {
     const ws = tempDir();
     const run = await makeRun(ws, 'u', 'p', 'running', '2026-01-01T00:00:00Z');
     const next = await updateRunStatus(run, 'success', { stages: ['meta.returns'] });
-    assert.equal(next.status, 'success');
+    assert.equal(next.status, 'success', 'next.status');
     const onDisk = await readRunJson(ws, 'u');
-    assert.equal(onDisk.status, 'success');
-    assert.deepEqual(onDisk['stages'], ['meta.returns']);
-    await assert.rejects(updateRunStatus(run, 'success', { created_at: 'x' }), TypeError);
+    assert.equal(onDisk.status, 'success', 'onDisk.status');
+    assert.deepEqual(onDisk['stages'], ['meta.returns'], "onDisk['stages']");
+    await assert.rejects(
+      updateRunStatus(run, 'success', { created_at: 'x' }),
+      TypeError,
+      'updateRunStatus rejects with TypeError',
+    );
   });
 
   test('invalid ids are rejected before any file is touched', async () => {
     const ws = tempDir();
-    assert.throws(() => runDir(ws, '../x'), quantError('E_RUN_ID'));
+    assert.throws(() => runDir(ws, '../x'), quantError('E_RUN_ID'), 'runDir throws E_RUN_ID');
     await assert.rejects(
       createOrOpenRun({
         workspace: ws,
@@ -137,23 +146,30 @@ describe('run folders', () => {
         now: T0,
       }),
       quantError('E_RUN_ID'),
+      'createOrOpenRun rejects with E_RUN_ID',
     );
-    assert.equal(existsSync(join(ws, 'runs')), false);
-    assert.equal(existsSync(join(ws, 'escape')), false);
+    assert.equal(existsSync(join(ws, 'runs')), false, 'runs does not exist');
+    assert.equal(existsSync(join(ws, 'escape')), false, 'escape does not exist');
   });
 
   test('readRunJson: E_RUN_NOT_FOUND for a missing run, E_RUN_CORRUPT naming file and reason', async () => {
     const ws = tempDir();
-    await assert.rejects(readRunJson(ws, 'nope'), quantError('E_RUN_NOT_FOUND', /run nope does not exist/));
+    await assert.rejects(
+      readRunJson(ws, 'nope'),
+      quantError('E_RUN_NOT_FOUND', /run nope does not exist/),
+      'readRunJson rejects with E_RUN_NOT_FOUND',
+    );
     mkdirSync(join(ws, 'runs', 'bad'), { recursive: true });
     await assert.rejects(
       readRunJson(ws, 'bad'),
       quantError('E_RUN_CORRUPT', /run\.json: the run folder has no run\.json/),
+      'readRunJson rejects with E_RUN_CORRUPT',
     );
     writeFileSync(join(ws, 'runs', 'bad', 'run.json'), '{"schema_version": 1,');
     await assert.rejects(
       readRunJson(ws, 'bad'),
       quantError('E_RUN_CORRUPT', /bad\/run\.json: not valid JSON/),
+      'readRunJson rejects with E_RUN_CORRUPT',
     );
     const run = await makeRun(ws, 'good', 'p', 'success', '2026-01-01T00:00:00Z');
     const json = JSON.parse(readFileSync(run.runJson, 'utf8')) as Record<string, unknown>;
@@ -164,11 +180,13 @@ describe('run folders', () => {
         'E_RUN_CORRUPT',
         /"status" must be one of running, success, failed, incomplete, found "done"/,
       ),
+      'readRunJson rejects with E_RUN_CORRUPT',
     );
     writeFileSync(run.runJson, JSON.stringify({ ...json, run_id: 'copied' }));
     await assert.rejects(
       readRunJson(ws, 'good'),
       quantError('E_RUN_CORRUPT', /"run_id" must be the folder name/),
+      'readRunJson rejects with E_RUN_CORRUPT',
     );
   });
 });
@@ -185,17 +203,20 @@ describe('listing and resolution', () => {
     assert.deepEqual(
       (await listRuns(ws)).map((r) => r.run_id),
       ['z', 'a', 'b'],
+      '(await listRuns(ws)).map((r) => r.run_id)',
     );
     assert.deepEqual(
       (await listRuns(ws, { profile: 'p' })).map((r) => r.run_id),
       ['a', 'b'],
+      "(await listRuns(ws, { profile: 'p' })).map((r) => r.run_id)",
     );
     const detailed = await listRunsDetailed(ws);
     assert.deepEqual(
       detailed.skipped.map((s) => s.run_id),
       ['empty', 'has space'],
+      'detailed.skipped.map((s) => s.run_id)',
     );
-    assert.deepEqual(await listRuns(tempDir()), []);
+    assert.deepEqual(await listRuns(tempDir()), [], 'await listRuns(tempDir())');
   });
 
   test('latest = success only, greatest created_at, ties by greatest run id', async () => {
@@ -207,14 +228,15 @@ describe('listing and resolution', () => {
     await makeRun(ws, 'p_4', 'p', 'running', '2026-01-10T00:00:00Z');
     await makeRun(ws, 'q_9', 'q', 'success', '2026-02-01T00:00:00Z');
     const latest = await resolveLatestRun(ws, 'p');
-    assert.equal(latest.runId, 'p_2b');
-    assert.equal(latest.path, join(ws, 'runs', 'p_2b'));
+    assert.equal(latest.runId, 'p_2b', 'latest.runId');
+    assert.equal(latest.path, join(ws, 'runs', 'p_2b'), 'latest.path');
     await assert.rejects(
       resolveLatestRun(ws, 'none'),
       quantError(
         'E_RUN_NOT_FOUND',
         /no successful run of profile none in .*runs; run `quant sleeve run --profile none` or pin a run_id/,
       ),
+      'resolveLatestRun rejects with E_RUN_NOT_FOUND',
     );
   });
 
@@ -223,13 +245,18 @@ describe('listing and resolution', () => {
     await makeRun(ws, 'old', 'p', 'failed', '2026-01-01T00:00:00Z');
     await makeRun(ws, 'new', 'p', 'success', '2026-01-02T00:00:00Z');
     const pinned = await resolvePinnedRun(ws, 'old');
-    assert.equal(pinned.runId, 'old');
-    assert.equal(pinned.json?.status, 'failed');
+    assert.equal(pinned.runId, 'old', 'pinned.runId');
+    assert.equal(pinned.json?.status, 'failed', 'pinned.json?.status');
     await assert.rejects(
       resolvePinnedRun(ws, 'gone'),
       quantError('E_RUN_NOT_FOUND', /pinned run gone does not exist/),
+      'resolvePinnedRun rejects with E_RUN_NOT_FOUND',
     );
-    await assert.rejects(resolvePinnedRun(ws, '../old'), quantError('E_RUN_ID'));
+    await assert.rejects(
+      resolvePinnedRun(ws, '../old'),
+      quantError('E_RUN_ID'),
+      'resolvePinnedRun rejects with E_RUN_ID',
+    );
   });
 
   test('a pinned run folder that is a symlink out of the workspace is refused (E_PATH_ESCAPE)', async () => {
@@ -238,7 +265,11 @@ describe('listing and resolution', () => {
     await makeRun(outside, 'elsewhere', 'p', 'success', '2026-01-01T00:00:00Z');
     mkdirSync(join(ws, 'runs'), { recursive: true });
     symlinkSync(join(outside, 'runs', 'elsewhere'), join(ws, 'runs', 'elsewhere'));
-    await assert.rejects(resolvePinnedRun(ws, 'elsewhere'), quantError('E_PATH_ESCAPE'));
+    await assert.rejects(
+      resolvePinnedRun(ws, 'elsewhere'),
+      quantError('E_PATH_ESCAPE'),
+      'resolvePinnedRun rejects with E_PATH_ESCAPE',
+    );
   });
 
   test('a predecessor run (no run.json, config/resolved_manifest.json with profile) resolves when pinned', async () => {
@@ -249,32 +280,64 @@ describe('listing and resolution', () => {
       JSON.stringify({ profile: 'gulf' }),
     );
     const run = await resolvePinnedRun(ws, 'legacy');
-    assert.equal(run.layout, 'predecessor');
-    assert.equal(run.profile, 'gulf');
-    assert.equal(run.json, null);
-    await assert.rejects(resolveLatestRun(ws, 'gulf'), quantError('E_RUN_NOT_FOUND'));
+    assert.equal(run.layout, 'predecessor', 'run.layout');
+    assert.equal(run.profile, 'gulf', 'run.profile');
+    assert.equal(run.json, null, 'run.json');
+    await assert.rejects(
+      resolveLatestRun(ws, 'gulf'),
+      quantError('E_RUN_NOT_FOUND'),
+      'resolveLatestRun rejects with E_RUN_NOT_FOUND',
+    );
   });
 });
 
 describe('resolveInside', () => {
   test('resolves inside paths and refuses .. and absolute escapes', async () => {
     const base = tempDir();
-    assert.equal(await resolveInside(base, 'data/x.json'), join(base, 'data', 'x.json'));
-    assert.equal(await resolveInside(base, '.'), base);
-    assert.equal(await resolveInside(base, 'a/../b'), join(base, 'b'));
-    assert.equal(await resolveInside(base, '..foo'), join(base, '..foo'));
-    await assert.rejects(resolveInside(base, '../x'), quantError('E_PATH_ESCAPE', /points outside/));
-    await assert.rejects(resolveInside(base, '/etc/passwd'), quantError('E_PATH_ESCAPE'));
-    await assert.rejects(resolveInside(join(base, 'sub'), '../sub2/x'), quantError('E_PATH_ESCAPE'));
+    assert.equal(
+      await resolveInside(base, 'data/x.json'),
+      join(base, 'data', 'x.json'),
+      "await resolveInside(base, 'data/x.json')",
+    );
+    assert.equal(await resolveInside(base, '.'), base, "await resolveInside(base, '.')");
+    assert.equal(await resolveInside(base, 'a/../b'), join(base, 'b'), "await resolveInside(base, 'a/../b')");
+    assert.equal(
+      await resolveInside(base, '..foo'),
+      join(base, '..foo'),
+      "await resolveInside(base, '..foo')",
+    );
+    await assert.rejects(
+      resolveInside(base, '../x'),
+      quantError('E_PATH_ESCAPE', /points outside/),
+      'resolveInside rejects with E_PATH_ESCAPE',
+    );
+    await assert.rejects(
+      resolveInside(base, '/etc/passwd'),
+      quantError('E_PATH_ESCAPE'),
+      'resolveInside rejects with E_PATH_ESCAPE',
+    );
+    await assert.rejects(
+      resolveInside(join(base, 'sub'), '../sub2/x'),
+      quantError('E_PATH_ESCAPE'),
+      'resolveInside rejects with E_PATH_ESCAPE',
+    );
   });
 
   test('refuses a path through a symlink that points outside, even to a file not yet created', async () => {
     const base = tempDir();
     const outside = tempDir();
     symlinkSync(outside, join(base, 'link'));
-    await assert.rejects(resolveInside(base, 'link/new/file.json'), quantError('E_PATH_ESCAPE', /symlink/));
+    await assert.rejects(
+      resolveInside(base, 'link/new/file.json'),
+      quantError('E_PATH_ESCAPE', /symlink/),
+      'resolveInside rejects with E_PATH_ESCAPE',
+    );
     symlinkSync(join(base, 'data'), join(base, 'inner'));
     mkdirSync(join(base, 'data'));
-    assert.equal(await resolveInside(base, 'inner/x'), join(base, 'inner', 'x'));
+    assert.equal(
+      await resolveInside(base, 'inner/x'),
+      join(base, 'inner', 'x'),
+      "await resolveInside(base, 'inner/x')",
+    );
   });
 });

@@ -12,13 +12,13 @@ import { quantError } from './_temp.js';
 
 describe('run ids', () => {
   test('the pattern is exactly DESIGN §2', () => {
-    assert.equal(RUN_ID_PATTERN.source, '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$');
+    assert.equal(RUN_ID_PATTERN.source, '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$', 'RUN_ID_PATTERN.source');
   });
 
   test('accepts ordinary ids, including a..b (a harmless folder name)', () => {
     for (const id of ['a', 'hrp_20260101-000000', 'X.y-z_1', 'a..b', '9'.repeat(128)]) {
       assert.equal(isValidRunId(id), true, id);
-      assert.doesNotThrow(() => assertValidRunId(id));
+      assert.doesNotThrow(() => assertValidRunId(id), 'assertValidRunId does not throw');
     }
   });
 
@@ -41,30 +41,41 @@ describe('run ids', () => {
     try {
       assertValidRunId('../x');
     } catch (error) {
-      assert.ok(error instanceof QuantError);
-      assert.match(error.hint ?? '', /1-128 characters/);
+      assert.ok(error instanceof QuantError, 'error is a QuantError');
+      assert.match(error.hint ?? '', /1-128 characters/, "error.hint ?? '' matches /1-128 characters/");
     }
   });
 
   test('defaultRunId is <profile>_<YYYYMMDD-HHMMSS> in UTC, sanitised and bounded', () => {
     const now = new Date('2026-01-21T09:05:07.999Z');
-    assert.equal(defaultRunId('swiss_sectors', now), 'swiss_sectors_20260121-090507');
-    assert.equal(defaultRunId('a/b c', now), 'a_b_c_20260121-090507');
-    assert.equal(defaultRunId('../evil', now), 'evil_20260121-090507');
-    assert.equal(defaultRunId('', now), 'run_20260121-090507');
+    assert.equal(
+      defaultRunId('swiss_sectors', now),
+      'swiss_sectors_20260121-090507',
+      "defaultRunId('swiss_sectors', now)",
+    );
+    assert.equal(defaultRunId('a/b c', now), 'a_b_c_20260121-090507', "defaultRunId('a/b c', now)");
+    assert.equal(defaultRunId('../evil', now), 'evil_20260121-090507', "defaultRunId('../evil', now)");
+    assert.equal(defaultRunId('', now), 'run_20260121-090507', "defaultRunId('', now)");
     const long = defaultRunId('p'.repeat(300), now);
-    assert.equal(long.length, 128);
-    assert.equal(isValidRunId(long), true);
+    assert.equal(long.length, 128, 'long.length');
+    assert.equal(isValidRunId(long), true, 'isValidRunId(long)');
   });
 });
 
 describe('clock', () => {
   test('SOURCE_DATE_EPOCH pins now; unset or empty uses the current time', () => {
-    assert.equal(resolveNow({ SOURCE_DATE_EPOCH: '1767225600' }).toISOString(), '2026-01-01T00:00:00.000Z');
+    assert.equal(
+      resolveNow({ SOURCE_DATE_EPOCH: '1767225600' }).toISOString(),
+      '2026-01-01T00:00:00.000Z',
+      "resolveNow({ SOURCE_DATE_EPOCH: '1767225600' }).toISOString()",
+    );
     const before = Date.now();
     const t = resolveNow({}).getTime();
-    assert.ok(t >= before && t <= Date.now());
-    assert.ok(Math.abs(resolveNow({ SOURCE_DATE_EPOCH: '' }).getTime() - Date.now()) < 1000);
+    assert.ok(t >= before && t <= Date.now(), 't >= before && t <= Date.now()');
+    assert.ok(
+      Math.abs(resolveNow({ SOURCE_DATE_EPOCH: '' }).getTime() - Date.now()) < 1000,
+      "resolveNow({ SOURCE_DATE_EPOCH: '' }).getTim… ≈ Date.now() within 1000",
+    );
   });
 
   test('a malformed SOURCE_DATE_EPOCH is E_USAGE', () => {
@@ -78,6 +89,10 @@ describe('clock', () => {
   });
 
   test('toIsoSeconds drops milliseconds', () => {
-    assert.equal(toIsoSeconds(new Date('2026-01-21T09:05:07.999Z')), '2026-01-21T09:05:07Z');
+    assert.equal(
+      toIsoSeconds(new Date('2026-01-21T09:05:07.999Z')),
+      '2026-01-21T09:05:07Z',
+      "toIsoSeconds(new Date('2026-01-21T09:05:07.999Z'))",
+    );
   });
 });

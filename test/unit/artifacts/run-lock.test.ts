@@ -17,7 +17,10 @@ import { quantError, tempDir } from './_temp.js';
 
 function deadPid(): number {
   const child = spawnSync(process.execPath, ['-e', '']);
-  assert.ok(child.pid !== undefined && !isProcessAlive(child.pid));
+  assert.ok(
+    child.pid !== undefined && !isProcessAlive(child.pid),
+    'child.pid !== undefined && !isProcessAlive(child.pid)',
+  );
   return child.pid;
 }
 
@@ -78,17 +81,21 @@ describe('run lock', () => {
       now: new Date('2026-01-01T00:00:00Z'),
     });
     const info = JSON.parse(readFileSync(join(run, '.lock'), 'utf8')) as Record<string, unknown>;
-    assert.equal(info['pid'], process.pid);
-    assert.equal(info['hostname'], hostname());
-    assert.equal(info['command'], 'quant meta run --profile m');
-    assert.equal(info['acquired_at'], '2026-01-01T00:00:00Z');
+    assert.equal(info['pid'], process.pid, "info['pid']");
+    assert.equal(info['hostname'], hostname(), "info['hostname']");
+    assert.equal(info['command'], 'quant meta run --profile m', "info['command']");
+    assert.equal(info['acquired_at'], '2026-01-01T00:00:00Z', "info['acquired_at']");
     const expected = new RegExp(
       `^run r1 is locked by pid ${process.pid} on host ${hostname()} \\(command quant meta run --profile m\\); wait for it or remove ${join(run, '.lock').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} if that process is gone$`,
     );
-    await assert.rejects(acquireRunLock(run, { command: 'second' }), quantError('E_RUN_LOCKED', expected));
+    await assert.rejects(
+      acquireRunLock(run, { command: 'second' }),
+      quantError('E_RUN_LOCKED', expected),
+      'acquireRunLock rejects with E_RUN_LOCKED',
+    );
     await lock.release();
     await lock.release(); // idempotent
-    assert.equal(existsSync(join(run, '.lock')), false);
+    assert.equal(existsSync(join(run, '.lock')), false, '.lock does not exist');
     const again = await acquireRunLock(run, { command: 'third' });
     await again.release();
     assert.deepEqual(readdirSync(run), [], 'no temp or guard files are left behind');
@@ -99,12 +106,17 @@ describe('run lock', () => {
     await acquireRunLock(run, { command: 'mkdir' }).then((l) => l.release());
     staleLock(run);
     const lock = await acquireRunLock(run, { command: 'taker' });
-    assert.equal((JSON.parse(readFileSync(lock.path, 'utf8')) as { pid: number }).pid, process.pid);
+    assert.equal(
+      (JSON.parse(readFileSync(lock.path, 'utf8')) as { pid: number }).pid,
+      process.pid,
+      "(JSON.parse(readFileSync(lock.path, 'utf8'))).pid",
+    );
     await lock.release();
     staleLock(run, 'some-other-host.example');
     await assert.rejects(
       acquireRunLock(run, { command: 'x' }),
       quantError('E_RUN_LOCKED', /on host some-other-host\.example/),
+      'acquireRunLock rejects with E_RUN_LOCKED',
     );
   });
 
@@ -131,16 +143,25 @@ describe('run lock', () => {
         );
       // The holder itself: live, refused.
       lock(marker);
-      assert.equal(lockHolderState(JSON.parse(readFileSync(join(run, '.lock'), 'utf8'))), 'live');
+      assert.equal(
+        lockHolderState(JSON.parse(readFileSync(join(run, '.lock'), 'utf8'))),
+        'live',
+        "lockHolderState(JSON.parse(readFileSync(join(run, '.lock'), 'utf8')))",
+      );
       await assert.rejects(
         acquireRunLock(run, { command: 'x' }),
         quantError('E_RUN_LOCKED', /\(command quant crashed\); wait for it/),
+        'acquireRunLock rejects with E_RUN_LOCKED',
       );
       // Same pid, another process start: the holder is gone, the lock is stale (and settled runs see it).
       lock(`${marker}0`);
-      assert.equal((await inspectRunLock(run))?.live, false);
+      assert.equal((await inspectRunLock(run))?.live, false, '(await inspectRunLock(run))?.live');
       const taken = await acquireRunLock(run, { command: 'taker' });
-      assert.equal((JSON.parse(readFileSync(taken.path, 'utf8')) as { pid: number }).pid, process.pid);
+      assert.equal(
+        (JSON.parse(readFileSync(taken.path, 'utf8')) as { pid: number }).pid,
+        process.pid,
+        "(JSON.parse(readFileSync(taken.path, 'utf8'))).pid",
+      );
       await taken.release();
       // No recorded start (an older lock): not guessed stale, but the refusal says what the pid runs now.
       lock(undefined);
@@ -152,6 +173,7 @@ describe('run lock', () => {
             `the lock does not record its holder's start, and pid ${pid} now runs ".*node.* -e setInterval.*" \\(since 2026-01-01T00:00:00Z\\); wait for it`,
           ),
         ),
+        'acquireRunLock rejects with E_RUN_LOCKED',
       );
     } finally {
       sleeper.kill('SIGKILL');
@@ -163,8 +185,9 @@ describe('run lock', () => {
     await assert.rejects(
       acquireRunLock(run, { command: 'x', createFolder: false }),
       quantError('E_RUN_NOT_FOUND', /run folder .*absent does not exist/),
+      'acquireRunLock rejects with E_RUN_NOT_FOUND',
     );
-    assert.equal(existsSync(run), false);
+    assert.equal(existsSync(run), false, 'run does not exist');
   });
 
   test('an unreadable lock file is not guessed stale', async () => {
@@ -174,6 +197,7 @@ describe('run lock', () => {
     await assert.rejects(
       acquireRunLock(run, { command: 'x' }),
       quantError('E_RUN_LOCKED', /cannot be read \(it is not JSON/),
+      'acquireRunLock rejects with E_RUN_LOCKED',
     );
   });
 
@@ -183,7 +207,7 @@ describe('run lock', () => {
     writeFileSync(lock.path, JSON.stringify({ ...lock.info, token: 'someone-else' }));
     await lock.release();
     lock.releaseSync();
-    assert.equal(existsSync(lock.path), true);
+    assert.equal(existsSync(lock.path), true, 'lock.path exists');
   });
 
   test('withRunLock releases when the work throws', async () => {
@@ -191,9 +215,14 @@ describe('run lock', () => {
     await assert.rejects(
       withRunLock(run, { command: 'w' }, () => Promise.reject(new Error('boom'))),
       /boom/,
+      'withRunLock rejects with an error matching /boom/',
     );
-    assert.equal(existsSync(join(run, '.lock')), false);
-    assert.equal(await withRunLock(run, { command: 'w' }, () => Promise.resolve(7)), 7);
+    assert.equal(existsSync(join(run, '.lock')), false, '.lock does not exist');
+    assert.equal(
+      await withRunLock(run, { command: 'w' }, () => Promise.resolve(7)),
+      7,
+      "await withRunLock(run, { command: 'w' }, () => Promise.resolve(7))",
+    );
   });
 
   test('processes racing for a free lock: exactly one holder', async () => {
@@ -201,8 +230,12 @@ describe('run lock', () => {
     const reports = await race(run, 4);
     assert.equal(reports.filter((r) => r.result === 'acquired').length, 1, JSON.stringify(reports));
     for (const r of reports.filter((x) => x.result === 'refused')) {
-      assert.equal(r.code, 'E_RUN_LOCKED');
-      assert.match(r.message ?? '', /^run race is locked by pid \d+ on host /);
+      assert.equal(r.code, 'E_RUN_LOCKED', 'r.code');
+      assert.match(
+        r.message ?? '',
+        /^run race is locked by pid \d+ on host /,
+        "r.message ?? '' matches /^run race is locked by pid \\d+ on host /",
+      );
     }
     assert.equal(existsSync(join(run, '.lock')), false, 'the holder released it');
   });

@@ -66,13 +66,13 @@ describe('interrupted runs', () => {
     const ws = tempDir();
     await crashedRun(ws, 'r1', { stage: 'meta.optimize' });
     const [run] = await listRuns(ws);
-    assert.equal(run?.status, 'incomplete');
+    assert.equal(run?.status, 'incomplete', 'run?.status');
     const json = status(ws, 'r1');
-    assert.equal(json['status'], 'incomplete');
-    assert.equal(json['interrupted_stage'], 'meta.optimize');
-    assert.equal(json['last_completed_stage'], 'meta.returns');
-    assert.deepEqual(readdirSync(runPaths(ws, 'r1').dataDir), []);
-    assert.equal(existsSync(join(runPaths(ws, 'r1').path, '.lock')), false);
+    assert.equal(json['status'], 'incomplete', "json['status']");
+    assert.equal(json['interrupted_stage'], 'meta.optimize', "json['interrupted_stage']");
+    assert.equal(json['last_completed_stage'], 'meta.returns', "json['last_completed_stage']");
+    assert.deepEqual(readdirSync(runPaths(ws, 'r1').dataDir), [], "readdirSync(runPaths(ws, 'r1').dataDir)");
+    assert.equal(existsSync(join(runPaths(ws, 'r1').path, '.lock')), false, '.lock does not exist');
   });
 
   test('a stale lock (dead pid on this host) is taken over; a live holder keeps the run running', async () => {
@@ -80,24 +80,36 @@ describe('interrupted runs', () => {
     await crashedRun(ws, 'dead', { lockPid: 2 ** 22 + 12345 });
     await crashedRun(ws, 'live', { lockPid: process.pid });
     const byId = new Map((await listRuns(ws)).map((r) => [r.run_id, r.status]));
-    assert.equal(byId.get('dead'), 'incomplete');
-    assert.equal(byId.get('live'), 'running');
-    assert.equal(status(ws, 'live')['status'], 'running');
+    assert.equal(byId.get('dead'), 'incomplete', "byId.get('dead')");
+    assert.equal(byId.get('live'), 'running', "byId.get('live')");
+    assert.equal(status(ws, 'live')['status'], 'running', "status(ws, 'live')['status']");
   });
 
   test('ledgerPosition: the last intent without outcome, and the last completed stage', async () => {
     const ws = tempDir();
     await crashedRun(ws, 'r2', { stage: 'meta.flatten' });
-    assert.deepEqual(await ledgerPosition(runPaths(ws, 'r2').audit), {
-      open: 'meta.flatten',
-      lastCompleted: 'meta.returns',
-    });
+    assert.deepEqual(
+      await ledgerPosition(runPaths(ws, 'r2').audit),
+      {
+        open: 'meta.flatten',
+        lastCompleted: 'meta.returns',
+      },
+      "await ledgerPosition(runPaths(ws, 'r2').audit)",
+    );
     await crashedRun(ws, 'r3');
-    assert.deepEqual(await ledgerPosition(runPaths(ws, 'r3').audit), {
-      open: null,
-      lastCompleted: 'meta.returns',
-    });
-    assert.deepEqual(await ledgerPosition(join(ws, 'nope.jsonl')), { open: null, lastCompleted: null });
+    assert.deepEqual(
+      await ledgerPosition(runPaths(ws, 'r3').audit),
+      {
+        open: null,
+        lastCompleted: 'meta.returns',
+      },
+      "await ledgerPosition(runPaths(ws, 'r3').audit)",
+    );
+    assert.deepEqual(
+      await ledgerPosition(join(ws, 'nope.jsonl')),
+      { open: null, lastCompleted: null },
+      "await ledgerPosition(join(ws, 'nope.jsonl'))",
+    );
   });
 });
 
@@ -128,13 +140,15 @@ describe('assertRunIsNew', () => {
         'E_RUN_EXISTS',
         /^run done already exists \(status success\); choose another --run-id or delete runs\/done$/,
       ),
+      'assertRunIsNew rejects with E_RUN_EXISTS',
     );
     await crashedRun(ws, 'cut', { stage: 'meta.report' });
     await assert.rejects(
       assertRunIsNew(ws, 'cut'),
       quantError('E_RUN_EXISTS', /\(status incomplete: interrupted during stage meta\.report\)/),
+      'assertRunIsNew rejects with E_RUN_EXISTS',
     );
-    assert.equal(status(ws, 'cut')['status'], 'incomplete');
+    assert.equal(status(ws, 'cut')['status'], 'incomplete', "status(ws, 'cut')['status']");
   });
 
   test('a run whose live holder has the lock: E_RUN_LOCKED naming the holder', async () => {
@@ -143,6 +157,7 @@ describe('assertRunIsNew', () => {
     await assert.rejects(
       assertRunIsNew(ws, 'busy'),
       quantError('E_RUN_LOCKED', new RegExp(`locked by pid ${process.pid} on host`)),
+      'assertRunIsNew rejects with E_RUN_LOCKED',
     );
   });
 });
@@ -160,8 +175,8 @@ describe('discardEmptyRun', () => {
       now: NOW,
     });
     await openLedger(empty.audit, { now: NOW });
-    assert.equal(await discardEmptyRun(empty), true);
-    assert.deepEqual(readdirSync(empty.path), []);
+    assert.equal(await discardEmptyRun(empty), true, 'await discardEmptyRun(empty)');
+    assert.deepEqual(readdirSync(empty.path), [], 'readdirSync(empty.path)');
     const full = await createOrOpenRun({
       workspace: ws,
       runId: 'f',
@@ -172,16 +187,28 @@ describe('discardEmptyRun', () => {
       now: NOW,
     });
     await writeJsonAtomic(join(full.dataDir, 'w.json'), { w: 1 });
-    assert.equal(await discardEmptyRun(full), false);
-    assert.ok(existsSync(full.runJson));
+    assert.equal(await discardEmptyRun(full), false, 'await discardEmptyRun(full)');
+    assert.ok(existsSync(full.runJson), 'full.runJson exists');
   });
 });
 
 describe('normalizeIsoDay at the ends of the calendar', () => {
   test('an offset that leaves years 0000-9999 is not a day', () => {
-    assert.equal(normalizeIsoDay('0000-01-01T00:30+01:00'), undefined);
-    assert.equal(normalizeIsoDay('9999-12-31T23:00-05:00'), undefined);
-    assert.equal(normalizeIsoDay('0000-01-01T00:30-01:00'), '0000-01-01');
-    assert.equal(normalizeIsoDay('9999-12-31T23:00Z'), '9999-12-31');
+    assert.equal(
+      normalizeIsoDay('0000-01-01T00:30+01:00'),
+      undefined,
+      "normalizeIsoDay('0000-01-01T00:30+01:00')",
+    );
+    assert.equal(
+      normalizeIsoDay('9999-12-31T23:00-05:00'),
+      undefined,
+      "normalizeIsoDay('9999-12-31T23:00-05:00')",
+    );
+    assert.equal(
+      normalizeIsoDay('0000-01-01T00:30-01:00'),
+      '0000-01-01',
+      "normalizeIsoDay('0000-01-01T00:30-01:00')",
+    );
+    assert.equal(normalizeIsoDay('9999-12-31T23:00Z'), '9999-12-31', "normalizeIsoDay('9999-12-31T23:00Z')");
   });
 });

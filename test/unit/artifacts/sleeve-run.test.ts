@@ -35,16 +35,24 @@ describe('sleeve return streams', () => {
       streams: { hrp: { dates, returns: hrp }, min_variance: { dates, returns: mv } },
     });
     const found = await findReturnStream(run, 'hrp');
-    assert.deepEqual(found, {
-      file: join(run, 'data', 'returns', 'hrp.parquet'),
-      candidates: [join(run, 'data', 'returns', 'hrp.parquet')],
-      layout: 'native',
-    });
+    assert.deepEqual(
+      found,
+      {
+        file: join(run, 'data', 'returns', 'hrp.parquet'),
+        candidates: [join(run, 'data', 'returns', 'hrp.parquet')],
+        layout: 'native',
+      },
+      'found',
+    );
     const stream = await readSleeveStream(found.file);
-    assert.deepEqual(stream.dates, dates);
-    assert.deepEqual([...stream.values], [...hrp]);
+    assert.deepEqual(stream.dates, dates, 'stream.dates');
+    assert.deepEqual([...stream.values], [...hrp], '[...stream.values]');
     assert.equal(await findReturnStream(run, 'max_sharpe'), null, 'no substitution of another profile');
-    assert.deepEqual([...(await listReturnStreams(run)).keys()], ['hrp', 'min_variance']);
+    assert.deepEqual(
+      [...(await listReturnStreams(run)).keys()],
+      ['hrp', 'min_variance'],
+      '[...(await listReturnStreams(run)).keys()]',
+    );
   });
 
   test('native CSV is accepted; when both exist the Parquet file wins and both are candidates', async () => {
@@ -56,15 +64,20 @@ describe('sleeve return streams', () => {
       streams: { hrp: { dates, returns: hrp } },
     });
     const csv = await findReturnStream(run, 'hrp');
-    assert.equal(csv?.file, join(run, 'data', 'returns', 'hrp.csv'));
-    assert.deepEqual([...(await readSleeveStream(join(run, 'data', 'returns', 'hrp.csv'))).values], [...hrp]);
+    assert.equal(csv?.file, join(run, 'data', 'returns', 'hrp.csv'), 'csv?.file');
+    assert.deepEqual(
+      [...(await readSleeveStream(join(run, 'data', 'returns', 'hrp.csv'))).values],
+      [...hrp],
+      "[...(await readSleeveStream(join(run, 'data', 'returns', 'hrp.csv')))…",
+    );
     await writeSleeveRun(ws, { runId: 'c_1', profile: 'c', streams: { hrp: { dates, returns: hrp } } });
     const both = await findReturnStream(run, 'hrp');
-    assert.equal(both?.file, join(run, 'data', 'returns', 'hrp.parquet'));
-    assert.deepEqual(both?.candidates, [
-      join(run, 'data', 'returns', 'hrp.parquet'),
-      join(run, 'data', 'returns', 'hrp.csv'),
-    ]);
+    assert.equal(both?.file, join(run, 'data', 'returns', 'hrp.parquet'), 'both?.file');
+    assert.deepEqual(
+      both?.candidates,
+      [join(run, 'data', 'returns', 'hrp.parquet'), join(run, 'data', 'returns', 'hrp.csv')],
+      'both?.candidates',
+    );
   });
 
   test('predecessor layout: {engine}_{simulator}_{P}.parquet, `returns` column, pandas UTC nanosecond index', async () => {
@@ -76,14 +89,26 @@ describe('sleeve return streams', () => {
       streams: { hrp: { dates, returns: hrp }, min_variance: { dates, returns: mv } },
     });
     const found = await findReturnStream(run, 'min_variance');
-    assert.equal(found?.layout, 'legacy');
-    assert.equal(found?.file, join(run, 'data', 'returns', 'custom_cvxportfolio_min_variance.parquet'));
+    assert.equal(found?.layout, 'legacy', 'found?.layout');
+    assert.equal(
+      found?.file,
+      join(run, 'data', 'returns', 'custom_cvxportfolio_min_variance.parquet'),
+      'found?.file',
+    );
     const stream = await readSleeveStream(found!.file);
-    assert.deepEqual(stream.dates, dates);
-    assert.deepEqual([...stream.values], [...mv]);
-    assert.deepEqual([...(await listReturnStreams(run)).keys()], ['hrp', 'min_variance']);
+    assert.deepEqual(stream.dates, dates, 'stream.dates');
+    assert.deepEqual([...stream.values], [...mv], '[...stream.values]');
+    assert.deepEqual(
+      [...(await listReturnStreams(run)).keys()],
+      ['hrp', 'min_variance'],
+      '[...(await listReturnStreams(run)).keys()]',
+    );
     const ref = await resolveSleeveRun(ws, 'old', 'legacy_run');
-    assert.deepEqual(ref, { runId: 'legacy_run', path: run, layout: 'legacy', pinned: true, profile: 'old' });
+    assert.deepEqual(
+      ref,
+      { runId: 'legacy_run', path: run, layout: 'legacy', pinned: true, profile: 'old' },
+      'ref',
+    );
   });
 
   test('min_variance vs variance: the longest profile id a file name ends with owns it; several matches → first by name', async () => {
@@ -104,14 +129,20 @@ describe('sleeve return streams', () => {
     assert.equal(
       (await findReturnStream(run, 'min_variance'))?.file,
       join(dir, 'eng_sim_min_variance.parquet'),
+      "(await findReturnStream(run, 'min_variance'))?.file",
     );
     writeFileSync(join(dir, 'eng_sim_variance.parquet'), bytes);
-    assert.equal((await findReturnStream(run, 'variance'))?.file, join(dir, 'eng_sim_variance.parquet'));
+    assert.equal(
+      (await findReturnStream(run, 'variance'))?.file,
+      join(dir, 'eng_sim_variance.parquet'),
+      "(await findReturnStream(run, 'variance'))?.file",
+    );
     const h = await findReturnStream(run, 'hrp');
-    assert.equal(h?.file, join(dir, 'a_sim_hrp.parquet'));
+    assert.equal(h?.file, join(dir, 'a_sim_hrp.parquet'), 'h?.file');
     assert.deepEqual(
       h?.candidates,
       ['a_sim_hrp', 'a_x_sim_hrp', 'b_sim_hrp'].map((n) => join(dir, `${n}.parquet`)),
+      'h?.candidates',
     );
     // a native min_variance.parquet is never a predecessor file of "variance"
     const native = await writeSleeveRun(ws, {
@@ -119,9 +150,21 @@ describe('sleeve return streams', () => {
       profile: 'n',
       streams: { min_variance: { dates, returns: mv } },
     });
-    assert.equal(await findReturnStream(native, 'variance'), null);
-    assert.equal(legacyProfileOf('a_b_min_variance', ['variance', 'min_variance']), 'min_variance');
-    assert.equal(legacyProfileOf('min_variance', ['min_variance']), undefined);
+    assert.equal(
+      await findReturnStream(native, 'variance'),
+      null,
+      "await findReturnStream(native, 'variance')",
+    );
+    assert.equal(
+      legacyProfileOf('a_b_min_variance', ['variance', 'min_variance']),
+      'min_variance',
+      "legacyProfileOf('a_b_min_variance', ['variance', 'min_variance'])",
+    );
+    assert.equal(
+      legacyProfileOf('min_variance', ['min_variance']),
+      undefined,
+      "legacyProfileOf('min_variance', ['min_variance'])",
+    );
   });
 
   test('duplicate days (after UTC normalisation) are an input error naming the file', async () => {
@@ -130,8 +173,13 @@ describe('sleeve return streams', () => {
     await assert.rejects(
       readSleeveStream(file),
       quantError('E_INPUT_DATES', /hrp\.csv: duplicate date: 2024-01-02/),
+      'readSleeveStream rejects with E_INPUT_DATES',
     );
-    await assert.rejects(findReturnStream(tempDir(), '../x'), quantError('E_PATH_ESCAPE'));
+    await assert.rejects(
+      findReturnStream(tempDir(), '../x'),
+      quantError('E_PATH_ESCAPE'),
+      'findReturnStream rejects with E_PATH_ESCAPE',
+    );
   });
 });
 
@@ -139,7 +187,7 @@ describe('sleeve weights files', () => {
   test('physical weights: Net_Weight from Direction or a _SHORT suffix, Direction from the net sign', async () => {
     const ws = tempDir();
     const run = await writeSleeveRun(ws, { runId: 'w', profile: 'w' });
-    assert.equal(await readPhysicalWeights(run), null);
+    assert.equal(await readPhysicalWeights(run), null, 'await readPhysicalWeights(run)');
     writeFileSync(
       join(run, 'data', 'portfolio_flattened.json'),
       JSON.stringify({
@@ -156,12 +204,16 @@ describe('sleeve weights files', () => {
       }),
     );
     const w = await readPhysicalWeights(run);
-    assert.deepEqual(w?.profiles.get('hrp'), [
-      { Symbol: 'SPY', Weight: 0.5, Net_Weight: 0.5, Direction: 'LONG' },
-      { Symbol: 'TLT', Weight: 0.2, Net_Weight: -0.2, Direction: 'SHORT' },
-      { Symbol: 'GLD_SHORT', Weight: 0.1, Net_Weight: -0.1, Direction: 'SHORT' },
-      { Symbol: 'CME_MINI:ES1!', Weight: 0.2, Net_Weight: -0.2, Direction: 'SHORT' },
-    ]);
+    assert.deepEqual(
+      w?.profiles.get('hrp'),
+      [
+        { Symbol: 'SPY', Weight: 0.5, Net_Weight: 0.5, Direction: 'LONG' },
+        { Symbol: 'TLT', Weight: 0.2, Net_Weight: -0.2, Direction: 'SHORT' },
+        { Symbol: 'GLD_SHORT', Weight: 0.1, Net_Weight: -0.1, Direction: 'SHORT' },
+        { Symbol: 'CME_MINI:ES1!', Weight: 0.2, Net_Weight: -0.2, Direction: 'SHORT' },
+      ],
+      "w?.profiles.get('hrp')",
+    );
   });
 
   test('a torn file or a wrong shape is E_INPUT_FORMAT naming the file and the JSON path', async () => {
@@ -169,13 +221,17 @@ describe('sleeve weights files', () => {
     const file = join(run, 'data', 'portfolio_flattened.json');
     const expect = async (text: string, jsonPath: string): Promise<void> => {
       writeFileSync(file, text);
-      await assert.rejects(readPhysicalWeights(run), (error: unknown) => {
-        assert.ok(error instanceof QuantError);
-        assert.equal(error.code, 'E_INPUT_FORMAT');
-        assert.deepEqual(error.location, { file, jsonPath });
-        assert.ok(error.message.includes(file));
-        return true;
-      });
+      await assert.rejects(
+        readPhysicalWeights(run),
+        (error: unknown) => {
+          assert.ok(error instanceof QuantError, 'error is a QuantError');
+          assert.equal(error.code, 'E_INPUT_FORMAT', 'error.code');
+          assert.deepEqual(error.location, { file, jsonPath }, 'error.location');
+          assert.ok(error.message.includes(file), 'error.message includes file');
+          return true;
+        },
+        'readPhysicalWeights rejects with E_INPUT_FORMAT',
+      );
     };
     await expect('{"profiles": {"hrp": {"assets": [{"Symbol": "SPY", "Wei', '$');
     await expect('[]', '$');
@@ -202,29 +258,49 @@ describe('sleeve weights files', () => {
       },
     });
     const atoms = (await readAtomWeights(run))?.profiles.get('hrp');
-    assert.deepEqual(atoms, [
-      { Symbol: 'BRK_B_value_LONG', Weight: 0.3, Net_Weight: 0.3, Direction: 'LONG', Physical: 'BRK_B' },
-      { Symbol: 'CME_MINI:ES1!_trend_SHORT', Weight: 0.7, Net_Weight: -0.7, Direction: 'SHORT' },
-    ]);
-    assert.deepEqual(physicalSymbol('CME_MINI:ES1!_trend_SHORT'), {
-      symbol: 'CME_MINI:ES1!',
-      direction: 'SHORT',
-    });
-    assert.deepEqual(physicalSymbol('SPY_LONG'), { symbol: 'SPY', direction: 'LONG' });
-    assert.deepEqual(physicalSymbol('SPY'), { symbol: 'SPY', direction: 'LONG' });
+    assert.deepEqual(
+      atoms,
+      [
+        { Symbol: 'BRK_B_value_LONG', Weight: 0.3, Net_Weight: 0.3, Direction: 'LONG', Physical: 'BRK_B' },
+        { Symbol: 'CME_MINI:ES1!_trend_SHORT', Weight: 0.7, Net_Weight: -0.7, Direction: 'SHORT' },
+      ],
+      'atoms',
+    );
+    assert.deepEqual(
+      physicalSymbol('CME_MINI:ES1!_trend_SHORT'),
+      {
+        symbol: 'CME_MINI:ES1!',
+        direction: 'SHORT',
+      },
+      "physicalSymbol('CME_MINI:ES1!_trend_SHORT')",
+    );
+    assert.deepEqual(
+      physicalSymbol('SPY_LONG'),
+      { symbol: 'SPY', direction: 'LONG' },
+      "physicalSymbol('SPY_LONG')",
+    );
+    assert.deepEqual(physicalSymbol('SPY'), { symbol: 'SPY', direction: 'LONG' }, "physicalSymbol('SPY')");
     assert.deepEqual(
       physicalSymbol('BRK_B_mean_rev_SHORT'),
       { symbol: 'BRK', direction: 'SHORT' },
       'documented limit',
     );
-    assert.deepEqual(physicalSymbol('BRK_B_mean_rev_SHORT', 'BRK_B'), {
-      symbol: 'BRK_B',
-      direction: 'SHORT',
-    });
-    assert.deepEqual(physicalSymbol('BRK_B_mean_rev_SHORT', undefined, ['BRK', 'BRK_B']), {
-      symbol: 'BRK_B',
-      direction: 'SHORT',
-    });
+    assert.deepEqual(
+      physicalSymbol('BRK_B_mean_rev_SHORT', 'BRK_B'),
+      {
+        symbol: 'BRK_B',
+        direction: 'SHORT',
+      },
+      "physicalSymbol('BRK_B_mean_rev_SHORT', 'BRK_B')",
+    );
+    assert.deepEqual(
+      physicalSymbol('BRK_B_mean_rev_SHORT', undefined, ['BRK', 'BRK_B']),
+      {
+        symbol: 'BRK_B',
+        direction: 'SHORT',
+      },
+      "physicalSymbol('BRK_B_mean_rev_SHORT', undefined, ['BRK', 'BRK_B'])",
+    );
   });
 });
 
@@ -235,35 +311,51 @@ describe('sleeve health and run resolution', () => {
       profile: 'h',
       health: { hrp: { windows: 4, successes: 3 }, min_variance: { windows: 3, successes: 2 } },
     });
-    assert.deepEqual(await readSleeveHealth(run, 'hrp'), {
-      windows: 4,
-      successes: 3,
-      success_rate: 0.75,
-      healthy: true,
-    });
-    assert.deepEqual(await readSleeveHealth(run, 'min_variance'), {
-      windows: 3,
-      successes: 2,
-      success_rate: 2 / 3,
-      healthy: false,
-    });
+    assert.deepEqual(
+      await readSleeveHealth(run, 'hrp'),
+      {
+        windows: 4,
+        successes: 3,
+        success_rate: 0.75,
+        healthy: true,
+      },
+      "await readSleeveHealth(run, 'hrp')",
+    );
+    assert.deepEqual(
+      await readSleeveHealth(run, 'min_variance'),
+      {
+        windows: 3,
+        successes: 2,
+        success_rate: 2 / 3,
+        healthy: false,
+      },
+      "await readSleeveHealth(run, 'min_variance')",
+    );
     // No record names max_sharpe: every backtest_optimize record counts (5/7 < 75 %).
-    assert.deepEqual(await readSleeveHealth(run, 'max_sharpe'), {
-      windows: 7,
-      successes: 5,
-      success_rate: 5 / 7,
-      healthy: false,
-    });
+    assert.deepEqual(
+      await readSleeveHealth(run, 'max_sharpe'),
+      {
+        windows: 7,
+        successes: 5,
+        success_rate: 5 / 7,
+        healthy: false,
+      },
+      "await readSleeveHealth(run, 'max_sharpe')",
+    );
   });
 
   test('no ledger → 0 windows, healthy; a predecessor ledger without hashes is read loosely', async () => {
     const run = await writeSleeveRun(tempDir(), { runId: 'p', profile: 'p', layout: 'legacy' });
-    assert.deepEqual(await readSleeveHealth(run, 'hrp'), {
-      windows: 0,
-      successes: 0,
-      success_rate: null,
-      healthy: true,
-    });
+    assert.deepEqual(
+      await readSleeveHealth(run, 'hrp'),
+      {
+        windows: 0,
+        successes: 0,
+        success_rate: null,
+        healthy: true,
+      },
+      "await readSleeveHealth(run, 'hrp')",
+    );
     const line = (status: string, profile: string): string =>
       JSON.stringify({ type: 'outcome', step: 'backtest_optimize', status, context: { profile, window: 0 } });
     writeFileSync(
@@ -276,14 +368,22 @@ describe('sleeve health and run resolution', () => {
         '',
       ].join('\n'),
     );
-    assert.deepEqual(await readSleeveHealth(run, 'hrp'), {
-      windows: 2,
-      successes: 1,
-      success_rate: 0.5,
-      healthy: false,
-    });
+    assert.deepEqual(
+      await readSleeveHealth(run, 'hrp'),
+      {
+        windows: 2,
+        successes: 1,
+        success_rate: 0.5,
+        healthy: false,
+      },
+      "await readSleeveHealth(run, 'hrp')",
+    );
     writeFileSync(join(run, 'audit.jsonl'), `${line('success', 'hrp')}\n{"type": "outc`);
-    await assert.rejects(readSleeveHealth(run, 'hrp'), quantError('E_AUDIT_BROKEN', /audit\.jsonl:2/));
+    await assert.rejects(
+      readSleeveHealth(run, 'hrp'),
+      quantError('E_AUDIT_BROKEN', /audit\.jsonl:2/),
+      'readSleeveHealth rejects with E_AUDIT_BROKEN',
+    );
   });
 
   test('latest successful run of a profile, or the pinned run (never replaced)', async () => {
@@ -297,15 +397,31 @@ describe('sleeve health and run resolution', () => {
       status: 'failed',
     });
     const latest = await resolveSleeveRun(ws, 's');
-    assert.deepEqual(latest, {
-      runId: 's_2',
-      path: join(ws, 'runs', 's_2'),
-      layout: 'native',
-      pinned: false,
-      profile: 's',
-    });
-    assert.equal((await resolveSleeveRun(ws, 's', 's_3')).runId, 's_3');
-    await assert.rejects(resolveSleeveRun(ws, 's', 's_9'), quantError('E_RUN_NOT_FOUND'));
-    await assert.rejects(resolveSleeveRun(ws, 'nobody'), quantError('E_RUN_NOT_FOUND'));
+    assert.deepEqual(
+      latest,
+      {
+        runId: 's_2',
+        path: join(ws, 'runs', 's_2'),
+        layout: 'native',
+        pinned: false,
+        profile: 's',
+      },
+      'latest',
+    );
+    assert.equal(
+      (await resolveSleeveRun(ws, 's', 's_3')).runId,
+      's_3',
+      "(await resolveSleeveRun(ws, 's', 's_3')).runId",
+    );
+    await assert.rejects(
+      resolveSleeveRun(ws, 's', 's_9'),
+      quantError('E_RUN_NOT_FOUND'),
+      'resolveSleeveRun rejects with E_RUN_NOT_FOUND',
+    );
+    await assert.rejects(
+      resolveSleeveRun(ws, 'nobody'),
+      quantError('E_RUN_NOT_FOUND'),
+      'resolveSleeveRun rejects with E_RUN_NOT_FOUND',
+    );
   });
 });

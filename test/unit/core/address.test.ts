@@ -18,7 +18,7 @@ function addressError(fn: () => unknown): { part: unknown; offset: unknown; mess
     fn();
   } catch (error) {
     assert.ok(error instanceof QuantError, String(error));
-    assert.equal(error.code, 'E_ADDRESS');
+    assert.equal(error.code, 'E_ADDRESS', 'error.code');
     return { part: error.details['part'], offset: error.details['offset'], message: error.message };
   }
   assert.fail('expected E_ADDRESS');
@@ -41,25 +41,38 @@ describe('parseQuantAddress: stages', () => {
           ['t', '10:00+01:00'],
         ],
       },
+      "parseQuantAddress('quant://portfolio.optimize?method=hrp&input=data%2…",
     );
   });
 
   test('no query, an empty query and an empty value are fine; the scheme is case-insensitive', () => {
-    assert.deepEqual(parseQuantAddress('quant://meta.returns'), {
-      kind: 'stage',
-      stageId: 'meta.returns',
-      pairs: [],
-    });
-    assert.deepEqual(parseQuantAddress('QUANT://meta.returns?'), {
-      kind: 'stage',
-      stageId: 'meta.returns',
-      pairs: [],
-    });
-    assert.deepEqual(parseQuantAddress('quant://x.y?assets='), {
-      kind: 'stage',
-      stageId: 'x.y',
-      pairs: [['assets', '']],
-    });
+    assert.deepEqual(
+      parseQuantAddress('quant://meta.returns'),
+      {
+        kind: 'stage',
+        stageId: 'meta.returns',
+        pairs: [],
+      },
+      "parseQuantAddress('quant://meta.returns')",
+    );
+    assert.deepEqual(
+      parseQuantAddress('QUANT://meta.returns?'),
+      {
+        kind: 'stage',
+        stageId: 'meta.returns',
+        pairs: [],
+      },
+      "parseQuantAddress('QUANT://meta.returns?')",
+    );
+    assert.deepEqual(
+      parseQuantAddress('quant://x.y?assets='),
+      {
+        kind: 'stage',
+        stageId: 'x.y',
+        pairs: [['assets', '']],
+      },
+      "parseQuantAddress('quant://x.y?assets=')",
+    );
   });
 
   test('address pairs coerce exactly like --param pairs (same schema, same values)', () => {
@@ -69,38 +82,62 @@ describe('parseQuantAddress: stages', () => {
     );
     const cli = parseParamPairs(['input=p.csv', 'max_weight=0.5', 'fallback=true', 'assets=A', 'assets=B,C']);
     const fromAddress = coerceStringParams(stage, address.pairs);
-    assert.deepEqual(fromAddress, coerceStringParams(stage, cli));
-    assert.deepEqual(fromAddress, {
-      input: 'p.csv',
-      max_weight: 0.5,
-      fallback: true,
-      assets: ['A', 'B', 'C'],
-    });
+    assert.deepEqual(fromAddress, coerceStringParams(stage, cli), 'fromAddress');
+    assert.deepEqual(
+      fromAddress,
+      {
+        input: 'p.csv',
+        max_weight: 0.5,
+        fallback: true,
+        assets: ['A', 'B', 'C'],
+      },
+      'fromAddress',
+    );
     const resolved = resolveStageParams(stage, fromAddress) as { max_weight: number; method: string };
-    assert.equal(resolved.max_weight, 0.5);
-    assert.equal(resolved.method, 'hrp');
+    assert.equal(resolved.max_weight, 0.5, 'resolved.max_weight');
+    assert.equal(resolved.method, 'hrp', 'resolved.method');
   });
 });
 
 describe('parseQuantAddress: artifacts and documents', () => {
   test('runs/<run_id>/<path>, segments decoded; no path names the run; a trailing slash is ignored', () => {
-    assert.deepEqual(parseQuantAddress('quant://runs/m1/data/weights_hrp.json'), {
-      kind: 'artifact',
-      runId: 'm1',
-      path: 'data/weights_hrp.json',
-    });
-    assert.deepEqual(parseQuantAddress('quant://runs/m1'), { kind: 'artifact', runId: 'm1', path: '' });
-    assert.deepEqual(parseQuantAddress('quant://runs/m1/data/'), {
-      kind: 'artifact',
-      runId: 'm1',
-      path: 'data',
-    });
-    assert.deepEqual(parseQuantAddress('quant://runs/m1/reports/a%20b.md'), {
-      kind: 'artifact',
-      runId: 'm1',
-      path: 'reports/a b.md',
-    });
-    assert.deepEqual(parseQuantAddress('quant://docs/stages.md'), { kind: 'doc', name: 'stages.md' });
+    assert.deepEqual(
+      parseQuantAddress('quant://runs/m1/data/weights_hrp.json'),
+      {
+        kind: 'artifact',
+        runId: 'm1',
+        path: 'data/weights_hrp.json',
+      },
+      "parseQuantAddress('quant://runs/m1/data/weights_hrp.json')",
+    );
+    assert.deepEqual(
+      parseQuantAddress('quant://runs/m1'),
+      { kind: 'artifact', runId: 'm1', path: '' },
+      "parseQuantAddress('quant://runs/m1')",
+    );
+    assert.deepEqual(
+      parseQuantAddress('quant://runs/m1/data/'),
+      {
+        kind: 'artifact',
+        runId: 'm1',
+        path: 'data',
+      },
+      "parseQuantAddress('quant://runs/m1/data/')",
+    );
+    assert.deepEqual(
+      parseQuantAddress('quant://runs/m1/reports/a%20b.md'),
+      {
+        kind: 'artifact',
+        runId: 'm1',
+        path: 'reports/a b.md',
+      },
+      "parseQuantAddress('quant://runs/m1/reports/a%20b.md')",
+    );
+    assert.deepEqual(
+      parseQuantAddress('quant://docs/stages.md'),
+      { kind: 'doc', name: 'stages.md' },
+      "parseQuantAddress('quant://docs/stages.md')",
+    );
   });
 });
 
@@ -128,29 +165,45 @@ describe('parseQuantAddress: malformed addresses point at the bad part', () => {
   for (const [address, part, offset, message] of cases) {
     test(address, () => {
       const e = addressError(() => parseQuantAddress(address));
-      assert.equal(e.part, part);
-      assert.equal(e.offset, offset);
+      assert.equal(e.part, part, 'e.part');
+      assert.equal(e.offset, offset, 'e.offset');
       assert.equal(address.slice(offset, offset + part.length), part, 'the offset points at the part');
-      assert.match(e.message, message);
-      assert.match(e.message, new RegExp(`at character ${offset + 1} `));
+      assert.match(e.message, message, 'e.message matches message');
+      assert.match(
+        e.message,
+        new RegExp(`at character ${offset + 1} `),
+        'e.message matches new RegExp(`at character ${offset + 1} `)',
+      );
     });
   }
 });
 
 describe('parseStageRef', () => {
   test('a plain id passes through; an artifact address is refused', () => {
-    assert.deepEqual(parseStageRef('meta.aggregation'), { stageId: 'meta.aggregation', pairs: [] });
+    assert.deepEqual(
+      parseStageRef('meta.aggregation'),
+      { stageId: 'meta.aggregation', pairs: [] },
+      "parseStageRef('meta.aggregation')",
+    );
     const e = addressError(() => parseStageRef('quant://runs/m1/run.json'));
-    assert.match(e.message, /names an artifact, not a stage/);
-    assert.equal(isQuantAddress('Quant://x'), true);
-    assert.equal(isQuantAddress('portfolio.optimize'), false);
+    assert.match(
+      e.message,
+      /names an artifact, not a stage/,
+      'e.message matches /names an artifact, not a stage/',
+    );
+    assert.equal(isQuantAddress('Quant://x'), true, "isQuantAddress('Quant://x')");
+    assert.equal(isQuantAddress('portfolio.optimize'), false, "isQuantAddress('portfolio.optimize')");
   });
 });
 
 describe('formatting round-trips through parsing', () => {
   test('artifact addresses', () => {
-    assert.equal(formatArtifactAddress('m1', 'data/a b.json'), 'quant://runs/m1/data/a%20b.json');
-    assert.equal(formatArtifactAddress('m1'), 'quant://runs/m1');
+    assert.equal(
+      formatArtifactAddress('m1', 'data/a b.json'),
+      'quant://runs/m1/data/a%20b.json',
+      "formatArtifactAddress('m1', 'data/a b.json')",
+    );
+    assert.equal(formatArtifactAddress('m1'), 'quant://runs/m1', "formatArtifactAddress('m1')");
     fc.assert(
       fc.property(
         fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,20}$/),
@@ -165,11 +218,15 @@ describe('formatting round-trips through parsing', () => {
         ),
         (runId, segments) => {
           const path = segments.join('/');
-          assert.deepEqual(parseQuantAddress(formatArtifactAddress(runId, path)), {
-            kind: 'artifact',
-            runId,
-            path,
-          });
+          assert.deepEqual(
+            parseQuantAddress(formatArtifactAddress(runId, path)),
+            {
+              kind: 'artifact',
+              runId,
+              path,
+            },
+            'parseQuantAddress(formatArtifactAddress(runId, path))',
+          );
         },
       ),
     );
@@ -182,6 +239,7 @@ describe('formatting round-trips through parsing', () => {
         ['t', 'x&y=z'],
       ]),
       'quant://p.o?assets=A,B&t=x%26y%3Dz',
+      "formatStageAddress('p.o', [ ['assets', 'A,B'], ['t', 'x&y=z'], ])",
     );
     fc.assert(
       fc.property(
@@ -189,11 +247,15 @@ describe('formatting round-trips through parsing', () => {
           maxLength: 5,
         }),
         (pairs) => {
-          assert.deepEqual(parseQuantAddress(formatStageAddress('portfolio.optimize', pairs)), {
-            kind: 'stage',
-            stageId: 'portfolio.optimize',
-            pairs,
-          });
+          assert.deepEqual(
+            parseQuantAddress(formatStageAddress('portfolio.optimize', pairs)),
+            {
+              kind: 'stage',
+              stageId: 'portfolio.optimize',
+              pairs,
+            },
+            "parseQuantAddress(formatStageAddress('portfolio.optimize', pairs))",
+          );
         },
       ),
     );

@@ -35,11 +35,11 @@ const stage = defineStage({
 describe('params', () => {
   test('the JSON Schema is derived from zod, defaults kept, defaulted keys optional', () => {
     const schema = stageParamsJsonSchema(stage);
-    assert.equal(schema['$schema'], 'https://json-schema.org/draft/2020-12/schema');
-    assert.deepEqual(schema['required'], ['input']);
+    assert.equal(schema['$schema'], 'https://json-schema.org/draft/2020-12/schema', "schema['$schema']");
+    assert.deepEqual(schema['required'], ['input'], "schema['required']");
     const props = schema['properties'] as Record<string, Record<string, unknown>>;
-    assert.equal(props['method']?.['default'], 'hrp');
-    assert.equal(schema['additionalProperties'], false);
+    assert.equal(props['method']?.['default'], 'hrp', "props['method']?.['default']");
+    assert.equal(schema['additionalProperties'], false, "schema['additionalProperties']");
   });
 
   test('string values are coerced by the schema: numbers, booleans, comma lists, repeated keys', () => {
@@ -55,15 +55,23 @@ describe('params', () => {
         'periods=365',
       ]),
     );
-    assert.deepEqual(params, {
-      input: 'a.csv',
-      min_weight: 0.05,
-      flag: true,
-      profiles: ['hrp', 'min_variance', 'erc'],
-      sizes: [1, 2.5],
-      periods: 365,
-    });
-    assert.deepEqual(coerceStringParams(stage, [['periods', 'auto']]), { periods: 'auto' });
+    assert.deepEqual(
+      params,
+      {
+        input: 'a.csv',
+        min_weight: 0.05,
+        flag: true,
+        profiles: ['hrp', 'min_variance', 'erc'],
+        sizes: [1, 2.5],
+        periods: 365,
+      },
+      'params',
+    );
+    assert.deepEqual(
+      coerceStringParams(stage, [['periods', 'auto']]),
+      { periods: 'auto' },
+      "coerceStringParams(stage, [['periods', 'auto']])",
+    );
   });
 
   test('every problem is reported at once, with paths', () => {
@@ -71,19 +79,20 @@ describe('params', () => {
       resolveStageParams(stage, { min_weight: 'x', method: 'nope', extra: 1, sizes: [1, 'a'] });
       assert.fail('expected an error');
     } catch (error) {
-      assert.ok(error instanceof QuantError);
-      assert.equal(error.code, 'E_PARAMS');
+      assert.ok(error instanceof QuantError, 'error is a QuantError');
+      assert.equal(error.code, 'E_PARAMS', 'error.code');
       const paths = error.issues.map((i) => i.path).sort();
-      assert.deepEqual(paths, ['extra', 'input', 'method', 'min_weight', 'sizes[1]']);
+      assert.deepEqual(paths, ['extra', 'input', 'method', 'min_weight', 'sizes[1]'], 'paths');
     }
   });
 
   test('a value that does not parse stays a string so validation names it', () => {
     const params = coerceStringParams(stage, [['min_weight', 'lots']]);
-    assert.equal(params['min_weight'], 'lots');
+    assert.equal(params['min_weight'], 'lots', "params['min_weight']");
     assert.throws(
       () => resolveStageParams(stage, { input: 'a', ...params }),
       (e: unknown) => e instanceof QuantError && e.issues[0]?.path === 'min_weight',
+      'resolveStageParams throws',
     );
   });
 
@@ -91,6 +100,7 @@ describe('params', () => {
     assert.throws(
       () => parseParamPairs(['method']),
       (e: unknown) => e instanceof QuantError && e.code === 'E_USAGE',
+      'parseParamPairs throws E_USAGE',
     );
   });
 });

@@ -51,25 +51,29 @@ describe('createRegistry', () => {
     assert.deepEqual(
       registry.listStages().map((s) => s.id),
       ['demo.sum', 'demo.product'],
+      'registry.listStages().map((s) => s.id)',
     );
     assert.deepEqual(
       registry.listStages({ category: 'meta' }).map((s) => s.id),
       ['demo.product'],
+      "registry.listStages({ category: 'meta' }).map((s) => s.id)",
     );
     assert.deepEqual(
       registry.listStages({ tag: 'demo' }).map((s) => s.id),
       ['demo.sum'],
+      "registry.listStages({ tag: 'demo' }).map((s) => s.id)",
     );
     assert.deepEqual(
       registry.listStages({ tag: 'math', category: 'portfolio' }).map((s) => s.id),
       ['demo.sum'],
+      "registry.listStages({ tag: 'math', category: 'portfolio' }).map((s) =…",
     );
   });
 
   test('resolves aliases to the same stage', () => {
     const registry = createRegistry([sum, product]);
-    assert.equal(registry.getStage('demo.add'), sum);
-    assert.equal(registry.getStage('demo.sum'), sum);
+    assert.equal(registry.getStage('demo.add'), sum, "registry.getStage('demo.add')");
+    assert.equal(registry.getStage('demo.sum'), sum, "registry.getStage('demo.sum')");
   });
 
   test('an unknown id is E_UNKNOWN_STAGE with the closest suggestions', () => {
@@ -78,10 +82,18 @@ describe('createRegistry', () => {
       registry.getStage('demo.summ');
       assert.fail('expected an error');
     } catch (error) {
-      assert.ok(error instanceof QuantError);
-      assert.equal(error.code, 'E_UNKNOWN_STAGE');
-      assert.deepEqual((error.details['suggestions'] as string[])[0], 'demo.sum');
-      assert.match(error.oneLine(), /did you mean "demo\.sum"/);
+      assert.ok(error instanceof QuantError, 'error is a QuantError');
+      assert.equal(error.code, 'E_UNKNOWN_STAGE', 'error.code');
+      assert.deepEqual(
+        (error.details['suggestions'] as string[])[0],
+        'demo.sum',
+        "(error.details['suggestions'])[0]",
+      );
+      assert.match(
+        error.oneLine(),
+        /did you mean "demo\.sum"/,
+        'error.oneLine() matches /did you mean "demo\\.sum"/',
+      );
     }
   });
 
@@ -91,23 +103,35 @@ describe('createRegistry', () => {
       createRegistry([sum, clash]);
       assert.fail('expected an error');
     } catch (error) {
-      assert.ok(error instanceof QuantError);
-      assert.equal(error.code, 'E_DUPLICATE_STAGE');
-      assert.match(error.message, /alias of stage demo\.sum/);
-      assert.match(error.message, /alias of stage demo\.other/);
+      assert.ok(error instanceof QuantError, 'error is a QuantError');
+      assert.equal(error.code, 'E_DUPLICATE_STAGE', 'error.code');
+      assert.match(
+        error.message,
+        /alias of stage demo\.sum/,
+        'error.message matches /alias of stage demo\\.sum/',
+      );
+      assert.match(
+        error.message,
+        /alias of stage demo\.other/,
+        'error.message matches /alias of stage demo\\.other/',
+      );
     }
     assert.equal(
       codeOf(() => createRegistry([sum, sum])),
       'E_DUPLICATE_STAGE',
+      'codeOf(() => createRegistry([sum, sum]))',
     );
   });
 
   test('registries are immutable values', () => {
     const registry = createRegistry([sum]);
-    assert.ok(Object.isFrozen(registry));
-    assert.ok(Object.isFrozen(registry.stages));
-    assert.throws(() => (registry.stages as unknown as unknown[]).push(product));
-    assert.equal(createRegistry([sum]).stages.length, 1);
+    assert.ok(Object.isFrozen(registry), 'Object.isFrozen(registry)');
+    assert.ok(Object.isFrozen(registry.stages), 'Object.isFrozen(registry.stages)');
+    assert.throws(
+      () => (registry.stages as unknown as unknown[]).push(product),
+      '(registry.stagesasunknownasunknown[]).push throws',
+    );
+    assert.equal(createRegistry([sum]).stages.length, 1, 'createRegistry([sum]).stages.length');
   });
 
   test('pipelines must name known stages; unknown pipeline names are coded errors', () => {
@@ -117,16 +141,22 @@ describe('createRegistry', () => {
       stages: ['demo.sum', 'demo.product'],
     });
     const registry = createRegistry([sum, product], [pipeline]);
-    assert.deepEqual(registry.getPipeline('both').stages, ['demo.sum', 'demo.product']);
+    assert.deepEqual(
+      registry.getPipeline('both').stages,
+      ['demo.sum', 'demo.product'],
+      "registry.getPipeline('both').stages",
+    );
     assert.equal(
       codeOf(() => registry.getPipeline('bothh')),
       'E_UNKNOWN_PIPELINE',
+      "codeOf(() => registry.getPipeline('bothh'))",
     );
     assert.equal(
       codeOf(() =>
         createRegistry([sum], [definePipeline({ name: 'x', description: '', stages: ['demo.nope'] })]),
       ),
       'E_UNKNOWN_STAGE',
+      "codeOf(() => createRegistry([sum], [definePipeline({ name: 'x', descr…",
     );
   });
 });

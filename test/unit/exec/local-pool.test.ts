@@ -38,18 +38,17 @@ describe('createLocalPool', () => {
       assert.deepEqual(
         runs.map((r) => r.id),
         ['a', 'b', 'c', 'd', 'e'],
+        'runs.map((r) => r.id)',
       );
       assert.equal(maxOverlap(runs), 2, 'two at a time, never more');
       const pids = new Set(runs.map((r) => r.pid));
       assert.equal(pids.size, 2, 'two children, reused');
       assert.ok(!pids.has(process.pid), 'jobs run outside this process');
-      assert.deepEqual(progress.sort(), [
-        'a: working',
-        'b: working',
-        'c: working',
-        'd: working',
-        'e: working',
-      ]);
+      assert.deepEqual(
+        progress.sort(),
+        ['a: working', 'b: working', 'c: working', 'd: working', 'e: working'],
+        'progress.sort()',
+      );
     } finally {
       await pool.close();
     }
@@ -59,15 +58,27 @@ describe('createLocalPool', () => {
     const pool = createLocalPool({ concurrency: 1 });
     try {
       const coded = await pool.run(ref('failsWithCode'), { file: 'data/nope.csv' });
-      assert.deepEqual(coded, {
-        ok: false,
-        error: { code: 'E_INPUT_NOT_FOUND', message: 'input file data/nope.csv does not exist' },
-      });
+      assert.deepEqual(
+        coded,
+        {
+          ok: false,
+          error: { code: 'E_INPUT_NOT_FOUND', message: 'input file data/nope.csv does not exist' },
+        },
+        'coded',
+      );
       const plain = await pool.run(ref('failsPlain'), {});
-      assert.deepEqual(plain, { ok: false, error: { code: 'E_INTERNAL', message: 'not a QuantError' } });
+      assert.deepEqual(
+        plain,
+        { ok: false, error: { code: 'E_INTERNAL', message: 'not a QuantError' } },
+        'plain',
+      );
       const missing = await pool.run(ref('noSuchExport'), {});
-      assert.equal(missing.ok, false);
-      assert.match(missing.ok ? '' : missing.error.message, /does not export a function noSuchExport/);
+      assert.equal(missing.ok, false, 'missing.ok');
+      assert.match(
+        missing.ok ? '' : missing.error.message,
+        /does not export a function noSuchExport/,
+        "missing.ok ? '' : missing.error.message matches /does not export a function noSuchExport/",
+      );
     } finally {
       await pool.close();
     }
@@ -77,12 +88,16 @@ describe('createLocalPool', () => {
     const pool = createLocalPool({ concurrency: 1 });
     try {
       const died = await pool.run(ref('dies'), { code: 3 });
-      assert.equal(died.ok, false);
+      assert.equal(died.ok, false, 'died.ok');
       const error = died.ok ? undefined : died.error;
-      assert.equal(error?.code, 'E_INTERNAL');
-      assert.match(error?.message ?? '', /died \(exit code 3\) while running the job: about to die/);
+      assert.equal(error?.code, 'E_INTERNAL', 'error?.code');
+      assert.match(
+        error?.message ?? '',
+        /died \(exit code 3\) while running the job: about to die/,
+        "error?.message ?? '' matches /died \\(exit code 3\\) while running the job: about to die/",
+      );
       const next = value(await pool.run<Timed>(ref('timed'), { id: 'after' }));
-      assert.equal(next.id, 'after');
+      assert.equal(next.id, 'after', 'next.id');
     } finally {
       await pool.close();
     }
@@ -94,9 +109,13 @@ describe('createLocalPool', () => {
     const queued = graceful.run<Timed>(ref('timed'), { id: 'queued', ms: 10 });
     await new Promise((r) => setTimeout(r, 100));
     await graceful.close();
-    assert.equal(value(await running).id, 'running');
+    assert.equal(value(await running).id, 'running', 'value(await running).id');
     const dropped = await queued;
-    assert.equal(dropped.ok ? '' : dropped.error.code, 'E_INTERRUPTED');
+    assert.equal(
+      dropped.ok ? '' : dropped.error.code,
+      'E_INTERRUPTED',
+      "dropped.ok ? '' : dropped.error.code",
+    );
 
     const forced = createLocalPool({ concurrency: 1 });
     let started!: () => void;
@@ -106,7 +125,11 @@ describe('createLocalPool', () => {
     const t0 = performance.now();
     await forced.close({ force: true });
     const stopped = await long;
-    assert.equal(stopped.ok ? '' : stopped.error.code, 'E_INTERRUPTED');
+    assert.equal(
+      stopped.ok ? '' : stopped.error.code,
+      'E_INTERRUPTED',
+      "stopped.ok ? '' : stopped.error.code",
+    );
     assert.ok(performance.now() - t0 < 5000, 'force close does not wait for the job');
   });
 });
@@ -120,25 +143,36 @@ describe('createLocalExecutor', () => {
     assert.deepEqual(
       outcomes.map((o) => value(o).id),
       ['x', 'y', 'z'],
+      'outcomes.map((o) => value(o).id)',
     );
     for (const index of [0, 1, 2]) {
-      assert.equal(events.filter((e) => e.type === 'started' && e.index === index).length, 1);
+      assert.equal(
+        events.filter((e) => e.type === 'started' && e.index === index).length,
+        1,
+        "events.filter((e) => e.type === 'started' && e.index === index).length",
+      );
       assert.deepEqual(
         events.filter((e) => e.type === 'finished' && e.index === index),
         [{ type: 'finished', index, ok: true }],
+        "events.filter((e) => e.type === 'finished' && e.index === index)",
       );
     }
-    assert.deepEqual(await executor.run([], {}), []);
+    assert.deepEqual(await executor.run([], {}), [], 'await executor.run([], {})');
   });
 
   test('timeout and abort stop unfinished jobs as E_INTERRUPTED', async () => {
     const executor = createLocalExecutor({ runner: ref('timed'), concurrency: 2 });
     // The window covers the child's start too: only a job that cannot finish in it is used.
     const [timedOut] = await executor.run([{ id: 'slow', ms: 20_000 }], { timeoutMs: 1500 });
-    assert.equal(timedOut?.ok ? '' : timedOut?.error.code, 'E_INTERRUPTED');
+    assert.equal(
+      timedOut?.ok ? '' : timedOut?.error.code,
+      'E_INTERRUPTED',
+      "timedOut?.ok ? '' : timedOut?.error.code",
+    );
     assert.match(
       timedOut?.ok ? '' : (timedOut?.error.message ?? ''),
       /^no result within 1\.5 s, (stopped while running|not started)$/,
+      "timedOut?.ok ? '' : (timedOut?.error.me… matches /^no result within 1\\.5 s, (stopped while running|not start…",
     );
 
     // Stopped once the quick job is done and the slow one runs: the finished result is kept.
@@ -153,7 +187,11 @@ describe('createLocalExecutor', () => {
       },
     });
     assert.equal(both[0]?.ok, true, 'the finished job keeps its result');
-    assert.equal(both[1]?.ok ? '' : both[1]?.error.message, 'interrupted, stopped while running');
+    assert.equal(
+      both[1]?.ok ? '' : both[1]?.error.message,
+      'interrupted, stopped while running',
+      "both[1]?.ok ? '' : both[1]?.error.message",
+    );
 
     const controller = new AbortController();
     const aborted = executor.run([{ id: 'slow', ms: 20_000 }], {
@@ -161,7 +199,15 @@ describe('createLocalExecutor', () => {
       onEvent: (e) => (e.type === 'progress' ? controller.abort() : undefined),
     });
     const [outcome] = await aborted;
-    assert.equal(outcome?.ok ? '' : outcome?.error.code, 'E_INTERRUPTED');
-    assert.equal(outcome?.ok ? '' : outcome?.error.message, 'interrupted, stopped while running');
+    assert.equal(
+      outcome?.ok ? '' : outcome?.error.code,
+      'E_INTERRUPTED',
+      "outcome?.ok ? '' : outcome?.error.code",
+    );
+    assert.equal(
+      outcome?.ok ? '' : outcome?.error.message,
+      'interrupted, stopped while running',
+      "outcome?.ok ? '' : outcome?.error.message",
+    );
   });
 });

@@ -22,20 +22,26 @@ describe('QuantSDK.runMeta({ executeSleeves })', { timeout: 60_000 }, () => {
       onProgress: (line) => lines.push(line),
     });
     const ids = { sectors: `sectors_${STAMP}`, swiss: `swiss_${STAMP}`, bonds: `bonds_${STAMP}` };
-    assert.deepEqual(result.sleeves?.pins, ids);
+    assert.deepEqual(result.sleeves?.pins, ids, 'result.sleeves?.pins');
     assert.deepEqual(
       result.sleeves?.results.map((r) => r.status),
       ['produced', 'produced', 'produced'],
+      'result.sleeves?.results.map((r) => r.status)',
     );
-    assert.equal(result.sleeves?.executor, 'local');
+    assert.equal(result.sleeves?.executor, 'local', 'result.sleeves?.executor');
     const resolved = JSON.parse(
       readFileSync(join(result.runDir, 'config', 'resolved_manifest.json'), 'utf8'),
     ) as { sleeves: { profile: string; run_id: string }[] };
-    assert.deepEqual(Object.fromEntries(resolved.sleeves.map((s) => [s.profile, s.run_id])), ids);
+    assert.deepEqual(
+      Object.fromEntries(resolved.sleeves.map((s) => [s.profile, s.run_id])),
+      ids,
+      'Object.fromEntries(resolved.sleeves.map((s) => [s.profile, s.run_id]))',
+    );
     // Progress (passed only on a TTY by the CLI): the last sleeve line counts all three done.
     assert.match(
       lines.filter((l) => l.startsWith('sleeves ')).at(-1) ?? '',
       /^sleeves 3\/3 done \(\w+ ok, [\d.]+ s\)$/,
+      "lines.filter((l) => l.startsWith('sleev… matches /^sleeves 3\\/3 done \\(\\w+ ok, [\\d.]+ s\\)$/",
     );
   });
 
@@ -46,7 +52,8 @@ describe('QuantSDK.runMeta({ executeSleeves })', { timeout: 60_000 }, () => {
         'E_SLEEVE_FAILED',
         /^Sleeve production failed for: broken \(E_INPUT_NOT_FOUND: .*\); broken_column \(E_INPUT_COLUMN: /,
       ),
+      'QuantSDK.runMeta rejects with E_SLEEVE_FAILED',
     );
-    assert.equal(existsSync(join(ws, 'runs', 'sdk_bad')), false);
+    assert.equal(existsSync(join(ws, 'runs', 'sdk_bad')), false, 'runs/sdk_bad does not exist');
   });
 });

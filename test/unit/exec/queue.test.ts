@@ -15,13 +15,25 @@ import { ref, type Timed } from './_runners.js';
 describe('job failures as text', () => {
   test('CODE: message round-trips; a reason without a code gets the fallback', () => {
     const failure = toJobFailure(new QuantError('E_INPUT_VALUE', 'price ≤ 0: row 3'));
-    assert.deepEqual(failure, { code: 'E_INPUT_VALUE', message: 'price ≤ 0: row 3' });
-    assert.deepEqual(parseJobFailure(formatJobFailure(failure)), failure);
-    assert.deepEqual(parseJobFailure('job stalled more than allowable limit'), {
-      code: 'E_QUEUE',
-      message: 'job stalled more than allowable limit',
-    });
-    assert.deepEqual(toJobFailure(new Error('x')), { code: 'E_INTERNAL', message: 'x' });
+    assert.deepEqual(failure, { code: 'E_INPUT_VALUE', message: 'price ≤ 0: row 3' }, 'failure');
+    assert.deepEqual(
+      parseJobFailure(formatJobFailure(failure)),
+      failure,
+      'parseJobFailure(formatJobFailure(failure))',
+    );
+    assert.deepEqual(
+      parseJobFailure('job stalled more than allowable limit'),
+      {
+        code: 'E_QUEUE',
+        message: 'job stalled more than allowable limit',
+      },
+      "parseJobFailure('job stalled more than allowable limit')",
+    );
+    assert.deepEqual(
+      toJobFailure(new Error('x')),
+      { code: 'E_INTERNAL', message: 'x' },
+      "toJobFailure(new Error('x'))",
+    );
   });
 });
 
@@ -70,37 +82,69 @@ describe('bullmq executor + queue worker', () => {
     assert.deepEqual(
       outcomes.map((o) => (o.ok ? o.value.id : o.error.code)),
       ['a', 'b', 'c'],
+      'outcomes.map((o) => (o.ok ? o.value.id : o.error.code))',
     );
-    assert.ok(outcomes.every((o) => o.ok && o.value.pid !== process.pid && o.value.attempt === 1));
+    assert.ok(
+      outcomes.every((o) => o.ok && o.value.pid !== process.pid && o.value.attempt === 1),
+      'outcomes.every((o) => o.ok && o.value.pid !== process.pid && o.value.…',
+    );
     for (const index of [0, 1, 2]) {
-      assert.ok(events.some((e) => e.type === 'started' && e.index === index && e.attempt === 1));
-      assert.ok(events.some((e) => e.type === 'finished' && e.index === index && e.ok));
+      assert.ok(
+        events.some((e) => e.type === 'started' && e.index === index && e.attempt === 1),
+        "events.some((e) => e.type === 'started' && e.index === index && e.att…",
+      );
+      assert.ok(
+        events.some((e) => e.type === 'finished' && e.index === index && e.ok),
+        "events.some((e) => e.type === 'finished' && e.index === index && e.ok)",
+      );
     }
-    assert.ok(events.some((e) => e.type === 'progress' && e.message === 'a: working'));
-    assert.ok(logs.some((l) => /job \S+ timed started/.test(l)));
+    assert.ok(
+      events.some((e) => e.type === 'progress' && e.message === 'a: working'),
+      "events.some((e) => e.type === 'progress' && e.message === 'a: working…",
+    );
+    assert.ok(
+      logs.some((l) => /job \S+ timed started/.test(l)),
+      'logs.some((l) => /job \\S+ timed started/.test(l))',
+    );
   });
 
   test('a failed job keeps its QuantError code; an unknown job kind is E_QUEUE', async () => {
     const failing = createQueueExecutor({ redisUrl: redis.url, queueName: 'unit', jobName: 'failsWithCode' });
     const [failed] = await failing.run([{ file: 'x.csv' }]);
-    assert.deepEqual(failed, {
-      ok: false,
-      error: { code: 'E_INPUT_NOT_FOUND', message: 'input file x.csv does not exist' },
-    });
+    assert.deepEqual(
+      failed,
+      {
+        ok: false,
+        error: { code: 'E_INPUT_NOT_FOUND', message: 'input file x.csv does not exist' },
+      },
+      'failed',
+    );
     const unknown = createQueueExecutor({ redisUrl: redis.url, queueName: 'unit', jobName: 'nope' });
     const [rejected] = await unknown.run([{}]);
-    assert.equal(rejected?.ok ? '' : rejected?.error.code, 'E_QUEUE');
-    assert.match(rejected?.ok ? '' : (rejected?.error.message ?? ''), /no runner for job kind "nope"/);
+    assert.equal(
+      rejected?.ok ? '' : rejected?.error.code,
+      'E_QUEUE',
+      "rejected?.ok ? '' : rejected?.error.code",
+    );
+    assert.match(
+      rejected?.ok ? '' : (rejected?.error.message ?? ''),
+      /no runner for job kind "nope"/,
+      'rejected?.ok ? \'\' : (rejected?.error.me… matches /no runner for job kind "nope"/',
+    );
   });
 
   test("the runner gets the worker's own settings; a check refuses a job before any child runs it", async () => {
     const executor = createQueueExecutor({ redisUrl: redis.url, queueName: 'unit', jobName: 'settingsEcho' });
     const [echoed, refused] = await executor.run<Record<string, string>>([{}, { workspace: '/elsewhere' }]);
-    assert.deepEqual(echoed, { ok: true, value: { workspace: '/served/by/this/worker' } });
-    assert.deepEqual(refused, {
-      ok: false,
-      error: { code: 'E_JOB_INVALID', message: 'a settingsEcho job is {}' },
-    });
+    assert.deepEqual(echoed, { ok: true, value: { workspace: '/served/by/this/worker' } }, 'echoed');
+    assert.deepEqual(
+      refused,
+      {
+        ok: false,
+        error: { code: 'E_JOB_INVALID', message: 'a settingsEcho job is {}' },
+      },
+      'refused',
+    );
     assert.ok(
       logs.some((l) => /job \S+ settingsEcho refused: E_JOB_INVALID: a settingsEcho job is \{\}/.test(l)),
       'the refusal is logged',
@@ -113,7 +157,7 @@ describe('bullmq executor + queue worker', () => {
     const [outcome] = await executor.run([{ text: 'waiting for a lock' }], {
       onEvent: (e) => events.push(e),
     });
-    assert.deepEqual(outcome, { ok: true, value: 'done' });
+    assert.deepEqual(outcome, { ok: true, value: 'done' }, 'outcome');
     assert.ok(
       events.some((e) => e.type === 'notice' && e.index === 0 && e.message === 'waiting for a lock'),
       `a notice event (${JSON.stringify(events)})`,
@@ -163,8 +207,16 @@ describe('bullmq executor + queue worker', () => {
           if (e.type === 'waiting') void queue.obliterate({ force: true });
         },
       });
-      assert.equal(outcome?.ok ? '' : outcome?.error.code, 'E_QUEUE');
-      assert.match(outcome?.ok ? '' : (outcome?.error.message ?? ''), /^job \S+ vanished from the queue/);
+      assert.equal(
+        outcome?.ok ? '' : outcome?.error.code,
+        'E_QUEUE',
+        "outcome?.ok ? '' : outcome?.error.code",
+      );
+      assert.match(
+        outcome?.ok ? '' : (outcome?.error.message ?? ''),
+        /^job \S+ vanished from the queue/,
+        "outcome?.ok ? '' : (outcome?.error.mess… matches /^job \\S+ vanished from the queue/",
+      );
     } finally {
       await queue.close();
     }
@@ -182,15 +234,21 @@ describe('bullmq executor + queue worker', () => {
       timeoutMs: 800,
       onEvent: (e) => events.push(e),
     });
-    assert.equal(outcome?.ok ? '' : outcome?.error.code, 'E_INTERRUPTED');
+    assert.equal(
+      outcome?.ok ? '' : outcome?.error.code,
+      'E_INTERRUPTED',
+      "outcome?.ok ? '' : outcome?.error.code",
+    );
     assert.match(
       outcome?.ok ? '' : (outcome?.error.message ?? ''),
       /^no result within 0\.8 s, not started \(job \S+ removed from the queue\)$/,
+      "outcome?.ok ? '' : (outcome?.error.mess… matches /^no result within 0\\.8 s, not started \\(job \\S+ removed fr…",
     );
     const waiting = events.find((e) => e.type === 'waiting');
     assert.match(
       waiting?.type === 'waiting' ? waiting.message : '',
       /queue nobody-listens .*no worker is connected/,
+      "waiting?.type === 'waiting' ? waiting.m… matches /queue nobody-listens .*no worker is connected/",
     );
   });
 
@@ -212,10 +270,15 @@ describe('bullmq executor + queue worker', () => {
         },
       }),
       (e: QuantError) => {
-        assert.equal(e.code, 'E_QUEUE');
-        assert.match(e.message, /^lost Redis at redis:\/\/127\.0\.0\.1:\d+: no answer for 1\.0 s/);
+        assert.equal(e.code, 'E_QUEUE', 'e.code');
+        assert.match(
+          e.message,
+          /^lost Redis at redis:\/\/127\.0\.0\.1:\d+: no answer for 1\.0 s/,
+          'e.message matches /^lost Redis at redis:\\/\\/127\\.0\\.0\\.1:\\d+: no answer for 1…',
+        );
         return true;
       },
+      'executor.run rejects with E_QUEUE',
     );
     await killed;
     console.log(`Redis killed: E_QUEUE after ${Math.round(performance.now() - t0)} ms (bound 1000 ms)`);
@@ -233,7 +296,7 @@ describe('bullmq executor + queue worker', () => {
     try {
       const executor = createQueueExecutor({ redisUrl: locked.url, queueName: 'private', jobName: 'timed' });
       const [outcome] = await executor.run<Timed>([{ id: 'p' }]);
-      assert.equal(outcome?.ok ? outcome.value.id : '', 'p');
+      assert.equal(outcome?.ok ? outcome.value.id : '', 'p', "outcome?.ok ? outcome.value.id : ''");
       assert.ok(
         lines.some((l) => l.includes(':***@127.0.0.1')),
         `masked in the log: ${lines.join(' | ')}`,
@@ -245,11 +308,19 @@ describe('bullmq executor + queue worker', () => {
         jobName: 'timed',
         connectTimeoutMs: 500,
       });
-      await assert.rejects(anonymous.run([{ id: 'q' }]), (e: QuantError) => {
-        assert.equal(e.code, 'E_QUEUE');
-        assert.match(e.message, /cannot reach Redis at .* \(NOAUTH/);
-        return true;
-      });
+      await assert.rejects(
+        anonymous.run([{ id: 'q' }]),
+        (e: QuantError) => {
+          assert.equal(e.code, 'E_QUEUE', 'e.code');
+          assert.match(
+            e.message,
+            /cannot reach Redis at .* \(NOAUTH/,
+            'e.message matches /cannot reach Redis at .* \\(NOAUTH/',
+          );
+          return true;
+        },
+        'anonymous.run rejects with E_QUEUE',
+      );
     } finally {
       await w.close();
       await locked.stop();
@@ -263,18 +334,28 @@ describe('bullmq executor + queue worker', () => {
       jobName: 'timed',
       connectTimeoutMs: 500,
     });
-    await assert.rejects(executor.run([{ id: 'a' }]), (e: QuantError) => {
-      assert.equal(e.code, 'E_QUEUE');
-      assert.match(e.message, /cannot reach Redis at redis:\/\/127\.0\.0\.1:1 within 0\.5 s/);
-      return true;
-    });
+    await assert.rejects(
+      executor.run([{ id: 'a' }]),
+      (e: QuantError) => {
+        assert.equal(e.code, 'E_QUEUE', 'e.code');
+        assert.match(
+          e.message,
+          /cannot reach Redis at redis:\/\/127\.0\.0\.1:1 within 0\.5 s/,
+          'e.message matches /cannot reach Redis at redis:\\/\\/127\\.0\\.0\\.1:1 within 0\\.5…',
+        );
+        return true;
+      },
+      'executor.run rejects with E_QUEUE',
+    );
     assert.throws(
       () => createQueueExecutor({ redisUrl: redis.url, queueName: 'a:b', jobName: 'timed' }),
       (e: QuantError) => e.code === 'E_USAGE' && /invalid queue name "a:b"/.test(e.message),
+      'createQueueExecutor throws E_USAGE',
     );
     assert.throws(
       () => createQueueExecutor({ redisUrl: 'http://x', queueName: 'q', jobName: 'timed' }),
       (e: QuantError) => e.code === 'E_USAGE' && /invalid Redis URL/.test(e.message),
+      'createQueueExecutor throws E_USAGE',
     );
   });
 });

@@ -92,7 +92,7 @@ describe('planSleeveJobs', TIMEOUT, () => {
       ...where,
       pinned: { slow: 'slow_given' },
     });
-    assert.deepEqual(jobs, [planned('sectors'), planned('swiss')]);
+    assert.deepEqual(jobs, [planned('sectors'), planned('swiss')], 'jobs');
   });
 
   test('a profile that is not a sleeve profile fails before any work, every one listed', () => {
@@ -111,6 +111,7 @@ describe('planSleeveJobs', TIMEOUT, () => {
         'E_SLEEVE_FAILED',
         /^Sleeve production failed for: ghost \(E_UNKNOWN_PROFILE: "ghost" \(sleeve a\) is not a sleeve profile.*\); phantom \(E_UNKNOWN_PROFILE: "phantom" \(sleeve c\)/,
       ),
+      'planSleeveJobs throws E_SLEEVE_FAILED',
     );
   });
 });
@@ -120,23 +121,20 @@ describe('reserveSleeveRuns (the coordinator)', TIMEOUT, () => {
 
   test('a job carries the workspace id, the manifest hash, the reservation nonce, and no path', async () => {
     const { job, release } = await reserve(ws, planned('bonds'));
-    assert.deepEqual(Object.keys(job).sort(), [
-      'manifest_sha256',
-      'profile',
-      'reservation',
-      'run_id',
-      'source_date_epoch',
-      'workspace_id',
-    ]);
+    assert.deepEqual(
+      Object.keys(job).sort(),
+      ['manifest_sha256', 'profile', 'reservation', 'run_id', 'source_date_epoch', 'workspace_id'],
+      'Object.keys(job).sort()',
+    );
     const id = JSON.parse(readFileSync(join(ws, '.quant', 'workspace.json'), 'utf8')) as {
       workspace_id: string;
     };
-    assert.equal(job.workspace_id, id.workspace_id);
+    assert.equal(job.workspace_id, id.workspace_id, 'job.workspace_id');
     const reservation = JSON.parse(
       readFileSync(join(ws, 'runs', job.run_id, '.reservation.json'), 'utf8'),
     ) as Record<string, unknown>;
-    assert.equal(reservation['nonce'], job.reservation);
-    assert.equal(reservation['profile'], 'bonds');
+    assert.equal(reservation['nonce'], job.reservation, "reservation['nonce']");
+    assert.equal(reservation['profile'], 'bonds', "reservation['profile']");
     await release();
     assert.equal(existsSync(join(ws, 'runs', job.run_id)), false, 'an unused reserved folder goes again');
   });
@@ -166,15 +164,31 @@ describe('reserveSleeveRuns (the coordinator)', TIMEOUT, () => {
       planned('sectors'),
     ]);
     assert.equal(r.ok, false, 'refused');
-    assert.deepEqual(r.ok ? [] : r.failures.map((f) => [f.profile, f.error.code]), [
-      ['swiss', 'E_RUN_EXISTS'],
-      ['bonds', 'E_RUN_EXISTS'],
-      ['sectors', 'E_RUN_LOCKED'],
-    ]);
+    assert.deepEqual(
+      r.ok ? [] : r.failures.map((f) => [f.profile, f.error.code]),
+      [
+        ['swiss', 'E_RUN_EXISTS'],
+        ['bonds', 'E_RUN_EXISTS'],
+        ['sectors', 'E_RUN_LOCKED'],
+      ],
+      'r.ok ? [] : r.failures.map((f) => [f.profile, f.error.code])',
+    );
     const messages = r.ok ? '' : r.failures.map((f) => f.error.message).join('\n');
-    assert.match(messages, /is a meta run of profile meta, not a sleeve run of swiss/);
-    assert.match(messages, /holds files but no run\.json/);
-    assert.match(messages, /reserved by another coordinator \(pid \d+/);
+    assert.match(
+      messages,
+      /is a meta run of profile meta, not a sleeve run of swiss/,
+      'messages matches /is a meta run of profile meta, not a sleeve run of swiss/',
+    );
+    assert.match(
+      messages,
+      /holds files but no run\.json/,
+      'messages matches /holds files but no run\\.json/',
+    );
+    assert.match(
+      messages,
+      /reserved by another coordinator \(pid \d+/,
+      'messages matches /reserved by another coordinator \\(pid \\d+/',
+    );
     assert.deepEqual(snapshot(join(ws, 'runs')), before, 'nothing changed');
     await live.release();
     rmSync(join(ws, 'runs'), { recursive: true });
@@ -192,10 +206,10 @@ describe('runSleeveJob: idempotent for its run id', TIMEOUT, () => {
     const dir = join(ws, 'runs', first.job.run_id);
     const result = await runSleeveJob(first.job, ctxFor(ws));
     await first.release();
-    assert.equal(result.status, 'produced');
+    assert.equal(result.status, 'produced', 'result.status');
     const runJson = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as Record<string, unknown>;
-    assert.equal(runJson['status'], 'success');
-    assert.equal(runJson['created_at'], '2026-01-01T00:00:00Z');
+    assert.equal(runJson['status'], 'success', "runJson['status']");
+    assert.equal(runJson['created_at'], '2026-01-01T00:00:00Z', "runJson['created_at']");
     assert.equal(existsSync(join(dir, '.reservation.json')), false, 'the reservation has served');
     const before = snapshot(dir);
 
@@ -205,12 +219,16 @@ describe('runSleeveJob: idempotent for its run id', TIMEOUT, () => {
     const again = await reserve(ws, planned('sectors'));
     const second = await runSleeveJob(again.job, ctxFor(ws));
     await again.release();
-    assert.deepEqual(second, {
-      ...result,
-      status: 'reused',
-      summary: `sectors: reused run ${first.job.run_id} (same inputs)`,
-    });
-    assert.deepEqual(snapshot(dir), before);
+    assert.deepEqual(
+      second,
+      {
+        ...result,
+        status: 'reused',
+        summary: `sectors: reused run ${first.job.run_id} (same inputs)`,
+      },
+      'second',
+    );
+    assert.deepEqual(snapshot(dir), before, 'snapshot(dir)');
     writeManifest(execManifest());
   });
 
@@ -223,6 +241,7 @@ describe('runSleeveJob: idempotent for its run id', TIMEOUT, () => {
       await assert.rejects(
         runSleeveJob(job, ctxFor(ws)),
         quantError('E_RUN_EXISTS', /sleeve profile sectors of the manifest differs/),
+        'runSleeveJob rejects with E_RUN_EXISTS',
       );
     } finally {
       await release();
@@ -263,11 +282,23 @@ describe('runSleeveJob: idempotent for its run id', TIMEOUT, () => {
     const { job, release } = await reserve(ws, planned('swiss'));
     const result = await runSleeveJob(job, ctxFor(ws, 2));
     await release();
-    assert.equal(result.status, 'produced');
-    assert.equal(existsSync(join(halfDir, 'data', 'partial.parquet.tmp')), false);
-    assert.equal(existsSync(join(halfDir, '.lock')), false);
-    assert.equal(JSON.parse(readFileSync(join(halfDir, 'run.json'), 'utf8')).status, 'success');
-    assert.equal((await verifyLedger(join(halfDir, 'audit.jsonl'))).ok, true);
+    assert.equal(result.status, 'produced', 'result.status');
+    assert.equal(
+      existsSync(join(halfDir, 'data', 'partial.parquet.tmp')),
+      false,
+      'data/partial.parquet.tmp does not exist',
+    );
+    assert.equal(existsSync(join(halfDir, '.lock')), false, '.lock does not exist');
+    assert.equal(
+      JSON.parse(readFileSync(join(halfDir, 'run.json'), 'utf8')).status,
+      'success',
+      "JSON.parse(readFileSync(join(halfDir, 'run.json'), 'utf8')).status",
+    );
+    assert.equal(
+      (await verifyLedger(join(halfDir, 'audit.jsonl'))).ok,
+      true,
+      "(await verifyLedger(join(halfDir, 'audit.jsonl'))).ok",
+    );
   });
 
   test('a lock held by a pid now used by another process is taken over at once', async () => {
@@ -293,7 +324,7 @@ describe('runSleeveJob: idempotent for its run id', TIMEOUT, () => {
       const { job, release } = await reserve(ws, planned('bonds'));
       const result = await runSleeveJob(job, ctxFor(ws));
       await release();
-      assert.equal(result.status, 'produced');
+      assert.equal(result.status, 'produced', 'result.status');
     } finally {
       sleeper.kill('SIGKILL');
     }
@@ -321,11 +352,12 @@ describe('runSleeveJob: idempotent for its run id', TIMEOUT, () => {
       new RegExp(
         `^waiting for run bonds_${STAMP} \\(\\d+ s so far, at most 60 min\\): run bonds_${STAMP} is locked by pid 1 on host another-host`,
       ),
+      "notices[0] ?? '' matches new RegExp( `^waiting for run bonds_${STAMP} \\\\(\\\\d+ s so f…",
     );
     assert.equal(settled, false, 'waits while another host holds the lock');
-    assert.equal(existsSync(join(dir, 'run.json')), false);
+    assert.equal(existsSync(join(dir, 'run.json')), false, 'run.json does not exist');
     rmSync(join(dir, '.lock'));
-    assert.equal((await waiting).status, 'produced');
+    assert.equal((await waiting).status, 'produced', '(await waiting).status');
     await release();
 
     // Re-delivered (its worker's lease expired): that holder is gone, the lock is broken at once.
@@ -334,8 +366,12 @@ describe('runSleeveJob: idempotent for its run id', TIMEOUT, () => {
     writeFileSync(join(dir, '.lock'), lock);
     const result = await runSleeveJob(again.job, ctxFor(ws, 2));
     await again.release();
-    assert.equal(result.status, 'produced');
-    assert.equal(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status, 'success');
+    assert.equal(result.status, 'produced', 'result.status');
+    assert.equal(
+      JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status,
+      'success',
+      "JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status",
+    );
   });
 });
 
@@ -346,7 +382,7 @@ describe('runSleeveJob: a job that does not belong here is refused and touches n
   /** Run `job` in `ws` and expect `code` (message matching `re`), with the workspace unchanged. */
   async function refusedUntouched(job: unknown, code: 'E_JOB_INVALID' | 'E_JOB_REFUSED', re: RegExp) {
     const before = snapshot(ws);
-    await assert.rejects(runSleeveJob(job, ctxFor(ws)), quantError(code, re));
+    await assert.rejects(runSleeveJob(job, ctxFor(ws)), quantError(code, re), 'runSleeveJob rejects');
     assert.deepEqual(snapshot(ws), before, 'nothing created, changed or removed');
   }
 
@@ -380,7 +416,11 @@ describe('runSleeveJob: a job that does not belong here is refused and touches n
         () => undefined,
         (e: Error) => e,
       );
-      assert.equal((error as { code?: string } | undefined)?.code, 'E_JOB_INVALID');
+      assert.equal(
+        (error as { code?: string } | undefined)?.code,
+        'E_JOB_INVALID',
+        '(error as { code?: string } | undefined)?.code',
+      );
       assert.ok((error?.message.length ?? Infinity) < 600, `a short message (${error?.message.length})`);
       assert.deepEqual(snapshot(ws), before, 'nothing touched');
       await refusedUntouched(
@@ -429,7 +469,7 @@ describe('runSleeveJob: a job that does not belong here is refused and touches n
         'E_JOB_REFUSED',
         /run folder .*sectors_other does not exist: no coordinator of this workspace reserved run sectors_other/,
       );
-      assert.equal(existsSync(join(ws, 'runs', 'sectors_other')), false);
+      assert.equal(existsSync(join(ws, 'runs', 'sectors_other')), false, 'runs/sectors_other does not exist');
       // An existing meta run named by a message: not reserved, left untouched.
       const meta = join(ws, 'runs', 'm1');
       mkdirSync(join(meta, 'data'), { recursive: true });
@@ -454,7 +494,7 @@ describe('runSleeveJob: a job that does not belong here is refused and touches n
       // A symbolic link under runs/ pointing elsewhere is never entered.
       symlinkSync(other, join(ws, 'runs', 'linked'));
       await refusedUntouched({ ...job, run_id: 'linked' }, 'E_JOB_REFUSED', /linked is a symbolic link/);
-      assert.equal(existsSync(join(other, '.lock')), false);
+      assert.equal(existsSync(join(other, '.lock')), false, '.lock does not exist');
     } finally {
       await release();
     }
@@ -466,6 +506,7 @@ describe('runSleeveJob: a job that does not belong here is refused and touches n
       await assert.rejects(
         runSleeveJob(job, { ...ctxFor(ws), settings: {} }),
         quantError('E_JOB_REFUSED', /serves no workspace/),
+        'runSleeveJob rejects with E_JOB_REFUSED',
       );
     } finally {
       await release();

@@ -19,11 +19,12 @@ function problemsOf(text: string): ManifestProblem[] {
   const error = catchQuantError(() =>
     assertManifestValid(parseManifest(text, 'manifest.json'), 'manifest.json'),
   );
-  assert.equal(error.code, 'E_MANIFEST');
+  assert.equal(error.code, 'E_MANIFEST', 'error.code');
   const problems = error.details['problems'] as ManifestProblem[];
   assert.deepEqual(
     error.issues,
     problems.map((p) => ({ path: p.path, message: p.message })),
+    'error.issues',
   );
   return problems;
 }
@@ -33,9 +34,9 @@ function assertOneProblem(text: string, path: string, marker: string, message: R
   const problems = problemsOf(text);
   assert.equal(problems.length, 1, JSON.stringify(problems));
   const [p] = problems as [ManifestProblem];
-  assert.equal(p.path, path);
-  assert.equal(p.line, lineContaining(text, marker));
-  assert.match(p.message, message);
+  assert.equal(p.path, path, 'p.path');
+  assert.equal(p.line, lineContaining(text, marker), 'p.line');
+  assert.match(p.message, message, 'p.message matches message');
 }
 
 /** A manifest with one meta profile `m` listing `entries` (JSON text each, one per line) and extra profiles. */
@@ -58,9 +59,13 @@ function metaManifest(entries: string[], extra: Record<string, string> = {}, all
 describe('parseManifest: valid manifests', () => {
   test('the DESIGN §3 example parses, with defaults filled in', () => {
     const m = parseManifest(DESIGN_EXAMPLE, 'manifest.json');
-    assert.deepEqual(Object.keys(m.profiles), ['swiss_sectors', 'meta_swiss', 'meta_global']);
+    assert.deepEqual(
+      Object.keys(m.profiles),
+      ['swiss_sectors', 'meta_swiss', 'meta_global'],
+      'Object.keys(m.profiles)',
+    );
     const sleeve = m.profiles['swiss_sectors'] as SleeveProfile;
-    assert.equal(isMetaProfile(sleeve), false);
+    assert.equal(isMetaProfile(sleeve), false, 'isMetaProfile(sleeve)');
     // Name-keyed records have no prototype: a profile or asset called `constructor` is found only if declared.
     assert.equal(Object.getPrototypeOf(m.profiles), null, 'profiles without a prototype');
     assert.equal(Object.getPrototypeOf(sleeve.sleeve.directions), null, 'directions without a prototype');
@@ -78,14 +83,19 @@ describe('parseManifest: valid manifests', () => {
         input_kind: 'prices',
         fallback: true,
       },
+      '{ ...sleeve.sleeve, directions: { ...sleeve.sleeve.directions } }',
     );
     const swiss = m.profiles['meta_swiss'] as MetaProfile;
-    assert.deepEqual(swiss.meta_allocation, { min_weight: 0.05, max_weight: 0.5 });
-    assert.deepEqual(swiss.features, { directional_sign_test_gate: false });
-    assert.equal(swiss.sleeves[1]?.run_id, 'swiss_balanced_20260101-000000');
+    assert.deepEqual(swiss.meta_allocation, { min_weight: 0.05, max_weight: 0.5 }, 'swiss.meta_allocation');
+    assert.deepEqual(swiss.features, { directional_sign_test_gate: false }, 'swiss.features');
+    assert.equal(swiss.sleeves[1]?.run_id, 'swiss_balanced_20260101-000000', 'swiss.sleeves[1]?.run_id');
     const global = m.profiles['meta_global'] as MetaProfile;
-    assert.deepEqual(global.meta_allocation, { min_weight: 0, max_weight: 1 });
-    assert.equal(global.features.directional_sign_test_gate, true);
+    assert.deepEqual(global.meta_allocation, { min_weight: 0, max_weight: 1 }, 'global.meta_allocation');
+    assert.equal(
+      global.features.directional_sign_test_gate,
+      true,
+      'global.features.directional_sign_test_gate',
+    );
   });
 
   test('sleeve defaults: step = test_window, costs 0, erc normalised; $schema and description allowed', () => {
@@ -100,15 +110,19 @@ describe('parseManifest: valid manifests', () => {
       },
     });
     const s = (parseManifest(text, 'manifest.json').profiles['s'] as SleeveProfile).sleeve;
-    assert.equal(s.train_window, 252);
-    assert.equal(s.step, 5);
-    assert.deepEqual(s.costs, { commission: 0, slippage: 0 });
-    assert.deepEqual(s.risk_profiles, ['risk_parity']);
+    assert.equal(s.train_window, 252, 's.train_window');
+    assert.equal(s.step, 5, 's.step');
+    assert.deepEqual(s.costs, { commission: 0, slippage: 0 }, 's.costs');
+    assert.deepEqual(s.risk_profiles, ['risk_parity'], 's.risk_profiles');
   });
 
   test('a "profile" naming a profile absent from the manifest is allowed (its runs come from the workspace)', () => {
     const m = parseManifest(metaManifest(['{"id": "a", "profile": "made_elsewhere"}']), 'manifest.json');
-    assert.equal((m.profiles['m'] as MetaProfile).sleeves[0]?.profile, 'made_elsewhere');
+    assert.equal(
+      (m.profiles['m'] as MetaProfile).sleeves[0]?.profile,
+      'made_elsewhere',
+      "(m.profiles['m']).sleeves[0]?.profile",
+    );
   });
 });
 
@@ -183,6 +197,7 @@ describe('parseManifest: each problem with its JSON path and line', () => {
         ['profiles.s.sleeve.train_window', 'must be ≥ 20, got 10.5'],
         ['profiles.s.sleeve.train_window', 'must be an integer, got 10.5'],
       ],
+      'problems.map((p) => [p.path, p.message])',
     );
   });
   test('negative cost', () => {
@@ -207,9 +222,18 @@ describe('parseManifest: each problem with its JSON path and line', () => {
         ['profiles.a', 2],
         ['profiles.b', 3],
       ],
+      'problems.map((p) => [p.path, p.line])',
     );
-    assert.match(problems[0]?.message ?? '', /has both "sleeve" and "sleeves"/);
-    assert.match(problems[1]?.message ?? '', /has neither "sleeve" .* nor "sleeves"/);
+    assert.match(
+      problems[0]?.message ?? '',
+      /has both "sleeve" and "sleeves"/,
+      'problems[0]?.message ?? \'\' matches /has both "sleeve" and "sleeves"/',
+    );
+    assert.match(
+      problems[1]?.message ?? '',
+      /has neither "sleeve" .* nor "sleeves"/,
+      'problems[1]?.message ?? \'\' matches /has neither "sleeve" .* nor "sleeves"/',
+    );
   });
   test('profile name that cannot be a file name', () => {
     const text = `{"profiles": {\n"my profile": ${sleeveJson()}\n}}`;
@@ -244,8 +268,13 @@ describe('parseManifest: each problem with its JSON path and line', () => {
         ['profiles.m.sleeves[0].meta_profile', lineContaining(text, '"id": "a"')],
         ['profiles.m.sleeves[1]', lineContaining(text, '"id": "b"')],
       ],
+      'problems.map((p) => [p.path, p.line])',
     );
-    assert.match(problems[1]?.message ?? '', /needs "profile" \(an atomic sleeve\) or "meta_profile"/);
+    assert.match(
+      problems[1]?.message ?? '',
+      /needs "profile" \(an atomic sleeve\) or "meta_profile"/,
+      'problems[1]?.message ?? \'\' matches /needs "profile" \\(an atomic sleeve\\) or "meta_profile"/',
+    );
   });
   test('bad sleeve id and bad run id', () => {
     const text = metaManifest([
@@ -259,6 +288,7 @@ describe('parseManifest: each problem with its JSON path and line', () => {
         ['profiles.m.sleeves[0].id', lineContaining(text, '"_a"')],
         ['profiles.m.sleeves[1].run_id', lineContaining(text, '../escape')],
       ],
+      'problems.map((p) => [p.path, p.line])',
     );
   });
   test('run_id together with meta_profile', () => {
@@ -348,6 +378,7 @@ describe('parseManifest: each problem with its JSON path and line', () => {
     assert.equal(
       (parseManifest(text, 'manifest.json').profiles['m'] as MetaProfile).meta_allocation.min_weight,
       1 / 3,
+      "(parseManifest(text, 'manifest.json').profiles['m']).meta_allocation.…",
     );
   });
   test('cycles are reported at load: a → b → a and a self-cycle', () => {
@@ -373,6 +404,7 @@ describe('parseManifest: each problem with its JSON path and line', () => {
           'meta profiles nest in a cycle: c → c; remove one of these nestings',
         ],
       ],
+      'problems.map((p) => [p.path, p.line, p.message])',
     );
   });
 });
@@ -402,30 +434,48 @@ describe('parseManifest: the whole report', () => {
         ['profiles.m.meta_allocation.min_weight', 6],
         ['profiles.s.sleeve.test_window', 7],
       ],
+      'problems.map((p) => [p.path, p.line])',
     );
     assert.ok(
       error.message.startsWith(
         'manifest.json: profiles m, s are invalid: 4 problems: profiles.m.sleeves[1].id (line 5): duplicate sleeve id "a"',
       ),
+      "error.message.startsWith('manifest.json: profiles m, s are invalid: 4…",
     );
-    assert.match(error.message, /; profiles\.s\.sleeve\.test_window \(line 7\): must be ≥ 1, got 0$/);
-    assert.deepEqual(error.location, {
-      file: 'manifest.json',
-      jsonPath: 'profiles.m.sleeves[1].id',
-      line: 5,
-    });
+    assert.match(
+      error.message,
+      /; profiles\.s\.sleeve\.test_window \(line 7\): must be ≥ 1, got 0$/,
+      'error.message matches /; profiles\\.s\\.sleeve\\.test_window \\(line 7\\): must be ≥ 1…',
+    );
+    assert.deepEqual(
+      error.location,
+      {
+        file: 'manifest.json',
+        jsonPath: 'profiles.m.sleeves[1].id',
+        line: 5,
+      },
+      'error.location',
+    );
   });
 
   test('a single problem says "1 problem"', () => {
     const error = catchQuantError(() => parseManifest('{"profiles": 1}', 'ws/manifest.json'));
-    assert.equal(error.message, 'ws/manifest.json: 1 problem: profiles (line 1): expected an object, got 1');
+    assert.equal(
+      error.message,
+      'ws/manifest.json: 1 problem: profiles (line 1): expected an object, got 1',
+      'error.message',
+    );
   });
 
   test('invalid JSON is E_MANIFEST with the line of the syntax error', () => {
     const error = catchQuantError(() => parseManifest('{\n  "profiles": {,}\n}', 'manifest.json'));
-    assert.equal(error.code, 'E_MANIFEST');
-    assert.match(error.message, /^manifest\.json is not valid JSON: /);
-    assert.equal(error.location?.line, 2);
+    assert.equal(error.code, 'E_MANIFEST', 'error.code');
+    assert.match(
+      error.message,
+      /^manifest\.json is not valid JSON: /,
+      'error.message matches /^manifest\\.json is not valid JSON: /',
+    );
+    assert.equal(error.location?.line, 2, 'error.location?.line');
   });
 });
 
@@ -436,24 +486,32 @@ describe('readManifest', () => {
       const path = join(dir, 'manifest.json');
       await writeFile(path, `\uFEFF${DESIGN_EXAMPLE.replace(/\n/g, '\r\n')}`);
       const { manifest, file, text } = await readManifest(path);
-      assert.equal(file, path);
-      assert.ok(text.includes('meta_global'));
-      assert.deepEqual(Object.keys(manifest.profiles), ['swiss_sectors', 'meta_swiss', 'meta_global']);
+      assert.equal(file, path, 'file');
+      assert.ok(text.includes('meta_global'), "text includes 'meta_global'");
+      assert.deepEqual(
+        Object.keys(manifest.profiles),
+        ['swiss_sectors', 'meta_swiss', 'meta_global'],
+        'Object.keys(manifest.profiles)',
+      );
 
       const missing = join(dir, 'nope.json');
       const notFound = await readManifest(missing).then(
         () => assert.fail('expected an error'),
         (e: unknown) => e as { code: string; message: string; hint: string },
       );
-      assert.equal(notFound.code, 'E_MANIFEST_NOT_FOUND');
-      assert.ok(notFound.message.includes(missing));
-      assert.match(notFound.hint, /--manifest/);
+      assert.equal(notFound.code, 'E_MANIFEST_NOT_FOUND', 'notFound.code');
+      assert.ok(notFound.message.includes(missing), 'notFound.message includes missing');
+      assert.match(notFound.hint, /--manifest/, 'notFound.hint matches /--manifest/');
 
       await mkdir(join(dir, 'folder.json'));
-      await assert.rejects(readManifest(join(dir, 'folder.json')), {
-        code: 'E_MANIFEST',
-        message: /it is a folder/,
-      });
+      await assert.rejects(
+        readManifest(join(dir, 'folder.json')),
+        {
+          code: 'E_MANIFEST',
+          message: /it is a folder/,
+        },
+        'readManifest rejects with E_MANIFEST',
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -480,8 +538,8 @@ describe('parseManifest: a bad profile blocks only the runs that use it', () => 
 
   test('valid profiles load; each invalid one is kept aside with all its problems and the profiles it names', () => {
     const m = parseManifest(text, 'manifest.json');
-    assert.deepEqual(Object.keys(m.profiles), ['good', 'uses_bad']);
-    assert.deepEqual(Object.keys(m.invalid ?? {}), ['bad', 'broken_sleeve']);
+    assert.deepEqual(Object.keys(m.profiles), ['good', 'uses_bad'], 'Object.keys(m.profiles)');
+    assert.deepEqual(Object.keys(m.invalid ?? {}), ['bad', 'broken_sleeve'], 'Object.keys(m.invalid ?? {})');
     assert.deepEqual(
       m.invalid?.['bad']?.problems.map((p) => [p.path, p.line]),
       [
@@ -489,9 +547,14 @@ describe('parseManifest: a bad profile blocks only the runs that use it', () => 
         ['profiles.bad.meta_allocation.min_weight', 5],
         ['profiles.bad.meta_allocation.max_wieght', 5],
       ],
+      "m.invalid?.['bad']?.problems.map((p) => [p.path, p.line])",
     );
-    assert.deepEqual(m.invalid?.['bad']?.uses, ['sa']);
-    assert.deepEqual(profilesInUse(m, 'uses_bad'), new Set(['uses_bad', 'bad', 'sa', 'broken_sleeve']));
+    assert.deepEqual(m.invalid?.['bad']?.uses, ['sa'], "m.invalid?.['bad']?.uses");
+    assert.deepEqual(
+      profilesInUse(m, 'uses_bad'),
+      new Set(['uses_bad', 'bad', 'sa', 'broken_sleeve']),
+      "profilesInUse(m, 'uses_bad')",
+    );
   });
 
   test('a run of a valid profile resolves; the others are one warning line each', () => {
@@ -500,29 +563,37 @@ describe('parseManifest: a bad profile blocks only the runs that use it', () => 
     assert.deepEqual(
       node.sleeves.map((s) => s.id),
       ['a', 'b'],
+      'node.sleeves.map((s) => s.id)',
     );
     const warnings = invalidProfileWarnings(m, profilesInUse(m, 'good'), 'manifest.json');
     assert.equal(warnings.length, 2, 'one line per invalid profile not in use');
     assert.match(
       warnings[0] ?? '',
       /^manifest\.json: profile bad is invalid and was skipped; runs that use it fail until it is fixed \(3 problems: profiles\.bad\.meta_allocation\.min_weight \(line 5\): must be ≤ 1, got 2; .*; profiles\.bad\.meta_allocation\.max_wieght \(line 5\): unknown key "max_wieght" \(did you mean "max_weight"\?\)\)$/,
+      "warnings[0] ?? '' matches /^manifest\\.json: profile bad is invalid and was skipped; r…",
     );
     assert.match(
       warnings[1] ?? '',
       /^manifest\.json: profile broken_sleeve is invalid .*profiles\.broken_sleeve\.sleeve\.assets \(line 7\): must not be empty\)$/,
+      "warnings[1] ?? '' matches /^manifest\\.json: profile broken_sleeve is invalid .*profil…",
     );
   });
 
   test('a run that uses an invalid profile fails with every problem of every invalid profile it uses', () => {
     const m = parseManifest(text, 'manifest.json');
     const direct = catchQuantError(() => resolveMetaTree(m, 'bad', { file: 'manifest.json' }));
-    assert.equal(direct.code, 'E_MANIFEST');
-    assert.match(direct.message, /^manifest\.json: profile bad is invalid: 3 problems: /);
+    assert.equal(direct.code, 'E_MANIFEST', 'direct.code');
+    assert.match(
+      direct.message,
+      /^manifest\.json: profile bad is invalid: 3 problems: /,
+      'direct.message matches /^manifest\\.json: profile bad is invalid: 3 problems: /',
+    );
     const nested = catchQuantError(() => resolveMetaTree(m, 'uses_bad', { file: 'manifest.json' }));
-    assert.equal(nested.code, 'E_MANIFEST');
+    assert.equal(nested.code, 'E_MANIFEST', 'nested.code');
     assert.match(
       nested.message,
       /^manifest\.json: profiles bad, broken_sleeve used by uses_bad are invalid: 4 problems: /,
+      'nested.message matches /^manifest\\.json: profiles bad, broken_sleeve used by uses_…',
     );
     assert.deepEqual(
       nested.issues.map((i) => i.path),
@@ -532,12 +603,17 @@ describe('parseManifest: a bad profile blocks only the runs that use it', () => 
         'profiles.bad.meta_allocation.max_wieght',
         'profiles.broken_sleeve.sleeve.assets',
       ],
+      'nested.issues.map((i) => i.path)',
     );
-    assert.deepEqual(nested.location, {
-      file: 'manifest.json',
-      jsonPath: 'profiles.bad.meta_allocation.min_weight',
-      line: 5,
-    });
+    assert.deepEqual(
+      nested.location,
+      {
+        file: 'manifest.json',
+        jsonPath: 'profiles.bad.meta_allocation.min_weight',
+        line: 5,
+      },
+      'nested.location',
+    );
   });
 
   test('a problem of the document itself still fails every run', () => {
@@ -547,7 +623,11 @@ describe('parseManifest: a bad profile blocks only the runs that use it', () => 
         'manifest.json',
       ),
     );
-    assert.equal(error.code, 'E_MANIFEST');
-    assert.match(error.message, /^manifest\.json: 1 problem: defaults \(line 1\): unknown key "defaults"/);
+    assert.equal(error.code, 'E_MANIFEST', 'error.code');
+    assert.match(
+      error.message,
+      /^manifest\.json: 1 problem: defaults \(line 1\): unknown key "defaults"/,
+      'error.message matches /^manifest\\.json: 1 problem: defaults \\(line 1\\): unknown k…',
+    );
   });
 });

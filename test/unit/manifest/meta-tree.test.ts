@@ -29,33 +29,39 @@ const sleeve = (...riskProfiles: string[]) => ({
 describe('resolveMetaTree', () => {
   test('the DESIGN §3 example: nested node, bounds, features, pinned run, paths', () => {
     const root = resolveMetaTree(example, 'meta_global');
-    assert.equal(root.profile, 'meta_global');
-    assert.deepEqual(root.path, ['meta_global']);
-    assert.equal(root.depth, 1);
-    assert.deepEqual(root.bounds, { minWeight: 0, maxWeight: 1 });
-    assert.deepEqual(root.features, { directionalSignTestGate: true });
-    assert.deepEqual(root.riskProfiles, [
-      'hrp',
-      'min_variance',
-      'max_sharpe',
-      'risk_parity',
-      'equal_weight',
-      'barbell',
-    ]);
-    assert.equal(root.sleeves.length, 2);
+    assert.equal(root.profile, 'meta_global', 'root.profile');
+    assert.deepEqual(root.path, ['meta_global'], 'root.path');
+    assert.equal(root.depth, 1, 'root.depth');
+    assert.deepEqual(root.bounds, { minWeight: 0, maxWeight: 1 }, 'root.bounds');
+    assert.deepEqual(root.features, { directionalSignTestGate: true }, 'root.features');
+    assert.deepEqual(
+      root.riskProfiles,
+      ['hrp', 'min_variance', 'max_sharpe', 'risk_parity', 'equal_weight', 'barbell'],
+      'root.riskProfiles',
+    );
+    assert.equal(root.sleeves.length, 2, 'root.sleeves.length');
     const [swiss, gulf] = root.sleeves;
-    assert.equal(swiss?.kind, 'meta');
-    assert.deepEqual(gulf, { id: 'gulf', kind: 'atomic', profile: 'gulf_equity' });
+    assert.equal(swiss?.kind, 'meta', 'swiss?.kind');
+    assert.deepEqual(gulf, { id: 'gulf', kind: 'atomic', profile: 'gulf_equity' }, 'gulf');
     const child = (swiss as { node: MetaNode }).node;
-    assert.deepEqual(child.path, ['meta_global', 'meta_swiss']);
-    assert.equal(child.depth, 2);
-    assert.deepEqual(child.bounds, { minWeight: 0.05, maxWeight: 0.5 });
-    assert.deepEqual(child.features, { directionalSignTestGate: false });
-    assert.equal(child.riskProfiles, undefined);
-    assert.deepEqual(child.sleeves, [
-      { id: 'sectors', kind: 'atomic', profile: 'swiss_sectors' },
-      { id: 'balanced', kind: 'atomic', profile: 'swiss_balanced', runId: 'swiss_balanced_20260101-000000' },
-    ]);
+    assert.deepEqual(child.path, ['meta_global', 'meta_swiss'], 'child.path');
+    assert.equal(child.depth, 2, 'child.depth');
+    assert.deepEqual(child.bounds, { minWeight: 0.05, maxWeight: 0.5 }, 'child.bounds');
+    assert.deepEqual(child.features, { directionalSignTestGate: false }, 'child.features');
+    assert.equal(child.riskProfiles, undefined, 'child.riskProfiles');
+    assert.deepEqual(
+      child.sleeves,
+      [
+        { id: 'sectors', kind: 'atomic', profile: 'swiss_sectors' },
+        {
+          id: 'balanced',
+          kind: 'atomic',
+          profile: 'swiss_balanced',
+          runId: 'swiss_balanced_20260101-000000',
+        },
+      ],
+      'child.sleeves',
+    );
   });
 
   test('walkMetaTree is pre-order; atomicSleeves carry their path of sleeve ids', () => {
@@ -63,6 +69,7 @@ describe('resolveMetaTree', () => {
     assert.deepEqual(
       walkMetaTree(root).map((n) => n.profile),
       ['meta_global', 'meta_swiss'],
+      'walkMetaTree(root).map((n) => n.profile)',
     );
     assert.deepEqual(
       atomicSleeves(root).map((l) => [l.path, l.profile, l.runId ?? null, l.parent.profile]),
@@ -71,22 +78,27 @@ describe('resolveMetaTree', () => {
         [['swiss', 'balanced'], 'swiss_balanced', 'swiss_balanced_20260101-000000', 'meta_swiss'],
         [['gulf'], 'gulf_equity', null, 'meta_global'],
       ],
+      'atomicSleeves(root).map((l) => [l.path, l.profile, l.runId ?? null, l…',
     );
   });
 
   test('unknown root: E_UNKNOWN_PROFILE naming the file, hint with the closest meta profiles', () => {
     const error = catchQuantError(() => resolveMetaTree(example, 'meta_swis', { file: 'ws/manifest.json' }));
-    assert.equal(error.code, 'E_UNKNOWN_PROFILE');
-    assert.equal(error.message, 'profile "meta_swis" is not in ws/manifest.json');
-    assert.equal(error.hint, 'did you mean "meta_swiss"?');
+    assert.equal(error.code, 'E_UNKNOWN_PROFILE', 'error.code');
+    assert.equal(error.message, 'profile "meta_swis" is not in ws/manifest.json', 'error.message');
+    assert.equal(error.hint, 'did you mean "meta_swiss"?', 'error.hint');
     const far = catchQuantError(() => resolveMetaTree(example, 'zzz'));
-    assert.equal(far.hint, 'meta profiles in the manifest: meta_swiss, meta_global');
+    assert.equal(far.hint, 'meta profiles in the manifest: meta_swiss, meta_global', 'far.hint');
   });
 
   test('a sleeve profile as root: E_UNKNOWN_PROFILE pointing to quant sleeve run', () => {
     const error = catchQuantError(() => resolveMetaTree(example, 'swiss_sectors'));
-    assert.equal(error.code, 'E_UNKNOWN_PROFILE');
-    assert.match(error.hint ?? '', /^swiss_sectors is a sleeve profile: use quant sleeve run/);
+    assert.equal(error.code, 'E_UNKNOWN_PROFILE', 'error.code');
+    assert.match(
+      error.hint ?? '',
+      /^swiss_sectors is a sleeve profile: use quant sleeve run/,
+      "error.hint ?? '' matches /^swiss_sectors is a sleeve profile: use quant sleeve run/",
+    );
   });
 
   test('cycle a → b → a: E_CYCLE naming it, located at the entry that closes it', () => {
@@ -95,15 +107,20 @@ describe('resolveMetaTree', () => {
       b: meta(['to_a', 'meta_profile', 'a']),
     });
     const error = catchQuantError(() => resolveMetaTree(m, 'a', { file: 'manifest.json' }));
-    assert.equal(error.code, 'E_CYCLE');
-    assert.equal(error.message, 'meta profiles nest in a cycle: a → b → a');
-    assert.deepEqual(error.location, {
-      file: 'manifest.json',
-      jsonPath: 'profiles.b.sleeves[0].meta_profile',
-    });
+    assert.equal(error.code, 'E_CYCLE', 'error.code');
+    assert.equal(error.message, 'meta profiles nest in a cycle: a → b → a', 'error.message');
+    assert.deepEqual(
+      error.location,
+      {
+        file: 'manifest.json',
+        jsonPath: 'profiles.b.sleeves[0].meta_profile',
+      },
+      'error.location',
+    );
     assert.equal(
       catchQuantError(() => resolveMetaTree(m, 'b')).message,
       'meta profiles nest in a cycle: b → a → b',
+      "catchQuantError(() => resolveMetaTree(m, 'b')).message",
     );
   });
 
@@ -113,13 +130,17 @@ describe('resolveMetaTree', () => {
     const m = ManifestSchema.parse(JSON.parse(text));
     const { lineOf } = parseJsonWithLocations(text, 'manifest.json');
     const error = catchQuantError(() => resolveMetaTree(m, 'a', { lineOf }));
-    assert.equal(error.code, 'E_CYCLE');
-    assert.equal(error.message, 'meta profiles nest in a cycle: a → a');
-    assert.deepEqual(error.location, {
-      file: 'manifest.json',
-      jsonPath: 'profiles.a.sleeves[1].meta_profile',
-      line: 4,
-    });
+    assert.equal(error.code, 'E_CYCLE', 'error.code');
+    assert.equal(error.message, 'meta profiles nest in a cycle: a → a', 'error.message');
+    assert.deepEqual(
+      error.location,
+      {
+        file: 'manifest.json',
+        jsonPath: 'profiles.a.sleeves[1].meta_profile',
+        line: 4,
+      },
+      'error.location',
+    );
   });
 
   // m1 → m2 → ... → m<n>, the last one holding an atomic sleeve.
@@ -141,17 +162,26 @@ describe('resolveMetaTree', () => {
         ['m3', 3],
         ['m4', 4],
       ],
+      'walkMetaTree(root).map((n) => [n.profile, n.depth])',
     );
-    assert.deepEqual(atomicSleeves(root).at(-1)?.path, ['down', 'down', 'down', 'leaf']);
+    assert.deepEqual(
+      atomicSleeves(root).at(-1)?.path,
+      ['down', 'down', 'down', 'leaf'],
+      'atomicSleeves(root).at(-1)?.path',
+    );
   });
 
   test('depth 5 fails with E_DEPTH naming the chain; the same manifest is fine from a lower root', () => {
     const m = chain(5);
     const error = catchQuantError(() => resolveMetaTree(m, 'm1'));
-    assert.equal(error.code, 'E_DEPTH');
-    assert.equal(error.message, 'nesting depth 5 exceeds 4: m1 → m2 → m3 → m4 → m5');
-    assert.equal(error.location?.jsonPath, 'profiles.m4.sleeves[1].meta_profile');
-    assert.equal(walkMetaTree(resolveMetaTree(m, 'm2')).length, 4);
+    assert.equal(error.code, 'E_DEPTH', 'error.code');
+    assert.equal(error.message, 'nesting depth 5 exceeds 4: m1 → m2 → m3 → m4 → m5', 'error.message');
+    assert.equal(error.location?.jsonPath, 'profiles.m4.sleeves[1].meta_profile', 'error.location?.jsonPath');
+    assert.equal(
+      walkMetaTree(resolveMetaTree(m, 'm2')).length,
+      4,
+      "walkMetaTree(resolveMetaTree(m, 'm2')).length",
+    );
   });
 });
 
@@ -169,18 +199,23 @@ describe('resolveRiskProfiles', () => {
   const node = (name: string): MetaNode => resolveMetaTree(manifest, name);
 
   test('override wins, aliases normalised, order kept', () => {
-    assert.deepEqual(resolveRiskProfiles(node('declared'), manifest, ['erc', 'hrp', ' min_variance ']), {
-      profiles: ['risk_parity', 'hrp', 'min_variance'],
-      source: 'override',
-    });
+    assert.deepEqual(
+      resolveRiskProfiles(node('declared'), manifest, ['erc', 'hrp', ' min_variance ']),
+      {
+        profiles: ['risk_parity', 'hrp', 'min_variance'],
+        source: 'override',
+      },
+      "resolveRiskProfiles(node('declared'), manifest, ['erc', 'hrp', ' min_…",
+    );
   });
 
   test('an override naming a method twice (also through its alias) is E_PARAMS, like the manifest', () => {
     const twice = catchQuantError(() => resolveRiskProfiles(node('top'), manifest, ['hrp', 'hrp']));
-    assert.equal(twice.code, 'E_PARAMS');
+    assert.equal(twice.code, 'E_PARAMS', 'twice.code');
     assert.equal(
       twice.message,
       'risk profile "hrp" is listed twice (position 1 and position 2; erc = risk_parity)',
+      'twice.message',
     );
     const alias = catchQuantError(() =>
       resolveRiskProfiles(node('top'), manifest, ['erc', 'hrp', 'risk_parity']),
@@ -188,37 +223,62 @@ describe('resolveRiskProfiles', () => {
     assert.equal(
       alias.message,
       'risk profile "risk_parity" is listed twice (position 1 as "erc" and position 3; erc = risk_parity)',
+      'alias.message',
     );
   });
 
   test('an unknown override is E_PARAMS naming it; an empty one too', () => {
     const error = catchQuantError(() => resolveRiskProfiles(node('top'), manifest, ['hrp', 'hrpp']));
-    assert.equal(error.code, 'E_PARAMS');
-    assert.equal(error.message, 'unknown risk profile "hrpp" (did you mean "hrp"?)');
-    assert.equal(catchQuantError(() => resolveRiskProfiles(node('top'), manifest, [''])).code, 'E_PARAMS');
+    assert.equal(error.code, 'E_PARAMS', 'error.code');
+    assert.equal(error.message, 'unknown risk profile "hrpp" (did you mean "hrp"?)', 'error.message');
+    assert.equal(
+      catchQuantError(() => resolveRiskProfiles(node('top'), manifest, [''])).code,
+      'E_PARAMS',
+      "catchQuantError(() => resolveRiskProfiles(node('top'), manifest, ['']…",
+    );
   });
 
   test("the root's declared risk_profiles come next (aliases normalised at load)", () => {
-    assert.deepEqual(resolveRiskProfiles(node('declared'), manifest), {
-      profiles: ['barbell', 'risk_parity'],
-      source: 'declared',
-    });
+    assert.deepEqual(
+      resolveRiskProfiles(node('declared'), manifest),
+      {
+        profiles: ['barbell', 'risk_parity'],
+        source: 'declared',
+      },
+      "resolveRiskProfiles(node('declared'), manifest)",
+    );
   });
 
   test('otherwise the intersection over every atomic sleeve of the tree, in canonical order', () => {
-    assert.deepEqual(resolveRiskProfiles(node('top'), manifest), {
-      profiles: ['hrp', 'risk_parity', 'equal_weight'],
-      source: 'intersection',
-    });
-    assert.deepEqual(resolveRiskProfiles(node('disjoint'), manifest), {
-      profiles: [],
-      source: 'intersection',
-    });
+    assert.deepEqual(
+      resolveRiskProfiles(node('top'), manifest),
+      {
+        profiles: ['hrp', 'risk_parity', 'equal_weight'],
+        source: 'intersection',
+      },
+      "resolveRiskProfiles(node('top'), manifest)",
+    );
+    assert.deepEqual(
+      resolveRiskProfiles(node('disjoint'), manifest),
+      {
+        profiles: [],
+        source: 'intersection',
+      },
+      "resolveRiskProfiles(node('disjoint'), manifest)",
+    );
   });
 
   test("'unknown' when an atomic sleeve is not declared in the manifest", () => {
-    assert.deepEqual(resolveRiskProfiles(node('external'), manifest), { profiles: [], source: 'unknown' });
+    assert.deepEqual(
+      resolveRiskProfiles(node('external'), manifest),
+      { profiles: [], source: 'unknown' },
+      "resolveRiskProfiles(node('external'), manifest)",
+    );
     const swiss = resolveMetaTree(example, 'meta_swiss');
-    assert.deepEqual(resolveRiskProfiles(swiss, example), { profiles: [], source: 'unknown' });
+    assert.deepEqual(
+      resolveRiskProfiles(swiss, example),
+      { profiles: [], source: 'unknown' },
+      'resolveRiskProfiles(swiss, example)',
+    );
   });
 });

@@ -41,7 +41,7 @@ describe('manifest values of the wrong type', () => {
       const error = catchQuantError(() =>
         assertManifestValid(parseManifest(text, 'manifest.json'), 'manifest.json'),
       );
-      assert.equal(error.code, 'E_MANIFEST');
+      assert.equal(error.code, 'E_MANIFEST', 'error.code');
       assert.ok(
         error.issues.some((i) => i.path === path),
         JSON.stringify(error.issues),

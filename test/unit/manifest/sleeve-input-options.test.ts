@@ -25,17 +25,17 @@ function problems(text: string): ManifestProblem[] {
   const error = catchQuantError(() =>
     assertManifestValid(parseManifest(text, 'manifest.json'), 'manifest.json'),
   );
-  assert.equal(error.code, 'E_MANIFEST');
+  assert.equal(error.code, 'E_MANIFEST', 'error.code');
   return error.details['problems'] as ManifestProblem[];
 }
 
 describe('sleeve input options in the manifest', () => {
   test('defaults: prices, no missing policy, no factor (inferred later)', () => {
     const spec = (parseManifest(sleeve([]), 'manifest.json').profiles['s'] as SleeveProfile).sleeve;
-    assert.equal(spec.input_kind, 'prices');
-    assert.equal(spec.missing, undefined);
-    assert.equal(spec.ffill_limit, undefined);
-    assert.equal(spec.periods_per_year, undefined);
+    assert.equal(spec.input_kind, 'prices', 'spec.input_kind');
+    assert.equal(spec.missing, undefined, 'spec.missing');
+    assert.equal(spec.ffill_limit, undefined, 'spec.ffill_limit');
+    assert.equal(spec.periods_per_year, undefined, 'spec.periods_per_year');
   });
 
   test('log_returns, ffill with a limit, periods_per_year 12 and "auto" are accepted', () => {
@@ -49,27 +49,36 @@ describe('sleeve input options in the manifest', () => {
     assert.deepEqual(
       [spec.input_kind, spec.missing, spec.ffill_limit, spec.periods_per_year],
       ['log_returns', 'ffill', 3, 12],
+      '[spec.input_kind, spec.missing, spec.ffill_limit, spec.periods_per_ye…',
     );
     const auto = parseManifest(sleeve(['"periods_per_year": "auto"']), 'manifest.json');
-    assert.equal((auto.profiles['s'] as SleeveProfile).sleeve.periods_per_year, 'auto');
+    assert.equal(
+      (auto.profiles['s'] as SleeveProfile).sleeve.periods_per_year,
+      'auto',
+      "(auto.profiles['s']).sleeve.periods_per_year",
+    );
   });
 
   test('ffill_limit without missing=ffill is a problem at its path and line', () => {
     const text = sleeve(['"missing": "drop_assets"', '"ffill_limit": 3']);
     const [p, ...rest] = problems(text);
     assert.equal(rest.length, 0, JSON.stringify(rest));
-    assert.equal(p?.path, 'profiles.s.sleeve.ffill_limit');
-    assert.equal(p?.line, lineContaining(text, 'ffill_limit'));
-    assert.match(p?.message ?? '', /^applies only with "missing": "ffill" \(missing is "drop_assets"\)$/);
+    assert.equal(p?.path, 'profiles.s.sleeve.ffill_limit', 'p?.path');
+    assert.equal(p?.line, lineContaining(text, 'ffill_limit'), 'p?.line');
+    assert.match(
+      p?.message ?? '',
+      /^applies only with "missing": "ffill" \(missing is "drop_assets"\)$/,
+      'p?.message ?? \'\' matches /^applies only with "missing": "ffill" \\(missing is "drop_a…',
+    );
   });
 
   test('unknown input_kind, missing policy and a bad factor are each reported', () => {
     const text = sleeve(['"input_kind": "percent"', '"missing": "fill"', '"periods_per_year": 0']);
     const paths = problems(text).map((p) => p.path);
-    assert.deepEqual(paths.sort(), [
-      'profiles.s.sleeve.input_kind',
-      'profiles.s.sleeve.missing',
-      'profiles.s.sleeve.periods_per_year',
-    ]);
+    assert.deepEqual(
+      paths.sort(),
+      ['profiles.s.sleeve.input_kind', 'profiles.s.sleeve.missing', 'profiles.s.sleeve.periods_per_year'],
+      'paths.sort()',
+    );
   });
 });

@@ -57,12 +57,13 @@ describe('GuardedStdioTransport', () => {
     const text = `${INIT}\n${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'resources/read', params: { uri: 'quant://runs/é€𝄞/x' } })}\r\n`;
     for (const byte of Buffer.from(text)) w.input.write(Buffer.of(byte));
     await w.settle();
-    assert.equal(w.forwarded.length, 2);
+    assert.equal(w.forwarded.length, 2, 'w.forwarded.length');
     assert.deepEqual(
       (w.forwarded[1] as unknown as { params: { uri: string } }).params.uri,
       'quant://runs/é€𝄞/x',
+      '(w.forwarded[1]).params.uri',
     );
-    assert.deepEqual(w.written, []);
+    assert.deepEqual(w.written, [], 'w.written');
   });
 
   test('an oversized line is answered once, with its id, discarded, and the next line is served', async () => {
@@ -76,12 +77,18 @@ describe('GuardedStdioTransport', () => {
     assert.deepEqual(
       w.written.map((r) => [r['id'], (r['error'] as { code: number }).code]),
       [['big', -32600]],
+      "w.written.map((r) => [r['id'], (r['error']).code])",
     );
     assert.deepEqual(
       w.forwarded.map((m) => (m as { id?: unknown }).id),
       [0, 2],
+      'w.forwarded.map((m) => (m as { id?: unknown }).id)',
     );
-    assert.match(w.logged.join('\n'), /request too large: a message may be at most 200 bytes/);
+    assert.match(
+      w.logged.join('\n'),
+      /request too large: a message may be at most 200 bytes/,
+      "w.logged.join('\\n') matches /request too large: a message may be at most 200 bytes/",
+    );
   });
 
   test('the guard answers instead of the server: not JSON, not JSON-RPC, before initialize', async () => {
@@ -96,10 +103,15 @@ describe('GuardedStdioTransport', () => {
         [null, -32700],
         [null, -32600],
       ],
+      "w.written.map((r) => [r['id'], (r['error']).code])",
     );
     // A well-formed response from the client passes on; a malformed one is dropped, never answered.
-    assert.deepEqual(w.forwarded, [{ jsonrpc: '2.0', result: {}, id: 99 }]);
-    assert.match(w.logged.join('\n'), /dropped a message: malformed response/);
+    assert.deepEqual(w.forwarded, [{ jsonrpc: '2.0', result: {}, id: 99 }], 'w.forwarded');
+    assert.match(
+      w.logged.join('\n'),
+      /dropped a message: malformed response/,
+      "w.logged.join('\\n') matches /dropped a message: malformed response/",
+    );
   });
 
   test('end of input: a last line without its newline is served, then the transport closes', async () => {
@@ -112,8 +124,9 @@ describe('GuardedStdioTransport', () => {
     assert.deepEqual(
       w.forwarded.map((m) => (m as { id?: unknown }).id),
       [0, 3],
+      'w.forwarded.map((m) => (m as { id?: unknown }).id)',
     );
-    assert.equal(closed, 1);
+    assert.equal(closed, 1, 'closed');
     await w.transport.close();
     assert.equal(closed, 1, 'closed once');
   });

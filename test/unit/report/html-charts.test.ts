@@ -34,6 +34,7 @@ describe('markdownToHtml (the subset the report emits)', () => {
       '<div class="table-wrap"><table>\n<thead><tr><th>Sleeve</th><th class="num">Weight</th></tr></thead>\n<tbody>\n' +
         '<tr><td><code>a|b</code></td><td class="num">12.50%</td></tr>\n' +
         '<tr><td><code>x`y</code></td><td class="num">n/a</td></tr>\n</tbody>\n</table></div>',
+      'markdownToHtml(md)',
     );
   });
 
@@ -41,15 +42,29 @@ describe('markdownToHtml (the subset the report emits)', () => {
     assert.equal(
       markdownToHtml('_Section omitted: data/portfolio_optimized_meta_x.json not found._'),
       '<p class="note"><em>Section omitted: data/portfolio_optimized_meta_x.json not found.</em></p>',
+      "markdownToHtml('_Section omitted: data/portfolio_optimized_meta_x.jso…",
     );
     assert.equal(
       markdownToHtml('> **Warning:** a <b> & c'),
       '<blockquote><p><strong>Warning:</strong> a &lt;b&gt; &amp; c</p></blockquote>',
+      "markdownToHtml('> **Warning:** a <b> & c')",
     );
-    assert.equal(markdownToHtml('- one\n- `two`'), '<ul>\n<li>one</li>\n<li><code>two</code></li>\n</ul>');
-    assert.equal(markdownToHtml('#### `swiss` (meta)'), '<h4><code>swiss</code> (meta)</h4>');
-    assert.equal(inlineHtml('min_weight and max_weight'), 'min_weight and max_weight');
-    assert.equal(inlineHtml('a \\| b'), 'a | b');
+    assert.equal(
+      markdownToHtml('- one\n- `two`'),
+      '<ul>\n<li>one</li>\n<li><code>two</code></li>\n</ul>',
+      "markdownToHtml('- one\\n- `two`')",
+    );
+    assert.equal(
+      markdownToHtml('#### `swiss` (meta)'),
+      '<h4><code>swiss</code> (meta)</h4>',
+      "markdownToHtml('#### `swiss` (meta)')",
+    );
+    assert.equal(
+      inlineHtml('min_weight and max_weight'),
+      'min_weight and max_weight',
+      "inlineHtml('min_weight and max_weight')",
+    );
+    assert.equal(inlineHtml('a \\| b'), 'a | b', "inlineHtml('a \\\\| b')");
   });
 });
 
@@ -66,8 +81,13 @@ describe('chart geometry', () => {
     assert.deepEqual(
       rows,
       [...rows].sort((a, b) => a - b),
+      'rows',
     );
-    assert.deepEqual(thinRows(Float64Array.from([1, 2, 3]), 500), [0, 1, 2]);
+    assert.deepEqual(
+      thinRows(Float64Array.from([1, 2, 3]), 500),
+      [0, 1, 2],
+      'thinRows(Float64Array.from([1, 2, 3]), 500)',
+    );
   });
 
   test('compact paths: relative steps on a 0.1 grid add up to the snapped points exactly; NaN breaks', () => {
@@ -86,29 +106,34 @@ describe('chart geometry', () => {
         decoded.push([x, y]);
       }
     }
-    assert.equal(decoded.length, 499);
+    assert.equal(decoded.length, 499, 'decoded.length');
     const expected = xs.flatMap((x, i) =>
       i === 250 ? [] : [[Math.round(x * 10) / 10, Math.round(ys[i]! * 10) / 10]],
     );
     decoded.forEach(([x, y], i) => {
       assert.ok(Math.abs(x - expected[i]![0]!) < 1e-9 && Math.abs(y - expected[i]![1]!) < 1e-9, `point ${i}`);
     });
-    assert.equal(polylinePath([1, 2], [0.04, -0.26]), 'M1 0l1 -.3');
+    assert.equal(polylinePath([1, 2], [0.04, -0.26]), 'M1 0l1 -.3', 'polylinePath([1, 2], [0.04, -0.26])');
   });
 
   test('ticks: round 1-2-5 steps covering the range; date ticks without repeats', () => {
     const t = niceTicks(-0.0694, 0.5514, 4);
-    assert.equal(t.step, 0.2);
+    assert.equal(t.step, 0.2, 't.step');
     assert.deepEqual(
       t.ticks.map((x) => percentTick(x, t.step)),
       ['-20%', '0%', '20%', '40%', '60%'],
+      't.ticks.map((x) => percentTick(x, t.step))',
     );
-    assert.ok(t.lo <= -0.0694 && t.hi >= 0.5514);
-    assert.deepEqual(dateTicks(['2024-01-02', '2024-01-03', '2024-02-01', '2024-03-01'], 4), [
-      { row: 0, label: '2024-01' },
-      { row: 2, label: '2024-02' },
-      { row: 3, label: '2024-03' },
-    ]);
+    assert.ok(t.lo <= -0.0694 && t.hi >= 0.5514, 't.lo <= -0.0694 && t.hi >= 0.5514');
+    assert.deepEqual(
+      dateTicks(['2024-01-02', '2024-01-03', '2024-02-01', '2024-03-01'], 4),
+      [
+        { row: 0, label: '2024-01' },
+        { row: 2, label: '2024-02' },
+        { row: 3, label: '2024-03' },
+      ],
+      "dateTicks(['2024-01-02', '2024-01-03', '2024-02-01', '2024-03-01'], 4)",
+    );
   });
 
   test('a line breaks at NaN; the legend carries the final value', () => {
@@ -122,18 +147,19 @@ describe('chart geometry', () => {
       reference: 1,
     });
     const d = /<path d="([^"]+)"/.exec(svg)![1]!;
-    assert.equal(d.split('M').length - 1, 2);
-    assert.ok(svg.includes('>Meta 1.200</text>'));
+    assert.equal(d.split('M').length - 1, 2, "d.split('M').length - 1");
+    assert.ok(svg.includes('>Meta 1.200</text>'), "svg includes '>Meta 1.200</text>'");
     assert.match(
       svg,
       /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="chart" data-chart="equity" viewBox="0 0 720\.0 /,
+      'svg matches /^<svg xmlns="http:\\/\\/www\\.w3\\.org\\/2000\\/svg" class="char…',
     );
   });
 
   test('heatmap colours: blue at −1, near white at 0, red at +1', () => {
-    assert.equal(correlationColor(-1), '#2166ac');
-    assert.equal(correlationColor(0), '#f7f7f7');
-    assert.equal(correlationColor(1), '#b2182b');
+    assert.equal(correlationColor(-1), '#2166ac', 'correlationColor(-1)');
+    assert.equal(correlationColor(0), '#f7f7f7', 'correlationColor(0)');
+    assert.equal(correlationColor(1), '#b2182b', 'correlationColor(1)');
     const svg = renderHeatmap({
       title: 'c',
       ids: ['a', 'b'],
@@ -142,8 +168,12 @@ describe('chart geometry', () => {
         [-0.25, 1],
       ],
     });
-    assert.equal((svg.match(/<rect [^>]*stroke="#fff"/g) ?? []).length, 4);
-    assert.ok(svg.includes('<title>a / b: -0.25</title>'));
+    assert.equal(
+      (svg.match(/<rect [^>]*stroke="#fff"/g) ?? []).length,
+      4,
+      '(svg.match(/<rect [^>]*stroke="#fff"/g) ?? []).length',
+    );
+    assert.ok(svg.includes('<title>a / b: -0.25</title>'), "svg includes '<title>a / b: -0.25</title>'");
   });
 
   test('dendrogram: a merge spans its children at its height; leaves carry their weights', () => {
@@ -160,13 +190,13 @@ describe('chart geometry', () => {
     const links = [...svg.matchAll(/<path d="([^"]+)" fill="none" stroke="#333"/g)].map((m) =>
       numbers(m[1]!),
     );
-    assert.equal(links.length, 2);
+    assert.equal(links.length, 2, 'links.length');
     // Leaves at x = 52 + (pos + 0.5)·(706 − 52)/3: c at 161.0, a at 379.0, b at 597.0.
     const [m0, m1] = links as [number[][], number[][]];
-    assert.equal(m0[0]![0], 379); // from a
-    assert.equal(m0[2]![0], 597); // across to b
-    assert.equal(m1[0]![0], 161); // c ...
-    assert.equal(m1[2]![0], 488); // ... to the middle of (a, b)
+    assert.equal(m0[0]![0], 379, 'm0[0][0]'); // from a
+    assert.equal(m0[2]![0], 597, 'm0[2][0]'); // across to b
+    assert.equal(m1[0]![0], 161, 'm1[0][0]'); // c ...
+    assert.equal(m1[2]![0], 488, 'm1[2][0]'); // ... to the middle of (a, b)
     assert.ok(m1[1]![0]! < m0[1]![0]!, 'the higher merge is drawn higher up');
     for (const w of ['50.00%', '30.00%', '20.00%']) assert.ok(svg.includes(`>${w}</text>`), w);
     // Many leaves: rotated labels carry their weights (no overlapping value row).
@@ -182,8 +212,8 @@ describe('chart geometry', () => {
       })),
       weights: Array.from({ length: n }, () => 1 / n),
     });
-    assert.ok(many.includes('>leaf11 8.33%</text>'));
-    assert.doesNotMatch(many, />8\.33%<\/text>/);
+    assert.ok(many.includes('>leaf11 8.33%</text>'), "many includes '>leaf11 8.33%</text>'");
+    assert.doesNotMatch(many, />8\.33%<\/text>/, 'many does not match />8\\.33%<\\/text>/');
   });
 
   test('many sleeves and rebalances stay small: top bands plus other, areas instead of columns', () => {
@@ -201,18 +231,23 @@ describe('chart geometry', () => {
     );
     const spec = { title: 'w', ids, dates, weights };
     const bands = weightBands(spec);
-    assert.equal(bands.length, 10);
+    assert.equal(bands.length, 10, 'bands.length');
     assert.deepEqual(
       bands.slice(0, 9).map((b) => b.label),
       ids.slice(41),
+      'bands.slice(0, 9).map((b) => b.label)',
     ); // the largest, in sleeve order
-    assert.equal(bands[9]!.label, 'other (41 sleeves)');
+    assert.equal(bands[9]!.label, 'other (41 sleeves)', 'bands[9].label');
     for (let k = 0; k < K; k += 50) {
       assert.ok(Math.abs(bands.reduce((s, b) => s + b.values[k]!, 0) - 1) < 1e-12, `stack ${k}`);
     }
     const svg = renderWeightsHistoryChart(spec);
-    assert.equal((svg.match(/<path d="M[^"]+Z" fill=/g) ?? []).length, 10);
-    assert.doesNotMatch(svg, /<rect x=/);
+    assert.equal(
+      (svg.match(/<path d="M[^"]+Z" fill=/g) ?? []).length,
+      10,
+      '(svg.match(/<path d="M[^"]+Z" fill=/g) ?? []).length',
+    );
+    assert.doesNotMatch(svg, /<rect x=/, 'svg does not match /<rect x=/');
     assert.ok(svg.length < 80_000, `${svg.length} bytes`);
     const few = renderWeightsHistoryChart({
       ...spec,
@@ -220,15 +255,19 @@ describe('chart geometry', () => {
       dates: dates.slice(0, 4),
       weights: weights.slice(0, 4).map((r) => r.slice(0, 3)),
     });
-    assert.equal((few.match(/<rect x=[^>]*><title>/g) ?? []).length, 12);
+    assert.equal(
+      (few.match(/<rect x=[^>]*><title>/g) ?? []).length,
+      12,
+      '(few.match(/<rect x=[^>]*><title>/g) ?? []).length',
+    );
     const heat = renderHeatmap({
       title: 'h',
       ids,
       values: ids.map((_, i) => ids.map((_, j) => (i === j ? 1 : 0.1))),
     });
-    assert.doesNotMatch(heat, /<title>sleeve/);
+    assert.doesNotMatch(heat, /<title>sleeve/, 'heat does not match /<title>sleeve/');
     assert.ok(heat.length < 80_000, `${heat.length} bytes`);
-    assert.equal((heat.match(/<path d="M/g) ?? []).length, 2); // two colours: the diagonal and 0.1
+    assert.equal((heat.match(/<path d="M/g) ?? []).length, 2, '(heat.match(/<path d="M/g) ?? []).length'); // two colours: the diagonal and 0.1
   });
 
   test('contributors beyond eleven sleeves share one grey band; every asset keeps its net weight', () => {
@@ -242,28 +281,27 @@ describe('chart geometry', () => {
     }));
     // Totals ∝ |j % 3 − 0.9|·(j + 1): the ten largest are p14, p11, p12, p8, p9, p5, p6, p3, p2, p13.
     const bands = contributorBands(assets);
-    assert.equal(bands.paths.length, 11);
-    assert.equal(bands.other, 'other (5 sleeves)');
-    assert.deepEqual(bands.paths.slice(0, 10), [
-      'p2',
-      'p3',
-      'p5',
-      'p6',
-      'p8',
-      'p9',
-      'p11',
-      'p12',
-      'p13',
-      'p14',
-    ]);
+    assert.equal(bands.paths.length, 11, 'bands.paths.length');
+    assert.equal(bands.other, 'other (5 sleeves)', 'bands.other');
+    assert.deepEqual(
+      bands.paths.slice(0, 10),
+      ['p2', 'p3', 'p5', 'p6', 'p8', 'p9', 'p11', 'p12', 'p13', 'p14'],
+      'bands.paths.slice(0, 10)',
+    );
     bands.assets.forEach((a, i) => {
       const before = assets[i]!.contributors.reduce((s, k) => s + k.contribution, 0);
       const after = a.contributors.reduce((s, k) => s + k.contribution, 0);
-      assert.ok(Math.abs(before - after) < 1e-15);
-      assert.ok(a.contributors.filter((k) => k.path === bands.other).length <= 2);
+      assert.ok(Math.abs(before - after) < 1e-15, 'before ≈ after within 1e-15');
+      assert.ok(
+        a.contributors.filter((k) => k.path === bands.other).length <= 2,
+        'a.contributors.filter((k) => k.path === bands.other).length <= 2',
+      );
     });
     const svg = renderContributorsChart({ title: 'k', assets });
-    assert.ok(svg.includes('>other (5 sleeves)</text>') && svg.includes('fill="#b8b8b8"'));
+    assert.ok(
+      svg.includes('>other (5 sleeves)</text>') && svg.includes('fill="#b8b8b8"'),
+      "svg.includes('>other (5 sleeves)</text>') && svg.includes('fill=\"#b8b…",
+    );
   });
 
   test('weights with bounds, contributors around zero', () => {
@@ -276,7 +314,10 @@ describe('chart geometry', () => {
       minWeight: 0.1,
       maxWeight: 0.7,
     });
-    assert.ok(w.includes('>min 10.00%</text>') && w.includes('>max 70.00%</text>'));
+    assert.ok(
+      w.includes('>min 10.00%</text>') && w.includes('>max 70.00%</text>'),
+      "w.includes('>min 10.00%</text>') && w.includes('>max 70.00%</text>')",
+    );
     const k = renderContributorsChart({
       title: 'k',
       assets: [
@@ -294,8 +335,11 @@ describe('chart geometry', () => {
       Number(m[1]),
       Number(m[2]),
     ]);
-    assert.equal(rects.length, 2);
+    assert.equal(rects.length, 2, 'rects.length');
     // The short leg ends where the long leg starts (zero), on the left of it.
-    assert.ok(Math.abs(rects[1]![0]! + rects[1]![1]! - rects[0]![0]!) < 0.11);
+    assert.ok(
+      Math.abs(rects[1]![0]! + rects[1]![1]! - rects[0]![0]!) < 0.11,
+      'rects[1][0] + rects[1][1] ≈ rects[0][0] within 0.11',
+    );
   });
 });

@@ -58,7 +58,10 @@ const profile = (id: string): string => {
 
 describe('renderMetaReportHtml', () => {
   test('one self-contained file: no script, no external resource, a CSP that forbids fetching', () => {
-    assert.ok(html.startsWith('<!DOCTYPE html>\n<html lang="en">'));
+    assert.ok(
+      html.startsWith('<!DOCTYPE html>\n<html lang="en">'),
+      'html.startsWith(\'<!DOCTYPE html>\\n<html lang="en">\')',
+    );
     for (const banned of [
       /<script/i,
       /<[a-z]+[^>]*\ssrc=/i,
@@ -68,25 +71,29 @@ describe('renderMetaReportHtml', () => {
       /<iframe/i,
       /<img/i,
     ]) {
-      assert.doesNotMatch(html, banned);
+      assert.doesNotMatch(html, banned, 'html does not match banned');
     }
     // The only URL is the SVG namespace, which is a name, not a request.
     const urls = [...html.matchAll(/https?:\/\/[^\s"'<>)]+/g)].map((m) => m[0]);
-    assert.deepEqual([...new Set(urls)], ['http://www.w3.org/2000/svg']);
+    assert.deepEqual([...new Set(urls)], ['http://www.w3.org/2000/svg'], '[...new Set(urls)]');
     assert.match(
       html,
       /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'/,
+      'html matches /<meta http-equiv="Content-Security-Policy" content="defaul…',
     );
-    assert.match(html, /<a href="#profile-hrp">hrp<\/a>/);
+    assert.match(html, /<a href="#profile-hrp">hrp<\/a>/, 'html matches /<a href="#profile-hrp">hrp<\\/a>/');
   });
 
   test('every table of the Markdown report, with the same cells and numbers, in the same order', () => {
     const expected = markdownRows(md);
     const actual = htmlRows(html);
     assert.ok(expected.length > 40, `${expected.length} rows`);
-    assert.deepEqual(actual, expected);
+    assert.deepEqual(actual, expected, 'actual');
     // The summary's out-of-sample line: walk-forward vs full-history weights vs equal weight.
-    assert.ok(md.includes('| `hrp` | 70 | 8.00% | 0.70 | 5.00% | 0.85 | 0.50 | 111.60% |'));
+    assert.ok(
+      md.includes('| `hrp` | 70 | 8.00% | 0.70 | 5.00% | 0.85 | 0.50 | 111.60% |'),
+      "md includes '| `hrp` | 70 | 8.00% | 0.70 | 5.00% | 0.85 | 0.50 | 111.60…",
+    );
     // Spot checks of formatted figures in both.
     for (const s of ['12.35%', '1.23', '8.00%', '0.70', '10.00%', '0.85']) {
       assert.ok(md.includes(s) && html.includes(s), s);
@@ -95,18 +102,22 @@ describe('renderMetaReportHtml', () => {
 
   test('the full profile draws every chart; the backtest table sits in its section', () => {
     const hrp = profile('hrp');
-    assert.deepEqual(charts(hrp), [
-      'equity',
-      'drawdown',
-      'rolling-volatility',
-      'equity',
-      'drawdown',
-      'weights-history',
-      'weights',
-      'dendrogram',
-      'correlation',
-      'contributors',
-    ]);
+    assert.deepEqual(
+      charts(hrp),
+      [
+        'equity',
+        'drawdown',
+        'rolling-volatility',
+        'equity',
+        'drawdown',
+        'weights-history',
+        'weights',
+        'dendrogram',
+        'correlation',
+        'contributors',
+      ],
+      'charts(hrp)',
+    );
     const bt = hrp.slice(
       hrp.indexOf('id="profile-hrp-backtest"'),
       hrp.indexOf('id="profile-hrp-allocation"'),
@@ -115,10 +126,17 @@ describe('renderMetaReportHtml', () => {
       bt.includes(
         '<td>Meta, walk-forward (net of costs)</td><td class="num">70</td><td class="num">8.00%</td>',
       ),
+      'bt includes \'<td>Meta, walk-forward (net of costs)</td><td class="num">…',
     );
-    assert.ok(bt.includes('<td>Meta, full-history weights (in-sample)</td>'));
-    assert.ok(bt.includes('hrp failed with E_SOLVER, used inverse_variance'));
-    assert.doesNotMatch(hrp, /data-missing/);
+    assert.ok(
+      bt.includes('<td>Meta, full-history weights (in-sample)</td>'),
+      "bt includes '<td>Meta, full-history weights (in-sample)</td>'",
+    );
+    assert.ok(
+      bt.includes('hrp failed with E_SOLVER, used inverse_variance'),
+      "bt includes 'hrp failed with E_SOLVER, used inverse_variance'",
+    );
+    assert.doesNotMatch(hrp, /data-missing/, 'hrp does not match /data-missing/');
   });
 
   test('missing sources are marked where their section or chart would be', () => {
@@ -126,27 +144,42 @@ describe('renderMetaReportHtml', () => {
     const marked = [...mv.matchAll(/<section class="block" id="([^"]+)" data-missing="([^"]+)">/g)].map(
       (m) => [m[1], m[2]],
     );
-    assert.deepEqual(marked, [
-      ['profile-min_variance-backtest', 'data/meta_backtest_m_min_variance.json'],
-      ['profile-min_variance-assets', 'data/portfolio_optimized_meta_m_min_variance.json'],
-      ['profile-min_variance-health', 'data/meta_manifest_m_min_variance.json'],
-      ['profile-min_variance-calendar', 'data/meta_manifest_m_min_variance.json'],
-      ['profile-min_variance-nested', 'data/meta_manifest_m_min_variance.json'],
-    ]);
+    assert.deepEqual(
+      marked,
+      [
+        ['profile-min_variance-backtest', 'data/meta_backtest_m_min_variance.json'],
+        ['profile-min_variance-assets', 'data/portfolio_optimized_meta_m_min_variance.json'],
+        ['profile-min_variance-health', 'data/meta_manifest_m_min_variance.json'],
+        ['profile-min_variance-calendar', 'data/meta_manifest_m_min_variance.json'],
+        ['profile-min_variance-nested', 'data/meta_manifest_m_min_variance.json'],
+      ],
+      'marked',
+    );
     assert.ok(
       mv.includes(
         '<p class="missing" data-missing="data/meta_cluster_tree_m_min_variance.json">Dendrogram omitted: data/meta_cluster_tree_m_min_variance.json not found.</p>',
       ),
+      'mv includes \'<p class="missing" data-missing="data/meta_cluster_tree_m_…',
     );
-    assert.ok(mv.includes('Rolling volatility not drawn'));
-    assert.deepEqual(charts(mv), ['equity', 'drawdown', 'weights', 'correlation']);
+    assert.ok(mv.includes('Rolling volatility not drawn'), "mv includes 'Rolling volatility not drawn'");
+    assert.deepEqual(charts(mv), ['equity', 'drawdown', 'weights', 'correlation'], 'charts(mv)');
   });
 
   test('text from artifacts is escaped; numbers are fixed-format; output is deterministic', () => {
-    assert.ok(html.includes('sleeve &lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot; | pipes'));
-    assert.doesNotMatch(html, /NaN|undefined|Infinity|-0\.0\b/);
-    assert.equal(renderMetaReportHtml(data), html);
-    assert.ok(html.includes('Created: 2026-01-01T00:00:00Z'));
+    assert.ok(
+      html.includes('sleeve &lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot; | pipes'),
+      "html includes 'sleeve &lt;img src=x onerror=alert(1)&gt; &amp; &quot;quot…",
+    );
+    assert.doesNotMatch(
+      html,
+      /NaN|undefined|Infinity|-0\.0\b/,
+      'html does not match /NaN|undefined|Infinity|-0\\.0\\b/',
+    );
+    assert.equal(renderMetaReportHtml(data), html, 'renderMetaReportHtml(data)');
+    assert.ok(
+      html.includes('Created: 2026-01-01T00:00:00Z'),
+      "html includes 'Created: 2026-01-01T00:00:00Z'",
+    );
   });
 
   test('long histories stay small: curves are thinned to about two points per pixel column', () => {
@@ -188,6 +221,6 @@ describe('renderMetaReportHtml', () => {
       assert.ok(points <= 2 * 648 + 2, `${points} points`);
     }
     assert.ok(out.length < 400_000, `${out.length} bytes`);
-    assert.ok(DATES.length > 0);
+    assert.ok(DATES.length > 0, 'DATES.length > 0');
   });
 });

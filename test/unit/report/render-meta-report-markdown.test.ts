@@ -180,9 +180,14 @@ describe('renderMetaReportMarkdown', () => {
       md.startsWith(
         '# Meta portfolio report: `meta_global`\n\n- Run: `meta_global_20260101-000000`\n- Created: 2026-01-01T00:00:00Z\n',
       ),
+      "md.startsWith('# Meta portfolio report: `meta_global`\\n\\n- Run: `meta…",
     );
-    assert.match(md, /^- Risk profiles: `hrp`, `min_variance`$/m);
-    assert.ok(md.endsWith('\n') && !md.endsWith('\n\n'));
+    assert.match(
+      md,
+      /^- Risk profiles: `hrp`, `min_variance`$/m,
+      'md matches /^- Risk profiles: `hrp`, `min_variance`$/m',
+    );
+    assert.ok(md.endsWith('\n') && !md.endsWith('\n\n'), "md.endsWith('\\n') && !md.endsWith('\\n\\n')");
   });
 
   test('summary table across risk profiles with fixed decimals', () => {
@@ -190,14 +195,23 @@ describe('renderMetaReportMarkdown', () => {
     assert.match(
       summary,
       /^\| Risk profile \| Method \| Days \| CAGR \| Volatility \| Sharpe \| Sortino \| Max DD \| Calmar \| Win rate \| Eff\. N \|$/m,
+      'summary matches /^\\| Risk profile \\| Method \\| Days \\| CAGR \\| Volatility \\…',
     );
-    assert.match(summary, /^\| --- \| --- \| ---: \| ---: \|/m);
+    assert.match(
+      summary,
+      /^\| --- \| --- \| ---: \| ---: \|/m,
+      'summary matches /^\\| --- \\| --- \\| ---: \\| ---: \\|/m',
+    );
     assert.ok(
       summary.includes(
         '| `hrp` | `inverse_variance` (fallback) | 125 | 12.35% | 20.00% | 1.23 | n/a | 5.12% | 2.41 | 53.60% | 1.80 |',
       ),
+      "summary includes '| `hrp` | `inverse_variance` (fallback) | 125 | 12.35% | 2…",
     );
-    assert.ok(summary.includes('| `min_variance` | `min_variance` | 125 |'));
+    assert.ok(
+      summary.includes('| `min_variance` | `min_variance` | 125 |'),
+      "summary includes '| `min_variance` | `min_variance` | 125 |'",
+    );
   });
 
   test('every section of DESIGN §8 per risk profile, in order', () => {
@@ -221,7 +235,10 @@ describe('renderMetaReportMarkdown', () => {
         at = next;
       }
     }
-    assert.ok(md.indexOf('## Appendix: definitions') > md.indexOf('## Risk profile `min_variance`'));
+    assert.ok(
+      md.indexOf('## Appendix: definitions') > md.indexOf('## Risk profile `min_variance`'),
+      "md.indexOf('## Appendix: definitions') > md.indexOf('## Risk profile …",
+    );
   });
 
   test('metrics, allocation with method and fallback, correlation', () => {
@@ -230,22 +247,34 @@ describe('renderMetaReportMarkdown', () => {
       hrp.includes(
         '125 daily returns from 2024-01-02 to 2024-06-28; annualisation A = 252 (meta manifest calendar).',
       ),
+      "hrp includes '125 daily returns from 2024-01-02 to 2024-06-28; annualisa…",
     );
-    assert.ok(hrp.includes('| Sortino ratio | n/a |'));
-    assert.ok(hrp.includes('Method: `inverse_variance` (requested `hrp`). Fallbacks:'));
-    assert.ok(hrp.includes('- `hrp` failed with `E_SINGULAR_COVARIANCE`: matrix \\| singular'));
+    assert.ok(hrp.includes('| Sortino ratio | n/a |'), "hrp includes '| Sortino ratio | n/a |'");
+    assert.ok(
+      hrp.includes('Method: `inverse_variance` (requested `hrp`). Fallbacks:'),
+      "hrp includes 'Method: `inverse_variance` (requested `hrp`). Fallbacks:'",
+    );
+    assert.ok(
+      hrp.includes('- `hrp` failed with `E_SINGULAR_COVARIANCE`: matrix \\| singular'),
+      "hrp includes '- `hrp` failed with `E_SINGULAR_COVARIANCE`: matrix \\\\| si…",
+    );
     // −0.001 % rounds to 0.00 %: no negative zero.
     assert.ok(
       hrp.includes(
         '| `gulf` | atomic | `gulf_equity` | `gulf_20260101-000000` | 50.00% (at max) | [5.00%, 50.00%] | 0.00% | 30.00% | n/a | 10.00% |',
       ),
+      "hrp includes '| `gulf` | atomic | `gulf_equity` | `gulf_20260101-000000`…",
     );
-    assert.ok(hrp.includes('| `swiss` | meta | `meta_swiss` | n/a | 50.00% (at max) |'));
-    assert.ok(hrp.includes('Sum of weights: 100.00%.'));
+    assert.ok(
+      hrp.includes('| `swiss` | meta | `meta_swiss` | n/a | 50.00% (at max) |'),
+      "hrp includes '| `swiss` | meta | `meta_swiss` | n/a | 50.00% (at max) |'",
+    );
+    assert.ok(hrp.includes('Sum of weights: 100.00%.'), "hrp includes 'Sum of weights: 100.00%.'");
     assert.ok(
       hrp.includes(
         '|  | `swiss` | `gulf` |\n| --- | ---: | ---: |\n| `swiss` | 1.00 | 0.25 |\n| `gulf` | 0.25 | 1.00 |',
       ),
+      "hrp includes '| | `swiss` | `gulf` |\\n| --- | ---: | ---: |\\n| `swiss` |…",
     );
   });
 
@@ -255,25 +284,62 @@ describe('renderMetaReportMarkdown', () => {
       hrp.includes(
         '2 physical assets; gross 40.00%, net 20.00%, long 30.00%, short -10.00%. Top 2 by gross weight:',
       ),
+      "hrp includes '2 physical assets; gross 40.00%, net 20.00%, long 30.00%, …",
     );
-    assert.ok(hrp.includes('| 2 | `CME_MINI:ES1!` | SHORT | 10.00% | -10.00% | `gulf` -10.00% |'));
-    assert.ok(hrp.includes('- `swiss/balanced`: no portfolio_flattened.json'));
+    assert.ok(
+      hrp.includes('| 2 | `CME_MINI:ES1!` | SHORT | 10.00% | -10.00% | `gulf` -10.00% |'),
+      "hrp includes '| 2 | `CME_MINI:ES1!` | SHORT | 10.00% | -10.00% | `gulf` …",
+    );
+    assert.ok(
+      hrp.includes('- `swiss/balanced`: no portfolio_flattened.json'),
+      "hrp includes '- `swiss/balanced`: no portfolio_flattened.json'",
+    );
     assert.ok(
       hrp.includes(
         'Sleeves flattened from their atoms file (a recorded fallback):\n\n- `gulf`: no hrp weights in data/portfolio_flattened.json',
       ),
       'a weights fallback is listed under the assets',
     );
-    assert.ok(hrp.includes('| `swiss` | 0 | 0 | n/a (no records) | healthy |'));
-    assert.ok(hrp.includes('| `gulf` | 10 | 9 | 90.00% | healthy |'));
-    assert.ok(hrp.includes('| `crypto` | atomic | `crypto` | `c1` | `health` | 5 of 10 windows \\| 50 % |'));
-    assert.ok(hrp.includes('| `gulf` | 2024-02-01 | 2024-02-29 | 21 | 12.50 | 80.00% | sharpe |'));
-    assert.ok(hrp.includes('| `swiss` | 130 | 125 | 3.85% |  |'));
-    assert.ok(hrp.includes('| `gulf` | 200 | 125 | 37.50% | **warning** |'));
-    assert.ok(hrp.includes('> **Warning:** the inner join dropped more than 20% of the dates of `gulf`:'));
-    assert.ok(hrp.includes('#### `swiss` (meta profile `meta_swiss`)'));
-    assert.ok(hrp.includes('Weight in parent 50.00%, in the root 50.00%; branch stream: `optimized`.'));
-    assert.ok(hrp.includes('| `sectors` | atomic | 60.00% | 30.00% |'));
+    assert.ok(
+      hrp.includes('| `swiss` | 0 | 0 | n/a (no records) | healthy |'),
+      "hrp includes '| `swiss` | 0 | 0 | n/a (no records) | healthy |'",
+    );
+    assert.ok(
+      hrp.includes('| `gulf` | 10 | 9 | 90.00% | healthy |'),
+      "hrp includes '| `gulf` | 10 | 9 | 90.00% | healthy |'",
+    );
+    assert.ok(
+      hrp.includes('| `crypto` | atomic | `crypto` | `c1` | `health` | 5 of 10 windows \\| 50 % |'),
+      "hrp includes '| `crypto` | atomic | `crypto` | `c1` | `health` | 5 of 10…",
+    );
+    assert.ok(
+      hrp.includes('| `gulf` | 2024-02-01 | 2024-02-29 | 21 | 12.50 | 80.00% | sharpe |'),
+      "hrp includes '| `gulf` | 2024-02-01 | 2024-02-29 | 21 | 12.50 | 80.00% |…",
+    );
+    assert.ok(
+      hrp.includes('| `swiss` | 130 | 125 | 3.85% |  |'),
+      "hrp includes '| `swiss` | 130 | 125 | 3.85% | |'",
+    );
+    assert.ok(
+      hrp.includes('| `gulf` | 200 | 125 | 37.50% | **warning** |'),
+      "hrp includes '| `gulf` | 200 | 125 | 37.50% | **warning** |'",
+    );
+    assert.ok(
+      hrp.includes('> **Warning:** the inner join dropped more than 20% of the dates of `gulf`:'),
+      "hrp includes '> **Warning:** the inner join dropped more than 20% of the…",
+    );
+    assert.ok(
+      hrp.includes('#### `swiss` (meta profile `meta_swiss`)'),
+      "hrp includes '#### `swiss` (meta profile `meta_swiss`)'",
+    );
+    assert.ok(
+      hrp.includes('Weight in parent 50.00%, in the root 50.00%; branch stream: `optimized`.'),
+      "hrp includes 'Weight in parent 50.00%, in the root 50.00%; branch stream…",
+    );
+    assert.ok(
+      hrp.includes('| `sectors` | atomic | 60.00% | 30.00% |'),
+      "hrp includes '| `sectors` | atomic | 60.00% | 30.00% |'",
+    );
   });
 
   test('missing optional inputs drop their sections with a visible note', () => {
@@ -282,6 +348,7 @@ describe('renderMetaReportMarkdown', () => {
       mv.includes(
         '### Top physical assets\n\n_Section omitted: data/portfolio_optimized_meta_meta_global_min_variance.json not found._',
       ),
+      "mv includes '### Top physical assets\\n\\n_Section omitted: data/portfoli…",
     );
     for (const t of ['Sleeve health', 'Calendar', 'Nested sub-metas']) {
       assert.ok(
@@ -291,18 +358,33 @@ describe('renderMetaReportMarkdown', () => {
         t,
       );
     }
-    assert.ok(mv.includes('### Sleeve correlation\n\n_Not computed: fewer than 2 common dates._'));
-    assert.ok(mv.includes('No anomalous window.'));
-    assert.ok(mv.includes('Method: `min_variance`. Fallbacks: none.'));
-    assert.equal(isOmitted(degraded.assets), true);
-    assert.equal(isOmitted(full.assets), false);
+    assert.ok(
+      mv.includes('### Sleeve correlation\n\n_Not computed: fewer than 2 common dates._'),
+      "mv includes '### Sleeve correlation\\n\\n_Not computed: fewer than 2 comm…",
+    );
+    assert.ok(mv.includes('No anomalous window.'), "mv includes 'No anomalous window.'");
+    assert.ok(
+      mv.includes('Method: `min_variance`. Fallbacks: none.'),
+      "mv includes 'Method: `min_variance`. Fallbacks: none.'",
+    );
+    assert.equal(isOmitted(degraded.assets), true, 'isOmitted(degraded.assets)');
+    assert.equal(isOmitted(full.assets), false, 'isOmitted(full.assets)');
   });
 
   test('appendix: definitions and the annualisation factor per risk profile', () => {
     const app = md.slice(md.indexOf('## Appendix: definitions'));
-    assert.ok(app.includes('TWR CAGR = (Π (1 + r_t))^(A/T) − 1'));
-    assert.ok(app.includes('Sharpe = mean(r) × A / volatility, with a risk-free rate of 0.'));
-    assert.ok(app.includes('| `hrp` | 252 | meta manifest calendar |'));
+    assert.ok(
+      app.includes('TWR CAGR = (Π (1 + r_t))^(A/T) − 1'),
+      "app includes 'TWR CAGR = (Π (1 + r_t))^(A/T) − 1'",
+    );
+    assert.ok(
+      app.includes('Sharpe = mean(r) × A / volatility, with a risk-free rate of 0.'),
+      "app includes 'Sharpe = mean(r) × A / volatility, with a risk-free rate o…",
+    );
+    assert.ok(
+      app.includes('| `hrp` | 252 | meta manifest calendar |'),
+      "app includes '| `hrp` | 252 | meta manifest calendar |'",
+    );
   });
 
   test('the frequency word and the inference rule are printed as given', () => {
@@ -333,28 +415,29 @@ describe('renderMetaReportMarkdown', () => {
   });
 
   test('deterministic and free of NaN/undefined', () => {
-    assert.equal(renderMetaReportMarkdown(data), md);
-    assert.doesNotMatch(md, /NaN|undefined|Infinity/);
+    assert.equal(renderMetaReportMarkdown(data), md, 'renderMetaReportMarkdown(data)');
+    assert.doesNotMatch(md, /NaN|undefined|Infinity/, 'md does not match /NaN|undefined|Infinity/');
   });
 });
 
 describe('markdown helpers', () => {
   test('number formats', () => {
-    assert.equal(pct(0.123456), '12.35%');
-    assert.equal(pct(-0.000001), '0.00%');
-    assert.equal(pct(null), 'n/a');
-    assert.equal(pct(2, 0), '200%');
-    assert.equal(num(-0.004), '0.00');
-    assert.equal(num(1.005, 1), '1.0');
+    assert.equal(pct(0.123456), '12.35%', 'pct(0.123456)');
+    assert.equal(pct(-0.000001), '0.00%', 'pct(-0.000001)');
+    assert.equal(pct(null), 'n/a', 'pct(null)');
+    assert.equal(pct(2, 0), '200%', 'pct(2, 0)');
+    assert.equal(num(-0.004), '0.00', 'num(-0.004)');
+    assert.equal(num(1.005, 1), '1.0', 'num(1.005, 1)');
   });
 
   test('code spans, cells and tables stay well formed', () => {
-    assert.equal(code('min_variance'), '`min_variance`');
-    assert.equal(code('a`b'), '`` a`b ``');
-    assert.equal(cell('a|b\nc'), 'a\\|b c');
+    assert.equal(code('min_variance'), '`min_variance`', "code('min_variance')");
+    assert.equal(code('a`b'), '`` a`b ``', "code('a`b')");
+    assert.equal(cell('a|b\nc'), 'a\\|b c', "cell('a|b\\nc')");
     assert.equal(
       table(['x', 'y'], [['1', 'a|b']], ['right', 'left']),
       '| x | y |\n| ---: | --- |\n| 1 | a\\|b |',
+      "table(['x', 'y'], [['1', 'a|b']], ['right', 'left'])",
     );
   });
 });

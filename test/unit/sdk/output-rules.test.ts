@@ -46,7 +46,7 @@ const rejectsWith =
   (error: unknown): boolean => {
     assert.ok(error instanceof QuantError, `a QuantError, got ${String(error)}`);
     assert.equal(error.code, code, error.message);
-    assert.match(error.oneLine(), re);
+    assert.match(error.oneLine(), re, 'error.oneLine() matches re');
     return true;
   };
 
@@ -149,16 +149,22 @@ describe('outputs and run state through the SDK', () => {
     await assert.rejects(
       sdk.runStage('demo.write_to', { target: 'runs/other/audit.jsonl' }, opts('w1')),
       rejectsWith('E_OUTPUT_FORBIDDEN', /"audit\.jsonl" is run state/),
+      'sdk.runStage rejects with E_OUTPUT_FORBIDDEN',
     );
     const ledger = readFileSync(join(ws.path, 'runs', 'other', 'audit.jsonl'), 'utf8');
     await assert.rejects(
       sdk.runStage('demo.write_to', { target: 'data/w.json' }, opts('w2')),
       rejectsWith('E_OUTPUT_FORBIDDEN', /through a link to runs\/other\/run\.json/),
+      'sdk.runStage rejects with E_OUTPUT_FORBIDDEN',
     );
-    assert.equal(readFileSync(join(ws.path, 'runs', 'other', 'audit.jsonl'), 'utf8'), ledger);
+    assert.equal(
+      readFileSync(join(ws.path, 'runs', 'other', 'audit.jsonl'), 'utf8'),
+      ledger,
+      "readFileSync(join(ws.path, 'runs', 'other', 'audit.jsonl'), 'utf8')",
+    );
     assert.equal(existsSync(join(ws.path, 'runs', 'w1')), false, 'no run left behind');
     const ok = await sdk.runStage('demo.write_to', { target: 'runs/w3/data/x.json' }, opts('w3'));
-    assert.equal(ok.value, join(ws.path, 'runs', 'w3', 'data', 'x.json'));
+    assert.equal(ok.value, join(ws.path, 'runs', 'w3', 'data', 'x.json'), 'ok.value');
   });
 
   test('outputs in the run folder or elsewhere in the workspace are written', async () => {
@@ -166,6 +172,7 @@ describe('outputs and run state through the SDK', () => {
     assert.deepEqual(
       r.outputs.map((o) => o.path),
       ['runs/mine/data/custom.json'],
+      'r.outputs.map((o) => o.path)',
     );
     await optimize('data/w_plain.json', 'p1');
     assert.ok(existsSync(join(ws.path, 'data', 'w_plain.json')), 'a workspace output outside runs/ is fine');
@@ -176,18 +183,21 @@ describe('outputs and run state through the SDK', () => {
     await assert.rejects(
       optimize('data/w_confined.json', 'c1', confine),
       rejectsWith('E_OUTPUT_FORBIDDEN', /only into the run folder \(runs\/c1\/\) or exports\//),
+      'optimize rejects with E_OUTPUT_FORBIDDEN',
     );
     await assert.rejects(
       optimize(join(outside.path, 'w.json'), 'c1', confine),
       rejectsWith('E_OUTPUT_FORBIDDEN', /only into the run folder/),
+      'optimize rejects with E_OUTPUT_FORBIDDEN',
     );
     const r = await optimize('exports/w.json', 'c2', confine);
     assert.deepEqual(
       r.outputs.map((o) => o.path),
       ['exports/w.json'],
+      'r.outputs.map((o) => o.path)',
     );
     assert.equal(existsSync(join(ws.path, 'runs', 'c1')), false, 'no run left behind');
-    assert.deepEqual(readdirSync(outside.path), ['prices.csv']);
+    assert.deepEqual(readdirSync(outside.path), ['prices.csv'], 'readdirSync(outside.path)');
   });
 
   test('confine: nothing outside the workspace is read, by param, symlink or manifest entry', async () => {
@@ -216,11 +226,12 @@ describe('outputs and run state through the SDK', () => {
       await assert.rejects(
         sdk.runStage(stage, params, opts(undefined, confine)),
         rejectsWith('E_PATH_ESCAPE', why),
+        'sdk.runStage rejects with E_PATH_ESCAPE',
       );
     }
     assert.deepEqual(snapshot(ws.path), before, 'no run folder left behind');
     // Unconfined, the same manifest entry is the user's own and is read.
     const r = await sdk.runStage('sleeve.backtest', { profile: 'far' }, opts('far1'));
-    assert.equal(r.stageId, 'sleeve.backtest');
+    assert.equal(r.stageId, 'sleeve.backtest', 'r.stageId');
   });
 });

@@ -71,22 +71,31 @@ describe('QuantSDK', () => {
       { input: join(REPO, 'data', 'swx_prices.csv'), method: 'inverse_variance' },
       { workspace: ws.path, runId: 'sdk1' },
     );
-    assert.equal(result.runId, 'sdk1');
-    assert.equal(Object.keys(result.value.weights).length, 6);
-    assert.equal(result.outputs.length, 1);
-    assert.equal(result.outputs[0]?.path, 'runs/sdk1/data/weights_inverse_variance.json');
+    assert.equal(result.runId, 'sdk1', 'result.runId');
+    assert.equal(Object.keys(result.value.weights).length, 6, 'Object.keys(result.value.weights).length');
+    assert.equal(result.outputs.length, 1, 'result.outputs.length');
+    assert.equal(
+      result.outputs[0]?.path,
+      'runs/sdk1/data/weights_inverse_variance.json',
+      'result.outputs[0]?.path',
+    );
     assert.deepEqual(
       await verifyLedger(join(ws.path, 'runs', 'sdk1', 'audit.jsonl')).then((v) => v.ok),
       true,
+      "await verifyLedger(join(ws.path, 'runs', 'sdk1', 'audit.jsonl')).then…",
     );
   });
 
   test('safeRunStage returns coded errors as values', async () => {
     const r = await QuantSDK.safeRunStage('portfolio.optimize', { method: 7 }, { workspace: ws.path });
-    assert.equal(r.ok, false);
+    assert.equal(r.ok, false, 'r.ok');
     if (!r.ok) {
-      assert.equal(r.error.code, 'E_PARAMS');
-      assert.deepEqual(r.error.issues.map((i) => i.path).sort(), ['input', 'method']);
+      assert.equal(r.error.code, 'E_PARAMS', 'r.error.code');
+      assert.deepEqual(
+        r.error.issues.map((i) => i.path).sort(),
+        ['input', 'method'],
+        'r.error.issues.map((i) => i.path).sort()',
+      );
     }
   });
 
@@ -100,10 +109,11 @@ describe('QuantSDK', () => {
     assert.deepEqual(
       r.stages.map((s) => s.value),
       [3, 60],
+      'r.stages.map((s) => s.value)',
     );
     const v = await verifyLedger(join(ws.path, 'runs', 'p1', 'audit.jsonl'));
-    assert.equal(v.ok, true);
-    assert.equal(v.records, 5); // genesis + 2 x (intent, outcome)
+    assert.equal(v.ok, true, 'v.ok');
+    assert.equal(v.records, 5, 'v.records'); // genesis + 2 x (intent, outcome)
   });
 
   test('runPipeline stops at the first failure and names the failing stage', async () => {
@@ -114,12 +124,16 @@ describe('QuantSDK', () => {
         e instanceof QuantError &&
         e.code === 'E_INPUT_VALUE' &&
         /failed at stage demo\.total/.test(e.message),
+      'sdk.runPipeline rejects with E_INPUT_VALUE',
     );
     const run = JSON.parse(readFileSync(join(ws.path, 'runs', 'p2', 'run.json'), 'utf8')) as {
       status: string;
     };
-    assert.equal(run.status, 'failed');
-    assert.ok(existsSync(join(ws.path, 'runs', 'p2', 'data', 'scaled.json')));
+    assert.equal(run.status, 'failed', 'run.status');
+    assert.ok(
+      existsSync(join(ws.path, 'runs', 'p2', 'data', 'scaled.json')),
+      'runs/p2/data/scaled.json exists',
+    );
   });
 
   test('params are validated before the run folder is created', async () => {
@@ -127,7 +141,8 @@ describe('QuantSDK', () => {
     await assert.rejects(
       sdk.runStage('demo.scale', { values: 'x' }, { workspace: ws.path, runId: 'never' }),
       (e: unknown) => e instanceof QuantError && e.code === 'E_PARAMS',
+      'sdk.runStage rejects with E_PARAMS',
     );
-    assert.equal(existsSync(join(ws.path, 'runs', 'never')), false);
+    assert.equal(existsSync(join(ws.path, 'runs', 'never')), false, 'runs/never does not exist');
   });
 });

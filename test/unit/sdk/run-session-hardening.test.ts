@@ -61,11 +61,23 @@ describe('run sessions under failure', () => {
         e instanceof QuantError &&
         e.code === 'E_RUN_EXISTS' &&
         /run p1 already exists \(status success\)/.test(e.message),
+      'sdk.runPipeline rejects with E_RUN_EXISTS',
     );
-    assert.ok(readFileSync(join(dir('p1'), 'audit.jsonl')).equals(before));
-    assert.deepEqual(JSON.parse(readFileSync(join(dir('p1'), 'data', 'values.json'), 'utf8')), [1]);
+    assert.ok(
+      readFileSync(join(dir('p1'), 'audit.jsonl')).equals(before),
+      "readFileSync(join(dir('p1'), 'audit.jsonl')).equals(before)",
+    );
+    assert.deepEqual(
+      JSON.parse(readFileSync(join(dir('p1'), 'data', 'values.json'), 'utf8')),
+      [1],
+      "JSON.parse(readFileSync(join(dir('p1'), 'data', 'values.json'), 'utf8…",
+    );
     await sdk.runStage('demo.write', { values: [3] }, { workspace: ws.path, runId: 'p1' });
-    assert.deepEqual(JSON.parse(readFileSync(join(dir('p1'), 'data', 'values.json'), 'utf8')), [3]);
+    assert.deepEqual(
+      JSON.parse(readFileSync(join(dir('p1'), 'data', 'values.json'), 'utf8')),
+      [3],
+      "JSON.parse(readFileSync(join(dir('p1'), 'data', 'values.json'), 'utf8…",
+    );
   });
 
   test('a coded failure before any artifact leaves no run folder, for a stage and for a pipeline', async () => {
@@ -79,9 +91,13 @@ describe('run sessions under failure', () => {
           { workspace: ws.path, runId: 'gone2' },
         ),
     ])
-      await assert.rejects(run(), (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_VALUE');
-    assert.equal(existsSync(dir('gone1')), false);
-    assert.equal(existsSync(dir('gone2')), false);
+      await assert.rejects(
+        run(),
+        (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_VALUE',
+        'run rejects with E_INPUT_VALUE',
+      );
+    assert.equal(existsSync(dir('gone1')), false, "dir('gone1') does not exist");
+    assert.equal(existsSync(dir('gone2')), false, "dir('gone2') does not exist");
     // The id is free again.
     await sdk.runPipeline('only-write', { values: [1] }, { workspace: ws.path, runId: 'gone2' });
   });
@@ -89,14 +105,20 @@ describe('run sessions under failure', () => {
   test('a failure after an artifact, or an internal error, keeps the run as failed', async () => {
     await assert.rejects(
       sdk.runStage('demo.write', { values: [1], fail: 'after' }, { workspace: ws.path, runId: 'kept1' }),
+      'sdk.runStage rejects',
     );
     await assert.rejects(
       sdk.runStage('demo.write', { values: [1], fail: 'bug' }, { workspace: ws.path, runId: 'kept2' }),
       TypeError,
+      'sdk.runStage rejects with TypeError',
     );
-    assert.equal(runJson('kept1')['status'], 'failed');
-    assert.equal(runJson('kept2')['status'], 'failed');
-    assert.equal((await readLedger(join(dir('kept2'), 'audit.jsonl'))).at(-1)?.status, 'error');
+    assert.equal(runJson('kept1')['status'], 'failed', "runJson('kept1')['status']");
+    assert.equal(runJson('kept2')['status'], 'failed', "runJson('kept2')['status']");
+    assert.equal(
+      (await readLedger(join(dir('kept2'), 'audit.jsonl'))).at(-1)?.status,
+      'error',
+      "(await readLedger(join(dir('kept2'), 'audit.jsonl'))).at(-1)?.status",
+    );
   });
 
   test('a broken ledger is E_AUDIT_BROKEN before run.json is touched', async () => {
@@ -108,8 +130,12 @@ describe('run sessions under failure', () => {
       sdk.runStage('demo.write', { values: [2] }, { workspace: ws.path, runId: 'b1' }),
       (e: unknown) =>
         e instanceof QuantError && e.code === 'E_AUDIT_BROKEN' && /audit\.jsonl:\d+/.test(e.message),
+      'sdk.runStage rejects with E_AUDIT_BROKEN',
     );
-    assert.ok(readFileSync(join(dir('b1'), 'run.json')).equals(before));
+    assert.ok(
+      readFileSync(join(dir('b1'), 'run.json')).equals(before),
+      "readFileSync(join(dir('b1'), 'run.json')).equals(before)",
+    );
   });
 
   test('a stage run into a run whose process died records the interruption and goes on', async () => {
@@ -119,8 +145,12 @@ describe('run sessions under failure', () => {
     await sdk.runStage('demo.write', { values: [4] }, { workspace: ws.path, runId: 'i1' });
     const records = await readLedger(join(dir('i1'), 'audit.jsonl'));
     const note = records.find((r) => r.step === 'run.interrupted');
-    assert.equal(note?.type, 'decision');
-    assert.deepEqual(note?.data, { interrupted_stage: null, last_completed_stage: 'demo.write' });
-    assert.equal(runJson('i1')['status'], 'success');
+    assert.equal(note?.type, 'decision', 'note?.type');
+    assert.deepEqual(
+      note?.data,
+      { interrupted_stage: null, last_completed_stage: 'demo.write' },
+      'note?.data',
+    );
+    assert.equal(runJson('i1')['status'], 'success', "runJson('i1')['status']");
   });
 });

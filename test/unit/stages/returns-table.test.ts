@@ -46,27 +46,30 @@ describe('input_kind plausibility', () => {
     const e = caught(() =>
       tableToReturns(csv('data/swx_prices.csv', swx), { file: 'data/swx_prices.csv', kind: 'returns' }),
     );
-    assert.equal(e.code, 'E_INPUT_KIND');
+    assert.equal(e.code, 'E_INPUT_KIND', 'e.code');
     assert.equal(
       e.message,
       'data/swx_prices.csv:2 column SBI: input_kind is returns, but 1917 of 1917 values (100.0 %) are above 1, ' +
         'a gain of more than 100 % in one period (first 95.88 on 2000-01-03): this looks like prices; set input_kind=prices',
+      'e.message',
     );
-    assert.deepEqual(e.location, { file: 'data/swx_prices.csv', column: 'SBI', line: 2 });
-    assert.equal(e.details['looks_like'], 'prices');
+    assert.deepEqual(e.location, { file: 'data/swx_prices.csv', column: 'SBI', line: 2 }, 'e.location');
+    assert.equal(e.details['looks_like'], 'prices', "e.details['looks_like']");
   });
 
   test('returns declared as prices: "this looks like returns", never "fix or remove the price"', () => {
     const text = 'date,A,B\n2024-01-01,0.01,0.02\n2024-01-02,-0.02,0.01\n2024-01-03,0.005,-0.01\n';
     const e = caught(() => tableToReturns(csv('r.csv', text), { file: 'r.csv', kind: 'prices' }));
-    assert.equal(e.code, 'E_INPUT_KIND');
+    assert.equal(e.code, 'E_INPUT_KIND', 'e.code');
     assert.match(
       e.message,
       /^r\.csv:3 column A: input_kind is prices, but 1 of 3 values \(33\.3 %\) are zero or negative/,
+      'e.message matches /^r\\.csv:3 column A: input_kind is prices, but 1 of 3 value…',
     );
     assert.match(
       e.message,
       /\(first -0\.02 on 2024-01-02\): this looks like returns; set input_kind=returns \(or log_returns/,
+      'e.message matches /\\(first -0\\.02 on 2024-01-02\\): this looks like returns; s…',
     );
     assert.ok(!/fix or remove/.test(`${e.message} ${e.hint ?? ''}`), 'no advice to damage the data');
   });
@@ -74,8 +77,8 @@ describe('input_kind plausibility', () => {
   test('one bad price in a price table keeps the price advice', () => {
     const text = 'date,A,B\n2024-01-01,100,50\n2024-01-02,0,51\n2024-01-03,102,52\n2024-01-04,103,53\n';
     const e = caught(() => tableToReturns(csv('p.csv', text), { file: 'p.csv', kind: 'prices' }));
-    assert.equal(e.code, 'E_INPUT_VALUE');
-    assert.match(e.hint ?? '', /fix or remove the price/);
+    assert.equal(e.code, 'E_INPUT_VALUE', 'e.code');
+    assert.match(e.hint ?? '', /fix or remove the price/, "e.hint ?? '' matches /fix or remove the price/");
   });
 
   test('a sleeve names the manifest key to set', () => {
@@ -89,6 +92,7 @@ describe('input_kind plausibility', () => {
     assert.match(
       e.message,
       /this looks like prices; set profiles\.s\.sleeve\.input_kind = "prices" in the manifest$/,
+      'e.message matches /this looks like prices; set profiles\\.s\\.sleeve\\.input_kin…',
     );
   });
 
@@ -101,8 +105,8 @@ describe('input_kind plausibility', () => {
       ...logs.map((r, i) => `${t.dates[i + 1]},${r.join(',')}`),
     ].join('\n');
     const fromLogs = tableToReturns(csv('log.csv', text), { file: 'log.csv', kind: 'log_returns' });
-    assert.equal(fromLogs.inputKind, 'log_returns');
-    assert.deepEqual(fromLogs.dates, prices.dates);
+    assert.equal(fromLogs.inputKind, 'log_returns', 'fromLogs.inputKind');
+    assert.deepEqual(fromLogs.dates, prices.dates, 'fromLogs.dates');
     let worst = 0;
     prices.returns.data.forEach(
       (r, k) => (worst = Math.max(worst, Math.abs(r - (fromLogs.returns.data[k] as number)))),
@@ -122,26 +126,28 @@ describe('missing-data policy', () => {
     const d = tableToReturns(csv('late.csv', lateCsv(1927)), { file: 'late.csv', kind: 'prices' });
     const m = d.missingData;
     // The 1927 rows before TECH's first price: 1927 / 2199 = 87.6 % (the issue's 87 %).
-    assert.equal(m.policy, 'drop_rows');
-    assert.equal(m.rows, 2199);
-    assert.equal(m.dropped_rows, 1927);
-    assert.equal(m.responsible[0]?.asset, 'TECH');
-    assert.equal(m.responsible[0]?.late_start, true);
-    assert.equal(m.responsible[0]?.first_value, '2007-08-28');
-    assert.equal(m.first_dropped, '1999-12-30');
-    assert.equal(m.last_dropped, '2007-08-27');
+    assert.equal(m.policy, 'drop_rows', 'm.policy');
+    assert.equal(m.rows, 2199, 'm.rows');
+    assert.equal(m.dropped_rows, 1927, 'm.dropped_rows');
+    assert.equal(m.responsible[0]?.asset, 'TECH', 'm.responsible[0]?.asset');
+    assert.equal(m.responsible[0]?.late_start, true, 'm.responsible[0]?.late_start');
+    assert.equal(m.responsible[0]?.first_value, '2007-08-28', 'm.responsible[0]?.first_value');
+    assert.equal(m.first_dropped, '1999-12-30', 'm.first_dropped');
+    assert.equal(m.last_dropped, '2007-08-27', 'm.last_dropped');
     assert.match(
       m.warning ?? '',
       new RegExp(
         `^late\\.csv: 1927 of 2199 rows \\(87\\.6 %\\) dropped for missing values \\(missing=drop_rows\\), ` +
           `1999-12-30 to 2007-08-27; responsible: TECH 1927 rows \\(first value 2007-08-28\\)`,
       ),
+      "m.warning ?? '' matches new RegExp( `^late\\\\.csv: 1927 of 2199 rows \\\\(87\\\\.6 %\\\\) …",
     );
     assert.match(
       m.warning ?? '',
       /— set missing=drop_assets to drop the assets instead, missing=ffill to fill short gaps/,
+      "m.warning ?? '' matches /— set missing=drop_assets to drop the assets instead, miss…",
     );
-    assert.deepEqual(d.warnings, [m.warning]);
+    assert.deepEqual(d.warnings, [m.warning], 'd.warnings');
   });
 
   test('drop_assets drops the late asset and keeps every row', () => {
@@ -150,14 +156,21 @@ describe('missing-data policy', () => {
       kind: 'prices',
       missing: 'drop_assets',
     });
-    assert.deepEqual(d.assets, ['SPI', 'BASI', 'INDU', 'CONG', 'HLTH', 'CONS', 'TELE', 'UTIL', 'FINA']);
-    assert.equal(d.returns.rows, 2198);
-    assert.deepEqual(d.missingData.dropped_assets, [
-      { asset: 'TECH', first_value: '2007-08-28', last_value: '2008-10-17' },
-    ]);
+    assert.deepEqual(
+      d.assets,
+      ['SPI', 'BASI', 'INDU', 'CONG', 'HLTH', 'CONS', 'TELE', 'UTIL', 'FINA'],
+      'd.assets',
+    );
+    assert.equal(d.returns.rows, 2198, 'd.returns.rows');
+    assert.deepEqual(
+      d.missingData.dropped_assets,
+      [{ asset: 'TECH', first_value: '2007-08-28', last_value: '2008-10-17' }],
+      'd.missingData.dropped_assets',
+    );
     assert.match(
       d.missingData.warning ?? '',
       /^late\.csv: missing=drop_assets dropped 1 of 10 assets with missing values: TECH \(values 2007-08-28 to 2008-10-17\) — set missing=drop_rows or missing=ffill to keep those assets$/,
+      "d.missingData.warning ?? '' matches /^late\\.csv: missing=drop_assets dropped 1 of 10 assets wit…",
     );
   });
 
@@ -166,12 +179,17 @@ describe('missing-data policy', () => {
     const e = caught(() =>
       tableToReturns(csv('x.csv', text), { file: 'x.csv', kind: 'prices', missing: 'drop_assets' }),
     );
-    assert.equal(e.code, 'E_TOO_FEW_ASSETS');
+    assert.equal(e.code, 'E_TOO_FEW_ASSETS', 'e.code');
     assert.match(
       e.message,
       /^x\.csv: missing=drop_assets dropped B \(each has missing values\), leaving 1 asset column/,
+      'e.message matches /^x\\.csv: missing=drop_assets dropped B \\(each has missing …',
     );
-    assert.match(e.hint ?? '', /missing=drop_rows or missing=ffill/);
+    assert.match(
+      e.hint ?? '',
+      /missing=drop_rows or missing=ffill/,
+      "e.hint ?? '' matches /missing=drop_rows or missing=ffill/",
+    );
   });
 
   test('ffill carries a price (a return of 0), within the limit', () => {
@@ -182,13 +200,14 @@ describe('missing-data policy', () => {
       missing: 'ffill',
       ffillLimit: 2,
     });
-    assert.deepEqual(d.dates, ['2024-01-02', '2024-01-03', '2024-01-04']);
+    assert.deepEqual(d.dates, ['2024-01-02', '2024-01-03', '2024-01-04'], 'd.dates');
     assert.deepEqual(
       [...d.returns.data].filter((_, k) => k % 2 === 1),
       [0, 0, 55 / 50 - 1],
+      '[...d.returns.data].filter((_, k) => k % 2 === 1)',
     );
-    assert.equal(d.missingData.filled_cells, 2);
-    assert.equal(d.missingData.warning, null);
+    assert.equal(d.missingData.filled_cells, 2, 'd.missingData.filled_cells');
+    assert.equal(d.missingData.warning, null, 'd.missingData.warning');
     const short = tableToReturns(csv('f.csv', text), {
       file: 'f.csv',
       kind: 'prices',
@@ -215,11 +234,23 @@ describe('portfolio.optimize: input_kind, missing, periods_per_year at the seam'
   test('the late-listing warning reaches onWarning, the result, the artifact and the ledger', async () => {
     writeFileSync(join(ws, 'late.csv'), lateCsv(1927));
     const { result, warnings, doc } = await run('late.csv', { method: 'equal_weight' }, 'late');
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0] ?? '', /^portfolio\.optimize: late\.csv: 1927 of 2199 rows \(87\.6 %\) dropped/);
-    assert.deepEqual(result.warnings, warnings);
-    assert.equal(at(doc, 'diagnostics', 'missing_data', 'responsible', 0, 'asset'), 'TECH');
-    assert.match(result.summary, /\(daily business, A = 252; 1927 of 2199 rows dropped for missing values\)/);
+    assert.equal(warnings.length, 1, 'warnings.length');
+    assert.match(
+      warnings[0] ?? '',
+      /^portfolio\.optimize: late\.csv: 1927 of 2199 rows \(87\.6 %\) dropped/,
+      "warnings[0] ?? '' matches /^portfolio\\.optimize: late\\.csv: 1927 of 2199 rows \\(87\\.6…",
+    );
+    assert.deepEqual(result.warnings, warnings, 'result.warnings');
+    assert.equal(
+      at(doc, 'diagnostics', 'missing_data', 'responsible', 0, 'asset'),
+      'TECH',
+      "at(doc, 'diagnostics', 'missing_data', 'responsible', 0, 'asset')",
+    );
+    assert.match(
+      result.summary,
+      /\(daily business, A = 252; 1927 of 2199 rows dropped for missing values\)/,
+      'result.summary matches /\\(daily business, A = 252; 1927 of 2199 rows dropped for m…',
+    );
     const ledger = await readLedger(join(result.runDir, 'audit.jsonl'));
     assert.ok(
       ledger.some((r) => r.type === 'decision' && r.step === 'input.missing_data'),
@@ -234,13 +265,14 @@ describe('portfolio.optimize: input_kind, missing, periods_per_year at the seam'
       'late_assets',
     );
     assert.equal(at(doc, 'weights', 'TECH'), undefined, 'TECH dropped');
-    assert.equal(warnings.length, 1);
+    assert.equal(warnings.length, 1, 'warnings.length');
   });
 
   test('ffill_limit without missing=ffill is E_PARAMS', async () => {
     await assert.rejects(
       run('late.csv', { ffill_limit: 3 }, 'bad_ffill'),
       quantError('E_PARAMS', /ffill_limit applies only with missing=ffill/),
+      'run rejects with E_PARAMS',
     );
   });
 
@@ -255,23 +287,32 @@ describe('portfolio.optimize: input_kind, missing, periods_per_year at the seam'
       () => assert.fail('accepted'),
       (error: unknown) => error as QuantError,
     );
-    assert.equal(e.code, 'E_FREQUENCY');
+    assert.equal(e.code, 'E_FREQUENCY', 'e.code');
     assert.match(
       e.message,
       /^irregular\.csv \(29 return rows\): cannot infer the sampling frequency of 29 dates from 2001-01-20 to /,
+      'e.message matches /^irregular\\.csv \\(29 return rows\\): cannot infer the sampl…',
     );
-    assert.match(e.hint ?? '', /^set periods_per_year \(--param periods_per_year=<A>\) \(252 business days/);
+    assert.match(
+      e.hint ?? '',
+      /^set periods_per_year \(--param periods_per_year=<A>\) \(252 business days/,
+      "e.hint ?? '' matches /^set periods_per_year \\(--param periods_per_year=<A>\\) \\(2…",
+    );
     const ok = await run(
       'irregular.csv',
       { periods_per_year: 21.5, method: 'equal_weight' },
       'irregular_set',
     );
-    assert.deepEqual(at(ok.doc, 'diagnostics', 'annualisation'), {
-      periods_per_year: 21.5,
-      source: 'params',
-      frequency: null,
-      rule: 'periods_per_year = 21.5 set in the stage params',
-    });
+    assert.deepEqual(
+      at(ok.doc, 'diagnostics', 'annualisation'),
+      {
+        periods_per_year: 21.5,
+        source: 'params',
+        frequency: null,
+        rule: 'periods_per_year = 21.5 set in the stage params',
+      },
+      "at(ok.doc, 'diagnostics', 'annualisation')",
+    );
   });
 
   test('input_kind=log_returns is applied (weights differ from reading the same numbers as returns)', async () => {
@@ -285,7 +326,11 @@ describe('portfolio.optimize: input_kind, missing, periods_per_year at the seam'
     const params = { method: 'max_sharpe', expected_returns: 'cagr' };
     const logs = await run('logs.csv', { ...params, input_kind: 'log_returns' }, 'logs');
     const simple = await run('logs.csv', { ...params, input_kind: 'returns' }, 'logs_as_simple');
-    assert.equal(at(logs.doc, 'diagnostics', 'input_kind'), 'log_returns');
+    assert.equal(
+      at(logs.doc, 'diagnostics', 'input_kind'),
+      'log_returns',
+      "at(logs.doc, 'diagnostics', 'input_kind')",
+    );
 
     const diff = Math.max(
       ...['A', 'B', 'C'].map((k) =>

@@ -11,20 +11,29 @@ const errno = (code: string, path?: string): NodeJS.ErrnoException =>
 
 describe('printable messages', () => {
   test('C0 (but the line feed), DEL, C1, separators and bidi controls become \\uXXXX escapes', () => {
-    assert.equal(printable('a\u001b[31mb\rc\u0007d\te'), 'a\\u001b[31mb\\u000dc\\u0007d\\u0009e');
-    assert.equal(printable('x\u007fy\u009bz'), 'x\\u007fy\\u009bz');
+    assert.equal(
+      printable('a\u001b[31mb\rc\u0007d\te'),
+      'a\\u001b[31mb\\u000dc\\u0007d\\u0009e',
+      "printable('a\\u001b[31mb\\rc\\u0007d\\te')",
+    );
+    assert.equal(printable('x\u007fy\u009bz'), 'x\\u007fy\\u009bz', "printable('x\\u007fy\\u009bz')");
     assert.equal(
       printable('evil\u202ecod.exe \u2066i\u2069 \u200f \u2028'),
       'evil\\u202ecod.exe \\u2066i\\u2069 \\u200f \\u2028',
+      "printable('evil\\u202ecod.exe \\u2066i\\u2069 \\u200f \\u2028')",
     );
-    assert.equal(printable('Zürich 😀 → ok\nnext'), 'Zürich 😀 → ok\nnext');
+    assert.equal(
+      printable('Zürich 😀 → ok\nnext'),
+      'Zürich 😀 → ok\nnext',
+      "printable('Zürich 😀 → ok\\nnext')",
+    );
   });
 
   test('the escape keeps JSON valid and its values the same', () => {
     const value = { name: 'a\u202eb\u009bc\u007f' };
     const json = printable(JSON.stringify(value));
-    assert.doesNotMatch(json, /[\u007f-\u009f\u202e]/);
-    assert.deepEqual(JSON.parse(json), value);
+    assert.doesNotMatch(json, /[\u007f-\u009f\u202e]/, 'json does not match /[\\u007f-\\u009f\\u202e]/');
+    assert.deepEqual(JSON.parse(json), value, 'JSON.parse(json)');
   });
 
   test("QuantError's one line escapes what its message, location and hint carry", () => {
@@ -35,6 +44,7 @@ describe('printable messages', () => {
     assert.equal(
       error.oneLine(),
       'E_INPUT_VALUE: column A\\u001b[2J is bad\\u000d (at f\\u202e.csv:3) — ring\\u0007',
+      'error.oneLine()',
     );
     assert.equal(error.message, 'column A\u001b[2J is bad\r', 'the message itself stays the data');
   });
@@ -58,14 +68,14 @@ describe('environmentError: errno → code, in one place', () => {
       assert.ok(ENVIRONMENT_CODES.has(error.code), `${code}: an environment code`);
       assert.ok(error.message.startsWith('cannot write /ws/runs/r/run.json: '), error.message);
       assert.ok(error.message.endsWith(`(${code})`), error.message);
-      assert.equal(error.details['errno'], code);
+      assert.equal(error.details['errno'], code, "error.details['errno']");
     }
   });
 
   test('an error without an errno is not the environment; a QuantError passes through', () => {
-    assert.equal(environmentError(new Error('boom')), undefined);
-    assert.equal(environmentError('text'), undefined);
+    assert.equal(environmentError(new Error('boom')), undefined, "environmentError(new Error('boom'))");
+    assert.equal(environmentError('text'), undefined, "environmentError('text')");
     const coded = new QuantError('E_PARAMS', 'x');
-    assert.equal(environmentError(coded), coded);
+    assert.equal(environmentError(coded), coded, 'environmentError(coded)');
   });
 });

@@ -8,8 +8,8 @@ const bytes = (...parts: (string | number[])[]): Uint8Array =>
 describe('strict UTF-8', () => {
   test('valid text (BOM, 2-, 3- and 4-byte characters) decodes as is, the BOM kept', () => {
     const text = '\ufeffdate,Zürich,€,😀\n2024-01-01,1,2,3\n';
-    assert.equal(decodeUtf8(bytes(text)), text);
-    assert.equal(findInvalidUtf8(bytes(text)), undefined);
+    assert.equal(decodeUtf8(bytes(text)), text, 'decodeUtf8(bytes(text))');
+    assert.equal(findInvalidUtf8(bytes(text)), undefined, 'findInvalidUtf8(bytes(text))');
   });
 
   test('the first invalid sequence is found with its line, column and bytes', () => {

@@ -57,10 +57,10 @@ describe('metaWalkForward', () => {
       }).profiles[0]!;
       assert.deepEqual(meta.dates, sleeve.dates, method);
       assert.deepEqual(Array.from(meta.returns), Array.from(sleeve.returns), method);
-      assert.equal(meta.rebalances.length, 6); // trains end at rows 19, 26, ..., 54: 6 rebalances
+      assert.equal(meta.rebalances.length, 6, 'meta.rebalances.length'); // trains end at rows 19, 26, ..., 54: 6 rebalances
       for (const [k, r] of meta.rebalances.entries()) {
         assert.deepEqual(Array.from(r.weights), Array.from(sleeve.windows[k]!.weights), `${method} ${k}`);
-        assert.equal(r.turnover, sleeve.windows[k]!.turnover);
+        assert.equal(r.turnover, sleeve.windows[k]!.turnover, 'r.turnover');
       }
     }
   });
@@ -79,8 +79,8 @@ describe('metaWalkForward', () => {
       const train = { rows: 20, cols: 3, data: matrixOf(level).data.slice(10 * k * 3, (10 * k + 20) * 3) };
       const expected = optimizePortfolio(train, { ...SETTINGS, method: 'min_variance' }).weights;
       assert.deepEqual(Array.from(r.weights), Array.from(expected), `rebalance ${k}`);
-      assert.equal(r.trainStart, level.dates[10 * k]);
-      assert.equal(r.date, level.dates[10 * k + 20]);
+      assert.equal(r.trainStart, level.dates[10 * k], 'r.trainStart');
+      assert.equal(r.date, level.dates[10 * k + 20], 'r.date');
     }
     // Changing the future (rows ≥ 40) leaves the rebalances that train before it and the days held
     // before it untouched; the first rebalance that sees it changes.
@@ -89,9 +89,22 @@ describe('metaWalkForward', () => {
       columns: level.columns.map((col) => col.map((v, t) => (t >= 40 ? v * 3 + 0.01 : v))),
     };
     const moved = metaWalkForward(future, opts);
-    for (const k of [0, 1, 2]) assert.deepEqual(moved.rebalances[k]!.weights, base.rebalances[k]!.weights);
-    assert.deepEqual(Array.from(moved.returns.subarray(0, 20)), Array.from(base.returns.subarray(0, 20)));
-    assert.notDeepEqual(Array.from(moved.rebalances[3]!.weights), Array.from(base.rebalances[3]!.weights));
+    for (const k of [0, 1, 2])
+      assert.deepEqual(
+        moved.rebalances[k]!.weights,
+        base.rebalances[k]!.weights,
+        'moved.rebalances[k].weights',
+      );
+    assert.deepEqual(
+      Array.from(moved.returns.subarray(0, 20)),
+      Array.from(base.returns.subarray(0, 20)),
+      'Array.from(moved.returns.subarray(0, 20))',
+    );
+    assert.notDeepEqual(
+      Array.from(moved.rebalances[3]!.weights),
+      Array.from(base.rebalances[3]!.weights),
+      'Array.from(moved.rebalances[3].weights) differs from Array.from(base.rebalances[3].weights)',
+    );
   });
 
   test('nesting: a branch is re-fitted on its own trailing rows and the leaves hold the products', () => {
@@ -113,7 +126,7 @@ describe('metaWalkForward', () => {
       rebalance: 15,
       costs: { commission: 0, slippage: 0 },
     });
-    assert.deepEqual(res.leaves, ['branch/s0', 'branch/s1', 'solo']);
+    assert.deepEqual(res.leaves, ['branch/s0', 'branch/s1', 'solo'], 'res.leaves');
     const cm = matrixOf(child);
     for (const [k, r] of res.rebalances.entries()) {
       // Child: its own last W rows up to the parent's last train day (child row = parent row + 10).
@@ -134,7 +147,10 @@ describe('metaWalkForward', () => {
       assert.deepEqual(Array.from(r.weights), Array.from(wp), `parent weights ${k}`);
       const leaf = [wp[0]! * wc[0]!, wp[0]! * wc[1]!, wp[1]!];
       assert.deepEqual(Array.from(r.leafWeights), leaf, `leaf weights ${k}`);
-      assert.ok(Math.abs(leaf.reduce((a, b) => a + b, 0) - 1) < 1e-12);
+      assert.ok(
+        Math.abs(leaf.reduce((a, b) => a + b, 0) - 1) < 1e-12,
+        'leaf.reduce((a, b) => a + b, 0) ≈ 1 within 1e-12',
+      );
     }
     // First held day: the leaves' returns weighted by the leaf weights, minus nothing (no costs).
     const t0 = W; // parent row
@@ -143,7 +159,7 @@ describe('metaWalkForward', () => {
       r0[0]! * child.columns[0]![t0 + 10]! +
       r0[1]! * child.columns[1]![t0 + 10]! +
       r0[2]! * parent.columns[1]![t0]!;
-    assert.ok(Math.abs(res.returns[0]! - expected) < 1e-15);
+    assert.ok(Math.abs(res.returns[0]! - expected) < 1e-15, 'res.returns[0] ≈ expected within 1e-15');
   });
 
   test('a branch whose fit raises holds equal weights and the fallback is recorded; the top level raises', () => {
@@ -171,12 +187,14 @@ describe('metaWalkForward', () => {
       assert.deepEqual(
         r.fallbacks.map((f) => [f.level, f.code, f.used]),
         [['branch', 'E_INFEASIBLE_BOUNDS', 'equal_weight']],
+        'r.fallbacks.map((f) => [f.level, f.code, f.used])',
       );
-      assert.equal(r.leafWeights[0], r.leafWeights[1]);
+      assert.equal(r.leafWeights[0], r.leafWeights[1], 'r.leafWeights[0]');
     }
     assert.throws(
       () => metaWalkForward({ ...flat(2, 40), settings: { periodsPerYear: 252, minWeight: 0.6 } }, opts),
       (e: unknown) => e instanceof QuantError && e.code === 'E_INFEASIBLE_BOUNDS',
+      'metaWalkForward throws E_INFEASIBLE_BOUNDS',
     );
   });
 
@@ -190,6 +208,7 @@ describe('metaWalkForward', () => {
           costs: { commission: 0, slippage: 0 },
         }),
       (e: unknown) => e instanceof QuantError && e.code === 'E_TOO_FEW_OBSERVATIONS',
+      'metaWalkForward throws E_TOO_FEW_OBSERVATIONS',
     );
     const res = metaWalkForward(flat(2, 21), {
       method: 'equal_weight',
@@ -197,11 +216,11 @@ describe('metaWalkForward', () => {
       rebalance: 5,
       costs: { commission: 0.001, slippage: 0.001 },
     });
-    assert.equal(res.rebalances.length, 1);
-    assert.equal(res.rebalances[0]!.turnover, 1);
-    assert.equal(res.rebalances[0]!.cost, 0.002);
+    assert.equal(res.rebalances.length, 1, 'res.rebalances.length');
+    assert.equal(res.rebalances[0]!.turnover, 1, 'res.rebalances[0].turnover');
+    assert.equal(res.rebalances[0]!.cost, 0.002, 'res.rebalances[0].cost');
     const lvl = flat(2, 21);
     const expected = 0.5 * lvl.columns[0]![20]! + 0.5 * lvl.columns[1]![20]! - 0.002;
-    assert.ok(Math.abs(res.returns[0]! - expected) < 1e-15);
+    assert.ok(Math.abs(res.returns[0]! - expected) < 1e-15, 'res.returns[0] ≈ expected within 1e-15');
   });
 });

@@ -50,7 +50,7 @@ describe('walkForwardBacktest', () => {
       options({ dates: days(5), costs: { commission: 0.001, slippage: 0.002 } }),
     );
     const p = res.profiles[0]!;
-    assert.deepEqual(p.dates, ['2024-01-03', '2024-01-04', '2024-01-05']);
+    assert.deepEqual(p.dates, ['2024-01-03', '2024-01-04', '2024-01-05'], 'p.dates');
     // Day 2: from cash, turnover Σ|w| = 1, cost 0.003; R = 0.5·0.1 + 0.5·(−0.05) = 0.025.
     close(p.returns[0]!, 0.025 - 0.003, 'day 2');
     // Drifted: w = (0.55, 0.475) / 1.025, so R_3 = (0.55·0.02 + 0.475·0.04) / 1.025 = 0.03 / 1.025.
@@ -61,7 +61,7 @@ describe('walkForwardBacktest', () => {
     close(p.windows[1]!.turnover, turnover, 'turnover window 1');
     close(p.windows[1]!.cost, 0.003 * turnover, 'cost window 1');
     close(p.returns[2]!, 0.05 - 0.003 * turnover, 'day 4');
-    assert.equal(p.windows[0]!.turnover, 1);
+    assert.equal(p.windows[0]!.turnover, 1, 'p.windows[0].turnover');
     close(p.windows[0]!.cost, 0.003, 'cost window 0');
     assert.deepEqual(
       p.windows.map((w) => [w.index, w.trainStart, w.trainEnd, w.testStart, w.testEnd, w.heldDays, w.status]),
@@ -69,6 +69,7 @@ describe('walkForwardBacktest', () => {
         [0, '2024-01-01', '2024-01-02', '2024-01-03', '2024-01-04', 2, 'success'],
         [1, '2024-01-03', '2024-01-04', '2024-01-05', '2024-01-05', 1, 'success'],
       ],
+      'p.windows.map((w) => [w.index, w.trainStart, w.trainEnd, w.testStart,…',
     );
   });
 
@@ -90,14 +91,18 @@ describe('walkForwardBacktest', () => {
         optimize: fixed([0.25, 0.75], seen),
       }),
     );
-    assert.deepEqual(Array.from(res.synthetic.data), [0.01, -0.02, 0.03, 0.04, 0.05, -1, 0, 0]);
+    assert.deepEqual(
+      Array.from(res.synthetic.data),
+      [0.01, -0.02, 0.03, 0.04, 0.05, -1, 0, 0],
+      'Array.from(res.synthetic.data)',
+    );
     assert.ok(Object.is(res.synthetic.data[7], 0), 'a flat SHORT day is +0');
-    assert.deepEqual(Array.from(seen[0]!.data), [0.01, -0.02, 0.03, 0.04]);
-    assert.deepEqual(Array.from(seen[1]!.data), [0.03, 0.04, 0.05, -1]);
+    assert.deepEqual(Array.from(seen[0]!.data), [0.01, -0.02, 0.03, 0.04], 'Array.from(seen[0].data)');
+    assert.deepEqual(Array.from(seen[1]!.data), [0.03, 0.04, 0.05, -1], 'Array.from(seen[1].data)');
     const p = res.profiles[0]!;
     // Day 2: 0.25·0.05 + 0.75·(−1) = −0.7375 (no costs); the raw input is left untouched.
     close(p.returns[0]!, -0.7375, 'capped day');
-    assert.equal(R.data[5], 1.5);
+    assert.equal(R.data[5], 1.5, 'R.data[5]');
     // Day 3 rebalances back to (0.25, 0.75) from the drifted (0.2625, 0) / 0.2625 = (1, 0): turnover 1.5.
     close(p.windows[1]!.turnover, 1.5, 'turnover after the wipe-out of the short leg');
   });
@@ -116,10 +121,11 @@ describe('walkForwardBacktest', () => {
         [6, 8, 7, true],
         [7, 8, 8, true],
       ],
+      'res.spans.map((s) => [s.testStart, s.testEnd, s.heldEnd, s.continues])',
     );
     const p = res.profiles[0]!;
-    assert.deepEqual(p.dates, days(T).slice(2));
-    assert.equal(p.returns.length, T - 2);
+    assert.deepEqual(p.dates, days(T).slice(2), 'p.dates');
+    assert.equal(p.returns.length, T - 2, 'p.returns.length');
   });
 
   test('step > test: uncovered days are left out and the next window enters from cash', () => {
@@ -130,10 +136,11 @@ describe('walkForwardBacktest', () => {
       options({ dates: days(T), testWindow: 1, step: 3, costs: { commission: 0.01, slippage: 0 } }),
     );
     const p = res.profiles[0]!;
-    assert.deepEqual(p.dates, ['2024-01-03', '2024-01-06', '2024-01-09']);
+    assert.deepEqual(p.dates, ['2024-01-03', '2024-01-06', '2024-01-09'], 'p.dates');
     assert.deepEqual(
       p.windows.map((w) => w.turnover),
       [1, 1, 1],
+      'p.windows.map((w) => w.turnover)',
     );
     // Row t: 0.5·0.01t + 0.5·0.02 − 0.01 (cost of entering from cash) = 0.005t.
     close(p.returns[0]!, 0.01, 'row 2');
@@ -161,21 +168,23 @@ describe('walkForwardBacktest', () => {
     });
     const [ms, ew] = res.profiles;
     const w = ms!.windows[0]!;
-    assert.equal(w.status, 'error');
-    assert.equal(w.methodUsed, 'inverse_variance');
+    assert.equal(w.status, 'error', 'w.status');
+    assert.equal(w.methodUsed, 'inverse_variance', 'w.methodUsed');
     assert.deepEqual(
       w.fallbacks.map((f) => [f.method, f.code]),
       [['max_sharpe', 'E_NO_POSITIVE_EXCESS_RETURN']],
+      'w.fallbacks.map((f) => [f.method, f.code])',
     );
     assert.match(
       w.reason ?? '',
       /^max_sharpe failed \(E_NO_POSITIVE_EXCESS_RETURN: .*\); used inverse_variance instead of max_sharpe$/,
+      "w.reason ?? '' matches /^max_sharpe failed \\(E_NO_POSITIVE_EXCESS_RETURN: .*\\); us…",
     );
     // Inverse variance of the train rows: var = (1e-4, 2.3333e-4) → w ∝ (1/1e-4, 1/2.3333e-4) = (0.7, 0.3).
     close(w.weights[0]!, 0.7, 'ivp weight 0');
     close(ms!.returns[0]!, 0.7 * 0.05 + 0.3 * 0.01, 'fallback weights are held');
-    assert.equal(ew!.windows[0]!.status, 'success');
-    assert.equal(ew!.windows[0]!.reason, undefined);
+    assert.equal(ew!.windows[0]!.status, 'success', 'ew.windows[0].status');
+    assert.equal(ew!.windows[0]!.reason, undefined, 'ew.windows[0].reason');
   });
 
   test('optimiser errors keep their code and name the window; too short a history is E_TOO_FEW_OBSERVATIONS', () => {
@@ -193,10 +202,12 @@ describe('walkForwardBacktest', () => {
         e instanceof QuantError &&
         e.code === 'E_SOLVER' &&
         e.message === 'hrp, window 0 (train 2024-01-01..2024-01-02): did not converge',
+      'walkForwardBacktest throws E_SOLVER',
     );
     assert.throws(
       () => walkForwardBacktest(R, options({ dates: days(3), trainWindow: 3 })),
       (e: unknown) => e instanceof QuantError && e.code === 'E_TOO_FEW_OBSERVATIONS',
+      'walkForwardBacktest throws E_TOO_FEW_OBSERVATIONS',
     );
   });
 
@@ -217,8 +228,8 @@ describe('walkForwardBacktest', () => {
       });
     const a = run();
     const b = run();
-    assert.deepEqual(a.profiles, b.profiles);
-    assert.equal(a.profiles[0]!.returns.length, T - 20);
+    assert.deepEqual(a.profiles, b.profiles, 'a.profiles');
+    assert.equal(a.profiles[0]!.returns.length, T - 20, 'a.profiles[0].returns.length');
     for (const p of a.profiles)
       for (const w of p.windows)
         close(

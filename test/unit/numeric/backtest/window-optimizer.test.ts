@@ -16,10 +16,11 @@ const context = { trainDates: ['2024-01-01', '2024-01-02', '2024-01-03'], window
 describe('createWindowOptimizer', () => {
   test('falls back along the declared chain by default', () => {
     const r = createWindowOptimizer()('max_sharpe', losing, context);
-    assert.equal(r.method, 'inverse_variance');
+    assert.equal(r.method, 'inverse_variance', 'r.method');
     assert.deepEqual(
       r.fallbacks.map((f) => f.code),
       ['E_NO_POSITIVE_EXCESS_RETURN'],
+      'r.fallbacks.map((f) => f.code)',
     );
   });
 
@@ -27,6 +28,7 @@ describe('createWindowOptimizer', () => {
     assert.throws(
       () => createWindowOptimizer({ fallback: false })('max_sharpe', losing, context),
       (e: unknown) => e instanceof QuantError && e.code === 'E_NO_POSITIVE_EXCESS_RETURN',
+      'createWindowOptimizer({fallback:false}) throws E_NO_POSITIVE_EXCESS_RETURN',
     );
   });
 
@@ -35,6 +37,7 @@ describe('createWindowOptimizer', () => {
     // Unbounded inverse variance is (0.7, 0.3) here; the bounds clip it to (0.6, 0.4).
     assert.ok(
       Math.abs((r.weights[0] as number) - 0.6) < 1e-12 && Math.abs((r.weights[1] as number) - 0.4) < 1e-12,
+      'Math.abs((r.weights[0]) - 0.6) < 1e-12 && Math.abs((r.weights[1]) - 0…',
     );
   });
 });
@@ -49,6 +52,7 @@ describe('walkForwardWindows', () => {
       assert.throws(
         () => walkForwardWindows(100, train, test, step),
         (e: unknown) => e instanceof QuantError && e.code === 'E_PARAMS',
+        'walkForwardWindows throws E_PARAMS',
       );
     }
   });
@@ -62,6 +66,7 @@ describe('walkForwardWindows', () => {
         [7, 17, 24, 24],
         [14, 24, 30, 30],
       ],
+      'spans.map((s) => [s.trainStart, s.testStart, s.testEnd, s.heldEnd])',
     );
   });
 });

@@ -13,12 +13,16 @@ describe('correlationDistance', () => {
         [-1, 0, 0, 1],
       ]),
     );
-    assert.deepEqual(matrixToRows(d), [
-      [0, 0, Math.sqrt(0.5), 1],
-      [0, 0, 0.5, Math.sqrt(0.5)],
-      [Math.sqrt(0.5), 0.5, 0, Math.sqrt(0.5)],
-      [1, Math.sqrt(0.5), Math.sqrt(0.5), 0],
-    ]);
+    assert.deepEqual(
+      matrixToRows(d),
+      [
+        [0, 0, Math.sqrt(0.5), 1],
+        [0, 0, 0.5, Math.sqrt(0.5)],
+        [Math.sqrt(0.5), 0.5, 0, Math.sqrt(0.5)],
+        [1, Math.sqrt(0.5), Math.sqrt(0.5), 0],
+      ],
+      'matrixToRows(d)',
+    );
   });
 
   test('correlations a rounding error outside [−1, 1] are clipped, never NaN', () => {
@@ -28,7 +32,7 @@ describe('correlationDistance', () => {
         [-1 - 1e-15, 1],
       ]),
     );
-    assert.equal(d.data[1], 0);
-    assert.equal(d.data[2], 1);
+    assert.equal(d.data[1], 0, 'd.data[1]');
+    assert.equal(d.data[2], 1, 'd.data[2]');
   });
 });

@@ -23,17 +23,17 @@ describe('preOrderLeaves / leavesList', () => {
   for (const [distance, method, expected] of SCIPY_PRE_ORDER) {
     test(`${distance.length} leaves, ${method}: scipy's pre-order ${expected.join(',')}`, () => {
       const z = linkage(matrixFromRows(distance), method);
-      assert.deepEqual(preOrderLeaves(z), expected);
-      assert.deepEqual(leavesList(z), expected);
+      assert.deepEqual(preOrderLeaves(z), expected, 'preOrderLeaves(z)');
+      assert.deepEqual(leavesList(z), expected, 'leavesList(z)');
     });
   }
 
   test('left child first, recursively', () => {
     // Merge (2, 3) -> 4, then (1, 4) -> 5, then (0, 5) with 0 on the left: 0, 1, 2, 3.
     const z = { rows: 3, cols: 4, data: new Float64Array([2, 3, 0.1, 2, 1, 4, 0.2, 3, 0, 5, 0.3, 4]) };
-    assert.deepEqual(preOrderLeaves(z), [0, 1, 2, 3]);
+    assert.deepEqual(preOrderLeaves(z), [0, 1, 2, 3], 'preOrderLeaves(z)');
     const swapped = { rows: 3, cols: 4, data: new Float64Array([3, 2, 0.1, 2, 4, 1, 0.2, 3, 5, 0, 0.3, 4]) };
-    assert.deepEqual(preOrderLeaves(swapped), [3, 2, 1, 0]);
+    assert.deepEqual(preOrderLeaves(swapped), [3, 2, 1, 0], 'preOrderLeaves(swapped)');
   });
 
   test('rejects a row that uses a cluster before it is formed', () => {
@@ -41,10 +41,11 @@ describe('preOrderLeaves / leavesList', () => {
     assert.throws(
       () => preOrderLeaves(z),
       (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_VALUE',
+      'preOrderLeaves throws E_INPUT_VALUE',
     );
   });
 
   test('LEAF_ORDERS is the closed vocabulary', () => {
-    assert.deepEqual([...LEAF_ORDERS], ['dendrogram', 'optimal']);
+    assert.deepEqual([...LEAF_ORDERS], ['dendrogram', 'optimal'], '[...LEAF_ORDERS]');
   });
 });

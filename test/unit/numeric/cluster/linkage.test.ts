@@ -38,15 +38,19 @@ describe('linkage', () => {
     for (const method of LINKAGE_METHODS) {
       test(`case ${name}, ${method}: equals scipy's Z exactly`, () => {
         const z = linkage(matrixFromRows(distance), method);
-        assert.equal(z.cols, 4);
-        assert.deepEqual(matrixToRows(z), SCIPY_Z[name][method]);
+        assert.equal(z.cols, 4, 'z.cols');
+        assert.deepEqual(matrixToRows(z), SCIPY_Z[name][method], 'matrixToRows(z)');
       });
     }
   }
 
   test('reads only the upper triangle, as squareform does', () => {
     const lowerGarbage = CASE_C.map((row, i) => row.map((v, j) => (j < i ? 99 : v)));
-    assert.deepEqual(matrixToRows(linkage(matrixFromRows(lowerGarbage), 'average')), SCIPY_Z.C.average);
+    assert.deepEqual(
+      matrixToRows(linkage(matrixFromRows(lowerGarbage), 'average')),
+      SCIPY_Z.C.average,
+      "matrixToRows(linkage(matrixFromRows(lowerGarbage), 'average'))",
+    );
   });
 
   test('two observations: one merge at their distance', () => {
@@ -61,6 +65,7 @@ describe('linkage', () => {
         ),
       ),
       [[0, 1, 0.3, 2]],
+      "matrixToRows(linkage(matrixFromRows([ [0, 0.3], [0.3, 0], ]), 'ward'))",
     );
   });
 
@@ -68,10 +73,12 @@ describe('linkage', () => {
     assert.throws(
       () => linkage(matrixFromRows([[0]]), 'single'),
       (e: unknown) => e instanceof QuantError && e.code === 'E_TOO_FEW_ASSETS',
+      'linkage throws E_TOO_FEW_ASSETS',
     );
     assert.throws(
       () => linkage({ rows: 2, cols: 3, data: new Float64Array(6) }, 'single'),
       (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_VALUE',
+      'linkage throws E_INPUT_VALUE',
     );
     assert.throws(
       () =>
@@ -83,10 +90,11 @@ describe('linkage', () => {
           'complete',
         ),
       (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_VALUE' && e.message.includes('0 and 1'),
+      'linkage throws E_INPUT_VALUE',
     );
   });
 
   test('LINKAGE_METHODS is the closed vocabulary', () => {
-    assert.deepEqual([...LINKAGE_METHODS], ['single', 'complete', 'average', 'ward']);
+    assert.deepEqual([...LINKAGE_METHODS], ['single', 'complete', 'average', 'ward'], '[...LINKAGE_METHODS]');
   });
 });

@@ -34,8 +34,8 @@ describe('optimalLeafOrdering', () => {
       const distance = matrixFromRows(rows);
       const z = linkage(distance, method);
       const ordered = optimalLeafOrdering(z, distance);
-      assert.deepEqual(matrixToRows(ordered), expected);
-      assert.deepEqual(leavesList(ordered), leaves);
+      assert.deepEqual(matrixToRows(ordered), expected, 'matrixToRows(ordered)');
+      assert.deepEqual(leavesList(ordered), leaves, 'leavesList(ordered)');
       // Same merges; only the orientation of children changes.
       for (let k = 0; k < z.rows; k++) {
         assert.deepEqual(
@@ -45,6 +45,7 @@ describe('optimalLeafOrdering', () => {
             ordered.data[k * 4 + 3],
           ],
           [z.data[k * 4], z.data[k * 4 + 2], z.data[k * 4 + 3]],
+          '[ Math.min(ordered.data[k * 4], ordered.data[k * 4 + 1]), ordered.dat…',
         );
       }
     });
@@ -60,17 +61,28 @@ describe('optimalLeafOrdering', () => {
       [10000, 3, 100, 0],
     ]);
     const ordered = optimalLeafOrdering(linkage(distance, 'single'), distance);
-    assert.deepEqual(matrixToRows(ordered), [
-      [2, 1, 1, 2],
-      [4, 0, 2, 3],
-      [3, 5, 3, 4],
-    ]);
-    assert.deepEqual(leavesList(ordered), [3, 2, 1, 0]);
-    assert.equal(adjacentCost(distance, leavesList(ordered)), 103);
+    assert.deepEqual(
+      matrixToRows(ordered),
+      [
+        [2, 1, 1, 2],
+        [4, 0, 2, 3],
+        [3, 5, 3, 4],
+      ],
+      'matrixToRows(ordered)',
+    );
+    assert.deepEqual(leavesList(ordered), [3, 2, 1, 0], 'leavesList(ordered)');
+    assert.equal(
+      adjacentCost(distance, leavesList(ordered)),
+      103,
+      'adjacentCost(distance, leavesList(ordered))',
+    );
     // Case C, complete: SciPy's order (2.849) is even longer than the plain dendrogram order (2.632).
     const c = matrixFromRows(CASE_C);
     const z = linkage(c, 'complete');
-    assert.ok(adjacentCost(c, leavesList(optimalLeafOrdering(z, c))) > adjacentCost(c, leavesList(z)));
+    assert.ok(
+      adjacentCost(c, leavesList(optimalLeafOrdering(z, c))) > adjacentCost(c, leavesList(z)),
+      'adjacentCost(c, leavesList(optimalLeafOrdering(z, c))) > adjacentCost…',
+    );
   });
 
   test('does not modify its input', () => {
@@ -78,7 +90,7 @@ describe('optimalLeafOrdering', () => {
     const z = linkage(distance, 'average');
     const before = Array.from(z.data);
     optimalLeafOrdering(z, distance);
-    assert.deepEqual(Array.from(z.data), before);
+    assert.deepEqual(Array.from(z.data), before, 'Array.from(z.data)');
   });
 
   test('two leaves: nothing to reorder', () => {
@@ -86,9 +98,11 @@ describe('optimalLeafOrdering', () => {
       [0, 0.5],
       [0.5, 0],
     ]);
-    assert.deepEqual(matrixToRows(optimalLeafOrdering(linkage(distance, 'single'), distance)), [
-      [0, 1, 0.5, 2],
-    ]);
+    assert.deepEqual(
+      matrixToRows(optimalLeafOrdering(linkage(distance, 'single'), distance)),
+      [[0, 1, 0.5, 2]],
+      "matrixToRows(optimalLeafOrdering(linkage(distance, 'single'), distanc…",
+    );
   });
 
   test('rejects a distance matrix of the wrong size', () => {
@@ -96,6 +110,7 @@ describe('optimalLeafOrdering', () => {
     assert.throws(
       () => optimalLeafOrdering(z, matrixFromRows(CASE_B)),
       (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_VALUE',
+      'optimalLeafOrdering throws E_INPUT_VALUE',
     );
   });
 });

@@ -51,7 +51,7 @@ const returnMatrix = (minCols: number) =>
 function assertSymmetricPsd(cov: Matrix): void {
   const n = cov.rows;
   for (let i = 0; i < n; i++)
-    for (let j = 0; j < n; j++) assert.equal(cov.data[i * n + j], cov.data[j * n + i]);
+    for (let j = 0; j < n; j++) assert.equal(cov.data[i * n + j], cov.data[j * n + i], 'cov.data[i * n + j]');
   const minEigen = Math.min(...symmetricEigenvalues(cov.data, n));
   assert.ok(minEigen >= -1e-12, `min eigenvalue ${minEigen}`);
 }
@@ -77,6 +77,9 @@ describe('covariance properties', () => {
 
   test('the Jacobi oracle finds known eigenvalues', () => {
     const ev = symmetricEigenvalues(Float64Array.from([2, 1, 1, 2]), 2).sort((a, b) => a - b);
-    assert.ok(Math.abs(ev[0]! - 1) < 1e-14 && Math.abs(ev[1]! - 3) < 1e-14);
+    assert.ok(
+      Math.abs(ev[0]! - 1) < 1e-14 && Math.abs(ev[1]! - 3) < 1e-14,
+      'Math.abs(ev[0] - 1) < 1e-14 && Math.abs(ev[1] - 3) < 1e-14',
+    );
   });
 });

@@ -51,7 +51,11 @@ function assertMatchesDefinition(m: Matrix, tolerance: number): number {
         Math.abs(got.covariance.data[i * p + j]! - want.cov[i]![j]!) <= tolerance * scale,
         `(${i}, ${j})`,
       );
-      assert.equal(got.covariance.data[i * p + j], got.covariance.data[j * p + i]);
+      assert.equal(
+        got.covariance.data[i * p + j],
+        got.covariance.data[j * p + i],
+        'got.covariance.data[i * p + j]',
+      );
     }
   }
   return got.shrinkage;
@@ -79,8 +83,11 @@ describe('ledoitWolfCovariance', () => {
     test(`${name}: equals the published formula computed directly (1e-12), δ in [0, 1], PD`, () => {
       const { returns } = loadDatasetReturns(name);
       const shrinkage = assertMatchesDefinition(returns, 1e-12);
-      assert.ok(shrinkage > 0 && shrinkage < 1);
-      assert.ok(isPositiveDefinite(ledoitWolfCovariance(returns).covariance.data, returns.cols));
+      assert.ok(shrinkage > 0 && shrinkage < 1, 'shrinkage > 0 && shrinkage < 1');
+      assert.ok(
+        isPositiveDefinite(ledoitWolfCovariance(returns).covariance.data, returns.cols),
+        'isPositiveDefinite(ledoitWolfCovariance(returns).covariance.data, ret…',
+      );
     });
   }
 
@@ -89,7 +96,10 @@ describe('ledoitWolfCovariance', () => {
     const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 0.02;
     const m: Matrix = { rows: 6, cols: 10, data: new Float64Array(60).map(rnd) };
     assertMatchesDefinition(m, 1e-12);
-    assert.ok(isPositiveDefinite(ledoitWolfCovariance(m).covariance.data, 10));
+    assert.ok(
+      isPositiveDefinite(ledoitWolfCovariance(m).covariance.data, 10),
+      'isPositiveDefinite(ledoitWolfCovariance(m).covariance.data, 10)',
+    );
   });
 
   test('S already a multiple of I: no shrinkage and no NaN (d² = 0)', () => {
@@ -102,9 +112,9 @@ describe('ledoitWolfCovariance', () => {
         [-1, -1],
       ]),
     );
-    assert.equal(r.shrinkage, 0);
-    assert.deepEqual(Array.from(r.covariance.data), [1, 0, 0, 1]);
-    assert.equal(r.target, 1);
+    assert.equal(r.shrinkage, 0, 'r.shrinkage');
+    assert.deepEqual(Array.from(r.covariance.data), [1, 0, 0, 1], 'Array.from(r.covariance.data)');
+    assert.equal(r.target, 1, 'r.target');
   });
 
   test('noise dominates (b̄² ≥ d²): full shrinkage to m·I', () => {
@@ -114,16 +124,24 @@ describe('ledoitWolfCovariance', () => {
       [-0.03, 0],
     ]);
     const r = ledoitWolfCovariance(m);
-    assert.equal(r.shrinkage, 1);
+    assert.equal(r.shrinkage, 1, 'r.shrinkage');
     assertMatchesDefinition(m, 1e-15);
-    assert.equal(Math.abs(r.covariance.data[1]!), 0);
-    assert.equal(r.covariance.data[0], r.target);
-    assert.equal(r.covariance.data[3], r.target);
+    assert.equal(Math.abs(r.covariance.data[1]!), 0, 'Math.abs(r.covariance.data[1])');
+    assert.equal(r.covariance.data[0], r.target, 'r.covariance.data[0]');
+    assert.equal(r.covariance.data[3], r.target, 'r.covariance.data[3]');
   });
 
   test('errors: fewer than 2 observations or 2 assets', () => {
     const code = (c: string) => (e: unknown) => e instanceof QuantError && e.code === c;
-    assert.throws(() => ledoitWolfCovariance(matrixFromRows([[1, 2]])), code('E_TOO_FEW_OBSERVATIONS'));
-    assert.throws(() => ledoitWolfCovariance(matrixFromRows([[1], [2], [3]])), code('E_TOO_FEW_ASSETS'));
+    assert.throws(
+      () => ledoitWolfCovariance(matrixFromRows([[1, 2]])),
+      code('E_TOO_FEW_OBSERVATIONS'),
+      'ledoitWolfCovariance throws E_TOO_FEW_OBSERVATIONS',
+    );
+    assert.throws(
+      () => ledoitWolfCovariance(matrixFromRows([[1], [2], [3]])),
+      code('E_TOO_FEW_ASSETS'),
+      'ledoitWolfCovariance throws E_TOO_FEW_ASSETS',
+    );
   });
 });

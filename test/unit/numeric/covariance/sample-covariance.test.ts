@@ -51,6 +51,7 @@ describe('sampleCovariance', () => {
         [4, 7],
         [7, 13],
       ],
+      'matrixToRows(sampleCovariance(matrixFromRows([ [1, 2], [3, 4], [5, 9]…',
     );
   });
 
@@ -64,7 +65,7 @@ describe('sampleCovariance', () => {
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < n; j++) {
           assert.ok(Math.abs(cov.data[i * n + j]! - expected[i]![j]!) <= 1e-15, `(${i}, ${j})`);
-          assert.equal(cov.data[i * n + j], cov.data[j * n + i]);
+          assert.equal(cov.data[i * n + j], cov.data[j * n + i], 'cov.data[i * n + j]');
         }
       }
     });
@@ -72,10 +73,15 @@ describe('sampleCovariance', () => {
 
   test('errors: too few rows, no columns, non-finite values', () => {
     const code = (c: string) => (e: unknown) => e instanceof QuantError && e.code === c;
-    assert.throws(() => sampleCovariance(matrixFromRows([[1, 2]])), code('E_TOO_FEW_OBSERVATIONS'));
+    assert.throws(
+      () => sampleCovariance(matrixFromRows([[1, 2]])),
+      code('E_TOO_FEW_OBSERVATIONS'),
+      'sampleCovariance throws E_TOO_FEW_OBSERVATIONS',
+    );
     assert.throws(
       () => sampleCovariance({ rows: 3, cols: 0, data: new Float64Array(0) }),
       code('E_TOO_FEW_ASSETS'),
+      'sampleCovariance throws E_TOO_FEW_ASSETS',
     );
     assert.throws(
       () =>
@@ -86,6 +92,7 @@ describe('sampleCovariance', () => {
           ]),
         ),
       code('E_INPUT_VALUE'),
+      'sampleCovariance throws E_INPUT_VALUE',
     );
   });
 
@@ -124,22 +131,30 @@ describe('meanReturns / cagrReturns', () => {
         ),
       ),
       [0.2, -0.1],
+      'Array.from(meanReturns(matrixFromRows([ [0.1, -0.2], [0.3, 0], ])))',
     );
   });
 
   test('CAGR: (Π(1 + r))^(A/T) − 1', () => {
     // Two periods of +10 % and -10 %, A = 2: growth 0.99 per 2 periods = per year.
     const c = cagrReturns(matrixFromRows([[0.1], [-0.1]]), 2);
-    assert.ok(Math.abs(c[0]! - (0.99 - 1)) < 1e-15);
+    assert.ok(Math.abs(c[0]! - (0.99 - 1)) < 1e-15, 'c[0] ≈ (0.99 - 1) within 1e-15');
     // A total loss stays a total loss.
-    assert.equal(cagrReturns(matrixFromRows([[-1], [0.5]]), 252)[0], -1);
+    assert.equal(
+      cagrReturns(matrixFromRows([[-1], [0.5]]), 252)[0],
+      -1,
+      'cagrReturns(matrixFromRows([[-1], [0.5]]), 252)[0]',
+    );
   });
 
   test('CAGR of a very long series does not overflow (log-space fallback)', () => {
     const T = 20000;
     const m: Matrix = { rows: T, cols: 1, data: new Float64Array(T).fill(0.05) };
     const c = cagrReturns(m, 252);
-    assert.ok(Number.isFinite(c[0]!));
-    assert.ok(Math.abs(c[0]! - (Math.pow(1.05, 252) - 1)) / (Math.pow(1.05, 252) - 1) < 1e-9);
+    assert.ok(Number.isFinite(c[0]!), 'Number.isFinite(c[0])');
+    assert.ok(
+      Math.abs(c[0]! - (Math.pow(1.05, 252) - 1)) / (Math.pow(1.05, 252) - 1) < 1e-9,
+      'Math.abs(c[0] - (Math.pow(1.05, 252) - 1)) / (Math.pow(1.05, 252) - 1…',
+    );
   });
 });

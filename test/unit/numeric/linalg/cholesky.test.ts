@@ -8,11 +8,11 @@ describe('choleskyFactorInPlace', () => {
     const n = 12;
     const a = randomCovariance(n, 3);
     const l = new Float64Array(n * n);
-    assert.equal(choleskyFactorInPlace(a.data, l, n), -1);
+    assert.equal(choleskyFactorInPlace(a.data, l, n), -1, 'choleskyFactorInPlace(a.data, l, n)');
     let worst = 0;
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
-        if (j > i) assert.equal(l[i * n + j], 0);
+        if (j > i) assert.equal(l[i * n + j], 0, 'l[i * n + j]');
         let s = 0;
         for (let p = 0; p < n; p++) s += l[i * n + p]! * l[j * n + p]!;
         worst = Math.max(
@@ -38,15 +38,23 @@ describe('choleskyFactorInPlace', () => {
   test('reports the first dependent column of a singular matrix', () => {
     // Column 2 = column 0 + column 1.
     const a = Float64Array.from([2, 1, 3, 1, 2, 3, 3, 3, 6]);
-    assert.equal(choleskyFactorInPlace(a, new Float64Array(9), 3), 2);
-    assert.equal(choleskyFactorInPlace(Float64Array.from([1, 2, 2, 1]), new Float64Array(4), 2), 1);
+    assert.equal(
+      choleskyFactorInPlace(a, new Float64Array(9), 3),
+      2,
+      'choleskyFactorInPlace(a, new Float64Array(9), 3)',
+    );
+    assert.equal(
+      choleskyFactorInPlace(Float64Array.from([1, 2, 2, 1]), new Float64Array(4), 2),
+      1,
+      'choleskyFactorInPlace(Float64Array.from([1, 2, 2, 1]), new Float64Arr…',
+    );
   });
 
   test('works on a leading block with a larger row stride', () => {
     const a = Float64Array.from([4, 0, 99, 2, 5, 99, 99, 99, 99]);
     const l = new Float64Array(9);
-    assert.equal(choleskyFactorInPlace(a, l, 2, 3), -1);
-    assert.deepEqual(Array.from(l.subarray(0, 2)), [2, 0]);
-    assert.deepEqual(Array.from(l.subarray(3, 5)), [1, 2]);
+    assert.equal(choleskyFactorInPlace(a, l, 2, 3), -1, 'choleskyFactorInPlace(a, l, 2, 3)');
+    assert.deepEqual(Array.from(l.subarray(0, 2)), [2, 0], 'Array.from(l.subarray(0, 2))');
+    assert.deepEqual(Array.from(l.subarray(3, 5)), [1, 2], 'Array.from(l.subarray(3, 5))');
   });
 });

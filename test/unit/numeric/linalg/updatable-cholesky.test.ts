@@ -25,12 +25,13 @@ describe('createUpdatableCholesky', () => {
         chol.remove(j);
         inSet.delete(j);
       } else {
-        assert.equal(chol.append(j), true);
+        assert.equal(chol.append(j), true, 'chol.append(j)');
         inSet.add(j);
       }
       assert.deepEqual(
         [...chol.order].sort((x, y) => x - y),
         [...inSet].sort((x, y) => x - y),
+        '[...chol.order].sort((x, y) => x - y)',
       );
       if (chol.size === 0) continue;
       const b = Float64Array.from({ length: chol.size }, () => u() - 0.5);
@@ -43,7 +44,7 @@ describe('createUpdatableCholesky', () => {
       );
       checks++;
     }
-    assert.ok(checks > 250);
+    assert.ok(checks > 250, 'checks > 250');
   });
 
   test('forward vectors follow appends (extendForward) and removes (rotations)', () => {
@@ -60,7 +61,10 @@ describe('createUpdatableCholesky', () => {
     // y must equal L⁻¹·b_F for the factor of the remaining set.
     const fresh = Float64Array.from(chol.order, (j) => b[j]!);
     chol.forwardInPlace(fresh);
-    assert.ok(maxAbsDiff(y.subarray(0, chol.size), fresh.subarray(0, chol.size)) < 1e-12);
+    assert.ok(
+      maxAbsDiff(y.subarray(0, chol.size), fresh.subarray(0, chol.size)) < 1e-12,
+      'maxAbsDiff(y.subarray(0, chol.size), fresh.subarray(0, chol.size)) < …',
+    );
     // And L⁻ᵀ·y solves A_FF·x = b_F.
     const x = Float64Array.from(y);
     chol.backInPlace(x);
@@ -70,7 +74,10 @@ describe('createUpdatableCholesky', () => {
       chol.order,
       Float64Array.from(chol.order, (j) => b[j]!),
     );
-    assert.ok(maxAbsDiff(x.subarray(0, chol.size), expected) < 1e-10);
+    assert.ok(
+      maxAbsDiff(x.subarray(0, chol.size), expected) < 1e-10,
+      'maxAbsDiff(x.subarray(0, chol.size), expected) < 1e-10',
+    );
   });
 
   test('reset factors a whole index set at once, equal to appending it', () => {
@@ -79,29 +86,32 @@ describe('createUpdatableCholesky', () => {
     const one = createUpdatableCholesky(a, n);
     const bulk = createUpdatableCholesky(a, n);
     for (const j of [5, 2, 7, 0]) one.append(j);
-    assert.equal(bulk.reset([5, 2, 7, 0]), true);
-    assert.deepEqual([...bulk.order], [5, 2, 7, 0]);
+    assert.equal(bulk.reset([5, 2, 7, 0]), true, 'bulk.reset([5, 2, 7, 0])');
+    assert.deepEqual([...bulk.order], [5, 2, 7, 0], '[...bulk.order]');
     const x = Float64Array.from([1, -2, 3, 0.5]);
     const y = Float64Array.from(x);
     one.solveInPlace(x);
     bulk.solveInPlace(y);
-    assert.ok(maxAbsDiff(x.subarray(0, 4), y.subarray(0, 4)) < 1e-12);
+    assert.ok(
+      maxAbsDiff(x.subarray(0, 4), y.subarray(0, 4)) < 1e-12,
+      'maxAbsDiff(x.subarray(0, 4), y.subarray(0, 4)) < 1e-12',
+    );
     const singular = createUpdatableCholesky(Float64Array.from([1, 1, 1, 1]), 2);
-    assert.equal(singular.reset([0, 1]), false);
+    assert.equal(singular.reset([0, 1]), false, 'singular.reset([0, 1])');
   });
 
   test('refuses an index that makes A_FF singular and leaves the factor usable', () => {
     // Asset 2 duplicates asset 0.
     const a = Float64Array.from([1, 0.3, 1, 0.3, 2, 0.3, 1, 0.3, 1]);
     const chol = createUpdatableCholesky(a, 3);
-    assert.equal(chol.append(0), true);
-    assert.equal(chol.append(1), true);
-    assert.equal(chol.append(2), false);
-    assert.deepEqual([...chol.order], [0, 1]);
+    assert.equal(chol.append(0), true, 'chol.append(0)');
+    assert.equal(chol.append(1), true, 'chol.append(1)');
+    assert.equal(chol.append(2), false, 'chol.append(2)');
+    assert.deepEqual([...chol.order], [0, 1], '[...chol.order]');
     const x = Float64Array.from([1.3, 2.3]);
     chol.solveInPlace(x);
-    assert.ok(maxAbsDiff(x.subarray(0, 2), [1, 1]) < 1e-14);
-    assert.equal(chol.refactor(), true);
+    assert.ok(maxAbsDiff(x.subarray(0, 2), [1, 1]) < 1e-14, 'maxAbsDiff(x.subarray(0, 2), [1, 1]) < 1e-14');
+    assert.equal(chol.refactor(), true, 'chol.refactor()');
   });
 
   test('schur: the pivot an index would get, without changing the factor', () => {
@@ -109,14 +119,14 @@ describe('createUpdatableCholesky', () => {
     // (A_{0,2} is singular), and in [[4, 2], [2, −1]] the pivot 2 would be −2 (indefinite).
     const a = Float64Array.from([4, 2, 2, 2, 5, 1, 2, 1, 1]);
     const chol = createUpdatableCholesky(a, 3);
-    assert.equal(chol.append(0), true);
-    assert.equal(chol.schur(1), 4);
-    assert.equal(chol.schur(2), 0);
-    assert.deepEqual([...chol.order], [0]);
-    assert.equal(chol.append(2), false);
+    assert.equal(chol.append(0), true, 'chol.append(0)');
+    assert.equal(chol.schur(1), 4, 'chol.schur(1)');
+    assert.equal(chol.schur(2), 0, 'chol.schur(2)');
+    assert.deepEqual([...chol.order], [0], '[...chol.order]');
+    assert.equal(chol.append(2), false, 'chol.append(2)');
     const b = Float64Array.from([4, 2, 2, -1]);
     const indefinite = createUpdatableCholesky(b, 2);
-    assert.equal(indefinite.append(0), true);
-    assert.equal(indefinite.schur(1), -2);
+    assert.equal(indefinite.append(0), true, 'indefinite.append(0)');
+    assert.equal(indefinite.schur(1), -2, 'indefinite.schur(1)');
   });
 });

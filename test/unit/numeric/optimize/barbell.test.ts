@@ -25,8 +25,9 @@ describe('barbell', () => {
     const returns = factorReturns(8, 500, 3);
     const cov = sampleCov(returns);
     const r = barbell(returns, cov);
-    assert.equal(r.aggressors.length, 4);
-    for (const i of r.aggressors) assert.ok(Math.abs(r.weights[i]! - 0.025) < 1e-15);
+    assert.equal(r.aggressors.length, 4, 'r.aggressors.length');
+    for (const i of r.aggressors)
+      assert.ok(Math.abs(r.weights[i]! - 0.025) < 1e-15, 'r.weights[i] ≈ 0.025 within 1e-15');
     const core = [...Array(8).keys()].filter((i) => !r.aggressors.includes(i));
     const block = {
       rows: 4,
@@ -39,8 +40,9 @@ describe('barbell', () => {
         core.map((i) => r.weights[i]!),
         Array.from(inner, (x) => 0.9 * x),
       ) < 1e-15,
+      'maxAbsDiff(core.map((i) => r.weights[i]), Array.from(inner, (x) => 0.…',
     );
-    assert.ok(Math.abs(sum(r.weights) - 1) < 1e-15);
+    assert.ok(Math.abs(sum(r.weights) - 1) < 1e-15, 'sum(r.weights) ≈ 1 within 1e-15');
   });
 
   test('a lottery-like asset (rare large gains, small losses) ranks first', () => {
@@ -48,8 +50,8 @@ describe('barbell', () => {
     const base = factorReturns(6, 1000, 5);
     const returns = withColumn(base, 4, (t) => (t % 50 === 0 ? 0.2 : -0.002 + 0.001 * z()));
     const r = barbell(returns, sampleCov(returns));
-    assert.equal(r.aggressors[0], 4);
-    assert.equal(Math.max(...r.scores), r.scores[4]);
+    assert.equal(r.aggressors[0], 4, 'r.aggressors[0]');
+    assert.equal(Math.max(...r.scores), r.scores[4], 'Math.max(...r.scores)');
   });
 
   test('ties are broken by index, and the result is deterministic', () => {
@@ -60,23 +62,24 @@ describe('barbell', () => {
       (t) => base.data[t * 4]!,
     );
     const scores = antifragilityScores(same);
-    assert.equal(scores[0], scores[1]);
-    assert.equal(scores[0], scores[3]);
+    assert.equal(scores[0], scores[1], 'scores[0]');
+    assert.equal(scores[0], scores[3], 'scores[0]');
     // Columns 0, 1 and 3 tie; with 2 aggressors the lowest indices of the best group win.
     const ranked = [0, 1, 2, 3].sort((a, b) => scores[b]! - scores[a]! || a - b);
     const r = barbell(same, sampleCov(factorReturns(4, 400, 10)));
-    assert.deepEqual(r.aggressors, ranked.slice(0, 2));
+    assert.deepEqual(r.aggressors, ranked.slice(0, 2), 'r.aggressors');
     assert.deepEqual(
       Array.from(barbell(base, sampleCov(base)).weights),
       Array.from(barbell(base, sampleCov(base)).weights),
+      'Array.from(barbell(base, sampleCov(base)).weights)',
     );
   });
 
   test('bounds are imposed by proportional redistribution', () => {
     const returns = factorReturns(10, 500, 21);
     const r = barbell(returns, sampleCov(returns), { minWeight: 0.05, maxWeight: 0.2 });
-    assert.ok(Math.abs(sum(r.weights) - 1) < 1e-15);
-    for (const w of r.weights) assert.ok(w >= 0.05 && w <= 0.2);
+    assert.ok(Math.abs(sum(r.weights) - 1) < 1e-15, 'sum(r.weights) ≈ 1 within 1e-15');
+    for (const w of r.weights) assert.ok(w >= 0.05 && w <= 0.2, 'w >= 0.05 && w <= 0.2');
   });
 
   test('skewness is the adjusted Fisher–Pearson G1 and the tail gain uses the top and bottom 5 %', () => {
@@ -96,9 +99,9 @@ describe('barbell', () => {
     // Two assets: each component standardised to ±1/√2.
     const s = antifragilityScores(returns);
     const expected0 = Math.sign(g1) * Math.SQRT1_2 + Math.sign(tail0 - tail1) * Math.SQRT1_2;
-    assert.ok(Math.abs(s[0]! - expected0) < 1e-12);
-    assert.ok(Math.abs(s[1]! + expected0) < 1e-12);
-    assert.ok(g1 > 0);
+    assert.ok(Math.abs(s[0]! - expected0) < 1e-12, 's[0] ≈ expected0 within 1e-12');
+    assert.ok(Math.abs(s[1]! + expected0) < 1e-12, 'Math.abs(s[1] + expected0) < 1e-12');
+    assert.ok(g1 > 0, 'g1 > 0');
   });
 
   test('errors: too few observations, infeasible bounds', () => {
@@ -106,11 +109,13 @@ describe('barbell', () => {
     assert.throws(
       () => barbell(r3, sampleCov(factorReturns(3, 50, 1))),
       (e: unknown) => e instanceof QuantError && e.code === 'E_TOO_FEW_OBSERVATIONS',
+      'barbell throws E_TOO_FEW_OBSERVATIONS',
     );
     const r = factorReturns(3, 50, 1);
     assert.throws(
       () => barbell(r, sampleCov(r), { minWeight: 0.4 }),
       (e: unknown) => e instanceof QuantError && e.code === 'E_INFEASIBLE_BOUNDS',
+      'barbell throws E_INFEASIBLE_BOUNDS',
     );
   });
 });

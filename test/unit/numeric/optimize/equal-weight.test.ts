@@ -5,8 +5,8 @@ import { QuantError } from '../../../../src/errors.js';
 
 describe('equalWeight', () => {
   test('1/n each', () => {
-    assert.deepEqual(Array.from(equalWeight(4)), [0.25, 0.25, 0.25, 0.25]);
-    assert.deepEqual(Array.from(equalWeight(1)), [1]);
+    assert.deepEqual(Array.from(equalWeight(4)), [0.25, 0.25, 0.25, 0.25], 'Array.from(equalWeight(4))');
+    assert.deepEqual(Array.from(equalWeight(1)), [1], 'Array.from(equalWeight(1))');
   });
 
   test('n must be a positive integer', () => {
@@ -14,6 +14,7 @@ describe('equalWeight', () => {
       assert.throws(
         () => equalWeight(n),
         (e: unknown) => e instanceof QuantError && e.code === 'E_TOO_FEW_ASSETS',
+        'equalWeight throws E_TOO_FEW_ASSETS',
       );
     }
   });

@@ -10,7 +10,7 @@ import { loadDatasetReturns } from '../../../helpers/datasets.js';
 
 const code = (c: string) => (e: unknown) => e instanceof QuantError && e.code === c;
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number) => {
-  assert.equal(a.length, b.length);
+  assert.equal(a.length, b.length, 'a.length');
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) <= tol, `[${i}] ${a[i]} vs ${b[i]}`);
 };
 
@@ -29,7 +29,7 @@ describe('hierarchicalRiskParity', () => {
     // Inside each pair the split is the inverse-variance one: 0.8 / 0.2 and 0.9 / 0.1.
     const a = 1.332 / 2.644;
     const r = hierarchicalRiskParity(BLOCKS);
-    assert.deepEqual(r.order, [0, 1, 2, 3]);
+    assert.deepEqual(r.order, [0, 1, 2, 3], 'r.order');
     close(r.weights, [0.8 * a, 0.2 * a, 0.9 * (1 - a), 0.1 * (1 - a)], 1e-15);
     close([r.bisections[0]!.leftVariance, r.bisections[0]!.rightVariance], [1.312, 1.332], 1e-15);
   });
@@ -61,23 +61,28 @@ describe('hierarchicalRiskParity', () => {
     for (const leafOrder of ['dendrogram', 'optimal'] as const) {
       const r = hierarchicalRiskParity(cov, { linkage: 'ward', leafOrder });
       const n = cov.rows;
-      assert.deepEqual(r.order, leavesList(r.linkage));
-      assert.equal(r.nodes.length, 2 * n - 1);
+      assert.deepEqual(r.order, leavesList(r.linkage), 'r.order');
+      assert.equal(r.nodes.length, 2 * n - 1, 'r.nodes.length');
       r.nodes.forEach((node, id) => {
-        assert.equal(node.id, id);
-        if (id < n) assert.equal(node.weight, r.weights[id]);
+        assert.equal(node.id, id, 'node.id');
+        if (id < n) assert.equal(node.weight, r.weights[id], 'node.weight');
         else
           assert.ok(
             Math.abs(node.weight - r.nodes[node.left!]!.weight - r.nodes[node.right!]!.weight) < 1e-15,
+            'node.weight - r.nodes[node.left].weight ≈ r.nodes[node.right].weight within 1e-15',
           );
       });
-      assert.ok(Math.abs(r.nodes[2 * n - 2]!.weight - 1) < 1e-12);
-      assert.equal(r.nodes[2 * n - 2]!.count, n);
+      assert.ok(
+        Math.abs(r.nodes[2 * n - 2]!.weight - 1) < 1e-12,
+        'r.nodes[2 * n - 2].weight ≈ 1 within 1e-12',
+      );
+      assert.equal(r.nodes[2 * n - 2]!.count, n, 'r.nodes[2 * n - 2].count');
       assert.deepEqual(
         [r.bisections[0]!.start, r.bisections[0]!.mid, r.bisections[0]!.end, r.bisections[0]!.weight],
         [0, 3, 6, 1],
+        '[r.bisections[0].start, r.bisections[0].mid, r.bisections[0].end, r.b…',
       );
-      assert.equal(r.bisections.length, n - 1);
+      assert.equal(r.bisections.length, n - 1, 'r.bisections.length');
     }
   });
 
@@ -89,8 +94,8 @@ describe('hierarchicalRiskParity', () => {
     close(hierarchicalRiskParity(cov).weights, [100 / 101, 1 / 101], 1e-15);
     const r = hierarchicalRiskParity(cov, { minWeight: 0.05, maxWeight: 0.5 });
     close(r.weights, [0.5, 0.5], 0);
-    assert.equal(r.bisections[0]!.rawAlpha, 1 - 1 / 101);
-    assert.equal(r.bisections[0]!.alpha, 0.5);
+    assert.equal(r.bisections[0]!.rawAlpha, 1 - 1 / 101, 'r.bisections[0].rawAlpha');
+    assert.equal(r.bisections[0]!.alpha, 0.5, 'r.bisections[0].alpha');
   });
 
   test('bounds hold for every linkage and leaf order on real data', () => {
@@ -103,7 +108,10 @@ describe('hierarchicalRiskParity', () => {
           minWeight: 0.06,
           maxWeight: 0.2,
         }).weights;
-        assert.ok(Math.abs(w.reduce((s, x) => s + x, 0) - 1) < 1e-12);
+        assert.ok(
+          Math.abs(w.reduce((s, x) => s + x, 0) - 1) < 1e-12,
+          'w.reduce((s, x) => s + x, 0) ≈ 1 within 1e-12',
+        );
         for (const x of w) assert.ok(x >= 0.06 - 1e-12 && x <= 0.2 + 1e-12, `${linkage}/${leafOrder}: ${x}`);
       }
     }
@@ -116,7 +124,7 @@ describe('hierarchicalRiskParity', () => {
       [0, 0.5, 1],
     ]);
     const r = hierarchicalRiskParity(cov);
-    assert.deepEqual(r.order, [0, 1, 2]);
+    assert.deepEqual(r.order, [0, 1, 2], 'r.order');
     close(r.weights, [1, 0, 0], 0);
     // With bounds the riskless asset is capped and the rest split as usual (equal variances → 50/50).
     close(hierarchicalRiskParity(cov, { minWeight: 0.1, maxWeight: 0.8 }).weights, [0.8, 0.1, 0.1], 1e-15);
@@ -130,7 +138,7 @@ describe('hierarchicalRiskParity', () => {
         [0, 0, 1],
       ]),
     );
-    assert.deepEqual(r.order, [2, 0, 1]);
+    assert.deepEqual(r.order, [2, 0, 1], 'r.order');
     close(r.weights, [0.5, 0.5, 0], 0);
   });
 
@@ -144,11 +152,12 @@ describe('hierarchicalRiskParity', () => {
       assert.throws(
         () => hierarchicalRiskParity(BLOCKS, { minWeight: minWeight!, maxWeight: maxWeight! }),
         (e: unknown) => {
-          assert.ok(e instanceof QuantError);
-          assert.equal(e.code, 'E_INFEASIBLE_BOUNDS');
-          assert.equal(e.details['assets'], 4);
+          assert.ok(e instanceof QuantError, 'e is a QuantError');
+          assert.equal(e.code, 'E_INFEASIBLE_BOUNDS', 'e.code');
+          assert.equal(e.details['assets'], 4, "e.details['assets']");
           return true;
         },
+        'hierarchicalRiskParity throws E_INFEASIBLE_BOUNDS',
       );
     }
     // Bounds that cannot bind are accepted and change nothing.
@@ -162,10 +171,15 @@ describe('hierarchicalRiskParity', () => {
   });
 
   test('input errors', () => {
-    assert.throws(() => hierarchicalRiskParity(matrixFromRows([[1]])), code('E_TOO_FEW_ASSETS'));
+    assert.throws(
+      () => hierarchicalRiskParity(matrixFromRows([[1]])),
+      code('E_TOO_FEW_ASSETS'),
+      'hierarchicalRiskParity throws E_TOO_FEW_ASSETS',
+    );
     assert.throws(
       () => hierarchicalRiskParity({ rows: 2, cols: 3, data: new Float64Array(6) }),
       code('E_INPUT_VALUE'),
+      'hierarchicalRiskParity throws E_INPUT_VALUE',
     );
     assert.throws(
       () =>
@@ -176,6 +190,7 @@ describe('hierarchicalRiskParity', () => {
           ]),
         ),
       code('E_INPUT_VALUE'),
+      'hierarchicalRiskParity throws E_INPUT_VALUE',
     );
     assert.throws(
       () =>
@@ -186,6 +201,7 @@ describe('hierarchicalRiskParity', () => {
           ]),
         ),
       code('E_SINGULAR_COVARIANCE'),
+      'hierarchicalRiskParity throws E_SINGULAR_COVARIANCE',
     );
   });
 });

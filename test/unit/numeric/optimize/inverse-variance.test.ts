@@ -14,7 +14,7 @@ describe('inverseVariance', () => {
         [0, 0.1, 4],
       ]),
     );
-    assert.deepEqual(Array.from(w), [4 / 7, 2 / 7, 1 / 7]);
+    assert.deepEqual(Array.from(w), [4 / 7, 2 / 7, 1 / 7], 'Array.from(w)');
   });
 
   test('a zero or negative variance is E_SINGULAR_COVARIANCE naming the asset', () => {
@@ -28,25 +28,32 @@ describe('inverseVariance', () => {
             ]),
           ),
         (e: unknown) => {
-          assert.ok(e instanceof QuantError);
-          assert.equal(e.code, 'E_SINGULAR_COVARIANCE');
-          assert.equal(e.details['asset'], 1);
+          assert.ok(e instanceof QuantError, 'e is a QuantError');
+          assert.equal(e.code, 'E_SINGULAR_COVARIANCE', 'e.code');
+          assert.equal(e.details['asset'], 1, "e.details['asset']");
           return true;
         },
+        'inverseVariance throws E_SINGULAR_COVARIANCE',
       );
     }
   });
 
   test('non-finite, non-square or empty input', () => {
     const code = (c: string) => (e: unknown) => e instanceof QuantError && e.code === c;
-    assert.throws(() => inverseVariance(matrixFromRows([[Infinity]])), code('E_INPUT_VALUE'));
+    assert.throws(
+      () => inverseVariance(matrixFromRows([[Infinity]])),
+      code('E_INPUT_VALUE'),
+      'inverseVariance throws E_INPUT_VALUE',
+    );
     assert.throws(
       () => inverseVariance({ rows: 1, cols: 2, data: new Float64Array(2) }),
       code('E_INPUT_VALUE'),
+      'inverseVariance throws E_INPUT_VALUE',
     );
     assert.throws(
       () => inverseVariance({ rows: 0, cols: 0, data: new Float64Array(0) }),
       code('E_TOO_FEW_ASSETS'),
+      'inverseVariance throws E_TOO_FEW_ASSETS',
     );
   });
 });

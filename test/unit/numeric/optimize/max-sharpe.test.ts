@@ -19,7 +19,7 @@ function quantError(fn: () => unknown): QuantError {
   try {
     fn();
   } catch (e) {
-    assert.ok(e instanceof QuantError);
+    assert.ok(e instanceof QuantError, 'e is a QuantError');
     return e;
   }
   assert.fail('expected a QuantError');
@@ -36,8 +36,9 @@ describe('maxSharpe', () => {
         r.weights,
         v.map((x) => x / sum(v)),
       ) < 1e-13,
+      'maxAbsDiff(r.weights, v.map((x) => x / sum(v))) < 1e-13',
     );
-    assert.deepEqual(r.activeLower, []);
+    assert.deepEqual(r.activeLower, [], 'r.activeLower');
   });
 
   test('is the frontier QP solution at t = wᵀΣw / mᵀw and beats every frontier point of a t-grid', () => {
@@ -53,7 +54,7 @@ describe('maxSharpe', () => {
       ] as const) {
         const r = maxSharpe(cov, mu, { minWeight: lo, maxWeight: hi });
         const t = quadForm(cov, r.weights) / r.excessReturn;
-        assert.ok(Math.abs(t - r.t) <= 1e-9 * t);
+        assert.ok(Math.abs(t - r.t) <= 1e-9 * t, 't ≈ r.t within 1e-9 * t');
         const oracle = bruteForceBoxQp(
           cov,
           mu.map((x) => x * t),
@@ -61,7 +62,10 @@ describe('maxSharpe', () => {
           fill(n, hi),
         );
         assert.ok(maxAbsDiff(r.weights, oracle) < 1e-10, `seed ${seed}: ${maxAbsDiff(r.weights, oracle)}`);
-        assert.ok(Math.abs(r.sharpe - sharpe(cov, mu, r.weights)) < 1e-12);
+        assert.ok(
+          Math.abs(r.sharpe - sharpe(cov, mu, r.weights)) < 1e-12,
+          'r.sharpe ≈ sharpe(cov, mu, r.weights) within 1e-12',
+        );
         for (let e = -6; e <= 4; e += 0.25) {
           const w = bruteForceBoxQp(
             cov,
@@ -69,9 +73,9 @@ describe('maxSharpe', () => {
             fill(n, lo),
             fill(n, hi),
           );
-          assert.ok(sharpe(cov, mu, w) <= r.sharpe + 1e-12);
+          assert.ok(sharpe(cov, mu, w) <= r.sharpe + 1e-12, 'sharpe(cov, mu, w) <= r.sharpe + 1e-12');
         }
-        assert.ok(r.kkt.maxViolation < 1e-12);
+        assert.ok(r.kkt.maxViolation < 1e-12, 'r.kkt.maxViolation < 1e-12');
       }
     }
   });
@@ -85,30 +89,30 @@ describe('maxSharpe', () => {
       mu.map((x) => x - 0.03),
       { maxWeight: 0.4 },
     ).weights;
-    assert.ok(maxAbsDiff(a, b) < 1e-14);
+    assert.ok(maxAbsDiff(a, b) < 1e-14, 'maxAbsDiff(a, b) < 1e-14');
     const c = maxSharpe(
       { ...cov, data: cov.data.map((x) => x / 252) },
       mu.map((x) => x / 252),
       { maxWeight: 0.4 },
     ).weights;
     const d = maxSharpe(cov, mu, { maxWeight: 0.4 }).weights;
-    assert.ok(maxAbsDiff(c, d) < 1e-12);
+    assert.ok(maxAbsDiff(c, d) < 1e-12, 'maxAbsDiff(c, d) < 1e-12');
   });
 
   test('no asset above the risk-free rate is E_NO_POSITIVE_EXCESS_RETURN naming r_f and the largest μ', () => {
     const cov = randomCovariance(3, 1);
     const e = quantError(() => maxSharpe(cov, Float64Array.from([0.01, 0.03, 0.02]), { riskFreeRate: 0.05 }));
-    assert.equal(e.code, 'E_NO_POSITIVE_EXCESS_RETURN');
-    assert.match(e.message, /r_f = 0\.05/);
-    assert.match(e.message, /largest μ = 0\.03/);
-    assert.equal(e.details['asset'], 1);
+    assert.equal(e.code, 'E_NO_POSITIVE_EXCESS_RETURN', 'e.code');
+    assert.match(e.message, /r_f = 0\.05/, 'e.message matches /r_f = 0\\.05/');
+    assert.match(e.message, /largest μ = 0\.03/, 'e.message matches /largest μ = 0\\.03/');
+    assert.equal(e.details['asset'], 1, "e.details['asset']");
   });
 
   test('bounds that force a non-positive excess return are E_NO_POSITIVE_EXCESS_RETURN', () => {
     const cov = randomCovariance(3, 2);
     const e = quantError(() => maxSharpe(cov, Float64Array.from([0.1, -0.2, -0.2]), { minWeight: 0.3 }));
-    assert.equal(e.code, 'E_NO_POSITIVE_EXCESS_RETURN');
-    assert.match(e.message, /bounds/);
+    assert.equal(e.code, 'E_NO_POSITIVE_EXCESS_RETURN', 'e.code');
+    assert.match(e.message, /bounds/, 'e.message matches /bounds/');
   });
 
   test('other errors: infeasible bounds, wrong μ length', () => {
@@ -116,7 +120,12 @@ describe('maxSharpe', () => {
     assert.equal(
       quantError(() => maxSharpe(cov, Float64Array.from([0.1, 0.1, 0.1]), { maxWeight: 0.2 })).code,
       'E_INFEASIBLE_BOUNDS',
+      'quantError(() => maxSharpe(cov, Float64Array.from([0.1, 0.1, 0.1]), {…',
     );
-    assert.throws(() => maxSharpe(cov, Float64Array.from([0.1, 0.1])), RangeError);
+    assert.throws(
+      () => maxSharpe(cov, Float64Array.from([0.1, 0.1])),
+      RangeError,
+      'maxSharpe throws RangeError',
+    );
   });
 });

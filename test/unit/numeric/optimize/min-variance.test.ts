@@ -20,8 +20,8 @@ describe('minVariance', () => {
     const cov = { rows: 2, cols: 2, data: Float64Array.from([0.04, 0.006, 0.006, 0.09]) };
     const r = minVariance(cov);
     const w1 = (0.09 - 0.006) / (0.04 + 0.09 - 0.012);
-    assert.ok(maxAbsDiff(r.weights, [w1, 1 - w1]) < 1e-15);
-    assert.deepEqual(r.activeLower, []);
+    assert.ok(maxAbsDiff(r.weights, [w1, 1 - w1]) < 1e-15, 'maxAbsDiff(r.weights, [w1, 1 - w1]) < 1e-15');
+    assert.deepEqual(r.activeLower, [], 'r.activeLower');
   });
 
   test('equals an exhaustive working-set search on random problems, with and without bounds', () => {
@@ -41,7 +41,10 @@ describe('minVariance', () => {
         const expected = bruteForceBoxQp(cov, undefined, fill(n, lo), fill(n, hi));
         worst = Math.max(worst, maxAbsDiff(r.weights, expected));
         assert.ok(r.kkt.maxViolation < 1e-12, `kkt ${r.kkt.maxViolation}`);
-        assert.ok(independentKktViolation(cov, undefined, r.weights, fill(n, lo), fill(n, hi)) < 1e-10);
+        assert.ok(
+          independentKktViolation(cov, undefined, r.weights, fill(n, lo), fill(n, hi)) < 1e-10,
+          'independentKktViolation(cov, undefined, r.weights, fill(n, lo), fill(…',
+        );
       }
     }
     assert.ok(worst < 1e-12, `max deviation from the exhaustive search ${worst}`);
@@ -50,16 +53,19 @@ describe('minVariance', () => {
   test('reports the active bounds and the variance', () => {
     const cov = randomCovariance(6, 3);
     const r = minVariance(cov, { minWeight: 0.05, maxWeight: 0.3 });
-    for (const i of r.activeLower) assert.equal(r.weights[i], 0.05);
-    for (const i of r.activeUpper) assert.equal(r.weights[i], 0.3);
-    assert.ok(Math.abs(r.variance - quadForm(cov, r.weights)) < 1e-15);
+    for (const i of r.activeLower) assert.equal(r.weights[i], 0.05, 'r.weights[i]');
+    for (const i of r.activeUpper) assert.equal(r.weights[i], 0.3, 'r.weights[i]');
+    assert.ok(
+      Math.abs(r.variance - quadForm(cov, r.weights)) < 1e-15,
+      'r.variance ≈ quadForm(cov, r.weights) within 1e-15',
+    );
   });
 
   test('weights do not depend on the scale of Σ', () => {
     const cov = sampleCov(factorReturns(30, 500, 4));
     const a = minVariance(cov, { maxWeight: 0.1 }).weights;
     const b = minVariance({ ...cov, data: cov.data.map((x) => x * 252) }, { maxWeight: 0.1 }).weights;
-    assert.ok(maxAbsDiff(a, b) < 1e-13);
+    assert.ok(maxAbsDiff(a, b) < 1e-13, 'maxAbsDiff(a, b) < 1e-13');
   });
 
   test('per-asset bounds', () => {
@@ -67,22 +73,36 @@ describe('minVariance', () => {
     const lo = Float64Array.from([0, 0.1, 0, 0.2, 0]);
     const hi = Float64Array.from([0.5, 0.5, 0.15, 1, 1]);
     const r = minVariance(cov, { minWeight: lo, maxWeight: hi });
-    assert.ok(maxAbsDiff(r.weights, bruteForceBoxQp(cov, undefined, lo, hi)) < 1e-12);
+    assert.ok(
+      maxAbsDiff(r.weights, bruteForceBoxQp(cov, undefined, lo, hi)) < 1e-12,
+      'maxAbsDiff(r.weights, bruteForceBoxQp(cov, undefined, lo, hi)) < 1e-12',
+    );
   });
 
   test('degenerate bounds: the single feasible point', () => {
     const cov = randomCovariance(4, 2);
-    assert.deepEqual(Array.from(minVariance(cov, { minWeight: 0.25 }).weights), [0.25, 0.25, 0.25, 0.25]);
-    assert.deepEqual(Array.from(minVariance(cov, { maxWeight: 0.25 }).weights), [0.25, 0.25, 0.25, 0.25]);
+    assert.deepEqual(
+      Array.from(minVariance(cov, { minWeight: 0.25 }).weights),
+      [0.25, 0.25, 0.25, 0.25],
+      'Array.from(minVariance(cov, { minWeight: 0.25 }).weights)',
+    );
+    assert.deepEqual(
+      Array.from(minVariance(cov, { maxWeight: 0.25 }).weights),
+      [0.25, 0.25, 0.25, 0.25],
+      'Array.from(minVariance(cov, { maxWeight: 0.25 }).weights)',
+    );
     const r = minVariance(randomCovariance(20, 2), { minWeight: 0.05 });
-    assert.ok(Math.abs(sum(r.weights) - 1) < 1e-15);
+    assert.ok(Math.abs(sum(r.weights) - 1) < 1e-15, 'sum(r.weights) ≈ 1 within 1e-15');
   });
 
   test('a dense 60-asset factor-model problem satisfies the KKT conditions', () => {
     const cov = sampleCov(factorReturns(60, 1000, 12), 252);
     const r = minVariance(cov);
-    assert.ok(Math.abs(sum(r.weights) - 1) < 1e-14);
-    assert.ok(independentKktViolation(cov, undefined, r.weights, fill(60, 0), fill(60, 1)) < 1e-10);
+    assert.ok(Math.abs(sum(r.weights) - 1) < 1e-14, 'sum(r.weights) ≈ 1 within 1e-14');
+    assert.ok(
+      independentKktViolation(cov, undefined, r.weights, fill(60, 0), fill(60, 1)) < 1e-10,
+      'independentKktViolation(cov, undefined, r.weights, fill(60, 0), fill(…',
+    );
   });
 
   test('errors: too few assets, infeasible bounds, singular covariance', () => {
@@ -90,7 +110,7 @@ describe('minVariance', () => {
       try {
         fn();
       } catch (e) {
-        assert.ok(e instanceof QuantError);
+        assert.ok(e instanceof QuantError, 'e is a QuantError');
         return e.code;
       }
       return 'none';
@@ -98,27 +118,33 @@ describe('minVariance', () => {
     assert.equal(
       code(() => minVariance({ rows: 1, cols: 1, data: Float64Array.from([1]) })),
       'E_TOO_FEW_ASSETS',
+      'code(() => minVariance({ rows: 1, cols: 1, data: Float64Array.from([1…',
     );
     assert.equal(
       code(() => minVariance(randomCovariance(3, 1), { minWeight: 0.5 })),
       'E_INFEASIBLE_BOUNDS',
+      'code(() => minVariance(randomCovariance(3, 1), { minWeight: 0.5 }))',
     );
     // Not positive semidefinite: a negative variance, an indefinite matrix, a riskless asset that covaries.
     assert.equal(
       code(() => minVariance({ rows: 2, cols: 2, data: Float64Array.from([-1, 0, 0, 1]) })),
       'E_SINGULAR_COVARIANCE',
+      'code(() => minVariance({ rows: 2, cols: 2, data: Float64Array.from([-…',
     );
     assert.equal(
       code(() => minVariance({ rows: 2, cols: 2, data: Float64Array.from([1, 2, 2, 1]) })),
       'E_SINGULAR_COVARIANCE',
+      'code(() => minVariance({ rows: 2, cols: 2, data: Float64Array.from([1…',
     );
     assert.equal(
       code(() => minVariance({ rows: 2, cols: 2, data: Float64Array.from([0, 0.1, 0.1, 1]) })),
       'E_SINGULAR_COVARIANCE',
+      'code(() => minVariance({ rows: 2, cols: 2, data: Float64Array.from([0…',
     );
     assert.equal(
       code(() => minVariance({ rows: 2, cols: 2, data: Float64Array.from([1, 0.5, 0.2, 1]) })),
       'E_SINGULAR_COVARIANCE',
+      'code(() => minVariance({ rows: 2, cols: 2, data: Float64Array.from([1…',
     );
   });
 });

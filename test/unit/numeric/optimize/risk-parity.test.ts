@@ -23,21 +23,24 @@ describe('riskParity', () => {
   test('two assets: w ∝ 1/σ whatever the correlation', () => {
     const cov = { rows: 2, cols: 2, data: Float64Array.from([0.04, -0.01, -0.01, 0.09]) };
     const r = riskParity(cov);
-    assert.ok(maxAbsDiff(r.weights, [0.6, 0.4]) < 1e-15);
+    assert.ok(maxAbsDiff(r.weights, [0.6, 0.4]) < 1e-15, 'maxAbsDiff(r.weights, [0.6, 0.4]) < 1e-15');
   });
 
   test('unbounded: risk contributions equal to 1e-12 relative', () => {
     for (let seed = 1; seed <= 20; seed++) {
       const cov = randomCovariance(2 + (seed % 9), seed);
       const r = riskParity(cov);
-      assert.equal(r.boundsBind, false);
-      assert.ok(Math.abs(sum(r.weights) - 1) < 1e-15);
+      assert.equal(r.boundsBind, false, 'r.boundsBind');
+      assert.ok(Math.abs(sum(r.weights) - 1) < 1e-15, 'sum(r.weights) ≈ 1 within 1e-15');
       assert.ok(spread(relativeRiskContributions(cov, r.weights)) < 1e-12, `seed ${seed}`);
     }
     const big = sampleCov(factorReturns(120, 1000, 3), 252);
     const r = riskParity(big);
-    assert.ok(spread(relativeRiskContributions(big, r.weights)) < 1e-11);
-    assert.ok(r.maxDeviation < 1e-11);
+    assert.ok(
+      spread(relativeRiskContributions(big, r.weights)) < 1e-11,
+      'spread(relativeRiskContributions(big, r.weights)) < 1e-11',
+    );
+    assert.ok(r.maxDeviation < 1e-11, 'r.maxDeviation < 1e-11');
   });
 
   test('(a) bounds that do not bind return exactly the unbounded answer', () => {
@@ -46,8 +49,8 @@ describe('riskParity', () => {
     const lo = Math.min(...free) * 0.99;
     const hi = Math.max(...free) * 1.01;
     const bounded = riskParity(cov, { minWeight: lo, maxWeight: hi });
-    assert.deepEqual(Array.from(bounded.weights), Array.from(free));
-    assert.equal(bounded.boundsBind, false);
+    assert.deepEqual(Array.from(bounded.weights), Array.from(free), 'Array.from(bounded.weights)');
+    assert.equal(bounded.boundsBind, false, 'bounded.boundsBind');
   });
 
   test('(b) binding bounds: within bounds, free assets share one risk contribution c, capped ≤ c, floored ≥ c', () => {
@@ -59,20 +62,23 @@ describe('riskParity', () => {
       const lo = Math.min(0.9 / n, Math.min(...free) * 1.3);
       const hi = Math.max(1.1 / n, Math.max(...free) * 0.8);
       const r = riskParity(cov, { minWeight: lo, maxWeight: hi });
-      assert.equal(r.boundsBind, true);
-      assert.ok(Math.abs(sum(r.weights) - 1) < 1e-14);
+      assert.equal(r.boundsBind, true, 'r.boundsBind');
+      assert.ok(Math.abs(sum(r.weights) - 1) < 1e-14, 'sum(r.weights) ≈ 1 within 1e-14');
       const sw = matVec(cov, r.weights);
       const rc = Float64Array.from(sw, (v, i) => v * r.weights[i]!);
       const freeSet: number[] = [];
       for (let i = 0; i < n; i++) {
         const wi = r.weights[i]!;
-        assert.ok(wi >= lo - 1e-15 && wi <= hi + 1e-15);
-        if (r.activeLower.includes(i)) assert.equal(wi, lo);
-        else if (r.activeUpper.includes(i)) assert.equal(wi, hi);
+        assert.ok(wi >= lo - 1e-15 && wi <= hi + 1e-15, 'wi >= lo - 1e-15 && wi <= hi + 1e-15');
+        if (r.activeLower.includes(i)) assert.equal(wi, lo, 'wi');
+        else if (r.activeUpper.includes(i)) assert.equal(wi, hi, 'wi');
         else freeSet.push(i);
       }
-      assert.ok(r.activeLower.length + r.activeUpper.length > 0);
-      assert.ok(freeSet.length > 0);
+      assert.ok(
+        r.activeLower.length + r.activeUpper.length > 0,
+        'r.activeLower.length + r.activeUpper.length > 0',
+      );
+      assert.ok(freeSet.length > 0, 'freeSet.length > 0');
       assert.ok(
         spread(rc, freeSet) < 1e-10,
         `seed ${seed}: free contributions differ by ${spread(rc, freeSet)}`,
@@ -85,7 +91,7 @@ describe('riskParity', () => {
         assert.ok(rc[i]! >= c - tol, `seed ${seed}: floored asset ${i} contributes less`);
       cases++;
     }
-    assert.equal(cases, 30);
+    assert.equal(cases, 30, 'cases');
   });
 
   test('floors with a hedging asset: the common contribution may be ≤ 0, conditions still hold', () => {
@@ -107,17 +113,17 @@ describe('riskParity', () => {
     const cov = { rows: 9, cols: 9, data };
     const lo = 0.08327907986112366;
     const r = riskParity(cov, { minWeight: lo, maxWeight: 0.33376736111111055 });
-    assert.ok(Math.abs(sum(r.weights) - 1) < 1e-15);
+    assert.ok(Math.abs(sum(r.weights) - 1) < 1e-15, 'sum(r.weights) ≈ 1 within 1e-15');
     const rc = Array.from(matVec(cov, r.weights), (v, i) => v * r.weights[i]!);
     const freeSet = [...Array(9).keys()].filter(
       (i) => !r.activeLower.includes(i) && !r.activeUpper.includes(i),
     );
-    assert.deepEqual(freeSet, [0]);
+    assert.deepEqual(freeSet, [0], 'freeSet');
     const c = rc[0]!;
-    assert.ok(c <= 1e-12 * sum(rc));
+    assert.ok(c <= 1e-12 * sum(rc), 'c <= 1e-12 * sum(rc)');
     for (const i of r.activeLower) {
-      assert.equal(r.weights[i], lo);
-      assert.ok(rc[i]! >= c);
+      assert.equal(r.weights[i], lo, 'r.weights[i]');
+      assert.ok(rc[i]! >= c, 'rc[i] >= c');
     }
   });
 
@@ -135,14 +141,18 @@ describe('riskParity', () => {
         e instanceof QuantError &&
         e.code === 'E_SOLVER' &&
         e.details['reason'] === 'non_positive_risk_contribution',
+      'riskParity throws E_SOLVER',
     );
     // The unbounded problem is always solvable.
-    assert.ok(spread(relativeRiskContributions(cov, riskParity(cov).weights)) < 1e-10);
+    assert.ok(
+      spread(relativeRiskContributions(cov, riskParity(cov).weights)) < 1e-10,
+      'spread(relativeRiskContributions(cov, riskParity(cov).weights)) < 1e-…',
+    );
   });
 
   test('degenerate bounds: the single feasible point', () => {
     const r = riskParity(randomCovariance(4, 1), { minWeight: 0.25 });
-    assert.deepEqual(Array.from(r.weights), [0.25, 0.25, 0.25, 0.25]);
+    assert.deepEqual(Array.from(r.weights), [0.25, 0.25, 0.25, 0.25], 'Array.from(r.weights)');
   });
 
   test('errors: too few assets, infeasible bounds, non-positive variance', () => {
@@ -150,7 +160,7 @@ describe('riskParity', () => {
       try {
         fn();
       } catch (e) {
-        assert.ok(e instanceof QuantError);
+        assert.ok(e instanceof QuantError, 'e is a QuantError');
         return e.code;
       }
       return 'none';
@@ -158,14 +168,17 @@ describe('riskParity', () => {
     assert.equal(
       code(() => riskParity({ rows: 1, cols: 1, data: Float64Array.from([1]) })),
       'E_TOO_FEW_ASSETS',
+      'code(() => riskParity({ rows: 1, cols: 1, data: Float64Array.from([1]…',
     );
     assert.equal(
       code(() => riskParity(randomCovariance(3, 1), { maxWeight: 0.3 })),
       'E_INFEASIBLE_BOUNDS',
+      'code(() => riskParity(randomCovariance(3, 1), { maxWeight: 0.3 }))',
     );
     assert.equal(
       code(() => riskParity({ rows: 2, cols: 2, data: Float64Array.from([1, 0, 0, 0]) })),
       'E_SINGULAR_COVARIANCE',
+      'code(() => riskParity({ rows: 2, cols: 2, data: Float64Array.from([1,…',
     );
   });
 });

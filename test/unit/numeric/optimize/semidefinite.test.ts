@@ -55,17 +55,21 @@ describe('minVariance on a positive semidefinite Σ', () => {
     // as 0.4·(σ₂² − σ₁₂) / (σ₁² + σ₂² − 2σ₁₂) = 0.4·0.08 / 0.11 = 0.32 / 1.1 for asset 1 (inside [0.1, 0.6]).
     const r = minVariance(withCash(0.04, 0.01, 0.09), { minWeight: 0.1, maxWeight: 0.6 });
     assert.ok(maxAbsDiff(r.weights, [0.6, 0.32 / 1.1, 0.4 - 0.32 / 1.1]) < 1e-15, `${r.weights}`);
-    assert.deepEqual(r.activeUpper, [0]);
+    assert.deepEqual(r.activeUpper, [0], 'r.activeUpper');
     assert.ok(r.kkt.maxViolation < 1e-14, `kkt ${r.kkt.maxViolation}`);
     // Without bounds the riskless asset takes everything: variance 0.
     const all = minVariance(withCash(0.04, 0.01, 0.09));
-    assert.deepEqual(Array.from(all.weights), [1, 0, 0]);
-    assert.equal(all.variance, 0);
+    assert.deepEqual(Array.from(all.weights), [1, 0, 0], 'Array.from(all.weights)');
+    assert.equal(all.variance, 0, 'all.variance');
   });
 
   test('several riskless assets share their weight by the minimum-norm rule', () => {
     const cov = matrix(4, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.04, 0.01, 0, 0, 0.01, 0.09]);
-    assert.deepEqual(Array.from(minVariance(cov).weights), [0.5, 0.5, 0, 0]);
+    assert.deepEqual(
+      Array.from(minVariance(cov).weights),
+      [0.5, 0.5, 0, 0],
+      'Array.from(minVariance(cov).weights)',
+    );
     // Capped at 0.3 and 0.5: together 0.8, each at its cap; the risky pair takes 0.2 (0.2·0.08/0.11).
     const capped = minVariance(cov, { maxWeight: Float64Array.from([0.3, 0.5, 1, 1]) });
     assert.ok(
@@ -74,7 +78,7 @@ describe('minVariance on a positive semidefinite Σ', () => {
     );
     // Capped at 0.2 and 1 with the group's total 1: the minimum-norm split is (0.2, 0.8), not (0.5, 0.5).
     const uneven = minVariance(cov, { maxWeight: Float64Array.from([0.2, 1, 1, 1]) });
-    assert.deepEqual(Array.from(uneven.weights), [0.2, 0.8, 0, 0]);
+    assert.deepEqual(Array.from(uneven.weights), [0.2, 0.8, 0, 0], 'Array.from(uneven.weights)');
   });
 
   test('duplicated assets split equally; the result is the problem without the duplicate, halved', () => {
@@ -117,8 +121,8 @@ describe('minVariance on a positive semidefinite Σ', () => {
 
   test('a perfect hedge is well posed: (½, ½) with variance 0', () => {
     const r = minVariance(matrix(2, [1, -1, -1, 1]));
-    assert.deepEqual(Array.from(r.weights), [0.5, 0.5]);
-    assert.equal(r.variance, 0);
+    assert.deepEqual(Array.from(r.weights), [0.5, 0.5], 'Array.from(r.weights)');
+    assert.equal(r.variance, 0, 'r.variance');
   });
 
   test('a collinear asset making the minimiser non-unique is E_SINGULAR_COVARIANCE naming the assets', () => {
@@ -126,9 +130,13 @@ describe('minVariance on a positive semidefinite Σ', () => {
     for (let t = 0; t < 200; t++)
       returns.data[t * 4 + 2] = (returns.data[t * 4]! + returns.data[t * 4 + 1]!) / 2;
     const e = quantError(() => minVariance(sampleCovariance(returns)));
-    assert.equal(e.code, 'E_SINGULAR_COVARIANCE');
-    assert.deepEqual(e.details['assets'], [0, 1, 2]);
-    assert.match(e.message, /not unique: asset 0, asset 1, asset 2 are collinear/);
+    assert.equal(e.code, 'E_SINGULAR_COVARIANCE', 'e.code');
+    assert.deepEqual(e.details['assets'], [0, 1, 2], "e.details['assets']");
+    assert.match(
+      e.message,
+      /not unique: asset 0, asset 1, asset 2 are collinear/,
+      'e.message matches /not unique: asset 0, asset 1, asset 2 are collinear/',
+    );
   });
 
   test('more assets than observations: an exact, checked answer or the non-unique error', () => {
@@ -182,16 +190,20 @@ describe('maxSharpe on a positive semidefinite Σ', () => {
 
   test('a riskless asset above r_f that may hold everything: E_UNBOUNDED_SHARPE naming it', () => {
     const e = quantError(() => maxSharpe(withCash(0.04, 0.01, 0.09), Float64Array.from([0.01, ...mu])));
-    assert.equal(e.code, 'E_UNBOUNDED_SHARPE');
-    assert.deepEqual(e.details['assets'], [0]);
-    assert.match(e.message, /asset 0 \(μ = 0\.01\) has zero variance/);
+    assert.equal(e.code, 'E_UNBOUNDED_SHARPE', 'e.code');
+    assert.deepEqual(e.details['assets'], [0], "e.details['assets']");
+    assert.match(
+      e.message,
+      /asset 0 \(μ = 0\.01\) has zero variance/,
+      'e.message matches /asset 0 \\(μ = 0\\.01\\) has zero variance/',
+    );
   });
 
   test('a riskless asset above r_f under a cap: well posed, the cap binds, optimal against every mix', () => {
     const cov = withCash(0.04, 0.01, 0.09);
     const m = [0.01, ...mu];
     const r = maxSharpe(cov, Float64Array.from(m), { maxWeight: 0.6 });
-    assert.equal(r.weights[0], 0.6);
+    assert.equal(r.weights[0], 0.6, 'r.weights[0]');
     assert.ok(r.kkt.maxViolation < 1e-12, `kkt ${r.kkt.maxViolation}`);
     // The ratio is a function of the risky split x of the remaining 0.4: scan it.
     for (let k = 0; k <= 400; k++) {
@@ -203,7 +215,7 @@ describe('maxSharpe on a positive semidefinite Σ', () => {
 
   test('a riskless asset below r_f holds its lower bound', () => {
     const r = maxSharpe(withCash(0.04, 0.01, 0.09), Float64Array.from([-0.01, ...mu]), { minWeight: 0.05 });
-    assert.equal(r.weights[0], 0.05);
+    assert.equal(r.weights[0], 0.05, 'r.weights[0]');
   });
 
   test('duplicates with equal μ split equally; with different μ the better one takes it all', () => {
@@ -221,9 +233,13 @@ describe('maxSharpe on a positive semidefinite Σ', () => {
 describe('riskParity on a positive semidefinite Σ', () => {
   test('a riskless asset: E_SINGULAR_COVARIANCE naming it, before any work', () => {
     const e = quantError(() => riskParity(withCash(0.04, 0.01, 0.09), { maxWeight: 0.6 }));
-    assert.equal(e.code, 'E_SINGULAR_COVARIANCE');
-    assert.deepEqual(e.details['assets'], [0]);
-    assert.match(e.message, /risk parity is undefined: asset 0 has zero variance/);
+    assert.equal(e.code, 'E_SINGULAR_COVARIANCE', 'e.code');
+    assert.deepEqual(e.details['assets'], [0], "e.details['assets']");
+    assert.match(
+      e.message,
+      /risk parity is undefined: asset 0 has zero variance/,
+      'e.message matches /risk parity is undefined: asset 0 has zero variance/',
+    );
   });
 
   test('duplicated assets: well posed, equal weights and contributions for the pair', () => {
@@ -237,8 +253,8 @@ describe('riskParity on a positive semidefinite Σ', () => {
 
   test('a long-only perfect hedge: E_SINGULAR_COVARIANCE naming the hedging assets', () => {
     const e = quantError(() => riskParity(matrix(3, [1, -1, 0, -1, 1, 0, 0, 0, 1])));
-    assert.equal(e.code, 'E_SINGULAR_COVARIANCE');
-    assert.deepEqual(e.details['assets'], [0, 1]);
+    assert.equal(e.code, 'E_SINGULAR_COVARIANCE', 'e.code');
+    assert.deepEqual(e.details['assets'], [0, 1], "e.details['assets']");
   });
 });
 
@@ -253,8 +269,12 @@ describe('the method dispatch', () => {
         labels: ['sleeve a', 'sleeve cash', 'sleeve b'],
       }),
     );
-    assert.match(e.message, /sleeve cash has zero variance/);
-    assert.deepEqual(e.details['assets'], [1]);
+    assert.match(
+      e.message,
+      /sleeve cash has zero variance/,
+      'e.message matches /sleeve cash has zero variance/',
+    );
+    assert.deepEqual(e.details['assets'], [1], "e.details['assets']");
   });
 
   test("covariance 'auto' shrinks below 3 observations per asset and records why", () => {
@@ -263,15 +283,23 @@ describe('the method dispatch', () => {
       periodsPerYear: 252,
       covariance: 'auto',
     });
-    assert.equal(few.diagnostics['covariance'], 'ledoit_wolf');
-    assert.equal(few.diagnostics['covariance_rule'], 'auto: 14 observations < 3 × 5 assets');
+    assert.equal(few.diagnostics['covariance'], 'ledoit_wolf', "few.diagnostics['covariance']");
+    assert.equal(
+      few.diagnostics['covariance_rule'],
+      'auto: 14 observations < 3 × 5 assets',
+      "few.diagnostics['covariance_rule']",
+    );
     const many = optimizePortfolio(factorReturns(5, 15, 3, 2), {
       method: 'min_variance',
       periodsPerYear: 252,
       covariance: 'auto',
     });
-    assert.equal(many.diagnostics['covariance'], 'sample');
-    assert.equal(many.diagnostics['covariance_rule'], 'auto: 15 observations ≥ 3 × 5 assets');
+    assert.equal(many.diagnostics['covariance'], 'sample', "many.diagnostics['covariance']");
+    assert.equal(
+      many.diagnostics['covariance_rule'],
+      'auto: 15 observations ≥ 3 × 5 assets',
+      "many.diagnostics['covariance_rule']",
+    );
   });
 });
 
@@ -284,9 +312,9 @@ describe('building blocks', () => {
     // τ: 0.2 + τ + τ + 0.05 = 0.9 → τ = 0.325.
     assert.ok(maxAbsDiff(out, [0.2, 0.325, 0.325, 0.05]) < 1e-15, `${out}`);
     minimumNormSplit([0, 1, 2, 3], 0.1, lo, hi, out);
-    assert.deepEqual(Array.from(out), [0, 0.1, 0, 0]);
+    assert.deepEqual(Array.from(out), [0, 0.1, 0, 0], 'Array.from(out)');
     minimumNormSplit([0, 1, 2, 3], 2.25, lo, hi, out);
-    assert.deepEqual(Array.from(out), [0.2, 1, 1, 0.05]);
+    assert.deepEqual(Array.from(out), [0.2, 1, 1, 0.05], 'Array.from(out)');
   });
 
   test('a constant return column has exactly zero variance and covariances', () => {

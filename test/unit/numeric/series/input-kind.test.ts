@@ -33,13 +33,14 @@ describe('inputKindFinding', () => {
 
   test('SWX prices declared as returns: more than half the values above 1', () => {
     const f = inputKindFinding(priceColumns('swx_prices'), 'returns');
-    assert.equal(f?.looksLike, 'prices');
-    assert.equal(f?.column, 0);
-    assert.equal(f?.row, 0);
-    assert.equal(f?.value, 95.88);
+    assert.equal(f?.looksLike, 'prices', 'f?.looksLike');
+    assert.equal(f?.column, 0, 'f?.column');
+    assert.equal(f?.row, 0, 'f?.row');
+    assert.equal(f?.value, 95.88, 'f?.value');
     assert.match(
       f?.evidence ?? '',
       /^1917 of 1917 values \(100\.0 %\) are above 1, a gain of more than 100 % in one period$/,
+      "f?.evidence ?? '' matches /^1917 of 1917 values \\(100\\.0 %\\) are above 1, a gain of m…",
     );
   });
 
@@ -50,60 +51,86 @@ describe('inputKindFinding', () => {
       'returns',
     );
     // Column 1 is shorter than column 0: NaN-free and level-like on its own 40 values.
-    assert.equal(f?.looksLike, 'prices');
-    assert.equal(f?.column, 1);
+    assert.equal(f?.looksLike, 'prices', 'f?.looksLike');
+    assert.equal(f?.column, 1, 'f?.column');
     assert.match(
       f?.evidence ?? '',
       /^all 40 values are positive \(0\.85 to 0\.928964\) with lag-1 autocorrelation 0\.92, like a price level/,
+      "f?.evidence ?? '' matches /^all 40 values are positive \\(0\\.85 to 0\\.928964\\) with la…",
     );
   });
 
   test('small positive cash returns are not mistaken for a level', () => {
     const cash = Float64Array.from({ length: 250 }, (_, t) => 0.0001 + 0.00001 * Math.sin(t / 20));
     assert.ok(lag1Autocorrelation([...cash]) > 0.9, 'cash returns are autocorrelated');
-    assert.equal(inputKindFinding([cash, cash], 'returns'), undefined);
+    assert.equal(
+      inputKindFinding([cash, cash], 'returns'),
+      undefined,
+      "inputKindFinding([cash, cash], 'returns')",
+    );
   });
 
   test('SWX returns declared as prices: many non-positive values', () => {
     const f = inputKindFinding(returnColumns('swx_prices'), 'prices');
-    assert.equal(f?.looksLike, 'returns');
-    assert.equal(f?.column, 0);
+    assert.equal(f?.looksLike, 'returns', 'f?.looksLike');
+    assert.equal(f?.column, 0, 'f?.column');
     assert.match(
       f?.evidence ?? '',
       /^\d+ of 1916 values \(\d+\.\d %\) are zero or negative and every value is within \[-1, 1\]$/,
+      "f?.evidence ?? '' matches /^\\d+ of 1916 values \\(\\d+\\.\\d %\\) are zero or negative and…",
     );
   });
 
   test('a few returns (one negative) declared as prices: every value within [-1, 1]', () => {
     const f = inputKindFinding([col(0.01, -0.02, 0.005)], 'prices');
-    assert.equal(f?.looksLike, 'returns');
-    assert.equal(f?.row, 1);
-    assert.equal(f?.value, -0.02);
+    assert.equal(f?.looksLike, 'returns', 'f?.looksLike');
+    assert.equal(f?.row, 1, 'f?.row');
+    assert.equal(f?.value, -0.02, 'f?.value');
   });
 
   test('percent returns declared as prices: at least 10 % non-positive', () => {
     const pct = Float64Array.from({ length: 50 }, (_, t) => 3 * Math.sin(t));
-    assert.equal(inputKindFinding([pct], 'prices')?.looksLike, 'returns');
+    assert.equal(
+      inputKindFinding([pct], 'prices')?.looksLike,
+      'returns',
+      "inputKindFinding([pct], 'prices')?.looksLike",
+    );
   });
 
   test('one bad price among real prices is left to the price check', () => {
-    assert.equal(inputKindFinding([col(100, 0, 102, 103), col(50, 51, 52, 53)], 'prices'), undefined);
-    assert.equal(inputKindFinding([col(100, 101, 102, 103), col(50, 51, -52, 53)], 'prices'), undefined);
+    assert.equal(
+      inputKindFinding([col(100, 0, 102, 103), col(50, 51, 52, 53)], 'prices'),
+      undefined,
+      "inputKindFinding([col(100, 0, 102, 103), col(50, 51, 52, 53)], 'price…",
+    );
+    assert.equal(
+      inputKindFinding([col(100, 101, 102, 103), col(50, 51, -52, 53)], 'prices'),
+      undefined,
+      "inputKindFinding([col(100, 101, 102, 103), col(50, 51, -52, 53)], 'pr…",
+    );
   });
 
   test('missing values are ignored', () => {
-    assert.equal(inputKindFinding([col(Number.NaN, 100, Number.NaN, 101)], 'prices'), undefined);
-    assert.equal(inputKindFinding([col(Number.NaN, 100, 101, Number.NaN)], 'returns')?.row, 1);
+    assert.equal(
+      inputKindFinding([col(Number.NaN, 100, Number.NaN, 101)], 'prices'),
+      undefined,
+      "inputKindFinding([col(Number.NaN, 100, Number.NaN, 101)], 'prices')",
+    );
+    assert.equal(
+      inputKindFinding([col(Number.NaN, 100, 101, Number.NaN)], 'returns')?.row,
+      1,
+      "inputKindFinding([col(Number.NaN, 100, 101, Number.NaN)], 'returns')?…",
+    );
   });
 });
 
 describe('logToSimpleReturns', () => {
   test('exp(r) − 1 exactly, NaN kept', () => {
     const out = logToSimpleReturns(col(0, Math.log(1.1), Math.log(0.5), -3, Number.NaN));
-    assert.equal(out[0], 0);
+    assert.equal(out[0], 0, 'out[0]');
     assert.ok(Math.abs((out[1] as number) - 0.1) < 1e-15, `${out[1]}`);
     assert.ok(Math.abs((out[2] as number) + 0.5) < 1e-15, `${out[2]}`);
-    assert.equal(out[3], Math.expm1(-3));
+    assert.equal(out[3], Math.expm1(-3), 'out[3]');
     assert.ok(Number.isNaN(out[4] as number), 'NaN stays missing');
   });
 });

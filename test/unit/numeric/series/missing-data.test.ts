@@ -18,41 +18,46 @@ describe('applyMissingPolicy', () => {
       ffillLimit: 5,
       fill: 'last',
     });
-    assert.deepEqual(r.rows, [0, 3, 4]);
-    assert.deepEqual(r.columns, [0, 1]);
-    assert.deepEqual(plain(r), [
-      [1, 4, 5],
-      [1, 4, 5],
-    ]);
+    assert.deepEqual(r.rows, [0, 3, 4], 'r.rows');
+    assert.deepEqual(r.columns, [0, 1], 'r.columns');
+    assert.deepEqual(
+      plain(r),
+      [
+        [1, 4, 5],
+        [1, 4, 5],
+      ],
+      'plain(r)',
+    );
     const rep = r.report;
-    assert.equal(rep.droppedRows, 2);
-    assert.equal(rep.droppedShare, 0.4);
-    assert.equal(rep.firstDropped, 'd1');
-    assert.equal(rep.lastDropped, 'd2');
+    assert.equal(rep.droppedRows, 2, 'rep.droppedRows');
+    assert.equal(rep.droppedShare, 0.4, 'rep.droppedShare');
+    assert.equal(rep.firstDropped, 'd1', 'rep.firstDropped');
+    assert.equal(rep.lastDropped, 'd2', 'rep.lastDropped');
     assert.deepEqual(
       rep.responsible.map((a) => [a.column, a.droppedRows, a.firstDropped, a.lateStart]),
       [
         [0, 1, 'd2', false],
         [1, 1, 'd1', false],
       ],
+      'rep.responsible.map((a) => [a.column, a.droppedRows, a.firstDropped, …',
     );
     assert.equal(rep.warn, true, '40 % > 5 %');
   });
 
   test('the 5 % threshold: 1 row of 20 (exactly 5 %) is no warning, 2 of 20 is', () => {
-    assert.equal(MISSING_ROWS_WARNING_SHARE, 0.05);
+    assert.equal(MISSING_ROWS_WARNING_SHARE, 0.05, 'MISSING_ROWS_WARNING_SHARE');
     const base = Array.from({ length: 20 }, (_, t) => 100 + t);
     const dates20 = base.map((_, t) => `r${String(t).padStart(2, '0')}`);
     const one = [...base];
     one[10] = N;
     const opts = { policy: 'drop_rows', ffillLimit: 5, fill: 'last' } as const;
     const r1 = applyMissingPolicy([Float64Array.from(base), Float64Array.from(one)], dates20, opts);
-    assert.equal(r1.report.droppedRows, 1);
+    assert.equal(r1.report.droppedRows, 1, 'r1.report.droppedRows');
     assert.equal(r1.report.warn, false, 'exactly 5 % is not more than 5 %');
     const two = [...one];
     two[11] = N;
     const r2 = applyMissingPolicy([Float64Array.from(base), Float64Array.from(two)], dates20, opts);
-    assert.equal(r2.report.droppedShare, 0.1);
+    assert.equal(r2.report.droppedShare, 0.1, 'r2.report.droppedShare');
     assert.equal(r2.report.warn, true, '10 % > 5 %');
   });
 
@@ -61,9 +66,9 @@ describe('applyMissingPolicy', () => {
     const b = Float64Array.from(a, (v, t) => (t < 2 ? N : v));
     const names = Array.from({ length: 100 }, (_, t) => `t${t}`);
     const r = applyMissingPolicy([a, b], names, { policy: 'drop_rows', ffillLimit: 5, fill: 'last' });
-    assert.equal(r.report.droppedShare, 0.02);
-    assert.equal(r.report.responsible[0]?.lateStart, true);
-    assert.equal(r.report.responsible[0]?.firstValue, 't2');
+    assert.equal(r.report.droppedShare, 0.02, 'r.report.droppedShare');
+    assert.equal(r.report.responsible[0]?.lateStart, true, 'r.report.responsible[0]?.lateStart');
+    assert.equal(r.report.responsible[0]?.firstValue, 't2', 'r.report.responsible[0]?.firstValue');
     assert.equal(r.report.warn, true, 'a late start is worth a warning');
   });
 
@@ -73,8 +78,8 @@ describe('applyMissingPolicy', () => {
       ffillLimit: 5,
       fill: 'last',
     });
-    assert.equal(r.report.responsible[0]?.earlyEnd, true);
-    assert.equal(r.report.responsible[0]?.lastValue, 'd1');
+    assert.equal(r.report.responsible[0]?.earlyEnd, true, 'r.report.responsible[0]?.earlyEnd');
+    assert.equal(r.report.responsible[0]?.lastValue, 'd1', 'r.report.responsible[0]?.lastValue');
   });
 
   test('drop_assets keeps every row and drops every asset with a missing value', () => {
@@ -83,12 +88,13 @@ describe('applyMissingPolicy', () => {
       ffillLimit: 5,
       fill: 'last',
     });
-    assert.deepEqual(r.columns, [0, 2]);
-    assert.deepEqual(r.rows, [0, 1, 2]);
-    assert.equal(r.report.droppedRows, 0);
+    assert.deepEqual(r.columns, [0, 2], 'r.columns');
+    assert.deepEqual(r.rows, [0, 1, 2], 'r.rows');
+    assert.equal(r.report.droppedRows, 0, 'r.report.droppedRows');
     assert.deepEqual(
       r.report.droppedColumns.map((a) => [a.column, a.firstValue, a.lastValue]),
       [[1, 'd0', 'd2']],
+      'r.report.droppedColumns.map((a) => [a.column, a.firstValue, a.lastVal…',
     );
     assert.equal(r.report.warn, true, 'a dropped asset is worth a warning');
   });
@@ -100,13 +106,14 @@ describe('applyMissingPolicy', () => {
       fill: 'last',
     });
     // Column 0: d0 has no earlier value; d2, d3 carry 1; d4 is the third missing cell in a row; d6 carries 5.
-    assert.deepEqual(r.rows, [1, 2, 3, 5, 6, 7]);
-    assert.deepEqual(plain(r)[0], [1, 1, 1, 5, 5, 7]);
-    assert.equal(r.report.filledCells, 3);
-    assert.equal(r.report.ffillLimit, 2);
+    assert.deepEqual(r.rows, [1, 2, 3, 5, 6, 7], 'r.rows');
+    assert.deepEqual(plain(r)[0], [1, 1, 1, 5, 5, 7], 'plain(r)[0]');
+    assert.equal(r.report.filledCells, 3, 'r.report.filledCells');
+    assert.equal(r.report.ffillLimit, 2, 'r.report.ffillLimit');
     assert.deepEqual(
       r.report.responsible.map((a) => [a.column, a.droppedRows, a.firstDropped, a.lastDropped]),
       [[0, 2, 'd0', 'd4']],
+      'r.report.responsible.map((a) => [a.column, a.droppedRows, a.firstDrop…',
     );
   });
 
@@ -116,7 +123,7 @@ describe('applyMissingPolicy', () => {
       ffillLimit: 5,
       fill: 'zero',
     });
-    assert.deepEqual(plain(r)[0], [0.01, 0, 0.02]);
+    assert.deepEqual(plain(r)[0], [0.01, 0, 0.02], 'plain(r)[0]');
     assert.equal(r.report.warn, false, 'nothing dropped');
   });
 });

@@ -38,21 +38,26 @@ function frequencyError(dates: readonly string[]): QuantError {
 describe('inferFrequency', () => {
   test('business days (Mon–Fri): 252, the rule names the evidence', () => {
     const r = inferFrequency(days('2024-01-01', 260, (wd) => wd !== 0 && wd !== 6));
-    assert.equal(r.frequency, 'daily_business');
-    assert.equal(r.periodsPerYear, 252);
-    assert.equal(r.medianSpacingDays, 1);
-    assert.equal(r.weekendDates, false);
+    assert.equal(r.frequency, 'daily_business', 'r.frequency');
+    assert.equal(r.periodsPerYear, 252, 'r.periodsPerYear');
+    assert.equal(r.medianSpacingDays, 1, 'r.medianSpacingDays');
+    assert.equal(r.weekendDates, false, 'r.weekendDates');
     assert.match(
       r.rule,
       /^median spacing 1 day, 2\d\d\.\d rows\/year, no weekend dates → daily \(business days\)$/,
+      'r.rule matches /^median spacing 1 day, 2\\d\\d\\.\\d rows\\/year, no weekend da…',
     );
   });
 
   test('every calendar day: 365', () => {
     const r = inferFrequency(days('2024-01-01', 90, () => true));
-    assert.equal(r.frequency, 'daily_calendar');
-    assert.equal(r.periodsPerYear, 365);
-    assert.match(r.rule, /365\.\d rows\/year, with weekend dates → daily \(calendar days\)/);
+    assert.equal(r.frequency, 'daily_calendar', 'r.frequency');
+    assert.equal(r.periodsPerYear, 365, 'r.periodsPerYear');
+    assert.match(
+      r.rule,
+      /365\.\d rows\/year, with weekend dates → daily \(calendar days\)/,
+      'r.rule matches /365\\.\\d rows\\/year, with weekend dates → daily \\(calendar …',
+    );
   });
 
   test('a regular grid of ~260 rows a year that lands on weekends (EuStockMarkets) is business days: 252', () => {
@@ -62,54 +67,71 @@ describe('inferFrequency', () => {
     );
     const r = inferFrequency(dates);
     assert.equal(r.weekendDates, true, 'the grid has weekend dates');
-    assert.equal(r.periodsPerYear, 252);
+    assert.equal(r.periodsPerYear, 252, 'r.periodsPerYear');
   });
 
   test('a Sunday–Thursday market is business days: 252', () => {
     const r = inferFrequency(days('2006-01-01', 500, (wd) => wd <= 4));
     assert.equal(r.weekendDates, true, 'Sundays are weekend dates');
-    assert.equal(r.periodsPerYear, 252);
+    assert.equal(r.periodsPerYear, 252, 'r.periodsPerYear');
   });
 
   test('Friday closes, one moved to Thursday for a holiday: weekly, 52', () => {
     const fridays = days('2020-01-03', 120, (wd) => wd === 5);
     fridays[10] = iso(at(fridays[10] as string) - DAY);
     const r = inferFrequency(fridays);
-    assert.equal(r.frequency, 'weekly');
-    assert.equal(r.periodsPerYear, 52);
-    assert.match(r.rule, /^median spacing 7 days, 52\.\d rows\/year → weekly$/);
+    assert.equal(r.frequency, 'weekly', 'r.frequency');
+    assert.equal(r.periodsPerYear, 52, 'r.periodsPerYear');
+    assert.match(
+      r.rule,
+      /^median spacing 7 days, 52\.\d rows\/year → weekly$/,
+      'r.rule matches /^median spacing 7 days, 52\\.\\d rows\\/year → weekly$/',
+    );
   });
 
   test('last business day of each month: monthly, 12', () => {
     const r = inferFrequency(monthEnds(2000, 1, 96));
-    assert.equal(r.frequency, 'monthly');
-    assert.equal(r.periodsPerYear, 12);
-    assert.match(r.rule, /^median spacing (30|31) days, 12\.\d rows\/year → monthly$/);
+    assert.equal(r.frequency, 'monthly', 'r.frequency');
+    assert.equal(r.periodsPerYear, 12, 'r.periodsPerYear');
+    assert.match(
+      r.rule,
+      /^median spacing (30|31) days, 12\.\d rows\/year → monthly$/,
+      'r.rule matches /^median spacing (30|31) days, 12\\.\\d rows\\/year → monthly$/',
+    );
   });
 
   test('quarter ends: 4; year ends: 1', () => {
     const quarters = monthEnds(2000, 3, 60).filter((_, i) => i % 3 === 0);
-    assert.equal(inferFrequency(quarters).periodsPerYear, 4);
+    assert.equal(inferFrequency(quarters).periodsPerYear, 4, 'inferFrequency(quarters).periodsPerYear');
     const years = monthEnds(1990, 12, 360).filter((_, i) => i % 12 === 0);
-    assert.equal(inferFrequency(years).frequency, 'annual');
-    assert.equal(inferFrequency(years).periodsPerYear, 1);
+    assert.equal(inferFrequency(years).frequency, 'annual', 'inferFrequency(years).frequency');
+    assert.equal(inferFrequency(years).periodsPerYear, 1, 'inferFrequency(years).periodsPerYear');
   });
 
   test('a time part after the date is ignored (UTC day)', () => {
-    assert.equal(inferPeriodsPerYear(['2024-01-05T23:59:59Z', '2024-01-06 10:00', '2024-01-07']), 365);
+    assert.equal(
+      inferPeriodsPerYear(['2024-01-05T23:59:59Z', '2024-01-06 10:00', '2024-01-07']),
+      365,
+      "inferPeriodsPerYear(['2024-01-05T23:59:59Z', '2024-01-06 10:00', '202…",
+    );
   });
 
   test('a spacing that matches no calendar is E_FREQUENCY with the dates and numbers', () => {
     const dates = Array.from({ length: 30 }, (_, i) => iso(at('2001-01-03') + i * 17 * DAY));
     const e = frequencyError(dates);
-    assert.equal(e.code, 'E_FREQUENCY');
-    assert.match(e.message, /^cannot infer the sampling frequency of 30 dates from 2001-01-03 to /);
+    assert.equal(e.code, 'E_FREQUENCY', 'e.code');
+    assert.match(
+      e.message,
+      /^cannot infer the sampling frequency of 30 dates from 2001-01-03 to /,
+      'e.message matches /^cannot infer the sampling frequency of 30 dates from 2001…',
+    );
     assert.match(
       e.message,
       /median spacing 17 days, 21\.\d rows\/year, which matches no daily, weekly, monthly/,
+      'e.message matches /median spacing 17 days, 21\\.\\d rows\\/year, which matches n…',
     );
-    assert.match(e.hint ?? '', /periods_per_year/);
-    assert.equal(e.details['median_spacing_days'], 17);
+    assert.match(e.hint ?? '', /periods_per_year/, "e.hint ?? '' matches /periods_per_year/");
+    assert.equal(e.details['median_spacing_days'], 17, "e.details['median_spacing_days']");
   });
 
   test('a monthly median with too many long gaps is E_FREQUENCY naming a gap', () => {
@@ -118,17 +140,22 @@ describe('inferFrequency', () => {
     const months = monthEnds(2010, 1, 10);
     const quarters = monthEnds(2010, 11, 18).filter((_, i) => i % 3 === 0);
     const e = frequencyError([...months, ...quarters]);
-    assert.equal(e.code, 'E_FREQUENCY');
+    assert.equal(e.code, 'E_FREQUENCY', 'e.code');
     assert.match(
       e.message,
       /looks monthly, but only 10 of 15 spacings are 20–42 days \(e\.g\. 2010-11-30 → 2011-02-28: 90 days\)/,
+      'e.message matches /looks monthly, but only 10 of 15 spacings are 20–42 days \\…',
     );
-    assert.equal(e.details['irregular_from'], '2010-11-30');
+    assert.equal(e.details['irregular_from'], '2010-11-30', "e.details['irregular_from']");
   });
 
   test('fewer than 2 dates is E_FREQUENCY', () => {
-    assert.equal(frequencyError([]).code, 'E_FREQUENCY');
-    assert.match(frequencyError(['2024-01-07']).message, /from 1 date\(s\) \(2024-01-07\): at least 2/);
+    assert.equal(frequencyError([]).code, 'E_FREQUENCY', 'frequencyError([]).code');
+    assert.match(
+      frequencyError(['2024-01-07']).message,
+      /from 1 date\(s\) \(2024-01-07\): at least 2/,
+      "frequencyError(['2024-01-07']).message matches /from 1 date\\(s\\) \\(2024-01-07\\): at least 2/",
+    );
   });
 
   for (const bad of ['2024-02-30', '2024-13-01', '01/02/2024', '2024-1-5', '']) {
@@ -136,6 +163,7 @@ describe('inferFrequency', () => {
       assert.throws(
         () => inferFrequency(['2024-01-06', bad]),
         (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_DATES' && e.details['index'] === 1,
+        'inferFrequency throws E_INPUT_DATES',
       );
     });
   }

@@ -15,12 +15,16 @@ describe('simpleReturns', () => {
         [99, 9],
       ]),
     );
-    assert.equal(r.rows, 2);
-    assert.equal(r.cols, 2);
-    assert.deepEqual(matrixToRows(r), [
-      [110 / 100 - 1, 9 / 10 - 1],
-      [99 / 110 - 1, 0],
-    ]);
+    assert.equal(r.rows, 2, 'r.rows');
+    assert.equal(r.cols, 2, 'r.cols');
+    assert.deepEqual(
+      matrixToRows(r),
+      [
+        [110 / 100 - 1, 9 / 10 - 1],
+        [99 / 110 - 1, 0],
+      ],
+      'matrixToRows(r)',
+    );
   });
 
   for (const [label, bad] of [
@@ -39,16 +43,21 @@ describe('simpleReturns', () => {
         () =>
           simpleReturns(prices, { columns: ['A', 'B'], dates: ['2024-01-01', '2024-01-02', '2024-01-03'] }),
         (e: unknown) => {
-          assert.ok(e instanceof QuantError);
-          assert.equal(e.code, 'E_INPUT_VALUE');
-          assert.match(e.message, /row 2 \(2024-01-03\), column 1 \(B\)/);
-          assert.equal(e.details['row'], 2);
-          assert.equal(e.details['column'], 1);
-          assert.equal(e.details['asset'], 'B');
-          assert.equal(e.details['date'], '2024-01-03');
-          assert.deepEqual(e.location, { column: 'B' });
+          assert.ok(e instanceof QuantError, 'e is a QuantError');
+          assert.equal(e.code, 'E_INPUT_VALUE', 'e.code');
+          assert.match(
+            e.message,
+            /row 2 \(2024-01-03\), column 1 \(B\)/,
+            'e.message matches /row 2 \\(2024-01-03\\), column 1 \\(B\\)/',
+          );
+          assert.equal(e.details['row'], 2, "e.details['row']");
+          assert.equal(e.details['column'], 1, "e.details['column']");
+          assert.equal(e.details['asset'], 'B', "e.details['asset']");
+          assert.equal(e.details['date'], '2024-01-03', "e.details['date']");
+          assert.deepEqual(e.location, { column: 'B' }, 'e.location');
           return true;
         },
+        'simpleReturns throws E_INPUT_VALUE',
       );
     });
   }
@@ -63,14 +72,19 @@ describe('simpleReturns', () => {
           ]),
         ),
       (e: unknown) => {
-        assert.ok(e instanceof QuantError);
-        assert.match(e.message, /row 1, column 0/);
+        assert.ok(e instanceof QuantError, 'e is a QuantError');
+        assert.match(e.message, /row 1, column 0/, 'e.message matches /row 1, column 0/');
         return true;
       },
+      'simpleReturns throws',
     );
   });
 
   test('fewer than 2 price rows is E_TOO_FEW_OBSERVATIONS', () => {
-    assert.throws(() => simpleReturns(matrixFromRows([[1, 2]])), isCode('E_TOO_FEW_OBSERVATIONS'));
+    assert.throws(
+      () => simpleReturns(matrixFromRows([[1, 2]])),
+      isCode('E_TOO_FEW_OBSERVATIONS'),
+      'simpleReturns throws E_TOO_FEW_OBSERVATIONS',
+    );
   });
 });

@@ -6,13 +6,15 @@ import { QuantError } from '../../../../src/errors.js';
 
 describe('assertFiniteReturns', () => {
   test('accepts finite returns down to exactly -1', () => {
-    assert.doesNotThrow(() =>
-      assertFiniteReturns(
-        matrixFromRows([
-          [0.01, -1],
-          [5, -0.5],
-        ]),
-      ),
+    assert.doesNotThrow(
+      () =>
+        assertFiniteReturns(
+          matrixFromRows([
+            [0.01, -1],
+            [5, -0.5],
+          ]),
+        ),
+      'assertFiniteReturns does not throw',
     );
   });
 
@@ -33,14 +35,19 @@ describe('assertFiniteReturns', () => {
             { columns: ['X', 'Y'], dates: ['d0', 'd1'] },
           ),
         (e: unknown) => {
-          assert.ok(e instanceof QuantError);
-          assert.equal(e.code, 'E_INPUT_VALUE');
-          assert.match(e.message, pattern);
-          assert.match(e.message, /row 1 \(d1\), column 1 \(Y\)/);
-          assert.equal(e.details['row'], 1);
-          assert.equal(e.details['column'], 1);
+          assert.ok(e instanceof QuantError, 'e is a QuantError');
+          assert.equal(e.code, 'E_INPUT_VALUE', 'e.code');
+          assert.match(e.message, pattern, 'e.message matches pattern');
+          assert.match(
+            e.message,
+            /row 1 \(d1\), column 1 \(Y\)/,
+            'e.message matches /row 1 \\(d1\\), column 1 \\(Y\\)/',
+          );
+          assert.equal(e.details['row'], 1, "e.details['row']");
+          assert.equal(e.details['column'], 1, "e.details['column']");
           return true;
         },
+        'assertFiniteReturns throws E_INPUT_VALUE',
       );
     });
   }
@@ -55,11 +62,12 @@ describe('assertFiniteReturns', () => {
           ]),
         ),
       (e: unknown) => {
-        assert.ok(e instanceof QuantError);
-        assert.equal(e.details['row'], 0);
-        assert.equal(e.details['column'], 1);
+        assert.ok(e instanceof QuantError, 'e is a QuantError');
+        assert.equal(e.details['row'], 0, "e.details['row']");
+        assert.equal(e.details['column'], 1, "e.details['column']");
         return true;
       },
+      'assertFiniteReturns throws',
     );
   });
 });

@@ -20,6 +20,7 @@ describe('covarianceToCorrelation', () => {
         [1, 0.5],
         [0.5, 1],
       ],
+      'matrixToRows(covarianceToCorrelation(matrixFromRows([ [4, 3], [3, 9],…',
     );
   });
 
@@ -31,11 +32,15 @@ describe('covarianceToCorrelation', () => {
         [0, 0.2, 4],
       ]),
     );
-    assert.deepEqual(matrixToRows(rho), [
-      [1, 0, 0],
-      [0, 1, 0.1],
-      [0, 0.1, 1],
-    ]);
+    assert.deepEqual(
+      matrixToRows(rho),
+      [
+        [1, 0, 0],
+        [0, 1, 0.1],
+        [0, 0.1, 1],
+      ],
+      'matrixToRows(rho)',
+    );
   });
 
   test('rounding above |ρ| = 1 is clipped', () => {
@@ -46,14 +51,14 @@ describe('covarianceToCorrelation', () => {
         [1 + 1e-15, 1],
       ]),
     );
-    assert.equal(rho.data[1], 1);
+    assert.equal(rho.data[1], 1, 'rho.data[1]');
     const neg = covarianceToCorrelation(
       matrixFromRows([
         [1, -1 - 1e-15],
         [-1 - 1e-15, 1],
       ]),
     );
-    assert.equal(neg.data[1], -1);
+    assert.equal(neg.data[1], -1, 'neg.data[1]');
   });
 
   test('errors: non-square, non-finite, negative variance', () => {
@@ -61,6 +66,7 @@ describe('covarianceToCorrelation', () => {
     assert.throws(
       () => covarianceToCorrelation({ rows: 1, cols: 2, data: new Float64Array(2) }),
       code('E_INPUT_VALUE'),
+      'covarianceToCorrelation throws E_INPUT_VALUE',
     );
     assert.throws(
       () =>
@@ -71,6 +77,7 @@ describe('covarianceToCorrelation', () => {
           ]),
         ),
       code('E_INPUT_VALUE'),
+      'covarianceToCorrelation throws E_INPUT_VALUE',
     );
     assert.throws(
       () =>
@@ -81,6 +88,7 @@ describe('covarianceToCorrelation', () => {
           ]),
         ),
       code('E_INPUT_VALUE'),
+      'covarianceToCorrelation throws E_INPUT_VALUE',
     );
     assert.throws(
       () =>
@@ -91,6 +99,7 @@ describe('covarianceToCorrelation', () => {
           ]),
         ),
       code('E_SINGULAR_COVARIANCE'),
+      'covarianceToCorrelation throws E_SINGULAR_COVARIANCE',
     );
   });
 });

@@ -20,11 +20,11 @@ import { QuantError } from '../../../../src/errors.js';
 
 const TOL = 1e-12;
 const close = (actual: number | null, expected: number, tol = TOL): void => {
-  assert.notEqual(actual, null);
+  assert.notEqual(actual, null, 'actual differs from null');
   assert.ok(Math.abs((actual as number) - expected) <= tol, `${actual} vs ${expected}`);
 };
 const closeArray = (actual: Float64Array, expected: number[]): void => {
-  assert.equal(actual.length, expected.length);
+  assert.equal(actual.length, expected.length, 'actual.length');
   expected.forEach((e, i) => close(actual[i] as number, e));
 };
 const code = (c: string) => (e: unknown) => e instanceof QuantError && e.code === c;
@@ -56,9 +56,9 @@ describe('performance metrics by hand', () => {
     // Calmar = 0.0395 / 0.1 = 0.395.
     close(calmar(R, A), 0.395);
     // Wins: 0.10 and 0.05 (0 is not a win) → 2 / 4.
-    assert.equal(winRate(R), 0.5);
+    assert.equal(winRate(R), 0.5, 'winRate(R)');
     const all = performanceMetrics(R, A);
-    assert.equal(all.observations, 4);
+    assert.equal(all.observations, 4, 'all.observations');
     close(all.cagr, 0.0395);
     close(all.calmar, 0.395);
   });
@@ -80,43 +80,51 @@ describe('performance metrics by hand', () => {
     // [0.5, 0.25, 0.25]: Σw² = 0.25 + 0.0625 + 0.0625 = 0.375 → 8/3.
     close(effectiveN([0.5, 0.25, 0.25]), 8 / 3);
     close(effectiveN(Float64Array.from([0.25, 0.25, 0.25, 0.25])), 4);
-    assert.equal(effectiveN([0, 0]), null);
+    assert.equal(effectiveN([0, 0]), null, 'effectiveN([0, 0])');
   });
 });
 
 describe('undefined metrics are null, never NaN', () => {
   test('empty series', () => {
     const m = performanceMetrics(new Float64Array(0), 252);
-    assert.deepEqual(m, {
-      observations: 0,
-      cagr: null,
-      volatility: null,
-      sharpe: null,
-      sortino: null,
-      maxDrawdown: null,
-      calmar: null,
-      winRate: null,
-    });
+    assert.deepEqual(
+      m,
+      {
+        observations: 0,
+        cagr: null,
+        volatility: null,
+        sharpe: null,
+        sortino: null,
+        maxDrawdown: null,
+        calmar: null,
+        winRate: null,
+      },
+      'm',
+    );
   });
 
   test('a constant series has zero volatility exactly, so no Sharpe; no loss, so no Sortino or Calmar', () => {
     // 0.1 + 0.1 + 0.1 = 0.30000000000000004: the mean is not exactly 0.1, yet the volatility must be 0.
     const r = Float64Array.from([0.1, 0.1, 0.1]);
-    assert.equal(annualVolatility(r, 252), 0);
-    assert.equal(sharpe(r, 252), null);
-    assert.equal(sortino(r, 252), null);
-    assert.equal(maxDrawdown(r), 0);
-    assert.equal(calmar(r, 252), null);
-    assert.equal(annualVolatility(Float64Array.from([0.01]), 252), null);
+    assert.equal(annualVolatility(r, 252), 0, 'annualVolatility(r, 252)');
+    assert.equal(sharpe(r, 252), null, 'sharpe(r, 252)');
+    assert.equal(sortino(r, 252), null, 'sortino(r, 252)');
+    assert.equal(maxDrawdown(r), 0, 'maxDrawdown(r)');
+    assert.equal(calmar(r, 252), null, 'calmar(r, 252)');
+    assert.equal(
+      annualVolatility(Float64Array.from([0.01]), 252),
+      null,
+      'annualVolatility(Float64Array.from([0.01]), 252)',
+    );
   });
 
   test('total loss and negative terminal equity', () => {
     // 1.5 × 0 × 1.2 = 0 → CAGR −1, drawdown 100 %.
     const r = Float64Array.from([0.5, -1, 0.2]);
-    assert.equal(twrCagr(r, 252), -1);
+    assert.equal(twrCagr(r, 252), -1, 'twrCagr(r, 252)');
     close(maxDrawdown(r), 1);
     // 1 + (−1.5) = −0.5: no real annual rate.
-    assert.equal(twrCagr(Float64Array.from([-1.5]), 252), null);
+    assert.equal(twrCagr(Float64Array.from([-1.5]), 252), null, 'twrCagr(Float64Array.from([-1.5]), 252)');
   });
 
   test('a product that overflows is compounded in logs', () => {
@@ -126,9 +134,17 @@ describe('undefined metrics are null, never NaN', () => {
   });
 
   test('non-finite inputs and a bad factor are E_INPUT_VALUE', () => {
-    assert.throws(() => sharpe(Float64Array.from([0.1, Number.NaN]), 252), code('E_INPUT_VALUE'));
-    assert.throws(() => twrCagr(R, 0), code('E_INPUT_VALUE'));
-    assert.throws(() => effectiveN([0.5, Infinity]), code('E_INPUT_VALUE'));
+    assert.throws(
+      () => sharpe(Float64Array.from([0.1, Number.NaN]), 252),
+      code('E_INPUT_VALUE'),
+      'sharpe throws E_INPUT_VALUE',
+    );
+    assert.throws(() => twrCagr(R, 0), code('E_INPUT_VALUE'), 'twrCagr throws E_INPUT_VALUE');
+    assert.throws(
+      () => effectiveN([0.5, Infinity]),
+      code('E_INPUT_VALUE'),
+      'effectiveN throws E_INPUT_VALUE',
+    );
   });
 });
 
@@ -142,26 +158,44 @@ describe('anomalyWindows', () => {
     // Block [0.10, 0.11]: mean 0.105, std 0.005√2, Sharpe 0.42 / (0.01√2) = 42/√2 ≈ 29.70 → flagged.
     // Block [1.0, −0.5]: mean 0.25, std 0.75√2, vol 1.5√2 ≈ 2.121 > 2 → flagged; Sharpe 1 / (1.5√2) ≈ 0.471.
     // Row 6 alone is a partial block.
-    assert.equal(found.length, 2);
+    assert.equal(found.length, 2, 'found.length');
     const [a, b] = found;
-    assert.deepEqual([a?.start, a?.end, a?.startIndex, a?.rows, a?.breaches], ['d2', 'd3', 2, 2, ['sharpe']]);
+    assert.deepEqual(
+      [a?.start, a?.end, a?.startIndex, a?.rows, a?.breaches],
+      ['d2', 'd3', 2, 2, ['sharpe']],
+      '[a?.start, a?.end, a?.startIndex, a?.rows, a?.breaches]',
+    );
     close(a?.sharpe ?? null, 42 / Math.SQRT2, 1e-9);
     close(a?.volatility ?? null, 0.01 * Math.SQRT2, 1e-12);
-    assert.deepEqual([b?.start, b?.end, b?.breaches], ['d4', 'd5', ['volatility']]);
+    assert.deepEqual(
+      [b?.start, b?.end, b?.breaches],
+      ['d4', 'd5', ['volatility']],
+      '[b?.start, b?.end, b?.breaches]',
+    );
     close(b?.volatility ?? null, 1.5 * Math.SQRT2);
     close(b?.sharpe ?? null, 1 / (1.5 * Math.SQRT2));
   });
 
   test('default window of 21 rows; thresholds are configurable; input checks', () => {
-    assert.deepEqual(anomalyWindows(returns, dates, { periodsPerYear: 4 }), []);
-    assert.equal(anomalyWindows(returns, dates, { window: 2, periodsPerYear: 4, sharpeLimit: 2 }).length, 3);
+    assert.deepEqual(
+      anomalyWindows(returns, dates, { periodsPerYear: 4 }),
+      [],
+      'anomalyWindows(returns, dates, { periodsPerYear: 4 })',
+    );
+    assert.equal(
+      anomalyWindows(returns, dates, { window: 2, periodsPerYear: 4, sharpeLimit: 2 }).length,
+      3,
+      'anomalyWindows(returns, dates, { window: 2, periodsPerYear: 4, sharpe…',
+    );
     assert.throws(
       () => anomalyWindows(returns, dates.slice(1), { periodsPerYear: 4 }),
       code('E_INPUT_VALUE'),
+      'anomalyWindows throws E_INPUT_VALUE',
     );
     assert.throws(
       () => anomalyWindows(returns, dates, { window: 1, periodsPerYear: 4 }),
       code('E_INPUT_VALUE'),
+      'anomalyWindows throws E_INPUT_VALUE',
     );
   });
 });
@@ -178,11 +212,15 @@ describe('correlationMatrix', () => {
         ]),
       ),
     );
-    assert.deepEqual(rho, [
-      [1, 1, -1],
-      [1, 1, -1],
-      [-1, -1, 1],
-    ]);
+    assert.deepEqual(
+      rho,
+      [
+        [1, 1, -1],
+        [1, 1, -1],
+        [-1, -1, 1],
+      ],
+      'rho',
+    );
   });
 
   test('a hand-computed partial correlation', () => {

@@ -58,14 +58,22 @@ describe('meta level annualisation', () => {
       backtest: false,
     });
     const manifest = readJson(join(r.runDir, 'data', 'meta_manifest_m_hrp.json'));
-    assert.deepEqual(at(manifest, 'calendar', 'annualisation'), {
-      periods_per_year: 52,
-      source: 'inferred',
-      frequency: 'weekly',
-      rule: 'median spacing 7 days, 52.2 rows/year → weekly',
-    });
+    assert.deepEqual(
+      at(manifest, 'calendar', 'annualisation'),
+      {
+        periods_per_year: 52,
+        source: 'inferred',
+        frequency: 'weekly',
+        rule: 'median spacing 7 days, 52.2 rows/year → weekly',
+      },
+      "at(manifest, 'calendar', 'annualisation')",
+    );
     const optimized = readJson(join(r.runDir, 'data', 'meta_optimized_m_hrp.json'));
-    assert.equal(at(optimized, 'parameters', 'periods_per_year'), 52);
+    assert.equal(
+      at(optimized, 'parameters', 'periods_per_year'),
+      52,
+      "at(optimized, 'parameters', 'periods_per_year')",
+    );
   });
 
   test('irregular common dates: E_FREQUENCY naming the level, the sleeves and the manifest key', async () => {
@@ -80,22 +88,39 @@ describe('meta level annualisation', () => {
       () => assert.fail('ran'),
       (error: unknown) => error as QuantError,
     );
-    assert.equal(e.code, 'E_FREQUENCY');
+    assert.equal(e.code, 'E_FREQUENCY', 'e.code');
     assert.match(
       e.message,
       /meta profile m \(hrp\): the 40 common dates of sleeves a, b: cannot infer the sampling frequency of 40 dates from 2010-01-04 to /,
+      'e.message matches /meta profile m \\(hrp\\): the 40 common dates of sleeves a, …',
     );
-    assert.equal(e.location?.jsonPath, 'profiles.m.meta_allocation.periods_per_year');
-    assert.match(e.hint ?? '', /^set profiles\.m\.meta_allocation\.periods_per_year in manifest\.json/);
+    assert.equal(e.location?.jsonPath, 'profiles.m.meta_allocation.periods_per_year', 'e.location?.jsonPath');
+    assert.match(
+      e.hint ?? '',
+      /^set profiles\.m\.meta_allocation\.periods_per_year in manifest\.json/,
+      "e.hint ?? '' matches /^set profiles\\.m\\.meta_allocation\\.periods_per_year in man…",
+    );
   });
 
   test('meta_allocation.periods_per_year makes the same dates usable, recorded as set in the manifest', async () => {
     const ws = await workspace(every(17, 40), { periods_per_year: 21 });
     const r = await QuantSDK.runMeta('m', { workspace: ws, cwd: ws, runId: 'set', env: ENV, cache: false });
     const backtest = readJson(join(r.runDir, 'data', 'meta_backtest_m_hrp.json'));
-    assert.equal(at(backtest, 'annualisation', 'source'), 'manifest');
-    assert.equal(at(backtest, 'params', 'periods_per_year'), 21);
+    assert.equal(
+      at(backtest, 'annualisation', 'source'),
+      'manifest',
+      "at(backtest, 'annualisation', 'source')",
+    );
+    assert.equal(
+      at(backtest, 'params', 'periods_per_year'),
+      21,
+      "at(backtest, 'params', 'periods_per_year')",
+    );
     const optimized = readJson(join(r.runDir, 'data', 'meta_optimized_m_hrp.json'));
-    assert.equal(at(optimized, 'annualisation', 'rule'), 'periods_per_year = 21 set in the manifest');
+    assert.equal(
+      at(optimized, 'annualisation', 'rule'),
+      'periods_per_year = 21 set in the manifest',
+      "at(optimized, 'annualisation', 'rule')",
+    );
   });
 });

@@ -192,7 +192,7 @@ const run = (ws: string, params: Record<string, unknown> = { meta_profile: M }, 
 
 const artifactMissing = (file: string) => (error: unknown) => {
   assert.ok(error instanceof QuantError, String(error));
-  assert.equal(error.code, 'E_ARTIFACT_MISSING');
+  assert.equal(error.code, 'E_ARTIFACT_MISSING', 'error.code');
   assert.ok(error.message.includes(file), error.message);
   assert.ok(error.location?.file?.endsWith(file), error.location?.file);
   return true;
@@ -207,10 +207,12 @@ describe('meta.report', () => {
       md.startsWith(
         '# Meta portfolio report: `meta_x`\n\n- Run: `meta_x_run`\n- Created: 2026-01-01T00:00:00Z\n',
       ),
+      "md.startsWith('# Meta portfolio report: `meta_x`\\n\\n- Run: `meta_x_ru…",
     );
     assert.deepEqual(
       result.value.risk_profiles.map((p) => p.risk_profile),
       ['hrp', 'min_variance'],
+      'result.value.risk_profiles.map((p) => p.risk_profile)',
     );
 
     // The meta portfolio's series is Σ wᵢ rᵢ with the optimized weights; CAGR recomputed independently.
@@ -221,7 +223,11 @@ describe('meta.report', () => {
         growth *= 1 + Object.entries(w).reduce((s, [k, wk]) => s + wk * (SERIES[k]?.[t] as number), 0);
       const cagr = growth ** (252 / DATES.length) - 1;
       assert.ok(Math.abs((result.value.risk_profiles[i]?.cagr as number) - cagr) < 1e-12, p);
-      assert.equal(result.value.risk_profiles[i]?.observations, 63);
+      assert.equal(
+        result.value.risk_profiles[i]?.observations,
+        63,
+        'result.value.risk_profiles[i]?.observations',
+      );
     }
 
     const hrp = md.slice(md.indexOf('## Risk profile `hrp`'), md.indexOf('## Risk profile `min_variance`'));
@@ -229,28 +235,61 @@ describe('meta.report', () => {
       hrp.includes(
         '63 daily returns from 2024-01-01 to 2024-03-27; annualisation A = 252 (meta manifest calendar).',
       ),
+      "hrp includes '63 daily returns from 2024-01-01 to 2024-03-27; annualisat…",
     );
-    assert.ok(hrp.includes('| `a` | atomic | `sa` | `sa_1` | 50.00% |'));
-    assert.ok(hrp.includes('| Effective N (sleeves) | 2.63 |')); // 1 / (0.25 + 0.09 + 0.04) = 2.6316
-    assert.ok(hrp.includes('| 1 | `AAA` | LONG | 45.00% | 45.00% | `a` 40.00%, `n/s1` 5.00% |'));
-    assert.ok(hrp.includes('| `c` | atomic | `sc` | `sc_1` | `health` |'));
-    assert.ok(hrp.includes('| `b` | 100 | 63 | 37.00% | **warning** |'));
+    assert.ok(
+      hrp.includes('| `a` | atomic | `sa` | `sa_1` | 50.00% |'),
+      "hrp includes '| `a` | atomic | `sa` | `sa_1` | 50.00% |'",
+    );
+    assert.ok(
+      hrp.includes('| Effective N (sleeves) | 2.63 |'),
+      "hrp includes '| Effective N (sleeves) | 2.63 |'",
+    ); // 1 / (0.25 + 0.09 + 0.04) = 2.6316
+    assert.ok(
+      hrp.includes('| 1 | `AAA` | LONG | 45.00% | 45.00% | `a` 40.00%, `n/s1` 5.00% |'),
+      "hrp includes '| 1 | `AAA` | LONG | 45.00% | 45.00% | `a` 40.00%, `n/s1` …",
+    );
+    assert.ok(
+      hrp.includes('| `c` | atomic | `sc` | `sc_1` | `health` |'),
+      "hrp includes '| `c` | atomic | `sc` | `sc_1` | `health` |'",
+    );
+    assert.ok(
+      hrp.includes('| `b` | 100 | 63 | 37.00% | **warning** |'),
+      "hrp includes '| `b` | 100 | 63 | 37.00% | **warning** |'",
+    );
     assert.ok(hrp.includes('| `b` | 2024-01-30 | 2024-02-27 | 21 | '), 'the ±20 % block of b is an anomaly');
-    assert.ok(hrp.includes('#### `n` (meta profile `meta_sub`)'));
-    assert.ok(hrp.includes('| `s1` | n/a | 75.00% | 15.00% |'));
+    assert.ok(
+      hrp.includes('#### `n` (meta profile `meta_sub`)'),
+      "hrp includes '#### `n` (meta profile `meta_sub`)'",
+    );
+    assert.ok(
+      hrp.includes('| `s1` | n/a | 75.00% | 15.00% |'),
+      "hrp includes '| `s1` | n/a | 75.00% | 15.00% |'",
+    );
 
     const mv = md.slice(md.indexOf('## Risk profile `min_variance`'));
     assert.ok(
       mv.includes('_Section omitted: data/portfolio_optimized_meta_meta_x_min_variance.json not found._'),
+      "mv includes '_Section omitted: data/portfolio_optimized_meta_meta_x_min…",
     );
-    assert.ok(mv.includes('_Section omitted: data/meta_manifest_meta_x_min_variance.json not found._'));
-    assert.ok(mv.includes('annualisation A = 252 (meta optimization parameters)'));
-    assert.deepEqual(result.value.risk_profiles[1]?.omitted, [
-      'data/portfolio_optimized_meta_meta_x_min_variance.json',
-      'data/meta_manifest_meta_x_min_variance.json',
-      'data/meta_backtest_meta_x_min_variance.json',
-      'data/meta_cluster_tree_meta_x_min_variance.json',
-    ]);
+    assert.ok(
+      mv.includes('_Section omitted: data/meta_manifest_meta_x_min_variance.json not found._'),
+      "mv includes '_Section omitted: data/meta_manifest_meta_x_min_variance.j…",
+    );
+    assert.ok(
+      mv.includes('annualisation A = 252 (meta optimization parameters)'),
+      "mv includes 'annualisation A = 252 (meta optimization parameters)'",
+    );
+    assert.deepEqual(
+      result.value.risk_profiles[1]?.omitted,
+      [
+        'data/portfolio_optimized_meta_meta_x_min_variance.json',
+        'data/meta_manifest_meta_x_min_variance.json',
+        'data/meta_backtest_meta_x_min_variance.json',
+        'data/meta_cluster_tree_meta_x_min_variance.json',
+      ],
+      'result.value.risk_profiles[1]?.omitted',
+    );
 
     // Every file read and written is in the ledger outcome, whose chain verifies.
     const inputs = result.inputs.map((f) => f.path);
@@ -266,52 +305,74 @@ describe('meta.report', () => {
     assert.deepEqual(
       result.outputs.map((f) => f.path),
       [`runs/${RUN}/${REPORT_MD}`, `runs/${RUN}/${REPORT_HTML}`],
+      'result.outputs.map((f) => f.path)',
     );
-    assert.equal((await verifyLedger(join(dir, 'audit.jsonl'))).ok, true);
+    assert.equal(
+      (await verifyLedger(join(dir, 'audit.jsonl'))).ok,
+      true,
+      "(await verifyLedger(join(dir, 'audit.jsonl'))).ok",
+    );
 
     // Same inputs, same run, SOURCE_DATE_EPOCH set → the same bytes.
     const html = readFileSync(join(dir, REPORT_HTML), 'utf8');
     await run(ws);
-    assert.equal(readFileSync(join(dir, REPORT_MD), 'utf8'), md);
-    assert.equal(readFileSync(join(dir, REPORT_HTML), 'utf8'), html);
+    assert.equal(
+      readFileSync(join(dir, REPORT_MD), 'utf8'),
+      md,
+      "readFileSync(join(dir, REPORT_MD), 'utf8')",
+    );
+    assert.equal(
+      readFileSync(join(dir, REPORT_HTML), 'utf8'),
+      html,
+      "readFileSync(join(dir, REPORT_HTML), 'utf8')",
+    );
   });
 
   test('explicit risk profiles and the predecessor alias', async () => {
     const { ws, run: dir } = await workspace();
     rmSync(join(dir, RESOLVED_MANIFEST));
     const result = await run(ws, { meta_profile: M, risk_profiles: ['min_variance'] }, 'risk.report_meta');
-    assert.equal(result.stageId, 'meta.report');
+    assert.equal(result.stageId, 'meta.report', 'result.stageId');
     assert.deepEqual(
       result.value.risk_profiles.map((p) => p.risk_profile),
       ['min_variance'],
+      'result.value.risk_profiles.map((p) => p.risk_profile)',
     );
-    assert.ok(!readFileSync(join(dir, REPORT_MD), 'utf8').includes('## Risk profile `hrp`'));
+    assert.ok(
+      !readFileSync(join(dir, REPORT_MD), 'utf8').includes('## Risk profile `hrp`'),
+      "!readFileSync(join(dir, REPORT_MD), 'utf8').includes('## Risk profile…",
+    );
   });
 
   test('a missing required artifact fails the stage naming the file; no report is written', async () => {
     const { ws, run: dir } = await workspace();
     const file = metaArtifactPaths(M, 'min_variance').optimized;
     rmSync(join(dir, file));
-    await assert.rejects(run(ws), artifactMissing(file));
-    assert.equal(existsSync(join(dir, REPORT_MD)), false);
+    await assert.rejects(run(ws), artifactMissing(file), 'run rejects');
+    assert.equal(existsSync(join(dir, REPORT_MD)), false, 'join(dir, REPORT_MD) does not exist');
     const outcome = (await readLedger(join(dir, 'audit.jsonl'))).at(-1);
-    assert.equal(outcome?.status, 'error');
+    assert.equal(outcome?.status, 'error', 'outcome?.status');
 
     rmSync(join(dir, metaArtifactPaths(M, 'hrp').returns));
-    await assert.rejects(run(ws), (error: unknown) => {
-      artifactMissing(metaArtifactPaths(M, 'hrp').returns)(error);
-      assert.deepEqual(
-        (error as QuantError).issues?.map((i) => i.path),
-        [metaArtifactPaths(M, 'hrp').returns, file],
-      );
-      return true;
-    });
+    await assert.rejects(
+      run(ws),
+      (error: unknown) => {
+        artifactMissing(metaArtifactPaths(M, 'hrp').returns)(error);
+        assert.deepEqual(
+          (error as QuantError).issues?.map((i) => i.path),
+          [metaArtifactPaths(M, 'hrp').returns, file],
+          '(error).issues?.map((i) => i.path)',
+        );
+        return true;
+      },
+      'run rejects',
+    );
   });
 
   test('without risk_profiles, the resolved manifest is required', async () => {
     const { ws, run: dir } = await workspace();
     rmSync(join(dir, RESOLVED_MANIFEST));
-    await assert.rejects(run(ws), artifactMissing(RESOLVED_MANIFEST));
+    await assert.rejects(run(ws), artifactMissing(RESOLVED_MANIFEST), 'run rejects');
   });
 
   test('returns and weights that disagree on the sleeves are an input error', async () => {
@@ -320,11 +381,13 @@ describe('meta.report', () => {
     await assert.rejects(
       run(ws),
       (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_COLUMN' && e.message.includes('"n"'),
+      'run rejects with E_INPUT_COLUMN',
     );
     json(join(dir, metaArtifactPaths(M, 'hrp').optimized), { schema_version: 1, method: 'hrp' });
     await assert.rejects(
       run(ws),
       (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_FORMAT' && (e.issues?.length ?? 0) > 0,
+      'run rejects with E_INPUT_FORMAT',
     );
   });
 });

@@ -109,7 +109,7 @@ const readDoc = (ws: string): SignTestDoc =>
 
 /** Run the stage, expect E_SIGN_TEST, and return the findings file. */
 async function expectFailure(ws: string, re: RegExp): Promise<SignTestDoc> {
-  await assert.rejects(run(ws), quantError('E_SIGN_TEST', re));
+  await assert.rejects(run(ws), quantError('E_SIGN_TEST', re), 'run rejects with E_SIGN_TEST');
   return readDoc(ws);
 }
 
@@ -117,23 +117,27 @@ describe('meta.sign_test', () => {
   test('passes on a correct sleeve: SHORT inverted with the -100 % cap, LONG raw, negative net; a sleeve without inputs is a warning', async () => {
     const ws = await workspace();
     const result = await run(ws);
-    assert.equal(result.value.errors, 0);
-    assert.equal(result.value.warnings, 1);
-    assert.deepEqual(readDoc(ws), {
-      schema_version: 1,
-      errors: 0,
-      warnings: 1,
-      findings: [
-        {
-          level: 'WARNING',
-          code: 'SIGNTEST_INPUT_MISSING',
-          run_id: 'sleeve_b_1',
-          symbol: null,
-          message:
-            'run sleeve_b_1 has no data/portfolio_optimized_v2.json: the sign test cannot run for this sleeve',
-        },
-      ],
-    });
+    assert.equal(result.value.errors, 0, 'result.value.errors');
+    assert.equal(result.value.warnings, 1, 'result.value.warnings');
+    assert.deepEqual(
+      readDoc(ws),
+      {
+        schema_version: 1,
+        errors: 0,
+        warnings: 1,
+        findings: [
+          {
+            level: 'WARNING',
+            code: 'SIGNTEST_INPUT_MISSING',
+            run_id: 'sleeve_b_1',
+            symbol: null,
+            message:
+              'run sleeve_b_1 has no data/portfolio_optimized_v2.json: the sign test cannot run for this sleeve',
+          },
+        ],
+      },
+      'readDoc(ws)',
+    );
     const inputs = result.inputs.map((f) => f.path);
     for (const f of [
       'returns_matrix.parquet',
@@ -142,10 +146,14 @@ describe('meta.sign_test', () => {
       'portfolio_flattened.json',
     ])
       assert.ok(inputs.includes(`runs/sleeve_a_1/data/${f}`), f);
-    assert.ok(inputs.includes('runs/meta_1/config/resolved_manifest.json'));
+    assert.ok(
+      inputs.includes('runs/meta_1/config/resolved_manifest.json'),
+      "inputs includes 'runs/meta_1/config/resolved_manifest.json'",
+    );
     assert.deepEqual(
       result.outputs.map((f) => f.path),
       ['runs/meta_1/data/directional_sign_test.json'],
+      'result.outputs.map((f) => f.path)',
     );
   });
 
@@ -154,13 +162,14 @@ describe('meta.sign_test', () => {
       await workspace({ shortSynthetic: es }),
       /1 error\(s\): SIGNTEST_SHORT_NOT_INVERTED in run sleeve_a_1 \(CME_MINI:ES1!_trend_SHORT\): .*not inverted, first on 2024-01-01/,
     );
-    assert.equal(doc.errors, 1);
+    assert.equal(doc.errors, 1, 'doc.errors');
     assert.deepEqual(
       doc.findings.map((f) => [f.level, f.code, f.run_id, f.symbol]),
       [
         ['ERROR', 'SIGNTEST_SHORT_NOT_INVERTED', 'sleeve_a_1', SHORT_ATOM],
         ['WARNING', 'SIGNTEST_INPUT_MISSING', 'sleeve_b_1', null],
       ],
+      'doc.findings.map((f) => [f.level, f.code, f.run_id, f.symbol])',
     );
   });
 
@@ -172,6 +181,7 @@ describe('meta.sign_test', () => {
     assert.match(
       doc.findings[0]?.message ?? '',
       new RegExp(`differ from -min\\(raw, 1\\), first on ${dates[5]} \\(raw 1.5, synthetic -1.5\\)`),
+      "doc.findings[0]?.message ?? '' matches new RegExp(`differ from -min\\\\(raw, 1\\\\), first on ${dates[…",
     );
   });
 
@@ -180,7 +190,7 @@ describe('meta.sign_test', () => {
       await workspace({ longSynthetic: inverted(spy) }),
       /SIGNTEST_LONG_INVERTED in run sleeve_a_1 \(SPY_carry_LONG\)/,
     );
-    assert.equal(doc.errors, 1);
+    assert.equal(doc.errors, 1, 'doc.errors');
   });
 
   test('fails when the physical asset of a SHORT atom is net long in portfolio_flattened.json', async () => {
@@ -191,20 +201,21 @@ describe('meta.sign_test', () => {
       { meta_profile: 'meta_x', risk_profiles: ['min_variance'] },
       { workspace: ws, runId: 'meta_1', env },
     );
-    assert.equal(other.value.errors, 0);
+    assert.equal(other.value.errors, 0, 'other.value.errors');
     const doc = await expectFailure(ws, /SIGNTEST_SIGN_MISMATCH in run sleeve_a_1 \(CME_MINI:ES1!\): hrp: /);
     assert.deepEqual(
       doc.findings.filter((f) => f.level === 'ERROR').map((f) => f.message),
       [
         `hrp: ${ES} has Net_Weight 0.4 in data/portfolio_flattened.json but its atoms (${SHORT_ATOM}) net to -0.4 (all SHORT)`,
       ],
+      "doc.findings.filter((f) => f.level === 'ERROR').map((f) => f.message)",
     );
   });
 
   test('an atom whose physical asset is not in the raw matrix is a warning; the artifact is byte-identical across runs', async () => {
     const ws = await workspace({ extraAtom: true });
     const first = await run(ws);
-    assert.equal(first.value.errors, 0);
+    assert.equal(first.value.errors, 0, 'first.value.errors');
     const doc = readDoc(ws);
     assert.deepEqual(
       doc.findings.map((f) => [f.code, f.symbol]),
@@ -212,20 +223,28 @@ describe('meta.sign_test', () => {
         ['SIGNTEST_PHYSICAL_MISSING', 'GLD_LONG'],
         ['SIGNTEST_INPUT_MISSING', null],
       ],
+      'doc.findings.map((f) => [f.code, f.symbol])',
     );
     const bytes = readFileSync(join(ws, 'runs', 'meta_1', 'data', 'directional_sign_test.json'));
     await run(ws);
-    assert.ok(bytes.equals(readFileSync(join(ws, 'runs', 'meta_1', 'data', 'directional_sign_test.json'))));
+    assert.ok(
+      bytes.equals(readFileSync(join(ws, 'runs', 'meta_1', 'data', 'directional_sign_test.json'))),
+      "bytes.equals(readFileSync(join(ws, 'runs', 'meta_1', 'data', 'directi…",
+    );
   });
 
   test('without config/resolved_manifest.json the stage resolves the sleeves from the manifest (none here: coded error)', async () => {
     const ws = await workspace({}, false);
-    await assert.rejects(run(ws), (error: unknown) => {
-      assert.ok(error instanceof QuantError);
-      assert.equal(error.code, 'E_MANIFEST_NOT_FOUND');
-      assert.match(error.message, /manifest\.json/);
-      return true;
-    });
+    await assert.rejects(
+      run(ws),
+      (error: unknown) => {
+        assert.ok(error instanceof QuantError, 'error is a QuantError');
+        assert.equal(error.code, 'E_MANIFEST_NOT_FOUND', 'error.code');
+        assert.match(error.message, /manifest\.json/, 'error.message matches /manifest\\.json/');
+        return true;
+      },
+      'run rejects with E_MANIFEST_NOT_FOUND',
+    );
   });
 });
 
@@ -281,6 +300,7 @@ describe('meta.sign_test on predecessor sleeves (SHORT atoms: Direction LONG, _S
         'E_SIGN_TEST',
         /SIGNTEST_SHORT_NOT_INVERTED in run short_all_uninverted \(BINANCE:ADAUSDT_rating_all_short_SHORT\): SHORT atom .* was optimised on its raw returns, not inverted/,
       ),
+      'runPredecessor rejects with E_SIGN_TEST',
     );
     const doc = JSON.parse(
       readFileSync(join(ws, 'runs', 'meta_p', 'data', 'directional_sign_test.json'), 'utf8'),
@@ -292,6 +312,7 @@ describe('meta.sign_test on predecessor sleeves (SHORT atoms: Direction LONG, _S
         ['ERROR', 'SIGNTEST_SHORT_NOT_INVERTED', 'BINANCE:ETHUSDT_rating_all_short_SHORT'],
         ['ERROR', 'SIGNTEST_SHORT_NOT_INVERTED', 'BINANCE:XRPUSDT_rating_all_short_SHORT'],
       ],
+      'doc.findings.map((f) => [f.level, f.code, f.symbol])',
     );
   });
 });

@@ -57,7 +57,7 @@ describe('sleeve.backtest', () => {
 
   test('writes a complete sleeve run: streams, matrices, weights, stats, run.json', async () => {
     const T = raw.dates.length;
-    assert.deepEqual(raw.columns, ['BASI', 'INDU', 'HLTH']);
+    assert.deepEqual(raw.columns, ['BASI', 'INDU', 'HLTH'], 'raw.columns');
     assert.ok(T > 2000, `${T} return rows`);
     const windows = Math.ceil((T - 252) / 21);
     for (const P of PROFILES) {
@@ -68,24 +68,27 @@ describe('sleeve.backtest', () => {
       assert.ok(stream.values.every(Number.isFinite), P);
     }
     const syn = await readTable(join(runDir, 'data', 'synthetic_returns.parquet'));
-    assert.deepEqual(syn.columns, ['BASI_LONG', 'INDU_SHORT', 'HLTH_LONG']);
-    assert.deepEqual(syn.dates, raw.dates);
+    assert.deepEqual(syn.columns, ['BASI_LONG', 'INDU_SHORT', 'HLTH_LONG'], 'syn.columns');
+    assert.deepEqual(syn.dates, raw.dates, 'syn.dates');
     const indu = column(raw, 'INDU');
     assert.ok(
       column(syn, 'INDU_SHORT').every((s, t) => s === -Math.min(indu[t] as number, 1)),
       'INDU_SHORT = -min(INDU, 1)',
     );
-    assert.deepEqual(column(syn, 'BASI_LONG'), column(raw, 'BASI'));
+    assert.deepEqual(column(syn, 'BASI_LONG'), column(raw, 'BASI'), "column(syn, 'BASI_LONG')");
 
     // Equal weight, first held day: from cash (turnover 1) at 1/3 each; the next day the weights have
     // drifted with the synthetic returns.
     const ew = await readSleeveStream(join(runDir, 'data', 'returns', 'equal_weight.parquet'));
     const s = (t: number) => syn.values.map((c) => c[t] as number);
     const day0 = s(252).reduce((a, x) => a + x / 3, 0);
-    assert.ok(Math.abs((ew.values[0] as number) - (day0 - COST_RATE)) < 1e-15);
+    assert.ok(
+      Math.abs((ew.values[0] as number) - (day0 - COST_RATE)) < 1e-15,
+      '(ew.values[0]) ≈ (day0 - COST_RATE) within 1e-15',
+    );
     const drifted = s(252).map((x) => (1 + x) / 3 / (1 + day0));
     const day1 = s(253).reduce((a, x, i) => a + (drifted[i] as number) * x, 0);
-    assert.ok(Math.abs((ew.values[1] as number) - day1) < 1e-15);
+    assert.ok(Math.abs((ew.values[1] as number) - day1) < 1e-15, '(ew.values[1]) ≈ day1 within 1e-15');
 
     const atoms = await readAtomWeights(runDir);
     const flat = await readPhysicalWeights(runDir);
@@ -100,30 +103,35 @@ describe('sleeve.backtest', () => {
           ['INDU_SHORT', 'INDU', 'SHORT'],
           ['HLTH_LONG', 'HLTH', 'LONG'],
         ],
+        'a.map((x) => [x.Symbol, x.Physical, x.Direction])',
       );
       assert.ok(Math.abs(a.reduce((sum, x) => sum + x.Weight, 0) - 1) < 1e-12, `${P} Σ atoms`);
       const induFlat = f.find((x) => x.Symbol === 'INDU');
       assert.ok(induFlat !== undefined && induFlat.Net_Weight < 0 && induFlat.Direction === 'SHORT', P);
-      assert.equal(induFlat.Weight, -induFlat.Net_Weight);
-      f.forEach((x, i) => assert.equal(x.Net_Weight, a[i]?.Net_Weight));
+      assert.equal(induFlat.Weight, -induFlat.Net_Weight, 'induFlat.Weight');
+      f.forEach((x, i) => assert.equal(x.Net_Weight, a[i]?.Net_Weight, 'x.Net_Weight'));
     }
 
     const stats = JSON.parse(readFileSync(join(runDir, 'data', 'run_stats.json'), 'utf8')) as {
       return_rows: number;
       risk_profiles: Record<string, Record<string, number | string | null>>;
     };
-    assert.equal(stats.return_rows, T);
+    assert.equal(stats.return_rows, T, 'stats.return_rows');
     for (const P of PROFILES) {
       const st = stats.risk_profiles[P] ?? {};
-      assert.equal(st['windows'], windows);
-      assert.equal(st['failed_windows'], 0);
-      assert.equal(st['oos_days'], T - 252);
-      assert.equal(st['first_date'], raw.dates[252]);
+      assert.equal(st['windows'], windows, "st['windows']");
+      assert.equal(st['failed_windows'], 0, "st['failed_windows']");
+      assert.equal(st['oos_days'], T - 252, "st['oos_days']");
+      assert.equal(st['first_date'], raw.dates[252], "st['first_date']");
       for (const k of ['cagr', 'volatility', 'sharpe', 'average_turnover', 'total_cost'])
         assert.equal(typeof st[k], 'number', `${P}.${k}`);
     }
     const run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as Record<string, unknown>;
-    assert.deepEqual([run['kind'], run['profile'], run['status']], ['sleeve', 'swiss_sectors', 'success']);
+    assert.deepEqual(
+      [run['kind'], run['profile'], run['status']],
+      ['sleeve', 'swiss_sectors', 'success'],
+      "[run['kind'], run['profile'], run['status']]",
+    );
   });
 
   test('the ledger has one backtest_optimize outcome per window and risk profile; health reads them', async () => {
@@ -132,23 +140,29 @@ describe('sleeve.backtest', () => {
     const records = (await readLedger(join(runDir, 'audit.jsonl'))).filter(
       (r) => r.step === 'backtest_optimize',
     );
-    assert.equal(records.length, windows * PROFILES.length);
+    assert.equal(records.length, windows * PROFILES.length, 'records.length');
     const first = records[0];
-    assert.deepEqual(first?.context, { profile: 'hrp', window: 0, engine: 'metafolio.walk_forward' });
-    assert.equal(first?.type, 'outcome');
-    assert.equal(first?.status, 'success');
+    assert.deepEqual(
+      first?.context,
+      { profile: 'hrp', window: 0, engine: 'metafolio.walk_forward' },
+      'first?.context',
+    );
+    assert.equal(first?.type, 'outcome', 'first?.type');
+    assert.equal(first?.status, 'success', 'first?.status');
     assert.deepEqual(
       [first?.data['train_start'], first?.data['test_start'], first?.data['turnover']],
       [raw.dates[0], raw.dates[252], 1],
+      "[first?.data['train_start'], first?.data['test_start'], first?.data['…",
     );
     assert.deepEqual(
       PROFILES.map((P) => records.filter((r) => r.context['profile'] === P).length),
       PROFILES.map(() => windows),
+      "PROFILES.map((P) => records.filter((r) => r.context['profile'] === P)…",
     );
     const last = records[records.length - 1];
-    assert.equal(last?.data['test_end'], raw.dates[T - 1]);
+    assert.equal(last?.data['test_end'], raw.dates[T - 1], "last?.data['test_end']");
     const health = await readSleeveHealth(runDir, 'min_variance');
-    assert.deepEqual(health, { windows, successes: windows, success_rate: 1, healthy: true });
+    assert.deepEqual(health, { windows, successes: windows, success_rate: 1, healthy: true }, 'health');
   });
 
   test('meta.sign_test passes on the run and fails once the synthetic returns are the raw ones', async () => {
@@ -181,7 +195,7 @@ describe('sleeve.backtest', () => {
         { workspace: ws, runId: 'meta_1', env },
       );
     const ok = await signTest();
-    assert.deepEqual([ok.value.errors, ok.value.warnings], [0, 0]);
+    assert.deepEqual([ok.value.errors, ok.value.warnings], [0, 0], '[ok.value.errors, ok.value.warnings]');
 
     const sabotaged: NumericTable = { ...raw, columns: ['BASI_LONG', 'INDU_SHORT', 'HLTH_LONG'] };
     await writeParquetTable(join(runDir, 'data', 'synthetic_returns.parquet'), sabotaged);
@@ -191,6 +205,7 @@ describe('sleeve.backtest', () => {
         'E_SIGN_TEST',
         /SIGNTEST_SHORT_NOT_INVERTED in run sectors_1 \(INDU_SHORT\): .*not inverted/,
       ),
+      'signTest rejects with E_SIGN_TEST',
     );
   });
 
@@ -201,21 +216,30 @@ describe('sleeve.backtest', () => {
     const dirA = join(a, 'runs', 'same_1');
     const dirB = join(b, 'runs', 'same_1');
     const files = listFiles(dirA);
-    assert.deepEqual(files, listFiles(dirB));
-    assert.ok(files.includes('audit.jsonl') && files.includes('data/returns/hrp.parquet'));
+    assert.deepEqual(files, listFiles(dirB), 'files');
+    assert.ok(
+      files.includes('audit.jsonl') && files.includes('data/returns/hrp.parquet'),
+      "files.includes('audit.jsonl') && files.includes('data/returns/hrp.par…",
+    );
     for (const f of files) assert.ok(readFileSync(join(dirA, f)).equals(readFileSync(join(dirB, f))), f);
   });
 
   test('errors: unknown or meta profile, missing asset column, too short a history', async () => {
     const w = await sleeveWorkspace();
-    await assert.rejects(runBacktest(w, 'nope', 'e1'), quantError('E_UNKNOWN_PROFILE', /"nope" is not in/));
+    await assert.rejects(
+      runBacktest(w, 'nope', 'e1'),
+      quantError('E_UNKNOWN_PROFILE', /"nope" is not in/),
+      'runBacktest rejects with E_UNKNOWN_PROFILE',
+    );
     await assert.rejects(
       runBacktest(w, 'meta_x', 'e2'),
       quantError('E_UNKNOWN_PROFILE', /"meta_x" is a meta profile/),
+      'runBacktest rejects with E_UNKNOWN_PROFILE',
     );
     await assert.rejects(
       runBacktest(w, 'bad_column', 'e3'),
       quantError('E_INPUT_COLUMN', /asset "NOPE" is not a column of/),
+      'runBacktest rejects with E_INPUT_COLUMN',
     );
     await assert.rejects(
       runBacktest(w, 'short_history', 'e4'),
@@ -224,8 +248,13 @@ describe('sleeve.backtest', () => {
           'E_TOO_FEW_OBSERVATIONS',
           /sleeve profile "short_history": .* gives \d+ complete return row\(s\), but train_window 5000 needs at least 5001/,
         )(error) && (error as { details: Record<string, unknown> }).details['train_window'] === 5000,
+      'runBacktest rejects with E_TOO_FEW_OBSERVATIONS',
     );
-    assert.equal(existsSync(join(w, 'runs', 'e4', 'data', 'returns')), false);
+    assert.equal(
+      existsSync(join(w, 'runs', 'e4', 'data', 'returns')),
+      false,
+      'runs/e4/data/returns does not exist',
+    );
   });
 
   test('an invalid profile of the manifest blocks only its own runs; the others warn', async () => {
@@ -245,17 +274,19 @@ describe('sleeve.backtest', () => {
         onWarning: (m) => warnings.push(m),
       },
     );
-    assert.equal(ok.runId, 'w1');
+    assert.equal(ok.runId, 'w1', 'ok.runId');
     assert.equal(warnings.length, 1, 'one warning for the one invalid profile');
     assert.match(
       warnings[0] ?? '',
       /manifest\.json: profile broken is invalid and was skipped; .*\(2 problems: .*profiles\.broken\.sleeve\.train_window \(line \d+\): must be ≥ 20, got 10; .*profiles\.broken\.sleeve\.costs\.fee/,
+      "warnings[0] ?? '' matches /manifest\\.json: profile broken is invalid and was skipped;…",
     );
     await assert.rejects(
       runBacktest(w, 'broken', 'w2'),
       (error: unknown) =>
         quantError('E_MANIFEST', /profile broken is invalid: 2 problems: /)(error) &&
         (error as { issues: { path: string }[] }).issues.length === 2,
+      'runBacktest rejects with E_MANIFEST',
     );
   });
 
@@ -270,8 +301,12 @@ describe('sleeve.backtest', () => {
     const outcomes = (await readLedger(join(result.runDir, 'audit.jsonl'))).filter(
       (r) => r.step === 'backtest_optimize',
     );
-    assert.equal(outcomes.length, result.value.windows * 6);
-    assert.equal(Object.keys(result.value.risk_profiles).length, 6);
+    assert.equal(outcomes.length, result.value.windows * 6, 'outcomes.length');
+    assert.equal(
+      Object.keys(result.value.risk_profiles).length,
+      6,
+      'Object.keys(result.value.risk_profiles).length',
+    );
     assert.ok(seconds < 30, `${seconds} s`);
   });
 });

@@ -84,13 +84,18 @@ describe('sleeve.backtest input options', () => {
   test('periods_per_year from the manifest overrides the inferred 252 and scales every figure', async () => {
     const auto = (await run('daily')).stats;
     const set = (await run('daily_as_monthly')).stats;
-    assert.equal(at(auto, 'annualisation', 'source'), 'inferred');
-    assert.equal(at(auto, 'annualisation', 'periods_per_year'), 252);
-    assert.equal(at(set, 'periods_per_year'), 12);
-    assert.equal(at(set, 'annualisation', 'source'), 'manifest');
+    assert.equal(at(auto, 'annualisation', 'source'), 'inferred', "at(auto, 'annualisation', 'source')");
+    assert.equal(
+      at(auto, 'annualisation', 'periods_per_year'),
+      252,
+      "at(auto, 'annualisation', 'periods_per_year')",
+    );
+    assert.equal(at(set, 'periods_per_year'), 12, "at(set, 'periods_per_year')");
+    assert.equal(at(set, 'annualisation', 'source'), 'manifest', "at(set, 'annualisation', 'source')");
     assert.match(
       String(at(set, 'annualisation', 'rule')),
       /^periods_per_year = 12 set in the manifest; the dates alone would give 252 \(median spacing 1 day/,
+      "String(at(set, 'annualisation', 'rule')) matches /^periods_per_year = 12 set in the manifest; the dates alon…",
     );
     const ratio =
       numberAt(set, 'risk_profiles', 'equal_weight', 'volatility') /
@@ -100,51 +105,75 @@ describe('sleeve.backtest input options', () => {
 
   test('a set factor that matches the dates says so without a note', async () => {
     const { stats, result } = await run('monthly_set');
-    assert.equal(at(stats, 'annualisation', 'rule'), 'periods_per_year = 12 set in the manifest');
-    assert.match(result.summary, /\(A = 12 \(set\)\)/);
+    assert.equal(
+      at(stats, 'annualisation', 'rule'),
+      'periods_per_year = 12 set in the manifest',
+      "at(stats, 'annualisation', 'rule')",
+    );
+    assert.match(result.summary, /\(A = 12 \(set\)\)/, 'result.summary matches /\\(A = 12 \\(set\\)\\)/');
   });
 
   test('a late-listed asset: one warning, recorded in run_stats and the summary', async () => {
     const { stats, warnings, result } = await run('late');
-    assert.equal(warnings.length, 1);
+    assert.equal(warnings.length, 1, 'warnings.length');
     assert.match(
       warnings[0] ?? '',
       /^sleeve\.backtest: .*late\.csv: 1500 of \d+ rows \(\d+\.\d %\) dropped for missing values \(missing=drop_rows\), /,
+      "warnings[0] ?? '' matches /^sleeve\\.backtest: .*late\\.csv: 1500 of \\d+ rows \\(\\d+\\.\\d…",
     );
     assert.match(
       warnings[0] ?? '',
       /responsible: TECH 1500 rows \(first value \d{4}-\d{2}-\d{2}\) — set profiles\.late\.sleeve\.missing = "drop_assets" in the manifest/,
+      "warnings[0] ?? '' matches /responsible: TECH 1500 rows \\(first value \\d{4}-\\d{2}-\\d{2…",
     );
-    assert.equal(at(stats, 'missing_data', 'dropped_rows'), 1500);
-    assert.equal(at(stats, 'dropped_rows'), 1500);
-    assert.match(result.summary, /1500 of \d+ rows dropped for missing values/);
+    assert.equal(
+      at(stats, 'missing_data', 'dropped_rows'),
+      1500,
+      "at(stats, 'missing_data', 'dropped_rows')",
+    );
+    assert.equal(at(stats, 'dropped_rows'), 1500, "at(stats, 'dropped_rows')");
+    assert.match(
+      result.summary,
+      /1500 of \d+ rows dropped for missing values/,
+      'result.summary matches /1500 of \\d+ rows dropped for missing values/',
+    );
   });
 
   test('missing=drop_assets: the sleeve runs on the other assets, directions kept', async () => {
     const { stats, warnings } = await run('late_assets');
-    assert.deepEqual(at(stats, 'assets'), ['BASI', 'INDU']);
-    assert.deepEqual(at(stats, 'directions'), { BASI: 'LONG', INDU: 'SHORT' });
-    assert.deepEqual(at(stats, 'missing_data', 'dropped_assets', 0, 'asset'), 'TECH');
-    assert.equal(warnings.length, 1);
+    assert.deepEqual(at(stats, 'assets'), ['BASI', 'INDU'], "at(stats, 'assets')");
+    assert.deepEqual(at(stats, 'directions'), { BASI: 'LONG', INDU: 'SHORT' }, "at(stats, 'directions')");
+    assert.deepEqual(
+      at(stats, 'missing_data', 'dropped_assets', 0, 'asset'),
+      'TECH',
+      "at(stats, 'missing_data', 'dropped_assets', 0, 'asset')",
+    );
+    assert.equal(warnings.length, 1, 'warnings.length');
   });
 
   test('prices declared as returns: E_INPUT_KIND naming the file, column and manifest key', async () => {
     const e = await failure('prices_as_returns');
-    assert.equal(e.code, 'E_INPUT_KIND');
+    assert.equal(e.code, 'E_INPUT_KIND', 'e.code');
     assert.match(
       e.message,
       /daily\.csv:2 column BASI: input_kind is returns, but .* this looks like prices; set profiles\.prices_as_returns\.sleeve\.input_kind = "prices" in the manifest$/,
+      'e.message matches /daily\\.csv:2 column BASI: input_kind is returns, but .* th…',
     );
   });
 
   test('irregular dates: E_FREQUENCY at the manifest key periods_per_year', async () => {
     const e = await failure('irregular');
-    assert.equal(e.code, 'E_FREQUENCY');
+    assert.equal(e.code, 'E_FREQUENCY', 'e.code');
     assert.match(
       e.message,
       /^sleeve profile "irregular": .*irregular\.csv \(\d+ return rows\): cannot infer the sampling frequency/,
+      'e.message matches /^sleeve profile "irregular": .*irregular\\.csv \\(\\d+ return…',
     );
-    assert.equal(e.location?.jsonPath, 'profiles.irregular.sleeve.periods_per_year');
-    assert.match(e.hint ?? '', /^set profiles\.irregular\.sleeve\.periods_per_year in the manifest/);
+    assert.equal(e.location?.jsonPath, 'profiles.irregular.sleeve.periods_per_year', 'e.location?.jsonPath');
+    assert.match(
+      e.hint ?? '',
+      /^set profiles\.irregular\.sleeve\.periods_per_year in the manifest/,
+      "e.hint ?? '' matches /^set profiles\\.irregular\\.sleeve\\.periods_per_year in the …",
+    );
   });
 });
