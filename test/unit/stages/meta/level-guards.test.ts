@@ -88,7 +88,11 @@ describe('meta level guards', () => {
           },
           'details name the one usable sleeve and why the other was excluded',
         );
-        assert.match(error.message, /1 usable sleeve\(s\) \(a\); at least 2 are needed; excluded b: health/);
+        assert.match(
+          error.message,
+          /1 usable sleeve\(s\) \(a\); at least 2 are needed; excluded b: health/,
+          'the message counts the usable sleeves and names the excluded one',
+        );
         return true;
       },
       'one usable sleeve must be refused before any optimization',
