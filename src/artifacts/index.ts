@@ -44,6 +44,7 @@ export {
 } from './file-access.js';
 export { checkOutputPath, EXPORTS_DIR, RUN_STATE_FILES, type OutputPolicy } from './output-path.js';
 export {
+  claimDefaultRunFolder,
   createOrOpenRun,
   parseRunJson,
   readRunJson,

@@ -2,13 +2,13 @@
  * Workspace run folders (DESIGN §2): `runs/<id>/{run.json, config/, data/, reports/}`; creating, reading
  * and updating run.json. Listing and resolution live in run-listing.ts.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { QuantError } from '../errors.js';
 import { writeJsonAtomic } from './atomic-write.js';
 import { toIsoSeconds } from './clock.js';
 import { fsFailure, makeDirectory } from './fs-failure.js';
-import { assertValidRunId } from './run-id.js';
+import { assertValidRunId, defaultRunId, defaultRunIdSequence } from './run-id.js';
 import { assertConfined } from './file-access.js';
 
 export const RUN_KINDS = ['sleeve', 'meta', 'stage'] as const;
@@ -142,6 +142,47 @@ export function runNotFound(workspace: string, message: string, hint?: string): 
     location: { file: runsDir(workspace) },
     ...(hint === undefined ? {} : { hint }),
   });
+}
+
+/** How many taken ids a default run id tries before giving up (only reached by a runs/ full of them). */
+const MAX_DEFAULT_ID_ATTEMPTS = 10_000;
+
+/**
+ * Claim a new run folder under a default id and return the id: `defaultRunId(profile, now)`, or when a run
+ * of that profile already started in that second (in this process or any other), the next free
+ * `defaultRunId(profile, now, n)` after the highest one in runs/. The folder is created by an exclusive
+ * mkdir(2), so two callers never get the same id, and an existing folder is never entered. The new folder
+ * is empty: the caller locks it and creates the run (or removes the folder again).
+ */
+export async function claimDefaultRunFolder(workspace: string, profile: string, now: Date): Promise<string> {
+  const runs = runsDir(workspace);
+  await makeDirectory(runs).catch((error: unknown) => {
+    throw fsFailure(error, `create the runs folder ${runs}`);
+  });
+  let next = 1;
+  const names = await readdir(runs).catch((error: unknown) => {
+    throw fsFailure(error, `list the runs in ${runs}`);
+  });
+  for (const name of names) {
+    const n = defaultRunIdSequence(profile, now, name);
+    if (n !== undefined && n >= next) next = n + 1;
+  }
+  for (let attempt = 0; attempt < MAX_DEFAULT_ID_ATTEMPTS; attempt++, next++) {
+    const runId = defaultRunId(profile, now, next);
+    try {
+      await mkdir(join(runs, runId));
+      return runId;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw fsFailure(error, `create the run folder ${join(runs, runId)}`);
+      }
+    }
+  }
+  throw new QuantError(
+    'E_RUN_EXISTS',
+    `no free default run id for profile ${profile} at ${toIsoSeconds(now)}: ${MAX_DEFAULT_ID_ATTEMPTS} are taken in ${runs}`,
+    { hint: 'choose a run id (--run-id), or set another SOURCE_DATE_EPOCH', location: { file: runs } },
+  );
 }
 
 export interface CreateOrOpenRunOptions {

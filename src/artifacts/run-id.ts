@@ -43,17 +43,38 @@ export function formatRunTimestamp(date: Date): string {
   );
 }
 
+/** How a default run id that is taken goes on: `-002`, `-003`, ... (three digits sort up to 999 a second). */
+const RUN_ID_SEQUENCE_WIDTH = 3;
+
 /**
- * The default run id `<profile>_<YYYYMMDD-HHMMSS>` (UTC). Characters outside the allowed set become `_`,
- * leading non-alphanumerics are dropped (an empty profile becomes `run`), and the profile part is cut so
- * the id stays within 128 characters.
+ * The default run id `<profile>_<YYYYMMDD-HHMMSS>` (UTC), or with `sequence` ≥ 2 the `sequence`-th run of
+ * that profile in that second, `<profile>_<YYYYMMDD-HHMMSS>-<NNN>`. Characters outside the allowed set
+ * become `_`, leading non-alphanumerics are dropped (an empty profile becomes `run`), and the profile part
+ * is cut so the id stays within 128 characters.
  */
-export function defaultRunId(profile: string, now: Date): string {
-  const stamp = formatRunTimestamp(now);
+export function defaultRunId(profile: string, now: Date, sequence = 1): string {
+  if (!Number.isSafeInteger(sequence) || sequence < 1) {
+    throw new RangeError(`defaultRunId: sequence must be a whole number >= 1, got ${sequence}`);
+  }
+  const suffix = sequence === 1 ? '' : `-${String(sequence).padStart(RUN_ID_SEQUENCE_WIDTH, '0')}`;
+  const stamp = `${formatRunTimestamp(now)}${suffix}`;
   let head = profile.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[^A-Za-z0-9]+/, '');
   if (head === '') head = 'run';
   head = head.slice(0, 128 - stamp.length - 1);
   const id = `${head}_${stamp}`;
   assertValidRunId(id);
   return id;
+}
+
+/**
+ * Which of the default ids of `profile` at `now` `id` is: 1 for `defaultRunId(profile, now)`, n for
+ * `defaultRunId(profile, now, n)`, undefined for any other id.
+ */
+export function defaultRunIdSequence(profile: string, now: Date, id: string): number | undefined {
+  if (id === defaultRunId(profile, now)) return 1;
+  const m = /-(\d{3,})$/.exec(id);
+  if (m === null) return undefined;
+  const n = Number(m[1]);
+  if (!Number.isSafeInteger(n) || n < 2) return undefined;
+  return defaultRunId(profile, now, n) === id ? n : undefined;
 }

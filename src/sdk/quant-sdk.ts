@@ -20,7 +20,11 @@ import {
 export interface RunOptions {
   /** Workspace folder (default: `QUANT_WORKSPACE` or the current folder). */
   readonly workspace?: string;
-  /** Run id (default `<profile or stage>_<YYYYMMDD-HHMMSS>`). */
+  /**
+   * Run id. Default: a new run `<profile or stage>_<YYYYMMDD-HHMMSS>` (UTC, `SOURCE_DATE_EPOCH` when set),
+   * `-002`, `-003`, ... appended when runs of the same profile started in that second: a call without a
+   * run id never writes into an existing run.
+   */
   readonly runId?: string;
   /** Manifest path (default `<workspace>/manifest.json`). */
   readonly manifest?: string;
@@ -36,8 +40,9 @@ export interface RunOptions {
    */
   readonly onWarning?: (message: string) => void;
   /**
-   * Refuse an existing run id with `E_RUN_EXISTS` instead of running into that run. Default: true for
-   * pipelines (a pipeline never mixes its artifacts with an older run's), false for a single stage.
+   * Refuse an existing `runId` with `E_RUN_EXISTS` instead of running into that run. Default: true for
+   * pipelines (a pipeline never mixes its artifacts with an older run's), false for a single stage (run one
+   * stage into a run on purpose). Without `runId` every run is new whatever this says.
    */
   readonly fresh?: boolean;
   /**

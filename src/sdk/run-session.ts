@@ -11,6 +11,7 @@ import {
   checkOutputPath,
   assertRunIsNew,
   assertValidRunId,
+  claimDefaultRunFolder,
   createOrOpenRun,
   discardEmptyRun,
   discardNewRun,
@@ -58,7 +59,9 @@ export interface SessionOptions {
   readonly onWarning?: ((message: string) => void) | undefined;
   /**
    * The run must be new: an existing run (any status) is `E_RUN_EXISTS`, never resumed or overwritten.
-   * Pipelines (`quant meta run`, `quant sleeve run`) set it; a single stage may run into an existing run.
+   * Pipelines (`quant meta run`, `quant sleeve run`) set it; a single stage may run into an existing run
+   * named by `runId`. Without `runId` the run is always new (a default id is claimed, see
+   * `claimDefaultRunFolder`).
    */
   readonly fresh?: boolean | undefined;
   /**
@@ -104,14 +107,24 @@ export interface RunSession {
  */
 export async function openRunSession(options: SessionOptions): Promise<RunSession> {
   const now = resolveNow(options.env);
-  const runId = options.runId ?? defaultRunId(options.profile ?? options.command, now);
-  assertValidRunId(runId);
   const workspace = resolve(options.workspace);
+  const explicit = options.runId !== undefined;
+  const profile = options.profile ?? options.command;
+  const proposed = options.runId ?? defaultRunId(profile, now);
+  assertValidRunId(proposed);
   // In a confined call, a runs/ folder or run folder that is a symlink out is never opened.
-  await assertConfined(runDir(workspace, runId), 'write');
+  await assertConfined(runDir(workspace, proposed), 'write');
   // What existed before: a run that ends up discarded takes what it created with it (runs/ included).
   const runsExisted = existsSync(runsDir(workspace));
-  const folderExisted = existsSync(runDir(workspace, runId));
+  // Without a run id, a new folder is claimed (exclusive mkdir): never an existing run, never another
+  // caller's, however many runs of the profile start in the same second.
+  const runId = explicit
+    ? proposed
+    : await claimDefaultRunFolder(workspace, profile, now).catch(async (error: unknown) => {
+        if (!runsExisted) await rmdir(runsDir(workspace)).catch(() => undefined);
+        throw error;
+      });
+  const folderExisted = explicit && existsSync(runDir(workspace, runId));
   const removeCreatedFolders = async (): Promise<void> => {
     if (!folderExisted) await rmdir(runDir(workspace, runId)).catch(() => undefined);
     if (!runsExisted) await rmdir(runsDir(workspace)).catch(() => undefined);
@@ -127,7 +140,7 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
   let created = false;
   try {
     const paths = runPaths(workspace, runId);
-    if (options.fresh === true) await assertRunIsNew(workspace, runId, { locked: true });
+    if (options.fresh === true || !explicit) await assertRunIsNew(workspace, runId, { locked: true });
     let previous = await readRunJsonFile(paths.runJson, runId);
     let interrupted: Record<string, unknown> | undefined;
     if (previous?.status === 'running') {

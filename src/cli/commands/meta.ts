@@ -31,7 +31,7 @@ export function metaCommand(ctx: CliContext): Command {
     )
     .requiredOption('--profile <meta_profile>', 'the meta profile of the manifest')
     .option('--profiles <list>', "risk profiles, comma separated (default: the manifest's)", list)
-    .option('--run-id <id>', 'run id (default <profile>_<YYYYMMDD-HHMMSS>)')
+    .option('--run-id <id>', 'run id (default: a new run <profile>_<YYYYMMDD-HHMMSS>[-NNN])')
     .option('--no-cache', 'recompute everything, ignoring <workspace>/.cache')
     .option('--no-backtest', 'skip the out-of-sample walk-forward backtest (meta.backtest)')
     .option(

@@ -10,7 +10,7 @@ export function sleeveCommand(ctx: CliContext): Command {
     .command('run')
     .description('walk-forward backtest of a sleeve profile of the manifest (stage sleeve.backtest)')
     .requiredOption('--profile <sleeve_profile>', 'the sleeve profile')
-    .option('--run-id <id>', 'run id (default <profile>_<YYYYMMDD-HHMMSS>)')
+    .option('--run-id <id>', 'run id (default: a new run <profile>_<YYYYMMDD-HHMMSS>[-NNN])')
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       const sdk = new QuantSDK({ registry: await ctx.registry() });

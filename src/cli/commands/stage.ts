@@ -142,7 +142,7 @@ export function stageCommand(ctx: CliContext): Command {
       '<id>',
       'stage id, alias or quant://<stage id>?key=value&... address (--param overrides its params)',
     )
-    .option('--run-id <id>', 'run id (default <profile or stage>_<YYYYMMDD-HHMMSS>)')
+    .option('--run-id <id>', 'run id (default: a new run <profile or stage>_<YYYYMMDD-HHMMSS>[-NNN])')
     .option(
       '--param <key=value>',
       'a parameter, parsed by the stage schema (repeatable)',
