@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Registry } from '../core/registry.js';
 import type { GlobalOptions } from './global-options.js';
-import { loadRegistry } from './load-stages.js';
+import { loadRegistry } from '../sdk/load-stages.js';
 import type { Io } from './output.js';
 import type { RunOptions } from '../sdk/quant-sdk.js';
 

@@ -1,5 +1,5 @@
 /** Pure renderings of an {@link ArtifactView}: text for `quant runs show`, JSON for machines and MCP. */
-import type { ArtifactView, TableCell } from './artifact-view.js';
+import type { ArtifactView, TableCell } from '../sdk/artifact-view.js';
 import { formatColumns } from '../util/text-table.js';
 
 function formatCell(value: TableCell): string {

@@ -2,7 +2,7 @@
  * Workspace confinement of params given by an MCP client: every path-like param must resolve inside the
  * workspace, lexically and after symlinks, before any stage sees it.
  */
-import { resolveInside } from '../artifacts/index.js';
+import { resolveInside } from '../sdk/workspace-runs.js';
 import { QuantError, isQuantError } from '../errors.js';
 
 const PATH_KEYS = new Set(['input', 'output', 'path']);

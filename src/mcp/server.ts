@@ -24,13 +24,11 @@ import { resolve } from 'node:path';
 import { parseQuantAddress } from '../core/address.js';
 import { renderStageCatalogMarkdown } from '../core/catalog-doc.js';
 import type { Registry } from '../core/registry.js';
-import { runConfined } from '../artifacts/index.js';
 import { QuantError, isQuantError } from '../errors.js';
 import { QuantSDK } from '../sdk/quant-sdk.js';
 import { TOOL_VERSION } from '../sdk/version.js';
-import { StageRegistry } from '../stages/catalog.js';
+import { runConfined } from '../sdk/workspace-runs.js';
 import { artifactResourceContents } from './artifact-render.js';
-import { listWorkspaceArtifacts, readArtifactView } from './artifact-view.js';
 import { MCP_TOOLS, type Tool, type ToolContext, type ToolResult } from './tools.js';
 
 export const STAGES_DOC_URI = 'quant://docs/stages.md';
@@ -82,8 +80,8 @@ function toMcpError(error: unknown): McpError {
  */
 export function createQuantMcpServer(options: QuantMcpServerOptions): Server {
   const workspace = resolve(options.workspace);
-  const registry = options.registry ?? StageRegistry;
-  const sdk = new QuantSDK({ registry });
+  const sdk = new QuantSDK(options.registry === undefined ? {} : { registry: options.registry });
+  const registry = sdk.registry;
   const env = options.env ?? process.env;
   const log = options.log ?? (() => undefined);
   const tools = new Map<string, Tool>(MCP_TOOLS.map((t) => [t.name, t]));
@@ -162,7 +160,7 @@ export function createQuantMcpServer(options: QuantMcpServerOptions): Server {
 
   server.setRequestHandler(ListResourcesRequestSchema, async () => {
     try {
-      const artifacts = await runConfined(workspace, () => listWorkspaceArtifacts(workspace));
+      const artifacts = await QuantSDK.listArtifacts({ workspace, confine: true });
       const resources: Resource[] = [
         {
           uri: STAGES_DOC_URI,
@@ -225,9 +223,7 @@ export function createQuantMcpServer(options: QuantMcpServerOptions): Server {
           details: { address: uri },
         });
       }
-      const view = await runConfined(workspace, () =>
-        readArtifactView(workspace, address.runId, address.path),
-      );
+      const view = await QuantSDK.readArtifact(address.runId, address.path, { workspace, confine: true });
       return { contents: [artifactResourceContents(uri, view)] };
     } catch (error) {
       if (!isQuantError(error)) log(`quant mcp: read ${uri}: ${internalMessage(error)}`);

@@ -1,12 +1,11 @@
 /** The shape of an MCP tool and the helpers the tools share: argument validation, run options, addresses. */
-import { join } from 'node:path';
 import type { z } from 'zod';
 import { formatArtifactAddress, formatStageAddress } from '../core/address.js';
 import { zodIssues } from '../core/params.js';
 import type { Registry } from '../core/registry.js';
 import type { Stage } from '../core/stage.js';
 import { QuantError, formatIssues } from '../errors.js';
-import { assertValidRunId, resolveInside } from '../artifacts/index.js';
+import { confineRunFolder } from '../sdk/workspace-runs.js';
 import type { QuantSDK, RunOptions } from '../sdk/quant-sdk.js';
 import type { FileRecord } from '../sdk/run-session.js';
 import { toolJsonSchema, type JsonSchema } from './tool-schemas.js';
@@ -98,8 +97,7 @@ export function artifactRef(file: FileRecord): Record<string, unknown> {
  * before the SDK opens it. An invalid run id is `E_RUN_ID` first, as on the CLI.
  */
 export async function confineRun(ctx: ToolContext, runId: string | undefined): Promise<void> {
-  if (runId !== undefined) assertValidRunId(runId);
-  await resolveInside(ctx.workspace, runId === undefined ? 'runs' : join('runs', runId));
+  await confineRunFolder(ctx.workspace, runId);
 }
 
 /**

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { STAGE_CATEGORIES } from '../core/stage.js';
 import type { Registry } from '../core/registry.js';
 import { stageParamsJsonSchema } from '../core/params.js';
-import { metaStageParams } from '../stages/meta/_params.js';
+import { metaStageParams } from '../sdk/meta-run.js';
 
 export type JsonSchema = { [key: string]: unknown };
 

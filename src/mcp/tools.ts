@@ -6,9 +6,8 @@ import { auditBrokenError, validationFailedError } from '../sdk/run-checks.js';
 import { relative } from 'node:path';
 import { formatArtifactAddress, parseStageRef } from '../core/address.js';
 import { coerceStringParams, resolveStageParams, stageParamsJsonSchema } from '../core/params.js';
-import { listRuns, verifyLedger } from '../artifacts/index.js';
+import { QuantSDK } from '../sdk/quant-sdk.js';
 import { validateMetaRunAndRecord } from '../sdk/meta-run.js';
-import { resolveArtifactPath } from './artifact-view.js';
 import { confineParamPaths } from './confine.js';
 import {
   describeStageInput,
@@ -133,7 +132,7 @@ const validateRun = defineTool({
   readOnly: false,
   idempotent: true,
   async run(args, ctx) {
-    await resolveArtifactPath(ctx.workspace, args.run_id, '');
+    await confineRun(ctx, args.run_id);
     const { verdict, file } = await validateMetaRunAndRecord(ctx.workspace, args.run_id);
     if (!verdict.ok) throw validationFailedError(args.run_id, verdict, file, ctx.workspace);
     return {
@@ -152,7 +151,7 @@ const verifyAudit = defineTool({
   readOnly: true,
   idempotent: true,
   async run(args, ctx) {
-    const verdict = await verifyLedger(await resolveArtifactPath(ctx.workspace, args.run_id, 'audit.jsonl'));
+    const verdict = await QuantSDK.verifyLedger(args.run_id, { workspace: ctx.workspace, confine: true });
     if (!verdict.ok) throw auditBrokenError(args.run_id, verdict);
     return {
       summary: `audit ok: runs/${args.run_id}/audit.jsonl, ${verdict.records} records, chain intact`,
@@ -170,7 +169,11 @@ const listRunsTool = defineTool({
   readOnly: true,
   idempotent: true,
   async run(args, ctx) {
-    const runs = await listRuns(ctx.workspace, args.profile === undefined ? {} : { profile: args.profile });
+    const { runs } = await QuantSDK.listRuns({
+      workspace: ctx.workspace,
+      confine: true,
+      ...(args.profile === undefined ? {} : { profile: args.profile }),
+    });
     return {
       summary: `${runs.length} run(s)`,
       data: { runs: runs.map((r) => ({ ...r, address: formatArtifactAddress(r.run_id) })) },

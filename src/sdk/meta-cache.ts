@@ -10,7 +10,7 @@ import {
   writeFileAtomic,
   type LedgerEntryInput,
 } from '../artifacts/index.js';
-import type { ResolvedManifestDoc } from '../stages/meta/_artifact-types.js';
+import type { ResolvedManifestDoc } from '../stages/index.js';
 import type { PipelineHooks, StageRunResult } from './quant-sdk.js';
 import { TOOL_VERSION } from './version.js';
 

@@ -13,8 +13,14 @@ import {
   withRunLock,
   writeJsonAtomic,
 } from '../artifacts/index.js';
-import { validateMetaRun, type ValidationVerdict } from '../stages/meta/validate-run.js';
-import { checkSleeveInputs, computeMetaResolution } from '../stages/meta/_resolve.js';
+import {
+  checkSleeveInputs,
+  computeMetaResolution,
+  validateMetaRun,
+  type ValidationVerdict,
+} from '../stages/index.js';
+export { metaStageParams } from '../stages/index.js';
+
 import { metaCacheHooks, metaCacheKey, type MetaCacheHooks } from './meta-cache.js';
 import {
   parseJsonWithLocations,

@@ -3,8 +3,24 @@ import { QuantError, environmentError, isQuantError } from '../errors.js';
 import type { Registry, StageFilter } from '../core/registry.js';
 import type { Stage } from '../core/stage.js';
 import { resolveStageParams, stageParamKeys, stageParamsJsonSchema } from '../core/params.js';
-import { StageRegistry } from '../stages/catalog.js';
+import { StageRegistry } from '../stages/index.js';
 import { assertConfined, checkOutputPath, confinementRoot, runConfined, runDir } from '../artifacts/index.js';
+import {
+  listWorkspaceRuns,
+  readRun,
+  runReportPath,
+  verifyRunLedger,
+  type LedgerVerdict,
+  type ReportFormat,
+  type RunJson,
+  type RunListing,
+} from './workspace-runs.js';
+import {
+  listWorkspaceArtifacts,
+  readArtifactView,
+  type ArtifactEntry,
+  type ArtifactView,
+} from './artifact-view.js';
 import { runMetaPipeline, type MetaRunOptions, type MetaRunResult } from './meta-run.js';
 import {
   executeStage,
@@ -54,6 +70,9 @@ export interface RunOptions {
    */
   readonly confine?: boolean;
 }
+
+/** Where a workspace query looks: {@link RunOptions.workspace}, `cwd`, `env` and `confine`. */
+export type WorkspaceOptions = Pick<RunOptions, 'workspace' | 'cwd' | 'env' | 'confine'>;
 
 export interface StageRunResult<R = unknown> {
   readonly stageId: string;
@@ -152,6 +171,42 @@ export class QuantSDK {
   describeStage(id: string): { stage: Stage; schema: Record<string, unknown> } {
     const stage = this.registry.getStage(id);
     return { stage, schema: stageParamsJsonSchema(stage) };
+  }
+
+  /**
+   * The runs of a workspace (run.json of each, oldest id first; a `running` run that no live process
+   * holds is settled as `incomplete`), and the folders under runs/ that are not readable runs, with why.
+   */
+  static listRuns(options: WorkspaceOptions & { readonly profile?: string } = {}): Promise<RunListing> {
+    return inWorkspace(options, (workspace) => listWorkspaceRuns(workspace, options.profile));
+  }
+
+  /** run.json of one run (`E_RUN_ID`, `E_RUN_NOT_FOUND`). */
+  static readRun(runId: string, options: WorkspaceOptions = {}): Promise<RunJson> {
+    return inWorkspace(options, (workspace) => readRun(workspace, runId));
+  }
+
+  /** Verify the hash chain of a run's audit.jsonl; the verdict names the first broken line. */
+  static verifyLedger(runId: string, options: WorkspaceOptions = {}): Promise<LedgerVerdict> {
+    return inWorkspace(options, (workspace) => verifyRunLedger(workspace, runId, isConfined(options)));
+  }
+
+  /**
+   * What `quant://runs/<runId>/<path>` names: JSON parsed, a Parquet table as shape and first rows, text,
+   * a folder's files. `path` '' lists the run.
+   */
+  static readArtifact(runId: string, path: string, options: WorkspaceOptions = {}): Promise<ArtifactView> {
+    return inWorkspace(options, (workspace) => readArtifactView(workspace, runId, path));
+  }
+
+  /** The files of every run of the workspace, run by run. */
+  static listArtifacts(options: WorkspaceOptions = {}): Promise<ArtifactEntry[]> {
+    return inWorkspace(options, (workspace) => listWorkspaceArtifacts(workspace));
+  }
+
+  /** Absolute path of a meta run's report (`E_ARTIFACT_MISSING` says how to write it). */
+  static reportPath(runId: string, format: ReportFormat, options: WorkspaceOptions = {}): Promise<string> {
+    return inWorkspace(options, (workspace) => runReportPath(workspace, runId, format));
   }
 
   /**
@@ -370,6 +425,12 @@ async function checkOutputParam(
     confined: confine,
   });
   await assertConfined(abs, 'write');
+}
+
+/** A workspace query: the resolved workspace, confined when asked for (or inside a confined call). */
+function inWorkspace<T>(options: WorkspaceOptions, query: (workspace: string) => Promise<T>): Promise<T> {
+  const { workspace } = resolveLocation(options);
+  return withConfinement(isConfined(options), workspace, () => query(workspace));
 }
 
 function resolveLocation(options: RunOptions): ResolvedLocation {

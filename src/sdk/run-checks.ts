@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { QuantError } from '../errors.js';
 import type { LedgerVerdict } from '../artifacts/index.js';
-import type { ValidationVerdict } from '../stages/meta/validate-run.js';
+import type { ValidationVerdict } from '../stages/index.js';
 
 /** The coded error of a broken ledger, as the CLI and the MCP server report it. */
 export function auditBrokenError(runId: string, verdict: LedgerVerdict): QuantError {

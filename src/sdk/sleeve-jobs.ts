@@ -37,6 +37,8 @@ import {
 } from './sleeve-job-spec.js';
 import { reserveSleeveRuns, type PlannedSleeve } from './sleeve-reservation.js';
 
+export { DEFAULT_QUEUE_NAME, DEFAULT_REDIS_URL } from '../exec/redis-connection.js';
+
 export const SLEEVE_EXECUTORS = ['local', 'bullmq'] as const;
 export type SleeveExecutorKind = (typeof SLEEVE_EXECUTORS)[number];
 

@@ -2,8 +2,9 @@
 // under SIGINT/SIGTERM handling. The meta stages then run with the produced runs pinned.
 import { InvalidArgumentError } from '@commander-js/extra-typings';
 import { QuantError } from '../../errors.js';
-import { DEFAULT_QUEUE_NAME, DEFAULT_REDIS_URL } from '../../exec/redis-connection.js';
 import {
+  DEFAULT_QUEUE_NAME,
+  DEFAULT_REDIS_URL,
   executeMetaSleeves,
   type ExecuteSleevesOptions,
   type MetaSleevesLocation,

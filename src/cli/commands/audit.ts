@@ -1,7 +1,6 @@
-import { join } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
 import { auditBrokenError } from '../../sdk/run-checks.js';
-import { runDir, verifyLedger } from '../../artifacts/index.js';
+import { QuantSDK } from '../../sdk/quant-sdk.js';
 import type { CliContext } from '../context.js';
 
 export function auditCommand(ctx: CliContext): Command {
@@ -12,8 +11,7 @@ export function auditCommand(ctx: CliContext): Command {
     .argument('<run_id>', 'the run to verify')
     .option('--json', 'machine-readable output')
     .action(async (runId, opts) => {
-      const file = join(runDir(ctx.workspace, runId), 'audit.jsonl');
-      const verdict = await verifyLedger(file);
+      const verdict = await QuantSDK.verifyLedger(runId, { workspace: ctx.workspace });
       if (opts.json === true) ctx.io.out(JSON.stringify({ run_id: runId, ...verdict }, null, 2));
       if (!verdict.ok) throw auditBrokenError(runId, verdict);
       if (opts.json !== true)

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
-import { resolveInside } from '../../artifacts/index.js';
+import { resolveInside } from '../../sdk/workspace-runs.js';
 import { QuantError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 

@@ -1,35 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
-import { readRunJson, runDir } from '../../artifacts/index.js';
-import { QuantError } from '../../errors.js';
-import { REPORT_HTML, REPORT_MD } from '../../stages/meta/_artifact-types.js';
+import { QuantSDK } from '../../sdk/quant-sdk.js';
 import type { CliContext } from '../context.js';
-
-/** Absolute path of a run's report; `E_RUN_NOT_FOUND` / `E_ARTIFACT_MISSING` with what to run. */
-async function reportPath(ctx: CliContext, runId: string, format: 'html' | 'md'): Promise<string> {
-  const run = await readRunJson(ctx.workspace, runId);
-  const rel = format === 'html' ? REPORT_HTML : REPORT_MD;
-  const file = join(runDir(ctx.workspace, runId), rel);
-  if (!existsSync(file) && run.kind !== 'meta') {
-    throw new QuantError(
-      'E_ARTIFACT_MISSING',
-      `run ${runId} is a ${run.kind} run: only meta runs have a report`,
-      {
-        location: { file: `runs/${runId}/run.json` },
-        hint: 'list the meta runs with: quant runs list',
-      },
-    );
-  }
-  if (!existsSync(file)) {
-    const profile = run.profile ?? '<meta_profile>';
-    throw new QuantError('E_ARTIFACT_MISSING', `run ${runId} has no ${rel}`, {
-      location: { file: `runs/${runId}/${rel}` },
-      hint: `write it with: quant stage run meta.report --run-id ${runId} --param meta_profile=${profile}`,
-    });
-  }
-  return file;
-}
 
 function addPathCommand(report: Command, name: string, description: string, ctx: CliContext): void {
   report
@@ -42,7 +13,7 @@ function addPathCommand(report: Command, name: string, description: string, ctx:
         .default('html' as const),
     )
     .action(async (opts) => {
-      ctx.io.out(await reportPath(ctx, opts.runId, opts.format));
+      ctx.io.out(await QuantSDK.reportPath(opts.runId, opts.format, { workspace: ctx.workspace }));
     });
 }
 

@@ -3,7 +3,7 @@ import { parseQuantAddress } from '../../core/address.js';
 import { renderStageCatalogMarkdown } from '../../core/catalog-doc.js';
 import { QuantError } from '../../errors.js';
 import { artifactViewJson, renderArtifactText } from '../../mcp/artifact-render.js';
-import { readArtifactView } from '../../mcp/artifact-view.js';
+import { QuantSDK } from '../../sdk/quant-sdk.js';
 import type { CliContext } from '../context.js';
 
 /** Add `quant runs show <address>` to `runs`: print what a `quant://runs/...` address names. */
@@ -32,7 +32,7 @@ export function addRunsShowCommand(runs: Command, ctx: CliContext): void {
         ctx.io.out(renderStageCatalogMarkdown(await ctx.registry()));
         return;
       }
-      const view = await readArtifactView(ctx.workspace, address.runId, address.path);
+      const view = await QuantSDK.readArtifact(address.runId, address.path, { workspace: ctx.workspace });
       ctx.io.out(
         opts.json === true ? JSON.stringify(artifactViewJson(view), null, 2) : renderArtifactText(view),
       );

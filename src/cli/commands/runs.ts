@@ -1,5 +1,5 @@
 import { Command } from '@commander-js/extra-typings';
-import { listRunsDetailed } from '../../artifacts/index.js';
+import { QuantSDK } from '../../sdk/quant-sdk.js';
 import type { CliContext } from '../context.js';
 import { formatColumns } from '../output.js';
 import { addRunsShowCommand } from './runs-show.js';
@@ -12,10 +12,10 @@ export function runsCommand(ctx: CliContext): Command {
     .option('--profile <profile>', 'only runs of this profile')
     .option('--json', 'machine-readable output')
     .action(async (opts) => {
-      const { runs: list, skipped } = await listRunsDetailed(
-        ctx.workspace,
-        opts.profile === undefined ? {} : { profile: opts.profile },
-      );
+      const { runs: list, skipped } = await QuantSDK.listRuns({
+        workspace: ctx.workspace,
+        ...(opts.profile === undefined ? {} : { profile: opts.profile }),
+      });
       // A folder under runs/ that is not a readable run is listed with the reason, never hidden: its
       // profile is unknown, so it is listed whatever --profile asks for.
       const unreadable = skipped.map((s) => ({ run_id: s.run_id, status: 'unreadable', reason: s.reason }));

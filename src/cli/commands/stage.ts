@@ -1,8 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { Command } from '@commander-js/extra-typings';
-import { QuantError, environmentError, isQuantError } from '../../errors.js';
-import { decodeInputText } from '../../artifacts/index.js';
-import { parseJsonWithLocations } from '../../manifest/index.js';
+import { QuantError, isQuantError } from '../../errors.js';
 import { parseStageRef } from '../../core/address.js';
 import {
   coerceStringParams,
@@ -11,48 +8,11 @@ import {
   stageParamsJsonSchema,
 } from '../../core/params.js';
 import { QuantSDK } from '../../sdk/quant-sdk.js';
+import { readParamsFile, type ParamsFile } from '../../sdk/params-file.js';
 import type { CliContext } from '../context.js';
 import { formatColumns, stageResultJson } from '../output.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-interface ParamsFile {
-  readonly path: string;
-  readonly value: Record<string, unknown>;
-  lineOf(key: string): number;
-}
-
-async function readParamsFile(path: string): Promise<ParamsFile> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-      throw environmentError(error, `read the params file ${path}`) ?? error;
-    throw new QuantError('E_INPUT_NOT_FOUND', `params file ${path} does not exist`, {
-      location: { file: path },
-    });
-  }
-  const text = decodeInputText(path, bytes);
-  let doc;
-  try {
-    doc = parseJsonWithLocations(text, path);
-  } catch (error) {
-    if (!isQuantError(error)) throw error;
-    throw new QuantError('E_INPUT_FORMAT', `params file ${error.message}`, {
-      ...(error.location === undefined ? {} : { location: error.location }),
-      hint: 'write {"key": value, ...}',
-    });
-  }
-  const value = doc.value;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new QuantError('E_INPUT_FORMAT', `params file ${path} is not a JSON object`, {
-      location: { file: path, line: 1 },
-      hint: 'write {"key": value, ...}',
-    });
-  }
-  return { path, value: value as Record<string, unknown>, lineOf: (key) => doc.lineOf([key], 'key').line };
-}
 
 /** A params error about a key that came from the params file, located in that file. */
 function blameParamsFile(

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
-import { DEFAULT_QUEUE_NAME, DEFAULT_REDIS_URL } from '../../exec/redis-connection.js';
-import { readManifest } from '../../manifest/index.js';
+import { DEFAULT_QUEUE_NAME, DEFAULT_REDIS_URL } from '../../sdk/sleeve-jobs.js';
+import { startSleeveWorker } from '../../sdk/sleeve-worker.js';
 import type { CliContext } from '../context.js';
 import { positiveInt } from './_execute-sleeves.js';
 
@@ -35,24 +35,18 @@ export function workerCommand(ctx: CliContext): Command {
     )
     .option('--quiet', 'no log lines')
     .action(async (opts) => {
-      const [{ startQueueWorker }, spec] = await Promise.all([
-        import('../../exec/queue-worker.js'),
-        import('../../sdk/sleeve-job-spec.js'),
-      ]);
       // The one workspace this worker serves: from its own command line, never from a job.
       const workspace = ctx.workspace;
       const manifest = resolve(ctx.cwd, ctx.globals.manifest ?? resolve(workspace, 'manifest.json'));
-      await readManifest(manifest); // a wrong --workspace fails now, not on every job
       const log =
         opts.quiet === true
           ? () => undefined
           : (line: string) => ctx.io.err(`${new Date().toISOString()} ${line}`);
-      const worker = await startQueueWorker({
+      const worker = await startSleeveWorker({
         redisUrl: opts.redis ?? nonEmpty(ctx.env['QUANT_REDIS_URL']) ?? DEFAULT_REDIS_URL,
         queueName: opts.queue ?? nonEmpty(ctx.env['QUANT_QUEUE']) ?? DEFAULT_QUEUE_NAME,
-        runners: { [spec.SLEEVE_JOB_NAME]: spec.SLEEVE_JOB_RUNNER },
-        checks: { [spec.SLEEVE_JOB_NAME]: (data) => void spec.parseSleeveJob(data) },
-        settings: spec.sleeveJobSettings({ workspace, manifest }),
+        workspace,
+        manifest,
         concurrency: opts.concurrency,
         ...(opts.lockDuration === undefined ? {} : { lockDurationMs: opts.lockDuration }),
         ...(opts.stalledInterval === undefined ? {} : { stalledIntervalMs: opts.stalledInterval }),

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { QuantError } from '../errors.js';
 import type { PipelineDefinition, Stage } from '../core/stage.js';
 import { createRegistry, type Registry } from '../core/registry.js';
-import { builtinPipelines, builtinStages, StageRegistry } from '../stages/catalog.js';
+import { builtinPipelines, builtinStages, StageRegistry } from '../stages/index.js';
 
 function looksLikeStage(value: unknown): value is Stage {
   if (typeof value !== 'object' || value === null) return false;

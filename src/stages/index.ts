@@ -1,0 +1,10 @@
+/**
+ * What the layers above stages (the SDK, the public entries) use of it: the catalog, the meta run's
+ * tree resolution and input checks, the meta params, and the names of the meta artifacts. The
+ * `_`-prefixed files stay private to stages/.
+ */
+export { StageRegistry, builtinStages, builtinPipelines } from './catalog.js';
+export { validateMetaRun, type ValidationVerdict } from './meta/validate-run.js';
+export { checkSleeveInputs, computeMetaResolution } from './meta/_resolve.js';
+export { metaStageParams } from './meta/_params.js';
+export { REPORT_HTML, REPORT_MD, type ResolvedManifestDoc } from './meta/_artifact-types.js';
