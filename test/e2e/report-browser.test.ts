@@ -23,7 +23,10 @@ const ARGS = [
 ];
 const EPOCH = { SOURCE_DATE_EPOCH: '1767225600' };
 // Without the browser the test cannot prove anything; CI installs it, so only a local run may skip.
-const skip = !existsSync(CHROMIUM) && process.env['CI'] === undefined ? `${CHROMIUM} not installed` : false;
+const skip =
+  !existsSync(CHROMIUM) && process.env['CI'] === undefined
+    ? `${CHROMIUM} not installed (bash scripts/system-deps.sh installs it; CI fails without it)`
+    : false;
 
 interface Loaded {
   readonly page: Page;
