@@ -9,7 +9,8 @@
  * write this way. `QUANT_FAIL_WRITES=<ERRNO>:<n>` (e.g. `ENOSPC:3`) makes the n-th atomic write and every
  * later one fail with that errno before any byte is written, as a disk that fills up or a file system
  * remounted read-only would: the environment tests use it where a real full or read-only file system
- * cannot be made.
+ * cannot be made. `QUANT_FAIL_WRITES=<ERRNO>:<n>:<part>` counts only writes whose path contains `<part>`
+ * (e.g. `ENOSPC:1:/.cache/` for a cache on a volume of its own that is full).
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync, type PathLike } from 'node:fs';
@@ -33,14 +34,15 @@ function crashPoint(name: string): number | undefined {
   return raw !== undefined && /^[1-9]\d*$/.test(raw.trim()) ? Number(raw.trim()) : undefined;
 }
 
-function failPoint(raw: string | undefined): { errno: string; from: number } | undefined {
-  const m = /^(E[A-Z0-9]+):([1-9]\d*)$/.exec(raw?.trim() ?? '');
-  return m === null ? undefined : { errno: m[1] as string, from: Number(m[2]) };
+function failPoint(raw: string | undefined): { errno: string; from: number; part: string } | undefined {
+  const m = /^(E[A-Z0-9]+):([1-9]\d*)(?::(.+))?$/.exec(raw?.trim() ?? '');
+  return m === null ? undefined : { errno: m[1] as string, from: Number(m[2]), part: m[3] ?? '' };
 }
 
 /** The test hook: an errno error as the file system would raise it, for the n-th write onwards. */
 function injectedFailure(tmp: string): void {
-  if (failFrom === undefined || ++writesAttempted < failFrom.from) return;
+  if (failFrom === undefined || !tmp.includes(failFrom.part)) return;
+  if (++writesAttempted < failFrom.from) return;
   const { errno } = failFrom;
   const error = new Error(`${errno}: injected by QUANT_FAIL_WRITES, open '${tmp}'`) as NodeJS.ErrnoException;
   error.code = errno;

@@ -181,4 +181,12 @@ export {
   type SleeveStream,
   type WeightsFile,
 } from './sleeve-run.js';
-export { readCacheEntry, writeCacheEntry, type CacheEntry } from './cache-store.js';
+export {
+  cacheFileNameProblem,
+  cacheTempName,
+  lookupCacheEntry,
+  sweepCacheTemps,
+  writeCacheEntry,
+  type CacheLookup,
+  type CacheMetaCheck,
+} from './cache-store.js';

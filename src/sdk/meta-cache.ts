@@ -1,9 +1,9 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { isQuantError } from '../errors.js';
 import {
-  assertConfined,
   canonicalJson,
-  readCacheEntry,
+  lookupCacheEntry,
   sha256File,
   sha256Hex,
   writeCacheEntry,
@@ -11,7 +11,9 @@ import {
   type LedgerEntryInput,
 } from '../artifacts/index.js';
 import type { ResolvedManifestDoc } from '../stages/index.js';
+import { checkMetaCacheEntry } from './_meta-cache-entry.js';
 import type { PipelineHooks, StageRunResult } from './quant-sdk.js';
+import type { RunSession } from './run-session.js';
 import { TOOL_VERSION } from './version.js';
 
 const NAMESPACE = 'meta';
@@ -26,6 +28,7 @@ interface CachedStage {
   readonly inputs: readonly { path: string; sha256: string }[];
 }
 
+/** What is stored as `entry.json` (read back through `checkMetaCacheEntry`). */
 interface CacheMeta {
   readonly schema_version: 1;
   readonly run_id: string;
@@ -92,25 +95,83 @@ export interface MetaCacheHooks extends PipelineHooks {
   hit(): boolean;
 }
 
+/** Record a decision about the cache in the run's ledger and say it once on the warning channel. */
+async function cacheDecision(
+  session: RunSession,
+  step: 'cache.lookup' | 'cache.store',
+  status: string,
+  entry: string,
+  data: Record<string, string>,
+  warning: string,
+): Promise<number> {
+  const record = await session.ledger.append({
+    type: 'decision',
+    step,
+    status,
+    context: { cache: entry },
+    data,
+  });
+  session.options.onWarning?.(warning);
+  return record.seq;
+}
+
+/** The cached stages' files inside the run folder (name → absolute path), or undefined if one lies outside. */
+async function filesToStore(
+  workspace: string,
+  runDir: string,
+  cached: readonly StageRunResult[],
+): Promise<Map<string, string> | undefined> {
+  const files = new Map<string, string>();
+  for (const stage of cached) {
+    for (const o of stage.outputs) {
+      const abs = join(workspace, o.path);
+      const rel = relative(runDir, abs);
+      // An output outside the run folder cannot be restored into another run: no entry can prove it.
+      if (rel.startsWith('..')) return undefined;
+      if (!(await stat(abs).catch(() => null))) continue;
+      files.set(rel.split('\\').join('/'), abs);
+    }
+  }
+  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /**
- * Pipeline hooks that restore every stage but the report from the cache entry of `key` (copying the
- * artifacts into the run folder and replaying the stages' ledger records, so a hit leaves the same files
- * and ledger as a miss), or store the entry after a successful run.
+ * Pipeline hooks that restore every stage but the report from the cache entry of `key` (writing the
+ * verified artifacts into the run folder and replaying the stages' ledger records, so a hit leaves the
+ * same files and ledger as a miss), or store the entry after a successful run. An entry that cannot be
+ * proven (see `lookupCacheEntry`) is a miss recorded as a `cache.lookup` decision; a store that fails is a
+ * `cache.store` decision — both also a warning, never a failure: the cache is optional.
  */
 export function metaCacheHooks(workspace: string, key: string): MetaCacheHooks {
   let hit = false;
+  let rejected = false;
+  /** Ledger records this cache wrote itself: never part of a stored entry. */
+  const own = new Set<number>();
   return {
     hit: () => hit,
     async restore(session) {
-      const entry = await readCacheEntry<CacheMeta>(workspace, NAMESPACE, key);
-      if (entry === null) return [];
-      for (const rel of entry.meta.files) {
-        await assertConfined(entry.file(rel), 'read');
-        await writeFileAtomic(join(session.runDir, rel), await readFile(entry.file(rel)));
+      const lookup = await lookupCacheEntry(workspace, NAMESPACE, key, checkMetaCacheEntry);
+      if (lookup.kind === 'absent') return [];
+      if (lookup.kind === 'rejected') {
+        rejected = true;
+        const data = { reason: lookup.reason, ...(lookup.file === undefined ? {} : { file: lookup.file }) };
+        own.add(
+          await cacheDecision(
+            session,
+            'cache.lookup',
+            'rejected',
+            lookup.entry,
+            data,
+            `cache entry ${lookup.entry} not used: ${lookup.reason}; every stage is computed`,
+          ),
+        );
+        return [];
       }
-      await session.ledger.appendMany(retarget(entry.meta.entries, entry.meta.run_id, session.runId));
+      const { meta } = lookup;
+      for (const [rel, bytes] of lookup.files) await writeFileAtomic(join(session.runDir, rel), bytes);
+      await session.ledger.appendMany(retarget(meta.entries, meta.run_id, session.runId));
       hit = true;
-      return entry.meta.stages.map((s): StageRunResult => ({
+      return meta.stages.map((s): StageRunResult => ({
         stageId: s.stageId,
         runId: session.runId,
         runDir: session.runDir,
@@ -118,8 +179,8 @@ export function metaCacheHooks(workspace: string, key: string): MetaCacheHooks {
         summary: s.summary,
         // The meta stages warn about nothing their inputs could change (the cache key covers them).
         warnings: [],
-        inputs: retarget(s.inputs, entry.meta.run_id, session.runId),
-        outputs: retarget(s.outputs, entry.meta.run_id, session.runId),
+        inputs: retarget(s.inputs, meta.run_id, session.runId),
+        outputs: retarget(s.outputs, meta.run_id, session.runId),
       }));
     },
     async completed(session, results, ledgerStart) {
@@ -129,22 +190,18 @@ export function metaCacheHooks(workspace: string, key: string): MetaCacheHooks {
       );
       if (cut < 0) return;
       const cached = results.filter((r) => r.stageId !== ALWAYS_RUN);
-      const entries = session.ledger.records.slice(ledgerStart, cut).map((r): LedgerEntryInput => ({
-        type: r.type as LedgerEntryInput['type'],
-        step: r.step,
-        status: r.status,
-        context: r.context,
-        data: r.data,
-      }));
-      const files = new Map<string, string>();
-      for (const stage of cached) {
-        for (const o of stage.outputs) {
-          const abs = join(workspace, o.path);
-          const rel = relative(session.runDir, abs);
-          if (rel.startsWith('..') || !(await stat(abs).catch(() => null))) continue;
-          files.set(rel, abs);
-        }
-      }
+      const entries = session.ledger.records
+        .slice(ledgerStart, cut)
+        .filter((r) => !own.has(r.seq))
+        .map((r): LedgerEntryInput => ({
+          type: r.type as LedgerEntryInput['type'],
+          step: r.step,
+          status: r.status,
+          context: r.context,
+          data: r.data,
+        }));
+      const files = await filesToStore(workspace, session.runDir, cached);
+      if (files === undefined) return;
       const meta: CacheMeta = {
         schema_version: 1,
         run_id: session.runId,
@@ -156,9 +213,22 @@ export function metaCacheHooks(workspace: string, key: string): MetaCacheHooks {
           inputs: s.inputs,
         })),
         entries,
-        files: [...files.keys()].sort(),
+        files: [...files.keys()],
       };
-      await writeCacheEntry(workspace, NAMESPACE, key, files, meta);
+      try {
+        await writeCacheEntry(workspace, NAMESPACE, key, files, meta, { replace: rejected });
+      } catch (error) {
+        const code = isQuantError(error) ? error.code : 'E_INTERNAL';
+        const reason = error instanceof Error ? error.message : String(error);
+        await cacheDecision(
+          session,
+          'cache.store',
+          'failed',
+          `.cache/${NAMESPACE}/${key}`,
+          { code, reason },
+          `${code}: ${reason}; the run is complete without its cache entry`,
+        );
+      }
     },
   };
 }

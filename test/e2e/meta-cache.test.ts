@@ -1,12 +1,16 @@
 // The content-addressed cache of `quant meta run`: a hit restores every artifact (and the ledger) exactly
-// as a miss would write them; any changed input byte is a miss; deleting .cache changes nothing.
+// as a miss would write them; any changed input byte is a miss; deleting .cache changes nothing; a writer
+// killed while storing an entry leaves a temp folder that the next run removes. (Tampered entries:
+// cache-tampering.test.ts; cache failures as warnings: cache-optional.test.ts.)
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTree } from '../helpers/files.js';
-import { quant, tempDir } from '../helpers/cli.js';
+import { CLI, quant, tempDir } from '../helpers/cli.js';
 import { buildMetaWorkspace } from '../helpers/meta-workspace.js';
+import { SMALL_META_PROFILE, buildSmallMetaWorkspace } from '../helpers/small-meta-workspace.js';
 import { randomReturns, businessDays, writeSleeveRun } from '../helpers/sleeve-fixtures.js';
 
 const EPOCH = { SOURCE_DATE_EPOCH: '1767225600' };
@@ -103,5 +107,48 @@ describe('meta run cache', () => {
     const r2 = run('c4');
     assert.equal(r2.code, 0, r2.stderr);
     assert.doesNotMatch(r2.stdout, /cache hit/, 'r2.stdout does not match /cache hit/');
+  });
+});
+
+describe('a kill during the cache store', () => {
+  test('leaves a complete temp folder, which the next run removes before storing its entry', async () => {
+    const ws = tempDir('quant-cache-kill-');
+    try {
+      await buildSmallMetaWorkspace(ws.path);
+      const args = (id: string): string[] => [
+        CLI,
+        'meta',
+        'run',
+        '--profile',
+        SMALL_META_PROFILE,
+        '--run-id',
+        id,
+        '--workspace',
+        ws.path,
+      ];
+      // The hook kills the process right before the rename that would publish the entry.
+      const killed = spawnSync(process.execPath, args('k1'), {
+        env: { ...process.env, CI: '1', ...EPOCH, QUANT_CRASH_CACHE_STORE: '1' },
+        encoding: 'utf8',
+      });
+      assert.equal(killed.signal, 'SIGKILL', `killed at the store: ${killed.status} ${killed.stderr}`);
+      const cache = join(ws.path, '.cache', 'meta');
+      const left = readdirSync(cache);
+      assert.equal(left.length, 1, `one folder left: ${left.join(', ')}`);
+      assert.match(left[0] as string, /^\.tmp-[0-9a-f]{8}-\d+-\d+-[0-9a-f]{12}$/, 'a temp folder, no entry');
+      assert.ok(existsSync(join(cache, left[0] as string, 'entry.json')), 'built completely, not published');
+
+      const next = quant(args('k2').slice(1), { env: EPOCH });
+      assert.equal(next.code, 0, next.stderr);
+      assert.equal(next.stderr, '', 'no warning: the temp folder of a dead writer is not an entry');
+      assert.doesNotMatch(next.stdout, /cache hit/, 'the killed store published nothing');
+      const after = readdirSync(cache);
+      assert.equal(after.length, 1, `only the entry: ${after.join(', ')}`);
+      assert.match(after[0] as string, /^[0-9a-f]{64}$/, 'the entry of the second run');
+      const third = quant(args('k3').slice(1), { env: EPOCH });
+      assert.match(third.stdout, /cache hit/, 'and it is used');
+    } finally {
+      ws.cleanup();
+    }
   });
 });
