@@ -148,7 +148,11 @@ describe('the cache is optional', () => {
       });
       assert.equal(result.cacheHit, false, 'no hit');
       assert.equal(warnings.length, 1, `one warning: ${warnings.join(' | ')}`);
-      assert.match(warnings[0] as string, /^E_WORKSPACE_IO: cannot store the cache entry \.cache\/meta\//);
+      assert.match(
+        warnings[0] as string,
+        /^E_WORKSPACE_IO: cannot store the cache entry \.cache\/meta\//,
+        'the code, then what could not be done',
+      );
       assertStoreFailureRecorded(ws.path, 's', 'E_WORKSPACE_IO');
     } finally {
       ws.cleanup();
@@ -176,6 +180,7 @@ describe('the cache is optional', () => {
       assert.match(
         warnings[0] as string,
         /not used: files\/data\/meta_optimized_small_hrp\.json does not match the SHA-256 its ledger records/,
+        'the warning names the file and why',
       );
       const decision = ledger(join(ws.path, 'runs', 'b')).find((r) => r.step === 'cache.lookup');
       assert.ok(decision !== undefined && decision.status === 'rejected', 'a rejected lookup is recorded');
@@ -204,7 +209,7 @@ describe('the cache is optional', () => {
       });
       assert.equal(result.cacheHit, false, 'no hit');
       assert.equal(warnings.length, 1, `one warning: ${warnings.join(' | ')}`);
-      assert.match(warnings[0] as string, /^E_PATH_ESCAPE: /);
+      assert.match(warnings[0] as string, /^E_PATH_ESCAPE: /, 'the confinement refusal');
       assertStoreFailureRecorded(ws.path, 'm', 'E_PATH_ESCAPE');
       assert.deepEqual(readdirSync(outside.path), [], 'nothing written outside the workspace');
     } finally {

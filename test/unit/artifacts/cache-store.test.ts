@@ -91,15 +91,19 @@ describe('lookup and store', () => {
     const ws = tempDir();
     writeFileSync(join(ws, '.cache'), 'x');
     assert.deepEqual(await lookupCacheEntry(ws, 'meta', KEY, check), { kind: 'absent' }, 'absent');
-    await assert.rejects(storedEntry(ws, { 'a.json': '{}' }), (error: Error & { code?: string }) => {
-      assert.equal(error.code, 'E_WORKSPACE_IO', error.message);
-      assert.equal(
-        error.message,
-        `cannot store the cache entry .cache/meta/${KEY}: .cache is a file, not a folder (ENOTDIR)`,
-        'the entry and the file in the way, workspace-relative',
-      );
-      return true;
-    });
+    await assert.rejects(
+      storedEntry(ws, { 'a.json': '{}' }),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'E_WORKSPACE_IO', error.message);
+        assert.equal(
+          error.message,
+          `cannot store the cache entry .cache/meta/${KEY}: .cache is a file, not a folder (ENOTDIR)`,
+          'the entry and the file in the way, workspace-relative',
+        );
+        return true;
+      },
+      'the store fails with a coded error',
+    );
   });
 
   test('the check decides: its problem, a hash other than the stored bytes, a missing or extra file', async () => {
@@ -170,6 +174,7 @@ describe('lookup and store', () => {
     await assert.rejects(
       writeCacheEntry(ws, 'meta', KEY, new Map([['../x', join(ws, 'x')]]), {}),
       /refused to store "\.\.\/x" leaves the run folder/,
+      'a name outside the run folder is refused',
     );
     const meta = join(ws, '.cache', 'meta');
     assert.deepEqual(existsSync(meta) ? readdirSync(meta) : [], [], 'nothing stored, no temp left');
