@@ -22,6 +22,7 @@ const P = 'hrp';
 interface Row {
   readonly symbol: string;
   readonly net: number;
+  readonly format: (typeof FORMATS)[number];
 }
 interface Level {
   readonly sleeves: readonly (Level | Row[])[];
@@ -31,12 +32,18 @@ interface Level {
   readonly excluded: readonly boolean[];
 }
 
+/** How a sleeve's weights file states a row: the signed net, the direction alone, or both. */
+const FORMATS = ['net', 'direction', 'both'] as const;
+
+// Net weights on a 0.001 grid in [−1, 1] without 0: integer-scaled, so shorts and longs are equally
+// likely and none is a subnormal that the 1e-9 cut-off would silently drop.
 const rows = fc.array(
   fc.record({
     symbol: fc.constantFrom('ES', 'CL', 'GC', 'TLT', 'SHARED'),
-    net: fc.double({ min: -1, max: 1, noNaN: true }),
+    net: fc.integer({ min: -1000, max: 999 }).map((k) => (k >= 0 ? k + 1 : k) / 1000),
+    format: fc.constantFrom(...FORMATS),
   }),
-  { maxLength: 5 },
+  { minLength: 1, maxLength: 5 },
 );
 
 const { level } = fc.letrec<{ level: Level }>((tie) => ({
@@ -45,26 +52,57 @@ const { level } = fc.letrec<{ level: Level }>((tie) => ({
     .chain((sleeves) =>
       fc.record({
         sleeves: fc.constant(sleeves),
-        raw: fc.array(fc.double({ min: 0.01, max: 1, noNaN: true }), {
-          minLength: sleeves.length,
-          maxLength: sleeves.length,
-        }),
+        raw: fc.array(
+          fc.integer({ min: 1, max: 100 }).map((k) => k / 100),
+          { minLength: sleeves.length, maxLength: sleeves.length },
+        ),
         excluded: fc.array(fc.boolean(), { minLength: sleeves.length, maxLength: sleeves.length }),
       }),
     ),
 }));
+
+const RUNS = { numRuns: 60, seed: 20260317 };
+
+/** The spread of the generated trees, printed with the test output. */
+function classify(root: Level): string[] {
+  let depth = 0;
+  let rowsSeen = 0;
+  let shorts = 0;
+  let excluded = 0;
+  const walk = (lv: Level, d: number): void => {
+    depth = Math.max(depth, d);
+    lv.excluded.forEach((e) => (excluded += e ? 1 : 0));
+    for (const s of lv.sleeves) {
+      if (Array.isArray(s)) {
+        rowsSeen += s.length;
+        shorts += s.filter((r) => r.net < 0).length;
+      } else walk(s, d + 1);
+    }
+  };
+  walk(root, 1);
+  const share = rowsSeen === 0 ? 0 : shorts / rowsSeen;
+  return [
+    `depth ${depth}`,
+    `short rows ${share === 0 ? 'none' : share < 0.34 ? '< 1/3' : share < 0.67 ? '1/3–2/3' : '≥ 2/3'}`,
+    `excluded sleeves ${excluded === 0 ? 'none' : excluded === 1 ? '1' : '≥ 2'}`,
+  ];
+}
 
 describe('meta.flatten properties', () => {
   let dir: string;
   before(() => (dir = mkdtempSync(join(tmpdir(), 'quant-flatten-'))));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('conserves Σ sleeve weight × sleeve net exposure per symbol, through nested levels', async () => {
+  test('conserves Σ sleeve weight × sleeve net exposure per symbol, through nested levels', async (t) => {
     let caseNo = 0;
+    let shortRows = 0; // short rows of weighted sleeves
+    let checked = 0; // symbols whose net, sign and contributors were checked
+    let shortChecked = 0; // of them, net short
     await fc.assert(
       fc.asyncProperty(level, async (root) => {
         const runDir = join(dir, `case${++caseNo}`);
         const expected = new Map<string, number>();
+        const contributors = new Map<string, Map<string, number>>();
         const sleeveRuns = new Map<string, string>();
 
         // Write every level's optimized weights and every atomic sleeve's weights file; build the tree.
@@ -84,12 +122,25 @@ describe('meta.flatten properties', () => {
               await writeJsonAtomic(join(run, 'data', 'portfolio_flattened.json'), {
                 profiles: {
                   [P]: {
-                    assets: s.map((r) => ({ Symbol: r.symbol, Weight: Math.abs(r.net), Net_Weight: r.net })),
+                    assets: s.map((r) => ({
+                      Symbol: r.symbol,
+                      Weight: Math.abs(r.net),
+                      ...(r.format === 'direction' ? {} : { Net_Weight: r.net }),
+                      ...(r.format === 'net' ? {} : { Direction: r.net < 0 ? 'SHORT' : 'LONG' }),
+                    })),
                   },
                 },
               });
-              if (w !== undefined)
-                for (const r of s) expected.set(r.symbol, (expected.get(r.symbol) ?? 0) + scale * w * r.net);
+              if (w !== undefined && scale > 0) {
+                for (const r of s) {
+                  const amount = scale * w * r.net;
+                  expected.set(r.symbol, (expected.get(r.symbol) ?? 0) + amount);
+                  const byPath = contributors.get(r.symbol) ?? new Map<string, number>();
+                  byPath.set(path.join('/'), (byPath.get(path.join('/')) ?? 0) + amount);
+                  contributors.set(r.symbol, byPath);
+                  if (r.net < 0) shortRows++;
+                }
+              }
               sleeves.push({ id, kind: 'atomic', profile: `p_${path.join('_')}` });
             } else {
               const node = await build(s, `${name}_${j}`, path, scale * (w ?? 0));
@@ -128,6 +179,20 @@ describe('meta.flatten properties', () => {
           assert.equal(a.Direction, a.Net_Weight < 0 ? 'SHORT' : 'LONG', 'a.Direction');
           const contributed = Object.values(a.Contributors).reduce((s, v) => s + v, 0);
           assert.ok(Math.abs(contributed - a.Net_Weight) <= 1e-12, `${symbol}: contributors ${contributed}`);
+          const want = contributors.get(symbol) ?? new Map<string, number>();
+          assert.deepEqual(
+            Object.keys(a.Contributors).sort(),
+            [...want.keys()].sort(),
+            `${symbol}: one contributor per weighted sleeve path holding it`,
+          );
+          for (const [path, v] of want) {
+            assert.ok(
+              Math.abs((a.Contributors[path] ?? NaN) - v) <= 1e-12,
+              `${symbol}: contributor ${path} ${a.Contributors[path]} vs ${v} (signed)`,
+            );
+          }
+          checked++;
+          if (net < 0) shortChecked++;
         }
         for (const symbol of got.keys()) assert.ok(expected.has(symbol), `${symbol} appeared from nowhere`);
         // Conservation of the total, up to the rows dropped below the cut-off; no renormalisation.
@@ -139,7 +204,18 @@ describe('meta.flatten properties', () => {
         const gross = doc.assets.reduce((s, a) => s + a.Weight, 0);
         assert.ok(Math.abs(doc.totals.gross - gross) <= 1e-12, 'doc.totals.gross ≈ gross within 1e-12');
       }),
-      { numRuns: 60, seed: 20260317 },
+      RUNS,
+    );
+    t.diagnostic(
+      `${caseNo} trees: ${shortRows} short rows in weighted sleeves; ${checked} symbols checked, ${shortChecked} of them net short`,
+    );
+    fc.statistics(level, classify, { ...RUNS, logger: (line) => t.diagnostic(line) });
+    // The property must reach its branches: most checked symbols are not below the cut-off, and a fair
+    // share of them is short (a change that ignores the sign of shorts then fails).
+    assert.ok(checked >= 1.5 * caseNo, `only ${checked} symbols checked in ${caseNo} trees`);
+    assert.ok(
+      shortChecked >= 0.25 * checked,
+      `only ${shortChecked} of ${checked} checked symbols are net short`,
     );
   });
 });

@@ -32,19 +32,31 @@ interface Problem {
   readonly seed: number;
 }
 
+/** Integers in [min, max] drawn uniformly (no bias towards the ends), divided by `scale`. */
+function scaledInteger(min: number, max: number, scale: number): fc.Arbitrary<number> {
+  return fc.noBias(fc.integer({ min, max })).map((k) => k / scale);
+}
+
 /** Σ = (A·Aᵀ/k) ∘ (σσᵀ) + 1e-3·diag(σ²): symmetric positive definite with heterogeneous volatilities. */
 const problem: fc.Arbitrary<Problem> = fc.integer({ min: 2, max: 10 }).chain((n) =>
   fc
     .record({
-      a: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), {
-        minLength: n * (n + 2),
-        maxLength: n * (n + 2),
-      }),
-      vol: fc.array(fc.double({ min: 0.02, max: 0.6, noNaN: true }), { minLength: n, maxLength: n }),
+      // Integer-scaled reals without fast-check's bias towards the ends: factor loadings on a 0.001 grid
+      // in [−1, 1], volatilities on a 0.1 % grid in [2 %, 60 %].
+      a: fc.array(scaledInteger(-1000, 1000, 1000), { minLength: n * (n + 2), maxLength: n * (n + 2) }),
+      vol: fc.array(scaledInteger(20, 600, 1000), { minLength: n, maxLength: n }),
       // Expected returns on a 0.1 % grid (−10 % … 20 %), ties and zeros included.
       mu: fc.array(fc.integer({ min: -100, max: 200 }), { minLength: n, maxLength: n }),
-      loFrac: fc.double({ min: 0, max: 1, noNaN: true }),
-      hiFrac: fc.double({ min: 0, max: 1, noNaN: true }),
+      // Bounds spanning the feasible range: lo uniform in [0, 1/n] (0 in one case of five), hi uniform in
+      // [1/n, 1] (1 in one case of five).
+      loFrac: fc.oneof(
+        { arbitrary: scaledInteger(0, 1000, 1000), weight: 4 },
+        { arbitrary: fc.constant(0), weight: 1 },
+      ),
+      hiFrac: fc.oneof(
+        { arbitrary: scaledInteger(0, 1000, 1000), weight: 4 },
+        { arbitrary: fc.constant(1), weight: 1 },
+      ),
       seed: fc.nat(),
     })
     .map(({ a, vol, mu, loFrac, hiFrac, seed }) => {
@@ -91,11 +103,40 @@ function assertInBoundsAndBudget(w: Float64Array, lo: number, hi: number): void 
 const runs = { numRuns: 150, seed: 20260101 };
 
 describe('optimizer properties', () => {
-  test('minVariance: within bounds, sums to 1, satisfies KKT, never beaten by a feasible portfolio', () => {
+  test('the generated problems span the feasible range of the bounds', (t) => {
+    let tiny = 0;
+    let cases = 0;
+    fc.statistics(
+      problem,
+      (p) => {
+        const n = p.cov.rows;
+        // Width of the box relative to equal weight: < 0.1 pins every weight near 1/n.
+        const width = (p.hi - p.lo) * n;
+        cases++;
+        if (width < 0.1) tiny++;
+        return [
+          `n ${n <= 3 ? '2–3' : n <= 6 ? '4–6' : '7–10'}`,
+          `box width × n ${width < 0.1 ? '< 0.1' : width < 1 ? '0.1–1' : width < 3 ? '1–3' : '≥ 3'}`,
+          `lo ${p.lo === 0 ? '= 0' : p.lo * n < 0.5 ? '< 1/(2n)' : '≥ 1/(2n)'}`,
+          `hi ${p.hi === 1 ? '= 1' : p.hi < 2 / n ? '< 2/n' : '≥ 2/n'}`,
+        ];
+      },
+      { ...runs, logger: (line) => t.diagnostic(line) },
+    );
+    assert.ok(tiny <= 0.1 * cases, `${tiny} of ${cases} boxes pin the weights near 1/n`);
+  });
+
+  test('minVariance: within bounds, sums to 1, satisfies KKT, never beaten by a feasible portfolio', (t) => {
+    let cases = 0;
+    let binding = 0;
+    let interior = 0;
     fc.assert(
       fc.property(problem, (p) => {
         const n = p.cov.rows;
         const r = minVariance(p.cov, { minWeight: p.lo, maxWeight: p.hi });
+        cases++;
+        if (r.activeLower.length + r.activeUpper.length > 0) binding++;
+        if (r.activeLower.length + r.activeUpper.length < n) interior++;
         assertInBoundsAndBudget(r.weights, p.lo, p.hi);
         assert.ok(
           independentKktViolation(
@@ -116,6 +157,9 @@ describe('optimizer properties', () => {
       }),
       runs,
     );
+    t.diagnostic(`${binding} of ${cases} minima hold a bound, ${interior} have a free asset`);
+    assert.ok(binding >= 0.3 * cases, `only ${binding} of ${cases} cases reach a bound`);
+    assert.ok(interior >= 0.3 * cases, `only ${interior} of ${cases} cases have a free asset`);
   });
 
   test('maxSharpe: within bounds, sums to 1, Sharpe never beaten by a feasible portfolio', () => {
