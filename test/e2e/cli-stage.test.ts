@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, quant, quantAsync, tempDir } from '../helpers/cli.js';
 
@@ -387,12 +387,13 @@ describe('quant CLI with a user stage module', () => {
   });
 
   test('two processes cannot write one run: the second names the lock holder', async () => {
-    const args = [
+    // The first holds the run's lock until told to finish: it says when it holds it (a handshake file).
+    const handshake = join(ws.path, 'handshake');
+    mkdirSync(handshake);
+    const stage = [
       'stage',
       'run',
       'user.wait',
-      '--param',
-      'ms=1500',
       '--run-id',
       'locked',
       '--workspace',
@@ -400,9 +401,17 @@ describe('quant CLI with a user stage module', () => {
       '--stages',
       USER_STAGES,
     ];
-    const first = quantAsync(args);
-    await new Promise((r) => setTimeout(r, 700));
-    const second = quant(args);
+    const first = quantAsync([...stage, '--param', 'ms=0', '--param', `handshake=${handshake}`]);
+    let exited = false;
+    void first.then(() => (exited = true));
+    while (!existsSync(join(handshake, 'held')) && !exited) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(
+      exited,
+      false,
+      `the first run holds the lock (it exited: ${(await Promise.race([first, null]))?.stderr})`,
+    );
+    const second = quant([...stage, '--param', 'ms=0']);
+    writeFileSync(join(handshake, 'release'), '');
     const one = await first;
     assert.equal(one.code, 0, one.stderr);
     assert.equal(second.code, 1, `exit code (stderr: ${second.stderr})`);
