@@ -64,6 +64,9 @@ export const ERROR_CODES = {
   E_JOB_REFUSED: "a queue job does not belong to this worker's workspace, or names a run it may not touch",
   E_INTERRUPTED: 'the work was stopped (signal or timeout) before it finished',
   E_RUN_EXISTS: 'a run with this id already exists and cannot be reused',
+  E_PIN_PROFILE: 'a pinned run is a run of another profile than the sleeve it is pinned to',
+  E_PIN_STATUS:
+    'a pinned run did not succeed (failed, incomplete or still running); allow_unsuccessful accepts a failed or incomplete one',
   E_VALIDATION_FAILED: 'a run failed validation',
   E_ADDRESS: 'a quant:// address is malformed',
 } as const;

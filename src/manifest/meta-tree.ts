@@ -16,7 +16,14 @@ export const MAX_META_DEPTH = 4;
 
 /** A sleeve of a meta node: an atomic sleeve (a sleeve profile, maybe pinned to a run) or a nested meta. */
 export type MetaSleeve =
-  | { readonly id: string; readonly kind: 'atomic'; readonly profile: string; readonly runId?: string }
+  | {
+      readonly id: string;
+      readonly kind: 'atomic';
+      readonly profile: string;
+      readonly runId?: string;
+      /** The pin accepts a failed or incomplete run (`allow_unsuccessful: true`). */
+      readonly allowUnsuccessful?: true;
+    }
   | { readonly id: string; readonly kind: 'meta'; readonly node: MetaNode };
 
 /** One meta profile of a resolved tree. */
@@ -110,6 +117,7 @@ export function resolveMetaTree(
           kind: 'atomic',
           profile: target,
           ...(entry.run_id === undefined ? {} : { runId: entry.run_id }),
+          ...(entry.allow_unsuccessful === true ? { allowUnsuccessful: true as const } : {}),
         };
       }
       const jsonPath: JsonPath = ['profiles', name, 'sleeves', j, 'meta_profile'];
@@ -176,6 +184,8 @@ export interface AtomicLeaf {
   readonly id: string;
   readonly profile: string;
   readonly runId?: string;
+  /** The manifest's pin accepts a failed or incomplete run (`allow_unsuccessful: true`). */
+  readonly allowUnsuccessful?: true;
   readonly path: readonly string[];
   /** The meta node that lists it. */
   readonly parent: MetaNode;
@@ -192,6 +202,7 @@ export function atomicSleeves(node: MetaNode, prefix: readonly string[] = []): A
         id: s.id,
         profile: s.profile,
         ...(s.runId === undefined ? {} : { runId: s.runId }),
+        ...(s.allowUnsuccessful === true ? { allowUnsuccessful: true as const } : {}),
         path,
         parent: node,
       });

@@ -172,6 +172,8 @@ const sleeveEntryShape = {
   profile: profileNameSchema.optional(),
   meta_profile: profileNameSchema.optional(),
   run_id: runIdSchema.optional(),
+  /** With `run_id`: accept a pinned run that failed or is incomplete (recorded in the meta run's ledger). */
+  allow_unsuccessful: z.boolean().optional(),
 };
 
 /** One entry of a meta profile's `sleeves`: exactly one of `profile` (atomic) or `meta_profile` (nested). */
@@ -190,6 +192,14 @@ export const SleeveEntrySchema = z.strictObject(sleeveEntryShape).superRefine((e
       code: 'custom',
       path: ['meta_profile'],
       message: 'has both "profile" and "meta_profile": keep exactly one',
+    });
+  }
+  if (entry.allow_unsuccessful !== undefined && entry.run_id === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['allow_unsuccessful'],
+      message:
+        '"allow_unsuccessful" applies to a pinned run: add "run_id" naming the run, or remove "allow_unsuccessful"',
     });
   }
   if (hasMeta && entry.run_id !== undefined) {

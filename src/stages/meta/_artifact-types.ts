@@ -171,6 +171,15 @@ export interface ResolvedSleeve {
   readonly pinned: boolean;
   /** `native` (run.json) or `legacy` (the predecessor's layout). */
   readonly layout: 'native' | 'legacy';
+  /**
+   * Only when the manifest's pin (`allow_unsuccessful: true`) let a run that did not succeed through: its
+   * status, why, and the pin's JSON path. Recorded as a `meta.pin_unsuccessful` decision in the ledger.
+   */
+  readonly unsuccessful?: {
+    readonly status: 'failed' | 'incomplete';
+    readonly detail: string;
+    readonly pin: string;
+  };
 }
 
 /** `config/resolved_manifest.json`: the manifest subtree used, with every sleeve's run id resolved. */

@@ -34,6 +34,7 @@ import {
 } from '../../manifest/index.js';
 import { RISK_PROFILE_ORDER } from '../../manifest/index.js';
 
+import { checkPinnedRun, type UnsuccessfulPin } from './_pins.js';
 import { RESOLVED_MANIFEST, type ResolvedManifestDoc, type ResolvedSleeve } from './_artifact-types.js';
 
 /** A meta profile tree with every atomic sleeve's run resolved, as used by every meta stage of a run. */
@@ -72,13 +73,17 @@ export async function computeMetaResolution(
     onWarning?.(w);
   const sleeves: ResolvedSleeve[] = [];
   for (const leaf of atomicSleeves(root)) {
-    const run = await resolveSleeveRun(
-      workspace,
-      leaf.profile,
-      leaf.runId ?? ownValue(pins, leaf.profile),
-    ).catch((error: unknown) => {
-      throw locateSleeveError(error, leaf, file, text);
-    });
+    const viaParam = leaf.runId === undefined && ownValue(pins, leaf.profile) !== undefined;
+    let accepted: UnsuccessfulPin | undefined;
+    const run = await resolveSleeveRun(workspace, leaf.profile, leaf.runId ?? ownValue(pins, leaf.profile))
+      .then(async (resolved) => {
+        // A pin is honoured, never replaced: but only a finished, successful run of the sleeve's profile.
+        if (resolved.pinned) accepted = await checkPinnedRun(leaf, resolved);
+        return resolved;
+      })
+      .catch((error: unknown) => {
+        throw locateSleeveError(error, leaf, file, text, viaParam);
+      });
     sleeves.push({
       path: leaf.path,
       id: leaf.id,
@@ -86,6 +91,9 @@ export async function computeMetaResolution(
       run_id: run.runId,
       pinned: run.pinned,
       layout: run.layout,
+      ...(accepted === undefined
+        ? {}
+        : { unsuccessful: { ...accepted, pin: formatJsonPath(pinPath(leaf)) } }),
     });
   }
   const declared = resolveRiskProfiles(root, manifest, override);
@@ -129,24 +137,29 @@ export async function computeMetaResolution(
   return { doc, manifestFile: file };
 }
 
+/** The manifest entry of an atomic sleeve: its `run_id` when pinned there, else its `profile`. */
+function pinPath(leaf: AtomicLeaf): (string | number)[] {
+  const entry = leaf.parent.sleeves.findIndex((s) => s.id === leaf.id);
+  return ['profiles', leaf.parent.profile, 'sleeves', entry, leaf.runId === undefined ? 'profile' : 'run_id'];
+}
+
 /**
  * A sleeve run that cannot be resolved, located where the manifest (or the `sleeve_runs` param) asks for
  * it: the entry's `run_id` when pinned there, else its `profile`.
  */
-function locateSleeveError(error: unknown, leaf: AtomicLeaf, file: string, text: string): unknown {
+function locateSleeveError(
+  error: unknown,
+  leaf: AtomicLeaf,
+  file: string,
+  text: string,
+  viaParam: boolean,
+): unknown {
   if (!(error instanceof QuantError) || error.location?.jsonPath !== undefined) return error;
-  const entry = leaf.parent.sleeves.findIndex((s) => s.id === leaf.id);
   let location: { file: string; jsonPath: string; line?: number };
-  if (leaf.runId === undefined && error.code === 'E_RUN_NOT_FOUND' && /^pinned run/.test(error.message)) {
+  if (viaParam) {
     location = { file: 'sleeve_runs param', jsonPath: `sleeve_runs.${leaf.profile}` };
   } else {
-    const path = [
-      'profiles',
-      leaf.parent.profile,
-      'sleeves',
-      entry,
-      leaf.runId === undefined ? 'profile' : 'run_id',
-    ];
+    const path = pinPath(leaf);
     const { line } = parseJsonWithLocations(text, file).lineOf(path);
     location = { file, jsonPath: formatJsonPath(path), line };
   }
@@ -226,6 +239,18 @@ export async function resolveAndRecordMeta(
   const out = join(ctx.runDir, RESOLVED_MANIFEST);
   await writeJsonAtomic(out, doc);
   ctx.recordOutput(out);
+  for (const s of doc.sleeves) {
+    if (s.unsuccessful === undefined) continue;
+    await ctx.decision('meta.pin_unsuccessful', {
+      sleeve: key(s.path),
+      profile: s.profile,
+      run_id: s.run_id,
+      status: s.unsuccessful.status,
+      detail: s.unsuccessful.detail,
+      pin: s.unsuccessful.pin,
+      allow_unsuccessful: true,
+    });
+  }
   return fromDoc(ctx, doc, rootProfile, override);
 }
 
