@@ -17,7 +17,7 @@ export interface EntryProblem {
 /** Largest `entry.json` read; larger is a damaged entry. */
 export const MAX_ENTRY_JSON_BYTES = 16 * 1024 ** 2;
 /** Largest single stored file read. */
-export const MAX_ENTRY_FILE_BYTES = 256 * 1024 ** 2;
+const MAX_ENTRY_FILE_BYTES = 256 * 1024 ** 2;
 /** Most files and folders walked in one entry. */
 const MAX_TREE_NODES = 10_000;
 const MAX_DEPTH = 16;
@@ -28,7 +28,7 @@ const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$/;
 const RUN_STATE = new Set(['run.json', 'audit.jsonl']);
 
 /** A name as quoted in a reason: JSON string syntax, shortened. */
-export function quoteName(name: string): string {
+function quoteName(name: string): string {
   return JSON.stringify(name.length > 80 ? `${name.slice(0, 77)}...` : name);
 }
 

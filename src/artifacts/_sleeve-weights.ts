@@ -47,7 +47,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** The direction a `_LONG` / `_SHORT` suffix states, if any. */
-export function suffixDirection(id: string): Direction | undefined {
+function suffixDirection(id: string): Direction | undefined {
   return SUFFIX_RE.exec(id)?.[1] as Direction | undefined;
 }
 
@@ -262,7 +262,7 @@ export async function readAtomWeights(runPath: string): Promise<WeightsFile<Atom
  * `Net_Weight` = Σ signed atom weights, `Weight` = Σ atom weights (gross, as the predecessor's flattener
  * writes it), `Direction` the sign of the net. Symbols in first-appearance order.
  */
-export function physicalFromAtoms(atoms: readonly AtomWeight[], known?: Iterable<string>): PhysicalWeight[] {
+function physicalFromAtoms(atoms: readonly AtomWeight[], known?: Iterable<string>): PhysicalWeight[] {
   const known_ = known === undefined ? undefined : [...known];
   const out = new Map<string, { gross: number; net: number }>();
   for (const a of atoms) {

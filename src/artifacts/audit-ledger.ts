@@ -19,13 +19,7 @@ import {
   type LedgerVerdict,
 } from './ledger-verify.js';
 
-export {
-  GENESIS_PREV_HASH,
-  LEDGER_RECORD_TYPES,
-  type LedgerRecord,
-  type LedgerRecordType,
-  type LedgerVerdict,
-} from './ledger-verify.js';
+export { GENESIS_PREV_HASH, type LedgerRecord, type LedgerVerdict } from './ledger-verify.js';
 
 /** What a caller appends; seq, ts and the hashes are filled in. */
 export interface LedgerEntryInput {
@@ -86,7 +80,7 @@ function buildRecord(
 }
 
 /** The file text of a list of records: one compact JSON object per line, trailing newline. */
-export function formatLedger(records: readonly LedgerRecord[]): string {
+function formatLedger(records: readonly LedgerRecord[]): string {
   return records.map((r) => `${JSON.stringify(r)}\n`).join('');
 }
 

@@ -15,7 +15,7 @@ import {
 } from './numeric-table.js';
 
 /** Cell texts read as a missing value (NaN). */
-export const MISSING_MARKERS: ReadonlySet<string> = new Set(['', 'NaN', 'nan', 'NA', 'null']);
+const MISSING_MARKERS: ReadonlySet<string> = new Set(['', 'NaN', 'nan', 'NA', 'null']);
 
 const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 

@@ -12,7 +12,7 @@ import { decodeUtf8, findInvalidUtf8 } from '../util/utf8.js';
 import { fsFailure } from './fs-failure.js';
 
 export const DEFAULT_MAX_INPUT_BYTES = 256 * 1024 ** 2;
-export const MAX_INPUT_BYTES_VARIABLE = 'QUANT_MAX_INPUT_BYTES';
+const MAX_INPUT_BYTES_VARIABLE = 'QUANT_MAX_INPUT_BYTES';
 
 const UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 

@@ -77,7 +77,7 @@ export const FIRST_EPOCH_DAY = -719_528;
 export const LAST_EPOCH_DAY = 2_932_896;
 
 /** Whether `text` is exactly a valid `YYYY-MM-DD`. */
-export function isIsoDay(text: string): boolean {
+function isIsoDay(text: string): boolean {
   return text.length === 10 && normalizeIsoDay(text) === text;
 }
 
@@ -155,7 +155,7 @@ export interface ReadTableResult extends NumericTable {
 }
 
 /** Index column names the predecessor (pandas) writes, tried in order after `date`. */
-export const INDEX_COLUMN_NAMES = ['__index_level_0__', 'index', 'Date', 'datetime', 'Datetime', 'timestamp'];
+const INDEX_COLUMN_NAMES = ['__index_level_0__', 'index', 'Date', 'datetime', 'Datetime', 'timestamp'];
 
 /**
  * Pick the date column among `names`: the explicit one (must exist), else `date`, else the `preferred`

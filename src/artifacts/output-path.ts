@@ -15,10 +15,10 @@ import { RESERVATION_FILE } from './run-reservation.js';
 import { WORKSPACE_STATE_DIR } from './workspace-id.js';
 
 /** The workspace folder that receives outputs of confined calls besides the run folder. */
-export const EXPORTS_DIR = 'exports';
+const EXPORTS_DIR = 'exports';
 
 /** File names that are run state wherever they are: an output may never be named so. */
-export const RUN_STATE_FILES: ReadonlyMap<string, string> = new Map([
+const RUN_STATE_FILES: ReadonlyMap<string, string> = new Map([
   ['run.json', 'the record of a run'],
   ['audit.jsonl', "a run's audit ledger"],
   [LOCK_FILE_NAME, "a run's lock"],

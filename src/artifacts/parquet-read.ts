@@ -13,10 +13,8 @@ import {
   type SchemaElement,
 } from 'hyparquet';
 import { QuantError } from '../errors.js';
-import { assertConfined } from './file-access.js';
 import { RESERVED_NAME } from '../util/own.js';
 import { assertParquetStructure } from './_parquet-guard.js';
-import { readInputBytes } from './input-file.js';
 import { RESERVED_COLUMN } from './numeric-table.js';
 import {
   assertStrictlyIncreasing,
@@ -310,13 +308,4 @@ function assertColumnNames(file: string, names: readonly string[]): void {
       );
     if (name === RESERVED_NAME) fail(`the name ${RESERVED_COLUMN}`, 'rename the column');
   });
-}
-
-/** Read a Parquet file (within the input size limit, see input-file.ts). */
-export async function readParquetFile(
-  path: string,
-  options: ReadTableOptions = {},
-): Promise<ReadTableResult> {
-  await assertConfined(path, 'read');
-  return parseParquetTable(path, await readInputBytes(path), options);
 }

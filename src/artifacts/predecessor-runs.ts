@@ -12,7 +12,7 @@ import { assertConfined } from './file-access.js';
 import { isValidRunId } from './run-id.js';
 import { RUN_JSON, runsDir } from './run-folder.js';
 
-export const PREDECESSOR_MANIFEST = 'config/resolved_manifest.json';
+const PREDECESSOR_MANIFEST = 'config/resolved_manifest.json';
 
 /** A predecessor run folder as found under `runs/`. */
 export interface PredecessorRunInfo {
@@ -61,10 +61,7 @@ async function hasStream(path: string): Promise<boolean> {
  * no resolved manifest). A resolved manifest that does not parse makes the folder unusable, not an error:
  * one damaged folder must not stop the search for another profile's latest run.
  */
-export async function readPredecessorRun(
-  workspace: string,
-  runId: string,
-): Promise<PredecessorRunInfo | undefined> {
+async function readPredecessorRun(workspace: string, runId: string): Promise<PredecessorRunInfo | undefined> {
   const path = join(runsDir(workspace), runId);
   if (await exists(join(path, RUN_JSON))) return undefined;
   const file = join(path, PREDECESSOR_MANIFEST);

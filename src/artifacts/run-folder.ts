@@ -83,7 +83,7 @@ function corrupt(file: string, reason: string): QuantError {
 }
 
 /** Check a parsed run.json; `folderId` is the folder it was found in (they must agree). */
-export function parseRunJson(value: unknown, file: string, folderId: string): RunJson {
+function parseRunJson(value: unknown, file: string, folderId: string): RunJson {
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw corrupt(file, 'not a JSON object');
   const v = value as Record<string, unknown>;

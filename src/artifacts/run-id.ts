@@ -35,7 +35,7 @@ function pad(n: number, width = 2): string {
 }
 
 /** `YYYYMMDD-HHMMSS` of `date` in UTC. */
-export function formatRunTimestamp(date: Date): string {
+function formatRunTimestamp(date: Date): string {
   if (Number.isNaN(date.getTime())) throw new RangeError('formatRunTimestamp: invalid date');
   return (
     `${pad(date.getUTCFullYear(), 4)}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}-` +

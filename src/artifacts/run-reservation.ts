@@ -17,8 +17,6 @@ import { toIsoSeconds } from './clock.js';
 import { lockHolderState, processStartMarker, type LockHolderState } from './run-lock.js';
 
 export const RESERVATION_FILE = '.reservation.json';
-/** 128 random bits, lower-case hex. */
-export const RESERVATION_NONCE_PATTERN = /^[0-9a-f]{32}$/;
 
 /** Content of a reservation file. */
 export interface RunReservation {

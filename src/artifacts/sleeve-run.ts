@@ -15,19 +15,13 @@ import { assertConfined } from './file-access.js';
 
 export {
   ATOM_WEIGHTS_FILE,
-  DIRECTIONS,
   PHYSICAL_WEIGHTS_FILE,
-  physicalFromAtoms,
   physicalSymbol,
   readAtomWeights,
   readPhysicalWeights,
   readSleeveExposure,
-  suffixDirection,
   type AtomWeight,
-  type Direction,
   type PhysicalWeight,
-  type SleeveExposure,
-  type WeightsFile,
 } from './_sleeve-weights.js';
 
 /** Layout of a sleeve run: `native` (run.json, `<P>.parquet`) or `legacy` (the predecessor's). */
@@ -37,7 +31,7 @@ export type SleeveLayout = 'native' | 'legacy';
  * Risk-profile ids that name predecessor files (`{engine}_{simulator}_{P}.parquet`): the methods of
  * DESIGN §9 and the alias `erc`. Mirrors numeric/optimize, which this layer may not import.
  */
-export const KNOWN_RISK_PROFILES: readonly string[] = METHOD_IDS;
+const KNOWN_RISK_PROFILES: readonly string[] = METHOD_IDS;
 
 /** Where a risk profile's stream was found. `candidates`: every file that matched, in the order considered. */
 export interface ReturnStreamLocation {
@@ -127,7 +121,7 @@ export async function findReturnStream(
 }
 
 /** The engine part of a predecessor stream file name `{engine}_{simulator}_{P}.parquet`. */
-export function legacyEngineOf(fileName: string, riskProfile: string): string {
+function legacyEngineOf(fileName: string, riskProfile: string): string {
   const prefix = fileName.slice(0, -`_${riskProfile}.parquet`.length);
   const cut = prefix.indexOf('_');
   return cut > 0 ? prefix.slice(0, cut) : prefix;

@@ -58,7 +58,7 @@ export interface ReturnSeries {
 }
 
 /** Column names of a return stream, in order of preference. */
-export const RETURN_COLUMN_NAMES = ['return', 'returns'] as const;
+const RETURN_COLUMN_NAMES = ['return', 'returns'] as const;
 
 /**
  * Read a return stream: `date,return` (DESIGN §4) or the predecessor's single `returns` column with a UTC

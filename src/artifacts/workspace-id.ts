@@ -10,12 +10,12 @@ import { join, resolve } from 'node:path';
 import { QuantError } from '../errors.js';
 
 export const WORKSPACE_STATE_DIR = '.quant';
-export const WORKSPACE_ID_FILE = 'workspace.json';
+const WORKSPACE_ID_FILE = 'workspace.json';
 /** 128 random bits, lower-case hex. */
-export const WORKSPACE_ID_PATTERN = /^[0-9a-f]{32}$/;
+const WORKSPACE_ID_PATTERN = /^[0-9a-f]{32}$/;
 
 /** `<workspace>/.quant/workspace.json`, absolute. */
-export function workspaceIdPath(workspace: string): string {
+function workspaceIdPath(workspace: string): string {
   return join(resolve(workspace), WORKSPACE_STATE_DIR, WORKSPACE_ID_FILE);
 }
 

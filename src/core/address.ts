@@ -11,7 +11,7 @@
  */
 import { QuantError } from '../errors.js';
 
-export const ADDRESS_SCHEME = 'quant://';
+const ADDRESS_SCHEME = 'quant://';
 
 /** What a `quant://` address names. */
 export type QuantAddress =

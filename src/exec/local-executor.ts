@@ -23,7 +23,7 @@ export interface LocalExecutorOptions {
 }
 
 /** The default concurrency of local execution: the machine's available parallelism. */
-export function defaultConcurrency(): number {
+function defaultConcurrency(): number {
   return availableParallelism();
 }
 

@@ -40,7 +40,7 @@ export interface QueueExecutorOptions {
 const KEEP_COMPLETED_S = 24 * 3600;
 const KEEP_FAILED_S = 7 * 24 * 3600;
 /** How long Redis may not answer mid-run before the batch fails (`--redis-timeout`). */
-export const LOST_TIMEOUT_MS = 10_000;
+const LOST_TIMEOUT_MS = 10_000;
 /** Bound of each Redis call made while stopping (job state, removal) and of closing a connection. */
 const STOP_CALL_MS = 2000;
 /** How long one blocking read of the queue's event stream waits (BullMQ's default is 10 s). */

@@ -4,7 +4,7 @@ import { QuantError } from '../errors.js';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_QUEUE_NAME = 'quant-sleeves';
 /** How long a coordinator or worker waits for Redis before giving up with E_QUEUE. */
-export const CONNECT_TIMEOUT_MS = 5000;
+const CONNECT_TIMEOUT_MS = 5000;
 
 // BullMQ builds its Redis keys as `<prefix>:<queue>:...`: a ':' in a name would break them.
 const QUEUE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;

@@ -12,7 +12,7 @@ import { isMetaProfile, type Manifest, type MetaAllocation, type MetaProfile } f
 import { assertProfilesUsable } from './profile-usage.js';
 
 /** DESIGN §3: a meta profile nests at most this deep (the root is depth 1). */
-export const MAX_META_DEPTH = 4;
+const MAX_META_DEPTH = 4;
 
 /** A sleeve of a meta node: an atomic sleeve (a sleeve profile, maybe pinned to a run) or a nested meta. */
 export type MetaSleeve =

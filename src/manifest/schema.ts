@@ -26,7 +26,7 @@ const ALWAYS = { when: () => true };
 /** Sleeve ids and profile names: safe in file names (`meta_returns_{M}_{P}.parquet`) and run ids. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** DESIGN §2. */
-export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** A profile name leaves room for the default run id `<profile>_<YYYYMMDD-HHMMSS>` (≤ 128 chars). */
 export const MAX_PROFILE_NAME_LENGTH = 111;
 
@@ -177,7 +177,7 @@ const sleeveEntryShape = {
 };
 
 /** One entry of a meta profile's `sleeves`: exactly one of `profile` (atomic) or `meta_profile` (nested). */
-export const SleeveEntrySchema = z.strictObject(sleeveEntryShape).superRefine((entry, ctx) => {
+const SleeveEntrySchema = z.strictObject(sleeveEntryShape).superRefine((entry, ctx) => {
   if (!isRecord(entry as unknown)) return;
   const hasProfile = entry.profile !== undefined;
   const hasMeta = entry.meta_profile !== undefined;
@@ -258,7 +258,6 @@ export const SleeveProfileSchema = z.strictObject(sleeveProfileShape);
 
 export type SleeveSpec = z.output<typeof SleeveSpecSchema>;
 export type SleeveProfile = z.output<typeof SleeveProfileSchema>;
-export type SleeveEntry = z.output<typeof SleeveEntrySchema>;
 export type MetaAllocation = z.output<typeof MetaAllocationSchema>;
 export type MetaProfile = z.output<typeof MetaProfileSchema>;
 export type Profile = SleeveProfile | MetaProfile;

@@ -8,7 +8,7 @@ import { QuantError, isQuantError } from '../errors.js';
 const PATH_KEYS = new Set(['input', 'output', 'path']);
 
 /** Whether a param names a file: `input`, `output`, `path`, or a name ending in `_file` / `_path`. */
-export function isPathParam(key: string): boolean {
+function isPathParam(key: string): boolean {
   return PATH_KEYS.has(key) || key.endsWith('_file') || key.endsWith('_path');
 }
 

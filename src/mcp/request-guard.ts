@@ -23,9 +23,9 @@ import type { z } from 'zod';
 import { zodIssues } from '../core/params.js';
 import { QuantError, formatIssues, type Issue } from '../errors.js';
 
-export const PARSE_ERROR = -32700;
-export const INVALID_REQUEST = -32600;
-export const INVALID_PARAMS = -32602;
+const PARSE_ERROR = -32700;
+const INVALID_REQUEST = -32600;
+const INVALID_PARAMS = -32602;
 
 export type RpcId = string | number | null;
 
@@ -62,7 +62,7 @@ const ALLOWED_BEFORE_INITIALIZE = new Set(['initialize', 'ping']);
 const ENVELOPE_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
 
 /** A coded JSON-RPC error response: the message is the CLI's one line, the data the error as JSON. */
-export function errorResponse(id: RpcId, code: number, error: QuantError): RpcErrorResponse {
+function errorResponse(id: RpcId, code: number, error: QuantError): RpcErrorResponse {
   return { jsonrpc: '2.0', id, error: { code, message: error.oneLine(), data: error.toJSON() } };
 }
 

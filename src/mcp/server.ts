@@ -31,7 +31,7 @@ import { runConfined } from '../sdk/workspace-runs.js';
 import { artifactResourceContents } from './artifact-render.js';
 import { MCP_TOOLS, type Tool, type ToolContext, type ToolResult } from './tools.js';
 
-export const STAGES_DOC_URI = 'quant://docs/stages.md';
+const STAGES_DOC_URI = 'quant://docs/stages.md';
 
 export interface QuantMcpServerOptions {
   /** The workspace served; every path read or written must resolve inside it. */

@@ -18,7 +18,7 @@ import {
 } from './request-guard.js';
 
 /** The largest message (one line, in bytes, without its newline) `quant mcp` accepts: 1 MiB. */
-export const MAX_MESSAGE_BYTES = 1024 * 1024;
+const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /** How much of an oversized message is kept to find its id. */
 const ID_PEEK_BYTES = 4096;

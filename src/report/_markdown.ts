@@ -1,6 +1,6 @@
 /** Markdown building blocks with fixed number formats, shared by the report renderers. */
 
-export const NOT_AVAILABLE = 'n/a';
+const NOT_AVAILABLE = 'n/a';
 
 // toFixed keeps the sign of values that round to zero ("-0.00"); a report should not show a negative zero.
 function fixed(x: number, digits: number): string {

@@ -10,7 +10,7 @@ import { QuantError } from '../errors.js';
 import { listRuns, readTable, resolveInside, runDir } from '../artifacts/index.js';
 
 /** Rows shown by a table summary. */
-export const TABLE_HEAD_ROWS = 5;
+const TABLE_HEAD_ROWS = 5;
 
 /** One file of a run folder. */
 export interface ArtifactEntry {
@@ -58,7 +58,7 @@ const TEXT_TYPES: Readonly<Record<string, string>> = {
 const PARQUET = new Set(['.parquet', '.pq']);
 
 /** The MIME type of what reading `path` returns (a Parquet file reads as its JSON summary). */
-export function artifactMimeType(path: string): string {
+function artifactMimeType(path: string): string {
   const ext = extname(path).toLowerCase();
   if (ext === '.json' || PARQUET.has(ext)) return 'application/json';
   return TEXT_TYPES[ext] ?? 'application/octet-stream';
@@ -103,11 +103,7 @@ async function walk(runId: string, abs: string, rel: string, out: ArtifactEntry[
 }
 
 /** Files of run `runId` (or of one folder inside it), sorted by path. */
-export async function listRunArtifacts(
-  workspace: string,
-  runId: string,
-  path = '',
-): Promise<ArtifactEntry[]> {
+async function listRunArtifacts(workspace: string, runId: string, path = ''): Promise<ArtifactEntry[]> {
   const abs = await resolveArtifactPath(workspace, runId, path);
   const out: ArtifactEntry[] = [];
   await walk(runId, abs, path, out);

@@ -15,8 +15,8 @@ function looksLikeStage(value: unknown): value is Stage {
 }
 
 /** How long a `--stages` module may take to load, in seconds (`QUANT_STAGES_TIMEOUT`, default 30). */
-export const STAGES_TIMEOUT_VARIABLE = 'QUANT_STAGES_TIMEOUT';
-export const DEFAULT_STAGES_TIMEOUT_SECONDS = 30;
+const STAGES_TIMEOUT_VARIABLE = 'QUANT_STAGES_TIMEOUT';
+const DEFAULT_STAGES_TIMEOUT_SECONDS = 30;
 
 function stagesTimeoutSeconds(env: NodeJS.ProcessEnv): number {
   const raw = env[STAGES_TIMEOUT_VARIABLE];

@@ -65,7 +65,7 @@ export interface MetaRunResult extends PipelineRunResult {
  * Name of the built-in pipeline for a meta run, with or without the directional sign-test gate, and with
  * (default) or without the out-of-sample backtest.
  */
-export function metaPipelineName(gated: boolean, backtest = true): string {
+function metaPipelineName(gated: boolean, backtest = true): string {
   const name = gated ? 'meta.gated' : 'meta';
   return backtest ? name : `${name}.no_backtest`;
 }

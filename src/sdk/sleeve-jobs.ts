@@ -120,7 +120,7 @@ export function planSleeveJobs(
 }
 
 /** The one error of a failed sleeve production, every failed sleeve listed. */
-export function sleeveFailure(
+function sleeveFailure(
   failures: readonly { profile: string; run_id?: string; error: JobFailure }[],
 ): QuantError {
   return new QuantError(
@@ -136,7 +136,7 @@ export function sleeveFailure(
 }
 
 /** Check the executor options before any work (E_USAGE). */
-export function assertExecuteSleevesOptions(options: ExecuteSleevesOptions): void {
+function assertExecuteSleevesOptions(options: ExecuteSleevesOptions): void {
   const kind = options.executor ?? 'local';
   if (!SLEEVE_EXECUTORS.includes(kind)) {
     throw new QuantError('E_USAGE', `unknown executor "${String(kind)}"`, {
@@ -184,7 +184,7 @@ async function createExecutor(
  * E_SLEEVE_FAILED (every failed sleeve listed) if any fails or cannot be reserved. `onProgress` gets
  * human progress lines (pass it only on a TTY). Reservations left when the batch ends are withdrawn.
  */
-export async function produceSleeves(
+async function produceSleeves(
   planned: readonly PlannedSleeve[],
   where: { readonly workspace: string; readonly manifestPath: string },
   options: ExecuteSleevesOptions = {},

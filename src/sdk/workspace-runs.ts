@@ -21,7 +21,7 @@ import { REPORT_HTML, REPORT_MD } from '../stages/index.js';
 import { resolveArtifactPath } from './artifact-view.js';
 
 export { resolveInside, runConfined } from '../artifacts/index.js';
-export type { LedgerVerdict, RunJson, RunListing, SkippedRun } from '../artifacts/index.js';
+export type { LedgerVerdict, RunJson, RunListing } from '../artifacts/index.js';
 
 /** The runs of a workspace, oldest id first, and the folders under runs/ that are not readable runs. */
 export function listWorkspaceRuns(workspace: string, profile?: string): Promise<RunListing> {

@@ -38,7 +38,7 @@ export interface FuzzTarget {
 }
 
 /** A broken invariant: reported like a crash. */
-export class FuzzViolation extends Error {
+class FuzzViolation extends Error {
   override name = 'FuzzViolation';
 }
 

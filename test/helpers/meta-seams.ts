@@ -56,9 +56,6 @@ const PROFILES: Readonly<Record<string, { allocation: Record<string, unknown>; r
   m_max: { allocation: { max_weight: 0.5 }, risk: ['min_variance'] },
 };
 export const META_PROFILES = Object.keys(PROFILES);
-export function riskProfilesOf(profile: string): readonly string[] {
-  return PROFILES[profile]?.risk ?? [];
-}
 
 /** Six healthy sleeve runs (one stream per risk profile, the same SWX column) and the manifest. */
 export async function buildMetaSeamWorkspace(ws: string): Promise<void> {

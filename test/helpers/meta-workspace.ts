@@ -23,16 +23,16 @@ function streams(
   );
 }
 
-export const ALPHA_WEIGHTS = [
+const ALPHA_WEIGHTS = [
   { Symbol: 'CME_MINI:ES1!', Weight: 0.6, Net_Weight: 0.6, Direction: 'LONG' as const },
   { Symbol: 'SHARED', Weight: 0.4, Net_Weight: 0.4, Direction: 'LONG' as const },
 ];
-export const BETA_WEIGHTS = [
+const BETA_WEIGHTS = [
   { Symbol: 'SHARED', Weight: 0.5, Net_Weight: 0.5, Direction: 'LONG' as const },
   { Symbol: 'NYMEX:CL1!', Weight: 0.5, Net_Weight: -0.5, Direction: 'SHORT' as const },
 ];
-export const GAMMA_WEIGHTS = [{ Symbol: 'GLD', Weight: 1, Net_Weight: 1, Direction: 'LONG' as const }];
-export const DELTA_WEIGHTS = [
+const GAMMA_WEIGHTS = [{ Symbol: 'GLD', Weight: 1, Net_Weight: 1, Direction: 'LONG' as const }];
+const DELTA_WEIGHTS = [
   { Symbol: 'TLT', Weight: 0.7, Net_Weight: 0.7, Direction: 'LONG' as const },
   { Symbol: 'SHARED', Weight: 0.3, Net_Weight: -0.3, Direction: 'SHORT' as const },
 ];

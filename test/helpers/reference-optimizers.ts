@@ -63,7 +63,7 @@ export function inverseVarianceWeights(cov: readonly (readonly number[])[]): num
 }
 
 /** Solve A x = b by Gaussian elimination with partial pivoting; undefined if singular. */
-export function solveLinear(A: readonly (readonly number[])[], b: readonly number[]): number[] | undefined {
+function solveLinear(A: readonly (readonly number[])[], b: readonly number[]): number[] | undefined {
   const m = b.length;
   const M = A.map((r, i) => [...r, b[i]!]);
   for (let k = 0; k < m; k++) {

@@ -27,8 +27,6 @@ export function businessDays(start: string, count: number, options: { weekends?:
 }
 
 import { seededRandom } from './random.js';
-export { seededRandom };
-
 /** `n` normal returns (Box–Muller on {@link seededRandom}); the same seed gives the same series. */
 export function randomReturns(
   seed: number,

@@ -44,14 +44,7 @@ import {
   type BoxQpStart,
 } from './_box-qp-parts.js';
 
-export {
-  AT_LOWER,
-  AT_UPPER,
-  FREE,
-  multiplyNonZero,
-  type BoxQpProblem,
-  type BoxQpStart,
-} from './_box-qp-parts.js';
+export { AT_LOWER, FREE, multiplyNonZero, type BoxQpProblem, type BoxQpStart } from './_box-qp-parts.js';
 
 export interface BoxQpSolution {
   readonly w: Float64Array;
@@ -136,7 +129,7 @@ export function shiftFor(sigma: Float64Array, n: number): number {
 }
 
 /** Σ + ρ·11ᵀ (a copy). */
-export function shifted(sigma: Float64Array, rho: number): Float64Array {
+function shifted(sigma: Float64Array, rho: number): Float64Array {
   return sigma.map((x) => x + rho);
 }
 

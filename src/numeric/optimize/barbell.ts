@@ -21,9 +21,9 @@ export interface BarbellResult {
 }
 
 /** Share of the aggressive sleeve; the core gets the rest. */
-export const BARBELL_AGGRESSIVE_SHARE = 0.1;
+const BARBELL_AGGRESSIVE_SHARE = 0.1;
 /** Tail fraction used for the right-tail gain. */
-export const BARBELL_TAIL = 0.05;
+const BARBELL_TAIL = 0.05;
 
 /**
  * Taleb-style barbell: a minimum-variance core plus a small, equally weighted convex sleeve.

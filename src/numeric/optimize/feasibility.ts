@@ -15,7 +15,7 @@ export interface ResolvedBounds {
 }
 
 /** Slack on Σlo ≤ 1 ≤ Σhi so that e.g. 20 × 0.05 is not rejected for rounding. */
-export const BOUNDS_TOLERANCE = 1e-12;
+const BOUNDS_TOLERANCE = 1e-12;
 
 /**
  * Throw unless long-only weights of n assets can satisfy lo ≤ w ≤ hi and Σw = 1.

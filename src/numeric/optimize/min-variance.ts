@@ -78,7 +78,7 @@ export function minVariance(cov: Matrix, options: MinVarianceOptions = {}): MinV
 }
 
 /** Σ with the rows and columns of `assets` set to 0. */
-export function zeroed(data: Float64Array, n: number, assets: readonly number[]): Float64Array {
+function zeroed(data: Float64Array, n: number, assets: readonly number[]): Float64Array {
   const out = Float64Array.from(data);
   for (const i of assets) {
     for (let j = 0; j < n; j++) {

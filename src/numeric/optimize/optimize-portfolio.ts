@@ -30,13 +30,13 @@ export {
 } from '../../util/vocabulary.js';
 
 /** The declared fallback chain when a method fails numerically (singular matrix, solver limit). */
-export const FALLBACK_CHAIN = ['inverse_variance', 'equal_weight'] as const;
+const FALLBACK_CHAIN = ['inverse_variance', 'equal_weight'] as const;
 
 /**
  * With `covariance: 'auto'`, fewer than this many observations per asset select the Ledoit–Wolf
  * estimate instead of the sample covariance (which is singular below 1 and noisy below about 3).
  */
-export const AUTO_SHRINKAGE_RATIO = 3;
+const AUTO_SHRINKAGE_RATIO = 3;
 
 export interface OptimizeOptions {
   readonly method: PortfolioMethod;
@@ -90,7 +90,7 @@ export function optimizePortfolio(returns: Matrix, options: OptimizeOptions): Op
  * A QuantError whose message names assets by index ("asset 3"), restated with `labels` (same code, hint
  * and details); anything else unchanged.
  */
-export function relabel(error: unknown, labels: readonly string[] | undefined): unknown {
+function relabel(error: unknown, labels: readonly string[] | undefined): unknown {
   if (labels === undefined || !isQuantError(error)) return error;
   const message = relabelText(error.message, labels);
   if (message === error.message) return error;

@@ -12,7 +12,7 @@ export interface SeriesLabels {
 }
 
 /** `row 12 (2020-01-03), column 3 (SPI)`: indices are 0-based, names added when known. */
-export function describeCell(row: number, column: number, labels: SeriesLabels | undefined): string {
+function describeCell(row: number, column: number, labels: SeriesLabels | undefined): string {
   const date = labels?.dates?.[row];
   const name = labels?.columns?.[column];
   const r = date === undefined ? `row ${row}` : `row ${row} (${date})`;

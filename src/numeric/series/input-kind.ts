@@ -9,10 +9,10 @@ import type { InputKind } from '../../util/vocabulary.js';
  * all positive, a median of at least {@link LEVEL_MIN_MEDIAN} and a lag-1 autocorrelation of at least
  * {@link LEVEL_MIN_AUTOCORRELATION} (returns have an autocorrelation near 0).
  */
-export const RETURNS_NONPOSITIVE_SHARE = 0.1;
-export const LEVEL_MIN_VALUES = 10;
-export const LEVEL_MIN_MEDIAN = 0.1;
-export const LEVEL_MIN_AUTOCORRELATION = 0.9;
+const RETURNS_NONPOSITIVE_SHARE = 0.1;
+const LEVEL_MIN_VALUES = 10;
+const LEVEL_MIN_MEDIAN = 0.1;
+const LEVEL_MIN_AUTOCORRELATION = 0.9;
 
 /** Why a column does not look like its declared kind. */
 export interface InputKindFinding {

@@ -31,13 +31,13 @@ const CALENDARS = [
 type Calendar = (typeof CALENDARS)[number];
 
 /** Share of the spacings that must fall in the calendar's band for the dates to count as regular. */
-export const REGULAR_SHARE = 0.75;
+const REGULAR_SHARE = 0.75;
 /**
  * Daily dates with weekend days and more rows a year than this are a calendar-day series (365, e.g.
  * crypto); otherwise business days (252) — also markets that trade Sunday to Thursday, or a ~260-row
  * series whose dates are a regular grid.
  */
-export const CALENDAR_DAILY_ROWS_PER_YEAR = 300;
+const CALENDAR_DAILY_ROWS_PER_YEAR = 300;
 
 /** The annualisation factor inferred from dates, and the evidence. */
 export interface FrequencyInference {

@@ -39,7 +39,7 @@ function figure(svg: string, caption: string): string {
 }
 
 /** The marked note that stands in for a section or chart whose source file is missing. */
-export function missingNote(what: string, file: string): string {
+function missingNote(what: string, file: string): string {
   return `<p class="missing" data-missing="${escapeHtml(file)}">${what} omitted: ${escapeHtml(file)} not found.</p>`;
 }
 

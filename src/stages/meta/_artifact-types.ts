@@ -5,8 +5,6 @@
 
 import type { Annualisation } from '../_annualisation.js';
 
-export const META_SCHEMA_VERSION = 1;
-
 export type ExclusionReason = 'missing_stream' | 'health' | 'branch_failed' | 'no_run';
 
 /** `data/meta_manifest_{M}_{P}.json` */

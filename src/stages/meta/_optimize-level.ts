@@ -36,7 +36,7 @@ export function levelOptimizeSettings(
 }
 
 /** The level's columns as a T x n row-major matrix. */
-export function levelMatrix(level: Pick<LevelMatrix, 'dates' | 'columns'>): Matrix {
+function levelMatrix(level: Pick<LevelMatrix, 'dates' | 'columns'>): Matrix {
   const T = level.dates.length;
   const n = level.columns.length;
   const data = new Float64Array(T * n);

@@ -20,4 +20,3 @@ export const metaStageParams = z.strictObject({
       'pin the runs of unpinned atomic sleeves by profile (profile → run id), e.g. runs just produced by --execute-sleeves',
     ),
 });
-export type MetaStageParams = z.output<typeof metaStageParams>;

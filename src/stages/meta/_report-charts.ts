@@ -9,7 +9,7 @@ import type { ChartLine, DendrogramData, PerformanceChart, TimeSeriesChart } fro
 import type { ClusterTreeDoc } from './_report-docs.js';
 
 /** Rows of the rolling-volatility window (about one quarter of trading days). */
-export const ROLLING_WINDOW = 63;
+const ROLLING_WINDOW = 63;
 
 /** A return series to chart with its role. */
 export interface NamedSeries {
@@ -42,7 +42,7 @@ export function bestBySharpe(sharpes: readonly (number | null)[]): number {
 }
 
 /** `r_t = (1/n) Σᵢ rᵢ,t`: equal weights, rebalanced daily like the meta series. */
-export function equalWeightSeries(table: ReadTableResult): Float64Array {
+function equalWeightSeries(table: ReadTableResult): Float64Array {
   const T = table.dates.length;
   const n = table.columns.length;
   const out = new Float64Array(T);

@@ -72,7 +72,7 @@ function missingRequired(runDir: string, missing: readonly string[]): QuantError
 }
 
 /** `E_ARTIFACT_MISSING` naming the first missing required artifact (all of them in `issues`) before any work. */
-export async function assertRequiredArtifacts(
+async function assertRequiredArtifacts(
   runDir: string,
   metaProfile: string,
   riskProfiles: readonly string[],

@@ -15,9 +15,9 @@ import type {
 import type { FlattenedDoc, ManifestDoc, OptimizedDoc } from './_report-docs.js';
 
 /** Physical assets listed per risk profile. */
-export const TOP_ASSETS = 20;
+const TOP_ASSETS = 20;
 /** Rows per anomaly block (about one trading month). */
-export const ANOMALY_WINDOW = 21;
+const ANOMALY_WINDOW = 21;
 
 /** The meta portfolio's daily returns: `r_t = Σᵢ wᵢ·rᵢ,t` (constant weights, rebalanced daily). */
 export function portfolioSeries(table: ReadTableResult, weights: Float64Array): Float64Array {

@@ -221,7 +221,7 @@ export async function checkSleeveInputs(workspace: string, doc: ResolvedManifest
 }
 
 /** {@link computeMetaResolution}, then write `config/resolved_manifest.json` into the run. */
-export async function resolveAndRecordMeta(
+async function resolveAndRecordMeta(
   ctx: StageContext,
   rootProfile: string,
   override?: readonly string[],
@@ -342,7 +342,7 @@ function findNode(
 }
 
 /** The root meta profile recorded in the run's `config/resolved_manifest.json`, if any. */
-export async function readRecordedRoot(ctx: StageContext): Promise<string | undefined> {
+async function readRecordedRoot(ctx: StageContext): Promise<string | undefined> {
   const file = join(ctx.runDir, RESOLVED_MANIFEST);
   if (!existsSync(file)) return undefined;
   await assertConfined(file, 'read');

@@ -16,7 +16,7 @@ import {
   type BacktestSettings,
 } from './_backtest-doc.js';
 
-export const metaBacktestParams = metaStageParams.extend({
+const metaBacktestParams = metaStageParams.extend({
   train_window: z
     .number()
     .int()

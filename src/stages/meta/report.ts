@@ -16,7 +16,7 @@ import { readJsonArtifact, resolvedManifestSchema } from './_report-docs.js';
 
 const profileName = z.string().regex(ID_PATTERN).max(MAX_PROFILE_NAME_LENGTH);
 
-export const metaReportParams = z.strictObject({
+const metaReportParams = z.strictObject({
   meta_profile: profileName.describe('meta profile M whose artifacts are reported'),
   risk_profiles: z
     .array(profileName)

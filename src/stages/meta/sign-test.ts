@@ -27,7 +27,7 @@ export const SIGN_TEST_CODES = [
 export type SignTestCode = (typeof SIGN_TEST_CODES)[number];
 
 /** Absolute tolerance of the return comparisons (values are recomputed, so only rounding may differ). */
-export const SIGN_TEST_TOLERANCE = 1e-12;
+const SIGN_TEST_TOLERANCE = 1e-12;
 const NET_EPSILON = 1e-9;
 const RAW_FILE = 'data/returns_matrix.parquet';
 const SYNTHETIC_FILE = 'data/synthetic_returns.parquet';

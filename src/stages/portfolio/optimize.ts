@@ -20,7 +20,7 @@ import { resolveAnnualisation } from '../_annualisation.js';
 
 const METHOD_IDS = [...PORTFOLIO_METHODS, ...Object.keys(METHOD_ALIASES)] as [string, ...string[]];
 
-export const portfolioOptimizeParams = z.strictObject({
+const portfolioOptimizeParams = z.strictObject({
   input: z.string().min(1).describe('CSV or Parquet table: a `date` column and one column per asset'),
   input_kind: z
     .enum(INPUT_KINDS)

@@ -8,7 +8,7 @@ import { performanceMetrics } from '../../numeric/stats/performance.js';
 /** The `engine` named in every per-window health record. */
 export const BACKTEST_ENGINE = 'metafolio.walk_forward';
 /** Ledger step of the per-window health records the meta layer counts. */
-export const BACKTEST_STEP = 'backtest_optimize';
+const BACKTEST_STEP = 'backtest_optimize';
 
 /** The logic-atom id of an asset held in a direction: `<ASSET>_<LONG|SHORT>`. */
 export function atomId(asset: string, direction: PositionDirection): string {

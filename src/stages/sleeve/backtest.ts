@@ -16,7 +16,7 @@ import {
 import { loadSleeveInput } from './_sleeve-input.js';
 import { describeInput } from '../_returns-table.js';
 
-export const sleeveBacktestParams = z.strictObject({
+const sleeveBacktestParams = z.strictObject({
   profile: z.string().min(1).describe('a sleeve profile of the manifest (a profile with a "sleeve" object)'),
 });
 

@@ -21,8 +21,8 @@ const sleeve = (prices: string, assets: string[], over: Record<string, unknown> 
   },
 });
 
-export const SECTORS = ['BASI', 'INDU', 'HLTH', 'FINA'];
-export const ALL_SECTORS = ['BASI', 'INDU', 'CONG', 'HLTH', 'CONS', 'TELE', 'UTIL', 'FINA', 'TECH'];
+const SECTORS = ['BASI', 'INDU', 'HLTH', 'FINA'];
+const ALL_SECTORS = ['BASI', 'INDU', 'CONG', 'HLTH', 'CONS', 'TELE', 'UTIL', 'FINA', 'TECH'];
 
 /** The manifest; `meta` = [inner = [sectors, swiss], bonds] is the tree the tests run. */
 export function execManifest(): { profiles: Record<string, unknown> } {

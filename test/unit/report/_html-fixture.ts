@@ -230,7 +230,7 @@ export const full: RiskProfileReport = {
   },
 };
 
-export const degraded: RiskProfileReport = {
+const degraded: RiskProfileReport = {
   ...full,
   riskProfile: 'min_variance',
   allocation: { ...full.allocation, method: 'min_variance', requestedMethod: 'min_variance' },

@@ -3,12 +3,12 @@ import { escapeHtml } from '../_html.js';
 
 /** Default chart width in SVG user units (the SVG scales to its container). */
 export const CHART_WIDTH = 720;
-export const FONT_SIZE = 11;
+const FONT_SIZE = 11;
 /** Rough advance of one character at {@link FONT_SIZE}, for laying out legends without a text engine. */
 export const CHAR_WIDTH = 7;
 
 /** Colour-blind-safe categorical palette (Okabe & Ito 2008, extended with darker tones). */
-export const PALETTE = [
+const PALETTE = [
   '#0072B2',
   '#E69F00',
   '#009E73',
@@ -133,7 +133,7 @@ export function niceTicks(
 }
 
 /** Decimals enough to tell ticks `step` apart. */
-export function decimalsFor(step: number): number {
+function decimalsFor(step: number): number {
   return Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
 }
 

@@ -29,7 +29,7 @@ export interface ContributorsSpec {
 
 const ROW = 22;
 /** Contributing sleeves with their own colour at most; the rest share one grey `other` band. */
-export const MAX_CONTRIBUTORS = 11;
+const MAX_CONTRIBUTORS = 11;
 const OTHER = '#b8b8b8';
 
 type Asset = ContributorsSpec['assets'][number];

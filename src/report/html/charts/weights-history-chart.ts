@@ -19,9 +19,9 @@ export interface WeightsHistorySpec {
 }
 
 /** Bands drawn at most (the largest by mean weight; the rest are summed). */
-export const MAX_SERIES = 10;
+const MAX_SERIES = 10;
 /** Rebalances drawn as separate columns at most; more become stacked areas. */
-export const MAX_COLUMNS = 60;
+const MAX_COLUMNS = 60;
 
 /** The bands to draw: the largest sleeves by mean weight in their own order, plus `other` when needed. */
 export function weightBands(spec: WeightsHistorySpec): { label: string; color: string; values: number[] }[] {

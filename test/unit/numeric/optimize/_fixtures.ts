@@ -57,13 +57,6 @@ export function factorReturns(n: number, T: number, seed: number, k = 5): Matrix
   return { rows: T, cols: n, data };
 }
 
-/** Column means of a T x n matrix. */
-export function columnMeans(m: Matrix): Float64Array {
-  const out = new Float64Array(m.cols);
-  for (let t = 0; t < m.rows; t++) for (let j = 0; j < m.cols; j++) out[j]! += m.data[t * m.cols + j]!;
-  return out.map((x) => x / m.rows);
-}
-
 /** Σ·w. */
 export function matVec(cov: Matrix, w: ArrayLike<number>): Float64Array {
   const n = cov.rows;

@@ -11,7 +11,7 @@ import { writeManifest } from '../../../helpers/sleeve-fixtures.js';
 import { tempDir } from '../../artifacts/_temp.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
-export const SPISECTOR_CSV = join(REPO, 'data', 'spisector_prices.csv');
+const SPISECTOR_CSV = join(REPO, 'data', 'spisector_prices.csv');
 
 // The catalog may list sleeve.backtest already; never register it twice.
 const stages = builtinStages.some((s) => s.id === sleeveBacktest.id)
@@ -20,7 +20,7 @@ const stages = builtinStages.some((s) => s.id === sleeveBacktest.id)
 export const sdk = new QuantSDK({ registry: createRegistry(stages) });
 export const env = { SOURCE_DATE_EPOCH: '1717200000' };
 
-export const SECTORS = ['BASI', 'INDU', 'CONG', 'HLTH', 'CONS', 'TELE', 'UTIL', 'FINA', 'TECH'];
+const SECTORS = ['BASI', 'INDU', 'CONG', 'HLTH', 'CONS', 'TELE', 'UTIL', 'FINA', 'TECH'];
 
 export const sleeve = (over: Record<string, unknown>) => ({
   sleeve: {
