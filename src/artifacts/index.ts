@@ -79,6 +79,7 @@ export {
   resolveSleeveRun,
   type AtomWeight,
   type PhysicalWeight,
+  type SleeveRunRef,
 } from './sleeve-run.js';
 export {
   cacheFileNameProblem,
