@@ -24,7 +24,7 @@ export {
   type RunJson,
 } from './run-folder.js';
 export { listRuns, listRunsDetailed, type RunListing } from './run-listing.js';
-export { instantMicros, listPredecessorRuns } from './predecessor-runs.js';
+export { instantMicros, listPredecessorRuns, PREDECESSOR_MANIFEST } from './predecessor-runs.js';
 export {
   assertRunIsNew,
   discardEmptyRun,
@@ -38,7 +38,14 @@ export {
   runFolderHasContent,
   settleRunStatus,
 } from './run-state.js';
-export { acquireRunLock, LOCK_FILE_NAME, processStartMarker, withRunLock, type RunLock } from './run-lock.js';
+export {
+  acquireRunLock,
+  inspectRunLock,
+  LOCK_FILE_NAME,
+  processStartMarker,
+  withRunLock,
+  type RunLock,
+} from './run-lock.js';
 export {
   newReservationNonce,
   readReservation,

@@ -12,7 +12,7 @@ import { assertConfined } from './file-access.js';
 import { isValidRunId } from './run-id.js';
 import { RUN_JSON, runsDir } from './run-folder.js';
 
-const PREDECESSOR_MANIFEST = 'config/resolved_manifest.json';
+export const PREDECESSOR_MANIFEST = 'config/resolved_manifest.json';
 
 /** A predecessor run folder as found under `runs/`. */
 export interface PredecessorRunInfo {
