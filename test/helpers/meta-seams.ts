@@ -17,8 +17,8 @@ import {
 } from './reference-optimizers.js';
 import { writeManifest, writeSleeveRun } from './sleeve-fixtures.js';
 
-export const META_RISK_PROFILES = ['hrp', 'min_variance', 'max_sharpe', 'risk_parity'] as const;
-export type MetaRiskProfile = (typeof META_RISK_PROFILES)[number];
+const META_RISK_PROFILES = ['hrp', 'min_variance', 'max_sharpe', 'risk_parity'] as const;
+type MetaRiskProfile = (typeof META_RISK_PROFILES)[number];
 
 interface SwxReturns {
   readonly assets: string[];

@@ -18,7 +18,7 @@ import {
   type Rows,
 } from './reference-optimizers.js';
 
-export type ParamValue = string | number | boolean | readonly string[];
+type ParamValue = string | number | boolean | readonly string[];
 export type Params = Readonly<Record<string, ParamValue>>;
 
 /** The input tables of the cases (written by {@link writeSeamInputs}). */
