@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   E_DISK_FULL: 'the disk or the quota is full',
   E_WORKSPACE_IO:
     'a file or folder could not be read or written (a file where a folder belongs, an I/O error, ...)',
+  E_MISSING_DEPENDENCY: 'an optional package the feature needs is not installed (npm install it)',
   // input data
   E_INPUT_NOT_FOUND: 'an input file does not exist',
   E_INPUT_FORMAT: 'an input file could not be parsed',

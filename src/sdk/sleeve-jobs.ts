@@ -10,6 +10,7 @@
  */
 import { resolve } from 'node:path';
 import { QuantError } from '../errors.js';
+import { loadOptional } from './optional-dependency.js';
 import { assertRunIsNew, assertValidRunId, defaultRunId, resolveNow } from '../artifacts/index.js';
 import {
   atomicSleeves,
@@ -170,7 +171,7 @@ async function createExecutor(
     });
   }
   // Loaded only when used: BullMQ and ioredis are not needed for local runs.
-  const { createQueueExecutor } = await import('../exec/queue-executor.js');
+  const { createQueueExecutor } = await loadOptional('queue', () => import('../exec/queue-executor.js'));
   return createQueueExecutor({
     redisUrl: options.redis ?? DEFAULT_REDIS_URL,
     queueName: options.queue ?? DEFAULT_QUEUE_NAME,

@@ -4,6 +4,7 @@
  * this module costs the CLI's other commands nothing.
  */
 import { readManifest } from '../manifest/index.js';
+import { loadOptional } from './optional-dependency.js';
 import type { QueueWorker } from '../exec/queue-worker.js';
 
 export type { QueueWorker } from '../exec/queue-worker.js';
@@ -29,7 +30,7 @@ export interface SleeveWorkerOptions {
  */
 export async function startSleeveWorker(options: SleeveWorkerOptions): Promise<QueueWorker> {
   const [{ startQueueWorker }, spec] = await Promise.all([
-    import('../exec/queue-worker.js'),
+    loadOptional('queue', () => import('../exec/queue-worker.js')),
     import('./sleeve-job-spec.js'),
   ]);
   await readManifest(options.manifest);

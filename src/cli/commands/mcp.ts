@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
 import { resolveInside } from '../../sdk/workspace-runs.js';
 import { QuantError } from '../../errors.js';
+import { loadOptional } from '../../sdk/optional-dependency.js';
 import type { CliContext } from '../context.js';
 
 /**
@@ -27,10 +28,9 @@ export function mcpCommand(ctx: CliContext): Command {
           ? undefined
           : await resolveInside(ctx.workspace, resolve(ctx.cwd, ctx.globals.manifest));
       // Loaded on demand: the MCP SDK is a large share of the CLI's start-up time for every other command.
-      const [{ GuardedStdioTransport }, { createQuantMcpServer }] = await Promise.all([
-        import('../../mcp/stdio-transport.js'),
-        import('../../mcp/server.js'),
-      ]);
+      const [{ GuardedStdioTransport }, { createQuantMcpServer }] = await loadOptional('mcp', () =>
+        Promise.all([import('../../mcp/stdio-transport.js'), import('../../mcp/server.js')]),
+      );
       const server = createQuantMcpServer({
         workspace: ctx.workspace,
         registry,

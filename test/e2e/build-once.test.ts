@@ -1,0 +1,63 @@
+// `npm start` and `npm test` build only when the sources changed (scripts/build.mjs --if-stale), so the
+// README's `npm ci && npm start` pays the TypeScript build once, in `npm ci` (`prepare`). Checked on a
+// copy of the repository's sources, so the suite's own dist/ is never rebuilt under other tests.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { REPO, tempDir } from '../helpers/cli.js';
+
+describe('build once: scripts/build.mjs --if-stale', () => {
+  const tmp = tempDir('quant-build-');
+  const root = tmp.path;
+  after(() => tmp.cleanup());
+  for (const f of ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json']) {
+    cpSync(join(REPO, f), join(root, f), { recursive: true });
+  }
+  mkdirSync(join(root, 'scripts'));
+  cpSync(join(REPO, 'scripts', 'build.mjs'), join(root, 'scripts', 'build.mjs'));
+  symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
+
+  const build = (): { code: number | null; stderr: string } => {
+    const r = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    return { code: r.status, stderr: r.stderr };
+  };
+  const main = join(root, 'dist', 'cli', 'main.js');
+
+  test('no dist/: builds, marks the CLI executable and records the fingerprint', () => {
+    const r = build();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /building dist\//, 'says it builds');
+    assert.ok(existsSync(main), 'dist/cli/main.js exists');
+    assert.equal(statSync(main).mode & 0o111, 0o111, 'dist/cli/main.js is executable');
+    assert.match(
+      readFileSync(join(root, 'dist', '.build-fingerprint'), 'utf8'),
+      /^[0-9a-f]{64}\n$/,
+      'fingerprint',
+    );
+  });
+
+  test('nothing changed: no build, dist/ untouched', () => {
+    const before = statSync(main).mtimeMs;
+    const r = build();
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '', 'silent when up to date');
+    assert.equal(statSync(main).mtimeMs, before, 'dist/cli/main.js was not rewritten');
+  });
+
+  test('a source file changed: rebuilds, and the change is in dist/', () => {
+    appendFileSync(join(root, 'src', 'index.ts'), '\nexport const BUILD_ONCE_PROBE = 1;\n');
+    const r = build();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /building dist\//, 'says it builds');
+    assert.match(
+      readFileSync(join(root, 'dist', 'index.js'), 'utf8'),
+      /BUILD_ONCE_PROBE/,
+      'dist/index.js is new',
+    );
+  });
+});
