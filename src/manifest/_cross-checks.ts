@@ -5,6 +5,8 @@ import { didYouMean } from '../util/suggest.js';
 export interface RawProblem {
   readonly path: JsonPath;
   readonly message: string;
+  /** The code of a condition that has its own (a cycle: `E_CYCLE`); `E_MANIFEST` otherwise. */
+  readonly code?: 'E_CYCLE';
 }
 
 interface RefEdge {
@@ -92,6 +94,7 @@ function findCycles(order: readonly string[], edges: ReadonlyMap<string, readonl
         problems.push({
           path: ['profiles', name, 'sleeves', edge.entry, 'meta_profile'],
           message: `meta profiles nest in a cycle: ${cycle.join(' → ')}; remove one of these nestings`,
+          code: 'E_CYCLE',
         });
       } else if (s === undefined) visit(edge.to);
     }

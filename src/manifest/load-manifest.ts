@@ -30,8 +30,9 @@ export type { ManifestProblem } from './profile-usage.js';
  * first). A problem inside `profiles.<name>` makes that profile invalid, not the manifest: it is left out
  * of `profiles` and recorded in `invalid` with its problems, so that runs that do not use it still run
  * (`assertProfilesUsable` fails the runs that do, with all its problems). Cycles are reported here as
- * ordinary problems of the profile that closes them; `resolveMetaTree` still throws `E_CYCLE` /
- * `E_DEPTH` for the tree it resolves. Depth is checked there only, because it depends on the root.
+ * problems of the profile that closes them, with their own code: a run that uses that profile fails with
+ * `E_CYCLE` when the cycle is its first problem, as `resolveMetaTree` throws `E_CYCLE` / `E_DEPTH` for
+ * the tree it resolves. Depth is checked there only, because it depends on the root.
  */
 export function parseManifest(text: string, file: string): Manifest {
   const doc = parseJsonWithLocations(text, file);
@@ -181,7 +182,14 @@ function locateProblems(raw: readonly RawProblem[], doc: LocatedJson): LocatedPr
     const last = p.path[p.path.length - 1];
     const { line, column } = doc.lineOf(p.path, typeof last === 'string' ? 'key' : 'value');
     const owner = p.path[0] === 'profiles' && p.path.length >= 2 ? String(p.path[1]) : undefined;
-    located.push({ path, message: p.message, line, column, owner });
+    located.push({
+      path,
+      message: p.message,
+      line,
+      column,
+      owner,
+      ...(p.code === undefined ? {} : { code: p.code }),
+    });
   }
   // Document order reads like a compiler's error list; the sort is stable for problems on one spot.
   return located.sort((a, b) => a.line - b.line || a.column - b.column);

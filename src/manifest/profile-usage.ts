@@ -15,6 +15,8 @@ export interface ManifestProblem {
   readonly message: string;
   readonly line: number;
   readonly column: number;
+  /** The code of a condition that has its own (`E_CYCLE`); absent for the other problems (`E_MANIFEST`). */
+  readonly code?: 'E_CYCLE';
 }
 
 /** A profile that failed validation: its problems and the profiles it names (read leniently). */
@@ -50,8 +52,9 @@ function invalidAmong(manifest: Manifest, names: ReadonlySet<string>): string[] 
 }
 
 /**
- * `E_MANIFEST` when a run of `profile` uses an invalid profile, listing every problem of every invalid
- * profile it uses (document order), as the whole-manifest error did: `path (line L): problem; ...`.
+ * `E_MANIFEST` (`E_CYCLE` when the first problem is a cycle) when a run of `profile` uses an invalid
+ * profile, listing every problem of every invalid profile it uses (document order), as the
+ * whole-manifest error did: `path (line L): problem; ...`.
  */
 export function assertProfilesUsable(manifest: Manifest, profile: string, file: string): void {
   const bad = invalidAmong(manifest, profilesInUse(manifest, profile));
@@ -82,7 +85,9 @@ function invalidProfilesError(
       ? `${names} ${verb} invalid`
       : `${names} used by ${user} ${verb} invalid`;
   const list = problems.map((p) => `${p.path} (line ${p.line}): ${p.message}`).join('; ');
-  return new QuantError('E_MANIFEST', `${file}: ${which}: ${n} problem${n === 1 ? '' : 's'}: ${list}`, {
+  // The first problem (in document order) gives the code, as it gives the location.
+  const code = first.code ?? 'E_MANIFEST';
+  return new QuantError(code, `${file}: ${which}: ${n} problem${n === 1 ? '' : 's'}: ${list}`, {
     hint: 'fix the manifest at the paths listed (DESIGN §3 describes every key)',
     location: { file, jsonPath: first.path, line: first.line },
     issues: problems.map((p) => ({ path: p.path, message: p.message })),

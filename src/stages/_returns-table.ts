@@ -238,7 +238,7 @@ export function nameAssetsInError(error: unknown, file: string, assets: readonly
     const name = assets[Number(i)];
     return name === undefined ? all : `${all} (${name})`;
   });
-  const index = error.details['assetIndex'] ?? error.details['asset'];
+  const index = error.details['asset_index'];
   const column = typeof index === 'number' ? assets[index] : undefined;
   return new QuantError(error.code, `${file}: ${named}`, {
     location: { ...error.location, file, ...(column === undefined ? {} : { column }) },

@@ -364,7 +364,11 @@ describe('quant meta run: errors before any work', () => {
     });
     const r = runMeta('loop_a', 'cyc', m);
     assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
-    assert.match(r.stderr, /^E_MANIFEST: .*loop_a → loop_b → loop_a/, 'r.stderr names E_MANIFEST');
+    assert.match(
+      r.stderr,
+      /^E_CYCLE: .*loop_a → loop_b → loop_a/,
+      'a cycle is E_CYCLE, also when the loader finds it',
+    );
     assert.equal(existsSync(join(ws.path, 'runs', 'cyc')), false, 'runs/cyc does not exist');
   });
 

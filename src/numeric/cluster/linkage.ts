@@ -1,5 +1,5 @@
 import { QuantError } from '../../errors.js';
-import type { Matrix } from '../linalg/matrix.js';
+import { squareOrder, type Matrix } from '../linalg/matrix.js';
 
 /** Agglomerative linkage criteria (the closed vocabulary of the `linkage` parameter). */
 import type { LinkageMethod } from '../../util/vocabulary.js';
@@ -46,13 +46,7 @@ const UPDATES: Record<Exclude<LinkageMethod, 'single'>, Update> = {
  * @throws QuantError `E_TOO_FEW_ASSETS` (n < 2), `E_INPUT_VALUE` (not square, non-finite distance).
  */
 export function linkage(distance: Matrix, method: LinkageMethod): LinkageMatrix {
-  const n = distance.rows;
-  if (distance.cols !== n) {
-    throw new QuantError(
-      'E_INPUT_VALUE',
-      `a distance matrix must be square, got ${distance.rows} x ${distance.cols}`,
-    );
-  }
+  const n = squareOrder(distance, 'distance');
   if (n < 2) throw new QuantError('E_TOO_FEW_ASSETS', `clustering needs at least 2 observations, got ${n}`);
   const d = symmetricFromUpper(distance);
   const merges = method === 'single' ? primMerges(d, n) : nearestNeighbourChain(d, n, UPDATES[method]);

@@ -2,6 +2,8 @@
  * Dense row-major matrices of float64. `data[i * cols + j]` is row i, column j.
  * Return matrices are T x n (rows = dates, columns = assets); covariances are n x n.
  */
+import { QuantError } from '../../errors.js';
+
 export interface Matrix {
   readonly rows: number;
   readonly cols: number;
@@ -26,4 +28,18 @@ export function matrixToRows(m: Matrix): number[][] {
   const out: number[][] = [];
   for (let i = 0; i < m.rows; i++) out.push(Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
   return out;
+}
+
+/**
+ * The order n of a square matrix (`what`: `covariance`, `distance`); one that is not square, or whose
+ * data does not hold n² values, is `E_INPUT_VALUE` with `details.rows` and `details.columns`.
+ */
+export function squareOrder(m: Matrix, what: string): number {
+  if (m.cols !== m.rows || m.data.length !== m.rows * m.cols) {
+    throw new QuantError('E_INPUT_VALUE', `a ${what} matrix must be square, got ${m.rows} x ${m.cols}`, {
+      hint: `pass a ${what} matrix with one row and one column per asset`,
+      details: { rows: m.rows, columns: m.cols },
+    });
+  }
+  return m.rows;
 }

@@ -126,7 +126,7 @@ export function singular(index: number): QuantError {
     `the covariance matrix is singular on the assets the optimizer needs (asset index ${index} is a linear combination of others)`,
     {
       hint: 'remove duplicate or perfectly collinear assets, use more observations than assets, or use the ledoit_wolf covariance',
-      details: { assetIndex: index },
+      details: { asset_index: index },
     },
   );
 }

@@ -512,7 +512,7 @@ function notSemidefinite(index: number): QuantError {
     `the covariance matrix is not positive semidefinite (found at asset ${index})`,
     {
       hint: 'pass a covariance matrix (positive semidefinite), e.g. the sample or ledoit_wolf estimate',
-      details: { assetIndex: index },
+      details: { asset_index: index },
     },
   );
 }

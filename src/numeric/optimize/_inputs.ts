@@ -1,6 +1,6 @@
 /** Input checks shared by the covariance-based optimizers. */
 import { QuantError } from '../../errors.js';
-import type { Matrix } from '../linalg/matrix.js';
+import { squareOrder, type Matrix } from '../linalg/matrix.js';
 
 /**
  * An asset whose variance is at most this fraction of the largest variance (a volatility below 10⁻¹²
@@ -10,15 +10,12 @@ export const RISKLESS_VARIANCE = 1e-24;
 
 /**
  * Check that `cov` is a square, finite, symmetric matrix with non-negative variances and return n.
- * n < 2 → E_TOO_FEW_ASSETS; a negative or non-finite variance, asymmetry or a covariance larger than
+ * Not square → E_INPUT_VALUE; n < 2 → E_TOO_FEW_ASSETS; a negative or non-finite variance, asymmetry or a covariance larger than
  * the product of the two volatilities → E_SINGULAR_COVARIANCE.
  * Zero variances are allowed (a covariance is positive semidefinite); see {@link risklessAssets}.
  */
 export function checkCovariance(cov: Matrix): number {
-  const n = cov.rows;
-  if (cov.cols !== n || cov.data.length !== n * n) {
-    throw new RangeError(`covariance must be square, got ${cov.rows}x${cov.cols}`);
-  }
+  const n = squareOrder(cov, 'covariance');
   if (n < 2) {
     throw new QuantError('E_TOO_FEW_ASSETS', `a portfolio optimizer needs at least 2 assets, got ${n}`, {
       hint: 'add assets, or hold a single asset directly',
@@ -34,7 +31,7 @@ export function checkCovariance(cov: Matrix): number {
         `asset ${i} has variance ${vi}; a covariance matrix has non-negative, finite variances`,
         {
           hint: 'pass a covariance matrix (positive semidefinite), e.g. the sample or ledoit_wolf estimate',
-          details: { assetIndex: i },
+          details: { asset_index: i },
         },
       );
     }
@@ -63,7 +60,7 @@ export function checkCovariance(cov: Matrix): number {
           `the covariance matrix is not positive semidefinite: the covariance ${a} of asset ${j} and asset ${i} exceeds the product of their volatilities ${bound}`,
           {
             hint: 'pass a covariance matrix (positive semidefinite), e.g. the sample or ledoit_wolf estimate',
-            details: { assetIndex: j, assets: [j, i] },
+            details: { asset_index: j, assets: [j, i] },
           },
         );
       }

@@ -1,5 +1,5 @@
 import { QuantError } from '../../errors.js';
-import type { Matrix } from '../linalg/matrix.js';
+import { squareOrder, type Matrix } from '../linalg/matrix.js';
 import { applyBounds } from './bounded-projection.js';
 import { resolveBounds, type WeightBound } from './feasibility.js';
 import { minVariance } from './min-variance.js';
@@ -40,8 +40,12 @@ const BARBELL_TAIL = 0.05;
  */
 export function barbell(returns: Matrix, cov: Matrix, options: BarbellOptions = {}): BarbellResult {
   const n = returns.cols;
-  if (cov.rows !== n || cov.cols !== n)
-    throw new RangeError(`covariance is ${cov.rows}x${cov.cols} for ${n} assets`);
+  if (squareOrder(cov, 'covariance') !== n) {
+    throw new QuantError('E_INPUT_VALUE', `the covariance is ${cov.rows} x ${cov.cols} for ${n} assets`, {
+      hint: 'pass the covariance of the same assets as the returns',
+      details: { rows: cov.rows, columns: cov.cols, assets: n },
+    });
+  }
   const lo = options.minWeight ?? 0;
   const hi = options.maxWeight ?? 1;
   resolveBounds(n, lo, hi);

@@ -120,8 +120,8 @@ function infeasible(message: string, fix: string, n: number, lo: WeightBound, hi
     hint: fix,
     details: {
       n,
-      minWeight: typeof lo === 'number' ? lo : Array.from(lo),
-      maxWeight: typeof hi === 'number' ? hi : Array.from(hi),
+      min_weight: typeof lo === 'number' ? lo : Array.from(lo),
+      max_weight: typeof hi === 'number' ? hi : Array.from(hi),
     },
   });
 }

@@ -1,5 +1,5 @@
 import { QuantError } from '../../errors.js';
-import type { Matrix } from '../linalg/matrix.js';
+import { squareOrder, type Matrix } from '../linalg/matrix.js';
 import { covarianceToCorrelation } from '../stats/correlation.js';
 import { correlationDistance } from '../cluster/correlation-distance.js';
 import { linkage as buildLinkage, type LinkageMatrix, type LinkageMethod } from '../cluster/linkage.js';
@@ -92,13 +92,7 @@ export function hierarchicalRiskParity(
   cov: Matrix,
   options: HierarchicalRiskParityOptions = {},
 ): HierarchicalRiskParityResult {
-  const n = cov.rows;
-  if (cov.cols !== n) {
-    throw new QuantError(
-      'E_INPUT_VALUE',
-      `a covariance matrix must be square, got ${cov.rows} x ${cov.cols}`,
-    );
-  }
+  const n = squareOrder(cov, 'covariance');
   if (n < 2) throw new QuantError('E_TOO_FEW_ASSETS', `HRP needs at least 2 assets, got ${n}`);
   for (let k = 0; k < n * n; k++) {
     const v = cov.data[k] as number;

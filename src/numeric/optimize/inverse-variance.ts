@@ -1,5 +1,5 @@
 import { QuantError } from '../../errors.js';
-import type { Matrix } from '../linalg/matrix.js';
+import { squareOrder, type Matrix } from '../linalg/matrix.js';
 
 /**
  * Inverse-variance weights: `wᵢ = (1/σᵢ²) / Σⱼ (1/σⱼ²)`, the minimum-variance portfolio when all
@@ -12,13 +12,7 @@ import type { Matrix } from '../linalg/matrix.js';
  *   when n = 0.
  */
 export function inverseVariance(cov: Matrix): Float64Array {
-  const n = cov.rows;
-  if (cov.cols !== n) {
-    throw new QuantError(
-      'E_INPUT_VALUE',
-      `a covariance matrix must be square, got ${cov.rows} x ${cov.cols}`,
-    );
-  }
+  const n = squareOrder(cov, 'covariance');
   if (n === 0) throw new QuantError('E_TOO_FEW_ASSETS', 'inverse variance needs at least 1 asset');
   const w = new Float64Array(n);
   let total = 0;
@@ -32,7 +26,7 @@ export function inverseVariance(cov: Matrix): Float64Array {
         `variance of asset ${i} is ${v}; inverse variance needs every variance > 0 (and 1/σ² finite)`,
         {
           hint: 'drop constant (zero-variance) assets or use equal weights',
-          details: { asset: i, variance: v },
+          details: { asset_index: i, variance: v },
         },
       );
     }

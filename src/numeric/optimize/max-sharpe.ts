@@ -72,7 +72,12 @@ export interface MaxSharpeResult {
  */
 export function maxSharpe(cov: Matrix, mu: Float64Array, options: MaxSharpeOptions = {}): MaxSharpeResult {
   const n = checkCovariance(cov);
-  if (mu.length !== n) throw new RangeError(`mu has ${mu.length} values for ${n} assets`);
+  if (mu.length !== n) {
+    throw new QuantError('E_INPUT_VALUE', `μ has ${mu.length} values for ${n} assets`, {
+      hint: 'pass one expected return per asset of the covariance',
+      details: { values: mu.length, assets: n },
+    });
+  }
   const rf = options.riskFreeRate ?? 0;
   const { lo, hi } = resolveBounds(n, options.minWeight ?? 0, options.maxWeight ?? 1);
   const mFull = new Float64Array(n);
@@ -92,7 +97,7 @@ export function maxSharpe(cov: Matrix, mu: Float64Array, options: MaxSharpeOptio
       `no asset has an expected return above the risk-free rate r_f = ${rf} (largest μ = ${mu[best]}, asset ${best}); the tangency portfolio is undefined`,
       {
         hint: 'lower risk_free_rate, use another method (min_variance, risk_parity, hrp), or check the units of μ and r_f',
-        details: { riskFreeRate: rf, maxMu: mu[best], asset: best },
+        details: { risk_free_rate: rf, max_mu: mu[best], asset_index: best },
       },
     );
   }
@@ -103,7 +108,7 @@ export function maxSharpe(cov: Matrix, mu: Float64Array, options: MaxSharpeOptio
       `with these weight bounds the best attainable expected excess return over r_f = ${rf} is ${attainable} ≤ 0; the tangency portfolio is undefined`,
       {
         hint: 'lower min_weight so that the assets with μ > r_f can take more weight, or lower risk_free_rate',
-        details: { riskFreeRate: rf, attainable },
+        details: { risk_free_rate: rf, attainable },
       },
     );
   }
@@ -281,7 +286,7 @@ function assertBoundedWithRiskless(
 function unbounded(assets: readonly number[], why: string): QuantError {
   return new QuantError('E_UNBOUNDED_SHARPE', `the Sharpe ratio is unbounded: ${why}`, {
     hint: "set risk_free_rate to the riskless asset's return (it is the risk-free asset), cap it with max_weight below 1, or use min_variance",
-    details: { assets, ...(assets.length > 0 ? { assetIndex: assets[0] } : {}) },
+    details: { assets, ...(assets.length > 0 ? { asset_index: assets[0] } : {}) },
   });
 }
 

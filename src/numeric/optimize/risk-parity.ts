@@ -138,8 +138,8 @@ export function riskParity(cov: Matrix, options: RiskParityOptions = {}): RiskPa
             hint: 'lower min_weight, or use min_variance',
             details: {
               reason: 'non_positive_risk_contribution',
-              minWeight: options.minWeight ?? 0,
-              maxWeight: options.maxWeight ?? 1,
+              min_weight: options.minWeight ?? 0,
+              max_weight: options.maxWeight ?? 1,
             },
           },
         );
@@ -291,7 +291,7 @@ function assertNoRisklessCombination(cov: Matrix): void {
 function noRiskContribution(assets: readonly number[], why: string): QuantError {
   return new QuantError('E_SINGULAR_COVARIANCE', `risk parity is undefined: ${why}`, {
     hint: 'remove the riskless asset (or one of the hedging assets), or use min_variance or hrp, which give a riskless asset the weight its bounds allow',
-    details: { assets, ...(assets.length > 0 ? { assetIndex: assets[0] } : {}) },
+    details: { assets, ...(assets.length > 0 ? { asset_index: assets[0] } : {}) },
   });
 }
 

@@ -1,5 +1,5 @@
 import { QuantError } from '../../errors.js';
-import type { Matrix } from '../linalg/matrix.js';
+import { squareOrder, type Matrix } from '../linalg/matrix.js';
 
 /**
  * Correlation matrix of a covariance: `ρ[i][j] = Σ[i][j] / √(Σ[i][i]·Σ[j][j])`, clipped to [−1, 1]
@@ -14,13 +14,7 @@ import type { Matrix } from '../linalg/matrix.js';
  * @throws QuantError `E_INPUT_VALUE` (not square, non-finite), `E_SINGULAR_COVARIANCE` (negative variance).
  */
 export function covarianceToCorrelation(cov: Matrix): Matrix {
-  const n = cov.rows;
-  if (cov.cols !== n) {
-    throw new QuantError(
-      'E_INPUT_VALUE',
-      `a covariance matrix must be square, got ${cov.rows} x ${cov.cols}`,
-    );
-  }
+  const n = squareOrder(cov, 'covariance');
   const c = cov.data;
   const sigma = new Float64Array(n);
   for (let i = 0; i < n; i++) {

@@ -14,12 +14,12 @@ import { resolveMetaTree } from '../../../src/manifest/meta-tree.js';
 import { DESIGN_EXAMPLE, catchQuantError, lineContaining, sleeveJson } from './_helpers.js';
 
 /** The problems of an invalid manifest (asserting the error's shape on the way). */
-function problemsOf(text: string): ManifestProblem[] {
+function problemsOf(text: string, code = 'E_MANIFEST'): ManifestProblem[] {
   // Strict: a problem inside a profile only makes that profile invalid; every problem is still listed.
   const error = catchQuantError(() =>
     assertManifestValid(parseManifest(text, 'manifest.json'), 'manifest.json'),
   );
-  assert.equal(error.code, 'E_MANIFEST', 'error.code');
+  assert.equal(error.code, code, 'error.code: the code of the first problem');
   const problems = error.details['problems'] as ManifestProblem[];
   assert.deepEqual(
     error.issues,
@@ -389,7 +389,7 @@ describe('parseManifest: each problem with its JSON path and line', () => {
       '"c": {"sleeves": [{"id": "x", "profile": "s"}, {"id": "self", "meta_profile": "c"}]}',
       '}}',
     ].join('\n');
-    const problems = problemsOf(text);
+    const problems = problemsOf(text, 'E_CYCLE');
     assert.deepEqual(
       problems.map((p) => [p.path, p.line, p.message]),
       [

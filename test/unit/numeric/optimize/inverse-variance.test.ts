@@ -30,7 +30,7 @@ describe('inverseVariance', () => {
         (e: unknown) => {
           assert.ok(e instanceof QuantError, 'e is a QuantError');
           assert.equal(e.code, 'E_SINGULAR_COVARIANCE', 'e.code');
-          assert.equal(e.details['asset'], 1, "e.details['asset']");
+          assert.equal(e.details['asset_index'], 1, "e.details['asset_index']");
           return true;
         },
         'inverseVariance throws E_SINGULAR_COVARIANCE',
