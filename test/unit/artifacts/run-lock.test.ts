@@ -36,41 +36,89 @@ function staleLock(runPath: string, host = hostname()): void {
 }
 
 interface RacerReport {
-  readonly result: 'acquired' | 'refused';
+  readonly result: 'acquired' | 'refused' | 'done';
+  readonly pid?: number;
   readonly code?: string;
   readonly message?: string;
+  readonly refusals?: number;
 }
 
-async function race(runPath: string, n: number): Promise<RacerReport[]> {
+/**
+ * Starts `n` racer processes, waits until every one has booted (tsx may take seconds on a busy machine),
+ * lets them all go at once and resolves with each racer's report line; `finish` is written to every racer
+ * afterwards. No step waits on a clock.
+ */
+async function race(
+  runPath: string,
+  n: number,
+  extraArgs: readonly string[] = [],
+  finish = 'release\n',
+): Promise<RacerReport[]> {
   const script = fileURLToPath(new URL('./fixtures/lock-racer.ts', import.meta.url));
   const children = Array.from({ length: n }, () =>
-    spawn(process.execPath, ['--import', 'tsx', script, runPath], { stdio: ['pipe', 'pipe', 'inherit'] }),
+    spawn(process.execPath, ['--import', 'tsx', script, runPath, ...extraArgs], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    }),
   );
   const outputs = children.map(() => '');
+  let failed: Error | undefined;
   const exits = children.map(
     (child) =>
       new Promise<void>((res, rej) =>
-        child.once('exit', (code) => (code === 0 ? res() : rej(new Error(`racer exited ${code}`)))),
+        child.once('exit', (code) => {
+          if (code === 0) return res();
+          failed = new Error(`racer exited ${code}`);
+          rej(failed);
+        }),
       ),
   );
+  for (const exit of exits) exit.catch(() => undefined); // reported through waitFor / Promise.all below
   const lines = (i: number): string[] => outputs[i]!.split('\n').filter((l) => l !== '');
   const waitFor = (ok: () => boolean): Promise<void> =>
-    new Promise((res) => {
-      const check = (): void => (ok() ? res() : void setTimeout(check, 10));
+    new Promise((res, rej) => {
+      const check = (): void =>
+        failed !== undefined ? rej(failed) : ok() ? res() : void setTimeout(check, 10);
       check();
     });
   children.forEach((child, i) => {
     child.stdout.on('data', (d: Buffer) => (outputs[i] += d.toString()));
     child.stdin.on('error', () => undefined); // a refused racer has exited already: EPIPE is fine
   });
-  // Every racer booted (tsx may take seconds on a busy machine), then all are let go at once.
   await waitFor(() => children.every((_, i) => lines(i)[0] === 'ready'));
   for (const child of children) child.stdin.write('go\n');
   await waitFor(() => children.every((_, i) => lines(i).length >= 2));
   const reports = children.map((_, i) => JSON.parse(lines(i)[1] as string) as RacerReport);
-  for (const child of children) child.stdin.end('release\n');
+  for (const child of children) child.stdin.end(finish);
   await Promise.all(exits);
   return reports;
+}
+
+/**
+ * Checks a journal of `+pid n` / `-pid n` markers: every hold opens after the previous one closed (no two
+ * holders at once) and each racer completed all its holds. Returns a description of the first violation.
+ */
+function overlapIn(journal: string, racers: number, cycles: number): string | undefined {
+  let holder: string | undefined;
+  const holds = new Map<string, number>();
+  for (const [i, line] of journal
+    .split('\n')
+    .filter((l) => l !== '')
+    .entries()) {
+    const id = line.slice(1);
+    if (line.startsWith('+')) {
+      if (holder !== undefined) return `line ${i + 1}: ${id} acquired while ${holder} held the lock`;
+      holder = id;
+    } else {
+      if (holder !== id) return `line ${i + 1}: ${id} released a lock held by ${String(holder)}`;
+      holder = undefined;
+      const pid = id.split(' ')[0] as string;
+      holds.set(pid, (holds.get(pid) ?? 0) + 1);
+    }
+  }
+  if (holder !== undefined) return `${holder} never released`;
+  if (holds.size !== racers || [...holds.values()].some((h) => h !== cycles))
+    return `holds per racer ${JSON.stringify([...holds])}, expected ${racers} × ${cycles}`;
+  return undefined;
 }
 
 describe('run lock', () => {
@@ -247,5 +295,28 @@ describe('run lock', () => {
     const reports = await race(run, 4);
     assert.equal(reports.filter((r) => r.result === 'acquired').length, 1, JSON.stringify(reports));
     assert.deepEqual(readdirSync(run), [], 'no guard or temp files left');
+  });
+  test('processes contending for the lock many times: their hold intervals never overlap', async () => {
+    const dir = tempDir();
+    const run = join(dir, 'runs', 'contended');
+    const journal = join(dir, 'journal');
+    writeFileSync(journal, '');
+    writeFileSync(`${journal}.count`, '0');
+    const racers = 4;
+    const cycles = 25;
+    const reports = await race(run, racers, [journal, String(cycles)], '');
+    assert.ok(
+      reports.every((r) => r.result === 'done'),
+      `every racer finished its holds: ${JSON.stringify(reports)}`,
+    );
+    const text = readFileSync(journal, 'utf8');
+    const overlap = overlapIn(text, racers, cycles);
+    assert.equal(overlap, undefined, `hold intervals overlap: ${overlap}\n${text}`);
+    assert.equal(
+      readFileSync(`${journal}.count`, 'utf8'),
+      String(racers * cycles),
+      'no increment made under the lock was lost',
+    );
+    assert.equal(existsSync(join(run, '.lock')), false, 'the last holder released it');
   });
 });
