@@ -4,6 +4,7 @@
 // and bare `*.md` names (next to the file, at the root or in docs/). Placeholders (`<id>`, `{M}`, `*`, `...`)
 // end the part checked. Fenced code blocks are examples (manifests, shell sessions) and are skipped, as are
 // run-folder paths (`runs/...`, `data/returns/...`, `reports/...`), which name files of a workspace.
+// A link's `#fragment` must name a heading of its target (GitHub's slugs).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -80,6 +81,37 @@ function repoTarget(token: string, docDir: string): string | undefined {
   return undefined;
 }
 
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+function slug(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
+/** The anchors of a Markdown file's headings (outside fenced blocks); repeats get -1, -2, ... */
+function anchors(file: string): Set<string> {
+  const out = new Set<string>();
+  const count = new Map<string, number>();
+  for (const [, line] of proseLines(readFileSync(file, 'utf8'))) {
+    const m = /^#{1,6}\s+(.*)$/.exec(line);
+    if (m === null) continue;
+    const base = slug(m[1] ?? '');
+    const n = count.get(base) ?? 0;
+    count.set(base, n + 1);
+    out.add(n === 0 ? base : `${base}-${n}`);
+  }
+  return out;
+}
+
+/** A problem with the `#fragment` of a link to `path` (a Markdown file of the repository), or undefined. */
+function badFragment(path: string, fragment: string): string | undefined {
+  if (fragment === '' || !path.endsWith('.md') || !existsSync(join(REPO, path))) return undefined;
+  const known = anchors(join(REPO, path));
+  return known.has(decodeURIComponent(fragment)) ? undefined : `no heading #${fragment} in ${path}`;
+}
+
 function missingPaths(): string[] {
   const missing: string[] = [];
   for (const file of documents()) {
@@ -89,11 +121,13 @@ function missingPaths(): string[] {
       const seen = new Set<string>();
       // Markdown link targets, relative to the document.
       for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-        const target = (m[1] ?? '').split('#')[0] ?? '';
-        if (target === '' || /^[a-z]+:/.test(target)) continue;
+        const [target = '', fragment = ''] = (m[1] ?? '').split('#');
+        if (/^[a-z]+:/.test(target)) continue;
         seen.add(m[1] ?? '');
-        const path = join(docDir, target);
+        const path = target === '' ? name : join(docDir, target);
         if (!existsSync(join(REPO, path))) missing.push(`${name}:${line}: link ${target} → ${path}`);
+        const bad = badFragment(path, fragment);
+        if (bad !== undefined) missing.push(`${name}:${line}: link ${m[1] ?? ''}: ${bad}`);
       }
       // Backticked tokens and bare words that look like paths.
       const tokens = [
@@ -117,12 +151,12 @@ function missingPaths(): string[] {
 }
 
 describe('docs', () => {
-  test('every repository path named in docs/*.md, README.md, CHANGELOG.md and the data notes exists', () => {
+  test('every repository path and link anchor named in docs/*.md, README.md, CHANGELOG.md and the data notes exists', () => {
     const missing = missingPaths();
     assert.deepEqual(missing, [], `paths that do not exist:\n${missing.join('\n')}`);
   });
 
-  test('the check itself finds a missing path, a missing link and a bare missing .md', () => {
+  test('the check itself finds a missing path, a missing link, a bare missing .md and a missing heading', () => {
     assert.equal(
       repoTarget('src/numeric/optimize/min-variance.ts', 'docs'),
       'src/numeric/optimize/min-variance.ts',
@@ -149,6 +183,21 @@ describe('docs', () => {
       "repoTarget('runs/<run_id>/data/x.json', 'docs')",
     );
     assert.equal(repoTarget('NOWHERE.md', 'docs'), 'docs/NOWHERE.md', "repoTarget('NOWHERE.md', 'docs')");
+    assert.equal(
+      badFragment('docs/design.md', '3-manifest-manifestjson'),
+      undefined,
+      'design.md has the heading "3. Manifest (`manifest.json`)"',
+    );
+    assert.equal(
+      badFragment('docs/security.md', 'queue-jobs-and-workers-redis--bullmq'),
+      undefined,
+      'security.md has the heading "Queue jobs and workers (Redis / BullMQ)"',
+    );
+    assert.equal(
+      badFragment('docs/design.md', 'no-such-heading'),
+      'no heading #no-such-heading in docs/design.md',
+      'a fragment naming no heading is reported',
+    );
     assert.equal(existsSync(join(REPO, 'docs/NOWHERE.md')), false, 'docs/NOWHERE.md does not exist');
   });
 });
