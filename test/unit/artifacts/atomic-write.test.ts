@@ -64,16 +64,23 @@ describe('writeFileAtomic', () => {
     const dir = tempDir();
     const file = join(dir, 'big.txt');
     const script = fileURLToPath(new URL('./fixtures/atomic-writer.ts', import.meta.url));
-    for (let round = 0; round < 3; round++) {
+    for (let round = 1; round <= 3; round++) {
       const child = spawn(process.execPath, ['--import', 'tsx', script, file], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
-      await new Promise<void>((res) => child.stdout.once('data', () => res()));
-      await new Promise((res) => setTimeout(res, 150 + round * 70));
+      // Killed as soon as it starts rewrite `round` (after `round - 1` complete rewrites): the kill lands
+      // in the middle of a write on any machine, at a point that differs from round to round.
+      let out = '';
+      await new Promise<void>((res) =>
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes(`writing ${round}\n`)) res();
+        }),
+      );
       child.kill('SIGKILL');
       await new Promise((res) => child.once('exit', res));
       const content = readFileSync(file, 'utf8');
-      assert.equal(content.length, 4_000_000, 'content.length');
+      assert.equal(content.length, 4_000_000, 'the file keeps its full length');
       assert.ok(
         content === 'A'.repeat(4_000_000) || content === 'B'.repeat(4_000_000),
         'content is one whole version',

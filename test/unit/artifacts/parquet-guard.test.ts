@@ -1,8 +1,8 @@
 // Damaged Parquet files found by fuzzing (test/fixtures/bad/parquet/fuzz-*.parquet) are coded errors, each
-// in well under a second — before the structural checks of _parquet-guard.ts one of them kept hyparquet
-// busy for minutes and three threw internal errors — while files of a foreign writer (DuckDB: data pages V1
-// and V2, Snappy and none, dictionary encoding, nulls, several row groups) still read exactly as hyparquet
-// decodes them.
+// after little work (CPU time, not elapsed time) — before the structural checks of _parquet-guard.ts one of
+// them kept hyparquet busy for minutes and three threw internal errors — while files of a foreign writer
+// (DuckDB: data pages V1 and V2, Snappy and none, dictionary encoding, nulls, several row groups) still read
+// exactly as hyparquet decodes them.
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -21,16 +21,18 @@ const bytes = (file: string): Uint8Array => new Uint8Array(readFileSync(file));
 describe('damaged Parquet files', () => {
   // In a child process: without the checks this input keeps the (synchronous) decoder busy for minutes,
   // which no in-process timeout can interrupt.
-  test('fuzz-level-length-past-page.parquet ends within seconds in a fresh process', () => {
+  test('fuzz-level-length-past-page.parquet is a coded error in a fresh process', () => {
     const script = `import { parseParquetTable } from ${JSON.stringify(pathToFileURL(join(REPO, 'src', 'artifacts', 'parquet-read.ts')).href)};
       import { readFileSync } from 'node:fs';
       await parseParquetTable('x.parquet', new Uint8Array(readFileSync(${JSON.stringify(join(BAD, 'fuzz-level-length-past-page.parquet'))}))).catch((e) => console.log(e.code, e.message));`;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: REPO,
-      timeout: 20_000,
+      // Only a guard against a hang (tsx alone may take seconds to start on a busy machine): without the
+      // checks the decoder runs for minutes and this fails; the assertion is on what the process printed.
+      timeout: 120_000,
       encoding: 'utf8',
     });
-    assert.equal(r.signal, null, 'still decoding after 20 s');
+    assert.equal(r.signal, null, 'still decoding after 120 s');
     assert.match(
       r.stdout,
       /^E_INPUT_FORMAT x\.parquet column A: damaged Parquet file: level lengths 0 \+ 1394 exceed the page/,
@@ -48,14 +50,17 @@ describe('damaged Parquet files', () => {
     ['fuzz-date-out-of-range.parquet', 'E_INPUT_DATES', /column date: row 4: "-469742322" is not a date/],
   ] as const;
   for (const [file, code, message] of cases) {
-    test(`${file}: ${code}, fast`, { timeout: 10_000 }, async () => {
-      const started = performance.now();
+    test(`${file}: ${code}, with little work`, { timeout: 120_000 }, async () => {
+      // CPU time of this process, not elapsed time: what the decoder did, whatever else the machine runs.
+      const started = process.cpuUsage();
       await assert.rejects(
         parseParquetTable(file, bytes(join(BAD, file))),
         quantError(code, message),
         'parseParquetTable rejects',
       );
-      assert.ok(performance.now() - started < 1000, 'performance.now() - started < 1000');
+      const used = process.cpuUsage(started);
+      const ms = (used.user + used.system) / 1000;
+      assert.ok(ms < 1000, `rejected after ${ms.toFixed(0)} ms of CPU time (the decoder must not loop)`);
     });
   }
 });

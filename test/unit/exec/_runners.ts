@@ -1,4 +1,5 @@
 // Runners for the executor tests, loaded by module URL in the pool's child processes.
+import { existsSync } from 'node:fs';
 import { QuantError } from '../../../src/errors.js';
 import type { JobContext, JobRunnerRef } from '../../../src/exec/job.js';
 
@@ -54,4 +55,11 @@ export async function notifies(job: { text: string }, ctx: JobContext): Promise<
 export async function hangs(_job: unknown, ctx: JobContext): Promise<never> {
   ctx.progress('hanging');
   return new Promise<never>(() => undefined);
+}
+
+/** Reports progress, then waits until the file `release` exists (the test's signal) and returns its id. */
+export async function waitsForFile(job: { id: string; release: string }, ctx: JobContext): Promise<string> {
+  ctx.progress(`${job.id}: waiting`);
+  while (!existsSync(job.release)) await sleep(10);
+  return job.id;
 }
