@@ -13,6 +13,8 @@ export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
   readonly workspace: string;
   registry(): Promise<Registry>;
+  /** A warning on stderr, once per message: `warning: ...`, or `{"warning":"..."}` with `--json`. */
+  warn(message: string): void;
   /** SDK run options of this invocation: workspace, folder, environment, manifest, run id, progress, warnings. */
   runOptions(runId?: string): RunOptions;
 }
@@ -34,7 +36,7 @@ export function createCliContext(
     const key = message.replace(STAGE_PREFIX, '');
     if (warned.has(key)) return;
     warned.add(key);
-    io.err(`warning: ${message}`);
+    io.err(globals.json ? JSON.stringify({ warning: message }) : `warning: ${message}`);
   };
   return {
     globals,
@@ -43,6 +45,7 @@ export function createCliContext(
     env,
     workspace: resolve(cwd, globals.workspace ?? env['QUANT_WORKSPACE'] ?? '.'),
     registry: () => (registry ??= loadRegistry(globals.stages, cwd, env)),
+    warn,
     runOptions(runId) {
       return {
         workspace: this.workspace,

@@ -5,6 +5,8 @@ export interface GlobalOptions {
   workspace?: string;
   manifest?: string;
   verbose: boolean;
+  /** `--json` anywhere: machine-readable output where the command has it, and errors as JSON. */
+  json: boolean;
   stages: string[];
 }
 
@@ -16,16 +18,23 @@ const VALUED = new Map<string, 'workspace' | 'manifest' | 'stages'>([
 
 /**
  * Pull the global options out of argv wherever they stand, so that `quant --workspace w stage list` and
- * `quant stage list --workspace w` mean the same. Everything after `--` is left alone.
+ * `quant stage list --workspace w` mean the same. Everything after `--` is left alone. `--json` is noted
+ * and moved behind the sub-command, where the commands that print JSON declare it (`quant --json runs
+ * list` = `quant runs list --json`; a command without JSON output refuses it as a usage error).
  */
 export function extractGlobalOptions(argv: readonly string[]): { globals: GlobalOptions; rest: string[] } {
-  const globals: GlobalOptions = { verbose: false, stages: [] };
+  const globals: GlobalOptions = { verbose: false, json: false, stages: [] };
   const rest: string[] = [];
+  let tail: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--') {
-      rest.push(...argv.slice(i));
+      tail = argv.slice(i);
       break;
+    }
+    if (arg === '--json') {
+      globals.json = true;
+      continue;
     }
     if (arg === '--verbose' || arg === '-v') {
       globals.verbose = true;
@@ -50,5 +59,7 @@ export function extractGlobalOptions(argv: readonly string[]): { globals: Global
     if (key === 'stages') globals.stages.push(value);
     else globals[key] = value;
   }
+  if (globals.json) rest.push('--json');
+  rest.push(...tail);
   return { globals, rest };
 }

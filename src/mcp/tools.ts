@@ -133,8 +133,10 @@ const validateRun = defineTool({
   idempotent: true,
   async run(args, ctx) {
     await confineRun(ctx, args.run_id);
-    const { verdict, file } = await validateMetaRunAndRecord(ctx.workspace, args.run_id);
-    if (!verdict.ok) throw validationFailedError(args.run_id, verdict, file, ctx.workspace);
+    const { verdict, file, runDir } = await validateMetaRunAndRecord(ctx.workspace, args.run_id, {
+      write: true,
+    });
+    if (!verdict.ok) throw validationFailedError(args.run_id, verdict, file ?? runDir, ctx.workspace);
     return {
       summary: `${verdict.passed} passed, ${verdict.failed} failed`,
       data: { verdict, address: formatArtifactAddress(args.run_id, 'reports/meta_validation.json') },

@@ -173,23 +173,26 @@ async function runMetaInWorkspace(
 }
 
 /**
- * `quant meta validate`: check a finished meta run and write the verdict to
- * `reports/meta_validation.json` (under the run lock). Resolves with the verdict; failed checks are
- * data, not exceptions.
+ * `quant meta validate`: check a finished meta run. Nothing of the run changes unless `write` is set:
+ * then a run whose process died is first settled (`running` → `incomplete`) and the verdict is written to
+ * `reports/meta_validation.json` (under the run lock). Resolves with the verdict and, when written, the
+ * file; failed checks are data, not exceptions.
  */
 export async function validateMetaRunAndRecord(
   workspaceDir: string,
   runId: string,
-): Promise<{ verdict: ValidationVerdict; file: string }> {
+  options: { readonly write?: boolean } = {},
+): Promise<{ verdict: ValidationVerdict; file: string | undefined; runDir: string }> {
   const workspace = resolve(workspaceDir);
-  // A run whose process died says `running`: settle it (incomplete) so that the verdict says so.
-  const json = await readRunJsonFile(join(runDir(workspace, runId), 'run.json'), runId).catch(
-    () => undefined,
-  );
-  if (json !== undefined) await settleRunStatus(workspace, json);
-  const verdict = await validateMetaRun(workspace, runId);
   const dir = runDir(workspace, runId);
+  if (options.write === true) {
+    // A run whose process died says `running`: settle it (incomplete) so that the verdict says so.
+    const json = await readRunJsonFile(join(dir, 'run.json'), runId).catch(() => undefined);
+    if (json !== undefined) await settleRunStatus(workspace, json);
+  }
+  const verdict = await validateMetaRun(workspace, runId);
+  if (options.write !== true) return { verdict, file: undefined, runDir: dir };
   const file = join(dir, 'reports', 'meta_validation.json');
   await withRunLock(dir, { command: 'meta validate' }, () => writeJsonAtomic(file, verdict));
-  return { verdict, file };
+  return { verdict, file, runDir: dir };
 }

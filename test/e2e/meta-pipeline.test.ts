@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { quant, tempDir } from '../helpers/cli.js';
+import { readTree } from '../helpers/files.js';
 import { buildMetaWorkspace, metaManifest, PROFILES } from '../helpers/meta-workspace.js';
 import { businessDays, randomReturns, writeSleeveRun } from '../helpers/sleeve-fixtures.js';
 import { readTable } from '../../src/artifacts/index.js';
@@ -234,10 +235,15 @@ describe('quant meta run', () => {
   });
 
   test('quant meta validate passes on the run and fails, exit 1, after an artifact is removed', () => {
+    const untouched = readTree(run);
     const ok = quant(['meta', 'validate', '--run-id', 'm1', '--workspace', ws.path]);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /^pass {2}run\.json/m, 'ok.stdout matches /^pass {2}run\\.json/m');
     assert.doesNotMatch(ok.stdout, /^FAIL/m, 'ok.stdout does not match /^FAIL/m');
+    assert.deepEqual(readTree(run), untouched, 'without --write, validation changes no file of the run');
+    const written = quant(['meta', 'validate', '--run-id', 'm1', '--write', '--workspace', ws.path]);
+    assert.equal(written.code, 0, written.stdout + written.stderr);
+    assert.match(written.stdout, /verdict written to /, 'with --write the verdict file is named');
     const verdict = json<{ ok: boolean; checks: unknown[] }>(join(run, 'reports', 'meta_validation.json'));
     assert.equal(verdict.ok, true, 'verdict.ok');
     assert.ok(verdict.checks.length > 30, 'verdict.checks.length > 30');

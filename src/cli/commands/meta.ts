@@ -81,7 +81,7 @@ export function metaCommand(ctx: CliContext): Command {
               execute,
             );
       for (const r of sleeves?.results ?? []) {
-        for (const w of r.warnings ?? []) ctx.io.err(`warning: ${r.profile}: ${w}`);
+        for (const w of r.warnings ?? []) ctx.warn(`${r.profile}: ${w}`);
       }
       const result = await sdk.runMeta(opts.profile, {
         ...ctx.runOptions(opts.runId),
@@ -138,17 +138,19 @@ export function metaCommand(ctx: CliContext): Command {
     .command('validate')
     .description('check a finished meta run against the artifact contract and invariants')
     .requiredOption('--run-id <id>', 'the meta run')
+    .option('--write', 'also write the verdict to reports/meta_validation.json of the run')
     .option('--json', 'print the verdict as JSON')
     .action(async (opts) => {
-      const { verdict, file } = await validateMetaRunAndRecord(ctx.workspace, opts.runId);
+      const { verdict, file, runDir } = await validateMetaRunAndRecord(ctx.workspace, opts.runId, {
+        write: opts.write === true,
+      });
       if (opts.json === true) ctx.io.out(JSON.stringify(verdict, null, 2));
       else {
         for (const c of verdict.checks) ctx.io.out(`${c.ok ? 'pass' : 'FAIL'}  ${c.id}: ${c.detail}`);
-        ctx.io.out(
-          `${verdict.passed} passed, ${verdict.failed} failed — verdict written to ${relative(ctx.cwd, file)}`,
-        );
+        const written = file === undefined ? '' : ` — verdict written to ${relative(ctx.cwd, file)}`;
+        ctx.io.out(`${verdict.passed} passed, ${verdict.failed} failed${written}`);
       }
-      if (!verdict.ok) throw validationFailedError(opts.runId, verdict, file, ctx.cwd);
+      if (!verdict.ok) throw validationFailedError(opts.runId, verdict, file ?? runDir, ctx.cwd);
     });
 
   return meta;

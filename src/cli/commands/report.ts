@@ -1,8 +1,14 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { QuantSDK } from '../../sdk/quant-sdk.js';
 import type { CliContext } from '../context.js';
+import { openWithPlatformOpener } from '../open-file.js';
 
-function addPathCommand(report: Command, name: string, description: string, ctx: CliContext): void {
+function addReportCommand(
+  report: Command,
+  name: 'path' | 'open',
+  description: string,
+  ctx: CliContext,
+): void {
   report
     .command(name)
     .description(description)
@@ -13,21 +19,28 @@ function addPathCommand(report: Command, name: string, description: string, ctx:
         .default('html' as const),
     )
     .action(async (opts) => {
-      ctx.io.out(await QuantSDK.reportPath(opts.runId, opts.format, { workspace: ctx.workspace }));
+      const file = await QuantSDK.reportPath(opts.runId, opts.format, { workspace: ctx.workspace });
+      ctx.io.out(file);
+      if (name === 'path') return;
+      const outcome = await openWithPlatformOpener(file, ctx.env);
+      ctx.io.err(
+        outcome.opened ? `opened with ${outcome.opener}` : `${outcome.reason}; open it in a browser`,
+      );
     });
 }
 
 /**
- * `quant report open|path --run-id R`: print the absolute path of a run's report (HTML by default), for
- * a browser or a script. Nothing is launched: the same command works on a headless machine.
+ * `quant report path --run-id R` prints the absolute path of a run's report (HTML by default);
+ * `quant report open` prints it too and opens it with the platform's opener (xdg-open, open, start),
+ * or says that none was found, so the command still serves a headless machine.
  */
 export function reportCommand(ctx: CliContext): Command {
-  const report = new Command('report').description("locate a meta run's report");
-  addPathCommand(report, 'path', 'print the absolute path of the report', ctx);
-  addPathCommand(
+  const report = new Command('report').description("locate or open a meta run's report");
+  addReportCommand(report, 'path', 'print the absolute path of the report', ctx);
+  addReportCommand(
     report,
     'open',
-    'print the path of the self-contained report to open in a browser (no network needed)',
+    'print the path of the self-contained report and open it with the platform opener (xdg-open, open, start)',
     ctx,
   );
   return report;

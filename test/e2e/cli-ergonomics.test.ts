@@ -1,0 +1,165 @@
+// The command line as a newcomer meets it: usage errors name the sub-command and its --help, required
+// options say so in --help, `--json` turns errors into one JSON line, and `quant report open` opens the
+// report with the platform opener found on PATH (a real program: a script in a PATH folder) or says that
+// there is none.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { quant, tempDir } from '../helpers/cli.js';
+import { SMALL_META_PROFILE, buildSmallMetaWorkspace } from '../helpers/small-meta-workspace.js';
+
+interface JsonError {
+  readonly error: {
+    readonly code: string;
+    readonly message: string;
+    readonly hint?: string;
+    readonly location?: { readonly file?: string };
+  };
+}
+
+/** The last stderr line parsed as the `--json` error document. */
+function jsonError(stderr: string): JsonError {
+  const lines = stderr.trim().split('\n');
+  const last = lines[lines.length - 1] ?? '';
+  try {
+    return JSON.parse(last) as JsonError;
+  } catch {
+    assert.fail(`the last stderr line is not JSON: ${stderr}`);
+  }
+}
+
+describe('usage errors and help', () => {
+  test('a missing required option names the sub-command and its --help, on one line, E_USAGE, exit 1', () => {
+    const r = quant(['meta', 'run']);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+    assert.match(
+      r.stderr,
+      /^E_USAGE: quant meta run: required option '--profile <meta_profile>' not specified — see `quant meta run --help`$/m,
+      'the line names the command and points to its help',
+    );
+  });
+
+  test('an unknown sub-command points to the help of the command above it', () => {
+    const r = quant(['meta', 'rn']);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+    assert.match(r.stderr, /^E_USAGE: quant meta: unknown command 'rn'.*see `quant meta --help`/, r.stderr);
+  });
+
+  test('--help marks the required options', () => {
+    const run = quant(['meta', 'run', '--help']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(
+      run.stdout,
+      /--profile <meta_profile>\s+the meta profile of the manifest \(required\)/,
+      run.stdout,
+    );
+    assert.doesNotMatch(
+      run.stdout,
+      /--profiles <list>[^\n]*\(required\)/,
+      'an optional option is not marked',
+    );
+    const validate = quant(['meta', 'validate', '--help']);
+    assert.match(validate.stdout, /--run-id <id>\s+the meta run \(required\)/, validate.stdout);
+  });
+});
+
+describe('--json errors', () => {
+  test('a usage error is one JSON line on stderr, stdout stays empty', () => {
+    const r = quant(['meta', 'run', '--json']);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+    assert.equal(r.stdout, '', 'nothing on stdout');
+    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+    const e = jsonError(r.stderr).error;
+    assert.equal(e.code, 'E_USAGE', 'code');
+    assert.match(e.message, /^quant meta run: required option/, 'message names the command');
+    assert.equal(e.hint, 'see `quant meta run --help`', 'hint');
+  });
+
+  test('--json before the sub-command is the same option', () => {
+    const ws = tempDir();
+    try {
+      const r = quant(['--json', 'meta', 'validate', '--run-id', 'nope', '--workspace', ws.path]);
+      assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+      const e = jsonError(r.stderr).error;
+      assert.equal(e.code, 'E_RUN_NOT_FOUND', `code: ${r.stderr}`);
+      assert.ok(typeof e.message === 'string' && e.message.includes('nope'), 'message names the run');
+      const list = quant(['--json', 'runs', 'list', '--workspace', ws.path]);
+      assert.equal(list.code, 0, list.stderr);
+      assert.deepEqual(JSON.parse(list.stdout), [], 'runs list --json output, with --json given first');
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  test('an error with a location carries it as data', () => {
+    const ws = tempDir();
+    try {
+      writeFileSync(join(ws.path, 'manifest.json'), '{"profiles": {"m": {"sleeves": 3}}}\n');
+      const r = quant(['meta', 'run', '--profile', 'm', '--json', '--workspace', ws.path]);
+      assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+      const e = jsonError(r.stderr).error;
+      assert.equal(e.code, 'E_MANIFEST', `code: ${r.stderr}`);
+      assert.ok(e.location?.file?.endsWith('manifest.json') === true, `location.file: ${r.stderr}`);
+      assert.ok(typeof e.hint === 'string' && e.hint !== '', 'a hint');
+    } finally {
+      ws.cleanup();
+    }
+  });
+});
+
+describe('quant report open', () => {
+  const ws = tempDir();
+  const bin = join(ws.path, 'bin');
+  const empty = join(ws.path, 'empty');
+  before(async () => {
+    await buildSmallMetaWorkspace(ws.path);
+    const r = quant([
+      'meta',
+      'run',
+      '--profile',
+      SMALL_META_PROFILE,
+      '--run-id',
+      'r1',
+      '--workspace',
+      ws.path,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    mkdirSync(bin);
+    mkdirSync(empty);
+    // The opener this platform's quant looks for, as a real program on PATH that records what it got.
+    const opener = process.platform === 'darwin' ? 'open' : 'xdg-open';
+    writeFileSync(join(bin, opener), `#!/bin/sh\nprintf '%s\\n' "$@" > "${join(ws.path, 'opened.txt')}"\n`);
+    chmodSync(join(bin, opener), 0o755);
+  });
+  after(() => ws.cleanup());
+
+  test(
+    'opens the report with the opener on PATH and prints the path',
+    { skip: process.platform === 'win32' },
+    () => {
+      const r = quant(['report', 'open', '--run-id', 'r1', '--workspace', ws.path], { env: { PATH: bin } });
+      assert.equal(r.code, 0, r.stderr);
+      const path = r.stdout.trim();
+      assert.ok(path.endsWith('meta_portfolio_report.html') && existsSync(path), `the path: ${r.stdout}`);
+      assert.equal(
+        readFileSync(join(ws.path, 'opened.txt'), 'utf8').trim(),
+        path,
+        'the opener got the report',
+      );
+      assert.match(r.stderr, /^opened with (xdg-open|open)$/m, r.stderr);
+    },
+  );
+
+  test(
+    'without an opener on PATH it prints the path and says so',
+    { skip: process.platform === 'win32' },
+    () => {
+      const r = quant(['report', 'open', '--run-id', 'r1', '--workspace', ws.path], { env: { PATH: empty } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(r.stdout.trim().endsWith('meta_portfolio_report.html'), `the path: ${r.stdout}`);
+      assert.match(r.stderr, /^no opener found \((xdg-open|open)\); open it in a browser$/m, r.stderr);
+    },
+  );
+});
