@@ -1,5 +1,9 @@
-// Runs one fuzz target in a worker thread for a bounded time, with a watchdog: an input that keeps the
-// worker busy longer than `hangMs` is reported as a hang (with the input), and so is a worker that dies.
+// Runs one fuzz target in a worker thread for a bounded number of inputs (or time), with a watchdog that
+// measures progress: an input on which the worker makes no progress while the process spends `hangMs` of
+// CPU time is reported as a hang (with the input), and so is a worker that dies. CPU time, not elapsed time,
+// so that a busy machine does not turn a slow input into a hang; the worker's start-up does not count (the
+// watchdog arms on the first input). An input that waits without using the CPU is a hang after
+// `stallMs` of elapsed time without progress.
 import { Worker } from 'node:worker_threads';
 import { MAX_INPUT_BYTES } from './_mutate.js';
 
@@ -35,13 +39,15 @@ export interface FuzzOptions {
   readonly seconds: number;
   readonly seed?: number;
   readonly maxIterations?: number;
-  /** One input taking longer than this is a hang (default 5 s). */
+  /** One input using this much CPU time (ms) without finishing is a hang (default 5000). */
   readonly hangMs?: number;
+  /** One input taking this much elapsed time (ms) without finishing is a hang, busy or not (default 120 000). */
+  readonly stallMs?: number;
 }
 
 const WORKER = new URL('./_worker.ts', import.meta.url).href;
 
-/** Fuzz `target` for `seconds` (seeded: the same seed replays the same inputs). */
+/** Fuzz `target` for `seconds` or `maxIterations` inputs, whichever ends first (seeded: the same seed replays the same inputs). */
 export function fuzz(target: string, options: FuzzOptions): Promise<FuzzReport> {
   const seed = options.seed ?? 1;
   const shared = new SharedArrayBuffer(8 + MAX_INPUT_BYTES);
@@ -61,9 +67,17 @@ export function fuzz(target: string, options: FuzzOptions): Promise<FuzzReport> 
     input: Buffer.from(new Uint8Array(shared, 8, Atomics.load(counter, 1))).toString('base64'),
   });
   const hangMs = options.hangMs ?? 5000;
+  const stallMs = options.stallMs ?? 120_000;
+  const cpuMs = (): number => {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  };
   return new Promise((resolve) => {
-    let last = -1;
-    let since = Date.now();
+    // Inputs started so far (0 while the worker boots), and the CPU and wall clocks when that count last
+    // moved: a hang is an input with no progress over `hangMs` of CPU or `stallMs` of elapsed time.
+    let last = 0;
+    let cpuSince = 0;
+    let wallSince = 0;
     let settled = false;
     const finish = (report: FuzzReport): void => {
       if (settled) return;
@@ -87,8 +101,15 @@ export function fuzz(target: string, options: FuzzOptions): Promise<FuzzReport> 
       const now = Atomics.load(counter, 0);
       if (now !== last) {
         last = now;
-        since = Date.now();
-      } else if (Date.now() - since > hangMs) broken('hang', `no progress for ${hangMs} ms on one input`);
+        cpuSince = cpuMs();
+        wallSince = Date.now();
+      } else if (now === 0) {
+        return; // still starting: start-up is not an input
+      } else if (cpuMs() - cpuSince > hangMs) {
+        broken('hang', `no progress on one input for ${hangMs} ms of CPU time`);
+      } else if (Date.now() - wallSince > stallMs) {
+        broken('hang', `no progress on one input for ${stallMs} ms`);
+      }
     }, 100);
     worker.on('message', (report: FuzzReport) => finish(report));
     worker.on('error', (error) => broken('crash', `the worker died: ${error.message}`));
