@@ -21,12 +21,11 @@ export type {
 export { stageParamsJsonSchema } from './core/params.js';
 export { QuantError, ERROR_CODES, isQuantError } from './errors.js';
 export type { ErrorCode, Issue, ErrorLocation } from './errors.js';
-export { optimizePortfolio, PORTFOLIO_METHODS } from './numeric/optimize/optimize-portfolio.js';
-export type {
-  OptimizeOptions,
-  OptimizeResult,
-  PortfolioMethod,
-} from './numeric/optimize/optimize-portfolio.js';
+export { optimizePortfolio } from './sdk/optimize-portfolio.js';
+export type { OptimizeOptions, LabelledOptimizeResult } from './sdk/optimize-portfolio.js';
+export type { ReturnsInput, MatrixInput, RowsInput, LabelledReturns } from './sdk/returns-input.js';
+export { PORTFOLIO_METHODS } from './numeric/optimize/optimize-portfolio.js';
+export type { OptimizeResult, PortfolioMethod } from './numeric/optimize/optimize-portfolio.js';
 export { inferFrequency, PERIODS_PER_YEAR } from './numeric/series/periods-per-year.js';
 export type { Frequency, FrequencyInference } from './numeric/series/periods-per-year.js';
 export { INPUT_KINDS, MISSING_POLICIES } from './util/vocabulary.js';

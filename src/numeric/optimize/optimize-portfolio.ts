@@ -21,9 +21,6 @@ import {
 } from '../../util/vocabulary.js';
 export {
   PORTFOLIO_METHODS,
-  METHOD_ALIASES,
-  COVARIANCE_ESTIMATORS,
-  EXPECTED_RETURN_ESTIMATORS,
   type CovarianceEstimator,
   type ExpectedReturnEstimator,
   type PortfolioMethod,

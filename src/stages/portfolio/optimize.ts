@@ -3,22 +3,15 @@ import { z } from 'zod';
 import { defineStage } from '../../core/stage.js';
 import { QuantError } from '../../errors.js';
 import { readTable, writeJsonAtomic } from '../../artifacts/index.js';
-import { LINKAGE_METHODS } from '../../numeric/cluster/linkage.js';
-import { LEAF_ORDERS } from '../../numeric/cluster/leaf-order.js';
 import {
-  COVARIANCE_ESTIMATORS,
-  EXPECTED_RETURN_ESTIMATORS,
-  METHOD_ALIASES,
-  PORTFOLIO_METHODS,
   optimizePortfolio,
   optimizeWithFallback,
   resolveMethod,
 } from '../../numeric/optimize/optimize-portfolio.js';
 import { INPUT_KINDS, MISSING_POLICIES } from '../../util/vocabulary.js';
+import { optimizeOptionSchemas } from './optimize-options.js';
 import { describeInput, nameAssetsInError, tableToReturns } from '../_returns-table.js';
 import { resolveAnnualisation } from '../_annualisation.js';
-
-const METHOD_IDS = [...PORTFOLIO_METHODS, ...Object.keys(METHOD_ALIASES)] as [string, ...string[]];
 
 const portfolioOptimizeParams = z.strictObject({
   input: z.string().min(1).describe('CSV or Parquet table: a `date` column and one column per asset'),
@@ -40,29 +33,28 @@ const portfolioOptimizeParams = z.strictObject({
     .min(1)
     .optional()
     .describe('missing=ffill: most consecutive rows filled after a value (default 5)'),
-  method: z
-    .enum(METHOD_IDS)
+  method: optimizeOptionSchemas.method
     .default('hrp')
     .describe('portfolio construction method (DESIGN §9); `erc` = risk_parity'),
   assets: z
     .array(z.string().min(1))
     .optional()
     .describe('columns to use, in this order (default: every column)'),
-  linkage: z.enum(LINKAGE_METHODS).default('single').describe('hrp: linkage of the clustering'),
-  leaf_order: z
-    .enum(LEAF_ORDERS)
+  linkage: optimizeOptionSchemas.linkage.default('single').describe('hrp: linkage of the clustering'),
+  leaf_order: optimizeOptionSchemas.leafOrder
     .default('dendrogram')
     .describe('hrp: dendrogram pre-order or optimal leaf ordering'),
-  covariance: z.enum(COVARIANCE_ESTIMATORS).default('sample').describe('covariance estimator'),
-  expected_returns: z
-    .enum(EXPECTED_RETURN_ESTIMATORS)
+  covariance: optimizeOptionSchemas.covariance.default('sample').describe('covariance estimator'),
+  expected_returns: optimizeOptionSchemas.expectedReturns
     .default('mean')
     .describe('max_sharpe: arithmetic mean or CAGR'),
-  risk_free_rate: z.number().finite().default(0).describe('annual risk-free rate (max_sharpe)'),
-  min_weight: z.number().min(0).max(1).default(0).describe('lower bound of every weight'),
-  max_weight: z.number().min(0).max(1).default(1).describe('upper bound of every weight'),
+  risk_free_rate: optimizeOptionSchemas.riskFreeRate
+    .default(0)
+    .describe('annual risk-free rate (max_sharpe)'),
+  min_weight: optimizeOptionSchemas.minWeight.default(0).describe('lower bound of every weight'),
+  max_weight: optimizeOptionSchemas.maxWeight.default(1).describe('upper bound of every weight'),
   periods_per_year: z
-    .union([z.literal('auto'), z.number().positive()])
+    .union([z.literal('auto'), optimizeOptionSchemas.periodsPerYear])
     .default('auto')
     .describe(
       'annualisation factor A; auto = inferred from the spacing of the dates: daily 252 (business days) or 365 (calendar days), weekly 52, monthly 12, quarterly 4, annual 1; irregular dates are E_FREQUENCY',

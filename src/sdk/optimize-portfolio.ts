@@ -1,0 +1,186 @@
+/**
+ * The library face of the optimizer: `import { optimizePortfolio } from 'metafolio'`. It checks its
+ * arguments at run time with the same zod schemas that validate the `portfolio.optimize` stage params
+ * (so aliases such as `erc` are accepted, unknown options refused with a did-you-mean), accepts the
+ * everyday shapes of a returns table, then calls the pure kernel in numeric/.
+ */
+import { z } from 'zod';
+import { QuantError, type Issue } from '../errors.js';
+import {
+  optimizePortfolio as optimizeKernel,
+  resolveMethod,
+  type OptimizeOptions as KernelOptions,
+  type OptimizeResult,
+} from '../numeric/optimize/optimize-portfolio.js';
+import { optimizeOptionSchemas as fields } from '../stages/index.js';
+import {
+  COVARIANCE_ESTIMATORS,
+  type CovarianceEstimator,
+  type ExpectedReturnEstimator,
+  type LeafOrder,
+  type LinkageMethod,
+  type PortfolioMethod,
+} from '../util/vocabulary.js';
+import { didYouMean } from '../util/suggest.js';
+import {
+  describeValue,
+  resolveReturns,
+  type LabelledReturns,
+  type MatrixInput,
+  type RowsInput,
+} from './returns-input.js';
+
+/** Options of {@link optimizePortfolio}; the same values as the `portfolio.optimize` params. */
+export interface OptimizeOptions {
+  /** A method id or a documented alias (`erc` = `risk_parity`). */
+  readonly method: PortfolioMethod | 'erc';
+  /** Annualisation factor A (> 0): 252 for daily business-day returns, 52 weekly, 12 monthly. */
+  readonly periodsPerYear: number;
+  /** `sample` (default), `ledoit_wolf`, or `auto` (Ledoit–Wolf when T < 3·n). */
+  readonly covariance?: CovarianceEstimator | 'auto';
+  /** max_sharpe: arithmetic `mean` (default) or `cagr`. */
+  readonly expectedReturns?: ExpectedReturnEstimator;
+  /** Annual risk-free rate (max_sharpe), default 0. */
+  readonly riskFreeRate?: number;
+  /** Lower bound of every weight in [0, 1], default 0. */
+  readonly minWeight?: number;
+  /** Upper bound of every weight in [0, 1], default 1. */
+  readonly maxWeight?: number;
+  /** hrp: linkage of the clustering, default `single`. */
+  readonly linkage?: LinkageMethod;
+  /** hrp: `dendrogram` (default) or `optimal` leaf order. */
+  readonly leafOrder?: LeafOrder;
+  /** Asset names for error messages (unlabelled inputs only; one per column). */
+  readonly labels?: readonly string[];
+}
+
+/** The result for a labelled input: weights keyed by asset name, in input order. */
+export interface LabelledOptimizeResult extends Omit<OptimizeResult, 'weights'> {
+  readonly assets: readonly string[];
+  readonly weights: Readonly<Record<string, number>>;
+}
+
+const optionsSchema = z.strictObject({
+  method: fields.method,
+  periodsPerYear: fields.periodsPerYear,
+  covariance: z.enum([...COVARIANCE_ESTIMATORS, 'auto']).optional(),
+  expectedReturns: fields.expectedReturns.optional(),
+  riskFreeRate: fields.riskFreeRate.optional(),
+  minWeight: fields.minWeight.optional(),
+  maxWeight: fields.maxWeight.optional(),
+  linkage: fields.linkage.optional(),
+  leafOrder: fields.leafOrder.optional(),
+  labels: z.array(z.string()).optional(),
+});
+const OPTION_KEYS = Object.keys(optionsSchema.shape);
+
+/**
+ * Portfolio weights of one method on a table of simple returns (T observations × n assets).
+ *
+ * `returns` may be a `{ rows, cols, data }` row-major matrix, an array of rows (`number[][]`, one row
+ * per observation), or `{ assets, returns }` — then the weights come back keyed by asset name, in the
+ * order given. Every argument is checked first: a wrong type, an unknown option, a value out of range,
+ * a ragged or non-finite table is a `QuantError` `E_PARAMS` naming the option (or row and column), the
+ * value received and what is allowed; numeric failures keep their own codes (`E_SINGULAR_COVARIANCE`,
+ * `E_INFEASIBLE_BOUNDS`, …).
+ *
+ * @example
+ * ```ts
+ * const r = optimizePortfolio({ assets: ['A', 'B'], returns: rows }, { method: 'erc', periodsPerYear: 252 });
+ * r.weights.A; // risk-parity weight of A
+ * ```
+ */
+export function optimizePortfolio(returns: LabelledReturns, options: OptimizeOptions): LabelledOptimizeResult;
+export function optimizePortfolio(returns: MatrixInput | RowsInput, options: OptimizeOptions): OptimizeResult;
+export function optimizePortfolio(
+  returns: MatrixInput | RowsInput | LabelledReturns,
+  options: OptimizeOptions,
+): OptimizeResult | LabelledOptimizeResult;
+export function optimizePortfolio(
+  returns: unknown,
+  options: unknown,
+): OptimizeResult | LabelledOptimizeResult {
+  const opts = resolveOptions(options);
+  const { matrix, assets } = resolveReturns(returns);
+  if (opts.labels !== undefined && (assets !== undefined || opts.labels.length !== matrix.cols)) {
+    throw new QuantError(
+      'E_PARAMS',
+      `options.labels: received ${describeValue(opts.labels)}; expected ${assets === undefined ? `${matrix.cols} names, one per column` : 'no labels with a labelled input (its assets name the columns)'}`,
+    );
+  }
+  const labels = assets ?? opts.labels;
+  const result = optimizeKernel(matrix, toKernelOptions(opts, labels));
+  if (assets === undefined) return result;
+  const weights = Object.fromEntries(assets.map((a, j) => [a, result.weights[j] as number]));
+  return { ...result, assets, weights };
+}
+
+type ParsedOptions = z.output<typeof optionsSchema>;
+
+/** The kernel's options: the method resolved, an explicit `undefined` read as "not set". */
+function toKernelOptions(o: ParsedOptions, labels: readonly string[] | undefined): KernelOptions {
+  return {
+    method: resolveMethod(o.method),
+    periodsPerYear: o.periodsPerYear,
+    ...(o.covariance === undefined ? {} : { covariance: o.covariance }),
+    ...(o.expectedReturns === undefined ? {} : { expectedReturns: o.expectedReturns }),
+    ...(o.riskFreeRate === undefined ? {} : { riskFreeRate: o.riskFreeRate }),
+    ...(o.minWeight === undefined ? {} : { minWeight: o.minWeight }),
+    ...(o.maxWeight === undefined ? {} : { maxWeight: o.maxWeight }),
+    ...(o.linkage === undefined ? {} : { linkage: o.linkage }),
+    ...(o.leafOrder === undefined ? {} : { leafOrder: o.leafOrder }),
+    ...(labels === undefined ? {} : { labels }),
+  };
+}
+
+function resolveOptions(options: unknown): ParsedOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new QuantError(
+      'E_PARAMS',
+      `options: received ${describeValue(options)}; expected an object with at least method and periodsPerYear`,
+      { hint: "e.g. optimizePortfolio(returns, { method: 'hrp', periodsPerYear: 252 })" },
+    );
+  }
+  const parsed = optionsSchema.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.flatMap((issue) => describeIssue(issue, options));
+  throw new QuantError('E_PARAMS', issues.map((i) => `${i.path}: ${i.message}`).join('; '), {
+    hint: `options are ${OPTION_KEYS.join(', ')} (the portfolio.optimize params in camelCase)`,
+    issues,
+  });
+}
+
+function describeIssue(issue: z.core.$ZodIssue, options: object): Issue[] {
+  const key = String(issue.path[0] ?? '');
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((k) => ({
+      path: `options.${k}`,
+      message: `unknown option${didYouMean(k, OPTION_KEYS)}; allowed: ${OPTION_KEYS.join(', ')}`,
+    }));
+  }
+  const path = `options${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`;
+  const value: unknown = issue.path.reduce<unknown>(
+    (v, p) => (typeof v === 'object' && v !== null ? (v as Record<PropertyKey, unknown>)[p] : undefined),
+    options,
+  );
+  const got = value === undefined ? 'missing' : `received ${describeValue(value)}`;
+  return [{ path, message: `${got}; expected ${expected(issue, value, key)}` }];
+}
+
+function expected(issue: z.core.$ZodIssue, value: unknown, key: string): string {
+  switch (issue.code) {
+    case 'invalid_value': {
+      const allowed = issue.values.map(String);
+      const near = typeof value === 'string' ? didYouMean(value, allowed) : '';
+      return `one of ${allowed.join(', ')}${near}${key === 'method' ? ' (erc = risk_parity)' : ''}`;
+    }
+    case 'invalid_type':
+      return issue.expected === 'number' ? 'a finite number' : `a ${issue.expected}`;
+    case 'too_small':
+      return `a number ${issue.inclusive === false ? '>' : '≥'} ${String(issue.minimum)}`;
+    case 'too_big':
+      return `a number ${issue.inclusive === false ? '<' : '≤'} ${String(issue.maximum)}`;
+    default:
+      return issue.message;
+  }
+}

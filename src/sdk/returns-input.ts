@@ -1,0 +1,170 @@
+/**
+ * The shapes of a returns table a library caller may pass, checked and copied in one pass into the
+ * row-major {@link Matrix} the numeric kernels take. Every problem is `E_PARAMS` naming the row and
+ * column (or asset), the value received and what is allowed.
+ */
+import { QuantError } from '../errors.js';
+import type { Matrix } from '../numeric/linalg/matrix.js';
+import { didYouMean } from '../util/suggest.js';
+
+/** A dense row-major T × n matrix: `data[i * cols + j]` is observation i of asset j. */
+export interface MatrixInput {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: ArrayLike<number>;
+}
+
+/** Rows of observations: `returns[t][j]` is the return of asset j in period t. */
+export type RowsInput = readonly (readonly number[])[];
+
+/** Named columns: `returns[t][j]` is the return of `assets[j]` in period t. */
+export interface LabelledReturns {
+  readonly assets: readonly string[];
+  readonly returns: RowsInput;
+}
+
+/** Every accepted shape of a returns table. */
+export type ReturnsInput = MatrixInput | RowsInput | LabelledReturns;
+
+export interface ResolvedReturns {
+  readonly matrix: Matrix;
+  /** The asset names of a labelled input, else `undefined`. */
+  readonly assets: readonly string[] | undefined;
+}
+
+const SHAPES =
+  'a { rows, cols, data } matrix, an array of rows (number[][]) or { assets: string[], returns: number[][] }';
+
+/** A short description of a received value for an error message. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing (undefined)';
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `${typeof value} ${String(value)}`;
+  }
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return 'a symbol';
+  return 'an object';
+}
+
+function paramsError(what: string, value: unknown, expected: string): QuantError {
+  return new QuantError('E_PARAMS', `${what}: received ${describeValue(value)}; expected ${expected}`, {
+    hint: `pass ${SHAPES}`,
+    issues: [{ path: what, message: `expected ${expected}` }],
+  });
+}
+
+function refuseUnknownKeys(value: object, allowed: readonly string[], what: string): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw new QuantError(
+        'E_PARAMS',
+        `${what}.${key}: unknown key${didYouMean(key, allowed)}; allowed: ${allowed.join(', ')}`,
+        { issues: [{ path: `${what}.${key}`, message: 'unknown key' }] },
+      );
+    }
+  }
+}
+
+function isNonNegativeInteger(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+}
+
+/** Check and copy any accepted shape; `what` names the argument in messages. */
+export function resolveReturns(input: unknown, what = 'returns'): ResolvedReturns {
+  if (Array.isArray(input)) return { matrix: fromRows(input, what, undefined), assets: undefined };
+  if (typeof input !== 'object' || input === null || ArrayBuffer.isView(input)) {
+    throw paramsError(what, input, SHAPES);
+  }
+  if ('assets' in input) return fromLabelled(input, what);
+  if ('rows' in input || 'cols' in input || 'data' in input) {
+    return { matrix: fromMatrix(input, what), assets: undefined };
+  }
+  throw paramsError(what, input, SHAPES);
+}
+
+function fromMatrix(input: object, what: string): Matrix {
+  refuseUnknownKeys(input, ['rows', 'cols', 'data'], what);
+  const { rows, cols, data } = input as Record<string, unknown>;
+  if (!isNonNegativeInteger(rows)) throw paramsError(`${what}.rows`, rows, 'a whole number ≥ 0');
+  if (!isNonNegativeInteger(cols)) throw paramsError(`${what}.cols`, cols, 'a whole number ≥ 0');
+  const isNumbers = Array.isArray(data) || (ArrayBuffer.isView(data) && !(data instanceof DataView));
+  if (!isNumbers) throw paramsError(`${what}.data`, data, 'an array or typed array of numbers');
+  const values = data as ArrayLike<unknown>;
+  if (values.length !== rows * cols) {
+    throw new QuantError(
+      'E_PARAMS',
+      `${what}.data: received ${values.length} values; expected rows × cols = ${rows} × ${cols} = ${rows * cols}`,
+      { hint: 'make rows × cols equal the length of data (row-major: data[i * cols + j])' },
+    );
+  }
+  // A Float64Array holds numbers only: one finiteness pass, and the kernels (which never write to their
+  // input) read it in place. Anything else is checked and copied in the same pass.
+  if (data instanceof Float64Array) {
+    for (let k = 0; k < data.length; k++) {
+      const x = data[k] as number;
+      if (x - x !== 0) throw nonFiniteCell(what, k, cols, x);
+    }
+    return { rows, cols, data };
+  }
+  const out = new Float64Array(values.length);
+  for (let k = 0; k < values.length; k++) {
+    const x = values[k];
+    if (typeof x !== 'number' || x - x !== 0) throw nonFiniteCell(what, k, cols, x);
+    out[k] = x;
+  }
+  return { rows, cols, data: out };
+}
+
+function nonFiniteCell(what: string, k: number, cols: number, x: unknown): QuantError {
+  const i = Math.floor(k / cols);
+  return paramsError(`${what}.data[${k}] (row ${i}, column ${k - i * cols})`, x, 'a finite number');
+}
+
+function fromRows(input: readonly unknown[], what: string, assets: readonly string[] | undefined): Matrix {
+  const first: unknown = input[0];
+  const cols = assets?.length ?? (Array.isArray(first) ? first.length : 0);
+  const out = new Float64Array(input.length * cols);
+  for (let i = 0; i < input.length; i++) {
+    const row: unknown = input[i];
+    if (!Array.isArray(row))
+      throw paramsError(`${what}[${i}] (row ${i})`, row, `an array of ${cols} numbers`);
+    if (row.length !== cols) {
+      const against = assets === undefined ? 'as many as row 0' : `one per asset`;
+      throw paramsError(`${what}[${i}] (row ${i})`, row, `${cols} values (${against})`);
+    }
+    for (let j = 0; j < cols; j++) {
+      const x: unknown = row[j];
+      if (typeof x !== 'number' || x - x !== 0) {
+        const column = assets === undefined ? `column ${j}` : `asset ${JSON.stringify(assets[j])}`;
+        throw paramsError(`${what}[${i}][${j}] (row ${i}, ${column})`, x, 'a finite number');
+      }
+      out[i * cols + j] = x;
+    }
+  }
+  return { rows: input.length, cols, data: out };
+}
+
+function fromLabelled(input: object, what: string): ResolvedReturns {
+  refuseUnknownKeys(input, ['assets', 'returns'], what);
+  const { assets, returns } = input as Record<string, unknown>;
+  if (!Array.isArray(assets)) throw paramsError(`${what}.assets`, assets, 'an array of asset names');
+  const seen = new Set<string>();
+  assets.forEach((name: unknown, j) => {
+    if (typeof name !== 'string' || name === '') {
+      throw paramsError(`${what}.assets[${j}]`, name, 'a non-empty string');
+    }
+    if (seen.has(name)) {
+      throw paramsError(`${what}.assets[${j}]`, name, 'a name not already used by another asset');
+    }
+    seen.add(name);
+  });
+  const names = assets as string[];
+  if (!Array.isArray(returns)) {
+    throw paramsError(`${what}.returns`, returns, `an array of rows, each with ${names.length} numbers`);
+  }
+  return { matrix: fromRows(returns, `${what}.returns`, names), assets: [...names] };
+}
