@@ -19,6 +19,15 @@ export const ERROR_CODES = {
   E_RUN_LOCKED: 'another process holds the run lock',
   E_RUN_CORRUPT: 'run.json is missing or malformed',
   E_AUDIT_BROKEN: 'the audit ledger chain is broken',
+  E_AUDIT_APPENDED:
+    'the audit ledger has records after the end run.json anchors (appended after the run finished)',
+  E_AUDIT_TRUNCATED: 'the audit ledger has fewer records than run.json anchors (truncated)',
+  E_AUDIT_REWRITTEN: 'the audit ledger does not end in the head hash run.json anchors (rewritten)',
+  E_AUDIT_UNANCHORED: 'run.json records no ledger anchor (made before anchoring, still running, or removed)',
+  E_AUDIT_SIGNATURE:
+    "the ledger anchor's HMAC does not match QUANT_LEDGER_KEY, or a required signature is absent",
+  E_AUDIT_KEY: 'QUANT_LEDGER_KEY is set but unusable as a signing key',
+  E_AUDIT_OUTPUT: 'a file the audit ledger records as an output differs from its recorded hash or is missing',
   E_PATH_ESCAPE: 'a path points outside the allowed folder',
   // the machine: file system and operating system (see environmentError)
   E_READ_ONLY: 'the file system of the workspace (or of a file it writes) is read-only',

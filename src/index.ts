@@ -5,7 +5,20 @@
  * definition helpers, and the error model.
  */
 export { QuantSDK } from './sdk/quant-sdk.js';
-export type { RunOptions, StageRunResult, PipelineRunResult, SafeResult } from './sdk/quant-sdk.js';
+export type {
+  AuditOptions,
+  RunOptions,
+  StageRunResult,
+  PipelineRunResult,
+  SafeResult,
+} from './sdk/quant-sdk.js';
+export type {
+  AnchorState,
+  AuditProblem,
+  OutputsReport,
+  RunAuditReport,
+  SignatureState,
+} from './sdk/run-audit.js';
 export { StageRegistry, builtinStages, builtinPipelines } from './stages/catalog.js';
 export { createRegistry } from './core/registry.js';
 export type { Registry, StageFilter } from './core/registry.js';

@@ -64,6 +64,17 @@ export {
   type LedgerEntryInput,
   type LedgerVerdict,
 } from './audit-ledger.js';
+export { anchorLedger, LEDGER_ANCHOR_MEMBER, LedgerKey } from './ledger-anchor.js';
+export {
+  assertLedgerAnchored,
+  auditFailure,
+  auditRun,
+  type AnchorState,
+  type AuditProblem,
+  type OutputsReport,
+  type RunAuditReport,
+  type SignatureState,
+} from './run-audit.js';
 export { normalizeIsoDay, type NumericTable, type ReadTableResult } from './numeric-table.js';
 export { parseCsvTable, writeCsvTable } from './csv-table.js';
 export { parseParquetTable } from './parquet-read.js';

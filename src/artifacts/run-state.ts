@@ -7,7 +7,8 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QuantError, isQuantError } from '../errors.js';
-import { readLedgerLoose } from './audit-ledger.js';
+import { readLedger, readLedgerLoose } from './audit-ledger.js';
+import { anchorLedger, LEDGER_ANCHOR_MEMBER, type LedgerKey } from './ledger-anchor.js';
 import { readRunJsonFile, runPaths, updateRunStatus, type RunJson, type RunPaths } from './run-folder.js';
 import { acquireRunLock, inspectRunLock, LOCK_FILE_NAME, withRunLock } from './run-lock.js';
 import { RESERVATION_FILE } from './run-reservation.js';
@@ -95,16 +96,33 @@ export async function runFolderHasContent(dir: string, ignore: readonly string[]
 }
 
 /**
- * Mark an open run incomplete: status `incomplete`, the interrupted stage from its ledger, temp files of the
- * dead writer removed. The caller holds the run lock and has read run.json with status `running`.
+ * Mark an open run incomplete: status `incomplete`, the interrupted stage from its ledger, the ledger's
+ * anchor (signed with `key` when given), temp files of the dead writer removed. The caller holds the run
+ * lock and has read run.json with status `running`.
  */
-export async function markRunIncomplete(paths: RunPaths): Promise<RunJson> {
+export async function markRunIncomplete(paths: RunPaths, key?: LedgerKey): Promise<RunJson> {
   const at = await ledgerPosition(paths.audit);
   await removeOrphanTempFiles(paths.path);
   return updateRunStatus(paths, 'incomplete', {
     [INTERRUPTED_STAGE]: at.open,
     [LAST_COMPLETED_STAGE]: at.lastCompleted,
+    ...(await anchorOnDisk(paths, key)),
   });
+}
+
+/**
+ * The anchor of the ledger a dead writer left (its writes are atomic, so the ledger is whole), signed when
+ * this process has the key. A ledger that is missing or does not verify is not anchored: its run.json
+ * keeps what it had, and `quant audit verify` reports the chain.
+ */
+async function anchorOnDisk(paths: RunPaths, key: LedgerKey | undefined): Promise<Record<string, unknown>> {
+  let records;
+  try {
+    records = await readLedger(paths.audit);
+  } catch {
+    return {};
+  }
+  return { [LEDGER_ANCHOR_MEMBER]: anchorLedger(paths.runId, records, key) };
 }
 
 /**

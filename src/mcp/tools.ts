@@ -2,11 +2,12 @@
  * The MCP tools: thin adapters from validated tool arguments to the SDK, returning JSON data. Every
  * failure is a QuantError with the code and message the CLI prints for the same mistake.
  */
-import { auditBrokenError, validationFailedError } from '../sdk/run-checks.js';
+import { validationFailedError } from '../sdk/run-checks.js';
 import { relative } from 'node:path';
 import { formatArtifactAddress, parseStageRef } from '../core/address.js';
 import { coerceStringParams, resolveStageParams, stageParamsJsonSchema } from '../core/params.js';
 import { QuantSDK } from '../sdk/quant-sdk.js';
+import { auditFailure } from '../sdk/run-audit.js';
 import { validateMetaRunAndRecord } from '../sdk/meta-run.js';
 import { confineParamPaths } from './confine.js';
 import {
@@ -135,6 +136,7 @@ const validateRun = defineTool({
     await confineRun(ctx, args.run_id);
     const { verdict, file, runDir } = await validateMetaRunAndRecord(ctx.workspace, args.run_id, {
       write: true,
+      env: ctx.env,
     });
     if (!verdict.ok) throw validationFailedError(args.run_id, verdict, file ?? runDir, ctx.workspace);
     return {
@@ -148,16 +150,21 @@ const verifyAudit = defineTool({
   name: 'verify_audit',
   title: 'Verify an audit ledger',
   description:
-    "Verify the hash chain of a run's audit.jsonl (`quant audit verify`); a broken chain is E_AUDIT_BROKEN naming the first broken line.",
+    "Verify a run's audit.jsonl (`quant audit verify`): the hash chain (E_AUDIT_BROKEN naming the first broken line), its anchor in run.json (E_AUDIT_APPENDED, E_AUDIT_TRUNCATED, E_AUDIT_REWRITTEN), the anchor's HMAC when the server has QUANT_LEDGER_KEY (E_AUDIT_SIGNATURE), and every output file the ledger records inside the run folder against its hash (E_AUDIT_OUTPUT).",
   input: runIdInput,
   readOnly: true,
   idempotent: true,
   async run(args, ctx) {
-    const verdict = await QuantSDK.verifyLedger(args.run_id, { workspace: ctx.workspace, confine: true });
-    if (!verdict.ok) throw auditBrokenError(args.run_id, verdict);
+    const report = await QuantSDK.verifyAudit(args.run_id, {
+      workspace: ctx.workspace,
+      env: ctx.env,
+      confine: true,
+    });
+    const failure = auditFailure(report);
+    if (failure !== undefined) throw failure;
     return {
-      summary: `audit ok: runs/${args.run_id}/audit.jsonl, ${verdict.records} records, chain intact`,
-      data: { run_id: args.run_id, ...verdict },
+      summary: `audit ok: runs/${args.run_id}/audit.jsonl, ${report.records} records, chain intact`,
+      data: { ...report },
     };
   },
 });

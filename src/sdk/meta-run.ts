@@ -6,6 +6,7 @@ import {
   runConfined,
   assertRunIsNew,
   assertValidRunId,
+  LedgerKey,
   resolveNow,
   runDir,
   settleRunStatus,
@@ -176,21 +177,23 @@ async function runMetaInWorkspace(
  * `quant meta validate`: check a finished meta run. Nothing of the run changes unless `write` is set:
  * then a run whose process died is first settled (`running` → `incomplete`) and the verdict is written to
  * `reports/meta_validation.json` (under the run lock). Resolves with the verdict and, when written, the
- * file; failed checks are data, not exceptions.
+ * file; failed checks are data, not exceptions. `env` holds `QUANT_LEDGER_KEY` when the signature of the
+ * ledger's anchor is to be checked.
  */
 export async function validateMetaRunAndRecord(
   workspaceDir: string,
   runId: string,
-  options: { readonly write?: boolean } = {},
+  options: { readonly write?: boolean; readonly env?: NodeJS.ProcessEnv } = {},
 ): Promise<{ verdict: ValidationVerdict; file: string | undefined; runDir: string }> {
   const workspace = resolve(workspaceDir);
+  const key = LedgerKey.fromEnv(options.env ?? {});
   const dir = runDir(workspace, runId);
   if (options.write === true) {
     // A run whose process died says `running`: settle it (incomplete) so that the verdict says so.
     const json = await readRunJsonFile(join(dir, 'run.json'), runId).catch(() => undefined);
     if (json !== undefined) await settleRunStatus(workspace, json);
   }
-  const verdict = await validateMetaRun(workspace, runId);
+  const verdict = await validateMetaRun(workspace, runId, { key });
   if (options.write !== true) return { verdict, file: undefined, runDir: dir };
   const file = join(dir, 'reports', 'meta_validation.json');
   await withRunLock(dir, { command: 'meta validate' }, () => writeJsonAtomic(file, verdict));

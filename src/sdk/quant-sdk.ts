@@ -22,6 +22,7 @@ import {
   type ArtifactView,
 } from './artifact-view.js';
 import { runMetaPipeline, type MetaRunOptions, type MetaRunResult } from './meta-run.js';
+import { verifyRunAudit, type RunAuditReport } from './run-audit.js';
 import {
   executeStage,
   kindOf,
@@ -73,6 +74,12 @@ export interface RunOptions {
 
 /** Where a workspace query looks: {@link RunOptions.workspace}, `cwd`, `env` and `confine`. */
 export type WorkspaceOptions = Pick<RunOptions, 'workspace' | 'cwd' | 'env' | 'confine'>;
+
+/** Where {@link QuantSDK.verifyAudit} looks, and how strict it is. */
+export interface AuditOptions extends WorkspaceOptions {
+  /** Also fail a run whose ledger is not anchored and, when the key is set, one that is unsigned. */
+  readonly strict?: boolean;
+}
 
 export interface StageRunResult<R = unknown> {
   readonly stageId: string;
@@ -189,6 +196,20 @@ export class QuantSDK {
   /** Verify the hash chain of a run's audit.jsonl; the verdict names the first broken line. */
   static verifyLedger(runId: string, options: WorkspaceOptions = {}): Promise<LedgerVerdict> {
     return inWorkspace(options, (workspace) => verifyRunLedger(workspace, runId, isConfined(options)));
+  }
+
+  /**
+   * Audit run `runId` (`quant audit verify`): the ledger's hash chain, its anchor in run.json (records
+   * appended, removed or re-chained since the run finished), the anchor's HMAC when `QUANT_LEDGER_KEY` is
+   * in `options.env`, and every output file the ledger records inside the run folder against its hash.
+   * Read only. Problems are data: `report.ok` is false and `report.problems` lists each, coded, first one
+   * first (`auditFailure` turns the first into an error). A set but unusable key is `E_AUDIT_KEY`.
+   */
+  static verifyAudit(runId: string, options: AuditOptions = {}): Promise<RunAuditReport> {
+    const env = options.env ?? process.env;
+    return inWorkspace(options, (workspace) =>
+      verifyRunAudit(workspace, runId, { env, strict: options.strict === true }),
+    );
   }
 
   /**

@@ -18,11 +18,14 @@ import {
   displayPath,
   isPathInside,
   defaultRunId,
+  anchorLedger,
+  LEDGER_ANCHOR_MEMBER,
+  LedgerKey,
   INTERRUPTED_STAGE,
   LAST_COMPLETED_STAGE,
   markRunIncomplete,
   openLedger,
-  readLedger,
+  assertLedgerAnchored,
   readRunJsonFile,
   removeOrphanTempFiles,
   resolveNow,
@@ -107,6 +110,8 @@ export interface RunSession {
  */
 export async function openRunSession(options: SessionOptions): Promise<RunSession> {
   const now = resolveNow(options.env);
+  // An unusable key is refused before anything is written; the key itself never leaves this closure.
+  const key = LedgerKey.fromEnv(options.env);
   const workspace = resolve(options.workspace);
   const explicit = options.runId !== undefined;
   const profile = options.profile ?? options.command;
@@ -144,7 +149,7 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
     let previous = await readRunJsonFile(paths.runJson, runId);
     let interrupted: Record<string, unknown> | undefined;
     if (previous?.status === 'running') {
-      previous = await markRunIncomplete(paths);
+      previous = await markRunIncomplete(paths, key);
       interrupted = {
         interrupted_stage: previous[INTERRUPTED_STAGE] ?? null,
         last_completed_stage: previous[LAST_COMPLETED_STAGE] ?? null,
@@ -152,7 +157,8 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
     }
     // A new run: temp files left by a writer that died before run.json existed are ours to clear.
     if (previous === undefined) await removeOrphanTempFiles(paths.path);
-    if (existsSync(paths.audit)) await readLedger(paths.audit);
+    // The chain, and its anchor when run.json has one: a tampered run is refused, never re-anchored.
+    await assertLedgerAnchored(workspace, runId, key);
     // A stage run into an existing run (e.g. meta.flatten of a nested meta profile) keeps the run's
     // own profile: the run's identity is set by whoever created it.
     const exists = existsSync(join(runDir(workspace, runId), 'run.json'));
@@ -199,7 +205,12 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
               handle.created &&
               closeOptions?.discardIfEmpty === true &&
               (await discardEmptyRun(handle));
-            if (!discarded) await updateRunStatus(handle, status, extra);
+            if (!discarded)
+              await updateRunStatus(handle, status, {
+                ...extra,
+                // Under the lock, with the final status: where the ledger ends (see ledger-anchor.ts).
+                [LEDGER_ANCHOR_MEMBER]: anchorLedger(runId, ledger.records, key),
+              });
           }
         } finally {
           await lock.release();

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { CLI, quant, tempDir } from '../helpers/cli.js';
 import { SMALL_META_PROFILE, buildSmallMetaWorkspace } from '../helpers/small-meta-workspace.js';
 import { QuantSDK } from '../../src/sdk/quant-sdk.js';
-import { readTable, verifyLedger } from '../../src/artifacts/index.js';
+import { auditRun, readTable, verifyLedger } from '../../src/artifacts/index.js';
 import { validateMetaRun } from '../../src/stages/meta/validate-run.js';
 import { QuantError } from '../../src/errors.js';
 
@@ -164,6 +164,12 @@ describe('crash safety of quant meta run', () => {
           ? openStage(join(dir(id), 'audit.jsonl'))
           : null;
         assert.equal(json['interrupted_stage'], stage, `${id}: interrupted stage`);
+        if (stage !== null)
+          assert.equal(
+            (await auditRun(ws.path, id)).anchor.state,
+            'match',
+            `${id}: settling anchored the ledger the killed process left`,
+          );
         const before = snapshot(dir(id));
         await assert.rejects(
           QuantSDK.runMeta(SMALL_META_PROFILE, {

@@ -143,6 +143,7 @@ export function metaCommand(ctx: CliContext): Command {
     .action(async (opts) => {
       const { verdict, file, runDir } = await validateMetaRunAndRecord(ctx.workspace, opts.runId, {
         write: opts.write === true,
+        env: ctx.env,
       });
       if (opts.json === true) ctx.io.out(JSON.stringify(verdict, null, 2));
       else {

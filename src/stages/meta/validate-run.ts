@@ -9,8 +9,9 @@ import {
   readRunJson,
   readTable,
   runDir,
-  verifyLedger,
+  type LedgerKey,
 } from '../../artifacts/index.js';
+import { checkLedger } from './_validate-ledger.js';
 import { resolveMetaTree, walkMetaTree, type Manifest, type MetaNode } from '../../manifest/index.js';
 import { MIN_COMMON_DATES } from './_level.js';
 import { NET_EPSILON } from './_flatten-level.js';
@@ -53,9 +54,14 @@ async function readJson<T>(file: string): Promise<T> {
  * Check a finished meta run against the artifact contract (DESIGN §5) and the invariants of DESIGN §6:
  * every artifact of every meta level and risk profile present and readable, weights within bounds and
  * summing to 1, flattened assets consistent (gross = |net|, signs, sorting, totals, contributors), the
- * sign-test verdict when gated, the report, and the ledger chain. Never throws for a failed check.
+ * sign-test verdict when gated, the report, and the ledger: its chain, its anchor in run.json, the anchor's
+ * HMAC when `options.key` is given, and every output it records. Never throws for a failed check.
  */
-export async function validateMetaRun(workspace: string, runId: string): Promise<ValidationVerdict> {
+export async function validateMetaRun(
+  workspace: string,
+  runId: string,
+  options: { readonly key?: LedgerKey | undefined } = {},
+): Promise<ValidationVerdict> {
   const dir = runDir(workspace, runId);
   if (!existsSync(dir)) {
     throw new QuantError('E_RUN_NOT_FOUND', `run ${runId} does not exist in ${workspace}`, {
@@ -88,11 +94,7 @@ export async function validateMetaRun(workspace: string, runId: string): Promise
     if (run.status !== 'success') fail(`status is ${run.status}, expected success`);
     return `meta run, status success, profile ${run.profile ?? '-'}`;
   });
-  await check('audit.jsonl', async () => {
-    const v = await verifyLedger(join(dir, 'audit.jsonl'));
-    if (!v.ok) fail(`chain broken at line ${v.firstBroken?.line}: ${v.firstBroken?.reason}`);
-    return `${v.records} records, chain intact`;
-  });
+  await checkLedger(workspace, runId, options.key, check, fail);
 
   let resolved: ResolvedManifestDoc | undefined;
   let root: MetaNode | undefined;

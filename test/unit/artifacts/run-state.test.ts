@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
   assertRunIsNew,
+  auditRun,
   createOrOpenRun,
   discardEmptyRun,
   ledgerPosition,
@@ -73,6 +74,21 @@ describe('interrupted runs', () => {
     assert.equal(json['last_completed_stage'], 'meta.returns', "json['last_completed_stage']");
     assert.deepEqual(readdirSync(runPaths(ws, 'r1').dataDir), [], "readdirSync(runPaths(ws, 'r1').dataDir)");
     assert.equal(existsSync(join(runPaths(ws, 'r1').path, '.lock')), false, '.lock does not exist');
+  });
+
+  test('settling an interrupted run anchors the ledger the dead writer left (unsigned: settling has no key)', async () => {
+    const ws = tempDir();
+    await crashedRun(ws, 'r2', { stage: 'meta.optimize' });
+    const lines = readFileSync(runPaths(ws, 'r2').audit, 'utf8').trim().split('\n');
+    const last = JSON.parse(lines[lines.length - 1] as string) as { hash: string };
+    await listRuns(ws);
+    assert.deepEqual(
+      status(ws, 'r2')['ledger'],
+      { head_sha256: last.hash, records: lines.length },
+      'run.json anchors the whole ledger as it was left',
+    );
+    const report = await auditRun(ws, 'r2');
+    assert.equal(report.anchor.state, 'match', 'and an audit finds it matching');
   });
 
   test('a stale lock (dead pid on this host) is taken over; a live holder keeps the run running', async () => {
