@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type Issue, QuantError } from '../errors.js';
 import type { Stage } from './stage.js';
+import { didYouMean } from '../util/suggest.js';
 
 type JsonSchema = { [key: string]: unknown };
 
@@ -17,14 +18,43 @@ function issuePath(path: readonly PropertyKey[]): string {
   );
 }
 
-/** zod issues as path/message pairs. Unknown keys become one issue per key. */
-export function zodIssues(error: z.ZodError): Issue[] {
+/** What {@link zodIssues} may use to suggest a fix: the parsed input and the top-level keys allowed. */
+export interface IssueContext {
+  readonly input?: unknown;
+  readonly knownKeys?: readonly string[];
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let at = root;
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null || typeof key === 'symbol' || !Object.hasOwn(at, key)) {
+      return undefined;
+    }
+    at = (at as Record<string | number, unknown>)[key];
+  }
+  return at;
+}
+
+/**
+ * zod issues as path/message pairs. Unknown keys become one issue per key; with `context`, an unknown
+ * top-level key and a value outside a closed vocabulary say which name was probably meant
+ * (`methd: unknown parameter (did you mean "method"?)`).
+ */
+export function zodIssues(error: z.ZodError, context: IssueContext = {}): Issue[] {
   const out: Issue[] = [];
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
+      const known = issue.path.length === 0 ? (context.knownKeys ?? []) : [];
       for (const key of issue.keys) {
-        out.push({ path: issuePath([...issue.path, key]), message: 'unknown parameter' });
+        out.push({
+          path: issuePath([...issue.path, key]),
+          message: `unknown parameter${didYouMean(key, known)}`,
+        });
       }
+    } else if (issue.code === 'invalid_value') {
+      const got = valueAt(context.input, issue.path);
+      const close = typeof got === 'string' ? didYouMean(got, issue.values.map(String)) : '';
+      out.push({ path: issuePath(issue.path), message: `${issue.message}${close}` });
     } else {
       out.push({ path: issuePath(issue.path), message: issue.message });
     }
@@ -36,7 +66,7 @@ export function zodIssues(error: z.ZodError): Issue[] {
 export function resolveStageParams(stage: Stage, raw: unknown): unknown {
   const parsed = stage.params.safeParse(raw ?? {});
   if (parsed.success) return parsed.data;
-  const issues = zodIssues(parsed.error);
+  const issues = zodIssues(parsed.error, { input: raw, knownKeys: stageParamKeys(stage) });
   const summary = issues.map((i) => (i.path === '' ? i.message : `${i.path}: ${i.message}`)).join('; ');
   throw new QuantError('E_PARAMS', `invalid params for stage ${stage.id}: ${summary}`, {
     hint: `see \`quant stage schema ${stage.id}\``,

@@ -4,7 +4,7 @@
 // there is none.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { quant, tempDir } from '../helpers/cli.js';
 import { SMALL_META_PROFILE, buildSmallMetaWorkspace } from '../helpers/small-meta-workspace.js';
@@ -162,4 +162,58 @@ describe('quant report open', () => {
       assert.match(r.stderr, /^no opener found \((xdg-open|open)\); open it in a browser$/m, r.stderr);
     },
   );
+});
+
+describe('did you mean', () => {
+  test('a misspelt --param name and value get a suggestion', () => {
+    const r = quant([
+      'stage',
+      'run',
+      'portfolio.optimize',
+      '--param',
+      'input=data/swx_prices.csv',
+      '--param',
+      'methd=hrp',
+      '--param',
+      'linkage=wards',
+      '--json',
+    ]);
+    assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+    const e = jsonError(r.stderr).error as JsonError['error'] & {
+      issues?: { path: string; message: string }[];
+    };
+    assert.equal(e.code, 'E_PARAMS', `code: ${r.stderr}`);
+    const byPath = new Map((e.issues ?? []).map((i) => [i.path, i.message]));
+    assert.equal(byPath.get('methd'), 'unknown parameter (did you mean "method"?)', r.stderr);
+    assert.match(byPath.get('linkage') ?? '', /\(did you mean "ward"\?\)$/, r.stderr);
+  });
+});
+
+describe('late failures caught before the run folder exists', () => {
+  test('--profiles naming a stream no sleeve has is E_TOO_FEW_SLEEVES and creates no run folder', async () => {
+    const ws = tempDir();
+    try {
+      await buildSmallMetaWorkspace(ws.path);
+      const before = readdirSync(join(ws.path, 'runs')).sort();
+      const r = quant([
+        'meta',
+        'run',
+        '--profile',
+        SMALL_META_PROFILE,
+        '--profiles',
+        'hrp,min_variance',
+        '--workspace',
+        ws.path,
+      ]);
+      assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+      assert.match(
+        r.stderr,
+        /^E_TOO_FEW_SLEEVES: --profiles names min_variance, but no sleeve of small has a min_variance return stream .*--profiles hrp\b/,
+        r.stderr,
+      );
+      assert.deepEqual(readdirSync(join(ws.path, 'runs')).sort(), before, 'no new folder in runs/');
+    } finally {
+      ws.cleanup();
+    }
+  });
 });

@@ -180,6 +180,7 @@ function locateSleeveError(
  * problem, naming the sleeve and the file.
  */
 export async function checkSleeveInputs(workspace: string, doc: ResolvedManifestDoc): Promise<void> {
+  await checkRiskProfileStreams(workspace, doc);
   const seen = new Set<string>();
   for (const s of doc.sleeves) {
     if (seen.has(s.run_id)) continue;
@@ -218,6 +219,38 @@ export async function checkSleeveInputs(workspace: string, doc: ResolvedManifest
       });
     }
   }
+}
+
+/**
+ * A risk profile that no sleeve of the tree has a return stream for can only fail (every sleeve is
+ * excluded as `missing_stream`, so no level has 2 usable sleeves): `E_TOO_FEW_SLEEVES` now, before the
+ * run folder exists, naming the streams the sleeves do have.
+ */
+async function checkRiskProfileStreams(workspace: string, doc: ResolvedManifestDoc): Promise<void> {
+  const runs = [...new Set(doc.sleeves.map((s) => join(workspace, 'runs', s.run_id)))];
+  const missing: string[] = [];
+  for (const P of doc.risk_profiles) {
+    let found = false;
+    for (const run of runs) if (!found) found = (await findReturnStream(run, P)) !== null;
+    if (!found) missing.push(P);
+  }
+  if (missing.length === 0) return;
+  const have = new Set<string>();
+  for (const run of runs) for (const P of (await listReturnStreams(run)).keys()) have.add(P);
+  const available = RISK_PROFILE_ORDER.filter((P) => have.has(P));
+  const named = doc.risk_profiles_source === 'override' ? '--profiles' : `the risk profiles of ${doc.root}`;
+  const list = missing.join(', ');
+  throw new QuantError(
+    'E_TOO_FEW_SLEEVES',
+    `${named} name${missing.length === 1 ? 's' : ''} ${list}, but no sleeve of ${doc.root} has a ${list} return stream (${doc.sleeves.map((s) => `${s.path.join('/')}: run ${s.run_id}`).join(', ')})`,
+    {
+      hint:
+        available.length === 0
+          ? 'produce the sleeve runs (quant sleeve run) or pin runs that have return streams'
+          : `choose among the streams the sleeves have (--profiles ${available.join(',')}), or produce the missing streams`,
+      details: { missing, available },
+    },
+  );
 }
 
 /** {@link computeMetaResolution}, then write `config/resolved_manifest.json` into the run. */

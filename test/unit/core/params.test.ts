@@ -104,3 +104,35 @@ describe('params', () => {
     );
   });
 });
+
+describe('params: did you mean', () => {
+  const issuesOf = (raw: unknown): { path: string; message: string }[] => {
+    try {
+      resolveStageParams(stage, raw);
+    } catch (error) {
+      assert.ok(error instanceof QuantError, 'a QuantError');
+      assert.equal(error.code, 'E_PARAMS', 'code');
+      return [...error.issues];
+    }
+    assert.fail('the params were accepted');
+  };
+
+  test('an unknown parameter name suggests the closest declared one', () => {
+    assert.deepEqual(
+      issuesOf({ input: 'x', methd: 'hrp' }),
+      [{ path: 'methd', message: 'unknown parameter (did you mean "method"?)' }],
+      'methd → method',
+    );
+  });
+
+  test('a value outside a closed vocabulary suggests the closest allowed value', () => {
+    const [issue] = issuesOf({ input: 'x', method: 'hrpp' });
+    assert.equal(issue?.path, 'method', 'the path');
+    assert.match(issue?.message ?? '', /\(did you mean "hrp"\?\)$/, `hrpp → hrp: ${issue?.message}`);
+  });
+
+  test('nothing close, no suggestion', () => {
+    const [issue] = issuesOf({ input: 'x', zzzzzz: 1 });
+    assert.equal(issue?.message, 'unknown parameter', 'no suggestion for a far name');
+  });
+});
