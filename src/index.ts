@@ -20,6 +20,7 @@ export type {
   SignatureState,
 } from './sdk/run-audit.js';
 export { StageRegistry, builtinStages, builtinPipelines } from './stages/catalog.js';
+export type { BuiltinStageId, BuiltinStageValues } from './stages/catalog.js';
 export { createRegistry } from './core/registry.js';
 export type { Registry, StageFilter } from './core/registry.js';
 export { defineStage, definePipeline, STAGE_CATEGORIES } from './core/stage.js';
@@ -28,6 +29,7 @@ export type {
   Stage,
   StageContext,
   StageOutput,
+  StageValue,
   StageCategory,
   PipelineDefinition,
 } from './core/stage.js';

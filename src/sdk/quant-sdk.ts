@@ -3,7 +3,7 @@ import { QuantError, environmentError, isQuantError } from '../errors.js';
 import type { Registry, StageFilter } from '../core/registry.js';
 import type { Stage } from '../core/stage.js';
 import { resolveStageParams, stageParamKeys, stageParamsJsonSchema } from '../core/params.js';
-import { StageRegistry } from '../stages/index.js';
+import { StageRegistry, type BuiltinStageId, type BuiltinStageValues } from '../stages/index.js';
 import { assertConfined, checkOutputPath, confinementRoot, runConfined, runDir } from '../artifacts/index.js';
 import {
   listWorkspaceRuns,
@@ -133,20 +133,38 @@ export class QuantSDK {
 
   private static readonly builtin = new QuantSDK();
 
-  static runStage<R = unknown>(
-    id: string,
+  /**
+   * Run one stage of the built-in catalog. A built-in id types the result's `value`
+   * (`BuiltinStageValues`); any other id (an alias, a stage of your own) gives `unknown`, or the type
+   * named as `runStage<R>(...)`.
+   */
+  static runStage<Id extends BuiltinStageId>(
+    id: Id,
     params: unknown,
-    options: RunOptions = {},
-  ): Promise<StageRunResult<R>> {
-    return QuantSDK.builtin.runStage<R>(id, params, options);
+    options?: RunOptions,
+  ): Promise<StageRunResult<BuiltinStageValues[Id]>>;
+  static runStage<R = unknown>(id: string, params: unknown, options?: RunOptions): Promise<StageRunResult<R>>;
+  static runStage(id: string, params: unknown, options: RunOptions = {}): Promise<StageRunResult> {
+    return QuantSDK.builtin.runStage(id, params, options);
   }
 
+  /** {@link QuantSDK.runStage} that returns a coded failure as `{ok: false, error}` instead of throwing. */
+  static safeRunStage<Id extends BuiltinStageId>(
+    id: Id,
+    params: unknown,
+    options?: RunOptions,
+  ): Promise<SafeResult<StageRunResult<BuiltinStageValues[Id]>>>;
   static safeRunStage<R = unknown>(
     id: string,
     params: unknown,
+    options?: RunOptions,
+  ): Promise<SafeResult<StageRunResult<R>>>;
+  static safeRunStage(
+    id: string,
+    params: unknown,
     options: RunOptions = {},
-  ): Promise<SafeResult<StageRunResult<R>>> {
-    return QuantSDK.builtin.safeRunStage<R>(id, params, options);
+  ): Promise<SafeResult<StageRunResult>> {
+    return QuantSDK.builtin.safeRunStage(id, params, options);
   }
 
   static runPipeline(
@@ -234,11 +252,13 @@ export class QuantSDK {
    * Validate params (all problems at once), open or create the run folder, record intent and outcome
    * in the ledger with file hashes, and return the stage's result.
    */
-  async runStage<R = unknown>(
-    id: string,
+  runStage<Id extends BuiltinStageId>(
+    id: Id,
     params: unknown,
-    options: RunOptions = {},
-  ): Promise<StageRunResult<R>> {
+    options?: RunOptions,
+  ): Promise<StageRunResult<BuiltinStageValues[Id]>>;
+  runStage<R = unknown>(id: string, params: unknown, options?: RunOptions): Promise<StageRunResult<R>>;
+  async runStage(id: string, params: unknown, options: RunOptions = {}): Promise<StageRunResult> {
     const stage = this.registry.getStage(id);
     const resolved = resolveStageParams(stage, params);
     const location = resolveLocation(options);
@@ -257,17 +277,27 @@ export class QuantSDK {
         fresh: options.fresh ?? false,
         confine,
       });
-      return this.runInSession<R>(session, stage, resolved, true);
+      return this.runInSession(session, stage, resolved, true);
     });
   }
 
-  async safeRunStage<R = unknown>(
+  safeRunStage<Id extends BuiltinStageId>(
+    id: Id,
+    params: unknown,
+    options?: RunOptions,
+  ): Promise<SafeResult<StageRunResult<BuiltinStageValues[Id]>>>;
+  safeRunStage<R = unknown>(
+    id: string,
+    params: unknown,
+    options?: RunOptions,
+  ): Promise<SafeResult<StageRunResult<R>>>;
+  async safeRunStage(
     id: string,
     params: unknown,
     options: RunOptions = {},
-  ): Promise<SafeResult<StageRunResult<R>>> {
+  ): Promise<SafeResult<StageRunResult>> {
     try {
-      return { ok: true, value: await this.runStage<R>(id, params, options) };
+      return { ok: true, value: await this.runStage(id, params, options) };
     } catch (error) {
       if (isQuantError(error)) return { ok: false, error };
       throw error;

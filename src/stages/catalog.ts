@@ -1,5 +1,5 @@
 import { createRegistry } from '../core/registry.js';
-import { definePipeline, type PipelineDefinition, type Stage } from '../core/stage.js';
+import { definePipeline, type PipelineDefinition, type Stage, type StageValue } from '../core/stage.js';
 import { portfolioOptimize } from './portfolio/optimize.js';
 import { metaSignTest } from './meta/sign-test.js';
 import { metaReturns } from './meta/returns.js';
@@ -23,6 +23,25 @@ export const builtinStages: readonly Stage[] = Object.freeze([
   sleeveBacktest,
   portfolioOptimize,
 ] as Stage[]);
+
+/**
+ * The value each built-in stage returns, by stage id: `QuantSDK.runStage('portfolio.optimize', ...)`
+ * resolves to a result whose `value.weights` is typed. Keep it in step with `builtinStages` (a test
+ * checks that the ids are the same).
+ */
+export interface BuiltinStageValues {
+  'meta.returns': StageValue<typeof metaReturns>;
+  'meta.optimize': StageValue<typeof metaOptimize>;
+  'meta.flatten': StageValue<typeof metaFlatten>;
+  'meta.report': StageValue<typeof metaReport>;
+  'meta.sign_test': StageValue<typeof metaSignTest>;
+  'meta.backtest': StageValue<typeof metaBacktest>;
+  'sleeve.backtest': StageValue<typeof sleeveBacktest>;
+  'portfolio.optimize': StageValue<typeof portfolioOptimize>;
+}
+
+/** The id of a built-in stage. */
+export type BuiltinStageId = keyof BuiltinStageValues;
 
 /** Built-in pipelines: ordered lists of stage ids. */
 export const builtinPipelines: readonly PipelineDefinition[] = Object.freeze([

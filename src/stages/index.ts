@@ -4,6 +4,7 @@
  * `_`-prefixed files stay private to stages/.
  */
 export { StageRegistry, builtinStages, builtinPipelines } from './catalog.js';
+export type { BuiltinStageId, BuiltinStageValues } from './catalog.js';
 export { validateMetaRun, type ValidationVerdict } from './meta/validate-run.js';
 export { checkSleeveInputs, computeMetaResolution } from './meta/_resolve.js';
 export { metaStageParams } from './meta/_params.js';
