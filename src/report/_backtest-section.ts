@@ -8,13 +8,13 @@ const L = 'left' as const;
 function rowLabel(r: BacktestRow): string {
   switch (r.kind) {
     case 'meta':
-      return 'Meta, walk-forward (net of costs)';
+      return 'Meta, out of sample (walk-forward, net of costs)';
     case 'in_sample_weights':
-      return 'Meta, full-history weights (in-sample)';
+      return 'Meta, full-history weights (in sample: fitted on these days)';
     case 'equal_weight':
-      return 'Equal weight, walk-forward (net of costs)';
+      return 'Equal weight, out of sample (walk-forward, net of costs)';
     case 'sleeve':
-      return `Sleeve ${code(r.label)}`;
+      return `Sleeve ${code(r.label)} (its own stream)`;
   }
 }
 

@@ -1,6 +1,7 @@
 /** The per-risk-profile sections of the meta report (DESIGN §8), each data → Markdown. */
 import { bullets, cell, code, num, omittedNote, pct, table } from './_markdown.js';
 import { backtestBlock } from './_backtest-section.js';
+import { IN_SAMPLE, IN_SAMPLE_LABEL, OUT_OF_SAMPLE_LABEL } from './_labels.js';
 import {
   isOmitted,
   type AllocationSection,
@@ -30,11 +31,12 @@ function orNote<T extends object>(section: Section<T>, render: (value: T) => str
 function metricsBlock(p: RiskProfileReport): string {
   const m = p.metrics;
   const returns = p.frequency === undefined ? 'returns' : `${p.frequency} returns`;
-  const period =
+  const span =
     p.firstDate === null
       ? `${m.observations} ${returns}.`
       : `${m.observations} ${returns} from ${p.firstDate} to ${p.lastDate ?? p.firstDate}; ` +
         `annualisation A = ${p.periodsPerYear} (${cell(p.periodsPerYearSource)}).`;
+  const period = `${IN_SAMPLE_LABEL}: the optimized weights on the history they were fitted on. ${span}`;
   const rows: [string, string][] = [
     ['TWR CAGR', pct(m.cagr)],
     ['Annualised volatility', pct(m.volatility)],
@@ -93,7 +95,8 @@ function allocationBlock(a: AllocationSection): string {
   return [
     `${method} ${fallbacks}`,
     table(header, rows, [L, L, L, L, R, R, R, R, R, R]),
-    `Sum of weights: ${pct(total)}. Sleeve figures are those of each sleeve's own stream on the common dates.`,
+    `Sum of weights: ${pct(total)}. Sleeve figures, ${IN_SAMPLE}, are those of each sleeve's own stream on ` +
+      `the common dates, the history the weights were fitted on.`,
   ].join('\n\n');
 }
 
@@ -167,7 +170,7 @@ function healthBlock(h: HealthSection): string {
 function anomaliesBlock(a: AnomalySection): string {
   const rule =
     `Blocks of ${a.window} consecutive rows with |annualised Sharpe| > ${num(a.sharpeLimit, 0)} or annualised ` +
-    `volatility > ${pct(a.volatilityLimit, 0)}, checked on ${a.series.map(code).join(', ')}.`;
+    `volatility > ${pct(a.volatilityLimit, 0)}, checked ${IN_SAMPLE} on ${a.series.map(code).join(', ')}.`;
   if (a.windows.length === 0) return `${rule}\n\nNo anomalous window.`;
   const rows = a.windows.map((w) => [
     code(w.series),
@@ -247,11 +250,11 @@ export interface SectionBlock {
 
 /** The sections of one risk profile in report order; the backtest only when the data carries one. */
 export function riskProfileSectionBlocks(p: RiskProfileReport): SectionBlock[] {
-  const blocks: SectionBlock[] = [{ key: 'metrics', title: 'Metrics', body: metricsBlock(p) }];
+  const blocks: SectionBlock[] = [{ key: 'metrics', title: `Metrics, ${IN_SAMPLE}`, body: metricsBlock(p) }];
   if (p.backtest !== undefined) {
     blocks.push({
       key: 'backtest',
-      title: 'Out-of-sample backtest',
+      title: `Backtest, ${OUT_OF_SAMPLE_LABEL.toLowerCase()}`,
       body: orNote(p.backtest, backtestBlock),
     });
   }

@@ -2,6 +2,7 @@
 export { renderMetaReportMarkdown } from './render-meta-report-markdown.js';
 export { renderMetaReportHtml } from './html/render-meta-report-html.js';
 export { INTERSECTION_LOSS_WARNING } from './_meta-report-sections.js';
+export { IN_SAMPLE, OUT_OF_SAMPLE } from './_labels.js';
 export {
   isOmitted,
   type AllocationSection,

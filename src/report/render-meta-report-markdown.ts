@@ -2,6 +2,7 @@
 import { bullets, cell, code, num, pct, table } from './_markdown.js';
 import { INTERSECTION_LOSS_WARNING, renderRiskProfileSections } from './_meta-report-sections.js';
 import { isOmitted, type MetaReportData, type RiskProfileReport } from './meta-report-data.js';
+import { IN_SAMPLE_LABEL, OUT_OF_SAMPLE_LABEL } from './_labels.js';
 
 const BACKTEST_DEFINITIONS = [
   'Out-of-sample backtest (walk-forward): at each rebalance every level of the sleeve tree is fitted on its own ' +
@@ -59,7 +60,11 @@ export function summary(profiles: readonly RiskProfileReport[]): string {
     ];
   });
   const oos = outOfSampleSummary(profiles);
-  return `## Summary\n\n${table(head, rows, ['left', 'left', ...head.slice(2).map(() => 'right' as const)])}${oos}`;
+  return (
+    `## Summary\n\n${IN_SAMPLE_LABEL}: the optimized weights held over the whole common history they were ` +
+    `fitted on, so these figures flatter the method.\n\n` +
+    `${table(head, rows, ['left', 'left', ...head.slice(2).map(() => 'right' as const)])}${oos}`
+  );
 }
 
 /** The out-of-sample line of each risk profile with a completed backtest (empty when there is none). */
@@ -94,7 +99,8 @@ function outOfSampleSummary(profiles: readonly RiskProfileReport[]): string {
     'Turnover / year',
   ];
   return (
-    `\n\nOut of sample (walk-forward, net of costs; see each risk profile's backtest section):\n\n` +
+    `\n\n${OUT_OF_SAMPLE_LABEL}: each level refitted on its trailing window at every rebalance, net of ` +
+    `costs; see each risk profile's backtest section.\n\n` +
     table(head, rows, ['left', ...head.slice(1).map(() => 'right' as const)])
   );
 }

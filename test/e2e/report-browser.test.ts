@@ -35,9 +35,9 @@ interface Loaded {
 }
 
 /** Open a file, recording every request (anything but the file itself and data: URLs is aborted). */
-async function open(browser: Browser, file: string): Promise<Loaded> {
+async function open(browser: Browser, file: string, width = 1200): Promise<Loaded> {
   const url = pathToFileURL(file).href;
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
   const requests: string[] = [];
   const problems: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
@@ -79,6 +79,53 @@ function chartBoxes(page: Page) {
   );
 }
 
+/**
+ * The page layout at the viewport width: how wide the document is, each navigation link's box, each
+ * chart's box and that of its figure, and the smallest rendered size of its text (the computed font size
+ * times the chart's scale on screen).
+ */
+async function layout(page: Page) {
+  // Structural types (the test compiles without the DOM library); no named functions inside the
+  // callbacks, which run in the page, where the transpiler's name helper does not exist.
+  type Rect = { left: number; right: number; width: number; height: number };
+  const scrollWidth = await page.$eval('html', (html) => html.scrollWidth);
+  const nav = await page.$$eval('nav a', (links) =>
+    links.map((a) => {
+      const r = a.getBoundingClientRect() as Rect;
+      return { text: a.textContent ?? '', left: r.left, right: r.right, width: r.width, height: r.height };
+    }),
+  );
+  const charts = await page.$$eval('svg.chart', (svgs) =>
+    svgs.map((svg) => {
+      const view = globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } };
+      const scale = (svg as unknown as { getScreenCTM(): { a: number } | null }).getScreenCTM()?.a ?? 0;
+      const sizes = [...svg.querySelectorAll('text')].map(
+        (t) => Number.parseFloat(view.getComputedStyle(t).fontSize) * scale,
+      );
+      const f = (svg.closest('figure')?.getBoundingClientRect() ?? { left: -1, right: 1e9 }) as Rect;
+      return {
+        kind: svg.dataset['chart'] ?? '',
+        texts: sizes.length,
+        smallestText: Math.min(...sizes),
+        figure: { left: f.left, right: f.right },
+      };
+    }),
+  );
+  return { scrollWidth, nav, charts };
+}
+
+/** Run the demo meta run once (the first test that needs it); the path of its HTML report. */
+let demo: string | undefined;
+function demoReport(workspace: string): string {
+  if (demo !== undefined) return demo;
+  const r = quant(['meta', 'run', '--profile', 'meta_root', '--run-id', 'demo', '--workspace', workspace], {
+    env: EPOCH,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  demo = join(workspace, 'runs', 'demo', 'reports', 'meta_portfolio_report.html');
+  return demo;
+}
+
 describe('HTML report in headless Chromium', { skip }, () => {
   let ws: { path: string; cleanup(): void };
   let browser: Browser;
@@ -100,6 +147,12 @@ describe('HTML report in headless Chromium', { skip }, () => {
     assert.equal(r.code, 0, r.stderr);
     const run = join(ws.path, 'runs', 'demo');
     const file = join(run, 'reports', 'meta_portfolio_report.html');
+    demo = file;
+    assert.match(
+      r.stdout,
+      /meta\.report: .*hrp Sharpe -?\d+\.\d\d in sample \(fit period\), -?\d+\.\d\d out of sample \(walk-forward\)/,
+      `the CLI labels the Sharpe ratios of meta.report: ${r.stdout}`,
+    );
     assert.match(
       r.stdout,
       /\nhtml report: .*runs\/demo\/reports\/meta_portfolio_report\.html\n$/,
@@ -169,6 +222,39 @@ describe('HTML report in headless Chromium', { skip }, () => {
       `report ${size} bytes; meta run + report path ${(t1 - t0).toFixed(0)} ms; browser checks ${(t2 - t1).toFixed(0)} ms`,
     );
   });
+
+  for (const width of [390, 1400]) {
+    test(`at ${width} px: no sideways page scroll, navigation visible, chart text at least 9 px`, async () => {
+      const file = demoReport(ws.path);
+      const { page, problems } = await open(browser, file, width);
+      assert.deepEqual(problems, [], 'console errors');
+      const l = await layout(page);
+      assert.ok(l.scrollWidth <= width, `the page is ${l.scrollWidth} px wide in a ${width} px viewport`);
+      assert.ok(l.nav.length >= 3, `${l.nav.length} navigation links`);
+      for (const a of l.nav) {
+        assert.ok(
+          a.width > 0 && a.height > 0 && a.left >= 0 && a.right <= width,
+          `nav link ${a.text} at ${a.left}..${a.right} in ${width} px`,
+        );
+      }
+      assert.ok(l.charts.length >= 20, `${l.charts.length} charts`);
+      for (const ch of l.charts) {
+        assert.ok(ch.texts > 0, `${ch.kind} has text`);
+        assert.ok(
+          ch.smallestText >= 9,
+          `${ch.kind}: smallest text ${ch.smallestText.toFixed(2)} px at ${width} px`,
+        );
+        assert.ok(
+          ch.figure.left >= 0 && ch.figure.right <= width,
+          `${ch.kind}: its figure ${ch.figure.left}..${ch.figure.right} stays within ${width} px`,
+        );
+      }
+      const png = join(file, '..', `meta_portfolio_report-${width}px.png`);
+      await page.screenshot({ path: png, fullPage: true });
+      assert.ok(statSync(png).size > 20_000, `${png}: ${statSync(png).size} bytes`);
+      await page.close();
+    });
+  }
 
   test('an incomplete run still renders; the missing sections are marked', async () => {
     const r = quant(

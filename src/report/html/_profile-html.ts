@@ -9,6 +9,7 @@ import {
   type Section,
   type TimeSeriesChart,
 } from '../meta-report-data.js';
+import { IN_SAMPLE, OUT_OF_SAMPLE } from '../_labels.js';
 import { anchorId, escapeHtml } from './_html.js';
 import { inlineHtml, markdownToHtml } from './_markdown-to-html.js';
 import { fixed, numberTick, percentTick } from './charts/_svg.js';
@@ -71,7 +72,7 @@ function performanceFigures(chart: PerformanceChart, scope: string, p: string): 
 function metricsCharts(p: RiskProfileReport): string {
   const charts = p.charts;
   if (charts === undefined) return '';
-  let out = performanceFigures(charts.inSample, 'in-sample (full history, optimized weights)', p.riskProfile);
+  let out = performanceFigures(charts.inSample, `${IN_SAMPLE} (optimized weights)`, p.riskProfile);
   const rv = charts.rollingVolatility;
   out +=
     rv === null
@@ -79,13 +80,13 @@ function metricsCharts(p: RiskProfileReport): string {
       : figure(
           renderLineChart({
             kind: 'rolling-volatility',
-            title: `${p.riskProfile}: rolling ${rv.window}-row annualised volatility`,
+            title: `${p.riskProfile}: rolling ${rv.window}-row annualised volatility, ${IN_SAMPLE}`,
             dates: rv.chart.dates,
             lines: lines(rv.chart),
             tick: percentTick,
             height: 160,
           }),
-          `Rolling volatility over the trailing ${rv.window} rows, annualised (A = ${p.periodsPerYear}).`,
+          `Rolling volatility of the optimized weights, ${IN_SAMPLE}, over the trailing ${rv.window} rows, annualised (A = ${p.periodsPerYear}).`,
         );
   return out;
 }
@@ -99,15 +100,18 @@ function backtestCharts(p: RiskProfileReport): string {
   if (oos !== null) {
     out += isOmitted(oos)
       ? missingNote('Out-of-sample chart', oos.omitted)
-      : performanceFigures(oos, 'out of sample (walk-forward)', p.riskProfile);
+      : performanceFigures(oos, OUT_OF_SAMPLE, p.riskProfile);
   }
   const wh = charts.weightsHistory;
   if (wh !== null) {
     out += isOmitted(wh)
       ? missingNote('Weights chart', wh.omitted)
       : figure(
-          renderWeightsHistoryChart({ title: `${p.riskProfile}: sleeve weights at each rebalance`, ...wh }),
-          'Target sleeve weights fitted at each rebalance (they drift until the next one).',
+          renderWeightsHistoryChart({
+            title: `${p.riskProfile}: sleeve weights at each rebalance, ${OUT_OF_SAMPLE}`,
+            ...wh,
+          }),
+          `Target sleeve weights fitted at each rebalance, ${OUT_OF_SAMPLE} (they drift until the next one).`,
         );
   }
   return out;
@@ -122,7 +126,7 @@ function allocationCharts(p: RiskProfileReport): string {
       minWeight: a.minWeight,
       maxWeight: a.maxWeight,
     }),
-    'Optimized sleeve weights (full history), with the bounds of the meta profile.',
+    `Optimized sleeve weights, fitted on the full history (${IN_SAMPLE}), with the bounds of the meta profile.`,
   );
   const tree = p.charts?.tree;
   if (tree === undefined) return out;

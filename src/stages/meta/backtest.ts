@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { defineStage } from '../../core/stage.js';
 import { writeJsonAtomic, writeParquetTable } from '../../artifacts/index.js';
+import { OUT_OF_SAMPLE } from '../../report/index.js';
 import { metaWalkForward, type MetaWalkForwardOptions } from '../../numeric/backtest/meta-walk-forward.js';
 import { resolveMethod } from '../../numeric/optimize/optimize-portfolio.js';
 import { metaStageParams } from './_params.js';
@@ -126,7 +127,7 @@ export const metaBacktest = defineStage({
         const s = doc.metrics.meta?.sharpe ?? null;
         const e = doc.metrics.equal_weight?.sharpe ?? null;
         parts.push(
-          `${P}: ${doc.period.days} days, ${doc.rebalances} rebalances, Sharpe ${s === null ? 'n/a' : s.toFixed(2)} (equal weight ${e === null ? 'n/a' : e.toFixed(2)})`,
+          `${P}: ${doc.period.days} days, ${doc.rebalances} rebalances, Sharpe ${s === null ? 'n/a' : s.toFixed(2)} ${OUT_OF_SAMPLE} (equal weight ${e === null ? 'n/a' : e.toFixed(2)})`,
         );
       }
       await writeJsonAtomic(summaryFile, doc);

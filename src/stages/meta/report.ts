@@ -5,7 +5,9 @@ import { QuantError } from '../../errors.js';
 import { readRunJson, toIsoSeconds, writeFileAtomic } from '../../artifacts/index.js';
 import { ID_PATTERN, MAX_PROFILE_NAME_LENGTH } from '../../manifest/index.js';
 import {
+  IN_SAMPLE,
   isOmitted,
+  OUT_OF_SAMPLE,
   renderMetaReportHtml,
   renderMetaReportMarkdown,
   type RiskProfileReport,
@@ -34,10 +36,18 @@ export interface MetaReportValue {
   readonly risk_profiles: readonly {
     readonly risk_profile: string;
     readonly method: string;
+    /** Figures of the optimized weights on the history they were fitted on (in sample). */
     readonly observations: number;
     readonly cagr: number | null;
     readonly sharpe: number | null;
     readonly max_drawdown: number | null;
+    /** The walk-forward's figures, net of costs; `null` without a completed backtest. */
+    readonly out_of_sample: {
+      readonly observations: number;
+      readonly cagr: number | null;
+      readonly sharpe: number | null;
+      readonly max_drawdown: number | null;
+    } | null;
     /** Run-relative files of optional artifacts that were missing (their sections carry a note). */
     readonly omitted: readonly string[];
   }[];
@@ -69,6 +79,27 @@ function omittedFiles(p: RiskProfileReport): string[] {
   const sections = [p.assets, p.health, p.calendar, p.nested, p.backtest, p.charts?.tree ?? undefined];
   const files = sections.flatMap((s) => (s !== undefined && isOmitted(s) ? [s.omitted] : []));
   return [...new Set(files)];
+}
+
+function outOfSample(p: RiskProfileReport): MetaReportValue['risk_profiles'][number]['out_of_sample'] {
+  const b = p.backtest;
+  if (b === undefined || isOmitted(b) || b.status !== 'ok') return null;
+  const meta = b.rows.find((r) => r.kind === 'meta');
+  if (meta === undefined) return null;
+  return {
+    observations: meta.observations,
+    cagr: meta.cagr,
+    sharpe: meta.sharpe,
+    max_drawdown: meta.maxDrawdown,
+  };
+}
+
+const fmt = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(2));
+
+/** `hrp Sharpe 0.41 in sample (fit period), 0.12 out of sample (walk-forward)`. */
+function sharpeLine(p: MetaReportValue['risk_profiles'][number]): string {
+  const oos = p.out_of_sample === null ? '' : `, ${fmt(p.out_of_sample.sharpe)} ${OUT_OF_SAMPLE}`;
+  return `${p.risk_profile} Sharpe ${fmt(p.sharpe)} ${IN_SAMPLE}${oos}`;
 }
 
 export const metaReport = defineStage({
@@ -111,13 +142,11 @@ export const metaReport = defineStage({
         cagr: p.metrics.cagr,
         sharpe: p.metrics.sharpe,
         max_drawdown: p.metrics.maxDrawdown,
+        out_of_sample: outOfSample(p),
         omitted: omittedFiles(p),
       })),
     };
-    const parts = data.riskProfiles.map((p) => {
-      const s = p.metrics.sharpe;
-      return `${p.riskProfile} Sharpe ${s === null ? 'n/a' : s.toFixed(2)}`;
-    });
+    const parts = value.risk_profiles.map(sharpeLine);
     const omitted = value.risk_profiles.reduce((k, p) => k + p.omitted.length, 0);
     return {
       value,

@@ -100,6 +100,22 @@ describe('renderMetaReportHtml', () => {
     }
   });
 
+  test('the summary tables say which is in sample and which is out of sample', () => {
+    const summary = html.slice(html.indexOf('<section id="summary">'), html.indexOf('</section>'));
+    const inSample = summary.indexOf('<p>In sample (fit period): ');
+    const outOfSample = summary.indexOf('<p>Out of sample (walk-forward): ');
+    const tables = [...summary.matchAll(/<table>/g)].map((m) => m.index);
+    assert.equal(tables.length, 2, 'the summary has the in-sample and the out-of-sample table');
+    assert.ok(
+      inSample >= 0 && inSample < (tables[0] as number),
+      'the first table is introduced as in sample',
+    );
+    assert.ok(
+      outOfSample > (tables[0] as number) && outOfSample < (tables[1] as number),
+      'the second table is introduced as out of sample',
+    );
+  });
+
   test('the full profile draws every chart; the backtest table sits in its section', () => {
     const hrp = profile('hrp');
     assert.deepEqual(
@@ -124,13 +140,17 @@ describe('renderMetaReportHtml', () => {
     );
     assert.ok(
       bt.includes(
-        '<td>Meta, walk-forward (net of costs)</td><td class="num">70</td><td class="num">8.00%</td>',
+        '<td>Meta, out of sample (walk-forward, net of costs)</td><td class="num">70</td><td class="num">8.00%</td>',
       ),
-      'bt includes \'<td>Meta, walk-forward (net of costs)</td><td class="num">…',
+      'the walk-forward row is labelled out of sample, with its figures',
     );
     assert.ok(
-      bt.includes('<td>Meta, full-history weights (in-sample)</td>'),
-      "bt includes '<td>Meta, full-history weights (in-sample)</td>'",
+      bt.includes('<td>Meta, full-history weights (in sample: fitted on these days)</td>'),
+      'the full-history row is labelled in sample',
+    );
+    assert.ok(
+      bt.includes('<h3>Backtest, out of sample (walk-forward)</h3>'),
+      'the backtest section title says out of sample',
     );
     assert.ok(
       bt.includes('hrp failed with E_SOLVER, used inverse_variance'),

@@ -214,9 +214,26 @@ describe('renderMetaReportMarkdown', () => {
     );
   });
 
+  test('every performance figure is labelled in sample (fit period) or out of sample (walk-forward)', () => {
+    const summary = section('## Summary', '## Risk profile');
+    const inSample = summary.indexOf('In sample (fit period): ');
+    const table = summary.indexOf('| Risk profile | Method |');
+    assert.ok(inSample > 0 && inSample < table, 'the first summary table is introduced as in sample');
+    for (const p of ['hrp', 'min_variance']) {
+      const start = md.indexOf(`## Risk profile \`${p}\``);
+      const metrics = md.indexOf('### Metrics, in sample (fit period)\n\nIn sample (fit period): ', start);
+      assert.ok(metrics > start, `${p}: the metrics section is labelled in sample`);
+    }
+    assert.match(
+      md,
+      /Sleeve figures, in sample \(fit period\), /,
+      'the sleeve figures of the allocation table are labelled in sample',
+    );
+  });
+
   test('every section of DESIGN §8 per risk profile, in order', () => {
     const titles = [
-      'Metrics',
+      'Metrics, in sample (fit period)',
       'Sleeve allocation',
       'Sleeve correlation',
       'Top physical assets',

@@ -72,14 +72,28 @@ export function polylinePath(xs: ArrayLike<number>, ys: ArrayLike<number>): stri
   return d.replace(/l(?=M|$)/g, '').trimEnd();
 }
 
+/** The smallest rendered size of chart text, in CSS pixels, on any screen. */
+export const MIN_TEXT_PX = 9;
+
+/** The smallest font size in a chart: the root's, or a smaller one set on some of its text. */
+function smallestFont(body: string): number {
+  let least = FONT_SIZE;
+  for (const m of body.matchAll(/font-size="([0-9.]+)"/g)) least = Math.min(least, Number(m[1]));
+  return least;
+}
+
 /**
  * The root `<svg>` of a chart: sized by its viewBox so it scales with the page, with an accessible
- * title and a `data-chart` kind the tests and print styles can find.
+ * title and a `data-chart` kind the tests and print styles can find. It shrinks with a narrow page only
+ * down to the width at which its smallest text renders at {@link MIN_TEXT_PX}; below that its figure
+ * scrolls sideways (the page does not).
  */
 export function svgRoot(kind: string, title: string, width: number, height: number, body: string): string {
+  const minWidth = Math.ceil((width * MIN_TEXT_PX) / smallestFont(body));
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" class="chart" data-chart="${escapeHtml(kind)}" ` +
     `viewBox="0 0 ${c(width)} ${c(height)}" width="${c(width)}" height="${c(height)}" role="img" ` +
+    `style="min-width:${minWidth}px" ` +
     `aria-label="${escapeHtml(title)}" font-size="${FONT_SIZE}">` +
     `<title>${escapeHtml(title)}</title>${body}</svg>`
   );

@@ -230,6 +230,13 @@ describe('meta.report', () => {
       );
     }
 
+    // The CLI's summary line says which figure is which: no backtest here, so only the in-sample Sharpe.
+    assert.match(
+      result.summary,
+      /: hrp Sharpe -?\d+\.\d\d in sample \(fit period\), min_variance Sharpe -?\d+\.\d\d in sample \(fit period\);/,
+      `the Sharpe ratios of the summary line are labelled in sample: ${result.summary}`,
+    );
+    assert.equal(result.value.risk_profiles[0]?.out_of_sample, null, 'no backtest, no out-of-sample figures');
     const hrp = md.slice(md.indexOf('## Risk profile `hrp`'), md.indexOf('## Risk profile `min_variance`'));
     assert.ok(
       hrp.includes(
