@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Issue, QuantError } from '../errors.js';
+import { assertStageDefinition } from './definition-checks.js';
 import type { Stage } from './stage.js';
 import { didYouMean } from '../util/suggest.js';
 
@@ -7,6 +8,7 @@ type JsonSchema = { [key: string]: unknown };
 
 /** The JSON Schema (draft 2020-12) of a stage's params, derived from its zod schema (input side). */
 export function stageParamsJsonSchema(stage: Stage): JsonSchema {
+  assertStageDefinition(stage);
   return z.toJSONSchema(stage.params, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
 }
 

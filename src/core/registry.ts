@@ -1,5 +1,6 @@
 import { QuantError } from '../errors.js';
 import { closestMatches } from '../util/suggest.js';
+import { assertArray, assertPipelineDefinition, assertStageDefinition } from './definition-checks.js';
 import type { PipelineDefinition, Stage, StageCategory } from './stage.js';
 
 export interface StageFilter {
@@ -28,6 +29,10 @@ export function createRegistry(
   stages: readonly Stage[],
   pipelines: readonly PipelineDefinition[] = [],
 ): Registry {
+  assertArray(stages, 'stages');
+  stages.forEach((stage, i) => assertStageDefinition(stage, `stages[${i}]`));
+  assertArray(pipelines, 'pipelines');
+  pipelines.forEach((pipeline, i) => assertPipelineDefinition(pipeline, `pipelines[${i}]`));
   const byKey = new Map<string, { stage: Stage; as: 'id' | 'alias' }>();
   for (const stage of stages) {
     const keys: [string, 'id' | 'alias'][] = [

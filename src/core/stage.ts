@@ -1,8 +1,8 @@
 import type { z } from 'zod';
+import type { StageCategory } from '../util/vocabulary.js';
+import { assertPipelineDefinition, assertStageDefinition } from './definition-checks.js';
 
-/** Closed vocabulary of stage categories. */
-export const STAGE_CATEGORIES = ['portfolio', 'meta', 'sleeve'] as const;
-export type StageCategory = (typeof STAGE_CATEGORIES)[number];
+export { STAGE_CATEGORIES, type StageCategory } from '../util/vocabulary.js';
 
 /** What a running stage may do besides computing: resolve paths, record files, log decisions. */
 export interface StageContext {
@@ -92,6 +92,7 @@ export type Stage = StageDefinition<z.ZodType, unknown>;
 export function defineStage<S extends z.ZodType, R>(
   definition: StageDefinition<S, R>,
 ): StageDefinition<S, R> {
+  assertStageDefinition(definition);
   return Object.freeze({
     ...definition,
     tags: Object.freeze([...definition.tags]),
@@ -107,5 +108,6 @@ export interface PipelineDefinition {
 }
 
 export function definePipeline(definition: PipelineDefinition): PipelineDefinition {
+  assertPipelineDefinition(definition);
   return Object.freeze({ ...definition, stages: Object.freeze([...definition.stages]) });
 }

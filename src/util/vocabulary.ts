@@ -74,3 +74,7 @@ export type MissingPolicy = (typeof MISSING_POLICIES)[number];
 
 /** Default of `ffill_limit`: one trading week of daily data. */
 export const DEFAULT_FFILL_LIMIT = 5;
+
+/** Closed vocabulary of stage categories. */
+export const STAGE_CATEGORIES = ['portfolio', 'meta', 'sleeve'] as const;
+export type StageCategory = (typeof STAGE_CATEGORIES)[number];

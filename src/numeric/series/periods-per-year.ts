@@ -95,11 +95,16 @@ const days = (n: number): string => `${Number.isInteger(n) ? n : n.toFixed(1)} d
  *   spacing, rows per year, an example spacing outside the band).
  */
 export function inferFrequency(dates: readonly string[]): FrequencyInference {
+  if (!Array.isArray(dates)) {
+    throw new QuantError('E_INPUT_DATES', `dates: received ${typeof dates}, not an array of dates`, {
+      hint: 'pass an array of YYYY-MM-DD strings',
+    });
+  }
   const day: number[] = [];
   let weekendDates = false;
-  dates.forEach((text, i) => {
-    const d = epochDay(text);
-    if (d === undefined) throw dateError(i, text);
+  dates.forEach((text: unknown, i) => {
+    const d = typeof text === 'string' ? epochDay(text) : undefined;
+    if (d === undefined) throw dateError(i, typeof text === 'string' ? text : `a ${typeof text}`);
     // 1970-01-01 was a Thursday: (d + 4) mod 7 is 0 on Sundays and 6 on Saturdays.
     const wd = (((d + 4) % 7) + 7) % 7;
     if (wd === 0 || wd === 6) weekendDates = true;
