@@ -20,19 +20,36 @@ import {
 import { dirname, join, relative } from 'node:path';
 import { REPO, quantAsync, tempDir } from '../helpers/cli.js';
 import { buildMetaWorkspace } from '../helpers/meta-workspace.js';
+import { QuantSDK } from '../../src/sdk/quant-sdk.js';
+import { openLedger } from '../../src/artifacts/index.js';
+import { hashRecordBody, type LedgerRecord } from '../../src/artifacts/ledger-verify.js';
 
 const BAD = join(REPO, 'test', 'fixtures', 'bad');
+
+// Ledger attacks on runs/<ledger>/audit.jsonl, each leaving a chain that verifies on its own: a record
+// appended, the last records dropped, or a text edit re-chained from the edited record on (and then,
+// with `anchor`, run.json's anchor rewritten to match, keeping or dropping its HMAC).
+type LedgerAttack =
+  | { readonly ledger: string; readonly append: string }
+  | { readonly ledger: string; readonly truncate: number }
+  | {
+      readonly ledger: string;
+      readonly rechain: { readonly find: string; readonly with: string };
+      readonly anchor?: 'keep_hmac' | 'drop_hmac';
+    };
 
 type Setup =
   | { readonly copy: string; readonly to: string }
   | { readonly remove: string }
   | { readonly write: string; readonly text: string }
   | { readonly replace: string; readonly find: string; readonly with: string }
-  | { readonly symlink: string; readonly at: string };
+  | { readonly symlink: string; readonly at: string }
+  | LedgerAttack;
 
 interface Case {
   readonly id: string;
-  readonly workspace: 'empty' | 'meta';
+  /** `signed`: the meta workspace plus `runs/signed`, a real stage run signed with {@link LEDGER_KEY}. */
+  readonly workspace: 'empty' | 'meta' | 'signed';
   readonly setup?: readonly Setup[];
   readonly argv: readonly string[];
   /** Extra environment variables of the CLI process (test hooks, limits). */
@@ -59,9 +76,60 @@ function snapshot(dir: string): Map<string, string> {
   return out;
 }
 
-function applySetup(ws: string, steps: readonly Setup[]): void {
+/** The key `runs/signed` of the `signed` workspace was signed with (`{LEDGER_KEY}` in a case's env). */
+const LEDGER_KEY = 'corpus-ledger-key-0123456789abcdef0123456789';
+
+const ledgerLines = (file: string): string[] => readFileSync(file, 'utf8').trimEnd().split('\n');
+
+/** Replace `find` in the ledger's text, then give every record from the first edited one on new hashes. */
+function rechain(ws: string, runId: string, find: string, replacement: string, anchor?: string): void {
+  const file = join(ws, 'runs', runId, 'audit.jsonl');
+  const lines = ledgerLines(file);
+  assert.ok(
+    lines.some((l) => l.includes(find)),
+    `setup: ${find} not in ${file}`,
+  );
+  const records: LedgerRecord[] = [];
+  for (const line of lines) {
+    const { hash: _old, ...body } = JSON.parse(line.replaceAll(find, replacement)) as LedgerRecord;
+    void _old;
+    const prev = records.at(-1);
+    const chained = { ...body, prev_hash: prev === undefined ? body.prev_hash : prev.hash };
+    records.push({ ...chained, hash: hashRecordBody(chained) });
+  }
+  writeFileSync(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  if (anchor === undefined) return;
+  const runJson = join(ws, 'runs', runId, 'run.json');
+  const json = JSON.parse(readFileSync(runJson, 'utf8')) as { ledger: Record<string, unknown> };
+  json.ledger = {
+    head_sha256: records.at(-1)?.hash,
+    records: records.length,
+    ...(anchor === 'keep_hmac' ? { hmac: json.ledger['hmac'] } : {}),
+  };
+  writeFileSync(runJson, `${JSON.stringify(json, null, 2)}\n`);
+}
+
+async function attackLedger(ws: string, step: LedgerAttack): Promise<void> {
+  const file = join(ws, 'runs', step.ledger, 'audit.jsonl');
+  if ('append' in step) {
+    const ledger = await openLedger(file, { now: new Date(0) });
+    await ledger.append({ type: 'decision', step: step.append, status: 'recorded' });
+  } else if ('truncate' in step) {
+    const lines = ledgerLines(file);
+    writeFileSync(
+      file,
+      lines
+        .slice(0, lines.length - step.truncate)
+        .map((l) => `${l}\n`)
+        .join(''),
+    );
+  } else rechain(ws, step.ledger, step.rechain.find, step.rechain.with, step.anchor);
+}
+
+async function applySetup(ws: string, steps: readonly Setup[]): Promise<void> {
   for (const step of steps) {
-    if ('copy' in step) copyFileSync(join(BAD, step.copy), join(ws, step.to));
+    if ('ledger' in step) await attackLedger(ws, step);
+    else if ('copy' in step) copyFileSync(join(BAD, step.copy), join(ws, step.to));
     else if ('remove' in step) rmSync(join(ws, step.remove));
     else if ('symlink' in step)
       symlinkSync(relative(dirname(join(ws, step.at)), join(ws, step.symlink)), join(ws, step.at));
@@ -81,15 +149,33 @@ const UNPRINTABLE =
   /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 const subst = (arg: string): string =>
-  arg.replaceAll('{BAD}', BAD).replaceAll('{REPO}', REPO.replace(/\/$/, ''));
+  arg
+    .replaceAll('{LEDGER_KEY}', LEDGER_KEY)
+    .replaceAll('{BAD}', BAD)
+    .replaceAll('{REPO}', REPO.replace(/\/$/, ''));
 
 describe('bad-input corpus', { concurrency: 4 }, () => {
   let template: { path: string; cleanup(): void };
+  let signed: { path: string; cleanup(): void };
   before(async () => {
     template = tempDir('quant-bad-');
     await buildMetaWorkspace(template.path);
+    signed = tempDir('quant-bad-');
+    cpSync(template.path, signed.path, { recursive: true });
+    await QuantSDK.runStage(
+      'portfolio.optimize',
+      { input: join(REPO, 'data', 'swx_prices.csv'), method: 'inverse_variance' },
+      {
+        workspace: signed.path,
+        runId: 'signed',
+        env: { SOURCE_DATE_EPOCH: '1767225600', QUANT_LEDGER_KEY: LEDGER_KEY },
+      },
+    );
   });
-  after(() => template.cleanup());
+  after(() => {
+    template.cleanup();
+    signed.cleanup();
+  });
 
   test('the corpus: at least 40 cases, unique ids, every fixture present', () => {
     assert.ok(cases.length >= 40, `${cases.length} cases`);
@@ -105,12 +191,15 @@ describe('bad-input corpus', { concurrency: 4 }, () => {
     test(`${c.id}: ${c.code}`, async () => {
       const ws = tempDir('quant-bad-');
       try {
-        if (c.workspace === 'meta') cpSync(template.path, ws.path, { recursive: true });
-        applySetup(ws.path, c.setup ?? []);
+        if (c.workspace !== 'empty')
+          cpSync((c.workspace === 'meta' ? template : signed).path, ws.path, { recursive: true });
+        await applySetup(ws.path, c.setup ?? []);
         const before = snapshot(ws.path);
         const r = await quantAsync([...c.argv.map(subst), '--workspace', ws.path], {
           cwd: ws.path,
-          ...(c.env === undefined ? {} : { env: { ...c.env } }),
+          ...(c.env === undefined
+            ? {}
+            : { env: Object.fromEntries(Object.entries(c.env).map(([k, v]) => [k, subst(v)])) }),
         });
         const line = r.stderr.trimEnd();
         assert.equal(r.code, 1, `exit ${r.code}: ${r.stderr}${r.stdout}`);
