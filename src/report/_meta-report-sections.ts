@@ -9,6 +9,7 @@ import {
   type AssetsSection,
   type CalendarSection,
   type CorrelationSection,
+  type HealthRow,
   type HealthSection,
   type NestedSection,
   type RiskProfileReport,
@@ -142,15 +143,36 @@ function assetsBlock(a: AssetsSection): string {
   return parts.join('\n\n');
 }
 
-function healthBlock(h: HealthSection): string {
-  const rows = h.sleeves.map((s) => [
-    code(s.id),
+function healthRow(s: HealthRow): string[] {
+  const b = s.branch;
+  if (b === undefined) {
+    return [
+      code(s.id),
+      String(s.windows),
+      String(s.successes),
+      s.windows === 0 ? 'n/a (no records)' : pct(s.successRate),
+      s.healthy ? 'healthy' : 'unhealthy',
+    ];
+  }
+  if (isOmitted(b))
+    return [`${code(s.id)} (branch)`, 'n/a', 'n/a', 'n/a', `unknown: ${cell(b.omitted)} not found`];
+  return [
+    `${code(s.id)} (branch)`,
     String(s.windows),
     String(s.successes),
     s.windows === 0 ? 'n/a (no records)' : pct(s.successRate),
-    s.healthy ? 'healthy' : 'unhealthy',
-  ]);
+    `${b.healthySleeves} of ${b.sleeves} sleeves healthy`,
+  ];
+}
+
+function healthBlock(h: HealthSection): string {
+  const rows = h.sleeves.map(healthRow);
   const parts = [table(['Sleeve', 'Windows', 'Successes', 'Success rate', 'Status'], rows, [L, R, R, R, L])];
+  if (h.sleeves.some((s) => s.branch !== undefined)) {
+    parts.push(
+      'A branch row sums the windows and successes of the atomic sleeves the branch includes, at every depth.',
+    );
+  }
   if (h.excluded.length === 0) parts.push('Excluded sleeves: none.');
   else {
     const ex = h.excluded.map((e) => [

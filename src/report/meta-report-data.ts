@@ -219,10 +219,16 @@ export interface AssetsSection {
 
 export interface HealthRow {
   readonly id: string;
+  /** For a nested branch: windows and successes summed over its atomic sleeves, at every depth. */
   readonly windows: number;
   readonly successes: number;
   readonly successRate: number | null;
   readonly healthy: boolean;
+  /**
+   * A nested branch: how many atomic sleeves it includes (at every depth) and how many of them are
+   * healthy, or the file whose absence left them unknown.
+   */
+  readonly branch?: { readonly sleeves: number; readonly healthySleeves: number } | OmittedSection;
 }
 
 export interface ExcludedRow {

@@ -154,7 +154,7 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
     allocation: allocationSection(optimized, manifest, table, periodsPerYear),
     correlation: correlationSection(table),
     assets: flattened === undefined ? omitted(paths.flattened) : assetsSection(flattened),
-    health: manifest === undefined ? omitted(paths.manifest) : healthSection(manifest),
+    health: manifest === undefined ? omitted(paths.manifest) : await healthWithBranches(o, p, manifest),
     anomalies: anomalySection(portfolio, table, periodsPerYear),
     calendar: manifest === undefined ? omitted(paths.manifest) : calendarSection(manifest),
     nested:
@@ -270,6 +270,75 @@ function annualisation(
     source: `inferred from the dates: ${inferred.rule}`,
     frequency: frequencyWord(inferred, inferred.periods_per_year),
   };
+}
+
+interface BranchHealth {
+  windows: number;
+  successes: number;
+  sleeves: number;
+  healthySleeves: number;
+}
+
+/**
+ * The health of the atomic sleeves below a nested meta profile, summed over every depth from the
+ * sub-metas' own manifests; the first missing manifest's file when one is missing.
+ */
+async function branchHealth(
+  o: ReportLoadOptions,
+  p: string,
+  profile: string,
+  seen: ReadonlySet<string>,
+): Promise<BranchHealth | { omitted: string }> {
+  const rel = metaArtifactPaths(profile, p).manifest;
+  // Not recorded as an input here: nestedBranches reads and records the same sub-manifests.
+  const manifest = await readJsonArtifact(join(o.runDir, rel), rel, manifestDocSchema);
+  if (manifest === undefined) return { omitted: rel };
+  const sum: BranchHealth = { windows: 0, successes: 0, sleeves: 0, healthySleeves: 0 };
+  for (const inc of manifest.included) {
+    if (inc.kind === 'atomic') {
+      sum.windows += inc.health.windows;
+      sum.successes += inc.health.successes;
+      sum.sleeves += 1;
+      if (inc.health.healthy) sum.healthySleeves += 1;
+      continue;
+    }
+    // Cycles are rejected when the manifest is loaded; the guard only keeps a hand-edited artifact finite.
+    if (seen.has(inc.profile) || seen.size >= MAX_NESTING) continue;
+    const sub = await branchHealth(o, p, inc.profile, new Set([...seen, inc.profile]));
+    if ('omitted' in sub) return sub;
+    sum.windows += sub.windows;
+    sum.successes += sub.successes;
+    sum.sleeves += sub.sleeves;
+    sum.healthySleeves += sub.healthySleeves;
+  }
+  return sum;
+}
+
+/** The health section, a nested branch's row carrying the figures of its atomic sleeves. */
+async function healthWithBranches(o: ReportLoadOptions, p: string, manifest: ManifestDoc) {
+  const section = healthSection(manifest);
+  const sleeves = [];
+  for (const [j, row] of section.sleeves.entries()) {
+    const inc = manifest.included[j];
+    if (inc?.kind !== 'meta') {
+      sleeves.push(row);
+      continue;
+    }
+    const b = await branchHealth(o, p, inc.profile, new Set([o.metaProfile, inc.profile]));
+    sleeves.push(
+      'omitted' in b
+        ? { ...row, branch: b }
+        : {
+            id: row.id,
+            windows: b.windows,
+            successes: b.successes,
+            successRate: b.windows === 0 ? null : b.successes / b.windows,
+            healthy: row.healthy,
+            branch: { sleeves: b.sleeves, healthySleeves: b.healthySleeves },
+          },
+    );
+  }
+  return { ...section, sleeves };
 }
 
 /**

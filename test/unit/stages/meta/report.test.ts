@@ -335,6 +335,62 @@ describe('meta.report', () => {
     );
   });
 
+  test("a nested branch's health row sums its atomic sleeves' windows, at every depth", async () => {
+    const { ws, run: dir } = await workspace();
+    const hrpSection = () => {
+      const md = readFileSync(join(dir, REPORT_MD), 'utf8');
+      return md.slice(md.indexOf('## Risk profile `hrp`'), md.indexOf('## Risk profile `min_variance`'));
+    };
+    // Without the branch's own manifest its sleeves are unknown, and the report says which file is missing.
+    await run(ws);
+    assert.ok(
+      hrpSection().includes(
+        '| `n` (branch) | n/a | n/a | n/a | unknown: data/meta_manifest_meta_sub_hrp.json not found |',
+      ),
+      'a branch without its manifest names the missing file',
+    );
+    const sleeve = (id: string, kind: string, profile: string, h: object) => ({
+      id,
+      kind,
+      profile,
+      run_id: kind === 'atomic' ? `${profile}_1` : null,
+      health: h,
+      branch_weights: kind === 'meta' ? 'optimized' : null,
+    });
+    const manifest = (included: object[]) => ({
+      schema_version: 1,
+      included,
+      excluded: [],
+      calendar: {
+        common_rows: 63,
+        first_date: DATES[0],
+        last_date: DATES[62],
+        weekend_dates: false,
+        periods_per_year: 252,
+        per_sleeve: [],
+      },
+      warnings: [],
+    });
+    json(
+      join(dir, metaArtifactPaths('meta_sub', 'hrp').manifest),
+      manifest([sleeve('s1', 'atomic', 'p1', health(4, 3)), sleeve('s2', 'meta', 'meta_deep', health(0, 0))]),
+    );
+    json(
+      join(dir, metaArtifactPaths('meta_deep', 'hrp').manifest),
+      manifest([
+        sleeve('d1', 'atomic', 'p2', health(5, 5)),
+        sleeve('d2', 'atomic', 'p3', { ...health(6, 2), healthy: false }),
+      ]),
+    );
+    await run(ws);
+    // 4 + 5 + 6 windows, 3 + 5 + 2 successes, 2 of the 3 atomic sleeves healthy.
+    assert.ok(
+      hrpSection().includes('| `n` (branch) | 15 | 10 | 66.67% | 2 of 3 sleeves healthy |'),
+      `the branch row shows its sleeves' figures, not "0 windows, n/a, healthy": ${hrpSection()}`,
+    );
+    assert.ok(hrpSection().includes('| `a` | 3 | 3 | 100.00% | healthy |'), 'atomic rows are unchanged');
+  });
+
   test('explicit risk profiles and the predecessor alias', async () => {
     const { ws, run: dir } = await workspace();
     rmSync(join(dir, RESOLVED_MANIFEST));
