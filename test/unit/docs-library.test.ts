@@ -1,0 +1,49 @@
+// docs/library.md runs as written: every ```js block after `<!-- run -->` is executed against the sources
+// (`'metafolio'` resolved to src/index.ts) and what it prints is compared with the ```text block after it,
+// line by line (`…` in an expected line stands for further digits, not compared).
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { REPO, tempDir } from '../helpers/cli.js';
+
+const page = readFileSync(join(REPO, 'docs', 'library.md'), 'utf8');
+const blocks = [...page.matchAll(/<!-- run -->\s*```js\n([\s\S]*?)```\s*```text\n([\s\S]*?)```/g)].map(
+  (m) => ({ code: m[1] ?? '', expected: m[2] ?? '' }),
+);
+const entry = pathToFileURL(join(REPO, 'src', 'index.ts')).href;
+
+function lineMatcher(line: string): RegExp {
+  const parts = line.split('…').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('\\d*')}$`);
+}
+
+describe('docs/library.md', () => {
+  const tmp = tempDir('quant-library-doc-');
+  after(() => tmp.cleanup());
+
+  test('has runnable examples', () => {
+    assert.ok(
+      blocks.length >= 2,
+      `at least two <!-- run --> blocks with their output, found ${blocks.length}`,
+    );
+  });
+
+  blocks.forEach((block, i) => {
+    test(`example ${i + 1} runs and prints what the page says`, () => {
+      assert.ok(block.code.includes("from 'metafolio'"), `example ${i + 1} imports the package`);
+      const file = join(tmp.path, `example-${i + 1}.mjs`);
+      writeFileSync(file, block.code.replaceAll("from 'metafolio'", `from '${entry}'`));
+      const run = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: REPO, encoding: 'utf8' });
+      assert.equal(run.status, 0, `example ${i + 1} exits 0:\n${run.stderr}`);
+      const got = run.stdout.trimEnd().split('\n');
+      const want = block.expected.trimEnd().split('\n');
+      assert.equal(got.length, want.length, `example ${i + 1} prints ${want.length} lines:\n${run.stdout}`);
+      want.forEach((line, k) => {
+        assert.match(got[k] ?? '', lineMatcher(line), `example ${i + 1}, line ${k + 1}`);
+      });
+    });
+  });
+});
