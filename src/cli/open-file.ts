@@ -3,14 +3,14 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** The program that opens a file with the user's default application on this platform. */
-export function platformOpener(platform: NodeJS.Platform = process.platform): string {
+function platformOpener(platform: NodeJS.Platform = process.platform): string {
   if (platform === 'darwin') return 'open';
   if (platform === 'win32') return 'cmd';
   return 'xdg-open';
 }
 
 /** The first executable file `name` in the folders of `PATH` (with `PATHEXT` on Windows), if any. */
-export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   const dirs = (env['PATH'] ?? env['Path'] ?? '').split(delimiter).filter((d) => d !== '');
   const exts = process.platform === 'win32' ? (env['PATHEXT'] ?? '.EXE;.CMD;.BAT').split(';') : [''];
   for (const dir of dirs) {

@@ -3,7 +3,7 @@ import { QuantError } from '../errors.js';
 import type { Io } from './output.js';
 
 /** `quant meta run` for the `run` command under `meta`. */
-export function commandPath(command: CommandUnknownOpts): string {
+function commandPath(command: CommandUnknownOpts): string {
   const names: string[] = [];
   for (let c: CommandUnknownOpts | null = command; c !== null; c = c.parent) names.unshift(c.name());
   return names.join(' ');

@@ -1,5 +1,6 @@
 import { isRecord, type JsonPath } from './_json-path.js';
 import { didYouMean } from '../util/suggest.js';
+import { guessKindKey } from './schema.js';
 
 /** A problem found by a whole-manifest check: where (JSON path) and what. */
 export interface RawProblem {
@@ -12,6 +13,8 @@ export interface RawProblem {
 interface RefEdge {
   readonly to: string;
   readonly entry: number;
+  /** The key holding the profile's sleeve entries (`sleeves`, or a misspelling of it). */
+  readonly key: string;
 }
 
 /**
@@ -26,29 +29,36 @@ export function crossCheckManifest(doc: unknown): RawProblem[] {
   const profiles = doc['profiles'];
   const metaNames: string[] = [];
   const sleeveNames = new Set<string>();
+  const entriesKey = new Map<string, string>();
   for (const [name, profile] of Object.entries(profiles)) {
     if (!isRecord(profile)) continue;
     const isMeta = 'sleeves' in profile;
     const isSleeve = 'sleeve' in profile;
+    // A misspelt kind key (`sleves`) still tells the kind, so its references are checked too.
+    const guess = isMeta || isSleeve ? undefined : guessKindKey(profile);
     if (isMeta && !isSleeve) metaNames.push(name);
     else if (isSleeve && !isMeta) sleeveNames.add(name);
+    else if (guess?.kind === 'sleeves') metaNames.push(name);
+    else if (guess?.kind === 'sleeve') sleeveNames.add(name);
+    entriesKey.set(name, guess?.kind === 'sleeves' ? guess.key : 'sleeves');
   }
   const metas = new Set(metaNames);
   const problems: RawProblem[] = [];
   const edges = new Map<string, RefEdge[]>();
 
   for (const name of metaNames) {
-    const entries = (profiles[name] as Record<string, unknown>)['sleeves'];
+    const key = entriesKey.get(name) ?? 'sleeves';
+    const entries = (profiles[name] as Record<string, unknown>)[key];
     const out: RefEdge[] = [];
     edges.set(name, out);
     if (!Array.isArray(entries)) continue;
     entries.forEach((entry: unknown, j) => {
       if (!isRecord(entry)) return;
-      const at = (key: string): JsonPath => ['profiles', name, 'sleeves', j, key];
+      const at = (field: string): JsonPath => ['profiles', name, key, j, field];
       const metaRef = entry['meta_profile'];
       const sleeveRef = entry['profile'];
       if (typeof metaRef === 'string') {
-        if (metas.has(metaRef)) out.push({ to: metaRef, entry: j });
+        if (metas.has(metaRef)) out.push({ to: metaRef, entry: j, key });
         else if (sleeveNames.has(metaRef)) {
           problems.push({
             path: at('meta_profile'),
@@ -92,7 +102,7 @@ function findCycles(order: readonly string[], edges: ReadonlyMap<string, readonl
       if (s === 'open') {
         const cycle = [...stack.slice(stack.indexOf(edge.to)), edge.to];
         problems.push({
-          path: ['profiles', name, 'sleeves', edge.entry, 'meta_profile'],
+          path: ['profiles', name, edge.key, edge.entry, 'meta_profile'],
           message: `meta profiles nest in a cycle: ${cycle.join(' → ')}; remove one of these nestings`,
           code: 'E_CYCLE',
         });

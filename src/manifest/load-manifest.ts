@@ -15,6 +15,7 @@ import {
   ProfileSchema,
   isMetaProfile,
   allowedKeysAt,
+  guessKindKey,
   type Manifest,
   type Profile,
 } from './schema.js';
@@ -82,9 +83,12 @@ export function parseManifest(text: string, file: string): Manifest {
 
 /** The profile names an (invalid) profile's sleeve entries name, read defensively. */
 function usesOf(value: unknown): string[] {
-  if (!isRecord(value) || !Array.isArray(value['sleeves'])) return [];
+  if (!isRecord(value)) return [];
+  const guess = 'sleeves' in value ? undefined : guessKindKey(value);
+  const entries = value[guess?.kind === 'sleeves' ? guess.key : 'sleeves'];
+  if (!Array.isArray(entries)) return [];
   const out: string[] = [];
-  for (const entry of value['sleeves'] as unknown[]) {
+  for (const entry of entries as unknown[]) {
     if (!isRecord(entry)) continue;
     for (const key of ['meta_profile', 'profile']) {
       const v = entry[key];

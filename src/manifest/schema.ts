@@ -14,6 +14,7 @@ import { boundsProblems } from './_bounds.js';
 import { isRecord } from './_json-path.js';
 import type { InvalidProfile } from './profile-usage.js';
 import { RESERVED_NAME } from '../util/own.js';
+import { closestMatches } from '../util/suggest.js';
 
 // The manifest's shape (DESIGN §3). Objects are strict: in a hand-written manifest an unknown key is a
 // typo (`trian_window`), and silently ignoring it would run with a default the user did not mean.
@@ -263,6 +264,20 @@ export type MetaProfile = z.output<typeof MetaProfileSchema>;
 export type Profile = SleeveProfile | MetaProfile;
 
 /**
+ * The key of a profile that has neither `sleeve` nor `sleeves` but a key close to one of them (`sleves`,
+ * `sleev`), and the kind it probably meant; undefined when no key is close.
+ */
+export function guessKindKey(
+  profile: Readonly<Record<string, unknown>>,
+): { readonly key: string; readonly kind: 'sleeve' | 'sleeves' } | undefined {
+  for (const key of Object.keys(profile)) {
+    const [kind] = closestMatches(key, ['sleeves', 'sleeve'], 1);
+    if (kind === 'sleeve' || kind === 'sleeves') return { key, kind };
+  }
+  return undefined;
+}
+
+/**
  * A profile is a sleeve profile (`sleeve`) or a meta profile (`sleeves`). Dispatching on the key
  * rather than a `z.union` keeps the errors about the branch the user meant, with their exact paths.
  */
@@ -276,6 +291,24 @@ export const ProfileSchema = z.unknown().transform((input, ctx): Profile => {
   }
   const hasSleeve = 'sleeve' in input;
   const hasSleeves = 'sleeves' in input;
+  const guess = hasSleeve || hasSleeves ? undefined : guessKindKey(input);
+  if (guess !== undefined) {
+    // A misspelt kind key: say so, and check the rest as the kind meant, so that every problem shows now.
+    ctx.addIssue({
+      code: 'custom',
+      path: [guess.key],
+      message: `unknown key "${guess.key}" (did you mean "${guess.kind}"?)`,
+    });
+    const { [guess.key]: body, ...rest } = input;
+    const schema = guess.kind === 'sleeve' ? SleeveProfileSchema : MetaProfileSchema;
+    const result = schema.safeParse({ ...rest, [guess.kind]: body });
+    if (!result.success)
+      for (const issue of result.error.issues) {
+        const path = issue.path[0] === guess.kind ? [guess.key, ...issue.path.slice(1)] : issue.path;
+        ctx.issues.push({ ...issue, path, input } as (typeof ctx.issues)[number]);
+      }
+    return z.NEVER;
+  }
   if (hasSleeve === hasSleeves) {
     ctx.addIssue({
       code: 'custom',

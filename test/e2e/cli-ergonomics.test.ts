@@ -217,3 +217,66 @@ describe('late failures caught before the run folder exists', () => {
     }
   });
 });
+
+describe('quant manifest check', () => {
+  test('lists every problem of every profile at once, with JSON path and line', () => {
+    const ws = tempDir();
+    try {
+      writeFileSync(
+        join(ws.path, 'manifest.json'),
+        [
+          '{',
+          '  "profiles": {',
+          '    "root": { "sleeves": [{ "id": "a", "profile": "s1" }, { "id": "b", "meta_profile": "nestd" }] },',
+          '    "nested": { "sleves": [{ "id": "c", "meta_profile": "gone" }] },',
+          '    "other": { "sleeves": [{ "id": "x", "profile": "s1" }], "risk_profile": ["hrp"] }',
+          '  }',
+          '}',
+          '',
+        ].join('\n'),
+      );
+      const r = quant(['manifest', 'check', '--json', '--workspace', ws.path]);
+      assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+      assert.equal(r.stdout, '', 'no result on stdout');
+      const e = jsonError(r.stderr).error as JsonError['error'] & {
+        details?: { problems?: { path: string; line: number; message: string }[] };
+      };
+      assert.equal(e.code, 'E_MANIFEST', `code: ${r.stderr}`);
+      const lines = new Map((e.details?.problems ?? []).map((p) => [p.path, p.line]));
+      assert.equal(lines.get('profiles.root.sleeves[1].meta_profile'), 3, `dangling reference: ${r.stderr}`);
+      assert.equal(lines.get('profiles.nested.sleves'), 4, `misspelt kind key: ${r.stderr}`);
+      assert.equal(
+        lines.get('profiles.nested.sleves[0].meta_profile'),
+        4,
+        `reference behind it: ${r.stderr}`,
+      );
+      assert.equal(
+        lines.get('profiles.other.risk_profile'),
+        5,
+        `unknown key of another profile: ${r.stderr}`,
+      );
+      const text = quant(['manifest', 'check', '--workspace', ws.path]);
+      assert.equal(text.code, 1, 'exit 1 without --json too');
+      assert.equal(text.stderr.trim().split('\n').length, 1, `one line: ${text.stderr}`);
+      assert.match(
+        text.stderr,
+        /^E_MANIFEST: .*: profiles root, nested, other are invalid: \d+ problems: /,
+        text.stderr,
+      );
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  test('a valid manifest is ok', async () => {
+    const ws = tempDir();
+    try {
+      await buildSmallMetaWorkspace(ws.path);
+      const r = quant(['manifest', 'check', '--workspace', ws.path]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /manifest\.json: ok \(1 meta profile\(s\), 0 sleeve profile\(s\)\)/, r.stdout);
+    } finally {
+      ws.cleanup();
+    }
+  });
+});

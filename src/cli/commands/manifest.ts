@@ -1,6 +1,7 @@
 import { relative, resolve } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
 import { migrateManifestFile, type MigrateManifestResult } from '../../sdk/manifest-migrate.js';
+import { checkManifestFile } from '../../sdk/manifest-check.js';
 import type { CliContext } from '../context.js';
 import { formatColumns } from '../output.js';
 
@@ -68,6 +69,26 @@ export function manifestCommand(ctx: CliContext): Command {
       for (const { profile, problems } of result.invalid)
         ctx.io.err(
           `warning: ${result.output}: profile ${profile} is still invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}); runs that use it fail until it is fixed`,
+        );
+    });
+  manifest
+    .command('check')
+    .description(
+      'validate the whole manifest (--manifest, else <workspace>/manifest.json): every problem of every profile at once, with JSON path and line',
+    )
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => {
+      const path = resolve(ctx.cwd, ctx.globals.manifest ?? resolve(ctx.workspace, 'manifest.json'));
+      const result = await checkManifestFile(path);
+      const summary = {
+        file: result.file,
+        meta_profiles: result.metaProfiles,
+        sleeve_profiles: result.sleeveProfiles,
+      };
+      if (opts.json === true) ctx.io.out(JSON.stringify({ ok: true, ...summary }, null, 2));
+      else
+        ctx.io.out(
+          `${relative(ctx.cwd, result.file) || result.file}: ok (${result.metaProfiles.length} meta profile(s), ${result.sleeveProfiles.length} sleeve profile(s))`,
         );
     });
   return manifest;
