@@ -27,7 +27,7 @@ describe('optional peer dependencies', () => {
     }
   });
 
-  // A stand-in for Node's own error: the real "package not installed" path runs in test/e2e/package.test.ts.
+  // A stand-in for Node's own error: the real "package not installed" path runs in test/e2e/package.slow.test.ts.
   const notFound = (name: string): Error =>
     Object.assign(new Error(`Cannot find package '${name}' imported from /x/queue-executor.js`), {
       code: 'ERR_MODULE_NOT_FOUND',
