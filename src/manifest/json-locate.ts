@@ -45,9 +45,53 @@ const MAX_DEPTH = 512;
  * A syntax error is `E_MANIFEST` "`<file>` is not valid JSON: reason" with the line and column.
  */
 export function parseJsonWithLocations(text: string, file: string): LocatedJson {
-  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const lineStarts = computeLineStarts(src);
-  const positionAt = (offset: number): JsonPosition => {
+  const scanner = new JsonScanner(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, file);
+  const value = scanner.parseDocument();
+  const find = (path: JsonPath): Spot | undefined => scanner.spots.get(JSON.stringify(path));
+  return {
+    value,
+    duplicateKeys: scanner.duplicateKeys,
+    has: (path) => find(path) !== undefined,
+    lineOf(path, target = 'value') {
+      for (let n = path.length; n >= 0; n--) {
+        const spot = find(path.slice(0, n));
+        if (spot === undefined) continue;
+        const offset =
+          n === path.length && target === 'key' && spot.key !== undefined ? spot.key : spot.value;
+        return scanner.positionAt(offset);
+      }
+      return { line: 1, column: 1 };
+    },
+  };
+}
+
+/** The scanner of {@link parseJsonWithLocations}: one pass over `src`, recording where things are. */
+class JsonScanner {
+  readonly spots = new Map<string, Spot>();
+  readonly duplicateKeys: DuplicateKey[] = [];
+  private readonly lineStarts: number[];
+  private i = 0;
+
+  constructor(
+    private readonly src: string,
+    private readonly file: string,
+  ) {
+    this.lineStarts = computeLineStarts(src);
+  }
+
+  /** The whole document: one value, nothing but white space around it. */
+  parseDocument(): unknown {
+    this.skipSpace();
+    if (this.i >= this.src.length) this.fail('the file is empty');
+    const value = this.parseValue([], 0);
+    this.skipSpace();
+    if (this.i < this.src.length)
+      this.fail(`unexpected ${this.describe(this.i)} after the end of the JSON value`);
+    return value;
+  }
+
+  positionAt(offset: number): JsonPosition {
+    const lineStarts = this.lineStarts;
     let lo = 0;
     let hi = lineStarts.length - 1;
     while (lo < hi) {
@@ -56,199 +100,193 @@ export function parseJsonWithLocations(text: string, file: string): LocatedJson 
       else hi = mid - 1;
     }
     return { line: lo + 1, column: offset - (lineStarts[lo] as number) + 1 };
-  };
-  const spots = new Map<string, Spot>();
-  const duplicateKeys: DuplicateKey[] = [];
-  let i = 0;
+  }
 
-  const fail: (reason: string, at?: number) => never = (reason, at = i) => {
-    const { line, column } = positionAt(Math.min(at, src.length));
-    throw new QuantError('E_MANIFEST', `${file} is not valid JSON: ${reason}`, {
-      location: { file, line, column: String(column) },
+  private fail(reason: string, at = this.i): never {
+    const { line, column } = this.positionAt(Math.min(at, this.src.length));
+    throw new QuantError('E_MANIFEST', `${this.file} is not valid JSON: ${reason}`, {
+      location: { file: this.file, line, column: String(column) },
       hint: 'fix the JSON syntax at that line (a JSON linter or editor shows it too)',
     });
-  };
-  const describe = (at: number): string => {
-    if (at >= src.length) return 'end of input';
-    const ch = src[at] as string;
+  }
+
+  private describe(at: number): string {
+    if (at >= this.src.length) return 'end of input';
+    const ch = this.src[at] as string;
     return ch === '"' ? "'\"'" : JSON.stringify(ch);
-  };
-  const skipSpace = (): void => {
+  }
+
+  private skipSpace(): void {
+    const src = this.src;
     for (;;) {
-      const c = src.charCodeAt(i);
-      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
-      else if (c === 0x2f && (src[i + 1] === '/' || src[i + 1] === '*'))
-        fail('comments are not allowed in JSON');
+      const c = src.charCodeAt(this.i);
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) this.i++;
+      else if (c === 0x2f && (src[this.i + 1] === '/' || src[this.i + 1] === '*'))
+        this.fail('comments are not allowed in JSON');
       else return;
     }
-  };
-  const expect = (ch: string, what: string): void => {
-    if (src[i] !== ch) fail(`expected ${what} but found ${describe(i)}`);
-    i++;
-  };
+  }
+
+  private expect(ch: string, what: string): void {
+    if (this.src[this.i] !== ch) this.fail(`expected ${what} but found ${this.describe(this.i)}`);
+    this.i++;
+  }
 
   // The later duplicate wins, so positions recorded inside the earlier one must not outlive it.
-  const forgetBelow = (path: JsonPath): void => {
+  private forgetBelow(path: JsonPath): void {
     const prefix = `${JSON.stringify(path).slice(0, -1)},`;
-    for (const k of [...spots.keys()]) if (k.startsWith(prefix)) spots.delete(k);
-  };
+    for (const k of [...this.spots.keys()]) if (k.startsWith(prefix)) this.spots.delete(k);
+  }
 
-  const parseString = (): string => {
-    const start = i;
-    i++; // opening quote
+  private parseString(): string {
+    const src = this.src;
+    const start = this.i;
+    this.i++; // opening quote
     let out = '';
-    let chunk = i;
+    let chunk = this.i;
     for (;;) {
-      if (i >= src.length) fail('unterminated string', start);
-      const c = src.charCodeAt(i);
+      if (this.i >= src.length) this.fail('unterminated string', start);
+      const c = src.charCodeAt(this.i);
       if (c === 0x22) {
-        out += src.slice(chunk, i);
-        i++;
+        out += src.slice(chunk, this.i);
+        this.i++;
         return out;
       }
-      if (c < 0x20) fail('unescaped control character in a string (write a line break as \\n)');
+      if (c < 0x20) this.fail('unescaped control character in a string (write a line break as \\n)');
       if (c !== 0x5c) {
-        i++;
+        this.i++;
         continue;
       }
-      out += src.slice(chunk, i);
-      const esc = src[i + 1];
-      const simple = esc === undefined ? undefined : ESCAPES[esc];
-      if (simple !== undefined) {
-        out += simple;
-        i += 2;
-      } else if (esc === 'u') {
-        const hex = src.slice(i + 2, i + 6);
-        if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('invalid \\u escape: expected 4 hex digits');
-        out += String.fromCharCode(parseInt(hex, 16));
-        i += 6;
-      } else {
-        fail(`invalid escape "\\${esc ?? ''}" in a string`);
-      }
-      chunk = i;
+      out += src.slice(chunk, this.i);
+      out += this.parseEscape();
+      chunk = this.i;
     }
-  };
+  }
 
-  const parseNumber = (): number => {
-    const match = NUMBER.exec(src.slice(i, i + 400));
-    if (match === null) return fail(`expected a value but found ${describe(i)}`);
+  /** The escape sequence at the backslash under the cursor, decoded; the cursor moves past it. */
+  private parseEscape(): string {
+    const src = this.src;
+    const esc = src[this.i + 1];
+    const simple = esc === undefined ? undefined : ESCAPES[esc];
+    if (simple !== undefined) {
+      this.i += 2;
+      return simple;
+    }
+    if (esc === 'u') {
+      const hex = src.slice(this.i + 2, this.i + 6);
+      if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.fail('invalid \\u escape: expected 4 hex digits');
+      this.i += 6;
+      return String.fromCharCode(parseInt(hex, 16));
+    }
+    return this.fail(`invalid escape "\\${esc ?? ''}" in a string`);
+  }
+
+  private parseNumber(): number {
+    const match = NUMBER.exec(this.src.slice(this.i, this.i + 400));
+    if (match === null) return this.fail(`expected a value but found ${this.describe(this.i)}`);
     const literal = match[0];
-    i += literal.length;
+    this.i += literal.length;
     return Number(literal);
-  };
+  }
 
-  const parseValue = (path: (string | number)[], depth: number): unknown => {
-    skipSpace();
-    const start = i;
+  private parseValue(path: (string | number)[], depth: number): unknown {
+    this.skipSpace();
+    const src = this.src;
+    const start = this.i;
     const key = JSON.stringify(path);
-    const prior = spots.get(key);
-    spots.set(key, prior === undefined ? { value: start } : { ...prior, value: start });
-    const ch = src[i];
+    const prior = this.spots.get(key);
+    this.spots.set(key, prior === undefined ? { value: start } : { ...prior, value: start });
+    const ch = src[this.i];
     if (ch === '{' || ch === '[') {
-      if (depth >= MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH} levels`);
-      return ch === '{' ? parseObject(path, depth + 1) : parseArray(path, depth + 1);
+      if (depth >= MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH} levels`);
+      return ch === '{' ? this.parseObject(path, depth + 1) : this.parseArray(path, depth + 1);
     }
-    if (ch === '"') return parseString();
-    if (ch === "'") fail('strings must use double quotes');
+    if (ch === '"') return this.parseString();
+    if (ch === "'") this.fail('strings must use double quotes');
     for (const [word, value] of WORDS) {
-      if (src.startsWith(word, i)) {
-        i += word.length;
+      if (src.startsWith(word, this.i)) {
+        this.i += word.length;
         return value;
       }
     }
-    if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) return parseNumber();
-    return fail(`expected a value but found ${describe(i)}`);
-  };
+    if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) return this.parseNumber();
+    return this.fail(`expected a value but found ${this.describe(this.i)}`);
+  }
 
-  const parseObject = (path: (string | number)[], depth: number): Record<string, unknown> => {
-    i++; // {
+  private parseObject(path: (string | number)[], depth: number): Record<string, unknown> {
+    const src = this.src;
+    this.i++; // {
     const out: Record<string, unknown> = {};
     const seen = new Map<string, number>();
-    skipSpace();
-    if (src[i] === '}') {
-      i++;
+    this.skipSpace();
+    if (src[this.i] === '}') {
+      this.i++;
       return out;
     }
     for (;;) {
-      skipSpace();
-      if (src[i] !== '"') {
-        fail(
-          src[i] === '}' ? 'trailing comma before "}"' : `expected a "quoted" key but found ${describe(i)}`,
+      this.skipSpace();
+      if (src[this.i] !== '"') {
+        this.fail(
+          src[this.i] === '}'
+            ? 'trailing comma before "}"'
+            : `expected a "quoted" key but found ${this.describe(this.i)}`,
         );
       }
-      const keyAt = i;
-      const name = parseString();
+      const keyAt = this.i;
+      const name = this.parseString();
       const childPath = [...path, name];
       const earlier = seen.get(name);
       if (earlier !== undefined) {
-        duplicateKeys.push({ path: childPath, at: positionAt(keyAt), first: positionAt(earlier) });
-        forgetBelow(childPath);
+        this.duplicateKeys.push({
+          path: childPath,
+          at: this.positionAt(keyAt),
+          first: this.positionAt(earlier),
+        });
+        this.forgetBelow(childPath);
       }
       seen.set(name, keyAt);
-      spots.set(JSON.stringify(childPath), { value: keyAt, key: keyAt });
-      skipSpace();
-      expect(':', `":" after the key "${name}"`);
+      this.spots.set(JSON.stringify(childPath), { value: keyAt, key: keyAt });
+      this.skipSpace();
+      this.expect(':', `":" after the key "${name}"`);
       // defineProperty: a "__proto__" key must become a plain own property, as with JSON.parse.
       Object.defineProperty(out, name, {
-        value: parseValue(childPath, depth),
+        value: this.parseValue(childPath, depth),
         enumerable: true,
         writable: true,
         configurable: true,
       });
-      skipSpace();
-      if (src[i] === ',') {
-        i++;
+      this.skipSpace();
+      if (src[this.i] === ',') {
+        this.i++;
         continue;
       }
-      expect('}', '"," or "}" after a value');
+      this.expect('}', '"," or "}" after a value');
       return out;
     }
-  };
+  }
 
-  const parseArray = (path: (string | number)[], depth: number): unknown[] => {
-    i++; // [
+  private parseArray(path: (string | number)[], depth: number): unknown[] {
+    const src = this.src;
+    this.i++; // [
     const out: unknown[] = [];
-    skipSpace();
-    if (src[i] === ']') {
-      i++;
+    this.skipSpace();
+    if (src[this.i] === ']') {
+      this.i++;
       return out;
     }
     for (;;) {
-      skipSpace();
-      if (src[i] === ']') fail('trailing comma before "]"');
-      out.push(parseValue([...path, out.length], depth));
-      skipSpace();
-      if (src[i] === ',') {
-        i++;
+      this.skipSpace();
+      if (src[this.i] === ']') this.fail('trailing comma before "]"');
+      out.push(this.parseValue([...path, out.length], depth));
+      this.skipSpace();
+      if (src[this.i] === ',') {
+        this.i++;
         continue;
       }
-      expect(']', '"," or "]" after a value');
+      this.expect(']', '"," or "]" after a value');
       return out;
     }
-  };
-
-  skipSpace();
-  if (i >= src.length) fail('the file is empty');
-  const value = parseValue([], 0);
-  skipSpace();
-  if (i < src.length) fail(`unexpected ${describe(i)} after the end of the JSON value`);
-
-  const find = (path: JsonPath): Spot | undefined => spots.get(JSON.stringify(path));
-  return {
-    value,
-    duplicateKeys,
-    has: (path) => find(path) !== undefined,
-    lineOf(path, target = 'value') {
-      for (let n = path.length; n >= 0; n--) {
-        const spot = find(path.slice(0, n));
-        if (spot === undefined) continue;
-        const offset =
-          n === path.length && target === 'key' && spot.key !== undefined ? spot.key : spot.value;
-        return positionAt(offset);
-      }
-      return { line: 1, column: 1 };
-    },
-  };
+  }
 }
 
 const ESCAPES: Readonly<Record<string, string>> = {

@@ -60,113 +60,9 @@ export async function buildLevelReturns(
   node: MetaNode,
   prefix: readonly string[],
 ): Promise<LevelMatrix> {
-  const { ctx, resolved, riskProfile: P } = env;
-  const included: IncludedSleeve[] = [];
-  const excluded: ExcludedSleeve[] = [];
-  const series: DatedSeries[] = [];
-  const warnings: string[] = [];
-  const exclude = async (entry: ExcludedSleeve): Promise<void> => {
-    excluded.push(entry);
-    await ctx.decision('meta.exclude_sleeve', {
-      meta_profile: node.profile,
-      risk_profile: P,
-      sleeve: entry.id,
-      reason: entry.reason,
-      detail: entry.detail,
-    });
-  };
-
-  for (const sleeve of node.sleeves) {
-    const path = [...prefix, sleeve.id];
-    if (sleeve.kind === 'atomic') {
-      const rs = resolved.sleeve(path);
-      const runPath = join(ctx.workspace, 'runs', rs.run_id);
-      const stream = await findReturnStream(runPath, P);
-      if (stream === null) {
-        await exclude({
-          id: sleeve.id,
-          kind: 'atomic',
-          profile: sleeve.profile,
-          run_id: rs.run_id,
-          reason: 'missing_stream',
-          detail: `run ${rs.run_id} has no ${P} return stream`,
-        });
-        continue;
-      }
-      const health = await readSleeveHealth(
-        runPath,
-        P,
-        stream.engine === undefined ? {} : { engine: stream.engine },
-      );
-      const ofEngine = health.engine === undefined ? '' : ` of engine ${health.engine}`;
-      if (!health.healthy) {
-        const rate = ((health.success_rate ?? 0) * 100).toFixed(1);
-        await exclude({
-          id: sleeve.id,
-          kind: 'atomic',
-          profile: sleeve.profile,
-          run_id: rs.run_id,
-          reason: 'health',
-          detail: `${health.successes}/${health.windows} backtest_optimize windows${ofEngine} succeeded (${rate} % < ${HEALTH_THRESHOLD * 100} %)`,
-          health,
-        });
-        continue;
-      }
-      if (health.windows === 0)
-        warnings.push(
-          `sleeve ${sleeve.id} (run ${rs.run_id}) has no backtest_optimize records${ofEngine}: counted as healthy`,
-        );
-      const data = await readSleeveStream(stream.file);
-      ctx.recordInput(stream.file);
-      series.push(data);
-      included.push({
-        id: sleeve.id,
-        kind: 'atomic',
-        profile: sleeve.profile,
-        run_id: rs.run_id,
-        source_file: displayPath(ctx.workspace, stream.file),
-        candidates: stream.candidates.map((c) => displayPath(ctx.workspace, c)),
-        rows: data.dates.length,
-        first_date: data.dates[0] ?? '',
-        last_date: data.dates[data.dates.length - 1] ?? '',
-        health,
-        branch_weights: null,
-      });
-    } else {
-      let sub: LevelMatrix;
-      try {
-        sub = await buildLevelReturns(env, sleeve.node, path);
-      } catch (error) {
-        if (!isQuantError(error) || !BRANCH_FAILURES.has(error.code)) throw error;
-        await exclude({
-          id: sleeve.id,
-          kind: 'meta',
-          profile: sleeve.node.profile,
-          run_id: null,
-          reason: 'branch_failed',
-          detail: `${error.code}: ${error.message}`,
-        });
-        continue;
-      }
-      const { weights, branch } = await branchWeights(env, sub);
-      const values = weightedSum(sub.columns, weights);
-      series.push({ dates: sub.dates, values });
-      included.push({
-        id: sleeve.id,
-        kind: 'meta',
-        profile: sleeve.node.profile,
-        run_id: null,
-        source_file: metaArtifactPaths(sleeve.node.profile, P).returns,
-        candidates: [],
-        rows: sub.dates.length,
-        first_date: sub.dates[0] ?? '',
-        last_date: sub.dates[sub.dates.length - 1] ?? '',
-        health: { windows: 0, successes: 0, success_rate: null, healthy: true },
-        branch_weights: branch,
-      });
-    }
-  }
-
+  const { ctx, riskProfile: P } = env;
+  const sources = await collectLevelSources(env, node, prefix);
+  const { included, excluded, series } = sources;
   const where = `meta profile ${node.profile} (${P})`;
   if (series.length < 2) {
     const reasons = excluded.map((e) => `${e.id}: ${e.reason}`).join(', ');
@@ -206,56 +102,221 @@ export async function buildLevelReturns(
     joined.dates,
     included.map((s) => s.id),
   );
-  const periodsPerYear = annualisation.periods_per_year;
-  const perSleeve = included.map((s) => {
-    const loss = s.rows === 0 ? 0 : 1 - joined.dates.length / s.rows;
-    if (loss > INTERSECTION_LOSS_WARNING)
-      warnings.push(`sleeve ${s.id} loses ${(loss * 100).toFixed(1)} % of its dates in the inner join`);
-    return { id: s.id, rows: s.rows, kept: joined.dates.length, intersection_loss: loss };
-  });
-  const manifest: MetaManifestDoc = {
-    schema_version: 1,
-    meta_profile: node.profile,
-    risk_profile: P,
-    path: node.path,
-    included,
-    excluded,
-    calendar: {
-      common_rows: joined.dates.length,
-      first_date: joined.dates[0] ?? null,
-      last_date: joined.dates[joined.dates.length - 1] ?? null,
-      weekend_dates: joined.dates.some((d) => {
-        const day = new Date(`${d}T00:00:00Z`).getUTCDay();
-        return day === 0 || day === 6;
-      }),
-      periods_per_year: periodsPerYear,
-      annualisation,
-      per_sleeve: perSleeve,
-    },
-    warnings,
-  };
-  const files = metaArtifactPaths(node.profile, P);
+  const manifest = levelManifestDoc(env, node, sources, joined.dates, annualisation);
   const ids = included.map((s) => s.id);
-  const returnsFile = join(ctx.runDir, files.returns);
-  await writeParquetTable(
-    returnsFile,
-    { dates: joined.dates, columns: ids, values: joined.columns },
-    { dateType: 'date32' },
-  );
-  ctx.recordOutput(returnsFile);
-  const manifestFile = join(ctx.runDir, files.manifest);
-  await writeJsonAtomic(manifestFile, manifest);
-  ctx.recordOutput(manifestFile);
+  await writeLevelArtifacts(ctx, metaArtifactPaths(node.profile, P), ids, joined, manifest);
   return {
     node,
     prefix,
     ids,
     dates: joined.dates,
     columns: joined.columns,
-    periodsPerYear,
+    periodsPerYear: annualisation.periods_per_year,
     annualisation,
     manifest,
   };
+}
+
+/** What a level's sleeves give: the included ones with their series, the excluded ones, and warnings. */
+interface LevelSources {
+  readonly included: IncludedSleeve[];
+  readonly excluded: ExcludedSleeve[];
+  readonly series: DatedSeries[];
+  readonly warnings: string[];
+}
+
+/**
+ * Read each sleeve of the level, in manifest order: an atomic sleeve's stream (if it has one and is
+ * healthy), a nested meta profile's branch stream. Each exclusion is a ledger decision.
+ */
+async function collectLevelSources(
+  env: MetaEnv,
+  node: MetaNode,
+  prefix: readonly string[],
+): Promise<LevelSources> {
+  const sources: LevelSources = { included: [], excluded: [], series: [], warnings: [] };
+  const exclude = async (entry: ExcludedSleeve): Promise<void> => {
+    sources.excluded.push(entry);
+    await env.ctx.decision('meta.exclude_sleeve', {
+      meta_profile: node.profile,
+      risk_profile: env.riskProfile,
+      sleeve: entry.id,
+      reason: entry.reason,
+      detail: entry.detail,
+    });
+  };
+  for (const sleeve of node.sleeves) {
+    const path = [...prefix, sleeve.id];
+    if (sleeve.kind === 'atomic') await addAtomicSleeve(env, sleeve, path, sources, exclude);
+    else await addBranchSleeve(env, sleeve, path, sources, exclude);
+  }
+  return sources;
+}
+
+type AtomicEntry = Extract<MetaNode['sleeves'][number], { kind: 'atomic' }>;
+type BranchEntry = Extract<MetaNode['sleeves'][number], { kind: 'meta' }>;
+
+/** An atomic sleeve: its run's stream for the risk profile, unless missing or unhealthy. */
+async function addAtomicSleeve(
+  env: MetaEnv,
+  sleeve: AtomicEntry,
+  path: readonly string[],
+  sources: LevelSources,
+  exclude: (entry: ExcludedSleeve) => Promise<void>,
+): Promise<void> {
+  const { ctx, resolved, riskProfile: P } = env;
+  const rs = resolved.sleeve(path);
+  const runPath = join(ctx.workspace, 'runs', rs.run_id);
+  const stream = await findReturnStream(runPath, P);
+  if (stream === null) {
+    await exclude({
+      id: sleeve.id,
+      kind: 'atomic',
+      profile: sleeve.profile,
+      run_id: rs.run_id,
+      reason: 'missing_stream',
+      detail: `run ${rs.run_id} has no ${P} return stream`,
+    });
+    return;
+  }
+  const health = await readSleeveHealth(
+    runPath,
+    P,
+    stream.engine === undefined ? {} : { engine: stream.engine },
+  );
+  const ofEngine = health.engine === undefined ? '' : ` of engine ${health.engine}`;
+  if (!health.healthy) {
+    const rate = ((health.success_rate ?? 0) * 100).toFixed(1);
+    await exclude({
+      id: sleeve.id,
+      kind: 'atomic',
+      profile: sleeve.profile,
+      run_id: rs.run_id,
+      reason: 'health',
+      detail: `${health.successes}/${health.windows} backtest_optimize windows${ofEngine} succeeded (${rate} % < ${HEALTH_THRESHOLD * 100} %)`,
+      health,
+    });
+    return;
+  }
+  if (health.windows === 0)
+    sources.warnings.push(
+      `sleeve ${sleeve.id} (run ${rs.run_id}) has no backtest_optimize records${ofEngine}: counted as healthy`,
+    );
+  const data = await readSleeveStream(stream.file);
+  ctx.recordInput(stream.file);
+  sources.series.push(data);
+  sources.included.push({
+    id: sleeve.id,
+    kind: 'atomic',
+    profile: sleeve.profile,
+    run_id: rs.run_id,
+    source_file: displayPath(ctx.workspace, stream.file),
+    candidates: stream.candidates.map((c) => displayPath(ctx.workspace, c)),
+    rows: data.dates.length,
+    first_date: data.dates[0] ?? '',
+    last_date: data.dates[data.dates.length - 1] ?? '',
+    health,
+    branch_weights: null,
+  });
+}
+
+/** A nested meta profile: its level built and weighted for the same risk profile, unless it fails. */
+async function addBranchSleeve(
+  env: MetaEnv,
+  sleeve: BranchEntry,
+  path: readonly string[],
+  sources: LevelSources,
+  exclude: (entry: ExcludedSleeve) => Promise<void>,
+): Promise<void> {
+  let sub: LevelMatrix;
+  try {
+    sub = await buildLevelReturns(env, sleeve.node, path);
+  } catch (error) {
+    if (!isQuantError(error) || !BRANCH_FAILURES.has(error.code)) throw error;
+    await exclude({
+      id: sleeve.id,
+      kind: 'meta',
+      profile: sleeve.node.profile,
+      run_id: null,
+      reason: 'branch_failed',
+      detail: `${error.code}: ${error.message}`,
+    });
+    return;
+  }
+  const { weights, branch } = await branchWeights(env, sub);
+  const values = weightedSum(sub.columns, weights);
+  sources.series.push({ dates: sub.dates, values });
+  sources.included.push({
+    id: sleeve.id,
+    kind: 'meta',
+    profile: sleeve.node.profile,
+    run_id: null,
+    source_file: metaArtifactPaths(sleeve.node.profile, env.riskProfile).returns,
+    candidates: [],
+    rows: sub.dates.length,
+    first_date: sub.dates[0] ?? '',
+    last_date: sub.dates[sub.dates.length - 1] ?? '',
+    health: { windows: 0, successes: 0, success_rate: null, healthy: true },
+    branch_weights: branch,
+  });
+}
+
+/** The level's `meta_manifest` document: its sleeves, the common calendar, the intersection losses. */
+function levelManifestDoc(
+  env: MetaEnv,
+  node: MetaNode,
+  sources: LevelSources,
+  dates: readonly string[],
+  annualisation: Annualisation,
+): MetaManifestDoc {
+  const { included, excluded, warnings } = sources;
+  const perSleeve = included.map((s) => {
+    const loss = s.rows === 0 ? 0 : 1 - dates.length / s.rows;
+    if (loss > INTERSECTION_LOSS_WARNING)
+      warnings.push(`sleeve ${s.id} loses ${(loss * 100).toFixed(1)} % of its dates in the inner join`);
+    return { id: s.id, rows: s.rows, kept: dates.length, intersection_loss: loss };
+  });
+  return {
+    schema_version: 1,
+    meta_profile: node.profile,
+    risk_profile: env.riskProfile,
+    path: node.path,
+    included,
+    excluded,
+    calendar: {
+      common_rows: dates.length,
+      first_date: dates[0] ?? null,
+      last_date: dates[dates.length - 1] ?? null,
+      weekend_dates: dates.some((d) => {
+        const day = new Date(`${d}T00:00:00Z`).getUTCDay();
+        return day === 0 || day === 6;
+      }),
+      periods_per_year: annualisation.periods_per_year,
+      annualisation,
+      per_sleeve: perSleeve,
+    },
+    warnings,
+  };
+}
+
+/** Write the level's `meta_returns` Parquet and `meta_manifest` JSON, recorded as outputs. */
+async function writeLevelArtifacts(
+  ctx: StageContext,
+  files: { readonly returns: string; readonly manifest: string },
+  ids: readonly string[],
+  joined: { readonly dates: string[]; readonly columns: Float64Array[] },
+  manifest: MetaManifestDoc,
+): Promise<void> {
+  const returnsFile = join(ctx.runDir, files.returns);
+  await writeParquetTable(
+    returnsFile,
+    { dates: joined.dates, columns: [...ids], values: joined.columns },
+    { dateType: 'date32' },
+  );
+  ctx.recordOutput(returnsFile);
+  const manifestFile = join(ctx.runDir, files.manifest);
+  await writeJsonAtomic(manifestFile, manifest);
+  ctx.recordOutput(manifestFile);
 }
 
 /**
