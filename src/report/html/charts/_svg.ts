@@ -73,7 +73,7 @@ export function polylinePath(xs: ArrayLike<number>, ys: ArrayLike<number>): stri
 }
 
 /** The smallest rendered size of chart text, in CSS pixels, on any screen. */
-export const MIN_TEXT_PX = 9;
+const MIN_TEXT_PX = 9;
 
 /** The smallest font size in a chart: the root's, or a smaller one set on some of its text. */
 function smallestFont(body: string): number {
