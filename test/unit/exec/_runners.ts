@@ -1,5 +1,6 @@
 // Runners for the executor tests, loaded by module URL in the pool's child processes.
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { QuantError } from '../../../src/errors.js';
 import type { JobContext, JobRunnerRef } from '../../../src/exec/job.js';
 
@@ -62,4 +63,19 @@ export async function waitsForFile(job: { id: string; release: string }, ctx: Jo
   ctx.progress(`${job.id}: waiting`);
   while (!existsSync(job.release)) await sleep(10);
   return job.id;
+}
+
+/**
+ * Marks `<dir>/<id>`, then waits until `<dir>/<partner>` exists (no partner: returns at once): two jobs
+ * that name each other finish only if they run at the same time.
+ */
+export async function meets(
+  job: { id: string; dir: string; partner?: string },
+  ctx: JobContext,
+): Promise<Timed> {
+  const start = Date.now();
+  ctx.progress(`${job.id}: working`);
+  writeFileSync(join(job.dir, job.id), '');
+  while (job.partner !== undefined && !existsSync(join(job.dir, job.partner))) await sleep(10);
+  return { id: job.id, pid: process.pid, attempt: ctx.attempt, start, end: Date.now() };
 }

@@ -28,34 +28,47 @@ const value = <R>(o: JobOutcome<R>): R => {
 };
 
 describe('createLocalPool', () => {
-  test('runs jobs in at most `concurrency` child processes, reused across jobs', async () => {
-    const pool = createLocalPool({ concurrency: 2 });
-    try {
-      const progress: string[] = [];
-      const outcomes = await Promise.all(
-        ['a', 'b', 'c', 'd', 'e'].map((id) =>
-          pool.run<Timed>(ref('timed'), { id, ms: 250 }, { onProgress: (m) => progress.push(m) }),
-        ),
-      );
-      const runs = outcomes.map(value);
-      assert.deepEqual(
-        runs.map((r) => r.id),
-        ['a', 'b', 'c', 'd', 'e'],
-        'runs.map((r) => r.id)',
-      );
-      assert.equal(maxOverlap(runs), 2, 'two at a time, never more');
-      const pids = new Set(runs.map((r) => r.pid));
-      assert.equal(pids.size, 2, 'two children, reused');
-      assert.ok(!pids.has(process.pid), 'jobs run outside this process');
-      assert.deepEqual(
-        progress.sort(),
-        ['a: working', 'b: working', 'c: working', 'd: working', 'e: working'],
-        'progress.sort()',
-      );
-    } finally {
-      await pool.close();
-    }
-  });
+  test(
+    'runs jobs in at most `concurrency` child processes, reused across jobs',
+    { timeout: 120_000 },
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'quant-pool-'));
+      const pool = createLocalPool({ concurrency: 2 });
+      try {
+        const progress: string[] = [];
+        // a waits for b and c for d: they finish only if the pool runs two jobs at once (else the test's
+        // hang guard fires); two children serve all five jobs.
+        const partners: Record<string, string | undefined> = { a: 'b', b: 'a', c: 'd', d: 'c', e: undefined };
+        const outcomes = await Promise.all(
+          Object.entries(partners).map(([id, partner]) =>
+            pool.run<Timed>(
+              ref('meets'),
+              { id, dir, ...(partner === undefined ? {} : { partner }) },
+              { onProgress: (m) => progress.push(m) },
+            ),
+          ),
+        );
+        const runs = outcomes.map(value);
+        assert.deepEqual(
+          runs.map((r) => r.id),
+          ['a', 'b', 'c', 'd', 'e'],
+          'outcomes in job order',
+        );
+        assert.ok(maxOverlap(runs) <= 2, 'two at a time, never more');
+        const pids = new Set(runs.map((r) => r.pid));
+        assert.equal(pids.size, 2, 'two children, reused');
+        assert.ok(!pids.has(process.pid), 'jobs run outside this process');
+        assert.deepEqual(
+          progress.sort(),
+          ['a: working', 'b: working', 'c: working', 'd: working', 'e: working'],
+          'every job reported its progress',
+        );
+      } finally {
+        await pool.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   test('failures are outcomes: a QuantError keeps its code, anything else is E_INTERNAL', async () => {
     const pool = createLocalPool({ concurrency: 1 });
