@@ -149,6 +149,12 @@ export interface RiskProfileCharts {
   /** `null` when the history is shorter than the window plus one row. */
   readonly rollingVolatility: { readonly window: number; readonly chart: TimeSeriesChart } | null;
   readonly weightsHistory: Section<WeightsHistory> | null;
+  /**
+   * The traded weights of the leaf (atomic) sleeves at each rebalance, ids = paths (`inner/alpha`);
+   * `null` without nested branches (the top level's weights are then the leaves'), or for a backtest
+   * written before leaf weights were recorded.
+   */
+  readonly leafWeightsHistory?: WeightsHistory | null;
   /** `null` when the method builds no tree. */
   readonly tree: Section<DendrogramData> | null;
 }

@@ -181,6 +181,8 @@ describe('HTML report in headless Chromium', { skip }, () => {
       'equity',
       'drawdown',
       'weights-history',
+      // meta_root nests meta_inner: the traded weights of its atomic sleeves, by path.
+      'leaf-weights-history',
       'weights',
     ];
     for (const P of PROFILES) {

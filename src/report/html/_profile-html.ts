@@ -114,6 +114,18 @@ function backtestCharts(p: RiskProfileReport): string {
           `Target sleeve weights fitted at each rebalance, ${OUT_OF_SAMPLE} (they drift until the next one).`,
         );
   }
+  const leaves = charts.leafWeightsHistory;
+  if (leaves !== undefined && leaves !== null) {
+    out += figure(
+      renderWeightsHistoryChart({
+        kind: 'leaf-weights-history',
+        title: `${p.riskProfile}: atomic sleeve weights at each rebalance, through the nested branches, ${OUT_OF_SAMPLE}`,
+        ...leaves,
+      }),
+      `Target weights of the atomic sleeves (branch/sleeve), products of the weights along each path, as ` +
+        `traded: the turnover inside a nested branch shows here even when the branch's own weight holds.`,
+    );
+  }
   return out;
 }
 

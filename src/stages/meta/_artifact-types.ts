@@ -243,6 +243,11 @@ export interface BacktestWindow {
   readonly method: string;
   /** Target weights of the level's sleeves. */
   readonly weights: Readonly<Record<string, number>>;
+  /**
+   * Target weights of the leaf (atomic) sleeves by path (`inner/alpha`): products of the weights along
+   * each path, as traded. Equal to `weights` without nested branches.
+   */
+  readonly leaf_weights: Readonly<Record<string, number>>;
   readonly turnover: number;
   readonly cost: number;
   readonly fallbacks: readonly {

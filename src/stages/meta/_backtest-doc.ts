@@ -130,6 +130,7 @@ export function backtestDoc(
       held_days: w.heldDays,
       method: w.method,
       weights: Object.fromEntries(level.ids.map((id, j) => [id, w.weights[j] as number])),
+      leaf_weights: Object.fromEntries(meta.leaves.map((path, k) => [path, w.leafWeights[k] as number])),
       turnover: w.turnover,
       cost: w.cost,
       fallbacks: w.fallbacks.map((f) => ({

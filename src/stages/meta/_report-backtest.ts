@@ -21,6 +21,20 @@ export interface BacktestView {
   readonly section: Section<BacktestSection>;
   readonly outOfSample: Section<PerformanceChart> | null;
   readonly weightsHistory: Section<WeightsHistory> | null;
+  readonly leafWeightsHistory: WeightsHistory | null;
+}
+
+/** The leaf weights at each rebalance when the level has nested branches (their paths differ from its ids). */
+function leafWeightsHistory(doc: BacktestDoc): WeightsHistory | null {
+  const ids = doc.sleeves.map((s) => s.id);
+  const leaves = doc.leaves;
+  const nested = leaves.length !== ids.length || leaves.some((l, j) => l !== ids[j]);
+  if (!nested || doc.windows.some((w) => w.leaf_weights === undefined)) return null;
+  return {
+    ids: leaves,
+    dates: doc.windows.map((w) => w.date),
+    weights: doc.windows.map((w) => leaves.map((path) => w.leaf_weights?.[path] ?? 0)),
+  };
 }
 
 type Figures = Omit<BacktestRow, 'label' | 'kind'>;
@@ -148,10 +162,17 @@ export async function loadBacktestView(
   const summaryFile = join(runDir, paths.summary);
   const doc = await readJsonArtifact(summaryFile, paths.summary, backtestDocSchema);
   if (doc === undefined)
-    return { section: { omitted: paths.summary }, outOfSample: null, weightsHistory: null };
+    return {
+      section: { omitted: paths.summary },
+      outOfSample: null,
+      weightsHistory: null,
+      leafWeightsHistory: null,
+    };
   recordInput(summaryFile);
   const view = section(doc, table, portfolio);
-  if (doc.status !== 'ok') return { section: view, outOfSample: null, weightsHistory: null };
+  if (doc.status !== 'ok')
+    return { section: view, outOfSample: null, weightsHistory: null, leafWeightsHistory: null };
+  const leafWeights = leafWeightsHistory(doc);
   const ids = doc.sleeves.map((s) => s.id);
   const weightsHistory: WeightsHistory = {
     ids,
@@ -163,7 +184,18 @@ export async function loadBacktestView(
     if ((error as { code?: string }).code === 'E_INPUT_NOT_FOUND') return undefined;
     throw error;
   });
-  if (daily === undefined) return { section: view, outOfSample: { omitted: paths.returns }, weightsHistory };
+  if (daily === undefined)
+    return {
+      section: view,
+      outOfSample: { omitted: paths.returns },
+      weightsHistory,
+      leafWeightsHistory: leafWeights,
+    };
   recordInput(dailyFile);
-  return { section: view, outOfSample: outOfSampleChart(doc, daily, table, portfolio), weightsHistory };
+  return {
+    section: view,
+    outOfSample: outOfSampleChart(doc, daily, table, portfolio),
+    weightsHistory,
+    leafWeightsHistory: leafWeights,
+  };
 }

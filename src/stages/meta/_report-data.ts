@@ -167,6 +167,7 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
       outOfSample: backtest.outOfSample,
       rollingVolatility: rollingVolatilityChart(table.dates, inSample, periodsPerYear),
       weightsHistory: backtest.weightsHistory,
+      leafWeightsHistory: backtest.leafWeightsHistory,
       tree: tree === undefined ? omitted(paths.clusterTree) : dendrogramData(tree),
     },
   };

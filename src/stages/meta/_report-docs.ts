@@ -126,6 +126,7 @@ export const backtestDocSchema = z.looseObject({
   annualisation: annualisationSchema.optional(),
   returns_file: z.string().nullable(),
   sleeves: z.array(z.looseObject({ id: z.string(), kind: z.string() })),
+  leaves: z.array(z.string()).default([]),
   period: z.looseObject({
     first_date: z.string().nullable(),
     last_date: z.string().nullable(),
@@ -148,6 +149,8 @@ export const backtestDocSchema = z.looseObject({
     z.looseObject({
       date: z.string(),
       weights: z.record(z.string(), finite),
+      // Absent in backtests written before it existed: the report then draws the top level only.
+      leaf_weights: z.record(z.string(), finite).optional(),
       fallbacks: z
         .array(
           z.looseObject({

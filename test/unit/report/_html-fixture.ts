@@ -217,6 +217,17 @@ export const full: RiskProfileReport = {
         [0.45, 0.35, 0.2],
       ],
     },
+    // The swiss branch trades inside: its sleeves swap weight while the branch's own weight moves less.
+    leafWeightsHistory: {
+      ids: ['swiss/bonds', 'swiss/equity', 'gulf', 'crypto'],
+      dates: [OOS[0]!, OOS[21]!, OOS[42]!, OOS[63]!],
+      weights: [
+        [0.3, 0.1, 0.4, 0.2],
+        [0.1, 0.35, 0.35, 0.2],
+        [0.35, 0.15, 0.3, 0.2],
+        [0.1, 0.35, 0.35, 0.2],
+      ],
+    },
     tree: {
       labels: ['swiss', 'gulf', 'crypto'],
       order: [2, 0, 1],

@@ -100,6 +100,23 @@ describe('renderMetaReportHtml', () => {
     }
   });
 
+  test('the weights inside a nested branch are drawn: one band per atomic sleeve, by path', () => {
+    const hrp = profile('hrp');
+    const svg = /<svg[^>]*data-chart="leaf-weights-history"[^]*?<\/svg>/.exec(hrp)?.[0] ?? '';
+    assert.ok(svg !== '', 'the leaf weights chart is drawn');
+    for (const path of ['swiss/bonds', 'swiss/equity', 'gulf', 'crypto'])
+      assert.ok(svg.includes(`>${path}</text>`), `the legend names ${path}`);
+    assert.ok(
+      svg.includes('swiss/equity: 35.00%'),
+      'a column carries the weight of a sleeve inside the branch',
+    );
+    assert.equal(
+      profile('min_variance').includes('leaf-weights-history'),
+      false,
+      'no leaf chart without leaf weights',
+    );
+  });
+
   test('the summary tables say which is in sample and which is out of sample', () => {
     const summary = html.slice(html.indexOf('<section id="summary">'), html.indexOf('</section>'));
     const inSample = summary.indexOf('<p>In sample (fit period): ');
@@ -127,6 +144,7 @@ describe('renderMetaReportHtml', () => {
         'equity',
         'drawdown',
         'weights-history',
+        'leaf-weights-history',
         'weights',
         'dendrogram',
         'correlation',

@@ -16,6 +16,8 @@ export interface WeightsHistorySpec {
   /** `weights[k][j]`: sleeve j at rebalance k. */
   readonly weights: readonly (readonly number[])[];
   readonly width?: number;
+  /** The chart's `data-chart` kind (default `weights-history`). */
+  readonly kind?: string;
 }
 
 /** Bands drawn at most (the largest by mean weight; the rest are summed). */
@@ -99,5 +101,5 @@ export function renderWeightsHistoryChart(spec: WeightsHistorySpec): string {
       return text(left + (d.row + 0.5) * slot, bottom + 15, d.label, { 'text-anchor': anchor, fill: '#555' });
     })
     .join('');
-  return svgRoot('weights-history', spec.title, width, height, key.svg + grid + marks + ticks);
+  return svgRoot(spec.kind ?? 'weights-history', spec.title, width, height, key.svg + grid + marks + ticks);
 }

@@ -121,6 +121,19 @@ describe('meta.backtest', () => {
       ['inner/alpha', 'inner/beta', 'gamma', 'delta'],
       "summary('risk_parity').leaves",
     );
+    // Each rebalance records the leaf weights as traded: the branch's weight split over its sleeves.
+    for (const w of summary('risk_parity').windows) {
+      const leaf = w.leaf_weights;
+      assert.deepEqual(Object.keys(leaf), ['inner/alpha', 'inner/beta', 'gamma', 'delta'], 'leaf paths');
+      const inner = (leaf['inner/alpha'] as number) + (leaf['inner/beta'] as number);
+      assert.ok(Math.abs(inner - (w.weights['inner'] as number)) < 1e-12, `${w.date}: branch = Σ its leaves`);
+      assert.equal(
+        leaf['gamma'],
+        w.weights['gamma'],
+        `${w.date}: an atomic sleeve's leaf weight is its weight`,
+      );
+      assert.ok((leaf['inner/alpha'] as number) > 0, `${w.date}: the branch's sleeve carries weight`);
+    }
     assert.deepEqual(
       summary('risk_parity').sleeves.map((s) => [s.id, s.kind]),
       [
