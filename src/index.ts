@@ -45,3 +45,11 @@ export { inferFrequency, PERIODS_PER_YEAR } from './numeric/series/periods-per-y
 export type { Frequency, FrequencyInference } from './numeric/series/periods-per-year.js';
 export { INPUT_KINDS, MISSING_POLICIES } from './util/vocabulary.js';
 export type { InputKind, MissingPolicy } from './util/vocabulary.js';
+export {
+  estimateCovariance,
+  expectedReturns,
+  riskContributions,
+  portfolioStats,
+} from './sdk/building-blocks.js';
+export type { CovarianceEstimate, ExpectedReturnsEstimate } from './sdk/building-blocks.js';
+export type { PerformanceMetrics } from './numeric/stats/performance.js';

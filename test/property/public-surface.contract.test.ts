@@ -148,6 +148,72 @@ const CONTRACTS: Record<
       return typeof p === 'number' && p > 0 ? null : `periodsPerYear ${String(p)}`;
     },
   },
+  estimateCovariance: {
+    args: fc.tuple(
+      returnsArg,
+      fc.oneof(
+        junk,
+        fc.record(
+          { estimator: fc.constantFrom('sample', 'ledoit_wolf', 'x'), periodsPerYear: num },
+          { requiredKeys: ['periodsPerYear'] },
+        ),
+      ),
+    ),
+    valid: (r) => {
+      const m = (r as { matrix?: unknown }).matrix;
+      if (!Array.isArray(m) || m.length < 2) return 'not an n × n matrix';
+      return m.every(
+        (row: unknown) =>
+          Array.isArray(row) &&
+          row.length === m.length &&
+          row.every((x: unknown) => typeof x === 'number' && Number.isFinite(x)),
+      )
+        ? null
+        : 'a non-finite or ragged covariance';
+    },
+  },
+  expectedReturns: {
+    args: fc.tuple(
+      returnsArg,
+      fc.oneof(
+        junk,
+        fc.record(
+          { method: fc.constantFrom('mean', 'cagr', 'median'), periodsPerYear: num },
+          { requiredKeys: ['periodsPerYear'] },
+        ),
+      ),
+    ),
+    valid: (r) => {
+      const v = (r as { values?: unknown }).values;
+      return Array.isArray(v) && v.length >= 1 && v.every((x) => typeof x === 'number' && !Number.isNaN(x))
+        ? null
+        : 'not a list of numbers';
+    },
+  },
+  riskContributions: {
+    args: fc.tuple(fc.oneof(junk, fc.array(num, { maxLength: 4 })), fc.oneof(junk, grid)),
+    valid: (r) => {
+      if (!Array.isArray(r) || !r.every((x) => typeof x === 'number' && Number.isFinite(x)))
+        return 'not finite numbers';
+      const sum = (r as number[]).reduce((a, b) => a + b, 0);
+      return Math.abs(sum - 1) < 1e-6 ? null : `contributions sum to ${sum}`;
+    },
+  },
+  portfolioStats: {
+    args: fc.tuple(
+      fc.oneof(
+        junk,
+        fc.array(fc.oneof(num, fc.double({ min: -0.5, max: 0.5, noNaN: true })), { maxLength: 10 }),
+      ),
+      fc.oneof(junk, fc.record({ periodsPerYear: num })),
+    ),
+    valid: (r) => {
+      const m = r as Record<string, unknown>;
+      return Object.values(m).every((x) => x === null || typeof x === 'number')
+        ? null
+        : 'a statistic is neither a number nor null';
+    },
+  },
   isQuantError: {
     args: fc.tuple(fc.oneof(junk, fc.constant(new api.QuantError('E_PARAMS', 'x')))),
     valid: (r) => (typeof r === 'boolean' ? null : 'not a boolean'),

@@ -1,0 +1,89 @@
+// The exported estimators (covariance, expected returns, risk contributions, portfolio statistics) give
+// the textbook values on small hand-checked inputs, keep asset names of a labelled input, and refuse bad
+// arguments with E_PARAMS naming them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  estimateCovariance,
+  expectedReturns,
+  portfolioStats,
+  QuantError,
+  riskContributions,
+} from '../../../src/index.js';
+
+const ROWS = [
+  [0.01, 0.02],
+  [0.03, -0.01],
+  [-0.01, 0.02],
+];
+
+const close = (a: number, b: number, what: string): void =>
+  assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} vs ${b}`);
+
+test('sample covariance is 1/(T − 1) and annualised', () => {
+  // asset 0: mean 0.01, deviations 0, 0.02, −0.02 → var (0 + 4e-4 + 4e-4)/2 = 4e-4
+  // asset 1: mean 0.01, deviations 0.01, −0.02, 0.01 → var (1e-4 + 4e-4 + 1e-4)/2 = 3e-4
+  // cov: (0·0.01 + 0.02·(−0.02) + (−0.02)·0.01)/2 = −3e-4
+  const c = estimateCovariance({ assets: ['x', 'y'], returns: ROWS }, { periodsPerYear: 12 });
+  assert.deepEqual(c.assets, ['x', 'y'], 'asset names kept');
+  const expected = [
+    [4e-4 * 12, -3e-4 * 12],
+    [-3e-4 * 12, 3e-4 * 12],
+  ];
+  c.matrix.forEach((row, i) => row.forEach((v, j) => close(v, expected[i]?.[j] ?? NaN, `cov[${i}][${j}]`)));
+  const lw = estimateCovariance(ROWS, { estimator: 'ledoit_wolf', periodsPerYear: 12 });
+  assert.ok(lw.shrinkage !== undefined && lw.shrinkage >= 0 && lw.shrinkage <= 1, 'shrinkage in [0, 1]');
+});
+
+test('expected returns: mean × A and CAGR', () => {
+  const mean = expectedReturns(ROWS, { periodsPerYear: 12 });
+  close(mean.values[0] ?? NaN, 0.01 * 12, 'mean of asset 0');
+  const cagr = expectedReturns(ROWS, { method: 'cagr', periodsPerYear: 3 });
+  close(cagr.values[0] ?? NaN, 1.01 * 1.03 * 0.99 - 1, 'CAGR over exactly one year');
+});
+
+test('risk contributions sum to 1 and are equal for equal weights on equal variances', () => {
+  const rc = riskContributions(
+    [0.5, 0.5],
+    [
+      [0.04, 0],
+      [0, 0.04],
+    ],
+  );
+  assert.deepEqual(rc, [0.5, 0.5], 'equal contributions');
+  const skew = riskContributions(
+    [0.5, 0.5],
+    [
+      [0.09, 0],
+      [0, 0.01],
+    ],
+  );
+  close(skew[0] ?? NaN, 0.9, 'the riskier asset carries 90 %');
+});
+
+test('portfolio statistics: drawdown and win rate', () => {
+  const s = portfolioStats([0.1, -0.5, 0.2], { periodsPerYear: 252 });
+  close(s.maxDrawdown ?? NaN, 0.5, 'max drawdown 50 %');
+  close(s.winRate ?? NaN, 2 / 3, 'two of three periods up');
+});
+
+test('bad arguments are E_PARAMS naming them', () => {
+  const cases: [() => unknown, string][] = [
+    [
+      () => estimateCovariance(ROWS, { estimator: 'shrunk' as 'sample', periodsPerYear: 12 }),
+      'options.estimator',
+    ],
+    [() => estimateCovariance(ROWS, { periodsPerYear: -1 }), 'options.periodsPerYear'],
+    [() => expectedReturns(ROWS, { periodsPerYear: 12, methd: 'cagr' } as never), 'did you mean "method"'],
+    [() => riskContributions([0.5, 0.5], [[0.04]]), 'expected 2 × 2'],
+    [() => portfolioStats([0.1, Number.NaN], { periodsPerYear: 252 }), 'row 1'],
+    [() => portfolioStats([0.1], undefined as never), 'portfolioStats options'],
+  ];
+  for (const [fn, mention] of cases) {
+    assert.throws(
+      fn,
+      (e: unknown) => e instanceof QuantError && e.code === 'E_PARAMS' && e.message.includes(mention),
+      `E_PARAMS mentioning ${mention}`,
+    );
+  }
+});
