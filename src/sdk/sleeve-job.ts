@@ -74,7 +74,13 @@ export async function runSleeveJob(input: unknown, ctx: JobContext): Promise<Sle
       cwd: where.workspace,
       // The folder was emptied above (or held nothing): run into it.
       fresh: false,
-      env: { SOURCE_DATE_EPOCH: String(job.source_date_epoch) },
+      // The clock comes with the job; the ledger key only from this process's own environment.
+      env: {
+        SOURCE_DATE_EPOCH: String(job.source_date_epoch),
+        ...(process.env['QUANT_LEDGER_KEY'] === undefined
+          ? {}
+          : { QUANT_LEDGER_KEY: process.env['QUANT_LEDGER_KEY'] }),
+      },
       onProgress: (m: string) => ctx.progress(m),
     },
   );

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { CLI, quant, tempDir } from '../helpers/cli.js';
 import { buildExecWorkspace, EPOCH, STAMP } from '../unit/exec/_exec-workspace.js';
 
-const ENV = { SOURCE_DATE_EPOCH: String(EPOCH) };
+// The ledger key reaches the sleeve runs through the environment of the processes that run them.
+const LEDGER_KEY = 'execute-sleeves-ledger-key-0123456789abcdef';
+const ENV = { SOURCE_DATE_EPOCH: String(EPOCH), QUANT_LEDGER_KEY: LEDGER_KEY };
 const json = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 const runKinds = (ws: string): Record<string, string> =>
   Object.fromEntries(
@@ -66,7 +68,7 @@ describe('quant meta run --execute-sleeves (local)', { timeout: 120_000 }, () =>
       'out.sleeves',
     );
     for (const id of ids) {
-      const runJson = json<{ status: string; kind: string; created_at: string }>(
+      const runJson = json<{ status: string; kind: string; created_at: string; ledger?: { hmac?: string } }>(
         join(ws.path, 'runs', id, 'run.json'),
       );
       assert.deepEqual(
@@ -74,6 +76,13 @@ describe('quant meta run --execute-sleeves (local)', { timeout: 120_000 }, () =>
         ['sleeve', 'success', '2026-01-01T00:00:00Z'],
         '[runJson.kind, runJson.status, runJson.created_at]',
       );
+      assert.match(
+        runJson.ledger?.hmac ?? '',
+        /^[0-9a-f]{64}$/,
+        `${id}: the sleeve run's ledger anchor is signed`,
+      );
+      const audit = quant(['audit', 'verify', id], { cwd: ws.path, env: ENV });
+      assert.match(audit.stdout, /^signature: valid/m, `${id}: signed with the key of the environment`);
     }
     const resolved = json<{ sleeves: { path: string[]; run_id: string; pinned: boolean }[] }>(
       join(ws.path, 'runs', 'm1', 'config', 'resolved_manifest.json'),
