@@ -29,6 +29,41 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
   },
   {
+    // A function that needs a scroll is two functions (STYLE.md): at most 100 lines of code.
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-lines-per-function': [
+        'error',
+        { max: 100, skipBlankLines: true, skipComments: true, IIFEs: true },
+      ],
+    },
+  },
+  {
+    // Files that still hold a function over 100 lines, to be split; remove a file from this list once
+    // it is (no file is added to it).
+    files: [
+      'src/artifacts/csv-table.ts',
+      'src/artifacts/parquet-read.ts',
+      'src/cli/commands/meta.ts',
+      'src/exec/local-pool.ts',
+      'src/exec/queue-executor.ts',
+      'src/exec/queue-worker.ts',
+      'src/manifest/meta-tree.ts',
+      'src/mcp/server.ts',
+      'src/numeric/cluster/optimal-leaf-ordering.ts',
+      'src/numeric/optimize/_box-qp.ts',
+      'src/numeric/optimize/_erc-budget-newton.ts',
+      'src/numeric/optimize/_log-barrier-newton.ts',
+      'src/numeric/optimize/max-sharpe.ts',
+      'src/sdk/run-session.ts',
+      'src/stages/meta/sign-test.ts',
+      'src/stages/meta/validate-run.ts',
+      'src/stages/portfolio/optimize.ts',
+      'src/stages/sleeve/backtest.ts',
+    ],
+    rules: { 'max-lines-per-function': 'off' },
+  },
+  {
     files: ['test/**', 'scripts/**', 'bench/**', 'examples/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },
