@@ -172,10 +172,27 @@ describe('cache tampering corpus', { concurrency: 2 }, () => {
         assert.deepEqual([...tree.keys()].sort(), [...reference.keys()].sort(), 'the same files');
         for (const [name, bytes] of tree) {
           if (name === 'audit.jsonl') continue;
+          if (name === 'run.json') {
+            // The ledger holds one more record (the rejection), so its anchor differs; the rest is identical.
+            const strip = (b: Buffer): unknown => ({
+              ...(JSON.parse(b.toString('utf8')) as object),
+              ledger: null,
+            });
+            assert.deepEqual(
+              strip(bytes),
+              strip(reference.get(name) as Buffer),
+              'run.json (but its ledger anchor)',
+            );
+            continue;
+          }
           assert.ok(bytes.equals(reference.get(name) as Buffer), `${name} differs from a run without cache`);
         }
         // The ledger: the run's records plus exactly one decision saying which file and why.
         const records = ledger(runDir);
+        const anchor = (
+          JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { ledger?: { records?: number } }
+        ).ledger;
+        assert.equal(anchor?.records, records.length, 'run.json anchors the ledger with the rejection in it');
         const decisions = records.filter((x) => x.step.startsWith('cache.'));
         assert.equal(decisions.length, 1, `one cache decision: ${JSON.stringify(decisions)}`);
         const d = decisions[0] as Rec;
