@@ -37,7 +37,11 @@ const wanted = fingerprint();
 if (process.argv.includes('--if-stale')) {
   const built = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : '';
   if (built === wanted && existsSync(join(root, 'dist', 'cli', 'main.js'))) process.exit(0);
-  console.error('building dist/ (src/ changed since the last build) ...');
+  console.error(
+    built === ''
+      ? 'building dist/ (not built yet) ...'
+      : 'building dist/ (src/ changed since the last build) ...',
+  );
 }
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
