@@ -48,6 +48,16 @@ export const runMetaPipelineInput = metaStageParams.extend({
 
 export const runIdInput = z.strictObject({ run_id: runId });
 
+export const validateRunInput = z.strictObject({
+  run_id: runId,
+  write: z
+    .boolean()
+    .optional()
+    .describe(
+      'also write the verdict to reports/meta_validation.json of the run (`quant meta validate --write`); default false: the run is only read',
+    ),
+});
+
 export const listRunsInput = z.strictObject({
   profile: z.string().min(1).optional().describe('only runs of this profile'),
 });

@@ -17,6 +17,7 @@ import {
   runIdInput,
   runMetaPipelineInput,
   runStageInput,
+  validateRunInput,
   runStageJsonSchema,
 } from './tool-schemas.js';
 import { artifactRef, confineRun, defineTool, runOptions, stageInfo, type Tool } from './tool-kit.js';
@@ -128,20 +129,24 @@ const validateRun = defineTool({
   name: 'validate_run',
   title: 'Validate a meta run',
   description:
-    'Check a finished meta run against the artifact contract and invariants (`quant meta validate`); writes reports/meta_validation.json. A failed check is an E_VALIDATION_FAILED error carrying the verdict.',
-  input: runIdInput,
+    'Check a finished meta run against the artifact contract and invariants (`quant meta validate`). Read only unless `write` is true, which also records the verdict in reports/meta_validation.json of the run (`--write`). A failed check is an E_VALIDATION_FAILED error carrying the verdict.',
+  input: validateRunInput,
   readOnly: false,
   idempotent: true,
   async run(args, ctx) {
     await confineRun(ctx, args.run_id);
+    const write = args.write === true;
     const { verdict, file, runDir } = await validateMetaRunAndRecord(ctx.workspace, args.run_id, {
-      write: true,
+      write,
       env: ctx.env,
     });
     if (!verdict.ok) throw validationFailedError(args.run_id, verdict, file ?? runDir, ctx.workspace);
     return {
-      summary: `${verdict.passed} passed, ${verdict.failed} failed`,
-      data: { verdict, address: formatArtifactAddress(args.run_id, 'reports/meta_validation.json') },
+      summary: `${verdict.passed} passed, ${verdict.failed} failed${write ? ' (verdict written)' : ''}`,
+      data: {
+        verdict,
+        ...(write ? { address: formatArtifactAddress(args.run_id, 'reports/meta_validation.json') } : {}),
+      },
     };
   },
 });

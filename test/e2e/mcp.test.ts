@@ -23,6 +23,17 @@ import { STAGE_CATEGORIES } from '../../src/core/stage.js';
 import { StageRegistry } from '../../src/stages/catalog.js';
 
 const EPOCH = '1767225600'; // 2026-01-01T00:00:00Z
+
+/** Every file under `dir` (relative path → bytes, base64), to compare a folder before and after. */
+function folderBytes(dir: string, prefix = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix === '' ? e.name : `${prefix}/${e.name}`;
+    if (e.isDirectory()) Object.assign(out, folderBytes(dir, rel));
+    else out[rel] = readFileSync(join(dir, rel)).toString('base64');
+  }
+  return out;
+}
 type Json = Record<string, unknown>;
 interface Called {
   readonly isError: boolean;
@@ -324,9 +335,31 @@ describe('quant mcp over stdio', () => {
       "await readText('quant://runs/meta1/repo… matches /^# Meta portfolio report/",
     );
 
+    // Validation reads the run it checks: without `write` not a byte of the run folder changes.
+    const verdictFile = join(ws.path, 'runs', 'meta1', 'reports', 'meta_validation.json');
+    const before = folderBytes(join(ws.path, 'runs', 'meta1'));
     const valid = await call('validate_run', { run_id: 'meta1' });
     assert.equal(valid.isError, false, valid.text);
     assert.equal((valid.data['verdict'] as { ok: boolean }).ok, true, "(valid.data['verdict']).ok");
+    assert.equal(valid.data['address'], undefined, 'no verdict address when nothing was written');
+    assert.ok(!existsSync(verdictFile), 'validate_run without write leaves no meta_validation.json');
+    assert.deepEqual(folderBytes(join(ws.path, 'runs', 'meta1')), before, 'the run folder is unchanged');
+    // `write: true` records the verdict, as `quant meta validate --write` does.
+    const written = await call('validate_run', { run_id: 'meta1', write: true });
+    assert.equal(written.isError, false, written.text);
+    assert.equal(
+      written.data['address'],
+      'quant://runs/meta1/reports/meta_validation.json',
+      'the written verdict is addressed',
+    );
+    assert.deepEqual(
+      JSON.parse(readFileSync(verdictFile, 'utf8')),
+      written.data['verdict'],
+      'the file holds the returned verdict',
+    );
+    const typo = await call('validate_run', { run_id: 'meta1', wirte: true });
+    assert.equal(typo.isError, true, 'a misspelt write is refused, not ignored');
+    assert.match(typo.text, /^E_USAGE: .*wirte/, typo.text);
     const audit = await call('verify_audit', { run_id: 'meta1' });
     assert.equal(audit.isError, false, audit.text);
     assert.equal(audit.data['ok'], true, "audit.data['ok']");
