@@ -79,6 +79,7 @@ export const ERROR_CODES = {
     'a pinned run did not succeed (failed, incomplete or still running); allow_unsuccessful accepts a failed or incomplete one',
   E_VALIDATION_FAILED: 'a run failed validation',
   E_ADDRESS: 'a quant:// address is malformed',
+  E_STALE_DATA: 'the last date of the data is older than max_data_age_days allows (--allow-stale overrides)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

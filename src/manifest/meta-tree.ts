@@ -40,6 +40,8 @@ export interface MetaNode {
   /** The node's declared `risk_profiles` (aliases normalised), if any. */
   readonly riskProfiles?: readonly PortfolioMethod[];
   readonly features: { readonly directionalSignTestGate: boolean };
+  /** `max_data_age_days`: trades from older data are refused unless overridden. */
+  readonly maxDataAgeDays?: number;
 }
 
 export interface ResolveMetaTreeOptions {
@@ -167,6 +169,7 @@ export function resolveMetaTree(
       allocation,
       ...(meta.risk_profiles === undefined ? {} : { riskProfiles: meta.risk_profiles }),
       features: { directionalSignTestGate: meta.features.directional_sign_test_gate },
+      ...(meta.max_data_age_days === undefined ? {} : { maxDataAgeDays: meta.max_data_age_days }),
     };
   };
   return build(rootProfile, root, [rootProfile]);

@@ -220,6 +220,8 @@ const metaProfileShape = {
   meta_allocation: MetaAllocationSchema.prefault({}),
   risk_profiles: riskProfilesSchema.optional(),
   features: z.strictObject(featuresShape).prefault({}),
+  /** Trades from data whose last date is older than this many days are refused (`E_STALE_DATA`). */
+  max_data_age_days: integerSchema(0).optional(),
   description: z.string().optional(),
 };
 

@@ -1,8 +1,7 @@
 /**
  * Performance metrics of one daily simple-return series r₀ … r_{T−1} (DESIGN §8), annualised by a factor
- * A (252 business days, 365 calendar days). The risk-free rate is taken as 0 throughout: the report
- * compares sleeves and meta portfolios with each other, and a constant r_f would only shift every Sharpe
- * ratio by the same amount.
+ * A (252 business days, 365 calendar days). The Sharpe and Sortino ratios take an optional risk-free
+ * rate per period (a constant or one value per row, see {@link RiskFreeRate}); without it r_f = 0.
  *
  * Every metric returns `null`, never NaN, where it is undefined (empty series, zero volatility, no
  * drawdown, ...). Inputs must be finite; the annualisation factor must be positive.
@@ -40,6 +39,31 @@ function mean(r: Float64Array): number {
   let s = 0;
   for (let t = 0; t < r.length; t++) s += r[t] as number;
   return s / r.length;
+}
+
+/**
+ * A risk-free rate per period: one number for every row, or one value per row (same length as the
+ * returns). An annual rate R becomes R / A per period, so that the annualised mean excess return is
+ * exactly `mean(r) × A − R`.
+ */
+export type RiskFreeRate = number | Float64Array;
+
+/** `r_t − r_f,t`; the returns themselves when r_f is absent or the constant 0. */
+export function excessReturns(returns: Float64Array, riskFree?: RiskFreeRate): Float64Array {
+  if (riskFree === undefined || riskFree === 0) return returns;
+  if (typeof riskFree === 'number') {
+    assertFinite([riskFree], 'risk-free rate');
+    return returns.map((r) => r - riskFree);
+  }
+  if (riskFree.length !== returns.length) {
+    throw new QuantError(
+      'E_INPUT_VALUE',
+      `${returns.length} returns but ${riskFree.length} risk-free rates`,
+      { hint: 'align the risk-free series with the returns (one rate per row)' },
+    );
+  }
+  assertFinite(riskFree, 'risk-free rate');
+  return returns.map((r, t) => r - (riskFree[t] as number));
 }
 
 /** Sample standard deviation (ddof 1); exactly 0 for a constant series despite rounding in the mean. */
@@ -135,33 +159,44 @@ export function annualVolatility(returns: Float64Array, periodsPerYear: number):
 }
 
 /**
- * Annualised Sharpe ratio with r_f = 0: `mean(r) × A / (std(r) × √A)` (Sharpe 1994, ex-post form).
- * `null` with fewer than 2 returns or zero volatility.
+ * Annualised Sharpe ratio of the excess returns x = r − r_f: `mean(x) × A / (std(x) × √A)` (Sharpe 1994,
+ * ex-post form; r_f = 0 when absent). `null` with fewer than 2 returns or zero volatility.
  */
-export function sharpe(returns: Float64Array, periodsPerYear: number): number | null {
-  const vol = annualVolatility(returns, periodsPerYear);
+export function sharpe(
+  returns: Float64Array,
+  periodsPerYear: number,
+  riskFree?: RiskFreeRate,
+): number | null {
+  assertFinite(returns, 'return');
+  const x = excessReturns(returns, riskFree);
+  const vol = annualVolatility(x, periodsPerYear);
   if (vol === null || vol === 0) return null;
-  return (mean(returns) * periodsPerYear) / vol;
+  return (mean(x) * periodsPerYear) / vol;
 }
 
 /**
- * Annualised Sortino ratio with target 0: `mean(r) × A / (√(mean(min(r, 0)²)) × √A)`; the downside
- * deviation averages over all T periods, not only the losing ones (Sortino & Price 1994).
- * `null` for an empty series or one without a negative return.
+ * Annualised Sortino ratio with the risk-free rate as target, on x = r − r_f (r_f = 0 when absent):
+ * `mean(x) × A / (√(mean(min(x, 0)²)) × √A)`; the downside deviation averages over all T periods, not
+ * only the losing ones (Sortino & Price 1994). `null` for an empty series or one without a negative x.
  */
-export function sortino(returns: Float64Array, periodsPerYear: number): number | null {
+export function sortino(
+  returns: Float64Array,
+  periodsPerYear: number,
+  riskFree?: RiskFreeRate,
+): number | null {
   assertFinite(returns, 'return');
   assertFactor(periodsPerYear);
-  const T = returns.length;
+  const x = excessReturns(returns, riskFree);
+  const T = x.length;
   if (T === 0) return null;
   let ss = 0;
   for (let t = 0; t < T; t++) {
-    const v = returns[t] as number;
+    const v = x[t] as number;
     if (v < 0) ss += v * v;
   }
   if (ss === 0) return null;
   const downside = Math.sqrt(ss / T) * Math.sqrt(periodsPerYear);
-  return (mean(returns) * periodsPerYear) / downside;
+  return (mean(x) * periodsPerYear) / downside;
 }
 
 /** Largest drawdown of the compounded equity curve (see {@link drawdownSeries}); 0 if it never fell, `null` if empty. */
@@ -213,14 +248,21 @@ export interface PerformanceMetrics {
   readonly winRate: number | null;
 }
 
-/** Every metric of this module for one series (same conventions as the single functions). */
-export function performanceMetrics(returns: Float64Array, periodsPerYear: number): PerformanceMetrics {
+/**
+ * Every metric of this module for one series (same conventions as the single functions); `riskFree`
+ * (per period) enters the Sharpe and Sortino ratios only.
+ */
+export function performanceMetrics(
+  returns: Float64Array,
+  periodsPerYear: number,
+  riskFree?: RiskFreeRate,
+): PerformanceMetrics {
   return {
     observations: returns.length,
     cagr: twrCagr(returns, periodsPerYear),
     volatility: annualVolatility(returns, periodsPerYear),
-    sharpe: sharpe(returns, periodsPerYear),
-    sortino: sortino(returns, periodsPerYear),
+    sharpe: sharpe(returns, periodsPerYear, riskFree),
+    sortino: sortino(returns, periodsPerYear, riskFree),
     maxDrawdown: maxDrawdown(returns),
     calmar: calmar(returns, periodsPerYear),
     winRate: winRate(returns),

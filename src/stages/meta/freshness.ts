@@ -1,0 +1,108 @@
+/**
+ * How old the data of a meta run is, and the refusal to act on data that is too old. `meta.report`
+ * states the age; whatever turns a run's weights into orders calls {@link assertFresh} first.
+ */
+import { join } from 'node:path';
+import { z } from 'zod';
+import { QuantError } from '../../errors.js';
+import { dataAge, type DataAge } from '../../numeric/series/data-age.js';
+import { metaArtifactPaths, RESOLVED_MANIFEST } from './_artifact-types.js';
+import { readJsonArtifact } from './_report-docs.js';
+
+/** The meta run and the level whose data is checked. */
+export interface FreshnessTarget {
+  /** Absolute run folder. */
+  readonly runDir: string;
+  readonly metaProfile: string;
+  readonly riskProfile: string;
+}
+
+const calendarDocSchema = z.looseObject({
+  included: z.array(z.looseObject({ id: z.string(), last_date: z.string() })),
+  calendar: z.looseObject({ last_date: z.string().nullable() }),
+});
+
+const maxAgeDocSchema = z.looseObject({
+  profiles: z.record(z.string(), z.looseObject({ max_data_age_days: z.number().int().min(0).optional() })),
+});
+
+/**
+ * The age of the data behind level (M, P) of a run, from its `meta_manifest_{M}_{P}.json`: the last
+ * common date, its age against `now` and how far each included sleeve's stream ends before the others.
+ *
+ * @throws QuantError `E_ARTIFACT_MISSING` without the meta manifest (run meta.returns first).
+ */
+export async function readDataAge(run: FreshnessTarget, now: Date): Promise<DataAge> {
+  const rel = metaArtifactPaths(run.metaProfile, run.riskProfile).manifest;
+  const file = join(run.runDir, rel);
+  const doc = await readJsonArtifact(file, rel, calendarDocSchema);
+  const last = doc?.calendar.last_date ?? null;
+  if (doc === undefined || last === null) {
+    throw new QuantError(
+      'E_ARTIFACT_MISSING',
+      `the age of the data of ${run.metaProfile}/${run.riskProfile} needs ${rel}${doc === undefined ? '' : ' with a last common date'}`,
+      { location: { file }, hint: 'run meta.returns for this meta and risk profile first' },
+    );
+  }
+  return dataAge(
+    last,
+    doc.included.map((s) => ({ id: s.id, lastDate: s.last_date })),
+    now,
+  );
+}
+
+/** `max_data_age_days` of the meta profile as the run recorded its manifest; undefined when unset. */
+async function recordedMaxDataAge(runDir: string, metaProfile: string): Promise<number | undefined> {
+  const doc = await readJsonArtifact(join(runDir, RESOLVED_MANIFEST), RESOLVED_MANIFEST, maxAgeDocSchema);
+  const profile =
+    doc === undefined || !Object.hasOwn(doc.profiles, metaProfile) ? undefined : doc.profiles[metaProfile];
+  return profile?.max_data_age_days;
+}
+
+/** The verdict of {@link assertFresh}. */
+export interface Freshness extends DataAge {
+  /** The limit applied (`null`: none set, nothing refused). */
+  readonly maxAgeDays: number | null;
+  /** Whether `ageDays` exceeds the limit. */
+  readonly stale: boolean;
+  /** A stale result that was let through by `allowStale`. */
+  readonly overridden: boolean;
+}
+
+/**
+ * Refuse data that is too old to act on: `E_STALE_DATA` when the last common date of level (M, P) is
+ * more than `maxAgeDays` days before `now`. Pass the run's clock as `now` (SOURCE_DATE_EPOCH when set)
+ * so the verdict is reproducible. `maxAgeDays` undefined → the meta profile's `max_data_age_days` as
+ * the run recorded it; neither set → no limit. `allowStale` lets stale data through and says so in the
+ * result (record it).
+ */
+export async function assertFresh(
+  run: FreshnessTarget,
+  maxAgeDays: number | undefined,
+  now: Date,
+  options: { readonly allowStale?: boolean } = {},
+): Promise<Freshness> {
+  const age = await readDataAge(run, now);
+  const limit = maxAgeDays ?? (await recordedMaxDataAge(run.runDir, run.metaProfile)) ?? null;
+  if (limit !== null && (!Number.isInteger(limit) || limit < 0)) {
+    throw new QuantError('E_USAGE', `the maximum data age must be a whole number of days ≥ 0, got ${limit}`);
+  }
+  const stale = limit !== null && age.ageDays > limit;
+  if (stale && options.allowStale !== true) {
+    const lagging = age.streams.filter((s) => s.lagDays > 0);
+    throw new QuantError(
+      'E_STALE_DATA',
+      `the data of ${run.metaProfile}/${run.riskProfile} ends ${age.lastDate}, ${age.ageDays} days before ${age.asOf}; max_data_age_days is ${limit}${lagging.length > 0 ? ` (lagging: ${lagging.map((s) => `${s.id} ${s.lagDays} d`).join(', ')})` : ''}`,
+      {
+        hint: `re-run the sleeves and the meta run on newer data, raise profiles.${run.metaProfile}.max_data_age_days, or pass --allow-stale to act on it anyway`,
+        details: {
+          last_date: age.lastDate,
+          as_of: age.asOf,
+          age_days: age.ageDays,
+          max_data_age_days: limit,
+        },
+      },
+    );
+  }
+  return { ...age, maxAgeDays: limit, stale, overridden: stale };
+}

@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assertFresh, readDataAge } from '../../../../src/stages/meta/freshness.js';
+import { QuantError } from '../../../../src/errors.js';
+
+async function runWith(maxAge?: number): Promise<string> {
+  const runDir = await mkdtemp(join(tmpdir(), 'fresh-'));
+  await mkdir(join(runDir, 'data'));
+  await mkdir(join(runDir, 'config'));
+  const manifest = {
+    schema_version: 1,
+    included: [
+      { id: 'a', last_date: '2024-03-01' },
+      { id: 'b', last_date: '2024-02-27' },
+    ],
+    excluded: [],
+    calendar: { last_date: '2024-02-27' },
+  };
+  await writeFile(join(runDir, 'data', 'meta_manifest_M_hrp.json'), JSON.stringify(manifest));
+  const profile = maxAge === undefined ? {} : { max_data_age_days: maxAge };
+  await writeFile(
+    join(runDir, 'config', 'resolved_manifest.json'),
+    JSON.stringify({ schema_version: 1, profiles: { M: { sleeves: [], ...profile } } }),
+  );
+  return runDir;
+}
+
+const NOW = new Date('2024-03-07T12:00:00Z');
+const isCode = (code: string) => (e: unknown) => e instanceof QuantError && e.code === code;
+
+test('the age and lags come from the meta manifest', async () => {
+  const runDir = await runWith();
+  try {
+    const age = await readDataAge({ runDir, metaProfile: 'M', riskProfile: 'hrp' }, NOW);
+    assert.equal(age.lastDate, '2024-02-27', 'the last common date');
+    assert.equal(age.ageDays, 9, 'Feb 27 to Mar 7 2024 (leap year) is 9 days');
+    assert.deepEqual(
+      age.streams.map((s) => [s.id, s.lagDays]),
+      [
+        ['a', 0],
+        ['b', 3],
+      ],
+      'b ends 3 days before a',
+    );
+  } finally {
+    await rm(runDir, { recursive: true, force: true });
+  }
+});
+
+test('assertFresh refuses data older than the limit, from the argument or the manifest', async () => {
+  const runDir = await runWith(5);
+  const target = { runDir, metaProfile: 'M', riskProfile: 'hrp' };
+  try {
+    await assert.rejects(assertFresh(target, undefined, NOW), isCode('E_STALE_DATA'), 'manifest limit 5 < 9');
+    await assert.rejects(assertFresh(target, 8, NOW), isCode('E_STALE_DATA'), 'limit 8 < 9');
+    const ok = await assertFresh(target, 9, NOW);
+    assert.equal(ok.stale, false, 'an age equal to the limit is fresh');
+    const allowed = await assertFresh(target, 8, NOW, { allowStale: true });
+    assert.ok(allowed.stale && allowed.overridden, 'allowStale lets it through and says so');
+    const error = await assertFresh(target, undefined, NOW).catch((e: unknown) => e);
+    assert.ok(
+      error instanceof QuantError && /ends 2024-02-27, 9 days before 2024-03-07/.test(error.message),
+      `the message names the dates: ${String(error)}`,
+    );
+    assert.ok(
+      error instanceof QuantError && /--allow-stale/.test(error.hint ?? ''),
+      'the hint names the override',
+    );
+  } finally {
+    await rm(runDir, { recursive: true, force: true });
+  }
+});
+
+test('without a limit nothing is refused; without the meta manifest it is E_ARTIFACT_MISSING', async () => {
+  const runDir = await runWith();
+  try {
+    const r = await assertFresh({ runDir, metaProfile: 'M', riskProfile: 'hrp' }, undefined, NOW);
+    assert.equal(r.maxAgeDays, null, 'no limit set');
+    assert.equal(r.stale, false, 'nothing is stale without a limit');
+    await assert.rejects(
+      assertFresh({ runDir, metaProfile: 'M', riskProfile: 'min_variance' }, 1, NOW),
+      isCode('E_ARTIFACT_MISSING'),
+      'another risk profile has no meta manifest',
+    );
+  } finally {
+    await rm(runDir, { recursive: true, force: true });
+  }
+});
