@@ -3,6 +3,7 @@ import type { Matrix } from '../linalg/matrix.js';
 import { checkCovariance, risklessAssets } from './_inputs.js';
 import { solveBoxQp } from './_box-qp.js';
 import { solveErcBudgetNewton } from './_erc-budget-newton.js';
+import { normaliseRiskBudget, solveRiskBudget } from './_risk-budget.js';
 import { solveLogBarrier, sumDerivative, type LogBarrierSolution } from './_log-barrier-newton.js';
 import { resolveBounds, type WeightBound } from './feasibility.js';
 
@@ -11,6 +12,13 @@ export interface RiskParityOptions {
   readonly minWeight?: WeightBound;
   /** Upper weight bound, scalar or per asset (default 1). */
   readonly maxWeight?: WeightBound;
+  /**
+   * Risk budgets b (one positive, finite value per asset; divided by their sum): the relative risk
+   * contributions of the result equal b to 1e-8 (default: equal budgets, the classic ERC portfolio).
+   */
+  readonly riskBudget?: ArrayLike<number>;
+  /** Names of the assets in error messages (default `asset i`). */
+  readonly labels?: readonly string[];
 }
 
 export interface RiskParityResult {
@@ -32,6 +40,8 @@ export interface RiskParityResult {
    * not bind): a cost measure, pinned by tests, that a slower but still correct search would raise.
    */
   readonly outerIterations: number;
+  /** The normalised risk budgets when `riskBudget` was given. */
+  readonly riskBudget?: Float64Array;
 }
 
 /**
@@ -63,8 +73,15 @@ export interface RiskParityResult {
  * before any work. A long-only zero-variance combination of several assets (perfect hedges) makes the
  * unbounded problem diverge; that is reported the same way, naming the assets of the combination.
  *
+ * Risk budgets (`riskBudget`, b > 0, divided by their sum): the portfolio whose relative contributions
+ * RC_i / wᵀΣw equal b_i, from x = argmin ½xᵀΣx − Σ b_i·log x_i (Spinu 2013), w = x / Σx; exact (to
+ * rounding) or refused: bounds that cut the budgeted portfolio off are E_INFEASIBLE_BOUNDS with
+ * `details.reason = 'risk_budget_unreachable'`, naming each asset and the weight its budget needs
+ * (holding it at the bound would silently change its budget). `maxDeviation` is then max |RC_i − b_i|.
+ *
  * @param cov n x n covariance (symmetric positive semidefinite).
- * @throws QuantError E_TOO_FEW_ASSETS, E_INFEASIBLE_BOUNDS, E_SINGULAR_COVARIANCE, E_SOLVER.
+ * @throws QuantError E_TOO_FEW_ASSETS, E_INFEASIBLE_BOUNDS, E_SINGULAR_COVARIANCE, E_SOLVER, E_PARAMS
+ * (a budget that is not positive and finite, or not one per asset).
  */
 export function riskParity(cov: Matrix, options: RiskParityOptions = {}): RiskParityResult {
   const n = checkCovariance(cov);
@@ -76,6 +93,7 @@ export function riskParity(cov: Matrix, options: RiskParityOptions = {}): RiskPa
       `${riskless.map((i) => `asset ${i}`).join(', ')} ${riskless.length === 1 ? 'has' : 'have'} zero variance, so ${riskless.length === 1 ? 'its' : 'their'} risk contribution is 0 whatever the weight`,
     );
   }
+  if (options.riskBudget !== undefined) return budgeted(cov, lo, hi, options);
   const sigma = cov.data;
   let sumLo = 0;
   let sumHi = 0;
@@ -165,6 +183,74 @@ export function riskParity(cov: Matrix, options: RiskParityOptions = {}): RiskPa
     c = next;
   }
   throw notConverged('the search for the common risk contribution');
+}
+
+/**
+ * Risk budgeting (see _risk-budget.ts): exact when the budgeted portfolio lies within the bounds.
+ * Bounds that cut it off make the budgets unreachable: with an asset held at a bound its contribution
+ * is no longer its budget, so the request is refused (E_INFEASIBLE_BOUNDS, details.reason
+ * `risk_budget_unreachable`, naming each asset outside its bounds and the weight its budget needs)
+ * rather than answered with other budgets.
+ */
+function budgeted(
+  cov: Matrix,
+  lo: Float64Array,
+  hi: Float64Array,
+  options: RiskParityOptions,
+): RiskParityResult {
+  const n = cov.rows;
+  const budget = normaliseRiskBudget(options.riskBudget ?? [], n, options.labels);
+  const sol = solveRiskBudget(cov.data, n, budget);
+  if (sol === undefined) {
+    assertNoRisklessCombination(cov);
+    throw notConverged('the risk budgeting solve');
+  }
+  let s = 0;
+  for (const v of sol.x) s += v;
+  const w = sol.x.map((v) => v / s);
+  const outside: { index: number; weight: number; bound: number; side: 'min' | 'max' }[] = [];
+  for (let i = 0; i < n; i++) {
+    const wi = w[i] as number;
+    if (wi < (lo[i] as number) - 1e-12)
+      outside.push({ index: i, weight: wi, bound: lo[i] as number, side: 'min' });
+    if (wi > (hi[i] as number) + 1e-12)
+      outside.push({ index: i, weight: wi, bound: hi[i] as number, side: 'max' });
+  }
+  if (outside.length > 0) {
+    const name = (i: number): string => options.labels?.[i] ?? `asset ${i}`;
+    const what = outside
+      .map(
+        (o) =>
+          `${name(o.index)} needs weight ${o.weight.toFixed(4)} for its budget ${(budget[o.index] as number).toFixed(4)}, ${o.side === 'min' ? 'below its min_weight' : 'above its max_weight'} ${o.bound}`,
+      )
+      .join('; ');
+    throw new QuantError(
+      'E_INFEASIBLE_BOUNDS',
+      `the risk budgets cannot be met within the weight bounds: ${what}`,
+      {
+        hint: 'widen the bounds of those assets or change their risk budgets (the budgeted weights are unique)',
+        details: {
+          reason: 'risk_budget_unreachable',
+          assets: outside.map((o) => ({
+            asset_index: o.index,
+            weight: o.weight,
+            bound: o.bound,
+            side: o.side,
+            budget: budget[o.index],
+          })),
+        },
+      },
+    );
+  }
+  const result = finish(cov, w, false, { total: sol.iterations, outer: 0 });
+  let maxDeviation = 0;
+  for (let i = 0; i < n; i++) {
+    maxDeviation = Math.max(
+      maxDeviation,
+      Math.abs((result.riskContributions[i] as number) - (budget[i] as number)),
+    );
+  }
+  return { ...result, maxDeviation, riskBudget: budget };
 }
 
 function finish(
