@@ -51,21 +51,24 @@ export interface ResolveMetaTreeOptions {
   readonly lineOf?: (path: JsonPath) => { readonly line: number };
 }
 
-/**
- * Resolve the tree of meta profile `rootProfile`: nested `meta_profile` entries become child nodes,
- * `profile` entries atomic leaves. Unknown root or a sleeve profile as root → `E_UNKNOWN_PROFILE`;
- * nesting in a cycle → `E_CYCLE` naming it (`a → b → a`); deeper than {@link MAX_META_DEPTH} →
- * `E_DEPTH` naming the chain. Both carry the JSON path of the offending entry.
- */
-export function resolveMetaTree(
+type MetaSleeveEntry = MetaProfile['sleeves'][number];
+type Where = (path: JsonPath) => { file: string; jsonPath: string; line?: number };
+
+/** What building the tree needs at every node: the manifest, its meta profile names, error locations. */
+interface TreeScope {
+  readonly manifest: Manifest;
+  readonly file: string;
+  readonly metaNames: readonly string[];
+  readonly where: Where;
+}
+
+/** The root profile, if it is a meta profile; otherwise `E_UNKNOWN_PROFILE` with a suggestion. */
+function resolveRootProfile(
   manifest: Manifest,
   rootProfile: string,
-  options: ResolveMetaTreeOptions = {},
-): MetaNode {
-  const file = options.file ?? 'manifest.json';
-  const metaNames = Object.keys(manifest.profiles).filter((n) =>
-    isMetaProfile(manifest.profiles[n] as MetaProfile),
-  );
+  file: string,
+  metaNames: readonly string[],
+): MetaProfile {
   const root = Object.hasOwn(manifest.profiles, rootProfile) ? manifest.profiles[rootProfile] : undefined;
   // A run that uses an invalid profile fails with all its problems; other invalid profiles do not matter.
   if (root !== undefined || ownValue(manifest.invalid, rootProfile) !== undefined)
@@ -89,90 +92,135 @@ export function resolveMetaTree(
       location: { file, jsonPath: formatJsonPath(['profiles', rootProfile]) },
     });
   }
-  const where = (path: JsonPath): { file: string; jsonPath: string; line?: number } => {
+  return root;
+}
+
+/** Sleeve `j` of meta profile `name` that names a sleeve profile (`profile`), maybe pinned to a run. */
+function atomicSleeve(scope: TreeScope, name: string, entry: MetaSleeveEntry, j: number): MetaSleeve {
+  const target = entry.profile;
+  const jsonPath: JsonPath = ['profiles', name, 'sleeves', j, 'profile'];
+  const declared = target === undefined ? undefined : ownValue(scope.manifest.profiles, target);
+  if (target === undefined || (declared !== undefined && isMetaProfile(declared))) {
+    throw new QuantError(
+      'E_MANIFEST',
+      `sleeve "${entry.id}" of ${name} needs "profile" naming a sleeve profile`,
+      {
+        hint:
+          target === undefined
+            ? 'add "profile" or "meta_profile"'
+            : `nest a meta profile with "meta_profile": "${target}"`,
+        location: scope.where(jsonPath),
+      },
+    );
+  }
+  return {
+    id: entry.id,
+    kind: 'atomic',
+    profile: target,
+    ...(entry.run_id === undefined ? {} : { runId: entry.run_id }),
+    ...(entry.allow_unsuccessful === true ? { allowUnsuccessful: true as const } : {}),
+  };
+}
+
+/**
+ * The meta profile `child` nested as sleeve `j` of `name`, checked against the chain of its ancestors:
+ * a cycle is `E_CYCLE`, an unknown or sleeve profile `E_UNKNOWN_PROFILE`, too deep `E_DEPTH`.
+ */
+function nestedMetaProfile(
+  scope: TreeScope,
+  name: string,
+  entry: MetaSleeveEntry,
+  j: number,
+  child: string,
+  chain: readonly string[],
+): MetaProfile {
+  const jsonPath: JsonPath = ['profiles', name, 'sleeves', j, 'meta_profile'];
+  if (chain.includes(child)) {
+    const cycle = [...chain.slice(chain.indexOf(child)), child];
+    throw new QuantError('E_CYCLE', `meta profiles nest in a cycle: ${cycle.join(' → ')}`, {
+      hint: `remove one of these nestings (the cycle closes at ${formatJsonPath(jsonPath)})`,
+      location: scope.where(jsonPath),
+      details: { cycle },
+    });
+  }
+  const { manifest, file } = scope;
+  const nested = Object.hasOwn(manifest.profiles, child) ? manifest.profiles[child] : undefined;
+  if (nested === undefined || !isMetaProfile(nested)) {
+    throw new QuantError(
+      'E_UNKNOWN_PROFILE',
+      `meta profile "${child}" (sleeve "${entry.id}" of ${name}) is not in ${file}`,
+      {
+        hint:
+          nested === undefined
+            ? `declare it in ${file}${didYouMean(child, scope.metaNames)}`
+            : `"${child}" is a sleeve profile: write "profile": "${child}"`,
+        location: scope.where(jsonPath),
+      },
+    );
+  }
+  const childChain = [...chain, child];
+  if (childChain.length > MAX_META_DEPTH) {
+    throw new QuantError(
+      'E_DEPTH',
+      `nesting depth ${childChain.length} exceeds ${MAX_META_DEPTH}: ${childChain.join(' → ')}`,
+      {
+        hint: "flatten the tree: list the deepest meta profile's sleeves directly in its parent",
+        location: scope.where(jsonPath),
+        details: { chain: childChain },
+      },
+    );
+  }
+  return nested;
+}
+
+/** The node of meta profile `name` reached through `chain` (root first), its nested metas built too. */
+function buildMetaNode(
+  scope: TreeScope,
+  name: string,
+  meta: MetaProfile,
+  chain: readonly string[],
+): MetaNode {
+  const sleeves = meta.sleeves.map((entry, j): MetaSleeve => {
+    const child = entry.meta_profile;
+    if (child === undefined) return atomicSleeve(scope, name, entry, j);
+    const nested = nestedMetaProfile(scope, name, entry, j, child, chain);
+    return { id: entry.id, kind: 'meta', node: buildMetaNode(scope, child, nested, [...chain, child]) };
+  });
+  const allocation = meta.meta_allocation;
+  return {
+    profile: name,
+    path: chain,
+    depth: chain.length,
+    sleeves,
+    bounds: { minWeight: allocation.min_weight, maxWeight: allocation.max_weight },
+    allocation,
+    ...(meta.risk_profiles === undefined ? {} : { riskProfiles: meta.risk_profiles }),
+    features: { directionalSignTestGate: meta.features.directional_sign_test_gate },
+    ...(meta.max_data_age_days === undefined ? {} : { maxDataAgeDays: meta.max_data_age_days }),
+  };
+}
+
+/**
+ * Resolve the tree of meta profile `rootProfile`: nested `meta_profile` entries become child nodes,
+ * `profile` entries atomic leaves. Unknown root or a sleeve profile as root → `E_UNKNOWN_PROFILE`;
+ * nesting in a cycle → `E_CYCLE` naming it (`a → b → a`); deeper than {@link MAX_META_DEPTH} →
+ * `E_DEPTH` naming the chain. Both carry the JSON path of the offending entry.
+ */
+export function resolveMetaTree(
+  manifest: Manifest,
+  rootProfile: string,
+  options: ResolveMetaTreeOptions = {},
+): MetaNode {
+  const file = options.file ?? 'manifest.json';
+  const metaNames = Object.keys(manifest.profiles).filter((n) =>
+    isMetaProfile(manifest.profiles[n] as MetaProfile),
+  );
+  const root = resolveRootProfile(manifest, rootProfile, file, metaNames);
+  const where: Where = (path) => {
     const line = options.lineOf?.(path).line;
     return { file, jsonPath: formatJsonPath(path), ...(line === undefined ? {} : { line }) };
   };
-
-  const build = (name: string, meta: MetaProfile, chain: readonly string[]): MetaNode => {
-    const sleeves = meta.sleeves.map((entry, j): MetaSleeve => {
-      const child = entry.meta_profile;
-      if (child === undefined) {
-        const target = entry.profile;
-        const jsonPath: JsonPath = ['profiles', name, 'sleeves', j, 'profile'];
-        const declared = target === undefined ? undefined : ownValue(manifest.profiles, target);
-        if (target === undefined || (declared !== undefined && isMetaProfile(declared))) {
-          throw new QuantError(
-            'E_MANIFEST',
-            `sleeve "${entry.id}" of ${name} needs "profile" naming a sleeve profile`,
-            {
-              hint:
-                target === undefined
-                  ? 'add "profile" or "meta_profile"'
-                  : `nest a meta profile with "meta_profile": "${target}"`,
-              location: where(jsonPath),
-            },
-          );
-        }
-        return {
-          id: entry.id,
-          kind: 'atomic',
-          profile: target,
-          ...(entry.run_id === undefined ? {} : { runId: entry.run_id }),
-          ...(entry.allow_unsuccessful === true ? { allowUnsuccessful: true as const } : {}),
-        };
-      }
-      const jsonPath: JsonPath = ['profiles', name, 'sleeves', j, 'meta_profile'];
-      if (chain.includes(child)) {
-        const cycle = [...chain.slice(chain.indexOf(child)), child];
-        throw new QuantError('E_CYCLE', `meta profiles nest in a cycle: ${cycle.join(' → ')}`, {
-          hint: `remove one of these nestings (the cycle closes at ${formatJsonPath(jsonPath)})`,
-          location: where(jsonPath),
-          details: { cycle },
-        });
-      }
-      const nested = Object.hasOwn(manifest.profiles, child) ? manifest.profiles[child] : undefined;
-      if (nested === undefined || !isMetaProfile(nested)) {
-        throw new QuantError(
-          'E_UNKNOWN_PROFILE',
-          `meta profile "${child}" (sleeve "${entry.id}" of ${name}) is not in ${file}`,
-          {
-            hint:
-              nested === undefined
-                ? `declare it in ${file}${didYouMean(child, metaNames)}`
-                : `"${child}" is a sleeve profile: write "profile": "${child}"`,
-            location: where(jsonPath),
-          },
-        );
-      }
-      const childChain = [...chain, child];
-      if (childChain.length > MAX_META_DEPTH) {
-        throw new QuantError(
-          'E_DEPTH',
-          `nesting depth ${childChain.length} exceeds ${MAX_META_DEPTH}: ${childChain.join(' → ')}`,
-          {
-            hint: "flatten the tree: list the deepest meta profile's sleeves directly in its parent",
-            location: where(jsonPath),
-            details: { chain: childChain },
-          },
-        );
-      }
-      return { id: entry.id, kind: 'meta', node: build(child, nested, childChain) };
-    });
-    const allocation = meta.meta_allocation;
-    return {
-      profile: name,
-      path: chain,
-      depth: chain.length,
-      sleeves,
-      bounds: { minWeight: allocation.min_weight, maxWeight: allocation.max_weight },
-      allocation,
-      ...(meta.risk_profiles === undefined ? {} : { riskProfiles: meta.risk_profiles }),
-      features: { directionalSignTestGate: meta.features.directional_sign_test_gate },
-      ...(meta.max_data_age_days === undefined ? {} : { maxDataAgeDays: meta.max_data_age_days }),
-    };
-  };
-  return build(rootProfile, root, [rootProfile]);
+  return buildMetaNode({ manifest, file, metaNames, where }, rootProfile, root, [rootProfile]);
 }
 
 /** Every meta node of the tree, pre-order (a node before its nested metas, in sleeve order). */

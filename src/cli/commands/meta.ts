@@ -1,10 +1,10 @@
 import { relative } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
 import { QuantSDK } from '../../sdk/quant-sdk.js';
-import { validateMetaRunAndRecord } from '../../sdk/meta-run.js';
+import { validateMetaRunAndRecord, type MetaRunResult } from '../../sdk/meta-run.js';
 import { validationFailedError } from '../../sdk/run-checks.js';
 import type { CliContext } from '../context.js';
-import { SLEEVE_EXECUTORS } from '../../sdk/sleeve-jobs.js';
+import { SLEEVE_EXECUTORS, type ProducedSleeves } from '../../sdk/sleeve-jobs.js';
 import {
   describeSleeves,
   executeSleevesOptions,
@@ -21,9 +21,58 @@ const list = (value: string, previous: string[] | undefined): string[] => [
     .filter((s) => s !== ''),
 ];
 
-export function metaCommand(ctx: CliContext): Command {
-  const meta = new Command('meta').description('run and validate meta-portfolio pipelines');
+/** The result of `quant meta run --json`. */
+function metaRunJson(result: MetaRunResult, sleeves: ProducedSleeves | undefined): unknown {
+  return {
+    run_id: result.runId,
+    run_dir: result.runDir,
+    meta_profile: result.metaProfile,
+    risk_profiles: result.riskProfiles,
+    report: result.reportPath,
+    html_report: result.htmlReportPath,
+    cache_hit: result.cacheHit,
+    ...(sleeves === undefined
+      ? {}
+      : {
+          sleeves: {
+            executor: sleeves.executor,
+            runs: sleeves.results.map((r) => ({
+              profile: r.profile,
+              run_id: r.run_id,
+              status: r.status,
+            })),
+          },
+        }),
+    stages: result.stages.map((s) => ({
+      stage: s.stageId,
+      summary: s.summary,
+      outputs: s.outputs,
+    })),
+  };
+}
 
+/** Print a finished meta run: as JSON, or one line per sleeve and stage, the verdict and the reports. */
+function printMetaRun(
+  ctx: CliContext,
+  result: MetaRunResult,
+  sleeves: ProducedSleeves | undefined,
+  json: boolean,
+): void {
+  if (json) {
+    ctx.io.out(JSON.stringify(metaRunJson(result, sleeves), null, 2));
+    return;
+  }
+  if (sleeves !== undefined) for (const line of describeSleeves(sleeves)) ctx.io.out(line);
+  for (const s of result.stages) ctx.io.out(`${s.stageId}: ${s.summary}`);
+  ctx.io.out(
+    `meta run ${result.runId} ok (${result.riskProfiles.join(', ')})${result.cacheHit ? ' — cache hit: stages restored from .cache, report regenerated' : ''}`,
+  );
+  ctx.io.out(`report: ${relative(ctx.cwd, result.reportPath) || result.reportPath}`);
+  ctx.io.out(`html report: ${relative(ctx.cwd, result.htmlReportPath) || result.htmlReportPath}`);
+}
+
+/** `quant meta run`. */
+function addMetaRunCommand(meta: Command, ctx: CliContext): void {
   meta
     .command('run')
     .description(
@@ -90,50 +139,12 @@ export function metaCommand(ctx: CliContext): Command {
         cache: opts.cache,
         backtest: opts.backtest,
       });
-      if (opts.json === true) {
-        ctx.io.out(
-          JSON.stringify(
-            {
-              run_id: result.runId,
-              run_dir: result.runDir,
-              meta_profile: result.metaProfile,
-              risk_profiles: result.riskProfiles,
-              report: result.reportPath,
-              html_report: result.htmlReportPath,
-              cache_hit: result.cacheHit,
-              ...(sleeves === undefined
-                ? {}
-                : {
-                    sleeves: {
-                      executor: sleeves.executor,
-                      runs: sleeves.results.map((r) => ({
-                        profile: r.profile,
-                        run_id: r.run_id,
-                        status: r.status,
-                      })),
-                    },
-                  }),
-              stages: result.stages.map((s) => ({
-                stage: s.stageId,
-                summary: s.summary,
-                outputs: s.outputs,
-              })),
-            },
-            null,
-            2,
-          ),
-        );
-        return;
-      }
-      if (sleeves !== undefined) for (const line of describeSleeves(sleeves)) ctx.io.out(line);
-      for (const s of result.stages) ctx.io.out(`${s.stageId}: ${s.summary}`);
-      ctx.io.out(
-        `meta run ${result.runId} ok (${result.riskProfiles.join(', ')})${result.cacheHit ? ' — cache hit: stages restored from .cache, report regenerated' : ''}`,
-      );
-      ctx.io.out(`report: ${relative(ctx.cwd, result.reportPath) || result.reportPath}`);
-      ctx.io.out(`html report: ${relative(ctx.cwd, result.htmlReportPath) || result.htmlReportPath}`);
+      printMetaRun(ctx, result, sleeves, opts.json === true);
     });
+}
 
+/** `quant meta validate`. */
+function addMetaValidateCommand(meta: Command, ctx: CliContext): void {
   meta
     .command('validate')
     .description('check a finished meta run against the artifact contract and invariants')
@@ -153,6 +164,11 @@ export function metaCommand(ctx: CliContext): Command {
       }
       if (!verdict.ok) throw validationFailedError(opts.runId, verdict, file ?? runDir, ctx.cwd);
     });
+}
 
+export function metaCommand(ctx: CliContext): Command {
+  const meta = new Command('meta').description('run and validate meta-portfolio pipelines');
+  addMetaRunCommand(meta, ctx);
+  addMetaValidateCommand(meta, ctx);
   return meta;
 }

@@ -161,17 +161,101 @@ async function recordedFallbacks(ledger: string): Promise<Set<string>> {
   return out;
 }
 
+type Fail = (m: string) => never;
+
+/** The level's optimized weights: sum 1, non-negative, within bounds, over exactly the included sleeves. */
+async function checkOptimizedWeights(
+  file: string,
+  manifest: MetaManifestDoc | undefined,
+  fail: Fail,
+): Promise<string> {
+  if (!existsSync(file)) fail('missing');
+  const optimized = await readJson<MetaOptimizedDoc>(file);
+  const ws = Object.values(optimized.weights);
+  const sum = ws.reduce((a, b) => a + b, 0);
+  if (Math.abs(sum - 1) > TOL) fail(`weights sum to ${sum}`);
+  const { min_weight: lo, max_weight: hi } = optimized.bounds;
+  const branchFallback = optimized.parameters['branch_fallback'] === true;
+  for (const [id, w] of Object.entries(optimized.weights)) {
+    if (!(w >= -TOL)) fail(`weight of ${id} is ${w} < 0`);
+    if (!branchFallback && (w < lo - TOL || w > hi + TOL))
+      fail(`weight of ${id} is ${w}, outside [${lo}, ${hi}]`);
+  }
+  if (manifest !== undefined) {
+    const ids = manifest.included.map((s) => s.id).sort();
+    if (ids.join(',') !== Object.keys(optimized.weights).sort().join(','))
+      fail('weights do not cover exactly the included sleeves');
+  }
+  return `${optimized.method}${optimized.method === optimized.requested_method ? '' : ` (fallback from ${optimized.requested_method})`}, sum 1, within [${lo}, ${hi}]`;
+}
+
+type FlattenedFile = Omit<FlattenedMetaDoc, 'weights_fallbacks'> & {
+  weights_fallbacks?: FlattenedMetaDoc['weights_fallbacks'];
+  missing?: { path: string; reason: string }[];
+};
+
+/** Each flattened asset: gross = |net|, sign matches direction, sorted, contributors sum to net. */
+function checkFlattenedAssets(doc: FlattenedFile, fail: Fail): void {
+  let long = 0;
+  let short = 0;
+  let previous = Infinity;
+  for (const a of doc.assets) {
+    if (Math.abs(a.Weight - Math.abs(a.Net_Weight)) > 1e-15)
+      fail(`${a.Symbol}: Weight ${a.Weight} ≠ |Net_Weight|`);
+    if (a.Net_Weight < 0 !== (a.Direction === 'SHORT'))
+      fail(`${a.Symbol}: Direction ${a.Direction} but Net_Weight ${a.Net_Weight}`);
+    if (Math.abs(a.Net_Weight) < NET_EPSILON) fail(`${a.Symbol}: |net| below ${NET_EPSILON} kept`);
+    if (a.Weight > previous) fail(`${a.Symbol}: not sorted by gross weight`);
+    previous = a.Weight;
+    const contributed = Object.values(a.Contributors).reduce((x, y) => x + y, 0);
+    if (Math.abs(contributed - a.Net_Weight) > 1e-12 * Math.max(1, Math.abs(a.Net_Weight)))
+      fail(`${a.Symbol}: contributors sum to ${contributed}, net ${a.Net_Weight}`);
+    if (a.Net_Weight > 0) long += a.Net_Weight;
+    else short += a.Net_Weight;
+  }
+  if (Math.abs(doc.totals.long - long) > TOL || Math.abs(doc.totals.short - short) > TOL)
+    fail('totals do not match the assets');
+  if (Math.abs(doc.totals.gross - (long - short)) > TOL || Math.abs(doc.totals.net - (long + short)) > TOL)
+    fail('gross/net totals inconsistent');
+}
+
+/** The level's flattened portfolio: every weighted sleeve contributed, fallbacks recorded, assets sound. */
+async function checkFlattened(
+  file: string,
+  P: string,
+  fallbacks: ReadonlySet<string>,
+  fail: Fail,
+): Promise<string> {
+  if (!existsSync(file)) fail('missing');
+  const doc = await readJson<FlattenedFile>(file);
+  const weightsFallbacks = doc.weights_fallbacks ?? [];
+  // Runs made before every weighted sleeve had to contribute listed the ones that did not.
+  const missing = doc.missing ?? [];
+  if (missing.length > 0)
+    fail(`${missing.map((m) => `${m.path} (${m.reason})`).join(', ')} contributed no physical weights`);
+  for (const f of weightsFallbacks) {
+    if (!fallbacks.has(`${P}/${f.path}`))
+      fail(
+        `sleeve ${f.path} was flattened from ${f.to} without a meta.flatten_fallback decision in the ledger`,
+      );
+  }
+  if (doc.assets.length === 0)
+    fail('no physical asset: the weighted sleeves hold nothing or net out exactly');
+  checkFlattenedAssets(doc, fail);
+  const recorded = weightsFallbacks.length;
+  return `${doc.assets.length} assets, gross ${doc.totals.gross.toFixed(6)}, net ${doc.totals.net.toFixed(6)}${recorded > 0 ? `, ${recorded} sleeve(s) flattened from their atoms file (recorded)` : ''}`;
+}
+
 async function validateLevel(
   dir: string,
   node: MetaNode,
   P: string,
   check: Check,
-  fail: (m: string) => never,
+  fail: Fail,
   fallbacks: ReadonlySet<string>,
 ): Promise<void> {
   const files = metaArtifactPaths(node.profile, P);
   let manifest: MetaManifestDoc | undefined;
-  let optimized: MetaOptimizedDoc | undefined;
   await check(files.manifest, async () => {
     const file = join(dir, files.manifest);
     if (!existsSync(file)) fail('missing');
@@ -195,75 +279,10 @@ async function validateLevel(
     for (const col of table.values) for (const v of col) if (!Number.isFinite(v)) fail('non-finite return');
     return `${table.dates.length} rows x ${table.columns.length} sleeves, no missing value`;
   });
-  await check(files.optimized, async () => {
-    const file = join(dir, files.optimized);
-    if (!existsSync(file)) fail('missing');
-    optimized = await readJson<MetaOptimizedDoc>(file);
-    const ws = Object.values(optimized.weights);
-    const sum = ws.reduce((a, b) => a + b, 0);
-    if (Math.abs(sum - 1) > TOL) fail(`weights sum to ${sum}`);
-    const { min_weight: lo, max_weight: hi } = optimized.bounds;
-    const branchFallback = optimized.parameters['branch_fallback'] === true;
-    for (const [id, w] of Object.entries(optimized.weights)) {
-      if (!(w >= -TOL)) fail(`weight of ${id} is ${w} < 0`);
-      if (!branchFallback && (w < lo - TOL || w > hi + TOL))
-        fail(`weight of ${id} is ${w}, outside [${lo}, ${hi}]`);
-    }
-    if (manifest !== undefined) {
-      const ids = manifest.included.map((s) => s.id).sort();
-      if (ids.join(',') !== Object.keys(optimized.weights).sort().join(','))
-        fail('weights do not cover exactly the included sleeves');
-    }
-    return `${optimized.method}${optimized.method === optimized.requested_method ? '' : ` (fallback from ${optimized.requested_method})`}, sum 1, within [${lo}, ${hi}]`;
-  });
+  await check(files.optimized, () => checkOptimizedWeights(join(dir, files.optimized), manifest, fail));
   await check(files.clusterTree, async () => {
     if (!existsSync(join(dir, files.clusterTree))) fail('missing');
     return 'present';
   });
-  await check(files.flattened, async () => {
-    const file = join(dir, files.flattened);
-    if (!existsSync(file)) fail('missing');
-    const doc = await readJson<
-      Omit<FlattenedMetaDoc, 'weights_fallbacks'> & {
-        weights_fallbacks?: FlattenedMetaDoc['weights_fallbacks'];
-        missing?: { path: string; reason: string }[];
-      }
-    >(file);
-    const weightsFallbacks = doc.weights_fallbacks ?? [];
-    // Runs made before every weighted sleeve had to contribute listed the ones that did not.
-    const missing = doc.missing ?? [];
-    if (missing.length > 0)
-      fail(`${missing.map((m) => `${m.path} (${m.reason})`).join(', ')} contributed no physical weights`);
-    for (const f of weightsFallbacks) {
-      if (!fallbacks.has(`${P}/${f.path}`))
-        fail(
-          `sleeve ${f.path} was flattened from ${f.to} without a meta.flatten_fallback decision in the ledger`,
-        );
-    }
-    if (doc.assets.length === 0)
-      fail('no physical asset: the weighted sleeves hold nothing or net out exactly');
-    let long = 0;
-    let short = 0;
-    let previous = Infinity;
-    for (const a of doc.assets) {
-      if (Math.abs(a.Weight - Math.abs(a.Net_Weight)) > 1e-15)
-        fail(`${a.Symbol}: Weight ${a.Weight} ≠ |Net_Weight|`);
-      if (a.Net_Weight < 0 !== (a.Direction === 'SHORT'))
-        fail(`${a.Symbol}: Direction ${a.Direction} but Net_Weight ${a.Net_Weight}`);
-      if (Math.abs(a.Net_Weight) < NET_EPSILON) fail(`${a.Symbol}: |net| below ${NET_EPSILON} kept`);
-      if (a.Weight > previous) fail(`${a.Symbol}: not sorted by gross weight`);
-      previous = a.Weight;
-      const contributed = Object.values(a.Contributors).reduce((x, y) => x + y, 0);
-      if (Math.abs(contributed - a.Net_Weight) > 1e-12 * Math.max(1, Math.abs(a.Net_Weight)))
-        fail(`${a.Symbol}: contributors sum to ${contributed}, net ${a.Net_Weight}`);
-      if (a.Net_Weight > 0) long += a.Net_Weight;
-      else short += a.Net_Weight;
-    }
-    if (Math.abs(doc.totals.long - long) > TOL || Math.abs(doc.totals.short - short) > TOL)
-      fail('totals do not match the assets');
-    if (Math.abs(doc.totals.gross - (long - short)) > TOL || Math.abs(doc.totals.net - (long + short)) > TOL)
-      fail('gross/net totals inconsistent');
-    const recorded = weightsFallbacks.length;
-    return `${doc.assets.length} assets, gross ${doc.totals.gross.toFixed(6)}, net ${doc.totals.net.toFixed(6)}${recorded > 0 ? `, ${recorded} sleeve(s) flattened from their atoms file (recorded)` : ''}`;
-  });
+  await check(files.flattened, () => checkFlattened(join(dir, files.flattened), P, fallbacks, fail));
 }

@@ -1,17 +1,19 @@
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { defineStage } from '../../core/stage.js';
+import { defineStage, type StageContext } from '../../core/stage.js';
 import { QuantError } from '../../errors.js';
 import { readTable, writeJsonAtomic } from '../../artifacts/index.js';
 import {
   optimizePortfolio,
   optimizeWithFallback,
   resolveMethod,
+  type FallbackStep,
+  type OptimizeResult,
 } from '../../numeric/optimize/optimize-portfolio.js';
 import { INPUT_KINDS, MISSING_POLICIES } from '../../util/vocabulary.js';
 import { optimizeOptionSchemas } from './optimize-options.js';
-import { describeInput, nameAssetsInError, tableToReturns } from '../_returns-table.js';
-import { resolveAnnualisation } from '../_annualisation.js';
+import { describeInput, nameAssetsInError, tableToReturns, type ReturnsData } from '../_returns-table.js';
+import { resolveAnnualisation, type Annualisation } from '../_annualisation.js';
 
 const portfolioOptimizeParams = z.strictObject({
   input: z.string().min(1).describe('CSV or Parquet table: a `date` column and one column per asset'),
@@ -72,6 +74,120 @@ const portfolioOptimizeParams = z.strictObject({
     .describe('output JSON path (default runs/<run_id>/data/weights_<method>.json)'),
 });
 
+type PortfolioOptimizeParams = z.output<typeof portfolioOptimizeParams>;
+type OptimizeRun = OptimizeResult & { readonly fallbacks: readonly FallbackStep[] };
+
+/** The input table as returns, its annualisation, and its warnings and missing-data decision logged. */
+async function loadOptimizeInput(
+  params: PortfolioOptimizeParams,
+  ctx: StageContext,
+): Promise<{ inputPath: string; data: ReturnsData; annualisation: Annualisation }> {
+  const inputPath = ctx.resolvePath(params.input);
+  const table = await readTable(inputPath);
+  ctx.recordInput(inputPath);
+  if (params.ffill_limit !== undefined && params.missing !== 'ffill') {
+    throw new QuantError(
+      'E_PARAMS',
+      `ffill_limit applies only with missing=ffill (missing is ${params.missing})`,
+      {
+        hint: 'set missing=ffill, or drop ffill_limit',
+      },
+    );
+  }
+  const data = tableToReturns(table, {
+    file: params.input,
+    kind: params.input_kind,
+    assets: params.assets,
+    missing: params.missing,
+    ffillLimit: params.ffill_limit,
+  });
+  const annualisation = resolveAnnualisation(params.periods_per_year, data.dates, {
+    source: 'params',
+    what: `${params.input} (${data.dates.length} return rows)`,
+    setting: 'periods_per_year (--param periods_per_year=<A>)',
+    location: { file: params.input, column: 'date' },
+  });
+  for (const warning of data.warnings) ctx.warn(warning);
+  if (data.missingData.warning !== null) {
+    await ctx.decision('input.missing_data', { file: params.input, ...data.missingData });
+  }
+  return { inputPath, data, annualisation };
+}
+
+/** Run the method (with the fallback chain when asked) and log each fallback step as a decision. */
+async function runOptimizer(
+  params: PortfolioOptimizeParams,
+  ctx: StageContext,
+  data: ReturnsData,
+  annualisation: Annualisation,
+): Promise<OptimizeRun> {
+  const options = {
+    method: resolveMethod(params.method),
+    periodsPerYear: annualisation.periods_per_year,
+    covariance: params.covariance,
+    expectedReturns: params.expected_returns,
+    riskFreeRate: params.risk_free_rate,
+    minWeight: params.min_weight,
+    maxWeight: params.max_weight,
+    linkage: params.linkage,
+    leafOrder: params.leaf_order,
+  } as const;
+  let result: OptimizeRun;
+  try {
+    result = params.fallback
+      ? optimizeWithFallback(data.returns, options)
+      : { ...optimizePortfolio(data.returns, options), fallbacks: [] };
+  } catch (error) {
+    throw nameAssetsInError(error, params.input, data.assets);
+  }
+  for (const step of result.fallbacks) {
+    await ctx.decision('portfolio.optimize.fallback', {
+      failed_method: step.method,
+      code: step.code,
+      message: step.message,
+    });
+  }
+  return result;
+}
+
+/** Write the weights document to `output` (never over the input) and record it. */
+async function writeWeightsDocument(
+  params: PortfolioOptimizeParams,
+  ctx: StageContext,
+  inputPath: string,
+  document: { readonly method: string },
+): Promise<string> {
+  const output = await ctx.resolveOutput(
+    params.output ?? `${ctx.runDir}/data/weights_${resolveMethod(params.method)}.json`,
+  );
+  if (output === inputPath) {
+    throw new QuantError('E_OUTPUT', `output ${params.output ?? output} would overwrite the input`, {
+      hint: 'choose another output path',
+    });
+  }
+  try {
+    await writeJsonAtomic(output, document);
+  } catch (error) {
+    throw new QuantError(
+      'E_OUTPUT',
+      `cannot write ${output} (${dirname(output)}): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  ctx.recordOutput(output);
+  return output;
+}
+
+/** The three largest weights, as `A 40.0%, B 35.0%, C 25.0%`. */
+function topWeights(assets: readonly string[], weights: ArrayLike<number>): string {
+  return assets
+    .map((a, i) => [a, weights[i] as number] as const)
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 3)
+    .map(([a, w]) => `${a} ${(w * 100).toFixed(1)}%`)
+    .join(', ');
+}
+
 export const portfolioOptimize = defineStage({
   id: 'portfolio.optimize',
   name: 'Optimize a portfolio',
@@ -83,62 +199,9 @@ export const portfolioOptimize = defineStage({
   params: portfolioOptimizeParams,
   output: 'A weights JSON {schema_version, method, params, assets, weights, diagnostics} at `output`.',
   async run(params, ctx) {
-    const inputPath = ctx.resolvePath(params.input);
-    const table = await readTable(inputPath);
-    ctx.recordInput(inputPath);
-    if (params.ffill_limit !== undefined && params.missing !== 'ffill') {
-      throw new QuantError(
-        'E_PARAMS',
-        `ffill_limit applies only with missing=ffill (missing is ${params.missing})`,
-        {
-          hint: 'set missing=ffill, or drop ffill_limit',
-        },
-      );
-    }
-    const data = tableToReturns(table, {
-      file: params.input,
-      kind: params.input_kind,
-      assets: params.assets,
-      missing: params.missing,
-      ffillLimit: params.ffill_limit,
-    });
-    const annualisation = resolveAnnualisation(params.periods_per_year, data.dates, {
-      source: 'params',
-      what: `${params.input} (${data.dates.length} return rows)`,
-      setting: 'periods_per_year (--param periods_per_year=<A>)',
-      location: { file: params.input, column: 'date' },
-    });
-    for (const warning of data.warnings) ctx.warn(warning);
-    if (data.missingData.warning !== null) {
-      await ctx.decision('input.missing_data', { file: params.input, ...data.missingData });
-    }
+    const { inputPath, data, annualisation } = await loadOptimizeInput(params, ctx);
     const method = resolveMethod(params.method);
-    const options = {
-      method,
-      periodsPerYear: annualisation.periods_per_year,
-      covariance: params.covariance,
-      expectedReturns: params.expected_returns,
-      riskFreeRate: params.risk_free_rate,
-      minWeight: params.min_weight,
-      maxWeight: params.max_weight,
-      linkage: params.linkage,
-      leafOrder: params.leaf_order,
-    } as const;
-    let result;
-    try {
-      result = params.fallback
-        ? optimizeWithFallback(data.returns, options)
-        : { ...optimizePortfolio(data.returns, options), fallbacks: [] };
-    } catch (error) {
-      throw nameAssetsInError(error, params.input, data.assets);
-    }
-    for (const step of result.fallbacks) {
-      await ctx.decision('portfolio.optimize.fallback', {
-        failed_method: step.method,
-        code: step.code,
-        message: step.message,
-      });
-    }
+    const result = await runOptimizer(params, ctx, data, annualisation);
     const weights: Record<string, number> = {};
     data.assets.forEach((a, i) => (weights[a] = result.weights[i] as number));
     const document = {
@@ -159,31 +222,10 @@ export const portfolioOptimize = defineStage({
         fallbacks: result.fallbacks,
       },
     };
-    const output = await ctx.resolveOutput(params.output ?? `${ctx.runDir}/data/weights_${method}.json`);
-    if (output === inputPath) {
-      throw new QuantError('E_OUTPUT', `output ${params.output ?? output} would overwrite the input`, {
-        hint: 'choose another output path',
-      });
-    }
-    try {
-      await writeJsonAtomic(output, document);
-    } catch (error) {
-      throw new QuantError(
-        'E_OUTPUT',
-        `cannot write ${output} (${dirname(output)}): ${(error as Error).message}`,
-        { cause: error },
-      );
-    }
-    ctx.recordOutput(output);
-    const top = data.assets
-      .map((a, i) => [a, result.weights[i] as number] as const)
-      .sort((x, y) => y[1] - x[1])
-      .slice(0, 3)
-      .map(([a, w]) => `${a} ${(w * 100).toFixed(1)}%`)
-      .join(', ');
+    const output = await writeWeightsDocument(params, ctx, inputPath, document);
     return {
       value: { output, method: result.method, weights, fallbacks: result.fallbacks },
-      summary: `${result.method} on ${data.assets.length} assets x ${data.returns.rows} returns (${describeInput(data, annualisation)}); top: ${top}`,
+      summary: `${result.method} on ${data.assets.length} assets x ${data.returns.rows} returns (${describeInput(data, annualisation)}); top: ${topWeights(data.assets, result.weights)}`,
     };
   },
 });

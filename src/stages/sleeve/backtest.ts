@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineStage, type StageContext } from '../../core/stage.js';
 import { displayPath, writeJsonAtomic, writeParquetTable, type NumericTable } from '../../artifacts/index.js';
 import type { Matrix } from '../../numeric/linalg/matrix.js';
-import { walkForwardBacktest } from '../../numeric/backtest/walk-forward.js';
+import { walkForwardBacktest, type WalkForwardResult } from '../../numeric/backtest/walk-forward.js';
 import { walkForwardWindows } from '../../numeric/backtest/walk-forward-windows.js';
 import { createWindowOptimizer } from '../../numeric/backtest/window-optimizer.js';
 import {
@@ -13,7 +13,7 @@ import {
   weightsDocuments,
   windowLedgerEntries,
 } from './_sleeve-artifacts.js';
-import { loadSleeveInput } from './_sleeve-input.js';
+import { loadSleeveInput, type SleeveInput } from './_sleeve-input.js';
 import { describeInput } from '../_returns-table.js';
 
 const sleeveBacktestParams = z.strictObject({
@@ -50,6 +50,123 @@ async function writeParquet(ctx: StageContext, file: string, table: NumericTable
   ctx.recordOutput(file);
 }
 
+type RiskProfileFiles = Record<string, { oos_days: number; failed_windows: number; file: string }>;
+
+/** Run the walk-forward backtest of every risk profile, reporting each window as progress. */
+function backtestSleeve(ctx: StageContext, input: SleeveInput): WalkForwardResult {
+  const { spec, data, directions, annualisation } = input;
+  return walkForwardBacktest(data.returns, {
+    dates: data.dates,
+    directions,
+    trainWindow: spec.train_window,
+    testWindow: spec.test_window,
+    step: spec.step,
+    riskProfiles: spec.risk_profiles,
+    costs: spec.costs,
+    optimize: createWindowOptimizer({
+      fallback: spec.fallback,
+      periodsPerYear: annualisation.periods_per_year,
+      ...(spec.covariance === undefined ? {} : { covariance: spec.covariance }),
+      ...(spec.linkage === undefined ? {} : { linkage: spec.linkage }),
+      ...(spec.leaf_order === undefined ? {} : { leafOrder: spec.leaf_order }),
+      ...(spec.min_weight === undefined ? {} : { minWeight: spec.min_weight }),
+      ...(spec.max_weight === undefined ? {} : { maxWeight: spec.max_weight }),
+    }),
+    onWindow: ({ profile, window, windows: total }) =>
+      ctx.progress(`${profile}: window ${window + 1}/${total}`),
+  });
+}
+
+/** One out-of-sample return series per risk profile, data/returns/<P>.parquet. */
+async function writeProfileReturns(
+  ctx: StageContext,
+  dataDir: string,
+  result: WalkForwardResult,
+): Promise<RiskProfileFiles> {
+  const files: RiskProfileFiles = {};
+  for (const p of result.profiles) {
+    const file = join(dataDir, 'returns', `${p.profile}.parquet`);
+    await writeParquet(ctx, file, { dates: p.dates, columns: ['return'], values: [p.returns] });
+    files[p.profile] = {
+      oos_days: p.returns.length,
+      failed_windows: p.windows.filter((w) => w.status === 'error').length,
+      file: displayPath(ctx.workspace, file),
+    };
+  }
+  return files;
+}
+
+/** data/run_stats.json: the inputs, the windows and the statistics of each risk profile. */
+function runStatsDocument(
+  ctx: StageContext,
+  profile: string,
+  input: SleeveInput,
+  result: WalkForwardResult,
+): unknown {
+  const { spec, data, directions, annualisation } = input;
+  const periodsPerYear = annualisation.periods_per_year;
+  return {
+    schema_version: 1,
+    profile,
+    engine: BACKTEST_ENGINE,
+    prices: displayPath(ctx.workspace, input.pricesFile),
+    input_kind: data.inputKind,
+    assets: data.assets,
+    directions: Object.fromEntries(data.assets.map((a, i) => [a, directions[i] ?? 'LONG'])),
+    train_window: spec.train_window,
+    test_window: spec.test_window,
+    step: spec.step,
+    costs: spec.costs,
+    return_rows: data.returns.rows,
+    dropped_rows: data.droppedRows,
+    first_date: data.dates[0] ?? null,
+    last_date: data.dates[data.dates.length - 1] ?? null,
+    periods_per_year: periodsPerYear,
+    annualisation,
+    missing_data: data.missingData,
+    risk_profiles: Object.fromEntries(
+      result.profiles.map((p) => [p.profile, profileStats(p, periodsPerYear)]),
+    ),
+  };
+}
+
+/** Every artifact of the sleeve run and its per-window ledger records. */
+async function writeSleeveRun(
+  ctx: StageContext,
+  profile: string,
+  input: SleeveInput,
+  result: WalkForwardResult,
+): Promise<RiskProfileFiles> {
+  const { spec, data, directions } = input;
+  const dataDir = join(ctx.runDir, 'data');
+  const atoms = data.assets.map((a, i) => atomId(a, directions[i] ?? 'LONG'));
+  await writeJson(ctx, join(ctx.runDir, 'config', 'resolved_manifest.json'), {
+    schema_version: 1,
+    kind: 'sleeve',
+    profile,
+    manifest_file: displayPath(ctx.workspace, input.manifestFile),
+    manifest_sha256: input.manifestSha256,
+    profiles: { [profile]: { sleeve: spec } },
+  });
+  const files = await writeProfileReturns(ctx, dataDir, result);
+  await writeParquet(
+    ctx,
+    join(dataDir, 'returns_matrix.parquet'),
+    wideTable(data.dates, data.assets, data.returns),
+  );
+  await writeParquet(
+    ctx,
+    join(dataDir, 'synthetic_returns.parquet'),
+    wideTable(data.dates, atoms, result.synthetic),
+  );
+  const weights = weightsDocuments(data.assets, directions, result.profiles);
+  await writeJson(ctx, join(dataDir, 'portfolio_optimized_v2.json'), weights.atoms);
+  await writeJson(ctx, join(dataDir, 'portfolio_flattened.json'), weights.flattened);
+  await writeJson(ctx, join(dataDir, 'run_stats.json'), runStatsDocument(ctx, profile, input, result));
+  await ctx.record(windowLedgerEntries(result.profiles));
+  return files;
+}
+
 export const sleeveBacktest = defineStage({
   id: 'sleeve.backtest',
   name: 'Walk-forward sleeve backtest',
@@ -66,8 +183,7 @@ export const sleeveBacktest = defineStage({
     for (const w of input.manifestWarnings) ctx.warn(w);
     ctx.recordInput(input.manifestFile);
     ctx.recordInput(input.pricesFile);
-    const { spec, data, directions, annualisation } = input;
-    const periodsPerYear = annualisation.periods_per_year;
+    const { spec, data, annualisation } = input;
     for (const warning of data.warnings) ctx.warn(warning);
     if (data.missingData.warning !== null) {
       await ctx.decision('input.missing_data', {
@@ -84,85 +200,8 @@ export const sleeveBacktest = defineStage({
     ctx.progress(
       `${params.profile}: ${data.assets.length} assets x ${data.returns.rows} returns (${describeInput(data, annualisation)}), ${windows} windows x ${spec.risk_profiles.length} risk profiles`,
     );
-    const result = walkForwardBacktest(data.returns, {
-      dates: data.dates,
-      directions,
-      trainWindow: spec.train_window,
-      testWindow: spec.test_window,
-      step: spec.step,
-      riskProfiles: spec.risk_profiles,
-      costs: spec.costs,
-      optimize: createWindowOptimizer({
-        fallback: spec.fallback,
-        periodsPerYear,
-        ...(spec.covariance === undefined ? {} : { covariance: spec.covariance }),
-        ...(spec.linkage === undefined ? {} : { linkage: spec.linkage }),
-        ...(spec.leaf_order === undefined ? {} : { leafOrder: spec.leaf_order }),
-        ...(spec.min_weight === undefined ? {} : { minWeight: spec.min_weight }),
-        ...(spec.max_weight === undefined ? {} : { maxWeight: spec.max_weight }),
-      }),
-      onWindow: ({ profile, window, windows: total }) =>
-        ctx.progress(`${profile}: window ${window + 1}/${total}`),
-    });
-
-    const dataDir = join(ctx.runDir, 'data');
-    const atoms = data.assets.map((a, i) => atomId(a, directions[i] ?? 'LONG'));
-    await writeJson(ctx, join(ctx.runDir, 'config', 'resolved_manifest.json'), {
-      schema_version: 1,
-      kind: 'sleeve',
-      profile: params.profile,
-      manifest_file: displayPath(ctx.workspace, input.manifestFile),
-      manifest_sha256: input.manifestSha256,
-      profiles: { [params.profile]: { sleeve: spec } },
-    });
-    const files: Record<string, { oos_days: number; failed_windows: number; file: string }> = {};
-    for (const p of result.profiles) {
-      const file = join(dataDir, 'returns', `${p.profile}.parquet`);
-      await writeParquet(ctx, file, { dates: p.dates, columns: ['return'], values: [p.returns] });
-      files[p.profile] = {
-        oos_days: p.returns.length,
-        failed_windows: p.windows.filter((w) => w.status === 'error').length,
-        file: displayPath(ctx.workspace, file),
-      };
-    }
-    await writeParquet(
-      ctx,
-      join(dataDir, 'returns_matrix.parquet'),
-      wideTable(data.dates, data.assets, data.returns),
-    );
-    await writeParquet(
-      ctx,
-      join(dataDir, 'synthetic_returns.parquet'),
-      wideTable(data.dates, atoms, result.synthetic),
-    );
-    const weights = weightsDocuments(data.assets, directions, result.profiles);
-    await writeJson(ctx, join(dataDir, 'portfolio_optimized_v2.json'), weights.atoms);
-    await writeJson(ctx, join(dataDir, 'portfolio_flattened.json'), weights.flattened);
-
-    await writeJson(ctx, join(dataDir, 'run_stats.json'), {
-      schema_version: 1,
-      profile: params.profile,
-      engine: BACKTEST_ENGINE,
-      prices: displayPath(ctx.workspace, input.pricesFile),
-      input_kind: data.inputKind,
-      assets: data.assets,
-      directions: Object.fromEntries(data.assets.map((a, i) => [a, directions[i] ?? 'LONG'])),
-      train_window: spec.train_window,
-      test_window: spec.test_window,
-      step: spec.step,
-      costs: spec.costs,
-      return_rows: data.returns.rows,
-      dropped_rows: data.droppedRows,
-      first_date: data.dates[0] ?? null,
-      last_date: data.dates[data.dates.length - 1] ?? null,
-      periods_per_year: periodsPerYear,
-      annualisation,
-      missing_data: data.missingData,
-      risk_profiles: Object.fromEntries(
-        result.profiles.map((p) => [p.profile, profileStats(p, periodsPerYear)]),
-      ),
-    });
-    await ctx.record(windowLedgerEntries(result.profiles));
+    const result = backtestSleeve(ctx, input);
+    const files = await writeSleeveRun(ctx, params.profile, input, result);
 
     const failed = Object.entries(files)
       .filter(([, f]) => f.failed_windows > 0)
