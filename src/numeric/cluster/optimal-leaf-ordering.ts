@@ -177,22 +177,26 @@ function identifySwaps(
         }
       }
     }
-    let best = Infinity;
-    let bestU = 0;
-    let bestW = 0;
-    for (let u = lo[vl] as number; u < (hi[vl] as number); u++) {
-      for (let w = lo[vr] as number; w < (hi[vr] as number); w++) {
-        if ((cost[u * n + w] as number) < best) {
-          best = cost[u * n + w] as number;
-          bestU = u;
-          bestW = w;
-        }
-      }
-    }
-    if (vl >= n) mustSwap[vl - n] = swapLeft[bestU * n + bestW] as number;
-    if (vr >= n) mustSwap[vr - n] = swapRight[bestU * n + bestW] as number;
+    const at = bestPair(cost, n, lo[vl] as number, hi[vl] as number, lo[vr] as number, hi[vr] as number);
+    if (vl >= n) mustSwap[vl - n] = swapLeft[at] as number;
+    if (vr >= n) mustSwap[vr - n] = swapRight[at] as number;
   }
   return mustSwap;
+}
+
+/** The index u·n + w of the cheapest pair u ∈ [u0, u1), w ∈ [w0, w1) (the first in row order on ties). */
+function bestPair(cost: Float32Array, n: number, u0: number, u1: number, w0: number, w1: number): number {
+  let best = Infinity;
+  let at = 0;
+  for (let u = u0; u < u1; u++) {
+    for (let w = w0; w < w1; w++) {
+      if ((cost[u * n + w] as number) < best) {
+        best = cost[u * n + w] as number;
+        at = u * n + w;
+      }
+    }
+  }
+  return at;
 }
 
 /** Indices m0 … m1 − 1 ordered by cost[m][col], with SciPy's quicksort (its order among equal costs). */

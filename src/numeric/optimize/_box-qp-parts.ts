@@ -25,6 +25,19 @@ export interface BoxQpStart {
   readonly state: Int8Array;
 }
 
+export interface BoxQpSolution {
+  readonly w: Float64Array;
+  /** Per asset: AT_LOWER, FREE or AT_UPPER. */
+  readonly state: Int8Array;
+  /** Budget multiplier γ: (Σw)_i − q_i = γ on the free set. */
+  readonly gamma: number;
+  /** Bound multipliers λ_i = (Σw)_i − q_i − γ (0 on the free set). */
+  readonly lambda: Float64Array;
+  /** Σw. */
+  readonly sigmaW: Float64Array;
+  readonly iterations: number;
+}
+
 /**
  * Put the rounding 1 − Σw on free assets with room: those not in `last` first (largest room first), then
  * those in `last` (which then leave their bound and stay free).

@@ -64,28 +64,7 @@ export function solveLogBarrier(
   let lastLambda = Infinity;
   for (let iter = 0; iter < 200; iter++) {
     for (let i = 0; i < n; i++) g[i] = (sx[i] as number) - c / (x[i] as number);
-    // ε-active set: how far a scaled gradient step would move, capped.
-    let eps = 0;
-    for (let i = 0; i < n; i++) {
-      const hii = (sigma[i * n + i] as number) + c / ((x[i] as number) * (x[i] as number));
-      const p = Math.min(
-        hi[i] as number,
-        Math.max(lo[i] as number, (x[i] as number) - (g[i] as number) / hii),
-      );
-      eps = Math.max(eps, Math.abs(p - (x[i] as number)));
-    }
-    eps = Math.min(eps, 1e-6);
-    free.length = 0;
-    for (let i = 0; i < n; i++) {
-      const xi = x[i] as number;
-      const gi = g[i] as number;
-      // Never near both bounds of a narrow box.
-      const epsI = Math.min(eps, 0.25 * ((hi[i] as number) - (lo[i] as number)));
-      const atLo = xi <= (lo[i] as number) + epsI && gi > 0;
-      const atHi = xi >= (hi[i] as number) - epsI && gi < 0;
-      state[i] = atLo ? -1 : atHi ? 1 : 0;
-      if (!atLo && !atHi) free.push(i);
-    }
+    holdActive(sigma, n, c, lo, hi, x, g, state, free);
     // Relative RC error; a variable exactly at its bound with an outward gradient satisfies KKT.
     const residual = kktResidual(sigma, n, c, lo, hi, x, sx);
     if (residual <= TOLERANCE || (lastLambda < 1e-7 && residual <= FLOOR_TOLERANCE)) {
@@ -147,6 +126,42 @@ export function solveLogBarrier(
     }
   }
   return undefined;
+}
+
+/**
+ * The ε-active set (Bertsekas 1982): variables within ε of a bound with the gradient pushing outwards
+ * are held (state −1 at lo, 1 at hi), the others listed in `free`; ε is how far a scaled gradient step
+ * would move, capped at 1e-6.
+ */
+function holdActive(
+  sigma: Float64Array,
+  n: number,
+  c: number,
+  lo: Float64Array,
+  hi: Float64Array,
+  x: Float64Array,
+  g: Float64Array,
+  state: Int8Array,
+  free: number[],
+): void {
+  let eps = 0;
+  for (let i = 0; i < n; i++) {
+    const hii = (sigma[i * n + i] as number) + c / ((x[i] as number) * (x[i] as number));
+    const p = Math.min(hi[i] as number, Math.max(lo[i] as number, (x[i] as number) - (g[i] as number) / hii));
+    eps = Math.max(eps, Math.abs(p - (x[i] as number)));
+  }
+  eps = Math.min(eps, 1e-6);
+  free.length = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i] as number;
+    const gi = g[i] as number;
+    // Never near both bounds of a narrow box.
+    const epsI = Math.min(eps, 0.25 * ((hi[i] as number) - (lo[i] as number)));
+    const atLo = xi <= (lo[i] as number) + epsI && gi > 0;
+    const atHi = xi >= (hi[i] as number) - epsI && gi < 0;
+    state[i] = atLo ? -1 : atHi ? 1 : 0;
+    if (!atLo && !atHi) free.push(i);
+  }
 }
 
 /**

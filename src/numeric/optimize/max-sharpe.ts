@@ -80,6 +80,15 @@ export function maxSharpe(cov: Matrix, mu: Float64Array, options: MaxSharpeOptio
   }
   const rf = options.riskFreeRate ?? 0;
   const { lo, hi } = resolveBounds(n, options.minWeight ?? 0, options.maxWeight ?? 1);
+  const mFull = excessReturns(mu, rf, lo, hi);
+  const riskless = risklessAssets(cov);
+  if (riskless.length > 0) assertBoundedWithRiskless(riskless, mFull, mu, rf, lo, hi);
+  return tangencySearch(normalised(cov, mFull, riskless, lo, hi));
+}
+
+/** m = μ − r_f, after checking that some feasible portfolio has a positive expected excess return. */
+function excessReturns(mu: Float64Array, rf: number, lo: Float64Array, hi: Float64Array): Float64Array {
+  const n = mu.length;
   const mFull = new Float64Array(n);
   let best = 0;
   for (let i = 0; i < n; i++) {
@@ -112,9 +121,22 @@ export function maxSharpe(cov: Matrix, mu: Float64Array, options: MaxSharpeOptio
       },
     );
   }
-  const riskless = risklessAssets(cov);
-  if (riskless.length > 0) assertBoundedWithRiskless(riskless, mFull, mu, rf, lo, hi);
-  // The weights do not depend on the scales of m and Σ; normalising both keeps t near 1 for any units.
+  return mFull;
+}
+
+/**
+ * The problem scaled so that max|m| = 1 and max Σ_ii = 1 (the weights do not depend on the scales of m
+ * and Σ; normalising both keeps t near 1 for any units), riskless rows and columns exactly 0, and
+ * identical assets merged.
+ */
+function normalised(
+  cov: Matrix,
+  mFull: Float64Array,
+  riskless: readonly number[],
+  lo: Float64Array,
+  hi: Float64Array,
+): FullProblem {
+  const n = mFull.length;
   let mScale = 0;
   let sScale = 0;
   for (let i = 0; i < n; i++) {
@@ -131,14 +153,21 @@ export function maxSharpe(cov: Matrix, mu: Float64Array, options: MaxSharpeOptio
     }
   }
   const reduced = reduceProblem(sigmaFull, n, lo, hi, mFull, []);
-  const m = reduced.q ?? mFull;
+  return { n, sigma: sigmaFull, m: mFull, lo, hi, mScale, sScale, reduced };
+}
+
+/**
+ * The root of h(t) = wᵀΣw − t·mᵀw along the frontier of the reduced problem: Newton steps on the exact
+ * affine pieces, safeguarded by the bracket [tLow, tHigh] and bisection.
+ */
+function tangencySearch(full: FullProblem): MaxSharpeResult {
+  const { reduced } = full;
+  const m = reduced.q ?? full.m;
   const problem = { n: reduced.n, sigma: reduced.sigma, lo: reduced.lo, hi: reduced.hi };
-  const full = { n, sigma: sigmaFull, m: mFull, lo, hi, mScale, sScale, reduced };
   let t = 0;
   let sol: BoxQpSolution = solveBoxQp(problem);
-  let tLow = 0;
-  let tHigh = Infinity;
-  const maxSegments = 200 + 4 * n;
+  const bracket = { low: 0, high: Infinity };
+  const maxSegments = 200 + 4 * full.n;
   for (let iter = 1; iter <= maxSegments; iter++) {
     const seg = frontierSegment(problem.sigma, problem.n, m, problem.lo, problem.hi, sol.state, sol.w);
     if (seg === undefined) {
@@ -150,72 +179,26 @@ export function maxSharpe(cov: Matrix, mu: Float64Array, options: MaxSharpeOptio
         },
       );
     }
-    const { h0, h1, tMin, tMax } = seg;
     // On a flat piece (h = 0 throughout) every t is optimal: go on to its end (the tie rule above).
     const flat = isFlat(seg, problem, m);
-    // A root at the end of the piece may open a flat piece: look beyond it before accepting it.
-    let atEnd = false;
-    if (!flat) {
-      const root = h1 < 0 ? -h0 / h1 : NaN;
-      const slack = 1e-9 * Math.max(Math.abs(t), Math.abs(root), 1e-300);
-      atEnd =
-        Number.isFinite(tMax) &&
-        root <= tMax + slack &&
-        (root >= tMax - slack || hVanishes(seg, problem, m, tMax));
-      if (root >= Math.max(tMin, 0) - slack && root <= tMax + slack && !atEnd) {
-        const q = m.map((x) => x * root);
-        sol = solveWarm(
-          { ...problem, q },
-          { w: clampAffine(seg.a, seg.b, root, problem.lo, problem.hi), state: sol.state },
-        );
-        return result(sol, { ...problem, q }, full, root, iter);
-      }
+    const atEnd = !flat && rootAtEnd(seg, problem, m, t);
+    const root = flat || atEnd ? NaN : -seg.h0 / seg.h1;
+    if (!flat && !atEnd && rootInPiece(seg, t, root)) {
+      const q = m.map((x) => x * root);
+      sol = solveWarm(
+        { ...problem, q },
+        { w: clampAffine(seg.a, seg.b, root, problem.lo, problem.hi), state: sol.state },
+      );
+      return result(sol, { ...problem, q }, full, root, iter);
     }
-    // h is continuous and changes sign once (from + to −) along the frontier; this piece tells on which
-    // side of it the root lies.
-    const ht = h0 + h1 * t;
-    if (flat || atEnd || ht > 0 || (ht === 0 && h1 > 0)) tLow = Math.max(tLow, tMax);
-    else tHigh = Math.min(tHigh, Math.max(tMin, 0));
-    const root = flat || atEnd ? NaN : -h0 / h1;
-    let next = root > tLow && root < tHigh ? root : tHigh < Infinity ? 0.5 * (tLow + tHigh) : 2 * tLow;
-    if (next === t && t > 0) {
-      // No progress: the solver keeps a working set whose piece ends before t (its multipliers are 0
-      // to its resolution). Judge t by h itself and bisect.
-      let v = 0;
-      let p = 0;
-      for (let i = 0; i < problem.n; i++) {
-        v += (sol.w[i] as number) * (sol.sigmaW[i] as number);
-        p += (sol.w[i] as number) * (m[i] as number);
-      }
-      if (v - t * p >= -1e-12 * (v + t * Math.abs(p))) tLow = Math.max(tLow, t);
-      else tHigh = Math.min(tHigh, t);
-      next = tHigh < Infinity ? 0.5 * (tLow + tHigh) : 2 * tLow;
-    }
-    if (!(next > 0)) next = Math.max(tLow, 1) * 2;
+    const next = nextT(seg, flat || atEnd, root, t, bracket, sol, m);
     if (!Number.isFinite(next)) break;
     // A bracket collapsed to rounding pins the root: w(t) is continuous, so the QP there is the answer.
-    const collapsed = tHigh <= tLow * (1 + 1e-13);
-    if (collapsed) next = tLow;
-    t = next;
+    const collapsed = bracket.high <= bracket.low * (1 + 1e-13);
+    t = collapsed ? bracket.low : next;
     const q = m.map((x) => x * t);
     sol = solveWarm({ ...problem, q }, sol);
-    // A degenerate working set may hide the root from the segment test; the fixed point t = wᵀΣw / mᵀw
-    // itself is the optimality condition (unless h stays 0 beyond t).
-    let v = 0;
-    let p = 0;
-    for (let i = 0; i < problem.n; i++) {
-      v += (sol.w[i] as number) * (sol.sigmaW[i] as number);
-      p += (sol.w[i] as number) * (m[i] as number);
-    }
-    if (collapsed) return result(sol, { ...problem, q }, full, t, iter);
-    if (Math.abs(v - t * p) <= 1e-13 * v) {
-      // Flat beyond t: go on. A working set whose piece ends before t is degenerate to the solver's
-      // resolution (multipliers within 1e-12 of 0): the point is a root as far as it can be told.
-      const here = frontierSegment(problem.sigma, problem.n, m, problem.lo, problem.hi, sol.state, sol.w);
-      if (here === undefined || !isFlat(here, problem, m) || here.tMax < t * (1 - 1e-9)) {
-        return result(sol, { ...problem, q }, full, t, iter);
-      }
-    }
+    if (collapsed || isRootAt(sol, problem, m, t)) return result(sol, { ...problem, q }, full, t, iter);
   }
   throw new QuantError(
     'E_SOLVER',
@@ -224,6 +207,87 @@ export function maxSharpe(cov: Matrix, mu: Float64Array, options: MaxSharpeOptio
       hint: 'the covariance may be nearly singular; try the ledoit_wolf covariance',
     },
   );
+}
+
+/** The slack within which a root counts as on the piece [tMin, tMax]. */
+function rootSlack(t: number, root: number): number {
+  return 1e-9 * Math.max(Math.abs(t), Math.abs(root), 1e-300);
+}
+
+/** A root at the end of the piece may open a flat piece: look beyond it before accepting it. */
+function rootAtEnd(seg: FrontierSegment, problem: SearchProblem, m: Float64Array, t: number): boolean {
+  const { h0, h1, tMax } = seg;
+  const root = h1 < 0 ? -h0 / h1 : NaN;
+  const slack = rootSlack(t, root);
+  return (
+    Number.isFinite(tMax) &&
+    root <= tMax + slack &&
+    (root >= tMax - slack || hVanishes(seg, problem, m, tMax))
+  );
+}
+
+/** Whether h falls to its root −h0/h1 (`root`) on the piece [max(tMin, 0), tMax], within the slack. */
+function rootInPiece(seg: FrontierSegment, t: number, root: number): boolean {
+  const inside = seg.h1 < 0 ? root : NaN;
+  const slack = rootSlack(t, inside);
+  return inside >= Math.max(seg.tMin, 0) - slack && inside <= seg.tMax + slack;
+}
+
+/**
+ * Narrow the bracket with the sign of h on this piece (h is continuous and changes sign once, from + to
+ * −, along the frontier) and return the next t: the piece's root when inside the bracket, else bisection
+ * (or doubling while unbounded above).
+ */
+function nextT(
+  seg: FrontierSegment,
+  beyond: boolean,
+  root: number,
+  t: number,
+  bracket: { low: number; high: number },
+  sol: BoxQpSolution,
+  m: Float64Array,
+): number {
+  const { h0, h1, tMin, tMax } = seg;
+  const ht = h0 + h1 * t;
+  if (beyond || ht > 0 || (ht === 0 && h1 > 0)) bracket.low = Math.max(bracket.low, tMax);
+  else bracket.high = Math.min(bracket.high, Math.max(tMin, 0));
+  const bisect = (): number =>
+    bracket.high < Infinity ? 0.5 * (bracket.low + bracket.high) : 2 * bracket.low;
+  let next = root > bracket.low && root < bracket.high ? root : bisect();
+  if (next === t && t > 0) {
+    // No progress: the solver keeps a working set whose piece ends before t (its multipliers are 0
+    // to its resolution). Judge t by h itself and bisect.
+    const { v, p } = valueAndExcess(sol, m);
+    if (v - t * p >= -1e-12 * (v + t * Math.abs(p))) bracket.low = Math.max(bracket.low, t);
+    else bracket.high = Math.min(bracket.high, t);
+    next = bisect();
+  }
+  if (!(next > 0)) next = Math.max(bracket.low, 1) * 2;
+  return next;
+}
+
+/** wᵀΣw and mᵀw of a QP solution. */
+function valueAndExcess(sol: BoxQpSolution, m: Float64Array): { v: number; p: number } {
+  let v = 0;
+  let p = 0;
+  for (let i = 0; i < sol.w.length; i++) {
+    v += (sol.w[i] as number) * (sol.sigmaW[i] as number);
+    p += (sol.w[i] as number) * (m[i] as number);
+  }
+  return { v, p };
+}
+
+/**
+ * A degenerate working set may hide the root from the segment test; the fixed point t = wᵀΣw / mᵀw
+ * itself is the optimality condition (unless h stays 0 beyond t).
+ */
+function isRootAt(sol: BoxQpSolution, problem: SearchProblem, m: Float64Array, t: number): boolean {
+  const { v, p } = valueAndExcess(sol, m);
+  if (!(Math.abs(v - t * p) <= 1e-13 * v)) return false;
+  // Flat beyond t: go on. A working set whose piece ends before t is degenerate to the solver's
+  // resolution (multipliers within 1e-12 of 0): the point is a root as far as it can be told.
+  const here = frontierSegment(problem.sigma, problem.n, m, problem.lo, problem.hi, sol.state, sol.w);
+  return here === undefined || !isFlat(here, problem, m) || here.tMax < t * (1 - 1e-9);
 }
 
 /**
