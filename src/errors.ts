@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   E_TOO_FEW_ASSETS: 'fewer than 2 assets',
   E_TOO_FEW_OBSERVATIONS: 'fewer than 2 observations',
   E_INFEASIBLE_BOUNDS: 'weight bounds cannot sum to 1',
+  E_INFEASIBLE_CONSTRAINTS:
+    'no weights satisfy the budget, the bounds and the linear constraints (limits) together; the message names the conflicting ones',
   E_SINGULAR_COVARIANCE: 'the covariance matrix is singular or not positive definite',
   E_NO_POSITIVE_EXCESS_RETURN: 'no asset has an expected return above the risk-free rate',
   E_UNBOUNDED_SHARPE: 'a zero-variance portfolio has a positive excess return: the Sharpe ratio is unbounded',

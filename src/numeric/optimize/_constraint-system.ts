@@ -1,0 +1,153 @@
+/**
+ * The feasible set of a constrained portfolio — budget Σw = 1, box lo ≤ w ≤ hi, rows lower ≤ A·w ≤ upper
+ * — as the `nᵀx ≥ b` rows of the dual active-set solver, each remembering which user constraint and
+ * which side it is, so that a Farkas certificate reads back as arithmetic on named limits.
+ */
+import { QuantError } from '../../errors.js';
+import type { LinearConstraints } from './linear-constraints.js';
+
+/** Which side of which constraint a system row is. */
+export interface SystemRow {
+  readonly name: string;
+  /** `min`: a·w ≥ bound; `max`: a·w ≤ bound; `eq`: a·w = bound. */
+  readonly side: 'min' | 'max' | 'eq';
+  readonly bound: number;
+  /** The row of the LinearConstraints, −1 for the budget and the box. */
+  readonly row: number;
+}
+
+export interface ConstraintSystem {
+  readonly n: number;
+  readonly normals: Float64Array;
+  readonly rhs: Float64Array;
+  /** Leading equality rows. */
+  readonly meq: number;
+  readonly rows: readonly SystemRow[];
+}
+
+/** Name of the budget row. */
+const BUDGET = 'the budget Σw';
+
+/**
+ * The system for budget + box + `c`; `labels[i]` names asset i (default `asset i`). Box upper bounds of 1
+ * are left out (implied by the budget and lo ≥ 0).
+ */
+export function buildConstraintSystem(
+  lo: Float64Array,
+  hi: Float64Array,
+  c: LinearConstraints,
+  labels?: readonly string[],
+): ConstraintSystem {
+  const n = lo.length;
+  const normals: number[] = [];
+  const rhs: number[] = [];
+  const rows: SystemRow[] = [];
+  const push = (coefficients: ArrayLike<number>, scale: number, b: number, row: SystemRow): void => {
+    for (let j = 0; j < n; j++) normals.push(scale * (coefficients[j] as number));
+    rhs.push(scale * b);
+    rows.push(row);
+  };
+  push(new Float64Array(n).fill(1), 1, 1, { name: BUDGET, side: 'eq', bound: 1, row: -1 });
+  for (let k = 0; k < c.rows; k++) {
+    const l = c.lower[k] as number;
+    if (l === c.upper[k])
+      push(c.a.subarray(k * n, (k + 1) * n), 1, l, {
+        name: c.names[k] as string,
+        side: 'eq',
+        bound: l,
+        row: k,
+      });
+  }
+  const meq = rows.length;
+  for (let k = 0; k < c.rows; k++) {
+    const a = c.a.subarray(k * n, (k + 1) * n);
+    const l = c.lower[k] as number;
+    const u = c.upper[k] as number;
+    if (l === u) continue;
+    const name = c.names[k] as string;
+    if (l > -Infinity) push(a, 1, l, { name, side: 'min', bound: l, row: k });
+    if (u < Infinity) push(a, -1, u, { name, side: 'max', bound: u, row: k });
+  }
+  const unit = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    unit.fill(0);
+    unit[i] = 1;
+    const label = labels?.[i] ?? `asset ${i}`;
+    push(unit, 1, lo[i] as number, {
+      name: `weight of ${label}`,
+      side: 'min',
+      bound: lo[i] as number,
+      row: -1,
+    });
+    if ((hi[i] as number) < 1) {
+      push(unit, -1, hi[i] as number, {
+        name: `weight of ${label}`,
+        side: 'max',
+        bound: hi[i] as number,
+        row: -1,
+      });
+    }
+  }
+  return { n, normals: Float64Array.from(normals), rhs: Float64Array.from(rhs), meq, rows };
+}
+
+/**
+ * E_INFEASIBLE_CONSTRAINTS from a Farkas certificate y (Σ y_i n_i = 0, Σ y_i b_i > 0): the constraints
+ * it combines, written as `Σ (min sides) = X > Y = Σ (max sides)`.
+ */
+export function infeasibleError(system: ConstraintSystem, certificate: Float64Array): QuantError {
+  let scale = 0;
+  for (const y of certificate) scale = Math.max(scale, Math.abs(y));
+  const low: string[] = [];
+  const high: string[] = [];
+  const names = new Set<string>();
+  let lhs = 0;
+  let rhs = 0;
+  let longOnly = false;
+  system.rows.forEach((row, i) => {
+    const y = (certificate[i] as number) / scale;
+    if (!(Math.abs(y) > 1e-10)) return;
+    const minSide = row.side === 'min' || (row.side === 'eq' && y > 0);
+    const weight = Math.abs(y);
+    names.add(row.name);
+    if (row.bound === 0 && row.row === -1 && row.side === 'min') {
+      longOnly = true;
+      return;
+    }
+    const term = `${weight > 1 - 1e-9 && weight < 1 + 1e-9 ? '' : `${fmt(weight)} × `}${describe(row, minSide)}`;
+    if (minSide) {
+      low.push(term);
+      lhs += weight * row.bound;
+    } else {
+      high.push(term);
+      rhs += weight * row.bound;
+    }
+  });
+  const left =
+    low.length === 0
+      ? '0'
+      : `${low.join(' + ')}${low.length > 1 || low[0]?.includes('×') ? ` = ${fmt(lhs)}` : ''}`;
+  const right =
+    high.length === 0
+      ? '0'
+      : `${high.length > 1 || high[0]?.includes('×') ? `${fmt(rhs)} = ` : ''}${high.join(' + ')}`;
+  const constraints = [...names];
+  return new QuantError(
+    'E_INFEASIBLE_CONSTRAINTS',
+    `infeasible constraints: ${left} > ${right}${longOnly ? ' (weights are long-only)' : ''}; no weights satisfy ${constraints.map((c) => `"${c}"`).join(', ')} together`,
+    {
+      hint: 'loosen one of these limits',
+      details: { constraints, lower_sum: lhs, upper_sum: rhs },
+    },
+  );
+}
+
+function describe(row: SystemRow, minSide: boolean): string {
+  if (row.name === BUDGET) return `1 (${BUDGET})`;
+  if (row.side === 'eq') return `${row.name} = ${fmt(row.bound)}`;
+  return `${row.name} ${minSide ? 'min' : 'max'} ${fmt(row.bound)}`;
+}
+
+function fmt(x: number): string {
+  return String(Number(x.toPrecision(10)));
+}

@@ -1,0 +1,194 @@
+/**
+ * General linear constraints on portfolio weights, `lower ≤ A·w ≤ upper`, shared by every optimizer
+ * that accepts them (the quadratic methods, the tail-risk LPs, the projection of heuristic weights).
+ * The budget Σw = 1 and the per-asset box lo ≤ w ≤ hi are not rows here: every optimizer has them and
+ * states them separately.
+ */
+import { QuantError } from '../../errors.js';
+import { buildConstraintSystem, infeasibleError } from './_constraint-system.js';
+import { solveDualQp } from './_dual-active-set-qp.js';
+import { resolveBounds, type WeightBound } from './feasibility.js';
+
+/** `lower ≤ A·w ≤ upper`, one named row per constraint. */
+export interface LinearConstraints {
+  /** Number of assets (columns of A). */
+  readonly n: number;
+  /** Number of constraints (rows of A). */
+  readonly rows: number;
+  /** rows × n, row-major. */
+  readonly a: Float64Array;
+  /** Per row; −Infinity when the row has no lower side. */
+  readonly lower: Float64Array;
+  /** Per row; +Infinity when the row has no upper side. */
+  readonly upper: Float64Array;
+  /** One per row, as a user reads it (`group crypto ≤ 0.30`, `cap NASDAQ:AAPL ≤ 0.25`); unique. */
+  readonly names: readonly string[];
+}
+
+/** One constraint as a caller writes it: `lower ≤ Σ_j coefficients[j]·w_j ≤ upper`. */
+export interface LinearConstraintRow {
+  readonly name: string;
+  /** n coefficients, one per asset. */
+  readonly coefficients: ArrayLike<number>;
+  /** Default −Infinity (no lower side). */
+  readonly lower?: number;
+  /** Default +Infinity (no upper side). */
+  readonly upper?: number;
+}
+
+/** No constraint on n assets. */
+export function emptyLinearConstraints(n: number): LinearConstraints {
+  return {
+    n,
+    rows: 0,
+    a: new Float64Array(0),
+    lower: new Float64Array(0),
+    upper: new Float64Array(0),
+    names: [],
+  };
+}
+
+/**
+ * Build and validate constraints on n assets from rows (see {@link validateLinearConstraints}).
+ *
+ * @throws QuantError E_INPUT_VALUE (wrong length, non-finite coefficient, NaN bound, duplicate or empty
+ *   name), E_INFEASIBLE_CONSTRAINTS (a row with lower > upper).
+ */
+export function createLinearConstraints(n: number, rows: readonly LinearConstraintRow[]): LinearConstraints {
+  const a = new Float64Array(rows.length * n);
+  const lower = new Float64Array(rows.length);
+  const upper = new Float64Array(rows.length);
+  rows.forEach((row, k) => {
+    if (row.coefficients.length !== n) {
+      throw badInput(
+        `constraint "${row.name}" has ${row.coefficients.length} coefficients for ${n} assets`,
+        'give one coefficient per asset',
+        k,
+      );
+    }
+    for (let j = 0; j < n; j++) a[k * n + j] = row.coefficients[j] as number;
+    lower[k] = row.lower ?? -Infinity;
+    upper[k] = row.upper ?? Infinity;
+  });
+  const constraints = { n, rows: rows.length, a, lower, upper, names: rows.map((r) => r.name) };
+  validateLinearConstraints(constraints, n);
+  return constraints;
+}
+
+/**
+ * Check the shape and the values of `c` for n assets: A is rows × n and finite, bounds are not NaN
+ * (±Infinity allowed), lower ≤ upper, names non-empty and unique.
+ *
+ * @throws QuantError E_INPUT_VALUE for a malformed constraint, E_INFEASIBLE_CONSTRAINTS for lower > upper.
+ */
+export function validateLinearConstraints(c: LinearConstraints, n: number): void {
+  if (c.n !== n)
+    throw badInput(
+      `the constraints are on ${c.n} assets, the problem has ${n}`,
+      'give one coefficient per asset',
+    );
+  if (
+    c.a.length !== c.rows * n ||
+    c.lower.length !== c.rows ||
+    c.upper.length !== c.rows ||
+    c.names.length !== c.rows
+  ) {
+    throw badInput(
+      `the constraints have ${c.rows} rows but ${c.a.length} coefficients, ${c.lower.length} lower and ${c.upper.length} upper bounds and ${c.names.length} names`,
+      'build them with createLinearConstraints',
+    );
+  }
+  const seen = new Set<string>();
+  for (let k = 0; k < c.rows; k++) {
+    const name = c.names[k] as string;
+    if (name.trim() === '') throw badInput(`constraint ${k} has an empty name`, 'name every constraint', k);
+    if (seen.has(name))
+      throw badInput(`two constraints are named "${name}"`, 'give every constraint its own name', k);
+    seen.add(name);
+    for (let j = 0; j < n; j++) {
+      const v = c.a[k * n + j] as number;
+      if (!Number.isFinite(v)) {
+        throw badInput(
+          `constraint "${name}" has coefficient ${v} for asset ${j}`,
+          'use finite coefficients',
+          k,
+        );
+      }
+    }
+    const lo = c.lower[k] as number;
+    const hi = c.upper[k] as number;
+    if (Number.isNaN(lo) || Number.isNaN(hi) || lo === Infinity || hi === -Infinity) {
+      throw badInput(
+        `constraint "${name}" has bounds [${lo}, ${hi}]`,
+        'use numbers, or ±Infinity for no bound',
+        k,
+      );
+    }
+    if (lo > hi) {
+      throw new QuantError(
+        'E_INFEASIBLE_CONSTRAINTS',
+        `infeasible constraints: "${name}" needs at least ${lo} and at most ${hi}`,
+        { hint: 'make its lower bound at most its upper bound', details: { constraints: [name] } },
+      );
+    }
+  }
+}
+
+/** The value of row k of A at w. */
+export function rowValue(c: LinearConstraints, k: number, w: ArrayLike<number>): number {
+  let s = 0;
+  const off = k * c.n;
+  for (let j = 0; j < c.n; j++) s += (c.a[off + j] as number) * (w[j] as number);
+  return s;
+}
+
+/**
+ * Throw unless some weights satisfy Σw = 1, lo ≤ w ≤ hi and `c` together. The check is exact (a dual
+ * active-set solve of the projection of the equal-weight portfolio onto the set); when it fails, the
+ * error names the constraints that conflict and their arithmetic, e.g. `group rates min 0.2 + group
+ * crypto min 0.9 = 1.1 > 1 (the budget Σw)`. `labels[i]` names asset i in that message.
+ *
+ * @throws QuantError E_INFEASIBLE_BOUNDS (the box alone), E_INFEASIBLE_CONSTRAINTS, E_INPUT_VALUE.
+ */
+export function assertFeasibleLinearConstraints(
+  c: LinearConstraints,
+  lo: WeightBound,
+  hi: WeightBound,
+  labels?: readonly string[],
+): void {
+  projectOntoConstraints(new Float64Array(c.n).fill(1 / c.n), c, lo, hi, labels);
+}
+
+/**
+ * The feasible weights nearest to `target` in the least-squares sense:
+ *
+ *   min ½‖w − target‖²   s.t.   Σw = 1,  lo ≤ w ≤ hi,  lower ≤ A·w ≤ upper,
+ *
+ * solved exactly (Goldfarb–Idnani dual active set). Throws as {@link assertFeasibleLinearConstraints}.
+ */
+export function projectOntoConstraints(
+  target: Float64Array,
+  c: LinearConstraints,
+  lo: WeightBound,
+  hi: WeightBound,
+  labels?: readonly string[],
+): Float64Array {
+  const n = c.n;
+  validateLinearConstraints(c, n);
+  const box = resolveBounds(n, lo, hi);
+  const system = buildConstraintSystem(box.lo, box.hi, c, labels);
+  const g = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) g[i * n + i] = 1;
+  const linear = new Float64Array(n);
+  for (let i = 0; i < n; i++) linear[i] = -(target[i] as number);
+  const result = solveDualQp({ n, g, c: linear, normals: system.normals, rhs: system.rhs, meq: system.meq });
+  if (result.status === 'infeasible') throw infeasibleError(system, result.certificate);
+  return result.x;
+}
+
+function badInput(message: string, hint: string, row?: number): QuantError {
+  return new QuantError('E_INPUT_VALUE', `invalid linear constraint: ${message}`, {
+    hint,
+    ...(row === undefined ? {} : { details: { row } }),
+  });
+}
