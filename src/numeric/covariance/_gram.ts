@@ -1,14 +1,14 @@
 import type { Matrix } from '../linalg/matrix.js';
 import { nonFiniteInput } from './_check.js';
+import { centredGramSimd } from './_gram-simd.js';
 
 /**
- * Column means and the centred data in column-major order (n x T): each asset's series becomes one
- * contiguous run, so the Gram kernel below streams through memory. A constant column is centred to
- * exact zeros.
+ * Column means of T x n row-major returns. A constant column's mean is its value exactly, so that its
+ * deviations, variance and covariances are exactly 0.
  *
  * @throws QuantError `E_INPUT_VALUE` naming the first NaN/Inf cell.
  */
-export function centreColumns(returns: Matrix): { means: Float64Array; centred: Float64Array } {
+export function columnMeans(returns: Matrix): Float64Array {
   const { rows: T, cols: n, data } = returns;
   const means = new Float64Array(n);
   for (let t = 0; t < T; t++) {
@@ -19,19 +19,60 @@ export function centreColumns(returns: Matrix): { means: Float64Array; centred: 
     means[j] = (means[j] as number) / T;
     // A NaN or ±Inf anywhere in a column poisons its mean, so this also validates every value.
     if ((means[j] as number) - (means[j] as number) !== 0) throw nonFiniteInput(returns);
-    // A constant column's mean is its value exactly (the rounded sum / T may miss it by an ulp), so its
-    // deviations, variance and covariances are exactly 0: the asset is riskless, not nearly so.
+    // The rounded sum / T may miss a constant column's value by an ulp: take the value itself.
     const first = data[j] as number;
     let t = 1;
     while (t < T && data[t * n + j] === first) t++;
     if (t === T) means[j] = first;
   }
+  return means;
+}
+
+/**
+ * Column means and the centred data in column-major order (n x T): each asset's series becomes one
+ * contiguous run, so the scalar Gram kernel below streams through memory. Transposed in blocks of rows
+ * so that a block of the input stays in cache.
+ *
+ * @throws QuantError `E_INPUT_VALUE` naming the first NaN/Inf cell.
+ */
+export function centreColumns(returns: Matrix): { means: Float64Array; centred: Float64Array } {
+  const { rows: T, cols: n, data } = returns;
+  const means = columnMeans(returns);
   const centred = new Float64Array(n * T);
-  for (let t = 0; t < T; t++) {
-    const row = t * n;
-    for (let j = 0; j < n; j++) centred[j * T + t] = (data[row + j] as number) - (means[j] as number);
+  for (let t0 = 0; t0 < T; t0 += 64) {
+    const t1 = Math.min(T, t0 + 64);
+    for (let j = 0; j < n; j++) {
+      const mean = means[j] as number;
+      const base = j * T;
+      for (let t = t0; t < t1; t++) centred[base + t] = (data[t * n + j] as number) - mean;
+    }
   }
   return { means, centred };
+}
+
+/** Assets from which the SIMD kernel is used (below, its set-up costs more than it saves). */
+const SIMD_MIN_ASSETS = 16;
+
+/**
+ * Column means and `XᵀX / divisor` of the centred T x n returns X (n x n, row-major, exactly
+ * symmetric): the WebAssembly SIMD kernel (_gram-simd.ts) for 16 assets or more where it is available,
+ * else {@link gram}. Both sum each entry's products in time order, so they agree bit for bit.
+ *
+ * @throws QuantError `E_INPUT_VALUE` naming the first NaN/Inf cell.
+ */
+export function centredGram(
+  returns: Matrix,
+  divisor: number,
+  simd = true,
+): { means: Float64Array; gram: Float64Array } {
+  const { rows: T, cols: n } = returns;
+  if (simd && n >= SIMD_MIN_ASSETS) {
+    const means = columnMeans(returns);
+    const fast = centredGramSimd(returns.data, T, n, means, divisor);
+    if (fast !== undefined) return { means, gram: fast };
+  }
+  const { means, centred } = centreColumns(returns);
+  return { means, gram: gram(centred, T, n, divisor) };
 }
 
 /**

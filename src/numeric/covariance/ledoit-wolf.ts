@@ -1,6 +1,6 @@
 import type { Matrix } from '../linalg/matrix.js';
 import { checkShape } from './_check.js';
-import { centreColumns, gram } from './_gram.js';
+import { centredGram } from './_gram.js';
 
 /** A shrunk covariance and the shrinkage intensity that produced it. */
 export interface LedoitWolfResult {
@@ -33,8 +33,7 @@ export interface LedoitWolfResult {
 export function ledoitWolfCovariance(returns: Matrix): LedoitWolfResult {
   checkShape(returns, 2);
   const { rows: T, cols: n } = returns;
-  const { centred } = centreColumns(returns);
-  const s = gram(centred, T, n, T);
+  const { means, gram: s } = centredGram(returns, T);
 
   let trace = 0;
   let frob2 = 0;
@@ -42,14 +41,17 @@ export function ledoitWolfCovariance(returns: Matrix): LedoitWolfResult {
   for (let k = 0; k < n * n; k++) frob2 += (s[k] as number) * (s[k] as number);
   const m = trace / n;
 
-  // Σₜ ‖xₜ‖⁴ with ‖xₜ‖² = Σⱼ x[t][j]²; the centred data are column-major, so accumulate per row.
+  // Σₜ ‖xₜ‖⁴ with ‖xₜ‖² = Σⱼ x[t][j]² (x the centred returns).
+  const { data } = returns;
   const rowNorm2 = new Float64Array(T);
-  for (let j = 0; j < n; j++) {
-    const base = j * T;
-    for (let t = 0; t < T; t++) {
-      const v = centred[base + t] as number;
-      rowNorm2[t] = (rowNorm2[t] as number) + v * v;
+  for (let t = 0; t < T; t++) {
+    const row = t * n;
+    let norm2 = 0;
+    for (let j = 0; j < n; j++) {
+      const v = (data[row + j] as number) - (means[j] as number);
+      norm2 += v * v;
     }
+    rowNorm2[t] = norm2;
   }
   let fourth = 0;
   for (let t = 0; t < T; t++) fourth += (rowNorm2[t] as number) * (rowNorm2[t] as number);

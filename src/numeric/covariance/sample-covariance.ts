@@ -1,6 +1,6 @@
 import type { Matrix } from '../linalg/matrix.js';
 import { checkShape } from './_check.js';
-import { centreColumns, gram } from './_gram.js';
+import { centredGram } from './_gram.js';
 
 /**
  * Sample covariance with Bessel's correction (ddof = 1), per period (not annualised).
@@ -14,8 +14,7 @@ import { centreColumns, gram } from './_gram.js';
 export function sampleCovariance(returns: Matrix): Matrix {
   checkShape(returns, 1);
   const { rows: T, cols: n } = returns;
-  const { centred } = centreColumns(returns);
-  return { rows: n, cols: n, data: gram(centred, T, n, T - 1) };
+  return { rows: n, cols: n, data: centredGram(returns, T - 1).gram };
 }
 
 /**
