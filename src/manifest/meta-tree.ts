@@ -42,6 +42,8 @@ export interface MetaNode {
   readonly features: { readonly directionalSignTestGate: boolean };
   /** `max_data_age_days`: trades from older data are refused unless overridden. */
   readonly maxDataAgeDays?: number;
+  /** The entries' `risk_budget` by sleeve id (risk_parity), when the level sets them. */
+  readonly riskBudget?: Readonly<Record<string, number>>;
 }
 
 export interface ResolveMetaTreeOptions {
@@ -187,6 +189,9 @@ function buildMetaNode(
     return { id: entry.id, kind: 'meta', node: buildMetaNode(scope, child, nested, [...chain, child]) };
   });
   const allocation = meta.meta_allocation;
+  const budgets = meta.sleeves.flatMap((e) =>
+    e.risk_budget === undefined ? [] : [[e.id, e.risk_budget] as const],
+  );
   return {
     profile: name,
     path: chain,
@@ -197,6 +202,7 @@ function buildMetaNode(
     ...(meta.risk_profiles === undefined ? {} : { riskProfiles: meta.risk_profiles }),
     features: { directionalSignTestGate: meta.features.directional_sign_test_gate },
     ...(meta.max_data_age_days === undefined ? {} : { maxDataAgeDays: meta.max_data_age_days }),
+    ...(budgets.length === 0 ? {} : { riskBudget: Object.fromEntries(budgets) }),
   };
 }
 

@@ -175,6 +175,8 @@ const sleeveEntryShape = {
   run_id: runIdSchema.optional(),
   /** With `run_id`: accept a pinned run that failed or is incomplete (recorded in the meta run's ledger). */
   allow_unsuccessful: z.boolean().optional(),
+  /** risk_parity: this entry's share of the level's risk (relative; set on every entry or none). */
+  risk_budget: z.number().positive().finite().optional(),
 };
 
 /** One entry of a meta profile's `sleeves`: exactly one of `profile` (atomic) or `meta_profile` (nested). */
@@ -242,6 +244,7 @@ export const MetaProfileSchema = z.strictObject(metaProfileShape).superRefine((m
       });
     }
   });
+  riskBudgetProblems(meta.sleeves).forEach((p) => ctx.addIssue(p));
   const allocation: unknown = meta.meta_allocation;
   if (meta.sleeves.length > 0 && isRecord(allocation)) {
     for (const p of boundsProblems(
@@ -254,6 +257,25 @@ export const MetaProfileSchema = z.strictObject(metaProfileShape).superRefine((m
     }
   }
 }, ALWAYS);
+
+/** `risk_budget` is set on every entry of a level or on none: a budget cannot be implied. */
+function riskBudgetProblems(
+  sleeves: readonly unknown[],
+): { code: 'custom'; path: (string | number)[]; message: string }[] {
+  const set = sleeves.map((e) => isRecord(e) && e['risk_budget'] !== undefined);
+  if (!set.includes(true)) return [];
+  return set.flatMap((has, j) =>
+    has
+      ? []
+      : [
+          {
+            code: 'custom' as const,
+            path: ['sleeves', j],
+            message: `has no "risk_budget" while other sleeves of this meta profile have one: give every sleeve a positive risk_budget, or none`,
+          },
+        ],
+  );
+}
 
 const sleeveProfileShape = { sleeve: SleeveSpecSchema, description: z.string().optional() };
 /** A sleeve profile: how `sleeve.backtest` builds the sleeve from prices. */

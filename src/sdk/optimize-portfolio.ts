@@ -12,7 +12,7 @@ import {
   type OptimizeOptions as KernelOptions,
   type OptimizeResult,
 } from '../numeric/optimize/optimize-portfolio.js';
-import { optimizeOptionSchemas as fields } from '../stages/index.js';
+import { optimizeOptionSchemas as fields, resolveRiskBudget } from '../stages/index.js';
 import {
   COVARIANCE_ESTIMATORS,
   type CovarianceEstimator,
@@ -52,6 +52,11 @@ export interface OptimizeOptions {
   readonly leafOrder?: LeafOrder;
   /** Asset names for error messages (unlabelled inputs only; one per column). */
   readonly labels?: readonly string[];
+  /**
+   * risk_parity: risk budgets, one positive value per column or a record by asset name (labelled input
+   * or `labels`), divided by their sum; the relative risk contributions of the result equal them.
+   */
+  readonly riskBudget?: readonly number[] | Readonly<Record<string, number>>;
 }
 
 /** The result for a labelled input: weights keyed by asset name, in input order. */
@@ -71,6 +76,7 @@ const optionsSchema = z.strictObject({
   linkage: fields.linkage.optional(),
   leafOrder: fields.leafOrder.optional(),
   labels: z.array(z.string()).optional(),
+  riskBudget: z.union([fields.riskBudgetList, fields.riskBudget]).optional(),
 });
 const OPTION_KEYS = Object.keys(optionsSchema.shape);
 
@@ -109,7 +115,20 @@ export function optimizePortfolio(
     );
   }
   const labels = assets ?? opts.labels;
-  const result = optimizeKernel(matrix, toKernelOptions(opts, labels));
+  const riskBudget =
+    opts.riskBudget === undefined
+      ? undefined
+      : resolveRiskBudget(
+          opts.riskBudget,
+          labels,
+          matrix.cols,
+          resolveMethod(opts.method),
+          'options.riskBudget',
+        );
+  const result = optimizeKernel(matrix, {
+    ...toKernelOptions(opts, labels),
+    ...(riskBudget === undefined ? {} : { riskBudget }),
+  });
   if (assets === undefined) return result;
   const weights = Object.fromEntries(assets.map((a, j) => [a, result.weights[j] as number]));
   return { ...result, assets, weights };

@@ -9,4 +9,4 @@ export { validateMetaRun, type ValidationVerdict } from './meta/validate-run.js'
 export { checkSleeveInputs, computeMetaResolution } from './meta/_resolve.js';
 export { metaStageParams } from './meta/_params.js';
 export { REPORT_HTML, REPORT_MD, type ResolvedManifestDoc } from './meta/_artifact-types.js';
-export { optimizeOptionSchemas } from './portfolio/optimize-options.js';
+export { optimizeOptionSchemas, resolveRiskBudget } from './portfolio/optimize-options.js';

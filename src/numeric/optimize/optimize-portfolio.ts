@@ -8,7 +8,7 @@ import { inverseVariance } from './inverse-variance.js';
 import { equalWeight } from './equal-weight.js';
 import { minVariance } from './min-variance.js';
 import { maxSharpe } from './max-sharpe.js';
-import { riskParity } from './risk-parity.js';
+import { riskParity, type RiskParityResult } from './risk-parity.js';
 import { barbell } from './barbell.js';
 import { applyBounds } from './bounded-projection.js';
 import { assertFeasibleBounds } from './feasibility.js';
@@ -51,6 +51,12 @@ export interface OptimizeOptions {
   readonly leafOrder?: 'dendrogram' | 'optimal';
   /** Names for the assets in error messages: "asset i" becomes labels[i] (e.g. `sleeve cash`). */
   readonly labels?: readonly string[];
+  /**
+   * risk_parity: risk budgets, one positive value per column (divided by their sum; the normalised
+   * budgets are `diagnostics.risk_budget`, with `risk_budget_note` when the sum was not 1). Other
+   * methods, the fallback chain included, do not read them.
+   */
+  readonly riskBudget?: readonly number[];
 }
 
 export interface OptimizeResult {
@@ -186,14 +192,8 @@ function optimizeUnlabelled(returns: Matrix, options: OptimizeOptions): Optimize
         },
       };
     }
-    case 'risk_parity': {
-      const r = riskParity(cov, { minWeight: lo, maxWeight: hi });
-      return {
-        method: options.method,
-        weights: r.weights,
-        diagnostics: { ...diagnostics, iterations: r.iterations, outer_iterations: r.outerIterations },
-      };
-    }
+    case 'risk_parity':
+      return riskParityResult(cov, lo, hi, options.riskBudget, diagnostics);
     case 'barbell': {
       const r = barbell(returns, cov, { minWeight: lo, maxWeight: hi });
       return {
@@ -245,6 +245,42 @@ export function optimizeWithFallback(returns: Matrix, options: OptimizeOptions):
     'E_SOLVER',
     `every method of the fallback chain failed: ${fallbacks.map((f) => `${f.method} (${f.code})`).join(', ')}`,
   );
+}
+
+function riskParityResult(
+  cov: Matrix,
+  lo: number,
+  hi: number,
+  budget: readonly number[] | undefined,
+  diagnostics: Record<string, unknown>,
+): OptimizeResult {
+  const r = riskParity(cov, {
+    minWeight: lo,
+    maxWeight: hi,
+    ...(budget === undefined ? {} : { riskBudget: budget }),
+  });
+  return {
+    method: 'risk_parity',
+    weights: r.weights,
+    diagnostics: {
+      ...diagnostics,
+      iterations: r.iterations,
+      outer_iterations: r.outerIterations,
+      ...(r.riskBudget === undefined ? {} : riskBudgetDiagnostics(budget ?? [], r)),
+    },
+  };
+}
+
+/** The budgets used, the largest |relative contribution − budget|, and a note when they were rescaled. */
+function riskBudgetDiagnostics(given: readonly number[], r: RiskParityResult): Record<string, unknown> {
+  const sum = given.reduce((s, b) => s + b, 0);
+  return {
+    risk_budget: Array.from(r.riskBudget ?? []),
+    risk_budget_max_deviation: r.maxDeviation,
+    ...(Math.abs(sum - 1) > 1e-12
+      ? { risk_budget_note: `the budgets summed to ${sum}; divided by their sum` }
+      : {}),
+  };
 }
 
 function annualise(m: Matrix, factor: number): Matrix {

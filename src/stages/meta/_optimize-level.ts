@@ -14,7 +14,8 @@ import { metaArtifactPaths, type MetaOptimizedDoc } from './_artifact-types.js';
  * The optimizer settings of a meta level, as the manifest gives them (`meta_allocation` and the level's
  * bounds): shared by meta.optimize, nested levels of meta.returns and meta.backtest. Without
  * `meta_allocation.covariance` the estimator is `auto` (Ledoit–Wolf below 3 observations per sleeve);
- * `ids` name the sleeves in error and fallback messages.
+ * `ids` name the sleeves in error and fallback messages and pick the entries' `risk_budget` (read by
+ * risk_parity only; budgets of excluded sleeves drop out and the rest are divided by their sum).
  */
 export function levelOptimizeSettings(
   node: MetaNode,
@@ -22,6 +23,7 @@ export function levelOptimizeSettings(
   ids?: readonly string[],
 ): Omit<OptimizeOptions, 'method'> {
   const a = node.allocation;
+  const budgets = node.riskBudget;
   return {
     periodsPerYear,
     minWeight: node.bounds.minWeight,
@@ -32,6 +34,9 @@ export function levelOptimizeSettings(
     ...(a.risk_free_rate === undefined ? {} : { riskFreeRate: a.risk_free_rate }),
     ...(a.linkage === undefined ? {} : { linkage: a.linkage }),
     ...(a.leaf_order === undefined ? {} : { leafOrder: a.leaf_order }),
+    ...(budgets === undefined || ids === undefined
+      ? {}
+      : { riskBudget: ids.map((id) => budgets[id] ?? Number.NaN) }),
   };
 }
 

@@ -5,6 +5,8 @@
  * the other refuses with the same rule.
  */
 import { z } from 'zod';
+import { QuantError } from '../../errors.js';
+import { didYouMean } from '../../util/suggest.js';
 import {
   COVARIANCE_ESTIMATORS,
   EXPECTED_RETURN_ESTIMATORS,
@@ -17,6 +19,9 @@ import {
 /** Every method id the faces accept: the methods, then their documented aliases (`erc`). */
 const OPTIMIZE_METHOD_IDS = [...PORTFOLIO_METHODS, ...Object.keys(METHOD_ALIASES)] as [string, ...string[]];
 
+/** One risk budget: a positive, finite share of the risk (budgets are relative: divided by their sum). */
+const riskBudgetValue = z.number().positive().finite();
+
 /** One zod schema per optimizer option, without defaults (each face adds its own). */
 export const optimizeOptionSchemas = {
   method: z.enum(OPTIMIZE_METHOD_IDS),
@@ -28,4 +33,58 @@ export const optimizeOptionSchemas = {
   minWeight: z.number().min(0).max(1),
   maxWeight: z.number().min(0).max(1),
   periodsPerYear: z.number().positive(),
+  /** risk_parity: budgets by asset name (the stage param; the library also takes one per column). */
+  riskBudget: z.record(z.string().min(1), riskBudgetValue),
+  riskBudgetList: z.array(riskBudgetValue).min(2),
 } as const;
+
+/**
+ * Risk budgets as one value per column: a list is taken in column order, a record by asset name (an
+ * unknown name is E_PARAMS with a did-you-mean, a column without a budget is E_PARAMS naming it). Only
+ * `risk_parity` reads budgets: with another method they are E_PARAMS. `option` names the option in
+ * messages (`risk_budget`, `options.riskBudget`).
+ */
+export function resolveRiskBudget(
+  budget: readonly number[] | Readonly<Record<string, number>>,
+  assets: readonly string[] | undefined,
+  n: number,
+  method: string,
+  option: string,
+): number[] {
+  if (method !== 'risk_parity') {
+    throw new QuantError('E_PARAMS', `${option} applies to method risk_parity, not ${method}`, {
+      hint: 'use method=risk_parity (erc), or drop the risk budget',
+    });
+  }
+  if (Array.isArray(budget)) {
+    const list = budget as readonly number[];
+    if (list.length !== n) {
+      throw new QuantError('E_PARAMS', `${option}: ${list.length} budgets for ${n} assets`, {
+        hint: 'give one budget per column, in column order, or a record by asset name',
+      });
+    }
+    return [...list];
+  }
+  const record = budget as Readonly<Record<string, number>>;
+  if (assets === undefined) {
+    throw new QuantError('E_PARAMS', `${option}: budgets by name need named assets`, {
+      hint: 'pass { assets, returns }, or give the budgets as a list in column order',
+    });
+  }
+  for (const key of Object.keys(record)) {
+    if (!assets.includes(key)) {
+      throw new QuantError('E_PARAMS', `${option}.${key}: unknown asset${didYouMean(key, assets)}`, {
+        hint: `the assets are ${assets.join(', ')}`,
+        details: { asset: key },
+      });
+    }
+  }
+  const missing = assets.filter((a) => !Object.hasOwn(record, a));
+  if (missing.length > 0) {
+    throw new QuantError('E_PARAMS', `${option}: no budget for ${missing.join(', ')}`, {
+      hint: 'give every asset a positive budget (leave an asset out of the assets to give it none)',
+      details: { missing },
+    });
+  }
+  return assets.map((a) => record[a] as number);
+}

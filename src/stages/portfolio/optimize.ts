@@ -11,7 +11,7 @@ import {
   type OptimizeResult,
 } from '../../numeric/optimize/optimize-portfolio.js';
 import { INPUT_KINDS, MISSING_POLICIES } from '../../util/vocabulary.js';
-import { optimizeOptionSchemas } from './optimize-options.js';
+import { optimizeOptionSchemas, resolveRiskBudget } from './optimize-options.js';
 import { describeInput, nameAssetsInError, tableToReturns, type ReturnsData } from '../_returns-table.js';
 import { resolveAnnualisation, type Annualisation } from '../_annualisation.js';
 
@@ -53,6 +53,11 @@ const portfolioOptimizeParams = z.strictObject({
   risk_free_rate: optimizeOptionSchemas.riskFreeRate
     .default(0)
     .describe('annual risk-free rate (max_sharpe)'),
+  risk_budget: optimizeOptionSchemas.riskBudget
+    .optional()
+    .describe(
+      'risk_parity: risk budgets by asset, e.g. {"SBI": 0.5, "SPI": 0.3, "SII": 0.2} (positive, divided by their sum; every asset needs one): the relative risk contributions equal them, or E_INFEASIBLE_BOUNDS when the bounds cut that portfolio off',
+    ),
   min_weight: optimizeOptionSchemas.minWeight.default(0).describe('lower bound of every weight'),
   max_weight: optimizeOptionSchemas.maxWeight.default(1).describe('upper bound of every weight'),
   periods_per_year: z
@@ -121,8 +126,13 @@ async function runOptimizer(
   data: ReturnsData,
   annualisation: Annualisation,
 ): Promise<OptimizeRun> {
+  const method = resolveMethod(params.method);
+  const riskBudget =
+    params.risk_budget === undefined
+      ? undefined
+      : resolveRiskBudget(params.risk_budget, data.assets, data.assets.length, method, 'risk_budget');
   const options = {
-    method: resolveMethod(params.method),
+    method,
     periodsPerYear: annualisation.periods_per_year,
     covariance: params.covariance,
     expectedReturns: params.expected_returns,
@@ -131,6 +141,7 @@ async function runOptimizer(
     maxWeight: params.max_weight,
     linkage: params.linkage,
     leafOrder: params.leaf_order,
+    ...(riskBudget === undefined ? {} : { riskBudget }),
   } as const;
   let result: OptimizeRun;
   try {
