@@ -107,3 +107,4 @@ export {
   writeCacheEntry,
   type CacheMetaCheck,
 } from './cache-store.js';
+export { readSymbolTable, type SymbolRow } from './symbol-table.js';

@@ -12,7 +12,7 @@ import { parseParquetTable } from './parquet-read.js';
 const PARQUET_EXTENSIONS = new Set(['.parquet', '.pq']);
 const CSV_EXTENSIONS = new Set(['.csv', '.txt']);
 
-async function assertReadableFile(path: string): Promise<void> {
+export async function assertReadableFile(path: string): Promise<void> {
   await assertConfined(path, 'read');
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;

@@ -10,6 +10,7 @@ import { sleeveCommand } from './commands/sleeve.js';
 import { mcpCommand } from './commands/mcp.js';
 import { reportCommand } from './commands/report.js';
 import { manifestCommand } from './commands/manifest.js';
+import { tradesCommand } from './commands/trades.js';
 
 /** The command tree. Sub-commands are listed explicitly, like the stage catalog. */
 export function createProgram(ctx: CliContext): Command {
@@ -27,6 +28,7 @@ export function createProgram(ctx: CliContext): Command {
   program.addCommand(runsCommand(ctx));
   program.addCommand(auditCommand(ctx));
   program.addCommand(reportCommand(ctx));
+  program.addCommand(tradesCommand(ctx));
   program.addCommand(manifestCommand(ctx));
   program.addCommand(mcpCommand(ctx));
   return program as unknown as Command;

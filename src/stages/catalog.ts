@@ -7,6 +7,7 @@ import { metaOptimize } from './meta/optimize.js';
 import { metaFlatten } from './meta/flatten.js';
 import { metaReport } from './meta/report.js';
 import { metaBacktest } from './meta/backtest.js';
+import { metaTrades } from './meta/trades.js';
 import { sleeveBacktest } from './sleeve/backtest.js';
 
 /**
@@ -20,6 +21,7 @@ export const builtinStages: readonly Stage[] = Object.freeze([
   metaReport,
   metaSignTest,
   metaBacktest,
+  metaTrades,
   sleeveBacktest,
   portfolioOptimize,
 ] as Stage[]);
@@ -36,6 +38,7 @@ export interface BuiltinStageValues {
   'meta.report': StageValue<typeof metaReport>;
   'meta.sign_test': StageValue<typeof metaSignTest>;
   'meta.backtest': StageValue<typeof metaBacktest>;
+  'meta.trades': StageValue<typeof metaTrades>;
   'sleeve.backtest': StageValue<typeof sleeveBacktest>;
   'portfolio.optimize': StageValue<typeof portfolioOptimize>;
 }

@@ -323,7 +323,15 @@ describe('quant meta run', () => {
     const r = quant(['stage', 'list', '--category', 'meta', '--json']);
     assert.deepEqual(
       (JSON.parse(r.stdout) as { id: string }[]).map((s) => s.id),
-      ['meta.returns', 'meta.optimize', 'meta.flatten', 'meta.report', 'meta.sign_test', 'meta.backtest'],
+      [
+        'meta.returns',
+        'meta.optimize',
+        'meta.flatten',
+        'meta.report',
+        'meta.sign_test',
+        'meta.backtest',
+        'meta.trades',
+      ],
       '(JSON.parse(r.stdout)).map((s) => s.id)',
     );
     for (const alias of ['meta.aggregation', 'risk.optimize_meta', 'risk.flatten_meta', 'risk.report_meta']) {

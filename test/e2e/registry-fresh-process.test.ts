@@ -13,6 +13,7 @@ const CATALOG_IDS = [
   'meta.report',
   'meta.sign_test',
   'meta.backtest',
+  'meta.trades',
   'sleeve.backtest',
   'portfolio.optimize',
 ];

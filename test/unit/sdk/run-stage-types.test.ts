@@ -26,6 +26,7 @@ const IDS: Record<BuiltinStageId, true> = {
   'meta.report': true,
   'meta.sign_test': true,
   'meta.backtest': true,
+  'meta.trades': true,
   'sleeve.backtest': true,
   'portfolio.optimize': true,
 };

@@ -1,0 +1,95 @@
+/**
+ * The integer choices of one position when orders are rounded to lots: how many lots k it may trade
+ * (final quantity held + k·lot), and the tracking cost of each choice, (final weight − target)².
+ */
+
+/** One position to round: what is held, its price, its target weight, its lot and its minimum ticket. */
+export interface LotItem {
+  /** Quantity held now (negative: short). */
+  readonly held: number;
+  /** Price per unit, > 0. */
+  readonly price: number;
+  /** Target weight of the portfolio value (negative: short). */
+  readonly target: number;
+  /** Orders are whole multiples of this quantity, > 0. */
+  readonly lotSize: number;
+  /** Smallest notional of an order (0: none). */
+  readonly minTicket: number;
+}
+
+/**
+ * The choices of one position. The cheapest is `best`; the others are best − 1, best − 2, ... down to
+ * `lowest` (skipping the orders below the minimum ticket): each costs more and spends less cash than the
+ * one before. Walk them with {@link nextLots}.
+ */
+export interface LotCandidates {
+  /** Lots of the cheapest choice (signed: + buys, − sells). */
+  readonly best: number;
+  /** Fewest lots (most selling) the domain allows. */
+  readonly lowest: number;
+  /** Most lots the domain allows. */
+  readonly highest: number;
+  /** Smallest non-zero |k| whose notional reaches the minimum ticket. */
+  readonly minLots: number;
+  /** Cash one lot costs: lotSize · price. */
+  readonly lotCash: number;
+  /** α = lotCash / NAV, β = target − held·price / NAV: cost(k) = (α·k − β)². */
+  readonly alpha: number;
+  readonly beta: number;
+}
+
+/** Smallest n ≥ 1 with n·lotCash ≥ minTicket. */
+function minimumLots(lotCash: number, minTicket: number): number {
+  if (!(minTicket > 0)) return 1;
+  let n = Math.max(1, Math.ceil(minTicket / lotCash));
+  // Division rounding may put n one off: settle it on the product itself.
+  while (n > 1 && (n - 1) * lotCash >= minTicket) n -= 1;
+  while (n * lotCash < minTicket) n += 1;
+  return n;
+}
+
+/** Whether k lots is an allowed order size: no order, or one of at least the minimum ticket. */
+function allowedLots(k: number, minLots: number): boolean {
+  return k === 0 || Math.abs(k) >= minLots;
+}
+
+/** (α·k − β)²: the squared gap between the final weight after k lots and the target. */
+export function lotCost(c: LotCandidates, k: number): number {
+  return (c.alpha * k - c.beta) ** 2;
+}
+
+/** The next choice after k (one more costly, spending less cash), or undefined after the last. */
+export function nextLots(c: LotCandidates, k: number): number | undefined {
+  let next = k - 1;
+  if (next > 0 && next < c.minLots) next = 0;
+  else if (next < 0 && next > -c.minLots) next = -c.minLots;
+  return next < c.lowest ? undefined : next;
+}
+
+/**
+ * The domain of k: every move goes from the held quantity toward the target and stops there or less
+ * than one lot beyond it, d = (target·NAV/price − held)/lotSize lots away: k ∈ [min(0, ⌊d⌋), max(0, ⌈d⌉)],
+ * without the orders below the minimum ticket. Cost is convex in k, so a choice spending more cash than
+ * the cheapest one is never better: only k ≤ best are choices. Ties go to the smaller order.
+ */
+export function lotCandidates(item: LotItem, nav: number): LotCandidates {
+  const lotCash = item.lotSize * item.price;
+  const alpha = lotCash / nav;
+  const beta = item.target - (item.held * item.price) / nav;
+  const d = beta / alpha;
+  const lowest = Math.min(0, Math.floor(d));
+  const highest = Math.max(0, Math.ceil(d));
+  const minLots = minimumLots(lotCash, item.minTicket);
+  const partial = { best: 0, lowest, highest, minLots, lotCash, alpha, beta };
+  const options = [Math.floor(d), Math.ceil(d)]
+    .map((k) => Math.min(highest, Math.max(lowest, k)))
+    .flatMap((k) => (allowedLots(k, minLots) ? [k] : [0, Math.sign(k) * minLots]))
+    .filter((k) => k >= lowest && k <= highest);
+  let best = 0;
+  for (const k of options) {
+    const better = lotCost(partial, k) < lotCost(partial, best);
+    const tie = lotCost(partial, k) === lotCost(partial, best) && Math.abs(k) < Math.abs(best);
+    if (better || tie) best = k;
+  }
+  return { ...partial, best };
+}

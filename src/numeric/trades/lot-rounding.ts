@@ -1,0 +1,256 @@
+/**
+ * Rounding target weights to orders in whole lots: the integer program
+ *
+ *   minimise Σᵢ (wᵢ(kᵢ) − targetᵢ)²   with wᵢ(k) = (heldᵢ + k·lotᵢ)·priceᵢ / NAV
+ *   subject to cash = NAV − Σᵢ (heldᵢ + kᵢ·lotᵢ)·priceᵢ ≥ 0,
+ *              kᵢ integer, moving from held toward the target (at most one lot beyond it),
+ *              kᵢ = 0 or |kᵢ|·lotᵢ·priceᵢ ≥ minimum ticketᵢ,
+ *
+ * solved exactly by depth-first branch-and-bound on small problems, greedily on large ones (recorded).
+ * The bound of a node is the Lagrangian dual of the continuous relaxation of the positions left, which
+ * is a valid lower bound at every multiplier (weak duality), so pruning never loses the optimum.
+ */
+import { QuantError } from '../../errors.js';
+import { lotCandidates, lotCost, nextLots, type LotCandidates, type LotItem } from './_lot-candidates.js';
+
+export { type LotItem } from './_lot-candidates.js';
+
+/** Above this many positions with a choice, the greedy rounding is used. */
+const EXACT_MAX_POSITIONS = 40;
+/** Branch-and-bound stops after this many nodes and keeps the best solution found (not proven optimal). */
+const EXACT_MAX_NODES = 100_000;
+
+/**
+ * `nearest_lot`: every position's own nearest allowed rounding fits the cash, which is then optimal
+ * without a search; `branch_and_bound`: the exact search; `greedy`: the problem was above the exact limit.
+ */
+export type LotRoundingMethod = 'nearest_lot' | 'branch_and_bound' | 'greedy';
+
+export interface LotRoundingOptions {
+  /** Portfolio value the weights refer to, > 0. */
+  readonly nav: number;
+  /** Default {@link EXACT_MAX_POSITIONS}. */
+  readonly maxExactPositions?: number;
+  /** Default {@link EXACT_MAX_NODES}. */
+  readonly maxNodes?: number;
+}
+
+export interface LotRoundingResult {
+  /** Lots traded per item (signed: + buy, − sell), in input order. */
+  readonly lots: readonly number[];
+  readonly method: LotRoundingMethod;
+  /** Whether the solution is proven optimal. */
+  readonly optimal: boolean;
+  /** Why the greedy rounding was used, or why optimality is not proven; null otherwise. */
+  readonly reason: string | null;
+  /** Branch-and-bound nodes visited (0 when not run). */
+  readonly nodes: number;
+  /** Σ (final weight − target)². */
+  readonly objective: number;
+  /** Cash left: NAV − Σ final quantity · price. */
+  readonly cash: number;
+}
+
+/** Cash spent by the trades, summed in item order (the order every caller uses, for identical floats). */
+function spentBy(candidates: readonly LotCandidates[], lots: readonly number[]): number {
+  let spent = 0;
+  for (let i = 0; i < candidates.length; i++) {
+    spent += (candidates[i] as LotCandidates).lotCash * (lots[i] as number);
+  }
+  return spent;
+}
+
+function objectiveOf(candidates: readonly LotCandidates[], lots: readonly number[]): number {
+  let sum = 0;
+  for (let i = 0; i < candidates.length; i++)
+    sum += lotCost(candidates[i] as LotCandidates, lots[i] as number);
+  return sum;
+}
+
+/** Greedy: from every position's cheapest choice, step down the one freeing cash at the least cost. */
+function greedyLots(candidates: readonly LotCandidates[], budget: number): number[] {
+  const lots = candidates.map((c) => c.best);
+  let spent = spentBy(candidates, lots);
+  while (spent > budget) {
+    let pick = -1;
+    let pickRate = Number.POSITIVE_INFINITY;
+    let pickNext = 0;
+    candidates.forEach((c, i) => {
+      const k = lots[i] as number;
+      const next = nextLots(c, k);
+      if (next === undefined) return;
+      const rate = (lotCost(c, next) - lotCost(c, k)) / (c.lotCash * (k - next));
+      if (rate < pickRate) {
+        pick = i;
+        pickRate = rate;
+        pickNext = next;
+      }
+    });
+    if (pick < 0) break;
+    lots[pick] = pickNext;
+    spent = spentBy(candidates, lots);
+  }
+  return lots;
+}
+
+/**
+ * max over μ ≥ 0 of the Lagrangian dual of the continuous relaxation of items from..end with cash b:
+ * g(μ) = Σ min_{k ∈ [lowest, best]} [(αk − β)² + 2μαk] − 2μ·b/NAV. Every g(μ) is a lower bound; the
+ * bisection on μ only tightens it.
+ */
+function relaxedBound(
+  candidates: readonly LotCandidates[],
+  from: number,
+  budget: number,
+  nav: number,
+): number {
+  const dual = (mu: number): { value: number; spent: number } => {
+    let value = -2 * mu * (budget / nav);
+    let spent = 0;
+    for (let j = from; j < candidates.length; j++) {
+      const c = candidates[j] as LotCandidates;
+      const k = Math.min(c.best, Math.max(c.lowest, (c.beta - mu) / c.alpha));
+      value += (c.alpha * k - c.beta) ** 2 + 2 * mu * c.alpha * k;
+      spent += c.lotCash * k;
+    }
+    return { value, spent };
+  };
+  const atZero = dual(0);
+  if (atZero.spent <= budget) return atZero.value;
+  let lo = 0;
+  let hi = 1;
+  while (dual(hi).spent > budget && hi < 1e6) hi *= 2;
+  let best = atZero.value;
+  for (let iteration = 0; iteration < 40; iteration++) {
+    const mid = (lo + hi) / 2;
+    const at = dual(mid);
+    if (at.value > best) best = at.value;
+    if (at.spent > budget) lo = mid;
+    else hi = mid;
+  }
+  return Math.max(best, dual(hi).value);
+}
+
+interface Search {
+  readonly candidates: readonly LotCandidates[];
+  readonly nav: number;
+  readonly budget: number;
+  /** Σ_{j ≥ i} cost of j's cheapest choice. */
+  readonly restCost: readonly number[];
+  /** Σ_{j ≥ i} cash of j's most cash-freeing choice. */
+  readonly restLeast: readonly number[];
+  readonly maxNodes: number;
+  nodes: number;
+  stopped: boolean;
+  bestCost: number;
+  bestLots: number[];
+  readonly lots: number[];
+}
+
+// Tolerance of the bound test: a bound within rounding of the incumbent must not prune a tie.
+const PRUNE_SLACK = 1e-13;
+
+function branch(s: Search, i: number, spent: number, cost: number): void {
+  if (i === s.candidates.length) {
+    if (cost < s.bestCost) {
+      s.bestCost = cost;
+      s.bestLots = [...s.lots];
+    }
+    return;
+  }
+  const c = s.candidates[i] as LotCandidates;
+  for (let k: number | undefined = c.best; k !== undefined; k = nextLots(c, k)) {
+    if (s.nodes >= s.maxNodes) {
+      s.stopped = true;
+      return;
+    }
+    s.nodes += 1;
+    const withK = cost + lotCost(c, k);
+    // Later choices of this item cost more: nothing below can beat the incumbent any more.
+    if (withK + (s.restCost[i + 1] as number) >= s.bestCost + PRUNE_SLACK) return;
+    const after = spent + c.lotCash * k;
+    if (after + (s.restLeast[i + 1] as number) > s.budget) continue;
+    const rest = relaxedBound(s.candidates, i + 1, s.budget - after, s.nav);
+    if (withK + rest >= s.bestCost + PRUNE_SLACK) continue;
+    s.lots[i] = k;
+    branch(s, i + 1, after, withK);
+  }
+  s.lots[i] = c.best;
+}
+
+function suffixSums(values: readonly number[]): number[] {
+  const out = new Array<number>(values.length + 1).fill(0);
+  for (let i = values.length - 1; i >= 0; i--) out[i] = (out[i + 1] as number) + (values[i] as number);
+  return out;
+}
+
+/**
+ * Orders in whole lots closest to the target weights (sum of squared weight gaps) that keep cash ≥ 0.
+ * Exact (branch-and-bound) when at most `maxExactPositions` positions have a choice and the search ends
+ * within `maxNodes` nodes; otherwise the greedy rounding (or the best solution found), with the reason.
+ * When every position's own best rounding fits the cash, that is the optimum and no search runs.
+ * No order set keeping cash ≥ 0 is `E_TRADES_INFEASIBLE`.
+ *
+ * @param items positions, in a fixed order (the result follows it; ties go to the earlier choice).
+ */
+export function roundToLots(items: readonly LotItem[], options: LotRoundingOptions): LotRoundingResult {
+  const { nav } = options;
+  const candidates = items.map((item) => lotCandidates(item, nav));
+  let heldValue = 0;
+  for (const item of items) heldValue += item.held * item.price;
+  const budget = nav - heldValue;
+  const least = candidates.map((c) => c.lotCash * c.lowest);
+  if (least.reduce((a, b) => a + b, 0) > budget) {
+    throw new QuantError(
+      'E_TRADES_INFEASIBLE',
+      `no set of orders keeps cash ≥ 0: the holdings are worth ${heldValue} and selling toward the targets leaves them above the NAV of ${nav}`,
+      {
+        hint: 'check --nav (the portfolio value, cash included) against the holdings and prices',
+        details: { nav, held_value: heldValue },
+      },
+    );
+  }
+  const finish = (
+    lots: readonly number[],
+    method: LotRoundingMethod,
+    optimal: boolean,
+    reason: string | null,
+    nodes: number,
+  ): LotRoundingResult => ({
+    lots,
+    method,
+    optimal,
+    reason,
+    nodes,
+    objective: objectiveOf(candidates, lots),
+    cash: budget - spentBy(candidates, lots),
+  });
+  const own = candidates.map((c) => c.best);
+  if (spentBy(candidates, own) <= budget) return finish(own, 'nearest_lot', true, null, 0);
+  const greedy = greedyLots(candidates, budget);
+  const choices = candidates.filter((c) => nextLots(c, c.best) !== undefined).length;
+  const maxExact = options.maxExactPositions ?? EXACT_MAX_POSITIONS;
+  if (choices > maxExact) {
+    const reason = `${choices} positions with a choice, above the exact limit of ${maxExact}`;
+    return finish(greedy, 'greedy', false, reason, 0);
+  }
+  const search: Search = {
+    candidates,
+    nav,
+    budget,
+    restCost: suffixSums(candidates.map((c) => lotCost(c, c.best))),
+    restLeast: suffixSums(least),
+    maxNodes: options.maxNodes ?? EXACT_MAX_NODES,
+    nodes: 0,
+    stopped: false,
+    bestCost: objectiveOf(candidates, greedy),
+    bestLots: greedy,
+    lots: [...own],
+  };
+  branch(search, 0, 0, 0);
+  if (search.stopped) {
+    const reason = `branch-and-bound stopped at ${search.maxNodes} nodes; the best solution found is used`;
+    return finish(search.bestLots, 'branch_and_bound', false, reason, search.nodes);
+  }
+  return finish(search.bestLots, 'branch_and_bound', true, null, search.nodes);
+}

@@ -1,0 +1,200 @@
+/**
+ * The inputs of `meta.trades`: the flattened target of a risk profile, and the holdings, prices and lot
+ * tables, checked row by row. Every problem names the file and the line.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatLocation, QuantError } from '../../errors.js';
+import { readSymbolTable, type SymbolRow } from '../../artifacts/index.js';
+import type { LotItem } from '../../numeric/trades/lot-rounding.js';
+import { didYouMean } from '../../util/suggest.js';
+import { metaArtifactPaths } from './_artifact-types.js';
+import { flattenedDocSchema, readJsonArtifact } from './_report-docs.js';
+
+/** One symbol to trade: where it comes from and what the solver needs. */
+export interface TradeLine extends LotItem {
+  readonly symbol: string;
+  /** The target's direction, or null for a holding outside the target (sold down to 0). */
+  readonly direction: 'LONG' | 'SHORT' | null;
+}
+
+/** A user-named table: the path as given (for messages) and the resolved path. */
+export interface TableRef {
+  readonly name: string;
+  readonly path: string;
+}
+
+function valueError(
+  table: TableRef,
+  row: SymbolRow,
+  column: string,
+  message: string,
+  hint: string,
+): QuantError {
+  const location = { file: table.name, line: row.line, column };
+  return new QuantError('E_INPUT_VALUE', `${formatLocation(location)}: ${message}`, { location, hint });
+}
+
+/** The `{M}_{P}` risk profiles that have a flattened target in the run, for the hint. */
+async function flattenedProfiles(runDir: string, metaProfile: string): Promise<string[]> {
+  const prefix = `portfolio_optimized_meta_${metaProfile}_`;
+  const names = await readdir(join(runDir, 'data')).catch(() => [] as string[]);
+  return names
+    .filter((n) => n.startsWith(prefix) && n.endsWith('.json'))
+    .map((n) => n.slice(prefix.length, -'.json'.length))
+    .sort();
+}
+
+/** The target weights of risk profile P of meta profile M (`meta.flatten`'s file), as Symbol → Net_Weight. */
+export async function readTarget(
+  runDir: string,
+  metaProfile: string,
+  riskProfile: string,
+): Promise<{ file: string; assets: { symbol: string; weight: number; direction: 'LONG' | 'SHORT' }[] }> {
+  const rel = metaArtifactPaths(metaProfile, riskProfile).flattened;
+  const file = join(runDir, rel);
+  const doc = await readJsonArtifact(file, rel, flattenedDocSchema);
+  if (doc === undefined) {
+    const have = await flattenedProfiles(runDir, metaProfile);
+    throw new QuantError('E_ARTIFACT_MISSING', `the run has no flattened target ${rel}`, {
+      location: { file },
+      hint:
+        have.length === 0
+          ? `run meta.flatten for ${metaProfile} first (quant meta run)`
+          : `risk profiles with a target: ${have.join(', ')}${didYouMean(riskProfile, have)}`,
+    });
+  }
+  return {
+    file,
+    assets: doc.assets.map((a) => ({
+      symbol: a.Symbol,
+      weight: a.Net_Weight,
+      direction: a.Direction === 'SHORT' ? 'SHORT' : 'LONG',
+    })),
+  };
+}
+
+/** Holdings: symbol → quantity (negative: short), with the row. */
+export async function readHoldings(table: TableRef): Promise<SymbolRow[]> {
+  return readSymbolTable(table.path, table.name, [{ name: 'quantity', required: true }]);
+}
+
+/** Prices: symbol → price > 0. */
+export async function readPrices(table: TableRef): Promise<Map<string, number>> {
+  const rows = await readSymbolTable(table.path, table.name, [{ name: 'price', required: true }]);
+  const out = new Map<string, number>();
+  for (const row of rows) {
+    const price = row.values.get('price') as number;
+    if (!(price > 0)) {
+      throw valueError(
+        table,
+        row,
+        'price',
+        `the price of ${row.symbol} is ${price}`,
+        'prices must be above 0',
+      );
+    }
+    out.set(row.symbol, price);
+  }
+  return out;
+}
+
+/** Lot sizes (> 0, default 1) and minimum tickets (≥ 0, default 0) by symbol. */
+export async function readLots(
+  table: TableRef,
+): Promise<{ rows: SymbolRow[]; lots: Map<string, { lotSize: number; minTicket: number }> }> {
+  const rows = await readSymbolTable(table.path, table.name, [
+    { name: 'lot_size', required: false },
+    { name: 'min_ticket', required: false },
+  ]);
+  const lots = new Map<string, { lotSize: number; minTicket: number }>();
+  for (const row of rows) {
+    const lotSize = row.values.get('lot_size') ?? 1;
+    const minTicket = row.values.get('min_ticket') ?? 0;
+    if (!(lotSize > 0)) {
+      throw valueError(
+        table,
+        row,
+        'lot_size',
+        `the lot size of ${row.symbol} is ${lotSize}`,
+        'lot sizes must be above 0 (1 for single units)',
+      );
+    }
+    if (!(minTicket >= 0)) {
+      throw valueError(
+        table,
+        row,
+        'min_ticket',
+        `the minimum ticket of ${row.symbol} is ${minTicket}`,
+        'minimum tickets are notionals ≥ 0 (0 for none)',
+      );
+    }
+    lots.set(row.symbol, { lotSize, minTicket });
+  }
+  return { rows, lots };
+}
+
+export interface TradeTables {
+  readonly holdings: readonly SymbolRow[];
+  readonly prices: ReadonlyMap<string, number>;
+  readonly pricesTable: TableRef;
+  readonly lots: ReadonlyMap<string, { lotSize: number; minTicket: number }>;
+  readonly lotRows: readonly SymbolRow[];
+  readonly lotsTable: TableRef | undefined;
+}
+
+/**
+ * The lines to trade: the target's symbols in its order, then holdings outside the target (target 0) in
+ * the holdings' order. A symbol without a price is `E_PRICE_MISSING`; a lot row for a symbol that is
+ * neither targeted nor held is `E_UNKNOWN_SYMBOL`.
+ */
+export function tradeLines(
+  target: readonly { symbol: string; weight: number; direction: 'LONG' | 'SHORT' }[],
+  targetName: string,
+  t: TradeTables,
+): TradeLine[] {
+  const held = new Map(t.holdings.map((r) => [r.symbol, r] as const));
+  const inTarget = new Set(target.map((a) => a.symbol));
+  const universe = [
+    ...target.map((a) => ({ symbol: a.symbol, weight: a.weight, direction: a.direction, from: targetName })),
+    ...t.holdings
+      .filter((r) => !inTarget.has(r.symbol))
+      .map((r) => ({ symbol: r.symbol, weight: 0, direction: null, from: `holdings line ${r.line}` })),
+  ];
+  const symbols = universe.map((u) => u.symbol);
+  for (const row of t.lotRows) {
+    if (symbols.includes(row.symbol)) continue;
+    const location = { file: t.lotsTable?.name ?? 'lots', line: row.line, column: 'symbol' };
+    throw new QuantError(
+      'E_UNKNOWN_SYMBOL',
+      `${formatLocation(location)}: ${row.symbol} is neither in the target nor in the holdings${didYouMean(row.symbol, symbols)}`,
+      {
+        location,
+        hint: 'write symbols exactly as the target has them (with the exchange prefix), or drop the row',
+      },
+    );
+  }
+  return universe.map((u) => {
+    const price = t.prices.get(u.symbol);
+    if (price === undefined) {
+      throw new QuantError(
+        'E_PRICE_MISSING',
+        `${t.pricesTable.name} has no price for ${u.symbol} (from ${u.from})${didYouMean(u.symbol, [...t.prices.keys()])}`,
+        {
+          location: { file: t.pricesTable.name },
+          hint: `add a row "${u.symbol},<price>" to the prices file`,
+        },
+      );
+    }
+    const lot = t.lots.get(u.symbol) ?? { lotSize: 1, minTicket: 0 };
+    return {
+      symbol: u.symbol,
+      direction: u.direction,
+      held: held.get(u.symbol)?.values.get('quantity') ?? 0,
+      price,
+      target: u.weight,
+      lotSize: lot.lotSize,
+      minTicket: lot.minTicket,
+    };
+  });
+}

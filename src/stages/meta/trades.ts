@@ -1,0 +1,245 @@
+import { extname, join } from 'node:path';
+import { csvFormatRows } from 'd3-dsv';
+import { z } from 'zod';
+import { defineStage, type StageContext } from '../../core/stage.js';
+import { QuantError } from '../../errors.js';
+import { readRunJson, writeFileAtomic, writeJsonAtomic } from '../../artifacts/index.js';
+import { roundToLots, type LotRoundingResult } from '../../numeric/trades/lot-rounding.js';
+import { ID_PATTERN, MAX_PROFILE_NAME_LENGTH } from '../../manifest/index.js';
+import {
+  readHoldings,
+  readLots,
+  readPrices,
+  readTarget,
+  tradeLines,
+  type TableRef,
+  type TradeLine,
+} from './_trades-inputs.js';
+
+const profileName = z.string().regex(ID_PATTERN).max(MAX_PROFILE_NAME_LENGTH);
+
+const metaTradesParams = z.strictObject({
+  risk_profile: profileName.describe('risk profile P whose flattened target becomes orders'),
+  meta_profile: profileName.optional().describe('meta profile M of the run (default: the run’s own profile)'),
+  prices_file: z
+    .string()
+    .min(1)
+    .describe('CSV of symbol,price (price > 0) for every symbol targeted or held'),
+  holdings_file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('CSV of symbol,quantity held now (negative: short); default: nothing held'),
+  lots_file: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('CSV of symbol,lot_size,min_ticket (default lot 1, no minimum ticket)'),
+  nav: z
+    .number()
+    .positive()
+    .refine(Number.isFinite, 'must be finite')
+    .describe('portfolio value the target weights apply to (holdings plus cash), > 0'),
+  output: z
+    .string()
+    .min(1)
+    .regex(/\.csv$/i, 'must end in .csv')
+    .optional()
+    .describe(
+      'CSV of the orders; the full trade list is written next to it as .json (default runs/<run_id>/data/trades_{M}_{P}.csv)',
+    ),
+});
+
+type Side = 'BUY' | 'SELL' | 'HOLD';
+
+/** What `meta.trades` returns. */
+export interface MetaTradesValue {
+  /** Absolute paths of the orders CSV and of the full trade list (JSON). */
+  readonly csv: string;
+  readonly json: string;
+  /** One entry per order (HOLD lines left out), in the trade list's order. */
+  readonly orders: readonly {
+    readonly symbol: string;
+    readonly side: 'BUY' | 'SELL';
+    readonly quantity: number;
+    readonly price: number;
+    readonly notional: number;
+  }[];
+  /** Cash left after the orders. */
+  readonly residual_cash: number;
+  readonly rounding: {
+    readonly method: 'nearest_lot' | 'branch_and_bound' | 'greedy';
+    readonly optimal: boolean;
+    readonly reason: string | null;
+    readonly nodes: number;
+    /** Σ (final weight − target)², and its square root. */
+    readonly objective: number;
+    readonly tracking_error: number;
+  };
+}
+
+/** Quantities and notionals as decimals: lot multiples of 0.001 stay 0.003, not 0.0030000000000000005. */
+const tidy = (x: number): number => (x === 0 ? 0 : Number(x.toPrecision(12)));
+
+function tradeRow(line: TradeLine, lots: number, nav: number) {
+  const quantity = tidy(Math.abs(lots) * line.lotSize);
+  const final = tidy(line.held + lots * line.lotSize);
+  const side: Side = lots > 0 ? 'BUY' : lots < 0 ? 'SELL' : 'HOLD';
+  const wanted = (line.target * nav) / line.price - line.held;
+  // The nearest lot would have traded: the minimum ticket or the cash held it back.
+  const heldBack = lots === 0 && Math.abs(wanted) >= line.lotSize / 2;
+  return {
+    symbol: line.symbol,
+    direction: line.direction,
+    side,
+    quantity,
+    lots: Math.abs(lots),
+    price: line.price,
+    notional: tidy(quantity * line.price),
+    held: line.held,
+    final_quantity: final,
+    target_weight: line.target,
+    final_weight: (final * line.price) / nav,
+    target_quantity: (line.target * nav) / line.price,
+    lot_size: line.lotSize,
+    min_ticket: line.minTicket,
+    note: heldBack ? 'not traded: below the minimum ticket or the cash left' : null,
+  };
+}
+
+type TradeRow = ReturnType<typeof tradeRow>;
+
+const CSV_COLUMNS = ['symbol', 'side', 'quantity', 'lots', 'price', 'notional'] as const;
+
+function ordersCsv(rows: readonly TradeRow[]): string {
+  const orders = rows.filter((r) => r.side !== 'HOLD');
+  return `${csvFormatRows([[...CSV_COLUMNS], ...orders.map((r) => CSV_COLUMNS.map((c) => String(r[c])))])}\n`;
+}
+
+async function tables(ctx: StageContext, params: z.output<typeof metaTradesParams>) {
+  const ref = (name: string): TableRef => ({ name, path: ctx.resolvePath(name) });
+  const pricesTable = ref(params.prices_file);
+  const holdingsTable = params.holdings_file === undefined ? undefined : ref(params.holdings_file);
+  const lotsTable = params.lots_file === undefined ? undefined : ref(params.lots_file);
+  const holdings = holdingsTable === undefined ? [] : await readHoldings(holdingsTable);
+  const prices = await readPrices(pricesTable);
+  const lots = lotsTable === undefined ? { rows: [], lots: new Map() } : await readLots(lotsTable);
+  for (const t of [pricesTable, holdingsTable, lotsTable]) if (t !== undefined) ctx.recordInput(t.path);
+  return {
+    inputs: [pricesTable, holdingsTable, lotsTable].flatMap((t) => (t === undefined ? [] : [t.path])),
+    tables: { holdings, prices, pricesTable, lots: lots.lots, lotRows: lots.rows, lotsTable },
+  };
+}
+
+async function metaProfileOf(ctx: StageContext, given: string | undefined): Promise<string> {
+  if (given !== undefined) return given;
+  const run = await readRunJson(ctx.workspace, ctx.runId);
+  if (run.kind === 'meta' && typeof run.profile === 'string') return run.profile;
+  throw new QuantError('E_PARAMS', `run ${ctx.runId} is not a meta run; name the meta profile`, {
+    hint: 'pass meta_profile (--meta-profile M)',
+  });
+}
+
+async function writeOutputs(
+  ctx: StageContext,
+  given: string | undefined,
+  defaultStem: string,
+  inputs: readonly string[],
+  csv: string,
+  doc: unknown,
+): Promise<{ csv: string; json: string }> {
+  const csvPath = await ctx.resolveOutput(given ?? join(ctx.runDir, `${defaultStem}.csv`));
+  const jsonPath = await ctx.resolveOutput(`${csvPath.slice(0, -extname(csvPath).length)}.json`);
+  for (const out of [csvPath, jsonPath]) {
+    if (inputs.includes(out)) {
+      throw new QuantError('E_OUTPUT', `output ${out} would overwrite an input`, {
+        hint: 'choose another output path',
+      });
+    }
+  }
+  await writeJsonAtomic(jsonPath, doc);
+  await writeFileAtomic(csvPath, csv);
+  ctx.recordOutput(jsonPath);
+  ctx.recordOutput(csvPath);
+  return { csv: csvPath, json: jsonPath };
+}
+
+function summaryOf(rows: readonly TradeRow[], rounding: LotRoundingResult): string {
+  const orders = rows.filter((r) => r.side !== 'HOLD');
+  const buys = orders.filter((r) => r.side === 'BUY').length;
+  return `${orders.length} orders (${buys} buys, ${orders.length - buys} sells), residual cash ${tidy(rounding.cash)}, rounding ${rounding.method}${rounding.optimal ? ' (optimal)' : ''}`;
+}
+
+export const metaTrades = defineStage({
+  id: 'meta.trades',
+  name: 'Meta trade list',
+  description:
+    'Orders that move the holdings to the flattened target of a risk profile: quantities in whole lots (minimum tickets respected) closest to the target weights with cash ≥ 0, exact by branch-and-bound on small lists, greedy above a size limit (recorded). Nothing is sent anywhere.',
+  category: 'meta',
+  tags: ['meta', 'trades', 'orders'],
+  aliases: [],
+  params: metaTradesParams,
+  output:
+    'runs/<run_id>/data/trades_{M}_{P}.csv (symbol, side, quantity, lots, price, notional: one row per order) and the full trade list as .json next to it (or at `output`).',
+  async run(params, ctx): Promise<{ value: MetaTradesValue; summary: string }> {
+    const metaProfile = await metaProfileOf(ctx, params.meta_profile);
+    const target = await readTarget(ctx.runDir, metaProfile, params.risk_profile);
+    ctx.recordInput(target.file);
+    const { inputs, tables: t } = await tables(ctx, params);
+    const lines = tradeLines(target.assets, `the ${params.risk_profile} target`, t);
+    const rounding = roundToLots(lines, { nav: params.nav });
+    await ctx.decision('trades.rounding', {
+      method: rounding.method,
+      optimal: rounding.optimal,
+      reason: rounding.reason,
+      nodes: rounding.nodes,
+    });
+    if (!rounding.optimal)
+      ctx.warn(`trade rounding not proven optimal: ${rounding.reason ?? rounding.method}`);
+    const rows = lines.map((line, i) => tradeRow(line, rounding.lots[i] as number, params.nav));
+    const doc = {
+      schema_version: 1,
+      run_id: ctx.runId,
+      meta_profile: metaProfile,
+      risk_profile: params.risk_profile,
+      nav: params.nav,
+      cash_before: tidy(params.nav - lines.reduce((s, l) => s + l.held * l.price, 0)),
+      residual_cash: tidy(rounding.cash),
+      rounding: {
+        method: rounding.method,
+        optimal: rounding.optimal,
+        reason: rounding.reason,
+        nodes: rounding.nodes,
+        objective: rounding.objective,
+        tracking_error: Math.sqrt(rounding.objective),
+      },
+      trades: rows,
+    };
+    const written = await writeOutputs(
+      ctx,
+      params.output,
+      `data/trades_${metaProfile}_${params.risk_profile}`,
+      inputs,
+      ordersCsv(rows),
+      doc,
+    );
+    return {
+      value: {
+        csv: written.csv,
+        json: written.json,
+        orders: rows
+          .filter((r): r is TradeRow & { side: 'BUY' | 'SELL' } => r.side !== 'HOLD')
+          .map((r) => ({
+            symbol: r.symbol,
+            side: r.side,
+            quantity: r.quantity,
+            price: r.price,
+            notional: r.notional,
+          })),
+        residual_cash: doc.residual_cash,
+        rounding: doc.rounding,
+      },
+      summary: summaryOf(rows, rounding),
+    };
+  },
+});

@@ -1,0 +1,144 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { roundToLots, type LotItem } from '../../../../src/numeric/trades/lot-rounding.js';
+import { isQuantError } from '../../../../src/errors.js';
+import { seededRandom } from '../../../helpers/random.js';
+
+/** Every allowed k of an item, written from the rule in docs/trades.md without the solver's helpers. */
+function domain(item: LotItem, nav: number): number[] {
+  const d = ((item.target * nav) / item.price - item.held) / item.lotSize;
+  const out: number[] = [];
+  for (let k = Math.min(0, Math.floor(d)); k <= Math.max(0, Math.ceil(d)); k++) {
+    if (k === 0 || Math.abs(k) * item.lotSize * item.price >= item.minTicket) out.push(k);
+  }
+  return out;
+}
+
+/** The optimum by enumerating every combination: min Σ (w_i − target_i)² with cash ≥ 0. */
+function bruteForce(items: readonly LotItem[], nav: number): { objective: number; combos: number } {
+  const domains = items.map((it) => domain(it, nav));
+  let best = Number.POSITIVE_INFINITY;
+  let combos = 0;
+  const ks = new Array<number>(items.length).fill(0);
+  const walk = (i: number): void => {
+    if (i === items.length) {
+      combos += 1;
+      let value = 0;
+      let objective = 0;
+      items.forEach((it, j) => {
+        const q = it.held + (ks[j] as number) * it.lotSize;
+        value += q * it.price;
+        objective += ((q * it.price) / nav - it.target) ** 2;
+      });
+      if (nav - value >= -1e-9 && objective < best) best = objective;
+      return;
+    }
+    for (const k of domains[i] as number[]) {
+      ks[i] = k;
+      walk(i + 1);
+    }
+  };
+  walk(0);
+  return { objective: best, combos };
+}
+
+function randomCase(seed: number): { items: LotItem[]; nav: number } {
+  const rand = seededRandom(seed);
+  const n = 2 + Math.floor(rand() * 4);
+  const nav = 10_000;
+  const raw = Array.from({ length: n }, () => (rand() < 0.2 ? -rand() * 0.3 : rand()));
+  const longs = raw.filter((w) => w > 0).reduce((a, b) => a + b, 0) || 1;
+  const items = raw.map((w) => ({
+    target: w > 0 ? w / longs : w,
+    price: Math.round(20 + rand() * 480),
+    lotSize: [1, 2, 5, 10][Math.floor(rand() * 4)] as number,
+    held: rand() < 0.4 ? Math.round((rand() - 0.3) * 10) : 0,
+    minTicket: rand() < 0.5 ? Math.round(rand() * 1500) : 0,
+  }));
+  return { items, nav };
+}
+
+test('the rounding is optimal: its objective equals the brute-force minimum on 300 small random cases', () => {
+  const methods = new Map<string, number>();
+  let searched = 0;
+  for (let seed = 1; seed <= 300; seed++) {
+    const { items, nav } = randomCase(seed);
+    let result;
+    try {
+      result = roundToLots(items, { nav });
+    } catch (error) {
+      assert.ok(
+        isQuantError(error) && error.code === 'E_TRADES_INFEASIBLE',
+        `seed ${seed}: ${String(error)}`,
+      );
+      assert.equal(
+        bruteForce(items, nav).objective,
+        Number.POSITIVE_INFINITY,
+        `seed ${seed}: feasible case refused`,
+      );
+      continue;
+    }
+    const reference = bruteForce(items, nav);
+    methods.set(result.method, (methods.get(result.method) ?? 0) + 1);
+    if (result.method === 'branch_and_bound') searched += 1;
+    assert.ok(result.optimal, `seed ${seed}: optimality proven`);
+    assert.ok(result.cash >= 0, `seed ${seed}: cash ${result.cash} must not be negative`);
+    assert.ok(
+      Math.abs(result.objective - reference.objective) <= 1e-12,
+      `seed ${seed}: objective ${result.objective} vs brute force ${reference.objective} over ${reference.combos} combinations`,
+    );
+    result.lots.forEach((k, i) => {
+      assert.ok(
+        domain(items[i] as LotItem, nav).includes(k),
+        `seed ${seed}: item ${i} trades ${k} lots, outside its domain`,
+      );
+    });
+  }
+  // The cases must reach the search: cash binding is what makes the problem an integer program.
+  assert.ok(
+    searched >= 50,
+    `branch-and-bound ran on ${searched} cases (methods: ${JSON.stringify([...methods])})`,
+  );
+});
+
+test('the greedy fallback above the exact limit keeps cash ≥ 0 and says why', () => {
+  const { items, nav } = randomCase(7);
+  const tight = items.map((it) => ({ ...it, held: 0, minTicket: 0, target: Math.abs(it.target) }));
+  const sum = tight.reduce((a, b) => a + b.target, 0);
+  const scaled = tight.map((it) => ({ ...it, target: it.target / sum }));
+  const result = roundToLots(scaled, { nav, maxExactPositions: 0 });
+  if (result.method === 'nearest_lot') {
+    assert.ok(result.optimal && result.cash >= 0, 'the nearest lots fit: optimal without a search');
+    return;
+  }
+  assert.equal(result.method, 'greedy', 'above the limit the greedy rounding is used');
+  assert.equal(result.optimal, false, 'greedy is not claimed optimal');
+  assert.match(result.reason ?? '', /above the exact limit of 0/, 'the reason names the limit');
+  assert.ok(result.cash >= 0, `greedy keeps cash ≥ 0 (cash ${result.cash})`);
+});
+
+test('a node limit stops the search with the best solution found, not claimed optimal', () => {
+  // 1,250 / price = i + 2.7 units: every nearest lot rounds up, and together they overspend.
+  const items: LotItem[] = Array.from({ length: 8 }, (_, i) => ({
+    held: 0,
+    price: 1250 / (i + 2.7),
+    target: 1 / 8,
+    lotSize: 1,
+    minTicket: 0,
+  }));
+  const full = roundToLots(items, { nav: 10_000 });
+  assert.equal(full.method, 'branch_and_bound', 'rounding every position up overspends: the search runs');
+  const cut = roundToLots(items, { nav: 10_000, maxNodes: 2 });
+  assert.equal(cut.optimal, false, 'a stopped search is not optimal');
+  assert.match(cut.reason ?? '', /stopped at 2 nodes/, 'the reason names the node limit');
+  assert.ok(cut.cash >= 0 && cut.objective >= full.objective, 'the stopped search is feasible and no better');
+});
+
+test('holdings worth more than the NAV with a target above them are E_TRADES_INFEASIBLE', () => {
+  const items: LotItem[] = [{ held: 200, price: 100, target: 2.5, lotSize: 1, minTicket: 0 }];
+  assert.throws(
+    () => roundToLots(items, { nav: 10_000 }),
+    (e: unknown) => isQuantError(e) && e.code === 'E_TRADES_INFEASIBLE',
+    'held 20,000 against a NAV of 10,000, and the target only buys more',
+  );
+});

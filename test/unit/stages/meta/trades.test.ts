@@ -1,0 +1,204 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { QuantSDK } from '../../../../src/sdk/quant-sdk.js';
+import { isQuantError } from '../../../../src/errors.js';
+import { metaArtifactPaths } from '../../../../src/stages/meta/_artifact-types.js';
+import { tempDir } from '../../../helpers/cli.js';
+
+const M = 'meta_x';
+const RUN = 'meta_x_run';
+const ENV = { SOURCE_DATE_EPOCH: '1767225600' };
+const workspaces: { cleanup(): void }[] = [];
+after(() => workspaces.forEach((w) => w.cleanup()));
+
+type Asset = [symbol: string, netWeight: number];
+
+function flattened(p: string, assets: readonly Asset[]) {
+  const gross = assets.reduce((s, [, w]) => s + Math.abs(w), 0);
+  const net = assets.reduce((s, [, w]) => s + w, 0);
+  return {
+    schema_version: 1,
+    meta_profile: M,
+    risk_profile: p,
+    assets: assets.map(([Symbol, w]) => ({
+      Symbol,
+      Weight: Math.abs(w),
+      Net_Weight: w,
+      Direction: w < 0 ? 'SHORT' : 'LONG',
+      Contributors: { a: w },
+    })),
+    totals: { gross, net, long: gross, short: 0, assets: assets.length },
+    weights_fallbacks: [],
+  };
+}
+
+/**
+ * hrp: AAPL 50 %, SAP 30 %, NESN 25 %, ES −10 % (SHORT); held AAPL 100, NESN 260, OLD 50 (outside the target).
+ * tight: A 50 %, B 50 % at prices 300 and 70 on a NAV of 1,000: the nearest lots (2 A, 7 B) spend 1,090.
+ */
+function workspace(): string {
+  const w = tempDir('quant-trades-');
+  workspaces.push(w);
+  const data = join(w.path, 'runs', RUN);
+  const write = (rel: string, text: string): void => {
+    mkdirSync(join(data, rel, '..'), { recursive: true });
+    writeFileSync(join(data, rel), text);
+  };
+  const hrp: Asset[] = [
+    ['NASDAQ:AAPL', 0.5],
+    ['XETRA:SAP', 0.3],
+    ['SIX:NESN', 0.25],
+    ['CME_MINI:ES1!', -0.1],
+  ];
+  const tight: Asset[] = [
+    ['NYSE:A', 0.5],
+    ['NYSE:B', 0.5],
+  ];
+  write(metaArtifactPaths(M, 'hrp').flattened, JSON.stringify(flattened('hrp', hrp)));
+  write(metaArtifactPaths(M, 'tight').flattened, JSON.stringify(flattened('tight', tight)));
+  const files: Record<string, string> = {
+    'prices.csv':
+      'symbol,price\nNASDAQ:AAPL,190\nXETRA:SAP,120\nSIX:NESN,95\nCME_MINI:ES1!,5000\nOLD,20\nNYSE:A,300\nNYSE:B,70\n',
+    'holdings.csv': 'symbol,quantity\nNASDAQ:AAPL,100\nSIX:NESN,260\nOLD,50\n',
+    'lots.csv': 'symbol,lot_size,min_ticket\nXETRA:SAP,10,\nSIX:NESN,1,1000\n',
+  };
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(w.path, name), text);
+  return w.path;
+}
+
+const run = (ws: string, params: Record<string, unknown>) =>
+  QuantSDK.runStage(
+    'meta.trades',
+    { meta_profile: M, ...params },
+    { workspace: ws, cwd: ws, runId: RUN, env: ENV },
+  );
+
+async function rejects(promise: Promise<unknown>, code: string, pattern: RegExp, why: string): Promise<void> {
+  await assert.rejects(
+    promise,
+    (e: unknown) => isQuantError(e) && e.code === code && pattern.test(e.message),
+    why,
+  );
+}
+
+test('a hand-made case with lots and a minimum ticket gives the hand-computed orders', async () => {
+  const ws = workspace();
+  const r = await run(ws, {
+    risk_profile: 'hrp',
+    prices_file: 'prices.csv',
+    holdings_file: 'holdings.csv',
+    lots_file: 'lots.csv',
+    nav: 100_000,
+  });
+  // AAPL: 50,000 / 190 = 263.16 wanted, 100 held → buy 163. SAP: 30,000 / 120 = 250 = 25 lots of 10.
+  // NESN: 25,000 / 95 = 263.16, 260 held → 3 more (285) is below the 1,000 ticket, and 11 (the smallest
+  // order at the ticket) overshoots: hold. ES: −10,000 / 5,000 = −2 → sell 2. OLD is outside: sell 50.
+  const csv = readFileSync(r.value.csv, 'utf8');
+  assert.equal(
+    csv,
+    'symbol,side,quantity,lots,price,notional\n' +
+      'NASDAQ:AAPL,BUY,163,163,190,30970\n' +
+      'XETRA:SAP,BUY,250,25,120,30000\n' +
+      'CME_MINI:ES1!,SELL,2,2,5000,10000\n' +
+      'OLD,SELL,50,50,20,1000\n',
+    'the orders CSV',
+  );
+  const doc = JSON.parse(readFileSync(r.value.json, 'utf8'));
+  // Cash: 100,000 − (19,000 + 24,700 + 1,000) held = 55,300; − 30,970 − 30,000 + 10,000 + 1,000 = 5,330.
+  assert.equal(doc.cash_before, 55_300, 'cash before the orders');
+  assert.equal(doc.residual_cash, 5_330, 'cash after the orders');
+  assert.equal(doc.rounding.method, 'nearest_lot', 'the nearest lots fit the cash: optimal without search');
+  const nesn = doc.trades.find((t: { symbol: string }) => t.symbol === 'SIX:NESN');
+  assert.equal(nesn.side, 'HOLD', 'NESN is held back by its minimum ticket');
+  assert.match(nesn.note, /minimum ticket/, 'and the trade list says why');
+  assert.ok(r.value.csv.endsWith(join('runs', RUN, 'data', `trades_${M}_hrp.csv`)), r.value.csv);
+});
+
+test('when the nearest lots overspend, the exact rounding beats the greedy one (hand-computed)', async () => {
+  const ws = workspace();
+  const r = await run(ws, { risk_profile: 'tight', prices_file: 'prices.csv', nav: 1000 });
+  // Choices: (2 A, 5 B) spends 950 at (0.6−0.5)² + (0.35−0.5)² = 0.0325; the greedy path frees cash
+  // at the least cost per unit — B 7→6, then A 2→1 — ending at (1, 6): 0.04 + 0.0064 = 0.0464.
+  assert.deepEqual(
+    r.value.orders.map((o) => [o.symbol, o.side, o.quantity]),
+    [
+      ['NYSE:A', 'BUY', 2],
+      ['NYSE:B', 'BUY', 5],
+    ],
+    'orders',
+  );
+  assert.equal(r.value.residual_cash, 50, 'cash 1,000 − 950');
+  assert.equal(r.value.rounding.method, 'branch_and_bound', 'cash binds: the search ran');
+  assert.ok(Math.abs(r.value.rounding.objective - 0.0325) < 1e-12, `objective ${r.value.rounding.objective}`);
+});
+
+test('bad inputs are coded errors naming the file and the row', async () => {
+  const ws = workspace();
+  const base = {
+    risk_profile: 'hrp',
+    prices_file: 'prices.csv',
+    holdings_file: 'holdings.csv',
+    nav: 100_000,
+  };
+  const file = (name: string, text: string): string => {
+    writeFileSync(join(ws, name), text);
+    return name;
+  };
+  await rejects(
+    run(ws, { ...base, lots_file: file('l1.csv', 'symbol,lot_size\nXETRA:SAP,10\nXETRA:SAPP,5\n') }),
+    'E_UNKNOWN_SYMBOL',
+    /^l1\.csv:3 .*XETRA:SAPP is neither in the target nor in the holdings \(did you mean "XETRA:SAP"/,
+    'a lot row for a symbol not traded',
+  );
+  await rejects(
+    run(ws, { ...base, prices_file: file('p1.csv', 'symbol,price\nNASDAQ:AAPL,190\n') }),
+    'E_PRICE_MISSING',
+    /p1\.csv has no price for XETRA:SAP/,
+    'a targeted symbol without a price',
+  );
+  await rejects(
+    run(ws, { ...base, prices_file: file('p2.csv', 'symbol,price\nNASDAQ:AAPL,190\nXETRA:SAP,0\n') }),
+    'E_INPUT_VALUE',
+    /^p2\.csv:3 .*the price of XETRA:SAP is 0/,
+    'a price of 0',
+  );
+  await rejects(
+    run(ws, { ...base, prices_file: file('p3.csv', 'symbol,price\nNASDAQ:AAPL,abc\n') }),
+    'E_INPUT_VALUE',
+    /^p3\.csv:2 .*price "abc" is not a number/,
+    'a price that is not a number',
+  );
+  await rejects(
+    run(ws, { ...base, lots_file: file('l2.csv', 'symbol,lot_size\nXETRA:SAP,-5\n') }),
+    'E_INPUT_VALUE',
+    /^l2\.csv:2 .*the lot size of XETRA:SAP is -5/,
+    'a negative lot size',
+  );
+  await rejects(
+    run(ws, { ...base, holdings_file: file('h1.csv', 'symbol,qty\nOLD,5\n') }),
+    'E_INPUT_COLUMN',
+    /^h1\.csv:1 .*no "quantity" column/,
+    'a holdings file without quantities',
+  );
+  await rejects(
+    run(ws, { ...base, holdings_file: file('h2.csv', 'symbol,quantity\nOLD,5\nOLD,6\n') }),
+    'E_INPUT_FORMAT',
+    /^h2\.csv:3 .*OLD appears again \(first on line 2\)/,
+    'a symbol held twice',
+  );
+  await rejects(run(ws, { ...base, nav: -1e6 }), 'E_PARAMS', /nav/, 'a negative NAV');
+  await rejects(
+    run(ws, { ...base, risk_profile: 'hrq' }),
+    'E_ARTIFACT_MISSING',
+    /no flattened target/,
+    'a risk profile without a target',
+  );
+  await rejects(
+    run(ws, { ...base, output: 'runs/other/trades.csv' }),
+    'E_OUTPUT_FORBIDDEN',
+    /./,
+    "an output in another run's folder",
+  );
+});
