@@ -39,21 +39,6 @@ export default tseslint.config(
     },
   },
   {
-    // Files that still hold a function over 100 lines, to be split; remove a file from this list once
-    // it is (no file is added to it).
-    files: [
-      'src/artifacts/csv-table.ts',
-      'src/artifacts/parquet-read.ts',
-      'src/exec/local-pool.ts',
-      'src/exec/queue-executor.ts',
-      'src/exec/queue-worker.ts',
-      'src/mcp/server.ts',
-      'src/sdk/run-session.ts',
-      'src/stages/meta/sign-test.ts',
-    ],
-    rules: { 'max-lines-per-function': 'off' },
-  },
-  {
     files: ['test/**', 'scripts/**', 'bench/**', 'examples/**'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
   },

@@ -39,6 +39,78 @@ function fail(
   });
 }
 
+/** Refuse a header whose value columns are unnamed, repeated or reserved (errors on `line`). */
+function checkHeaderNames(file: string, line: number, names: readonly string[], dateIndex: number): void {
+  names.forEach((name, k) => {
+    if (k === dateIndex) return;
+    if (name === '') fail('E_INPUT_FORMAT', file, line, `column ${k + 1} of the header has no name`);
+    if (names.indexOf(name) !== k)
+      fail('E_INPUT_FORMAT', file, line, `column ${JSON.stringify(name)} appears twice in the header`);
+    if (name === RESERVED_NAME)
+      fail(
+        'E_INPUT_FORMAT',
+        file,
+        line,
+        `column ${JSON.stringify(name)} ${RESERVED_COLUMN}`,
+        name,
+        'rename the column',
+      );
+  });
+}
+
+/** The number in a cell of `column` on `line`: a missing marker is NaN (when allowed), else a finite decimal. */
+function parseCell(
+  file: string,
+  line: number,
+  cell: string,
+  column: string | undefined,
+  allowMissing: boolean,
+): number {
+  if (MISSING_MARKERS.has(cell.trim())) {
+    if (!allowMissing)
+      fail('E_INPUT_VALUE', file, line, 'missing value', column, 'fill the cell or drop the row');
+    return Number.NaN;
+  }
+  if (!DECIMAL.test(cell)) {
+    fail(
+      'E_INPUT_VALUE',
+      file,
+      line,
+      `${JSON.stringify(cell)} is not a number`,
+      column,
+      'use plain decimal numbers (e.g. 0.0123, 1e-4); leave the cell empty for a missing value',
+    );
+  }
+  const v = Number(cell);
+  if (!Number.isFinite(v)) fail('E_INPUT_VALUE', file, line, `${cell.trim()} is out of range`, column);
+  return v;
+}
+
+/** The ISO day of the date cell of a row on `line`, or `E_INPUT_DATES`. */
+function parseRowDate(file: string, line: number, rawDate: string, dateColumn: string): string {
+  const day = normalizeIsoDay(rawDate);
+  if (day === undefined) {
+    fail(
+      'E_INPUT_DATES',
+      file,
+      line,
+      `${JSON.stringify(rawDate)} is not a date`,
+      dateColumn,
+      'write dates as YYYY-MM-DD (or ISO datetimes)',
+    );
+  }
+  return day;
+}
+
+/** Columns of capacity `cap`, copied into twice the room. */
+function grow(cols: readonly Float64Array[], cap: number): Float64Array[] {
+  return cols.map((c) => {
+    const grown = new Float64Array(cap);
+    grown.set(c);
+    return grown;
+  });
+}
+
 /**
  * Parse CSV text into a table. `file` names the source in errors, which carry 1-based line numbers. A BOM
  * and CRLF line ends are accepted; blank lines are skipped; a pandas unnamed index column (empty header) is
@@ -67,21 +139,7 @@ export function parseCsvTable(file: string, text: string, options: ReadTableOpti
       const unnamed = names[0] === '' ? [''] : [];
       const dateColumn = resolveDateColumn(file, names, options.dateColumn, unnamed);
       dateIndex = names.indexOf(dateColumn);
-      names.forEach((name, k) => {
-        if (k === dateIndex) return;
-        if (name === '') fail('E_INPUT_FORMAT', file, rowLine, `column ${k + 1} of the header has no name`);
-        if (names.indexOf(name) !== k)
-          fail('E_INPUT_FORMAT', file, rowLine, `column ${JSON.stringify(name)} appears twice in the header`);
-        if (name === RESERVED_NAME)
-          fail(
-            'E_INPUT_FORMAT',
-            file,
-            rowLine,
-            `column ${JSON.stringify(name)} ${RESERVED_COLUMN}`,
-            name,
-            'rename the column',
-          );
-      });
+      checkHeaderNames(file, rowLine, names, dateIndex);
       valueIndex = names.map((_, k) => k).filter((k) => k !== dateIndex);
       cols = valueIndex.map(() => new Float64Array(cap));
       return null;
@@ -97,51 +155,15 @@ export function parseCsvTable(file: string, text: string, options: ReadTableOpti
         'every row needs one field per header column (empty for missing)',
       );
     }
-    const dateColumn = header[dateIndex] as string;
-    const rawDate = row[dateIndex] as string;
-    const day = normalizeIsoDay(rawDate);
-    if (day === undefined) {
-      fail(
-        'E_INPUT_DATES',
-        file,
-        rowLine,
-        `${JSON.stringify(rawDate)} is not a date`,
-        dateColumn,
-        'write dates as YYYY-MM-DD (or ISO datetimes)',
-      );
-    }
+    const day = parseRowDate(file, rowLine, row[dateIndex] as string, header[dateIndex] as string);
     const t = dates.length;
     if (t === cap) {
       cap *= 2;
-      cols = cols.map((c) => {
-        const grown = new Float64Array(cap);
-        grown.set(c);
-        return grown;
-      });
+      cols = grow(cols, cap);
     }
     for (let j = 0; j < valueIndex.length; j++) {
       const k = valueIndex[j] as number;
-      const cell = row[k] as string;
-      let v: number;
-      if (MISSING_MARKERS.has(cell.trim())) {
-        if (!allowMissing)
-          fail('E_INPUT_VALUE', file, rowLine, 'missing value', header[k], 'fill the cell or drop the row');
-        v = Number.NaN;
-      } else if (DECIMAL.test(cell)) {
-        v = Number(cell);
-        if (!Number.isFinite(v))
-          fail('E_INPUT_VALUE', file, rowLine, `${cell.trim()} is out of range`, header[k]);
-      } else {
-        fail(
-          'E_INPUT_VALUE',
-          file,
-          rowLine,
-          `${JSON.stringify(cell)} is not a number`,
-          header[k],
-          'use plain decimal numbers (e.g. 0.0123, 1e-4); leave the cell empty for a missing value',
-        );
-      }
-      (cols[j] as Float64Array)[t] = v;
+      (cols[j] as Float64Array)[t] = parseCell(file, rowLine, row[k] as string, header[k], allowMissing);
     }
     dates.push(day);
     lines.push(rowLine);

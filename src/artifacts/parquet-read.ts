@@ -107,13 +107,13 @@ interface Chunk {
   readonly rowStart: number;
 }
 
-/** Parse Parquet bytes into a table; `file` names the source in errors (rows are 1-based data rows). */
-export async function parseParquetTable(
+type SchemaNode = ReturnType<typeof parquetSchema>['children'][number];
+
+/** The file's bytes as a buffer, its footer metadata and top-level schema columns; `E_INPUT_FORMAT` if unreadable. */
+function openParquet(
   file: string,
   bytes: Uint8Array,
-  options: ReadTableOptions = {},
-): Promise<ReadTableResult> {
-  const allowMissing = options.allowMissing ?? true;
+): { buffer: ArrayBuffer; metadata: FileMetaData; top: SchemaNode[] } {
   const magic = (at: number): boolean => String.fromCharCode(...bytes.subarray(at, at + 4)) === 'PAR1';
   if (bytes.length < 12 || !magic(0) || !magic(bytes.length - 4)) {
     throw formatError(
@@ -124,25 +124,30 @@ export async function parseParquetTable(
     );
   }
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  let metadata: FileMetaData;
-  let top: ReturnType<typeof parquetSchema>['children'];
   try {
-    metadata = parquetMetadata(buffer);
-    top = parquetSchema(metadata).children;
+    const metadata = parquetMetadata(buffer);
+    return { buffer, metadata, top: parquetSchema(metadata).children };
   } catch (error) {
     throw formatError(file, `unreadable Parquet footer (${(error as Error).message})`, error);
   }
-  const names = top.map((c) => c.element.name);
-  assertColumnNames(file, names);
-  const indexColumns = pandasIndexColumns(metadata);
-  const dateColumn = resolveDateColumn(file, names, options.dateColumn, indexColumns);
+}
+
+/**
+ * How the date column decodes and which columns hold values (all but the date and pandas index columns):
+ * a date column that is no date, or a value column that is not numeric, is `E_INPUT_COLUMN`.
+ */
+function classifyColumns(
+  file: string,
+  top: readonly SchemaNode[],
+  dateColumn: string,
+  indexColumns: readonly string[],
+): { kind: 'days' | 'string'; valueNames: string[] } {
   const columnError = (column: string, message: string, hint?: string): QuantError =>
     new QuantError('E_INPUT_COLUMN', `${file} column ${column}: ${message}`, {
       location: { file, column },
       ...(hint === undefined ? {} : { hint }),
     });
-
-  const dateNode = top[names.indexOf(dateColumn)];
+  const dateNode = top.find((c) => c.element.name === dateColumn);
   const kind =
     dateNode === undefined || dateNode.children.length > 0 ? undefined : dateKind(dateNode.element);
   if (dateNode === undefined || kind === undefined) {
@@ -165,23 +170,22 @@ export async function parseParquetTable(
     }
     valueNames.push(name);
   }
+  return { kind, valueNames };
+}
 
-  assertParquetStructure(
-    file,
-    buffer,
-    metadata,
-    new Map(
-      top
-        .filter((c) => [dateColumn, ...valueNames].includes(c.element.name))
-        .map((c) => [c.element.name, c.element]),
-    ),
-  );
+/** Decode `columns` into chunks per column name; a decoding failure (codec, corruption) is `E_INPUT_FORMAT`. */
+async function decodeColumns(
+  file: string,
+  buffer: ArrayBuffer,
+  metadata: FileMetaData,
+  columns: string[],
+): Promise<Map<string, Chunk[]>> {
   const chunks = new Map<string, Chunk[]>();
   try {
     await parquetRead({
       file: buffer,
       metadata,
-      columns: [dateColumn, ...valueNames],
+      columns,
       parsers: DAY_PARSERS,
       onChunk: (c) => {
         const list = chunks.get(c.columnName) ?? [];
@@ -198,6 +202,33 @@ export async function parseParquetTable(
       /compression|codec/i.test(reason) ? 'write the file with Snappy or no compression' : undefined,
     );
   }
+  return chunks;
+}
+
+/** Parse Parquet bytes into a table; `file` names the source in errors (rows are 1-based data rows). */
+export async function parseParquetTable(
+  file: string,
+  bytes: Uint8Array,
+  options: ReadTableOptions = {},
+): Promise<ReadTableResult> {
+  const allowMissing = options.allowMissing ?? true;
+  const { buffer, metadata, top } = openParquet(file, bytes);
+  const names = top.map((c) => c.element.name);
+  assertColumnNames(file, names);
+  const indexColumns = pandasIndexColumns(metadata);
+  const dateColumn = resolveDateColumn(file, names, options.dateColumn, indexColumns);
+  const { kind, valueNames } = classifyColumns(file, top, dateColumn, indexColumns);
+  assertParquetStructure(
+    file,
+    buffer,
+    metadata,
+    new Map(
+      top
+        .filter((c) => [dateColumn, ...valueNames].includes(c.element.name))
+        .map((c) => [c.element.name, c.element]),
+    ),
+  );
+  const chunks = await decodeColumns(file, buffer, metadata, [dateColumn, ...valueNames]);
 
   const rows = Number(metadata.num_rows);
   if (rows === 0) throw formatError(file, 'the file has no rows');

@@ -60,6 +60,63 @@ function childExecArgv(): string[] {
   return process.execArgv.filter((a) => !/^--(inspect|debug|test)/.test(a));
 }
 
+function interrupted(why: string): JobOutcome {
+  return { ok: false, error: { code: 'E_INTERRUPTED', message: why } };
+}
+
+/** The outcome of the job a child held when it exited: interrupted if the pool stopped it, else a death. */
+function exitOutcome(child: Child, code: number | null, signal: NodeJS.Signals | null): JobOutcome {
+  if (child.stopping) return interrupted('stopped while running');
+  const how = signal === null ? `exit code ${code ?? '?'}` : `signal ${signal}`;
+  const tail = child.stderr.trim().split('\n').slice(-3).join(' | ');
+  return {
+    ok: false,
+    error: {
+      code: 'E_INTERNAL',
+      message: `worker process ${child.proc.pid ?? '?'} died (${how}) while running the job${tail === '' ? '' : `: ${tail}`}`,
+    },
+  };
+}
+
+/** Stop one child: a graceful stop lets its running job finish first; `force` stops it mid-job. */
+async function stopChild(child: Child, force: boolean): Promise<void> {
+  if (child.task !== undefined && !force) {
+    await new Promise<void>((r) => {
+      const check = (): void => (child.task === undefined ? r() : void setTimeout(check, 20));
+      check();
+    });
+  }
+  child.stopping = true;
+  if (child.task !== undefined) child.proc.kill('SIGTERM');
+  else if (child.proc.connected) child.proc.disconnect();
+  else child.proc.kill('SIGTERM');
+  await child.exited;
+}
+
+function createTask(
+  id: number,
+  runner: JobRunnerRef,
+  job: unknown,
+  runOptions: PoolRunOptions,
+  resolve: (outcome: JobOutcome) => void,
+): Task {
+  return {
+    id,
+    message: {
+      type: 'run',
+      id,
+      runner,
+      job,
+      attempt: runOptions.attempt ?? 1,
+      settings: runOptions.settings ?? {},
+    },
+    onStart: runOptions.onStart,
+    onProgress: runOptions.onProgress,
+    onNotice: runOptions.onNotice,
+    resolve,
+  };
+}
+
 /** Create a pool of at most `concurrency` (≥ 1) child processes. */
 export function createLocalPool(options: { readonly concurrency: number }): LocalPool {
   const concurrency = Math.max(1, Math.floor(options.concurrency));
@@ -67,11 +124,6 @@ export function createLocalPool(options: { readonly concurrency: number }): Loca
   const pending: Task[] = [];
   let nextId = 1;
   let closing = false;
-
-  const interrupted = (why: string): JobOutcome => ({
-    ok: false,
-    error: { code: 'E_INTERRUPTED', message: why },
-  });
 
   const spawnChild = (): Child => {
     const proc = fork(CHILD_ENTRY, [], {
@@ -101,20 +153,7 @@ export function createLocalPool(options: { readonly concurrency: number }): Loca
         if (index >= 0) children.splice(index, 1);
         const task = child.task;
         child.task = undefined;
-        if (task !== undefined) {
-          if (child.stopping) task.resolve(interrupted('stopped while running'));
-          else {
-            const how = signal === null ? `exit code ${code ?? '?'}` : `signal ${signal}`;
-            const tail = child.stderr.trim().split('\n').slice(-3).join(' | ');
-            task.resolve({
-              ok: false,
-              error: {
-                code: 'E_INTERNAL',
-                message: `worker process ${proc.pid ?? '?'} died (${how}) while running the job${tail === '' ? '' : `: ${tail}`}`,
-              },
-            });
-          }
-        }
+        if (task !== undefined) task.resolve(exitOutcome(child, code, signal));
         resolveExit();
         dispatch();
       });
@@ -145,41 +184,14 @@ export function createLocalPool(options: { readonly concurrency: number }): Loca
       if (closing) return Promise.resolve(interrupted('not started: the pool is closed') as JobOutcome<R>);
       return new Promise<JobOutcome<R>>((resolveRun) => {
         const id = nextId++;
-        pending.push({
-          id,
-          message: {
-            type: 'run',
-            id,
-            runner,
-            job,
-            attempt: runOptions.attempt ?? 1,
-            settings: runOptions.settings ?? {},
-          },
-          onStart: runOptions.onStart,
-          onProgress: runOptions.onProgress,
-          onNotice: runOptions.onNotice,
-          resolve: resolveRun as (outcome: JobOutcome) => void,
-        });
+        pending.push(createTask(id, runner, job, runOptions, resolveRun as (outcome: JobOutcome) => void));
         dispatch();
       });
     },
     async close(closeOptions = {}): Promise<void> {
       closing = true;
       for (const task of pending.splice(0)) task.resolve(interrupted('not started'));
-      const stop = async (child: Child): Promise<void> => {
-        if (child.task !== undefined && closeOptions.force !== true) {
-          await new Promise<void>((r) => {
-            const check = (): void => (child.task === undefined ? r() : void setTimeout(check, 20));
-            check();
-          });
-        }
-        child.stopping = true;
-        if (child.task !== undefined) child.proc.kill('SIGTERM');
-        else if (child.proc.connected) child.proc.disconnect();
-        else child.proc.kill('SIGTERM');
-        await child.exited;
-      };
-      await Promise.all([...children].map(stop));
+      await Promise.all([...children].map((child) => stopChild(child, closeOptions.force === true)));
     },
   };
 }

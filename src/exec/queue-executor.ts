@@ -131,6 +131,91 @@ function watchRedis(queue: Queue, url: string, ms: number): { lost: Promise<Quan
   };
 }
 
+/** Resolves when the batch's timeout passes or its signal aborts; `detach` removes the abort listener. */
+function batchStop(
+  batch: RunBatchOptions,
+  timers: ReturnType<typeof setTimeout>[],
+): { stopped: Promise<Stop>; detach(): void } {
+  let onAbort: (() => void) | undefined;
+  const stopped = new Promise<Stop>((resolveStop) => {
+    if (batch.timeoutMs !== undefined)
+      timers.push(setTimeout(() => resolveStop({ reason: 'timeout' }), batch.timeoutMs));
+    if (batch.signal?.aborted === true) resolveStop({ reason: 'abort' });
+    onAbort = () => resolveStop({ reason: 'abort' });
+    batch.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  return {
+    stopped,
+    detach: () => {
+      if (onAbort !== undefined) batch.signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/**
+ * Relay the queue's events for this batch's jobs (`indexOf`: job id → index) to `batch.onEvent`:
+ * starts (with their attempt), progress and notices, stalls. Returns the starts seen per job index.
+ */
+function relayEvents(
+  listener: QueueEvents,
+  indexOf: ReadonlyMap<string, number>,
+  batch: RunBatchOptions,
+): ReadonlyMap<number, number> {
+  const starts = new Map<number, number>();
+  listener.on('active', ({ jobId }) => {
+    const index = indexOf.get(jobId);
+    if (index === undefined) return;
+    const attempt = (starts.get(index) ?? 0) + 1;
+    starts.set(index, attempt);
+    batch.onEvent?.({ type: 'started', index, attempt });
+  });
+  listener.on('progress', ({ jobId, data }) => {
+    const index = indexOf.get(jobId);
+    if (index === undefined) return;
+    const d = data as { message?: unknown; notice?: unknown } | null;
+    if (typeof d?.notice === 'string') batch.onEvent?.({ type: 'notice', index, message: d.notice });
+    else if (typeof d?.message === 'string') batch.onEvent?.({ type: 'progress', index, message: d.message });
+  });
+  listener.on('stalled', ({ jobId }) => {
+    const index = indexOf.get(jobId);
+    if (index !== undefined)
+      batch.onEvent?.({
+        type: 'progress',
+        index,
+        message: 'its worker stopped answering; job re-queued',
+      });
+  });
+  return starts;
+}
+
+/** After `idleNoticeMs` (default 5 s) with no job started, tell the user how to start a worker. */
+function idleNotice(
+  queue: Queue,
+  options: QueueExecutorOptions,
+  batch: RunBatchOptions,
+  moved: () => boolean,
+): ReturnType<typeof setTimeout> {
+  return setTimeout(() => {
+    if (moved()) return;
+    void queue
+      .getWorkersCount()
+      .catch(() => -1)
+      .then((n) => {
+        if (moved()) return;
+        const who =
+          n === 0
+            ? 'no worker is connected'
+            : n > 0
+              ? `${n} worker(s) connected, all busy`
+              : 'workers unknown';
+        batch.onEvent?.({
+          type: 'waiting',
+          message: `waiting for workers on queue ${options.queueName} at ${displayRedisUrl(options.redisUrl)} (${who}; start: quant worker --workspace <this workspace> --redis ${displayRedisUrl(options.redisUrl)} --queue ${options.queueName})`,
+        });
+      });
+  }, options.idleNoticeMs ?? 5000);
+}
+
 /** Create the `bullmq` executor. Each batch opens its own Redis connections and closes them at the end. */
 export function createQueueExecutor(options: QueueExecutorOptions): JobExecutor {
   assertQueueName(options.queueName);
@@ -147,14 +232,7 @@ export function createQueueExecutor(options: QueueExecutorOptions): JobExecutor 
       // Redis gone (lost) or silent while stopping: the connections are then dropped, not closed.
       const health = { silent: false };
       const timers: ReturnType<typeof setTimeout>[] = [];
-      let onAbort: (() => void) | undefined;
-      const stopped = new Promise<Stop>((resolveStop) => {
-        if (batch.timeoutMs !== undefined)
-          timers.push(setTimeout(() => resolveStop({ reason: 'timeout' }), batch.timeoutMs));
-        if (batch.signal?.aborted === true) resolveStop({ reason: 'abort' });
-        onAbort = () => resolveStop({ reason: 'abort' });
-        batch.signal?.addEventListener('abort', onAbort, { once: true });
-      });
+      const { stopped, detach } = batchStop(batch, timers);
       const notSent = (stop: Stop): JobOutcome<R>[] =>
         jobs.map(() => ({ ok: false, error: stopFailure(stop, batch.timeoutMs, 'not sent to the queue') }));
       try {
@@ -181,31 +259,7 @@ export function createQueueExecutor(options: QueueExecutorOptions): JobExecutor 
         const batchId = randomBytes(6).toString('hex');
         const ids = jobs.map((_, i) => `${batchId}-${i + 1}`);
         const indexOf = new Map(ids.map((id, i) => [id, i]));
-        const starts = new Map<number, number>();
-        listener.on('active', ({ jobId }) => {
-          const index = indexOf.get(jobId);
-          if (index === undefined) return;
-          const attempt = (starts.get(index) ?? 0) + 1;
-          starts.set(index, attempt);
-          batch.onEvent?.({ type: 'started', index, attempt });
-        });
-        listener.on('progress', ({ jobId, data }) => {
-          const index = indexOf.get(jobId);
-          if (index === undefined) return;
-          const d = data as { message?: unknown; notice?: unknown } | null;
-          if (typeof d?.notice === 'string') batch.onEvent?.({ type: 'notice', index, message: d.notice });
-          else if (typeof d?.message === 'string')
-            batch.onEvent?.({ type: 'progress', index, message: d.message });
-        });
-        listener.on('stalled', ({ jobId }) => {
-          const index = indexOf.get(jobId);
-          if (index !== undefined)
-            batch.onEvent?.({
-              type: 'progress',
-              index,
-              message: 'its worker stopped answering; job re-queued',
-            });
-        });
+        const starts = relayEvents(listener, indexOf, batch);
 
         const sending = queue.addBulk(
           jobs.map((data, i) => ({
@@ -235,28 +289,7 @@ export function createQueueExecutor(options: QueueExecutorOptions): JobExecutor 
         }
         const added = sent;
 
-        const idleMs = options.idleNoticeMs ?? 5000;
-        timers.push(
-          setTimeout(() => {
-            if (starts.size > 0) return;
-            void queue
-              .getWorkersCount()
-              .catch(() => -1)
-              .then((n) => {
-                if (starts.size > 0 || ended) return;
-                const who =
-                  n === 0
-                    ? 'no worker is connected'
-                    : n > 0
-                      ? `${n} worker(s) connected, all busy`
-                      : 'workers unknown';
-                batch.onEvent?.({
-                  type: 'waiting',
-                  message: `waiting for workers on queue ${options.queueName} at ${displayRedisUrl(options.redisUrl)} (${who}; start: quant worker --workspace <this workspace> --redis ${displayRedisUrl(options.redisUrl)} --queue ${options.queueName})`,
-                });
-              });
-          }, idleMs),
-        );
+        timers.push(idleNotice(queue, options, batch, () => starts.size > 0 || ended));
 
         const finished = added.map((job) => settled<R>(job, listener));
         const stopPoll = pollStates(queue, added, finished);
@@ -281,7 +314,7 @@ export function createQueueExecutor(options: QueueExecutorOptions): JobExecutor 
       } finally {
         ended = true;
         for (const t of timers) clearTimeout(t);
-        if (onAbort !== undefined) batch.signal?.removeEventListener('abort', onAbort);
+        detach();
         watch?.stop();
         // Redis gone: drop the connections at once; else close them, within a bound.
         const closeMs = health.silent ? 0 : STOP_CALL_MS;

@@ -62,6 +62,74 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   ]);
 }
 
+/**
+ * The runner of a job's kind, once the kind's check accepts its data; an unknown kind or refused data
+ * is an `UnrecoverableError` (recorded on the job, never retried).
+ */
+function acceptJob(options: QueueWorkerOptions, job: Job, log: (line: string) => void): JobRunnerRef {
+  // Own keys only: a job named "constructor" or "toString" is as unknown as any other name.
+  const runner = Object.hasOwn(options.runners, job.name) ? options.runners[job.name] : undefined;
+  if (runner === undefined) {
+    throw new UnrecoverableError(
+      formatJobFailure({
+        code: 'E_QUEUE',
+        message: `no runner for job kind ${JSON.stringify(job.name.slice(0, 60))} (known: ${Object.keys(options.runners).join(', ')})`,
+      }),
+    );
+  }
+  const check = options.checks !== undefined && Object.hasOwn(options.checks, job.name);
+  if (check) {
+    try {
+      options.checks?.[job.name]?.(job.data);
+    } catch (error) {
+      const failure = toJobFailure(error);
+      log(`job ${job.id} ${job.name} refused: ${formatJobFailure(failure)}`);
+      throw new UnrecoverableError(formatJobFailure(failure));
+    }
+  }
+  return runner;
+}
+
+/** Pool callbacks that pass a job's progress (at most every {@link PROGRESS_EVERY_MS}) and notices to the queue. */
+function relayProgress(
+  job: Job,
+  label: string,
+  log: (line: string) => void,
+): { onProgress: (message: string) => void; onNotice: (message: string) => void } {
+  let lastProgress = 0;
+  return {
+    onProgress: (message) => {
+      const now = performance.now();
+      if (now - lastProgress < PROGRESS_EVERY_MS) return;
+      lastProgress = now;
+      void job.updateProgress({ message }).catch(() => undefined);
+    },
+    onNotice: (message) => {
+      log(`job ${job.id} ${label}: ${message}`);
+      void job.updateProgress({ notice: message }).catch(() => undefined);
+    },
+  };
+}
+
+/** Put a stopped job back in the queue's wait list, within a bound; log whether Redis took it. */
+async function handBack(
+  job: Job,
+  token: string | undefined,
+  what: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const back = await within(
+    job.moveToWait(token).then(
+      () => true,
+      () => false,
+    ),
+    FORCED_CLOSE_MS,
+  );
+  log(
+    `${what}; ${back === true ? 'handed back to the queue' : 'Redis did not answer: the queue re-delivers it once its lock expires'}`,
+  );
+}
+
 /** Start consuming `queueName`; resolves once connected to Redis (else E_QUEUE). */
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
   assertQueueName(options.queueName);
@@ -74,62 +142,24 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   let handingBack = false;
 
   const processJob = async (job: Job, token?: string): Promise<unknown> => {
-    // Own keys only: a job named "constructor" or "toString" is as unknown as any other name.
-    const runner = Object.hasOwn(options.runners, job.name) ? options.runners[job.name] : undefined;
-    if (runner === undefined) {
-      throw new UnrecoverableError(
-        formatJobFailure({
-          code: 'E_QUEUE',
-          message: `no runner for job kind ${JSON.stringify(job.name.slice(0, 60))} (known: ${Object.keys(options.runners).join(', ')})`,
-        }),
-      );
-    }
-    const check = options.checks !== undefined && Object.hasOwn(options.checks, job.name);
-    if (check) {
-      try {
-        options.checks?.[job.name]?.(job.data);
-      } catch (error) {
-        const failure = toJobFailure(error);
-        log(`job ${job.id} ${job.name} refused: ${formatJobFailure(failure)}`);
-        throw new UnrecoverableError(formatJobFailure(failure));
-      }
-    }
+    const runner = acceptJob(options, job, log);
     const label = describeJob(job);
     const attempt = Math.max(1, job.attemptsStarted);
     log(
       `job ${job.id} ${label} started${attempt > 1 ? ` (attempt ${attempt}: its previous worker stopped)` : ''}`,
     );
     const started = performance.now();
-    let lastProgress = 0;
     active++;
     try {
       const outcome = await pool.run(runner, job.data, {
         attempt,
         ...(options.settings === undefined ? {} : { settings: options.settings }),
-        onProgress: (message) => {
-          const now = performance.now();
-          if (now - lastProgress < PROGRESS_EVERY_MS) return;
-          lastProgress = now;
-          void job.updateProgress({ message }).catch(() => undefined);
-        },
-        onNotice: (message) => {
-          log(`job ${job.id} ${label}: ${message}`);
-          void job.updateProgress({ notice: message }).catch(() => undefined);
-        },
+        ...relayProgress(job, label, log),
       });
       const took = formatSeconds(performance.now() - started);
       if (handingBack && !outcome.ok && outcome.error.code === 'E_INTERRUPTED') {
         // Stopped by a forced close: back to the queue at once, for another worker.
-        const back = await within(
-          job.moveToWait(token).then(
-            () => true,
-            () => false,
-          ),
-          FORCED_CLOSE_MS,
-        );
-        log(
-          `job ${job.id} ${label} stopped after ${took}; ${back === true ? 'handed back to the queue' : 'Redis did not answer: the queue re-delivers it once its lock expires'}`,
-        );
+        await handBack(job, token, `job ${job.id} ${label} stopped after ${took}`, log);
         throw new WaitingError();
       }
       if (outcome.ok) {

@@ -73,6 +73,91 @@ function toMcpError(error: unknown): McpError {
   return new McpError(ErrorCode.InternalError, internalMessage(error), { code: 'E_INTERNAL' });
 }
 
+/** A tool's failure as an `isError` result: a coded error as its one line, anything else as E_INTERNAL (logged). */
+function toolFailure(
+  error: unknown,
+  what: string,
+  log: (line: string) => void,
+  verbose: boolean,
+): CallToolResult {
+  if (isQuantError(error)) {
+    return {
+      content: [{ type: 'text', text: error.oneLine() }],
+      structuredContent: { error: error.toJSON() },
+      isError: true,
+    };
+  }
+  log(`quant mcp: ${what}: ${internalMessage(error)}`);
+  if (verbose && error instanceof Error && error.stack !== undefined) log(error.stack);
+  return {
+    content: [{ type: 'text', text: internalMessage(error) }],
+    structuredContent: { error: { code: 'E_INTERNAL' } },
+    isError: true,
+  };
+}
+
+/** The stage catalog document and every artifact of every run of the workspace. */
+async function listResources(workspace: string): Promise<Resource[]> {
+  const artifacts = await QuantSDK.listArtifacts({ workspace, confine: true });
+  return [
+    {
+      uri: STAGES_DOC_URI,
+      name: 'stages.md',
+      title: 'Stage catalog',
+      description:
+        'every stage: id, summary, aliases, output and the JSON Schema of its params (docs/stages.md)',
+      mimeType: 'text/markdown',
+    },
+    ...artifacts.map((a) => ({
+      uri: a.address,
+      name: `${a.runId}/${a.path}`,
+      mimeType: a.mimeType,
+      size: a.bytes,
+      ...(a.path.endsWith('.parquet')
+        ? { description: 'Parquet table, read as its shape and first rows' }
+        : {}),
+    })),
+  ];
+}
+
+const RESOURCE_TEMPLATES = [
+  {
+    uriTemplate: 'quant://runs/{run_id}/{+path}',
+    name: 'run-artifact',
+    title: 'Artifact of a run',
+    description:
+      'a file of runs/<run_id>/ (JSON as is, Parquet as shape + head, text as text, a folder as its file list)',
+  },
+  {
+    uriTemplate: 'quant://runs/{run_id}',
+    name: 'run',
+    title: 'Files of a run',
+    description: 'the files of runs/<run_id>/ with their addresses',
+    mimeType: 'application/json',
+  },
+];
+
+/** The contents behind a `quant://` address: the stage catalog, or an artifact of a run (confined). */
+async function readResource(uri: string, workspace: string, registry: Registry): Promise<ReadResourceResult> {
+  const address = parseQuantAddress(uri);
+  if (address.kind === 'doc') {
+    if (address.name !== 'stages.md') {
+      throw new QuantError('E_ARTIFACT_MISSING', `no document ${uri}`, {
+        hint: `documents: ${STAGES_DOC_URI}`,
+      });
+    }
+    return { contents: [{ uri, mimeType: 'text/markdown', text: renderStageCatalogMarkdown(registry) }] };
+  }
+  if (address.kind === 'stage') {
+    throw new QuantError('E_ADDRESS', `${uri} names a stage, not a resource`, {
+      hint: 'run it with the run_stage tool; resources are quant://runs/<run_id>/<path>',
+      details: { address: uri },
+    });
+  }
+  const view = await QuantSDK.readArtifact(address.runId, address.path, { workspace, confine: true });
+  return { contents: [artifactResourceContents(uri, view)] };
+}
+
 /**
  * Create the server (not yet connected). Tool errors come back as `isError` results whose text is the
  * CLI's one-line `E_CODE: message — hint`; resource errors as JSON-RPC errors with the same text and
@@ -93,22 +178,8 @@ export function createQuantMcpServer(options: QuantMcpServerOptions): Server {
   // Unparsable input lines and transport failures: reported on stderr, the server keeps serving.
   server.onerror = (error) => log(`quant mcp: ${error.message}`);
 
-  const fail = (error: unknown, what: string): CallToolResult => {
-    if (isQuantError(error)) {
-      return {
-        content: [{ type: 'text', text: error.oneLine() }],
-        structuredContent: { error: error.toJSON() },
-        isError: true,
-      };
-    }
-    log(`quant mcp: ${what}: ${internalMessage(error)}`);
-    if (options.verbose === true && error instanceof Error && error.stack !== undefined) log(error.stack);
-    return {
-      content: [{ type: 'text', text: internalMessage(error) }],
-      structuredContent: { error: { code: 'E_INTERNAL' } },
-      isError: true,
-    };
-  };
+  const fail = (error: unknown, what: string): CallToolResult =>
+    toolFailure(error, what, log, options.verbose === true);
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: MCP_TOOLS.map((t) => ({
@@ -160,71 +231,20 @@ export function createQuantMcpServer(options: QuantMcpServerOptions): Server {
 
   server.setRequestHandler(ListResourcesRequestSchema, async () => {
     try {
-      const artifacts = await QuantSDK.listArtifacts({ workspace, confine: true });
-      const resources: Resource[] = [
-        {
-          uri: STAGES_DOC_URI,
-          name: 'stages.md',
-          title: 'Stage catalog',
-          description:
-            'every stage: id, summary, aliases, output and the JSON Schema of its params (docs/stages.md)',
-          mimeType: 'text/markdown',
-        },
-        ...artifacts.map((a) => ({
-          uri: a.address,
-          name: `${a.runId}/${a.path}`,
-          mimeType: a.mimeType,
-          size: a.bytes,
-          ...(a.path.endsWith('.parquet')
-            ? { description: 'Parquet table, read as its shape and first rows' }
-            : {}),
-        })),
-      ];
-      return { resources };
+      return { resources: await listResources(workspace) };
     } catch (error) {
       throw toMcpError(error);
     }
   });
 
   server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({
-    resourceTemplates: [
-      {
-        uriTemplate: 'quant://runs/{run_id}/{+path}',
-        name: 'run-artifact',
-        title: 'Artifact of a run',
-        description:
-          'a file of runs/<run_id>/ (JSON as is, Parquet as shape + head, text as text, a folder as its file list)',
-      },
-      {
-        uriTemplate: 'quant://runs/{run_id}',
-        name: 'run',
-        title: 'Files of a run',
-        description: 'the files of runs/<run_id>/ with their addresses',
-        mimeType: 'application/json',
-      },
-    ],
+    resourceTemplates: RESOURCE_TEMPLATES,
   }));
 
   server.setRequestHandler(ReadResourceRequestSchema, async (request): Promise<ReadResourceResult> => {
     const uri = request.params.uri;
     try {
-      const address = parseQuantAddress(uri);
-      if (address.kind === 'doc') {
-        if (address.name !== 'stages.md') {
-          throw new QuantError('E_ARTIFACT_MISSING', `no document ${uri}`, {
-            hint: `documents: ${STAGES_DOC_URI}`,
-          });
-        }
-        return { contents: [{ uri, mimeType: 'text/markdown', text: renderStageCatalogMarkdown(registry) }] };
-      }
-      if (address.kind === 'stage') {
-        throw new QuantError('E_ADDRESS', `${uri} names a stage, not a resource`, {
-          hint: 'run it with the run_stage tool; resources are quant://runs/<run_id>/<path>',
-          details: { address: uri },
-        });
-      }
-      const view = await QuantSDK.readArtifact(address.runId, address.path, { workspace, confine: true });
-      return { contents: [artifactResourceContents(uri, view)] };
+      return await readResource(uri, workspace, registry);
     } catch (error) {
       if (!isQuantError(error)) log(`quant mcp: read ${uri}: ${internalMessage(error)}`);
       throw toMcpError(error);

@@ -103,6 +103,80 @@ export interface RunSession {
 }
 
 /**
+ * What an earlier process left in the run folder: a run found `running` under the lock was interrupted
+ * (its process died) and is marked incomplete — returned is what the ledger should record about it; a
+ * new run's orphan temp files (a writer that died before run.json existed) are cleared.
+ */
+async function recoverPreviousRun(
+  paths: ReturnType<typeof runPaths>,
+  runId: string,
+  key: LedgerKey | undefined,
+): Promise<Record<string, unknown> | undefined> {
+  let previous = await readRunJsonFile(paths.runJson, runId);
+  let interrupted: Record<string, unknown> | undefined;
+  if (previous?.status === 'running') {
+    previous = await markRunIncomplete(paths, key);
+    interrupted = {
+      interrupted_stage: previous[INTERRUPTED_STAGE] ?? null,
+      last_completed_stage: previous[LAST_COMPLETED_STAGE] ?? null,
+    };
+  }
+  // A new run: temp files left by a writer that died before run.json existed are ours to clear.
+  if (previous === undefined) await removeOrphanTempFiles(paths.path);
+  return interrupted;
+}
+
+/** The pieces of an open run its `close` needs. */
+interface OpenRun {
+  readonly runId: string;
+  readonly handle: RunHandle;
+  readonly ledger: Ledger;
+  readonly lock: RunLock;
+  readonly key: LedgerKey | undefined;
+  /** Remove the run and runs/ folders this session created, if empty. */
+  readonly removeCreatedFolders: () => Promise<void>;
+}
+
+/**
+ * `RunSession.close`: the final status and the ledger anchor into run.json, or — for a failed new run
+ * the machine broke or that produced nothing — the run discarded; the lock is released in any case.
+ */
+function sessionCloser({
+  runId,
+  handle,
+  ledger,
+  lock,
+  key,
+  removeCreatedFolders,
+}: OpenRun): RunSession['close'] {
+  return async (status, extra, closeOptions) => {
+    let discarded = false;
+    try {
+      if (status === 'failed' && handle.created && machineFailed(closeOptions?.error, handle.path)) {
+        await discardNewRun(handle);
+        discarded = true;
+      } else {
+        discarded =
+          status === 'failed' &&
+          handle.created &&
+          closeOptions?.discardIfEmpty === true &&
+          (await discardEmptyRun(handle));
+        if (!discarded)
+          await updateRunStatus(handle, status, {
+            ...extra,
+            // Under the lock, with the final status: where the ledger ends (see ledger-anchor.ts).
+            [LEDGER_ANCHOR_MEMBER]: anchorLedger(runId, ledger.records, key),
+          });
+      }
+    } finally {
+      await lock.release();
+    }
+    // Only empty folders go; another process may have started a run of this id meanwhile.
+    if (discarded) await removeCreatedFolders();
+  };
+}
+
+/**
  * Validate the run id, create or open the run folder, take its lock and open its ledger. A run found
  * `running` under the lock was interrupted (its process died): it is marked incomplete, and a stage run
  * into it records that in the ledger. An existing ledger is verified before run.json is touched, so a
@@ -146,17 +220,7 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
   try {
     const paths = runPaths(workspace, runId);
     if (options.fresh === true || !explicit) await assertRunIsNew(workspace, runId, { locked: true });
-    let previous = await readRunJsonFile(paths.runJson, runId);
-    let interrupted: Record<string, unknown> | undefined;
-    if (previous?.status === 'running') {
-      previous = await markRunIncomplete(paths, key);
-      interrupted = {
-        interrupted_stage: previous[INTERRUPTED_STAGE] ?? null,
-        last_completed_stage: previous[LAST_COMPLETED_STAGE] ?? null,
-      };
-    }
-    // A new run: temp files left by a writer that died before run.json existed are ours to clear.
-    if (previous === undefined) await removeOrphanTempFiles(paths.path);
+    const interrupted = await recoverPreviousRun(paths, runId, key);
     // The chain, and its anchor when run.json has one: a tampered run is refused, never re-anchored.
     await assertLedgerAnchored(workspace, runId, key);
     // A stage run into an existing run (e.g. meta.flatten of a nested meta profile) keeps the run's
@@ -193,31 +257,7 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
       deterministic:
         options.env['SOURCE_DATE_EPOCH'] !== undefined && options.env['SOURCE_DATE_EPOCH'] !== '',
       options,
-      async close(status, extra, closeOptions) {
-        let discarded = false;
-        try {
-          if (status === 'failed' && handle.created && machineFailed(closeOptions?.error, handle.path)) {
-            await discardNewRun(handle);
-            discarded = true;
-          } else {
-            discarded =
-              status === 'failed' &&
-              handle.created &&
-              closeOptions?.discardIfEmpty === true &&
-              (await discardEmptyRun(handle));
-            if (!discarded)
-              await updateRunStatus(handle, status, {
-                ...extra,
-                // Under the lock, with the final status: where the ledger ends (see ledger-anchor.ts).
-                [LEDGER_ANCHOR_MEMBER]: anchorLedger(runId, ledger.records, key),
-              });
-          }
-        } finally {
-          await lock.release();
-        }
-        // Only empty folders go; another process may have started a run of this id meanwhile.
-        if (discarded) await removeCreatedFolders();
-      },
+      close: sessionCloser({ runId, handle, ledger, lock, key, removeCreatedFolders }),
     };
   } catch (error) {
     // Opening failed (a full disk, a refused write, a broken ledger...): a run this call created goes
@@ -262,21 +302,18 @@ export interface StageExecution {
   readonly outputs: FileRecord[];
 }
 
-/**
- * Run one validated stage inside an open session: intent record, run, outcome record with the hashes
- * of every file read and written. Durations are recorded only when `SOURCE_DATE_EPOCH` is unset, so
- * that reproducible runs produce byte-identical ledgers.
- */
-export async function executeStage(
-  session: RunSession,
-  stage: Stage,
-  params: unknown,
-): Promise<StageExecution> {
-  const inputs: string[] = [];
-  const outputs: string[] = [];
-  const warnings: string[] = [];
+/** Files a stage read and wrote and the warnings it gave, as its context records them. */
+interface StageRecords {
+  readonly inputs: string[];
+  readonly outputs: string[];
+  readonly warnings: string[];
+}
+
+/** The context of one stage in a session: paths resolved (and confined), files and decisions recorded. */
+function stageContext(session: RunSession, stage: Stage, records: StageRecords): StageContext {
+  const { inputs, outputs, warnings } = records;
   const cwd = session.options.cwd;
-  const ctx: StageContext = {
+  return {
     runId: session.runId,
     runDir: session.runDir,
     workspace: session.workspace,
@@ -320,6 +357,22 @@ export async function executeStage(
       session.options.onWarning?.(line);
     },
   };
+}
+
+/**
+ * Run one validated stage inside an open session: intent record, run, outcome record with the hashes
+ * of every file read and written. Durations are recorded only when `SOURCE_DATE_EPOCH` is unset, so
+ * that reproducible runs produce byte-identical ledgers.
+ */
+export async function executeStage(
+  session: RunSession,
+  stage: Stage,
+  params: unknown,
+): Promise<StageExecution> {
+  const inputs: string[] = [];
+  const outputs: string[] = [];
+  const warnings: string[] = [];
+  const ctx = stageContext(session, stage, { inputs, outputs, warnings });
   await session.ledger.append({
     type: 'intent',
     step: stage.id,

@@ -90,6 +90,124 @@ function atomsOf(
   return [...atoms.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+type AddFinding = (
+  level: SignTestFinding['level'],
+  code: SignTestCode,
+  symbol: string | null,
+  message: string,
+) => void;
+type AtomWeightsFile = NonNullable<Awaited<ReturnType<typeof readAtomWeights>>>;
+type PhysicalWeightsFile = NonNullable<Awaited<ReturnType<typeof readPhysicalWeights>>>;
+
+/**
+ * The inversion check of one atom: its synthetic returns are −min(raw, 1) for a SHORT atom, the raw
+ * returns for a LONG one; a mismatch says which mistake it looks like (not inverted, inverted LONG).
+ */
+function checkAtomInversion(
+  raw: NumericTable,
+  syn: NumericTable,
+  id: string,
+  atom: AtomWeight,
+  add: AddFinding,
+): void {
+  const { symbol } = physicalSymbol(id, atom.Physical, raw.columns);
+  const rawCol = raw.columns.indexOf(symbol);
+  const synCol = syn.columns.indexOf(id);
+  if (rawCol < 0) {
+    add(
+      'WARNING',
+      'SIGNTEST_PHYSICAL_MISSING',
+      id,
+      `atom ${id}: its physical asset ${symbol} is not a column of ${RAW_FILE}`,
+    );
+    return;
+  }
+  if (synCol < 0) {
+    add('WARNING', 'SIGNTEST_INPUT_MISSING', id, `atom ${id} is not a column of ${SYNTHETIC_FILE}`);
+    return;
+  }
+  const short = atom.Direction === 'SHORT';
+  const result = compare(raw, rawCol, syn, synCol, short ? inverted : same);
+  if (result.checked === 0) {
+    add(
+      'WARNING',
+      'SIGNTEST_INPUT_MISSING',
+      id,
+      `atom ${id}: ${RAW_FILE} and ${SYNTHETIC_FILE} share no date with a value for ${symbol}`,
+    );
+    return;
+  }
+  const bad = result.firstBad;
+  if (bad === undefined) return;
+  const at = `on ${bad.date} (raw ${bad.raw}, synthetic ${bad.synthetic})`;
+  if (short) {
+    const asRaw = compare(raw, rawCol, syn, synCol, same).firstBad === undefined;
+    add(
+      'ERROR',
+      'SIGNTEST_SHORT_NOT_INVERTED',
+      id,
+      `SHORT atom ${id} (${symbol}) ${asRaw ? 'was optimised on its raw returns, not inverted' : 'synthetic returns differ from -min(raw, 1)'}, first ${at}`,
+    );
+  } else if (compare(raw, rawCol, syn, synCol, inverted).firstBad === undefined) {
+    add(
+      'ERROR',
+      'SIGNTEST_LONG_INVERTED',
+      id,
+      `LONG atom ${id} (${symbol}) was optimised on inverted returns, first ${at}`,
+    );
+  } else {
+    add(
+      'WARNING',
+      'SIGNTEST_LONG_MISMATCH',
+      id,
+      `LONG atom ${id} (${symbol}): synthetic returns differ from the raw returns, first ${at}`,
+    );
+  }
+}
+
+/**
+ * The sign check of the flattened weights: per risk profile, a physical asset held through a SHORT atom
+ * carries a Net_Weight of the sign its atoms net to (negative when all are SHORT), in symbol order.
+ */
+function checkNetSigns(
+  physical: PhysicalWeightsFile,
+  atomsFile: AtomWeightsFile,
+  riskProfiles: readonly string[],
+  rawColumns: readonly string[],
+  add: AddFinding,
+): void {
+  for (const P of riskProfiles) {
+    const rows = physical.profiles.get(P);
+    const atomRows = atomsFile.profiles.get(P);
+    if (rows === undefined || atomRows === undefined) continue;
+    const known = [...rows.map((r) => r.Symbol), ...rawColumns];
+    const bySymbol = new Map<string, AtomWeight[]>();
+    for (const a of atomRows) {
+      const { symbol } = physicalSymbol(a.Symbol, a.Physical, known);
+      bySymbol.set(symbol, [...(bySymbol.get(symbol) ?? []), a]);
+    }
+    for (const symbol of [...bySymbol.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const group = bySymbol.get(symbol) as AtomWeight[];
+      if (!group.some((a) => a.Direction === 'SHORT' && a.Weight > 0)) continue;
+      const row = rows.find((r) => r.Symbol === symbol);
+      if (row === undefined || row.Weight === 0) continue; // no weight in this profile: nothing to sign
+      const expected = group.reduce((s, a) => s + a.Net_Weight, 0);
+      const allShort = group.every((a) => a.Direction === 'SHORT');
+      const wrong = allShort
+        ? !(row.Net_Weight < 0)
+        : Math.abs(expected) > NET_EPSILON && Math.sign(expected) !== Math.sign(row.Net_Weight);
+      if (!wrong) continue;
+      const ids = group.map((a) => a.Symbol).join(', ');
+      add(
+        'ERROR',
+        'SIGNTEST_SIGN_MISMATCH',
+        symbol,
+        `${P}: ${symbol} has Net_Weight ${row.Net_Weight} in data/portfolio_flattened.json but its atoms (${ids}) net to ${expected}${allShort ? ' (all SHORT)' : ''}`,
+      );
+    }
+  }
+}
+
 /** Every check of one sleeve run, findings in a fixed order: inputs, atoms by id, signs by profile then symbol. */
 async function checkSleeveRun(
   ctx: StageContext,
@@ -98,12 +216,7 @@ async function checkSleeveRun(
   riskProfiles: readonly string[],
 ): Promise<SignTestFinding[]> {
   const findings: SignTestFinding[] = [];
-  const add = (
-    level: SignTestFinding['level'],
-    code: SignTestCode,
-    symbol: string | null,
-    message: string,
-  ): void => {
+  const add: AddFinding = (level, code, symbol, message) => {
     findings.push({ level, code, run_id: runId, symbol, message });
   };
   const atomsFile = await readAtomWeights(runPath);
@@ -152,95 +265,9 @@ async function checkSleeveRun(
   else ctx.recordInput(physical.file);
 
   if (raw !== null && syn !== null) {
-    for (const [id, atom] of atoms) {
-      const { symbol } = physicalSymbol(id, atom.Physical, raw.columns);
-      const rawCol = raw.columns.indexOf(symbol);
-      const synCol = syn.columns.indexOf(id);
-      if (rawCol < 0) {
-        add(
-          'WARNING',
-          'SIGNTEST_PHYSICAL_MISSING',
-          id,
-          `atom ${id}: its physical asset ${symbol} is not a column of ${RAW_FILE}`,
-        );
-        continue;
-      }
-      if (synCol < 0) {
-        add('WARNING', 'SIGNTEST_INPUT_MISSING', id, `atom ${id} is not a column of ${SYNTHETIC_FILE}`);
-        continue;
-      }
-      const short = atom.Direction === 'SHORT';
-      const result = compare(raw, rawCol, syn, synCol, short ? inverted : same);
-      if (result.checked === 0) {
-        add(
-          'WARNING',
-          'SIGNTEST_INPUT_MISSING',
-          id,
-          `atom ${id}: ${RAW_FILE} and ${SYNTHETIC_FILE} share no date with a value for ${symbol}`,
-        );
-        continue;
-      }
-      const bad = result.firstBad;
-      if (bad === undefined) continue;
-      const at = `on ${bad.date} (raw ${bad.raw}, synthetic ${bad.synthetic})`;
-      if (short) {
-        const asRaw = compare(raw, rawCol, syn, synCol, same).firstBad === undefined;
-        add(
-          'ERROR',
-          'SIGNTEST_SHORT_NOT_INVERTED',
-          id,
-          `SHORT atom ${id} (${symbol}) ${asRaw ? 'was optimised on its raw returns, not inverted' : 'synthetic returns differ from -min(raw, 1)'}, first ${at}`,
-        );
-      } else if (compare(raw, rawCol, syn, synCol, inverted).firstBad === undefined) {
-        add(
-          'ERROR',
-          'SIGNTEST_LONG_INVERTED',
-          id,
-          `LONG atom ${id} (${symbol}) was optimised on inverted returns, first ${at}`,
-        );
-      } else {
-        add(
-          'WARNING',
-          'SIGNTEST_LONG_MISMATCH',
-          id,
-          `LONG atom ${id} (${symbol}): synthetic returns differ from the raw returns, first ${at}`,
-        );
-      }
-    }
+    for (const [id, atom] of atoms) checkAtomInversion(raw, syn, id, atom, add);
   }
-
-  if (physical !== null) {
-    for (const P of riskProfiles) {
-      const rows = physical.profiles.get(P);
-      const atomRows = atomsFile.profiles.get(P);
-      if (rows === undefined || atomRows === undefined) continue;
-      const known = [...rows.map((r) => r.Symbol), ...(raw?.columns ?? [])];
-      const bySymbol = new Map<string, AtomWeight[]>();
-      for (const a of atomRows) {
-        const { symbol } = physicalSymbol(a.Symbol, a.Physical, known);
-        bySymbol.set(symbol, [...(bySymbol.get(symbol) ?? []), a]);
-      }
-      for (const symbol of [...bySymbol.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
-        const group = bySymbol.get(symbol) as AtomWeight[];
-        if (!group.some((a) => a.Direction === 'SHORT' && a.Weight > 0)) continue;
-        const row = rows.find((r) => r.Symbol === symbol);
-        if (row === undefined || row.Weight === 0) continue; // no weight in this profile: nothing to sign
-        const expected = group.reduce((s, a) => s + a.Net_Weight, 0);
-        const allShort = group.every((a) => a.Direction === 'SHORT');
-        const wrong = allShort
-          ? !(row.Net_Weight < 0)
-          : Math.abs(expected) > NET_EPSILON && Math.sign(expected) !== Math.sign(row.Net_Weight);
-        if (!wrong) continue;
-        const ids = group.map((a) => a.Symbol).join(', ');
-        add(
-          'ERROR',
-          'SIGNTEST_SIGN_MISMATCH',
-          symbol,
-          `${P}: ${symbol} has Net_Weight ${row.Net_Weight} in data/portfolio_flattened.json but its atoms (${ids}) net to ${expected}${allShort ? ' (all SHORT)' : ''}`,
-        );
-      }
-    }
-  }
+  if (physical !== null) checkNetSigns(physical, atomsFile, riskProfiles, raw?.columns ?? [], add);
   return findings;
 }
 
