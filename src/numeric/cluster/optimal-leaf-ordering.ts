@@ -11,7 +11,9 @@ import type { LinkageMatrix } from './linkage.js';
  *
  * For every node v with children l and r the dynamic programme computes, for each pair of a leftmost
  * leaf u ∈ l and a rightmost leaf w ∈ r, the best cost M(u, w) = min over m ∈ l, k ∈ r of
- * M(u, m) + M(k, w) + d(m, k), pruned with the bound min d(m, k).
+ * M(u, m) + M(k, w) + d(m, k), pruned with the bound min d(m, k) — SciPy's float32 bound over the
+ * block, and the exact minimum over m's row, which skips about 3-7x more candidates and cannot change
+ * the best (test/unit/numeric/cluster/optimal-leaf-ordering-pruning.test.ts).
  *
  * Deliberately SciPy-compatible rather than textbook: SciPy keeps M in float32, and it fixes each node's
  * children orientation from that node's own best (u, w) while walking up the tree, instead of backtracking
@@ -104,6 +106,7 @@ function identifySwaps(
   const mIdx = new Int32Array(n);
   const kVals = new Float32Array(n);
   const kIdx = new Int32Array(n);
+  const rowBound = new Float64Array(n);
   const uSide = [0, 0];
   const mSide = [0, 0];
   const wSide = [0, 0];
@@ -136,11 +139,7 @@ function identifySwaps(
         const w1 = hi[wSide[sr] as number] as number;
         const k0 = lo[kSide[sr] as number] as number;
         const k1 = hi[kSide[sr] as number] as number;
-        let minKm = Infinity;
-        for (let m = m0; m < m1; m++) {
-          for (let k = k0; k < k1; k++)
-            if ((d[m * n + k] as number) < minKm) minKm = Math.fround(d[m * n + k] as number);
-        }
+        const minKm = blockBounds(d, n, m0, m1, k0, k1, rowBound);
         // Sorting the inner candidates lets both loops stop at the first one that cannot win.
         const mCount = m1 - m0;
         const kCount = k1 - k0;
@@ -160,11 +159,15 @@ function identifySwaps(
             let best = Infinity;
             for (let mi = 0; mi < mCount; mi++) {
               const um = mVals[mi] as number;
-              if (Math.fround(Math.fround(um + kFirst) + minKm) >= best) break;
-              const mRow = (mIdx[mi] as number) * n;
+              const first = Math.fround(um + kFirst);
+              if (Math.fround(first + minKm) >= best) break;
+              const m = mIdx[mi] as number;
+              const bound = rowBound[m] as number;
+              if (Math.fround(first + bound) >= best) continue;
+              const mRow = m * n;
               for (let ki = kBase; ki < kBase + kCount; ki++) {
                 const partial = Math.fround(um + (kCost[ki] as number));
-                if (Math.fround(partial + minKm) >= best) break;
+                if (Math.fround(partial + bound) >= best) break;
                 const total = Math.fround(partial + (d[mRow + (kSorted[ki] as number)] as number));
                 if (total < best) best = total;
               }
@@ -182,6 +185,35 @@ function identifySwaps(
     if (vr >= n) mustSwap[vr - n] = swapRight[at] as number;
   }
   return mustSwap;
+}
+
+/**
+ * SciPy's pruning bound for the block m ∈ [m0, m1), k ∈ [k0, k1): its float32 running minimum of
+ * d(m, k) (returned). The exact minimum over each m's row is a bound too, and often a much tighter one:
+ * rowBound[m] gets the larger of the two, which skips what SciPy skips plus candidates that cannot beat
+ * the best so far, so the best stays exactly SciPy's.
+ */
+function blockBounds(
+  d: Float64Array,
+  n: number,
+  m0: number,
+  m1: number,
+  k0: number,
+  k1: number,
+  rowBound: Float64Array,
+): number {
+  let minKm = Infinity;
+  for (let m = m0; m < m1; m++) {
+    let rowMin = Infinity;
+    for (let k = k0; k < k1; k++) {
+      const dmk = d[m * n + k] as number;
+      if (dmk < minKm) minKm = Math.fround(dmk);
+      if (dmk < rowMin) rowMin = dmk;
+    }
+    rowBound[m] = rowMin;
+  }
+  for (let m = m0; m < m1; m++) rowBound[m] = Math.max(minKm, rowBound[m] as number);
+  return minKm;
 }
 
 /** The index u·n + w of the cheapest pair u ∈ [u0, u1), w ∈ [w0, w1) (the first in row order on ties). */
