@@ -282,7 +282,8 @@ export interface ResolvedRiskProfiles {
  * The risk profiles of a meta run (DESIGN §3): the override if given (unknown id → `E_PARAMS`,
  * `erc` → `risk_parity`, a method named twice → `E_PARAMS`), else the root's declared `risk_profiles`, else the
  * intersection of the atomic sleeves' declared `sleeve.risk_profiles` in the order
- * hrp, min_variance, max_sharpe, risk_parity, equal_weight, inverse_variance, barbell.
+ * hrp, min_variance, max_sharpe, risk_parity, equal_weight, inverse_variance, min_cvar, min_cdar,
+ * mean_cvar, barbell.
  */
 export function resolveRiskProfiles(
   node: MetaNode,

@@ -76,6 +76,9 @@ const riskProfilesSchema = z
     });
   }, ALWAYS);
 
+/** Confidence level of CVaR / CDaR (min_cvar, min_cdar, mean_cvar). */
+const cvarLevelSchema = z.number().gt(0).lt(1);
+
 const periodsPerYearSchema = z.union([z.literal('auto'), z.number().positive()], {
   error: 'must be "auto" or a positive number',
 });
@@ -103,6 +106,7 @@ const sleeveSpecShape = {
   linkage: z.enum(LINKAGE_METHODS).optional(),
   leaf_order: z.enum(LEAF_ORDERS).optional(),
   covariance: z.enum(COVARIANCE_ESTIMATORS).optional(),
+  cvar_level: cvarLevelSchema.optional(),
   min_weight: weightSchema.optional(),
   max_weight: weightSchema.optional(),
 };
@@ -164,6 +168,7 @@ const metaAllocationShape = {
   covariance: z.enum(COVARIANCE_ESTIMATORS).optional(),
   expected_returns: z.enum(EXPECTED_RETURN_ESTIMATORS).optional(),
   risk_free_rate: z.number().optional(),
+  cvar_level: cvarLevelSchema.optional(),
   periods_per_year: periodsPerYearSchema.optional(),
 };
 export const MetaAllocationSchema = z.strictObject(metaAllocationShape);

@@ -50,6 +50,8 @@ export interface OptimizeOptions {
   readonly linkage?: LinkageMethod;
   /** hrp: `dendrogram` (default) or `optimal` leaf order. */
   readonly leafOrder?: LeafOrder;
+  /** min_cvar, min_cdar, mean_cvar: confidence level of CVaR / CDaR, 0 < β < 1 (default 0.95). */
+  readonly cvarLevel?: number;
   /** Asset names for error messages (unlabelled inputs only; one per column). */
   readonly labels?: readonly string[];
   /**
@@ -75,6 +77,7 @@ const optionsSchema = z.strictObject({
   maxWeight: fields.maxWeight.optional(),
   linkage: fields.linkage.optional(),
   leafOrder: fields.leafOrder.optional(),
+  cvarLevel: fields.cvarLevel.optional(),
   labels: z.array(z.string()).optional(),
   riskBudget: z.union([fields.riskBudgetList, fields.riskBudget]).optional(),
 });
@@ -148,6 +151,7 @@ function toKernelOptions(o: ParsedOptions, labels: readonly string[] | undefined
     ...(o.maxWeight === undefined ? {} : { maxWeight: o.maxWeight }),
     ...(o.linkage === undefined ? {} : { linkage: o.linkage }),
     ...(o.leafOrder === undefined ? {} : { leafOrder: o.leafOrder }),
+    ...(o.cvarLevel === undefined ? {} : { cvarLevel: o.cvarLevel }),
     ...(labels === undefined ? {} : { labels }),
   };
 }

@@ -12,6 +12,9 @@ export const PORTFOLIO_METHODS = [
   'max_sharpe',
   'risk_parity',
   'barbell',
+  'min_cvar',
+  'min_cdar',
+  'mean_cvar',
 ] as const;
 export type PortfolioMethod = (typeof PORTFOLIO_METHODS)[number];
 
@@ -31,7 +34,8 @@ export function canonicalMethod(id: string): PortfolioMethod | undefined {
 
 /**
  * The order in which risk profiles are listed when the manifest leaves the choice to us (the
- * intersection rule of DESIGN §3): the order of the DESIGN §3 example, barbell last.
+ * intersection rule of DESIGN §3): the order of the DESIGN §3 example, then the tail-risk methods,
+ * barbell last.
  */
 export const RISK_PROFILE_ORDER: readonly PortfolioMethod[] = [
   'hrp',
@@ -40,6 +44,9 @@ export const RISK_PROFILE_ORDER: readonly PortfolioMethod[] = [
   'risk_parity',
   'equal_weight',
   'inverse_variance',
+  'min_cvar',
+  'min_cdar',
+  'mean_cvar',
   'barbell',
 ];
 

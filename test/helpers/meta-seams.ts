@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from './cli.js';
+import { matrixFromRows } from '../../src/numeric/linalg/matrix.js';
+import { minCvar } from '../../src/numeric/optimize/min-cvar.js';
 import { goldenWeights, loadGolden } from './datasets.js';
 import {
   ledoitWolf,
@@ -17,7 +19,7 @@ import {
 } from './reference-optimizers.js';
 import { writeManifest, writeSleeveRun } from './sleeve-fixtures.js';
 
-const META_RISK_PROFILES = ['hrp', 'min_variance', 'max_sharpe', 'risk_parity'] as const;
+const META_RISK_PROFILES = ['hrp', 'min_variance', 'max_sharpe', 'risk_parity', 'min_cvar'] as const;
 type MetaRiskProfile = (typeof META_RISK_PROFILES)[number];
 
 interface SwxReturns {
@@ -54,6 +56,7 @@ const PROFILES: Readonly<Record<string, { allocation: Record<string, unknown>; r
   m_rf2_weekly: { allocation: { risk_free_rate: 0.002, periods_per_year: 52 }, risk: ['max_sharpe'] },
   m_min: { allocation: { min_weight: 0.05 }, risk: ['min_variance'] },
   m_max: { allocation: { max_weight: 0.5 }, risk: ['min_variance'] },
+  m_cvar: { allocation: { cvar_level: 0.9 }, risk: ['min_cvar'] },
 };
 export const META_PROFILES = Object.keys(PROFILES);
 
@@ -181,6 +184,17 @@ export const META_SEAM_CASES: readonly MetaSeamCase[] = [
     },
     tolerance: 1e-9,
     minDiff: 0.02,
+  },
+  {
+    // The LP kernel on the level's matrix, itself checked against exact enumeration in
+    // test/golden/tail-risk.golden.test.ts: here the seam is what is tested.
+    name: 'meta_allocation.cvar_level=0.9',
+    profile: 'm_cvar',
+    base: 'm_default',
+    risk: 'min_cvar',
+    expected: () => bySleeve(Array.from(minCvar(matrixFromRows(swxReturns().rows), { level: 0.9 }).weights)),
+    tolerance: 1e-12,
+    minDiff: 0.01,
   },
   {
     name: 'meta_allocation.min_weight=0.05',

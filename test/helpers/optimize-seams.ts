@@ -6,6 +6,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from './cli.js';
+import { matrixFromRows, type Matrix } from '../../src/numeric/linalg/matrix.js';
+import { minCdar, minCvar } from '../../src/numeric/optimize/min-cvar.js';
+import { meanCvar } from '../../src/numeric/optimize/mean-cvar.js';
 import { goldenWeights, loadGolden } from './datasets.js';
 import {
   inverseVarianceWeights,
@@ -173,6 +176,7 @@ const golden = (id: string) => (): Record<string, number> => {
 };
 const swxReturns = (): number[][] => simpleReturns(swx().values);
 const assets = (): string[] => swx().header;
+const swxMatrix = (): Matrix => matrixFromRows(swxReturns());
 
 /** max over the union of assets of |a − b| (absent = 0). */
 export function weightDistance(
@@ -280,6 +284,44 @@ export const SEAM_CASES: readonly SeamCase[] = [
     },
     tolerance: 1e-9,
     minDiff: 0.05,
+  },
+  // Tail-risk LPs: expected from the LP kernel on the cleaned returns, itself checked against exact
+  // enumeration and grids in test/golden/tail-risk.golden.test.ts; here the seam is what is tested.
+  {
+    name: 'method=min_cvar',
+    input: 'swx',
+    base: {},
+    option: { method: 'min_cvar' },
+    expected: () => byAsset(assets(), Array.from(minCvar(swxMatrix()).weights)),
+    tolerance: 1e-12,
+    minDiff: 0.1,
+  },
+  {
+    name: 'cvar_level=0.9 (min_cvar)',
+    input: 'swx',
+    base: { method: 'min_cvar' },
+    option: { cvar_level: 0.9 },
+    expected: () => byAsset(assets(), Array.from(minCvar(swxMatrix(), { level: 0.9 }).weights)),
+    tolerance: 1e-12,
+    minDiff: 0.01,
+  },
+  {
+    name: 'method=min_cdar',
+    input: 'swx',
+    base: {},
+    option: { method: 'min_cdar' },
+    expected: () => byAsset(assets(), Array.from(minCdar(swxMatrix()).weights)),
+    tolerance: 1e-12,
+    minDiff: 0.1,
+  },
+  {
+    name: 'method=mean_cvar',
+    input: 'swx',
+    base: {},
+    option: { method: 'mean_cvar' },
+    expected: () => byAsset(assets(), Array.from(meanCvar(swxMatrix()).weights)),
+    tolerance: 1e-12,
+    minDiff: 0.1,
   },
   // hrp options
   {

@@ -11,6 +11,9 @@ import { maxSharpe } from './max-sharpe.js';
 import { riskParity, type RiskParityResult } from './risk-parity.js';
 import { barbell } from './barbell.js';
 import { applyBounds } from './bounded-projection.js';
+import { minCdar, minCvar, type TailRiskResult } from './min-cvar.js';
+import { meanCvar } from './mean-cvar.js';
+import { DEFAULT_CVAR_LEVEL, assertTailLevel } from '../stats/tail-risk.js';
 import { assertFeasibleBounds } from './feasibility.js';
 import {
   PORTFOLIO_METHODS,
@@ -49,6 +52,8 @@ export interface OptimizeOptions {
   readonly maxWeight?: number;
   readonly linkage?: LinkageMethod;
   readonly leafOrder?: 'dendrogram' | 'optimal';
+  /** min_cvar, min_cdar, mean_cvar: confidence level β of CVaR / CDaR, 0 < β < 1 (default 0.95). */
+  readonly cvarLevel?: number;
   /** Names for the assets in error messages: "asset i" becomes labels[i] (e.g. `sleeve cash`). */
   readonly labels?: readonly string[];
   /**
@@ -114,15 +119,21 @@ function relabelText(text: string, labels: readonly string[] | undefined): strin
   );
 }
 
-function optimizeUnlabelled(returns: Matrix, options: OptimizeOptions): OptimizeResult {
+function checkShape(returns: Matrix, lo: number, hi: number): void {
   const n = returns.cols;
-  const lo = options.minWeight ?? 0;
-  const hi = options.maxWeight ?? 1;
   if (n < 2) throw new QuantError('E_TOO_FEW_ASSETS', `need at least 2 assets, got ${n}`);
   if (returns.rows < 2) {
     throw new QuantError('E_TOO_FEW_OBSERVATIONS', `need at least 2 observations, got ${returns.rows}`);
   }
   assertFeasibleBounds(n, lo, hi);
+}
+
+function optimizeUnlabelled(returns: Matrix, options: OptimizeOptions): OptimizeResult {
+  const n = returns.cols;
+  const lo = options.minWeight ?? 0;
+  const hi = options.maxWeight ?? 1;
+  checkShape(returns, lo, hi);
+  if (TAIL_METHODS.has(options.method)) return optimizeTail(returns, options);
   const A = options.periodsPerYear;
   const T = returns.rows;
   const auto = options.covariance === 'auto';
@@ -194,6 +205,10 @@ function optimizeUnlabelled(returns: Matrix, options: OptimizeOptions): Optimize
     }
     case 'risk_parity':
       return riskParityResult(cov, lo, hi, options.riskBudget, diagnostics);
+    case 'min_cvar':
+    case 'min_cdar':
+    case 'mean_cvar':
+      return optimizeTail(returns, options);
     case 'barbell': {
       const r = barbell(returns, cov, { minWeight: lo, maxWeight: hi });
       return {
@@ -203,6 +218,57 @@ function optimizeUnlabelled(returns: Matrix, options: OptimizeOptions): Optimize
       };
     }
   }
+}
+
+const TAIL_METHODS: ReadonlySet<PortfolioMethod> = new Set(['min_cvar', 'min_cdar', 'mean_cvar']);
+
+/**
+ * The tail-risk methods: linear programs on the T historical scenarios (no covariance). Diagnostics
+ * carry the level, the optimum (per period) and the LP's optimality: the gap between the answer's value
+ * and the master's lower bound, the largest primal and dual residuals, cuts and pivots.
+ */
+function optimizeTail(returns: Matrix, options: OptimizeOptions): OptimizeResult {
+  const level = options.cvarLevel ?? DEFAULT_CVAR_LEVEL;
+  assertTailLevel(level);
+  const bounds = { level, minWeight: options.minWeight ?? 0, maxWeight: options.maxWeight ?? 1 };
+  const base = { periods_per_year: options.periodsPerYear, cvar_level: level, scenarios: returns.rows };
+  if (options.method === 'mean_cvar') {
+    const rf = options.riskFreeRate ?? 0;
+    const r = meanCvar(returns, { ...bounds, riskFreePerPeriod: rf / options.periodsPerYear });
+    return {
+      method: options.method,
+      weights: r.weights,
+      diagnostics: {
+        ...base,
+        risk_free_rate: rf,
+        cvar: r.cvar,
+        excess_return: r.excessReturn,
+        return_per_cvar: r.ratio,
+        lp: lpDiagnostics(r.lp),
+      },
+    };
+  }
+  const r = options.method === 'min_cdar' ? minCdar(returns, bounds) : minCvar(returns, bounds);
+  return {
+    method: options.method,
+    weights: r.weights,
+    diagnostics: {
+      ...base,
+      [options.method === 'min_cdar' ? 'cdar' : 'cvar']: r.value,
+      lp: lpDiagnostics(r.lp),
+    },
+  };
+}
+
+function lpDiagnostics(lp: TailRiskResult['lp']): Record<string, unknown> {
+  return {
+    solver: 'cutting-plane dual simplex',
+    cuts: lp.cuts,
+    pivots: lp.pivots,
+    gap: lp.gap,
+    primal_residual: lp.primalResidual,
+    dual_residual: lp.dualResidual,
+  };
 }
 
 export interface FallbackStep {

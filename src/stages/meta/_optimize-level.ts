@@ -34,6 +34,7 @@ export function levelOptimizeSettings(
     ...(a.risk_free_rate === undefined ? {} : { riskFreeRate: a.risk_free_rate }),
     ...(a.linkage === undefined ? {} : { linkage: a.linkage }),
     ...(a.leaf_order === undefined ? {} : { leafOrder: a.leaf_order }),
+    ...(a.cvar_level === undefined ? {} : { cvarLevel: a.cvar_level }),
     ...(budgets === undefined || ids === undefined
       ? {}
       : { riskBudget: ids.map((id) => budgets[id] ?? Number.NaN) }),
@@ -105,6 +106,7 @@ export async function optimizeLevel(
       risk_free_rate: a.risk_free_rate ?? 0,
       linkage: a.linkage ?? 'single',
       leaf_order: a.leaf_order ?? 'dendrogram',
+      cvar_level: a.cvar_level ?? 0.95,
     },
     annualisation: level.annualisation,
     diagnostics: {

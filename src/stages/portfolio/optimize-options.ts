@@ -33,6 +33,7 @@ export const optimizeOptionSchemas = {
   minWeight: z.number().min(0).max(1),
   maxWeight: z.number().min(0).max(1),
   periodsPerYear: z.number().positive(),
+  cvarLevel: z.number().gt(0).lt(1),
   /** risk_parity: budgets by asset name (the stage param; the library also takes one per column). */
   riskBudget: z.record(z.string().min(1), riskBudgetValue),
   riskBudgetList: z.array(riskBudgetValue).min(2),

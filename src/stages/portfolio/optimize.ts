@@ -58,6 +58,11 @@ const portfolioOptimizeParams = z.strictObject({
     .describe(
       'risk_parity: risk budgets by asset, e.g. {"SBI": 0.5, "SPI": 0.3, "SII": 0.2} (positive, divided by their sum; every asset needs one): the relative risk contributions equal them, or E_INFEASIBLE_BOUNDS when the bounds cut that portfolio off',
     ),
+  cvar_level: optimizeOptionSchemas.cvarLevel
+    .default(0.95)
+    .describe(
+      'min_cvar, min_cdar, mean_cvar: confidence level of CVaR / CDaR (0.95 = the mean of the worst 5 % of the historical scenarios)',
+    ),
   min_weight: optimizeOptionSchemas.minWeight.default(0).describe('lower bound of every weight'),
   max_weight: optimizeOptionSchemas.maxWeight.default(1).describe('upper bound of every weight'),
   periods_per_year: z
@@ -141,6 +146,7 @@ async function runOptimizer(
     maxWeight: params.max_weight,
     linkage: params.linkage,
     leafOrder: params.leaf_order,
+    cvarLevel: params.cvar_level,
     ...(riskBudget === undefined ? {} : { riskBudget }),
   } as const;
   let result: OptimizeRun;
@@ -203,7 +209,7 @@ export const portfolioOptimize = defineStage({
   id: 'portfolio.optimize',
   name: 'Optimize a portfolio',
   description:
-    'Weights of any method (hrp, min_variance, max_sharpe, risk_parity, ...) on one price or return table.',
+    'Weights of any method (hrp, min_variance, max_sharpe, risk_parity, min_cvar, ...) on one price or return table.',
   category: 'portfolio',
   tags: ['optimizer', 'weights'],
   aliases: [],

@@ -69,6 +69,7 @@ function backtestSleeve(ctx: StageContext, input: SleeveInput): WalkForwardResul
       ...(spec.covariance === undefined ? {} : { covariance: spec.covariance }),
       ...(spec.linkage === undefined ? {} : { linkage: spec.linkage }),
       ...(spec.leaf_order === undefined ? {} : { leafOrder: spec.leaf_order }),
+      ...(spec.cvar_level === undefined ? {} : { cvarLevel: spec.cvar_level }),
       ...(spec.min_weight === undefined ? {} : { minWeight: spec.min_weight }),
       ...(spec.max_weight === undefined ? {} : { maxWeight: spec.max_weight }),
     }),

@@ -631,3 +631,15 @@ describe('parseManifest: a bad profile blocks only the runs that use it', () => 
     );
   });
 });
+
+describe('cvar_level in a manifest', () => {
+  test('a level outside (0, 1) is E_MANIFEST at its path and line; inside it, the tail methods are valid', () => {
+    const sleeve = (level: number): string =>
+      `{ "profiles": { "s": { "sleeve": { "prices": "p.csv", "assets": ["A", "B"],\n  "risk_profiles": ["min_cvar", "min_cdar", "mean_cvar"],\n  "cvar_level": ${level} } } } }`;
+    assertOneProblem(sleeve(1), 'profiles.s.sleeve.cvar_level', '"cvar_level"', /< 1/);
+    assertOneProblem(sleeve(0), 'profiles.s.sleeve.cvar_level', '"cvar_level"', /> 0/);
+    assertManifestValid(parseManifest(sleeve(0.99), 'manifest.json'), 'manifest.json');
+    const meta = `{ "profiles": { "a": ${sleeveJson(['A', 'B'], ['min_cvar'])}, "b": ${sleeveJson(['C', 'D'], ['min_cvar'])},\n  "m": { "sleeves": [{ "id": "a", "profile": "a" }, { "id": "b", "profile": "b" }],\n  "meta_allocation": { "cvar_level": 1.5 } } } }`;
+    assertOneProblem(meta, 'profiles.m.meta_allocation.cvar_level', '"cvar_level"', /< 1/);
+  });
+});

@@ -1,0 +1,174 @@
+/**
+ * The tail-risk linear programs solved exactly by constraint generation. CVaR_β and CDaR_β of a
+ * portfolio are positively homogeneous, convex and piecewise linear in its weights: each is the largest
+ * of finitely many linear functions gᵀw (one per choice of tail scenarios — and, for CDaR, of the peak
+ * before each scenario). The Rockafellar–Uryasev LP (2000) and the Chekhlov–Uryasev–Zabarankin LP (2005)
+ * hold all of them implicitly through T auxiliary variables; here the master LP
+ *
+ *   min θ   s.t.   θ ≥ g_jᵀw (the cuts so far),   the weight constraints,
+ *
+ * adds the one piece active at the current answer until it is no longer violated (Künzi-Bauer & Mayer
+ * 2006, "A cutting-plane algorithm for CVaR"). There are finitely many pieces and each new cut differs
+ * from the earlier ones, so the loop ends, at an optimum of the full LP: f(w*) = θ* is both the value of
+ * a feasible point and the optimum of a relaxation. The master has n + 1 columns and one row per cut,
+ * so 2,520 scenarios cost one sort per cut, not 2,520 LP rows.
+ */
+import type { Matrix } from '../linalg/matrix.js';
+import { forEachTailWeight, orderByLoss } from '../stats/tail-risk.js';
+import { QuantError } from '../../errors.js';
+import type { DualSimplex } from './_dual-simplex.js';
+
+/** A tail measure of a weight vector (scaled returns): its value, and one subgradient written to `grad`. */
+export interface TailOracle {
+  readonly measure: 'cvar' | 'cdar';
+  evaluate(w: Float64Array, grad: Float64Array): number;
+}
+
+/** Returns divided by their largest magnitude, so that the LP works on O(1) numbers. */
+export function scaledReturns(returns: Matrix): { readonly scaled: Matrix; readonly scale: number } {
+  let scale = 0;
+  for (let i = 0; i < returns.data.length; i++) scale = Math.max(scale, Math.abs(returns.data[i] as number));
+  if (scale === 0) return { scaled: returns, scale: 1 };
+  return { scaled: { ...returns, data: returns.data.map((x) => x / scale) }, scale };
+}
+
+/** CVaR_β of the portfolio losses −Rw; subgradient −Rᵀq with q the tail weights. */
+export function cvarOracle(returns: Matrix, beta: number): TailOracle {
+  const { rows: T, cols: n, data } = returns;
+  const losses = new Float64Array(T);
+  return {
+    measure: 'cvar',
+    evaluate(w, grad) {
+      for (let t = 0; t < T; t++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += (data[t * n + i] as number) * (w[i] as number);
+        losses[t] = -s;
+      }
+      const order = orderByLoss(losses);
+      grad.fill(0);
+      let value = 0;
+      forEachTailWeight(T, beta, (p, q) => {
+        const t = order[p] as number;
+        value += q * (losses[t] as number);
+        for (let i = 0; i < n; i++) grad[i] = (grad[i] as number) - q * (data[t * n + i] as number);
+      });
+      return value;
+    },
+  };
+}
+
+/**
+ * CDaR_β of the uncompounded cumulative portfolio return P_t = C_t w (C_t the cumulative asset returns,
+ * C₀ = 0 a peak): drawdown D_t = P_{s(t)} − P_t with s(t) the first peak at or before t; subgradient
+ * Σ q_t (C_{s(t)} − C_t).
+ */
+export function cdarOracle(returns: Matrix, beta: number): TailOracle {
+  const { rows: T, cols: n, data } = returns;
+  const cumulative = new Float64Array((T + 1) * n);
+  for (let t = 1; t <= T; t++) {
+    for (let i = 0; i < n; i++) {
+      cumulative[t * n + i] = (cumulative[(t - 1) * n + i] as number) + (data[(t - 1) * n + i] as number);
+    }
+  }
+  const drawdowns = new Float64Array(T);
+  const peakAt = new Int32Array(T);
+  return {
+    measure: 'cdar',
+    evaluate(w, grad) {
+      let peak = 0;
+      let peakIndex = 0;
+      for (let t = 1; t <= T; t++) {
+        let p = 0;
+        for (let i = 0; i < n; i++) p += (cumulative[t * n + i] as number) * (w[i] as number);
+        if (p > peak) {
+          peak = p;
+          peakIndex = t;
+        }
+        drawdowns[t - 1] = peak - p;
+        peakAt[t - 1] = peakIndex;
+      }
+      const order = orderByLoss(drawdowns);
+      grad.fill(0);
+      let value = 0;
+      forEachTailWeight(T, beta, (pos, q) => {
+        const t = order[pos] as number;
+        value += q * (drawdowns[t] as number);
+        const s = peakAt[t] as number;
+        for (let i = 0; i < n; i++) {
+          grad[i] =
+            (grad[i] as number) +
+            q * ((cumulative[s * n + i] as number) - (cumulative[(t + 1) * n + i] as number));
+        }
+      });
+      return value;
+    },
+  };
+}
+
+/** How the cutting-plane solve ended: the LP's optimality measured on the full problem. */
+export interface CuttingPlaneReport {
+  readonly cuts: number;
+  readonly pivots: number;
+  /** f(w) − θ: the value of the answer minus the master's lower bound (≥ 0 up to rounding). */
+  readonly gap: number;
+  readonly primalResidual: number;
+  readonly dualResidual: number;
+}
+
+/** The master LP with its risk column θ and the oracle's variables (the first n columns). */
+export interface CuttingPlaneMaster {
+  readonly lp: DualSimplex;
+  readonly columns: number;
+  readonly n: number;
+  readonly theta: number;
+}
+
+const MAX_CUTS = 20000;
+const MAX_PIVOTS = 200000;
+/** Stop when f(w) − θ is this small relative to max(1, |f(w)|) (the data are scaled to O(1)). */
+const GAP_TOL = 1e-12;
+
+/**
+ * Add cuts θ ≥ gᵀx[0..n) until the oracle's value at the master's answer meets θ. Returns the master's
+ * columns at the optimum, or `null` when the master is infeasible.
+ */
+export function solveByCuts(
+  master: CuttingPlaneMaster,
+  oracle: TailOracle,
+): { readonly x: Float64Array; readonly value: number; readonly report: CuttingPlaneReport } | null {
+  const { lp, n, theta, columns } = master;
+  const grad = new Float64Array(n);
+  const coef = new Float64Array(columns);
+  const seen = new Set<string>();
+  for (let cuts = 0; ; cuts++) {
+    const status = lp.solve(MAX_PIVOTS);
+    if (status.status === 'infeasible') return null;
+    const x = lp.solution();
+    const value = oracle.evaluate(x.subarray(0, n), grad);
+    const gap = value - (x[theta] as number);
+    const key = Array.from(grad, (g) => g.toString(36)).join(',');
+    if (gap <= GAP_TOL * Math.max(1, Math.abs(value)) || seen.has(key)) {
+      return {
+        x,
+        value,
+        report: {
+          cuts,
+          pivots: status.pivots,
+          gap,
+          primalResidual: status.primalResidual,
+          dualResidual: status.dualResidual,
+        },
+      };
+    }
+    if (cuts >= MAX_CUTS) {
+      throw new QuantError('E_SOLVER', `the ${oracle.measure} LP did not converge within ${MAX_CUTS} cuts`, {
+        hint: 'report the input; min_variance is an alternative without a linear program',
+      });
+    }
+    seen.add(key);
+    coef.fill(0);
+    for (let i = 0; i < n; i++) coef[i] = -(grad[i] as number);
+    coef[theta] = 1;
+    lp.addRow(coef, 0, Infinity);
+  }
+}

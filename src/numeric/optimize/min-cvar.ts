@@ -1,0 +1,168 @@
+/**
+ * Minimum-CVaR and minimum-CDaR portfolios on historical scenarios (each of the T return rows one
+ * equally likely scenario, weight 1/T, as in skfolio and Riskfolio-Lib), and the maximum expected
+ * return per unit of CVaR — exact linear programs solved by constraint generation
+ * (`_tail-cutting-plane.ts`) over a dense dual simplex (`_dual-simplex.ts`).
+ */
+import type { Matrix } from '../linalg/matrix.js';
+import { QuantError } from '../../errors.js';
+import { DEFAULT_CVAR_LEVEL, assertTailLevel } from '../stats/tail-risk.js';
+import { DualSimplex } from './_dual-simplex.js';
+import {
+  cdarOracle,
+  cvarOracle,
+  scaledReturns,
+  solveByCuts,
+  type CuttingPlaneReport,
+  type TailOracle,
+} from './_tail-cutting-plane.js';
+import { resolveBounds, type WeightBound } from './feasibility.js';
+
+/** General linear rows `lower ≤ A·w ≤ upper` (rows × n, row-major; ±Infinity for an open side). */
+export interface TailLinearRows {
+  readonly n: number;
+  readonly rows: number;
+  readonly a: Float64Array;
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
+  readonly names: readonly string[];
+}
+
+export interface TailRiskOptions {
+  /** Confidence level β of CVaR / CDaR, 0 < β < 1 (default 0.95: the worst 5 % of scenarios). */
+  readonly level?: number;
+  /** Lower weight bound, scalar or per asset (default 0). */
+  readonly minWeight?: WeightBound;
+  /** Upper weight bound, scalar or per asset (default 1). */
+  readonly maxWeight?: WeightBound;
+  /** Further linear constraints on the weights. */
+  readonly linear?: TailLinearRows;
+}
+
+export interface TailRiskResult {
+  /** n weights, lo ≤ w ≤ hi, Σw = 1, within the linear rows. */
+  readonly weights: Float64Array;
+  /** The optimum: CVaR_β or CDaR_β of the weights, per period, as a positive loss. */
+  readonly value: number;
+  /** The LP: cuts added, dual simplex pivots, gap f(w) − θ (per period), primal and dual residuals. */
+  readonly lp: CuttingPlaneReport;
+}
+
+/**
+ * Minimum-CVaR weights (Rockafellar & Uryasev 2000):
+ *
+ *   min_{w, α, u}  α + 1/((1 − β)T) Σ_t u_t   s.t.  u_t ≥ −r_tᵀw − α,  u_t ≥ 0,  Σw = 1,  lo ≤ w ≤ hi,
+ *                  lower ≤ A w ≤ upper.
+ *
+ * @param returns T × n simple returns (T scenarios).
+ */
+export function minCvar(returns: Matrix, options: TailRiskOptions = {}): TailRiskResult {
+  return minimizeTail(returns, options, cvarOracle);
+}
+
+/**
+ * Minimum-CDaR weights (Chekhlov, Uryasev & Zabarankin 2005) on the uncompounded cumulative returns,
+ * C₀ = 0 counted as a peak (Riskfolio-Lib's `CDaR`, skfolio's `cdar` with `compounded=False`):
+ *
+ *   min α + 1/((1 − β)T) Σ_t z_t  s.t.  z_t ≥ u_t − C_tᵀw − α,  z_t ≥ 0,  u_t ≥ C_tᵀw,  u_t ≥ u_{t−1},
+ *   u₀ = 0,  Σw = 1,  lo ≤ w ≤ hi,  lower ≤ A w ≤ upper.
+ */
+export function minCdar(returns: Matrix, options: TailRiskOptions = {}): TailRiskResult {
+  return minimizeTail(returns, options, cdarOracle);
+}
+
+type OracleFactory = (returns: Matrix, beta: number) => TailOracle;
+
+function minimizeTail(returns: Matrix, options: TailRiskOptions, factory: OracleFactory): TailRiskResult {
+  const n = returns.cols;
+  const beta = options.level ?? DEFAULT_CVAR_LEVEL;
+  assertTailLevel(beta);
+  const { lo, hi } = resolveBounds(n, options.minWeight ?? 0, options.maxWeight ?? 1);
+  const { scaled, scale } = scaledReturns(returns);
+  const oracle = factory(scaled, beta);
+  // |loss_t(w)| ≤ Σ|r_ti||w_i| ≤ Σ max(|lo_i|, |hi_i|) on scaled data: a valid floor for θ.
+  let reach = 1;
+  for (let i = 0; i < n; i++) reach += Math.max(Math.abs(lo[i] as number), Math.abs(hi[i] as number));
+  const columns = n + 1;
+  const cost = new Float64Array(columns);
+  cost[n] = 1;
+  const colLo = new Float64Array(columns);
+  const colHi = new Float64Array(columns);
+  colLo.set(lo);
+  colHi.set(hi);
+  colLo[n] = oracle.measure === 'cdar' ? 0 : -reach;
+  colHi[n] = Infinity;
+  const lp = new DualSimplex(cost, colLo, colHi);
+  const budget = new Float64Array(columns);
+  budget.fill(1, 0, n);
+  lp.addRow(budget, 1, 1);
+  addLinearRows(lp, options.linear, n, columns, null);
+  const solved = solveByCuts({ lp, columns, n, theta: n }, oracle);
+  if (solved === null) throw infeasible(options.linear);
+  const weights = clamp(solved.x.subarray(0, n), lo, hi);
+  return {
+    weights,
+    value: solved.value * scale,
+    lp: { ...solved.report, gap: solved.report.gap * scale },
+  };
+}
+
+/**
+ * Add `lower ≤ A·x ≤ upper` over the first n of `columns` LP columns; with a column `homogenise`, the
+ * rows become `lower·x[h] ≤ A·x ≤ upper·x[h]` (h = homogenise, the scale column of a ratio problem).
+ */
+export function addLinearRows(
+  lp: DualSimplex,
+  linear: TailLinearRows | undefined,
+  n: number,
+  columns: number,
+  homogenise: number | null,
+): void {
+  if (linear === undefined) return;
+  if (linear.n !== n || linear.a.length !== linear.rows * n) {
+    throw new QuantError(
+      'E_INPUT_VALUE',
+      `the linear constraints are on ${linear.n} assets (${linear.a.length} coefficients), the problem has ${n}`,
+      { hint: 'give one coefficient per asset and row' },
+    );
+  }
+  for (let k = 0; k < linear.rows; k++) {
+    const coef = new Float64Array(columns);
+    coef.set(linear.a.subarray(k * n, (k + 1) * n));
+    const l = linear.lower[k] as number;
+    const u = linear.upper[k] as number;
+    if (homogenise === null) {
+      lp.addRow(coef, l, u);
+      continue;
+    }
+    for (const [side, bound] of [
+      ['lower', l],
+      ['upper', u],
+    ] as const) {
+      if (!Number.isFinite(bound)) continue;
+      const row = Float64Array.from(coef);
+      row[homogenise] = -bound;
+      if (side === 'lower') lp.addRow(row, 0, Infinity);
+      else lp.addRow(row, -Infinity, 0);
+    }
+  }
+}
+
+/** The error of a master LP without a feasible point: the bounds passed their own check, so the rows conflict. */
+export function infeasible(linear: TailLinearRows | undefined): QuantError {
+  const names = linear?.names.join(', ') ?? '';
+  return new QuantError(
+    'E_INFEASIBLE_BOUNDS',
+    `no weights satisfy the budget Σw = 1, the weight bounds and the linear constraints (${names}) together`,
+    { hint: 'loosen the constraints or the weight bounds', details: { constraints: linear?.names ?? [] } },
+  );
+}
+
+/** Weights of the LP clamped to their bounds (the solver may leave them 1e-16 outside). */
+function clamp(w: Float64Array, lo: Float64Array, hi: Float64Array): Float64Array {
+  const out = new Float64Array(w.length);
+  for (let i = 0; i < w.length; i++) {
+    out[i] = Math.min(hi[i] as number, Math.max(lo[i] as number, w[i] as number));
+  }
+  return out;
+}

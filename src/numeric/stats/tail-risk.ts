@@ -1,0 +1,219 @@
+/**
+ * Tail-risk metrics of one simple-return series r₁ … r_T, historical (every observation an equally
+ * likely scenario, weight 1/T), with the definitions of skfolio's `skfolio.measures` and Riskfolio-Lib:
+ *
+ * - losses L_t = −r_t; k = (1 − β)·T scenarios in the tail, i_k = max(0, ⌈k⌉ − 1);
+ * - VaR_β = the (i_k + 1)-th largest loss; CVaR_β = (Σ of the i_k largest losses + (k − i_k)·VaR_β) / k,
+ *   the Rockafellar–Uryasev value min_α α + Σ_t (L_t − α)⁺ / k (Rockafellar & Uryasev 2000, 2002);
+ * - drawdowns of the uncompounded cumulative return C_t = r₁ + … + r_t with C₀ = 0 counted as a peak:
+ *   D_t = max(C₀ … C_t) − C_t ≥ 0; CDaR_β = CVaR_β of the drawdowns as losses (Chekhlov, Uryasev &
+ *   Zabarankin 2005); Ulcer index = √(Σ D_t² / T) (Martin & McCann 1989, uncompounded);
+ * - skewness m₃ / m₂^{3/2} and excess kurtosis m₄ / m₂² − 3 with population central moments m_p (ddof 0);
+ * - Omega(τ) = Σ (r_t − τ)⁺ / Σ (τ − r_t)⁺ (Keating & Shadwick 2002).
+ *
+ * Metrics return `null`, never NaN, where they are undefined (empty series, zero dispersion, no loss).
+ */
+import { QuantError } from '../../errors.js';
+
+/** Default confidence level of the tail measures (95 %). */
+export const DEFAULT_CVAR_LEVEL = 0.95;
+
+/**
+ * Throw `E_PARAMS` unless 0 < β < 1 (`what` names the setting in the message, e.g. `cvar_level`).
+ */
+export function assertTailLevel(beta: number, what = 'cvar_level'): void {
+  if (typeof beta !== 'number' || !(beta > 0 && beta < 1)) {
+    throw new QuantError(
+      'E_PARAMS',
+      `${what} must be a number strictly between 0 and 1, got ${String(beta)}`,
+      {
+        hint: `use e.g. ${what}=0.95 (the mean of the worst 5 % of outcomes)`,
+        details: { [what]: String(beta) },
+      },
+    );
+  }
+}
+
+/**
+ * The number of tail scenarios k = (1 − β)·T, snapped to the nearest integer when it is one up to
+ * rounding ((1 − 0.95)·2520 is 126.00000000000011 in floating point, not a 127th scenario).
+ */
+export function tailCount(observations: number, beta: number): number {
+  const k = (1 - beta) * observations;
+  const near = Math.round(k);
+  return Math.abs(k - near) <= 1e-9 * Math.max(1, k) ? near : k;
+}
+
+/**
+ * Scenario indices ordered from the largest loss down (ties: the earlier scenario first), so that the
+ * tail and its weights are the same on every run.
+ */
+export function orderByLoss(losses: ArrayLike<number>): Int32Array {
+  const order = new Int32Array(losses.length);
+  for (let t = 0; t < order.length; t++) order[t] = t;
+  order.sort((a, b) => (losses[b] as number) - (losses[a] as number) || a - b);
+  return order;
+}
+
+/**
+ * Tail weights of the sorted scenarios: 1/k for the first i_k, (k − i_k)/k for the next, 0 after.
+ * Calls `visit(position, weight)` for each scenario with a positive weight.
+ */
+export function forEachTailWeight(
+  observations: number,
+  beta: number,
+  visit: (position: number, weight: number) => void,
+): void {
+  const k = tailCount(observations, beta);
+  const ik = Math.max(0, Math.ceil(k) - 1);
+  for (let p = 0; p < ik; p++) visit(p, 1 / k);
+  const last = (k - ik) / k;
+  if (last > 0) visit(ik, last);
+}
+
+/** CVaR_β of a list of losses (the mean of the worst (1 − β) share, with the fractional scenario). */
+function cvarOfLosses(losses: ArrayLike<number>, beta: number): number | null {
+  assertTailLevel(beta);
+  if (losses.length === 0) return null;
+  const order = orderByLoss(losses);
+  let s = 0;
+  forEachTailWeight(losses.length, beta, (p, q) => (s += q * (losses[order[p] as number] as number)));
+  return s;
+}
+
+function negate(returns: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(returns.length);
+  for (let t = 0; t < out.length; t++) out[t] = -(returns[t] as number);
+  return out;
+}
+
+/** Historical VaR_β of a return series, as a positive loss (the (i_k + 1)-th largest loss). */
+export function valueAtRisk(returns: ArrayLike<number>, beta: number): number | null {
+  assertTailLevel(beta);
+  if (returns.length === 0) return null;
+  const losses = negate(returns);
+  const order = orderByLoss(losses);
+  const ik = Math.max(0, Math.ceil(tailCount(returns.length, beta)) - 1);
+  return losses[order[ik] as number] as number;
+}
+
+/** Historical CVaR_β (expected shortfall) of a return series, as a positive loss. */
+export function conditionalValueAtRisk(returns: ArrayLike<number>, beta: number): number | null {
+  return cvarOfLosses(negate(returns), beta);
+}
+
+/** Drawdowns D_t ≥ 0 of the uncompounded cumulative return, C₀ = 0 counting as a peak (length T). */
+export function uncompoundedDrawdowns(returns: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(returns.length);
+  let c = 0;
+  let peak = 0;
+  for (let t = 0; t < out.length; t++) {
+    c += returns[t] as number;
+    if (c > peak) peak = c;
+    out[t] = peak - c;
+  }
+  return out;
+}
+
+/** CDaR_β: the CVaR_β of the uncompounded drawdowns. */
+export function conditionalDrawdownAtRisk(returns: ArrayLike<number>, beta: number): number | null {
+  return cvarOfLosses(uncompoundedDrawdowns(returns), beta);
+}
+
+/** Ulcer index √(Σ D_t² / T) of the uncompounded drawdowns; `null` if empty. */
+export function ulcerIndex(returns: ArrayLike<number>): number | null {
+  if (returns.length === 0) return null;
+  const d = uncompoundedDrawdowns(returns);
+  let s = 0;
+  for (let t = 0; t < d.length; t++) s += (d[t] as number) ** 2;
+  return Math.sqrt(s / d.length);
+}
+
+/** Population central moments m₂, m₃, m₄; `null` when empty or m₂ = 0 (a constant series). */
+function centralMoments(returns: ArrayLike<number>): { m2: number; m3: number; m4: number } | null {
+  const T = returns.length;
+  if (T === 0) return null;
+  let lo = Infinity;
+  let hi = -Infinity;
+  let s = 0;
+  for (let t = 0; t < T; t++) {
+    const v = returns[t] as number;
+    s += v;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (lo === hi) return null;
+  const mean = s / T;
+  let m2 = 0;
+  let m3 = 0;
+  let m4 = 0;
+  for (let t = 0; t < T; t++) {
+    const d = (returns[t] as number) - mean;
+    const d2 = d * d;
+    m2 += d2;
+    m3 += d2 * d;
+    m4 += d2 * d2;
+  }
+  return { m2: m2 / T, m3: m3 / T, m4: m4 / T };
+}
+
+/** Skewness m₃ / m₂^{3/2} (population, the biased estimator of scipy's `skew`); `null` if undefined. */
+export function skewness(returns: ArrayLike<number>): number | null {
+  const m = centralMoments(returns);
+  return m === null ? null : m.m3 / Math.pow(m.m2, 1.5);
+}
+
+/** Excess kurtosis m₄ / m₂² − 3 (population, scipy's `kurtosis` default); `null` if undefined. */
+export function excessKurtosis(returns: ArrayLike<number>): number | null {
+  const m = centralMoments(returns);
+  return m === null ? null : m.m4 / (m.m2 * m.m2) - 3;
+}
+
+/** Omega ratio Σ (r − τ)⁺ / Σ (τ − r)⁺; `null` when no return is below τ (or the series is empty). */
+export function omegaRatio(returns: ArrayLike<number>, threshold = 0): number | null {
+  let gains = 0;
+  let losses = 0;
+  for (let t = 0; t < returns.length; t++) {
+    const d = (returns[t] as number) - threshold;
+    if (d > 0) gains += d;
+    else losses -= d;
+  }
+  return losses === 0 ? null : gains / losses;
+}
+
+/** The tail metrics the report shows for one series. */
+export interface TailMetrics {
+  readonly var95: number | null;
+  readonly cvar95: number | null;
+  readonly var99: number | null;
+  readonly cvar99: number | null;
+  readonly skewness: number | null;
+  readonly excessKurtosis: number | null;
+  readonly cdar95: number | null;
+  readonly ulcerIndex: number | null;
+  readonly omega: number | null;
+}
+
+/** Every metric of this module for one series (per-period units; Omega at threshold 0). */
+export function tailMetrics(returns: ArrayLike<number>): TailMetrics {
+  for (let t = 0; t < returns.length; t++) {
+    const v = returns[t] as number;
+    if (v - v !== 0) {
+      throw new QuantError('E_INPUT_VALUE', `return ${t} is not a finite number: ${String(v)}`, {
+        hint: 'remove or fill missing values before computing tail metrics',
+        details: { index: t, value: String(v) },
+      });
+    }
+  }
+  return {
+    var95: valueAtRisk(returns, 0.95),
+    cvar95: conditionalValueAtRisk(returns, 0.95),
+    var99: valueAtRisk(returns, 0.99),
+    cvar99: conditionalValueAtRisk(returns, 0.99),
+    skewness: skewness(returns),
+    excessKurtosis: excessKurtosis(returns),
+    cdar95: conditionalDrawdownAtRisk(returns, 0.95),
+    ulcerIndex: ulcerIndex(returns),
+    omega: omegaRatio(returns, 0),
+  };
+}

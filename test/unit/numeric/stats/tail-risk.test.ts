@@ -1,0 +1,92 @@
+// Tail metrics on a five-day series computed by hand (the definitions of skfolio.measures: losses −r,
+// k = (1 − β)T, i_k = ⌈k⌉ − 1; uncompounded drawdowns with the start as a peak; population moments).
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isQuantError } from '../../../../src/errors.js';
+import {
+  conditionalDrawdownAtRisk,
+  conditionalValueAtRisk,
+  excessKurtosis,
+  omegaRatio,
+  skewness,
+  tailCount,
+  tailMetrics,
+  ulcerIndex,
+  uncompoundedDrawdowns,
+  valueAtRisk,
+} from '../../../../src/numeric/stats/tail-risk.js';
+
+const R = [0.02, -0.01, -0.03, 0.01, -0.02];
+const close = (a: number | null, b: number, tol = 1e-15): boolean => a !== null && Math.abs(a - b) <= tol;
+
+describe('tail metrics by hand', () => {
+  test('VaR and CVaR: integer, fractional and sub-one tail sizes', () => {
+    // β = 0.95: k = 0.25 < 1, the worst loss alone.
+    assert.ok(close(valueAtRisk(R, 0.95), 0.03), `VaR95 ${valueAtRisk(R, 0.95)}`);
+    assert.ok(close(conditionalValueAtRisk(R, 0.95), 0.03), 'CVaR95 = worst loss');
+    // β = 0.6: k = 2: VaR = 2nd loss 0.02, CVaR = (0.03 + 0.02) / 2.
+    assert.ok(close(valueAtRisk(R, 0.6), 0.02), `VaR60 ${valueAtRisk(R, 0.6)}`);
+    assert.ok(close(conditionalValueAtRisk(R, 0.6), 0.025), `CVaR60 ${conditionalValueAtRisk(R, 0.6)}`);
+    // β = 0.5: k = 2.5, i_k = 2: (0.03 + 0.02 + 0.5 · 0.01) / 2.5 = 0.022.
+    assert.ok(close(valueAtRisk(R, 0.5), 0.01), 'VaR50 = 3rd loss');
+    assert.ok(
+      close(conditionalValueAtRisk(R, 0.5), 0.022, 1e-15),
+      `CVaR50 ${conditionalValueAtRisk(R, 0.5)}`,
+    );
+  });
+
+  test('k = (1 − β)T snaps to an integer up to rounding', () => {
+    assert.equal(tailCount(2520, 0.95), 126, '(1 − 0.95) · 2520 is 126 scenarios, not 126.0000000001');
+    assert.equal(tailCount(5, 0.5), 2.5, 'a genuinely fractional k stays');
+  });
+
+  test('uncompounded drawdowns, CDaR and Ulcer index', () => {
+    // C = 0.02, 0.01, −0.02, −0.01, −0.03; peak 0.02 from day 1 → D = 0, 0.01, 0.04, 0.03, 0.05.
+    const d = Array.from(uncompoundedDrawdowns(R));
+    [0, 0.01, 0.04, 0.03, 0.05].forEach((v, t) => assert.ok(close(d[t] ?? null, v, 1e-17), `D_${t} ${d[t]}`));
+    assert.ok(close(conditionalDrawdownAtRisk(R, 0.6), 0.045, 1e-16), 'CDaR60 = (0.05 + 0.04) / 2');
+    assert.ok(close(conditionalDrawdownAtRisk(R, 0.95), 0.05, 1e-17), 'CDaR95 = worst drawdown');
+    assert.ok(close(ulcerIndex(R), Math.sqrt(51e-4 / 5), 1e-16), `Ulcer ${ulcerIndex(R)}`);
+    // A loss on the first day is a drawdown from the start.
+    assert.ok(close(conditionalDrawdownAtRisk([-0.01, 0.005], 0.5), 0.01, 1e-17), 'start counts as a peak');
+  });
+
+  test('skewness, excess kurtosis (population moments) and Omega', () => {
+    // mean −0.006; m2 = 17.2e-4 / 5, m3 = 5.04e-6 / 5, m4 = 8.9296e-7 / 5.
+    const m2 = 3.44e-4;
+    const m3 = 1.008e-6;
+    const m4 = 1.78592e-7;
+    assert.ok(close(skewness(R), m3 / Math.pow(m2, 1.5), 1e-12), `skew ${skewness(R)}`);
+    assert.ok(close(excessKurtosis(R), m4 / (m2 * m2) - 3, 1e-12), `kurt ${excessKurtosis(R)}`);
+    assert.ok(close(omegaRatio(R), 0.5), 'Omega(0) = 0.03 / 0.06');
+    // r + 0.015 = 0.035, 0.005, −0.015, 0.025, −0.005.
+    assert.ok(close(omegaRatio(R, -0.015), 0.065 / 0.02, 1e-14), 'Omega(−1.5 %) = 0.065 / 0.02');
+  });
+
+  test('undefined metrics are null, never NaN', () => {
+    const flat = [0.01, 0.01, 0.01];
+    assert.equal(skewness(flat), null, 'a constant series has no skewness');
+    assert.equal(excessKurtosis(flat), null, 'nor kurtosis');
+    assert.equal(omegaRatio(flat), null, 'no loss below 0: Omega undefined');
+    const m = tailMetrics([]);
+    assert.ok(
+      Object.values(m).every((v) => v === null),
+      `empty series: ${JSON.stringify(m)}`,
+    );
+  });
+
+  test('levels outside (0, 1) are E_PARAMS', () => {
+    for (const beta of [0, 1, -0.1, 1.5, Number.NaN]) {
+      assert.throws(
+        () => conditionalValueAtRisk(R, beta),
+        (e: unknown) => isQuantError(e) && e.code === 'E_PARAMS' && e.message.includes('cvar_level'),
+        `level ${beta}`,
+      );
+    }
+    assert.throws(
+      () => tailMetrics([0.01, Number.NaN]),
+      (e: unknown) => isQuantError(e) && e.code === 'E_INPUT_VALUE',
+      'a NaN return is E_INPUT_VALUE',
+    );
+  });
+});
