@@ -15,6 +15,20 @@ function number(value: string): number {
   return n;
 }
 
+function wholeDays(value: string): number {
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n)) {
+    throw new QuantError(
+      'E_USAGE',
+      `--max-data-age-days ${JSON.stringify(value)} is not a whole number of days`,
+      {
+        hint: 'e.g. --max-data-age-days 5',
+      },
+    );
+  }
+  return n;
+}
+
 /**
  * `quant trades --run-id R --profile P --prices prices.csv --nav 1e6 [--holdings h.csv] [--lots l.csv]`:
  * the `meta.trades` stage run into the existing meta run R, which writes the orders (CSV) and the full
@@ -33,6 +47,12 @@ export function tradesCommand(ctx: CliContext): Command {
     .option('--lots <file>', 'CSV of symbol,lot_size,min_ticket (default: lot 1, no minimum ticket)')
     .requiredOption('--nav <value>', 'portfolio value the weights apply to (holdings plus cash)', number)
     .option(
+      '--max-data-age-days <days>',
+      "refuse a target whose data is older (default: the meta profile's max_data_age_days)",
+      wholeDays,
+    )
+    .option('--allow-stale', 'produce the orders from stale data anyway (recorded)')
+    .option(
       '--output <file>',
       'orders CSV (the JSON goes next to it; default runs/<run>/data/trades_{M}_{P}.csv)',
     )
@@ -48,6 +68,8 @@ export function tradesCommand(ctx: CliContext): Command {
         ...(opts.holdings === undefined ? {} : { holdings_file: opts.holdings }),
         ...(opts.lots === undefined ? {} : { lots_file: opts.lots }),
         ...(opts.output === undefined ? {} : { output: opts.output }),
+        ...(opts.maxDataAgeDays === undefined ? {} : { max_data_age_days: opts.maxDataAgeDays }),
+        ...(opts.allowStale === true ? { allow_stale: true } : {}),
       };
       const result = await sdk.runStage('meta.trades', params, ctx.runOptions(opts.runId));
       if (opts.json === true) {

@@ -6,6 +6,7 @@ import { QuantError } from '../../errors.js';
 import { readRunJson, writeFileAtomic, writeJsonAtomic } from '../../artifacts/index.js';
 import { roundToLots, type LotRoundingResult } from '../../numeric/trades/lot-rounding.js';
 import { ID_PATTERN, MAX_PROFILE_NAME_LENGTH } from '../../manifest/index.js';
+import { assertFresh, type Freshness } from './freshness.js';
 import {
   readHoldings,
   readLots,
@@ -40,6 +41,18 @@ const metaTradesParams = z.strictObject({
     .positive()
     .refine(Number.isFinite, 'must be finite')
     .describe('portfolio value the target weights apply to (holdings plus cash), > 0'),
+  max_data_age_days: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe(
+      'refuse (E_STALE_DATA) a target whose last common date is more days old than this (default: the meta profile’s max_data_age_days; neither: no limit)',
+    ),
+  allow_stale: z
+    .boolean()
+    .default(false)
+    .describe('produce the orders from stale data anyway (recorded in the ledger and the trade list)'),
   output: z
     .string()
     .min(1)
@@ -131,6 +144,34 @@ async function tables(ctx: StageContext, params: z.output<typeof metaTradesParam
   };
 }
 
+/** The data-age gate: stale targets are refused unless allowed; the verdict goes to the ledger. */
+async function checkFreshness(
+  ctx: StageContext,
+  metaProfile: string,
+  params: z.output<typeof metaTradesParams>,
+): Promise<Freshness> {
+  const verdict = await assertFresh(
+    { runDir: ctx.runDir, metaProfile, riskProfile: params.risk_profile },
+    params.max_data_age_days,
+    ctx.now,
+    { allowStale: params.allow_stale },
+  );
+  await ctx.decision('trades.data_age', {
+    last_date: verdict.lastDate,
+    as_of: verdict.asOf,
+    age_days: verdict.ageDays,
+    max_data_age_days: verdict.maxAgeDays,
+    stale: verdict.stale,
+    overridden: verdict.overridden,
+  });
+  if (verdict.overridden) {
+    ctx.warn(
+      `the target's data ends ${verdict.lastDate}, ${verdict.ageDays} days old (max ${verdict.maxAgeDays}): orders produced anyway (allow_stale)`,
+    );
+  }
+  return verdict;
+}
+
 async function metaProfileOf(ctx: StageContext, given: string | undefined): Promise<string> {
   if (given !== undefined) return given;
   const run = await readRunJson(ctx.workspace, ctx.runId);
@@ -185,6 +226,7 @@ export const metaTrades = defineStage({
     const metaProfile = await metaProfileOf(ctx, params.meta_profile);
     const target = await readTarget(ctx.runDir, metaProfile, params.risk_profile);
     ctx.recordInput(target.file);
+    const freshness = await checkFreshness(ctx, metaProfile, params);
     const { inputs, tables: t } = await tables(ctx, params);
     const lines = tradeLines(target.assets, `the ${params.risk_profile} target`, t);
     const rounding = roundToLots(lines, { nav: params.nav });
@@ -205,6 +247,14 @@ export const metaTrades = defineStage({
       nav: params.nav,
       cash_before: tidy(params.nav - lines.reduce((s, l) => s + l.held * l.price, 0)),
       residual_cash: tidy(rounding.cash),
+      data_age: {
+        last_date: freshness.lastDate,
+        as_of: freshness.asOf,
+        age_days: freshness.ageDays,
+        max_data_age_days: freshness.maxAgeDays,
+        stale: freshness.stale,
+        overridden: freshness.overridden,
+      },
       rounding: {
         method: rounding.method,
         optimal: rounding.optimal,

@@ -58,6 +58,20 @@ function workspace(): string {
   ];
   write(metaArtifactPaths(M, 'hrp').flattened, JSON.stringify(flattened('hrp', hrp)));
   write(metaArtifactPaths(M, 'tight').flattened, JSON.stringify(flattened('tight', tight)));
+  // The data-age gate reads the level's calendar: it ends the day before the run's clock (2026-01-01).
+  for (const p of ['hrp', 'tight']) {
+    write(
+      metaArtifactPaths(M, p).manifest,
+      JSON.stringify({
+        schema_version: 1,
+        included: [
+          { id: 'a', last_date: '2025-12-31' },
+          { id: 'b', last_date: '2025-12-29' },
+        ],
+        calendar: { last_date: '2025-12-29' },
+      }),
+    );
+  }
   const files: Record<string, string> = {
     'prices.csv':
       'symbol,price\nNASDAQ:AAPL,190\nXETRA:SAP,120\nSIX:NESN,95\nCME_MINI:ES1!,5000\nOLD,20\nNYSE:A,300\nNYSE:B,70\n',
@@ -134,6 +148,34 @@ test('when the nearest lots overspend, the exact rounding beats the greedy one (
   assert.ok(Math.abs(r.value.rounding.objective - 0.0325) < 1e-12, `objective ${r.value.rounding.objective}`);
 });
 
+test('allow_stale produces the orders from stale data and records the verdict', async () => {
+  const ws = workspace();
+  const r = await run(ws, {
+    risk_profile: 'tight',
+    prices_file: 'prices.csv',
+    nav: 1000,
+    max_data_age_days: 1,
+    allow_stale: true,
+  });
+  const doc = JSON.parse(readFileSync(r.value.json, 'utf8'));
+  assert.deepEqual(
+    doc.data_age,
+    {
+      last_date: '2025-12-29',
+      as_of: '2026-01-01',
+      age_days: 3,
+      max_data_age_days: 1,
+      stale: true,
+      overridden: true,
+    },
+    'the trade list states the age and the override',
+  );
+  assert.ok(
+    r.warnings.some((w) => /orders produced anyway/.test(w)),
+    `a warning says so: ${JSON.stringify(r.warnings)}`,
+  );
+});
+
 test('bad inputs are coded errors naming the file and the row', async () => {
   const ws = workspace();
   const base = {
@@ -189,6 +231,12 @@ test('bad inputs are coded errors naming the file and the row', async () => {
     'a symbol held twice',
   );
   await rejects(run(ws, { ...base, nav: -1e6 }), 'E_PARAMS', /nav/, 'a negative NAV');
+  await rejects(
+    run(ws, { ...base, max_data_age_days: 2 }),
+    'E_STALE_DATA',
+    /ends 2025-12-29, 3 days before 2026-01-01; max_data_age_days is 2 \(lagging: b 2 d\)/,
+    'a target older than the limit',
+  );
   await rejects(
     run(ws, { ...base, risk_profile: 'hrq' }),
     'E_ARTIFACT_MISSING',
