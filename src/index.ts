@@ -9,6 +9,10 @@ export type {
   AuditOptions,
   RunOptions,
   StageRunResult,
+  StageRunInfo,
+  StageFields,
+  ReservedResultKey,
+  SafeStageResult,
   PipelineRunResult,
   SafeResult,
 } from './sdk/quant-sdk.js';

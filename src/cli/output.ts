@@ -31,7 +31,7 @@ export function stageResultJson(result: StageRunResult): string {
       run_dir: result.runDir,
       summary: result.summary,
       outputs: result.outputs,
-      value: result.value,
+      value: result.stageValue,
     },
     null,
     2,

@@ -82,7 +82,7 @@ export interface StageDefinition<S extends z.ZodType = z.ZodType, R = unknown> {
   run(params: z.output<S>, ctx: StageContext): Promise<StageOutput<R>>;
 }
 
-/** The value a stage's run returns (`StageRunResult.value`), from its definition's type. */
+/** The value a stage's run returns (`StageRunResult.stageValue`; an object value's fields are also on the result itself), from its definition's type. */
 export type StageValue<T> = T extends StageDefinition<z.ZodType, infer R> ? R : never;
 
 /** A stage with its types erased, as stored in a registry. */

@@ -12,7 +12,8 @@ import {
 } from '../artifacts/index.js';
 import type { ResolvedManifestDoc } from '../stages/index.js';
 import { checkMetaCacheEntry } from './_meta-cache-entry.js';
-import type { PipelineHooks, StageRunResult } from './quant-sdk.js';
+import type { PipelineHooks } from './quant-sdk.js';
+import { stageRunResult, type StageRunResult } from './stage-result.js';
 import type { RunSession } from './run-session.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -171,17 +172,21 @@ export function metaCacheHooks(workspace: string, key: string): MetaCacheHooks {
       for (const [rel, bytes] of lookup.files) await writeFileAtomic(join(session.runDir, rel), bytes);
       await session.ledger.appendMany(retarget(meta.entries, meta.run_id, session.runId));
       hit = true;
-      return meta.stages.map((s): StageRunResult => ({
-        stageId: s.stageId,
-        runId: session.runId,
-        runDir: session.runDir,
-        value: s.value,
-        summary: s.summary,
-        // The meta stages warn about nothing their inputs could change (the cache key covers them).
-        warnings: [],
-        inputs: retarget(s.inputs, meta.run_id, session.runId),
-        outputs: retarget(s.outputs, meta.run_id, session.runId),
-      }));
+      return meta.stages.map((s): StageRunResult =>
+        stageRunResult(
+          {
+            stageId: s.stageId,
+            runId: session.runId,
+            runDir: session.runDir,
+            summary: s.summary,
+            // The meta stages warn about nothing their inputs could change (the cache key covers them).
+            warnings: [],
+            inputs: retarget(s.inputs, meta.run_id, session.runId),
+            outputs: retarget(s.outputs, meta.run_id, session.runId),
+          },
+          s.value,
+        ),
+      );
     },
     async completed(session, results, ledgerStart) {
       if (hit) return;
@@ -207,7 +212,7 @@ export function metaCacheHooks(workspace: string, key: string): MetaCacheHooks {
         run_id: session.runId,
         stages: cached.map((s) => ({
           stageId: s.stageId,
-          value: s.value,
+          value: s.stageValue,
           summary: s.summary,
           outputs: s.outputs,
           inputs: s.inputs,

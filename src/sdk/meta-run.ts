@@ -159,7 +159,7 @@ async function runMetaInWorkspace(
     hooks,
   );
   const returns = result.stages.find((s) => s.stageId === 'meta.returns');
-  const riskProfiles = ((returns?.value as { risk_profiles?: string[] } | undefined)?.risk_profiles ??
+  const riskProfiles = ((returns?.stageValue as { risk_profiles?: string[] } | undefined)?.risk_profiles ??
     []) as string[];
   return {
     ...result,

@@ -24,14 +24,27 @@ import {
 import { runMetaPipeline, type MetaRunOptions, type MetaRunResult } from './meta-run.js';
 import { verifyRunAudit, type RunAuditReport } from './run-audit.js';
 import {
+  safeStageResult,
+  stageRunResult,
+  type SafeStageResult,
+  type StageRunResult,
+} from './stage-result.js';
+import {
   executeStage,
   kindOf,
   openRunSession,
   profileOf,
-  type FileRecord,
   type RunSession,
   type StageExecution,
 } from './run-session.js';
+
+export type {
+  ReservedResultKey,
+  SafeStageResult,
+  StageFields,
+  StageRunInfo,
+  StageRunResult,
+} from './stage-result.js';
 
 /** Where and how a stage or pipeline runs. */
 export interface RunOptions {
@@ -81,18 +94,6 @@ export interface AuditOptions extends WorkspaceOptions {
   readonly strict?: boolean;
 }
 
-export interface StageRunResult<R = unknown> {
-  readonly stageId: string;
-  readonly runId: string;
-  readonly runDir: string;
-  readonly value: R;
-  readonly summary: string;
-  /** Warnings the stage gave about its input, each `<stage id>: <message>`. */
-  readonly warnings: readonly string[];
-  readonly inputs: readonly FileRecord[];
-  readonly outputs: readonly FileRecord[];
-}
-
 export interface PipelineRunResult {
   readonly pipeline: string;
   readonly runId: string;
@@ -100,6 +101,7 @@ export interface PipelineRunResult {
   readonly stages: readonly StageRunResult[];
 }
 
+/** A result or a coded failure: `{ ok: true, value }` or `{ ok: false, error }`. */
 export type SafeResult<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: QuantError };
 
@@ -153,17 +155,13 @@ export class QuantSDK {
     id: Id,
     params: unknown,
     options?: RunOptions,
-  ): Promise<SafeResult<StageRunResult<BuiltinStageValues[Id]>>>;
+  ): Promise<SafeStageResult<BuiltinStageValues[Id]>>;
   static safeRunStage<R = unknown>(
     id: string,
     params: unknown,
     options?: RunOptions,
-  ): Promise<SafeResult<StageRunResult<R>>>;
-  static safeRunStage(
-    id: string,
-    params: unknown,
-    options: RunOptions = {},
-  ): Promise<SafeResult<StageRunResult>> {
+  ): Promise<SafeStageResult<R>>;
+  static safeRunStage(id: string, params: unknown, options: RunOptions = {}): Promise<SafeStageResult> {
     return QuantSDK.builtin.safeRunStage(id, params, options);
   }
 
@@ -285,19 +283,11 @@ export class QuantSDK {
     id: Id,
     params: unknown,
     options?: RunOptions,
-  ): Promise<SafeResult<StageRunResult<BuiltinStageValues[Id]>>>;
-  safeRunStage<R = unknown>(
-    id: string,
-    params: unknown,
-    options?: RunOptions,
-  ): Promise<SafeResult<StageRunResult<R>>>;
-  async safeRunStage(
-    id: string,
-    params: unknown,
-    options: RunOptions = {},
-  ): Promise<SafeResult<StageRunResult>> {
+  ): Promise<SafeStageResult<BuiltinStageValues[Id]>>;
+  safeRunStage<R = unknown>(id: string, params: unknown, options?: RunOptions): Promise<SafeStageResult<R>>;
+  async safeRunStage(id: string, params: unknown, options: RunOptions = {}): Promise<SafeStageResult> {
     try {
-      return { ok: true, value: await this.runStage(id, params, options) };
+      return safeStageResult(await this.runStage(id, params, options));
     } catch (error) {
       if (isQuantError(error)) return { ok: false, error };
       throw error;
@@ -399,16 +389,18 @@ export class QuantSDK {
       throw error;
     }
     if (closeAfter) await closeSession(session, 'success', { stage: stage.id }, undefined);
-    return {
-      stageId: stage.id,
-      runId: session.runId,
-      runDir: session.runDir,
-      value: execution.value as R,
-      summary: execution.summary,
-      warnings: execution.warnings,
-      inputs: execution.inputs,
-      outputs: execution.outputs,
-    };
+    return stageRunResult(
+      {
+        stageId: stage.id,
+        runId: session.runId,
+        runDir: session.runDir,
+        summary: execution.summary,
+        warnings: execution.warnings,
+        inputs: execution.inputs,
+        outputs: execution.outputs,
+      },
+      execution.value as R,
+    );
   }
 }
 

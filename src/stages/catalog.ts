@@ -28,7 +28,7 @@ export const builtinStages: readonly Stage[] = Object.freeze([
 
 /**
  * The value each built-in stage returns, by stage id: `QuantSDK.runStage('portfolio.optimize', ...)`
- * resolves to a result whose `value.weights` is typed. Keep it in step with `builtinStages` (a test
+ * resolves to a flat result whose `weights` is typed. Keep it in step with `builtinStages` (a test
  * checks that the ids are the same).
  */
 export interface BuiltinStageValues {
