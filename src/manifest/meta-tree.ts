@@ -8,7 +8,14 @@ import {
 import { formatJsonPath, type JsonPath } from './_json-path.js';
 import { ownValue } from '../util/own.js';
 import { didYouMean, closestMatches as suggest } from '../util/suggest.js';
-import { isMetaProfile, type Manifest, type MetaAllocation, type MetaProfile } from './schema.js';
+import {
+  isMetaProfile,
+  type BenchmarkSpec,
+  type Manifest,
+  type MetaAllocation,
+  type MetaProfile,
+  type RiskFreeSpec,
+} from './schema.js';
 import { assertProfilesUsable } from './profile-usage.js';
 
 /** DESIGN §3: a meta profile nests at most this deep (the root is depth 1). */
@@ -40,6 +47,10 @@ export interface MetaNode {
   /** The node's declared `risk_profiles` (aliases normalised), if any. */
   readonly riskProfiles?: readonly PortfolioMethod[];
   readonly features: { readonly directionalSignTestGate: boolean };
+  /** `benchmarks` as declared (empty when none). */
+  readonly benchmarks: readonly BenchmarkSpec[];
+  /** `risk_free`, if declared. */
+  readonly riskFree?: RiskFreeSpec;
   /** `max_data_age_days`: trades from older data are refused unless overridden. */
   readonly maxDataAgeDays?: number;
   /** The entries' `risk_budget` by sleeve id (risk_parity), when the level sets them. */
@@ -201,6 +212,8 @@ function buildMetaNode(
     allocation,
     ...(meta.risk_profiles === undefined ? {} : { riskProfiles: meta.risk_profiles }),
     features: { directionalSignTestGate: meta.features.directional_sign_test_gate },
+    benchmarks: meta.benchmarks ?? [],
+    ...(meta.risk_free === undefined ? {} : { riskFree: meta.risk_free }),
     ...(meta.max_data_age_days === undefined ? {} : { maxDataAgeDays: meta.max_data_age_days }),
     ...(budgets.length === 0 ? {} : { riskBudget: Object.fromEntries(budgets) }),
   };

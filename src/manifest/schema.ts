@@ -222,11 +222,78 @@ const SleeveEntrySchema = z.strictObject(sleeveEntryShape).superRefine((entry, c
 
 const featuresShape = { directional_sign_test_gate: z.boolean().default(false) };
 
+const benchmarkShape = {
+  id: idSchema,
+  /** A price or return table (CSV or Parquet), relative to the manifest's folder, inside the workspace. */
+  file: z.string().min(1),
+  /** The column of `file` that holds the benchmark. */
+  column: z.string().min(1),
+  input_kind: z.enum(INPUT_KINDS).default('prices'),
+  description: z.string().optional(),
+};
+
+/** One benchmark series the report compares the meta portfolio with. */
+const BenchmarkSchema = z.strictObject(benchmarkShape);
+
+const riskFreeShape = {
+  /** A constant annual rate (0.02 = 2 % a year). */
+  rate: z.number().min(-1).max(1).optional(),
+  /** Or a table of annual rates by date (CSV or Parquet), relative to the manifest's folder. */
+  file: z.string().min(1).optional(),
+  column: z.string().min(1).optional(),
+};
+
+/** The risk-free rate of the Sharpe and Sortino ratios, alpha and beta: a constant or a daily series. */
+const RiskFreeSchema = z.strictObject(riskFreeShape).superRefine((rf, ctx) => {
+  if (!isRecord(rf as unknown)) return;
+  const hasRate = rf.rate !== undefined;
+  const hasFile = rf.file !== undefined;
+  if (hasRate === hasFile) {
+    ctx.addIssue({
+      code: 'custom',
+      path: hasRate ? ['file'] : [],
+      message: hasRate
+        ? 'has both "rate" and "file": keep a constant annual "rate" or a "file" of annual rates'
+        : 'needs "rate" (a constant annual rate, 0.02 = 2 %) or "file" and "column" (annual rates by date)',
+    });
+  }
+  if (hasFile && rf.column === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['column'],
+      message: 'needs "column": the column of the file that holds the rate',
+    });
+  }
+  if (!hasFile && rf.column !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['column'], message: '"column" applies to a "file" of rates' });
+  }
+}, ALWAYS);
+
+const benchmarksSchema = z.array(BenchmarkSchema).superRefine((list, ctx) => {
+  if (!Array.isArray(list)) return;
+  const firstAt = new Map<string, number>();
+  list.forEach((b, j) => {
+    const id: unknown = isRecord(b) ? b['id'] : undefined;
+    if (typeof id !== 'string') return;
+    const i = firstAt.get(id);
+    if (i === undefined) firstAt.set(id, j);
+    else
+      ctx.addIssue({
+        code: 'custom',
+        path: [j, 'id'],
+        message: `duplicate benchmark id "${id}" (also benchmarks[${i}])`,
+      });
+  });
+}, ALWAYS);
+
 const metaProfileShape = {
   sleeves: z.array(SleeveEntrySchema).min(1),
   meta_allocation: MetaAllocationSchema.prefault({}),
   risk_profiles: riskProfilesSchema.optional(),
   features: z.strictObject(featuresShape).prefault({}),
+  /** Series the report compares the meta portfolio with (active return, tracking error, beta, ...). */
+  benchmarks: benchmarksSchema.optional(),
+  risk_free: RiskFreeSchema.optional(),
   /** Trades from data whose last date is older than this many days are refused (`E_STALE_DATA`). */
   max_data_age_days: integerSchema(0).optional(),
   description: z.string().optional(),
@@ -289,6 +356,8 @@ export const SleeveProfileSchema = z.strictObject(sleeveProfileShape);
 export type SleeveSpec = z.output<typeof SleeveSpecSchema>;
 export type SleeveProfile = z.output<typeof SleeveProfileSchema>;
 export type MetaAllocation = z.output<typeof MetaAllocationSchema>;
+export type BenchmarkSpec = z.output<typeof BenchmarkSchema>;
+export type RiskFreeSpec = z.output<typeof RiskFreeSchema>;
 export type MetaProfile = z.output<typeof MetaProfileSchema>;
 export type Profile = SleeveProfile | MetaProfile;
 
@@ -393,8 +462,13 @@ export function allowedKeysAt(path: readonly (string | number)[]): readonly stri
   if (path.length === 2 && path[0] === 'profiles') {
     return [...new Set([...Object.keys(sleeveProfileShape), ...Object.keys(metaProfileShape)])];
   }
-  if (typeof last === 'number') return Object.keys(sleeveEntryShape);
+  if (typeof last === 'number') {
+    return path[path.length - 2] === 'benchmarks'
+      ? Object.keys(benchmarkShape)
+      : Object.keys(sleeveEntryShape);
+  }
   const table: Record<string, readonly string[]> = {
+    risk_free: Object.keys(riskFreeShape),
     sleeve: Object.keys(sleeveSpecShape),
     costs: Object.keys(costsShape),
     meta_allocation: Object.keys(metaAllocationShape),

@@ -10,7 +10,7 @@ import {
   writeFileAtomic,
   type LedgerEntryInput,
 } from '../artifacts/index.js';
-import type { ResolvedManifestDoc } from '../stages/index.js';
+import type { InputFileRecord, ResolvedManifestDoc } from '../stages/index.js';
 import { checkMetaCacheEntry } from './_meta-cache-entry.js';
 import type { PipelineHooks } from './quant-sdk.js';
 import { stageRunResult, type StageRunResult } from './stage-result.js';
@@ -60,6 +60,7 @@ export async function metaCacheKey(
   doc: ResolvedManifestDoc,
   pipeline: string,
   params: Record<string, unknown>,
+  inputs: readonly InputFileRecord[] = [],
 ): Promise<string> {
   const runs = [...new Set(doc.sleeves.map((s) => s.run_id))].sort();
   const sleeves: Record<string, [string, string][]> = {};
@@ -70,10 +71,19 @@ export async function metaCacheKey(
       files.map(async (f) => [relative(dir, f), await sha256File(f)] as [string, string]),
     );
   }
-  // `schema` changes whenever the meta artifacts change shape (2: the `annualisation` records), so an
+  // `schema` changes whenever the meta artifacts change shape (2: the `annualisation` records, 3: the benchmark artifacts), so an
   // entry written by an older build of the same version is never restored into a newer run.
   return sha256Hex(
-    canonicalJson({ schema: 2, tool_version: TOOL_VERSION, pipeline, params, resolution: doc, sleeves }),
+    canonicalJson({
+      schema: 3,
+      tool_version: TOOL_VERSION,
+      pipeline,
+      params,
+      resolution: doc,
+      sleeves,
+      // Benchmark and risk-free files: a changed file must not restore the figures of the old one.
+      inputs: inputs.map((f) => [f.file, f.sha256]),
+    }),
   );
 }
 

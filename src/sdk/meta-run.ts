@@ -15,6 +15,7 @@ import {
   writeJsonAtomic,
 } from '../artifacts/index.js';
 import {
+  checkBenchmarkInputs,
   checkSleeveInputs,
   computeMetaResolution,
   validateMetaRun,
@@ -148,9 +149,10 @@ async function runMetaInWorkspace(
     options.onWarning,
   );
   await checkSleeveInputs(workspace, doc);
+  const benchmarkInputs = await checkBenchmarkInputs(workspace, doc);
   let hooks: MetaCacheHooks | undefined;
   if (options.cache !== false) {
-    hooks = metaCacheHooks(workspace, await metaCacheKey(workspace, doc, pipeline, params));
+    hooks = metaCacheHooks(workspace, await metaCacheKey(workspace, doc, pipeline, params, benchmarkInputs));
   }
   const result = await sdk.runPipeline(
     pipeline,

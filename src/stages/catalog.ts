@@ -8,6 +8,7 @@ import { metaFlatten } from './meta/flatten.js';
 import { metaReport } from './meta/report.js';
 import { metaBacktest } from './meta/backtest.js';
 import { metaTrades } from './meta/trades.js';
+import { metaBenchmark } from './meta/benchmark.js';
 import { sleeveBacktest } from './sleeve/backtest.js';
 
 /**
@@ -22,6 +23,7 @@ export const builtinStages: readonly Stage[] = Object.freeze([
   metaSignTest,
   metaBacktest,
   metaTrades,
+  metaBenchmark,
   sleeveBacktest,
   portfolioOptimize,
 ] as Stage[]);
@@ -39,6 +41,7 @@ export interface BuiltinStageValues {
   'meta.sign_test': StageValue<typeof metaSignTest>;
   'meta.backtest': StageValue<typeof metaBacktest>;
   'meta.trades': StageValue<typeof metaTrades>;
+  'meta.benchmark': StageValue<typeof metaBenchmark>;
   'sleeve.backtest': StageValue<typeof sleeveBacktest>;
   'portfolio.optimize': StageValue<typeof portfolioOptimize>;
 }
@@ -51,7 +54,14 @@ export const builtinPipelines: readonly PipelineDefinition[] = Object.freeze([
   definePipeline({
     name: 'meta',
     description: 'the meta pipeline of `quant meta run`, for every risk profile',
-    stages: ['meta.returns', 'meta.optimize', 'meta.backtest', 'meta.flatten', 'meta.report'],
+    stages: [
+      'meta.returns',
+      'meta.optimize',
+      'meta.backtest',
+      'meta.benchmark',
+      'meta.flatten',
+      'meta.report',
+    ],
   }),
   definePipeline({
     name: 'meta.gated',
@@ -62,6 +72,7 @@ export const builtinPipelines: readonly PipelineDefinition[] = Object.freeze([
       'meta.returns',
       'meta.optimize',
       'meta.backtest',
+      'meta.benchmark',
       'meta.flatten',
       'meta.report',
     ],
@@ -69,12 +80,19 @@ export const builtinPipelines: readonly PipelineDefinition[] = Object.freeze([
   definePipeline({
     name: 'meta.no_backtest',
     description: '`meta` without the out-of-sample backtest (`quant meta run --no-backtest`)',
-    stages: ['meta.returns', 'meta.optimize', 'meta.flatten', 'meta.report'],
+    stages: ['meta.returns', 'meta.optimize', 'meta.benchmark', 'meta.flatten', 'meta.report'],
   }),
   definePipeline({
     name: 'meta.gated.no_backtest',
     description: '`meta.gated` without the out-of-sample backtest (`quant meta run --no-backtest`)',
-    stages: ['meta.sign_test', 'meta.returns', 'meta.optimize', 'meta.flatten', 'meta.report'],
+    stages: [
+      'meta.sign_test',
+      'meta.returns',
+      'meta.optimize',
+      'meta.benchmark',
+      'meta.flatten',
+      'meta.report',
+    ],
   }),
 ]);
 

@@ -331,6 +331,7 @@ describe('quant meta run', () => {
         'meta.sign_test',
         'meta.backtest',
         'meta.trades',
+        'meta.benchmark',
       ],
       '(JSON.parse(r.stdout)).map((s) => s.id)',
     );

@@ -14,6 +14,7 @@ const CATALOG_IDS = [
   'meta.sign_test',
   'meta.backtest',
   'meta.trades',
+  'meta.benchmark',
   'sleeve.backtest',
   'portfolio.optimize',
 ];

@@ -154,6 +154,15 @@ export function metaArtifactPaths(metaProfile: string, riskProfile: string) {
   } as const;
 }
 
+/** Paths of `meta.benchmark`'s artifacts (relative to the run folder). */
+export function metaBenchmarkPaths(metaProfile: string, riskProfile: string) {
+  const s = `${metaProfile}_${riskProfile}`;
+  return {
+    table: `data/meta_benchmark_${s}.parquet`,
+    summary: `data/meta_benchmark_${s}.json`,
+  } as const;
+}
+
 export const SIGN_TEST_FILE = 'data/directional_sign_test.json';
 export const REPORT_MD = 'reports/meta_portfolio_report.md';
 export const REPORT_HTML = 'reports/meta_portfolio_report.html';

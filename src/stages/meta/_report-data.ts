@@ -174,7 +174,7 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
 }
 
 /** The optimized weight of every returns column, in column order; both files must name the same sleeves. */
-function alignWeights(
+export function alignWeights(
   table: ReadTableResult,
   optimized: OptimizedDoc,
   runDir: string,

@@ -33,6 +33,7 @@ const IDS: Record<BuiltinStageId, true> = {
   'meta.sign_test': true,
   'meta.backtest': true,
   'meta.trades': true,
+  'meta.benchmark': true,
   'sleeve.backtest': true,
   'portfolio.optimize': true,
 };
