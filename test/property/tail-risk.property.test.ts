@@ -85,6 +85,22 @@ describe('tail-risk LP properties', () => {
             const other = of(portfolio(c.R, w), c.beta);
             assert.ok(r.value <= other + 1e-12, `LP ${r.value} beaten by ${other}`);
           }
+          // A redundant linear row (w₀ ≤ 1) sends min_cvar through the cutting-plane LP instead of the
+          // vertex simplex: two independent solvers, one optimum.
+          const n = c.R.cols;
+          const linear = {
+            n,
+            rows: 1,
+            a: Float64Array.from({ length: n }, (_, i) => (i === 0 ? 1 : 0)),
+            lower: Float64Array.of(-Infinity),
+            upper: Float64Array.of(1),
+            names: ['w0 ≤ 1'],
+          };
+          const other = solve(c.R, { level: c.beta, minWeight: c.lo, maxWeight: c.hi, linear });
+          assert.ok(
+            Math.abs(other.value - r.value) <= 1e-12,
+            `${r.lp.solver} ${r.value} vs ${other.lp.solver} ${other.value}`,
+          );
           const again = solve(c.R, { level: c.beta, minWeight: c.lo, maxWeight: c.hi });
           assert.deepEqual(again.weights, r.weights, 'the same bytes on a second solve');
           if (r.weights.some((x) => x > c.lo + 1e-9 && x < c.hi - 1e-9)) spread.interior++;

@@ -17,6 +17,7 @@ import {
   type TailOracle,
 } from './_tail-cutting-plane.js';
 import { resolveBounds, type WeightBound } from './feasibility.js';
+import { cvarVertexSimplex } from './_cvar-vertex-simplex.js';
 
 /** General linear rows `lower ≤ A·w ≤ upper` (rows × n, row-major; ±Infinity for an open side). */
 export interface TailLinearRows {
@@ -44,8 +45,12 @@ export interface TailRiskResult {
   readonly weights: Float64Array;
   /** The optimum: CVaR_β or CDaR_β of the weights, per period, as a positive loss. */
   readonly value: number;
-  /** The LP: cuts added, dual simplex pivots, gap f(w) − θ (per period), primal and dual residuals. */
-  readonly lp: CuttingPlaneReport;
+  /**
+   * The LP: the solver (`vertex simplex` for min_cvar without linear rows, else `cutting-plane dual
+   * simplex`), cuts added, pivots, gap (per period: f(w) − θ for the cutting plane, the vertex's LP
+   * objective − the sorted CVaR for the vertex simplex), primal and dual residuals.
+   */
+  readonly lp: CuttingPlaneReport & { readonly solver: string };
 }
 
 /**
@@ -79,6 +84,18 @@ function minimizeTail(returns: Matrix, options: TailRiskOptions, factory: Oracle
   assertTailLevel(beta);
   const { lo, hi } = resolveBounds(n, options.minWeight ?? 0, options.maxWeight ?? 1);
   const { scaled, scale } = scaledReturns(returns);
+  if (factory === cvarOracle && (options.linear === undefined || options.linear.rows === 0)) {
+    const v = cvarVertexSimplex(scaled, beta, lo, hi);
+    const report = {
+      solver: 'vertex simplex',
+      cuts: 0,
+      pivots: v.iterations,
+      gap: v.gap * scale,
+      primalResidual: v.primalResidual,
+      dualResidual: v.dualResidual,
+    };
+    return { weights: clamp(v.weights, lo, hi), value: v.value * scale, lp: report };
+  }
   const oracle = factory(scaled, beta);
   // |loss_t(w)| ≤ Σ|r_ti||w_i| ≤ Σ max(|lo_i|, |hi_i|) on scaled data: a valid floor for θ.
   let reach = 1;
@@ -103,7 +120,7 @@ function minimizeTail(returns: Matrix, options: TailRiskOptions, factory: Oracle
   return {
     weights,
     value: solved.value * scale,
-    lp: { ...solved.report, gap: solved.report.gap * scale },
+    lp: { solver: 'cutting-plane dual simplex', ...solved.report, gap: solved.report.gap * scale },
   };
 }
 

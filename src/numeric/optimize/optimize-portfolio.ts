@@ -12,7 +12,7 @@ import { riskParity, type RiskParityResult } from './risk-parity.js';
 import { barbell } from './barbell.js';
 import { applyBounds } from './bounded-projection.js';
 import { minCdar, minCvar, type TailRiskResult } from './min-cvar.js';
-import { meanCvar } from './mean-cvar.js';
+import { meanCvar, type MeanCvarResult } from './mean-cvar.js';
 import { DEFAULT_CVAR_LEVEL, assertTailLevel } from '../stats/tail-risk.js';
 import { assertFeasibleBounds } from './feasibility.js';
 import {
@@ -260,9 +260,9 @@ function optimizeTail(returns: Matrix, options: OptimizeOptions): OptimizeResult
   };
 }
 
-function lpDiagnostics(lp: TailRiskResult['lp']): Record<string, unknown> {
+function lpDiagnostics(lp: TailRiskResult['lp'] | MeanCvarResult['lp']): Record<string, unknown> {
   return {
-    solver: 'cutting-plane dual simplex',
+    solver: 'solver' in lp ? lp.solver : 'cutting-plane dual simplex',
     cuts: lp.cuts,
     pivots: lp.pivots,
     gap: lp.gap,
