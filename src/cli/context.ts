@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import type { Registry } from '../core/registry.js';
 import type { GlobalOptions } from './global-options.js';
-import { loadRegistry } from '../sdk/load-stages.js';
 import type { Io } from './output.js';
 import type { RunOptions } from '../sdk/quant-sdk.js';
 
@@ -44,7 +43,9 @@ export function createCliContext(
     cwd,
     env,
     workspace: resolve(cwd, globals.workspace ?? env['QUANT_WORKSPACE'] ?? '.'),
-    registry: () => (registry ??= loadRegistry(globals.stages, cwd, env)),
+    // Loaded on first use: commands that need no stage (and `--help`) do not load the catalog.
+    registry: () =>
+      (registry ??= import('../sdk/load-stages.js').then((m) => m.loadRegistry(globals.stages, cwd, env))),
     warn,
     runOptions(runId) {
       return {

@@ -16,7 +16,7 @@ export async function runCli(argv: readonly string[], io: Io = processIo()): Pro
     const { globals, rest } = extractGlobalOptions(argv);
     verbose = globals.verbose;
     const ctx = createCliContext(globals, io, process.cwd(), process.env);
-    const program = createProgram(ctx);
+    const program = await createProgram(ctx, rest);
     prepareCommandTree(program, io);
     try {
       await program.parseAsync(rest, { from: 'user' });
