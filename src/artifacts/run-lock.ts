@@ -16,10 +16,11 @@
  * pid whose start differs is another process, and the lock is stale like a dead one.
  */
 import { randomBytes } from 'node:crypto';
+import { channel } from 'node:diagnostics_channel';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { QuantError } from '../errors.js';
 import { toIsoSeconds } from './clock.js';
 import { fsFailure, makeDirectory } from './fs-failure.js';
@@ -61,6 +62,19 @@ export interface AcquireRunLockOptions {
 
 export const LOCK_FILE_NAME = '.lock';
 const MAX_ATTEMPTS = 50;
+
+/**
+ * The lock's life on the `metafolio:run-lock` diagnostics channel, for observers in the same process (a
+ * `--import` preload, an APM agent): `acquiring` before the first attempt, `acquired` once the lock is
+ * ours, `releasing` while it still is, just before it is removed. Subscribers run synchronously, so an
+ * observer sees a hold interval that lies inside the real one. Nothing is published without a subscriber.
+ */
+const lockEvents = channel('metafolio:run-lock');
+
+function publishLockEvent(event: 'acquiring' | 'acquired' | 'releasing', path: string): void {
+  if (!lockEvents.hasSubscribers) return;
+  lockEvents.publish({ event, run_id: basename(dirname(path)), path, pid: process.pid });
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -235,6 +249,7 @@ async function takeOver(
 }
 
 function makeLock(path: string, info: RunLockInfo): RunLock {
+  publishLockEvent('acquired', path);
   const ours = (raw: string): boolean => {
     try {
       return (JSON.parse(raw) as Partial<RunLockInfo>).token === info.token;
@@ -247,7 +262,9 @@ function makeLock(path: string, info: RunLockInfo): RunLock {
     info,
     async release() {
       const raw = await readFile(path, 'utf8').catch(() => undefined);
-      if (raw !== undefined && ours(raw)) await unlink(path).catch(() => undefined);
+      if (raw === undefined || !ours(raw)) return;
+      publishLockEvent('releasing', path);
+      await unlink(path).catch(() => undefined);
     },
     releaseSync() {
       let raw: string | undefined;
@@ -257,6 +274,7 @@ function makeLock(path: string, info: RunLockInfo): RunLock {
         return;
       }
       if (ours(raw)) {
+        publishLockEvent('releasing', path);
         try {
           unlinkSync(path);
         } catch {
@@ -296,6 +314,7 @@ async function acquire(runPath: string, options: AcquireRunLockOptions): Promise
     ...(start === undefined ? {} : { pid_start: start }),
   };
   const content = `${JSON.stringify(info)}\n`;
+  publishLockEvent('acquiring', path);
   let last: Existing | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (await createExclusiveIn(dir, runId, path, content, create)) return makeLock(path, info);
