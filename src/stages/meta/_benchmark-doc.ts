@@ -117,11 +117,7 @@ function snake(m: ActiveRisk): Omit<BenchmarkPeriod, 'calendar' | 'portfolio' | 
 }
 
 /** The portfolio against one benchmark on the inner join of their dates. */
-function benchmarkPeriod(
-  portfolio: PortfolioStream,
-  benchmark: BenchmarkSeries,
-  A: number,
-): BenchmarkPeriod {
+function benchmarkPeriod(portfolio: PortfolioStream, benchmark: BenchmarkSeries, A: number): BenchmarkPeriod {
   const joined = innerJoin([
     { dates: portfolio.dates, values: portfolio.returns },
     { dates: benchmark.dates, values: benchmark.returns },
