@@ -7,6 +7,8 @@ import {
   type AllocationSection,
   type AnomalySection,
   type AssetsSection,
+  type ConcentrationFigures,
+  type TailSection,
   type CalendarSection,
   type CorrelationSection,
   type HealthRow,
@@ -107,6 +109,54 @@ function correlationBlock(c: CorrelationSection | null): string {
   return table(['', ...c.ids.map(code)], rows, [L, ...c.ids.map(() => R)]);
 }
 
+function tailBlock(t: TailSection): string {
+  const head = [
+    'Series',
+    'Sample',
+    'Days',
+    'VaR 95',
+    'CVaR 95',
+    'VaR 99',
+    'CVaR 99',
+    'Skew',
+    'Ex. kurt',
+    'CDaR 95',
+    'Ulcer',
+    'Omega',
+  ];
+  const rows = t.rows.map((r) => {
+    const f = r.figures;
+    return [
+      code(r.label),
+      r.sample === 'in_sample' ? IN_SAMPLE_LABEL : OUT_OF_SAMPLE_LABEL,
+      String(r.observations),
+      pct(f.var95),
+      pct(f.cvar95),
+      pct(f.var99),
+      pct(f.cvar99),
+      num(f.skewness),
+      num(f.excessKurtosis),
+      pct(f.cdar95),
+      pct(f.ulcerIndex),
+      num(f.omega),
+    ];
+  });
+  const note =
+    'Historical, per period, every day one equally likely scenario: VaR / CVaR = the loss exceeded on ' +
+    '5 % (1 %) of the days / the mean loss beyond it; CDaR 95 = the mean of the worst 5 % of the ' +
+    'drawdowns of the uncompounded cumulative return; Ulcer index = the root mean square of those ' +
+    'drawdowns; skewness and excess kurtosis from population moments; Omega = Σ gains / Σ losses around 0.';
+  return `${note}\n\n${table(head, rows, [L, L, ...head.slice(2).map(() => R)])}`;
+}
+
+function concentrationLine(c: ConcentrationFigures): string {
+  const largest =
+    c.largest === null
+      ? 'no position'
+      : `largest position ${code(c.largest.symbol)} ${pct(c.largest.gross)} (${c.largest.cap === null ? 'no cap set' : `cap ${pct(c.largest.cap)}`})`;
+  return `Concentration of the flattened gross weights: ${largest}; top 10 hold ${pct(c.top10Share)}; HHI ${num(c.hhi)} (effective N ${num(c.effectiveN)}).`;
+}
+
 function assetsBlock(a: AssetsSection): string {
   const totals =
     `${a.assetCount} physical assets; gross ${pct(a.totals.gross)}, net ${pct(a.totals.net)}, ` +
@@ -128,6 +178,7 @@ function assetsBlock(a: AssetsSection): string {
     totals,
     table(['#', 'Symbol', 'Direction', 'Gross', 'Net', 'Contributors'], rows, [R, L, L, R, R, L]),
   ];
+  if (a.concentration !== undefined) parts.push(concentrationLine(a.concentration));
   if (a.missing.length > 0) {
     parts.push(
       `Sleeves without physical weights (they contribute nothing):\n\n` +
@@ -261,7 +312,8 @@ export type SectionKey =
   | 'health'
   | 'anomalies'
   | 'calendar'
-  | 'nested';
+  | 'nested'
+  | 'tail';
 
 /** One section of a risk profile: its key, `###` title and Markdown body. */
 export interface SectionBlock {
@@ -281,6 +333,7 @@ export function riskProfileSectionBlocks(p: RiskProfileReport): SectionBlock[] {
     });
   }
   blocks.push(
+    ...(p.tail === undefined ? [] : [{ key: 'tail' as const, title: 'Tail risk', body: tailBlock(p.tail) }]),
     { key: 'allocation', title: 'Sleeve allocation', body: allocationBlock(p.allocation) },
     { key: 'correlation', title: 'Sleeve correlation', body: correlationBlock(p.correlation) },
     { key: 'assets', title: 'Top physical assets', body: orNote(p.assets, assetsBlock) },

@@ -22,4 +22,5 @@ export {
   type NestedBranch,
   type RiskProfileReport,
   type Section,
+  type TailRow,
 } from './meta-report-data.js';

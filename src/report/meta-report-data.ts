@@ -56,10 +56,42 @@ export interface RiskProfileReport {
   readonly anomalies: AnomalySection;
   readonly calendar: Section<CalendarSection>;
   readonly nested: Section<NestedSection>;
+  /**
+   * Tail metrics of every series shown: the in-sample portfolio and sleeves, then the out-of-sample
+   * walk-forward series; absent in data built before they existed.
+   */
+  readonly tail?: TailSection;
   /** The out-of-sample walk-forward (`meta.backtest`); absent in data built before it existed. */
   readonly backtest?: Section<BacktestSection>;
   /** Series behind the HTML charts; the Markdown report does not use them. */
   readonly charts?: RiskProfileCharts;
+}
+
+/**
+ * Historical tail metrics of one series, per period (losses as positive numbers): VaR and CVaR at 95 %
+ * and 99 %, skewness, excess kurtosis, CDaR 95 % and Ulcer index of the uncompounded drawdowns, Omega at 0.
+ */
+export interface TailFigures {
+  readonly var95: number | null;
+  readonly cvar95: number | null;
+  readonly var99: number | null;
+  readonly cvar99: number | null;
+  readonly skewness: number | null;
+  readonly excessKurtosis: number | null;
+  readonly cdar95: number | null;
+  readonly ulcerIndex: number | null;
+  readonly omega: number | null;
+}
+
+export interface TailRow {
+  readonly label: string;
+  readonly sample: 'in_sample' | 'out_of_sample';
+  readonly observations: number;
+  readonly figures: TailFigures;
+}
+
+export interface TailSection {
+  readonly rows: readonly TailRow[];
 }
 
 /** One row of the backtest table: a series with its out-of-sample figures. */
@@ -206,6 +238,17 @@ export interface AssetRow {
   readonly contributors: readonly { readonly path: string; readonly contribution: number }[];
 }
 
+export interface ConcentrationFigures {
+  /** The largest flattened gross position, and its cap when exposure limits set one (else null). */
+  readonly largest: { readonly symbol: string; readonly gross: number; readonly cap: number | null } | null;
+  /** Share of the gross weight held by the 10 largest positions. */
+  readonly top10Share: number | null;
+  /** Herfindahl–Hirschman index Σ sᵢ² of the gross shares sᵢ = |wᵢ| / Σ|w|. */
+  readonly hhi: number | null;
+  /** 1 / HHI. */
+  readonly effectiveN: number | null;
+}
+
 export interface AssetsSection {
   /** The largest assets by gross weight, at most `limit`. */
   readonly top: readonly AssetRow[];
@@ -217,6 +260,8 @@ export interface AssetsSection {
     readonly long: number;
     readonly short: number;
   };
+  /** Concentration of the flattened gross weights over every asset; absent in older data. */
+  readonly concentration?: ConcentrationFigures;
   /** Sleeves that contributed no physical weights, with the reason (runs made before version 0.2). */
   readonly missing: readonly { readonly path: string; readonly reason: string }[];
   /** Sleeves whose physical weights were derived from their atoms file, with the reason. */

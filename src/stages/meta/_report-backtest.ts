@@ -6,12 +6,15 @@
 import { join } from 'node:path';
 import { readTable, type ReadTableResult } from '../../artifacts/index.js';
 import { performanceMetrics } from '../../numeric/stats/performance.js';
-import type {
-  BacktestRow,
-  BacktestSection,
-  PerformanceChart,
-  Section,
-  WeightsHistory,
+import { tailMetrics } from '../../numeric/stats/tail-risk.js';
+import {
+  isOmitted,
+  type BacktestRow,
+  type BacktestSection,
+  type PerformanceChart,
+  type Section,
+  type TailRow,
+  type WeightsHistory,
 } from '../../report/index.js';
 import { metaBacktestPaths } from './_artifact-types.js';
 import { backtestDocSchema, readJsonArtifact, type BacktestDoc } from './_report-docs.js';
@@ -22,6 +25,33 @@ export interface BacktestView {
   readonly outOfSample: Section<PerformanceChart> | null;
   readonly weightsHistory: Section<WeightsHistory> | null;
   readonly leafWeightsHistory: WeightsHistory | null;
+  /** Tail metrics of the backtest table's series, out of sample (empty without the daily table). */
+  readonly tailRows: readonly TailRow[];
+}
+
+/** The daily series behind each row of the backtest table, and its tail metrics. */
+function outOfSampleTail(
+  view: Section<BacktestSection>,
+  daily: ReadTableResult,
+  table: ReadTableResult,
+  portfolio: Float64Array,
+): TailRow[] {
+  if (isOmitted(view)) return [];
+  const row = new Map(table.dates.map((d, t) => [d, t]));
+  const series = (r: BacktestRow): Float64Array | undefined => {
+    if (r.kind === 'in_sample_weights') {
+      if (daily.dates.some((d) => !row.has(d))) return undefined;
+      return Float64Array.from(daily.dates, (d) => portfolio[row.get(d) as number] as number);
+    }
+    return column(daily, r.kind === 'sleeve' ? `sleeve:${r.label}` : r.kind);
+  };
+  return view.rows.flatMap((r) => {
+    const s = series(r);
+    if (s === undefined) return [];
+    return [
+      { label: r.label, sample: 'out_of_sample' as const, observations: s.length, figures: tailMetrics(s) },
+    ];
+  });
 }
 
 /** The leaf weights at each rebalance when the level has nested branches (their paths differ from its ids). */
@@ -167,11 +197,12 @@ export async function loadBacktestView(
       outOfSample: null,
       weightsHistory: null,
       leafWeightsHistory: null,
+      tailRows: [],
     };
   recordInput(summaryFile);
   const view = section(doc, table, portfolio);
   if (doc.status !== 'ok')
-    return { section: view, outOfSample: null, weightsHistory: null, leafWeightsHistory: null };
+    return { section: view, outOfSample: null, weightsHistory: null, leafWeightsHistory: null, tailRows: [] };
   const leafWeights = leafWeightsHistory(doc);
   const ids = doc.sleeves.map((s) => s.id);
   const weightsHistory: WeightsHistory = {
@@ -190,6 +221,7 @@ export async function loadBacktestView(
       outOfSample: { omitted: paths.returns },
       weightsHistory,
       leafWeightsHistory: leafWeights,
+      tailRows: [],
     };
   recordInput(dailyFile);
   return {
@@ -197,5 +229,6 @@ export async function loadBacktestView(
     outOfSample: outOfSampleChart(doc, daily, table, portfolio),
     weightsHistory,
     leafWeightsHistory: leafWeights,
+    tailRows: outOfSampleTail(view, daily, table, portfolio),
   };
 }

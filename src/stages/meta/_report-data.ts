@@ -10,6 +10,7 @@ import { QuantError, type Issue } from '../../errors.js';
 import { readTable, type ReadTableResult } from '../../artifacts/index.js';
 import { resolveAnnualisation } from '../_annualisation.js';
 import { effectiveN, performanceMetrics } from '../../numeric/stats/performance.js';
+import { tailMetrics } from '../../numeric/stats/tail-risk.js';
 import type { MetaReportData, NestedBranch, RiskProfileReport } from '../../report/index.js';
 import { metaArtifactPaths } from './_artifact-types.js';
 import {
@@ -161,6 +162,23 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
       manifest === undefined
         ? omitted(paths.manifest)
         : { branches: await nestedBranches(o, p, manifest, optimized, [], 1, new Set([o.metaProfile])) },
+    tail: {
+      rows: [
+        {
+          label: 'meta',
+          sample: 'in_sample',
+          observations: portfolio.length,
+          figures: tailMetrics(portfolio),
+        },
+        ...table.columns.map((c, j) => ({
+          label: c,
+          sample: 'in_sample' as const,
+          observations: table.dates.length,
+          figures: tailMetrics(table.values[j] as Float64Array),
+        })),
+        ...backtest.tailRows,
+      ],
+    },
     backtest: backtest.section,
     charts: {
       inSample: performanceChart(table.dates, inSample),

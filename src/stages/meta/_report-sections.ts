@@ -3,6 +3,7 @@
  * return table: the portfolio series, allocation, correlation, anomalies, assets, health, calendar.
  */
 import type { ReadTableResult } from '../../artifacts/index.js';
+import { concentration } from '../../numeric/stats/concentration.js';
 import { anomalyWindows, correlationMatrix, performanceMetrics } from '../../numeric/stats/performance.js';
 import type {
   AllocationSection,
@@ -113,6 +114,18 @@ export function anomalySection(
   };
 }
 
+/** Largest flattened gross position, top-10 share and HHI over every asset (no exposure caps yet: cap null). */
+function concentrationFigures(doc: FlattenedDoc): NonNullable<AssetsSection['concentration']> {
+  const c = concentration(doc.assets.map((a) => a.Weight));
+  const largest = doc.assets[c.largest];
+  return {
+    largest: largest === undefined ? null : { symbol: largest.Symbol, gross: c.largestGross, cap: null },
+    top10Share: c.topShare,
+    hhi: c.hhi,
+    effectiveN: c.effectiveN,
+  };
+}
+
 export function assetsSection(doc: FlattenedDoc): AssetsSection {
   const sorted = [...doc.assets].sort(
     (a, b) => b.Weight - a.Weight || (a.Symbol < b.Symbol ? -1 : a.Symbol > b.Symbol ? 1 : 0),
@@ -133,6 +146,7 @@ export function assetsSection(doc: FlattenedDoc): AssetsSection {
     })),
     limit: TOP_ASSETS,
     assetCount: doc.assets.length,
+    concentration: concentrationFigures(doc),
     totals: { gross: doc.totals.gross, net: doc.totals.net, long: doc.totals.long, short: doc.totals.short },
     missing: doc.missing.map((m) => ({ path: m.path, reason: m.reason })),
     fallbacks: doc.weights_fallbacks.map((f) => ({ path: f.path, reason: f.reason })),

@@ -335,6 +335,38 @@ describe('meta.report', () => {
     );
   });
 
+  test('tail risk of every in-sample series and the concentration of the flattened weights', async () => {
+    const { ws, run: dir } = await workspace();
+    await run(ws);
+    const md = readFileSync(join(dir, REPORT_MD), 'utf8');
+    const hrp = md.slice(md.indexOf('## Risk profile `hrp`'), md.indexOf('## Risk profile `min_variance`'));
+    const w = WEIGHTS['hrp'] as Record<string, number>;
+    const portfolio = DATES.map((_, t) =>
+      Object.entries(w).reduce((s, [k, wk]) => s + wk * (SERIES[k]?.[t] as number), 0),
+    );
+    // CVaR 95 by hand: k = 0.05 · 63 = 3.15 days: the 3 worst losses and 0.15 of the 4th, over 3.15.
+    const losses = portfolio.map((r) => -r).sort((x, y) => y - x);
+    const cvar =
+      ((losses[0] as number) + (losses[1] as number) + (losses[2] as number) + 0.15 * (losses[3] as number)) /
+      3.15;
+    const row = hrp.split('\n').find((l) => l.startsWith('| `meta` | In sample (fit period) | 63 |'));
+    assert.ok(row !== undefined, `a tail row for the in-sample meta series: ${hrp.slice(0, 400)}`);
+    assert.equal(
+      row.split('|')[5]?.trim(),
+      `${(cvar * 100).toFixed(2)}%`,
+      `CVaR 95 of the meta series: ${row}`,
+    );
+    for (const id of ['a', 'b', 'n'])
+      assert.ok(hrp.includes(`| \`${id}\` | In sample (fit period) | 63 |`), `a tail row for sleeve ${id}`);
+    // Gross 0.45 and 0.05: HHI = 0.9² + 0.1² = 0.82, effective N = 1.22.
+    assert.ok(
+      hrp.includes(
+        'Concentration of the flattened gross weights: largest position `AAA` 45.00% (no cap set); top 10 hold 100.00%; HHI 0.82 (effective N 1.22).',
+      ),
+      `concentration line: ${hrp.slice(hrp.indexOf('Concentration'), hrp.indexOf('Concentration') + 200)}`,
+    );
+  });
+
   test("a nested branch's health row sums its atomic sleeves' windows, at every depth", async () => {
     const { ws, run: dir } = await workspace();
     const hrpSection = () => {
