@@ -10,8 +10,9 @@ export const RISKLESS_VARIANCE = 1e-24;
 
 /**
  * Check that `cov` is a square, finite, symmetric matrix with non-negative variances and return n.
- * Not square → E_INPUT_VALUE; n < 2 → E_TOO_FEW_ASSETS; a negative or non-finite variance, asymmetry or a covariance larger than
- * the product of the two volatilities → E_SINGULAR_COVARIANCE.
+ * Not square or a non-finite entry → E_INPUT_VALUE (as in every optimizer); n < 2 → E_TOO_FEW_ASSETS;
+ * a negative variance, asymmetry or a covariance larger than the product of the two volatilities →
+ * E_SINGULAR_COVARIANCE.
  * Zero variances are allowed (a covariance is positive semidefinite); see {@link risklessAssets}.
  */
 export function checkCovariance(cov: Matrix): number {
@@ -25,7 +26,13 @@ export function checkCovariance(cov: Matrix): number {
   const d = cov.data;
   for (let i = 0; i < n; i++) {
     const vi = d[i * n + i] as number;
-    if (!(vi >= 0) || !Number.isFinite(vi)) {
+    if (!Number.isFinite(vi)) {
+      throw new QuantError('E_INPUT_VALUE', `variance of asset ${i} is not finite: ${vi}`, {
+        hint: 'the covariance must hold finite numbers: check the returns it was estimated from',
+        details: { asset_index: i, variance: String(vi) },
+      });
+    }
+    if (!(vi >= 0)) {
       throw new QuantError(
         'E_SINGULAR_COVARIANCE',
         `asset ${i} has variance ${vi}; a covariance matrix has non-negative, finite variances`,
@@ -41,10 +48,20 @@ export function checkCovariance(cov: Matrix): number {
       const a = d[i * n + j] as number;
       const b = d[j * n + i] as number;
       const tol = 1e-10 * Math.sqrt((d[i * n + i] as number) * (d[j * n + j] as number));
-      if (!Number.isFinite(a) || !(Math.abs(a - b) <= tol)) {
+      if (!Number.isFinite(a) || !Number.isFinite(b)) {
+        throw new QuantError(
+          'E_INPUT_VALUE',
+          `covariance of assets ${i} and ${j} is not finite: ${Number.isFinite(a) ? b : a}`,
+          {
+            hint: 'the covariance must hold finite numbers: check the returns it was estimated from',
+            details: { row: i, column: j },
+          },
+        );
+      }
+      if (!(Math.abs(a - b) <= tol)) {
         throw new QuantError(
           'E_SINGULAR_COVARIANCE',
-          `the covariance is not symmetric or not finite at (${i}, ${j}): ${a} vs ${b}`,
+          `the covariance is not symmetric at (${i}, ${j}): ${a} vs ${b}`,
           {
             hint: 'pass a symmetric covariance matrix',
             details: { row: i, column: j },

@@ -18,8 +18,12 @@ export function inverseVariance(cov: Matrix): Float64Array {
   let total = 0;
   for (let i = 0; i < n; i++) {
     const v = cov.data[i * n + i] as number;
-    if (!Number.isFinite(v))
-      throw new QuantError('E_INPUT_VALUE', `variance of asset ${i} is not finite: ${v}`);
+    if (!Number.isFinite(v)) {
+      throw new QuantError('E_INPUT_VALUE', `variance of asset ${i} is not finite: ${v}`, {
+        hint: 'the covariance must hold finite numbers: check the returns it was estimated from',
+        details: { asset_index: i, variance: String(v) },
+      });
+    }
     if (!(v > 0) || 1 / v === Infinity) {
       throw new QuantError(
         'E_SINGULAR_COVARIANCE',

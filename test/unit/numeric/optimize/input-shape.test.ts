@@ -1,6 +1,6 @@
 // One condition, one error: a covariance that is not square is the same coded error (E_INPUT_VALUE, with
 // its shape in details.rows / details.columns) in every optimizer, and so is one whose data does not
-// hold n² values.
+// hold n² values, and one holding a non-finite entry (NaN, ±Infinity).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isQuantError, type QuantError } from '../../../../src/errors.js';
@@ -43,5 +43,25 @@ test('a covariance whose data does not hold n² values is E_INPUT_VALUE in every
   const short: Matrix = { rows: 2, cols: 2, data: Float64Array.from([1, 0, 0]) };
   for (const [name, run] of Object.entries(OPTIMIZERS)) {
     assert.equal(caught(() => run(short)).code, 'E_INPUT_VALUE', `${name}: code`);
+  }
+});
+
+test('a non-finite variance is E_INPUT_VALUE in every optimizer', () => {
+  for (const bad of [Number.NaN, Number.POSITIVE_INFINITY]) {
+    const cov: Matrix = { rows: 2, cols: 2, data: Float64Array.from([0.04, 0.01, 0.01, bad]) };
+    for (const [name, run] of Object.entries(OPTIMIZERS)) {
+      const e = caught(() => run(cov));
+      assert.equal(e.code, 'E_INPUT_VALUE', `${name}, variance ${bad}: code (${e.message})`);
+      assert.match(e.message, /not finite/, `${name}, variance ${bad}: the message says why`);
+    }
+  }
+});
+
+test('a non-finite covariance between two assets is E_INPUT_VALUE in every optimizer that reads it', () => {
+  const cov: Matrix = { rows: 2, cols: 2, data: Float64Array.from([0.04, Number.NaN, Number.NaN, 0.09]) };
+  // Inverse variance reads only the diagonal.
+  for (const [name, run] of Object.entries(OPTIMIZERS).filter(([n]) => n !== 'inverse_variance')) {
+    const e = caught(() => run(cov));
+    assert.equal(e.code, 'E_INPUT_VALUE', `${name}: code (${e.message})`);
   }
 });
