@@ -78,7 +78,12 @@ export {
 export { normalizeIsoDay, type NumericTable, type ReadTableResult } from './numeric-table.js';
 export { parseCsvTable, writeCsvTable } from './csv-table.js';
 export { parseParquetTable } from './parquet-read.js';
-export { encodeParquetTable, writeParquetTable } from './parquet-write.js';
+export {
+  encodeParquetTable,
+  writeParquetTable,
+  writeParquetRecords,
+  type RecordColumn,
+} from './parquet-write.js';
 export { readTable } from './tables.js';
 export { displayPath } from './display-path.js';
 export {

@@ -68,3 +68,48 @@ export async function writeParquetTable(
   assertWritableTable(path, table, options.dateColumn ?? 'date');
   await writeFileAtomic(path, encodeParquetTable(table, options));
 }
+
+/** A column of a record table: UTF-8 strings or float64 values (NaN stored as null). */
+export type RecordColumn =
+  | { readonly name: string; readonly type: 'string'; readonly values: readonly string[] }
+  | { readonly name: string; readonly type: 'double'; readonly values: ArrayLike<number> };
+
+/**
+ * Parquet bytes of a table without a date index (one row per record, e.g. one per sleeve or asset):
+ * the columns in the order given, strings required, doubles optional (NaN → null), one row group.
+ * Same columns → identical bytes.
+ */
+function encodeParquetRecords(columns: readonly RecordColumn[]): Uint8Array {
+  const rows = columns[0]?.values.length ?? 0;
+  const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }];
+  const columnData: ColumnSource[] = [];
+  for (const c of columns) {
+    if (c.values.length !== rows)
+      throw new RangeError(`column ${c.name} has ${c.values.length} rows, not ${rows}`);
+    if (c.type === 'string') {
+      schema.push({
+        name: c.name,
+        type: 'BYTE_ARRAY',
+        converted_type: 'UTF8',
+        logical_type: { type: 'STRING' },
+        repetition_type: 'REQUIRED',
+      });
+      columnData.push({ name: c.name, data: [...c.values] });
+    } else {
+      schema.push({ name: c.name, type: 'DOUBLE', repetition_type: 'OPTIONAL' });
+      columnData.push({ name: c.name, data: Array.from(c.values, (v) => (Number.isNaN(v) ? null : v)) });
+    }
+  }
+  const buffer = parquetWriteBuffer({
+    columnData,
+    schema,
+    rowGroupSize: Math.max(1, rows),
+    createdBy: 'metafolio',
+  });
+  return new Uint8Array(buffer);
+}
+
+/** Atomically write a record table as Parquet (see {@link encodeParquetRecords}). */
+export async function writeParquetRecords(path: string, columns: readonly RecordColumn[]): Promise<void> {
+  await writeFileAtomic(path, encodeParquetRecords(columns));
+}

@@ -93,7 +93,7 @@ const runMetaPipeline = defineTool({
   name: 'run_meta_pipeline',
   title: 'Run the meta pipeline',
   description:
-    'Run meta.returns → meta.optimize → meta.flatten → meta.report (behind meta.sign_test when the profile enables the gate) for a meta profile of the manifest, as `quant meta run` does.',
+    'Run meta.returns → meta.optimize → meta.backtest → meta.flatten → meta.attribution → meta.report (behind meta.sign_test when the profile enables the gate) for a meta profile of the manifest, as `quant meta run` does.',
   input: runMetaPipelineInput,
   readOnly: false,
   idempotent: false,

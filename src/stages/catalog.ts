@@ -5,6 +5,7 @@ import { metaSignTest } from './meta/sign-test.js';
 import { metaReturns } from './meta/returns.js';
 import { metaOptimize } from './meta/optimize.js';
 import { metaFlatten } from './meta/flatten.js';
+import { metaAttribution } from './meta/attribution.js';
 import { metaReport } from './meta/report.js';
 import { metaBacktest } from './meta/backtest.js';
 import { metaTrades } from './meta/trades.js';
@@ -19,6 +20,7 @@ export const builtinStages: readonly Stage[] = Object.freeze([
   metaReturns,
   metaOptimize,
   metaFlatten,
+  metaAttribution,
   metaReport,
   metaSignTest,
   metaBacktest,
@@ -37,6 +39,7 @@ export interface BuiltinStageValues {
   'meta.returns': StageValue<typeof metaReturns>;
   'meta.optimize': StageValue<typeof metaOptimize>;
   'meta.flatten': StageValue<typeof metaFlatten>;
+  'meta.attribution': StageValue<typeof metaAttribution>;
   'meta.report': StageValue<typeof metaReport>;
   'meta.sign_test': StageValue<typeof metaSignTest>;
   'meta.backtest': StageValue<typeof metaBacktest>;
@@ -60,6 +63,7 @@ export const builtinPipelines: readonly PipelineDefinition[] = Object.freeze([
       'meta.backtest',
       'meta.benchmark',
       'meta.flatten',
+      'meta.attribution',
       'meta.report',
     ],
   }),
@@ -74,13 +78,21 @@ export const builtinPipelines: readonly PipelineDefinition[] = Object.freeze([
       'meta.backtest',
       'meta.benchmark',
       'meta.flatten',
+      'meta.attribution',
       'meta.report',
     ],
   }),
   definePipeline({
     name: 'meta.no_backtest',
     description: '`meta` without the out-of-sample backtest (`quant meta run --no-backtest`)',
-    stages: ['meta.returns', 'meta.optimize', 'meta.benchmark', 'meta.flatten', 'meta.report'],
+    stages: [
+      'meta.returns',
+      'meta.optimize',
+      'meta.benchmark',
+      'meta.flatten',
+      'meta.attribution',
+      'meta.report',
+    ],
   }),
   definePipeline({
     name: 'meta.gated.no_backtest',
@@ -91,6 +103,7 @@ export const builtinPipelines: readonly PipelineDefinition[] = Object.freeze([
       'meta.optimize',
       'meta.benchmark',
       'meta.flatten',
+      'meta.attribution',
       'meta.report',
     ],
   }),

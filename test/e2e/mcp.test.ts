@@ -287,7 +287,15 @@ describe('quant mcp over stdio', () => {
     const stages = r.data['stages'] as { stage: string; artifacts: { address: string | null }[] }[];
     assert.deepEqual(
       stages.map((s) => s.stage),
-      ['meta.returns', 'meta.optimize', 'meta.backtest', 'meta.benchmark', 'meta.flatten', 'meta.report'],
+      [
+        'meta.returns',
+        'meta.optimize',
+        'meta.backtest',
+        'meta.benchmark',
+        'meta.flatten',
+        'meta.attribution',
+        'meta.report',
+      ],
       'stages.map((s) => s.stage)',
     );
     assert.ok(progress.length >= 2, `progress: ${JSON.stringify(progress)}`);

@@ -327,6 +327,7 @@ describe('quant meta run', () => {
         'meta.returns',
         'meta.optimize',
         'meta.flatten',
+        'meta.attribution',
         'meta.report',
         'meta.sign_test',
         'meta.backtest',

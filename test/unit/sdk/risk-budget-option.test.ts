@@ -248,5 +248,32 @@ describe('meta level risk_budget (risk_parity)', { timeout: 120_000 }, () => {
     assert.ok(gap(shares(c, w), [0.6, 0.3, 0.1]) < 1e-8, `shares ${shares(c, w)}`);
     assert.deepEqual(doc.diagnostics['risk_budget'], [0.6, 0.3, 0.1], 'budgets recorded');
     assert.match(String(doc.diagnostics['risk_budget_note']), /summed to 10/, 'rescaling noted');
+    // meta.attribution reads the same level: its volatility shares are the budgets, and every table
+    // (sleeves, leaves, physical assets) sums to the totals to 1e-10.
+    const attribution = JSON.parse(
+      readFileSync(join(result.runDir, 'data', 'meta_attribution_m_risk_parity.json'), 'utf8'),
+    ) as {
+      totals: { volatility: number; cvar: number };
+      sleeves: { name: string; vol_share: number }[];
+      leaves: { vol_contribution: number; cvar_contribution: number }[];
+      assets: { vol_contribution: number; cvar_contribution: number }[];
+    };
+    const byName = Object.fromEntries(attribution.sleeves.map((s) => [s.name, s.vol_share]));
+    assert.ok(
+      gap([byName['a'] ?? 0, byName['b'] ?? 0, byName['c'] ?? 0], [0.6, 0.3, 0.1]) < 1e-8,
+      `shares ${JSON.stringify(byName)}`,
+    );
+    for (const key of ['leaves', 'assets'] as const) {
+      const v = attribution[key].reduce((s, r) => s + r.vol_contribution, 0);
+      const c = attribution[key].reduce((s, r) => s + r.cvar_contribution, 0);
+      assert.ok(
+        Math.abs(v - attribution.totals.volatility) < 1e-10,
+        `${key}: Σ vol ${v} vs ${attribution.totals.volatility}`,
+      );
+      assert.ok(
+        Math.abs(c - attribution.totals.cvar) < 1e-10,
+        `${key}: Σ CVaR ${c} vs ${attribution.totals.cvar}`,
+      );
+    }
   });
 });

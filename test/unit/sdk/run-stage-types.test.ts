@@ -29,6 +29,7 @@ const IDS: Record<BuiltinStageId, true> = {
   'meta.returns': true,
   'meta.optimize': true,
   'meta.flatten': true,
+  'meta.attribution': true,
   'meta.report': true,
   'meta.sign_test': true,
   'meta.backtest': true,
