@@ -127,7 +127,7 @@ for (let i = 0; i < 3; i++) {
 demoTimes.sort((a, b) => a - b);
 const demoMedian = demoTimes[1] as number;
 console.log(
-  `demo: quant meta run --execute-sleeves (3 sleeves, 6 risk profiles): ${(demoMedian / 1000).toFixed(2)} s median`,
+  `demo: quant meta run --execute-sleeves (3 sleeves, 7 risk profiles): ${(demoMedian / 1000).toFixed(2)} s median`,
 );
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -153,7 +153,7 @@ const lines = [
   '## End to end',
   '',
   `The README's main job on a fresh copy of \`examples/demo\` (\`quant meta run --profile meta_global`,
-  `--execute-sleeves\`: 3 walk-forward sleeves, sign test, 6 risk profiles of returns, optimize, backtest,`,
+  `--execute-sleeves\`: 3 walk-forward sleeves, sign test, 7 risk profiles of returns, optimize, backtest,`,
   `flatten, Markdown and HTML report), through the built CLI: median of 3 runs ${(demoMedian / 1000).toFixed(2)} s`,
   `(runs: ${demoTimes.map((t) => (t / 1000).toFixed(2)).join(', ')} s).`,
   '',
