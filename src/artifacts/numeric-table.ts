@@ -33,10 +33,32 @@ export function isoDayToEpochDay(iso: string): number {
   );
 }
 
-/** ISO day `YYYY-MM-DD` of a day count since 1970-01-01 (years 0-9999). */
+/**
+ * ISO day `YYYY-MM-DD` of a day count since 1970-01-01 (years 0-9999), by integer arithmetic on the
+ * proleptic Gregorian calendar (Hinnant's civil_from_days: 400-year eras of 146,097 days, years starting
+ * in March so that the leap day comes last). Same strings as `Date#toISOString`, without building a Date:
+ * a large meta run converts millions of Parquet day numbers.
+ */
 export function epochDayToIsoDay(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+  const z = day + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${PAD4[y] ?? String(y).padStart(4, '0')}-${PAD2[m]}-${PAD2[d]}`;
 }
+
+const PAD2 = Array.from({ length: 32 }, (_, i) => String(i).padStart(2, '0'));
+/** Years 1900-2199 ready-made; others are padded on the fly. */
+const PAD4: Record<number, string> = Object.fromEntries(
+  Array.from({ length: 300 }, (_, i) => [1900 + i, String(1900 + i)]),
+);
 
 const DATE_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
