@@ -13,6 +13,7 @@ import {
   type OptimizeResult,
 } from '../numeric/optimize/optimize-portfolio.js';
 import { optimizeOptionSchemas as fields, resolveRiskBudget } from '../stages/index.js';
+import { createLinearConstraints, type LinearConstraints } from '../numeric/optimize/linear-constraints.js';
 import {
   COVARIANCE_ESTIMATORS,
   type CovarianceEstimator,
@@ -52,6 +53,13 @@ export interface OptimizeOptions {
   readonly leafOrder?: LeafOrder;
   /** min_cvar, min_cdar, mean_cvar: confidence level of CVaR / CDaR, 0 < β < 1 (default 0.95). */
   readonly cvarLevel?: number;
+  /**
+   * Linear constraints besides the budget and the bounds, e.g. a group limit
+   * `{ name: 'group tech', coefficients: { AAPL: 1, MSFT: 1 }, upper: 0.3 }` (coefficients keyed by asset
+   * name, or an array in column order). min_variance, max_sharpe and risk_parity solve them exactly; the
+   * other methods are projected onto the feasible set. Conflicting limits are `E_INFEASIBLE_CONSTRAINTS`.
+   */
+  readonly constraints?: readonly LinearConstraintInput[];
   /** Asset names for error messages (unlabelled inputs only; one per column). */
   readonly labels?: readonly string[];
   /**
@@ -59,6 +67,14 @@ export interface OptimizeOptions {
    * or `labels`), divided by their sum; the relative risk contributions of the result equal them.
    */
   readonly riskBudget?: readonly number[] | Readonly<Record<string, number>>;
+}
+
+/** One linear constraint of {@link OptimizeOptions.constraints}. */
+export interface LinearConstraintInput {
+  readonly name: string;
+  readonly coefficients: readonly number[] | Readonly<Record<string, number>>;
+  readonly lower?: number;
+  readonly upper?: number;
 }
 
 /** The result for a labelled input: weights keyed by asset name, in input order. */
@@ -78,6 +94,7 @@ const optionsSchema = z.strictObject({
   linkage: fields.linkage.optional(),
   leafOrder: fields.leafOrder.optional(),
   cvarLevel: fields.cvarLevel.optional(),
+  constraints: fields.constraints.optional(),
   labels: z.array(z.string()).optional(),
   riskBudget: z.union([fields.riskBudgetList, fields.riskBudget]).optional(),
 });
@@ -129,7 +146,7 @@ export function optimizePortfolio(
           'options.riskBudget',
         );
   const result = optimizeKernel(matrix, {
-    ...toKernelOptions(opts, labels),
+    ...toKernelOptions(opts, matrix.cols, labels),
     ...(riskBudget === undefined ? {} : { riskBudget }),
   });
   if (assets === undefined) return result;
@@ -140,7 +157,11 @@ export function optimizePortfolio(
 type ParsedOptions = z.output<typeof optionsSchema>;
 
 /** The kernel's options: the method resolved, an explicit `undefined` read as "not set". */
-function toKernelOptions(o: ParsedOptions, labels: readonly string[] | undefined): KernelOptions {
+function toKernelOptions(
+  o: ParsedOptions,
+  cols: number,
+  labels: readonly string[] | undefined,
+): KernelOptions {
   return {
     method: resolveMethod(o.method),
     periodsPerYear: o.periodsPerYear,
@@ -152,8 +173,59 @@ function toKernelOptions(o: ParsedOptions, labels: readonly string[] | undefined
     ...(o.linkage === undefined ? {} : { linkage: o.linkage }),
     ...(o.leafOrder === undefined ? {} : { leafOrder: o.leafOrder }),
     ...(o.cvarLevel === undefined ? {} : { cvarLevel: o.cvarLevel }),
+    ...(o.constraints === undefined ? {} : { constraints: toLinearConstraints(o.constraints, cols, labels) }),
     ...(labels === undefined ? {} : { labels }),
   };
+}
+
+/** The parsed constraint rows as LinearConstraints on `n` columns; names keyed coefficients by `labels`. */
+function toLinearConstraints(
+  rows: NonNullable<ParsedOptions['constraints']>,
+  n: number,
+  labels: readonly string[] | undefined,
+): LinearConstraints {
+  return createLinearConstraints(
+    n,
+    rows.map((row, k) => {
+      const at = `options.constraints[${k}].coefficients`;
+      let coefficients: number[];
+      if (Array.isArray(row.coefficients)) {
+        if (row.coefficients.length !== n) {
+          throw new QuantError(
+            'E_PARAMS',
+            `${at}: received ${row.coefficients.length} numbers; expected ${n}, one per column`,
+          );
+        }
+        coefficients = row.coefficients;
+      } else {
+        if (labels === undefined) {
+          throw new QuantError(
+            'E_PARAMS',
+            `${at}: coefficients keyed by asset name need a labelled input or labels`,
+            {
+              hint: 'pass { assets, returns }, or give the coefficients as an array in column order',
+            },
+          );
+        }
+        coefficients = new Array<number>(n).fill(0);
+        for (const [asset, value] of Object.entries(row.coefficients)) {
+          const j = labels.indexOf(asset);
+          if (j < 0) {
+            throw new QuantError('E_PARAMS', `${at}.${asset}: unknown asset${didYouMean(asset, labels)}`, {
+              hint: `assets are ${labels.join(', ')}`,
+            });
+          }
+          coefficients[j] = value;
+        }
+      }
+      return {
+        name: row.name,
+        coefficients,
+        ...(row.lower === undefined ? {} : { lower: row.lower }),
+        ...(row.upper === undefined ? {} : { upper: row.upper }),
+      };
+    }),
+  );
 }
 
 function resolveOptions(options: unknown): ParsedOptions {

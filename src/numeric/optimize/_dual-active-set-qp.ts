@@ -350,3 +350,37 @@ function axpy(alpha: number, x: Float64Array, ox: number, y: Float64Array, n: nu
   if (alpha === 0) return;
   for (let k = 0; k < n; k++) y[k] = (y[k] as number) + alpha * (x[ox + k] as number);
 }
+
+/**
+ * The largest violation of the KKT conditions of the problem at (x, y): primal (equalities, inequalities)
+ * in the units of the constraints; stationarity Gx + c − Σ y_i n_i = 0, the sign of y on inequalities and
+ * complementary slackness relative to the size of the gradient terms (max_k Σ_j |G_kj·x_j| + |c_k|).
+ */
+export function dualQpKktViolation(problem: DualQpProblem, x: Float64Array, y: Float64Array): number {
+  const { n, g, c, normals, rhs, meq } = problem;
+  const m = rhs.length;
+  const grad = new Float64Array(n);
+  let scale = 0;
+  for (let k = 0; k < n; k++) {
+    let s = c[k] as number;
+    let size = Math.abs(s);
+    for (let j = 0; j < n; j++) {
+      const t = (g[Math.max(k, j) * n + Math.min(k, j)] as number) * (x[j] as number);
+      s += t;
+      size += Math.abs(t);
+    }
+    grad[k] = s;
+    scale = Math.max(scale, size);
+  }
+  const s0 = scale > 0 ? scale : 1;
+  let worst = 0;
+  for (let i = 0; i < m; i++) {
+    const yi = y[i] as number;
+    const slackI = dot(normals, i * n, x, 0, n) - (rhs[i] as number);
+    if (i < meq) worst = Math.max(worst, Math.abs(slackI));
+    else worst = Math.max(worst, -slackI, -yi / s0, Math.abs(yi * slackI) / s0);
+    if (yi !== 0) axpy(-yi, normals, i * n, grad, n);
+  }
+  for (let k = 0; k < n; k++) worst = Math.max(worst, Math.abs(grad[k] as number) / s0);
+  return worst;
+}

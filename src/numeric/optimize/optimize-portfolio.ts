@@ -14,7 +14,15 @@ import { applyBounds } from './bounded-projection.js';
 import { minCdar, minCvar, type TailRiskResult } from './min-cvar.js';
 import { meanCvar, type MeanCvarResult } from './mean-cvar.js';
 import { DEFAULT_CVAR_LEVEL, assertTailLevel } from '../stats/tail-risk.js';
-import { assertFeasibleBounds } from './feasibility.js';
+import { assertFeasibleBounds, type WeightBound } from './feasibility.js';
+import { maxSharpeConstrained, minVarianceConstrained } from './constrained-qp.js';
+import { riskParityConstrained } from './constrained-risk-parity.js';
+import {
+  assertFeasibleLinearConstraints,
+  projectOntoConstraints,
+  validateLinearConstraints,
+  type LinearConstraints,
+} from './linear-constraints.js';
 import {
   PORTFOLIO_METHODS,
   canonicalMethod,
@@ -48,8 +56,16 @@ export interface OptimizeOptions {
   readonly covariance?: CovarianceEstimator | 'auto';
   readonly expectedReturns?: ExpectedReturnEstimator;
   readonly riskFreeRate?: number;
-  readonly minWeight?: number;
-  readonly maxWeight?: number;
+  /** Lower weight bound, scalar or per asset (default 0). */
+  readonly minWeight?: WeightBound;
+  /** Upper weight bound, scalar or per asset (default 1). */
+  readonly maxWeight?: WeightBound;
+  /**
+   * Linear constraints lower ≤ A·w ≤ upper besides the budget and the bounds (group limits, caps). The
+   * quadratic methods and risk parity solve them exactly; hrp, equal_weight, inverse_variance and barbell
+   * project their answer onto the feasible set (least squares), recorded in `diagnostics.projection`.
+   */
+  readonly constraints?: LinearConstraints;
   readonly linkage?: LinkageMethod;
   readonly leafOrder?: 'dendrogram' | 'optimal';
   /** min_cvar, min_cdar, mean_cvar: confidence level β of CVaR / CDaR, 0 < β < 1 (default 0.95). */
@@ -119,7 +135,7 @@ function relabelText(text: string, labels: readonly string[] | undefined): strin
   );
 }
 
-function checkShape(returns: Matrix, lo: number, hi: number): void {
+function checkShape(returns: Matrix, lo: WeightBound, hi: WeightBound): void {
   const n = returns.cols;
   if (n < 2) throw new QuantError('E_TOO_FEW_ASSETS', `need at least 2 assets, got ${n}`);
   if (returns.rows < 2) {
@@ -133,7 +149,10 @@ function optimizeUnlabelled(returns: Matrix, options: OptimizeOptions): Optimize
   const lo = options.minWeight ?? 0;
   const hi = options.maxWeight ?? 1;
   checkShape(returns, lo, hi);
-  if (TAIL_METHODS.has(options.method)) return optimizeTail(returns, options);
+  if (TAIL_METHODS.has(options.method)) {
+    needsConstrainedPath(options, n);
+    return optimizeTail(returns, options);
+  }
   const A = options.periodsPerYear;
   const T = returns.rows;
   const auto = options.covariance === 'auto';
@@ -155,6 +174,7 @@ function optimizeUnlabelled(returns: Matrix, options: OptimizeOptions): Optimize
         }
       : {}),
   };
+  if (needsConstrainedPath(options, n)) return optimizeConstrained(returns, cov, options, diagnostics);
   switch (options.method) {
     case 'equal_weight':
       return { method: options.method, weights: applyBounds(equalWeight(n), lo, hi), diagnostics };
@@ -164,8 +184,8 @@ function optimizeUnlabelled(returns: Matrix, options: OptimizeOptions): Optimize
       const tree = hierarchicalRiskParity(cov, {
         linkage: options.linkage ?? 'single',
         leafOrder: options.leafOrder ?? 'dendrogram',
-        minWeight: lo,
-        maxWeight: hi,
+        minWeight: lo as number,
+        maxWeight: hi as number,
       });
       return {
         method: options.method,
@@ -230,7 +250,14 @@ const TAIL_METHODS: ReadonlySet<PortfolioMethod> = new Set(['min_cvar', 'min_cda
 function optimizeTail(returns: Matrix, options: OptimizeOptions): OptimizeResult {
   const level = options.cvarLevel ?? DEFAULT_CVAR_LEVEL;
   assertTailLevel(level);
-  const bounds = { level, minWeight: options.minWeight ?? 0, maxWeight: options.maxWeight ?? 1 };
+  const bounds = {
+    level,
+    minWeight: options.minWeight ?? 0,
+    maxWeight: options.maxWeight ?? 1,
+    ...(options.constraints === undefined || options.constraints.rows === 0
+      ? {}
+      : { linear: options.constraints }),
+  };
   const base = { periods_per_year: options.periodsPerYear, cvar_level: level, scenarios: returns.rows };
   if (options.method === 'mean_cvar') {
     const rf = options.riskFreeRate ?? 0;
@@ -260,6 +287,105 @@ function optimizeTail(returns: Matrix, options: OptimizeOptions): OptimizeResult
   };
 }
 
+/** Whether linear constraints (checked feasible here) or per-asset bounds on hrp call for the constrained path. */
+function needsConstrainedPath(options: OptimizeOptions, n: number): boolean {
+  const c = options.constraints;
+  const lo = options.minWeight ?? 0;
+  const hi = options.maxWeight ?? 1;
+  if (c !== undefined) {
+    validateLinearConstraints(c, n);
+    if (c.rows > 0) {
+      assertFeasibleLinearConstraints(c, lo, hi, options.labels);
+      return true;
+    }
+  }
+  return options.method === 'hrp' && (typeof lo !== 'number' || typeof hi !== 'number');
+}
+
+/**
+ * The methods under linear constraints: min_variance, max_sharpe and risk_parity solve them exactly
+ * (constrained-qp.ts, constrained-risk-parity.ts); hrp, equal_weight, inverse_variance and barbell run
+ * unconstrained (the scalar box kept where the method takes one) and are projected onto the feasible set.
+ */
+function optimizeConstrained(
+  returns: Matrix,
+  cov: Matrix,
+  options: OptimizeOptions,
+  diagnostics: Record<string, unknown>,
+): OptimizeResult {
+  const c = options.constraints ?? {
+    n: cov.rows,
+    rows: 0,
+    a: new Float64Array(0),
+    lower: new Float64Array(0),
+    upper: new Float64Array(0),
+    names: [],
+  };
+  const bounds = {
+    minWeight: options.minWeight ?? 0,
+    maxWeight: options.maxWeight ?? 1,
+    ...(options.labels === undefined ? {} : { labels: options.labels }),
+  };
+  const method = options.method;
+  if (method === 'min_variance' || method === 'max_sharpe' || method === 'risk_parity') {
+    const r =
+      method === 'min_variance'
+        ? minVarianceConstrained(cov, c, bounds)
+        : method === 'max_sharpe'
+          ? maxSharpeConstrained(cov, expectedReturnsOf(returns, options), c, {
+              ...bounds,
+              riskFreeRate: options.riskFreeRate ?? 0,
+            })
+          : riskParityConstrained(cov, c, {
+              ...bounds,
+              ...(options.riskBudget === undefined ? {} : { riskBudget: options.riskBudget }),
+            });
+    return {
+      method,
+      weights: r.weights,
+      diagnostics: {
+        ...diagnostics,
+        ...(method === 'max_sharpe'
+          ? { expected_returns: options.expectedReturns ?? 'mean', risk_free_rate: options.riskFreeRate ?? 0 }
+          : {}),
+        iterations: r.iterations,
+        solver: method === 'risk_parity' ? 'newton_dual_active_set' : 'dual_active_set',
+        kkt_max_violation: r.kkt.maxViolation,
+        binding_constraints: r.binding,
+      },
+    };
+  }
+  const free = optimizeUnlabelled(returns, {
+    ...options,
+    minWeight: typeof bounds.minWeight === 'number' ? bounds.minWeight : 0,
+    maxWeight: typeof bounds.maxWeight === 'number' ? bounds.maxWeight : 1,
+    constraints: {
+      ...c,
+      rows: 0,
+      a: new Float64Array(0),
+      lower: new Float64Array(0),
+      upper: new Float64Array(0),
+      names: [],
+    },
+  });
+  const after = projectOntoConstraints(free.weights, c, bounds.minWeight, bounds.maxWeight, options.labels);
+  let distance = 0;
+  for (let i = 0; i < after.length; i++)
+    distance += ((after[i] as number) - (free.weights[i] as number)) ** 2;
+  return {
+    ...free,
+    weights: after,
+    diagnostics: {
+      ...free.diagnostics,
+      projection: {
+        before: Array.from(free.weights),
+        after: Array.from(after),
+        distance: Math.sqrt(distance),
+      },
+    },
+  };
+}
+
 function lpDiagnostics(lp: TailRiskResult['lp'] | MeanCvarResult['lp']): Record<string, unknown> {
   return {
     solver: 'solver' in lp ? lp.solver : 'cutting-plane dual simplex',
@@ -269,6 +395,11 @@ function lpDiagnostics(lp: TailRiskResult['lp'] | MeanCvarResult['lp']): Record<
     primal_residual: lp.primalResidual,
     dual_residual: lp.dualResidual,
   };
+}
+
+function expectedReturnsOf(returns: Matrix, options: OptimizeOptions): Float64Array {
+  const A = options.periodsPerYear;
+  return options.expectedReturns === 'cagr' ? cagrReturns(returns, A) : scale(meanReturns(returns), A);
 }
 
 export interface FallbackStep {
@@ -315,8 +446,8 @@ export function optimizeWithFallback(returns: Matrix, options: OptimizeOptions):
 
 function riskParityResult(
   cov: Matrix,
-  lo: number,
-  hi: number,
+  lo: WeightBound,
+  hi: WeightBound,
   budget: readonly number[] | undefined,
   diagnostics: Record<string, unknown>,
 ): OptimizeResult {

@@ -37,6 +37,22 @@ export const optimizeOptionSchemas = {
   /** risk_parity: budgets by asset name (the stage param; the library also takes one per column). */
   riskBudget: z.record(z.string().min(1), riskBudgetValue),
   riskBudgetList: z.array(riskBudgetValue).min(2),
+  /**
+   * General linear constraints `lower ≤ Σ_j coefficients[j]·w_j ≤ upper`: coefficients one per asset
+   * (an array in column order) or keyed by asset name (missing assets 0); at least one side.
+   */
+  constraints: z.array(
+    z
+      .strictObject({
+        name: z.string().min(1),
+        coefficients: z.union([z.array(z.number().finite()), z.record(z.string(), z.number().finite())]),
+        lower: z.number().finite().optional(),
+        upper: z.number().finite().optional(),
+      })
+      .refine((c) => c.lower !== undefined || c.upper !== undefined, {
+        message: 'give lower, upper or both',
+      }),
+  ),
 } as const;
 
 /**
