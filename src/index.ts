@@ -63,4 +63,6 @@ export {
   portfolioStats,
 } from './sdk/building-blocks.js';
 export type { CovarianceEstimate, ExpectedReturnsEstimate } from './sdk/building-blocks.js';
+export { hrpTree } from './sdk/hrp-tree.js';
+export type { ClusterNode, CovarianceInput, HrpTree, HrpTreeOptions } from './sdk/hrp-tree.js';
 export type { PerformanceMetrics } from './numeric/stats/performance.js';

@@ -13,6 +13,7 @@ import { performanceMetrics, type PerformanceMetrics } from '../numeric/stats/pe
 import { optimizeOptionSchemas as fields } from '../stages/index.js';
 import { didYouMean } from '../util/suggest.js';
 import { describeValue, resolveReturns, type ReturnsInput } from './returns-input.js';
+import { expected } from './optimize-portfolio.js';
 
 /** A covariance matrix, annualised by `periodsPerYear`. */
 export interface CovarianceEstimate {
@@ -32,7 +33,8 @@ export interface ExpectedReturnsEstimate {
   readonly assets?: readonly string[];
 }
 
-function parseOptions<S extends z.ZodObject>(schema: S, options: unknown, fn: string): z.output<S> {
+/** Check the options object of building block `fn` against `schema` (`E_PARAMS`, did-you-mean). */
+export function parseOptions<S extends z.ZodObject>(schema: S, options: unknown, fn: string): z.output<S> {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new QuantError(
       'E_PARAMS',
@@ -53,7 +55,8 @@ function parseOptions<S extends z.ZodObject>(schema: S, options: unknown, fn: st
     }
     const key = String(issue.path[0] ?? '');
     const value = (options as Record<string, unknown>)[key];
-    return [`options.${key}: received ${describeValue(value)}; ${issue.message}`];
+    const got = value === undefined ? 'missing' : `received ${describeValue(value)}`;
+    return [`options.${key}: ${got}; expected ${expected(issue, value, key)}`];
   });
   throw new QuantError('E_PARAMS', `${fn}: ${messages.join('; ')}`);
 }

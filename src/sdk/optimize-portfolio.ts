@@ -262,7 +262,8 @@ function describeIssue(issue: z.core.$ZodIssue, options: object): Issue[] {
   return [{ path, message: `${got}; expected ${expected(issue, value, key)}` }];
 }
 
-function expected(issue: z.core.$ZodIssue, value: unknown, key: string): string {
+/** What an option allows, for an `E_PARAMS` message (a near value of a closed list as a did-you-mean). */
+export function expected(issue: z.core.$ZodIssue, value: unknown, key: string): string {
   switch (issue.code) {
     case 'invalid_value': {
       const allowed = issue.values.map(String);

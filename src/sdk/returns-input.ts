@@ -148,23 +148,25 @@ function fromRows(input: readonly unknown[], what: string, assets: readonly stri
   return { rows: input.length, cols, data: out };
 }
 
+/** Check a list of asset names (non-empty strings, each once); `what` names it in messages. */
+export function resolveAssetNames(assets: unknown, what: string): string[] {
+  if (!Array.isArray(assets)) throw paramsError(what, assets, 'an array of asset names');
+  const seen = new Set<string>();
+  assets.forEach((name: unknown, j) => {
+    if (typeof name !== 'string' || name === '')
+      throw paramsError(`${what}[${j}]`, name, 'a non-empty string');
+    if (seen.has(name)) throw paramsError(`${what}[${j}]`, name, 'a name not already used by another asset');
+    seen.add(name);
+  });
+  return [...(assets as string[])];
+}
+
 function fromLabelled(input: object, what: string): ResolvedReturns {
   refuseUnknownKeys(input, ['assets', 'returns'], what);
   const { assets, returns } = input as Record<string, unknown>;
-  if (!Array.isArray(assets)) throw paramsError(`${what}.assets`, assets, 'an array of asset names');
-  const seen = new Set<string>();
-  assets.forEach((name: unknown, j) => {
-    if (typeof name !== 'string' || name === '') {
-      throw paramsError(`${what}.assets[${j}]`, name, 'a non-empty string');
-    }
-    if (seen.has(name)) {
-      throw paramsError(`${what}.assets[${j}]`, name, 'a name not already used by another asset');
-    }
-    seen.add(name);
-  });
-  const names = assets as string[];
+  const names = resolveAssetNames(assets, `${what}.assets`);
   if (!Array.isArray(returns)) {
     throw paramsError(`${what}.returns`, returns, `an array of rows, each with ${names.length} numbers`);
   }
-  return { matrix: fromRows(returns, `${what}.returns`, names), assets: [...names] };
+  return { matrix: fromRows(returns, `${what}.returns`, names), assets: names };
 }

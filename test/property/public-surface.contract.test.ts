@@ -214,6 +214,60 @@ const CONTRACTS: Record<
         : 'a statistic is neither a number nor null';
     },
   },
+  hrpTree: {
+    args: fc.tuple(
+      fc.oneof(
+        returnsArg,
+        fc.record(
+          {
+            matrix: fc.oneof(
+              junk,
+              grid,
+              grid.map((rows) => rows.map((row) => row.map((x) => Math.abs(Number(x))))),
+            ),
+            assets: fc.oneof(junk, fc.array(fc.string(), { maxLength: 5 })),
+            estimator: junk,
+            colour: junk,
+          },
+          { requiredKeys: ['matrix'] },
+        ),
+        // Symmetric positive semidefinite covariances built from a grid (G Gᵀ), sometimes labelled.
+        grid.map((rows) => {
+          const g = rows.map((row) => row.map((x) => (typeof x === 'number' && Number.isFinite(x) ? x : 0)));
+          const matrix = g.map((a) => g.map((b) => a.reduce((sum, x, k) => sum + x * (b[k] ?? 0), 0)));
+          return rows.length % 2 === 0 ? { matrix } : { matrix, assets: matrix.map((_, j) => `a${j}`) };
+        }),
+      ),
+      fc.oneof(
+        junk,
+        fc.record(
+          {
+            linkage: fc.oneof(fc.constantFrom('single', 'complete', 'average', 'ward', 'wards'), junk),
+            leafOrder: fc.oneof(fc.constantFrom('dendrogram', 'optimal', 'best'), junk),
+            covariance: fc.oneof(fc.constantFrom('sample', 'ledoit_wolf', 'auto'), junk),
+            linkag: junk,
+          },
+          { requiredKeys: [] },
+        ),
+      ),
+    ),
+    valid: (r) => {
+      const t = r as { linkage?: unknown; order?: unknown; tree?: { count?: unknown } };
+      if (!Array.isArray(t.linkage) || !Array.isArray(t.order)) return 'no linkage or order';
+      const n = t.order.length;
+      if (n < 2 || t.linkage.length !== n - 1) return `${t.linkage.length} merges for ${n} leaves`;
+      const finite = t.linkage.every(
+        (row: unknown) =>
+          Array.isArray(row) &&
+          row.length === 4 &&
+          row.every((x: unknown) => typeof x === 'number' && Number.isFinite(x)),
+      );
+      if (!finite) return 'a linkage row is not 4 finite numbers';
+      const sorted = [...(t.order as number[])].sort((a, b) => a - b);
+      if (!sorted.every((x, j) => x === j)) return 'order is not a permutation';
+      return t.tree?.count === n ? null : 'the root does not hold every leaf';
+    },
+  },
   isQuantError: {
     args: fc.tuple(fc.oneof(junk, fc.constant(new api.QuantError('E_PARAMS', 'x')))),
     valid: (r) => (typeof r === 'boolean' ? null : 'not a boolean'),
