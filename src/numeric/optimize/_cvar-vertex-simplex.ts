@@ -26,7 +26,7 @@ const UPPER = 2;
 const KINK = 3;
 
 const SLOPE_TOL = 1e-12;
-const REFACTOR_EVERY = 150;
+const REFACTOR_EVERY = 300;
 
 interface Active {
   kind: number;
@@ -262,27 +262,36 @@ class VertexState {
     const { n, N, T, r, h, c, z } = this;
     const d = new Float64Array(N);
     for (let i = 0; i < N; i++) d[i] = sign * (this.D[i * N + position] as number);
+    // Weights held at an active bound do not move along an edge: only the others enter the slopes.
+    const moving: number[] = [];
+    for (let i = 0; i < n; i++) if ((d[i] as number) !== 0) moving.push(i);
+    const m = moving.length;
+    const idx = Int32Array.from(moving);
+    const dv = Float64Array.from(moving, (i) => d[i] as number);
+    const dAlpha = d[n] as number;
     // Slopes of the kinks along d, and the breakpoints s_t = −h_t / ρ_t ≥ 0 where they change side.
     const rho = this.rho;
+    const breakAt = this.breakAt;
     const cand: number[] = [];
     for (let t = 0; t < T; t++) {
-      let s = 0;
-      for (let i = 0; i < n; i++) s -= (r[t * n + i] as number) * (d[i] as number);
-      s -= d[n] as number;
+      const row = t * n;
+      let s = -dAlpha;
+      for (let k = 0; k < m; k++) s -= (r[row + (idx[k] as number)] as number) * (dv[k] as number);
       rho[t] = s;
       if (this.isActiveKink[t] === 1 || s === 0) continue;
       const ht = h[t] as number;
-      if ((ht > 0 && s < 0) || (ht <= 0 && s > 0)) cand.push(t);
+      if ((ht > 0 && s < 0) || (ht <= 0 && s > 0)) {
+        cand.push(t);
+        breakAt[t] = Math.max(0, -ht / s);
+      }
     }
-    const breakAt = this.breakAt;
-    for (const t of cand) breakAt[t] = Math.max(0, -(h[t] as number) / (rho[t] as number));
     const at = (t: number): number => breakAt[t] as number;
-    cand.sort((a, b) => (breakAt[a] as number) - (breakAt[b] as number) || a - b);
+    const heap = new BreakpointHeap(cand, breakAt);
     const bound = this.boundStop(d);
     let slope = this.slope;
     let enter: Active | null = null;
     let stepLength = bound.step;
-    for (const t of cand) {
+    for (let t = heap.pop(); t >= 0; t = heap.pop()) {
       const st = at(t);
       if (st > bound.step) break;
       slope += c * Math.abs(rho[t] as number);
@@ -424,4 +433,56 @@ function invertDense(a: Float64Array, k: number): Float64Array {
     }
   }
   return inv;
+}
+
+/**
+ * A binary min-heap of scenario indices keyed by their breakpoint (ties: the lower index), so that the
+ * walk along an edge pops only the breakpoints it passes instead of sorting all of them.
+ */
+class BreakpointHeap {
+  private readonly items: Int32Array;
+  private size: number;
+
+  constructor(
+    items: readonly number[],
+    private readonly key: Float64Array,
+  ) {
+    this.items = Int32Array.from(items);
+    this.size = items.length;
+    for (let i = (this.size >> 1) - 1; i >= 0; i--) this.down(i);
+  }
+
+  /** The next index, or −1 when empty. */
+  pop(): number {
+    if (this.size === 0) return -1;
+    const top = this.items[0] as number;
+    this.size--;
+    if (this.size > 0) {
+      this.items[0] = this.items[this.size] as number;
+      this.down(0);
+    }
+    return top;
+  }
+
+  private less(a: number, b: number): boolean {
+    const ka = this.key[a] as number;
+    const kb = this.key[b] as number;
+    return ka < kb || (ka === kb && a < b);
+  }
+
+  private down(i: number): void {
+    const items = this.items;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= this.size) return;
+      const r = l + 1;
+      let c = l;
+      if (r < this.size && this.less(items[r] as number, items[l] as number)) c = r;
+      if (!this.less(items[c] as number, items[i] as number)) return;
+      const t = items[i] as number;
+      items[i] = items[c] as number;
+      items[c] = t;
+      i = c;
+    }
+  }
 }
