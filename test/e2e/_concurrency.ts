@@ -5,8 +5,8 @@
 // - a run paused (by handshake) while it holds the lock: another on that run id is refused naming it;
 // - eight runs with different run ids at once, over the same sleeve runs and the same cache: all
 //   succeed, with artifacts byte-identical to the same runs made one after another (through the SDK).
-// concurrency.test.ts (npm test) runs the lock tests and three runs at once; concurrency.slow.test.ts
-// (npm run test:slow) eight runs at once.
+// concurrency.test.ts (npm test) runs the lock tests; concurrency.slow.test.ts (npm run test:slow) eight
+// runs at once.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -140,7 +140,10 @@ function holdIntervals(run: ProbedRun): [bigint, bigint][] {
   return out;
 }
 
-/** `lockTests`: the two tests on one run id; `parallelRuns`: how many runs with different ids at once. */
+/**
+ * `lockTests`: the two tests on one run id; `parallelRuns`: how many runs with different ids at once
+ * (0: none).
+ */
 export function defineConcurrencySuite(options: { lockTests: boolean; parallelRuns: number }): void {
   describe(`concurrent meta runs${options.lockTests ? '' : ` (${options.parallelRuns} at once)`}`, () => {
     let template: { path: string; cleanup(): void };
@@ -247,35 +250,36 @@ export function defineConcurrencySuite(options: { lockTests: boolean; parallelRu
       });
     }
 
-    test(`${options.parallelRuns} runs at once over the same sleeve runs and cache equal the same runs made one by one`, async () => {
-      const sequential = tempDir('quant-conc-');
-      const parallel = tempDir('quant-conc-');
-      try {
-        cpSync(template.path, sequential.path, { recursive: true });
-        cpSync(template.path, parallel.path, { recursive: true });
-        const ids = Array.from({ length: options.parallelRuns }, (_, i) => `r${i + 1}`);
-        // The reference, one run after the other (in this process: the same code, without 8 start-ups).
-        for (const id of ids)
-          await QuantSDK.runMeta('meta_root', { workspace: sequential.path, runId: id, env: EPOCH });
-        const results = await Promise.all(ids.map((id) => metaRun(parallel.path, id)));
-        for (const [i, r] of results.entries()) assert.equal(r.code, 0, `${ids[i]}: ${r.stderr}`);
-        for (const id of ids) {
-          const a = readTree(join(sequential.path, 'runs', id));
-          const b = readTree(join(parallel.path, 'runs', id));
-          assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort(), `${id}: files`);
-          for (const [f, bytes] of a) assert.ok(bytes.equals(b.get(f) as Buffer), `${id}/${f} differs`);
+    if (options.parallelRuns > 0)
+      test(`${options.parallelRuns} runs at once over the same sleeve runs and cache equal the same runs made one by one`, async () => {
+        const sequential = tempDir('quant-conc-');
+        const parallel = tempDir('quant-conc-');
+        try {
+          cpSync(template.path, sequential.path, { recursive: true });
+          cpSync(template.path, parallel.path, { recursive: true });
+          const ids = Array.from({ length: options.parallelRuns }, (_, i) => `r${i + 1}`);
+          // The reference, one run after the other (in this process: the same code, without 8 start-ups).
+          for (const id of ids)
+            await QuantSDK.runMeta('meta_root', { workspace: sequential.path, runId: id, env: EPOCH });
+          const results = await Promise.all(ids.map((id) => metaRun(parallel.path, id)));
+          for (const [i, r] of results.entries()) assert.equal(r.code, 0, `${ids[i]}: ${r.stderr}`);
+          for (const id of ids) {
+            const a = readTree(join(sequential.path, 'runs', id));
+            const b = readTree(join(parallel.path, 'runs', id));
+            assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort(), `${id}: files`);
+            for (const [f, bytes] of a) assert.ok(bytes.equals(b.get(f) as Buffer), `${id}/${f} differs`);
+          }
+          // One complete cache entry, no half-built one left behind.
+          const entries = readdirSync(join(parallel.path, '.cache', 'meta'));
+          assert.equal(entries.length, 1, entries.join(', '));
+          assert.ok(
+            existsSync(join(parallel.path, '.cache', 'meta', entries[0] as string, 'entry.json')),
+            '.cache/meta/entry.json exists',
+          );
+        } finally {
+          sequential.cleanup();
+          parallel.cleanup();
         }
-        // One complete cache entry, no half-built one left behind.
-        const entries = readdirSync(join(parallel.path, '.cache', 'meta'));
-        assert.equal(entries.length, 1, entries.join(', '));
-        assert.ok(
-          existsSync(join(parallel.path, '.cache', 'meta', entries[0] as string, 'entry.json')),
-          '.cache/meta/entry.json exists',
-        );
-      } finally {
-        sequential.cleanup();
-        parallel.cleanup();
-      }
-    });
+      });
   });
 }

@@ -1,5 +1,5 @@
-// Crash safety of `quant meta run`, killed halfway through each atomic write, before its rename (see
-// _crash-safety.ts; npm run test:slow).
+// Crash safety of `quant meta run`, killed right after each atomic write and halfway through each, before
+// its rename (see _crash-safety.ts; npm run test:slow).
 import { defineCrashSafetySuite } from './_crash-safety.js';
 
-defineCrashSafetySuite(['during']);
+defineCrashSafetySuite(['after', 'during']);
