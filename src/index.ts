@@ -45,12 +45,6 @@ export type { OptimizeOptions, LabelledOptimizeResult } from './sdk/optimize-por
 export type { ReturnsInput, MatrixInput, RowsInput, LabelledReturns } from './sdk/returns-input.js';
 export { PORTFOLIO_METHODS } from './numeric/optimize/optimize-portfolio.js';
 export type { OptimizeResult, PortfolioMethod } from './numeric/optimize/optimize-portfolio.js';
-export {
-  assertFeasibleLinearConstraints,
-  createLinearConstraints,
-  emptyLinearConstraints,
-  validateLinearConstraints,
-} from './numeric/optimize/linear-constraints.js';
 export type { LinearConstraintRow, LinearConstraints } from './numeric/optimize/linear-constraints.js';
 export { inferFrequency, PERIODS_PER_YEAR } from './numeric/series/periods-per-year.js';
 export type { Frequency, FrequencyInference } from './numeric/series/periods-per-year.js';

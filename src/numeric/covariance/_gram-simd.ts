@@ -14,7 +14,7 @@
  */
 
 /** Panel width (columns per panel) and tile size. */
-export const PANEL = 4;
+const PANEL = 4;
 
 const I32 = 0x7f;
 const V128 = 0x7b;

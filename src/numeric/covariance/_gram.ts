@@ -8,7 +8,7 @@ import { centredGramSimd } from './_gram-simd.js';
  *
  * @throws QuantError `E_INPUT_VALUE` naming the first NaN/Inf cell.
  */
-export function columnMeans(returns: Matrix): Float64Array {
+function columnMeans(returns: Matrix): Float64Array {
   const { rows: T, cols: n, data } = returns;
   const means = new Float64Array(n);
   for (let t = 0; t < T; t++) {
@@ -35,7 +35,7 @@ export function columnMeans(returns: Matrix): Float64Array {
  *
  * @throws QuantError `E_INPUT_VALUE` naming the first NaN/Inf cell.
  */
-export function centreColumns(returns: Matrix): { means: Float64Array; centred: Float64Array } {
+function centreColumns(returns: Matrix): { means: Float64Array; centred: Float64Array } {
   const { rows: T, cols: n, data } = returns;
   const means = columnMeans(returns);
   const centred = new Float64Array(n * T);
@@ -86,7 +86,7 @@ export function centredGram(
  * the result is exactly symmetric. The one or two columns left over when n is not a multiple of 3 use
  * plain dot products.
  */
-export function gram(x: Float64Array, T: number, n: number, divisor: number): Float64Array {
+function gram(x: Float64Array, T: number, n: number, divisor: number): Float64Array {
   const out = new Float64Array(n * n);
   const tiled = n - (n % 3);
   for (let i = 0; i < tiled; i += 3) {

@@ -28,7 +28,7 @@ export function assertTailLevel(beta: number, what = 'cvar_level'): void {
       `${what} must be a number strictly between 0 and 1, got ${String(beta)}`,
       {
         hint: `use e.g. ${what}=0.95 (the mean of the worst 5 % of outcomes)`,
-        details: { [what]: String(beta) },
+        details: { setting: what, value: String(beta) },
       },
     );
   }
