@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { isQuantError } from '../../src/errors.js';
 import type { Matrix } from '../../src/numeric/linalg/matrix.js';
 import { minCdar, minCvar } from '../../src/numeric/optimize/min-cvar.js';
+import { createLinearConstraints } from '../../src/numeric/optimize/linear-constraints.js';
+import { optimizePortfolio } from '../../src/numeric/optimize/optimize-portfolio.js';
 import { meanCvar } from '../../src/numeric/optimize/mean-cvar.js';
 import { conditionalDrawdownAtRisk, conditionalValueAtRisk } from '../../src/numeric/stats/tail-risk.js';
 import { normals } from '../unit/numeric/optimize/_fixtures.js';
@@ -150,4 +152,67 @@ describe('tail-risk LPs on three assets: no grid point does better', () => {
       assert.ok(best - r.value < 1e-3, `the grid comes close (${best - r.value}): the case is not trivial`);
     });
   }
+});
+
+describe('tail-risk LPs under linear constraints (a group limit)', () => {
+  // Group {0, 1} ≤ 35 % on three assets: no point of a 0.005 grid inside the limit does better.
+  const R = scenarios(60, 3, 41);
+  const beta = 0.9;
+  const constraints = createLinearConstraints(3, [
+    { name: 'group g ≤ 0.35', coefficients: [1, 1, 0], upper: 0.35 },
+  ]);
+  for (const [method, measure] of [
+    ['min_cvar', 'cvar'],
+    ['min_cdar', 'cdar'],
+  ] as const) {
+    test(`${method} through optimizePortfolio`, () => {
+      const r = optimizePortfolio(R, { method, periodsPerYear: 252, cvarLevel: beta, constraints });
+      const w = r.weights;
+      assert.ok(
+        (w[0] as number) + (w[1] as number) <= 0.35 + 1e-12,
+        `group ${(w[0] as number) + (w[1] as number)}`,
+      );
+      const value = r.diagnostics[measure] as number;
+      const direct = measureOf(measure, portfolio(R, w), beta);
+      assert.ok(Math.abs(direct - value) <= 1e-10, `sorted ${direct} vs LP ${value}`);
+      let best = Infinity;
+      for (let a = 0; a <= 200; a++)
+        for (let b = 0; a + b <= 200; b++) {
+          if (a + b > 70) continue;
+          best = Math.min(
+            best,
+            measureOf(measure, portfolio(R, [a / 200, b / 200, 1 - (a + b) / 200]), beta),
+          );
+        }
+      assert.ok(value <= best + 1e-12, `LP ${value} beaten by a grid point ${best}`);
+      const free = (method === 'min_cvar' ? minCvar : minCdar)(R, { level: beta });
+      assert.ok(free.value < value - 1e-6, `the limit binds (free optimum ${free.value} < ${value})`);
+    });
+  }
+
+  test('mean_cvar respects the limit; conflicting limits are E_INFEASIBLE_CONSTRAINTS', () => {
+    const R2 = scenarios(40, 3, 24);
+    const r = optimizePortfolio(R2, { method: 'mean_cvar', periodsPerYear: 252, constraints });
+    assert.ok((r.weights[0] as number) + (r.weights[1] as number) <= 0.35 + 1e-12, 'group limit held');
+    const conflict = createLinearConstraints(3, [
+      { name: 'group g ≥ 0.8', coefficients: [1, 1, 0], lower: 0.8 },
+      { name: 'asset 2 ≥ 0.3', coefficients: [0, 0, 1], lower: 0.3 },
+    ]);
+    for (const method of ['min_cvar', 'min_cdar', 'mean_cvar'] as const) {
+      assert.throws(
+        () => optimizePortfolio(R2, { method, periodsPerYear: 252, constraints: conflict }),
+        (e: unknown) => isQuantError(e) && e.code === 'E_INFEASIBLE_CONSTRAINTS' && /g ≥ 0.8/.test(e.message),
+        `${method}: the conflicting limits are named`,
+      );
+    }
+    // The LPs themselves (without the feasibility check in front) name the rows when the master has no point.
+    for (const solve of [minCvar, minCdar]) {
+      assert.throws(
+        () => solve(R2, { level: 0.9, linear: conflict }),
+        (e: unknown) =>
+          isQuantError(e) && e.code === 'E_INFEASIBLE_CONSTRAINTS' && /asset 2 ≥ 0.3/.test(e.message),
+        `${solve.name}: an infeasible master LP is E_INFEASIBLE_CONSTRAINTS`,
+      );
+    }
+  });
 });

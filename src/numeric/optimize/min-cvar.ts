@@ -169,7 +169,7 @@ export function addLinearRows(
 export function infeasible(linear: TailLinearRows | undefined): QuantError {
   const names = linear?.names.join(', ') ?? '';
   return new QuantError(
-    'E_INFEASIBLE_BOUNDS',
+    'E_INFEASIBLE_CONSTRAINTS',
     `no weights satisfy the budget Σw = 1, the weight bounds and the linear constraints (${names}) together`,
     { hint: 'loosen the constraints or the weight bounds', details: { constraints: linear?.names ?? [] } },
   );
