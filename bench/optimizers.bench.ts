@@ -1,6 +1,7 @@
 // Benchmarks of the optimizers (compute only: data loaded and returns computed before timing).
 // Median of repeated runs after warm-up, on the bundled data and on generated factor-model problems of
 // 200 and 500 assets x 2,520 days. Writes docs/benchmarks.md. Run with `npm run bench`.
+// `npm run bench -- --peer` instead compares with portfolio-allocation (bench/peer-comparison.ts).
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -50,6 +51,12 @@ interface Row {
   median: number;
   runs: number;
   target?: number;
+}
+
+if (process.argv.includes('--peer')) {
+  const { runPeerComparison } = await import('./peer-comparison.js');
+  runPeerComparison(root);
+  process.exit(0);
 }
 
 const problems: { name: string; returns: Matrix }[] = [
