@@ -10,6 +10,7 @@ const CATALOG_IDS = [
   'meta.returns',
   'meta.optimize',
   'meta.flatten',
+  'meta.attribution',
   'meta.report',
   'meta.sign_test',
   'meta.backtest',
