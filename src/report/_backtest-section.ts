@@ -1,4 +1,5 @@
 /** The out-of-sample walk-forward section of the meta report (data → Markdown). */
+import { withRiskFree } from './_benchmark-section.js';
 import { bullets, cell, code, num, pct, table } from './_markdown.js';
 import type { BacktestRow, BacktestSection } from './meta-report-data.js';
 
@@ -19,7 +20,7 @@ function rowLabel(r: BacktestRow): string {
 }
 
 /** The backtest block: settings, the comparison table, turnover and costs, fallbacks. */
-export function backtestBlock(b: BacktestSection): string {
+export function backtestBlock(b: BacktestSection, riskFree?: string): string {
   if (b.status !== 'ok') {
     return (
       `_Not run: ${cell(b.reason ?? 'the history is too short')}._ The walk-forward needs at least ` +
@@ -39,8 +40,8 @@ export function backtestBlock(b: BacktestSection): string {
     'Days',
     'CAGR',
     'Volatility',
-    'Sharpe',
-    'Sortino',
+    withRiskFree('Sharpe', riskFree === undefined ? undefined : { riskFree }),
+    withRiskFree('Sortino', riskFree === undefined ? undefined : { riskFree }),
     'Max DD',
     'Calmar',
     'Win rate',

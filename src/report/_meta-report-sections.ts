@@ -1,6 +1,7 @@
 /** The per-risk-profile sections of the meta report (DESIGN §8), each data → Markdown. */
 import { bullets, cell, code, num, omittedNote, pct, table } from './_markdown.js';
 import { backtestBlock } from './_backtest-section.js';
+import { benchmarksBlock, dataAgeBlock, withRiskFree } from './_benchmark-section.js';
 import { IN_SAMPLE, IN_SAMPLE_LABEL, OUT_OF_SAMPLE_LABEL } from './_labels.js';
 import {
   isOmitted,
@@ -43,8 +44,8 @@ function metricsBlock(p: RiskProfileReport): string {
   const rows: [string, string][] = [
     ['TWR CAGR', pct(m.cagr)],
     ['Annualised volatility', pct(m.volatility)],
-    ['Sharpe ratio', num(m.sharpe)],
-    ['Sortino ratio', num(m.sortino)],
+    [withRiskFree('Sharpe ratio', p), num(m.sharpe)],
+    [withRiskFree('Sortino ratio', p), num(m.sortino)],
     ['Max drawdown', pct(m.maxDrawdown)],
     ['Calmar ratio', num(m.calmar)],
     ['Win rate', pct(m.winRate)],
@@ -60,7 +61,7 @@ function atBound(w: number, lo: number, hi: number): string {
   return '';
 }
 
-function allocationBlock(a: AllocationSection): string {
+function allocationBlock(a: AllocationSection, riskFree?: string): string {
   const method =
     a.method === a.requestedMethod
       ? `Method: ${code(a.method)}.`
@@ -92,7 +93,7 @@ function allocationBlock(a: AllocationSection): string {
     'Bounds',
     'CAGR',
     'Volatility',
-    'Sharpe',
+    withRiskFree('Sharpe', riskFree === undefined ? undefined : { riskFree }),
     'Max DD',
   ];
   return [
@@ -313,7 +314,9 @@ export type SectionKey =
   | 'anomalies'
   | 'calendar'
   | 'nested'
-  | 'tail';
+  | 'tail'
+  | 'benchmarks'
+  | 'data_age';
 
 /** One section of a risk profile: its key, `###` title and Markdown body. */
 export interface SectionBlock {
@@ -329,12 +332,19 @@ export function riskProfileSectionBlocks(p: RiskProfileReport): SectionBlock[] {
     blocks.push({
       key: 'backtest',
       title: `Backtest, ${OUT_OF_SAMPLE_LABEL.toLowerCase()}`,
-      body: orNote(p.backtest, backtestBlock),
+      body: orNote(p.backtest, (b) => backtestBlock(b, p.riskFree)),
+    });
+  }
+  if (p.benchmarks !== undefined) {
+    blocks.push({
+      key: 'benchmarks',
+      title: 'Active risk against benchmarks',
+      body: orNote(p.benchmarks, benchmarksBlock),
     });
   }
   blocks.push(
     ...(p.tail === undefined ? [] : [{ key: 'tail' as const, title: 'Tail risk', body: tailBlock(p.tail) }]),
-    { key: 'allocation', title: 'Sleeve allocation', body: allocationBlock(p.allocation) },
+    { key: 'allocation', title: 'Sleeve allocation', body: allocationBlock(p.allocation, p.riskFree) },
     { key: 'correlation', title: 'Sleeve correlation', body: correlationBlock(p.correlation) },
     { key: 'assets', title: 'Top physical assets', body: orNote(p.assets, assetsBlock) },
     { key: 'health', title: 'Sleeve health', body: orNote(p.health, healthBlock) },
@@ -342,6 +352,8 @@ export function riskProfileSectionBlocks(p: RiskProfileReport): SectionBlock[] {
     { key: 'calendar', title: 'Calendar', body: orNote(p.calendar, calendarBlock) },
     { key: 'nested', title: 'Nested sub-metas', body: orNote(p.nested, nestedBlock) },
   );
+  if (p.dataAge !== undefined)
+    blocks.push({ key: 'data_age', title: 'Data age', body: dataAgeBlock(p.dataAge) });
   return blocks;
 }
 

@@ -5,7 +5,10 @@ export { INTERSECTION_LOSS_WARNING } from './_meta-report-sections.js';
 export { IN_SAMPLE, OUT_OF_SAMPLE } from './_labels.js';
 export {
   isOmitted,
+  type ActiveRiskRow,
   type AllocationSection,
+  type BenchmarkSection,
+  type DataAgeSection,
   type AnomalySection,
   type AssetsSection,
   type BacktestRow,

@@ -65,6 +65,56 @@ export interface RiskProfileReport {
   readonly backtest?: Section<BacktestSection>;
   /** Series behind the HTML charts; the Markdown report does not use them. */
   readonly charts?: RiskProfileCharts;
+  /** The risk-free rate of every Sharpe and Sortino figure (`r_f = 2.0 %`); absent: 0, unlabelled. */
+  readonly riskFree?: string;
+  /** The meta portfolio against its benchmarks (`meta.benchmark`); absent in data built before it. */
+  readonly benchmarks?: Section<BenchmarkSection>;
+  /** How old the data is: the last date used and each sleeve's lag; absent without the meta manifest. */
+  readonly dataAge?: DataAgeSection;
+}
+
+/** One benchmark over one period (in or out of sample) on the inner join of the two calendars. */
+export interface ActiveRiskRow {
+  readonly benchmark: string;
+  readonly period: 'in_sample' | 'out_of_sample';
+  readonly commonRows: number;
+  readonly portfolioLoss: number;
+  /** Within the portfolio's date span (runs made before it was recorded: over all benchmark rows). */
+  readonly benchmarkLoss: number;
+  readonly portfolioCagr: number | null;
+  readonly benchmarkCagr: number | null;
+  readonly activeReturn: number | null;
+  readonly trackingError: number | null;
+  readonly informationRatio: number | null;
+  readonly beta: number | null;
+  readonly alpha: number | null;
+  readonly upCapture: number | null;
+  readonly downCapture: number | null;
+  readonly relativeReturn: number | null;
+}
+
+export interface BenchmarkSection {
+  /** Each benchmark: its id, source (`file:column`) and description. */
+  readonly benchmarks: readonly {
+    readonly id: string;
+    readonly source: string;
+    readonly description: string | null;
+  }[];
+  readonly rows: readonly ActiveRiskRow[];
+  /** Relative equity (portfolio / benchmark, growth of 1) per benchmark, in and out of sample. */
+  readonly relativeEquity: {
+    readonly inSample: TimeSeriesChart;
+    readonly outOfSample: TimeSeriesChart | null;
+  } | null;
+}
+
+export interface DataAgeSection {
+  readonly lastDate: string;
+  /** The run's day the age is measured against. */
+  readonly asOf: string;
+  readonly ageDays: number;
+  readonly maxAgeDays: number | null;
+  readonly streams: readonly { readonly id: string; readonly lastDate: string; readonly lagDays: number }[];
 }
 
 /**
@@ -140,7 +190,7 @@ export interface BacktestSection {
 export interface ChartLine {
   readonly label: string;
   /** Decides colour and dash. */
-  readonly role: 'meta' | 'in_sample_weights' | 'equal_weight' | 'best_sleeve';
+  readonly role: 'meta' | 'in_sample_weights' | 'equal_weight' | 'best_sleeve' | 'benchmark';
   readonly values: ArrayLike<number>;
 }
 

@@ -3,6 +3,7 @@ import { bullets, cell, code, num, pct, table } from './_markdown.js';
 import { INTERSECTION_LOSS_WARNING, renderRiskProfileSections } from './_meta-report-sections.js';
 import { isOmitted, type MetaReportData, type RiskProfileReport } from './meta-report-data.js';
 import { IN_SAMPLE_LABEL, OUT_OF_SAMPLE_LABEL } from './_labels.js';
+import { withRiskFree } from './_benchmark-section.js';
 
 const BACKTEST_DEFINITIONS = [
   'Out-of-sample backtest (walk-forward): at each rebalance every level of the sleeve tree is fitted on its own ' +
@@ -32,8 +33,8 @@ export function summary(profiles: readonly RiskProfileReport[]): string {
     'Days',
     'CAGR',
     'Volatility',
-    'Sharpe',
-    'Sortino',
+    withRiskFree('Sharpe', profiles[0]),
+    withRiskFree('Sortino', profiles[0]),
     'Max DD',
     'Calmar',
     'Win rate',
@@ -92,10 +93,10 @@ function outOfSampleSummary(profiles: readonly RiskProfileReport[]): string {
     'Risk profile',
     'OOS periods',
     'CAGR',
-    'Sharpe',
+    withRiskFree('Sharpe', profiles[0]),
     'Max DD',
-    'Sharpe, full-history weights',
-    'Sharpe, equal weight',
+    withRiskFree('Sharpe, full-history weights', profiles[0]),
+    withRiskFree('Sharpe, equal weight', profiles[0]),
     'Turnover / year',
   ];
   return (
@@ -103,6 +104,12 @@ function outOfSampleSummary(profiles: readonly RiskProfileReport[]): string {
     `costs; see each risk profile's backtest section.\n\n` +
     table(head, rows, ['left', ...head.slice(1).map(() => 'right' as const)])
   );
+}
+
+/** The risk-free rate in words, for the definitions. */
+function riskFreeText(profiles: readonly RiskProfileReport[]): string {
+  const labels = [...new Set(profiles.map((p) => p.riskFree ?? 'r_f = 0'))];
+  return `${labels.join('; ')}; the meta profile's \`risk_free\`, else \`meta_allocation.risk_free_rate\`, else 0`;
 }
 
 /**
@@ -117,14 +124,16 @@ export function appendix(profiles: readonly RiskProfileReport[], extra: readonly
       '(rebalanced every period).',
     'TWR CAGR = (Π (1 + r_t))^(A/T) − 1, with T the number of returns and A the annualisation factor.',
     'Volatility = sample standard deviation of r (ddof 1) × √A.',
-    'Sharpe = mean(r) × A / volatility, with a risk-free rate of 0.',
-    'Sortino = mean(r) × A / (√(mean(min(r, 0)²)) × √A); the downside deviation averages over all periods.',
+    `Sharpe = mean(x) × A / (std(x) × √A) on the excess returns x = r − r_f, with r_f per period = the ` +
+      `annual risk-free rate / A (${riskFreeText(profiles)}).`,
+    'Sortino = mean(x) × A / (√(mean(min(x, 0)²)) × √A) on the same excess returns; the downside deviation ' +
+      'averages over all periods.',
     'Max drawdown = the largest fall of the compounded equity curve (starting at 1) from its running peak.',
     'Calmar = CAGR / max drawdown.',
     'Win rate = share of periods with r > 0.',
     'Effective N = 1 / Σ wᵢ² over the sleeve weights.',
     'Anomalies: consecutive, non-overlapping blocks of rows (a shorter trailing block is not checked) with ' +
-      '|annualised Sharpe| > 10 or annualised volatility > 200%.',
+      '|annualised Sharpe| > 10 (a screen for data errors, with r_f = 0) or annualised volatility > 200%.',
     `Calendar: intersection loss = 1 − kept / rows per sleeve; above ${pct(INTERSECTION_LOSS_WARNING, 0)} is a warning.`,
     ...(backtest ? BACKTEST_DEFINITIONS : []),
     '`n/a` marks a figure that is not defined (e.g. a Sharpe ratio at zero volatility, a Calmar ratio without drawdown).',

@@ -25,6 +25,7 @@ const ROLE_STYLE: Readonly<Record<ChartLine['role'], { color: string; width: num
   in_sample_weights: { color: '#0b4f9c', width: 1.4, dash: '5 3' },
   equal_weight: { color: '#d08c00', width: 1.5 },
   best_sleeve: { color: '#2a8a4a', width: 1.5 },
+  benchmark: { color: '#8a2a6a', width: 1.6 },
 };
 
 function lines(chart: TimeSeriesChart, negate = false): LineSeries[] {
@@ -154,8 +155,31 @@ function allocationCharts(p: RiskProfileReport): string {
   return out;
 }
 
+function relativeEquityCharts(p: RiskProfileReport): string {
+  const b = p.benchmarks;
+  if (b === undefined || isOmitted(b) || b.relativeEquity === null) return '';
+  const draw = (chart: TimeSeriesChart, scope: string): string =>
+    figure(
+      renderLineChart({
+        kind: 'relative-equity',
+        title: `${p.riskProfile}: relative equity (portfolio / benchmark), ${scope}`,
+        dates: chart.dates,
+        lines: lines(chart),
+        tick: numberTick,
+        legendValue: (v) => fixed(v, 3),
+        reference: 1,
+        height: 180,
+      }),
+      `Relative equity, ${scope}: the portfolio's growth of 1 over the benchmark's on their common dates; above 1 the portfolio is ahead.`,
+    );
+  const { inSample, outOfSample } = b.relativeEquity;
+  return draw(inSample, IN_SAMPLE) + (outOfSample === null ? '' : draw(outOfSample, OUT_OF_SAMPLE));
+}
+
 function chartsFor(key: SectionKey, p: RiskProfileReport): string {
   switch (key) {
+    case 'benchmarks':
+      return relativeEquityCharts(p);
     case 'metrics':
       return metricsCharts(p);
     case 'backtest':
@@ -187,6 +211,7 @@ function chartsFor(key: SectionKey, p: RiskProfileReport): string {
 function sectionOf(key: SectionKey, p: RiskProfileReport): Section<object> | undefined {
   const sections: Partial<Record<SectionKey, Section<object> | undefined>> = {
     backtest: p.backtest,
+    benchmarks: p.benchmarks,
     assets: p.assets,
     health: p.health,
     calendar: p.calendar,

@@ -277,6 +277,8 @@ export interface MetaBacktestDoc {
   readonly status: 'ok' | 'insufficient_history';
   readonly reason: string | null;
   readonly method: string;
+  /** The risk-free rate of the Sharpe and Sortino figures (absent in summaries written before it). */
+  readonly risk_free?: { readonly label: string; readonly annual_rate: number };
   readonly params: {
     readonly train_window: number;
     readonly rebalance: number;

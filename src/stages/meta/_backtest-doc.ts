@@ -24,8 +24,8 @@ export interface BacktestStreams {
   readonly sleeves: readonly Float64Array[];
 }
 
-function metrics(returns: Float64Array, periodsPerYear: number): BacktestMetrics {
-  const m = performanceMetrics(returns, periodsPerYear);
+function metrics(returns: Float64Array, periodsPerYear: number, riskFree: Float64Array): BacktestMetrics {
+  const m = performanceMetrics(returns, periodsPerYear, riskFree);
   return {
     observations: m.observations,
     cagr: m.cagr,
@@ -85,8 +85,10 @@ export function backtestDoc(
   level: BacktestLevel,
   streams: BacktestStreams,
   returnsFile: string,
+  riskFree: { readonly perPeriod: Float64Array; readonly label: string; readonly annualRate: number },
 ): MetaBacktestDoc {
   const A = level.settings.periodsPerYear;
+  const rf = riskFree.perPeriod;
   const { meta } = streams;
   const r = meta.rebalances;
   const initial = r[0]?.turnover ?? 0;
@@ -95,6 +97,7 @@ export function backtestDoc(
   const effective = r.map((w) => effectiveN(w.weights)).filter((x): x is number => x !== null);
   return {
     ...base(s, level, 'ok', null),
+    risk_free: { label: riskFree.label, annual_rate: riskFree.annualRate },
     returns_file: returnsFile,
     leaves: meta.leaves,
     period: {
@@ -113,13 +116,13 @@ export function backtestDoc(
     costs: { total: r.reduce((sum, w) => sum + w.cost, 0) },
     metrics: {
       meta: {
-        ...metrics(meta.returns, A),
+        ...metrics(meta.returns, A, rf),
         effective_n_mean:
           effective.length === 0 ? null : effective.reduce((a, b) => a + b, 0) / effective.length,
       },
-      equal_weight: metrics(streams.equalWeight, A),
+      equal_weight: metrics(streams.equalWeight, A, rf),
       sleeves: Object.fromEntries(
-        level.ids.map((id, j) => [id, metrics(streams.sleeves[j] as Float64Array, A)]),
+        level.ids.map((id, j) => [id, metrics(streams.sleeves[j] as Float64Array, A, rf)]),
       ),
     },
     windows: r.map((w) => ({

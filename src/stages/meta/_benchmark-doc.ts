@@ -36,6 +36,12 @@ export interface BenchmarkPeriod {
     /** 1 − common / rows, per side (as the sleeves' intersection loss). */
     readonly portfolio_loss: number;
     readonly benchmark_loss: number;
+    /**
+     * The benchmark's rows from the portfolio's first to its last date, and the share of them without a
+     * match: a benchmark history longer than the portfolio's is not a calendar mismatch.
+     */
+    readonly benchmark_rows_in_span: number;
+    readonly benchmark_loss_in_span: number;
     readonly first_date: string | null;
     readonly last_date: string | null;
   };
@@ -125,6 +131,12 @@ function benchmarkPeriod(portfolio: PortfolioStream, benchmark: BenchmarkSeries,
   ]);
   const [p, b, rf] = joined.columns as [Float64Array, Float64Array, Float64Array];
   const T = joined.dates.length;
+  const first = portfolio.dates[0];
+  const last = portfolio.dates[portfolio.dates.length - 1];
+  const inSpan =
+    first === undefined || last === undefined
+      ? 0
+      : benchmark.dates.reduce((k, d) => (d >= first && d <= last ? k + 1 : k), 0);
   return {
     calendar: {
       portfolio_rows: portfolio.dates.length,
@@ -132,6 +144,8 @@ function benchmarkPeriod(portfolio: PortfolioStream, benchmark: BenchmarkSeries,
       common_rows: T,
       portfolio_loss: loss(T, portfolio.dates.length),
       benchmark_loss: loss(T, benchmark.dates.length),
+      benchmark_rows_in_span: inSpan,
+      benchmark_loss_in_span: loss(T, inSpan),
       first_date: joined.dates[0] ?? null,
       last_date: joined.dates[T - 1] ?? null,
     },

@@ -91,7 +91,12 @@ function rowsBetween(table: ReadTableResult, first: string, last: string): numbe
   return rows;
 }
 
-function section(doc: BacktestDoc, table: ReadTableResult, portfolio: Float64Array): BacktestSection {
+function section(
+  doc: BacktestDoc,
+  table: ReadTableResult,
+  portfolio: Float64Array,
+  riskFree: Float64Array | undefined,
+): BacktestSection {
   const A = doc.params.periods_per_year;
   const rows: BacktestRow[] = [];
   const m = doc.metrics;
@@ -100,8 +105,10 @@ function section(doc: BacktestDoc, table: ReadTableResult, portfolio: Float64Arr
     const first = doc.period.first_date;
     const last = doc.period.last_date;
     if (first !== null && last !== null) {
-      const held = Float64Array.from(rowsBetween(table, first, last), (t) => portfolio[t] as number);
-      const f = performanceMetrics(held, A);
+      const days = rowsBetween(table, first, last);
+      const held = Float64Array.from(days, (t) => portfolio[t] as number);
+      const rf = riskFree === undefined ? undefined : Float64Array.from(days, (t) => riskFree[t] as number);
+      const f = performanceMetrics(held, A, rf);
       rows.push({ label: 'in_sample_weights', kind: 'in_sample_weights', ...f });
     }
     if (m.equal_weight !== null)
@@ -187,6 +194,7 @@ export async function loadBacktestView(
   table: ReadTableResult,
   portfolio: Float64Array,
   recordInput: (file: string) => void,
+  riskFree?: Float64Array,
 ): Promise<BacktestView> {
   const paths = metaBacktestPaths(metaProfile, p);
   const summaryFile = join(runDir, paths.summary);
@@ -200,7 +208,7 @@ export async function loadBacktestView(
       tailRows: [],
     };
   recordInput(summaryFile);
-  const view = section(doc, table, portfolio);
+  const view = section(doc, table, portfolio, riskFree);
   if (doc.status !== 'ok')
     return { section: view, outOfSample: null, weightsHistory: null, leafWeightsHistory: null, tailRows: [] };
   const leafWeights = leafWeightsHistory(doc);

@@ -39,6 +39,8 @@ import {
   rollingVolatilityChart,
 } from './_report-charts.js';
 import { loadBacktestView } from './_report-backtest.js';
+import { dataAgeSection, loadBenchmarkView } from './_report-benchmark.js';
+import { recordedMaxDataAge } from './freshness.js';
 
 /** DESIGN §3: nesting depth is at most 4. */
 const MAX_NESTING = 4;
@@ -136,8 +138,19 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
     table.dates,
     paths.returns,
   );
-  const metrics = { ...performanceMetrics(portfolio, periodsPerYear), effectiveN: effectiveN(weights) };
-  const backtest = await loadBacktestView(o.runDir, o.metaProfile, p, table, portfolio, o.recordInput);
+  const bench = await loadBenchmarkView(o.runDir, o.metaProfile, p, table.dates, o.recordInput);
+  const rf = bench.riskFree?.perPeriod;
+  const metrics = { ...performanceMetrics(portfolio, periodsPerYear, rf), effectiveN: effectiveN(weights) };
+  const backtest = await loadBacktestView(o.runDir, o.metaProfile, p, table, portfolio, o.recordInput, rf);
+  const age =
+    manifest === undefined
+      ? undefined
+      : dataAgeSection(
+          manifest.calendar.last_date,
+          manifest.included.map((s) => ({ id: s.id, last_date: lastDateOf(s) })),
+          o.createdAt,
+          (await recordedMaxDataAge(o.runDir, o.metaProfile)) ?? null,
+        );
   const tree = await readOptional(o, paths.clusterTree, (f) =>
     readJsonArtifact(f, paths.clusterTree, clusterTreeDocSchema),
   );
@@ -152,7 +165,7 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
     periodsPerYearSource: source,
     ...(frequency === null ? {} : { frequency }),
     metrics,
-    allocation: allocationSection(optimized, manifest, table, periodsPerYear),
+    allocation: allocationSection(optimized, manifest, table, periodsPerYear, rf),
     correlation: correlationSection(table),
     assets: flattened === undefined ? omitted(paths.flattened) : assetsSection(flattened),
     health: manifest === undefined ? omitted(paths.manifest) : await healthWithBranches(o, p, manifest),
@@ -188,7 +201,16 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
       leafWeightsHistory: backtest.leafWeightsHistory,
       tree: tree === undefined ? omitted(paths.clusterTree) : dendrogramData(tree),
     },
+    ...(bench.riskFree === undefined ? {} : { riskFree: bench.riskFree.label }),
+    ...(bench.section === undefined ? {} : { benchmarks: bench.section }),
+    ...(age === undefined ? {} : { dataAge: age }),
   };
+}
+
+/** An included sleeve's `last_date` (a meta manifest field the report's schema passes through). */
+function lastDateOf(s: Readonly<Record<string, unknown>>): string | undefined {
+  const d = s['last_date'];
+  return typeof d === 'string' ? d : undefined;
 }
 
 /** The optimized weight of every returns column, in column order; both files must name the same sleeves. */

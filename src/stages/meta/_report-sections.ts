@@ -38,6 +38,7 @@ export function allocationSection(
   manifest: ManifestDoc | undefined,
   table: ReadTableResult,
   periodsPerYear: number,
+  riskFree?: Float64Array,
 ): AllocationSection {
   const byColumn = new Map(table.columns.map((c, j) => [c, table.values[j] as Float64Array]));
   const included = new Map(manifest?.included.map((s) => [s.id, s] as const) ?? []);
@@ -49,7 +50,7 @@ export function allocationSection(
     fallbacks: optimized.fallback_chain.map((f) => ({ method: f.method, code: f.code, message: f.message })),
     sleeves: optimized.sleeves.map((s) => {
       const series = byColumn.get(s.id);
-      const m = series === undefined ? undefined : performanceMetrics(series, periodsPerYear);
+      const m = series === undefined ? undefined : performanceMetrics(series, periodsPerYear, riskFree);
       const inc = included.get(s.id);
       return {
         id: s.id,

@@ -8,6 +8,7 @@ import { metaWalkForward, type MetaWalkForwardOptions } from '../../numeric/back
 import { resolveMethod } from '../../numeric/optimize/optimize-portfolio.js';
 import { metaStageParams } from './_params.js';
 import { loadResolvedMeta } from './_resolve.js';
+import { resolveRiskFree } from './_risk-free.js';
 import { metaBacktestPaths, type MetaBacktestDoc } from './_artifact-types.js';
 import { loadBacktestLevel } from './_backtest-tree.js';
 import {
@@ -108,7 +109,21 @@ export const metaBacktest = defineStage({
         const returnsFile = join(ctx.runDir, paths.returns);
         await writeParquetTable(returnsFile, backtestTable(level, streams), { dateType: 'date32' });
         ctx.recordOutput(returnsFile);
-        doc = backtestDoc(settings, level, streams, paths.returns);
+        const rf = await resolveRiskFree(
+          {
+            workspace: ctx.workspace,
+            manifestFile: resolved.doc.manifest_file,
+            recordInput: ctx.recordInput,
+          },
+          resolved.node,
+          meta.dates,
+          level.settings.periodsPerYear,
+        );
+        doc = backtestDoc(settings, level, streams, paths.returns, {
+          perPeriod: rf.perPeriod,
+          label: rf.record.label,
+          annualRate: rf.record.annual_rate,
+        });
         for (const w of doc.windows) {
           for (const f of w.fallbacks) {
             await ctx.decision('meta.backtest_fallback', {

@@ -23,7 +23,9 @@ const calendarDocSchema = z.looseObject({
 });
 
 const maxAgeDocSchema = z.looseObject({
-  profiles: z.record(z.string(), z.looseObject({ max_data_age_days: z.number().int().min(0).optional() })),
+  profiles: z
+    .record(z.string(), z.looseObject({ max_data_age_days: z.number().int().min(0).optional() }))
+    .default({}),
 });
 
 /**
@@ -52,7 +54,7 @@ export async function readDataAge(run: FreshnessTarget, now: Date): Promise<Data
 }
 
 /** `max_data_age_days` of the meta profile as the run recorded its manifest; undefined when unset. */
-async function recordedMaxDataAge(runDir: string, metaProfile: string): Promise<number | undefined> {
+export async function recordedMaxDataAge(runDir: string, metaProfile: string): Promise<number | undefined> {
   const doc = await readJsonArtifact(join(runDir, RESOLVED_MANIFEST), RESOLVED_MANIFEST, maxAgeDocSchema);
   const profile =
     doc === undefined || !Object.hasOwn(doc.profiles, metaProfile) ? undefined : doc.profiles[metaProfile];

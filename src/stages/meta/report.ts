@@ -147,10 +147,11 @@ export const metaReport = defineStage({
       })),
     };
     const parts = value.risk_profiles.map(sharpeLine);
+    const rf = data.riskProfiles.find((p) => p.riskFree !== undefined)?.riskFree;
     const omitted = value.risk_profiles.reduce((k, p) => k + p.omitted.length, 0);
     return {
       value,
-      summary: `${REPORT_MD} and .html for ${params.meta_profile}: ${parts.join(', ')}${omitted > 0 ? `; ${omitted} section source(s) missing` : ''}`,
+      summary: `${REPORT_MD} and .html for ${params.meta_profile}${rf === undefined ? '' : ` (Sharpe over ${rf})`}: ${parts.join(', ')}${omitted > 0 ? `; ${omitted} section source(s) missing` : ''}`,
     };
   },
 });

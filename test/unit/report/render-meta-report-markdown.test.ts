@@ -395,8 +395,9 @@ describe('renderMetaReportMarkdown', () => {
       "app includes 'TWR CAGR = (Π (1 + r_t))^(A/T) − 1'",
     );
     assert.ok(
-      app.includes('Sharpe = mean(r) × A / volatility, with a risk-free rate of 0.'),
-      "app includes 'Sharpe = mean(r) × A / volatility, with a risk-free rate o…",
+      app.includes('Sharpe = mean(x) × A / (std(x) × √A) on the excess returns x = r − r_f') &&
+        app.includes('(r_f = 0;'),
+      'the appendix defines Sharpe over r_f and says which rate (0 without a record)',
     );
     assert.ok(
       app.includes('| `hrp` | 252 | meta manifest calendar |'),

@@ -46,10 +46,11 @@ const GOOD = {
 before(async () => {
   ws = tempDir('mf-bench-');
   await buildSmallMetaWorkspace(ws.path);
-  // A price index one day before the streams start (prices give a return from the second row).
+  // A price index from ten business days before the streams start (2023-12-18 .. 2023-12-29): its first
+  // nine returns fall before the portfolio's first date.
   const rows = ['date,IDX,OTHER'];
   let p = 100;
-  for (const [t, d] of ['2023-12-29', ...DATES].entries()) {
+  for (const [t, d] of [...businessDays('2023-12-18', 10), ...DATES].entries()) {
     p *= 1 + 0.004 * Math.sin(t * 1.7) + 0.0005;
     if (!MISSING.has(d)) rows.push(`${d},${p.toFixed(6)},1`);
   }
@@ -85,6 +86,18 @@ describe('meta.benchmark', () => {
     assert.equal(entry.in_sample.calendar.portfolio_rows, 80, 'the portfolio has every stream day');
     assert.equal(entry.in_sample.calendar.common_rows, 75, 'the 5 days the benchmark lacks are lost');
     assert.equal(entry.in_sample.calendar.portfolio_loss, 5 / 80, 'the loss is reported like a sleeve’s');
+    assert.equal(entry.in_sample.calendar.benchmark_rows, 84, '9 returns before the portfolio, 75 within it');
+    assert.equal(
+      entry.in_sample.calendar.benchmark_loss,
+      1 - 75 / 84,
+      'over all rows the early history counts',
+    );
+    assert.equal(
+      entry.in_sample.calendar.benchmark_rows_in_span,
+      75,
+      'the rows from the first to the last date',
+    );
+    assert.equal(entry.in_sample.calendar.benchmark_loss_in_span, 0, 'within the span nothing is lost');
     assert.equal(entry.out_of_sample, null, 'no walk-forward: no out-of-sample figures');
 
     const table = await readTable(join(dir, paths.table));
@@ -112,6 +125,32 @@ describe('meta.benchmark', () => {
       { dates: [...table.dates.filter((d) => !MISSING.has(d))], values: pick(col('benchmark:idx')) },
     ]);
     assert.equal(joined.dates.length, 75, 'the parquet table lets the join be redone');
+
+    const md = readFileSync(r.reportPath, 'utf8');
+    assert.match(
+      md,
+      /\| Sharpe \(r_f = rates\.csv:RATE \(mean \d\.\d %\)\) \|/,
+      'the summary labels Sharpe with r_f',
+    );
+    assert.match(md, /\| Sharpe ratio \(r_f = rates\.csv:RATE/, 'so does the metrics table');
+    const active = md.slice(md.indexOf('### Active risk against benchmarks'));
+    assert.ok(md.includes('### Active risk against benchmarks'), 'the report has the active-risk section');
+    const te = (expected.trackingError as number) * 100;
+    assert.ok(
+      active.includes(`| \`idx\` | in sample (fit period) | 75 | 6.3% / 0.0% |`) &&
+        active.includes(`| ${te.toFixed(2)}% |`),
+      `the row shows the common days, the losses and the tracking error: ${active.slice(0, 900)}`,
+    );
+    assert.match(
+      md,
+      /### Data age\n\nLast data used: 2024-04-19, \d+ days before 2026-01-01/,
+      'the data age',
+    );
+    const html = readFileSync(r.htmlReportPath, 'utf8');
+    assert.ok(
+      html.includes('relative equity (portfolio / benchmark), in sample'),
+      'the HTML draws the relative equity',
+    );
   });
 
   test('a constant rate, and meta_allocation.risk_free_rate when risk_free is absent', async () => {

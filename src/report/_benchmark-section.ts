@@ -1,0 +1,78 @@
+/** The report's active-risk and data-age sections (data → Markdown). */
+import { bullets, cell, code, num, pct, table } from './_markdown.js';
+import { IN_SAMPLE, OUT_OF_SAMPLE } from './_labels.js';
+import type { BenchmarkSection, DataAgeSection, RiskProfileReport } from './meta-report-data.js';
+
+const R = 'right' as const;
+const L = 'left' as const;
+
+/** `Sharpe (r_f = 2.0 %)`: a Sharpe or Sortino column header with the run's risk-free rate. */
+export function withRiskFree(head: string, p: Pick<RiskProfileReport, 'riskFree'> | undefined): string {
+  return p?.riskFree === undefined ? head : `${head} (${p.riskFree})`;
+}
+
+/** The active-risk table: one row per benchmark and period. */
+export function benchmarksBlock(b: BenchmarkSection): string {
+  if (b.benchmarks.length === 0) {
+    return '_No benchmark: name one under `benchmarks` of the meta profile (a column of a price or return file)._';
+  }
+  const sources = bullets(
+    b.benchmarks.map(
+      (x) => `${code(x.id)}: ${code(x.source)}${x.description === null ? '' : ` (${cell(x.description)})`}`,
+    ),
+  );
+  const head = [
+    'Benchmark',
+    'Period',
+    'Days',
+    'Loss (portfolio / benchmark)',
+    'CAGR portfolio',
+    'CAGR benchmark',
+    'Active return',
+    'Tracking error',
+    'Information ratio',
+    'Beta',
+    'Alpha',
+    'Up capture',
+    'Down capture',
+  ];
+  const rows = b.rows.map((r) => [
+    code(r.benchmark),
+    r.period === 'in_sample' ? IN_SAMPLE : OUT_OF_SAMPLE,
+    String(r.commonRows),
+    `${pct(r.portfolioLoss, 1)} / ${pct(r.benchmarkLoss, 1)}`,
+    pct(r.portfolioCagr),
+    pct(r.benchmarkCagr),
+    pct(r.activeReturn),
+    pct(r.trackingError),
+    num(r.informationRatio),
+    num(r.beta),
+    pct(r.alpha),
+    num(r.upCapture),
+    num(r.downCapture),
+  ]);
+  return [
+    sources,
+    table(head, rows, [L, L, ...head.slice(2).map(() => R)]),
+    'Each benchmark is joined with the portfolio on their common dates (inner join, nothing filled); the loss ' +
+      'is the share of each side’s rows without a match, the benchmark’s counted from the portfolio’s first ' +
+      'to its last date (a longer benchmark history is not a loss). Active return = mean(r_p − r_b) × A, tracking error = ' +
+      'std(r_p − r_b) × √A, information ratio = their ratio; beta and alpha (CAPM, annualised) over the ' +
+      'risk-free rate; capture = mean portfolio return over mean benchmark return on the days the benchmark ' +
+      'rose (up) or fell (down).',
+  ].join('\n\n');
+}
+
+/** The last date used, its age against the run's day, and how far each stream lags the latest one. */
+export function dataAgeBlock(d: DataAgeSection): string {
+  const limit =
+    d.maxAgeDays === null
+      ? 'No `max_data_age_days` is set: trades are not refused for age.'
+      : `\`max_data_age_days\` is ${d.maxAgeDays}: trades from this run are ${d.ageDays > d.maxAgeDays ? '**refused** (stale; `--allow-stale` overrides)' : 'allowed'}.`;
+  const rows = d.streams.map((s) => [code(s.id), s.lastDate, String(s.lagDays)]);
+  return [
+    `Last data used: ${d.lastDate}, ${d.ageDays} days before ${d.asOf} (the run’s date). ${limit}`,
+    table(['Sleeve', 'Last date', 'Lag (days)'], rows, [L, L, R]),
+    'Lag = days from the sleeve stream’s last date to the last date of the stream that ends last.',
+  ].join('\n\n');
+}

@@ -1,0 +1,89 @@
+// The demo as `npm start` runs it (through the built CLI, on a copy of examples/demo): every risk
+// profile of the report is compared with the demo's equity benchmark over its risk-free rate and states
+// the age of its data, and every output excerpt the README shows (blocks after `<!-- demo-excerpt -->`)
+// is, byte for byte, part of this run's report or console output, so the README stays true.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { quant, REPO, tempDir } from '../helpers/cli.js';
+
+const EPOCH = { SOURCE_DATE_EPOCH: '1767225600' };
+
+/** The fenced blocks after each `<!-- demo-excerpt -->` marker of the README. */
+function readmeExcerpts(): string[] {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  return [...readme.matchAll(/<!-- demo-excerpt -->\n+```\n([\s\S]*?)\n```/g)].map((m) => m[1] as string);
+}
+
+describe('the demo report (CLI, as npm start runs it)', { timeout: 600_000 }, () => {
+  test('benchmark, risk-free labels and data age in every risk profile; the README excerpts are real', () => {
+    const ws = tempDir('mf-demo-report-');
+    try {
+      cpSync(join(REPO, 'examples', 'demo'), ws.path, { recursive: true });
+      rmSync(join(ws.path, 'runs'), { recursive: true, force: true });
+      const r = quant(
+        [
+          'meta',
+          'run',
+          '--profile',
+          'meta_global',
+          '--execute-sleeves',
+          '--run-id',
+          'd1',
+          '--workspace',
+          ws.path,
+        ],
+        { env: EPOCH },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const md = readFileSync(join(ws.path, 'runs', 'd1', 'reports', 'meta_portfolio_report.md'), 'utf8');
+      const html = readFileSync(join(ws.path, 'runs', 'd1', 'reports', 'meta_portfolio_report.html'), 'utf8');
+      const profiles = [...md.matchAll(/^## Risk profile `([a-z_]+)`$/gm)].map((m) => m[1] as string);
+      assert.ok(profiles.length >= 6, `the demo reports its risk profiles: ${profiles.join(', ')}`);
+      for (const [k, p] of profiles.entries()) {
+        const start = md.indexOf(`## Risk profile \`${p}\``);
+        const next = profiles[k + 1];
+        const part = md.slice(
+          start,
+          next === undefined ? md.indexOf('## Appendix') : md.indexOf(`## Risk profile \`${next}\``),
+        );
+        assert.ok(part.includes('| Sharpe ratio (r_f = 2.0 %) |'), `${p}: the metrics name the 2 % rate`);
+        assert.match(
+          part,
+          /### Active risk against benchmarks\n\n- `spi`: `data\/spisector_prices\.csv:SPI`/,
+          `${p}: the SPI benchmark and its source`,
+        );
+        assert.match(
+          part,
+          /\| `spi` \| in sample \(fit period\) \| \d+ \| [\d.]+% \/ [\d.]+% \| -?[\d.]+% \| -?[\d.]+% \|/,
+          `${p}: an in-sample active-risk row with figures`,
+        );
+        assert.match(
+          part,
+          /\| `spi` \| out of sample \(walk-forward\) \| \d+ \|/,
+          `${p}: an out-of-sample row`,
+        );
+        assert.match(
+          part,
+          /### Data age\n\nLast data used: 2007-05-08, \d+ days before 2026-01-01 \(the run’s date\)\./,
+          `${p}: the data age against SOURCE_DATE_EPOCH's day`,
+        );
+        assert.ok(
+          html.includes(`${p}: relative equity (portfolio / benchmark), out of sample (walk-forward)`),
+          `${p}: the HTML draws the out-of-sample relative equity`,
+        );
+      }
+      const excerpts = readmeExcerpts();
+      assert.ok(excerpts.length >= 3, `the README marks its excerpts (${excerpts.length})`);
+      for (const e of excerpts) {
+        assert.ok(
+          md.includes(e) || r.stdout.includes(e),
+          `README excerpt not produced by the demo (regenerate it from a real run):\n${e.slice(0, 600)}`,
+        );
+      }
+    } finally {
+      ws.cleanup();
+    }
+  });
+});

@@ -1,0 +1,309 @@
+// The report's risk-free labels, active-risk section and data-age section, rendered from report data
+// (Markdown and HTML): every Sharpe/Sortino header names the rate, the active-risk table shows each
+// benchmark in and out of sample with fixed formats, the data-age section states the last date, its age,
+// each stream's lag and the max_data_age_days verdict.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  renderMetaReportHtml,
+  renderMetaReportMarkdown,
+  type BenchmarkSection,
+  type DataAgeSection,
+  type MetaReportData,
+  type RiskProfileReport,
+} from '../../../src/report/index.js';
+import { data, DATES, full } from './_html-fixture.js';
+
+const OOS = DATES.slice(60);
+const RF = 'r_f = 2.0 %';
+
+const relative = (dates: readonly string[], drift: number): Float64Array =>
+  Float64Array.from(dates, (_, t) => 1 + drift * t);
+
+const benchmarks: BenchmarkSection = {
+  benchmarks: [
+    { id: 'spi', source: 'data/prices.csv:SPI', description: 'Swiss | equity market' },
+    { id: 'bonds', source: 'data/rates.csv:SBI', description: null },
+  ],
+  rows: [
+    {
+      benchmark: 'spi',
+      period: 'in_sample',
+      commonRows: 130,
+      portfolioLoss: 0,
+      benchmarkLoss: 0.0712,
+      portfolioCagr: 0.123456,
+      benchmarkCagr: 0.2,
+      activeReturn: -0.0765,
+      trackingError: 0.0656,
+      informationRatio: -1.1662,
+      beta: 0.5412,
+      alpha: 0.0096,
+      upCapture: 0.571,
+      downCapture: 0.549,
+      relativeReturn: -0.06,
+    },
+    {
+      benchmark: 'spi',
+      period: 'out_of_sample',
+      commonRows: 70,
+      portfolioLoss: 0.0143,
+      benchmarkLoss: 0,
+      portfolioCagr: 0.08,
+      benchmarkCagr: null,
+      activeReturn: null,
+      trackingError: null,
+      informationRatio: null,
+      beta: null,
+      alpha: null,
+      upCapture: null,
+      downCapture: null,
+      relativeReturn: null,
+    },
+    {
+      benchmark: 'bonds',
+      period: 'in_sample',
+      commonRows: 130,
+      portfolioLoss: 0,
+      benchmarkLoss: 0,
+      portfolioCagr: 0.123456,
+      benchmarkCagr: 0.03,
+      activeReturn: 0.09,
+      trackingError: 0.18,
+      informationRatio: 0.5,
+      beta: -0.2,
+      alpha: 0.1,
+      upCapture: 1.5,
+      downCapture: -0.25,
+      relativeReturn: 0.09,
+    },
+  ],
+  relativeEquity: {
+    inSample: {
+      dates: DATES,
+      lines: [
+        { label: 'spi', role: 'benchmark', values: relative(DATES, -0.0005) },
+        { label: 'bonds', role: 'benchmark', values: relative(DATES, 0.0007) },
+      ],
+    },
+    outOfSample: {
+      dates: OOS,
+      lines: [{ label: 'spi', role: 'benchmark', values: relative(OOS, -0.0003) }],
+    },
+  },
+};
+
+const fresh: DataAgeSection = {
+  lastDate: '2025-12-29',
+  asOf: '2026-01-01',
+  ageDays: 3,
+  maxAgeDays: 5,
+  streams: [
+    { id: 'swiss', lastDate: '2025-12-29', lagDays: 0 },
+    { id: 'gulf', lastDate: '2025-12-24', lagDays: 5 },
+  ],
+};
+
+const withAll: RiskProfileReport = { ...full, riskFree: RF, benchmarks, dataAge: fresh };
+const report = (p: RiskProfileReport): MetaReportData => ({ ...data, riskProfiles: [p] });
+const md = renderMetaReportMarkdown(report(withAll));
+const plainMd = renderMetaReportMarkdown(report(full));
+
+/** The body of `### title` inside `text` up to the next heading. */
+function sectionOf(text: string, title: string): string {
+  const start = text.indexOf(`### ${title}\n`);
+  assert.ok(start >= 0, `the report has a section "${title}"`);
+  const end = text.slice(start + 4).search(/\n#{2,3} /);
+  return end < 0 ? text.slice(start) : text.slice(start, start + 4 + end);
+}
+
+/** The header row of the first table in `text` that starts with `first`. */
+function headerRow(text: string, first: string): string {
+  const line = text.split('\n').find((l) => l.startsWith(`| ${first} |`));
+  assert.ok(line !== undefined, `a table starting with "${first}"`);
+  return line;
+}
+
+describe('report: the risk-free rate labels every Sharpe and Sortino', () => {
+  test('summary, metrics, backtest and allocation headers carry the label', () => {
+    const summary = md.slice(md.indexOf('## Summary'), md.indexOf('## Risk profile'));
+    assert.ok(
+      headerRow(summary, 'Risk profile').includes(`| Sharpe (${RF}) | Sortino (${RF}) |`),
+      `in-sample summary header: ${headerRow(summary, 'Risk profile')}`,
+    );
+    const oos = summary.slice(summary.indexOf('| Risk profile | OOS periods'));
+    assert.equal(
+      headerRow(oos, 'Risk profile'),
+      `| Risk profile | OOS periods | CAGR | Sharpe (${RF}) | Max DD | Sharpe, full-history weights (${RF}) | ` +
+        `Sharpe, equal weight (${RF}) | Turnover / year |`,
+      'every Sharpe column of the out-of-sample summary names the rate',
+    );
+    const metrics = sectionOf(md, 'Metrics, in sample (fit period)');
+    assert.ok(metrics.includes(`| Sharpe ratio (${RF}) | 1.23 |`), `metrics Sharpe row: ${metrics}`);
+    assert.ok(metrics.includes(`| Sortino ratio (${RF}) | n/a |`), `metrics Sortino row: ${metrics}`);
+    const backtest = sectionOf(md, 'Backtest, out of sample (walk-forward)');
+    assert.ok(
+      headerRow(backtest, 'Series').includes(`| Sharpe (${RF}) | Sortino (${RF}) |`),
+      `backtest header: ${headerRow(backtest, 'Series')}`,
+    );
+    const allocation = sectionOf(md, 'Sleeve allocation');
+    assert.ok(
+      headerRow(allocation, 'Sleeve').includes(`| Sharpe (${RF}) | Max DD |`),
+      `allocation header: ${headerRow(allocation, 'Sleeve')}`,
+    );
+    assert.ok(
+      md.includes(
+        `(${RF}; the meta profile's \`risk_free\`, else \`meta_allocation.risk_free_rate\`, else 0)`,
+      ),
+      'the appendix names the rate and where it comes from',
+    );
+  });
+
+  test('without a recorded rate the headers stay plain and the appendix says r_f = 0', () => {
+    const rows = plainMd.split('\n').filter((l) => l.startsWith('|'));
+    assert.ok(
+      rows.some((l) => l.includes('| Sharpe |')),
+      'the plain report has Sharpe headers',
+    );
+    const labelled = rows.filter((l) => l.includes('r_f'));
+    assert.deepEqual(labelled, [], 'no table header names a rate without one');
+    assert.ok(plainMd.includes('(r_f = 0; '), 'the appendix says the rate is 0');
+  });
+});
+
+describe('report: active risk against benchmarks', () => {
+  const active = sectionOf(md, 'Active risk against benchmarks');
+
+  test('sits after the backtest and before the allocation', () => {
+    const at = (t: string) => md.indexOf(`### ${t}\n`);
+    assert.ok(
+      at('Backtest, out of sample (walk-forward)') < at('Active risk against benchmarks') &&
+        at('Active risk against benchmarks') < at('Sleeve allocation'),
+      'section order: backtest, active risk, allocation',
+    );
+    assert.equal(plainMd.indexOf('### Active risk against benchmarks'), -1, 'absent without benchmark data');
+  });
+
+  test('lists the sources and one row per benchmark and period, fixed formats, n/a for undefined', () => {
+    assert.ok(
+      active.includes(
+        '- `spi`: `data/prices.csv:SPI` (Swiss \\| equity market)\n- `bonds`: `data/rates.csv:SBI`\n',
+      ),
+      `the sources, description escaped: ${active}`,
+    );
+    assert.ok(
+      active.includes(
+        '| Benchmark | Period | Days | Loss (portfolio / benchmark) | CAGR portfolio | CAGR benchmark | ' +
+          'Active return | Tracking error | Information ratio | Beta | Alpha | Up capture | Down capture |\n' +
+          '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n' +
+          '| `spi` | in sample (fit period) | 130 | 0.0% / 7.1% | 12.35% | 20.00% | -7.65% | 6.56% | -1.17 | 0.54 | 0.96% | 0.57 | 0.55 |\n' +
+          '| `spi` | out of sample (walk-forward) | 70 | 1.4% / 0.0% | 8.00% | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a |\n' +
+          '| `bonds` | in sample (fit period) | 130 | 0.0% / 0.0% | 12.35% | 3.00% | 9.00% | 18.00% | 0.50 | -0.20 | 10.00% | 1.50 | -0.25 |',
+      ),
+      `the active-risk table: ${active}`,
+    );
+    assert.ok(
+      active.includes('inner join, nothing filled') &&
+        active.includes('tracking error = std(r_p − r_b) × √A'),
+      'the section says how the calendars join and defines the measures',
+    );
+  });
+
+  test('no benchmark named: a note saying where to name one; a missing artifact: the omitted note', () => {
+    const none = renderMetaReportMarkdown(
+      report({ ...full, benchmarks: { benchmarks: [], rows: [], relativeEquity: null } }),
+    );
+    assert.ok(
+      sectionOf(none, 'Active risk against benchmarks').includes(
+        '_No benchmark: name one under `benchmarks` of the meta profile',
+      ),
+      'the empty section tells how to add a benchmark',
+    );
+    const missing = renderMetaReportMarkdown(
+      report({ ...full, benchmarks: { omitted: 'data/meta_benchmark_m_hrp.parquet' } }),
+    );
+    assert.ok(
+      sectionOf(missing, 'Active risk against benchmarks').includes(
+        '_Section omitted: data/meta_benchmark_m_hrp.parquet not found._',
+      ),
+      'a missing benchmark table is a visible note',
+    );
+  });
+
+  test('HTML: the same table and a relative-equity chart in and out of sample inside the section', () => {
+    const html = renderMetaReportHtml(report(withAll));
+    const start = html.indexOf('id="profile-hrp-benchmarks"');
+    assert.ok(start > 0, 'the HTML has the active-risk section');
+    const part = html.slice(start, html.indexOf('id="profile-hrp-', start + 30));
+    const kinds = [...part.matchAll(/data-chart="([^"]+)"/g)].map((m) => m[1]);
+    assert.deepEqual(kinds, ['relative-equity', 'relative-equity'], 'two relative-equity charts');
+    assert.ok(
+      part.includes('hrp: relative equity (portfolio / benchmark), in sample (fit period)') &&
+        part.includes('hrp: relative equity (portfolio / benchmark), out of sample (walk-forward)'),
+      'the charts are titled in and out of sample',
+    );
+    assert.ok(
+      part.includes(
+        '<td><code>spi</code></td><td>in sample (fit period)</td><td class="num">130</td><td class="num">0.0% / 7.1%</td>',
+      ),
+      'the HTML table has the Markdown row',
+    );
+    const noOos = renderMetaReportHtml(
+      report({
+        ...withAll,
+        benchmarks: { ...benchmarks, relativeEquity: { ...benchmarks.relativeEquity!, outOfSample: null } },
+      }),
+    );
+    const noOosPart = noOos.slice(noOos.indexOf('id="profile-hrp-benchmarks"'));
+    assert.equal(
+      [
+        ...noOosPart
+          .slice(0, noOosPart.indexOf('id="profile-hrp-', 30))
+          .matchAll(/data-chart="relative-equity"/g),
+      ].length,
+      1,
+      'without an out-of-sample series only the in-sample chart is drawn',
+    );
+  });
+});
+
+describe('report: data age', () => {
+  test('last date, age against the run date, each stream lag and the verdict, last in the profile', () => {
+    const age = sectionOf(md, 'Data age');
+    assert.ok(
+      age.startsWith(
+        '### Data age\n\nLast data used: 2025-12-29, 3 days before 2026-01-01 (the run’s date). ' +
+          '`max_data_age_days` is 5: trades from this run are allowed.\n\n' +
+          '| Sleeve | Last date | Lag (days) |\n| --- | --- | ---: |\n' +
+          '| `swiss` | 2025-12-29 | 0 |\n| `gulf` | 2025-12-24 | 5 |\n',
+      ),
+      `the data-age section: ${age}`,
+    );
+    assert.ok(
+      md.indexOf('### Data age') > md.indexOf('### Nested sub-metas'),
+      'the data age closes the risk profile',
+    );
+    assert.equal(plainMd.indexOf('### Data age'), -1, 'absent without a meta manifest');
+  });
+
+  test('older than max_data_age_days: trades refused, with the override named; unset: never refused', () => {
+    const stale = renderMetaReportMarkdown(report({ ...full, dataAge: { ...fresh, ageDays: 6 } }));
+    assert.ok(
+      sectionOf(stale, 'Data age').includes(
+        '6 days before 2026-01-01 (the run’s date). `max_data_age_days` is 5: trades from this run are ' +
+          '**refused** (stale; `--allow-stale` overrides).',
+      ),
+      'one day past the limit is refused',
+    );
+    const atLimit = renderMetaReportMarkdown(report({ ...full, dataAge: { ...fresh, ageDays: 5 } }));
+    assert.ok(
+      sectionOf(atLimit, 'Data age').includes('trades from this run are allowed.'),
+      'exactly at the limit is allowed',
+    );
+    const unset = renderMetaReportMarkdown(report({ ...full, dataAge: { ...fresh, maxAgeDays: null } }));
+    assert.ok(
+      sectionOf(unset, 'Data age').includes('No `max_data_age_days` is set: trades are not refused for age.'),
+      'without a limit the section says so',
+    );
+  });
+});
