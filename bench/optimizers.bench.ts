@@ -7,6 +7,9 @@
 //   npm run bench -- --record-baseline     write the measurements to bench/baseline.json
 //   npm run bench -- --no-demo             skip the end-to-end demo run (needs the built CLI)
 //   npm run bench -- --peer                instead compare with portfolio-allocation (bench/peer-comparison.ts)
+// Every row has the median wall time and the median CPU time of the process (process.cpuUsage: user +
+// system) per run; on a shared machine the CPU time moves less than the wall time. --compare uses the CPU
+// time when the baseline has it.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -31,7 +34,7 @@ const REGRESSION = 1.1;
 interface Baseline {
   readonly recorded: string;
   readonly machine: string;
-  readonly rows: readonly { problem: string; method: string; median: number }[];
+  readonly rows: readonly { problem: string; method: string; median: number; cpu?: number }[];
 }
 
 function loadPrices(name: string): Matrix {
@@ -52,23 +55,51 @@ function time(
   minRuns: number,
   budgetMs: number,
   warmUp = 3,
-): { median: number; runs: number } {
+): { median: number; cpu: number; runs: number } {
   for (let i = 0; i < warmUp; i++) fn();
   const samples: number[] = [];
+  const cpuSamples: number[] = [];
   const start = performance.now();
   while (samples.length < minRuns || (performance.now() - start < budgetMs && samples.length < 200)) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
     samples.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpuSamples.push((c.user + c.system) / 1000);
   }
-  samples.sort((a, b) => a - b);
-  return { median: samples[Math.floor(samples.length / 2)] as number, runs: samples.length };
+  return { median: median(samples), cpu: median(cpuSamples), runs: samples.length };
 }
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+/**
+ * CPU time (ms) of the finished child processes of this process so far (`cutime` + `cstime` of
+ * /proc/self/stat: every waited-for descendant, so a CLI's worker processes count), or undefined where
+ * there is no /proc.
+ */
+function childrenCpuMs(): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync('/proc/self/stat', 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name (which may hold spaces, so cut at its closing parenthesis).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[13]) + Number(fields[14]);
+  return Number.isFinite(ticks) ? (ticks * 1000) / clockTicks : undefined;
+}
+const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 interface Row {
   problem: string;
   method: string;
   median: number;
+  cpu: number;
   runs: number;
   target?: number;
 }
@@ -108,11 +139,12 @@ for (const { name, returns } of problems) {
       problem: name,
       method,
       median: r.median,
+      cpu: r.cpu,
       runs: r.runs,
       ...(target === undefined ? {} : { target }),
     });
     console.log(
-      `${name.padEnd(28)} ${method.padEnd(36)} ${r.median.toFixed(3).padStart(9)} ms  (${r.runs} runs)`,
+      `${name.padEnd(28)} ${method.padEnd(36)} ${r.median.toFixed(3).padStart(9)} ms  CPU ${r.cpu.toFixed(3).padStart(9)} ms  (${r.runs} runs)`,
     );
   };
   add('sample covariance', () => sampleCovariance(returns));
@@ -138,10 +170,12 @@ for (const { name, returns } of problems) {
 // End to end: the README's main job (sleeves + meta pipeline + report) on a fresh copy of the demo
 // workspace, through the built CLI, three times.
 const demoTimes: number[] = [];
+const demoCpu: number[] = [];
 for (let i = 0; i < (flags.has('--no-demo') ? 0 : 3); i++) {
   const ws = mkdtempSync(join(tmpdir(), 'quant-bench-'));
   cpSync(resolve(root, 'examples', 'demo', 'manifest.json'), join(ws, 'manifest.json'));
   cpSync(resolve(root, 'examples', 'demo', 'data'), join(ws, 'data'), { recursive: true });
+  const c0 = childrenCpuMs();
   const t0 = performance.now();
   const r = spawnSync(
     process.execPath,
@@ -158,14 +192,18 @@ for (let i = 0; i < (flags.has('--no-demo') ? 0 : 3); i++) {
     { encoding: 'utf8' },
   );
   demoTimes.push(performance.now() - t0);
+  const c1 = childrenCpuMs();
+  if (c0 !== undefined && c1 !== undefined) demoCpu.push(c1 - c0);
   rmSync(ws, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`demo run failed: ${r.stderr}`);
 }
-demoTimes.sort((a, b) => a - b);
-const demoMedian = demoTimes[1];
+const demoMedian = demoTimes.length === 0 ? undefined : median(demoTimes);
+const demoCpuMedian = demoCpu.length === 0 ? undefined : median(demoCpu);
+const seconds = (ms: number): string => (ms / 1000).toFixed(2);
 if (demoMedian !== undefined) {
   console.log(
-    `demo: quant meta run --execute-sleeves (3 sleeves, 7 risk profiles): ${(demoMedian / 1000).toFixed(2)} s median`,
+    `demo: quant meta run --execute-sleeves (3 sleeves, 7 risk profiles): ${seconds(demoMedian)} s median` +
+      (demoCpuMedian === undefined ? '' : `, CPU ${seconds(demoCpuMedian)} s median`),
   );
 }
 
@@ -179,7 +217,12 @@ if (flags.has('--record-baseline')) {
   const baseline: Baseline = {
     recorded: label,
     machine,
-    rows: rows.map((r) => ({ problem: r.problem, method: r.method, median: Number(r.median.toFixed(4)) })),
+    rows: rows.map((r) => ({
+      problem: r.problem,
+      method: r.method,
+      median: Number(r.median.toFixed(4)),
+      cpu: Number(r.cpu.toFixed(4)),
+    })),
   };
   writeFileSync(BASELINE, JSON.stringify(baseline, null, 2) + '\n');
   console.log(`wrote ${BASELINE}`);
@@ -187,14 +230,20 @@ if (flags.has('--record-baseline')) {
 const baseline: Baseline | undefined = flags.has('--compare')
   ? (JSON.parse(readFileSync(BASELINE, 'utf8')) as Baseline)
   : undefined;
-const before = (r: Row): number | undefined =>
-  baseline?.rows.find((b) => b.problem === r.problem && b.method === r.method)?.median;
+const baselineRow = (r: Row): Baseline['rows'][number] | undefined =>
+  baseline?.rows.find((b) => b.problem === r.problem && b.method === r.method);
+/** The baseline's figure and this run's that are compared: CPU times when the baseline has them. */
+const compared = (r: Row): { before: number; now: number } | undefined => {
+  const b = baselineRow(r);
+  if (b === undefined) return undefined;
+  return b.cpu === undefined ? { before: b.median, now: r.median } : { before: b.cpu, now: r.cpu };
+};
 const ratioCell = (r: Row): string => {
-  const b = before(r);
-  if (b === undefined) return '';
-  const ratio = r.median / b;
+  const c = compared(r);
+  if (c === undefined) return '';
+  const ratio = c.now / c.before;
   // Sub-millisecond rows are timer noise: not flagged.
-  return ratio > REGRESSION && r.median > 1 ? `**${ratio.toFixed(2)}** (regression)` : ratio.toFixed(2);
+  return ratio > REGRESSION && c.now > 1 ? `**${ratio.toFixed(2)}** (regression)` : ratio.toFixed(2);
 };
 const regressions = baseline === undefined ? [] : rows.filter((r) => ratioCell(r).includes('regression'));
 const lines = [
@@ -204,22 +253,24 @@ const lines = [
   '',
   `Machine: ${machine}.`,
   'Compute only (returns already in memory); median of repeated runs after warm-up runs (3 runs and one',
-  'warm-up from 1,000 assets). The generated problems are 5-factor models with idiosyncratic noise',
-  '(seeded, deterministic). The machine is shared: medians of one run can move by ±30 %.',
+  'warm-up from 1,000 assets), wall time and CPU time of the process (user + system, `process.cpuUsage`)',
+  'per run. The generated problems are 5-factor models with idiosyncratic noise (seeded, deterministic).',
+  'The machine is shared: wall medians of one run can move by ±30 %; CPU time moves less.',
   ...(baseline === undefined
     ? []
     : [
         '',
         `Ratio: this run's median ÷ the baseline's (\`bench/baseline.json\`, recorded at ${baseline.recorded} on`,
-        `${baseline.machine}); above ${REGRESSION.toFixed(2)} is flagged. Regressions flagged: ${regressions.length}.`,
+        `${baseline.machine}), CPU time where the baseline has it, else wall time; above`,
+        `${REGRESSION.toFixed(2)} is flagged. Regressions flagged: ${regressions.length}.`,
       ]),
   '',
-  `| problem | method | median (ms) | runs | target (ms) | within target |${baseline === undefined ? '' : ' baseline (ms) | ratio |'}`,
-  `| --- | --- | ---: | ---: | ---: | --- |${baseline === undefined ? '' : ' ---: | ---: |'}`,
+  `| problem | method | median (ms) | CPU (ms) | runs | target (ms) | within target |${baseline === undefined ? '' : ' baseline (ms) | ratio |'}`,
+  `| --- | --- | ---: | ---: | ---: | ---: | --- |${baseline === undefined ? '' : ' ---: | ---: |'}`,
   ...rows.map(
     (r) =>
-      `| ${r.problem} | ${r.method} | ${r.median.toFixed(3)} | ${r.runs} | ${r.target ?? ''} | ${r.target === undefined ? '' : r.median <= r.target ? 'yes' : '**no**'} |` +
-      (baseline === undefined ? '' : ` ${before(r)?.toFixed(3) ?? ''} | ${ratioCell(r)} |`),
+      `| ${r.problem} | ${r.method} | ${r.median.toFixed(3)} | ${r.cpu.toFixed(3)} | ${r.runs} | ${r.target ?? ''} | ${r.target === undefined ? '' : r.median <= r.target ? 'yes' : '**no**'} |` +
+      (baseline === undefined ? '' : ` ${compared(r)?.before.toFixed(3) ?? ''} | ${ratioCell(r)} |`),
   ),
   '',
   'For scale (same kind of 2-core machine): PyPortfolioOpt/skfolio take 130-420 ms (HRP), 60-140 ms',
@@ -232,8 +283,11 @@ const lines = [
         '',
         `The README's main job on a fresh copy of \`examples/demo\` (\`quant meta run --profile meta_global`,
         `--execute-sleeves\`: 3 walk-forward sleeves, sign test, 7 risk profiles of returns, optimize, backtest,`,
-        `flatten, Markdown and HTML report), through the built CLI: median of 3 runs ${(demoMedian / 1000).toFixed(2)} s`,
-        `(runs: ${demoTimes.map((t) => (t / 1000).toFixed(2)).join(', ')} s).`,
+        `flatten, Markdown and HTML report), through the built CLI: median of 3 runs ${seconds(demoMedian)} s wall`,
+        `(runs: ${demoTimes.map(seconds).join(', ')} s)` +
+          (demoCpuMedian === undefined
+            ? '.'
+            : `, ${seconds(demoCpuMedian)} s CPU of the CLI and its worker processes (runs: ${demoCpu.map(seconds).join(', ')} s).`),
         '',
       ]),
 ];
@@ -244,5 +298,5 @@ if (regressions.length > 0) {
 const KEPT = '\n## Measured outside the benchmark';
 const previous = readFileSync(resolve(root, 'docs', 'benchmarks.md'), 'utf8');
 const kept = previous.includes(KEPT) ? previous.slice(previous.indexOf(KEPT) + 1) : '';
-writeFileSync(resolve(root, 'docs', 'benchmarks.md'), lines.join('\n') + kept);
+writeFileSync(resolve(root, 'docs', 'benchmarks.md'), lines.join('\n') + (kept === '' ? '' : '\n' + kept));
 console.log('wrote docs/benchmarks.md');
