@@ -1,4 +1,4 @@
-export type BoundsIssue = { code: 'custom'; path: string[]; message: string };
+export type BoundsIssue = { code: 'custom'; path: (string | number)[]; message: string };
 
 /** Problems with `[min, max]` bounds on the weights of `n` items (DESIGN §3: infeasible is an error). */
 export function boundsProblems(n: number, unit: string, min: unknown, max: unknown): BoundsIssue[] {

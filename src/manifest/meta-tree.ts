@@ -55,6 +55,12 @@ export interface MetaNode {
   readonly maxDataAgeDays?: number;
   /** The entries' `risk_budget` by sleeve id (risk_parity), when the level sets them. */
   readonly riskBudget?: Readonly<Record<string, number>>;
+  /** Sleeves' own `min_weight` / `max_weight` (overriding `bounds`), by sleeve id, when any is set. */
+  readonly sleeveBounds?: Readonly<Record<string, { readonly min?: number; readonly max?: number }>>;
+  /** The entries' `tags` by sleeve id. */
+  readonly tags?: Readonly<Record<string, readonly string[]>>;
+  /** `group_limits`: per tag `[min, max]` of the summed weight of the sleeves carrying it. */
+  readonly groupLimits?: Readonly<Record<string, readonly [number, number]>>;
 }
 
 export interface ResolveMetaTreeOptions {
@@ -216,6 +222,30 @@ function buildMetaNode(
     ...(meta.risk_free === undefined ? {} : { riskFree: meta.risk_free }),
     ...(meta.max_data_age_days === undefined ? {} : { maxDataAgeDays: meta.max_data_age_days }),
     ...(budgets.length === 0 ? {} : { riskBudget: Object.fromEntries(budgets) }),
+    ...sleeveLimits(meta),
+  };
+}
+
+/** The node's per-sleeve bounds, tags and group limits (absent keys when the profile sets none). */
+function sleeveLimits(meta: MetaProfile): Pick<MetaNode, 'sleeveBounds' | 'tags' | 'groupLimits'> {
+  const bounds = meta.sleeves.flatMap((e) =>
+    e.min_weight === undefined && e.max_weight === undefined
+      ? []
+      : [
+          [
+            e.id,
+            {
+              ...(e.min_weight === undefined ? {} : { min: e.min_weight }),
+              ...(e.max_weight === undefined ? {} : { max: e.max_weight }),
+            },
+          ] as const,
+        ],
+  );
+  const tags = meta.sleeves.flatMap((e) => (e.tags === undefined ? [] : [[e.id, e.tags] as const]));
+  return {
+    ...(bounds.length === 0 ? {} : { sleeveBounds: Object.fromEntries(bounds) }),
+    ...(tags.length === 0 ? {} : { tags: Object.fromEntries(tags) }),
+    ...(meta.group_limits === undefined ? {} : { groupLimits: meta.group_limits }),
   };
 }
 

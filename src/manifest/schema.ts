@@ -10,7 +10,7 @@ import {
   canonicalMethod,
   type PortfolioMethod,
 } from '../util/vocabulary.js';
-import { boundsProblems } from './_bounds.js';
+import { boundsProblems, type BoundsIssue } from './_bounds.js';
 import { isRecord } from './_json-path.js';
 import type { InvalidProfile } from './profile-usage.js';
 import { RESERVED_NAME } from '../util/own.js';
@@ -182,6 +182,11 @@ const sleeveEntryShape = {
   allow_unsuccessful: z.boolean().optional(),
   /** risk_parity: this entry's share of the level's risk (relative; set on every entry or none). */
   risk_budget: z.number().positive().finite().optional(),
+  /** This sleeve's weight bounds, overriding the level's `meta_allocation` box. */
+  min_weight: weightSchema.optional(),
+  max_weight: weightSchema.optional(),
+  /** Groups this sleeve belongs to, limited by the level's `group_limits`. */
+  tags: z.array(z.string().regex(ID_PATTERN, { error: `tag ${NAME_RULE}` })).optional(),
 };
 
 /** One entry of a meta profile's `sleeves`: exactly one of `profile` (atomic) or `meta_profile` (nested). */
@@ -296,6 +301,8 @@ const metaProfileShape = {
   risk_free: RiskFreeSchema.optional(),
   /** Trades from data whose last date is older than this many days are refused (`E_STALE_DATA`). */
   max_data_age_days: integerSchema(0).optional(),
+  /** Per tag `[min, max]`: the summed weight of the sleeves carrying the tag stays within it. */
+  group_limits: z.record(z.string().min(1), z.tuple([weightSchema, weightSchema])).optional(),
   description: z.string().optional(),
 };
 
@@ -317,6 +324,7 @@ export const MetaProfileSchema = z.strictObject(metaProfileShape).superRefine((m
     }
   });
   riskBudgetProblems(meta.sleeves).forEach((p) => ctx.addIssue(p));
+  limitProblems(meta.sleeves, meta.group_limits).forEach((p) => ctx.addIssue(p));
   const allocation: unknown = meta.meta_allocation;
   if (meta.sleeves.length > 0 && isRecord(allocation)) {
     for (const p of boundsProblems(
@@ -329,6 +337,53 @@ export const MetaProfileSchema = z.strictObject(metaProfileShape).superRefine((m
     }
   }
 }, ALWAYS);
+
+/**
+ * A sleeve's `min_weight` above its `max_weight`; a `group_limits` entry with min > max or naming a tag
+ * no sleeve carries (with a did-you-mean). Whether the limits can hold together is checked with the
+ * data's sleeves before optimisation (E_INFEASIBLE_CONSTRAINTS).
+ */
+function limitProblems(sleeves: readonly unknown[], groups: unknown): BoundsIssue[] {
+  const out: BoundsIssue[] = [];
+  const tags = new Set<string>();
+  sleeves.forEach((e, j) => {
+    if (!isRecord(e)) return;
+    const lo = e['min_weight'];
+    const hi = e['max_weight'];
+    if (typeof lo === 'number' && typeof hi === 'number' && lo > hi) {
+      out.push({
+        code: 'custom',
+        path: ['sleeves', j, 'min_weight'],
+        message: `min_weight ${lo} exceeds max_weight ${hi}: use min_weight ≤ max_weight`,
+      });
+    }
+    if (Array.isArray(e['tags'])) for (const t of e['tags']) if (typeof t === 'string') tags.add(t);
+  });
+  if (!isRecord(groups)) return out;
+  for (const [name, range] of Object.entries(groups)) {
+    if (!tags.has(name)) {
+      const [near] = closestMatches(name, [...tags], 1);
+      out.push({
+        code: 'custom',
+        path: ['group_limits', name],
+        message: `no sleeve of this meta profile has the tag "${name}"${near === undefined ? '' : `; did you mean "${near}"?`} (tags: ${[...tags].join(', ') || 'none'})`,
+      });
+    }
+    if (
+      Array.isArray(range) &&
+      typeof range[0] === 'number' &&
+      typeof range[1] === 'number' &&
+      range[0] > range[1]
+    ) {
+      out.push({
+        code: 'custom',
+        path: ['group_limits', name],
+        message: `min ${range[0]} exceeds max ${range[1]}: write [min, max] with min ≤ max`,
+      });
+    }
+  }
+  return out;
+}
 
 /** `risk_budget` is set on every entry of a level or on none: a budget cannot be implied. */
 function riskBudgetProblems(

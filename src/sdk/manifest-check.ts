@@ -1,9 +1,11 @@
 /**
  * `quant manifest check`: validate a whole manifest — every profile, used by a run or not — and fail with
- * one `E_MANIFEST` listing every problem at once, each with its JSON path and line.
+ * one `E_MANIFEST` listing every problem at once, each with its JSON path and line; then
+ * `E_INFEASIBLE_CONSTRAINTS` when a meta level's sleeve and group limits cannot hold together.
  */
 import { resolve } from 'node:path';
-import { assertManifestValid, isMetaProfile, readManifest } from '../manifest/index.js';
+import { assertManifestValid, isMetaProfile, readManifest, resolveMetaTree } from '../manifest/index.js';
+import { assertTreeLimitsFeasible } from '../stages/index.js';
 
 export interface ManifestCheckResult {
   /** Absolute path of the manifest checked. */
@@ -17,6 +19,9 @@ export async function checkManifestFile(path: string): Promise<ManifestCheckResu
   const { manifest, file } = await readManifest(resolve(path));
   assertManifestValid(manifest, file);
   const profiles = Object.entries(manifest.profiles);
+  // Sleeve and group limits that can never hold together fail here, as they would before a run.
+  for (const [name, p] of profiles)
+    if (isMetaProfile(p)) assertTreeLimitsFeasible(resolveMetaTree(manifest, name, { file }), file);
   return {
     file,
     metaProfiles: profiles.filter(([, p]) => isMetaProfile(p)).map(([n]) => n),

@@ -7,6 +7,7 @@ export { StageRegistry, builtinStages, builtinPipelines } from './catalog.js';
 export type { BuiltinStageId, BuiltinStageValues } from './catalog.js';
 export { validateMetaRun, type ValidationVerdict } from './meta/validate-run.js';
 export { checkSleeveInputs, computeMetaResolution } from './meta/_resolve.js';
+export { assertTreeLimitsFeasible } from './meta/_level-limits.js';
 export { checkBenchmarkInputs, type InputFileRecord } from './meta/_benchmark-input.js';
 export { metaStageParams } from './meta/_params.js';
 export { REPORT_HTML, REPORT_MD, type ResolvedManifestDoc } from './meta/_artifact-types.js';

@@ -100,7 +100,7 @@ export function infeasibleError(system: ConstraintSystem, certificate: Float64Ar
   for (const y of certificate) scale = Math.max(scale, Math.abs(y));
   const low: string[] = [];
   const high: string[] = [];
-  const names = new Set<string>();
+  const names = new Map<string, 'min' | 'max'>();
   let lhs = 0;
   let rhs = 0;
   let longOnly = false;
@@ -109,7 +109,7 @@ export function infeasibleError(system: ConstraintSystem, certificate: Float64Ar
     if (!(Math.abs(y) > 1e-10)) return;
     const minSide = row.side === 'min' || (row.side === 'eq' && y > 0);
     const weight = Math.abs(y);
-    names.add(row.name);
+    names.set(row.name, minSide ? 'min' : 'max');
     if (row.bound === 0 && row.row === -1 && row.side === 'min') {
       longOnly = true;
       return;
@@ -131,13 +131,14 @@ export function infeasibleError(system: ConstraintSystem, certificate: Float64Ar
     high.length === 0
       ? '0'
       : `${high.length > 1 || high[0]?.includes('×') ? `${fmt(rhs)} = ` : ''}${high.join(' + ')}`;
-  const constraints = [...names];
+  const constraints = [...names.keys()];
   return new QuantError(
     'E_INFEASIBLE_CONSTRAINTS',
     `infeasible constraints: ${left} > ${right}${longOnly ? ' (weights are long-only)' : ''}; no weights satisfy ${constraints.map((c) => `"${c}"`).join(', ')} together`,
     {
       hint: 'loosen one of these limits',
-      details: { constraints, lower_sum: lhs, upper_sum: rhs },
+      // `sides[k]`: which side of `constraints[k]` the conflict uses, so a caller can point at its source.
+      details: { constraints, sides: [...names.values()], lower_sum: lhs, upper_sum: rhs },
     },
   );
 }

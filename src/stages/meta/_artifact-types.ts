@@ -77,6 +77,17 @@ export interface CalendarStats {
 }
 
 /** `data/meta_optimized_{M}_{P}.json` */
+/** One limit of a meta level and its realised value (`binding`: the value sits at min or max, 1e-9). */
+export interface LevelLimitRow {
+  readonly name: string;
+  readonly kind: 'sleeve' | 'group';
+  readonly members: readonly string[];
+  readonly min: number;
+  readonly max: number;
+  readonly value: number;
+  readonly binding: boolean;
+}
+
 export interface MetaOptimizedDoc {
   readonly schema_version: 1;
   readonly meta_profile: string;
@@ -88,6 +99,11 @@ export interface MetaOptimizedDoc {
   readonly sleeves: readonly { readonly id: string; readonly weight: number }[];
   readonly weights: Readonly<Record<string, number>>;
   readonly bounds: { readonly min_weight: number; readonly max_weight: number };
+  /**
+   * Every limit of the level beyond the uniform box: a sleeve's own bounds (`sleeve <id>`) and each
+   * group limit (`group <tag>`), with the members, the realised weight and whether it binds.
+   */
+  readonly limits?: readonly LevelLimitRow[];
   readonly parameters: Readonly<Record<string, unknown>>;
   /** How `parameters.periods_per_year` was chosen (absent on an equal-weight branch fallback). */
   readonly annualisation?: Annualisation;

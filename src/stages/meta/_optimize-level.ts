@@ -6,6 +6,7 @@ import {
   type OptimizeOptions,
 } from '../../numeric/optimize/optimize-portfolio.js';
 import type { MetaNode } from '../../manifest/index.js';
+import { assertLevelLimitsFeasible, levelLimits, limitRows } from './_level-limits.js';
 import { matrixToRows, type Matrix } from '../../numeric/linalg/matrix.js';
 import type { LevelMatrix, MetaEnv } from './_level.js';
 import { metaArtifactPaths, type MetaOptimizedDoc } from './_artifact-types.js';
@@ -26,8 +27,7 @@ export function levelOptimizeSettings(
   const budgets = node.riskBudget;
   return {
     periodsPerYear,
-    minWeight: node.bounds.minWeight,
-    maxWeight: node.bounds.maxWeight,
+    ...levelLimits(node, ids),
     covariance: a.covariance ?? 'auto',
     ...(ids === undefined ? {} : { labels: ids.map((id) => `sleeve ${id}`) }),
     ...(a.expected_returns === undefined ? {} : { expectedReturns: a.expected_returns }),
@@ -65,6 +65,7 @@ export async function optimizeLevel(
   const { node } = level;
   const method = resolveMethod(P);
   const a = node.allocation;
+  assertLevelLimitsFeasible(node, level.ids, env.resolved.doc.manifest_file);
   const result = optimizeWithFallback(levelMatrix(level), {
     method,
     ...levelOptimizeSettings(node, level.periodsPerYear, level.ids),
@@ -99,6 +100,7 @@ export async function optimizeLevel(
     sleeves: level.ids.map((id) => ({ id, weight: weights[id] as number })),
     weights,
     bounds: { min_weight: node.bounds.minWeight, max_weight: node.bounds.maxWeight },
+    ...limitRows(node, level.ids, weights),
     parameters: {
       periods_per_year: level.periodsPerYear,
       covariance,

@@ -34,6 +34,7 @@ import {
 } from '../../manifest/index.js';
 import { RISK_PROFILE_ORDER } from '../../manifest/index.js';
 
+import { assertTreeLimitsFeasible } from './_level-limits.js';
 import { checkPinnedRun, type UnsuccessfulPin } from './_pins.js';
 import { RESOLVED_MANIFEST, type ResolvedManifestDoc, type ResolvedSleeve } from './_artifact-types.js';
 
@@ -69,6 +70,7 @@ export async function computeMetaResolution(
   await assertConfined(manifestPath, 'read');
   const { manifest, file, text } = await readManifest(manifestPath);
   const root = resolveMetaTree(manifest, rootProfile, { file });
+  assertTreeLimitsFeasible(root, file);
   for (const w of invalidProfileWarnings(manifest, profilesInUse(manifest, rootProfile), file))
     onWarning?.(w);
   const sleeves: ResolvedSleeve[] = [];

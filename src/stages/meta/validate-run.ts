@@ -15,6 +15,7 @@ import { checkLedger } from './_validate-ledger.js';
 import { resolveMetaTree, walkMetaTree, type Manifest, type MetaNode } from '../../manifest/index.js';
 import { MIN_COMMON_DATES } from './_level.js';
 import { NET_EPSILON } from './_flatten-level.js';
+import { LIMIT_TOLERANCE, limitViolations } from './_level-limits.js';
 import {
   REPORT_MD,
   RESOLVED_MANIFEST,
@@ -166,6 +167,7 @@ type Fail = (m: string) => never;
 /** The level's optimized weights: sum 1, non-negative, within bounds, over exactly the included sleeves. */
 async function checkOptimizedWeights(
   file: string,
+  node: MetaNode,
   manifest: MetaManifestDoc | undefined,
   fail: Fail,
 ): Promise<string> {
@@ -178,15 +180,19 @@ async function checkOptimizedWeights(
   const branchFallback = optimized.parameters['branch_fallback'] === true;
   for (const [id, w] of Object.entries(optimized.weights)) {
     if (!(w >= -TOL)) fail(`weight of ${id} is ${w} < 0`);
-    if (!branchFallback && (w < lo - TOL || w > hi + TOL))
-      fail(`weight of ${id} is ${w}, outside [${lo}, ${hi}]`);
   }
+  // The limits come from the resolved manifest, not from the doc's own `limits` rows.
+  const broken = branchFallback ? [] : limitViolations(node, optimized.weights);
+  if (broken.length > 0) fail(`${broken.join('; ')} (tolerance ${LIMIT_TOLERANCE})`);
+  const limits =
+    (node.sleeveBounds === undefined ? 0 : Object.keys(node.sleeveBounds).length) +
+    Object.keys(node.groupLimits ?? {}).length;
   if (manifest !== undefined) {
     const ids = manifest.included.map((s) => s.id).sort();
     if (ids.join(',') !== Object.keys(optimized.weights).sort().join(','))
       fail('weights do not cover exactly the included sleeves');
   }
-  return `${optimized.method}${optimized.method === optimized.requested_method ? '' : ` (fallback from ${optimized.requested_method})`}, sum 1, within [${lo}, ${hi}]`;
+  return `${optimized.method}${optimized.method === optimized.requested_method ? '' : ` (fallback from ${optimized.requested_method})`}, sum 1, within [${lo}, ${hi}]${limits === 0 || branchFallback ? '' : ` and ${limits} sleeve/group limit(s)`}`;
 }
 
 type FlattenedFile = Omit<FlattenedMetaDoc, 'weights_fallbacks'> & {
@@ -279,7 +285,7 @@ async function validateLevel(
     for (const col of table.values) for (const v of col) if (!Number.isFinite(v)) fail('non-finite return');
     return `${table.dates.length} rows x ${table.columns.length} sleeves, no missing value`;
   });
-  await check(files.optimized, () => checkOptimizedWeights(join(dir, files.optimized), manifest, fail));
+  await check(files.optimized, () => checkOptimizedWeights(join(dir, files.optimized), node, manifest, fail));
   await check(files.clusterTree, async () => {
     if (!existsSync(join(dir, files.clusterTree))) fail('missing');
     return 'present';
