@@ -2,6 +2,7 @@
 import { bullets, cell, code, num, omittedNote, pct, table } from './_markdown.js';
 import { backtestBlock } from './_backtest-section.js';
 import { benchmarksBlock, dataAgeBlock, withRiskFree } from './_benchmark-section.js';
+import { attributionBlock } from './_attribution-section.js';
 import { IN_SAMPLE, IN_SAMPLE_LABEL, OUT_OF_SAMPLE_LABEL } from './_labels.js';
 import {
   isOmitted,
@@ -316,7 +317,8 @@ export type SectionKey =
   | 'nested'
   | 'tail'
   | 'benchmarks'
-  | 'data_age';
+  | 'data_age'
+  | 'attribution';
 
 /** One section of a risk profile: its key, `###` title and Markdown body. */
 export interface SectionBlock {
@@ -347,6 +349,15 @@ export function riskProfileSectionBlocks(p: RiskProfileReport): SectionBlock[] {
     { key: 'allocation', title: 'Sleeve allocation', body: allocationBlock(p.allocation, p.riskFree) },
     { key: 'correlation', title: 'Sleeve correlation', body: correlationBlock(p.correlation) },
     { key: 'assets', title: 'Top physical assets', body: orNote(p.assets, assetsBlock) },
+    ...(p.attribution === undefined
+      ? []
+      : [
+          {
+            key: 'attribution' as const,
+            title: 'Risk attribution',
+            body: orNote(p.attribution, attributionBlock),
+          },
+        ]),
     { key: 'health', title: 'Sleeve health', body: orNote(p.health, healthBlock) },
     { key: 'anomalies', title: 'Anomalies', body: anomaliesBlock(p.anomalies) },
     { key: 'calendar', title: 'Calendar', body: orNote(p.calendar, calendarBlock) },

@@ -11,6 +11,8 @@ export {
   type DataAgeSection,
   type AnomalySection,
   type AssetsSection,
+  type AttributionRowData,
+  type AttributionSection,
   type BacktestRow,
   type BacktestSection,
   type ChartLine,

@@ -63,6 +63,8 @@ export interface RiskProfileReport {
   readonly tail?: TailSection;
   /** The out-of-sample walk-forward (`meta.backtest`); absent in data built before it existed. */
   readonly backtest?: Section<BacktestSection>;
+  /** Where the risk comes from (`meta.attribution`); absent in data built before it existed. */
+  readonly attribution?: Section<AttributionSection>;
   /** Series behind the HTML charts; the Markdown report does not use them. */
   readonly charts?: RiskProfileCharts;
   /** The risk-free rate of every Sharpe and Sortino figure (`r_f = 2.0 %`); absent: 0, unlabelled. */
@@ -407,4 +409,43 @@ export interface NestedBranch {
 export interface NestedSection {
   /** Depth first, in manifest order. */
   readonly branches: readonly NestedBranch[];
+}
+
+/** One row of an attribution table: a sleeve, an atomic sleeve by path, or a physical asset. */
+export interface AttributionRowData {
+  readonly name: string;
+  readonly weight: number;
+  readonly volContribution: number;
+  readonly volShare: number;
+  readonly volMarginal: number;
+  readonly cvarContribution: number;
+  readonly cvarShare: number;
+  readonly cvarMarginal: number;
+}
+
+/** The risk attribution of a risk profile (docs/meta-pipeline.md, "Risk attribution"). */
+export interface AttributionSection {
+  readonly file: string;
+  readonly cvarLevel: number;
+  readonly volatility: number;
+  readonly cvar: number;
+  /** Annualised, r_f = 0 (as in the leave-one-out rows). */
+  readonly sharpe: number | null;
+  readonly diversificationRatio: number | null;
+  readonly effectiveN: number | null;
+  readonly sleeves: readonly (AttributionRowData & { readonly kind: 'atomic' | 'meta' })[];
+  readonly leaves: readonly AttributionRowData[];
+  /** Diversification ratio and effective N over the atomic sleeves (`leaves`). */
+  readonly leafDiversificationRatio: number | null;
+  readonly leafEffectiveN: number | null;
+  /** Physical assets in the artifact's order (all of them; the report shows the largest). */
+  readonly assets: readonly AttributionRowData[];
+  /** Contributions of atomic sleeves without physical exposure in the flattened file (0 normally). */
+  readonly unassigned: { readonly volContribution: number; readonly cvarContribution: number };
+  readonly leaveOneOut: readonly {
+    readonly name: string;
+    readonly volatility: number | null;
+    readonly cvar: number | null;
+    readonly sharpe: number | null;
+  }[];
 }

@@ -187,7 +187,15 @@ describe('HTML report in headless Chromium', { skip }, () => {
     ];
     for (const P of PROFILES) {
       const kinds = charts.filter((ch) => ch.section === `profile-${P}`).map((ch) => ch.kind);
-      const expected = [...common, ...(P === 'hrp' ? ['dendrogram'] : []), 'correlation', 'contributors'];
+      const expected = [
+        ...common,
+        ...(P === 'hrp' ? ['dendrogram'] : []),
+        'correlation',
+        'contributors',
+        // Shares of volatility and CVaR by atomic sleeve (through the nested branch) and by asset.
+        'attribution',
+        'attribution',
+      ];
       assert.deepEqual(kinds, expected, P);
     }
     assert.equal(

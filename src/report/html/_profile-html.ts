@@ -14,6 +14,8 @@ import { anchorId, escapeHtml } from './_html.js';
 import { inlineHtml, markdownToHtml } from './_markdown-to-html.js';
 import { fixed, numberTick, percentTick } from './charts/_svg.js';
 import { renderContributorsChart } from './charts/contributors-chart.js';
+import { renderAttributionChart } from './charts/attribution-chart.js';
+import { attributionChartLines, largestFirst, type AttributionLine } from '../_attribution-section.js';
 import { renderDendrogram } from './charts/dendrogram.js';
 import { renderHeatmap } from './charts/heatmap.js';
 import { renderLineChart, type LineSeries } from './charts/line-chart.js';
@@ -176,6 +178,35 @@ function relativeEquityCharts(p: RiskProfileReport): string {
   return draw(inSample, IN_SAMPLE) + (outOfSample === null ? '' : draw(outOfSample, OUT_OF_SAMPLE));
 }
 
+function attributionCharts(p: RiskProfileReport): string {
+  const a = p.attribution;
+  if (a === undefined || isOmitted(a)) return '';
+  const cvarLabel = `CVaR ${Math.round(a.cvarLevel * 100)}`;
+  const bars = (lines: readonly AttributionLine[]) =>
+    lines.map((l) => ({ label: l.label, volShare: l.volShare, cvarShare: l.cvarShare }));
+  const nested = a.sleeves.some((s) => s.kind === 'meta');
+  let out = figure(
+    renderAttributionChart({
+      title: `${p.riskProfile}: share of volatility and ${cvarLabel} by ${nested ? 'atomic sleeve' : 'sleeve'}`,
+      rows: bars(attributionChartLines(nested ? a.leaves : a.sleeves, a, 'sleeves')),
+      cvarLabel,
+    }),
+    `Euler contributions, ${IN_SAMPLE}, as shares of the total: the bars of each colour add up to 100 % ` +
+      `(a hedge is negative).`,
+  );
+  if (a.assets.length > 0) {
+    out += figure(
+      renderAttributionChart({
+        title: `${p.riskProfile}: share of volatility and ${cvarLabel} by physical asset`,
+        rows: bars(attributionChartLines(largestFirst(a.assets), a, 'assets', a.unassigned)),
+        cvarLabel,
+      }),
+      'Physical assets by look-through: each atomic sleeve’s contribution split by its gross exposure.',
+    );
+  }
+  return out;
+}
+
 function chartsFor(key: SectionKey, p: RiskProfileReport): string {
   switch (key) {
     case 'benchmarks':
@@ -203,6 +234,8 @@ function chartsFor(key: SectionKey, p: RiskProfileReport): string {
             }),
             'Net weight of the largest physical assets, split by contributing sleeve (shorts left of zero).',
           );
+    case 'attribution':
+      return attributionCharts(p);
     default:
       return '';
   }
@@ -216,6 +249,7 @@ function sectionOf(key: SectionKey, p: RiskProfileReport): Section<object> | und
     health: p.health,
     calendar: p.calendar,
     nested: p.nested,
+    attribution: p.attribution,
   };
   return sections[key];
 }

@@ -34,7 +34,7 @@ import { metaArtifactPaths, type FlattenedMetaDoc, type MetaOptimizedDoc } from 
 const ATTRIBUTION_CVAR_LEVEL = 0.95;
 
 /** Files of the attribution of meta profile M under risk profile P, relative to the run folder. */
-function attributionPaths(metaProfile: string, riskProfile: string) {
+export function attributionPaths(metaProfile: string, riskProfile: string) {
   const s = `${metaProfile}_${riskProfile}`;
   return { json: `data/meta_attribution_${s}.json`, parquet: `data/meta_attribution_${s}.parquet` } as const;
 }

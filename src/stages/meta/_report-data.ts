@@ -41,6 +41,7 @@ import {
 import { loadBacktestView } from './_report-backtest.js';
 import { dataAgeSection, loadBenchmarkView } from './_report-benchmark.js';
 import { recordedMaxDataAge } from './freshness.js';
+import { loadAttributionSection } from './_report-attribution.js';
 
 /** DESIGN §3: nesting depth is at most 4. */
 const MAX_NESTING = 4;
@@ -193,6 +194,7 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
       ],
     },
     backtest: backtest.section,
+    attribution: await loadAttributionSection(o.runDir, o.metaProfile, p, o.recordInput),
     charts: {
       inSample: performanceChart(table.dates, inSample),
       outOfSample: backtest.outOfSample,

@@ -1,6 +1,12 @@
 // Report data for the HTML renderer tests: one risk profile with every section and chart, one with
 // every optional source missing.
-import type { MetaReportData, RiskProfileReport, TimeSeriesChart } from '../../../src/report/index.js';
+import type {
+  AttributionRowData,
+  AttributionSection,
+  MetaReportData,
+  RiskProfileReport,
+  TimeSeriesChart,
+} from '../../../src/report/index.js';
 
 export const DATES = Array.from({ length: 130 }, (_, i) =>
   new Date(Date.UTC(2024, 0, 1 + i + 2 * Math.floor(i / 5))).toISOString().slice(0, 10),
@@ -22,6 +28,60 @@ function chart(dates: readonly string[], negate = false): TimeSeriesChart {
 }
 
 const OOS = DATES.slice(60);
+
+/** An attribution row from its weight and contributions (shares of the fixture's totals). */
+function attributionRow(name: string, weight: number, vol: number, cvar: number): AttributionRowData {
+  return {
+    name,
+    weight,
+    volContribution: vol,
+    volShare: vol / 0.2,
+    volMarginal: vol / weight,
+    cvarContribution: cvar,
+    cvarShare: cvar / 0.02,
+    cvarMarginal: cvar / weight,
+  };
+}
+
+/**
+ * Volatility 20 %, CVaR 2 %: three sleeves (one branch of two atomic sleeves, one a hedge), twelve assets
+ * (ten of 1 % volatility each, a short, and the largest) and a part of the risk without physical exposure.
+ */
+export const attribution: AttributionSection = {
+  file: 'data/meta_attribution_m_hrp.json',
+  cvarLevel: 0.95,
+  volatility: 0.2,
+  cvar: 0.02,
+  sharpe: 0.91,
+  diversificationRatio: 1.42,
+  effectiveN: 2.74,
+  sleeves: [
+    { ...attributionRow('swiss', 0.45, 0.07, 0.006), kind: 'meta' },
+    { ...attributionRow('gulf', 0.35, 0.09, 0.01), kind: 'atomic' },
+    { ...attributionRow('crypto', 0.2, 0.04, 0.004), kind: 'atomic' },
+  ],
+  leaves: [
+    attributionRow('swiss/bonds', 0.2, -0.01, -0.001),
+    attributionRow('swiss/equity', 0.25, 0.08, 0.007),
+    attributionRow('gulf', 0.35, 0.09, 0.01),
+    attributionRow('crypto', 0.2, 0.04, 0.004),
+  ],
+  leafDiversificationRatio: 1.55,
+  leafEffectiveN: 2.99,
+  assets: [
+    ...Array.from({ length: 10 }, (_, i) =>
+      attributionRow(`X${String(i + 1).padStart(2, '0')}`, 0.01, 0.01, 0.0011),
+    ),
+    attributionRow('CME_MINI:ES1!', -0.1, -0.01, -0.001),
+    attributionRow('NESN', 0.3, 0.09, 0.008),
+  ],
+  unassigned: { volContribution: 0.02, cvarContribution: 0.002 },
+  leaveOneOut: [
+    { name: 'swiss', volatility: 0.25, cvar: 0.024, sharpe: 0.7 },
+    { name: 'gulf', volatility: 0.15, cvar: 0.014, sharpe: 1.1 },
+    { name: 'crypto', volatility: 0.12, cvar: null, sharpe: null },
+  ],
+};
 
 export const full: RiskProfileReport = {
   riskProfile: 'hrp',
@@ -123,6 +183,7 @@ export const full: RiskProfileReport = {
     sleeves: [{ id: 'gulf', rows: 200, kept: 130, intersectionLoss: 0.35 }],
   },
   nested: { branches: [] },
+  attribution,
   backtest: {
     status: 'ok',
     reason: null,
@@ -250,6 +311,7 @@ const degraded: RiskProfileReport = {
   calendar: { omitted: 'data/meta_manifest_m_min_variance.json' },
   nested: { omitted: 'data/meta_manifest_m_min_variance.json' },
   backtest: { omitted: 'data/meta_backtest_m_min_variance.json' },
+  attribution: { omitted: 'data/meta_attribution_m_min_variance.json' },
   charts: {
     ...full.charts!,
     outOfSample: null,

@@ -1,0 +1,162 @@
+// The risk attribution section of the report on a real meta run (test/helpers/meta-workspace.ts: a root
+// with a nested branch, in process): the section carries the numbers of meta_attribution_{M}_{P}.json,
+// its tables add up to the artifact's totals, the HTML draws its charts, and a second run of the same
+// inputs writes the same report bytes.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { QuantSDK } from '../../../../src/sdk/quant-sdk.js';
+import { REPORT_HTML, REPORT_MD } from '../../../../src/stages/meta/_artifact-types.js';
+import type { MetaAttributionDoc } from '../../../../src/stages/meta/_attribution-level.js';
+import { tempDir } from '../../../helpers/cli.js';
+import { buildMetaWorkspace, PROFILES } from '../../../helpers/meta-workspace.js';
+
+const ENV = { SOURCE_DATE_EPOCH: '1767225600' };
+const M = 'meta_root';
+const sdk = new QuantSDK();
+const workspaces: { path: string; cleanup(): void }[] = [];
+
+async function metaRun(runId: string): Promise<string> {
+  const ws = tempDir('mf-report-attr-');
+  workspaces.push(ws);
+  await buildMetaWorkspace(ws.path);
+  await sdk.runMeta(M, { workspace: ws.path, runId, env: ENV, backtest: false, cache: false });
+  return join(ws.path, 'runs', runId);
+}
+
+const pct = (x: number, digits = 2): string => {
+  const t = (x * 100).toFixed(digits);
+  return `${/^-0(\.0+)?$/.test(t) ? t.slice(1) : t}%`;
+};
+
+/** The Markdown body of one risk profile's attribution section. */
+function section(md: string, P: string): string {
+  const profile = md.slice(md.indexOf(`## Risk profile \`${P}\``));
+  const start = profile.indexOf('### Risk attribution\n\n');
+  assert.ok(start >= 0, `${P}: the report has a risk attribution section`);
+  return profile.slice(start, profile.indexOf('\n### ', start + 1));
+}
+
+/** Table rows (cells) of the table that follows the paragraph starting with `intro`. */
+function rowsAfter(body: string, intro: string): string[][] {
+  const blocks = body.split('\n\n');
+  const i = blocks.findIndex((b) => b.startsWith(intro));
+  assert.ok(i >= 0, `a paragraph starting "${intro}"`);
+  return (blocks[i + 1] ?? '')
+    .trim()
+    .split('\n')
+    .slice(2)
+    .map((l) =>
+      l
+        .slice(1, -1)
+        .split(' | ')
+        .map((c) => c.trim()),
+    );
+}
+
+/** Percent cell → fraction (to its printed precision). */
+const value = (cell: string): number => Number(cell.replace('%', '')) / 100;
+
+let run: string;
+before(async () => {
+  run = await metaRun('attr1');
+});
+after(() => workspaces.forEach((w) => w.cleanup()));
+
+describe('meta.report: risk attribution on a real run', () => {
+  test('the section shows the artifact: totals, every sleeve and path, the largest assets, leave-one-out', () => {
+    const md = readFileSync(join(run, REPORT_MD), 'utf8');
+    for (const P of PROFILES) {
+      const rel = `data/meta_attribution_${M}_${P}.json`;
+      const doc = JSON.parse(readFileSync(join(run, rel), 'utf8')) as MetaAttributionDoc;
+      const body = section(md, P);
+      assert.ok(
+        body.includes(
+          `from \`${rel}\`: volatility ${pct(doc.totals.volatility)} (annualised), CVaR 95 % ` +
+            `${pct(doc.totals.cvar, 3)} (historical, per period)`,
+        ),
+        `${P}: the totals of ${rel}`,
+      );
+      const sleeves = rowsAfter(body, 'In sample (fit period)');
+      assert.deepEqual(
+        sleeves.map((r) => r[0]),
+        [...doc.sleeves.map((s) => `\`${s.name}\``), '**Total**'],
+        `${P}: one row per entry of the level, in the artifact's order, and the total`,
+      );
+      doc.sleeves.forEach((s, i) => {
+        assert.deepEqual(
+          sleeves[i]!.slice(1, 4),
+          [pct(s.weight), pct(s.vol_contribution), pct(s.vol_share, 1)],
+          `${P} ${s.name}: weight, volatility contribution and share`,
+        );
+        assert.equal(sleeves[i]![5], pct(s.cvar_contribution, 3), `${P} ${s.name}: CVaR contribution`);
+      });
+      const total = sleeves.at(-1)!;
+      assert.deepEqual(
+        [total[2], total[3], total[5], total[6]],
+        [pct(doc.totals.volatility), '100.0%', pct(doc.totals.cvar, 3), '100.0%'],
+        `${P}: the total row`,
+      );
+      // The shown rows add up to the total to the printing precision (half a unit per row).
+      const shownVol = sleeves.slice(0, -1).reduce((s, r) => s + value(r[2]!), 0);
+      assert.ok(
+        Math.abs(shownVol - doc.totals.volatility) <= 0.00005 * (sleeves.length + 1),
+        `${P}: Σ shown volatility contributions ${shownVol} vs ${doc.totals.volatility}`,
+      );
+      const leaves = rowsAfter(body, 'Atomic sleeves through the nested branches');
+      assert.deepEqual(
+        leaves.map((r) => r[0]),
+        [...doc.leaves.map((s) => `\`${s.name}\``), '**Total**'],
+        `${P}: the atomic sleeves by path (inner/alpha, inner/beta, ...)`,
+      );
+      assert.ok(
+        doc.leaves.some((l) => l.name.startsWith('inner/')),
+        `${P}: the nested branch's sleeves are there by path`,
+      );
+      const assets = rowsAfter(body, 'Physical assets, all');
+      const largest = [...doc.assets].sort(
+        (a, b) => Math.abs(b.vol_share) - Math.abs(a.vol_share) || (a.name < b.name ? -1 : 1),
+      );
+      const shown = Math.min(10, largest.length);
+      assert.deepEqual(
+        assets.slice(0, shown).map((r) => r[0]),
+        largest.slice(0, shown).map((a) => `\`${a.name}\``),
+        `${P}: assets, largest |share of volatility| first`,
+      );
+      assert.equal(assets.at(-1)![2], pct(doc.totals.volatility), `${P}: the assets add up to the total`);
+      const loo = rowsAfter(body, 'Without each sleeve');
+      assert.deepEqual(
+        loo.map((r) => [r[0], r[1]]),
+        doc.leave_one_out.map((r) => [`\`${r.name}\``, r.volatility === null ? 'n/a' : pct(r.volatility)]),
+        `${P}: leave-one-out volatility per sleeve`,
+      );
+    }
+  });
+
+  test('the HTML report draws two attribution charts per risk profile, bars summing to 100 %', () => {
+    const html = readFileSync(join(run, REPORT_HTML), 'utf8');
+    for (const P of PROFILES) {
+      const start = html.indexOf(`id="profile-${P}-attribution"`);
+      assert.ok(start > 0, `${P}: an attribution block`);
+      const block = html.slice(start, html.indexOf('</section>', start));
+      const svgs = block.split('<svg ').slice(1);
+      assert.equal(svgs.length, 2, `${P}: by atomic sleeve and by physical asset`);
+      for (const svg of svgs) {
+        const vols = [...svg.matchAll(/<title>[^<]*: (-?[\d.]+)% of volatility<\/title>/g)].map((m) =>
+          Number(m[1]),
+        );
+        const sum = vols.reduce((s, v) => s + v, 0);
+        assert.ok(vols.length > 1, `${P}: bars drawn`);
+        assert.ok(Math.abs(sum - 100) <= 0.05 * vols.length, `${P}: bars add up to 100 % (${sum})`);
+      }
+    }
+  });
+
+  test('the same inputs give the same report bytes', async () => {
+    const again = await metaRun('attr1');
+    for (const f of [REPORT_MD, REPORT_HTML, `data/meta_attribution_${M}_hrp.json`]) {
+      assert.ok(readFileSync(join(again, f)).equals(readFileSync(join(run, f))), `${f} is byte-identical`);
+    }
+  });
+});
