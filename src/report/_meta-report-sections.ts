@@ -3,6 +3,7 @@ import { bullets, cell, code, num, omittedNote, pct, table } from './_markdown.j
 import { backtestBlock } from './_backtest-section.js';
 import { benchmarksBlock, dataAgeBlock, withRiskFree } from './_benchmark-section.js';
 import { attributionBlock } from './_attribution-section.js';
+import { exposureBlock } from './_exposure-section.js';
 import { IN_SAMPLE, IN_SAMPLE_LABEL, OUT_OF_SAMPLE_LABEL } from './_labels.js';
 import {
   isOmitted,
@@ -318,7 +319,8 @@ export type SectionKey =
   | 'tail'
   | 'benchmarks'
   | 'data_age'
-  | 'attribution';
+  | 'attribution'
+  | 'exposure';
 
 /** One section of a risk profile: its key, `###` title and Markdown body. */
 export interface SectionBlock {
@@ -356,6 +358,15 @@ export function riskProfileSectionBlocks(p: RiskProfileReport): SectionBlock[] {
             key: 'attribution' as const,
             title: 'Risk attribution',
             body: orNote(p.attribution, attributionBlock),
+          },
+        ]),
+    ...(p.exposure === undefined
+      ? []
+      : [
+          {
+            key: 'exposure' as const,
+            title: 'Exposure by physical asset',
+            body: orNote(p.exposure, exposureBlock),
           },
         ]),
     { key: 'health', title: 'Sleeve health', body: orNote(p.health, healthBlock) },

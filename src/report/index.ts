@@ -22,6 +22,8 @@ export {
   type WeightsHistory,
   type CalendarSection,
   type CorrelationSection,
+  type ExposureRow,
+  type ExposureSection,
   type HealthSection,
   type MetaReportData,
   type NestedBranch,

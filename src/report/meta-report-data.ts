@@ -65,6 +65,8 @@ export interface RiskProfileReport {
   readonly backtest?: Section<BacktestSection>;
   /** Where the risk comes from (`meta.attribution`); absent in data built before it existed. */
   readonly attribution?: Section<AttributionSection>;
+  /** Every physical asset's weight against its share of the risk; absent in data built before it existed. */
+  readonly exposure?: Section<ExposureSection>;
   /** Series behind the HTML charts; the Markdown report does not use them. */
   readonly charts?: RiskProfileCharts;
   /** The risk-free rate of every Sharpe and Sortino figure (`r_f = 2.0 %`); absent: 0, unlabelled. */
@@ -448,4 +450,24 @@ export interface AttributionSection {
     readonly cvar: number | null;
     readonly sharpe: number | null;
   }[];
+}
+
+/** One physical asset of the exposure table. */
+export interface ExposureRow {
+  readonly symbol: string;
+  readonly gross: number;
+  readonly net: number;
+  /** Shares of the volatility and CVaR totals (`meta.attribution`); null without the attribution. */
+  readonly volShare: number | null;
+  readonly cvarShare: number | null;
+  /** Sleeve path → signed contribution to the net weight, largest |contribution| first. */
+  readonly contributors: readonly { readonly path: string; readonly contribution: number }[];
+}
+
+/** Every flattened physical asset, largest gross weight first, with its share of the risk. */
+export interface ExposureSection {
+  readonly rows: readonly ExposureRow[];
+  readonly totalGross: number;
+  /** The attribution file the risk shares come from, or null when the run has none. */
+  readonly attributionFile: string | null;
 }

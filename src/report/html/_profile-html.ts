@@ -250,6 +250,7 @@ function sectionOf(key: SectionKey, p: RiskProfileReport): Section<object> | und
     calendar: p.calendar,
     nested: p.nested,
     attribution: p.attribution,
+    exposure: p.exposure,
   };
   return sections[key];
 }

@@ -1,9 +1,15 @@
 /** The attribution section of the report, read from `meta_attribution_{M}_{P}.json` (optional). */
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { AttributionRowData, AttributionSection, Section } from '../../report/index.js';
+import {
+  isOmitted,
+  type AttributionRowData,
+  type AttributionSection,
+  type ExposureSection,
+  type Section,
+} from '../../report/index.js';
 import { attributionPaths } from './_attribution-level.js';
-import { readJsonArtifact } from './_report-docs.js';
+import { readJsonArtifact, type FlattenedDoc } from './_report-docs.js';
 
 const nullableNumber = z.number().nullable();
 const rowSchema = z.looseObject({
@@ -89,5 +95,39 @@ export async function loadAttributionSection(
       cvar: r.cvar,
       sharpe: r.sharpe,
     })),
+  };
+}
+
+/**
+ * Every flattened asset, largest gross weight first (ties by symbol), joined by symbol with its shares of
+ * the risk from the attribution; `{ omitted }` naming the flattened file when the run has none.
+ */
+export function exposureSection(
+  flattened: FlattenedDoc | undefined,
+  flattenedRel: string,
+  attribution: Section<AttributionSection>,
+): Section<ExposureSection> {
+  if (flattened === undefined) return { omitted: flattenedRel };
+  const risk = isOmitted(attribution) ? undefined : new Map(attribution.assets.map((a) => [a.name, a]));
+  const rows = [...flattened.assets]
+    .sort((a, b) => b.Weight - a.Weight || (a.Symbol < b.Symbol ? -1 : a.Symbol > b.Symbol ? 1 : 0))
+    .map((a) => ({
+      symbol: a.Symbol,
+      gross: a.Weight,
+      net: a.Net_Weight,
+      volShare: risk === undefined ? null : (risk.get(a.Symbol)?.volShare ?? 0),
+      cvarShare: risk === undefined ? null : (risk.get(a.Symbol)?.cvarShare ?? 0),
+      contributors: Object.entries(a.Contributors)
+        .map(([path, contribution]) => ({ path, contribution }))
+        .sort(
+          (x, y) =>
+            Math.abs(y.contribution) - Math.abs(x.contribution) ||
+            (x.path < y.path ? -1 : x.path > y.path ? 1 : 0),
+        ),
+    }));
+  return {
+    rows,
+    totalGross: flattened.totals.gross,
+    attributionFile: isOmitted(attribution) ? null : attribution.file,
   };
 }

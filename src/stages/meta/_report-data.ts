@@ -41,7 +41,7 @@ import {
 import { loadBacktestView } from './_report-backtest.js';
 import { dataAgeSection, loadBenchmarkView } from './_report-benchmark.js';
 import { recordedMaxDataAge } from './freshness.js';
-import { loadAttributionSection } from './_report-attribution.js';
+import { exposureSection, loadAttributionSection } from './_report-attribution.js';
 
 /** DESIGN §3: nesting depth is at most 4. */
 const MAX_NESTING = 4;
@@ -156,6 +156,7 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
     readJsonArtifact(f, paths.clusterTree, clusterTreeDocSchema),
   );
   const inSample = inSampleSeries(table, portfolio, periodsPerYear);
+  const attribution = await loadAttributionSection(o.runDir, o.metaProfile, p, o.recordInput);
 
   const omitted = (rel: string) => ({ omitted: rel });
   return {
@@ -194,7 +195,8 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
       ],
     },
     backtest: backtest.section,
-    attribution: await loadAttributionSection(o.runDir, o.metaProfile, p, o.recordInput),
+    attribution,
+    exposure: exposureSection(flattened, paths.flattened, attribution),
     charts: {
       inSample: performanceChart(table.dates, inSample),
       outOfSample: backtest.outOfSample,

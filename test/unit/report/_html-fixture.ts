@@ -184,6 +184,33 @@ export const full: RiskProfileReport = {
   },
   nested: { branches: [] },
   attribution,
+  exposure: {
+    rows: [
+      {
+        symbol: 'NESN',
+        gross: 0.3,
+        net: 0.3,
+        volShare: 0.45,
+        cvarShare: 0.4,
+        contributors: [
+          { path: 'swiss/equity', contribution: 0.2 },
+          { path: 'gulf', contribution: 0.06 },
+          { path: 'crypto', contribution: 0.03 },
+          { path: 'swiss/bonds', contribution: 0.01 },
+        ],
+      },
+      {
+        symbol: 'CME_MINI:ES1!',
+        gross: 0.1,
+        net: -0.1,
+        volShare: -0.05,
+        cvarShare: -0.05,
+        contributors: [{ path: 'gulf', contribution: -0.1 }],
+      },
+    ],
+    totalGross: 0.4,
+    attributionFile: 'data/meta_attribution_m_hrp.json',
+  },
   backtest: {
     status: 'ok',
     reason: null,
@@ -312,6 +339,7 @@ const degraded: RiskProfileReport = {
   nested: { omitted: 'data/meta_manifest_m_min_variance.json' },
   backtest: { omitted: 'data/meta_backtest_m_min_variance.json' },
   attribution: { omitted: 'data/meta_attribution_m_min_variance.json' },
+  exposure: { omitted: 'data/portfolio_optimized_meta_m_min_variance.json' },
   charts: {
     ...full.charts!,
     outOfSample: null,

@@ -190,6 +190,7 @@ describe('renderMetaReportHtml', () => {
         ['profile-min_variance-backtest', 'data/meta_backtest_m_min_variance.json'],
         ['profile-min_variance-assets', 'data/portfolio_optimized_meta_m_min_variance.json'],
         ['profile-min_variance-attribution', 'data/meta_attribution_m_min_variance.json'],
+        ['profile-min_variance-exposure', 'data/portfolio_optimized_meta_m_min_variance.json'],
         ['profile-min_variance-health', 'data/meta_manifest_m_min_variance.json'],
         ['profile-min_variance-calendar', 'data/meta_manifest_m_min_variance.json'],
         ['profile-min_variance-nested', 'data/meta_manifest_m_min_variance.json'],

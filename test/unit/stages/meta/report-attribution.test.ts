@@ -7,7 +7,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QuantSDK } from '../../../../src/sdk/quant-sdk.js';
-import { REPORT_HTML, REPORT_MD } from '../../../../src/stages/meta/_artifact-types.js';
+import {
+  metaArtifactPaths,
+  REPORT_HTML,
+  REPORT_MD,
+  type FlattenedMetaDoc,
+} from '../../../../src/stages/meta/_artifact-types.js';
 import type { MetaAttributionDoc } from '../../../../src/stages/meta/_attribution-level.js';
 import { tempDir } from '../../../helpers/cli.js';
 import { buildMetaWorkspace, PROFILES } from '../../../helpers/meta-workspace.js';
@@ -30,11 +35,11 @@ const pct = (x: number, digits = 2): string => {
   return `${/^-0(\.0+)?$/.test(t) ? t.slice(1) : t}%`;
 };
 
-/** The Markdown body of one risk profile's attribution section. */
-function section(md: string, P: string): string {
+/** The Markdown body of one risk profile's section (the attribution by default). */
+function section(md: string, P: string, title = 'Risk attribution'): string {
   const profile = md.slice(md.indexOf(`## Risk profile \`${P}\``));
-  const start = profile.indexOf('### Risk attribution\n\n');
-  assert.ok(start >= 0, `${P}: the report has a risk attribution section`);
+  const start = profile.indexOf(`### ${title}\n\n`);
+  assert.ok(start >= 0, `${P}: the report has a section ${title}`);
   return profile.slice(start, profile.indexOf('\n### ', start + 1));
 }
 
@@ -150,6 +155,41 @@ describe('meta.report: risk attribution on a real run', () => {
         assert.ok(vols.length > 1, `${P}: bars drawn`);
         assert.ok(Math.abs(sum - 100) <= 0.05 * vols.length, `${P}: bars add up to 100 % (${sum})`);
       }
+    }
+  });
+
+  test('the exposure table lists every flattened asset with its risk shares and its paths', () => {
+    const md = readFileSync(join(run, REPORT_MD), 'utf8');
+    for (const P of PROFILES) {
+      const flat = JSON.parse(
+        readFileSync(join(run, metaArtifactPaths(M, P).flattened), 'utf8'),
+      ) as FlattenedMetaDoc;
+      const doc = JSON.parse(
+        readFileSync(join(run, `data/meta_attribution_${M}_${P}.json`), 'utf8'),
+      ) as MetaAttributionDoc;
+      const rows = rowsAfter(section(md, P, 'Exposure by physical asset'), 'Every physical asset');
+      const byGross = [...flat.assets].sort((a, b) => b.Weight - a.Weight || (a.Symbol < b.Symbol ? -1 : 1));
+      assert.deepEqual(
+        rows.map((r) => r[1]),
+        [...byGross.map((a) => `\`${a.Symbol}\``), '**Total**'],
+        `${P}: every asset, largest gross first, then the total`,
+      );
+      byGross.forEach((a, i) => {
+        const risk = doc.assets.find((x) => x.name === a.Symbol)!;
+        const top = Object.entries(a.Contributors).sort(
+          (x, y) => Math.abs(y[1]) - Math.abs(x[1]) || (x[0] < y[0] ? -1 : 1),
+        )[0]!;
+        assert.deepEqual(
+          [rows[i]![2], rows[i]![3], rows[i]![6], rows[i]![7]],
+          [pct(a.Weight), pct(a.Net_Weight), pct(risk.vol_share, 1), pct(risk.cvar_share, 1)],
+          `${P} ${a.Symbol}: gross, net and the attribution's shares`,
+        );
+        assert.ok(
+          rows[i]![8]!.startsWith(`\`${top[0]}\` ${pct(top[1])}`),
+          `${P} ${a.Symbol}: the largest path first (${rows[i]![8]})`,
+        );
+      });
+      assert.equal(rows.at(-1)![2], pct(flat.totals.gross), `${P}: total gross`);
     }
   });
 
