@@ -38,8 +38,8 @@ const sum = (rows: readonly AttributionRowData[], f: (r: AttributionRowData) => 
 
 /**
  * The rows a table or chart shows, which add up to the totals: the first `top` holdings as given, the
- * others summed into one row (`other (k <noun>)`), then the contribution assigned to no holding when it
- * is not zero.
+ * others summed into one row (`other (k <noun>)`, k ≥ 2: a single one is shown), then the contribution
+ * assigned to no holding when it is not zero.
  */
 export function attributionLines(
   rows: readonly AttributionRowData[],
@@ -50,7 +50,9 @@ export function attributionLines(
     readonly unassigned?: AttributionSection['unassigned'];
   } = {},
 ): AttributionLine[] {
-  const top = options.top ?? rows.length;
+  // One row for a single left-over holding would only hide its name.
+  const cut = options.top ?? rows.length;
+  const top = rows.length - cut <= 1 ? rows.length : cut;
   const lines: AttributionLine[] = rows.slice(0, top).map((r) => ({
     label: r.name,
     kind: 'holding',
@@ -147,7 +149,7 @@ function contributionTable(first: string, lines: readonly AttributionLine[], a: 
 
 function assetsPart(a: AttributionSection): string[] {
   if (a.assets.length === 0) return [];
-  const shown = Math.min(ATTRIBUTION_TOP_ASSETS, a.assets.length);
+  const shown = a.assets.length - ATTRIBUTION_TOP_ASSETS <= 1 ? a.assets.length : ATTRIBUTION_TOP_ASSETS;
   const lines = attributionLines(largestFirst(a.assets), a, {
     top: shown,
     noun: 'assets',

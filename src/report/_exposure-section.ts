@@ -22,7 +22,9 @@ const optionalSum = (rows: readonly ExposureRow[], f: (r: ExposureRow) => number
   rows.some((r) => f(r) === null) ? null : rows.reduce((s, r) => s + (f(r) ?? 0), 0);
 
 /** Rows, rank first, ending with the assets beyond {@link EXPOSURE_ROWS} in one row and the total. */
-export function exposureRows(e: ExposureSection, limit = EXPOSURE_ROWS): string[][] {
+export function exposureRows(e: ExposureSection, top = EXPOSURE_ROWS): string[][] {
+  // One row for a single left-over asset would only hide its name.
+  const limit = e.rows.length - top <= 1 ? e.rows.length : top;
   const share = (gross: number): string => (e.totalGross > 0 ? pct(gross / e.totalGross, 1) : 'n/a');
   let cumulative = 0;
   const body = e.rows.slice(0, limit).map((r, i) => {
@@ -86,7 +88,7 @@ export function exposureBlock(e: ExposureSection): string {
     e.attributionFile === null
       ? 'the shares of risk are n/a: the run has no attribution file'
       : `the shares of volatility and CVaR from ${code(e.attributionFile)} (look-through)`;
-  const shown = Math.min(EXPOSURE_ROWS, e.rows.length);
+  const shown = e.rows.length - EXPOSURE_ROWS <= 1 ? e.rows.length : EXPOSURE_ROWS;
   const head =
     `Every physical asset of the flattened portfolio, largest gross weight first` +
     `${shown < e.rows.length ? ` (the ${shown} largest of ${e.rows.length}, then the rest)` : ''}: its ` +

@@ -85,6 +85,13 @@ describe('exposure table', () => {
     );
   });
 
+  test('a single asset beyond the limit is listed, not grouped', () => {
+    const rows = exposureRows(many(EXPOSURE_ROWS + 1));
+    assert.equal(rows.length, EXPOSURE_ROWS + 2, 'every asset and the total');
+    assert.equal(rows.at(-2)![0], String(EXPOSURE_ROWS + 1), 'the last asset keeps its rank');
+    assert.ok(!rows.some((r) => r[1]!.startsWith('other')), 'no row for the rest');
+  });
+
   test('without an attribution file the shares of risk are n/a, and the text says why', () => {
     const e: ExposureSection = {
       ...fixture,
