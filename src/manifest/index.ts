@@ -7,6 +7,7 @@ export {
   MetaProfileSchema,
   isMetaProfile,
   type Manifest,
+  type Rebalancing,
   type SleeveSpec,
 } from './schema.js';
 export { parseManifest, readManifest, type ManifestProblem } from './load-manifest.js';

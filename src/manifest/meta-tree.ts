@@ -14,6 +14,7 @@ import {
   type Manifest,
   type MetaAllocation,
   type MetaProfile,
+  type Rebalancing,
   type RiskFreeSpec,
 } from './schema.js';
 import { assertProfilesUsable } from './profile-usage.js';
@@ -53,6 +54,8 @@ export interface MetaNode {
   readonly riskFree?: RiskFreeSpec;
   /** `max_data_age_days`: trades from older data are refused unless overridden. */
   readonly maxDataAgeDays?: number;
+  /** `rebalancing`: how meta.backtest holds the weights between refits, when set. */
+  readonly rebalancing?: Rebalancing;
   /** The entries' `risk_budget` by sleeve id (risk_parity), when the level sets them. */
   readonly riskBudget?: Readonly<Record<string, number>>;
   /** Sleeves' own `min_weight` / `max_weight` (overriding `bounds`), by sleeve id, when any is set. */
@@ -192,6 +195,37 @@ function nestedMetaProfile(
   return nested;
 }
 
+/** Every sleeve path under a node's sleeves (`inner`, `inner/alpha`, `gamma`), depth first. */
+function sleevePaths(sleeves: readonly MetaSleeve[], prefix = ''): string[] {
+  return sleeves.flatMap((s) => {
+    const path = prefix === '' ? s.id : `${prefix}/${s.id}`;
+    return s.kind === 'meta' ? [path, ...sleevePaths(s.node.sleeves, path)] : [path];
+  });
+}
+
+/** `rebalancing.costs_bps` keys must name a sleeve or branch of this level: `E_MANIFEST` at the key. */
+function checkCostKeys(
+  scope: TreeScope,
+  name: string,
+  meta: MetaProfile,
+  sleeves: readonly MetaSleeve[],
+): void {
+  const keys = Object.keys(meta.rebalancing?.costs_bps ?? {});
+  if (keys.length === 0) return;
+  const known = sleevePaths(sleeves);
+  for (const key of keys) {
+    if (known.includes(key)) continue;
+    throw new QuantError(
+      'E_MANIFEST',
+      `rebalancing.costs_bps of ${name}: "${key}" names no sleeve of this meta profile${didYouMean(key, known)}`,
+      {
+        hint: `key the costs by sleeve id or path: ${known.join(', ')}`,
+        location: scope.where(['profiles', name, 'rebalancing', 'costs_bps', key]),
+      },
+    );
+  }
+}
+
 /** The node of meta profile `name` reached through `chain` (root first), its nested metas built too. */
 function buildMetaNode(
   scope: TreeScope,
@@ -205,6 +239,7 @@ function buildMetaNode(
     const nested = nestedMetaProfile(scope, name, entry, j, child, chain);
     return { id: entry.id, kind: 'meta', node: buildMetaNode(scope, child, nested, [...chain, child]) };
   });
+  checkCostKeys(scope, name, meta, sleeves);
   const allocation = meta.meta_allocation;
   const budgets = meta.sleeves.flatMap((e) =>
     e.risk_budget === undefined ? [] : [[e.id, e.risk_budget] as const],
@@ -222,6 +257,7 @@ function buildMetaNode(
     ...(meta.risk_free === undefined ? {} : { riskFree: meta.risk_free }),
     ...(meta.max_data_age_days === undefined ? {} : { maxDataAgeDays: meta.max_data_age_days }),
     ...(budgets.length === 0 ? {} : { riskBudget: Object.fromEntries(budgets) }),
+    ...(meta.rebalancing === undefined ? {} : { rebalancing: meta.rebalancing }),
     ...sleeveLimits(meta),
   };
 }

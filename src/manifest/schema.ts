@@ -88,6 +88,62 @@ const costsShape = {
   slippage: z.number().min(0).default(0),
 };
 
+const rebalancePolicyShape = {
+  /** Rebalance every N held rows, or on a calendar (`window`: when the weights are refitted). */
+  every: integerSchema(1).optional(),
+  calendar: z.enum(['window', 'monthly', 'quarterly']).optional(),
+  /** Trade only when some weight is more than this far from its target (absolute / relative). */
+  band_absolute: z.number().min(0).finite().optional(),
+  band_relative: z.number().min(0).finite().optional(),
+  /** Most turnover Σ|Δw| per rebalance: a partial move toward the target beyond it. */
+  max_turnover: z.number().positive().finite().optional(),
+};
+
+function calendarProblems(policy: unknown, ctx: z.RefinementCtx): void {
+  if (isRecord(policy) && policy['every'] !== undefined && policy['calendar'] !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['calendar'],
+      message: 'has both "every" and "calendar": keep one (every N rows, or window / monthly / quarterly)',
+    });
+  }
+}
+
+const RebalancePolicySchema = z.strictObject(rebalancePolicyShape).superRefine(calendarProblems, ALWAYS);
+
+/**
+ * How a backtest holds its targets: the policy used for its stream, costs in basis points per sleeve
+ * (meta) or asset (sleeve), and other policies to compare side by side on the same targets.
+ */
+/** The names the comparison table gives the policy in use and the default; a `compare` entry may not take them. */
+const RESERVED_POLICY_NAMES = ['policy', 'at_refit'];
+
+function reservedNames(rebalancing: unknown, ctx: z.RefinementCtx): void {
+  const compare = isRecord(rebalancing) ? rebalancing['compare'] : undefined;
+  if (!isRecord(compare)) return;
+  for (const name of RESERVED_POLICY_NAMES) {
+    if (Object.hasOwn(compare, name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['compare', name],
+        message: `"${name}" is the name the report gives ${name === 'policy' ? 'the policy in use' : 'the default (full trade at each refit)'}: choose another name`,
+      });
+    }
+  }
+}
+
+const RebalancingSchema = z
+  .strictObject({
+    ...rebalancePolicyShape,
+    /** Cost per unit of turnover in basis points, by sleeve id or path (`inner/alpha`); others: the stage's rate. */
+    costs_bps: z.record(z.string().min(1), z.number().min(0).max(10_000).finite()).optional(),
+    compare: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), RebalancePolicySchema).optional(),
+  })
+  .superRefine(calendarProblems, ALWAYS)
+  .superRefine(reservedNames, ALWAYS);
+
+export type Rebalancing = z.output<typeof RebalancingSchema>;
+
 const sleeveSpecShape = {
   prices: z.string().min(1),
   assets: z.array(z.string().min(1)).min(1),
@@ -303,6 +359,8 @@ const metaProfileShape = {
   max_data_age_days: integerSchema(0).optional(),
   /** Per tag `[min, max]`: the summed weight of the sleeves carrying the tag stays within it. */
   group_limits: z.record(z.string().min(1), z.tuple([weightSchema, weightSchema])).optional(),
+  /** How meta.backtest holds the sleeve weights between refits (default: traded in full at each refit). */
+  rebalancing: RebalancingSchema.optional(),
   description: z.string().optional(),
 };
 
@@ -528,6 +586,7 @@ export function allowedKeysAt(path: readonly (string | number)[]): readonly stri
     costs: Object.keys(costsShape),
     meta_allocation: Object.keys(metaAllocationShape),
     features: Object.keys(featuresShape),
+    rebalancing: [...Object.keys(rebalancePolicyShape), 'costs_bps', 'compare'],
   };
   return (last !== undefined ? table[last] : undefined) ?? [];
 }

@@ -19,6 +19,27 @@ function rowLabel(r: BacktestRow): string {
   }
 }
 
+/** The rebalancing policies side by side, on the same walk-forward targets. */
+function policiesBlock(policies: NonNullable<BacktestSection['policies']>, riskFree?: string): string {
+  const sharpe = withRiskFree('Sharpe', riskFree === undefined ? undefined : { riskFree });
+  const header = ['Policy', 'Rule', 'Net return', 'CAGR', sharpe, 'Turnover', 'Costs paid', 'Rebalances'];
+  const rows = policies.map((p, k) => [
+    k === 0 ? `${code(p.name)} (used)` : code(p.name),
+    cell(p.settings),
+    pct(p.totalReturn),
+    pct(p.cagr),
+    num(p.sharpe),
+    pct(p.turnover),
+    pct(p.costs, 3),
+    p.partial > 0 ? `${p.rebalances} (${p.partial} partial)` : String(p.rebalances),
+  ]);
+  return (
+    'Rebalancing policies on the same targets (net of costs; turnover and rebalances include the initial purchase; ' +
+    '`at_refit` trades in full at every refit, the default):\n\n' +
+    table(header, rows, [L, L, R, R, R, R, R, R])
+  );
+}
+
 /** The backtest block: settings, the comparison table, turnover and costs, fallbacks. */
 export function backtestBlock(b: BacktestSection, riskFree?: string): string {
   if (b.status !== 'ok') {
@@ -69,6 +90,7 @@ export function backtestBlock(b: BacktestSection, riskFree?: string): string {
   return [
     head,
     table(header, rows, [L, R, R, R, R, R, R, R, R]),
+    ...(b.policies === undefined ? [] : [policiesBlock(b.policies, riskFree)]),
     'The full-history row applies the weights of the optimization above to the same days: its lead over the ' +
       'walk-forward row is what fitting on the whole history flatters.',
     turnover,

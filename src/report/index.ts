@@ -15,6 +15,7 @@ export {
   type AttributionSection,
   type BacktestRow,
   type BacktestSection,
+  type PolicyRow,
   type ChartLine,
   type DendrogramData,
   type PerformanceChart,

@@ -188,6 +188,22 @@ export interface BacktestSection {
   readonly fallbacks: readonly { readonly date: string; readonly level: string; readonly text: string }[];
   /** Meta walk-forward, the full-history weights on the same days, equal weight, then each sleeve. */
   readonly rows: readonly BacktestRow[];
+  /** With a rebalancing policy: each policy on the same targets, the one used first. */
+  readonly policies?: readonly PolicyRow[];
+}
+
+/** One rebalancing policy of the side-by-side table (`meta_backtest` `rebalancing.comparison`). */
+export interface PolicyRow {
+  readonly name: string;
+  /** `every 21 rows, band ±5 %, max turnover 20 %`. */
+  readonly settings: string;
+  readonly totalReturn: number;
+  readonly cagr: number | null;
+  readonly sharpe: number | null;
+  readonly turnover: number;
+  readonly costs: number;
+  readonly rebalances: number;
+  readonly partial: number;
 }
 
 /** One line of a time-series chart; `values[t]` belongs to `dates[t]`, NaN = no value. */

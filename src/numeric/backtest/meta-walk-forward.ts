@@ -7,6 +7,7 @@ import {
   type PortfolioMethod,
 } from '../optimize/optimize-portfolio.js';
 import { walkForwardBacktest, type BacktestCosts } from './walk-forward.js';
+import type { PolicyHolding, RebalancePolicy } from './rebalance-policy.js';
 
 /**
  * One level of a meta-portfolio tree as the walk-forward sees it: the aligned return matrix of its
@@ -40,6 +41,10 @@ export interface MetaWalkForwardOptions {
    * failures then fall back to equal weights, as they do inside the tree (default: the level is the top).
    */
   readonly branchPath?: string;
+  /** How the leaf weights are held between refits (default: traded in full at each refit). */
+  readonly policy?: RebalancePolicy;
+  /** Other policies held on the same targets, for comparison. */
+  readonly comparePolicies?: readonly RebalancePolicy[];
 }
 
 /** A method that failed at some level of the tree at a rebalance. */
@@ -77,6 +82,10 @@ export interface MetaWalkForwardResult {
   /** Daily returns net of costs, aligned with `dates`. */
   readonly returns: Float64Array;
   readonly rebalances: MetaRebalance[];
+  /** With a policy: every trade of the stream. */
+  readonly events?: PolicyHolding['events'];
+  /** The compared policies' holdings, in order. */
+  readonly comparisons?: readonly PolicyHolding[];
 }
 
 interface Fitted {
@@ -204,6 +213,11 @@ function fitLevel(
   }
 }
 
+/** Leaf sleeve paths of a level (`inner/alpha`), depth first in column order. */
+export function leafPaths(level: MetaLevel): string[] {
+  return leavesOf(level).map((l) => l.path);
+}
+
 /** Leaf paths and, per leaf, the chain of (level, column) steps from the top. */
 function leavesOf(level: MetaLevel, prefix = ''): { path: string; steps: [MetaLevel, number][] }[] {
   return level.ids.flatMap((id, j) => {
@@ -275,6 +289,8 @@ export function metaWalkForward(level: MetaLevel, options: MetaWalkForwardOption
       step: options.rebalance,
       riskProfiles: [options.method],
       costs: options.costs,
+      ...(options.policy === undefined ? {} : { policy: options.policy }),
+      ...(options.comparePolicies === undefined ? {} : { comparePolicies: options.comparePolicies }),
       optimize: (_method, _train, { trainDates, window }) => {
         const end = toLevel[lastRowAtOrBefore(grid, trainDates[trainDates.length - 1] as string)] as number;
         const fallbacks: LevelFallback[] = [];
@@ -292,6 +308,8 @@ export function metaWalkForward(level: MetaLevel, options: MetaWalkForwardOption
     leaves: leaves.map((l) => l.path),
     dates: profile.dates,
     returns: profile.returns,
+    ...(profile.events === undefined ? {} : { events: profile.events }),
+    ...(profile.comparisons === undefined ? {} : { comparisons: profile.comparisons }),
     rebalances: profile.windows.map((w) => {
       const fit = fits.get(w.index) as { fitted: Fitted; fallbacks: LevelFallback[] };
       return {

@@ -4,6 +4,12 @@ import type { FallbackStep, PortfolioMethod } from '../optimize/optimize-portfol
 import { syntheticReturns, type PositionDirection } from './synthetic-returns.js';
 import { walkForwardWindows, type WindowSpan } from './walk-forward-windows.js';
 import { createWindowOptimizer, type WindowOptimizer } from './window-optimizer.js';
+import {
+  assertRebalancePolicy,
+  holdWithPolicy,
+  type PolicyHolding,
+  type RebalancePolicy,
+} from './rebalance-policy.js';
 
 /** Trading costs as fractions of the traded value: both are paid on every unit of turnover. */
 export interface BacktestCosts {
@@ -23,6 +29,13 @@ export interface WalkForwardOptions {
   readonly costs: BacktestCosts;
   /** Weights of one window; default {@link createWindowOptimizer}`()` (fallback chain, inferred annualisation). */
   readonly optimize?: WindowOptimizer;
+  /**
+   * How the targets are held (default: traded in full on the first held day of each window, which is
+   * also what {@link RebalancePolicy} `{ calendar: 'window' }` gives).
+   */
+  readonly policy?: RebalancePolicy;
+  /** Other policies held on the same targets, for comparison (`ProfileBacktest.comparisons`). */
+  readonly comparePolicies?: readonly RebalancePolicy[];
   /** Called after every window (progress only; it cannot change the result). */
   readonly onWindow?: (event: { profile: PortfolioMethod; window: number; windows: number }) => void;
 }
@@ -59,6 +72,10 @@ export interface ProfileBacktest {
   readonly windows: WindowRecord[];
   /** Target weights of the last window. */
   readonly lastWeights: Float64Array;
+  /** With a policy: every trade of the stream. */
+  readonly events?: PolicyHolding['events'];
+  /** The `comparePolicies`, in order, held on the same targets. */
+  readonly comparisons?: readonly PolicyHolding[];
 }
 
 export interface WalkForwardResult {
@@ -93,6 +110,9 @@ export function walkForwardBacktest(returns: Matrix, options: WalkForwardOptions
   const rate = commission + slippage;
   if (!(commission >= 0 && slippage >= 0 && Number.isFinite(rate))) {
     throw new QuantError('E_PARAMS', `costs must be finite and ≥ 0, got ${commission} and ${slippage}`);
+  }
+  for (const p of [options.policy, ...(options.comparePolicies ?? [])]) {
+    if (p !== undefined) assertRebalancePolicy(p, n);
   }
   const synthetic = syntheticReturns(returns, options.directions);
   const spans = walkForwardWindows(T, options.trainWindow, options.testWindow, options.step);
@@ -162,7 +182,23 @@ export function walkForwardBacktest(returns: Matrix, options: WalkForwardOptions
       });
       options.onWindow?.({ profile, window: span.index, windows: spans.length });
     }
-    return { profile, dates, returns: out, windows, lastWeights };
+    const targets = windows.map((w) => w.weights);
+    const hold = (policy: RebalancePolicy): PolicyHolding =>
+      holdWithPolicy(synthetic, spans, targets, options.dates, policy, rate);
+    const comparisons = options.comparePolicies?.map(hold);
+    const extra = comparisons === undefined ? {} : { comparisons };
+    if (options.policy === undefined) return { profile, dates, returns: out, windows, lastWeights, ...extra };
+    const kept = hold(options.policy);
+    const policyWindows = windows.map((w, k) => ({ ...w, ...kept.windows[k] }));
+    return {
+      profile,
+      dates: kept.dates,
+      returns: kept.returns,
+      windows: policyWindows,
+      lastWeights,
+      events: kept.events,
+      ...extra,
+    };
   });
   return { synthetic, spans, profiles };
 }

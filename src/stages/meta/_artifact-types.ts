@@ -333,4 +333,25 @@ export interface MetaBacktestDoc {
     readonly sleeves: Readonly<Record<string, BacktestMetrics>>;
   };
   readonly windows: readonly BacktestWindow[];
+  /**
+   * Only with the meta profile's `rebalancing`: the policy the `meta` stream was held with, costs in
+   * basis points by sleeve, and every policy's figures on the same targets (the used one first, then
+   * `compare`, then `at_refit`, the default).
+   */
+  readonly rebalancing?: {
+    readonly policy: Readonly<Record<string, unknown>>;
+    readonly costs_bps: Readonly<Record<string, number>>;
+    readonly comparison: readonly {
+      readonly name: string;
+      readonly settings: Readonly<Record<string, unknown>>;
+      readonly total_return: number;
+      readonly cagr: number | null;
+      readonly sharpe: number | null;
+      readonly max_drawdown: number | null;
+      readonly turnover: number;
+      readonly costs: number;
+      readonly rebalances: number;
+      readonly partial: number;
+    }[];
+  };
 }

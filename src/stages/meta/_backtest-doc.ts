@@ -167,6 +167,17 @@ export function backtestTable(level: BacktestLevel, streams: BacktestStreams): N
     cost[t] = w.cost;
     weights.forEach((col, j) => (col[t] = w.weights[j] as number));
   }
+  // With a rebalancing policy the trades are its events, which need not fall on the refits.
+  if (meta.events !== undefined) {
+    rebalance.fill(0);
+    turnover.fill(0);
+    cost.fill(0);
+    for (const e of meta.events) {
+      rebalance[e.row] = 1;
+      turnover[e.row] = e.turnover;
+      cost[e.row] = e.cost;
+    }
+  }
   return {
     dates: meta.dates,
     columns: [

@@ -12,6 +12,7 @@ import {
   type BacktestRow,
   type BacktestSection,
   type PerformanceChart,
+  type PolicyRow,
   type Section,
   type TailRow,
   type WeightsHistory,
@@ -147,6 +148,38 @@ function section(
       })),
     ),
     rows,
+    ...(doc.rebalancing === undefined ? {} : { policies: doc.rebalancing.comparison.map(policyRow) }),
+  };
+}
+
+/** `every 21 rows, band ±0.05, band ±10 % of target, max turnover 0.2`. */
+function describePolicy(s: Readonly<Record<string, unknown>>): string {
+  const parts = [
+    s['every'] !== undefined
+      ? s['every'] === 1
+        ? 'every row'
+        : `every ${String(s['every'])} rows`
+      : s['calendar'] === 'monthly' || s['calendar'] === 'quarterly'
+        ? String(s['calendar'])
+        : 'at each refit',
+    ...(s['band_absolute'] === undefined ? [] : [`band ±${String(s['band_absolute'])}`]),
+    ...(s['band_relative'] === undefined ? [] : [`band ±${String(s['band_relative'])} × target`]),
+    ...(s['max_turnover'] === undefined ? [] : [`max turnover ${String(s['max_turnover'])}`]),
+  ];
+  return parts.join(', ');
+}
+
+function policyRow(p: NonNullable<BacktestDoc['rebalancing']>['comparison'][number]): PolicyRow {
+  return {
+    name: p.name,
+    settings: describePolicy(p.settings),
+    totalReturn: p.total_return,
+    cagr: p.cagr,
+    sharpe: p.sharpe,
+    turnover: p.turnover,
+    costs: p.costs,
+    rebalances: p.rebalances,
+    partial: p.partial,
   };
 }
 

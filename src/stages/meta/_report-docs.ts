@@ -145,6 +145,24 @@ export const backtestDocSchema = z.looseObject({
     equal_weight: backtestMetrics.nullable(),
     sleeves: z.record(z.string(), backtestMetrics),
   }),
+  rebalancing: z
+    .looseObject({
+      policy: z.record(z.string(), z.unknown()),
+      comparison: z.array(
+        z.looseObject({
+          name: z.string(),
+          settings: z.record(z.string(), z.unknown()),
+          total_return: finite,
+          cagr: nullableFinite,
+          sharpe: nullableFinite,
+          turnover: finite,
+          costs: finite,
+          rebalances: finite,
+          partial: finite,
+        }),
+      ),
+    })
+    .optional(),
   windows: z.array(
     z.looseObject({
       date: z.string(),

@@ -1,16 +1,21 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineStage } from '../../core/stage.js';
+import { defineStage, type StageContext } from '../../core/stage.js';
 import { writeJsonAtomic, writeParquetTable } from '../../artifacts/index.js';
 import { OUT_OF_SAMPLE } from '../../report/index.js';
-import { metaWalkForward, type MetaWalkForwardOptions } from '../../numeric/backtest/meta-walk-forward.js';
+import {
+  leafPaths,
+  metaWalkForward,
+  type MetaWalkForwardOptions,
+} from '../../numeric/backtest/meta-walk-forward.js';
+import { policyFigures, resolvePolicies } from './_backtest-policy.js';
 import { resolveMethod } from '../../numeric/optimize/optimize-portfolio.js';
 import { metaStageParams } from './_params.js';
-import { loadResolvedMeta } from './_resolve.js';
+import { loadResolvedMeta, type ResolvedMeta } from './_resolve.js';
 import { resolveRiskFree } from './_risk-free.js';
 import { metaBacktestPaths, type MetaBacktestDoc } from './_artifact-types.js';
-import { loadBacktestLevel } from './_backtest-tree.js';
+import { loadBacktestLevel, type BacktestLevel } from './_backtest-tree.js';
 import {
   backtestDoc,
   backtestTable,
@@ -46,6 +51,87 @@ export interface MetaBacktestValue {
     readonly sharpe: number | null;
     readonly equal_weight_sharpe: number | null;
   }[];
+}
+
+type MetaBacktestParams = z.output<typeof metaBacktestParams>;
+
+/**
+ * The walk-forward of one risk profile: the meta stream (held under the manifest's `rebalancing` when
+ * set, with the compared policies on the same targets), equal weight and each sleeve; writes the daily
+ * table and returns the summary document.
+ */
+async function walkForward(
+  ctx: StageContext,
+  params: MetaBacktestParams,
+  resolved: ResolvedMeta,
+  P: string,
+  level: BacktestLevel,
+  settings: BacktestSettings,
+): Promise<MetaBacktestDoc> {
+  const paths = metaBacktestPaths(params.meta_profile, P);
+  const options: MetaWalkForwardOptions = {
+    method: resolveMethod(P),
+    trainWindow: params.train_window,
+    rebalance: params.rebalance,
+    costs: { commission: params.commission, slippage: params.slippage },
+  };
+  const rebalancing = resolved.node.rebalancing;
+  const policies =
+    rebalancing === undefined
+      ? undefined
+      : resolvePolicies(rebalancing, leafPaths(level), params.commission + params.slippage);
+  const meta = metaWalkForward(level, {
+    ...options,
+    ...(policies === undefined
+      ? {}
+      : { policy: policies.used.policy, comparePolicies: policies.compare.map((c) => c.policy) }),
+  });
+  const equalWeight = metaWalkForward(level, { ...options, method: 'equal_weight' }).returns;
+  const first = level.dates.length - meta.dates.length;
+  const sleeves = level.children.map((child, j) =>
+    child === null
+      ? (level.columns[j] as Float64Array).slice(first)
+      : metaWalkForward(child, { ...options, dates: level.dates, branchPath: level.ids[j] as string })
+          .returns,
+  );
+  const streams = { meta, equalWeight, sleeves };
+  const returnsFile = join(ctx.runDir, paths.returns);
+  await writeParquetTable(returnsFile, backtestTable(level, streams), { dateType: 'date32' });
+  ctx.recordOutput(returnsFile);
+  const rf = await resolveRiskFree(
+    { workspace: ctx.workspace, manifestFile: resolved.doc.manifest_file, recordInput: ctx.recordInput },
+    resolved.node,
+    meta.dates,
+    level.settings.periodsPerYear,
+  );
+  const doc = backtestDoc(settings, level, streams, paths.returns, {
+    perPeriod: rf.perPeriod,
+    label: rf.record.label,
+    annualRate: rf.record.annual_rate,
+  });
+  if (policies === undefined) return doc;
+  const A = level.settings.periodsPerYear;
+  const used = policyFigures(
+    policies.used,
+    { returns: meta.returns, events: meta.events ?? [] },
+    A,
+    rf.perPeriod,
+  );
+  const compared = policies.compare.map((c, k) =>
+    policyFigures(c, meta.comparisons?.[k] ?? { returns: new Float64Array(), events: [] }, A, rf.perPeriod),
+  );
+  await ctx.decision('meta.backtest_rebalancing', {
+    meta_profile: params.meta_profile,
+    risk_profile: P,
+    policy: used.settings,
+    rebalances: used.rebalances,
+    turnover: used.turnover,
+    costs: used.costs,
+  });
+  return {
+    ...doc,
+    rebalancing: { policy: used.settings, costs_bps: policies.costsBps, comparison: [used, ...compared] },
+  };
 }
 
 export const metaBacktest = defineStage({
@@ -90,40 +176,7 @@ export const metaBacktest = defineStage({
         });
         parts.push(`${P}: not run (${doc.reason})`);
       } else {
-        const options: MetaWalkForwardOptions = {
-          method,
-          trainWindow: params.train_window,
-          rebalance: params.rebalance,
-          costs: { commission: params.commission, slippage: params.slippage },
-        };
-        const meta = metaWalkForward(level, options);
-        const equalWeight = metaWalkForward(level, { ...options, method: 'equal_weight' }).returns;
-        const first = level.dates.length - meta.dates.length;
-        const sleeves = level.children.map((child, j) =>
-          child === null
-            ? (level.columns[j] as Float64Array).slice(first)
-            : metaWalkForward(child, { ...options, dates: level.dates, branchPath: level.ids[j] as string })
-                .returns,
-        );
-        const streams = { meta, equalWeight, sleeves };
-        const returnsFile = join(ctx.runDir, paths.returns);
-        await writeParquetTable(returnsFile, backtestTable(level, streams), { dateType: 'date32' });
-        ctx.recordOutput(returnsFile);
-        const rf = await resolveRiskFree(
-          {
-            workspace: ctx.workspace,
-            manifestFile: resolved.doc.manifest_file,
-            recordInput: ctx.recordInput,
-          },
-          resolved.node,
-          meta.dates,
-          level.settings.periodsPerYear,
-        );
-        doc = backtestDoc(settings, level, streams, paths.returns, {
-          perPeriod: rf.perPeriod,
-          label: rf.record.label,
-          annualRate: rf.record.annual_rate,
-        });
+        doc = await walkForward(ctx, params, resolved, P, level, settings);
         for (const w of doc.windows) {
           for (const f of w.fallbacks) {
             await ctx.decision('meta.backtest_fallback', {
