@@ -69,6 +69,11 @@ describe('the demo report (CLI, as npm start runs it)', { timeout: 600_000 }, ()
           /### Data age\n\nLast data used: 2007-05-08, \d+ days before 2026-01-01 \(the run’s date\)\./,
           `${p}: the data age against SOURCE_DATE_EPOCH's day`,
         );
+        assert.match(
+          part,
+          /\| `turnover_cap_10pct` \| at each refit, max turnover 0\.1 \| [^\n]*\|\n\| `at_refit` \| at each refit \|/,
+          `${p}: the rebalancing policies side by side, the default last`,
+        );
         assert.ok(
           html.includes(`${p}: relative equity (portfolio / benchmark), out of sample (walk-forward)`),
           `${p}: the HTML draws the out-of-sample relative equity`,
