@@ -165,6 +165,8 @@ const sleeveSpecShape = {
   cvar_level: cvarLevelSchema.optional(),
   min_weight: weightSchema.optional(),
   max_weight: weightSchema.optional(),
+  /** How the walk-forward holds each window's weights (default: traded in full at each window start). */
+  rebalancing: RebalancingSchema.optional(),
 };
 
 /** The `sleeve` object of a sleeve profile; `step` is resolved (default `test_window`). */
@@ -197,6 +199,19 @@ export const SleeveSpecSchema = z
           ctx.addIssue({
             code: 'custom',
             path: ['directions', key],
+            message: `"${key}" is not one of the sleeve's assets (${list})`,
+          });
+        }
+      }
+    }
+    const costs = isRecord(spec.rebalancing) ? spec.rebalancing.costs_bps : undefined;
+    if (isRecord(costs)) {
+      for (const key of Object.keys(costs)) {
+        if (!firstAt.has(key)) {
+          const list = [...firstAt.keys()].join(', ');
+          ctx.addIssue({
+            code: 'custom',
+            path: ['rebalancing', 'costs_bps', key],
             message: `"${key}" is not one of the sleeve's assets (${list})`,
           });
         }

@@ -9,7 +9,7 @@ import {
   metaWalkForward,
   type MetaWalkForwardOptions,
 } from '../../numeric/backtest/meta-walk-forward.js';
-import { policyFigures, resolvePolicies } from './_backtest-policy.js';
+import { policyFigures, resolvePolicies } from '../_backtest-policy.js';
 import { resolveMethod } from '../../numeric/optimize/optimize-portfolio.js';
 import { metaStageParams } from './_params.js';
 import { loadResolvedMeta, type ResolvedMeta } from './_resolve.js';

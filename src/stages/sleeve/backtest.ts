@@ -15,6 +15,7 @@ import {
 } from './_sleeve-artifacts.js';
 import { loadSleeveInput, type SleeveInput } from './_sleeve-input.js';
 import { describeInput } from '../_returns-table.js';
+import { policyFigures, resolvePolicies, type ResolvedPolicies } from '../_backtest-policy.js';
 
 const sleeveBacktestParams = z.strictObject({
   profile: z.string().min(1).describe('a sleeve profile of the manifest (a profile with a "sleeve" object)'),
@@ -52,10 +53,24 @@ async function writeParquet(ctx: StageContext, file: string, table: NumericTable
 
 type RiskProfileFiles = Record<string, { oos_days: number; failed_windows: number; file: string }>;
 
+/** The sleeve's `rebalancing`, costs resolved per asset (others pay commission + slippage). */
+function sleevePolicies(input: SleeveInput): ResolvedPolicies | undefined {
+  const { spec, data } = input;
+  if (spec.rebalancing === undefined) return undefined;
+  return resolvePolicies(spec.rebalancing, data.assets, spec.costs.commission + spec.costs.slippage);
+}
+
 /** Run the walk-forward backtest of every risk profile, reporting each window as progress. */
-function backtestSleeve(ctx: StageContext, input: SleeveInput): WalkForwardResult {
+function backtestSleeve(
+  ctx: StageContext,
+  input: SleeveInput,
+  policies: ResolvedPolicies | undefined,
+): WalkForwardResult {
   const { spec, data, directions, annualisation } = input;
   return walkForwardBacktest(data.returns, {
+    ...(policies === undefined
+      ? {}
+      : { policy: policies.used.policy, comparePolicies: policies.compare.map((c) => c.policy) }),
     dates: data.dates,
     directions,
     trainWindow: spec.train_window,
@@ -97,12 +112,43 @@ async function writeProfileReturns(
   return files;
 }
 
+/**
+ * `run_stats.json`'s `rebalancing`: the policy as written, its costs and, per risk profile, every policy's
+ * figures on the same targets (the used one first, then `compare`, then `at_refit`); Sharpe at r_f = 0.
+ */
+function rebalancingRecord(
+  policies: ResolvedPolicies,
+  result: WalkForwardResult,
+  periodsPerYear: number,
+): Record<string, unknown> {
+  return {
+    policy: policies.used.settings,
+    costs_bps: policies.costsBps,
+    comparison: Object.fromEntries(
+      result.profiles.map((p) => [
+        p.profile,
+        [
+          policyFigures(policies.used, { returns: p.returns, events: p.events ?? [] }, periodsPerYear),
+          ...policies.compare.map((c, k) =>
+            policyFigures(
+              c,
+              p.comparisons?.[k] ?? { returns: new Float64Array(), events: [] },
+              periodsPerYear,
+            ),
+          ),
+        ],
+      ]),
+    ),
+  };
+}
+
 /** data/run_stats.json: the inputs, the windows and the statistics of each risk profile. */
 function runStatsDocument(
   ctx: StageContext,
   profile: string,
   input: SleeveInput,
   result: WalkForwardResult,
+  policies: ResolvedPolicies | undefined,
 ): unknown {
   const { spec, data, directions, annualisation } = input;
   const periodsPerYear = annualisation.periods_per_year;
@@ -128,6 +174,7 @@ function runStatsDocument(
     risk_profiles: Object.fromEntries(
       result.profiles.map((p) => [p.profile, profileStats(p, periodsPerYear)]),
     ),
+    ...(policies === undefined ? {} : { rebalancing: rebalancingRecord(policies, result, periodsPerYear) }),
   };
 }
 
@@ -137,6 +184,7 @@ async function writeSleeveRun(
   profile: string,
   input: SleeveInput,
   result: WalkForwardResult,
+  policies: ResolvedPolicies | undefined,
 ): Promise<RiskProfileFiles> {
   const { spec, data, directions } = input;
   const dataDir = join(ctx.runDir, 'data');
@@ -163,7 +211,11 @@ async function writeSleeveRun(
   const weights = weightsDocuments(data.assets, directions, result.profiles);
   await writeJson(ctx, join(dataDir, 'portfolio_optimized_v2.json'), weights.atoms);
   await writeJson(ctx, join(dataDir, 'portfolio_flattened.json'), weights.flattened);
-  await writeJson(ctx, join(dataDir, 'run_stats.json'), runStatsDocument(ctx, profile, input, result));
+  await writeJson(
+    ctx,
+    join(dataDir, 'run_stats.json'),
+    runStatsDocument(ctx, profile, input, result, policies),
+  );
   await ctx.record(windowLedgerEntries(result.profiles));
   return files;
 }
@@ -201,8 +253,9 @@ export const sleeveBacktest = defineStage({
     ctx.progress(
       `${params.profile}: ${data.assets.length} assets x ${data.returns.rows} returns (${describeInput(data, annualisation)}), ${windows} windows x ${spec.risk_profiles.length} risk profiles`,
     );
-    const result = backtestSleeve(ctx, input);
-    const files = await writeSleeveRun(ctx, params.profile, input, result);
+    const policies = sleevePolicies(input);
+    const result = backtestSleeve(ctx, input, policies);
+    const files = await writeSleeveRun(ctx, params.profile, input, result, policies);
 
     const failed = Object.entries(files)
       .filter(([, f]) => f.failed_windows > 0)

@@ -2,9 +2,9 @@
  * The manifest's `rebalancing` of a backtest, resolved: the policy its stream is held with, the policies
  * compared with it on the same targets, costs in basis points per leaf, and the side-by-side figures.
  */
-import type { Rebalancing } from '../../manifest/index.js';
-import type { PolicyHolding, RebalancePolicy } from '../../numeric/backtest/rebalance-policy.js';
-import { performanceMetrics } from '../../numeric/stats/performance.js';
+import type { Rebalancing } from '../manifest/index.js';
+import type { PolicyHolding, RebalancePolicy } from '../numeric/backtest/rebalance-policy.js';
+import { performanceMetrics } from '../numeric/stats/performance.js';
 
 type PolicyFields = Pick<
   Rebalancing,
