@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QuantError } from '../errors.js';
 import { assertConfined } from './file-access.js';
+import { memoOnce, readOnce } from './read-once.js';
 
 export const DIRECTIONS = ['LONG', 'SHORT'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
@@ -225,7 +226,8 @@ export function parseWeightsFile(
 async function readOptional(file: string): Promise<string | undefined> {
   await assertConfined(file, 'read');
   try {
-    return await readFile(file, 'utf8');
+    const bytes = await readOnce(file, () => readFile(file));
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
@@ -237,23 +239,38 @@ async function readOptional(file: string): Promise<string | undefined> {
 }
 
 /**
+ * The weights file `file` parsed, or null when it is absent; parsed once per run while the file is
+ * unchanged (read-once.ts), so its rows are frozen: the value is shared by every reader of the run.
+ */
+async function readWeightsFile<T extends PhysicalWeight>(
+  file: string,
+  atoms: boolean,
+): Promise<WeightsFile<T> | null> {
+  await assertConfined(file, 'read'); // on every call: a stored value is handed out only past this check
+  return memoOnce(file, atoms ? 'weights:atoms' : 'weights:physical', async () => {
+    const text = await readOptional(file);
+    if (text === undefined) return null;
+    const parsed = parseWeightsFile(file, text, { atoms });
+    for (const rows of parsed.profiles.values()) {
+      for (const row of rows) Object.freeze(row);
+      Object.freeze(rows);
+    }
+    return parsed as unknown as WeightsFile<T>;
+  });
+}
+
+/**
  * Physical weights of a sleeve run (`data/portfolio_flattened.json`), or null when the file is absent.
  * A missing `Net_Weight` is `Weight` signed by the direction; a missing `Direction` comes from the sign of
  * `Net_Weight` (or a `_SHORT` suffix when the net is absent or 0). Symbols are kept as written.
  */
 export async function readPhysicalWeights(runPath: string): Promise<WeightsFile<PhysicalWeight> | null> {
-  const file = join(runPath, PHYSICAL_WEIGHTS_FILE);
-  const text = await readOptional(file);
-  if (text === undefined) return null;
-  const parsed = parseWeightsFile(file, text, { atoms: false });
-  return parsed;
+  return readWeightsFile<PhysicalWeight>(join(runPath, PHYSICAL_WEIGHTS_FILE), false);
 }
 
 /** Logic-atom weights (`data/portfolio_optimized_v2.json`, optional), same rules; atoms keep `Physical`. */
 export async function readAtomWeights(runPath: string): Promise<WeightsFile<AtomWeight> | null> {
-  const file = join(runPath, ATOM_WEIGHTS_FILE);
-  const text = await readOptional(file);
-  return text === undefined ? null : parseWeightsFile(file, text, { atoms: true });
+  return readWeightsFile<AtomWeight>(join(runPath, ATOM_WEIGHTS_FILE), true);
 }
 
 /**

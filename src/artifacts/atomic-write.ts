@@ -21,6 +21,7 @@ import { QuantError } from '../errors.js';
 import { toJsonValue } from './canonical-json.js';
 import { assertConfined, assertConfinedSync } from './file-access.js';
 import { fsFailure, makeDirectory, makeDirectorySync } from './fs-failure.js';
+import { forgetRead } from './read-once.js';
 
 // The crash hook's state. Module-level because it counts the writes of the whole process.
 const crashAfter = crashPoint('QUANT_CRASH_AFTER_WRITES');
@@ -148,6 +149,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await handle.close();
     handle = undefined;
     await rename(tmp, target);
+    forgetRead(target);
     await syncDir(dirname(target));
     finishWrite(n);
   } catch (error) {
@@ -175,6 +177,7 @@ export async function writeFileAtomicExclusive(path: string, data: string | Uint
     handle = undefined;
     try {
       await link(tmp, target);
+      forgetRead(target);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       throw new QuantError('E_OUTPUT_EXISTS', `${target} already exists`, {
@@ -208,6 +211,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
     closeSync(fd);
     fd = undefined;
     renameSync(tmp, target);
+    forgetRead(target);
     syncDirSync(dirname(target));
     finishWrite(n);
   } catch (error) {

@@ -11,6 +11,7 @@ import { writeFileAtomic } from './atomic-write.js';
 import { toJsonValue, type JsonObject } from './canonical-json.js';
 import { toIsoSeconds } from './clock.js';
 import { assertConfined } from './file-access.js';
+import { memoOnce, readOnce } from './read-once.js';
 import {
   checkLedgerText,
   GENESIS_PREV_HASH,
@@ -163,14 +164,16 @@ export async function openLedger(path: string, options: OpenLedgerOptions): Prom
   };
 }
 
+function missingLedger(path: string): QuantError {
+  return new QuantError('E_ARTIFACT_MISSING', `no audit ledger at ${path}`, {
+    location: { file: path },
+    hint: 'check the run id (`quant runs list`)',
+  });
+}
+
 async function requireText(path: string): Promise<string> {
   const text = await readText(path);
-  if (text === undefined) {
-    throw new QuantError('E_ARTIFACT_MISSING', `no audit ledger at ${path}`, {
-      location: { file: path },
-      hint: 'check the run id (`quant runs list`)',
-    });
-  }
+  if (text === undefined) throw missingLedger(path);
   return text;
 }
 
@@ -194,7 +197,26 @@ export async function readLedger(path: string): Promise<LedgerRecord[]> {
  * other tools wrote (e.g. the predecessor's). An unparsable line is `E_AUDIT_BROKEN` naming it.
  */
 export async function readLedgerLoose(path: string): Promise<JsonObject[]> {
-  const lines = (await requireText(path)).split('\n');
+  // Parsed once per run while the file is unchanged (read-once.ts); the caller gets its own array.
+  await assertConfined(path, 'read'); // on every call: a stored value is handed out only past this check
+  const records = await memoOnce(path, 'ledger-loose', async () => {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readOnce(path, () => readFile(path));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw missingLedger(path);
+      throw error;
+    }
+    return parseLedgerLoose(
+      path,
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+    );
+  });
+  return [...records];
+}
+
+function parseLedgerLoose(path: string, text: string): JsonObject[] {
+  const lines = text.split('\n');
   const out: JsonObject[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] as string).trim();

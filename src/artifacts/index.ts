@@ -4,7 +4,8 @@
  */
 export { writeFileAtomic, writeFileAtomicExclusive, writeJsonAtomic } from './atomic-write.js';
 export { canonicalJson } from './canonical-json.js';
-export { sha256File, sha256Hex } from './hash.js';
+export { sha256File, sha256Hex, sha256Input } from './hash.js';
+export { readOnceScope } from './read-once.js';
 export { decodeInputText } from './input-file.js';
 export { assertValidRunId, defaultRunId } from './run-id.js';
 export { resolveNow, toIsoSeconds } from './clock.js';

@@ -10,6 +10,7 @@ import { open } from 'node:fs/promises';
 import { QuantError } from '../errors.js';
 import { decodeUtf8, findInvalidUtf8 } from '../util/utf8.js';
 import { fsFailure } from './fs-failure.js';
+import { readOnce } from './read-once.js';
 
 export const DEFAULT_MAX_INPUT_BYTES = 256 * 1024 ** 2;
 const MAX_INPUT_BYTES_VARIABLE = 'QUANT_MAX_INPUT_BYTES';
@@ -58,13 +59,21 @@ function tooLarge(path: string, size: number, limit: number): QuantError {
 /**
  * The bytes of the input file `path`, refused with `E_INPUT_TOO_LARGE` before anything is read when it is
  * larger than the limit. The size is taken from the open file, so a file that grows meanwhile is still
- * read only up to the limit (and then refused).
+ * read only up to the limit (and then refused). Inside a run's read-once scope, a file already read and
+ * unchanged since is not read again (see read-once.ts).
  */
 export async function readInputBytes(
   path: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Uint8Array> {
   const limit = maxInputBytes(env);
+  // In a run, the bytes read before when the file is unchanged (read-once.ts); the limit holds for them too.
+  const bytes = await readOnce(path, () => readBytesFromDisk(path, limit));
+  if (bytes.length > limit) throw tooLarge(path, bytes.length, limit);
+  return bytes;
+}
+
+async function readBytesFromDisk(path: string, limit: number): Promise<Uint8Array> {
   let handle;
   try {
     handle = await open(path, 'r');

@@ -10,6 +10,7 @@ import { toIsoSeconds } from './clock.js';
 import { fsFailure, makeDirectory } from './fs-failure.js';
 import { assertValidRunId, defaultRunId, defaultRunIdSequence } from './run-id.js';
 import { assertConfined } from './file-access.js';
+import { readOnce } from './read-once.js';
 
 export const RUN_KINDS = ['sleeve', 'meta', 'stage'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
@@ -110,7 +111,9 @@ export async function readRunJsonFile(file: string, runId: string): Promise<RunJ
   await assertConfined(file, 'read');
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // In a run, the bytes read before when the file is unchanged (read-once.ts); parsed on every call.
+    const bytes = await readOnce(file, () => readFile(file));
+    text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw fsFailure(error, `read ${file}`);

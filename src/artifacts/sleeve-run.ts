@@ -12,6 +12,7 @@ import { readLedgerLoose } from './audit-ledger.js';
 import { resolveLatestRun, resolvePinnedRun } from './run-listing.js';
 import { readReturnSeries } from './tables.js';
 import { assertConfined } from './file-access.js';
+import { memoOnce } from './read-once.js';
 
 export {
   ATOM_WEIGHTS_FILE,
@@ -167,6 +168,12 @@ export interface SleeveStream {
  * than 100 %, impossible for a simple return) `E_INPUT_VALUE`, each naming the file and the line or row.
  */
 export async function readSleeveStream(file: string): Promise<SleeveStream> {
+  // Read and parsed once per run while the file is unchanged (read-once.ts): the value is shared.
+  await assertConfined(file, 'read'); // on every call: a stored value is handed out only past this check
+  return memoOnce(file, 'sleeve-stream', () => readSleeveStreamFile(file));
+}
+
+async function readSleeveStreamFile(file: string): Promise<SleeveStream> {
   const series = await readReturnSeries(file, { allowMissing: false });
   const bad = series.values.findIndex((v) => !(v >= -1));
   if (bad >= 0) {
@@ -186,7 +193,7 @@ export async function readSleeveStream(file: string): Promise<SleeveStream> {
       },
     );
   }
-  return { file, dates: series.dates, values: series.values };
+  return { file, dates: Object.freeze(series.dates), values: series.values };
 }
 
 /** Success share of a sleeve's `backtest_optimize` windows (same shape as the meta manifest's). */

@@ -4,7 +4,7 @@ import { isQuantError } from '../errors.js';
 import {
   canonicalJson,
   lookupCacheEntry,
-  sha256File,
+  sha256Input,
   sha256Hex,
   writeCacheEntry,
   writeFileAtomic,
@@ -68,7 +68,7 @@ export async function metaCacheKey(
     const dir = join(workspace, 'runs', id);
     const files = await listFiles(dir);
     sleeves[id] = await Promise.all(
-      files.map(async (f) => [relative(dir, f), await sha256File(f)] as [string, string]),
+      files.map(async (f) => [relative(dir, f), await sha256Input(f)] as [string, string]),
     );
   }
   // `schema` changes whenever the meta artifacts change shape (2: the `annualisation` records, 3: the benchmark artifacts), so an

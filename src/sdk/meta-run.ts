@@ -10,6 +10,7 @@ import {
   resolveNow,
   runDir,
   settleRunStatus,
+  readOnceScope,
   readRunJsonFile,
   withRunLock,
   writeJsonAtomic,
@@ -98,7 +99,23 @@ export async function runMetaPipeline(
   );
 }
 
-async function runMetaInWorkspace(
+/**
+ * One meta run reads each input file once (sleeve streams, weights, ledgers, run.json files): later reads
+ * of an unchanged file reuse its bytes and parsed value, and the ledger's input hashes are those of the
+ * bytes read (see artifacts/read-once.ts).
+ */
+function runMetaInWorkspace(
+  sdk: QuantSDK,
+  metaProfile: string,
+  options: MetaRunOptions,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  workspace: string,
+): Promise<MetaRunResult> {
+  return readOnceScope(() => runMetaReadOnce(sdk, metaProfile, options, cwd, env, workspace));
+}
+
+async function runMetaReadOnce(
   sdk: QuantSDK,
   metaProfile: string,
   options: MetaRunOptions,

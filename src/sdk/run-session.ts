@@ -32,7 +32,7 @@ import {
   runDir,
   runPaths,
   runsDir,
-  sha256File,
+  sha256Input,
   updateRunStatus,
   type Ledger,
   type RunHandle,
@@ -285,7 +285,7 @@ async function hashFiles(workspace: string, paths: readonly string[]): Promise<F
   const out: FileRecord[] = [];
   for (const p of unique) {
     try {
-      out.push({ path: displayPath(workspace, p), sha256: await sha256File(p) });
+      out.push({ path: displayPath(workspace, p), sha256: await sha256Input(p) });
     } catch {
       out.push({ path: displayPath(workspace, p), sha256: 'missing' });
     }
