@@ -64,6 +64,15 @@ export interface MetaNode {
   readonly tags?: Readonly<Record<string, readonly string[]>>;
   /** `group_limits`: per tag `[min, max]` of the summed weight of the sleeves carrying it. */
   readonly groupLimits?: Readonly<Record<string, readonly [number, number]>>;
+  /** `exposure_limits`: caps on the level's flattened physical positions. */
+  readonly exposureLimits?: ExposureLimits;
+}
+
+/** Caps on |net weight| per physical symbol (`maxWeight` default, `symbols` overrides) and per prefix. */
+export interface ExposureLimits {
+  readonly maxWeight?: number;
+  readonly symbols?: Readonly<Record<string, number>>;
+  readonly prefixes?: Readonly<Record<string, number>>;
 }
 
 export interface ResolveMetaTreeOptions {
@@ -263,7 +272,9 @@ function buildMetaNode(
 }
 
 /** The node's per-sleeve bounds, tags and group limits (absent keys when the profile sets none). */
-function sleeveLimits(meta: MetaProfile): Pick<MetaNode, 'sleeveBounds' | 'tags' | 'groupLimits'> {
+function sleeveLimits(
+  meta: MetaProfile,
+): Pick<MetaNode, 'sleeveBounds' | 'tags' | 'groupLimits' | 'exposureLimits'> {
   const bounds = meta.sleeves.flatMap((e) =>
     e.min_weight === undefined && e.max_weight === undefined
       ? []
@@ -282,6 +293,15 @@ function sleeveLimits(meta: MetaProfile): Pick<MetaNode, 'sleeveBounds' | 'tags'
     ...(bounds.length === 0 ? {} : { sleeveBounds: Object.fromEntries(bounds) }),
     ...(tags.length === 0 ? {} : { tags: Object.fromEntries(tags) }),
     ...(meta.group_limits === undefined ? {} : { groupLimits: meta.group_limits }),
+    ...(meta.exposure_limits === undefined ? {} : { exposureLimits: exposureLimits(meta.exposure_limits) }),
+  };
+}
+
+function exposureLimits(e: NonNullable<MetaProfile['exposure_limits']>): ExposureLimits {
+  return {
+    ...(e.max_weight === undefined ? {} : { maxWeight: e.max_weight }),
+    ...(e.symbols === undefined ? {} : { symbols: e.symbols }),
+    ...(e.prefixes === undefined ? {} : { prefixes: e.prefixes }),
   };
 }
 

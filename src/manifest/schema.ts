@@ -376,6 +376,21 @@ const metaProfileShape = {
   group_limits: z.record(z.string().min(1), z.tuple([weightSchema, weightSchema])).optional(),
   /** How meta.backtest holds the sleeve weights between refits (default: traded in full at each refit). */
   rebalancing: RebalancingSchema.optional(),
+  /**
+   * Caps on the level's flattened physical positions (|net weight| per symbol): `max_weight` for every
+   * symbol, `symbols` overriding it per symbol, `prefixes` capping the summed net weight of the symbols
+   * starting with a prefix.
+   */
+  exposure_limits: z
+    .strictObject({
+      max_weight: weightSchema.optional(),
+      symbols: z.record(z.string().min(1), weightSchema).optional(),
+      prefixes: z.record(z.string().min(1), weightSchema).optional(),
+    })
+    .refine((e) => e.max_weight !== undefined || e.symbols !== undefined || e.prefixes !== undefined, {
+      error: 'set at least one of max_weight, symbols, prefixes',
+    })
+    .optional(),
   description: z.string().optional(),
 };
 

@@ -76,11 +76,10 @@ export interface CalendarStats {
   }[];
 }
 
-/** `data/meta_optimized_{M}_{P}.json` */
 /** One limit of a meta level and its realised value (`binding`: the value sits at min or max, 1e-9). */
 export interface LevelLimitRow {
   readonly name: string;
-  readonly kind: 'sleeve' | 'group';
+  readonly kind: 'sleeve' | 'group' | 'exposure';
   readonly members: readonly string[];
   readonly min: number;
   readonly max: number;
@@ -88,6 +87,7 @@ export interface LevelLimitRow {
   readonly binding: boolean;
 }
 
+/** `data/meta_optimized_{M}_{P}.json` */
 export interface MetaOptimizedDoc {
   readonly schema_version: 1;
   readonly meta_profile: string;
@@ -100,10 +100,17 @@ export interface MetaOptimizedDoc {
   readonly weights: Readonly<Record<string, number>>;
   readonly bounds: { readonly min_weight: number; readonly max_weight: number };
   /**
-   * Every limit of the level beyond the uniform box: a sleeve's own bounds (`sleeve <id>`) and each
-   * group limit (`group <tag>`), with the members, the realised weight and whether it binds.
+   * Every limit of the level beyond the uniform box: a sleeve's own bounds (`sleeve <id>`), each group
+   * limit (`group <tag>`) and each exposure cap that could bind (`cap <symbol>`, `prefix <p>`: members
+   * are symbols, value the flattened net weight), with the realised value and whether it binds.
    */
   readonly limits?: readonly LevelLimitRow[];
+  /** The level's `exposure_limits` caps as declared (per symbol over the default), when it sets any. */
+  readonly exposure_caps?: {
+    readonly max_weight?: number;
+    readonly symbols?: Readonly<Record<string, number>>;
+    readonly prefixes?: Readonly<Record<string, number>>;
+  };
   readonly parameters: Readonly<Record<string, unknown>>;
   /** How `parameters.periods_per_year` was chosen (absent on an equal-weight branch fallback). */
   readonly annualisation?: Annualisation;

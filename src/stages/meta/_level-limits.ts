@@ -42,16 +42,18 @@ function groupsOver(
 export function levelLimits(
   node: MetaNode,
   ids?: readonly string[],
+  extra: readonly LinearConstraintRow[] = [],
 ): { minWeight: number | Float64Array; maxWeight: number | Float64Array; constraints?: LinearConstraints } {
   const box = { minWeight: node.bounds.minWeight, maxWeight: node.bounds.maxWeight };
   if (ids === undefined) return box;
   const own = node.sleeveBounds !== undefined;
-  const rows = groupsOver(node, ids).map(({ tag, members, min, max }) => ({
+  const rows: LinearConstraintRow[] = groupsOver(node, ids).map(({ tag, members, min, max }) => ({
     name: `group ${tag}`,
     coefficients: ids.map((id) => (members.includes(id) ? 1 : 0)),
     lower: min,
     upper: max,
   }));
+  rows.push(...extra);
   return {
     minWeight: own ? Float64Array.from(ids, (id) => sleeveRange(node, id).min) : box.minWeight,
     maxWeight: own ? Float64Array.from(ids, (id) => sleeveRange(node, id).max) : box.maxWeight,
@@ -109,7 +111,7 @@ export function limitViolations(node: MetaNode, weights: Readonly<Record<string,
 }
 
 /** A limit of the feasibility check and where the manifest sets each of its sides. */
-interface SourcedRow extends LinearConstraintRow {
+export interface SourcedRow extends LinearConstraintRow {
   readonly paths: { readonly min: string; readonly max: string };
 }
 
@@ -149,13 +151,20 @@ function sourcedRows(node: MetaNode, ids: readonly string[]): SourcedRow[] {
 
 /**
  * Throw E_INFEASIBLE_CONSTRAINTS unless some weights of the sleeves `ids` satisfy the level's box, every
- * sleeve's own bounds and every group limit together (exact: a Farkas certificate). The message names
+ * sleeve's own bounds, every group limit and the `extra` rows (exposure caps) together (exact: a Farkas
+ * certificate). The message names
  * the conflicting limits with their arithmetic and the manifest JSON path of each. Levels with only the
  * uniform box are left to the schema's check.
  */
-export function assertLevelLimitsFeasible(node: MetaNode, ids: readonly string[], file?: string): void {
-  if (ids.length < 2 || (node.sleeveBounds === undefined && node.groupLimits === undefined)) return;
-  const rows = sourcedRows(node, ids);
+export function assertLevelLimitsFeasible(
+  node: MetaNode,
+  ids: readonly string[],
+  file?: string,
+  extra: readonly SourcedRow[] = [],
+): void {
+  const none = node.sleeveBounds === undefined && node.groupLimits === undefined && extra.length === 0;
+  if (ids.length < 2 || none) return;
+  const rows = [...sourcedRows(node, ids), ...extra];
   if (rows.length === 0) return;
   try {
     assertFeasibleLinearConstraints(createLinearConstraints(ids.length, rows), 0, 1);
@@ -163,10 +172,11 @@ export function assertLevelLimitsFeasible(node: MetaNode, ids: readonly string[]
     if (!isQuantError(error) || error.code !== 'E_INFEASIBLE_CONSTRAINTS') throw error;
     const names = (error.details['constraints'] ?? []) as string[];
     const sides = (error.details['sides'] ?? []) as string[];
-    const paths = names.flatMap((name, k) => {
+    const sourced = names.flatMap((name, k) => {
       const row = rows.find((r) => r.name === name);
       return row === undefined ? [] : [sides[k] === 'max' ? row.paths.max : row.paths.min];
     });
+    const paths = [...new Set(sourced)];
     const arithmetic = error.message.replace(/^infeasible constraints: /, '');
     const subset = ids.length === node.sleeves.length ? '' : ` (with the included sleeves ${ids.join(', ')})`;
     throw new QuantError(

@@ -6,10 +6,13 @@ import {
   type OptimizeOptions,
 } from '../../numeric/optimize/optimize-portfolio.js';
 import type { MetaNode } from '../../manifest/index.js';
+import type { PortfolioMethod } from '../../util/vocabulary.js';
 import { assertLevelLimitsFeasible, levelLimits, limitRows } from './_level-limits.js';
+import { exposureLimitRows, exposureRows, type ExposureRow } from './_exposure-limits.js';
+import type { LinearConstraintRow } from '../../numeric/optimize/linear-constraints.js';
 import { matrixToRows, type Matrix } from '../../numeric/linalg/matrix.js';
 import type { LevelMatrix, MetaEnv } from './_level.js';
-import { metaArtifactPaths, type MetaOptimizedDoc } from './_artifact-types.js';
+import { metaArtifactPaths, type LevelLimitRow, type MetaOptimizedDoc } from './_artifact-types.js';
 
 /**
  * The optimizer settings of a meta level, as the manifest gives them (`meta_allocation` and the level's
@@ -22,12 +25,13 @@ export function levelOptimizeSettings(
   node: MetaNode,
   periodsPerYear: number,
   ids?: readonly string[],
+  extra: readonly LinearConstraintRow[] = [],
 ): Omit<OptimizeOptions, 'method'> {
   const a = node.allocation;
   const budgets = node.riskBudget;
   return {
     periodsPerYear,
-    ...levelLimits(node, ids),
+    ...levelLimits(node, ids, extra),
     covariance: a.covariance ?? 'auto',
     ...(ids === undefined ? {} : { labels: ids.map((id) => `sleeve ${id}`) }),
     ...(a.expected_returns === undefined ? {} : { expectedReturns: a.expected_returns }),
@@ -41,6 +45,59 @@ export function levelOptimizeSettings(
   };
 }
 
+/** Methods whose answer is projected onto the limits rather than optimized under them. */
+const PROJECTED_METHODS = new Set<string>(['hrp', 'equal_weight', 'inverse_variance', 'barbell']);
+
+function withCaps(
+  own: { limits?: LevelLimitRow[] },
+  caps: readonly LevelLimitRow[],
+): { limits?: LevelLimitRow[] } {
+  const all = [...(own.limits ?? []), ...caps];
+  return all.length === 0 ? {} : { limits: all };
+}
+
+function exposureCaps(node: MetaNode): Pick<MetaOptimizedDoc, 'exposure_caps'> {
+  const e = node.exposureLimits;
+  if (e === undefined) return {};
+  return {
+    exposure_caps: {
+      ...(e.maxWeight === undefined ? {} : { max_weight: e.maxWeight }),
+      ...(e.symbols === undefined ? {} : { symbols: e.symbols }),
+      ...(e.prefixes === undefined ? {} : { prefixes: e.prefixes }),
+    },
+  };
+}
+
+/**
+ * A `meta.exposure_projection` decision: the method's weights without the exposure caps (its own limits
+ * kept), the projected weights, and the caps that bind.
+ */
+async function recordProjection(
+  env: MetaEnv,
+  level: Pick<LevelMatrix, 'node' | 'ids' | 'periodsPerYear'>,
+  matrix: Matrix,
+  result: { readonly method: string; readonly weights: Float64Array },
+  caps: readonly ExposureRow[],
+): Promise<void> {
+  const free = optimizeWithFallback(matrix, {
+    method: resolveMethod(result.method),
+    ...levelOptimizeSettings(level.node, level.periodsPerYear, level.ids),
+  });
+  const byId = (w: Float64Array): Record<string, number> =>
+    Object.fromEntries(level.ids.map((id, i) => [id, w[i] as number]));
+  const after = byId(result.weights);
+  await env.ctx.decision('meta.exposure_projection', {
+    meta_profile: level.node.profile,
+    risk_profile: env.riskProfile,
+    method: result.method,
+    before: byId(free.weights),
+    after,
+    binding: exposureLimitRows(caps, level.ids, after)
+      .filter((r) => r.binding)
+      .map((r) => r.name),
+  });
+}
+
 /** The level's columns as a T x n row-major matrix. */
 function levelMatrix(level: Pick<LevelMatrix, 'dates' | 'columns'>): Matrix {
   const T = level.dates.length;
@@ -52,24 +109,45 @@ function levelMatrix(level: Pick<LevelMatrix, 'dates' | 'columns'>): Matrix {
   return { rows: T, cols: n, data };
 }
 
+type LevelInput = Pick<
+  LevelMatrix,
+  'node' | 'prefix' | 'ids' | 'dates' | 'columns' | 'periodsPerYear' | 'annualisation'
+>;
+
+/**
+ * The level's weights under all its limits: the exposure caps as rows over its sleeves, the exact
+ * feasibility check (E_INFEASIBLE_CONSTRAINTS naming the limits), the method with its fallback chain,
+ * and the projection decision when the method's answer was projected onto the caps.
+ */
+async function solveLevel(
+  env: MetaEnv,
+  level: LevelInput,
+  method: PortfolioMethod,
+): Promise<{ result: ReturnType<typeof optimizeWithFallback>; caps: ExposureRow[] }> {
+  const { node } = level;
+  const caps = await exposureRows(env, node, level.prefix, level.ids);
+  assertLevelLimitsFeasible(node, level.ids, env.resolved.doc.manifest_file, caps);
+  const matrix = levelMatrix(level);
+  const result = optimizeWithFallback(matrix, {
+    method,
+    ...levelOptimizeSettings(node, level.periodsPerYear, level.ids, caps),
+  });
+  if (caps.length > 0 && PROJECTED_METHODS.has(result.method))
+    await recordProjection(env, level, matrix, result, caps);
+  return { result, caps };
+}
+
 /**
  * Sleeve weights of one meta level by the risk profile's method with the level's own bounds and
  * allocation options, applying the declared fallback chain. Writes `meta_optimized` and
  * `meta_cluster_tree` for the level and records every fallback in the ledger.
  */
-export async function optimizeLevel(
-  env: MetaEnv,
-  level: Pick<LevelMatrix, 'node' | 'ids' | 'dates' | 'columns' | 'periodsPerYear' | 'annualisation'>,
-): Promise<MetaOptimizedDoc> {
+export async function optimizeLevel(env: MetaEnv, level: LevelInput): Promise<MetaOptimizedDoc> {
   const { ctx, riskProfile: P } = env;
   const { node } = level;
   const method = resolveMethod(P);
   const a = node.allocation;
-  assertLevelLimitsFeasible(node, level.ids, env.resolved.doc.manifest_file);
-  const result = optimizeWithFallback(levelMatrix(level), {
-    method,
-    ...levelOptimizeSettings(node, level.periodsPerYear, level.ids),
-  });
+  const { result, caps } = await solveLevel(env, level, method);
   const covariance = result.diagnostics['covariance'];
   if (a.covariance === undefined && covariance === 'ledoit_wolf') {
     await ctx.decision('meta.covariance_auto', {
@@ -100,7 +178,8 @@ export async function optimizeLevel(
     sleeves: level.ids.map((id) => ({ id, weight: weights[id] as number })),
     weights,
     bounds: { min_weight: node.bounds.minWeight, max_weight: node.bounds.maxWeight },
-    ...limitRows(node, level.ids, weights),
+    ...withCaps(limitRows(node, level.ids, weights), exposureLimitRows(caps, level.ids, weights)),
+    ...exposureCaps(node),
     parameters: {
       periods_per_year: level.periodsPerYear,
       covariance,

@@ -169,7 +169,8 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
     metrics,
     allocation: allocationSection(optimized, manifest, table, periodsPerYear, rf),
     correlation: correlationSection(table),
-    assets: flattened === undefined ? omitted(paths.flattened) : assetsSection(flattened),
+    assets:
+      flattened === undefined ? omitted(paths.flattened) : assetsSection(flattened, optimized.exposure_caps),
     health: manifest === undefined ? omitted(paths.manifest) : await healthWithBranches(o, p, manifest),
     anomalies: anomalySection(portfolio, table, periodsPerYear),
     calendar: manifest === undefined ? omitted(paths.manifest) : calendarSection(manifest),

@@ -35,6 +35,12 @@ export const optimizedDocSchema = z.looseObject({
   bounds: z.looseObject({ min_weight: finite, max_weight: finite }),
   parameters: z.record(z.string(), z.unknown()).default({}),
   annualisation: annualisationSchema.optional(),
+  exposure_caps: z
+    .looseObject({
+      max_weight: finite.optional(),
+      symbols: z.record(z.string(), finite).optional(),
+    })
+    .optional(),
   fallback_chain: z
     .array(z.looseObject({ method: z.string(), code: z.string(), message: z.string() }))
     .default([]),

@@ -115,19 +115,24 @@ export function anomalySection(
   };
 }
 
-/** Largest flattened gross position, top-10 share and HHI over every asset (no exposure caps yet: cap null). */
-function concentrationFigures(doc: FlattenedDoc): NonNullable<AssetsSection['concentration']> {
+/** Largest flattened gross position and its cap (`exposure_limits`, else null), top-10 share and HHI. */
+function concentrationFigures(
+  doc: FlattenedDoc,
+  caps: OptimizedDoc['exposure_caps'],
+): NonNullable<AssetsSection['concentration']> {
   const c = concentration(doc.assets.map((a) => a.Weight));
   const largest = doc.assets[c.largest];
+  const cap = largest === undefined ? undefined : (caps?.symbols?.[largest.Symbol] ?? caps?.max_weight);
   return {
-    largest: largest === undefined ? null : { symbol: largest.Symbol, gross: c.largestGross, cap: null },
+    largest:
+      largest === undefined ? null : { symbol: largest.Symbol, gross: c.largestGross, cap: cap ?? null },
     top10Share: c.topShare,
     hhi: c.hhi,
     effectiveN: c.effectiveN,
   };
 }
 
-export function assetsSection(doc: FlattenedDoc): AssetsSection {
+export function assetsSection(doc: FlattenedDoc, caps?: OptimizedDoc['exposure_caps']): AssetsSection {
   const sorted = [...doc.assets].sort(
     (a, b) => b.Weight - a.Weight || (a.Symbol < b.Symbol ? -1 : a.Symbol > b.Symbol ? 1 : 0),
   );
@@ -147,7 +152,7 @@ export function assetsSection(doc: FlattenedDoc): AssetsSection {
     })),
     limit: TOP_ASSETS,
     assetCount: doc.assets.length,
-    concentration: concentrationFigures(doc),
+    concentration: concentrationFigures(doc, caps),
     totals: { gross: doc.totals.gross, net: doc.totals.net, long: doc.totals.long, short: doc.totals.short },
     missing: doc.missing.map((m) => ({ path: m.path, reason: m.reason })),
     fallbacks: doc.weights_fallbacks.map((f) => ({ path: f.path, reason: f.reason })),

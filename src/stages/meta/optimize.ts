@@ -44,6 +44,7 @@ export const metaOptimize = defineStage({
         { ctx, resolved, riskProfile: P },
         {
           node: resolved.node,
+          prefix: resolved.prefix,
           ids: [...table.columns],
           dates: [...table.dates],
           columns: [...table.values],

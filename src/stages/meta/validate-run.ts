@@ -16,6 +16,7 @@ import { resolveMetaTree, walkMetaTree, type Manifest, type MetaNode } from '../
 import { MIN_COMMON_DATES } from './_level.js';
 import { NET_EPSILON } from './_flatten-level.js';
 import { LIMIT_TOLERANCE, limitViolations } from './_level-limits.js';
+import { exposureViolations } from './_exposure-limits.js';
 import {
   REPORT_MD,
   RESOLVED_MANIFEST,
@@ -228,6 +229,7 @@ function checkFlattenedAssets(doc: FlattenedFile, fail: Fail): void {
 /** The level's flattened portfolio: every weighted sleeve contributed, fallbacks recorded, assets sound. */
 async function checkFlattened(
   file: string,
+  node: MetaNode,
   P: string,
   fallbacks: ReadonlySet<string>,
   fail: Fail,
@@ -247,9 +249,12 @@ async function checkFlattened(
   }
   if (doc.assets.length === 0)
     fail('no physical asset: the weighted sleeves hold nothing or net out exactly');
+  const broken = exposureViolations(node, doc.assets);
+  if (broken.length > 0) fail(`${broken.join('; ')} (exposure_limits, tolerance ${LIMIT_TOLERANCE})`);
   checkFlattenedAssets(doc, fail);
   const recorded = weightsFallbacks.length;
-  return `${doc.assets.length} assets, gross ${doc.totals.gross.toFixed(6)}, net ${doc.totals.net.toFixed(6)}${recorded > 0 ? `, ${recorded} sleeve(s) flattened from their atoms file (recorded)` : ''}`;
+  const capped = node.exposureLimits === undefined ? '' : ', within its exposure_limits';
+  return `${doc.assets.length} assets${capped}, gross ${doc.totals.gross.toFixed(6)}, net ${doc.totals.net.toFixed(6)}${recorded > 0 ? `, ${recorded} sleeve(s) flattened from their atoms file (recorded)` : ''}`;
 }
 
 async function validateLevel(
@@ -290,5 +295,5 @@ async function validateLevel(
     if (!existsSync(join(dir, files.clusterTree))) fail('missing');
     return 'present';
   });
-  await check(files.flattened, () => checkFlattened(join(dir, files.flattened), P, fallbacks, fail));
+  await check(files.flattened, () => checkFlattened(join(dir, files.flattened), node, P, fallbacks, fail));
 }
