@@ -120,6 +120,14 @@ export class QuantError extends Error {
   readonly details: Readonly<Record<string, unknown>>;
 
   constructor(code: ErrorCode, message: string, options: QuantErrorOptions = {}) {
+    // Called from JavaScript with something else: refuse it as a coded error, not a QuantError with a
+    // code no caller can handle.
+    const problem = constructorProblem(code, message, options);
+    if (problem !== undefined) {
+      throw new QuantError('E_PARAMS', `new QuantError: ${problem}`, {
+        hint: "new QuantError('E_PARAMS', 'what is wrong', { hint, location, issues, details, cause })",
+      });
+    }
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'QuantError';
     this.code = code;
@@ -149,6 +157,43 @@ export class QuantError extends Error {
       ...(Object.keys(this.details).length === 0 ? {} : { details: this.details }),
     };
   }
+}
+
+const OPTION_KEYS: readonly string[] = ['hint', 'location', 'issues', 'details', 'cause'];
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value;
+}
+
+function isRecord(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** What is wrong with the arguments of `new QuantError(...)`, or `undefined`. */
+function constructorProblem(code: unknown, message: unknown, options: unknown): string | undefined {
+  if (typeof code !== 'string' || !Object.hasOwn(ERROR_CODES, code)) {
+    return `code: received ${kindOf(code)}; expected a key of ERROR_CODES (E_PARAMS, E_INPUT_VALUE, ...)`;
+  }
+  if (typeof message !== 'string') return `message: received ${kindOf(message)}; expected a string`;
+  if (!isRecord(options)) return `options: received ${kindOf(options)}; expected an object`;
+  const o = options as Record<string, unknown>;
+  const unknown = Object.keys(o).find((k) => !OPTION_KEYS.includes(k));
+  if (unknown !== undefined) return `options.${unknown}: unknown option; allowed: ${OPTION_KEYS.join(', ')}`;
+  if (o['hint'] !== undefined && typeof o['hint'] !== 'string') {
+    return `options.hint: received ${kindOf(o['hint'])}; expected a string`;
+  }
+  for (const key of ['location', 'details'] as const) {
+    if (o[key] !== undefined && !isRecord(o[key])) {
+      return `options.${key}: received ${kindOf(o[key])}; expected an object`;
+    }
+  }
+  const issues = o['issues'];
+  if (issues !== undefined && (!Array.isArray(issues) || !issues.every(isRecord))) {
+    return `options.issues: received ${kindOf(issues)}; expected an array of { path, message }`;
+  }
+  return undefined;
 }
 
 export function formatLocation(location: ErrorLocation | undefined): string {

@@ -1,5 +1,7 @@
 import { QuantError } from '../errors.js';
+import { z } from 'zod';
 import { closestMatches } from '../util/suggest.js';
+import { checkArgument } from './arguments.js';
 import { assertArray, assertPipelineDefinition, assertStageDefinition } from './definition-checks.js';
 import type { PipelineDefinition, Stage, StageCategory } from './stage.js';
 
@@ -15,11 +17,19 @@ export interface Registry {
   readonly pipelines: readonly PipelineDefinition[];
   /** Stages in catalog order, optionally filtered by category and tag. */
   listStages(filter?: StageFilter): Stage[];
-  /** Resolve an id or alias; an unknown id throws `E_UNKNOWN_STAGE` with suggestions. */
+  /**
+   * Resolve an id or alias; an unknown id throws `E_UNKNOWN_STAGE` with suggestions. The methods check their
+   * arguments: a non-string id or name, a filter with an unknown key is `E_PARAMS`.
+   */
   getStage(idOrAlias: string): Stage;
   hasStage(idOrAlias: string): boolean;
   getPipeline(name: string): PipelineDefinition;
 }
+
+const filterSchema = z
+  .strictObject({ category: z.string().optional(), tag: z.string().optional() })
+  .optional();
+const nameSchema = z.string();
 
 /**
  * Build a registry. A duplicate id or alias is an error naming both definitions; a pipeline naming an
@@ -73,6 +83,7 @@ export function createRegistry(
     stages: frozenStages,
     pipelines: frozenPipelines,
     listStages(filter = {}) {
+      checkArgument(filterSchema, filter, { method: 'registry.listStages', argument: 'filter' });
       return frozenStages.filter(
         (s) =>
           (filter.category === undefined || s.category === filter.category) &&
@@ -80,6 +91,7 @@ export function createRegistry(
       );
     },
     getStage(idOrAlias) {
+      checkArgument(nameSchema, idOrAlias, { method: 'registry.getStage', argument: 'id' });
       const hit = byKey.get(idOrAlias);
       if (hit !== undefined) return hit.stage;
       const suggestions = closestMatches(idOrAlias, [...byKey.keys()]);
@@ -95,6 +107,7 @@ export function createRegistry(
       return byKey.has(idOrAlias);
     },
     getPipeline(name) {
+      checkArgument(nameSchema, name, { method: 'registry.getPipeline', argument: 'name' });
       const hit = pipelineByName.get(name);
       if (hit !== undefined) return hit;
       const suggestions = closestMatches(name, [...pipelineByName.keys()]);

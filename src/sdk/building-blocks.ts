@@ -12,8 +12,9 @@ import { matrixToRows } from '../numeric/linalg/matrix.js';
 import { performanceMetrics, type PerformanceMetrics } from '../numeric/stats/performance.js';
 import { optimizeOptionSchemas as fields } from '../stages/index.js';
 import { didYouMean } from '../util/suggest.js';
-import { describeValue, resolveReturns, type ReturnsInput } from './returns-input.js';
-import { expected } from './optimize-portfolio.js';
+import { describeValue } from '../util/describe-value.js';
+import { resolveReturns, type ReturnsInput } from './returns-input.js';
+import { expected } from '../core/arguments.js';
 
 /** A covariance matrix, annualised by `periodsPerYear`. */
 export interface CovarianceEstimate {

@@ -15,7 +15,8 @@ import { matrixToRows, type Matrix } from '../numeric/linalg/matrix.js';
 import { optimizeOptionSchemas as fields } from '../stages/index.js';
 import type { CovarianceEstimator, LeafOrder, LinkageMethod } from '../util/vocabulary.js';
 import { parseOptions } from './building-blocks.js';
-import { describeValue, resolveAssetNames, resolveReturns, type ReturnsInput } from './returns-input.js';
+import { describeValue } from '../util/describe-value.js';
+import { resolveAssetNames, resolveReturns, type ReturnsInput } from './returns-input.js';
 
 /** A covariance matrix given instead of returns (an {@link estimateCovariance} result fits). */
 export interface CovarianceInput {

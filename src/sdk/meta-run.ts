@@ -32,6 +32,7 @@ import {
   resolveRiskProfiles,
 } from '../manifest/index.js';
 import type { PipelineRunResult, QuantSDK, RunOptions } from './quant-sdk.js';
+import { RUN_OPTION_KEYS } from './sdk-arguments.js';
 import { produceTreeSleeves, type ExecuteSleevesOptions, type ProducedSleeves } from './sleeve-jobs.js';
 
 export interface MetaRunOptions extends RunOptions {
@@ -62,6 +63,13 @@ export interface MetaRunResult extends PipelineRunResult {
   readonly cacheHit: boolean;
   /** The sleeves produced first, with `executeSleeves`. */
   readonly sleeves?: ProducedSleeves;
+}
+
+/** The {@link RunOptions} of a meta run's options (the meta-only ones are not the pipeline's). */
+function runOptionsOf(options: MetaRunOptions): RunOptions {
+  return Object.fromEntries(
+    Object.entries(options).filter(([key]) => RUN_OPTION_KEYS.includes(key)),
+  ) as RunOptions;
 }
 
 /**
@@ -174,7 +182,7 @@ async function runMetaReadOnce(
   const result = await sdk.runPipeline(
     pipeline,
     params,
-    { ...options, cwd, workspace, manifest: manifestPath },
+    { ...runOptionsOf(options), cwd, workspace, manifest: manifestPath },
     hooks,
   );
   const returns = result.stages.find((s) => s.stageId === 'meta.returns');

@@ -23,13 +23,9 @@ import {
   type PortfolioMethod,
 } from '../util/vocabulary.js';
 import { didYouMean } from '../util/suggest.js';
-import {
-  describeValue,
-  resolveReturns,
-  type LabelledReturns,
-  type MatrixInput,
-  type RowsInput,
-} from './returns-input.js';
+import { expected } from '../core/arguments.js';
+import { describeValue } from '../util/describe-value.js';
+import { resolveReturns, type LabelledReturns, type MatrixInput, type RowsInput } from './returns-input.js';
 
 /** Options of {@link optimizePortfolio}; the same values as the `portfolio.optimize` params. */
 export interface OptimizeOptions {
@@ -260,23 +256,4 @@ function describeIssue(issue: z.core.$ZodIssue, options: object): Issue[] {
   );
   const got = value === undefined ? 'missing' : `received ${describeValue(value)}`;
   return [{ path, message: `${got}; expected ${expected(issue, value, key)}` }];
-}
-
-/** What an option allows, for an `E_PARAMS` message (a near value of a closed list as a did-you-mean). */
-export function expected(issue: z.core.$ZodIssue, value: unknown, key: string): string {
-  switch (issue.code) {
-    case 'invalid_value': {
-      const allowed = issue.values.map(String);
-      const near = typeof value === 'string' ? didYouMean(value, allowed) : '';
-      return `one of ${allowed.join(', ')}${near}${key === 'method' ? ' (erc = risk_parity)' : ''}`;
-    }
-    case 'invalid_type':
-      return issue.expected === 'number' ? 'a finite number' : `a ${issue.expected}`;
-    case 'too_small':
-      return `a number ${issue.inclusive === false ? '>' : '≥'} ${String(issue.minimum)}`;
-    case 'too_big':
-      return `a number ${issue.inclusive === false ? '<' : '≤'} ${String(issue.maximum)}`;
-    default:
-      return issue.message;
-  }
 }

@@ -21,6 +21,8 @@ import {
   type ArtifactEntry,
   type ArtifactView,
 } from './artifact-view.js';
+import { checkSdkArguments } from './sdk-arguments.js';
+import { describeValue } from '../util/describe-value.js';
 import { runMetaPipeline, type MetaRunOptions, type MetaRunResult } from './meta-run.js';
 import { verifyRunAudit, type RunAuditReport } from './run-audit.js';
 import {
@@ -129,11 +131,18 @@ interface ResolvedLocation {
 export class QuantSDK {
   readonly registry: Registry;
 
+  /**
+   * `new QuantSDK()` runs the built-in catalog, `new QuantSDK({ registry })` another registry. Where to run
+   * (`workspace`, `runId`, ...) goes with each call. Every public method checks its arguments: a wrong
+   * type or an unknown option is `E_PARAMS` naming the method, the argument and what is allowed (with a
+   * did-you-mean), never a `TypeError`.
+   */
   constructor(options: { readonly registry?: Registry } = {}) {
+    checkSdkArguments('constructor', ['constructorOptions', options, 'options']);
     this.registry = options.registry ?? StageRegistry;
   }
 
-  private static readonly builtin = new QuantSDK();
+  static readonly #builtin = new QuantSDK();
 
   /**
    * Run one stage of the built-in catalog. A built-in id types the result's `value`
@@ -147,7 +156,7 @@ export class QuantSDK {
   ): Promise<StageRunResult<BuiltinStageValues[Id]>>;
   static runStage<R = unknown>(id: string, params: unknown, options?: RunOptions): Promise<StageRunResult<R>>;
   static runStage(id: string, params: unknown, options: RunOptions = {}): Promise<StageRunResult> {
-    return QuantSDK.builtin.runStage(id, params, options);
+    return QuantSDK.#builtin.runStage(id, params, options);
   }
 
   /** {@link QuantSDK.runStage} that returns a coded failure as `{ok: false, error}` instead of throwing. */
@@ -162,36 +171,43 @@ export class QuantSDK {
     options?: RunOptions,
   ): Promise<SafeStageResult<R>>;
   static safeRunStage(id: string, params: unknown, options: RunOptions = {}): Promise<SafeStageResult> {
-    return QuantSDK.builtin.safeRunStage(id, params, options);
+    return QuantSDK.#builtin.safeRunStage(id, params, options);
   }
 
   static runPipeline(
     name: string,
-    params: Record<string, unknown>,
+    params: Record<string, unknown> = {},
     options: RunOptions = {},
   ): Promise<PipelineRunResult> {
-    return QuantSDK.builtin.runPipeline(name, params, options);
+    return QuantSDK.#builtin.runPipeline(name, params, options);
   }
 
   /** Run the meta pipeline of a meta profile (`quant meta run`). */
   static runMeta(metaProfile: string, options: MetaRunOptions = {}): Promise<MetaRunResult> {
-    return QuantSDK.builtin.runMeta(metaProfile, options);
+    return QuantSDK.#builtin.runMeta(metaProfile, options);
   }
 
-  runMeta(metaProfile: string, options: MetaRunOptions = {}): Promise<MetaRunResult> {
+  async runMeta(metaProfile: string, options: MetaRunOptions = {}): Promise<MetaRunResult> {
+    checkSdkArguments(
+      'runMeta',
+      ['metaProfile', metaProfile, 'metaProfile'],
+      ['metaRunOptions', options, 'options'],
+    );
     return runMetaPipeline(this, metaProfile, options);
   }
 
   static listStages(filter?: StageFilter): Stage[] {
-    return QuantSDK.builtin.listStages(filter);
+    return QuantSDK.#builtin.listStages(filter);
   }
 
   listStages(filter?: StageFilter): Stage[] {
+    checkSdkArguments('listStages', ['filter', filter, 'filter']);
     return this.registry.listStages(filter);
   }
 
   /** The stage and the JSON Schema of its params. */
   describeStage(id: string): { stage: Stage; schema: Record<string, unknown> } {
+    checkSdkArguments('describeStage', ['id', id, 'id']);
     const stage = this.registry.getStage(id);
     return { stage, schema: stageParamsJsonSchema(stage) };
   }
@@ -200,17 +216,20 @@ export class QuantSDK {
    * The runs of a workspace (run.json of each, oldest id first; a `running` run that no live process
    * holds is settled as `incomplete`), and the folders under runs/ that are not readable runs, with why.
    */
-  static listRuns(options: WorkspaceOptions & { readonly profile?: string } = {}): Promise<RunListing> {
+  static async listRuns(options: WorkspaceOptions & { readonly profile?: string } = {}): Promise<RunListing> {
+    checkSdkArguments('listRuns', ['listRunsOptions', options, 'options']);
     return inWorkspace(options, (workspace) => listWorkspaceRuns(workspace, options.profile));
   }
 
   /** run.json of one run (`E_RUN_ID`, `E_RUN_NOT_FOUND`). */
-  static readRun(runId: string, options: WorkspaceOptions = {}): Promise<RunJson> {
+  static async readRun(runId: string, options: WorkspaceOptions = {}): Promise<RunJson> {
+    checkSdkArguments('readRun', ['runId', runId, 'runId'], ['workspaceOptions', options, 'options']);
     return inWorkspace(options, (workspace) => readRun(workspace, runId));
   }
 
   /** Verify the hash chain of a run's audit.jsonl; the verdict names the first broken line. */
-  static verifyLedger(runId: string, options: WorkspaceOptions = {}): Promise<LedgerVerdict> {
+  static async verifyLedger(runId: string, options: WorkspaceOptions = {}): Promise<LedgerVerdict> {
+    checkSdkArguments('verifyLedger', ['runId', runId, 'runId'], ['workspaceOptions', options, 'options']);
     return inWorkspace(options, (workspace) => verifyRunLedger(workspace, runId, isConfined(options)));
   }
 
@@ -221,7 +240,8 @@ export class QuantSDK {
    * Read only. Problems are data: `report.ok` is false and `report.problems` lists each, coded, first one
    * first (`auditFailure` turns the first into an error). A set but unusable key is `E_AUDIT_KEY`.
    */
-  static verifyAudit(runId: string, options: AuditOptions = {}): Promise<RunAuditReport> {
+  static async verifyAudit(runId: string, options: AuditOptions = {}): Promise<RunAuditReport> {
+    checkSdkArguments('verifyAudit', ['runId', runId, 'runId'], ['auditOptions', options, 'options']);
     const env = options.env ?? process.env;
     return inWorkspace(options, (workspace) =>
       verifyRunAudit(workspace, runId, { env, strict: options.strict === true }),
@@ -232,17 +252,38 @@ export class QuantSDK {
    * What `quant://runs/<runId>/<path>` names: JSON parsed, a Parquet table as shape and first rows, text,
    * a folder's files. `path` '' lists the run.
    */
-  static readArtifact(runId: string, path: string, options: WorkspaceOptions = {}): Promise<ArtifactView> {
+  static async readArtifact(
+    runId: string,
+    path: string,
+    options: WorkspaceOptions = {},
+  ): Promise<ArtifactView> {
+    checkSdkArguments(
+      'readArtifact',
+      ['runId', runId, 'runId'],
+      ['path', path, 'path'],
+      ['workspaceOptions', options, 'options'],
+    );
     return inWorkspace(options, (workspace) => readArtifactView(workspace, runId, path));
   }
 
   /** The files of every run of the workspace, run by run. */
-  static listArtifacts(options: WorkspaceOptions = {}): Promise<ArtifactEntry[]> {
+  static async listArtifacts(options: WorkspaceOptions = {}): Promise<ArtifactEntry[]> {
+    checkSdkArguments('listArtifacts', ['workspaceOptions', options, 'options']);
     return inWorkspace(options, (workspace) => listWorkspaceArtifacts(workspace));
   }
 
   /** Absolute path of a meta run's report (`E_ARTIFACT_MISSING` says how to write it). */
-  static reportPath(runId: string, format: ReportFormat, options: WorkspaceOptions = {}): Promise<string> {
+  static async reportPath(
+    runId: string,
+    format: ReportFormat,
+    options: WorkspaceOptions = {},
+  ): Promise<string> {
+    checkSdkArguments(
+      'reportPath',
+      ['runId', runId, 'runId'],
+      ['format', format, 'format'],
+      ['workspaceOptions', options, 'options'],
+    );
     return inWorkspace(options, (workspace) => runReportPath(workspace, runId, format));
   }
 
@@ -257,6 +298,7 @@ export class QuantSDK {
   ): Promise<StageRunResult<BuiltinStageValues[Id]>>;
   runStage<R = unknown>(id: string, params: unknown, options?: RunOptions): Promise<StageRunResult<R>>;
   async runStage(id: string, params: unknown, options: RunOptions = {}): Promise<StageRunResult> {
+    checkSdkArguments('runStage', ['id', id, 'id'], ['runOptions', options, 'options']);
     const stage = this.registry.getStage(id);
     const resolved = resolveStageParams(stage, params);
     const location = resolveLocation(options);
@@ -275,7 +317,7 @@ export class QuantSDK {
         fresh: options.fresh ?? false,
         confine,
       });
-      return this.runInSession(session, stage, resolved, true);
+      return this.#runInSession(session, stage, resolved, true);
     });
   }
 
@@ -301,10 +343,17 @@ export class QuantSDK {
    */
   async runPipeline(
     name: string,
-    params: Record<string, unknown>,
+    params: Record<string, unknown> = {},
     options: RunOptions = {},
     hooks: PipelineHooks = {},
   ): Promise<PipelineRunResult> {
+    checkSdkArguments(
+      'runPipeline',
+      ['name', name, 'name'],
+      ['pipelineParams', params, 'params'],
+      ['runOptions', options, 'options'],
+      ['hooks', hooks, 'hooks'],
+    );
     const pipeline = this.registry.getPipeline(name);
     const stages = pipeline.stages.map((id) => this.registry.getStage(id));
     const perStage = stages.map((stage) => resolveStageParams(stage, pipelineParamsFor(stage, params)));
@@ -312,11 +361,11 @@ export class QuantSDK {
     const confine = isConfined(options);
     return withConfinement(confine, location.workspace, async () => {
       for (const p of perStage) await checkOutputParam(p, location, options.runId, confine);
-      return this.runPipelineSession(name, stages, perStage, params, options, hooks, location, confine);
+      return this.#runPipelineSession(name, stages, perStage, params, options, hooks, location, confine);
     });
   }
 
-  private async runPipelineSession(
+  async #runPipelineSession(
     name: string,
     stages: readonly Stage[],
     perStage: readonly unknown[],
@@ -344,11 +393,20 @@ export class QuantSDK {
     let status: 'success' | 'failed' = 'failed';
     let failure: unknown;
     try {
-      if (hooks.restore !== undefined) results.push(...(await hooks.restore(session)));
+      if (hooks.restore !== undefined) {
+        const restored: unknown = await hooks.restore(session);
+        if (!Array.isArray(restored)) {
+          throw new QuantError(
+            'E_PARAMS',
+            `QuantSDK.runPipeline: hooks.restore resolved to ${describeValue(restored)}; expected an array of stage results`,
+          );
+        }
+        results.push(...(restored as StageRunResult[]));
+      }
       for (const [i, stage] of stages.entries()) {
         if (i < results.length) continue;
         try {
-          results.push(await this.runInSession(session, stage, perStage[i], false));
+          results.push(await this.#runInSession(session, stage, perStage[i], false));
         } catch (error) {
           if (isQuantError(error)) {
             throw new QuantError(
@@ -375,7 +433,7 @@ export class QuantSDK {
     return { pipeline: name, runId: session.runId, runDir: session.runDir, stages: results };
   }
 
-  private async runInSession<R>(
+  async #runInSession<R>(
     session: RunSession,
     stage: Stage,
     params: unknown,

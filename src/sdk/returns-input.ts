@@ -6,6 +6,7 @@
 import { QuantError } from '../errors.js';
 import type { Matrix } from '../numeric/linalg/matrix.js';
 import { didYouMean } from '../util/suggest.js';
+import { describeValue } from '../util/describe-value.js';
 
 /** A dense row-major T × n matrix: `data[i * cols + j]` is observation i of asset j. */
 export interface MatrixInput {
@@ -34,21 +35,6 @@ export interface ResolvedReturns {
 
 const SHAPES =
   'a { rows, cols, data } matrix, an array of rows (number[][]) or { assets: string[], returns: number[][] }';
-
-/** A short description of a received value for an error message. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing (undefined)';
-  if (value === null) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
-    return `${typeof value} ${String(value)}`;
-  }
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'symbol') return 'a symbol';
-  return 'an object';
-}
 
 function paramsError(what: string, value: unknown, expected: string): QuantError {
   return new QuantError('E_PARAMS', `${what}: received ${describeValue(value)}; expected ${expected}`, {

@@ -1,9 +1,14 @@
 // Contract of the public entry: every function exported by src/index.ts, called with random junk (wrong
 // types, missing fields, extra keys, NaN, huge and negative numbers, wrong shapes), either returns a valid
 // result of its kind or throws a QuantError with a code listed in ERROR_CODES — never a TypeError, never
-// undefined. A newly exported function without a contract here fails the first test.
-import { describe, test } from 'node:test';
+// undefined. The same for every public method (instance and static) and the constructor of every
+// exported class, and the methods of exported registry objects (sync or async: a rejected promise counts
+// as thrown). A newly exported function, class, method or registry method without a contract here fails.
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import * as api from '../../src/index.js';
 
@@ -306,6 +311,289 @@ describe('public surface contract', () => {
           assert.equal(problem, null, `${name} returned an invalid result: ${String(problem)}`);
         }),
         { numRuns: 300, seed: 19 },
+      );
+    });
+  }
+});
+
+// ---- exported classes and registry objects ----
+
+/** Calls that reach a workspace run in this folder (the test changes into it), never in the repository. */
+const WORKSPACE = mkdtempSync(join(tmpdir(), 'quant-contract-'));
+
+type Method = (...args: unknown[]) => unknown;
+interface MethodContract {
+  readonly args: fc.Arbitrary<unknown[]>;
+  readonly valid: (result: unknown) => string | null;
+}
+
+const isObject = (r: unknown): boolean => typeof r === 'object' && r !== null;
+const object = (what: string) => (r: unknown) => (isObject(r) ? null : `not ${what}`);
+const arrayResult = (r: unknown): string | null => (Array.isArray(r) ? null : 'not an array');
+const stageResult = (r: unknown): string | null =>
+  typeof (r as { runId?: unknown }).runId === 'string' ? null : 'no runId';
+const isCoded = (e: unknown): boolean =>
+  e instanceof api.QuantError && Object.hasOwn(api.ERROR_CODES, e.code);
+
+const stageIdArg = fc.oneof(
+  junk,
+  fc.constantFrom(...api.builtinStages.flatMap((s) => [s.id, ...s.aliases]), 'portfolio.optimise', ''),
+);
+const pipelineArg = fc.oneof(junk, fc.constantFrom(...api.builtinPipelines.map((p) => p.name), 'meta.gate'));
+const runIdArg = fc.oneof(junk, fc.constantFrom('r1', '../x', 'meta_20260101-000000', ''));
+const pathArg = fc.oneof(junk, fc.constantFrom('', 'run.json', '../../etc/passwd', 'reports'));
+const locationKeys = {
+  workspace: fc.oneof(fc.constant(WORKSPACE), junk),
+  cwd: fc.oneof(fc.constant(WORKSPACE), junk),
+  env: fc.oneof(fc.constant({}), fc.constant({ QUANT_WORKSPACE: WORKSPACE }), junk),
+  confine: fc.oneof(fc.boolean(), junk),
+  worksapce: junk,
+};
+const optionsOf = (extra: Record<string, fc.Arbitrary<unknown>> = {}): fc.Arbitrary<unknown> =>
+  fc.oneof(junk, fc.record({ ...locationKeys, ...extra }, { requiredKeys: [] }));
+const runKeys = {
+  runId: runIdArg,
+  manifest: fc.oneof(fc.constant(join(WORKSPACE, 'manifest.json')), junk),
+  onProgress: fc.oneof(
+    fc.constant(() => undefined),
+    junk,
+  ),
+  onWarning: fc.oneof(
+    fc.constant(() => undefined),
+    junk,
+  ),
+  fresh: fc.oneof(fc.boolean(), junk),
+};
+const runOptionsArg = optionsOf(runKeys);
+const metaOptionsArg = optionsOf({
+  ...runKeys,
+  riskProfiles: fc.oneof(fc.array(fc.string(), { maxLength: 2 }), junk),
+  cache: fc.oneof(fc.boolean(), junk),
+  sleeveRuns: fc.oneof(fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }), junk),
+  executeSleeves: fc.oneof(
+    junk,
+    fc.record(
+      { executor: fc.constantFrom('local', 'bullmq', 'lokal'), concurrency: num, executer: junk },
+      { requiredKeys: [] },
+    ),
+  ),
+  backtest: fc.oneof(fc.boolean(), junk),
+});
+const filterArg = fc.oneof(
+  junk,
+  fc.record(
+    { category: fc.oneof(fc.constantFrom(...api.STAGE_CATEGORIES), junk), tag: junk, categroy: junk },
+    { requiredKeys: [] },
+  ),
+);
+const paramsArg = fc.oneof(
+  junk,
+  fc.record({ meta_profile: junk, profile: junk, input: junk }, { requiredKeys: [] }),
+);
+const hooksArg = fc.oneof(
+  junk,
+  fc.record(
+    {
+      restore: fc.oneof(
+        fc.constant(() => 1),
+        junk,
+      ),
+      completed: junk,
+    },
+    { requiredKeys: [] },
+  ),
+);
+const registryArg = fc.oneof(junk, fc.constant(api.StageRegistry));
+
+const sdkRun = {
+  runStage: { args: fc.tuple(stageIdArg, paramsArg, runOptionsArg), valid: stageResult },
+  safeRunStage: {
+    args: fc.tuple(stageIdArg, paramsArg, runOptionsArg),
+    valid: (r: unknown) => {
+      const s = r as { ok?: unknown; error?: unknown };
+      if (s.ok === true) return stageResult(r);
+      return s.ok === false && isCoded(s.error) ? null : 'neither a result nor a coded failure';
+    },
+  },
+  runMeta: {
+    args: fc.tuple(fc.oneof(junk, fc.constantFrom('meta_global', '')), metaOptionsArg),
+    valid: stageResult,
+  },
+  listStages: { args: fc.tuple(filterArg), valid: arrayResult },
+};
+
+/** Keys: `new C`, `C.staticMethod`, `C#instanceMethod`, `object.method` (exported registry objects). */
+const METHOD_CONTRACTS: Record<string, MethodContract> = {
+  'new QuantSDK': {
+    args: fc.tuple(
+      fc.oneof(
+        junk,
+        fc.record({ registry: registryArg, workspace: junk, worksapce: junk }, { requiredKeys: [] }),
+      ),
+    ),
+    valid: (r) => (r instanceof api.QuantSDK ? null : 'not a QuantSDK'),
+  },
+  'QuantSDK.runStage': sdkRun.runStage,
+  'QuantSDK.safeRunStage': sdkRun.safeRunStage,
+  'QuantSDK.runPipeline': {
+    args: fc.tuple(pipelineArg, fc.oneof(paramsArg, fc.constant(undefined)), runOptionsArg),
+    valid: stageResult,
+  },
+  'QuantSDK.runMeta': sdkRun.runMeta,
+  'QuantSDK.listStages': sdkRun.listStages,
+  'QuantSDK.listRuns': {
+    args: fc.tuple(optionsOf({ profile: fc.oneof(fc.string(), junk) })),
+    valid: (r) => (Array.isArray((r as { runs?: unknown }).runs) ? null : 'no runs'),
+  },
+  'QuantSDK.readRun': { args: fc.tuple(runIdArg, optionsOf()), valid: object('run.json') },
+  'QuantSDK.verifyLedger': { args: fc.tuple(runIdArg, optionsOf()), valid: object('a verdict') },
+  'QuantSDK.verifyAudit': {
+    args: fc.tuple(runIdArg, optionsOf({ strict: fc.oneof(fc.boolean(), junk) })),
+    valid: object('a report'),
+  },
+  'QuantSDK.readArtifact': { args: fc.tuple(runIdArg, pathArg, optionsOf()), valid: object('a view') },
+  'QuantSDK.listArtifacts': { args: fc.tuple(optionsOf()), valid: arrayResult },
+  'QuantSDK.reportPath': {
+    args: fc.tuple(runIdArg, fc.oneof(junk, fc.constantFrom('html', 'md', 'pdf')), optionsOf()),
+    valid: (r) => (typeof r === 'string' ? null : 'not a path'),
+  },
+  'QuantSDK#runStage': sdkRun.runStage,
+  'QuantSDK#safeRunStage': sdkRun.safeRunStage,
+  'QuantSDK#runPipeline': {
+    args: fc.tuple(pipelineArg, fc.oneof(paramsArg, fc.constant(undefined)), runOptionsArg, hooksArg),
+    valid: stageResult,
+  },
+  'QuantSDK#runMeta': sdkRun.runMeta,
+  'QuantSDK#listStages': sdkRun.listStages,
+  'QuantSDK#describeStage': {
+    args: fc.tuple(stageIdArg),
+    valid: (r) => (isObject((r as { schema?: unknown }).schema) ? null : 'no schema'),
+  },
+  'new QuantError': {
+    args: fc.tuple(
+      fc.oneof(junk, fc.constantFrom('E_PARAMS', 'E_SOLVER', 'E_NOPE')),
+      fc.oneof(junk, fc.string()),
+      fc.oneof(
+        junk,
+        fc.record(
+          {
+            hint: junk,
+            location: junk,
+            issues: fc.oneof(junk, fc.constant([{ path: 'a', message: 'b' }])),
+            detail: junk,
+          },
+          { requiredKeys: [] },
+        ),
+      ),
+    ),
+    valid: (r) => (isCoded(r) ? null : 'not a QuantError with a listed code'),
+  },
+  'QuantError#oneLine': {
+    args: fc.tuple(junk),
+    valid: (r) => (typeof r === 'string' ? null : 'not a line'),
+  },
+  'QuantError#toJSON': { args: fc.tuple(junk), valid: object('an object') },
+  'StageRegistry.listStages': { args: fc.tuple(filterArg), valid: arrayResult },
+  'StageRegistry.getStage': {
+    args: fc.tuple(stageIdArg),
+    valid: (r) => (typeof (r as { id?: unknown }).id === 'string' ? null : 'not a stage'),
+  },
+  'StageRegistry.hasStage': {
+    args: fc.tuple(stageIdArg),
+    valid: (r) => (typeof r === 'boolean' ? null : 'not a boolean'),
+  },
+  'StageRegistry.getPipeline': {
+    args: fc.tuple(pipelineArg),
+    valid: (r) => (Array.isArray((r as { stages?: unknown }).stages) ? null : 'not a pipeline'),
+  },
+};
+
+/** The receiver of an instance method: a default SDK, a coded error. */
+const INSTANCES: Record<string, () => unknown> = {
+  QuantSDK: () => new api.QuantSDK(),
+  QuantError: () => new api.QuantError('E_PARAMS', 'x', { hint: 'h', issues: [{ path: 'p', message: 'm' }] }),
+};
+
+const ownMethods = (o: object, skip: readonly string[]): string[] =>
+  Object.getOwnPropertyNames(o).filter(
+    (k) => !skip.includes(k) && typeof Object.getOwnPropertyDescriptor(o, k)?.value === 'function',
+  );
+
+/** Every public method of the exported classes and registry objects, as `METHOD_CONTRACTS` keys. */
+function exportedMethods(): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(api)) {
+    if (isClass(value)) {
+      const cls = value as unknown as { prototype: object };
+      out.push(`new ${name}`);
+      for (const k of ownMethods(cls, ['length', 'name', 'prototype'])) out.push(`${name}.${k}`);
+      for (const k of ownMethods(cls.prototype, ['constructor'])) out.push(`${name}#${k}`);
+    } else if (isObject(value) && !Array.isArray(value)) {
+      for (const k of ownMethods(value as object, [])) out.push(`${name}.${k}`);
+    }
+  }
+  return out.sort();
+}
+
+/** The function a contract key names, bound to its receiver. */
+function resolveMethod(key: string): Method {
+  const exports = api as unknown as Record<string, unknown>;
+  const ctor = /^new (\w+)$/.exec(key);
+  if (ctor !== null) {
+    const cls = exports[ctor[1] as string] as new (...args: unknown[]) => unknown;
+    return (...args) => new cls(...args);
+  }
+  const inst = /^(\w+)#(\w+)$/.exec(key);
+  if (inst !== null) {
+    const make = INSTANCES[inst[1] as string];
+    assert.ok(make !== undefined, `an instance of ${inst[1]} to call ${key} on`);
+    const receiver = make() as Record<string, Method>;
+    const fn = receiver[inst[2] as string];
+    assert.ok(typeof fn === 'function', `${key} is a method`);
+    return fn.bind(receiver);
+  }
+  const [owner, method] = key.split('.') as [string, string];
+  const target = exports[owner] as Record<string, Method>;
+  const fn = target[method];
+  assert.ok(typeof fn === 'function', `${key} is a function`);
+  return fn.bind(target);
+}
+
+describe('public surface contract: classes and registries', () => {
+  const home = process.cwd();
+  before(() => process.chdir(WORKSPACE));
+  after(() => {
+    process.chdir(home);
+    rmSync(WORKSPACE, { recursive: true, force: true });
+  });
+
+  test('every public method of an exported class or registry has a contract', () => {
+    assert.deepEqual(
+      exportedMethods(),
+      Object.keys(METHOD_CONTRACTS).sort(),
+      'add a contract for each new class, static or instance method',
+    );
+  });
+
+  for (const [key, contract] of Object.entries(METHOD_CONTRACTS)) {
+    test(`${key}: a valid result or a coded QuantError (thrown or rejected), on random junk`, async () => {
+      const fn = resolveMethod(key);
+      await fc.assert(
+        fc.asyncProperty(contract.args, async (args) => {
+          let result: unknown;
+          try {
+            result = await fn(...args);
+          } catch (error) {
+            assert.ok(error instanceof api.QuantError, `${key} threw ${String(error)}`);
+            assert.ok(Object.hasOwn(api.ERROR_CODES, error.code), `${key}: code ${error.code} is listed`);
+            assert.ok(error.message.length > 0, `${key}: the error says what is wrong`);
+            return;
+          }
+          assert.ok(result !== undefined, `${key} returned undefined`);
+          const problem = contract.valid(result);
+          assert.equal(problem, null, `${key} returned an invalid result: ${String(problem)}`);
+        }),
+        { numRuns: 60, seed: 19 },
       );
     });
   }
