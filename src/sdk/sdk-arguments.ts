@@ -12,7 +12,9 @@ const text = z.string();
 const workspaceShape = {
   workspace: text.optional(),
   cwd: text.optional(),
-  env: z.record(z.string(), z.string().optional()).optional(),
+  env: z
+    .custom<NodeJS.ProcessEnv>(isEnvironment, { message: 'an object of strings, like process.env' })
+    .optional(),
   confine: z.boolean().optional(),
 };
 const runShape = {
@@ -77,6 +79,12 @@ const SCHEMAS = {
 
 /** Which schema checks an argument. */
 export type SdkArgument = keyof typeof SCHEMAS;
+
+/** An environment: an object (process.env is not a plain one) whose values are strings. */
+function isEnvironment(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.values(value).every((v) => v === undefined || typeof v === 'string');
+}
 
 function isRegistry(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;

@@ -345,7 +345,7 @@ const pathArg = fc.oneof(junk, fc.constantFrom('', 'run.json', '../../etc/passwd
 const locationKeys = {
   workspace: fc.oneof(fc.constant(WORKSPACE), junk),
   cwd: fc.oneof(fc.constant(WORKSPACE), junk),
-  env: fc.oneof(fc.constant({}), fc.constant({ QUANT_WORKSPACE: WORKSPACE }), junk),
+  env: fc.oneof(fc.constant({}), fc.constant({ QUANT_WORKSPACE: WORKSPACE }), fc.constant(process.env), junk),
   confine: fc.oneof(fc.boolean(), junk),
   worksapce: junk,
 };

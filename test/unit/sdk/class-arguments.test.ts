@@ -116,6 +116,11 @@ describe('QuantSDK and registry entry points', () => {
       /options\.riskProfiles\[1\]: received number 5; expected a string/,
     ],
     [
+      'runStage env with a number',
+      () => QuantSDK.runStage('portfolio.optimize', {}, { env: { A: 1 } } as never),
+      /options\.env: received an object; expected an object of strings, like process\.env/,
+    ],
+    [
       'verifyAudit strict',
       () => QuantSDK.verifyAudit('r', { strict: 'yes' } as never),
       /options\.strict: received "yes"; expected a boolean/,
@@ -152,7 +157,9 @@ describe('QuantSDK and registry entry points', () => {
     const sdk = new QuantSDK({ registry: StageRegistry });
     assert.equal(sdk.describeStage('portfolio.optimize').stage.id, 'portfolio.optimize', 'describe');
     assert.equal(StageRegistry.hasStage(junk), false, 'hasStage of junk is false');
-    const error = await codedFailure(() => QuantSDK.readRun('no_such_run', { workspace: '/nonexistent-ws' }));
+    const error = await codedFailure(() =>
+      QuantSDK.readRun('no_such_run', { workspace: '/nonexistent-ws', env: process.env }),
+    );
     assert.equal(error.code, 'E_RUN_NOT_FOUND', error.message);
   });
 });
