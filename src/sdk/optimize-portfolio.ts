@@ -25,7 +25,14 @@ import {
 import { didYouMean } from '../util/suggest.js';
 import { expected } from '../core/arguments.js';
 import { describeValue } from '../util/describe-value.js';
-import { resolveReturns, type LabelledReturns, type MatrixInput, type RowsInput } from './returns-input.js';
+import {
+  assertFiniteData,
+  resolveReturns,
+  type LabelledReturns,
+  type MatrixInput,
+  type RowsInput,
+} from './returns-input.js';
+import type { Matrix } from '../numeric/linalg/matrix.js';
 
 /** Options of {@link optimizePortfolio}; the same values as the `portfolio.optimize` params. */
 export interface OptimizeOptions {
@@ -123,7 +130,26 @@ export function optimizePortfolio(
   options: unknown,
 ): OptimizeResult | LabelledOptimizeResult {
   const opts = resolveOptions(options);
-  const { matrix, assets } = resolveReturns(returns);
+  // Every method but the tail-risk ones starts with the column means, which read every value and fail
+  // on a non-finite one: a Float64Array is then checked only when the run fails (same error, one pass
+  // over the data less). The tail-risk methods read the scenarios otherwise: checked first.
+  const deferFiniteness = !TAIL_METHODS.has(resolveMethod(opts.method));
+  const resolved = resolveReturns(returns, 'returns', { deferFiniteness });
+  try {
+    return optimizeResolved(opts, resolved.matrix, resolved.assets);
+  } catch (error) {
+    if (resolved.unchecked === true) assertFiniteData(resolved.matrix);
+    throw error;
+  }
+}
+
+const TAIL_METHODS: ReadonlySet<string> = new Set(['min_cvar', 'min_cdar', 'mean_cvar']);
+
+function optimizeResolved(
+  opts: ParsedOptions,
+  matrix: Matrix,
+  assets: readonly string[] | undefined,
+): OptimizeResult | LabelledOptimizeResult {
   if (opts.labels !== undefined && (assets !== undefined || opts.labels.length !== matrix.cols)) {
     throw new QuantError(
       'E_PARAMS',

@@ -31,6 +31,21 @@ export interface ResolvedReturns {
   readonly matrix: Matrix;
   /** The asset names of a labelled input, else `undefined`. */
   readonly assets: readonly string[] | undefined;
+  /**
+   * True when the values of a Float64Array read in place were left unchecked on request
+   * (`deferFiniteness`): the caller checks them with {@link assertFiniteData}.
+   */
+  readonly unchecked?: boolean;
+}
+
+/** How {@link resolveReturns} treats a Float64Array. */
+export interface ResolveReturnsOptions {
+  /**
+   * Leave the finiteness of a Float64Array (read in place) to the caller, for a caller whose next step
+   * reads every value anyway and fails on a non-finite one (the optimizer's column means): it then calls
+   * {@link assertFiniteData} only when that step fails, and the happy path saves a pass over the data.
+   */
+  readonly deferFiniteness?: boolean;
 }
 
 const SHAPES =
@@ -60,19 +75,25 @@ function isNonNegativeInteger(x: unknown): x is number {
 }
 
 /** Check and copy any accepted shape; `what` names the argument in messages. */
-export function resolveReturns(input: unknown, what = 'returns'): ResolvedReturns {
+export function resolveReturns(
+  input: unknown,
+  what = 'returns',
+  options: ResolveReturnsOptions = {},
+): ResolvedReturns {
   if (Array.isArray(input)) return { matrix: fromRows(input, what, undefined), assets: undefined };
   if (typeof input !== 'object' || input === null || ArrayBuffer.isView(input)) {
     throw paramsError(what, input, SHAPES);
   }
   if ('assets' in input) return fromLabelled(input, what);
   if ('rows' in input || 'cols' in input || 'data' in input) {
-    return { matrix: fromMatrix(input, what), assets: undefined };
+    const matrix = fromMatrix(input, what, options.deferFiniteness === true);
+    const unchecked = options.deferFiniteness === true && matrix.data instanceof Float64Array;
+    return { matrix, assets: undefined, ...(unchecked ? { unchecked } : {}) };
   }
   throw paramsError(what, input, SHAPES);
 }
 
-function fromMatrix(input: object, what: string): Matrix {
+function fromMatrix(input: object, what: string, defer: boolean): Matrix {
   refuseUnknownKeys(input, ['rows', 'cols', 'data'], what);
   const { rows, cols, data } = input as Record<string, unknown>;
   if (!isNonNegativeInteger(rows)) throw paramsError(`${what}.rows`, rows, 'a whole number ≥ 0');
@@ -87,14 +108,12 @@ function fromMatrix(input: object, what: string): Matrix {
       { hint: 'make rows × cols equal the length of data (row-major: data[i * cols + j])' },
     );
   }
-  // A Float64Array holds numbers only: one finiteness pass, and the kernels (which never write to their
-  // input) read it in place. Anything else is checked and copied in the same pass.
+  // A Float64Array holds numbers only: one finiteness pass (or none, deferred), and the kernels (which
+  // never write to their input) read it in place. Anything else is checked and copied in the same pass.
   if (data instanceof Float64Array) {
-    for (let k = 0; k < data.length; k++) {
-      const x = data[k] as number;
-      if (x - x !== 0) throw nonFiniteCell(what, k, cols, x);
-    }
-    return { rows, cols, data };
+    const matrix = { rows, cols, data };
+    if (!defer) assertFiniteData(matrix, what);
+    return matrix;
   }
   const out = new Float64Array(values.length);
   for (let k = 0; k < values.length; k++) {
@@ -103,6 +122,33 @@ function fromMatrix(input: object, what: string): Matrix {
     out[k] = x;
   }
   return { rows, cols, data: out };
+}
+
+/**
+ * Throw `E_PARAMS` naming the first NaN or ±Infinity of `matrix.data` (row-major), if any. The common
+ * case (all finite) is one branch-free pass: x · 0 is 0 for a finite x and NaN otherwise, summed in four
+ * independent lanes; only when the sum is not 0 is the cell looked for.
+ */
+export function assertFiniteData(matrix: Matrix, what = 'returns'): void {
+  const data = matrix.data;
+  const len = data.length;
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let d = 0;
+  let k = 0;
+  for (; k + 3 < len; k += 4) {
+    a += (data[k] as number) * 0;
+    b += (data[k + 1] as number) * 0;
+    c += (data[k + 2] as number) * 0;
+    d += (data[k + 3] as number) * 0;
+  }
+  for (; k < len; k++) a += (data[k] as number) * 0;
+  if (a + b + c + d === 0) return;
+  for (k = 0; k < len; k++) {
+    const x = data[k] as number;
+    if (x - x !== 0) throw nonFiniteCell(what, k, matrix.cols, x);
+  }
 }
 
 function nonFiniteCell(what: string, k: number, cols: number, x: unknown): QuantError {
