@@ -104,6 +104,11 @@ interface Row {
   target?: number;
 }
 
+if (process.argv.includes('--overhead')) {
+  const { runOverheadComparison } = await import('./peer-comparison.js');
+  runOverheadComparison(root);
+  process.exit(0);
+}
 if (process.argv.includes('--peer')) {
   const { runPeerComparison } = await import('./peer-comparison.js');
   runPeerComparison(root);
