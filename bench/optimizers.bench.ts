@@ -27,6 +27,7 @@ import { minCvar } from '../src/numeric/optimize/min-cvar.js';
 
 const root = resolve(import.meta.dirname, '..');
 const flags = new Set(process.argv.slice(2));
+const loadStart = loadavg()[0]?.toFixed(1);
 const BASELINE = resolve(root, 'bench', 'baseline.json');
 /** A row slower than the baseline by more than this ratio is flagged. */
 const REGRESSION = 1.1;
@@ -213,7 +214,7 @@ if (demoMedian !== undefined) {
 }
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
-const machine = `${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${loadavg()[0]?.toFixed(1)} at the end`;
+const machine = `${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${loadStart} at the start, ${loadavg()[0]?.toFixed(1)} at the end`;
 if (flags.has('--record-baseline')) {
   const label = spawnSync('git', ['log', '-1', '--format=%h %cs'], {
     cwd: root,
