@@ -86,8 +86,9 @@ describe('manifest: sleeve bounds, tags and group_limits shapes', () => {
       },
       { group_limits: { crypto: [0, 0.3], rates: [0.2, 1] } },
     );
-    assert.doesNotThrow(() =>
-      assertManifestValid(parseManifest(JSON.stringify(m), 'manifest.json'), 'manifest.json'),
+    assert.doesNotThrow(
+      () => assertManifestValid(parseManifest(JSON.stringify(m), 'manifest.json'), 'manifest.json'),
+      'valid per-sleeve bounds, tags and group limits pass the schema',
     );
   });
 
