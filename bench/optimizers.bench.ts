@@ -208,7 +208,7 @@ const demoCpuMedian = demoCpu.length === 0 ? undefined : median(demoCpu);
 const seconds = (ms: number): string => (ms / 1000).toFixed(2);
 if (demoMedian !== undefined) {
   console.log(
-    `demo: quant meta run --execute-sleeves (3 sleeves, 7 risk profiles): ${seconds(demoMedian)} s median` +
+    `demo: quant meta run --execute-sleeves (4 sleeves, 7 risk profiles): ${seconds(demoMedian)} s median` +
       (demoCpuMedian === undefined ? '' : `, CPU ${seconds(demoCpuMedian)} s median`),
   );
 }
@@ -288,7 +288,7 @@ const lines = [
         '## End to end',
         '',
         `The README's main job on a fresh copy of \`examples/demo\` (\`quant meta run --profile meta_global`,
-        `--execute-sleeves\`: 3 walk-forward sleeves, sign test, 7 risk profiles of returns, optimize, backtest,`,
+        `--execute-sleeves\`: 4 walk-forward sleeves, sign test, 7 risk profiles of returns, optimize, backtest,`,
         `flatten, Markdown and HTML report), through the built CLI: median of 3 runs ${seconds(demoMedian)} s wall`,
         `(runs: ${demoTimes.map(seconds).join(', ')} s)` +
           (demoCpuMedian === undefined

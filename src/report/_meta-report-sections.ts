@@ -4,6 +4,7 @@ import { backtestBlock } from './_backtest-section.js';
 import { benchmarksBlock, dataAgeBlock, withRiskFree } from './_benchmark-section.js';
 import { attributionBlock } from './_attribution-section.js';
 import { exposureBlock } from './_exposure-section.js';
+import { limitsBlock } from './_limits-section.js';
 import { IN_SAMPLE, IN_SAMPLE_LABEL, OUT_OF_SAMPLE_LABEL } from './_labels.js';
 import {
   isOmitted,
@@ -320,7 +321,8 @@ export type SectionKey =
   | 'benchmarks'
   | 'data_age'
   | 'attribution'
-  | 'exposure';
+  | 'exposure'
+  | 'limits';
 
 /** One section of a risk profile: its key, `###` title and Markdown body. */
 export interface SectionBlock {
@@ -349,6 +351,9 @@ export function riskProfileSectionBlocks(p: RiskProfileReport): SectionBlock[] {
   blocks.push(
     ...(p.tail === undefined ? [] : [{ key: 'tail' as const, title: 'Tail risk', body: tailBlock(p.tail) }]),
     { key: 'allocation', title: 'Sleeve allocation', body: allocationBlock(p.allocation, p.riskFree) },
+    ...(p.limits === undefined
+      ? []
+      : [{ key: 'limits' as const, title: 'Limits', body: limitsBlock(p.limits) }]),
     { key: 'correlation', title: 'Sleeve correlation', body: correlationBlock(p.correlation) },
     { key: 'assets', title: 'Top physical assets', body: orNote(p.assets, assetsBlock) },
     ...(p.attribution === undefined

@@ -26,6 +26,8 @@ export {
   type ExposureRow,
   type ExposureSection,
   type HealthSection,
+  type LimitRow,
+  type LimitsSection,
   type MetaReportData,
   type NestedBranch,
   type RiskProfileReport,

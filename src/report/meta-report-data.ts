@@ -67,6 +67,8 @@ export interface RiskProfileReport {
   readonly attribution?: Section<AttributionSection>;
   /** Every physical asset's weight against its share of the risk; absent in data built before it existed. */
   readonly exposure?: Section<ExposureSection>;
+  /** Every limit of every level and whether it binds; absent in data built before it existed. */
+  readonly limits?: LimitsSection;
   /** Series behind the HTML charts; the Markdown report does not use them. */
   readonly charts?: RiskProfileCharts;
   /** The risk-free rate of every Sharpe and Sortino figure (`r_f = 2.0 %`); absent: 0, unlabelled. */
@@ -486,4 +488,33 @@ export interface ExposureSection {
   readonly totalGross: number;
   /** The attribution file the risk shares come from, or null when the run has none. */
   readonly attributionFile: string | null;
+}
+
+/**
+ * One limit of one meta level: `sleeve_box` (the level's `meta_allocation` box on one sleeve), `sleeve`
+ * (a sleeve's own bounds), `group` (a tag's summed weight), `exposure` (a symbol's or prefix's flattened
+ * net weight, `|value| ≤ max`), `exposure_rest` (the same cap on every symbol without a row of its own:
+ * value = the largest |net| among them) or another kind the optimizer recorded (e.g. turnover).
+ */
+export interface LimitRow {
+  /** The level's path in the tree (`''` for the root) and its meta profile. */
+  readonly level: string;
+  readonly profile: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly members: readonly string[];
+  readonly min: number;
+  readonly max: number;
+  /** What the final weights reach. */
+  readonly value: number;
+  /** The value sits on a bound (within `tolerance`). */
+  readonly binding: boolean;
+}
+
+/** Every limit of every level of a risk profile, root first, then the nested levels depth first. */
+export interface LimitsSection {
+  readonly rows: readonly LimitRow[];
+  readonly tolerance: number;
+  /** Nested levels whose `meta_optimized` file was missing (run-relative files). */
+  readonly omitted: readonly string[];
 }

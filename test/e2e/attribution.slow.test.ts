@@ -1,7 +1,7 @@
 // meta.attribution end to end on the demo workspace, through the built CLI: the demo's sleeves are
 // backtested (--execute-sleeves), the meta pipeline writes meta_attribution_{M}_{P}.json and .parquet for
-// every risk profile, the tables sum to the totals, and the files are recorded in the ledger (meta
-// validate passes).
+// every risk profile, the tables sum to the totals (the root's ERC under its binding 25 % cap), and the
+// files are recorded in the ledger (meta validate passes).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync } from 'node:fs';
@@ -61,7 +61,7 @@ describe('meta.attribution on the demo workspace (CLI)', { timeout: 600_000 }, (
         assert.deepEqual(doc.sleeves.map((s) => s.name).sort(), ['gulf', 'swiss'], `${P}: root entries`);
         assert.deepEqual(
           doc.leaves.map((s) => s.name).sort(),
-          ['gulf', 'swiss/balanced', 'swiss/sectors'],
+          ['gulf', 'swiss/balanced', 'swiss/defensive', 'swiss/sectors'],
           `${P}: leaves by path`,
         );
         for (const key of ['sleeves', 'leaves', 'assets'] as const) {
@@ -88,12 +88,23 @@ describe('meta.attribution on the demo workspace (CLI)', { timeout: 600_000 }, (
           `${P}: parquet assets equal the JSON's`,
         );
       }
-      // ERC at the root within its bounds [0.1, 0.9]: both root entries carry half the volatility.
+      // ERC at the root: the 25 % cap on SBI binds and holds `swiss` below its equal-risk weight, so
+      // `swiss` carries less than half the volatility; the shares still add up to 1.
       const erc = JSON.parse(
         readFileSync(join(data, 'meta_attribution_meta_global_risk_parity.json'), 'utf8'),
       ) as Doc;
-      for (const s of erc.sleeves)
-        assert.ok(Math.abs(s.vol_share - 0.5) < 1e-8, `ERC share of ${s.name}: ${s.vol_share}`);
+      const optimized = JSON.parse(
+        readFileSync(join(data, 'meta_optimized_meta_global_risk_parity.json'), 'utf8'),
+      ) as { limits: { name: string; binding: boolean }[] };
+      assert.deepEqual(
+        optimized.limits.filter((l) => l.binding).map((l) => l.name),
+        ['cap SBI'],
+        'risk_parity: the SBI cap binds at the root',
+      );
+      const swiss = erc.sleeves.find((s) => s.name === 'swiss')?.vol_share ?? Number.NaN;
+      assert.ok(swiss < 0.5, `risk_parity: swiss carries ${swiss} of the volatility, below its ERC half`);
+      const total = erc.sleeves.reduce((t, s) => t + s.vol_share, 0);
+      assert.ok(Math.abs(total - 1) < 1e-10, `risk_parity: the shares add up to ${total}`);
       const v = quant(['meta', 'validate', '--run-id', 'a1', '--workspace', ws.path], { env: EPOCH });
       assert.equal(v.code, 0, `meta validate: ${v.stdout}${v.stderr}`);
     } finally {

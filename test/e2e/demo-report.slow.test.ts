@@ -1,6 +1,7 @@
 // The demo as `npm start` runs it (through the built CLI, on a copy of examples/demo): every risk
-// profile of the report is compared with the demo's equity benchmark over its risk-free rate and states
-// the age of its data, and every output excerpt the README shows (blocks after `<!-- demo-excerpt -->`)
+// profile of the report is compared with the demo's equity benchmark over its risk-free rate, states
+// the age of its data and lists its limits (the 25 % cap and the equity group bind; meta validate
+// passes), and every output excerpt the README shows (blocks after `<!-- demo-excerpt -->`)
 // is, byte for byte, part of this run's report or console output, so the README stays true.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -74,13 +75,39 @@ describe('the demo report (CLI, as npm start runs it)', { timeout: 600_000 }, ()
           /\| `turnover_cap_10pct` \| at each refit, max turnover 0\.1 \| [^\n]*\|\n\| `at_refit` \| at each refit \|/,
           `${p}: the rebalancing policies side by side, the default last`,
         );
+        assert.match(
+          part,
+          /### Limits\n\n[^\n]*\n\n\| Level \| Limit \| Applies to \| Limit value \| Achieved \| Binds \|\n/,
+          `${p}: the limits table`,
+        );
         assert.ok(
           html.includes(`${p}: relative equity (portfolio / benchmark), out of sample (walk-forward)`),
           `${p}: the HTML draws the out-of-sample relative equity`,
         );
       }
+      // The demo's limits bind: the 25 % cap per physical asset at the root and the Swiss equity group.
+      assert.match(
+        md,
+        /\| root `meta_global` \| cap per symbol \| `SBI` \| \\\|net\\\| ≤ 25\.00% \| 25\.00% \| \*\*binds\*\* \|/,
+        'the 25 % cap binds on SBI',
+      );
+      assert.match(
+        md,
+        /\| `swiss` \(`meta_swiss`\) \| group `equity` \| `sectors` \+ `defensive` \| \[0\.00%, 50\.00%\] \| 50\.00% \| \*\*binds\*\* \|/,
+        'the equity group limit binds',
+      );
+      const v = quant(['meta', 'validate', '--run-id', 'd1', '--workspace', ws.path]);
+      assert.equal(
+        v.code,
+        0,
+        `meta validate passes every limit on the final weights:\n${v.stdout}${v.stderr}`,
+      );
       const excerpts = readmeExcerpts();
-      assert.ok(excerpts.length >= 3, `the README marks its excerpts (${excerpts.length})`);
+      assert.ok(excerpts.length >= 5, `the README marks its excerpts (${excerpts.length})`);
+      assert.ok(
+        excerpts.some((e) => e.startsWith('### Limits\n')),
+        'the README shows a Limits excerpt',
+      );
       for (const e of excerpts) {
         assert.ok(
           md.includes(e) || r.stdout.includes(e),

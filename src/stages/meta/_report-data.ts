@@ -42,6 +42,7 @@ import { loadBacktestView } from './_report-backtest.js';
 import { dataAgeSection, loadBenchmarkView } from './_report-benchmark.js';
 import { recordedMaxDataAge } from './freshness.js';
 import { exposureSection, loadAttributionSection } from './_report-attribution.js';
+import { loadLimitsSection } from './_report-limits.js';
 
 /** DESIGN §3: nesting depth is at most 4. */
 const MAX_NESTING = 4;
@@ -198,6 +199,7 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
     backtest: backtest.section,
     attribution,
     exposure: exposureSection(flattened, paths.flattened, attribution),
+    limits: await loadLimitsSection(o, p, { optimized, manifest, flattened }),
     charts: {
       inSample: performanceChart(table.dates, inSample),
       outOfSample: backtest.outOfSample,

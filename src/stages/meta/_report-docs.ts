@@ -33,6 +33,19 @@ export const optimizedDocSchema = z.looseObject({
   requested_method: z.string(),
   sleeves: z.array(z.looseObject({ id: z.string(), weight: finite })),
   bounds: z.looseObject({ min_weight: finite, max_weight: finite }),
+  /** The level's limits beyond its box; `kind` open so that kinds added later still show. */
+  limits: z
+    .array(
+      z.looseObject({
+        name: z.string(),
+        kind: z.string(),
+        members: z.array(z.string()),
+        min: finite,
+        max: finite,
+        value: finite,
+      }),
+    )
+    .default([]),
   parameters: z.record(z.string(), z.unknown()).default({}),
   annualisation: annualisationSchema.optional(),
   exposure_caps: z

@@ -1,0 +1,266 @@
+// The report's Limits section: every limit of every level (the box per sleeve, a sleeve's own bounds, a
+// group limit of a nested level, the root's exposure caps and one row for the symbols no sleeve can push
+// over the cap), its value, what the final weights reach and whether it binds (1e-9), in Markdown and
+// HTML. The renderer on hand-made rows; the loader through the SDK on a two-level tree where the group
+// limit and the cap bind for equal_weight.
+import { before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { QuantSDK } from '../../../../src/index.js';
+import { limitsBlock, limitsRows } from '../../../../src/report/_limits-section.js';
+import type { LimitsSection } from '../../../../src/report/index.js';
+import type { MetaOptimizedDoc } from '../../../../src/stages/meta/_artifact-types.js';
+import { tempDir } from '../../artifacts/_temp.js';
+import {
+  businessDays,
+  randomReturns,
+  writeManifest,
+  writeSleeveRun,
+} from '../../../helpers/sleeve-fixtures.js';
+
+const HAND: LimitsSection = {
+  tolerance: 1e-9,
+  omitted: [],
+  rows: [
+    {
+      level: '',
+      profile: 'm',
+      kind: 'sleeve_box',
+      name: 'box inner',
+      members: ['inner'],
+      min: 0.1,
+      max: 0.9,
+      value: 0.5,
+      binding: false,
+    },
+    {
+      level: '',
+      profile: 'm',
+      kind: 'exposure',
+      name: 'cap NYSE:Z',
+      members: ['NYSE:Z'],
+      min: -0.3,
+      max: 0.3,
+      value: 0.3,
+      binding: true,
+    },
+    {
+      level: '',
+      profile: 'm',
+      kind: 'exposure_rest',
+      name: 'cap other symbols',
+      members: ['SIX:X', 'SIX:Y'],
+      min: -0.3,
+      max: 0.3,
+      value: -0.2,
+      binding: false,
+    },
+    {
+      level: 'inner',
+      profile: 'm_inner',
+      kind: 'group',
+      name: 'group eq',
+      members: ['a', 'b'],
+      min: 0,
+      max: 0.5,
+      value: 0.5,
+      binding: true,
+    },
+    {
+      level: 'inner',
+      profile: 'm_inner',
+      kind: 'turnover',
+      name: 'turnover',
+      members: ['a', 'b', 'c'],
+      min: 0,
+      max: 0.2,
+      value: 0.1,
+      binding: false,
+    },
+  ],
+};
+
+describe('limits table (renderer)', () => {
+  test('level, limit in words, members, range, achieved value, binds', () => {
+    assert.deepEqual(
+      limitsRows(HAND),
+      [
+        ['root `m`', 'sleeve box (meta_allocation)', '`inner`', '[10.00%, 90.00%]', '50.00%', 'no'],
+        ['root `m`', 'cap per symbol', '`NYSE:Z`', '|net| ≤ 30.00%', '30.00%', '**binds**'],
+        [
+          'root `m`',
+          'cap per symbol, every other symbol',
+          '2 symbols, the largest `SIX:X`',
+          '|net| ≤ 30.00%',
+          '-20.00%',
+          'no',
+        ],
+        ['`inner` (`m_inner`)', 'group `eq`', '`a` + `b`', '[0.00%, 50.00%]', '50.00%', '**binds**'],
+        ['`inner` (`m_inner`)', 'turnover', '`a` + `b` + `c`', '[0.00%, 20.00%]', '10.00%', 'no'],
+      ],
+      'limitsRows(HAND)',
+    );
+    const block = limitsBlock(HAND);
+    assert.match(block, /within 1e-9 of a bound: 2 of 5 bind\./, 'the count of binding limits');
+    assert.ok(block.includes('| `inner` (`m_inner`) | group `eq` |'), 'the table row of the group');
+  });
+});
+
+const HOLDINGS: Record<string, [string, number][]> = {
+  a: [['SIX:X', 1]],
+  b: [['SIX:Y', 1]],
+  c: [['SIX:W', 1]],
+  d: [['NYSE:Z', 1]],
+};
+const PROFILES = ['min_variance', 'equal_weight'];
+
+const MANIFEST = {
+  profiles: {
+    m_inner: {
+      sleeves: [
+        { id: 'a', profile: 's_a', tags: ['eq'] },
+        { id: 'b', profile: 's_b', tags: ['eq'], max_weight: 0.6 },
+        { id: 'c', profile: 's_c' },
+      ],
+      group_limits: { eq: [0, 0.5] },
+    },
+    m: {
+      sleeves: [
+        { id: 'inner', meta_profile: 'm_inner' },
+        { id: 'd', profile: 's_d' },
+      ],
+      meta_allocation: { min_weight: 0.1, max_weight: 0.9 },
+      exposure_limits: { max_weight: 0.45 },
+      risk_profiles: PROFILES,
+    },
+  },
+};
+
+/** The Limits table of one risk profile of the Markdown report, as rows of cells. */
+function limitsTable(report: string, P: string): string[][] {
+  const start = report.indexOf(`## Risk profile \`${P}\``);
+  const at = report.indexOf('### Limits', start);
+  const end = report.indexOf('\n### ', at + 1);
+  return report
+    .slice(at, end)
+    .split('\n')
+    .filter((l) => l.startsWith('| ') && !l.startsWith('| Level') && !l.startsWith('| ---'))
+    .map((l) =>
+      l
+        .slice(2, -2)
+        .split(/(?<!\\) \| /)
+        .map((c) => c.replace(/\\\|/g, '|')),
+    );
+}
+
+describe('limits table (report through the SDK)', { timeout: 180_000 }, () => {
+  let runDir: string;
+  let report: string;
+  let html: string;
+  before(async () => {
+    const ws = tempDir('mf-report-limits-');
+    const dates = businessDays('2024-01-01', 120);
+    for (const [i, [id, rows]] of Object.entries(HOLDINGS).entries()) {
+      await writeSleeveRun(ws, {
+        runId: `${id}_run`,
+        profile: `s_${id}`,
+        streams: Object.fromEntries(
+          PROFILES.map((p, k) => [
+            p,
+            { dates, returns: randomReturns(71 + i * 3 + k, dates.length, { vol: 0.004 + 0.003 * i }) },
+          ]),
+        ),
+        weights: Object.fromEntries(
+          PROFILES.map((p) => [
+            p,
+            rows.map(([Symbol, w]) => ({ Symbol, Weight: w, Net_Weight: w, Direction: 'LONG' as const })),
+          ]),
+        ),
+      });
+    }
+    await writeManifest(ws, MANIFEST);
+    const run = await QuantSDK.runMeta('m', { workspace: ws, runId: 'r', backtest: false, cache: false });
+    runDir = run.runDir;
+    report = readFileSync(run.reportPath, 'utf8');
+    html = readFileSync(run.htmlReportPath, 'utf8');
+  });
+
+  const doc = (M: string, P: string): MetaOptimizedDoc =>
+    JSON.parse(
+      readFileSync(join(runDir, 'data', `meta_optimized_${M}_${P}.json`), 'utf8'),
+    ) as MetaOptimizedDoc;
+
+  for (const P of PROFILES) {
+    test(`${P}: every limit of both levels with its achieved value; binds exactly when on a bound`, () => {
+      const rows = limitsTable(report, P);
+      const root = doc('m', P);
+      const inner = doc('m_inner', P);
+      const caps = (root.limits ?? []).filter((l) => l.kind === 'exposure');
+      // Root: two boxes, the cap rows, the other symbols; inner: a's box, b's own bounds, c's box, the group.
+      assert.equal(rows.length, 2 + caps.length + 1 + 4, `${P}: rows ${JSON.stringify(rows)}`);
+      const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
+      const onBound = (v: number, lo: number, hi: number): boolean =>
+        Math.abs(v - lo) <= 1e-9 || Math.abs(v - hi) <= 1e-9;
+      for (const [k, s] of root.sleeves.entries()) {
+        const row = rows[k] ?? [];
+        assert.deepEqual(
+          row.slice(0, 3),
+          ['root `m`', 'sleeve box (meta_allocation)', `\`${s.id}\``],
+          `${P} box`,
+        );
+        assert.equal(row[4], pct(s.weight), `${P}: ${s.id}'s weight`);
+        assert.equal(
+          row[5] === '**binds**',
+          onBound(s.weight, 0.1, 0.9),
+          `${P}: ${s.id} binds iff on 10/90 %`,
+        );
+      }
+      const innerRows = rows.slice(-4);
+      const w = inner.weights;
+      assert.deepEqual(
+        innerRows.map((r) => r.slice(1, 4)),
+        [
+          ['sleeve box (meta_allocation)', '`a`', '[0.00%, 100.00%]'],
+          ['sleeve bounds', '`b`', '[0.00%, 60.00%]'],
+          ['sleeve box (meta_allocation)', '`c`', '[0.00%, 100.00%]'],
+          ['group `eq`', '`a` + `b`', '[0.00%, 50.00%]'],
+        ],
+        `${P}: the inner level's limits in sleeve order, then the group`,
+      );
+      const eq = (w['a'] as number) + (w['b'] as number);
+      assert.equal(innerRows[3]?.[4], pct(eq), `${P}: the group's summed weight`);
+      assert.equal(
+        innerRows[3]?.[5] === '**binds**',
+        onBound(eq, 0, 0.5),
+        `${P}: group binds iff on a bound`,
+      );
+      for (const cap of caps) {
+        const row = rows.find((r) => r[2] === `\`${cap.members[0]}\``);
+        assert.ok(row !== undefined, `${P}: a row for ${cap.name}`);
+        assert.equal(row[3], '|net| ≤ 45.00%', `${P}: ${cap.name}'s range`);
+        assert.equal(
+          row[5] === '**binds**',
+          Math.abs(Math.abs(cap.value) - 0.45) <= 1e-9,
+          `${P}: ${cap.name}`,
+        );
+      }
+    });
+  }
+
+  test('equal_weight: the group limit (projected) and the cap on NYSE:Z bind', () => {
+    const rows = limitsTable(report, 'equal_weight');
+    const group = rows.find((r) => r[1] === 'group `eq`');
+    assert.deepEqual(group?.slice(4), ['50.00%', '**binds**'], 'a + b held at 50 %');
+    const cap = rows.find((r) => r[2] === '`NYSE:Z`');
+    assert.deepEqual(cap?.slice(3), ['|net| ≤ 45.00%', '45.00%', '**binds**'], 'd held at its 45 % cap');
+    const rest = rows.find((r) => r[1] === 'cap per symbol, every other symbol');
+    assert.match(rest?.[2] ?? '', /^2 symbols, the largest `SIX:[XY]`$/, 'the uncapped symbols in one row');
+    assert.equal(rest?.[5], 'no', 'their largest position is below the cap');
+  });
+
+  test('the HTML report carries the same table', () => {
+    assert.ok(html.includes('<h3>Limits</h3>'), 'a Limits section');
+    assert.ok(html.includes('group <code>eq</code>'), 'the group row in HTML');
+  });
+});
