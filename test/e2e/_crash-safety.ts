@@ -9,7 +9,7 @@
 //   nothing; a run killed before run.json existed is simply started anew.
 // The first pass runs without a cache entry (every stage computes), the second with one (restore path).
 //
-// npm test kills after every third write (crash-safety.test.ts); npm run test:slow after and during each
+// npm test kills after every sixth write (crash-safety.test.ts); npm run test:slow after and during each
 // write (crash-safety.slow.test.ts).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -124,7 +124,7 @@ async function crashAtEveryWrite(
 
 /**
  * Registers the crash-safety suite for the given kill points: crash-safety.test.ts (npm test) kills after
- * every third write (`stride` 3), crash-safety.slow.test.ts (npm run test:slow) after and during each write.
+ * every sixth write (`stride` 6), crash-safety.slow.test.ts (npm run test:slow) after and during each write.
  */
 export function defineCrashSafetySuite(modes: readonly Mode[], stride = 1): void {
   const every =

@@ -1,5 +1,5 @@
-// Crash safety of `quant meta run`, killed right after every third atomic write (see _crash-safety.ts);
+// Crash safety of `quant meta run`, killed right after every sixth atomic write (see _crash-safety.ts);
 // killed after and halfway through each write: crash-safety.slow.test.ts.
 import { defineCrashSafetySuite } from './_crash-safety.js';
 
-defineCrashSafetySuite(['after'], 3);
+defineCrashSafetySuite(['after'], 6);

@@ -1,32 +1,5 @@
-// The fuzzers of the readers of user files (test/fuzz/_targets.ts), bounded for the test suite by a count:
-// each target on its first INPUTS inputs from a fixed seed (the same inputs on every machine, however busy).
-// No input may crash a reader other than with a QuantError that names the file, break a reader's invariant,
-// or use 5 s of CPU time without finishing. `npm run fuzz` runs the same for a minute per target from a
-// fresh seed.
-import { describe, test } from 'node:test';
-import assert from 'node:assert/strict';
-import { fuzz, formatFailures } from './_engine.js';
-import { TARGETS } from './_targets.js';
+// The fuzzers of the readers on the first 2,000 inputs of each target (see _suite.ts); the first 10,000:
+// fuzz.slow.test.ts.
+import { defineFuzzSuite } from './_suite.js';
 
-const INPUTS = 10_000;
-
-describe('fuzzing the readers', () => {
-  for (const { name } of TARGETS) {
-    test(`${name}: no crash but a named coded error, no hang (${INPUTS} inputs)`, async (t) => {
-      const report = await fuzz(name, {
-        seconds: Number.POSITIVE_INFINITY,
-        maxIterations: INPUTS,
-        seed: 20260318,
-      });
-      t.diagnostic(
-        `${report.iterations} inputs, ${report.accepted} accepted, codes ${JSON.stringify(report.codes)}`,
-      );
-      assert.deepEqual(report.failures, [], formatFailures(report));
-      assert.equal(report.iterations, INPUTS, `every input was tried (${report.iterations} of ${INPUTS})`);
-      assert.ok(
-        Object.keys(report.codes).length > 0,
-        'no input was refused: the mutations do not reach the checks',
-      );
-    });
-  }
-});
+defineFuzzSuite(2_000);
