@@ -14,6 +14,18 @@
  * active set's matrix. At the end, the multipliers of the active kinks q_t = −y_t lie in [0, 1/k]
  * (they are the scenario weights of the dual, summing to 1) and those of the bounds have the right sign:
  * the LP's optimality conditions, whose largest violation is reported.
+ *
+ * Scenarios far from the tail never matter: a kink with h_t ≤ 0 adds nothing to F. On many scenarios
+ * the simplex therefore runs on a working set — the worst scenarios of the equal-weight portfolio, a few
+ * times the tail count plus N — with the full problem's 1/k, a relaxation of the full problem (it drops
+ * non-negative terms). Every few pivots, and at its optimum, every other scenario is priced: those with
+ * h_t > 0 join the set and the simplex continues from the same vertex (the active set and the inverse
+ * carry over; the active kinks always stay). When none is left at an optimum of the set, the vertex is
+ * feasible for the full problem with the same objective, hence optimal for it. The optimum is the full
+ * LP's vertex; only the pivots that reach it differ, so the weights agree with a run on every scenario
+ * up to rounding (identical bits on the 200 × 2,520 benchmark problem, ≤ 6e-16 on 300 random ones).
+ * The inverse is stored by columns and the returns of the set column by column, so the passes of an
+ * iteration run over contiguous memory.
  */
 import type { Matrix } from '../linalg/matrix.js';
 import { QuantError } from '../../errors.js';
@@ -47,6 +59,12 @@ export interface VertexSimplexResult {
   readonly dualResidual: number;
 }
 
+export interface VertexSimplexOptions {
+  readonly maxIterations?: number;
+  /** Solve on a working set of scenarios when there are many (default true); false: on all of them. */
+  readonly workingSet?: boolean;
+}
+
 /**
  * @param returns T × n scenarios, scaled to O(1).
  * @param lo, hi per-asset bounds, feasible (Σlo ≤ 1 ≤ Σhi).
@@ -56,12 +74,29 @@ export function cvarVertexSimplex(
   beta: number,
   lo: Float64Array,
   hi: Float64Array,
-  maxIterations = 100000,
+  options: VertexSimplexOptions = {},
 ): VertexSimplexResult {
-  const s = new VertexState(returns, beta, lo, hi);
+  const maxIterations = options.maxIterations ?? 100000;
+  const initial =
+    options.workingSet === false
+      ? Int32Array.from({ length: returns.rows }, (_, t) => t)
+      : initialScenarios(returns, beta);
+  const s = new VertexState(returns, beta, lo, hi, initial);
+  const size = initial.length;
+  let rebuilds = 0;
   for (;;) {
     const entering = s.price();
-    if (entering === null) break;
+    if (entering === null) {
+      if (!s.hasViolators()) break;
+      s.rebuild(size, ++rebuilds <= MAX_DROPS);
+      continue;
+    }
+    // Every REBUILD_EVERY pivots the working set follows the vertex: the scenarios that turned positive
+    // join, those far below the tail leave (only in the first MAX_DROPS rebuilds, so that the set grows
+    // monotonically afterwards and the method terminates like the plain simplex).
+    if (size < returns.rows && s.iterations > 0 && s.iterations % REBUILD_EVERY === 0) {
+      s.rebuild(size, ++rebuilds <= MAX_DROPS);
+    }
     if (s.iterations >= maxIterations) {
       throw new QuantError(
         'E_SOLVER',
@@ -76,23 +111,61 @@ export function cvarVertexSimplex(
   return s.result();
 }
 
+/** The working set is used from this many scenarios per scenario of the initial set. */
+const WORKING_SET_RATIO = 2;
+const REBUILD_EVERY = 30;
+const MAX_DROPS = 20;
+
+/**
+ * The initial working set, ascending: every scenario when the problem is small, else the
+ * 3·⌈k⌉ + N worst scenarios of the equal-weight portfolio.
+ */
+function initialScenarios(returns: Matrix, beta: number): Int32Array {
+  const T = returns.rows;
+  const n = returns.cols;
+  const size = 3 * Math.ceil(tailCount(T, beta)) + n + 1;
+  if (size * WORKING_SET_RATIO > T) return Int32Array.from({ length: T }, (_, t) => t);
+  const losses = new Float64Array(T);
+  for (let t = 0; t < T; t++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s -= returns.data[t * n + i] as number;
+    losses[t] = s;
+  }
+  return orderByLoss(losses).slice(0, size).sort();
+}
+
 class VertexState {
-  private readonly T: number;
+  /** Scenarios in the working set. */
+  private T = 0;
+  /** All scenarios. */
+  private readonly fullT: number;
   private readonly n: number;
   private readonly N: number;
   private readonly r: Float64Array;
+  /** The working set's scenarios, ascending (position p in the set ↔ scenario scenarios[p]). */
+  private scenarios: Int32Array = new Int32Array(0);
+  /** Position of each scenario in the working set, −1 outside it. */
+  private readonly slot: Int32Array;
+  /**
+   * The working set's returns column by column (n × T): the slopes along an edge are contiguous passes.
+   */
+  private rCols = new Float64Array(0);
   private readonly c: number;
   /** z = (w, α). */
   private readonly z: Float64Array;
-  /** h_t = −r_tᵀw − α. */
-  private readonly h: Float64Array;
+  /** h_p = −r_tᵀw − α for the scenario t at position p of the working set. */
+  private h: Float64Array = new Float64Array(0);
   private readonly active: Active[] = [];
-  /** Row-major N × N inverse of the active set's matrix; column j = the edge leaving hyperplane j. */
+  /**
+   * The N × N inverse of the active set's matrix, stored by columns (entry (i, j) at j·N + i): column j
+   * is the edge leaving hyperplane j, and every use of it — the edge of a step, its norm, the multiplier
+   * y_j = gᵀd_j, the product-form update — reads or writes whole columns.
+   */
   private readonly D: Float64Array;
-  private readonly isActiveKink: Uint8Array;
+  private isActiveKink = new Uint8Array(0);
   private readonly isActiveBound: Int8Array;
-  private readonly rho: Float64Array;
-  private readonly breakAt: Float64Array;
+  private rho = new Float64Array(0);
+  private breakAt = new Float64Array(0);
   iterations = 0;
   private sinceRefactor = 0;
 
@@ -101,20 +174,80 @@ class VertexState {
     private readonly beta: number,
     private readonly lo: Float64Array,
     private readonly hi: Float64Array,
+    initial: Int32Array,
   ) {
-    this.T = returns.rows;
+    this.fullT = returns.rows;
     this.n = returns.cols;
     this.N = this.n + 1;
     this.r = returns.data;
-    this.c = 1 / tailCount(this.T, beta);
+    this.slot = new Int32Array(this.fullT).fill(-1);
+    this.c = 1 / tailCount(this.fullT, beta);
     this.z = new Float64Array(this.N);
-    this.h = new Float64Array(this.T);
     this.D = new Float64Array(this.N * this.N);
-    this.isActiveKink = new Uint8Array(this.T);
     this.isActiveBound = new Int8Array(this.n);
-    this.rho = new Float64Array(this.T);
-    this.breakAt = new Float64Array(this.T);
+    this.setScenarios(initial, new Float64Array(initial.length));
     this.start();
+  }
+
+  /** Make `scenarios` (ascending) the working set, with h given per position (kept for those already in). */
+  private setScenarios(scenarios: Int32Array, h: Float64Array): void {
+    const { n, r } = this;
+    const T = scenarios.length;
+    const kinks = new Uint8Array(T);
+    this.slot.fill(-1);
+    this.rCols = new Float64Array(T * n);
+    scenarios.forEach((t, p) => {
+      this.slot[t] = p;
+      for (let i = 0; i < n; i++) this.rCols[i * T + p] = r[t * n + i] as number;
+    });
+    for (const a of this.active) if (a.kind === KINK) kinks[this.slot[a.index] as number] = 1;
+    this.T = T;
+    this.scenarios = scenarios;
+    this.h = h;
+    this.isActiveKink = kinks;
+    this.rho = new Float64Array(T);
+    this.breakAt = new Float64Array(T);
+  }
+
+  /** h_t = −r_tᵀw − α of scenario t at the current vertex. */
+  private freshH(t: number): number {
+    const { n, r, z } = this;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += (r[t * n + i] as number) * (z[i] as number);
+    return -s - (z[n] as number);
+  }
+
+  /** Whether a scenario outside the working set has h_t > 0 at the current vertex. */
+  hasViolators(): boolean {
+    for (let t = 0; t < this.fullT; t++) if (this.slot[t] === -1 && this.freshH(t) > 0) return true;
+    return false;
+  }
+
+  /**
+   * The working set becomes the scenarios with h_t > 0, the active kinks and the `size` scenarios of
+   * largest h_t; with `drop` false the present members stay too. h is kept for members (their values
+   * carry the same rounding as the walk so far) and computed afresh for the others.
+   */
+  rebuild(size: number, drop: boolean): void {
+    const all = new Float64Array(this.fullT);
+    for (let t = 0; t < this.fullT; t++) {
+      const p = this.slot[t] as number;
+      all[t] = p >= 0 ? (this.h[p] as number) : this.freshH(t);
+    }
+    const keep = new Uint8Array(this.fullT);
+    const order = orderByLoss(all);
+    for (let q = 0; q < size; q++) keep[order[q] as number] = 1;
+    for (let t = 0; t < this.fullT; t++) {
+      const p = this.slot[t] as number;
+      if ((all[t] as number) > 0 || (p >= 0 && (!drop || this.isActiveKink[p] === 1))) keep[t] = 1;
+    }
+    const next: number[] = [];
+    for (let t = 0; t < this.fullT; t++) if (keep[t] === 1) next.push(t);
+    const scenarios = Int32Array.from(next);
+    this.setScenarios(
+      scenarios,
+      Float64Array.from(scenarios, (t) => all[t] as number),
+    );
   }
 
   /** Greedy vertex: every weight at lo, then filled up to hi in index order; α at the VaR scenario. */
@@ -146,11 +279,11 @@ class VertexState {
     const losses = new Float64Array(this.T);
     for (let t = 0; t < this.T; t++) losses[t] = this.h[t] as number;
     const order = orderByLoss(losses);
-    const ik = Math.max(0, Math.ceil(tailCount(this.T, this.beta)) - 1);
-    const t0 = order[ik] as number;
-    z[n] = this.h[t0] as number;
-    this.active.push({ kind: KINK, index: t0 });
-    this.isActiveKink[t0] = 1;
+    const ik = Math.max(0, Math.ceil(tailCount(this.fullT, this.beta)) - 1);
+    const p0 = order[ik] as number;
+    z[n] = this.h[p0] as number;
+    this.active.push({ kind: KINK, index: this.scenarios[p0] as number });
+    this.isActiveKink[p0] = 1;
     this.computeH();
     this.refactor();
   }
@@ -175,10 +308,11 @@ class VertexState {
   private computeH(): void {
     const { n, T, r, z } = this;
     const alpha = z[n] as number;
-    for (let t = 0; t < T; t++) {
+    for (let p = 0; p < T; p++) {
+      const t = this.scenarios[p] as number;
       let s = 0;
       for (let i = 0; i < n; i++) s += (r[t * n + i] as number) * (z[i] as number);
-      this.h[t] = -s - alpha;
+      this.h[p] = -s - alpha;
     }
   }
 
@@ -192,7 +326,9 @@ class VertexState {
       M.set(row, j * N);
     });
     const inv = invertDense(M, N);
-    this.D.set(inv);
+    for (let i = 0; i < N; i++) {
+      for (let j = 0; j < N; j++) this.D[j * N + i] = inv[i * N + j] as number;
+    }
     const b = this.active.map((a) => this.rhs(a));
     for (let i = 0; i < N; i++) {
       let s = 0;
@@ -208,35 +344,28 @@ class VertexState {
     const { n, N, T, r, h, c } = this;
     const g = new Float64Array(N);
     g[n] = 1;
-    for (let t = 0; t < T; t++) {
-      if ((h[t] as number) <= 0 || this.isActiveKink[t] === 1) continue;
+    for (let p = 0; p < T; p++) {
+      if ((h[p] as number) <= 0 || this.isActiveKink[p] === 1) continue;
+      const t = this.scenarios[p] as number;
       for (let i = 0; i < n; i++) g[i] = (g[i] as number) - c * (r[t * n + i] as number);
       g[n] = (g[n] as number) - c;
     }
-    const y = new Float64Array(N);
-    for (let i = 0; i < N; i++) {
-      const gi = g[i] as number;
-      if (gi === 0) continue;
-      for (let j = 0; j < N; j++) y[j] = (y[j] as number) + gi * (this.D[i * N + j] as number);
-    }
-    return y;
+    return columnProducts(g, this.D, N);
   }
 
   /** The edge of steepest descent of F (Dantzig's rule, lowest position on ties), or null at an optimum. */
   price(): { position: number; sign: number } | null {
     const y = this.multipliers();
     const { N, D } = this;
-    const norms = new Float64Array(N);
-    for (let i = 0; i < N; i++) {
-      for (let j = 0; j < N; j++) norms[j] = (norms[j] as number) + (D[i * N + j] as number) ** 2;
-    }
     let best: { position: number; sign: number } | null = null;
     let bestScore = 0;
     let bestSlope = 0;
     const consider = (j: number, slope: number, sign: number): void => {
       if (slope >= -SLOPE_TOL) return;
       // Steepest edge: the slope per unit of distance moved in (w, α).
-      const score = slope / Math.sqrt(norms[j] as number);
+      let norm = 0;
+      for (let i = j * N, end = i + N; i < end; i++) norm += (D[i] as number) ** 2;
+      const score = slope / Math.sqrt(norm);
       if (score < bestScore) {
         bestScore = score;
         bestSlope = slope;
@@ -259,25 +388,29 @@ class VertexState {
 
   /** Walk along σ·d_j past the kinks while the slope stays negative; the blocking hyperplane enters. */
   step(position: number, sign: number): void {
-    const { n, N, T, r, h, c, z } = this;
+    const { n, N, T, h, c, z } = this;
     const d = new Float64Array(N);
-    for (let i = 0; i < N; i++) d[i] = sign * (this.D[i * N + position] as number);
+    for (let i = 0; i < N; i++) d[i] = sign * (this.D[position * N + i] as number);
     // Weights held at an active bound do not move along an edge: only the others enter the slopes.
     const moving: number[] = [];
     for (let i = 0; i < n; i++) if ((d[i] as number) !== 0) moving.push(i);
     const m = moving.length;
-    const idx = Int32Array.from(moving);
-    const dv = Float64Array.from(moving, (i) => d[i] as number);
     const dAlpha = d[n] as number;
-    // Slopes of the kinks along d, and the breakpoints s_t = −h_t / ρ_t ≥ 0 where they change side.
+    // Slopes of the kinks along d, ρ_t = −r_tᵀd_w − d_α, accumulated one moving asset at a time (the
+    // same operations in the same order per scenario as a row-by-row sum), and the breakpoints
+    // s_t = −h_t / ρ_t ≥ 0 where the kinks change side.
     const rho = this.rho;
+    rho.fill(-dAlpha);
+    for (let k = 0; k < m; k++) {
+      const i = moving[k] as number;
+      const di = d[i] as number;
+      const col = this.rCols.subarray(i * T, (i + 1) * T);
+      for (let t = 0; t < T; t++) rho[t] = (rho[t] as number) - (col[t] as number) * di;
+    }
     const breakAt = this.breakAt;
     const cand: number[] = [];
     for (let t = 0; t < T; t++) {
-      const row = t * n;
-      let s = -dAlpha;
-      for (let k = 0; k < m; k++) s -= (r[row + (idx[k] as number)] as number) * (dv[k] as number);
-      rho[t] = s;
+      const s = rho[t] as number;
       if (this.isActiveKink[t] === 1 || s === 0) continue;
       const ht = h[t] as number;
       if ((ht > 0 && s < 0) || (ht <= 0 && s > 0)) {
@@ -296,7 +429,7 @@ class VertexState {
       if (st > bound.step) break;
       slope += c * Math.abs(rho[t] as number);
       if (slope >= -SLOPE_TOL) {
-        enter = { kind: KINK, index: t };
+        enter = { kind: KINK, index: this.scenarios[t] as number };
         stepLength = st;
         break;
       }
@@ -335,33 +468,31 @@ class VertexState {
     const N = this.N;
     const D = this.D;
     const leaving = this.active[position] as Active;
-    if (leaving.kind === KINK) this.isActiveKink[leaving.index] = 0;
+    if (leaving.kind === KINK) this.isActiveKink[this.slot[leaving.index] as number] = 0;
     else if (leaving.kind !== BUDGET) this.isActiveBound[leaving.index] = 0;
-    if (enter.kind === KINK) this.isActiveKink[enter.index] = 1;
+    if (enter.kind === KINK) this.isActiveKink[this.slot[enter.index] as number] = 1;
     else this.isActiveBound[enter.index] = enter.kind === LOWER ? LOWER : UPPER;
     this.active[position] = enter;
     const a = new Float64Array(N);
     this.gradient(enter, a);
-    const ad = new Float64Array(N);
-    for (let i = 0; i < N; i++) {
-      const ai = a[i] as number;
-      if (ai === 0) continue;
-      for (let j = 0; j < N; j++) ad[j] = (ad[j] as number) + ai * (D[i * N + j] as number);
-    }
+    const ad = columnProducts(a, D, N);
     const piv = ad[position] as number;
-    for (let i = 0; i < N; i++) D[i * N + position] = (D[i * N + position] as number) / piv;
+    const p = position * N;
+    for (let i = 0; i < N; i++) D[p + i] = (D[p + i] as number) / piv;
     for (let j = 0; j < N; j++) {
       if (j === position) continue;
       const f = ad[j] as number;
       if (f === 0) continue;
-      for (let i = 0; i < N; i++)
-        D[i * N + j] = (D[i * N + j] as number) - f * (D[i * N + position] as number);
+      const q = j * N;
+      for (let i = 0; i < N; i++) D[q + i] = (D[q + i] as number) - f * (D[p + i] as number);
     }
     this.iterations++;
     if (++this.sinceRefactor >= REFACTOR_EVERY) this.refactor();
   }
 
   result(): VertexSimplexResult {
+    // The measures below are over every scenario: the rest of them join the working set (h_t ≤ 0 there).
+    if (this.T < this.fullT) this.rebuild(this.fullT, false);
     if (this.sinceRefactor > 0) this.refactor();
     const { n, T, h, z } = this;
     const weights = Float64Array.from(z.subarray(0, n));
@@ -383,7 +514,7 @@ class VertexState {
     }
     primal = Math.max(primal, Math.abs(sum - 1));
     for (const a of this.active)
-      if (a.kind === KINK) primal = Math.max(primal, Math.abs(h[a.index] as number));
+      if (a.kind === KINK) primal = Math.max(primal, Math.abs(h[this.slot[a.index] as number] as number));
     const y = this.multipliers();
     let dual = 0;
     this.active.forEach((a, j) => {
@@ -401,6 +532,35 @@ class VertexState {
       dualResidual: dual,
     };
   }
+}
+
+/** vᵀD for D stored by columns: entry j = Σ_i v_i D_ij, summed in order of i over the non-zero v_i. */
+function columnProducts(v: Float64Array, D: Float64Array, N: number): Float64Array {
+  const nonZero: number[] = [];
+  for (let i = 0; i < N; i++) if ((v[i] as number) !== 0) nonZero.push(i);
+  const out = new Float64Array(N);
+  if (2 * nonZero.length > N) {
+    // Dense v: a zero v_i adds an exact zero, so the plain loop gives the same sums.
+    for (let j = 0; j < N; j++) {
+      const q = j * N;
+      let s = 0;
+      for (let i = 0; i < N; i++) s += (v[i] as number) * (D[q + i] as number);
+      out[j] = s;
+    }
+    return out;
+  }
+  const idx = Int32Array.from(nonZero);
+  const m = idx.length;
+  for (let j = 0; j < N; j++) {
+    const q = j * N;
+    let s = 0;
+    for (let k = 0; k < m; k++) {
+      const i = idx[k] as number;
+      s += (v[i] as number) * (D[q + i] as number);
+    }
+    out[j] = s;
+  }
+  return out;
 }
 
 /** Inverse of an N × N matrix by Gauss–Jordan elimination with partial pivoting. */
