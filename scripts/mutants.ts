@@ -319,7 +319,8 @@ function runTests(dir: string, tests: readonly string[]): { ok: boolean; failed:
       encoding: 'utf8',
       timeout: 900_000,
       maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, CI: '1' },
+      // Property tests try every case, as under npm run test:slow (test/helpers/property-runs.ts).
+      env: { ...process.env, CI: '1', QUANT_TEST_FULL_RUNS: '1' },
     },
   );
   if (r.error !== undefined) return { ok: false, failed: `no result (${r.error.message})` };

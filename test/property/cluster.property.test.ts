@@ -19,8 +19,9 @@ import { correlationDistance } from '../../src/numeric/cluster/correlation-dista
 import { covarianceToCorrelation } from '../../src/numeric/stats/correlation.js';
 import { sampleCovariance } from '../../src/numeric/covariance/sample-covariance.js';
 import { hierarchicalRiskParity } from '../../src/numeric/optimize/hierarchical-risk-parity.js';
+import { propertyRuns } from '../helpers/property-runs.js';
 
-const RUNS = { numRuns: 150 };
+const RUNS = { numRuns: propertyRuns(150) };
 
 const distanceMatrix = fc.integer({ min: 2, max: 16 }).chain((n) =>
   fc

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { innerJoin, type DatedSeries } from '../../src/numeric/series/inner-join.js';
+import { propertyRuns } from '../helpers/property-runs.js';
 
 const DAY = 86_400_000;
 const calendar = Array.from({ length: 90 }, (_, i) =>
@@ -46,7 +47,7 @@ const sleeves = fc
     ),
   );
 
-const runs = { numRuns: 200, seed: 20260316 };
+const runs = { numRuns: propertyRuns(200), seed: 20260316 };
 
 describe('innerJoin properties', () => {
   test('keeps exactly the common days and fills nothing', () => {

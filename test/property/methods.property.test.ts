@@ -18,6 +18,7 @@ import {
 } from '../../src/numeric/optimize/optimize-portfolio.js';
 import { sampleCovariance } from '../../src/numeric/covariance/sample-covariance.js';
 import { factorReturns, quadForm, rng, sum } from '../unit/numeric/optimize/_fixtures.js';
+import { propertyRuns } from '../helpers/property-runs.js';
 
 /** Numeric failures a method may raise (the stages' fallback chain catches exactly these). */
 const NUMERIC = new Set([
@@ -73,7 +74,7 @@ function assertWithin(w: Float64Array, lo: number, hi: number, what: string): vo
   for (const x of w) assert.ok(x >= lo - 1e-12 && x <= hi + 1e-12, `${what}: ${x} outside [${lo}, ${hi}]`);
 }
 
-const runs = { numRuns: 200, seed: 20260315 };
+const runs = { numRuns: propertyRuns(200), seed: 20260315 };
 
 describe('every method on a return matrix', () => {
   test('weights within the bounds and summing to 1, or a documented numeric failure; the fallback chain always answers', () => {

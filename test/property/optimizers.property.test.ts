@@ -23,6 +23,7 @@ import {
   sharpe,
   sum,
 } from '../unit/numeric/optimize/_fixtures.js';
+import { propertyRuns } from '../helpers/property-runs.js';
 
 interface Problem {
   readonly cov: Matrix;
@@ -100,7 +101,7 @@ function assertInBoundsAndBudget(w: Float64Array, lo: number, hi: number): void 
   for (const x of w) assert.ok(x >= lo - 1e-12 && x <= hi + 1e-12, `weight ${x} outside [${lo}, ${hi}]`);
 }
 
-const runs = { numRuns: 150, seed: 20260101 };
+const runs = { numRuns: propertyRuns(150), seed: 20260101 };
 
 describe('optimizer properties', () => {
   test('the generated problems span the feasible range of the bounds', (t) => {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import * as api from '../../src/index.js';
+import { propertyRuns } from '../helpers/property-runs.js';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -310,7 +311,7 @@ describe('public surface contract', () => {
           const problem = contract.valid(result, args);
           assert.equal(problem, null, `${name} returned an invalid result: ${String(problem)}`);
         }),
-        { numRuns: 300, seed: 19 },
+        { numRuns: propertyRuns(300), seed: 19 },
       );
     });
   }
@@ -593,7 +594,7 @@ describe('public surface contract: classes and registries', () => {
           const problem = contract.valid(result);
           assert.equal(problem, null, `${key} returned an invalid result: ${String(problem)}`);
         }),
-        { numRuns: 60, seed: 19 },
+        { numRuns: propertyRuns(60), seed: 19 },
       );
     });
   }

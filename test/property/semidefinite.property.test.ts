@@ -22,6 +22,7 @@ import {
   sharpe,
   sum,
 } from '../unit/numeric/optimize/_fixtures.js';
+import { propertyRuns } from '../helpers/property-runs.js';
 
 interface Case {
   readonly cov: Matrix;
@@ -97,7 +98,7 @@ function randomFeasible(n: number, lo: number, hi: number, u: () => number): Flo
   );
 }
 
-const runs = { numRuns: 150, seed: 20260412 };
+const runs = { numRuns: propertyRuns(150), seed: 20260412 };
 
 describe('optimizers on covariances with constant and duplicated columns', () => {
   test('min_variance: exact, feasible, no improving transfer, never beaten, duplicates split equally', () => {
