@@ -1,4 +1,4 @@
-// The cache-tampering corpus through the built CLI, every case but the first of each kind (see
+// The cache-tampering corpus through the built CLI, every case npm test does not run (see
 // _cache-tampering.ts; npm run test:slow).
 import { defineCacheTamperingSuite } from './_cache-tampering.js';
 

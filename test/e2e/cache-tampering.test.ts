@@ -1,4 +1,4 @@
-// The cache-tampering corpus through the built CLI, the first case of each kind of tampering (see
+// The cache-tampering corpus through the built CLI, one case of each place an entry is checked (see
 // _cache-tampering.ts); the other cases run in cache-tampering.slow.test.ts.
 import { defineCacheTamperingSuite } from './_cache-tampering.js';
 
