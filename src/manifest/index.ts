@@ -9,6 +9,7 @@ export {
   type Manifest,
   type Rebalancing,
   type SleeveSpec,
+  type TradesSpec,
 } from './schema.js';
 export { parseManifest, readManifest, type ManifestProblem } from './load-manifest.js';
 export {

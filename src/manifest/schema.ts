@@ -362,6 +362,27 @@ const benchmarksSchema = z.array(BenchmarkSchema).superRefine((list, ctx) => {
   });
 }, ALWAYS);
 
+const tradesShape = {
+  /** CSV of symbol,price; like every file the block names, relative to the manifest's folder, inside the workspace. */
+  prices: z.string().min(1),
+  /** CSV of symbol,quantity held now (negative: short); default: nothing held. */
+  holdings: z.string().min(1).optional(),
+  /** CSV of symbol,lot_size,min_ticket; default: lot 1, no minimum ticket. */
+  lots: z.string().min(1).optional(),
+  /** Portfolio value the target weights apply to (holdings plus cash). */
+  nav: z.number().positive().finite(),
+  /** The risk profiles whose flattened target becomes a trade list. */
+  risk_profiles: riskProfilesSchema,
+  /** Refuse a target whose data is older (default: the meta profile's `max_data_age_days`). */
+  max_data_age_days: integerSchema(0).optional(),
+  /** Produce the orders from stale data anyway (recorded in the ledger and the trade list). */
+  allow_stale: z.boolean().optional(),
+};
+
+/** After the meta pipeline, `meta.trades` for each of `risk_profiles` (DESIGN §3, docs/trades.md). */
+const TradesSchema = z.strictObject(tradesShape);
+export type TradesSpec = z.output<typeof TradesSchema>;
+
 const metaProfileShape = {
   sleeves: z.array(SleeveEntrySchema).min(1),
   meta_allocation: MetaAllocationSchema.prefault({}),
@@ -391,6 +412,8 @@ const metaProfileShape = {
       error: 'set at least one of max_weight, symbols, prefixes',
     })
     .optional(),
+  /** Trade lists `quant meta run` writes after the pipeline, from the flattened targets. */
+  trades: TradesSchema.optional(),
   description: z.string().optional(),
 };
 
@@ -413,6 +436,7 @@ export const MetaProfileSchema = z.strictObject(metaProfileShape).superRefine((m
   });
   riskBudgetProblems(meta.sleeves).forEach((p) => ctx.addIssue(p));
   limitProblems(meta.sleeves, meta.group_limits).forEach((p) => ctx.addIssue(p));
+  tradeProfileProblems(meta.trades, meta.risk_profiles).forEach((p) => ctx.addIssue(p));
   const allocation: unknown = meta.meta_allocation;
   if (meta.sleeves.length > 0 && isRecord(allocation)) {
     for (const p of boundsProblems(
@@ -471,6 +495,23 @@ function limitProblems(sleeves: readonly unknown[], groups: unknown): BoundsIssu
     }
   }
   return out;
+}
+
+/** A `trades` risk profile the meta profile does not run (when it lists its `risk_profiles`). */
+function tradeProfileProblems(trades: unknown, riskProfiles: unknown): BoundsIssue[] {
+  if (!isRecord(trades) || !Array.isArray(trades['risk_profiles']) || !Array.isArray(riskProfiles)) return [];
+  const run = riskProfiles.filter((p): p is string => typeof p === 'string');
+  return trades['risk_profiles'].flatMap((p: unknown, j: number) =>
+    typeof p !== 'string' || run.includes(p)
+      ? []
+      : [
+          {
+            code: 'custom' as const,
+            path: ['trades', 'risk_profiles', j],
+            message: `"${p}" is not one of the meta profile's risk_profiles (${run.join(', ')}): add it there or trade another`,
+          },
+        ],
+  );
 }
 
 /** `risk_budget` is set on every entry of a level or on none: a budget cannot be implied. */
@@ -616,6 +657,7 @@ export function allowedKeysAt(path: readonly (string | number)[]): readonly stri
     costs: Object.keys(costsShape),
     meta_allocation: Object.keys(metaAllocationShape),
     features: Object.keys(featuresShape),
+    trades: Object.keys(tradesShape),
     rebalancing: [...Object.keys(rebalancePolicyShape), 'costs_bps', 'compare'],
   };
   return (last !== undefined ? table[last] : undefined) ?? [];

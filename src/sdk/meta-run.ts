@@ -18,20 +18,26 @@ import {
 import {
   checkBenchmarkInputs,
   checkSleeveInputs,
+  checkTradesInputs,
   computeMetaResolution,
   validateMetaRun,
+  type MetaTradesValue,
+  type TradesStageParams,
   type ValidationVerdict,
 } from '../stages/index.js';
 export { metaStageParams } from '../stages/index.js';
+export type { MetaTradesValue } from '../stages/index.js';
 
 import { metaCacheHooks, metaCacheKey, type MetaCacheHooks } from './meta-cache.js';
 import {
+  isMetaProfile,
   parseJsonWithLocations,
   readManifest,
   resolveMetaTree,
   resolveRiskProfiles,
 } from '../manifest/index.js';
 import type { PipelineRunResult, QuantSDK, RunOptions } from './quant-sdk.js';
+import type { StageRunResult } from './stage-result.js';
 import { RUN_OPTION_KEYS } from './sdk-arguments.js';
 import { produceTreeSleeves, type ExecuteSleevesOptions, type ProducedSleeves } from './sleeve-jobs.js';
 
@@ -63,6 +69,16 @@ export interface MetaRunResult extends PipelineRunResult {
   readonly cacheHit: boolean;
   /** The sleeves produced first, with `executeSleeves`. */
   readonly sleeves?: ProducedSleeves;
+  /**
+   * The trade lists of the meta profile's `trades` block (one per risk profile it names that the run
+   * computed), written by `meta.trades` after the pipeline; empty without the block.
+   */
+  readonly tradeList: readonly MetaTradeList[];
+}
+
+/** One trade list of a meta run: the risk profile, the orders CSV, the full list (JSON) and its orders. */
+export interface MetaTradeList extends MetaTradesValue {
+  readonly riskProfile: string;
 }
 
 /** The {@link RunOptions} of a meta run's options (the meta-only ones are not the pipeline's). */
@@ -175,6 +191,16 @@ async function runMetaReadOnce(
   );
   await checkSleeveInputs(workspace, doc);
   const benchmarkInputs = await checkBenchmarkInputs(workspace, doc);
+  const profile = manifest.profiles[metaProfile];
+  const tradesSpec = profile !== undefined && isMetaProfile(profile) ? profile.trades : undefined;
+  const trades =
+    tradesSpec === undefined
+      ? []
+      : await checkTradesInputs(workspace, manifestPath, metaProfile, tradesSpec, {
+          profiles: doc.risk_profiles,
+          chosen: options.riskProfiles !== undefined,
+          ...(options.onWarning === undefined ? {} : { onSkip: options.onWarning }),
+        });
   let hooks: MetaCacheHooks | undefined;
   if (options.cache !== false) {
     hooks = metaCacheHooks(workspace, await metaCacheKey(workspace, doc, pipeline, params, benchmarkInputs));
@@ -185,11 +211,21 @@ async function runMetaReadOnce(
     { ...runOptionsOf(options), cwd, workspace, manifest: manifestPath },
     hooks,
   );
+  const traded = await runTrades(sdk, trades, {
+    ...runOptionsOf(options),
+    cwd,
+    workspace,
+    manifest: manifestPath,
+    runId: result.runId,
+    fresh: false,
+  });
   const returns = result.stages.find((s) => s.stageId === 'meta.returns');
   const riskProfiles = ((returns?.stageValue as { risk_profiles?: string[] } | undefined)?.risk_profiles ??
     []) as string[];
   return {
     ...result,
+    stages: [...result.stages, ...traded.map((t) => t.result)],
+    tradeList: traded.map((t) => ({ ...t.result.value, riskProfile: t.riskProfile })),
     metaProfile,
     riskProfiles,
     reportPath: resolve(result.runDir, 'reports', 'meta_portfolio_report.md'),
@@ -198,6 +234,22 @@ async function runMetaReadOnce(
     cacheHit: hooks?.hit() ?? false,
     ...(sleeves === undefined ? {} : { sleeves }),
   };
+}
+
+/** `meta.trades` into the finished run, once per risk profile of the meta profile's `trades` block. */
+async function runTrades(
+  sdk: QuantSDK,
+  trades: readonly TradesStageParams[],
+  options: RunOptions,
+): Promise<{ riskProfile: string; result: StageRunResult<MetaTradesValue> }[]> {
+  const out: { riskProfile: string; result: StageRunResult<MetaTradesValue> }[] = [];
+  for (const params of trades) {
+    out.push({
+      riskProfile: params.risk_profile,
+      result: await sdk.runStage('meta.trades', params, options),
+    });
+  }
+  return out;
 }
 
 /**

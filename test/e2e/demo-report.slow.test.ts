@@ -1,7 +1,8 @@
 // The demo as `npm start` runs it (through the built CLI, on a copy of examples/demo): every risk
 // profile of the report is compared with the demo's equity benchmark over its risk-free rate, states
 // the age of its data and lists its limits (the 25 % cap and the equity group bind; meta validate
-// passes), and every output excerpt the README shows (blocks after `<!-- demo-excerpt -->`)
+// passes), the trades block prints the max_sharpe orders and the trade list's paths, and every output
+// excerpt the README shows (blocks after `<!-- demo-excerpt -->`)
 // is, byte for byte, part of this run's report or console output, so the README stays true.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -102,11 +103,33 @@ describe('the demo report (CLI, as npm start runs it)', { timeout: 600_000 }, ()
         0,
         `meta validate passes every limit on the final weights:\n${v.stdout}${v.stderr}`,
       );
+      // The trades block of meta_global: the max_sharpe orders, then the paths of the CSV and the JSON.
+      const csv = join(ws.path, 'runs', 'd1', 'data', 'trades_meta_global_max_sharpe.csv');
+      assert.match(
+        r.stdout,
+        /^orders for max_sharpe \(residual cash [\d.]+\):\nsymbol +side +quantity +price +notional\n/m,
+        'npm start prints the orders',
+      );
+      assert.ok(r.stdout.includes(`trades (max_sharpe): `), 'and the path of the orders CSV');
+      assert.match(
+        readFileSync(csv, 'utf8'),
+        /^symbol,side,quantity,lots,price,notional\n(\S+,(BUY|SELL),.*\n){3,}/,
+        'the orders CSV has at least three orders',
+      );
+      assert.match(
+        r.stderr,
+        /meta\.trades: the target's data ends 2007-05-08, \d+ days old \(max 7\): orders produced anyway \(allow_stale\)/,
+        'the stale data is let through, with a warning',
+      );
       const excerpts = readmeExcerpts();
       assert.ok(excerpts.length >= 5, `the README marks its excerpts (${excerpts.length})`);
       assert.ok(
         excerpts.some((e) => e.startsWith('### Limits\n')),
         'the README shows a Limits excerpt',
+      );
+      assert.ok(
+        excerpts.some((e) => e.startsWith('orders for max_sharpe') && e.split('\n').length === 5),
+        'the README shows three orders',
       );
       for (const e of excerpts) {
         assert.ok(

@@ -204,3 +204,35 @@ export async function writeManifest(workspace: string, manifest: unknown): Promi
   await writeJsonAtomic(file, manifest);
   return file;
 }
+
+/**
+ * One atomic sleeve run per entry of `holdings` (run `<id>_run` of profile `s_<id>`): for each risk
+ * profile the same LONG symbols and a random return stream on `dates` (seed and daily volatility from
+ * `stream(i, k)`, i the sleeve's index, k the risk profile's).
+ */
+export async function writeHoldingSleeves(
+  workspace: string,
+  holdings: Readonly<Record<string, readonly (readonly [string, number])[]>>,
+  profiles: readonly string[],
+  dates: readonly string[],
+  stream: (i: number, k: number) => { readonly seed: number; readonly vol: number },
+): Promise<void> {
+  for (const [i, [id, rows]] of Object.entries(holdings).entries()) {
+    await writeSleeveRun(workspace, {
+      runId: `${id}_run`,
+      profile: `s_${id}`,
+      streams: Object.fromEntries(
+        profiles.map((p, k) => {
+          const { seed, vol } = stream(i, k);
+          return [p, { dates, returns: randomReturns(seed, dates.length, { vol }) }];
+        }),
+      ),
+      weights: Object.fromEntries(
+        profiles.map((p) => [
+          p,
+          rows.map(([Symbol, w]) => ({ Symbol, Weight: w, Net_Weight: w, Direction: 'LONG' as const })),
+        ]),
+      ),
+    });
+  }
+}

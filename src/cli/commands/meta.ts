@@ -4,6 +4,7 @@ import { QuantSDK } from '../../sdk/quant-sdk.js';
 import { validateMetaRunAndRecord, type MetaRunResult } from '../../sdk/meta-run.js';
 import { validationFailedError } from '../../sdk/run-checks.js';
 import type { CliContext } from '../context.js';
+import { printTradeList } from './trades.js';
 import { SLEEVE_EXECUTORS, type ProducedSleeves } from '../../sdk/sleeve-jobs.js';
 import {
   describeSleeves,
@@ -43,6 +44,13 @@ function metaRunJson(result: MetaRunResult, sleeves: ProducedSleeves | undefined
             })),
           },
         }),
+    trade_lists: result.tradeList.map((t) => ({
+      risk_profile: t.riskProfile,
+      csv: t.csv,
+      json: t.json,
+      orders: t.orders,
+      residual_cash: t.residual_cash,
+    })),
     stages: result.stages.map((s) => ({
       stage: s.stageId,
       summary: s.summary,
@@ -69,6 +77,10 @@ function printMetaRun(
   );
   ctx.io.out(`report: ${relative(ctx.cwd, result.reportPath) || result.reportPath}`);
   ctx.io.out(`html report: ${relative(ctx.cwd, result.htmlReportPath) || result.htmlReportPath}`);
+  for (const t of result.tradeList) {
+    ctx.io.out(`orders for ${t.riskProfile} (residual cash ${t.residual_cash}):`);
+    printTradeList(ctx, t, ` (${t.riskProfile})`);
+  }
 }
 
 /** `quant meta run`. */

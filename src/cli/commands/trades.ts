@@ -4,6 +4,7 @@ import { QuantError } from '../../errors.js';
 import { QuantSDK } from '../../sdk/quant-sdk.js';
 import type { CliContext } from '../context.js';
 import { formatColumns, stageResultJson } from '../output.js';
+import type { MetaTradesValue } from '../../sdk/meta-run.js';
 
 function number(value: string): number {
   const n = value.trim() === '' ? Number.NaN : Number(value);
@@ -76,23 +77,27 @@ export function tradesCommand(ctx: CliContext): Command {
         ctx.io.out(stageResultJson(result));
         return;
       }
-      const value = result.value;
       ctx.io.out(`meta.trades: ${result.summary}`);
-      if (value.orders.length > 0) {
-        ctx.io.out(
-          formatColumns([
-            ['symbol', 'side', 'quantity', 'price', 'notional'],
-            ...value.orders.map((o) => [
-              o.symbol,
-              o.side,
-              String(o.quantity),
-              String(o.price),
-              String(o.notional),
-            ]),
-          ]),
-        );
-      }
-      ctx.io.out(`trades: ${relative(ctx.cwd, value.csv) || value.csv}`);
-      ctx.io.out(`trade list: ${relative(ctx.cwd, value.json) || value.json}`);
+      printTradeList(ctx, result.value);
     });
+}
+
+/** The orders as columns (none: nothing), then the paths of the orders CSV and of the full trade list. */
+export function printTradeList(ctx: CliContext, value: MetaTradesValue, label = ''): void {
+  if (value.orders.length > 0) {
+    ctx.io.out(
+      formatColumns([
+        ['symbol', 'side', 'quantity', 'price', 'notional'],
+        ...value.orders.map((o) => [
+          o.symbol,
+          o.side,
+          String(o.quantity),
+          String(o.price),
+          String(o.notional),
+        ]),
+      ]),
+    );
+  }
+  ctx.io.out(`trades${label}: ${relative(ctx.cwd, value.csv) || value.csv}`);
+  ctx.io.out(`trade list${label}: ${relative(ctx.cwd, value.json) || value.json}`);
 }

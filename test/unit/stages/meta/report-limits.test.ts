@@ -12,12 +12,7 @@ import { limitsBlock, limitsRows } from '../../../../src/report/_limits-section.
 import type { LimitsSection } from '../../../../src/report/index.js';
 import type { MetaOptimizedDoc } from '../../../../src/stages/meta/_artifact-types.js';
 import { tempDir } from '../../artifacts/_temp.js';
-import {
-  businessDays,
-  randomReturns,
-  writeManifest,
-  writeSleeveRun,
-} from '../../../helpers/sleeve-fixtures.js';
+import { businessDays, writeHoldingSleeves, writeManifest } from '../../../helpers/sleeve-fixtures.js';
 
 const HAND: LimitsSection = {
   tolerance: 1e-9,
@@ -161,24 +156,10 @@ describe('limits table (report through the SDK)', { timeout: 180_000 }, () => {
   before(async () => {
     const ws = tempDir('mf-report-limits-');
     const dates = businessDays('2024-01-01', 120);
-    for (const [i, [id, rows]] of Object.entries(HOLDINGS).entries()) {
-      await writeSleeveRun(ws, {
-        runId: `${id}_run`,
-        profile: `s_${id}`,
-        streams: Object.fromEntries(
-          PROFILES.map((p, k) => [
-            p,
-            { dates, returns: randomReturns(71 + i * 3 + k, dates.length, { vol: 0.004 + 0.003 * i }) },
-          ]),
-        ),
-        weights: Object.fromEntries(
-          PROFILES.map((p) => [
-            p,
-            rows.map(([Symbol, w]) => ({ Symbol, Weight: w, Net_Weight: w, Direction: 'LONG' as const })),
-          ]),
-        ),
-      });
-    }
+    await writeHoldingSleeves(ws, HOLDINGS, PROFILES, dates, (i, k) => ({
+      seed: 71 + i * 3 + k,
+      vol: 0.004 + 0.003 * i,
+    }));
     await writeManifest(ws, MANIFEST);
     const run = await QuantSDK.runMeta('m', { workspace: ws, runId: 'r', backtest: false, cache: false });
     runDir = run.runDir;
