@@ -1,6 +1,7 @@
 // Benchmarks of the optimizers (compute only: data loaded and returns computed before timing).
 // Median of repeated runs after warm-up, on the bundled data and on generated factor-model problems of
-// 200 and 500 assets x 2,520 days (with --large also 1,000 and 2,000). Writes docs/benchmarks.md.
+// 200 and 500 assets x 2,520 days (with --large also 1,000 and 2,000), and a capped root over 10 sleeves
+// (bench/capped-root.ts). Writes docs/benchmarks.md.
 //   npm run bench                          measure, write docs/benchmarks.md
 //   npm run bench -- --large               also 1,000 and 2,000 assets (minutes)
 //   npm run bench -- --compare             also the ratio to bench/baseline.json per row; > 1.10 is flagged
@@ -24,6 +25,7 @@ import { riskParity } from '../src/numeric/optimize/risk-parity.js';
 import { maxSharpe } from '../src/numeric/optimize/max-sharpe.js';
 import { inverseVariance } from '../src/numeric/optimize/inverse-variance.js';
 import { minCvar } from '../src/numeric/optimize/min-cvar.js';
+import { CAPPED_ROOT_METHODS, cappedRoot, capsReached, solveCappedRoot } from './capped-root.js';
 
 const root = resolve(import.meta.dirname, '..');
 const flags = new Set(process.argv.slice(2));
@@ -171,6 +173,28 @@ for (const { name, returns } of problems) {
   add('inverse_variance', () => inverseVariance(annual));
   // The tail-risk LP on the 2,520 scenarios (the 500-asset problem is left out: seconds per run).
   if (n <= 200) add('min_cvar (95 %)', () => minCvar(returns), n === 200 ? 1000 : undefined);
+}
+
+// A capped root over 10 sleeves (bench/capped-root.ts): each method under the exposure caps (hrp projected
+// onto them), with how many caps bind at its answer.
+{
+  const root = cappedRoot();
+  for (const method of CAPPED_ROOT_METHODS) {
+    const { binding } = capsReached(root, solveCappedRoot(root, method));
+    const label = `${method === 'hrp' ? 'hrp (projected)' : method}, ${binding} binding`;
+    const r = time(() => solveCappedRoot(root, method), 7, 4000);
+    rows.push({
+      problem: root.name,
+      method: label,
+      median: r.median,
+      cpu: r.cpu,
+      runs: r.runs,
+      target: 1000,
+    });
+    console.log(
+      `${root.name} ${label.padEnd(28)} ${r.median.toFixed(3).padStart(9)} ms  CPU ${r.cpu.toFixed(3).padStart(9)} ms  (${r.runs} runs)`,
+    );
+  }
 }
 
 // End to end: the README's main job (sleeves + meta pipeline + report) on a fresh copy of the demo
