@@ -8,8 +8,8 @@ import { cvarVertexSimplex } from '../../src/numeric/optimize/_cvar-vertex-simpl
 import { factorReturns } from '../unit/numeric/optimize/_fixtures.js';
 
 const cases = fc.record({
-  n: fc.integer({ min: 2, max: 40 }),
-  T: fc.integer({ min: 200, max: 900 }),
+  n: fc.integer({ min: 10, max: 40 }),
+  T: fc.integer({ min: 200, max: 2000 }),
   loFrac: fc.noBias(fc.integer({ min: 0, max: 1000 })).map((k) => k / 1000),
   hiFrac: fc.noBias(fc.integer({ min: 0, max: 1000 })).map((k) => k / 1000),
   beta: fc.noBias(fc.integer({ min: 80, max: 99 })).map((k) => k / 100),

@@ -91,12 +91,6 @@ export function cvarVertexSimplex(
       s.rebuild(size, ++rebuilds <= MAX_DROPS);
       continue;
     }
-    // Every REBUILD_EVERY pivots the working set follows the vertex: the scenarios that turned positive
-    // join, those far below the tail leave (only in the first MAX_DROPS rebuilds, so that the set grows
-    // monotonically afterwards and the method terminates like the plain simplex).
-    if (size < returns.rows && s.iterations > 0 && s.iterations % REBUILD_EVERY === 0) {
-      s.rebuild(size, ++rebuilds <= MAX_DROPS);
-    }
     if (s.iterations >= maxIterations) {
       throw new QuantError(
         'E_SOLVER',
@@ -107,12 +101,21 @@ export function cvarVertexSimplex(
       );
     }
     s.step(entering.position, entering.sign);
+    // Every REBUILD_EVERY pivots (between a step and the next pricing, whose slope depends on the set)
+    // the working set follows the vertex: the scenarios that turned positive join, those far below the
+    // tail leave (only in the first MAX_DROPS rebuilds, so that the set grows monotonically afterwards
+    // and the method terminates like the plain simplex).
+    if (size < returns.rows && s.iterations % REBUILD_EVERY === 0) {
+      s.rebuild(size, ++rebuilds <= MAX_DROPS);
+    }
   }
   return s.result();
 }
 
 /** The working set is used from this many scenarios per scenario of the initial set. */
 const WORKING_SET_RATIO = 2;
+/** Nor below this many assets. */
+const WORKING_SET_ASSETS = 10;
 const REBUILD_EVERY = 30;
 const MAX_DROPS = 20;
 
@@ -124,7 +127,9 @@ function initialScenarios(returns: Matrix, beta: number): Int32Array {
   const T = returns.rows;
   const n = returns.cols;
   const size = 3 * Math.ceil(tailCount(T, beta)) + n + 1;
-  if (size * WORKING_SET_RATIO > T) return Int32Array.from({ length: T }, (_, t) => t);
+  // Few scenarios, or few assets (a pass over the scenarios is cheap, extra pivots are not): all of them.
+  if (size * WORKING_SET_RATIO > T || n < WORKING_SET_ASSETS)
+    return Int32Array.from({ length: T }, (_, t) => t);
   const losses = new Float64Array(T);
   for (let t = 0; t < T; t++) {
     let s = 0;
