@@ -66,6 +66,16 @@ export interface MetaNode {
   readonly groupLimits?: Readonly<Record<string, readonly [number, number]>>;
   /** `exposure_limits`: caps on the level's flattened physical positions. */
   readonly exposureLimits?: ExposureLimits;
+  /** `turnover`: stay near the previous run's weights (or a holdings file). */
+  readonly turnover?: TurnoverSpec;
+}
+
+/** How far a level may move from its reference weights (`turnover` of the manifest). */
+export interface TurnoverSpec {
+  readonly maxTurnover?: number;
+  readonly penalty?: number;
+  /** A CSV of sleeve weights (relative to the manifest's folder) instead of the previous run. */
+  readonly holdings?: string;
 }
 
 /** Caps on |net weight| per physical symbol (`maxWeight` default, `symbols` overrides) and per prefix. */
@@ -267,6 +277,7 @@ function buildMetaNode(
     ...(meta.max_data_age_days === undefined ? {} : { maxDataAgeDays: meta.max_data_age_days }),
     ...(budgets.length === 0 ? {} : { riskBudget: Object.fromEntries(budgets) }),
     ...(meta.rebalancing === undefined ? {} : { rebalancing: meta.rebalancing }),
+    ...(meta.turnover === undefined ? {} : { turnover: turnoverSpec(meta.turnover) }),
     ...sleeveLimits(meta),
   };
 }
@@ -294,6 +305,14 @@ function sleeveLimits(
     ...(tags.length === 0 ? {} : { tags: Object.fromEntries(tags) }),
     ...(meta.group_limits === undefined ? {} : { groupLimits: meta.group_limits }),
     ...(meta.exposure_limits === undefined ? {} : { exposureLimits: exposureLimits(meta.exposure_limits) }),
+  };
+}
+
+function turnoverSpec(t: NonNullable<MetaProfile['turnover']>): TurnoverSpec {
+  return {
+    ...(t.max_turnover === undefined ? {} : { maxTurnover: t.max_turnover }),
+    ...(t.penalty === undefined ? {} : { penalty: t.penalty }),
+    ...(t.holdings === undefined ? {} : { holdings: t.holdings }),
   };
 }
 

@@ -383,6 +383,21 @@ const tradesShape = {
 const TradesSchema = z.strictObject(tradesShape);
 export type TradesSpec = z.output<typeof TradesSchema>;
 
+/**
+ * `turnover` of a meta level: stay near the reference weights — the level's weights in the last
+ * successful run of the same meta profile, or a `holdings` file of sleeve weights — by a bound on the
+ * L1 turnover Σ|w − w_ref| (`max_turnover`, 0..2) and/or a `penalty` λ·Σ|w − w_ref| in the objective.
+ */
+const TurnoverSchema = z
+  .strictObject({
+    max_turnover: z.number().min(0).max(2).optional(),
+    penalty: z.number().min(0).max(1e6).optional(),
+    holdings: z.string().min(1).optional(),
+  })
+  .refine((t) => t.max_turnover !== undefined || t.penalty !== undefined, {
+    error: 'set max_turnover, penalty or both',
+  });
+
 const metaProfileShape = {
   sleeves: z.array(SleeveEntrySchema).min(1),
   meta_allocation: MetaAllocationSchema.prefault({}),
@@ -414,6 +429,8 @@ const metaProfileShape = {
     .optional(),
   /** Trade lists `quant meta run` writes after the pipeline, from the flattened targets. */
   trades: TradesSchema.optional(),
+
+  turnover: TurnoverSchema.optional(),
   description: z.string().optional(),
 };
 

@@ -104,6 +104,7 @@ function allocationBlock(a: AllocationSection, riskFree?: string): string {
     table(header, rows, [L, L, L, L, R, R, R, R, R, R]),
     `Sum of weights: ${pct(total)}. Sleeve figures, ${IN_SAMPLE}, are those of each sleeve's own stream on ` +
       `the common dates, the history the weights were fitted on.`,
+    ...(a.turnover === undefined ? [] : [cell(a.turnover)]),
   ].join('\n\n');
 }
 

@@ -293,6 +293,8 @@ export interface AllocationSection {
   readonly maxWeight: number;
   readonly fallbacks: readonly FallbackStep[];
   readonly sleeves: readonly AllocationSleeve[];
+  /** The level's turnover line (reference, turnover reached, bound), when it sets `turnover`. */
+  readonly turnover?: string;
 }
 
 export interface CorrelationSection {

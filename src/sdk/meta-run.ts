@@ -17,6 +17,7 @@ import {
 } from '../artifacts/index.js';
 import {
   checkBenchmarkInputs,
+  turnoverInputs,
   checkSleeveInputs,
   checkTradesInputs,
   computeMetaResolution,
@@ -190,7 +191,11 @@ async function runMetaReadOnce(
     options.onWarning,
   );
   await checkSleeveInputs(workspace, doc);
-  const benchmarkInputs = await checkBenchmarkInputs(workspace, doc);
+  // The turnover references (holdings files, the previous run) are inputs of the cache key too.
+  const benchmarkInputs = [
+    ...(await checkBenchmarkInputs(workspace, doc)),
+    ...(await turnoverInputs(workspace, doc, options.runId)),
+  ];
   const profile = manifest.profiles[metaProfile];
   const tradesSpec = profile !== undefined && isMetaProfile(profile) ? profile.trades : undefined;
   const trades =

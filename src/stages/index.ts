@@ -11,6 +11,7 @@ export { assertTreeLimitsFeasible } from './meta/_level-limits.js';
 export { checkBenchmarkInputs, type InputFileRecord } from './meta/_benchmark-input.js';
 export { checkTradesInputs, type TradesStageParams } from './meta/_trades-manifest.js';
 export type { MetaTradesValue } from './meta/trades.js';
+export { turnoverInputs } from './meta/_turnover-reference.js';
 export { metaStageParams } from './meta/_params.js';
 export { REPORT_HTML, REPORT_MD, type ResolvedManifestDoc } from './meta/_artifact-types.js';
 export { optimizeOptionSchemas, resolveRiskBudget } from './portfolio/optimize-options.js';

@@ -8,7 +8,6 @@ import { inverseVariance } from './inverse-variance.js';
 import { equalWeight } from './equal-weight.js';
 import { minVariance } from './min-variance.js';
 import { maxSharpe } from './max-sharpe.js';
-import { riskParity, type RiskParityResult } from './risk-parity.js';
 import { barbell } from './barbell.js';
 import { applyBounds } from './bounded-projection.js';
 import { minCdar, minCvar, type TailRiskResult } from './min-cvar.js';
@@ -17,6 +16,9 @@ import { DEFAULT_CVAR_LEVEL, assertTailLevel } from '../stats/tail-risk.js';
 import { assertFeasibleBounds, type WeightBound } from './feasibility.js';
 import { maxSharpeConstrained, minVarianceConstrained } from './constrained-qp.js';
 import { riskParityConstrained } from './constrained-risk-parity.js';
+import type { TurnoverOptions } from './turnover.js';
+import { optimizeNearReference } from './_turnover-step.js';
+import { riskParityResult } from './_risk-parity-result.js';
 import {
   assertFeasibleLinearConstraints,
   projectOntoConstraints,
@@ -78,6 +80,12 @@ export interface OptimizeOptions {
    * methods, the fallback chain included, do not read them.
    */
   readonly riskBudget?: readonly number[];
+  /**
+   * Stay near reference weights: Σ|w − p| ≤ `maxTurnover`, `penalty`·Σ|w − p| in the objective.
+   * min_variance and max_sharpe solve it exactly; the other methods project their answer onto the
+   * turnover ball within the limits (least squares). Recorded in `diagnostics.turnover`.
+   */
+  readonly turnover?: TurnoverOptions;
 }
 
 export interface OptimizeResult {
@@ -145,6 +153,14 @@ function checkShape(returns: Matrix, lo: WeightBound, hi: WeightBound): void {
 }
 
 function optimizeUnlabelled(returns: Matrix, options: OptimizeOptions): OptimizeResult {
+  if (options.turnover !== undefined) {
+    const { turnover, ...rest } = options;
+    return optimizeNearReference(returns, rest, turnover, {
+      solve: optimizeUnlabelled,
+      covariance: (r, o) => estimateCovariance(r, o).cov,
+      expectedReturns: expectedReturnsOf,
+    });
+  }
   const n = returns.cols;
   const lo = options.minWeight ?? 0;
   const hi = options.maxWeight ?? 1;
@@ -153,27 +169,7 @@ function optimizeUnlabelled(returns: Matrix, options: OptimizeOptions): Optimize
     needsConstrainedPath(options, n);
     return optimizeTail(returns, options);
   }
-  const A = options.periodsPerYear;
-  const T = returns.rows;
-  const auto = options.covariance === 'auto';
-  const estimator: CovarianceEstimator = auto
-    ? T < AUTO_SHRINKAGE_RATIO * n
-      ? 'ledoit_wolf'
-      : 'sample'
-    : (options.covariance ?? 'sample');
-  const cov = annualise(
-    estimator === 'ledoit_wolf' ? ledoitWolfCovariance(returns).covariance : sampleCovariance(returns),
-    A,
-  );
-  const diagnostics: Record<string, unknown> = {
-    periods_per_year: A,
-    covariance: estimator,
-    ...(auto
-      ? {
-          covariance_rule: `auto: ${T} observations ${estimator === 'sample' ? '≥' : '<'} ${AUTO_SHRINKAGE_RATIO} × ${n} assets`,
-        }
-      : {}),
-  };
+  const { cov, diagnostics } = estimateCovariance(returns, options);
   if (needsConstrainedPath(options, n)) return optimizeConstrained(returns, cov, options, diagnostics);
   switch (options.method) {
     case 'equal_weight':
@@ -208,8 +204,7 @@ function optimizeUnlabelled(returns: Matrix, options: OptimizeOptions): Optimize
       };
     }
     case 'max_sharpe': {
-      const mu =
-        options.expectedReturns === 'cagr' ? cagrReturns(returns, A) : scale(meanReturns(returns), A);
+      const mu = expectedReturnsOf(returns, options);
       const rf = options.riskFreeRate ?? 0;
       const r = maxSharpe(cov, mu, { riskFreeRate: rf, minWeight: lo, maxWeight: hi });
       return {
@@ -238,6 +233,36 @@ function optimizeUnlabelled(returns: Matrix, options: OptimizeOptions): Optimize
       };
     }
   }
+}
+
+/** The method's annualised covariance (the estimator chosen by `covariance`) and what was chosen. */
+function estimateCovariance(
+  returns: Matrix,
+  options: OptimizeOptions,
+): { cov: Matrix; diagnostics: Record<string, unknown> } {
+  const n = returns.cols;
+  const A = options.periodsPerYear;
+  const T = returns.rows;
+  const auto = options.covariance === 'auto';
+  const estimator: CovarianceEstimator = auto
+    ? T < AUTO_SHRINKAGE_RATIO * n
+      ? 'ledoit_wolf'
+      : 'sample'
+    : (options.covariance ?? 'sample');
+  const cov = annualise(
+    estimator === 'ledoit_wolf' ? ledoitWolfCovariance(returns).covariance : sampleCovariance(returns),
+    A,
+  );
+  const diagnostics: Record<string, unknown> = {
+    periods_per_year: A,
+    covariance: estimator,
+    ...(auto
+      ? {
+          covariance_rule: `auto: ${T} observations ${estimator === 'sample' ? '≥' : '<'} ${AUTO_SHRINKAGE_RATIO} × ${n} assets`,
+        }
+      : {}),
+  };
+  return { cov, diagnostics };
 }
 
 const TAIL_METHODS: ReadonlySet<PortfolioMethod> = new Set(['min_cvar', 'min_cdar', 'mean_cvar']);
@@ -442,42 +467,6 @@ export function optimizeWithFallback(returns: Matrix, options: OptimizeOptions):
     'E_SOLVER',
     `every method of the fallback chain failed: ${fallbacks.map((f) => `${f.method} (${f.code})`).join(', ')}`,
   );
-}
-
-function riskParityResult(
-  cov: Matrix,
-  lo: WeightBound,
-  hi: WeightBound,
-  budget: readonly number[] | undefined,
-  diagnostics: Record<string, unknown>,
-): OptimizeResult {
-  const r = riskParity(cov, {
-    minWeight: lo,
-    maxWeight: hi,
-    ...(budget === undefined ? {} : { riskBudget: budget }),
-  });
-  return {
-    method: 'risk_parity',
-    weights: r.weights,
-    diagnostics: {
-      ...diagnostics,
-      iterations: r.iterations,
-      outer_iterations: r.outerIterations,
-      ...(r.riskBudget === undefined ? {} : riskBudgetDiagnostics(budget ?? [], r)),
-    },
-  };
-}
-
-/** The budgets used, the largest |relative contribution − budget|, and a note when they were rescaled. */
-function riskBudgetDiagnostics(given: readonly number[], r: RiskParityResult): Record<string, unknown> {
-  const sum = given.reduce((s, b) => s + b, 0);
-  return {
-    risk_budget: Array.from(r.riskBudget ?? []),
-    risk_budget_max_deviation: r.maxDeviation,
-    ...(Math.abs(sum - 1) > 1e-12
-      ? { risk_budget_note: `the budgets summed to ${sum}; divided by their sum` }
-      : {}),
-  };
 }
 
 function annualise(m: Matrix, factor: number): Matrix {

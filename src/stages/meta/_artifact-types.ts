@@ -111,6 +111,8 @@ export interface MetaOptimizedDoc {
     readonly symbols?: Readonly<Record<string, number>>;
     readonly prefixes?: Readonly<Record<string, number>>;
   };
+  /** The level's `turnover`: where the reference came from, the turnover reached, the bound, binding. */
+  readonly turnover?: TurnoverRecord;
   readonly parameters: Readonly<Record<string, unknown>>;
   /** How `parameters.periods_per_year` was chosen (absent on an equal-weight branch fallback). */
   readonly annualisation?: Annualisation;
@@ -121,6 +123,34 @@ export interface MetaOptimizedDoc {
     readonly message: string;
   }[];
 }
+
+/**
+ * `meta_optimized.turnover`: inactive (with the reason: first run, ...) or the reference (previous run
+ * or holdings file, by sleeve), the turnover Σ|w − w_ref| reached (sold sleeves included), the least
+ * the limits allow, the bound and whether it binds, the penalty, the solver, the method's answer without
+ * the turnover terms, and the report's `summary` line.
+ */
+export type TurnoverRecord = {
+  readonly max_turnover: number | null;
+  readonly penalty: number;
+  readonly summary: string;
+} & (
+  | { readonly active: false; readonly reason: string }
+  | {
+      readonly active: true;
+      readonly source: 'previous_run' | 'holdings';
+      readonly reference_run_id?: string;
+      readonly holdings_file?: string;
+      readonly reference: Readonly<Record<string, number>>;
+      readonly dropped?: Readonly<Record<string, number>>;
+      readonly achieved: number;
+      readonly minimum: number;
+      readonly binding: boolean;
+      readonly solver: 'exact_sign_pattern' | 'projection';
+      readonly before: { readonly weights: Readonly<Record<string, number>>; readonly turnover: number };
+      readonly kkt_max_violation: number;
+    }
+);
 
 /** One physical asset of `data/portfolio_optimized_meta_{M}_{P}.json`. */
 export interface FlatAsset {

@@ -12,7 +12,13 @@ import { exposureLimitRows, exposureRows, type ExposureRow } from './_exposure-l
 import type { LinearConstraintRow } from '../../numeric/optimize/linear-constraints.js';
 import { matrixToRows, type Matrix } from '../../numeric/linalg/matrix.js';
 import type { LevelMatrix, MetaEnv } from './_level.js';
-import { metaArtifactPaths, type LevelLimitRow, type MetaOptimizedDoc } from './_artifact-types.js';
+import {
+  metaArtifactPaths,
+  type LevelLimitRow,
+  type MetaOptimizedDoc,
+  type TurnoverRecord,
+} from './_artifact-types.js';
+import { levelTurnover, locateTurnoverError, recordTurnover, turnoverRecord } from './_turnover-level.js';
 
 /**
  * The optimizer settings of a meta level, as the manifest gives them (`meta_allocation` and the level's
@@ -123,18 +129,32 @@ async function solveLevel(
   env: MetaEnv,
   level: LevelInput,
   method: PortfolioMethod,
-): Promise<{ result: ReturnType<typeof optimizeWithFallback>; caps: ExposureRow[] }> {
+): Promise<{
+  result: ReturnType<typeof optimizeWithFallback>;
+  caps: ExposureRow[];
+  turnover?: TurnoverRecord;
+}> {
   const { node } = level;
   const caps = await exposureRows(env, node, level.prefix, level.ids);
   assertLevelLimitsFeasible(node, level.ids, env.resolved.doc.manifest_file, caps);
+  const turnover = await levelTurnover(env, node, level.ids);
   const matrix = levelMatrix(level);
-  const result = optimizeWithFallback(matrix, {
-    method,
-    ...levelOptimizeSettings(node, level.periodsPerYear, level.ids, caps),
-  });
+  let result: ReturnType<typeof optimizeWithFallback>;
+  try {
+    result = optimizeWithFallback(matrix, {
+      method,
+      ...levelOptimizeSettings(node, level.periodsPerYear, level.ids, caps),
+      ...(turnover?.options === undefined ? {} : { turnover: turnover.options }),
+    });
+  } catch (error) {
+    throw locateTurnoverError(error, env, node);
+  }
   if (caps.length > 0 && PROJECTED_METHODS.has(result.method))
     await recordProjection(env, level, matrix, result, caps);
-  return { result, caps };
+  if (turnover === undefined) return { result, caps };
+  const record = turnoverRecord(node, turnover, level.ids, result.diagnostics);
+  await recordTurnover(env, node, record);
+  return { result, caps, turnover: record };
 }
 
 /**
@@ -147,7 +167,7 @@ export async function optimizeLevel(env: MetaEnv, level: LevelInput): Promise<Me
   const { node } = level;
   const method = resolveMethod(P);
   const a = node.allocation;
-  const { result, caps } = await solveLevel(env, level, method);
+  const { result, caps, turnover } = await solveLevel(env, level, method);
   const covariance = result.diagnostics['covariance'];
   if (a.covariance === undefined && covariance === 'ledoit_wolf') {
     await ctx.decision('meta.covariance_auto', {
@@ -180,6 +200,7 @@ export async function optimizeLevel(env: MetaEnv, level: LevelInput): Promise<Me
     bounds: { min_weight: node.bounds.minWeight, max_weight: node.bounds.maxWeight },
     ...withCaps(limitRows(node, level.ids, weights), exposureLimitRows(caps, level.ids, weights)),
     ...exposureCaps(node),
+    ...(turnover === undefined ? {} : { turnover }),
     parameters: {
       periods_per_year: level.periodsPerYear,
       covariance,

@@ -57,6 +57,7 @@ export const optimizedDocSchema = z.looseObject({
   fallback_chain: z
     .array(z.looseObject({ method: z.string(), code: z.string(), message: z.string() }))
     .default([]),
+  turnover: z.looseObject({ summary: z.string() }).optional(),
 });
 export type OptimizedDoc = z.output<typeof optimizedDocSchema>;
 

@@ -48,6 +48,7 @@ export function allocationSection(
     minWeight: optimized.bounds.min_weight,
     maxWeight: optimized.bounds.max_weight,
     fallbacks: optimized.fallback_chain.map((f) => ({ method: f.method, code: f.code, message: f.message })),
+    ...(optimized.turnover === undefined ? {} : { turnover: optimized.turnover.summary }),
     sleeves: optimized.sleeves.map((s) => {
       const series = byColumn.get(s.id);
       const m = series === undefined ? undefined : performanceMetrics(series, periodsPerYear, riskFree);
