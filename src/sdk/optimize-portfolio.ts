@@ -12,7 +12,11 @@ import {
   type OptimizeOptions as KernelOptions,
   type OptimizeResult,
 } from '../numeric/optimize/optimize-portfolio.js';
-import { optimizeOptionSchemas as fields, resolveRiskBudget } from '../stages/index.js';
+import {
+  optimizeOptionSchemas as fields,
+  resolveRiskBudget,
+  resolveTurnoverReference,
+} from '../stages/index.js';
 import { createLinearConstraints, type LinearConstraints } from '../numeric/optimize/linear-constraints.js';
 import {
   COVARIANCE_ESTIMATORS,
@@ -70,6 +74,19 @@ export interface OptimizeOptions {
    * or `labels`), divided by their sum; the relative risk contributions of the result equal them.
    */
   readonly riskBudget?: readonly number[] | Readonly<Record<string, number>>;
+  /**
+   * Stay near reference weights (e.g. the current holdings): Σ|w − reference| ≤ `maxTurnover` (0..2)
+   * and/or `penalty`·Σ|w − reference| in the objective. `reference`: one weight ≥ 0 per column, or a
+   * record by asset name (assets left out are held at 0). Exact for min_variance and max_sharpe
+   * (max_sharpe: the ratio net of the penalty); the other methods project their answer onto the
+   * turnover ball within the limits. Recorded in `diagnostics.turnover`; a bound the limits cannot meet
+   * is `E_INFEASIBLE_CONSTRAINTS` with the least turnover they allow.
+   */
+  readonly turnover?: {
+    readonly reference: readonly number[] | Readonly<Record<string, number>>;
+    readonly maxTurnover?: number;
+    readonly penalty?: number;
+  };
 }
 
 /** One linear constraint of {@link OptimizeOptions.constraints}. */
@@ -100,6 +117,7 @@ const optionsSchema = z.strictObject({
   constraints: fields.constraints.optional(),
   labels: z.array(z.string()).optional(),
   riskBudget: z.union([fields.riskBudgetList, fields.riskBudget]).optional(),
+  turnover: fields.turnoverOption.optional(),
 });
 const OPTION_KEYS = Object.keys(optionsSchema.shape);
 
@@ -167,9 +185,19 @@ function optimizeResolved(
           resolveMethod(opts.method),
           'options.riskBudget',
         );
+  const t = opts.turnover;
+  const turnover =
+    t === undefined
+      ? undefined
+      : {
+          reference: resolveTurnoverReference(t.reference, labels, matrix.cols, 'options.turnover.reference'),
+          ...(t.maxTurnover === undefined ? {} : { maxTurnover: t.maxTurnover }),
+          ...(t.penalty === undefined ? {} : { penalty: t.penalty }),
+        };
   const result = optimizeKernel(matrix, {
     ...toKernelOptions(opts, matrix.cols, labels),
     ...(riskBudget === undefined ? {} : { riskBudget }),
+    ...(turnover === undefined ? {} : { turnover }),
   });
   if (assets === undefined) return result;
   const weights = Object.fromEntries(assets.map((a, j) => [a, result.weights[j] as number]));

@@ -14,4 +14,8 @@ export type { MetaTradesValue } from './meta/trades.js';
 export { turnoverInputs } from './meta/_turnover-reference.js';
 export { metaStageParams } from './meta/_params.js';
 export { REPORT_HTML, REPORT_MD, type ResolvedManifestDoc } from './meta/_artifact-types.js';
-export { optimizeOptionSchemas, resolveRiskBudget } from './portfolio/optimize-options.js';
+export {
+  optimizeOptionSchemas,
+  resolveRiskBudget,
+  resolveTurnoverReference,
+} from './portfolio/optimize-options.js';

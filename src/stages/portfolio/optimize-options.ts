@@ -22,6 +22,15 @@ const OPTIMIZE_METHOD_IDS = [...PORTFOLIO_METHODS, ...Object.keys(METHOD_ALIASES
 /** One risk budget: a positive, finite share of the risk (budgets are relative: divided by their sum). */
 const riskBudgetValue = z.number().positive().finite();
 
+/** Reference weights of `turnover`: one per column, or a record by asset name (missing assets 0). */
+const turnoverReference = z.union([
+  z.array(z.number().finite().min(0)).min(2),
+  z.record(z.string().min(1), z.number().finite().min(0)),
+]);
+const maxTurnover = z.number().min(0).max(2);
+const turnoverPenalty = z.number().finite().min(0);
+const boundOrPenalty = { error: 'set the bound, the penalty or both' };
+
 /** One zod schema per optimizer option, without defaults (each face adds its own). */
 export const optimizeOptionSchemas = {
   method: z.enum(OPTIMIZE_METHOD_IDS),
@@ -53,7 +62,58 @@ export const optimizeOptionSchemas = {
         message: 'give lower, upper or both',
       }),
   ),
+  /** Stay near reference weights: Σ|w − w_ref| ≤ max_turnover and/or penalty·Σ|w − w_ref|. */
+  turnover: z
+    .strictObject({
+      reference: turnoverReference,
+      max_turnover: maxTurnover.optional(),
+      penalty: turnoverPenalty.optional(),
+    })
+    .refine((t) => t.max_turnover !== undefined || t.penalty !== undefined, boundOrPenalty),
+  turnoverOption: z
+    .strictObject({
+      reference: turnoverReference,
+      maxTurnover: maxTurnover.optional(),
+      penalty: turnoverPenalty.optional(),
+    })
+    .refine((t) => t.maxTurnover !== undefined || t.penalty !== undefined, boundOrPenalty),
 } as const;
+
+/**
+ * The reference weights of `turnover` as one value per column: a list in column order, a record by
+ * asset name (an unknown name is E_PARAMS with a did-you-mean; an asset it leaves out is held at 0).
+ */
+export function resolveTurnoverReference(
+  reference: readonly number[] | Readonly<Record<string, number>>,
+  assets: readonly string[] | undefined,
+  n: number,
+  option: string,
+): number[] {
+  if (Array.isArray(reference)) {
+    const list = reference as readonly number[];
+    if (list.length !== n) {
+      throw new QuantError('E_PARAMS', `${option}: ${list.length} reference weights for ${n} assets`, {
+        hint: 'give one weight per column, in column order, or a record by asset name',
+      });
+    }
+    return [...list];
+  }
+  const record = reference as Readonly<Record<string, number>>;
+  if (assets === undefined) {
+    throw new QuantError('E_PARAMS', `${option}: reference weights by name need named assets`, {
+      hint: 'pass { assets, returns }, or give the weights as a list in column order',
+    });
+  }
+  for (const key of Object.keys(record)) {
+    if (!assets.includes(key)) {
+      throw new QuantError('E_PARAMS', `${option}.${key}: unknown asset${didYouMean(key, assets)}`, {
+        hint: `the assets are ${assets.join(', ')}`,
+        details: { asset: key },
+      });
+    }
+  }
+  return assets.map((a) => record[a] ?? 0);
+}
 
 /**
  * Risk budgets as one value per column: a list is taken in column order, a record by asset name (an

@@ -11,7 +11,8 @@ import {
   type OptimizeResult,
 } from '../../numeric/optimize/optimize-portfolio.js';
 import { INPUT_KINDS, MISSING_POLICIES } from '../../util/vocabulary.js';
-import { optimizeOptionSchemas, resolveRiskBudget } from './optimize-options.js';
+import { optimizeOptionSchemas, resolveRiskBudget, resolveTurnoverReference } from './optimize-options.js';
+import type { TurnoverOptions } from '../../numeric/optimize/turnover.js';
 import { describeInput, nameAssetsInError, tableToReturns, type ReturnsData } from '../_returns-table.js';
 import { resolveAnnualisation, type Annualisation } from '../_annualisation.js';
 
@@ -57,6 +58,11 @@ const portfolioOptimizeParams = z.strictObject({
     .optional()
     .describe(
       'risk_parity: risk budgets by asset, e.g. {"SBI": 0.5, "SPI": 0.3, "SII": 0.2} (positive, divided by their sum; every asset needs one): the relative risk contributions equal them, or E_INFEASIBLE_BOUNDS when the bounds cut that portfolio off',
+    ),
+  turnover: optimizeOptionSchemas.turnover
+    .optional()
+    .describe(
+      'stay near reference weights, e.g. {"reference": {"SBI": 0.5, "SPI": 0.5}, "max_turnover": 0.1}: Σ|w − reference| ≤ max_turnover (0..2) and/or penalty·Σ|w − reference| in the objective; exact for min_variance and max_sharpe, a projection for the other methods; recorded in diagnostics.turnover',
     ),
   cvar_level: optimizeOptionSchemas.cvarLevel
     .default(0.95)
@@ -124,6 +130,18 @@ async function loadOptimizeInput(
   return { inputPath, data, annualisation };
 }
 
+/** The `turnover` param as the optimizer's option (reference by asset name or in column order). */
+function stageTurnover(
+  t: NonNullable<PortfolioOptimizeParams['turnover']>,
+  assets: readonly string[],
+): TurnoverOptions {
+  return {
+    reference: resolveTurnoverReference(t.reference, assets, assets.length, 'turnover.reference'),
+    ...(t.max_turnover === undefined ? {} : { maxTurnover: t.max_turnover }),
+    ...(t.penalty === undefined ? {} : { penalty: t.penalty }),
+  };
+}
+
 /** Run the method (with the fallback chain when asked) and log each fallback step as a decision. */
 async function runOptimizer(
   params: PortfolioOptimizeParams,
@@ -148,6 +166,7 @@ async function runOptimizer(
     leafOrder: params.leaf_order,
     cvarLevel: params.cvar_level,
     ...(riskBudget === undefined ? {} : { riskBudget }),
+    ...(params.turnover === undefined ? {} : { turnover: stageTurnover(params.turnover, data.assets) }),
   } as const;
   let result: OptimizeRun;
   try {
