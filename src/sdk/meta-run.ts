@@ -37,7 +37,8 @@ import {
   resolveMetaTree,
   resolveRiskProfiles,
 } from '../manifest/index.js';
-import type { PipelineRunResult, QuantSDK, RunOptions } from './quant-sdk.js';
+import type { PipelineHooks, PipelineRunResult, QuantSDK, RunOptions } from './quant-sdk.js';
+import type { RunSession } from './run-session.js';
 import type { StageRunResult } from './stage-result.js';
 import { RUN_OPTION_KEYS } from './sdk-arguments.js';
 import { produceTreeSleeves, type ExecuteSleevesOptions, type ProducedSleeves } from './sleeve-jobs.js';
@@ -54,6 +55,12 @@ export interface MetaRunOptions extends RunOptions {
    * Runs before the meta run folder is opened: a failed sleeve leaves no trace of the meta run.
    */
   readonly executeSleeves?: ExecuteSleevesOptions;
+  /**
+   * The sleeves `executeMetaSleeves` produced or reused first (the CLI's first phase): their runs are
+   * pinned like `sleeveRuns` (which wins on a conflict), and each is recorded as a `sleeve.source`
+   * decision of the meta run's ledger, as `executeSleeves` does.
+   */
+  readonly producedSleeves?: ProducedSleeves;
   /** Run the out-of-sample walk-forward `meta.backtest` (default true; `--no-backtest` skips it). */
   readonly backtest?: boolean;
 }
@@ -159,7 +166,8 @@ async function runMetaReadOnce(
   // Before any work (sleeves included): a run id in use is refused again, for sure, under the run lock.
   if (options.runId !== undefined && options.fresh !== false) await assertRunIsNew(workspace, options.runId);
   let sleeveRuns = options.sleeveRuns;
-  let sleeves: ProducedSleeves | undefined;
+  let sleeves = options.producedSleeves;
+  if (sleeves !== undefined) sleeveRuns = { ...sleeves.pins, ...sleeveRuns };
   if (options.executeSleeves !== undefined) {
     if (options.runId !== undefined) assertValidRunId(options.runId);
     sleeves = await produceTreeSleeves(
@@ -169,6 +177,7 @@ async function runMetaReadOnce(
         workspace,
         manifestPath,
         now: resolveNow(env),
+        env,
         ...(sleeveRuns === undefined ? {} : { pinned: sleeveRuns }),
       },
       options.executeSleeves,
@@ -214,7 +223,7 @@ async function runMetaReadOnce(
     pipeline,
     params,
     { ...runOptionsOf(options), cwd, workspace, manifest: manifestPath },
-    hooks,
+    sleeves === undefined ? hooks : withSleeveSources(hooks, sleeves),
   );
   const traded = await runTrades(sdk, trades, {
     ...runOptionsOf(options),
@@ -255,6 +264,37 @@ async function runTrades(
     });
   }
   return out;
+}
+
+/** The ledger step that says where each executed sleeve's run came from. */
+const SLEEVE_SOURCE_STEP = 'sleeve.source';
+
+/**
+ * The pipeline hooks of a meta run with `executeSleeves`: those of the cache, and after the last stage
+ * one `sleeve.source` decision per executed sleeve (status `produced` or `reused`, its run id and
+ * content key). Appended last, after the cache stored its entry: the artifacts and every earlier
+ * ledger record are the same whether the sleeves were produced or reused.
+ */
+function withSleeveSources(hooks: MetaCacheHooks | undefined, sleeves: ProducedSleeves): PipelineHooks {
+  return {
+    ...(hooks === undefined ? {} : { restore: (session: RunSession) => metaRestore(hooks, session) }),
+    async completed(session, results, ledgerStart) {
+      await hooks?.completed?.(session, results, ledgerStart);
+      await session.ledger.appendMany(
+        sleeves.results.map((r) => ({
+          type: 'decision' as const,
+          step: SLEEVE_SOURCE_STEP,
+          status: r.status,
+          context: { profile: r.profile },
+          data: { run_id: r.run_id, sleeve_key: r.sleeve_key ?? null },
+        })),
+      );
+    },
+  };
+}
+
+function metaRestore(hooks: MetaCacheHooks, session: RunSession): Promise<StageRunResult[]> {
+  return hooks.restore === undefined ? Promise.resolve([]) : hooks.restore(session);
 }
 
 /**

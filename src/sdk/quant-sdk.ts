@@ -117,6 +117,15 @@ export interface PipelineHooks {
   completed?(session: RunSession, results: readonly StageRunResult[], ledgerStart: number): Promise<void>;
 }
 
+/**
+ * Internal hooks of {@link QuantSDK.runStage} (used by sleeve jobs): `completed` sees the session after a
+ * successful stage, before the run gets its final status and its ledger anchor, so that what it appends
+ * is covered by the anchor.
+ */
+export interface StageHooks {
+  completed?(session: RunSession, execution: StageExecution): Promise<void>;
+}
+
 interface ResolvedLocation {
   readonly workspace: string;
   readonly manifestPath: string;
@@ -295,10 +304,26 @@ export class QuantSDK {
     id: Id,
     params: unknown,
     options?: RunOptions,
+    hooks?: StageHooks,
   ): Promise<StageRunResult<BuiltinStageValues[Id]>>;
-  runStage<R = unknown>(id: string, params: unknown, options?: RunOptions): Promise<StageRunResult<R>>;
-  async runStage(id: string, params: unknown, options: RunOptions = {}): Promise<StageRunResult> {
-    checkSdkArguments('runStage', ['id', id, 'id'], ['runOptions', options, 'options']);
+  runStage<R = unknown>(
+    id: string,
+    params: unknown,
+    options?: RunOptions,
+    hooks?: StageHooks,
+  ): Promise<StageRunResult<R>>;
+  async runStage(
+    id: string,
+    params: unknown,
+    options: RunOptions = {},
+    hooks: StageHooks = {},
+  ): Promise<StageRunResult> {
+    checkSdkArguments(
+      'runStage',
+      ['id', id, 'id'],
+      ['runOptions', options, 'options'],
+      ['hooks', hooks, 'hooks'],
+    );
     const stage = this.registry.getStage(id);
     const resolved = resolveStageParams(stage, params);
     const location = resolveLocation(options);
@@ -317,7 +342,7 @@ export class QuantSDK {
         fresh: options.fresh ?? false,
         confine,
       });
-      return this.#runInSession(session, stage, resolved, true);
+      return this.#runInSession(session, stage, resolved, true, hooks);
     });
   }
 
@@ -438,10 +463,12 @@ export class QuantSDK {
     stage: Stage,
     params: unknown,
     closeAfter: boolean,
+    hooks: StageHooks = {},
   ): Promise<StageRunResult<R>> {
     let execution: StageExecution;
     try {
       execution = await executeStage(session, stage, params);
+      if (hooks.completed !== undefined) await hooks.completed(session, execution);
     } catch (error) {
       if (closeAfter) await closeSession(session, 'failed', { stage: stage.id }, error);
       throw error;

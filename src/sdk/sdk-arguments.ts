@@ -57,9 +57,18 @@ const SCHEMAS = {
           timeoutMs: z.number().optional(),
           signal: z.instanceof(AbortSignal).optional(),
           onNotice: functionSchema.optional(),
+          rebuild: z.boolean().optional(),
         })
         .optional(),
       backtest: z.boolean().optional(),
+      producedSleeves: z
+        .looseObject({
+          pins: z.record(z.string(), text),
+          results: z.array(
+            z.looseObject({ profile: text, run_id: text, status: z.enum(['produced', 'reused']) }),
+          ),
+        })
+        .optional(),
     })
     .optional(),
   // Internal hooks (the meta cache's carry more members): only the two the pipeline calls are checked.

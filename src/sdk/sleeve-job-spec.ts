@@ -3,7 +3,7 @@
  * its runner lives. Kept apart from the runner (sleeve-job.ts) so that planning a batch does not load
  * the SDK's stages.
  *
- * A job carries no path. It names a profile, a run id and the clock, plus three proofs of origin: the
+ * A job carries no path. It names a profile, a run id, the clock and (optionally) its content key, plus three proofs of origin: the
  * id of the workspace whose coordinator sent it, the SHA-256 of the manifest it was planned from, and
  * the nonce of the run folder's reservation (artifacts/run-reservation.ts). Where it runs is decided by
  * the process that runs it (`quant worker --workspace`), never by the message.
@@ -51,6 +51,11 @@ export const SleeveJobSchema = z.strictObject({
   source_date_epoch: z.number().int().min(0).max(MAX_EPOCH),
   /** The nonce of the run folder's reservation. */
   reservation: hex(HEX32, 32, 'a reservation nonce'),
+  /**
+   * The content key the coordinator computed (sleeve-key.ts). The worker recomputes it from its own
+   * manifest and prices file and refuses a job whose key it cannot reproduce; the run records it.
+   */
+  sleeve_key: hex(HEX64, 64, 'a sleeve key').optional(),
 });
 export type SleeveJob = z.output<typeof SleeveJobSchema>;
 
@@ -76,6 +81,8 @@ export interface SleeveJobResult {
   readonly summary: string;
   /** Warnings of the sleeve's stage about its input (missing data dropped), when produced now. */
   readonly warnings?: readonly string[];
+  /** The content key of the production (sleeve-key.ts), when the coordinator computed one. */
+  readonly sleeve_key?: string;
 }
 
 /** How other processes find `runSleeveJob` (sleeve-job.ts next to this file, `.ts` or `.js`). */

@@ -8,7 +8,9 @@
  * here (`E_JOB_REFUSED` otherwise): its workspace id is this workspace's, its manifest hash is this
  * manifest's, its profile is a sleeve profile of it, and `runs/<run_id>/` exists — the job never
  * creates a folder — and carries the coordinator's reservation for exactly this job (nonce, profile,
- * run id, clock). Then, under the run lock (docs/sleeve-execution.md):
+ * run id, clock), and, when it carries a content key, that this workspace's inputs give that key
+ * (sleeve-key.ts; the run records it as its last ledger record). Then, under the run lock
+ * (docs/sleeve-execution.md):
  * - a run of another kind or profile is refused untouched;
  * - a `success` run of the profile, same tool version, made from the sleeve spec the manifest has now
  *   and from unchanged other inputs (the price table: hashes in its ledger outcome), is reused;
@@ -41,6 +43,8 @@ import { readManifest, type Manifest } from '../manifest/index.js';
 import type { JobContext, JobSettings } from '../exec/job.js';
 import { QuantSDK } from './quant-sdk.js';
 import { TOOL_VERSION } from './version.js';
+import type { RunSession, StageExecution } from './run-session.js';
+import { SLEEVE_KEY_STEP, sleeveKey, type SleeveKey } from './sleeve-key.js';
 import {
   parseSleeveJob,
   type SleeveJob,
@@ -62,9 +66,10 @@ export async function runSleeveJob(input: unknown, ctx: JobContext): Promise<Sle
   const where = settingsOf(ctx.settings);
   const manifest = await assertJobBelongsHere(job, where);
   const dir = runDir(where.workspace, job.run_id);
+  const key = await assertJobKey(job, where, manifest);
   const reused = await prepareRunFolder(job, where, manifest, dir, ctx);
   if (reused !== undefined) return reused;
-  const result = await QuantSDK.runStage(
+  const result = await new QuantSDK().runStage(
     'sleeve.backtest',
     { profile: job.profile },
     {
@@ -83,6 +88,7 @@ export async function runSleeveJob(input: unknown, ctx: JobContext): Promise<Sle
       },
       onProgress: (m: string) => ctx.progress(m),
     },
+    key === undefined ? {} : { completed: (session, execution) => recordSleeveKey(session, execution, key) },
   );
   // The run is complete and stands on its own: its reservation has served.
   await releaseReservation(dir, job.reservation);
@@ -92,7 +98,49 @@ export async function runSleeveJob(input: unknown, ctx: JobContext): Promise<Sle
     status: 'produced',
     summary: result.summary,
     ...(result.warnings.length === 0 ? {} : { warnings: [...result.warnings] }),
+    ...(key === undefined ? {} : { sleeve_key: key.key }),
   };
+}
+
+/**
+ * The job's content key, recomputed here from this workspace's manifest and prices file: it must be
+ * the key of the job's pinned clock or of an unpinned one (the coordinator knows which), else the job
+ * is refused — a run never records a key its inputs do not have.
+ */
+async function assertJobKey(
+  job: SleeveJob,
+  where: SleeveJobSettings,
+  manifest: Manifest,
+): Promise<SleeveKey | undefined> {
+  if (job.sleeve_key === undefined) return undefined;
+  for (const clock of [job.source_date_epoch, null]) {
+    const own = await sleeveKey(where.workspace, where.manifest, manifest, job.profile, clock);
+    if (own?.key === job.sleeve_key) return own;
+  }
+  throw refused(
+    `job for run ${job.run_id} carries the sleeve key ${short(job.sleeve_key)}, which the inputs of ${job.profile} here do not give (its prices file changed since the coordinator planned it, or differs on this machine)`,
+    "serve the coordinator's workspace with the same data files, or rerun the coordinator",
+  );
+}
+
+/**
+ * Record the key as the run's last ledger record, if the stage read the prices file the key hashed
+ * (a file replaced while the stage ran leaves the run without a key: it is never reused).
+ */
+async function recordSleeveKey(
+  session: RunSession,
+  execution: StageExecution,
+  key: SleeveKey,
+): Promise<void> {
+  const { prices } = key.parts;
+  if (!execution.inputs.some((i) => i.path === prices.path && i.sha256 === prices.sha256)) return;
+  await session.ledger.append({
+    type: 'decision',
+    step: SLEEVE_KEY_STEP,
+    status: 'recorded',
+    context: { stage: 'sleeve.backtest' },
+    data: { key: key.key, parts: key.parts },
+  });
 }
 
 function settingsOf(settings: JobSettings): SleeveJobSettings {

@@ -37,6 +37,8 @@ import {
   type SleeveJobResult,
 } from './sleeve-job-spec.js';
 import { reserveSleeveRuns, type PlannedSleeve } from './sleeve-reservation.js';
+import { pinnedClock, sleeveKey, type SleeveKey } from './sleeve-key.js';
+import { findReusableSleeveRun, freeSleeveRunId, lockSleeveKeys } from './sleeve-reuse.js';
 
 export { DEFAULT_QUEUE_NAME, DEFAULT_REDIS_URL } from '../exec/redis-connection.js';
 
@@ -59,6 +61,11 @@ export interface ExecuteSleevesOptions {
   readonly timeoutMs?: number;
   /** Abort (SIGINT/SIGTERM): unfinished sleeves fail as E_INTERRUPTED. */
   readonly signal?: AbortSignal;
+  /**
+   * Produce every sleeve even when a successful run with the same content key exists
+   * (`--rebuild-sleeves`). A new run never overwrites an existing one: it gets the next free run id.
+   */
+  readonly rebuild?: boolean;
   /**
    * Notices a job sends while it goes on (e.g. it waits for a lock another process holds), as
    * `sleeve <profile>: <message>` lines; the CLI prints them on stderr, TTY or not.
@@ -242,8 +249,11 @@ function batchEvents(
 }
 
 /**
- * Plan and produce the sleeves of a resolved tree (see {@link planSleeveJobs} and
- * {@link produceSleeves}); `now` is the coordinator's clock (`SOURCE_DATE_EPOCH` when set).
+ * Plan the sleeves of a resolved tree (see {@link planSleeveJobs}), reuse those whose content key
+ * (sleeve-key.ts) a successful, audited run already has (unless `options.rebuild`), and produce the
+ * others (see {@link produceSleeves}) under new run ids. The keys are locked from the search until the
+ * productions end, so that a concurrent meta run with the same sleeve waits, then reuses. `now` is the
+ * coordinator's clock (`SOURCE_DATE_EPOCH` when set); `env` gives the pinned clock and the ledger key.
  */
 export async function produceTreeSleeves(
   root: MetaNode,
@@ -252,21 +262,78 @@ export async function produceTreeSleeves(
     readonly workspace: string;
     readonly manifestPath: string;
     readonly now: Date;
+    readonly env?: NodeJS.ProcessEnv;
     readonly pinned?: Readonly<Record<string, string>>;
   },
   options: ExecuteSleevesOptions = {},
   onProgress?: (line: string) => void,
 ): Promise<ProducedSleeves> {
   assertExecuteSleevesOptions(options);
-  return produceSleeves(
-    planSleeveJobs(root, manifest, {
-      now: where.now,
-      ...(where.pinned === undefined ? {} : { pinned: where.pinned }),
-    }),
-    { workspace: where.workspace, manifestPath: where.manifestPath },
-    options,
-    onProgress,
-  );
+  const planned = planSleeveJobs(root, manifest, {
+    now: where.now,
+    ...(where.pinned === undefined ? {} : { pinned: where.pinned }),
+  });
+  const started = performance.now();
+  const env = where.env ?? process.env;
+  const clock = pinnedClock(env);
+  const keys = new Map<string, SleeveKey>();
+  for (const p of planned) {
+    const key = await sleeveKey(where.workspace, where.manifestPath, manifest, p.profile, clock);
+    if (key !== undefined) keys.set(p.profile, key);
+  }
+  const locks = await lockSleeveKeys(where.workspace, new Map([...keys].map(([p, k]) => [p, k.key])), {
+    ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  try {
+    const reused = new Map<string, SleeveJobResult>();
+    const toProduce: PlannedSleeve[] = [];
+    for (const p of planned) {
+      const key = keys.get(p.profile);
+      const runId =
+        key === undefined || options.rebuild === true
+          ? undefined
+          : await findReusableSleeveRun(where.workspace, p.profile, key.key, {
+              env,
+              ...(options.onNotice === undefined ? {} : { onWarning: options.onNotice }),
+            });
+      if (runId !== undefined && key !== undefined) {
+        reused.set(p.profile, {
+          profile: p.profile,
+          run_id: runId,
+          status: 'reused',
+          summary: `${p.profile}: reused run ${runId} (same sleeve key ${key.key.slice(0, 12)}…)`,
+          sleeve_key: key.key,
+        });
+        continue;
+      }
+      toProduce.push({
+        ...p,
+        run_id: await freeSleeveRunId(where.workspace, p.profile, new Date(p.source_date_epoch * 1000)),
+        ...(key === undefined ? {} : { sleeve_key: key.key }),
+      });
+    }
+    const produced = await produceSleeves(
+      toProduce,
+      { workspace: where.workspace, manifestPath: where.manifestPath },
+      options,
+      onProgress,
+    );
+    const byProfile = new Map(produced.results.map((r) => [r.profile, r]));
+    const results = planned.map((p): SleeveJobResult => {
+      const result = (reused.get(p.profile) ?? byProfile.get(p.profile)) as SleeveJobResult;
+      const key = keys.get(p.profile)?.key;
+      return key === undefined ? result : { ...result, sleeve_key: key };
+    });
+    return {
+      pins: Object.fromEntries(results.map((r) => [r.profile, r.run_id])),
+      results,
+      executor: produced.executor,
+      elapsedMs: performance.now() - started,
+    };
+  } finally {
+    await locks.release();
+  }
 }
 
 /** Where a meta run happens, as in `MetaRunOptions`. */
@@ -313,6 +380,7 @@ export async function executeMetaSleeves(
       workspace,
       manifestPath,
       now: resolveNow(env),
+      env,
       ...(where.sleeveRuns === undefined ? {} : { pinned: where.sleeveRuns }),
     },
     options,

@@ -33,6 +33,8 @@ export interface PlannedSleeve {
   readonly profile: string;
   readonly run_id: string;
   readonly source_date_epoch: number;
+  /** The content key of the production (sleeve-key.ts), passed on to the job. */
+  readonly sleeve_key?: string;
 }
 
 /** The reserved jobs of a batch, and how to withdraw what is left of their reservations. */
@@ -86,6 +88,7 @@ export async function reserveSleeveRuns(
     run_id: r.planned.run_id,
     source_date_epoch: r.planned.source_date_epoch,
     reservation: r.nonce,
+    ...(r.planned.sleeve_key === undefined ? {} : { sleeve_key: r.planned.sleeve_key }),
   }));
   return { ok: true, reservations: { jobs, release: () => releaseAll(made) } };
 }

@@ -22,6 +22,7 @@ export interface ExecuteSleevesFlags {
   queue?: string;
   redisTimeout?: number;
   timeout?: number;
+  rebuildSleeves?: true;
 }
 
 export const positiveInt = (value: string): number => {
@@ -44,13 +45,13 @@ export function executeSleevesOptions(
   env: NodeJS.ProcessEnv,
 ): ExecuteSleevesOptions | undefined {
   if (flags.executeSleeves !== true) {
-    const stray = (['executor', 'concurrency', 'redis', 'queue', 'redisTimeout', 'timeout'] as const).filter(
-      (k) => flags[k] !== undefined,
-    );
+    const stray = (
+      ['executor', 'concurrency', 'redis', 'queue', 'redisTimeout', 'timeout', 'rebuildSleeves'] as const
+    ).filter((k) => flags[k] !== undefined);
     if (stray.length > 0) {
       throw new QuantError(
         'E_USAGE',
-        `${stray.map((k) => `--${k === 'redisTimeout' ? 'redis-timeout' : k}`).join(', ')} ${stray.length === 1 ? 'applies' : 'apply'} only with --execute-sleeves`,
+        `${stray.map((k) => `--${FLAG_NAMES[k] ?? k}`).join(', ')} ${stray.length === 1 ? 'applies' : 'apply'} only with --execute-sleeves`,
         {
           hint: 'add --execute-sleeves to produce the sleeves first, or drop these flags',
         },
@@ -83,8 +84,15 @@ export function executeSleevesOptions(
         }
       : {}),
     ...(flags.timeout === undefined ? {} : { timeoutMs: Math.round(flags.timeout * 1000) }),
+    ...(flags.rebuildSleeves === true ? { rebuild: true } : {}),
   };
 }
+
+/** Flags whose option name is not their camel-cased key. */
+const FLAG_NAMES: Partial<Record<keyof ExecuteSleevesFlags, string>> = {
+  redisTimeout: 'redis-timeout',
+  rebuildSleeves: 'rebuild-sleeves',
+};
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();

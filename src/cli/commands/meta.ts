@@ -125,6 +125,10 @@ function addMetaRunCommand(meta: Command, ctx: CliContext): void {
       'with --execute-sleeves: give up on sleeves not finished by then',
       positiveSeconds,
     )
+    .option(
+      '--rebuild-sleeves',
+      'with --execute-sleeves: produce every sleeve, even one a run with the same content key already has',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       const execute = executeSleevesOptions(opts, ctx.env);
@@ -146,7 +150,7 @@ function addMetaRunCommand(meta: Command, ctx: CliContext): void {
       }
       const result = await sdk.runMeta(opts.profile, {
         ...ctx.runOptions(opts.runId),
-        ...(sleeves === undefined ? {} : { sleeveRuns: sleeves.pins }),
+        ...(sleeves === undefined ? {} : { producedSleeves: sleeves }),
         ...(opts.profiles === undefined ? {} : { riskProfiles: opts.profiles }),
         cache: opts.cache,
         backtest: opts.backtest,
