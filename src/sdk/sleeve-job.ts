@@ -45,6 +45,7 @@ import { QuantSDK } from './quant-sdk.js';
 import { TOOL_VERSION } from './version.js';
 import type { RunSession, StageExecution } from './run-session.js';
 import { SLEEVE_KEY_STEP, sleeveKey, type SleeveKey } from './sleeve-key.js';
+import { LOCK_NOTICE_EVERY_MS, LOCK_NOTICE_MS, LOCK_POLL_MS, LOCK_WAIT_MS } from './sleeve-reuse.js';
 import {
   parseSleeveJob,
   type SleeveJob,
@@ -52,11 +53,6 @@ import {
   type SleeveJobSettings,
 } from './sleeve-job-spec.js';
 
-const LOCK_POLL_MS = 200;
-const LOCK_WAIT_MS = 60 * 60 * 1000;
-/** A wait for a lock is reported after this long, then every {@link LOCK_NOTICE_EVERY_MS}. */
-const LOCK_NOTICE_MS = 2000;
-const LOCK_NOTICE_EVERY_MS = 60_000;
 /** Releasing the reservation after the run: wait this long at most for a brief holder of the lock. */
 const RELEASE_WAIT_MS = 5000;
 

@@ -22,11 +22,12 @@ import {
 } from '../artifacts/index.js';
 import { SLEEVE_KEY_STEP } from './sleeve-key.js';
 
-const LOCK_POLL_MS = 200;
-const LOCK_WAIT_MS = 60 * 60 * 1000;
-/** A wait for a key lock is reported after this long, then every {@link LOCK_NOTICE_EVERY_MS}. */
-const LOCK_NOTICE_MS = 2000;
-const LOCK_NOTICE_EVERY_MS = 60_000;
+/** How often a held lock (of a key, or of a sleeve job's run) is tried again, and for how long at most. */
+export const LOCK_POLL_MS = 200;
+export const LOCK_WAIT_MS = 60 * 60 * 1000;
+/** A wait for a lock is reported after this long, then every {@link LOCK_NOTICE_EVERY_MS}. */
+export const LOCK_NOTICE_MS = 2000;
+export const LOCK_NOTICE_EVERY_MS = 60_000;
 
 /** Where the lock of a sleeve key lives: `<workspace>/.quant/sleeve-keys/<key>/.lock`. */
 function sleeveKeyLockDir(workspace: string, key: string): string {
