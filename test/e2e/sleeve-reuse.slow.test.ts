@@ -8,7 +8,16 @@ import { cpSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { quant, REPO, tempDir } from '../helpers/cli.js';
 
-const SLEEVES = ['swiss_sectors', 'swiss_balanced', 'gulf_equity'];
+/** The sleeve profiles of the demo manifest (meta_global uses every one). */
+const SLEEVES = Object.entries(
+  (
+    JSON.parse(readFileSync(join(REPO, 'examples', 'demo', 'manifest.json'), 'utf8')) as {
+      profiles: Record<string, object>;
+    }
+  ).profiles,
+)
+  .filter(([, p]) => 'sleeve' in p)
+  .map(([name]) => name);
 
 interface RunOutput {
   run_id: string;
@@ -55,22 +64,22 @@ describe(
     test('the first run produces every sleeve', () => {
       const out = metaRun();
       assert.deepEqual(
-        out.sleeves.runs.map((r) => [r.profile, r.status]),
-        SLEEVES.map((p) => [p, 'produced']),
+        out.sleeves.runs.map((r) => [r.profile, r.status]).sort(),
+        SLEEVES.map((p) => [p, 'produced']).sort(),
         'every sleeve produced',
       );
       firstPins = out.sleeves.runs.map((r) => r.run_id);
-      assert.equal(sleeveFolders().length, 3, 'three sleeve runs');
+      assert.equal(sleeveFolders().length, SLEEVES.length, 'one run per sleeve');
     });
 
     test('the second run produces no sleeve: each is reused, and its ledger says so', () => {
       const out = metaRun();
       assert.deepEqual(
-        out.sleeves.runs.map((r) => [r.profile, r.run_id, r.status]),
-        SLEEVES.map((p, i) => [p, firstPins[i], 'reused']),
+        out.sleeves.runs.map((r) => [r.run_id, r.status]),
+        firstPins.map((id) => [id, 'reused']),
         'every sleeve reused from the first run',
       );
-      assert.equal(sleeveFolders().length, 3, 'still three sleeve runs');
+      assert.equal(sleeveFolders().length, SLEEVES.length, 'still one run per sleeve');
       const sources = readFileSync(join(ws.path, 'runs', out.run_id, 'audit.jsonl'), 'utf8')
         .trim()
         .split('\n')
@@ -86,13 +95,13 @@ describe(
     test('--rebuild-sleeves produces every sleeve again, under new run ids', () => {
       const out = metaRun(['--rebuild-sleeves']);
       assert.deepEqual(
-        out.sleeves.runs.map((r) => [r.profile, r.status]),
-        SLEEVES.map((p) => [p, 'produced']),
+        out.sleeves.runs.map((r) => [r.profile, r.status]).sort(),
+        SLEEVES.map((p) => [p, 'produced']).sort(),
         'every sleeve produced',
       );
       for (const r of out.sleeves.runs)
         assert.ok(!firstPins.includes(r.run_id), `${r.profile}: a new run id (${r.run_id})`);
-      assert.equal(sleeveFolders().length, 6, 'three more sleeve runs, none overwritten');
+      assert.equal(sleeveFolders().length, 2 * SLEEVES.length, 'one more run per sleeve, none overwritten');
     });
 
     test('--rebuild-sleeves without --execute-sleeves is a usage error', () => {
