@@ -122,6 +122,30 @@ export function turnoverRecord(
   return { ...on, summary: turnoverLine(on) };
 }
 
+/**
+ * What `quant meta validate` finds wrong with a level's `turnover` record: the turnover of the weights
+ * from the recorded reference (sold sleeves included) differs from `achieved`, or exceeds the manifest's
+ * `max_turnover`, by more than `tolerance`. Empty when the record is inactive or absent.
+ */
+export function turnoverViolations(
+  node: MetaNode,
+  weights: Readonly<Record<string, number>>,
+  record: TurnoverRecord | undefined,
+  tolerance: number,
+): string[] {
+  if (record === undefined || !record.active) return [];
+  const ids = Object.keys(weights);
+  const moved =
+    ids.reduce((s, id) => s + Math.abs((weights[id] as number) - (record.reference[id] ?? 0)), 0) +
+    sumOf(record.dropped ?? {});
+  const out: string[] = [];
+  if (Math.abs(moved - record.achieved) > tolerance)
+    out.push(`turnover from the reference is ${moved}, the record says ${record.achieved}`);
+  const tau = node.turnover?.maxTurnover;
+  if (tau !== undefined && moved > tau + tolerance) out.push(`turnover ${moved} above max_turnover ${tau}`);
+  return out;
+}
+
 /** The `meta.turnover` ledger decision. */
 export async function recordTurnover(env: MetaEnv, node: MetaNode, record: TurnoverRecord): Promise<void> {
   await env.ctx.decision('meta.turnover', {

@@ -17,6 +17,7 @@ import { MIN_COMMON_DATES } from './_level.js';
 import { NET_EPSILON } from './_flatten-level.js';
 import { LIMIT_TOLERANCE, limitViolations } from './_level-limits.js';
 import { exposureViolations } from './_exposure-limits.js';
+import { turnoverViolations } from './_turnover-level.js';
 import {
   REPORT_MD,
   RESOLVED_MANIFEST,
@@ -183,7 +184,12 @@ async function checkOptimizedWeights(
     if (!(w >= -TOL)) fail(`weight of ${id} is ${w} < 0`);
   }
   // The limits come from the resolved manifest, not from the doc's own `limits` rows.
-  const broken = branchFallback ? [] : limitViolations(node, optimized.weights);
+  const broken = branchFallback
+    ? []
+    : [
+        ...limitViolations(node, optimized.weights),
+        ...turnoverViolations(node, optimized.weights, optimized.turnover, LIMIT_TOLERANCE),
+      ];
   if (broken.length > 0) fail(`${broken.join('; ')} (tolerance ${LIMIT_TOLERANCE})`);
   const limits =
     (node.sleeveBounds === undefined ? 0 : Object.keys(node.sleeveBounds).length) +
@@ -193,7 +199,7 @@ async function checkOptimizedWeights(
     if (ids.join(',') !== Object.keys(optimized.weights).sort().join(','))
       fail('weights do not cover exactly the included sleeves');
   }
-  return `${optimized.method}${optimized.method === optimized.requested_method ? '' : ` (fallback from ${optimized.requested_method})`}, sum 1, within [${lo}, ${hi}]${limits === 0 || branchFallback ? '' : ` and ${limits} sleeve/group limit(s)`}`;
+  return `${optimized.method}${optimized.method === optimized.requested_method ? '' : ` (fallback from ${optimized.requested_method})`}, sum 1, within [${lo}, ${hi}]${limits === 0 || branchFallback ? '' : ` and ${limits} sleeve/group limit(s)`}${optimized.turnover?.active === true ? `, turnover ${optimized.turnover.achieved} from its reference` : ''}`;
 }
 
 type FlattenedFile = Omit<FlattenedMetaDoc, 'weights_fallbacks'> & {

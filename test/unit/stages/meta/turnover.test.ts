@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { QuantError, QuantSDK } from '../../../../src/index.js';
 import { parseManifest } from '../../../../src/manifest/load-manifest.js';
 import { assertManifestValid } from '../../../../src/manifest/profile-usage.js';
+import { validateMetaRun } from '../../../../src/stages/index.js';
 import type { MetaOptimizedDoc, TurnoverRecord } from '../../../../src/stages/meta/_artifact-types.js';
 import { tempDir } from '../../artifacts/_temp.js';
 import {
@@ -175,6 +176,31 @@ describe('turnover through the pipeline (SDK)', { timeout: 240_000 }, () => {
     const report = readFileSync(join(second, 'reports', 'meta_portfolio_report.md'), 'utf8');
     const lines = report.split('\n').filter((l) => l.startsWith('Turnover from run t1_first: 5.0 %'));
     assert.equal(lines.length, PROFILES.length, `a turnover line per profile: ${lines.join(' | ')}`);
+  });
+
+  test('meta validate recomputes the turnover from the recorded reference and checks the bound', async () => {
+    const ok = await validateMetaRun(ws, 't2_second');
+    assert.equal(ok.ok, true, `validate: ${JSON.stringify(ok.checks.filter((c) => !c.ok))}`);
+    const rel = 'data/meta_optimized_m_min_variance.json';
+    const original = readFileSync(join(second, rel), 'utf8');
+    const doc = optimized(second, 'min_variance');
+    const t = record(second, 'min_variance');
+    assert.ok(t.active, 'active');
+    // Move the weights half-way back from the reference: still summing to 1, but a different turnover.
+    const weights = Object.fromEntries(
+      IDS.map((id) => [id, ((doc.weights[id] as number) + (t.reference[id] as number)) / 2]),
+    );
+    writeFileSync(join(second, rel), JSON.stringify({ ...doc, weights }));
+    const bad = await validateMetaRun(ws, 't2_second');
+    const check = bad.checks.find((c) => c.id === rel);
+    assert.equal(bad.ok, false, 'the edited run fails');
+    assert.match(
+      check?.detail ?? '',
+      /turnover from the reference is [\d.e-]+, the record says/,
+      check?.detail,
+    );
+    writeFileSync(join(second, rel), original);
+    assert.equal((await validateMetaRun(ws, 't2_second')).ok, true, 'the restored run passes again');
   });
 
   test('a holdings file is the reference instead; bad lines name the file and the line', async () => {
