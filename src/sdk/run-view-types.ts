@@ -1,0 +1,165 @@
+/**
+ * JSON shapes of the workspace views the SDK assembles for `quant serve` (and any other client): a run
+ * as a list row, one run in full (report figures, the fractal tree, the ledger, the artifacts), and a
+ * comparison of runs. Every value is plain JSON: typed arrays become arrays, NaN and ±∞ become null.
+ */
+import type { MetaReportData } from '../report/index.js';
+
+/** `T` after `JSON.stringify`: a numeric `ArrayLike` (Float64Array) becomes an array, NaN → null. */
+export type Jsonified<T> = T extends string | number | boolean | null | undefined
+  ? T
+  : T extends readonly (infer U)[]
+    ? readonly Jsonified<U>[]
+    : T extends ArrayLike<number>
+      ? readonly (number | null)[]
+      : { readonly [K in keyof T]: Jsonified<T[K]> };
+
+/** The statuses a run can have in run.json (`running` only while a live process holds its lock). */
+export type RunViewStatus = 'running' | 'success' | 'failed' | 'incomplete';
+
+/** One run as the runs table shows it. */
+export interface RunRow {
+  readonly run_id: string;
+  readonly kind: 'meta' | 'sleeve' | 'stage';
+  readonly profile: string | null;
+  readonly status: RunViewStatus;
+  /** Why a run failed (`E_CODE: message`) or where it was interrupted; null for the others. */
+  readonly reason: string | null;
+  /** run.json `created_at` (ISO 8601, UTC). */
+  readonly created: string;
+  /** Sum of the stages' recorded durations; null when not recorded (`SOURCE_DATE_EPOCH` runs). */
+  readonly duration_ms: number | null;
+  readonly tool_version: string;
+  /** The latest successful run of its profile and kind. */
+  readonly latest: boolean;
+}
+
+/** A folder under runs/ that is not a readable run, with the reason. */
+export interface SkippedRunRow {
+  readonly run_id: string;
+  readonly reason: string;
+}
+
+export interface RunsList {
+  /** Oldest first (created, then run id). */
+  readonly runs: readonly RunRow[];
+  readonly skipped: readonly SkippedRunRow[];
+}
+
+/** One level of the fractal tree: a meta level (with children) or an atomic sleeve (a leaf). */
+export interface TreeNode {
+  /** Sleeve id (the meta profile for the root). */
+  readonly id: string;
+  /** Sleeve ids from the root, `/`-separated (`''` for the root). */
+  readonly path: string;
+  readonly kind: 'meta' | 'atomic';
+  /** The manifest profile behind the node (meta profile or sleeve profile). */
+  readonly profile: string | null;
+  /** The sleeve run an atomic node read; null for meta levels. */
+  readonly run_id: string | null;
+  /** Weight inside its parent level (1 for the root). */
+  readonly weight: number;
+  /** Weight in the root portfolio: the product of the weights along the path. */
+  readonly effective_weight: number;
+  /** Meta levels: the method used (after any fallback) and the one requested. */
+  readonly method: string | null;
+  readonly requested_method: string | null;
+  /** Meta levels: the box bounds of the level's optimisation. */
+  readonly bounds: { readonly min_weight: number; readonly max_weight: number } | null;
+  /** Meta levels: the methods that failed before `method`, with their codes. */
+  readonly fallbacks: readonly { readonly method: string; readonly code: string; readonly message: string }[];
+  /** Meta levels whose own optimisation artifact is missing say which file. */
+  readonly omitted: string | null;
+  readonly children: readonly TreeNode[];
+}
+
+/** One record of the audit ledger, as the timeline shows it. */
+export interface LedgerEntry {
+  readonly seq: number;
+  readonly ts: string;
+  readonly type: string;
+  readonly step: string;
+  readonly status: string;
+  /** The outcome's summary, or the error's `code: message`. */
+  readonly summary: string | null;
+  readonly duration_ms: number | null;
+}
+
+/** `quant audit verify` of the run: the chain, the anchor and the recorded outputs. */
+export interface AuditVerdict {
+  readonly ok: boolean;
+  readonly records: number;
+  /** Each problem found, coded (`E_AUDIT_*`), first one first. */
+  readonly problems: readonly { readonly code: string; readonly message: string }[];
+  readonly anchor: string;
+  readonly signature: string;
+}
+
+/** One file of a run folder. */
+export interface ArtifactRow {
+  /** Path inside the run folder, `/`-separated. */
+  readonly path: string;
+  readonly bytes: number;
+  readonly mime_type: string;
+}
+
+export type ReportData = Jsonified<MetaReportData>;
+export type RiskProfileData = ReportData['riskProfiles'][number];
+
+/** One risk profile of a meta run: the report's figures and the fractal tree. */
+export interface RiskProfileView {
+  readonly risk_profile: string;
+  readonly tree: TreeNode;
+  /** Everything the report computes for this risk profile (metrics, allocation, positions, ...). */
+  readonly data: RiskProfileData;
+}
+
+/** One run in full. */
+export interface RunView {
+  readonly run: RunRow;
+  /** run.json as written. */
+  readonly run_json: Readonly<Record<string, unknown>>;
+  /** Meta runs whose artifacts are readable: one entry per risk profile; [] otherwise. */
+  readonly risk_profiles: readonly RiskProfileView[];
+  /** Why `risk_profiles` is empty for a meta run (a coded error), else null. */
+  readonly report_error: { readonly code: string; readonly message: string } | null;
+  /** Whether reports/meta_portfolio_report.html exists. */
+  readonly has_html_report: boolean;
+  readonly ledger: readonly LedgerEntry[];
+  readonly audit: AuditVerdict;
+  readonly artifacts: readonly ArtifactRow[];
+}
+
+/** A column of a comparison: one risk profile of one run. */
+export interface CompareColumn {
+  readonly run_id: string;
+  readonly risk_profile: string;
+}
+
+/** A row of a weights diff: one value per column (null: absent there), and max − min over the columns. */
+export interface WeightDiffRow {
+  readonly key: string;
+  readonly values: readonly (number | null)[];
+  readonly spread: number;
+}
+
+export interface CompareView {
+  readonly runs: readonly RunRow[];
+  readonly columns: readonly CompareColumn[];
+  /** Every node of the fractal trees by path (effective weights), root excluded. */
+  readonly sleeve_weights: readonly WeightDiffRow[];
+  /** Every flattened physical asset by symbol (net weights). */
+  readonly physical_weights: readonly WeightDiffRow[];
+  /** The in-sample portfolio metrics of each column. */
+  readonly metrics: readonly Jsonified<RiskProfileData['metrics']>[];
+  /** In-sample equity (growth of 1) and drawdown of each column's meta portfolio. */
+  readonly series: readonly {
+    readonly run_id: string;
+    readonly risk_profile: string;
+    readonly dates: readonly string[];
+    readonly equity: readonly (number | null)[];
+    readonly drawdown: readonly (number | null)[];
+  }[];
+  /** JSON paths of config/resolved_manifest.json whose value differs between the runs (one per run, null: absent). */
+  readonly manifest_diff: readonly { readonly path: string; readonly values: readonly unknown[] }[];
+}

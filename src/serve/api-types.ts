@@ -1,0 +1,133 @@
+/**
+ * The HTTP API of `quant serve`: its routes and the JSON of every request and response. The web app
+ * codes against this file; the server implements it (src/serve/app.ts). Every `/api` request carries the
+ * per-process token (header {@link TOKEN_HEADER}, or `?token=` on a GET), and a POST also a same-origin
+ * `Origin`. A failure is {@link ApiError} with the CLI's `E_*` code.
+ */
+import type { CompareView, RunView, RunsList } from '../sdk/run-view-types.js';
+
+export type {
+  ArtifactRow,
+  AuditVerdict,
+  CompareColumn,
+  CompareView,
+  Jsonified,
+  LedgerEntry,
+  ReportData,
+  RiskProfileData,
+  RiskProfileView,
+  RunRow,
+  RunView,
+  RunViewStatus,
+  RunsList,
+  SkippedRunRow,
+  TreeNode,
+  WeightDiffRow,
+} from '../sdk/run-view-types.js';
+
+/** The header that carries the token (also accepted as `?token=` on GET, for links, iframes and EventSource). */
+export const TOKEN_HEADER = 'X-Quant-Token';
+export const TOKEN_QUERY = 'token';
+
+/**
+ * Routes (`:id` a run id, `*` an artifact path inside the run folder, `/`-separated, URL-encoded per
+ * segment). Static files: `GET /` (index.html) and `GET /assets/<file>` from dist/web, no token needed.
+ */
+export const API_ROUTES = {
+  /** GET → {@link InfoResponse} */
+  info: '/api/info',
+  /** GET → {@link RunsResponse} */
+  runs: '/api/runs',
+  /** GET → {@link RunResponse} */
+  run: '/api/runs/:id',
+  /** GET → the file's bytes (`Content-Disposition: attachment`; `?inline=1` to view) */
+  artifact: '/api/runs/:id/artifacts/*',
+  /** GET → the run's HTML report, sandboxed (`Content-Security-Policy: sandbox`), for an iframe */
+  report: '/api/runs/:id/report',
+  /** GET `?runs=a,b[,c]` (2 to {@link MAX_COMPARE_RUNS} run ids) → {@link CompareResponse} */
+  compare: '/api/compare',
+  /** POST {@link LaunchRequest} → {@link LaunchResponse} (201); refused in read-only mode */
+  launch: '/api/launch',
+  /** GET → `text/event-stream` of {@link LaunchEvent}s, replayed from the start */
+  launchEvents: '/api/launch/:id/events',
+} as const;
+
+export const MAX_COMPARE_RUNS = 6;
+
+/** Build a route's URL: `apiPath('run', { id })`; the artifact path goes in `rest`. */
+export function apiPath(
+  route: keyof typeof API_ROUTES,
+  params: { readonly id?: string; readonly rest?: string } = {},
+): string {
+  let path: string = API_ROUTES[route];
+  if (params.id !== undefined) path = path.replace(':id', encodeURIComponent(params.id));
+  if (params.rest !== undefined)
+    path = path.replace('*', params.rest.split('/').map(encodeURIComponent).join('/'));
+  return path;
+}
+
+/** Every failure: HTTP 4xx/5xx with this body. `code` is one of docs/errors.md (`E_RUN_NOT_FOUND`, ...). */
+export interface ApiError {
+  readonly error: {
+    readonly code: string;
+    readonly message: string;
+    readonly hint?: string;
+    readonly details?: Readonly<Record<string, unknown>>;
+  };
+}
+
+export interface InfoResponse {
+  readonly version: string;
+  /** The workspace folder's name (never its full path). */
+  readonly workspace: string;
+  readonly read_only: boolean;
+  /** Profiles of the workspace's manifest ([] and [] without a readable manifest). */
+  readonly profiles: { readonly meta: readonly string[]; readonly sleeve: readonly string[] };
+  /** Why `profiles` is empty: the manifest's coded error, else null. */
+  readonly manifest_error: { readonly code: string; readonly message: string } | null;
+}
+
+export type RunsResponse = RunsList;
+export type RunResponse = RunView;
+export type CompareResponse = CompareView;
+
+/** What a launch runs: `quant meta run --profile P` or `quant sleeve run --profile P`. */
+export const LAUNCH_KINDS = ['meta', 'sleeve'] as const;
+export type LaunchKind = (typeof LAUNCH_KINDS)[number];
+
+export interface LaunchRequest {
+  readonly kind: LaunchKind;
+  readonly profile: string;
+  readonly options?: LaunchOptions;
+}
+
+/** The options of the CLI command, by their flag names; every one optional. */
+export interface LaunchOptions {
+  /** `--run-id` */
+  readonly run_id?: string;
+  /** meta: `--profiles a,b` (risk profiles) */
+  readonly risk_profiles?: readonly string[];
+  /** meta: `--no-cache` when false */
+  readonly cache?: boolean;
+  /** meta: `--no-backtest` when false */
+  readonly backtest?: boolean;
+  /** meta: `--execute-sleeves` (local processes) */
+  readonly execute_sleeves?: boolean;
+}
+
+export interface LaunchResponse {
+  readonly launch_id: string;
+  /** {@link API_ROUTES.launchEvents} of this launch. */
+  readonly events: string;
+}
+
+/**
+ * Server-Sent Events of a launch (the SSE `event:` is `type`, `data:` the JSON object). `progress` carries
+ * the lines the CLI prints on a terminal; the stream ends with one `done` or one `error`.
+ */
+export type LaunchEvent =
+  | { readonly type: 'started'; readonly kind: LaunchKind; readonly profile: string }
+  | { readonly type: 'progress'; readonly message: string }
+  | { readonly type: 'warning'; readonly message: string }
+  | { readonly type: 'done'; readonly run_id: string }
+  | { readonly type: 'error'; readonly code: string; readonly message: string; readonly hint?: string };
