@@ -22,6 +22,8 @@ import {
   type ArtifactView,
 } from './artifact-view.js';
 import { checkSdkArguments } from './sdk-arguments.js';
+import { compareRuns, listRunRows, runView, workspaceInfo } from './run-views.js';
+import type { CompareView, RunView, RunsList, WorkspaceInfo } from './run-view-types.js';
 import { describeValue } from '../util/describe-value.js';
 import { runMetaPipeline, type MetaRunOptions, type MetaRunResult } from './meta-run.js';
 import { verifyRunAudit, type RunAuditReport } from './run-audit.js';
@@ -294,6 +296,35 @@ export class QuantSDK {
       ['workspaceOptions', options, 'options'],
     );
     return inWorkspace(options, (workspace) => runReportPath(workspace, runId, format));
+  }
+
+  /** Every run as a table row (status, why it failed, duration, latest of its profile), oldest first. */
+  static async listRunRows(options: WorkspaceOptions = {}): Promise<RunsList> {
+    checkSdkArguments('listRunRows', ['workspaceOptions', options, 'options']);
+    return inWorkspace(options, (workspace) => listRunRows(workspace));
+  }
+
+  /** One run in full: report figures and fractal tree per risk profile, ledger, audit, artifacts. */
+  static async runView(runId: string, options: WorkspaceOptions = {}): Promise<RunView> {
+    checkSdkArguments('runView', ['runId', runId, 'runId'], ['workspaceOptions', options, 'options']);
+    const env = options.env ?? process.env;
+    return inWorkspace(options, (workspace) => runView(workspace, runId, env));
+  }
+
+  /** Runs side by side: weights diffs, metrics, in-sample curves, resolved-manifest diff. */
+  static async compareRuns(runIds: readonly string[], options: WorkspaceOptions = {}): Promise<CompareView> {
+    checkSdkArguments('compareRuns', ['runIds', runIds, 'runIds'], ['workspaceOptions', options, 'options']);
+    const env = options.env ?? process.env;
+    return inWorkspace(options, (workspace) => compareRuns(workspace, runIds, env));
+  }
+
+  /** The workspace's folder name, the tool version and the manifest's meta and sleeve profiles. */
+  static async workspaceInfo(
+    options: WorkspaceOptions & { readonly manifest?: string } = {},
+  ): Promise<WorkspaceInfo> {
+    checkSdkArguments('workspaceInfo', ['infoOptions', options, 'options']);
+    const { workspace, manifestPath } = resolveLocation(options);
+    return withConfinement(isConfined(options), workspace, () => workspaceInfo(workspace, manifestPath));
   }
 
   /**

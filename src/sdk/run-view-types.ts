@@ -4,6 +4,7 @@
  * comparison of runs. Every value is plain JSON: typed arrays become arrays, NaN and ±∞ become null.
  */
 import type { MetaReportData } from '../report/index.js';
+import type { MetaTreeNode } from '../stages/index.js';
 
 /** `T` after `JSON.stringify`: a numeric `ArrayLike` (Float64Array) becomes an array, NaN → null. */
 export type Jsonified<T> = T extends string | number | boolean | null | undefined
@@ -47,31 +48,7 @@ export interface RunsList {
 }
 
 /** One level of the fractal tree: a meta level (with children) or an atomic sleeve (a leaf). */
-export interface TreeNode {
-  /** Sleeve id (the meta profile for the root). */
-  readonly id: string;
-  /** Sleeve ids from the root, `/`-separated (`''` for the root). */
-  readonly path: string;
-  readonly kind: 'meta' | 'atomic';
-  /** The manifest profile behind the node (meta profile or sleeve profile). */
-  readonly profile: string | null;
-  /** The sleeve run an atomic node read; null for meta levels. */
-  readonly run_id: string | null;
-  /** Weight inside its parent level (1 for the root). */
-  readonly weight: number;
-  /** Weight in the root portfolio: the product of the weights along the path. */
-  readonly effective_weight: number;
-  /** Meta levels: the method used (after any fallback) and the one requested. */
-  readonly method: string | null;
-  readonly requested_method: string | null;
-  /** Meta levels: the box bounds of the level's optimisation. */
-  readonly bounds: { readonly min_weight: number; readonly max_weight: number } | null;
-  /** Meta levels: the methods that failed before `method`, with their codes. */
-  readonly fallbacks: readonly { readonly method: string; readonly code: string; readonly message: string }[];
-  /** Meta levels whose own optimisation artifact is missing say which file. */
-  readonly omitted: string | null;
-  readonly children: readonly TreeNode[];
-}
+export type TreeNode = MetaTreeNode;
 
 /** One record of the audit ledger, as the timeline shows it. */
 export interface LedgerEntry {
@@ -91,8 +68,10 @@ export interface AuditVerdict {
   readonly records: number;
   /** Each problem found, coded (`E_AUDIT_*`), first one first. */
   readonly problems: readonly { readonly code: string; readonly message: string }[];
-  readonly anchor: string;
-  readonly signature: string;
+  /** How the ledger compares with the anchor in run.json (`match`, `appended`, ...); null: no ledger. */
+  readonly anchor: string | null;
+  /** `valid`, `unsigned`, ...; null: no ledger. */
+  readonly signature: string | null;
 }
 
 /** One file of a run folder. */
@@ -162,4 +141,14 @@ export interface CompareView {
   }[];
   /** JSON paths of config/resolved_manifest.json whose value differs between the runs (one per run, null: absent). */
   readonly manifest_diff: readonly { readonly path: string; readonly values: readonly unknown[] }[];
+}
+
+/** The workspace's name (never its full path), the tool's version and the manifest's profiles. */
+export interface WorkspaceInfo {
+  readonly version: string;
+  readonly workspace: string;
+  /** Profiles of the manifest ([] and [] without a readable manifest). */
+  readonly profiles: { readonly meta: readonly string[]; readonly sleeve: readonly string[] };
+  /** Why `profiles` is empty: the manifest's coded error, else null. */
+  readonly manifest_error: { readonly code: string; readonly message: string } | null;
 }

@@ -4,7 +4,7 @@
  * per-process token (header {@link TOKEN_HEADER}, or `?token=` on a GET), and a POST also a same-origin
  * `Origin`. A failure is {@link ApiError} with the CLI's `E_*` code.
  */
-import type { CompareView, RunView, RunsList } from '../sdk/run-view-types.js';
+import type { CompareView, RunView, RunsList, WorkspaceInfo } from '../sdk/run-view-types.js';
 
 export type {
   ArtifactRow,
@@ -23,6 +23,7 @@ export type {
   SkippedRunRow,
   TreeNode,
   WeightDiffRow,
+  WorkspaceInfo,
 } from '../sdk/run-view-types.js';
 
 /** The header that carries the token (also accepted as `?token=` on GET, for links, iframes and EventSource). */
@@ -76,15 +77,9 @@ export interface ApiError {
   };
 }
 
-export interface InfoResponse {
-  readonly version: string;
-  /** The workspace folder's name (never its full path). */
-  readonly workspace: string;
+/** The workspace's folder name (never its full path), the version, the manifest's profiles, the mode. */
+export interface InfoResponse extends WorkspaceInfo {
   readonly read_only: boolean;
-  /** Profiles of the workspace's manifest ([] and [] without a readable manifest). */
-  readonly profiles: { readonly meta: readonly string[]; readonly sleeve: readonly string[] };
-  /** Why `profiles` is empty: the manifest's coded error, else null. */
-  readonly manifest_error: { readonly code: string; readonly message: string } | null;
 }
 
 export type RunsResponse = RunsList;

@@ -13,9 +13,15 @@ export { checkTradesInputs, type TradesStageParams } from './meta/_trades-manife
 export type { MetaTradesValue } from './meta/trades.js';
 export { turnoverInputs } from './meta/_turnover-reference.js';
 export { metaStageParams } from './meta/_params.js';
-export { REPORT_HTML, REPORT_MD, type ResolvedManifestDoc } from './meta/_artifact-types.js';
+export {
+  REPORT_HTML,
+  REPORT_MD,
+  RESOLVED_MANIFEST,
+  type ResolvedManifestDoc,
+} from './meta/_artifact-types.js';
 export {
   optimizeOptionSchemas,
   resolveRiskBudget,
   resolveTurnoverReference,
 } from './portfolio/optimize-options.js';
+export { readMetaRunData, type MetaRunData, type MetaTreeNode } from './meta/run-data.js';

@@ -53,7 +53,8 @@ export interface MetaReportValue {
   }[];
 }
 
-async function riskProfilesOf(
+/** The risk profiles to report: as given, else those of the run's resolved manifest. */
+export async function riskProfilesOf(
   runDir: string,
   given: readonly string[] | undefined,
   record: (f: string) => void,
