@@ -85,6 +85,13 @@ export const ERROR_CODES = {
   E_VALIDATION_FAILED: 'a run failed validation',
   E_ADDRESS: 'a quant:// address is malformed',
   E_STALE_DATA: 'the last date of the data is older than max_data_age_days allows (--allow-stale overrides)',
+  // quant serve
+  E_TOKEN: 'an API request to quant serve lacks the session token printed at start-up, or carries another',
+  E_ORIGIN: 'a POST to quant serve comes from another origin than the server (cross-site request)',
+  E_HOST: "the Host of a request to quant serve is not the server's own (DNS rebinding)",
+  E_SERVE_READ_ONLY: 'quant serve runs with --read-only and refuses to launch runs',
+  E_PORT_IN_USE: 'the port quant serve should listen on is taken',
+  E_NOT_FOUND: 'no such API route or launch',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -82,6 +82,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     options: false,
     load: async () => (await import('./commands/mcp.js')).mcpCommand as CommandFactory,
   },
+  {
+    name: 'serve',
+    description: 'browse, compare and launch the runs of the workspace in a web browser (local web server)',
+    options: true,
+    load: async () => (await import('./commands/serve.js')).serveCommand as CommandFactory,
+  },
 ];
 
 /**

@@ -22,7 +22,15 @@ import {
   type ArtifactView,
 } from './artifact-view.js';
 import { checkSdkArguments } from './sdk-arguments.js';
-import { compareRuns, listRunRows, runView, workspaceInfo } from './run-views.js';
+import {
+  compareRuns,
+  listRunRows,
+  readArtifactFile,
+  readReportHtml,
+  runView,
+  workspaceInfo,
+  type ArtifactFile,
+} from './run-views.js';
 import type { CompareView, RunView, RunsList, WorkspaceInfo } from './run-view-types.js';
 import { describeValue } from '../util/describe-value.js';
 import { runMetaPipeline, type MetaRunOptions, type MetaRunResult } from './meta-run.js';
@@ -316,6 +324,27 @@ export class QuantSDK {
     checkSdkArguments('compareRuns', ['runIds', runIds, 'runIds'], ['workspaceOptions', options, 'options']);
     const env = options.env ?? process.env;
     return inWorkspace(options, (workspace) => compareRuns(workspace, runIds, env));
+  }
+
+  /** The bytes of one file of a run, confined like {@link QuantSDK.readArtifact}, for a download. */
+  static async readArtifactFile(
+    runId: string,
+    path: string,
+    options: WorkspaceOptions = {},
+  ): Promise<ArtifactFile> {
+    checkSdkArguments(
+      'readArtifactFile',
+      ['runId', runId, 'runId'],
+      ['path', path, 'path'],
+      ['workspaceOptions', options, 'options'],
+    );
+    return inWorkspace(options, (workspace) => readArtifactFile(workspace, runId, path));
+  }
+
+  /** The bytes of a meta run's HTML report (`E_ARTIFACT_MISSING` says how to write it). */
+  static async readReportHtml(runId: string, options: WorkspaceOptions = {}): Promise<ArtifactFile> {
+    checkSdkArguments('readReportHtml', ['runId', runId, 'runId'], ['workspaceOptions', options, 'options']);
+    return inWorkspace(options, (workspace) => readReportHtml(workspace, runId));
   }
 
   /** The workspace's folder name, the tool version and the manifest's meta and sleeve profiles. */

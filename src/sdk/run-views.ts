@@ -4,13 +4,15 @@
  * figure comes from the loaders the report uses (stages/meta/run-data.ts); this file only reads and
  * reshapes. Callers confine (QuantSDK's workspace queries run these inside the workspace's confinement).
  */
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { isQuantError } from '../errors.js';
+import { QuantError, isQuantError } from '../errors.js';
 import { listRunsDetailed, readLedgerLoose, readRunJson, runDir, type RunJson } from '../artifacts/index.js';
 import { readManifest, isMetaProfile } from '../manifest/index.js';
 import { readMetaRunData, REPORT_HTML, RESOLVED_MANIFEST } from '../stages/index.js';
 import { readArtifactView, resolveArtifactPath } from './artifact-view.js';
 import { verifyRunAudit } from './run-audit.js';
+import { runReportPath } from './workspace-runs.js';
 import { TOOL_VERSION } from './version.js';
 import { jsonDiff, jsonSafe } from './_json-view.js';
 import type {
@@ -258,4 +260,61 @@ export async function workspaceInfo(workspace: string, manifestPath: string): Pr
       manifest_error: { code: error.code, message: error.message },
     };
   }
+}
+
+/** A file of a run folder, as bytes for a download. */
+export interface ArtifactFile {
+  /** The file's name (its last path segment). */
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly mimeType: string;
+}
+
+const FILE_TYPES: Readonly<Record<string, string>> = {
+  json: 'application/json',
+  jsonl: 'application/jsonl',
+  parquet: 'application/vnd.apache.parquet',
+  csv: 'text/csv; charset=utf-8',
+  md: 'text/markdown; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  txt: 'text/plain; charset=utf-8',
+  log: 'text/plain; charset=utf-8',
+  svg: 'image/svg+xml',
+};
+
+/**
+ * The bytes of file `path` of run `runId` (`E_RUN_ID`, `E_PATH_ESCAPE` for a path that leaves the
+ * workspace, directly or through a symlink; `E_RUN_NOT_FOUND`; `E_ARTIFACT_MISSING` for a folder, a
+ * missing file, or run bookkeeping — hidden files such as the lock — which no listing shows).
+ */
+export async function readArtifactFile(
+  workspace: string,
+  runId: string,
+  path: string,
+): Promise<ArtifactFile> {
+  const abs = await resolveArtifactPath(workspace, runId, path);
+  if ((await stat(runDir(workspace, runId)).catch(() => undefined)) === undefined) {
+    throw new QuantError('E_RUN_NOT_FOUND', `run ${runId} does not exist`, { hint: 'see `quant runs list`' });
+  }
+  const segments = path.split('/');
+  const name = segments[segments.length - 1] ?? '';
+  const info = await stat(abs).catch(() => undefined);
+  if (path === '' || segments.some((s) => s.startsWith('.')) || info?.isFile() !== true) {
+    throw new QuantError('E_ARTIFACT_MISSING', `run ${runId} has no file ${path}`, {
+      location: { file: `runs/${runId}/${path}` },
+      hint: 'the run view lists the files of the run',
+    });
+  }
+  const ext = name.includes('.') ? (name.split('.').pop() ?? '').toLowerCase() : '';
+  return {
+    name,
+    bytes: new Uint8Array(await readFile(abs)),
+    mimeType: FILE_TYPES[ext] ?? 'application/octet-stream',
+  };
+}
+
+/** The HTML report of a meta run (`E_ARTIFACT_MISSING` says how to write it). */
+export async function readReportHtml(workspace: string, runId: string): Promise<ArtifactFile> {
+  await runReportPath(workspace, runId, 'html');
+  return readArtifactFile(workspace, runId, REPORT_HTML);
 }

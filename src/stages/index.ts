@@ -24,4 +24,4 @@ export {
   resolveRiskBudget,
   resolveTurnoverReference,
 } from './portfolio/optimize-options.js';
-export { readMetaRunData, type MetaRunData, type MetaTreeNode } from './meta/run-data.js';
+export { readMetaRunData, type MetaTreeNode } from './meta/run-data.js';

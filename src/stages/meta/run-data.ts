@@ -120,11 +120,7 @@ async function metaLevel(l: Level): Promise<MetaTreeNode> {
 }
 
 /** The fractal tree of meta profile `metaProfile` in risk profile `riskProfile` of a run folder. */
-export function readMetaRunTree(
-  runDir: string,
-  metaProfile: string,
-  riskProfile: string,
-): Promise<MetaTreeNode> {
+function readMetaRunTree(runDir: string, metaProfile: string, riskProfile: string): Promise<MetaTreeNode> {
   return metaLevel({
     runDir,
     riskProfile,

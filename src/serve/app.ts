@@ -1,0 +1,183 @@
+/**
+ * The HTTP app of `quant serve` (Hono): the JSON API of docs/serve.md over the SDK's workspace views,
+ * the launches, and the web app's static files from dist/web. Every workspace answer comes from a
+ * confined SDK call, so a run id or artifact path in a URL reaches only what the MCP server could.
+ */
+import { Hono, type Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { QuantError } from '../errors.js';
+import { parseQuantAddress } from '../core/address.js';
+import type { Registry } from '../core/registry.js';
+import { QuantSDK, type WorkspaceOptions } from '../sdk/quant-sdk.js';
+import {
+  API_ROUTES,
+  MAX_COMPARE_RUNS,
+  apiPath,
+  type InfoResponse,
+  type LaunchEvent,
+  type LaunchResponse,
+} from './api-types.js';
+import { errorAnswer } from './http-errors.js';
+import { Launches, parseLaunchRequest } from './launches.js';
+import { checkApiAccess, checkHost, type GuardedRequest } from './request-guard.js';
+import { staticAnswer } from './static-files.js';
+
+export interface ServeAppOptions {
+  readonly workspace: string;
+  /** Manifest path (inside the workspace; the caller confines it). */
+  readonly manifest?: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly registry: () => Promise<Registry>;
+  readonly token: string;
+  readonly readOnly: boolean;
+  /** `host:port` values requests may name (known once the server listens). */
+  readonly allowedHosts: () => ReadonlySet<string>;
+  /** Folder of the built web app (index.html, app.js, app.css). */
+  readonly webRoot: string;
+  /** Diagnostics (internal errors with their stack) for the server's log. */
+  readonly log: (line: string) => void;
+}
+
+/** The report is someone's HTML: shown in a sandbox (no scripts, an opaque origin), styles and images inline. */
+const REPORT_CSP =
+  "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'";
+
+function guarded(c: Context): GuardedRequest {
+  return { method: c.req.method, url: new URL(c.req.url), header: (n) => c.req.header(n) };
+}
+
+/** The raw (still percent-encoded) path after `/api/runs/`, read as a `quant://runs/...` address. */
+function artifactAddress(c: Context): { runId: string; path: string } {
+  const raw = new URL(c.req.url).pathname;
+  const m = /^\/api\/runs\/([^/]+)\/artifacts\/(.+)$/.exec(raw);
+  if (m === null) throw new QuantError('E_NOT_FOUND', `no API route ${raw}`);
+  const address = parseQuantAddress(`quant://runs/${m[1] ?? ''}/${m[2] ?? ''}`);
+  if (address.kind !== 'artifact') throw new QuantError('E_NOT_FOUND', `no API route ${raw}`);
+  return { runId: address.runId, path: address.path };
+}
+
+/** A run id from the URL, decoded by the address rules (an encoded "/" or ".." is refused). */
+function runIdParam(c: Context): string {
+  const raw = /^\/api\/runs\/([^/]+)/.exec(new URL(c.req.url).pathname)?.[1] ?? '';
+  const address = parseQuantAddress(`quant://runs/${raw}`);
+  if (address.kind !== 'artifact' || address.path !== '')
+    throw new QuantError('E_RUN_ID', `bad run id ${raw}`);
+  return address.runId;
+}
+
+function contentDisposition(kind: 'attachment' | 'inline', name: string): string {
+  const ascii = name.replace(/[^A-Za-z0-9._-]/g, '_');
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+function compareIds(c: Context): string[] {
+  const ids = (c.req.query('runs') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (ids.length < 2 || ids.length > MAX_COMPARE_RUNS) {
+    throw new QuantError('E_PARAMS', `compare takes 2 to ${MAX_COMPARE_RUNS} run ids, got ${ids.length}`, {
+      hint: `GET ${API_ROUTES.compare}?runs=<run_id>,<run_id>`,
+      details: { runs: ids },
+    });
+  }
+  return ids;
+}
+
+function addApiRoutes(app: Hono, o: ServeAppOptions, launches: Launches): void {
+  const ws: WorkspaceOptions = { workspace: o.workspace, env: o.env, confine: true };
+  app.get(API_ROUTES.info, async (c) => {
+    const info = await QuantSDK.workspaceInfo({
+      ...ws,
+      ...(o.manifest === undefined ? {} : { manifest: o.manifest }),
+    });
+    return c.json({ ...info, read_only: o.readOnly } satisfies InfoResponse);
+  });
+  app.get(API_ROUTES.runs, async (c) => c.json(await QuantSDK.listRunRows(ws)));
+  app.get(API_ROUTES.run, async (c) => c.json(await QuantSDK.runView(runIdParam(c), ws)));
+  app.get(API_ROUTES.report, async (c) => {
+    const file = await QuantSDK.readReportHtml(runIdParam(c), ws);
+    return c.body(file.bytes as Uint8Array<ArrayBuffer>, 200, {
+      'Content-Type': file.mimeType,
+      'Content-Security-Policy': REPORT_CSP,
+    });
+  });
+  app.get(API_ROUTES.artifact, async (c) => {
+    const { runId, path } = artifactAddress(c);
+    const file = await QuantSDK.readArtifactFile(runId, path, ws);
+    const inline = c.req.query('inline') === '1';
+    return c.body(file.bytes as Uint8Array<ArrayBuffer>, 200, {
+      'Content-Type':
+        inline && file.mimeType.startsWith('text/html') ? 'text/plain; charset=utf-8' : file.mimeType,
+      'Content-Disposition': contentDisposition(inline ? 'inline' : 'attachment', file.name),
+      'Content-Security-Policy': REPORT_CSP,
+    });
+  });
+  app.get(API_ROUTES.compare, async (c) => c.json(await QuantSDK.compareRuns(compareIds(c), ws)));
+  app.post(API_ROUTES.launch, async (c) => {
+    if (o.readOnly) {
+      throw new QuantError(
+        'E_SERVE_READ_ONLY',
+        'this server runs with --read-only: it does not launch runs',
+        {
+          hint: 'restart quant serve without --read-only, or run the command in a terminal',
+        },
+      );
+    }
+    const body: unknown = await c.req.json().catch(() => {
+      throw new QuantError('E_PARAMS', 'the launch request is not a JSON object', {
+        hint: 'POST {"kind": "meta", "profile": "<meta profile>"} with Content-Type: application/json',
+      });
+    });
+    const id = launches.start(parseLaunchRequest(body));
+    return c.json({ launch_id: id, events: apiPath('launchEvents', { id }) } satisfies LaunchResponse, 201);
+  });
+  app.get(API_ROUTES.launchEvents, (c) => {
+    const id = c.req.param('id');
+    launches.require(id); // an unknown id is a JSON error, before the stream opens
+    return streamSSE(c, async (stream) => {
+      const aborted = new AbortController();
+      stream.onAbort(() => aborted.abort());
+      const send = (event: LaunchEvent, index: number): Promise<void> =>
+        stream.writeSSE({ event: event.type, data: JSON.stringify(event), id: String(index) });
+      await launches.follow(id, send, aborted.signal);
+    });
+  });
+}
+
+/** The app of one server. */
+export function createServeApp(o: ServeAppOptions): Hono {
+  const app = new Hono();
+  const launches = new Launches({
+    workspace: o.workspace,
+    ...(o.manifest === undefined ? {} : { manifest: o.manifest }),
+    env: o.env,
+    registry: o.registry,
+    log: o.log,
+  });
+  app.onError((error, c) => {
+    const { status, body } = errorAnswer(error);
+    if (status === 500 && body.error.code === 'E_INTERNAL')
+      o.log(`quant serve: ${c.req.method} ${new URL(c.req.url).pathname}: ${error.stack ?? error.message}`);
+    return c.json(body, status as 400);
+  });
+  app.use('*', async (c, next) => {
+    checkHost(guarded(c), o);
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    await next();
+  });
+  app.use('/api/*', async (c, next) => {
+    checkApiAccess(guarded(c), o);
+    c.header('Cache-Control', 'no-store');
+    await next();
+  });
+  addApiRoutes(app, o, launches);
+  app.all('/api/*', (c) => {
+    throw new QuantError('E_NOT_FOUND', `no API route ${c.req.method} ${new URL(c.req.url).pathname}`, {
+      hint: 'the routes are listed in docs/serve.md',
+    });
+  });
+  app.get('*', (c) => staticAnswer(c, o.webRoot));
+  return app;
+}

@@ -1,0 +1,193 @@
+/**
+ * Runs launched from the web app, in this process: `meta run` or `sleeve run` of a profile through the
+ * SDK, confined to the workspace like every other request. Each launch keeps its events (the progress
+ * lines the CLI prints on a terminal, warnings, then `done` or `error`) so that a client that subscribes
+ * late still sees them all, in order.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { QuantError, isQuantError, printable } from '../errors.js';
+import type { Registry } from '../core/registry.js';
+import { zodIssues } from '../core/params.js';
+import { QuantSDK, type RunOptions } from '../sdk/quant-sdk.js';
+import { LAUNCH_KINDS, type LaunchEvent, type LaunchRequest } from './api-types.js';
+
+const name = z.string().min(1).max(128);
+const launchRequestSchema = z.strictObject({
+  kind: z.enum(LAUNCH_KINDS),
+  profile: name,
+  options: z
+    .strictObject({
+      run_id: name.optional(),
+      risk_profiles: z.array(name).min(1).optional(),
+      cache: z.boolean().optional(),
+      backtest: z.boolean().optional(),
+      execute_sleeves: z.boolean().optional(),
+    })
+    .optional(),
+});
+
+/** The body of a launch request, checked (`E_PARAMS` with every problem and its JSON path). */
+export function parseLaunchRequest(body: unknown): LaunchRequest {
+  const parsed = launchRequestSchema.safeParse(body);
+  if (parsed.success) {
+    const { options } = parsed.data;
+    if (parsed.data.kind === 'sleeve' && options !== undefined) {
+      const metaOnly = Object.keys(options).filter((k) => k !== 'run_id');
+      if (metaOnly.length > 0) {
+        throw new QuantError(
+          'E_PARAMS',
+          `a sleeve launch takes only options.run_id, not ${metaOnly.join(', ')}`,
+          {
+            hint: 'risk_profiles, cache, backtest and execute_sleeves are options of a meta launch',
+            details: { options: metaOnly },
+          },
+        );
+      }
+    }
+    return parsed.data as LaunchRequest;
+  }
+  const issues = zodIssues(parsed.error);
+  throw new QuantError(
+    'E_PARAMS',
+    `launch request: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    {
+      hint: '{"kind": "meta" | "sleeve", "profile": "<profile>", "options": {"run_id", "risk_profiles", "cache", "backtest", "execute_sleeves"}}',
+      issues,
+    },
+  );
+}
+
+interface Launch {
+  readonly events: LaunchEvent[];
+  readonly listeners: Set<() => void>;
+  finished: boolean;
+}
+
+export interface LaunchContext {
+  readonly workspace: string;
+  readonly manifest?: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly registry: () => Promise<Registry>;
+  /** A launch that failed on something else than a coded error (logged with its stack). */
+  readonly log: (line: string) => void;
+}
+
+/** The launches of one server. */
+export class Launches {
+  readonly #launches = new Map<string, Launch>();
+  readonly #ctx: LaunchContext;
+
+  constructor(ctx: LaunchContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Start a launch; its events begin with `started`. */
+  start(request: LaunchRequest): string {
+    const id = randomUUID();
+    const launch: Launch = { events: [], listeners: new Set(), finished: false };
+    this.#launches.set(id, launch);
+    this.#emit(launch, { type: 'started', kind: request.kind, profile: request.profile });
+    void this.#run(launch, request);
+    return id;
+  }
+
+  /**
+   * Follow launch `id` from its first event: `send` gets every event in order; resolves after the last
+   * (`done` or `error`) or when `signal` aborts. `E_NOT_FOUND` for an unknown id.
+   */
+  /** `E_NOT_FOUND` unless launch `id` exists. */
+  require(id: string): void {
+    if (this.#launches.has(id)) return;
+    throw new QuantError('E_NOT_FOUND', `no launch ${JSON.stringify(id)} in this server`, {
+      hint: 'launch ids come from POST /api/launch and last as long as the server',
+    });
+  }
+
+  async follow(
+    id: string,
+    send: (event: LaunchEvent, index: number) => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    this.require(id);
+    const launch = this.#launches.get(id) as Launch;
+    let next = 0;
+    while (!signal.aborted) {
+      while (next < launch.events.length) {
+        await send(launch.events[next] as LaunchEvent, next);
+        next++;
+      }
+      if (launch.finished) return;
+      await new Promise<void>((wake) => {
+        const done = (): void => {
+          launch.listeners.delete(done);
+          signal.removeEventListener('abort', done);
+          wake();
+        };
+        launch.listeners.add(done);
+        signal.addEventListener('abort', done, { once: true });
+      });
+    }
+  }
+
+  #emit(launch: Launch, event: LaunchEvent): void {
+    launch.events.push(event);
+    if (event.type === 'done' || event.type === 'error') launch.finished = true;
+    for (const wake of [...launch.listeners]) wake();
+  }
+
+  async #run(launch: Launch, request: LaunchRequest): Promise<void> {
+    const runOptions: RunOptions = {
+      workspace: this.#ctx.workspace,
+      env: this.#ctx.env,
+      confine: true,
+      ...(this.#ctx.manifest === undefined ? {} : { manifest: this.#ctx.manifest }),
+      ...(request.options?.run_id === undefined ? {} : { runId: request.options.run_id }),
+      onProgress: (message) => this.#emit(launch, { type: 'progress', message: printable(message) }),
+      onWarning: (message) => this.#emit(launch, { type: 'warning', message: printable(message) }),
+    };
+    try {
+      const sdk = new QuantSDK({ registry: await this.#ctx.registry() });
+      const runId =
+        request.kind === 'meta'
+          ? await this.#runMeta(sdk, request, runOptions)
+          : await this.#runSleeve(sdk, request, runOptions);
+      this.#emit(launch, { type: 'done', run_id: runId });
+    } catch (error) {
+      if (isQuantError(error)) {
+        const hint = error.hint === undefined ? {} : { hint: printable(error.hint) };
+        this.#emit(launch, { type: 'error', code: error.code, message: printable(error.message), ...hint });
+        return;
+      }
+      this.#ctx.log(
+        `quant serve: launch of ${request.kind} ${request.profile} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      this.#emit(launch, {
+        type: 'error',
+        code: 'E_INTERNAL',
+        message: 'internal error; the server log has the details',
+      });
+    }
+  }
+
+  async #runMeta(sdk: QuantSDK, request: LaunchRequest, runOptions: RunOptions): Promise<string> {
+    const o = request.options ?? {};
+    const result = await sdk.runMeta(request.profile, {
+      ...runOptions,
+      ...(o.risk_profiles === undefined ? {} : { riskProfiles: o.risk_profiles }),
+      ...(o.cache === undefined ? {} : { cache: o.cache }),
+      ...(o.backtest === undefined ? {} : { backtest: o.backtest }),
+      ...(o.execute_sleeves === true ? { executeSleeves: { executor: 'local' as const } } : {}),
+    });
+    return result.runId;
+  }
+
+  async #runSleeve(sdk: QuantSDK, request: LaunchRequest, runOptions: RunOptions): Promise<string> {
+    const result = await sdk.runStage(
+      'sleeve.backtest',
+      { profile: request.profile },
+      { ...runOptions, fresh: true },
+    );
+    return result.runId;
+  }
+}
