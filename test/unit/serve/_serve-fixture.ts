@@ -1,7 +1,7 @@
 // A small workspace with two sleeve runs and two meta runs (the second with the level's weights capped
 // at 0.6 in the manifest), and the serve app over it, driven in-process with app.request().
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QuantSDK } from '../../../src/index.js';
 import { StageRegistry } from '../../../src/registry.js';
@@ -52,18 +52,14 @@ export async function buildServeFixture(): Promise<ServeFixture> {
   writeFileSync(join(outside, 'secret.txt'), SECRET);
   await buildSmallMetaWorkspace(workspace);
   const first = await QuantSDK.runMeta(SMALL_META_PROFILE, { workspace, env, runId: 'meta_one' });
-  await writeManifest(workspace, {
-    profiles: {
-      [SMALL_META_PROFILE]: {
-        sleeves: [
-          { id: 'a', profile: 's1' },
-          { id: 'b', profile: 's2' },
-        ],
-        risk_profiles: ['hrp'],
-        meta_allocation: { max_weight: 0.6 },
-      },
-    },
-  });
+  // The same tree with the level's weights capped at 0.6: the second run's weights and manifest differ.
+  const manifest = JSON.parse(readFileSync(join(workspace, 'manifest.json'), 'utf8')) as {
+    profiles: Record<string, Record<string, unknown>>;
+  };
+  const small = manifest.profiles[SMALL_META_PROFILE];
+  assert.ok(small !== undefined, 'the small workspace has the small meta profile');
+  small['meta_allocation'] = { max_weight: 0.6 };
+  await writeManifest(workspace, manifest);
   const second = await QuantSDK.runMeta(SMALL_META_PROFILE, { workspace, env, runId: 'meta_two' });
   const webRoot = join(root, 'web');
   mkdirSync(webRoot);
