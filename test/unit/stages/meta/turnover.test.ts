@@ -246,6 +246,19 @@ describe('turnover through the pipeline (SDK)', { timeout: 240_000 }, () => {
     assert.equal(e.location?.jsonPath, 'profiles.m.turnover.max_turnover', 'located at the bound');
   });
 
+  test('with the cache on, a new reference is a new cache key: never the old answer restored', async () => {
+    const cws = tempDir('mf-turnover-cache-');
+    await sleeves(cws, 1);
+    await writeManifest(cws, manifest({ max_turnover: BOUND }));
+    const cached = { workspace: cws, backtest: false } as const;
+    const c1 = await QuantSDK.runMeta('m', { ...cached, runId: 'c1' });
+    const c2 = await QuantSDK.runMeta('m', { ...cached, runId: 'c2' });
+    assert.equal(c1.cacheHit, false, 'the first run computes');
+    assert.equal(c2.cacheHit, false, 'the second has a reference the first did not: no hit');
+    const t = record(c2.runDir, 'min_variance');
+    assert.ok(t.active && t.reference_run_id === 'c1', 'the second run is measured against the first');
+  });
+
   test('a tampered reference run is refused with its audit code', async () => {
     await writeManifest(ws, manifest({ max_turnover: BOUND }));
     const rel = 'data/meta_optimized_m_min_variance.json';
