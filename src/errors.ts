@@ -17,7 +17,7 @@ export const ERROR_CODES = {
   E_RUN_ID: 'the run id is not allowed',
   E_RUN_NOT_FOUND: 'the run does not exist',
   E_RUN_LOCKED: 'another process holds the run lock',
-  E_RUN_CORRUPT: 'run.json is missing or malformed',
+  E_RUN_CORRUPT: 'run.json, or a weights file another run reads as its reference, is missing or malformed',
   E_AUDIT_BROKEN: 'the audit ledger chain is broken',
   E_AUDIT_APPENDED:
     'the audit ledger has records after the end run.json anchors (appended after the run finished)',
