@@ -14,7 +14,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { csvParse } from 'd3-dsv';
 import type { Matrix } from '../src/numeric/linalg/matrix.js';
 import { factorReturns } from '../test/unit/numeric/optimize/_fixtures.js';
@@ -198,13 +198,14 @@ for (const { name, returns } of problems) {
 }
 
 // End to end: the README's main job (sleeves + meta pipeline + report) on a fresh copy of the demo
-// workspace, through the built CLI, three times.
+// workspace, through the built CLI, three times; each time run again in the same workspace, where every
+// sleeve is reused (nothing about it changed) and the meta stages come from the cache.
 const demoTimes: number[] = [];
 const demoCpu: number[] = [];
-for (let i = 0; i < (flags.has('--no-demo') ? 0 : 3); i++) {
-  const ws = mkdtempSync(join(tmpdir(), 'quant-bench-'));
-  cpSync(resolve(root, 'examples', 'demo', 'manifest.json'), join(ws, 'manifest.json'));
-  cpSync(resolve(root, 'examples', 'demo', 'data'), join(ws, 'data'), { recursive: true });
+const againTimes: number[] = [];
+const againCpu: number[] = [];
+/** One `npm start`-style run in `ws`: its wall time, and the CPU of the CLI and its worker processes. */
+function demoRun(ws: string, times: number[], cpuTimes: number[]): void {
   const c0 = childrenCpuMs();
   const t0 = performance.now();
   const r = spawnSync(
@@ -221,19 +222,43 @@ for (let i = 0; i < (flags.has('--no-demo') ? 0 : 3); i++) {
     ],
     { encoding: 'utf8' },
   );
-  demoTimes.push(performance.now() - t0);
+  times.push(performance.now() - t0);
   const c1 = childrenCpuMs();
-  if (c0 !== undefined && c1 !== undefined) demoCpu.push(c1 - c0);
-  rmSync(ws, { recursive: true, force: true });
+  if (c0 !== undefined && c1 !== undefined) cpuTimes.push(c1 - c0);
   if (r.status !== 0) throw new Error(`demo run failed: ${r.stderr}`);
+  if (times === againTimes && !/\(0 produced, \d+ reused\)/.test(r.stdout))
+    throw new Error(`the second demo run produced sleeves: ${r.stdout}`);
+}
+for (let i = 0; i < (flags.has('--no-demo') ? 0 : 3); i++) {
+  const ws = mkdtempSync(join(tmpdir(), 'quant-bench-'));
+  // The whole demo (its trades block reads files next to the manifest), without earlier runs or cache.
+  const demo = resolve(root, 'examples', 'demo');
+  cpSync(demo, ws, {
+    recursive: true,
+    filter: (src) => !['runs', '.cache', '.quant'].includes(relative(demo, src).split(/[\\/]/)[0] ?? ''),
+  });
+  try {
+    demoRun(ws, demoTimes, demoCpu);
+    demoRun(ws, againTimes, againCpu);
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
 }
 const demoMedian = demoTimes.length === 0 ? undefined : median(demoTimes);
 const demoCpuMedian = demoCpu.length === 0 ? undefined : median(demoCpu);
+const againMedian = againTimes.length === 0 ? undefined : median(againTimes);
+const againCpuMedian = againCpu.length === 0 ? undefined : median(againCpu);
 const seconds = (ms: number): string => (ms / 1000).toFixed(2);
 if (demoMedian !== undefined) {
   console.log(
     `demo: quant meta run --execute-sleeves (4 sleeves, 7 risk profiles): ${seconds(demoMedian)} s median` +
       (demoCpuMedian === undefined ? '' : `, CPU ${seconds(demoCpuMedian)} s median`),
+  );
+}
+if (againMedian !== undefined) {
+  console.log(
+    `demo again (sleeves reused): ${seconds(againMedian)} s median` +
+      (againCpuMedian === undefined ? '' : `, CPU ${seconds(againCpuMedian)} s median`),
   );
 }
 
@@ -319,6 +344,17 @@ const lines = [
             ? '.'
             : `, ${seconds(demoCpuMedian)} s CPU of the CLI and its worker processes (runs: ${demoCpu.map(seconds).join(', ')} s).`),
         '',
+        ...(againMedian === undefined
+          ? []
+          : [
+              `Run again in the same workspace (nothing changed: every sleeve reused after its audit, no sleeve`,
+              `produced, the meta stages restored from the cache): median ${seconds(againMedian)} s wall (runs:`,
+              `${againTimes.map(seconds).join(', ')} s)` +
+                (againCpuMedian === undefined
+                  ? '.'
+                  : `, ${seconds(againCpuMedian)} s CPU (runs: ${againCpu.map(seconds).join(', ')} s).`),
+              '',
+            ]),
       ]),
 ];
 if (regressions.length > 0) {
