@@ -165,6 +165,11 @@ const sleeveSpecShape = {
   cvar_level: cvarLevelSchema.optional(),
   min_weight: weightSchema.optional(),
   max_weight: weightSchema.optional(),
+  /**
+   * Update the sample covariance from training window to training window (a full computation every
+   * this many windows) instead of recomputing it; off by default (results differ by rounding).
+   */
+  incremental_moments: integerSchema(1).optional(),
   /** How the walk-forward holds each window's weights (default: traded in full at each window start). */
   rebalancing: RebalancingSchema.optional(),
 };

@@ -76,6 +76,22 @@ export function centredGram(
 }
 
 /**
+ * `Σₜ (r_t − c)(r_t − c)ᵀ` of T x n row-major rows shifted by a given `c` (no check for non-finite
+ * cells): the kernels of {@link centredGram} on a block of rows, for the rolling covariance's updates.
+ */
+export function shiftedGram(data: Float64Array, T: number, n: number, shift: Float64Array): Float64Array {
+  if (n >= SIMD_MIN_ASSETS) {
+    const fast = centredGramSimd(data, T, n, shift, 1);
+    if (fast !== undefined) return fast;
+  }
+  const x = new Float64Array(n * T);
+  for (let t = 0; t < T; t++) {
+    for (let j = 0; j < n; j++) x[j * T + t] = (data[t * n + j] as number) - (shift[j] as number);
+  }
+  return gram(x, T, n, 1);
+}
+
+/**
  * `XᵀX / divisor` for column-major X (n series of length T), as a symmetric n x n row-major array.
  *
  * The work is done in 3 x 3 tiles of the output: nine running sums share six loads per time step, which

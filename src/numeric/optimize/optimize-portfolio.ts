@@ -86,6 +86,11 @@ export interface OptimizeOptions {
    * turnover ball within the limits (least squares). Recorded in `diagnostics.turnover`.
    */
   readonly turnover?: TurnoverOptions;
+  /**
+   * The sample covariance of `returns` (per period) when the estimator is `sample`; default
+   * `sampleCovariance`. A walk-forward passes its rolling covariance here (`incremental_moments`).
+   */
+  readonly sampleCovariance?: (returns: Matrix) => Matrix;
 }
 
 export interface OptimizeResult {
@@ -250,7 +255,9 @@ function estimateCovariance(
       : 'sample'
     : (options.covariance ?? 'sample');
   const cov = annualise(
-    estimator === 'ledoit_wolf' ? ledoitWolfCovariance(returns).covariance : sampleCovariance(returns),
+    estimator === 'ledoit_wolf'
+      ? ledoitWolfCovariance(returns).covariance
+      : (options.sampleCovariance ?? sampleCovariance)(returns),
     A,
   );
   const diagnostics: Record<string, unknown> = {

@@ -87,6 +87,7 @@ function backtestSleeve(
       ...(spec.cvar_level === undefined ? {} : { cvarLevel: spec.cvar_level }),
       ...(spec.min_weight === undefined ? {} : { minWeight: spec.min_weight }),
       ...(spec.max_weight === undefined ? {} : { maxWeight: spec.max_weight }),
+      ...(spec.incremental_moments === undefined ? {} : { incrementalMoments: spec.incremental_moments }),
     }),
     onWindow: ({ profile, window, windows: total }) =>
       ctx.progress(`${profile}: window ${window + 1}/${total}`),
