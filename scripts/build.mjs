@@ -1,6 +1,7 @@
-// Builds dist/ from src/ (tsc) and records a fingerprint of what it was built from.
+// Builds dist/ from src/ (tsc) and the web app of `quant serve` from web/ (esbuild → dist/web), and
+// records a fingerprint of what it was built from.
 //   node scripts/build.mjs             always build
-//   node scripts/build.mjs --if-stale  build only when src/ or a tsconfig changed since the last build
+//   node scripts/build.mjs --if-stale  build only when src/, web/ or a tsconfig changed since the last build
 // `npm start` and `npm test` use --if-stale, so the set-up (`npm ci`, which builds through `prepare`)
 // is paid once and a start after it runs the demo at once.
 import { createHash } from 'node:crypto';
@@ -9,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildWebApp } from './build-web.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const stampFile = join(root, 'dist', '.build-fingerprint');
@@ -19,13 +21,15 @@ function files(dir) {
     .flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
-/** SHA-256 over the path and bytes of every source file and the compiler settings. */
+/** SHA-256 over the path and bytes of every source file (src/, web/), the compiler and bundler settings. */
 function fingerprint() {
   const hash = createHash('sha256');
   const inputs = [
     ...files(join(root, 'src')),
+    ...files(join(root, 'web')),
     join(root, 'tsconfig.json'),
     join(root, 'tsconfig.build.json'),
+    join(root, 'scripts', 'build-web.mjs'),
   ];
   for (const file of inputs) {
     hash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
@@ -36,11 +40,12 @@ function fingerprint() {
 const wanted = fingerprint();
 if (process.argv.includes('--if-stale')) {
   const built = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : '';
-  if (built === wanted && existsSync(join(root, 'dist', 'cli', 'main.js'))) process.exit(0);
+  const outputs = [join(root, 'dist', 'cli', 'main.js'), join(root, 'dist', 'web', 'app.js')];
+  if (built === wanted && outputs.every((f) => existsSync(f))) process.exit(0);
   console.error(
     built === ''
       ? 'building dist/ (not built yet) ...'
-      : 'building dist/ (src/ changed since the last build) ...',
+      : 'building dist/ (src/ or web/ changed since the last build) ...',
   );
 }
 
@@ -49,4 +54,5 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
 chmodSync(join(root, 'dist', 'cli', 'main.js'), 0o755);
+await buildWebApp(root);
 writeFileSync(stampFile, `${wanted}\n`);

@@ -1,0 +1,219 @@
+// Start `quant meta run` or `quant sleeve run` for a profile of the manifest, follow its progress as
+// Server-Sent Events (the lines the CLI prints), then open the new run.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { apiJson, apiPost, withToken, ApiError } from '../api.js';
+import {
+  apiPath,
+  LAUNCH_KINDS,
+  type InfoResponse,
+  type LaunchEvent,
+  type LaunchKind,
+  type LaunchOptions,
+  type LaunchRequest,
+  type LaunchResponse,
+} from '../../../src/serve/api-types.js';
+import { Await, ErrorBox, useLoad } from '../components/load.js';
+import { eventText, rememberLaunch, type LoggedEvent } from '../launch-log.js';
+import { navigate, runHref } from '../route.js';
+
+const EVENT_TYPES: readonly LaunchEvent['type'][] = ['started', 'progress', 'warning', 'done', 'error'];
+
+interface Form {
+  readonly kind: LaunchKind;
+  readonly profile: string;
+  readonly runId: string;
+  readonly riskProfiles: string;
+  readonly cache: boolean;
+  readonly backtest: boolean;
+  readonly executeSleeves: boolean;
+}
+
+function request(form: Form): LaunchRequest {
+  const options: { -readonly [K in keyof LaunchOptions]: LaunchOptions[K] } = {};
+  if (form.runId.trim() !== '') options.run_id = form.runId.trim();
+  if (form.kind === 'meta') {
+    const rp = form.riskProfiles
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+    if (rp.length > 0) options.risk_profiles = rp;
+    if (!form.cache) options.cache = false;
+    if (!form.backtest) options.backtest = false;
+    if (form.executeSleeves) options.execute_sleeves = true;
+  }
+  return { kind: form.kind, profile: form.profile, options };
+}
+
+/** Follow a launch's event stream until `done` or `error`; the stream replays from the start, so close it then. */
+function follow(url: string, onEvent: (e: LaunchEvent) => void, onLost: () => void): () => void {
+  const source = new EventSource(withToken(url));
+  for (const type of EVENT_TYPES)
+    source.addEventListener(type, (m) => {
+      if (!(m instanceof MessageEvent) || typeof m.data !== 'string') return;
+      const e = JSON.parse(m.data) as LaunchEvent;
+      if (e.type === 'done' || e.type === 'error') source.close();
+      onEvent(e);
+    });
+  source.onerror = () => {
+    if (source.readyState === EventSource.CLOSED) onLost();
+  };
+  return () => source.close();
+}
+
+function LaunchForm(props: { info: InfoResponse }) {
+  const { info } = props;
+  const [form, setForm] = useState<Form>({
+    kind: info.profiles.meta.length > 0 ? 'meta' : 'sleeve',
+    profile: info.profiles.meta[0] ?? info.profiles.sleeve[0] ?? '',
+    runId: '',
+    riskProfiles: '',
+    cache: true,
+    backtest: true,
+    executeSleeves: true,
+  });
+  const [events, setEvents] = useState<readonly LoggedEvent[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<unknown>(null);
+  const stop = useRef<(() => void) | null>(null);
+  useEffect(() => () => stop.current?.(), []);
+  const profiles = form.kind === 'meta' ? info.profiles.meta : info.profiles.sleeve;
+  const set = (patch: Partial<Form>) => setForm({ ...form, ...patch });
+
+  const start = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setFailure(null);
+    setEvents([]);
+    const log: LoggedEvent[] = [];
+    try {
+      const launched = await apiPost<LaunchResponse>(apiPath('launch'), request(form));
+      stop.current = follow(
+        launched.events,
+        (ev) => {
+          log.push({ type: ev.type, text: eventText(ev) });
+          setEvents([...log]);
+          if (ev.type === 'done') {
+            rememberLaunch(ev.run_id, [...log]);
+            navigate(runHref(ev.run_id));
+          } else if (ev.type === 'error') setBusy(false);
+        },
+        () => {
+          setFailure(new Error('the event stream closed before the run ended'));
+          setBusy(false);
+        },
+      );
+    } catch (error) {
+      setFailure(error);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      {info.read_only ? <p class="error">The server runs with --read-only: launching is disabled.</p> : null}
+      {info.manifest_error === null ? null : (
+        <ErrorBox error={new ApiError(info.manifest_error.code, info.manifest_error.message, undefined, 0)} />
+      )}
+      <form class="launch filters" onSubmit={start}>
+        <label>
+          Command
+          <select
+            name="kind"
+            value={form.kind}
+            onChange={(e) => {
+              const kind = e.currentTarget.value as LaunchKind;
+              const list = kind === 'meta' ? info.profiles.meta : info.profiles.sleeve;
+              set({ kind, profile: list[0] ?? '' });
+            }}
+          >
+            {LAUNCH_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {k} run
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Profile
+          <select
+            name="profile"
+            value={form.profile}
+            onChange={(e) => set({ profile: e.currentTarget.value })}
+          >
+            {profiles.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Run id (optional)
+          <input name="run_id" value={form.runId} onInput={(e) => set({ runId: e.currentTarget.value })} />
+        </label>
+        {form.kind === 'meta' ? (
+          <>
+            <label>
+              Risk profiles (comma-separated, optional)
+              <input
+                name="risk_profiles"
+                value={form.riskProfiles}
+                onInput={(e) => set({ riskProfiles: e.currentTarget.value })}
+              />
+            </label>
+            <label class="check">
+              <input
+                type="checkbox"
+                name="execute_sleeves"
+                checked={form.executeSleeves}
+                onChange={(e) => set({ executeSleeves: e.currentTarget.checked })}
+              />
+              --execute-sleeves
+            </label>
+            <label class="check">
+              <input
+                type="checkbox"
+                name="cache"
+                checked={form.cache}
+                onChange={(e) => set({ cache: e.currentTarget.checked })}
+              />
+              cache
+            </label>
+            <label class="check">
+              <input
+                type="checkbox"
+                name="backtest"
+                checked={form.backtest}
+                onChange={(e) => set({ backtest: e.currentTarget.checked })}
+              />
+              backtest
+            </label>
+          </>
+        ) : null}
+        <button type="submit" disabled={busy || info.read_only || form.profile === ''}>
+          Start
+        </button>
+      </form>
+      {failure === null ? null : <ErrorBox error={failure} />}
+      {events.length === 0 ? null : (
+        <ol class="events" aria-live="polite">
+          {events.map((ev, k) => (
+            <li key={k} data-event={ev.type}>
+              {ev.text}
+            </li>
+          ))}
+        </ol>
+      )}
+    </>
+  );
+}
+
+export function LaunchPage() {
+  const info = useLoad('info', () => apiJson<InfoResponse>(apiPath('info')));
+  return (
+    <>
+      <h1>Launch a run</h1>
+      <Await loaded={info}>{(value) => <LaunchForm info={value} />}</Await>
+    </>
+  );
+}

@@ -1,0 +1,193 @@
+// One run: what it is, each risk profile (tabs), its HTML report embedded, the ledger as a timeline with
+// the `audit verify` verdict, and every file of the run folder to download.
+import { useState } from 'preact/hooks';
+import { apiJson, withToken } from '../api.js';
+import {
+  apiPath,
+  type AuditVerdict,
+  type LedgerEntry,
+  type RunResponse,
+} from '../../../src/serve/api-types.js';
+import { Await, useLoad } from '../components/load.js';
+import { bytes, duration, when } from '../format.js';
+import { compareHref } from '../route.js';
+import { launchLog } from '../launch-log.js';
+import { RiskProfileSection } from './run-profile.js';
+
+function Facts(props: { view: RunResponse }) {
+  const r = props.view.run;
+  return (
+    <dl class="facts run-facts">
+      <dt>Kind</dt>
+      <dd>{r.kind}</dd>
+      <dt>Profile</dt>
+      <dd>{r.profile ?? '–'}</dd>
+      <dt>Status</dt>
+      <dd class={`status-${r.status}`} data-status={r.status}>
+        {r.status}
+        {r.latest ? <span class="badge">latest</span> : null}
+        {r.reason === null ? null : <div class="reason">{r.reason}</div>}
+      </dd>
+      <dt>Created</dt>
+      <dd>{when(r.created)}</dd>
+      <dt>Duration</dt>
+      <dd>{duration(r.duration_ms)}</dd>
+      <dt>Tool version</dt>
+      <dd>{r.tool_version}</dd>
+    </dl>
+  );
+}
+
+function RiskProfiles(props: { view: RunResponse }) {
+  const profiles = props.view.risk_profiles;
+  const [chosen, setChosen] = useState(profiles[0]?.risk_profile ?? '');
+  const view = profiles.find((p) => p.risk_profile === chosen) ?? profiles[0];
+  if (view === undefined) return null;
+  return (
+    <>
+      <div class="tabs" role="toolbar" aria-label="risk profiles">
+        {profiles.map((p) => (
+          <button
+            key={p.risk_profile}
+            type="button"
+            aria-pressed={p.risk_profile === view.risk_profile}
+            onClick={() => setChosen(p.risk_profile)}
+          >
+            {p.risk_profile}
+          </button>
+        ))}
+      </div>
+      <RiskProfileSection key={view.risk_profile} view={view} />
+    </>
+  );
+}
+
+function Audit(props: { audit: AuditVerdict }) {
+  const a = props.audit;
+  return (
+    <div class={`audit ${a.ok ? 'status-success' : 'status-failed'}`} data-audit={a.ok ? 'ok' : 'failed'}>
+      <strong>audit verify: {a.ok ? 'ok' : 'FAILED'}</strong> — {a.records} records; anchor {a.anchor};
+      signature {a.signature}
+      {a.problems.map((p) => (
+        <div key={p.code + p.message} class="error">
+          <code>{p.code}</code> {p.message}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function Timeline(props: { ledger: readonly LedgerEntry[] }) {
+  return (
+    <ol class="timeline">
+      {props.ledger.map((e) => (
+        <li key={e.seq} class={e.status}>
+          <span class="muted mono">
+            #{e.seq} {when(e.ts)}
+          </span>{' '}
+          <strong>{e.step}</strong> {e.type} <em>{e.status}</em>
+          {e.duration_ms === null ? null : <span class="muted"> ({duration(e.duration_ms)})</span>}
+          {e.summary === null ? null : <div>{e.summary}</div>}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function Artifacts(props: { view: RunResponse }) {
+  const id = props.view.run.run_id;
+  return (
+    <div class="scroll">
+      <table class="artifacts">
+        <thead>
+          <tr>
+            <th>File</th>
+            <th class="num">Size</th>
+            <th class="hide-narrow">Type</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.view.artifacts.map((a) => (
+            <tr key={a.path}>
+              <td>
+                <a
+                  class="mono"
+                  href={withToken(apiPath('artifact', { id, rest: a.path }))}
+                  download={a.path.split('/').pop() ?? a.path}
+                >
+                  {a.path}
+                </a>
+              </td>
+              <td class="num">{bytes(a.bytes)}</td>
+              <td class="hide-narrow">{a.mime_type}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function LaunchLog(props: { runId: string }) {
+  const log = launchLog(props.runId);
+  if (log === undefined) return null;
+  return (
+    <details class="launch-log" open>
+      <summary>Launched from this page: {log.length} events</summary>
+      <ol class="events">
+        {log.map((e, k) => (
+          <li key={k} data-event={e.type}>
+            {e.text}
+          </li>
+        ))}
+      </ol>
+    </details>
+  );
+}
+
+function RunBody(props: { view: RunResponse }) {
+  const { view } = props;
+  const id = view.run.run_id;
+  return (
+    <>
+      <h1>
+        Run <span class="mono">{id}</span>
+      </h1>
+      <Facts view={view} />
+      <LaunchLog runId={id} />
+      {view.run.kind === 'meta' && view.run.profile !== null ? (
+        <p>
+          <a href={compareHref([id])}>Compare with another run…</a>
+        </p>
+      ) : null}
+      {view.report_error === null ? null : (
+        <p class="error">
+          <code>{view.report_error.code}</code> {view.report_error.message}
+        </p>
+      )}
+      <RiskProfiles view={view} />
+      {view.has_html_report ? (
+        <>
+          <h2>HTML report</h2>
+          <iframe
+            class="report"
+            title={`HTML report of ${id}`}
+            src={withToken(apiPath('report', { id }))}
+            sandbox=""
+            loading="lazy"
+          />
+        </>
+      ) : null}
+      <h2>Ledger</h2>
+      <Audit audit={view.audit} />
+      <Timeline ledger={view.ledger} />
+      <h2>Artifacts</h2>
+      <Artifacts view={view} />
+    </>
+  );
+}
+
+export function RunPage(props: { runId: string }) {
+  const loaded = useLoad(props.runId, () => apiJson<RunResponse>(apiPath('run', { id: props.runId })));
+  return <Await loaded={loaded}>{(view) => <RunBody view={view} />}</Await>;
+}
