@@ -21,6 +21,7 @@ const CI_REQUIRED = process.env['QUANT_TEST_CI_REQUIRED']
   ? JSON.parse(process.env['QUANT_TEST_CI_REQUIRED'])
   : {
       'test/e2e/report-browser.test.ts': 'chromium',
+      'test/e2e/serve-browser.slow.test.ts': 'chromium',
       'test/e2e/bullmq.test.ts': 'redis-server',
       'test/e2e/queue-poisoned.test.ts': 'redis-server',
       'test/e2e/queue-resilience.test.ts': 'redis-server',

@@ -1,0 +1,329 @@
+// `quant serve` driven end to end in headless Chromium (Debian's `chromium`, through playwright-core, as
+// report-browser.test.ts does) on a copy of the demo workspace with two meta runs that differ in one
+// manifest bound: the runs table (filters, the latest run marked, keyboard navigation), a run (the fractal
+// tree expanded, charts drawn, an artifact downloaded byte for byte), a comparison of the two runs, and a
+// launch whose progress events arrive before the new run opens and joins the table. Screenshots at 390
+// and 1,400 px go to test-results/serve-browser/; no request leaves the loopback interface.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CLI, quant, REPO, tempDir } from '../helpers/cli.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const SHOTS = join(REPO, 'test-results', 'serve-browser');
+// Without the browser the test cannot prove anything; CI installs it, so only a local run may skip.
+const skip =
+  !existsSync(CHROMIUM) && process.env['CI'] === undefined
+    ? `${CHROMIUM} not installed (bash scripts/system-deps.sh installs it; CI fails without it)`
+    : false;
+
+/** Two meta runs of the demo: d1 as shipped, d2 with meta_global's max_weight lowered to 0.8. */
+function prepareWorkspace(ws: string): void {
+  cpSync(join(REPO, 'examples', 'demo'), ws, { recursive: true });
+  rmSync(join(ws, 'runs'), { recursive: true, force: true });
+  rmSync(join(ws, '.cache'), { recursive: true, force: true });
+  const run = (id: string) => {
+    const r = quant([
+      'meta',
+      'run',
+      '--profile',
+      'meta_global',
+      '--execute-sleeves',
+      '--run-id',
+      id,
+      '--workspace',
+      ws,
+    ]);
+    assert.equal(r.code, 0, `meta run ${id}: ${r.stderr}`);
+  };
+  run('d1');
+  const file = join(ws, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(file, 'utf8')) as {
+    profiles: Record<string, { meta_allocation?: Record<string, unknown> }>;
+  };
+  const global = manifest.profiles['meta_global'];
+  assert.ok(global?.meta_allocation !== undefined, 'the demo manifest has meta_global.meta_allocation');
+  global.meta_allocation['max_weight'] = 0.8;
+  writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
+  run('d2');
+}
+
+interface Server {
+  readonly child: ChildProcess;
+  /** The address printed at start-up, token included. */
+  readonly url: string;
+  readonly origin: string;
+}
+
+/** Start `quant serve --port 0` and wait for the line with its address (the signal that it listens). */
+function startServer(ws: string): Promise<Server> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--workspace', ws], {
+    cwd: REPO,
+    env: { ...process.env, CI: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const look = (d: Buffer) => {
+      output += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+)\/\S*token=\S+/.exec(output);
+      if (m !== null) resolve({ child, url: m[0], origin: m[1] as string });
+    };
+    child.stdout?.on('data', look);
+    child.stderr?.on('data', look);
+    child.on('exit', (code) =>
+      reject(new Error(`quant serve exited (${code}) before listening:\n${output}`)),
+    );
+  });
+}
+
+/** Stop the server and wait until it has exited. */
+function stopServer(server: Server | undefined): Promise<void> {
+  if (server === undefined || server.child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.child.once('exit', () => resolve());
+    server.child.kill('SIGTERM');
+  });
+}
+
+/** The run id of the focused row. */
+function focusedRun(page: Page): Promise<string | null> {
+  return page.locator(':focus').getAttribute('data-run');
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Whether a URL stays on this machine (data: and blob: URLs have no host). */
+function isLocal(url: string): boolean {
+  const u = new URL(url);
+  return u.protocol === 'data:' || u.protocol === 'blob:' || LOOPBACK.has(u.hostname);
+}
+
+describe('quant serve in headless Chromium', { skip, timeout: 600_000 }, () => {
+  let ws: { path: string; cleanup(): void };
+  let server: Server | undefined;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const foreign: string[] = [];
+  const problems: string[] = [];
+
+  before(async () => {
+    ws = tempDir('mf-serve-browser-');
+    prepareWorkspace(ws.path);
+    server = await startServer(ws.path);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    // Every request of every page (iframes and downloads included): a foreign host is recorded and refused.
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (isLocal(url)) return route.continue();
+      foreign.push(url);
+      return route.abort();
+    });
+    context.on('request', (r) => {
+      if (!isLocal(r.url())) foreign.push(r.url());
+    });
+    page = await context.newPage();
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    mkdirSync(SHOTS, { recursive: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await stopServer(server);
+    ws?.cleanup();
+  });
+
+  test('the runs table: every run, statuses, the latest run marked, the token gone from the address', async () => {
+    assert.ok(server !== undefined, 'the server started');
+    await page.goto(server.url);
+    await page.waitForSelector('tr[data-run="d2"]');
+    assert.ok(!page.url().includes('token='), `the token is stripped from the address bar: ${page.url()}`);
+    const rows = await page.$$eval('tbody tr[data-run]', (trs) =>
+      trs.map((tr) => ({
+        id: (tr as unknown as { dataset: Record<string, string> }).dataset['run'] ?? '',
+        latest: tr.querySelector('.badge') !== null,
+        text: tr.textContent ?? '',
+      })),
+    );
+    const ids = rows.map((r) => r.id);
+    assert.ok(ids.includes('d1') && ids.includes('d2'), `both meta runs are listed: ${ids.join(', ')}`);
+    assert.ok(ids.length >= 5, `the sleeve runs are listed too: ${ids.join(', ')}`);
+    assert.equal(ids[0], 'd2', `newest first: ${ids.join(', ')}`);
+    assert.ok(rows.find((r) => r.id === 'd2')?.latest, 'd2 is the latest successful meta_global run');
+    assert.ok(!rows.find((r) => r.id === 'd1')?.latest, 'd1 is not the latest');
+    assert.match(
+      rows[0]?.text ?? '',
+      /meta.*meta_global.*success/,
+      `the row shows kind, profile and status: ${rows[0]?.text}`,
+    );
+
+    await page.selectOption('select[name="kind"]', 'meta');
+    const metaOnly = await page.$$eval('tbody tr[data-run]', (trs) => trs.length);
+    assert.equal(metaOnly, 2, 'the kind filter keeps the two meta runs');
+    await page.selectOption('select[name="kind"]', '');
+    await page.screenshot({ path: join(SHOTS, 'runs-1400.png'), fullPage: true });
+  });
+
+  test('keyboard navigation on the runs table: arrows move, Space selects, Enter opens', async () => {
+    await page.goto(`${server?.origin}/#/runs`);
+    await page.waitForSelector('tr[data-run="d2"]');
+    await page.focus('tr[data-run="d2"]');
+    await page.keyboard.press('ArrowDown');
+    const second = await focusedRun(page);
+    assert.equal(second, 'd1', 'ArrowDown moves the focus to the next row');
+    await page.keyboard.press('ArrowUp');
+    const first = await focusedRun(page);
+    assert.equal(first, 'd2', 'ArrowUp moves it back');
+    await page.keyboard.press('End');
+    const last = await focusedRun(page);
+    assert.notEqual(last, 'd2', 'End moves to the last row');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('h1 >> text=d2');
+    assert.ok(page.url().endsWith('#/runs/d2'), `Enter opens the focused run: ${page.url()}`);
+  });
+
+  test('a run: risk profiles, the fractal tree expands, charts draw, an artifact downloads intact', async () => {
+    await page.goto(`${server?.origin}/#/runs/d1`);
+    await page.waitForSelector('section.risk-profile');
+    const tabs = await page.$$eval('[aria-label="risk profiles"] button', (bs) =>
+      bs.map((b) => b.textContent),
+    );
+    assert.ok(tabs.includes('hrp') && tabs.length >= 6, `one tab per risk profile: ${tabs.join(', ')}`);
+    const swiss = page.locator('[role="tree"] li[data-key="swiss"]');
+    assert.equal(await swiss.getAttribute('aria-expanded'), 'false', 'the swiss branch starts closed');
+    assert.equal(await page.locator('li[data-key="swiss/sectors"]').count(), 0, 'its children are hidden');
+    await swiss.locator('> .tree-row').click();
+    assert.equal(await swiss.getAttribute('aria-expanded'), 'true', 'a click opens the branch');
+    await page.waitForSelector('li[data-key="swiss/sectors"]');
+    const detail = await page.locator('[data-detail="swiss"]').textContent();
+    assert.match(detail ?? '', /Method.*hrp/, `the branch shows its method: ${detail}`);
+    assert.match(detail ?? '', /Bounds/, `and its bounds: ${detail}`);
+    assert.match(detail ?? '', /Weight in parent\s*\d+\.\d+ %/, `and its weight: ${detail}`);
+    for (const chart of ['equity', 'drawdown']) {
+      const box = await page.locator(`[data-chart="${chart}"] canvas`).first().boundingBox();
+      assert.ok(
+        box !== null && box.width > 200 && box.height > 100,
+        `the ${chart} chart draws: ${JSON.stringify(box)}`,
+      );
+    }
+    const positions = await page.$$eval('table.positions tbody tr', (trs) => trs.length);
+    assert.ok(positions >= 10, `the flattened positions are listed: ${positions}`);
+    const audit = await page.locator('[data-audit]').getAttribute('data-audit');
+    assert.equal(audit, 'ok', 'audit verify passes on a fresh run');
+    const ledger = await page.$$eval('ol.timeline li', (lis) => lis.length);
+    assert.ok(ledger >= 10, `the ledger timeline has the run's records: ${ledger}`);
+
+    const link = page.locator('table.artifacts a', { hasText: 'config/resolved_manifest.json' });
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const saved = join(ws.path, 'downloaded.json');
+    await download.saveAs(saved);
+    assert.deepEqual(
+      readFileSync(saved),
+      readFileSync(join(ws.path, 'runs', 'd1', 'config', 'resolved_manifest.json')),
+      'the downloaded artifact has the bytes of the file in the run folder',
+    );
+    await page.screenshot({ path: join(SHOTS, 'run-1400.png') });
+  });
+
+  test('compare two runs: metrics, weights diff, overlaid curves, the manifest change', async () => {
+    await page.goto(`${server?.origin}/#/runs`);
+    await page.waitForSelector('tr[data-run="d2"]');
+    await page.focus('tr[data-run="d2"]');
+    await page.keyboard.press('Space');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Space');
+    await page.click('button:has-text("Compare (2)")');
+    await page.waitForSelector('table.metrics-diff');
+    assert.ok(
+      page.url().includes('#/compare?runs=d2,d1'),
+      `the selection opens the comparison: ${page.url()}`,
+    );
+    const diff = await page.$$eval('table.manifest-diff tbody tr', (trs) =>
+      trs.map((tr) => tr.textContent ?? ''),
+    );
+    assert.ok(
+      diff.some((row) => row.includes('max_weight') && row.includes('0.8') && row.includes('0.9')),
+      `the manifest change of max_weight is shown: ${diff.join(' | ')}`,
+    );
+    const sleeves = await page.$$eval('table.weights-diff.sleeves tbody tr', (trs) => trs.length);
+    assert.ok(sleeves >= 3, `every sleeve path has a row: ${sleeves}`);
+    const physical = await page.$$eval('table.weights-diff.physical tbody tr', (trs) => trs.length);
+    assert.ok(physical >= 10, `every physical asset has a row: ${physical}`);
+    for (const chart of ['compare-equity', 'compare-drawdown']) {
+      const box = await page.locator(`[data-chart="${chart}"] canvas`).first().boundingBox();
+      assert.ok(box !== null && box.width > 200, `the ${chart} chart draws: ${JSON.stringify(box)}`);
+    }
+  });
+
+  test('launch a meta run: progress events arrive, then the new run opens and joins the table', async () => {
+    await page.goto(`${server?.origin}/#/launch`);
+    await page.waitForSelector('form.launch');
+    await page.selectOption('select[name="kind"]', 'meta');
+    await page.selectOption('select[name="profile"]', 'meta_global');
+    await page.fill('input[name="run_id"]', 'launched');
+    await page.fill('input[name="risk_profiles"]', 'hrp,equal_weight');
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/#\/runs\/launched$/, { timeout: 300_000 });
+    await page.waitForSelector('section.risk-profile');
+    const events = await page.$$eval('.launch-log li', (lis) =>
+      lis.map((li) => (li as unknown as { dataset: Record<string, string> }).dataset['event'] ?? ''),
+    );
+    assert.equal(events[0], 'started', `the stream starts with 'started': ${events.join(', ')}`);
+    assert.ok(
+      events.filter((e) => e === 'progress').length >= 2,
+      `progress events arrived: ${events.join(', ')}`,
+    );
+    assert.equal(events.at(-1), 'done', `and ends with 'done': ${events.join(', ')}`);
+    const tabs = await page.$$eval('[aria-label="risk profiles"] button', (bs) =>
+      bs.map((b) => b.textContent),
+    );
+    assert.deepEqual(tabs, ['hrp', 'equal_weight'], 'the launch options reached the run');
+    await page.goto(`${server?.origin}/#/runs`);
+    await page.waitForSelector('tr[data-run="launched"]');
+    const latest = await page.locator('tr[data-run="launched"] .badge').count();
+    assert.equal(latest, 1, 'the launched run is now the latest of meta_global');
+  });
+
+  test('390 px (phone) and 1,400 px: no sideways scrolling, screenshots saved', async () => {
+    for (const width of [390, 1400]) {
+      await page.setViewportSize({ width, height: 844 });
+      for (const [name, hash] of [
+        ['runs', '#/runs'],
+        ['run', '#/runs/d1'],
+        ['compare', '#/compare?runs=d1,d2'],
+      ] as const) {
+        await page.goto(`${server?.origin}/${hash}`);
+        await page.waitForSelector(
+          name === 'runs' ? 'tr[data-run]' : name === 'run' ? 'section.risk-profile' : 'table.metrics-diff',
+        );
+        const scrollWidth = await page.$eval('html', (html) => html.scrollWidth);
+        assert.ok(scrollWidth <= width, `${name} at ${width} px: the page is ${scrollWidth} px wide`);
+        const file = join(SHOTS, `${name}-${width}.png`);
+        await page.screenshot({ path: file, fullPage: name === 'runs' });
+        assert.ok(readFileSync(file).length > 1000, `${file} was written`);
+      }
+    }
+  });
+
+  test('nothing requested any other host; no error in the page', () => {
+    assert.deepEqual(foreign, [], 'requests to non-loopback hosts');
+    assert.deepEqual(problems, [], 'page errors and console errors');
+  });
+});
