@@ -183,16 +183,19 @@ describe('quant serve in headless Chromium', { skip, timeout: 600_000 }, () => {
   test('keyboard navigation on the runs table: arrows move, Space selects, Enter opens', async () => {
     await page.goto(`${server?.origin}/#/runs`);
     await page.waitForSelector('tr[data-run="d2"]');
+    const order = await page.$$eval('tbody tr[data-run]', (trs) =>
+      trs.map((tr) => tr.getAttribute('data-run')),
+    );
     await page.focus('tr[data-run="d2"]');
     await page.keyboard.press('ArrowDown');
     const second = await focusedRun(page);
-    assert.equal(second, 'd1', 'ArrowDown moves the focus to the next row');
+    assert.equal(second, order[1], `ArrowDown moves the focus to the next row (${order.join(', ')})`);
     await page.keyboard.press('ArrowUp');
     const first = await focusedRun(page);
     assert.equal(first, 'd2', 'ArrowUp moves it back');
     await page.keyboard.press('End');
     const last = await focusedRun(page);
-    assert.notEqual(last, 'd2', 'End moves to the last row');
+    assert.equal(last, order.at(-1), 'End moves to the last row');
     await page.keyboard.press('Home');
     await page.keyboard.press('Enter');
     await page.waitForSelector('h1 >> text=d2');
@@ -201,7 +204,7 @@ describe('quant serve in headless Chromium', { skip, timeout: 600_000 }, () => {
 
   test('a run: risk profiles, the fractal tree expands, charts draw, an artifact downloads intact', async () => {
     await page.goto(`${server?.origin}/#/runs/d1`);
-    await page.waitForSelector('section.risk-profile');
+    await page.waitForSelector('[data-run-page="d1"] section.risk-profile');
     const tabs = await page.$$eval('[aria-label="risk profiles"] button', (bs) =>
       bs.map((b) => b.textContent),
     );
@@ -245,6 +248,7 @@ describe('quant serve in headless Chromium', { skip, timeout: 600_000 }, () => {
   test('compare two runs: metrics, weights diff, overlaid curves, the manifest change', async () => {
     await page.goto(`${server?.origin}/#/runs`);
     await page.waitForSelector('tr[data-run="d2"]');
+    await page.selectOption('select[name="kind"]', 'meta');
     await page.focus('tr[data-run="d2"]');
     await page.keyboard.press('Space');
     await page.keyboard.press('ArrowDown');
@@ -280,8 +284,15 @@ describe('quant serve in headless Chromium', { skip, timeout: 600_000 }, () => {
     await page.fill('input[name="run_id"]', 'launched');
     await page.fill('input[name="risk_profiles"]', 'hrp,equal_weight');
     await page.click('button[type="submit"]');
-    await page.waitForURL(/#\/runs\/launched$/, { timeout: 300_000 });
-    await page.waitForSelector('section.risk-profile');
+    // The run's page opens on `done`; an `error` event ends the stream instead and fails at once.
+    const outcome = await Promise.race([
+      page.waitForURL(/#\/runs\/launched$/, { timeout: 300_000 }).then(() => 'done'),
+      page
+        .waitForSelector('.events li[data-event="error"]', { timeout: 300_000 })
+        .then(async (li) => `error event: ${await li.textContent()}`),
+    ]);
+    assert.equal(outcome, 'done', 'the launch ends with the new run');
+    await page.waitForSelector('[data-run-page="launched"] section.risk-profile');
     const events = await page.$$eval('.launch-log li', (lis) =>
       lis.map((li) => (li as unknown as { dataset: Record<string, string> }).dataset['event'] ?? ''),
     );
@@ -311,7 +322,11 @@ describe('quant serve in headless Chromium', { skip, timeout: 600_000 }, () => {
       ] as const) {
         await page.goto(`${server?.origin}/${hash}`);
         await page.waitForSelector(
-          name === 'runs' ? 'tr[data-run]' : name === 'run' ? 'section.risk-profile' : 'table.metrics-diff',
+          name === 'runs'
+            ? 'tr[data-run]'
+            : name === 'run'
+              ? '[data-run-page="d1"] section.risk-profile'
+              : 'table.metrics-diff',
         );
         const scrollWidth = await page.$eval('html', (html) => html.scrollWidth);
         assert.ok(scrollWidth <= width, `${name} at ${width} px: the page is ${scrollWidth} px wide`);

@@ -17,9 +17,9 @@ function Page(props: { route: Route }) {
     case 'runs':
       return <RunsPage />;
     case 'run':
-      return <RunPage runId={r.runId} />;
+      return <RunPage key={r.runId} runId={r.runId} />;
     case 'compare':
-      return <ComparePage runIds={r.runIds} />;
+      return <ComparePage key={r.runIds.join(',')} runIds={r.runIds} />;
     case 'launch':
       return <LaunchPage />;
   }

@@ -69,7 +69,7 @@ function LaunchForm(props: { info: InfoResponse }) {
     riskProfiles: '',
     cache: true,
     backtest: true,
-    executeSleeves: true,
+    executeSleeves: false,
   });
   const [events, setEvents] = useState<readonly LoggedEvent[]>([]);
   const [busy, setBusy] = useState(false);
@@ -95,7 +95,10 @@ function LaunchForm(props: { info: InfoResponse }) {
           if (ev.type === 'done') {
             rememberLaunch(ev.run_id, [...log]);
             navigate(runHref(ev.run_id));
-          } else if (ev.type === 'error') setBusy(false);
+          } else if (ev.type === 'error') {
+            setFailure(new ApiError(ev.code, ev.message, ev.hint, 0));
+            setBusy(false);
+          }
         },
         () => {
           setFailure(new Error('the event stream closed before the run ended'));

@@ -149,7 +149,7 @@ function RunBody(props: { view: RunResponse }) {
   const { view } = props;
   const id = view.run.run_id;
   return (
-    <>
+    <div data-run-page={id}>
       <h1>
         Run <span class="mono">{id}</span>
       </h1>
@@ -183,7 +183,7 @@ function RunBody(props: { view: RunResponse }) {
       <Timeline ledger={view.ledger} />
       <h2>Artifacts</h2>
       <Artifacts view={view} />
-    </>
+    </div>
   );
 }
 

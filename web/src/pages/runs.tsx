@@ -102,7 +102,7 @@ function Row(props: { run: RunRow; selected: boolean; toggle: (id: string) => vo
           </span>
         ) : null}
       </td>
-      <td>{run.kind}</td>
+      <td class="hide-narrow">{run.kind}</td>
       <td>{run.profile ?? '–'}</td>
       <td class={`status-${run.status}`}>
         {run.status}
@@ -174,7 +174,7 @@ function RunsTable(props: { list: RunsResponse }) {
                 <span class="sr-only">compare</span>
               </th>
               <th>Run</th>
-              <th>Kind</th>
+              <th class="hide-narrow">Kind</th>
               <th>Profile</th>
               <th>Status</th>
               <th class="hide-narrow">Created</th>
