@@ -1,6 +1,8 @@
 // `npm start` and `npm test` build only when the sources changed (scripts/build.mjs --if-stale), so the
-// README's `npm ci && npm start` pays the TypeScript build once, in `npm ci` (`prepare`). Checked on a
-// copy of the repository's sources, so the suite's own dist/ is never rebuilt under other tests.
+// README's `npm ci && npm start` pays the TypeScript build once, in `npm ci` (`prepare`). The web app of
+// `quant serve` (web/ → dist/web) is part of the same build and fingerprint, and its bundle is the same
+// bytes for the same sources. Checked on a copy of the repository's sources, so the suite's own dist/ is
+// never rebuilt under other tests.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
@@ -12,11 +14,11 @@ describe('build once: scripts/build.mjs --if-stale', () => {
   const tmp = tempDir('quant-build-');
   const root = tmp.path;
   after(() => tmp.cleanup());
-  for (const f of ['src', 'tsconfig.json', 'tsconfig.build.json', 'package.json']) {
+  for (const f of ['src', 'web', 'tsconfig.json', 'tsconfig.build.json', 'package.json']) {
     cpSync(join(REPO, f), join(root, f), { recursive: true });
   }
   mkdirSync(join(root, 'scripts'));
-  cpSync(join(REPO, 'scripts', 'build.mjs'), join(root, 'scripts', 'build.mjs'));
+  for (const f of ['build.mjs', 'build-web.mjs']) cpSync(join(REPO, 'scripts', f), join(root, 'scripts', f));
   symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
 
   const build = (): { code: number | null; stderr: string } => {
@@ -39,6 +41,8 @@ describe('build once: scripts/build.mjs --if-stale', () => {
       /^[0-9a-f]{64}\n$/,
       'fingerprint',
     );
+    for (const f of ['index.html', 'app.js', 'app.css'])
+      assert.ok(statSync(join(root, 'dist', 'web', f)).size > 0, `dist/web/${f} is built`);
   });
 
   test('nothing changed: no build, dist/ untouched', () => {
@@ -58,6 +62,24 @@ describe('build once: scripts/build.mjs --if-stale', () => {
       readFileSync(join(root, 'dist', 'index.js'), 'utf8'),
       /BUILD_ONCE_PROBE/,
       'dist/index.js is new',
+    );
+  });
+
+  test('a web/ file changed: rebuilds the bundle; the unchanged script is the same bytes', () => {
+    const script = readFileSync(join(root, 'dist', 'web', 'app.js'));
+    appendFileSync(join(root, 'web', 'src', 'app.css'), '\n.build-once-probe {\n  color: red;\n}\n');
+    const r = build();
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /building dist\//, 'says it builds');
+    assert.match(
+      readFileSync(join(root, 'dist', 'web', 'app.css'), 'utf8'),
+      /\.build-once-probe\{color:red\}/,
+      'dist/web/app.css is new, minified',
+    );
+    assert.deepEqual(
+      readFileSync(join(root, 'dist', 'web', 'app.js')),
+      script,
+      'dist/web/app.js rebuilt from the same sources has the same bytes',
     );
   });
 });
