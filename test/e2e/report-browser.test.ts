@@ -7,26 +7,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumSkip } from '../helpers/chromium.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { quant, tempDir } from '../helpers/cli.js';
 import { buildMetaWorkspace, PROFILES } from '../helpers/meta-workspace.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const EPOCH = { SOURCE_DATE_EPOCH: '1767225600' };
-// Without the browser the test cannot prove anything; CI installs it, so only a local run may skip.
-const skip =
-  !existsSync(CHROMIUM) && process.env['CI'] === undefined
-    ? `${CHROMIUM} not installed (bash scripts/system-deps.sh installs it; CI fails without it)`
-    : false;
 
 interface Loaded {
   readonly page: Page;
@@ -126,13 +112,13 @@ function demoReport(workspace: string): string {
   return demo;
 }
 
-describe('HTML report in headless Chromium', { skip }, () => {
+describe('HTML report in headless Chromium', { skip: chromiumSkip }, () => {
   let ws: { path: string; cleanup(): void };
   let browser: Browser;
   before(async () => {
     ws = tempDir('mf-browser-');
     await buildMetaWorkspace(ws.path);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
   after(async () => {
     await browser?.close();

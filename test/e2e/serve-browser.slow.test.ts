@@ -7,27 +7,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumSkip } from '../helpers/chromium.js';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CLI, quant, REPO, tempDir } from '../helpers/cli.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const SHOTS = join(REPO, 'test-results', 'serve-browser');
-// Without the browser the test cannot prove anything; CI installs it, so only a local run may skip.
-const skip =
-  !existsSync(CHROMIUM) && process.env['CI'] === undefined
-    ? `${CHROMIUM} not installed (bash scripts/system-deps.sh installs it; CI fails without it)`
-    : false;
 
 /** Two meta runs of the demo: d1 as shipped, d2 with meta_global's max_weight lowered to 0.8. */
 function prepareWorkspace(ws: string): void {
@@ -111,7 +97,7 @@ function isLocal(url: string): boolean {
   return u.protocol === 'data:' || u.protocol === 'blob:' || LOOPBACK.has(u.hostname);
 }
 
-describe('quant serve in headless Chromium', { skip, timeout: 600_000 }, () => {
+describe('quant serve in headless Chromium', { skip: chromiumSkip, timeout: 600_000 }, () => {
   let ws: { path: string; cleanup(): void };
   let server: Server | undefined;
   let browser: Browser;
@@ -124,7 +110,7 @@ describe('quant serve in headless Chromium', { skip, timeout: 600_000 }, () => {
     ws = tempDir('mf-serve-browser-');
     prepareWorkspace(ws.path);
     server = await startServer(ws.path);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
     // Every request of every page (iframes and downloads included): a foreign host is recorded and refused.
     await context.route('**/*', (route) => {

@@ -18,6 +18,13 @@ import { navigate, runHref } from '../route.js';
 
 const EVENT_TYPES: readonly LaunchEvent['type'][] = ['started', 'progress', 'warning', 'done', 'error'];
 
+/** The meta run's switches: form field, input name, label. */
+const CHECKS: readonly (readonly ['executeSleeves' | 'cache' | 'backtest', string, string])[] = [
+  ['executeSleeves', 'execute_sleeves', '--execute-sleeves'],
+  ['cache', 'cache', 'cache'],
+  ['backtest', 'backtest', 'backtest'],
+];
+
 interface Form {
   readonly kind: LaunchKind;
   readonly profile: string;
@@ -164,33 +171,17 @@ function LaunchForm(props: { info: InfoResponse }) {
                 onInput={(e) => set({ riskProfiles: e.currentTarget.value })}
               />
             </label>
-            <label class="check">
-              <input
-                type="checkbox"
-                name="execute_sleeves"
-                checked={form.executeSleeves}
-                onChange={(e) => set({ executeSleeves: e.currentTarget.checked })}
-              />
-              --execute-sleeves
-            </label>
-            <label class="check">
-              <input
-                type="checkbox"
-                name="cache"
-                checked={form.cache}
-                onChange={(e) => set({ cache: e.currentTarget.checked })}
-              />
-              cache
-            </label>
-            <label class="check">
-              <input
-                type="checkbox"
-                name="backtest"
-                checked={form.backtest}
-                onChange={(e) => set({ backtest: e.currentTarget.checked })}
-              />
-              backtest
-            </label>
+            {CHECKS.map(([key, name, label]) => (
+              <label class="check" key={name}>
+                <input
+                  type="checkbox"
+                  name={name}
+                  checked={form[key]}
+                  onChange={(e) => set({ [key]: e.currentTarget.checked })}
+                />
+                {label}
+              </label>
+            ))}
           </>
         ) : null}
         <button type="submit" disabled={busy || info.read_only || form.profile === ''}>

@@ -16,6 +16,12 @@ interface Filters {
 
 const ANY = '';
 
+const FILTERS: readonly (readonly [string, keyof Filters])[] = [
+  ['Profile', 'profile'],
+  ['Kind', 'kind'],
+  ['Status', 'status'],
+];
+
 function distinct(values: readonly (string | null)[]): string[] {
   return [...new Set(values.filter((v): v is string => v !== null))].sort();
 }
@@ -137,27 +143,16 @@ function RunsTable(props: { list: RunsResponse }) {
   return (
     <>
       <div class="filters" role="search">
-        <FilterSelect
-          label="Profile"
-          name="profile"
-          options={distinct(runs.map((r) => r.profile))}
-          filters={filters}
-          set={setFilters}
-        />
-        <FilterSelect
-          label="Kind"
-          name="kind"
-          options={distinct(runs.map((r) => r.kind))}
-          filters={filters}
-          set={setFilters}
-        />
-        <FilterSelect
-          label="Status"
-          name="status"
-          options={distinct(runs.map((r) => r.status))}
-          filters={filters}
-          set={setFilters}
-        />
+        {FILTERS.map(([label, name]) => (
+          <FilterSelect
+            key={name}
+            label={label}
+            name={name}
+            options={distinct(runs.map((r) => r[name]))}
+            filters={filters}
+            set={setFilters}
+          />
+        ))}
         <button type="button" disabled={!canCompare} onClick={() => navigate(compareHref(selected))}>
           Compare {selected.length > 0 ? `(${selected.length})` : ''}
         </button>
