@@ -8,7 +8,7 @@ import { streamSSE } from 'hono/streaming';
 import { QuantError } from '../errors.js';
 import { parseQuantAddress } from '../core/address.js';
 import type { Registry } from '../core/registry.js';
-import { QuantSDK, type WorkspaceOptions } from '../sdk/quant-sdk.js';
+import type { WorkspaceOptions } from '../sdk/quant-sdk.js';
 import {
   API_ROUTES,
   MAX_COMPARE_RUNS,
@@ -18,7 +18,7 @@ import {
   type LaunchResponse,
 } from './api-types.js';
 import { errorAnswer } from './http-errors.js';
-import { Launches, parseLaunchRequest } from './launches.js';
+import type { Launches } from './launches.js';
 import { checkApiAccess, checkHost, type GuardedRequest } from './request-guard.js';
 import { staticAnswer } from './static-files.js';
 
@@ -84,19 +84,31 @@ function compareIds(c: Context): string[] {
   return ids;
 }
 
-function addApiRoutes(app: Hono, o: ServeAppOptions, launches: Launches): void {
+let sdkModule: Promise<typeof import('../sdk/quant-sdk.js')> | undefined;
+
+/**
+ * The SDK (and with it the stage catalog), loaded on first use: the server prints its URL before this
+ * import, which is most of its start-up time, and {@link startServer} begins it right after.
+ */
+export async function loadSdk(): Promise<(typeof import('../sdk/quant-sdk.js'))['QuantSDK']> {
+  return (await (sdkModule ??= import('../sdk/quant-sdk.js'))).QuantSDK;
+}
+
+function addApiRoutes(app: Hono, o: ServeAppOptions, launches: () => Promise<Launches>): void {
   const ws: WorkspaceOptions = { workspace: o.workspace, env: o.env, confine: true };
   app.get(API_ROUTES.info, async (c) => {
-    const info = await QuantSDK.workspaceInfo({
+    const info = await (
+      await loadSdk()
+    ).workspaceInfo({
       ...ws,
       ...(o.manifest === undefined ? {} : { manifest: o.manifest }),
     });
     return c.json({ ...info, read_only: o.readOnly } satisfies InfoResponse);
   });
-  app.get(API_ROUTES.runs, async (c) => c.json(await QuantSDK.listRunRows(ws)));
-  app.get(API_ROUTES.run, async (c) => c.json(await QuantSDK.runView(runIdParam(c), ws)));
+  app.get(API_ROUTES.runs, async (c) => c.json(await (await loadSdk()).listRunRows(ws)));
+  app.get(API_ROUTES.run, async (c) => c.json(await (await loadSdk()).runView(runIdParam(c), ws)));
   app.get(API_ROUTES.report, async (c) => {
-    const file = await QuantSDK.readReportHtml(runIdParam(c), ws);
+    const file = await (await loadSdk()).readReportHtml(runIdParam(c), ws);
     return c.body(file.bytes as Uint8Array<ArrayBuffer>, 200, {
       'Content-Type': file.mimeType,
       'Content-Security-Policy': REPORT_CSP,
@@ -104,7 +116,7 @@ function addApiRoutes(app: Hono, o: ServeAppOptions, launches: Launches): void {
   });
   app.get(API_ROUTES.artifact, async (c) => {
     const { runId, path } = artifactAddress(c);
-    const file = await QuantSDK.readArtifactFile(runId, path, ws);
+    const file = await (await loadSdk()).readArtifactFile(runId, path, ws);
     const inline = c.req.query('inline') === '1';
     return c.body(file.bytes as Uint8Array<ArrayBuffer>, 200, {
       'Content-Type':
@@ -113,7 +125,7 @@ function addApiRoutes(app: Hono, o: ServeAppOptions, launches: Launches): void {
       'Content-Security-Policy': REPORT_CSP,
     });
   });
-  app.get(API_ROUTES.compare, async (c) => c.json(await QuantSDK.compareRuns(compareIds(c), ws)));
+  app.get(API_ROUTES.compare, async (c) => c.json(await (await loadSdk()).compareRuns(compareIds(c), ws)));
   app.post(API_ROUTES.launch, async (c) => {
     if (o.readOnly) {
       throw new QuantError(
@@ -129,18 +141,20 @@ function addApiRoutes(app: Hono, o: ServeAppOptions, launches: Launches): void {
         hint: 'POST {"kind": "meta", "profile": "<meta profile>"} with Content-Type: application/json',
       });
     });
-    const id = launches.start(parseLaunchRequest(body));
+    const { parseLaunchRequest } = await import('./launches.js');
+    const id = (await launches()).start(parseLaunchRequest(body));
     return c.json({ launch_id: id, events: apiPath('launchEvents', { id }) } satisfies LaunchResponse, 201);
   });
-  app.get(API_ROUTES.launchEvents, (c) => {
+  app.get(API_ROUTES.launchEvents, async (c) => {
     const id = c.req.param('id');
-    launches.require(id); // an unknown id is a JSON error, before the stream opens
+    const all = await launches();
+    all.require(id); // an unknown id is a JSON error, before the stream opens
     return streamSSE(c, async (stream) => {
       const aborted = new AbortController();
       stream.onAbort(() => aborted.abort());
       const send = (event: LaunchEvent, index: number): Promise<void> =>
         stream.writeSSE({ event: event.type, data: JSON.stringify(event), id: String(index) });
-      await launches.follow(id, send, aborted.signal);
+      await all.follow(id, send, aborted.signal);
     });
   });
 }
@@ -148,13 +162,18 @@ function addApiRoutes(app: Hono, o: ServeAppOptions, launches: Launches): void {
 /** The app of one server. */
 export function createServeApp(o: ServeAppOptions): Hono {
   const app = new Hono();
-  const launches = new Launches({
-    workspace: o.workspace,
-    ...(o.manifest === undefined ? {} : { manifest: o.manifest }),
-    env: o.env,
-    registry: o.registry,
-    log: o.log,
-  });
+  let launches: Promise<Launches> | undefined;
+  const getLaunches = (): Promise<Launches> =>
+    (launches ??= import('./launches.js').then(
+      (m) =>
+        new m.Launches({
+          workspace: o.workspace,
+          ...(o.manifest === undefined ? {} : { manifest: o.manifest }),
+          env: o.env,
+          registry: o.registry,
+          log: o.log,
+        }),
+    ));
   app.onError((error, c) => {
     const { status, body } = errorAnswer(error);
     if (status === 500 && body.error.code === 'E_INTERNAL')
@@ -172,7 +191,7 @@ export function createServeApp(o: ServeAppOptions): Hono {
     c.header('Cache-Control', 'no-store');
     await next();
   });
-  addApiRoutes(app, o, launches);
+  addApiRoutes(app, o, getLaunches);
   app.all('/api/*', (c) => {
     throw new QuantError('E_NOT_FOUND', `no API route ${c.req.method} ${new URL(c.req.url).pathname}`, {
       hint: 'the routes are listed in docs/serve.md',

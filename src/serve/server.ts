@@ -9,7 +9,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { QuantError, environmentError } from '../errors.js';
 import type { Registry } from '../core/registry.js';
 import { TOKEN_QUERY } from './api-types.js';
-import { createServeApp } from './app.js';
+import { createServeApp, loadSdk } from './app.js';
 import { allowedHostsFor } from './request-guard.js';
 
 export interface ServeOptions {
@@ -72,6 +72,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   });
   const port = (server.address() as AddressInfo).port;
   allowed = allowedHostsFor(o.host, port);
+  // Load the SDK while the user opens the page (a failure shows again on the request that needs it).
+  void loadSdk().catch(() => undefined);
   return {
     url: `http://${urlHost(o.host)}:${port}/?${TOKEN_QUERY}=${token}`,
     port,

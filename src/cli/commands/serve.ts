@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
-import { resolveInside } from '../../sdk/workspace-runs.js';
 import { QuantError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 
@@ -35,7 +34,9 @@ export function serveCommand(ctx: CliContext): Command {
       const manifest =
         ctx.globals.manifest === undefined
           ? undefined
-          : await resolveInside(ctx.workspace, resolve(ctx.cwd, ctx.globals.manifest));
+          : await (
+              await import('../../sdk/workspace-runs.js')
+            ).resolveInside(ctx.workspace, resolve(ctx.cwd, ctx.globals.manifest));
       const { startServer, isLoopbackHost } = await import('../../serve/index.js');
       const server = await startServer({
         workspace: ctx.workspace,
