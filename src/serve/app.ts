@@ -8,7 +8,7 @@ import { streamSSE } from 'hono/streaming';
 import { QuantError } from '../errors.js';
 import { parseQuantAddress } from '../core/address.js';
 import type { Registry } from '../core/registry.js';
-import type { WorkspaceOptions } from '../sdk/quant-sdk.js';
+import type { QuantSDK, WorkspaceOptions } from '../sdk/quant-sdk.js';
 import {
   API_ROUTES,
   MAX_COMPARE_RUNS,
@@ -84,14 +84,15 @@ function compareIds(c: Context): string[] {
   return ids;
 }
 
-let sdkModule: Promise<typeof import('../sdk/quant-sdk.js')> | undefined;
+let sdkModule: Promise<typeof QuantSDK> | undefined;
 
 /**
  * The SDK (and with it the stage catalog), loaded on first use: the server prints its URL before this
  * import, which is most of its start-up time, and {@link startServer} begins it right after.
  */
-export async function loadSdk(): Promise<(typeof import('../sdk/quant-sdk.js'))['QuantSDK']> {
-  return (await (sdkModule ??= import('../sdk/quant-sdk.js'))).QuantSDK;
+export function loadSdk(): Promise<typeof QuantSDK> {
+  sdkModule ??= import('../sdk/quant-sdk.js').then((m): typeof QuantSDK => m.QuantSDK);
+  return sdkModule;
 }
 
 function addApiRoutes(app: Hono, o: ServeAppOptions, launches: () => Promise<Launches>): void {
