@@ -453,6 +453,18 @@ const METHOD_CONTRACTS: Record<string, MethodContract> = {
     valid: object('a report'),
   },
   'QuantSDK.readArtifact': { args: fc.tuple(runIdArg, pathArg, optionsOf()), valid: object('a view') },
+  'QuantSDK.listRunRows': { args: fc.tuple(optionsOf()), valid: object('a run list') },
+  'QuantSDK.runView': { args: fc.tuple(runIdArg, optionsOf()), valid: object('a run view') },
+  'QuantSDK.compareRuns': {
+    args: fc.tuple(fc.array(runIdArg, { maxLength: 3 }), optionsOf()),
+    valid: object('a comparison'),
+  },
+  'QuantSDK.readArtifactFile': { args: fc.tuple(runIdArg, pathArg, optionsOf()), valid: object('a file') },
+  'QuantSDK.readReportHtml': { args: fc.tuple(runIdArg, optionsOf()), valid: object('a file') },
+  'QuantSDK.workspaceInfo': {
+    args: fc.tuple(optionsOf({ manifest: fc.oneof(fc.string(), junk) })),
+    valid: object('workspace info'),
+  },
   'QuantSDK.listArtifacts': { args: fc.tuple(optionsOf()), valid: arrayResult },
   'QuantSDK.reportPath': {
     args: fc.tuple(runIdArg, fc.oneof(junk, fc.constantFrom('html', 'md', 'pdf')), optionsOf()),
