@@ -8,6 +8,8 @@
 //   npm run bench -- --record-baseline     write the measurements to bench/baseline.json
 //   npm run bench -- --no-demo             skip the end-to-end demo run (needs the built CLI)
 //   npm run bench -- --peer                instead compare with portfolio-allocation (bench/peer-comparison.ts)
+//   npm run bench -- --meta-scale          instead time `quant meta run` on generated workspaces of 10 and 50
+//                                          sleeves (bench/meta-scale.ts; --meta-scale=10x5000x200 for one)
 // Every row has the median wall time and the median CPU time of the process (process.cpuUsage: user +
 // system) per run; on a shared machine the CPU time moves less than the wall time. --compare uses the CPU
 // time when the baseline has it.
@@ -110,6 +112,11 @@ interface Row {
 if (process.argv.includes('--overhead')) {
   const { runOverheadComparison } = await import('./peer-comparison.js');
   runOverheadComparison(root);
+  process.exit(0);
+}
+if (process.argv.some((a) => a === '--meta-scale' || a.startsWith('--meta-scale='))) {
+  const { runMetaScale } = await import('./meta-scale.js');
+  await runMetaScale(root, process.argv.slice(2));
   process.exit(0);
 }
 if (process.argv.includes('--peer')) {
