@@ -50,6 +50,38 @@ describe('choleskyFactorInPlace', () => {
     );
   });
 
+  test('equals the textbook row-by-row loop to the last bit (sizes 1-41, strides, in place, a failing pivot)', () => {
+    for (let k = 1; k <= 41; k++) {
+      const a = randomCovariance(k, 100 + k).data;
+      const expected = new Float64Array(k * k);
+      const expectedAt = textbookCholesky(a, expected, k, k);
+      const l = new Float64Array(k * k).fill(NaN);
+      assert.equal(choleskyFactorInPlace(a, l, k), expectedAt, `k = ${k}: success flag`);
+      assertSameBits(l, expected, `k = ${k}`);
+      const inPlace = a.slice();
+      choleskyFactorInPlace(inPlace, inPlace, k);
+      assertSameBits(inPlace, expected, `k = ${k}, in place`);
+      // A leading k x k block of a (k + 3)-column layout.
+      const ld = k + 3;
+      const wide = new Float64Array(k * ld).fill(7);
+      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) wide[i * ld + j] = a[i * k + j]!;
+      const wideL = new Float64Array(k * ld).fill(NaN);
+      const wideExpected = new Float64Array(k * ld).fill(NaN);
+      textbookCholesky(wide, wideExpected, k, ld);
+      assert.equal(choleskyFactorInPlace(wide, wideL, k, ld), -1, `k = ${k}, stride ${ld}: success`);
+      assertSameBits(wideL, wideExpected, `k = ${k}, stride ${ld}`);
+    }
+    // Row 9 a copy of row 4 (and column): the first failing pivot is reported where the loop finds it.
+    const k = 14;
+    const a = randomCovariance(k, 77).data;
+    for (let j = 0; j < k; j++) a[9 * k + j] = a[4 * k + j]!;
+    for (let i = 0; i < k; i++) a[i * k + 9] = a[i * k + 4]!;
+    const expected = new Float64Array(k * k);
+    const at = textbookCholesky(a, expected, k, k);
+    assert.equal(at, 9, 'the textbook loop fails at the duplicated row');
+    assert.equal(choleskyFactorInPlace(a, new Float64Array(k * k), k), at, 'same failing pivot');
+  });
+
   test('works on a leading block with a larger row stride', () => {
     const a = Float64Array.from([4, 0, 99, 2, 5, 99, 99, 99, 99]);
     const l = new Float64Array(9);
@@ -58,3 +90,28 @@ describe('choleskyFactorInPlace', () => {
     assert.deepEqual(Array.from(l.subarray(3, 5)), [1, 2], 'Array.from(l.subarray(3, 5))');
   });
 });
+
+/** The plain Cholesky–Banachiewicz loop the blocked kernel must reproduce bit for bit. */
+function textbookCholesky(a: Float64Array, l: Float64Array, k: number, ld: number): number {
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i * ld + j]!;
+      for (let p = 0; p < j; p++) s -= l[i * ld + p]! * l[j * ld + p]!;
+      if (j < i) {
+        l[i * ld + j] = s / l[j * ld + j]!;
+      } else {
+        if (!(s > 1e-13 * a[i * ld + i]!)) return i;
+        l[i * ld + i] = Math.sqrt(s);
+      }
+    }
+    for (let j = i + 1; j < k; j++) l[i * ld + j] = 0;
+  }
+  return -1;
+}
+
+function assertSameBits(actual: Float64Array, expected: Float64Array, what: string): void {
+  for (let i = 0; i < expected.length; i++) {
+    if (!Object.is(actual[i], expected[i]))
+      assert.fail(`${what}: entry ${i} is ${actual[i]}, the textbook loop gives ${expected[i]}`);
+  }
+}
