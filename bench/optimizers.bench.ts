@@ -1,6 +1,6 @@
 // Benchmarks of the optimizers (compute only: data loaded and returns computed before timing).
 // Median of repeated runs after warm-up, on the bundled data and on generated factor-model problems of
-// 200 and 500 assets x 2,520 days (with --large also 1,000 and 2,000), and a capped root over 10 sleeves
+// 50, 200 and 500 assets x 2,520 days (with --large also 1,000 and 2,000), and a capped root over 10 sleeves
 // (bench/capped-root.ts). Writes docs/benchmarks.md.
 //   npm run bench                          measure, write docs/benchmarks.md
 //   npm run bench -- --large               also 1,000 and 2,000 assets (minutes)
@@ -128,6 +128,7 @@ if (process.argv.includes('--peer')) {
 const problems: { name: string; returns: Matrix }[] = [
   { name: 'swx_prices (6 x 1,916)', returns: loadPrices('swx_prices') },
   { name: 'gccindex_prices (11 x 824)', returns: loadPrices('gccindex_prices') },
+  { name: 'generated 50 x 2,520', returns: factorReturns(50, 2520, 41) },
   { name: 'generated 200 x 2,520', returns: factorReturns(200, 2520, 42) },
   { name: 'generated 500 x 2,520', returns: factorReturns(500, 2520, 43) },
   ...(flags.has('--large')
