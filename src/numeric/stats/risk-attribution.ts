@@ -111,15 +111,37 @@ function tailScenarios(
   level: number,
 ): readonly { readonly row: number; readonly weight: number }[] {
   const T = portfolio.length;
-  const order = Array.from({ length: T }, (_, t) => t).sort(
-    (a, b) => at(portfolio, a) - at(portfolio, b) || a - b,
-  );
   const k = (1 - level) * T;
   const m = Math.max(0, Math.ceil(k) - 1);
+  const order = lowestRows(portfolio, m + 1);
   const out: { row: number; weight: number }[] = [];
   for (let j = 0; j < m; j++) out.push({ row: order[j] as number, weight: 1 / k });
   out.push({ row: order[m] as number, weight: (k - m) / k });
   return out;
+}
+
+/** Rows ordered by value, ties by row index (the order of the whole series). */
+function byValueThenRow(values: ArrayLike<number>): (a: number, b: number) => number {
+  return (a, b) => at(values, a) - at(values, b) || a - b;
+}
+
+/**
+ * The first `count` rows of `values` in the order of {@link byValueThenRow}, without sorting every row:
+ * the rows below the count-th smallest value sorted, then the rows equal to it by index. Where a value
+ * is NaN, the comparator is not an order, so the whole series is sorted as before.
+ */
+function lowestRows(values: Float64Array, count: number): ArrayLike<number> {
+  const T = values.length;
+  const sorted = Float64Array.from(values).sort();
+  if (Number.isNaN(sorted[T - 1])) {
+    return Array.from({ length: T }, (_, t) => t).sort(byValueThenRow(values));
+  }
+  const threshold = at(sorted, count - 1);
+  const below: number[] = [];
+  for (let t = 0; t < T; t++) if (at(values, t) < threshold) below.push(t);
+  below.sort(byValueThenRow(values));
+  for (let t = 0; t < T && below.length < count; t++) if (at(values, t) === threshold) below.push(t);
+  return below;
 }
 
 /** r_p,t = Σᵢ wᵢ·r_i,t. */

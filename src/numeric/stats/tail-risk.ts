@@ -205,15 +205,69 @@ export function tailMetrics(returns: ArrayLike<number>): TailMetrics {
       });
     }
   }
+  if (returns.length === 0) {
+    return {
+      var95: null,
+      cvar95: null,
+      var99: null,
+      cvar99: null,
+      skewness: null,
+      excessKurtosis: null,
+      cdar95: null,
+      ulcerIndex: null,
+      omega: null,
+    };
+  }
+  // One sort of the losses serves the four VaR/CVaR figures, one of the drawdowns CDaR; the values are
+  // bit for bit those of valueAtRisk, conditionalValueAtRisk and conditionalDrawdownAtRisk.
+  const losses = negate(returns);
+  const sorted = sortedDescending(losses);
+  const drawdowns = uncompoundedDrawdowns(returns);
   return {
-    var95: valueAtRisk(returns, 0.95),
-    cvar95: conditionalValueAtRisk(returns, 0.95),
-    var99: valueAtRisk(returns, 0.99),
-    cvar99: conditionalValueAtRisk(returns, 0.99),
+    var95: sortedValueAtRisk(losses, sorted, 0.95),
+    cvar95: sortedCvar(sorted, 0.95),
+    var99: sortedValueAtRisk(losses, sorted, 0.99),
+    cvar99: sortedCvar(sorted, 0.99),
     skewness: skewness(returns),
     excessKurtosis: excessKurtosis(returns),
-    cdar95: conditionalDrawdownAtRisk(returns, 0.95),
+    cdar95: sortedCvar(sortedDescending(drawdowns), 0.95),
     ulcerIndex: ulcerIndex(returns),
     omega: omegaRatio(returns, 0),
   };
+}
+
+/**
+ * A copy of finite `values` from the largest down: the values at the positions {@link orderByLoss} gives,
+ * from the engine's numeric sort instead of a comparator (ties differ only in the sign of a zero).
+ */
+function sortedDescending(values: Float64Array): Float64Array {
+  return Float64Array.from(values).sort().reverse();
+}
+
+/**
+ * {@link cvarOfLosses} on losses already sorted: the same terms added in the same order. A tie of −0 and
+ * +0 cannot change the sum, which starts at +0.
+ */
+function sortedCvar(sorted: Float64Array, beta: number): number {
+  let s = 0;
+  forEachTailWeight(sorted.length, beta, (p, q) => (s += q * (sorted[p] as number)));
+  return s;
+}
+
+/**
+ * {@link valueAtRisk} from the sorted losses. A zero VaR is the zero of `losses` that
+ * {@link orderByLoss} puts at that position (ties by index), so its sign is the same as there.
+ */
+function sortedValueAtRisk(losses: Float64Array, sorted: Float64Array, beta: number): number {
+  const ik = Math.max(0, Math.ceil(tailCount(losses.length, beta)) - 1);
+  const v = sorted[ik] as number;
+  if (v !== 0) return v;
+  let zerosBefore = ik;
+  while (zerosBefore > 0 && sorted[zerosBefore - 1] === 0) zerosBefore--;
+  let skip = ik - zerosBefore;
+  for (let t = 0; t < losses.length; t++) {
+    const x = losses[t] as number;
+    if (x === 0 && skip-- === 0) return x;
+  }
+  return v;
 }

@@ -154,6 +154,7 @@ async function collectLeaves(
     metaArtifactPaths(node.profile, env.riskProfile).optimized,
   );
   const row = new Map(table.dates.map((d, t) => [d, t]));
+  const rowOf = Int32Array.from(dates, (d) => row.get(d) ?? -1);
   for (const [j, id] of table.columns.entries()) {
     const w = scale * (doc.weights[id] ?? 0);
     const entry = node.sleeves.find((s) => s.id === id);
@@ -164,7 +165,7 @@ async function collectLeaves(
     const source = table.values[j] as Float64Array;
     out.paths.push(`${prefix}${id}`);
     out.weights.push(w);
-    out.columns.push(Float64Array.from(dates, (d) => source[row.get(d) ?? -1] ?? Number.NaN));
+    out.columns.push(Float64Array.from(rowOf, (t) => source[t] ?? Number.NaN));
   }
 }
 

@@ -11,6 +11,7 @@ import {
 } from '../../../../src/numeric/stats/risk-attribution.js';
 import { annualVolatility } from '../../../../src/numeric/stats/performance.js';
 import { QuantError } from '../../../../src/errors.js';
+import { seededRandom } from '../../../helpers/random.js';
 
 const close = (actual: number | null | undefined, expected: number, tol = 1e-12, what = ''): void => {
   assert.ok(actual !== null && actual !== undefined, `${what}: a number, got ${actual}`);
@@ -165,5 +166,66 @@ describe('risk attribution properties', () => {
       { numRuns: 200 },
     );
     assert.ok(new Set(sizes).size >= 5, `sizes spread: ${[...new Set(sizes)].join(',')}`);
+  });
+});
+
+describe('tail scenarios without a full sort', () => {
+  /** The definition: every row sorted by return, ties by row index; the worst m + 1 with their θ. */
+  function referenceTail(p: Float64Array, level: number): { row: number; weight: number }[] {
+    const order = Array.from({ length: p.length }, (_, t) => t).sort(
+      (a, b) => (p[a] as number) - (p[b] as number) || a - b,
+    );
+    const k = (1 - level) * p.length;
+    const m = Math.max(0, Math.ceil(k) - 1);
+    return [
+      ...order.slice(0, m).map((row) => ({ row, weight: 1 / k })),
+      { row: order[m] as number, weight: (k - m) / k },
+    ];
+  }
+
+  test('CVaR and its decomposition are bit for bit those of the full sort, ties and signed zeros included', () => {
+    const rand = seededRandom(17);
+    const levels = [0, -0, 0.01, -0.01, 0.02, -0.02, -0.03];
+    let tiedTails = 0;
+    for (let c = 0; c < 80; c++) {
+      const T = 2 + ((c * 53) % 400);
+      const n = 1 + (c % 4);
+      const R: Matrix = {
+        rows: T,
+        cols: n,
+        data: Float64Array.from({ length: T * n }, () =>
+          rand() < 0.9 ? (levels[Math.floor(rand() * levels.length)] as number) : (rand() - 0.6) * 0.05,
+        ),
+      };
+      // Equal weights make rows with different returns tie in the portfolio (0.01 + −0.01 = −0.01 + 0.01).
+      const w = Float64Array.from({ length: n }, () => (c % 2 === 0 ? 1 / n : rand()));
+      const level = [0.95, 0.9, 0.99, 0.5][c % 4] as number;
+      const p = portfolioReturns(R, w);
+      const tail = referenceTail(p, level);
+      const last = p[tail.at(-1)!.row] as number;
+      const tiedRows = Array.from({ length: T }, (_, t) => t).filter((t) => p[t] === last);
+      const row = (t: number): string => String(Array.from(R.data.subarray(t * n, t * n + n)));
+      if (new Set(tiedRows.map(row)).size > 1) tiedTails++;
+      let cvar = 0;
+      for (const { row, weight } of tail) cvar -= weight * (p[row] as number);
+      assert.ok(
+        Object.is(historicalCvar(p, level), cvar),
+        `case ${c}: CVaR ${historicalCvar(p, level)} vs ${cvar}`,
+      );
+      const marginal = new Float64Array(n);
+      for (const { row, weight } of tail)
+        for (let i = 0; i < n; i++)
+          marginal[i] = (marginal[i] as number) - weight * (R.data[row * n + i] as number);
+      const got = riskAttribution(R, w, { periodsPerYear: 252, cvarLevel: level }).cvar.marginal;
+      for (let i = 0; i < n; i++)
+        assert.ok(
+          Object.is(got[i], marginal[i]),
+          `case ${c}: CVaR marginal ${i} ${got[i]} vs ${marginal[i]}`,
+        );
+    }
+    assert.ok(
+      tiedTails >= 5,
+      `the cases reach ties of different rows at the tail's last scenario (${tiedTails} times)`,
+    );
   });
 });

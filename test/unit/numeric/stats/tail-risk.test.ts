@@ -15,6 +15,7 @@ import {
   uncompoundedDrawdowns,
   valueAtRisk,
 } from '../../../../src/numeric/stats/tail-risk.js';
+import { seededRandom } from '../../../helpers/random.js';
 
 const R = [0.02, -0.01, -0.03, 0.01, -0.02];
 const close = (a: number | null, b: number, tol = 1e-15): boolean => a !== null && Math.abs(a - b) <= tol;
@@ -88,5 +89,44 @@ describe('tail metrics by hand', () => {
       (e: unknown) => isQuantError(e) && e.code === 'E_INPUT_VALUE',
       'a NaN return is E_INPUT_VALUE',
     );
+  });
+});
+
+describe('tailMetrics sorts once', () => {
+  /** A series with ties, signed zeros and a few distinct values (every tie-breaking path is reached). */
+  function tiedSeries(seed: number, T: number): Float64Array {
+    const rand = seededRandom(seed);
+    const levels = [0, -0, 0.01, -0.01, -0.02, 0.005, -0.005];
+    return Float64Array.from({ length: T }, () =>
+      rand() < 0.5 ? (levels[Math.floor(rand() * levels.length)] as number) : (rand() - 0.55) * 0.04,
+    );
+  }
+
+  test('every figure is bit for bit the one-metric functions', () => {
+    const cases: Float64Array[] = [
+      Float64Array.of(0),
+      Float64Array.of(-0),
+      Float64Array.of(-0, 0, 0.01, -0),
+      Float64Array.from({ length: 40 }, (_, t) => (t % 2 === 0 ? 0 : -0)),
+      Float64Array.from({ length: 200 }, (_, t) => (t < 195 ? 0.01 : t % 2 === 0 ? 0 : -0)),
+      ...Array.from({ length: 60 }, (_, s) => tiedSeries(s, 1 + ((s * 37) % 300))),
+    ];
+    let zeroVars = 0;
+    for (const [c, r] of cases.entries()) {
+      const m = tailMetrics(r);
+      const expected = {
+        var95: valueAtRisk(r, 0.95),
+        cvar95: conditionalValueAtRisk(r, 0.95),
+        var99: valueAtRisk(r, 0.99),
+        cvar99: conditionalValueAtRisk(r, 0.99),
+        cdar95: conditionalDrawdownAtRisk(r, 0.95),
+      };
+      for (const [key, want] of Object.entries(expected)) {
+        const got = m[key as keyof typeof expected];
+        if (want === 0 && key.startsWith('var')) zeroVars++;
+        assert.ok(Object.is(got, want), `case ${c} (T = ${r.length}) ${key}: ${got} vs ${want}`);
+      }
+    }
+    assert.ok(zeroVars >= 4, `the cases reach a zero VaR (signed-zero ties) ${zeroVars} times`);
   });
 });
