@@ -11,15 +11,22 @@ import type { LinkageMatrix } from './linkage.js';
  *
  * For every node v with children l and r the dynamic programme computes, for each pair of a leftmost
  * leaf u ∈ l and a rightmost leaf w ∈ r, the best cost M(u, w) = min over m ∈ l, k ∈ r of
- * M(u, m) + M(k, w) + d(m, k), pruned with the bound min d(m, k) — SciPy's float32 bound over the
- * block, and the exact minimum over m's row, which skips about 3-7x more candidates and cannot change
- * the best (test/unit/numeric/cluster/optimal-leaf-ordering-pruning.test.ts).
+ * M(u, m) + M(k, w) + d(m, k). Done pair by pair that is |l|²·|r|² work at v, O(n⁴) in all for a
+ * balanced tree (SciPy's loop, which sorts and stops early, is this in the worst case). Bar-Joseph et al.
+ * split it: P(u, k) = min over m of M(u, m) + d(m, k) first (|l|²·|r|), then M(u, w) = min over k of
+ * P(u, k) + M(k, w) (|l|·|r|²); Σ over the nodes of |l|·|r|·(|l| + |r|) ≤ n·Σ |l|·|r| = n·n(n − 1)/2, so
+ * O(n³) in all, whatever the shape of the tree (each pair of leaves meets at exactly one node), plus |m|
+ * per k within the rounding margin of the best (about one k per pair u, w on real data; distances that
+ * are all equal fall back to pair-by-pair work). SciPy sums
+ * in float32 in the other grouping, so the split finds the candidates in float64 and the float32 sum is
+ * taken on those within the rounding margin (see bestCosts): the costs are SciPy's to the last bit
+ * (test/unit/numeric/cluster/optimal-leaf-ordering-pruning.test.ts).
  *
  * Deliberately SciPy-compatible rather than textbook: SciPy keeps M in float32, and it fixes each node's
  * children orientation from that node's own best (u, w) while walking up the tree, instead of backtracking
  * from the root. That greedy step can miss the optimum, sometimes by far (scipy issue #11227). skfolio's
- * HRP, and so our golden references, rely on SciPy's result, so both quirks (and its sort order among
- * equal costs) are reproduced: the output equals SciPy's bit for bit. The root is never flipped.
+ * HRP, and so our golden references, rely on SciPy's result, so both quirks (and its choice among
+ * equally cheap pairs u, w) are reproduced: the output equals SciPy's bit for bit. The root is never flipped.
  *
  * @param z (n − 1) x 4 linkage matrix (SciPy format).
  * @param distance n x n distances the tree was built from; the upper triangle is read. Distances are
@@ -102,11 +109,8 @@ function identifySwaps(
   const swapLeft = new Uint8Array(n * n);
   const swapRight = new Uint8Array(n * n);
   const mustSwap = new Uint8Array(n - 1);
-  const mVals = new Float32Array(n);
-  const mIdx = new Int32Array(n);
-  const kVals = new Float32Array(n);
-  const kIdx = new Int32Array(n);
-  const rowBound = new Float64Array(n);
+  // Best partial sums of a block (|u-side| x |k-side| ≤ n²/4 entries).
+  const partial = new Float64Array(Math.floor((n * n) / 4) + 1);
   const uSide = [0, 0];
   const mSide = [0, 0];
   const wSide = [0, 0];
@@ -131,49 +135,19 @@ function identifySwaps(
     }
     for (let sl = 0; sl < nu; sl++) {
       for (let sr = 0; sr < nw; sr++) {
-        const u0 = lo[uSide[sl] as number] as number;
-        const u1 = hi[uSide[sl] as number] as number;
-        const m0 = lo[mSide[sl] as number] as number;
-        const m1 = hi[mSide[sl] as number] as number;
-        const w0 = lo[wSide[sr] as number] as number;
-        const w1 = hi[wSide[sr] as number] as number;
-        const k0 = lo[kSide[sr] as number] as number;
-        const k1 = hi[kSide[sr] as number] as number;
-        const minKm = blockBounds(d, n, m0, m1, k0, k1, rowBound);
-        // Sorting the inner candidates lets both loops stop at the first one that cannot win.
-        const mCount = m1 - m0;
-        const kCount = k1 - k0;
-        // Sorted once per w (SciPy re-sorts per (u, w); M[{k}, w] does not change meanwhile).
-        const kSorted = new Int32Array((w1 - w0) * kCount);
-        const kCost = new Float32Array((w1 - w0) * kCount);
-        for (let w = w0; w < w1; w++) {
-          sortSlice(cost, n, kVals, kIdx, k0, k1, w);
-          kSorted.set(kIdx.subarray(0, kCount), (w - w0) * kCount);
-          kCost.set(kVals.subarray(0, kCount), (w - w0) * kCount);
-        }
-        for (let u = u0; u < u1; u++) {
-          sortSlice(cost, n, mVals, mIdx, m0, m1, u);
-          for (let w = w0; w < w1; w++) {
-            const kBase = (w - w0) * kCount;
-            const kFirst = kCost[kBase] as number;
-            let best = Infinity;
-            for (let mi = 0; mi < mCount; mi++) {
-              const um = mVals[mi] as number;
-              const first = Math.fround(um + kFirst);
-              if (Math.fround(first + minKm) >= best) break;
-              const m = mIdx[mi] as number;
-              const bound = rowBound[m] as number;
-              if (Math.fround(first + bound) >= best) continue;
-              const mRow = m * n;
-              for (let ki = kBase; ki < kBase + kCount; ki++) {
-                const partial = Math.fround(um + (kCost[ki] as number));
-                if (Math.fround(partial + bound) >= best) break;
-                const total = Math.fround(partial + (d[mRow + (kSorted[ki] as number)] as number));
-                if (total < best) best = total;
-              }
-            }
-            cost[u * n + w] = best;
-            cost[w * n + u] = best;
+        const block: Block = {
+          u0: lo[uSide[sl] as number] as number,
+          u1: hi[uSide[sl] as number] as number,
+          m0: lo[mSide[sl] as number] as number,
+          m1: hi[mSide[sl] as number] as number,
+          w0: lo[wSide[sr] as number] as number,
+          w1: hi[wSide[sr] as number] as number,
+          k0: lo[kSide[sr] as number] as number,
+          k1: hi[kSide[sr] as number] as number,
+        };
+        bestCosts(cost, d, n, block, partial);
+        for (let u = block.u0; u < block.u1; u++) {
+          for (let w = block.w0; w < block.w1; w++) {
             swapLeft[u * n + w] = swapLeft[w * n + u] = sl;
             swapRight[u * n + w] = swapRight[w * n + u] = sr;
           }
@@ -187,33 +161,118 @@ function identifySwaps(
   return mustSwap;
 }
 
+/** Position ranges [u0, u1) … of one orientation of a node: u, m in the left child, k, w in the right. */
+interface Block {
+  readonly u0: number;
+  readonly u1: number;
+  readonly m0: number;
+  readonly m1: number;
+  readonly w0: number;
+  readonly w1: number;
+  readonly k0: number;
+  readonly k1: number;
+}
+
+/** 2^-22: four times float32's unit roundoff (see bestCosts). */
+const FLOAT32_SLACK = 2 ** -22;
+
 /**
- * SciPy's pruning bound for the block m ∈ [m0, m1), k ∈ [k0, k1): its float32 running minimum of
- * d(m, k) (returned). The exact minimum over each m's row is a bound too, and often a much tighter one:
- * rowBound[m] gets the larger of the two, which skips what SciPy skips plus candidates that cannot beat
- * the best so far, so the best stays exactly SciPy's.
+ * M(u, w) = min over m, k of F(m, k) = fround(fround(M(u, m) + M(k, w)) + d(m, k)) for every u, w of the
+ * block, the value SciPy's float32 loop computes, in O(|u|·|m|·|k| + |u|·|w|·|k|) (Bar-Joseph et al.'s
+ * split) rather than O(|u|·|m|·|k|·|w|).
+ *
+ * The split needs the sum regrouped as (M(u, m) + d(m, k)) + M(k, w), which float32 rounding would not
+ * allow, so it is done in float64 to find the candidates and F is then evaluated in SciPy's order on
+ * those only. With E(m, k) the exact sum and S a bound on |M(u, m)| + |M(k, w)| + |d(m, k)|, every
+ * rounding is relative and at most 2^-24 (2^-53 for the float64 addition), so |F − E| ≤ δ = 2^-22·S/2.
+ * The pair that attains min F therefore has E ≤ min F + δ ≤ F(argmin E) + δ ≤ min E + 2δ: only pairs
+ * within 2δ = 2^-22·S of min E are evaluated (float64's own error, ~2^-52·S, is well inside the margin).
+ * The minimum is a value, so which of several equal candidates attains it does not matter.
  */
-function blockBounds(
+function bestCosts(cost: Float32Array, d: Float64Array, n: number, b: Block, partial: Float64Array): void {
+  const { u0, u1, m0, m1, w0, w1, k0, k1 } = b;
+  const kCount = k1 - k0;
+  const slack =
+    FLOAT32_SLACK *
+    (maxAbs(cost, n, u0, u1, m0, m1) + maxAbs(cost, n, w0, w1, k0, k1) + maxAbs(d, n, m0, m1, k0, k1));
+  // partial(u, k) = min over m of M(u, m) + d(m, k), row by row so that d is read along its rows.
+  for (let u = u0; u < u1; u++) {
+    const row = (u - u0) * kCount;
+    partial.fill(Infinity, row, row + kCount);
+    for (let m = m0; m < m1; m++) {
+      const a = cost[u * n + m] as number;
+      const dRow = m * n + k0;
+      for (let kk = 0; kk < kCount; kk++) {
+        const e = a + (d[dRow + kk] as number);
+        if (e < (partial[row + kk] as number)) partial[row + kk] = e;
+      }
+    }
+  }
+  for (let u = u0; u < u1; u++) {
+    const row = (u - u0) * kCount;
+    for (let w = w0; w < w1; w++) {
+      // M is symmetric: M(k, w) is read along row w.
+      const bRow = w * n + k0;
+      let eMin = Infinity;
+      for (let kk = 0; kk < kCount; kk++) {
+        const e = (partial[row + kk] as number) + (cost[bRow + kk] as number);
+        if (e < eMin) eMin = e;
+      }
+      const best = bestCandidate(cost, d, n, u, m0, m1, k0, kCount, bRow, partial, row, eMin + slack);
+      cost[u * n + w] = best;
+      cost[w * n + u] = best;
+    }
+  }
+}
+
+/**
+ * min F(m, k) over the pairs whose float64 sum (M(u, m) + d(m, k)) + M(k, w) is at most `limit`, F in
+ * SciPy's float32 order.
+ */
+function bestCandidate(
+  cost: Float32Array,
   d: Float64Array,
   n: number,
+  u: number,
   m0: number,
   m1: number,
   k0: number,
-  k1: number,
-  rowBound: Float64Array,
+  kCount: number,
+  bRow: number,
+  partial: Float64Array,
+  row: number,
+  limit: number,
 ): number {
-  let minKm = Infinity;
-  for (let m = m0; m < m1; m++) {
-    let rowMin = Infinity;
-    for (let k = k0; k < k1; k++) {
+  let best = Infinity;
+  for (let kk = 0; kk < kCount; kk++) {
+    const bk = cost[bRow + kk] as number;
+    if ((partial[row + kk] as number) + bk > limit) continue;
+    const k = k0 + kk;
+    for (let m = m0; m < m1; m++) {
+      const a = cost[u * n + m] as number;
       const dmk = d[m * n + k] as number;
-      if (dmk < minKm) minKm = Math.fround(dmk);
-      if (dmk < rowMin) rowMin = dmk;
+      if (a + dmk + bk > limit) continue;
+      const total = Math.fround(Math.fround(a + bk) + dmk);
+      if (total < best) best = total;
     }
-    rowBound[m] = rowMin;
   }
-  for (let m = m0; m < m1; m++) rowBound[m] = Math.max(minKm, rowBound[m] as number);
-  return minKm;
+  return best;
+}
+
+/** max |x(i, j)| over i ∈ [i0, i1), j ∈ [j0, j1) of the n-column matrix x. */
+function maxAbs(
+  x: Float32Array | Float64Array,
+  n: number,
+  i0: number,
+  i1: number,
+  j0: number,
+  j1: number,
+): number {
+  let max = 0;
+  for (let i = i0; i < i1; i++) {
+    for (let j = j0; j < j1; j++) max = Math.max(max, Math.abs(x[i * n + j] as number));
+  }
+  return max;
 }
 
 /** The index u·n + w of the cheapest pair u ∈ [u0, u1), w ∈ [w0, w1) (the first in row order on ties). */
@@ -229,63 +288,4 @@ function bestPair(cost: Float32Array, n: number, u0: number, u1: number, w0: num
     }
   }
   return at;
-}
-
-/** Indices m0 … m1 − 1 ordered by cost[m][col], with SciPy's quicksort (its order among equal costs). */
-function sortSlice(
-  cost: Float32Array,
-  n: number,
-  vals: Float32Array,
-  idx: Int32Array,
-  m0: number,
-  m1: number,
-  col: number,
-): void {
-  for (let i = 0; i < m1 - m0; i++) {
-    vals[i] = cost[(m0 + i) * n + col] as number;
-    idx[i] = m0 + i;
-  }
-  quicksortPairs(vals, idx, 0, m1 - m0);
-}
-
-/** Median-of-three quicksort with a Lomuto partition, moving `idx` along with `vals`. */
-function quicksortPairs(vals: Float32Array, idx: Int32Array, start: number, size: number): void {
-  if (size <= 1) return;
-  const last = start + size - 1;
-  if (size === 2) {
-    if ((vals[start] as number) > (vals[last] as number)) swap(vals, idx, start, last);
-    return;
-  }
-  if (size === 3) {
-    if ((vals[start] as number) > (vals[start + 1] as number)) swap(vals, idx, start, start + 1);
-    if ((vals[start + 1] as number) > (vals[last] as number)) {
-      swap(vals, idx, start + 1, last);
-      if ((vals[start] as number) > (vals[start + 1] as number)) swap(vals, idx, start, start + 1);
-    }
-    return;
-  }
-  const mid = start + (size >> 1);
-  if ((vals[start] as number) > (vals[last] as number)) swap(vals, idx, start, last);
-  if ((vals[last] as number) > (vals[mid] as number)) {
-    swap(vals, idx, last, mid);
-    if ((vals[start] as number) > (vals[last] as number)) swap(vals, idx, start, last);
-  }
-  const pivot = vals[last] as number;
-  let store = start;
-  for (let i = start; i < last; i++) {
-    if ((vals[i] as number) < pivot) swap(vals, idx, i, store++);
-  }
-  swap(vals, idx, store, last);
-  const p = store - start;
-  if (p > 1) quicksortPairs(vals, idx, start, p);
-  if (p + 2 < size) quicksortPairs(vals, idx, store + 1, size - p - 1);
-}
-
-function swap(vals: Float32Array, idx: Int32Array, i: number, j: number): void {
-  const v = vals[i] as number;
-  vals[i] = vals[j] as number;
-  vals[j] = v;
-  const t = idx[i] as number;
-  idx[i] = idx[j] as number;
-  idx[j] = t;
 }

@@ -1,6 +1,8 @@
-// The pruning of optimalLeafOrdering never changes its answer: against the same dynamic programme with
-// no pruning (every pair m, k visited), on distances exactly representable in float32, where SciPy's
-// float32 bound is exact too. Ties are many (distances on a coarse grid), so the tie rules are exercised.
+// The shortcuts of optimalLeafOrdering (the O(n³) split done in float64, then SciPy's float32 sum on the
+// candidates within the rounding margin) never change its answer: against the same dynamic programme with
+// every pair m, k visited in SciPy's float32 order. Distances exactly representable in float32 with many
+// ties (a coarse grid), so the tie rules are exercised; float64 distances whose differences lie below
+// float32's resolution, so that rounding decides which candidate is cheapest; and plain random ones.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Matrix } from '../../../../src/numeric/linalg/matrix.js';
@@ -123,5 +125,34 @@ describe('optimalLeafOrdering pruning', () => {
       }
     }
     assert.equal(cases, 640, 'every case ran');
+  });
+
+  test('equals the unpruned dynamic programme where float32 rounding decides (near-ties within a few float32 steps)', () => {
+    let cases = 0;
+    let reordered = 0;
+    for (let seed = 1; seed <= 120; seed++) {
+      const rnd = seededRandom(1000 + seed);
+      const n = 3 + Math.floor(rnd() * 38);
+      const data = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) {
+        for (let j = i + 1; j < n; j++) {
+          // Odd seeds: a coarse grid plus noise of a few float32 steps (~6e-8 near 0.5), so that candidates
+          // within rounding of each other are common (the search with no margin fails here); even: uniform.
+          const v = seed % 2 === 1 ? 0.25 + Math.floor(rnd() * 4) / 8 + rnd() * 4e-7 : 0.01 + rnd();
+          data[i * n + j] = data[j * n + i] = v;
+        }
+      }
+      const distance = { rows: n, cols: n, data };
+      for (const method of ['single', 'complete', 'average', 'ward'] as const) {
+        const z = linkage(distance, method);
+        const got = Array.from(optimalLeafOrdering(z, distance).data);
+        assert.deepEqual(got, Array.from(unprunedOrdering(z, distance)), `seed ${seed}, n = ${n}, ${method}`);
+        if (got.some((x, i) => x !== z.data[i])) reordered++;
+        cases++;
+      }
+    }
+    assert.equal(cases, 480, 'every case ran');
+    // The cases must reach the point: most trees are actually reordered.
+    assert.ok(reordered > 240, `only ${reordered} of ${cases} trees were reordered`);
   });
 });
