@@ -1,16 +1,15 @@
-// Builds dist/ from src/ (tsc) and the web app of `quant serve` from web/ (esbuild → dist/web), and
-// records a fingerprint of what it was built from.
+// Builds dist/ from src/ (tsc), bundles the CLI in dist/cli (esbuild, scripts/build-cli.mjs) and the web
+// app of `quant serve` from web/ (esbuild → dist/web), and records a fingerprint of what it was built from.
 //   node scripts/build.mjs             always build
 //   node scripts/build.mjs --if-stale  build only when src/, web/ or a tsconfig changed since the last build
 // `npm start` and `npm test` use --if-stale, so the set-up (`npm ci`, which builds through `prepare`)
 // is paid once and a start after it runs the demo at once.
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildWebApp } from './build-web.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const stampFile = join(root, 'dist', '.build-fingerprint');
@@ -30,6 +29,7 @@ function fingerprint() {
     join(root, 'tsconfig.json'),
     join(root, 'tsconfig.build.json'),
     join(root, 'scripts', 'build-web.mjs'),
+    join(root, 'scripts', 'build-cli.mjs'),
   ];
   for (const file of inputs) {
     hash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
@@ -53,6 +53,11 @@ rmSync(join(root, 'dist'), { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
-chmodSync(join(root, 'dist', 'cli', 'main.js'), 0o755);
+// The bundlers (and esbuild with them) load only when there is something to build.
+const [{ buildCliBundle }, { buildWebApp }] = await Promise.all([
+  import('./build-cli.mjs'),
+  import('./build-web.mjs'),
+]);
+await buildCliBundle(root);
 await buildWebApp(root);
 writeFileSync(stampFile, `${wanted}\n`);

@@ -1,11 +1,20 @@
 // `npm start` and `npm test` build only when the sources changed (scripts/build.mjs --if-stale), so the
 // README's `npm ci && npm start` pays the TypeScript build once, in `npm ci` (`prepare`). The web app of
-// `quant serve` (web/ → dist/web) is part of the same build and fingerprint, and its bundle is the same
-// bytes for the same sources. Checked on a copy of the repository's sources, so the suite's own dist/ is
+// `quant serve` (web/ → dist/web) and the bundle of the CLI (dist/cli) are part of the same build and
+// fingerprint, and each bundle is the same bytes for the same sources. Checked on a copy of the repository's sources, so the suite's own dist/ is
 // never rebuilt under other tests.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { REPO, tempDir } from '../helpers/cli.js';
@@ -18,7 +27,8 @@ describe('build once: scripts/build.mjs --if-stale', () => {
     cpSync(join(REPO, f), join(root, f), { recursive: true });
   }
   mkdirSync(join(root, 'scripts'));
-  for (const f of ['build.mjs', 'build-web.mjs']) cpSync(join(REPO, 'scripts', f), join(root, 'scripts', f));
+  for (const f of ['build.mjs', 'build-cli.mjs', 'build-web.mjs'])
+    cpSync(join(REPO, 'scripts', f), join(root, 'scripts', f));
   symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
 
   const build = (): { code: number | null; stderr: string } => {
@@ -29,6 +39,14 @@ describe('build once: scripts/build.mjs --if-stale', () => {
     return { code: r.status, stderr: r.stderr };
   };
   const main = join(root, 'dist', 'cli', 'main.js');
+  /** The CLI bundle: every JavaScript file of dist/cli with its bytes. */
+  const cliBundle = (): Map<string, Buffer> =>
+    new Map(
+      readdirSync(join(root, 'dist', 'cli'))
+        .filter((f) => f.endsWith('.js'))
+        .sort()
+        .map((f) => [f, readFileSync(join(root, 'dist', 'cli', f))]),
+    );
 
   test('no dist/: builds, marks the CLI executable and records the fingerprint', () => {
     const r = build();
@@ -43,6 +61,24 @@ describe('build once: scripts/build.mjs --if-stale', () => {
     );
     for (const f of ['index.html', 'app.js', 'app.css'])
       assert.ok(statSync(join(root, 'dist', 'web', f)).size > 0, `dist/web/${f} is built`);
+  });
+
+  test('the CLI is a bundle in dist/cli: its entries and chunks only, and it runs', () => {
+    const names = [...cliBundle().keys()];
+    for (const entry of ['main.js', '_pool-child.js', 'sleeve-job.js'])
+      assert.ok(names.includes(entry), `dist/cli/${entry} is an entry of the bundle`);
+    const others = names.filter((f) => !['main.js', '_pool-child.js', 'sleeve-job.js'].includes(f));
+    assert.ok(others.length > 0, 'shared code sits in chunks');
+    assert.deepEqual(
+      others.filter((f) => !/^chunk-[A-Z0-9]+\.js$/.test(f)),
+      [],
+      "tsc's own CLI modules are gone (the bundle holds them)",
+    );
+    assert.ok(!existsSync(join(root, 'dist', 'cli', 'commands', 'meta.js')), 'no unbundled sub-command');
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    const r = spawnSync(process.execPath, [main, '--version'], { cwd: root, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), pkg.version, 'the bundled CLI reads the version from package.json');
   });
 
   test('nothing changed: no build, dist/ untouched', () => {
@@ -65,8 +101,9 @@ describe('build once: scripts/build.mjs --if-stale', () => {
     );
   });
 
-  test('a web/ file changed: rebuilds the bundle; the unchanged script is the same bytes', () => {
+  test('a web/ file changed: rebuilds the bundle; the unchanged script and CLI are the same bytes', () => {
     const script = readFileSync(join(root, 'dist', 'web', 'app.js'));
+    const cli = cliBundle();
     appendFileSync(join(root, 'web', 'src', 'app.css'), '\n.build-once-probe {\n  color: red;\n}\n');
     const r = build();
     assert.equal(r.code, 0, r.stderr);
@@ -81,5 +118,6 @@ describe('build once: scripts/build.mjs --if-stale', () => {
       script,
       'dist/web/app.js rebuilt from the same sources has the same bytes',
     );
+    assert.deepEqual(cliBundle(), cli, 'the CLI bundle rebuilt from the same sources has the same bytes');
   });
 });
