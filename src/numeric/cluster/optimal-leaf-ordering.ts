@@ -109,8 +109,7 @@ function identifySwaps(
   const swapLeft = new Uint8Array(n * n);
   const swapRight = new Uint8Array(n * n);
   const mustSwap = new Uint8Array(n - 1);
-  // Best partial sums of a block (|u-side| x |k-side| ≤ n²/4 entries).
-  const partial = new Float64Array(Math.floor((n * n) / 4) + 1);
+  const partials = createPartials(n);
   const uSide = [0, 0];
   const mSide = [0, 0];
   const wSide = [0, 0];
@@ -145,7 +144,7 @@ function identifySwaps(
           k0: lo[kSide[sr] as number] as number,
           k1: hi[kSide[sr] as number] as number,
         };
-        bestCosts(cost, d, n, block, partial);
+        bestCosts(cost, d, n, block, partials);
         for (let u = block.u0; u < block.u1; u++) {
           for (let w = block.w0; w < block.w1; w++) {
             swapLeft[u * n + w] = swapLeft[w * n + u] = sl;
@@ -177,6 +176,21 @@ interface Block {
 const FLOAT32_SLACK = 2 ** -22;
 
 /**
+ * Scratch of one block, |u-side| x |k-side| entries (≤ n²/4): min over m of M(u, m) + d(m, k) (`best`),
+ * the m attaining it (`at`) and the next smallest sum over the other m (`second`).
+ */
+interface Partials {
+  readonly best: Float64Array;
+  readonly second: Float64Array;
+  readonly at: Int32Array;
+}
+
+function createPartials(n: number): Partials {
+  const size = Math.floor((n * n) / 4) + 1;
+  return { best: new Float64Array(size), second: new Float64Array(size), at: new Int32Array(size) };
+}
+
+/**
  * M(u, w) = min over m, k of F(m, k) = fround(fround(M(u, m) + M(k, w)) + d(m, k)) for every u, w of the
  * block, the value SciPy's float32 loop computes, in O(|u|·|m|·|k| + |u|·|w|·|k|) (Bar-Joseph et al.'s
  * split) rather than O(|u|·|m|·|k|·|w|).
@@ -189,45 +203,114 @@ const FLOAT32_SLACK = 2 ** -22;
  * within 2δ = 2^-22·S of min E are evaluated (float64's own error, ~2^-52·S, is well inside the margin).
  * The minimum is a value, so which of several equal candidates attains it does not matter.
  */
-function bestCosts(cost: Float32Array, d: Float64Array, n: number, b: Block, partial: Float64Array): void {
+function bestCosts(cost: Float32Array, d: Float64Array, n: number, b: Block, p: Partials): void {
   const { u0, u1, m0, m1, w0, w1, k0, k1 } = b;
   const kCount = k1 - k0;
   const slack =
     FLOAT32_SLACK *
     (maxAbs(cost, n, u0, u1, m0, m1) + maxAbs(cost, n, w0, w1, k0, k1) + maxAbs(d, n, m0, m1, k0, k1));
-  // partial(u, k) = min over m of M(u, m) + d(m, k), row by row so that d is read along its rows.
-  for (let u = u0; u < u1; u++) {
-    const row = (u - u0) * kCount;
-    partial.fill(Infinity, row, row + kCount);
-    for (let m = m0; m < m1; m++) {
-      const a = cost[u * n + m] as number;
-      const dRow = m * n + k0;
-      for (let kk = 0; kk < kCount; kk++) {
-        const e = a + (d[dRow + kk] as number);
-        if (e < (partial[row + kk] as number)) partial[row + kk] = e;
-      }
-    }
-  }
+  for (let u = u0; u < u1; u++) partialRow(cost, d, n, u, m0, m1, k0, kCount, p, (u - u0) * kCount);
+  const best = p.best;
   for (let u = u0; u < u1; u++) {
     const row = (u - u0) * kCount;
     for (let w = w0; w < w1; w++) {
       // M is symmetric: M(k, w) is read along row w.
       const bRow = w * n + k0;
+      // The two smallest sums over k: when the second misses the limit, one k holds every candidate.
       let eMin = Infinity;
+      let eNext = Infinity;
+      let kMin = 0;
       for (let kk = 0; kk < kCount; kk++) {
-        const e = (partial[row + kk] as number) + (cost[bRow + kk] as number);
-        if (e < eMin) eMin = e;
+        const e = (best[row + kk] as number) + (cost[bRow + kk] as number);
+        if (e < eNext) {
+          if (e < eMin) {
+            eNext = eMin;
+            eMin = e;
+            kMin = kk;
+          } else {
+            eNext = e;
+          }
+        }
       }
-      const best = bestCandidate(cost, d, n, u, m0, m1, k0, kCount, bRow, partial, row, eMin + slack);
-      cost[u * n + w] = best;
-      cost[w * n + u] = best;
+      const limit = eMin + slack;
+      const one = eNext > limit;
+      const kFrom = one ? kMin : 0;
+      const kTo = one ? kMin + 1 : kCount;
+      const m = bestCandidate(cost, d, n, u, m0, m1, k0, kFrom, kTo, bRow, p, row, limit);
+      cost[u * n + w] = m;
+      cost[w * n + u] = m;
     }
   }
 }
 
 /**
+ * The partial sums of row u over k0 … k0 + kCount − 1, from entry `row` of the scratch: four rows m of d
+ * at a time (contiguous in k); the two smallest sums are kept, the second updated only when beaten.
+ */
+function partialRow(
+  cost: Float32Array,
+  d: Float64Array,
+  n: number,
+  u: number,
+  m0: number,
+  m1: number,
+  k0: number,
+  kCount: number,
+  p: Partials,
+  row: number,
+): void {
+  p.best.fill(Infinity, row, row + kCount);
+  const second = p.second;
+  second.fill(Infinity, row, row + kCount);
+  const costRow = u * n;
+  let m = m0;
+  for (; m + 3 < m1; m += 4) {
+    const a0 = cost[costRow + m] as number;
+    const a1 = cost[costRow + m + 1] as number;
+    const a2 = cost[costRow + m + 2] as number;
+    const a3 = cost[costRow + m + 3] as number;
+    const r0 = m * n + k0;
+    const r1 = r0 + n;
+    const r2 = r1 + n;
+    const r3 = r2 + n;
+    for (let kk = 0; kk < kCount; kk++) {
+      const e0 = a0 + (d[r0 + kk] as number);
+      const e1 = a1 + (d[r1 + kk] as number);
+      const e2 = a2 + (d[r2 + kk] as number);
+      const e3 = a3 + (d[r3 + kk] as number);
+      const s = second[row + kk] as number;
+      if (e0 < s || e1 < s || e2 < s || e3 < s) {
+        const i = row + kk;
+        offer(p, i, e0, m);
+        offer(p, i, e1, m + 1);
+        offer(p, i, e2, m + 2);
+        offer(p, i, e3, m + 3);
+      }
+    }
+  }
+  for (; m < m1; m++) {
+    const a = cost[costRow + m] as number;
+    const dRow = m * n + k0;
+    for (let kk = 0; kk < kCount; kk++) offer(p, row + kk, a + (d[dRow + kk] as number), m);
+  }
+}
+
+/** Keep the two smallest sums at entry i (equal sums make best = second). */
+function offer(p: Partials, i: number, e: number, m: number): void {
+  if (!(e < (p.second[i] as number))) return;
+  if (e < (p.best[i] as number)) {
+    p.second[i] = p.best[i] as number;
+    p.best[i] = e;
+    p.at[i] = m;
+  } else {
+    p.second[i] = e;
+  }
+}
+
+/**
  * min F(m, k) over the pairs whose float64 sum (M(u, m) + d(m, k)) + M(k, w) is at most `limit`, F in
- * SciPy's float32 order.
+ * SciPy's float32 order, for k0 + kFrom ≤ k < k0 + kTo. Where even the second smallest sum over m misses the limit, the m attaining the
+ * smallest is the only candidate for that k; otherwise every m is tried.
  */
 function bestCandidate(
   cost: Float32Array,
@@ -237,20 +320,25 @@ function bestCandidate(
   m0: number,
   m1: number,
   k0: number,
-  kCount: number,
+  kFrom: number,
+  kTo: number,
   bRow: number,
-  partial: Float64Array,
+  p: Partials,
   row: number,
   limit: number,
 ): number {
   let best = Infinity;
-  for (let kk = 0; kk < kCount; kk++) {
+  for (let kk = kFrom; kk < kTo; kk++) {
     const bk = cost[bRow + kk] as number;
-    if ((partial[row + kk] as number) + bk > limit) continue;
-    const k = k0 + kk;
-    for (let m = m0; m < m1; m++) {
+    if ((p.best[row + kk] as number) + bk > limit) continue;
+    // d is symmetric: d(m, k) is read along row k.
+    const dRow = (k0 + kk) * n;
+    const only = (p.second[row + kk] as number) + bk > limit;
+    const from = only ? (p.at[row + kk] as number) : m0;
+    const to = only ? from + 1 : m1;
+    for (let m = from; m < to; m++) {
       const a = cost[u * n + m] as number;
-      const dmk = d[m * n + k] as number;
+      const dmk = d[dRow + m] as number;
       if (a + dmk + bk > limit) continue;
       const total = Math.fround(Math.fround(a + bk) + dmk);
       if (total < best) best = total;
