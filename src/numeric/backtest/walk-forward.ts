@@ -3,7 +3,7 @@ import type { Matrix } from '../linalg/matrix.js';
 import type { FallbackStep, PortfolioMethod } from '../optimize/optimize-portfolio.js';
 import { syntheticReturns, type PositionDirection } from './synthetic-returns.js';
 import { walkForwardWindows, type WindowSpan } from './walk-forward-windows.js';
-import { createWindowOptimizer, type WindowOptimizer } from './window-optimizer.js';
+import { createWindowOptimizer, type WindowOptimization, type WindowOptimizer } from './window-optimizer.js';
 import {
   assertRebalancePolicy,
   holdWithPolicy,
@@ -102,6 +102,33 @@ export interface WalkForwardResult {
  * @returns per-profile stitched streams and window records; deterministic for deterministic `optimize`.
  */
 export function walkForwardBacktest(returns: Matrix, options: WalkForwardOptions): WalkForwardResult {
+  const plan = planWalkForward(returns, options);
+  const optimize = options.optimize ?? createWindowOptimizer();
+  const targets = options.riskProfiles.map((profile) =>
+    plan.spans.map((span) => {
+      const chosen = optimizeWindow(optimize, profile, plan.synthetic, span, options.dates);
+      options.onWindow?.({ profile, window: span.index, windows: plan.spans.length });
+      return chosen;
+    }),
+  );
+  return holdTargets(plan, targets, options);
+}
+
+/** The checked result of one window's optimiser: its weights copied into a Float64Array. */
+export interface WindowTarget extends WindowOptimization {
+  readonly weights: Float64Array<ArrayBuffer>;
+}
+
+/** The checked inputs of a walk-forward: the optimiser-input matrix and the windows. */
+export interface WalkForwardPlan {
+  readonly synthetic: Matrix;
+  readonly spans: readonly WindowSpan[];
+  /** commission + slippage per unit of turnover. */
+  readonly rate: number;
+}
+
+/** Check the options against the T x n returns and build the synthetic matrix and the windows. */
+export function planWalkForward(returns: Matrix, options: WalkForwardOptions): WalkForwardPlan {
   const { rows: T, cols: n } = returns;
   if (options.dates.length !== T) {
     throw new QuantError('E_PARAMS', `${options.dates.length} dates given for ${T} return rows`);
@@ -116,10 +143,53 @@ export function walkForwardBacktest(returns: Matrix, options: WalkForwardOptions
   }
   const synthetic = syntheticReturns(returns, options.directions);
   const spans = walkForwardWindows(T, options.trainWindow, options.testWindow, options.step);
-  const optimize = options.optimize ?? createWindowOptimizer();
+  return { synthetic, spans, rate };
+}
+
+/**
+ * The target weights of one window of one risk profile: `optimize` on the window's train rows of
+ * `synthetic`, checked (n finite values ≥ 0). Windows are independent of each other for a stateless
+ * optimiser, which is what lets them run on several threads (`walkForwardBacktestThreads`).
+ */
+export function optimizeWindow(
+  optimize: WindowOptimizer,
+  profile: PortfolioMethod,
+  synthetic: Matrix,
+  span: WindowSpan,
+  dates: readonly string[],
+): WindowTarget {
+  const n = synthetic.cols;
+  const train: Matrix = {
+    rows: span.trainEnd - span.trainStart,
+    cols: n,
+    data: synthetic.data.subarray(span.trainStart * n, span.trainEnd * n),
+  };
+  const trainDates = dates.slice(span.trainStart, span.trainEnd);
+  const result = runOptimizer(optimize, profile, train, trainDates, span, dates);
+  const weights = Float64Array.from(result.weights);
+  if (weights.length !== n || !weights.every((x) => x >= 0 && x !== Infinity)) {
+    throw new QuantError(
+      'E_SOLVER',
+      `${profile}, window ${span.index}: the optimiser returned invalid weights (need ${n} finite values ≥ 0)`,
+    );
+  }
+  return { method: result.method, weights, fallbacks: result.fallbacks };
+}
+
+/**
+ * Hold the target weights of every window (`targets[p][k]`: risk profile p, window k, from
+ * {@link optimizeWindow}) through the test rows: the stitched streams, costs and window records.
+ */
+export function holdTargets(
+  plan: WalkForwardPlan,
+  targets: readonly (readonly WindowTarget[])[],
+  options: WalkForwardOptions,
+): WalkForwardResult {
+  const { synthetic, spans, rate } = plan;
+  const n = synthetic.cols;
   const held = spans.reduce((sum, w) => sum + (w.heldEnd - w.testStart), 0);
 
-  const profiles = options.riskProfiles.map((profile): ProfileBacktest => {
+  const profiles = options.riskProfiles.map((profile, p): ProfileBacktest => {
     const out = new Float64Array(held);
     const dates: string[] = [];
     const windows: WindowRecord[] = [];
@@ -127,20 +197,8 @@ export function walkForwardBacktest(returns: Matrix, options: WalkForwardOptions
     const next = new Float64Array(n);
     let lastWeights = new Float64Array(n);
     for (const span of spans) {
-      const train: Matrix = {
-        rows: span.trainEnd - span.trainStart,
-        cols: n,
-        data: synthetic.data.subarray(span.trainStart * n, span.trainEnd * n),
-      };
-      const trainDates = options.dates.slice(span.trainStart, span.trainEnd);
-      const result = runOptimizer(optimize, profile, train, trainDates, span, options.dates);
-      const target = Float64Array.from(result.weights);
-      if (target.length !== n || !target.every((x) => x >= 0 && x !== Infinity)) {
-        throw new QuantError(
-          'E_SOLVER',
-          `${profile}, window ${span.index}: the optimiser returned invalid weights (need ${n} finite values ≥ 0)`,
-        );
-      }
+      const result = targets[p]?.[span.index] as WindowTarget;
+      const target = result.weights;
       let turnover = 0;
       for (let i = 0; i < n; i++) {
         const t = target[i] as number;
@@ -180,11 +238,10 @@ export function walkForwardBacktest(returns: Matrix, options: WalkForwardOptions
         cost,
         weights: target,
       });
-      options.onWindow?.({ profile, window: span.index, windows: spans.length });
     }
-    const targets = windows.map((w) => w.weights);
+    const weights = windows.map((w) => w.weights);
     const hold = (policy: RebalancePolicy): PolicyHolding =>
-      holdWithPolicy(synthetic, spans, targets, options.dates, policy, rate);
+      holdWithPolicy(synthetic, spans, weights, options.dates, policy, rate);
     const comparisons = options.comparePolicies?.map(hold);
     const extra = comparisons === undefined ? {} : { comparisons };
     if (options.policy === undefined) return { profile, dates, returns: out, windows, lastWeights, ...extra };

@@ -3,9 +3,14 @@ import { z } from 'zod';
 import { defineStage, type StageContext } from '../../core/stage.js';
 import { displayPath, writeJsonAtomic, writeParquetTable, type NumericTable } from '../../artifacts/index.js';
 import type { Matrix } from '../../numeric/linalg/matrix.js';
-import { walkForwardBacktest, type WalkForwardResult } from '../../numeric/backtest/walk-forward.js';
+import type { WalkForwardResult } from '../../numeric/backtest/walk-forward.js';
 import { walkForwardWindows } from '../../numeric/backtest/walk-forward-windows.js';
-import { createWindowOptimizer } from '../../numeric/backtest/window-optimizer.js';
+import {
+  walkForwardBacktestThreads,
+  walkForwardThreads,
+  type ThreadsSetting,
+} from '../../numeric/backtest/walk-forward-threads.js';
+import { QuantError } from '../../errors.js';
 import {
   BACKTEST_ENGINE,
   atomId,
@@ -17,8 +22,17 @@ import { loadSleeveInput, type SleeveInput } from './_sleeve-input.js';
 import { describeInput } from '../_returns-table.js';
 import { policyFigures, resolvePolicies, type ResolvedPolicies } from '../_backtest-policy.js';
 
+/** Upper limit of `threads` (and of QUANT_THREADS). */
+const MAX_THREADS = 256;
+
 const sleeveBacktestParams = z.strictObject({
   profile: z.string().min(1).describe('a sleeve profile of the manifest (a profile with a "sleeve" object)'),
+  threads: z
+    .union([z.literal('auto'), z.number().int().min(1).max(MAX_THREADS)])
+    .optional()
+    .describe(
+      'worker threads for the windows: auto (default, or QUANT_THREADS when set) goes parallel when the work pays for it, on up to one thread per core; 1 keeps everything on the main thread; N uses up to N. The artifacts are the same bytes whatever the count; with incremental_moments the windows always run on one thread',
+    ),
 });
 
 /** Summary of a sleeve backtest, per risk profile. */
@@ -60,14 +74,40 @@ function sleevePolicies(input: SleeveInput): ResolvedPolicies | undefined {
   return resolvePolicies(spec.rebalancing, data.assets, spec.costs.commission + spec.costs.slippage);
 }
 
+/**
+ * `threads` as given, else `QUANT_THREADS` (`auto` or a count), else `auto`; a malformed variable is
+ * `E_PARAMS`.
+ */
+export function threadsSetting(
+  param: ThreadsSetting | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): ThreadsSetting {
+  if (param !== undefined) return param;
+  const raw = (env['QUANT_THREADS'] ?? '').trim();
+  if (raw === '' || raw === 'auto') return 'auto';
+  const count = Number(raw);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_THREADS) {
+    throw new QuantError(
+      'E_PARAMS',
+      `QUANT_THREADS must be auto or an integer 1..${MAX_THREADS}, got "${raw}"`,
+      {
+        hint: 'unset it, or set QUANT_THREADS=1 to keep the walk-forward on the main thread',
+      },
+    );
+  }
+  return count;
+}
+
 /** Run the walk-forward backtest of every risk profile, reporting each window as progress. */
 function backtestSleeve(
   ctx: StageContext,
   input: SleeveInput,
   policies: ResolvedPolicies | undefined,
-): WalkForwardResult {
+  threads: number,
+): Promise<WalkForwardResult> {
   const { spec, data, directions, annualisation } = input;
-  return walkForwardBacktest(data.returns, {
+  return walkForwardBacktestThreads(data.returns, {
+    threads,
     ...(policies === undefined
       ? {}
       : { policy: policies.used.policy, comparePolicies: policies.compare.map((c) => c.policy) }),
@@ -78,7 +118,7 @@ function backtestSleeve(
     step: spec.step,
     riskProfiles: spec.risk_profiles,
     costs: spec.costs,
-    optimize: createWindowOptimizer({
+    settings: {
       fallback: spec.fallback,
       periodsPerYear: annualisation.periods_per_year,
       ...(spec.covariance === undefined ? {} : { covariance: spec.covariance }),
@@ -88,7 +128,7 @@ function backtestSleeve(
       ...(spec.min_weight === undefined ? {} : { minWeight: spec.min_weight }),
       ...(spec.max_weight === undefined ? {} : { maxWeight: spec.max_weight }),
       ...(spec.incremental_moments === undefined ? {} : { incrementalMoments: spec.incremental_moments }),
-    }),
+    },
     onWindow: ({ profile, window, windows: total }) =>
       ctx.progress(`${profile}: window ${window + 1}/${total}`),
   });
@@ -251,11 +291,18 @@ export const sleeveBacktest = defineStage({
       spec.test_window,
       spec.step,
     ).length;
+    const threads = walkForwardThreads(threadsSetting(params.threads), {
+      windows,
+      profiles: spec.risk_profiles.length,
+      trainRows: spec.train_window,
+      assets: data.assets.length,
+      incremental: spec.incremental_moments !== undefined,
+    });
     ctx.progress(
-      `${params.profile}: ${data.assets.length} assets x ${data.returns.rows} returns (${describeInput(data, annualisation)}), ${windows} windows x ${spec.risk_profiles.length} risk profiles`,
+      `${params.profile}: ${data.assets.length} assets x ${data.returns.rows} returns (${describeInput(data, annualisation)}), ${windows} windows x ${spec.risk_profiles.length} risk profiles${threads > 1 ? ` on ${threads} threads` : ''}`,
     );
     const policies = sleevePolicies(input);
-    const result = backtestSleeve(ctx, input, policies);
+    const result = await backtestSleeve(ctx, input, policies, threads);
     const files = await writeSleeveRun(ctx, params.profile, input, result, policies);
 
     const failed = Object.entries(files)
