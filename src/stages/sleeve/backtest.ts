@@ -8,6 +8,7 @@ import { walkForwardWindows } from '../../numeric/backtest/walk-forward-windows.
 import {
   walkForwardBacktestThreads,
   walkForwardThreads,
+  type ThreadedWalkForwardOptions,
   type ThreadsSetting,
 } from '../../numeric/backtest/walk-forward-threads.js';
 import { QuantError } from '../../errors.js';
@@ -98,16 +99,16 @@ export function threadsSetting(
   return count;
 }
 
-/** Run the walk-forward backtest of every risk profile, reporting each window as progress. */
-function backtestSleeve(
-  ctx: StageContext,
+/**
+ * The walk-forward of a sleeve as the stage runs it: its windows, risk profiles, costs, the window
+ * optimiser's settings and the holding policies (none without `rebalancing`).
+ */
+export function sleeveWalkForward(
   input: SleeveInput,
   policies: ResolvedPolicies | undefined,
-  threads: number,
-): Promise<WalkForwardResult> {
+): Omit<ThreadedWalkForwardOptions, 'threads'> {
   const { spec, data, directions, annualisation } = input;
-  return walkForwardBacktestThreads(data.returns, {
-    threads,
+  return {
     ...(policies === undefined
       ? {}
       : { policy: policies.used.policy, comparePolicies: policies.compare.map((c) => c.policy) }),
@@ -129,6 +130,19 @@ function backtestSleeve(
       ...(spec.max_weight === undefined ? {} : { maxWeight: spec.max_weight }),
       ...(spec.incremental_moments === undefined ? {} : { incrementalMoments: spec.incremental_moments }),
     },
+  };
+}
+
+/** Run the walk-forward backtest of every risk profile, reporting each window as progress. */
+function backtestSleeve(
+  ctx: StageContext,
+  input: SleeveInput,
+  policies: ResolvedPolicies | undefined,
+  threads: number,
+): Promise<WalkForwardResult> {
+  return walkForwardBacktestThreads(input.data.returns, {
+    ...sleeveWalkForward(input, policies),
+    threads,
     onWindow: ({ profile, window, windows: total }) =>
       ctx.progress(`${profile}: window ${window + 1}/${total}`),
   });

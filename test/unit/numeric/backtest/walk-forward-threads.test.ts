@@ -21,6 +21,7 @@ import {
 } from '../../../../src/numeric/backtest/window-optimizer.js';
 import type { Matrix } from '../../../../src/numeric/linalg/matrix.js';
 import { loadSleeveInput } from '../../../../src/stages/sleeve/_sleeve-input.js';
+import { sleeveWalkForward } from '../../../../src/stages/sleeve/backtest.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const DEMO_MANIFEST = join(REPO, 'examples', 'demo', 'manifest.json');
@@ -31,20 +32,9 @@ async function demoSleeve(profile: string): Promise<{
   options: Omit<WalkForwardOptions, 'optimize'>;
   settings: WindowOptimizerSettings;
 }> {
-  const { spec, data, directions, annualisation } = await loadSleeveInput(DEMO_MANIFEST, profile);
-  return {
-    returns: data.returns,
-    options: {
-      dates: data.dates,
-      directions,
-      trainWindow: spec.train_window,
-      testWindow: spec.test_window,
-      step: spec.step,
-      riskProfiles: spec.risk_profiles,
-      costs: spec.costs,
-    },
-    settings: { fallback: spec.fallback, periodsPerYear: annualisation.periods_per_year },
-  };
+  const input = await loadSleeveInput(DEMO_MANIFEST, profile);
+  const { settings = {}, ...options } = sleeveWalkForward(input, undefined);
+  return { returns: input.data.returns, options, settings };
 }
 
 /** Threads of this process (Linux), or undefined elsewhere. */
