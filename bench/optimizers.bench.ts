@@ -212,8 +212,11 @@ const demoTimes: number[] = [];
 const demoCpu: number[] = [];
 const againTimes: number[] = [];
 const againCpu: number[] = [];
+/** The 1-minute load average before each demo run: the wall times mean little without it. */
+const demoLoads: number[] = [];
 /** One `npm start`-style run in `ws`: its wall time, and the CPU of the CLI and its worker processes. */
 function demoRun(ws: string, times: number[], cpuTimes: number[]): void {
+  demoLoads.push(loadavg()[0] ?? Number.NaN);
   const c0 = childrenCpuMs();
   const t0 = performance.now();
   const r = spawnSync(
@@ -257,10 +260,15 @@ const demoCpuMedian = demoCpu.length === 0 ? undefined : median(demoCpu);
 const againMedian = againTimes.length === 0 ? undefined : median(againTimes);
 const againCpuMedian = againCpu.length === 0 ? undefined : median(againCpu);
 const seconds = (ms: number): string => (ms / 1000).toFixed(2);
+const demoLoad =
+  demoLoads.length === 0
+    ? ''
+    : `load average ${Math.min(...demoLoads).toFixed(1)}–${Math.max(...demoLoads).toFixed(1)} on ${cpus().length} cores`;
 if (demoMedian !== undefined) {
   console.log(
     `demo: quant meta run --execute-sleeves (4 sleeves, 7 risk profiles): ${seconds(demoMedian)} s median` +
-      (demoCpuMedian === undefined ? '' : `, CPU ${seconds(demoCpuMedian)} s median`),
+      (demoCpuMedian === undefined ? '' : `, CPU ${seconds(demoCpuMedian)} s median`) +
+      ` (${demoLoad})`,
   );
 }
 if (againMedian !== undefined) {
@@ -346,7 +354,7 @@ const lines = [
         '',
         `The README's main job on a fresh copy of \`examples/demo\` (\`quant meta run --profile meta_global`,
         `--execute-sleeves\`: 4 walk-forward sleeves, sign test, 7 risk profiles of returns, optimize, backtest,`,
-        `flatten, Markdown and HTML report), through the built CLI: median of 3 runs ${seconds(demoMedian)} s wall`,
+        `flatten, Markdown and HTML report), through the built CLI (${demoLoad} before the runs): median of 3 runs ${seconds(demoMedian)} s wall`,
         `(runs: ${demoTimes.map(seconds).join(', ')} s)` +
           (demoCpuMedian === undefined
             ? '.'
