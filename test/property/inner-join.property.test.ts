@@ -78,6 +78,31 @@ describe('innerJoin properties', () => {
     );
   });
 
+  test('calendars out of order join as if sorted (the merge needs ascending days; the others are set-joined)', () => {
+    let shuffled = 0;
+    fc.assert(
+      fc.property(sleeves, fc.integer({ min: 1, max: 1e6 }), ([list], seed) => {
+        const scrambled = list.map((s, k) => {
+          // Reverse every other stream, rotate the rest: no longer ascending whenever it has two days.
+          const order = s.dates.map((_, i) => i);
+          if ((seed + k) % 2 === 0) order.reverse();
+          else order.push(...order.splice(0, (seed % Math.max(1, order.length - 1)) + 1));
+          if (s.dates.length > 1) shuffled++;
+          return {
+            dates: order.map((i) => s.dates[i] as string),
+            values: Float64Array.from(order, (i) => s.values[i] as number),
+          };
+        });
+        const a = innerJoin(list);
+        const b = innerJoin(scrambled);
+        assert.deepEqual(b.dates, a.dates, 'the same common days, ascending');
+        assert.deepEqual(b.columns, a.columns, 'the same values on them');
+      }),
+      runs,
+    );
+    assert.ok(shuffled > 100, `streams out of order: ${shuffled}`);
+  });
+
   test('idempotent: joining the joined columns again changes nothing', () => {
     fc.assert(
       fc.property(sleeves, ([list]) => {
