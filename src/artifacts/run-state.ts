@@ -10,11 +10,11 @@ import { QuantError, isQuantError } from '../errors.js';
 import { readLedger, readLedgerLoose } from './audit-ledger.js';
 import { anchorLedger, LEDGER_ANCHOR_MEMBER, type LedgerKey } from './ledger-anchor.js';
 import { readRunJsonFile, runPaths, updateRunStatus, type RunJson, type RunPaths } from './run-folder.js';
-import { acquireRunLock, inspectRunLock, LOCK_FILE_NAME, withRunLock } from './run-lock.js';
+import { acquireRunLock, inspectRunLock, isProcessAlive, LOCK_FILE_NAME, withRunLock } from './run-lock.js';
 import { RESERVATION_FILE } from './run-reservation.js';
 
 /** Temp files of atomic writes (`.<name>.<pid>.<hex>.tmp`) and of lock attempts (`.lock.<pid>.<hex>.tmp`). */
-const TEMP_FILE = /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/;
+const TEMP_FILE = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
 // Bookkeeping, not content: the lock, its takeover guard, and a coordinator's reservation of the folder.
 const LOCK_FILES = new Set([LOCK_FILE_NAME, `${LOCK_FILE_NAME}.takeover`, RESERVATION_FILE]);
 // A workspace on a read-only medium can still be listed: the verdict is then reported, not persisted.
@@ -68,13 +68,23 @@ export function describeInterruption(json: Readonly<Record<string, unknown>>): s
   return 'interrupted before its first stage';
 }
 
+/**
+ * A temp file whose writer is gone. The pid in its name says whose it is: a live process's file is in
+ * flight — another process's lock attempt on this run (`.lock.<pid>.<hex>.tmp`, written, then linked to
+ * `.lock`) — and removing it would make that attempt fail with ENOENT instead of `E_RUN_LOCKED`.
+ */
+function isOrphanTempFile(name: string): boolean {
+  const pid = TEMP_FILE.exec(name)?.[1];
+  return pid !== undefined && !isProcessAlive(Number(pid));
+}
+
 /** Remove the temp files of interrupted writes under `dir`, recursively. Call it only under the run lock. */
 export async function removeOrphanTempFiles(dir: string): Promise<string[]> {
   const removed: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     const p = join(dir, entry.name);
     if (entry.isDirectory()) removed.push(...(await removeOrphanTempFiles(p)));
-    else if (TEMP_FILE.test(entry.name)) {
+    else if (isOrphanTempFile(entry.name)) {
       await rm(p, { force: true });
       removed.push(p);
     }

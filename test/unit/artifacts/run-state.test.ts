@@ -3,6 +3,7 @@
 // taken from the ledger); a live holder keeps `running`; a run id in use is refused with E_RUN_EXISTS, or
 // E_RUN_LOCKED naming a live holder; an empty failed run is discarded.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import {
   listRuns,
   normalizeIsoDay,
   openLedger,
+  removeOrphanTempFiles,
   runPaths,
   writeJsonAtomic,
 } from '../../../src/artifacts/index.js';
@@ -126,6 +128,29 @@ describe('interrupted runs', () => {
       { open: null, lastCompleted: null },
       "await ledgerPosition(join(ws, 'nope.jsonl'))",
     );
+  });
+});
+
+describe('removeOrphanTempFiles', () => {
+  test("a dead writer's temp files go; a live process's lock attempt in flight stays", async () => {
+    const ws = tempDir();
+    const dir = join(ws, 'runs', 'r', 'data');
+    mkdirSync(dir, { recursive: true });
+    // A process that has exited: its pid names no live process (the kernel reuses pids only much later).
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    assert.ok(dead !== undefined && dead > 0, 'the short-lived process had a pid');
+    const deadWrite = join(dir, `.weights.json.${dead}.0123456789ab.tmp`);
+    const deadLock = join(ws, 'runs', 'r', `.lock.${dead}.0123456789ab.tmp`);
+    // A racer's lock attempt: written, about to be linked to .lock (this process is alive).
+    const inFlight = join(ws, 'runs', 'r', `.lock.${process.pid}.abcdef012345.tmp`);
+    for (const f of [deadWrite, deadLock, inFlight]) writeFileSync(f, '{');
+    const removed = await removeOrphanTempFiles(join(ws, 'runs', 'r'));
+    assert.deepEqual(
+      removed.sort(),
+      [deadLock, deadWrite].sort(),
+      "only the dead writer's files are removed",
+    );
+    assert.ok(existsSync(inFlight), "the live racer's lock attempt is left to it");
   });
 });
 
