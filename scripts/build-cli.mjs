@@ -3,17 +3,19 @@
 // a command's start-up (a quarter of a second of CPU per process on the development machine; the local
 // executor's worker processes start the same way).
 //
-// Three entries, all in dist/cli so that the paths the code builds from `import.meta.url` still resolve:
+// Four entries, all in dist/cli so that the paths the code builds from `import.meta.url` still resolve:
 // `main.js` (replacing tsc's), `_pool-child.js` (the local pool's worker process, found next to the code
-// of exec/local-pool.ts) and `sleeve-job.js` (the sleeve job runner, found next to sdk/sleeve-job-spec.ts).
-// Both also sit two levels below the package root, like every file of dist/, so `../../package.json`
+// of exec/local-pool.ts), `sleeve-job.js` (the sleeve job runner, found next to sdk/sleeve-job-spec.ts)
+// and `_window-worker.js` (the walk-forward's worker thread, found next to
+// numeric/backtest/walk-forward-threads.ts). Any new file that code starts by a path next to itself
+// must be an entry here. They sit two levels below the package root, like every file of dist/, so `../../package.json`
 // (the version) and `../../dist/web/` (quant serve) stay where they were. Shared code goes to chunks
 // beside them; the sub-commands stay lazily loaded. The library (`exports`: dist/index.js,
 // dist/registry.js) is not bundled. Packages that are CommonJS (commander) or optional peers (BullMQ,
 // ioredis, the MCP SDK, Hono) stay imports of node_modules. No minification and no source map, so the
 // same sources give the same bytes and stack traces with --verbose stay readable.
-import { chmodSync, readdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { chmodSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 /** Packages the bundle leaves to node_modules: CommonJS ones and the optional peers (loaded on use). */
@@ -37,6 +39,7 @@ export async function buildCliBundle(root) {
       main: join(dist, 'cli', 'main.js'),
       '_pool-child': join(dist, 'exec', '_pool-child.js'),
       'sleeve-job': join(dist, 'sdk', 'sleeve-job.js'),
+      '_window-worker': join(dist, 'numeric', 'backtest', '_window-worker.js'),
     },
     outdir: join(dist, 'cli'),
     allowOverwrite: true,
@@ -62,5 +65,25 @@ export async function buildCliBundle(root) {
     const file = join(entry.parentPath ?? entry.path, entry.name);
     if (entry.isFile() && file.endsWith('.js') && !bundled.has(file)) rmSync(file);
   }
+  assertRelativeFilesBundled(cli);
   chmodSync(join(dist, 'cli', 'main.js'), 0o755);
+}
+
+/**
+ * Every module the bundle starts by a path next to its own code (`new URL('./x' + ext, import.meta.url)`:
+ * a worker process, a job runner, a worker thread) must be an entry of the bundle: the code now runs from
+ * dist/cli, and a missing entry would only fail when that path is taken. Fails the build instead.
+ */
+function assertRelativeFilesBundled(cli) {
+  const reference = /new URL\(\s*[`'"](\.\/[^`'"$]+)(\$\{[^}]*\})?[`'"]\s*,\s*import\.meta\.url\s*\)/g;
+  for (const name of readdirSync(cli).filter((f) => f.endsWith('.js'))) {
+    for (const [, path, ext] of readFileSync(join(cli, name), 'utf8').matchAll(reference)) {
+      const file = join(cli, ext === undefined ? path : `${path}.js`);
+      if (!existsSync(file)) {
+        throw new Error(
+          `dist/cli/${name} starts ${relative(cli, file)} next to itself, which is not an entry of the CLI bundle (scripts/build-cli.mjs)`,
+        );
+      }
+    }
+  }
 }

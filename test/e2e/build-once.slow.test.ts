@@ -65,9 +65,10 @@ describe('build once: scripts/build.mjs --if-stale', () => {
 
   test('the CLI is a bundle in dist/cli: its entries and chunks only, and it runs', () => {
     const names = [...cliBundle().keys()];
-    for (const entry of ['main.js', '_pool-child.js', 'sleeve-job.js'])
+    const entries = ['main.js', '_pool-child.js', 'sleeve-job.js', '_window-worker.js'];
+    for (const entry of entries)
       assert.ok(names.includes(entry), `dist/cli/${entry} is an entry of the bundle`);
-    const others = names.filter((f) => !['main.js', '_pool-child.js', 'sleeve-job.js'].includes(f));
+    const others = names.filter((f) => !entries.includes(f));
     assert.ok(others.length > 0, 'shared code sits in chunks');
     assert.deepEqual(
       others.filter((f) => !/^chunk-[A-Z0-9]+\.js$/.test(f)),
