@@ -162,9 +162,28 @@ function finishFour(
   l[ri + j + 3] = s3 / (l[r3 + j + 3] as number);
 }
 
-/** Solve L·y = b in place (b becomes y) for the lower-triangular k x k factor `l` with stride `ld`. */
+/**
+ * Solve L·y = b in place (b becomes y) for the lower-triangular k x k factor `l` with stride `ld`.
+ * Two rows at a time (each b_p loaded once for both), every sum in the textbook order: bit-identical.
+ */
 export function forwardSubstitute(l: Float64Array, b: Float64Array, k: number, ld: number = k): void {
-  for (let i = 0; i < k; i++) {
+  let i = 0;
+  for (; i + 1 < k; i += 2) {
+    const ri = i * ld;
+    const rn = ri + ld;
+    let s = b[i] as number;
+    let t = b[i + 1] as number;
+    for (let p = 0; p < i; p++) {
+      const bp = b[p] as number;
+      s -= (l[ri + p] as number) * bp;
+      t -= (l[rn + p] as number) * bp;
+    }
+    const yi = s / (l[ri + i] as number);
+    b[i] = yi;
+    t -= (l[rn + i] as number) * yi;
+    b[i + 1] = t / (l[rn + i + 1] as number);
+  }
+  if (i < k) {
     const ri = i * ld;
     let s = b[i] as number;
     for (let p = 0; p < i; p++) s -= (l[ri + p] as number) * (b[p] as number);
@@ -172,14 +191,24 @@ export function forwardSubstitute(l: Float64Array, b: Float64Array, k: number, l
   }
 }
 
-/** Solve Lᵀ·x = y in place (y becomes x); row-oriented so that L is read contiguously. */
+/**
+ * Solve Lᵀ·x = y in place (y becomes x); row-oriented so that L is read contiguously. Two rows at a time
+ * (each y_p loaded and stored once for both), the updates of every y_p in the textbook order.
+ */
 export function backSubstituteTransposed(l: Float64Array, y: Float64Array, k: number, ld: number = k): void {
-  for (let i = k - 1; i >= 0; i--) {
+  let i = k - 1;
+  for (; i >= 1; i -= 2) {
     const ri = i * ld;
+    const rp = ri - ld;
     const xi = (y[i] as number) / (l[ri + i] as number);
     y[i] = xi;
-    for (let p = 0; p < i; p++) y[p] = (y[p] as number) - (l[ri + p] as number) * xi;
+    const xp = ((y[i - 1] as number) - (l[ri + i - 1] as number) * xi) / (l[rp + i - 1] as number);
+    y[i - 1] = xp;
+    for (let p = 0; p < i - 1; p++) {
+      y[p] = (y[p] as number) - (l[ri + p] as number) * xi - (l[rp + p] as number) * xp;
+    }
   }
+  if (i === 0) y[0] = (y[0] as number) / (l[0] as number);
 }
 
 /** Solve A·x = b in place given the factor L of A (b becomes x). */

@@ -57,6 +57,8 @@ export interface UpdatableCholesky {
 export function createUpdatableCholesky(a: Float64Array, n: number): UpdatableCholesky {
   const l = new Float64Array(n * n);
   const col = new Float64Array(n);
+  // The rotations of one removal.
+  const rotations = { cosines: new Float64Array(n), sines: new Float64Array(n) };
   const order: number[] = [];
 
   function append(j: number): boolean {
@@ -96,30 +98,7 @@ export function createUpdatableCholesky(a: Float64Array, n: number): UpdatableCh
     const pos = order.indexOf(j);
     if (pos < 0) throw new RangeError(`index ${j} is not in the factor`);
     const k = order.length;
-    // Drop row pos; rows below shift up and carry one entry right of the diagonal (Hessenberg form).
-    for (let i = pos + 1; i < k; i++) l.copyWithin((i - 1) * n, i * n, i * n + i + 1);
-    // Column Givens rotations (L·G·Gᵀ·Lᵀ = L·Lᵀ) zero the superdiagonal entries one by one.
-    for (let c = pos; c < k - 1; c++) {
-      const x = l[c * n + c] as number;
-      const y = l[c * n + c + 1] as number;
-      const r = Math.hypot(x, y);
-      const cs = x / r;
-      const sn = y / r;
-      for (let i = c; i < k - 1; i++) {
-        const ri = i * n;
-        const u = l[ri + c] as number;
-        const v = l[ri + c + 1] as number;
-        l[ri + c] = cs * u + sn * v;
-        l[ri + c + 1] = cs * v - sn * u;
-      }
-      l[c * n + c + 1] = 0;
-      for (const f of forwardVectors) {
-        const u = f[c] as number;
-        const v = f[c + 1] as number;
-        f[c] = cs * u + sn * v;
-        f[c + 1] = cs * v - sn * u;
-      }
-    }
+    dropRow(l, n, k, pos, rotations, forwardVectors);
     order.splice(pos, 1);
   }
 
@@ -157,4 +136,56 @@ export function createUpdatableCholesky(a: Float64Array, n: number): UpdatableCh
     refactor,
     reset,
   };
+}
+
+/**
+ * Remove row `pos` of the k x k factor in `l` (stride n) and restore triangularity, rotating the
+ * forward vectors along; `rotations` is scratch of n entries each.
+ */
+function dropRow(
+  l: Float64Array,
+  n: number,
+  k: number,
+  pos: number,
+  rotations: { readonly cosines: Float64Array; readonly sines: Float64Array },
+  forwardVectors: readonly Float64Array[],
+): void {
+  const { cosines, sines } = rotations;
+  // Drop row pos; rows below shift up and carry one entry right of the diagonal (Hessenberg form).
+  for (let i = pos + 1; i < k; i++) l.copyWithin((i - 1) * n, i * n, i * n + i + 1);
+  // Column Givens rotations (L·G·Gᵀ·Lᵀ = L·Lᵀ) zero the superdiagonal entries one by one. Rotation c
+  // comes from row c once rotations pos … c − 1 have reached it, so the rows are taken one at a time,
+  // each along its contiguous entries: every entry sees the same rotations in the same order as
+  // rotating column pairs across all rows would (same bits), without striding through the buffer.
+  for (let i = pos; i < k - 1; i++) {
+    const ri = i * n;
+    // The entry right of the one being rotated is carried to the next rotation in `u`.
+    let u = l[ri + pos] as number;
+    for (let c = pos; c < i; c++) {
+      const cs = cosines[c] as number;
+      const sn = sines[c] as number;
+      const v = l[ri + c + 1] as number;
+      l[ri + c] = cs * u + sn * v;
+      u = cs * v - sn * u;
+    }
+    const x = u;
+    const y = l[ri + i + 1] as number;
+    const r = Math.hypot(x, y);
+    const cs = x / r;
+    const sn = y / r;
+    cosines[i] = cs;
+    sines[i] = sn;
+    l[ri + i] = cs * x + sn * y;
+    l[ri + i + 1] = 0;
+  }
+  for (const f of forwardVectors) {
+    for (let c = pos; c < k - 1; c++) {
+      const cs = cosines[c] as number;
+      const sn = sines[c] as number;
+      const u = f[c] as number;
+      const v = f[c + 1] as number;
+      f[c] = cs * u + sn * v;
+      f[c + 1] = cs * v - sn * u;
+    }
+  }
 }

@@ -1,6 +1,11 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { choleskyFactorInPlace, choleskySolveInPlace } from '../../../../src/numeric/linalg/cholesky.js';
+import {
+  backSubstituteTransposed,
+  choleskyFactorInPlace,
+  choleskySolveInPlace,
+  forwardSubstitute,
+} from '../../../../src/numeric/linalg/cholesky.js';
 import { matVec, maxAbsDiff, randomCovariance } from '../optimize/_fixtures.js';
 
 describe('choleskyFactorInPlace', () => {
@@ -80,6 +85,36 @@ describe('choleskyFactorInPlace', () => {
     const at = textbookCholesky(a, expected, k, k);
     assert.equal(at, 9, 'the textbook loop fails at the duplicated row');
     assert.equal(choleskyFactorInPlace(a, new Float64Array(k * k), k), at, 'same failing pivot');
+  });
+
+  test('the triangular solves equal the textbook loops to the last bit (sizes 1-30, strides)', () => {
+    for (let k = 1; k <= 30; k++) {
+      for (const ld of [k, k + 2]) {
+        const a = randomCovariance(k, 300 + k).data;
+        const wide = new Float64Array(k * ld);
+        for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) wide[i * ld + j] = a[i * k + j]!;
+        choleskyFactorInPlace(wide, wide, k, ld);
+        const b = Float64Array.from({ length: k }, (_, i) => Math.sin(3 * i + k));
+        const forward = b.slice();
+        forwardSubstitute(wide, forward, k, ld);
+        const expectedForward = b.slice();
+        for (let i = 0; i < k; i++) {
+          let s = expectedForward[i]!;
+          for (let p = 0; p < i; p++) s -= wide[i * ld + p]! * expectedForward[p]!;
+          expectedForward[i] = s / wide[i * ld + i]!;
+        }
+        assertSameBits(forward, expectedForward, `forward, k = ${k}, stride ${ld}`);
+        const back = b.slice();
+        backSubstituteTransposed(wide, back, k, ld);
+        const expectedBack = b.slice();
+        for (let i = k - 1; i >= 0; i--) {
+          const xi = expectedBack[i]! / wide[i * ld + i]!;
+          expectedBack[i] = xi;
+          for (let p = 0; p < i; p++) expectedBack[p] = expectedBack[p]! - wide[i * ld + p]! * xi;
+        }
+        assertSameBits(back, expectedBack, `back, k = ${k}, stride ${ld}`);
+      }
+    }
   });
 
   test('works on a leading block with a larger row stride', () => {

@@ -129,4 +129,106 @@ describe('createUpdatableCholesky', () => {
     assert.equal(indefinite.append(0), true, 'indefinite.append(0)');
     assert.equal(indefinite.schur(1), -2, 'indefinite.schur(1)');
   });
+
+  test('appends and removes equal the textbook updates to the last bit (row-wise rotations)', () => {
+    const n = 40;
+    const a = randomCovariance(n, 21).data;
+    const chol = createUpdatableCholesky(a, n);
+    const reference = textbookFactor(a, n);
+    const u = rng(7);
+    const f = new Float64Array(n);
+    const g = new Float64Array(n);
+    let removals = 0;
+    for (let step = 0; step < 400; step++) {
+      const j = Math.floor(u() * n);
+      if (reference.order.includes(j)) {
+        // f, g: forward vectors L⁻¹·(fixed right-hand sides), rotated along.
+        chol.remove(j, [f]);
+        reference.remove(j, [g]);
+        removals++;
+      } else {
+        assert.equal(chol.append(j), true, `step ${step}: append ${j}`);
+        reference.append(j);
+        const row = chol.size - 1;
+        chol.extendForward(f, row, Math.cos(j));
+        reference.extendForward(g, row, Math.cos(j));
+      }
+      assert.deepEqual([...chol.order], reference.order, `step ${step}: same order`);
+      const k = chol.size;
+      for (let p = 0; p < k; p++) {
+        if (!Object.is(f[p], g[p])) assert.fail(`step ${step}: forward vector entry ${p} ${f[p]} vs ${g[p]}`);
+      }
+      // L⁻¹ column by column: any bit of L that differs shows here.
+      for (let c = 0; c < k; c++) {
+        const x = new Float64Array(k);
+        x[c] = 1;
+        const y = x.slice();
+        chol.forwardInPlace(x);
+        reference.forward(y);
+        for (let p = 0; p < k; p++) {
+          if (!Object.is(x[p], y[p])) assert.fail(`step ${step}: (L⁻¹)[${p}, ${c}] ${x[p]} vs ${y[p]}`);
+        }
+      }
+    }
+    assert.ok(removals > 100, `only ${removals} removals`);
+  });
 });
+
+/** The plain updates: append by a forward solve, remove by rotating column pairs across all rows. */
+function textbookFactor(a: Float64Array, n: number) {
+  const l = new Float64Array(n * n);
+  const order: number[] = [];
+  const forward = (y: Float64Array): void => {
+    for (let i = 0; i < order.length; i++) {
+      let s = y[i]!;
+      for (let p = 0; p < i; p++) s -= l[i * n + p]! * y[p]!;
+      y[i] = s / l[i * n + i]!;
+    }
+  };
+  return {
+    order,
+    forward,
+    append(j: number): void {
+      const k = order.length;
+      const col = new Float64Array(k);
+      for (let p = 0; p < k; p++) col[p] = a[j * n + order[p]!]!;
+      forward(col);
+      let d = a[j * n + j]!;
+      for (let p = 0; p < k; p++) d -= col[p]! * col[p]!;
+      for (let p = 0; p < k; p++) l[k * n + p] = col[p]!;
+      l[k * n + k] = Math.sqrt(d);
+      order.push(j);
+    },
+    extendForward(y: Float64Array, row: number, bRow: number): void {
+      let s = bRow;
+      for (let p = 0; p < row; p++) s -= l[row * n + p]! * y[p]!;
+      y[row] = s / l[row * n + row]!;
+    },
+    remove(j: number, vectors: Float64Array[]): void {
+      const pos = order.indexOf(j);
+      const k = order.length;
+      for (let i = pos + 1; i < k; i++) l.copyWithin((i - 1) * n, i * n, i * n + i + 1);
+      for (let c = pos; c < k - 1; c++) {
+        const x = l[c * n + c]!;
+        const y = l[c * n + c + 1]!;
+        const r = Math.hypot(x, y);
+        const cs = x / r;
+        const sn = y / r;
+        for (let i = c; i < k - 1; i++) {
+          const u = l[i * n + c]!;
+          const v = l[i * n + c + 1]!;
+          l[i * n + c] = cs * u + sn * v;
+          l[i * n + c + 1] = cs * v - sn * u;
+        }
+        l[c * n + c + 1] = 0;
+        for (const f of vectors) {
+          const u = f[c]!;
+          const v = f[c + 1]!;
+          f[c] = cs * u + sn * v;
+          f[c + 1] = cs * v - sn * u;
+        }
+      }
+      order.splice(pos, 1);
+    },
+  };
+}
