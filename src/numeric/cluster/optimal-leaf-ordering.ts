@@ -309,8 +309,8 @@ function offer(p: Partials, i: number, e: number, m: number): void {
 
 /**
  * min F(m, k) over the pairs whose float64 sum (M(u, m) + d(m, k)) + M(k, w) is at most `limit`, F in
- * SciPy's float32 order, for k0 + kFrom ≤ k < k0 + kTo. Where even the second smallest sum over m misses the limit, the m attaining the
- * smallest is the only candidate for that k; otherwise every m is tried.
+ * SciPy's float32 order, for k0 + kFrom ≤ k < k0 + kTo. Where even the second smallest sum over m misses
+ * the limit, the m attaining the smallest is the only candidate for that k; otherwise every m is tried.
  */
 function bestCandidate(
   cost: Float32Array,

@@ -51,9 +51,8 @@ export function choleskyFactorInPlace(a: Float64Array, l: Float64Array, k: numbe
   }
   if (i < k) {
     const ri = i * ld;
-    let j = 0;
-    for (; j + 3 < i; j += 4) factorFour(a, l, ri, j, ld);
-    for (; j < i; j++) {
+    // The last row of an odd k, once per factorisation: plain dot products.
+    for (let j = 0; j < i; j++) {
       const rj = j * ld;
       let s = a[ri + j] as number;
       for (let p = 0; p < j; p++) s -= (l[ri + p] as number) * (l[rj + p] as number);
@@ -75,29 +74,10 @@ function diagonal(a: Float64Array, l: Float64Array, ri: number, i: number): bool
 }
 
 /**
- * l_ij … l_i,j+3 of the row starting at `ri` (all left of the diagonal): the shared part p < j of the
- * four dot products in one pass, then the small triangle p = j … j + 2, each sum in increasing p.
+ * l_ij … l_i,j+3 of the rows starting at `ri` and `ri + ld` (all left of the diagonal): the shared part
+ * p < j of the eight dot products in one pass (the rows j … j + 3 loaded once for both), then the small
+ * triangle p = j … j + 2, each sum in increasing p.
  */
-function factorFour(a: Float64Array, l: Float64Array, ri: number, j: number, ld: number): void {
-  const r0 = j * ld;
-  const r1 = r0 + ld;
-  const r2 = r1 + ld;
-  const r3 = r2 + ld;
-  let s0 = a[ri + j] as number;
-  let s1 = a[ri + j + 1] as number;
-  let s2 = a[ri + j + 2] as number;
-  let s3 = a[ri + j + 3] as number;
-  for (let p = 0; p < j; p++) {
-    const lip = l[ri + p] as number;
-    s0 -= lip * (l[r0 + p] as number);
-    s1 -= lip * (l[r1 + p] as number);
-    s2 -= lip * (l[r2 + p] as number);
-    s3 -= lip * (l[r3 + p] as number);
-  }
-  finishFour(l, ri, j, ld, s0, s1, s2, s3);
-}
-
-/** factorFour for the rows starting at `ri` and `ri + ld` together (the rows j … j + 3 loaded once). */
 function factorTwoByFour(a: Float64Array, l: Float64Array, ri: number, j: number, ld: number): void {
   const rn = ri + ld;
   const r0 = j * ld;
