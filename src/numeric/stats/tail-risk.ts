@@ -218,39 +218,77 @@ export function tailMetrics(returns: ArrayLike<number>): TailMetrics {
       omega: null,
     };
   }
-  // One sort of the losses serves the four VaR/CVaR figures, one of the drawdowns CDaR; the values are
-  // bit for bit those of valueAtRisk, conditionalValueAtRisk and conditionalDrawdownAtRisk.
+  // The largest 5 % of the losses, sorted once, serve the four VaR/CVaR figures, those of the drawdowns
+  // CDaR; the values are bit for bit those of valueAtRisk, conditionalValueAtRisk and
+  // conditionalDrawdownAtRisk, which sort every scenario.
+  const T = returns.length;
+  const tail = tailPositions(T, 0.95);
   const losses = negate(returns);
-  const sorted = sortedDescending(losses);
+  const sorted = largestDescending(losses, tail);
   const drawdowns = uncompoundedDrawdowns(returns);
   return {
     var95: sortedValueAtRisk(losses, sorted, 0.95),
-    cvar95: sortedCvar(sorted, 0.95),
+    cvar95: sortedCvar(sorted, T, 0.95),
     var99: sortedValueAtRisk(losses, sorted, 0.99),
-    cvar99: sortedCvar(sorted, 0.99),
+    cvar99: sortedCvar(sorted, T, 0.99),
     skewness: skewness(returns),
     excessKurtosis: excessKurtosis(returns),
-    cdar95: sortedCvar(sortedDescending(drawdowns), 0.95),
+    cdar95: sortedCvar(largestDescending(drawdowns, tail), T, 0.95),
     ulcerIndex: ulcerIndex(returns),
     omega: omegaRatio(returns, 0),
   };
 }
 
-/**
- * A copy of finite `values` from the largest down: the values at the positions {@link orderByLoss} gives,
- * from the engine's numeric sort instead of a comparator (ties differ only in the sign of a zero).
- */
-function sortedDescending(values: Float64Array): Float64Array {
-  return Float64Array.from(values).sort().reverse();
+/** How many of the largest scenarios a tail at level β reads: i_k + 1. */
+function tailPositions(observations: number, beta: number): number {
+  return Math.min(observations, Math.max(0, Math.ceil(tailCount(observations, beta)) - 1) + 1);
 }
 
 /**
- * {@link cvarOfLosses} on losses already sorted: the same terms added in the same order. A tie of −0 and
+ * The `count` largest of finite `values`, from the largest down: the values at the first `count`
+ * positions {@link orderByLoss} gives (ties differ only in the sign of a zero). A min-heap of `count`
+ * entries passes over the values once; the engine's numeric sort orders the heap.
+ */
+function largestDescending(values: Float64Array, count: number): Float64Array {
+  if (count * 4 >= values.length) return Float64Array.from(values).sort().reverse();
+  const heap = new Float64Array(count);
+  let size = 0;
+  for (let t = 0; t < values.length; t++) {
+    const v = values[t] as number;
+    if (size < count) {
+      let i = size++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!((heap[parent] as number) > v)) break;
+        heap[i] = heap[parent] as number;
+        i = parent;
+      }
+      heap[i] = v;
+    } else if (v > (heap[0] as number)) {
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= count) break;
+        const right = left + 1;
+        const child = right < count && (heap[right] as number) < (heap[left] as number) ? right : left;
+        if (!((heap[child] as number) < v)) break;
+        heap[i] = heap[child] as number;
+        i = child;
+      }
+      heap[i] = v;
+    }
+  }
+  return heap.sort().reverse();
+}
+
+/**
+ * {@link cvarOfLosses} on the largest losses, sorted (`observations` of them in all): the same terms
+ * added in the same order. A tie of −0 and
  * +0 cannot change the sum, which starts at +0.
  */
-function sortedCvar(sorted: Float64Array, beta: number): number {
+function sortedCvar(sorted: Float64Array, observations: number, beta: number): number {
   let s = 0;
-  forEachTailWeight(sorted.length, beta, (p, q) => (s += q * (sorted[p] as number)));
+  forEachTailWeight(observations, beta, (p, q) => (s += q * (sorted[p] as number)));
   return s;
 }
 
