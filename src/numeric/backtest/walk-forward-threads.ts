@@ -25,11 +25,11 @@ import type { ChunkFailure, ChunkJob, ThreadSafeSettings, WorkerMessage } from '
 export type ThreadsSetting = 'auto' | number;
 
 /**
- * Below this many estimated multiply-adds per thread (about 0.3 s of covariance and optimisation on a
- * 2020s core) a worker thread costs more than it saves: starting one and loading the optimisers takes
- * 50–100 ms from the built package.
+ * Estimated multiply-adds each thread must get (about 0.5 s of window optimisations on the development
+ * machine): a thread costs about as much CPU, 0.1 s to start and load the optimisers from the built
+ * package and the rest to compile them afresh (docs/benchmarks.md, "A sleeve's windows on worker threads").
  */
-const WORK_PER_THREAD = 3e8;
+const WORK_PER_THREAD = 1.2e9;
 
 export interface ThreadedWalkForwardOptions extends Omit<WalkForwardOptions, 'optimize'> {
   /** The window optimiser's settings ({@link createWindowOptimizer}); plain data, they cross to the workers. */

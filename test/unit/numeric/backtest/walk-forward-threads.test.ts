@@ -161,9 +161,10 @@ describe('walkForwardThreads', () => {
   test('auto: one thread for small work, up to one per core for large work', () => {
     assert.equal(walkForwardThreads('auto', { ...size, assets: 6 }, 16), 1, 'a demo-sized sleeve stays here');
     assert.equal(walkForwardThreads('auto', size, 2), 2, '200 assets on 2 cores');
-    assert.equal(walkForwardThreads('auto', size, 16), 16, '200 assets on 16 cores');
+    assert.equal(walkForwardThreads('auto', size, 16), 6, '200 assets on 16 cores: 7.9e9 / 1.2e9');
+    assert.equal(walkForwardThreads('auto', { ...size, assets: 500 }, 16), 16, '500 assets on 16 cores');
     assert.equal(
-      walkForwardThreads('auto', { ...size, windows: 5, profiles: 40 }, 16),
+      walkForwardThreads('auto', { ...size, windows: 5, profiles: 100 }, 16),
       5,
       'never more threads than windows',
     );
