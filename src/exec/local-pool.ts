@@ -4,6 +4,7 @@
  * one that dies is reported as the failure of the job it held and replaced for the next job.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobOutcome, JobRunnerRef, JobSettings } from './job.js';
@@ -58,6 +59,18 @@ const STDERR_TAIL = 2000;
 /** Node flags a child should not inherit (debugger ports, the test runner's own flags). */
 function childExecArgv(): string[] {
   return process.execArgv.filter((a) => !/^--(inspect|debug|test)/.test(a));
+}
+
+/**
+ * The environment of a child: the parent's, with `QUANT_THREAD_CORES` set to the child's share of the
+ * cores (at least 1), so that `concurrency` children each going parallel (a sleeve's walk-forward with
+ * `threads: auto`) do not start more threads than the machine has cores. A share the parent already has
+ * (a pool inside a pool's child) is divided further.
+ */
+export function childEnv(concurrency: number, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const inherited = Number(env['QUANT_THREAD_CORES']);
+  const cores = Number.isInteger(inherited) && inherited >= 1 ? inherited : availableParallelism();
+  return { ...env, QUANT_THREAD_CORES: String(Math.max(1, Math.floor(cores / concurrency))) };
 }
 
 function interrupted(why: string): JobOutcome {
@@ -128,6 +141,7 @@ export function createLocalPool(options: { readonly concurrency: number }): Loca
   const spawnChild = (): Child => {
     const proc = fork(CHILD_ENTRY, [], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: childEnv(concurrency),
       execArgv: childExecArgv(),
       serialization: 'json',
     });

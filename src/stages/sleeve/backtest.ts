@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineStage, type StageContext } from '../../core/stage.js';
@@ -86,17 +87,37 @@ export function threadsSetting(
   if (param !== undefined) return param;
   const raw = (env['QUANT_THREADS'] ?? '').trim();
   if (raw === '' || raw === 'auto') return 'auto';
+  return envCount(
+    'QUANT_THREADS',
+    'auto or an integer',
+    raw,
+    'unset it, or set QUANT_THREADS=1 to keep the walk-forward on the main thread',
+  );
+}
+
+/** An environment variable holding a thread or core count, 1..{@link MAX_THREADS}; else `E_PARAMS`. */
+function envCount(name: string, expected: string, raw: string, hint: string): number {
   const count = Number(raw);
   if (!Number.isInteger(count) || count < 1 || count > MAX_THREADS) {
-    throw new QuantError(
-      'E_PARAMS',
-      `QUANT_THREADS must be auto or an integer 1..${MAX_THREADS}, got "${raw}"`,
-      {
-        hint: 'unset it, or set QUANT_THREADS=1 to keep the walk-forward on the main thread',
-      },
-    );
+    throw new QuantError('E_PARAMS', `${name} must be ${expected} 1..${MAX_THREADS}, got "${raw}"`, { hint });
   }
   return count;
+}
+
+/**
+ * The cores `threads: auto` may use: all of them, or `QUANT_THREAD_CORES` when set (a local pool sets it
+ * for its worker processes to each one's share); a malformed value is `E_PARAMS`.
+ */
+export function threadCores(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = (env['QUANT_THREAD_CORES'] ?? '').trim();
+  if (raw === '') return availableParallelism();
+  const count = envCount(
+    'QUANT_THREAD_CORES',
+    'an integer',
+    raw,
+    'unset it: then threads: auto may use every core',
+  );
+  return Math.min(count, availableParallelism());
 }
 
 /**
@@ -305,13 +326,17 @@ export const sleeveBacktest = defineStage({
       spec.test_window,
       spec.step,
     ).length;
-    const threads = walkForwardThreads(threadsSetting(params.threads), {
-      windows,
-      profiles: spec.risk_profiles.length,
-      trainRows: spec.train_window,
-      assets: data.assets.length,
-      incremental: spec.incremental_moments !== undefined,
-    });
+    const threads = walkForwardThreads(
+      threadsSetting(params.threads),
+      {
+        windows,
+        profiles: spec.risk_profiles.length,
+        trainRows: spec.train_window,
+        assets: data.assets.length,
+        incremental: spec.incremental_moments !== undefined,
+      },
+      threadCores(),
+    );
     ctx.progress(
       `${params.profile}: ${data.assets.length} assets x ${data.returns.rows} returns (${describeInput(data, annualisation)}), ${windows} windows x ${spec.risk_profiles.length} risk profiles${threads > 1 ? ` on ${threads} threads` : ''}`,
     );

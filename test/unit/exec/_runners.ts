@@ -46,6 +46,11 @@ export async function settingsEcho(_job: unknown, ctx: JobContext): Promise<Reco
   return { ...ctx.settings };
 }
 
+/** The cores a sleeve's `threads: auto` may use in the process that ran it (QUANT_THREAD_CORES). */
+export async function threadCoresEcho(): Promise<string | undefined> {
+  return process.env['QUANT_THREAD_CORES'];
+}
+
 /** Sends a notice, then returns. */
 export async function notifies(job: { text: string }, ctx: JobContext): Promise<string> {
   ctx.notice(job.text);

@@ -2,9 +2,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalPool } from '../../../src/exec/local-pool.js';
+import { childEnv, createLocalPool } from '../../../src/exec/local-pool.js';
 import { createLocalExecutor } from '../../../src/exec/local-executor.js';
 import type { JobEvent, JobOutcome } from '../../../src/exec/job.js';
 import { ref, type Timed } from './_runners.js';
@@ -244,6 +244,33 @@ describe('createLocalExecutor', () => {
       outcome?.ok ? '' : outcome?.error.message,
       'interrupted, stopped while running',
       "outcome?.ok ? '' : outcome?.error.message",
+    );
+  });
+});
+
+describe('the cores of a pool child', () => {
+  test('each child gets its share of the cores for its worker threads (at least 1)', async () => {
+    const pool = createLocalPool({ concurrency: 2 });
+    try {
+      const outcome = await pool.run<string | undefined>(ref('threadCoresEcho'), {});
+      assert.ok(outcome.ok, `the job ran: ${JSON.stringify(outcome)}`);
+      assert.equal(
+        outcome.value,
+        String(Math.max(1, Math.floor(availableParallelism() / 2))),
+        'QUANT_THREAD_CORES is the cores divided by the concurrency',
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+  test('a share already set (a pool inside a child) is divided further; the rest of the environment stays', () => {
+    assert.equal(childEnv(2, { QUANT_THREAD_CORES: '8', X: 'y' })['QUANT_THREAD_CORES'], '4', '8 / 2');
+    assert.equal(childEnv(3, { QUANT_THREAD_CORES: '2' })['QUANT_THREAD_CORES'], '1', 'never below 1');
+    assert.equal(childEnv(1, { X: 'y' })['X'], 'y', 'the parent environment is passed on');
+    assert.equal(
+      childEnv(1, { QUANT_THREAD_CORES: 'junk' })['QUANT_THREAD_CORES'],
+      String(availableParallelism()),
+      'a malformed share counts as every core',
     );
   });
 });

@@ -2,11 +2,16 @@
 // QUANT_THREADS is read when the param is not given.
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { QuantError } from '../../../../src/errors.js';
 import { readLedger } from '../../../../src/artifacts/index.js';
-import { threadsSetting, type SleeveBacktestValue } from '../../../../src/stages/sleeve/backtest.js';
+import {
+  threadCores,
+  threadsSetting,
+  type SleeveBacktestValue,
+} from '../../../../src/stages/sleeve/backtest.js';
 import { quantError } from '../../artifacts/_temp.js';
 import { env, sdk, sleeveWorkspace } from './_sleeve-workspace.js';
 
@@ -90,6 +95,25 @@ describe('threadsSetting', () => {
         (e: unknown) =>
           e instanceof QuantError && e.code === 'E_PARAMS' && e.message.includes('QUANT_THREADS'),
         `QUANT_THREADS=${raw}`,
+      );
+    }
+  });
+});
+
+describe('threadCores', () => {
+  test('every core, or the share QUANT_THREAD_CORES gives (never more than the machine has)', () => {
+    const cores = availableParallelism();
+    assert.equal(threadCores({}), cores, 'unset: every core');
+    assert.equal(threadCores({ QUANT_THREAD_CORES: '1' }), 1, 'a share of one core');
+    assert.equal(threadCores({ QUANT_THREAD_CORES: '256' }), cores, 'capped at the cores there are');
+  });
+  test('a malformed QUANT_THREAD_CORES is E_PARAMS naming the variable', () => {
+    for (const raw of ['0', '2.5', 'x']) {
+      assert.throws(
+        () => threadCores({ QUANT_THREAD_CORES: raw }),
+        (e: unknown) =>
+          e instanceof QuantError && e.code === 'E_PARAMS' && e.message.includes('QUANT_THREAD_CORES'),
+        `QUANT_THREAD_CORES=${raw}`,
       );
     }
   });
