@@ -331,7 +331,7 @@ const lines = [
     ? []
     : [
         '',
-        `Ratio: this run's median ÷ the baseline's (\`bench/baseline.json\`, recorded at ${baseline.recorded} on`,
+        `Ratio: this run's median ÷ the baseline's (\`bench/baseline.json\`, recorded${baseline.recorded === '' ? '' : ` at ${baseline.recorded}`} on`,
         `${baseline.machine}), CPU time where the baseline has it, else wall time; above`,
         `${REGRESSION.toFixed(2)} is flagged. Regressions flagged: ${regressions.length}.`,
       ]),
@@ -344,8 +344,8 @@ const lines = [
       (baseline === undefined ? '' : ` ${compared(r)?.before.toFixed(3) ?? ''} | ${ratioCell(r)} |`),
   ),
   '',
-  'For scale (same kind of 2-core machine): PyPortfolioOpt/skfolio take 130-420 ms (HRP), 60-140 ms',
-  '(min-variance) and 65 ms (ERC) at 200 assets.',
+  'The peers (skfolio, PyPortfolioOpt) and the same arithmetic in NumPy/SciPy on single-threaded OpenBLAS:',
+  'see "Against the peers and the BLAS floor" below.',
   '',
   ...(demoMedian === undefined
     ? []
