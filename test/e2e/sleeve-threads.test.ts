@@ -1,7 +1,7 @@
 // QUANT_THREADS through the built CLI: a malformed value is one E_PARAMS line before any work (the runs
 // on two threads against one are compared byte for byte in cli-bundle.slow.test.ts).
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { REPO, quant, tempDir } from '../helpers/cli.js';
@@ -25,5 +25,41 @@ describe('quant sleeve run with QUANT_THREADS', () => {
         `QUANT_THREADS=${value}: the coded line`,
       );
     }
+  });
+
+  test('--threads reaches the stage: recorded in the run, a bad count is one E_PARAMS line', () => {
+    const ok = quant(
+      [
+        'sleeve',
+        'run',
+        '--profile',
+        'gulf_equity',
+        '--threads',
+        '2',
+        '--run-id',
+        't2',
+        '--workspace',
+        ws.path,
+      ],
+      { env: { QUANT_THREADS: 'lots' } },
+    );
+    assert.equal(ok.code, 0, `--threads 2 wins over a malformed QUANT_THREADS: ${ok.stderr}`);
+    const runJson = JSON.parse(readFileSync(join(ws.path, 'runs', 't2', 'run.json'), 'utf8')) as {
+      params: { params: Record<string, unknown> };
+    };
+    assert.equal(runJson.params.params['threads'], 2, 'run.json records the stage param threads: 2');
+    const bad = quant([
+      'sleeve',
+      'run',
+      '--profile',
+      'gulf_equity',
+      '--threads',
+      '0',
+      '--workspace',
+      ws.path,
+    ]);
+    assert.equal(bad.code, 1, bad.stderr);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, `one line: ${bad.stderr}`);
+    assert.match(bad.stderr, /^E_PARAMS: .*threads/, `--threads 0 is E_PARAMS naming threads: ${bad.stderr}`);
   });
 });

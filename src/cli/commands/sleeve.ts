@@ -11,12 +11,19 @@ export function sleeveCommand(ctx: CliContext): Command {
     .description('walk-forward backtest of a sleeve profile of the manifest (stage sleeve.backtest)')
     .requiredOption('--profile <sleeve_profile>', 'the sleeve profile')
     .option('--run-id <id>', 'run id (default: a new run <profile>_<YYYYMMDD-HHMMSS>[-NNN])')
+    .option(
+      '--threads <auto|N>',
+      'worker threads for the walk-forward windows (stage param threads; default QUANT_THREADS, else auto)',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       const sdk = new QuantSDK({ registry: await ctx.registry() });
       const result = await sdk.runStage(
         'sleeve.backtest',
-        { profile: opts.profile },
+        {
+          profile: opts.profile,
+          ...(opts.threads === undefined ? {} : { threads: threadsArg(opts.threads) }),
+        },
         { ...ctx.runOptions(opts.runId), fresh: true },
       );
       if (opts.json === true) {
@@ -27,4 +34,10 @@ export function sleeveCommand(ctx: CliContext): Command {
       ctx.io.out(`run folder: ${relative(ctx.cwd, result.runDir) || result.runDir}`);
     });
   return sleeve;
+}
+
+/** `auto`, or the count as a number; anything else goes to the stage as given, whose params check names it. */
+function threadsArg(raw: string): string | number {
+  const trimmed = raw.trim();
+  return trimmed === 'auto' || !/^\d+$/.test(trimmed) ? trimmed : Number(trimmed);
 }
