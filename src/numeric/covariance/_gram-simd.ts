@@ -9,6 +9,13 @@
  * one IEEE add per step (WebAssembly has no fused multiply-add here), so the result equals the scalar
  * kernel's bit for bit. Only the upper triangle of tiles is computed; the caller mirrors it.
  *
+ * Time is cut into chunks of {@link CHUNK_ROWS} rows and the column panels into blocks of
+ * {@link BLOCK_PANELS}: within a chunk the tiles of one column block reuse its panels from the L2 cache
+ * and one row panel from L1, instead of streaming whole panels from memory for every tile. A tile's 16
+ * partial sums are kept in memory between chunks and reloaded by the next one (an f64 stored and
+ * loaded is the same f64), and the chunks run in time order, so each entry is still added up in time
+ * order and the result is unchanged to the last bit.
+ *
  * The module (about 200 bytes) is encoded below rather than shipped as a binary, so what runs is
  * readable in this file.
  */
@@ -52,7 +59,8 @@ const F64X2_MUL = 242;
 
 /**
  * tile(p, q, T, out): for a row panel at byte offset p and a column panel at q (each T x 4 f64),
- * out[4a + b] = Σₜ p[t][a]·q[t][b] for a, b < 4 (16 f64 at byte offset out). T ≥ 1.
+ * out[4a + b] += Σₜ p[t][a]·q[t][b] for a, b < 4 (16 f64 at byte offset out), the sum taken in order
+ * t = 0, 1, …, T − 1 onto the value out holds. T ≥ 1.
  */
 function tileBody(): number[] {
   const [P, Q, T, OUT, t] = [0, 1, 2, 3, 4];
@@ -89,8 +97,14 @@ function tileBody(): number[] {
       store.push(...get(OUT), ...get(acc(a, half)), ...simd(V128_STORE, ...mem(32 * a + 16 * half)));
     }
   }
+  const load: number[] = [];
+  for (let a = 0; a < PANEL; a++) {
+    for (let half = 0; half < 2; half++) {
+      load.push(...get(OUT), ...simd(V128_LOAD, ...mem(32 * a + 16 * half)), ...set(acc(a, half)));
+    }
+  }
   const locals = [2, 1, I32, 11, V128];
-  const code = [...locals, 0x03, 0x40, ...step, 0x0b, ...store, 0x0b];
+  const code = [...locals, ...load, 0x03, 0x40, ...step, 0x0b, ...store, 0x0b];
   return [...uleb(code.length), ...code];
 }
 
@@ -182,20 +196,43 @@ export function centredGramSimd(
   if (module === null || wasm === undefined || T < 1) return undefined;
   const panels = Math.ceil(n / PANEL);
   const panelBytes = T * PANEL * 8;
-  const outOffset = panels * panelBytes;
-  const { memory, tile } = kernelFor(wasm, module, outOffset + 16 * 8);
-  const heap = new Float64Array(memory.buffer, 0, outOffset / 8);
-  packPanels(data, T, n, means, heap);
+  const sumsOffset = panels * panelBytes;
+  const tiles = (panels * (panels + 1)) / 2;
+  const { memory, tile } = kernelFor(wasm, module, sumsOffset + tiles * TILE_BYTES);
+  packPanels(data, T, n, means, new Float64Array(memory.buffer, 0, sumsOffset / 8));
+  const sums = new Float64Array(memory.buffer, sumsOffset, tiles * PANEL * PANEL);
+  sums.fill(0);
+  // Byte offset of tile (ip, jp), jp ≥ ip, in the upper triangle stored row by row.
+  const sumAt = (ip: number, jp: number): number =>
+    sumsOffset + (ip * panels - (ip * (ip - 1)) / 2 + (jp - ip)) * TILE_BYTES;
+  for (let t0 = 0; t0 < T; t0 += CHUNK_ROWS) {
+    const rows = Math.min(CHUNK_ROWS, T - t0);
+    const rowBytes = t0 * PANEL * 8;
+    for (let jb = 0; jb < panels; jb += BLOCK_PANELS) {
+      const jEnd = Math.min(panels, jb + BLOCK_PANELS);
+      for (let ip = 0; ip < jEnd; ip++) {
+        const p = ip * panelBytes + rowBytes;
+        for (let jp = Math.max(ip, jb); jp < jEnd; jp++)
+          tile(p, jp * panelBytes + rowBytes, rows, sumAt(ip, jp));
+      }
+    }
+  }
   const out = new Float64Array(n * n);
-  const res = new Float64Array(memory.buffer, outOffset, 16);
   for (let ip = 0; ip < panels; ip++) {
     for (let jp = ip; jp < panels; jp++) {
-      tile(ip * panelBytes, jp * panelBytes, T, outOffset);
-      scatterTile(res, ip * PANEL, jp * PANEL, n, divisor, out);
+      const at = (sumAt(ip, jp) - sumsOffset) / 8;
+      scatterTile(sums.subarray(at, at + PANEL * PANEL), ip * PANEL, jp * PANEL, n, divisor, out);
     }
   }
   return out;
 }
+
+/** Bytes of one tile's 16 sums. */
+const TILE_BYTES = PANEL * PANEL * 8;
+/** Rows per time chunk: one row panel's chunk is 8 KiB (L1). */
+const CHUNK_ROWS = 256;
+/** Column panels per block: a block's chunks are 512 KiB (L2). */
+const BLOCK_PANELS = 64;
 
 /**
  * heap[panel p][t][c] = data[t][4p + c] − means[4p + c] (0 past column n), in blocks of rows: a block of
@@ -210,6 +247,21 @@ function packPanels(data: Float64Array, T: number, n: number, means: Float64Arra
       const j0 = p * PANEL;
       const width = Math.min(PANEL, n - j0);
       let at = p * panelSize + t0 * PANEL;
+      if (width === PANEL) {
+        // Full panels (all but the last) unrolled: a third of the packing time at 200 assets.
+        const m0 = means[j0] as number;
+        const m1 = means[j0 + 1] as number;
+        const m2 = means[j0 + 2] as number;
+        const m3 = means[j0 + 3] as number;
+        for (let row = t0 * n + j0; row < t1 * n; row += n) {
+          heap[at] = (data[row] as number) - m0;
+          heap[at + 1] = (data[row + 1] as number) - m1;
+          heap[at + 2] = (data[row + 2] as number) - m2;
+          heap[at + 3] = (data[row + 3] as number) - m3;
+          at += PANEL;
+        }
+        continue;
+      }
       for (let t = t0; t < t1; t++) {
         const row = t * n + j0;
         for (let c = 0; c < width; c++) heap[at + c] = (data[row + c] as number) - (means[j0 + c] as number);

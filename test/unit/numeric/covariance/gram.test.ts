@@ -67,6 +67,9 @@ describe('Gram kernel', () => {
       [7, 64],
       [260, 45],
       [2, 20],
+      // Three time chunks of the SIMD kernel (256 rows each), two blocks of column panels (64 panels),
+      // a last panel of 3 columns.
+      [530, 263],
     ];
     for (const [T, n] of shapes) {
       const r = randomReturns(T, n, T * 1000 + n);
