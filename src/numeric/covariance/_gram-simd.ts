@@ -20,165 +20,95 @@
  * readable in this file.
  */
 
+import {
+  EMPTY,
+  encodeModule,
+  get,
+  I32,
+  i32Const,
+  mem,
+  OP,
+  set,
+  simd,
+  SIMD_OP,
+  tee,
+  V128,
+  WasmKernel,
+} from '../linalg/_wasm.js';
+
 /** Panel width (columns per panel) and tile size. */
 const PANEL = 4;
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-function uleb(value: number): number[] {
-  const out: number[] = [];
-  let v = value >>> 0;
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-}
-
-function section(id: number, body: readonly number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function name(text: string): number[] {
-  return [...uleb(text.length), ...Array.from(text, (c) => c.charCodeAt(0))];
-}
-
-const get = (i: number): number[] => [0x20, i];
-const set = (i: number): number[] => [0x21, i];
-const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
-/** memarg: alignment exponent 3 (8 bytes, what Float64Array data guarantee) and a byte offset. */
-const mem = (offset: number): number[] => [3, ...uleb(offset)];
-const V128_LOAD = 0;
-const V128_LOAD64_SPLAT = 10;
-const V128_STORE = 11;
-const F64X2_ADD = 240;
-const F64X2_MUL = 242;
 
 /**
  * tile(p, q, T, out): for a row panel at byte offset p and a column panel at q (each T x 4 f64),
  * out[4a + b] += Σₜ p[t][a]·q[t][b] for a, b < 4 (16 f64 at byte offset out), the sum taken in order
  * t = 0, 1, …, T − 1 onto the value out holds. T ≥ 1.
  */
-function tileBody(): number[] {
+function tileCode(): number[] {
   const [P, Q, T, OUT, t] = [0, 1, 2, 3, 4];
   const acc = (a: number, half: number): number => 5 + 2 * a + half;
   const [Y0, Y1, S] = [13, 14, 15];
   const step: number[] = [
     ...get(Q),
-    ...simd(V128_LOAD, ...mem(0)),
+    ...simd(SIMD_OP.v128Load, ...mem(0)),
     ...set(Y0),
     ...get(Q),
-    ...simd(V128_LOAD, ...mem(16)),
+    ...simd(SIMD_OP.v128Load, ...mem(16)),
     ...set(Y1),
   ];
   for (let a = 0; a < PANEL; a++) {
-    step.push(...get(P), ...simd(V128_LOAD64_SPLAT, ...mem(8 * a)), ...set(S));
+    step.push(...get(P), ...simd(SIMD_OP.v128Load64Splat, ...mem(8 * a)), ...set(S));
     for (let half = 0; half < 2; half++) {
       step.push(
         ...get(acc(a, half)),
         ...get(S),
         ...get(half === 0 ? Y0 : Y1),
-        ...simd(F64X2_MUL),
-        ...simd(F64X2_ADD),
+        ...simd(SIMD_OP.f64x2Mul),
+        ...simd(SIMD_OP.f64x2Add),
         ...set(acc(a, half)),
       );
     }
   }
   // p += 32; q += 32; t += 1; loop while t < T.
-  step.push(...get(P), 0x41, 32, 0x6a, ...set(P));
-  step.push(...get(Q), 0x41, 32, 0x6a, ...set(Q));
-  step.push(...get(t), 0x41, 1, 0x6a, 0x22, t, ...get(T), 0x49, 0x0d, 0);
+  step.push(...get(P), ...i32Const(32), OP.i32Add, ...set(P));
+  step.push(...get(Q), ...i32Const(32), OP.i32Add, ...set(Q));
+  step.push(...get(t), ...i32Const(1), OP.i32Add, ...tee(t), ...get(T), OP.i32LtU, OP.brIf, 0);
   const store: number[] = [];
   for (let a = 0; a < PANEL; a++) {
     for (let half = 0; half < 2; half++) {
-      store.push(...get(OUT), ...get(acc(a, half)), ...simd(V128_STORE, ...mem(32 * a + 16 * half)));
+      store.push(...get(OUT), ...get(acc(a, half)), ...simd(SIMD_OP.v128Store, ...mem(32 * a + 16 * half)));
     }
   }
   const load: number[] = [];
   for (let a = 0; a < PANEL; a++) {
     for (let half = 0; half < 2; half++) {
-      load.push(...get(OUT), ...simd(V128_LOAD, ...mem(32 * a + 16 * half)), ...set(acc(a, half)));
+      load.push(...get(OUT), ...simd(SIMD_OP.v128Load, ...mem(32 * a + 16 * half)), ...set(acc(a, half)));
     }
   }
-  const locals = [2, 1, I32, 11, V128];
-  const code = [...locals, ...load, 0x03, 0x40, ...step, 0x0b, ...store, 0x0b];
-  return [...uleb(code.length), ...code];
-}
-
-function moduleBytes(): Uint8Array {
-  const bytes = [
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [1, 0x60, 4, I32, I32, I32, I32, 0]),
-    ...section(2, [1, ...name('env'), ...name('memory'), 0x02, 0x00, 1]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name('tile'), 0x00, 0]),
-    ...section(10, [1, ...tileBody()]),
-  ];
-  return Uint8Array.from(bytes);
+  return [...load, OP.loop, EMPTY, ...step, OP.end, ...store];
 }
 
 type TileFn = (p: number, q: number, T: number, out: number) => void;
 
-/** The part of the WebAssembly JS API used here (the project compiles without DOM typings). */
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-}
-const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-
-let compiled: object | null | undefined;
-
-/** The compiled module, or null where WebAssembly SIMD is not available (the scalar kernel is used). */
-function simdModule(): object | null {
-  if (compiled === undefined) {
-    const bytes = moduleBytes();
-    compiled = wasm !== undefined && wasm.validate(bytes) ? new wasm.Module(bytes) : null;
-  }
-  return compiled;
-}
+const kernel = new WasmKernel(
+  () =>
+    encodeModule([
+      {
+        name: 'tile',
+        params: [I32, I32, I32, I32],
+        locals: [
+          [1, I32],
+          [11, V128],
+        ],
+        code: tileCode(),
+      },
+    ]),
+  64 * 2 ** 20,
+);
 
 /** Whether the SIMD kernel can run here. */
 export function simdAvailable(): boolean {
-  return simdModule() !== null;
-}
-
-interface Kernel {
-  readonly memory: WasmMemory;
-  readonly tile: TileFn;
-}
-
-/**
- * The last kernel instance, kept while its memory is at most {@link KEEP_BYTES}: fresh memory costs a
- * page fault per 4 KiB on first touch (about a third of the whole covariance at 500 assets), so a
- * process that computes many covariances reuses the pages it already has.
- */
-let kept: Kernel | undefined;
-const KEEP_BYTES = 64 * 2 ** 20;
-
-function kernelFor(api: WasmApi, module: object, bytes: number): Kernel {
-  const pages = Math.ceil(bytes / 65536);
-  if (kept !== undefined) {
-    const have = kept.memory.buffer.byteLength / 65536;
-    if (have >= pages) return kept;
-    if (pages * 65536 <= KEEP_BYTES) {
-      kept.memory.grow(pages - have);
-      return kept;
-    }
-  }
-  const memory = new api.Memory({ initial: pages });
-  const instance = new api.Instance(module, { env: { memory } });
-  const kernel = { memory, tile: instance.exports['tile'] as TileFn };
-  if (pages * 65536 <= KEEP_BYTES) kept = kernel;
-  return kernel;
+  return kernel.available();
 }
 
 /**
@@ -192,13 +122,15 @@ export function centredGramSimd(
   means: Float64Array,
   divisor: number,
 ): Float64Array | undefined {
-  const module = simdModule();
-  if (module === null || wasm === undefined || T < 1) return undefined;
+  if (T < 1) return undefined;
   const panels = Math.ceil(n / PANEL);
   const panelBytes = T * PANEL * 8;
   const sumsOffset = panels * panelBytes;
   const tiles = (panels * (panels + 1)) / 2;
-  const { memory, tile } = kernelFor(wasm, module, sumsOffset + tiles * TILE_BYTES);
+  const instance = kernel.instance(sumsOffset + tiles * TILE_BYTES);
+  if (instance === undefined) return undefined;
+  const { memory } = instance;
+  const tile = instance.exports['tile'] as TileFn;
   packPanels(data, T, n, means, new Float64Array(memory.buffer, 0, sumsOffset / 8));
   const sums = new Float64Array(memory.buffer, sumsOffset, tiles * PANEL * PANEL);
   sums.fill(0);

@@ -14,6 +14,7 @@
  * quadratic once the held set is identified; should Newton stall, sweeps take over for a while.
  */
 import { choleskyFactorInPlace, choleskySolveInPlace } from '../linalg/cholesky.js';
+import { simdSweeper } from './_coordinate-sweep-simd.js';
 
 export interface LogBarrierSolution {
   readonly x: Float64Array;
@@ -54,10 +55,17 @@ export function solveLogBarrier(
   const free: number[] = [];
   let f = objective(sigma, n, c, x, sx);
   if (!Number.isFinite(f)) return undefined;
-  // Coordinate sweeps are cheap (O(n²)) and cut the damped phase of Newton from a crude start.
+  // Coordinate sweeps are cheap (O(n²)) and cut the damped phase of Newton from a crude start. The
+  // WebAssembly SIMD sweep (same bits) is set up on the first sweep: a warm start may need none.
+  let simd: ReturnType<typeof simdSweeper> | null = null;
+  const sweep = (): void => {
+    if (simd === null) simd = simdSweeper(sigma, n, lo, hi);
+    if (simd === undefined) coordinateSweep(sigma, n, c, lo, hi, x, sx);
+    else simd(c, x, sx);
+  };
   let sweeps = 0;
   while (sweeps < WARM_SWEEPS && kktResidual(sigma, n, c, lo, hi, x, sx, false) > 0.1) {
-    coordinateSweep(sigma, n, c, lo, hi, x, sx);
+    sweep();
     sweeps++;
   }
   f = objective(sigma, n, c, x, sx);
@@ -120,7 +128,7 @@ export function solveLogBarrier(
     if (!accepted) {
       if (residual <= 1e-11) return { x, state, residual, iterations: iter + sweeps };
       // Newton made no progress (e.g. the held set is still changing): fall back to sweeps.
-      for (let k2 = 0; k2 < 10; k2++) coordinateSweep(sigma, n, c, lo, hi, x, sx);
+      for (let k2 = 0; k2 < 10; k2++) sweep();
       sweeps += 10;
       f = objective(sigma, n, c, x, sx);
     }
@@ -169,7 +177,7 @@ function holdActive(
  * (b_i = (Σx)_i − Σ_ii·x_i), i.e. the positive root 2c / (b_i + √(b_i² + 4Σ_ii·c)), clipped to the box;
  * Σx is kept current at O(n) per coordinate.
  */
-function coordinateSweep(
+export function coordinateSweep(
   sigma: Float64Array,
   n: number,
   c: number,
