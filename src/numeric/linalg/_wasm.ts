@@ -66,6 +66,7 @@ export const OP = {
   f64Load: 0x2b,
   f64Store: 0x39,
   i32Eqz: 0x45,
+  i32Eq: 0x46,
   i32LtU: 0x49,
   i32GeU: 0x4f,
   f64Ne: 0x62,
@@ -90,9 +91,40 @@ export const SIMD_OP = {
   v128Load64Splat: 10,
   v128Store: 11,
   f64x2Splat: 20,
+  f64x2ExtractLane: 33,
   f64x2Add: 240,
+  f64x2Sub: 241,
   f64x2Mul: 242,
 } as const;
+
+/** local += step (i32). */
+export const addTo = (local: number, step: number): number[] => [
+  ...get(local),
+  0x41,
+  ...sleb(step),
+  0x6a,
+  ...set(local),
+];
+
+/** `while (local < limit) { body }` on unsigned i32 locals (the body advances `local`). */
+export function whileBelow(local: number, limit: number, body: readonly number[]): number[] {
+  return [
+    0x02,
+    EMPTY,
+    0x03,
+    EMPTY,
+    ...get(local),
+    ...get(limit),
+    0x4f,
+    0x0d,
+    1,
+    ...body,
+    0x0c,
+    0,
+    0x0b,
+    0x0b,
+  ];
+}
 
 /** One exported function: its parameter types, its locals as [count, type] runs, and its code. */
 export interface WasmFunction {

@@ -2,6 +2,7 @@
  * Dense Cholesky factorisation A = L·Lᵀ of a symmetric positive definite matrix, row-major, and the
  * triangular solves that use it. Only the lower triangle of A is read.
  */
+import { choleskyFactorSimd, SIMD_MIN_ORDER } from './_cholesky-simd.js';
 
 /**
  * Relative pivot floor: a pivot d_j with d_j ≤ PIVOT_FLOOR · a_jj means column j is (numerically) a
@@ -18,9 +19,19 @@ export const PIVOT_FLOOR = 1e-13;
  * Each entry l_ij = (a_ij − Σ_{p<j} l_ip·l_jp) / l_jj is summed in the order p = 0, 1, …, j − 1, as the
  * textbook loop does, so the factor is the same to the last bit. Two rows are computed at once, four
  * entries of each at a time, so that every load of l_ip or l_jp serves two or four products (about 3x
- * faster than the textbook loop at k = 500).
+ * faster than the textbook loop at k = 500). From {@link SIMD_MIN_ORDER} on, the same arithmetic runs
+ * in WebAssembly SIMD (_cholesky-simd.ts), equal to the last bit.
  */
 export function choleskyFactorInPlace(a: Float64Array, l: Float64Array, k: number, ld: number = k): number {
+  if (k >= SIMD_MIN_ORDER) {
+    const failed = choleskyFactorSimd(a, l, k, ld, PIVOT_FLOOR);
+    if (failed !== undefined) return failed;
+  }
+  return choleskyFactorScalar(a, l, k, ld);
+}
+
+/** {@link choleskyFactorInPlace} in plain JavaScript (below {@link SIMD_MIN_ORDER}, or without SIMD). */
+function choleskyFactorScalar(a: Float64Array, l: Float64Array, k: number, ld: number = k): number {
   let i = 0;
   for (; i + 1 < k; i += 2) {
     const ri = i * ld;

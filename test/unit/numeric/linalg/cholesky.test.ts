@@ -1,5 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { SIMD_MIN_ORDER } from '../../../../src/numeric/linalg/_cholesky-simd.js';
 import {
   backSubstituteTransposed,
   choleskyFactorInPlace,
@@ -55,8 +56,14 @@ describe('choleskyFactorInPlace', () => {
     );
   });
 
-  test('equals the textbook row-by-row loop to the last bit (sizes 1-41, strides, in place, a failing pivot)', () => {
-    for (let k = 1; k <= 41; k++) {
+  test('equals the textbook row-by-row loop to the last bit (sizes 1-41 and 55-130, strides, in place, failing pivots)', () => {
+    // From 56 the WebAssembly SIMD factorisation runs: one to sixteen blocks of 8 columns, full or not.
+    const sizes = [...Array.from({ length: 41 }, (_, i) => i + 1), 55, 56, 57, 63, 64, 65, 71, 72, 130];
+    assert.ok(
+      sizes.some((k) => k >= SIMD_MIN_ORDER),
+      'some sizes take the SIMD path',
+    );
+    for (const k of sizes) {
       const a = randomCovariance(k, 100 + k).data;
       const expected = new Float64Array(k * k);
       const expectedAt = textbookCholesky(a, expected, k, k);
@@ -85,6 +92,17 @@ describe('choleskyFactorInPlace', () => {
     const at = textbookCholesky(a, expected, k, k);
     assert.equal(at, 9, 'the textbook loop fails at the duplicated row');
     assert.equal(choleskyFactorInPlace(a, new Float64Array(k * k), k), at, 'same failing pivot');
+    // The same in the SIMD range: row 61 (inside the block 56-63) a copy of row 4; the rows before it are
+    // complete and equal the textbook loop's.
+    const big = 70;
+    const b = randomCovariance(big, 78).data;
+    for (let j = 0; j < big; j++) b[61 * big + j] = b[4 * big + j]!;
+    for (let i = 0; i < big; i++) b[i * big + 61] = b[i * big + 4]!;
+    const bigExpected = new Float64Array(big * big);
+    assert.equal(textbookCholesky(b, bigExpected, big, big), 61, 'the textbook loop fails at row 61');
+    const bigL = new Float64Array(big * big);
+    assert.equal(choleskyFactorInPlace(b, bigL, big), 61, 'same failing pivot from the SIMD factorisation');
+    assertSameBits(bigL.subarray(0, 61 * big), bigExpected.subarray(0, 61 * big), 'the rows before it');
   });
 
   test('the triangular solves equal the textbook loops to the last bit (sizes 1-30, strides)', () => {

@@ -1,0 +1,236 @@
+/**
+ * The Cholesky factorisation of cholesky.ts in WebAssembly SIMD, for the sizes where it pays; the same
+ * factor to the last bit.
+ *
+ * Right-looking by blocks of {@link BLOCK} columns: factor the block's columns (scalar, in JavaScript on
+ * a view of the kernel's memory), then subtract the block's contribution l_ip·l_jp, p in the block, from
+ * every entry right of and below it (the kernel). An entry a_ij so receives its products in the order
+ * p = 0, 1, …, j − 1, block after block and within each block in increasing p — one IEEE multiply and
+ * one IEEE subtract each, exactly the sequence s -= l_ip·l_jp of the row-wise loop — before its own
+ * column divides it by l_jj (the diagonal: the square root). So every entry, every pivot test and the
+ * first failing pivot are the row-wise loop's.
+ *
+ * The kernel runs across j, two entries per f64x2 instruction, with the block's columns of L stored
+ * transposed in pairs of rows ({@link packBlock}) so that l_jp, l_j+1,p sit side by side; the entries
+ * are independent, so the vectors do not change any sum.
+ */
+import {
+  addTo,
+  EMPTY,
+  encodeModule,
+  get,
+  I32,
+  i32Const,
+  mem,
+  OP,
+  set,
+  simd,
+  SIMD_OP,
+  tee,
+  V128,
+  WasmKernel,
+  whileBelow,
+} from './_wasm.js';
+
+/** Columns per block (the kernel subtracts eight products per entry and pass). */
+const BLOCK = 8;
+
+// update(w, pt, k, c0): rows i ≥ c0 + 8 of the k x k row-major w at byte offset w, entries j = c0 + 8 … i.
+const [W, PT, K, C0] = [0, 1, 2, 3];
+const [ROW, END, WP, PP, I] = [4, 5, 6, 7, 8];
+const S = 9; // 8 v128 locals: the row's l_ip for the block's p, broadcast
+
+/**
+ * Load the entry (pair) at WP and subtract s_q · pt[q] for q = 0 … 7, in order, leaving the result on
+ * the stack (vector, or the diagonal alone: lane 0 and the first entry of each pair of pt).
+ */
+function subtractBlock(vector: boolean): number[] {
+  const code: number[] = [
+    ...get(WP),
+    ...(vector ? simd(SIMD_OP.v128Load, ...mem(0)) : [OP.f64Load, ...mem(0)]),
+  ];
+  for (let q = 0; q < BLOCK; q++) {
+    if (vector) {
+      code.push(
+        ...get(S + q),
+        ...get(PP),
+        ...simd(SIMD_OP.v128Load, ...mem(16 * q)),
+        ...simd(SIMD_OP.f64x2Mul),
+        ...simd(SIMD_OP.f64x2Sub),
+      );
+    } else {
+      // l_iq (lane 0 of the broadcast) · pt[q] (its first entry, the diagonal's column).
+      code.push(
+        ...get(S + q),
+        ...simd(SIMD_OP.f64x2ExtractLane, 0),
+        ...get(PP),
+        OP.f64Load,
+        ...mem(16 * q),
+        OP.f64Mul,
+        OP.f64Sub,
+      );
+    }
+  }
+  return code;
+}
+
+function updateCode(): number[] {
+  const row = [
+    // ROW = w + i·k·8; the block's l_ip broadcast; WP at column c0 + 8, END at the diagonal.
+    ...get(W),
+    ...get(I),
+    ...get(K),
+    OP.i32Mul,
+    ...i32Const(3),
+    OP.i32Shl,
+    OP.i32Add,
+    ...tee(ROW),
+    ...get(C0),
+    ...i32Const(3),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(WP),
+  ];
+  for (let q = 0; q < BLOCK; q++)
+    row.push(...get(WP), ...simd(SIMD_OP.v128Load64Splat, ...mem(8 * q)), ...set(S + q));
+  row.push(
+    ...addTo(WP, 8 * BLOCK),
+    ...get(ROW),
+    ...get(I),
+    ...i32Const(3),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(END),
+    ...get(PT),
+    ...set(PP),
+    // Pairs (j, j + 1), j + 1 ≤ i.
+    ...whileBelow(WP, END, [
+      ...get(WP),
+      ...subtractBlock(true),
+      ...simd(SIMD_OP.v128Store, ...mem(0)),
+      ...addTo(WP, 16),
+      ...addTo(PP, 16 * BLOCK),
+    ]),
+    // The diagonal alone when it is the first of a pair.
+    ...get(WP),
+    ...get(END),
+    OP.i32Eq,
+    OP.if,
+    EMPTY,
+    ...get(WP),
+    ...subtractBlock(false),
+    OP.f64Store,
+    ...mem(0),
+    OP.end,
+  );
+  return [
+    ...get(C0),
+    ...i32Const(BLOCK),
+    OP.i32Add,
+    ...set(I),
+    ...whileBelow(I, K, [...row, ...addTo(I, 1)]),
+  ];
+}
+
+type UpdateFn = (w: number, pt: number, k: number, c0: number) => void;
+
+const kernel = new WasmKernel(
+  () =>
+    encodeModule([
+      {
+        name: 'update',
+        params: [I32, I32, I32, I32],
+        locals: [
+          [5, I32],
+          [BLOCK, V128],
+        ],
+        code: updateCode(),
+      },
+    ]),
+  64 * 2 ** 20,
+);
+
+/** Order from which the SIMD factorisation is used (below, copying in and out costs more than it saves). */
+export const SIMD_MIN_ORDER = 56;
+
+/**
+ * The block's columns c0 … c0 + 7 of L for the rows j ≥ c0 + 8, transposed in pairs of rows:
+ * pt[(r >> 1)·16 + 2q + (r & 1)] = l_{c0+8+r, c0+q}.
+ */
+function packBlock(w: Float64Array, k: number, c0: number, pt: Float64Array): void {
+  const first = c0 + BLOCK;
+  for (let j = first; j < k; j++) {
+    const r = j - first;
+    const at = (r >> 1) * 2 * BLOCK + (r & 1);
+    const row = j * k + c0;
+    for (let q = 0; q < BLOCK; q++) pt[at + 2 * q] = w[row + q] as number;
+  }
+}
+
+/**
+ * Factor columns c0 … c0 + 7 (fewer in the last block) of w, whose entries already hold a_ij minus the
+ * products of the earlier blocks: the products of this block's earlier columns, in order, then the
+ * division (or, on the diagonal, the pivot test and the square root). Returns the failing column or -1.
+ */
+function factorBlock(
+  a: Float64Array,
+  ld: number,
+  w: Float64Array,
+  k: number,
+  c0: number,
+  floor: number,
+): number {
+  const end = Math.min(k, c0 + BLOCK);
+  for (let c = c0; c < end; c++) {
+    const rc = c * k;
+    let s = w[rc + c] as number;
+    for (let p = c0; p < c; p++) s -= (w[rc + p] as number) * (w[rc + p] as number);
+    const diag = a[c * ld + c] as number;
+    if (!(s > floor * diag) || !(diag > 0)) return c;
+    const lcc = Math.sqrt(s);
+    w[rc + c] = lcc;
+    for (let i = c + 1; i < k; i++) {
+      const ri = i * k;
+      let t = w[ri + c] as number;
+      for (let p = c0; p < c; p++) t -= (w[ri + p] as number) * (w[rc + p] as number);
+      w[ri + c] = t / lcc;
+    }
+  }
+  return -1;
+}
+
+/**
+ * `choleskyFactorInPlace(a, l, k, ld)` in WebAssembly SIMD (same contract, same bits); undefined where
+ * WebAssembly SIMD is not available. `floor` is the relative pivot floor.
+ */
+export function choleskyFactorSimd(
+  a: Float64Array,
+  l: Float64Array,
+  k: number,
+  ld: number,
+  floor: number,
+): number | undefined {
+  const ptLength = (k + 1) * BLOCK;
+  const instance = kernel.instance(8 * (k * k + ptLength));
+  if (instance === undefined) return undefined;
+  const w = new Float64Array(instance.memory.buffer, 0, k * k);
+  const pt = new Float64Array(instance.memory.buffer, 8 * k * k, ptLength);
+  for (let i = 0; i < k; i++) w.set(a.subarray(i * ld, i * ld + i + 1), i * k);
+  const update = instance.exports['update'] as UpdateFn;
+  let failed = -1;
+  for (let c0 = 0; c0 < k && failed < 0; c0 += BLOCK) {
+    failed = factorBlock(a, ld, w, k, c0, floor);
+    if (failed < 0 && c0 + BLOCK < k) {
+      packBlock(w, k, c0, pt);
+      update(0, 8 * k * k, k, c0);
+    }
+  }
+  // Rows before a failing pivot are complete; the rows from it on are left unspecified, as documented.
+  const rows = failed < 0 ? k : failed;
+  for (let i = 0; i < rows; i++) {
+    const ri = i * ld;
+    l.set(w.subarray(i * k, i * k + i + 1), ri);
+    l.fill(0, ri + i + 1, ri + k);
+  }
+  return failed;
+}
