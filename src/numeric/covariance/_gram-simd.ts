@@ -21,8 +21,11 @@
  */
 
 import {
+  addTo,
+  at,
   EMPTY,
   encodeModule,
+  f64Const,
   get,
   I32,
   i32Const,
@@ -33,7 +36,9 @@ import {
   SIMD_OP,
   tee,
   V128,
+  type WasmInstance,
   WasmKernel,
+  whileBelow,
 } from '../linalg/_wasm.js';
 
 /** Panel width (columns per panel) and tile size. */
@@ -88,7 +93,134 @@ function tileCode(): number[] {
   return [...load, OP.loop, EMPTY, ...step, OP.end, ...store];
 }
 
+/**
+ * sums(x, T, n, out): out[j] = Σₜ x[t][j] for the T x n row-major x, in order t = 0 … T − 1 from +0 (as
+ * the JavaScript column means add), two columns per f64x2 instruction (n even: the caller adds the last
+ * column of an odd n).
+ */
+function sumsCode(): number[] {
+  const [X, T, N, OUT] = [0, 1, 2, 3];
+  const [ROW, END, J, JEND] = [4, 5, 6, 7];
+  const pair = [
+    ...at(OUT, J),
+    ...at(OUT, J),
+    ...simd(SIMD_OP.v128Load, ...mem(0)),
+    ...at(ROW, J),
+    ...simd(SIMD_OP.v128Load, ...mem(0)),
+    ...simd(SIMD_OP.f64x2Add),
+    ...simd(SIMD_OP.v128Store, ...mem(0)),
+    ...addTo(J, 16),
+  ];
+  return [
+    // Bytes of the pairs in a row (n & ~1), of a row (n), and the zeroed sums.
+    ...get(N),
+    ...i32Const(-2),
+    OP.i32And,
+    ...i32Const(3),
+    OP.i32Shl,
+    ...set(JEND),
+    ...i32Const(0),
+    ...set(J),
+    ...whileBelow(J, JEND, [
+      ...at(OUT, J),
+      ...f64Const(0),
+      ...simd(SIMD_OP.f64x2Splat),
+      ...simd(SIMD_OP.v128Store, ...mem(0)),
+      ...addTo(J, 16),
+    ]),
+    ...get(X),
+    ...set(ROW),
+    ...get(X),
+    ...get(T),
+    ...get(N),
+    OP.i32Mul,
+    ...i32Const(3),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(END),
+    ...whileBelow(ROW, END, [
+      ...i32Const(0),
+      ...set(J),
+      ...whileBelow(J, JEND, pair),
+      ...get(ROW),
+      ...get(N),
+      ...i32Const(3),
+      OP.i32Shl,
+      OP.i32Add,
+      ...set(ROW),
+    ]),
+  ];
+}
+
+/**
+ * pack(x, T, n, means, panels, heap): for the first `panels` full panels, heap[p][t][c] = x[t][4p + c] −
+ * means[4p + c] (the caller packs a last partial panel).
+ */
+function packCode(): number[] {
+  const [X, T, N, MEANS, PANELS, HEAP] = [0, 1, 2, 3, 4, 5];
+  const [P, SRC, END, DST] = [6, 7, 8, 9];
+  const [M0, M1] = [10, 11];
+  const body = [
+    // Per panel: its means in two vectors, then every row.
+    ...get(MEANS),
+    ...get(P),
+    ...i32Const(5),
+    OP.i32Shl,
+    OP.i32Add,
+    ...tee(SRC),
+    ...simd(SIMD_OP.v128Load, ...mem(0)),
+    ...set(M0),
+    ...get(SRC),
+    ...simd(SIMD_OP.v128Load, ...mem(16)),
+    ...set(M1),
+    ...get(X),
+    ...get(P),
+    ...i32Const(5),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(SRC),
+    ...get(HEAP),
+    ...get(P),
+    ...get(T),
+    OP.i32Mul,
+    ...i32Const(5),
+    OP.i32Shl,
+    OP.i32Add,
+    ...tee(DST),
+    ...get(T),
+    ...i32Const(5),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(END),
+    ...whileBelow(DST, END, [
+      ...get(DST),
+      ...get(SRC),
+      ...simd(SIMD_OP.v128Load, ...mem(0)),
+      ...get(M0),
+      ...simd(SIMD_OP.f64x2Sub),
+      ...simd(SIMD_OP.v128Store, ...mem(0)),
+      ...get(DST),
+      ...get(SRC),
+      ...simd(SIMD_OP.v128Load, ...mem(16)),
+      ...get(M1),
+      ...simd(SIMD_OP.f64x2Sub),
+      ...simd(SIMD_OP.v128Store, ...mem(16)),
+      ...addTo(DST, 32),
+      ...get(SRC),
+      ...get(N),
+      ...i32Const(3),
+      OP.i32Shl,
+      OP.i32Add,
+      ...set(SRC),
+    ]),
+    ...addTo(P, 1),
+  ];
+  return [...i32Const(0), ...set(P), ...whileBelow(P, PANELS, body)];
+}
+
 type TileFn = (p: number, q: number, T: number, out: number) => void;
+type SumsFn = (x: number, T: number, n: number, out: number) => void;
+type PackFn = (x: number, T: number, n: number, means: number, panels: number, heap: number) => void;
 
 const kernel = new WasmKernel(
   () =>
@@ -102,6 +234,16 @@ const kernel = new WasmKernel(
         ],
         code: tileCode(),
       },
+      { name: 'sums', params: [I32, I32, I32, I32], locals: [[4, I32]], code: sumsCode() },
+      {
+        name: 'pack',
+        params: [I32, I32, I32, I32, I32, I32],
+        locals: [
+          [4, I32],
+          [2, V128],
+        ],
+        code: packCode(),
+      },
     ]),
   64 * 2 ** 20,
 );
@@ -112,26 +254,46 @@ export function simdAvailable(): boolean {
 }
 
 /**
- * Centre the T x n row-major `data` by `means` and return `XᵀX / divisor` (n x n, row-major, exactly
- * symmetric), or undefined where WebAssembly SIMD is not available.
+ * Centre the T x n row-major `data` by its column means and return them with `XᵀX / divisor` (n x n,
+ * row-major, exactly symmetric), or undefined where WebAssembly SIMD is not available. `means` is either
+ * the centre to use, or a function that turns the column sums (Σₜ in time order) into the means (and may
+ * throw on a bad value).
  */
 export function centredGramSimd(
   data: Float64Array,
   T: number,
   n: number,
-  means: Float64Array,
+  means: Float64Array | ((sums: Float64Array) => Float64Array),
   divisor: number,
-): Float64Array | undefined {
+  copyLimit = COPY_LIMIT,
+): { means: Float64Array; gram: Float64Array } | undefined {
   if (T < 1) return undefined;
   const panels = Math.ceil(n / PANEL);
   const panelBytes = T * PANEL * 8;
   const sumsOffset = panels * panelBytes;
   const tiles = (panels * (panels + 1)) / 2;
-  const instance = kernel.instance(sumsOffset + tiles * TILE_BYTES);
+  const rawOffset = sumsOffset + tiles * TILE_BYTES;
+  // Column sums and packing in the kernel need the data copied in: only while it is small.
+  const copy = T * n * 8 <= copyLimit;
+  const meansOffset = copy ? rawOffset + T * n * 8 : rawOffset;
+  const instance = kernel.instance(meansOffset + (copy ? n * 8 : 0));
   if (instance === undefined) return undefined;
   const { memory } = instance;
+  const heap = new Float64Array(memory.buffer, 0, sumsOffset / 8);
+  let centre: Float64Array;
+  if (copy) {
+    new Float64Array(memory.buffer, rawOffset, T * n).set(data.subarray(0, T * n));
+    centre =
+      typeof means === 'function' ? means(columnSums(instance, data, T, n, rawOffset, meansOffset)) : means;
+    new Float64Array(memory.buffer, meansOffset, n).set(centre);
+    const full = Math.floor(n / PANEL);
+    (instance.exports['pack'] as PackFn)(rawOffset, T, n, meansOffset, full, 0);
+    if (full < panels) packPanels(data, T, n, centre, heap, full);
+  } else {
+    centre = typeof means === 'function' ? means(jsColumnSums(data, T, n)) : means;
+    packPanels(data, T, n, centre, heap);
+  }
   const tile = instance.exports['tile'] as TileFn;
-  packPanels(data, T, n, means, new Float64Array(memory.buffer, 0, sumsOffset / 8));
   const sums = new Float64Array(memory.buffer, sumsOffset, tiles * PANEL * PANEL);
   sums.fill(0);
   // Byte offset of tile (ip, jp), jp ≥ ip, in the upper triangle stored row by row.
@@ -156,9 +318,14 @@ export function centredGramSimd(
       scatterTile(sums.subarray(at, at + PANEL * PANEL), ip * PANEL, jp * PANEL, n, divisor, out);
     }
   }
-  return out;
+  return { means: centre, gram: out };
 }
 
+/**
+ * Largest data (bytes) copied into the kernel's memory for the column sums and the packing (about 3x
+ * faster there than in JavaScript); above, the copy would push the memory past what is kept between calls.
+ */
+const COPY_LIMIT = 8 * 2 ** 20;
 /** Bytes of one tile's 16 sums. */
 const TILE_BYTES = PANEL * PANEL * 8;
 /** Rows per time chunk: one row panel's chunk is 8 KiB (L1). */
@@ -167,15 +334,56 @@ const CHUNK_ROWS = 256;
 const BLOCK_PANELS = 64;
 
 /**
- * heap[panel p][t][c] = data[t][4p + c] − means[4p + c] (0 past column n), in blocks of rows: a block of
- * the input stays in cache while each panel receives one contiguous run.
+ * Σₜ x[t][j] for every column, from +0 in time order: the kernel for the pairs of columns (its result at
+ * byte offset `at`, scratch), JavaScript for the last column of an odd n.
  */
-function packPanels(data: Float64Array, T: number, n: number, means: Float64Array, heap: Float64Array): void {
+function columnSums(
+  instance: WasmInstance,
+  data: Float64Array,
+  T: number,
+  n: number,
+  rawOffset: number,
+  at: number,
+): Float64Array {
+  (instance.exports['sums'] as SumsFn)(rawOffset, T, n, at);
+  const out = new Float64Array(n);
+  const pairs = n & ~1;
+  out.set(new Float64Array(instance.memory.buffer, at, pairs));
+  if (pairs < n) {
+    let s = 0;
+    for (let t = 0; t < T; t++) s += data[t * n + pairs] as number;
+    out[pairs] = s;
+  }
+  return out;
+}
+
+/** The same column sums in JavaScript. */
+export function jsColumnSums(data: Float64Array, T: number, n: number): Float64Array {
+  const sums = new Float64Array(n);
+  for (let t = 0; t < T; t++) {
+    const row = t * n;
+    for (let j = 0; j < n; j++) sums[j] = (sums[j] as number) + (data[row + j] as number);
+  }
+  return sums;
+}
+
+/**
+ * heap[panel p][t][c] = data[t][4p + c] − means[4p + c] (0 past column n) for the panels from `first`, in
+ * blocks of rows: a block of the input stays in cache while each panel receives one contiguous run.
+ */
+function packPanels(
+  data: Float64Array,
+  T: number,
+  n: number,
+  means: Float64Array,
+  heap: Float64Array,
+  first = 0,
+): void {
   const panelSize = T * PANEL;
   const panels = Math.ceil(n / PANEL);
   for (let t0 = 0; t0 < T; t0 += PACK_ROWS) {
     const t1 = Math.min(T, t0 + PACK_ROWS);
-    for (let p = 0; p < panels; p++) {
+    for (let p = first; p < panels; p++) {
       const j0 = p * PANEL;
       const width = Math.min(PANEL, n - j0);
       let at = p * panelSize + t0 * PANEL;

@@ -1,6 +1,6 @@
 import type { Matrix } from '../linalg/matrix.js';
 import { nonFiniteInput } from './_check.js';
-import { centredGramSimd } from './_gram-simd.js';
+import { centredGramSimd, jsColumnSums } from './_gram-simd.js';
 
 /**
  * Column means of T x n row-major returns. A constant column's mean is its value exactly, so that its
@@ -9,12 +9,12 @@ import { centredGramSimd } from './_gram-simd.js';
  * @throws QuantError `E_INPUT_VALUE` naming the first NaN/Inf cell.
  */
 function columnMeans(returns: Matrix): Float64Array {
+  return meansFromSums(jsColumnSums(returns.data, returns.rows, returns.cols), returns);
+}
+
+/** The column means from the column sums (summed in time order from +0), in place; see {@link columnMeans}. */
+function meansFromSums(means: Float64Array, returns: Matrix): Float64Array {
   const { rows: T, cols: n, data } = returns;
-  const means = new Float64Array(n);
-  for (let t = 0; t < T; t++) {
-    const row = t * n;
-    for (let j = 0; j < n; j++) means[j] = (means[j] as number) + (data[row + j] as number);
-  }
   for (let j = 0; j < n; j++) {
     means[j] = (means[j] as number) / T;
     // A NaN or ±Inf anywhere in a column poisons its mean, so this also validates every value.
@@ -67,9 +67,8 @@ export function centredGram(
 ): { means: Float64Array; gram: Float64Array } {
   const { rows: T, cols: n } = returns;
   if (simd && n >= SIMD_MIN_ASSETS) {
-    const means = columnMeans(returns);
-    const fast = centredGramSimd(returns.data, T, n, means, divisor);
-    if (fast !== undefined) return { means, gram: fast };
+    const fast = centredGramSimd(returns.data, T, n, (sums) => meansFromSums(sums, returns), divisor);
+    if (fast !== undefined) return fast;
   }
   const { means, centred } = centreColumns(returns);
   return { means, gram: gram(centred, T, n, divisor) };
@@ -82,7 +81,7 @@ export function centredGram(
 export function shiftedGram(data: Float64Array, T: number, n: number, shift: Float64Array): Float64Array {
   if (n >= SIMD_MIN_ASSETS) {
     const fast = centredGramSimd(data, T, n, shift, 1);
-    if (fast !== undefined) return fast;
+    if (fast !== undefined) return fast.gram;
   }
   const x = new Float64Array(n * T);
   for (let t = 0; t < T; t++) {

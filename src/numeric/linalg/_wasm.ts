@@ -50,6 +50,8 @@ export const get = (i: number): number[] => [0x20, i];
 export const set = (i: number): number[] => [0x21, i];
 export const tee = (i: number): number[] => [0x22, i];
 export const i32Const = (v: number): number[] => [0x41, ...sleb(v)];
+/** f64.const v (8 little-endian bytes). */
+export const f64Const = (v: number): number[] => [0x44, ...new Uint8Array(Float64Array.of(v).buffer)];
 export const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
 /** memarg: alignment exponent 3 (8 bytes, what Float64Array data guarantee) and a byte offset. */
 export const mem = (offset: number): number[] => [3, ...uleb(offset)];
@@ -96,6 +98,9 @@ export const SIMD_OP = {
   f64x2Sub: 241,
   f64x2Mul: 242,
 } as const;
+
+/** The address base + off of two i32 locals. */
+export const at = (base: number, off: number): number[] => [0x20, base, 0x20, off, 0x6a];
 
 /** local += step (i32). */
 export const addTo = (local: number, step: number): number[] => [

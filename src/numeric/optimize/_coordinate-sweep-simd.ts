@@ -9,9 +9,11 @@
  */
 import {
   addTo,
+  at,
   EMPTY,
   encodeModule,
   F64,
+  f64Const,
   get,
   I32,
   i32Const,
@@ -32,14 +34,7 @@ const [I, ROW, J, NB, PAIRS, OFF] = [7, 8, 9, 10, 11, 12];
 const [SII, XI, B, DISC, NEXT, DELTA] = [13, 14, 15, 16, 17, 18];
 const VD = 19;
 
-const f64At = (base: number, off: number): number[] => [
-  ...get(base),
-  ...get(off),
-  OP.i32Add,
-  OP.f64Load,
-  ...mem(0),
-];
-const f64Const = (v: number): number[] => [0x44, ...new Uint8Array(Float64Array.of(v).buffer)];
+const f64At = (base: number, off: number): number[] => [...at(base, off), OP.f64Load, ...mem(0)];
 
 /** root = b ≥ 0 ? 2c / (b + disc) : (−b + disc) / (2·Σ_ii), as the JavaScript sweep writes it. */
 function rootCode(): number[] {
@@ -78,16 +73,10 @@ function axpyCode(): number[] {
     ...i32Const(0),
     ...set(J),
     ...whileBelow(J, PAIRS, [
-      ...get(SX),
-      ...get(J),
-      OP.i32Add,
-      ...get(SX),
-      ...get(J),
-      OP.i32Add,
+      ...at(SX, J),
+      ...at(SX, J),
       ...simd(SIMD_OP.v128Load, ...mem(0)),
-      ...get(ROW),
-      ...get(J),
-      OP.i32Add,
+      ...at(ROW, J),
       ...simd(SIMD_OP.v128Load, ...mem(0)),
       ...get(VD),
       ...simd(SIMD_OP.f64x2Mul),
@@ -100,9 +89,7 @@ function axpyCode(): number[] {
     OP.i32LtU,
     OP.if,
     EMPTY,
-    ...get(SX),
-    ...get(J),
-    OP.i32Add,
+    ...at(SX, J),
     ...f64At(SX, J),
     ...f64At(ROW, J),
     ...get(DELTA),
@@ -160,9 +147,7 @@ function coordinateCode(): number[] {
     OP.f64Ne,
     OP.if,
     EMPTY,
-    ...get(X),
-    ...get(OFF),
-    OP.i32Add,
+    ...at(X, OFF),
     ...get(NEXT),
     OP.f64Store,
     ...mem(0),
@@ -186,14 +171,7 @@ function sweepCode(): number[] {
     ...set(PAIRS),
     ...get(SIGMA),
     ...set(ROW),
-    ...whileBelow(I, N, [
-      ...coordinateCode(),
-      ...addTo(I, 1),
-      ...get(ROW),
-      ...get(NB),
-      OP.i32Add,
-      ...set(ROW),
-    ]),
+    ...whileBelow(I, N, [...coordinateCode(), ...addTo(I, 1), ...at(ROW, NB), ...set(ROW)]),
   ];
 }
 

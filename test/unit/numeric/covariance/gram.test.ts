@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Matrix } from '../../../../src/numeric/linalg/matrix.js';
 import { centredGram } from '../../../../src/numeric/covariance/_gram.js';
-import { simdAvailable } from '../../../../src/numeric/covariance/_gram-simd.js';
+import { centredGramSimd, simdAvailable } from '../../../../src/numeric/covariance/_gram-simd.js';
 import { sampleCovariance } from '../../../../src/numeric/covariance/sample-covariance.js';
 import { seededRandom } from '../../../helpers/random.js';
 
@@ -81,6 +81,15 @@ describe('Gram kernel', () => {
           'none',
           `${T} x ${n}, ${simd ? 'SIMD' : 'scalar'} kernel: every entry equals the naive sum`,
         );
+      }
+      if (n >= 16) {
+        // Data above the copy limit: column sums and packing in JavaScript, the tiles in the kernel.
+        const divisor = T - 1;
+        const fast = centredGramSimd(r.data, T, n, (sums) => sums.map((v) => v / T), divisor, 0);
+        const copied = centredGramSimd(r.data, T, n, (sums) => sums.map((v) => v / T), divisor);
+        assert.ok(fast !== undefined && copied !== undefined, `${T} x ${n}: the SIMD kernel ran`);
+        assert.equal(firstDifference(fast.means, copied.means), 'none', `${T} x ${n}: same column means`);
+        assert.equal(firstDifference(fast.gram, copied.gram), 'none', `${T} x ${n}: same Gram both ways`);
       }
     }
   });
