@@ -69,11 +69,13 @@ export const OP = {
   f64Store: 0x39,
   i32Eqz: 0x45,
   i32Eq: 0x46,
+  i32LtS: 0x48,
   i32LtU: 0x49,
   i32GeU: 0x4f,
   f64Ne: 0x62,
   f64Ge: 0x66,
   i32Add: 0x6a,
+  i32Sub: 0x6b,
   i32Mul: 0x6c,
   i32And: 0x71,
   i32Shl: 0x74,
@@ -92,6 +94,8 @@ export const SIMD_OP = {
   v128Load: 0,
   v128Load64Splat: 10,
   v128Store: 11,
+  v128Load64Lane: 87,
+  v128Load64Zero: 93,
   f64x2Splat: 20,
   f64x2ExtractLane: 33,
   f64x2Add: 240,
@@ -201,6 +205,13 @@ export class WasmKernel {
       this.compiled = wasm !== undefined && wasm.validate(bytes) ? new wasm.Module(bytes) : null;
     }
     return this.compiled !== null;
+  }
+
+  /** A new instance with its own memory of at least `bytes` (not kept), or undefined without the module. */
+  fresh(bytes: number): WasmInstance | undefined {
+    if (!this.available() || wasm === undefined || this.compiled == null) return undefined;
+    const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+    return { memory, exports: new wasm.Instance(this.compiled, { env: { memory } }).exports };
   }
 
   /** An instance whose memory holds at least `bytes`, or undefined where the module is not available. */

@@ -4,6 +4,7 @@ import {
   choleskyFactorInPlace,
   forwardSubstitute,
 } from './cholesky.js';
+import { simdFactorStorage } from './_triangular-simd.js';
 
 /**
  * A Cholesky factor L·Lᵀ = A_FF of a principal submatrix of a fixed symmetric matrix A, kept up to date
@@ -55,8 +56,14 @@ export interface UpdatableCholesky {
  * Storage is one n x n buffer, allocated once.
  */
 export function createUpdatableCholesky(a: Float64Array, n: number): UpdatableCholesky {
-  const l = new Float64Array(n * n);
-  const col = new Float64Array(n);
+  // From SIMD_MIN_ORDER the factor lives in WebAssembly memory, where its solves run in SIMD (same bits).
+  const storage = simdFactorStorage(n);
+  const l = storage?.l ?? new Float64Array(n * n);
+  const col = storage?.col ?? new Float64Array(n);
+  const forward = (b: Float64Array, k: number): void =>
+    storage === undefined ? forwardSubstitute(l, b, k, n) : storage.forward(b, k);
+  const back = (x: Float64Array, k: number): void =>
+    storage === undefined ? backSubstituteTransposed(l, x, k, n) : storage.back(x, k);
   // The rotations of one removal.
   const rotations = { cosines: new Float64Array(n), sines: new Float64Array(n) };
   const order: number[] = [];
@@ -65,7 +72,7 @@ export function createUpdatableCholesky(a: Float64Array, n: number): UpdatableCh
     const k = order.length;
     const rj = j * n;
     for (let p = 0; p < k; p++) col[p] = a[rj + (order[p] as number)] as number;
-    forwardSubstitute(l, col, k, n);
+    forward(col, k);
     const diag = a[rj + j] as number;
     let d = diag;
     for (let p = 0; p < k; p++) d -= (col[p] as number) * (col[p] as number);
@@ -81,7 +88,7 @@ export function createUpdatableCholesky(a: Float64Array, n: number): UpdatableCh
     const k = order.length;
     const rj = j * n;
     for (let p = 0; p < k; p++) col[p] = a[rj + (order[p] as number)] as number;
-    forwardSubstitute(l, col, k, n);
+    forward(col, k);
     let d = a[rj + j] as number;
     for (let p = 0; p < k; p++) d -= (col[p] as number) * (col[p] as number);
     return d;
@@ -127,11 +134,11 @@ export function createUpdatableCholesky(a: Float64Array, n: number): UpdatableCh
     schur,
     extendForward,
     remove,
-    forwardInPlace: (y) => forwardSubstitute(l, y, order.length, n),
-    backInPlace: (x) => backSubstituteTransposed(l, x, order.length, n),
+    forwardInPlace: (y) => forward(y, order.length),
+    backInPlace: (x) => back(x, order.length),
     solveInPlace: (b) => {
-      forwardSubstitute(l, b, order.length, n);
-      backSubstituteTransposed(l, b, order.length, n);
+      forward(b, order.length);
+      back(b, order.length);
     },
     refactor,
     reset,
