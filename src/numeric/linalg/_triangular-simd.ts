@@ -26,6 +26,7 @@ import {
   V128,
   WasmKernel,
   whileBelow,
+  type WasmInstance,
 } from './_wasm.js';
 
 // forward(l, b, k, ld) and back(l, y, k, ld): byte offsets of the factor and the vector, the order, the
@@ -299,12 +300,34 @@ export interface SimdFactorStorage {
   forward(b: Float64Array, k: number): void;
   /** Lᵀ·x = y in place. */
   back(y: Float64Array, k: number): void;
+  /** Give the memory back for the next factor; nothing here may be used after. */
+  release(): void;
+}
+
+/**
+ * Released memories, reused by the next factors: fresh WebAssembly memory costs a page fault per 4 KiB
+ * on first touch (a third of a 200-asset min-variance solve). At most {@link POOL_SIZE}, each at most
+ * {@link POOL_BYTES}.
+ */
+const pool: WasmInstance[] = [];
+const POOL_SIZE = 4;
+const POOL_BYTES = 64 * 2 ** 20;
+
+function lease(bytes: number): WasmInstance | undefined {
+  const pages = Math.ceil(bytes / 65536);
+  const fits = pool.findIndex((m) => m.memory.buffer.byteLength >= bytes);
+  const at = fits >= 0 ? fits : bytes <= POOL_BYTES ? pool.length - 1 : -1;
+  if (at < 0) return kernel.fresh(bytes);
+  const [made] = pool.splice(at, 1) as [WasmInstance];
+  const have = made.memory.buffer.byteLength / 65536;
+  if (have < pages) made.memory.grow(pages - have);
+  return made;
 }
 
 /** Storage for an updatable factor of order n, or undefined below {@link SIMD_MIN_ORDER} or without SIMD. */
 export function simdFactorStorage(n: number): SimdFactorStorage | undefined {
-  if (n < SIMD_MIN_ORDER) return undefined;
-  const made = kernel.fresh(8 * (n * n + 2 * n));
+  if (n < SIMD_MIN_ORDER || !kernel.available()) return undefined;
+  const made = lease(8 * (n * n + 2 * n));
   if (made === undefined) return undefined;
   const buffer = made.memory.buffer;
   const l = new Float64Array(buffer, 0, n * n);
@@ -324,5 +347,16 @@ export function simdFactorStorage(n: number): SimdFactorStorage | undefined {
   };
   const forward = made.exports['forward'] as SolveFn;
   const back = made.exports['back'] as SolveFn;
-  return { l, col, forward: (b, k) => solve(forward, b, k), back: (y, k) => solve(back, y, k) };
+  let released = false;
+  return {
+    l,
+    col,
+    forward: (b, k) => solve(forward, b, k),
+    back: (y, k) => solve(back, y, k),
+    release: () => {
+      if (released) return;
+      released = true;
+      if (pool.length < POOL_SIZE && buffer.byteLength <= POOL_BYTES) pool.push(made);
+    },
+  };
 }

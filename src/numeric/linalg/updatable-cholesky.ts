@@ -49,6 +49,11 @@ export interface UpdatableCholesky {
   refactor(): boolean;
   /** Replace the index set and factor it from scratch. Returns false if A_FF is singular. */
   reset(indices: readonly number[]): boolean;
+  /**
+   * Hand the factor's WebAssembly memory (from 56 assets) to the next factor; the
+   * factor must not be used after. Optional: an undisposed factor's memory is simply not reused.
+   */
+  dispose(): void;
 }
 
 /**
@@ -142,6 +147,7 @@ export function createUpdatableCholesky(a: Float64Array, n: number): UpdatableCh
     },
     refactor,
     reset,
+    dispose: () => storage?.release(),
   };
 }
 

@@ -37,7 +37,12 @@ export function solveActiveSet(
   start: BoxQpStart | undefined,
   rho: number,
 ): BoxQpSolution {
-  return new ActiveSet(problem, start, rho).solve();
+  const active = new ActiveSet(problem, start, rho);
+  try {
+    return active.solve();
+  } finally {
+    active.chol.dispose();
+  }
 }
 
 /** The working state of one active-set solve on Σ + ρ·11ᵀ (ρ = 0: on Σ itself). */
@@ -49,7 +54,7 @@ class ActiveSet {
   private readonly q: Float64Array;
   private w: Float64Array;
   private state: Int8Array;
-  private readonly chol: Cholesky;
+  readonly chol: Cholesky;
   private readonly order: readonly number[];
   // Forward vectors y1 = L⁻¹·1 and yr = L⁻¹·r_F with r_i = q_i − Σ_{j held} Σ_ij·w_j, kept current so
   // that each iteration needs a single back-substitution: w_F = L⁻ᵀ(yr + γ·y1).

@@ -28,7 +28,7 @@
  * it reaches; the asset stopped there leaves F and Σ'_{F∪j} without it is positive definite again. A
  * clearly negative pivot means Σ is not positive semidefinite: E_SINGULAR_COVARIANCE.
  */
-import { createUpdatableCholesky } from '../linalg/updatable-cholesky.js';
+import { createUpdatableCholesky, type UpdatableCholesky } from '../linalg/updatable-cholesky.js';
 import { SingularFactor, shifted, solveActiveSet } from './_box-qp-active-set.js';
 import { gradientScale } from './_kkt.js';
 import {
@@ -122,7 +122,7 @@ export function shiftFor(sigma: Float64Array, n: number): number {
  * Returns the assets d moves (in ascending order), or undefined when the minimiser is unique.
  */
 export function alternativeMinimiser(problem: BoxQpProblem, sol: BoxQpSolution): number[] | undefined {
-  const { n, lo, hi } = problem;
+  const { n } = problem;
   const scale = gradientScale(problem.sigma, n, sol.w, problem.q);
   const degenerate: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -131,6 +131,22 @@ export function alternativeMinimiser(problem: BoxQpProblem, sol: BoxQpSolution):
   if (degenerate.length === 0) return undefined;
   const sigma = shifted(problem.sigma, shiftFor(problem.sigma, n));
   const chol = createUpdatableCholesky(sigma, n);
+  try {
+    return degenerateDirection(problem, sol, sigma, chol, degenerate);
+  } finally {
+    chol.dispose();
+  }
+}
+
+/** The support of a direction along which the minimiser moves (see {@link alternativeMinimiser}). */
+function degenerateDirection(
+  problem: BoxQpProblem,
+  sol: BoxQpSolution,
+  sigma: Float64Array,
+  chol: UpdatableCholesky,
+  degenerate: readonly number[],
+): number[] | undefined {
+  const { n, lo, hi } = problem;
   const free: number[] = [];
   for (let i = 0; i < n; i++) if (sol.state[i] === FREE) free.push(i);
   if (!chol.reset(free)) return free;

@@ -20,6 +20,34 @@ describe('SIMD triangular solves', () => {
     assert.equal(simdFactorStorage(SIMD_MIN_ORDER - 1), undefined, 'no WebAssembly storage below 56');
   });
 
+  test('a released memory serves the next factor, once, and a factor in use is never shared', () => {
+    const first = simdFactorStorage(70);
+    assert.ok(first !== undefined, 'storage for 70 assets');
+    const buffer = first.l.buffer;
+    first.release();
+    first.release();
+    const second = simdFactorStorage(60);
+    const third = simdFactorStorage(60);
+    assert.ok(second !== undefined && third !== undefined, 'storage for two factors of 60 assets');
+    assert.equal(second.l.buffer, buffer, 'the released memory is reused');
+    assert.notEqual(third.l.buffer, buffer, 'released twice, it is still handed out once');
+    // The reused memory holds the last factor's numbers: a solve on it uses only what was written.
+    const l = new Float64Array(60 * 60);
+    assert.equal(choleskyFactorInPlace(randomCovariance(60, 9).data, l, 60), -1, 'the factor exists');
+    second.l.set(l);
+    const b = Float64Array.from({ length: 60 }, (_, i) => Math.cos(i));
+    const expected = b.slice();
+    forwardSubstitute(l, expected, 60, 60);
+    second.forward(b, 60);
+    assert.equal(
+      firstDifference(b, expected),
+      'none',
+      'the solve on the reused memory equals the JavaScript one',
+    );
+    second.release();
+    third.release();
+  });
+
   for (const n of [SIMD_MIN_ORDER, 57, 61, 130]) {
     test(`order ${n}: forward and back substitution equal the JavaScript loops for k = 1 … ${n}`, () => {
       const storage = simdFactorStorage(n);
