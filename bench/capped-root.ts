@@ -5,12 +5,19 @@
 // here the five core assets, each reached through two sleeves. The quadratic methods, risk parity and
 // min_cvar solve under the rows; hrp is projected onto them. Used by `npm run bench`.
 import type { Matrix } from '../src/numeric/linalg/matrix.js';
-import {
-  createLinearConstraints,
-  type LinearConstraintRow,
-} from '../src/numeric/optimize/linear-constraints.js';
-import { optimizeWithFallback } from '../src/numeric/optimize/optimize-portfolio.js';
+import type { LinearConstraintRow } from '../src/numeric/optimize/linear-constraints.js';
 import { factorReturns } from '../test/unit/numeric/optimize/_fixtures.js';
+import { built } from './_built.js';
+import type * as LinearConstraintsModule from '../src/numeric/optimize/linear-constraints.js';
+import type * as OptimizePortfolioModule from '../src/numeric/optimize/optimize-portfolio.js';
+
+// The solvers from dist/ (bench/_built.ts): what users run.
+const { createLinearConstraints } = await built<typeof LinearConstraintsModule>(
+  'numeric/optimize/linear-constraints.js',
+);
+const { optimizeWithFallback } = await built<typeof OptimizePortfolioModule>(
+  'numeric/optimize/optimize-portfolio.js',
+);
 
 const SLEEVES = 10;
 const ASSETS = 200;

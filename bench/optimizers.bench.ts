@@ -20,14 +20,28 @@ import { join, relative, resolve } from 'node:path';
 import { csvParse } from 'd3-dsv';
 import type { Matrix } from '../src/numeric/linalg/matrix.js';
 import { factorReturns } from '../test/unit/numeric/optimize/_fixtures.js';
-import { meanReturns, sampleCovariance } from '../src/numeric/covariance/sample-covariance.js';
-import { hierarchicalRiskParity } from '../src/numeric/optimize/hierarchical-risk-parity.js';
-import { minVariance } from '../src/numeric/optimize/min-variance.js';
-import { riskParity } from '../src/numeric/optimize/risk-parity.js';
-import { maxSharpe } from '../src/numeric/optimize/max-sharpe.js';
-import { inverseVariance } from '../src/numeric/optimize/inverse-variance.js';
-import { minCvar } from '../src/numeric/optimize/min-cvar.js';
+import { built } from './_built.js';
+import type * as SampleCovarianceModule from '../src/numeric/covariance/sample-covariance.js';
+import type * as HierarchicalRiskParityModule from '../src/numeric/optimize/hierarchical-risk-parity.js';
+import type * as MinVarianceModule from '../src/numeric/optimize/min-variance.js';
+import type * as RiskParityModule from '../src/numeric/optimize/risk-parity.js';
+import type * as MaxSharpeModule from '../src/numeric/optimize/max-sharpe.js';
+import type * as InverseVarianceModule from '../src/numeric/optimize/inverse-variance.js';
+import type * as MinCvarModule from '../src/numeric/optimize/min-cvar.js';
 import { CAPPED_ROOT_METHODS, cappedRoot, capsReached, solveCappedRoot } from './capped-root.js';
+
+// The optimizers from dist/ (bench/_built.ts): what users run.
+const { meanReturns, sampleCovariance } = await built<typeof SampleCovarianceModule>(
+  'numeric/covariance/sample-covariance.js',
+);
+const { hierarchicalRiskParity } = await built<typeof HierarchicalRiskParityModule>(
+  'numeric/optimize/hierarchical-risk-parity.js',
+);
+const { minVariance } = await built<typeof MinVarianceModule>('numeric/optimize/min-variance.js');
+const { riskParity } = await built<typeof RiskParityModule>('numeric/optimize/risk-parity.js');
+const { maxSharpe } = await built<typeof MaxSharpeModule>('numeric/optimize/max-sharpe.js');
+const { inverseVariance } = await built<typeof InverseVarianceModule>('numeric/optimize/inverse-variance.js');
+const { minCvar } = await built<typeof MinCvarModule>('numeric/optimize/min-cvar.js');
 
 const root = resolve(import.meta.dirname, '..');
 const flags = new Set(process.argv.slice(2));
