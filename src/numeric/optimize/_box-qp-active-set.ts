@@ -4,6 +4,7 @@
  * first bound, the bound multipliers, and the release of violated bounds (several at once while the
  * objective falls), including the zero-curvature step of inertia control.
  */
+import { plusScalar } from '../linalg/matrix.js';
 import { QuantError } from '../../errors.js';
 import { createUpdatableCholesky } from '../linalg/updatable-cholesky.js';
 import {
@@ -29,7 +30,7 @@ export class SingularFactor {
 
 /** Σ + ρ·11ᵀ (a copy). */
 export function shifted(sigma: Float64Array, rho: number): Float64Array {
-  return sigma.map((x) => x + rho);
+  return plusScalar(sigma, rho);
 }
 
 export function solveActiveSet(

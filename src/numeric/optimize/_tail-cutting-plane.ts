@@ -13,6 +13,7 @@
  * a feasible point and the optimum of a relaxation. The master has n + 1 columns and one row per cut,
  * so 2,520 scenarios cost one sort per cut, not 2,520 LP rows.
  */
+import { dividedBy } from '../linalg/matrix.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { forEachTailWeight, orderByLoss } from '../stats/tail-risk.js';
 import { QuantError } from '../../errors.js';
@@ -29,7 +30,7 @@ export function scaledReturns(returns: Matrix): { readonly scaled: Matrix; reado
   let scale = 0;
   for (let i = 0; i < returns.data.length; i++) scale = Math.max(scale, Math.abs(returns.data[i] as number));
   if (scale === 0) return { scaled: returns, scale: 1 };
-  return { scaled: { ...returns, data: returns.data.map((x) => x / scale) }, scale };
+  return { scaled: { ...returns, data: dividedBy(returns.data, scale) }, scale };
 }
 
 /** CVaR_β of the portfolio losses −Rw; subgradient −Rᵀq with q the tail weights. */

@@ -2,6 +2,7 @@
  * Minimum variance and maximum Sharpe ratio under general linear constraints (budget, per-asset box and
  * rows lower ≤ A·w ≤ upper), solved exactly by the dual active-set method of Goldfarb & Idnani (1983).
  */
+import { timesScalar } from '../linalg/matrix.js';
 import { QuantError } from '../../errors.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { buildConstraintSystem, infeasibleError, type ConstraintSystem } from './_constraint-system.js';
@@ -163,7 +164,7 @@ function homogenised(system: ConstraintSystem, g: Float64Array, m: Float64Array)
 function scaledCovariance(cov: Matrix, n: number): Float64Array {
   const s = maxVariance(cov, n);
   const inv = s > 0 ? 1 / s : 1;
-  return cov.data.map((x) => x * inv);
+  return timesScalar(cov.data, inv);
 }
 
 function maxVariance(cov: Matrix, n: number): number {

@@ -3,6 +3,7 @@
  * the constraints (after Spinu 2013 and Richard & Roncalli 2019, "Constrained risk budgeting
  * portfolios").
  */
+import { dividedBy } from '../linalg/matrix.js';
 import { QuantError } from '../../errors.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { buildConstraintSystem, type ConstraintSystem } from './_constraint-system.js';
@@ -57,7 +58,7 @@ export function riskParityConstrained(
   const b = budgets(n, options.riskBudget);
   let s = 0;
   for (let i = 0; i < n; i++) s = Math.max(s, cov.data[i * n + i] as number);
-  const sigma = cov.data.map((x) => x / (s > 0 ? s : 1));
+  const sigma = dividedBy(cov.data, s > 0 ? s : 1);
   const cone = coneRows(system);
   const y = start.map((v) => v / Math.sqrt(quad(sigma, n, start)));
   const { iterations, nu } = newton(sigma, n, b, cone, y);

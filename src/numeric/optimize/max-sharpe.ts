@@ -1,3 +1,4 @@
+import { dividedBy } from '../linalg/matrix.js';
 import { QuantError } from '../../errors.js';
 import type { Matrix } from '../linalg/matrix.js';
 import {
@@ -145,7 +146,7 @@ function normalised(
   }
   if (!(sScale > 0)) sScale = 1;
   for (let i = 0; i < n; i++) mFull[i] = (mFull[i] as number) / mScale;
-  const sigmaFull = cov.data.map((x) => x / sScale);
+  const sigmaFull = dividedBy(cov.data, sScale);
   for (const i of riskless) {
     for (let j = 0; j < n; j++) {
       sigmaFull[i * n + j] = 0;

@@ -1,3 +1,4 @@
+import { timesScalar } from '../linalg/matrix.js';
 import { QuantError, isQuantError } from '../../errors.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { sampleCovariance, meanReturns, cagrReturns } from '../covariance/sample-covariance.js';
@@ -477,7 +478,7 @@ export function optimizeWithFallback(returns: Matrix, options: OptimizeOptions):
 }
 
 function annualise(m: Matrix, factor: number): Matrix {
-  return { rows: m.rows, cols: m.cols, data: m.data.map((x) => x * factor) };
+  return { rows: m.rows, cols: m.cols, data: timesScalar(m.data, factor) };
 }
 
 function scale(v: Float64Array, factor: number): Float64Array {

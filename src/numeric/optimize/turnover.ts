@@ -4,6 +4,7 @@
  * min_variance and max_sharpe solve it exactly (`_turnover-qp.ts`); any other answer is projected onto
  * the turnover ball intersected with the limits (least squares, the penalty soft-thresholding the moves).
  */
+import { dividedBy, plusScalar } from '../linalg/matrix.js';
 import { QuantError } from '../../errors.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { buildConstraintSystem, type ConstraintSystem } from './_constraint-system.js';
@@ -290,7 +291,7 @@ export function minVarianceTurnover(
   const start = options.start ?? minVarianceConstrained(cov, constraints, bounds).weights;
   const prepared = prepare(constraints, { ...options, start });
   const s = maxVariance(cov, n);
-  const g = cov.data.map((x) => x / s + 1);
+  const g = plusScalar(dividedBy(cov.data, s), 1);
   const base = { n, g, c: new Float64Array(n), ...rowsOf(prepared.system) };
   const t = options.turnover;
   const r = turnoverQp(prepared, base, t, (t.penalty ?? 0) / (2 * s));
@@ -337,7 +338,7 @@ export function maxSharpeTurnover(
   let r: TurnoverQpResult;
   try {
     r = solveTurnoverQp({
-      base: { n, g: cov.data.map((x) => x / s), c: new Float64Array(n), normals, rhs, meq: system.meq },
+      base: { n, g: dividedBy(cov.data, s), c: new Float64Array(n), normals, rhs, meq: system.meq },
       reference: prepared.p,
       homogeneous: true,
       penalty: 0,
