@@ -2,8 +2,7 @@
  * The Cholesky factorisation of cholesky.ts in WebAssembly SIMD, for the sizes where it pays; the same
  * factor to the last bit.
  *
- * Right-looking by blocks of {@link BLOCK} columns: factor the block's columns (scalar, in JavaScript on
- * a view of the kernel's memory), then subtract the block's contribution l_ip·l_jp, p in the block, from
+ * Right-looking by blocks of {@link BLOCK} columns: factor the block's columns (scalar), then subtract the block's contribution l_ip·l_jp, p in the block, from
  * every entry right of and below it (the kernel). An entry a_ij so receives its products in the order
  * p = 0, 1, …, j − 1, block after block and within each block in increasing p — one IEEE multiply and
  * one IEEE subtract each, exactly the sequence s -= l_ip·l_jp of the row-wise loop — before its own
@@ -16,8 +15,11 @@
  */
 import {
   addTo,
+  at,
   EMPTY,
   encodeModule,
+  F64,
+  f64Const,
   get,
   I32,
   i32Const,
@@ -132,11 +134,150 @@ function updateCode(): number[] {
   ];
 }
 
+/*
+ * panel(w, diag, k, c0, floor) → the failing column or −1: factor columns c0 … c0 + 7 (fewer in the last
+ * block) of w, whose entries already hold a_ij minus the products of the earlier blocks. Column by
+ * column: the diagonal gets the products of the block's earlier columns in order, the pivot test against
+ * the original diagonal (diag) and the square root; each entry below gets its products in order and the
+ * division. Rows before a failing column are then complete.
+ */
+const [PW, PDIAG, PK, PC0, PFLOOR] = [0, 1, 2, 3, 4];
+const [PC, PEND, PRC, PRI, PI, PQ, PROW] = [5, 6, 7, 8, 9, 10, 11];
+const [PS, PLCC] = [12, 13];
+
+/** s − Σ_{p=c0}^{c−1} row[p]·col[p] in order, rows at byte offsets ROW and RC (s on the stack before). */
+function dotFromBlock(row: number): number[] {
+  return [
+    ...get(PC0),
+    ...i32Const(3),
+    OP.i32Shl,
+    ...set(PQ),
+    ...whileBelow(PQ, PEND, [
+      ...get(PS),
+      ...at(row, PQ),
+      OP.f64Load,
+      ...mem(0),
+      ...at(PRC, PQ),
+      OP.f64Load,
+      ...mem(0),
+      OP.f64Mul,
+      OP.f64Sub,
+      ...set(PS),
+      ...addTo(PQ, 8),
+    ]),
+  ];
+}
+
+function panelCode(): number[] {
+  const rowOf = (index: number): number[] => [
+    ...get(PW),
+    ...get(index),
+    ...get(PK),
+    OP.i32Mul,
+    ...i32Const(3),
+    OP.i32Shl,
+    OP.i32Add,
+  ];
+  const column = [
+    // PEND = c in bytes (the products p < c); PRC = row c.
+    ...get(PC),
+    ...i32Const(3),
+    OP.i32Shl,
+    ...set(PEND),
+    ...rowOf(PC),
+    ...set(PRC),
+    ...at(PRC, PEND),
+    OP.f64Load,
+    ...mem(0),
+    ...set(PS),
+    ...dotFromBlock(PRC),
+    // Pivot test against the original diagonal; the square root.
+    ...get(PS),
+    ...get(PFLOOR),
+    ...at(PDIAG, PEND),
+    OP.f64Load,
+    ...mem(0),
+    OP.f64Mul,
+    OP.f64Gt,
+    OP.i32Eqz,
+    ...at(PDIAG, PEND),
+    OP.f64Load,
+    ...mem(0),
+    ...f64Const(0),
+    OP.f64Gt,
+    OP.i32Eqz,
+    OP.i32Or,
+    OP.if,
+    EMPTY,
+    ...get(PC),
+    OP.return,
+    OP.end,
+    ...at(PRC, PEND),
+    ...get(PS),
+    OP.f64Sqrt,
+    ...tee(PLCC),
+    OP.f64Store,
+    ...mem(0),
+    // The rows below: products, then the division.
+    ...get(PC),
+    ...i32Const(1),
+    OP.i32Add,
+    ...set(PI),
+    ...whileBelow(PI, PK, [
+      ...rowOf(PI),
+      ...set(PRI),
+      ...at(PRI, PEND),
+      OP.f64Load,
+      ...mem(0),
+      ...set(PS),
+      ...dotFromBlock(PRI),
+      ...at(PRI, PEND),
+      ...get(PS),
+      ...get(PLCC),
+      OP.f64Div,
+      OP.f64Store,
+      ...mem(0),
+      ...addTo(PI, 1),
+    ]),
+    ...addTo(PC, 1),
+  ];
+  return [
+    // PROW = min(k, c0 + 8), the end of the block's columns.
+    ...get(PC0),
+    ...i32Const(BLOCK),
+    OP.i32Add,
+    ...set(PROW),
+    ...get(PK),
+    ...get(PROW),
+    OP.i32LtU,
+    OP.if,
+    EMPTY,
+    ...get(PK),
+    ...set(PROW),
+    OP.end,
+    ...get(PC0),
+    ...set(PC),
+    ...whileBelow(PC, PROW, column),
+    ...i32Const(-1),
+  ];
+}
+
 type UpdateFn = (w: number, pt: number, k: number, c0: number) => void;
+type PanelFn = (w: number, diag: number, k: number, c0: number, floor: number) => number;
 
 const kernel = new WasmKernel(
   () =>
     encodeModule([
+      {
+        name: 'panel',
+        params: [I32, I32, I32, I32, F64],
+        locals: [
+          [7, I32],
+          [2, F64],
+        ],
+        results: [I32],
+        code: panelCode(),
+      },
       {
         name: 'update',
         params: [I32, I32, I32, I32],
@@ -151,7 +292,7 @@ const kernel = new WasmKernel(
 );
 
 /** Order from which the SIMD factorisation is used (below, copying in and out costs more than it saves). */
-export const SIMD_MIN_ORDER = 56;
+export const SIMD_MIN_ORDER = 40;
 
 /**
  * The block's columns c0 … c0 + 7 of L for the rows j ≥ c0 + 8, transposed in pairs of rows:
@@ -168,38 +309,6 @@ function packBlock(w: Float64Array, k: number, c0: number, pt: Float64Array): vo
 }
 
 /**
- * Factor columns c0 … c0 + 7 (fewer in the last block) of w, whose entries already hold a_ij minus the
- * products of the earlier blocks: the products of this block's earlier columns, in order, then the
- * division (or, on the diagonal, the pivot test and the square root). Returns the failing column or -1.
- */
-function factorBlock(
-  a: Float64Array,
-  ld: number,
-  w: Float64Array,
-  k: number,
-  c0: number,
-  floor: number,
-): number {
-  const end = Math.min(k, c0 + BLOCK);
-  for (let c = c0; c < end; c++) {
-    const rc = c * k;
-    let s = w[rc + c] as number;
-    for (let p = c0; p < c; p++) s -= (w[rc + p] as number) * (w[rc + p] as number);
-    const diag = a[c * ld + c] as number;
-    if (!(s > floor * diag) || !(diag > 0)) return c;
-    const lcc = Math.sqrt(s);
-    w[rc + c] = lcc;
-    for (let i = c + 1; i < k; i++) {
-      const ri = i * k;
-      let t = w[ri + c] as number;
-      for (let p = c0; p < c; p++) t -= (w[ri + p] as number) * (w[rc + p] as number);
-      w[ri + c] = t / lcc;
-    }
-  }
-  return -1;
-}
-
-/**
  * `choleskyFactorInPlace(a, l, k, ld)` in WebAssembly SIMD (same contract, same bits); undefined where
  * WebAssembly SIMD is not available. `floor` is the relative pivot floor.
  */
@@ -211,15 +320,21 @@ export function choleskyFactorSimd(
   floor: number,
 ): number | undefined {
   const ptLength = (k + 1) * BLOCK;
-  const instance = kernel.instance(8 * (k * k + ptLength));
+  const instance = kernel.instance(8 * (k * k + ptLength + k));
   if (instance === undefined) return undefined;
   const w = new Float64Array(instance.memory.buffer, 0, k * k);
   const pt = new Float64Array(instance.memory.buffer, 8 * k * k, ptLength);
-  for (let i = 0; i < k; i++) w.set(a.subarray(i * ld, i * ld + i + 1), i * k);
+  const diagAt = 8 * (k * k + ptLength);
+  const diag = new Float64Array(instance.memory.buffer, diagAt, k);
+  for (let i = 0; i < k; i++) {
+    w.set(a.subarray(i * ld, i * ld + i + 1), i * k);
+    diag[i] = a[i * ld + i] as number;
+  }
+  const panel = instance.exports['panel'] as PanelFn;
   const update = instance.exports['update'] as UpdateFn;
   let failed = -1;
   for (let c0 = 0; c0 < k && failed < 0; c0 += BLOCK) {
-    failed = factorBlock(a, ld, w, k, c0, floor);
+    failed = panel(0, diagAt, k, c0, floor);
     if (failed < 0 && c0 + BLOCK < k) {
       packBlock(w, k, c0, pt);
       update(0, 8 * k * k, k, c0);

@@ -65,6 +65,7 @@ export const OP = {
   end: 0x0b,
   br: 0x0c,
   brIf: 0x0d,
+  return: 0x0f,
   f64Load: 0x2b,
   f64Store: 0x39,
   i32Eqz: 0x45,
@@ -73,11 +74,13 @@ export const OP = {
   i32LtU: 0x49,
   i32GeU: 0x4f,
   f64Ne: 0x62,
+  f64Gt: 0x64,
   f64Ge: 0x66,
   i32Add: 0x6a,
   i32Sub: 0x6b,
   i32Mul: 0x6c,
   i32And: 0x71,
+  i32Or: 0x72,
   i32Shl: 0x74,
   f64Neg: 0x9a,
   f64Sqrt: 0x9f,
@@ -141,11 +144,19 @@ export interface WasmFunction {
   readonly params: readonly number[];
   readonly locals: readonly (readonly [number, number])[];
   readonly code: readonly number[];
+  /** The result types (none by default). */
+  readonly results?: readonly number[];
 }
 
-/** A module importing `env.memory` and exporting the given functions (no results). */
+/** A module importing `env.memory` and exporting the given functions. */
 export function encodeModule(functions: readonly WasmFunction[]): Uint8Array {
-  const types = functions.flatMap((f) => [0x60, ...uleb(f.params.length), ...f.params, 0]);
+  const types = functions.flatMap((f) => [
+    0x60,
+    ...uleb(f.params.length),
+    ...f.params,
+    ...uleb(f.results?.length ?? 0),
+    ...(f.results ?? []),
+  ]);
   const exports = functions.flatMap((f, i) => [...name(f.name), 0x00, i]);
   const bodies = functions.flatMap((f) => {
     const body = [

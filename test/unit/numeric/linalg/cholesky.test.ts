@@ -57,7 +57,7 @@ describe('choleskyFactorInPlace', () => {
   });
 
   test('equals the textbook row-by-row loop to the last bit (sizes 1-41 and 55-130, strides, in place, failing pivots)', () => {
-    // From 56 the WebAssembly SIMD factorisation runs: one to sixteen blocks of 8 columns, full or not.
+    // From 40 the WebAssembly SIMD factorisation runs: five to seventeen blocks of 8 columns, full or not.
     const sizes = [...Array.from({ length: 41 }, (_, i) => i + 1), 55, 56, 57, 63, 64, 65, 71, 72, 130];
     assert.ok(
       sizes.some((k) => k >= SIMD_MIN_ORDER),
