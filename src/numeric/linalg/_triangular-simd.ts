@@ -270,6 +270,72 @@ function backCode(): number[] {
   ];
 }
 
+/**
+ * rotate2(ri, rn, c0, c1, cos, sin, u): the column rotations c = c0 … c1 − 1 of a row removal (see
+ * `dropRow` in updatable-cholesky.ts) applied to the rows at byte offsets ri and rn at once, lane 0 row
+ * ri, lane 1 row rn: l_c ← cs·u + sn·l_{c+1}, u ← cs·l_{c+1} − sn·u, u starting at l_{c0}. The carried u
+ * of both rows is left at byte offset u. The same operations per row as the JavaScript loop.
+ */
+function rotate2Code(): number[] {
+  const [RRI, RRN, RC, RCEND, RCOS, RSIN, RU] = [0, 1, 2, 3, 4, 5, 6];
+  const [OFF, OEND] = [7, 8];
+  const [U, V, CS, SN, NEW] = [9, 10, 11, 12, 13];
+  return [
+    ...get(RC),
+    ...i32Const(3),
+    OP.i32Shl,
+    ...set(OFF),
+    ...get(RCEND),
+    ...i32Const(3),
+    OP.i32Shl,
+    ...set(OEND),
+    ...at(RRN, OFF),
+    ...at(RRI, OFF),
+    ...simd(SIMD_OP.v128Load64Zero, ...mem(0)),
+    ...simd(SIMD_OP.v128Load64Lane, ...mem(0), 1),
+    ...set(U),
+    ...whileBelow(OFF, OEND, [
+      ...at(RRN, OFF),
+      ...at(RRI, OFF),
+      ...simd(SIMD_OP.v128Load64Zero, ...mem(8)),
+      ...simd(SIMD_OP.v128Load64Lane, ...mem(8), 1),
+      ...set(V),
+      ...at(RCOS, OFF),
+      ...simd(SIMD_OP.v128Load64Splat, ...mem(0)),
+      ...set(CS),
+      ...at(RSIN, OFF),
+      ...simd(SIMD_OP.v128Load64Splat, ...mem(0)),
+      ...set(SN),
+      ...get(CS),
+      ...get(U),
+      ...simd(SIMD_OP.f64x2Mul),
+      ...get(SN),
+      ...get(V),
+      ...simd(SIMD_OP.f64x2Mul),
+      ...simd(SIMD_OP.f64x2Add),
+      ...set(NEW),
+      ...at(RRI, OFF),
+      ...get(NEW),
+      ...simd(SIMD_OP.v128Store64Lane, ...mem(0), 0),
+      ...at(RRN, OFF),
+      ...get(NEW),
+      ...simd(SIMD_OP.v128Store64Lane, ...mem(0), 1),
+      ...get(CS),
+      ...get(V),
+      ...simd(SIMD_OP.f64x2Mul),
+      ...get(SN),
+      ...get(U),
+      ...simd(SIMD_OP.f64x2Mul),
+      ...simd(SIMD_OP.f64x2Sub),
+      ...set(U),
+      ...addTo(OFF, 8),
+    ]),
+    ...get(RU),
+    ...get(U),
+    ...simd(SIMD_OP.v128Store, ...mem(0)),
+  ];
+}
+
 type SolveFn = (l: number, b: number, k: number, ld: number) => void;
 
 const LOCALS = [
@@ -283,6 +349,15 @@ const kernel = new WasmKernel(
     encodeModule([
       { name: 'forward', params: [I32, I32, I32, I32], locals: LOCALS, code: forwardCode() },
       { name: 'back', params: [I32, I32, I32, I32], locals: LOCALS, code: backCode() },
+      {
+        name: 'rotate2',
+        params: [I32, I32, I32, I32, I32, I32, I32],
+        locals: [
+          [2, I32],
+          [5, V128],
+        ],
+        code: rotate2Code(),
+      },
     ]),
   0,
 );
@@ -300,6 +375,13 @@ export interface SimdFactorStorage {
   forward(b: Float64Array, k: number): void;
   /** Lᵀ·x = y in place. */
   back(y: Float64Array, k: number): void;
+  /** Scratch for the rotations of a row removal, in the same memory. */
+  readonly rotations: { readonly cosines: Float64Array; readonly sines: Float64Array };
+  /**
+   * Apply the rotations c = c0 … c1 − 1 to rows i and i + 1 of the factor at once (see `dropRow`);
+   * returns the carried values of both rows (valid until the next call).
+   */
+  rotatePair(i: number, c0: number, c1: number): Float64Array;
   /** Give the memory back for the next factor; nothing here may be used after. */
   release(): void;
 }
@@ -327,7 +409,8 @@ function lease(bytes: number): WasmInstance | undefined {
 /** Storage for an updatable factor of order n, or undefined below {@link SIMD_MIN_ORDER} or without SIMD. */
 export function simdFactorStorage(n: number): SimdFactorStorage | undefined {
   if (n < SIMD_MIN_ORDER || !kernel.available()) return undefined;
-  const made = lease(8 * (n * n + 2 * n));
+  // l (n²), col, scratch, cosines, sines (n each), the carried pair (2).
+  const made = lease(8 * (n * n + 4 * n + 2));
   if (made === undefined) return undefined;
   const buffer = made.memory.buffer;
   const l = new Float64Array(buffer, 0, n * n);
@@ -335,6 +418,15 @@ export function simdFactorStorage(n: number): SimdFactorStorage | undefined {
   const scratch = new Float64Array(buffer, 8 * n * (n + 1), n);
   const colAt = 8 * n * n;
   const scratchAt = 8 * n * (n + 1);
+  const cosAt = 8 * n * (n + 2);
+  const sinAt = 8 * n * (n + 3);
+  const pairAt = 8 * n * (n + 4);
+  const rotations = {
+    cosines: new Float64Array(buffer, cosAt, n),
+    sines: new Float64Array(buffer, sinAt, n),
+  };
+  const pair = new Float64Array(buffer, pairAt, 2);
+  const rotate2 = made.exports['rotate2'] as (...offsets: number[]) => void;
   const solve = (fn: SolveFn, v: Float64Array, k: number): void => {
     if (k === 0) return;
     if (v === col) {
@@ -353,6 +445,11 @@ export function simdFactorStorage(n: number): SimdFactorStorage | undefined {
     col,
     forward: (b, k) => solve(forward, b, k),
     back: (y, k) => solve(back, y, k),
+    rotations,
+    rotatePair: (i, c0, c1) => {
+      rotate2(8 * n * i, 8 * n * (i + 1), c0, c1, cosAt, sinAt, pairAt);
+      return pair;
+    },
     release: () => {
       if (released) return;
       released = true;

@@ -98,6 +98,7 @@ export const SIMD_OP = {
   v128Load64Splat: 10,
   v128Store: 11,
   v128Load64Lane: 87,
+  v128Store64Lane: 91,
   v128Load64Zero: 93,
   f64x2Splat: 20,
   f64x2ExtractLane: 33,

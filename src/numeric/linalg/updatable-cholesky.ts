@@ -70,7 +70,7 @@ export function createUpdatableCholesky(a: Float64Array, n: number): UpdatableCh
   const back = (x: Float64Array, k: number): void =>
     storage === undefined ? backSubstituteTransposed(l, x, k, n) : storage.back(x, k);
   // The rotations of one removal.
-  const rotations = { cosines: new Float64Array(n), sines: new Float64Array(n) };
+  const rotations = storage?.rotations ?? { cosines: new Float64Array(n), sines: new Float64Array(n) };
   const order: number[] = [];
 
   function append(j: number): boolean {
@@ -110,7 +110,7 @@ export function createUpdatableCholesky(a: Float64Array, n: number): UpdatableCh
     const pos = order.indexOf(j);
     if (pos < 0) throw new RangeError(`index ${j} is not in the factor`);
     const k = order.length;
-    dropRow(l, n, k, pos, rotations, forwardVectors);
+    dropRow(l, n, k, pos, rotations, forwardVectors, storage?.rotatePair);
     order.splice(pos, 1);
   }
 
@@ -153,15 +153,17 @@ export function createUpdatableCholesky(a: Float64Array, n: number): UpdatableCh
 
 /**
  * Remove row `pos` of the k x k factor in `l` (stride n) and restore triangularity, rotating the
- * forward vectors along; `rotations` is scratch of n entries each.
+ * forward vectors along; `rotations` is scratch of n entries each. `pairs` (the WebAssembly storage's)
+ * takes the shared rotations of two rows at once.
  */
 function dropRow(
   l: Float64Array,
   n: number,
   k: number,
   pos: number,
-  rotations: { readonly cosines: Float64Array; readonly sines: Float64Array },
+  rotations: Rotations,
   forwardVectors: readonly Float64Array[],
+  pairs?: (i: number, c0: number, c1: number) => Float64Array,
 ): void {
   const { cosines, sines } = rotations;
   // Drop row pos; rows below shift up and carry one entry right of the diagonal (Hessenberg form).
@@ -170,26 +172,20 @@ function dropRow(
   // comes from row c once rotations pos … c − 1 have reached it, so the rows are taken one at a time,
   // each along its contiguous entries: every entry sees the same rotations in the same order as
   // rotating column pairs across all rows would (same bits), without striding through the buffer.
-  for (let i = pos; i < k - 1; i++) {
-    const ri = i * n;
-    // The entry right of the one being rotated is carried to the next rotation in `u`.
-    let u = l[ri + pos] as number;
-    for (let c = pos; c < i; c++) {
-      const cs = cosines[c] as number;
-      const sn = sines[c] as number;
-      const v = l[ri + c + 1] as number;
-      l[ri + c] = cs * u + sn * v;
-      u = cs * v - sn * u;
+  // With `pairs`, rows i and i + 1 take rotations pos … i − 1 together, then row i makes rotation i,
+  // which row i + 1 takes before making rotation i + 1: the same operations on every entry.
+  let i = pos;
+  if (pairs !== undefined) {
+    for (; i + 1 < k - 1; i += 2) {
+      const carried = pairs(i, pos, i);
+      const next = carried[1] as number;
+      finishRow(l, i * n, i, carried[0] as number, rotations);
+      finishRow(l, (i + 1) * n, i + 1, rotateRow(l, (i + 1) * n, i, i + 1, next, rotations), rotations);
     }
-    const x = u;
-    const y = l[ri + i + 1] as number;
-    const r = Math.hypot(x, y);
-    const cs = x / r;
-    const sn = y / r;
-    cosines[i] = cs;
-    sines[i] = sn;
-    l[ri + i] = cs * x + sn * y;
-    l[ri + i + 1] = 0;
+  }
+  for (; i < k - 1; i++) {
+    const ri = i * n;
+    finishRow(l, ri, i, rotateRow(l, ri, pos, i, l[ri + pos] as number, rotations), rotations);
   }
   for (const f of forwardVectors) {
     for (let c = pos; c < k - 1; c++) {
@@ -201,4 +197,38 @@ function dropRow(
       f[c + 1] = cs * v - sn * u;
     }
   }
+}
+
+type Rotations = { readonly cosines: Float64Array; readonly sines: Float64Array };
+
+/** Rotations c0 … c1 − 1 on the row at `ri`, the carried entry starting at u; returns the last u. */
+function rotateRow(
+  l: Float64Array,
+  ri: number,
+  c0: number,
+  c1: number,
+  u: number,
+  rotations: Rotations,
+): number {
+  const { cosines, sines } = rotations;
+  for (let c = c0; c < c1; c++) {
+    const cs = cosines[c] as number;
+    const sn = sines[c] as number;
+    const v = l[ri + c + 1] as number;
+    l[ri + c] = cs * u + sn * v;
+    u = cs * v - sn * u;
+  }
+  return u;
+}
+
+/** Rotation i from the carried entry x and the superdiagonal y of row i; applied to that row. */
+function finishRow(l: Float64Array, ri: number, i: number, x: number, rotations: Rotations): void {
+  const y = l[ri + i + 1] as number;
+  const r = Math.hypot(x, y);
+  const cs = x / r;
+  const sn = y / r;
+  rotations.cosines[i] = cs;
+  rotations.sines[i] = sn;
+  l[ri + i] = cs * x + sn * y;
+  l[ri + i + 1] = 0;
 }

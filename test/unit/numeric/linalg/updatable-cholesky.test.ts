@@ -49,6 +49,50 @@ describe('createUpdatableCholesky', () => {
     });
   }
 
+  test('the WebAssembly storage (solves, paired rotations) gives the plain array numbers bit for bit', () => {
+    // The same 50 x 50 matrix as a factor of order 50 (plain array, JavaScript) and embedded in one of
+    // order 70 (WebAssembly memory, SIMD solves and row pairs): the same appends and removes.
+    const m = 50;
+    const big = 70;
+    const a = randomCovariance(m, 21).data;
+    const wide = new Float64Array(big * big);
+    for (let i = 0; i < big; i++) wide[i * big + i] = 1;
+    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) wide[i * big + j] = a[i * m + j]!;
+    const plain = createUpdatableCholesky(a, m);
+    const simd = createUpdatableCholesky(wide, big);
+    const u = rng(5);
+    const fPlain = new Float64Array(m);
+    const fSimd = new Float64Array(big);
+    let removes = 0;
+    for (let step = 0; step < 400; step++) {
+      const j = Math.floor(u() * m);
+      if (plain.order.includes(j)) {
+        for (let x = 0; x < plain.size; x++) fPlain[x] = fSimd[x] = Math.sin(x + step);
+        plain.remove(j, [fPlain]);
+        simd.remove(j, [fSimd]);
+        removes++;
+        assert.deepEqual(
+          Array.from(fSimd.subarray(0, simd.size)),
+          Array.from(fPlain.subarray(0, plain.size)),
+          `step ${step}: rotated forward vector`,
+        );
+      } else {
+        assert.equal(simd.append(j), plain.append(j), `step ${step}: append ${j}`);
+      }
+      const b = Float64Array.from({ length: plain.size }, () => u() - 0.5);
+      const x1 = Float64Array.from(b);
+      const x2 = new Float64Array(big);
+      x2.set(b);
+      plain.solveInPlace(x1);
+      simd.solveInPlace(x2);
+      for (let x = 0; x < plain.size; x++) {
+        if (!Object.is(x1[x], x2[x])) assert.fail(`step ${step}, entry ${x}: ${x2[x]} against ${x1[x]}`);
+      }
+    }
+    assert.ok(removes > 100, 'many removals, so many paired rotations');
+    simd.dispose();
+  });
+
   test('forward vectors follow appends (extendForward) and removes (rotations)', () => {
     const n = 10;
     const a = randomCovariance(n, 21).data;
