@@ -2,8 +2,9 @@
  * The Cholesky factorisation of cholesky.ts in WebAssembly SIMD, for the sizes where it pays; the same
  * factor to the last bit.
  *
- * Right-looking by blocks of {@link BLOCK} columns: factor the block's columns (scalar), then subtract the block's contribution l_ip·l_jp, p in the block, from
- * every entry right of and below it (the kernel). An entry a_ij so receives its products in the order
+ * Right-looking by blocks of {@link BLOCK} columns: factor the block's columns (`panel`, scalar), then
+ * subtract the block's contribution l_ip·l_jp, p in the block, from every entry right of and below it
+ * (`update`, SIMD). An entry a_ij so receives its products in the order
  * p = 0, 1, …, j − 1, block after block and within each block in increasing p — one IEEE multiply and
  * one IEEE subtract each, exactly the sequence s -= l_ip·l_jp of the row-wise loop — before its own
  * column divides it by l_jj (the diagonal: the square root). So every entry, every pivot test and the

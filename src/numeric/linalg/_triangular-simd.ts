@@ -5,8 +5,9 @@
  * Forward: rows i and i + 1 together, as the JavaScript loop takes them; their two running sums share
  * one f64x2 (lane 0 row i, lane 1 row i + 1), each step one multiply and one subtract per lane in the
  * order p = 0, 1, …, then the same divisions. Back: the update y_p ← y_p − l_ip·x_i − l_{i−1,p}·x_{i−1}
- * two entries p at a time (independent entries, same operations). So both equal the JavaScript solves
- * bit for bit (tests).
+ * two entries p at a time (independent entries, same operations). Row removal (`dropRow` in
+ * updatable-cholesky.ts): the Givens rotations two rows share, one row per lane. So all of them equal the
+ * JavaScript loops bit for bit (tests).
  */
 import {
   addTo,
