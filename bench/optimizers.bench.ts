@@ -337,9 +337,10 @@ const lines = [
   '<!-- Written by `npm run bench`; numbers from the last run on the machine named below. -->',
   '',
   `Machine: ${machine}.`,
-  'Compute only (returns already in memory); median of repeated runs after warm-up runs (3 runs and one',
-  'warm-up from 1,000 assets), wall time and CPU time of the process (user + system, `process.cpuUsage`)',
-  'per run. The generated problems are 5-factor models with idiosyncratic noise (seeded, deterministic).',
+  'Compute only (returns already in memory), the built package (`dist/`, as users run it); median of',
+  'repeated runs after warm-up runs (3 runs and one warm-up from 1,000 assets), wall time and CPU time of',
+  'the process (user + system, `process.cpuUsage`) per run. The generated problems are 5-factor models',
+  'with idiosyncratic noise (seeded, deterministic).',
   'The machine is shared: wall medians of one run can move by ±30 %; CPU time moves less.',
   ...(baseline === undefined
     ? []
