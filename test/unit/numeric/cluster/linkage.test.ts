@@ -53,6 +53,33 @@ describe('linkage', () => {
     );
   });
 
+  test('75 observations (several tiles of the mirrored upper triangle): single-linkage heights are the minimum spanning tree', () => {
+    const n = 75;
+    let seed = 7;
+    const next = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const points = Array.from({ length: n }, () => [next(), next(), next()] as const);
+    const full = points.map((p) => points.map((q) => Math.hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2])));
+    const lowerGarbage = full.map((row, i) => row.map((v, j) => (j < i ? 99 : v)));
+    const heights = matrixToRows(linkage(matrixFromRows(lowerGarbage), 'single')).map((row) => row[2]!);
+    // Prim's tree on the full matrix, independently of the code under test.
+    const inTree = new Array<boolean>(n).fill(false);
+    const best = new Array<number>(n).fill(Infinity);
+    best[0] = 0;
+    const edges: number[] = [];
+    for (let step = 0; step < n; step++) {
+      let u = -1;
+      for (let v = 0; v < n; v++) if (!inTree[v] && (u < 0 || best[v]! < best[u]!)) u = v;
+      inTree[u] = true;
+      if (step > 0) edges.push(best[u]!);
+      for (let v = 0; v < n; v++) if (!inTree[v]) best[v] = Math.min(best[v]!, full[u]![v]!);
+    }
+    assert.deepEqual(
+      [...heights].sort((a, b) => a - b),
+      edges.sort((a, b) => a - b),
+      'the merge heights are the tree edges',
+    );
+  });
+
   test('two observations: one merge at their distance', () => {
     assert.deepEqual(
       matrixToRows(
