@@ -14,12 +14,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync, type PathLike } from 'node:fs';
-import { link, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { link, open, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { QuantError } from '../errors.js';
 import { toJsonValue } from './canonical-json.js';
-import { assertConfined, assertConfinedSync } from './file-access.js';
+import { assertConfinedSync } from './file-access.js';
 import { fsFailure, makeDirectory, makeDirectorySync } from './fs-failure.js';
 import { forgetRead } from './read-once.js';
 
@@ -133,30 +133,15 @@ function syncDirSync(dir: PathLike): void {
   }
 }
 
-/** Atomically replace `path` with `data` (strings as UTF-8); creates parent folders. Failure: `E_OUTPUT`. */
+/**
+ * Atomically replace `path` with `data` (strings as UTF-8); creates parent folders. Failure: `E_OUTPUT`.
+ * The work is done by {@link writeFileAtomicSync}: a write is ten system calls in a row (folder, temp
+ * file, data, fsync, close, rename, folder fsync), each a few microseconds synchronously against a
+ * thread-pool round trip asynchronously, and nothing else of a run can proceed while its artifact is
+ * being written (docs/architecture.md, "File-system calls").
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const target = resolve(path);
-  await assertConfined(target, 'write');
-  const tmp = tempPathFor(target);
-  let handle: FileHandle | undefined;
-  try {
-    await makeDirectory(dirname(target));
-    injectedFailure(tmp);
-    handle = await open(tmp, 'wx');
-    const n = crashAfter === undefined && crashDuring === undefined ? 0 : startWrite(handle.fd, data);
-    await handle.writeFile(data);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(tmp, target);
-    forgetRead(target);
-    await syncDir(dirname(target));
-    finishWrite(n);
-  } catch (error) {
-    await handle?.close().catch(() => undefined);
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw outputError(path, error);
-  }
+  writeFileAtomicSync(path, data);
 }
 
 /**
@@ -195,7 +180,7 @@ export async function writeFileAtomicExclusive(path: string, data: string | Uint
   }
 }
 
-/** Synchronous {@link writeFileAtomic}, for exit paths where no event loop turn is left. */
+/** Synchronous {@link writeFileAtomic}, also for exit paths where no event loop turn is left. */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
   const target = resolve(path);
   assertConfinedSync(target, 'write');
@@ -222,7 +207,11 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
         // the original error is the one worth reporting
       }
     }
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // the original error is the one worth reporting
+    }
     throw outputError(path, error);
   }
 }

@@ -18,7 +18,8 @@
  * itself right before the rename that publishes a complete entry, as a kill at that moment would.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, lstat, readdir, rename, rm } from 'node:fs/promises';
+import { copyFileSync } from 'node:fs';
+import { lstat, readdir, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { QuantError } from '../errors.js';
@@ -33,7 +34,7 @@ import {
 import { writeFileAtomic } from './atomic-write.js';
 import { displayPath } from './display-path.js';
 import { assertConfined } from './file-access.js';
-import { fsFailure, makeDirectory } from './fs-failure.js';
+import { fsFailure, makeDirectorySync } from './fs-failure.js';
 import { isProcessAlive, processStartMarker } from './run-lock.js';
 
 export { cacheFileNameProblem, type EntryProblem } from './_cache-entry-files.js';
@@ -252,8 +253,9 @@ async function buildEntry(tmp: string, files: ReadonlyMap<string, string>, meta:
     const problem = cacheFileNameProblem(rel);
     if (problem !== undefined) throw new Error(`refused to store ${problem}`);
     const target = join(tmp, FILES, rel);
-    await makeDirectory(dirname(target)); // reports EROFS or EACCES, not a follow-on ENOENT
-    await copyFile(source, target);
+    // Synchronous calls: no thread-pool round trip per file (docs/architecture.md, "File-system calls").
+    makeDirectorySync(dirname(target)); // reports EROFS or EACCES, not a follow-on ENOENT
+    copyFileSync(source, target);
   }
   await writeFileAtomic(join(tmp, ENTRY_JSON), `${JSON.stringify(meta)}\n`);
 }

@@ -6,11 +6,12 @@
  * default: a larger file is `E_INPUT_TOO_LARGE` naming its size and the limit, instead of an out-of-memory
  * crash or V8's "string longer than 0x1fffffe8 characters" (CSV text cannot exceed ~512 MiB at all).
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { QuantError } from '../errors.js';
 import { decodeUtf8, findInvalidUtf8 } from '../util/utf8.js';
 import { fsFailure } from './fs-failure.js';
-import { readOnce } from './read-once.js';
+import { readOnce, SYNC_READ_LIMIT } from './read-once.js';
 
 export const DEFAULT_MAX_INPUT_BYTES = 256 * 1024 ** 2;
 const MAX_INPUT_BYTES_VARIABLE = 'QUANT_MAX_INPUT_BYTES';
@@ -73,7 +74,40 @@ export async function readInputBytes(
   return bytes;
 }
 
+/**
+ * {@link readBytesFromDisk} with synchronous calls when the file is at most {@link SYNC_READ_LIMIT} bytes
+ * (each call a few microseconds instead of a thread-pool round trip); undefined for a larger file.
+ */
+function readSmallFile(path: string, limit: number): Uint8Array | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    throw fsFailure(error, `read ${path}`);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size > SYNC_READ_LIMIT) return undefined;
+    if (size > limit) throw tooLarge(path, size, limit);
+    const buffer = Buffer.alloc(Math.min(size, limit) + 1);
+    let filled = 0;
+    for (;;) {
+      const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+      if (filled === buffer.length) throw tooLarge(path, Math.max(size, filled), limit);
+    }
+    return buffer.subarray(0, filled);
+  } catch (error) {
+    throw fsFailure(error, `read ${path}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function readBytesFromDisk(path: string, limit: number): Promise<Uint8Array> {
+  const small = readSmallFile(path, limit);
+  if (small !== undefined) return small;
   let handle;
   try {
     handle = await open(path, 'r');

@@ -16,8 +16,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import { createReadStream, type BigIntStats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, statSync, type BigIntStats } from 'node:fs';
 import { channel } from 'node:diagnostics_channel';
 import { resolve } from 'node:path';
 
@@ -66,8 +65,15 @@ function sameIdentity(a: Identity, b: Identity): boolean {
   );
 }
 
+// A synchronous stat: a few microseconds, against a thread-pool round trip for the asynchronous one; a
+// run checks an identity before every reuse, hundreds of times (docs/architecture.md, "File-system calls").
 async function currentIdentity(path: string): Promise<Identity | undefined> {
-  const s = await stat(path, { bigint: true }).catch(() => undefined);
+  let s: BigIntStats | undefined;
+  try {
+    s = statSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    s = undefined;
+  }
   return s?.isFile() === true ? identityOf(s) : undefined;
 }
 
@@ -133,7 +139,34 @@ function sha256Of(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** Files up to this size are hashed with synchronous reads (no thread-pool round trip per call). */
+export const SYNC_READ_LIMIT = 8 * 1024 * 1024;
+
+/** The hash of a file of at most {@link SYNC_READ_LIMIT} bytes read synchronously, or undefined if larger. */
+function smallFileHash(path: string): { sha256: string; bytes: number } | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > SYNC_READ_LIMIT) return undefined;
+    const hash = createHash('sha256');
+    // One byte more than the size: a file that grew since the stat is read on (up to the limit).
+    const buffer = Buffer.allocUnsafe(Math.min(size + 1, SYNC_READ_LIMIT + 1));
+    let bytes = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      hash.update(buffer.subarray(0, n));
+      bytes += n;
+    }
+    return { sha256: hash.digest('hex'), bytes };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 async function streamHash(path: string): Promise<{ sha256: string; bytes: number }> {
+  const small = smallFileHash(path);
+  if (small !== undefined) return small;
   const hash = createHash('sha256');
   let bytes = 0;
   for await (const chunk of createReadStream(path)) {

@@ -1,6 +1,5 @@
 /** Containment checks for paths built from user input (artifact names, run ids, `output` params). */
 import { realpathSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { QuantError } from '../errors.js';
 
@@ -14,22 +13,13 @@ export function isPathInside(base: string, target: string): boolean {
  * The real path of absolute `path`: realpath of its deepest existing ancestor (the path itself when it
  * exists, a final symlink followed), with the missing tail re-appended. A path that does not exist yet
  * still escapes if one of its existing parents is a symlink pointing elsewhere.
+ *
+ * The system calls are synchronous: a few microseconds each, where an asynchronous call costs a round
+ * trip through the thread pool (tens of microseconds) and a run checks hundreds of paths one after the
+ * other (docs/architecture.md, "File-system calls").
  */
 export async function realpathOfExistingPrefix(path: string): Promise<string> {
-  const tail: string[] = [];
-  let current = path;
-  for (;;) {
-    try {
-      return join(await realpath(current), ...tail.reverse());
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
-      const parent = dirname(current);
-      if (parent === current) return path;
-      tail.push(basename(current));
-      current = parent;
-    }
-  }
+  return realpathOfExistingPrefixSync(path);
 }
 
 /** Synchronous {@link realpathOfExistingPrefix}. */
@@ -38,7 +28,7 @@ export function realpathOfExistingPrefixSync(path: string): string {
   let current = path;
   for (;;) {
     try {
-      return join(realpathSync(current), ...tail.reverse());
+      return join(realpathSync.native(current), ...tail.reverse());
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;

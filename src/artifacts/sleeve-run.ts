@@ -3,8 +3,7 @@
  * (native `data/returns/<P>.parquet|csv` or the predecessor's `data/returns/{engine}_{simulator}_{P}.parquet`),
  * its health from `audit.jsonl`, and its weights files (see `_sleeve-weights.ts`).
  */
-import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { METHOD_IDS } from '../util/vocabulary.js';
 import { QuantError } from '../errors.js';
@@ -53,13 +52,17 @@ function returnsDir(runPath: string): string {
 }
 
 async function isFile(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isFile() ?? false;
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 async function listFiles(dir: string): Promise<string[]> {
   await assertConfined(dir, 'read');
   try {
-    const entries = await readdir(dir, { withFileTypes: true });
+    const entries = readdirSync(dir, { withFileTypes: true });
     return entries
       .filter((e) => e.isFile())
       .map((e) => e.name)

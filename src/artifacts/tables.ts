@@ -1,5 +1,5 @@
 /** Reading wide numeric tables and return series from CSV or Parquet (chosen by extension). */
-import { stat } from 'node:fs/promises';
+import { statSync, type Stats } from 'node:fs';
 import { extname } from 'node:path';
 import { QuantError } from '../errors.js';
 import { assertConfined } from './file-access.js';
@@ -14,10 +14,13 @@ const CSV_EXTENSIONS = new Set(['.csv', '.txt']);
 
 export async function assertReadableFile(path: string): Promise<void> {
   await assertConfined(path, 'read');
-  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
-    throw fsFailure(error, `read ${path}`);
-  });
+  let info: Stats | undefined;
+  try {
+    info = statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw fsFailure(error, `read ${path}`);
+  }
   if (info === undefined) {
     throw new QuantError('E_INPUT_NOT_FOUND', `input file ${path} does not exist`, {
       location: { file: path },

@@ -6,8 +6,7 @@
  * leave-one-sleeve-out table, and writes them as JSON and Parquet.
  */
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { QuantError } from '../../errors.js';
 import type { MetaNode } from '../../manifest/index.js';
 import {
@@ -118,7 +117,7 @@ async function readJson<T>(env: MetaEnv, rel: string): Promise<T> {
   env.ctx.recordInput(file);
   await assertConfined(file, 'read');
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
   } catch (error) {
     throw new QuantError('E_INPUT_FORMAT', `${rel} is not valid JSON: ${(error as Error).message}`, {
       location: { file: `runs/${env.ctx.runId}/${rel}` },

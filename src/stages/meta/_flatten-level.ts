@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { QuantError } from '../../errors.js';
 import type { MetaNode } from '../../manifest/index.js';
 import {
@@ -41,7 +40,7 @@ async function readOptimized(env: MetaEnv, profile: string): Promise<MetaOptimiz
   env.ctx.recordInput(file);
   await assertConfined(file, 'read');
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as MetaOptimizedDoc;
+    return JSON.parse(readFileSync(file, 'utf8')) as MetaOptimizedDoc;
   } catch (error) {
     throw new QuantError('E_INPUT_FORMAT', `${rel} is not valid JSON: ${(error as Error).message}`, {
       location: { file: `runs/${env.ctx.runId}/${rel}` },

@@ -2,7 +2,7 @@
  * Reading the meta artifacts the report needs (DESIGN §5), checked against the fields the report uses.
  * Extra members are allowed (the writers may add diagnostics); a missing optional file is `undefined`.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { zodIssues } from '../../core/params.js';
 import { QuantError } from '../../errors.js';
@@ -235,7 +235,7 @@ export async function readJsonArtifact<S extends z.ZodType>(
   let text: string;
   await assertConfined(file, 'read');
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
