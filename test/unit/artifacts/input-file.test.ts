@@ -9,6 +9,7 @@ import {
   readInputBytes,
   readInputText,
 } from '../../../src/artifacts/input-file.js';
+import { SYNC_READ_LIMIT } from '../../../src/artifacts/read-once.js';
 import { quantError, tempDir } from './_temp.js';
 
 describe('input files', () => {
@@ -59,6 +60,28 @@ describe('input files', () => {
       100,
       "(await readInputBytes(file, { QUANT_MAX_INPUT_BYTES: '100' })).length",
     );
+  });
+
+  test('files on both sides of the synchronous-read size are read whole, and refused above the limit', async () => {
+    // Up to SYNC_READ_LIMIT the bytes come from synchronous reads, above it from asynchronous ones.
+    const dir = tempDir();
+    for (const size of [SYNC_READ_LIMIT, SYNC_READ_LIMIT + 1]) {
+      const file = join(dir, `s${size}.csv`);
+      const bytes = Buffer.alloc(size);
+      for (let i = 0; i < size; i += 4096) bytes[i] = (i / 4096) % 251;
+      writeFileSync(file, bytes);
+      const read = await readInputBytes(file);
+      assert.equal(read.length, size, `${size} bytes read`);
+      assert.ok(Buffer.from(read).equals(bytes), `the ${size} bytes read are those of the file`);
+      await assert.rejects(
+        readInputBytes(file, { QUANT_MAX_INPUT_BYTES: String(size - 1) }),
+        quantError(
+          'E_INPUT_TOO_LARGE',
+          new RegExp(`above the input limit of .*\\(${(size - 1).toLocaleString('en-US')} bytes\\)`),
+        ),
+        `a file of ${size} bytes above a limit of ${size - 1} is E_INPUT_TOO_LARGE`,
+      );
+    }
   });
 
   test('text must be UTF-8: E_INPUT_ENCODING names the line and the bytes', async () => {

@@ -9,11 +9,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { QuantSDK } from '../../../src/index.js';
 import { readInputBytes } from '../../../src/artifacts/input-file.js';
-import { readOnceScope } from '../../../src/artifacts/read-once.js';
+import { readOnceScope, SYNC_READ_LIMIT } from '../../../src/artifacts/read-once.js';
 import { sha256Input, writeFileAtomic } from '../../../src/artifacts/index.js';
 import { readPhysicalWeights } from '../../../src/artifacts/sleeve-run.js';
 import { buildMetaWorkspace } from '../../helpers/meta-workspace.js';
-import { tempDir } from './_temp.js';
+import { quantError, tempDir } from './_temp.js';
 
 interface ReadEvent {
   readonly path: string;
@@ -127,6 +127,28 @@ describe('read-once inputs', () => {
       reads.map((r) => r.purpose),
       ['read', 'read', 'read'],
       'three reads from the disk: the first, after the rewrite, after the growth (hashes from the bytes read)',
+    );
+  });
+
+  test('hashes of files on both sides of the synchronous-read size are those of the bytes on disk', async () => {
+    // Up to SYNC_READ_LIMIT a file is hashed from synchronous reads, above it from a stream.
+    const dir = tempDir('mf-read-once-hash-');
+    for (const size of [0, SYNC_READ_LIMIT, SYNC_READ_LIMIT + 1]) {
+      const file = join(dir, `h${size}.bin`);
+      const bytes = Buffer.alloc(size);
+      for (let i = 0; i < size; i += 4096) bytes[i] = (i / 4096) % 251;
+      writeFileSync(file, bytes);
+      assert.equal(await sha256Input(file), sha256(file), `${size} bytes outside a scope`);
+      assert.equal(
+        await readOnceScope(() => sha256Input(file)),
+        sha256(file),
+        `${size} bytes in a scope, nothing read before`,
+      );
+    }
+    await assert.rejects(
+      readOnceScope(() => sha256Input(join(dir, 'missing.bin'))),
+      quantError('E_INPUT_NOT_FOUND', /missing\.bin: the file does not exist/),
+      'a missing file is E_INPUT_NOT_FOUND',
     );
   });
 
