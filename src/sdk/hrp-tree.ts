@@ -6,11 +6,8 @@ import { z } from 'zod';
 import { QuantError } from '../errors.js';
 import { sampleCovariance } from '../numeric/covariance/sample-covariance.js';
 import { ledoitWolfCovariance } from '../numeric/covariance/ledoit-wolf.js';
-import { covarianceToCorrelation } from '../numeric/stats/correlation.js';
-import { correlationDistance } from '../numeric/cluster/correlation-distance.js';
-import { linkage as buildLinkage, type LinkageMatrix } from '../numeric/cluster/linkage.js';
-import { optimalLeafOrdering } from '../numeric/cluster/optimal-leaf-ordering.js';
-import { preOrderLeaves } from '../numeric/cluster/leaf-order.js';
+import type { LinkageMatrix } from '../numeric/cluster/linkage.js';
+import { clusterCovariance } from '../numeric/optimize/hierarchical-risk-parity.js';
 import { matrixToRows, type Matrix } from '../numeric/linalg/matrix.js';
 import { optimizeOptionSchemas as fields } from '../stages/index.js';
 import type { CovarianceEstimator, LeafOrder, LinkageMethod } from '../util/vocabulary.js';
@@ -106,16 +103,13 @@ export function hrpTree(input: ReturnsInput | CovarianceInput, options: HrpTreeO
     : covarianceOfReturns(input, o.covariance ?? 'sample');
   const linkageMethod = o.linkage ?? 'single';
   const leafOrder = o.leafOrder ?? 'dendrogram';
-  const distance = correlationDistance(covarianceToCorrelation(cov));
-  const built = buildLinkage(distance, linkageMethod);
-  const z = leafOrder === 'optimal' ? optimalLeafOrdering(built, distance) : built;
-  const order = preOrderLeaves(z);
+  const { linkage: built, order } = clusterCovariance(cov, linkageMethod, leafOrder);
   return {
     linkageMethod,
     leafOrder,
-    linkage: matrixToRows(z),
+    linkage: matrixToRows(built),
     order,
-    tree: nestedTree(z, assets),
+    tree: nestedTree(built, assets),
     ...(assets === undefined ? {} : { assets, orderedAssets: order.map((j) => assets[j] as string) }),
   };
 }

@@ -46,9 +46,22 @@ const UPDATES: Record<Exclude<LinkageMethod, 'single'>, Update> = {
  * @throws QuantError `E_TOO_FEW_ASSETS` (n < 2), `E_INPUT_VALUE` (not square, non-finite distance).
  */
 export function linkage(distance: Matrix, method: LinkageMethod): LinkageMatrix {
-  const n = squareOrder(distance, 'distance');
+  squareOrder(distance, 'distance');
+  return linkageOfSymmetric(symmetricFromUpper(distance), method);
+}
+
+/**
+ * {@link linkage} of distances already checked and symmetric (as `covarianceDistances` builds them),
+ * without the copy. `complete`, `average` and `ward` overwrite `distance` with their updates: pass a copy
+ * where the distances are needed afterwards.
+ *
+ * @param distance n x n finite, symmetric distances.
+ * @throws QuantError `E_TOO_FEW_ASSETS` (n < 2).
+ */
+export function linkageOfSymmetric(distance: Matrix, method: LinkageMethod): LinkageMatrix {
+  const n = distance.rows;
   if (n < 2) throw new QuantError('E_TOO_FEW_ASSETS', `clustering needs at least 2 observations, got ${n}`);
-  const d = symmetricFromUpper(distance);
+  const d = distance.data;
   const merges = method === 'single' ? primMerges(d, n) : nearestNeighbourChain(d, n, UPDATES[method]);
   return relabel(merges, n);
 }
@@ -59,7 +72,7 @@ interface Merges {
   readonly height: Float64Array;
 }
 
-function symmetricFromUpper(distance: Matrix): Float64Array {
+function symmetricFromUpper(distance: Matrix): Matrix {
   const n = distance.rows;
   const src = distance.data;
   const d = new Float64Array(n * n);
@@ -83,7 +96,7 @@ function symmetricFromUpper(distance: Matrix): Float64Array {
       }
     }
   }
-  return d;
+  return { rows: n, cols: n, data: d };
 }
 
 /** Rows and columns of a tile of {@link symmetricFromUpper}'s mirror (32 x 32 doubles: 8 KiB). */

@@ -16,6 +16,29 @@ import { squareOrder, type Matrix } from '../linalg/matrix.js';
 export function covarianceToCorrelation(cov: Matrix): Matrix {
   const n = squareOrder(cov, 'covariance');
   const c = cov.data;
+  const sigma = volatilities(cov);
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const si = sigma[i] as number;
+    for (let j = 0; j < n; j++) {
+      const cij = c[i * n + j] as number;
+      if (cij - cij !== 0) {
+        throw new QuantError('E_INPUT_VALUE', `covariance of assets ${i} and ${j} is not finite: ${cij}`);
+      }
+      out[i * n + j] = i === j ? 1 : pairCorrelation(cij, si * (sigma[j] as number));
+    }
+  }
+  return { rows: n, cols: n, data: out };
+}
+
+/**
+ * √Σ[i][i] of every asset of a square covariance.
+ *
+ * @throws QuantError `E_INPUT_VALUE` (a non-finite variance), `E_SINGULAR_COVARIANCE` (a negative one).
+ */
+export function volatilities(cov: Matrix): Float64Array {
+  const n = cov.rows;
+  const c = cov.data;
   const sigma = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = c[i * n + i] as number;
@@ -28,27 +51,16 @@ export function covarianceToCorrelation(cov: Matrix): Matrix {
     }
     sigma[i] = Math.sqrt(v);
   }
-  const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const si = sigma[i] as number;
-    for (let j = 0; j < n; j++) {
-      const sj = sigma[j] as number;
-      const cij = c[i * n + j] as number;
-      if (cij - cij !== 0) {
-        throw new QuantError('E_INPUT_VALUE', `covariance of assets ${i} and ${j} is not finite: ${cij}`);
-      }
-      let r: number;
-      const denominator = si * sj;
-      if (i === j) r = 1;
-      // Also catches a product of two tiny deviations that underflows to 0.
-      else if (denominator === 0) r = 0;
-      else {
-        r = cij / denominator;
-        if (r > 1) r = 1;
-        else if (r < -1) r = -1;
-      }
-      out[i * n + j] = r;
-    }
-  }
-  return { rows: n, cols: n, data: out };
+  return sigma;
+}
+
+/**
+ * The correlation of two different assets from their covariance and the product of their volatilities:
+ * clipped to [−1, 1]; 0 when the product is 0 (a zero variance, or two tiny deviations whose product
+ * underflows).
+ */
+export function pairCorrelation(covariance: number, denominator: number): number {
+  if (denominator === 0) return 0;
+  const r = covariance / denominator;
+  return r > 1 ? 1 : r < -1 ? -1 : r;
 }

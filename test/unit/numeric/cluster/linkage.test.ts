@@ -5,7 +5,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { matrixFromRows, matrixToRows } from '../../../../src/numeric/linalg/matrix.js';
-import { linkage, LINKAGE_METHODS, type LinkageMethod } from '../../../../src/numeric/cluster/linkage.js';
+import {
+  linkage,
+  linkageOfSymmetric,
+  LINKAGE_METHODS,
+  type LinkageMethod,
+} from '../../../../src/numeric/cluster/linkage.js';
 import { QuantError } from '../../../../src/errors.js';
 import { CASE_A, CASE_B, CASE_C } from './_cases.js';
 
@@ -119,6 +124,21 @@ describe('linkage', () => {
       (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_VALUE' && e.message.includes('0 and 1'),
       'linkage throws E_INPUT_VALUE',
     );
+  });
+
+  test('linkageOfSymmetric: the same tree from a symmetric matrix; single linkage leaves it as it was', () => {
+    for (const rows of [CASE_A, CASE_B, CASE_C]) {
+      for (const method of LINKAGE_METHODS) {
+        const input = matrixFromRows(rows);
+        const before = Float64Array.from(input.data);
+        assert.deepEqual(
+          matrixToRows(linkageOfSymmetric(input, method)),
+          matrixToRows(linkage(matrixFromRows(rows), method)),
+          method,
+        );
+        if (method === 'single') assert.deepEqual(input.data, before, 'single linkage reads only');
+      }
+    }
   });
 
   test('LINKAGE_METHODS is the closed vocabulary', () => {

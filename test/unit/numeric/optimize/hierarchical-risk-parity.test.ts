@@ -6,6 +6,7 @@ import { LINKAGE_METHODS } from '../../../../src/numeric/cluster/linkage.js';
 import { leavesList } from '../../../../src/numeric/cluster/leaf-order.js';
 import { sampleCovariance } from '../../../../src/numeric/covariance/sample-covariance.js';
 import { QuantError } from '../../../../src/errors.js';
+import { randomCovariance } from './_fixtures.js';
 import { loadDatasetReturns } from '../../../helpers/datasets.js';
 
 const code = (c: string) => (e: unknown) => e instanceof QuantError && e.code === c;
@@ -113,6 +114,40 @@ describe('hierarchicalRiskParity', () => {
           'w.reduce((s, x) => s + x, 0) ≈ 1 within 1e-12',
         );
         for (const x of w) assert.ok(x >= 0.06 - 1e-12 && x <= 0.2 + 1e-12, `${linkage}/${leafOrder}: ${x}`);
+      }
+    }
+  });
+
+  test('each bisection variance is the textbook w̃ᵀΣw̃ through the leaf order, to the last bit', () => {
+    // The bisection reads Σ from the two ordered diagonal blocks of the first split; this recomputes every
+    // half's inverse-variance portfolio from Σ itself, in the same order of summation.
+    const textbook = (cov: Matrix, order: readonly number[], start: number, end: number): number => {
+      const n = cov.rows;
+      const inverse = order.slice(start, end).map((i) => 1 / (cov.data[i * n + i] as number));
+      if (inverse.includes(Infinity)) return 0;
+      const total = inverse.reduce((a, b) => a + b, 0);
+      const w = inverse.map((x) => x / total);
+      let variance = 0;
+      for (let a = 0; a < w.length; a++) {
+        let s = 0;
+        for (let b = 0; b < w.length; b++) {
+          s += (cov.data[(order[start + a] as number) * n + (order[start + b] as number)] as number) * w[b]!;
+        }
+        variance += w[a]! * s;
+      }
+      return variance > 0 ? variance : 0;
+    };
+    for (const n of [2, 3, 7, 40, 101]) {
+      const cov = randomCovariance(n, 11 * n);
+      if (n > 3) for (let j = 0; j < n; j++) cov.data[5 * n + j] = cov.data[j * n + 5] = 0;
+      for (const leafOrder of ['dendrogram', 'optimal'] as const) {
+        const r = hierarchicalRiskParity(cov, { linkage: 'ward', leafOrder });
+        assert.equal(r.bisections.length, n - 1, 'one bisection per merge');
+        for (const b of r.bisections) {
+          const where = `n = ${n}, ${leafOrder}, [${b.start}, ${b.mid}, ${b.end})`;
+          assert.ok(Object.is(b.leftVariance, textbook(cov, r.order, b.start, b.mid)), `${where}: left`);
+          assert.ok(Object.is(b.rightVariance, textbook(cov, r.order, b.mid, b.end)), `${where}: right`);
+        }
       }
     }
   });
