@@ -93,6 +93,7 @@ describe('covarianceDistances', () => {
       () => covarianceDistances(cov),
       (e: unknown) =>
         e instanceof QuantError && e.code === 'E_SINGULAR_COVARIANCE' && /asset 1/.test(e.message),
+      'E_SINGULAR_COVARIANCE naming asset 1',
     );
   });
 });
