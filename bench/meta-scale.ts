@@ -11,8 +11,9 @@
 // CLI and its children) and peak resident memory, one run per case after the workspace is written.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { describeMachine, firstTouchMicros } from './_machine.js';
 import { seededRandom } from '../test/helpers/random.js';
 import {
   businessDays,
@@ -169,9 +170,6 @@ export async function runMetaScale(root: string, argv: readonly string[]): Promi
       if (!keep) rmSync(ws, { recursive: true, force: true });
     }
   }
-  console.log(
-    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB,` +
-      ` Node ${process.version}, load average ${loadStart} at the start, ${loadavg()[0]?.toFixed(1)} at the end`,
-  );
+  console.log(`machine: ${describeMachine(loadStart, firstTouchMicros())}`);
   return out;
 }

@@ -15,12 +15,13 @@
 // time when the baseline has it.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { csvParse } from 'd3-dsv';
 import type { Matrix } from '../src/numeric/linalg/matrix.js';
 import { factorReturns } from '../test/unit/numeric/optimize/_fixtures.js';
 import { built } from './_built.js';
+import { cpuModel, cpuOfMachine, describeMachine, firstTouchMicros } from './_machine.js';
 import type * as SampleCovarianceModule from '../src/numeric/covariance/sample-covariance.js';
 import type * as HierarchicalRiskParityModule from '../src/numeric/optimize/hierarchical-risk-parity.js';
 import type * as MinVarianceModule from '../src/numeric/optimize/min-variance.js';
@@ -46,6 +47,7 @@ const { minCvar } = await built<typeof MinCvarModule>('numeric/optimize/min-cvar
 const root = resolve(import.meta.dirname, '..');
 const flags = new Set(process.argv.slice(2));
 const loadStart = loadavg()[0]?.toFixed(1);
+const touchMicros = firstTouchMicros();
 const BASELINE = resolve(root, 'bench', 'baseline.json');
 /** A row slower than the baseline by more than this ratio is flagged. */
 const REGRESSION = 1.1;
@@ -292,8 +294,7 @@ if (againMedian !== undefined) {
   );
 }
 
-const cpu = cpus()[0]?.model ?? 'unknown CPU';
-const machine = `${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, load average ${loadStart} at the start, ${loadavg()[0]?.toFixed(1)} at the end`;
+const machine = describeMachine(loadStart, touchMicros);
 if (flags.has('--record-baseline')) {
   const label = spawnSync('git', ['log', '-1', '--format=%h %cs'], {
     cwd: root,
@@ -349,6 +350,12 @@ const lines = [
         `Ratio: this run's median ÷ the baseline's (\`bench/baseline.json\`, recorded${baseline.recorded === '' ? '' : ` at ${baseline.recorded}`} on`,
         `${baseline.machine}), CPU time where the baseline has it, else wall time; above`,
         `${REGRESSION.toFixed(2)} is flagged. Regressions flagged: ${regressions.length}.`,
+        ...(cpuOfMachine(baseline.machine) === cpuModel()
+          ? []
+          : [
+              `**The baseline was recorded on another CPU (${cpuOfMachine(baseline.machine) ?? 'not named'}):`,
+              'its ratios mix the two machines with the code.** Record a baseline here to compare code alone.',
+            ]),
       ]),
   '',
   `| problem | method | median (ms) | CPU (ms) | runs | target (ms) | within target |${baseline === undefined ? '' : ' baseline (ms) | ratio |'}`,
