@@ -15,7 +15,7 @@
 // ioredis, the MCP SDK, Hono) stay imports of node_modules. No minification and no source map, so the
 // same sources give the same bytes and stack traces with --verbose stay readable.
 import { chmodSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
 
 /** Packages the bundle leaves to node_modules: CommonJS ones and the optional peers (loaded on use). */
@@ -57,6 +57,7 @@ export async function buildCliBundle(root) {
     charset: 'utf8',
     logLevel: 'warning',
     metafile: true,
+    plugins: [zodEnglishOnly],
   });
   // tsc's own files of the CLI are inside the bundle now: remove them, so that nothing loads a second copy.
   const bundled = new Set(Object.keys(result.metafile.outputs).map((f) => resolve(root, f)));
@@ -68,6 +69,35 @@ export async function buildCliBundle(root) {
   assertRelativeFilesBundled(cli);
   chmodSync(join(dist, 'cli', 'main.js'), 0o755);
 }
+
+/**
+ * zod's `locales` namespace (`z.locales.fr()`, … for `z.config`) holds its messages in 63 languages,
+ * 300 kB of the 680 kB of zod in the bundle, which every process parses at start-up; the CLI never
+ * switches zod's language (its messages are its own, in English), and zod sets English, the default,
+ * from its own import of `locales/en.js`. So in the bundle the namespace holds English alone. The library
+ * (dist/index.js, not bundled) imports zod unchanged.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    // Paths relative to the repository, so that the bundle's module comments are the same bytes wherever
+    // it is built.
+    const root = b.initialOptions.absWorkingDir ?? process.cwd();
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
+        ? {
+            path: relative(root, resolve(args.resolveDir, '../locales/index.js')).split(sep).join('/'),
+            namespace: 'zod-english-only',
+          }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
+      contents: 'export { default as en } from "./en.js";\n',
+      resolveDir: resolve(root, args.path, '..'),
+      loader: 'js',
+    }));
+  },
+};
 
 /**
  * Every module the bundle starts by a path next to its own code (`new URL('./x' + ext, import.meta.url)`:

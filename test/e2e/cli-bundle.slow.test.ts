@@ -5,9 +5,9 @@
 // side by side, a walk-forward on one thread against two threads.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { quant, tempDir } from '../helpers/cli.js';
+import { quant, REPO, tempDir } from '../helpers/cli.js';
 import { buildExecWorkspace, EPOCH } from '../unit/exec/_exec-workspace.js';
 
 const ENV = { SOURCE_DATE_EPOCH: String(EPOCH) };
@@ -44,6 +44,32 @@ describe('the bundled CLI: worker processes and worker threads', { timeout: 300_
   };
   after(() => {
     for (const d of dirs) d.cleanup();
+  });
+
+  test("zod's messages in English alone: no other translation is bundled, and a manifest error reads as before", () => {
+    const cli = join(REPO, 'dist', 'cli');
+    const bundled = readdirSync(cli)
+      .filter((f) => f.endsWith('.js'))
+      .flatMap((f) => [
+        ...readFileSync(join(cli, f), 'utf8').matchAll(/^\/\/ node_modules\/zod\/v4\/locales\/(\S+)$/gm),
+      ])
+      .map((m) => m[1]);
+    assert.deepEqual(bundled, ['en.js'], 'the locales of zod in dist/cli');
+    const ws = workspace();
+    const manifest = JSON.parse(readFileSync(join(ws, 'manifest.json'), 'utf8')) as {
+      profiles: Record<string, { sleeve?: Record<string, unknown> }>;
+    };
+    const sleeve = Object.values(manifest.profiles).find((p) => p.sleeve !== undefined)?.sleeve;
+    assert.ok(sleeve !== undefined, 'the workspace has a sleeve profile');
+    sleeve['train_window'] = 'x';
+    writeFileSync(join(ws, 'manifest.json'), JSON.stringify(manifest, null, 2));
+    const r = quant(['manifest', 'check'], { cwd: ws });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /^E_MANIFEST: .*\.train_window \(line \d+\): expected a number, got "x"/,
+      r.stderr,
+    );
   });
 
   test('meta run --execute-sleeves: two worker processes give the bytes of one', () => {
