@@ -115,8 +115,9 @@ export function hierarchicalRiskParity(
  * Steps 1 and 2 of HRP: the tree of the correlation distances of `cov` (SciPy's linkage, then optimal
  * leaf ordering with `optimal`) and its leaves in pre-order.
  *
- * @param cov n x n covariance, n ≥ 2, finite above the diagonal.
- * @throws QuantError `E_INPUT_VALUE` (a non-finite variance), `E_SINGULAR_COVARIANCE` (a negative one).
+ * @param cov n x n covariance, finite above the diagonal.
+ * @throws QuantError `E_TOO_FEW_ASSETS` (n < 2), `E_INPUT_VALUE` (a non-finite variance),
+ *   `E_SINGULAR_COVARIANCE` (a negative one).
  */
 export function clusterCovariance(
   cov: Matrix,
