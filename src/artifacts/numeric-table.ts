@@ -3,6 +3,7 @@
  * enforce: dates are UTC calendar days `YYYY-MM-DD`, strictly increasing (no duplicates, no unsorted rows).
  */
 import { QuantError, type ErrorLocation } from '../errors.js';
+import { civilDayPrefix, daysFromCivil, epochDayToIsoDay } from '../util/civil-day.js';
 
 /** A wide table: one date per row, one Float64Array per column (NaN = missing). */
 export interface NumericTable {
@@ -19,46 +20,12 @@ export const RESERVED_COLUMN =
 
 const DAY_MS = 86_400_000;
 
-// Date.UTC maps years 0-99 to 1900-1999; setUTCFullYear does not.
-function utcMidnight(year: number, monthIndex: number, day: number): number {
-  const t = new Date(0);
-  t.setUTCFullYear(year, monthIndex, day);
-  return t.getTime();
-}
-
 /** Days since 1970-01-01 of an ISO day `YYYY-MM-DD` (assumed valid). */
 export function isoDayToEpochDay(iso: string): number {
-  return Math.round(
-    utcMidnight(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)) - 1, Number(iso.slice(8, 10))) / DAY_MS,
-  );
+  return daysFromCivil(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)), Number(iso.slice(8, 10)));
 }
 
-/**
- * ISO day `YYYY-MM-DD` of a day count since 1970-01-01 (years 0-9999), by integer arithmetic on the
- * proleptic Gregorian calendar (Hinnant's civil_from_days: 400-year eras of 146,097 days, years starting
- * in March so that the leap day comes last). Same strings as `Date#toISOString`, without building a Date:
- * a large meta run converts millions of Parquet day numbers.
- */
-export function epochDayToIsoDay(day: number): string {
-  const z = day + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  return `${PAD4[y] ?? String(y).padStart(4, '0')}-${PAD2[m]}-${PAD2[d]}`;
-}
-
-const PAD2 = Array.from({ length: 32 }, (_, i) => String(i).padStart(2, '0'));
-/** Years 1900-2199 ready-made; others are padded on the fly. */
-const PAD4: Record<number, string> = Object.fromEntries(
-  Array.from({ length: 300 }, (_, i) => [1900 + i, String(1900 + i)]),
-);
+export { epochDayToIsoDay };
 
 const DATE_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
@@ -69,26 +36,24 @@ const DATE_RE =
  * is converted to UTC first (`2024-01-02T01:00+02:00` is 2024-01-01); without one the written day is kept.
  */
 export function normalizeIsoDay(text: string): string | undefined {
-  const m = DATE_RE.exec(text.trim());
+  // The common case, already a calendar day: no regular expression, no Date, the same string back.
+  if (text.length === 10 && civilDayPrefix(text) !== undefined) return text;
+  const trimmed = text.trim();
+  const m = DATE_RE.exec(trimmed);
   if (m === null) return undefined;
-  const [, ys, mos, ds, hs, mis, ss, , zone] = m;
-  const y = Number(ys);
-  const mo = Number(mos);
-  const d = Number(ds);
-  const midnight = utcMidnight(y, mo - 1, d);
-  const check = new Date(midnight);
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d)
-    return undefined;
-  if (hs === undefined) return epochDayToIsoDay(midnight / DAY_MS);
+  const [, , , , hs, mis, ss, , zone] = m;
+  const civil = civilDayPrefix(trimmed);
+  if (civil === undefined) return undefined;
+  if (hs === undefined) return epochDayToIsoDay(civil);
   const h = Number(hs);
   const mi = Number(mis);
   const s = ss === undefined ? 0 : Number(ss);
   if (h > 23 || mi > 59 || s > 60) return undefined;
-  if (zone === undefined || zone === 'Z') return epochDayToIsoDay(midnight / DAY_MS);
+  if (zone === undefined || zone === 'Z') return epochDayToIsoDay(civil);
   const sign = zone.startsWith('-') ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
   const offsetMin = Number(digits.slice(0, 2)) * 60 + (digits.length > 2 ? Number(digits.slice(2, 4)) : 0);
-  const utc = midnight + ((h * 60 + mi - sign * offsetMin) * 60 + s) * 1000;
+  const utc = civil * DAY_MS + ((h * 60 + mi - sign * offsetMin) * 60 + s) * 1000;
   const day = Math.floor(utc / DAY_MS);
   // An offset can move 0000-01-01 or 9999-12-31 out of the years a YYYY-MM-DD day can spell.
   return day >= FIRST_EPOCH_DAY && day <= LAST_EPOCH_DAY ? epochDayToIsoDay(day) : undefined;

@@ -1,7 +1,6 @@
 import { QuantError } from '../../errors.js';
+import { civilDayPrefix } from '../../util/civil-day.js';
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?=$|[T ])/;
-const DAY_MS = 86_400_000;
 const DAYS_PER_YEAR = 365.25;
 
 /** Sampling calendars the annualisation factor can be inferred for, with their factor A. */
@@ -62,16 +61,9 @@ function dateError(i: number, text: string): QuantError {
 
 /** Days since 1970-01-01, or undefined when the text is not a real calendar date. */
 function epochDay(text: string): number | undefined {
-  const m = ISO_DATE.exec(text);
-  if (m === null) return undefined;
-  const y = Number(m[1]);
-  const mo = Number(m[2]);
-  const d = Number(m[3]);
-  const at = new Date(0);
-  at.setUTCFullYear(y, mo - 1, d);
-  // setUTCFullYear rolls 2021-02-30 over to March; a round trip rejects such dates.
-  if (at.getUTCFullYear() !== y || at.getUTCMonth() !== mo - 1 || at.getUTCDate() !== d) return undefined;
-  return Math.round(at.getTime() / DAY_MS);
+  // A time part after `T` or a space is allowed and ignored.
+  const next = text.length === 10 ? 'T' : text[10];
+  return next === 'T' || next === ' ' ? civilDayPrefix(text) : undefined;
 }
 
 function median(sorted: readonly number[]): number {

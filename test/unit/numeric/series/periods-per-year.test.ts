@@ -158,7 +158,21 @@ describe('inferFrequency', () => {
     );
   });
 
-  for (const bad of ['2024-02-30', '2024-13-01', '01/02/2024', '2024-1-5', '']) {
+  test('a time part after T or a space is ignored', () => {
+    const plain = days('2024-01-01', 260, (wd) => wd !== 0 && wd !== 6);
+    const timed = plain.map((d, i) => (i % 2 === 0 ? `${d}T16:00:00Z` : `${d} 09:30`));
+    assert.deepEqual(inferFrequency(timed), inferFrequency(plain), 'the same inference');
+  });
+
+  for (const bad of [
+    '2024-02-30',
+    '2024-13-01',
+    '01/02/2024',
+    '2024-1-5',
+    '',
+    '2024-01-08x',
+    '2024-01-08:00',
+  ]) {
     test(`"${bad}" is E_INPUT_DATES with its index`, () => {
       assert.throws(
         () => inferFrequency(['2024-01-06', bad]),
