@@ -56,9 +56,14 @@ describe('choleskyFactorInPlace', () => {
     );
   });
 
-  test('equals the textbook row-by-row loop to the last bit (sizes 1-41 and 55-130, strides, in place, failing pivots)', () => {
-    // From 40 the WebAssembly SIMD factorisation runs: five to seventeen blocks of 8 columns, full or not.
-    const sizes = [...Array.from({ length: 41 }, (_, i) => i + 1), 55, 56, 57, 63, 64, 65, 71, 72, 130];
+  test('equals the textbook row-by-row loop to the last bit (sizes 1-41 and 55-401, strides, in place, failing pivots)', () => {
+    // From 40 the WebAssembly SIMD factorisation runs: five to fifty blocks of 8 columns, full or not; from
+    // 129 more than one super-block of 128 columns, whose trailing entries are updated in tiles of
+    // 32 x 256 (two column tiles and a partial one from 385).
+    const sizes = [
+      ...Array.from({ length: 41 }, (_, i) => i + 1),
+      ...[55, 56, 57, 63, 64, 65, 71, 72, 127, 128, 129, 130, 161, 200, 263, 384, 385, 401],
+    ];
     assert.ok(
       sizes.some((k) => k >= SIMD_MIN_ORDER),
       'some sizes take the SIMD path',
@@ -103,6 +108,20 @@ describe('choleskyFactorInPlace', () => {
     const bigL = new Float64Array(big * big);
     assert.equal(choleskyFactorInPlace(b, bigL, big), 61, 'same failing pivot from the SIMD factorisation');
     assertSameBits(bigL.subarray(0, 61 * big), bigExpected.subarray(0, 61 * big), 'the rows before it');
+    // In the second super-block, at the first row of a tile (row 160 = 128 + 32): a copy of row 7.
+    const wide = 300;
+    const c = randomCovariance(wide, 79).data;
+    for (let j = 0; j < wide; j++) c[160 * wide + j] = c[7 * wide + j]!;
+    for (let i = 0; i < wide; i++) c[i * wide + 160] = c[i * wide + 7]!;
+    const wideExpected = new Float64Array(wide * wide);
+    assert.equal(textbookCholesky(c, wideExpected, wide, wide), 160, 'the textbook loop fails at row 160');
+    const wideL = new Float64Array(wide * wide);
+    assert.equal(choleskyFactorInPlace(c, wideL, wide), 160, 'same failing pivot in the second super-block');
+    assertSameBits(
+      wideL.subarray(0, 160 * wide),
+      wideExpected.subarray(0, 160 * wide),
+      'the rows before row 160',
+    );
   });
 
   test('the triangular solves equal the textbook loops to the last bit (sizes 1-30, strides)', () => {
