@@ -278,6 +278,58 @@ function panelCode(): number[] {
   ];
 }
 
+/*
+ * pack(w, k, c0, pt): the block's columns c0 … c0 + 7 of L for the rows j ≥ c0 + 8, transposed in pairs
+ * of rows: pt[(r >> 1)·16 + 2q + (r & 1)] = l_{c0+8+r, c0+q} (byte offsets w and pt).
+ */
+function packCode(): number[] {
+  const [PKW, PKK, PKC0, PKPT] = [0, 1, 2, 3];
+  const [J, R, SRC, DST] = [4, 5, 6, 7];
+  const row: number[] = [
+    // SRC = w + (j·k + c0)·8; DST = pt + (r >> 1)·128 + (r & 1)·8, r = j − c0 − 8.
+    ...get(PKW),
+    ...get(J),
+    ...get(PKK),
+    OP.i32Mul,
+    ...get(PKC0),
+    OP.i32Add,
+    ...i32Const(3),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(SRC),
+    ...get(J),
+    ...get(PKC0),
+    OP.i32Sub,
+    ...i32Const(BLOCK),
+    OP.i32Sub,
+    ...set(R),
+    ...get(PKPT),
+    ...get(R),
+    ...i32Const(1),
+    OP.i32ShrU,
+    ...i32Const(7),
+    OP.i32Shl,
+    OP.i32Add,
+    ...get(R),
+    ...i32Const(1),
+    OP.i32And,
+    ...i32Const(3),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(DST),
+  ];
+  for (let q = 0; q < BLOCK; q++)
+    row.push(...get(DST), ...get(SRC), OP.f64Load, ...mem(8 * q), OP.f64Store, ...mem(16 * q));
+  return [
+    ...get(PKC0),
+    ...i32Const(BLOCK),
+    OP.i32Add,
+    ...set(J),
+    ...whileBelow(J, PKK, [...row, ...addTo(J, 1)]),
+  ];
+}
+
+type PackFn = (w: number, k: number, c0: number, pt: number) => void;
 type UpdateFn = (
   w: number,
   pt: number,
@@ -304,6 +356,12 @@ const kernel = new WasmKernel(
         code: panelCode(),
       },
       {
+        name: 'pack',
+        params: [I32, I32, I32, I32],
+        locals: [[4, I32]],
+        code: packCode(),
+      },
+      {
         name: 'update',
         params: [I32, I32, I32, I32, I32, I32, I32, I32],
         locals: [
@@ -318,20 +376,6 @@ const kernel = new WasmKernel(
 
 /** Order from which the SIMD factorisation is used (below, copying in and out costs more than it saves). */
 export const SIMD_MIN_ORDER = 40;
-
-/**
- * The block's columns c0 … c0 + 7 of L for the rows j ≥ c0 + 8, transposed in pairs of rows:
- * pt[(r >> 1)·16 + 2q + (r & 1)] = l_{c0+8+r, c0+q}.
- */
-function packBlock(w: Float64Array, k: number, c0: number, pt: Float64Array): void {
-  const first = c0 + BLOCK;
-  for (let j = first; j < k; j++) {
-    const r = j - first;
-    const at = (r >> 1) * 2 * BLOCK + (r & 1);
-    const row = j * k + c0;
-    for (let q = 0; q < BLOCK; q++) pt[at + 2 * q] = w[row + q] as number;
-  }
-}
 
 /**
  * `choleskyFactorInPlace(a, l, k, ld)` in WebAssembly SIMD (same contract, same bits); undefined where
@@ -349,16 +393,13 @@ export function choleskyFactorSimd(
   const instance = kernel.instance(8 * (k * k + SUB_BLOCKS * ptLength + k));
   if (instance === undefined) return undefined;
   const w = new Float64Array(instance.memory.buffer, 0, k * k);
-  const pts = Array.from(
-    { length: SUB_BLOCKS },
-    (_, s) => new Float64Array(instance.memory.buffer, ptAt + 8 * s * ptLength, ptLength),
-  );
   const diagAt = ptAt + 8 * SUB_BLOCKS * ptLength;
   const diag = new Float64Array(instance.memory.buffer, diagAt, k);
-  for (let i = 0; i < k; i++) {
-    w.set(a.subarray(i * ld, i * ld + i + 1), i * k);
-    diag[i] = a[i * ld + i] as number;
-  }
+  // The lower triangle in (with the upper one when the layout is the same: one copy, never read).
+  if (ld === k) w.set(a.subarray(0, k * k));
+  else for (let i = 0; i < k; i++) w.set(a.subarray(i * ld, i * ld + i + 1), i * k);
+  for (let i = 0; i < k; i++) diag[i] = a[i * ld + i] as number;
+  const pack = instance.exports['pack'] as PackFn;
   const panel = instance.exports['panel'] as PanelFn;
   const update = instance.exports['update'] as UpdateFn;
   /** The packed pair of rows (j, j + 1) of sub-block s (its columns from c0). */
@@ -372,7 +413,7 @@ export function choleskyFactorSimd(
       failed = panel(0, diagAt, k, c0, floor);
       if (failed < 0 && c0 + BLOCK < k) {
         const s = (c0 - top) / BLOCK;
-        packBlock(w, k, c0, pts[s] as Float64Array);
+        pack(0, k, c0, ptAt + 8 * s * ptLength);
         if (c0 + BLOCK < end) update(0, packedAt(s, c0, c0 + BLOCK), k, c0, c0 + BLOCK, k, c0 + BLOCK, end);
       }
     }
@@ -392,10 +433,15 @@ export function choleskyFactorSimd(
   }
   // Rows before a failing pivot are complete; the rows from it on are left unspecified, as documented.
   const rows = failed < 0 ? k : failed;
-  for (let i = 0; i < rows; i++) {
-    const ri = i * ld;
-    l.set(w.subarray(i * k, i * k + i + 1), ri);
-    l.fill(0, ri + i + 1, ri + k);
+  if (ld === k) {
+    l.set(w.subarray(0, rows * k));
+    for (let i = 0; i < rows; i++) l.fill(0, i * k + i + 1, i * k + k);
+  } else {
+    for (let i = 0; i < rows; i++) {
+      const ri = i * ld;
+      l.set(w.subarray(i * k, i * k + i + 1), ri);
+      l.fill(0, ri + i + 1, ri + k);
+    }
   }
   return failed;
 }

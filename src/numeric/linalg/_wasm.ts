@@ -82,6 +82,7 @@ export const OP = {
   i32And: 0x71,
   i32Or: 0x72,
   i32Shl: 0x74,
+  i32ShrU: 0x76,
   f64Neg: 0x9a,
   f64Sqrt: 0x9f,
   f64Add: 0xa0,

@@ -78,6 +78,12 @@ describe('choleskyFactorInPlace', () => {
       const inPlace = a.slice();
       choleskyFactorInPlace(inPlace, inPlace, k);
       assertSameBits(inPlace, expected, `k = ${k}, in place`);
+      // Only the lower triangle is read: NaN above the diagonal changes nothing.
+      const lowerOnly = a.slice();
+      for (let i = 0; i < k; i++) lowerOnly.fill(NaN, i * k + i + 1, i * k + k);
+      const lowerL = new Float64Array(k * k);
+      choleskyFactorInPlace(lowerOnly, lowerL, k);
+      assertSameBits(lowerL, expected, `k = ${k}, NaN above the diagonal`);
       // A leading k x k block of a (k + 3)-column layout.
       const ld = k + 3;
       const wide = new Float64Array(k * ld).fill(7);
