@@ -35,10 +35,10 @@ function run(job: ChunkJob): void {
   const spans = job.spans.slice(job.from, job.to);
   const targets: WindowTarget[][] = [];
   const transfer: ArrayBuffer[] = [];
+  // One optimiser per chunk, as the sequential path has one per run: its only state is the windows'
+  // covariances, shared by the risk profiles (incremental moments never reach a worker).
+  const optimize = createWindowOptimizer(job.settings);
   for (const [p, profile] of job.profiles.entries()) {
-    // One optimiser per profile and chunk, as the sequential path has one per run: it keeps no state
-    // between windows (incremental moments never reach a worker).
-    const optimize = createWindowOptimizer(job.settings);
     const own: WindowTarget[] = [];
     for (const span of spans) {
       try {
