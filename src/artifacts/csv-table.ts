@@ -58,6 +58,17 @@ function checkHeaderNames(file: string, line: number, names: readonly string[], 
   });
 }
 
+/** Whether `cell` is non-empty and holds only the characters 0-9 . e E + -. */
+function plainNumberChars(cell: string): boolean {
+  if (cell.length === 0) return false;
+  for (let i = 0; i < cell.length; i++) {
+    const c = cell.charCodeAt(i);
+    // 0-9, '+' (43), '-' (45), '.' (46), 'E' (69), 'e' (101)
+    if (!((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || c === 69 || c === 101)) return false;
+  }
+  return true;
+}
+
 /** The number in a cell of `column` on `line`: a missing marker is NaN (when allowed), else a finite decimal. */
 function parseCell(
   file: string,
@@ -66,6 +77,13 @@ function parseCell(
   column: string | undefined,
   allowMissing: boolean,
 ): number {
+  // The common case first: a cell of digits, '.', 'e', 'E', '+' and '-' only is no missing marker, and
+  // Number gives a finite value exactly when it is a decimal DECIMAL accepts (empty, overflowing or
+  // malformed cells take the checks below and their messages).
+  if (plainNumberChars(cell)) {
+    const v = Number(cell);
+    if (Number.isFinite(v)) return v;
+  }
   if (MISSING_MARKERS.has(cell.trim())) {
     if (!allowMissing)
       fail('E_INPUT_VALUE', file, line, 'missing value', column, 'fill the cell or drop the row');

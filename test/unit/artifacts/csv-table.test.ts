@@ -7,6 +7,7 @@ import { csvParse } from 'd3-dsv';
 import { formatCsvTable, parseCsvTable, writeCsvTable } from '../../../src/artifacts/csv-table.js';
 import { normalizeIsoDay } from '../../../src/artifacts/numeric-table.js';
 import { readTable } from '../../../src/artifacts/tables.js';
+import { QuantError } from '../../../src/errors.js';
 import { quantError, tempDir } from './_temp.js';
 
 const F = 'in.csv';
@@ -199,5 +200,77 @@ describe('CSV tables', () => {
       quantError('E_INPUT_FORMAT', /is not a file/),
       'readTable rejects with E_INPUT_FORMAT',
     );
+  });
+});
+
+describe('numeric cells', () => {
+  /** What the cell checks say, as plain expressions: the value, or the start of the error message. */
+  function expected(cell: string): number | string {
+    if (['', 'NaN', 'nan', 'NA', 'null'].includes(cell.trim())) return Number.NaN;
+    if (!/^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/.test(cell))
+      return `${JSON.stringify(cell)} is not a number`;
+    const v = Number(cell);
+    return Number.isFinite(v) ? v : `${cell.trim()} is out of range`;
+  }
+
+  function parsed(cell: string): number | string {
+    try {
+      return parseCsvTable(F, `date,A\n2024-01-02,${cell}\n`).values[0]![0]!;
+    } catch (error) {
+      assert.ok(
+        error instanceof QuantError && error.code === 'E_INPUT_VALUE',
+        `E_INPUT_VALUE, not ${String(error)}`,
+      );
+      return error.message.slice(error.message.indexOf('column A: ') + 'column A: '.length);
+    }
+  }
+
+  test('random cells of digits, signs, points, exponents, spaces and letters parse as the plain checks say', () => {
+    const chars = '0123456789.eE+- xaN';
+    let seed = 17;
+    const next = (): number => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const cells = [
+      '',
+      '1e999',
+      '-1e999',
+      '-0',
+      '+.5',
+      '5.',
+      '.',
+      'e5',
+      '1e+',
+      ' 1',
+      '1 ',
+      '1e-400',
+      '0.0123',
+      '1E+05',
+      '--1',
+      '1-2',
+      'NaN',
+      ' nan ',
+    ];
+    for (let k = 0; k < 5000; k++) {
+      const length = Math.floor(next() * 8);
+      let cell = '';
+      for (let i = 0; i < length; i++) cell += chars[Math.floor(next() * chars.length)];
+      cells.push(cell);
+    }
+    let numbers = 0;
+    for (const cell of cells) {
+      const want = expected(cell);
+      const got = parsed(cell);
+      if (typeof want === 'number') {
+        assert.ok(
+          typeof got === 'number' && Object.is(got, want),
+          `${JSON.stringify(cell)}: ${String(got)}, expected ${want}`,
+        );
+        if (!Number.isNaN(want)) numbers++;
+      } else
+        assert.ok(
+          typeof got === 'string' && got.startsWith(want),
+          `${JSON.stringify(cell)}: "${String(got)}", expected "${want}"`,
+        );
+    }
+    assert.ok(numbers > 500, `${numbers} cells were numbers`);
   });
 });
