@@ -87,6 +87,39 @@ describe('lookup and store', () => {
     assert.deepEqual(absent, { kind: 'absent' }, 'no entry');
   });
 
+  test('a hundred files in nested folders are stored side by side; one missing source fails the store and leaves nothing behind', async () => {
+    const ws = tempDir();
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 100; i++) files[`data/${i % 7}/f${i}.json`] = `{"i":${i}}\n`;
+    await storedEntry(ws, files);
+    const found = await lookupCacheEntry(ws, 'meta', KEY, check);
+    assert.equal(found.kind, 'found', JSON.stringify(found).slice(0, 200));
+    if (found.kind !== 'found') return;
+    for (const [rel, text] of Object.entries(files))
+      assert.equal(found.files.get(rel)?.toString(), text, `${rel}: the bytes`);
+
+    const other = tempDir();
+    const sources = new Map<string, string>();
+    for (let i = 0; i < 60; i++) {
+      const src = join(other, `src-${i}`);
+      if (i !== 37) writeFileSync(src, `${i}`);
+      sources.set(`data/f${i}.txt`, src);
+    }
+    await assert.rejects(
+      writeCacheEntry(other, 'meta', KEY, sources, { files: {} }),
+      (error: Error & { code?: string }) => {
+        assert.match(
+          error.message,
+          /^cannot store the cache entry \.cache\/meta\/a{64}: /,
+          'names the entry',
+        );
+        return true;
+      },
+      'the store fails',
+    );
+    assert.deepEqual(readdirSync(join(other, '.cache', 'meta')), [], 'no entry and no temp folder remain');
+  });
+
   test('a .cache that is a file is absent at lookup, and a coded ENOTDIR at store', async () => {
     const ws = tempDir();
     writeFileSync(join(ws, '.cache'), 'x');
