@@ -199,12 +199,10 @@ class VertexState {
     const { n, r } = this;
     const T = scenarios.length;
     const kinks = new Uint8Array(T);
-    this.slot.fill(-1);
-    this.rCols = new Float64Array(T * n);
-    scenarios.forEach((t, p) => {
-      this.slot[t] = p;
-      for (let i = 0; i < n; i++) this.rCols[i * T + p] = r[t * n + i] as number;
-    });
+    const slot = this.slot;
+    slot.fill(-1);
+    for (let p = 0; p < T; p++) slot[scenarios[p] as number] = p;
+    this.rCols = transposeRows(r, n, scenarios);
     for (const a of this.active) if (a.kind === KINK) kinks[this.slot[a.index] as number] = 1;
     this.T = T;
     this.scenarios = scenarios;
@@ -214,17 +212,28 @@ class VertexState {
     this.breakAt = new Float64Array(T);
   }
 
-  /** h_t = −r_tᵀw − α of scenario t at the current vertex. */
-  private freshH(t: number): number {
+  /** h_t = −r_tᵀw − α at the current vertex of the scenarios `rows`, into `out` (position k ↔ rows[k]). */
+  private freshH(rows: Int32Array, out: Float64Array): void {
     const { n, r, z } = this;
-    let s = 0;
-    for (let i = 0; i < n; i++) s += (r[t * n + i] as number) * (z[i] as number);
-    return -s - (z[n] as number);
+    rowDots(r, n, rows, z, out);
+    const alpha = z[n] as number;
+    for (let k = 0; k < rows.length; k++) out[k] = -(out[k] as number) - alpha;
+  }
+
+  /** The scenarios outside the working set, ascending. */
+  private outsiders(): Int32Array {
+    const rows = new Int32Array(this.fullT - this.T);
+    let k = 0;
+    for (let t = 0; t < this.fullT; t++) if (this.slot[t] === -1) rows[k++] = t;
+    return rows;
   }
 
   /** Whether a scenario outside the working set has h_t > 0 at the current vertex. */
   hasViolators(): boolean {
-    for (let t = 0; t < this.fullT; t++) if (this.slot[t] === -1 && this.freshH(t) > 0) return true;
+    const rows = this.outsiders();
+    const h = new Float64Array(rows.length);
+    this.freshH(rows, h);
+    for (let k = 0; k < rows.length; k++) if ((h[k] as number) > 0) return true;
     return false;
   }
 
@@ -235,10 +244,11 @@ class VertexState {
    */
   rebuild(size: number, drop: boolean): void {
     const all = new Float64Array(this.fullT);
-    for (let t = 0; t < this.fullT; t++) {
-      const p = this.slot[t] as number;
-      all[t] = p >= 0 ? (this.h[p] as number) : this.freshH(t);
-    }
+    const rows = this.outsiders();
+    const fresh = new Float64Array(rows.length);
+    this.freshH(rows, fresh);
+    for (let k = 0; k < rows.length; k++) all[rows[k] as number] = fresh[k] as number;
+    for (let p = 0; p < this.T; p++) all[this.scenarios[p] as number] = this.h[p] as number;
     const keep = new Uint8Array(this.fullT);
     const order = orderByLoss(all);
     for (let q = 0; q < size; q++) keep[order[q] as number] = 1;
@@ -311,14 +321,7 @@ class VertexState {
   }
 
   private computeH(): void {
-    const { n, T, r, z } = this;
-    const alpha = z[n] as number;
-    for (let p = 0; p < T; p++) {
-      const t = this.scenarios[p] as number;
-      let s = 0;
-      for (let i = 0; i < n; i++) s += (r[t * n + i] as number) * (z[i] as number);
-      this.h[p] = -s - alpha;
-    }
+    this.freshH(this.scenarios, this.h);
   }
 
   /** D = M⁻¹ from scratch (Gauss–Jordan, partial pivoting), then z = D·b and h. */
@@ -365,17 +368,16 @@ class VertexState {
     let best: { position: number; sign: number } | null = null;
     let bestScore = 0;
     let bestSlope = 0;
+    // The descending edges in order of position (a kink descends on at most one side: both would need
+    // y_j > 0 and y_j < −c).
+    const positions: number[] = [];
+    const slopes: number[] = [];
+    const signs: number[] = [];
     const consider = (j: number, slope: number, sign: number): void => {
       if (slope >= -SLOPE_TOL) return;
-      // Steepest edge: the slope per unit of distance moved in (w, α).
-      let norm = 0;
-      for (let i = j * N, end = i + N; i < end; i++) norm += (D[i] as number) ** 2;
-      const score = slope / Math.sqrt(norm);
-      if (score < bestScore) {
-        bestScore = score;
-        bestSlope = slope;
-        best = { position: j, sign };
-      }
+      positions.push(j);
+      slopes.push(slope);
+      signs.push(sign);
     };
     this.active.forEach((a, j) => {
       const yj = y[j] as number;
@@ -385,6 +387,17 @@ class VertexState {
       } else if (a.kind === LOWER) consider(j, yj, 1);
       else if (a.kind === UPPER) consider(j, -yj, -1);
     });
+    // Steepest edge: the slope per unit of distance moved in (w, α).
+    const norms = columnSquares(D, N, positions);
+    for (let k = 0; k < positions.length; k++) {
+      const slope = slopes[k] as number;
+      const score = slope / Math.sqrt(norms[k] as number);
+      if (score < bestScore) {
+        bestScore = score;
+        bestSlope = slope;
+        best = { position: positions[k] as number, sign: signs[k] as number };
+      }
+    }
     this.slope = bestSlope;
     return best;
   }
@@ -399,19 +412,13 @@ class VertexState {
     // Weights held at an active bound do not move along an edge: only the others enter the slopes.
     const moving: number[] = [];
     for (let i = 0; i < n; i++) if ((d[i] as number) !== 0) moving.push(i);
-    const m = moving.length;
     const dAlpha = d[n] as number;
     // Slopes of the kinks along d, ρ_t = −r_tᵀd_w − d_α, accumulated one moving asset at a time (the
     // same operations in the same order per scenario as a row-by-row sum), and the breakpoints
     // s_t = −h_t / ρ_t ≥ 0 where the kinks change side.
     const rho = this.rho;
     rho.fill(-dAlpha);
-    for (let k = 0; k < m; k++) {
-      const i = moving[k] as number;
-      const di = d[i] as number;
-      const col = this.rCols.subarray(i * T, (i + 1) * T);
-      for (let t = 0; t < T; t++) rho[t] = (rho[t] as number) - (col[t] as number) * di;
-    }
+    subtractColumns(rho, this.rCols, T, moving, d);
     const breakAt = this.breakAt;
     const cand: number[] = [];
     for (let t = 0; t < T; t++) {
@@ -480,17 +487,7 @@ class VertexState {
     this.active[position] = enter;
     const a = new Float64Array(N);
     this.gradient(enter, a);
-    const ad = columnProducts(a, D, N);
-    const piv = ad[position] as number;
-    const p = position * N;
-    for (let i = 0; i < N; i++) D[p + i] = (D[p + i] as number) / piv;
-    for (let j = 0; j < N; j++) {
-      if (j === position) continue;
-      const f = ad[j] as number;
-      if (f === 0) continue;
-      const q = j * N;
-      for (let i = 0; i < N; i++) D[q + i] = (D[q + i] as number) - f * (D[p + i] as number);
-    }
+    productFormUpdate(D, N, a, position);
     this.iterations++;
     if (++this.sinceRefactor >= REFACTOR_EVERY) this.refactor();
   }
@@ -539,33 +536,258 @@ class VertexState {
   }
 }
 
-/** vᵀD for D stored by columns: entry j = Σ_i v_i D_ij, summed in order of i over the non-zero v_i. */
+/**
+ * The returns of `scenarios` column by column (n × T, entry (i, p) at i·T + p) from the row-major
+ * `r`, in tiles of 8 scenarios so that both sides are read and written in runs.
+ */
+export function transposeRows(r: Float64Array, n: number, scenarios: Int32Array): Float64Array<ArrayBuffer> {
+  const T = scenarios.length;
+  const out = new Float64Array(T * n);
+  const TILE = 8;
+  for (let p0 = 0; p0 < T; p0 += TILE) {
+    const p1 = Math.min(T, p0 + TILE);
+    for (let p = p0; p < p1; p++) {
+      const row = (scenarios[p] as number) * n;
+      for (let i = 0, q = p; i < n; i++, q += T) out[q] = r[row + i] as number;
+    }
+  }
+  return out;
+}
+
+/**
+ * ρ_t −= Σ_k cols[moving_k][t]·d[moving_k], the moving assets subtracted one after another in their
+ * order for every t — the same operations as one pass per asset, so the same bits — but four assets per
+ * pass over ρ, which then stays in registers for four products instead of one.
+ */
+export function subtractColumns(
+  rho: Float64Array,
+  cols: Float64Array,
+  T: number,
+  moving: readonly number[],
+  d: Float64Array,
+): void {
+  const m = moving.length;
+  let k = 0;
+  for (; k + 4 <= m; k += 4) {
+    const i0 = moving[k] as number;
+    const i1 = moving[k + 1] as number;
+    const i2 = moving[k + 2] as number;
+    const i3 = moving[k + 3] as number;
+    const d0 = d[i0] as number;
+    const d1 = d[i1] as number;
+    const d2 = d[i2] as number;
+    const d3 = d[i3] as number;
+    const o0 = i0 * T;
+    const o1 = i1 * T;
+    const o2 = i2 * T;
+    const o3 = i3 * T;
+    for (let t = 0; t < T; t++) {
+      rho[t] =
+        (rho[t] as number) -
+        (cols[o0 + t] as number) * d0 -
+        (cols[o1 + t] as number) * d1 -
+        (cols[o2 + t] as number) * d2 -
+        (cols[o3 + t] as number) * d3;
+    }
+  }
+  for (; k < m; k++) {
+    const i = moving[k] as number;
+    const di = d[i] as number;
+    const o = i * T;
+    for (let t = 0; t < T; t++) rho[t] = (rho[t] as number) - (cols[o + t] as number) * di;
+  }
+}
+
+/**
+ * vᵀD for D stored by columns: entry j = Σ_i v_i D_ij, summed in order of i over the non-zero v_i. Four
+ * columns are summed side by side: each sum is still one chain in order of i (the same bits), and the
+ * four chains hide each other's addition latency.
+ */
 function columnProducts(v: Float64Array, D: Float64Array, N: number): Float64Array {
   const nonZero: number[] = [];
   for (let i = 0; i < N; i++) if ((v[i] as number) !== 0) nonZero.push(i);
+  // Dense v: a zero v_i adds an exact zero, so the sums over every i are the same.
+  const idx = 2 * nonZero.length > N ? null : Int32Array.from(nonZero);
+  const m = idx === null ? N : idx.length;
   const out = new Float64Array(N);
-  if (2 * nonZero.length > N) {
-    // Dense v: a zero v_i adds an exact zero, so the plain loop gives the same sums.
-    for (let j = 0; j < N; j++) {
-      const q = j * N;
-      let s = 0;
-      for (let i = 0; i < N; i++) s += (v[i] as number) * (D[q + i] as number);
-      out[j] = s;
+  let j = 0;
+  for (; j + 4 <= N; j += 4) {
+    const q0 = j * N;
+    const q1 = q0 + N;
+    const q2 = q1 + N;
+    const q3 = q2 + N;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let k = 0; k < m; k++) {
+      const i = idx === null ? k : (idx[k] as number);
+      const vi = v[i] as number;
+      s0 += vi * (D[q0 + i] as number);
+      s1 += vi * (D[q1 + i] as number);
+      s2 += vi * (D[q2 + i] as number);
+      s3 += vi * (D[q3 + i] as number);
     }
-    return out;
+    out[j] = s0;
+    out[j + 1] = s1;
+    out[j + 2] = s2;
+    out[j + 3] = s3;
   }
-  const idx = Int32Array.from(nonZero);
-  const m = idx.length;
-  for (let j = 0; j < N; j++) {
+  for (; j < N; j++) {
     const q = j * N;
     let s = 0;
     for (let k = 0; k < m; k++) {
-      const i = idx[k] as number;
+      const i = idx === null ? k : (idx[k] as number);
       s += (v[i] as number) * (D[q + i] as number);
     }
     out[j] = s;
   }
   return out;
+}
+
+/**
+ * The product-form update of D (stored by columns) when the hyperplane with gradient `a` replaces the
+ * one at `position`: with f_j = aᵀd_j (summed in order of i over the non-zero a_i), column `position`
+ * is divided by its f and every other column j with f_j ≠ 0 loses f_j times it. Each f_j is taken just
+ * before its column changes and from its old entries, four columns at a time, so D is read once per
+ * update; the values are those of computing every f_j first.
+ */
+export function productFormUpdate(D: Float64Array, N: number, a: Float64Array, position: number): void {
+  const nonZero: number[] = [];
+  for (let i = 0; i < N; i++) if ((a[i] as number) !== 0) nonZero.push(i);
+  // Dense a: a zero a_i adds an exact zero, so the sums over every i are the same.
+  const idx = 2 * nonZero.length > N ? null : Int32Array.from(nonZero);
+  const m = idx === null ? N : idx.length;
+  const p = position * N;
+  let piv = 0;
+  for (let k = 0; k < m; k++) {
+    const i = idx === null ? k : (idx[k] as number);
+    piv += (a[i] as number) * (D[p + i] as number);
+  }
+  for (let i = 0; i < N; i++) D[p + i] = (D[p + i] as number) / piv;
+  const others: number[] = [];
+  for (let j = 0; j < N; j++) if (j !== position) others.push(j * N);
+  const count = others.length;
+  let c = 0;
+  for (; c + 4 <= count; c += 4) {
+    const q0 = others[c] as number;
+    const q1 = others[c + 1] as number;
+    const q2 = others[c + 2] as number;
+    const q3 = others[c + 3] as number;
+    let f0 = 0;
+    let f1 = 0;
+    let f2 = 0;
+    let f3 = 0;
+    for (let k = 0; k < m; k++) {
+      const i = idx === null ? k : (idx[k] as number);
+      const ai = a[i] as number;
+      f0 += ai * (D[q0 + i] as number);
+      f1 += ai * (D[q1 + i] as number);
+      f2 += ai * (D[q2 + i] as number);
+      f3 += ai * (D[q3 + i] as number);
+    }
+    if (f0 !== 0) subtractScaled(D, q0, f0, p, N);
+    if (f1 !== 0) subtractScaled(D, q1, f1, p, N);
+    if (f2 !== 0) subtractScaled(D, q2, f2, p, N);
+    if (f3 !== 0) subtractScaled(D, q3, f3, p, N);
+  }
+  for (; c < count; c++) {
+    const q = others[c] as number;
+    let f = 0;
+    for (let k = 0; k < m; k++) {
+      const i = idx === null ? k : (idx[k] as number);
+      f += (a[i] as number) * (D[q + i] as number);
+    }
+    if (f !== 0) subtractScaled(D, q, f, p, N);
+  }
+}
+
+/** D[q + i] −= f·D[p + i] for i < N. */
+function subtractScaled(D: Float64Array, q: number, f: number, p: number, N: number): void {
+  for (let i = 0; i < N; i++) D[q + i] = (D[q + i] as number) - f * (D[p + i] as number);
+}
+
+/** Σ_i D_ij² of the columns `positions` of D (stored by columns), each summed in order of i, four at a time. */
+export function columnSquares(D: Float64Array, N: number, positions: readonly number[]): Float64Array {
+  const count = positions.length;
+  const out = new Float64Array(count);
+  let k = 0;
+  for (; k + 4 <= count; k += 4) {
+    const q0 = (positions[k] as number) * N;
+    const q1 = (positions[k + 1] as number) * N;
+    const q2 = (positions[k + 2] as number) * N;
+    const q3 = (positions[k + 3] as number) * N;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let i = 0; i < N; i++) {
+      const a0 = D[q0 + i] as number;
+      const a1 = D[q1 + i] as number;
+      const a2 = D[q2 + i] as number;
+      const a3 = D[q3 + i] as number;
+      s0 += a0 * a0;
+      s1 += a1 * a1;
+      s2 += a2 * a2;
+      s3 += a3 * a3;
+    }
+    out[k] = s0;
+    out[k + 1] = s1;
+    out[k + 2] = s2;
+    out[k + 3] = s3;
+  }
+  for (; k < count; k++) {
+    const q = (positions[k] as number) * N;
+    let s = 0;
+    for (let i = 0; i < N; i++) {
+      const a = D[q + i] as number;
+      s += a * a;
+    }
+    out[k] = s;
+  }
+  return out;
+}
+
+/**
+ * out_k = Σ_i r[rows_k·n + i]·z_i for the rows `rows` of the row-major `r` (n columns), each summed in
+ * order of i; four rows side by side.
+ */
+export function rowDots(
+  r: Float64Array,
+  n: number,
+  rows: Int32Array,
+  z: Float64Array,
+  out: Float64Array,
+): void {
+  const count = rows.length;
+  let k = 0;
+  for (; k + 4 <= count; k += 4) {
+    const a0 = (rows[k] as number) * n;
+    const a1 = (rows[k + 1] as number) * n;
+    const a2 = (rows[k + 2] as number) * n;
+    const a3 = (rows[k + 3] as number) * n;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let i = 0; i < n; i++) {
+      const zi = z[i] as number;
+      s0 += (r[a0 + i] as number) * zi;
+      s1 += (r[a1 + i] as number) * zi;
+      s2 += (r[a2 + i] as number) * zi;
+      s3 += (r[a3 + i] as number) * zi;
+    }
+    out[k] = s0;
+    out[k + 1] = s1;
+    out[k + 2] = s2;
+    out[k + 3] = s3;
+  }
+  for (; k < count; k++) {
+    const a = (rows[k] as number) * n;
+    let s = 0;
+    for (let i = 0; i < n; i++) s += (r[a + i] as number) * (z[i] as number);
+    out[k] = s;
+  }
 }
 
 /** Inverse of an N × N matrix by Gauss–Jordan elimination with partial pivoting. */
@@ -580,21 +802,25 @@ function invertDense(a: Float64Array, k: number): Float64Array {
     }
     const pv = m[piv * k + col] as number;
     if (pv === 0) throw new QuantError('E_SOLVER', 'min_cvar: the active set became singular');
-    for (let j = 0; j < k; j++) {
+    // Columns left of `col` of m are never read again (the pivot search and the factors f read column
+    // col onwards), so m is updated from column col on; inv entirely.
+    for (let j = col; j < k; j++) {
       const a1 = m[piv * k + j] as number;
       m[piv * k + j] = m[col * k + j] as number;
       m[col * k + j] = a1 / pv;
+    }
+    for (let j = 0; j < k; j++) {
       const b1 = inv[piv * k + j] as number;
       inv[piv * k + j] = inv[col * k + j] as number;
       inv[col * k + j] = b1 / pv;
     }
+    const pc = col * k;
     for (let r = 0; r < k; r++) {
       const f = m[r * k + col] as number;
       if (r === col || f === 0) continue;
-      for (let j = 0; j < k; j++) {
-        m[r * k + j] = (m[r * k + j] as number) - f * (m[col * k + j] as number);
-        inv[r * k + j] = (inv[r * k + j] as number) - f * (inv[col * k + j] as number);
-      }
+      const rc = r * k;
+      for (let j = col + 1; j < k; j++) m[rc + j] = (m[rc + j] as number) - f * (m[pc + j] as number);
+      for (let j = 0; j < k; j++) inv[rc + j] = (inv[rc + j] as number) - f * (inv[pc + j] as number);
     }
   }
   return inv;

@@ -1,0 +1,135 @@
+// The loops of the min_cvar vertex simplex that work on several sums side by side (four columns, rows or
+// assets per pass) give the bits of the plain loops they replace: every sum is still one chain in the
+// original order. Random values of mixed magnitudes and signs make any other order show up in the last
+// bits; the sizes cover every remainder modulo 4 and sparse as well as dense vectors.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  columnSquares,
+  productFormUpdate,
+  rowDots,
+  subtractColumns,
+  transposeRows,
+} from '../../../../src/numeric/optimize/_cvar-vertex-simplex.js';
+import { seededRandom } from '../../../helpers/random.js';
+
+/** Values of magnitudes 1e-6…1e6, either sign, with exact zeros now and then. */
+function mixed(rand: () => number, length: number, zeros = 0.05): Float64Array {
+  return Float64Array.from({ length }, () => {
+    if (rand() < zeros) return 0;
+    const sign = rand() < 0.5 ? -1 : 1;
+    return sign * 10 ** (12 * rand() - 6) * (1 + rand());
+  });
+}
+
+function assertSameBits(actual: Float64Array, expected: Float64Array, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let k = 0; k < expected.length; k++) {
+    assert.ok(
+      Object.is(actual[k], expected[k]),
+      `${what}: entry ${k} is ${actual[k]}, the plain loop gives ${expected[k]}`,
+    );
+  }
+}
+
+const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 13, 33, 64, 101];
+
+describe('min_cvar vertex simplex kernels', () => {
+  test('transposeRows lays out the chosen rows column by column', () => {
+    const rand = seededRandom(11);
+    for (const n of SIZES) {
+      for (const T of [1, 5, 8, 9, 17, 40]) {
+        const total = T + 7;
+        const r = mixed(rand, total * n);
+        const chosen = Int32Array.from({ length: T }, (_, p) => p + Math.floor(rand() * 7));
+        chosen.sort();
+        const expected = new Float64Array(T * n);
+        for (let p = 0; p < T; p++) for (let i = 0; i < n; i++) expected[i * T + p] = r[chosen[p]! * n + i]!;
+        assertSameBits(transposeRows(r, n, chosen), expected, `n=${n} T=${T}`);
+      }
+    }
+  });
+
+  test('subtractColumns gives the bits of one pass per moving asset', () => {
+    const rand = seededRandom(12);
+    for (const n of SIZES) {
+      for (const T of [1, 3, 16, 29]) {
+        const cols = mixed(rand, n * T);
+        const d = mixed(rand, n + 1, 0.3);
+        const moving: number[] = [];
+        for (let i = 0; i < n; i++) if (d[i] !== 0) moving.push(i);
+        const start = mixed(rand, T);
+        const expected = Float64Array.from(start);
+        for (const i of moving)
+          for (let t = 0; t < T; t++) expected[t] = expected[t]! - cols[i * T + t]! * d[i]!;
+        const actual = Float64Array.from(start);
+        subtractColumns(actual, cols, T, moving, d);
+        assertSameBits(actual, expected, `n=${n} T=${T} moving=${moving.length}`);
+      }
+    }
+  });
+
+  test('columnSquares sums each column in order', () => {
+    const rand = seededRandom(13);
+    for (const N of SIZES) {
+      const D = mixed(rand, N * N);
+      const positions = Array.from({ length: N }, (_, j) => j).filter(() => rand() < 0.7);
+      const expected = Float64Array.from(positions, (j) => {
+        let s = 0;
+        for (let i = 0; i < N; i++) s += D[j * N + i]! ** 2;
+        return s;
+      });
+      assertSameBits(columnSquares(D, N, positions), expected, `N=${N} columns=${positions.length}`);
+    }
+  });
+
+  test('rowDots sums each row in order', () => {
+    const rand = seededRandom(14);
+    for (const n of SIZES) {
+      const rows = 23;
+      const r = mixed(rand, rows * n);
+      const z = mixed(rand, n + 1);
+      const chosen = Int32Array.from({ length: 1 + Math.floor(rand() * rows) }, () =>
+        Math.floor(rand() * rows),
+      );
+      const expected = Float64Array.from(chosen, (t) => {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += r[t * n + i]! * z[i]!;
+        return s;
+      });
+      const actual = new Float64Array(chosen.length);
+      rowDots(r, n, chosen, z, actual);
+      assertSameBits(actual, expected, `n=${n} rows=${chosen.length}`);
+    }
+  });
+
+  test('productFormUpdate gives the bits of computing every product first, for dense and sparse gradients', () => {
+    const rand = seededRandom(15);
+    for (const N of SIZES) {
+      for (const density of [1, 0.5, 0.2, 1 / N]) {
+        const D = mixed(rand, N * N);
+        const a = Float64Array.from({ length: N }, (_, i) =>
+          rand() < density || i === 0 ? mixed(rand, 1, 0)[0]! : 0,
+        );
+        const position = Math.floor(rand() * N);
+        // The plain update: f = aᵀD over the non-zero a_i in order, then the columns.
+        const expected = Float64Array.from(D);
+        const f = new Float64Array(N);
+        for (let j = 0; j < N; j++) {
+          let s = 0;
+          for (let i = 0; i < N; i++) if (a[i] !== 0) s += a[i]! * expected[j * N + i]!;
+          f[j] = s;
+        }
+        const p = position * N;
+        for (let i = 0; i < N; i++) expected[p + i] = expected[p + i]! / f[position]!;
+        for (let j = 0; j < N; j++) {
+          if (j === position || f[j] === 0) continue;
+          for (let i = 0; i < N; i++) expected[j * N + i] = expected[j * N + i]! - f[j]! * expected[p + i]!;
+        }
+        const actual = Float64Array.from(D);
+        productFormUpdate(actual, N, a, position);
+        assertSameBits(actual, expected, `N=${N} density=${density.toFixed(2)} position=${position}`);
+      }
+    }
+  });
+});
