@@ -173,6 +173,13 @@ class VertexState {
   private breakAt = new Float64Array(0);
   iterations = 0;
   private sinceRefactor = 0;
+  /**
+   * The multipliers y = gᵀD and the squared norms of D's columns, as the last pivot's update left them
+   * (computed from each column as it was written); null when D, the working set or h changed otherwise
+   * (a refactorisation, a rebuild), and the next pricing computes them afresh — the same numbers.
+   */
+  private nextY: Float64Array | null = null;
+  private norms: Float64Array | null = null;
 
   constructor(
     returns: Matrix,
@@ -203,6 +210,7 @@ class VertexState {
     slot.fill(-1);
     for (let p = 0; p < T; p++) slot[scenarios[p] as number] = p;
     this.rCols = transposeRows(r, n, scenarios);
+    this.nextY = null;
     for (const a of this.active) if (a.kind === KINK) kinks[this.slot[a.index] as number] = 1;
     this.T = T;
     this.scenarios = scenarios;
@@ -345,10 +353,17 @@ class VertexState {
     }
     this.computeH();
     this.sinceRefactor = 0;
+    this.nextY = null;
+    this.norms = null;
   }
 
   /** y_j = gᵀd_j with g the gradient of F on the kinks strictly positive. */
   private multipliers(): Float64Array {
+    return columnProducts(this.objectiveGradient(), this.D, this.N);
+  }
+
+  /** g: the gradient of F on the kinks strictly positive (1 for α, less c per such kink). */
+  private objectiveGradient(): Float64Array {
     const { n, N, T, r, h, c } = this;
     const g = new Float64Array(N);
     g[n] = 1;
@@ -358,12 +373,13 @@ class VertexState {
       for (let i = 0; i < n; i++) g[i] = (g[i] as number) - c * (r[t * n + i] as number);
       g[n] = (g[n] as number) - c;
     }
-    return columnProducts(g, this.D, N);
+    return g;
   }
 
   /** The edge of steepest descent of F (Dantzig's rule, lowest position on ties), or null at an optimum. */
   price(): { position: number; sign: number } | null {
-    const y = this.multipliers();
+    const y = this.nextY ?? this.multipliers();
+    this.nextY = null;
     const { N, D } = this;
     let best: { position: number; sign: number } | null = null;
     let bestScore = 0;
@@ -388,10 +404,17 @@ class VertexState {
       else if (a.kind === UPPER) consider(j, -yj, -1);
     });
     // Steepest edge: the slope per unit of distance moved in (w, α).
-    const norms = columnSquares(D, N, positions);
+    if (positions.length > 0 && this.norms === null) {
+      this.norms = columnSquares(
+        D,
+        N,
+        Array.from({ length: N }, (_, j) => j),
+      );
+    }
+    const norms = this.norms;
     for (let k = 0; k < positions.length; k++) {
       const slope = slopes[k] as number;
-      const score = slope / Math.sqrt(norms[k] as number);
+      const score = slope / Math.sqrt(norms?.[positions[k] as number] as number);
       if (score < bestScore) {
         bestScore = score;
         bestSlope = slope;
@@ -487,7 +510,12 @@ class VertexState {
     this.active[position] = enter;
     const a = new Float64Array(N);
     this.gradient(enter, a);
-    productFormUpdate(D, N, a, position);
+    // The next pricing's multipliers and norms are taken from each column as the update writes it.
+    const y = new Float64Array(N);
+    const norms = new Float64Array(N);
+    productFormUpdate(D, N, a, position, { g: this.objectiveGradient(), y, norms });
+    this.nextY = y;
+    this.norms = norms;
     this.iterations++;
     if (++this.sinceRefactor >= REFACTOR_EVERY) this.refactor();
   }
@@ -645,14 +673,29 @@ function columnProducts(v: Float64Array, D: Float64Array, N: number): Float64Arr
   return out;
 }
 
+/** What {@link productFormUpdate} also measures on the updated D: y_j = gᵀd_j and ‖d_j‖² per column. */
+export interface ColumnMeasures {
+  readonly g: Float64Array;
+  readonly y: Float64Array;
+  readonly norms: Float64Array;
+}
+
 /**
  * The product-form update of D (stored by columns) when the hyperplane with gradient `a` replaces the
  * one at `position`: with f_j = aᵀd_j (summed in order of i over the non-zero a_i), column `position`
  * is divided by its f and every other column j with f_j ≠ 0 loses f_j times it. Each f_j is taken just
  * before its column changes and from its old entries, four columns at a time, so D is read once per
- * update; the values are those of computing every f_j first.
+ * update; the values are those of computing every f_j first. With `measure`, gᵀd_j and ‖d_j‖² of every
+ * updated column are summed in order of i as its entries are written — the bits of
+ * {@link columnProducts} and {@link columnSquares} run afterwards.
  */
-export function productFormUpdate(D: Float64Array, N: number, a: Float64Array, position: number): void {
+export function productFormUpdate(
+  D: Float64Array,
+  N: number,
+  a: Float64Array,
+  position: number,
+  measure?: ColumnMeasures,
+): void {
   const nonZero: number[] = [];
   for (let i = 0; i < N; i++) if ((a[i] as number) !== 0) nonZero.push(i);
   // Dense a: a zero a_i adds an exact zero, so the sums over every i are the same.
@@ -665,15 +708,20 @@ export function productFormUpdate(D: Float64Array, N: number, a: Float64Array, p
     piv += (a[i] as number) * (D[p + i] as number);
   }
   for (let i = 0; i < N; i++) D[p + i] = (D[p + i] as number) / piv;
+  if (measure !== undefined) measureColumn(D, N, position, 0, p, measure);
   const others: number[] = [];
-  for (let j = 0; j < N; j++) if (j !== position) others.push(j * N);
+  for (let j = 0; j < N; j++) if (j !== position) others.push(j);
   const count = others.length;
   let c = 0;
   for (; c + 4 <= count; c += 4) {
-    const q0 = others[c] as number;
-    const q1 = others[c + 1] as number;
-    const q2 = others[c + 2] as number;
-    const q3 = others[c + 3] as number;
+    const j0 = others[c] as number;
+    const j1 = others[c + 1] as number;
+    const j2 = others[c + 2] as number;
+    const j3 = others[c + 3] as number;
+    const q0 = j0 * N;
+    const q1 = j1 * N;
+    const q2 = j2 * N;
+    const q3 = j3 * N;
     let f0 = 0;
     let f1 = 0;
     let f2 = 0;
@@ -686,25 +734,121 @@ export function productFormUpdate(D: Float64Array, N: number, a: Float64Array, p
       f2 += ai * (D[q2 + i] as number);
       f3 += ai * (D[q3 + i] as number);
     }
-    if (f0 !== 0) subtractScaled(D, q0, f0, p, N);
-    if (f1 !== 0) subtractScaled(D, q1, f1, p, N);
-    if (f2 !== 0) subtractScaled(D, q2, f2, p, N);
-    if (f3 !== 0) subtractScaled(D, q3, f3, p, N);
+    if (measure !== undefined && f0 !== 0 && f1 !== 0 && f2 !== 0 && f3 !== 0) {
+      updateFour(D, N, p, [j0, j1, j2, j3], [f0, f1, f2, f3], measure);
+      continue;
+    }
+    if (measure === undefined) {
+      if (f0 !== 0) measureColumn(D, N, j0, f0, p, undefined);
+      if (f1 !== 0) measureColumn(D, N, j1, f1, p, undefined);
+      if (f2 !== 0) measureColumn(D, N, j2, f2, p, undefined);
+      if (f3 !== 0) measureColumn(D, N, j3, f3, p, undefined);
+    } else {
+      measureColumn(D, N, j0, f0, p, measure);
+      measureColumn(D, N, j1, f1, p, measure);
+      measureColumn(D, N, j2, f2, p, measure);
+      measureColumn(D, N, j3, f3, p, measure);
+    }
   }
   for (; c < count; c++) {
-    const q = others[c] as number;
+    const j = others[c] as number;
+    const q = j * N;
     let f = 0;
     for (let k = 0; k < m; k++) {
       const i = idx === null ? k : (idx[k] as number);
       f += (a[i] as number) * (D[q + i] as number);
     }
-    if (f !== 0) subtractScaled(D, q, f, p, N);
+    if (f !== 0 || measure !== undefined) measureColumn(D, N, j, f, p, measure);
   }
 }
 
-/** D[q + i] −= f·D[p + i] for i < N. */
-function subtractScaled(D: Float64Array, q: number, f: number, p: number, N: number): void {
-  for (let i = 0; i < N; i++) D[q + i] = (D[q + i] as number) - f * (D[p + i] as number);
+/**
+ * Column j of D loses f times column p (left alone when f is 0, so that no zero changes sign), then, with
+ * `measure`, its y_j and ‖d_j‖² are summed in order of i from the entries written.
+ */
+function measureColumn(
+  D: Float64Array,
+  N: number,
+  j: number,
+  f: number,
+  p: number,
+  measure: ColumnMeasures | undefined,
+): void {
+  const q = j * N;
+  if (measure === undefined) {
+    for (let i = 0; i < N; i++) D[q + i] = (D[q + i] as number) - f * (D[p + i] as number);
+    return;
+  }
+  const g = measure.g;
+  let s = 0;
+  let sq = 0;
+  if (f === 0) {
+    for (let i = 0; i < N; i++) {
+      const v = D[q + i] as number;
+      s += (g[i] as number) * v;
+      sq += v * v;
+    }
+  } else {
+    for (let i = 0; i < N; i++) {
+      const v = (D[q + i] as number) - f * (D[p + i] as number);
+      D[q + i] = v;
+      s += (g[i] as number) * v;
+      sq += v * v;
+    }
+  }
+  measure.y[j] = s;
+  measure.norms[j] = sq;
+}
+
+/** {@link measureColumn} of four columns with non-zero factors in one pass over i. */
+function updateFour(
+  D: Float64Array,
+  N: number,
+  p: number,
+  [j0, j1, j2, j3]: readonly [number, number, number, number],
+  [f0, f1, f2, f3]: readonly [number, number, number, number],
+  { g, y, norms }: ColumnMeasures,
+): void {
+  const q0 = j0 * N;
+  const q1 = j1 * N;
+  const q2 = j2 * N;
+  const q3 = j3 * N;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let n0 = 0;
+  let n1 = 0;
+  let n2 = 0;
+  let n3 = 0;
+  for (let i = 0; i < N; i++) {
+    const di = D[p + i] as number;
+    const gi = g[i] as number;
+    const v0 = (D[q0 + i] as number) - f0 * di;
+    const v1 = (D[q1 + i] as number) - f1 * di;
+    const v2 = (D[q2 + i] as number) - f2 * di;
+    const v3 = (D[q3 + i] as number) - f3 * di;
+    D[q0 + i] = v0;
+    D[q1 + i] = v1;
+    D[q2 + i] = v2;
+    D[q3 + i] = v3;
+    s0 += gi * v0;
+    s1 += gi * v1;
+    s2 += gi * v2;
+    s3 += gi * v3;
+    n0 += v0 * v0;
+    n1 += v1 * v1;
+    n2 += v2 * v2;
+    n3 += v3 * v3;
+  }
+  y[j0] = s0;
+  y[j1] = s1;
+  y[j2] = s2;
+  y[j3] = s3;
+  norms[j0] = n0;
+  norms[j1] = n1;
+  norms[j2] = n2;
+  norms[j3] = n3;
 }
 
 /** Σ_i D_ij² of the columns `positions` of D (stored by columns), each summed in order of i, four at a time. */

@@ -126,9 +126,54 @@ describe('min_cvar vertex simplex kernels', () => {
           if (j === position || f[j] === 0) continue;
           for (let i = 0; i < N; i++) expected[j * N + i] = expected[j * N + i]! - f[j]! * expected[p + i]!;
         }
+        const what = `N=${N} density=${density.toFixed(2)} position=${position}`;
         const actual = Float64Array.from(D);
         productFormUpdate(actual, N, a, position);
-        assertSameBits(actual, expected, `N=${N} density=${density.toFixed(2)} position=${position}`);
+        assertSameBits(actual, expected, what);
+        // With the measures: the same D, and gᵀd_j and ‖d_j‖² of the updated columns summed in order.
+        const g = mixed(rand, N, 0.2);
+        const measure = { g, y: new Float64Array(N), norms: new Float64Array(N) };
+        const measured = Float64Array.from(D);
+        productFormUpdate(measured, N, a, position, measure);
+        assertSameBits(measured, expected, `${what}, measured`);
+        const y = new Float64Array(N);
+        const norms = new Float64Array(N);
+        for (let j = 0; j < N; j++) {
+          for (let i = 0; i < N; i++) {
+            const v = expected[j * N + i]!;
+            y[j] = y[j]! + g[i]! * v;
+            norms[j] = norms[j]! + v * v;
+          }
+        }
+        assertSameBits(measure.y, y, `${what}: y`);
+        assertSameBits(measure.norms, norms, `${what}: norms`);
+      }
+    }
+  });
+
+  test('productFormUpdate leaves a column whose product is zero as it is, signed zeros included', () => {
+    // N = 11, position 0: the other columns go in groups 1–4 and 5–8, then 9 and 10 one by one. With
+    // a = e_2, f_j = D_2j: zero (of either sign) in columns 1, 4, 6 and 9, whose entries hold −0 too.
+    const N = 11;
+    const rand = seededRandom(16);
+    const D = mixed(rand, N * N);
+    const a = new Float64Array(N);
+    a[2] = 1;
+    const zeroColumns = [1, 4, 6, 9];
+    zeroColumns.forEach((j, k) => {
+      D[j * N + 2] = k % 2 === 0 ? -0 : 0;
+      D[j * N + ((k + 5) % N)] = -0;
+    });
+    const measures = [undefined, { g: mixed(rand, N), y: new Float64Array(N), norms: new Float64Array(N) }];
+    for (const measure of measures) {
+      const actual = Float64Array.from(D);
+      productFormUpdate(actual, N, a, 0, measure);
+      for (const j of zeroColumns) {
+        assertSameBits(
+          actual.subarray(j * N, (j + 1) * N),
+          D.subarray(j * N, (j + 1) * N),
+          `column ${j} (measured: ${measure !== undefined})`,
+        );
       }
     }
   });
