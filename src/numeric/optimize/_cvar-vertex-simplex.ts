@@ -639,28 +639,7 @@ function columnProducts(v: Float64Array, D: Float64Array, N: number): Float64Arr
   const m = idx === null ? N : idx.length;
   const out = new Float64Array(N);
   let j = 0;
-  for (; j + 4 <= N; j += 4) {
-    const q0 = j * N;
-    const q1 = q0 + N;
-    const q2 = q1 + N;
-    const q3 = q2 + N;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let k = 0; k < m; k++) {
-      const i = idx === null ? k : (idx[k] as number);
-      const vi = v[i] as number;
-      s0 += vi * (D[q0 + i] as number);
-      s1 += vi * (D[q1 + i] as number);
-      s2 += vi * (D[q2 + i] as number);
-      s3 += vi * (D[q3 + i] as number);
-    }
-    out[j] = s0;
-    out[j + 1] = s1;
-    out[j + 2] = s2;
-    out[j + 3] = s3;
-  }
+  for (; j + 4 <= N; j += 4) dotFour(v, D, idx, m, j, j + 1, j + 2, j + 3, N, out, j);
   for (; j < N; j++) {
     const q = j * N;
     let s = 0;
@@ -711,6 +690,7 @@ export function productFormUpdate(
   if (measure !== undefined) measureColumn(D, N, position, 0, p, measure);
   const others: number[] = [];
   for (let j = 0; j < N; j++) if (j !== position) others.push(j);
+  const f = new Float64Array(4);
   const count = others.length;
   let c = 0;
   for (; c + 4 <= count; c += 4) {
@@ -718,22 +698,11 @@ export function productFormUpdate(
     const j1 = others[c + 1] as number;
     const j2 = others[c + 2] as number;
     const j3 = others[c + 3] as number;
-    const q0 = j0 * N;
-    const q1 = j1 * N;
-    const q2 = j2 * N;
-    const q3 = j3 * N;
-    let f0 = 0;
-    let f1 = 0;
-    let f2 = 0;
-    let f3 = 0;
-    for (let k = 0; k < m; k++) {
-      const i = idx === null ? k : (idx[k] as number);
-      const ai = a[i] as number;
-      f0 += ai * (D[q0 + i] as number);
-      f1 += ai * (D[q1 + i] as number);
-      f2 += ai * (D[q2 + i] as number);
-      f3 += ai * (D[q3 + i] as number);
-    }
+    dotFour(a, D, idx, m, j0, j1, j2, j3, N, f, 0);
+    const f0 = f[0] as number;
+    const f1 = f[1] as number;
+    const f2 = f[2] as number;
+    const f3 = f[3] as number;
     if (measure !== undefined && f0 !== 0 && f1 !== 0 && f2 !== 0 && f3 !== 0) {
       updateFour(D, N, p, [j0, j1, j2, j3], [f0, f1, f2, f3], measure);
       continue;
@@ -849,6 +818,45 @@ function updateFour(
   norms[j1] = n1;
   norms[j2] = n2;
   norms[j3] = n3;
+}
+
+/**
+ * out[at … at + 3] = vᵀd_j of the columns j0 … j3 of D (stored by columns, N rows), each summed in order
+ * over the indices `idx` (every i < m when null), side by side.
+ */
+function dotFour(
+  v: Float64Array,
+  D: Float64Array,
+  idx: Int32Array | null,
+  m: number,
+  j0: number,
+  j1: number,
+  j2: number,
+  j3: number,
+  N: number,
+  out: Float64Array,
+  at: number,
+): void {
+  const q0 = j0 * N;
+  const q1 = j1 * N;
+  const q2 = j2 * N;
+  const q3 = j3 * N;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let k = 0; k < m; k++) {
+    const i = idx === null ? k : (idx[k] as number);
+    const vi = v[i] as number;
+    s0 += vi * (D[q0 + i] as number);
+    s1 += vi * (D[q1 + i] as number);
+    s2 += vi * (D[q2 + i] as number);
+    s3 += vi * (D[q3 + i] as number);
+  }
+  out[at] = s0;
+  out[at + 1] = s1;
+  out[at + 2] = s2;
+  out[at + 3] = s3;
 }
 
 /** Σ_i D_ij² of the columns `positions` of D (stored by columns), each summed in order of i, four at a time. */
