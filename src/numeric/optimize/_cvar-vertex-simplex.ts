@@ -913,26 +913,10 @@ export function rowDots(
 ): void {
   const count = rows.length;
   let k = 0;
+  // Row t of r is the "column" t of stride n: dotFour's products zᵢ·r_ti are those of r_ti·zᵢ.
   for (; k + 4 <= count; k += 4) {
-    const a0 = (rows[k] as number) * n;
-    const a1 = (rows[k + 1] as number) * n;
-    const a2 = (rows[k + 2] as number) * n;
-    const a3 = (rows[k + 3] as number) * n;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let i = 0; i < n; i++) {
-      const zi = z[i] as number;
-      s0 += (r[a0 + i] as number) * zi;
-      s1 += (r[a1 + i] as number) * zi;
-      s2 += (r[a2 + i] as number) * zi;
-      s3 += (r[a3 + i] as number) * zi;
-    }
-    out[k] = s0;
-    out[k + 1] = s1;
-    out[k + 2] = s2;
-    out[k + 3] = s3;
+    const [t0, t1, t2, t3] = [rows[k], rows[k + 1], rows[k + 2], rows[k + 3]] as number[];
+    dotFour(z, r, null, n, t0 as number, t1 as number, t2 as number, t3 as number, n, out, k);
   }
   for (; k < count; k++) {
     const a = (rows[k] as number) * n;
