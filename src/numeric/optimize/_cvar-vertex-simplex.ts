@@ -927,10 +927,11 @@ export function rowDots(
 }
 
 /** Inverse of an N × N matrix by Gauss–Jordan elimination with partial pivoting. */
-function invertDense(a: Float64Array, k: number): Float64Array {
+export function invertDense(a: Float64Array, k: number): Float64Array {
   const m = Float64Array.from(a);
   const inv = new Float64Array(k * k);
   for (let i = 0; i < k; i++) inv[i * k + i] = 1;
+  const nonZero = new Int32Array(k);
   for (let col = 0; col < k; col++) {
     let piv = col;
     for (let r = col + 1; r < k; r++) {
@@ -951,12 +952,20 @@ function invertDense(a: Float64Array, k: number): Float64Array {
       inv[col * k + j] = b1 / pv;
     }
     const pc = col * k;
+    // Row col of inv is zero but where earlier pivot rows and its own unit entry reached it (at most
+    // col + 1 entries): subtracting f times a zero leaves an entry as it is (but for the sign of a zero,
+    // which nothing reads: sums from +0 never give −0), so only its non-zero columns are updated.
+    let count = 0;
+    for (let j = 0; j < k; j++) if ((inv[pc + j] as number) !== 0) nonZero[count++] = j;
     for (let r = 0; r < k; r++) {
       const f = m[r * k + col] as number;
       if (r === col || f === 0) continue;
       const rc = r * k;
       for (let j = col + 1; j < k; j++) m[rc + j] = (m[rc + j] as number) - f * (m[pc + j] as number);
-      for (let j = 0; j < k; j++) inv[rc + j] = (inv[rc + j] as number) - f * (inv[pc + j] as number);
+      for (let q = 0; q < count; q++) {
+        const j = nonZero[q] as number;
+        inv[rc + j] = (inv[rc + j] as number) - f * (inv[pc + j] as number);
+      }
     }
   }
   return inv;

@@ -4,8 +4,10 @@
 // bits; the sizes cover every remainder modulo 4 and sparse as well as dense vectors.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isQuantError } from '../../../../src/errors.js';
 import {
   columnSquares,
+  invertDense,
   productFormUpdate,
   rowDots,
   subtractColumns,
@@ -176,5 +178,74 @@ describe('min_cvar vertex simplex kernels', () => {
         );
       }
     }
+  });
+
+  test('invertDense gives the plain Gauss–Jordan inverse (up to the sign of zeros) and refuses a singular matrix', () => {
+    /** Gauss–Jordan with partial pivoting, every row and column updated. */
+    function plainInverse(a: Float64Array, k: number): Float64Array {
+      const m = Float64Array.from(a);
+      const inv = new Float64Array(k * k);
+      for (let i = 0; i < k; i++) inv[i * k + i] = 1;
+      for (let col = 0; col < k; col++) {
+        let piv = col;
+        for (let r = col + 1; r < k; r++)
+          if (Math.abs(m[r * k + col]!) > Math.abs(m[piv * k + col]!)) piv = r;
+        const pv = m[piv * k + col]!;
+        if (pv === 0) throw new Error('singular');
+        for (let j = 0; j < k; j++) {
+          const a1 = m[piv * k + j]!;
+          m[piv * k + j] = m[col * k + j]!;
+          m[col * k + j] = a1 / pv;
+          const b1 = inv[piv * k + j]!;
+          inv[piv * k + j] = inv[col * k + j]!;
+          inv[col * k + j] = b1 / pv;
+        }
+        for (let r = 0; r < k; r++) {
+          const f = m[r * k + col]!;
+          if (r === col || f === 0) continue;
+          for (let j = 0; j < k; j++) {
+            m[r * k + j] = m[r * k + j]! - f * m[col * k + j]!;
+            inv[r * k + j] = inv[r * k + j]! - f * inv[col * k + j]!;
+          }
+        }
+      }
+      return inv;
+    }
+    const rand = seededRandom(17);
+    let compared = 0;
+    for (const k of [1, 2, 3, 5, 8, 17, 40, 77]) {
+      // Rows like an active set's: the budget (ones), bounds (unit rows) and kinks (−r_t, −1), shuffled.
+      const a = new Float64Array(k * k);
+      for (let row = 0; row < k; row++) {
+        const kind = row === 0 ? 'budget' : rand() < 0.4 ? 'bound' : 'kink';
+        for (let j = 0; j < k; j++) {
+          if (kind === 'budget') a[row * k + j] = j < k - 1 || k === 1 ? 1 : 0;
+          else if (kind === 'bound') a[row * k + j] = j === row - 1 ? 1 : 0;
+          else a[row * k + j] = j === k - 1 ? -1 : -mixed(rand, 1, 0.1)[0]! * 1e-2;
+        }
+      }
+      let expected: Float64Array;
+      try {
+        expected = plainInverse(a, k);
+      } catch {
+        assert.throws(() => invertDense(a, k), isQuantError, `k=${k}: singular`);
+        continue;
+      }
+      const actual = invertDense(a, k);
+      compared++;
+      for (let e = 0; e < k * k; e++) {
+        assert.ok(
+          actual[e] === expected[e],
+          `k=${k}: entry ${e} is ${actual[e]}, the plain method gives ${expected[e]}`,
+        );
+      }
+    }
+    assert.ok(compared >= 6, `only ${compared} of 8 matrices were invertible`);
+    const singular = Float64Array.of(1, 2, 2, 4);
+    assert.throws(
+      () => invertDense(singular, 2),
+      (e: unknown) => isQuantError(e) && e.code === 'E_SOLVER',
+      'a singular matrix is E_SOLVER',
+    );
   });
 });
