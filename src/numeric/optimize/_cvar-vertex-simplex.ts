@@ -29,7 +29,7 @@
  */
 import type { Matrix } from '../linalg/matrix.js';
 import { QuantError } from '../../errors.js';
-import { forEachTailWeight, orderByLoss, tailCount } from '../stats/tail-risk.js';
+import { scenarioAtLossRank, tailCount, tailCvar, worstScenarioMask } from '../stats/tail-risk.js';
 
 /** Kinds of active hyperplanes: budget (equality), a lower or upper bound of w_i, a kink h_t = 0. */
 const BUDGET = 0;
@@ -78,9 +78,7 @@ export function cvarVertexSimplex(
 ): VertexSimplexResult {
   const maxIterations = options.maxIterations ?? 100000;
   const initial =
-    options.workingSet === false
-      ? Int32Array.from({ length: returns.rows }, (_, t) => t)
-      : initialScenarios(returns, beta);
+    options.workingSet === false ? everyScenario(returns.rows) : initialScenarios(returns, beta);
   const s = new VertexState(returns, beta, lo, hi, initial);
   const size = initial.length;
   let rebuilds = 0;
@@ -119,6 +117,13 @@ const WORKING_SET_ASSETS = 10;
 const REBUILD_EVERY = 30;
 const MAX_DROPS = 20;
 
+/** 0, 1, …, T − 1. */
+function everyScenario(T: number): Int32Array {
+  const all = new Int32Array(T);
+  for (let t = 0; t < T; t++) all[t] = t;
+  return all;
+}
+
 /**
  * The initial working set, ascending: every scenario when the problem is small, else the
  * 3·⌈k⌉ + N worst scenarios of the equal-weight portfolio.
@@ -128,15 +133,17 @@ function initialScenarios(returns: Matrix, beta: number): Int32Array {
   const n = returns.cols;
   const size = 3 * Math.ceil(tailCount(T, beta)) + n + 1;
   // Few scenarios, or few assets (a pass over the scenarios is cheap, extra pivots are not): all of them.
-  if (size * WORKING_SET_RATIO > T || n < WORKING_SET_ASSETS)
-    return Int32Array.from({ length: T }, (_, t) => t);
+  if (size * WORKING_SET_RATIO > T || n < WORKING_SET_ASSETS) return everyScenario(T);
   const losses = new Float64Array(T);
   for (let t = 0; t < T; t++) {
     let s = 0;
     for (let i = 0; i < n; i++) s -= returns.data[t * n + i] as number;
     losses[t] = s;
   }
-  return orderByLoss(losses).slice(0, size).sort();
+  const worst = worstScenarioMask(losses, size);
+  const out = new Int32Array(size);
+  for (let t = 0, p = 0; t < T; t++) if (worst[t] === 1) out[p++] = t;
+  return out;
 }
 
 class VertexState {
@@ -257,9 +264,7 @@ class VertexState {
     this.freshH(rows, fresh);
     for (let k = 0; k < rows.length; k++) all[rows[k] as number] = fresh[k] as number;
     for (let p = 0; p < this.T; p++) all[this.scenarios[p] as number] = this.h[p] as number;
-    const keep = new Uint8Array(this.fullT);
-    const order = orderByLoss(all);
-    for (let q = 0; q < size; q++) keep[order[q] as number] = 1;
+    const keep = worstScenarioMask(all, size);
     for (let t = 0; t < this.fullT; t++) {
       const p = this.slot[t] as number;
       if ((all[t] as number) > 0 || (p >= 0 && (!drop || this.isActiveKink[p] === 1))) keep[t] = 1;
@@ -301,9 +306,8 @@ class VertexState {
     this.computeH();
     const losses = new Float64Array(this.T);
     for (let t = 0; t < this.T; t++) losses[t] = this.h[t] as number;
-    const order = orderByLoss(losses);
     const ik = Math.max(0, Math.ceil(tailCount(this.fullT, this.beta)) - 1);
-    const p0 = order[ik] as number;
+    const p0 = scenarioAtLossRank(losses, ik);
     z[n] = this.h[p0] as number;
     this.active.push({ kind: KINK, index: this.scenarios[p0] as number });
     this.isActiveKink[p0] = 1;
@@ -529,9 +533,7 @@ class VertexState {
     const losses = new Float64Array(T);
     const alpha = z[n] as number;
     for (let t = 0; t < T; t++) losses[t] = (h[t] as number) + alpha;
-    const order = orderByLoss(losses);
-    let value = 0;
-    forEachTailWeight(T, this.beta, (p, q) => (value += q * (losses[order[p] as number] as number)));
+    const value = tailCvar(losses, this.beta);
     // The LP objective at the vertex, α + (1/k) Σ h_t⁺, against the CVaR of the weights by sorting.
     let objective = alpha;
     for (let t = 0; t < T; t++) objective += this.c * Math.max(0, h[t] as number);

@@ -71,6 +71,55 @@ export function forEachTailWeight(
   if (last > 0) visit(ik, last);
 }
 
+/**
+ * CVaR_β of finite `losses`, bit for bit what sorting every scenario by {@link orderByLoss} and summing the
+ * tail gives: only the i_k + 1 largest are found (a heap, one pass) and added in the same order.
+ */
+export function tailCvar(losses: Float64Array, beta: number): number {
+  return sortedCvar(largestDescending(losses, tailPositions(losses.length, beta)), losses.length, beta);
+}
+
+/**
+ * The scenarios at the first `count` positions of {@link orderByLoss} for finite `losses`, as a mask:
+ * every loss above the count-th largest value, then those equal to it (−0 = +0, as the sort compares) by
+ * index until `count` — the same set, without sorting every scenario.
+ */
+export function worstScenarioMask(losses: Float64Array, count: number): Uint8Array {
+  const T = losses.length;
+  const mask = new Uint8Array(T);
+  if (count <= 0) return mask;
+  if (count >= T) return mask.fill(1);
+  const v = largestDescending(losses, count)[count - 1] as number;
+  let left = count;
+  for (let t = 0; t < T; t++) {
+    if ((losses[t] as number) > v) {
+      mask[t] = 1;
+      left--;
+    }
+  }
+  for (let t = 0; t < T && left > 0; t++) {
+    if (losses[t] === v) {
+      mask[t] = 1;
+      left--;
+    }
+  }
+  return mask;
+}
+
+/**
+ * `orderByLoss(losses)[rank]` for finite `losses`: the scenario at that position of the order (largest loss
+ * first, ties by index), found from the (rank + 1)-th largest value without sorting every scenario.
+ */
+export function scenarioAtLossRank(losses: Float64Array, rank: number): number {
+  const T = losses.length;
+  if (!(rank >= 0 && rank < T)) throw new RangeError(`rank ${rank} outside 0..${T - 1}`);
+  const v = largestDescending(losses, rank + 1)[rank] as number;
+  let skip = rank;
+  for (let t = 0; t < T; t++) if ((losses[t] as number) > v) skip--;
+  for (let t = 0; t < T; t++) if (losses[t] === v && skip-- === 0) return t;
+  throw new RangeError('losses must be finite numbers');
+}
+
 /** CVaR_β of a list of losses (the mean of the worst (1 − β) share, with the fractional scenario). */
 function cvarOfLosses(losses: ArrayLike<number>, beta: number): number | null {
   assertTailLevel(beta);

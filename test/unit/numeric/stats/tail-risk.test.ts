@@ -8,12 +8,16 @@ import {
   conditionalValueAtRisk,
   excessKurtosis,
   omegaRatio,
+  orderByLoss,
+  scenarioAtLossRank,
   skewness,
   tailCount,
+  tailCvar,
   tailMetrics,
   ulcerIndex,
   uncompoundedDrawdowns,
   valueAtRisk,
+  worstScenarioMask,
 } from '../../../../src/numeric/stats/tail-risk.js';
 import { seededRandom } from '../../../helpers/random.js';
 
@@ -92,16 +96,16 @@ describe('tail metrics by hand', () => {
   });
 });
 
-describe('tailMetrics sorts once, only the tail', () => {
-  /** A series with ties, signed zeros and a few distinct values (every tie-breaking path is reached). */
-  function tiedSeries(seed: number, T: number): Float64Array {
-    const rand = seededRandom(seed);
-    const levels = [0, -0, 0.01, -0.01, -0.02, 0.005, -0.005];
-    return Float64Array.from({ length: T }, () =>
-      rand() < 0.5 ? (levels[Math.floor(rand() * levels.length)] as number) : (rand() - 0.55) * 0.04,
-    );
-  }
+/** A series with ties, signed zeros and a few distinct values (every tie-breaking path is reached). */
+function tiedSeries(seed: number, T: number): Float64Array {
+  const rand = seededRandom(seed);
+  const levels = [0, -0, 0.01, -0.01, -0.02, 0.005, -0.005];
+  return Float64Array.from({ length: T }, () =>
+    rand() < 0.5 ? (levels[Math.floor(rand() * levels.length)] as number) : (rand() - 0.55) * 0.04,
+  );
+}
 
+describe('tailMetrics sorts once, only the tail', () => {
   test('every figure is bit for bit the one-metric functions', () => {
     const cases: Float64Array[] = [
       Float64Array.of(0),
@@ -132,5 +136,67 @@ describe('tailMetrics sorts once, only the tail', () => {
       }
     }
     assert.ok(zeroVars >= 4, `the cases reach a zero VaR (signed-zero ties) ${zeroVars} times`);
+  });
+});
+
+describe('the tail without sorting every scenario (the vertex simplex of min_cvar)', () => {
+  const cases: Float64Array[] = [
+    Float64Array.of(0),
+    Float64Array.of(-0, 0, 0.01, -0),
+    Float64Array.from({ length: 40 }, (_, t) => (t % 2 === 0 ? 0 : -0)),
+    Float64Array.from({ length: 300 }, (_, t) => (t % 3 === 0 ? 0.02 : 0.01)),
+    ...Array.from({ length: 40 }, (_, s) => tiedSeries(200 + s, 1 + ((s * 53) % 700))),
+    ...Array.from({ length: 3 }, (_, s) => tiedSeries(300 + s, 2520)),
+  ];
+
+  test('worstScenarioMask is the set of the first positions of orderByLoss', () => {
+    let checked = 0;
+    for (const [c, losses] of cases.entries()) {
+      const order = orderByLoss(losses);
+      const T = losses.length;
+      // Counts reaching both ways of finding the threshold (a heap of a few, a sort of many) and the ends.
+      for (const count of new Set([
+        0,
+        1,
+        2,
+        Math.floor(T / 20),
+        Math.floor(T / 5),
+        Math.floor(T / 2),
+        T - 1,
+        T,
+        T + 3,
+      ])) {
+        if (count < 0) continue;
+        const mask = worstScenarioMask(losses, count);
+        const want = new Uint8Array(T);
+        for (let q = 0; q < Math.min(count, T); q++) want[order[q] as number] = 1;
+        assert.deepEqual(mask, want, `case ${c} (T = ${T}), count ${count}`);
+        checked++;
+      }
+    }
+    assert.ok(checked > 200, `${checked} masks checked`);
+  });
+
+  test('scenarioAtLossRank is orderByLoss at that position, ties by index', () => {
+    for (const [c, losses] of cases.entries()) {
+      const order = orderByLoss(losses);
+      const T = losses.length;
+      for (const rank of new Set([0, 1, Math.floor(T / 20), Math.floor(T / 4), Math.floor(T / 2), T - 1])) {
+        if (rank >= T) continue;
+        assert.equal(scenarioAtLossRank(losses, rank), order[rank], `case ${c} (T = ${T}), rank ${rank}`);
+      }
+    }
+    assert.throws(() => scenarioAtLossRank(Float64Array.of(1, 2), 2), RangeError, 'a rank past the end');
+  });
+
+  test('tailCvar is bit for bit the CVaR of the sorted losses', () => {
+    for (const [c, losses] of cases.entries()) {
+      const returns = losses.map((x) => -x);
+      for (const beta of [0.5, 0.8, 0.95, 0.99]) {
+        const got = tailCvar(losses, beta);
+        const want = conditionalValueAtRisk(returns, beta);
+        assert.ok(Object.is(got, want), `case ${c} (T = ${losses.length}), β ${beta}: ${got} vs ${want}`);
+      }
+    }
   });
 });
