@@ -15,7 +15,7 @@
  */
 import { dividedBy } from '../linalg/matrix.js';
 import type { Matrix } from '../linalg/matrix.js';
-import { forEachTailWeight, orderByLoss } from '../stats/tail-risk.js';
+import { forEachTailWeight, tailPositions, worstScenarios } from '../stats/tail-risk.js';
 import { QuantError } from '../../errors.js';
 import type { DualSimplex } from './_dual-simplex.js';
 
@@ -37,6 +37,7 @@ export function scaledReturns(returns: Matrix): { readonly scaled: Matrix; reado
 export function cvarOracle(returns: Matrix, beta: number): TailOracle {
   const { rows: T, cols: n, data } = returns;
   const losses = new Float64Array(T);
+  const tail = tailPositions(T, beta);
   return {
     measure: 'cvar',
     evaluate(w, grad) {
@@ -45,7 +46,7 @@ export function cvarOracle(returns: Matrix, beta: number): TailOracle {
         for (let i = 0; i < n; i++) s += (data[t * n + i] as number) * (w[i] as number);
         losses[t] = -s;
       }
-      const order = orderByLoss(losses);
+      const order = worstScenarios(losses, tail);
       grad.fill(0);
       let value = 0;
       forEachTailWeight(T, beta, (p, q) => {
@@ -73,6 +74,7 @@ export function cdarOracle(returns: Matrix, beta: number): TailOracle {
   }
   const drawdowns = new Float64Array(T);
   const peakAt = new Int32Array(T);
+  const tail = tailPositions(T, beta);
   return {
     measure: 'cdar',
     evaluate(w, grad) {
@@ -88,7 +90,7 @@ export function cdarOracle(returns: Matrix, beta: number): TailOracle {
         drawdowns[t - 1] = peak - p;
         peakAt[t - 1] = peakIndex;
       }
-      const order = orderByLoss(drawdowns);
+      const order = worstScenarios(drawdowns, tail);
       grad.fill(0);
       let value = 0;
       forEachTailWeight(T, beta, (pos, q) => {

@@ -72,7 +72,7 @@ export function forEachTailWeight(
 }
 
 /**
- * CVaR_β of finite `losses`, bit for bit what sorting every scenario by {@link orderByLoss} and summing the
+ * CVaR_β of finite `losses` (as in the vertex simplex), bit for bit what sorting every scenario by {@link orderByLoss} and summing the
  * tail gives: only the i_k + 1 largest are found (a heap, one pass) and added in the same order.
  */
 export function tailCvar(losses: Float64Array, beta: number): number {
@@ -80,7 +80,7 @@ export function tailCvar(losses: Float64Array, beta: number): number {
 }
 
 /**
- * The scenarios at the first `count` positions of {@link orderByLoss} for finite `losses`, as a mask:
+ * The scenarios at the first `count` positions of {@link orderByLoss}, as a mask:
  * every loss above the count-th largest value, then those equal to it (−0 = +0, as the sort compares) by
  * index until `count` — the same set, without sorting every scenario.
  */
@@ -89,6 +89,11 @@ export function worstScenarioMask(losses: Float64Array, count: number): Uint8Arr
   const mask = new Uint8Array(T);
   if (count <= 0) return mask;
   if (count >= T) return mask.fill(1);
+  if (hasNaN(losses)) {
+    const order = orderByLoss(losses);
+    for (let q = 0; q < count; q++) mask[order[q] as number] = 1;
+    return mask;
+  }
   const v = largestDescending(losses, count)[count - 1] as number;
   let left = count;
   for (let t = 0; t < T; t++) {
@@ -107,17 +112,45 @@ export function worstScenarioMask(losses: Float64Array, count: number): Uint8Arr
 }
 
 /**
- * `orderByLoss(losses)[rank]` for finite `losses`: the scenario at that position of the order (largest loss
+ * The first `count` positions of {@link orderByLoss} (largest loss first, ties by
+ * index): the worst scenarios found by {@link worstScenarioMask}, then only they are sorted.
+ */
+export function worstScenarios(losses: Float64Array, count: number): Int32Array {
+  const T = losses.length;
+  if (count * 4 >= T || hasNaN(losses)) return orderByLoss(losses).slice(0, Math.max(0, count));
+  const mask = worstScenarioMask(losses, count);
+  const out = new Int32Array(count);
+  for (let t = 0, p = 0; t < T; t++) if (mask[t] === 1) out[p++] = t;
+  return out.sort((a, b) => (losses[b] as number) - (losses[a] as number) || a - b);
+}
+
+/** How many of the largest scenarios a tail at level β reads: i_k + 1 (at most every one). */
+export function tailPositions(observations: number, beta: number): number {
+  return Math.min(observations, Math.max(0, Math.ceil(tailCount(observations, beta)) - 1) + 1);
+}
+
+/**
+ * `orderByLoss(losses)[rank]`: the scenario at that position of the order (largest loss
  * first, ties by index), found from the (rank + 1)-th largest value without sorting every scenario.
  */
 export function scenarioAtLossRank(losses: Float64Array, rank: number): number {
   const T = losses.length;
   if (!(rank >= 0 && rank < T)) throw new RangeError(`rank ${rank} outside 0..${T - 1}`);
+  if (hasNaN(losses)) return orderByLoss(losses)[rank] as number;
   const v = largestDescending(losses, rank + 1)[rank] as number;
   let skip = rank;
   for (let t = 0; t < T; t++) if ((losses[t] as number) > v) skip--;
   for (let t = 0; t < T; t++) if (losses[t] === v && skip-- === 0) return t;
-  throw new RangeError('losses must be finite numbers');
+  throw new RangeError('losses must be numbers');
+}
+
+/**
+ * A NaN makes the sort's comparator inconsistent, and its order then the engine's: the functions above
+ * take the sort itself for such input, so that they never differ from it.
+ */
+function hasNaN(values: Float64Array): boolean {
+  for (let t = 0; t < values.length; t++) if ((values[t] as number) !== (values[t] as number)) return true;
+  return false;
 }
 
 /** CVaR_β of a list of losses (the mean of the worst (1 − β) share, with the fractional scenario). */
@@ -286,11 +319,6 @@ export function tailMetrics(returns: ArrayLike<number>): TailMetrics {
     ulcerIndex: ulcerIndex(returns),
     omega: omegaRatio(returns, 0),
   };
-}
-
-/** How many of the largest scenarios a tail at level β reads: i_k + 1. */
-function tailPositions(observations: number, beta: number): number {
-  return Math.min(observations, Math.max(0, Math.ceil(tailCount(observations, beta)) - 1) + 1);
 }
 
 /**

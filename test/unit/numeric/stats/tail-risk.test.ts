@@ -18,6 +18,7 @@ import {
   uncompoundedDrawdowns,
   valueAtRisk,
   worstScenarioMask,
+  worstScenarios,
 } from '../../../../src/numeric/stats/tail-risk.js';
 import { seededRandom } from '../../../helpers/random.js';
 
@@ -175,6 +176,32 @@ describe('the tail without sorting every scenario (the vertex simplex of min_cva
       }
     }
     assert.ok(checked > 200, `${checked} masks checked`);
+  });
+
+  test('worstScenarios is the first positions of orderByLoss, in its order', () => {
+    for (const [c, losses] of cases.entries()) {
+      const order = orderByLoss(losses);
+      const T = losses.length;
+      for (const count of new Set([0, 1, 3, Math.floor(T / 20), Math.floor(T / 5), Math.floor(T / 2), T])) {
+        assert.deepEqual(
+          worstScenarios(losses, count),
+          order.slice(0, count),
+          `case ${c} (T = ${T}), count ${count}`,
+        );
+      }
+    }
+  });
+
+  test('a NaN among the losses gives what the sort gives', () => {
+    const losses = tiedSeries(7, 500);
+    losses[17] = Number.NaN;
+    losses[300] = Number.NaN;
+    const order = orderByLoss(losses);
+    const mask = new Uint8Array(500);
+    for (let q = 0; q < 25; q++) mask[order[q] as number] = 1;
+    assert.deepEqual(worstScenarioMask(losses, 25), mask, 'the mask of the sorted positions');
+    assert.deepEqual(worstScenarios(losses, 25), order.slice(0, 25), 'the sorted positions');
+    assert.equal(scenarioAtLossRank(losses, 24), order[24], 'the position of rank 24');
   });
 
   test('scenarioAtLossRank is orderByLoss at that position, ties by index', () => {
