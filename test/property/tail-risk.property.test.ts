@@ -11,7 +11,7 @@ import type { Matrix } from '../../src/numeric/linalg/matrix.js';
 import { applyBounds } from '../../src/numeric/optimize/bounded-projection.js';
 import { equalWeight } from '../../src/numeric/optimize/equal-weight.js';
 import { meanCvar } from '../../src/numeric/optimize/mean-cvar.js';
-import { minCdar, minCvar } from '../../src/numeric/optimize/min-cvar.js';
+import { minCdar, minCvar, minCvarByCuts } from '../../src/numeric/optimize/min-cvar.js';
 import { minVariance } from '../../src/numeric/optimize/min-variance.js';
 import { optimizePortfolio } from '../../src/numeric/optimize/optimize-portfolio.js';
 import { conditionalDrawdownAtRisk, conditionalValueAtRisk } from '../../src/numeric/stats/tail-risk.js';
@@ -85,8 +85,20 @@ describe('tail-risk LP properties', () => {
             const other = of(portfolio(c.R, w), c.beta);
             assert.ok(r.value <= other + 1e-12, `LP ${r.value} beaten by ${other}`);
           }
-          // A redundant linear row (w₀ ≤ 1) sends min_cvar through the cutting-plane LP instead of the
-          // vertex simplex: two independent solvers, one optimum.
+          // min_cvar's vertex simplex against constraint generation: two independent solvers, one optimum.
+          if (measure === 'cvar') {
+            const cuts = minCvarByCuts(c.R, { level: c.beta, minWeight: c.lo, maxWeight: c.hi });
+            assert.equal(
+              cuts.lp.solver,
+              'cutting-plane dual simplex',
+              'the reference is constraint generation',
+            );
+            assert.ok(
+              Math.abs(cuts.value - r.value) <= 1e-12,
+              `${r.lp.solver} ${r.value} vs ${cuts.lp.solver} ${cuts.value}`,
+            );
+          }
+          // A redundant linear row (w₀ ≤ 1): the same optimum (min_cvar: the vertex simplex with a row).
           const n = c.R.cols;
           const linear = {
             n,

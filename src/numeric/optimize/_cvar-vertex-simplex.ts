@@ -31,13 +31,24 @@ import type { Matrix } from '../linalg/matrix.js';
 import { QuantError } from '../../errors.js';
 import { scenarioAtLossRank, tailCount, tailCvar, worstScenarioMask } from '../stats/tail-risk.js';
 
-/** Kinds of active hyperplanes: budget (equality), a lower or upper bound of w_i, a kink h_t = 0. */
+/**
+ * Kinds of active hyperplanes: budget (equality), a lower or upper bound of w_i, a kink h_t = 0, a linear
+ * row at one of its sides.
+ */
 const BUDGET = 0;
 const LOWER = 1;
 const UPPER = 2;
 const KINK = 3;
+/** A general linear row a_rᵀw at its lower or upper side, or an equality row (always active). */
+const ROW_LOWER = 4;
+const ROW_UPPER = 5;
+const ROW_EQUAL = 6;
 
 const SLOPE_TOL = 1e-12;
+/** A linear row is tight at the start within this much (relative to its bound, at least 1). */
+const TIGHT_TOL = 1e-10;
+/** A constraint's gradient is independent of those before when this much of it (relative) remains. */
+const INDEPENDENT_TOL = 1e-9;
 const REFACTOR_EVERY = 300;
 
 interface Active {
@@ -63,7 +74,26 @@ export interface VertexSimplexOptions {
   readonly maxIterations?: number;
   /** Solve on a working set of scenarios when there are many (default true); false: on all of them. */
   readonly workingSet?: boolean;
+  /**
+   * General linear rows lower ≤ A·w ≤ upper, with `start`: weights satisfying them, the bounds and the
+   * budget at a vertex of that polytope (n independent constraints tight there), from which the simplex
+   * starts instead of its greedy vertex.
+   */
+  readonly rows?: VertexSimplexRows;
 }
+
+/** Linear rows of the weights: `lower ≤ A·w ≤ upper` (count × n, row-major; ±Infinity for an open side). */
+export interface VertexSimplexRows {
+  readonly count: number;
+  readonly a: Float64Array;
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
+  /** A feasible vertex of {Σw = 1, lo ≤ w ≤ hi, lower ≤ A·w ≤ upper}. */
+  readonly start: Float64Array;
+}
+
+/** No n independent constraints are tight at the given start: the caller takes another method. */
+export class NotAVertexError extends Error {}
 
 /**
  * @param returns T × n scenarios, scaled to O(1).
@@ -79,7 +109,7 @@ export function cvarVertexSimplex(
   const maxIterations = options.maxIterations ?? 100000;
   const initial =
     options.workingSet === false ? everyScenario(returns.rows) : initialScenarios(returns, beta);
-  const s = new VertexState(returns, beta, lo, hi, initial);
+  const s = new VertexState(returns, beta, lo, hi, initial, options.rows);
   const size = initial.length;
   let rebuilds = 0;
   for (;;) {
@@ -176,6 +206,8 @@ class VertexState {
   private readonly D: Float64Array;
   private isActiveKink = new Uint8Array(0);
   private readonly isActiveBound: Int8Array;
+  /** Per linear row: 0, or the kind it is active as. */
+  private readonly isActiveRow: Int8Array;
   private rho = new Float64Array(0);
   private breakAt = new Float64Array(0);
   iterations = 0;
@@ -194,6 +226,7 @@ class VertexState {
     private readonly lo: Float64Array,
     private readonly hi: Float64Array,
     initial: Int32Array,
+    private readonly rows?: VertexSimplexRows,
   ) {
     this.fullT = returns.rows;
     this.n = returns.cols;
@@ -204,8 +237,10 @@ class VertexState {
     this.z = new Float64Array(this.N);
     this.D = new Float64Array(this.N * this.N);
     this.isActiveBound = new Int8Array(this.n);
+    this.isActiveRow = new Int8Array(rows?.count ?? 0);
     this.setScenarios(initial, new Float64Array(initial.length));
-    this.start();
+    if (rows === undefined) this.start();
+    else this.startAt(rows);
   }
 
   /** Make `scenarios` (ascending) the working set, with h given per position (kept for those already in). */
@@ -315,6 +350,85 @@ class VertexState {
     this.refactor();
   }
 
+  /**
+   * The vertex `rows.start`: n linearly independent constraints tight there (the budget and equality rows
+   * first, then bounds, then rows at a side; each kept when it is independent of those before, by
+   * Gaussian elimination), and α at the VaR scenario as in {@link start}. Throws
+   * {@link NotAVertexError} when fewer than n are tight and independent.
+   */
+  private startAt(rows: VertexSimplexRows): void {
+    const { n, z, lo, hi } = this;
+    const w = rows.start;
+    for (let i = 0; i < n; i++) z[i] = w[i] as number;
+    const candidates: Active[] = [{ kind: BUDGET, index: -1 }];
+    for (let r = 0; r < rows.count; r++) {
+      if (rows.lower[r] === rows.upper[r]) candidates.push({ kind: ROW_EQUAL, index: r });
+    }
+    for (let i = 0; i < n; i++) {
+      if (z[i] === lo[i]) candidates.push({ kind: LOWER, index: i });
+      else if (z[i] === hi[i]) candidates.push({ kind: UPPER, index: i });
+    }
+    for (let r = 0; r < rows.count; r++) {
+      const lower = rows.lower[r] as number;
+      const upper = rows.upper[r] as number;
+      if (lower === upper) continue;
+      let v = 0;
+      for (let i = 0; i < n; i++) v += (rows.a[r * n + i] as number) * (w[i] as number);
+      if (Number.isFinite(lower) && Math.abs(v - lower) <= TIGHT_TOL * Math.max(1, Math.abs(lower))) {
+        candidates.push({ kind: ROW_LOWER, index: r });
+      } else if (Number.isFinite(upper) && Math.abs(v - upper) <= TIGHT_TOL * Math.max(1, Math.abs(upper))) {
+        candidates.push({ kind: ROW_UPPER, index: r });
+      }
+    }
+    // Independence by elimination: each accepted gradient (reduced) with its pivot entry.
+    const accepted: { g: Float64Array; pivot: number }[] = [];
+    const row = new Float64Array(this.N);
+    for (const a of candidates) {
+      if (accepted.length === n) break;
+      this.gradient(a, row);
+      const g = Float64Array.from(row.subarray(0, n));
+      let size = 0;
+      for (let i = 0; i < n; i++) size = Math.max(size, Math.abs(g[i] as number));
+      for (const b of accepted) {
+        const f = (g[b.pivot] as number) / (b.g[b.pivot] as number);
+        if (f === 0) continue;
+        for (let i = 0; i < n; i++) g[i] = (g[i] as number) - f * (b.g[i] as number);
+      }
+      let pivot = -1;
+      let best = 0;
+      for (let i = 0; i < n; i++) {
+        if (Math.abs(g[i] as number) > best) {
+          best = Math.abs(g[i] as number);
+          pivot = i;
+        }
+      }
+      if (pivot < 0 || best <= INDEPENDENT_TOL * size) continue;
+      accepted.push({ g, pivot });
+      this.active.push(a);
+      this.markActive(a);
+    }
+    if (accepted.length < n) {
+      throw new NotAVertexError(`${accepted.length} of ${n} constraints tight and independent at the start`);
+    }
+    z[n] = 0;
+    this.computeH();
+    const losses = new Float64Array(this.T);
+    for (let t = 0; t < this.T; t++) losses[t] = this.h[t] as number;
+    const ik = Math.max(0, Math.ceil(tailCount(this.fullT, this.beta)) - 1);
+    const p0 = scenarioAtLossRank(losses, ik);
+    z[n] = this.h[p0] as number;
+    this.active.push({ kind: KINK, index: this.scenarios[p0] as number });
+    this.isActiveKink[p0] = 1;
+    this.computeH();
+    this.refactor();
+  }
+
+  /** Record `a` as active (kinks are recorded by their position in the working set, elsewhere). */
+  private markActive(a: Active): void {
+    if (a.kind === LOWER || a.kind === UPPER) this.isActiveBound[a.index] = a.kind;
+    else if (a.kind >= ROW_LOWER) this.isActiveRow[a.index] = a.kind;
+  }
+
   /** Gradient row of an active hyperplane, into `out` (length N). */
   private gradient(a: Active, out: Float64Array): void {
     out.fill(0);
@@ -323,12 +437,18 @@ class VertexState {
     else if (a.kind === KINK) {
       for (let i = 0; i < n; i++) out[i] = -(this.r[a.index * n + i] as number);
       out[n] = -1;
+    } else if (a.kind >= ROW_LOWER) {
+      const rows = this.rows as VertexSimplexRows;
+      for (let i = 0; i < n; i++) out[i] = rows.a[a.index * n + i] as number;
     } else out[a.index] = 1;
   }
 
   private rhs(a: Active): number {
     if (a.kind === BUDGET) return 1;
     if (a.kind === KINK) return 0;
+    if (a.kind === ROW_LOWER || a.kind === ROW_EQUAL)
+      return (this.rows as VertexSimplexRows).lower[a.index] as number;
+    if (a.kind === ROW_UPPER) return (this.rows as VertexSimplexRows).upper[a.index] as number;
     return a.kind === LOWER ? (this.lo[a.index] as number) : (this.hi[a.index] as number);
   }
 
@@ -404,8 +524,12 @@ class VertexState {
       if (a.kind === KINK) {
         consider(j, yj + this.c, 1);
         consider(j, -yj, -1);
-      } else if (a.kind === LOWER) consider(j, yj, 1);
-      else if (a.kind === UPPER) consider(j, -yj, -1);
+      } else if (a.kind === LOWER || a.kind === UPPER) {
+        // A weight fixed by its bounds (lo = hi) never leaves them, like the budget.
+        if (this.lo[a.index] !== this.hi[a.index])
+          consider(j, a.kind === LOWER ? yj : -yj, a.kind === LOWER ? 1 : -1);
+      } else if (a.kind === ROW_LOWER) consider(j, yj, 1);
+      else if (a.kind === ROW_UPPER) consider(j, -yj, -1);
     });
     // Steepest edge: the slope per unit of distance moved in (w, α).
     if (positions.length > 0 && this.norms === null) {
@@ -459,7 +583,7 @@ class VertexState {
     }
     const at = (t: number): number => breakAt[t] as number;
     const heap = new BreakpointHeap(cand, breakAt);
-    const bound = this.boundStop(d);
+    const bound = this.boundStop(d, this.active[position] as Active);
     let slope = this.slope;
     let enter: Active | null = null;
     let stepLength = bound.step;
@@ -482,13 +606,18 @@ class VertexState {
     this.replace(position, enter);
   }
 
-  /** The first bound of a free weight reached along d. */
-  private boundStop(d: Float64Array): { step: number; asset: number; kind: number } {
+  /**
+   * The first bound of a free weight, or side of an inactive linear row, reached along d — and the other
+   * side of the hyperplane `leaving` d moves off (a weight leaving its lower bound may reach its upper).
+   */
+  private boundStop(d: Float64Array, leaving: Active): { step: number; asset: number; kind: number } {
     let step = Infinity;
     let asset = -1;
     let kind = LOWER;
+    const leavingBound = leaving.kind === LOWER || leaving.kind === UPPER ? leaving.index : -1;
+    const leavingRow = leaving.kind === ROW_LOWER || leaving.kind === ROW_UPPER ? leaving.index : -1;
     for (let i = 0; i < this.n; i++) {
-      if (this.isActiveBound[i] !== 0) continue;
+      if (this.isActiveBound[i] !== 0 && i !== leavingBound) continue;
       const di = d[i] as number;
       if (Math.abs(di) < 1e-14) continue;
       const zi = this.z[i] as number;
@@ -497,6 +626,28 @@ class VertexState {
         step = Math.max(0, s);
         asset = i;
         kind = di > 0 ? UPPER : LOWER;
+      }
+    }
+    const rows = this.rows;
+    if (rows === undefined) return { step, asset, kind };
+    const n = this.n;
+    for (let r = 0; r < rows.count; r++) {
+      if (this.isActiveRow[r] !== 0 && r !== leavingRow) continue;
+      let rate = 0;
+      let v = 0;
+      for (let i = 0; i < n; i++) {
+        const ari = rows.a[r * n + i] as number;
+        rate += ari * (d[i] as number);
+        v += ari * (this.z[i] as number);
+      }
+      if (Math.abs(rate) < 1e-14) continue;
+      const side = rate > 0 ? (rows.upper[r] as number) : (rows.lower[r] as number);
+      if (!Number.isFinite(side)) continue;
+      const s = Math.max(0, (side - v) / rate);
+      if (s < step) {
+        step = s;
+        asset = r;
+        kind = rate > 0 ? ROW_UPPER : ROW_LOWER;
       }
     }
     return { step, asset, kind };
@@ -508,9 +659,10 @@ class VertexState {
     const D = this.D;
     const leaving = this.active[position] as Active;
     if (leaving.kind === KINK) this.isActiveKink[this.slot[leaving.index] as number] = 0;
-    else if (leaving.kind !== BUDGET) this.isActiveBound[leaving.index] = 0;
+    else if (leaving.kind === LOWER || leaving.kind === UPPER) this.isActiveBound[leaving.index] = 0;
+    else if (leaving.kind >= ROW_LOWER) this.isActiveRow[leaving.index] = 0;
     if (enter.kind === KINK) this.isActiveKink[this.slot[enter.index] as number] = 1;
-    else this.isActiveBound[enter.index] = enter.kind === LOWER ? LOWER : UPPER;
+    else this.markActive(enter);
     this.active[position] = enter;
     const a = new Float64Array(N);
     this.gradient(enter, a);
@@ -545,6 +697,13 @@ class VertexState {
       primal = Math.max(primal, (this.lo[i] as number) - w, w - (this.hi[i] as number));
     }
     primal = Math.max(primal, Math.abs(sum - 1));
+    const rows = this.rows;
+    for (let r = 0; r < (rows?.count ?? 0); r++) {
+      const { a, lower, upper } = rows as VertexSimplexRows;
+      let v = 0;
+      for (let i = 0; i < n; i++) v += (a[r * n + i] as number) * (weights[i] as number);
+      primal = Math.max(primal, (lower[r] as number) - v, v - (upper[r] as number));
+    }
     for (const a of this.active)
       if (a.kind === KINK) primal = Math.max(primal, Math.abs(h[this.slot[a.index] as number] as number));
     const y = this.multipliers();
@@ -552,8 +711,8 @@ class VertexState {
     this.active.forEach((a, j) => {
       const yj = (y[j] as number) / this.c;
       if (a.kind === KINK) dual = Math.max(dual, -(yj + 1), yj);
-      else if (a.kind === LOWER) dual = Math.max(dual, -yj);
-      else if (a.kind === UPPER) dual = Math.max(dual, yj);
+      else if (a.kind === LOWER || a.kind === ROW_LOWER) dual = Math.max(dual, -yj);
+      else if (a.kind === UPPER || a.kind === ROW_UPPER) dual = Math.max(dual, yj);
     });
     return {
       weights,

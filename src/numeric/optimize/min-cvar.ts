@@ -1,11 +1,13 @@
 /**
  * Minimum-CVaR and minimum-CDaR portfolios on historical scenarios (each of the T return rows one
  * equally likely scenario, weight 1/T, as in skfolio and Riskfolio-Lib), and the maximum expected
- * return per unit of CVaR — exact linear programs solved by constraint generation
- * (`_tail-cutting-plane.ts`) over a dense dual simplex (`_dual-simplex.ts`).
+ * return per unit of CVaR — exact linear programs. min_cvar, with or without linear rows, is solved by a
+ * primal simplex on the piecewise-linear objective (`_cvar-vertex-simplex.ts`); min_cdar, and min_cvar
+ * where that simplex cannot start, by constraint generation (`_tail-cutting-plane.ts`) over a dense dual
+ * simplex (`_dual-simplex.ts`).
  */
 import type { Matrix } from '../linalg/matrix.js';
-import { QuantError } from '../../errors.js';
+import { QuantError, isQuantError } from '../../errors.js';
 import { DEFAULT_CVAR_LEVEL, assertTailLevel } from '../stats/tail-risk.js';
 import { DualSimplex } from './_dual-simplex.js';
 import {
@@ -17,7 +19,7 @@ import {
   type TailOracle,
 } from './_tail-cutting-plane.js';
 import { resolveBounds, type WeightBound } from './feasibility.js';
-import { cvarVertexSimplex } from './_cvar-vertex-simplex.js';
+import { NotAVertexError, cvarVertexSimplex, type VertexSimplexResult } from './_cvar-vertex-simplex.js';
 
 /** General linear rows `lower ≤ A·w ≤ upper` (rows × n, row-major; ±Infinity for an open side). */
 export interface TailLinearRows {
@@ -66,6 +68,14 @@ export function minCvar(returns: Matrix, options: TailRiskOptions = {}): TailRis
 }
 
 /**
+ * {@link minCvar} by constraint generation alone (the method of min_cdar), never the vertex simplex: an
+ * independent solve of the same LP, which the tests hold the vertex simplex to.
+ */
+export function minCvarByCuts(returns: Matrix, options: TailRiskOptions = {}): TailRiskResult {
+  return minimizeTail(returns, options, cvarOracle, false);
+}
+
+/**
  * Minimum-CDaR weights (Chekhlov, Uryasev & Zabarankin 2005) on the uncompounded cumulative returns,
  * C₀ = 0 counted as a peak (Riskfolio-Lib's `CDaR`, skfolio's `cdar` with `compounded=False`):
  *
@@ -78,14 +88,20 @@ export function minCdar(returns: Matrix, options: TailRiskOptions = {}): TailRis
 
 type OracleFactory = (returns: Matrix, beta: number) => TailOracle;
 
-function minimizeTail(returns: Matrix, options: TailRiskOptions, factory: OracleFactory): TailRiskResult {
+function minimizeTail(
+  returns: Matrix,
+  options: TailRiskOptions,
+  factory: OracleFactory,
+  vertex = true,
+): TailRiskResult {
   const n = returns.cols;
   const beta = options.level ?? DEFAULT_CVAR_LEVEL;
   assertTailLevel(beta);
   const { lo, hi } = resolveBounds(n, options.minWeight ?? 0, options.maxWeight ?? 1);
   const { scaled, scale } = scaledReturns(returns);
-  if (factory === cvarOracle && (options.linear === undefined || options.linear.rows === 0)) {
-    const v = cvarVertexSimplex(scaled, beta, lo, hi);
+  const linear = options.linear === undefined || options.linear.rows === 0 ? undefined : options.linear;
+  const v = vertex && factory === cvarOracle ? vertexSolve(scaled, beta, lo, hi, linear) : null;
+  if (v !== null) {
     const report = {
       solver: 'vertex simplex',
       cuts: 0,
@@ -123,6 +139,43 @@ function minimizeTail(returns: Matrix, options: TailRiskOptions, factory: Oracle
     lp: { solver: 'cutting-plane dual simplex', ...solved.report, gap: solved.report.gap * scale },
   };
 }
+
+/**
+ * min_cvar by the vertex simplex: with linear rows, from a vertex of the weights' polytope that a dual
+ * simplex finds first (phase 1: the same LP without an objective). `null` when the vertex simplex cannot
+ * take the problem — no vertex found at the phase-1 answer, or its pivots exhausted in a degenerate
+ * corner — and constraint generation solves it instead. Infeasible rows are `E_INFEASIBLE_CONSTRAINTS`.
+ */
+function vertexSolve(
+  scaled: Matrix,
+  beta: number,
+  lo: Float64Array,
+  hi: Float64Array,
+  linear: TailLinearRows | undefined,
+): VertexSimplexResult | null {
+  if (linear === undefined) return cvarVertexSimplex(scaled, beta, lo, hi);
+  const n = lo.length;
+  const phase1 = new DualSimplex(new Float64Array(n), lo, hi);
+  const budget = new Float64Array(n).fill(1);
+  phase1.addRow(budget, 1, 1);
+  addLinearRows(phase1, linear, n, n, null);
+  if (phase1.solve(PHASE1_PIVOTS).status === 'infeasible') throw infeasible(linear);
+  const rows = {
+    count: linear.rows,
+    a: linear.a,
+    lower: linear.lower,
+    upper: linear.upper,
+    start: phase1.solution(),
+  };
+  try {
+    return cvarVertexSimplex(scaled, beta, lo, hi, { rows });
+  } catch (error) {
+    if (error instanceof NotAVertexError || (isQuantError(error) && error.code === 'E_SOLVER')) return null;
+    throw error;
+  }
+}
+
+const PHASE1_PIVOTS = 200000;
 
 /**
  * Add `lower ≤ A·x ≤ upper` over the first n of `columns` LP columns; with a column `homogenise`, the
