@@ -27,6 +27,8 @@ const DUAL_TOL = 1e-12;
 /** Smallest |α_rj| a pivot may use. */
 const PIVOT_TOL = 1e-9;
 const REFACTOR_EVERY = 64;
+/** Pivots of one solve (plus 50 per row and column) after which it switches to Bland's rule. */
+const BLAND_AFTER = 5000;
 
 /** How the solve ended and how well the answer satisfies the LP's optimality conditions. */
 export interface DualSimplexReport {
@@ -109,8 +111,13 @@ export class DualSimplex {
 
   /** Re-optimise from the current basis; `E_SOLVER` after `maxPivots` pivots. */
   solve(maxPivots: number): DualSimplexReport {
+    const start = this.pivots;
     for (;;) {
-      const r = this.leavingRow();
+      // A solve that has taken this many pivots is presumed to cycle among degenerate bases (the master
+      // of a cutting plane has one column with a cost and many without): Bland's rule from then on, which
+      // cannot cycle. Below that, nothing changes.
+      const bland = this.pivots - start > BLAND_AFTER + 50 * (this.n + this.m);
+      const r = bland ? this.leavingRowBland() : this.leavingRow();
       if (r < 0) {
         if (this.sinceRefactor === 0) return this.report('optimal');
         this.refactor();
@@ -125,7 +132,7 @@ export class DualSimplex {
       const alpha = this.tableauRow(rho);
       const v = this.basis[r] as number;
       const below = (this.value[v] as number) < (this.lower[v] as number);
-      const q = this.enteringColumn(alpha, below);
+      const q = bland ? this.enteringColumnBland(alpha, below) : this.enteringColumn(alpha, below);
       if (q < 0) {
         if (this.sinceRefactor > 0) {
           this.refactor();
@@ -160,6 +167,39 @@ export class DualSimplex {
       if (excess > worst * scale) {
         worst = excess / scale;
         best = p;
+      }
+    }
+    return best;
+  }
+
+  /** Bland's rule: the basic position of the lowest-numbered variable outside its bounds, or −1. */
+  private leavingRowBland(): number {
+    let best = -1;
+    let bestVariable = Infinity;
+    for (let p = 0; p < this.m; p++) {
+      const v = this.basis[p] as number;
+      const x = this.value[v] as number;
+      const excess = Math.max((this.lower[v] as number) - x, x - (this.upper[v] as number));
+      if (excess > PRIMAL_TOL * (1 + Math.abs(x)) && v < bestVariable) {
+        bestVariable = v;
+        best = p;
+      }
+    }
+    return best;
+  }
+
+  /** Bland's rule: the smallest ratio |d_j / α_rj| exactly, the lowest-numbered column on ties. */
+  private enteringColumnBland(alpha: Float64Array, below: boolean): number {
+    let best = -1;
+    let bestRatio = Infinity;
+    const total = this.n + this.m;
+    for (let j = 0; j < total; j++) {
+      const a = this.eligible(j, alpha[j] as number, below);
+      if (a === 0) continue;
+      const ratio = Math.abs(this.reduced[j] as number) / Math.abs(a);
+      if (ratio < bestRatio) {
+        bestRatio = ratio;
+        best = j;
       }
     }
     return best;

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isQuantError } from '../../../../src/errors.js';
 import { NotAVertexError, cvarVertexSimplex } from '../../../../src/numeric/optimize/_cvar-vertex-simplex.js';
-import { minCvar, minCvarByCuts } from '../../../../src/numeric/optimize/min-cvar.js';
+import { minCdar, minCvar, minCvarByCuts } from '../../../../src/numeric/optimize/min-cvar.js';
 import { factorReturns } from './_fixtures.js';
 
 const n = 6;
@@ -74,5 +74,35 @@ describe('min_cvar with linear rows', () => {
       (e: unknown) => e instanceof NotAVertexError && /1 of 6 constraints/.test(e.message),
       'an interior start',
     );
+  });
+});
+
+describe('constraint generation on a degenerate master', () => {
+  test('min_cdar with a group row that made the dual simplex cycle is solved (Bland after a stall)', () => {
+    // 26 assets × 1,770 days, the first 13 at most 60.8 %: the 29th cut's re-optimisation cycled among
+    // degenerate bases and ran out of pivots (E_SOLVER, even with 4 million); past a stall the dual
+    // simplex now follows Bland's rule, which cannot cycle.
+    const m = 26;
+    const returns = factorReturns(m, 1770, 1001, 3);
+    const row = {
+      n: m,
+      rows: 1,
+      a: Float64Array.from({ length: m }, (_, i) => (i < 13 ? 1 : 0)),
+      lower: Float64Array.of(0),
+      upper: Float64Array.of(0.6075851440429687),
+      names: ['first half'],
+    };
+    const r = minCdar(returns, { level: 0.95, maxWeight: 0.5, linear: row });
+    const free = minCdar(returns, { level: 0.95, maxWeight: 0.5 });
+    let held = 0;
+    let sum = 0;
+    for (let i = 0; i < m; i++) {
+      sum += r.weights[i] as number;
+      if (i < 13) held += r.weights[i] as number;
+    }
+    assert.ok(held <= 0.6075851440429687 + 1e-12, `the group holds ${held}`);
+    assert.ok(Math.abs(sum - 1) <= 1e-12, `the budget: ${sum}`);
+    assert.ok(r.value >= free.value - 1e-15, `a row cannot lower the optimum: ${r.value} < ${free.value}`);
+    assert.ok(r.lp.dualResidual <= 1e-9 && r.lp.gap <= 1e-12, `certified: ${JSON.stringify(r.lp)}`);
   });
 });
