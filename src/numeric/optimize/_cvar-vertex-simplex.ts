@@ -337,17 +337,7 @@ class VertexState {
       this.isActiveBound[i] = atLower ? LOWER : UPPER;
     }
     this.active.push({ kind: BUDGET, index: -1 });
-    z[n] = 0;
-    this.computeH();
-    const losses = new Float64Array(this.T);
-    for (let t = 0; t < this.T; t++) losses[t] = this.h[t] as number;
-    const ik = Math.max(0, Math.ceil(tailCount(this.fullT, this.beta)) - 1);
-    const p0 = scenarioAtLossRank(losses, ik);
-    z[n] = this.h[p0] as number;
-    this.active.push({ kind: KINK, index: this.scenarios[p0] as number });
-    this.isActiveKink[p0] = 1;
-    this.computeH();
-    this.refactor();
+    this.alphaAtVaR();
   }
 
   /**
@@ -410,6 +400,15 @@ class VertexState {
     if (accepted.length < n) {
       throw new NotAVertexError(`${accepted.length} of ${n} constraints tight and independent at the start`);
     }
+    this.alphaAtVaR();
+  }
+
+  /**
+   * With the weights of the first vertex in z: α at the VaR scenario (the (i_k + 1)-th largest loss, ties
+   * by index), whose kink completes the active set; then D, z and h from it.
+   */
+  private alphaAtVaR(): void {
+    const { n, z } = this;
     z[n] = 0;
     this.computeH();
     const losses = new Float64Array(this.T);

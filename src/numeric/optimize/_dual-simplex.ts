@@ -117,7 +117,7 @@ export class DualSimplex {
       // of a cutting plane has one column with a cost and many without): Bland's rule from then on, which
       // cannot cycle. Below that, nothing changes.
       const bland = this.pivots - start > BLAND_AFTER + 50 * (this.n + this.m);
-      const r = bland ? this.leavingRowBland() : this.leavingRow();
+      const r = this.leavingRow(bland);
       if (r < 0) {
         if (this.sinceRefactor === 0) return this.report('optimal');
         this.refactor();
@@ -155,33 +155,26 @@ export class DualSimplex {
     this.cap = cap;
   }
 
-  /** The basic position whose variable is farthest outside its bounds, or −1 (lowest index on ties). */
-  private leavingRow(): number {
+  /**
+   * The basic position whose variable is farthest outside its bounds (relative; the lowest position on
+   * ties), or with `bland` the one of the lowest-numbered variable outside them; −1 when none is.
+   */
+  private leavingRow(bland: boolean): number {
     let best = -1;
     let worst = PRIMAL_TOL;
-    for (let p = 0; p < this.m; p++) {
-      const v = this.basis[p] as number;
-      const x = this.value[v] as number;
-      const excess = Math.max((this.lower[v] as number) - x, x - (this.upper[v] as number));
-      const scale = 1 + Math.abs(x);
-      if (excess > worst * scale) {
-        worst = excess / scale;
-        best = p;
-      }
-    }
-    return best;
-  }
-
-  /** Bland's rule: the basic position of the lowest-numbered variable outside its bounds, or −1. */
-  private leavingRowBland(): number {
-    let best = -1;
     let bestVariable = Infinity;
     for (let p = 0; p < this.m; p++) {
       const v = this.basis[p] as number;
       const x = this.value[v] as number;
       const excess = Math.max((this.lower[v] as number) - x, x - (this.upper[v] as number));
-      if (excess > PRIMAL_TOL * (1 + Math.abs(x)) && v < bestVariable) {
-        bestVariable = v;
+      const scale = 1 + Math.abs(x);
+      if (bland) {
+        if (excess > PRIMAL_TOL * scale && v < bestVariable) {
+          bestVariable = v;
+          best = p;
+        }
+      } else if (excess > worst * scale) {
+        worst = excess / scale;
         best = p;
       }
     }
