@@ -3,7 +3,7 @@
 // 50, 200 and 500 assets x 2,520 days (with --large also 1,000 and 2,000), and a capped root over 10 sleeves
 // (bench/capped-root.ts). Writes docs/benchmarks.md.
 //   npm run bench                          measure, write docs/benchmarks.md
-//   npm run bench -- --large               also 1,000 and 2,000 assets, and min_cvar at 500 (minutes)
+//   npm run bench -- --large               also 1,000 and 2,000 assets, and min_cvar, mean_cvar at 500 (minutes)
 //   npm run bench -- --compare             also the ratio to bench/baseline.json per row; > 1.10 is flagged
 //   npm run bench -- --record-baseline     write the measurements to bench/baseline.json
 //   npm run bench -- --no-demo             skip the end-to-end demo run (needs the built CLI)
@@ -29,6 +29,7 @@ import type * as RiskParityModule from '../src/numeric/optimize/risk-parity.js';
 import type * as MaxSharpeModule from '../src/numeric/optimize/max-sharpe.js';
 import type * as InverseVarianceModule from '../src/numeric/optimize/inverse-variance.js';
 import type * as MinCvarModule from '../src/numeric/optimize/min-cvar.js';
+import type * as MeanCvarModule from '../src/numeric/optimize/mean-cvar.js';
 import { CAPPED_ROOT_METHODS, cappedRoot, capsReached, solveCappedRoot } from './capped-root.js';
 
 // The optimizers from dist/ (bench/_built.ts): what users run.
@@ -43,6 +44,7 @@ const { riskParity } = await built<typeof RiskParityModule>('numeric/optimize/ri
 const { maxSharpe } = await built<typeof MaxSharpeModule>('numeric/optimize/max-sharpe.js');
 const { inverseVariance } = await built<typeof InverseVarianceModule>('numeric/optimize/inverse-variance.js');
 const { minCvar } = await built<typeof MinCvarModule>('numeric/optimize/min-cvar.js');
+const { meanCvar } = await built<typeof MeanCvarModule>('numeric/optimize/mean-cvar.js');
 
 const root = resolve(import.meta.dirname, '..');
 const flags = new Set(process.argv.slice(2));
@@ -201,10 +203,13 @@ for (const { name, returns } of problems) {
   add('risk_parity (ERC)', () => riskParity(annual, {}), n === 200 ? 40 : undefined);
   add('max_sharpe', () => maxSharpe(annual, mu, {}));
   add('inverse_variance', () => inverseVariance(annual));
-  // The tail-risk LP on the 2,520 scenarios; from 500 assets (seconds per solve) only with --large, 3 runs.
-  if (n <= 200) add('min_cvar (95 %)', () => minCvar(returns), n === 200 ? 1000 : undefined);
-  else if (n === 500 && flags.has('--large')) {
+  // The tail-risk LPs on the 2,520 scenarios; from 500 assets (seconds per solve) only with --large, 3 runs.
+  if (n <= 200) {
+    add('min_cvar (95 %)', () => minCvar(returns), n === 200 ? 1000 : undefined);
+    add('mean_cvar (95 %)', () => meanCvar(returns));
+  } else if (n === 500 && flags.has('--large')) {
     add('min_cvar (95 %)', () => minCvar(returns), undefined, { runs: 3, warmUp: 1 });
+    add('mean_cvar (95 %)', () => meanCvar(returns), undefined, { runs: 3, warmUp: 1 });
   }
 }
 

@@ -106,38 +106,72 @@ export function cvarVertexSimplex(
   hi: Float64Array,
   options: VertexSimplexOptions = {},
 ): VertexSimplexResult {
-  const maxIterations = options.maxIterations ?? 100000;
-  const initial =
-    options.workingSet === false ? everyScenario(returns.rows) : initialScenarios(returns, beta);
-  const s = new VertexState(returns, beta, lo, hi, initial, options.rows);
-  const size = initial.length;
-  let rebuilds = 0;
-  for (;;) {
-    const entering = s.price();
-    if (entering === null) {
-      if (!s.hasViolators()) break;
-      s.rebuild(size, ++rebuilds <= MAX_DROPS);
-      continue;
-    }
-    if (s.iterations >= maxIterations) {
-      throw new QuantError(
-        'E_SOLVER',
-        `min_cvar did not reach an optimum within ${maxIterations} iterations`,
-        {
-          hint: 'report the input; min_variance is an alternative without a linear program',
-        },
-      );
-    }
-    s.step(entering.position, entering.sign);
-    // Every REBUILD_EVERY pivots (between a step and the next pricing, whose slope depends on the set)
-    // the working set follows the vertex: the scenarios that turned positive join, those far below the
-    // tail leave (only in the first MAX_DROPS rebuilds, so that the set grows monotonically afterwards
-    // and the method terminates like the plain simplex).
-    if (size < returns.rows && s.iterations % REBUILD_EVERY === 0) {
-      s.rebuild(size, ++rebuilds <= MAX_DROPS);
-    }
+  return new CvarVertexSimplex(returns, beta, lo, hi, options).solve();
+}
+
+/**
+ * The vertex simplex as an object that can be solved again with another linear term in the objective,
+ *
+ *   min_{w, α} α + (1/k) Σ_t (−r_tᵀw − α)⁺ + costᵀw   s.t.   Σw = 1,  lo ≤ w ≤ hi,  lower ≤ A·w ≤ upper,
+ *
+ * each solve starting from the vertex where the previous one ended (the feasible polytope does not
+ * change, only the objective): the ratio problem of `mean_cvar` solves a short sequence of them. The
+ * pivots are counted over every solve.
+ */
+export class CvarVertexSimplex {
+  private readonly s: VertexState;
+  private readonly size: number;
+  private readonly fullT: number;
+  private readonly maxIterations: number;
+  private rebuilds = 0;
+
+  /** @throws NotAVertexError when `options.rows.start` is not a vertex. */
+  constructor(
+    returns: Matrix,
+    beta: number,
+    lo: Float64Array,
+    hi: Float64Array,
+    options: VertexSimplexOptions = {},
+  ) {
+    this.maxIterations = options.maxIterations ?? 100000;
+    const initial =
+      options.workingSet === false ? everyScenario(returns.rows) : initialScenarios(returns, beta);
+    this.s = new VertexState(returns, beta, lo, hi, initial, options.rows);
+    this.size = initial.length;
+    this.fullT = returns.rows;
   }
-  return s.result();
+
+  /** The optimum with `cost` (n entries) added to the objective; none: the minimum CVaR. */
+  solve(cost?: Float64Array): VertexSimplexResult {
+    const { s, size } = this;
+    s.setCost(cost);
+    for (;;) {
+      const entering = s.price();
+      if (entering === null) {
+        if (!s.hasViolators()) break;
+        s.rebuild(size, ++this.rebuilds <= MAX_DROPS);
+        continue;
+      }
+      if (s.iterations >= this.maxIterations) {
+        throw new QuantError(
+          'E_SOLVER',
+          `min_cvar did not reach an optimum within ${this.maxIterations} iterations`,
+          {
+            hint: 'report the input; min_variance is an alternative without a linear program',
+          },
+        );
+      }
+      s.step(entering.position, entering.sign);
+      // Every REBUILD_EVERY pivots (between a step and the next pricing, whose slope depends on the set)
+      // the working set follows the vertex: the scenarios that turned positive join, those far below the
+      // tail leave (only in the first MAX_DROPS rebuilds, so that the set grows monotonically afterwards
+      // and the method terminates like the plain simplex).
+      if (size < this.fullT && s.iterations % REBUILD_EVERY === 0) {
+        s.rebuild(size, ++this.rebuilds <= MAX_DROPS);
+      }
+    }
+    return s.result();
+  }
 }
 
 /** The working set is used from this many scenarios per scenario of the initial set. */
@@ -219,6 +253,8 @@ class VertexState {
    */
   private nextY: Float64Array | null = null;
   private norms: Float64Array | null = null;
+  /** The linear term of the objective over w (n entries), or none. */
+  private cost: Float64Array | undefined;
 
   constructor(
     returns: Matrix,
@@ -480,15 +516,26 @@ class VertexState {
     this.norms = null;
   }
 
+  /** A new linear term of the objective (none: 0): the multipliers change, the vertex and D do not. */
+  setCost(cost: Float64Array | undefined): void {
+    if (cost === undefined && this.cost === undefined) return;
+    this.cost = cost === undefined ? undefined : Float64Array.from(cost);
+    this.nextY = null;
+  }
+
   /** y_j = gᵀd_j with g the gradient of F on the kinks strictly positive. */
   private multipliers(): Float64Array {
     return columnProducts(this.objectiveGradient(), this.D, this.N);
   }
 
-  /** g: the gradient of F on the kinks strictly positive (1 for α, less c per such kink). */
+  /**
+   * g: the gradient of F on the kinks strictly positive (1 for α, less c per such kink), plus the linear
+   * term's cost for w.
+   */
   private objectiveGradient(): Float64Array {
     const { n, N, T, r, h, c } = this;
     const g = new Float64Array(N);
+    if (this.cost !== undefined) g.set(this.cost);
     g[n] = 1;
     for (let p = 0; p < T; p++) {
       if ((h[p] as number) <= 0 || this.isActiveKink[p] === 1) continue;

@@ -19,7 +19,7 @@ import {
   type TailOracle,
 } from './_tail-cutting-plane.js';
 import { resolveBounds, type WeightBound } from './feasibility.js';
-import { NotAVertexError, cvarVertexSimplex, type VertexSimplexResult } from './_cvar-vertex-simplex.js';
+import { CvarVertexSimplex, NotAVertexError, type VertexSimplexResult } from './_cvar-vertex-simplex.js';
 
 /** General linear rows `lower ≤ A·w ≤ upper` (rows × n, row-major; ±Infinity for an open side). */
 export interface TailLinearRows {
@@ -153,7 +153,30 @@ function vertexSolve(
   hi: Float64Array,
   linear: TailLinearRows | undefined,
 ): VertexSimplexResult | null {
-  if (linear === undefined) return cvarVertexSimplex(scaled, beta, lo, hi);
+  const solver = tailVertexSimplex(scaled, beta, lo, hi, linear);
+  if (solver === null) return null;
+  if (linear === undefined) return solver.solve();
+  try {
+    return solver.solve();
+  } catch (error) {
+    if (isQuantError(error) && error.code === 'E_SOLVER') return null;
+    throw error;
+  }
+}
+
+/**
+ * The vertex simplex of the tail LP at its first vertex: the greedy one under bounds alone, with linear
+ * rows the vertex a phase-1 dual simplex finds (`null` when its answer is not a vertex: constraint
+ * generation then). Infeasible rows are `E_INFEASIBLE_CONSTRAINTS`.
+ */
+export function tailVertexSimplex(
+  scaled: Matrix,
+  beta: number,
+  lo: Float64Array,
+  hi: Float64Array,
+  linear: TailLinearRows | undefined,
+): CvarVertexSimplex | null {
+  if (linear === undefined) return new CvarVertexSimplex(scaled, beta, lo, hi);
   const n = lo.length;
   const phase1 = new DualSimplex(new Float64Array(n), lo, hi);
   const budget = new Float64Array(n).fill(1);
@@ -168,9 +191,9 @@ function vertexSolve(
     start: phase1.solution(),
   };
   try {
-    return cvarVertexSimplex(scaled, beta, lo, hi, { rows });
+    return new CvarVertexSimplex(scaled, beta, lo, hi, { rows });
   } catch (error) {
-    if (error instanceof NotAVertexError || (isQuantError(error) && error.code === 'E_SOLVER')) return null;
+    if (error instanceof NotAVertexError) return null;
     throw error;
   }
 }
@@ -229,7 +252,7 @@ export function infeasible(linear: TailLinearRows | undefined): QuantError {
 }
 
 /** Weights of the LP clamped to their bounds (the solver may leave them 1e-16 outside). */
-function clamp(w: Float64Array, lo: Float64Array, hi: Float64Array): Float64Array {
+export function clamp(w: Float64Array, lo: Float64Array, hi: Float64Array): Float64Array {
   const out = new Float64Array(w.length);
   for (let i = 0; i < w.length; i++) {
     out[i] = Math.min(hi[i] as number, Math.max(lo[i] as number, w[i] as number));
