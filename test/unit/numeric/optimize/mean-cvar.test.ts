@@ -8,6 +8,8 @@ import {
   cvarVertexSimplex,
 } from '../../../../src/numeric/optimize/_cvar-vertex-simplex.js';
 import { meanCvar, meanCvarByCuts } from '../../../../src/numeric/optimize/mean-cvar.js';
+import { minCvar } from '../../../../src/numeric/optimize/min-cvar.js';
+import { tailCvar } from '../../../../src/numeric/stats/tail-risk.js';
 import { factorReturns } from './_fixtures.js';
 
 /** T scenarios of n assets, asset i's returns shifted by drift[i]. */
@@ -31,6 +33,30 @@ describe('mean_cvar', () => {
     assert.ok(Math.abs(r.ratio - cuts.ratio) <= 1e-12 * cuts.ratio, `${r.ratio} vs ${cuts.ratio}`);
     assert.ok(Math.abs(r.lp.gap) <= 1e-12, `gap ${r.lp.gap}`);
     assert.ok(r.lp.primalResidual <= 1e-12, `primal residual ${r.lp.primalResidual}`);
+  });
+
+  test('200 assets × 2,520 days, where constraint generation ran out of pivots (E_SOLVER)', () => {
+    const R = factorReturns(200, 2520, 42);
+    const r = meanCvar(R);
+    assert.equal(r.lp.solver, 'vertex simplex', 'the vertex simplex solves it');
+    let sum = 0;
+    for (const w of r.weights) sum += w;
+    assert.ok(Math.abs(sum - 1) <= 1e-12 && r.weights.every((w) => w >= 0 && w <= 1), 'feasible weights');
+    // No worse than the weights of minimum CVaR or equal weights (each a feasible point of the ratio).
+    const ratioOf = (w: ArrayLike<number>): number => {
+      const losses = new Float64Array(R.rows);
+      let mean = 0;
+      for (let t = 0; t < R.rows; t++) {
+        let s = 0;
+        for (let i = 0; i < R.cols; i++) s += (R.data[t * R.cols + i] as number) * (w[i] as number);
+        losses[t] = -s;
+        mean += s / R.rows;
+      }
+      return mean / tailCvar(losses, 0.95);
+    };
+    const others = [minCvar(R).weights, new Float64Array(200).fill(1 / 200)];
+    for (const w of others) assert.ok(r.ratio >= ratioOf(w), `${r.ratio} against ${ratioOf(w)}`);
+    assert.ok(Math.abs(r.ratio - ratioOf(r.weights)) <= 1e-12 * r.ratio, 'the ratio is that of the weights');
   });
 
   test('an asset with a positive mean and no tail loss: E_UNBOUNDED_SHARPE from either method', () => {
