@@ -11,6 +11,7 @@ import {
   clamp,
   infeasible,
   tailVertexSimplex,
+  vertexReport,
   type TailLinearRows,
   type TailRiskOptions,
 } from './min-cvar.js';
@@ -150,14 +151,7 @@ function result(
     cvar,
     excessReturn,
     ratio: excessReturn / cvar,
-    lp: {
-      solver: 'vertex simplex',
-      cuts: 0,
-      pivots: v.iterations,
-      gap: v.gap * scale,
-      primalResidual: v.primalResidual,
-      dualResidual: v.dualResidual,
-    },
+    lp: vertexReport(v, scale),
   };
 }
 

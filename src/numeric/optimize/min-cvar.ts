@@ -101,17 +101,8 @@ function minimizeTail(
   const { scaled, scale } = scaledReturns(returns);
   const linear = options.linear === undefined || options.linear.rows === 0 ? undefined : options.linear;
   const v = vertex && factory === cvarOracle ? vertexSolve(scaled, beta, lo, hi, linear) : null;
-  if (v !== null) {
-    const report = {
-      solver: 'vertex simplex',
-      cuts: 0,
-      pivots: v.iterations,
-      gap: v.gap * scale,
-      primalResidual: v.primalResidual,
-      dualResidual: v.dualResidual,
-    };
-    return { weights: clamp(v.weights, lo, hi), value: v.value * scale, lp: report };
-  }
+  if (v !== null)
+    return { weights: clamp(v.weights, lo, hi), value: v.value * scale, lp: vertexReport(v, scale) };
   const oracle = factory(scaled, beta);
   // |loss_t(w)| ≤ Σ|r_ti||w_i| ≤ Σ max(|lo_i|, |hi_i|) on scaled data: a valid floor for θ.
   let reach = 1;
@@ -137,6 +128,18 @@ function minimizeTail(
     weights,
     value: solved.value * scale,
     lp: { solver: 'cutting-plane dual simplex', ...solved.report, gap: solved.report.gap * scale },
+  };
+}
+
+/** The `lp` report of a vertex simplex answer on returns scaled by 1/`scale` (the gap per period). */
+export function vertexReport(v: VertexSimplexResult, scale: number): TailRiskResult['lp'] {
+  return {
+    solver: 'vertex simplex',
+    cuts: 0,
+    pivots: v.iterations,
+    gap: v.gap * scale,
+    primalResidual: v.primalResidual,
+    dualResidual: v.dualResidual,
   };
 }
 
