@@ -58,6 +58,12 @@ export class DualSimplex {
   private m = 0;
   private sinceRefactor = 0;
   pivots = 0;
+  /**
+   * Σ m·(n + m) over the pivots so far (n columns, m rows at the time): the entries a pivot computes, its
+   * tableau row (m × n) and the update of the m × m basis inverse. A constraint generation bounds its total
+   * work by it (its LP grows by a row per cut).
+   */
+  work = 0;
 
   constructor(cost: Float64Array, colLo: Float64Array, colHi: Float64Array) {
     this.n = cost.length;
@@ -109,7 +115,10 @@ export class DualSimplex {
     this.m = m + 1;
   }
 
-  /** Re-optimise from the current basis; `E_SOLVER` after `maxPivots` pivots. */
+  /**
+   * Re-optimise from the current basis; `E_SOLVER` after `maxPivots` pivots of this solve (a constraint
+   * generation re-optimises once per cut: its earlier solves do not count against the limit).
+   */
   solve(maxPivots: number): DualSimplexReport {
     const start = this.pivots;
     for (;;) {
@@ -123,7 +132,7 @@ export class DualSimplex {
         this.refactor();
         continue;
       }
-      if (this.pivots >= maxPivots) {
+      if (this.pivots - start >= maxPivots) {
         throw new QuantError('E_SOLVER', `the LP did not reach an optimum within ${maxPivots} pivots`, {
           hint: 'report the input; a method without a linear program (min_variance) is an alternative',
         });
@@ -273,6 +282,7 @@ export class DualSimplex {
     this.basis[r] = q;
     this.eliminate(r, u);
     this.pivots++;
+    this.work += this.m * (this.n + this.m);
     this.sinceRefactor++;
     if (this.sinceRefactor >= REFACTOR_EVERY) this.refactor();
   }
