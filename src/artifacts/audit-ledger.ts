@@ -111,6 +111,9 @@ export async function openLedger(path: string, options: OpenLedgerOptions): Prom
   const clock = (): string => toIsoSeconds(typeof options.now === 'function' ? options.now() : options.now);
   const text = await readText(path);
   let records: LedgerRecord[];
+  // The file's text as written: an append writes it with the new lines after it, instead of formatting
+  // every record again (records are never changed once written).
+  let written: string;
   if (text === undefined) {
     const genesis = buildRecord(1, clock(), GENESIS_PREV_HASH, {
       type: 'genesis',
@@ -120,11 +123,13 @@ export async function openLedger(path: string, options: OpenLedgerOptions): Prom
       ...(options.genesis?.data === undefined ? {} : { data: options.genesis.data }),
     });
     records = [genesis];
-    await writeFileAtomic(path, formatLedger(records));
+    written = formatLedger(records);
+    await writeFileAtomic(path, written);
   } else {
     const checked = checkLedgerText(text);
     if (!checked.verdict.ok) throw brokenError(path, checked.verdict);
     records = checked.records;
+    written = formatLedger(records);
   }
 
   let queue: Promise<unknown> = Promise.resolve();
@@ -142,8 +147,11 @@ export async function openLedger(path: string, options: OpenLedgerOptions): Prom
       }
       if (added.length === 0) return added;
       const next = [...records, ...added];
-      await writeFileAtomic(path, formatLedger(next));
-      records = next; // only after the write succeeded: memory never runs ahead of the disk
+      const nextText = written + formatLedger(added);
+      await writeFileAtomic(path, nextText);
+      // Only after the write succeeded: memory never runs ahead of the disk.
+      records = next;
+      written = nextText;
       return added;
     };
     const result = queue.then(run, run);

@@ -18,9 +18,14 @@ function hasToJson(value: object): value is ToJsonCapable {
   return typeof (value as Partial<ToJsonCapable>).toJSON === 'function';
 }
 
-function childPath(path: string, key: string | number): string {
-  if (typeof key === 'number') return `${path}[${key}]`;
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+/** The JSON path of the member `keys` below `base`, built only when an error needs it. */
+function pathOf(base: string, keys: readonly (string | number)[]): string {
+  let path = base;
+  for (const key of keys) {
+    if (typeof key === 'number') path = `${path}[${key}]`;
+    else path = /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+  }
+  return path;
 }
 
 /**
@@ -31,51 +36,80 @@ function childPath(path: string, key: string | number): string {
  * symbols, Map, Set and cycles throw a TypeError.
  */
 export function toJsonValue(value: unknown, path = '$'): JsonValue {
-  return convert(value, path, new Set<object>(), '');
+  return new JsonConversion(path).convert(value, '');
 }
 
-function convert(value: unknown, path: string, stack: Set<object>, key: string): JsonValue {
-  if (value === null) return null;
-  switch (typeof value) {
-    case 'boolean':
-    case 'string':
-      return value;
-    case 'number':
-      if (!Number.isFinite(value)) {
-        throw new QuantError('E_OUTPUT', `cannot write the non-finite number ${value} at ${path} as JSON`, {
-          location: { jsonPath: path },
-          hint: 'replace it with null or a finite value before writing',
-        });
-      }
-      return value;
-    case 'object':
-      break;
-    default:
-      throw new TypeError(`cannot convert a ${typeof value} at ${path} to JSON`);
+/**
+ * One conversion: the members on the way down (`keys`) and the objects being converted (cycles); the path
+ * of a member is spelled out only for an error, so a large tree costs no string per member.
+ */
+class JsonConversion {
+  private readonly keys: (string | number)[] = [];
+  private readonly stack = new Set<object>();
+
+  constructor(private readonly base: string) {}
+
+  private path(): string {
+    return pathOf(this.base, this.keys);
   }
-  if (hasToJson(value)) return convert(value.toJSON(key), path, stack, key);
-  if (value instanceof Map || value instanceof Set) {
-    throw new TypeError(
-      `cannot convert a ${value.constructor.name} at ${path} to JSON; use a plain object or array`,
-    );
-  }
-  if (stack.has(value)) throw new TypeError(`cyclic structure at ${path} cannot be converted to JSON`);
-  stack.add(value);
-  try {
-    if (Array.isArray(value) || ArrayBuffer.isView(value)) {
-      const items = ArrayBuffer.isView(value) ? Array.from(value as unknown as ArrayLike<unknown>) : value;
-      return items.map((item: unknown, i) =>
-        item === undefined ? null : convert(item, childPath(path, i), stack, String(i)),
+
+  convert(value: unknown, key: string): JsonValue {
+    if (value === null) return null;
+    switch (typeof value) {
+      case 'boolean':
+      case 'string':
+        return value;
+      case 'number':
+        if (!Number.isFinite(value)) {
+          const path = this.path();
+          throw new QuantError('E_OUTPUT', `cannot write the non-finite number ${value} at ${path} as JSON`, {
+            location: { jsonPath: path },
+            hint: 'replace it with null or a finite value before writing',
+          });
+        }
+        return value;
+      case 'object':
+        break;
+      default:
+        throw new TypeError(`cannot convert a ${typeof value} at ${this.path()} to JSON`);
+    }
+    if (hasToJson(value)) return this.convert(value.toJSON(key), key);
+    if (value instanceof Map || value instanceof Set) {
+      throw new TypeError(
+        `cannot convert a ${value.constructor.name} at ${this.path()} to JSON; use a plain object or array`,
       );
     }
-    const out: JsonObject = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (v === undefined) continue;
-      out[k] = convert(v, childPath(path, k), stack, k);
+    const { stack, keys } = this;
+    if (stack.has(value))
+      throw new TypeError(`cyclic structure at ${this.path()} cannot be converted to JSON`);
+    stack.add(value);
+    try {
+      if (Array.isArray(value) || ArrayBuffer.isView(value)) {
+        const items = ArrayBuffer.isView(value) ? Array.from(value as unknown as ArrayLike<unknown>) : value;
+        const out: JsonValue[] = new Array<JsonValue>(items.length);
+        for (let i = 0; i < items.length; i++) {
+          const item: unknown = items[i];
+          if (item === undefined) {
+            out[i] = null;
+            continue;
+          }
+          keys.push(i);
+          out[i] = this.convert(item, String(i));
+          keys.pop();
+        }
+        return out;
+      }
+      const out: JsonObject = {};
+      for (const [k, v] of Object.entries(value)) {
+        if (v === undefined) continue;
+        keys.push(k);
+        out[k] = this.convert(v, k);
+        keys.pop();
+      }
+      return out;
+    } finally {
+      stack.delete(value);
     }
-    return out;
-  } finally {
-    stack.delete(value);
   }
 }
 
@@ -85,14 +119,45 @@ function convert(value: unknown, path: string, stack: Set<object>, key: string):
  * and on values JSON cannot represent. Used for hashing, so equal data always gives equal bytes.
  */
 export function canonicalJson(value: unknown): string {
-  return serialize(toJsonValue(value));
+  return canonicalJsonOf(toJsonValue(value));
 }
 
-function serialize(value: JsonValue): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(serialize).join(',')}]`;
+/**
+ * {@link canonicalJson} of a value that is already a plain JSON tree (what {@link toJsonValue} returns,
+ * or what `JSON.parse` gives): the same text without converting the tree again.
+ */
+export function canonicalJsonOf(value: JsonValue): string {
+  const out: string[] = [];
+  serialize(value, out);
+  return out.join('');
+}
+
+// Appends the pieces of one value to `out` (one join at the end, not one per nested array or object). An
+// array of numbers is JSON.stringify's own text: the same numbers in the same form, comma-separated.
+function serialize(value: JsonValue, out: string[]): void {
+  if (value === null || typeof value !== 'object') {
+    out.push(JSON.stringify(value));
+    return;
+  }
+  if (Array.isArray(value)) {
+    if (value.every((v) => typeof v === 'number')) {
+      out.push(JSON.stringify(value));
+      return;
+    }
+    out.push('[');
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out.push(',');
+      serialize(value[i] as JsonValue, out);
+    }
+    out.push(']');
+    return;
+  }
   const keys = Object.keys(value).sort();
-  const parts: string[] = [];
-  for (const k of keys) parts.push(`${JSON.stringify(k)}:${serialize(value[k] as JsonValue)}`);
-  return `{${parts.join(',')}}`;
+  out.push('{');
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    out.push(i === 0 ? `${JSON.stringify(k)}:` : `,${JSON.stringify(k)}:`);
+    serialize(value[k] as JsonValue, out);
+  }
+  out.push('}');
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
@@ -92,6 +92,33 @@ describe('audit ledger', () => {
     assert.equal(rec.prev_hash, (await readLedger(path))[4]?.hash, 'rec.prev_hash');
     assert.equal(ledger.head, rec.hash, 'ledger.head');
     assert.deepEqual(await verifyLedger(path), { ok: true, records: 6 }, 'await verifyLedger(path)');
+  });
+
+  test('an append whose write fails is not part of the next one; the file is every record, once', async () => {
+    const path = await sample();
+    const ledger = await openLedger(path, { now: NOW });
+    // Something in the way of the ledger: the write of the append fails.
+    rmSync(path);
+    mkdirSync(path);
+    await assert.rejects(
+      ledger.append({ type: 'outcome', step: 'lost', status: 'success' }),
+      quantError('E_OUTPUT', /audit\.jsonl/),
+      'the append fails',
+    );
+    rmSync(path, { recursive: true });
+    const rec = await ledger.append({ type: 'outcome', step: 'kept', status: 'success' });
+    assert.equal(rec.seq, 6, 'the next record follows the last written one');
+    const records = await readLedger(path);
+    assert.deepEqual(
+      records.map((r) => r.step),
+      ['genesis', 'meta.returns', 'meta.returns', 'meta.returns', 'meta.optimize', 'kept'],
+      'the file holds every written record once, without the failed one',
+    );
+    assert.equal(
+      readFileSync(path, 'utf8'),
+      records.map((r) => `${JSON.stringify(r)}\n`).join(''),
+      'one compact line per record',
+    );
   });
 
   test('concurrent appends are serialised in call order', async () => {

@@ -1,9 +1,50 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { canonicalJson, toJsonValue } from '../../../src/artifacts/canonical-json.js';
+import {
+  canonicalJson,
+  canonicalJsonOf,
+  toJsonValue,
+  type JsonValue,
+} from '../../../src/artifacts/canonical-json.js';
 import { sha256Hex } from '../../../src/artifacts/hash.js';
 import { QuantError } from '../../../src/errors.js';
+import { seededRandom } from '../../helpers/random.js';
 import { quantError } from './_temp.js';
+
+/** The definition written out plainly: keys sorted by code units at every level, JSON.stringify's atoms. */
+function referenceCanonical(value: JsonValue): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(referenceCanonical).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${referenceCanonical(value[k] as JsonValue)}`).join(',')}}`;
+}
+
+/** A random JSON tree: numbers of every magnitude and sign (−0 too), strings that need escapes, nesting. */
+function randomTree(rand: () => number, depth: number): JsonValue {
+  const pick = Math.floor(rand() * (depth > 3 ? 5 : 8));
+  const atoms = ['', 'a', 'é"\\\n', '\u2028', 'x y', '0', '\ud83d\ude00'];
+  switch (pick) {
+    case 0:
+      return (rand() - 0.5) * 10 ** Math.floor(rand() * 40 - 20);
+    case 1:
+      return [0, -0, 1e21, 5e-324, Number.MAX_VALUE][Math.floor(rand() * 5)] as number;
+    case 2:
+      return atoms[Math.floor(rand() * atoms.length)] as string;
+    case 3:
+      return rand() < 0.5 ? null : rand() < 0.5;
+    case 4:
+      return Array.from({ length: Math.floor(rand() * 6) }, () => rand() - 0.5);
+    case 5:
+      return Array.from({ length: Math.floor(rand() * 5) }, () => randomTree(rand, depth + 1));
+    default: {
+      const out: Record<string, JsonValue> = {};
+      const count = Math.floor(rand() * 6);
+      for (let i = 0; i < count; i++)
+        out[atoms[Math.floor(rand() * atoms.length)] + String(i % 3)] = randomTree(rand, depth + 1);
+      return out;
+    }
+  }
+}
 
 describe('canonicalJson', () => {
   test('sorts keys recursively and drops whitespace', () => {
@@ -91,6 +132,32 @@ describe('canonicalJson', () => {
       '{"a":{"v":1},"b":{"v":1}}',
       'canonicalJson({ a: shared, b: shared })',
     );
+  });
+
+  test('is the plain definition on 500 random trees, whether or not the tree is converted first', () => {
+    const rand = seededRandom(20261207);
+    for (let k = 0; k < 500; k++) {
+      const tree = randomTree(rand, 0);
+      const expected = referenceCanonical(tree);
+      assert.equal(canonicalJson(tree), expected, `tree ${k}: canonicalJson`);
+      assert.equal(canonicalJsonOf(toJsonValue(tree)), expected, `tree ${k}: canonicalJsonOf`);
+      assert.deepEqual(JSON.parse(expected), JSON.parse(JSON.stringify(tree)), `tree ${k}: parses back`);
+    }
+  });
+
+  test('names the path of a non-finite number deep in arrays and odd keys', () => {
+    const value = { rows: [{ ok: [1, 2] }, { 'w t': [0, [3, Number.NaN]] }] };
+    assert.throws(
+      () => canonicalJson(value),
+      quantError('E_OUTPUT', /at \$\.rows\[1\]\["w t"\]\[1\]\[1\] as JSON/),
+      'canonicalJson names the member',
+    );
+    assert.throws(
+      () => toJsonValue({ a: [{ b: Infinity }] }, '$.data'),
+      quantError('E_OUTPUT', /at \$\.data\.a\[0\]\.b as JSON/),
+      'toJsonValue names the member below its base path',
+    );
+    assert.throws(() => toJsonValue({ a: [1, { f: 2n }] }), /at \$\.a\[1\]\.f to JSON/, 'a bigint is named');
   });
 
   test('toJsonValue round-trips through JSON.parse(JSON.stringify())', () => {
