@@ -94,6 +94,8 @@ function walkHybrid(
 interface ColumnShape {
   readonly maxDef: number;
   readonly type: SchemaElement['type'];
+  /** Decompress every page, not only those whose dictionary indices are walked (see below). */
+  readonly decompressAll: boolean;
 }
 
 function checkDataPage(
@@ -120,6 +122,14 @@ function checkDataPage(
       present = walkHybrid(compressed, rep, rep + def, bitWidth(shape.maxDef), values, fail, shape.maxDef);
     const body = compressed.subarray(rep + def);
     const size = count(header.uncompressed_page_size, 'an uncompressed page size', fail) - rep - def;
+    // The levels of a v2 page lie outside its compressed values, so only dictionary indices need the
+    // values decompressed here; other encodings are left to hyparquet, which decompresses the page itself
+    // into a buffer of the size checked here (and when that fails, the reader runs these checks again
+    // with `decompressAll` to name the column).
+    if (!shape.decompressAll && (!indexed(v2.encoding, shape) || present === 0)) {
+      if (size > MAX_PAGE_BYTES) fail(`a page claims ${size} uncompressed bytes`);
+      return values;
+    }
     page = v2.is_compressed !== false && size > 0 ? decompress(body, size, codec, fail) : body;
     pos = 0;
   } else {
@@ -135,18 +145,18 @@ function checkDataPage(
       pos += length;
     }
   }
-  const encoding = v2?.encoding ?? v1?.encoding;
-  if (
-    (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') &&
-    present > 0 &&
-    shape.type !== 'BOOLEAN'
-  ) {
+  if (indexed(v2?.encoding ?? v1?.encoding, shape) && present > 0) {
     if (pos >= page.length) fail('the page ends before its dictionary indices');
     const width = page[pos] as number;
     if (width > 32) fail(`dictionary indices of ${width} bits`);
     if (width > 0) walkHybrid(page, pos + 1, page.length, width, present, fail);
   }
   return values;
+}
+
+/** Whether a page's values are dictionary indices (RLE / bit-packed runs the guard walks). */
+function indexed(encoding: string | undefined, shape: ColumnShape): boolean {
+  return (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') && shape.type !== 'BOOLEAN';
 }
 
 function decompress(bytes: Uint8Array, size: unknown, codec: string, fail: Fail): Uint8Array {
@@ -164,13 +174,16 @@ function decompress(bytes: Uint8Array, size: unknown, codec: string, fail: Fail)
 
 /**
  * Check the row counts, the column chunks of `columns` (flat columns of `schema`) and every page in them.
- * `buffer` is the whole file. Throws `E_INPUT_FORMAT` naming `file` and the column.
+ * `buffer` is the whole file. Throws `E_INPUT_FORMAT` naming `file` and the column. A v2 page of values
+ * that are not dictionary indices is decompressed only with `decompressAll` (hyparquet decompresses it
+ * anyway; this names the column of a page that does not decompress).
  */
 export function assertParquetStructure(
   file: string,
   buffer: ArrayBuffer,
   metadata: FileMetaData,
   columns: ReadonlyMap<string, SchemaElement>,
+  { decompressAll = false }: { readonly decompressAll?: boolean } = {},
 ): void {
   const whole = new Uint8Array(buffer);
   const fileFail: Fail = (message) => {
@@ -214,6 +227,7 @@ export function assertParquetStructure(
       const shape: ColumnShape = {
         maxDef: element.repetition_type === 'REQUIRED' ? 0 : 1,
         type: element.type,
+        decompressAll,
       };
       const reader = { view: new DataView(buffer, 0, end), offset: start };
       let seen = 0;

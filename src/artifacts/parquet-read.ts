@@ -173,12 +173,16 @@ function classifyColumns(
   return { kind, valueNames };
 }
 
-/** Decode `columns` into chunks per column name; a decoding failure (codec, corruption) is `E_INPUT_FORMAT`. */
+/**
+ * Decode `columns` into chunks per column name; a decoding failure (codec, corruption) is `E_INPUT_FORMAT`:
+ * `explain` first (which throws the error naming the column when it finds the cause), else a general one.
+ */
 async function decodeColumns(
   file: string,
   buffer: ArrayBuffer,
   metadata: FileMetaData,
   columns: string[],
+  explain: () => void,
 ): Promise<Map<string, Chunk[]>> {
   const chunks = new Map<string, Chunk[]>();
   try {
@@ -194,6 +198,7 @@ async function decodeColumns(
       },
     });
   } catch (error) {
+    explain();
     const reason = (error as Error).message;
     throw formatError(
       file,
@@ -218,17 +223,15 @@ export async function parseParquetTable(
   const indexColumns = pandasIndexColumns(metadata);
   const dateColumn = resolveDateColumn(file, names, options.dateColumn, indexColumns);
   const { kind, valueNames } = classifyColumns(file, top, dateColumn, indexColumns);
-  assertParquetStructure(
-    file,
-    buffer,
-    metadata,
-    new Map(
-      top
-        .filter((c) => [dateColumn, ...valueNames].includes(c.element.name))
-        .map((c) => [c.element.name, c.element]),
-    ),
+  const checked = new Map(
+    top
+      .filter((c) => [dateColumn, ...valueNames].includes(c.element.name))
+      .map((c) => [c.element.name, c.element]),
   );
-  const chunks = await decodeColumns(file, buffer, metadata, [dateColumn, ...valueNames]);
+  assertParquetStructure(file, buffer, metadata, checked);
+  const chunks = await decodeColumns(file, buffer, metadata, [dateColumn, ...valueNames], () =>
+    assertParquetStructure(file, buffer, metadata, checked, { decompressAll: true }),
+  );
 
   const rows = Number(metadata.num_rows);
   if (rows === 0) throw formatError(file, 'the file has no rows');

@@ -9,8 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
-import { parquetReadObjects } from 'hyparquet';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { parquetHeader } from 'hyparquet/src/column.js';
 import { parseParquetTable } from '../../../src/artifacts/parquet-read.js';
+import { encodeParquetTable } from '../../../src/artifacts/parquet-write.js';
 import { REPO } from '../../helpers/cli.js';
 import { quantError } from './_temp.js';
 
@@ -63,6 +65,41 @@ describe('damaged Parquet files', () => {
       assert.ok(ms < 1000, `rejected after ${ms.toFixed(0)} ms of CPU time (the decoder must not loop)`);
     });
   }
+});
+
+describe('a v2 page whose compressed values are corrupt', () => {
+  // The guard walks a v2 page's levels (stored uncompressed) and leaves a page of plain values to
+  // hyparquet, which decompresses it once; a corrupt Snappy stream is still a coded error naming the column.
+  test('is E_INPUT_FORMAT naming the file and the column, with little work', async () => {
+    const dates = Array.from({ length: 40 }, (_, i) => `2024-02-${String((i % 28) + 1).padStart(2, '0')}`);
+    const days = [...new Set(dates)].sort();
+    const values = Float64Array.from(days, (_, i) => Math.sin(i) / 100);
+    const data = encodeParquetTable({ dates: days, columns: ['A'], values: [values] });
+    const meta = parquetMetadata(data.buffer.slice(0) as ArrayBuffer);
+    const chunk = meta.row_groups[0]?.columns[1]?.meta_data;
+    assert.equal(chunk?.codec, 'SNAPPY', 'the writer compresses with Snappy');
+    const reader = { view: new DataView(data.buffer), offset: Number(chunk?.data_page_offset) };
+    const header = parquetHeader(reader);
+    assert.equal(header.type, 'DATA_PAGE_V2', 'a v2 data page');
+    assert.equal(header.data_page_header_v2?.encoding, 'PLAIN', 'plain values');
+    // After the definition levels: the Snappy stream, its length preamble first (1 byte here).
+    const at = reader.offset + (header.data_page_header_v2?.definition_levels_byte_length ?? 0) + 1;
+    const bad = Uint8Array.from(data);
+    bad.fill(0xff, at, at + 8); // copies from 4 GiB back: no such output
+    const started = process.cpuUsage();
+    await assert.rejects(
+      parseParquetTable('bad.parquet', bad),
+      quantError(
+        'E_INPUT_FORMAT',
+        /^bad\.parquet column A: damaged Parquet file: a Snappy page does not decompress \(.+\) \(row group 1\)$/,
+      ),
+      'parseParquetTable rejects',
+    );
+    const used = process.cpuUsage(started);
+    assert.ok((used.user + used.system) / 1000 < 1000, 'rejected after little CPU time');
+    const good = await parseParquetTable('good.parquet', data);
+    assert.deepEqual([...(good.values[0] ?? [])], [...values], 'the intact file reads back');
+  });
 });
 
 describe('files of a foreign writer pass the checks unchanged', () => {
