@@ -49,6 +49,11 @@ const SLOPE_TOL = 1e-12;
 const TIGHT_TOL = 1e-10;
 /** A constraint's gradient is independent of those before when this much of it (relative) remains. */
 const INDEPENDENT_TOL = 1e-9;
+/**
+ * Pivots between refactorisations, at least: a refactorisation costs about as much as N pivots' updates
+ * of the inverse when most active hyperplanes are kinks (a Gauss–Jordan pass over N columns per dense
+ * row), so from N = 300 it comes every N pivots — one more pass over the inverse per pivot at most.
+ */
 const REFACTOR_EVERY = 300;
 
 interface Active {
@@ -80,6 +85,8 @@ export interface VertexSimplexOptions {
    * starts instead of its greedy vertex.
    */
   readonly rows?: VertexSimplexRows;
+  /** Pivots between refactorisations of the inverse (default max(300, n + 1); a test compares others). */
+  readonly refactorEvery?: number;
 }
 
 /** Linear rows of the weights: `lower ≤ A·w ≤ upper` (count × n, row-major; ±Infinity for an open side). */
@@ -136,7 +143,8 @@ export class CvarVertexSimplex {
     this.maxIterations = options.maxIterations ?? 100000;
     const initial =
       options.workingSet === false ? everyScenario(returns.rows) : initialScenarios(returns, beta);
-    this.s = new VertexState(returns, beta, lo, hi, initial, options.rows);
+    const refactorEvery = options.refactorEvery ?? Math.max(REFACTOR_EVERY, returns.cols + 1);
+    this.s = new VertexState(returns, beta, lo, hi, initial, refactorEvery, options.rows);
     this.size = initial.length;
     this.fullT = returns.rows;
   }
@@ -262,6 +270,7 @@ class VertexState {
     private readonly lo: Float64Array,
     private readonly hi: Float64Array,
     initial: Int32Array,
+    private readonly refactorEvery: number,
     private readonly rows?: VertexSimplexRows,
   ) {
     this.fullT = returns.rows;
@@ -719,7 +728,7 @@ class VertexState {
     this.nextY = y;
     this.norms = norms;
     this.iterations++;
-    if (++this.sinceRefactor >= REFACTOR_EVERY) this.refactor();
+    if (++this.sinceRefactor >= this.refactorEvery) this.refactor();
   }
 
   result(): VertexSimplexResult {
