@@ -20,9 +20,12 @@ export const RESERVED_COLUMN =
 
 const DAY_MS = 86_400_000;
 
-/** Days since 1970-01-01 of an ISO day `YYYY-MM-DD` (assumed valid). */
+/** Days since 1970-01-01 of an ISO day `YYYY-MM-DD` (assumed valid: read from its digits, no substrings). */
 export function isoDayToEpochDay(iso: string): number {
-  return daysFromCivil(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)), Number(iso.slice(8, 10)));
+  return (
+    civilDayPrefix(iso) ??
+    daysFromCivil(Number(iso.slice(0, 4)), Number(iso.slice(5, 7)), Number(iso.slice(8, 10)))
+  );
 }
 
 export { epochDayToIsoDay };

@@ -76,11 +76,18 @@ export function resolveStageParams(stage: Stage, raw: unknown): unknown {
   });
 }
 
+// Per stage (a stage is a value): a pipeline asks for the keys of each of its stages on every run.
+const paramKeys = new WeakMap<Stage, readonly string[]>();
+
 /** The property names a stage's params object accepts (empty when the schema is not an object). */
 export function stageParamKeys(stage: Stage): string[] {
-  const schema = stageParamsJsonSchema(stage);
-  const props = schema['properties'];
-  return typeof props === 'object' && props !== null ? Object.keys(props) : [];
+  let keys = paramKeys.get(stage);
+  if (keys === undefined) {
+    const props = stageParamsJsonSchema(stage)['properties'];
+    keys = typeof props === 'object' && props !== null ? Object.keys(props) : [];
+    paramKeys.set(stage, keys);
+  }
+  return [...keys];
 }
 
 function schemaTypes(schema: unknown): Set<string> {
