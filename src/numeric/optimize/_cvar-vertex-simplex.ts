@@ -25,7 +25,9 @@
  * LP's vertex; only the pivots that reach it differ, so the weights agree with a run on every scenario
  * up to rounding (identical bits on the 200 × 2,520 benchmark problem, ≤ 6e-16 on 300 random ones).
  * The inverse is stored by columns and the returns of the set column by column, so the passes of an
- * iteration run over contiguous memory.
+ * iteration run over contiguous memory. From 300 assets the inverse leaves out the rows of the weights held
+ * at a bound, which are exact unit vectors (`VertexState.compact`): a pivot then touches (free weights + 1)
+ * × N entries instead of N², and a refactorisation inverts the block of the free weights only.
  */
 import type { Matrix } from '../linalg/matrix.js';
 import { QuantError } from '../../errors.js';
@@ -55,6 +57,11 @@ const INDEPENDENT_TOL = 1e-9;
  * row), so from N = 300 it comes every N pivots — one more pass over the inverse per pivot at most.
  */
 const REFACTOR_EVERY = 300;
+/**
+ * From this many assets the inverse is stored without the rows of the weights held at a bound (exactly
+ * unit rows): the same vertex, other rounding; below it the dense inverse, as before.
+ */
+const COMPACT_FROM = 300;
 
 interface Active {
   kind: number;
@@ -87,6 +94,8 @@ export interface VertexSimplexOptions {
   readonly rows?: VertexSimplexRows;
   /** Pivots between refactorisations of the inverse (default max(300, n + 1); a test compares others). */
   readonly refactorEvery?: number;
+  /** The inverse without the rows of weights at a bound (default from 300 assets; a test compares). */
+  readonly compact?: boolean;
 }
 
 /** Linear rows of the weights: `lower ≤ A·w ≤ upper` (count × n, row-major; ±Infinity for an open side). */
@@ -144,7 +153,8 @@ export class CvarVertexSimplex {
     const initial =
       options.workingSet === false ? everyScenario(returns.rows) : initialScenarios(returns, beta);
     const refactorEvery = options.refactorEvery ?? Math.max(REFACTOR_EVERY, returns.cols + 1);
-    this.s = new VertexState(returns, beta, lo, hi, initial, refactorEvery, options.rows);
+    const compact = options.compact ?? returns.cols >= COMPACT_FROM;
+    this.s = new VertexState(returns, beta, lo, hi, initial, refactorEvery, compact, options.rows);
     this.size = initial.length;
     this.fullT = returns.rows;
   }
@@ -246,6 +256,19 @@ class VertexState {
    * y_j = gᵀd_j, the product-form update — reads or writes whole columns.
    */
   private readonly D: Float64Array;
+  /**
+   * Compact storage of D (from {@link COMPACT_FROM} assets): the row of a weight held at an active bound
+   * is exactly the unit vector of that bound's position (row j of M is e_i, and M·D = I), so only the
+   * other rows — the free weights and α, `used` of them — are stored, in slots 0 … used − 1 of each column
+   * (row `rowOfSlot[s]` in slot s), and the column of a bound has its unit entry implicit (`unitVar`: the
+   * weight, −1 for other columns). A pivot then reads used × N entries instead of N². Dense: every row in
+   * its own slot, nothing implicit.
+   */
+  private readonly compact: boolean;
+  private used: number;
+  private readonly rowOfSlot: Int32Array;
+  private readonly slotOfRow: Int32Array;
+  private readonly unitVar: Int32Array;
   private isActiveKink = new Uint8Array(0);
   private readonly isActiveBound: Int8Array;
   /** Per linear row: 0, or the kind it is active as. */
@@ -271,11 +294,17 @@ class VertexState {
     private readonly hi: Float64Array,
     initial: Int32Array,
     private readonly refactorEvery: number,
+    compact: boolean,
     private readonly rows?: VertexSimplexRows,
   ) {
     this.fullT = returns.rows;
     this.n = returns.cols;
     this.N = this.n + 1;
+    this.compact = compact;
+    this.used = this.N;
+    this.rowOfSlot = Int32Array.from({ length: this.N }, (_, i) => i);
+    this.slotOfRow = Int32Array.from({ length: this.N }, (_, i) => i);
+    this.unitVar = new Int32Array(this.N).fill(-1);
     this.r = returns.data;
     this.slot = new Int32Array(this.fullT).fill(-1);
     this.c = 1 / tailCount(this.fullT, beta);
@@ -502,6 +531,10 @@ class VertexState {
 
   /** D = M⁻¹ from scratch (Gauss–Jordan, partial pivoting), then z = D·b and h. */
   private refactor(): void {
+    if (this.compact) {
+      this.refactorCompact();
+      return;
+    }
     const N = this.N;
     const M = new Float64Array(N * N);
     const row = new Float64Array(N);
@@ -525,6 +558,123 @@ class VertexState {
     this.norms = null;
   }
 
+  /**
+   * The compact D from scratch. With L the free weights and α (the live rows) and P the positions of the
+   * other hyperplanes (|P| = |L| at a vertex), G = M restricted to P × L: the column of position P[c] is
+   * G⁻¹'s column c on the live rows, the column of the bound of weight i is −G⁻¹·M[P, i] there (plus its
+   * implicit unit). A Gauss–Jordan of order |L| instead of N, then z = D·b and h.
+   */
+  private refactorCompact(): void {
+    const { n, N, D, rowOfSlot, slotOfRow, unitVar } = this;
+    slotOfRow.fill(-1);
+    unitVar.fill(-1);
+    let L = 0;
+    for (let i = 0; i < n; i++) {
+      if (this.isActiveBound[i] !== 0) continue;
+      rowOfSlot[L] = i;
+      slotOfRow[i] = L++;
+    }
+    rowOfSlot[L] = n;
+    slotOfRow[n] = L++;
+    const P: number[] = [];
+    this.active.forEach((a, j) => {
+      if (a.kind === LOWER || a.kind === UPPER) unitVar[j] = a.index;
+      else P.push(j);
+    });
+    if (P.length !== L) throw new QuantError('E_SOLVER', 'min_cvar: the active set became singular');
+    // The gradients of P (rows of M), and G: those rows on the live columns.
+    const rowsOfP = new Float64Array(L * N);
+    const G = new Float64Array(L * L);
+    const row = new Float64Array(N);
+    P.forEach((j, r) => {
+      this.gradient(this.active[j] as Active, row);
+      rowsOfP.set(row, r * N);
+      for (let s = 0; s < L; s++) G[r * L + s] = row[rowOfSlot[s] as number] as number;
+    });
+    const inv = invertDense(G, L);
+    P.forEach((j, c) => {
+      for (let s = 0; s < L; s++) D[j * N + s] = inv[s * L + c] as number;
+    });
+    const column = new Float64Array(L);
+    for (let j = 0; j < N; j++) {
+      const i = unitVar[j] as number;
+      if (i < 0) continue;
+      for (let r = 0; r < L; r++) column[r] = rowsOfP[r * N + i] as number;
+      for (let s = 0; s < L; s++) {
+        let acc = 0;
+        for (let r = 0; r < L; r++) acc += (inv[s * L + r] as number) * (column[r] as number);
+        D[j * N + s] = -acc;
+      }
+    }
+    this.used = L;
+    const b = this.active.map((a) => this.rhs(a));
+    for (let s = 0; s < L; s++) {
+      let acc = 0;
+      for (let j = 0; j < N; j++) acc += (D[j * N + s] as number) * (b[j] as number);
+      this.z[rowOfSlot[s] as number] = acc;
+    }
+    for (let j = 0; j < N; j++)
+      if ((unitVar[j] as number) >= 0) this.z[unitVar[j] as number] = b[j] as number;
+    this.computeH();
+    this.sinceRefactor = 0;
+    this.nextY = null;
+    this.norms = null;
+  }
+
+  /** `v` (by row) in slot order: `v` itself when dense. */
+  private inSlots(v: Float64Array): Float64Array {
+    if (!this.compact) return v;
+    const out = new Float64Array(this.used);
+    for (let s = 0; s < this.used; s++) out[s] = v[this.rowOfSlot[s] as number] as number;
+    return out;
+  }
+
+  /** Per position, `v` at the row of the column's implicit unit entry (0 without one). */
+  private atUnits(v: Float64Array): Float64Array {
+    const out = new Float64Array(this.N);
+    for (let j = 0; j < this.N; j++) {
+      const i = this.unitVar[j] as number;
+      if (i >= 0) out[j] = v[i] as number;
+    }
+    return out;
+  }
+
+  /** Per position, 1 for a column with an implicit unit entry; null when dense. */
+  private unitNorms(): Float64Array | null {
+    if (!this.compact) return null;
+    return Float64Array.from(this.unitVar, (i) => (i >= 0 ? 1 : 0));
+  }
+
+  /** The row of weight i (whose bound at `position` leaves) is stored from now on: e_position. */
+  private makeLive(i: number, position: number): void {
+    const { N, D } = this;
+    const s = this.used++;
+    this.rowOfSlot[s] = i;
+    this.slotOfRow[i] = s;
+    for (let j = 0; j < N; j++) D[j * N + s] = 0;
+    D[position * N + s] = 1;
+    this.unitVar[position] = -1;
+  }
+
+  /**
+   * Weight k's bound entered at `position`: its row is now exactly e_position (the update left 1 there and
+   * exact zeros elsewhere), so it leaves the slots (the last slot's row takes its place) and becomes the
+   * column's implicit unit entry.
+   */
+  private makeImplicit(k: number, position: number): void {
+    const { N, D } = this;
+    const s = this.slotOfRow[k] as number;
+    const last = --this.used;
+    if (s !== last) {
+      const moved = this.rowOfSlot[last] as number;
+      for (let j = 0; j < N; j++) D[j * N + s] = D[j * N + last] as number;
+      this.rowOfSlot[s] = moved;
+      this.slotOfRow[moved] = s;
+    }
+    this.slotOfRow[k] = -1;
+    this.unitVar[position] = k;
+  }
+
   /** A new linear term of the objective (none: 0): the multipliers change, the vertex and D do not. */
   setCost(cost: Float64Array | undefined): void {
     if (cost === undefined && this.cost === undefined) return;
@@ -534,7 +684,9 @@ class VertexState {
 
   /** y_j = gᵀd_j with g the gradient of F on the kinks strictly positive. */
   private multipliers(): Float64Array {
-    return columnProducts(this.objectiveGradient(), this.D, this.N);
+    const g = this.objectiveGradient();
+    if (!this.compact) return columnProducts(g, this.D, this.N);
+    return columnProducts(this.inSlots(g), this.D, this.N, this.used, this.atUnits(g));
   }
 
   /**
@@ -592,6 +744,8 @@ class VertexState {
         D,
         N,
         Array.from({ length: N }, (_, j) => j),
+        this.used,
+        this.unitNorms(),
       );
     }
     const norms = this.norms;
@@ -614,7 +768,14 @@ class VertexState {
   step(position: number, sign: number): void {
     const { n, N, T, h, c, z } = this;
     const d = new Float64Array(N);
-    for (let i = 0; i < N; i++) d[i] = sign * (this.D[position * N + i] as number);
+    if (!this.compact) for (let i = 0; i < N; i++) d[i] = sign * (this.D[position * N + i] as number);
+    else {
+      for (let k = 0; k < this.used; k++) {
+        d[this.rowOfSlot[k] as number] = sign * (this.D[position * N + k] as number);
+      }
+      const u = this.unitVar[position] as number;
+      if (u >= 0) d[u] = sign;
+    }
     // Weights held at an active bound do not move along an edge: only the others enter the slopes.
     const moving: number[] = [];
     for (let i = 0; i < n; i++) if ((d[i] as number) !== 0) moving.push(i);
@@ -718,13 +879,29 @@ class VertexState {
     else if (leaving.kind >= ROW_LOWER) this.isActiveRow[leaving.index] = 0;
     if (enter.kind === KINK) this.isActiveKink[this.slot[enter.index] as number] = 1;
     else this.markActive(enter);
+    if (this.compact && (leaving.kind === LOWER || leaving.kind === UPPER))
+      this.makeLive(leaving.index, position);
     this.active[position] = enter;
     const a = new Float64Array(N);
     this.gradient(enter, a);
     // The next pricing's multipliers and norms are taken from each column as the update writes it.
     const y = new Float64Array(N);
     const norms = new Float64Array(N);
-    productFormUpdate(D, N, a, position, { g: this.objectiveGradient(), y, norms });
+    const g = this.objectiveGradient();
+    if (!this.compact) productFormUpdate(D, N, a, position, { g, y, norms });
+    else {
+      const implicit = { a: this.atUnits(a), g: this.atUnits(g), unit: this.unitNorms() as Float64Array };
+      productFormUpdate(
+        D,
+        N,
+        this.inSlots(a),
+        position,
+        { g: this.inSlots(g), y, norms },
+        this.used,
+        implicit,
+      );
+      if (enter.kind === LOWER || enter.kind === UPPER) this.makeImplicit(enter.index, position);
+    }
     this.nextY = y;
     this.norms = norms;
     this.iterations++;
@@ -847,12 +1024,18 @@ export function subtractColumns(
  * columns are summed side by side: each sum is still one chain in order of i (the same bits), and the
  * four chains hide each other's addition latency.
  */
-function columnProducts(v: Float64Array, D: Float64Array, N: number): Float64Array {
+function columnProducts(
+  v: Float64Array,
+  D: Float64Array,
+  N: number,
+  rows = N,
+  extra: Float64Array | null = null,
+): Float64Array {
   const nonZero: number[] = [];
-  for (let i = 0; i < N; i++) if ((v[i] as number) !== 0) nonZero.push(i);
+  for (let i = 0; i < rows; i++) if ((v[i] as number) !== 0) nonZero.push(i);
   // Dense v: a zero v_i adds an exact zero, so the sums over every i are the same.
-  const idx = 2 * nonZero.length > N ? null : Int32Array.from(nonZero);
-  const m = idx === null ? N : idx.length;
+  const idx = 2 * nonZero.length > rows ? null : Int32Array.from(nonZero);
+  const m = idx === null ? rows : idx.length;
   const out = new Float64Array(N);
   let j = 0;
   for (; j + 4 <= N; j += 4) dotFour(v, D, idx, m, j, j + 1, j + 2, j + 3, N, out, j);
@@ -865,6 +1048,7 @@ function columnProducts(v: Float64Array, D: Float64Array, N: number): Float64Arr
     }
     out[j] = s;
   }
+  if (extra !== null) for (let k = 0; k < N; k++) out[k] = (out[k] as number) + (extra[k] as number);
   return out;
 }
 
@@ -873,6 +1057,17 @@ export interface ColumnMeasures {
   readonly g: Float64Array;
   readonly y: Float64Array;
   readonly norms: Float64Array;
+}
+
+/**
+ * A compact inverse (see `VertexState`) stores the first `rows` entries of each column; a column j may also
+ * hold an implicit unit entry outside them, whose terms are added after each column's sum: `a[j]` to
+ * aᵀd_j, `g[j]` to gᵀd_j and `unit[j]` (1 or 0) to ‖d_j‖².
+ */
+export interface ImplicitUnits {
+  readonly a: Float64Array;
+  readonly g: Float64Array | null;
+  readonly unit: Float64Array;
 }
 
 /**
@@ -890,20 +1085,23 @@ export function productFormUpdate(
   a: Float64Array,
   position: number,
   measure?: ColumnMeasures,
+  rows = N,
+  implicit: ImplicitUnits | null = null,
 ): void {
   const nonZero: number[] = [];
-  for (let i = 0; i < N; i++) if ((a[i] as number) !== 0) nonZero.push(i);
+  for (let i = 0; i < rows; i++) if ((a[i] as number) !== 0) nonZero.push(i);
   // Dense a: a zero a_i adds an exact zero, so the sums over every i are the same.
-  const idx = 2 * nonZero.length > N ? null : Int32Array.from(nonZero);
-  const m = idx === null ? N : idx.length;
+  const idx = 2 * nonZero.length > rows ? null : Int32Array.from(nonZero);
+  const m = idx === null ? rows : idx.length;
   const p = position * N;
   let piv = 0;
   for (let k = 0; k < m; k++) {
     const i = idx === null ? k : (idx[k] as number);
     piv += (a[i] as number) * (D[p + i] as number);
   }
-  for (let i = 0; i < N; i++) D[p + i] = (D[p + i] as number) / piv;
-  if (measure !== undefined) measureColumn(D, N, position, 0, p, measure);
+  if (implicit !== null) piv += implicit.a[position] as number;
+  for (let i = 0; i < rows; i++) D[p + i] = (D[p + i] as number) / piv;
+  if (measure !== undefined) measureColumn(D, N, position, 0, p, measure, rows, implicit);
   const others: number[] = [];
   for (let j = 0; j < N; j++) if (j !== position) others.push(j);
   const f = new Float64Array(4);
@@ -915,24 +1113,30 @@ export function productFormUpdate(
     const j2 = others[c + 2] as number;
     const j3 = others[c + 3] as number;
     dotFour(a, D, idx, m, j0, j1, j2, j3, N, f, 0);
+    if (implicit !== null) {
+      f[0] = (f[0] as number) + (implicit.a[j0] as number);
+      f[1] = (f[1] as number) + (implicit.a[j1] as number);
+      f[2] = (f[2] as number) + (implicit.a[j2] as number);
+      f[3] = (f[3] as number) + (implicit.a[j3] as number);
+    }
     const f0 = f[0] as number;
     const f1 = f[1] as number;
     const f2 = f[2] as number;
     const f3 = f[3] as number;
     if (measure !== undefined && f0 !== 0 && f1 !== 0 && f2 !== 0 && f3 !== 0) {
-      updateFour(D, N, p, [j0, j1, j2, j3], [f0, f1, f2, f3], measure);
+      updateFour(D, N, p, [j0, j1, j2, j3], [f0, f1, f2, f3], measure, rows, implicit);
       continue;
     }
     if (measure === undefined) {
-      if (f0 !== 0) measureColumn(D, N, j0, f0, p, undefined);
-      if (f1 !== 0) measureColumn(D, N, j1, f1, p, undefined);
-      if (f2 !== 0) measureColumn(D, N, j2, f2, p, undefined);
-      if (f3 !== 0) measureColumn(D, N, j3, f3, p, undefined);
+      if (f0 !== 0) measureColumn(D, N, j0, f0, p, undefined, rows, implicit);
+      if (f1 !== 0) measureColumn(D, N, j1, f1, p, undefined, rows, implicit);
+      if (f2 !== 0) measureColumn(D, N, j2, f2, p, undefined, rows, implicit);
+      if (f3 !== 0) measureColumn(D, N, j3, f3, p, undefined, rows, implicit);
     } else {
-      measureColumn(D, N, j0, f0, p, measure);
-      measureColumn(D, N, j1, f1, p, measure);
-      measureColumn(D, N, j2, f2, p, measure);
-      measureColumn(D, N, j3, f3, p, measure);
+      measureColumn(D, N, j0, f0, p, measure, rows, implicit);
+      measureColumn(D, N, j1, f1, p, measure, rows, implicit);
+      measureColumn(D, N, j2, f2, p, measure, rows, implicit);
+      measureColumn(D, N, j3, f3, p, measure, rows, implicit);
     }
   }
   for (; c < count; c++) {
@@ -943,7 +1147,8 @@ export function productFormUpdate(
       const i = idx === null ? k : (idx[k] as number);
       f += (a[i] as number) * (D[q + i] as number);
     }
-    if (f !== 0 || measure !== undefined) measureColumn(D, N, j, f, p, measure);
+    if (implicit !== null) f += implicit.a[j] as number;
+    if (f !== 0 || measure !== undefined) measureColumn(D, N, j, f, p, measure, rows, implicit);
   }
 }
 
@@ -958,28 +1163,34 @@ function measureColumn(
   f: number,
   p: number,
   measure: ColumnMeasures | undefined,
+  rows: number,
+  implicit: ImplicitUnits | null,
 ): void {
   const q = j * N;
   if (measure === undefined) {
-    for (let i = 0; i < N; i++) D[q + i] = (D[q + i] as number) - f * (D[p + i] as number);
+    for (let i = 0; i < rows; i++) D[q + i] = (D[q + i] as number) - f * (D[p + i] as number);
     return;
   }
   const g = measure.g;
   let s = 0;
   let sq = 0;
   if (f === 0) {
-    for (let i = 0; i < N; i++) {
+    for (let i = 0; i < rows; i++) {
       const v = D[q + i] as number;
       s += (g[i] as number) * v;
       sq += v * v;
     }
   } else {
-    for (let i = 0; i < N; i++) {
+    for (let i = 0; i < rows; i++) {
       const v = (D[q + i] as number) - f * (D[p + i] as number);
       D[q + i] = v;
       s += (g[i] as number) * v;
       sq += v * v;
     }
+  }
+  if (implicit !== null) {
+    s += implicit.g?.[j] as number;
+    sq += implicit.unit[j] as number;
   }
   measure.y[j] = s;
   measure.norms[j] = sq;
@@ -993,6 +1204,8 @@ function updateFour(
   [j0, j1, j2, j3]: readonly [number, number, number, number],
   [f0, f1, f2, f3]: readonly [number, number, number, number],
   { g, y, norms }: ColumnMeasures,
+  rows: number,
+  implicit: ImplicitUnits | null,
 ): void {
   const q0 = j0 * N;
   const q1 = j1 * N;
@@ -1006,7 +1219,7 @@ function updateFour(
   let n1 = 0;
   let n2 = 0;
   let n3 = 0;
-  for (let i = 0; i < N; i++) {
+  for (let i = 0; i < rows; i++) {
     const di = D[p + i] as number;
     const gi = g[i] as number;
     const v0 = (D[q0 + i] as number) - f0 * di;
@@ -1025,6 +1238,18 @@ function updateFour(
     n1 += v1 * v1;
     n2 += v2 * v2;
     n3 += v3 * v3;
+  }
+  if (implicit !== null) {
+    const ig = implicit.g as Float64Array;
+    const u = implicit.unit;
+    s0 += ig[j0] as number;
+    s1 += ig[j1] as number;
+    s2 += ig[j2] as number;
+    s3 += ig[j3] as number;
+    n0 += u[j0] as number;
+    n1 += u[j1] as number;
+    n2 += u[j2] as number;
+    n3 += u[j3] as number;
   }
   y[j0] = s0;
   y[j1] = s1;
@@ -1076,7 +1301,13 @@ function dotFour(
 }
 
 /** Σ_i D_ij² of the columns `positions` of D (stored by columns), each summed in order of i, four at a time. */
-export function columnSquares(D: Float64Array, N: number, positions: readonly number[]): Float64Array {
+export function columnSquares(
+  D: Float64Array,
+  N: number,
+  positions: readonly number[],
+  rows = N,
+  unit: Float64Array | null = null,
+): Float64Array {
   const count = positions.length;
   const out = new Float64Array(count);
   let k = 0;
@@ -1089,7 +1320,7 @@ export function columnSquares(D: Float64Array, N: number, positions: readonly nu
     let s1 = 0;
     let s2 = 0;
     let s3 = 0;
-    for (let i = 0; i < N; i++) {
+    for (let i = 0; i < rows; i++) {
       const a0 = D[q0 + i] as number;
       const a1 = D[q1 + i] as number;
       const a2 = D[q2 + i] as number;
@@ -1107,11 +1338,15 @@ export function columnSquares(D: Float64Array, N: number, positions: readonly nu
   for (; k < count; k++) {
     const q = (positions[k] as number) * N;
     let s = 0;
-    for (let i = 0; i < N; i++) {
+    for (let i = 0; i < rows; i++) {
       const a = D[q + i] as number;
       s += a * a;
     }
     out[k] = s;
+  }
+  if (unit !== null) {
+    for (let k2 = 0; k2 < count; k2++)
+      out[k2] = (out[k2] as number) + (unit[positions[k2] as number] as number);
   }
   return out;
 }

@@ -19,7 +19,12 @@ import {
   type TailOracle,
 } from './_tail-cutting-plane.js';
 import { resolveBounds, type WeightBound } from './feasibility.js';
-import { CvarVertexSimplex, NotAVertexError, type VertexSimplexResult } from './_cvar-vertex-simplex.js';
+import {
+  CvarVertexSimplex,
+  NotAVertexError,
+  type VertexSimplexOptions,
+  type VertexSimplexResult,
+} from './_cvar-vertex-simplex.js';
 
 /** General linear rows `lower ≤ A·w ≤ upper` (rows × n, row-major; ±Infinity for an open side). */
 export interface TailLinearRows {
@@ -178,8 +183,9 @@ export function tailVertexSimplex(
   lo: Float64Array,
   hi: Float64Array,
   linear: TailLinearRows | undefined,
+  storage: Pick<VertexSimplexOptions, 'compact'> = {},
 ): CvarVertexSimplex | null {
-  if (linear === undefined) return new CvarVertexSimplex(scaled, beta, lo, hi);
+  if (linear === undefined) return new CvarVertexSimplex(scaled, beta, lo, hi, storage);
   const n = lo.length;
   const phase1 = new DualSimplex(new Float64Array(n), lo, hi);
   const budget = new Float64Array(n).fill(1);
@@ -194,7 +200,7 @@ export function tailVertexSimplex(
     start: phase1.solution(),
   };
   try {
-    return new CvarVertexSimplex(scaled, beta, lo, hi, { rows });
+    return new CvarVertexSimplex(scaled, beta, lo, hi, { ...storage, rows });
   } catch (error) {
     if (error instanceof NotAVertexError) return null;
     throw error;
