@@ -108,6 +108,19 @@ export interface VertexSimplexRows {
   readonly start: Float64Array;
 }
 
+/** Largest violation of the constraints (scaled units) of an answer taken as a vertex of the LP. */
+const PRIMAL_TOL = 1e-9;
+
+/**
+ * Whether an answer of the vertex simplex satisfies its constraints. It always should; one that does not
+ * has walked through a singular active set between refactorisations (dependent linear rows can lead
+ * there, the rounding deciding), and the caller solves the LP another way instead of returning weights
+ * outside the constraints.
+ */
+export function holdsConstraints(v: VertexSimplexResult): boolean {
+  return v.primalResidual <= PRIMAL_TOL;
+}
+
 /** No n independent constraints are tight at the given start: the caller takes another method. */
 export class NotAVertexError extends Error {}
 

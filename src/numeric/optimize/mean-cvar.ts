@@ -2,7 +2,7 @@ import type { Matrix } from '../linalg/matrix.js';
 import { QuantError, isQuantError } from '../../errors.js';
 import { meanReturns } from '../covariance/sample-covariance.js';
 import { DEFAULT_CVAR_LEVEL, assertTailLevel, tailCvar } from '../stats/tail-risk.js';
-import type { VertexSimplexResult } from './_cvar-vertex-simplex.js';
+import { holdsConstraints, type VertexSimplexResult } from './_cvar-vertex-simplex.js';
 import { DualSimplex } from './_dual-simplex.js';
 import { cvarOracle, scaledReturns, solveByCuts, type CuttingPlaneReport } from './_tail-cutting-plane.js';
 import { resolveBounds } from './feasibility.js';
@@ -122,6 +122,8 @@ function byDinkelbach(returns: Matrix, p: Prepared): MeanCvarResult | null {
   for (let step = 0; step < MAX_STEPS; step++) {
     for (let i = 0; i < n; i++) cost[i] = -q * (muScaled[i] as number);
     const v = solver.solve(cost);
+    // An answer outside the constraints: constraint generation instead (see holdsConstraints).
+    if (!holdsConstraints(v)) return null;
     const weights = clamp(v.weights, lo, hi);
     const excess = dot(muScaled, weights);
     const least = v.value - q * excess;

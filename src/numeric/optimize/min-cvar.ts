@@ -21,6 +21,7 @@ import {
 import { resolveBounds, type WeightBound } from './feasibility.js';
 import {
   CvarVertexSimplex,
+  holdsConstraints,
   NotAVertexError,
   type VertexSimplexOptions,
   type VertexSimplexResult,
@@ -151,10 +152,11 @@ export function vertexReport(v: VertexSimplexResult, scale: number): TailRiskRes
 /**
  * min_cvar by the vertex simplex: with linear rows, from a vertex of the weights' polytope that a dual
  * simplex finds first (phase 1: the same LP without an objective). `null` when the vertex simplex cannot
- * take the problem — no vertex found at the phase-1 answer, or its pivots exhausted in a degenerate
- * corner — and constraint generation solves it instead. Infeasible rows are `E_INFEASIBLE_CONSTRAINTS`.
+ * take the problem — no vertex found at the phase-1 answer, its pivots exhausted in a degenerate corner,
+ * or an answer outside the constraints ({@link holdsConstraints}) — and constraint generation solves it
+ * instead. Infeasible rows are `E_INFEASIBLE_CONSTRAINTS`.
  */
-function vertexSolve(
+export function vertexSolve(
   scaled: Matrix,
   beta: number,
   lo: Float64Array,
@@ -163,13 +165,17 @@ function vertexSolve(
 ): VertexSimplexResult | null {
   const solver = tailVertexSimplex(scaled, beta, lo, hi, linear);
   if (solver === null) return null;
-  if (linear === undefined) return solver.solve();
-  try {
-    return solver.solve();
-  } catch (error) {
-    if (isQuantError(error) && error.code === 'E_SOLVER') return null;
-    throw error;
+  let v: VertexSimplexResult;
+  if (linear === undefined) v = solver.solve();
+  else {
+    try {
+      v = solver.solve();
+    } catch (error) {
+      if (isQuantError(error) && error.code === 'E_SOLVER') return null;
+      throw error;
+    }
   }
+  return holdsConstraints(v) ? v : null;
 }
 
 /**

@@ -3,7 +3,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isQuantError } from '../../../../src/errors.js';
 import { NotAVertexError, cvarVertexSimplex } from '../../../../src/numeric/optimize/_cvar-vertex-simplex.js';
-import { minCdar, minCvar, minCvarByCuts } from '../../../../src/numeric/optimize/min-cvar.js';
+import {
+  minCdar,
+  minCvar,
+  minCvarByCuts,
+  tailVertexSimplex,
+  vertexSolve,
+} from '../../../../src/numeric/optimize/min-cvar.js';
+import { rowsOf } from '../../../helpers/linear-rows.js';
 import { factorReturns } from './_fixtures.js';
 
 const n = 6;
@@ -21,6 +28,26 @@ const group = {
 };
 
 describe('min_cvar with linear rows', () => {
+  test('an answer outside the constraints (a walk through a singular active set) is not returned', () => {
+    // Two equality rows alike but for a few weights, on returns left unscaled: the dense simplex walks
+    // through active sets where the rows are dependent on the free weights and ends 2.7 % outside them.
+    const m = 35;
+    const returns = factorReturns(m, 60, 1144, 3);
+    const pick = [0, 0, 0, 0, 0, 0, 0, 0, 400, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 400, 0, 0, 400, 400, 0, 400];
+    const rows = rowsOf(m, 2, [...pick, 400, 0, 400, 400, 0, 0, 400, 0, 400, 400, 0, 200, 458, 100]);
+    const bounds = [new Float64Array(m), new Float64Array(m).fill(0.4)] as const;
+    const walked = (
+      tailVertexSimplex(returns, 0.8, ...bounds, rows, { compact: false }) as NonNullable<
+        ReturnType<typeof tailVertexSimplex>
+      >
+    ).solve();
+    assert.ok(walked.primalResidual > 0.01, `the walk ends outside the rows (${walked.primalResidual})`);
+    assert.equal(vertexSolve(returns, 0.8, ...bounds, rows), null, 'constraint generation takes it instead');
+    const cuts = minCvarByCuts(returns, { level: 0.8, maxWeight: 0.4, linear: rows });
+    const r = minCvar(returns, { level: 0.8, maxWeight: 0.4, linear: rows });
+    assert.ok(Math.abs(r.value - cuts.value) <= 1e-10 * cuts.value, 'min_cvar finds the optimum');
+  });
+
   test('solved by the vertex simplex, at the optimum of constraint generation, the row binding', () => {
     const r = minCvar(R, { maxWeight: 0.5, linear: group });
     const cuts = minCvarByCuts(R, { maxWeight: 0.5, linear: group });
