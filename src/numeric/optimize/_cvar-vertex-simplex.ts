@@ -955,7 +955,10 @@ class VertexState {
     let dual = 0;
     this.active.forEach((a, j) => {
       const yj = (y[j] as number) / this.c;
+      // A weight fixed by lo = hi holds an equality, whose multiplier has either sign (like the budget's).
+      const fixed = (a.kind === LOWER || a.kind === UPPER) && this.lo[a.index] === this.hi[a.index];
       if (a.kind === KINK) dual = Math.max(dual, -(yj + 1), yj);
+      else if (fixed) return;
       else if (a.kind === LOWER || a.kind === ROW_LOWER) dual = Math.max(dual, -yj);
       else if (a.kind === UPPER || a.kind === ROW_UPPER) dual = Math.max(dual, yj);
     });
