@@ -121,6 +121,53 @@ describe('min_cvar: the inverse of the active set', () => {
     assert.ok(solved >= 30, `only ${solved} of 60 problems solved on both paths (${singular} singular)`);
   });
 
+  test('the slopes by the WebAssembly SIMD kernel or by JavaScript: the same pivots and bits', () => {
+    let kernel = 0;
+    fc.assert(
+      fc.property(
+        cases,
+        fc.integer({ min: 0, max: 2 }),
+        fc.array(fc.noBias(fc.integer({ min: 0, max: 999 })), { minLength: 40, maxLength: 40 }),
+        ({ n, T, hiFrac, fixed, beta, seed }, count, pick) => {
+          const R = scaledReturns(factorReturns(n, T, seed, 3)).scaled;
+          const { lo, hi } = bounds(n, hiFrac, fixed);
+          const what = `n=${n} T=${T} fixed=${fixed} β=${beta} seed=${seed} rows=${count}`;
+          const linear = count === 0 ? undefined : rowsOf(n, count, pick);
+          const solve = (simd: boolean): VertexSimplexResult | string => {
+            try {
+              const simplex = tailVertexSimplex(R, beta, lo, hi, linear, { simd });
+              if (simplex === null) return 'no vertex';
+              try {
+                return simplex.solve();
+              } finally {
+                simplex.release();
+              }
+            } catch (error) {
+              return isQuantError(error) ? error.code : String(error);
+            }
+          };
+          const js = solve(false);
+          const wasm = solve(true);
+          if (typeof js === 'string' || typeof wasm === 'string') {
+            assert.equal(wasm, js, `${what}: the same outcome`);
+            return;
+          }
+          assert.equal(wasm.iterations, js.iterations, `${what}: pivots`);
+          assert.ok(Object.is(wasm.value, js.value), `${what}: CVaR ${wasm.value} against ${js.value}`);
+          for (let i = 0; i < n; i++) {
+            assert.ok(
+              Object.is(wasm.weights[i], js.weights[i]),
+              `${what}: w${i} ${wasm.weights[i]} against ${js.weights[i]}`,
+            );
+          }
+          if (n * T >= 4096) kernel++;
+        },
+      ),
+      { numRuns: 40, seed: 41 },
+    );
+    assert.ok(kernel >= 20, `only ${kernel} of 40 problems were large enough for the kernel`);
+  });
+
   test('340 assets: the default (compact, every 341 pivots) reaches the vertex of the dense inverse every 300', () => {
     const n = 340;
     const R = factorReturns(n, 1000, 7);

@@ -32,6 +32,7 @@
 import type { Matrix } from '../linalg/matrix.js';
 import { QuantError } from '../../errors.js';
 import { scenarioAtLossRank, tailCount, tailCvar, worstScenarioMask } from '../stats/tail-risk.js';
+import { SlopeArena } from './_cvar-slopes-simd.js';
 
 /**
  * Kinds of active hyperplanes: budget (equality), a lower or upper bound of w_i, a kink h_t = 0, a linear
@@ -96,6 +97,11 @@ export interface VertexSimplexOptions {
   readonly refactorEvery?: number;
   /** The inverse without the rows of weights at a bound (default from 300 assets; a test compares). */
   readonly compact?: boolean;
+  /**
+   * The kinks' slopes by the WebAssembly SIMD kernel where it runs and pays (default true; the same bits
+   * as the JavaScript loop, which a test compares).
+   */
+  readonly simd?: boolean;
 }
 
 /** Linear rows of the weights: `lower ≤ A·w ≤ upper` (count × n, row-major; ±Infinity for an open side). */
@@ -135,7 +141,12 @@ export function cvarVertexSimplex(
   hi: Float64Array,
   options: VertexSimplexOptions = {},
 ): VertexSimplexResult {
-  return new CvarVertexSimplex(returns, beta, lo, hi, options).solve();
+  const simplex = new CvarVertexSimplex(returns, beta, lo, hi, options);
+  try {
+    return simplex.solve();
+  } finally {
+    simplex.release();
+  }
 }
 
 /**
@@ -145,7 +156,7 @@ export function cvarVertexSimplex(
  *
  * each solve starting from the vertex where the previous one ended (the feasible polytope does not
  * change, only the objective): the ratio problem of `mean_cvar` solves a short sequence of them. The
- * pivots are counted over every solve.
+ * pivots are counted over every solve. {@link release} hands its kernel memory on to the next simplex.
  */
 export class CvarVertexSimplex {
   private readonly s: VertexState;
@@ -167,14 +178,21 @@ export class CvarVertexSimplex {
       options.workingSet === false ? everyScenario(returns.rows) : initialScenarios(returns, beta);
     const refactorEvery = options.refactorEvery ?? Math.max(REFACTOR_EVERY, returns.cols + 1);
     const compact = options.compact ?? returns.cols >= COMPACT_FROM;
-    this.s = new VertexState(returns, beta, lo, hi, initial, refactorEvery, compact, options.rows);
+    const simd = options.simd ?? true;
+    this.s = new VertexState(returns, beta, lo, hi, initial, refactorEvery, compact, simd, options.rows);
     this.size = initial.length;
     this.fullT = returns.rows;
+  }
+
+  /** Done with this simplex: its kernel memory serves the next one (solving again is an error). */
+  release(): void {
+    this.s.release();
   }
 
   /** The optimum with `cost` (n entries) added to the objective; none: the minimum CVaR. */
   solve(cost?: Float64Array): VertexSimplexResult {
     const { s, size } = this;
+    s.assertHeld();
     s.setCost(cost);
     for (;;) {
       const entering = s.price();
@@ -256,7 +274,9 @@ class VertexState {
   /**
    * The working set's returns column by column (n × T): the slopes along an edge are contiguous passes.
    */
-  private rCols = new Float64Array(0);
+  private rCols: Float64Array = new Float64Array(0);
+  /** The WebAssembly memory of rCols and ρ and the slopes' kernel, where it is used. */
+  private readonly arena: SlopeArena | undefined;
   private readonly c: number;
   /** z = (w, α). */
   private readonly z: Float64Array;
@@ -286,7 +306,7 @@ class VertexState {
   private readonly isActiveBound: Int8Array;
   /** Per linear row: 0, or the kind it is active as. */
   private readonly isActiveRow: Int8Array;
-  private rho = new Float64Array(0);
+  private rho: Float64Array = new Float64Array(0);
   private breakAt = new Float64Array(0);
   iterations = 0;
   private sinceRefactor = 0;
@@ -308,6 +328,7 @@ class VertexState {
     initial: Int32Array,
     private readonly refactorEvery: number,
     compact: boolean,
+    simd: boolean,
     private readonly rows?: VertexSimplexRows,
   ) {
     this.fullT = returns.rows;
@@ -319,6 +340,7 @@ class VertexState {
     this.slotOfRow = Int32Array.from({ length: this.N }, (_, i) => i);
     this.unitVar = new Int32Array(this.N).fill(-1);
     this.r = returns.data;
+    this.arena = SlopeArena.create(this.n, this.fullT, simd);
     this.slot = new Int32Array(this.fullT).fill(-1);
     this.c = 1 / tailCount(this.fullT, beta);
     this.z = new Float64Array(this.N);
@@ -330,6 +352,17 @@ class VertexState {
     else this.startAt(rows);
   }
 
+  private released = false;
+
+  release(): void {
+    this.released = true;
+    this.arena?.release();
+  }
+
+  assertHeld(): void {
+    if (this.released) throw new Error('internal: the vertex simplex was released');
+  }
+
   /** Make `scenarios` (ascending) the working set, with h given per position (kept for those already in). */
   private setScenarios(scenarios: Int32Array, h: Float64Array): void {
     const { n, r } = this;
@@ -338,14 +371,16 @@ class VertexState {
     const slot = this.slot;
     slot.fill(-1);
     for (let p = 0; p < T; p++) slot[scenarios[p] as number] = p;
-    this.rCols = transposeRows(r, n, scenarios);
+    const arena = this.arena;
+    this.rCols =
+      arena === undefined ? transposeRows(r, n, scenarios) : transposeRows(r, n, scenarios, arena.columns(T));
     this.nextY = null;
     for (const a of this.active) if (a.kind === KINK) kinks[this.slot[a.index] as number] = 1;
     this.T = T;
     this.scenarios = scenarios;
     this.h = h;
     this.isActiveKink = kinks;
-    this.rho = new Float64Array(T);
+    this.rho = arena === undefined ? new Float64Array(T) : arena.rho(T);
     this.breakAt = new Float64Array(T);
   }
 
@@ -798,7 +833,8 @@ class VertexState {
     // s_t = −h_t / ρ_t ≥ 0 where the kinks change side.
     const rho = this.rho;
     rho.fill(-dAlpha);
-    subtractColumns(rho, this.rCols, T, moving, d);
+    if (this.arena === undefined) subtractColumns(rho, this.rCols, T, moving, d);
+    else this.arena.subtract(T, moving, d);
     const breakAt = this.breakAt;
     const cand: number[] = [];
     for (let t = 0; t < T; t++) {
@@ -977,9 +1013,13 @@ class VertexState {
  * The returns of `scenarios` column by column (n × T, entry (i, p) at i·T + p) from the row-major
  * `r`, in tiles of 8 scenarios so that both sides are read and written in runs.
  */
-export function transposeRows(r: Float64Array, n: number, scenarios: Int32Array): Float64Array<ArrayBuffer> {
+export function transposeRows<A extends ArrayBufferLike = ArrayBuffer>(
+  r: Float64Array,
+  n: number,
+  scenarios: Int32Array,
+  out: Float64Array<A> = new Float64Array(scenarios.length * n) as Float64Array<A>,
+): Float64Array<A> {
   const T = scenarios.length;
-  const out = new Float64Array(T * n);
   const TILE = 8;
   for (let p0 = 0; p0 < T; p0 += TILE) {
     const p1 = Math.min(T, p0 + TILE);

@@ -2,7 +2,11 @@ import type { Matrix } from '../linalg/matrix.js';
 import { QuantError, isQuantError } from '../../errors.js';
 import { meanReturns } from '../covariance/sample-covariance.js';
 import { DEFAULT_CVAR_LEVEL, assertTailLevel, tailCvar } from '../stats/tail-risk.js';
-import { holdsConstraints, type VertexSimplexResult } from './_cvar-vertex-simplex.js';
+import {
+  holdsConstraints,
+  type CvarVertexSimplex,
+  type VertexSimplexResult,
+} from './_cvar-vertex-simplex.js';
 import { DualSimplex } from './_dual-simplex.js';
 import { cvarOracle, scaledReturns, solveByCuts, type CuttingPlaneReport } from './_tail-cutting-plane.js';
 import { resolveBounds } from './feasibility.js';
@@ -106,7 +110,7 @@ const MAX_STEPS = 100;
 const STEP_TOL = 1e-12;
 
 function byDinkelbach(returns: Matrix, p: Prepared): MeanCvarResult | null {
-  const { n, beta, lo, hi, mu, linear } = p;
+  const { beta, lo, hi, mu, linear } = p;
   const { scaled, scale } = scaledReturns(returns);
   // The ratio on the scaled scenarios: μ scaled alike, so that q is the same number in both units.
   const muScaled = mu.map((m) => m / scale);
@@ -117,7 +121,23 @@ function byDinkelbach(returns: Matrix, p: Prepared): MeanCvarResult | null {
   if (!(firstCvar > 0)) throw unboundedRatio();
   const solver = tailVertexSimplex(scaled, beta, lo, hi, linear);
   if (solver === null) return null;
-  let q = firstCvar / firstExcess;
+  try {
+    return dinkelbachSteps(solver, p, muScaled, firstCvar / firstExcess, scale);
+  } finally {
+    solver.release();
+  }
+}
+
+/** The ratio's steps from q: each the vertex simplex with cost −q·μ, from where the last one ended. */
+function dinkelbachSteps(
+  solver: CvarVertexSimplex,
+  p: Prepared,
+  muScaled: Float64Array,
+  q0: number,
+  scale: number,
+): MeanCvarResult | null {
+  const { n, lo, hi, mu } = p;
+  let q = q0;
   const cost = new Float64Array(n);
   for (let step = 0; step < MAX_STEPS; step++) {
     for (let i = 0; i < n; i++) cost[i] = -q * (muScaled[i] as number);

@@ -166,14 +166,13 @@ export function vertexSolve(
   const solver = tailVertexSimplex(scaled, beta, lo, hi, linear);
   if (solver === null) return null;
   let v: VertexSimplexResult;
-  if (linear === undefined) v = solver.solve();
-  else {
-    try {
-      v = solver.solve();
-    } catch (error) {
-      if (isQuantError(error) && error.code === 'E_SOLVER') return null;
-      throw error;
-    }
+  try {
+    v = solver.solve();
+  } catch (error) {
+    if (linear !== undefined && isQuantError(error) && error.code === 'E_SOLVER') return null;
+    throw error;
+  } finally {
+    solver.release();
   }
   return holdsConstraints(v) ? v : null;
 }
@@ -189,7 +188,7 @@ export function tailVertexSimplex(
   lo: Float64Array,
   hi: Float64Array,
   linear: TailLinearRows | undefined,
-  storage: Pick<VertexSimplexOptions, 'compact'> = {},
+  storage: Pick<VertexSimplexOptions, 'compact' | 'simd'> = {},
 ): CvarVertexSimplex | null {
   if (linear === undefined) return new CvarVertexSimplex(scaled, beta, lo, hi, storage);
   const n = lo.length;

@@ -13,6 +13,7 @@ import {
   subtractColumns,
   transposeRows,
 } from '../../../../src/numeric/optimize/_cvar-vertex-simplex.js';
+import { SlopeArena } from '../../../../src/numeric/optimize/_cvar-slopes-simd.js';
 import { seededRandom } from '../../../helpers/random.js';
 
 /** Values of magnitudes 1e-6…1e6, either sign, with exact zeros now and then. */
@@ -69,6 +70,59 @@ describe('min_cvar vertex simplex kernels', () => {
         assertSameBits(actual, expected, `n=${n} T=${T} moving=${moving.length}`);
       }
     }
+  });
+
+  test('the slopes in WebAssembly SIMD give the bits of one pass per moving asset', () => {
+    const rand = seededRandom(21);
+    let cases = 0;
+    for (const n of SIZES) {
+      // Odd and even T (the last scenario of an odd T is done apart), T = 1 (no pair at all).
+      for (const T of [1, 2, 3, 16, 29, 300]) {
+        const arena = SlopeArena.create(n, T + 3, true, 0);
+        assert.ok(arena !== undefined, 'WebAssembly SIMD runs on every supported Node.js');
+        try {
+          const cols = arena.columns(T);
+          cols.set(mixed(rand, n * T));
+          const d = mixed(rand, n + 1, 0.3);
+          // Every count of moving assets modulo 4, in a scrambled order (the order is part of the bits).
+          const moving: number[] = [];
+          for (let i = 0; i < n; i++) if (d[i] !== 0) moving.push(i);
+          moving.sort(() => rand() - 0.5);
+          const start = mixed(rand, T);
+          const expected = Float64Array.from(start);
+          for (const i of moving)
+            for (let t = 0; t < T; t++) expected[t] = expected[t]! - cols[i * T + t]! * d[i]!;
+          const rho = arena.rho(T);
+          rho.set(start);
+          arena.subtract(T, moving, d);
+          assertSameBits(Float64Array.from(rho), expected, `n=${n} T=${T} moving=${moving.length}`);
+          cases++;
+        } finally {
+          arena.release();
+        }
+      }
+    }
+    assert.equal(cases, SIZES.length * 6, 'every size ran through the kernel');
+  });
+
+  test("a released slopes' memory serves the next arena and no longer the first", () => {
+    const first = SlopeArena.create(40, 500, true, 0);
+    assert.ok(first !== undefined, 'an arena');
+    const cols = first.columns(500);
+    cols.fill(7);
+    first.release();
+    first.release(); // twice is harmless
+    assert.throws(() => first.rho(10), /released/, 'a released arena refuses to be used');
+    const next = SlopeArena.create(10, 100, true, 0);
+    assert.ok(next !== undefined, 'a second arena');
+    try {
+      // The same memory: what the first wrote is there (each solve overwrites what it reads).
+      assert.equal(next.columns(100)[0], 7, 'the kept memory is reused');
+    } finally {
+      next.release();
+    }
+    assert.equal(SlopeArena.create(4, 10), undefined, 'below the size where it pays, the JavaScript loop');
+    assert.equal(SlopeArena.create(40, 500, false), undefined, 'switched off, the JavaScript loop');
   });
 
   test('columnSquares sums each column in order', () => {
