@@ -32,7 +32,7 @@
 import type { Matrix } from '../linalg/matrix.js';
 import { QuantError } from '../../errors.js';
 import { scenarioAtLossRank, tailCount, tailCvar, worstScenarioMask } from '../stats/tail-risk.js';
-import { SlopeArena } from './_cvar-slopes-simd.js';
+import { VertexArena } from './_cvar-vertex-simd.js';
 
 /**
  * Kinds of active hyperplanes: budget (equality), a lower or upper bound of w_i, a kink h_t = 0, a linear
@@ -275,8 +275,8 @@ class VertexState {
    * The working set's returns column by column (n × T): the slopes along an edge are contiguous passes.
    */
   private rCols: Float64Array = new Float64Array(0);
-  /** The WebAssembly memory of rCols and ρ and the slopes' kernel, where it is used. */
-  private readonly arena: SlopeArena | undefined;
+  /** The WebAssembly memory of D, rCols and ρ and the kernels on them, where they are used. */
+  private readonly arena: VertexArena | undefined;
   private readonly c: number;
   /** z = (w, α). */
   private readonly z: Float64Array;
@@ -340,11 +340,12 @@ class VertexState {
     this.slotOfRow = Int32Array.from({ length: this.N }, (_, i) => i);
     this.unitVar = new Int32Array(this.N).fill(-1);
     this.r = returns.data;
-    this.arena = SlopeArena.create(this.n, this.fullT, simd);
+    this.arena = VertexArena.create(this.n, this.fullT, simd);
     this.slot = new Int32Array(this.fullT).fill(-1);
     this.c = 1 / tailCount(this.fullT, beta);
     this.z = new Float64Array(this.N);
-    this.D = new Float64Array(this.N * this.N);
+    // A reused memory holds the last simplex's numbers: zeros, as a fresh array.
+    this.D = this.arena === undefined ? new Float64Array(this.N * this.N) : this.arena.inverse().fill(0);
     this.isActiveBound = new Int8Array(this.n);
     this.isActiveRow = new Int8Array(rows?.count ?? 0);
     this.setScenarios(initial, new Float64Array(initial.length));
@@ -937,7 +938,8 @@ class VertexState {
     const y = new Float64Array(N);
     const norms = new Float64Array(N);
     const g = this.objectiveGradient();
-    if (!this.compact) productFormUpdate(D, N, a, position, { g, y, norms });
+    const arena = this.arena;
+    if (!this.compact) productFormUpdate(D, N, a, position, { g, y, norms }, N, null, arena);
     else {
       const implicit = { a: this.atUnits(a), g: this.atUnits(g), unit: this.unitNorms() as Float64Array };
       productFormUpdate(
@@ -948,6 +950,7 @@ class VertexState {
         { g: this.inSlots(g), y, norms },
         this.used,
         implicit,
+        arena,
       );
       if (enter.kind === LOWER || enter.kind === UPPER) this.makeImplicit(enter.index, position);
     }
@@ -1143,11 +1146,16 @@ export function productFormUpdate(
   measure?: ColumnMeasures,
   rows = N,
   implicit: ImplicitUnits | null = null,
+  arena: VertexArena | undefined = undefined,
 ): void {
   const nonZero: number[] = [];
   for (let i = 0; i < rows; i++) if ((a[i] as number) !== 0) nonZero.push(i);
   // Dense a: a zero a_i adds an exact zero, so the sums over every i are the same.
   const idx = 2 * nonZero.length > rows ? null : Int32Array.from(nonZero);
+  // The WebAssembly kernels work on D in their memory (the simplex's own D); aᵀd_j there only for a dense a.
+  const kernels = arena !== undefined && measure !== undefined ? arena : undefined;
+  if (kernels !== undefined) kernels.setVectors(a, (measure as ColumnMeasures).g, rows);
+  const dotKernel = idx === null ? kernels : undefined;
   const m = idx === null ? rows : idx.length;
   const p = position * N;
   let piv = 0;
@@ -1168,7 +1176,11 @@ export function productFormUpdate(
     const j1 = others[c + 1] as number;
     const j2 = others[c + 2] as number;
     const j3 = others[c + 3] as number;
-    dotFour(a, D, idx, m, j0, j1, j2, j3, N, f, 0);
+    if (dotKernel === undefined) dotFour(a, D, idx, m, j0, j1, j2, j3, N, f, 0);
+    else {
+      dotKernel.dot4(j0, j1, j2, j3, rows);
+      f.set(dotKernel.out.subarray(0, 4));
+    }
     if (implicit !== null) {
       f[0] = (f[0] as number) + (implicit.a[j0] as number);
       f[1] = (f[1] as number) + (implicit.a[j1] as number);
@@ -1180,7 +1192,9 @@ export function productFormUpdate(
     const f2 = f[2] as number;
     const f3 = f[3] as number;
     if (measure !== undefined && f0 !== 0 && f1 !== 0 && f2 !== 0 && f3 !== 0) {
-      updateFour(D, N, p, [j0, j1, j2, j3], [f0, f1, f2, f3], measure, rows, implicit);
+      if (kernels === undefined)
+        updateFour(D, N, p, [j0, j1, j2, j3], [f0, f1, f2, f3], measure, rows, implicit);
+      else updateFourIn(kernels, position, [j0, j1, j2, j3], [f0, f1, f2, f3], measure, rows, implicit);
       continue;
     }
     if (measure === undefined) {
@@ -1315,6 +1329,31 @@ function updateFour(
   norms[j1] = n1;
   norms[j2] = n2;
   norms[j3] = n3;
+}
+
+/** {@link updateFour} by the WebAssembly kernel on the arena's D (its sums, then the implicit terms). */
+function updateFourIn(
+  arena: VertexArena,
+  position: number,
+  js: readonly [number, number, number, number],
+  fs: readonly [number, number, number, number],
+  { y, norms }: ColumnMeasures,
+  rows: number,
+  implicit: ImplicitUnits | null,
+): void {
+  arena.update4(position, js[0], js[1], js[2], js[3], fs, rows);
+  const out = arena.out;
+  for (let k = 0; k < 4; k++) {
+    const j = js[k] as number;
+    let s = out[k] as number;
+    let sq = out[k + 4] as number;
+    if (implicit !== null) {
+      s += (implicit.g as Float64Array)[j] as number;
+      sq += implicit.unit[j] as number;
+    }
+    y[j] = s;
+    norms[j] = sq;
+  }
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   subtractColumns,
   transposeRows,
 } from '../../../../src/numeric/optimize/_cvar-vertex-simplex.js';
-import { SlopeArena } from '../../../../src/numeric/optimize/_cvar-slopes-simd.js';
+import { VertexArena } from '../../../../src/numeric/optimize/_cvar-vertex-simd.js';
 import { seededRandom } from '../../../helpers/random.js';
 
 /** Values of magnitudes 1e-6…1e6, either sign, with exact zeros now and then. */
@@ -78,7 +78,7 @@ describe('min_cvar vertex simplex kernels', () => {
     for (const n of SIZES) {
       // Odd and even T (the last scenario of an odd T is done apart), T = 1 (no pair at all).
       for (const T of [1, 2, 3, 16, 29, 300]) {
-        const arena = SlopeArena.create(n, T + 3, true, 0);
+        const arena = VertexArena.create(n, T + 3, true, 0);
         assert.ok(arena !== undefined, 'WebAssembly SIMD runs on every supported Node.js');
         try {
           const cols = arena.columns(T);
@@ -105,24 +105,23 @@ describe('min_cvar vertex simplex kernels', () => {
     assert.equal(cases, SIZES.length * 6, 'every size ran through the kernel');
   });
 
-  test("a released slopes' memory serves the next arena and no longer the first", () => {
-    const first = SlopeArena.create(40, 500, true, 0);
+  test("a released kernels' memory serves the next arena and no longer the first", () => {
+    const first = VertexArena.create(40, 500, true, 0);
     assert.ok(first !== undefined, 'an arena');
-    const cols = first.columns(500);
-    cols.fill(7);
+    first.inverse().fill(7);
     first.release();
     first.release(); // twice is harmless
     assert.throws(() => first.rho(10), /released/, 'a released arena refuses to be used');
-    const next = SlopeArena.create(10, 100, true, 0);
+    const next = VertexArena.create(10, 100, true, 0);
     assert.ok(next !== undefined, 'a second arena');
     try {
       // The same memory: what the first wrote is there (each solve overwrites what it reads).
-      assert.equal(next.columns(100)[0], 7, 'the kept memory is reused');
+      assert.equal(next.inverse()[0], 7, 'the kept memory is reused');
     } finally {
       next.release();
     }
-    assert.equal(SlopeArena.create(4, 10), undefined, 'below the size where it pays, the JavaScript loop');
-    assert.equal(SlopeArena.create(40, 500, false), undefined, 'switched off, the JavaScript loop');
+    assert.equal(VertexArena.create(4, 10), undefined, 'below the size where it pays, the JavaScript loop');
+    assert.equal(VertexArena.create(40, 500, false), undefined, 'switched off, the JavaScript loop');
   });
 
   test('columnSquares sums each column in order', () => {
@@ -205,6 +204,51 @@ describe('min_cvar vertex simplex kernels', () => {
         assertSameBits(measure.norms, norms, `${what}: norms`);
       }
     }
+  });
+
+  test('productFormUpdate by the WebAssembly kernels on their own D: the bits of the JavaScript loops', () => {
+    const rand = seededRandom(22);
+    let cases = 0;
+    for (const N of SIZES) {
+      for (const density of [1, 0.5, 1 / N]) {
+        // Every stored row, or fewer (a compact inverse) with implicit unit entries outside them.
+        for (const rows of new Set([N, Math.max(1, Math.ceil(N / 2))])) {
+          const arena = VertexArena.create(N - 1, 1, true, 0);
+          assert.ok(arena !== undefined, 'WebAssembly SIMD runs on every supported Node.js');
+          try {
+            const D = mixed(rand, N * N);
+            const a = Float64Array.from({ length: N }, (_, i) =>
+              rand() < density || i === 0 ? mixed(rand, 1, 0)[0]! : 0,
+            );
+            const g = mixed(rand, N, 0.2);
+            const implicit =
+              rows === N
+                ? null
+                : {
+                    a: mixed(rand, N, 0.5),
+                    g: mixed(rand, N, 0.5),
+                    unit: Float64Array.from({ length: N }, () => (rand() < 0.5 ? 1 : 0)),
+                  };
+            const position = Math.floor(rand() * N);
+            const plain = Float64Array.from(D);
+            const plainMeasure = { g, y: new Float64Array(N), norms: new Float64Array(N) };
+            productFormUpdate(plain, N, a, position, plainMeasure, rows, implicit);
+            const inArena = arena.inverse();
+            inArena.set(D);
+            const measure = { g, y: new Float64Array(N), norms: new Float64Array(N) };
+            productFormUpdate(inArena, N, a, position, measure, rows, implicit, arena);
+            const what = `N=${N} density=${density.toFixed(2)} rows=${rows} position=${position}`;
+            assertSameBits(Float64Array.from(inArena), plain, what);
+            assertSameBits(measure.y, plainMeasure.y, `${what}: y`);
+            assertSameBits(measure.norms, plainMeasure.norms, `${what}: norms`);
+            cases++;
+          } finally {
+            arena.release();
+          }
+        }
+      }
+    }
+    assert.ok(cases >= SIZES.length * 3, `${cases} cases`);
   });
 
   test('productFormUpdate leaves a column whose product is zero as it is, signed zeros included', () => {

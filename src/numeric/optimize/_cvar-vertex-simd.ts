@@ -1,0 +1,555 @@
+/**
+ * The CVaR vertex simplex's passes over long arrays (_cvar-vertex-simplex.ts) in WebAssembly SIMD, each
+ * giving the bits of the JavaScript loop it stands for (tests hold them together):
+ *
+ * - the kinks' slopes (`subtractColumns`): ρ_t −= Σ_k cols[moving_k][t]·d[moving_k], the moving assets
+ *   four at a time and in their order, two scenarios per f64x2 instruction. Every scenario gets the same
+ *   operations in the same order — ((((ρ − c₀d₀) − c₁d₁) − c₂d₂) − c₃d₃) per group of four, then one
+ *   asset at a time for the rest;
+ * - the product-form update of the inverse D, four columns at a time (`dotFour`, `updateFour`): the two
+ *   lanes of an f64x2 hold two columns, so that each column's sums (aᵀd_j, gᵀd_j, ‖d_j‖²) stay single
+ *   chains in order of i, and each entry's d_ij − f_j·d_ip is one multiply and one subtract as before.
+ *
+ * No fused multiply-add anywhere: each product and each sum is rounded on its own, as in JavaScript.
+ * D, the working set's returns and ρ live in the instance's memory (the simplex writes them there), so
+ * a pivot copies in only short vectors: the moving assets' offsets and directions, a and g.
+ */
+import {
+  at,
+  addTo,
+  encodeModule,
+  f64Const,
+  get,
+  I32,
+  i32Const,
+  mem,
+  OP,
+  set,
+  simd,
+  SIMD_OP,
+  V128,
+  WasmKernel,
+  whileBelow,
+} from '../linalg/_wasm.js';
+
+// Parameters: byte offsets of ρ (T entries), of the moving columns' byte offsets (i32, m of them) and of
+// their directions (f64, m); m; T.
+const [RHO, OFFS, DIRS, M, T] = [0, 1, 2, 3, 4];
+// Locals (i32): the asset counter, the byte index into a column, the bytes of the scenario pairs, the
+// four columns' offsets, the address of the directions of a group.
+const [K, TB, PAIRS, C0, C1, C2, C3, DA] = [5, 6, 7, 8, 9, 10, 11, 12];
+// Locals (v128): the four directions, splat.
+const [V0, V1, V2, V3] = [13, 14, 15, 16];
+
+// update4(p, q0, q1, q2, q3, f, g, rows, out) and dot4(q0, q1, q2, q3, a, rows, out): byte addresses of
+// D's columns p and q0…q3, of the four factors f, of g or a (rows entries), of the results.
+const [UP, UQ0, UQ1, UQ2, UQ3, UF, UG, UROWS, UOUT] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+const [DQ0, DQ1, DQ2, DQ3, DA_, DROWS, DOUT] = [0, 1, 2, 3, 4, 5, 6];
+
+const I32_LOAD = 0x28;
+const I32_GT_U = 0x4b;
+const I32_SHR_U = OP.i32ShrU;
+
+/** i32.load of base + offset (4-byte aligned). */
+const loadI32 = (base: number, offset: number): number[] => [...get(base), I32_LOAD, 2, offset];
+const loadPair = (base: number): number[] => [...at(base, TB), ...simd(SIMD_OP.v128Load, ...mem(0))];
+const loadOne = (base: number): number[] => [...at(base, TB), OP.f64Load, ...mem(0)];
+
+/** ρ[pair] − c[pair]·d for the columns and directions given, in order, on the value on the stack. */
+function pairTerms(columns: readonly number[], dirs: readonly number[]): number[] {
+  return columns.flatMap((c, i) => [
+    ...loadPair(c),
+    ...get(dirs[i] as number),
+    ...simd(SIMD_OP.f64x2Mul),
+    ...simd(SIMD_OP.f64x2Sub),
+  ]);
+}
+
+/** The same for the last scenario when T is odd (lane 0 of each direction). */
+function oneTerms(columns: readonly number[], dirs: readonly number[]): number[] {
+  return columns.flatMap((c, i) => [
+    ...loadOne(c),
+    ...get(dirs[i] as number),
+    ...simd(SIMD_OP.f64x2ExtractLane, 0),
+    OP.f64Mul,
+    OP.f64Sub,
+  ]);
+}
+
+/** Every scenario of ρ loses the terms of `columns` (their offsets and splat directions set). */
+function passCode(columns: readonly number[], dirs: readonly number[]): number[] {
+  return [
+    ...i32Const(0),
+    ...set(TB),
+    ...whileBelow(TB, PAIRS, [
+      ...at(RHO, TB),
+      ...loadPair(RHO),
+      ...pairTerms(columns, dirs),
+      ...simd(SIMD_OP.v128Store, ...mem(0)),
+      ...addTo(TB, 16),
+    ]),
+    // T odd: the last scenario, at byte PAIRS, in scalar arithmetic.
+    ...get(T),
+    ...i32Const(1),
+    OP.i32And,
+    OP.if,
+    0x40,
+    ...at(RHO, TB),
+    ...loadOne(RHO),
+    ...oneTerms(columns, dirs),
+    OP.f64Store,
+    ...mem(0),
+    OP.end,
+  ];
+}
+
+/** subtract(ρ, offsets, directions, m, T). */
+function subtractCode(): number[] {
+  const splat = (local: number, offset: number): number[] => [
+    ...get(DA),
+    ...simd(SIMD_OP.v128Load64Splat, ...mem(offset)),
+    ...set(local),
+  ];
+  return [
+    // Bytes of the scenario pairs: (T >> 1) · 16.
+    ...get(T),
+    ...i32Const(1),
+    I32_SHR_U,
+    ...i32Const(4),
+    OP.i32Shl,
+    ...set(PAIRS),
+    ...i32Const(0),
+    ...set(K),
+    // Groups of four moving assets while k + 4 ≤ m.
+    OP.block,
+    0x40,
+    OP.loop,
+    0x40,
+    ...get(K),
+    ...i32Const(4),
+    OP.i32Add,
+    ...get(M),
+    I32_GT_U,
+    OP.brIf,
+    1,
+    ...get(OFFS),
+    ...get(K),
+    ...i32Const(2),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(C3),
+    ...loadI32(C3, 0),
+    ...set(C0),
+    ...loadI32(C3, 4),
+    ...set(C1),
+    ...loadI32(C3, 8),
+    ...set(C2),
+    ...loadI32(C3, 12),
+    ...set(C3),
+    ...get(DIRS),
+    ...get(K),
+    ...i32Const(3),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(DA),
+    ...splat(V0, 0),
+    ...splat(V1, 8),
+    ...splat(V2, 16),
+    ...splat(V3, 24),
+    ...passCode([C0, C1, C2, C3], [V0, V1, V2, V3]),
+    ...addTo(K, 4),
+    OP.br,
+    0,
+    OP.end,
+    OP.end,
+    // The rest, one asset at a time.
+    OP.block,
+    0x40,
+    OP.loop,
+    0x40,
+    ...get(K),
+    ...get(M),
+    OP.i32GeU,
+    OP.brIf,
+    1,
+    ...get(OFFS),
+    ...get(K),
+    ...i32Const(2),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(C0),
+    ...loadI32(C0, 0),
+    ...set(C0),
+    ...get(DIRS),
+    ...get(K),
+    ...i32Const(3),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(DA),
+    ...splat(V0, 0),
+    ...passCode([C0], [V0]),
+    ...addTo(K, 1),
+    OP.br,
+    0,
+    OP.end,
+    OP.end,
+  ];
+}
+
+const lane = (op: number, index: number): number[] => simd(op, ...mem(0), index);
+const splatAt = (base: number, ib: number): number[] => [
+  ...at(base, ib),
+  ...simd(SIMD_OP.v128Load64Splat, ...mem(0)),
+];
+
+/** [D(qa + i), D(qb + i)] on the stack (ib: the byte index 8i). */
+function pairOf(qa: number, qb: number, ib: number): number[] {
+  return [
+    ...at(qb, ib),
+    ...at(qa, ib),
+    ...simd(SIMD_OP.v128Load64Zero, ...mem(0)),
+    ...lane(SIMD_OP.v128Load64Lane, 1),
+  ];
+}
+
+/** The vector `v` back into the two columns' entries i. */
+function storePair(qa: number, qb: number, ib: number, v: number): number[] {
+  return [
+    ...at(qa, ib),
+    ...get(v),
+    ...lane(SIMD_OP.v128Store64Lane, 0),
+    ...at(qb, ib),
+    ...get(v),
+    ...lane(SIMD_OP.v128Store64Lane, 1),
+  ];
+}
+
+const zeroVector = (local: number): number[] => [...f64Const(0), ...simd(SIMD_OP.f64x2Splat), ...set(local)];
+
+// update4 locals: the byte index and its end (i32); f01, f23, Σg·v and Σv² of both pairs, d_ip and g_i
+// splat, the pair of updated entries (v128).
+const [UIB, UEND] = [9, 10];
+const [F01, F23, S01, S23, N01, N23, DI, GI, V] = [11, 12, 13, 14, 15, 16, 17, 18, 19];
+
+/** One pair of columns of update4 at entry i: v = d − f·d_ip, stored, then s += g_i·v, n += v·v. */
+function updatePair(qa: number, qb: number, f: number, sum: number, squares: number): number[] {
+  return [
+    ...pairOf(qa, qb, UIB),
+    ...get(f),
+    ...get(DI),
+    ...simd(SIMD_OP.f64x2Mul),
+    ...simd(SIMD_OP.f64x2Sub),
+    ...set(V),
+    ...storePair(qa, qb, UIB, V),
+    ...get(sum),
+    ...get(GI),
+    ...get(V),
+    ...simd(SIMD_OP.f64x2Mul),
+    ...simd(SIMD_OP.f64x2Add),
+    ...set(sum),
+    ...get(squares),
+    ...get(V),
+    ...get(V),
+    ...simd(SIMD_OP.f64x2Mul),
+    ...simd(SIMD_OP.f64x2Add),
+    ...set(squares),
+  ];
+}
+
+/** update4: the four columns lose f_j times column p, and their sums gᵀd_j, ‖d_j‖² go to out[0 … 7]. */
+function update4Code(): number[] {
+  return [
+    ...get(UROWS),
+    ...i32Const(3),
+    OP.i32Shl,
+    ...set(UEND),
+    ...get(UF),
+    ...simd(SIMD_OP.v128Load, ...mem(0)),
+    ...set(F01),
+    ...get(UF),
+    ...simd(SIMD_OP.v128Load, ...mem(16)),
+    ...set(F23),
+    ...zeroVector(S01),
+    ...zeroVector(S23),
+    ...zeroVector(N01),
+    ...zeroVector(N23),
+    ...i32Const(0),
+    ...set(UIB),
+    ...whileBelow(UIB, UEND, [
+      ...splatAt(UP, UIB),
+      ...set(DI),
+      ...splatAt(UG, UIB),
+      ...set(GI),
+      ...updatePair(UQ0, UQ1, F01, S01, N01),
+      ...updatePair(UQ2, UQ3, F23, S23, N23),
+      ...addTo(UIB, 8),
+    ]),
+    ...[S01, S23, N01, N23].flatMap((v, k) => [
+      ...get(UOUT),
+      ...get(v),
+      ...simd(SIMD_OP.v128Store, ...mem(16 * k)),
+    ]),
+  ];
+}
+
+// dot4 locals: the byte index and its end; the two pairs' sums and a_i splat.
+const [DIB, DEND] = [7, 8];
+const [D01, D23, AI] = [9, 10, 11];
+
+/** dot4: out[0 … 3] = aᵀd_j of the four columns, each summed in order of i. */
+function dot4Code(): number[] {
+  const accumulate = (qa: number, qb: number, sum: number): number[] => [
+    ...get(sum),
+    ...get(AI),
+    ...pairOf(qa, qb, DIB),
+    ...simd(SIMD_OP.f64x2Mul),
+    ...simd(SIMD_OP.f64x2Add),
+    ...set(sum),
+  ];
+  return [
+    ...get(DROWS),
+    ...i32Const(3),
+    OP.i32Shl,
+    ...set(DEND),
+    ...zeroVector(D01),
+    ...zeroVector(D23),
+    ...i32Const(0),
+    ...set(DIB),
+    ...whileBelow(DIB, DEND, [
+      ...splatAt(DA_, DIB),
+      ...set(AI),
+      ...accumulate(DQ0, DQ1, D01),
+      ...accumulate(DQ2, DQ3, D23),
+      ...addTo(DIB, 8),
+    ]),
+    ...get(DOUT),
+    ...get(D01),
+    ...simd(SIMD_OP.v128Store, ...mem(0)),
+    ...get(DOUT),
+    ...get(D23),
+    ...simd(SIMD_OP.v128Store, ...mem(16)),
+  ];
+}
+
+type SubtractFn = (rho: number, offsets: number, directions: number, m: number, T: number) => void;
+type Update4Fn = (...addresses: number[]) => void;
+type Dot4Fn = (...addresses: number[]) => void;
+
+const kernel = new WasmKernel(
+  () =>
+    encodeModule([
+      {
+        name: 'subtract',
+        params: [I32, I32, I32, I32, I32],
+        locals: [
+          [8, I32],
+          [4, V128],
+        ],
+        code: subtractCode(),
+      },
+      {
+        name: 'update4',
+        params: [I32, I32, I32, I32, I32, I32, I32, I32, I32],
+        locals: [
+          [2, I32],
+          [9, V128],
+        ],
+        code: update4Code(),
+      },
+      {
+        name: 'dot4',
+        params: [I32, I32, I32, I32, I32, I32, I32],
+        locals: [
+          [2, I32],
+          [3, V128],
+        ],
+        code: dot4Code(),
+      },
+    ]),
+  0,
+);
+
+/** Bytes of linear memory a problem may take at most (32-bit addresses; the kernel falls back above). */
+const MAX_BYTES = 2 ** 31;
+/** A released memory is kept for the next simplex up to this size (larger ones go back to the system). */
+const KEEP_BYTES = 64 * 2 ** 20;
+/** Returns (assets × scenarios) from which the kernel is used: below, the JavaScript loop is as fast. */
+const SIMD_MIN_ENTRIES = 4096;
+
+interface KernelMemory {
+  readonly buffer: ArrayBuffer;
+  readonly subtract: SubtractFn;
+  readonly update4: Update4Fn;
+  readonly dot4: Dot4Fn;
+}
+
+/**
+ * The memory the last simplex released, taken by the next one that fits in it: a process solving many
+ * small problems (a walk-forward) reuses one instance instead of reserving a new memory per solve.
+ */
+let spare: KernelMemory | undefined;
+
+/**
+ * The memory of one simplex: D (N × N, N = n + 1), the working set's returns by asset (n × T of at most
+ * `maxT` scenarios), ρ, and room for a pivot's short vectors. Its views stay valid until
+ * {@link release} (a memory of its own meanwhile, never grown).
+ */
+export class VertexArena {
+  private readonly N: number;
+  private readonly colsAt: number;
+  private readonly rhoAt: number;
+  private readonly offsets: Int32Array;
+  private readonly directions: Float64Array;
+  private readonly vectorA: Float64Array;
+  private readonly vectorG: Float64Array;
+  private readonly factors: Float64Array;
+  /** What update4 and dot4 leave: four sums gᵀd_j, then four ‖d_j‖² (dot4: four aᵀd_j). */
+  readonly out: Float64Array;
+  private memory: KernelMemory | undefined;
+
+  private constructor(
+    memory: KernelMemory,
+    private readonly n: number,
+    maxT: number,
+  ) {
+    this.memory = memory;
+    const N = n + 1;
+    this.N = N;
+    this.colsAt = 8 * N * N;
+    this.rhoAt = this.colsAt + 8 * n * maxT;
+    const dirsAt = this.rhoAt + 8 * (maxT + 1);
+    this.directions = new Float64Array(memory.buffer, dirsAt, n);
+    this.offsets = new Int32Array(memory.buffer, dirsAt + 8 * n, n);
+    const vectorsAt = dirsAt + 16 * n;
+    this.vectorA = new Float64Array(memory.buffer, vectorsAt, N);
+    this.vectorG = new Float64Array(memory.buffer, vectorsAt + 8 * N, N);
+    this.factors = new Float64Array(memory.buffer, vectorsAt + 16 * N, 4);
+    this.out = new Float64Array(memory.buffer, vectorsAt + 16 * N + 32, 8);
+  }
+
+  /** Bytes of an arena for n assets and `maxT` scenarios. */
+  private static bytes(n: number, maxT: number): number {
+    const N = n + 1;
+    return 8 * N * N + 8 * n * maxT + 8 * (maxT + 1) + 16 * n + 16 * N + 32 + 64;
+  }
+
+  /**
+   * An arena for n assets and up to `maxT` scenarios, or undefined where the kernels do not run (no
+   * WebAssembly SIMD, more than 2 GiB) or do not pay (fewer than `minEntries` returns).
+   */
+  static create(
+    n: number,
+    maxT: number,
+    enabled = true,
+    minEntries = SIMD_MIN_ENTRIES,
+  ): VertexArena | undefined {
+    if (!enabled || n * maxT < minEntries) return undefined;
+    const bytes = VertexArena.bytes(n, maxT);
+    if (bytes > MAX_BYTES) return undefined;
+    if (spare !== undefined && spare.buffer.byteLength >= bytes) {
+      const memory = spare;
+      spare = undefined;
+      return new VertexArena(memory, n, maxT);
+    }
+    const instance = kernel.fresh(bytes);
+    if (instance === undefined) return undefined;
+    const exports = instance.exports;
+    const memory = {
+      buffer: instance.memory.buffer,
+      subtract: exports['subtract'] as SubtractFn,
+      update4: exports['update4'] as Update4Fn,
+      dot4: exports['dot4'] as Dot4Fn,
+    };
+    return new VertexArena(memory, n, maxT);
+  }
+
+  /**
+   * Hand the memory back for the next arena (kept when it is not too large); no view of this arena may be
+   * used afterwards. Releasing twice is harmless.
+   */
+  release(): void {
+    const memory = this.memory;
+    this.memory = undefined;
+    if (memory === undefined || memory.buffer.byteLength > KEEP_BYTES) return;
+    if (spare === undefined || spare.buffer.byteLength < memory.buffer.byteLength) spare = memory;
+  }
+
+  private held(): KernelMemory {
+    if (this.memory === undefined) throw new Error("internal: the vertex simplex's memory was released");
+    return this.memory;
+  }
+
+  /** D, N × N (zeros in a fresh memory, anything in a reused one). */
+  inverse(): Float64Array {
+    return new Float64Array(this.held().buffer, 0, this.N * this.N);
+  }
+
+  /** The returns of T scenarios by asset (n × T), to be filled by the caller. */
+  columns(T: number): Float64Array {
+    return new Float64Array(this.held().buffer, this.colsAt, this.n * T);
+  }
+
+  /** ρ for T scenarios. */
+  rho(T: number): Float64Array {
+    return new Float64Array(this.held().buffer, this.rhoAt, T);
+  }
+
+  /**
+   * ρ −= Σ_k cols[moving_k]·d[moving_k] (ρ and the columns: the views of {@link rho} and
+   * {@link columns} for the same T), the same bits as `subtractColumns`.
+   */
+  subtract(T: number, moving: readonly number[], d: Float64Array): void {
+    const m = moving.length;
+    const { offsets, directions } = this;
+    for (let k = 0; k < m; k++) {
+      const i = moving[k] as number;
+      offsets[k] = this.colsAt + 8 * i * T;
+      directions[k] = d[i] as number;
+    }
+    this.held().subtract(this.rhoAt, offsets.byteOffset, directions.byteOffset, m, T);
+  }
+
+  /** a and g (their first `rows` entries) for the next {@link dot4} and {@link update4} calls. */
+  setVectors(a: Float64Array, g: Float64Array, rows: number): void {
+    this.vectorA.set(a.subarray(0, rows));
+    this.vectorG.set(g.subarray(0, rows));
+  }
+
+  /** out[0 … 3] = aᵀd_j of D's columns j0 … j3 over their first `rows` entries, each summed in order. */
+  dot4(j0: number, j1: number, j2: number, j3: number, rows: number): void {
+    const c = 8 * this.N;
+    this.held().dot4(c * j0, c * j1, c * j2, c * j3, this.vectorA.byteOffset, rows, this.out.byteOffset);
+  }
+
+  /**
+   * Columns j0 … j3 of D lose f_j times column p (first `rows` entries); out[0 … 3] = gᵀd_j and
+   * out[4 … 7] = ‖d_j‖² of the updated columns, each summed in order of i.
+   */
+  update4(
+    p: number,
+    j0: number,
+    j1: number,
+    j2: number,
+    j3: number,
+    f: readonly number[],
+    rows: number,
+  ): void {
+    const c = 8 * this.N;
+    const factors = this.factors;
+    factors[0] = f[0] as number;
+    factors[1] = f[1] as number;
+    factors[2] = f[2] as number;
+    factors[3] = f[3] as number;
+    this.held().update4(
+      c * p,
+      c * j0,
+      c * j1,
+      c * j2,
+      c * j3,
+      factors.byteOffset,
+      this.vectorG.byteOffset,
+      rows,
+      this.out.byteOffset,
+    );
+  }
+}
