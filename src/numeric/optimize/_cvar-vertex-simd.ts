@@ -17,7 +17,9 @@
 import {
   at,
   addTo,
+  EMPTY,
   encodeModule,
+  F64,
   f64Const,
   get,
   I32,
@@ -331,9 +333,226 @@ function dot4Code(): number[] {
   ];
 }
 
+// eliminate(m, inv, k, col, nz, count): the row operations of one pivot column of `invertDense`.
+const [EM, EINV, EK, ECOL, ENZ, ECOUNT] = [0, 1, 2, 3, 4, 5];
+// Locals (i32): the row, its addresses in m and inv, the pivot row's addresses, the byte index, the
+// pairs' end, the row's end, the index of nz; (f64) the factor; (v128) the factor splat.
+const [ER, EROWM, EROWI, EPM, EPI, EJB, EPAIRS, EEND, EQ] = [6, 7, 8, 9, 10, 11, 12, 13, 14];
+const EF = 15;
+const EFV = 16;
+
+/** rowₘ[j] −= f·pivotₘ[j] at byte index ib, as one scalar. */
+const scalarUpdate = (row: number, pivot: number, ib: number, f: number): number[] => [
+  ...at(row, ib),
+  ...at(row, ib),
+  OP.f64Load,
+  ...mem(0),
+  ...get(f),
+  ...at(pivot, ib),
+  OP.f64Load,
+  ...mem(0),
+  OP.f64Mul,
+  OP.f64Sub,
+  OP.f64Store,
+  ...mem(0),
+];
+
+/** Row r of the matrix: j = col + 1 … k − 1 in pairs, then the last one alone (f ≠ 0 in EF and EFV). */
+function matrixRowCode(): number[] {
+  return [
+    ...get(ECOL),
+    ...i32Const(1),
+    OP.i32Add,
+    ...i32Const(3),
+    OP.i32Shl,
+    ...set(EJB),
+    ...get(EJB),
+    ...get(EK),
+    ...get(ECOL),
+    OP.i32Sub,
+    ...i32Const(1),
+    OP.i32Sub,
+    ...i32Const(1),
+    OP.i32ShrU,
+    ...i32Const(4),
+    OP.i32Shl,
+    OP.i32Add,
+    ...set(EPAIRS),
+    ...whileBelow(EJB, EPAIRS, [
+      ...at(EROWM, EJB),
+      ...at(EROWM, EJB),
+      ...simd(SIMD_OP.v128Load, ...mem(0)),
+      ...get(EFV),
+      ...at(EPM, EJB),
+      ...simd(SIMD_OP.v128Load, ...mem(0)),
+      ...simd(SIMD_OP.f64x2Mul),
+      ...simd(SIMD_OP.f64x2Sub),
+      ...simd(SIMD_OP.v128Store, ...mem(0)),
+      ...addTo(EJB, 16),
+    ]),
+    ...get(EJB),
+    ...get(EEND),
+    OP.i32LtU,
+    OP.if,
+    EMPTY,
+    ...scalarUpdate(EROWM, EPM, EJB, EF),
+    OP.end,
+  ];
+}
+
+/** Row r of the inverse: the columns listed in nz, one at a time. */
+function inverseRowCode(): number[] {
+  const rowBytes = (row: number): number[] => [...get(row), ...get(EK), OP.i32Mul, ...i32Const(3), OP.i32Shl];
+  return [
+    ...get(EINV),
+    ...rowBytes(ER),
+    OP.i32Add,
+    ...set(EROWI),
+    ...get(ECOUNT),
+    ...i32Const(2),
+    OP.i32Shl,
+    ...set(EPAIRS),
+    ...i32Const(0),
+    ...set(EQ),
+    ...whileBelow(EQ, EPAIRS, [
+      ...at(ENZ, EQ),
+      I32_LOAD,
+      2,
+      0,
+      ...i32Const(3),
+      OP.i32Shl,
+      ...set(EJB),
+      ...scalarUpdate(EROWI, EPI, EJB, EF),
+      ...addTo(EQ, 4),
+    ]),
+  ];
+}
+
+/**
+ * For every row r ≠ col with f = m(r, col) ≠ 0: m(r, j) −= f·m(col, j) for j > col (two entries per
+ * instruction) and inv(r, j) −= f·inv(col, j) for the columns j listed in nz — the operations of the
+ * JavaScript loop, entry by entry.
+ */
+function eliminateCode(): number[] {
+  const rowBytes = (row: number): number[] => [...get(row), ...get(EK), OP.i32Mul, ...i32Const(3), OP.i32Shl];
+  return [
+    ...get(EM),
+    ...rowBytes(ECOL),
+    OP.i32Add,
+    ...set(EPM),
+    ...get(EINV),
+    ...rowBytes(ECOL),
+    OP.i32Add,
+    ...set(EPI),
+    ...get(EK),
+    ...i32Const(3),
+    OP.i32Shl,
+    ...set(EEND),
+    ...i32Const(0),
+    ...set(ER),
+    ...whileBelow(ER, EK, [
+      ...get(ER),
+      ...get(ECOL),
+      OP.i32Eq,
+      OP.i32Eqz,
+      OP.if,
+      EMPTY,
+      ...get(EM),
+      ...rowBytes(ER),
+      OP.i32Add,
+      ...set(EROWM),
+      ...get(EROWM),
+      ...get(ECOL),
+      ...i32Const(3),
+      OP.i32Shl,
+      OP.i32Add,
+      OP.f64Load,
+      ...mem(0),
+      ...set(EF),
+      ...get(EF),
+      ...f64Const(0),
+      OP.f64Ne,
+      OP.if,
+      EMPTY,
+      ...get(EF),
+      ...simd(SIMD_OP.f64x2Splat),
+      ...set(EFV),
+      ...matrixRowCode(),
+      ...inverseRowCode(),
+      OP.end,
+      OP.end,
+      ...addTo(ER, 1),
+    ]),
+  ];
+}
+
+// matvec4(inv, L, cols, out): out(s, c) = Σ_r inv(s, r)·cols(r, c) for four interleaved columns c.
+const [XINV, XL, XCOLS, XOUT] = [0, 1, 2, 3];
+const [XS, XRB, XREND, XROW, XO] = [4, 5, 6, 7, 8];
+const [XA, XACC01, XACC23] = [9, 10, 11];
+const XC = 12;
+
+/** Each of the 4·L sums in order of r, two columns per instruction. */
+function matvec4Code(): number[] {
+  return [
+    ...get(XL),
+    ...i32Const(3),
+    OP.i32Shl,
+    ...set(XREND),
+    ...i32Const(0),
+    ...set(XS),
+    ...get(XOUT),
+    ...set(XO),
+    ...get(XINV),
+    ...set(XROW),
+    ...whileBelow(XS, XL, [
+      ...zeroVector(XACC01),
+      ...zeroVector(XACC23),
+      ...i32Const(0),
+      ...set(XRB),
+      ...get(XCOLS),
+      ...set(XC),
+      ...whileBelow(XRB, XREND, [
+        ...splatAt(XROW, XRB),
+        ...set(XA),
+        ...get(XACC01),
+        ...get(XA),
+        ...get(XC),
+        ...simd(SIMD_OP.v128Load, ...mem(0)),
+        ...simd(SIMD_OP.f64x2Mul),
+        ...simd(SIMD_OP.f64x2Add),
+        ...set(XACC01),
+        ...get(XACC23),
+        ...get(XA),
+        ...get(XC),
+        ...simd(SIMD_OP.v128Load, ...mem(16)),
+        ...simd(SIMD_OP.f64x2Mul),
+        ...simd(SIMD_OP.f64x2Add),
+        ...set(XACC23),
+        ...addTo(XC, 32),
+        ...addTo(XRB, 8),
+      ]),
+      ...get(XO),
+      ...get(XACC01),
+      ...simd(SIMD_OP.v128Store, ...mem(0)),
+      ...get(XO),
+      ...get(XACC23),
+      ...simd(SIMD_OP.v128Store, ...mem(16)),
+      ...addTo(XO, 32),
+      ...get(XROW),
+      ...get(XREND),
+      OP.i32Add,
+      ...set(XROW),
+      ...addTo(XS, 1),
+    ]),
+  ];
+}
+
 type SubtractFn = (rho: number, offsets: number, directions: number, m: number, T: number) => void;
 type Update4Fn = (...addresses: number[]) => void;
 type Dot4Fn = (...addresses: number[]) => void;
+type EliminateFn = (m: number, inv: number, k: number, col: number, nz: number, count: number) => void;
+type Matvec4Fn = (inv: number, L: number, cols: number, out: number) => void;
 
 const kernel = new WasmKernel(
   () =>
@@ -365,6 +584,26 @@ const kernel = new WasmKernel(
         ],
         code: dot4Code(),
       },
+      {
+        name: 'eliminate',
+        params: [I32, I32, I32, I32, I32, I32],
+        locals: [
+          [9, I32],
+          [1, F64],
+          [1, V128],
+        ],
+        code: eliminateCode(),
+      },
+      {
+        name: 'matvec4',
+        params: [I32, I32, I32, I32],
+        locals: [
+          [5, I32],
+          [3, V128],
+          [1, I32],
+        ],
+        code: matvec4Code(),
+      },
     ]),
   0,
 );
@@ -381,6 +620,8 @@ interface KernelMemory {
   readonly subtract: SubtractFn;
   readonly update4: Update4Fn;
   readonly dot4: Dot4Fn;
+  readonly eliminate: EliminateFn;
+  readonly matvec4: Matvec4Fn;
 }
 
 /**
@@ -405,6 +646,13 @@ export class VertexArena {
   private readonly factors: Float64Array;
   /** What update4 and dot4 leave: four sums gᵀd_j, then four ‖d_j‖² (dot4: four aᵀd_j). */
   readonly out: Float64Array;
+  /** A refactorisation's Gauss–Jordan: the matrix and its inverse (up to N × N each), a list of columns. */
+  private readonly gaussAt: number;
+  private readonly inverseAt: number;
+  private readonly listAt: number;
+  /** Four columns interleaved (up to 4N entries) and their four products (4N). */
+  private readonly packAt: number;
+  private readonly productsAt: number;
   private memory: KernelMemory | undefined;
 
   private constructor(
@@ -425,12 +673,17 @@ export class VertexArena {
     this.vectorG = new Float64Array(memory.buffer, vectorsAt + 8 * N, N);
     this.factors = new Float64Array(memory.buffer, vectorsAt + 16 * N, 4);
     this.out = new Float64Array(memory.buffer, vectorsAt + 16 * N + 32, 8);
+    this.gaussAt = vectorsAt + 16 * N + 96;
+    this.inverseAt = this.gaussAt + 8 * N * N;
+    this.listAt = this.inverseAt + 8 * N * N;
+    this.packAt = this.listAt + 8 * N;
+    this.productsAt = this.packAt + 32 * N;
   }
 
   /** Bytes of an arena for n assets and `maxT` scenarios. */
   private static bytes(n: number, maxT: number): number {
     const N = n + 1;
-    return 8 * N * N + 8 * n * maxT + 8 * (maxT + 1) + 16 * n + 16 * N + 32 + 64;
+    return 8 * N * N + 8 * n * maxT + 8 * (maxT + 1) + 16 * n + 16 * N + 96 + 16 * N * N + 8 * N + 64 * N;
   }
 
   /**
@@ -459,6 +712,8 @@ export class VertexArena {
       subtract: exports['subtract'] as SubtractFn,
       update4: exports['update4'] as Update4Fn,
       dot4: exports['dot4'] as Dot4Fn,
+      eliminate: exports['eliminate'] as EliminateFn,
+      matvec4: exports['matvec4'] as Matvec4Fn,
     };
     return new VertexArena(memory, n, maxT);
   }
@@ -551,5 +806,42 @@ export class VertexArena {
       rows,
       this.out.byteOffset,
     );
+  }
+
+  /**
+   * A Gauss–Jordan of order k ≤ N in this memory: `matrix` (to be filled), `inverse` (to be set to I)
+   * and `columns` (the list of {@link eliminate}).
+   */
+  gaussJordan(k: number): { matrix: Float64Array; inverse: Float64Array; columns: Int32Array } {
+    const buffer = this.held().buffer;
+    return {
+      matrix: new Float64Array(buffer, this.gaussAt, k * k),
+      inverse: new Float64Array(buffer, this.inverseAt, k * k),
+      columns: new Int32Array(buffer, this.listAt, k),
+    };
+  }
+
+  /**
+   * The row operations of pivot column `col` of the Gauss–Jordan of order k: every row r ≠ col with
+   * f = m(r, col) ≠ 0 loses f times row col of the matrix (from col + 1 on) and of the inverse (in the
+   * first `count` columns listed) — `invertDense`'s loop.
+   */
+  eliminate(k: number, col: number, count: number): void {
+    this.held().eliminate(this.gaussAt, this.inverseAt, k, col, this.listAt, count);
+  }
+
+  /** Room for four columns of L entries, interleaved: entry (r, c) at 4r + c. */
+  packed(L: number): Float64Array {
+    return new Float64Array(this.held().buffer, this.packAt, 4 * L);
+  }
+
+  /**
+   * The products of the Gauss–Jordan's inverse (order L, as left by {@link gaussJordan}) with the four
+   * {@link packed} columns: entry (s, c) at 4s + c is Σ_r inv(s, r)·col_c(r), summed in order of r.
+   */
+  products(L: number): Float64Array {
+    const memory = this.held();
+    memory.matvec4(this.inverseAt, L, this.packAt, this.productsAt);
+    return new Float64Array(memory.buffer, this.productsAt, 4 * L);
   }
 }

@@ -578,6 +578,30 @@ class VertexState {
     this.freshH(this.scenarios, this.h);
   }
 
+  /**
+   * The bounds' columns of a compact refactorisation by the kernel, four at a time: −G⁻¹·M[P, i] for the
+   * bound of weight i, each entry the sum in order of r as in {@link refactorCompact}'s loop.
+   */
+  private boundColumns(arena: VertexArena, rowsOfP: Float64Array, L: number): void {
+    const { N, D, unitVar } = this;
+    const bounds: number[] = [];
+    for (let j = 0; j < N; j++) if ((unitVar[j] as number) >= 0) bounds.push(j);
+    for (let k = 0; k < bounds.length; k += 4) {
+      const group = bounds.slice(k, k + 4);
+      const packed = arena.packed(L);
+      // A group of fewer than four leaves its other lanes zero (their products are not read).
+      if (group.length < 4) packed.fill(0);
+      group.forEach((j, c) => {
+        const i = unitVar[j] as number;
+        for (let r = 0; r < L; r++) packed[4 * r + c] = rowsOfP[r * N + i] as number;
+      });
+      const products = arena.products(L);
+      group.forEach((j, c) => {
+        for (let s = 0; s < L; s++) D[j * N + s] = -(products[4 * s + c] as number);
+      });
+    }
+  }
+
   /** D = M⁻¹ from scratch (Gauss–Jordan, partial pivoting), then z = D·b and h. */
   private refactor(): void {
     if (this.compact) {
@@ -591,7 +615,7 @@ class VertexState {
       this.gradient(a, row);
       M.set(row, j * N);
     });
-    const inv = invertDense(M, N);
+    const inv = invertDense(M, N, this.arena);
     for (let i = 0; i < N; i++) {
       for (let j = 0; j < N; j++) this.D[j * N + i] = inv[i * N + j] as number;
     }
@@ -640,14 +664,16 @@ class VertexState {
       rowsOfP.set(row, r * N);
       for (let s = 0; s < L; s++) G[r * L + s] = row[rowOfSlot[s] as number] as number;
     });
-    const inv = invertDense(G, L);
+    const arena = this.arena;
+    const inv = invertDense(G, L, arena);
     P.forEach((j, c) => {
       for (let s = 0; s < L; s++) D[j * N + s] = inv[s * L + c] as number;
     });
+    if (arena !== undefined) this.boundColumns(arena, rowsOfP, L);
     const column = new Float64Array(L);
     for (let j = 0; j < N; j++) {
       const i = unitVar[j] as number;
-      if (i < 0) continue;
+      if (i < 0 || arena !== undefined) continue;
       for (let r = 0; r < L; r++) column[r] = rowsOfP[r * N + i] as number;
       for (let s = 0; s < L; s++) {
         let acc = 0;
@@ -1473,11 +1499,16 @@ export function rowDots(
 }
 
 /** Inverse of an N × N matrix by Gauss–Jordan elimination with partial pivoting. */
-export function invertDense(a: Float64Array, k: number): Float64Array {
-  const m = Float64Array.from(a);
-  const inv = new Float64Array(k * k);
+export function invertDense(a: Float64Array, k: number, arena?: VertexArena): Float64Array {
+  const inArena = arena?.gaussJordan(k);
+  const m = inArena === undefined ? Float64Array.from(a) : inArena.matrix;
+  const inv = inArena === undefined ? new Float64Array(k * k) : inArena.inverse;
+  if (inArena !== undefined) {
+    m.set(a.subarray(0, k * k));
+    inv.fill(0);
+  }
   for (let i = 0; i < k; i++) inv[i * k + i] = 1;
-  const nonZero = new Int32Array(k);
+  const nonZero = inArena === undefined ? new Int32Array(k) : inArena.columns;
   for (let col = 0; col < k; col++) {
     let piv = col;
     for (let r = col + 1; r < k; r++) {
@@ -1503,6 +1534,10 @@ export function invertDense(a: Float64Array, k: number): Float64Array {
     // which nothing reads: sums from +0 never give −0), so only its non-zero columns are updated.
     let count = 0;
     for (let j = 0; j < k; j++) if ((inv[pc + j] as number) !== 0) nonZero[count++] = j;
+    if (arena !== undefined) {
+      arena.eliminate(k, col, count);
+      continue;
+    }
     for (let r = 0; r < k; r++) {
       const f = m[r * k + col] as number;
       if (r === col || f === 0) continue;

@@ -337,13 +337,27 @@ describe('min_cvar vertex simplex kernels', () => {
           `k=${k}: entry ${e} is ${actual[e]}, the plain method gives ${expected[e]}`,
         );
       }
+      // The row operations by the WebAssembly kernel, in its memory (a larger arena: a matrix of order
+      // k < N there): the bits of the JavaScript loop, signed zeros included.
+      const arena = VertexArena.create(k + 2, 1, true, 0);
+      assert.ok(arena !== undefined, 'an arena');
+      try {
+        arena.gaussJordan(k + 3).inverse.fill(Number.NaN); // what a previous simplex may have left
+        assertSameBits(Float64Array.from(invertDense(a, k, arena)), actual, `k=${k}, in WebAssembly`);
+      } finally {
+        arena.release();
+      }
     }
     assert.ok(compared >= 6, `only ${compared} of 8 matrices were invertible`);
     const singular = Float64Array.of(1, 2, 2, 4);
-    assert.throws(
-      () => invertDense(singular, 2),
-      (e: unknown) => isQuantError(e) && e.code === 'E_SOLVER',
-      'a singular matrix is E_SOLVER',
-    );
+    const arena = VertexArena.create(2, 1, true, 0);
+    for (const where of [undefined, arena]) {
+      assert.throws(
+        () => invertDense(singular, 2, where),
+        (e: unknown) => isQuantError(e) && e.code === 'E_SOLVER',
+        `a singular matrix is E_SOLVER (${where === undefined ? 'JavaScript' : 'WebAssembly'})`,
+      );
+    }
+    arena?.release();
   });
 });
