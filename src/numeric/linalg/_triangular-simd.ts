@@ -27,7 +27,6 @@ import {
   V128,
   WasmKernel,
   whileBelow,
-  type WasmInstance,
 } from './_wasm.js';
 
 // forward(l, b, k, ld) and back(l, y, k, ld): byte offsets of the factor and the vector, the order, the
@@ -361,6 +360,9 @@ const kernel = new WasmKernel(
       },
     ]),
   0,
+  // Released memories, reused by the next factors: fresh WebAssembly memory costs a page fault per 4 KiB
+  // on first touch (a third of a 200-asset min-variance solve).
+  { size: 4, maxBytes: 64 * 2 ** 20 },
 );
 
 /** Orders from which the updatable factor keeps its storage in WebAssembly memory. */
@@ -387,31 +389,11 @@ export interface SimdFactorStorage {
   release(): void;
 }
 
-/**
- * Released memories, reused by the next factors: fresh WebAssembly memory costs a page fault per 4 KiB
- * on first touch (a third of a 200-asset min-variance solve). At most {@link POOL_SIZE}, each at most
- * {@link POOL_BYTES}.
- */
-const pool: WasmInstance[] = [];
-const POOL_SIZE = 4;
-const POOL_BYTES = 64 * 2 ** 20;
-
-function lease(bytes: number): WasmInstance | undefined {
-  const pages = Math.ceil(bytes / 65536);
-  const fits = pool.findIndex((m) => m.memory.buffer.byteLength >= bytes);
-  const at = fits >= 0 ? fits : bytes <= POOL_BYTES ? pool.length - 1 : -1;
-  if (at < 0) return kernel.fresh(bytes);
-  const [made] = pool.splice(at, 1) as [WasmInstance];
-  const have = made.memory.buffer.byteLength / 65536;
-  if (have < pages) made.memory.grow(pages - have);
-  return made;
-}
-
 /** Storage for an updatable factor of order n, or undefined below {@link SIMD_MIN_ORDER} or without SIMD. */
 export function simdFactorStorage(n: number): SimdFactorStorage | undefined {
   if (n < SIMD_MIN_ORDER || !kernel.available()) return undefined;
   // l (n²), col, scratch, cosines, sines (n each), the carried pair (2).
-  const made = lease(8 * (n * n + 4 * n + 2));
+  const made = kernel.lease(8 * (n * n + 4 * n + 2));
   if (made === undefined) return undefined;
   const buffer = made.memory.buffer;
   const l = new Float64Array(buffer, 0, n * n);
@@ -454,7 +436,7 @@ export function simdFactorStorage(n: number): SimdFactorStorage | undefined {
     release: () => {
       if (released) return;
       released = true;
-      if (pool.length < POOL_SIZE && buffer.byteLength <= POOL_BYTES) pool.push(made);
+      kernel.giveBack(made);
     },
   };
 }

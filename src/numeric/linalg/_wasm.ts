@@ -197,19 +197,53 @@ export interface WasmInstance {
   readonly exports: Record<string, unknown>;
 }
 
+/** Released instances a kernel keeps for its next leases: at most `size`, each at most `maxBytes`. */
+export interface WasmPoolLimits {
+  readonly size: number;
+  readonly maxBytes: number;
+}
+
 /**
  * A module compiled on first use, and its last instance, kept while its memory is at most `keepBytes`:
  * fresh memory costs a page fault per 4 KiB on first touch (about a third of a whole covariance at 500
- * assets), so a process that calls a kernel many times reuses the pages it already has.
+ * assets), so a process that calls a kernel many times reuses the pages it already has. Where an object
+ * holds views of a memory across calls (a solver's factor), it leases an instance of its own instead and
+ * gives it back when done; released instances wait in a pool for the next lease.
  */
 export class WasmKernel {
   private compiled: object | null | undefined;
   private kept: WasmInstance | undefined;
+  private readonly pool: WasmInstance[] = [];
 
   constructor(
     private readonly encode: () => Uint8Array,
     private readonly keepBytes: number,
+    private readonly poolLimits: WasmPoolLimits = { size: 0, maxBytes: 0 },
   ) {}
+
+  /**
+   * An instance for the caller alone, with at least `bytes` of memory, until {@link giveBack}: a released
+   * one that fits, else the last released one grown (when `bytes` is within the pool's limit), else a
+   * fresh one. Undefined where the module is not available.
+   */
+  lease(bytes: number): WasmInstance | undefined {
+    if (!this.available()) return undefined;
+    const pool = this.pool;
+    const fits = pool.findIndex((m) => m.memory.buffer.byteLength >= bytes);
+    const at = fits >= 0 ? fits : bytes <= this.poolLimits.maxBytes ? pool.length - 1 : -1;
+    if (at < 0) return this.fresh(bytes);
+    const [made] = pool.splice(at, 1) as [WasmInstance];
+    const pages = Math.ceil(bytes / 65536);
+    const have = made.memory.buffer.byteLength / 65536;
+    if (have < pages) made.memory.grow(pages - have);
+    return made;
+  }
+
+  /** A leased instance back for the next lease (kept within the pool's limits); the caller's views die. */
+  giveBack(instance: WasmInstance): void {
+    const { size, maxBytes } = this.poolLimits;
+    if (this.pool.length < size && instance.memory.buffer.byteLength <= maxBytes) this.pool.push(instance);
+  }
 
   /** Whether the module compiles and validates here (WebAssembly SIMD available). */
   available(): boolean {

@@ -32,6 +32,7 @@ import {
   V128,
   WasmKernel,
   whileBelow,
+  type WasmInstance,
 } from '../linalg/_wasm.js';
 
 // Parameters: byte offsets of ρ (T entries), of the moving columns' byte offsets (i32, m of them) and of
@@ -341,6 +342,9 @@ const [ER, EROWM, EROWI, EPM, EPI, EJB, EPAIRS, EEND, EQ] = [6, 7, 8, 9, 10, 11,
 const EF = 15;
 const EFV = 16;
 
+/** The byte offset of row `row` of a k × k matrix (8·row·k). */
+const rowBytes = (row: number): number[] => [...get(row), ...get(EK), OP.i32Mul, ...i32Const(3), OP.i32Shl];
+
 /** rowₘ[j] −= f·pivotₘ[j] at byte index ib, as one scalar. */
 const scalarUpdate = (row: number, pivot: number, ib: number, f: number): number[] => [
   ...at(row, ib),
@@ -402,7 +406,6 @@ function matrixRowCode(): number[] {
 
 /** Row r of the inverse: the columns listed in nz, one at a time. */
 function inverseRowCode(): number[] {
-  const rowBytes = (row: number): number[] => [...get(row), ...get(EK), OP.i32Mul, ...i32Const(3), OP.i32Shl];
   return [
     ...get(EINV),
     ...rowBytes(ER),
@@ -434,7 +437,6 @@ function inverseRowCode(): number[] {
  * JavaScript loop, entry by entry.
  */
 function eliminateCode(): number[] {
-  const rowBytes = (row: number): number[] => [...get(row), ...get(EK), OP.i32Mul, ...i32Const(3), OP.i32Shl];
   return [
     ...get(EM),
     ...rowBytes(ECOL),
@@ -606,16 +608,19 @@ const kernel = new WasmKernel(
       },
     ]),
   0,
+  // Released memories, taken by the next simplex that fits: a process solving many small problems (a
+  // walk-forward) reuses an instance instead of reserving a new memory per solve.
+  { size: 2, maxBytes: 64 * 2 ** 20 },
 );
 
 /** Bytes of linear memory a problem may take at most (32-bit addresses; the kernel falls back above). */
 const MAX_BYTES = 2 ** 31;
-/** A released memory is kept for the next simplex up to this size (larger ones go back to the system). */
-const KEEP_BYTES = 64 * 2 ** 20;
 /** Returns (assets × scenarios) from which the kernel is used: below, the JavaScript loop is as fast. */
 const SIMD_MIN_ENTRIES = 4096;
 
+/** A leased instance and its exports. */
 interface KernelMemory {
+  readonly instance: WasmInstance;
   readonly buffer: ArrayBuffer;
   readonly subtract: SubtractFn;
   readonly update4: Update4Fn;
@@ -623,12 +628,6 @@ interface KernelMemory {
   readonly eliminate: EliminateFn;
   readonly matvec4: Matvec4Fn;
 }
-
-/**
- * The memory the last simplex released, taken by the next one that fits in it: a process solving many
- * small problems (a walk-forward) reuses one instance instead of reserving a new memory per solve.
- */
-let spare: KernelMemory | undefined;
 
 /**
  * The memory of one simplex: D (N × N, N = n + 1), the working set's returns by asset (n × T of at most
@@ -699,15 +698,11 @@ export class VertexArena {
     if (!enabled || n * maxT < minEntries) return undefined;
     const bytes = VertexArena.bytes(n, maxT);
     if (bytes > MAX_BYTES) return undefined;
-    if (spare !== undefined && spare.buffer.byteLength >= bytes) {
-      const memory = spare;
-      spare = undefined;
-      return new VertexArena(memory, n, maxT);
-    }
-    const instance = kernel.fresh(bytes);
+    const instance = kernel.lease(bytes);
     if (instance === undefined) return undefined;
     const exports = instance.exports;
     const memory = {
+      instance,
       buffer: instance.memory.buffer,
       subtract: exports['subtract'] as SubtractFn,
       update4: exports['update4'] as Update4Fn,
@@ -725,8 +720,7 @@ export class VertexArena {
   release(): void {
     const memory = this.memory;
     this.memory = undefined;
-    if (memory === undefined || memory.buffer.byteLength > KEEP_BYTES) return;
-    if (spare === undefined || spare.buffer.byteLength < memory.buffer.byteLength) spare = memory;
+    if (memory !== undefined) kernel.giveBack(memory.instance);
   }
 
   private held(): KernelMemory {
