@@ -106,6 +106,11 @@ function passCode(columns: readonly number[], dirs: readonly number[]): number[]
   ];
 }
 
+/** into = base + (index << bits): the address of entry `index` of an array of 2^bits-byte entries. */
+function elementAddress(base: number, index: number, bits: number, into: number): number[] {
+  return [...get(base), ...get(index), ...i32Const(bits), OP.i32Shl, OP.i32Add, ...set(into)];
+}
+
 /** subtract(ρ, offsets, directions, m, T). */
 function subtractCode(): number[] {
   const splat = (local: number, offset: number): number[] => [
@@ -135,12 +140,7 @@ function subtractCode(): number[] {
     I32_GT_U,
     OP.brIf,
     1,
-    ...get(OFFS),
-    ...get(K),
-    ...i32Const(2),
-    OP.i32Shl,
-    OP.i32Add,
-    ...set(C3),
+    ...elementAddress(OFFS, K, 2, C3),
     ...loadI32(C3, 0),
     ...set(C0),
     ...loadI32(C3, 4),
@@ -149,12 +149,7 @@ function subtractCode(): number[] {
     ...set(C2),
     ...loadI32(C3, 12),
     ...set(C3),
-    ...get(DIRS),
-    ...get(K),
-    ...i32Const(3),
-    OP.i32Shl,
-    OP.i32Add,
-    ...set(DA),
+    ...elementAddress(DIRS, K, 3, DA),
     ...splat(V0, 0),
     ...splat(V1, 8),
     ...splat(V2, 16),
@@ -175,20 +170,10 @@ function subtractCode(): number[] {
     OP.i32GeU,
     OP.brIf,
     1,
-    ...get(OFFS),
-    ...get(K),
-    ...i32Const(2),
-    OP.i32Shl,
-    OP.i32Add,
-    ...set(C0),
+    ...elementAddress(OFFS, K, 2, C0),
     ...loadI32(C0, 0),
     ...set(C0),
-    ...get(DIRS),
-    ...get(K),
-    ...i32Const(3),
-    OP.i32Shl,
-    OP.i32Add,
-    ...set(DA),
+    ...elementAddress(DIRS, K, 3, DA),
     ...splat(V0, 0),
     ...passCode([C0], [V0]),
     ...addTo(K, 1),
@@ -342,8 +327,24 @@ const [ER, EROWM, EROWI, EPM, EPI, EJB, EPAIRS, EEND, EQ] = [6, 7, 8, 9, 10, 11,
 const EF = 15;
 const EFV = 16;
 
-/** The byte offset of row `row` of a k × k matrix (8·row·k). */
-const rowBytes = (row: number): number[] => [...get(row), ...get(EK), OP.i32Mul, ...i32Const(3), OP.i32Shl];
+/** into = local << bits. */
+const shifted = (local: number, bits: number, into: number): number[] => [
+  ...get(local),
+  ...i32Const(bits),
+  OP.i32Shl,
+  ...set(into),
+];
+/** into = the address of row `row` of the k × k matrix at `base` (base + 8·row·k). */
+const rowAddress = (base: number, row: number, into: number): number[] => [
+  ...get(base),
+  ...get(row),
+  ...get(EK),
+  OP.i32Mul,
+  ...i32Const(3),
+  OP.i32Shl,
+  OP.i32Add,
+  ...set(into),
+];
 
 /** rowₘ[j] −= f·pivotₘ[j] at byte index ib, as one scalar. */
 const scalarUpdate = (row: number, pivot: number, ib: number, f: number): number[] => [
@@ -407,14 +408,8 @@ function matrixRowCode(): number[] {
 /** Row r of the inverse: the columns listed in nz, one at a time. */
 function inverseRowCode(): number[] {
   return [
-    ...get(EINV),
-    ...rowBytes(ER),
-    OP.i32Add,
-    ...set(EROWI),
-    ...get(ECOUNT),
-    ...i32Const(2),
-    OP.i32Shl,
-    ...set(EPAIRS),
+    ...rowAddress(EINV, ER, EROWI),
+    ...shifted(ECOUNT, 2, EPAIRS),
     ...i32Const(0),
     ...set(EQ),
     ...whileBelow(EQ, EPAIRS, [
@@ -438,18 +433,9 @@ function inverseRowCode(): number[] {
  */
 function eliminateCode(): number[] {
   return [
-    ...get(EM),
-    ...rowBytes(ECOL),
-    OP.i32Add,
-    ...set(EPM),
-    ...get(EINV),
-    ...rowBytes(ECOL),
-    OP.i32Add,
-    ...set(EPI),
-    ...get(EK),
-    ...i32Const(3),
-    OP.i32Shl,
-    ...set(EEND),
+    ...rowAddress(EM, ECOL, EPM),
+    ...rowAddress(EINV, ECOL, EPI),
+    ...shifted(EK, 3, EEND),
     ...i32Const(0),
     ...set(ER),
     ...whileBelow(ER, EK, [
@@ -459,10 +445,7 @@ function eliminateCode(): number[] {
       OP.i32Eqz,
       OP.if,
       EMPTY,
-      ...get(EM),
-      ...rowBytes(ER),
-      OP.i32Add,
-      ...set(EROWM),
+      ...rowAddress(EM, ER, EROWM),
       ...get(EROWM),
       ...get(ECOL),
       ...i32Const(3),
