@@ -212,7 +212,7 @@ for (const { name, returns } of problems) {
     add('min_cvar (95 %)', () => minCvar(returns), undefined, { runs: 3, warmUp: 1 });
     add('mean_cvar (95 %)', () => meanCvar(returns), undefined, { runs: 3, warmUp: 1 });
   } else if (n >= 1000) {
-    // About 20 s per solve at 1,000 assets and 80 s at 2,000: one, no warm-up (the first call's
+    // About 8–11 s per solve at 1,000 assets and 40–50 s at 2,000: one, no warm-up (the first call's
     // compilation is a small part of it). No mean_cvar here: at these sizes the minimum CVaR of the
     // 2,520 scenarios is negative (weights without a tail loss), so the return per unit of CVaR is
     // unbounded (E_UNBOUNDED_SHARPE).
