@@ -641,6 +641,7 @@ class VertexState {
     const { n, N, D, rowOfSlot, slotOfRow, unitVar } = this;
     slotOfRow.fill(-1);
     unitVar.fill(-1);
+    this.unitFlags = null;
     let L = 0;
     for (let i = 0; i < n; i++) {
       if (this.isActiveBound[i] !== 0) continue;
@@ -714,10 +715,19 @@ class VertexState {
     return out;
   }
 
-  /** Per position, 1 for a column with an implicit unit entry; null when dense. */
+  /** {@link unitNorms} as unitVar last gave it; null when unitVar changed since. */
+  private unitFlags: Float64Array | null = null;
+
+  /** Per position, 1 for a column with an implicit unit entry; null when dense. Read only. */
   private unitNorms(): Float64Array | null {
     if (!this.compact) return null;
-    return Float64Array.from(this.unitVar, (i) => (i >= 0 ? 1 : 0));
+    if (this.unitFlags === null) {
+      const { N, unitVar } = this;
+      const flags = new Float64Array(N);
+      for (let j = 0; j < N; j++) if ((unitVar[j] as number) >= 0) flags[j] = 1;
+      this.unitFlags = flags;
+    }
+    return this.unitFlags;
   }
 
   /** The row of weight i (whose bound at `position` leaves) is stored from now on: e_position. */
@@ -729,6 +739,7 @@ class VertexState {
     for (let j = 0; j < N; j++) D[j * N + s] = 0;
     D[position * N + s] = 1;
     this.unitVar[position] = -1;
+    this.unitFlags = null;
   }
 
   /**
@@ -748,6 +759,7 @@ class VertexState {
     }
     this.slotOfRow[k] = -1;
     this.unitVar[position] = k;
+    this.unitFlags = null;
   }
 
   /** A new linear term of the objective (none: 0): the multipliers change, the vertex and D do not. */
