@@ -122,7 +122,7 @@ describe('min_cvar: the inverse of the active set', () => {
     assert.ok(solved >= 30, `only ${solved} of 60 problems solved on both paths (${singular} singular)`);
   });
 
-  test('the WebAssembly SIMD kernels (slopes, update, refactorisation) or JavaScript: the same pivots and bits', () => {
+  test('the WebAssembly SIMD kernels (slopes, gradient, update, refactorisation) or JavaScript: the same pivots and bits', () => {
     let kernel = 0;
     fc.assert(
       fc.property(

@@ -533,11 +533,83 @@ function matvec4Code(): number[] {
   ];
 }
 
+// gradient(g, rows, count, n, c): g(i) −= c·r(t, i) for the rows t listed (byte offsets of row-major
+// returns), one row after another, two entries of g per instruction, the last alone when n is odd.
+const [GG, GROWS, GCOUNT, GN, GC] = [0, 1, 2, 3, 4];
+const [GQ, GQEND, GROW, GIB, GPAIRS] = [5, 6, 7, 8, 9];
+const GCV = 10;
+
+/** The kinks' terms of the objective's gradient, row by row in the order listed (see {@link VertexArena.gradient}). */
+function gradientCode(): number[] {
+  return [
+    ...shifted(GCOUNT, 2, GQEND),
+    ...get(GN),
+    ...i32Const(1),
+    OP.i32ShrU,
+    ...i32Const(4),
+    OP.i32Shl,
+    ...set(GPAIRS),
+    ...get(GC),
+    ...simd(SIMD_OP.f64x2Splat),
+    ...set(GCV),
+    ...i32Const(0),
+    ...set(GQ),
+    ...whileBelow(GQ, GQEND, [
+      ...at(GROWS, GQ),
+      I32_LOAD,
+      2,
+      0,
+      ...set(GROW),
+      ...i32Const(0),
+      ...set(GIB),
+      ...whileBelow(GIB, GPAIRS, [
+        ...at(GG, GIB),
+        ...at(GG, GIB),
+        ...simd(SIMD_OP.v128Load, ...mem(0)),
+        ...get(GCV),
+        ...at(GROW, GIB),
+        ...simd(SIMD_OP.v128Load, ...mem(0)),
+        ...simd(SIMD_OP.f64x2Mul),
+        ...simd(SIMD_OP.f64x2Sub),
+        ...simd(SIMD_OP.v128Store, ...mem(0)),
+        ...addTo(GIB, 16),
+      ]),
+      ...get(GN),
+      ...i32Const(1),
+      OP.i32And,
+      OP.if,
+      EMPTY,
+      ...scalarGradient(),
+      OP.end,
+      ...addTo(GQ, 4),
+    ]),
+  ];
+}
+
+/** g(n − 1) −= c·r(t, n − 1) for an odd n (the byte index GIB is there after the pairs). */
+function scalarGradient(): number[] {
+  return [
+    ...at(GG, GIB),
+    ...at(GG, GIB),
+    OP.f64Load,
+    ...mem(0),
+    ...get(GC),
+    ...at(GROW, GIB),
+    OP.f64Load,
+    ...mem(0),
+    OP.f64Mul,
+    OP.f64Sub,
+    OP.f64Store,
+    ...mem(0),
+  ];
+}
+
 type SubtractFn = (rho: number, offsets: number, directions: number, m: number, T: number) => void;
 type Update4Fn = (...addresses: number[]) => void;
 type Dot4Fn = (...addresses: number[]) => void;
 type EliminateFn = (m: number, inv: number, k: number, col: number, nz: number, count: number) => void;
 type Matvec4Fn = (inv: number, L: number, cols: number, out: number) => void;
+type GradientFn = (g: number, rows: number, count: number, n: number, c: number) => void;
 
 const kernel = new WasmKernel(
   () =>
@@ -589,6 +661,15 @@ const kernel = new WasmKernel(
         ],
         code: matvec4Code(),
       },
+      {
+        name: 'gradient',
+        params: [I32, I32, I32, I32, F64],
+        locals: [
+          [5, I32],
+          [1, V128],
+        ],
+        code: gradientCode(),
+      },
     ]),
   0,
   // Released memories, taken by the next simplex that fits: a process solving many small problems (a
@@ -610,6 +691,7 @@ interface KernelMemory {
   readonly dot4: Dot4Fn;
   readonly eliminate: EliminateFn;
   readonly matvec4: Matvec4Fn;
+  readonly gradient: GradientFn;
 }
 
 /**
@@ -635,6 +717,10 @@ export class VertexArena {
   /** Four columns interleaved (up to 4N entries) and their four products (4N). */
   private readonly packAt: number;
   private readonly productsAt: number;
+  /** The returns row by row (maxT × n), a gradient (N) and a list of rows (maxT). */
+  private readonly returnsAt: number;
+  private readonly gradientAt: number;
+  private readonly rowListAt: number;
   private memory: KernelMemory | undefined;
 
   private constructor(
@@ -660,12 +746,21 @@ export class VertexArena {
     this.listAt = this.inverseAt + 8 * N * N;
     this.packAt = this.listAt + 8 * N;
     this.productsAt = this.packAt + 32 * N;
+    this.returnsAt = this.productsAt + 32 * N;
+    this.gradientAt = this.returnsAt + 8 * n * maxT;
+    this.rowListAt = this.gradientAt + 8 * N;
   }
 
   /** Bytes of an arena for n assets and `maxT` scenarios. */
   private static bytes(n: number, maxT: number): number {
     const N = n + 1;
-    return 8 * N * N + 8 * n * maxT + 8 * (maxT + 1) + 16 * n + 16 * N + 96 + 16 * N * N + 8 * N + 64 * N;
+    const inverse = 8 * N * N;
+    const returns = 8 * n * maxT;
+    const slopes = 8 * (maxT + 1) + 16 * n;
+    const update = 16 * N + 96;
+    const refactorisation = 2 * inverse + 8 * N + 64 * N;
+    const gradient = returns + 8 * N + 4 * maxT;
+    return inverse + returns + slopes + update + refactorisation + gradient;
   }
 
   /**
@@ -692,6 +787,7 @@ export class VertexArena {
       dot4: exports['dot4'] as Dot4Fn,
       eliminate: exports['eliminate'] as EliminateFn,
       matvec4: exports['matvec4'] as Matvec4Fn,
+      gradient: exports['gradient'] as GradientFn,
     };
     return new VertexArena(memory, n, maxT);
   }
@@ -820,5 +916,25 @@ export class VertexArena {
     const memory = this.held();
     memory.matvec4(this.inverseAt, L, this.packAt, this.productsAt);
     return new Float64Array(memory.buffer, this.productsAt, 4 * L);
+  }
+
+  /** The returns row by row (T × n, row-major), copied in once for {@link gradient}. */
+  setReturns(r: Float64Array): void {
+    new Float64Array(this.held().buffer, this.returnsAt, r.length).set(r);
+  }
+
+  /**
+   * `g` (n entries) minus c·r_t for each row t of `rows` in turn — per entry, the subtractions of the
+   * JavaScript loop over the rows in the same order — written back into `g`.
+   */
+  gradient(g: Float64Array, rows: Int32Array, count: number, c: number): void {
+    const memory = this.held();
+    const n = this.n;
+    const inG = new Float64Array(memory.buffer, this.gradientAt, n);
+    inG.set(g.subarray(0, n));
+    const list = new Int32Array(memory.buffer, this.rowListAt, count);
+    for (let q = 0; q < count; q++) list[q] = this.returnsAt + 8 * n * (rows[q] as number);
+    memory.gradient(this.gradientAt, this.rowListAt, count, n, c);
+    g.set(inG);
   }
 }

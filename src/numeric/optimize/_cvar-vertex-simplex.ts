@@ -275,6 +275,8 @@ class VertexState {
    * The working set's returns column by column (n × T): the slopes along an edge are contiguous passes.
    */
   private rCols: Float64Array = new Float64Array(0);
+  /** The scenarios of the kinks with h_t > 0, listed for the gradient's kernel. */
+  private readonly positiveRows: Int32Array;
   /** The WebAssembly memory of D, rCols and ρ and the kernels on them, where they are used. */
   private readonly arena: VertexArena | undefined;
   private readonly c: number;
@@ -341,6 +343,8 @@ class VertexState {
     this.unitVar = new Int32Array(this.N).fill(-1);
     this.r = returns.data;
     this.arena = VertexArena.create(this.n, this.fullT, simd);
+    this.arena?.setReturns(this.r);
+    this.positiveRows = new Int32Array(this.arena === undefined ? 0 : this.fullT);
     this.slot = new Int32Array(this.fullT).fill(-1);
     this.c = 1 / tailCount(this.fullT, beta);
     this.z = new Float64Array(this.N);
@@ -785,6 +789,19 @@ class VertexState {
     const g = new Float64Array(N);
     if (this.cost !== undefined) g.set(this.cost);
     g[n] = 1;
+    const arena = this.arena;
+    if (arena !== undefined) {
+      // The same subtractions, row after row in the same order, by the kernel; α's entry here.
+      const rows = this.positiveRows;
+      let count = 0;
+      for (let p = 0; p < T; p++) {
+        if ((h[p] as number) <= 0 || this.isActiveKink[p] === 1) continue;
+        rows[count++] = this.scenarios[p] as number;
+        g[n] = (g[n] as number) - c;
+      }
+      arena.gradient(g, rows, count, c);
+      return g;
+    }
     for (let p = 0; p < T; p++) {
       if ((h[p] as number) <= 0 || this.isActiveKink[p] === 1) continue;
       const t = this.scenarios[p] as number;

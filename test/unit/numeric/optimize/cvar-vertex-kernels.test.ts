@@ -105,6 +105,32 @@ describe('min_cvar vertex simplex kernels', () => {
     assert.equal(cases, SIZES.length * 6, 'every size ran through the kernel');
   });
 
+  test("the objective's gradient in WebAssembly SIMD: the JavaScript loop's subtractions, row after row", () => {
+    const rand = seededRandom(23);
+    for (const n of SIZES) {
+      const T = 37;
+      const arena = VertexArena.create(n, T, true, 0);
+      assert.ok(arena !== undefined, 'an arena');
+      try {
+        const r = mixed(rand, T * n);
+        arena.setReturns(r);
+        for (const count of [0, 1, 2, 5, 17]) {
+          // Rows in any order, repeats allowed: each entry's chain follows the list.
+          const rows = Int32Array.from({ length: count }, () => Math.floor(rand() * T));
+          const c = 1 / (1 + Math.floor(rand() * 50));
+          const start = mixed(rand, n);
+          const expected = Float64Array.from(start);
+          for (const t of rows) for (let i = 0; i < n; i++) expected[i] = expected[i]! - c * r[t * n + i]!;
+          const g = Float64Array.from(start);
+          arena.gradient(g, rows, count, c);
+          assertSameBits(g, expected, `n=${n} rows=${count}`);
+        }
+      } finally {
+        arena.release();
+      }
+    }
+  });
+
   test("a released kernels' memory serves a next arena, one at a time, and no longer the first", () => {
     const first = VertexArena.create(40, 500, true, 0);
     assert.ok(first !== undefined, 'an arena');
