@@ -346,6 +346,19 @@ const rowAddress = (base: number, row: number, into: number): number[] => [
   ...set(into),
 ];
 
+/** row[ib … ib + 1] −= f·source[ib … ib + 1] (f splat in a v128 local), two entries in one instruction each. */
+const subtractPair = (row: number, source: number, ib: number, f: number): number[] => [
+  ...at(row, ib),
+  ...at(row, ib),
+  ...simd(SIMD_OP.v128Load, ...mem(0)),
+  ...get(f),
+  ...at(source, ib),
+  ...simd(SIMD_OP.v128Load, ...mem(0)),
+  ...simd(SIMD_OP.f64x2Mul),
+  ...simd(SIMD_OP.f64x2Sub),
+  ...simd(SIMD_OP.v128Store, ...mem(0)),
+];
+
 /** rowₘ[j] −= f·pivotₘ[j] at byte index ib, as one scalar. */
 const scalarUpdate = (row: number, pivot: number, ib: number, f: number): number[] => [
   ...at(row, ib),
@@ -383,18 +396,7 @@ function matrixRowCode(): number[] {
     OP.i32Shl,
     OP.i32Add,
     ...set(EPAIRS),
-    ...whileBelow(EJB, EPAIRS, [
-      ...at(EROWM, EJB),
-      ...at(EROWM, EJB),
-      ...simd(SIMD_OP.v128Load, ...mem(0)),
-      ...get(EFV),
-      ...at(EPM, EJB),
-      ...simd(SIMD_OP.v128Load, ...mem(0)),
-      ...simd(SIMD_OP.f64x2Mul),
-      ...simd(SIMD_OP.f64x2Sub),
-      ...simd(SIMD_OP.v128Store, ...mem(0)),
-      ...addTo(EJB, 16),
-    ]),
+    ...whileBelow(EJB, EPAIRS, [...subtractPair(EROWM, EPM, EJB, EFV), ...addTo(EJB, 16)]),
     ...get(EJB),
     ...get(EEND),
     OP.i32LtU,
@@ -562,45 +564,16 @@ function gradientCode(): number[] {
       ...set(GROW),
       ...i32Const(0),
       ...set(GIB),
-      ...whileBelow(GIB, GPAIRS, [
-        ...at(GG, GIB),
-        ...at(GG, GIB),
-        ...simd(SIMD_OP.v128Load, ...mem(0)),
-        ...get(GCV),
-        ...at(GROW, GIB),
-        ...simd(SIMD_OP.v128Load, ...mem(0)),
-        ...simd(SIMD_OP.f64x2Mul),
-        ...simd(SIMD_OP.f64x2Sub),
-        ...simd(SIMD_OP.v128Store, ...mem(0)),
-        ...addTo(GIB, 16),
-      ]),
+      ...whileBelow(GIB, GPAIRS, [...subtractPair(GG, GROW, GIB, GCV), ...addTo(GIB, 16)]),
       ...get(GN),
       ...i32Const(1),
       OP.i32And,
       OP.if,
       EMPTY,
-      ...scalarGradient(),
+      ...scalarUpdate(GG, GROW, GIB, GC),
       OP.end,
       ...addTo(GQ, 4),
     ]),
-  ];
-}
-
-/** g(n − 1) −= c·r(t, n − 1) for an odd n (the byte index GIB is there after the pairs). */
-function scalarGradient(): number[] {
-  return [
-    ...at(GG, GIB),
-    ...at(GG, GIB),
-    OP.f64Load,
-    ...mem(0),
-    ...get(GC),
-    ...at(GROW, GIB),
-    OP.f64Load,
-    ...mem(0),
-    OP.f64Mul,
-    OP.f64Sub,
-    OP.f64Store,
-    ...mem(0),
   ];
 }
 
