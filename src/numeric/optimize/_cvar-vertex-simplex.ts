@@ -27,7 +27,9 @@
  * The inverse is stored by columns and the returns of the set column by column, so the passes of an
  * iteration run over contiguous memory. From 300 assets the inverse leaves out the rows of the weights held
  * at a bound, which are exact unit vectors (`VertexState.compact`): a pivot then touches (free weights + 1)
- * × N entries instead of N², and a refactorisation inverts the block of the free weights only.
+ * × N entries instead of N², and a refactorisation inverts the block of the free weights only. From 4,096
+ * returns those passes run in WebAssembly SIMD (_cvar-vertex-simd.ts), with the same operations in the
+ * same order: the same pivots and bits.
  */
 import type { Matrix } from '../linalg/matrix.js';
 import { QuantError } from '../../errors.js';
@@ -98,8 +100,9 @@ export interface VertexSimplexOptions {
   /** The inverse without the rows of weights at a bound (default from 300 assets; a test compares). */
   readonly compact?: boolean;
   /**
-   * The kinks' slopes by the WebAssembly SIMD kernel where it runs and pays (default true; the same bits
-   * as the JavaScript loop, which a test compares).
+   * The passes over long arrays (the slopes, the gradient, the update of the inverse, a refactorisation)
+   * by the WebAssembly SIMD kernels where they run and pay (default true; the same bits as the JavaScript
+   * loops, which the tests compare).
    */
   readonly simd?: boolean;
 }
