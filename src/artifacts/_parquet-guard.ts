@@ -7,15 +7,16 @@
  * column, in time linear in the file size. Other value encodings are left to hyparquet.
  */
 import { parquetHeader } from 'hyparquet/src/column.js';
-import { snappyUncompress, type FileMetaData, type PageHeader, type SchemaElement } from 'hyparquet';
+import type { FileMetaData, PageHeader, SchemaElement } from 'hyparquet';
 import { QuantError } from '../errors.js';
+import { snappyDecompress } from './_snappy.js';
 
 /** More rows than any return table has; beyond it a row count is corruption, not data. */
 const MAX_ROWS = 100_000_000;
 const MAX_PAGE_BYTES = 1 << 28;
 const CODECS = new Set(['UNCOMPRESSED', 'SNAPPY']);
 
-type Fail = (message: string) => never;
+export type Fail = (message: string) => never;
 
 /** A page-header field as a number; thrift may hand a corrupt i32 field over as a bigint or not at all. */
 function count(value: unknown, what: string, fail: Fail): number {
@@ -31,7 +32,8 @@ const bitWidth = (max: number): number => (max === 0 ? 0 : 32 - Math.clz32(max))
  * Walk an RLE / bit-packed hybrid run list in `bytes[start, end)` that must hold `count` values of `width`
  * bits. Writers may pad the last run past `count` (DuckDB does); what makes a decoder loop for minutes is a
  * run header beyond 32 bits or an RLE run longer than the whole page, and those are refused. Returns how
- * many of the `count` values equal `maxLevel` (for definition levels: the non-null values).
+ * many of the `count` values equal `maxLevel` (for definition levels: the non-null values); with `levels`,
+ * also writes the `count` values there.
  */
 function walkHybrid(
   bytes: Uint8Array,
@@ -41,6 +43,7 @@ function walkHybrid(
   count: number,
   fail: Fail,
   maxLevel?: number,
+  levels?: Uint8Array,
 ): number {
   let pos = start;
   let decoded = 0;
@@ -62,9 +65,12 @@ function walkHybrid(
     const real = (n: number): number => Math.min(n, count - decoded);
     if (header % 2 === 1) {
       const values = Math.floor(header / 2) * 8;
+      // hyparquet reads a byte even for a run of no values, after which its runs are not these (a fuzzed
+      // page then had it grow an array to 182 million entries and abort the process).
+      if (values === 0) fail('a bit-packed run of no values');
       const bytesUsed = Math.ceil((real(values) * width) / 8);
       if (pos + bytesUsed > end) fail('a bit-packed run runs past its page');
-      if (maxLevel !== undefined) {
+      if (maxLevel !== undefined || levels !== undefined) {
         // Values are packed LSB first.
         for (let k = 0; k < real(values); k++) {
           let v = 0;
@@ -73,6 +79,7 @@ function walkHybrid(
             v |= (((bytes[pos + (bit >> 3)] as number) >> (bit & 7)) & 1) << b;
           }
           if (v === maxLevel) present++;
+          if (levels !== undefined) levels[decoded + k] = v;
         }
       }
       pos = Math.min(end, pos + (values * width) / 8);
@@ -85,6 +92,7 @@ function walkHybrid(
       for (let i = 0; i < valueBytes; i++) value += (bytes[pos + i] as number) * 256 ** i;
       pos += valueBytes;
       if (maxLevel !== undefined && value === maxLevel) present += real(run);
+      levels?.fill(value, decoded, decoded + real(run));
       decoded += run;
     }
   }
@@ -159,24 +167,49 @@ function indexed(encoding: string | undefined, shape: ColumnShape): boolean {
   return (encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY') && shape.type !== 'BOOLEAN';
 }
 
-function decompress(bytes: Uint8Array, size: unknown, codec: string, fail: Fail): Uint8Array {
+/**
+ * A page's definition levels of a flat optional column (0 null, 1 present) from the RLE / bit-packed runs in
+ * `bytes[start, end)`, checked as the guard checks them.
+ */
+export function definitionLevels(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  count: number,
+  fail: Fail,
+): { levels: Uint8Array; present: number } {
+  const levels = new Uint8Array(count);
+  const present = walkHybrid(bytes, start, end, 1, count, fail, 1, levels);
+  return { levels, present };
+}
+
+/** A page's bytes uncompressed (`codec` SNAPPY or UNCOMPRESSED, as the guard allows); `fail` if they do not decompress. */
+export function decompress(bytes: Uint8Array, size: unknown, codec: string, fail: Fail): Uint8Array {
   if (count(size, 'an uncompressed page size', fail) > MAX_PAGE_BYTES)
     fail(`a page claims ${String(size)} uncompressed bytes`);
   if (codec === 'UNCOMPRESSED') return bytes;
-  const out = new Uint8Array(size as number);
   try {
-    snappyUncompress(bytes, out);
+    return snappyDecompress(bytes, size as number);
   } catch (error) {
     fail(`a Snappy page does not decompress (${(error as Error).message})`);
   }
-  return out;
+}
+
+/** A column chunk as the guard checked it: its pages (headers and bytes as stored) and where its rows start. */
+export interface CheckedChunk {
+  readonly rowStart: number;
+  readonly codec: string;
+  readonly pages: readonly { readonly header: PageHeader; readonly bytes: Uint8Array }[];
+  /** `E_INPUT_FORMAT` naming the file, the column and the row group. */
+  readonly fail: Fail;
 }
 
 /**
  * Check the row counts, the column chunks of `columns` (flat columns of `schema`) and every page in them.
  * `buffer` is the whole file. Throws `E_INPUT_FORMAT` naming `file` and the column. A v2 page of values
  * that are not dictionary indices is decompressed only with `decompressAll` (hyparquet decompresses it
- * anyway; this names the column of a page that does not decompress).
+ * anyway; this names the column of a page that does not decompress). Returns each column's chunks in
+ * row-group order, for a reader that decodes them without reading the page headers again.
  */
 export function assertParquetStructure(
   file: string,
@@ -184,7 +217,7 @@ export function assertParquetStructure(
   metadata: FileMetaData,
   columns: ReadonlyMap<string, SchemaElement>,
   { decompressAll = false }: { readonly decompressAll?: boolean } = {},
-): void {
+): Map<string, CheckedChunk[]> {
   const whole = new Uint8Array(buffer);
   const fileFail: Fail = (message) => {
     throw new QuantError('E_INPUT_FORMAT', `${file}: damaged Parquet file: ${message}`, {
@@ -197,10 +230,13 @@ export function assertParquetStructure(
     fileFail(`it claims ${String(metadata.num_rows)} rows`);
   const inGroups = metadata.row_groups.reduce((s, g) => s + Number(g.num_rows), 0);
   if (inGroups !== rows) fileFail(`its row groups hold ${inGroups} rows, its footer says ${rows}`);
+  const checked = new Map<string, CheckedChunk[]>();
+  let rowStart = 0;
   for (const [g, group] of metadata.row_groups.entries()) {
     for (const chunk of group.columns) {
-      const meta = chunk.meta_data;
-      const name = meta?.path_in_schema.join('.') ?? '?';
+      // A damaged footer may give `false` or a number for the metadata or its path: no column then.
+      const meta = typeof chunk.meta_data === 'object' ? chunk.meta_data : undefined;
+      const name = Array.isArray(meta?.path_in_schema) ? meta.path_in_schema.join('.') : '?';
       const element = columns.get(name);
       if (meta === undefined || element === undefined) continue;
       const fail: Fail = (message) => {
@@ -230,6 +266,7 @@ export function assertParquetStructure(
         decompressAll,
       };
       const reader = { view: new DataView(buffer, 0, end), offset: start };
+      const pages: { header: PageHeader; bytes: Uint8Array }[] = [];
       let seen = 0;
       while (seen < expected) {
         let header: PageHeader;
@@ -242,6 +279,7 @@ export function assertParquetStructure(
         if (reader.offset + size > end) fail(`a page of ${size} bytes runs past its column chunk`);
         const bytes = whole.subarray(reader.offset, reader.offset + size);
         reader.offset += size;
+        pages.push({ header, bytes });
         if (header.type === 'DATA_PAGE' || header.type === 'DATA_PAGE_V2') {
           seen += checkDataPage(bytes, header, shape, meta.codec, fail);
           if (seen > expected) fail(`its pages hold more than the ${expected} values of the column`);
@@ -251,6 +289,11 @@ export function assertParquetStructure(
           decompress(bytes, header.uncompressed_page_size, meta.codec, fail);
         }
       }
+      const list = checked.get(name) ?? [];
+      list.push({ rowStart, codec: meta.codec, pages, fail });
+      checked.set(name, list);
     }
+    rowStart += Number(group.num_rows);
   }
+  return checked;
 }

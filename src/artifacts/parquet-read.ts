@@ -15,6 +15,8 @@ import {
 import { QuantError } from '../errors.js';
 import { RESERVED_NAME } from '../util/own.js';
 import { assertParquetStructure } from './_parquet-guard.js';
+import { decodePlainColumn } from './_parquet-plain.js';
+import { snappyDecompress } from './_snappy.js';
 import { RESERVED_COLUMN } from './numeric-table.js';
 import {
   assertStrictlyIncreasing,
@@ -125,7 +127,9 @@ function openParquet(
   }
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   try {
-    const metadata = parquetMetadata(buffer);
+    // No GeoParquet marking: the tables hold no geometry, and hyparquet's marking loops forever on a schema
+    // element with a negative child count (found by fuzzing: test/fixtures/bad/parquet/fuzz-negative-children.parquet).
+    const metadata = parquetMetadata(buffer, { geoparquet: false });
     return { buffer, metadata, top: parquetSchema(metadata).children };
   } catch (error) {
     throw formatError(file, `unreadable Parquet footer (${(error as Error).message})`, error);
@@ -191,6 +195,7 @@ async function decodeColumns(
       metadata,
       columns,
       parsers: DAY_PARSERS,
+      compressors: { SNAPPY: snappyDecompress },
       onChunk: (c) => {
         const list = chunks.get(c.columnName) ?? [];
         list.push({ data: c.columnData, rowStart: c.rowStart });
@@ -228,10 +233,21 @@ export async function parseParquetTable(
       .filter((c) => [dateColumn, ...valueNames].includes(c.element.name))
       .map((c) => [c.element.name, c.element]),
   );
-  assertParquetStructure(file, buffer, metadata, checked);
-  const chunks = await decodeColumns(file, buffer, metadata, [dateColumn, ...valueNames], () =>
-    assertParquetStructure(file, buffer, metadata, checked, { decompressAll: true }),
-  );
+  const structure = assertParquetStructure(file, buffer, metadata, checked);
+  // PLAIN doubles and dates straight into typed arrays (_parquet-plain.ts); hyparquet decodes the rest.
+  const plain = new Map<string, Chunk[]>();
+  for (const [name, element] of checked) {
+    const decoded = decodePlainColumn(element, structure.get(name) ?? [], metadata.row_groups.length);
+    if (decoded !== undefined) plain.set(name, decoded);
+  }
+  const rest = [dateColumn, ...valueNames].filter((name) => !plain.has(name));
+  const chunks =
+    rest.length === 0
+      ? new Map<string, Chunk[]>()
+      : await decodeColumns(file, buffer, metadata, rest, () => {
+          assertParquetStructure(file, buffer, metadata, checked, { decompressAll: true });
+        });
+  for (const [name, decoded] of plain) chunks.set(name, decoded);
 
   const rows = Number(metadata.num_rows);
   if (rows === 0) throw formatError(file, 'the file has no rows');

@@ -1,6 +1,7 @@
 // Damaged Parquet files found by fuzzing (test/fixtures/bad/parquet/fuzz-*.parquet) are coded errors, each
 // after little work (CPU time, not elapsed time) — before the structural checks of _parquet-guard.ts one of
-// them kept hyparquet busy for minutes and three threw internal errors — while files of a foreign writer
+// them kept hyparquet busy for minutes and three threw internal errors; later ones looped in hyparquet's
+// GeoParquet marking of the footer and took seconds in its Snappy decoder — while files of a foreign writer
 // (DuckDB: data pages V1 and V2, Snappy and none, dictionary encoding, nulls, several row groups) still read
 // exactly as hyparquet decodes them.
 import assert from 'node:assert/strict';
@@ -21,26 +22,40 @@ const FOREIGN = join(REPO, 'test', 'fixtures', 'parquet-foreign');
 const bytes = (file: string): Uint8Array => new Uint8Array(readFileSync(file));
 
 describe('damaged Parquet files', () => {
-  // In a child process: without the checks this input keeps the (synchronous) decoder busy for minutes,
-  // which no in-process timeout can interrupt.
-  test('fuzz-level-length-past-page.parquet is a coded error in a fresh process', () => {
-    const script = `import { parseParquetTable } from ${JSON.stringify(pathToFileURL(join(REPO, 'src', 'artifacts', 'parquet-read.ts')).href)};
-      import { readFileSync } from 'node:fs';
-      await parseParquetTable('x.parquet', new Uint8Array(readFileSync(${JSON.stringify(join(BAD, 'fuzz-level-length-past-page.parquet'))}))).catch((e) => console.log(e.code, e.message));`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-      cwd: REPO,
-      // Only a guard against a hang (tsx alone may take seconds to start on a busy machine): without the
-      // checks the decoder runs for minutes and this fails; the assertion is on what the process printed.
-      timeout: 120_000,
-      encoding: 'utf8',
-    });
-    assert.equal(r.signal, null, 'still decoding after 120 s');
-    assert.match(
-      r.stdout,
+  // In a child process: without the checks each of these inputs keeps the (synchronous) decoder busy for
+  // minutes or for ever, which no in-process timeout can interrupt, or aborts the process. The second has a schema element with
+  // -1 children, on which hyparquet's GeoParquet marking of the footer loops; the reader does not mark.
+  const hangs = [
+    [
+      'fuzz-level-length-past-page.parquet',
       /^E_INPUT_FORMAT x\.parquet column A: damaged Parquet file: level lengths 0 \+ 1394 exceed the page/,
-      r.stderr,
-    );
-  });
+    ],
+    // A bit-packed run of no values, after which hyparquet read other runs than the guard walked: it grew
+    // an array to 182 million entries and V8 aborted the process.
+    [
+      'fuzz-empty-bit-packed-run.parquet',
+      /^E_INPUT_FORMAT x\.parquet column A: damaged Parquet file: a bit-packed run of no values/,
+    ],
+    [
+      'fuzz-negative-children.parquet',
+      /^E_INPUT_FORMAT x\.parquet column B: damaged Parquet file: a compressed page size is malformed/,
+    ],
+  ] as const;
+  for (const [file, message] of hangs)
+    test(`${file} is a coded error in a fresh process`, () => {
+      const script = `import { parseParquetTable } from ${JSON.stringify(pathToFileURL(join(REPO, 'src', 'artifacts', 'parquet-read.ts')).href)};
+      import { readFileSync } from 'node:fs';
+      await parseParquetTable('x.parquet', new Uint8Array(readFileSync(${JSON.stringify(join(BAD, file))}))).catch((e) => console.log(e.code, e.message));`;
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        cwd: REPO,
+        // Only a guard against a hang (tsx alone may take seconds to start on a busy machine): without the
+        // checks the decoder runs for minutes and this fails; the assertion is on what the process printed.
+        timeout: 120_000,
+        encoding: 'utf8',
+      });
+      assert.equal(r.signal, null, 'still decoding after 120 s');
+      assert.match(r.stdout, message, r.stderr);
+    });
 
   const cases = [
     [
@@ -50,6 +65,18 @@ describe('damaged Parquet files', () => {
     ],
     ['fuzz-schema-children.parquet', 'E_INPUT_FORMAT', /unreadable Parquet footer/],
     ['fuzz-date-out-of-range.parquet', 'E_INPUT_DATES', /column date: row 4: "-469742322" is not a date/],
+    // A column chunk whose metadata decodes as `false`: a TypeError in the guard before.
+    [
+      'fuzz-metadata-false.parquet',
+      'E_INPUT_FORMAT',
+      /cannot decode \(parquet column metadata is undefined\)/,
+    ],
+    // A literal whose 4-byte length hyparquet's Snappy decoder read as negative: 5–7 s of CPU before.
+    [
+      'fuzz-snappy-literal-length.parquet',
+      'E_INPUT_FORMAT',
+      /column date: damaged Parquet file: a Snappy page does not decompress \(snappy: a literal runs past the input\)/,
+    ],
   ] as const;
   for (const [file, code, message] of cases) {
     test(`${file}: ${code}, with little work`, { timeout: 120_000 }, async () => {
