@@ -82,7 +82,8 @@ function walkHybrid(
           if (levels !== undefined) levels[decoded + k] = v;
         }
       }
-      pos = Math.min(end, pos + (values * width) / 8);
+      // hyparquet reads a run's first byte before its values, so a run of 0-bit values takes a byte there.
+      pos = Math.min(end, pos + (width === 0 ? 1 : (values * width) / 8));
       decoded += values;
     } else {
       const run = header / 2;
@@ -121,8 +122,10 @@ function checkDataPage(
   let pos: number;
   let present = values;
   if (v2 !== undefined) {
-    const rep = count(v2.repetition_levels_byte_length ?? 0, 'a repetition level length', fail);
-    const def = count(v2.definition_levels_byte_length ?? 0, 'a definition level length', fail);
+    // Both lengths are required fields: hyparquet positions its reader at the first, and without it reads
+    // byte 0 for ever (a fuzzed header).
+    const rep = count(v2.repetition_levels_byte_length, 'a repetition level length', fail);
+    const def = count(v2.definition_levels_byte_length, 'a definition level length', fail);
     if (rep + def > compressed.length)
       fail(`level lengths ${rep} + ${def} exceed the page (${compressed.length} bytes)`);
     if (rep > 0) fail('repetition levels in a flat column');
@@ -144,7 +147,8 @@ function checkDataPage(
     page = decompress(compressed, header.uncompressed_page_size, codec, fail);
     pos = 0;
     if (shape.maxDef > 0) {
-      if (v1?.definition_level_encoding !== 'RLE') return values;
+      // hyparquet reads a v1 page's definition levels as RLE / bit-packed runs whatever encoding the
+      // header names (a fuzzed header naming none let unchecked runs through): walk them as it reads them.
       if (pos + 4 > page.length) fail('the page ends before its definition levels');
       const length = new DataView(page.buffer, page.byteOffset + pos, 4).getUint32(0, true);
       pos += 4;
@@ -157,7 +161,9 @@ function checkDataPage(
     if (pos >= page.length) fail('the page ends before its dictionary indices');
     const width = page[pos] as number;
     if (width > 32) fail(`dictionary indices of ${width} bits`);
-    if (width > 0) walkHybrid(page, pos + 1, page.length, width, present, fail);
+    // Also at width 0 (a dictionary of one value): hyparquet still reads the run headers, and an unchecked
+    // RLE run count would have it fill an array of that length.
+    walkHybrid(page, pos + 1, page.length, width, present, fail);
   }
   return values;
 }
@@ -228,6 +234,9 @@ export function assertParquetStructure(
   const rows = Number(metadata.num_rows);
   if (!Number.isSafeInteger(rows) || rows < 0 || rows > MAX_ROWS)
     fileFail(`it claims ${String(metadata.num_rows)} rows`);
+  // hyparquet counts a repeated root as a level of repetition of every column: levels the checks below
+  // would not walk (a fuzzed root made it grow an array until V8 aborted the process).
+  if (metadata.schema[0]?.repetition_type === 'REPEATED') fileFail('its schema root is a repeated field');
   const inGroups = metadata.row_groups.reduce((s, g) => s + Number(g.num_rows), 0);
   if (inGroups !== rows) fileFail(`its row groups hold ${inGroups} rows, its footer says ${rows}`);
   const checked = new Map<string, CheckedChunk[]>();

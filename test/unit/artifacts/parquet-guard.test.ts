@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { parseParquetTable } from '../../../src/artifacts/parquet-read.js';
 import { encodeParquetTable } from '../../../src/artifacts/parquet-write.js';
 import { REPO } from '../../helpers/cli.js';
@@ -26,15 +27,32 @@ describe('damaged Parquet files', () => {
   // minutes or for ever, which no in-process timeout can interrupt, or aborts the process. The second has a schema element with
   // -1 children, on which hyparquet's GeoParquet marking of the footer loops; the reader does not mark.
   const hangs = [
+    // (Its v2 header also lacks the repetition level length, which is now what is named; level lengths
+    // past the page: "a v2 page whose level lengths exceed it" below.)
     [
       'fuzz-level-length-past-page.parquet',
-      /^E_INPUT_FORMAT x\.parquet column A: damaged Parquet file: level lengths 0 \+ 1394 exceed the page/,
+      /^E_INPUT_FORMAT x\.parquet column A: damaged Parquet file: a repetition level length is malformed/,
     ],
     // A bit-packed run of no values, after which hyparquet read other runs than the guard walked: it grew
     // an array to 182 million entries and V8 aborted the process.
     [
       'fuzz-empty-bit-packed-run.parquet',
       /^E_INPUT_FORMAT x\.parquet column A: damaged Parquet file: a bit-packed run of no values/,
+    ],
+    // A v1 page header naming no encoding for its definition levels, which hyparquet reads as runs anyway.
+    [
+      'fuzz-levels-without-encoding.parquet',
+      /^E_INPUT_FORMAT x\.parquet column A: damaged Parquet file: a bit-packed run of no values/,
+    ],
+    // A v2 page header without its repetition level length: hyparquet's reader then reads byte 0 for ever.
+    [
+      'fuzz-v2-without-level-length.parquet',
+      /^E_INPUT_FORMAT x\.parquet column date: damaged Parquet file: a repetition level length is malformed/,
+    ],
+    // A repeated schema root, which hyparquet counts as a level of repetition of every column.
+    [
+      'fuzz-repeated-root.parquet',
+      /^E_INPUT_FORMAT x\.parquet: damaged Parquet file: its schema root is a repeated field/,
     ],
     [
       'fuzz-negative-children.parquet',
@@ -126,6 +144,79 @@ describe('a v2 page whose compressed values are corrupt', () => {
     assert.ok((used.user + used.system) / 1000 < 1000, 'rejected after little CPU time');
     const good = await parseParquetTable('good.parquet', data);
     assert.deepEqual([...(good.values[0] ?? [])], [...values], 'the intact file reads back');
+  });
+});
+
+describe('a v2 page whose level lengths exceed it', () => {
+  test('is E_INPUT_FORMAT naming the column', async () => {
+    const days = ['2024-01-02', '2024-01-03', '2024-01-04'];
+    const data = encodeParquetTable({
+      dates: days,
+      columns: ['A'],
+      values: [Float64Array.of(0.1, 0.2, 0.3)],
+    });
+    const chunk = parquetMetadata(data.buffer.slice(0) as ArrayBuffer).row_groups[0]?.columns[1]?.meta_data;
+    const start = Number(chunk?.data_page_offset);
+    const header = parquetHeader({ view: new DataView(data.buffer), offset: start });
+    assert.equal(header.data_page_header_v2?.definition_levels_byte_length, 2, 'two bytes of levels');
+    // Thrift compact: field 5 (i32) = 2 as zigzag 4, then field 6 (i32) = 0.
+    const at = data.findIndex(
+      (_, i) => i >= start && [0x15, 0x04, 0x15, 0x00].every((b, k) => data[i + k] === b),
+    );
+    assert.ok(at > 0, 'the level lengths in the page header');
+    const bad = Uint8Array.from(data);
+    bad[at + 1] = 0x7e; // 63 bytes of levels
+    await assert.rejects(
+      parseParquetTable('bad.parquet', bad),
+      quantError(
+        'E_INPUT_FORMAT',
+        /^bad\.parquet column A: damaged Parquet file: level lengths 0 \+ 63 exceed the page \(\d+ bytes\)/,
+      ),
+      'parseParquetTable rejects',
+    );
+  });
+});
+
+describe('dictionary indices of 0 bits (a dictionary of one value)', () => {
+  // hyparquet still reads their run headers: an RLE run longer than the page would have it fill an array
+  // of that length (up to 2^30 entries: V8 aborts). The guard walks them at width 0 too.
+  test('an RLE run longer than the page is E_INPUT_FORMAT naming the column', async () => {
+    const data = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'date', data: Int32Array.from({ length: 200 }, (_, i) => 19_000 + i) },
+          { name: 'a', data: new Float64Array(200).fill(1), encoding: 'RLE_DICTIONARY' },
+        ],
+        schema: [
+          { name: 'root', num_children: 2 },
+          { name: 'date', type: 'INT32', converted_type: 'DATE', repetition_type: 'REQUIRED' },
+          { name: 'a', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
+        ],
+        codec: 'UNCOMPRESSED',
+      }),
+    );
+    const chunk = parquetMetadata(data.buffer.slice(0) as ArrayBuffer).row_groups[0]?.columns[1]?.meta_data;
+    const reader = { view: new DataView(data.buffer), offset: Number(chunk?.data_page_offset) };
+    const header = parquetHeader(reader);
+    const def = header.data_page_header_v2?.definition_levels_byte_length ?? 0;
+    const at = reader.offset + def;
+    // After the levels: the indices' bit width (0), then one RLE run of the 200 values (header 400).
+    assert.deepEqual([...data.subarray(at, at + 3)], [0, 0x90, 0x03], 'width 0, one run of 200');
+    assert.deepEqual(
+      (await parseParquetTable('good.parquet', data)).values[0]?.[199],
+      1,
+      'the intact file reads',
+    );
+    const bad = Uint8Array.from(data);
+    bad.set([0xfe, 0x7f], at + 1); // a run of 8,191 values
+    await assert.rejects(
+      parseParquetTable('bad.parquet', bad),
+      quantError(
+        'E_INPUT_FORMAT',
+        /^bad\.parquet column a: damaged Parquet file: an RLE run of 8191 values in a page of 200/,
+      ),
+      'parseParquetTable rejects',
+    );
   });
 });
 
