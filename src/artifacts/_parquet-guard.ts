@@ -131,6 +131,11 @@ function checkDataPage(
     if (rep > 0) fail('repetition levels in a flat column');
     if (shape.maxDef > 0)
       present = walkHybrid(compressed, rep, rep + def, bitWidth(shape.maxDef), values, fail, shape.maxDef);
+    // hyparquet takes the count of values stored from the header's null count, not from the levels: the
+    // two must agree, or it reads dictionary indices past those walked here (or fewer values than rows).
+    const nulls = count(v2.num_nulls, 'the null count of a page', fail);
+    if (nulls !== values - present)
+      fail(`the page header counts ${nulls} nulls, its definition levels ${values - present}`);
     const body = compressed.subarray(rep + def);
     const size = count(header.uncompressed_page_size, 'an uncompressed page size', fail) - rep - def;
     // The levels of a v2 page lie outside its compressed values, so only dictionary indices need the

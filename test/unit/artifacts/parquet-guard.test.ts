@@ -177,6 +177,37 @@ describe('a v2 page whose level lengths exceed it', () => {
   });
 });
 
+describe("a v2 page whose header's null count disagrees with its definition levels", () => {
+  // hyparquet counts the values stored from the header, the guard from the levels.
+  test('is E_INPUT_FORMAT naming the column', async () => {
+    const days = ['2024-01-02', '2024-01-03', '2024-01-04'];
+    const data = encodeParquetTable({
+      dates: days,
+      columns: ['A'],
+      values: [Float64Array.of(0.1, Number.NaN, 0.3)],
+    });
+    const chunk = parquetMetadata(data.buffer.slice(0) as ArrayBuffer).row_groups[0]?.columns[1]?.meta_data;
+    const start = Number(chunk?.data_page_offset);
+    const header = parquetHeader({ view: new DataView(data.buffer), offset: start });
+    assert.equal(header.data_page_header_v2?.num_nulls, 1, 'one null');
+    // Thrift compact: num_values = 3 (zigzag 6), num_nulls = 1 (zigzag 2), num_rows = 3.
+    const at = data.findIndex(
+      (_, i) => i >= start && [0x15, 0x06, 0x15, 0x02, 0x15, 0x06].every((b, k) => data[i + k] === b),
+    );
+    assert.ok(at > 0, 'the counts in the page header');
+    const bad = Uint8Array.from(data);
+    bad[at + 3] = 0x00; // no nulls
+    await assert.rejects(
+      parseParquetTable('bad.parquet', bad),
+      quantError(
+        'E_INPUT_FORMAT',
+        /^bad\.parquet column A: damaged Parquet file: the page header counts 0 nulls, its definition levels 1/,
+      ),
+      'parseParquetTable rejects',
+    );
+  });
+});
+
 describe('dictionary indices of 0 bits (a dictionary of one value)', () => {
   // hyparquet still reads their run headers: an RLE run longer than the page would have it fill an array
   // of that length (up to 2^30 entries: V8 aborts). The guard walks them at width 0 too.
