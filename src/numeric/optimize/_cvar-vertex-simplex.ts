@@ -380,8 +380,19 @@ class VertexState {
     slot.fill(-1);
     for (let p = 0; p < T; p++) slot[scenarios[p] as number] = p;
     const arena = this.arena;
-    this.rCols =
-      arena === undefined ? transposeRows(r, n, scenarios) : transposeRows(r, n, scenarios, arena.columns(T));
+    const prev = this.scenarios;
+    if (prev.length > 0 && prev.length <= T && isSubset(prev, scenarios)) {
+      // A grown set (every rebuild after the first MAX_DROPS): the members' columns are moved, not read
+      // again from the rows — the same numbers, in place in the kernels' memory.
+      const cols = arena === undefined ? new Float64Array(T * n) : arena.columns(T);
+      growColumns(arena === undefined ? this.rCols : cols, cols, r, n, prev, scenarios);
+      this.rCols = cols;
+    } else {
+      this.rCols =
+        arena === undefined
+          ? transposeRows(r, n, scenarios)
+          : transposeRows(r, n, scenarios, arena.columns(T));
+    }
     this.nextY = null;
     for (const a of this.active) if (a.kind === KINK) kinks[this.slot[a.index] as number] = 1;
     this.T = T;
@@ -1067,6 +1078,47 @@ class VertexState {
       primalResidual: primal,
       dualResidual: dual,
     };
+  }
+}
+
+/** Whether every entry of `a` is in `b` (both ascending). */
+function isSubset(a: Int32Array, b: Int32Array): boolean {
+  let q = 0;
+  for (let p = 0; p < a.length; p++) {
+    const t = a[p] as number;
+    while (q < b.length && (b[q] as number) < t) q++;
+    if (q === b.length || b[q] !== t) return false;
+    q++;
+  }
+  return true;
+}
+
+/**
+ * The column-major returns of `next` (ascending; entry (i, q) at i·|next| + q) into `to`, from those of
+ * `prev` (ascending, a subset of `next`) in `from` — which may be the same memory: the members' entries
+ * are moved and only the new scenarios' read from the row-major `r`. `transposeRows(r, n, next)`, the
+ * same numbers. In place it is safe because every entry moves up (to a later column base and a position
+ * no lower) and the columns go from the last, each from its end: no entry is overwritten before it is read.
+ */
+export function growColumns(
+  from: Float64Array,
+  to: Float64Array,
+  r: Float64Array,
+  n: number,
+  prev: Int32Array,
+  next: Int32Array,
+): void {
+  const before = prev.length;
+  const after = next.length;
+  for (let i = n - 1; i >= 0; i--) {
+    const source = i * before;
+    const target = i * after;
+    let p = before - 1;
+    for (let q = after - 1; q >= 0; q--) {
+      const t = next[q] as number;
+      if (p >= 0 && prev[p] === t) to[target + q] = from[source + p--] as number;
+      else to[target + q] = r[t * n + i] as number;
+    }
   }
 }
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { isQuantError } from '../../../../src/errors.js';
 import {
   columnSquares,
+  growColumns,
   invertDense,
   productFormUpdate,
   rowDots,
@@ -49,6 +50,37 @@ describe('min_cvar vertex simplex kernels', () => {
         const expected = new Float64Array(T * n);
         for (let p = 0; p < T; p++) for (let i = 0; i < n; i++) expected[i * T + p] = r[chosen[p]! * n + i]!;
         assertSameBits(transposeRows(r, n, chosen), expected, `n=${n} T=${T}`);
+      }
+    }
+  });
+
+  test('growColumns gives the layout of transposeRows for a grown set, in place in one memory', () => {
+    const rand = seededRandom(12);
+    for (const n of SIZES) {
+      for (const [before, after] of [
+        [1, 1],
+        [1, 6],
+        [5, 5],
+        [5, 17],
+        [40, 41],
+        [40, 90],
+      ] as const) {
+        const total = after + 20;
+        const r = mixed(rand, total * n);
+        // `after` distinct scenarios of `total`, and `before` of them as the previous set.
+        const pool = Array.from({ length: total }, (_, t) => t).sort(() => rand() - 0.5);
+        const next = Int32Array.from(pool.slice(0, after)).sort();
+        const prev = Int32Array.from([...next].sort(() => rand() - 0.5).slice(0, before)).sort();
+        const expected = transposeRows(r, n, next);
+        // In place: the previous layout at the start of a buffer large enough for the next, stale
+        // values (NaN) beyond it.
+        const memory = new Float64Array(after * n + 3).fill(Number.NaN);
+        memory.set(transposeRows(r, n, prev));
+        growColumns(memory, memory, r, n, prev, next);
+        assertSameBits(memory.subarray(0, after * n), expected, `in place, n=${n} ${before} → ${after}`);
+        const apart = new Float64Array(after * n).fill(Number.NaN);
+        growColumns(transposeRows(r, n, prev), apart, r, n, prev, next);
+        assertSameBits(apart, expected, `apart, n=${n} ${before} → ${after}`);
       }
     }
   });
