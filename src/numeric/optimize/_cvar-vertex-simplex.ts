@@ -1096,9 +1096,10 @@ function isSubset(a: Int32Array, b: Int32Array): boolean {
 /**
  * The column-major returns of `next` (ascending; entry (i, q) at i·|next| + q) into `to`, from those of
  * `prev` (ascending, a subset of `next`) in `from` — which may be the same memory: the members' entries
- * are moved and only the new scenarios' read from the row-major `r`. `transposeRows(r, n, next)`, the
- * same numbers. In place it is safe because every entry moves up (to a later column base and a position
- * no lower) and the columns go from the last, each from its end: no entry is overwritten before it is read.
+ * are moved in runs and only the new scenarios' read from the row-major `r`. `transposeRows(r, n, next)`,
+ * the same numbers, with contiguous copies instead of one strided read per entry. In place it is safe
+ * because every entry moves up (to a later column base and a position no lower) and the columns, their
+ * runs and each run's entries go from the last: no entry is overwritten before it is read.
  */
 export function growColumns(
   from: Float64Array,
@@ -1110,15 +1111,30 @@ export function growColumns(
 ): void {
   const before = prev.length;
   const after = next.length;
+  // The members in runs (next[q0 + j] = prev[p0 + j] for j < length: triples p0, q0, length) and the
+  // positions of the new scenarios, found once for every column.
+  const runs: number[] = [];
+  const fresh: number[] = [];
+  for (let p = 0, q = 0; q < after;) {
+    if (p < before && prev[p] === next[q]) {
+      const p0 = p;
+      const q0 = q;
+      while (p < before && q < after && prev[p] === next[q]) {
+        p++;
+        q++;
+      }
+      runs.push(p0, q0, p - p0);
+    } else fresh.push(q++);
+  }
   for (let i = n - 1; i >= 0; i--) {
     const source = i * before;
     const target = i * after;
-    let p = before - 1;
-    for (let q = after - 1; q >= 0; q--) {
-      const t = next[q] as number;
-      if (p >= 0 && prev[p] === t) to[target + q] = from[source + p--] as number;
-      else to[target + q] = r[t * n + i] as number;
+    for (let k = runs.length - 3; k >= 0; k -= 3) {
+      const a = source + (runs[k] as number);
+      const b = target + (runs[k + 1] as number);
+      for (let j = (runs[k + 2] as number) - 1; j >= 0; j--) to[b + j] = from[a + j] as number;
     }
+    for (const q of fresh) to[target + q] = r[(next[q] as number) * n + i] as number;
   }
 }
 
