@@ -147,23 +147,26 @@ describe('a v2 page whose compressed values are corrupt', () => {
   });
 });
 
+/**
+ * A three-row file of one column A, and its page header with the first run of `bytes` in it (after the
+ * header's start) at `at`: the Thrift compact fields a test then changes.
+ */
+function threeRows(values: Float64Array, bytes: readonly number[]) {
+  const days = ['2024-01-02', '2024-01-03', '2024-01-04'];
+  const data = encodeParquetTable({ dates: days, columns: ['A'], values: [values] });
+  const chunk = parquetMetadata(data.buffer.slice(0) as ArrayBuffer).row_groups[0]?.columns[1]?.meta_data;
+  const start = Number(chunk?.data_page_offset);
+  const header = parquetHeader({ view: new DataView(data.buffer), offset: start });
+  const at = data.findIndex((_, i) => i >= start && bytes.every((b, k) => data[i + k] === b));
+  assert.ok(at > 0, `the bytes ${bytes.join(' ')} in the page header`);
+  return { data, header, at };
+}
+
 describe('a v2 page whose level lengths exceed it', () => {
   test('is E_INPUT_FORMAT naming the column', async () => {
-    const days = ['2024-01-02', '2024-01-03', '2024-01-04'];
-    const data = encodeParquetTable({
-      dates: days,
-      columns: ['A'],
-      values: [Float64Array.of(0.1, 0.2, 0.3)],
-    });
-    const chunk = parquetMetadata(data.buffer.slice(0) as ArrayBuffer).row_groups[0]?.columns[1]?.meta_data;
-    const start = Number(chunk?.data_page_offset);
-    const header = parquetHeader({ view: new DataView(data.buffer), offset: start });
-    assert.equal(header.data_page_header_v2?.definition_levels_byte_length, 2, 'two bytes of levels');
     // Thrift compact: field 5 (i32) = 2 as zigzag 4, then field 6 (i32) = 0.
-    const at = data.findIndex(
-      (_, i) => i >= start && [0x15, 0x04, 0x15, 0x00].every((b, k) => data[i + k] === b),
-    );
-    assert.ok(at > 0, 'the level lengths in the page header');
+    const { data, header, at } = threeRows(Float64Array.of(0.1, 0.2, 0.3), [0x15, 0x04, 0x15, 0x00]);
+    assert.equal(header.data_page_header_v2?.definition_levels_byte_length, 2, 'two bytes of levels');
     const bad = Uint8Array.from(data);
     bad[at + 1] = 0x7e; // 63 bytes of levels
     await assert.rejects(
@@ -180,21 +183,12 @@ describe('a v2 page whose level lengths exceed it', () => {
 describe("a v2 page whose header's null count disagrees with its definition levels", () => {
   // hyparquet counts the values stored from the header, the guard from the levels.
   test('is E_INPUT_FORMAT naming the column', async () => {
-    const days = ['2024-01-02', '2024-01-03', '2024-01-04'];
-    const data = encodeParquetTable({
-      dates: days,
-      columns: ['A'],
-      values: [Float64Array.of(0.1, Number.NaN, 0.3)],
-    });
-    const chunk = parquetMetadata(data.buffer.slice(0) as ArrayBuffer).row_groups[0]?.columns[1]?.meta_data;
-    const start = Number(chunk?.data_page_offset);
-    const header = parquetHeader({ view: new DataView(data.buffer), offset: start });
-    assert.equal(header.data_page_header_v2?.num_nulls, 1, 'one null');
     // Thrift compact: num_values = 3 (zigzag 6), num_nulls = 1 (zigzag 2), num_rows = 3.
-    const at = data.findIndex(
-      (_, i) => i >= start && [0x15, 0x06, 0x15, 0x02, 0x15, 0x06].every((b, k) => data[i + k] === b),
+    const { data, header, at } = threeRows(
+      Float64Array.of(0.1, Number.NaN, 0.3),
+      [0x15, 0x06, 0x15, 0x02, 0x15, 0x06],
     );
-    assert.ok(at > 0, 'the counts in the page header');
+    assert.equal(header.data_page_header_v2?.num_nulls, 1, 'one null');
     const bad = Uint8Array.from(data);
     bad[at + 3] = 0x00; // no nulls
     await assert.rejects(
