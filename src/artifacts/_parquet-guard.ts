@@ -43,7 +43,7 @@ function walkHybrid(
   count: number,
   fail: Fail,
   maxLevel?: number,
-  levels?: Uint8Array,
+  levels?: Uint8Array | Int32Array,
 ): number {
   let pos = start;
   let decoded = 0;
@@ -70,8 +70,25 @@ function walkHybrid(
       if (values === 0) fail('a bit-packed run of no values');
       const bytesUsed = Math.ceil((real(values) * width) / 8);
       if (pos + bytesUsed > end) fail('a bit-packed run runs past its page');
-      if (maxLevel !== undefined || levels !== undefined) {
-        // Values are packed LSB first.
+      if ((maxLevel !== undefined || levels !== undefined) && width <= 24) {
+        // Values are packed LSB first: bytes go into an accumulator below the bits not yet taken (at most
+        // 23 + 8 of them, so it stays a 32-bit integer), each value is its lowest `width` bits.
+        const mask = (1 << width) - 1;
+        let acc = 0;
+        let bits = 0;
+        let at = pos;
+        for (let k = 0; k < real(values); k++) {
+          while (bits < width) {
+            acc |= (bytes[at++] as number) << bits;
+            bits += 8;
+          }
+          const v = acc & mask;
+          acc >>>= width;
+          bits -= width;
+          if (v === maxLevel) present++;
+          if (levels !== undefined) levels[decoded + k] = v;
+        }
+      } else if (maxLevel !== undefined || levels !== undefined) {
         for (let k = 0; k < real(values); k++) {
           let v = 0;
           for (let b = 0; b < width; b++) {
@@ -162,14 +179,7 @@ function checkDataPage(
       pos += length;
     }
   }
-  if (indexed(v2?.encoding ?? v1?.encoding, shape) && present > 0) {
-    if (pos >= page.length) fail('the page ends before its dictionary indices');
-    const width = page[pos] as number;
-    if (width > 32) fail(`dictionary indices of ${width} bits`);
-    // Also at width 0 (a dictionary of one value): hyparquet still reads the run headers, and an unchecked
-    // RLE run count would have it fill an array of that length.
-    walkHybrid(page, pos + 1, page.length, width, present, fail);
-  }
+  if (indexed(v2?.encoding ?? v1?.encoding, shape) && present > 0) walkIndices(page, pos, present, fail);
   return values;
 }
 
@@ -192,6 +202,26 @@ export function definitionLevels(
   const levels = new Uint8Array(count);
   const present = walkHybrid(bytes, start, end, 1, count, fail, 1, levels);
   return { levels, present };
+}
+
+/**
+ * A page's dictionary indices from `bytes[start]` on (their bit width, then RLE / bit-packed runs of
+ * `count` values), checked as the guard checks them; an index of 2^31 or more comes out negative.
+ */
+export function dictionaryIndices(bytes: Uint8Array, start: number, count: number, fail: Fail): Int32Array {
+  const indices = new Int32Array(count);
+  walkIndices(bytes, start, count, fail, indices);
+  return indices;
+}
+
+/** Walk (and with `out`, decode) a page's dictionary indices from `bytes[start]` on. */
+function walkIndices(bytes: Uint8Array, start: number, count: number, fail: Fail, out?: Int32Array): void {
+  if (start >= bytes.length) fail('the page ends before its dictionary indices');
+  const width = bytes[start] as number;
+  if (width > 32) fail(`dictionary indices of ${width} bits`);
+  // Also at width 0 (a dictionary of one value): hyparquet still reads the run headers, and an unchecked
+  // RLE run count would have it fill an array of that length.
+  walkHybrid(bytes, start + 1, bytes.length, width, count, fail, undefined, out);
 }
 
 /** A page's bytes uncompressed (`codec` SNAPPY or UNCOMPRESSED, as the guard allows); `fail` if they do not decompress. */

@@ -1,16 +1,17 @@
 /**
  * The common Parquet columns decoded straight into typed arrays: a flat DOUBLE column without a logical
  * type (missing values as NaN) and a flat INT32 DATE column without nulls (day numbers), every data page
- * PLAIN-encoded, v1 or v2, Snappy or uncompressed — metafolio's own files, and pyarrow's or DuckDB's
- * without dictionary encoding. hyparquet decodes such a column through one JavaScript array entry per
- * value (its list assembly), which was most of a meta run's Parquet reading; these are the same numbers,
- * bit for bit, from one copy of the page's bytes. Any other column — another type or encoding, a
- * dictionary page, a page that does not add up — is `undefined` here and left to hyparquet, so its
- * results and its errors stay hyparquet's. Only pages the guard (`_parquet-guard.ts`) has checked reach
- * this module.
+ * PLAIN or dictionary-encoded (RLE_DICTIONARY / PLAIN_DICTIONARY indices into a PLAIN dictionary page),
+ * v1 or v2, Snappy or uncompressed — metafolio's own files, pyarrow's (which encode with a dictionary by
+ * default) and DuckDB's. hyparquet decodes such a column through one JavaScript array entry per value
+ * (its list assembly), which was most of a meta run's Parquet reading; these are the same numbers, bit
+ * for bit, from one copy of the page's values or one lookup per index. Any other column — another type or
+ * encoding, a page that does not add up, an index past its dictionary — is `undefined` here and left to
+ * hyparquet, so its results and its errors stay hyparquet's. Only pages the guard (`_parquet-guard.ts`)
+ * has checked reach this module.
  */
 import type { PageHeader, SchemaElement } from 'hyparquet';
-import { decompress, definitionLevels, type CheckedChunk } from './_parquet-guard.js';
+import { decompress, definitionLevels, dictionaryIndices, type CheckedChunk } from './_parquet-guard.js';
 
 /** A run of decoded rows of one column, from `rowStart` on. */
 export interface PlainChunk {
@@ -29,14 +30,30 @@ function kindOf(element: SchemaElement): Kind | undefined {
   return undefined;
 }
 
-/** A data page's values (PLAIN bytes from `start`), its definition levels if it has nulls, and its counts. */
+const widthOf = (kind: Kind): number => (kind === 'double' ? 8 : 4);
+
+/** `count` little-endian values of `kind` from `bytes[start]` on, in one copy (aligned whatever the offset). */
+function copyValues(bytes: Uint8Array, start: number, count: number, kind: Kind): Float64Array | Int32Array {
+  const at = bytes.byteOffset + start;
+  const copy = bytes.buffer.slice(at, at + count * widthOf(kind));
+  return kind === 'double' ? new Float64Array(copy) : new Int32Array(copy);
+}
+
+/**
+ * A data page's values: its bytes from `start` on (PLAIN values, or the bit width and runs of dictionary
+ * indices), its definition levels if it has nulls, and its counts.
+ */
 interface PageValues {
   readonly bytes: Uint8Array;
   readonly start: number;
   readonly count: number;
   readonly present: number;
   readonly levels: Uint8Array | undefined;
+  readonly indexed: boolean;
 }
+
+const isIndexed = (encoding: string): boolean =>
+  encoding === 'RLE_DICTIONARY' || encoding === 'PLAIN_DICTIONARY';
 
 function pageValues(
   header: PageHeader,
@@ -47,47 +64,82 @@ function pageValues(
   const v2 = header.data_page_header_v2;
   const v1 = header.data_page_header;
   if (header.type === 'DATA_PAGE_V2' && v2 !== undefined) {
-    if (v2.encoding !== 'PLAIN' || (v2.repetition_levels_byte_length ?? 0) !== 0) return undefined;
+    if ((v2.encoding !== 'PLAIN' && !isIndexed(v2.encoding)) || v2.repetition_levels_byte_length !== 0)
+      return undefined;
     const count = v2.num_values;
-    const def = v2.definition_levels_byte_length ?? 0;
+    const def = v2.definition_levels_byte_length;
     const levels = maxDef > 0 ? definitionLevels(stored, 0, def, count, chunk.fail) : undefined;
     const body = stored.subarray(def);
     const size = header.uncompressed_page_size - def;
     const bytes =
       v2.is_compressed !== false && size > 0 ? decompress(body, size, chunk.codec, chunk.fail) : body;
-    return { bytes, start: 0, count, present: levels?.present ?? count, levels: levels?.levels };
+    const present = levels?.present ?? count;
+    return { bytes, start: 0, count, present, levels: levels?.levels, indexed: isIndexed(v2.encoding) };
   }
   if (header.type === 'DATA_PAGE' && v1 !== undefined) {
-    if (v1.encoding !== 'PLAIN') return undefined;
+    if (v1.encoding !== 'PLAIN' && !isIndexed(v1.encoding)) return undefined;
     const count = v1.num_values;
+    const indexed = isIndexed(v1.encoding);
     const bytes = decompress(stored, header.uncompressed_page_size, chunk.codec, chunk.fail);
-    if (maxDef === 0) return { bytes, start: 0, count, present: count, levels: undefined };
+    if (maxDef === 0) return { bytes, start: 0, count, present: count, levels: undefined, indexed };
     if (v1.definition_level_encoding !== 'RLE' || bytes.length < 4) return undefined;
     const length = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
     if (4 + length > bytes.length) return undefined;
     const levels = definitionLevels(bytes, 4, 4 + length, count, chunk.fail);
-    return { bytes, start: 4 + length, count, present: levels.present, levels: levels.levels };
+    return { bytes, start: 4 + length, count, present: levels.present, levels: levels.levels, indexed };
   }
   return undefined;
 }
 
-/** The page's values as a typed array of `count` entries (NaN where a double is null). */
-function decodePage(page: PageValues, kind: Kind): Float64Array | Int32Array | undefined {
+/**
+ * The page's values as a typed array of `count` entries (NaN where a double is null), looked up in
+ * `dictionary` when the page holds indices.
+ */
+function decodePage(
+  page: PageValues,
+  kind: Kind,
+  dictionary: Float64Array | Int32Array | undefined,
+  chunk: CheckedChunk,
+): Float64Array | Int32Array | undefined {
   const { bytes, start, count, present, levels } = page;
-  const width = kind === 'double' ? 8 : 4;
-  if (present * width > bytes.length - start) return undefined;
-  const at = bytes.byteOffset + start;
-  if (present === count) {
-    // One copy of the page's little-endian values (the copy is aligned whatever the page's offset).
-    const copy = bytes.buffer.slice(at, at + count * width);
-    return kind === 'double' ? new Float64Array(copy) : new Int32Array(copy);
+  if (kind === 'days' && present !== count) return undefined;
+  let values: Float64Array | Int32Array;
+  if (page.indexed) {
+    if (dictionary === undefined) return undefined;
+    const indices = present === 0 ? new Int32Array(0) : dictionaryIndices(bytes, start, present, chunk.fail);
+    values = kind === 'double' ? new Float64Array(present) : new Int32Array(present);
+    const size = dictionary.length;
+    for (let k = 0; k < present; k++) {
+      const index = indices[k] as number;
+      // hyparquet would give `undefined` (a missing value) for it: left to hyparquet, as it is.
+      if (index < 0 || index >= size) return undefined;
+      values[k] = dictionary[index] as number;
+    }
+    if (present === count) return values;
+  } else {
+    if (present * widthOf(kind) > bytes.length - start) return undefined;
+    if (present === count) return copyValues(bytes, start, count, kind);
+    values = copyValues(bytes, start, present, kind);
   }
-  if (kind === 'days' || levels === undefined) return undefined;
-  const view = new DataView(bytes.buffer, at, present * 8);
+  if (levels === undefined) return undefined;
   const out = new Float64Array(count);
-  let k = 0;
-  for (let i = 0; i < count; i++) out[i] = levels[i] === 1 ? view.getFloat64(8 * k++, true) : Number.NaN;
+  for (let i = 0, k = 0; i < count; i++) out[i] = levels[i] === 1 ? (values[k++] as number) : Number.NaN;
   return out;
+}
+
+/** A dictionary page's PLAIN values, or `undefined` when it is not one this module reads. */
+function dictionaryPage(
+  header: PageHeader,
+  stored: Uint8Array,
+  chunk: CheckedChunk,
+  kind: Kind,
+): Float64Array | Int32Array | undefined {
+  const dph = header.dictionary_page_header;
+  if (dph === undefined || (dph.encoding !== 'PLAIN' && dph.encoding !== 'PLAIN_DICTIONARY'))
+    return undefined;
+  const bytes = decompress(stored, header.uncompressed_page_size, chunk.codec, chunk.fail);
+  if (dph.num_values * widthOf(kind) > bytes.length) return undefined;
+  return copyValues(bytes, 0, dph.num_values, kind);
 }
 
 /**
@@ -105,10 +157,15 @@ export function decodePlainColumn(
   const out: PlainChunk[] = [];
   for (const chunk of chunks) {
     let row = chunk.rowStart;
+    let dictionary: Float64Array | Int32Array | undefined;
     for (const { header, bytes } of chunk.pages) {
-      if (header.type === 'DICTIONARY_PAGE') return undefined;
+      if (header.type === 'DICTIONARY_PAGE') {
+        dictionary = dictionaryPage(header, bytes, chunk, kind);
+        if (dictionary === undefined) return undefined;
+        continue;
+      }
       const page = pageValues(header, bytes, chunk, maxDef);
-      const data = page === undefined ? undefined : decodePage(page, kind);
+      const data = page === undefined ? undefined : decodePage(page, kind, dictionary, chunk);
       if (data === undefined) return undefined;
       out.push({ data, rowStart: row });
       row += data.length;
