@@ -125,7 +125,15 @@ function openParquet(
       'check the extension: .parquet files must be Parquet, anything else is read as CSV',
     );
   }
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  // hyparquet takes an ArrayBuffer: the bytes' own when they fill it (a file read whole), else a copy.
+  // Nothing here writes to it.
+  const whole =
+    bytes.buffer instanceof ArrayBuffer &&
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength;
+  const buffer = whole
+    ? (bytes.buffer as ArrayBuffer)
+    : (bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   try {
     // No GeoParquet marking: the tables hold no geometry, and hyparquet's marking loops forever on a schema
     // element with a negative child count (found by fuzzing: test/fixtures/bad/parquet/fuzz-negative-children.parquet).
