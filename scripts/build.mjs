@@ -30,6 +30,7 @@ function fingerprint() {
     join(root, 'tsconfig.build.json'),
     join(root, 'scripts', 'build-web.mjs'),
     join(root, 'scripts', 'build-cli.mjs'),
+    join(root, 'scripts', 'cli-loader.mjs'),
   ];
   for (const file of inputs) {
     hash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
@@ -54,10 +55,12 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
 // The bundlers (and esbuild with them) load only when there is something to build.
-const [{ buildCliBundle }, { buildWebApp }] = await Promise.all([
+const [{ buildCliBundle, trainCodeCaches }, { buildWebApp }] = await Promise.all([
   import('./build-cli.mjs'),
   import('./build-web.mjs'),
 ]);
 await buildCliBundle(root);
 await buildWebApp(root);
+// Last: the training run is the demo through the built CLI (and `quant serve`'s app is part of dist/).
+trainCodeCaches(root);
 writeFileSync(stampFile, `${wanted}\n`);

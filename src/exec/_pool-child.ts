@@ -4,6 +4,7 @@
 // same way as in the parent (worker threads do not inherit `--import` loaders on Node 20).
 import { toJobFailure, type JobOutcome, type JobRunner, type JobRunnerRef } from './job.js';
 import type { ChildMessage, ParentMessage } from './_pool-protocol.js';
+import { importModule } from '../util/import-module.js';
 
 const runners = new Map<string, Promise<JobRunner>>();
 const PROGRESS_EVERY_MS = 250;
@@ -12,7 +13,7 @@ function loadRunner(ref: JobRunnerRef): Promise<JobRunner> {
   const key = `${ref.module}#${ref.exportName}`;
   let loaded = runners.get(key);
   if (loaded === undefined) {
-    loaded = import(ref.module).then((mod: Record<string, unknown>) => {
+    loaded = importModule(ref.module).then((mod) => {
       const fn = mod[ref.exportName];
       if (typeof fn !== 'function')
         throw new Error(`${ref.module} does not export a function ${ref.exportName}`);

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { QuantError } from '../errors.js';
+import { importModule } from '../util/import-module.js';
 import type { PipelineDefinition, Stage } from '../core/stage.js';
 import { createRegistry, type Registry } from '../core/registry.js';
 import { builtinPipelines, builtinStages, StageRegistry } from '../stages/index.js';
@@ -53,7 +54,7 @@ async function importWithin(url: string, spec: string, seconds: number): Promise
     }, seconds * 1000);
   });
   try {
-    return (await Promise.race([import(url), timeout])) as Record<string, unknown>;
+    return await Promise.race([importModule(url), timeout]);
   } finally {
     clearTimeout(timer);
   }

@@ -20,13 +20,20 @@ export const OPTIONAL_FEATURES = {
 
 export type OptionalFeature = keyof typeof OPTIONAL_FEATURES;
 
-/** The package a failed import names, when the failure is "module not found" for one of `packages`. */
+/**
+ * The package a failed import names, when the failure is "module not found" for one of `packages`: an
+ * `import()` ("Cannot find package 'bullmq' imported from /…/queue-executor.js") or, in the CLI bundle
+ * where the optional peers are `require`s, a `require` ("Cannot find module '@modelcontextprotocol/sdk/
+ * types.js'", code MODULE_NOT_FOUND).
+ */
 function missingPackage(error: unknown, packages: readonly string[]): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const { code, message } = error as { code?: unknown; message?: unknown };
-  if (code !== 'ERR_MODULE_NOT_FOUND' || typeof message !== 'string') return undefined;
-  // Node: "Cannot find package 'bullmq' imported from /…/queue-executor.js"
-  return packages.find((name) => message.includes(`'${name}'`));
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return undefined;
+  if (typeof message !== 'string') return undefined;
+  const named = /^Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1];
+  if (named === undefined) return undefined;
+  return packages.find((name) => named === name || named.startsWith(`${name}/`));
 }
 
 /**

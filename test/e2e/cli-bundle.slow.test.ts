@@ -1,6 +1,6 @@
 // The CLI is an esbuild bundle (scripts/build-cli.mjs): the modules it starts by a path next to its own
 // code — the local executor's worker process and the sleeve job runner, the walk-forward's worker
-// threads — are entries of the bundle in dist/cli. Each path is taken here through the built CLI, and the
+// threads — are entries of the bundle, each started by its small module in dist/cli. Each path is taken here through the built CLI, and the
 // bytes must be those of the path that starts nothing: sleeves one at a time against two worker processes
 // side by side, a walk-forward on one thread against two threads.
 import { after, describe, test } from 'node:test';
@@ -49,7 +49,7 @@ describe('the bundled CLI: worker processes and worker threads', { timeout: 300_
   test("zod's messages in English alone: no other translation is bundled, and a manifest error reads as before", () => {
     const cli = join(REPO, 'dist', 'cli');
     const bundled = readdirSync(cli)
-      .filter((f) => f.endsWith('.js'))
+      .filter((f) => f.endsWith('.js') || f.endsWith('.cjs'))
       .flatMap((f) => [
         ...readFileSync(join(cli, f), 'utf8').matchAll(/^\/\/ node_modules\/zod\/v4\/locales\/(\S+)$/gm),
       ])

@@ -44,6 +44,30 @@ describe('optional peer dependencies', () => {
     assert.equal(error.hint, 'install it next to metafolio: npm install bullmq@6.7.0 ioredis@6.0.0', 'hint');
   });
 
+  test("in the CLI bundle the peers are require()s: Node's MODULE_NOT_FOUND for a file of the package", async () => {
+    const required = Object.assign(
+      new Error(
+        "Cannot find module '@modelcontextprotocol/sdk/types.js'\nRequire stack:\n- /x/dist/cli/quant.cjs",
+      ),
+      { code: 'MODULE_NOT_FOUND' },
+    );
+    const error = await loadOptional('mcp', () => Promise.reject(required)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(isQuantError(error), `a QuantError: ${String(error)}`);
+    assert.equal(error.code, 'E_MISSING_DEPENDENCY', 'code');
+    assert.match(error.message, /needs the package @modelcontextprotocol\/sdk,/, error.message);
+    const prefix = Object.assign(new Error("Cannot find module 'bullmq-extra'"), {
+      code: 'MODULE_NOT_FOUND',
+    });
+    await assert.rejects(
+      loadOptional('queue', () => Promise.reject(prefix)),
+      (e) => e === prefix,
+      "a package whose name only starts with a peer's",
+    );
+  });
+
   test('any other failure, or another missing package, propagates unchanged', async () => {
     const other = notFound('left-pad');
     await assert.rejects(
