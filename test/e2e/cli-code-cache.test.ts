@@ -151,6 +151,15 @@ describe('the CLI bundle and its code caches', () => {
     writeFileSync(cliCache, trained);
   });
 
+  test("the bundle runs zod without its JIT, set before any entry's module is evaluated", () => {
+    const source = readFileSync(join(REPO, 'dist', 'cli', 'quant.cjs'), 'utf8');
+    const jitless = source.indexOf('config({ jitless: true });');
+    assert.ok(jitless > 0, 'the entry sets jitless');
+    const entries = [...source.matchAll(/^var (?:cli|poolChild|sleeveJob|windowWorker) = \(\) =>/gm)];
+    assert.equal(entries.length, 4, 'the four entries');
+    for (const entry of entries) assert.ok((entry.index ?? 0) > jitless, `${entry[0]} after it`);
+  });
+
   test('a user error reads the same with the cache as without', () => {
     const args = ['manifest', 'check', '--workspace', join(dir.path, 'missing')];
     const cached = quantAt(pkg, args);

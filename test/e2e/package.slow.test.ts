@@ -58,11 +58,23 @@ describe('the packed package in a fresh project', () => {
     const out = ok(run(NPM, ['pack', '--ignore-scripts', '--dry-run', '--json'], REPO), 'npm pack --dry-run');
     const [info] = JSON.parse(out) as [{ files: { path: string }[] }];
     const files = new Set(info.files.map((f) => f.path));
-    for (const f of ['LICENSE', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js']) {
+    for (const f of [
+      'LICENSE',
+      'README.md',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/cli/main.js',
+      'dist/cli/quant.cjs',
+      'dist/cli/_load.js',
+    ]) {
       assert.ok(files.has(f), `${f} is in the tarball`);
     }
     const leaked = [...files].filter((f) => f.startsWith('src/') || f.startsWith('test/'));
     assert.deepEqual(leaked, [], 'no sources or tests in the tarball');
+    // The code caches match the V8 build that trained them only (docs/architecture.md, "Code caches").
+    assert.ok(existsSync(join(REPO, 'dist', 'cli', 'quant.cli.code-cache')), 'the build has its caches');
+    const caches = [...files].filter((f) => f.endsWith('.code-cache'));
+    assert.deepEqual(caches, [], 'no code cache in the tarball');
     assert.match(readFileSync(join(REPO, 'LICENSE'), 'utf8'), /^MIT License/, 'LICENSE is the MIT licence');
   });
 
