@@ -20,9 +20,14 @@ interface Run {
   readonly stderr: string;
 }
 
-/** `quant <args>` from the package at `root`, with the code cache's report line on. */
-function quantAt(root: string, args: readonly string[], env: Record<string, string> = {}): Run {
-  const r = spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), ...args], {
+/** `quant <args>` from the package at `root` (node started with `nodeFlags`), the report line on. */
+function quantAt(
+  root: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+  nodeFlags: readonly string[] = [],
+): Run {
+  const r = spawnSync(process.execPath, [...nodeFlags, join(root, 'dist', 'cli', 'main.js'), ...args], {
     cwd: root,
     env: { ...process.env, CI: '1', QUANT_CODE_CACHE_REPORT: '1', ...env },
     encoding: 'utf8',
@@ -30,13 +35,21 @@ function quantAt(root: string, args: readonly string[], env: Record<string, stri
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The report line of the `quant` process (one, and only it, on stderr for `--version`). */
-function reported(run: Run): string {
+/** The interrupt budget the loader sets (8 × V8's default of 67,584), unless node was given one. */
+const BUDGET = 'interrupt budget 540672';
+
+/**
+ * The code cache part of the report line of the `quant` process (one line, and only it, on stderr for
+ * `--version`), its interrupt budget checked to be `budget`.
+ */
+function reported(run: Run, budget = BUDGET): string {
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout.trim(), VERSION, 'quant --version answers the version whatever the cache');
   const lines = run.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `one line on stderr, not ${JSON.stringify(run.stderr)}`);
-  return lines[0] ?? '';
+  const [cache, tier] = (lines[0] ?? '').split('; ');
+  assert.equal(tier, budget, 'the interrupt budget');
+  return cache ?? '';
 }
 
 const sha256 = (bytes: Buffer): Buffer => createHash('sha256').update(bytes).digest();
@@ -102,7 +115,7 @@ describe('the CLI bundle and its code caches', () => {
     const message = (await outcome) as { type: string; outcome: { ok: boolean; error?: { code: string } } };
     child.disconnect();
     assert.equal(await exited, 0, stderr);
-    assert.equal(stderr.trim(), 'code cache job: used', 'the child started from the job cache');
+    assert.equal(stderr.trim(), `code cache job: used; ${BUDGET}`, 'the child started from the job cache');
     assert.equal(message.type, 'done', JSON.stringify(message));
     assert.equal(message.outcome.ok, false, 'a job that is not a sleeve job fails');
     assert.match(message.outcome.error?.code ?? '', /^E_(?!INTERNAL)/, JSON.stringify(message.outcome));
@@ -136,6 +149,21 @@ describe('the CLI bundle and its code caches', () => {
       reported(quantAt(pkg, ['--version'], { QUANT_CODE_CACHE: 'off' })),
       'code cache cli: off',
       'switched off',
+    );
+  });
+
+  test("the loader raises V8's interrupt budget before compiling, unless node was given one", () => {
+    // Given on node's command line, it stands; V8 then refuses the cache trained under the loader's.
+    const given = quantAt(pkg, ['--version'], {}, ['--interrupt-budget=100000']);
+    assert.equal(
+      reported(given, 'interrupt budget as given to node'),
+      'code cache cli: refused by V8',
+      'the cache of other V8 flags',
+    );
+    assert.equal(
+      reported(quantAt(pkg, ['--version'])),
+      'code cache cli: used',
+      'the default: the trained cache',
     );
   });
 
