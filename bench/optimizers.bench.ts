@@ -23,6 +23,7 @@ import { csvParse } from 'd3-dsv';
 import type { Matrix } from '../src/numeric/linalg/matrix.js';
 import { factorReturns } from '../test/unit/numeric/optimize/_fixtures.js';
 import { built } from './_built.js';
+import { demoRunArgs } from '../scripts/demo-run.mjs';
 import { cpuModel, cpuOfMachine, describeMachine, firstTouchMicros } from './_machine.js';
 import type * as SampleCovarianceModule from '../src/numeric/covariance/sample-covariance.js';
 import type * as HierarchicalRiskParityModule from '../src/numeric/optimize/hierarchical-risk-parity.js';
@@ -278,20 +279,9 @@ function demoRun(ws: string, times: number[], cpuTimes: number[]): void {
   demoLoads.push(loadavg()[0] ?? Number.NaN);
   const c0 = childrenCpuMs();
   const t0 = performance.now();
-  const r = spawnSync(
-    process.execPath,
-    [
-      resolve(root, 'dist', 'cli', 'main.js'),
-      'meta',
-      'run',
-      '--profile',
-      'meta_global',
-      '--execute-sleeves',
-      '--workspace',
-      ws,
-    ],
-    { encoding: 'utf8' },
-  );
+  const r = spawnSync(process.execPath, [resolve(root, 'dist', 'cli', 'main.js'), ...demoRunArgs(ws)], {
+    encoding: 'utf8',
+  });
   times.push(performance.now() - t0);
   const c1 = childrenCpuMs();
   if (c0 !== undefined && c1 !== undefined) cpuTimes.push(c1 - c0);

@@ -34,6 +34,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { demoRunArgs } from './demo-run.mjs';
 
 /** Packages the bundle leaves to node_modules: CommonJS ones and the optional peers (loaded on use). */
 const EXTERNAL = [
@@ -150,20 +151,11 @@ export function trainCodeCaches(root) {
   try {
     const demo = join(root, 'examples', 'demo');
     cpSync(demo, join(work, 'demo'), { recursive: true, filter: (src) => relative(demo, src) !== 'runs' });
-    const run = spawnSync(
-      process.execPath,
-      [
-        join(cli, 'main.js'),
-        'meta',
-        'run',
-        '--profile',
-        'meta_global',
-        '--execute-sleeves',
-        '--workspace',
-        'demo',
-      ],
-      { cwd: work, env: { ...process.env, QUANT_CODE_CACHE: 'write' }, encoding: 'utf8' },
-    );
+    const run = spawnSync(process.execPath, [join(cli, 'main.js'), ...demoRunArgs('demo')], {
+      cwd: work,
+      env: { ...process.env, QUANT_CODE_CACHE: 'write' },
+      encoding: 'utf8',
+    });
     if (run.status !== 0)
       why = (run.stderr ?? '').trim().split('\n').slice(-3).join(' | ') || `exit ${run.status}`;
     else if (!caches.every((f) => existsSync(f))) why = 'it wrote no cache';

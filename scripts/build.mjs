@@ -31,6 +31,7 @@ function fingerprint() {
     join(root, 'scripts', 'build-web.mjs'),
     join(root, 'scripts', 'build-cli.mjs'),
     join(root, 'scripts', 'cli-loader.mjs'),
+    join(root, 'scripts', 'demo-run.mjs'),
   ];
   for (const file of inputs) {
     hash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0');

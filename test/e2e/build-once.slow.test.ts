@@ -27,7 +27,7 @@ describe('build once: scripts/build.mjs --if-stale', () => {
     cpSync(join(REPO, f), join(root, f), { recursive: true });
   }
   mkdirSync(join(root, 'scripts'));
-  for (const f of ['build.mjs', 'build-cli.mjs', 'build-web.mjs', 'cli-loader.mjs'])
+  for (const f of ['build.mjs', 'build-cli.mjs', 'build-web.mjs', 'cli-loader.mjs', 'demo-run.mjs'])
     cpSync(join(REPO, 'scripts', f), join(root, 'scripts', f));
   symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
 
