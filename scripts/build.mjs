@@ -4,48 +4,18 @@
 //   node scripts/build.mjs --if-stale  build only when src/, web/ or a tsconfig changed since the last build
 // `npm start` and `npm test` use --if-stale, so the set-up (`npm ci`, which builds through `prepare`)
 // is paid once and a start after it runs the demo at once.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const stampFile = join(root, 'dist', '.build-fingerprint');
-
-function files(dir) {
-  return readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
-}
-
-/** SHA-256 over the path and bytes of every source file (src/, web/), the compiler and bundler settings. */
-function fingerprint() {
-  const hash = createHash('sha256');
-  const inputs = [
-    ...files(join(root, 'src')),
-    ...files(join(root, 'web')),
-    join(root, 'tsconfig.json'),
-    join(root, 'tsconfig.build.json'),
-    join(root, 'scripts', 'build-web.mjs'),
-    join(root, 'scripts', 'build-cli.mjs'),
-    join(root, 'scripts', 'cli-loader.mjs'),
-    join(root, 'scripts', 'demo-run.mjs'),
-  ];
-  for (const file of inputs) {
-    hash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
-  }
-  return hash.digest('hex');
-}
+import { join } from 'node:path';
+import { buildState, fingerprint, root, stampFile } from './build-state.mjs';
 
 const wanted = fingerprint();
 if (process.argv.includes('--if-stale')) {
-  const built = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : '';
-  const outputs = [join(root, 'dist', 'cli', 'main.js'), join(root, 'dist', 'web', 'app.js')];
-  if (built === wanted && outputs.every((f) => existsSync(f))) process.exit(0);
+  const state = buildState(wanted);
+  if (state === 'current') process.exit(0);
   console.error(
-    built === ''
+    state === 'absent'
       ? 'building dist/ (not built yet) ...'
       : 'building dist/ (src/ or web/ changed since the last build) ...',
   );

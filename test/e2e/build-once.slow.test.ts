@@ -1,7 +1,8 @@
 // `npm start` and `npm test` build only when the sources changed (scripts/build.mjs --if-stale), so the
 // README's `npm ci && npm start` pays the TypeScript build once, in `npm ci` (`prepare`). The web app of
 // `quant serve` (web/ → dist/web) and the bundle of the CLI (dist/cli) are part of the same build and
-// fingerprint, and each bundle is the same bytes for the same sources. Checked on a copy of the repository's sources, so the suite's own dist/ is
+// fingerprint, and each bundle is the same bytes for the same sources. `npm start` (scripts/start.mjs) makes the
+// same check and then runs the demo in its own process. Checked on a copy of the repository's sources, so the suite's own dist/ is
 // never rebuilt under other tests.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,8 +13,10 @@ import {
   mkdirSync,
   readFileSync,
   readdirSync,
+  rmSync,
   statSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -27,7 +30,15 @@ describe('build once: scripts/build.mjs --if-stale', () => {
     cpSync(join(REPO, f), join(root, f), { recursive: true });
   }
   mkdirSync(join(root, 'scripts'));
-  for (const f of ['build.mjs', 'build-cli.mjs', 'build-web.mjs', 'cli-loader.mjs', 'demo-run.mjs'])
+  for (const f of [
+    'build.mjs',
+    'build-state.mjs',
+    'build-cli.mjs',
+    'build-web.mjs',
+    'cli-loader.mjs',
+    'demo-run.mjs',
+    'start.mjs',
+  ])
     cpSync(join(REPO, 'scripts', f), join(root, 'scripts', f));
   symlinkSync(join(REPO, 'node_modules'), join(root, 'node_modules'));
 
@@ -124,5 +135,56 @@ describe('build once: scripts/build.mjs --if-stale', () => {
       'dist/web/app.js rebuilt from the same sources has the same bytes',
     );
     assert.deepEqual(cliBundle(), cli, 'the CLI bundle rebuilt from the same sources has the same bytes');
+  });
+
+  test('npm start (scripts/start.mjs): builds when stale, then runs the demo in the same process', () => {
+    cpSync(join(REPO, 'examples', 'demo'), join(root, 'examples', 'demo'), {
+      recursive: true,
+      filter: (from) => !/[\\/](runs|\.cache|\.quant)$/.test(from),
+    });
+    appendFileSync(join(root, 'src', 'index.ts'), '\nexport const START_PROBE = 1;\n');
+    // Every Node process started with NODE_OPTIONS below appends its main script to `probe`.
+    const probe = join(root, 'processes.txt');
+    const preload = join(root, 'probe.mjs');
+    writeFileSync(
+      preload,
+      `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(probe)}, process.argv[1] + '\\n');\n`,
+    );
+    const start = (): { code: number | null; stdout: string; stderr: string; scripts: string[] } => {
+      writeFileSync(probe, '');
+      const r = spawnSync(process.execPath, ['scripts/start.mjs'], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: `--import ${preload}` },
+      });
+      const scripts = readFileSync(probe, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((f) => f.split(/[\\/]/).slice(-2).join('/'));
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr, scripts };
+    };
+    const first = start();
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stderr, /building dist\//, 'the sources changed: it builds first');
+    assert.match(readFileSync(join(root, 'dist', 'index.js'), 'utf8'), /START_PROBE/, 'a new dist/');
+    assert.match(first.stdout, /^sleeves: 4 ready \(4 produced, 0 reused\)/m, `sleeves: ${first.stdout}`);
+    assert.match(first.stdout, /^meta run meta_global_\S+ ok \(hrp, /m, `the demo ran: ${first.stdout}`);
+    for (const role of ['cli', 'job'])
+      assert.ok(
+        existsSync(join(root, 'dist', 'cli', `quant.${role}.code-cache`)),
+        `with examples/demo present the build trained the ${role} cache`,
+      );
+    rmSync(join(root, 'examples', 'demo', 'runs'), { recursive: true });
+    const again = start();
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stderr.includes('building'), false, `up to date: no build (${again.stderr})`);
+    assert.match(again.stdout, /^sleeves: 4 ready \(4 produced, 0 reused\)/m, `sleeves: ${again.stdout}`);
+    assert.match(again.stdout, /^meta run meta_global_\S+ ok /m, `the demo ran again: ${again.stdout}`);
+    const [own, ...others] = again.scripts;
+    assert.equal(own, 'scripts/start.mjs', `start.mjs runs first: ${again.scripts.join(', ')}`);
+    assert.ok(
+      others.length > 0 && others.every((s) => s === 'cli/_pool-child.js'),
+      `then only the pool's sleeve workers, no build and no quant process: ${again.scripts.join(', ')}`,
+    );
   });
 });
