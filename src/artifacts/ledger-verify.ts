@@ -1,5 +1,5 @@
 /** Record model and chain verification of the audit ledger (see audit-ledger.ts). Pure: text in, verdict out. */
-import { canonicalJson, type JsonObject } from './canonical-json.js';
+import { canonicalJson, canonicalJsonOf, type JsonObject, type JsonValue } from './canonical-json.js';
 import { sha256Hex } from './hash.js';
 
 export const LEDGER_RECORD_TYPES = ['genesis', 'intent', 'outcome', 'decision'] as const;
@@ -72,13 +72,17 @@ function lineProblem(line: string, lineNo: number, prev: LedgerRecord | undefine
   if (shape !== undefined) return `malformed record: ${shape}`;
   const record = parsed as unknown as LedgerRecord;
   const { hash, ...body } = record;
-  let expected: string;
-  try {
-    expected = hashRecordBody(body);
-  } catch {
-    return 'the record holds a value that cannot be hashed (non-finite number)';
+  // What JSON.parse returns is a plain JSON tree already, so its canonical text needs no conversion first
+  // (hashRecordBody's); only a number too large for a double (1e999 parses as Infinity) would be written
+  // as null there, and such a line fails below either way — this hash, or its written form.
+  if (sha256Hex(canonicalJsonOf(body as JsonValue)) !== hash) {
+    try {
+      hashRecordBody(body);
+    } catch {
+      return 'the record holds a value that cannot be hashed (non-finite number)';
+    }
+    return 'hash does not match the record content (the record was edited)';
   }
-  if (expected !== hash) return 'hash does not match the record content (the record was edited)';
   const canonicalLine = JSON.stringify(Object.fromEntries(RECORD_KEYS.map((k) => [k, parsed[k]])));
   if (canonicalLine !== line)
     return 'the line is not in its written form (reformatted, reordered members or duplicate keys)';

@@ -186,6 +186,26 @@ describe('audit ledger', () => {
         /not in its written form/,
       ],
       ['an empty line inserted', (l) => [l[0]!, '', ...l.slice(1)], 2, /empty line/],
+      [
+        'a number too large for a double (1e999 parses as Infinity)',
+        (l) => l.map((x, i) => (i === 2 ? x.replace('"health"', '1e999') : x)),
+        3,
+        /a value that cannot be hashed \(non-finite number\)/,
+      ],
+      [
+        'a number too large for a double, the hash recomputed as if it were null',
+        (l) => {
+          const rec = JSON.parse(l[2]!) as { data: Record<string, unknown>; hash: string };
+          rec.data['reason'] = null;
+          const { hash: _h, ...body } = rec;
+          rec.hash = sha256Hex(canonicalJson(body));
+          return l.map((x, i) =>
+            i === 2 ? JSON.stringify(rec).replace('"reason":null', '"reason":1e999') : x,
+          );
+        },
+        3,
+        /cannot be hashed|not in its written form/,
+      ],
     ];
     for (const [name, mutate, line, reason] of cases) {
       test(name, async () => {
