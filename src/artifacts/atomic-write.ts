@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync, type PathLike } from 'node:fs';
-import { link, open, rm, type FileHandle } from 'node:fs/promises';
+import { link, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { QuantError } from '../errors.js';
@@ -214,6 +214,62 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
     }
     throw outputError(path, error);
   }
+}
+
+/** One write of {@link writeFilesAtomic}: temp file, data, fsync, rename — on the thread pool. */
+async function writeAndRename(path: string, target: string, data: string | Uint8Array): Promise<void> {
+  const tmp = tempPathFor(target);
+  let handle: FileHandle | undefined;
+  try {
+    injectedFailure(tmp);
+    handle = await open(tmp, 'wx');
+    const n = crashAfter === undefined && crashDuring === undefined ? 0 : startWrite(handle.fd, data);
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(tmp, target);
+    forgetRead(target);
+    finishWrite(n);
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw outputError(path, error);
+  }
+}
+
+/**
+ * {@link writeFileAtomic} for files that do not depend on each other (path → data; e.g. the verified files
+ * of a stage-cache entry restored into a run). Each file is its own atomic write — temp file, fsync,
+ * rename — and they run side by side on the thread pool, where the file system creates the files and
+ * commits their fsyncs together instead of one after another (docs/architecture.md, "File-system
+ * calls"); each folder is fsynced once, after its renames. Every write settles before this returns; then
+ * the first failure is thrown (`E_OUTPUT` or the file system's coded error), the files written stay.
+ */
+export async function writeFilesAtomic(files: ReadonlyMap<string, string | Uint8Array>): Promise<void> {
+  const writes = [...files].map(([path, data]) => ({ path, target: resolve(path), data }));
+  const folders = new Map<string, string>(); // folder → the first file written into it (for an error)
+  for (const w of writes) {
+    assertConfinedSync(w.target, 'write');
+    if (!folders.has(dirname(w.target))) folders.set(dirname(w.target), w.path);
+  }
+  for (const [folder, path] of folders) {
+    try {
+      makeDirectorySync(folder);
+    } catch (error) {
+      throw outputError(path, error);
+    }
+  }
+  const settled = await Promise.allSettled(writes.map((w) => writeAndRename(w.path, w.target, w.data)));
+  let failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as unknown;
+  for (const [folder, path] of folders) {
+    try {
+      syncDirSync(folder);
+    } catch (error) {
+      failure ??= outputError(path, error);
+    }
+  }
+  if (failure !== undefined) throw failure;
 }
 
 /**

@@ -2,7 +2,12 @@
  * Artifacts: the only code that does file I/O for runs and data. Atomic writes, canonical JSON, hashes, run
  * ids and folders, run locks, the audit ledger, CSV/Parquet tables. Imports nothing internal but errors.ts.
  */
-export { writeFileAtomic, writeFileAtomicExclusive, writeJsonAtomic } from './atomic-write.js';
+export {
+  writeFileAtomic,
+  writeFileAtomicExclusive,
+  writeFilesAtomic,
+  writeJsonAtomic,
+} from './atomic-write.js';
 export { canonicalJson } from './canonical-json.js';
 export { sha256File, sha256Hex, sha256Input } from './hash.js';
 export { readOnceScope } from './read-once.js';

@@ -7,7 +7,7 @@ import {
   sha256Input,
   sha256Hex,
   writeCacheEntry,
-  writeFileAtomic,
+  writeFilesAtomic,
   type LedgerEntryInput,
 } from '../artifacts/index.js';
 import type { InputFileRecord, ResolvedManifestDoc } from '../stages/index.js';
@@ -179,7 +179,9 @@ export function metaCacheHooks(workspace: string, key: string): MetaCacheHooks {
         return [];
       }
       const { meta } = lookup;
-      for (const [rel, bytes] of lookup.files) await writeFileAtomic(join(session.runDir, rel), bytes);
+      await writeFilesAtomic(
+        new Map([...lookup.files].map(([rel, bytes]) => [join(session.runDir, rel), bytes])),
+      );
       await session.ledger.appendMany(retarget(meta.entries, meta.run_id, session.runId));
       hit = true;
       return meta.stages.map((s): StageRunResult =>

@@ -8,6 +8,7 @@ import {
   formatJson,
   writeFileAtomic,
   writeFileAtomicSync,
+  writeFilesAtomic,
   writeJsonAtomic,
 } from '../../../src/artifacts/atomic-write.js';
 import { sha256File, sha256Hex } from '../../../src/artifacts/hash.js';
@@ -86,6 +87,59 @@ describe('writeFileAtomic', () => {
         'content is one whole version',
       );
     }
+  });
+});
+
+describe('writeFilesAtomic', () => {
+  test('writes every file (new folders, strings and bytes, replacing old ones); leaves no temp file', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(join(dir, 'data', 'old.json'), 'old');
+    const files = new Map<string, string | Uint8Array>();
+    for (let i = 0; i < 40; i++) files.set(join(dir, `sub${i % 3}`, `f${i}.bin`), new Uint8Array([i, i + 1]));
+    files.set(join(dir, 'data', 'old.json'), 'new');
+    files.set(join(dir, 'data', 'ü.txt'), 'héllo');
+    await writeFilesAtomic(files);
+    for (const [path, data] of files)
+      assert.deepEqual(readFileSync(path), Buffer.from(data), `${path} holds its data`);
+    assert.deepEqual(readdirSync(join(dir, 'data')).sort(), ['old.json', 'ü.txt'], 'no temp file in data/');
+    for (const sub of ['sub0', 'sub1', 'sub2'])
+      assert.ok(
+        readdirSync(join(dir, sub)).every((f) => /^f\d+\.bin$/.test(f)),
+        `only the written files in ${sub}/`,
+      );
+  });
+
+  test('one write fails: E_OUTPUT naming it after every other write settled, no temp file left', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'occupied', 'child'), { recursive: true }); // rename(file, non-empty dir) fails
+    const files = new Map<string, string>([
+      [join(dir, 'a.txt'), 'a'],
+      [join(dir, 'occupied'), 'x'],
+      [join(dir, 'b.txt'), 'b'],
+    ]);
+    await assert.rejects(
+      writeFilesAtomic(files),
+      quantError('E_OUTPUT', /occupied/),
+      'rejects with E_OUTPUT',
+    );
+    assert.deepEqual(
+      readdirSync(dir).sort(),
+      ['a.txt', 'b.txt', 'occupied'],
+      'the others are written, no temp',
+    );
+    assert.equal(readFileSync(join(dir, 'b.txt'), 'utf8'), 'b', 'b.txt is whole');
+  });
+
+  test('a parent that is a file is E_OUTPUT before anything is written', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'f'), '');
+    const files = new Map([
+      [join(dir, 'ok.txt'), 'ok'],
+      [join(dir, 'f', 'x.txt'), 'x'],
+    ]);
+    await assert.rejects(writeFilesAtomic(files), quantError('E_OUTPUT'), 'rejects with E_OUTPUT');
+    assert.deepEqual(readdirSync(dir), ['f'], 'no file written');
   });
 });
 
