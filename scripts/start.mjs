@@ -15,5 +15,11 @@ if (buildState() !== 'current') {
 }
 const main = join(root, 'dist', 'cli', 'main.js');
 const workspace = relative(process.cwd(), join(root, 'examples', 'demo')) || '.';
-process.argv = [process.argv[0] ?? process.execPath, main, ...demoRunArgs(workspace)];
+// Arguments after `npm start --` go to `quant meta run`, as they did when the script called it directly.
+process.argv = [
+  process.argv[0] ?? process.execPath,
+  main,
+  ...demoRunArgs(workspace),
+  ...process.argv.slice(2),
+];
 await import(pathToFileURL(main).href);

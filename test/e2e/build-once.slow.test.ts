@@ -150,9 +150,11 @@ describe('build once: scripts/build.mjs --if-stale', () => {
       preload,
       `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(probe)}, process.argv[1] + '\\n');\n`,
     );
-    const start = (): { code: number | null; stdout: string; stderr: string; scripts: string[] } => {
+    const start = (
+      args: string[] = [],
+    ): { code: number | null; stdout: string; stderr: string; scripts: string[] } => {
       writeFileSync(probe, '');
-      const r = spawnSync(process.execPath, ['scripts/start.mjs'], {
+      const r = spawnSync(process.execPath, ['scripts/start.mjs', ...args], {
         cwd: root,
         encoding: 'utf8',
         env: { ...process.env, NODE_OPTIONS: `--import ${preload}` },
@@ -186,5 +188,13 @@ describe('build once: scripts/build.mjs --if-stale', () => {
       others.length > 0 && others.every((s) => s === 'cli/_pool-child.js'),
       `then only the pool's sleeve workers, no build and no quant process: ${again.scripts.join(', ')}`,
     );
+    const help = start(['--help']);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(
+      help.stdout,
+      /^Usage: quant meta run /m,
+      `npm start -- <args> reach quant meta run: ${help.stdout}`,
+    );
+    assert.deepEqual(help.scripts, ['scripts/start.mjs'], 'and nothing else starts');
   });
 });
