@@ -71,6 +71,18 @@ function writeCodeCache(file, bundleHash, data) {
  */
 const INTERRUPT_BUDGET = 8 * 67_584;
 
+/**
+ * `quant --version` (or `-V`) and nothing else: writes the package's version, as the CLI would, and
+ * returns true — without reading the bundle, which a process that only asks for the version does not
+ * need (its 2 MB and their code cache are most of `quant`'s start-up). Otherwise returns false.
+ */
+export function answerVersion(argv) {
+  if (argv.length !== 1 || (argv[0] !== '--version' && argv[0] !== '-V')) return false;
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  process.stdout.write(`${typeof pkg.version === 'string' ? pkg.version : '0.0.0'}\n`);
+  return true;
+}
+
 let entries;
 
 /**

@@ -2,7 +2,7 @@
 // scripts/cli-loader.mjs): the `quant` process from the `cli` cache, the local pool's worker processes
 // from the `job` cache. A cache is used only when it was made from this bundle and is whole; anything
 // else (damaged, from another bundle, refused by V8, switched off) and the CLI compiles as it starts,
-// answering the same. The damaged caches are tried on a copy of dist/cli, never on the build itself.
+// answering the same; `quant --version` alone answers without the bundle. The damaged caches are tried on a copy of dist/cli, never on the build itself.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -38,13 +38,20 @@ function quantAt(
 /** The interrupt budget the loader sets (8 × V8's default of 67,584), unless node was given one. */
 const BUDGET = 'interrupt budget 540672';
 
+/** What each process below is asked: a help text, which loads the bundle and a sub-command of it. */
+const PROBE = ['meta', 'run', '--help'];
+/** Its answer, compiled without any cache (read once). */
+let probeAnswer: string | undefined;
+
 /**
  * The code cache part of the report line of the `quant` process (one line, and only it, on stderr for
- * `--version`), its interrupt budget checked to be `budget`.
+ * {@link PROBE}), its interrupt budget checked to be `budget`.
  */
 function reported(run: Run, budget = BUDGET): string {
   assert.equal(run.code, 0, run.stderr);
-  assert.equal(run.stdout.trim(), VERSION, 'quant --version answers the version whatever the cache');
+  probeAnswer ??= quantAt(REPO, PROBE, { QUANT_CODE_CACHE: 'off' }).stdout;
+  assert.match(probeAnswer, /^Usage: quant meta run /, 'the probe prints the help of meta run');
+  assert.equal(run.stdout, probeAnswer, 'the same answer whatever the cache');
   const lines = run.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `one line on stderr, not ${JSON.stringify(run.stderr)}`);
   const [cache, tier] = (lines[0] ?? '').split('; ');
@@ -82,8 +89,21 @@ describe('the CLI bundle and its code caches', () => {
         `${role}: its data whole`,
       );
     }
-    assert.equal(reported(quantAt(REPO, ['--version'])), 'code cache cli: used', 'the build itself');
-    assert.equal(reported(quantAt(pkg, ['--version'])), 'code cache cli: used', 'a copy of it');
+    assert.equal(reported(quantAt(REPO, PROBE)), 'code cache cli: used', 'the build itself');
+    assert.equal(reported(quantAt(pkg, PROBE)), 'code cache cli: used', 'a copy of it');
+  });
+
+  test('quant --version (or -V) alone answers without loading the bundle; with more arguments, the CLI does', () => {
+    for (const flag of ['--version', '-V']) {
+      const fast = quantAt(pkg, [flag]);
+      assert.equal(fast.code, 0, fast.stderr);
+      assert.equal(fast.stdout, `${VERSION}\n`, `${flag}: the package's version`);
+      assert.equal(fast.stderr, '', `${flag}: no report line, the bundle was not loaded`);
+    }
+    const full = quantAt(pkg, ['--version', '--verbose']);
+    assert.equal(full.code, 0, full.stderr);
+    assert.equal(full.stdout, `${VERSION}\n`, 'the same version from the CLI itself');
+    assert.equal(full.stderr, `code cache cli: used; ${BUDGET}\n`, 'the bundle loaded from its cache');
   });
 
   test('a worker process of the local pool starts from the job cache and imports the job runner through the loader', async () => {
@@ -142,11 +162,11 @@ describe('the CLI bundle and its code caches', () => {
     for (const [what, bytes, why] of cases) {
       if (bytes === undefined) rmSync(cliCache);
       else writeFileSync(cliCache, bytes);
-      assert.equal(reported(quantAt(pkg, ['--version'])), `code cache cli: ${why}`, what);
+      assert.equal(reported(quantAt(pkg, PROBE)), `code cache cli: ${why}`, what);
     }
     writeFileSync(cliCache, trained);
     assert.equal(
-      reported(quantAt(pkg, ['--version'], { QUANT_CODE_CACHE: 'off' })),
+      reported(quantAt(pkg, PROBE, { QUANT_CODE_CACHE: 'off' })),
       'code cache cli: off',
       'switched off',
     );
@@ -154,28 +174,24 @@ describe('the CLI bundle and its code caches', () => {
 
   test("the loader raises V8's interrupt budget before compiling, unless node was given one", () => {
     // Given on node's command line, it stands; V8 then refuses the cache trained under the loader's.
-    const given = quantAt(pkg, ['--version'], {}, ['--interrupt-budget=100000']);
+    const given = quantAt(pkg, PROBE, {}, ['--interrupt-budget=100000']);
     assert.equal(
       reported(given, 'interrupt budget as given to node'),
       'code cache cli: refused by V8',
       'the cache of other V8 flags',
     );
-    assert.equal(
-      reported(quantAt(pkg, ['--version'])),
-      'code cache cli: used',
-      'the default: the trained cache',
-    );
+    assert.equal(reported(quantAt(pkg, PROBE)), 'code cache cli: used', 'the default: the trained cache');
   });
 
   test('QUANT_CODE_CACHE=write: the process leaves a cache the next one starts from', () => {
     rmSync(cliCache, { force: true });
     assert.equal(
-      reported(quantAt(pkg, ['--version'], { QUANT_CODE_CACHE: 'write' })),
+      reported(quantAt(pkg, PROBE, { QUANT_CODE_CACHE: 'write' })),
       'code cache cli: none',
       'no cache to start from',
     );
     assert.ok(existsSync(cliCache), 'written when the process exited');
-    assert.equal(reported(quantAt(pkg, ['--version'])), 'code cache cli: used', 'the next process uses it');
+    assert.equal(reported(quantAt(pkg, PROBE)), 'code cache cli: used', 'the next process uses it');
     writeFileSync(cliCache, trained);
   });
 
