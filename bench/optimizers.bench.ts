@@ -7,6 +7,7 @@
 //                                          min_cvar and mean_cvar's unbounded verdict at 1,000 and 2,000
 //                                          (minutes)
 //   npm run bench -- --compare             also the ratio to bench/baseline.json per row; > 1.10 is flagged
+//                                          (rows over 1 ms)
 //   npm run bench -- --record-baseline     write the measurements to bench/baseline.json
 //   npm run bench -- --no-demo             skip the end-to-end demo run (needs the built CLI)
 //   npm run bench -- --peer                instead compare with portfolio-allocation (bench/peer-comparison.ts)
@@ -382,7 +383,8 @@ const lines = [
         '',
         `Ratio: this run's median ÷ the baseline's (\`bench/baseline.json\`, recorded${baseline.recorded === '' ? '' : ` at ${baseline.recorded}`} on`,
         `${baseline.machine}), CPU time where the baseline has it, else wall time; above`,
-        `${REGRESSION.toFixed(2)} is flagged. Regressions flagged: ${regressions.length}.`,
+        `${REGRESSION.toFixed(2)} is flagged where the row takes more than 1 ms (below that the timer and the`,
+        `scheduler move a median by more than that). Regressions flagged: ${regressions.length}.`,
         ...(cpuOfMachine(baseline.machine) === cpuModel()
           ? []
           : [
