@@ -313,6 +313,14 @@ class VertexState {
   private readonly isActiveRow: Int8Array;
   private rho: Float64Array = new Float64Array(0);
   private breakAt = new Float64Array(0);
+  /**
+   * Scratch of every step, allocated once: the edge d (N entries), its moving assets, the breakpoints'
+   * heap over the working set and the entering hyperplane's gradient.
+   */
+  private readonly edge: Float64Array;
+  private readonly moving: number[] = [];
+  private heap = new BreakpointHeap(0);
+  private readonly entering: Float64Array;
   iterations = 0;
   private sinceRefactor = 0;
   /**
@@ -351,6 +359,8 @@ class VertexState {
     this.slot = new Int32Array(this.fullT).fill(-1);
     this.c = 1 / tailCount(this.fullT, beta);
     this.z = new Float64Array(this.N);
+    this.edge = new Float64Array(this.N);
+    this.entering = new Float64Array(this.N);
     // A reused memory holds the last simplex's numbers: zeros, as a fresh array.
     this.D = this.arena === undefined ? new Float64Array(this.N * this.N) : this.arena.inverse().fill(0);
     this.isActiveBound = new Int8Array(this.n);
@@ -401,6 +411,7 @@ class VertexState {
     this.isActiveKink = kinks;
     this.rho = arena === undefined ? new Float64Array(T) : arena.rho(T);
     this.breakAt = new Float64Array(T);
+    if (this.heap.capacity < T) this.heap = new BreakpointHeap(T);
   }
 
   /** h_t = −r_tᵀw − α at the current vertex of the scenarios `rows`, into `out` (position k ↔ rows[k]). */
@@ -834,46 +845,54 @@ class VertexState {
     let bestScore = 0;
     let bestSlope = 0;
     // The descending edges in order of position (a kink descends on at most one side: both would need
-    // y_j > 0 and y_j < −c).
-    const positions: number[] = [];
-    const slopes: number[] = [];
-    const signs: number[] = [];
-    const consider = (j: number, slope: number, sign: number): void => {
-      if (slope >= -SLOPE_TOL) return;
-      positions.push(j);
-      slopes.push(slope);
-      signs.push(sign);
-    };
-    this.active.forEach((a, j) => {
+    // y_j > 0 and y_j < −c), each scored as it is found: the slope per unit of distance moved in (w, α)
+    // (steepest edge), the first of equal scores kept.
+    let norms = this.norms;
+    const active = this.active;
+    for (let j = 0; j < N; j++) {
+      const a = active[j] as Active;
       const yj = y[j] as number;
-      if (a.kind === KINK) {
-        consider(j, yj + this.c, 1);
-        consider(j, -yj, -1);
-      } else if (a.kind === LOWER || a.kind === UPPER) {
+      const kind = a.kind;
+      let slope = 0;
+      let sign = 0;
+      if (kind === KINK) {
+        if (yj + this.c < -SLOPE_TOL) {
+          slope = yj + this.c;
+          sign = 1;
+        } else if (-yj < -SLOPE_TOL) {
+          slope = -yj;
+          sign = -1;
+        }
+      } else if (kind === LOWER || kind === UPPER) {
         // A weight fixed by its bounds (lo = hi) never leaves them, like the budget.
-        if (this.lo[a.index] !== this.hi[a.index])
-          consider(j, a.kind === LOWER ? yj : -yj, a.kind === LOWER ? 1 : -1);
-      } else if (a.kind === ROW_LOWER) consider(j, yj, 1);
-      else if (a.kind === ROW_UPPER) consider(j, -yj, -1);
-    });
-    // Steepest edge: the slope per unit of distance moved in (w, α).
-    if (positions.length > 0 && this.norms === null) {
-      this.norms = columnSquares(
-        D,
-        N,
-        Array.from({ length: N }, (_, j) => j),
-        this.used,
-        this.unitNorms(),
-      );
-    }
-    const norms = this.norms;
-    for (let k = 0; k < positions.length; k++) {
-      const slope = slopes[k] as number;
-      const score = slope / Math.sqrt(norms?.[positions[k] as number] as number);
+        const down = kind === LOWER ? yj : -yj;
+        if (this.lo[a.index] !== this.hi[a.index] && down < -SLOPE_TOL) {
+          slope = down;
+          sign = kind === LOWER ? 1 : -1;
+        }
+      } else if (kind === ROW_LOWER && yj < -SLOPE_TOL) {
+        slope = yj;
+        sign = 1;
+      } else if (kind === ROW_UPPER && -yj < -SLOPE_TOL) {
+        slope = -yj;
+        sign = -1;
+      }
+      if (sign === 0) continue;
+      if (norms === null) {
+        norms = columnSquares(
+          D,
+          N,
+          Array.from({ length: N }, (_, i) => i),
+          this.used,
+          this.unitNorms(),
+        );
+        this.norms = norms;
+      }
+      const score = slope / Math.sqrt(norms[j] as number);
       if (score < bestScore) {
         bestScore = score;
         bestSlope = slope;
-        best = { position: positions[k] as number, sign: signs[k] as number };
+        best = { position: j, sign };
       }
     }
     this.slope = bestSlope;
@@ -885,9 +904,10 @@ class VertexState {
   /** Walk along σ·d_j past the kinks while the slope stays negative; the blocking hyperplane enters. */
   step(position: number, sign: number): void {
     const { n, N, T, h, c, z } = this;
-    const d = new Float64Array(N);
+    const d = this.edge;
     if (!this.compact) for (let i = 0; i < N; i++) d[i] = sign * (this.D[position * N + i] as number);
     else {
+      d.fill(0);
       for (let k = 0; k < this.used; k++) {
         d[this.rowOfSlot[k] as number] = sign * (this.D[position * N + k] as number);
       }
@@ -895,7 +915,8 @@ class VertexState {
       if (u >= 0) d[u] = sign;
     }
     // Weights held at an active bound do not move along an edge: only the others enter the slopes.
-    const moving: number[] = [];
+    const moving = this.moving;
+    moving.length = 0;
     for (let i = 0; i < n; i++) if ((d[i] as number) !== 0) moving.push(i);
     const dAlpha = d[n] as number;
     // Slopes of the kinks along d, ρ_t = −r_tᵀd_w − d_α, accumulated one moving asset at a time (the
@@ -906,24 +927,26 @@ class VertexState {
     if (this.arena === undefined) subtractColumns(rho, this.rCols, T, moving, d);
     else this.arena.subtract(T, moving, d);
     const breakAt = this.breakAt;
-    const cand: number[] = [];
+    const isActiveKink = this.isActiveKink;
+    const heap = this.heap;
+    const items = heap.items;
+    let count = 0;
     for (let t = 0; t < T; t++) {
       const s = rho[t] as number;
-      if (this.isActiveKink[t] === 1 || s === 0) continue;
+      if (isActiveKink[t] === 1 || s === 0) continue;
       const ht = h[t] as number;
       if ((ht > 0 && s < 0) || (ht <= 0 && s > 0)) {
-        cand.push(t);
+        items[count++] = t;
         breakAt[t] = Math.max(0, -ht / s);
       }
     }
-    const at = (t: number): number => breakAt[t] as number;
-    const heap = new BreakpointHeap(cand, breakAt);
+    heap.order(count, breakAt);
     const bound = this.boundStop(d, this.active[position] as Active);
     let slope = this.slope;
     let enter: Active | null = null;
     let stepLength = bound.step;
     for (let t = heap.pop(); t >= 0; t = heap.pop()) {
-      const st = at(t);
+      const st = breakAt[t] as number;
       if (st > bound.step) break;
       slope += c * Math.abs(rho[t] as number);
       if (slope >= -SLOPE_TOL) {
@@ -1001,7 +1024,7 @@ class VertexState {
     if (this.compact && (leaving.kind === LOWER || leaving.kind === UPPER))
       this.makeLive(leaving.index, position);
     this.active[position] = enter;
-    const a = new Float64Array(N);
+    const a = this.entering;
     this.gradient(enter, a);
     // The next pricing's multipliers and norms are taken from each column as the update writes it.
     const y = new Float64Array(N);
@@ -1657,16 +1680,20 @@ export function invertDense(a: Float64Array, k: number, arena?: VertexArena): Fl
  * walk along an edge pops only the breakpoints it passes instead of sorting all of them.
  */
 class BreakpointHeap {
-  private readonly items: Int32Array;
-  private size: number;
+  /** The scenarios to order: the caller writes them here, then calls {@link order}. */
+  readonly items: Int32Array;
+  private size = 0;
+  private key: Float64Array = new Float64Array(0);
 
-  constructor(
-    items: readonly number[],
-    private readonly key: Float64Array,
-  ) {
-    this.items = Int32Array.from(items);
-    this.size = items.length;
-    for (let i = (this.size >> 1) - 1; i >= 0; i--) this.down(i);
+  constructor(readonly capacity: number) {
+    this.items = new Int32Array(capacity);
+  }
+
+  /** Make the first `count` of {@link items} a heap keyed by `key`. */
+  order(count: number, key: Float64Array): void {
+    this.size = count;
+    this.key = key;
+    for (let i = (count >> 1) - 1; i >= 0; i--) this.down(i);
   }
 
   /** The next index, or −1 when empty. */
