@@ -3,6 +3,7 @@ import { squareOrder, type Matrix } from '../linalg/matrix.js';
 import { applyBounds } from './bounded-projection.js';
 import { resolveBounds, type WeightBound } from './feasibility.js';
 import { minVariance } from './min-variance.js';
+import { largestDescending } from '../stats/tail-risk.js';
 
 export interface BarbellOptions {
   /** Lower weight bound, scalar or per asset (default 0). */
@@ -24,6 +25,8 @@ export interface BarbellResult {
 const BARBELL_AGGRESSIVE_SHARE = 0.1;
 /** Tail fraction used for the right-tail gain. */
 const BARBELL_TAIL = 0.05;
+/** Columns of the returns read per pass over the rows. */
+const COLUMN_BLOCK = 16;
 
 /**
  * Taleb-style barbell: a minimum-variance core plus a small, equally weighted convex sleeve.
@@ -98,37 +101,50 @@ export function antifragilityScores(returns: Matrix): Float64Array {
   const skew = new Float64Array(n);
   const tail = new Float64Array(n);
   const q = Math.max(1, Math.ceil(BARBELL_TAIL * T));
-  const col = new Float64Array(T);
-  for (let j = 0; j < n; j++) {
-    let mean = 0;
+  // The columns a block at a time (one pass over the rows per block, not one strided pass per column).
+  const block = new Float64Array(T * COLUMN_BLOCK);
+  for (let j0 = 0; j0 < n; j0 += COLUMN_BLOCK) {
+    const width = Math.min(COLUMN_BLOCK, n - j0);
     for (let t = 0; t < T; t++) {
-      const v = data[t * n + j] as number;
-      if (!Number.isFinite(v))
-        throw new QuantError('E_INPUT_VALUE', `return of asset ${j} at row ${t} is ${v}`, {
-          hint: 'clean the returns first',
-        });
-      col[t] = v;
-      mean += v;
+      const row = t * n + j0;
+      for (let c = 0; c < width; c++) block[c * T + t] = data[row + c] as number;
     }
-    mean /= T;
-    let m2 = 0;
-    let m3 = 0;
-    for (let t = 0; t < T; t++) {
-      const d = (col[t] as number) - mean;
-      m2 += d * d;
-      m3 += d * d * d;
+    for (let c = 0; c < width; c++) {
+      const j = j0 + c;
+      const col = block.subarray(c * T, (c + 1) * T);
+      let mean = 0;
+      for (let t = 0; t < T; t++) {
+        const v = col[t] as number;
+        if (!Number.isFinite(v))
+          throw new QuantError('E_INPUT_VALUE', `return of asset ${j} at row ${t} is ${v}`, {
+            hint: 'clean the returns first',
+          });
+        mean += v;
+      }
+      mean /= T;
+      let m2 = 0;
+      let m3 = 0;
+      for (let t = 0; t < T; t++) {
+        const d = (col[t] as number) - mean;
+        m2 += d * d;
+        m3 += d * d * d;
+      }
+      m2 /= T;
+      m3 /= T;
+      skew[j] = m2 > 0 ? ((Math.sqrt(T * (T - 1)) / (T - 2)) * m3) / Math.pow(m2, 1.5) : 0;
+      // The q largest from the top down and the q smallest from the bottom up, each added in that order
+      // (the terms of a full sort's ends; a tie of −0 and +0 cannot change a sum that starts at +0).
+      const largest = largestDescending(col, q);
+      for (let t = 0; t < T; t++) col[t] = -(col[t] as number);
+      const smallest = largestDescending(col, q);
+      let bottom = 0;
+      let top = 0;
+      for (let t = 0; t < q; t++) {
+        bottom += -(smallest[t] as number);
+        top += largest[t] as number;
+      }
+      tail[j] = top / q / Math.max(Math.abs(bottom / q), 1e-12);
     }
-    m2 /= T;
-    m3 /= T;
-    skew[j] = m2 > 0 ? ((Math.sqrt(T * (T - 1)) / (T - 2)) * m3) / Math.pow(m2, 1.5) : 0;
-    col.sort();
-    let bottom = 0;
-    let top = 0;
-    for (let t = 0; t < q; t++) {
-      bottom += col[t] as number;
-      top += col[T - 1 - t] as number;
-    }
-    tail[j] = top / q / Math.max(Math.abs(bottom / q), 1e-12);
   }
   const zs = standardise(skew);
   const zt = standardise(tail);

@@ -326,7 +326,7 @@ export function tailMetrics(returns: ArrayLike<number>): TailMetrics {
  * positions {@link orderByLoss} gives (ties differ only in the sign of a zero). A min-heap of `count`
  * entries passes over the values once; the engine's numeric sort orders the heap.
  */
-function largestDescending(values: Float64Array, count: number): Float64Array {
+export function largestDescending(values: Float64Array, count: number): Float64Array {
   if (count * 4 >= values.length) return Float64Array.from(values).sort().reverse();
   const heap = new Float64Array(count);
   let size = 0;

@@ -104,6 +104,85 @@ describe('barbell', () => {
     assert.ok(g1 > 0, 'g1 > 0');
   });
 
+  test('the scores are those of a full sort of each column, bit for bit (blocks of columns, ties, ±0)', () => {
+    // The textbook computation: each column copied out, sorted, its ends added; then standardised.
+    const reference = (m: Matrix): Float64Array => {
+      const { rows: T, cols: n, data } = m;
+      const q = Math.max(1, Math.ceil(0.05 * T));
+      const skew = new Float64Array(n);
+      const tail = new Float64Array(n);
+      for (let j = 0; j < n; j++) {
+        const col = Float64Array.from({ length: T }, (_, t) => data[t * n + j]!);
+        let mean = 0;
+        for (let t = 0; t < T; t++) mean += col[t]!;
+        mean /= T;
+        let m2 = 0;
+        let m3 = 0;
+        for (let t = 0; t < T; t++) {
+          const d = col[t]! - mean;
+          m2 += d * d;
+          m3 += d * d * d;
+        }
+        m2 /= T;
+        m3 /= T;
+        skew[j] = m2 > 0 ? ((Math.sqrt(T * (T - 1)) / (T - 2)) * m3) / Math.pow(m2, 1.5) : 0;
+        col.sort();
+        let bottom = 0;
+        let top = 0;
+        for (let t = 0; t < q; t++) {
+          bottom += col[t]!;
+          top += col[T - 1 - t]!;
+        }
+        tail[j] = top / q / Math.max(Math.abs(bottom / q), 1e-12);
+      }
+      const z = (v: Float64Array): Float64Array => {
+        const mean = v.reduce((a, b) => a + b, 0) / n;
+        const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
+        return v.map((x) => (sd > 0 ? (x - mean) / sd : 0));
+      };
+      const zs = z(skew);
+      const zt = z(tail);
+      return zs.map((v, i) => v + zt[i]!);
+    };
+    const draw = normals(11);
+    for (const [n, T] of [
+      [2, 3],
+      [5, 40],
+      [16, 21],
+      [17, 300],
+      [37, 252],
+    ] as const) {
+      for (const kind of ['plain', 'rounded', 'zeros'] as const) {
+        const data = new Float64Array(n * T);
+        for (let i = 0; i < data.length; i++) {
+          const v = draw() * 0.01;
+          data[i] = kind === 'plain' ? v : Math.round(v * 300) / 300;
+          if (kind === 'zeros' && i % 3 === 0) data[i] = i % 2 === 0 ? -0 : 0;
+        }
+        const m = { rows: T, cols: n, data };
+        const got = antifragilityScores(m);
+        const want = reference(m);
+        for (let j = 0; j < n; j++)
+          assert.ok(Object.is(got[j], want[j]), `${n} x ${T} ${kind}: asset ${j} ${got[j]} vs ${want[j]}`);
+      }
+    }
+  });
+
+  test('a non-finite return is reported at its asset and row, the first in column order', () => {
+    const m = factorReturns(20, 50, 1);
+    m.data[3 * 20 + 19] = Number.NaN; // asset 19, row 3: earlier row, later column
+    m.data[40 * 20 + 17] = Number.POSITIVE_INFINITY; // asset 17, row 40
+    m.data[45 * 20 + 17] = Number.NaN;
+    assert.throws(
+      () => antifragilityScores(m),
+      (e: unknown) =>
+        e instanceof QuantError &&
+        e.code === 'E_INPUT_VALUE' &&
+        e.message === 'return of asset 17 at row 40 is Infinity',
+      'the first non-finite of the lowest column is named',
+    );
+  });
+
   test('errors: too few observations, infeasible bounds', () => {
     const r3 = factorReturns(3, 2, 1);
     assert.throws(
