@@ -4,6 +4,9 @@
  * bounded) and answered with an error carrying the request's id when its first bytes name one; every other
  * message passes the request guard (request-guard.ts) before the server sees it. The SDK's own transport
  * closes the connection on an oversized buffer and answers malformed lines with silence.
+ *
+ * The end of the input does not drop work: the transport closes once every request it passed on has been
+ * answered (or cancelled by the client), so `printf '…' | quant mcp` gets every answer before the exit.
  */
 import type { Readable, Writable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -114,6 +117,10 @@ export class GuardedStdioTransport implements Transport {
   /** Inside an oversized line: its bytes are discarded up to the next newline. */
   private discarding = false;
   private closed = false;
+  /** The input has ended: close as soon as no request is waiting for its answer. */
+  private ending = false;
+  /** Requests passed on to the server and not yet answered, by id (a count: a client may repeat an id). */
+  private readonly unanswered = new Map<string, number>();
 
   constructor(
     private readonly input: Readable,
@@ -137,9 +144,23 @@ export class GuardedStdioTransport implements Transport {
   };
 
   private readonly onEnd = (): void => {
+    if (this.ending || this.closed) return;
     if (this.size > 0) this.endLine(); // a last message without its newline
-    void this.close();
+    this.ending = true;
+    this.closeWhenAnswered();
   };
+
+  private closeWhenAnswered(): void {
+    if (this.ending && this.unanswered.size === 0) void this.close();
+  }
+
+  private count(id: unknown, by: 1 | -1): void {
+    if (typeof id !== 'string' && typeof id !== 'number') return;
+    const key = `${typeof id}:${String(id)}`;
+    const n = (this.unanswered.get(key) ?? 0) + by;
+    if (n > 0) this.unanswered.set(key, n);
+    else this.unanswered.delete(key);
+  }
 
   private readonly onStreamError = (error: Error): void => {
     if (this.closed) return;
@@ -150,6 +171,7 @@ export class GuardedStdioTransport implements Transport {
   async start(): Promise<void> {
     this.input.on('data', this.onData);
     this.input.on('end', this.onEnd);
+    this.input.on('close', this.onEnd);
     this.input.on('error', this.onStreamError);
     this.output.on('error', this.onStreamError);
   }
@@ -185,8 +207,13 @@ export class GuardedStdioTransport implements Transport {
       return;
     }
     const verdict = judgeMessage(value, this.state);
-    if (verdict.action === 'forward') this.onmessage?.(verdict.message);
-    else if (verdict.action === 'reply') this.refuse(verdict.response);
+    if (verdict.action === 'forward') {
+      const message = verdict.message as { id?: unknown; method?: unknown; params?: { requestId?: unknown } };
+      if (typeof message.method === 'string' && 'id' in message) this.count(message.id, 1);
+      // A cancelled request gets no answer (the MCP specification), so the end of input must not wait for it.
+      else if (message.method === 'notifications/cancelled') this.count(message.params?.requestId, -1);
+      this.onmessage?.(verdict.message);
+    } else if (verdict.action === 'reply') this.refuse(verdict.response);
     else this.log(`quant mcp: dropped a message: ${verdict.reason}`);
   }
 
@@ -214,8 +241,12 @@ export class GuardedStdioTransport implements Transport {
     });
   }
 
-  send(message: JSONRPCMessage): Promise<void> {
-    return this.write(message);
+  async send(message: JSONRPCMessage): Promise<void> {
+    await this.write(message);
+    if (!('method' in message) && 'id' in message) {
+      this.count(message.id, -1);
+      this.closeWhenAnswered();
+    }
   }
 
   async close(): Promise<void> {
@@ -223,10 +254,12 @@ export class GuardedStdioTransport implements Transport {
     this.closed = true;
     this.input.off('data', this.onData);
     this.input.off('end', this.onEnd);
+    this.input.off('close', this.onEnd);
     this.input.off('error', this.onStreamError);
     // The output keeps its error listener: a write in flight may still fail (EPIPE) after the close.
     if (this.input.listenerCount('data') === 0) this.input.pause();
     this.parts = [];
+    this.unanswered.clear();
     this.onclose?.();
   }
 }

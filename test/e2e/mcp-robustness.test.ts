@@ -248,3 +248,36 @@ describe('quant mcp survives its clients (raw bytes on stdin)', () => {
     assert.equal(await server.exited, 0, 'await server.exited');
   });
 });
+
+describe('quant mcp answers every request it read before stdin closed', () => {
+  test('a script piped in whole, the last line without its newline: every answer, then exit 0', async () => {
+    const ws = tempDir('quant-mcp-eof-');
+    const server = new RawServer(ws.path);
+    try {
+      const lines = [
+        { jsonrpc: '2.0', id: 1, method: 'initialize', params: INIT },
+        { jsonrpc: '2.0', method: 'notifications/initialized' },
+        { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'list_stages', arguments: {} } },
+        { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'list_runs', arguments: {} } },
+        { jsonrpc: '2.0', id: 4, method: 'ping' },
+      ].map((m) => JSON.stringify(m));
+      const closed = new Promise<void>((done) => server.child.once('close', () => done()));
+      server.child.stdin.end(lines.join('\n')); // no newline after the last one
+      assert.equal(await server.exited, 0, 'the server exits 0 once stdin is closed');
+      await closed; // stdout read to its end
+      const answers = new Map(server.all.map((l) => JSON.parse(l) as Json).map((m) => [m['id'], m]));
+      for (const id of [1, 2, 3, 4]) {
+        assert.ok(
+          answers.get(id)?.['result'] !== undefined,
+          `request ${id} answered: ${JSON.stringify(answers.get(id))}`,
+        );
+      }
+      const stages = answers.get(2)?.['result'] as { content?: { text?: string }[] } | undefined;
+      assert.match(stages?.content?.[0]?.text ?? '', /meta\./, 'list_stages answered with the stages');
+      assert.doesNotMatch(server.stderr, /\n\s+at |E_INTERNAL/, 'no stack trace on stderr');
+    } finally {
+      if (server.child.exitCode === null) server.child.kill();
+      ws.cleanup();
+    }
+  });
+});

@@ -39,10 +39,9 @@ export function mcpCommand(ctx: CliContext): Command {
         log: (line) => ctx.io.err(line),
         verbose: ctx.globals.verbose,
       });
+      // The transport closes when stdin ends and every request read has been answered.
       const closed = new Promise<void>((done) => {
         server.onclose = done;
-        process.stdin.once('end', done);
-        process.stdin.once('close', done);
       });
       const log = (line: string): void => ctx.io.err(line);
       await server.connect(new GuardedStdioTransport(process.stdin, process.stdout, { log }));

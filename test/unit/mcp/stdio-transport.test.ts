@@ -114,7 +114,7 @@ describe('GuardedStdioTransport', () => {
     );
   });
 
-  test('end of input: a last line without its newline is served, then the transport closes', async () => {
+  test('end of input: a last line without its newline is served, then the transport closes once answered', async () => {
     const w = await wire();
     let closed = 0;
     w.transport.onclose = () => void (closed += 1);
@@ -126,9 +126,50 @@ describe('GuardedStdioTransport', () => {
       [0, 3],
       'w.forwarded.map((m) => (m as { id?: unknown }).id)',
     );
+    assert.equal(closed, 0, 'open until both are answered');
+    await w.transport.send({ jsonrpc: '2.0', id: 0, result: {} } as JSONRPCMessage);
+    await w.transport.send({ jsonrpc: '2.0', id: 3, result: {} } as JSONRPCMessage);
     assert.equal(closed, 1, 'closed');
     await w.transport.close();
     assert.equal(closed, 1, 'closed once');
+  });
+
+  test('end of input waits for the answers of the requests passed on, and not for cancelled ones', async () => {
+    const w = await wire();
+    let closed = 0;
+    w.transport.onclose = () => void (closed += 1);
+    const call = (id: number | string): string =>
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: { name: 'list_runs', arguments: {} },
+      });
+    const cancel = JSON.stringify({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: 'b' },
+    });
+    w.input.end(`${INIT}\n${call(7)}\n${call('b')}\n${call(7)}\n${cancel}`);
+    await new Promise((done) => w.input.once('end', done));
+    await w.settle();
+    assert.equal(w.forwarded.length, 5, 'every message passed on');
+    assert.equal(closed, 0, 'open while initialize and two requests with id 7 wait for their answers');
+    await w.transport.send({ jsonrpc: '2.0', id: 0, result: {} } as JSONRPCMessage);
+    await w.transport.send({ jsonrpc: '2.0', id: 7, result: {} } as JSONRPCMessage);
+    assert.equal(closed, 0, 'open while the second request with id 7 waits');
+    await w.transport.send({
+      jsonrpc: '2.0',
+      id: 7,
+      error: { code: -32603, message: 'x' },
+    } as JSONRPCMessage);
+    assert.equal(closed, 1, 'closed after the last answer; the cancelled request is not waited for');
+    await w.settle();
+    assert.deepEqual(
+      w.written.map((m) => m['id']),
+      [0, 7, 7],
+      'every answer was written before the close',
+    );
   });
 });
 
