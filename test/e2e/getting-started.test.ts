@@ -1,7 +1,9 @@
 // docs/getting-started.md, run as a user would copy it: every block marked `<!-- file: NAME -->` is
 // written into an empty folder, then every ```sh block's commands run there in page order, with `quant`
 // on the PATH as a shim for the built CLI (dist/cli/main.js). Each command must succeed, and the report
-// `quant report path` prints must exist. ```text blocks (sample output) are not run. Then the README's SDK
+// `quant report path` prints must exist. A ```text block right after a ```sh block is that block's sample
+// output: the commands' stdout must match it line for line (`...` stands for any text, the time stamp of a
+// run id for any time stamp); other ```text blocks are not checked. Then the README's SDK
 // example (the js block after `<!-- sdk -->`) runs in the same folder, with `metafolio` resolving to this
 // repository.
 import assert from 'node:assert/strict';
@@ -23,17 +25,20 @@ const PAGE = join(REPO, 'docs', 'getting-started.md');
 
 type Step =
   | { readonly kind: 'file'; readonly name: string; readonly body: string; readonly line: number }
-  | { readonly kind: 'command'; readonly command: string; readonly line: number };
+  | { readonly kind: 'command'; readonly command: string; readonly line: number }
+  | { readonly kind: 'output'; readonly lines: readonly string[]; readonly line: number };
 
 /**
  * The page's steps in order: a fenced block right after `<!-- file: NAME -->` (blank lines between
  * allowed) is a file; each command of a ```sh block (a line, `\` continuations joined, `#` comments
- * skipped) is a command. Other fenced blocks are skipped.
+ * skipped) is a command; a ```text block right after a ```sh block (only blank lines between) is the
+ * sample output of that block's commands. Other fenced blocks are skipped.
  */
 function guideSteps(text: string): Step[] {
   const lines = text.split('\n');
   const steps: Step[] = [];
   let pendingFile: string | undefined;
+  let afterCommands = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? '';
     const marker = /^<!--\s*file:\s*(\S+)\s*-->\s*$/.exec(line);
@@ -43,7 +48,10 @@ function guideSteps(text: string): Step[] {
     }
     const fence = /^```(\w*)\s*$/.exec(line);
     if (fence === null) {
-      if (line.trim() !== '') pendingFile = undefined;
+      if (line.trim() !== '') {
+        pendingFile = undefined;
+        afterCommands = false;
+      }
       continue;
     }
     const start = i + 1;
@@ -53,7 +61,10 @@ function guideSteps(text: string): Step[] {
       steps.push({ kind: 'file', name: pendingFile, body: `${body.join('\n')}\n`, line: start + 1 });
     } else if (fence[1] === 'sh') {
       steps.push(...commandsOf(body, start + 1));
+    } else if (fence[1] === 'text' && afterCommands) {
+      steps.push({ kind: 'output', lines: body, line: start + 1 });
     }
+    afterCommands = pendingFile === undefined && fence[1] === 'sh';
     pendingFile = undefined;
   }
   return steps;
@@ -75,6 +86,28 @@ function commandsOf(body: readonly string[], firstLine: number): Step[] {
     current = '';
   });
   assert.equal(current, '', `a command ending in \\ at line ${from} has no continuation`);
+  return out;
+}
+
+/** A sample output line as a pattern: `...` is any text, a run id's time stamp any time stamp. */
+function sampleLine(line: string): RegExp {
+  const parts = line
+    .split('...')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\d{8}-\d{6}/g, '\\d{8}-\\d{6}'));
+  return new RegExp(`^${parts.join('.*')}$`);
+}
+
+/** The lines of `actual` that do not match the sample (by position), or of the sample left over. */
+function sampleMismatches(sample: readonly string[], actual: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let j = 0; j < Math.max(sample.length, actual.length); j++) {
+    const want = sample[j];
+    const got = actual[j];
+    if (want === undefined || got === undefined || !sampleLine(want).test(got))
+      out.push(
+        `line ${j + 1}: the page shows ${JSON.stringify(want)}, the command printed ${JSON.stringify(got)}`,
+      );
+  }
   return out;
 }
 
@@ -105,6 +138,10 @@ describe('docs/getting-started.md', () => {
       '```text',
       'quant not-run',
       '```',
+      'prose: the next text block is not sample output',
+      '```text',
+      'free text',
+      '```',
       '<!-- file: b.json -->',
       'prose in between cancels the marker',
       '```json',
@@ -117,9 +154,31 @@ describe('docs/getting-started.md', () => {
         { kind: 'file', name: 'a.csv', body: 'date,X\n', line: 4 },
         { kind: 'command', command: 'quant one --two', line: 8 },
         { kind: 'command', command: 'quant three', line: 10 },
+        { kind: 'output', lines: ['quant not-run'], line: 13 },
       ],
-      'one file, two commands (the first joined), no text or unmarked block',
+      'one file, two commands (the first joined), their sample output, no other text or unmarked block',
     );
+  });
+
+  test('sample output: `...` is any text, a time stamp any time stamp, every line in its place', () => {
+    const sample = ['run core_20260105-093000 ok: 3 assets', 'meta.optimize: ...', 'done'];
+    assert.deepEqual(
+      sampleMismatches(sample, ['run core_20261207-151200 ok: 3 assets', 'meta.optimize: hrp 90%', 'done']),
+      [],
+      'the same lines match',
+    );
+    assert.equal(
+      sampleMismatches(sample, ['run core_20261207-151200 ok: 3 assets', 'meta.optimize: hrp 90%']).length,
+      1,
+      'a missing line is a mismatch',
+    );
+    assert.equal(
+      sampleMismatches(sample, ['run core_20261207-151200 ok: 4 assets', 'meta.optimize: x', 'done', 'more'])
+        .length,
+      2,
+      'a different figure and an extra line are mismatches',
+    );
+    assert.equal(sampleMismatches(['a.b'], ['axb']).length, 1, 'a dot in the sample is a dot');
   });
 
   const tmp = tempDir('quant-guide-');
@@ -152,8 +211,17 @@ describe('docs/getting-started.md', () => {
     delete env.QUANT_WORKSPACE;
     delete env.SOURCE_DATE_EPOCH;
     const reports: string[] = [];
+    let printed: string[] = [];
+    let samples = 0;
     for (const step of steps) {
       const where = `docs/getting-started.md:${step.line}`;
+      if (step.kind === 'output') {
+        const mismatches = sampleMismatches(step.lines, printed);
+        assert.deepEqual(mismatches, [], `${where}: the sample output differs:\n${mismatches.join('\n')}`);
+        samples += 1;
+        printed = [];
+        continue;
+      }
       if (step.kind === 'file') {
         assert.match(step.name, /^[\w.-]+$/, `${where}: a file name without folders`);
         writeFileSync(join(work, step.name), step.body);
@@ -167,7 +235,9 @@ describe('docs/getting-started.md', () => {
       );
       assert.doesNotMatch(r.stderr, /warning|error/i, `${where}: \`${step.command}\` printed:\n${r.stderr}`);
       if (step.command.startsWith('quant report path')) reports.push(r.stdout.trim());
+      if (r.stdout !== '') printed.push(...r.stdout.replace(/\n$/, '').split('\n'));
     }
+    assert.ok(samples >= 2, `the page's sample outputs were compared (${samples})`);
 
     assert.ok(reports.length > 0, 'quant report path ran');
     for (const report of reports) {

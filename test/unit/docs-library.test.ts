@@ -44,6 +44,26 @@ describe('docs/library.md', () => {
   const tmp = tempDir('quant-library-doc-');
   after(() => tmp.cleanup());
 
+  test('the Options table lists exactly the options optimizePortfolio accepts', async () => {
+    const { optimizePortfolio } = (await import(entry)) as {
+      optimizePortfolio: (returns: unknown, options: unknown) => unknown;
+    };
+    let message = '';
+    try {
+      optimizePortfolio([[0.01], [0.02]], { method: 'hrp', periodsPerYear: 252, notAnOption: 1 });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    const allowed = /allowed: ([\w, ]+)/.exec(message)?.[1]?.split(', ');
+    assert.ok(
+      allowed !== undefined && allowed.length > 5,
+      `the refusal names the allowed options: ${message}`,
+    );
+    const section = /## Options\n([\s\S]*?)\n## /.exec(page)?.[1] ?? '';
+    const documented = [...section.matchAll(/^\| `(\w+)` /gm)].map((m) => m[1]);
+    assert.deepEqual([...documented].sort(), [...allowed].sort(), 'the table rows are the accepted options');
+  });
+
   test('has runnable examples', () => {
     assert.ok(
       blocks.length >= 2,
