@@ -195,7 +195,7 @@ export interface CreateOrOpenRunOptions {
   readonly kind: RunKind;
   /** Profile of a new run; for an existing run, a different non-null profile is `E_RUN_ID`. */
   readonly profile: string | null;
-  /** Stage or pipeline params, a JSON object (`undefined` is stored as `{}`). */
+  /** Stage or pipeline params of a new run, a JSON object (`undefined` is stored as `{}`). */
   readonly params: unknown;
   readonly toolVersion: string;
   /** Becomes `created_at` of a new run (see `resolveNow`). */
@@ -204,7 +204,9 @@ export interface CreateOrOpenRunOptions {
 
 /**
  * Create `runs/<id>/` with config/, data/, reports/ and run.json (status `running`), or reopen an existing
- * run: it keeps `created_at` and `kind`, gets the new params and tool version, and goes back to `running`.
+ * run: it keeps `created_at`, `kind`, `profile`, its params and tool version (a stage run into it records
+ * its own params in the ledger), drops every other member (the ledger anchor is written again on close)
+ * and goes back to `running`.
  * Hold the run lock (`acquireRunLock`) around this and everything written afterwards.
  */
 export async function createOrOpenRun(options: CreateOrOpenRunOptions): Promise<RunHandle> {
@@ -228,6 +230,8 @@ export async function createOrOpenRun(options: CreateOrOpenRunOptions): Promise<
       throw fsFailure(error, `create the folders of run ${options.runId} in ${paths.path}`);
     },
   );
+  // An existing run keeps what its creator recorded (its params and tool version): a stage run into it
+  // records its own params in the ledger. Other members (the ledger anchor above all) go until it closes.
   const json: RunJson = {
     schema_version: 1,
     run_id: options.runId,
@@ -235,8 +239,8 @@ export async function createOrOpenRun(options: CreateOrOpenRunOptions): Promise<
     profile: existing?.profile ?? options.profile,
     status: 'running',
     created_at: existing?.created_at ?? toIsoSeconds(options.now),
-    tool_version: options.toolVersion,
-    params: params as Readonly<Record<string, unknown>>,
+    tool_version: existing?.tool_version ?? options.toolVersion,
+    params: existing?.params ?? (params as Readonly<Record<string, unknown>>),
   };
   await writeJsonAtomic(paths.runJson, json);
   return { ...paths, json, created: existing === undefined };

@@ -260,7 +260,8 @@ async function runTrades(
   for (const params of trades) {
     out.push({
       riskProfile: params.risk_profile,
-      result: await sdk.runStage('meta.trades', params, options),
+      // A trade list the manifest asks for and that fails leaves the run failed (docs/trades.md).
+      result: await sdk.runStage('meta.trades', params, options, { failExisting: true }),
     });
   }
   return out;

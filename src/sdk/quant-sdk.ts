@@ -134,6 +134,8 @@ export interface PipelineHooks {
  */
 export interface StageHooks {
   completed?(session: RunSession, execution: StageExecution): Promise<void>;
+  /** A coded failure marks an existing run `failed` even when the stage wrote nothing (`CloseOptions`). */
+  readonly failExisting?: boolean;
 }
 
 interface ResolvedLocation {
@@ -530,7 +532,7 @@ export class QuantSDK {
       execution = await executeStage(session, stage, params);
       if (hooks.completed !== undefined) await hooks.completed(session, execution);
     } catch (error) {
-      if (closeAfter) await closeSession(session, 'failed', { stage: stage.id }, error);
+      if (closeAfter) await closeSession(session, 'failed', { stage: stage.id }, error, hooks.failExisting);
       throw error;
     }
     if (closeAfter) await closeSession(session, 'success', { stage: stage.id }, undefined);
@@ -559,10 +561,15 @@ async function closeSession(
   status: 'success' | 'failed',
   extra: Record<string, unknown>,
   failure: unknown,
+  failExisting = false,
 ): Promise<void> {
   const failed = status === 'failed';
   try {
-    await session.close(status, extra, { discardIfEmpty: failed && isQuantError(failure), error: failure });
+    await session.close(status, extra, {
+      discardIfEmpty: failed && isQuantError(failure),
+      error: failure,
+      failExisting,
+    });
   } catch (closeError) {
     if (!failed) throw environmentError(closeError) ?? closeError;
   }

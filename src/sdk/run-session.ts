@@ -36,6 +36,7 @@ import {
   updateRunStatus,
   type Ledger,
   type RunHandle,
+  type RunJson,
   type RunLock,
 } from '../artifacts/index.js';
 import { TOOL_VERSION } from './version.js';
@@ -83,6 +84,11 @@ export interface SessionOptions {
 export interface CloseOptions {
   readonly discardIfEmpty?: boolean;
   readonly error?: unknown;
+  /**
+   * A failure marks an existing run `failed` even when it wrote nothing (the meta run's `trades` block:
+   * the run as asked for did not complete). Otherwise such a run keeps its status (see `sessionCloser`).
+   */
+  readonly failExisting?: boolean;
 }
 
 /** An open run: its folder, lock and ledger, for the duration of one stage or pipeline. */
@@ -94,6 +100,8 @@ export interface RunSession {
   readonly ledger: Ledger;
   readonly handle: RunHandle;
   readonly deterministic: boolean;
+  /** Outputs the stages of this session recorded so far (`StageContext.recordOutput`). */
+  readonly written: { outputs: number };
   close(
     status: 'success' | 'failed',
     extra?: Record<string, unknown>,
@@ -133,13 +141,19 @@ interface OpenRun {
   readonly ledger: Ledger;
   readonly lock: RunLock;
   readonly key: LedgerKey | undefined;
+  /** An existing run's run.json as the session found it (after recovery); undefined for a new run. */
+  readonly before: RunJson | undefined;
+  readonly written: { outputs: number };
   /** Remove the run and runs/ folders this session created, if empty. */
   readonly removeCreatedFolders: () => Promise<void>;
 }
 
 /**
  * `RunSession.close`: the final status and the ledger anchor into run.json, or — for a failed new run
- * the machine broke or that produced nothing — the run discarded; the lock is released in any case.
+ * the machine broke or that produced nothing — the run discarded; the lock is released in any case. An
+ * existing run that a stage failed on a coded error before writing anything keeps its status and members
+ * (a user's mistake in `quant trades` must not turn a finished meta run into a failed one); the attempt
+ * stays in its ledger, to which run.json is anchored again.
  */
 function sessionCloser({
   runId,
@@ -147,12 +161,24 @@ function sessionCloser({
   ledger,
   lock,
   key,
+  before,
+  written,
   removeCreatedFolders,
 }: OpenRun): RunSession['close'] {
   return async (status, extra, closeOptions) => {
     let discarded = false;
     try {
-      if (status === 'failed' && handle.created && machineFailed(closeOptions?.error, handle.path)) {
+      const error = closeOptions?.error;
+      const keep = before !== undefined && closeOptions?.failExisting !== true && keepsStatus(error, written);
+      if (status === 'failed' && keep) {
+        const kept = Object.fromEntries(
+          Object.entries(before).filter(([k]) => !FIXED_RUN_MEMBERS.has(k) && k !== LEDGER_ANCHOR_MEMBER),
+        );
+        await updateRunStatus(handle, before.status, {
+          ...kept,
+          [LEDGER_ANCHOR_MEMBER]: anchorLedger(runId, ledger.records, key),
+        });
+      } else if (status === 'failed' && handle.created && machineFailed(error, handle.path)) {
         await discardNewRun(handle);
         discarded = true;
       } else {
@@ -221,6 +247,7 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
     const paths = runPaths(workspace, runId);
     if (options.fresh === true || !explicit) await assertRunIsNew(workspace, runId, { locked: true });
     const interrupted = await recoverPreviousRun(paths, runId, key);
+    const before = await readRunJsonFile(paths.runJson, runId);
     // The chain, and its anchor when run.json has one: a tampered run is refused, never re-anchored.
     await assertLedgerAnchored(workspace, runId, key);
     // A stage run into an existing run (e.g. meta.flatten of a nested meta profile) keeps the run's
@@ -247,6 +274,7 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
       });
     }
     await updateRunStatus(handle, 'running');
+    const written = { outputs: 0 };
     return {
       runId,
       runDir: handle.path,
@@ -256,8 +284,9 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
       handle,
       deterministic:
         options.env['SOURCE_DATE_EPOCH'] !== undefined && options.env['SOURCE_DATE_EPOCH'] !== '',
+      written,
       options,
-      close: sessionCloser({ runId, handle, ledger, lock, key, removeCreatedFolders }),
+      close: sessionCloser({ runId, handle, ledger, lock, key, before, written, removeCreatedFolders }),
     };
   } catch (error) {
     // Opening failed (a full disk, a refused write, a broken ledger...): a run this call created goes
@@ -268,6 +297,26 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
     if (!folderExisted || created) await removeCreatedFolders();
     throw coded;
   }
+}
+
+/** Members of run.json that `updateRunStatus` does not take as extras. */
+const FIXED_RUN_MEMBERS = new Set([
+  'schema_version',
+  'run_id',
+  'kind',
+  'profile',
+  'created_at',
+  'tool_version',
+  'params',
+  'status',
+]);
+
+/**
+ * Whether a failure leaves an existing run as it was: a coded error that is not the machine's, before
+ * any stage of the session recorded an output.
+ */
+function keepsStatus(error: unknown, written: { readonly outputs: number }): boolean {
+  return isQuantError(error) && !isEnvironmentError(error) && written.outputs === 0;
 }
 
 /**
@@ -337,7 +386,10 @@ function stageContext(session: RunSession, stage: Stage, records: StageRecords):
       return abs;
     },
     recordInput: (p) => void inputs.push(resolve(cwd, p)),
-    recordOutput: (p) => void outputs.push(resolve(cwd, p)),
+    recordOutput: (p) => {
+      outputs.push(resolve(cwd, p));
+      session.written.outputs += 1;
+    },
     decision: async (step, data, context) => {
       await session.ledger.append({
         type: 'decision',

@@ -79,12 +79,41 @@ test('quant trades refuses bad input with one coded line and exit 1', () => {
     [['--nav', '1e6', '--holdings', 'prices.csv'], /^E_INPUT_COLUMN: prices\.csv:1 .*no "quantity" column/],
     [['--nav', '1e6', '--max-data-age-days', '30'], /^E_STALE_DATA: .*max_data_age_days is 30/],
   ];
+  const runJson = (id: string): Record<string, unknown> =>
+    JSON.parse(readFileSync(join(w.path, 'runs', id, 'run.json'), 'utf8')) as Record<string, unknown>;
+  const { ledger: _anchor, ...before } = runJson('R');
   for (const [extra, pattern] of cases) {
     const r = trades(...extra);
     assert.equal(r.code, 1, `${extra.join(' ')}: exit 1 (${r.stderr})`);
     assert.match(r.stderr.trim(), pattern, `${extra.join(' ')}: ${r.stderr}`);
     assert.equal(r.stderr.trim().split('\n').length, 1, `${extra.join(' ')}: one line`);
+    // A refusal leaves the finished run as it was: its status and members, re-anchored to its ledger,
+    // which records the failed attempt.
+    const { ledger: anchor, ...after } = runJson('R');
+    assert.deepEqual(after, before, `${extra.join(' ')}: run.json of R unchanged but for its anchor`);
+    assert.notEqual(anchor, undefined, `${extra.join(' ')}: run.json of R is anchored`);
   }
+  const ledger = readFileSync(join(w.path, 'runs', 'R', 'audit.jsonl'), 'utf8');
+  assert.match(ledger, /"code":"E_STALE_DATA"/, 'the ledger records the refused attempt');
+  const verify = quant(['audit', 'verify', '--strict', 'R', '--workspace', w.path], { env: ENV });
+  assert.equal(verify.code, 0, `the run's ledger still verifies: ${verify.stdout}${verify.stderr}`);
+  const validate = quant(['meta', 'validate', '--run-id', 'R', '--workspace', w.path], { env: ENV });
+  assert.equal(validate.code, 0, `the meta run still validates: ${validate.stdout}${validate.stderr}`);
+  // A sleeve run named by mistake is not a meta run, and stays the successful run meta runs take.
+  const sleeve = quant(
+    ['trades', '--run-id', 's1_run', '--profile', 'hrp', '--prices', 'prices.csv', '--nav', '1e6'],
+    { cwd: w.path, env: ENV },
+  );
+  assert.equal(sleeve.code, 1, sleeve.stderr);
+  assert.match(sleeve.stderr, /^E_PARAMS: .*not a meta run/, sleeve.stderr);
+  assert.equal(runJson('s1_run')['status'], 'success', 'the sleeve run is still a success');
+  const rerun = quant(
+    ['meta', 'run', '--profile', SMALL_META_PROFILE, '--run-id', 'R2', '--workspace', w.path],
+    {
+      env: ENV,
+    },
+  );
+  assert.equal(rerun.code, 0, `a meta run still finds its sleeves: ${rerun.stderr}`);
   const missing = quant(
     ['trades', '--run-id', 'nope', '--profile', 'hrp', '--prices', 'p.csv', '--nav', '1'],
     {

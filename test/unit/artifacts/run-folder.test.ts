@@ -74,7 +74,7 @@ describe('run folders', () => {
     );
   });
 
-  test('reopening keeps created_at and kind, takes new params, and a different profile is refused', async () => {
+  test("reopening keeps created_at, kind, the creator's params and tool version; a different profile is refused", async () => {
     const ws = tempDir();
     await createOrOpenRun({
       workspace: ws,
@@ -100,7 +100,8 @@ describe('run folders', () => {
     assert.equal(again.json.kind, 'sleeve', 'again.json.kind');
     assert.equal(again.json.profile, 'p', 'again.json.profile');
     assert.equal(again.json.status, 'running', 'again.json.status');
-    assert.deepEqual(again.json.params, { v: 2 }, 'again.json.params');
+    assert.deepEqual(again.json.params, { v: 1 }, "the creator's params (a stage's own are in the ledger)");
+    assert.equal(again.json.tool_version, '0.1.0', "the creator's tool version");
     assert.equal((await readRunJson(ws, 'r'))['error'], undefined, 'a reopened run drops the old error');
     await assert.rejects(
       createOrOpenRun({

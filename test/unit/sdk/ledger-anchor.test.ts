@@ -81,7 +81,12 @@ describe('ledger anchor (SDK)', () => {
       'infeasible bounds fail the run',
     );
     const ledger = records('f1');
-    assert.equal(runJson('f1')['status'], 'failed', 'the run stays as failed');
+    assert.equal(
+      runJson('f1')['status'],
+      'success',
+      'a refused stage that wrote nothing leaves the run as it was',
+    );
+    assert.equal(ledger.at(-1)?.['status'], 'error', 'the ledger records the refused attempt');
     assert.equal((runJson('f1')['ledger'] as Anchor).records, ledger.length, 'anchored at its end');
   });
 

@@ -125,6 +125,25 @@ describe('the trades block of a meta profile (SDK)', { timeout: 120_000 }, () =>
     );
   });
 
+  test('a trade list that fails after the pipeline leaves the run failed, its report in place', async () => {
+    // Z has no price: only the run's target shows that, so meta.trades fails after the pipeline.
+    writeFileSync(join(ws, 'prices-no-z.csv'), 'symbol,price\nSIX:NESN,100\nSIX:ROG,250\nSIX:OLD,10\n');
+    await writeManifest(ws, manifest({ ...TRADES, prices: 'prices-no-z.csv' }));
+    await assert.rejects(
+      QuantSDK.runMeta('m', opts('t3')),
+      (e: unknown) => isQuantError(e) && /NYSE:Z/.test(e.message),
+      'the missing price is a coded error naming the symbol',
+    );
+    const runJson = JSON.parse(readFileSync(join(ws, 'runs', 't3', 'run.json'), 'utf8')) as {
+      status: string;
+    };
+    assert.equal(runJson.status, 'failed', 'the run as the manifest asks for it did not complete');
+    assert.ok(
+      existsSync(join(ws, 'runs', 't3', 'reports', 'meta_portfolio_report.md')),
+      'the report is in place',
+    );
+  });
+
   const bad: [string, unknown, string, string][] = [
     ['negative NAV', { ...TRADES, nav: -5 }, 'E_MANIFEST', 'profiles.m.trades.nav'],
     ['missing prices', { nav: 1, risk_profiles: ['hrp'] }, 'E_MANIFEST', 'profiles.m.trades.prices'],
