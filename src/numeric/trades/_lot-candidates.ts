@@ -42,6 +42,8 @@ export interface LotCandidates {
 function minimumLots(lotCash: number, minTicket: number): number {
   if (!(minTicket > 0)) return 1;
   let n = Math.max(1, Math.ceil(minTicket / lotCash));
+  // Beyond 2^53, n + 1 === n and the settling below would never end (callers check the counts first).
+  if (!(n <= Number.MAX_SAFE_INTEGER)) throw new RangeError(`a minimum ticket of ${n} lots is not countable`);
   // Division rounding may put n one off: settle it on the product itself.
   while (n > 1 && (n - 1) * lotCash >= minTicket) n -= 1;
   while (n * lotCash < minTicket) n += 1;

@@ -198,3 +198,32 @@ export function tradeLines(
     };
   });
 }
+
+/**
+ * Orders are counted in whole lots, exactly: every count the rounding may reach (the lots to the target
+ * or to zero, the lots of a minimum ticket) must be a safe integer. A lot size or price so small against
+ * the NAV that it is not (2^53 lots and more) is refused here, naming the row, instead of a search that
+ * cannot step from one count to the next.
+ */
+export function checkLotCounts(lines: readonly TradeLine[], nav: number, t: TradeTables): void {
+  for (const line of lines) {
+    const lotCash = line.lotSize * line.price;
+    const toTarget = Math.abs((line.target * nav) / line.price - line.held) / line.lotSize;
+    const toZero = Math.abs(line.held) / line.lotSize;
+    const ticket = line.minTicket / lotCash;
+    const lots = Math.max(toTarget, toZero, ticket);
+    if (lots <= Number.MAX_SAFE_INTEGER) continue;
+    const row = t.lotRows.find((r) => r.symbol === line.symbol);
+    const what =
+      `${line.symbol} would trade up to ${lots.toPrecision(3)} lots of ${line.lotSize} at ${line.price} ` +
+      `(NAV ${nav}); whole lots are counted exactly only up to 2^53 (about 9.0e15)`;
+    const hint =
+      'check the lot size and the price of the symbol: a lot is a tradable quantity (1 for single units)';
+    if (row !== undefined && t.lotsTable !== undefined)
+      throw valueError(t.lotsTable, row, 'lot_size', what, hint);
+    throw new QuantError('E_INPUT_VALUE', `${t.pricesTable.name}: ${what}`, {
+      location: { file: t.pricesTable.name },
+      hint,
+    });
+  }
+}

@@ -13,6 +13,7 @@ import {
   readPrices,
   readTarget,
   tradeLines,
+  checkLotCounts,
   type TableRef,
   type TradeLine,
 } from './_trades-inputs.js';
@@ -229,6 +230,7 @@ export const metaTrades = defineStage({
     const freshness = await checkFreshness(ctx, metaProfile, params);
     const { inputs, tables: t } = await tables(ctx, params);
     const lines = tradeLines(target.assets, `the ${params.risk_profile} target`, t);
+    checkLotCounts(lines, params.nav, t);
     const rounding = roundToLots(lines, { nav: params.nav });
     await ctx.decision('trades.rounding', {
       method: rounding.method,

@@ -218,6 +218,35 @@ test('bad inputs are coded errors naming the file and the row', async () => {
     /^l2\.csv:2 .*the lot size of XETRA:SAP is -5/,
     'a negative lot size',
   );
+  // Lots too small to count exactly (the search would never step from one count to the next) are refused
+  // at their row, with or without a minimum ticket; a price as small is refused naming the prices file.
+  await rejects(
+    run(ws, {
+      ...base,
+      lots_file: file('l3.csv', 'symbol,lot_size,min_ticket\nSIX:NESN,1,0\nXETRA:SAP,1e-20,5000\n'),
+    }),
+    'E_INPUT_VALUE',
+    /^l3\.csv:3 .*XETRA:SAP would trade up to 2\.50e\+22 lots of 1e-20 at 120 .*2\^53/,
+    'a lot size of 1e-20 with a minimum ticket',
+  );
+  await rejects(
+    run(ws, { ...base, lots_file: file('l4.csv', 'symbol,lot_size\nXETRA:SAP,1e-15\n') }),
+    'E_INPUT_VALUE',
+    /^l4\.csv:2 .*XETRA:SAP would trade up to .* lots of 1e-15/,
+    'a lot size of 1e-15',
+  );
+  await rejects(
+    run(ws, {
+      ...base,
+      prices_file: file(
+        'p4.csv',
+        'symbol,price\nNASDAQ:AAPL,190\nXETRA:SAP,1e-300\nSIX:NESN,95\nCME_MINI:ES1!,5000\nOLD,20\nNYSE:A,300\nNYSE:B,70\n',
+      ),
+    }),
+    'E_INPUT_VALUE',
+    /^p4\.csv: XETRA:SAP would trade up to .* lots of 1 at 1e-300/,
+    'a price of 1e-300',
+  );
   await rejects(
     run(ws, { ...base, holdings_file: file('h1.csv', 'symbol,qty\nOLD,5\n') }),
     'E_INPUT_COLUMN',
