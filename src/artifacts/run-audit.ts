@@ -84,7 +84,7 @@ async function readLedgerText(path: string, shown: string, runId: string): Promi
   }
 }
 
-/** run.json, or the problem that it cannot be read (an audit goes on with the ledger alone). */
+/** run.json, or the problem that it is missing or cannot be read (an audit goes on with the ledger alone). */
 async function readRecord(
   file: string,
   shown: string,
@@ -93,7 +93,16 @@ async function readRecord(
 ): Promise<{ json: RunJson | undefined; anchor: LedgerAnchor | undefined }> {
   try {
     const json = await readRunJsonFile(file, runId);
-    return { json, anchor: json === undefined ? undefined : readLedgerAnchor(json, shown) };
+    if (json === undefined) {
+      // A run writes run.json before its ledger: a ledger without it is a run whose record was removed.
+      problems.push({
+        code: 'E_RUN_CORRUPT',
+        message: `${shown} is missing: the run's status and the anchor of its ledger are gone, so nothing pins where the ledger ends`,
+        file: shown,
+      });
+      return { json, anchor: undefined };
+    }
+    return { json, anchor: readLedgerAnchor(json, shown) };
   } catch (error) {
     if (!isQuantError(error)) throw error;
     problems.push({ code: error.code, message: error.message.replace(file, shown), file: shown });

@@ -49,7 +49,10 @@ export function describeAudit(report: RunAuditReport): string[] {
     truncated: `MISMATCH: the ledger is shorter than run.json anchors`,
     rewritten: `MISMATCH: the ledger does not end in the head run.json anchors`,
     pending: `none yet: the run is ${report.status ?? 'running'} (anchored when it gets its final status)`,
-    absent: `none: run.json records no anchor (a run made before anchoring, or run.json rewritten)`,
+    absent:
+      report.status === null
+        ? 'none: run.json is missing or unreadable'
+        : `none: run.json records no anchor (a run made before anchoring, or run.json rewritten)`,
     unchecked: `not compared: the chain is broken`,
   };
   lines.push(`anchor: ${anchorLine[anchor.state]}`);

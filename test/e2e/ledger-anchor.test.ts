@@ -3,7 +3,7 @@
 // a modified output and a wrong key, each as a coded line naming the file and what differs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openLedger } from '../../src/artifacts/index.js';
 import { quant, tempDir } from '../helpers/cli.js';
@@ -98,6 +98,33 @@ describe('anchored ledger (CLI)', () => {
       assert.equal(m.code, 1, 'validate fails');
       assert.match(m.stdout, /^FAIL {2}audit\.jsonl: E_AUDIT_APPENDED: /m, 'the ledger check names it');
       assert.match(m.stderr, /^E_VALIDATION_FAILED: /, 'coded');
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  test('run.json removed: verify is E_RUN_CORRUPT, with and without --strict and the key', () => {
+    const ws = copy();
+    try {
+      rmSync(join(ws.path, 'runs', 'm1', 'run.json'));
+      for (const args of [[], ['--strict']]) {
+        for (const env of [ENV, { QUANT_LEDGER_KEY: '' }]) {
+          const v = quant(['audit', 'verify', ...args, 'm1', '--workspace', ws.path], { env });
+          const what = `verify ${args.join(' ')} (key ${env.QUANT_LEDGER_KEY === '' ? 'absent' : 'set'})`;
+          assert.equal(v.code, 1, `${what}: exit 1 (${v.stdout}${v.stderr})`);
+          assert.match(
+            v.stderr,
+            /^E_RUN_CORRUPT: runs\/m1\/run\.json is missing: .*nothing pins where the ledger ends/,
+            `${what}: coded, naming the file`,
+          );
+          assert.equal(v.stderr.trimEnd().split('\n').length, 1, `${what}: one line: ${v.stderr}`);
+          assert.match(
+            v.stdout,
+            /^anchor: none: run\.json is missing or unreadable$/m,
+            `${what}: the anchor line`,
+          );
+        }
+      }
     } finally {
       ws.cleanup();
     }
