@@ -41,6 +41,14 @@ const portfolioOptimizeParams = z.strictObject({
     .describe('portfolio construction method (DESIGN §9); `erc` = risk_parity'),
   assets: z
     .array(z.string().min(1))
+    .superRefine((assets, ctx) => {
+      // A column named twice would be optimised as two assets and written as one (weights summing below 1).
+      assets.forEach((a, j) => {
+        const i = assets.indexOf(a);
+        if (i < j)
+          ctx.addIssue({ code: 'custom', path: [j], message: `duplicate asset "${a}" (also assets[${i}])` });
+      });
+    })
     .optional()
     .describe('columns to use, in this order (default: every column)'),
   linkage: optimizeOptionSchemas.linkage.default('single').describe('hrp: linkage of the clustering'),
