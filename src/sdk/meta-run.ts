@@ -227,7 +227,7 @@ async function runMetaReadOnce(
   );
   const traded = await runTrades(sdk, trades, {
     ...runOptionsOf(options),
-    cwd,
+    cwd: workspace, // the block's files are relative to the workspace
     workspace,
     manifest: manifestPath,
     runId: result.runId,

@@ -3,13 +3,13 @@
  * pipeline, with the files it names resolved against the manifest's folder, confined to the workspace and
  * read once before the run folder exists (a bad table writes nothing).
  */
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { QuantError, isQuantError } from '../../errors.js';
 import { resolveInside } from '../../artifacts/index.js';
 import { formatJsonPath, type TradesSpec } from '../../manifest/index.js';
 import { readHoldings, readLots, readPrices, type TableRef } from './_trades-inputs.js';
 
-/** The params of one `meta.trades` run of the block. */
+/** The params of one `meta.trades` run of the block (its files relative to the workspace). */
 export interface TradesStageParams {
   readonly meta_profile: string;
   readonly risk_profile: string;
@@ -50,7 +50,9 @@ async function table(
     });
   }
   await read({ name: file, path });
-  return path;
+  // Relative to the workspace (where meta.trades then runs), so that the run's params and ledger are the
+  // same bytes wherever the workspace lies.
+  return relative(where.workspace, path).split(sep).join('/');
 }
 
 /**

@@ -5,7 +5,8 @@
 // outside the workspace, E_INPUT_VALUE naming the line of a bad table.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QuantSDK, isQuantError } from '../../../src/index.js';
 import { validateMetaRun } from '../../../src/stages/index.js';
@@ -108,6 +109,23 @@ describe('the trades block of a meta profile (SDK)', { timeout: 120_000 }, () =>
     assert.ok(ledger.includes('"trades.rounding"'), 'the rounding decision is in the run’s ledger');
     const verdict = await validateMetaRun(ws, 't1');
     assert.ok(verdict.ok, `the run validates: ${JSON.stringify(verdict.checks.filter((c) => !c.ok))}`);
+  });
+
+  test('the run is the same bytes wherever the workspace lies (no absolute path of a trades file)', async () => {
+    await writeManifest(ws, manifest(TRADES));
+    const other = tempDir('mf-meta-trades-moved-');
+    cpSync(ws, other, { recursive: true, filter: (src) => !src.startsWith(join(ws, 'runs', 'same')) });
+    const here = await QuantSDK.runMeta('m', opts('same'));
+    const there = await QuantSDK.runMeta('m', { ...opts('same'), workspace: other, cwd: tmpdir() });
+    for (const file of ['run.json', 'audit.jsonl', 'data/trades_m_equal_weight.json']) {
+      const a = readFileSync(join(here.runDir, file), 'utf8');
+      assert.ok(!a.includes(ws), `${file} names no absolute path of the workspace`);
+      assert.equal(
+        readFileSync(join(there.runDir, file), 'utf8'),
+        a,
+        `${file}: the same bytes in both folders`,
+      );
+    }
   });
 
   test('a risk profile left out of the run (--profiles) is skipped with a warning', async () => {
