@@ -1,4 +1,6 @@
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { QuantError } from '../errors.js';
 import type { Registry } from '../core/registry.js';
 import type { GlobalOptions } from './global-options.js';
 import type { Io } from './output.js';
@@ -59,4 +61,17 @@ export function createCliContext(
       };
     },
   };
+}
+
+/**
+ * Commands that only read or serve a workspace refuse one that is not a folder: a mistyped --workspace
+ * must not read as an empty workspace.
+ */
+export async function assertWorkspaceFolder(ctx: CliContext): Promise<void> {
+  const info = await stat(ctx.workspace).catch(() => undefined);
+  if (info?.isDirectory() === true) return;
+  throw new QuantError('E_INPUT_NOT_FOUND', `workspace ${ctx.workspace} is not an existing folder`, {
+    hint: 'create it, or pass --workspace <dir>',
+    location: { file: ctx.workspace },
+  });
 }

@@ -231,6 +231,11 @@ function describeIssue(issue: z.core.$ZodIssue, doc: LocatedJson): RawProblem[] 
         });
     case 'invalid_type': {
       if (!doc.has(path)) return [{ path, message: `is required (${describeExpected(issue.expected)})` }];
+      const value = valueAt(doc.value, path);
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        // JSON has no infinity: a literal beyond ±1.8e308 (1e999) is read as one.
+        return [{ path, message: `is not a finite number: beyond ±1.8e308 it reads as ${String(value)}` }];
+      }
       return [
         {
           path,

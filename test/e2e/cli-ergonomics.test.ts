@@ -93,6 +93,29 @@ describe('--json errors', () => {
     }
   });
 
+  test('runs list: a workspace that is not a folder is an error; a profile without runs names the others', async () => {
+    const missing = quant(['runs', 'list', '--workspace', '/nonexistent/workspace']);
+    assert.equal(missing.code, 1, `exit 1: ${missing.stdout}`);
+    assert.match(
+      missing.stderr,
+      /^E_INPUT_NOT_FOUND: workspace \/nonexistent\/workspace is not an existing folder/,
+      'coded, naming the folder',
+    );
+    const ws = tempDir();
+    try {
+      await buildSmallMetaWorkspace(ws.path);
+      const none = quant(['runs', 'list', '--profile', 'nope', '--workspace', ws.path]);
+      assert.equal(none.code, 0, none.stderr);
+      assert.match(
+        none.stdout,
+        /^no runs of profile nope in .* \(profiles with runs: s1, s2\)$/m,
+        'says which profiles have runs',
+      );
+    } finally {
+      ws.cleanup();
+    }
+  });
+
   test('an error with a location carries it as data', () => {
     const ws = tempDir();
     try {

@@ -76,6 +76,7 @@ test('quant trades refuses bad input with one coded line and exit 1', () => {
   const cases: [string[], RegExp][] = [
     [['--nav', '-5'], /^E_PARAMS: .*nav/],
     [['--nav', 'lots'], /^E_USAGE: --nav "lots" is not a number/],
+    [['--nav', '0x10'], /^E_USAGE: --nav "0x10" is not a number/],
     [['--nav', '1e6', '--holdings', 'prices.csv'], /^E_INPUT_COLUMN: prices\.csv:1 .*no "quantity" column/],
     [['--nav', '1e6', '--max-data-age-days', '30'], /^E_STALE_DATA: .*max_data_age_days is 30/],
   ];

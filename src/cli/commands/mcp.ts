@@ -1,10 +1,8 @@
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
 import { resolveInside } from '../../sdk/workspace-runs.js';
-import { QuantError } from '../../errors.js';
 import { loadOptional } from '../../sdk/optional-dependency.js';
-import type { CliContext } from '../context.js';
+import { assertWorkspaceFolder, type CliContext } from '../context.js';
 
 /**
  * `quant mcp`: serve the workspace over stdio until the client closes stdin. stdout carries the protocol
@@ -14,13 +12,7 @@ export function mcpCommand(ctx: CliContext): Command {
   return new Command('mcp')
     .description('serve the workspace to an MCP client (Model Context Protocol over stdio)')
     .action(async () => {
-      const info = await stat(ctx.workspace).catch(() => undefined);
-      if (info?.isDirectory() !== true) {
-        throw new QuantError('E_INPUT_NOT_FOUND', `workspace ${ctx.workspace} is not an existing folder`, {
-          hint: 'create it, or pass --workspace <dir>',
-          location: { file: ctx.workspace },
-        });
-      }
+      await assertWorkspaceFolder(ctx);
       const registry = await ctx.registry();
       // The server promises to stay inside its workspace, so the manifest must lie there too.
       const manifest =

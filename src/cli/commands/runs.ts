@@ -1,6 +1,6 @@
 import { Command } from '@commander-js/extra-typings';
 import { QuantSDK } from '../../sdk/quant-sdk.js';
-import type { CliContext } from '../context.js';
+import { assertWorkspaceFolder, type CliContext } from '../context.js';
 import { formatColumns } from '../output.js';
 import { addRunsShowCommand } from './runs-show.js';
 
@@ -12,6 +12,7 @@ export function runsCommand(ctx: CliContext): Command {
     .option('--profile <profile>', 'only runs of this profile')
     .option('--json', 'machine-readable output')
     .action(async (opts) => {
+      await assertWorkspaceFolder(ctx);
       const { runs: list, skipped } = await QuantSDK.listRuns({
         workspace: ctx.workspace,
         ...(opts.profile === undefined ? {} : { profile: opts.profile }),
@@ -24,7 +25,11 @@ export function runsCommand(ctx: CliContext): Command {
         return;
       }
       if (list.length === 0 && unreadable.length === 0) {
-        ctx.io.out(`no runs in ${ctx.workspace}`);
+        ctx.io.out(
+          opts.profile === undefined
+            ? `no runs in ${ctx.workspace}`
+            : `no runs of profile ${opts.profile} in ${ctx.workspace}${await otherProfiles(ctx.workspace)}`,
+        );
         return;
       }
       ctx.io.out(
@@ -36,4 +41,11 @@ export function runsCommand(ctx: CliContext): Command {
     });
   addRunsShowCommand(runs, ctx);
   return runs;
+}
+
+/** `(profiles with runs: a, b)`, or nothing when there is no run at all. */
+async function otherProfiles(workspace: string): Promise<string> {
+  const { runs } = await QuantSDK.listRuns({ workspace });
+  const profiles = [...new Set(runs.map((r) => r.profile).filter((p): p is string => p !== null))].sort();
+  return profiles.length === 0 ? '' : ` (profiles with runs: ${profiles.join(', ')})`;
 }

@@ -1,8 +1,6 @@
-import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
-import { QuantError } from '../../errors.js';
-import type { CliContext } from '../context.js';
+import { assertWorkspaceFolder, type CliContext } from '../context.js';
 
 const DEFAULT_PORT = 8787;
 
@@ -23,13 +21,7 @@ export function serveCommand(ctx: CliContext): Command {
     .option('--host <address>', 'address to listen on (default 127.0.0.1: this machine only)', '127.0.0.1')
     .option('--read-only', 'browse only: refuse to launch runs')
     .action(async (opts) => {
-      const info = await stat(ctx.workspace).catch(() => undefined);
-      if (info?.isDirectory() !== true) {
-        throw new QuantError('E_INPUT_NOT_FOUND', `workspace ${ctx.workspace} is not an existing folder`, {
-          hint: 'create it, or pass --workspace <dir>',
-          location: { file: ctx.workspace },
-        });
-      }
+      await assertWorkspaceFolder(ctx);
       // The server stays inside its workspace, like the MCP server, so the manifest must lie there too.
       const manifest =
         ctx.globals.manifest === undefined

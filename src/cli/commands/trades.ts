@@ -6,8 +6,11 @@ import type { CliContext } from '../context.js';
 import { formatColumns, stageResultJson } from '../output.js';
 import type { MetaTradesValue } from '../../sdk/meta-run.js';
 
+/** A decimal number as a CSV cell takes one (`1e6`, `250000.50`); not `0x10`, `0b1`, `Infinity` or empty. */
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+
 function number(value: string): number {
-  const n = value.trim() === '' ? Number.NaN : Number(value);
+  const n = DECIMAL.test(value) ? Number(value) : Number.NaN;
   if (Number.isNaN(n)) {
     throw new QuantError('E_USAGE', `--nav ${JSON.stringify(value)} is not a number`, {
       hint: 'give the portfolio value as a number, e.g. --nav 1e6',

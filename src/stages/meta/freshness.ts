@@ -96,7 +96,11 @@ export async function assertFresh(
       'E_STALE_DATA',
       `the data of ${run.metaProfile}/${run.riskProfile} ends ${age.lastDate}, ${age.ageDays} days before ${age.asOf}; max_data_age_days is ${limit}${lagging.length > 0 ? ` (lagging: ${lagging.map((s) => `${s.id} ${s.lagDays} d`).join(', ')})` : ''}`,
       {
-        hint: `re-run the sleeves and the meta run on newer data, raise profiles.${run.metaProfile}.max_data_age_days, or pass --allow-stale to act on it anyway`,
+        hint: `re-run the sleeves and the meta run on newer data, raise ${
+          maxAgeDays === undefined
+            ? `profiles.${run.metaProfile}.max_data_age_days`
+            : `the limit given (--max-data-age-days, or max_data_age_days of profiles.${run.metaProfile}.trades)`
+        }, or pass --allow-stale to act on it anyway`,
         details: {
           last_date: age.lastDate,
           as_of: age.asOf,

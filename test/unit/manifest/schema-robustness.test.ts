@@ -49,3 +49,21 @@ describe('manifest values of the wrong type', () => {
     });
   }
 });
+
+describe('a number beyond the range of a double', () => {
+  test('1e999 is E_MANIFEST at its path saying it is not finite, not "got null"', () => {
+    const text =
+      '{"profiles": {"s": {"sleeve": {"prices": "p.csv", "assets": ["A"], "risk_profiles": ["hrp"], "train_window": 1e999}}}}';
+    const error = catchQuantError(() =>
+      assertManifestValid(parseManifest(text, 'manifest.json'), 'manifest.json'),
+    );
+    assert.equal(error.code, 'E_MANIFEST', 'error.code');
+    const issue = error.issues.find((i) => i.path === 'profiles.s.sleeve.train_window');
+    assert.match(
+      issue?.message ?? '',
+      /is not a finite number: beyond ±1\.8e308 it reads as Infinity/,
+      JSON.stringify(error.issues),
+    );
+    assert.doesNotMatch(error.message, /got null/, 'the value is not described as null');
+  });
+});

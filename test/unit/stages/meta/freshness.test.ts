@@ -69,6 +69,17 @@ test('assertFresh refuses data older than the limit, from the argument or the ma
       error instanceof QuantError && /--allow-stale/.test(error.hint ?? ''),
       'the hint names the override',
     );
+    assert.ok(
+      error instanceof QuantError && /raise profiles\.M\.max_data_age_days/.test(error.hint ?? ''),
+      `a limit from the manifest: the hint names its key (${String((error as QuantError).hint)})`,
+    );
+    const given = await assertFresh(target, 8, NOW).catch((e: unknown) => e);
+    assert.ok(
+      given instanceof QuantError &&
+        /raise the limit given \(--max-data-age-days/.test(given.hint ?? '') &&
+        !/raise profiles\.M\.max_data_age_days/.test(given.hint ?? ''),
+      `a limit given to the stage: the hint names it, not the manifest's key (${String((given as QuantError).hint)})`,
+    );
   } finally {
     await rm(runDir, { recursive: true, force: true });
   }
