@@ -26,6 +26,7 @@ export {
   runPaths,
   runsDir,
   updateRunStatus,
+  FIXED_RUN_MEMBERS,
   type RunHandle,
   type RunJson,
 } from './run-folder.js';

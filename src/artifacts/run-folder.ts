@@ -246,6 +246,18 @@ export async function createOrOpenRun(options: CreateOrOpenRunOptions): Promise<
   return { ...paths, json, created: existing === undefined };
 }
 
+/** The members of run.json every run has, which `updateRunStatus` does not take as extras. */
+export const FIXED_RUN_MEMBERS: ReadonlySet<string> = new Set([
+  'schema_version',
+  'run_id',
+  'kind',
+  'profile',
+  'created_at',
+  'tool_version',
+  'params',
+  'status',
+]);
+
 /**
  * Set the run's status (and merge `extra` members, e.g. `{error: {code, message}}`) by atomically
  * rewriting run.json. Returns the new content. Fixed members cannot be overridden through `extra`.
@@ -256,17 +268,7 @@ export async function updateRunStatus(
   extra: Readonly<Record<string, unknown>> = {},
 ): Promise<RunJson> {
   const current = await readRunJson(run.workspace, run.runId);
-  const fixed = [
-    'schema_version',
-    'run_id',
-    'kind',
-    'profile',
-    'created_at',
-    'tool_version',
-    'params',
-    'status',
-  ];
-  const clash = Object.keys(extra).find((k) => fixed.includes(k));
+  const clash = Object.keys(extra).find((k) => FIXED_RUN_MEMBERS.has(k));
   if (clash !== undefined) throw new TypeError(`updateRunStatus: "${clash}" cannot be set through extra`);
   const next: RunJson = { ...current, ...extra, status };
   await writeJsonAtomic(run.runJson, next);

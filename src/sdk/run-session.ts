@@ -36,6 +36,7 @@ import {
   updateRunStatus,
   type Ledger,
   type RunHandle,
+  FIXED_RUN_MEMBERS,
   type RunJson,
   type RunLock,
 } from '../artifacts/index.js';
@@ -298,18 +299,6 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
     throw coded;
   }
 }
-
-/** Members of run.json that `updateRunStatus` does not take as extras. */
-const FIXED_RUN_MEMBERS = new Set([
-  'schema_version',
-  'run_id',
-  'kind',
-  'profile',
-  'created_at',
-  'tool_version',
-  'params',
-  'status',
-]);
 
 /**
  * Whether a failure leaves an existing run as it was: a coded error that is not the machine's, before
