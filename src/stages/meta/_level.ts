@@ -14,6 +14,11 @@ import {
 import { innerJoin, weightedSum, type DatedSeries } from '../../numeric/series/inner-join.js';
 import { INTERSECTION_LOSS_WARNING } from '../../report/index.js';
 import { resolveAnnualisation, type Annualisation } from '../_annualisation.js';
+import {
+  inferFrequency,
+  type Frequency,
+  type FrequencyInference,
+} from '../../numeric/series/periods-per-year.js';
 import type { ResolvedMeta } from './_resolve.js';
 import { optimizeLevel } from './_optimize-level.js';
 import {
@@ -96,6 +101,7 @@ export async function buildLevelReturns(
       },
     );
   }
+  assertOneFrequency(where, node, env, included, series, joined.dates);
   const annualisation = levelAnnualisation(
     env,
     node,
@@ -115,6 +121,58 @@ export async function buildLevelReturns(
     annualisation,
     manifest,
   };
+}
+
+/** Calendars from finest to coarsest: a sleeve finer than the common dates lost rows to the join. */
+const FREQUENCY_ORDER: Record<Frequency, number> = {
+  daily_business: 0,
+  daily_calendar: 0,
+  weekly: 1,
+  monthly: 2,
+  quarterly: 3,
+  annual: 4,
+};
+
+/** The frequency of dates, or undefined when they are irregular (the level's own inference says so). */
+function frequencyOf(dates: readonly string[]): FrequencyInference | undefined {
+  try {
+    return inferFrequency(dates);
+  } catch (error) {
+    if (isQuantError(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The inner join keeps only the dates every sleeve has: a daily sleeve joined with a weekly one keeps one
+ * daily return a week, which is not that week's return (the other days' returns are dropped, not
+ * compounded), and annualising it as weekly understates its risk. So a sleeve whose own dates are finer
+ * than the common dates is `E_FREQUENCY`, naming both calendars.
+ */
+function assertOneFrequency(
+  where: string,
+  node: MetaNode,
+  env: Pick<MetaEnv, 'resolved'>,
+  included: readonly { readonly id: string }[],
+  series: readonly DatedSeries[],
+  common: readonly string[],
+): void {
+  const level = frequencyOf(common);
+  if (level === undefined) return;
+  series.forEach((one, i) => {
+    const own = frequencyOf(one.dates);
+    if (own === undefined || FREQUENCY_ORDER[own.frequency] >= FREQUENCY_ORDER[level.frequency]) return;
+    const id = included[i]?.id ?? String(i);
+    throw new QuantError(
+      'E_FREQUENCY',
+      `${where}: sleeve ${id} is ${own.frequency} (${own.rule}), but the dates common to the level's sleeves are ${level.frequency} (${level.rule}): aligning them would keep one ${own.frequency} return per period instead of the period's return`,
+      {
+        hint: `give the sleeves of profiles.${node.profile} one frequency: produce ${id} from ${level.frequency} prices, or its partners from ${own.frequency} ones`,
+        location: { file: env.resolved.doc.manifest_file, jsonPath: `profiles.${node.profile}.sleeves` },
+        details: { sleeve: id, sleeve_frequency: own.frequency, level_frequency: level.frequency },
+      },
+    );
+  });
 }
 
 /** What a level's sleeves give: the included ones with their series, the excluded ones, and warnings. */
