@@ -19,6 +19,13 @@ export const metaFlatten = defineStage({
     const parts: string[] = [];
     for (const P of resolved.riskProfiles) {
       const doc = await flattenLevel({ ctx, resolved, riskProfile: P }, resolved.node, resolved.prefix);
+      if (doc.totals.assets === 0) {
+        // A long sleeve and its mirror, weighted alike, cancel: there is nothing to hold or trade, and
+        // `meta validate` fails the target. Said at once rather than found later.
+        ctx.warn(
+          `${P}: the weighted sleeves net out exactly: no physical position to hold (gross 0); meta validate fails this target — check the sleeves' directions or drop ${P}`,
+        );
+      }
       parts.push(
         `${P}: ${doc.totals.assets} assets, gross ${doc.totals.gross.toFixed(4)}, net ${doc.totals.net.toFixed(4)}`,
       );
