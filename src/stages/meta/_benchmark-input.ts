@@ -83,7 +83,15 @@ async function readColumn(
   where: Where,
   file: string,
   column: string,
-): Promise<{ table: ReadTableResult; dates: string[]; values: Float64Array; dropped: number; path: string }> {
+): Promise<{
+  table: ReadTableResult;
+  dates: string[];
+  values: Float64Array;
+  /** Per kept row: the row before it in the file was missing. */
+  afterGap: boolean[];
+  dropped: number;
+  path: string;
+}> {
   const path = await inputPath(where, file);
   const table = await readTable(path).catch((error: unknown) => {
     throw located(error, where, 'file');
@@ -102,12 +110,21 @@ async function readColumn(
   const raw = table.values[j] as Float64Array;
   const dates: string[] = [];
   const values: number[] = [];
+  const afterGap: boolean[] = [];
   raw.forEach((v, t) => {
     if (Number.isNaN(v)) return;
     dates.push(table.dates[t] as string);
     values.push(v);
+    afterGap.push(t > 0 && Number.isNaN(raw[t - 1] as number));
   });
-  return { table, dates, values: Float64Array.from(values), dropped: raw.length - values.length, path };
+  return {
+    table,
+    dates,
+    values: Float64Array.from(values),
+    afterGap,
+    dropped: raw.length - values.length,
+    path,
+  };
 }
 
 function cellError(
@@ -127,12 +144,17 @@ function cellError(
   );
 }
 
-/** Simple returns of a price, return or log-return column (one row fewer for prices). */
+/**
+ * Simple returns of a price, return or log-return column (one row fewer for prices). A price that
+ * follows a missing one gives no return: p(t)/p(t − k) − 1 would span the gap and be paired with the
+ * portfolio's one-period return of that date.
+ */
 function toSimpleReturns(
   where: Where,
   spec: BenchmarkSpec,
   dates: readonly string[],
   values: Float64Array,
+  afterGap: readonly boolean[],
 ): { dates: string[]; returns: Float64Array } {
   const finding = inputKindFinding([values], spec.input_kind);
   if (finding !== undefined) {
@@ -167,10 +189,14 @@ function toSimpleReturns(
       );
   });
   if (spec.input_kind === 'prices') {
-    const returns = new Float64Array(Math.max(values.length - 1, 0));
-    for (let t = 1; t < values.length; t++)
-      returns[t - 1] = (values[t] as number) / (values[t - 1] as number) - 1;
-    return { dates: dates.slice(1), returns };
+    const kept: string[] = [];
+    const returns: number[] = [];
+    for (let t = 1; t < values.length; t++) {
+      if (afterGap[t] === true) continue;
+      kept.push(dates[t] as string);
+      returns.push((values[t] as number) / (values[t - 1] as number) - 1);
+    }
+    return { dates: kept, returns: Float64Array.from(returns) };
   }
   const returns = spec.input_kind === 'log_returns' ? values.map((l) => Math.expm1(l)) : values.slice();
   return { dates: [...dates], returns };
@@ -195,7 +221,7 @@ export async function loadBenchmark(
     what: `benchmark "${spec.id}"`,
   };
   const read = await readColumn(where, spec.file, spec.column);
-  const { dates, returns } = toSimpleReturns(where, spec, read.dates, read.values);
+  const { dates, returns } = toSimpleReturns(where, spec, read.dates, read.values, read.afterGap);
   if (returns.length < 2) {
     throw relocate(
       'E_TOO_FEW_OBSERVATIONS',

@@ -153,6 +153,30 @@ describe('meta.benchmark', () => {
     );
   });
 
+  test('a price after empty cells gives no return: it would span the gap', async () => {
+    // The same index with the 5 days as empty cells of their rows (a data gap, not a closed market).
+    const lines = readFileSync(join(ws.path, 'bench.csv'), 'utf8').trim().split('\n');
+    const byDate = new Map(lines.slice(1).map((l) => [l.slice(0, 10), l] as const));
+    const rows = [lines[0]];
+    for (const d of [...businessDays('2023-12-18', 10), ...DATES]) rows.push(byDate.get(d) ?? `${d},,1`);
+    writeFileSync(join(ws.path, 'bench-gaps.csv'), `${rows.join('\n')}\n`);
+    await writeManifest(
+      ws.path,
+      manifest({ benchmarks: [{ id: 'idx', file: 'bench-gaps.csv', column: 'IDX' }] }),
+    );
+    await run('gaps1');
+    const dir = join(ws.path, 'runs', 'gaps1');
+    const paths = metaBenchmarkPaths(M, 'hrp');
+    const doc = JSON.parse(readFileSync(join(dir, paths.summary), 'utf8')) as MetaBenchmarkDoc;
+    const calendar = doc.benchmarks[0]?.in_sample.calendar;
+    assert.equal(calendar?.common_rows, 74, 'the 5 empty days and the first day after them are not paired');
+    const table = await readTable(join(dir, paths.table));
+    const b = table.values[table.columns.indexOf('benchmark:idx')] as Float64Array;
+    const after = table.dates.indexOf(DATES[25] as string);
+    assert.ok(after > 0 && Number.isNaN(b[after] as number), 'no six-day return on the day after the gap');
+    assert.ok(Number.isFinite(b[after + 1] as number), 'the day after that is a one-day return again');
+  });
+
   test('a constant rate, and meta_allocation.risk_free_rate when risk_free is absent', async () => {
     await writeManifest(ws.path, manifest({ risk_free: { rate: 0.02 } }));
     await run('b2');
