@@ -24,8 +24,12 @@ export function expected(issue: z.core.$ZodIssue, value: unknown, key: string): 
       if (issue.expected === 'record') return 'an object';
       return `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
     case 'too_small':
+      if (issue.origin === 'array') return `a list of at least ${String(issue.minimum)} item(s)`;
+      if (issue.origin === 'string') return `a text of at least ${String(issue.minimum)} character(s)`;
       return `a number ${issue.inclusive === false ? '>' : '≥'} ${String(issue.minimum)}`;
     case 'too_big':
+      if (issue.origin === 'array') return `a list of at most ${String(issue.maximum)} item(s)`;
+      if (issue.origin === 'string') return `a text of at most ${String(issue.maximum)} character(s)`;
       return `a number ${issue.inclusive === false ? '<' : '≤'} ${String(issue.maximum)}`;
     default:
       return issue.message;

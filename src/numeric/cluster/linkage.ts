@@ -60,7 +60,7 @@ export function linkage(distance: Matrix, method: LinkageMethod): LinkageMatrix 
  */
 export function linkageOfSymmetric(distance: Matrix, method: LinkageMethod): LinkageMatrix {
   const n = distance.rows;
-  if (n < 2) throw new QuantError('E_TOO_FEW_ASSETS', `clustering needs at least 2 observations, got ${n}`);
+  if (n < 2) throw new QuantError('E_TOO_FEW_ASSETS', `clustering needs at least 2 assets, got ${n}`);
   const d = distance.data;
   const merges = method === 'single' ? primMerges(d, n) : nearestNeighbourChain(d, n, UPDATES[method]);
   return relabel(merges, n);

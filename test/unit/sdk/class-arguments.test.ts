@@ -36,6 +36,11 @@ describe('QuantSDK and registry entry points', () => {
       /QuantSDK\.runMeta: metaProfile: received null/,
     ],
     [
+      'QuantSDK.compareRuns([])',
+      () => QuantSDK.compareRuns([], { workspace: '.' }),
+      /QuantSDK\.compareRuns: runIds: received an array of 0; expected a list of at least 1 item/,
+    ],
+    [
       'QuantSDK.listRuns(null)',
       () => QuantSDK.listRuns(junk),
       /QuantSDK\.listRuns: options: received null; expected an object/,

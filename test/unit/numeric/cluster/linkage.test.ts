@@ -101,11 +101,14 @@ describe('linkage', () => {
     );
   });
 
-  test('rejects fewer than 2 observations, non-square and non-finite input', () => {
+  test('rejects fewer than 2 assets, non-square and non-finite input', () => {
     assert.throws(
       () => linkage(matrixFromRows([[0]]), 'single'),
-      (e: unknown) => e instanceof QuantError && e.code === 'E_TOO_FEW_ASSETS',
-      'linkage throws E_TOO_FEW_ASSETS',
+      (e: unknown) =>
+        e instanceof QuantError &&
+        e.code === 'E_TOO_FEW_ASSETS' &&
+        /at least 2 assets, got 1/.test(e.message),
+      'linkage throws E_TOO_FEW_ASSETS, counting assets',
     );
     assert.throws(
       () => linkage({ rows: 2, cols: 3, data: new Float64Array(6) }, 'single'),
