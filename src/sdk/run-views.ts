@@ -7,7 +7,14 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { QuantError, isQuantError } from '../errors.js';
-import { listRunsDetailed, readLedgerLoose, readRunJson, runDir, type RunJson } from '../artifacts/index.js';
+import {
+  assertConfined,
+  listRunsDetailed,
+  readLedgerLoose,
+  readRunJson,
+  runDir,
+  type RunJson,
+} from '../artifacts/index.js';
 import { readManifest, isMetaProfile } from '../manifest/index.js';
 import { readMetaRunData, REPORT_HTML, RESOLVED_MANIFEST } from '../stages/index.js';
 import { readArtifactView, resolveArtifactPath } from './artifact-view.js';
@@ -246,6 +253,8 @@ export async function compareRuns(
 export async function workspaceInfo(workspace: string, manifestPath: string): Promise<WorkspaceInfo> {
   const base = { version: TOOL_VERSION, workspace: basename(workspace) };
   try {
+    // Confined (the web workbench): a manifest that is a link out of the workspace is not read.
+    await assertConfined(manifestPath, 'read');
     const { manifest } = await readManifest(manifestPath);
     const meta: string[] = [];
     const sleeve: string[] = [];
