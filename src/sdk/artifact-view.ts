@@ -139,7 +139,10 @@ export async function readArtifactView(
     });
   }
   const info = await statOrUndefined(abs);
-  if (info === undefined) {
+  // Run bookkeeping (hidden files: the lock, temp files), which no listing shows, is not an artifact; nor
+  // is anything but a file or a folder (a FIFO would block the read for ever).
+  const hidden = path.split('/').some((segment) => segment.startsWith('.'));
+  if (info === undefined || hidden || !(info.isFile() || info.isDirectory())) {
     throw new QuantError('E_ARTIFACT_MISSING', `${address} does not exist`, {
       location: { file: join('runs', runId, path) },
       hint: `\`quant runs show ${formatArtifactAddress(runId)}\` lists the artifacts of the run`,
