@@ -263,6 +263,16 @@ interface ErrnoLike {
   readonly message?: string;
 }
 
+/** Node's refusal of a path with a NUL byte (`ERR_INVALID_ARG_VALUE` / `ERR_INVALID_ARG_TYPE`). */
+function isNulInPath(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return (
+    error instanceof TypeError &&
+    (code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_ARG_TYPE') &&
+    /null bytes/.test(error.message)
+  );
+}
+
 function errnoOf(error: unknown): ErrnoLike | undefined {
   const code = (error as { code?: unknown } | null | undefined)?.code;
   return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) && error instanceof Error
@@ -332,6 +342,17 @@ export function environmentError(
   options: { readonly reason?: string; readonly showPath?: boolean; readonly file?: string } = {},
 ): QuantError | undefined {
   if (error instanceof QuantError) return error;
+  if (isNulInPath(error)) {
+    // Node's file-system calls refuse a path holding a NUL (a name from a params file, a client).
+    return new QuantError(
+      'E_PARAMS',
+      `cannot ${action ?? 'open a file'}: the path contains a NUL character`,
+      {
+        hint: 'remove the \\0 from the file name',
+        cause: error,
+      },
+    );
+  }
   const errno = errnoOf(error);
   if (errno === undefined) return undefined;
   const [code, tableReason, hint] = ERRNO_TABLE[errno.code] ?? [

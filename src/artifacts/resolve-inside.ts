@@ -1,7 +1,7 @@
 /** Containment checks for paths built from user input (artifact names, run ids, `output` params). */
 import { realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { QuantError } from '../errors.js';
+import { QuantError, environmentError } from '../errors.js';
 
 /** Whether absolute `target` is `base` or lies below it (purely lexical). */
 export function isPathInside(base: string, target: string): boolean {
@@ -24,6 +24,13 @@ export async function realpathOfExistingPrefix(path: string): Promise<string> {
 
 /** Synchronous {@link realpathOfExistingPrefix}. */
 export function realpathOfExistingPrefixSync(path: string): string {
+  // Node refuses a NUL inside a path with a TypeError; say what is wrong with the name instead.
+  if (path.includes('\0')) {
+    throw new QuantError('E_PARAMS', `path ${JSON.stringify(path)} contains a NUL character`, {
+      hint: 'remove the \\0 from the file name',
+      location: { file: path.replaceAll('\0', '\\0') },
+    });
+  }
   const tail: string[] = [];
   let current = path;
   for (;;) {
@@ -31,7 +38,8 @@ export function realpathOfExistingPrefixSync(path: string): string {
       return join(realpathSync.native(current), ...tail.reverse());
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+      // A name too long, a loop of links, a folder that cannot be read: coded like any failed system call.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw environmentError(error, `resolve ${path}`) ?? error;
       const parent = dirname(current);
       if (parent === current) return path;
       tail.push(basename(current));

@@ -14,6 +14,7 @@ import {
   writeFileAtomic,
 } from '../../../src/artifacts/index.js';
 import { quantError, tempDir } from './_temp.js';
+import type { ErrorCode } from '../../../src/errors.js';
 
 const CSV = 'date,A,B\n2024-01-01,1,2\n2024-01-02,1.1,2.1\n2024-01-03,1.2,2.0\n';
 
@@ -100,5 +101,21 @@ describe('runConfined', () => {
       );
     });
     assert.equal(confinementRoot(), undefined, 'no confinement after the call');
+  });
+});
+
+describe('names Node refuses', () => {
+  test('a NUL in a path is E_PARAMS and a name too long E_WORKSPACE_IO, confined or not — never a TypeError', async () => {
+    const { ws } = setup();
+    const nul = join(ws, 'data', 'prices.csv\0.csv');
+    const long = join(ws, 'data', `${'a'.repeat(5000)}.csv`);
+    const coded = async (what: string, fn: () => Promise<unknown>, code: ErrorCode): Promise<void> => {
+      await assert.rejects(fn, quantError(code), `${what}: ${code}`);
+    };
+    await runConfined(ws, async () => {
+      await coded('confined NUL', () => assertConfined(nul, 'read'), 'E_PARAMS');
+      await coded('confined long name', () => assertConfined(long, 'read'), 'E_WORKSPACE_IO');
+    });
+    await coded('a table read through a NUL', () => readTable(nul), 'E_PARAMS');
   });
 });
