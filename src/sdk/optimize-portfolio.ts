@@ -31,6 +31,7 @@ import { expected } from '../core/arguments.js';
 import { describeValue } from '../util/describe-value.js';
 import {
   assertFiniteData,
+  resolveAssetNames,
   resolveReturns,
   type LabelledReturns,
   type MatrixInput,
@@ -168,6 +169,7 @@ function optimizeResolved(
   matrix: Matrix,
   assets: readonly string[] | undefined,
 ): OptimizeResult | LabelledOptimizeResult {
+  if (opts.labels !== undefined) resolveAssetNames(opts.labels, 'options.labels');
   if (opts.labels !== undefined && (assets !== undefined || opts.labels.length !== matrix.cols)) {
     throw new QuantError(
       'E_PARAMS',

@@ -183,12 +183,18 @@ function fromRows(input: readonly unknown[], what: string, assets: readonly stri
 /** Check a list of asset names (non-empty strings, each once); `what` names it in messages. */
 export function resolveAssetNames(assets: unknown, what: string): string[] {
   if (!Array.isArray(assets)) throw paramsError(what, assets, 'an array of asset names');
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   assets.forEach((name: unknown, j) => {
     if (typeof name !== 'string' || name === '')
       throw paramsError(`${what}[${j}]`, name, 'a non-empty string');
-    if (seen.has(name)) throw paramsError(`${what}[${j}]`, name, 'a name not already used by another asset');
-    seen.add(name);
+    const first = seen.get(name);
+    if (first !== undefined)
+      throw paramsError(
+        `${what}[${j}]`,
+        name,
+        `a name not already used by another asset (${what}[${first}] is ${JSON.stringify(name)})`,
+      );
+    seen.set(name, j);
   });
   return [...(assets as string[])];
 }

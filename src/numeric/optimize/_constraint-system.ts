@@ -14,6 +14,8 @@ export interface SystemRow {
   readonly bound: number;
   /** The row of the LinearConstraints, −1 for the budget and the box. */
   readonly row: number;
+  /** What the row and `bound` were divided by when built (`LinearConstraints.rowScale`); default 1. */
+  readonly scale?: number;
 }
 
 export interface ConstraintSystem {
@@ -56,6 +58,7 @@ export function buildConstraintSystem(
         side: 'eq',
         bound: l,
         row: k,
+        ...rowScaleOf(c, k),
       });
   }
   const meq = rows.length;
@@ -65,8 +68,8 @@ export function buildConstraintSystem(
     const u = c.upper[k] as number;
     if (l === u) continue;
     const name = c.names[k] as string;
-    if (l > -Infinity) push(a, 1, l, { name, side: 'min', bound: l, row: k });
-    if (u < Infinity) push(a, -1, u, { name, side: 'max', bound: u, row: k });
+    if (l > -Infinity) push(a, 1, l, { name, side: 'min', bound: l, row: k, ...rowScaleOf(c, k) });
+    if (u < Infinity) push(a, -1, u, { name, side: 'max', bound: u, row: k, ...rowScaleOf(c, k) });
   }
   const unit = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -91,22 +94,45 @@ export function buildConstraintSystem(
   return { n, normals: Float64Array.from(normals), rhs: Float64Array.from(rhs), meq, rows };
 }
 
+/** `{ scale }` of row k when it was rescaled, else nothing. */
+function rowScaleOf(c: LinearConstraints, k: number): { scale?: number } {
+  const scale = c.rowScale?.[k];
+  return scale === undefined || scale === 1 ? {} : { scale };
+}
+
 /**
  * E_INFEASIBLE_CONSTRAINTS from a Farkas certificate y (Σ y_i n_i = 0, Σ y_i b_i > 0): the constraints
  * it combines, written as `Σ (min sides) = X > Y = Σ (max sides)`.
  */
 export function infeasibleError(system: ConstraintSystem, certificate: Float64Array): QuantError {
+  // A rescaled row (bound b/s, normal a/s) reads as the row given: multiplier y/s on the bound b.
+  const given = system.rows.map((row, i) => {
+    const s = row.scale ?? 1;
+    const y = (certificate[i] as number) / s;
+    return s === 1 || !Number.isFinite(y)
+      ? { y: certificate[i] as number, bound: row.bound }
+      : { y, bound: row.bound * s };
+  });
+  // Multipliers relative to the largest on a row as given (a rescaled row may need 1e12 × its bound).
   let scale = 0;
-  for (const y of certificate) scale = Math.max(scale, Math.abs(y));
+  given.forEach(({ y }, i) => {
+    if (system.rows[i]?.scale === undefined) scale = Math.max(scale, Math.abs(y));
+  });
+  if (scale === 0) for (const { y } of given) scale = Math.max(scale, Math.abs(y));
+  let largest = 0;
+  for (const y of certificate) largest = Math.max(largest, Math.abs(y));
   const low: string[] = [];
   const high: string[] = [];
   const names = new Map<string, 'min' | 'max'>();
   let lhs = 0;
   let rhs = 0;
   let longOnly = false;
-  system.rows.forEach((row, i) => {
-    const y = (certificate[i] as number) / scale;
-    if (!(Math.abs(y) > 1e-10)) return;
+  system.rows.forEach((scaled, i) => {
+    const { y: yi, bound } = given[i] as { y: number; bound: number };
+    const row = { ...scaled, bound };
+    const y = yi / scale;
+    // Which rows take part is read on the rows as solved (as relative multipliers, 1e-10).
+    if (!(Math.abs((certificate[i] as number) / largest) > 1e-10)) return;
     const minSide = row.side === 'min' || (row.side === 'eq' && y > 0);
     const weight = Math.abs(y);
     names.set(row.name, minSide ? 'min' : 'max');

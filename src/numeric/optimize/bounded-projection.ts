@@ -89,3 +89,19 @@ function absorbRounding(w: Float64Array, lo: Float64Array, hi: Float64Array): Fl
   if (best >= 0 && room >= Math.abs(gap)) w[best] = (w[best] as number) + gap;
   return w;
 }
+
+/**
+ * `w` with the rounding of a solver (a weight 1e-17 below its lower bound) undone: every weight outside
+ * [lo_i, hi_i] clipped to the bound, the sum kept at 1 by the asset with the most room. Weights within
+ * their bounds are returned as they are (the same array).
+ */
+export function snapToBounds(w: Float64Array, lo: Float64Array, hi: Float64Array): Float64Array {
+  let outside = false;
+  for (let i = 0; i < w.length; i++) {
+    const v = w[i] as number;
+    if (v < (lo[i] as number) || v > (hi[i] as number)) outside = true;
+  }
+  if (!outside) return w;
+  const clipped = w.map((v, i) => Math.min(hi[i] as number, Math.max(lo[i] as number, v)));
+  return absorbRounding(clipped, lo, hi);
+}

@@ -8,6 +8,7 @@ import type { Matrix } from '../linalg/matrix.js';
 import { buildConstraintSystem, infeasibleError, type ConstraintSystem } from './_constraint-system.js';
 import { dualQpKktViolation, solveDualQp, type DualQpProblem } from './_dual-active-set-qp.js';
 import { checkCovariance } from './_inputs.js';
+import { snapToBounds } from './bounded-projection.js';
 import { resolveBounds, type WeightBound } from './feasibility.js';
 import {
   assertFeasibleLinearConstraints,
@@ -113,7 +114,12 @@ export function maxSharpeConstrained(
   const y = result.x;
   let kappa = 0;
   for (let i = 0; i < n; i++) kappa += y[i] as number;
-  const w = y.map((v) => v / kappa);
+  // y_i = κ·lo_i holds its cone row only to rounding: w_i may sit 1e-17 outside its bound.
+  const w = snapToBounds(
+    y.map((v) => v / kappa),
+    box.lo,
+    box.hi,
+  );
   let variance = 0;
   const sigma = cov.data;
   for (let i = 0; i < n; i++)

@@ -23,6 +23,11 @@ export interface LinearConstraints {
   readonly upper: Float64Array;
   /** One per row, as a user reads it (`group crypto ≤ 0.30`, `cap NASDAQ:AAPL ≤ 0.25`); unique. */
   readonly names: readonly string[];
+  /**
+   * Per row, the power of two that row k of A and its bounds were divided by when built (absent: 1
+   * for every row), so that messages state the bounds as given; see {@link createLinearConstraints}.
+   */
+  readonly rowScale?: Float64Array;
 }
 
 /** One constraint as a caller writes it: `lower ≤ Σ_j coefficients[j]·w_j ≤ upper`. */
@@ -51,8 +56,16 @@ export function emptyLinearConstraints(n: number): LinearConstraints {
 /**
  * Build and validate constraints on n assets from rows (see {@link validateLinearConstraints}).
  *
+ * A row whose largest |coefficient| lies outside [2⁻⁴, 2⁴) is multiplied, with its bounds, by the power
+ * of two that brings that coefficient into [1, 2): the same constraint, exactly (a power of two changes
+ * no digit), on the scale the solvers' tolerances are written for. Rows on an ordinary scale (group
+ * limits and caps with coefficients 1) are left as they are. A bound that overflows to ±Infinity when
+ * scaled is no bound (no weights in [0, 1] could reach it). A row whose coefficients are all 0 is 0 at
+ * every w: when its bounds allow 0 it constrains nothing and is left out; when they do not, no weights
+ * satisfy it.
+ *
  * @throws QuantError E_INPUT_VALUE (wrong length, non-finite coefficient, NaN bound, duplicate or empty
- *   name), E_INFEASIBLE_CONSTRAINTS (a row with lower > upper).
+ *   name), E_INFEASIBLE_CONSTRAINTS (a row with lower > upper, a row of zeros whose bounds exclude 0).
  */
 export function createLinearConstraints(n: number, rows: readonly LinearConstraintRow[]): LinearConstraints {
   const a = new Float64Array(rows.length * n);
@@ -72,7 +85,86 @@ export function createLinearConstraints(n: number, rows: readonly LinearConstrai
   });
   const constraints = { n, rows: rows.length, a, lower, upper, names: rows.map((r) => r.name) };
   validateLinearConstraints(constraints, n);
-  return constraints;
+  return normaliseRows(constraints);
+}
+
+/** Binary exponents of the largest |coefficient| of a row left unscaled: it lies in [2⁻⁴, 2⁴). */
+const SCALE_FLOOR_EXPONENT = -4;
+const SCALE_CEILING_EXPONENT = 3;
+
+/** `c` (validated) with its rows of zeros left out (or refused) and its rows of extreme scale rescaled. */
+function normaliseRows(c: LinearConstraints): LinearConstraints {
+  const n = c.n;
+  const keep: number[] = [];
+  const exponents: number[] = [];
+  const largests: number[] = [];
+  for (let k = 0; k < c.rows; k++) {
+    let largest = 0;
+    for (let j = 0; j < n; j++) largest = Math.max(largest, Math.abs(c.a[k * n + j] as number));
+    if (largest === 0) {
+      const lo = c.lower[k] as number;
+      const hi = c.upper[k] as number;
+      if (lo > 0 || hi < 0) {
+        const name = c.names[k] as string;
+        throw new QuantError(
+          'E_INFEASIBLE_CONSTRAINTS',
+          `infeasible constraints: "${name}" has no nonzero coefficient, so its value is 0 at any weights, and it needs ${lo > 0 ? `at least ${lo}` : `at most ${hi}`}`,
+          {
+            hint: 'give it the coefficients of the assets it limits, or drop it',
+            details: { constraints: [name], sides: [lo > 0 ? 'min' : 'max'] },
+          },
+        );
+      }
+      continue;
+    }
+    keep.push(k);
+    largests.push(largest);
+    const e = binaryExponent(largest);
+    exponents.push(e >= SCALE_FLOOR_EXPONENT && e <= SCALE_CEILING_EXPONENT ? 0 : -e);
+  }
+  if (keep.length === c.rows && exponents.every((e) => e === 0)) return c;
+  const rows = keep.length;
+  const a = new Float64Array(rows * n);
+  const lower = new Float64Array(rows);
+  const upper = new Float64Array(rows);
+  const rowScale = new Float64Array(rows);
+  keep.forEach((k, r) => {
+    const e = exponents[r] as number;
+    // 2^e in two factors: 2^e alone overflows beyond e = 1023 (a row of subnormal coefficients).
+    const half = Math.trunc(e / 2);
+    const f1 = 2 ** half;
+    const f2 = 2 ** (e - half);
+    for (let j = 0; j < n; j++) a[r * n + j] = (c.a[k * n + j] as number) * f1 * f2;
+    lower[r] = (c.lower[k] as number) * f1 * f2;
+    upper[r] = (c.upper[k] as number) * f1 * f2;
+    // Scaled, |A·w| < 2 for weights in [0, 1] summing to 1: a finite bound that overflows past the
+    // range of doubles is no bound on its own side (upper → +Infinity, lower → −Infinity) and out of
+    // reach on the other.
+    if (lower[r] === Infinity || upper[r] === -Infinity) {
+      const name = c.names[k] as string;
+      const min = lower[r] === Infinity;
+      throw new QuantError(
+        'E_INFEASIBLE_CONSTRAINTS',
+        `infeasible constraints: "${name}" needs ${min ? `at least ${c.lower[k]}` : `at most ${c.upper[k]}`}, beyond the reach of its coefficients (the largest in size ${largests[r]}) with weights summing to 1`,
+        {
+          hint: 'check the scale of its coefficients and of its bound',
+          details: { constraints: [name], sides: [min ? 'min' : 'max'] },
+        },
+      );
+    }
+    rowScale[r] = 2 ** -half * 2 ** -(e - half);
+  });
+  const names = keep.map((k) => c.names[k] as string);
+  if (exponents.every((e) => e === 0)) return { n, rows, a, lower, upper, names };
+  return { n, rows, a, lower, upper, names, rowScale };
+}
+
+/** e with 2^e ≤ x < 2^(e+1), for a finite x > 0 (subnormals included). */
+function binaryExponent(x: number): number {
+  let e = Math.floor(Math.log2(x));
+  if (2 ** e > x) e--;
+  else if (2 ** (e + 1) <= x) e++;
+  return e;
 }
 
 /**
@@ -91,7 +183,8 @@ export function validateLinearConstraints(c: LinearConstraints, n: number): void
     c.a.length !== c.rows * n ||
     c.lower.length !== c.rows ||
     c.upper.length !== c.rows ||
-    c.names.length !== c.rows
+    c.names.length !== c.rows ||
+    (c.rowScale !== undefined && c.rowScale.length !== c.rows)
   ) {
     throw badInput(
       `the constraints have ${c.rows} rows but ${c.a.length} coefficients, ${c.lower.length} lower and ${c.upper.length} upper bounds and ${c.names.length} names`,

@@ -22,6 +22,7 @@ import { optimizeNearReference } from './_turnover-step.js';
 import { riskParityResult } from './_risk-parity-result.js';
 import {
   assertFeasibleLinearConstraints,
+  emptyLinearConstraints,
   projectOntoConstraints,
   validateLinearConstraints,
   type LinearConstraints,
@@ -346,14 +347,7 @@ function optimizeConstrained(
   options: OptimizeOptions,
   diagnostics: Record<string, unknown>,
 ): OptimizeResult {
-  const c = options.constraints ?? {
-    n: cov.rows,
-    rows: 0,
-    a: new Float64Array(0),
-    lower: new Float64Array(0),
-    upper: new Float64Array(0),
-    names: [],
-  };
+  const c = options.constraints ?? emptyLinearConstraints(cov.rows);
   const bounds = {
     minWeight: options.minWeight ?? 0,
     maxWeight: options.maxWeight ?? 1,
@@ -392,14 +386,7 @@ function optimizeConstrained(
     ...options,
     minWeight: typeof bounds.minWeight === 'number' ? bounds.minWeight : 0,
     maxWeight: typeof bounds.maxWeight === 'number' ? bounds.maxWeight : 1,
-    constraints: {
-      ...c,
-      rows: 0,
-      a: new Float64Array(0),
-      lower: new Float64Array(0),
-      upper: new Float64Array(0),
-      names: [],
-    },
+    constraints: emptyLinearConstraints(c.n),
   });
   const after = projectOntoConstraints(free.weights, c, bounds.minWeight, bounds.maxWeight, options.labels);
   let distance = 0;

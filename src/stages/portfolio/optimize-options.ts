@@ -28,7 +28,7 @@ const turnoverReference = z.union([
   z.record(z.string().min(1), z.number().finite().min(0)),
 ]);
 const maxTurnover = z.number().min(0).max(2);
-const turnoverPenalty = z.number().finite().min(0);
+const turnoverPenalty = z.number().finite().min(0).max(1e6);
 const boundOrPenalty = { error: 'set the bound, the penalty or both' };
 
 /** One zod schema per optimizer option, without defaults (each face adds its own). */
