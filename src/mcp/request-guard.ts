@@ -5,6 +5,7 @@
  * a one-line `E_USAGE` message and the error as data, never a dump of schema issues. Responses and
  * notifications are never answered (JSON-RPC forbids it); a bad one is dropped and logged.
  */
+import { RESERVED_NAME } from '../util/own.js';
 import {
   CallToolRequestSchema,
   InitializeRequestSchema,
@@ -160,8 +161,45 @@ function judgeRequest(value: Record<string, unknown>, id: RpcId, state: SessionS
       ),
     );
   }
+  const reserved = reservedKeyPath(value['params'], 'params');
+  if (reserved !== undefined) {
+    // JSON.parse keeps "__proto__" as an own member; the SDK's schemas would drop it silently (or a
+    // copy would set a prototype), so a stage would run without the param the client sent.
+    return reply(
+      id,
+      INVALID_PARAMS,
+      new QuantError(
+        'E_PARAMS',
+        `invalid ${method} request: ${reserved}: "${RESERVED_NAME}" cannot be a key`,
+        {
+          hint: 'rename the key (JavaScript reserves __proto__: it would replace an object’s prototype)',
+        },
+      ),
+    );
+  }
   if (method === 'initialize') state.initialized = true;
   return { action: 'forward', message: value as JSONRPCMessage };
+}
+
+/**
+ * The JSON path of an own `__proto__` member inside `value`, if any. Iterative: a message of deeply
+ * nested arrays must not exhaust the stack.
+ */
+function reservedKeyPath(value: unknown, path: string): string | undefined {
+  const stack: [unknown, string][] = [[value, path]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [node, at] = next;
+    if (typeof node !== 'object' || node === null) continue;
+    if (Array.isArray(node)) {
+      node.forEach((item: unknown, i) => stack.push([item, `${at}[${i}]`]));
+      continue;
+    }
+    for (const key of Object.keys(node)) {
+      if (key === RESERVED_NAME) return `${at}.${key}`;
+      stack.push([(node as Record<string, unknown>)[key], `${at}.${key}`]);
+    }
+  }
+  return undefined;
 }
 
 /**

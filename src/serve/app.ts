@@ -4,6 +4,7 @@
  * confined SDK call, so a run id or artifact path in a URL reaches only what the MCP server could.
  */
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { QuantError } from '../errors.js';
 import { parseQuantAddress } from '../core/address.js';
@@ -21,6 +22,9 @@ import { errorAnswer } from './http-errors.js';
 import type { Launches } from './launches.js';
 import { checkApiAccess, checkHost, type GuardedRequest } from './request-guard.js';
 import { staticAnswer } from './static-files.js';
+
+/** The largest launch request body, as the MCP server's message limit (a launch needs a few hundred bytes). */
+const MAX_LAUNCH_BYTES = 1024 * 1024;
 
 export interface ServeAppOptions {
   readonly workspace: string;
@@ -127,25 +131,36 @@ function addApiRoutes(app: Hono, o: ServeAppOptions, launches: () => Promise<Lau
     });
   });
   app.get(API_ROUTES.compare, async (c) => c.json(await (await loadSdk()).compareRuns(compareIds(c), ws)));
-  app.post(API_ROUTES.launch, async (c) => {
-    if (o.readOnly) {
-      throw new QuantError(
-        'E_SERVE_READ_ONLY',
-        'this server runs with --read-only: it does not launch runs',
-        {
-          hint: 'restart quant serve without --read-only, or run the command in a terminal',
-        },
-      );
-    }
-    const body: unknown = await c.req.json().catch(() => {
-      throw new QuantError('E_PARAMS', 'the launch request is not a JSON object', {
-        hint: 'POST {"kind": "meta", "profile": "<meta profile>"} with Content-Type: application/json',
+  app.post(
+    API_ROUTES.launch,
+    bodyLimit({
+      maxSize: MAX_LAUNCH_BYTES,
+      onError: () => {
+        throw new QuantError('E_PARAMS', `the launch request is larger than ${MAX_LAUNCH_BYTES} bytes`, {
+          hint: 'POST {"kind": "meta", "profile": "<meta profile>"}: a launch names a profile and a few options',
+        });
+      },
+    }),
+    async (c) => {
+      if (o.readOnly) {
+        throw new QuantError(
+          'E_SERVE_READ_ONLY',
+          'this server runs with --read-only: it does not launch runs',
+          {
+            hint: 'restart quant serve without --read-only, or run the command in a terminal',
+          },
+        );
+      }
+      const body: unknown = await c.req.json().catch(() => {
+        throw new QuantError('E_PARAMS', 'the launch request is not a JSON object', {
+          hint: 'POST {"kind": "meta", "profile": "<meta profile>"} with Content-Type: application/json',
+        });
       });
-    });
-    const { parseLaunchRequest } = await import('./launches.js');
-    const id = (await launches()).start(parseLaunchRequest(body));
-    return c.json({ launch_id: id, events: apiPath('launchEvents', { id }) } satisfies LaunchResponse, 201);
-  });
+      const { parseLaunchRequest } = await import('./launches.js');
+      const id = (await launches()).start(parseLaunchRequest(body));
+      return c.json({ launch_id: id, events: apiPath('launchEvents', { id }) } satisfies LaunchResponse, 201);
+    },
+  );
   app.get(API_ROUTES.launchEvents, async (c) => {
     const id = c.req.param('id');
     const all = await launches();

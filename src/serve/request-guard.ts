@@ -44,15 +44,16 @@ export interface GuardedRequest {
 
 /** `E_HOST` unless the request names the server's own host and port. */
 export function checkHost(req: GuardedRequest, options: GuardOptions): void {
-  if (options.allowedHosts().has(req.url.host)) return;
-  throw new QuantError(
-    'E_HOST',
-    `requests must name this server's host, not ${JSON.stringify(req.url.host)}`,
-    {
-      hint: 'open the URL quant serve printed at start-up',
-      details: { host: req.url.host },
-    },
-  );
+  // Both the Host header and the request target's host: a request line in absolute form
+  // (`GET http://127.0.0.1:8787/ HTTP/1.1`) sets the URL's host, whatever Host the client sends.
+  const allowed = options.allowedHosts();
+  const header = req.header('host');
+  const named = header !== undefined && !allowed.has(header) ? header : req.url.host;
+  if (allowed.has(named)) return;
+  throw new QuantError('E_HOST', `requests must name this server's host, not ${JSON.stringify(named)}`, {
+    hint: 'open the URL quant serve printed at start-up',
+    details: { host: named },
+  });
 }
 
 /** `E_TOKEN` / `E_ORIGIN` unless an API request carries the token (and, for a POST, the same origin). */

@@ -61,6 +61,21 @@ describe('Host and Origin', () => {
     await expectError(await f.app.request(`http://127.0.0.1:9999/api/runs?token=${TOKEN}`), 403, 'E_HOST');
     const local = await f.app.request(`http://localhost:8787/api/runs?token=${TOKEN}`);
     assert.equal(local.status, 200, 'localhost names the same loopback server');
+    // A request line in absolute form sets the URL's host; the Host header is checked all the same.
+    const absolute = await f.app.request(`${ORIGIN}/api/info?token=${TOKEN}`, {
+      headers: { Host: 'evil.example' },
+    });
+    await expectError(absolute, 403, 'E_HOST');
+    const same = await f.app.request(`${ORIGIN}/api/info?token=${TOKEN}`, {
+      headers: { Host: new URL(ORIGIN).host },
+    });
+    assert.equal(same.status, 200, 'a Host header naming the server passes');
+  });
+
+  test('a launch body above 1 MiB is refused (E_PARAMS) before it is parsed', async () => {
+    const big = JSON.stringify({ kind: 'meta', profile: 'small', pad: 'x'.repeat(1024 * 1024) });
+    const error = await expectError(await post(f.app, '/api/launch', big), 400, 'E_PARAMS');
+    assert.match(error.message, /larger than 1048576 bytes/, 'refused for its size, not its content');
   });
 
   test('a POST without Origin, or from another origin, is 403 E_ORIGIN and launches nothing', async () => {
