@@ -308,6 +308,16 @@ class VertexState {
   private readonly slotOfRow: Int32Array;
   private readonly unitVar: Int32Array;
   private isActiveKink = new Uint8Array(0);
+  /**
+   * Per position: 1 for an inactive kink at h_p = 0 exactly that counts on the positive side (u_t = h_t,
+   * in the gradient with weight c) — the side a zero-length step left it on, crossing it upward or leaving
+   * it upward. The sign of h cannot tell: at h_p = 0 both sides hold, and taking every such kink as
+   * non-positive undid each degenerate pivot (tied scenarios: duplicates, a riskless asset's zero losses),
+   * so that the simplex swapped two tied kinks forever. Invariant: 1 only where h_p = 0 and p is inactive.
+   */
+  private zeroAbove = new Uint8Array(0);
+  /** How many entries of {@link zeroAbove} are 1: none in a problem without such ties, and no pass then. */
+  private zeroAboveCount = 0;
   private readonly isActiveBound: Int8Array;
   /** Per linear row: 0, or the kind it is active as. */
   private readonly isActiveRow: Int8Array;
@@ -387,6 +397,7 @@ class VertexState {
     const T = scenarios.length;
     const kinks = new Uint8Array(T);
     const slot = this.slot;
+    const above = this.zeroAboveScenarios();
     slot.fill(-1);
     for (let p = 0; p < T; p++) slot[scenarios[p] as number] = p;
     const arena = this.arena;
@@ -409,6 +420,15 @@ class VertexState {
     this.scenarios = scenarios;
     this.h = h;
     this.isActiveKink = kinks;
+    this.zeroAbove = new Uint8Array(T);
+    this.zeroAboveCount = 0;
+    for (const t of above) {
+      const p = slot[t] as number;
+      if (p >= 0 && h[p] === 0) {
+        this.zeroAbove[p] = 1;
+        this.zeroAboveCount++;
+      }
+    }
     this.rho = arena === undefined ? new Float64Array(T) : arena.rho(T);
     this.breakAt = new Float64Array(T);
     if (this.heap.capacity < T) this.heap = new BreakpointHeap(T);
@@ -420,6 +440,20 @@ class VertexState {
     rowDots(r, n, rows, z, out);
     const alpha = z[n] as number;
     for (let k = 0; k < rows.length; k++) out[k] = -(out[k] as number) - alpha;
+  }
+
+  /** The scenarios of the kinks counted positive at h = 0 ({@link zeroAbove}). */
+  private zeroAboveScenarios(): number[] {
+    const out: number[] = [];
+    if (this.zeroAboveCount === 0) return out;
+    for (let p = 0; p < this.T; p++) if (this.zeroAbove[p] === 1) out.push(this.scenarios[p] as number);
+    return out;
+  }
+
+  /** Whether the kink at position p counts on the positive side: h_p > 0, or h_p = 0 and left there. */
+  private isPositive(p: number): boolean {
+    const hp = this.h[p] as number;
+    return hp > 0 || (hp === 0 && this.zeroAbove[p] === 1);
   }
 
   /** The scenarios outside the working set, ascending. */
@@ -454,7 +488,8 @@ class VertexState {
     const keep = worstScenarioMask(all, size);
     for (let t = 0; t < this.fullT; t++) {
       const p = this.slot[t] as number;
-      if ((all[t] as number) > 0 || (p >= 0 && (!drop || this.isActiveKink[p] === 1))) keep[t] = 1;
+      const member = p >= 0 && (!drop || this.isActiveKink[p] === 1 || this.zeroAbove[p] === 1);
+      if ((all[t] as number) > 0 || member) keep[t] = 1;
     }
     const next: number[] = [];
     for (let t = 0; t < this.fullT; t++) if (keep[t] === 1) next.push(t);
@@ -605,6 +640,39 @@ class VertexState {
 
   private computeH(): void {
     this.freshH(this.scenarios, this.h);
+    this.dropStaleSides();
+  }
+
+  /** Keep {@link zeroAbove}'s invariant: a kink no longer at h = 0 exactly has its side from the sign of h. */
+  private dropStaleSides(): void {
+    if (this.zeroAboveCount === 0) return;
+    const { h, zeroAbove } = this;
+    let count = 0;
+    for (let p = 0; p < this.T; p++) {
+      if (zeroAbove[p] === 0) continue;
+      if (h[p] !== 0 || this.isActiveKink[p] === 1) zeroAbove[p] = 0;
+      else count++;
+    }
+    this.zeroAboveCount = count;
+  }
+
+  /**
+   * After a step: the kinks it crossed and the kink it left (upward for `sign` 1) that still sit at h = 0
+   * exactly are on the side the step took them to, which the sign of h no longer shows.
+   */
+  private recordSides(crossed: Int32Array, count: number, leaving: Active, sign: number): void {
+    this.dropStaleSides();
+    const { h, rho, zeroAbove } = this;
+    const set = (p: number, up: boolean): void => {
+      if (h[p] !== 0 || zeroAbove[p] === (up ? 1 : 0)) return;
+      zeroAbove[p] = up ? 1 : 0;
+      this.zeroAboveCount += up ? 1 : -1;
+    };
+    for (let k = 0; k < count; k++) {
+      const p = crossed[k] as number;
+      set(p, (rho[p] as number) > 0);
+    }
+    if (leaving.kind === KINK) set(this.slot[leaving.index] as number, sign > 0);
   }
 
   /**
@@ -810,7 +878,7 @@ class VertexState {
    * term's cost for w.
    */
   private objectiveGradient(): Float64Array {
-    const { n, N, T, r, h, c } = this;
+    const { n, N, T, r, c } = this;
     const g = new Float64Array(N);
     if (this.cost !== undefined) g.set(this.cost);
     g[n] = 1;
@@ -820,7 +888,7 @@ class VertexState {
       const rows = this.positiveRows;
       let count = 0;
       for (let p = 0; p < T; p++) {
-        if ((h[p] as number) <= 0 || this.isActiveKink[p] === 1) continue;
+        if (!this.isPositive(p) || this.isActiveKink[p] === 1) continue;
         rows[count++] = this.scenarios[p] as number;
         g[n] = (g[n] as number) - c;
       }
@@ -828,7 +896,7 @@ class VertexState {
       return g;
     }
     for (let p = 0; p < T; p++) {
-      if ((h[p] as number) <= 0 || this.isActiveKink[p] === 1) continue;
+      if (!this.isPositive(p) || this.isActiveKink[p] === 1) continue;
       const t = this.scenarios[p] as number;
       for (let i = 0; i < n; i++) g[i] = (g[i] as number) - c * (r[t * n + i] as number);
       g[n] = (g[n] as number) - c;
@@ -935,7 +1003,8 @@ class VertexState {
       const s = rho[t] as number;
       if (isActiveKink[t] === 1 || s === 0) continue;
       const ht = h[t] as number;
-      if ((ht > 0 && s < 0) || (ht <= 0 && s > 0)) {
+      const up = this.isPositive(t);
+      if ((up && s < 0) || (ht <= 0 && !up && s > 0)) {
         items[count++] = t;
         breakAt[t] = Math.max(0, -ht / s);
       }
@@ -945,6 +1014,8 @@ class VertexState {
     let slope = this.slope;
     let enter: Active | null = null;
     let stepLength = bound.step;
+    const crossed = heap.crossed;
+    let crossings = 0;
     for (let t = heap.pop(); t >= 0; t = heap.pop()) {
       const st = breakAt[t] as number;
       if (st > bound.step) break;
@@ -954,6 +1025,7 @@ class VertexState {
         stepLength = st;
         break;
       }
+      crossed[crossings++] = t;
     }
     if (enter === null) {
       if (bound.asset < 0) throw new QuantError('E_SOLVER', 'min_cvar: the LP is unbounded along an edge');
@@ -961,6 +1033,7 @@ class VertexState {
     }
     for (let i = 0; i < N; i++) z[i] = (z[i] as number) + stepLength * (d[i] as number);
     for (let t = 0; t < T; t++) h[t] = (h[t] as number) + stepLength * (rho[t] as number);
+    this.recordSides(crossed, crossings, this.active[position] as Active, sign);
     this.replace(position, enter);
   }
 
@@ -1682,11 +1755,14 @@ export function invertDense(a: Float64Array, k: number, arena?: VertexArena): Fl
 class BreakpointHeap {
   /** The scenarios to order: the caller writes them here, then calls {@link order}. */
   readonly items: Int32Array;
+  /** Scratch of the same capacity for the caller: the breakpoints a walk crossed, in order. */
+  readonly crossed: Int32Array;
   private size = 0;
   private key: Float64Array = new Float64Array(0);
 
   constructor(readonly capacity: number) {
     this.items = new Int32Array(capacity);
+    this.crossed = new Int32Array(capacity);
   }
 
   /** Make the first `count` of {@link items} a heap keyed by `key`. */
