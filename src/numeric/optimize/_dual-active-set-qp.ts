@@ -79,7 +79,11 @@ export function solveDualQp(problem: DualQpProblem): DualQpResult {
   for (let e = 0; e < problem.meq; e++) {
     const s = slack(problem, state.x, e);
     const certificate = addConstraint(problem, state, e, s > 0 ? -1 : 1, isActive);
-    if (certificate !== undefined) return { status: 'infeasible', certificate };
+    if (certificate === undefined) continue;
+    // An equality whose normal is a combination of the active equalities' (e.g. groups partitioning the
+    // assets, whose rows sum to the budget's) is implied by them when it holds at x to rounding: it is
+    // redundant, not a conflict, and stays out of the active set (its multiplier 0).
+    if (!withinRounding(problem, state.x, e)) return { status: 'infeasible', certificate };
   }
   const cap = 10 * (problem.n + m) + 100;
   for (;;) {
@@ -143,6 +147,23 @@ function initialState(problem: DualQpProblem): State {
 
 function slack(problem: DualQpProblem, x: Float64Array, i: number): number {
   return dot(problem.normals, i * problem.n, x, 0, problem.n) - (problem.rhs[i] as number);
+}
+
+/**
+ * Whether constraint i holds with equality at x to rounding: |slack| within VIOLATION·(size of its
+ * terms), the tolerance under which {@link mostViolated} counts an inequality as met.
+ */
+function withinRounding(problem: DualQpProblem, x: Float64Array, i: number): boolean {
+  const { n, normals, rhs } = problem;
+  let s = 0;
+  let size = Math.abs(rhs[i] as number);
+  for (let k = 0; k < n; k++) {
+    const t = (normals[i * n + k] as number) * (x[k] as number);
+    s += t;
+    size += Math.abs(t);
+  }
+  s -= rhs[i] as number;
+  return Math.abs(s) <= VIOLATION * Math.max(size, 1e-300);
 }
 
 /** The inactive inequality with the most negative normalised slack beyond the tolerance, or −1. */

@@ -140,3 +140,100 @@ describe('projectOntoConstraints', () => {
       assert.ok(Math.abs((w[i] as number) - (t[i] as number)) < 1e-15, `w[${i}] unchanged`);
   });
 });
+
+/** Exact limits `[v, v]` on groups of n assets (`groups[k]` the members of group k). */
+function exact(n: number, groups: readonly (readonly number[])[], values: readonly number[]) {
+  return createLinearConstraints(
+    n,
+    groups.map((members, k) => ({
+      name: `group g${k + 1}`,
+      coefficients: group(n, members),
+      lower: values[k] as number,
+      upper: values[k] as number,
+    })),
+  );
+}
+
+describe('exact group limits that partition the assets (rows dependent on the budget)', () => {
+  // Σ of the group rows is the budget row: the equalities are linearly dependent, and consistent when
+  // the values sum to 1 (to rounding: 0.7 + 0.2 + 0.1 is 0.9999999999999999 in floating point).
+  const cases: { groups: number[][]; values: number[]; n: number }[] = [
+    { n: 3, groups: [[0], [1, 2]], values: [0.5, 0.5] },
+    { n: 3, groups: [[0], [1, 2]], values: [0.4, 0.6] },
+    { n: 3, groups: [[0], [1, 2]], values: [0.3, 0.7] },
+    { n: 3, groups: [[0], [1, 2]], values: [0.25, 0.75] },
+    { n: 4, groups: [[0], [1], [2, 3]], values: [0.1, 0.2, 0.7] },
+    { n: 4, groups: [[0, 1], [2], [3]], values: [0.7, 0.2, 0.1] },
+    {
+      n: 5,
+      groups: [
+        [0, 1],
+        [2, 3, 4],
+      ],
+      values: [0.3, 0.7],
+    },
+    // Three equalities and the budget of rank 3 without a partition: (a + b) + (c + d) = 1, b + c fixed.
+    {
+      n: 4,
+      groups: [
+        [0, 1],
+        [2, 3],
+        [1, 2],
+      ],
+      values: [0.4, 0.6, 0.45],
+    },
+  ];
+  for (const { n, groups, values } of cases) {
+    const label = groups.map((g, k) => `{${g.join(',')}} = ${values[k]}`).join(', ');
+    test(`feasible: ${label}`, () => {
+      const c = exact(n, groups, values);
+      assert.doesNotThrow(() => assertFeasibleLinearConstraints(c, 0, 1), `${label}: feasible`);
+      const w = projectOntoConstraints(new Float64Array(n).fill(1 / n), c, 0, 1);
+      let sum = 0;
+      for (const v of w) {
+        assert.ok(v >= -1e-15, `${label}: weight ${v} ≥ 0`);
+        sum += v;
+      }
+      assert.ok(Math.abs(sum - 1) <= 1e-12, `${label}: Σw = ${sum}`);
+      for (let k = 0; k < c.rows; k++) {
+        const v = rowValue(c, k, w);
+        assert.ok(Math.abs(v - (values[k] as number)) <= 1e-12, `${label}: group ${k + 1} is ${v}`);
+      }
+    });
+  }
+
+  test('values summing to 1.1 are refused with the arithmetic on both groups and the budget', () => {
+    const e = caught(() => assertFeasibleLinearConstraints(exact(3, [[0], [1, 2]], [0.5, 0.6]), 0, 1));
+    assert.equal(e.code, 'E_INFEASIBLE_CONSTRAINTS', e.message);
+    assert.match(e.message, /group g1 = 0\.5 \+ group g2 = 0\.6 = 1\.1 > 1 \(the budget Σw\)/, e.message);
+    assert.deepEqual(
+      [...(e.details['constraints'] as string[])].sort(),
+      ['group g1', 'group g2', 'the budget Σw'],
+      'the conflicting constraints',
+    );
+  });
+
+  test('values summing to less than 1, or off by far more than rounding, are refused', () => {
+    const below = caught(() => assertFeasibleLinearConstraints(exact(3, [[0], [1, 2]], [0.3, 0.6]), 0, 1));
+    assert.equal(below.code, 'E_INFEASIBLE_CONSTRAINTS', below.message);
+    assert.match(
+      below.message,
+      /1 \(the budget Σw\) > 0\.9 = group g1 = 0\.3 \+ group g2 = 0\.6/,
+      below.message,
+    );
+    const near = caught(() =>
+      assertFeasibleLinearConstraints(exact(4, [[0], [1], [2, 3]], [0.1, 0.2, 0.7 + 1e-9]), 0, 1),
+    );
+    assert.equal(near.code, 'E_INFEASIBLE_CONSTRAINTS', `a sum 1e-9 above 1: ${near.message}`);
+  });
+
+  test('an exact group and a sleeve bound that contradict it are refused', () => {
+    const c = exact(3, [[0], [1, 2]], [0.5, 0.5]);
+    const e = caught(() =>
+      assertFeasibleLinearConstraints(c, Float64Array.from([0, 0.3, 0.3]), 1, ['a', 'b', 'c']),
+    );
+    assert.equal(e.code, 'E_INFEASIBLE_CONSTRAINTS', e.message);
+    assert.match(e.message, /weight of b min 0\.3/, e.message);
+    assert.match(e.message, /weight of c min 0\.3/, e.message);
+  });
+});

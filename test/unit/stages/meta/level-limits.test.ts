@@ -323,3 +323,122 @@ describe('infeasible limits: refused before optimisation', { timeout: 120_000 },
     );
   });
 });
+
+const ALL_METHODS = [
+  'min_variance',
+  'max_sharpe',
+  'risk_parity',
+  'hrp',
+  'equal_weight',
+  'inverse_variance',
+  'barbell',
+  'min_cvar',
+] as const;
+
+/** Four sleeves with a stream for every method, long enough (320 days) for a walk-forward of 252 rows. */
+async function exactLimitsWorkspace(ws: string): Promise<void> {
+  const dates = businessDays('2023-01-02', 320);
+  const vols = [0.004, 0.006, 0.01, 0.014];
+  for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) {
+    const streams = Object.fromEntries(
+      ALL_METHODS.map((p, k) => [
+        p,
+        { dates, returns: randomReturns(101 + i * 13 + k, dates.length, { vol: vols[i] as number }) },
+      ]),
+    );
+    const atoms = [{ Symbol: `X${i}`, Weight: 1, Net_Weight: 1, Direction: 'LONG' as const }];
+    await writeSleeveRun(ws, {
+      runId: `${id}_run`,
+      profile: `s_${id}`,
+      streams,
+      weights: Object.fromEntries(ALL_METHODS.map((p) => [p, atoms])),
+    });
+  }
+}
+
+describe('exact group limits that partition the sleeves (SDK)', { timeout: 300_000 }, () => {
+  // g1 = {a}, g2 = {b}, g3 = {c, d}: the three group rows sum to the budget row Σw = 1 (linearly
+  // dependent equalities), and 0.1 + 0.2 + 0.7 is 1 only to rounding.
+  const limits = { g1: [0.1, 0.1], g2: [0.2, 0.2], g3: [0.7, 0.7] } as const;
+  const members: Record<string, string[]> = { g1: ['a'], g2: ['b'], g3: ['c', 'd'] };
+  const manifest = (
+    groupLimits: Record<string, readonly number[]>,
+    tags: Record<string, string>,
+  ): unknown => {
+    const m = metaManifest(
+      Object.entries(tags).map(([id, tag]) => entry(id, { tags: [tag] })),
+      { group_limits: groupLimits },
+    ) as { profiles: Record<string, Record<string, unknown>> };
+    (m.profiles['m'] as Record<string, unknown>)['risk_profiles'] = [...ALL_METHODS];
+    return m;
+  };
+  let ws: string;
+  let runDir: string;
+  before(async () => {
+    ws = tempDir('mf-level-limits-exact-');
+    await exactLimitsWorkspace(ws);
+    await writeManifest(ws, manifest(limits, { a: 'g1', b: 'g2', c: 'g3', d: 'g3' }));
+    runDir = (await QuantSDK.runMeta('m', { workspace: ws, runId: 'exact', cache: false })).runDir;
+  });
+
+  test('quant manifest check passes exact limits summing to 1, refuses them summing to 1.1', async () => {
+    for (const [x, y] of [
+      [0.5, 0.5],
+      [0.4, 0.6],
+      [0.3, 0.7],
+      [0.25, 0.75],
+    ] as const) {
+      const dir = tempDir('mf-level-limits-exact-check-');
+      const file = await writeManifest(
+        dir,
+        manifest({ g1: [x, x], g2: [y, y] }, { a: 'g1', b: 'g2', c: 'g2' }),
+      );
+      await assert.doesNotReject(checkManifestFile(file), `g1 = ${x}, g2 = ${y}: feasible`);
+    }
+    const dir = tempDir('mf-level-limits-exact-bad-');
+    const file = await writeManifest(
+      dir,
+      manifest({ g1: [0.5, 0.5], g2: [0.6, 0.6] }, { a: 'g1', b: 'g2', c: 'g2' }),
+    );
+    const e = await rejected(checkManifestFile(file));
+    assert.equal(e.code, 'E_INFEASIBLE_CONSTRAINTS', e.message);
+    assert.match(
+      e.message,
+      /infeasible limits in meta profile m: group g1 = 0\.5 \+ group g2 = 0\.6 = 1\.1 > 1 \(the budget Σw\)/,
+      e.message,
+    );
+    assert.deepEqual(
+      e.details['json_paths'],
+      ['profiles.m.group_limits.g1', 'profiles.m.group_limits.g2'],
+      'the paths of both groups',
+    );
+  });
+
+  for (const P of ALL_METHODS) {
+    test(`${P}: the weights meet every exact group limit within 1e-9, with no fallback`, () => {
+      const doc = optimized(runDir, P);
+      assert.equal(doc.method, P, `${P}: no fallback (${JSON.stringify(doc.fallback_chain)})`);
+      let sum = 0;
+      for (const id of ['a', 'b', 'c', 'd']) {
+        const w = doc.weights[id] as number;
+        assert.ok(w >= 0 && w <= 1, `${P}: ${id} = ${w} within [0, 1]`);
+        sum += w;
+      }
+      assert.ok(Math.abs(sum - 1) <= 1e-9, `${P}: Σw = ${sum}`);
+      for (const [tag, [min]] of Object.entries(limits)) {
+        const value = (members[tag] as string[]).reduce((s, id) => s + (doc.weights[id] as number), 0);
+        assert.ok(Math.abs(value - min) <= 1e-9, `${P}: group ${tag} = ${value}, limit ${min}`);
+        const row = doc.limits?.find((r) => r.name === `group ${tag}`);
+        assert.equal(row?.binding, true, `${P}: group ${tag} marked binding`);
+      }
+    });
+  }
+
+  test('the walk-forward ran every method and meta validate passes the run', async () => {
+    const v = await validateMetaRun(ws, 'exact');
+    assert.equal(v.ok, true, `validate: ${JSON.stringify(v.checks.filter((c) => !c.ok))}`);
+    for (const P of ALL_METHODS) {
+      assert.ok(existsSync(join(runDir, 'data', `meta_backtest_m_${P}.json`)), `${P}: a backtest document`);
+    }
+  });
+});
