@@ -279,6 +279,51 @@ export function projectOntoConstraints(
   return result.x;
 }
 
+/** A weight, Σw or a row this far outside its limit after a solve is a failure of the solver, not rounding. */
+const SETTLE_TOLERANCE = 1e-9;
+
+/**
+ * A solver's weights under limits, checked and without negative rounding. The dual active set holds a
+ * binding bound to rounding only: where the bound is 0 a weight may come out as −2e-17, which callers
+ * that need w ≥ 0 (the walk-forward, a previous run's weights read as a turnover reference) reject. Such
+ * a weight is set to 0; every other weight is returned as it is, bit for bit.
+ *
+ * @throws QuantError E_SOLVER when a weight, Σw or a row of `c` misses its limit by more than 1e-9:
+ *   weights that break the limits are never returned.
+ */
+export function settleWeights(
+  w: Float64Array,
+  c: LinearConstraints,
+  lo: WeightBound,
+  hi: WeightBound,
+  labels?: readonly string[],
+): Float64Array {
+  const n = w.length;
+  const box = resolveBounds(n, lo, hi);
+  const misses: string[] = [];
+  const check = (what: string, value: number, min: number, max: number): void => {
+    if (!(value >= min - SETTLE_TOLERANCE && value <= max + SETTLE_TOLERANCE))
+      misses.push(`${what} is ${value}, outside [${min}, ${max}]`);
+  };
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const v = w[i] as number;
+    check(`the weight of ${labels?.[i] ?? `asset ${i}`}`, v, box.lo[i] as number, box.hi[i] as number);
+    sum += v;
+  }
+  check('Σw', sum, 1, 1);
+  for (let k = 0; k < c.rows; k++)
+    check(c.names[k] as string, rowValue(c, k, w), c.lower[k] as number, c.upper[k] as number);
+  if (misses.length > 0) {
+    throw new QuantError(
+      'E_SOLVER',
+      `the optimizer's weights miss the limits by more than ${SETTLE_TOLERANCE}: ${misses.join('; ')}`,
+      { hint: 'loosen the limits, or use another method', details: { misses } },
+    );
+  }
+  return w.some((v) => v < 0) ? w.map((v) => (v < 0 ? 0 : v)) : w;
+}
+
 function badInput(message: string, hint: string, row?: number): QuantError {
   return new QuantError('E_INPUT_VALUE', `invalid linear constraint: ${message}`, {
     hint,

@@ -24,6 +24,7 @@ import {
   assertFeasibleLinearConstraints,
   emptyLinearConstraints,
   projectOntoConstraints,
+  settleWeights,
   validateLinearConstraints,
   type LinearConstraints,
 } from './linear-constraints.js';
@@ -68,6 +69,8 @@ export interface OptimizeOptions {
    * Linear constraints lower ≤ A·w ≤ upper besides the budget and the bounds (group limits, caps). The
    * quadratic methods and risk parity solve them exactly; hrp, equal_weight, inverse_variance and barbell
    * project their answer onto the feasible set (least squares), recorded in `diagnostics.projection`.
+   * The answer is checked against every limit (E_SOLVER beyond 1e-9); a weight of −2e-17 at a bound of
+   * 0 (the solvers' rounding) is returned as 0.
    */
   readonly constraints?: LinearConstraints;
   readonly linkage?: LinkageMethod;
@@ -119,7 +122,19 @@ export function resolveMethod(id: string): PortfolioMethod {
  */
 export function optimizePortfolio(returns: Matrix, options: OptimizeOptions): OptimizeResult {
   try {
-    return optimizeUnlabelled(returns, options);
+    const result = optimizeUnlabelled(returns, options);
+    const c = options.constraints;
+    if ((c === undefined || c.rows === 0) && options.turnover === undefined) return result;
+    // The answer under linear constraints or turnover (a dual active-set solve or a projection) holds a
+    // binding bound only to rounding: checked against every limit, a weight of −2e-17 returned as 0.
+    const weights = settleWeights(
+      result.weights,
+      c ?? emptyLinearConstraints(returns.cols),
+      options.minWeight ?? 0,
+      options.maxWeight ?? 1,
+      options.labels,
+    );
+    return { ...result, weights };
   } catch (error) {
     throw relabel(error, options.labels);
   }

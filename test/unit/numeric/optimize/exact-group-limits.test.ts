@@ -1,7 +1,8 @@
 // Exact group limits ([v, v]) whose groups partition the assets: their rows sum to the budget row Σw = 1,
 // so the equalities are linearly dependent. The dual active-set solver keeps a dependent equality that
 // holds to rounding out of its active set (it is implied), and refuses one that does not with a Farkas
-// certificate; every method then returns weights that meet the limits.
+// certificate; every method then returns weights that meet the limits. Answers under limits carry no
+// negative rounding (a binding bound of 0 held to rounding is not returned as −2e-17).
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { solveDualQp } from '../../../../src/numeric/optimize/_dual-active-set-qp.js';
@@ -146,6 +147,18 @@ describe('every method under exact group limits that partition the assets', () =
       assertMeets(r.weights, c, method);
       for (const [i, v] of r.weights.entries())
         assert.ok(v >= (lo[i] as number) - 1e-9, `${method}: weight ${i} = ${v} ≥ ${lo[i]}`);
+    }
+  });
+});
+
+describe('answers under limits carry no negative rounding', () => {
+  test('a bound that binds is met exactly: no −1e-17 weight from max_sharpe or min_variance', () => {
+    // On these returns the dual active set held w ≥ 0 to rounding only (w = −2.9e-18 and −2.8e-17).
+    const c = createLinearConstraints(4, [{ name: 'group g', coefficients: [1, 1, 0, 0], upper: 0.3 }]);
+    const returns = factorReturns(4, 250, 12);
+    for (const method of ['max_sharpe', 'min_variance'] as const) {
+      const r = optimizePortfolio(returns, { method, periodsPerYear: 252, constraints: c });
+      assertMeets(r.weights, c, method);
     }
   });
 });

@@ -6,6 +6,7 @@ import {
   createLinearConstraints,
   projectOntoConstraints,
   rowValue,
+  settleWeights,
 } from '../../../../src/numeric/optimize/linear-constraints.js';
 
 /** Catch the QuantError `fn` throws (fails the test when it does not throw one). */
@@ -235,5 +236,34 @@ describe('exact group limits that partition the assets (rows dependent on the bu
     assert.equal(e.code, 'E_INFEASIBLE_CONSTRAINTS', e.message);
     assert.match(e.message, /weight of b min 0\.3/, e.message);
     assert.match(e.message, /weight of c min 0\.3/, e.message);
+  });
+});
+
+describe('settleWeights', () => {
+  const c = createLinearConstraints(3, [{ name: 'group g', coefficients: [1, 1, 0], upper: 0.3 }]);
+
+  test('a weight below 0 by rounding becomes 0; every other weight is kept bit for bit', () => {
+    const w = Float64Array.from([-2e-17, 0.30000000000000004, 0.7]);
+    const out = settleWeights(w, c, 0, 1);
+    assert.ok(Object.is(out[0], 0), `−2e-17 becomes 0, got ${out[0]}`);
+    assert.ok(Object.is(out[1], w[1]), 'a weight within the limits is unchanged');
+    assert.ok(Object.is(out[2], w[2]), 'a weight within the limits is unchanged');
+    assert.ok(Object.is(w[0], -2e-17), 'the input is not modified');
+    const rounded = Float64Array.from([0.19999999999999998, 0.1, 0.7000000000000001]);
+    const kept = settleWeights(rounded, c, Float64Array.from([0.2, 0, 0]), 1);
+    assert.deepEqual(
+      Array.from(kept),
+      Array.from(rounded),
+      'weights ≥ 0 within 1e-9 of their limits (0.2 − 2.8e-17): unchanged',
+    );
+  });
+
+  test('weights that miss a limit by more than 1e-9 are E_SOLVER, naming the limit', () => {
+    const e = caught(() => settleWeights(Float64Array.from([0.2, 0.2, 0.6]), c, 0, 1));
+    assert.equal(e.code, 'E_SOLVER', e.message);
+    assert.match(e.message, /group g is 0\.4, outside \[-Infinity, 0\.3\]/, e.message);
+    const neg = caught(() => settleWeights(Float64Array.from([-1e-6, 0.1, 0.900001]), c, 0, 1));
+    assert.equal(neg.code, 'E_SOLVER', neg.message);
+    assert.match(neg.message, /the weight of asset 0 is -0\.000001/, neg.message);
   });
 });

@@ -442,3 +442,41 @@ describe('exact group limits that partition the sleeves (SDK)', { timeout: 300_0
     }
   });
 });
+
+describe(
+  'a group limit that binds with a sleeve at 0: the walk-forward holds w ≥ 0',
+  { timeout: 120_000 },
+  () => {
+    // On these streams max_sharpe under calm ≤ 0.3 puts a sleeve at its bound 0 in some training windows,
+    // which the solver holds to rounding only (−2e-17 before it was settled); the walk-forward refuses a
+    // weight below 0 (`E_SOLVER … the optimiser returned invalid weights`) and failed the run.
+    test('max_sharpe with calm ≤ 0.3 runs its backtest and passes meta validate', async () => {
+      const ws = tempDir('mf-level-limits-zero-');
+      const dates = businessDays('2023-01-02', 320);
+      const vols = [0.004, 0.006, 0.01, 0.014];
+      for (const [i, id] of ['a', 'b', 'c', 'd'].entries()) {
+        const atoms = [{ Symbol: `X${i}`, Weight: 1, Net_Weight: 1, Direction: 'LONG' as const }];
+        await writeSleeveRun(ws, {
+          runId: `${id}_run`,
+          profile: `s_${id}`,
+          streams: {
+            max_sharpe: { dates, returns: randomReturns(1000 + i, dates.length, { vol: vols[i] as number }) },
+          },
+          weights: { max_sharpe: atoms },
+        });
+      }
+      const m = metaManifest(
+        ['a', 'b', 'c', 'd'].map((id, i) => entry(id, { tags: [i < 2 ? 'calm' : 'wild'] })),
+        { group_limits: { calm: [0, 0.3] }, risk_profiles: ['max_sharpe'] },
+      );
+      await writeManifest(ws, m);
+      const { runDir } = await QuantSDK.runMeta('m', { workspace: ws, runId: 'zero', cache: false });
+      const doc = optimized(runDir, 'max_sharpe');
+      assert.equal(doc.method, 'max_sharpe', 'no fallback');
+      for (const [id, w] of Object.entries(doc.weights)) assert.ok(w >= 0, `${id} = ${w} ≥ 0`);
+      assert.ok(existsSync(join(runDir, 'data', 'meta_backtest_m_max_sharpe.json')), 'the backtest ran');
+      const v = await validateMetaRun(ws, 'zero');
+      assert.equal(v.ok, true, `validate: ${JSON.stringify(v.checks.filter((c) => !c.ok))}`);
+    });
+  },
+);
