@@ -47,3 +47,15 @@ export function violation(w: Float64Array, rows: TailLinearRows, hi: number): nu
   }
   return worst;
 }
+
+/** The meta methods that honour group limits, exactly or by projection (tests of exact limits run each). */
+export const LIMIT_METHODS = [
+  'min_variance',
+  'max_sharpe',
+  'risk_parity',
+  'hrp',
+  'equal_weight',
+  'inverse_variance',
+  'barbell',
+  'min_cvar',
+] as const;

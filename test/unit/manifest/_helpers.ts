@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { QuantError } from '../../../src/errors.js';
 
 /** The DESIGN §3 example manifest, verbatim. */
 export const DESIGN_EXAMPLE = `{
@@ -23,16 +22,7 @@ export const DESIGN_EXAMPLE = `{
 }
 `;
 
-/** Run `fn`, assert it throws a QuantError, and return it. */
-export function catchQuantError(fn: () => unknown): QuantError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof QuantError, `expected a QuantError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a QuantError, nothing was thrown');
-}
+export { caughtQuantError as catchQuantError } from '../../helpers/errors.js';
 
 /** The 1-based line of the only line of `text` that contains `marker`. */
 export function lineContaining(text: string, marker: string): number {

@@ -3,7 +3,8 @@
 // E_INFEASIBLE_CONSTRAINTS naming them, malformed constraints E_PARAMS naming the option.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { optimizePortfolio, PORTFOLIO_METHODS, QuantError } from '../../../src/index.js';
+import { optimizePortfolio, PORTFOLIO_METHODS } from '../../../src/index.js';
+import { caughtQuantError as caught } from '../../helpers/errors.js';
 
 function returnsRows(T: number, n: number, seed = 11): number[][] {
   let s = seed;
@@ -18,16 +19,6 @@ const LIMITS = [
   { name: 'group AB', coefficients: { A: 1, B: 1 }, upper: 0.3 },
   { name: 'cap E', coefficients: { E: 1 }, upper: 0.15 },
 ];
-
-function caught(fn: () => unknown): QuantError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof QuantError, `a QuantError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a QuantError');
-}
 
 describe('optimizePortfolio with constraints', () => {
   for (const method of PORTFOLIO_METHODS) {

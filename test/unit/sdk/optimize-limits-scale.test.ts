@@ -6,20 +6,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { optimizePortfolio, PORTFOLIO_METHODS, QuantError } from '../../../src/index.js';
 import { seededRandom } from '../../helpers/random.js';
+import { caughtQuantError as caught } from '../../helpers/errors.js';
 
 const rand = seededRandom(7);
 const ROWS = Array.from({ length: 60 }, () => Array.from({ length: 4 }, () => (rand() - 0.5) * 0.02));
 const INPUT = { assets: ['a', 'b', 'c', 'd'], returns: ROWS };
-
-function caught(fn: () => unknown): QuantError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof QuantError, `a QuantError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a QuantError');
-}
 
 function weightsOf(r: { weights: Readonly<Record<string, number>> }): number[] {
   return ['a', 'b', 'c', 'd'].map((k) => r.weights[k] as number);

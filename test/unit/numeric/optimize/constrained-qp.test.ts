@@ -1,6 +1,5 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { QuantError } from '../../../../src/errors.js';
 import type { Matrix } from '../../../../src/numeric/linalg/matrix.js';
 import {
   maxSharpeConstrained,
@@ -24,6 +23,7 @@ import {
   solveLinear,
   sum,
 } from './_fixtures.js';
+import { caughtQuantError as caught } from '../../../helpers/errors.js';
 
 /** Rows n_iᵀw ≥ b_i of budget-free constraints plus the box, for the oracle. */
 interface Ineq {
@@ -113,16 +113,6 @@ function randomConstraints(n: number, seed: number): LinearConstraints {
   const tilt = Array.from({ length: n }, () => u() - 0.5);
   rows.push({ name: 'tilt', coefficients: tilt, lower: sum(tilt) / n - 0.05 });
   return createLinearConstraints(n, rows);
-}
-
-function caught(fn: () => unknown): QuantError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof QuantError, `a QuantError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a QuantError');
 }
 
 describe('minVarianceConstrained', () => {

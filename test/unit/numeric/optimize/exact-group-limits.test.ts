@@ -13,17 +13,7 @@ import {
 } from '../../../../src/numeric/optimize/linear-constraints.js';
 import { optimizePortfolio } from '../../../../src/numeric/optimize/optimize-portfolio.js';
 import { factorReturns } from './_fixtures.js';
-
-const METHODS = [
-  'min_variance',
-  'max_sharpe',
-  'risk_parity',
-  'hrp',
-  'equal_weight',
-  'inverse_variance',
-  'barbell',
-  'min_cvar',
-] as const;
+import { LIMIT_METHODS as METHODS } from '../../../helpers/linear-rows.js';
 
 function exact(
   n: number,

@@ -1,6 +1,5 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { QuantError } from '../../../../src/errors.js';
 import {
   assertFeasibleLinearConstraints,
   createLinearConstraints,
@@ -8,17 +7,7 @@ import {
   rowValue,
   settleWeights,
 } from '../../../../src/numeric/optimize/linear-constraints.js';
-
-/** Catch the QuantError `fn` throws (fails the test when it does not throw one). */
-function caught(fn: () => unknown): QuantError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof QuantError, `a QuantError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a QuantError');
-}
+import { caughtQuantError as caught } from '../../../helpers/errors.js';
 
 const group = (n: number, members: readonly number[]): number[] =>
   Array.from({ length: n }, (_, i) => (members.includes(i) ? 1 : 0));

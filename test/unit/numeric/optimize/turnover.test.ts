@@ -4,7 +4,6 @@
 // λ returning the reference, max_sharpe net of the penalty, the projection, and the infeasible bound.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { QuantError } from '../../../../src/errors.js';
 import type { Matrix } from '../../../../src/numeric/linalg/matrix.js';
 import {
   maxSharpeConstrained,
@@ -26,6 +25,7 @@ import {
 import { resolveBounds } from '../../../../src/numeric/optimize/feasibility.js';
 import { optimizePortfolio } from '../../../../src/numeric/optimize/optimize-portfolio.js';
 import { maxAbsDiff, quadForm, randomCovariance, rng, solveLinear, sum } from './_fixtures.js';
+import { caughtQuantError as caught } from '../../../helpers/errors.js';
 
 interface Ineq {
   readonly a: number[];
@@ -120,16 +120,6 @@ function kktPoint(cov: Matrix, q: number[], active: Ineq[]): Float64Array | unde
   });
   const x = solveLinear(m, rhs, k);
   return x === undefined || !x.every(Number.isFinite) ? undefined : Float64Array.from(x.subarray(0, n));
-}
-
-function caught(fn: () => unknown): QuantError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof QuantError, `a QuantError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a QuantError');
 }
 
 describe('minVarianceTurnover', () => {

@@ -19,6 +19,7 @@ import {
   writeManifest,
   writeSleeveRun,
 } from '../../../helpers/sleeve-fixtures.js';
+import { LIMIT_METHODS as ALL_METHODS } from '../../../helpers/linear-rows.js';
 
 function thrown(fn: () => unknown): QuantError {
   try {
@@ -323,17 +324,6 @@ describe('infeasible limits: refused before optimisation', { timeout: 120_000 },
     );
   });
 });
-
-const ALL_METHODS = [
-  'min_variance',
-  'max_sharpe',
-  'risk_parity',
-  'hrp',
-  'equal_weight',
-  'inverse_variance',
-  'barbell',
-  'min_cvar',
-] as const;
 
 /** Four sleeves with a stream for every method, long enough (320 days) for a walk-forward of 252 rows. */
 async function exactLimitsWorkspace(ws: string): Promise<void> {
