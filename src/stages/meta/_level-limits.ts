@@ -161,6 +161,7 @@ export function assertLevelLimitsFeasible(
   ids: readonly string[],
   file?: string,
   extra: readonly SourcedRow[] = [],
+  riskProfile?: string,
 ): void {
   const none = node.sleeveBounds === undefined && node.groupLimits === undefined && extra.length === 0;
   if (ids.length < 2 || none) return;
@@ -179,11 +180,17 @@ export function assertLevelLimitsFeasible(
     const paths = [...new Set(sourced)];
     const arithmetic = error.message.replace(/^infeasible constraints: /, '');
     const subset = ids.length === node.sleeves.length ? '' : ` (with the included sleeves ${ids.join(', ')})`;
+    // Exposure caps are rows of the risk profile's flattened holdings: another risk profile may hold.
+    const caps = extra.some((r) => names.includes(r.name));
+    const where = riskProfile === undefined ? '' : ` (${riskProfile})`;
     throw new QuantError(
       'E_INFEASIBLE_CONSTRAINTS',
-      `infeasible limits in meta profile ${node.profile}${subset}: ${arithmetic}; set at ${paths.join(', ')}`,
+      `infeasible limits in meta profile ${node.profile}${where}${subset}: ${arithmetic}; set at ${paths.join(', ')}`,
       {
-        hint: 'loosen one of these limits',
+        hint:
+          caps && riskProfile !== undefined
+            ? `loosen one of these limits, or leave ${riskProfile} out (--profiles): exposure caps bind on each risk profile's holdings`
+            : 'loosen one of these limits',
         ...(paths[0] === undefined
           ? {}
           : { location: { ...(file === undefined ? {} : { file }), jsonPath: paths[0] } }),

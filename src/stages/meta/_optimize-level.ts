@@ -136,7 +136,7 @@ async function solveLevel(
 }> {
   const { node } = level;
   const caps = await exposureRows(env, node, level.prefix, level.ids);
-  assertLevelLimitsFeasible(node, level.ids, env.resolved.doc.manifest_file, caps);
+  assertLevelLimitsFeasible(node, level.ids, env.resolved.doc.manifest_file, caps, env.riskProfile);
   const turnover = await levelTurnover(env, node, level.ids);
   const matrix = levelMatrix(level);
   let result: ReturnType<typeof optimizeWithFallback>;

@@ -214,5 +214,15 @@ describe('exposure_limits that cannot hold', { timeout: 120_000 }, () => {
     assert.ok(names.includes('cap SIX:X') && names.includes('cap NYSE:Z'), `caps named: ${names.join(', ')}`);
     assert.match(error.message, /cap SIX:X max 0\.15/, error.message);
     assert.match(error.message, /set at profiles\.m\.exposure_limits\.max_weight/, error.message);
+    assert.match(
+      error.message,
+      /infeasible limits in meta profile m \(min_variance\)/,
+      'the message names the risk profile',
+    );
+    assert.match(
+      error.hint ?? '',
+      /leave [a-z_]+ out \(--profiles\)/,
+      'the hint says another risk profile may hold',
+    );
   });
 });
