@@ -177,6 +177,17 @@ async function metaProfileOf(ctx: StageContext, given: string | undefined): Prom
   if (given !== undefined) return given;
   const run = await readRunJson(ctx.workspace, ctx.runId);
   if (run.kind === 'meta' && typeof run.profile === 'string') return run.profile;
+  if (run.kind === 'meta' && run.profile === null) {
+    // A meta run always names its meta profile: this one was opened by this very stage, so no meta run
+    // of that id existed (`quant stage run meta.trades --run-id <typo>`).
+    throw new QuantError(
+      'E_RUN_NOT_FOUND',
+      `run ${ctx.runId} does not exist: meta.trades trades a finished meta run`,
+      {
+        hint: 'name a meta run of `quant runs list`',
+      },
+    );
+  }
   throw new QuantError('E_PARAMS', `run ${ctx.runId} is not a meta run; name the meta profile`, {
     hint: 'pass meta_profile (--meta-profile M)',
   });

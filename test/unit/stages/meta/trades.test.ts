@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QuantSDK } from '../../../../src/sdk/quant-sdk.js';
 import { isQuantError } from '../../../../src/errors.js';
@@ -260,6 +260,13 @@ test('bad inputs are coded errors naming the file and the row', async () => {
     'a symbol held twice',
   );
   await rejects(run(ws, { ...base, nav: -1e6 }), 'E_PARAMS', /nav/, 'a negative NAV');
+  await rejects(
+    QuantSDK.runStage('meta.trades', base, { workspace: ws, cwd: ws, runId: 'nope', env: ENV }),
+    'E_RUN_NOT_FOUND',
+    /^run nope does not exist: meta\.trades trades a finished meta run/,
+    'a run id naming no run',
+  );
+  assert.equal(existsSync(join(ws, 'runs', 'nope')), false, 'and no run folder is left for it');
   await rejects(
     run(ws, { ...base, max_data_age_days: 2 }),
     'E_STALE_DATA',
