@@ -15,6 +15,7 @@ import { didYouMean } from '../util/suggest.js';
 import { describeValue } from '../util/describe-value.js';
 import { resolveReturns, type ReturnsInput } from './returns-input.js';
 import { expected } from '../core/arguments.js';
+import { checkCovariance } from '../numeric/optimize/covariance-input.js';
 
 /** A covariance matrix, annualised by `periodsPerYear`. */
 export interface CovarianceEstimate {
@@ -83,6 +84,17 @@ export function estimateCovariance(
   const estimator = o.estimator ?? 'sample';
   const lw = estimator === 'ledoit_wolf' ? ledoitWolfCovariance(matrix) : undefined;
   const cov = lw?.covariance ?? sampleCovariance(matrix);
+  // Finite returns near 1e154 and beyond overflow in their products; optimizePortfolio refuses them too.
+  if (
+    !cov.data.every((x) => Number.isFinite(x * A)) ||
+    (lw !== undefined && !Number.isFinite(lw.shrinkage))
+  ) {
+    throw new QuantError(
+      'E_INPUT_VALUE',
+      'estimateCovariance: the covariance of these returns overflows a double (returns near 1e154 or larger)',
+      { hint: 'pass simple returns (0.01 = 1 %), not prices or amounts' },
+    );
+  }
   return {
     estimator,
     matrix: matrixToRows(cov).map((row) => row.map((x) => x * A)),
@@ -134,6 +146,8 @@ export function riskContributions(
       `covariance: received ${cov.rows} × ${cov.cols}; expected ${n} × ${n} (one row and column per weight)`,
     );
   }
+  // As every optimizer: a matrix that is no covariance (asymmetric, a correlation above 1) is refused.
+  if (n >= 2) checkCovariance(cov);
   const sigmaW = new Float64Array(n);
   let variance = 0;
   for (let i = 0; i < n; i++) {

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   estimateCovariance,
+  hrpTree,
   expectedReturns,
   portfolioStats,
   QuantError,
@@ -84,6 +85,75 @@ test('bad arguments are E_PARAMS naming them', () => {
       fn,
       (e: unknown) => e instanceof QuantError && e.code === 'E_PARAMS' && e.message.includes(mention),
       `E_PARAMS mentioning ${mention}`,
+    );
+  }
+});
+
+test('a matrix that is no covariance is E_SINGULAR_COVARIANCE, as every optimizer says', () => {
+  const refused = (what: string, fn: () => unknown, re: RegExp): void => {
+    assert.throws(
+      fn,
+      (e: unknown) => e instanceof QuantError && e.code === 'E_SINGULAR_COVARIANCE' && re.test(e.message),
+      what,
+    );
+  };
+  refused(
+    'asymmetric',
+    () =>
+      riskContributions(
+        [0.5, 0.5],
+        [
+          [0.09, 0.05],
+          [0, 0.01],
+        ],
+      ),
+    /not symmetric/,
+  );
+  refused(
+    'a correlation of 5',
+    () =>
+      riskContributions(
+        [0.5, 0.5],
+        [
+          [0.01, 0.05],
+          [0.05, 0.01],
+        ],
+      ),
+    /exceeds the product/,
+  );
+  refused(
+    'hrpTree on a correlation of 2',
+    () =>
+      hrpTree({
+        matrix: [
+          [1, 2],
+          [2, 1],
+        ],
+      }),
+    /exceeds the product/,
+  );
+  refused(
+    'a negative variance',
+    () =>
+      hrpTree({
+        matrix: [
+          [-1, 0],
+          [0, 1],
+        ],
+      }),
+    /variance -1/,
+  );
+  assert.deepEqual(riskContributions([1], [[0.04]]), [1], 'one asset carries all the risk');
+});
+
+test('returns whose covariance overflows are E_INPUT_VALUE, not a matrix of Infinity', () => {
+  const huge = ROWS.map((row) => row.map((x) => x * 1e160));
+  for (const estimator of ['sample', 'ledoit_wolf'] as const) {
+    assert.throws(
+      () => estimateCovariance(huge, { estimator, periodsPerYear: 252 }),
+      (e: unknown) =>
+        e instanceof QuantError && e.code === 'E_INPUT_VALUE' && /overflows a double/.test(e.message),
+      `${estimator}: coded`,
     );
   }
 });
