@@ -126,6 +126,15 @@ export function expectedReturns(
     method === 'cagr'
       ? cagrReturns(matrix, o.periodsPerYear)
       : meanReturns(matrix).map((x) => x * o.periodsPerYear);
+  const bad = values.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) {
+    const name = assets?.[bad] ?? `column ${bad}`;
+    throw new QuantError(
+      'E_INPUT_VALUE',
+      `expectedReturns: the ${method} return of ${name} is ${values[bad]}: the returns overflow a double`,
+      { hint: 'pass simple returns (0.01 = 1 %), not prices or amounts' },
+    );
+  }
   return { method, values: [...values], ...(assets === undefined ? {} : { assets }) };
 }
 

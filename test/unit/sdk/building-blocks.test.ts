@@ -157,3 +157,29 @@ test('returns whose covariance overflows are E_INPUT_VALUE, not a matrix of Infi
     );
   }
 });
+
+test('expected returns that are not finite are E_INPUT_VALUE naming the asset', () => {
+  const coded = (what: string, fn: () => unknown, re: RegExp): void =>
+    assert.throws(
+      fn,
+      (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_VALUE' && re.test(e.message),
+      what,
+    );
+  const labelled = {
+    assets: ['a', 'b'],
+    returns: [
+      [0.01, 1e308],
+      [0.02, 1e308],
+    ],
+  };
+  coded(
+    'a mean that overflows',
+    () => expectedReturns(labelled, { periodsPerYear: 252 }),
+    /mean return of b is Infinity/,
+  );
+  coded(
+    'a compounded return that overflows',
+    () => expectedReturns(labelled, { method: 'cagr', periodsPerYear: 252 }),
+    /cagr return of b/,
+  );
+});
