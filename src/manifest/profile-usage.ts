@@ -58,23 +58,39 @@ function invalidAmong(manifest: Manifest, names: ReadonlySet<string>): string[] 
  */
 export function assertProfilesUsable(manifest: Manifest, profile: string, file: string): void {
   const bad = invalidAmong(manifest, profilesInUse(manifest, profile));
-  if (bad.length > 0) throw invalidProfilesError(manifest, bad, file, profile);
+  if (bad.length > 0) {
+    const problemsOf = new Map(bad.map((n) => [n, ownValue(manifest.invalid, n)?.problems ?? []]));
+    throw invalidProfilesError(problemsOf, bad, file, profile);
+  }
 }
 
-/** `E_MANIFEST` listing every problem of every invalid profile, when there is one (a strict check). */
-export function assertManifestValid(manifest: Manifest, file: string): void {
-  const bad = Object.keys(manifest.invalid ?? {});
-  if (bad.length > 0) throw invalidProfilesError(manifest, bad, file);
+/**
+ * `E_MANIFEST` listing every problem of every invalid profile, when there is one (a strict check).
+ * `extra`: problems of profiles that are valid on their own but found wanting by a whole-manifest check
+ * (`quant manifest check`), listed with the others.
+ */
+export function assertManifestValid(
+  manifest: Manifest,
+  file: string,
+  extra: ReadonlyMap<string, readonly ManifestProblem[]> = new Map(),
+): void {
+  const problemsOf = new Map<string, readonly ManifestProblem[]>(
+    Object.entries(manifest.invalid ?? {}).map(([n, p]) => [n, p.problems]),
+  );
+  for (const [n, p] of extra) problemsOf.set(n, [...(problemsOf.get(n) ?? []), ...p]);
+  const firstLine = (n: string): number => Math.min(...(problemsOf.get(n) ?? []).map((p) => p.line));
+  const bad = [...problemsOf.keys()].sort((a, b) => firstLine(a) - firstLine(b));
+  if (bad.length > 0) throw invalidProfilesError(problemsOf, bad, file);
 }
 
 function invalidProfilesError(
-  manifest: Manifest,
+  problemsOf: ReadonlyMap<string, readonly ManifestProblem[]>,
   bad: readonly string[],
   file: string,
   user?: string,
 ): QuantError {
   const problems = bad
-    .flatMap((n) => ownValue(manifest.invalid, n)?.problems ?? [])
+    .flatMap((n) => problemsOf.get(n) ?? [])
     .sort((a, b) => a.line - b.line || a.column - b.column);
   const first = problems[0] as ManifestProblem;
   const n = problems.length;

@@ -1,17 +1,22 @@
 /**
  * `quant manifest check`: validate a whole manifest — every profile, used by a run or not — and fail with
- * one `E_MANIFEST` listing every problem at once, each with its JSON path and line; then
- * `E_INFEASIBLE_CONSTRAINTS` when a meta level's sleeve and group limits cannot hold together.
+ * one `E_MANIFEST` listing every problem at once, each with its JSON path and line (a meta profile with
+ * fewer than 2 sleeves among them: every run of it would fail); then `E_INFEASIBLE_CONSTRAINTS` when a
+ * meta level's sleeve and group limits cannot hold together; then, given the workspace, the files each
+ * `trades` block names, read as a run reads them.
  */
 import { resolve } from 'node:path';
 import {
   assertManifestValid,
+  formatJsonPath,
   isMetaProfile,
   parseJsonWithLocations,
   readManifest,
   resolveMetaTree,
+  resolveRiskProfiles,
+  type ManifestProblem,
 } from '../manifest/index.js';
-import { assertTreeLimitsFeasible } from '../stages/index.js';
+import { assertTreeLimitsFeasible, checkTradesInputs } from '../stages/index.js';
 
 export interface ManifestCheckResult {
   /** Absolute path of the manifest checked. */
@@ -20,16 +25,49 @@ export interface ManifestCheckResult {
   readonly sleeveProfiles: readonly string[];
 }
 
+export interface ManifestCheckOptions {
+  /** The workspace the manifest serves: its `trades` blocks' files are checked inside it. */
+  readonly workspace?: string;
+}
+
 /** Read and check the manifest at `path`; resolves only when no profile has a problem. */
-export async function checkManifestFile(path: string): Promise<ManifestCheckResult> {
+export async function checkManifestFile(
+  path: string,
+  options: ManifestCheckOptions = {},
+): Promise<ManifestCheckResult> {
   const { manifest, file, text } = await readManifest(resolve(path));
-  assertManifestValid(manifest, file);
-  const profiles = Object.entries(manifest.profiles);
   // The tree's own errors (E_DEPTH, E_CYCLE...) carry their line, as in a run.
   const { lineOf } = parseJsonWithLocations(text, file);
+  const profiles = Object.entries(manifest.profiles);
+  // A level combines at least 2 sleeves: with one, every run of the profile ends in E_TOO_FEW_SLEEVES
+  // (a nested one is excluded from its parent every time), so it is a problem of the manifest here.
+  const lone = new Map<string, ManifestProblem[]>();
+  for (const [name, p] of profiles) {
+    if (!isMetaProfile(p) || p.sleeves.length >= 2) continue;
+    const at = ['profiles', name, 'sleeves'];
+    lone.set(name, [
+      {
+        path: formatJsonPath(at),
+        message: `a meta profile combines at least 2 sleeves, this one has ${p.sleeves.length}: every run of it fails with E_TOO_FEW_SLEEVES; add a sleeve, or run the sleeve's profile on its own`,
+        ...lineOf(at),
+      },
+    ]);
+  }
+  assertManifestValid(manifest, file, lone);
   // Sleeve and group limits that can never hold together fail here, as they would before a run.
   for (const [name, p] of profiles)
     if (isMetaProfile(p)) assertTreeLimitsFeasible(resolveMetaTree(manifest, name, { file, lineOf }), file);
+  if (options.workspace !== undefined) {
+    for (const [name, p] of profiles) {
+      if (!isMetaProfile(p) || p.trades === undefined) continue;
+      const risk = resolveRiskProfiles(resolveMetaTree(manifest, name, { file, lineOf }), manifest);
+      await checkTradesInputs(resolve(options.workspace), file, name, p.trades, {
+        profiles: risk.profiles,
+        // Unknown until the sleeve runs are found: a run decides which of the block's profiles it trades.
+        chosen: risk.source === 'unknown',
+      });
+    }
+  }
   return {
     file,
     metaProfiles: profiles.filter(([, p]) => isMetaProfile(p)).map(([n]) => n),

@@ -291,6 +291,35 @@ describe('quant manifest check', () => {
     }
   });
 
+  test("reads a trades block's files in the workspace: a missing prices file is one line, exit 1", async () => {
+    const ws = tempDir();
+    try {
+      await buildSmallMetaWorkspace(ws.path);
+      const file = join(ws.path, 'manifest.json');
+      const doc = JSON.parse(readFileSync(file, 'utf8')) as {
+        profiles: Record<string, Record<string, unknown>>;
+      };
+      const meta = doc.profiles[SMALL_META_PROFILE] as Record<string, unknown>;
+      meta['trades'] = { prices: 'prices_now.csv', nav: 1e6, risk_profiles: ['hrp'] };
+      writeFileSync(file, JSON.stringify(doc, null, 2));
+      const r = quant(['manifest', 'check', '--workspace', ws.path]);
+      assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^E_INPUT_NOT_FOUND: profiles\\.${SMALL_META_PROFILE}\\.trades\\.prices: input file .*prices_now\\.csv does not exist`,
+        ),
+        r.stderr,
+      );
+      writeFileSync(join(ws.path, 'prices_now.csv'), 'symbol,price\nA,10\n');
+      const ok = quant(['manifest', 'check', '--workspace', ws.path]);
+      assert.equal(ok.code, 0, `with the file it passes: ${ok.stderr}`);
+    } finally {
+      ws.cleanup();
+    }
+  });
+
   test('a valid manifest is ok', async () => {
     const ws = tempDir();
     try {

@@ -79,7 +79,7 @@ export function manifestCommand(ctx: CliContext): Command {
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       const path = resolve(ctx.cwd, ctx.globals.manifest ?? resolve(ctx.workspace, 'manifest.json'));
-      const result = await checkManifestFile(path);
+      const result = await checkManifestFile(path, { workspace: ctx.workspace });
       const summary = {
         file: result.file,
         meta_profiles: result.metaProfiles,

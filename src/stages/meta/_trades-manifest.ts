@@ -49,7 +49,18 @@ async function table(
       cause: error,
     });
   }
-  await read({ name: file, path });
+  try {
+    await read({ name: file, path });
+  } catch (error) {
+    if (!isQuantError(error)) throw error;
+    // Said as coming from the block; a fault inside the table keeps its own place (file and line).
+    throw new QuantError(error.code, `${jsonPath(where, key)}: ${error.message}`, {
+      location: error.location ?? { file: where.manifestFile, jsonPath: jsonPath(where, key) },
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+      details: error.details,
+      cause: error,
+    });
+  }
   // Relative to the workspace (where meta.trades then runs), so that the run's params and ledger are the
   // same bytes wherever the workspace lies.
   return relative(where.workspace, path).split(sep).join('/');

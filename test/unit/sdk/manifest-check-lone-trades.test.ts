@@ -1,0 +1,149 @@
+// `quant manifest check` (checkManifestFile) foresees two failures a run would meet: a meta profile with
+// one sleeve (every run of it is E_TOO_FEW_SLEEVES) is a problem listed with the schema's, at its JSON
+// path and line; and, given the workspace, the files a `trades` block names are read as a run reads them
+// (missing, outside the workspace, a bad row), each error naming the block's key.
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isQuantError, type QuantError } from '../../../src/index.js';
+import { checkManifestFile } from '../../../src/sdk/manifest-check.js';
+import { tempDir } from '../../helpers/cli.js';
+
+const sleeve = (p: string) => ({ sleeve: { prices: p, assets: ['A', 'B'], risk_profiles: ['hrp'] } });
+const pair = [
+  { id: 'a', profile: 's1' },
+  { id: 'b', profile: 's2' },
+];
+
+let ws: { path: string; cleanup(): void };
+beforeEach(() => {
+  ws = tempDir('mf-check-lone-');
+  mkdirSync(join(ws.path, 'ws'));
+});
+afterEach(() => ws.cleanup());
+
+/** Write the manifest into the workspace `ws/`; its text, for line numbers. */
+function write(profiles: Record<string, unknown>): string {
+  const text = JSON.stringify({ profiles }, null, 2);
+  writeFileSync(join(ws.path, 'ws', 'manifest.json'), text);
+  return text;
+}
+const lineOf = (text: string, needle: string): number =>
+  text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+
+async function refusal(options: { workspace?: string } = {}): Promise<QuantError> {
+  const error = await checkManifestFile(join(ws.path, 'ws', 'manifest.json'), options).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(isQuantError(error), `a coded refusal: ${String(error)}`);
+  return error;
+}
+
+describe('a meta profile with fewer than 2 sleeves', () => {
+  test('is a problem at its sleeves, with its line, listed with the schema problems of other profiles', async () => {
+    const text = write({
+      s1: sleeve('a.csv'),
+      s2: sleeve('b.csv'),
+      broken: { sleeves: pair, risk_profile: ['hrp'] },
+      solo: { sleeves: [{ id: 'only', profile: 's1' }] },
+    });
+    const e = await refusal();
+    assert.equal(e.code, 'E_MANIFEST', `code: ${e.message}`);
+    const problems = (e.details['problems'] ?? []) as { path: string; line: number; message: string }[];
+    const solo = problems.find((p) => p.path === 'profiles.solo.sleeves');
+    assert.ok(solo !== undefined, `the lone sleeve is listed: ${e.message}`);
+    assert.equal(solo.line, lineOf(text, '"solo"') + 1, 'the line of its sleeves');
+    assert.match(
+      solo.message,
+      /at least 2 sleeves, this one has 1: every run of it fails with E_TOO_FEW_SLEEVES/,
+      solo.message,
+    );
+    assert.ok(
+      problems.some((p) => p.path === 'profiles.broken.risk_profile'),
+      `the other profile's schema problem is listed too: ${e.message}`,
+    );
+    assert.match(
+      e.message,
+      /profiles broken, solo are invalid: 2 problems/,
+      'both profiles, in document order',
+    );
+  });
+
+  test('a nested one too (its parent would exclude it every time); two sleeves are fine', async () => {
+    write({
+      s1: sleeve('a.csv'),
+      s2: sleeve('b.csv'),
+      inner: { sleeves: [{ id: 'x', profile: 's2' }] },
+      root: {
+        sleeves: [
+          { id: 'a', profile: 's1' },
+          { id: 'n', meta_profile: 'inner' },
+        ],
+      },
+    });
+    const e = await refusal();
+    assert.match(
+      e.message,
+      /^.*profile inner is invalid: 1 problem: profiles\.inner\.sleeves \(line \d+\)/,
+      e.message,
+    );
+    write({ s1: sleeve('a.csv'), s2: sleeve('b.csv'), root: { sleeves: pair } });
+    const ok = await checkManifestFile(join(ws.path, 'ws', 'manifest.json'));
+    assert.deepEqual(ok.metaProfiles, ['root'], 'a two-sleeve profile passes');
+  });
+});
+
+describe("a trades block's files, given the workspace", () => {
+  const withTrades = (trades: Record<string, unknown>): string =>
+    write({
+      s1: sleeve('a.csv'),
+      s2: sleeve('b.csv'),
+      root: {
+        sleeves: pair,
+        risk_profiles: ['hrp'],
+        trades: { nav: 1e6, risk_profiles: ['hrp'], ...trades },
+      },
+    });
+
+  test('a missing prices file is E_INPUT_NOT_FOUND naming the key; without a workspace it is not read', async () => {
+    withTrades({ prices: 'prices.csv' });
+    const e = await refusal({ workspace: join(ws.path, 'ws') });
+    assert.equal(e.code, 'E_INPUT_NOT_FOUND', `code: ${e.message}`);
+    assert.match(
+      e.message,
+      /^profiles\.root\.trades\.prices: input file .*prices\.csv does not exist/,
+      e.message,
+    );
+    await assert.doesNotReject(
+      checkManifestFile(join(ws.path, 'ws', 'manifest.json')),
+      'without a workspace the files are not checked',
+    );
+  });
+
+  test('a file outside the workspace is E_PATH_ESCAPE at its key', async () => {
+    writeFileSync(join(ws.path, 'holdings.csv'), 'symbol,quantity\nA,1\n');
+    writeFileSync(join(ws.path, 'ws', 'prices.csv'), 'symbol,price\nA,10\nB,20\n');
+    withTrades({ prices: 'prices.csv', holdings: '../holdings.csv' });
+    const e = await refusal({ workspace: join(ws.path, 'ws') });
+    assert.equal(e.code, 'E_PATH_ESCAPE', `code: ${e.message}`);
+    assert.match(e.message, /^profiles\.root\.trades\.holdings: /, e.message);
+  });
+
+  test("a bad row keeps its table's file and line; good tables pass", async () => {
+    writeFileSync(join(ws.path, 'ws', 'prices.csv'), 'symbol,price\nA,10\nB,-20\n');
+    withTrades({ prices: 'prices.csv' });
+    const e = await refusal({ workspace: join(ws.path, 'ws') });
+    assert.equal(e.code, 'E_INPUT_VALUE', `code: ${e.message}`);
+    assert.match(e.message, /^profiles\.root\.trades\.prices: /, e.message);
+    assert.equal(e.location?.line, 3, `the line of the bad row: ${JSON.stringify(e.location)}`);
+    writeFileSync(join(ws.path, 'ws', 'prices.csv'), 'symbol,price\nA,10\nB,20\n');
+    writeFileSync(join(ws.path, 'ws', 'lots.csv'), 'symbol,lot_size,min_ticket\nA,10,0\n');
+    withTrades({ prices: 'prices.csv', lots: 'lots.csv' });
+    const ok = await checkManifestFile(join(ws.path, 'ws', 'manifest.json'), {
+      workspace: join(ws.path, 'ws'),
+    });
+    assert.deepEqual(ok.metaProfiles, ['root'], 'good tables pass');
+  });
+});
