@@ -1,6 +1,6 @@
 /**
  * The wide numeric table shared by the CSV and Parquet readers and writers, and the date rules both
- * enforce: dates are UTC calendar days `YYYY-MM-DD`, strictly increasing (no duplicates, no unsorted rows).
+ * enforce: dates are calendar days `YYYY-MM-DD`, strictly increasing (no duplicates, no unsorted rows).
  */
 import { QuantError, type ErrorLocation } from '../errors.js';
 import { civilDayPrefix, daysFromCivil, epochDayToIsoDay } from '../util/civil-day.js';
@@ -18,8 +18,6 @@ export interface NumericTable {
 export const RESERVED_COLUMN =
   "cannot be an asset name (JavaScript reserves it: it would replace an object's prototype)";
 
-const DAY_MS = 86_400_000;
-
 /** Days since 1970-01-01 of an ISO day `YYYY-MM-DD` (assumed valid: read from its digits, no substrings). */
 export function isoDayToEpochDay(iso: string): number {
   return (
@@ -34,9 +32,11 @@ const DATE_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
 /**
- * Normalise a date or datetime string to its UTC calendar day, or `undefined` if it is not one.
- * Accepts `YYYY-MM-DD`, and ISO datetimes with `T` or a space. With an offset (`Z`, `+02:00`) the instant
- * is converted to UTC first (`2024-01-02T01:00+02:00` is 2024-01-01); without one the written day is kept.
+ * Normalise a date or datetime string to the calendar day it is written on, or `undefined` if it is not
+ * one. Accepts `YYYY-MM-DD`, and ISO datetimes with `T` or a space and an optional offset (`Z`, `+09:00`).
+ * A row of a daily table is the day its date names: the time of day and the offset are checked, then
+ * ignored (`2024-01-02 00:00:00+09:00` is 2024-01-02, not the UTC day of that instant, 2024-01-01), so a
+ * table written in Tokyo lines up with one written in London day by day.
  */
 export function normalizeIsoDay(text: string): string | undefined {
   // The common case, already a calendar day: no regular expression, no Date, the same string back.
@@ -44,22 +44,14 @@ export function normalizeIsoDay(text: string): string | undefined {
   const trimmed = text.trim();
   const m = DATE_RE.exec(trimmed);
   if (m === null) return undefined;
-  const [, , , , hs, mis, ss, , zone] = m;
+  const [, , , , hs, mis, ss] = m;
   const civil = civilDayPrefix(trimmed);
   if (civil === undefined) return undefined;
-  if (hs === undefined) return epochDayToIsoDay(civil);
-  const h = Number(hs);
-  const mi = Number(mis);
-  const s = ss === undefined ? 0 : Number(ss);
-  if (h > 23 || mi > 59 || s > 60) return undefined;
-  if (zone === undefined || zone === 'Z') return epochDayToIsoDay(civil);
-  const sign = zone.startsWith('-') ? -1 : 1;
-  const digits = zone.slice(1).replace(':', '');
-  const offsetMin = Number(digits.slice(0, 2)) * 60 + (digits.length > 2 ? Number(digits.slice(2, 4)) : 0);
-  const utc = civil * DAY_MS + ((h * 60 + mi - sign * offsetMin) * 60 + s) * 1000;
-  const day = Math.floor(utc / DAY_MS);
-  // An offset can move 0000-01-01 or 9999-12-31 out of the years a YYYY-MM-DD day can spell.
-  return day >= FIRST_EPOCH_DAY && day <= LAST_EPOCH_DAY ? epochDayToIsoDay(day) : undefined;
+  if (hs !== undefined) {
+    const s = ss === undefined ? 0 : Number(ss);
+    if (Number(hs) > 23 || Number(mis) > 59 || s > 60) return undefined;
+  }
+  return epochDayToIsoDay(civil);
 }
 
 /** Days since 1970-01-01 of 0000-01-01 and 9999-12-31: the range of ISO calendar days. */
@@ -93,7 +85,7 @@ export function assertStrictlyIncreasing(
         location: { file, ...location(i) },
         hint:
           cur === prev
-            ? 'keep one row per calendar day (datetimes are normalised to UTC days)'
+            ? 'keep one row per calendar day (a datetime counts as the day it is written on)'
             : 'sort the rows by date, oldest first',
       },
     );
@@ -142,6 +134,8 @@ export interface ReadTableResult extends NumericTable {
   readonly format: 'csv' | 'parquet';
   /** CSV: the 1-based line of each row, for messages about a cell found later. */
   readonly lines?: readonly number[];
+  /** One-line warnings about how the table was read (Parquet timestamps not at midnight UTC). */
+  readonly warnings?: readonly string[];
 }
 
 /** Index column names the predecessor (pandas) writes, tried in order after `date`. */

@@ -1,6 +1,7 @@
 /**
  * Reading Parquet tables (hyparquet, pure JS), including files from pandas/pyarrow: dates as date32,
- * timestamps of any unit (normalised to the UTC calendar day) or ISO strings; numbers as
+ * timestamps of any unit (read as their UTC calendar day, with a warning when one is not at midnight UTC)
+ * or ISO strings (the calendar day written); numbers as
  * float64/float32/int32/int64/decimal; pandas index columns (file metadata) are not value columns.
  * Codecs: uncompressed and Snappy (pandas' and DuckDB's default); others are `E_INPUT_FORMAT`.
  */
@@ -17,6 +18,7 @@ import { RESERVED_NAME } from '../util/own.js';
 import { assertParquetStructure } from './_parquet-guard.js';
 import { decodePlainColumn } from './_parquet-plain.js';
 import { snappyDecompress } from './_snappy.js';
+import { createDayParsers, type DayParsers, type OffMidnight } from './_parquet-timestamps.js';
 import { RESERVED_COLUMN } from './numeric-table.js';
 import {
   assertStrictlyIncreasing,
@@ -28,21 +30,6 @@ import {
   type ReadTableOptions,
   type ReadTableResult,
 } from './numeric-table.js';
-
-const MS_PER_DAY = 86_400_000n;
-
-function floorDiv(a: bigint, b: bigint): number {
-  const q = a / b;
-  return Number(a % b < 0n ? q - 1n : q);
-}
-
-// Timestamps and dates decode straight to UTC day numbers: no Date objects, no precision loss for nanos.
-const DAY_PARSERS = {
-  timestampFromMilliseconds: (v: bigint): number => floorDiv(v, MS_PER_DAY),
-  timestampFromMicroseconds: (v: bigint): number => floorDiv(v, MS_PER_DAY * 1000n),
-  timestampFromNanoseconds: (v: bigint): number => floorDiv(v, MS_PER_DAY * 1_000_000n),
-  dateFromDays: (v: number): number => v,
-};
 
 const TEMPORAL = new Set([
   'DATE',
@@ -194,6 +181,7 @@ async function decodeColumns(
   buffer: ArrayBuffer,
   metadata: FileMetaData,
   columns: string[],
+  parsers: DayParsers['parsers'],
   explain: () => void,
 ): Promise<Map<string, Chunk[]>> {
   const chunks = new Map<string, Chunk[]>();
@@ -202,7 +190,7 @@ async function decodeColumns(
       file: buffer,
       metadata,
       columns,
-      parsers: DAY_PARSERS,
+      parsers,
       compressors: { SNAPPY: snappyDecompress },
       onChunk: (c) => {
         const list = chunks.get(c.columnName) ?? [];
@@ -249,10 +237,11 @@ export async function parseParquetTable(
     if (decoded !== undefined) plain.set(name, decoded);
   }
   const rest = [dateColumn, ...valueNames].filter((name) => !plain.has(name));
+  const days = createDayParsers();
   const chunks =
     rest.length === 0
       ? new Map<string, Chunk[]>()
-      : await decodeColumns(file, buffer, metadata, rest, () => {
+      : await decodeColumns(file, buffer, metadata, rest, days.parsers, () => {
           assertParquetStructure(file, buffer, metadata, checked, { decompressAll: true });
         });
   for (const [name, decoded] of plain) chunks.set(name, decoded);
@@ -269,7 +258,29 @@ export async function parseParquetTable(
   const values = valueNames.map((name) =>
     readNumbers(file, name, chunks.get(name) ?? [], rows, allowMissing),
   );
-  return { dates, columns: valueNames, values, dateColumn, format: 'parquet' };
+  const warnings = offMidnightWarning(file, dateColumn, dates, days.offMidnight());
+  return {
+    dates,
+    columns: valueNames,
+    values,
+    dateColumn,
+    format: 'parquet',
+    ...(warnings.length === 0 ? {} : { warnings }),
+  };
+}
+
+/** The warning about timestamps not at midnight UTC, naming the first (none when all are at midnight). */
+function offMidnightWarning(
+  file: string,
+  column: string,
+  dates: readonly string[],
+  off: OffMidnight | undefined,
+): string[] {
+  if (off === undefined) return [];
+  const day = epochDayToIsoDay(off.day);
+  return [
+    `${file} column ${column}: ${off.text} at row ${dates.indexOf(day) + 1} is not midnight UTC; a timestamp is an instant, each row is read as its UTC date (this one as ${day}) — store dates as date32 or YYYY-MM-DD strings to keep the day you mean`,
+  ];
 }
 
 function readDates(

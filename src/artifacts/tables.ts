@@ -32,8 +32,8 @@ export async function assertReadableFile(path: string): Promise<void> {
 }
 
 /**
- * Read a wide table: a date column and numeric columns, from `.csv` or `.parquet` (`.pq`). Dates become UTC
- * calendar days and must be strictly increasing; missing cells are NaN unless `allowMissing` is false.
+ * Read a wide table: a date column and numeric columns, from `.csv` or `.parquet` (`.pq`). Dates become
+ * calendar days (a text date the day written, a timestamp its UTC date) and must be strictly increasing; missing cells are NaN unless `allowMissing` is false.
  * Errors: `E_INPUT_NOT_FOUND`, `E_INPUT_FORMAT`, `E_INPUT_COLUMN`, `E_INPUT_VALUE`, `E_INPUT_DATES`, each
  * naming the file and the line (CSV) or row and column; `E_INPUT_TOO_LARGE` above the input limit and
  * `E_INPUT_ENCODING` for a CSV that is not UTF-8 (see input-file.ts).

@@ -20,7 +20,7 @@ export interface ReturnsData {
   readonly droppedRows: number;
   /** What the missing-data policy dropped and filled (with the warning, if any). */
   readonly missingData: MissingDataRecord;
-  /** One-line warnings for stderr (the missing-data warning). */
+  /** One-line warnings for stderr: the reader's (how dates were read), then the missing-data warning. */
   readonly warnings: readonly string[];
 }
 
@@ -43,7 +43,10 @@ const paramSetting: SettingText = (key, value) => `${key}=${value}`;
  * declared kind, apply the missing-data policy, turn prices into simple returns (log returns into
  * exp(r) − 1, returns as given), and validate the values.
  */
-export function tableToReturns(table: NumericTable, options: TableToReturnsOptions): ReturnsData {
+export function tableToReturns(
+  table: NumericTable & { readonly warnings?: readonly string[] },
+  options: TableToReturnsOptions,
+): ReturnsData {
   const { file, kind } = options;
   const setting = options.setting ?? paramSetting;
   const selected = options.assets === undefined ? [...table.columns] : [...options.assets];
@@ -89,7 +92,7 @@ export function tableToReturns(table: NumericTable, options: TableToReturnsOptio
     inputKind: kind,
     droppedRows: cleaned.report.droppedRows,
     missingData,
-    warnings: missingData.warning === null ? [] : [missingData.warning],
+    warnings: [...(table.warnings ?? []), ...(missingData.warning === null ? [] : [missingData.warning])],
   };
 }
 

@@ -13,7 +13,7 @@ import { quantError, tempDir } from './_temp.js';
 const F = 'in.csv';
 
 describe('normalizeIsoDay', () => {
-  test('calendar days, datetimes and offsets normalise to the UTC day', () => {
+  test('a datetime is the calendar day written: its time and offset are checked, then ignored', () => {
     const cases: Array<[string, string | undefined]> = [
       ['2024-02-29', '2024-02-29'],
       ['2023-02-29', undefined],
@@ -21,10 +21,15 @@ describe('normalizeIsoDay', () => {
       ['2024-01-02 00:00:00', '2024-01-02'],
       ['2024-01-02T00:00:00Z', '2024-01-02'],
       ['2024-01-02 00:00:00+00:00', '2024-01-02'],
-      ['2024-01-02T01:00:00+02:00', '2024-01-01'],
-      ['2024-01-01T23:30:00-01:00', '2024-01-02'],
-      ['2024-01-01T23:30:00.123456789-0130', '2024-01-02'],
+      ['2024-01-02T01:00:00+02:00', '2024-01-02'],
+      ['2024-01-02 00:00:00+09:00', '2024-01-02'],
+      ['2024-01-01T23:30:00-01:00', '2024-01-01'],
+      ['2024-01-01T23:30:00.123456789-0130', '2024-01-01'],
+      ['0000-01-01T00:00:00+14:00', '0000-01-01'],
+      ['9999-12-31T23:59:59-12:00', '9999-12-31'],
       ['2024-01-02T25:00:00', undefined],
+      ['2024-01-02T10:60:00+09:00', undefined],
+      ['2024-01-02T10:00:00+9', undefined],
       ['0050-01-01', '0050-01-01'],
       ['02/01/2024', undefined],
       ['', undefined],
@@ -123,9 +128,31 @@ describe('CSV tables', () => {
     );
   });
 
-  test('duplicate and unsorted dates name both lines (datetimes count per UTC day)', () => {
+  test('a table written with a UTC offset has the days of the same table written without one', () => {
+    const plain = parseCsvTable(F, 'date,A\n2024-01-02,1\n2024-01-03,2\n2024-01-04,3\n');
+    const tokyo = parseCsvTable(
+      F,
+      'date,A\n2024-01-02 00:00:00+09:00,1\n2024-01-03 00:00:00+09:00,2\n2024-01-04 00:00:00+09:00,3\n',
+    );
+    const newYork = parseCsvTable(
+      F,
+      'date,A\n2024-01-02T16:00-05:00,1\n2024-01-03T16:00-05:00,2\n2024-01-04T16:00-05:00,3\n',
+    );
+    assert.deepEqual(
+      tokyo.dates,
+      plain.dates,
+      'a +09:00 midnight is the day written, not the UTC day before',
+    );
+    assert.deepEqual(
+      newYork.dates,
+      plain.dates,
+      'a 16:00 −05:00 close is the day written, not the UTC day after',
+    );
+  });
+
+  test('duplicate and unsorted dates name both lines (a datetime counts as the day written)', () => {
     assert.throws(
-      () => parseCsvTable(F, 'date,A\n2024-01-02,1\n2024-01-03,1\n\n2024-01-03T12:00:00Z,1\n'),
+      () => parseCsvTable(F, 'date,A\n2024-01-02,1\n2024-01-03,1\n\n2024-01-03T12:00:00+09:00,1\n'),
       quantError(
         'E_INPUT_DATES',
         /^in\.csv: duplicate date: 2024-01-03 at line 5 repeats 2024-01-03 at line 3/,

@@ -137,6 +137,70 @@ describe('Parquet tables', () => {
     assert.equal(series.dateColumn, '__index_level_0__', 'series.dateColumn');
   });
 
+  test('timestamps off midnight UTC: read as their UTC date, with one warning naming the column and the first', async () => {
+    const ns = (iso: string): bigint => BigInt(Date.parse(iso)) * 1_000_000n;
+    const schema: SchemaElement[] = [
+      {
+        name: 'date',
+        type: 'INT64',
+        repetition_type: 'REQUIRED',
+        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'NANOS' },
+      },
+      { name: 'A', type: 'DOUBLE', repetition_type: 'REQUIRED' },
+    ];
+    const values = { name: 'A', data: new Float64Array([1, 2, 3]) };
+    // Tokyo midnights as instants: 15:00 UTC of the day before.
+    const tokyo = foreign(
+      [
+        {
+          name: 'date',
+          data: [ns('2024-01-01T15:00:00Z'), ns('2024-01-02T15:00:00Z') + 5n, ns('2024-01-03T15:00:00Z')],
+        },
+        values,
+      ],
+      schema,
+    );
+    const t = await parseParquetTable('tokyo.parquet', tokyo);
+    assert.deepEqual(t.dates, ['2024-01-01', '2024-01-02', '2024-01-03'], 'each row is its UTC date');
+    assert.deepEqual(
+      t.warnings,
+      [
+        'tokyo.parquet column date: 2024-01-01T15:00:00Z at row 1 is not midnight UTC; a timestamp is an instant, each row is read as its UTC date (this one as 2024-01-01) — store dates as date32 or YYYY-MM-DD strings to keep the day you mean',
+      ],
+      'one warning, naming the column, the first timestamp off midnight and the day it was read as',
+    );
+    const late = foreign(
+      [
+        {
+          name: 'date',
+          data: [ns('2024-01-02T00:00:00Z'), ns('2024-01-03T00:00:00Z') + 1n, ns('2024-01-04T00:00:00Z')],
+        },
+        values,
+      ],
+      schema,
+    );
+    assert.match(
+      (await parseParquetTable('late.parquet', late)).warnings?.[0] ?? '',
+      /^late\.parquet column date: 2024-01-03T00:00:00\.000000001Z at row 2 is not midnight UTC/,
+      'a nanosecond past midnight is named to the nanosecond, at its row',
+    );
+    const midnights = foreign(
+      [
+        {
+          name: 'date',
+          data: [ns('2024-01-02T00:00:00Z'), ns('2024-01-03T00:00:00Z'), ns('2024-01-04T00:00:00Z')],
+        },
+        values,
+      ],
+      schema,
+    );
+    assert.equal(
+      (await parseParquetTable('m.parquet', midnights)).warnings,
+      undefined,
+      'midnights: no warning',
+    );
+  });
+
   test('timestamps before 1970 floor to the right day; millisecond timestamps in an `index` column', async () => {
     const bytes = foreign(
       [

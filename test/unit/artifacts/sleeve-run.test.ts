@@ -167,9 +167,9 @@ describe('sleeve return streams', () => {
     );
   });
 
-  test('duplicate days (after UTC normalisation) are an input error naming the file', async () => {
+  test('duplicate days (a datetime counts as the day written) are an input error naming the file', async () => {
     const file = join(tempDir(), 'hrp.csv');
-    writeFileSync(file, 'date,return\n2024-01-02,0.01\n2024-01-03T01:00:00+02:00,0.02\n');
+    writeFileSync(file, 'date,return\n2024-01-02,0.01\n2024-01-02T01:00:00+02:00,0.02\n');
     await assert.rejects(
       readSleeveStream(file),
       quantError('E_INPUT_DATES', /hrp\.csv: duplicate date: 2024-01-02/),

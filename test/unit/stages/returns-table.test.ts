@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { join } from 'node:path';
 import { parseCsvTable, readLedger } from '../../../src/artifacts/index.js';
 import { QuantError } from '../../../src/errors.js';
@@ -255,6 +256,40 @@ describe('portfolio.optimize: input_kind, missing, periods_per_year at the seam'
     assert.ok(
       ledger.some((r) => r.type === 'decision' && r.step === 'input.missing_data'),
       'a decision record',
+    );
+  });
+
+  test("Parquet timestamps off midnight UTC: the reader's warning reaches onWarning", async () => {
+    const days = Array.from({ length: 6 }, (_, i) => Date.UTC(2024, 0, 1 + i, 15));
+    const bytes = parquetWriteBuffer({
+      columnData: [
+        { name: 'date', data: days.map((d) => BigInt(d) * 1000n) },
+        { name: 'A', data: new Float64Array([100, 101, 99, 102, 103, 101]) },
+        { name: 'B', data: new Float64Array([50, 51, 52, 50, 49, 51]) },
+      ],
+      schema: [
+        { name: 'root', num_children: 3 },
+        {
+          name: 'date',
+          type: 'INT64',
+          repetition_type: 'REQUIRED',
+          logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MICROS' },
+        },
+        { name: 'A', type: 'DOUBLE', repetition_type: 'REQUIRED' },
+        { name: 'B', type: 'DOUBLE', repetition_type: 'REQUIRED' },
+      ],
+    });
+    writeFileSync(join(ws, 'afternoon.parquet'), new Uint8Array(bytes));
+    const { warnings } = await run(
+      'afternoon.parquet',
+      { method: 'equal_weight', periods_per_year: 252 },
+      'afternoon',
+    );
+    assert.equal(warnings.length, 1, 'one warning');
+    assert.match(
+      warnings[0] ?? '',
+      /afternoon\.parquet column date: 2024-01-01T15:00:00Z at row 1 is not midnight UTC; .* \(this one as 2024-01-01\)/,
+      'the warning names the file, the column, the first timestamp and the day it was read as',
     );
   });
 
