@@ -226,6 +226,17 @@ export const SleeveSpecSchema = z
       for (const p of boundsProblems(firstAt.size, 'asset', spec.min_weight, spec.max_weight))
         ctx.addIssue(p);
     }
+    const rates = spec.costs as unknown;
+    if (isRecord(rates) && typeof rates['commission'] === 'number' && typeof rates['slippage'] === 'number') {
+      const sum = rates['commission'] + rates['slippage'];
+      if (!Number.isFinite(sum)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['costs'],
+          message: `commission + slippage (${rates['commission']} + ${rates['slippage']}) overflows to ${sum}: their sum is the cost per unit of turnover and must be a finite number`,
+        });
+      }
+    }
     if (spec.ffill_limit !== undefined && spec.missing !== 'ffill') {
       ctx.addIssue({
         code: 'custom',

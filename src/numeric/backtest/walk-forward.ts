@@ -136,7 +136,14 @@ export function planWalkForward(returns: Matrix, options: WalkForwardOptions): W
   const { commission, slippage } = options.costs;
   const rate = commission + slippage;
   if (!(commission >= 0 && slippage >= 0 && Number.isFinite(rate))) {
-    throw new QuantError('E_PARAMS', `costs must be finite and ≥ 0, got ${commission} and ${slippage}`);
+    const why =
+      commission >= 0 && slippage >= 0 && Number.isFinite(commission) && Number.isFinite(slippage)
+        ? `their sum ${commission} + ${slippage} overflows to ${rate}`
+        : `got ${commission} and ${slippage}`;
+    throw new QuantError(
+      'E_PARAMS',
+      `costs: commission and slippage must be finite, ≥ 0 and sum to a finite rate; ${why}`,
+    );
   }
   for (const p of [options.policy, ...(options.comparePolicies ?? [])]) {
     if (p !== undefined) assertRebalancePolicy(p, n);

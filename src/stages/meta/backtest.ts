@@ -8,7 +8,9 @@ import {
   leafPaths,
   metaWalkForward,
   type MetaWalkForwardOptions,
+  type MetaWalkForwardResult,
 } from '../../numeric/backtest/meta-walk-forward.js';
+import { assertStreamAboveTotalLoss } from '../_stream-floor.js';
 import { policyFigures, resolvePolicies } from '../_backtest-policy.js';
 import { resolveMethod } from '../../numeric/optimize/optimize-portfolio.js';
 import { metaStageParams } from './_params.js';
@@ -56,6 +58,34 @@ export interface MetaBacktestValue {
 type MetaBacktestParams = z.output<typeof metaBacktestParams>;
 
 /**
+ * No costed stream of a meta backtest loses more than the portfolio is worth in a period (checked before
+ * its table is written): the meta stream, equal weight and each nested branch.
+ */
+function assertMetaStreams(
+  metaProfile: string,
+  P: string,
+  resolved: ResolvedMeta,
+  streams: readonly (readonly [string, MetaWalkForwardResult])[],
+): void {
+  const bps = resolved.node.rebalancing?.costs_bps !== undefined;
+  const key = `profiles.${metaProfile}.rebalancing.costs_bps`;
+  const hint = `lower ${bps ? `${key} or ` : ''}the commission and slippage params (--param commission=<c> --param slippage=<s>): a trade costs its rate per unit of turnover (entering from cash is a turnover of 1), so a rate of 100 % or more costs the whole portfolio`;
+  for (const [name, r] of streams) {
+    assertStreamAboveTotalLoss(
+      {
+        dates: r.dates,
+        returns: r.returns,
+        windows: r.rebalances,
+        ...(r.events ? { events: r.events } : {}),
+      },
+      `meta profile "${metaProfile}", risk profile ${P}, ${name} stream`,
+      hint,
+      bps ? { file: resolved.doc.manifest_file, jsonPath: key } : {},
+    );
+  }
+}
+
+/**
  * The walk-forward of one risk profile: the meta stream (held under the manifest's `rebalancing` when
  * set, with the compared policies on the same targets), equal weight and each sleeve; writes the daily
  * table and returns the summary document.
@@ -86,15 +116,22 @@ async function walkForward(
       ? {}
       : { policy: policies.used.policy, comparePolicies: policies.compare.map((c) => c.policy) }),
   });
-  const equalWeight = metaWalkForward(level, { ...options, method: 'equal_weight' }).returns;
+  const equalWeighted = metaWalkForward(level, { ...options, method: 'equal_weight' });
   const first = level.dates.length - meta.dates.length;
-  const sleeves = level.children.map((child, j) =>
+  const branches = level.children.map((child, j) =>
     child === null
-      ? (level.columns[j] as Float64Array).slice(first)
-      : metaWalkForward(child, { ...options, dates: level.dates, branchPath: level.ids[j] as string })
-          .returns,
+      ? null
+      : metaWalkForward(child, { ...options, dates: level.dates, branchPath: level.ids[j] as string }),
   );
-  const streams = { meta, equalWeight, sleeves };
+  assertMetaStreams(params.meta_profile, P, resolved, [
+    ['meta', meta],
+    ['equal_weight', equalWeighted],
+    ...branches.flatMap((b, j) => (b === null ? [] : [[`branch ${level.ids[j] as string}`, b] as const])),
+  ]);
+  const sleeves = branches.map((b, j) =>
+    b === null ? (level.columns[j] as Float64Array).slice(first) : b.returns,
+  );
+  const streams = { meta, equalWeight: equalWeighted.returns, sleeves };
   const returnsFile = join(ctx.runDir, paths.returns);
   await writeParquetTable(returnsFile, backtestTable(level, streams), { dateType: 'date32' });
   ctx.recordOutput(returnsFile);

@@ -22,6 +22,7 @@ import {
 } from './_sleeve-artifacts.js';
 import { loadSleeveInput, type SleeveInput } from './_sleeve-input.js';
 import { describeInput } from '../_returns-table.js';
+import { assertStreamAboveTotalLoss } from '../_stream-floor.js';
 import { policyFigures, resolvePolicies, type ResolvedPolicies } from '../_backtest-policy.js';
 
 /** Upper limit of `threads` (and of QUANT_THREADS). */
@@ -167,6 +168,24 @@ function backtestSleeve(
     onWindow: ({ profile, window, windows: total }) =>
       ctx.progress(`${profile}: window ${window + 1}/${total}`),
   });
+}
+
+/** No stream of the sleeve loses more than the portfolio is worth in a period (checked before writing). */
+function assertSleeveStreams(input: SleeveInput, result: WalkForwardResult): void {
+  const at = `profiles.${input.profile}.sleeve`;
+  const bps = input.spec.rebalancing?.costs_bps;
+  const keys = `${bps === undefined ? '' : `${at}.rebalancing.costs_bps or `}${at}.costs (commission, slippage)`;
+  for (const p of result.profiles) {
+    assertStreamAboveTotalLoss(
+      p,
+      `sleeve profile "${input.profile}", risk profile ${p.profile}`,
+      `lower ${keys}: a trade costs its rate per unit of turnover (entering from cash is a turnover of 1), so a rate of 100 % or more costs the whole portfolio`,
+      {
+        file: input.manifestFile,
+        jsonPath: bps === undefined ? `${at}.costs` : `${at}.rebalancing.costs_bps`,
+      },
+    );
+  }
 }
 
 /** One out-of-sample return series per risk profile, data/returns/<P>.parquet. */
@@ -342,6 +361,7 @@ export const sleeveBacktest = defineStage({
     );
     const policies = sleevePolicies(input);
     const result = await backtestSleeve(ctx, input, policies, threads);
+    assertSleeveStreams(input, result);
     const files = await writeSleeveRun(ctx, params.profile, input, result, policies);
 
     const failed = Object.entries(files)

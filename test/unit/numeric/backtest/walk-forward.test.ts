@@ -148,6 +148,23 @@ describe('walkForwardBacktest', () => {
     close(p.returns[2]!, 0.04, 'row 8');
   });
 
+  test('commission + slippage that overflow: E_PARAMS saying the sum overflows', () => {
+    const R = matrixFromRows([
+      [0.01, 0.02],
+      [0.02, 0.01],
+      [0.01, 0.01],
+    ]);
+    assert.throws(
+      () =>
+        walkForwardBacktest(R, options({ dates: days(3), costs: { commission: 1e308, slippage: 1e308 } })),
+      (e: unknown) =>
+        e instanceof QuantError &&
+        e.code === 'E_PARAMS' &&
+        /their sum 1e\+308 \+ 1e\+308 overflows to Infinity/.test(e.message),
+      'the message names the overflowing sum',
+    );
+  });
+
   test('a failing method falls back (inverse variance) and the window is recorded as an error', () => {
     // Every train mean is negative: max_sharpe has no asset above r_f = 0 and falls back.
     const R = matrixFromRows([

@@ -156,6 +156,42 @@ describe('meta.backtest with a rebalancing policy', () => {
       'less than 1 % of the total turnover: the other sleeves trade free',
     );
   });
+
+  test('costs above what the portfolio is worth: E_INPUT_VALUE naming the day, gross and costs; no table', async () => {
+    for (const [runId, extra, located] of [
+      ['ruin', {}, undefined],
+      [
+        'ruin_bps',
+        { rebalancing: { costs_bps: { inner: 10_000, gamma: 10_000, delta: 10_000 } } },
+        `profiles.${M}.rebalancing.costs_bps`,
+      ],
+    ] as const) {
+      const options = { workspace: ws.path, runId, env: ENV };
+      await writeManifest(ws.path, manifestWith(extra));
+      await sdk.runPipeline('meta.no_backtest', { meta_profile: M }, options);
+      const error = await sdk
+        .runStage(
+          'meta.backtest',
+          { meta_profile: M, train_window: 120, rebalance: 21, commission: 1, slippage: 1 },
+          options,
+        )
+        .catch((e: unknown) => e);
+      assert.ok(error instanceof QuantError, `a QuantError: ${String(error)}`);
+      assert.equal(error.code, 'E_INPUT_VALUE', error.oneLine());
+      assert.match(
+        error.message,
+        /^meta profile "meta_root", risk profile min_variance, meta stream: on \d{4}-\d{2}-\d{2} the return after costs is -\d\.\d+ \(gross -?[\d.e-]+, costs [\d.]+ on a turnover of 1\), a loss of more than 100 %: the costs are more than the portfolio was worth$/,
+        error.message,
+      );
+      assert.equal(error.location?.jsonPath, located, 'located at costs_bps when the manifest sets them');
+      assert.match(error.hint ?? '', /the commission and slippage params/, error.hint ?? '');
+      assert.equal(
+        existsSync(join(ws.path, 'runs', runId, metaBacktestPaths(M, P).returns)),
+        false,
+        'no daily table was written',
+      );
+    }
+  });
 });
 
 describe('bad rebalancing values are refused before the run folder exists', () => {

@@ -85,6 +85,57 @@ describe('sleeve.backtest with a rebalancing policy', () => {
     );
   });
 
+  test('costs above what the portfolio is worth: E_INPUT_VALUE naming the day, gross and costs; no stream', async () => {
+    await writeManifest(ws, {
+      profiles: {
+        ...MANIFEST.profiles,
+        all_bps: sleeve({
+          risk_profiles: ['equal_weight'],
+          rebalancing: { costs_bps: { BASI: 10_000, INDU: 10_000, HLTH: 10_000 } },
+        }),
+        rates: sleeve({ risk_profiles: ['equal_weight'], costs: { commission: 0.6, slippage: 0.6 } }),
+      },
+    });
+    for (const [profile, key] of [
+      ['all_bps', 'profiles.all_bps.sleeve.rebalancing.costs_bps'],
+      ['rates', 'profiles.rates.sleeve.costs'],
+    ] as const) {
+      const error = await runBacktest(ws, profile, `${profile}_1`).catch((e: unknown) => e);
+      assert.ok(error instanceof QuantError, `${profile}: a QuantError: ${String(error)}`);
+      assert.equal(error.code, 'E_INPUT_VALUE', error.oneLine());
+      assert.match(
+        error.message,
+        new RegExp(
+          `^sleeve profile "${profile}", risk profile equal_weight: on \\d{4}-\\d{2}-\\d{2} the return after costs is -1\\.\\d+ \\(gross -?[\\d.e-]+, costs 1(\\.2)? on a turnover of 1\\), a loss of more than 100 %: the costs are more than the portfolio was worth$`,
+        ),
+        error.message,
+      );
+      assert.equal(error.location?.jsonPath, key, `${profile}: located at the costs to lower`);
+      assert.match(error.hint ?? '', new RegExp(`^lower ${key.replaceAll('.', '\\.')}`), error.hint ?? '');
+      assert.equal(
+        existsSync(join(ws, 'runs', `${profile}_1`, 'data', 'returns', 'equal_weight.parquet')),
+        false,
+        `${profile}: no stream was written`,
+      );
+    }
+  });
+
+  test('commission + slippage that overflow: E_MANIFEST at profiles.X.sleeve.costs saying the sum overflows', async () => {
+    await writeManifest(ws, {
+      profiles: { ...MANIFEST.profiles, huge: sleeve({ costs: { commission: 1e308, slippage: 1e308 } }) },
+    });
+    const error = await runBacktest(ws, 'huge', 'huge_1').catch((e: unknown) => e);
+    assert.ok(error instanceof QuantError, `a QuantError: ${String(error)}`);
+    assert.equal(error.code, 'E_MANIFEST', error.oneLine());
+    const issue = error.issues.find((i) => i.path.endsWith('profiles.huge.sleeve.costs'));
+    assert.ok(issue !== undefined, `an issue at the costs: ${JSON.stringify(error.issues)}`);
+    assert.match(
+      issue.message,
+      /commission \+ slippage \(1e\+308 \+ 1e\+308\) overflows to Infinity/,
+      issue.message,
+    );
+  });
+
   test('a costs_bps key that is not an asset: E_MANIFEST at its JSON path, no run folder', async () => {
     await writeManifest(ws, {
       profiles: {
