@@ -63,15 +63,31 @@ export function benchmarksBlock(b: BenchmarkSection): string {
   ].join('\n\n');
 }
 
+/**
+ * The limit that applies to this risk profile's trades, where the manifest sets it, whether the data
+ * passes it, and the `allow_stale` override of the `trades` block when it lets stale data through.
+ */
+function ageVerdict(d: DataAgeSection): string {
+  const block = d.traded === true ? ' (the `trades` block trades this risk profile after the run)' : '';
+  if (d.maxAgeDays === null) {
+    return `No \`max_data_age_days\` applies to the trades of this risk profile${block}: they are not refused for age.`;
+  }
+  const where = `${code(d.limitSource ?? 'max_data_age_days')} is ${d.maxAgeDays}${block}`;
+  if (d.ageDays <= d.maxAgeDays) return `${where}: trades from this run are allowed.`;
+  if (d.allowStale === true) {
+    return (
+      `${where}: the data is **stale** (${d.ageDays} > ${d.maxAgeDays} days); the block sets ` +
+      '`allow_stale`, so the orders are produced anyway (the override is recorded in the trade list).'
+    );
+  }
+  return `${where}: trades from this run are **refused** (stale; \`--allow-stale\` overrides).`;
+}
+
 /** The last date used, its age against the run's day, and how far each stream lags the latest one. */
 export function dataAgeBlock(d: DataAgeSection): string {
-  const limit =
-    d.maxAgeDays === null
-      ? 'No `max_data_age_days` is set: trades are not refused for age.'
-      : `\`max_data_age_days\` is ${d.maxAgeDays}: trades from this run are ${d.ageDays > d.maxAgeDays ? '**refused** (stale; `--allow-stale` overrides)' : 'allowed'}.`;
   const rows = d.streams.map((s) => [code(s.id), s.lastDate, String(s.lagDays)]);
   return [
-    `Last data used: ${d.lastDate}, ${d.ageDays} days before ${d.asOf} (the run’s date). ${limit}`,
+    `Last data used: ${d.lastDate}, ${d.ageDays} days before ${d.asOf} (the run’s date). ${ageVerdict(d)}`,
     table(['Sleeve', 'Last date', 'Lag (days)'], rows, [L, L, R]),
     'Lag = days from the sleeve stream’s last date to the last date of the stream that ends last.',
   ].join('\n\n');

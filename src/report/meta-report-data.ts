@@ -119,7 +119,14 @@ export interface DataAgeSection {
   /** The run's day the age is measured against. */
   readonly asOf: string;
   readonly ageDays: number;
+  /** The limit the manifest sets for this risk profile's trades (`null`: none). */
   readonly maxAgeDays: number | null;
+  /** Where that limit is set (`profiles.M.trades.max_data_age_days`, ...); null without a limit. */
+  readonly limitSource?: string | null;
+  /** Whether the meta profile's `trades` block trades this risk profile after the run. */
+  readonly traded?: boolean;
+  /** The block's `allow_stale`: stale data traded anyway. */
+  readonly allowStale?: boolean;
   readonly streams: readonly { readonly id: string; readonly lastDate: string; readonly lagDays: number }[];
 }
 

@@ -71,6 +71,17 @@ describe('the demo report (CLI, as npm start runs it)', { timeout: 600_000 }, ()
           /### Data age\n\nLast data used: 2007-05-08, \d+ days before 2026-01-01 \(the run’s date\)\./,
           `${p}: the data age against SOURCE_DATE_EPOCH's day`,
         );
+        // The trades block (max_sharpe only) sets max_data_age_days 7 and allow_stale: the limit meta.trades
+        // applies, the verdict and the override; no other limit is set for the other risk profiles.
+        const ageLine = part.slice(part.indexOf('Last data used:')).split('\n')[0] ?? '';
+        assert.ok(
+          p === 'max_sharpe'
+            ? ageLine.includes(
+                '`profiles.meta_global.trades.max_data_age_days` is 7 (the `trades` block trades this risk profile after the run): the data is **stale**',
+              ) && ageLine.includes('the block sets `allow_stale`, so the orders are produced anyway')
+            : ageLine.includes('No `max_data_age_days` applies to the trades of this risk profile'),
+          `${p}: the data-age limit of its trades: ${ageLine}`,
+        );
         assert.match(
           part,
           /\| `turnover_cap_10pct` \| at each refit, max turnover 0\.1 \| [^\n]*\|\n\| `at_refit` \| at each refit \|/,

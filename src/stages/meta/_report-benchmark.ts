@@ -16,6 +16,7 @@ import type {
   TimeSeriesChart,
 } from '../../report/index.js';
 import { metaBenchmarkPaths } from './_artifact-types.js';
+import type { TradesAgeRule } from './freshness.js';
 import { readJsonArtifact } from './_report-docs.js';
 
 const figure = z.number().nullable();
@@ -159,7 +160,7 @@ export function dataAgeSection(
   calendarLastDate: string | null,
   included: readonly { readonly id: string; readonly last_date?: string | undefined }[],
   createdAt: string,
-  maxAgeDays: number | null,
+  rule: TradesAgeRule,
 ): DataAgeSection | undefined {
   const now = new Date(createdAt);
   if (calendarLastDate === null || Number.isNaN(now.getTime())) return undefined;
@@ -167,5 +168,11 @@ export function dataAgeSection(
     s.last_date === undefined ? [] : [{ id: s.id, lastDate: s.last_date }],
   );
   const age = dataAge(calendarLastDate, streams, now);
-  return { ...age, maxAgeDays };
+  return {
+    ...age,
+    maxAgeDays: rule.maxAgeDays,
+    limitSource: rule.source,
+    traded: rule.traded,
+    allowStale: rule.allowStale,
+  };
 }

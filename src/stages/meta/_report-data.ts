@@ -40,7 +40,7 @@ import {
 } from './_report-charts.js';
 import { loadBacktestView } from './_report-backtest.js';
 import { dataAgeSection, loadBenchmarkView } from './_report-benchmark.js';
-import { recordedMaxDataAge } from './freshness.js';
+import { recordedTradesAgeRule } from './freshness.js';
 import { exposureSection, loadAttributionSection } from './_report-attribution.js';
 import { loadLimitsSection } from './_report-limits.js';
 
@@ -151,7 +151,7 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
           manifest.calendar.last_date,
           manifest.included.map((s) => ({ id: s.id, last_date: lastDateOf(s) })),
           o.createdAt,
-          (await recordedMaxDataAge(o.runDir, o.metaProfile)) ?? null,
+          await recordedTradesAgeRule(o.runDir, o.metaProfile, p),
         );
   const tree = await readOptional(o, paths.clusterTree, (f) =>
     readJsonArtifact(f, paths.clusterTree, clusterTreeDocSchema),

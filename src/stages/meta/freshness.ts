@@ -24,7 +24,19 @@ const calendarDocSchema = z.looseObject({
 
 const maxAgeDocSchema = z.looseObject({
   profiles: z
-    .record(z.string(), z.looseObject({ max_data_age_days: z.number().int().min(0).optional() }))
+    .record(
+      z.string(),
+      z.looseObject({
+        max_data_age_days: z.number().int().min(0).optional(),
+        trades: z
+          .looseObject({
+            risk_profiles: z.array(z.string()).default([]),
+            max_data_age_days: z.number().int().min(0).optional(),
+            allow_stale: z.boolean().optional(),
+          })
+          .optional(),
+      }),
+    )
     .default({}),
 });
 
@@ -54,11 +66,58 @@ export async function readDataAge(run: FreshnessTarget, now: Date): Promise<Data
 }
 
 /** `max_data_age_days` of the meta profile as the run recorded its manifest; undefined when unset. */
-export async function recordedMaxDataAge(runDir: string, metaProfile: string): Promise<number | undefined> {
+async function recordedMaxDataAge(runDir: string, metaProfile: string): Promise<number | undefined> {
   const doc = await readJsonArtifact(join(runDir, RESOLVED_MANIFEST), RESOLVED_MANIFEST, maxAgeDocSchema);
   const profile =
     doc === undefined || !Object.hasOwn(doc.profiles, metaProfile) ? undefined : doc.profiles[metaProfile];
   return profile?.max_data_age_days;
+}
+
+/** The data-age rule the manifest sets for the trades of one risk profile. */
+export interface TradesAgeRule {
+  /** The limit in days (`null`: none set). */
+  readonly maxAgeDays: number | null;
+  /** Where the limit is set: `profiles.M.trades.max_data_age_days` or `profiles.M.max_data_age_days`. */
+  readonly source: string | null;
+  /** Whether the meta profile's `trades` block trades this risk profile. */
+  readonly traded: boolean;
+  /** The block's `allow_stale`: stale data is traded anyway (for the risk profiles it trades). */
+  readonly allowStale: boolean;
+}
+
+/**
+ * The limit `meta.trades` applies to risk profile P as the run recorded its manifest: for a risk profile
+ * of the meta profile's `trades` block, the block's `max_data_age_days` (else the meta profile's) and its
+ * `allow_stale` — the params `quant meta run` gives meta.trades; for any other, the meta profile's
+ * `max_data_age_days`, which `quant trades` applies unless given another.
+ */
+export async function recordedTradesAgeRule(
+  runDir: string,
+  metaProfile: string,
+  riskProfile: string,
+): Promise<TradesAgeRule> {
+  const doc = await readJsonArtifact(join(runDir, RESOLVED_MANIFEST), RESOLVED_MANIFEST, maxAgeDocSchema);
+  const profile =
+    doc === undefined || !Object.hasOwn(doc.profiles, metaProfile) ? undefined : doc.profiles[metaProfile];
+  const block = profile?.trades;
+  const traded = block?.risk_profiles.includes(riskProfile) === true;
+  const fromBlock = traded ? block?.max_data_age_days : undefined;
+  const key = `profiles.${metaProfile}`;
+  if (fromBlock !== undefined) {
+    return {
+      maxAgeDays: fromBlock,
+      source: `${key}.trades.max_data_age_days`,
+      traded,
+      allowStale: block?.allow_stale === true,
+    };
+  }
+  const own = profile?.max_data_age_days;
+  return {
+    maxAgeDays: own ?? null,
+    source: own === undefined ? null : `${key}.max_data_age_days`,
+    traded,
+    allowStale: traded && block?.allow_stale === true,
+  };
 }
 
 /** The verdict of {@link assertFresh}. */

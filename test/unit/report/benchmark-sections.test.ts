@@ -302,8 +302,34 @@ describe('report: data age', () => {
     );
     const unset = renderMetaReportMarkdown(report({ ...full, dataAge: { ...fresh, maxAgeDays: null } }));
     assert.ok(
-      sectionOf(unset, 'Data age').includes('No `max_data_age_days` is set: trades are not refused for age.'),
+      sectionOf(unset, 'Data age').includes(
+        'No `max_data_age_days` applies to the trades of this risk profile: they are not refused for age.',
+      ),
       'without a limit the section says so',
     );
+  });
+
+  test('the limit of the trades block: where it is set, stale, and the allow_stale override', () => {
+    const overridden = renderMetaReportMarkdown(
+      report({
+        ...full,
+        dataAge: {
+          ...fresh,
+          ageDays: 9,
+          limitSource: 'profiles.M.trades.max_data_age_days',
+          traded: true,
+          allowStale: true,
+        },
+      }),
+    );
+    const line = sectionOf(overridden, 'Data age');
+    assert.ok(
+      line.includes(
+        '`profiles.M.trades.max_data_age_days` is 5 (the `trades` block trades this risk profile after the run): ' +
+          'the data is **stale** (9 > 5 days); the block sets `allow_stale`, so the orders are produced anyway',
+      ),
+      `the limit's key, the verdict and the override: ${line}`,
+    );
+    assert.ok(!line.includes('**refused**'), 'an overridden limit is not said to refuse');
   });
 });

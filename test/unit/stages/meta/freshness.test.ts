@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertFresh, readDataAge } from '../../../../src/stages/meta/freshness.js';
+import { assertFresh, readDataAge, recordedTradesAgeRule } from '../../../../src/stages/meta/freshness.js';
 import { QuantError } from '../../../../src/errors.js';
 
 async function runWith(maxAge?: number): Promise<string> {
@@ -95,6 +95,30 @@ test('without a limit nothing is refused; without the meta manifest it is E_ARTI
       assertFresh({ runDir, metaProfile: 'M', riskProfile: 'min_variance' }, 1, NOW),
       isCode('E_ARTIFACT_MISSING'),
       'another risk profile has no meta manifest',
+    );
+  } finally {
+    await rm(runDir, { recursive: true, force: true });
+  }
+});
+
+test('the trades age rule: the limit and allow_stale of the trades block for the risk profiles it trades', async () => {
+  const runDir = await mkdtemp(join(tmpdir(), 'fresh-'));
+  try {
+    await mkdir(join(runDir, 'config'));
+    const trades = { risk_profiles: ['max_sharpe'], max_data_age_days: 7, allow_stale: true };
+    await writeFile(
+      join(runDir, 'config', 'resolved_manifest.json'),
+      JSON.stringify({ schema_version: 1, profiles: { M: { sleeves: [], max_data_age_days: 30, trades } } }),
+    );
+    assert.deepEqual(
+      await recordedTradesAgeRule(runDir, 'M', 'max_sharpe'),
+      { maxAgeDays: 7, source: 'profiles.M.trades.max_data_age_days', traded: true, allowStale: true },
+      'a traded risk profile: the block sets the limit meta.trades applies, and the override',
+    );
+    assert.deepEqual(
+      await recordedTradesAgeRule(runDir, 'M', 'hrp'),
+      { maxAgeDays: 30, source: 'profiles.M.max_data_age_days', traded: false, allowStale: false },
+      'any other: the meta profile’s limit, no override',
     );
   } finally {
     await rm(runDir, { recursive: true, force: true });
