@@ -309,6 +309,7 @@ function nestedBlock(n: NestedSection): string {
 
 /** Stable keys of the per-risk-profile sections (the HTML report hangs its charts on them). */
 export type SectionKey =
+  | 'warnings'
   | 'metrics'
   | 'backtest'
   | 'allocation'
@@ -334,7 +335,17 @@ export interface SectionBlock {
 
 /** The sections of one risk profile in report order; the backtest only when the data carries one. */
 export function riskProfileSectionBlocks(p: RiskProfileReport): SectionBlock[] {
-  const blocks: SectionBlock[] = [{ key: 'metrics', title: `Metrics, ${IN_SAMPLE}`, body: metricsBlock(p) }];
+  const blocks: SectionBlock[] = [];
+  if (p.warnings !== undefined && p.warnings.length > 0) {
+    blocks.push({
+      key: 'warnings',
+      title: 'Warnings',
+      body:
+        `**The run warned about this risk profile:**\n\n` +
+        bullets(p.warnings.map((w) => `**Warning**: ${cell(w)}`)),
+    });
+  }
+  blocks.push({ key: 'metrics', title: `Metrics, ${IN_SAMPLE}`, body: metricsBlock(p) });
   if (p.backtest !== undefined) {
     blocks.push({
       key: 'backtest',

@@ -31,6 +31,7 @@ export {
   type MetaReportData,
   type NestedBranch,
   type RiskProfileReport,
+  type RunWarning,
   type Section,
   type TailRow,
 } from './meta-report-data.js';

@@ -23,6 +23,16 @@ export interface MetaReportData {
   readonly createdAt: string;
   readonly toolVersion: string | null;
   readonly riskProfiles: readonly RiskProfileReport[];
+  /** The warnings the run's stages gave (from its ledger), in order; absent in data built before them. */
+  readonly warnings?: readonly RunWarning[];
+}
+
+/** One warning of a stage of the run. */
+export interface RunWarning {
+  readonly stage: string;
+  readonly message: string;
+  /** The risk profile the message names (it starts `<risk profile>: `); null for the run as a whole. */
+  readonly riskProfile: string | null;
 }
 
 export interface PortfolioMetrics {
@@ -39,6 +49,8 @@ export interface PortfolioMetrics {
 
 export interface RiskProfileReport {
   readonly riskProfile: string;
+  /** The run's warnings that name this risk profile (`<stage>: <message>`); absent: none. */
+  readonly warnings?: readonly string[];
   readonly firstDate: string | null;
   readonly lastDate: string | null;
   /** Annualisation factor A used for every figure of this risk profile. */

@@ -25,6 +25,23 @@ function header(data: MetaReportData): string {
   return `# Meta portfolio report: ${code(data.metaProfile)}\n\n${lines.join('\n')}`;
 }
 
+/** The `## Warnings` the run's stages gave, each under its stage; empty when there are none. */
+export function warningsSection(data: MetaReportData): string {
+  const warnings = data.warnings ?? [];
+  if (warnings.length === 0) return '';
+  return (
+    `## Warnings\n\nThe run's stages gave ${warnings.length} warning(s) (kept in its ledger, audit.jsonl); ` +
+    `the risk profiles they name are flagged in the summary and in their own section.\n\n` +
+    bullets(warnings.map((w) => `${code(w.stage)}: ${cell(w.message)}`))
+  );
+}
+
+/** The risk profile's name, flagged when a warning of the run names it. */
+function riskProfileCell(p: RiskProfileReport): string {
+  const n = p.warnings?.length ?? 0;
+  return n === 0 ? code(p.riskProfile) : `${code(p.riskProfile)} **(${n} warning${n === 1 ? '' : 's'})**`;
+}
+
 /** The `## Summary` table across risk profiles. */
 export function summary(profiles: readonly RiskProfileReport[]): string {
   const head = [
@@ -47,7 +64,7 @@ export function summary(profiles: readonly RiskProfileReport[]): string {
         ? code(p.allocation.method)
         : `${code(p.allocation.method)} (fallback)`;
     return [
-      code(p.riskProfile),
+      riskProfileCell(p),
       method,
       String(m.observations),
       pct(m.cagr),
@@ -77,7 +94,7 @@ function outOfSampleSummary(profiles: readonly RiskProfileReport[]): string {
     const meta = by('meta');
     return [
       [
-        code(p.riskProfile),
+        riskProfileCell(p),
         String(b.days),
         pct(meta?.cagr ?? null),
         num(meta?.sharpe ?? null),
@@ -161,8 +178,10 @@ export function appendix(profiles: readonly RiskProfileReport[], extra: readonly
  * with the metric definitions. Deterministic: the same data gives the same bytes.
  */
 export function renderMetaReportMarkdown(data: MetaReportData): string {
+  const warnings = warningsSection(data);
   const parts = [
     header(data),
+    ...(warnings === '' ? [] : [warnings]),
     summary(data.riskProfiles),
     ...data.riskProfiles.map(renderRiskProfileSections),
     appendix(data.riskProfiles),

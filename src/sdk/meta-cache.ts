@@ -146,6 +146,13 @@ async function filesToStore(
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** The warnings of a stage's outcome among the entry's ledger records (each `<stage id>: <message>`). */
+function recordedWarnings(entries: readonly LedgerEntryInput[], stageId: string): string[] {
+  const outcome = entries.find((e) => e.type === 'outcome' && e.step === stageId);
+  const list = outcome?.data?.['warnings'];
+  return Array.isArray(list) ? list.filter((w): w is string => typeof w === 'string') : [];
+}
+
 /**
  * Pipeline hooks that restore every stage but the report from the cache entry of `key` (writing the
  * verified artifacts into the run folder and replaying the stages' ledger records, so a hit leaves the
@@ -184,21 +191,24 @@ export function metaCacheHooks(workspace: string, key: string): MetaCacheHooks {
       );
       await session.ledger.appendMany(retarget(meta.entries, meta.run_id, session.runId));
       hit = true;
-      return meta.stages.map((s): StageRunResult =>
+      const results = meta.stages.map((s): StageRunResult =>
         stageRunResult(
           {
             stageId: s.stageId,
             runId: session.runId,
             runDir: session.runDir,
             summary: s.summary,
-            // The meta stages warn about nothing their inputs could change (the cache key covers them).
-            warnings: [],
+            // The warnings the stage gave when it was computed, as its replayed outcome record keeps them.
+            warnings: recordedWarnings(meta.entries, s.stageId),
             inputs: retarget(s.inputs, meta.run_id, session.runId),
             outputs: retarget(s.outputs, meta.run_id, session.runId),
           },
           s.value,
         ),
       );
+      // Said again as when the stages were computed: a hit answers like a miss.
+      for (const r of results) for (const w of r.warnings) session.options.onWarning?.(w);
+      return results;
     },
     async completed(session, results, ledgerStart) {
       if (hit) return;

@@ -440,7 +440,14 @@ export async function executeStage(
       step: stage.id,
       status: 'success',
       context: { stage: stage.id, run_id: session.runId },
-      data: { summary: result.summary, inputs: execution.inputs, outputs: execution.outputs, ...timing() },
+      data: {
+        summary: result.summary,
+        inputs: execution.inputs,
+        outputs: execution.outputs,
+        // Kept with the outcome so that later stages (meta.report) and readers of the ledger see them.
+        ...(warnings.length === 0 ? {} : { warnings: [...warnings] }),
+        ...timing(),
+      },
     });
     return execution;
   } catch (thrown) {

@@ -28,6 +28,8 @@ tbody tr:nth-child(even) td { background: #fbfbfc; }
 blockquote { margin: 8px 0; padding: 6px 12px; border-left: 4px solid #d08c00; background: #fff8e6; }
 p.note, .missing { color: var(--muted); }
 .missing { border-left: 4px solid #b00; padding: 4px 10px; background: #fbf1f1; }
+section#warnings, section.block[id$="-warnings"] { border-left: 4px solid #d08c00; padding: 2px 12px;
+  background: #fff8e6; }
 figure.chart { margin: 10px 0 16px; overflow-x: auto; }
 figure.chart svg { display: block; max-width: 100%; height: auto; }
 @media (max-width: 760px) {

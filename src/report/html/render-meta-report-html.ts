@@ -4,7 +4,7 @@
  * and text are those of the Markdown report (same renderers, converted), so both show the same numbers.
  */
 import { code } from '../_markdown.js';
-import { appendix, summary } from '../render-meta-report-markdown.js';
+import { appendix, summary, warningsSection } from '../render-meta-report-markdown.js';
 import type { MetaReportData } from '../meta-report-data.js';
 import { anchorId, escapeHtml } from './_html.js';
 import { inlineHtml, markdownToHtml } from './_markdown-to-html.js';
@@ -32,6 +32,9 @@ function header(data: MetaReportData): string {
   ];
   if (data.toolVersion !== null) items.push(`Tool version: ${escapeHtml(data.toolVersion)}`);
   const links = [
+    ...(data.warnings === undefined || data.warnings.length === 0
+      ? []
+      : [`<a href="#warnings">Warnings</a>`]),
     `<a href="#summary">Summary</a>`,
     ...data.riskProfiles.map(
       (p) => `<a href="#${anchorId('profile', p.riskProfile)}">${escapeHtml(p.riskProfile)}</a>`,
@@ -59,6 +62,7 @@ function sectionFromMarkdown(id: string, markdown: string): string {
 export function renderMetaReportHtml(data: MetaReportData): string {
   const title = `Meta portfolio report: ${data.metaProfile}`;
   const generator = data.toolVersion === null ? 'metafolio' : `metafolio ${data.toolVersion}`;
+  const warnings = warningsSection(data);
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -73,6 +77,7 @@ export function renderMetaReportHtml(data: MetaReportData): string {
     '<body>',
     header(data),
     '<main>',
+    ...(warnings === '' ? [] : [sectionFromMarkdown('warnings', warnings)]),
     sectionFromMarkdown('summary', summary(data.riskProfiles)),
     ...data.riskProfiles.map(renderProfileHtml),
     sectionFromMarkdown('appendix', appendix(data.riskProfiles, CHART_DEFINITIONS)),

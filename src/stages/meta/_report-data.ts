@@ -43,6 +43,7 @@ import { dataAgeSection, loadBenchmarkView } from './_report-benchmark.js';
 import { recordedTradesAgeRule } from './freshness.js';
 import { exposureSection, loadAttributionSection } from './_report-attribution.js';
 import { loadLimitsSection } from './_report-limits.js';
+import { readRunWarnings } from './_report-warnings.js';
 
 /** DESIGN §3: nesting depth is at most 4. */
 const MAX_NESTING = 4;
@@ -94,14 +95,20 @@ async function assertRequiredArtifacts(
 /** Read every risk profile's artifacts and compute the report's figures. */
 export async function loadMetaReportData(o: ReportLoadOptions): Promise<MetaReportData> {
   await assertRequiredArtifacts(o.runDir, o.metaProfile, o.riskProfiles);
+  const warnings = await readRunWarnings(o.runDir, o.riskProfiles);
   const riskProfiles: RiskProfileReport[] = [];
-  for (const p of o.riskProfiles) riskProfiles.push(await loadRiskProfile(o, p));
+  for (const p of o.riskProfiles) {
+    const own = warnings.filter((w) => w.riskProfile === p).map((w) => `${w.stage}: ${w.message}`);
+    const report = await loadRiskProfile(o, p);
+    riskProfiles.push(own.length === 0 ? report : { ...report, warnings: own });
+  }
   return {
     metaProfile: o.metaProfile,
     runId: o.runId,
     createdAt: o.createdAt,
     toolVersion: o.toolVersion,
     riskProfiles,
+    ...(warnings.length === 0 ? {} : { warnings }),
   };
 }
 
