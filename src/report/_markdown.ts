@@ -18,17 +18,30 @@ export function num(x: number | null, digits = 2): string {
   return x === null ? NOT_AVAILABLE : fixed(x, digits);
 }
 
-/** An identifier as a code span (safe for `_`, `*` and backticks inside). */
-export function code(text: string): string {
+/** Line breaks as spaces: a user string must not start a heading, a list or a table row of its own. */
+function oneLine(text: string): string {
+  return text.replace(/\r\n|[\r\n]/g, ' ');
+}
+
+/**
+ * An identifier as a code span (safe for `_`, `*` and backticks inside; its content is literal, so `<` and
+ * `&` stay as they are; line breaks are flattened).
+ */
+export function code(raw: string): string {
+  const text = oneLine(raw);
   if (!text.includes('`')) return `\`${text}\``;
   const longest = Math.max(...(text.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(longest + 1);
   return `${fence} ${text} ${fence}`;
 }
 
-/** Plain text made safe for one table cell or one line (pipes escaped, line breaks flattened). */
+/**
+ * Plain text made safe for one table cell or one line: `&`, `<` and `>` as entities (Markdown passes raw
+ * HTML through), pipes escaped, line breaks flattened.
+ */
 export function cell(text: string): string {
-  return text.replace(/(?<!\\)\|/g, '\\|').replace(/\r?\n/g, ' ');
+  const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return oneLine(escaped.replace(/(?<!\\)\|/g, '\\|'));
 }
 
 export type Align = 'left' | 'right';

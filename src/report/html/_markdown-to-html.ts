@@ -6,6 +6,16 @@
  */
 import { escapeHtml } from './_html.js';
 
+/**
+ * The three entities `cell()` writes for plain text (`&amp;`, `&lt;`, `&gt;`) back to their characters, in
+ * one pass (`&amp;lt;` is the text `&lt;`), so that escaping for HTML gives them once, not twice.
+ */
+function decodeEntities(text: string): string {
+  return text.replace(/&(amp|lt|gt);/g, (_, name: string) =>
+    name === 'amp' ? '&' : name === 'lt' ? '<' : '>',
+  );
+}
+
 /** Emphasis and strong on text outside code spans (already HTML-escaped); `\\|` is a literal pipe. */
 function emphasis(text: string): string {
   return text
@@ -33,7 +43,7 @@ export function inlineHtml(text: string): string {
         if (inner.length >= 2 && inner.startsWith(' ') && inner.endsWith(' ') && inner.trim() !== '') {
           inner = inner.slice(1, -1);
         }
-        out += emphasis(escapeHtml(plain)) + `<code>${escapeHtml(inner)}</code>`;
+        out += emphasis(escapeHtml(decodeEntities(plain))) + `<code>${escapeHtml(inner)}</code>`;
         plain = '';
         i = close + fence.length;
         continue;
@@ -45,7 +55,7 @@ export function inlineHtml(text: string): string {
     plain += text[i];
     i++;
   }
-  return out + emphasis(escapeHtml(plain));
+  return out + emphasis(escapeHtml(decodeEntities(plain)));
 }
 
 /** Split a table row on pipes that are not escaped, dropping the outer ones. */
