@@ -4,11 +4,13 @@
  * apply to paths they were given.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QuantError } from '../errors.js';
 import {
   assertValidRunId,
   listRunsDetailed,
+  readLedgerLoose,
   readRunJson,
   resolveInside,
   runDir,
@@ -17,7 +19,7 @@ import {
   type RunJson,
   type RunListing,
 } from '../artifacts/index.js';
-import { REPORT_HTML, REPORT_MD } from '../stages/index.js';
+import { REPORT_HTML, REPORT_MD, RESOLVED_MANIFEST } from '../stages/index.js';
 import { resolveArtifactPath } from './artifact-view.js';
 
 export { resolveInside, runConfined } from '../artifacts/index.js';
@@ -66,14 +68,82 @@ export async function runReportPath(workspace: string, runId: string, format: Re
       },
     );
   }
-  if (!existsSync(file)) {
-    const profile = run.profile ?? '<meta_profile>';
-    throw new QuantError('E_ARTIFACT_MISSING', `run ${runId} has no ${rel}`, {
-      location: { file: `runs/${runId}/${rel}` },
-      hint: `write it with: quant stage run meta.report --run-id ${runId} --param meta_profile=${profile}`,
+  if (!existsSync(file)) throw await noReport(workspace, run, rel);
+  return file;
+}
+
+/** The stage, code and message of the last failed stage outcome of a run's ledger; undefined: none. */
+async function failedStage(
+  dir: string,
+): Promise<{ stage: string; code: string; message: string } | undefined> {
+  const records = await readLedgerLoose(join(dir, 'audit.jsonl')).catch(() => []);
+  for (const r of records.reverse()) {
+    if (r['type'] !== 'outcome' || r['status'] !== 'error') continue;
+    const data = r['data'];
+    const error =
+      typeof data === 'object' && data !== null && !Array.isArray(data) ? data['error'] : undefined;
+    const e = typeof error === 'object' && error !== null && !Array.isArray(error) ? error : {};
+    const text = (x: unknown, fallback: string): string => (typeof x === 'string' ? x : fallback);
+    return {
+      stage: text(r['step'], '?'),
+      code: text(e['code'], 'E_INTERNAL'),
+      message: text(e['message'], ''),
+    };
+  }
+  return undefined;
+}
+
+/** Whether meta.report's required inputs are in the run: the resolved manifest, returns and weights. */
+async function reportInputsExist(dir: string, profile: string): Promise<boolean> {
+  const text = await readFile(join(dir, RESOLVED_MANIFEST), 'utf8').catch(() => undefined);
+  if (text === undefined) return false;
+  let riskProfiles: unknown;
+  try {
+    riskProfiles = (JSON.parse(text) as { risk_profiles?: unknown }).risk_profiles;
+  } catch {
+    return false;
+  }
+  if (!Array.isArray(riskProfiles) || riskProfiles.length === 0) return false;
+  return riskProfiles.every(
+    (p) =>
+      typeof p === 'string' &&
+      existsSync(join(dir, 'data', `meta_returns_${profile}_${p}.parquet`)) &&
+      existsSync(join(dir, 'data', `meta_optimized_${profile}_${p}.json`)),
+  );
+}
+
+/**
+ * `E_ARTIFACT_MISSING` for a meta run without its report: a run that failed says where and why and to
+ * run it again; `meta.report` is suggested only when its inputs are in the run.
+ */
+async function noReport(workspace: string, run: RunJson, rel: string): Promise<QuantError> {
+  const dir = runDir(workspace, run.run_id);
+  const profile = run.profile ?? '<meta_profile>';
+  const location = { file: `runs/${run.run_id}/${rel}` };
+  const failure = run.status === 'success' ? undefined : await failedStage(dir);
+  const cause =
+    failure === undefined
+      ? run.status === 'success'
+        ? ''
+        : ` (status ${run.status})`
+      : ` (status ${run.status}: it failed at stage ${failure.stage} with ${failure.code}` +
+        `${failure.message === '' ? '' : `: ${failure.message.length > 160 ? `${failure.message.slice(0, 159)}…` : failure.message}`})`;
+  if (await reportInputsExist(dir, profile)) {
+    return new QuantError('E_ARTIFACT_MISSING', `run ${run.run_id} has no ${rel}${cause}`, {
+      location,
+      hint: `write it with: quant stage run meta.report --run-id ${run.run_id} --param meta_profile=${profile}`,
+      details: { status: run.status, ...(failure === undefined ? {} : { failed: failure }) },
     });
   }
-  return file;
+  return new QuantError(
+    'E_ARTIFACT_MISSING',
+    `run ${run.run_id} has no ${rel}${cause}; the report's inputs (meta.returns, meta.optimize) are not in the run`,
+    {
+      location,
+      hint: `fix the cause and run the meta profile again: quant meta run --profile ${profile} (its ledger: quant runs show quant://runs/${run.run_id}/audit.jsonl)`,
+      details: { status: run.status, ...(failure === undefined ? {} : { failed: failure }) },
+    },
+  );
 }
 
 /**
