@@ -9,7 +9,9 @@
  * manifest's, its profile is a sleeve profile of it, and `runs/<run_id>/` exists — the job never
  * creates a folder — and carries the coordinator's reservation for exactly this job (nonce, profile,
  * run id, clock), and, when it carries a content key, that this workspace's inputs give that key
- * (sleeve-key.ts; the run records it as its last ledger record). Then, under the run lock
+ * (sleeve-key.ts; the run records it as its last ledger record). The one exception to the reservation:
+ * a folder without one that holds this job's finished run (a re-delivery whose completion the queue never
+ * recorded) is answered with that run, read only. Then, under the run lock
  * (docs/sleeve-execution.md):
  * - a run of another kind or profile is refused untouched;
  * - a `success` run of the profile, same tool version, made from the sleeve spec the manifest has now
@@ -45,7 +47,13 @@ import { QuantSDK } from './quant-sdk.js';
 import { TOOL_VERSION } from './version.js';
 import type { RunSession, StageExecution } from './run-session.js';
 import { SLEEVE_KEY_STEP, sleeveKey, type SleeveKey } from './sleeve-key.js';
-import { LOCK_NOTICE_EVERY_MS, LOCK_NOTICE_MS, LOCK_POLL_MS, LOCK_WAIT_MS } from './sleeve-reuse.js';
+import {
+  LOCK_NOTICE_EVERY_MS,
+  LOCK_NOTICE_MS,
+  LOCK_POLL_MS,
+  LOCK_WAIT_MS,
+  recordedKey,
+} from './sleeve-reuse.js';
 import {
   parseSleeveJob,
   type SleeveJob,
@@ -196,6 +204,8 @@ async function prepareRunFolder(
   ctx: JobContext,
 ): Promise<SleeveJobResult | undefined> {
   await assertReservedFolder(job, dir);
+  const finished = await finishedRunOfJob(job, where, manifest, dir);
+  if (finished !== undefined) return finished;
   // Checked before the lock too: a folder not given to this job does not even get a lock file.
   await assertReservation(job, dir);
   const lock = await lockForJob(dir, job.run_id, ctx);
@@ -237,6 +247,35 @@ async function prepareRunFolder(
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * A re-delivery of a job whose run already finished: the job completed, its reservation was withdrawn,
+ * and the queue never recorded the completion (the worker lost its lock, or Redis paused), so it gives
+ * the job again. Its folder then carries no reservation but a `success` run of the job's profile that
+ * records the job's content key: answer with that run, reused untouched (nothing is written, not even a
+ * lock file). Anything else without a reservation is refused as before.
+ */
+async function finishedRunOfJob(
+  job: SleeveJob,
+  where: SleeveJobSettings,
+  manifest: Manifest,
+  dir: string,
+): Promise<SleeveJobResult | undefined> {
+  if ((await readReservation(dir)) !== undefined) return undefined;
+  const runJson = await readRunJsonFile(join(dir, 'run.json'), job.run_id).catch(() => undefined);
+  if (runJson?.kind !== 'sleeve' || runJson.profile !== job.profile || runJson.status !== 'success')
+    return undefined;
+  if (job.sleeve_key !== undefined && (await recordedKey(where.workspace, job.run_id)) !== job.sleeve_key)
+    return undefined;
+  if ((await reuseMismatch(job, where, manifest, dir)) !== undefined) return undefined;
+  return {
+    profile: job.profile,
+    run_id: job.run_id,
+    status: 'reused',
+    summary: `${job.profile}: run ${job.run_id} was already complete (the job was delivered again), reused untouched`,
+    ...(job.sleeve_key === undefined ? {} : { sleeve_key: job.sleeve_key }),
+  };
 }
 
 /** `runs/<id>` must exist as a real folder: a job never creates one, nor follows a link. */

@@ -97,7 +97,7 @@ function isSleeveRunIdOf(profile: string, id: string): boolean {
 }
 
 /** The key a run's ledger records (its last `sleeve.key` record), if any. */
-async function recordedKey(workspace: string, runId: string): Promise<string | undefined> {
+export async function recordedKey(workspace: string, runId: string): Promise<string | undefined> {
   const records = await readLedgerLoose(join(runDir(workspace, runId), 'audit.jsonl')).catch(() => []);
   const record = records.filter((r) => r['type'] === 'decision' && r['step'] === SLEEVE_KEY_STEP).at(-1);
   const key = (record?.['data'] as { key?: unknown } | undefined)?.key;

@@ -21,6 +21,7 @@ import { planSleeveJobs } from '../../../src/sdk/sleeve-jobs.js';
 import { runSleeveJob } from '../../../src/sdk/sleeve-job.js';
 import { sleeveJobSettings, type SleeveJob } from '../../../src/sdk/sleeve-job-spec.js';
 import { reserveSleeveRuns, type PlannedSleeve } from '../../../src/sdk/sleeve-reservation.js';
+import { sleeveKey } from '../../../src/sdk/sleeve-key.js';
 import { processStartMarker, verifyLedger } from '../../../src/artifacts/index.js';
 import type { JobContext } from '../../../src/exec/job.js';
 import { quantError, tempDir } from '../artifacts/_temp.js';
@@ -372,6 +373,51 @@ describe('runSleeveJob: idempotent for its run id', TIMEOUT, () => {
       'success',
       "JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status",
     );
+  });
+  test('a job delivered again after its run completed (the queue never recorded it) answers with that run, untouched', async () => {
+    rmSync(join(ws, 'runs', `bonds_${STAMP}`), { recursive: true, force: true });
+    const manifest = manifestOf(execManifest());
+    const key = await sleeveKey(ws, manifestFile, manifest, 'bonds', EPOCH);
+    assert.ok(key !== undefined, 'bonds has a key');
+    const { job, release } = await reserve(ws, { ...planned('bonds'), sleeve_key: key.key });
+    const dir = join(ws, 'runs', job.run_id);
+    try {
+      const first = await runSleeveJob(job, ctxFor(ws));
+      assert.equal(first.status, 'produced', 'first delivery produces');
+      assert.equal(existsSync(join(dir, '.reservation.json')), false, 'the reservation has served');
+      const before = snapshot(dir);
+      // Its worker lost the lock before the queue recorded the completion: the job comes again.
+      const again = await runSleeveJob(job, ctxFor(ws, 2));
+      assert.deepEqual(
+        again,
+        {
+          profile: 'bonds',
+          run_id: job.run_id,
+          status: 'reused',
+          summary: `bonds: run ${job.run_id} was already complete (the job was delivered again), reused untouched`,
+          sleeve_key: key.key,
+        },
+        'the re-delivery answers with the finished run',
+      );
+      assert.deepEqual(snapshot(dir), before, 'nothing written, not even a lock file');
+      // Without a reservation, a run that does not record the job's key is still refused untouched.
+      await assert.rejects(
+        runSleeveJob({ ...job, sleeve_key: 'f'.repeat(64) }, ctxFor(ws, 2)),
+        quantError('E_JOB_REFUSED', /carries the sleeve key f{12}/),
+        'another key is refused',
+      );
+      const other = await sleeveKey(ws, manifestFile, manifest, 'bonds', null);
+      assert.ok(other !== undefined, 'the unpinned key');
+      await assert.rejects(
+        runSleeveJob({ ...job, sleeve_key: other.key }, ctxFor(ws, 2)),
+        quantError('E_JOB_REFUSED', /carries no reservation: it was not given to this job/),
+        'a run recording another key is not answered for a job without its reservation',
+      );
+      assert.deepEqual(snapshot(dir), before, 'the refusals touched nothing');
+    } finally {
+      await release();
+    }
+    rmSync(dir, { recursive: true });
   });
 });
 
