@@ -75,7 +75,8 @@ export const ERROR_CODES = {
   E_SIGN_TEST: 'the directional sign test found errors',
   E_SLEEVE_FAILED: 'sleeve production failed',
   E_QUEUE: 'the job queue (Redis) could not be reached, stopped answering, or lost a job',
-  E_JOB_INVALID: 'a queue job is malformed (unknown keys, wrong types, oversized values)',
+  E_JOB_INVALID:
+    'a queue job, or the result a job answers, is malformed or does not answer its job (unknown keys, wrong types, oversized values, another run)',
   E_JOB_REFUSED: "a queue job does not belong to this worker's workspace, or names a run it may not touch",
   E_INTERRUPTED: 'the work was stopped (signal or timeout) before it finished',
   E_RUN_EXISTS: 'a run with this id already exists and cannot be reused',

@@ -37,6 +37,7 @@ import {
   type SleeveJobResult,
 } from './sleeve-job-spec.js';
 import { reserveSleeveRuns, type PlannedSleeve } from './sleeve-reservation.js';
+import { checkSleeveJobResult } from './sleeve-job-result.js';
 import { pinnedClock, sleeveKey, type SleeveKey } from './sleeve-key.js';
 import { findReusableSleeveRun, freeSleeveRunId, lockSleeveKeys } from './sleeve-reuse.js';
 
@@ -194,7 +195,7 @@ async function createExecutor(
  */
 async function produceSleeves(
   planned: readonly PlannedSleeve[],
-  where: { readonly workspace: string; readonly manifestPath: string },
+  where: { readonly workspace: string; readonly manifestPath: string; readonly env: NodeJS.ProcessEnv },
   options: ExecuteSleevesOptions = {},
   onProgress?: (line: string) => void,
 ): Promise<ProducedSleeves> {
@@ -208,7 +209,7 @@ async function produceSleeves(
   const jobs = reserved.reservations.jobs;
   let outcomes;
   try {
-    outcomes = await executor.run<SleeveJobResult>(jobs, {
+    outcomes = await executor.run<unknown>(jobs, {
       onEvent: batchEvents(planned, onProgress, options.onNotice),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
@@ -218,11 +219,15 @@ async function produceSleeves(
   }
   const failures: { profile: string; run_id: string; error: JobFailure }[] = [];
   const results: SleeveJobResult[] = [];
-  outcomes.forEach((outcome, i) => {
+  for (const [i, outcome] of outcomes.entries()) {
     const job = planned[i] as PlannedSleeve;
-    if (outcome.ok) results.push(outcome.value);
-    else failures.push({ profile: job.profile, run_id: job.run_id, error: outcome.error });
-  });
+    // A result is untrusted like a job: only the planned run, finished and audited, becomes a pin.
+    const checked = outcome.ok
+      ? await checkSleeveJobResult(outcome.value, job, { workspace: where.workspace, env: where.env })
+      : outcome;
+    if (checked.ok) results.push(checked.value);
+    else failures.push({ profile: job.profile, run_id: job.run_id, error: checked.error });
+  }
   if (failures.length > 0) throw sleeveFailure(failures);
   return {
     pins: Object.fromEntries(results.map((r) => [r.profile, r.run_id])),
@@ -315,7 +320,7 @@ export async function produceTreeSleeves(
     }
     const produced = await produceSleeves(
       toProduce,
-      { workspace: where.workspace, manifestPath: where.manifestPath },
+      { workspace: where.workspace, manifestPath: where.manifestPath, env },
       options,
       onProgress,
     );

@@ -1,5 +1,5 @@
 // Runners for the executor tests, loaded by module URL in the pool's child processes.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QuantError } from '../../../src/errors.js';
 import type { JobContext, JobRunnerRef } from '../../../src/exec/job.js';
@@ -83,4 +83,23 @@ export async function meets(
   writeFileSync(join(job.dir, job.id), '');
   while (job.partner !== undefined && !existsSync(join(job.dir, job.partner))) await sleep(10);
   return { id: job.id, pid: process.pid, attempt: ctx.attempt, start, end: Date.now() };
+}
+
+/**
+ * A rogue sleeve worker: runs nothing and answers a job with what the file `ctx.settings.answer` says
+ * (`{ mode, old? }`), as anyone who can write to the queue could.
+ */
+export async function rogueSleeve(
+  job: { profile: string; run_id: string },
+  ctx: JobContext,
+): Promise<unknown> {
+  const answer = JSON.parse(readFileSync(ctx.settings['answer'] as string, 'utf8')) as {
+    mode: string;
+    old?: Record<string, string>;
+  };
+  const claim = { profile: job.profile, run_id: job.run_id, status: 'produced', summary: 'done' };
+  if (answer.mode === 'old') return { ...claim, run_id: answer.old?.[job.profile] };
+  if (answer.mode === 'null') return null;
+  if (answer.mode === 'other-profile') return { ...claim, profile: 'bonds' };
+  return claim;
 }
