@@ -6,12 +6,12 @@
 // and 1,400 px go to test-results/serve-browser/; no request leaves the loopback interface.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHROMIUM, CHROMIUM_ARGS, chromiumSkip } from '../helpers/chromium.js';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { CLI, quant, REPO, tempDir } from '../helpers/cli.js';
+import { quant, REPO, tempDir } from '../helpers/cli.js';
+import { isLocal, startServer, stopServer, type Server } from '../helpers/serve-browser.js';
 
 const SHOTS = join(REPO, 'test-results', 'serve-browser');
 
@@ -46,55 +46,9 @@ function prepareWorkspace(ws: string): void {
   run('d2');
 }
 
-interface Server {
-  readonly child: ChildProcess;
-  /** The address printed at start-up, token included. */
-  readonly url: string;
-  readonly origin: string;
-}
-
-/** Start `quant serve --port 0` and wait for the line with its address (the signal that it listens). */
-function startServer(ws: string): Promise<Server> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--workspace', ws], {
-    cwd: REPO,
-    env: { ...process.env, CI: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const look = (d: Buffer) => {
-      output += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+)\/\S*token=\S+/.exec(output);
-      if (m !== null) resolve({ child, url: m[0], origin: m[1] as string });
-    };
-    child.stdout?.on('data', look);
-    child.stderr?.on('data', look);
-    child.on('exit', (code) =>
-      reject(new Error(`quant serve exited (${code}) before listening:\n${output}`)),
-    );
-  });
-}
-
-/** Stop the server and wait until it has exited. */
-function stopServer(server: Server | undefined): Promise<void> {
-  if (server === undefined || server.child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    server.child.once('exit', () => resolve());
-    server.child.kill('SIGTERM');
-  });
-}
-
 /** The run id of the focused row. */
 function focusedRun(page: Page): Promise<string | null> {
   return page.locator(':focus').getAttribute('data-run');
-}
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/** Whether a URL stays on this machine (data: and blob: URLs have no host). */
-function isLocal(url: string): boolean {
-  const u = new URL(url);
-  return u.protocol === 'data:' || u.protocol === 'blob:' || LOOPBACK.has(u.hostname);
 }
 
 describe('quant serve in headless Chromium', { skip: chromiumSkip, timeout: 600_000 }, () => {
