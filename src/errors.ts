@@ -227,12 +227,14 @@ export function formatIssues(issues: readonly Issue[]): string {
 /**
  * Characters a terminal acts on rather than shows: C0 controls but the line feed (ESC starts colour and
  * cursor sequences, CR returns to the line start, BEL rings), DEL, C1 controls (U+0080–U+009F; U+009B is a
- * one-byte CSI), the line and paragraph separators, and the bidirectional marks, embeddings, overrides and
- * isolates that reorder what follows them (a file name can be made to read backwards).
+ * one-byte CSI), the line and paragraph separators, the bidirectional marks, embeddings, overrides and
+ * isolates that reorder what follows them (a file name can be made to read backwards), and the zero-width
+ * characters (spaces, joiners, the word joiner, invisible operators, the BOM) that make two different
+ * names look the same (`SII\u200b` and `SII`).
  */
 const UNPRINTABLE =
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
 /**
  * `text` safe to print: every character of {@link UNPRINTABLE} becomes a `\uXXXX` escape, so that text

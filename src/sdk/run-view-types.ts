@@ -26,6 +26,8 @@ export interface RunRow {
   readonly status: RunViewStatus;
   /** Why a run failed (`E_CODE: message`) or where it was interrupted; null for the others. */
   readonly reason: string | null;
+  /** A failed run: the stage that failed and its error (code null when the ledger records none). */
+  readonly failure: RunFailure | null;
   /** run.json `created_at` (ISO 8601, UTC). */
   readonly created: string;
   /** Sum of the stages' recorded durations; null when not recorded (`SOURCE_DATE_EPOCH` runs). */
@@ -33,6 +35,14 @@ export interface RunRow {
   readonly tool_version: string;
   /** The latest successful run of its profile and kind. */
   readonly latest: boolean;
+}
+
+/** Where and why a run failed, from the last error outcome of its ledger. */
+export interface RunFailure {
+  /** The stage id (`meta.returns`); null when the ledger records no failed stage. */
+  readonly stage: string | null;
+  readonly code: string | null;
+  readonly message: string;
 }
 
 /** A folder under runs/ that is not a readable run, with the reason. */
@@ -59,6 +69,8 @@ export interface LedgerEntry {
   readonly status: string;
   /** The outcome's summary, or the error's `code: message`. */
   readonly summary: string | null;
+  /** An error outcome's code and message, else null. */
+  readonly error: { readonly code: string; readonly message: string } | null;
   readonly duration_ms: number | null;
 }
 
@@ -131,6 +143,8 @@ export interface CompareView {
   readonly physical_weights: readonly WeightDiffRow[];
   /** The in-sample portfolio metrics of each column. */
   readonly metrics: readonly Jsonified<RiskProfileData['metrics']>[];
+  /** The risk-free rate of each column's Sharpe and Sortino (`r_f = 2.0 %`); null: none set (0). */
+  readonly risk_free: readonly (string | null)[];
   /** In-sample equity (growth of 1) and drawdown of each column's meta portfolio. */
   readonly series: readonly {
     readonly run_id: string;

@@ -28,6 +28,7 @@ import type {
   CompareView,
   LedgerEntry,
   RiskProfileData,
+  RunFailure,
   RunRow,
   RunView,
   RunsList,
@@ -53,6 +54,7 @@ function ledgerEntry(r: Readonly<Record<string, unknown>>): LedgerEntry {
     step: str(r['step']) ?? '',
     status: str(r['status']) ?? '',
     summary: failed === null ? str(data['summary']) : `${failed}: ${str(error['message']) ?? ''}`,
+    error: failed === null ? null : { code: failed, message: str(error['message']) ?? '' },
     duration_ms: num(data['duration_ms']),
   };
 }
@@ -75,8 +77,25 @@ function runReason(run: RunJson, ledger: readonly LedgerEntry[]): string | null 
     return stage === null ? 'interrupted' : `interrupted during stage ${stage}`;
   }
   if (run.status !== 'failed') return null;
-  const failed = [...ledger].reverse().find((e) => e.type === 'outcome' && e.status === 'error');
+  const failed = failedOutcome(ledger);
   return failed === undefined ? 'failed' : `${failed.step}: ${failed.summary ?? 'error'}`;
+}
+
+function failedOutcome(ledger: readonly LedgerEntry[]): LedgerEntry | undefined {
+  return [...ledger].reverse().find((e) => e.type === 'outcome' && e.status === 'error');
+}
+
+/** The stage, code and message of a failed run; null for the others. */
+function runFailure(run: RunJson, ledger: readonly LedgerEntry[]): RunFailure | null {
+  if (run.status !== 'failed') return null;
+  const failed = failedOutcome(ledger);
+  if (failed === undefined)
+    return { stage: null, code: null, message: 'failed (the ledger records no failed stage)' };
+  return {
+    stage: failed.step,
+    code: failed.error?.code ?? null,
+    message: failed.error?.message ?? failed.summary ?? 'error',
+  };
 }
 
 function runRow(run: RunJson, ledger: readonly LedgerEntry[], latest: boolean): RunRow {
@@ -87,6 +106,7 @@ function runRow(run: RunJson, ledger: readonly LedgerEntry[], latest: boolean): 
     profile: run.profile,
     status: run.status,
     reason: runReason(run, ledger),
+    failure: runFailure(run, ledger),
     created: run.created_at,
     duration_ms: durations.length === 0 ? null : durations.reduce((a, b) => a + b, 0),
     tool_version: run.tool_version,
@@ -238,6 +258,7 @@ export async function compareRuns(
     sleeve_weights: weightRows(columns.map(({ p }) => treeWeights(p.tree))),
     physical_weights: weightRows(columns.map(({ p }) => physicalWeights(p.data))),
     metrics: columns.map(({ p }) => p.data.metrics),
+    risk_free: columns.map(({ p }) => p.data.riskFree ?? null),
     series: columns.map(({ view, p }) => ({
       run_id: view.run.run_id,
       risk_profile: p.risk_profile,

@@ -16,6 +16,7 @@ export type {
   ReportData,
   RiskProfileData,
   RiskProfileView,
+  RunFailure,
   RunRow,
   RunView,
   RunViewStatus,

@@ -1,4 +1,5 @@
 // How numbers, dates and durations read on every page.
+import { printable } from '../../src/errors.js';
 
 /** 0.1234 → `12.34 %`; null → `–`. */
 export function pct(v: number | null | undefined, digits = 2): string {
@@ -30,4 +31,13 @@ export function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/**
+ * A name from the user's files (an asset, a sleeve id, a profile, a path) with every character visible:
+ * bidi controls and zero-width characters become `\uXXXX`, exactly as the CLI prints them, so that
+ * `\u202eIPS` does not read as `SPI` nor `SII\u200b` as `SII`.
+ */
+export function legible(text: string | null | undefined): string {
+  return text === null || text === undefined ? '–' : printable(text);
 }

@@ -8,6 +8,7 @@ import { ComparePage } from './pages/compare.js';
 import { LaunchPage } from './pages/launch.js';
 import { RunPage } from './pages/run.js';
 import { RunsPage } from './pages/runs.js';
+import { legible } from './format.js';
 import { useRoute, type Route } from './route.js';
 import './app.css';
 
@@ -22,7 +23,26 @@ function Page(props: { route: Route }) {
       return <ComparePage key={r.runIds.join(',')} runIds={r.runIds} />;
     case 'launch':
       return <LaunchPage />;
+    case 'not-found':
+      return <NotFoundPage hash={r.hash} problem={r.problem} />;
   }
+}
+
+function NotFoundPage(props: { hash: string; problem: string }) {
+  return (
+    <div data-page="not-found">
+      <h1>Page not found</h1>
+      <p class="error" role="alert">
+        This link is malformed or names no page: {legible(props.problem)}.
+      </p>
+      <p>
+        Link: <code>{legible(props.hash)}</code>
+      </p>
+      <p>
+        <a href="#/runs">Go to the runs</a>
+      </p>
+    </div>
+  );
 }
 
 function title(r: Route): string {
@@ -35,6 +55,8 @@ function title(r: Route): string {
       return 'Compare runs';
     case 'launch':
       return 'Launch';
+    case 'not-found':
+      return 'Page not found';
   }
 }
 

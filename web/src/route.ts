@@ -6,21 +6,38 @@ export type Route =
   | { readonly page: 'runs' }
   | { readonly page: 'run'; readonly runId: string }
   | { readonly page: 'compare'; readonly runIds: readonly string[] }
-  | { readonly page: 'launch' };
+  | { readonly page: 'launch' }
+  /** A link the app cannot read: an unknown page, or a run id that is not valid percent-encoding. */
+  | { readonly page: 'not-found'; readonly hash: string; readonly problem: string };
 
-/** The route a location hash names; anything unknown is the runs list. */
+/** `text` percent-decoded, or null when it is not valid percent-encoded UTF-8 (`%E0%A4%A`). */
+function decoded(text: string): string | null {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return null;
+  }
+}
+
+/** The route a location hash names; an empty hash is the runs list, anything else unknown is not found. */
 function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
   const parts = path.split('/').filter((p) => p !== '');
   const params = new URLSearchParams(query);
-  if (parts[0] === 'runs' && parts[1] !== undefined)
-    return { page: 'run', runId: decodeURIComponent(parts[1]) };
+  const notFound = (problem: string): Route => ({ page: 'not-found', hash, problem });
+  if (parts[0] === 'runs' && parts[1] !== undefined) {
+    const runId = decoded(parts[1]);
+    return runId === null
+      ? notFound('the run id in it is not valid percent-encoding')
+      : { page: 'run', runId };
+  }
   if (parts[0] === 'compare') {
     const ids = (params.get('runs') ?? '').split(',').filter((id) => id !== '');
     return { page: 'compare', runIds: ids };
   }
   if (parts[0] === 'launch') return { page: 'launch' };
-  return { page: 'runs' };
+  if (parts[0] === undefined || parts[0] === 'runs') return { page: 'runs' };
+  return notFound(`the app has no page "${parts[0]}"`);
 }
 
 export function runHref(runId: string): string {

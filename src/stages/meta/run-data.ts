@@ -31,7 +31,10 @@ export interface MetaTreeNode {
   /** Meta levels: the method used (after any fallback) and the one requested. */
   readonly method: string | null;
   readonly requested_method: string | null;
-  /** Meta levels: the box bounds of the level's optimisation. */
+  /**
+   * Meta levels: the box bounds of the level's optimisation, i.e. the range of each of its children's
+   * weights (not of this node's own weight, which its parent's bounds limit).
+   */
   readonly bounds: { readonly min_weight: number; readonly max_weight: number } | null;
   /** Meta levels: the methods that failed before `method`, with their codes. */
   readonly fallbacks: readonly { readonly method: string; readonly code: string; readonly message: string }[];

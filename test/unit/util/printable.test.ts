@@ -23,6 +23,11 @@ describe('printable messages', () => {
       "printable('evil\\u202ecod.exe \\u2066i\\u2069 \\u200f \\u2028')",
     );
     assert.equal(
+      printable('SII\u200b \u200cx\u200d \u2060y\ufeff'),
+      'SII\\u200b \\u200cx\\u200d \\u2060y\\ufeff',
+      'zero-width characters (which make two names look alike) are escaped too',
+    );
+    assert.equal(
       printable('Zürich 😀 → ok\nnext'),
       'Zürich 😀 → ok\nnext',
       "printable('Zürich 😀 → ok\\nnext')",

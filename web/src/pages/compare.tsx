@@ -7,12 +7,14 @@ import {
   apiPath,
   MAX_COMPARE_RUNS,
   type CompareResponse,
+  type RunRow,
   type RunsResponse,
   type WeightDiffRow,
 } from '../../../src/serve/api-types.js';
 import { Await, useLoad } from '../components/load.js';
 import { LineChart, type ChartSeries } from '../components/line-chart.js';
-import { num, pct } from '../format.js';
+import { notComparable } from '../comparable.js';
+import { num, pct, legible } from '../format.js';
 import { compareHref, navigate, runHref } from '../route.js';
 
 type Metrics = CompareResponse['metrics'][number];
@@ -21,8 +23,8 @@ const METRICS: readonly [string, keyof Metrics, (v: number | null) => string][] 
   ['Observations', 'observations', (v) => num(v, 0)],
   ['CAGR', 'cagr', (v) => pct(v)],
   ['Volatility', 'volatility', (v) => pct(v)],
-  ['Sharpe', 'sharpe', (v) => num(v)],
-  ['Sortino', 'sortino', (v) => num(v)],
+  ['Sharpe (over r_f)', 'sharpe', (v) => num(v)],
+  ['Sortino (over r_f)', 'sortino', (v) => num(v)],
   ['Max drawdown', 'maxDrawdown', (v) => pct(v)],
   ['Calmar', 'calmar', (v) => num(v)],
   ['Win rate', 'winRate', (v) => pct(v, 1)],
@@ -31,7 +33,7 @@ const METRICS: readonly [string, keyof Metrics, (v: number | null) => string][] 
 
 function columnLabel(view: CompareResponse, k: number): string {
   const c = view.columns[k];
-  return c === undefined ? '?' : `${c.run_id} · ${c.risk_profile}`;
+  return c === undefined ? '?' : `${c.run_id} · ${legible(c.risk_profile)}`;
 }
 
 function Head(props: { view: CompareResponse; shown: readonly number[]; first: string; last?: string }) {
@@ -77,7 +79,7 @@ function WeightsTable(props: {
         <tbody>
           {rows.map((r) => (
             <tr key={r.key}>
-              <td class="mono">{r.key}</td>
+              <td class="mono">{legible(r.key)}</td>
               {r.vs.map((v, j) => (
                 <td key={j} class="num">
                   {v === null ? 'absent' : pct(v)}
@@ -98,6 +100,14 @@ function MetricsTable(props: { view: CompareResponse; shown: readonly number[] }
       <table class="metrics-diff">
         <Head view={props.view} shown={props.shown} first="Metric (in sample)" />
         <tbody>
+          <tr data-metric="risk-free">
+            <td>Risk-free rate r_f</td>
+            {props.shown.map((k) => (
+              <td key={k} class="num">
+                {(props.view.risk_free[k] ?? 'r_f = 0').replace(/^r_f = /, '')}
+              </td>
+            ))}
+          </tr>
           {METRICS.map(([label, key, fmt]) => (
             <tr key={key}>
               <td>{label}</td>
@@ -143,10 +153,10 @@ function ManifestDiff(props: { view: CompareResponse }) {
         <tbody>
           {diff.map((d) => (
             <tr key={d.path}>
-              <td class="mono">{d.path}</td>
+              <td class="mono">{legible(d.path)}</td>
               {d.values.map((v, j) => (
                 <td key={j} class="mono">
-                  {v === null ? <span class="muted">absent</span> : JSON.stringify(v)}
+                  {v === null ? <span class="muted">absent</span> : legible(JSON.stringify(v))}
                 </td>
               ))}
             </tr>
@@ -157,7 +167,43 @@ function ManifestDiff(props: { view: CompareResponse }) {
   );
 }
 
+/** The runs of the comparison that have no column, each with the reason. */
+function Excluded(props: { view: CompareResponse }) {
+  const inColumns = new Set(props.view.columns.map((c) => c.run_id));
+  const left = props.view.runs.filter((r) => !inColumns.has(r.run_id));
+  if (left.length === 0) return null;
+  return (
+    <div class="error excluded" role="alert">
+      <strong>Not compared:</strong>
+      <ul>
+        {left.map((r) => (
+          <li key={r.run_id} data-excluded={r.run_id}>
+            <a href={runHref(r.run_id)} class="mono">
+              {r.run_id}
+            </a>
+            : {notComparable(r) ?? 'its report data could not be read (open the run to see why)'}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 function CompareBody(props: { view: CompareResponse }) {
+  const { view } = props;
+  if (view.columns.length === 0)
+    return (
+      <>
+        <Excluded view={view} />
+        <p>
+          None of these runs can be compared. <a href="#/compare">Choose successful meta runs</a>.
+        </p>
+      </>
+    );
+  return <CompareColumns view={view} />;
+}
+
+function CompareColumns(props: { view: CompareResponse }) {
   const { view } = props;
   const riskProfiles = [...new Set(view.columns.map((c) => c.risk_profile))];
   const [rp, setRp] = useState(
@@ -175,10 +221,11 @@ function CompareBody(props: { view: CompareResponse }) {
             <a href={runHref(r.run_id)} class="mono">
               {r.run_id}
             </a>{' '}
-            <span class="muted">({r.profile ?? r.kind})</span>
+            <span class="muted">({legible(r.profile ?? r.kind)})</span>
           </span>
         ))}
       </p>
+      <Excluded view={view} />
       <div class="filters">
         <label>
           Risk profile
@@ -186,7 +233,7 @@ function CompareBody(props: { view: CompareResponse }) {
             <option value="">all</option>
             {riskProfiles.map((p) => (
               <option key={p} value={p}>
-                {p}
+                {legible(p)}
               </option>
             ))}
           </select>
@@ -221,10 +268,49 @@ function CompareBody(props: { view: CompareResponse }) {
 
 function Picker(props: { chosen: readonly string[] }) {
   const list = useLoad('runs', () => apiJson<RunsResponse>(apiPath('runs')));
-  const [chosen, setChosen] = useState<readonly string[]>(props.chosen);
+  return <Await loaded={list}>{(value) => <PickerForm runs={value.runs} chosen={props.chosen} />}</Await>;
+}
+
+/** Why nothing (or only one run) can be picked: the page says so rather than showing an empty list. */
+function PickerEmpty(props: { candidates: readonly RunRow[] }) {
+  const only = props.candidates[0];
   return (
-    <Await loaded={list}>
-      {(value) => (
+    <p class="empty" data-empty="compare">
+      {only === undefined ? (
+        <>No successful meta runs to compare yet: </>
+      ) : (
+        <>
+          <span class="mono">{only.run_id}</span> is the only successful meta run: no other successful meta
+          runs to compare it with. Make another:{' '}
+        </>
+      )}
+      launch one on the <a href="#/launch">Launch</a> page or with <code>quant meta run</code>.
+    </p>
+  );
+}
+
+function PickerForm(props: { runs: readonly RunRow[]; chosen: readonly string[] }) {
+  const candidates = [...props.runs].reverse().filter((r) => notComparable(r) === null);
+  const listed = new Set(candidates.map((r) => r.run_id));
+  // A run named in the link that cannot be compared is said, not counted as chosen.
+  const refused = props.runs.filter((r) => props.chosen.includes(r.run_id) && !listed.has(r.run_id));
+  const unknown = props.chosen.filter((id) => !props.runs.some((r) => r.run_id === id));
+  const [chosen, setChosen] = useState<readonly string[]>(props.chosen.filter((id) => listed.has(id)));
+  return (
+    <>
+      {unknown.map((id) => (
+        <p key={id} class="error" data-refused={id}>
+          No run <span class="mono">{id}</span> in this workspace.
+        </p>
+      ))}
+      {refused.map((r) => (
+        <p key={r.run_id} class="error" data-refused={r.run_id}>
+          <span class="mono">{r.run_id}</span> cannot be compared: {notComparable(r)}.
+        </p>
+      ))}
+      {candidates.length < 2 ? (
+        <PickerEmpty candidates={candidates} />
+      ) : (
         <form
           class="picker"
           onSubmit={(e) => {
@@ -232,36 +318,33 @@ function Picker(props: { chosen: readonly string[] }) {
             navigate(compareHref(chosen));
           }}
         >
-          <p>Choose 2 to {MAX_COMPARE_RUNS} meta runs.</p>
+          <p>Choose 2 to {MAX_COMPARE_RUNS} successful meta runs.</p>
           <ul>
-            {[...value.runs]
-              .reverse()
-              .filter((r) => r.kind === 'meta' && r.status === 'success')
-              .map((r) => (
-                <li key={r.run_id}>
-                  <label>
-                    <input
-                      type="checkbox"
-                      checked={chosen.includes(r.run_id)}
-                      onChange={() =>
-                        setChosen(
-                          chosen.includes(r.run_id)
-                            ? chosen.filter((x) => x !== r.run_id)
-                            : [...chosen, r.run_id],
-                        )
-                      }
-                    />{' '}
-                    <span class="mono">{r.run_id}</span> <span class="muted">{r.profile}</span>
-                  </label>
-                </li>
-              ))}
+            {candidates.map((r) => (
+              <li key={r.run_id}>
+                <label>
+                  <input
+                    type="checkbox"
+                    checked={chosen.includes(r.run_id)}
+                    onChange={() =>
+                      setChosen(
+                        chosen.includes(r.run_id)
+                          ? chosen.filter((x) => x !== r.run_id)
+                          : [...chosen, r.run_id],
+                      )
+                    }
+                  />{' '}
+                  <span class="mono">{r.run_id}</span> <span class="muted">{legible(r.profile)}</span>
+                </label>
+              </li>
+            ))}
           </ul>
           <button type="submit" disabled={chosen.length < 2 || chosen.length > MAX_COMPARE_RUNS}>
-            Compare
+            Compare {chosen.length > 0 ? `(${chosen.length})` : ''}
           </button>
         </form>
       )}
-    </Await>
+    </>
   );
 }
 

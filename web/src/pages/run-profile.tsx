@@ -4,7 +4,7 @@ import { Fragment } from 'preact';
 import type { RiskProfileData, RiskProfileView } from '../../../src/serve/api-types.js';
 import { FractalTree } from '../components/fractal-tree.js';
 import { LineChart, type ChartSeries } from '../components/line-chart.js';
-import { num, pct } from '../format.js';
+import { num, pct, legible } from '../format.js';
 
 type Section<T> = T | { readonly omitted: string };
 
@@ -17,7 +17,7 @@ function Omitted(props: { section: Section<object> | null | undefined; what: str
   if (s !== null && s !== undefined && 'omitted' in s)
     return (
       <p class="muted">
-        No {props.what}: <code>{s.omitted}</code> is missing.
+        No {props.what}: <code>{legible(s.omitted)}</code> is missing.
       </p>
     );
   return <p class="muted">No {props.what} in this run.</p>;
@@ -25,12 +25,14 @@ function Omitted(props: { section: Section<object> | null | undefined; what: str
 
 function Metrics(props: { data: RiskProfileData }) {
   const m = props.data.metrics;
+  // As the report labels them: both ratios are of returns over the risk-free rate (0 when none is set).
+  const rf = ` (${props.data.riskFree ?? 'r_f = 0'})`;
   const rows: [string, string][] = [
     ['Period', `${props.data.firstDate ?? '?'} – ${props.data.lastDate ?? '?'} (${m.observations} rows)`],
     ['CAGR', pct(m.cagr)],
     ['Volatility', pct(m.volatility)],
-    [`Sharpe${props.data.riskFree === undefined ? '' : ` (${props.data.riskFree})`}`, num(m.sharpe)],
-    ['Sortino', num(m.sortino)],
+    [`Sharpe${rf}`, num(m.sharpe)],
+    [`Sortino${rf}`, num(m.sortino)],
     ['Max drawdown', pct(m.maxDrawdown)],
     ['Calmar', num(m.calmar)],
     ['Win rate', pct(m.winRate, 1)],
@@ -55,7 +57,7 @@ function Metrics(props: { data: RiskProfileData }) {
 type Lines = NonNullable<RiskProfileData['charts']>['inSample']['equity']['lines'];
 
 function chartSeries(lines: Lines): ChartSeries[] {
-  return lines.map((l) => ({ label: l.label, values: l.values }));
+  return lines.map((l) => ({ label: legible(l.label), values: l.values }));
 }
 
 function Charts(props: { data: RiskProfileData }) {
@@ -110,14 +112,14 @@ function Positions(props: { data: RiskProfileData }) {
         <tbody>
           {rows.map((r) => (
             <tr key={r.symbol}>
-              <td class="mono">{r.symbol}</td>
+              <td class="mono">{legible(r.symbol)}</td>
               <td class="num">{pct(r.gross)}</td>
               <td class="num">{pct(r.net)}</td>
               <td class="num hide-narrow">{pct(r.volShare, 1)}</td>
               <td>
                 {r.contributors.map((c) => (
                   <div key={c.path}>
-                    <code>{c.path}</code>: {pct(c.contribution)}
+                    <code>{legible(c.path)}</code>: {pct(c.contribution)}
                   </div>
                 ))}
               </td>
@@ -148,7 +150,7 @@ function Health(props: { data: RiskProfileData }) {
           <tbody>
             {h.sleeves.map((s) => (
               <tr key={s.id}>
-                <td>{s.id}</td>
+                <td>{legible(s.id)}</td>
                 <td class="num">{s.windows}</td>
                 <td class="num">{s.successes}</td>
                 <td class="num">{pct(s.successRate, 0)}</td>
@@ -160,12 +162,13 @@ function Health(props: { data: RiskProfileData }) {
       </div>
       {h.excluded.map((x) => (
         <p key={x.id} class="error">
-          Excluded <strong>{x.id}</strong> ({x.kind} {x.profile}): {x.reason} — {x.detail}
+          Excluded <strong>{legible(x.id)}</strong> ({x.kind} {legible(x.profile)}): {legible(x.reason)} —{' '}
+          {legible(x.detail)}
         </p>
       ))}
       {h.warnings.map((w) => (
         <p key={w} class="muted">
-          ⚠ {w}
+          ⚠ {legible(w)}
         </p>
       ))}
     </>
@@ -194,7 +197,7 @@ function Calendar(props: { data: RiskProfileData }) {
           <tbody>
             {c.sleeves.map((s) => (
               <tr key={s.id}>
-                <td>{s.id}</td>
+                <td>{legible(s.id)}</td>
                 <td class="num">{s.rows}</td>
                 <td class="num">{s.kept}</td>
                 <td class="num">{pct(s.intersectionLoss, 1)}</td>
@@ -214,7 +217,7 @@ export function RiskProfileSection(props: { view: RiskProfileView }) {
       <h2>Risk profile {view.risk_profile}</h2>
       <div class="grid">
         <div>
-          <h3>Summary</h3>
+          <h3>Summary, in sample</h3>
           <Metrics data={view.data} />
         </div>
         <div>

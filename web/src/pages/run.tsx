@@ -6,10 +6,11 @@ import {
   apiPath,
   type AuditVerdict,
   type LedgerEntry,
+  type RunFailure,
   type RunResponse,
 } from '../../../src/serve/api-types.js';
 import { Await, useLoad } from '../components/load.js';
-import { bytes, duration, when } from '../format.js';
+import { bytes, duration, legible, when } from '../format.js';
 import { compareHref } from '../route.js';
 import { launchLog } from '../launch-log.js';
 import { RiskProfileSection } from './run-profile.js';
@@ -21,12 +22,12 @@ function Facts(props: { view: RunResponse }) {
       <dt>Kind</dt>
       <dd>{r.kind}</dd>
       <dt>Profile</dt>
-      <dd>{r.profile ?? '–'}</dd>
+      <dd>{legible(r.profile)}</dd>
       <dt>Status</dt>
       <dd class={`status-${r.status}`} data-status={r.status}>
         {r.status}
         {r.latest ? <span class="badge">latest</span> : null}
-        {r.reason === null ? null : <div class="reason">{r.reason}</div>}
+        {r.reason === null || r.failure !== null ? null : <div class="reason">{legible(r.reason)}</div>}
       </dd>
       <dt>Created</dt>
       <dd>{when(r.created)}</dd>
@@ -70,7 +71,7 @@ function Audit(props: { audit: AuditVerdict }) {
       signature {a.signature}
       {a.problems.map((p) => (
         <div key={p.code + p.message} class="error">
-          <code>{p.code}</code> {p.message}
+          <code>{p.code}</code> {legible(p.message)}
         </div>
       ))}
     </div>
@@ -87,7 +88,7 @@ function Timeline(props: { ledger: readonly LedgerEntry[] }) {
           </span>{' '}
           <strong>{e.step}</strong> {e.type} <em>{e.status}</em>
           {e.duration_ms === null ? null : <span class="muted"> ({duration(e.duration_ms)})</span>}
-          {e.summary === null ? null : <div>{e.summary}</div>}
+          {e.summary === null ? null : <div>{legible(e.summary)}</div>}
         </li>
       ))}
     </ol>
@@ -115,7 +116,7 @@ function Artifacts(props: { view: RunResponse }) {
                   href={withToken(apiPath('artifact', { id, rest: a.path }))}
                   download={a.path.split('/').pop() ?? a.path}
                 >
-                  {a.path}
+                  {legible(a.path)}
                 </a>
               </td>
               <td class="num">{bytes(a.bytes)}</td>
@@ -145,6 +146,36 @@ function LaunchLog(props: { runId: string }) {
   );
 }
 
+/** A failed run: the stage, the code and the message of its ledger's failed outcome. */
+function Failure(props: { failure: RunFailure }) {
+  const f = props.failure;
+  return (
+    <div class="error failure" role="alert" data-failure={f.code ?? ''}>
+      <strong>This run failed</strong>
+      {f.stage === null ? (
+        ''
+      ) : (
+        <>
+          {' '}
+          at stage <code>{f.stage}</code>
+        </>
+      )}
+      {f.code === null ? (
+        ': '
+      ) : (
+        <>
+          : <code>{f.code}</code>{' '}
+        </>
+      )}
+      {legible(f.message)}
+      <div class="muted">
+        It has no figures to show; its ledger and files are below. Fix the cause and run again under another
+        run id.
+      </div>
+    </div>
+  );
+}
+
 function RunBody(props: { view: RunResponse }) {
   const { view } = props;
   const id = view.run.run_id;
@@ -155,12 +186,13 @@ function RunBody(props: { view: RunResponse }) {
       </h1>
       <Facts view={view} />
       <LaunchLog runId={id} />
-      {view.run.kind === 'meta' && view.run.profile !== null ? (
+      {view.run.kind === 'meta' && view.run.profile !== null && view.run.status === 'success' ? (
         <p>
           <a href={compareHref([id])}>Compare with another run…</a>
         </p>
       ) : null}
-      {view.report_error === null ? null : (
+      {view.run.failure === null ? null : <Failure failure={view.run.failure} />}
+      {view.report_error === null || view.run.status !== 'success' ? null : (
         <p class="error">
           <code>{view.report_error.code}</code> {view.report_error.message}
         </p>

@@ -5,7 +5,8 @@ import { useMemo, useState } from 'preact/hooks';
 import { apiJson } from '../api.js';
 import { apiPath, MAX_COMPARE_RUNS, type RunRow, type RunsResponse } from '../../../src/serve/api-types.js';
 import { Await, useLoad } from '../components/load.js';
-import { duration, when } from '../format.js';
+import { duration, legible, when } from '../format.js';
+import { notComparable } from '../comparable.js';
 import { compareHref, navigate, runHref } from '../route.js';
 
 interface Filters {
@@ -44,7 +45,7 @@ function FilterSelect(props: {
         <option value={ANY}>all</option>
         {props.options.map((o) => (
           <option key={o} value={o}>
-            {o}
+            {legible(o)}
           </option>
         ))}
       </select>
@@ -76,14 +77,15 @@ function onRowKey(e: KeyboardEvent, run: RunRow, toggle: (id: string) => void): 
 }
 
 function Row(props: { run: RunRow; selected: boolean; toggle: (id: string) => void }) {
-  const { run, selected, toggle } = props;
+  const { run, selected } = props;
+  const why = notComparable(run);
+  const toggle = (id: string) => (why === null ? props.toggle(id) : undefined);
   return (
     <tr
       tabIndex={0}
       class="clickable"
       data-run={run.run_id}
       data-status={run.status}
-      aria-selected={selected}
       onKeyDown={(e) => onRowKey(e, run, toggle)}
       onClick={(e) => {
         if ((e.target as HTMLElement).closest('input, a') === null) navigate(runHref(run.run_id));
@@ -93,7 +95,9 @@ function Row(props: { run: RunRow; selected: boolean; toggle: (id: string) => vo
         <input
           type="checkbox"
           tabIndex={-1}
-          aria-label={`compare ${run.run_id}`}
+          aria-label={why === null ? `compare ${run.run_id}` : `${run.run_id} cannot be compared: ${why}`}
+          title={why ?? undefined}
+          disabled={why !== null}
           checked={selected}
           onChange={() => toggle(run.run_id)}
         />
@@ -109,10 +113,10 @@ function Row(props: { run: RunRow; selected: boolean; toggle: (id: string) => vo
         ) : null}
       </td>
       <td class="hide-narrow">{run.kind}</td>
-      <td>{run.profile ?? '–'}</td>
+      <td>{legible(run.profile)}</td>
       <td class={`status-${run.status}`}>
         {run.status}
-        {run.reason === null ? null : <div class="muted reason">{run.reason}</div>}
+        {run.reason === null ? null : <div class="muted reason">{legible(run.reason)}</div>}
       </td>
       <td class="hide-narrow">{when(run.created)}</td>
       <td class="num hide-narrow">{duration(run.duration_ms)}</td>
@@ -139,7 +143,12 @@ function RunsTable(props: { list: RunsResponse }) {
   );
   const toggle = (id: string) =>
     setSelected((was) => (was.includes(id) ? was.filter((x) => x !== id) : [...was, id]));
-  const canCompare = selected.length >= 2 && selected.length <= MAX_COMPARE_RUNS;
+  // What the button compares: the selected runs the filters show; a hidden selection is said, not used.
+  const visible = new Set(shown.map((r) => r.run_id));
+  const chosen = selected.filter((id) => visible.has(id));
+  const hidden = selected.length - chosen.length;
+  const canCompare = chosen.length >= 2 && chosen.length <= MAX_COMPARE_RUNS;
+  if (runs.length === 0) return <NoRuns />;
   return (
     <>
       <div class="filters" role="search">
@@ -153,13 +162,21 @@ function RunsTable(props: { list: RunsResponse }) {
             set={setFilters}
           />
         ))}
-        <button type="button" disabled={!canCompare} onClick={() => navigate(compareHref(selected))}>
-          Compare {selected.length > 0 ? `(${selected.length})` : ''}
+        <button type="button" disabled={!canCompare} onClick={() => navigate(compareHref(chosen))}>
+          Compare {chosen.length > 0 ? `(${chosen.length})` : ''}
         </button>
       </div>
+      {hidden === 0 ? null : (
+        <p class="muted" data-hidden-selection={hidden}>
+          {hidden} selected {hidden === 1 ? 'run is' : 'runs are'} hidden by the filters and not compared.{' '}
+          <button type="button" class="link" onClick={() => setSelected(chosen)}>
+            Clear hidden selection
+          </button>
+        </p>
+      )}
       <p class="muted">
         {shown.length} of {runs.length} runs, newest first. ↑/↓ move, Enter opens, Space selects for
-        comparison (2 to {MAX_COMPARE_RUNS}).
+        comparison (2 to {MAX_COMPARE_RUNS} successful meta runs).
       </p>
       <div class="scroll">
         <table class="runs">
@@ -178,6 +195,13 @@ function RunsTable(props: { list: RunsResponse }) {
             </tr>
           </thead>
           <tbody>
+            {shown.length === 0 ? (
+              <tr>
+                <td colSpan={8} class="muted">
+                  No run matches the filters.
+                </td>
+              </tr>
+            ) : null}
             {shown.map((r) => (
               <Row key={r.run_id} run={r} selected={selected.includes(r.run_id)} toggle={toggle} />
             ))}
@@ -190,13 +214,22 @@ function RunsTable(props: { list: RunsResponse }) {
           <ul class="skipped">
             {props.list.skipped.map((s) => (
               <li key={s.run_id}>
-                <code>{s.run_id}</code>: {s.reason}
+                <code>{legible(s.run_id)}</code>: {legible(s.reason)}
               </li>
             ))}
           </ul>
         </>
       )}
     </>
+  );
+}
+
+function NoRuns() {
+  return (
+    <p class="empty" data-empty="runs">
+      No runs yet: launch one on the <a href="#/launch">Launch</a> page or with <code>quant meta run</code> in
+      this workspace.
+    </p>
   );
 }
 
