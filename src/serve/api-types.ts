@@ -50,7 +50,7 @@ export const API_ROUTES = {
   compare: '/api/compare',
   /** POST {@link LaunchRequest} → {@link LaunchResponse} (201); refused in read-only mode */
   launch: '/api/launch',
-  /** GET → `text/event-stream` of {@link LaunchEvent}s, replayed from the start */
+  /** GET → `text/event-stream` of {@link LaunchEvent}s, from the start (after `Last-Event-ID` if sent) */
   launchEvents: '/api/launch/:id/events',
 } as const;
 

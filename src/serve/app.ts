@@ -18,13 +18,15 @@ import {
   type LaunchEvent,
   type LaunchResponse,
 } from './api-types.js';
-import { errorAnswer } from './http-errors.js';
+import { errorAnswer, workspaceRelative } from './http-errors.js';
 import type { Launches } from './launches.js';
 import { checkApiAccess, checkHost, type GuardedRequest } from './request-guard.js';
 import { staticAnswer } from './static-files.js';
 
 /** The largest launch request body, as the MCP server's message limit (a launch needs a few hundred bytes). */
 const MAX_LAUNCH_BYTES = 1024 * 1024;
+/** How long a browser waits before it reconnects a dropped event stream. */
+const SSE_RETRY_MS = 1000;
 
 export interface ServeAppOptions {
   readonly workspace: string;
@@ -165,12 +167,20 @@ function addApiRoutes(app: Hono, o: ServeAppOptions, launches: () => Promise<Lau
     const id = c.req.param('id');
     const all = await launches();
     all.require(id); // an unknown id is a JSON error, before the stream opens
+    // A reconnecting EventSource names the last event it has: resume after it rather than repeat them.
+    const from = all.resumeAfter(id, c.req.header('last-event-id'));
     return streamSSE(c, async (stream) => {
       const aborted = new AbortController();
       stream.onAbort(() => aborted.abort());
       const send = (event: LaunchEvent, index: number): Promise<void> =>
-        stream.writeSSE({ event: event.type, data: JSON.stringify(event), id: String(index) });
-      await all.follow(id, send, aborted.signal);
+        stream.writeSSE({
+          event: event.type,
+          data: JSON.stringify(event),
+          id: String(index),
+          // A dropped stream is retried after a second (the browser's default is about three).
+          ...(index === from ? { retry: SSE_RETRY_MS } : {}),
+        });
+      await all.follow(id, send, aborted.signal, from);
     });
   });
 }
@@ -190,8 +200,9 @@ export function createServeApp(o: ServeAppOptions): Hono {
           log: o.log,
         }),
     ));
+  const shown = workspaceRelative(o.workspace);
   app.onError((error, c) => {
-    const { status, body } = errorAnswer(error);
+    const { status, body } = errorAnswer(error, shown);
     if (status === 500 && body.error.code === 'E_INTERNAL')
       o.log(`quant serve: ${c.req.method} ${new URL(c.req.url).pathname}: ${error.stack ?? error.message}`);
     return c.json(body, status as 400);

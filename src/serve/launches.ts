@@ -10,6 +10,7 @@ import { QuantError, isQuantError, printable } from '../errors.js';
 import type { Registry } from '../core/registry.js';
 import { zodIssues } from '../core/params.js';
 import { QuantSDK, type RunOptions } from '../sdk/quant-sdk.js';
+import { workspaceRelative, type ShownText } from './http-errors.js';
 import { LAUNCH_KINDS, type LaunchEvent, type LaunchRequest } from './api-types.js';
 
 const name = z.string().min(1).max(128);
@@ -78,8 +79,12 @@ export class Launches {
   readonly #launches = new Map<string, Launch>();
   readonly #ctx: LaunchContext;
 
+  /** Paths in the workspace as the API shows them (relative to it). */
+  readonly #shown: ShownText;
+
   constructor(ctx: LaunchContext) {
     this.#ctx = ctx;
+    this.#shown = workspaceRelative(ctx.workspace);
   }
 
   /** Start a launch; its events begin with `started`. */
@@ -92,10 +97,6 @@ export class Launches {
     return id;
   }
 
-  /**
-   * Follow launch `id` from its first event: `send` gets every event in order; resolves after the last
-   * (`done` or `error`) or when `signal` aborts. `E_NOT_FOUND` for an unknown id.
-   */
   /** `E_NOT_FOUND` unless launch `id` exists. */
   require(id: string): void {
     if (this.#launches.has(id)) return;
@@ -104,14 +105,32 @@ export class Launches {
     });
   }
 
+  /**
+   * Where a subscriber of launch `id` resumes: after the event its `Last-Event-ID` names (the browser
+   * sends it when it reconnects), else from the first. The header is untrusted: anything but the index
+   * of an event the launch has (decimal digits only) replays from the start.
+   */
+  resumeAfter(id: string, lastEventId: string | undefined): number {
+    this.require(id);
+    const count = (this.#launches.get(id) as Launch).events.length;
+    if (lastEventId === undefined || !/^\d{1,9}$/.test(lastEventId)) return 0;
+    const last = Number(lastEventId);
+    return last < count ? last + 1 : 0;
+  }
+
+  /**
+   * Follow launch `id` from event `from` (default its first): `send` gets every event in order; resolves
+   * after the last (`done` or `error`) or when `signal` aborts. `E_NOT_FOUND` for an unknown id.
+   */
   async follow(
     id: string,
     send: (event: LaunchEvent, index: number) => Promise<void>,
     signal: AbortSignal,
+    from = 0,
   ): Promise<void> {
     this.require(id);
     const launch = this.#launches.get(id) as Launch;
-    let next = 0;
+    let next = from;
     while (!signal.aborted) {
       while (next < launch.events.length) {
         await send(launch.events[next] as LaunchEvent, next);
@@ -143,8 +162,10 @@ export class Launches {
       confine: true,
       ...(this.#ctx.manifest === undefined ? {} : { manifest: this.#ctx.manifest }),
       ...(request.options?.run_id === undefined ? {} : { runId: request.options.run_id }),
-      onProgress: (message) => this.#emit(launch, { type: 'progress', message: printable(message) }),
-      onWarning: (message) => this.#emit(launch, { type: 'warning', message: printable(message) }),
+      onProgress: (message) =>
+        this.#emit(launch, { type: 'progress', message: this.#shown(printable(message)) }),
+      onWarning: (message) =>
+        this.#emit(launch, { type: 'warning', message: this.#shown(printable(message)) }),
     };
     try {
       const sdk = new QuantSDK({ registry: await this.#ctx.registry() });
@@ -155,8 +176,9 @@ export class Launches {
       this.#emit(launch, { type: 'done', run_id: runId });
     } catch (error) {
       if (isQuantError(error)) {
-        const hint = error.hint === undefined ? {} : { hint: printable(error.hint) };
-        this.#emit(launch, { type: 'error', code: error.code, message: printable(error.message), ...hint });
+        const hint = error.hint === undefined ? {} : { hint: this.#shown(printable(error.hint)) };
+        const message = this.#shown(printable(error.message));
+        this.#emit(launch, { type: 'error', code: error.code, message, ...hint });
         return;
       }
       this.#ctx.log(

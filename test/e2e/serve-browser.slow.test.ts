@@ -46,6 +46,45 @@ function prepareWorkspace(ws: string): void {
   run('d2');
 }
 
+interface Server {
+  readonly child: ChildProcess;
+  /** The address printed at start-up, token included. */
+  readonly url: string;
+  readonly origin: string;
+}
+
+/** Start `quant serve --port 0` and wait for the line with its address (the signal that it listens). */
+function startServer(ws: string): Promise<Server> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--workspace', ws], {
+    cwd: REPO,
+    env: { ...process.env, CI: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const look = (d: Buffer) => {
+      output += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+)\/\S*token=\S+/.exec(output);
+      if (m !== null) resolve({ child, url: m[0], origin: m[1] as string });
+    };
+    child.stdout?.on('data', look);
+    child.stderr?.on('data', look);
+    child.on('exit', (code) =>
+      reject(new Error(`quant serve exited (${code}) before listening:\n${output}`)),
+    );
+  });
+}
+
+/** Stop the server and wait until it has exited. */
+function stopServer(server: Server | undefined): Promise<void> {
+  if (server === undefined || server.child.exitCode !== null || server.child.signalCode !== null)
+    return Promise.resolve();
+  return new Promise((resolve) => {
+    server.child.once('exit', () => resolve());
+    server.child.kill('SIGTERM');
+  });
+}
+
 /** The run id of the focused row. */
 function focusedRun(page: Page): Promise<string | null> {
   return page.locator(':focus').getAttribute('data-run');
@@ -280,5 +319,74 @@ describe('quant serve in headless Chromium', { skip: chromiumSkip, timeout: 600_
   test('nothing requested any other host; no error in the page', () => {
     assert.deepEqual(foreign, [], 'requests to non-loopback hosts');
     assert.deepEqual(problems, [], 'page errors and console errors');
+  });
+
+  // The pages below fail on purpose (a refused launch, no token, a stopped server): their console
+  // errors are expected, so they run in pages of their own, after the check above.
+
+  test('a refused launch shows its own error in the alert: code, message and hint', async () => {
+    const failing = await context.newPage();
+    await failing.goto(`${server?.url}#/launch`);
+    await failing.waitForSelector('form.launch');
+    await failing.selectOption('select[name="kind"]', 'meta');
+    await failing.selectOption('select[name="profile"]', 'meta_global');
+    await failing.fill('input[name="run_id"]', 'd1');
+    await failing.click('button[type="submit"]');
+    const alert = failing.locator('[role="alert"][data-code="E_RUN_EXISTS"]');
+    await alert.waitFor();
+    const text = (await alert.textContent()) ?? '';
+    assert.match(text, /d1/, `the alert names the run that exists: ${text}`);
+    assert.match(text, / — \S/, `and carries the hint: ${text}`);
+    assert.equal(await failing.locator('[role="alert"]').count(), 1, 'one alert, no second message');
+    assert.ok(await failing.locator('button[type="submit"]').isEnabled(), 'Start is enabled again');
+    await failing.close();
+  });
+
+  test('a deep link opened without the token says the token is missing and where to get it', async () => {
+    const fresh = await browser.newContext();
+    const tab = await fresh.newPage();
+    await tab.goto(`${server?.origin}/#/runs/d1`);
+    const alert = tab.locator('[role="alert"][data-code="E_TOKEN"]').first();
+    await alert.waitFor();
+    const text = (await alert.textContent()) ?? '';
+    assert.match(text, /lacks the session token/, `a missing token is not called wrong: ${text}`);
+    assert.match(text, /open the URL quant serve printed/, `the page says what to do: ${text}`);
+    await fresh.close();
+  });
+
+  test('the server stopping during a launch: lost contact said once, Start enabled, retries bounded', async () => {
+    const tab = await context.newPage();
+    const streams: string[] = [];
+    tab.on('request', (r) => {
+      if (r.url().includes('/events')) streams.push(r.url());
+    });
+    await tab.goto(`${server?.url}#/launch`);
+    await tab.waitForSelector('form.launch');
+    await tab.selectOption('select[name="kind"]', 'meta');
+    await tab.selectOption('select[name="profile"]', 'meta_global');
+    await tab.fill('input[name="run_id"]', 'cut_off');
+    await tab.uncheck('input[name="cache"]');
+    await tab.click('button[type="submit"]');
+    await tab.waitForSelector('.events li[data-event="progress"]');
+    const running = server;
+    assert.ok(running !== undefined, 'the server runs');
+    await new Promise<void>((exited) => {
+      running.child.once('exit', () => exited());
+      running.child.kill('SIGKILL');
+    });
+    const alert = tab.locator('[role="alert"]');
+    await alert.waitFor();
+    const text = (await alert.textContent()) ?? '';
+    assert.match(text, /lost contact with quant serve \(is it still running\?\)/, `the alert: ${text}`);
+    assert.equal(await tab.locator('.events li[data-event="done"]').count(), 0, 'the launch did not end');
+    assert.ok(await tab.locator('button[type="submit"]').isEnabled(), 'Start is enabled again');
+    assert.ok(streams.length <= 5, `the stream was retried a few times only: ${streams.length}`);
+    await tab.click('nav a[href="#/runs"]');
+    const runs = tab.locator('[role="alert"]');
+    await runs.waitFor();
+    const message = (await runs.textContent()) ?? '';
+    assert.match(message, /lost contact with quant serve/, `a request to a stopped server: ${message}`);
+    assert.doesNotMatch(message, /Failed to fetch/, "not the browser's bare message");
+    await tab.close();
   });
 });

@@ -35,12 +35,22 @@ async function failure(res: Response): Promise<ApiError> {
   );
 }
 
+/** What the page says when the server does not answer at all (stopped, or the network is gone). */
+export const LOST_CONTACT = 'lost contact with quant serve (is it still running?)';
+
 /** GET (or `init`) a JSON endpoint of the API. */
 export async function apiJson<T>(path: string, init: RequestInit = {}): Promise<T> {
   const headers = new Headers(init.headers);
-  headers.set(TOKEN_HEADER, token);
+  // No token (a bookmarked link opened in a new tab): send none, so the server says it is missing.
+  if (token !== '') headers.set(TOKEN_HEADER, token);
   headers.set('Accept', 'application/json');
-  const res = await fetch(path, { ...init, headers, credentials: 'same-origin' });
+  let res: Response;
+  try {
+    res = await fetch(path, { ...init, headers, credentials: 'same-origin' });
+  } catch {
+    // fetch rejects only when no answer came (its message, "Failed to fetch", says nothing more).
+    throw new Error(LOST_CONTACT);
+  }
   if (!res.ok) throw await failure(res);
   return (await res.json()) as T;
 }
@@ -56,6 +66,7 @@ export function apiPost<T>(path: string, body: unknown): Promise<T> {
 
 /** A URL that carries the token as a query parameter, for what cannot send headers (EventSource, iframe). */
 export function withToken(path: string): string {
+  if (token === '') return path;
   const sep = path.includes('?') ? '&' : '?';
   return `${path}${sep}${TOKEN_QUERY}=${encodeURIComponent(token)}`;
 }

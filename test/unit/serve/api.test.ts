@@ -133,7 +133,11 @@ describe('GET /api/runs/:id', () => {
   });
 
   test('an unknown run is 404 E_RUN_NOT_FOUND; a malformed id 400 E_RUN_ID', async () => {
-    await expectError(await get(f.app, '/api/runs/nope'), 404, 'E_RUN_NOT_FOUND');
+    const missing = await expectError(await get(f.app, '/api/runs/nope'), 404, 'E_RUN_NOT_FOUND');
+    // The page names the workspace by its folder only: its messages name paths relative to it.
+    const shown = JSON.stringify(missing);
+    assert.ok(!shown.includes(f.workspace), `no absolute path of the workspace: ${shown}`);
+    assert.match(missing.message, /^run nope does not exist in runs\b/, `relative to it: ${missing.message}`);
     await expectError(await get(f.app, '/api/runs/-bad'), 400, 'E_RUN_ID');
     await expectError(await get(f.app, '/api/runs/a%2Fb'), 400, 'E_ADDRESS');
   });

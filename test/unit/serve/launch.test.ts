@@ -79,6 +79,28 @@ describe('POST /api/launch', () => {
     assert.equal(first[first.length - 1]?.type, 'done', 'the launch finished');
   });
 
+  test('a reconnecting subscriber resumes after its Last-Event-ID; a bad one replays from the start', async () => {
+    const res = await post(f.app, '/api/launch', {
+      kind: 'meta',
+      profile: 'small',
+      options: { cache: false },
+    });
+    const { events } = (await res.json()) as LaunchResponse;
+    const all = parseSse(await (await get(f.app, events)).text());
+    assert.ok(all.length > 3, `the launch has several events: ${all.length}`);
+    const resumed = await get(f.app, events, { 'Last-Event-ID': '1' });
+    const text = await resumed.text();
+    assert.deepEqual(parseSse(text), all.slice(2), 'after event 1 come events 2, 3, ... only');
+    assert.match(text, /^id: 2$/m, `the first resumed event keeps its own id: ${text.slice(0, 200)}`);
+    const last = String(all.length - 1);
+    const none = parseSse(await (await get(f.app, events, { 'Last-Event-ID': last })).text());
+    assert.deepEqual(none, [], 'a subscriber that has the last event gets nothing more');
+    for (const bad of ['-1', 'abc', '1e1', '1.5', String(all.length), '99999999999999999999']) {
+      const again = parseSse(await (await get(f.app, events, { 'Last-Event-ID': bad })).text());
+      assert.deepEqual(again, all, `Last-Event-ID ${JSON.stringify(bad)} replays every event`);
+    }
+  });
+
   test('a run that fails ends the stream with a coded error event', async () => {
     const events = await launch({ kind: 'meta', profile: 'nope' });
     const last = events[events.length - 1];

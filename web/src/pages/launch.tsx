@@ -1,7 +1,7 @@
 // Start `quant meta run` or `quant sleeve run` for a profile of the manifest, follow its progress as
 // Server-Sent Events (the lines the CLI prints), then open the new run.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { apiJson, apiPost, withToken, ApiError } from '../api.js';
+import { apiJson, apiPost, withToken, ApiError, LOST_CONTACT } from '../api.js';
 import {
   apiPath,
   LAUNCH_KINDS,
@@ -51,20 +51,47 @@ function request(form: Form): LaunchRequest {
   return { kind: form.kind, profile: form.profile, options };
 }
 
-/** Follow a launch's event stream until `done` or `error`; the stream replays from the start, so close it then. */
+/** Reconnections of a dropped event stream (one a second) before the launch is given up as lost. */
+const MAX_RECONNECTS = 3;
+
+/**
+ * Follow a launch's event stream until `done` or `error`. A dropped stream reconnects with the id of the
+ * last event it has; the server resumes after it, and an event seen already is skipped anyway. When the
+ * server does not answer `MAX_RECONNECTS` times in a row, the stream is closed and `onLost` called.
+ */
 function follow(url: string, onEvent: (e: LaunchEvent) => void, onLost: () => void): () => void {
   const source = new EventSource(withToken(url));
+  let ended = false;
+  let seen = -1;
+  let failures = 0;
+  const end = (): void => {
+    ended = true;
+    source.close();
+  };
   for (const type of EVENT_TYPES)
     source.addEventListener(type, (m) => {
-      if (!(m instanceof MessageEvent) || typeof m.data !== 'string') return;
+      if (ended || !(m instanceof MessageEvent) || typeof m.data !== 'string') return;
+      failures = 0;
+      const id = /^\d+$/.test(m.lastEventId) ? Number(m.lastEventId) : undefined;
+      if (id !== undefined && id <= seen) return;
+      if (id !== undefined) seen = id;
       const e = JSON.parse(m.data) as LaunchEvent;
-      if (e.type === 'done' || e.type === 'error') source.close();
+      if (e.type === 'done' || e.type === 'error') end();
       onEvent(e);
     });
-  source.onerror = () => {
-    if (source.readyState === EventSource.CLOSED) onLost();
+  source.onopen = () => {
+    failures = 0;
   };
-  return () => source.close();
+  source.onerror = (e) => {
+    // The launch's own `error` event reaches this handler too, after it ended the stream on purpose.
+    if (ended || e instanceof MessageEvent) return;
+    failures++;
+    if (source.readyState === EventSource.CLOSED || failures > MAX_RECONNECTS) {
+      end();
+      onLost();
+    }
+  };
+  return end;
 }
 
 function LaunchForm(props: { info: InfoResponse }) {
@@ -108,7 +135,7 @@ function LaunchForm(props: { info: InfoResponse }) {
           }
         },
         () => {
-          setFailure(new Error('the event stream closed before the run ended'));
+          setFailure(new Error(`${LOST_CONTACT}: the launch's progress stopped arriving`));
           setBusy(false);
         },
       );
