@@ -1,5 +1,4 @@
 import { join, resolve } from 'node:path';
-import { QuantError } from '../errors.js';
 import {
   assertConfined,
   confinementRoot,
@@ -121,11 +120,8 @@ export async function runMetaPipeline(
   if (options.confine !== true && confinementRoot() === undefined) {
     return runMetaInWorkspace(sdk, metaProfile, options, cwd, env, workspace);
   }
-  if (options.executeSleeves !== undefined) {
-    throw new QuantError('E_USAGE', 'a confined meta run cannot execute sleeves', {
-      hint: 'sleeve jobs run in worker processes outside the confinement; produce the sleeve runs first (`quant sleeve run`), then run the meta profile',
-    });
-  }
+  // `executeSleeves` stays possible: the local pool's child processes are confined to the workspace
+  // too (sleeve-job-spec.ts, `confine`), and a queue, whose workers are not, is refused (sleeve-jobs.ts).
   return runConfined(workspace, () =>
     runMetaInWorkspace(sdk, metaProfile, { ...options, confine: true }, cwd, env, workspace),
   );

@@ -65,11 +65,29 @@ export interface SleeveJobSettings {
   readonly workspace: string;
   /** Its manifest, absolute. */
   readonly manifest: string;
+  /**
+   * Run the job confined to the workspace (artifacts/file-access.ts), as the coordinator's own call is:
+   * set by a confined coordinator for the child processes of its local pool, whose confinement does not
+   * cross the process boundary by itself.
+   */
+  readonly confine?: boolean;
 }
+
+/** The value of `ctx.settings.confine` that confines a job to its workspace. */
+const CONFINED = 'workspace';
 
 /** The settings as `ctx.settings` carries them. */
 export function sleeveJobSettings(where: SleeveJobSettings): JobSettings {
-  return { workspace: where.workspace, manifest: where.manifest };
+  return {
+    workspace: where.workspace,
+    manifest: where.manifest,
+    ...(where.confine === true ? { confine: CONFINED } : {}),
+  };
+}
+
+/** Whether `ctx.settings` asks for a confined job (see {@link SleeveJobSettings.confine}). */
+export function confinedSettings(settings: JobSettings): boolean {
+  return settings['confine'] === CONFINED;
 }
 
 /** What a sleeve job returns. */

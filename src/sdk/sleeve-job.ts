@@ -37,6 +37,7 @@ import {
   readRunJsonFile,
   readWorkspaceId,
   removeReservation,
+  runConfined,
   runDir,
   sha256File,
   type RunLock,
@@ -55,6 +56,7 @@ import {
   recordedKey,
 } from './sleeve-reuse.js';
 import {
+  confinedSettings,
   parseSleeveJob,
   type SleeveJob,
   type SleeveJobResult,
@@ -64,10 +66,23 @@ import {
 /** Releasing the reservation after the run: wait this long at most for a brief holder of the lock. */
 const RELEASE_WAIT_MS = 5000;
 
-/** Run one sleeve job (see the module comment for the checks and the idempotence rules). */
+/**
+ * Run one sleeve job (see the module comment for the checks and the idempotence rules), confined to the
+ * workspace when the coordinator that started this process is (`ctx.settings.confine`).
+ */
 export async function runSleeveJob(input: unknown, ctx: JobContext): Promise<SleeveJobResult> {
   const job = parseSleeveJob(input);
   const where = settingsOf(ctx.settings);
+  return where.confine === true
+    ? runConfined(where.workspace, () => runCheckedJob(job, where, ctx))
+    : runCheckedJob(job, where, ctx);
+}
+
+async function runCheckedJob(
+  job: SleeveJob,
+  where: SleeveJobSettings,
+  ctx: JobContext,
+): Promise<SleeveJobResult> {
   const manifest = await assertJobBelongsHere(job, where);
   const dir = runDir(where.workspace, job.run_id);
   const key = await assertJobKey(job, where, manifest);
@@ -155,7 +170,11 @@ function settingsOf(settings: JobSettings): SleeveJobSettings {
       hint: 'start the worker with --workspace DIR (and --manifest FILE if it is not DIR/manifest.json)',
     });
   }
-  return { workspace: resolve(workspace), manifest: resolve(manifest) };
+  return {
+    workspace: resolve(workspace),
+    manifest: resolve(manifest),
+    ...(confinedSettings(settings) ? { confine: true } : {}),
+  };
 }
 
 function refused(message: string, hint: string, details: Record<string, unknown> = {}): QuantError {

@@ -11,7 +11,13 @@
 import { resolve } from 'node:path';
 import { QuantError } from '../errors.js';
 import { loadOptional } from './optional-dependency.js';
-import { assertRunIsNew, assertValidRunId, defaultRunId, resolveNow } from '../artifacts/index.js';
+import {
+  assertRunIsNew,
+  assertValidRunId,
+  confinementRoot,
+  defaultRunId,
+  resolveNow,
+} from '../artifacts/index.js';
 import {
   atomicSleeves,
   isMetaProfile,
@@ -160,6 +166,15 @@ function assertExecuteSleevesOptions(options: ExecuteSleevesOptions): void {
   if (t !== undefined && (!Number.isFinite(t) || t <= 0)) {
     throw new QuantError('E_USAGE', `the Redis timeout must be a positive number of milliseconds, got ${t}`);
   }
+  if (kind === 'bullmq' && confinementRoot() !== undefined) {
+    throw new QuantError(
+      'E_USAGE',
+      'a confined meta run executes sleeves with the local executor only, not on a queue',
+      {
+        hint: "the queue's workers are not confined to this workspace: use --executor local, or produce the sleeve runs first",
+      },
+    );
+  }
   if (kind === 'bullmq') {
     assertRedisUrl(options.redis ?? DEFAULT_REDIS_URL);
     assertQueueName(options.queue ?? DEFAULT_QUEUE_NAME);
@@ -173,8 +188,13 @@ async function createExecutor(
   if ((options.executor ?? 'local') === 'local') {
     return createLocalExecutor({
       runner: SLEEVE_JOB_RUNNER,
-      // The child processes serve the coordinator's own workspace, as a `quant worker` serves its own.
-      settings: sleeveJobSettings({ workspace: where.workspace, manifest: where.manifestPath }),
+      // The child processes serve the coordinator's own workspace, as a `quant worker` serves its own,
+      // and are confined to it when the coordinator is (the confinement does not cross processes alone).
+      settings: sleeveJobSettings({
+        workspace: where.workspace,
+        manifest: where.manifestPath,
+        confine: confinementRoot() !== undefined,
+      }),
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     });
   }
