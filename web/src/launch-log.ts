@@ -25,6 +25,25 @@ export function eventText(e: LaunchEvent): string {
   }
 }
 
+/** A counter at the end of a progress line (`window 12/661`): what changes from one step to the next. */
+const STEP = /\d+\/\d+\)?$/;
+
+/**
+ * `log` with `entry` added. A progress step of a line already in the log (the same text up to its
+ * `n/total` counter: one line per sleeve or stage) replaces that line in place, so that a sleeve's
+ * hundreds of windows show as one line that counts up.
+ */
+export function appendEvent(log: readonly LoggedEvent[], entry: LoggedEvent): LoggedEvent[] {
+  if (entry.type === 'progress' && STEP.test(entry.text)) {
+    const key = entry.text.replace(STEP, '');
+    const at = log.findLastIndex(
+      (e) => e.type === 'progress' && STEP.test(e.text) && e.text.replace(STEP, '') === key,
+    );
+    if (at >= 0) return log.map((e, i) => (i === at ? entry : e));
+  }
+  return [...log, entry];
+}
+
 export function rememberLaunch(runId: string, events: readonly LoggedEvent[]): void {
   byRun.set(runId, events);
 }

@@ -13,7 +13,7 @@ import {
   type LaunchResponse,
 } from '../../../src/serve/api-types.js';
 import { Await, ErrorBox, useLoad } from '../components/load.js';
-import { eventText, rememberLaunch, type LoggedEvent } from '../launch-log.js';
+import { appendEvent, eventText, rememberLaunch, type LoggedEvent } from '../launch-log.js';
 import { navigate, runHref } from '../route.js';
 
 const EVENT_TYPES: readonly LaunchEvent['type'][] = ['started', 'progress', 'warning', 'done', 'error'];
@@ -118,13 +118,13 @@ function LaunchForm(props: { info: InfoResponse }) {
     setBusy(true);
     setFailure(null);
     setEvents([]);
-    const log: LoggedEvent[] = [];
+    let log: LoggedEvent[] = [];
     try {
       const launched = await apiPost<LaunchResponse>(apiPath('launch'), request(form));
       stop.current = follow(
         launched.events,
         (ev) => {
-          log.push({ type: ev.type, text: eventText(ev) });
+          log = appendEvent(log, { type: ev.type, text: eventText(ev) });
           setEvents([...log]);
           if (ev.type === 'done') {
             rememberLaunch(ev.run_id, [...log]);
