@@ -46,45 +46,6 @@ function prepareWorkspace(ws: string): void {
   run('d2');
 }
 
-interface Server {
-  readonly child: ChildProcess;
-  /** The address printed at start-up, token included. */
-  readonly url: string;
-  readonly origin: string;
-}
-
-/** Start `quant serve --port 0` and wait for the line with its address (the signal that it listens). */
-function startServer(ws: string): Promise<Server> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--workspace', ws], {
-    cwd: REPO,
-    env: { ...process.env, CI: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const look = (d: Buffer) => {
-      output += d.toString();
-      const m = /(http:\/\/127\.0\.0\.1:\d+)\/\S*token=\S+/.exec(output);
-      if (m !== null) resolve({ child, url: m[0], origin: m[1] as string });
-    };
-    child.stdout?.on('data', look);
-    child.stderr?.on('data', look);
-    child.on('exit', (code) =>
-      reject(new Error(`quant serve exited (${code}) before listening:\n${output}`)),
-    );
-  });
-}
-
-/** Stop the server and wait until it has exited. */
-function stopServer(server: Server | undefined): Promise<void> {
-  if (server === undefined || server.child.exitCode !== null || server.child.signalCode !== null)
-    return Promise.resolve();
-  return new Promise((resolve) => {
-    server.child.once('exit', () => resolve());
-    server.child.kill('SIGTERM');
-  });
-}
-
 /** The run id of the focused row. */
 function focusedRun(page: Page): Promise<string | null> {
   return page.locator(':focus').getAttribute('data-run');

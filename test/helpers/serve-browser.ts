@@ -34,7 +34,8 @@ export function startServer(ws: string): Promise<Server> {
 
 /** Stop the server and wait until it has exited. */
 export function stopServer(server: Server | undefined): Promise<void> {
-  if (server === undefined || server.child.exitCode !== null) return Promise.resolve();
+  if (server === undefined || server.child.exitCode !== null || server.child.signalCode !== null)
+    return Promise.resolve();
   return new Promise((resolve) => {
     server.child.once('exit', () => resolve());
     server.child.kill('SIGTERM');
