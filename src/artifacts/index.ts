@@ -18,6 +18,7 @@ export { isPathInside, resolveInside } from './resolve-inside.js';
 export { assertConfined, assertConfinedSync, confinementRoot, runConfined } from './file-access.js';
 export { checkOutputPath, type OutputPolicy } from './output-path.js';
 export {
+  assertRunAccepts,
   claimDefaultRunFolder,
   createOrOpenRun,
   readRunJson,

@@ -188,6 +188,44 @@ export async function claimDefaultRunFolder(workspace: string, profile: string, 
   );
 }
 
+/**
+ * Refuse (`E_RUN_ID`) a sleeve or meta stage run into an existing run it does not belong to: a run of
+ * another kind, or a sleeve run of another profile. Its results would be recorded under the run's own
+ * kind and profile, which a meta run pinning the run then reads as that profile's. A meta stage of another
+ * meta profile is left to the stage: a nested meta profile of the run is legitimate, another one is
+ * `E_UNKNOWN_PROFILE` there. Stages of kind `stage` (`portfolio.optimize`) write only where asked.
+ */
+export function assertRunAccepts(
+  existing: RunJson,
+  stage: { readonly kind: RunKind; readonly profile: string | null; readonly command: string },
+): void {
+  if (stage.kind === 'stage') return;
+  const own = existing.profile === null ? '' : ` of profile ${existing.profile}`;
+  const fix =
+    existing.kind === stage.kind && existing.profile !== null
+      ? `run the run's own profile (--param profile=${existing.profile}), or choose another --run-id (or omit it for a fresh default id)`
+      : 'choose another --run-id (or omit it for a fresh default id)';
+  if (existing.kind !== stage.kind) {
+    throw new QuantError(
+      'E_RUN_ID',
+      `run ${existing.run_id} is a ${existing.kind} run${own}; ${stage.command} writes a ${stage.kind} run and cannot run into it`,
+      { hint: fix, details: { run_kind: existing.kind, run_profile: existing.profile, kind: stage.kind } },
+    );
+  }
+  if (stage.kind === 'sleeve' && stage.profile !== null && existing.profile !== null) {
+    if (existing.profile !== stage.profile) {
+      throw new QuantError(
+        'E_RUN_ID',
+        `run ${existing.run_id} is a sleeve run of profile ${existing.profile}; ${stage.command} of profile ${stage.profile} cannot run into it`,
+        {
+          hint: fix,
+          details: { run_kind: existing.kind, run_profile: existing.profile, profile: stage.profile },
+        },
+      );
+    }
+  }
+}
+
 export interface CreateOrOpenRunOptions {
   readonly workspace: string;
   readonly runId: string;

@@ -6,6 +6,7 @@ import type { LedgerEntry, Stage, StageContext } from '../core/stage.js';
 import { environmentError, isEnvironmentError, isQuantError } from '../errors.js';
 import {
   acquireRunLock,
+  assertRunAccepts,
   assertConfined,
   assertConfinedSync,
   checkOutputPath,
@@ -247,6 +248,9 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
   try {
     const paths = runPaths(workspace, runId);
     if (options.fresh === true || !explicit) await assertRunIsNew(workspace, runId, { locked: true });
+    // A stage of another kind or sleeve profile is refused before anything of the run is touched.
+    const found = await readRunJsonFile(paths.runJson, runId);
+    if (found !== undefined) assertRunAccepts(found, options);
     const interrupted = await recoverPreviousRun(paths, runId, key);
     const before = await readRunJsonFile(paths.runJson, runId);
     // The chain, and its anchor when run.json has one: a tampered run is refused, never re-anchored.

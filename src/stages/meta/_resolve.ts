@@ -37,6 +37,7 @@ import { RISK_PROFILE_ORDER } from '../../manifest/index.js';
 import { assertTreeLimitsFeasible } from './_level-limits.js';
 import { checkPinnedRun, type UnsuccessfulPin } from './_pins.js';
 import { RESOLVED_MANIFEST, type ResolvedManifestDoc, type ResolvedSleeve } from './_artifact-types.js';
+import { readResolvedManifest, resolvedTree } from './_resolved-manifest.js';
 
 /** A meta profile tree with every atomic sleeve's run resolved, as used by every meta stage of a run. */
 export interface ResolvedMeta {
@@ -301,20 +302,7 @@ export async function loadResolvedMeta(
 ): Promise<ResolvedMeta> {
   const file = join(ctx.runDir, RESOLVED_MANIFEST);
   if (!existsSync(file)) return resolveAndRecordMeta(ctx, metaProfile, override, pins);
-  let doc: ResolvedManifestDoc;
-  await assertConfined(file, 'read');
-  try {
-    doc = JSON.parse(await readFile(file, 'utf8')) as ResolvedManifestDoc;
-  } catch (error) {
-    throw new QuantError(
-      'E_RUN_CORRUPT',
-      `${RESOLVED_MANIFEST} of run ${ctx.runId} is not valid JSON: ${(error as Error).message}`,
-      {
-        location: { file: `runs/${ctx.runId}/${RESOLVED_MANIFEST}` },
-        hint: 'delete it to resolve the sleeves again',
-      },
-    );
-  }
+  const doc = await readResolvedManifest(ctx.runDir, ctx.runId);
   ctx.recordInput(file);
   return fromDoc(ctx, doc, metaProfile, override);
 }
@@ -326,7 +314,7 @@ function fromDoc(
   override?: readonly string[],
 ): ResolvedMeta {
   const manifest = { profiles: doc.profiles } as unknown as Manifest;
-  const root = resolveMetaTree(manifest, doc.root, { file: RESOLVED_MANIFEST });
+  const root = resolvedTree(doc, ctx.runId);
   const found = findNode(root, metaProfile, []);
   if (found === undefined) {
     throw new QuantError(

@@ -12,7 +12,8 @@ import {
   type LedgerKey,
 } from '../../artifacts/index.js';
 import { checkLedger } from './_validate-ledger.js';
-import { resolveMetaTree, walkMetaTree, type Manifest, type MetaNode } from '../../manifest/index.js';
+import { readResolvedManifest, resolvedTree } from './_resolved-manifest.js';
+import { walkMetaTree, type MetaNode } from '../../manifest/index.js';
 import { MIN_COMMON_DATES } from './_level.js';
 import { NET_EPSILON } from './_flatten-level.js';
 import { LIMIT_TOLERANCE, limitViolations } from './_level-limits.js';
@@ -71,6 +72,7 @@ export async function validateMetaRun(
       hint: 'see `quant runs list`',
     });
   }
+  await assertMetaRun(workspace, runId);
   const checks: ValidationCheck[] = [];
   const check = async (id: string, fn: () => Promise<string> | string): Promise<boolean> => {
     try {
@@ -104,10 +106,8 @@ export async function validateMetaRun(
   await check(RESOLVED_MANIFEST, async () => {
     const file = join(dir, RESOLVED_MANIFEST);
     if (!existsSync(file)) fail('missing');
-    resolved = await readJson<ResolvedManifestDoc>(file);
-    root = resolveMetaTree({ profiles: resolved.profiles } as unknown as Manifest, resolved.root, {
-      file: RESOLVED_MANIFEST,
-    });
+    resolved = await readResolvedManifest(dir, runId);
+    root = resolvedTree(resolved, runId);
     if (resolved.risk_profiles.length === 0) fail('no risk profile');
     return `root ${resolved.root}, ${resolved.sleeves.length} sleeve run(s), risk profiles ${resolved.risk_profiles.join(', ')}`;
   });
@@ -147,6 +147,21 @@ export async function validateMetaRun(
     failed,
     checks,
   };
+}
+
+/**
+ * A run of another kind is refused at once (`E_RUN_ID`): its checks would only fail on artifacts it never
+ * had. An unreadable run.json is left to the `run.json` check.
+ */
+async function assertMetaRun(workspace: string, runId: string): Promise<void> {
+  const run = await readRunJson(workspace, runId).catch(() => undefined);
+  if (run === undefined || run.kind === 'meta') return;
+  const profile = run.profile === null ? '' : ` of profile ${run.profile}`;
+  throw new QuantError('E_RUN_ID', `run ${runId} is a ${run.kind} run${profile}, not a meta run`, {
+    location: { file: `runs/${runId}/run.json` },
+    hint: 'quant meta validate checks meta runs: name one (quant runs list shows the kind of each run)',
+    details: { run_kind: run.kind, run_profile: run.profile },
+  });
 }
 
 type Check = (id: string, fn: () => Promise<string> | string) => Promise<boolean>;
