@@ -47,6 +47,43 @@ describe('usage errors and help', () => {
     assert.match(r.stderr, /^E_USAGE: quant meta: unknown command 'rn'.*see `quant meta --help`/, r.stderr);
   });
 
+  test('a command without its sub-command shows its help on stderr and is E_USAGE, exit 1', () => {
+    for (const [args, subs] of [
+      [[], /stage, meta, .*sleeve, runs/],
+      [['sleeve'], /run/],
+      [['meta'], /run, validate/],
+      [['runs'], /list, show/],
+    ] as const) {
+      const path = ['quant', ...args].join(' ');
+      const r = quant([...args]);
+      assert.equal(r.code, 1, `${path}: exit 1 (stderr: ${r.stderr})`);
+      assert.equal(r.stdout, '', `${path}: nothing on stdout`);
+      assert.match(
+        r.stderr,
+        new RegExp(`^Usage: ${path} \\[options\\] \\[command\\]$`, 'm'),
+        `${path}: its help`,
+      );
+      const last = r.stderr.trim().split('\n').at(-1) ?? '';
+      assert.match(
+        last,
+        new RegExp(`^E_USAGE: ${path}: a sub-command is required \\(`),
+        `${path}: last line`,
+      );
+      assert.match(last, subs, `${path}: the line names the sub-commands`);
+      assert.ok(last.endsWith(`see \`${path} --help\``), `${path}: the line points to the help: ${last}`);
+    }
+    const json = quant(['runs', '--json']);
+    assert.equal(json.code, 1, `with --json: exit 1 (${json.stderr})`);
+    assert.equal(json.stderr.trim().split('\n').length, 1, `with --json: one JSON line: ${json.stderr}`);
+    assert.equal(jsonError(json.stderr).error.code, 'E_USAGE', 'with --json: E_USAGE');
+    for (const args of [['--help'], ['sleeve', '--help'], ['help'], ['help', 'meta']]) {
+      const r = quant(args);
+      assert.equal(r.code, 0, `quant ${args.join(' ')}: exit 0 (${r.stderr})`);
+      assert.match(r.stdout, /^Usage: quant/m, `quant ${args.join(' ')}: the help on stdout`);
+      assert.equal(r.stderr, '', `quant ${args.join(' ')}: nothing on stderr`);
+    }
+  });
+
   test('--help marks the required options', () => {
     const run = quant(['meta', 'run', '--help']);
     assert.equal(run.code, 0, run.stderr);
