@@ -2,7 +2,8 @@
  * `quant audit verify`: everything a run's record lets one check without trusting the workspace. The
  * ledger's chain (no record edited in place), its anchor in run.json (nothing appended, removed or
  * re-chained since the run finished), the anchor's HMAC when a key is at hand, and every output file the
- * ledger records against its hash. Read only. Each finding is a coded problem naming the file and what
+ * ledger records against its hash; a run that did not finish (`incomplete`, or `running` with its process
+ * gone) is a problem too (`E_INTERRUPTED`), naming the files it wrote but did not record. Read only. Each finding is a coded problem naming the file and what
  * differs; the report holds them all, and {@link auditFailure} makes the first one an error.
  */
 import { readFile } from 'node:fs/promises';
@@ -20,6 +21,7 @@ import { checkRecordedOutputs, type AuditProblem, type OutputsReport } from './l
 
 export type { AuditProblem, OutputsReport } from './ledger-outputs.js';
 import { readRunJsonFile, runPaths, type RunJson, type RunStatus } from './run-folder.js';
+import { interruptionProblem, runIsInterrupted } from './_audit-interruption.js';
 
 /** How the ledger compares with the anchor in run.json. */
 export const ANCHOR_STATES = [
@@ -201,6 +203,7 @@ export async function auditRun(
     });
   }
   const { json, anchor } = await readRecord(paths.runJson, runJsonFile, runId, problems);
+  const interrupted = await runIsInterrupted(paths, json);
   let state: AnchorState;
   if (!verdict.ok) state = 'unchecked';
   else if (anchor !== undefined) state = compareAnchor(anchor, records, ledgerFile, problems);
@@ -217,13 +220,17 @@ export async function auditRun(
     ? await checkRecordedOutputs(paths, records, ledgerFile)
     : { checked: 0, matched: 0, outside: [], problems: [] };
   problems.push(...outputs.problems);
+  // Last: a tampered record says more than an unfinished one.
+  if (interrupted && json !== undefined)
+    problems.push(await interruptionProblem(paths, json, verdict.ok ? records : [], runJsonFile));
   const head = verdict.ok ? (records[records.length - 1]?.hash ?? null) : null;
   return {
     run_id: runId,
     ok: problems.length === 0,
     records: verdict.records,
     ...(verdict.firstBroken === undefined ? {} : { firstBroken: verdict.firstBroken }),
-    status: json?.status ?? null,
+    // A run whose process is gone is incomplete, settled or not (see `settleRunStatus`).
+    status: interrupted ? 'incomplete' : (json?.status ?? null),
     anchor: {
       state,
       expected: anchor === undefined ? null : { records: anchor.records, head_sha256: anchor.head_sha256 },

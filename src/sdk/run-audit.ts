@@ -48,7 +48,10 @@ export function describeAudit(report: RunAuditReport): string[] {
     appended: `MISMATCH: records appended after the run finished`,
     truncated: `MISMATCH: the ledger is shorter than run.json anchors`,
     rewritten: `MISMATCH: the ledger does not end in the head run.json anchors`,
-    pending: `none yet: the run is ${report.status ?? 'running'} (anchored when it gets its final status)`,
+    pending:
+      report.status === 'running'
+        ? 'none yet: the run is running (anchored when it gets its final status)'
+        : "none: the run's process is gone before it anchored its ledger (`quant runs list` settles and anchors it)",
     absent:
       report.status === null
         ? 'none: run.json is missing or unreadable'
