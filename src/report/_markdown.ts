@@ -61,9 +61,14 @@ export function table(
   return [line(header), `| ${rule.join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 
-/** The visible note that replaces a section whose optional source file is missing. */
-export function omittedNote(file: string): string {
-  return `_Section omitted: ${cell(file)} not found._`;
+/**
+ * The visible note that replaces a section whose optional source file is missing; `notRun` says why when
+ * the stage that writes it was not part of the run.
+ */
+export function omittedNote(file: string, notRun?: string): string {
+  return notRun === undefined
+    ? `_Section omitted: ${cell(file)} not found._`
+    : `_Not run: ${notRun}, so there is no ${cell(file)}._`;
 }
 
 /** A bullet list; an empty list renders as nothing. */

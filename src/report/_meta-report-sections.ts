@@ -32,7 +32,7 @@ const R = 'right' as const;
 const L = 'left' as const;
 
 function orNote<T extends object>(section: Section<T>, render: (value: T) => string): string {
-  return isOmitted(section) ? omittedNote(section.omitted) : render(section);
+  return isOmitted(section) ? omittedNote(section.omitted, section.notRun) : render(section);
 }
 
 function metricsBlock(p: RiskProfileReport): string {

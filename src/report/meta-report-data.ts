@@ -7,6 +7,8 @@
 /** Stand-in for a section whose optional source file was not found (run-relative path). */
 export interface OmittedSection {
   readonly omitted: string;
+  /** Why the file is missing when its stage was not part of the run (`--no-backtest`), in words. */
+  readonly notRun?: string;
 }
 
 export type Section<T> = T | OmittedSection;

@@ -331,8 +331,21 @@ describe('HTML report in headless Chromium', { skip: chromiumSkip }, () => {
         ]),
       );
     assert.ok(notes.length >= 7, 'notes.length >= 7');
+    // A missing file says so; the backtest of this --no-backtest run says it was not run.
     for (const [text, visible] of notes)
-      assert.ok(visible && / omitted: data\/.+ not found\.$/.test(String(text)), String(text));
+      assert.ok(
+        visible &&
+          (/ omitted: data\/.+ not found\.$/.test(String(text)) ||
+            /^Not run: meta\.backtest was not part of this run \(--no-backtest skips it\), so there is no data\/meta_backtest_.+\.json\.$/.test(
+              String(text),
+            )),
+        String(text),
+      );
+    assert.equal(
+      notes.filter(([text]) => String(text).startsWith('Not run: meta.backtest')).length,
+      PROFILES.length,
+      'each risk profile says its backtest was not run',
+    );
     // What could be drawn still is.
     const charts = await chartBoxes(page);
     assert.ok(charts.length >= 3 * 5, 'charts.length >= 3 * 5');

@@ -1,5 +1,5 @@
 /** One risk profile of the HTML report: the Markdown report's sections as HTML, with their charts. */
-import { code } from '../_markdown.js';
+import { code, omittedNote } from '../_markdown.js';
 import { riskProfileSectionBlocks, type SectionKey } from '../_meta-report-sections.js';
 import {
   isOmitted,
@@ -260,9 +260,14 @@ export function renderProfileHtml(p: RiskProfileReport): string {
   const id = anchorId('profile', p.riskProfile);
   const blocks = riskProfileSectionBlocks(p).map((b) => {
     const source = sectionOf(b.key, p);
-    const missing = source !== undefined && isOmitted(source) ? source.omitted : null;
+    const omitted = source !== undefined && isOmitted(source) ? source : null;
+    const missing = omitted === null ? null : omitted.omitted;
     const body =
-      missing === null ? chartsFor(b.key, p) + markdownToHtml(b.body) : missingNote('Section', missing);
+      omitted === null
+        ? chartsFor(b.key, p) + markdownToHtml(b.body)
+        : omitted.notRun === undefined
+          ? missingNote('Section', omitted.omitted)
+          : `<p class="missing" data-missing="${escapeHtml(omitted.omitted)}">${inlineHtml(omittedNote(omitted.omitted, omitted.notRun).slice(1, -1))}</p>`;
     return (
       `<section class="block" id="${anchorId(id, b.key)}"${missing === null ? '' : ` data-missing="${escapeHtml(missing)}"`}>\n` +
       `<h3>${escapeHtml(b.title)}</h3>\n${body}\n</section>`

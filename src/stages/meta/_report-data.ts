@@ -11,7 +11,14 @@ import { readTable, type ReadTableResult } from '../../artifacts/index.js';
 import { resolveAnnualisation } from '../_annualisation.js';
 import { effectiveN, performanceMetrics } from '../../numeric/stats/performance.js';
 import { tailMetrics } from '../../numeric/stats/tail-risk.js';
-import type { MetaReportData, NestedBranch, RiskProfileReport } from '../../report/index.js';
+import {
+  isOmitted,
+  type BacktestSection,
+  type MetaReportData,
+  type NestedBranch,
+  type RiskProfileReport,
+  type Section,
+} from '../../report/index.js';
 import { metaArtifactPaths } from './_artifact-types.js';
 import {
   clusterTreeDocSchema,
@@ -43,7 +50,7 @@ import { dataAgeSection, loadBenchmarkView } from './_report-benchmark.js';
 import { recordedTradesAgeRule } from './freshness.js';
 import { exposureSection, loadAttributionSection } from './_report-attribution.js';
 import { loadLimitsSection } from './_report-limits.js';
-import { readRunWarnings } from './_report-warnings.js';
+import { readRunLedgerFacts, type RunLedgerFacts } from './_report-warnings.js';
 
 /** DESIGN §3: nesting depth is at most 4. */
 const MAX_NESTING = 4;
@@ -95,11 +102,12 @@ async function assertRequiredArtifacts(
 /** Read every risk profile's artifacts and compute the report's figures. */
 export async function loadMetaReportData(o: ReportLoadOptions): Promise<MetaReportData> {
   await assertRequiredArtifacts(o.runDir, o.metaProfile, o.riskProfiles);
-  const warnings = await readRunWarnings(o.runDir, o.riskProfiles);
+  const ledger = await readRunLedgerFacts(o.runDir, o.riskProfiles);
+  const { warnings } = ledger;
   const riskProfiles: RiskProfileReport[] = [];
   for (const p of o.riskProfiles) {
     const own = warnings.filter((w) => w.riskProfile === p).map((w) => `${w.stage}: ${w.message}`);
-    const report = await loadRiskProfile(o, p);
+    const report = await loadRiskProfile(o, p, ledger);
     riskProfiles.push(own.length === 0 ? report : { ...report, warnings: own });
   }
   return {
@@ -123,7 +131,18 @@ async function readOptional<T>(
   return doc;
 }
 
-async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskProfileReport> {
+/** A missing backtest of a run that never started meta.backtest (`--no-backtest`): said so, not "not found". */
+function backtestNotRun(section: Section<BacktestSection>, ledger: RunLedgerFacts): Section<BacktestSection> {
+  if (!isOmitted(section) || ledger.stagesRun === null) return section;
+  if (ledger.stagesRun.has('meta.backtest')) return section;
+  return { ...section, notRun: 'meta.backtest was not part of this run (`--no-backtest` skips it)' };
+}
+
+async function loadRiskProfile(
+  o: ReportLoadOptions,
+  p: string,
+  ledger: RunLedgerFacts,
+): Promise<RiskProfileReport> {
   const paths = metaArtifactPaths(o.metaProfile, p);
   const returnsFile = join(o.runDir, paths.returns);
   const table = await readTable(returnsFile, { allowMissing: false });
@@ -203,7 +222,7 @@ async function loadRiskProfile(o: ReportLoadOptions, p: string): Promise<RiskPro
         ...backtest.tailRows,
       ],
     },
-    backtest: backtest.section,
+    backtest: backtestNotRun(backtest.section, ledger),
     attribution,
     exposure: exposureSection(flattened, paths.flattened, attribution),
     limits: await loadLimitsSection(o, p, { optimized, manifest, flattened }),

@@ -1,6 +1,8 @@
 /**
- * The warnings the run's stages gave, as their outcome records in the run's ledger keep them: the report
- * lists them and flags the risk profile a warning names (`meta.flatten: equal_weight: ...`).
+ * What the report reads from the run's ledger: the warnings the run's stages gave, as their outcome
+ * records keep them (the report lists them and flags the risk profile a warning names,
+ * `meta.flatten: equal_weight: ...`), and which stages the run ran (a section whose stage did not run says
+ * so instead of "not found").
  */
 import { join } from 'node:path';
 import { isQuantError } from '../../errors.js';
@@ -14,21 +16,29 @@ function stringList(x: unknown): string[] {
   return Array.isArray(x) ? x.filter((w): w is string => typeof w === 'string') : [];
 }
 
+/** The warnings of the run, and the ids of the stages it started (null: the ledger is unreadable). */
+export interface RunLedgerFacts {
+  readonly warnings: RunWarning[];
+  readonly stagesRun: ReadonlySet<string> | null;
+}
+
 /**
  * Each distinct warning of the run's successful stage outcomes, in ledger order, with the risk profile it
- * names (its message starts `<risk profile>: `); an unreadable ledger gives none (audit verify says why).
+ * names (its message starts `<risk profile>: `), and the stages the run started; an unreadable ledger
+ * gives neither (audit verify says why).
  */
-export async function readRunWarnings(
+export async function readRunLedgerFacts(
   runDir: string,
   riskProfiles: readonly string[],
-): Promise<RunWarning[]> {
+): Promise<RunLedgerFacts> {
   let records;
   try {
     records = await readLedger(join(runDir, 'audit.jsonl'));
   } catch (error) {
-    if (isQuantError(error)) return [];
+    if (isQuantError(error)) return { warnings: [], stagesRun: null };
     throw error;
   }
+  const stagesRun = new Set(records.filter((r) => r.type === 'intent').map((r) => r.step));
   const seen = new Set<string>();
   const out: RunWarning[] = [];
   for (const r of records) {
@@ -42,5 +52,5 @@ export async function readRunWarnings(
       out.push({ stage: r.step, message, riskProfile });
     }
   }
-  return out;
+  return { warnings: out, stagesRun };
 }

@@ -6,7 +6,7 @@ import { FractalTree } from '../components/fractal-tree.js';
 import { LineChart, type ChartSeries } from '../components/line-chart.js';
 import { num, pct, legible } from '../format.js';
 
-type Section<T> = T | { readonly omitted: string };
+type Section<T> = T | { readonly omitted: string; readonly notRun?: string };
 
 function present<T extends object>(s: Section<T> | null | undefined): T | null {
   return s === null || s === undefined || 'omitted' in s ? null : (s as T);
@@ -15,9 +15,13 @@ function present<T extends object>(s: Section<T> | null | undefined): T | null {
 function Omitted(props: { section: Section<object> | null | undefined; what: string }) {
   const s = props.section;
   if (s !== null && s !== undefined && 'omitted' in s)
-    return (
+    return s.notRun === undefined ? (
       <p class="muted">
         No {props.what}: <code>{legible(s.omitted)}</code> is missing.
+      </p>
+    ) : (
+      <p class="muted">
+        No {props.what}: {s.notRun}.
       </p>
     );
   return <p class="muted">No {props.what} in this run.</p>;

@@ -274,6 +274,14 @@ describe('meta.report', () => {
       "hrp includes '| `s1` | n/a | 75.00% | 15.00% |'",
     );
 
+    assert.ok(
+      hrp.includes(
+        '### Backtest, out of sample (walk-forward)\n\n_Not run: meta.backtest was not part of this run ' +
+          '(`--no-backtest` skips it), so there is no data/meta_backtest_meta_x_hrp.json._',
+      ),
+      'a backtest the run did not include is said not run, not "not found"',
+    );
+
     const mv = md.slice(md.indexOf('## Risk profile `min_variance`'));
     assert.ok(
       mv.includes('_Section omitted: data/portfolio_optimized_meta_meta_x_min_variance.json not found._'),
