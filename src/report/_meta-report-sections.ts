@@ -64,6 +64,16 @@ function atBound(w: number, lo: number, hi: number): string {
   return '';
 }
 
+/** ` The weights maximise the Sharpe ratio over r_f = 0.0 % (...)`: max_sharpe's own rate; '' otherwise. */
+function optimizerRateText(rate: number | undefined, riskFree: string | undefined): string {
+  if (rate === undefined) return '';
+  return (
+    ` The weights maximise the Sharpe ratio over r_f = ${num(rate * 100, 1)} % ` +
+    '(`meta_allocation.risk_free_rate`, recorded in `meta_optimized_*.json`)' +
+    (riskFree === undefined ? '.' : `; the Sharpe figures of this report use ${riskFree}.`)
+  );
+}
+
 function allocationBlock(a: AllocationSection, riskFree?: string): string {
   const method =
     a.method === a.requestedMethod
@@ -73,6 +83,7 @@ function allocationBlock(a: AllocationSection, riskFree?: string): string {
     a.fallbacks.length === 0
       ? 'Fallbacks: none.'
       : `Fallbacks:\n\n${bullets(a.fallbacks.map((f) => `${code(f.method)} failed with ${code(f.code)}: ${cell(f.message)}`))}`;
+  const optimizerRate = optimizerRateText(a.optimizerRiskFree, riskFree);
   const bounds = `[${pct(a.minWeight)}, ${pct(a.maxWeight)}]`;
   const rows = a.sleeves.map((s) => [
     code(s.id),
@@ -100,7 +111,7 @@ function allocationBlock(a: AllocationSection, riskFree?: string): string {
     'Max DD',
   ];
   return [
-    `${method} ${fallbacks}`,
+    `${method}${optimizerRate} ${fallbacks}`,
     table(header, rows, [L, L, L, L, R, R, R, R, R, R]),
     `Sum of weights: ${pct(total)}. Sleeve figures, ${IN_SAMPLE}, are those of each sleeve's own stream on ` +
       `the common dates, the history the weights were fitted on.`,
@@ -285,7 +296,7 @@ function calendarBlock(c: CalendarSection): string {
   return parts.join('\n\n');
 }
 
-function nestedBlock(n: NestedSection): string {
+function nestedBlock(n: NestedSection, riskFree?: string): string {
   if (n.branches.length === 0) return 'No nested sub-metas.';
   return n.branches
     .map((b) => {
@@ -300,7 +311,7 @@ function nestedBlock(n: NestedSection): string {
           pct(s.weight),
           pct(s.effectiveWeight),
         ]);
-        return `Method: ${code(a.method)}.\n\n${table(['Sleeve', 'Kind', 'Weight in branch', 'Weight in root'], rows, [L, L, R, R])}`;
+        return `Method: ${code(a.method)}.${optimizerRateText(a.optimizerRiskFree, riskFree)}\n\n${table(['Sleeve', 'Kind', 'Weight in branch', 'Weight in root'], rows, [L, L, R, R])}`;
       });
       return `${head}\n\n${body}`;
     })
@@ -389,7 +400,7 @@ export function riskProfileSectionBlocks(p: RiskProfileReport): SectionBlock[] {
     { key: 'health', title: 'Sleeve health', body: orNote(p.health, healthBlock) },
     { key: 'anomalies', title: 'Anomalies', body: anomaliesBlock(p.anomalies) },
     { key: 'calendar', title: 'Calendar', body: orNote(p.calendar, calendarBlock) },
-    { key: 'nested', title: 'Nested sub-metas', body: orNote(p.nested, nestedBlock) },
+    { key: 'nested', title: 'Nested sub-metas', body: orNote(p.nested, (n) => nestedBlock(n, p.riskFree)) },
   );
   if (p.dataAge !== undefined)
     blocks.push({ key: 'data_age', title: 'Data age', body: dataAgeBlock(p.dataAge) });

@@ -316,6 +316,11 @@ export interface AllocationSection {
   readonly sleeves: readonly AllocationSleeve[];
   /** The level's turnover line (reference, turnover reached, bound), when it sets `turnover`. */
   readonly turnover?: string;
+  /**
+   * The annual risk-free rate `max_sharpe` maximised the Sharpe ratio over (`meta_allocation.
+   * risk_free_rate`, recorded in `meta_optimized_*.json`); absent for the other methods.
+   */
+  readonly optimizerRiskFree?: number;
 }
 
 export interface CorrelationSection {
@@ -446,7 +451,12 @@ export interface NestedBranch {
   readonly effectiveWeight: number;
   /** How the branch stream was formed in the parent (`optimized` or `equal_weight_fallback`). */
   readonly branchWeights: string | null;
-  readonly allocation: Section<{ readonly method: string; readonly sleeves: readonly NestedSleeve[] }>;
+  readonly allocation: Section<{
+    readonly method: string;
+    readonly sleeves: readonly NestedSleeve[];
+    /** As {@link AllocationSection.optimizerRiskFree}. */
+    readonly optimizerRiskFree?: number;
+  }>;
 }
 
 export interface NestedSection {

@@ -82,6 +82,12 @@ describe('the demo report (CLI, as npm start runs it)', { timeout: 600_000 }, ()
             : ageLine.includes('No `max_data_age_days` applies to the trades of this risk profile'),
           `${p}: the data-age limit of its trades: ${ageLine}`,
         );
+        // max_sharpe is fitted at meta_allocation.risk_free_rate (0 here), every Sharpe shown at 2 %.
+        assert.equal(
+          part.includes('Method: `max_sharpe`. The weights maximise the Sharpe ratio over r_f = 0.0 %'),
+          p === 'max_sharpe',
+          `${p}: the rate max_sharpe's weights were optimised at, only where they are shown`,
+        );
         assert.match(
           part,
           /\| `turnover_cap_10pct` \| at each refit, max turnover 0\.1 \| [^\n]*\|\n\| `at_refit` \| at each refit \|/,

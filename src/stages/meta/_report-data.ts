@@ -37,6 +37,7 @@ import {
   calendarSection,
   correlationSection,
   healthSection,
+  optimizerRiskFree,
   portfolioSeries,
 } from './_report-sections.js';
 import {
@@ -448,6 +449,7 @@ async function nestedBranches(
         ? { omitted: sub.optimized }
         : {
             method: subOptimized.method,
+            ...optimizerRiskFree(subOptimized),
             sleeves: subOptimized.sleeves.map((s) => ({
               id: s.id,
               kind: kinds.get(s.id) ?? null,

@@ -33,6 +33,13 @@ export function portfolioSeries(table: ReadTableResult, weights: Float64Array): 
 }
 
 /** Sleeve weights in manifest order with each sleeve's own figures on the common dates. */
+/** The rate max_sharpe maximised the Sharpe ratio over (`parameters.risk_free_rate`; unset: 0). */
+export function optimizerRiskFree(optimized: OptimizedDoc): { optimizerRiskFree?: number } {
+  if (optimized.method !== 'max_sharpe') return {};
+  const rate = optimized.parameters['risk_free_rate'];
+  return { optimizerRiskFree: typeof rate === 'number' && Number.isFinite(rate) ? rate : 0 };
+}
+
 export function allocationSection(
   optimized: OptimizedDoc,
   manifest: ManifestDoc | undefined,
@@ -49,6 +56,7 @@ export function allocationSection(
     maxWeight: optimized.bounds.max_weight,
     fallbacks: optimized.fallback_chain.map((f) => ({ method: f.method, code: f.code, message: f.message })),
     ...(optimized.turnover === undefined ? {} : { turnover: optimized.turnover.summary }),
+    ...optimizerRiskFree(optimized),
     sleeves: optimized.sleeves.map((s) => {
       const series = byColumn.get(s.id);
       const m = series === undefined ? undefined : performanceMetrics(series, periodsPerYear, riskFree);

@@ -332,4 +332,21 @@ describe('report: data age', () => {
     );
     assert.ok(!line.includes('**refused**'), 'an overridden limit is not said to refuse');
   });
+
+  test("max_sharpe's weights state the rate the optimiser used next to the report's own", () => {
+    const allocation = { ...full.allocation, method: 'max_sharpe', requestedMethod: 'max_sharpe' };
+    const sharpe = renderMetaReportMarkdown(
+      report({ ...withAll, allocation: { ...allocation, optimizerRiskFree: 0 } }),
+    );
+    assert.ok(
+      sharpe.includes(
+        'Method: `max_sharpe`. The weights maximise the Sharpe ratio over r_f = 0.0 % ' +
+          '(`meta_allocation.risk_free_rate`, recorded in `meta_optimized_*.json`); the Sharpe figures of ' +
+          'this report use r_f = 2.0 %.',
+      ),
+      'the optimiser’s rate and the report’s',
+    );
+    const other = renderMetaReportMarkdown(report({ ...withAll, allocation }));
+    assert.ok(!other.includes('maximise the Sharpe ratio over'), 'nothing without a recorded rate');
+  });
 });
