@@ -184,12 +184,15 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     ...(options.maxStalledCount === undefined ? {} : { maxStalledCount: options.maxStalledCount }),
   });
   let lastError = '';
+  let connected = false;
   worker.on('error', (error) => {
-    if (error.message !== lastError) log(`queue error: ${error.message}`);
+    // Before the worker is connected, waitForRedis reports the error in its own one line.
+    if (connected && error.message !== lastError) log(`queue error: ${error.message}`);
     lastError = error.message;
   });
   try {
     await waitForRedis(worker, options.redisUrl, options.connectTimeoutMs);
+    connected = true;
   } catch (error) {
     await worker.close(true).catch(() => undefined);
     await pool.close({ force: true });

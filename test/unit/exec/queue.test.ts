@@ -306,7 +306,7 @@ describe('bullmq executor + queue worker', () => {
         redisUrl: locked.url.replace(/\/\/[^@]*@/, '//'),
         queueName: 'private',
         jobName: 'timed',
-        connectTimeoutMs: 500,
+        connectTimeoutMs: 60_000,
       });
       await assert.rejects(
         anonymous.run([{ id: 'q' }]),
@@ -314,16 +314,84 @@ describe('bullmq executor + queue worker', () => {
           assert.equal(e.code, 'E_QUEUE', 'e.code');
           assert.match(
             e.message,
-            /cannot reach Redis at .* \(NOAUTH/,
-            'e.message matches /cannot reach Redis at .* \\(NOAUTH/',
+            /^Redis at redis:\/\/127\.0\.0\.1:\d+ refuses the connection: NOAUTH/,
+            'a missing password is said at once, not after the connect timeout',
+          );
+          assert.match(
+            e.hint ?? '',
+            /redis:\/\/:password@host:port/,
+            'the hint says where the password goes',
           );
           return true;
         },
         'anonymous.run rejects with E_QUEUE',
       );
+      const wrongLines: string[] = [];
+      await assert.rejects(
+        startQueueWorker({
+          redisUrl: locked.url.replace(/\/\/[^@]*@/, '//:wrong@'),
+          queueName: 'private',
+          runners: { timed: ref('timed') },
+          onLog: (line) => wrongLines.push(line),
+          connectTimeoutMs: 60_000,
+        }),
+        (e: QuantError) =>
+          e.code === 'E_QUEUE' &&
+          /refuses the connection: WRONGPASS/.test(e.message) &&
+          !e.message.includes('wrong@'),
+        'a wrong password fails the worker at once',
+      );
+      assert.deepEqual(wrongLines, [], 'the worker logs nothing besides the one error');
     } finally {
       await w.close();
       await locked.stop();
+    }
+  });
+
+  test('a database that is not a whole number is E_USAGE; one the server lacks is E_QUEUE, never database 0', async () => {
+    const base = redis.url.replace(/\/$/, '');
+    for (const url of [`${base}/abc`, `${base}/?db=abc`, `${base}/1.5`, `${base}/-1`, `${base}/1e2`]) {
+      assert.throws(
+        () => createQueueExecutor({ redisUrl: url, queueName: 'q', jobName: 'timed' }),
+        (e: QuantError) =>
+          e.code === 'E_USAGE' &&
+          /its database \((path|\?db=) "[^"]+"\) is not a whole number ≥ 0/.test(e.message),
+        `${url}: E_USAGE`,
+      );
+      await assert.rejects(
+        startQueueWorker({ redisUrl: url, queueName: 'q', runners: {} }),
+        (e: QuantError) => e.code === 'E_USAGE',
+        `${url}: the worker refuses it too`,
+      );
+    }
+    const lines: string[] = [];
+    await assert.rejects(
+      startQueueWorker({ redisUrl: `${base}/99`, queueName: 'q', runners: {}, onLog: (l) => lines.push(l) }),
+      (e: QuantError) =>
+        e.code === 'E_QUEUE' && /refuses database 99 \(ERR DB index is out of range\)/.test(e.message),
+      'a worker on a database the server lacks does not start',
+    );
+    assert.deepEqual(lines, [], 'nothing served, nothing logged but the error');
+    await assert.rejects(
+      createQueueExecutor({ redisUrl: `${base}/99`, queueName: 'q', jobName: 'timed' }).run([{ id: 'x' }]),
+      (e: QuantError) => e.code === 'E_QUEUE' && /refuses database 99/.test(e.message),
+      'a coordinator on a database the server lacks sends nothing',
+    );
+    // Database 3 is served: a worker there runs the jobs sent there.
+    const w = await startQueueWorker({
+      redisUrl: `${base}/3`,
+      queueName: 'db3',
+      runners: { timed: ref('timed') },
+    });
+    try {
+      const [outcome] = await createQueueExecutor({
+        redisUrl: `${base}/3`,
+        queueName: 'db3',
+        jobName: 'timed',
+      }).run<Timed>([{ id: 'd3' }]);
+      assert.equal(outcome?.ok ? outcome.value.id : '', 'd3', 'database 3 serves its own queue');
+    } finally {
+      await w.close();
     }
   });
 
