@@ -50,6 +50,8 @@ import { findReusableSleeveRun, freeSleeveRunId, lockSleeveKeys } from './sleeve
 export { DEFAULT_QUEUE_NAME, DEFAULT_REDIS_URL } from '../exec/redis-connection.js';
 
 export const SLEEVE_EXECUTORS = ['local', 'bullmq'] as const;
+/** The least `redisTimeoutMs` (`--redis-timeout 0.5`). */
+const MIN_REDIS_TIMEOUT_MS = 500;
 export type SleeveExecutorKind = (typeof SLEEVE_EXECUTORS)[number];
 
 /** How `--execute-sleeves` runs the sleeves. */
@@ -62,7 +64,7 @@ export interface ExecuteSleevesOptions {
   readonly redis?: string;
   /** `bullmq`: queue name (default `quant-sleeves`); the workers must consume the same one. */
   readonly queue?: string;
-  /** `bullmq`: fail with E_QUEUE when Redis does not answer for this many milliseconds mid-run (default 10 000). */
+  /** `bullmq`: fail with E_QUEUE when Redis does not answer for this many milliseconds mid-run (≥ 500, default 10 000). */
   readonly redisTimeoutMs?: number;
   /** Give up on sleeves not finished after this many milliseconds (default: wait as long as it takes). */
   readonly timeoutMs?: number;
@@ -163,8 +165,12 @@ function assertExecuteSleevesOptions(options: ExecuteSleevesOptions): void {
     throw new QuantError('E_USAGE', `concurrency must be a whole number ≥ 1, got ${n}`);
   }
   const t = options.redisTimeoutMs;
-  if (t !== undefined && (!Number.isFinite(t) || t <= 0)) {
-    throw new QuantError('E_USAGE', `the Redis timeout must be a positive number of milliseconds, got ${t}`);
+  if (t !== undefined && (!Number.isFinite(t) || t < MIN_REDIS_TIMEOUT_MS)) {
+    throw new QuantError(
+      'E_USAGE',
+      `the Redis timeout must be at least ${MIN_REDIS_TIMEOUT_MS} milliseconds, got ${t}`,
+      { hint: 'Redis is asked every quarter of the timeout: a shorter one reports a healthy Redis as lost' },
+    );
   }
   if (kind === 'bullmq' && confinementRoot() !== undefined) {
     throw new QuantError(

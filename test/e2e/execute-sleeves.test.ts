@@ -181,6 +181,46 @@ describe('quant meta run --execute-sleeves (local)', { timeout: 120_000 }, () =>
     assert.match(kind.stderr, /^E_USAGE: .*Allowed choices are local, bullmq/, 'kind.stderr names E_USAGE');
   });
 
+  test('the queue time flags say their unit and refuse values too small to work', () => {
+    const cases: [string[], RegExp][] = [
+      [
+        ['worker', '--lock-duration', '30'],
+        /^E_USAGE: .*--lock-duration <ms>.* '30' is invalid\. expected milliseconds, a whole number ≥ 1000 \(1000 = 1 s; this flag is in ms, not seconds\)/,
+      ],
+      [['worker', '--stalled-interval', '1'], /^E_USAGE: .*--stalled-interval <ms>.*whole number ≥ 100 /],
+      [
+        [
+          'meta',
+          'run',
+          '--profile',
+          'meta',
+          '--execute-sleeves',
+          '--executor',
+          'bullmq',
+          '--redis-timeout',
+          '0.01',
+        ],
+        /^E_USAGE: .*--redis-timeout <seconds>.* '0\.01' is invalid\. expected seconds ≥ 0\.5/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = quant(args, { cwd: ws.path });
+      assert.equal(r.code, 1, `${args.join(' ')}: exit code (stderr: ${r.stderr})`);
+      assert.match(r.stderr, message, `${args.join(' ')}: the message names the unit and the minimum`);
+    }
+    const help = quant(['worker', '--help'], { cwd: ws.path }).stdout.replace(/\s+/g, ' ');
+    assert.match(
+      help,
+      /--lock-duration <ms> a job's lock, in milliseconds \(≥ 1000, default 30000\)/,
+      'help: lock unit',
+    );
+    assert.match(
+      help,
+      /--stalled-interval <ms> .* in milliseconds \(≥ 100, default 30000\)/,
+      'help: interval unit',
+    );
+  });
+
   test('on a TTY, progress lines count the sleeves done', () => {
     // `script` (util-linux, always on Debian) gives the CLI a terminal; CI must be unset for progress.
     const command = [

@@ -32,6 +32,16 @@ export const positiveInt = (value: string): number => {
   return n;
 };
 
+/** The least `--redis-timeout`: the coordinator asks Redis every quarter of it, and a round trip takes time. */
+const MIN_REDIS_TIMEOUT_S = 0.5;
+
+export const redisTimeoutSeconds = (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < MIN_REDIS_TIMEOUT_S)
+    throw new InvalidArgumentError(`expected seconds ≥ ${MIN_REDIS_TIMEOUT_S}`);
+  return n;
+};
+
 export const positiveSeconds = (value: string): number => {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0)

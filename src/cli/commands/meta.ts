@@ -12,6 +12,7 @@ import {
   positiveInt,
   positiveSeconds,
   produceSleevesWithSignals,
+  redisTimeoutSeconds,
 } from './_execute-sleeves.js';
 
 const list = (value: string, previous: string[] | undefined): string[] => [
@@ -117,8 +118,8 @@ function addMetaRunCommand(meta: Command, ctx: CliContext): void {
     .option('--queue <name>', 'with --executor bullmq: queue name (default $QUANT_QUEUE or quant-sleeves)')
     .option(
       '--redis-timeout <seconds>',
-      'with --executor bullmq: fail with E_QUEUE when Redis does not answer for this long mid-run (default 10)',
-      positiveSeconds,
+      'with --executor bullmq: fail with E_QUEUE when Redis does not answer for this many seconds mid-run (≥ 0.5, default 10)',
+      redisTimeoutSeconds,
     )
     .option(
       '--timeout <seconds>',

@@ -1,11 +1,31 @@
 import { resolve } from 'node:path';
-import { Command } from '@commander-js/extra-typings';
+import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { DEFAULT_QUEUE_NAME, DEFAULT_REDIS_URL } from '../../sdk/sleeve-jobs.js';
 import { startSleeveWorker } from '../../sdk/sleeve-worker.js';
 import type { CliContext } from '../context.js';
 import { positiveInt } from './_execute-sleeves.js';
 
 const nonNegativeInt = (value: string): number => (value.trim() === '0' ? 0 : positiveInt(value));
+
+/**
+ * The least lock duration and stall check interval accepted. A lock is renewed every half of its
+ * duration: under a second, a busy machine or a Redis pausing briefly makes the worker lose its lock
+ * on every job, and the job is delivered twice. A stall check more often than every 100 ms only loads Redis.
+ */
+const MIN_LOCK_DURATION_MS = 1000;
+const MIN_STALLED_INTERVAL_MS = 100;
+
+/** A number of milliseconds ≥ `min`; the message names the unit (the other time flags are seconds). */
+const millisecondsAtLeast =
+  (min: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(
+        `expected milliseconds, a whole number ≥ ${min} (${min} = ${min / 1000} s; this flag is in ms, not seconds)`,
+      );
+    return n;
+  };
 
 /**
  * `quant worker`: consume sleeve jobs from a BullMQ queue for exactly one workspace (`--workspace`,
@@ -24,10 +44,14 @@ export function workerCommand(ctx: CliContext): Command {
     .option('--concurrency <n>', 'jobs at once, each in its own process', positiveInt, 1)
     .option(
       '--lock-duration <ms>',
-      "a job's lock; if not renewed in time (worker gone) the job is retried elsewhere",
-      positiveInt,
+      `a job's lock, in milliseconds (≥ ${MIN_LOCK_DURATION_MS}, default 30000); if not renewed in time (worker gone) the job is retried elsewhere`,
+      millisecondsAtLeast(MIN_LOCK_DURATION_MS),
     )
-    .option('--stalled-interval <ms>', 'how often to look for jobs whose worker is gone', positiveInt)
+    .option(
+      '--stalled-interval <ms>',
+      `how often to look for jobs whose worker is gone, in milliseconds (≥ ${MIN_STALLED_INTERVAL_MS}, default 30000)`,
+      millisecondsAtLeast(MIN_STALLED_INTERVAL_MS),
+    )
     .option(
       '--max-stalled <n>',
       'how often a job may be retried after its worker vanished (default 1)',
