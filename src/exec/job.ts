@@ -86,8 +86,21 @@ export function formatJobFailure(failure: JobFailure): string {
   return `${failure.code}: ${failure.message}`;
 }
 
-/** Inverse of {@link formatJobFailure}; a reason without a code (a queue's own) gets `fallbackCode`. */
+/** BullMQ's reason for a job whose workers stopped more often than `maxStalledCount` allows. */
+const STALLED_REASON = 'job stalled more than allowable limit';
+
+/**
+ * Inverse of {@link formatJobFailure}; a reason without a code (a queue's own) gets `fallbackCode`,
+ * except BullMQ's stall limit, which is said as what happened: the job's worker stopped.
+ */
 export function parseJobFailure(reason: string, fallbackCode = 'E_QUEUE'): JobFailure {
+  if (reason === STALLED_REASON) {
+    return {
+      code: 'E_INTERRUPTED',
+      message:
+        "its worker stopped before it finished (killed, crashed or cut off from Redis), and the re-deliveries `quant worker --max-stalled N` allows after a stop (default 1) were used up; the queue's reason: job stalled more than allowable limit",
+    };
+  }
   const m = /^(E_[A-Z0-9_]+): ([\s\S]*)$/.exec(reason);
   return m === null
     ? { code: fallbackCode, message: reason }

@@ -62,6 +62,15 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   ]);
 }
 
+// JSON.stringify escapes C0 controls; C1 controls (a terminal's CSI) and DEL are escaped too.
+const C1 = /[\u007f-\u009f]/g;
+
+/** A name from a message, safe for a log line: quoted, escaped, at most 60 characters. */
+function shown(text: string): string {
+  const cut = text.length > 60 ? `${text.slice(0, 60)}…` : text;
+  return JSON.stringify(cut).replace(C1, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /**
  * The runner of a job's kind, once the kind's check accepts its data; an unknown kind or refused data
  * is an `UnrecoverableError` (recorded on the job, never retried).
@@ -70,12 +79,12 @@ function acceptJob(options: QueueWorkerOptions, job: Job, log: (line: string) =>
   // Own keys only: a job named "constructor" or "toString" is as unknown as any other name.
   const runner = Object.hasOwn(options.runners, job.name) ? options.runners[job.name] : undefined;
   if (runner === undefined) {
-    throw new UnrecoverableError(
-      formatJobFailure({
-        code: 'E_QUEUE',
-        message: `no runner for job kind ${JSON.stringify(job.name.slice(0, 60))} (known: ${Object.keys(options.runners).join(', ')})`,
-      }),
-    );
+    const failure = formatJobFailure({
+      code: 'E_QUEUE',
+      message: `no runner for job kind ${shown(job.name)} (known: ${Object.keys(options.runners).join(', ')})`,
+    });
+    log(`job ${shown(String(job.id))} refused: ${failure}`);
+    throw new UnrecoverableError(failure);
   }
   const check = options.checks !== undefined && Object.hasOwn(options.checks, job.name);
   if (check) {

@@ -22,12 +22,16 @@ describe('job failures as text', () => {
       'parseJobFailure(formatJobFailure(failure))',
     );
     assert.deepEqual(
-      parseJobFailure('job stalled more than allowable limit'),
-      {
-        code: 'E_QUEUE',
-        message: 'job stalled more than allowable limit',
-      },
-      "parseJobFailure('job stalled more than allowable limit')",
+      parseJobFailure('queue said no'),
+      { code: 'E_QUEUE', message: 'queue said no' },
+      'a reason without a code is E_QUEUE',
+    );
+    const stalled = parseJobFailure('job stalled more than allowable limit');
+    assert.equal(stalled.code, 'E_INTERRUPTED', "BullMQ's stall limit is an interruption");
+    assert.match(
+      stalled.message,
+      /^its worker stopped before it finished .*`quant worker --max-stalled N`.* were used up/,
+      'the stall limit says what happened and which flag allows more',
     );
     assert.deepEqual(
       toJobFailure(new Error('x')),
@@ -130,6 +134,23 @@ describe('bullmq executor + queue worker', () => {
       rejected?.ok ? '' : (rejected?.error.message ?? ''),
       /no runner for job kind "nope"/,
       'rejected?.ok ? \'\' : (rejected?.error.me… matches /no runner for job kind "nope"/',
+    );
+    assert.ok(
+      logs.some((l) => /^job \S+ refused: E_QUEUE: no runner for job kind "nope"/.test(l)),
+      `the worker logs one line for the refusal: ${logs.join(' | ')}`,
+    );
+    // A huge name with control characters: logged escaped and cut short.
+    const huge = `__proto__\u001b[31m\u009b${'x'.repeat(5_000_000)}`;
+    const [big] = await createQueueExecutor({ redisUrl: redis.url, queueName: 'unit', jobName: huge }).run([
+      {},
+    ]);
+    assert.equal(big?.ok, false, 'a job of a huge unknown kind fails');
+    const line = logs.find((l) => l.includes('no runner for job kind "__proto__'));
+    assert.ok(line !== undefined, `its refusal is logged: ${logs.map((l) => l.slice(0, 80)).join(' | ')}`);
+    assert.ok(line.length < 400, `the logged line is short (${line.length})`);
+    assert.ok(
+      line.includes('"__proto__\\u001b[31m\\u009bxxx'),
+      `control characters escaped: ${line.slice(0, 120)}`,
     );
   });
 
