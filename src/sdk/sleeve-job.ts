@@ -229,6 +229,10 @@ async function prepareRunFolder(
   await assertReservation(job, dir);
   const lock = await lockForJob(dir, job.run_id, ctx);
   try {
+    // Re-delivered while its first worker still ran (its lock had lapsed): that worker may have
+    // finished the run and withdrawn the reservation while this one waited for the run lock.
+    const finishedMeanwhile = await finishedRunOfJob(job, where, manifest, dir);
+    if (finishedMeanwhile !== undefined) return finishedMeanwhile;
     await assertReservation(job, dir);
     const runJson = await readRunJsonFile(join(dir, 'run.json'), job.run_id);
     if (runJson !== undefined && (runJson.kind !== 'sleeve' || runJson.profile !== job.profile)) {

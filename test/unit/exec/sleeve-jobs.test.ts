@@ -374,6 +374,26 @@ describe('runSleeveJob: idempotent for its run id', TIMEOUT, () => {
       "JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status",
     );
   });
+  test('a job delivered again while its first worker still runs it waits, then answers with the finished run', async () => {
+    const manifest = manifestOf(execManifest());
+    const key = await sleeveKey(ws, manifestFile, manifest, 'slow', EPOCH);
+    assert.ok(key !== undefined, 'slow has a key');
+    const { job, release } = await reserve(ws, { ...planned('slow'), sleeve_key: key.key });
+    const dir = join(ws, 'runs', job.run_id);
+    try {
+      const first = runSleeveJob(job, ctxFor(ws));
+      // The first worker is in its stage (run.json written under its lock): its lease lapses, the job comes again.
+      while (!existsSync(join(dir, 'run.json'))) await new Promise((r) => setTimeout(r, 10));
+      const second = await runSleeveJob(job, ctxFor(ws, 2));
+      assert.equal((await first).status, 'produced', 'the first delivery produces');
+      assert.equal(second.status, 'reused', `the second answers with the run: ${second.summary}`);
+      assert.equal(second.run_id, job.run_id, 'the same run');
+      assert.equal(existsSync(join(dir, '.reservation.json')), false, 'the reservation has served');
+    } finally {
+      await release();
+    }
+  });
+
   test('a job delivered again after its run completed (the queue never recorded it) answers with that run, untouched', async () => {
     rmSync(join(ws, 'runs', `bonds_${STAMP}`), { recursive: true, force: true });
     const manifest = manifestOf(execManifest());
