@@ -33,7 +33,7 @@ export function assertRedisUrl(url: string): void {
 }
 
 /** The database `url` selects (0 when it names none); E_USAGE for a URL {@link assertRedisUrl} refuses. */
-export function redisDatabase(url: string): number {
+function redisDatabase(url: string): number {
   let parsed: URL | undefined;
   try {
     parsed = new URL(url);
