@@ -226,6 +226,17 @@ export const SleeveSpecSchema = z
       for (const p of boundsProblems(firstAt.size, 'asset', spec.min_weight, spec.max_weight))
         ctx.addIssue(p);
     }
+    if (
+      typeof spec.step === 'number' &&
+      typeof spec.test_window === 'number' &&
+      spec.step > spec.test_window
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['step'],
+        message: `${spec.step} is longer than test_window ${spec.test_window}: the windows would leave step − test_window = ${spec.step - spec.test_window} days of every step out of the stream (annualised figures would count the days held, not the days elapsed); set step ≤ test_window`,
+      });
+    }
     const rates = spec.costs as unknown;
     if (isRecord(rates) && typeof rates['commission'] === 'number' && typeof rates['slippage'] === 'number') {
       const sum = rates['commission'] + rates['slippage'];

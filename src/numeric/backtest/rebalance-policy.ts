@@ -31,7 +31,7 @@ export interface RebalanceEvent {
   /** Row of the stitched out-of-sample stream. */
   readonly row: number;
   readonly date: string;
-  /** `entry`: from cash (first window, or after a gap); `calendar`: a calendar day without bands; `band`. */
+  /** `entry`: from cash (the first window); `calendar`: a calendar day without bands; `band`. */
   readonly reason: 'entry' | 'calendar' | 'band';
   readonly turnover: number;
   readonly cost: number;
@@ -129,7 +129,7 @@ function trade(
  * Hold the windows' targets under a policy: day by day, the weights drift with the returns
  * (wₜ₊₁,ᵢ ∝ wₜ,ᵢ (1 + sₜ,ᵢ)); on a calendar day whose weights are outside the bands, they are traded
  * toward the current target (the last refitted one), at most `maxTurnover` of turnover, and the cost
- * Σᵢ rateᵢ·|Δwᵢ| is subtracted from that day's return. Entering from cash (first window, or after a gap)
+ * Σᵢ rateᵢ·|Δwᵢ| is subtracted from that day's return. Entering from cash (the first window)
  * always trades in full.
  *
  * @param synthetic T x n returns the weights hold.

@@ -11,7 +11,7 @@ export interface WindowSpan {
   readonly testEnd: number;
   /** End of the rows this window actually holds in the stitched stream (≤ `testEnd`). */
   readonly heldEnd: number;
-  /** Whether the window rebalances from the previous window's drifted holdings (no gap before it). */
+  /** Whether the window rebalances from the previous window's drifted holdings (all but the first). */
   readonly continues: boolean;
 }
 
@@ -23,13 +23,13 @@ export interface WindowSpan {
  * Stitching without overlap: every row belongs to the most recent window whose test period covers it,
  * so window k holds `[testStart_k, min(testEnd_k, testStart_{k+1}))` — with `step < test` each window
  * holds `step` rows (the last one up to `test`), the rest of its test period is superseded by fresher
- * weights. With `step > test` the rows between `testEnd_k` and `testStart_{k+1}` belong to no window:
- * they are left out of the stream (the sleeve is out of the market there) and window k+1 starts from
- * cash (`continues` false), like the first window.
+ * weights; with `step = test` the test periods tile the rows. `step > test` is refused: the rows between
+ * `testEnd_k` and `testStart_{k+1}` would belong to no window and drop out of the stream, which then
+ * spans more days than it has rows and inflates every annualised figure.
  *
  * @param rows T, the number of return rows.
- * @throws QuantError `E_PARAMS` for non-integer or too small windows, `E_TOO_FEW_OBSERVATIONS` when
- *   `rows < train + 1` (no test day).
+ * @throws QuantError `E_PARAMS` for non-integer or too small windows and for `step > test`,
+ *   `E_TOO_FEW_OBSERVATIONS` when `rows < train + 1` (no test day).
  */
 export function walkForwardWindows(rows: number, train: number, test: number, step: number): WindowSpan[] {
   for (const [name, value, min] of [
@@ -40,6 +40,13 @@ export function walkForwardWindows(rows: number, train: number, test: number, st
     if (!Number.isInteger(value) || value < min) {
       throw new QuantError('E_PARAMS', `the ${name} must be an integer ≥ ${min}, got ${value}`);
     }
+  }
+  if (step > test) {
+    throw new QuantError(
+      'E_PARAMS',
+      `the step (${step}) is longer than the test window (${test}): the windows would leave ${step - test} of every ${step} days out of the stream`,
+      { hint: `set the step to at most the test window (${test})` },
+    );
   }
   if (rows < train + 1) {
     throw new QuantError(
@@ -62,7 +69,7 @@ export function walkForwardWindows(rows: number, train: number, test: number, st
       testStart,
       testEnd,
       heldEnd,
-      continues: k > 0 && step <= test,
+      continues: k > 0,
     };
   });
 }

@@ -1,5 +1,5 @@
 // A workspace for the sleeve-execution tests: the bundled SPI sector and SWX price tables, small
-// walk-forward windows (train 120, test 21, step 63: fast), and meta profiles over the sleeves.
+// walk-forward windows (train 120, test and step 63: few windows, fast), and meta profiles over the sleeves.
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ const sleeve = (prices: string, assets: string[], over: Record<string, unknown> 
     assets,
     risk_profiles: ['hrp', 'min_variance'],
     train_window: 120,
-    test_window: 21,
+    test_window: 63,
     step: 63,
     costs: { commission: 0.0001, slippage: 0.0005 },
     ...over,

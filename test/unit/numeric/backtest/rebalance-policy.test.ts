@@ -135,7 +135,7 @@ test("the 'window' calendar holds exactly as the default walk-forward, bit for b
     directions: ['LONG', 'SHORT', 'LONG'] as const,
     trainWindow: 20,
     testWindow: 10,
-    step: 15,
+    step: 7,
     riskProfiles: ['hrp', 'min_variance'] as const,
     costs: { commission: 0.0002, slippage: 0.0005 },
   };

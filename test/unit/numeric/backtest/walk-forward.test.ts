@@ -128,24 +128,19 @@ describe('walkForwardBacktest', () => {
     assert.equal(p.returns.length, T - 2, 'p.returns.length');
   });
 
-  test('step > test: uncovered days are left out and the next window enters from cash', () => {
+  test('step > test is refused: the days between windows would drop out of the stream', () => {
     const T = 10;
     const R = matrixFromRows(Array.from({ length: T }, (_, t) => [0.01 * t, 0.02]));
-    const res = walkForwardBacktest(
-      R,
-      options({ dates: days(T), testWindow: 1, step: 3, costs: { commission: 0.01, slippage: 0 } }),
+    assert.throws(
+      () => walkForwardBacktest(R, options({ dates: days(T), testWindow: 1, step: 3 })),
+      (e: unknown) =>
+        e instanceof QuantError &&
+        e.code === 'E_PARAMS' &&
+        e.message ===
+          'the step (3) is longer than the test window (1): the windows would leave 2 of every 3 days out of the stream' &&
+        e.hint === 'set the step to at most the test window (1)',
+      'E_PARAMS naming the step, the test window and the days left out',
     );
-    const p = res.profiles[0]!;
-    assert.deepEqual(p.dates, ['2024-01-03', '2024-01-06', '2024-01-09'], 'p.dates');
-    assert.deepEqual(
-      p.windows.map((w) => w.turnover),
-      [1, 1, 1],
-      'p.windows.map((w) => w.turnover)',
-    );
-    // Row t: 0.5·0.01t + 0.5·0.02 − 0.01 (cost of entering from cash) = 0.005t.
-    close(p.returns[0]!, 0.01, 'row 2');
-    close(p.returns[1]!, 0.025, 'row 5');
-    close(p.returns[2]!, 0.04, 'row 8');
   });
 
   test('commission + slippage that overflow: E_PARAMS saying the sum overflows', () => {

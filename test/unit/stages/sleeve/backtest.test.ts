@@ -17,6 +17,7 @@ import {
 } from '../../../../src/artifacts/index.js';
 import { MetaProfileSchema } from '../../../../src/manifest/index.js';
 import type { ResolvedManifestDoc } from '../../../../src/stages/meta/_artifact-types.js';
+import { QuantError } from '../../../../src/errors.js';
 import { quantError } from '../../artifacts/_temp.js';
 import { MANIFEST, env, runBacktest, sdk, sleeve, sleeveWorkspace } from './_sleeve-workspace.js';
 import { writeManifest } from '../../../helpers/sleeve-fixtures.js';
@@ -255,6 +256,24 @@ describe('sleeve.backtest', () => {
       false,
       'runs/e4/data/returns does not exist',
     );
+  });
+
+  test('step longer than test_window: E_MANIFEST at profiles.S.sleeve.step, no run folder', async () => {
+    const w = await sleeveWorkspace();
+    await writeManifest(w, {
+      profiles: { ...MANIFEST.profiles, gapped: sleeve({ test_window: 5, step: 10 }) },
+    });
+    const error = await runBacktest(w, 'gapped', 'g1').catch((e: unknown) => e);
+    assert.ok(error instanceof QuantError, `a QuantError: ${String(error)}`);
+    assert.equal(error.code, 'E_MANIFEST', error.oneLine());
+    const issue = error.issues.find((i) => i.path.endsWith('profiles.gapped.sleeve.step'));
+    assert.ok(issue !== undefined, `an issue at step: ${JSON.stringify(error.issues)}`);
+    assert.match(
+      issue.message,
+      /^10 is longer than test_window 5: the windows would leave step − test_window = 5 days of every step out of the stream .*; set step ≤ test_window$/,
+      issue.message,
+    );
+    assert.equal(existsSync(join(w, 'runs', 'g1')), false, 'no run folder was written');
   });
 
   test('an invalid profile of the manifest blocks only its own runs; the others warn', async () => {
