@@ -8,6 +8,7 @@ import {
   assertWritableTable,
   normalizeIsoDay,
   RESERVED_COLUMN,
+  assertPrintableColumnName,
   resolveDateColumn,
   type NumericTable,
   type ReadTableOptions,
@@ -154,6 +155,11 @@ export function parseCsvTable(file: string, text: string, options: ReadTableOpti
       if (row.length === 1 && (row[0] as string).trim() === '') return null;
       header = row.map((h) => h.trim());
       const names = header;
+      names.forEach((name, k) =>
+        assertPrintableColumnName(file, name, `line ${rowLine}: column ${k + 1} of the header`, {
+          line: rowLine,
+        }),
+      );
       const unnamed = names[0] === '' ? [''] : [];
       const dateColumn = resolveDateColumn(file, names, options.dateColumn, unnamed);
       dateIndex = names.indexOf(dateColumn);

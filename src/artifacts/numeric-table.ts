@@ -28,6 +28,54 @@ export function isoDayToEpochDay(iso: string): number {
 
 export { epochDayToIsoDay };
 
+/**
+ * Characters a column name may not hold: C0 and C1 controls (line breaks and tabs included) and the bidi
+ * embedding, override and isolate marks. Names go into Markdown and HTML reports and into one-line
+ * messages: a line break there forges a heading or a table row, an override reverses what is shown.
+ */
+function isUnsafeNameChar(c: number): boolean {
+  return (
+    c <= 0x1f || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
+  );
+}
+
+/** `text` quoted, with every unsafe character as `\uXXXX` (safe to print on one line). */
+function escapeName(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const c = ch.charCodeAt(0);
+    if (isUnsafeNameChar(c)) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += ch === '\\' || ch === '"' ? `\\${ch}` : ch;
+  }
+  return `"${out}"`;
+}
+
+/**
+ * Throw `E_INPUT_VALUE` when a column name holds a control or bidi character, naming the file, the
+ * column's 1-based position (`where`, e.g. `column 3 of the header`), the name escaped and the character.
+ */
+export function assertPrintableColumnName(
+  file: string,
+  name: string,
+  where: string,
+  location: ErrorLocation,
+): void {
+  let at = -1;
+  for (let i = 0; i < name.length && at < 0; i++) if (isUnsafeNameChar(name.charCodeAt(i))) at = i;
+  if (at < 0) return;
+  const point = name.charCodeAt(at);
+  const code = `U+${point.toString(16).toUpperCase().padStart(4, '0')}`;
+  const kind = point >= 0x202a ? 'a bidi embedding, override or isolate mark' : 'a control character';
+  throw new QuantError(
+    'E_INPUT_VALUE',
+    `${file}: ${where} is named ${escapeName(name)}, which holds ${code} (${kind}) at character ${at + 1}: column names are shown in reports and messages, where it could forge or reorder lines`,
+    {
+      location: { ...location, file },
+      hint: 'rename the column: letters, digits, spaces and punctuation, without line breaks, tabs or other control characters',
+    },
+  );
+}
+
 const DATE_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 

@@ -21,6 +21,7 @@ import { snappyDecompress } from './_snappy.js';
 import { createDayParsers, type DayParsers, type OffMidnight } from './_parquet-timestamps.js';
 import { RESERVED_COLUMN } from './numeric-table.js';
 import {
+  assertPrintableColumnName,
   assertStrictlyIncreasing,
   epochDayToIsoDay,
   FIRST_EPOCH_DAY,
@@ -364,6 +365,8 @@ function readNumbers(
  */
 function assertColumnNames(file: string, names: readonly string[]): void {
   names.forEach((name, k) => {
+    // A damaged schema can leave a name undefined; the structure guard reports that file later.
+    if (typeof name === 'string') assertPrintableColumnName(file, name, `column ${k + 1} of the schema`, {});
     const fail = (message: string, hint: string): never => {
       throw new QuantError('E_INPUT_FORMAT', `${file} column ${name}: ${message}`, {
         location: { file, column: name },

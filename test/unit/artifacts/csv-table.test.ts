@@ -169,10 +169,43 @@ describe('CSV tables', () => {
     );
   });
 
+  test('a column name with a control or bidi character: E_INPUT_VALUE naming the column and the character', () => {
+    const forged = 'date,A,"X\n\n## INJECTED HEADING\n\nY"\n2024-01-02,1,2\n';
+    assert.throws(
+      () => parseCsvTable(F, forged),
+      (e: unknown) =>
+        e instanceof QuantError &&
+        e.code === 'E_INPUT_VALUE' &&
+        e.message ===
+          'in.csv: line 1: column 3 of the header is named "X\\u000a\\u000a## INJECTED HEADING\\u000a\\u000aY", which holds U+000A (a control character) at character 2: column names are shown in reports and messages, where it could forge or reorder lines' &&
+        /^rename the column/.test(e.hint ?? '') &&
+        !e.oneLine().includes('\n'),
+      'the line, the column position, the escaped name and the character, on one line',
+    );
+    for (const [name, code] of [
+      ['A\tB', 'U+0009'],
+      ['A\u0085B', 'U+0085'],
+      ['A\u202eB', 'U+202E'],
+      ['A\u2066B', 'U+2066'],
+      ['\u0007', 'U+0007'],
+    ] as const) {
+      assert.throws(
+        () => parseCsvTable(F, `date,"${name}"\n2024-01-02,1\n`),
+        (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_VALUE' && e.message.includes(code),
+        `${code} is refused`,
+      );
+    }
+    assert.deepEqual(
+      parseCsvTable(F, 'date,Zürich Ä,"a, b",日本\n2024-01-02,1,2,3\n').columns,
+      ['Zürich Ä', 'a, b', '日本'],
+      'letters of any script, spaces and punctuation stay allowed',
+    );
+  });
+
   test('line numbers stay right after a quoted field spanning lines', () => {
     assert.throws(
-      () => parseCsvTable(F, 'date,"multi\nline"\n2024-01-02,1\n2024-01-03,x\n'),
-      quantError('E_INPUT_VALUE', /^in\.csv:4 column multi\nline/),
+      () => parseCsvTable(F, 'date,A\n2024-01-02,"1\n"\n2024-01-03,x\n'),
+      quantError('E_INPUT_VALUE', /^in\.csv:4 column A/),
       'parseCsvTable throws E_INPUT_VALUE',
     );
   });

@@ -137,6 +137,27 @@ describe('Parquet tables', () => {
     assert.equal(series.dateColumn, '__index_level_0__', 'series.dateColumn');
   });
 
+  test('a column name with a line break: E_INPUT_VALUE naming the schema position and the character', async () => {
+    const bytes = foreign(
+      [
+        { name: 'date', data: Int32Array.from([19724, 19725]) },
+        { name: 'A\r\n| forged | row |', data: new Float64Array([1, 2]) },
+      ],
+      [
+        { name: 'date', type: 'INT32', converted_type: 'DATE', repetition_type: 'REQUIRED' },
+        { name: 'A\r\n| forged | row |', type: 'DOUBLE', repetition_type: 'REQUIRED' },
+      ],
+    );
+    await assert.rejects(
+      parseParquetTable('x.parquet', bytes),
+      quantError(
+        'E_INPUT_VALUE',
+        /^x\.parquet: column 2 of the schema is named "A\\u000d\\u000a\| forged \| row \|", which holds U\+000D \(a control character\) at character 2/,
+      ),
+      'the schema position, the escaped name and the character',
+    );
+  });
+
   test('timestamps off midnight UTC: read as their UTC date, with one warning naming the column and the first', async () => {
     const ns = (iso: string): bigint => BigInt(Date.parse(iso)) * 1_000_000n;
     const schema: SchemaElement[] = [
