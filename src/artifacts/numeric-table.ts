@@ -71,7 +71,10 @@ export function assertPrintableColumnName(
     `${file}: ${where} is named ${escapeName(name)}, which holds ${code} (${kind}) at character ${at + 1}: column names are shown in reports and messages, where it could forge or reorder lines`,
     {
       location: { ...location, file },
-      hint: 'rename the column: letters, digits, spaces and punctuation, without line breaks, tabs or other control characters',
+      hint:
+        point === 9
+          ? 'if the file is separated by tabs, save it with commas between the columns; else rename the column without tabs'
+          : 'rename the column: letters, digits, spaces and punctuation, without line breaks, tabs or other control characters',
     },
   );
 }
@@ -209,7 +212,18 @@ export function resolveDateColumn(
     `${file}: no ${wanted}; the columns are ${names.join(', ') || '(none)'}`,
     {
       location: { file, column: explicit ?? 'date' },
-      hint: 'name the date column "date" or pass its name as the date column option',
+      hint: dateColumnHint(names, explicit),
     },
   );
+}
+
+/** How to fix a missing date column: the option given, a file not separated by commas, or the name. */
+function dateColumnHint(names: readonly string[], explicit: string | undefined): string {
+  if (explicit !== undefined) return `pass the name of the file's date column as the date column option`;
+  const only = names.length === 1 ? (names[0] as string) : '';
+  const separator = only.includes(';') ? 'semicolons' : only.includes('\t') ? 'tabs' : undefined;
+  if (separator !== undefined) {
+    return `the header reads as one column: the file looks separated by ${separator}; save it with commas between the columns`;
+  }
+  return 'name the date column "date" (or use a pandas index column)';
 }

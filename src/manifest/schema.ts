@@ -9,6 +9,7 @@ import {
   METHOD_IDS,
   canonicalMethod,
   type PortfolioMethod,
+  PERIODS_PER_YEAR_RANGE,
 } from '../util/vocabulary.js';
 import { boundsProblems, type BoundsIssue } from './_bounds.js';
 import { isRecord } from './_json-path.js';
@@ -79,9 +80,13 @@ const riskProfilesSchema = z
 /** Confidence level of CVaR / CDaR (min_cvar, min_cdar, mean_cvar). */
 const cvarLevelSchema = z.number().gt(0).lt(1);
 
-const periodsPerYearSchema = z.union([z.literal('auto'), z.number().positive()], {
-  error: 'must be "auto" or a positive number',
-});
+const periodsPerYearSchema = z.union(
+  [z.literal('auto'), z.number().min(PERIODS_PER_YEAR_RANGE.min).max(PERIODS_PER_YEAR_RANGE.max)],
+  {
+    error: (issue) =>
+      `must be "auto" or a number of periods per year from ${PERIODS_PER_YEAR_RANGE.min} (annual) to ${PERIODS_PER_YEAR_RANGE.max} (one a minute), got ${JSON.stringify(issue.input)}`,
+  },
+);
 
 const costsShape = {
   commission: z.number().min(0).default(0),

@@ -34,6 +34,10 @@ export interface TableToReturnsOptions {
   readonly ffillLimit?: number | undefined;
   /** How messages say to set a key (default `key=value`, the params form). */
   readonly setting?: SettingText | undefined;
+  /** What the caller will need of the history, for the hint of a too short table (e.g. the train window). */
+  readonly historyNeed?: string | undefined;
+  /** Where `assets` was given, for messages (default `assets`, the param). */
+  readonly assetsKey?: string | undefined;
 }
 
 const paramSetting: SettingText = (key, value) => `${key}=${value}`;
@@ -50,7 +54,12 @@ export function tableToReturns(
   const { file, kind } = options;
   const setting = options.setting ?? paramSetting;
   const selected = options.assets === undefined ? [...table.columns] : [...options.assets];
-  const index = selectColumns(table, file, selected);
+  const index = selectColumns(
+    table,
+    file,
+    selected,
+    options.assets === undefined ? undefined : (options.assetsKey ?? 'assets'),
+  );
   const raw = index.map((j) => table.values[j] as Float64Array);
   assertPlausibleKind(table, file, kind, selected, index, setting);
   const policy = options.missing ?? 'drop_rows';
@@ -65,6 +74,17 @@ export function tableToReturns(
   assertEnoughAssets(file, assets, missingData, setting);
   const keep = cleaned.rows;
   const minRows = kind === 'prices' ? 3 : 2;
+  if (keep.length < minRows && keep.length === table.dates.length) {
+    const rowsNeeded = kind === 'prices' ? 'prices (2 returns)' : 'returns';
+    throw new QuantError(
+      'E_TOO_FEW_OBSERVATIONS',
+      `${file} has ${table.dates.length} row(s), none missing a value; at least ${minRows} rows of ${rowsNeeded} are needed`,
+      {
+        location: { file },
+        hint: `provide a longer history${options.historyNeed === undefined ? '' : ` (${options.historyNeed})`}`,
+      },
+    );
+  }
   if (keep.length < minRows) {
     const after = policy === 'ffill' ? 'filling and dropping' : 'dropping';
     throw new QuantError(
@@ -96,7 +116,13 @@ export function tableToReturns(
   };
 }
 
-function selectColumns(table: NumericTable, file: string, assets: readonly string[]): number[] {
+/** The column of each asset; `assetsKey`: where the selection was given (none: every column of the file). */
+function selectColumns(
+  table: NumericTable,
+  file: string,
+  assets: readonly string[],
+  assetsKey: string | undefined,
+): number[] {
   const index = assets.map((a) => {
     const i = table.columns.indexOf(a);
     if (i < 0) {
@@ -107,12 +133,23 @@ function selectColumns(table: NumericTable, file: string, assets: readonly strin
     }
     return i;
   });
+  if (assets.length < 2 && assetsKey !== undefined) {
+    throw new QuantError(
+      'E_TOO_FEW_ASSETS',
+      `${assetsKey} selects ${assets.length} asset(s) of ${file} (${assets.join(', ') || 'none'}); at least 2 are needed`,
+      {
+        location: { file },
+        hint: `list at least two of the file's ${table.columns.length} asset columns (${table.columns.join(', ')}) in ${assetsKey}`,
+      },
+    );
+  }
   if (assets.length < 2) {
     throw new QuantError(
       'E_TOO_FEW_ASSETS',
       `${file} has ${assets.length} asset column(s); at least 2 are needed`,
       {
         location: { file },
+        hint: 'a portfolio needs at least two asset columns besides the date',
       },
     );
   }

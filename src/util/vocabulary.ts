@@ -85,3 +85,10 @@ export const DEFAULT_FFILL_LIMIT = 5;
 /** Closed vocabulary of stage categories. */
 export const STAGE_CATEGORIES = ['portfolio', 'meta', 'sleeve'] as const;
 export type StageCategory = (typeof STAGE_CATEGORIES)[number];
+
+/**
+ * The range of an annualisation factor A (periods per year): from 1 (annual data) to one a minute in a
+ * leap year, 366 × 24 × 60. Outside it a factor is a typo (1e-300, 1e308) that would scale every
+ * annualised figure to nonsense.
+ */
+export const PERIODS_PER_YEAR_RANGE = { min: 1, max: 527_040 } as const;

@@ -14,6 +14,7 @@ import {
   LINKAGE_METHODS,
   METHOD_ALIASES,
   PORTFOLIO_METHODS,
+  PERIODS_PER_YEAR_RANGE,
 } from '../../util/vocabulary.js';
 
 /** Every method id the faces accept: the methods, then their documented aliases (`erc`). */
@@ -41,7 +42,14 @@ export const optimizeOptionSchemas = {
   riskFreeRate: z.number().finite(),
   minWeight: z.number().min(0).max(1),
   maxWeight: z.number().min(0).max(1),
-  periodsPerYear: z.number().positive(),
+  periodsPerYear: z
+    .number()
+    .min(PERIODS_PER_YEAR_RANGE.min, {
+      error: `must be at least ${PERIODS_PER_YEAR_RANGE.min} period a year (annual data)`,
+    })
+    .max(PERIODS_PER_YEAR_RANGE.max, {
+      error: `must be at most ${PERIODS_PER_YEAR_RANGE.max} periods a year (one a minute)`,
+    }),
   cvarLevel: z.number().gt(0).lt(1),
   /** risk_parity: budgets by asset name (the stage param; the library also takes one per column). */
   riskBudget: z.record(z.string().min(1), riskBudgetValue),

@@ -99,6 +99,8 @@ export async function loadSleeveInput(manifestPath: string, profile: string): Pr
     missing: spec.missing,
     ffillLimit: spec.ffill_limit,
     setting: (key, value) => `profiles.${profile}.sleeve.${key} = "${value}" in the manifest`,
+    assetsKey: `profiles.${profile}.sleeve.assets`,
+    historyNeed: `train_window ${spec.train_window} needs at least ${spec.train_window + 1} return rows`,
   });
   const rows = data.returns.rows;
   if (rows < spec.train_window + 1) {

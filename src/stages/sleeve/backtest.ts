@@ -31,7 +31,10 @@ const MAX_THREADS = 256;
 const sleeveBacktestParams = z.strictObject({
   profile: z.string().min(1).describe('a sleeve profile of the manifest (a profile with a "sleeve" object)'),
   threads: z
-    .union([z.literal('auto'), z.number().int().min(1).max(MAX_THREADS)])
+    .union([z.literal('auto'), z.number().int().min(1).max(MAX_THREADS)], {
+      error: (issue) =>
+        `must be "auto" or a whole number of threads from 1 to ${MAX_THREADS}, got ${JSON.stringify(issue.input)}`,
+    })
     .optional()
     .describe(
       'worker threads for the windows: auto (default, or QUANT_THREADS when set) goes parallel when the work pays for it, on up to one thread per core; 1 keeps everything on the main thread; N uses up to N. The artifacts are the same bytes whatever the count; with incremental_moments the windows always run on one thread',

@@ -202,6 +202,33 @@ describe('CSV tables', () => {
     );
   });
 
+  test('a file separated by semicolons or tabs: the hint says so, not an option no stage has', () => {
+    assert.throws(
+      () => parseCsvTable(F, 'date;A;B\n2024-01-02;1;2\n'),
+      (e: unknown) =>
+        e instanceof QuantError &&
+        e.code === 'E_INPUT_COLUMN' &&
+        e.hint ===
+          'the header reads as one column: the file looks separated by semicolons; save it with commas between the columns',
+      'semicolons: save with commas',
+    );
+    assert.throws(
+      () => parseCsvTable(F, 'Day,A\n2024-01-02,1\n'),
+      (e: unknown) =>
+        e instanceof QuantError &&
+        e.code === 'E_INPUT_COLUMN' &&
+        e.hint === 'name the date column "date" (or use a pandas index column)',
+      'no date column: name it "date"',
+    );
+    assert.throws(
+      () => parseCsvTable(F, 'date\tA\n2024-01-02\t1\n'),
+      (e: unknown) =>
+        e instanceof QuantError &&
+        /^if the file is separated by tabs, save it with commas/.test(e.hint ?? ''),
+      'tabs: save with commas',
+    );
+  });
+
   test('line numbers stay right after a quoted field spanning lines', () => {
     assert.throws(
       () => parseCsvTable(F, 'date,A\n2024-01-02,"1\n"\n2024-01-03,x\n'),

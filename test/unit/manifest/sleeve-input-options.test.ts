@@ -72,6 +72,29 @@ describe('sleeve input options in the manifest', () => {
     );
   });
 
+  test('a factor outside 1 (annual) to 527,040 (one a minute) is a problem at its path', () => {
+    for (const [value, message] of [
+      ['1e-300', /^must be ≥ 1, got 1e-300$/],
+      ['0.5', /^must be ≥ 1, got 0\.5$/],
+      ['1e308', /^must be ≤ 527040, got 1e\+308$/],
+      [
+        '"daily"',
+        /^must be "auto" or a number of periods per year from 1 \(annual\) to 527040 \(one a minute\), got "daily"$/,
+      ],
+    ] as const) {
+      const [p, ...rest] = problems(sleeve([`"periods_per_year": ${value}`]));
+      assert.equal(rest.length, 0, JSON.stringify(rest));
+      assert.equal(p?.path, 'profiles.s.sleeve.periods_per_year', `${value}: at its path`);
+      assert.match(p?.message ?? '', message, p?.message ?? '');
+    }
+    const edges = [1, 527_040].map(
+      (v) =>
+        (parseManifest(sleeve([`"periods_per_year": ${v}`]), 'manifest.json').profiles['s'] as SleeveProfile)
+          .sleeve.periods_per_year,
+    );
+    assert.deepEqual(edges, [1, 527_040], 'the ends of the range are accepted');
+  });
+
   test('unknown input_kind, missing policy and a bad factor are each reported', () => {
     const text = sleeve(['"input_kind": "percent"', '"missing": "fill"', '"periods_per_year": 0']);
     const paths = problems(text).map((p) => p.path);

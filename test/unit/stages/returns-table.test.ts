@@ -193,6 +193,50 @@ describe('missing-data policy', () => {
     );
   });
 
+  test('a selection of one asset: E_TOO_FEW_ASSETS says the selection has one, not the file', () => {
+    const text = 'date,A,B,C\n2024-01-01,100,50,10\n2024-01-02,101,51,11\n2024-01-03,102,52,12\n';
+    const e = caught(() =>
+      tableToReturns(csv('p.csv', text), {
+        file: 'p.csv',
+        kind: 'prices',
+        assets: ['A'],
+        assetsKey: 'profiles.S.sleeve.assets',
+      }),
+    );
+    assert.equal(e.code, 'E_TOO_FEW_ASSETS', e.oneLine());
+    assert.equal(
+      e.message,
+      'profiles.S.sleeve.assets selects 1 asset(s) of p.csv (A); at least 2 are needed',
+      'the key that selected, the count and the assets',
+    );
+    assert.equal(
+      e.hint,
+      "list at least two of the file's 3 asset columns (A, B, C) in profiles.S.sleeve.assets",
+      'the columns to choose from',
+    );
+  });
+
+  test('a table too short with nothing missing: the row count, not the missing-data policy', () => {
+    const e = caught(() =>
+      tableToReturns(csv('p.csv', 'date,A,B\n2024-01-01,100,50\n2024-01-02,101,51\n'), {
+        file: 'p.csv',
+        kind: 'prices',
+        historyNeed: 'train_window 252 needs at least 253 return rows',
+      }),
+    );
+    assert.equal(e.code, 'E_TOO_FEW_OBSERVATIONS', e.oneLine());
+    assert.equal(
+      e.message,
+      'p.csv has 2 row(s), none missing a value; at least 3 rows of prices (2 returns) are needed',
+      'the rows there are and the rows needed',
+    );
+    assert.equal(
+      e.hint,
+      'provide a longer history (train_window 252 needs at least 253 return rows)',
+      'what the caller needs, no missing-data advice',
+    );
+  });
+
   test('ffill carries a price (a return of 0), within the limit', () => {
     const text = 'date,A,B\n2024-01-01,100,50\n2024-01-02,101,\n2024-01-03,102,\n2024-01-04,103,55\n';
     const d = tableToReturns(csv('f.csv', text), {
@@ -309,6 +353,23 @@ describe('portfolio.optimize: input_kind, missing, periods_per_year at the seam'
       quantError('E_PARAMS', /ffill_limit applies only with missing=ffill/),
       'run rejects with E_PARAMS',
     );
+  });
+
+  test('periods_per_year outside 1 to 527,040: E_PARAMS saying the range', async () => {
+    writeFileSync(
+      join(ws, 'swx.csv'),
+      readFileSync(new URL('../../../data/swx_prices.csv', import.meta.url)),
+    );
+    for (const [value, re] of [
+      [1e-300, /periods_per_year: must be at least 1 period a year \(annual data\)/],
+      [1e308, /periods_per_year: must be at most 527040 periods a year \(one a minute\)/],
+    ] as const) {
+      await assert.rejects(
+        run('swx.csv', { method: 'equal_weight', periods_per_year: value }, `ppy_${String(value)}`),
+        quantError('E_PARAMS', re),
+        `${value} is refused with the range`,
+      );
+    }
   });
 
   test('irregular dates: E_FREQUENCY names the file, the dates and the param to set', async () => {

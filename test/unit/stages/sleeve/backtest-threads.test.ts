@@ -78,6 +78,18 @@ describe('sleeve.backtest on worker threads', () => {
       'threads: 0',
     );
   });
+
+  test('threads that are not a count: E_PARAMS saying what is accepted', async () => {
+    await assert.rejects(
+      sdk.runStage(
+        'sleeve.backtest',
+        { profile: 'swiss_sectors', threads: 'abc' },
+        { workspace: ws, runId: 'abc_threads', manifest: join(ws, 'manifest.json'), env },
+      ),
+      quantError('E_PARAMS', /threads: must be "auto" or a whole number of threads from 1 to 256, got "abc"/),
+      'threads: "abc" names what is accepted',
+    );
+  });
 });
 
 describe('threadsSetting', () => {
