@@ -5,26 +5,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { quant, tempDir } from '../helpers/cli.js';
-import { businessDays, randomReturns } from '../helpers/sleeve-fixtures.js';
-import { processStartMarker } from '../../src/artifacts/index.js';
+import { abcPricesCsv, holdRunLock } from '../helpers/sleeve-fixtures.js';
 
 const EPOCH = { SOURCE_DATE_EPOCH: '1767225600' };
-
-/** 61 business days of prices of A, B and C. */
-function pricesCsv(): string {
-  const dates = businessDays('2024-01-01', 61);
-  const level = [100, 50, 80];
-  const lines = ['date,A,B,C'];
-  const returns = [0, 1, 2].map((i) => randomReturns(40 + i, dates.length, { vol: 0.01 }));
-  for (const [t, date] of dates.entries()) {
-    for (let i = 0; i < 3; i++) level[i] = (level[i] ?? 1) * (1 + (returns[i]?.[t] ?? 0));
-    lines.push(`${date},${level.map((v) => v.toFixed(6)).join(',')}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 const MANIFEST = {
   profiles: {
@@ -49,7 +34,7 @@ describe('audit verify of a run whose process is gone', () => {
   let killed = '';
   before(() => {
     ws = tempDir('quant-audit-killed-');
-    writeFileSync(join(ws.path, 'p.csv'), pricesCsv());
+    writeFileSync(join(ws.path, 'p.csv'), abcPricesCsv(61, 40));
     writeFileSync(join(ws.path, 'manifest.json'), JSON.stringify(MANIFEST, null, 2));
     // Kill the run after its n-th atomic write, for n = 1, 2, ..., until a kill leaves artifacts written
     // and the run unfinished.
@@ -107,18 +92,7 @@ describe('audit verify of a run whose process is gone', () => {
     const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     const { ledger: _anchor, interrupted_stage: _open, last_completed_stage: _done, ...rest } = json;
     writeFileSync(file, `${JSON.stringify({ ...rest, run_id: id, status: 'running' }, null, 2)}\n`);
-    const start = processStartMarker(process.pid);
-    writeFileSync(
-      join(ws.path, 'runs', id, '.lock'),
-      `${JSON.stringify({
-        pid: process.pid,
-        hostname: hostname(),
-        command: 'sleeve run',
-        acquired_at: '2026-01-01T00:00:00Z',
-        token: 'f'.repeat(32),
-        ...(start === undefined ? {} : { pid_start: start }),
-      })}\n`,
-    );
+    holdRunLock(join(ws.path, 'runs', id));
     const r = quant(['audit', 'verify', id, '--workspace', ws.path]);
     assert.equal(r.code, 0, `exit 0: ${r.stdout}${r.stderr}`);
     assert.match(r.stdout, /^anchor: none yet: the run is running/m, 'the anchor is pending');

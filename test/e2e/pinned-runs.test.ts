@@ -6,14 +6,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { quant, tempDir } from '../helpers/cli.js';
 import { buildMetaWorkspace, metaManifest } from '../helpers/meta-workspace.js';
-import { writeManifest } from '../helpers/sleeve-fixtures.js';
+import { holdRunLock, writeManifest } from '../helpers/sleeve-fixtures.js';
 import { QuantSDK } from '../../src/sdk/quant-sdk.js';
 import { QuantError } from '../../src/errors.js';
-import { processStartMarker, readLedger } from '../../src/artifacts/index.js';
+import { readLedger } from '../../src/artifacts/index.js';
 
 const EPOCH = { SOURCE_DATE_EPOCH: '1767225600' };
 const GAMMA = 'gamma_20240101-000000';
@@ -51,18 +50,7 @@ describe('pinned runs are checked', () => {
     gammaRunWith(ws, 'gamma_killed', { status: 'running' });
     // Says running, and this very process holds its lock.
     gammaRunWith(ws, 'gamma_live', { status: 'running' });
-    const start = processStartMarker(process.pid);
-    writeFileSync(
-      join(ws, 'runs', 'gamma_live', '.lock'),
-      `${JSON.stringify({
-        pid: process.pid,
-        hostname: hostname(),
-        command: 'sleeve run',
-        acquired_at: '2026-01-01T00:00:00Z',
-        token: 'f'.repeat(32),
-        ...(start === undefined ? {} : { pid_start: start }),
-      })}\n`,
-    );
+    holdRunLock(join(ws, 'runs', 'gamma_live'));
     // A predecessor folder of gamma without its weights file.
     cpSync(join(ws, 'runs', 'beta_legacy'), join(ws, 'runs', 'gamma_legacy_torn'), { recursive: true });
     writeFileSync(

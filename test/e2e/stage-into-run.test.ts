@@ -10,22 +10,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { quant, tempDir } from '../helpers/cli.js';
 import { readTree } from '../helpers/files.js';
-import { businessDays, randomReturns } from '../helpers/sleeve-fixtures.js';
+import { abcPricesCsv } from '../helpers/sleeve-fixtures.js';
 
 const EPOCH = { SOURCE_DATE_EPOCH: '1767225600' };
-
-/** 81 business days of prices of A, B and C. */
-function pricesCsv(): string {
-  const dates = businessDays('2024-01-01', 81);
-  const level = [100, 50, 80];
-  const lines = ['date,A,B,C'];
-  const returns = [0, 1, 2].map((i) => randomReturns(20 + i, dates.length, { vol: 0.01 }));
-  for (const [t, date] of dates.entries()) {
-    for (let i = 0; i < 3; i++) level[i] = (level[i] ?? 1) * (1 + (returns[i]?.[t] ?? 0));
-    lines.push(`${date},${level.map((v) => v.toFixed(6)).join(',')}`);
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 const MANIFEST = {
   profiles: {
@@ -74,7 +61,7 @@ describe('a stage run into an existing run of another kind or profile', () => {
     quant([...args, '--workspace', ws.path], { env: EPOCH });
   before(() => {
     ws = tempDir('quant-into-');
-    writeFileSync(join(ws.path, 'p.csv'), pricesCsv());
+    writeFileSync(join(ws.path, 'p.csv'), abcPricesCsv(81, 20));
     writeFileSync(join(ws.path, 'manifest.json'), JSON.stringify(MANIFEST, null, 2));
     for (const args of [
       ['sleeve', 'run', '--profile', 's1', '--run-id', 'mix'],

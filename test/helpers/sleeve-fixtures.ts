@@ -1,11 +1,14 @@
 // Real sleeve run folders for tests (DESIGN §4): run.json or the predecessor's layout, Parquet/CSV return
 // streams, weights files, a hash-chained audit.jsonl with backtest_optimize outcomes, and the optional
 // raw / synthetic return matrices read by meta.sign_test.
+import { writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import {
   openLedger,
+  processStartMarker,
   writeCsvTable,
   writeFileAtomic,
   writeJsonAtomic,
@@ -235,4 +238,33 @@ export async function writeHoldingSleeves(
       ),
     });
   }
+}
+
+/** A CSV of `days` business days from 2024-01-01: prices of A, B and C from 100, 50 and 80, seeded by `seed`. */
+export function abcPricesCsv(days: number, seed: number): string {
+  const dates = businessDays('2024-01-01', days);
+  const level = [100, 50, 80];
+  const lines = ['date,A,B,C'];
+  const returns = [0, 1, 2].map((i) => randomReturns(seed + i, dates.length, { vol: 0.01 }));
+  for (const [t, date] of dates.entries()) {
+    for (let i = 0; i < 3; i++) level[i] = (level[i] ?? 1) * (1 + (returns[i]?.[t] ?? 0));
+    lines.push(`${date},${level.map((v) => v.toFixed(6)).join(',')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The run lock of `runDir` held by this very process (alive), as `quant sleeve run` writes it. */
+export function holdRunLock(runDir: string): void {
+  const start = processStartMarker(process.pid);
+  writeFileSync(
+    join(runDir, '.lock'),
+    `${JSON.stringify({
+      pid: process.pid,
+      hostname: hostname(),
+      command: 'sleeve run',
+      acquired_at: '2026-01-01T00:00:00Z',
+      token: 'f'.repeat(32),
+      ...(start === undefined ? {} : { pid_start: start }),
+    })}\n`,
+  );
 }
