@@ -106,7 +106,11 @@ test('quant trades refuses bad input with one coded line and exit 1', () => {
     { cwd: w.path, env: ENV },
   );
   assert.equal(sleeve.code, 1, sleeve.stderr);
-  assert.match(sleeve.stderr, /^E_PARAMS: .*not a meta run/, sleeve.stderr);
+  assert.match(
+    sleeve.stderr,
+    /^E_RUN_ID: run s1_run is a sleeve run of profile s1; .*meta\.trades.*cannot run into it/,
+    sleeve.stderr,
+  );
   assert.equal(runJson('s1_run')['status'], 'success', 'the sleeve run is still a success');
   const rerun = quant(
     ['meta', 'run', '--profile', SMALL_META_PROFILE, '--run-id', 'R2', '--workspace', w.path],
