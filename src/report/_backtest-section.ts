@@ -1,6 +1,7 @@
 /** The out-of-sample walk-forward section of the meta report (data → Markdown). */
 import { withRiskFree } from './_benchmark-section.js';
 import { bullets, cell, code, num, pct, table } from './_markdown.js';
+import { periodsHeading } from './_labels.js';
 import type { BacktestRow, BacktestSection } from './meta-report-data.js';
 
 const R = 'right' as const;
@@ -41,7 +42,7 @@ function policiesBlock(policies: NonNullable<BacktestSection['policies']>, riskF
 }
 
 /** The backtest block: settings, the comparison table, turnover and costs, fallbacks. */
-export function backtestBlock(b: BacktestSection, riskFree?: string): string {
+export function backtestBlock(b: BacktestSection, riskFree?: string, frequency?: string): string {
   if (b.status !== 'ok') {
     return (
       `_Not run: ${cell(b.reason ?? 'the history is too short')}._ The walk-forward needs at least ` +
@@ -58,7 +59,7 @@ export function backtestBlock(b: BacktestSection, riskFree?: string): string {
     `A = ${b.periodsPerYear}.`;
   const header = [
     'Series',
-    'Days',
+    periodsHeading(frequency),
     'CAGR',
     'Volatility',
     withRiskFree('Sharpe', riskFree === undefined ? undefined : { riskFree }),

@@ -1,6 +1,6 @@
 /** The report's active-risk and data-age sections (data → Markdown). */
 import { bullets, cell, code, num, pct, table } from './_markdown.js';
-import { IN_SAMPLE, OUT_OF_SAMPLE } from './_labels.js';
+import { IN_SAMPLE, OUT_OF_SAMPLE, periodsHeading } from './_labels.js';
 import type { BenchmarkSection, DataAgeSection, RiskProfileReport } from './meta-report-data.js';
 
 const R = 'right' as const;
@@ -12,7 +12,7 @@ export function withRiskFree(head: string, p: Pick<RiskProfileReport, 'riskFree'
 }
 
 /** The active-risk table: one row per benchmark and period. */
-export function benchmarksBlock(b: BenchmarkSection): string {
+export function benchmarksBlock(b: BenchmarkSection, frequency?: string): string {
   if (b.benchmarks.length === 0) {
     return '_No benchmark: name one under `benchmarks` of the meta profile (a column of a price or return file)._';
   }
@@ -24,7 +24,7 @@ export function benchmarksBlock(b: BenchmarkSection): string {
   const head = [
     'Benchmark',
     'Period',
-    'Days',
+    periodsHeading(frequency),
     'Loss (portfolio / benchmark)',
     'CAGR portfolio',
     'CAGR benchmark',

@@ -8,3 +8,22 @@ export const OUT_OF_SAMPLE_LABEL = 'Out of sample (walk-forward)';
 /** The labels in running text. */
 export const IN_SAMPLE = 'in sample (fit period)';
 export const OUT_OF_SAMPLE = 'out of sample (walk-forward)';
+
+const PERIOD_NOUNS: Readonly<Record<string, string>> = {
+  daily: 'day',
+  weekly: 'week',
+  monthly: 'month',
+  quarterly: 'quarter',
+  annual: 'year',
+};
+
+/** One row of the run's calendar in words (`day`, `month`, ...); `period` when the calendar is unknown. */
+export function periodNoun(frequency: string | undefined): string {
+  return (frequency === undefined ? undefined : PERIOD_NOUNS[frequency]) ?? 'period';
+}
+
+/** The column heading of a count of rows by the run's calendar: `Days`, `Weeks`, `Months`, ..., `Periods`. */
+export function periodsHeading(frequency: string | undefined): string {
+  const noun = periodNoun(frequency);
+  return `${noun.charAt(0).toUpperCase()}${noun.slice(1)}s`;
+}

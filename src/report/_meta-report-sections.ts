@@ -5,7 +5,7 @@ import { benchmarksBlock, dataAgeBlock, withRiskFree } from './_benchmark-sectio
 import { attributionBlock } from './_attribution-section.js';
 import { exposureBlock } from './_exposure-section.js';
 import { limitsBlock } from './_limits-section.js';
-import { IN_SAMPLE, IN_SAMPLE_LABEL, OUT_OF_SAMPLE_LABEL } from './_labels.js';
+import { IN_SAMPLE, IN_SAMPLE_LABEL, OUT_OF_SAMPLE_LABEL, periodNoun, periodsHeading } from './_labels.js';
 import {
   isOmitted,
   type AllocationSection,
@@ -125,11 +125,12 @@ function correlationBlock(c: CorrelationSection | null): string {
   return table(['', ...c.ids.map(code)], rows, [L, ...c.ids.map(() => R)]);
 }
 
-function tailBlock(t: TailSection): string {
+function tailBlock(t: TailSection, frequency: string | undefined): string {
+  const noun = periodNoun(frequency);
   const head = [
     'Series',
     'Sample',
-    'Days',
+    periodsHeading(frequency),
     'VaR 95',
     'CVaR 95',
     'VaR 99',
@@ -158,8 +159,8 @@ function tailBlock(t: TailSection): string {
     ];
   });
   const note =
-    'Historical, per period, every day one equally likely scenario: VaR / CVaR = the loss exceeded on ' +
-    '5 % (1 %) of the days / the mean loss beyond it; CDaR 95 = the mean of the worst 5 % of the ' +
+    `Historical, per period, every ${noun} one equally likely scenario: VaR / CVaR = the loss exceeded on ` +
+    `5 % (1 %) of the ${noun}s / the mean loss beyond it; CDaR 95 = the mean of the worst 5 % of the ` +
     'drawdowns of the uncompounded cumulative return; Ulcer index = the root mean square of those ' +
     'drawdowns; skewness and excess kurtosis from population moments; Omega = Σ gains / Σ losses around 0.';
   return `${note}\n\n${table(head, rows, [L, L, ...head.slice(2).map(() => R)])}`;
@@ -361,18 +362,20 @@ export function riskProfileSectionBlocks(p: RiskProfileReport): SectionBlock[] {
     blocks.push({
       key: 'backtest',
       title: `Backtest, ${OUT_OF_SAMPLE_LABEL.toLowerCase()}`,
-      body: orNote(p.backtest, (b) => backtestBlock(b, p.riskFree)),
+      body: orNote(p.backtest, (b) => backtestBlock(b, p.riskFree, p.frequency)),
     });
   }
   if (p.benchmarks !== undefined) {
     blocks.push({
       key: 'benchmarks',
       title: 'Active risk against benchmarks',
-      body: orNote(p.benchmarks, benchmarksBlock),
+      body: orNote(p.benchmarks, (b) => benchmarksBlock(b, p.frequency)),
     });
   }
   blocks.push(
-    ...(p.tail === undefined ? [] : [{ key: 'tail' as const, title: 'Tail risk', body: tailBlock(p.tail) }]),
+    ...(p.tail === undefined
+      ? []
+      : [{ key: 'tail' as const, title: 'Tail risk', body: tailBlock(p.tail, p.frequency) }]),
     { key: 'allocation', title: 'Sleeve allocation', body: allocationBlock(p.allocation, p.riskFree) },
     ...(p.limits === undefined
       ? []

@@ -2,7 +2,7 @@
 import { bullets, cell, code, num, pct, table } from './_markdown.js';
 import { INTERSECTION_LOSS_WARNING, renderRiskProfileSections } from './_meta-report-sections.js';
 import { isOmitted, type MetaReportData, type RiskProfileReport } from './meta-report-data.js';
-import { IN_SAMPLE_LABEL, OUT_OF_SAMPLE_LABEL } from './_labels.js';
+import { IN_SAMPLE_LABEL, OUT_OF_SAMPLE_LABEL, periodsHeading } from './_labels.js';
 import { withRiskFree } from './_benchmark-section.js';
 
 const BACKTEST_DEFINITIONS = [
@@ -44,10 +44,11 @@ function riskProfileCell(p: RiskProfileReport): string {
 
 /** The `## Summary` table across risk profiles. */
 export function summary(profiles: readonly RiskProfileReport[]): string {
+  const frequencies = new Set(profiles.map((p) => p.frequency));
   const head = [
     'Risk profile',
     'Method',
-    'Days',
+    periodsHeading(frequencies.size === 1 ? profiles[0]?.frequency : undefined),
     'CAGR',
     'Volatility',
     withRiskFree('Sharpe', profiles[0]),

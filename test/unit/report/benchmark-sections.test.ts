@@ -350,3 +350,64 @@ describe('report: data age', () => {
     assert.ok(!other.includes('maximise the Sharpe ratio over'), 'nothing without a recorded rate');
   });
 });
+
+describe('report: row counts are labelled by the run’s calendar', () => {
+  const tail = {
+    rows: [
+      {
+        label: 'meta',
+        sample: 'in_sample' as const,
+        observations: 125,
+        figures: {
+          var95: 0.02,
+          cvar95: 0.03,
+          var99: 0.04,
+          cvar99: 0.05,
+          skewness: -0.1,
+          excessKurtosis: 1.2,
+          cdar95: 0.06,
+          ulcerIndex: 0.01,
+          omega: 1.1,
+        },
+      },
+    ],
+  };
+  const headers = (text: string): string[] => [
+    headerRow(text.slice(text.indexOf('## Summary')), 'Risk profile'),
+    headerRow(sectionOf(text, 'Backtest, out of sample (walk-forward)'), 'Series'),
+    headerRow(sectionOf(text, 'Active risk against benchmarks'), 'Benchmark'),
+    headerRow(sectionOf(text, 'Tail risk'), 'Series'),
+  ];
+
+  test('monthly data says Months, in the tables and in the tail-risk note', () => {
+    const monthly = renderMetaReportMarkdown(
+      report({ ...withAll, tail, periodsPerYear: 12, frequency: 'monthly' }),
+    );
+    for (const h of headers(monthly)) {
+      assert.ok(h.includes('| Months |') && !h.includes('Days'), `header counts months: ${h}`);
+    }
+    const note = sectionOf(monthly, 'Tail risk');
+    assert.ok(
+      note.includes('every month one equally likely scenario') && note.includes('5 % (1 %) of the months'),
+      `tail-risk note speaks of months: ${note.slice(0, 200)}`,
+    );
+    assert.ok(!/\bdays?\b/.test(note), `no "day" in the tail-risk section: ${note.slice(0, 200)}`);
+    const html = renderMetaReportHtml(report({ ...withAll, tail, periodsPerYear: 12, frequency: 'monthly' }));
+    assert.ok(
+      !html.includes('>Days</th>') && html.includes('>Months</th>'),
+      'the HTML report counts months too',
+    );
+  });
+
+  test('daily data keeps Days; an unknown calendar says Periods', () => {
+    for (const h of headers(renderMetaReportMarkdown(report({ ...withAll, tail })))) {
+      assert.ok(h.includes('| Days |'), `daily header: ${h}`);
+    }
+    const { frequency: _, ...unknown } = withAll;
+    const bare = renderMetaReportMarkdown(report({ ...unknown, tail, periodsPerYear: 260 }));
+    for (const h of headers(bare)) {
+      assert.ok(h.includes('| Periods |') && !h.includes('Days'), `unknown calendar header: ${h}`);
+    }
+    assert.ok(sectionOf(bare, 'Tail risk').includes('every period one equally likely scenario'), 'tail note');
+  });
+});
