@@ -257,9 +257,10 @@ describe('attribution chart', () => {
       rows: [{ label, volShare: 1, cvarShare: 1 }],
       cvarLabel: 'CVaR 95',
     });
-    const shown = /text-anchor="end" fill="#222">([^<]+)<\/text>/.exec(svg)![1]!;
+    const shown = /text-anchor="end" fill="#222">(?:<title>[^<]*<\/title>)?([^<]+)<\/text>/.exec(svg)![1]!;
     assert.ok(shown.endsWith('…') && shown.length * 7 <= 200, `label shown as ${shown}`);
     assert.ok(svg.includes(`<title>${label}: 100.0% of volatility</title>`), 'full label in the tooltip');
+    assert.ok(svg.includes(`<title>${label}</title>${shown}</text>`), 'and on the label itself');
     assert.doesNotMatch(svg, /NaN|undefined|Infinity/, 'finite output');
   });
 });

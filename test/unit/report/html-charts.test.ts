@@ -343,3 +343,77 @@ describe('chart geometry', () => {
     );
   });
 });
+
+describe('long labels are cut with an ellipsis, the full text on hover', () => {
+  const LONG = `sleeve_${'x'.repeat(100)}_end`; // 111 characters
+  /** The visible text of every `<text>` (its `<title>` removed) with its x and anchor. */
+  const texts = (svg: string): { x: number; anchor: string; shown: string; title: string | null }[] =>
+    [...svg.matchAll(/<text x="([-\d.]+)"[^>]*?(?: text-anchor="(\w+)")?[^>]*>(.*?)<\/text>/g)].map((m) => {
+      const title = /<title>(.*?)<\/title>/.exec(m[3]!)?.[1] ?? null;
+      return {
+        x: Number(m[1]),
+        anchor: m[2] ?? 'start',
+        shown: m[3]!.replace(/<title>.*?<\/title>/, ''),
+        title,
+      };
+    });
+  const cut = (svg: string) => texts(svg).filter((t) => t.shown.includes('…'));
+
+  test('the equity legend keeps the final value inside the chart', () => {
+    const svg = renderLineChart({
+      kind: 'equity',
+      title: 'x',
+      dates: ['2024-01-01', '2024-01-02'],
+      lines: [
+        { label: LONG, color: '#000', values: Float64Array.from([1, 1.234]) },
+        { label: 'Equal weight', color: '#111', values: Float64Array.from([1, 1.1]) },
+      ],
+      tick: (v) => v.toFixed(1),
+      legendValue: (v) => v.toFixed(3),
+    });
+    const [entry] = cut(svg);
+    assert.ok(entry !== undefined, 'the long legend entry is cut');
+    assert.ok(entry.shown.endsWith('… 1.234'), `the value follows the cut: ${entry.shown}`);
+    assert.equal(entry.title, `${LONG} 1.234`, 'the full label and value on hover');
+    assert.ok(entry.x + entry.shown.length * 7 <= 720, `the entry ends inside the chart: ${entry.x}`);
+    assert.ok(svg.includes('>Equal weight 1.100</text>'), 'a short entry is as before');
+  });
+
+  test('weights, top-assets and correlation labels are cut, not clipped', () => {
+    const weights = renderWeightsChart({
+      title: 'w',
+      bars: [
+        { label: LONG, weight: 0.6 },
+        { label: 'b', weight: 0.4 },
+      ],
+      minWeight: 0,
+      maxWeight: 1,
+    });
+    const assets = renderContributorsChart({
+      title: 'k',
+      assets: [{ symbol: LONG, net: 0.2, contributors: [{ path: 'p', contribution: 0.2 }] }],
+    });
+    const heat = renderHeatmap({
+      title: 'c',
+      ids: [LONG, 'b'],
+      values: [
+        [1, 0.5],
+        [0.5, 1],
+      ],
+    });
+    for (const [name, svg, expected] of [
+      ['weights', weights, 1],
+      ['top assets', assets, 1],
+      ['correlation', heat, 2],
+    ] as const) {
+      const labels = cut(svg);
+      assert.equal(labels.length, expected, `${name}: the long label is cut (${labels.length})`);
+      for (const l of labels) {
+        assert.equal(l.title, LONG, `${name}: full label on hover`);
+        assert.ok(l.shown.length <= 30, `${name}: the shown label fits its room: ${l.shown}`);
+        if (l.anchor === 'end') assert.ok(l.x - l.shown.length * 7 >= 0, `${name}: starts inside the chart`);
+      }
+      assert.ok(!texts(svg).some((t) => t.shown === LONG), `${name}: the full label is not drawn`);
+    }
+  });
+});

@@ -112,6 +112,30 @@ export function text(
   return `<text x="${c(x)}" y="${c(y)}"${extra}>${escapeHtml(content)}</text>`;
 }
 
+/** A label cut to `chars` characters with an ellipsis; as is when it fits. */
+function truncateLabel(label: string, chars: number): string {
+  return label.length <= chars ? label : `${label.slice(0, Math.max(1, chars - 1))}…`;
+}
+
+/**
+ * `<text>` of a label cut to `chars` characters (see {@link truncateLabel}); a cut label carries its
+ * full text in a `<title>`, shown on hover. `suffix` (a value) is appended after the cut, never cut.
+ */
+export function labelText(
+  x: number,
+  y: number,
+  label: string,
+  chars: number,
+  attrs: Readonly<Record<string, string>> = {},
+  suffix = '',
+): string {
+  const shown = truncateLabel(label, chars);
+  if (shown === label) return text(x, y, `${label}${suffix}`, attrs);
+  const plain = text(x, y, `${shown}${suffix}`, attrs);
+  const open = plain.indexOf('>') + 1;
+  return `${plain.slice(0, open)}<title>${escapeHtml(`${label}${suffix}`)}</title>${plain.slice(open)}`;
+}
+
 /** A linear map from [d0, d1] onto [r0, r1]; a degenerate domain maps to the middle of the range. */
 export function linear(d0: number, d1: number, r0: number, r1: number): (v: number) => number {
   if (d1 === d0) return () => (r0 + r1) / 2;
@@ -167,9 +191,12 @@ export function numberTick(v: number, step: number): string {
   return fixed(v, decimalsFor(step));
 }
 
-/** One legend row: swatches and labels laid out left to right, wrapping at `width`. */
+/**
+ * One legend row: swatches and labels laid out left to right, wrapping at `width`. A label too long for
+ * a row of its own is cut with an ellipsis (full text on hover); its `value` is always shown whole.
+ */
 export function legend(
-  items: readonly { label: string; color: string; dash?: string }[],
+  items: readonly { label: string; value?: string; color: string; dash?: string }[],
   x0: number,
   y0: number,
   width: number,
@@ -178,7 +205,10 @@ export function legend(
   let y = y0;
   const parts: string[] = [];
   for (const item of items) {
-    const w = 22 + item.label.length * CHAR_WIDTH + 14;
+    const value = item.value ?? '';
+    const chars = Math.max(4, Math.floor((width - 36) / CHAR_WIDTH) - value.length);
+    const label = truncateLabel(item.label, chars);
+    const w = 22 + (label.length + value.length) * CHAR_WIDTH + 14;
     if (x > x0 && x + w > x0 + width) {
       x = x0;
       y += 16;
@@ -186,7 +216,7 @@ export function legend(
     const dash = item.dash === undefined ? '' : ` stroke-dasharray="${item.dash}"`;
     parts.push(
       `<line x1="${c(x)}" y1="${c(y - 4)}" x2="${c(x + 16)}" y2="${c(y - 4)}" stroke="${item.color}" stroke-width="3"${dash}/>`,
-      text(x + 21, y, item.label, { fill: '#222' }),
+      labelText(x + 21, y, item.label, chars, { fill: '#222' }, value),
     );
     x += w;
   }

@@ -3,7 +3,7 @@
  * horizontal bars, an SVG string: negative shares (hedges) extend left of the zero line.
  */
 import { escapeHtml } from '../_html.js';
-import { CHART_WIDTH, CHAR_WIDTH, c, fixed, linear, svgRoot, text } from './_svg.js';
+import { CHART_WIDTH, CHAR_WIDTH, c, fixed, labelText, linear, svgRoot, text } from './_svg.js';
 
 export interface AttributionChartSpec {
   readonly title: string;
@@ -19,11 +19,6 @@ const LABEL_MAX = 200;
 const VALUE_ROOM = 7 * CHAR_WIDTH + 8;
 const VOL_COLOR = '#0b4f9c';
 const CVAR_COLOR = '#c0392b';
-
-/** A label cut to `chars` characters with an ellipsis (the full text stays in the bars' tooltips). */
-function fit(label: string, chars: number): string {
-  return label.length <= chars ? label : `${label.slice(0, Math.max(1, chars - 1))}…`;
-}
 
 function bar(
   sx: (v: number) => number,
@@ -63,7 +58,7 @@ export function renderAttributionChart(spec: AttributionChartSpec): string {
     .map((r, i) => {
       const y = top + i * ROW;
       return (
-        text(labelWidth, y + 18, fit(r.label, chars), { 'text-anchor': 'end', fill: '#222' }) +
+        labelText(labelWidth, y + 18, r.label, chars, { 'text-anchor': 'end', fill: '#222' }) +
         bar(sx, y + 4, r.volShare, { color: VOL_COLOR, what: 'volatility', label: r.label }) +
         bar(sx, y + 6 + BAR, r.cvarShare, { color: CVAR_COLOR, what: spec.cvarLabel, label: r.label })
       );

@@ -8,6 +8,7 @@ import {
   CHAR_WIDTH,
   c,
   fixed,
+  labelText,
   legend,
   linear,
   niceTicks,
@@ -77,6 +78,7 @@ export function renderContributorsChart(input: ContributorsSpec): string {
   const color = new Map(paths.map((p, i) => [p, p === bands.other ? OTHER : paletteColor(i)]));
   const labelWidth = Math.min(200, 12 + Math.max(4, ...spec.assets.map((a) => a.symbol.length)) * CHAR_WIDTH);
   const left = labelWidth + 6;
+  const chars = Math.floor((labelWidth - 12) / CHAR_WIDTH);
   const right = width - 70;
   let lo = 0;
   let hi = 0;
@@ -121,7 +123,7 @@ export function renderContributorsChart(input: ContributorsSpec): string {
         })
         .join('');
       return (
-        text(left - 8, y + 15, a.symbol, { 'text-anchor': 'end', fill: '#222' }) +
+        labelText(left - 8, y + 15, a.symbol, chars, { 'text-anchor': 'end', fill: '#222' }) +
         segments +
         text(Math.max(sx(pos), sx(0)) + 6, y + 15, `${fixed(a.net * 100, 2)}%`, { fill: '#222' })
       );

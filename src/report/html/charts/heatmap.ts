@@ -1,6 +1,6 @@
 /** Correlation heatmap (diverging colours, values in the cells) as an SVG string. */
 import { escapeHtml } from '../_html.js';
-import { CHAR_WIDTH, c, fixed, svgRoot, text } from './_svg.js';
+import { CHAR_WIDTH, c, fixed, labelText, svgRoot, text } from './_svg.js';
 
 export interface HeatmapSpec {
   readonly title: string;
@@ -84,6 +84,9 @@ export function renderHeatmap(spec: HeatmapSpec): string {
   const labelWidth = Math.min(180, 18 + Math.max(...spec.ids.map((s) => s.length), 2) * CHAR_WIDTH);
   const left = labelWidth;
   const top = Math.min(150, 14 + Math.max(...spec.ids.map((s) => s.length), 2) * CHAR_WIDTH * 0.72);
+  // Labels cut to the room they get: rows (labelWidth - 18), rotated columns ((top - 14) / 0.72).
+  const rowChars = Math.floor((labelWidth - 18) / CHAR_WIDTH);
+  const colChars = Math.floor((top - 14) / (CHAR_WIDTH * 0.72) + 1e-9);
   const legendTop = top + n * cell + 18;
   const width = Math.max(left + n * cell + 16, left + 260);
   const height = legendTop + 34;
@@ -91,12 +94,20 @@ export function renderHeatmap(spec: HeatmapSpec): string {
   const cells =
     n <= 24 ? titledCells(spec, left, top, cell, showValues) : bucketedCells(spec, left, top, cell);
   const rowLabels = spec.ids
-    .map((id, i) => text(left - 6, top + i * cell + cell / 2 + 4, id, { 'text-anchor': 'end', fill: '#222' }))
+    .map((id, i) =>
+      labelText(left - 6, top + i * cell + cell / 2 + 4, id, rowChars, {
+        'text-anchor': 'end',
+        fill: '#222',
+      }),
+    )
     .join('');
   const colLabels = spec.ids
     .map((id, j) => {
       const x = left + j * cell + cell / 2;
-      return text(x, top - 6, id, { transform: `rotate(-45 ${c(x)} ${c(top - 6)})`, fill: '#222' });
+      return labelText(x, top - 6, id, colChars, {
+        transform: `rotate(-45 ${c(x)} ${c(top - 6)})`,
+        fill: '#222',
+      });
     })
     .join('');
   const steps = 11;

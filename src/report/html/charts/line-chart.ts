@@ -89,7 +89,8 @@ export function renderLineChart(spec: LineChartSpec): string {
     for (let t = l.values.length - 1; t >= 0 && Number.isNaN(last); t--) last = l.values[t] as number;
     const suffix = spec.legendValue === undefined || Number.isNaN(last) ? '' : ` ${spec.legendValue(last)}`;
     return {
-      label: `${l.label}${suffix}`,
+      label: l.label,
+      value: suffix,
       color: l.color,
       ...(l.dash === undefined ? {} : { dash: l.dash }),
     };

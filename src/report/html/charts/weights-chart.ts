@@ -1,6 +1,6 @@
 /** Horizontal bars of sleeve weights with the weight bounds marked, as an SVG string. */
 import { escapeHtml } from '../_html.js';
-import { CHART_WIDTH, CHAR_WIDTH, c, fixed, linear, paletteColor, svgRoot, text } from './_svg.js';
+import { CHART_WIDTH, CHAR_WIDTH, c, fixed, labelText, linear, paletteColor, svgRoot, text } from './_svg.js';
 
 export interface WeightsChartSpec {
   readonly title: string;
@@ -16,6 +16,7 @@ export function renderWeightsChart(spec: WeightsChartSpec): string {
   const width = spec.width ?? CHART_WIDTH;
   const labelWidth = Math.min(200, 12 + Math.max(4, ...spec.bars.map((b) => b.label.length)) * CHAR_WIDTH);
   const left = labelWidth + 8;
+  const chars = Math.floor((labelWidth - 12) / CHAR_WIDTH);
   const right = width - 64;
   const top = 10;
   const height = top + spec.bars.length * ROW + 26;
@@ -32,7 +33,7 @@ export function renderWeightsChart(spec: WeightsChartSpec): string {
       const w = Math.max(0, sx(Math.max(0, b.weight)) - left);
       const value = `${fixed(b.weight * 100, 2)}%`;
       return (
-        text(left - 8, y + 16, b.label, { 'text-anchor': 'end', fill: '#222' }) +
+        labelText(left - 8, y + 16, b.label, chars, { 'text-anchor': 'end', fill: '#222' }) +
         `<rect x="${c(left)}" y="${c(y + 4)}" width="${c(Math.max(w, 0.5))}" height="${ROW - 8}" fill="${paletteColor(i)}">` +
         `<title>${escapeHtml(b.label)}: ${value}</title></rect>` +
         text(left + w + 6, y + 16, value, { fill: '#222' })
