@@ -2,10 +2,11 @@
 import { code, num, pct, table } from './_markdown.js';
 import type { AttributionRowData, AttributionSection } from './meta-report-data.js';
 
-/** Physical assets listed one by one in the table; the rest share one row. */
-const ATTRIBUTION_TOP_ASSETS = 10;
-/** Bars per attribution chart; beyond it the smallest holdings share one bar. */
-export const ATTRIBUTION_CHART_ROWS = 10;
+/**
+ * Holdings shown one by one in the assets table and in an attribution chart; the smaller ones share one
+ * `other (k …)` row or bar, the same in both (a single left-over holding is shown).
+ */
+export const ATTRIBUTION_TOP_ROWS = 10;
 
 const R = 'right' as const;
 const L = 'left' as const;
@@ -95,16 +96,19 @@ export function attributionLines(
   return lines;
 }
 
-/** The bars of a chart: every holding when they fit, else the largest and one bar for the rest. */
+/**
+ * The bars of a chart: every holding (in the given order) when they fit, else the
+ * {@link ATTRIBUTION_TOP_ROWS} largest and one bar for the rest, as the assets table groups them.
+ */
 export function attributionChartLines(
   rows: readonly AttributionRowData[],
   a: AttributionSection,
   noun: string,
   unassigned?: AttributionSection['unassigned'],
 ): AttributionLine[] {
-  const fits = rows.length <= ATTRIBUTION_CHART_ROWS;
+  const fits = rows.length - ATTRIBUTION_TOP_ROWS <= 1;
   return attributionLines(fits ? rows : largestFirst(rows), a, {
-    top: fits ? rows.length : ATTRIBUTION_CHART_ROWS - 1,
+    top: ATTRIBUTION_TOP_ROWS,
     noun,
     ...(unassigned === undefined ? {} : { unassigned }),
   });
@@ -149,7 +153,7 @@ function contributionTable(first: string, lines: readonly AttributionLine[], a: 
 
 function assetsPart(a: AttributionSection): string[] {
   if (a.assets.length === 0) return [];
-  const shown = a.assets.length - ATTRIBUTION_TOP_ASSETS <= 1 ? a.assets.length : ATTRIBUTION_TOP_ASSETS;
+  const shown = a.assets.length - ATTRIBUTION_TOP_ROWS <= 1 ? a.assets.length : ATTRIBUTION_TOP_ROWS;
   const lines = attributionLines(largestFirst(a.assets), a, {
     top: shown,
     noun: 'assets',

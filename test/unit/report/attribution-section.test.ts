@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ATTRIBUTION_CHART_ROWS,
+  ATTRIBUTION_TOP_ROWS,
   attributionBlock,
   attributionChartLines,
   attributionLines,
@@ -94,10 +94,10 @@ describe('attribution rows', () => {
       volShare: (i - 4) / 100 / a.volatility,
     }));
     const bars = attributionChartLines(many, a, 'sleeves');
-    assert.equal(bars.length, ATTRIBUTION_CHART_ROWS, 'a chart has at most ATTRIBUTION_CHART_ROWS bars');
+    assert.equal(bars.length, ATTRIBUTION_TOP_ROWS + 1, 'a chart has ATTRIBUTION_TOP_ROWS bars and the rest');
     assert.deepEqual(
       bars.map((l) => l.label),
-      ['s14', 's13', 's12', 's11', 's10', 's09', 's00', 's08', 's01', 'other (6 sleeves)'],
+      ['s14', 's13', 's12', 's11', 's10', 's09', 's00', 's08', 's01', 's07', 'other (5 sleeves)'],
       'the largest first (the hedges s00 at −4 % and s01 at −3 % rank by size, ahead of s07 at +3 % by name), the rest in one bar',
     );
   });
@@ -208,6 +208,18 @@ describe('attribution rows', () => {
       section.includes('<td>other (2 assets)</td><td class="num">2.00%</td>'),
       'the HTML table carries the Markdown cells',
     );
+    // The assets chart groups the same holdings as the assets table: 10 bars and "other (2 assets)".
+    const charts = section.split('data-chart="attribution"');
+    const assetsChart = charts[2]!.slice(0, charts[2]!.indexOf('</svg>'));
+    const chartLabels = [...assetsChart.matchAll(/text-anchor="end" fill="#222">([^<]+)<\/text>/g)].map(
+      (m) => m[1],
+    );
+    const tableLabels = attributionLines(largestFirst(a.assets), a, {
+      top: 10,
+      noun: 'assets',
+      unassigned: a.unassigned,
+    }).map((l) => l.label.replace('&', '&amp;'));
+    assert.deepEqual(chartLabels, tableLabels, 'the chart shows the table’s holdings and other row');
   });
 });
 
