@@ -209,6 +209,18 @@ describe('HTML report in headless Chromium', { skip: chromiumSkip }, () => {
     assert.equal(await page.locator('nav').isVisible(), false, "await page.locator('nav').isVisible()");
     const printed = await chartBoxes(page);
     for (const ch of printed) assert.ok(ch.width > 100 && ch.width <= 1200, `print ${ch.kind} ${ch.width}`);
+    // At A4's printable width (~718 px) every table fits the page: smaller type, headers that wrap.
+    await page.setViewportSize({ width: 718, height: 1000 });
+    const pageWidth = await page.$eval('html', (html) => html.clientWidth);
+    const tables = await page.$$eval('table', (ts) =>
+      ts.map((t) => ({
+        right: t.getBoundingClientRect().right,
+        head: t.querySelector('th')?.textContent ?? '',
+      })),
+    );
+    const wide = tables.filter((t) => t.right > pageWidth + 0.5).map((t) => `${t.head} (${t.right} px)`);
+    assert.ok(tables.length > 50, `the report has its tables: ${tables.length}`);
+    assert.deepEqual(wide, [], `tables wider than the printed page (${pageWidth} px): ${wide.join(', ')}`);
     const pdf = await page.pdf({ format: 'A4' });
     assert.ok(pdf.length > 20_000, 'pdf.length > 20_000');
     await page.close();

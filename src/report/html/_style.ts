@@ -45,6 +45,12 @@ section.profile { border-top: 3px solid var(--accent); margin-top: 36px; }
   figure.chart, tr, blockquote { break-inside: avoid; }
   h2, h3, h4 { break-after: avoid; }
   .table-wrap, figure.chart { overflow: visible; }
+  table { font-size: 8.5px; max-width: 100%; }
+  th, td { padding: 2px 4px; }
+  th, th.num { white-space: normal; overflow-wrap: anywhere; }
+  td { overflow-wrap: anywhere; }
+  td.num { white-space: normal; overflow-wrap: normal; }
+  code { font-size: 8px; }
   figure.chart svg { min-width: 0 !important; max-width: 100%; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
