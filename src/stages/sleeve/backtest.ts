@@ -146,6 +146,8 @@ export function sleeveWalkForward(
     costs: spec.costs,
     settings: {
       fallback: spec.fallback,
+      // Errors name the assets by column (a SHORT leg as such), not by position.
+      labels: data.assets.map((a, i) => (directions[i] === 'SHORT' ? `${a} (SHORT)` : a)),
       periodsPerYear: annualisation.periods_per_year,
       ...(spec.covariance === undefined ? {} : { covariance: spec.covariance }),
       ...(spec.linkage === undefined ? {} : { linkage: spec.linkage }),
