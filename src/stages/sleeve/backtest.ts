@@ -12,7 +12,7 @@ import {
   type ThreadedWalkForwardOptions,
   type ThreadsSetting,
 } from '../../numeric/backtest/walk-forward-threads.js';
-import { QuantError } from '../../errors.js';
+import { QuantError, isQuantError } from '../../errors.js';
 import {
   BACKTEST_ENGINE,
   atomId,
@@ -161,17 +161,39 @@ export function sleeveWalkForward(
 }
 
 /** Run the walk-forward backtest of every risk profile, reporting each window as progress. */
-function backtestSleeve(
+async function backtestSleeve(
   ctx: StageContext,
   input: SleeveInput,
   policies: ResolvedPolicies | undefined,
   threads: number,
 ): Promise<WalkForwardResult> {
-  return walkForwardBacktestThreads(input.data.returns, {
-    ...sleeveWalkForward(input, policies),
-    threads,
-    onWindow: ({ profile, window, windows: total }) =>
-      ctx.progress(`${profile}: window ${window + 1}/${total}`),
+  try {
+    return await walkForwardBacktestThreads(input.data.returns, {
+      ...sleeveWalkForward(input, policies),
+      threads,
+      onWindow: ({ profile, window, windows: total }) =>
+        ctx.progress(`${profile}: window ${window + 1}/${total}`),
+    });
+  } catch (error) {
+    throw inSleeveTerms(error, input);
+  }
+}
+
+/**
+ * A sleeve has no risk_free_rate (its rate is 0): a failure for want of a positive excess return (max_sharpe,
+ * mean_cvar) gets a hint the sleeve spec can follow, pointing at its risk profiles.
+ */
+function inSleeveTerms(error: unknown, input: SleeveInput): unknown {
+  if (!isQuantError(error) || error.code !== 'E_NO_POSITIVE_EXCESS_RETURN') return error;
+  const at = `profiles.${input.profile}.sleeve`;
+  const riskProfile = error.details['risk_profile'];
+  const profile = typeof riskProfile === 'string' ? riskProfile : 'this risk profile';
+  return new QuantError(error.code, error.message, {
+    hint: `a sleeve's risk-free rate is 0 and no asset gains on average in this window: replace ${profile} in ${at}.risk_profiles by a risk profile that needs no expected return (min_variance, risk_parity, hrp), or remove "fallback": false from ${at} so that such windows fall back to inverse_variance`,
+    location: { file: input.manifestFile, jsonPath: `${at}.risk_profiles` },
+    issues: error.issues,
+    details: error.details,
+    cause: error,
   });
 }
 

@@ -68,4 +68,16 @@ describe('sleeve.backtest errors in sleeve terms', () => {
       'the window dates',
     );
   });
+
+  test('no positive excess return with fallback: false says what to change in the sleeve spec', async () => {
+    const ws = await workspace(pricesCsv(-0.004), { risk_profiles: ['max_sharpe'], fallback: false });
+    const error = await failure(ws);
+    assert.equal(error.code, 'E_NO_POSITIVE_EXCESS_RETURN', error.message);
+    assert.match(error.message, /largest μ = [^,]+, [ABC]\)/, 'the best asset by its column name');
+    assert.doesNotMatch(error.hint ?? '', /risk_free_rate/, 'no key the sleeve spec lacks');
+    assert.match(error.hint ?? '', /profiles\.s\.sleeve\.risk_profiles/, 'the risk profiles to change');
+    assert.match(error.hint ?? '', /"fallback": false/, 'the fallback to enable');
+    assert.equal(error.location?.jsonPath, 'profiles.s.sleeve.risk_profiles', 'the JSON path');
+    assert.equal(error.location?.file, join(ws, 'manifest.json'), 'the manifest file');
+  });
 });
