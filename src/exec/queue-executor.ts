@@ -216,6 +216,26 @@ function idleNotice(
   }, options.idleNoticeMs ?? 5000);
 }
 
+/**
+ * E_QUEUE unless Redis at `redisUrl` answers within the connect timeout: a coordinator asks before it
+ * writes anything (key locks, run reservations), so an unreachable queue leaves the workspace as it was.
+ */
+export async function assertRedisAnswers(
+  redisUrl: string,
+  queueName: string,
+  connectTimeoutMs?: number,
+): Promise<void> {
+  assertQueueName(queueName);
+  const queue = new Queue(queueName, { connection: connectionFor(redisUrl) });
+  let answered = false;
+  try {
+    await waitForRedis(queue, redisUrl, connectTimeoutMs);
+    answered = true;
+  } finally {
+    await closeWithin(queue, answered ? STOP_CALL_MS : 0);
+  }
+}
+
 /** Create the `bullmq` executor. Each batch opens its own Redis connections and closes them at the end. */
 export function createQueueExecutor(options: QueueExecutorOptions): JobExecutor {
   assertQueueName(options.queueName);

@@ -304,6 +304,12 @@ export async function produceTreeSleeves(
     now: where.now,
     ...(where.pinned === undefined ? {} : { pinned: where.pinned }),
   });
+  // Redis must answer before the key locks and run reservations are written: an unreachable queue then
+  // leaves a fresh workspace without runs/ or .quant/.
+  if (planned.length > 0 && options.executor === 'bullmq') {
+    const { assertRedisAnswers } = await loadOptional('queue', () => import('../exec/queue-executor.js'));
+    await assertRedisAnswers(options.redis ?? DEFAULT_REDIS_URL, options.queue ?? DEFAULT_QUEUE_NAME);
+  }
   const started = performance.now();
   const env = where.env ?? process.env;
   const clock = pinnedClock(env);
