@@ -26,7 +26,8 @@ export const ERROR_CODES = {
   E_AUDIT_UNANCHORED: 'run.json records no ledger anchor (made before anchoring, still running, or removed)',
   E_AUDIT_SIGNATURE:
     "the ledger anchor's HMAC does not match QUANT_LEDGER_KEY, or a required signature is absent",
-  E_AUDIT_KEY: 'QUANT_LEDGER_KEY is set but unusable as a signing key',
+  E_AUDIT_KEY:
+    'QUANT_LEDGER_KEY is set but unusable as a signing key, or not set when adding to a signed run',
   E_AUDIT_OUTPUT: 'a file the audit ledger records as an output differs from its recorded hash or is missing',
   E_PATH_ESCAPE: 'a path points outside the allowed folder',
   // the machine: file system and operating system (see environmentError)

@@ -75,6 +75,7 @@ export {
 export { anchorLedger, LEDGER_ANCHOR_MEMBER, LedgerKey } from './ledger-anchor.js';
 export {
   assertLedgerAnchored,
+  assertRunSignable,
   auditFailure,
   auditRun,
   type AnchorState,

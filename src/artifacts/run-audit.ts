@@ -290,6 +290,25 @@ export async function assertLedgerAnchored(
   }
 }
 
+/**
+ * Refuse to add to a signed run without the key (`json`: its run.json as found, before anything is
+ * written): its next anchor could not be signed, and the run would lose its signature without a word
+ * (only `quant audit verify --strict` with the key would tell).
+ */
+export function assertRunSignable(json: RunJson, runId: string, key: LedgerKey | undefined): void {
+  if (key !== undefined) return;
+  const file = `runs/${runId}/run.json`;
+  if (readLedgerAnchor(json, file)?.hmac === undefined) return;
+  throw new QuantError(
+    'E_AUDIT_KEY',
+    `${file}: the run is signed and ${LEDGER_KEY_VARIABLE} is not set: adding to it would leave it unsigned`,
+    {
+      location: { file, jsonPath: '$.ledger.hmac' },
+      hint: `set ${LEDGER_KEY_VARIABLE} to the key the run was signed with, or use a new run id`,
+    },
+  );
+}
+
 /** The coded error of a report's first problem (the line says how many more there are); undefined if ok. */
 export function auditFailure(report: RunAuditReport): QuantError | undefined {
   const [first, ...rest] = report.problems;

@@ -27,6 +27,7 @@ import {
   markRunIncomplete,
   openLedger,
   assertLedgerAnchored,
+  assertRunSignable,
   readRunJsonFile,
   removeOrphanTempFiles,
   resolveNow,
@@ -251,6 +252,8 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
     // A stage of another kind or sleeve profile is refused before anything of the run is touched.
     const found = await readRunJsonFile(paths.runJson, runId);
     if (found !== undefined) assertRunAccepts(found, options);
+    // A signed run is added to only with its key (before an interrupted run is settled and re-anchored).
+    if (found !== undefined) assertRunSignable(found, runId, key);
     const interrupted = await recoverPreviousRun(paths, runId, key);
     const before = await readRunJsonFile(paths.runJson, runId);
     // The chain, and its anchor when run.json has one: a tampered run is refused, never re-anchored.

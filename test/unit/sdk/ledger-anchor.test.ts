@@ -175,6 +175,30 @@ describe('ledger anchor (SDK)', () => {
     );
   });
 
+  test('a signed run is not added to without the key: it would be left unsigned', async () => {
+    await run('k1', { ...EPOCH, QUANT_LEDGER_KEY: KEY });
+    const before = readFileSync(join(dir('k1'), 'run.json'));
+    const ledgerBefore = readFileSync(join(dir('k1'), 'audit.jsonl'));
+    await assert.rejects(
+      run('k1'),
+      (e: unknown) =>
+        e instanceof QuantError &&
+        e.code === 'E_AUDIT_KEY' &&
+        /runs\/k1\/run\.json: the run is signed and QUANT_LEDGER_KEY is not set/.test(e.message) &&
+        /set QUANT_LEDGER_KEY to the key the run was signed with/.test(e.hint ?? ''),
+      'coded E_AUDIT_KEY naming run.json, with the fix',
+    );
+    assert.ok(readFileSync(join(dir('k1'), 'run.json')).equals(before), 'run.json unchanged');
+    assert.ok(readFileSync(join(dir('k1'), 'audit.jsonl')).equals(ledgerBefore), 'ledger unchanged');
+    assert.equal((await verify('k1', { QUANT_LEDGER_KEY: KEY })).signature.state, 'valid', 'still signed');
+    await run('k1', { ...EPOCH, QUANT_LEDGER_KEY: KEY });
+    assert.equal(
+      (await verify('k1', { QUANT_LEDGER_KEY: KEY })).signature.state,
+      'valid',
+      'with its key the run is added to and signed again',
+    );
+  });
+
   test('a truncated ledger is E_AUDIT_TRUNCATED', async () => {
     await run('t1');
     const ledger = records('t1');
