@@ -11,6 +11,9 @@
  * remounted read-only would: the environment tests use it where a real full or read-only file system
  * cannot be made. `QUANT_FAIL_WRITES=<ERRNO>:<n>:<part>` counts only writes whose path contains `<part>`
  * (e.g. `ENOSPC:1:/.cache/` for a cache on a volume of its own that is full).
+ *
+ * A stop asked for (stop-request.ts) refuses every asynchronous write that has not started yet, before its
+ * temp file exists; writes under way finish.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync, type PathLike } from 'node:fs';
@@ -22,6 +25,7 @@ import { toJsonValue } from './canonical-json.js';
 import { assertConfinedSync } from './file-access.js';
 import { fsFailure, makeDirectory, makeDirectorySync } from './fs-failure.js';
 import { forgetRead } from './read-once.js';
+import { beforeStoppableWrite } from './stop-request.js';
 
 // The crash hook's state. Module-level because it counts the writes of the whole process.
 const crashAfter = crashPoint('QUANT_CRASH_AFTER_WRITES');
@@ -141,6 +145,7 @@ function syncDirSync(dir: PathLike): void {
  * being written (docs/architecture.md, "File-system calls").
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await beforeStoppableWrite(path);
   writeFileAtomicSync(path, data);
 }
 
@@ -150,6 +155,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  * meanwhile by another process is not clobbered either. An existing `path` is `E_OUTPUT_EXISTS`.
  */
 export async function writeFileAtomicExclusive(path: string, data: string | Uint8Array): Promise<void> {
+  await beforeStoppableWrite(path);
   const target = resolve(path);
   const tmp = tempPathFor(target);
   let handle: FileHandle | undefined;
@@ -218,6 +224,7 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
 
 /** One write of {@link writeFilesAtomic}: temp file, data, fsync, rename — on the thread pool. */
 async function writeAndRename(path: string, target: string, data: string | Uint8Array): Promise<void> {
+  await beforeStoppableWrite(path);
   const tmp = tempPathFor(target);
   let handle: FileHandle | undefined;
   try {

@@ -11,6 +11,7 @@ export {
 export { canonicalJson } from './canonical-json.js';
 export { sha256File, sha256Hex, sha256Input } from './hash.js';
 export { readOnceScope } from './read-once.js';
+export { assertNotStopped, isStopError, outsideStoppable, whileStoppable } from './stop-request.js';
 export { decodeInputText } from './input-file.js';
 export { assertValidRunId, defaultRunId } from './run-id.js';
 export { resolveNow, toIsoSeconds } from './clock.js';

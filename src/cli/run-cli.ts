@@ -1,11 +1,15 @@
 import { environmentError, isQuantError, printable } from '../errors.js';
+import { signalExitCode } from './commands/_stop-on-signal.js';
 import { createCliContext } from './context.js';
 import { extractGlobalOptions } from './global-options.js';
 import { processIo, type Io } from './output.js';
 import { createProgram } from './program.js';
 import { CommanderError, commanderStop, prepareCommandTree } from './usage.js';
 
-/** Run the CLI; resolves to the exit code (0 ok, 1 user error, 2 internal error). */
+/**
+ * Run the CLI; resolves to the exit code (0 ok, 1 user error, 2 internal error, 130 / 143 a run stopped by
+ * SIGINT / SIGTERM).
+ */
 export async function runCli(argv: readonly string[], io: Io = processIo()): Promise<number> {
   const cut = argv.indexOf('--');
   const before = cut < 0 ? argv : argv.slice(0, cut);
@@ -55,5 +59,10 @@ function reportFailure(thrown: unknown, io: Io, mode: { verbose: boolean; json: 
     io.err(`E_INTERNAL: ${message} — this is a bug; rerun with --verbose and report it`);
   }
   if (mode.verbose && error instanceof Error && error.stack !== undefined) io.err(error.stack);
-  return coded ? 1 : 2;
+  // A run stopped by SIGINT / SIGTERM exits as the signal would have ended it (130 / 143).
+  const stopped =
+    coded && error.code === 'E_INTERRUPTED' && error.details['stopped'] === true
+      ? signalExitCode(String(error.details['signal']))
+      : undefined;
+  return stopped ?? (coded ? 1 : 2);
 }

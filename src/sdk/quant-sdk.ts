@@ -4,7 +4,20 @@ import type { Registry, StageFilter } from '../core/registry.js';
 import type { Stage } from '../core/stage.js';
 import { resolveStageParams, stageParamKeys, stageParamsJsonSchema } from '../core/params.js';
 import { StageRegistry, type BuiltinStageId, type BuiltinStageValues } from '../stages/index.js';
-import { assertConfined, checkOutputPath, confinementRoot, runConfined, runDir } from '../artifacts/index.js';
+import {
+  assertConfined,
+  checkOutputPath,
+  confinementRoot,
+  describeInterruption,
+  INTERRUPTED_STAGE,
+  isStopError,
+  LAST_COMPLETED_STAGE,
+  outsideStoppable,
+  readRunJsonFile,
+  runConfined,
+  runDir,
+  whileStoppable,
+} from '../artifacts/index.js';
 import {
   listWorkspaceRuns,
   readRun,
@@ -95,6 +108,13 @@ export interface RunOptions {
    * the user's own.
    */
   readonly confine?: boolean;
+  /**
+   * Stop the run (the CLI aborts it on SIGINT / SIGTERM): once aborted, no further stage starts and no
+   * further artifact write begins; writes under way finish, and the run is closed `incomplete` where it
+   * stopped (as `quant runs list` closes a run whose process died), its lock released. The call then
+   * rejects with `E_INTERRUPTED` (`details.signal`: the abort reason when it is a string).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Where a workspace query looks: {@link RunOptions.workspace}, `cwd`, `env` and `confine`. */
@@ -390,7 +410,7 @@ export class QuantSDK {
     const resolved = resolveStageParams(stage, params);
     const location = resolveLocation(options);
     const confine = isConfined(options);
-    return withConfinement(confine, location.workspace, async () => {
+    return stoppable(options, confine, location.workspace, async () => {
       await checkOutputParam(resolved, location, options.runId, confine);
       const session = await openRunSession({
         ...location,
@@ -446,7 +466,7 @@ export class QuantSDK {
     const perStage = stages.map((stage) => resolveStageParams(stage, pipelineParamsFor(stage, params)));
     const location = resolveLocation(options);
     const confine = isConfined(options);
-    return withConfinement(confine, location.workspace, async () => {
+    return stoppable(options, confine, location.workspace, async () => {
       for (const p of perStage) await checkOutputParam(p, location, options.runId, confine);
       return this.#runPipelineSession(name, stages, perStage, params, options, hooks, location, confine);
     });
@@ -565,15 +585,51 @@ async function closeSession(
 ): Promise<void> {
   const failed = status === 'failed';
   try {
-    await session.close(status, extra, {
-      discardIfEmpty: failed && isQuantError(failure),
-      error: failure,
-      failExisting,
-    });
+    // The run's own bookkeeping goes on after a stop was asked for: it is how the run gets closed.
+    await outsideStoppable(() =>
+      session.close(status, extra, {
+        discardIfEmpty: failed && isQuantError(failure),
+        error: failure,
+        failExisting,
+      }),
+    );
   } catch (closeError) {
     if (!failed) throw environmentError(closeError) ?? closeError;
   }
-  if (failed) throw failure;
+  if (failed) throw isStopError(failure) ? await stoppedRunError(session, failure) : failure;
+}
+
+/**
+ * The one error of a run stopped by a signal and closed: where it stopped, that it is incomplete, how to
+ * finish. A run that could not be closed (its disk failed too) keeps the refusal as it was.
+ */
+async function stoppedRunError(session: RunSession, stop: QuantError): Promise<QuantError> {
+  const json = await readRunJsonFile(session.handle.runJson, session.runId).catch(() => undefined);
+  if (json?.status !== 'incomplete') return stop;
+  const signal = String(stop.details['signal']);
+  const { runId } = session;
+  const explicit = session.options.runId !== undefined;
+  const hint = !explicit
+    ? 'run the command again: it starts a new run'
+    : session.options.fresh === true
+      ? `run it again with another --run-id, or delete runs/${runId} first`
+      : 'run the command again to finish the run';
+  return new QuantError(
+    'E_INTERRUPTED',
+    `${signal}: ${describeInterruption(json)} (run runs/${runId}); the run is closed as incomplete`,
+    {
+      hint,
+      details: {
+        stopped: true,
+        signal,
+        run_id: runId,
+        status: 'incomplete',
+        [INTERRUPTED_STAGE]: json[INTERRUPTED_STAGE] ?? null,
+        [LAST_COMPLETED_STAGE]: json[LAST_COMPLETED_STAGE] ?? null,
+      },
+      cause: stop,
+    },
+  );
 }
 
 function pipelineParamsFor(stage: Stage, params: Record<string, unknown>): Record<string, unknown> {
@@ -596,6 +652,16 @@ function isConfined(options: RunOptions): boolean {
 
 function withConfinement<T>(confine: boolean, workspace: string, fn: () => Promise<T>): Promise<T> {
   return confine ? runConfined(workspace, fn) : fn();
+}
+
+/** {@link withConfinement}, with the writes stopping once `options.signal` is aborted. */
+function stoppable<T>(
+  options: RunOptions,
+  confine: boolean,
+  workspace: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  return whileStoppable(options.signal, () => withConfinement(confine, workspace, fn));
 }
 
 /**

@@ -3,7 +3,7 @@ import { rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import type { LedgerEntry, Stage, StageContext } from '../core/stage.js';
-import { environmentError, isEnvironmentError, isQuantError } from '../errors.js';
+import { QuantError, environmentError, isEnvironmentError, isQuantError } from '../errors.js';
 import {
   acquireRunLock,
   assertRunAccepts,
@@ -41,6 +41,9 @@ import {
   FIXED_RUN_MEMBERS,
   type RunJson,
   type RunLock,
+  assertNotStopped,
+  isStopError,
+  outsideStoppable,
 } from '../artifacts/index.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -173,7 +176,10 @@ function sessionCloser({
     try {
       const error = closeOptions?.error;
       const keep = before !== undefined && closeOptions?.failExisting !== true && keepsStatus(error, written);
-      if (status === 'failed' && keep) {
+      if (status === 'failed' && isStopError(error)) {
+        // Stopped (SIGINT, SIGTERM): closed as a run whose process died is, where its ledger stops.
+        await markRunIncomplete(handle, key);
+      } else if (status === 'failed' && keep) {
         const kept = Object.fromEntries(
           Object.entries(before).filter(([k]) => !FIXED_RUN_MEMBERS.has(k) && k !== LEDGER_ANCHOR_MEMBER),
         );
@@ -212,6 +218,8 @@ function sessionCloser({
  * broken chain (`E_AUDIT_BROKEN`) leaves the run as it was.
  */
 export async function openRunSession(options: SessionOptions): Promise<RunSession> {
+  // Stopped before the run exists (or, for an existing run, before it is touched): nothing to close.
+  assertNotStopped(options.runId === undefined ? 'the run was opened' : `run ${options.runId} was opened`);
   const now = resolveNow(options.env);
   // An unusable key is refused before anything is written; the key itself never leaves this closure.
   const key = LedgerKey.fromEnv(options.env);
@@ -303,8 +311,19 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
     if (!folderExisted || created) await discardNewRun(runPaths(workspace, runId)).catch(() => undefined);
     await lock.release();
     if (!folderExisted || created) await removeCreatedFolders();
-    throw coded;
+    throw isStopError(coded) ? stoppedWhileOpening(coded, runId, !folderExisted || created) : coded;
   }
+}
+
+/** A stop (SIGINT, SIGTERM) that came while the run was being opened: the run is as before, or gone. */
+function stoppedWhileOpening(stop: QuantError, runId: string, removed: boolean): QuantError {
+  const signal = String(stop.details['signal']);
+  const outcome = removed ? 'the new run was removed' : `run ${runId} was not changed`;
+  return new QuantError('E_INTERRUPTED', `${signal}: stopped while opening run ${runId}; ${outcome}`, {
+    hint: 'run the command again',
+    details: { ...stop.details, run_id: runId },
+    cause: stop,
+  });
 }
 
 /**
@@ -421,6 +440,7 @@ export async function executeStage(
   const outputs: string[] = [];
   const warnings: string[] = [];
   const ctx = stageContext(session, stage, { inputs, outputs, warnings });
+  assertNotStopped(`stage ${stage.id}`);
   await session.ledger.append({
     type: 'intent',
     step: stage.id,
@@ -442,40 +462,48 @@ export async function executeStage(
       inputs: await hashFiles(session.workspace, inputs),
       outputs: await hashFiles(session.workspace, outputs),
     };
-    await session.ledger.append({
-      type: 'outcome',
-      step: stage.id,
-      status: 'success',
-      context: { stage: stage.id, run_id: session.runId },
-      data: {
-        summary: result.summary,
-        inputs: execution.inputs,
-        outputs: execution.outputs,
-        // Kept with the outcome so that later stages (meta.report) and readers of the ledger see them.
-        ...(warnings.length === 0 ? {} : { warnings: [...warnings] }),
-        ...timing(),
-      },
-    });
+    // The runner's record of a stage that finished, kept even when a stop was asked for meanwhile.
+    await outsideStoppable(() =>
+      session.ledger.append({
+        type: 'outcome',
+        step: stage.id,
+        status: 'success',
+        context: { stage: stage.id, run_id: session.runId },
+        data: {
+          summary: result.summary,
+          inputs: execution.inputs,
+          outputs: execution.outputs,
+          // Kept with the outcome so that later stages (meta.report) and readers of the ledger see them.
+          ...(warnings.length === 0 ? {} : { warnings: [...warnings] }),
+          ...timing(),
+        },
+      }),
+    );
     return execution;
   } catch (thrown) {
     // A failed system call inside a stage is the machine's failure, coded like any other.
     const error = environmentError(thrown) ?? thrown;
+    // Stopped: no outcome, the stage stays open in the ledger, as when its process dies.
+    if (isStopError(error)) throw error;
     const described = isQuantError(error)
       ? { code: error.code, message: error.message }
       : { code: 'E_INTERNAL', message: error instanceof Error ? error.message : String(error) };
     try {
-      await session.ledger.append({
-        type: 'outcome',
-        step: stage.id,
-        status: 'error',
-        context: { stage: stage.id, run_id: session.runId },
-        data: {
-          error: described,
-          inputs: await hashFiles(session.workspace, inputs),
-          outputs: await hashFiles(session.workspace, outputs),
-          ...timing(),
-        },
-      });
+      const data = {
+        error: described,
+        inputs: await hashFiles(session.workspace, inputs),
+        outputs: await hashFiles(session.workspace, outputs),
+        ...timing(),
+      };
+      await outsideStoppable(() =>
+        session.ledger.append({
+          type: 'outcome',
+          step: stage.id,
+          status: 'error',
+          context: { stage: stage.id, run_id: session.runId },
+          data,
+        }),
+      );
     } catch (ledgerError) {
       // The ledger cannot take the outcome (the disk is full, the folder went read-only): the stage's
       // own failure is still the cause to report, unless it was not coded and this one is.

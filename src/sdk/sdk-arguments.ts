@@ -24,6 +24,7 @@ const runShape = {
   onProgress: functionSchema.optional(),
   onWarning: functionSchema.optional(),
   fresh: z.boolean().optional(),
+  signal: z.instanceof(AbortSignal).optional(),
 };
 /** The keys of {@link RunOptions}, for callers that hand a wider options object on to a run. */
 export const RUN_OPTION_KEYS: readonly string[] = Object.keys(runShape);

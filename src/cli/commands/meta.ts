@@ -14,6 +14,7 @@ import {
   produceSleevesWithSignals,
   redisTimeoutSeconds,
 } from './_execute-sleeves.js';
+import { stopOnSignal } from './_stop-on-signal.js';
 
 const list = (value: string, previous: string[] | undefined): string[] => [
   ...(previous ?? []),
@@ -149,13 +150,16 @@ function addMetaRunCommand(meta: Command, ctx: CliContext): void {
       for (const r of sleeves?.results ?? []) {
         for (const w of r.warnings ?? []) ctx.warn(`${r.profile}: ${w}`);
       }
-      const result = await sdk.runMeta(opts.profile, {
-        ...ctx.runOptions(opts.runId),
-        ...(sleeves === undefined ? {} : { producedSleeves: sleeves }),
-        ...(opts.profiles === undefined ? {} : { riskProfiles: opts.profiles }),
-        cache: opts.cache,
-        backtest: opts.backtest,
-      });
+      const result = await stopOnSignal((signal) =>
+        sdk.runMeta(opts.profile, {
+          ...ctx.runOptions(opts.runId),
+          ...(sleeves === undefined ? {} : { producedSleeves: sleeves }),
+          ...(opts.profiles === undefined ? {} : { riskProfiles: opts.profiles }),
+          cache: opts.cache,
+          backtest: opts.backtest,
+          signal,
+        }),
+      );
       printMetaRun(ctx, result, sleeves, opts.json === true);
     });
 }

@@ -3,6 +3,7 @@ import { Command } from '@commander-js/extra-typings';
 import { QuantSDK } from '../../sdk/quant-sdk.js';
 import type { CliContext } from '../context.js';
 import { stageResultJson } from '../output.js';
+import { stopOnSignal } from './_stop-on-signal.js';
 
 export function sleeveCommand(ctx: CliContext): Command {
   const sleeve = new Command('sleeve').description('produce sleeve runs from prices');
@@ -18,13 +19,15 @@ export function sleeveCommand(ctx: CliContext): Command {
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       const sdk = new QuantSDK({ registry: await ctx.registry() });
-      const result = await sdk.runStage(
-        'sleeve.backtest',
-        {
-          profile: opts.profile,
-          ...(opts.threads === undefined ? {} : { threads: threadsArg(opts.threads) }),
-        },
-        { ...ctx.runOptions(opts.runId), fresh: true },
+      const result = await stopOnSignal((signal) =>
+        sdk.runStage(
+          'sleeve.backtest',
+          {
+            profile: opts.profile,
+            ...(opts.threads === undefined ? {} : { threads: threadsArg(opts.threads) }),
+          },
+          { ...ctx.runOptions(opts.runId), fresh: true, signal },
+        ),
       );
       if (opts.json === true) {
         ctx.io.out(stageResultJson(result));

@@ -11,6 +11,7 @@ import { QuantSDK } from '../../sdk/quant-sdk.js';
 import { readParamsFile, type ParamsFile } from '../../sdk/params-file.js';
 import type { CliContext } from '../context.js';
 import { formatColumns, stageResultJson } from '../output.js';
+import { stopOnSignal } from './_stop-on-signal.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -128,7 +129,8 @@ export function stageCommand(ctx: CliContext): Command {
         throw blameParamsFile(error, file, new Set(Object.keys(given)));
       }
       const sdk = new QuantSDK({ registry });
-      const result = await sdk.runStage(target.id, params, ctx.runOptions(opts.runId));
+      const options = ctx.runOptions(opts.runId);
+      const result = await stopOnSignal((signal) => sdk.runStage(target.id, params, { ...options, signal }));
       if (opts.json === true) {
         ctx.io.out(stageResultJson(result));
         return;
