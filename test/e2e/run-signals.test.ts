@@ -1,4 +1,4 @@
-// `quant meta run` / `sleeve run` stopped by SIGINT or SIGTERM: one E_INTERRUPTED line naming where the
+// `quant meta run` / `sleeve run` / `stage run` stopped by SIGINT or SIGTERM: one E_INTERRUPTED line naming where the
 // run stopped, exit 130 / 143, the run closed `incomplete` (as `runs list` closes a run whose process
 // died), no lock and no temp file left, `audit verify` failing with E_INTERRUPTED, and the same command
 // run again finishing. The signal is sent while the run is surely running: the test hook
@@ -118,27 +118,43 @@ describe('a run stopped by SIGINT or SIGTERM', () => {
     }
   });
 
+  /** A workspace with the sleeve profile `s`. */
+  const sleeveWorkspace = (): string => {
+    const ws = workspace('quant-signal-sleeve-');
+    writeFileSync(join(ws, 'p.csv'), abcPricesCsv(61, 40));
+    writeFileSync(
+      join(ws, 'manifest.json'),
+      JSON.stringify({
+        profiles: {
+          s: {
+            sleeve: {
+              prices: 'p.csv',
+              assets: ['A', 'B', 'C'],
+              risk_profiles: ['equal_weight'],
+              train_window: 20,
+              test_window: 10,
+            },
+          },
+        },
+      }),
+    );
+    return ws;
+  };
+
+  test('quant stage run: SIGINT during sleeve.backtest closes the run, exit 130, run again finishes', async () => {
+    const ws = sleeveWorkspace();
+    const args = ['stage', 'run', 'sleeve.backtest', '--param', 'profile=s', '--workspace', ws];
+    const stopped = await runAndStop(args, '1:/data/', 'SIGINT');
+    checkStopped(ws, stopped, 'SIGINT', 'sleeve.backtest');
+    const again = quant(args, { env: EPOCH });
+    assert.equal(again.code, 0, `run again: ${again.stderr}`);
+    assert.match(again.stdout, /^sleeve\.backtest ok /m, `run again: a run finished: ${again.stdout}`);
+  });
+
   describe('quant sleeve run', () => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       test(`${signal} during sleeve.backtest: closed incomplete, exit ${signal === 'SIGINT' ? 130 : 143}, run again finishes`, async () => {
-        const ws = workspace('quant-signal-sleeve-');
-        writeFileSync(join(ws, 'p.csv'), abcPricesCsv(61, 40));
-        writeFileSync(
-          join(ws, 'manifest.json'),
-          JSON.stringify({
-            profiles: {
-              s: {
-                sleeve: {
-                  prices: 'p.csv',
-                  assets: ['A', 'B', 'C'],
-                  risk_profiles: ['equal_weight'],
-                  train_window: 20,
-                  test_window: 10,
-                },
-              },
-            },
-          }),
-        );
+        const ws = sleeveWorkspace();
         const args = ['sleeve', 'run', '--profile', 's', '--workspace', ws];
         const stopped = await runAndStop(args, '2:/data/', signal);
         checkStopped(ws, stopped, signal, 'sleeve.backtest');
