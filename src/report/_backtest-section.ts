@@ -1,18 +1,18 @@
 /** The out-of-sample walk-forward section of the meta report (data → Markdown). */
 import { withRiskFree } from './_benchmark-section.js';
 import { bullets, cell, code, num, pct, table } from './_markdown.js';
-import { periodsHeading } from './_labels.js';
+import { periodsHeading, periodsNoun } from './_labels.js';
 import type { BacktestRow, BacktestSection } from './meta-report-data.js';
 
 const R = 'right' as const;
 const L = 'left' as const;
 
-function rowLabel(r: BacktestRow): string {
+function rowLabel(r: BacktestRow, frequency: string | undefined): string {
   switch (r.kind) {
     case 'meta':
       return 'Meta, out of sample (walk-forward, net of costs)';
     case 'in_sample_weights':
-      return 'Meta, full-history weights (in sample: fitted on these days)';
+      return `Meta, full-history weights (in sample: fitted on these ${periodsNoun(frequency)})`;
     case 'equal_weight':
       return 'Equal weight, out of sample (walk-forward, net of costs)';
     case 'sleeve':
@@ -69,7 +69,7 @@ export function backtestBlock(b: BacktestSection, riskFree?: string, frequency?:
     'Win rate',
   ];
   const rows = b.rows.map((r) => [
-    rowLabel(r),
+    rowLabel(r, frequency),
     String(r.observations),
     pct(r.cagr),
     pct(r.volatility),
@@ -92,7 +92,8 @@ export function backtestBlock(b: BacktestSection, riskFree?: string, frequency?:
     head,
     table(header, rows, [L, R, R, R, R, R, R, R, R]),
     ...(b.policies === undefined ? [] : [policiesBlock(b.policies, riskFree)]),
-    'The full-history row applies the weights of the optimization above to the same days: its lead over the ' +
+    `The full-history row applies the weights of the optimization above to the same ${periodsNoun(frequency)}: ` +
+      'its lead over the ' +
       'walk-forward row is what fitting on the whole history flatters.',
     turnover,
     fallbacks,

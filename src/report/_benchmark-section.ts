@@ -1,6 +1,6 @@
 /** The report's active-risk and data-age sections (data → Markdown). */
 import { bullets, cell, code, num, pct, table } from './_markdown.js';
-import { IN_SAMPLE, OUT_OF_SAMPLE, periodsHeading } from './_labels.js';
+import { IN_SAMPLE, OUT_OF_SAMPLE, periodsHeading, periodsNoun } from './_labels.js';
 import type { BenchmarkSection, DataAgeSection, RiskProfileReport } from './meta-report-data.js';
 
 const R = 'right' as const;
@@ -58,7 +58,8 @@ export function benchmarksBlock(b: BenchmarkSection, frequency?: string): string
       'is the share of each side’s rows without a match, the benchmark’s counted from the portfolio’s first ' +
       'to its last date (a longer benchmark history is not a loss). Active return = mean(r_p − r_b) × A, tracking error = ' +
       'std(r_p − r_b) × √A, information ratio = their ratio; beta and alpha (CAPM, annualised) over the ' +
-      'risk-free rate; capture = mean portfolio return over mean benchmark return on the days the benchmark ' +
+      `risk-free rate; capture = mean portfolio return over mean benchmark return on the ${periodsNoun(frequency)} ` +
+      'the benchmark ' +
       'rose (up) or fell (down).',
   ].join('\n\n');
 }

@@ -2,16 +2,24 @@
 import { bullets, cell, code, num, pct, table } from './_markdown.js';
 import { INTERSECTION_LOSS_WARNING, renderRiskProfileSections } from './_meta-report-sections.js';
 import { isOmitted, type MetaReportData, type RiskProfileReport } from './meta-report-data.js';
-import { IN_SAMPLE_LABEL, OUT_OF_SAMPLE_LABEL, periodsHeading } from './_labels.js';
+import {
+  IN_SAMPLE_LABEL,
+  OUT_OF_SAMPLE_LABEL,
+  periodNoun,
+  periodsHeading,
+  periodsNoun,
+  sharedFrequency,
+} from './_labels.js';
 import { withRiskFree } from './_benchmark-section.js';
 
-const BACKTEST_DEFINITIONS = [
+/** The walk-forward's definitions, worded by the run's calendar (`day`, `month`, ..., `period`). */
+const backtestDefinitions = (frequency: string | undefined): string[] => [
   'Out-of-sample backtest (walk-forward): at each rebalance every level of the sleeve tree is fitted on its own ' +
     'trailing train window only (nested branches first), and the resulting weights are held until the next ' +
     'rebalance, drifting with the returns: w_{t+1,i} ∝ w_{t,i} (1 + r_{t,i}). The same metrics as above are ' +
-    'computed on the held days only.',
+    `computed on the held ${periodsNoun(frequency)} only.`,
   'Turnover = Σ |w_target − w_drifted| over the atomic sleeves at a rebalance (1 for the initial purchase); each ' +
-    'rebalance costs (commission + slippage) × turnover, taken from that day’s return.',
+    `rebalance costs (commission + slippage) × turnover, taken from that ${periodNoun(frequency)}’s return.`,
   'Mean effective N = the mean of 1 / Σ wᵢ² over the rebalances.',
 ];
 
@@ -44,11 +52,10 @@ function riskProfileCell(p: RiskProfileReport): string {
 
 /** The `## Summary` table across risk profiles. */
 export function summary(profiles: readonly RiskProfileReport[]): string {
-  const frequencies = new Set(profiles.map((p) => p.frequency));
   const head = [
     'Risk profile',
     'Method',
-    periodsHeading(frequencies.size === 1 ? profiles[0]?.frequency : undefined),
+    periodsHeading(sharedFrequency(profiles.map((p) => p.frequency))),
     'CAGR',
     'Volatility',
     withRiskFree('Sharpe', profiles[0]),
@@ -153,7 +160,7 @@ export function appendix(profiles: readonly RiskProfileReport[], extra: readonly
     'Anomalies: consecutive, non-overlapping blocks of rows (a shorter trailing block is not checked) with ' +
       '|annualised Sharpe| > 10 (a screen for data errors, with r_f = 0) or annualised volatility > 200%.',
     `Calendar: intersection loss = 1 − kept / rows per sleeve; above ${pct(INTERSECTION_LOSS_WARNING, 0)} is a warning.`,
-    ...(backtest ? BACKTEST_DEFINITIONS : []),
+    ...(backtest ? backtestDefinitions(sharedFrequency(profiles.map((p) => p.frequency))) : []),
     '`n/a` marks a figure that is not defined (e.g. a Sharpe ratio at zero volatility, a Calmar ratio without drawdown).',
     ...extra,
   ]);

@@ -222,7 +222,7 @@ function chartsFor(key: SectionKey, p: RiskProfileReport): string {
         ? ''
         : figure(
             renderHeatmap({ title: `${p.riskProfile}: sleeve correlation`, ...p.correlation }),
-            'Sample correlation of the sleeves’ daily returns on the common dates.',
+            `Sample correlation of the sleeves’ ${p.frequency === undefined ? '' : `${p.frequency} `}returns on the common dates.`,
           );
     case 'assets':
       return isOmitted(p.assets) || p.assets.top.length === 0

@@ -4,6 +4,7 @@
  * and text are those of the Markdown report (same renderers, converted), so both show the same numbers.
  */
 import { code } from '../_markdown.js';
+import { everyPeriod, sharedFrequency } from '../_labels.js';
 import { appendix, summary, warningsSection } from '../render-meta-report-markdown.js';
 import type { MetaReportData } from '../meta-report-data.js';
 import { anchorId, escapeHtml } from './_html.js';
@@ -11,10 +12,11 @@ import { inlineHtml, markdownToHtml } from './_markdown-to-html.js';
 import { renderProfileHtml } from './_profile-html.js';
 import { REPORT_CSS } from './_style.js';
 
-/** Definitions of what only the charts show. */
-const CHART_DEFINITIONS = [
+/** Definitions of what only the charts show, worded by the run's calendar (`daily`, `every month`, ...). */
+const chartDefinitions = (frequency: string | undefined): string[] => [
   'Charts: equity = the compounded growth of 1; drawdown = 1 − equity / running peak (drawn below zero). ' +
-    'Equal weight = 1/n of the sleeves, rebalanced daily in-sample and at each rebalance out of sample.',
+    `Equal weight = 1/n of the sleeves, rebalanced ${everyPeriod(frequency)} in-sample and at each rebalance out of ` +
+    'sample.',
   'Best sleeve (charts) = the single sleeve with the highest Sharpe ratio over the period shown, chosen with ' +
     'hindsight: a demanding benchmark.',
   'Rolling volatility = the volatility above over the trailing window of rows named on the chart, annualised by A.',
@@ -80,7 +82,13 @@ export function renderMetaReportHtml(data: MetaReportData): string {
     ...(warnings === '' ? [] : [sectionFromMarkdown('warnings', warnings)]),
     sectionFromMarkdown('summary', summary(data.riskProfiles)),
     ...data.riskProfiles.map(renderProfileHtml),
-    sectionFromMarkdown('appendix', appendix(data.riskProfiles, CHART_DEFINITIONS)),
+    sectionFromMarkdown(
+      'appendix',
+      appendix(
+        data.riskProfiles,
+        chartDefinitions(sharedFrequency(data.riskProfiles.map((p) => p.frequency))),
+      ),
+    ),
     '</main>',
     '</body>',
     '</html>',

@@ -410,4 +410,51 @@ describe('report: row counts are labelled by the run’s calendar', () => {
     }
     assert.ok(sectionOf(bare, 'Tail risk').includes('every period one equally likely scenario'), 'tail note');
   });
+
+  test('running text speaks of months too: the definitions, the backtest and active-risk notes, the charts', () => {
+    const monthly = report({ ...withAll, tail, periodsPerYear: 12, frequency: 'monthly' });
+    const texts = { markdown: renderMetaReportMarkdown(monthly), html: renderMetaReportHtml(monthly) };
+    for (const [kind, text] of Object.entries(texts)) {
+      for (const phrase of [
+        'computed on the held months only.',
+        'taken from that month’s return.',
+        'fitted on these months)',
+        'to the same months: its lead',
+        'mean benchmark return on the months the benchmark rose',
+      ]) {
+        assert.ok(text.includes(phrase), `${kind}: "${phrase}"`);
+      }
+      // Days that are days: the data's age in calendar days, and the appendix's list of calendars.
+      const calendarDays = text
+        .replace(/\d+ days before/g, '')
+        .replace(/Lag \(days\)|Lag = days from/g, '')
+        .replace(/\(daily, weekly or monthly as the dates are\)/g, '')
+        .replace(/daily 252 on business days or 365 on calendar days/g, '')
+        .replace(/max_data_age_days/g, '');
+      const left = calendarDays.match(/.{0,60}\b(days?|daily|day’s)\b.{0,20}/g) ?? [];
+      assert.deepEqual(left, [], `${kind}: no other day-word in a monthly report`);
+    }
+    assert.ok(
+      texts.html.includes('rebalanced every month in-sample') &&
+        texts.html.includes('the sleeves’ monthly returns on the common dates'),
+      'the chart definitions and captions speak of months',
+    );
+    const { frequency: _, ...unknown } = withAll;
+    const bare = renderMetaReportHtml(report({ ...unknown, tail, periodsPerYear: 260 }));
+    for (const phrase of [
+      'taken from that period’s return.',
+      'rebalanced every period in-sample',
+      'the sleeves’ returns on',
+    ]) {
+      assert.ok(bare.includes(phrase), `an unknown calendar says period: "${phrase}"`);
+    }
+    const daily = renderMetaReportHtml(report({ ...withAll, tail }));
+    for (const phrase of [
+      'taken from that day’s return.',
+      'rebalanced daily in-sample',
+      'the sleeves’ daily returns',
+    ]) {
+      assert.ok(daily.includes(phrase), `daily wording is unchanged: "${phrase}"`);
+    }
+  });
 });
