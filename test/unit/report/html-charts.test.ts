@@ -416,4 +416,49 @@ describe('long labels are cut with an ellipsis, the full text on hover', () => {
       assert.ok(!texts(svg).some((t) => t.shown === LONG), `${name}: the full label is not drawn`);
     }
   });
+
+  test('dendrogram: rotated leaf labels are cut to their room, the weight kept whole', () => {
+    const n = 12;
+    const labels = Array.from({ length: n }, (_, i) => `leaf${i}`);
+    labels[0] = 'momentum_us_large_cap'; // leftmost: would run past the chart's left edge
+    labels[5] = LONG;
+    const spec = {
+      title: 'm',
+      labels,
+      order: Array.from({ length: n }, (_, i) => i),
+      merges: Array.from({ length: n - 1 }, (_, k) => ({
+        left: k === 0 ? 0 : n + k - 1,
+        right: k + 1,
+        height: 0.1 * (k + 1),
+      })),
+      weights: Array.from({ length: n }, () => 1 / n),
+    };
+    const svg = renderDendrogram(spec);
+    const height = Number(/viewBox="0 0 [\d.]+ ([\d.]+)"/.exec(svg)?.[1]);
+    const rotated = [
+      ...svg.matchAll(
+        /<text x="([\d.]+)" y="([\d.]+)" font-size="([\d.]+)" transform="rotate\(-45[^"]*"[^>]*>(.*?)<\/text>/g,
+      ),
+    ].map((m) => ({
+      x: Number(m[1]),
+      y: Number(m[2]),
+      charWidth: (7 * Number(m[3])) / 11,
+      shown: m[4]!.replace(/<title>.*?<\/title>/, ''),
+      title: /<title>(.*?)<\/title>/.exec(m[4]!)?.[1] ?? null,
+    }));
+    assert.equal(rotated.length, n, 'every leaf has a rotated label');
+    const cutOnes = rotated.filter((t) => t.shown.includes('…'));
+    assert.deepEqual(
+      cutOnes.map((t) => t.title),
+      ['momentum_us_large_cap 8.33%', `${LONG} 8.33%`],
+      'the two long labels are cut, their full text and weight on hover',
+    );
+    for (const t of rotated) {
+      const run = t.shown.length * t.charWidth * Math.SQRT1_2;
+      assert.ok(t.x - run >= 0, `"${t.shown}" ends right of the chart's left edge (x ${t.x}, run ${run})`);
+      assert.ok(t.y + run <= height, `"${t.shown}" ends above the chart's bottom (y ${t.y}, run ${run})`);
+    }
+    for (const t of cutOnes) assert.ok(t.shown.endsWith('… 8.33%'), `the weight follows the cut: ${t.shown}`);
+    assert.ok(svg.includes('>leaf11 8.33%</text>'), 'a label that fits is drawn as before, without a title');
+  });
 });

@@ -5,6 +5,7 @@ import {
   CHAR_WIDTH,
   c,
   fixed,
+  labelText,
   linear,
   niceTicks,
   numberTick,
@@ -79,6 +80,18 @@ export function renderDendrogram(spec: DendrogramSpec): string {
       'text-anchor': 'middle',
       fill: '#555',
     });
+  // Rotated labels sit slot·sin 45° apart: shrink them so neighbours do not overlap.
+  const fontSize = Math.max(7, Math.min(11, slot * 0.7));
+  /**
+   * Characters a rotated label (weight included) has room for: it runs down and left at 45° from its
+   * leaf, so it must end above the chart's bottom and, its glyphs' height included, right of the chart's
+   * left edge (2 units of margin each).
+   */
+  const rotatedChars = (cx: number): number =>
+    Math.floor(
+      (Math.min(labelSpace, cx - 2 - fontSize * 0.75 * Math.SQRT1_2) * Math.SQRT2) /
+        ((CHAR_WIDTH * fontSize) / 11),
+    );
   const maxWeight = Math.max(1e-12, ...spec.weights);
   const bw = Math.min(36, slot * 0.6);
   const leaves = spec.order
@@ -96,13 +109,19 @@ export function renderDendrogram(spec: DendrogramSpec): string {
         // Rotated labels carry the weight too: side by side, the values would overlap.
         (rotate ? '' : text(cx, barTop + hBar + 12, value, { 'text-anchor': 'middle', fill: '#222' })) +
         (rotate
-          ? text(cx, labelY, `${label} ${value}`, {
-              // Rotated labels sit slot·sin 45° apart: shrink them so neighbours do not overlap.
-              'font-size': fixed(Math.max(7, Math.min(11, slot * 0.7)), 1),
-              transform: `rotate(-45 ${c(cx)} ${c(labelY)})`,
-              'text-anchor': 'end',
-              fill: '#222',
-            })
+          ? labelText(
+              cx,
+              labelY,
+              label,
+              rotatedChars(cx) - value.length - 1,
+              {
+                'font-size': fixed(fontSize, 1),
+                transform: `rotate(-45 ${c(cx)} ${c(labelY)})`,
+                'text-anchor': 'end',
+                fill: '#222',
+              },
+              ` ${value}`,
+            )
           : text(cx, labelY, label, { 'text-anchor': 'middle', fill: '#222' }))
       );
     })
