@@ -11,6 +11,7 @@ import { CHROMIUM, CHROMIUM_ARGS, chromiumSkip } from '../helpers/chromium.js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { quant, tempDir } from '../helpers/cli.js';
 import { buildMetaWorkspace, PROFILES } from '../helpers/meta-workspace.js';
+import { businessDays, randomReturns, writeManifest, writeSleeveRun } from '../helpers/sleeve-fixtures.js';
 
 const EPOCH = { SOURCE_DATE_EPOCH: '1767225600' };
 
@@ -98,6 +99,42 @@ async function layout(page: Page) {
     }),
   );
   return { scrollWidth, nav, charts };
+}
+
+/**
+ * The tables as printed on A4 (print media, 718 px printable width): the page's width, how many tables
+ * there are, those wider than the page (first header cell and right edge), and the number cells whose
+ * text (one number, no space) the browser broke over more than one line.
+ */
+async function printedTables(page: Page) {
+  await page.emulateMedia({ media: 'print' });
+  await page.setViewportSize({ width: 718, height: 1000 });
+  const pageWidth = await page.$eval('html', (html) => html.clientWidth);
+  const tables = await page.$$eval('table', (ts) =>
+    ts.map((t) => ({
+      right: t.getBoundingClientRect().right,
+      head: t.querySelector('th')?.textContent ?? '',
+    })),
+  );
+  const wide = tables.filter((t) => t.right > pageWidth + 0.5).map((t) => `${t.head} (${t.right} px)`);
+  const split = await page.$$eval('td.num', (cells) => {
+    // Structural types: the test compiles without the DOM library.
+    type Doc = {
+      createRange(): { selectNodeContents(n: unknown): void; getClientRects(): { length: number } };
+    };
+    const doc = (globalThis as unknown as { document: Doc }).document;
+    return cells
+      .filter((td) => !/\s/.test((td.textContent ?? '').trim()))
+      .filter((td) => {
+        const range = doc.createRange();
+        range.selectNodeContents(td);
+        // One rect per line box (inline children add their own on the same line: count distinct tops).
+        const rects = range.getClientRects() as unknown as ArrayLike<{ top: number }>;
+        return new Set(Array.from(rects, (r) => Math.round(r.top))).size > 1;
+      })
+      .map((td) => td.textContent ?? '');
+  });
+  return { pageWidth, count: tables.length, wide, split };
 }
 
 /** Run the demo meta run once (the first test that needs it); the path of its HTML report. */
@@ -210,17 +247,14 @@ describe('HTML report in headless Chromium', { skip: chromiumSkip }, () => {
     const printed = await chartBoxes(page);
     for (const ch of printed) assert.ok(ch.width > 100 && ch.width <= 1200, `print ${ch.kind} ${ch.width}`);
     // At A4's printable width (~718 px) every table fits the page: smaller type, headers that wrap.
-    await page.setViewportSize({ width: 718, height: 1000 });
-    const pageWidth = await page.$eval('html', (html) => html.clientWidth);
-    const tables = await page.$$eval('table', (ts) =>
-      ts.map((t) => ({
-        right: t.getBoundingClientRect().right,
-        head: t.querySelector('th')?.textContent ?? '',
-      })),
+    const printedPage = await printedTables(page);
+    assert.ok(printedPage.count > 50, `the report has its tables: ${printedPage.count}`);
+    assert.deepEqual(
+      printedPage.wide,
+      [],
+      `tables wider than the printed page (${printedPage.pageWidth} px): ${printedPage.wide.join(', ')}`,
     );
-    const wide = tables.filter((t) => t.right > pageWidth + 0.5).map((t) => `${t.head} (${t.right} px)`);
-    assert.ok(tables.length > 50, `the report has its tables: ${tables.length}`);
-    assert.deepEqual(wide, [], `tables wider than the printed page (${pageWidth} px): ${wide.join(', ')}`);
+    assert.deepEqual(printedPage.split, [], 'no number is broken over two lines in print');
     const pdf = await page.pdf({ format: 'A4' });
     assert.ok(pdf.length > 20_000, 'pdf.length > 20_000');
     await page.close();
@@ -229,6 +263,73 @@ describe('HTML report in headless Chromium', { skip: chromiumSkip }, () => {
     t.diagnostic(
       `report ${size} bytes; meta run + report path ${(t1 - t0).toFixed(0)} ms; browser checks ${(t2 - t1).toFixed(0)} ms`,
     );
+  });
+
+  test('a run of 25 sleeves: every table fits the printed page, no number split or lost', async () => {
+    const many = tempDir('mf-browser-many-');
+    try {
+      const dates = businessDays('2023-01-02', 200);
+      const ids = Array.from({ length: 25 }, (_, i) => `equity_sleeve_${String(i + 1).padStart(2, '0')}`);
+      for (const [i, id] of ids.entries()) {
+        await writeSleeveRun(many.path, {
+          runId: `${id}_run`,
+          profile: id,
+          createdAt: '2024-01-01T00:00:00Z',
+          streams: {
+            hrp: { dates, returns: randomReturns(100 + i, dates.length, { vol: 0.008 + 0.0005 * i }) },
+          },
+          weights: { hrp: [{ Symbol: `ASSET_${i}`, Weight: 1, Net_Weight: 1, Direction: 'LONG' }] },
+        });
+      }
+      await writeManifest(many.path, {
+        profiles: {
+          meta_many: {
+            sleeves: ids.map((id) => ({ id, profile: id })),
+            meta_allocation: { min_weight: 0, max_weight: 0.2 },
+            risk_profiles: ['hrp'],
+          },
+        },
+      });
+      const r = quant(
+        ['meta', 'run', '--profile', 'meta_many', '--run-id', 'many', '--workspace', many.path],
+        {
+          env: EPOCH,
+        },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const file = join(many.path, 'runs', 'many', 'reports', 'meta_portfolio_report.html');
+      const { page, problems } = await open(browser, file);
+      assert.deepEqual(problems, [], 'console errors');
+      const screenWide = await page.$$eval(
+        'table',
+        (ts) => ts.filter((t) => t.querySelectorAll('tr:first-child th').length > 20).length,
+      );
+      assert.ok(screenWide >= 1, `the sleeve correlation table has a column per sleeve: ${screenWide}`);
+      // Visible number cells (a table hidden in this medium has no box).
+      const numbers = () =>
+        page.$$eval('td.num', (tds) => tds.filter((td) => td.getBoundingClientRect().width > 0).length);
+      const onScreen = await numbers();
+      const printed = await printedTables(page);
+      assert.deepEqual(
+        printed.wide,
+        [],
+        `tables wider than the printed page (${printed.pageWidth} px): ${printed.wide.join(', ')}`,
+      );
+      assert.deepEqual(printed.split, [], 'no number is broken over two lines in print');
+      // The 26-column correlation table prints as blocks of its columns, each repeating the sleeve column.
+      assert.equal(await numbers(), onScreen, 'print shows every number the screen shows, each once');
+      const captions = await page.$$eval('.table-print caption', (cs) => cs.map((c) => c.textContent ?? ''));
+      assert.deepEqual(
+        captions,
+        ['Columns 1–13 of 25', 'Columns 14–25 of 25'],
+        'the blocks say their columns',
+      );
+      const pdf = await page.pdf({ format: 'A4' });
+      assert.ok(pdf.length > 20_000, 'pdf.length > 20_000');
+      await page.close();
+    } finally {
+      many.cleanup();
+    }
   });
 
   for (const width of [390, 1400]) {

@@ -77,22 +77,51 @@ function cells(line: string): string[] {
   return out;
 }
 
+/**
+ * The most columns a printed table has: a wider one (the sleeve correlation table of many sleeves) is
+ * printed as blocks of its columns, each repeating the first column, as wide matrices are printed by
+ * pandas or R; its numbers keep their printed size and never break.
+ */
+const PRINT_MAX_COLUMNS = 16;
+
+/** `<table>` of the given columns of a parsed table, with an optional caption. */
+function tableElement(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+  right: readonly boolean[],
+  columns: readonly number[],
+  caption = '',
+): string {
+  const cls = (j: number): string => (right[j] === true ? ' class="num"' : '');
+  const th = columns.map((j) => `<th${cls(j)}>${inlineHtml(head[j] ?? '')}</th>`).join('');
+  const body = rows
+    .map((r) => `<tr>${columns.map((j) => `<td${cls(j)}>${inlineHtml(r[j] ?? '')}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<table>${caption}\n<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+}
+
 function tableHtml(lines: readonly string[]): string {
   const head = cells(lines[0] as string);
   const rule = cells(lines[1] ?? '');
   const right = rule.map((r) => r.endsWith(':'));
-  const cls = (j: number): string => (right[j] === true ? ' class="num"' : '');
-  const th = head.map((h, j) => `<th${cls(j)}>${inlineHtml(h)}</th>`).join('');
-  const body = lines
-    .slice(2)
-    .map(
-      (l) =>
-        `<tr>${cells(l)
-          .map((c, j) => `<td${cls(j)}>${inlineHtml(c)}</td>`)
-          .join('')}</tr>`,
-    )
-    .join('\n');
-  return `<div class="table-wrap"><table>\n<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table></div>`;
+  const rows = lines.slice(2).map(cells);
+  const all = head.map((_, j) => j);
+  const whole = `<div class="table-wrap">${tableElement(head, rows, right, all)}</div>`;
+  if (head.length <= PRINT_MAX_COLUMNS) return whole;
+  // Too wide for a printed page: shown whole on screen, printed as balanced blocks of its columns.
+  const rest = head.length - 1;
+  const blocks = Math.ceil(rest / (PRINT_MAX_COLUMNS - 1));
+  const printed = Array.from({ length: blocks }, (_, b) => {
+    const from = 1 + Math.ceil((b * rest) / blocks);
+    const to = Math.ceil(((b + 1) * rest) / blocks);
+    const columns = [0, ...all.slice(from, to + 1)];
+    const caption = `<caption>Columns ${from}–${to} of ${rest}</caption>`;
+    return `<div class="table-wrap">${tableElement(head, rows, right, columns, caption)}</div>`;
+  });
+  return (
+    `<div class="table-screen">${whole}</div>\n` +
+    `<div class="table-print" data-columns="${head.length}">\n${printed.join('\n')}\n</div>`
+  );
 }
 
 /** HTML of a Markdown body made of blank-line separated blocks. */

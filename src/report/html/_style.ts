@@ -19,6 +19,7 @@ ul.run { list-style: none; padding: 0; margin: 0 0 10px; color: var(--muted); }
 nav { margin: 8px 0 12px; display: flex; flex-wrap: wrap; gap: 4px 14px; }
 nav a { color: var(--accent); text-decoration: none; }
 .table-wrap { overflow-x: auto; margin: 8px 0 12px; }
+.table-print { display: none; }
 table { border-collapse: collapse; font-size: 12.5px; }
 th, td { padding: 3px 8px; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
 th { background: #f6f6f8; font-weight: 600; }
@@ -50,6 +51,9 @@ section.profile { border-top: 3px solid var(--accent); margin-top: 36px; }
   th, th.num { white-space: normal; overflow-wrap: anywhere; }
   td { overflow-wrap: anywhere; }
   td.num { white-space: normal; overflow-wrap: normal; }
+  .table-screen { display: none; }
+  .table-print { display: block; }
+  .table-print caption { caption-side: top; text-align: left; color: var(--muted); font-size: 8.5px; }
   code { font-size: 8px; }
   figure.chart svg { min-width: 0 !important; max-width: 100%; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }

@@ -266,3 +266,56 @@ describe('renderMetaReportHtml', () => {
     assert.ok(DATES.length > 0, 'DATES.length > 0');
   });
 });
+
+describe('a table too wide for a printed page', () => {
+  const ids = Array.from({ length: 25 }, (_, i) => `s${i + 1}`);
+  const values = ids.map((_, i) => ids.map((_, j) => (i === j ? 1 : ((i + 1) * (j + 1)) / 1000)));
+  const wide = renderMetaReportHtml({
+    ...data,
+    riskProfiles: [{ ...full, correlation: { ids, values } }],
+  });
+  /** Rows of each `<table>` in a piece of HTML, as the texts of their cells. */
+  const tables = (part: string): string[][][] =>
+    [...part.matchAll(/<table>([\s\S]*?)<\/table>/g)].map((m) =>
+      [...m[1]!.matchAll(/<tr>(.*?)<\/tr>/g)].map((r) =>
+        [...r[1]!.matchAll(/<t[hd][^>]*>(.*?)<\/t[hd]>/g)].map((c) => plain(c[1]!)),
+      ),
+    );
+
+  test('is whole on screen and printed as blocks of its columns, each repeating the first column', () => {
+    const screen = /<div class="table-screen">([\s\S]*?)<\/div>\n<div class="table-print"/.exec(wide)?.[1];
+    const print = /<div class="table-print" data-columns="26">([\s\S]*?)\n<\/div>/.exec(wide)?.[1];
+    assert.ok(
+      screen !== undefined && print !== undefined,
+      'the correlation table has a screen and a print form',
+    );
+    const [whole] = tables(screen);
+    assert.equal(whole?.[0]?.length, 26, 'on screen: one table with every column');
+    const blocks = tables(print);
+    assert.deepEqual(
+      blocks.map((b) => b[0]?.length),
+      [14, 13],
+      'printed: 25 sleeve columns in blocks of at most 16 columns, the first column repeated',
+    );
+    assert.deepEqual(
+      [...print.matchAll(/<caption>(.*?)<\/caption>/g)].map((m) => m[1]),
+      ['Columns 1–13 of 25', 'Columns 14–25 of 25'],
+      'each block says which columns it holds',
+    );
+    // Put back together, the blocks are the whole table, row by row.
+    const joined = whole!.map((_, r) => [blocks[0]![r]![0]!, ...blocks.flatMap((b) => b[r]!.slice(1))]);
+    assert.deepEqual(joined, whole, 'the blocks hold every cell once, in order');
+    for (const b of blocks) {
+      assert.deepEqual(
+        b.map((row) => row[0]),
+        whole!.map((row) => row[0]),
+        'every block repeats the sleeve column',
+      );
+    }
+  });
+
+  test('a table of at most 16 columns is as before; the print forms are hidden on screen', () => {
+    assert.ok(!html.includes('table-print"'), 'the fixture report has no table in blocks');
+    assert.ok(html.includes('.table-print { display: none; }'), 'print blocks are hidden on screen');
+  });
+});
