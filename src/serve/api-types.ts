@@ -52,6 +52,8 @@ export const API_ROUTES = {
   launch: '/api/launch',
   /** GET → `text/event-stream` of {@link LaunchEvent}s, from the start (after `Last-Event-ID` if sent) */
   launchEvents: '/api/launch/:id/events',
+  /** GET → {@link LaunchesResponse}: the launches of this server, newest first */
+  launches: '/api/launches',
 } as const;
 
 export const MAX_COMPARE_RUNS = 6;
@@ -115,6 +117,30 @@ export interface LaunchResponse {
   readonly launch_id: string;
   /** {@link API_ROUTES.launchEvents} of this launch. */
   readonly events: string;
+}
+
+/** Where a launch is: still running, ended with its run (`done`) or with an error (`failed`). */
+export const LAUNCH_STATES = ['running', 'done', 'failed'] as const;
+export type LaunchState = (typeof LAUNCH_STATES)[number];
+
+/** One launch of this server, as {@link API_ROUTES.launches} lists it. */
+export interface LaunchRow {
+  readonly launch_id: string;
+  readonly kind: LaunchKind;
+  /** The profile launched, escaped with `printable` as every name the pages show. */
+  readonly profile: string;
+  /** The run id asked for (`options.run_id`), or the run's once `done`; null while not known yet. */
+  readonly run_id: string | null;
+  readonly state: LaunchState;
+  /** When the server received the launch (ISO 8601, UTC). */
+  readonly started: string;
+  /** {@link API_ROUTES.launchEvents} of this launch. */
+  readonly events: string;
+}
+
+/** The launches of this server (they last as long as the server), newest first. */
+export interface LaunchesResponse {
+  readonly launches: readonly LaunchRow[];
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   apiPath,
   type InfoResponse,
   type LaunchEvent,
+  type LaunchesResponse,
   type LaunchResponse,
 } from './api-types.js';
 import { errorAnswer, workspaceRelative } from './http-errors.js';
@@ -162,6 +163,9 @@ function addApiRoutes(app: Hono, o: ServeAppOptions, launches: () => Promise<Lau
       const id = (await launches()).start(parseLaunchRequest(body));
       return c.json({ launch_id: id, events: apiPath('launchEvents', { id }) } satisfies LaunchResponse, 201);
     },
+  );
+  app.get(API_ROUTES.launches, async (c) =>
+    c.json({ launches: (await launches()).list() } satisfies LaunchesResponse),
   );
   app.get(API_ROUTES.launchEvents, async (c) => {
     const id = c.req.param('id');

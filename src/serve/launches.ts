@@ -11,7 +11,14 @@ import type { Registry } from '../core/registry.js';
 import { zodIssues } from '../core/params.js';
 import { QuantSDK, type RunOptions } from '../sdk/quant-sdk.js';
 import { workspaceRelative, type ShownText } from './http-errors.js';
-import { LAUNCH_KINDS, type LaunchEvent, type LaunchRequest } from './api-types.js';
+import {
+  LAUNCH_KINDS,
+  apiPath,
+  type LaunchEvent,
+  type LaunchRequest,
+  type LaunchRow,
+  type LaunchState,
+} from './api-types.js';
 
 const name = z.string().min(1).max(128);
 const launchRequestSchema = z.strictObject({
@@ -60,9 +67,17 @@ export function parseLaunchRequest(body: unknown): LaunchRequest {
 }
 
 interface Launch {
+  readonly request: LaunchRequest;
+  readonly started: string;
   readonly events: LaunchEvent[];
   readonly listeners: Set<() => void>;
   finished: boolean;
+}
+
+function launchState(launch: Launch): LaunchState {
+  const last = launch.events.at(-1);
+  if (!launch.finished || last === undefined) return 'running';
+  return last.type === 'done' ? 'done' : 'failed';
 }
 
 export interface LaunchContext {
@@ -90,18 +105,41 @@ export class Launches {
   /** Start a launch; its events begin with `started`. */
   start(request: LaunchRequest): string {
     const id = randomUUID();
-    const launch: Launch = { events: [], listeners: new Set(), finished: false };
+    const launch: Launch = {
+      request,
+      started: new Date().toISOString(),
+      events: [],
+      listeners: new Set(),
+      finished: false,
+    };
     this.#launches.set(id, launch);
     this.#emit(launch, { type: 'started', kind: request.kind, profile: request.profile });
     void this.#run(launch, request);
     return id;
   }
 
+  /** Every launch of this server, newest first (the order they were started in, reversed). */
+  list(): LaunchRow[] {
+    return [...this.#launches].reverse().map(([id, launch]) => {
+      const last = launch.events.at(-1);
+      const runId = last?.type === 'done' ? last.run_id : (launch.request.options?.run_id ?? null);
+      return {
+        launch_id: id,
+        kind: launch.request.kind,
+        profile: printable(launch.request.profile),
+        run_id: runId === null ? null : printable(runId),
+        state: launchState(launch),
+        started: launch.started,
+        events: apiPath('launchEvents', { id }),
+      };
+    });
+  }
+
   /** `E_NOT_FOUND` unless launch `id` exists. */
   require(id: string): void {
     if (this.#launches.has(id)) return;
     throw new QuantError('E_NOT_FOUND', `no launch ${JSON.stringify(id)} in this server`, {
-      hint: 'launch ids come from POST /api/launch and last as long as the server',
+      hint: 'launch ids come from POST /api/launch (GET /api/launches lists them) and last as long as the server',
     });
   }
 

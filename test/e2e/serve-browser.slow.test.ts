@@ -252,6 +252,61 @@ describe('quant serve in headless Chromium', { skip: chromiumSkip, timeout: 600_
     assert.equal(latest, 1, 'the launched run is now the latest of meta_global');
   });
 
+  test('a launch left running: the Runs page refreshes when it ends; the Launch page lists it again', async () => {
+    const launchMeta = async (runId: string) => {
+      await page.waitForSelector('form.launch');
+      await page.selectOption('select[name="kind"]', 'meta');
+      await page.selectOption('select[name="profile"]', 'meta_global');
+      await page.fill('input[name="run_id"]', runId);
+      await page.uncheck('input[name="cache"]');
+      await page.click('button[type="submit"]');
+      await page.waitForSelector('.events li[data-event="started"]');
+    };
+    await page.goto(`${server?.url}#/launch`);
+    await launchMeta('relisted');
+    await page.click('nav a[href="#/runs"]');
+    const running = await page.waitForSelector('[data-launches-running="1"]');
+    assert.match(
+      (await running.textContent()) ?? '',
+      /refreshes when it ends/,
+      'the page says it will refresh',
+    );
+    await page.evaluate(() => {
+      (globalThis as unknown as { sameDocument: boolean }).sameDocument = true;
+    });
+    // No reload: the row of the new run appears in this document once the launch has ended.
+    await page.waitForSelector('tr[data-run="relisted"][data-status="success"]', { timeout: 300_000 });
+    assert.ok(
+      await page.evaluate(() => (globalThis as unknown as { sameDocument?: boolean }).sameDocument === true),
+      'the list refreshed in place, without a reload',
+    );
+    await page.waitForSelector('[data-launches-running]', { state: 'detached' });
+
+    await page.click('nav a[href="#/launch"]');
+    await launchMeta('reattached');
+    await page.click('nav a[href="#/runs"]');
+    await page.waitForSelector('h1 >> text=Runs');
+    await page.click('nav a[href="#/launch"]');
+    const row = page.locator('table.launches tbody tr', { hasText: 'reattached' });
+    await row.waitFor();
+    const text = (await row.textContent()) ?? '';
+    assert.match(text, /meta run --profile meta_global/, `the row names the command: ${text}`);
+    assert.match(text, /\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/, `and when it started: ${text}`);
+    const earlier = page.locator('table.launches tbody tr', { hasText: 'relisted' });
+    assert.equal(await earlier.getAttribute('data-state'), 'done', 'the earlier launch is listed as done');
+    const id = await row.getAttribute('data-launch');
+    await row.locator('button').click();
+    // Re-attached from its first event, whether it is still running or has ended meanwhile.
+    await page.waitForSelector(`.events[data-launch="${id}"] li[data-event="done"]`, { timeout: 300_000 });
+    const events = await page.$$eval(`.events[data-launch="${id}"] li`, (lis) =>
+      lis.map((li) => li.getAttribute('data-event')),
+    );
+    assert.equal(events[0], 'started', `the log starts with 'started': ${events.join(', ')}`);
+    assert.ok(events.includes('progress'), `with the progress lines: ${events.join(', ')}`);
+    await page.waitForSelector('a[href="#/runs/reattached"]');
+    assert.equal(await row.getAttribute('data-state'), 'done', 'the row is done once the launch ended');
+  });
+
   test('390 px (phone) and 1,400 px: no sideways scrolling, screenshots saved', async () => {
     for (const width of [390, 1400]) {
       await page.setViewportSize({ width, height: 844 });

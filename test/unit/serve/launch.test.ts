@@ -3,8 +3,13 @@
 // Bad requests are coded (E_PARAMS), and a failing run ends its stream with a coded `error` event.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LaunchEvent, LaunchResponse, RunsResponse } from '../../../src/serve/api-types.js';
-import { buildServeFixture, expectError, get, post, type ServeFixture } from './_serve-fixture.js';
+import type {
+  LaunchEvent,
+  LaunchesResponse,
+  LaunchResponse,
+  RunsResponse,
+} from '../../../src/serve/api-types.js';
+import { buildServeFixture, expectError, get, ORIGIN, post, type ServeFixture } from './_serve-fixture.js';
 
 let f: ServeFixture;
 before(async () => {
@@ -134,5 +139,45 @@ describe('POST /api/launch', () => {
     });
     const e = await expectError(sleeve, 400, 'E_PARAMS');
     assert.match(e.message, /cache/, 'names the option a sleeve launch does not take');
+  });
+});
+
+describe('GET /api/launches', () => {
+  test('lists the launches of the server, newest first: kind, profile, run id, state, started', async () => {
+    const res = await post(f.app, '/api/launch', {
+      kind: 'meta',
+      profile: 'small',
+      options: { run_id: 'listed', cache: false },
+    });
+    const { launch_id, events } = (await res.json()) as LaunchResponse;
+    const before = (await (await get(f.app, '/api/launches')).json()) as LaunchesResponse;
+    const running = before.launches[0];
+    assert.equal(running?.launch_id, launch_id, 'the newest launch comes first');
+    assert.equal(running.state, 'running', 'listed as running before its stream is read');
+    assert.equal(running.run_id, 'listed', 'with the run id it was asked for');
+    assert.equal(running.events, events, 'and the events URL to re-attach to');
+    assert.ok(!Number.isNaN(Date.parse(running.started)), `started is a timestamp: ${running.started}`);
+    parseSse(await (await get(f.app, events)).text());
+    const after = (await (await get(f.app, '/api/launches')).json()) as LaunchesResponse;
+    const done = after.launches.find((l) => l.launch_id === launch_id);
+    assert.deepEqual(
+      done && { kind: done.kind, profile: done.profile, run_id: done.run_id, state: done.state },
+      { kind: 'meta', profile: 'small', run_id: 'listed', state: 'done' },
+      'once its stream ended the launch is done, with its run',
+    );
+    const failed = await post(f.app, '/api/launch', { kind: 'sleeve', profile: 'no\u200bpe' });
+    const failedLaunch = (await failed.json()) as LaunchResponse;
+    parseSse(await (await get(f.app, failedLaunch.events)).text());
+    const last = (await (await get(f.app, '/api/launches')).json()) as LaunchesResponse;
+    const row = last.launches[0];
+    assert.equal(row?.launch_id, failedLaunch.launch_id, 'the newest first');
+    assert.equal(row.state, 'failed', 'a launch that ended with an error is failed');
+    assert.equal(row.profile, 'no\\u200bpe', 'a name is escaped as the pages show names');
+    assert.equal(row.run_id, null, 'a launch without a run id has none');
+  });
+
+  test('needs the token', async () => {
+    const res = await Promise.resolve(f.app.request(`${ORIGIN}/api/launches`));
+    await expectError(res, 401, 'E_TOKEN');
   });
 });

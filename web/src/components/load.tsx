@@ -1,6 +1,6 @@
 // Loading a resource of the API into a page: the value, or the coded error shown as one block.
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
 
 export type Loaded<T> =
@@ -8,12 +8,17 @@ export type Loaded<T> =
   | { readonly state: 'error'; readonly error: unknown }
   | { readonly state: 'ok'; readonly value: T };
 
-/** Run `load` when `key` changes; a later answer never overwrites a newer request's. */
-export function useLoad<T>(key: string, load: () => Promise<T>): Loaded<T> {
+/**
+ * Run `load` when `key` changes; a later answer never overwrites a newer request's. A change of `refresh`
+ * loads again but keeps the value shown until the new one arrives (no "Loading…" in between).
+ */
+export function useLoad<T>(key: string, load: () => Promise<T>, refresh = 0): Loaded<T> {
   const [result, setResult] = useState<Loaded<T>>({ state: 'loading' });
+  const loadedKey = useRef<string | null>(null);
   useEffect(() => {
     let current = true;
-    setResult({ state: 'loading' });
+    if (loadedKey.current !== key) setResult({ state: 'loading' });
+    loadedKey.current = key;
     load().then(
       (value) => current && setResult({ state: 'ok', value }),
       (error: unknown) => current && setResult({ state: 'error', error }),
@@ -21,7 +26,7 @@ export function useLoad<T>(key: string, load: () => Promise<T>): Loaded<T> {
     return () => {
       current = false;
     };
-  }, [key]);
+  }, [key, refresh]);
   return result;
 }
 

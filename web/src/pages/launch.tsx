@@ -1,5 +1,7 @@
 // Start `quant meta run` or `quant sleeve run` for a profile of the manifest, follow its progress as
-// Server-Sent Events (the lines the CLI prints), then open the new run.
+// Server-Sent Events (the lines the CLI prints), then open the new run. The launches of this server are
+// listed below the form (running and ended, as long as the server runs), each with its log to follow
+// again after the page was left.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiJson, apiPost, withToken, ApiError, LOST_CONTACT } from '../api.js';
 import {
@@ -11,10 +13,13 @@ import {
   type LaunchOptions,
   type LaunchRequest,
   type LaunchResponse,
+  type LaunchRow,
 } from '../../../src/serve/api-types.js';
 import { Await, ErrorBox, useLoad } from '../components/load.js';
 import { appendEvent, eventText, rememberLaunch, type LoggedEvent } from '../launch-log.js';
 import { navigate, runHref } from '../route.js';
+import { useLaunches } from '../launches.js';
+import { when } from '../format.js';
 
 const EVENT_TYPES: readonly LaunchEvent['type'][] = ['started', 'progress', 'warning', 'done', 'error'];
 
@@ -108,37 +113,60 @@ function LaunchForm(props: { info: InfoResponse }) {
   const [events, setEvents] = useState<readonly LoggedEvent[]>([]);
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<unknown>(null);
+  /** The launch whose log is shown, and the run it ended with (a link once `done`). */
+  const [shown, setShown] = useState<{ id: string; runId: string | null } | null>(null);
+  const [listed, setListed] = useState(0);
+  const launches = useLaunches(() => undefined, listed);
   const stop = useRef<(() => void) | null>(null);
   useEffect(() => () => stop.current?.(), []);
   const profiles = form.kind === 'meta' ? info.profiles.meta : info.profiles.sleeve;
   const set = (patch: Partial<Form>) => setForm({ ...form, ...patch });
+
+  /**
+   * Show the log of launch `id` from its event stream (from its first event; a dropped stream resumes
+   * after the last event it has). A launch started here opens its run on `done`; one attached to from
+   * the list links to it.
+   */
+  const attach = (id: string, url: string, openRun: boolean): void => {
+    stop.current?.();
+    setFailure(null);
+    setEvents([]);
+    setShown({ id, runId: null });
+    setBusy(openRun);
+    let log: LoggedEvent[] = [];
+    stop.current = follow(
+      url,
+      (ev) => {
+        log = appendEvent(log, { type: ev.type, text: eventText(ev) });
+        setEvents([...log]);
+        if (ev.type === 'done') {
+          rememberLaunch(ev.run_id, [...log]);
+          setShown({ id, runId: ev.run_id });
+          setListed((n) => n + 1);
+          if (openRun) navigate(runHref(ev.run_id));
+          else setBusy(false);
+        } else if (ev.type === 'error') {
+          setFailure(new ApiError(ev.code, ev.message, ev.hint, 0));
+          setListed((n) => n + 1);
+          setBusy(false);
+        }
+      },
+      () => {
+        setFailure(new Error(`${LOST_CONTACT}: the launch's progress stopped arriving`));
+        setBusy(false);
+      },
+    );
+  };
 
   const start = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
     setFailure(null);
     setEvents([]);
-    let log: LoggedEvent[] = [];
     try {
       const launched = await apiPost<LaunchResponse>(apiPath('launch'), request(form));
-      stop.current = follow(
-        launched.events,
-        (ev) => {
-          log = appendEvent(log, { type: ev.type, text: eventText(ev) });
-          setEvents([...log]);
-          if (ev.type === 'done') {
-            rememberLaunch(ev.run_id, [...log]);
-            navigate(runHref(ev.run_id));
-          } else if (ev.type === 'error') {
-            setFailure(new ApiError(ev.code, ev.message, ev.hint, 0));
-            setBusy(false);
-          }
-        },
-        () => {
-          setFailure(new Error(`${LOST_CONTACT}: the launch's progress stopped arriving`));
-          setBusy(false);
-        },
-      );
+      setListed((n) => n + 1);
+      attach(launched.launch_id, launched.events, true);
     } catch (error) {
       setFailure(error);
       setBusy(false);
@@ -217,7 +245,7 @@ function LaunchForm(props: { info: InfoResponse }) {
       </form>
       {failure === null ? null : <ErrorBox error={failure} />}
       {events.length === 0 ? null : (
-        <ol class="events" aria-live="polite">
+        <ol class="events" aria-live="polite" data-launch={shown?.id}>
           {events.map((ev, k) => (
             <li key={k} data-event={ev.type}>
               {ev.text}
@@ -225,6 +253,76 @@ function LaunchForm(props: { info: InfoResponse }) {
           ))}
         </ol>
       )}
+      {shown?.runId == null ? null : (
+        <p>
+          <a href={runHref(shown.runId)}>Open run {shown.runId}</a>
+        </p>
+      )}
+      <LaunchList
+        launches={launches}
+        shown={shown?.id ?? null}
+        attach={(l) => attach(l.launch_id, l.events, false)}
+      />
+    </>
+  );
+}
+
+/** The launches of this server, running and ended, each with its log to show again. */
+function LaunchList(props: {
+  launches: readonly LaunchRow[] | null;
+  shown: string | null;
+  attach: (l: LaunchRow) => void;
+}) {
+  const rows = props.launches;
+  if (rows === null || rows.length === 0) return null;
+  return (
+    <>
+      <h2>Launches of this server</h2>
+      <div class="scroll">
+        <table class="launches">
+          <thead>
+            <tr>
+              <th>Started</th>
+              <th>Command</th>
+              <th>Run</th>
+              <th>State</th>
+              <th>
+                <span class="sr-only">log</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((l) => (
+              <tr key={l.launch_id} data-launch={l.launch_id} data-state={l.state}>
+                <td>{when(l.started)}</td>
+                <td>
+                  {l.kind} run --profile {l.profile}
+                </td>
+                <td class="mono">
+                  {l.run_id === null ? (
+                    '–'
+                  ) : l.state === 'done' ? (
+                    <a href={runHref(l.run_id)}>{l.run_id}</a>
+                  ) : (
+                    l.run_id
+                  )}
+                </td>
+                <td class={`status-${l.state === 'done' ? 'success' : l.state}`}>{l.state}</td>
+                <td>
+                  <button
+                    type="button"
+                    class="link"
+                    aria-pressed={props.shown === l.launch_id}
+                    onClick={() => props.attach(l)}
+                  >
+                    {l.state === 'running' ? 'Follow log' : 'Show log'}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }

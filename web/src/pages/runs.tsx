@@ -8,6 +8,7 @@ import { Await, useLoad } from '../components/load.js';
 import { duration, legible, when } from '../format.js';
 import { notComparable } from '../comparable.js';
 import { compareHref, navigate, runHref } from '../route.js';
+import { useLaunches } from '../launches.js';
 
 interface Filters {
   readonly profile: string;
@@ -233,11 +234,25 @@ function NoRuns() {
   );
 }
 
+/** Launches of this server still running: the list refreshes when one ends. */
+function Running(props: { count: number }) {
+  if (props.count === 0) return null;
+  return (
+    <p class="muted" data-launches-running={props.count}>
+      {props.count === 1 ? 'A launch is' : `${props.count} launches are`} running (
+      <a href="#/launch">Launch</a>): this list refreshes when {props.count === 1 ? 'it ends' : 'one ends'}.
+    </p>
+  );
+}
+
 export function RunsPage() {
-  const list = useLoad('runs', () => apiJson<RunsResponse>(apiPath('runs')));
+  const [ended, setEnded] = useState(0);
+  const launches = useLaunches(() => setEnded((n) => n + 1));
+  const list = useLoad('runs', () => apiJson<RunsResponse>(apiPath('runs')), ended);
   return (
     <>
       <h1>Runs</h1>
+      <Running count={launches?.filter((l) => l.state === 'running').length ?? 0} />
       <Await loaded={list}>{(value) => <RunsTable list={value} />}</Await>
     </>
   );
