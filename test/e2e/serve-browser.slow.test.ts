@@ -185,6 +185,36 @@ describe('quant serve in headless Chromium', { skip: chromiumSkip, timeout: 600_
     await page.screenshot({ path: join(SHOTS, 'run-1400.png') });
   });
 
+  test('the risk-profile tab is kept in the address: a reload opens it; an unknown one says so', async () => {
+    await page.goto(`${server?.origin}/#/runs/d1`);
+    await page.waitForSelector('[data-run-page="d1"] section.risk-profile');
+    await page.click('[aria-label="risk profiles"] button:text-is("equal_weight")');
+    await page.waitForSelector('section[data-risk-profile="equal_weight"]');
+    assert.ok(
+      page.url().endsWith('#/runs/d1?profile=equal_weight'),
+      `the tab is in the address: ${page.url()}`,
+    );
+    await page.reload();
+    await page.waitForSelector('section[data-risk-profile="equal_weight"]');
+    const pressed = await page.$$eval('[aria-label="risk profiles"] button[aria-pressed="true"]', (bs) =>
+      bs.map((b) => b.textContent),
+    );
+    assert.deepEqual(pressed, ['equal_weight'], 'after a reload the same tab is open');
+    await page.goBack();
+    await page.waitForSelector('section[data-risk-profile="hrp"]');
+    assert.ok(page.url().endsWith('#/runs/d1'), `Back returns to the first tab: ${page.url()}`);
+
+    await page.goto(`${server?.origin}/#/runs/d1?profile=n%C3%B6pe%E0%A4`);
+    const notice = await page.waitForSelector('[data-unknown-profile]');
+    const text = (await notice.textContent()) ?? '';
+    assert.match(text, /no risk profile .*showing hrp/, `an unknown profile is said: ${text}`);
+    assert.equal(
+      await page.locator('section.risk-profile').getAttribute('data-risk-profile'),
+      'hrp',
+      'and the first tab is shown',
+    );
+  });
+
   test('compare two runs: metrics, weights diff, overlaid curves, the manifest change', async () => {
     await page.goto(`${server?.origin}/#/runs`);
     await page.waitForSelector('tr[data-run="d2"]');

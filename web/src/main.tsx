@@ -18,7 +18,7 @@ function Page(props: { route: Route }) {
     case 'runs':
       return <RunsPage />;
     case 'run':
-      return <RunPage key={r.runId} runId={r.runId} />;
+      return <RunPage key={r.runId} runId={r.runId} profile={r.profile} />;
     case 'compare':
       return <ComparePage key={r.runIds.join(',')} runIds={r.runIds} />;
     case 'launch':

@@ -1,10 +1,12 @@
-// Hash routing: #/runs, #/runs/<id>, #/compare?runs=a,b, #/launch. The hash keeps every page a plain
+// Hash routing: #/runs, #/runs/<id> (#/runs/<id>?profile=<risk profile> for a risk profile's tab),
+// #/compare?runs=a,b, #/launch. The hash keeps every page a plain
 // GET of / for the server, and the back button works.
 import { useEffect, useState } from 'preact/hooks';
 
 export type Route =
   | { readonly page: 'runs' }
-  | { readonly page: 'run'; readonly runId: string }
+  /** `profile`: the risk profile whose tab is open (null: the first). */
+  | { readonly page: 'run'; readonly runId: string; readonly profile: string | null }
   | { readonly page: 'compare'; readonly runIds: readonly string[] }
   | { readonly page: 'launch' }
   /** A link the app cannot read: an unknown page, or a run id that is not valid percent-encoding. */
@@ -29,7 +31,7 @@ function parseRoute(hash: string): Route {
     const runId = decoded(parts[1]);
     return runId === null
       ? notFound('the run id in it is not valid percent-encoding')
-      : { page: 'run', runId };
+      : { page: 'run', runId, profile: params.get('profile') };
   }
   if (parts[0] === 'compare') {
     const ids = (params.get('runs') ?? '').split(',').filter((id) => id !== '');
@@ -40,8 +42,9 @@ function parseRoute(hash: string): Route {
   return notFound(`the app has no page "${parts[0]}"`);
 }
 
-export function runHref(runId: string): string {
-  return `#/runs/${encodeURIComponent(runId)}`;
+export function runHref(runId: string, profile?: string): string {
+  const tab = profile === undefined ? '' : `?profile=${encodeURIComponent(profile)}`;
+  return `#/runs/${encodeURIComponent(runId)}${tab}`;
 }
 
 export function compareHref(runIds: readonly string[]): string {

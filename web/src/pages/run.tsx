@@ -1,6 +1,5 @@
 // One run: what it is, each risk profile (tabs), its HTML report embedded, the ledger as a timeline with
 // the `audit verify` verdict, and every file of the run folder to download.
-import { useState } from 'preact/hooks';
 import { apiJson, withToken } from '../api.js';
 import {
   apiPath,
@@ -11,7 +10,7 @@ import {
 } from '../../../src/serve/api-types.js';
 import { Await, useLoad } from '../components/load.js';
 import { bytes, duration, legible, when } from '../format.js';
-import { compareHref } from '../route.js';
+import { compareHref, navigate, runHref } from '../route.js';
 import { launchLog } from '../launch-log.js';
 import { RiskProfileSection } from './run-profile.js';
 
@@ -39,20 +38,30 @@ function Facts(props: { view: RunResponse }) {
   );
 }
 
-function RiskProfiles(props: { view: RunResponse }) {
+/**
+ * The risk profiles as tabs; the open one is in the address (`?profile=`), so that a reload or a shared
+ * link opens the same tab. A profile the run does not have opens the first, and says so.
+ */
+function RiskProfiles(props: { view: RunResponse; profile: string | null }) {
   const profiles = props.view.risk_profiles;
-  const [chosen, setChosen] = useState(profiles[0]?.risk_profile ?? '');
-  const view = profiles.find((p) => p.risk_profile === chosen) ?? profiles[0];
+  const id = props.view.run.run_id;
+  const asked = profiles.find((p) => p.risk_profile === props.profile);
+  const view = asked ?? profiles[0];
   if (view === undefined) return null;
   return (
     <>
+      {props.profile === null || asked !== undefined ? null : (
+        <p class="muted" role="status" data-unknown-profile>
+          This run has no risk profile “{legible(props.profile)}”: showing {legible(view.risk_profile)}.
+        </p>
+      )}
       <div class="tabs" role="toolbar" aria-label="risk profiles">
         {profiles.map((p) => (
           <button
             key={p.risk_profile}
             type="button"
             aria-pressed={p.risk_profile === view.risk_profile}
-            onClick={() => setChosen(p.risk_profile)}
+            onClick={() => navigate(runHref(id, p.risk_profile))}
           >
             {p.risk_profile}
           </button>
@@ -176,7 +185,7 @@ function Failure(props: { failure: RunFailure }) {
   );
 }
 
-function RunBody(props: { view: RunResponse }) {
+function RunBody(props: { view: RunResponse; profile: string | null }) {
   const { view } = props;
   const id = view.run.run_id;
   return (
@@ -197,7 +206,7 @@ function RunBody(props: { view: RunResponse }) {
           <code>{view.report_error.code}</code> {view.report_error.message}
         </p>
       )}
-      <RiskProfiles view={view} />
+      <RiskProfiles view={view} profile={props.profile} />
       {view.has_html_report ? (
         <>
           <h2>HTML report</h2>
@@ -219,7 +228,7 @@ function RunBody(props: { view: RunResponse }) {
   );
 }
 
-export function RunPage(props: { runId: string }) {
+export function RunPage(props: { runId: string; profile: string | null }) {
   const loaded = useLoad(props.runId, () => apiJson<RunResponse>(apiPath('run', { id: props.runId })));
-  return <Await loaded={loaded}>{(view) => <RunBody view={view} />}</Await>;
+  return <Await loaded={loaded}>{(view) => <RunBody view={view} profile={props.profile} />}</Await>;
 }
