@@ -215,6 +215,98 @@ describe('quant serve in headless Chromium', { skip: chromiumSkip, timeout: 600_
     );
   });
 
+  test('keyboard and screen readers: focus on the run heading, one tab stop in the tree, charts in words, a live log', async () => {
+    type Doc = { activeElement: { tagName: string; textContent: string | null } | null };
+    await page.goto(`${server?.origin}/#/runs`);
+    await page.waitForSelector('tr[data-run="d1"]');
+    await page.click('tr[data-run="d1"] a');
+    await page.waitForSelector('[data-run-page="d1"] section.risk-profile');
+    const focused = await page.evaluate(() => {
+      const active = (globalThis as unknown as { document: Doc }).document.activeElement;
+      return `${active?.tagName ?? ''} ${active?.textContent ?? ''}`;
+    });
+    assert.equal(focused, 'H1 Run d1', 'opening a run puts the focus on its heading');
+
+    const tree = page.locator('[role="tree"]');
+    assert.equal(await tree.locator('[tabindex="0"]').count(), 1, 'the tree is one tab stop');
+    const root = tree.locator('li[data-key="/"]');
+    assert.equal(await root.getAttribute('tabindex'), '0', 'the root holds it first');
+    await root.focus();
+    await page.keyboard.press('ArrowDown');
+    const swiss = tree.locator('li[data-key="swiss"]');
+    assert.equal(
+      await page.locator(':focus').getAttribute('data-key'),
+      'swiss',
+      'ArrowDown moves to a child',
+    );
+    assert.equal(await swiss.getAttribute('tabindex'), '0', 'the tab stop moves with the focus');
+    assert.equal(await root.getAttribute('tabindex'), '-1', 'the root is no tab stop any more');
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await swiss.getAttribute('aria-expanded'), 'true', 'ArrowRight opens the branch');
+    const describedBy = (await swiss.getAttribute('aria-describedby')) ?? '';
+    assert.match(
+      (await page.locator(`[id="${describedBy}"]`).textContent()) ?? '',
+      /Weight in parent/,
+      'the open branch is described by its detail',
+    );
+    const named = await page.getByRole('treeitem', { name: 'Weight in parent' }).count();
+    assert.equal(named, 0, 'no item is named by its detail or its descendants');
+    const swissName = await page.getByRole('treeitem', { name: /^swiss \d+\.\d %/ }).count();
+    assert.equal(swissName, 1, 'the branch is named by its own line (id and weight first)');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await swiss.getAttribute('aria-expanded'), 'false', 'ArrowLeft closes it');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await page.locator(':focus').getAttribute('data-key'), '/', 'and then goes to the parent');
+
+    for (const [chart, title] of [
+      [
+        'equity',
+        /^Equity, in sample \(growth of 1\): Meta \(optimized weights\) from \d+\.\d\d on \d{4}-\d\d-\d\d to \d+\.\d\d on \d{4}-\d\d-\d\d/,
+      ],
+      ['drawdown', /^Drawdown, in sample: .* from -?\d+\.\d % on \d{4}-\d\d-\d\d to -?\d+\.\d % on /],
+    ] as const) {
+      const box = page.locator(`[data-chart="${chart}"]`);
+      assert.equal(
+        await box.getAttribute('role'),
+        'img',
+        `the ${chart} chart is an image to assistive technology`,
+      );
+      const label = (await box.getAttribute('aria-label')) ?? '';
+      assert.match(label, title, `the ${chart} chart is summarised in words: ${label}`);
+    }
+
+    await page.click('nav a[href="#/launch"]');
+    await page.waitForSelector('form.launch');
+    const region = page.locator('ol.events[aria-live="polite"]');
+    assert.equal(await region.count(), 1, 'the live region is in the page before the launch');
+    assert.equal(await region.locator('li').count(), 0, 'and empty');
+    await region.evaluate((ol) => {
+      const seen = { lines: 0 };
+      (globalThis as unknown as { liveLines: typeof seen }).liveLines = seen;
+      type Records = readonly { readonly addedNodes: { readonly length: number } }[];
+      const Observer = (
+        globalThis as unknown as {
+          MutationObserver: new (on: (records: Records) => void) => {
+            observe(node: unknown, options: { childList: boolean }): void;
+          };
+        }
+      ).MutationObserver;
+      new Observer((records) => {
+        for (const r of records) seen.lines += r.addedNodes.length;
+      }).observe(ol, { childList: true });
+    });
+    await page.selectOption('select[name="kind"]', 'meta');
+    await page.selectOption('select[name="profile"]', 'meta_global');
+    await page.fill('input[name="run_id"]', 'announced');
+    await page.fill('input[name="risk_profiles"]', 'hrp');
+    await page.click('button[type="submit"]');
+    await page.waitForURL(/#\/runs\/announced$/, { timeout: 300_000 });
+    const lines = await page.evaluate(
+      () => (globalThis as unknown as { liveLines: { lines: number } }).liveLines.lines,
+    );
+    assert.ok(lines >= 3, `the launch's lines were appended to the region that was there: ${lines}`);
+  });
+
   test('compare two runs: metrics, weights diff, overlaid curves, the manifest change', async () => {
     await page.goto(`${server?.origin}/#/runs`);
     await page.waitForSelector('tr[data-run="d2"]');

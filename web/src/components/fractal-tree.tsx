@@ -82,13 +82,13 @@ function toItem(node: TreeNode, own: Bounds | null): TreeItem {
     key: node.path === '' ? '/' : node.path,
     label: (
       <>
-        <strong>{legible(node.id)}</strong>
-        <span class="num">{pct(node.weight, 1)}</span>
+        {/* The spaces separate the parts in the item's accessible name (the row's gap is visual only). */}
+        <strong>{legible(node.id)}</strong> <span class="num">{pct(node.weight, 1)}</span>{' '}
         {own === null ? null : (
           <span class="muted" title="this node's bounds in its parent">
             of [{pct(own.min_weight, 0)}, {pct(own.max_weight, 0)}]
           </span>
-        )}
+        )}{' '}
         {node.method === null ? (
           <span class="muted">atomic</span>
         ) : (

@@ -72,7 +72,29 @@ export function LineChart(props: Props) {
   return (
     <figure class="chart">
       <figcaption>{props.title}</figcaption>
-      <div ref={box} class="chart-box" data-chart={props.chartId} />
+      <div
+        ref={box}
+        class="chart-box"
+        data-chart={props.chartId}
+        role="img"
+        aria-label={chartSummary(props)}
+      />
     </figure>
   );
+}
+
+/**
+ * The chart in words, for a screen reader (the canvas has none): what it plots, then each series from
+ * its first value to its last, with their dates. The same data always reads the same.
+ */
+function chartSummary(props: Pick<Props, 'title' | 'dates' | 'series' | 'percent'>): string {
+  const fmt = (v: number) => (props.percent === true ? `${(v * 100).toFixed(1)} %` : v.toFixed(2));
+  const lines = props.series.map((s) => {
+    const first = s.values.findIndex((v) => v !== null);
+    const last = s.values.findLastIndex((v) => v !== null);
+    if (first < 0) return `${s.label}: no values`;
+    const at = (k: number) => `${fmt(s.values[k] as number)} on ${props.dates[k] ?? '?'}`;
+    return `${s.label} from ${at(first)} to ${at(last)}`;
+  });
+  return `${props.title}: ${lines.length === 0 ? 'no series' : lines.join('; ')}`;
 }

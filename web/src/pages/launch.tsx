@@ -244,15 +244,14 @@ function LaunchForm(props: { info: InfoResponse }) {
         </button>
       </form>
       {failure === null ? null : <ErrorBox error={failure} />}
-      {events.length === 0 ? null : (
-        <ol class="events" aria-live="polite" data-launch={shown?.id}>
-          {events.map((ev, k) => (
-            <li key={k} data-event={ev.type}>
-              {ev.text}
-            </li>
-          ))}
-        </ol>
-      )}
+      {/* In the page from the start, empty: a live region inserted with its content is not announced. */}
+      <ol class="events" aria-live="polite" aria-label="launch log" data-launch={shown?.id}>
+        {events.map((ev, k) => (
+          <li key={k} data-event={ev.type}>
+            {ev.text}
+          </li>
+        ))}
+      </ol>
       {shown?.runId == null ? null : (
         <p>
           <a href={runHref(shown.runId)}>Open run {shown.runId}</a>

@@ -1,5 +1,6 @@
 // One run: what it is, each risk profile (tabs), its HTML report embedded, the ledger as a timeline with
 // the `audit verify` verdict, and every file of the run folder to download.
+import { useEffect, useRef } from 'preact/hooks';
 import { apiJson, withToken } from '../api.js';
 import {
   apiPath,
@@ -188,9 +189,12 @@ function Failure(props: { failure: RunFailure }) {
 function RunBody(props: { view: RunResponse; profile: string | null }) {
   const { view } = props;
   const id = view.run.run_id;
+  // Opening a run moves the focus to its heading, so that keyboard and screen-reader users start there.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
   return (
     <div data-run-page={id}>
-      <h1>
+      <h1 tabIndex={-1} ref={heading}>
         Run <span class="mono">{id}</span>
       </h1>
       <Facts view={view} />
