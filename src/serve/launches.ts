@@ -19,6 +19,7 @@ import {
   type LaunchRow,
   type LaunchState,
 } from './api-types.js';
+import { launchHold } from './_launch-hold.js';
 
 const name = z.string().min(1).max(128);
 const launchRequestSchema = z.strictObject({
@@ -206,6 +207,7 @@ export class Launches {
         this.#emit(launch, { type: 'warning', message: this.#shown(printable(message)) }),
     };
     try {
+      await launchHold(this.#ctx.env);
       const sdk = new QuantSDK({ registry: await this.#ctx.registry() });
       const runId =
         request.kind === 'meta'

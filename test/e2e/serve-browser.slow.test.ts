@@ -53,6 +53,8 @@ function focusedRun(page: Page): Promise<string | null> {
 
 describe('quant serve in headless Chromium', { skip: chromiumSkip, timeout: 600_000 }, () => {
   let ws: { path: string; cleanup(): void };
+  let holdDir: { path: string; cleanup(): void };
+  const hold = (): string => join(holdDir.path, 'go');
   let server: Server | undefined;
   let browser: Browser;
   let context: BrowserContext;
@@ -62,8 +64,12 @@ describe('quant serve in headless Chromium', { skip: chromiumSkip, timeout: 600_
 
   before(async () => {
     ws = tempDir('mf-serve-browser-');
+    holdDir = tempDir('mf-serve-hold-');
     prepareWorkspace(ws.path);
-    server = await startServer(ws.path);
+    // Launches wait while this file is absent (the test hook of src/serve/_launch-hold.ts); it exists
+    // except while a test looks at a launch that must still be running.
+    writeFileSync(hold(), '');
+    server = await startServer(ws.path, { QUANT_HOLD_LAUNCHES: hold() });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
     // Every request of every page (iframes and downloads included): a foreign host is recorded and refused.
@@ -87,6 +93,7 @@ describe('quant serve in headless Chromium', { skip: chromiumSkip, timeout: 600_
     await browser?.close();
     await stopServer(server);
     ws?.cleanup();
+    holdDir?.cleanup();
   });
 
   test('the runs table: every run, statuses, the latest run marked, the token gone from the address', async () => {
@@ -385,9 +392,15 @@ describe('quant serve in headless Chromium', { skip: chromiumSkip, timeout: 600_
       await page.waitForSelector('.events li[data-event="started"]');
     };
     await page.goto(`${server?.url}#/launch`);
+    rmSync(hold());
     await launchMeta('relisted');
     await page.click('nav a[href="#/runs"]');
     const running = await page.waitForSelector('[data-launches-running="1"]');
+    assert.equal(
+      await page.locator('tr[data-run="relisted"]').count(),
+      0,
+      'the run is not listed while its launch is held',
+    );
     assert.match(
       (await running.textContent()) ?? '',
       /refreshes when it ends/,
@@ -396,6 +409,7 @@ describe('quant serve in headless Chromium', { skip: chromiumSkip, timeout: 600_
     await page.evaluate(() => {
       (globalThis as unknown as { sameDocument: boolean }).sameDocument = true;
     });
+    writeFileSync(hold(), '');
     // No reload: the row of the new run appears in this document once the launch has ended.
     await page.waitForSelector('tr[data-run="relisted"][data-status="success"]', { timeout: 300_000 });
     assert.ok(

@@ -11,10 +11,10 @@ export interface Server {
 }
 
 /** Start `quant serve --port 0` and wait for the line with its address (the signal that it listens). */
-export function startServer(ws: string): Promise<Server> {
+export function startServer(ws: string, env: NodeJS.ProcessEnv = {}): Promise<Server> {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--workspace', ws], {
     cwd: REPO,
-    env: { ...process.env, CI: '1' },
+    env: { ...process.env, CI: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
