@@ -149,7 +149,7 @@ export function coerceStringParams(
     const types = schemaTypes(prop);
     if (types.has('array')) {
       const items = (prop as JsonSchema)['items'] ?? (findArrayItems(prop) as unknown);
-      const parts = value === '' ? [] : value.split(',');
+      const parts = value === '' ? [] : splitCommaList(value, `${key}=`);
       const previous = Object.hasOwn(out, key) ? out[key] : undefined;
       const list = Array.isArray(previous) ? (previous as unknown[]) : [];
       set(key, [...list, ...parts.map((p) => coerceScalar(p, items))]);
@@ -158,6 +158,26 @@ export function coerceStringParams(
     }
   }
   return out;
+}
+
+/**
+ * The items of a comma list (`--profiles hrp,erc`, `--param key=a,b`), as written. An empty item — `hrp,,erc`,
+ * a leading or trailing comma, or only spaces between two commas — is a typo, not a request for fewer
+ * items, so it is `E_USAGE` naming the option (`label`), the item's position and the list without it.
+ */
+export function splitCommaList(value: string, label: string): string[] {
+  const parts = value.split(',');
+  const empty = parts.findIndex((p) => p.trim() === '');
+  if (empty < 0) return parts;
+  const kept = parts.filter((p) => p.trim() !== '').map((p) => p.trim());
+  const where =
+    parts.length === 1 ? 'is empty' : `has an empty item at position ${empty + 1} of ${parts.length}`;
+  throw new QuantError('E_USAGE', `${label}${JSON.stringify(value)} ${where}`, {
+    hint:
+      kept.length === 0
+        ? `give at least one item: ${label}<name>[,<name>...]`
+        : `remove the extra comma: ${label}${kept.join(',')}`,
+  });
 }
 
 function findArrayItems(schema: unknown): unknown {

@@ -102,6 +102,29 @@ describe('usage errors and help', () => {
   });
 });
 
+describe('comma lists', () => {
+  test('an empty item in --profiles is E_USAGE naming its position, and nothing runs', () => {
+    const ws = tempDir();
+    try {
+      for (const [list, where, fix] of [
+        ['hrp,,x', 'position 2 of 3', '--profiles hrp,x'],
+        ['hrp,', 'position 2 of 2', '--profiles hrp'],
+      ] as const) {
+        const r = quant(['meta', 'run', '--profile', 'p', '--profiles', list, '--workspace', ws.path]);
+        assert.equal(r.code, 1, `${list}: exit code (stderr: ${r.stderr})`);
+        assert.equal(
+          r.stderr.trim(),
+          `E_USAGE: --profiles ${JSON.stringify(list)} has an empty item at ${where} — remove the extra comma: ${fix}`,
+          `${list}: one line naming the option, the position and the fix`,
+        );
+        assert.equal(existsSync(join(ws.path, 'runs')), false, `${list}: no run folder`);
+      }
+    } finally {
+      ws.cleanup();
+    }
+  });
+});
+
 describe('--json errors', () => {
   test('a usage error is one JSON line on stderr, stdout stays empty', () => {
     const r = quant(['meta', 'run', '--json']);

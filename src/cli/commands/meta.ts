@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
+import { splitCommaList } from '../../core/params.js';
 import { QuantSDK } from '../../sdk/quant-sdk.js';
 import { validateMetaRunAndRecord, type MetaRunResult } from '../../sdk/meta-run.js';
 import { validationFailedError } from '../../sdk/run-checks.js';
@@ -18,10 +19,7 @@ import { stopOnSignal } from './_stop-on-signal.js';
 
 const list = (value: string, previous: string[] | undefined): string[] => [
   ...(previous ?? []),
-  ...value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== ''),
+  ...splitCommaList(value, '--profiles ').map((s) => s.trim()),
 ];
 
 /** The result of `quant meta run --json`. */

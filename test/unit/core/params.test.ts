@@ -6,6 +6,7 @@ import {
   coerceStringParams,
   parseParamPairs,
   resolveStageParams,
+  splitCommaList,
   stageParamsJsonSchema,
 } from '../../../src/core/params.js';
 import { QuantError } from '../../../src/errors.js';
@@ -93,6 +94,49 @@ describe('params', () => {
       () => resolveStageParams(stage, { input: 'a', ...params }),
       (e: unknown) => e instanceof QuantError && e.issues[0]?.path === 'min_weight',
       'resolveStageParams throws',
+    );
+  });
+
+  test('an empty item of a comma list is E_USAGE naming the option, its position and the fix', () => {
+    const refused = (value: string, label: string): QuantError => {
+      try {
+        splitCommaList(value, label);
+      } catch (e) {
+        assert.ok(e instanceof QuantError, `${label}${value}: a QuantError`);
+        assert.equal(e.code, 'E_USAGE', `${label}${value}: E_USAGE`);
+        return e;
+      }
+      return assert.fail(`${label}${value}: expected a refusal`);
+    };
+    const middle = refused('hrp,,erc', '--profiles ');
+    assert.equal(
+      middle.message,
+      '--profiles "hrp,,erc" has an empty item at position 2 of 3',
+      'the option, the list and the position',
+    );
+    assert.equal(
+      middle.hint,
+      'remove the extra comma: --profiles hrp,erc',
+      'the list without the empty item',
+    );
+    assert.match(refused('hrp,', '--profiles ').message, /position 2 of 2$/, 'a trailing comma is refused');
+    assert.match(refused(',hrp', '--profiles ').message, /position 1 of 2$/, 'a leading comma is refused');
+    assert.match(refused('hrp, ,erc', '--profiles ').message, /position 2 of 3$/, 'spaces only are empty');
+    assert.match(refused('', '--profiles ').message, /"" is empty$/, 'an empty list');
+    assert.deepEqual(splitCommaList('hrp, erc', '--profiles '), ['hrp', ' erc'], 'items as written');
+    assert.throws(
+      () => coerceStringParams(stage, [['profiles', 'hrp,,erc']]),
+      (e: unknown) =>
+        e instanceof QuantError &&
+        e.code === 'E_USAGE' &&
+        e.message === 'profiles="hrp,,erc" has an empty item at position 2 of 3' &&
+        e.hint === 'remove the extra comma: profiles=hrp,erc',
+      '--param key=a,,b goes through the same parser',
+    );
+    assert.deepEqual(
+      coerceStringParams(stage, [['profiles', '']]),
+      { profiles: [] },
+      '`key=` is still the empty list',
     );
   });
 
