@@ -238,6 +238,16 @@ const UNPRINTABLE =
   /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 
 /**
+ * Whether the UTF-16 code unit `c` is one {@link printable} escapes. Names read from input files (column
+ * names) are refused on these and on the line feed, so the rule of what a name may hold and the set a
+ * message escapes cannot drift apart.
+ */
+export function isUnprintableCodeUnit(c: number): boolean {
+  UNPRINTABLE.lastIndex = 0;
+  return UNPRINTABLE.test(String.fromCharCode(c));
+}
+
+/**
  * `text` safe to print: every character of {@link UNPRINTABLE} becomes a `\uXXXX` escape, so that text
  * from input files (a column name, a path, a cell) can never colour, move, hide or reorder what a
  * terminal shows. The escape is also JSON's, so JSON text stays valid and means the same after it.

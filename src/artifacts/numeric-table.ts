@@ -2,7 +2,7 @@
  * The wide numeric table shared by the CSV and Parquet readers and writers, and the date rules both
  * enforce: dates are calendar days `YYYY-MM-DD`, strictly increasing (no duplicates, no unsorted rows).
  */
-import { QuantError, type ErrorLocation } from '../errors.js';
+import { QuantError, isUnprintableCodeUnit, type ErrorLocation } from '../errors.js';
 import { civilDayPrefix, daysFromCivil, epochDayToIsoDay } from '../util/civil-day.js';
 
 /** A wide table: one date per row, one Float64Array per column (NaN = missing). */
@@ -29,14 +29,15 @@ export function isoDayToEpochDay(iso: string): number {
 export { epochDayToIsoDay };
 
 /**
- * Characters a column name may not hold: C0 and C1 controls (line breaks and tabs included) and the bidi
- * embedding, override and isolate marks. Names go into Markdown and HTML reports and into one-line
- * messages: a line break there forges a heading or a table row, an override reverses what is shown.
+ * Characters a column name may not hold: the line feed and every character the CLI's messages escape
+ * ({@link isUnprintableCodeUnit}: C0 and C1 controls, tabs, the line and paragraph separators, the bidi
+ * marks, embeddings, overrides and isolates, the zero-width characters and a BOM inside the name). Names
+ * go into Markdown and HTML reports and into one-line messages: a line break there forges a heading or a
+ * table row, an override reverses what is shown, and a zero-width character makes `SPY\u200b` a column
+ * that looks like `SPY` and never matches it in a universe, benchmark or trades block.
  */
 function isUnsafeNameChar(c: number): boolean {
-  return (
-    c <= 0x1f || (c >= 0x7f && c <= 0x9f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)
-  );
+  return c === 0x0a || isUnprintableCodeUnit(c);
 }
 
 /** `text` quoted, with every unsafe character as `\uXXXX` (safe to print on one line). */
@@ -50,9 +51,35 @@ function escapeName(text: string): string {
   return `"${out}"`;
 }
 
+const BIDI = new Set([0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e]);
+
+/** What the unsafe character `c` is, why it is refused, and how to fix the column. */
+function unsafeNameCharKind(c: number): { kind: string; why: string; hint: string } {
+  const rename =
+    'rename the column: letters, digits, spaces and punctuation, without line breaks, tabs or other control characters';
+  const shown = 'column names are shown in reports and messages, where it could forge or reorder lines';
+  if (c <= 0x1f || (c >= 0x7f && c <= 0x9f)) {
+    const hint =
+      c === 9
+        ? 'if the file is separated by tabs, save it with commas between the columns; else rename the column without tabs'
+        : rename;
+    return { kind: 'a control character', why: shown, hint };
+  }
+  if (c === 0x2028 || c === 0x2029)
+    return { kind: 'a line or paragraph separator', why: shown, hint: rename };
+  if (BIDI.has(c) || (c >= 0x2066 && c <= 0x2069))
+    return { kind: 'a bidi mark, embedding, override or isolate', why: shown, hint: rename };
+  return {
+    kind: c === 0xfeff ? 'a byte order mark inside the name' : 'an invisible zero-width character',
+    why: 'two columns that look the same would be different names, and the column would never match the name written without it in a universe, benchmark or trades block',
+    hint: 'retype the column name without the invisible character (it often comes with text copied from a web page or a document)',
+  };
+}
+
 /**
- * Throw `E_INPUT_VALUE` when a column name holds a control or bidi character, naming the file, the
- * column's 1-based position (`where`, e.g. `column 3 of the header`), the name escaped and the character.
+ * Throw `E_INPUT_VALUE` when a column name holds a character of {@link isUnsafeNameChar}, naming the
+ * file, the column's 1-based position (`where`, e.g. `column 3 of the header`), the name escaped, the
+ * character and how to fix it.
  */
 export function assertPrintableColumnName(
   file: string,
@@ -65,17 +92,11 @@ export function assertPrintableColumnName(
   if (at < 0) return;
   const point = name.charCodeAt(at);
   const code = `U+${point.toString(16).toUpperCase().padStart(4, '0')}`;
-  const kind = point >= 0x202a ? 'a bidi embedding, override or isolate mark' : 'a control character';
+  const { kind, why, hint } = unsafeNameCharKind(point);
   throw new QuantError(
     'E_INPUT_VALUE',
-    `${file}: ${where} is named ${escapeName(name)}, which holds ${code} (${kind}) at character ${at + 1}: column names are shown in reports and messages, where it could forge or reorder lines`,
-    {
-      location: { ...location, file },
-      hint:
-        point === 9
-          ? 'if the file is separated by tabs, save it with commas between the columns; else rename the column without tabs'
-          : 'rename the column: letters, digits, spaces and punctuation, without line breaks, tabs or other control characters',
-    },
+    `${file}: ${where} is named ${escapeName(name)}, which holds ${code} (${kind}) at character ${at + 1}: ${why}`,
+    { location: { ...location, file }, hint },
   );
 }
 

@@ -202,6 +202,46 @@ describe('CSV tables', () => {
     );
   });
 
+  test('a column name with a zero-width character is refused like a bidi one; the file BOM is not', () => {
+    assert.throws(
+      () => parseCsvTable(F, 'date,SPY,SPY\u200b\n2024-01-02,1,2\n'),
+      (e: unknown) =>
+        e instanceof QuantError &&
+        e.code === 'E_INPUT_VALUE' &&
+        e.location?.file === F &&
+        e.location.line === 1 &&
+        e.message ===
+          'in.csv: line 1: column 3 of the header is named "SPY\\u200b", which holds U+200B (an invisible zero-width character) at character 4: two columns that look the same would be different names, and the column would never match the name written without it in a universe, benchmark or trades block' &&
+        /^retype the column name without the invisible character/.test(e.hint ?? ''),
+      'the file, the line, the column position, the escaped name, the character and the fix',
+    );
+    for (const [name, code, kind] of [
+      ['A\u200cB', 'U+200C', 'zero-width'],
+      ['A\u200dB', 'U+200D', 'zero-width'],
+      ['A\u2060B', 'U+2060', 'zero-width'],
+      ['A\u2063B', 'U+2063', 'zero-width'],
+      ['A\ufeffB', 'U+FEFF', 'byte order mark inside the name'],
+      ['A\u200eB', 'U+200E', 'bidi mark'],
+      ['A\u061cB', 'U+061C', 'bidi mark'],
+      ['A\u2028B', 'U+2028', 'line or paragraph separator'],
+    ] as const) {
+      assert.throws(
+        () => parseCsvTable(F, `date,"${name}"\n2024-01-02,1\n`),
+        (e: unknown) =>
+          e instanceof QuantError &&
+          e.code === 'E_INPUT_VALUE' &&
+          e.message.includes(`holds ${code} (`) &&
+          e.message.includes(kind),
+        `${code} is refused as ${kind}`,
+      );
+    }
+    assert.deepEqual(
+      parseCsvTable(F, '\uFEFFdate,SPY\n2024-01-02,1\n').columns,
+      ['SPY'],
+      'a BOM at the very start of the file belongs to the file, not to the first name',
+    );
+  });
+
   test('a file separated by semicolons or tabs: the hint says so, not an option no stage has', () => {
     assert.throws(
       () => parseCsvTable(F, 'date;A;B\n2024-01-02;1;2\n'),
