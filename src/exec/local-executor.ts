@@ -20,6 +20,8 @@ export interface LocalExecutorOptions {
   readonly concurrency?: number;
   /** The runner's `ctx.settings` for every job (default none). */
   readonly settings?: JobSettings;
+  /** Variables set in the child processes' environment on top of this process's own (default none). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** The default concurrency of local execution: the machine's available parallelism. */
@@ -34,7 +36,10 @@ export function createLocalExecutor(options: LocalExecutorOptions): JobExecutor 
     async run<R>(jobs: readonly unknown[], batch: RunBatchOptions = {}): Promise<JobOutcome<R>[]> {
       if (jobs.length === 0) return [];
       const wanted = options.concurrency ?? defaultConcurrency();
-      const pool = createLocalPool({ concurrency: Math.min(wanted, jobs.length) });
+      const pool = createLocalPool({
+        concurrency: Math.min(wanted, jobs.length),
+        ...(options.env === undefined ? {} : { env: options.env }),
+      });
       const stop = (): void => void pool.close({ force: true });
       batch.signal?.addEventListener('abort', stop, { once: true });
       const timer = batch.timeoutMs === undefined ? undefined : setTimeout(stop, batch.timeoutMs);

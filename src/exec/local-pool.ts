@@ -130,9 +130,21 @@ function createTask(
   };
 }
 
+/** How to create a pool. */
+export interface LocalPoolOptions {
+  /** Child processes at most (≥ 1). */
+  readonly concurrency: number;
+  /**
+   * Variables set in every child's environment on top of this process's own (an SDK caller's `env`
+   * option, which the children cannot see otherwise). Default none.
+   */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /** Create a pool of at most `concurrency` (≥ 1) child processes. */
-export function createLocalPool(options: { readonly concurrency: number }): LocalPool {
+export function createLocalPool(options: LocalPoolOptions): LocalPool {
   const concurrency = Math.max(1, Math.floor(options.concurrency));
+  const env = options.env === undefined ? process.env : { ...process.env, ...options.env };
   const children: Child[] = [];
   const pending: Task[] = [];
   let nextId = 1;
@@ -141,7 +153,7 @@ export function createLocalPool(options: { readonly concurrency: number }): Loca
   const spawnChild = (): Child => {
     const proc = fork(CHILD_ENTRY, [], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: childEnv(concurrency),
+      env: childEnv(concurrency, env),
       execArgv: childExecArgv(),
       serialization: 'json',
     });

@@ -187,13 +187,33 @@ function assertExecuteSleevesOptions(options: ExecuteSleevesOptions): void {
   }
 }
 
+/**
+ * The variables of the coordinator's `env` a sleeve job's process reads from its own environment: the
+ * ledger key it signs with. (The job carries its clock; the settings carry the workspace.)
+ */
+const CHILD_ENV_VARIABLES = ['QUANT_LEDGER_KEY'] as const;
+
+/**
+ * The variables of `env` (an SDK caller's option, or `process.env`) the local executor's children get on
+ * top of the environment they inherit, so that a key given only in the SDK's `env` signs their runs.
+ */
+function childEnvOverrides(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of CHILD_ENV_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
 async function createExecutor(
   options: ExecuteSleevesOptions,
-  where: { readonly workspace: string; readonly manifestPath: string },
+  where: { readonly workspace: string; readonly manifestPath: string; readonly env: NodeJS.ProcessEnv },
 ): Promise<JobExecutor> {
   if ((options.executor ?? 'local') === 'local') {
     return createLocalExecutor({
       runner: SLEEVE_JOB_RUNNER,
+      env: childEnvOverrides(where.env),
       // The child processes serve the coordinator's own workspace, as a `quant worker` serves its own,
       // and are confined to it when the coordinator is (the confinement does not cross processes alone).
       settings: sleeveJobSettings({

@@ -1,5 +1,6 @@
 // The SDK path: QuantSDK.runMeta with `executeSleeves` produces the sleeves first, in child processes,
-// and pins them; a failing sleeve rejects with E_SLEEVE_FAILED before the meta run folder exists.
+// and pins them; a failing sleeve rejects with E_SLEEVE_FAILED before the meta run folder exists; a
+// QUANT_LEDGER_KEY given only in the SDK's `env` signs the sleeves the child processes make.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -43,6 +44,25 @@ describe('QuantSDK.runMeta({ executeSleeves })', { timeout: 60_000 }, () => {
       /^sleeves 3\/3 done \(\w+ ok, [\d.]+ s\)$/,
       "lines.filter((l) => l.startsWith('sleev… matches /^sleeves 3\\/3 done \\(\\w+ ok, [\\d.]+ s\\)$/",
     );
+  });
+
+  test('a ledger key only in the `env` option reaches the child processes: the sleeves are signed', async () => {
+    assert.equal(process.env['QUANT_LEDGER_KEY'], undefined, 'this process has no key of its own');
+    const signed = buildExecWorkspace(tempDir('mf-meta-exec-key-'));
+    const keyed = { ...env, QUANT_LEDGER_KEY: 'a-ledger-key-of-more-than-thirty-two-bytes-0002' };
+    const result = await QuantSDK.runMeta('meta', {
+      workspace: signed,
+      env: keyed,
+      runId: 'signed1',
+      executeSleeves: { executor: 'local', concurrency: 2 },
+    });
+    const pins = result.sleeves?.pins ?? {};
+    assert.equal(Object.keys(pins).length, 3, `three sleeves produced and accepted: ${JSON.stringify(pins)}`);
+    for (const runId of [...Object.values(pins), 'signed1']) {
+      const audit = await QuantSDK.verifyAudit(runId, { workspace: signed, env: keyed, strict: true });
+      assert.equal(audit.ok, true, `${runId}: the strict audit passes: ${JSON.stringify(audit.problems)}`);
+      assert.equal(audit.signature.state, 'valid', `${runId}: signed with the key of the env option`);
+    }
   });
 
   test('a failing sleeve rejects with E_SLEEVE_FAILED and writes nothing of the meta run', async () => {
