@@ -5,7 +5,7 @@
  * re-delivered when its worker is really gone (its lock expired: killed, crashed, machine lost).
  */
 import { hostname } from 'node:os';
-import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job, type JobJson } from 'bullmq';
 import { createLocalPool } from './local-pool.js';
 import { formatJobFailure, formatSeconds, toJobFailure, type JobRunnerRef, type JobSettings } from './job.js';
 import { assertQueueName, connectionFor, displayRedisUrl, waitForRedis } from './redis-connection.js';
@@ -69,6 +69,41 @@ const C1 = /[\u007f-\u009f]/g;
 function shown(text: string): string {
   const cut = text.length > 60 ? `${text.slice(0, 60)}…` : text;
   return JSON.stringify(cut).replace(C1, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * A worker that lets a job whose stored data is not JSON (only a direct writer of Redis makes one) reach
+ * the processor with its data replaced by `null` and its id noted, instead of throwing in BullMQ's own
+ * fetch loop, where the error carries no job id and the job cycles between active and stalled for ever.
+ */
+class UnreadableDataWorker extends Worker {
+  /** Ids of fetched jobs whose data did not parse, with the parser's message. */
+  readonly unreadable = new Map<string, string>();
+
+  protected override createJob(data: JobJson, jobId: string): Job {
+    try {
+      return super.createJob(data, jobId);
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      const job = super.createJob({ ...data, data: 'null' }, jobId);
+      this.unreadable.set(String(job.id), error.message);
+      return job;
+    }
+  }
+}
+
+/** Fail a job whose data did not parse, once: an `UnrecoverableError` with `E_JOB_INVALID`, logged. */
+function refuseUnreadable(worker: UnreadableDataWorker, job: Job, log: (line: string) => void): void {
+  const id = String(job.id);
+  const why = worker.unreadable.get(id);
+  if (why === undefined) return;
+  worker.unreadable.delete(id);
+  const failure = formatJobFailure({
+    code: 'E_JOB_INVALID',
+    message: `the stored data of job ${shown(id)} (${shown(job.name)}) is not JSON (${why}); it was written to Redis by something other than a quant coordinator`,
+  });
+  log(`job ${shown(id)} refused: ${failure}`);
+  throw new UnrecoverableError(failure);
 }
 
 /**
@@ -151,6 +186,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   let handingBack = false;
 
   const processJob = async (job: Job, token?: string): Promise<unknown> => {
+    refuseUnreadable(worker, job, log);
     const runner = acceptJob(options, job, log);
     const label = describeJob(job);
     const attempt = Math.max(1, job.attemptsStarted);
@@ -183,7 +219,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     }
   };
 
-  const worker = new Worker(options.queueName, processJob, {
+  const worker = new UnreadableDataWorker(options.queueName, processJob, {
     connection,
     name,
     concurrency,

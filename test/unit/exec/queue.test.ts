@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { createQueueExecutor } from '../../../src/exec/queue-executor.js';
 import { startQueueWorker, type QueueWorker } from '../../../src/exec/queue-worker.js';
 import { formatJobFailure, parseJobFailure, toJobFailure, type JobEvent } from '../../../src/exec/job.js';
@@ -212,6 +213,60 @@ describe('bullmq executor + queue worker', () => {
       await queue.close();
     }
   });
+
+  // The timeout turns a job that cycles for ever (the defect) into a failure instead of a hang.
+  test(
+    'a job whose stored data is not JSON fails once with E_JOB_INVALID, logged, and the worker goes on',
+    { timeout: 60_000 },
+    async () => {
+      const queue = new Queue('unreadable', { connection: { url: redis.url } });
+      // Only a direct writer of Redis makes such a job: add a good one, then spoil its data. The job is
+      // read back through Redis too, since BullMQ's own reader throws on it.
+      const direct = new Redis(redis.url);
+      const lines: string[] = [];
+      let other: QueueWorker | undefined;
+      try {
+        const bad = String((await queue.add('timed', { id: 'bad' })).id);
+        const key = queue.toKey(bad);
+        await direct.hset(key, 'data', '{not json');
+        other = await startQueueWorker({
+          redisUrl: redis.url,
+          queueName: 'unreadable',
+          runners: { timed: ref('timed') },
+          onLog: (line) => lines.push(line),
+        });
+        const refused = new RegExp(`^job "${bad}" refused: E_JOB_INVALID: the stored data of job`);
+        while (!lines.some((l) => refused.test(l))) await new Promise((r) => setTimeout(r, 25));
+        const good = await queue.add('timed', { id: 'good' });
+        while (!lines.some((l) => /^job \S+ timed done in /.test(l)))
+          await new Promise((r) => setTimeout(r, 25));
+        assert.notEqual(
+          await direct.zscore(queue.toKey('failed'), bad),
+          null,
+          `the spoilt job is in the failed set: ${lines.join(' | ')}`,
+        );
+        assert.match(
+          (await direct.hget(key, 'failedReason')) ?? '',
+          new RegExp(
+            `^E_JOB_INVALID: the stored data of job "${bad}" \\("timed"\\) is not JSON \\(.+\\); it was written to Redis by something other than a quant coordinator$`,
+          ),
+          'the reason names the job, its kind and the parser',
+        );
+        assert.equal(await direct.hget(key, 'ats'), '1', 'taken once, not cycled');
+        assert.equal(await good.getState(), 'completed', 'the next job is served');
+        assert.equal(
+          lines.filter((l) => refused.test(l)).length,
+          1,
+          `one log line for the spoilt job: ${lines.join(' | ')}`,
+        );
+      } finally {
+        await other?.close();
+        await queue.obliterate({ force: true });
+        await queue.close();
+        direct.disconnect();
+      }
+    },
+  );
 
   test('a job that vanishes from the queue fails with E_QUEUE instead of being waited for', async () => {
     const executor = createQueueExecutor({
