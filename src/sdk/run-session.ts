@@ -260,8 +260,16 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
     // A stage of another kind or sleeve profile is refused before anything of the run is touched.
     const found = await readRunJsonFile(paths.runJson, runId);
     if (found !== undefined) assertRunAccepts(found, options);
-    // A signed run is added to only with its key (before an interrupted run is settled and re-anchored).
-    if (found !== undefined) assertRunSignable(found, runId, key);
+    // A signed run is added to only with its key (before an interrupted run is settled and re-anchored);
+    // a finished run that was also tampered with is named as tampered first.
+    if (found !== undefined) {
+      try {
+        assertRunSignable(found, runId, key);
+      } catch (error) {
+        if (found.status !== 'running') await assertLedgerAnchored(workspace, runId, key);
+        throw error;
+      }
+    }
     const interrupted = await recoverPreviousRun(paths, runId, key);
     const before = await readRunJsonFile(paths.runJson, runId);
     // The chain, and its anchor when run.json has one: a tampered run is refused, never re-anchored.
