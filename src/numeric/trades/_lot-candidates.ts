@@ -15,6 +15,8 @@ export interface LotItem {
   readonly lotSize: number;
   /** Smallest notional of an order (0: none). */
   readonly minTicket: number;
+  /** Name of the position, for messages only. */
+  readonly symbol?: string;
 }
 
 /**
@@ -25,8 +27,13 @@ export interface LotItem {
 export interface LotCandidates {
   /** Lots of the cheapest choice (signed: + buys, − sells). */
   readonly best: number;
-  /** Fewest lots (most selling) the domain allows. */
+  /** Fewest lots (most selling) the domain allows, minimum ticket aside. */
   readonly lowest: number;
+  /**
+   * Fewest lots an allowed order reaches: `lowest`, or 0 when selling down to it is below the minimum
+   * ticket (every sell of the domain is then too small). The last choice of the walk from `best`.
+   */
+  readonly least: number;
   /** Most lots the domain allows. */
   readonly highest: number;
   /** Smallest non-zero |k| whose notional reaches the minimum ticket. */
@@ -82,7 +89,8 @@ export function lotCandidates(item: LotItem, nav: number): LotCandidates {
   const lowest = Math.min(0, Math.floor(d));
   const highest = Math.max(0, Math.ceil(d));
   const minLots = minimumLots(lotCash, item.minTicket);
-  const partial = { best: 0, lowest, highest, minLots, lotCash, alpha, beta };
+  const least = allowedLots(lowest, minLots) ? lowest : 0;
+  const partial = { best: 0, lowest, least, highest, minLots, lotCash, alpha, beta };
   const options = [Math.floor(d), Math.ceil(d)]
     .map((k) => Math.min(highest, Math.max(lowest, k)))
     .flatMap((k) => (allowedLots(k, minLots) ? [k] : [0, Math.sign(k) * minLots]))

@@ -95,7 +95,7 @@ function greedyLots(candidates: readonly LotCandidates[], budget: number): numbe
 
 /**
  * max over μ ≥ 0 of the Lagrangian dual of the continuous relaxation of items from..end with cash b:
- * g(μ) = Σ min_{k ∈ [lowest, best]} [(αk − β)² + 2μαk] − 2μ·b/NAV. Every g(μ) is a lower bound; the
+ * g(μ) = Σ min_{k ∈ [least, best]} [(αk − β)² + 2μαk] − 2μ·b/NAV. Every g(μ) is a lower bound; the
  * bisection on μ only tightens it.
  */
 function relaxedBound(
@@ -109,7 +109,7 @@ function relaxedBound(
     let spent = 0;
     for (let j = from; j < candidates.length; j++) {
       const c = candidates[j] as LotCandidates;
-      const k = Math.min(c.best, Math.max(c.lowest, (c.beta - mu) / c.alpha));
+      const k = Math.min(c.best, Math.max(c.least, (c.beta - mu) / c.alpha));
       value += (c.alpha * k - c.beta) ** 2 + 2 * mu * c.alpha * k;
       spent += c.lotCash * k;
     }
@@ -184,6 +184,53 @@ function suffixSums(values: readonly number[]): number[] {
   return out;
 }
 
+const money = (x: number): string => String(Number(x.toPrecision(12)));
+
+/**
+ * `E_TRADES_INFEASIBLE` with the arithmetic: cash is below 0 before any order only when the holdings are
+ * worth more than the NAV, and then only sells raise cash; it names how much they can raise at most and
+ * which minimum tickets stop a sell toward the target.
+ */
+function infeasible(
+  items: readonly LotItem[],
+  candidates: readonly LotCandidates[],
+  nav: number,
+  heldValue: number,
+): QuantError {
+  const name = (i: number): string => items[i]?.symbol ?? `position ${i + 1}`;
+  let raisable = 0;
+  for (const c of candidates) raisable -= c.lotCash * c.least;
+  const missing = heldValue - nav;
+  const blocked = candidates.flatMap((c, i) =>
+    c.least === 0 && c.lowest < 0
+      ? [
+          `${name(i)} (selling ${money(-c.lowest * c.lotCash)} toward its target is below its minimum ticket of ${money((items[i] as LotItem).minTicket)})`,
+        ]
+      : [],
+  );
+  const shown =
+    blocked.slice(0, 5).join(', ') + (blocked.length > 5 ? `, and ${blocked.length - 5} more` : '');
+  let heldBack = 0;
+  for (const c of candidates) if (c.least === 0 && c.lowest < 0) heldBack -= c.lotCash * c.lowest;
+  const because = blocked.length > 0 ? `; sells held back (${money(heldBack)} together): ${shown}` : '';
+  return new QuantError(
+    'E_TRADES_INFEASIBLE',
+    `no set of orders keeps cash ≥ 0: the holdings are worth ${money(heldValue)}, ${money(missing)} above the NAV of ${money(nav)}, and the sells toward the targets raise at most ${money(raisable)}${because}`,
+    {
+      hint:
+        `--nav is the portfolio value, holdings plus cash: set it to at least the holdings' value (${money(heldValue)}) plus the cash held` +
+        (blocked.length > 0 ? ', or lower the minimum tickets of the sells held back' : ''),
+      details: {
+        nav,
+        held_value: heldValue,
+        cash_needed: missing,
+        cash_raisable: raisable,
+        blocked: candidates.flatMap((c, i) => (c.least === 0 && c.lowest < 0 ? [name(i)] : [])),
+      },
+    },
+  );
+}
+
 /**
  * Orders in whole lots closest to the target weights (sum of squared weight gaps) that keep cash ≥ 0.
  * Exact (branch-and-bound) when at most `maxExactPositions` positions have a choice and the search ends
@@ -199,17 +246,8 @@ export function roundToLots(items: readonly LotItem[], options: LotRoundingOptio
   let heldValue = 0;
   for (const item of items) heldValue += item.held * item.price;
   const budget = nav - heldValue;
-  const least = candidates.map((c) => c.lotCash * c.lowest);
-  if (least.reduce((a, b) => a + b, 0) > budget) {
-    throw new QuantError(
-      'E_TRADES_INFEASIBLE',
-      `no set of orders keeps cash ≥ 0: the holdings are worth ${heldValue} and selling toward the targets leaves them above the NAV of ${nav}`,
-      {
-        hint: 'check --nav (the portfolio value, cash included) against the holdings and prices',
-        details: { nav, held_value: heldValue },
-      },
-    );
-  }
+  const least = candidates.map((c) => c.lotCash * c.least);
+  if (least.reduce((a, b) => a + b, 0) > budget) throw infeasible(items, candidates, nav, heldValue);
   const finish = (
     lots: readonly number[],
     method: LotRoundingMethod,
@@ -227,6 +265,7 @@ export function roundToLots(items: readonly LotItem[], options: LotRoundingOptio
   });
   const own = candidates.map((c) => c.best);
   if (spentBy(candidates, own) <= budget) return finish(own, 'nearest_lot', true, null, 0);
+  // Feasible from here on: the all-least choice fits, and greedy steps down to it if need be.
   const greedy = greedyLots(candidates, budget);
   const choices = candidates.filter((c) => nextLots(c, c.best) !== undefined).length;
   const maxExact = options.maxExactPositions ?? EXACT_MAX_POSITIONS;

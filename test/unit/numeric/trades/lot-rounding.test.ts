@@ -142,3 +142,59 @@ test('holdings worth more than the NAV with a target above them are E_TRADES_INF
     'held 20,000 against a NAV of 10,000, and the target only buys more',
   );
 });
+
+test('no solution has negative cash: on 2,000 random small cases (holdings above the NAV, minimum tickets), exact and greedy agree with brute force on feasibility', () => {
+  const rand = seededRandom(2026);
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(rand() * values.length)] as T;
+  let infeasible = 0;
+  let checked = 0;
+  for (let c = 0; c < 2000; c++) {
+    const nav = pick([1000, 10_000, 100_000]);
+    const items: LotItem[] = Array.from({ length: 1 + Math.floor(rand() * 4) }, () => ({
+      held: pick([0, 0, 10, 100, -20, 3.5, 1000]),
+      price: pick([0.37, 1, 13.3, 96.74, 250, 1999.99, 5000]),
+      target: pick([0, 0.05, 0.2, 0.5, -0.1, -0.3, 0.9]),
+      lotSize: pick([1, 10, 100, 0.5, 25]),
+      minTicket: pick([0, 0, 500, 2000, 10_000]),
+    }));
+    const domains = items.map((it) => domain(it, nav));
+    if (domains.reduce((a, d) => a * d.length, 1) > 20_000) continue;
+    checked += 1;
+    const feasible = bruteForce(items, nav).objective < Number.POSITIVE_INFINITY;
+    if (!feasible) infeasible += 1;
+    for (const maxExactPositions of [40, 0]) {
+      const what = `case ${c} (${maxExactPositions === 0 ? 'greedy' : 'exact'}): ${JSON.stringify({ items, nav })}`;
+      let result;
+      try {
+        result = roundToLots(items, { nav, maxExactPositions });
+      } catch (error) {
+        assert.ok(isQuantError(error) && error.code === 'E_TRADES_INFEASIBLE', `${what}: ${String(error)}`);
+        assert.equal(feasible, false, `${what}: refused, but brute force finds orders keeping cash ≥ 0`);
+        continue;
+      }
+      assert.equal(feasible, true, `${what}: returned cash ${result.cash}, but no order set keeps cash ≥ 0`);
+      assert.ok(result.cash >= -1e-9 * nav, `${what}: cash ${result.cash} is negative`);
+    }
+  }
+  assert.ok(checked >= 1000 && infeasible >= 5, `${checked} cases checked, ${infeasible} infeasible`);
+});
+
+test('holdings above the NAV whose sells are below the minimum ticket: E_TRADES_INFEASIBLE with the arithmetic', () => {
+  // Held 30,000 against a NAV of 10,000; selling A down to its target (10,000) is below A's ticket.
+  const items: LotItem[] = [
+    { symbol: 'A', held: 200, price: 100, target: 0.5, lotSize: 1, minTicket: 1e9 },
+    { symbol: 'B', held: 100, price: 100, target: 0.5, lotSize: 1, minTicket: 0 },
+  ];
+  assert.throws(
+    () => roundToLots(items, { nav: 10_000 }),
+    (e: unknown) => {
+      assert.ok(isQuantError(e) && e.code === 'E_TRADES_INFEASIBLE', `code: ${String(e)}`);
+      assert.match(e.message, /worth 30000, 20000 above the NAV of 10000/, 'the shortfall');
+      assert.match(e.message, /raise at most 5000/, 'what the allowed sells raise (B down to 5,000)');
+      assert.match(e.message, /A \(selling 15000 .*minimum ticket of 1000000000\)/, 'the sell held back');
+      assert.match(e.hint ?? '', /at least the holdings' value \(30000\)/, 'how to fix --nav');
+      return true;
+    },
+    'the tickets leave no feasible order set',
+  );
+});
