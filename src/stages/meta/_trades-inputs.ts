@@ -145,8 +145,8 @@ export interface TradeTables {
 
 /**
  * The lines to trade: the target's symbols in its order, then holdings outside the target (target 0) in
- * the holdings' order. A symbol without a price is `E_PRICE_MISSING`; a lot row for a symbol that is
- * neither targeted nor held is `E_UNKNOWN_SYMBOL`.
+ * the holdings' order. A symbol without a price is `E_PRICE_MISSING`. Lot rows of other symbols are
+ * ignored, as price rows are (see {@link ignoredLotRows}).
  */
 export function tradeLines(
   target: readonly { symbol: string; weight: number; direction: 'LONG' | 'SHORT' }[],
@@ -161,19 +161,6 @@ export function tradeLines(
       .filter((r) => !inTarget.has(r.symbol))
       .map((r) => ({ symbol: r.symbol, weight: 0, direction: null, from: `holdings line ${r.line}` })),
   ];
-  const symbols = universe.map((u) => u.symbol);
-  for (const row of t.lotRows) {
-    if (symbols.includes(row.symbol)) continue;
-    const location = { file: t.lotsTable?.name ?? 'lots', line: row.line, column: 'symbol' };
-    throw new QuantError(
-      'E_UNKNOWN_SYMBOL',
-      `${formatLocation(location)}: ${row.symbol} is neither in the target nor in the holdings${didYouMean(row.symbol, symbols)}`,
-      {
-        location,
-        hint: 'write symbols exactly as the target has them (with the exchange prefix), or drop the row',
-      },
-    );
-  }
   return universe.map((u) => {
     const price = t.prices.get(u.symbol);
     if (price === undefined) {
@@ -196,6 +183,25 @@ export function tradeLines(
       lotSize: lot.lotSize,
       minTicket: lot.minTicket,
     };
+  });
+}
+
+/**
+ * The lot file is reference data: rows for symbols neither targeted nor held are ignored. One whose
+ * symbol is close to a traded symbol without a lot row of its own (a case or spelling slip) gets a
+ * warning, since that symbol then trades in lots of 1 with no minimum ticket.
+ */
+export function ignoredLotRows(lines: readonly TradeLine[], t: TradeTables): string[] {
+  const traded = new Set(lines.map((l) => l.symbol));
+  const withoutRow = lines.map((l) => l.symbol).filter((s) => !t.lots.has(s));
+  return t.lotRows.flatMap((row) => {
+    if (traded.has(row.symbol)) return [];
+    const close = didYouMean(row.symbol, withoutRow);
+    if (close === '') return [];
+    const location = formatLocation({ file: t.lotsTable?.name ?? 'lots', line: row.line, column: 'symbol' });
+    return [
+      `${location}: ${row.symbol} is neither in the target nor in the holdings, row ignored${close}; symbols are matched exactly, so a traded symbol without a lot row trades in lots of 1 with no minimum ticket`,
+    ];
   });
 }
 

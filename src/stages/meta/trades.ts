@@ -14,6 +14,7 @@ import {
   readTarget,
   tradeLines,
   checkLotCounts,
+  ignoredLotRows,
   type TableRef,
   type TradeLine,
 } from './_trades-inputs.js';
@@ -241,6 +242,7 @@ export const metaTrades = defineStage({
     const freshness = await checkFreshness(ctx, metaProfile, params);
     const { inputs, tables: t } = await tables(ctx, params);
     const lines = tradeLines(target.assets, `the ${params.risk_profile} target`, t);
+    for (const warning of ignoredLotRows(lines, t)) ctx.warn(warning);
     checkLotCounts(lines, params.nav, t);
     const rounding = roundToLots(lines, { nav: params.nav });
     await ctx.decision('trades.rounding', {
