@@ -38,6 +38,11 @@ export interface LotRoundingOptions {
 export interface LotRoundingResult {
   /** Lots traded per item (signed: + buy, − sell), in input order. */
   readonly lots: readonly number[];
+  /**
+   * Each item's own nearest allowed rounding, before the cash binds (the minimum ticket respected): an
+   * item trading fewer lots than this was trimmed to fit the cash.
+   */
+  readonly nearest: readonly number[];
   readonly method: LotRoundingMethod;
   /** Whether the solution is proven optimal. */
   readonly optimal: boolean;
@@ -256,6 +261,7 @@ export function roundToLots(items: readonly LotItem[], options: LotRoundingOptio
     nodes: number,
   ): LotRoundingResult => ({
     lots,
+    nearest: candidates.map((c) => c.best),
     method,
     optimal,
     reason,

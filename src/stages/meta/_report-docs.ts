@@ -52,6 +52,7 @@ export const optimizedDocSchema = z.looseObject({
     .looseObject({
       max_weight: finite.optional(),
       symbols: z.record(z.string(), finite).optional(),
+      prefixes: z.record(z.string(), finite).optional(),
     })
     .optional(),
   fallback_chain: z

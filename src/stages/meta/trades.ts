@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { defineStage, type StageContext } from '../../core/stage.js';
 import { QuantError } from '../../errors.js';
 import { readRunJson, writeFileAtomic, writeJsonAtomic } from '../../artifacts/index.js';
+import { metaArtifactPaths } from './_artifact-types.js';
+import { optimizedDocSchema, readJsonArtifact } from './_report-docs.js';
 import { roundToLots, type LotRoundingResult } from '../../numeric/trades/lot-rounding.js';
 import { ID_PATTERN, MAX_PROFILE_NAME_LENGTH } from '../../manifest/index.js';
 import { assertFresh, type Freshness } from './freshness.js';
@@ -96,13 +98,38 @@ export interface MetaTradesValue {
 /** Quantities and notionals as decimals: lot multiples of 0.001 stay 0.003, not 0.0030000000000000005. */
 const tidy = (x: number): number => (x === 0 ? 0 : Number(x.toPrecision(12)));
 
-function tradeRow(line: TradeLine, lots: number, nav: number) {
+/** How a number reads in a note: 12 significant digits at most. */
+const num = (x: number): string => String(tidy(x));
+
+/**
+ * Why a line ends where it does, when it is not simply the nearest whole lot: trimmed to fit the cash,
+ * held back by the minimum ticket, a held odd lot outside the target kept. Null when none applies.
+ */
+function noteOf(line: TradeLine, lots: number, nearest: number, nav: number): string | null {
+  const notes: string[] = [];
+  const final = tidy(line.held + lots * line.lotSize);
+  const wanted = (line.target * nav) / line.price - line.held;
+  if (lots < nearest) {
+    if (lots < 0)
+      notes.push(`sells ${num(-lots)} lots instead of ${num(-nearest)} to raise cash for the other orders`);
+    else if (lots === 0)
+      notes.push(`not traded: the cash left does not fit it (the nearest whole lots: ${num(nearest)})`);
+    else notes.push(`trimmed to fit the cash: ${num(lots)} lots instead of ${num(nearest)}`);
+  } else if (lots === 0 && line.minTicket > 0 && Math.abs(wanted) >= line.lotSize / 2) {
+    notes.push(`not traded: the order would be below the minimum ticket of ${num(line.minTicket)}`);
+  }
+  if (line.direction === null && final !== 0 && Math.abs(final) < line.lotSize) {
+    notes.push(
+      `${num(final)} kept: less than a lot of ${num(line.lotSize)}, so no whole-lot order closes it (close it outside the lot rule if needed)`,
+    );
+  }
+  return notes.length === 0 ? null : notes.join('; ');
+}
+
+function tradeRow(line: TradeLine, lots: number, nearest: number, nav: number) {
   const quantity = tidy(Math.abs(lots) * line.lotSize);
   const final = tidy(line.held + lots * line.lotSize);
   const side: Side = lots > 0 ? 'BUY' : lots < 0 ? 'SELL' : 'HOLD';
-  const wanted = (line.target * nav) / line.price - line.held;
-  // The nearest lot would have traded: the minimum ticket or the cash held it back.
-  const heldBack = lots === 0 && Math.abs(wanted) >= line.lotSize / 2;
   return {
     symbol: line.symbol,
     direction: line.direction,
@@ -118,7 +145,7 @@ function tradeRow(line: TradeLine, lots: number, nav: number) {
     target_quantity: (line.target * nav) / line.price,
     lot_size: line.lotSize,
     min_ticket: line.minTicket,
-    note: heldBack ? 'not traded: below the minimum ticket or the cash left' : null,
+    note: noteOf(line, lots, nearest, nav),
   };
 }
 
@@ -218,6 +245,79 @@ async function writeOutputs(
   return { csv: csvPath, json: jsonPath };
 }
 
+/** A final weight further than this from its target (1 percentage point) gets a warning. */
+const TARGET_MISS = 0.01;
+/** A final weight beyond an exposure cap by more than this gets a warning (the optimizer's tolerance). */
+const CAP_TOLERANCE = 1e-9;
+
+interface Caps {
+  readonly file: string;
+  readonly maxWeight?: number;
+  readonly symbols: Readonly<Record<string, number>>;
+  readonly prefixes: Readonly<Record<string, number>>;
+}
+
+/** The meta profile's `exposure_caps` as the run's optimizer recorded them, if any. */
+async function exposureCaps(
+  ctx: StageContext,
+  metaProfile: string,
+  riskProfile: string,
+): Promise<Caps | undefined> {
+  const rel = metaArtifactPaths(metaProfile, riskProfile).optimized;
+  const file = join(ctx.runDir, rel);
+  const doc = await readJsonArtifact(file, rel, optimizedDocSchema);
+  const caps = doc?.exposure_caps;
+  if (caps === undefined) return undefined;
+  ctx.recordInput(file);
+  return {
+    file: rel,
+    ...(caps.max_weight === undefined ? {} : { maxWeight: caps.max_weight }),
+    symbols: caps.symbols ?? {},
+    prefixes: caps.prefixes ?? {},
+  };
+}
+
+const pct = (w: number): string => `${Number((w * 100).toPrecision(6))} %`;
+
+/** Final weights the lot rounding pushed past the meta profile's exposure caps (|net weight| ≤ cap). */
+function capWarnings(rows: readonly TradeRow[], caps: Caps | undefined): string[] {
+  if (caps === undefined) return [];
+  const out: string[] = [];
+  for (const r of rows) {
+    const own = caps.symbols[r.symbol];
+    const cap = own ?? caps.maxWeight;
+    if (cap === undefined || !(Math.abs(r.final_weight) > cap + CAP_TOLERANCE)) continue;
+    const key = own === undefined ? 'max_weight' : `symbols.${r.symbol}`;
+    out.push(
+      `${r.symbol} ends at ${pct(r.final_weight)} of the NAV, beyond its exposure cap of ±${pct(cap)} (exposure_limits.${key}; target ${pct(r.target_weight)}): ${Math.abs(r.target_weight) > cap + CAP_TOLERANCE ? 'the target itself is beyond it' : 'the rounding to whole lots pushed it over'}; trade it down by hand if the cap is a hard limit`,
+    );
+  }
+  for (const [prefix, cap] of Object.entries(caps.prefixes)) {
+    const members = rows.filter((r) => r.symbol.startsWith(prefix));
+    const sum = members.reduce((s, r) => s + r.final_weight, 0);
+    if (!(Math.abs(sum) > cap + CAP_TOLERANCE)) continue;
+    const target = members.reduce((s, r) => s + r.target_weight, 0);
+    out.push(
+      `the symbols starting with ${prefix} end at ${pct(sum)} of the NAV together, beyond their exposure cap of ±${pct(cap)} (exposure_limits.prefixes.${prefix}; target ${pct(target)}): the rounding to whole lots pushed them over`,
+    );
+  }
+  return out;
+}
+
+/** Positions ending more than {@link TARGET_MISS} from their target weight, with why, in one warning. */
+function missWarnings(rows: readonly TradeRow[], nav: number): string[] {
+  const far = rows.filter((r) => Math.abs(r.final_weight - r.target_weight) > TARGET_MISS);
+  if (far.length === 0) return [];
+  const shown = far.slice(0, 5).map((r) => {
+    const why = r.note ?? `a lot is worth ${pct((r.lot_size * r.price) / nav)} of the NAV`;
+    return `${r.symbol} ${pct(r.final_weight)} for a target of ${pct(r.target_weight)} (${why})`;
+  });
+  const more = far.length > 5 ? `, and ${far.length - 5} more (see the trade list)` : '';
+  return [
+    `${far.length} position${far.length === 1 ? '' : 's'} end more than ${TARGET_MISS * 100} percentage point from their target weight after rounding to whole lots: ${shown.join('; ')}${more}`,
+  ];
+}
+
 function summaryOf(rows: readonly TradeRow[], rounding: LotRoundingResult): string {
   const orders = rows.filter((r) => r.side !== 'HOLD');
   const buys = orders.filter((r) => r.side === 'BUY').length;
@@ -253,7 +353,11 @@ export const metaTrades = defineStage({
     });
     if (!rounding.optimal)
       ctx.warn(`trade rounding not proven optimal: ${rounding.reason ?? rounding.method}`);
-    const rows = lines.map((line, i) => tradeRow(line, rounding.lots[i] as number, params.nav));
+    const rows = lines.map((line, i) =>
+      tradeRow(line, rounding.lots[i] as number, rounding.nearest[i] as number, params.nav),
+    );
+    const caps = await exposureCaps(ctx, metaProfile, params.risk_profile);
+    for (const warning of [...capWarnings(rows, caps), ...missWarnings(rows, params.nav)]) ctx.warn(warning);
     const doc = {
       schema_version: 1,
       run_id: ctx.runId,

@@ -306,3 +306,66 @@ test('bad inputs are coded errors naming the file and the row', async () => {
     "an output in another run's folder",
   );
 });
+
+test('rounding past an exposure cap or far from a target warns, and the trade list says why per line', async () => {
+  const ws = workspace();
+  // The tight target (A 50 %, B 50 % at 300 and 70, NAV 1,000) rounds to 2 A (60 %) and 5 B (35 %), B
+  // trimmed from its nearest 7 lots to fit the cash; the meta profile caps every symbol at 55 % and the
+  // NYSE: symbols together at 90 %.
+  writeFileSync(
+    join(ws, 'runs', RUN, metaArtifactPaths(M, 'tight').optimized),
+    JSON.stringify({
+      schema_version: 1,
+      method: 'hrp',
+      requested_method: 'hrp',
+      sleeves: [],
+      bounds: { min_weight: 0, max_weight: 1 },
+      exposure_caps: { max_weight: 0.55, prefixes: { 'NYSE:': 0.9 } },
+    }),
+  );
+  const r = await run(ws, { risk_profile: 'tight', prices_file: 'prices.csv', nav: 1000 });
+  const warned = (pattern: RegExp): boolean => r.warnings.some((w) => pattern.test(w));
+  const all = JSON.stringify(r.warnings);
+  assert.ok(
+    warned(
+      /NYSE:A ends at 60 % of the NAV, beyond its exposure cap of ±55 % \(exposure_limits\.max_weight; target 50 %\): the rounding/,
+    ),
+    `the cap A's rounding breaks: ${all}`,
+  );
+  assert.ok(
+    warned(/symbols starting with NYSE: end at 95 % .* beyond their exposure cap of ±90 %/),
+    `the prefix cap: ${all}`,
+  );
+  assert.ok(
+    warned(
+      /2 positions end more than 1 percentage point from their target weight .*NYSE:A 60 % for a target of 50 % \(a lot is worth 30 % of the NAV\); NYSE:B 35 % for a target of 50 % \(trimmed to fit the cash: 5 lots instead of 7\)/,
+    ),
+    `the misses, with why: ${all}`,
+  );
+  const doc = JSON.parse(readFileSync(r.value.json, 'utf8'));
+  const note = (symbol: string): unknown =>
+    doc.trades.find((t: { symbol: string }) => t.symbol === symbol).note;
+  assert.equal(note('NYSE:B'), 'trimmed to fit the cash: 5 lots instead of 7', 'the trimmed order says so');
+  assert.equal(note('NYSE:A'), null, 'A is its own nearest lot');
+});
+
+test('a held odd lot outside the target, smaller than a lot, is kept with a note', async () => {
+  const ws = workspace();
+  writeFileSync(join(ws, 'h-odd.csv'), 'symbol,quantity\nOLD,3\n');
+  writeFileSync(join(ws, 'l-odd.csv'), 'symbol,lot_size\nOLD,10\n');
+  const r = await run(ws, {
+    risk_profile: 'hrp',
+    prices_file: 'prices.csv',
+    holdings_file: 'h-odd.csv',
+    lots_file: 'l-odd.csv',
+    nav: 100_000,
+  });
+  const doc = JSON.parse(readFileSync(r.value.json, 'utf8'));
+  const old = doc.trades.find((t: { symbol: string }) => t.symbol === 'OLD');
+  assert.equal(old.side, 'HOLD', 'selling 10 would go short 7: the 3 stay');
+  assert.match(
+    old.note,
+    /^3 kept: less than a lot of 10, so no whole-lot order closes it/,
+    'the note says why',
+  );
+});
