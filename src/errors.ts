@@ -47,7 +47,7 @@ export const ERROR_CODES = {
   E_FREQUENCY: 'the sampling frequency cannot be inferred from the dates; set periods_per_year',
   E_INPUT_ENCODING: 'an input file is not valid UTF-8',
   E_INPUT_TOO_LARGE: 'an input file is larger than the read limit (QUANT_MAX_INPUT_BYTES)',
-  E_UNKNOWN_SYMBOL: 'a table names a symbol that is neither in the target weights nor in the holdings',
+  E_UNKNOWN_SYMBOL: 'a held symbol differs from a symbol of the target weights only by case',
   E_PRICE_MISSING: 'a symbol to trade has no price in the prices table',
   E_TRADES_INFEASIBLE: 'no set of orders in whole lots keeps cash at or above 0',
   // numerics

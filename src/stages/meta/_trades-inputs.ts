@@ -136,6 +136,7 @@ export async function readLots(
 
 export interface TradeTables {
   readonly holdings: readonly SymbolRow[];
+  readonly holdingsTable?: TableRef | undefined;
   readonly prices: ReadonlyMap<string, number>;
   readonly pricesTable: TableRef;
   readonly lots: ReadonlyMap<string, { lotSize: number; minTicket: number }>;
@@ -145,7 +146,8 @@ export interface TradeTables {
 
 /**
  * The lines to trade: the target's symbols in its order, then holdings outside the target (target 0) in
- * the holdings' order. A symbol without a price is `E_PRICE_MISSING`. Lot rows of other symbols are
+ * the holdings' order. A symbol without a price is `E_PRICE_MISSING`; a held symbol that differs from a
+ * targeted one only by case is `E_UNKNOWN_SYMBOL`. Lot rows of other symbols are
  * ignored, as price rows are (see {@link ignoredLotRows}).
  */
 export function tradeLines(
@@ -155,6 +157,18 @@ export function tradeLines(
 ): TradeLine[] {
   const held = new Map(t.holdings.map((r) => [r.symbol, r] as const));
   const inTarget = new Set(target.map((a) => a.symbol));
+  const byCase = new Map(target.map((a) => [a.symbol.toLowerCase(), a.symbol] as const));
+  for (const row of t.holdings) {
+    const meant = byCase.get(row.symbol.toLowerCase());
+    if (meant === undefined || inTarget.has(row.symbol)) continue;
+    // Symbols are case-sensitive: `sbi` would be sold off as a holding outside the target and SBI bought.
+    const location = { file: t.holdingsTable?.name ?? 'holdings', line: row.line, column: 'symbol' };
+    throw new QuantError(
+      'E_UNKNOWN_SYMBOL',
+      `${formatLocation(location)}: ${row.symbol} differs from the target's ${meant} only by case; symbols are matched exactly, so ${row.symbol} would be sold off and ${meant} bought (did you mean "${meant}"?)`,
+      { location, hint: `write the symbol exactly as the target has it (${meant})` },
+    );
+  }
   const universe = [
     ...target.map((a) => ({ symbol: a.symbol, weight: a.weight, direction: a.direction, from: targetName })),
     ...t.holdings

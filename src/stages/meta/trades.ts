@@ -103,7 +103,8 @@ const num = (x: number): string => String(tidy(x));
 
 /**
  * Why a line ends where it does, when it is not simply the nearest whole lot: trimmed to fit the cash,
- * held back by the minimum ticket, a held odd lot outside the target kept. Null when none applies.
+ * held back by the minimum ticket, a held odd lot outside the target kept; and an order crossing zero,
+ * which a broker desk splits in two. Null when none applies.
  */
 function noteOf(line: TradeLine, lots: number, nearest: number, nav: number): string | null {
   const notes: string[] = [];
@@ -117,6 +118,11 @@ function noteOf(line: TradeLine, lots: number, nearest: number, nav: number): st
     else notes.push(`trimmed to fit the cash: ${num(lots)} lots instead of ${num(nearest)}`);
   } else if (lots === 0 && line.minTicket > 0 && Math.abs(wanted) >= line.lotSize / 2) {
     notes.push(`not traded: the order would be below the minimum ticket of ${num(line.minTicket)}`);
+  }
+  if (line.held > 0 && final < 0) {
+    notes.push(`crosses zero: sell ${num(line.held)} to close, sell ${num(-final)} short`);
+  } else if (line.held < 0 && final > 0) {
+    notes.push(`crosses zero: buy ${num(-line.held)} to cover, buy ${num(final)} long`);
   }
   if (line.direction === null && final !== 0 && Math.abs(final) < line.lotSize) {
     notes.push(
@@ -169,7 +175,7 @@ async function tables(ctx: StageContext, params: z.output<typeof metaTradesParam
   for (const t of [pricesTable, holdingsTable, lotsTable]) if (t !== undefined) ctx.recordInput(t.path);
   return {
     inputs: [pricesTable, holdingsTable, lotsTable].flatMap((t) => (t === undefined ? [] : [t.path])),
-    tables: { holdings, prices, pricesTable, lots: lots.lots, lotRows: lots.rows, lotsTable },
+    tables: { holdings, holdingsTable, prices, pricesTable, lots: lots.lots, lotRows: lots.rows, lotsTable },
   };
 }
 

@@ -369,3 +369,34 @@ test('a held odd lot outside the target, smaller than a lot, is kept with a note
     'the note says why',
   );
 });
+
+test('a held symbol differing from a targeted one only by case is E_UNKNOWN_SYMBOL with a did-you-mean', async () => {
+  const ws = workspace();
+  writeFileSync(join(ws, 'h-case.csv'), 'symbol,quantity\nNASDAQ:AAPL,100\nSIX:nesn,260\n');
+  writeFileSync(join(ws, 'p-case.csv'), `${readFileSync(join(ws, 'prices.csv'), 'utf8')}SIX:nesn,95\n`);
+  await rejects(
+    run(ws, { risk_profile: 'hrp', prices_file: 'p-case.csv', holdings_file: 'h-case.csv', nav: 100_000 }),
+    'E_UNKNOWN_SYMBOL',
+    /^h-case\.csv:3 .*SIX:nesn differs from the target's SIX:NESN only by case.*would be sold off and SIX:NESN bought \(did you mean "SIX:NESN"\?\)/,
+    'not a sale of SIX:nesn and a purchase of SIX:NESN',
+  );
+});
+
+test('an order crossing zero is one order with a note splitting it for a broker desk', async () => {
+  const ws = workspace();
+  // ES1! targets −2 contracts (−10 % of 100,000 at 5,000) from 3 held; AAPL 263 from 10 short.
+  writeFileSync(join(ws, 'h-cross.csv'), 'symbol,quantity\nCME_MINI:ES1!,3\nNASDAQ:AAPL,-10\n');
+  const r = await run(ws, {
+    risk_profile: 'hrp',
+    prices_file: 'prices.csv',
+    holdings_file: 'h-cross.csv',
+    nav: 100_000,
+  });
+  const csv = readFileSync(r.value.csv, 'utf8');
+  assert.match(csv, /^CME_MINI:ES1!,SELL,5,5,5000,25000$/m, 'one sell of 5 in the CSV, columns unchanged');
+  const doc = JSON.parse(readFileSync(r.value.json, 'utf8'));
+  const note = (symbol: string): unknown =>
+    doc.trades.find((t: { symbol: string }) => t.symbol === symbol).note;
+  assert.equal(note('CME_MINI:ES1!'), 'crosses zero: sell 3 to close, sell 2 short', 'long to short');
+  assert.equal(note('NASDAQ:AAPL'), 'crosses zero: buy 10 to cover, buy 263 long', 'short to long');
+});
