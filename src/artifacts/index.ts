@@ -73,6 +73,7 @@ export {
   type LedgerEntryInput,
   type LedgerVerdict,
 } from './audit-ledger.js';
+export { recordedOutputWriters } from './recorded-outputs.js';
 export { anchorLedger, LEDGER_ANCHOR_MEMBER, LedgerKey } from './ledger-anchor.js';
 export {
   assertLedgerAnchored,

@@ -129,3 +129,59 @@ test('quant trades refuses bad input with one coded line and exit 1', () => {
   assert.equal(missing.code, 1, missing.stderr);
   assert.match(missing.stderr, /^E_RUN_NOT_FOUND/, missing.stderr);
 });
+
+test('quant trades never writes its CSV or its JSON over a file of the run another stage wrote', () => {
+  const data = join(w.path, 'runs', 'R', 'data');
+  const weights = join(data, 'meta_optimized_small_hrp.json');
+  const resolved = join(w.path, 'runs', 'R', 'config', 'resolved_manifest.json');
+  const before = [readFileSync(weights, 'utf8'), readFileSync(resolved, 'utf8')];
+  const cases: [string, RegExp][] = [
+    // The JSON next to the CSV would be the meta weights (meta.optimize's artifact).
+    [
+      'runs/R/data/meta_optimized_small_hrp.csv',
+      /^E_OUTPUT_FORBIDDEN: output runs\/R\/data\/meta_optimized_small_hrp\.json \(the trade list next to the CSV\) .*artifact of meta\.optimize/,
+    ],
+    // The target it reads (meta.flatten's artifact).
+    [
+      'runs/R/data/portfolio_optimized_meta_small_hrp.csv',
+      /^E_OUTPUT_FORBIDDEN: .*artifact of meta\.flatten/,
+    ],
+    ['runs/R/config/resolved_manifest.csv', /^E_OUTPUT_FORBIDDEN: .*the run's config\//],
+  ];
+  for (const [output, pattern] of cases) {
+    const r = trades('--nav', '1e6', '--output', output);
+    assert.equal(r.code, 1, `${output}: exit 1 (${r.stdout}${r.stderr})`);
+    assert.match(r.stderr.trim(), pattern, `${output}: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `${output}: one line`);
+  }
+  assert.deepEqual(
+    [readFileSync(weights, 'utf8'), readFileSync(resolved, 'utf8')],
+    before,
+    'the weights and the resolved manifest are unchanged',
+  );
+  const own = trades('--nav', '1e6', '--output', 'runs/R/data/orders_hrp.csv');
+  assert.equal(own.code, 0, `a new file in the run folder is fine: ${own.stderr}`);
+  const again = trades('--nav', '1e6', '--output', 'runs/R/data/orders_hrp.csv');
+  assert.equal(again.code, 0, `and so is writing it again (meta.trades's own file): ${again.stderr}`);
+  const verify = quant(['audit', 'verify', '--strict', 'R', '--workspace', w.path], { env: ENV });
+  assert.equal(verify.code, 0, `the ledger verifies: ${verify.stdout}${verify.stderr}`);
+  const validate = quant(['meta', 'validate', '--run-id', 'R', '--workspace', w.path], { env: ENV });
+  assert.equal(validate.code, 0, `the run validates: ${validate.stdout}${validate.stderr}`);
+});
+
+test('meta validate names an artifact of the wrong shape with a code, never a raw TypeError', () => {
+  const run = quant(
+    ['meta', 'run', '--profile', SMALL_META_PROFILE, '--run-id', 'RV', '--workspace', w.path],
+    { env: ENV },
+  );
+  assert.equal(run.code, 0, `meta run: ${run.stderr}`);
+  writeFileSync(join(w.path, 'runs', 'RV', 'data', 'meta_optimized_small_hrp.json'), '{"trades": []}\n');
+  const r = quant(['meta', 'validate', '--run-id', 'RV', '--workspace', w.path], { env: ENV });
+  assert.equal(r.code, 1, `validation fails: ${r.stdout}${r.stderr}`);
+  assert.match(
+    r.stdout,
+    /^FAIL {2}data\/meta_optimized_small_hrp\.json: E_RUN_CORRUPT: data\/meta_optimized_small_hrp\.json does not have the shape/m,
+    r.stdout,
+  );
+  assert.doesNotMatch(`${r.stdout}${r.stderr}`, /Cannot convert|TypeError|Cannot read/, 'no raw TypeError');
+});

@@ -3,7 +3,14 @@ import { csvFormatRows } from 'd3-dsv';
 import { z } from 'zod';
 import { defineStage, type StageContext } from '../../core/stage.js';
 import { QuantError } from '../../errors.js';
-import { readRunJson, writeFileAtomic, writeJsonAtomic } from '../../artifacts/index.js';
+import {
+  displayPath,
+  isPathInside,
+  readRunJson,
+  recordedOutputWriters,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from '../../artifacts/index.js';
 import { metaArtifactPaths } from './_artifact-types.js';
 import { optimizedDocSchema, readJsonArtifact } from './_report-docs.js';
 import { roundToLots, type LotRoundingResult } from '../../numeric/trades/lot-rounding.js';
@@ -174,7 +181,6 @@ async function tables(ctx: StageContext, params: z.output<typeof metaTradesParam
   const lots = lotsTable === undefined ? { rows: [], lots: new Map() } : await readLots(lotsTable);
   for (const t of [pricesTable, holdingsTable, lotsTable]) if (t !== undefined) ctx.recordInput(t.path);
   return {
-    inputs: [pricesTable, holdingsTable, lotsTable].flatMap((t) => (t === undefined ? [] : [t.path])),
     tables: { holdings, holdingsTable, prices, pricesTable, lots: lots.lots, lotRows: lots.rows, lotsTable },
   };
 }
@@ -227,27 +233,60 @@ async function metaProfileOf(ctx: StageContext, given: string | undefined): Prom
   });
 }
 
-async function writeOutputs(
+interface OutputPlan {
+  readonly csv: string;
+  readonly json: string;
+}
+
+/**
+ * Why the run forbids `path` as a trades output: its config or a file another stage of the run wrote
+ * (the ledger would then record the trade list as that artifact, and the audit would pass the swap).
+ */
+function forbiddenInRun(
+  ctx: StageContext,
+  path: string,
+  writers: ReadonlyMap<string, ReadonlySet<string>>,
+): string | undefined {
+  if (isPathInside(join(ctx.runDir, 'config'), path))
+    return "it lies in the run's config/ (the manifest the run was made from)";
+  const others = [...(writers.get(path) ?? [])].filter((stage) => stage !== 'meta.trades');
+  if (others.length === 0) return undefined;
+  return `it is an artifact of ${others.join(', ')} recorded in ${displayPath(ctx.workspace, join(ctx.runDir, 'audit.jsonl'))}`;
+}
+
+/**
+ * The orders CSV and the trade list JSON next to it, both checked before anything is computed: not run
+ * state, not an input of this call, not a file of the run another stage wrote.
+ */
+async function planOutputs(
   ctx: StageContext,
   given: string | undefined,
   defaultStem: string,
   inputs: readonly string[],
-  csv: string,
-  doc: unknown,
-): Promise<{ csv: string; json: string }> {
+): Promise<OutputPlan> {
   const csvPath = await ctx.resolveOutput(given ?? join(ctx.runDir, `${defaultStem}.csv`));
   const jsonPath = await ctx.resolveOutput(`${csvPath.slice(0, -extname(csvPath).length)}.json`);
+  const writers = await recordedOutputWriters(ctx.workspace, join(ctx.runDir, 'audit.jsonl'));
   for (const out of [csvPath, jsonPath]) {
     if (inputs.includes(out)) {
       throw new QuantError('E_OUTPUT', `output ${out} would overwrite an input`, {
         hint: 'choose another output path',
       });
     }
+    const why = forbiddenInRun(ctx, out, writers);
+    if (why === undefined) continue;
+    const shown = displayPath(ctx.workspace, out);
+    const via = out === csvPath ? '' : ` (the trade list next to the CSV)`;
+    throw new QuantError(
+      'E_OUTPUT_FORBIDDEN',
+      `output ${shown}${via} would replace a file of run ${ctx.runId}: ${why}`,
+      {
+        location: { file: given ?? shown },
+        hint: 'name another --output (a .csv; its .json goes next to it), or leave it out: the default is data/trades_{M}_{P}.csv of the run',
+        details: { output: given ?? null, path: out },
+      },
+    );
   }
-  await writeJsonAtomic(jsonPath, doc);
-  await writeFileAtomic(csvPath, csv);
-  ctx.recordOutput(jsonPath);
-  ctx.recordOutput(csvPath);
   return { csv: csvPath, json: jsonPath };
 }
 
@@ -324,6 +363,19 @@ function missWarnings(rows: readonly TradeRow[], nav: number): string[] {
   ];
 }
 
+async function writeOutputs(
+  ctx: StageContext,
+  plan: OutputPlan,
+  csv: string,
+  doc: unknown,
+): Promise<OutputPlan> {
+  await writeJsonAtomic(plan.json, doc);
+  await writeFileAtomic(plan.csv, csv);
+  ctx.recordOutput(plan.json);
+  ctx.recordOutput(plan.csv);
+  return plan;
+}
+
 function summaryOf(rows: readonly TradeRow[], rounding: LotRoundingResult): string {
   const orders = rows.filter((r) => r.side !== 'HOLD');
   const buys = orders.filter((r) => r.side === 'BUY').length;
@@ -343,10 +395,18 @@ export const metaTrades = defineStage({
     'runs/<run_id>/data/trades_{M}_{P}.csv (symbol, side, quantity, lots, price, notional: one row per order) and the full trade list as .json next to it (or at `output`).',
   async run(params, ctx): Promise<{ value: MetaTradesValue; summary: string }> {
     const metaProfile = await metaProfileOf(ctx, params.meta_profile);
+    const plan = await planOutputs(
+      ctx,
+      params.output,
+      `data/trades_${metaProfile}_${params.risk_profile}`,
+      [params.prices_file, params.holdings_file, params.lots_file].flatMap((f) =>
+        f === undefined ? [] : [ctx.resolvePath(f)],
+      ),
+    );
     const target = await readTarget(ctx.runDir, metaProfile, params.risk_profile);
     ctx.recordInput(target.file);
     const freshness = await checkFreshness(ctx, metaProfile, params);
-    const { inputs, tables: t } = await tables(ctx, params);
+    const { tables: t } = await tables(ctx, params);
     const lines = tradeLines(target.assets, `the ${params.risk_profile} target`, t);
     for (const warning of ignoredLotRows(lines, t)) ctx.warn(warning);
     checkLotCounts(lines, params.nav, t);
@@ -390,14 +450,7 @@ export const metaTrades = defineStage({
       },
       trades: rows,
     };
-    const written = await writeOutputs(
-      ctx,
-      params.output,
-      `data/trades_${metaProfile}_${params.risk_profile}`,
-      inputs,
-      ordersCsv(rows),
-      doc,
-    );
+    const written = await writeOutputs(ctx, plan, ordersCsv(rows), doc);
     return {
       value: {
         csv: written.csv,

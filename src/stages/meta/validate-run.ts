@@ -54,6 +54,19 @@ async function readJson<T>(file: string): Promise<T> {
   return JSON.parse(await readFile(file, 'utf8')) as T;
 }
 
+/** A check's own verdict ("weights sum to 0.9"), as opposed to a file it could not make sense of. */
+class CheckFailure extends Error {}
+
+/**
+ * One line for a failed check. A file whose JSON does not have the artifact's shape (a trade list where
+ * weights belong) makes the reader throw a TypeError; that is a corrupt run, named by its file.
+ */
+function failureDetail(id: string, error: unknown): string {
+  if (isQuantError(error)) return `${error.code}: ${error.message}`;
+  if (error instanceof CheckFailure) return error.message;
+  return `E_RUN_CORRUPT: ${id} does not have the shape of this artifact (a member it must have is missing or of the wrong type); restore it or run the meta profile again`;
+}
+
 /**
  * Check a finished meta run against the artifact contract (DESIGN §5) and the invariants of DESIGN §6:
  * every artifact of every meta level and risk profile present and readable, weights within bounds and
@@ -79,16 +92,12 @@ export async function validateMetaRun(
       checks.push({ id, ok: true, detail: await fn() });
       return true;
     } catch (error) {
-      checks.push({
-        id,
-        ok: false,
-        detail: isQuantError(error) ? `${error.code}: ${error.message}` : (error as Error).message,
-      });
+      checks.push({ id, ok: false, detail: failureDetail(id, error) });
       return false;
     }
   };
   const fail = (message: string): never => {
-    throw new Error(message);
+    throw new CheckFailure(message);
   };
 
   await check('run.json', async () => {
