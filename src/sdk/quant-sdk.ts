@@ -555,7 +555,15 @@ export class QuantSDK {
       if (closeAfter) await closeSession(session, 'failed', { stage: stage.id }, error, hooks.failExisting);
       throw error;
     }
-    if (closeAfter) await closeSession(session, 'success', { stage: stage.id }, undefined);
+    if (closeAfter)
+      await closeSession(
+        session,
+        'success',
+        { stage: stage.id },
+        undefined,
+        false,
+        KEEPS_RUN_STATUS.has(stage.id),
+      );
     return stageRunResult(
       {
         stageId: stage.id,
@@ -572,6 +580,12 @@ export class QuantSDK {
 }
 
 /**
+ * Stages that add to a finished run another command made: their success leaves the run's status as it
+ * was, so a trade list made on a failed meta run does not make it a success (docs/trades.md).
+ */
+const KEEPS_RUN_STATUS: ReadonlySet<string> = new Set(['meta.trades']);
+
+/**
  * Close a session and rethrow `failure` (if any). A new run that failed on a coded error before writing an
  * artifact is discarded, as is one the machine failed (see `CloseOptions`). When closing fails too (the
  * disk that failed the stage cannot take run.json either), the first failure is the one reported.
@@ -582,6 +596,7 @@ async function closeSession(
   extra: Record<string, unknown>,
   failure: unknown,
   failExisting = false,
+  keepStatus = false,
 ): Promise<void> {
   const failed = status === 'failed';
   try {
@@ -591,6 +606,7 @@ async function closeSession(
         discardIfEmpty: failed && isQuantError(failure),
         error: failure,
         failExisting,
+        keepStatus,
       }),
     );
   } catch (closeError) {

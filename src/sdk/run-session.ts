@@ -95,6 +95,11 @@ export interface CloseOptions {
    * the run as asked for did not complete). Otherwise such a run keeps its status (see `sessionCloser`).
    */
   readonly failExisting?: boolean;
+  /**
+   * A success leaves an existing run's status as it was (`meta.trades` into a finished meta run: a trade
+   * list added by hand does not turn a failed run into a successful one). A new run gets `success`.
+   */
+  readonly keepStatus?: boolean;
 }
 
 /** An open run: its folder, lock and ledger, for the duration of one stage or pipeline. */
@@ -196,8 +201,12 @@ function sessionCloser({
           handle.created &&
           closeOptions?.discardIfEmpty === true &&
           (await discardEmptyRun(handle));
+        const final =
+          status === 'success' && before !== undefined && closeOptions?.keepStatus === true
+            ? before.status
+            : status;
         if (!discarded)
-          await updateRunStatus(handle, status, {
+          await updateRunStatus(handle, final, {
             ...extra,
             // Under the lock, with the final status: where the ledger ends (see ledger-anchor.ts).
             [LEDGER_ANCHOR_MEMBER]: anchorLedger(runId, ledger.records, key),

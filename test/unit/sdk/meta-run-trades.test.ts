@@ -162,6 +162,29 @@ describe('the trades block of a meta profile (SDK)', { timeout: 120_000 }, () =>
     );
   });
 
+  test('a trade list made by hand on a failed run leaves it failed', async () => {
+    // t3 failed in its trades block (the test above); a trade list from complete prices now succeeds.
+    const status = (): string =>
+      (JSON.parse(readFileSync(join(ws, 'runs', 't3', 'run.json'), 'utf8')) as { status: string }).status;
+    assert.equal(status(), 'failed', 't3 is the failed run of the test above');
+    const sdk = new QuantSDK();
+    const done = await sdk.runStage(
+      'meta.trades',
+      { risk_profile: 'equal_weight', prices_file: 'prices.csv', nav: 100_000, output: 'out/t3.csv' },
+      { workspace: ws, cwd: ws, runId: 't3', env: EPOCH },
+    );
+    assert.equal(done.stageId, 'meta.trades', 'the trade list was made');
+    assert.equal(status(), 'failed', 'the pipeline failed: a trade list added by hand does not change that');
+    const ledger = readFileSync(join(ws, 'runs', 't3', 'audit.jsonl'), 'utf8');
+    assert.match(ledger, /"step":"meta\.trades","status":"success"/, 'the ledger records the trade run');
+    const listed = await QuantSDK.listRuns({ workspace: ws });
+    assert.equal(
+      listed.runs.find((r) => r.run_id === 't3')?.status,
+      'failed',
+      'runs list (and so the last successful run a turnover reference takes) sees it failed',
+    );
+  });
+
   const bad: [string, unknown, string, string][] = [
     ['negative NAV', { ...TRADES, nav: -5 }, 'E_MANIFEST', 'profiles.m.trades.nav'],
     ['missing prices', { nav: 1, risk_profiles: ['hrp'] }, 'E_MANIFEST', 'profiles.m.trades.prices'],
