@@ -65,14 +65,6 @@ export async function readDataAge(run: FreshnessTarget, now: Date): Promise<Data
   );
 }
 
-/** `max_data_age_days` of the meta profile as the run recorded its manifest; undefined when unset. */
-async function recordedMaxDataAge(runDir: string, metaProfile: string): Promise<number | undefined> {
-  const doc = await readJsonArtifact(join(runDir, RESOLVED_MANIFEST), RESOLVED_MANIFEST, maxAgeDocSchema);
-  const profile =
-    doc === undefined || !Object.hasOwn(doc.profiles, metaProfile) ? undefined : doc.profiles[metaProfile];
-  return profile?.max_data_age_days;
-}
-
 /** The data-age rule the manifest sets for the trades of one risk profile. */
 export interface TradesAgeRule {
   /** The limit in days (`null`: none set). */
@@ -133,8 +125,9 @@ export interface Freshness extends DataAge {
 /**
  * Refuse data that is too old to act on: `E_STALE_DATA` when the last common date of level (M, P) is
  * more than `maxAgeDays` days before `now`. Pass the run's clock as `now` (SOURCE_DATE_EPOCH when set)
- * so the verdict is reproducible. `maxAgeDays` undefined → the meta profile's `max_data_age_days` as
- * the run recorded it; neither set → no limit. `allowStale` lets stale data through and says so in the
+ * so the verdict is reproducible. `maxAgeDays` undefined → the limit the run's recorded manifest sets
+ * for these trades ({@link recordedTradesAgeRule}: the trades block's for a risk profile it trades, else
+ * the meta profile's); none set → no limit. `allowStale` lets stale data through and says so in the
  * result (record it).
  */
 export async function assertFresh(
@@ -144,7 +137,13 @@ export async function assertFresh(
   options: { readonly allowStale?: boolean } = {},
 ): Promise<Freshness> {
   const age = await readDataAge(run, now);
-  const limit = maxAgeDays ?? (await recordedMaxDataAge(run.runDir, run.metaProfile)) ?? null;
+  // The limit the manifest sets for these trades: the trades block's for a risk profile it trades (what
+  // meta.trades in `quant meta run` applies), else the meta profile's.
+  const rule =
+    maxAgeDays === undefined
+      ? await recordedTradesAgeRule(run.runDir, run.metaProfile, run.riskProfile)
+      : undefined;
+  const limit = maxAgeDays ?? rule?.maxAgeDays ?? null;
   if (limit !== null && (!Number.isInteger(limit) || limit < 0)) {
     throw new QuantError('E_USAGE', `the maximum data age must be a whole number of days ≥ 0, got ${limit}`);
   }
@@ -156,8 +155,8 @@ export async function assertFresh(
       `the data of ${run.metaProfile}/${run.riskProfile} ends ${age.lastDate}, ${age.ageDays} days before ${age.asOf}; max_data_age_days is ${limit}${lagging.length > 0 ? ` (lagging: ${lagging.map((s) => `${s.id} ${s.lagDays} d`).join(', ')})` : ''}`,
       {
         hint: `re-run the sleeves and the meta run on newer data, raise ${
-          maxAgeDays === undefined
-            ? `profiles.${run.metaProfile}.max_data_age_days`
+          rule?.source != null
+            ? rule.source
             : `the limit given (--max-data-age-days, or max_data_age_days of profiles.${run.metaProfile}.trades)`
         }, or pass --allow-stale to act on it anyway`,
         details: {

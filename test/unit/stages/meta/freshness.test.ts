@@ -124,3 +124,32 @@ test('the trades age rule: the limit and allow_stale of the trades block for the
     await rm(runDir, { recursive: true, force: true });
   }
 });
+
+test('assertFresh without a limit given applies the trades block’s limit for a risk profile it trades', async () => {
+  // `quant trades` gives no limit unless --max-data-age-days: the block's (as meta run applies it) holds.
+  const runDir = await runWith();
+  const target = { runDir, metaProfile: 'M', riskProfile: 'hrp' };
+  try {
+    const trades = { risk_profiles: ['hrp'], max_data_age_days: 5 };
+    await writeFile(
+      join(runDir, 'config', 'resolved_manifest.json'),
+      JSON.stringify({ schema_version: 1, profiles: { M: { sleeves: [], trades } } }),
+    );
+    const error = await assertFresh(target, undefined, NOW).catch((e: unknown) => e);
+    assert.ok(isCode('E_STALE_DATA')(error), `9 days > the block's 5: ${String(error)}`);
+    assert.ok(
+      error instanceof QuantError && /raise profiles\.M\.trades\.max_data_age_days/.test(error.hint ?? ''),
+      `the hint names the block's key (${String((error as QuantError).hint)})`,
+    );
+    const allowed = await assertFresh(target, undefined, NOW, { allowStale: true });
+    assert.deepEqual(
+      [allowed.maxAgeDays, allowed.stale, allowed.overridden],
+      [5, true, true],
+      'let through: stale against the limit used, and recorded as overridden',
+    );
+    const given = await assertFresh(target, 30, NOW);
+    assert.deepEqual([given.maxAgeDays, given.stale], [30, false], 'a limit given overrides the block');
+  } finally {
+    await rm(runDir, { recursive: true, force: true });
+  }
+});
