@@ -101,7 +101,8 @@ function parseCell(
     );
   }
   const v = Number(cell);
-  if (!Number.isFinite(v)) fail('E_INPUT_VALUE', file, line, `${cell.trim()} is out of range`, column);
+  if (!Number.isFinite(v))
+    fail('E_INPUT_VALUE', file, line, `${cell.trim()} is out of range (overflows to infinity)`, column);
   return v;
 }
 

@@ -89,6 +89,8 @@ function forbiddenBy(l: Layout, path: string, confined: boolean): string | undef
   const inRun = l.runDir !== undefined && isPathInside(l.runDir, path);
   if (isPathInside(l.runs, path) && !inRun) {
     if (path === l.runs) return 'it is the runs/ folder';
+    if (dirname(path) === l.runs && !existsSync(path))
+      return `it would lie directly in ${shown(l.runs)}/, which holds run folders only`;
     const folder = shown(runFolderOf(l, path));
     if (l.runDir === undefined)
       return `it lies in the run folder ${folder}, and no run id names it as the run being written`;

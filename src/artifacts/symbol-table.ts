@@ -4,11 +4,10 @@
  */
 import { csvParseRows } from 'd3-dsv';
 import { formatLocation, QuantError } from '../errors.js';
+import { parseDecimal } from '../util/decimal.js';
 import { RESERVED_NAME } from '../util/own.js';
 import { assertReadableFile } from './tables.js';
 import { readInputText } from './input-file.js';
-
-const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 
 /** A numeric column: its name (matched case-insensitively) and whether every row must have a value. */
 export interface SymbolColumn {
@@ -62,8 +61,18 @@ function cellValue(
       fail('E_INPUT_VALUE', file, line, `missing ${column}`, `fill the ${column} of every row`, column);
     return undefined;
   }
-  const value = DECIMAL.test(cell) ? Number(cell) : Number.NaN;
-  if (!Number.isFinite(value)) {
+  const value = parseDecimal(cell);
+  if (value !== undefined && !Number.isFinite(value)) {
+    fail(
+      'E_INPUT_VALUE',
+      file,
+      line,
+      `${column} ${cell.trim()} is out of range (overflows to infinity)`,
+      'use a number of magnitude below 1.8e308',
+      column,
+    );
+  }
+  if (value === undefined) {
     fail(
       'E_INPUT_VALUE',
       file,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type Issue, QuantError } from '../errors.js';
 import { assertStageDefinition } from './definition-checks.js';
 import type { Stage } from './stage.js';
+import { parseDecimal } from '../util/decimal.js';
 import { didYouMean } from '../util/suggest.js';
 
 type JsonSchema = { [key: string]: unknown };
@@ -110,9 +111,9 @@ function schemaTypes(schema: unknown): Set<string> {
 function coerceScalar(value: string, schema: unknown): unknown {
   const types = schemaTypes(schema);
   const trimmed = value.trim();
-  if ((types.has('number') || types.has('integer')) && trimmed !== '' && Number.isFinite(Number(trimmed))) {
-    return Number(trimmed);
-  }
+  // Decimals only, as `--nav` and the CSV tables take them: `0x10` is not 16 here either.
+  const number = types.has('number') || types.has('integer') ? parseDecimal(trimmed) : undefined;
+  if (number !== undefined && Number.isFinite(number)) return number;
   if (types.has('boolean')) {
     if (/^(true|yes|1)$/i.test(trimmed)) return true;
     if (/^(false|no|0)$/i.test(trimmed)) return false;

@@ -100,8 +100,11 @@ const rebalancePolicyShape = {
   /** Trade only when some weight is more than this far from its target (absolute / relative). */
   band_absolute: z.number().min(0).finite().optional(),
   band_relative: z.number().min(0).finite().optional(),
-  /** Most turnover Σ|Δw| per rebalance: a partial move toward the target beyond it. */
-  max_turnover: z.number().positive().finite().optional(),
+  /**
+   * Most turnover Σ|Δw| per rebalance: a partial move toward the target beyond it. In (0, 2]: weights
+   * summing to 1 are at most 2 apart, and 0 would never trade (leave `rebalancing` out for that).
+   */
+  max_turnover: z.number().positive().max(2).optional(),
 };
 
 function calendarProblems(policy: unknown, ctx: z.RefinementCtx): void {

@@ -2,16 +2,15 @@ import { relative } from 'node:path';
 import { Command } from '@commander-js/extra-typings';
 import { QuantError } from '../../errors.js';
 import { QuantSDK } from '../../sdk/quant-sdk.js';
+import { parseDecimal } from '../../util/decimal.js';
 import type { CliContext } from '../context.js';
 import { formatColumns, stageResultJson } from '../output.js';
 import type { MetaTradesValue } from '../../sdk/meta-run.js';
 
 /** A decimal number as a CSV cell takes one (`1e6`, `250000.50`); not `0x10`, `0b1`, `Infinity` or empty. */
-const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
-
 function number(value: string): number {
-  const n = DECIMAL.test(value) ? Number(value) : Number.NaN;
-  if (Number.isNaN(n)) {
+  const n = parseDecimal(value);
+  if (n === undefined) {
     throw new QuantError('E_USAGE', `--nav ${JSON.stringify(value)} is not a number`, {
       hint: 'give the portfolio value as a number, e.g. --nav 1e6',
     });

@@ -79,8 +79,10 @@ export async function readHoldings(table: TableRef): Promise<SymbolRow[]> {
   return readSymbolTable(table.path, table.name, [{ name: 'quantity', required: true }]);
 }
 
-/** Prices: symbol → price > 0. */
-export async function readPrices(table: TableRef): Promise<Map<string, number>> {
+/** Prices: symbol → price > 0, and the rows (for messages). */
+export async function readPrices(
+  table: TableRef,
+): Promise<{ prices: Map<string, number>; rows: SymbolRow[] }> {
   const rows = await readSymbolTable(table.path, table.name, [{ name: 'price', required: true }]);
   const out = new Map<string, number>();
   for (const row of rows) {
@@ -96,7 +98,7 @@ export async function readPrices(table: TableRef): Promise<Map<string, number>> 
     }
     out.set(row.symbol, price);
   }
-  return out;
+  return { prices: out, rows };
 }
 
 /** Lot sizes (> 0, default 1) and minimum tickets (≥ 0, default 0) by symbol. */
@@ -138,6 +140,7 @@ export interface TradeTables {
   readonly holdings: readonly SymbolRow[];
   readonly holdingsTable?: TableRef | undefined;
   readonly prices: ReadonlyMap<string, number>;
+  readonly priceRows: readonly SymbolRow[];
   readonly pricesTable: TableRef;
   readonly lots: ReadonlyMap<string, { lotSize: number; minTicket: number }>;
   readonly lotRows: readonly SymbolRow[];
@@ -200,6 +203,65 @@ export function tradeLines(
   });
 }
 
+/** The row of `symbol` in a table, when the table is given and lists it. */
+function rowOf(
+  table: TableRef | undefined,
+  rows: readonly SymbolRow[],
+  symbol: string,
+): { table: TableRef; row: SymbolRow } | undefined {
+  const row = rows.find((r) => r.symbol === symbol);
+  return table === undefined || row === undefined ? undefined : { table, row };
+}
+
+/** An input error at a table's row (its column), or at the table when the row is unknown. */
+function inputError(
+  at: { table: TableRef; row: SymbolRow } | undefined,
+  fallback: TableRef,
+  column: string,
+  what: string,
+  hint: string,
+): QuantError {
+  if (at !== undefined) return valueError(at.table, at.row, column, what, hint);
+  return new QuantError('E_INPUT_VALUE', `${fallback.name}: ${what}`, {
+    location: { file: fallback.name },
+    hint,
+  });
+}
+
+/**
+ * Every position's value (held × price) and their sum must be finite numbers: a price of 1e306 held
+ * 1,000 times is beyond a double and would reach the trade list as -Infinity cash. Refused at the row of
+ * the larger factor (the price, or the quantity held).
+ */
+export function checkValues(lines: readonly TradeLine[], t: TradeTables): void {
+  let total = 0;
+  for (const line of lines) {
+    const value = line.held * line.price;
+    total += value;
+    if (Number.isFinite(value)) continue;
+    const what = `${line.symbol}: ${line.held} held at ${line.price} is worth more than a number can hold (overflows to infinity)`;
+    const hint = 'check the price and the quantity held of the symbol';
+    const byPrice = line.price >= Math.abs(line.held);
+    if (byPrice)
+      throw inputError(rowOf(t.pricesTable, t.priceRows, line.symbol), t.pricesTable, 'price', what, hint);
+    throw inputError(
+      rowOf(t.holdingsTable, t.holdings, line.symbol),
+      t.holdingsTable ?? t.pricesTable,
+      'quantity',
+      what,
+      hint,
+    );
+  }
+  if (!Number.isFinite(total)) {
+    const file = t.holdingsTable ?? t.pricesTable;
+    throw new QuantError(
+      'E_INPUT_VALUE',
+      `${file.name}: the holdings are worth more than a number can hold in total (overflows to infinity)`,
+      { location: { file: file.name }, hint: 'check the quantities held and their prices' },
+    );
+  }
+}
+
 /**
  * The lot file is reference data: rows for symbols neither targeted nor held are ignored. One whose
  * symbol is close to a traded symbol without a lot row of its own (a case or spelling slip) gets a
@@ -233,17 +295,24 @@ export function checkLotCounts(lines: readonly TradeLine[], nav: number, t: Trad
     const ticket = line.minTicket / lotCash;
     const lots = Math.max(toTarget, toZero, ticket);
     if (lots <= Number.MAX_SAFE_INTEGER) continue;
-    const row = t.lotRows.find((r) => r.symbol === line.symbol);
     const what =
       `${line.symbol} would trade up to ${lots.toPrecision(3)} lots of ${line.lotSize} at ${line.price} ` +
       `(NAV ${nav}); whole lots are counted exactly only up to 2^53 (about 9.0e15)`;
+    const lotRow = rowOf(t.lotsTable, t.lotRows, line.symbol);
+    // The row that makes the count: a quantity held beyond any lot count (with lots of 1 or more), else
+    // the lot row, else the price.
+    if (lots === toZero && ticket < toZero && line.lotSize >= 1) {
+      throw inputError(
+        rowOf(t.holdingsTable, t.holdings, line.symbol),
+        t.holdingsTable ?? t.pricesTable,
+        'quantity',
+        what,
+        'check the quantity held of the symbol',
+      );
+    }
     const hint =
       'check the lot size and the price of the symbol: a lot is a tradable quantity (1 for single units)';
-    if (row !== undefined && t.lotsTable !== undefined)
-      throw valueError(t.lotsTable, row, 'lot_size', what, hint);
-    throw new QuantError('E_INPUT_VALUE', `${t.pricesTable.name}: ${what}`, {
-      location: { file: t.pricesTable.name },
-      hint,
-    });
+    if (lotRow !== undefined) throw inputError(lotRow, t.pricesTable, 'lot_size', what, hint);
+    throw inputError(rowOf(t.pricesTable, t.priceRows, line.symbol), t.pricesTable, 'price', what, hint);
   }
 }

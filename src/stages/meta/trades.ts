@@ -24,6 +24,7 @@ import {
   tradeLines,
   checkLotCounts,
   ignoredLotRows,
+  checkValues,
   type TableRef,
   type TradeLine,
 } from './_trades-inputs.js';
@@ -177,11 +178,20 @@ async function tables(ctx: StageContext, params: z.output<typeof metaTradesParam
   const holdingsTable = params.holdings_file === undefined ? undefined : ref(params.holdings_file);
   const lotsTable = params.lots_file === undefined ? undefined : ref(params.lots_file);
   const holdings = holdingsTable === undefined ? [] : await readHoldings(holdingsTable);
-  const prices = await readPrices(pricesTable);
+  const { prices, rows: priceRows } = await readPrices(pricesTable);
   const lots = lotsTable === undefined ? { rows: [], lots: new Map() } : await readLots(lotsTable);
   for (const t of [pricesTable, holdingsTable, lotsTable]) if (t !== undefined) ctx.recordInput(t.path);
   return {
-    tables: { holdings, holdingsTable, prices, pricesTable, lots: lots.lots, lotRows: lots.rows, lotsTable },
+    tables: {
+      holdings,
+      holdingsTable,
+      prices,
+      priceRows,
+      pricesTable,
+      lots: lots.lots,
+      lotRows: lots.rows,
+      lotsTable,
+    },
   };
 }
 
@@ -408,6 +418,7 @@ export const metaTrades = defineStage({
     const freshness = await checkFreshness(ctx, metaProfile, params);
     const { tables: t } = await tables(ctx, params);
     const lines = tradeLines(target.assets, `the ${params.risk_profile} target`, t);
+    checkValues(lines, t);
     for (const warning of ignoredLotRows(lines, t)) ctx.warn(warning);
     checkLotCounts(lines, params.nav, t);
     const rounding = roundToLots(lines, { nav: params.nav });

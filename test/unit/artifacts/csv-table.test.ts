@@ -337,7 +337,7 @@ describe('numeric cells', () => {
     if (!/^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/.test(cell))
       return `${JSON.stringify(cell)} is not a number`;
     const v = Number(cell);
-    return Number.isFinite(v) ? v : `${cell.trim()} is out of range`;
+    return Number.isFinite(v) ? v : `${cell.trim()} is out of range (overflows to infinity)`;
   }
 
   function parsed(cell: string): number | string {

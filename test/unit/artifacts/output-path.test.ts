@@ -39,7 +39,9 @@ describe('checkOutputPath', () => {
       ['data/run.json', /"run\.json" is run state/],
       ['runs/other/data/w.json', /folder of another run \(runs\/other\), not in this run's runs\/mine/],
       ['runs/new/w.json', /folder of another run \(runs\/new\)/],
-      ['runs/w.json', /folder of another run/],
+      // A file directly in runs/ is no run's folder; a run folder named as a file is that run's.
+      ['runs/w.json', /it would lie directly in runs\/, which holds run folders only/],
+      ['runs/other', /folder of another run \(runs\/other\)/],
       ['runs', /it is the runs\/ folder/],
       ['runs/mine', /it is the run folder itself/],
       ['.cache/meta/x.json', /lies in the run cache \.cache\//],

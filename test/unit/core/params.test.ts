@@ -140,6 +140,20 @@ describe('params', () => {
     );
   });
 
+  test('numbers are plain decimals, as --nav and the CSV tables take them: not 0x10, 0b11, 0o7 or Infinity', () => {
+    for (const text of ['0x10', '0b11', '0o7', 'Infinity', '1e400']) {
+      const params = coerceStringParams(stage, [['min_weight', text]]);
+      assert.equal(params['min_weight'], text, `${text} stays a string`);
+      assert.throws(
+        () => resolveStageParams(stage, { input: 'a', ...params }),
+        (e: unknown) => e instanceof QuantError && e.issues[0]?.path === 'min_weight',
+        `${text}: validation names min_weight`,
+      );
+    }
+    const decimals = coerceStringParams(stage, [['min_weight', ' 1e-2 ']]);
+    assert.equal(decimals['min_weight'], 0.01, 'a decimal with an exponent is a number');
+  });
+
   test('--param without = is a usage error', () => {
     assert.throws(
       () => parseParamPairs(['method']),

@@ -222,6 +222,13 @@ describe('bad rebalancing values are refused before the run folder exists', () =
       message: /0/,
     },
     {
+      // Σ|Δw| between weights that sum to 1 is at most 2, as for turnover.max_turnover.
+      name: 'a turnover limit above 2 inside compare',
+      rebalancing: { compare: { capped: { max_turnover: 5 } } },
+      path: 'rebalancing.compare.capped.max_turnover',
+      message: /2/,
+    },
+    {
       name: 'a misspelt key',
       rebalancing: { band_absolut: 0.1 },
       path: 'rebalancing.band_absolut',

@@ -264,8 +264,37 @@ test('bad inputs are coded errors naming the file and the row', async () => {
       ),
     }),
     'E_INPUT_VALUE',
-    /^p4\.csv: XETRA:SAP would trade up to .* lots of 1 at 1e-300/,
+    /^p4\.csv:3 .*XETRA:SAP would trade up to .* lots of 1 at 1e-300/,
     'a price of 1e-300',
+  );
+  await rejects(
+    run(ws, { ...base, prices_file: file('p5.csv', 'symbol,price\nNASDAQ:AAPL,1e400\n') }),
+    'E_INPUT_VALUE',
+    /^p5\.csv:2 .*price 1e400 is out of range \(overflows to infinity\)/,
+    'a price too large for a number is out of range, not "not a number"',
+  );
+  // A position worth more than a number can hold is an input error at its row, not -Infinity cash.
+  const bigPrices =
+    'symbol,price\nNASDAQ:AAPL,190\nXETRA:SAP,120\nSIX:NESN,95\nCME_MINI:ES1!,5000\nNYSE:A,300\nNYSE:B,70\n';
+  await rejects(
+    run(ws, {
+      ...base,
+      prices_file: file('p6.csv', `${bigPrices}OLD,1e306\n`),
+      holdings_file: file('h3.csv', 'symbol,quantity\nOLD,1000\n'),
+    }),
+    'E_INPUT_VALUE',
+    /^p6\.csv:8 .*OLD: 1000 held at 1e\+306 is worth more than a number can hold/,
+    'a price of 1e306 held 1000 times',
+  );
+  await rejects(
+    run(ws, {
+      ...base,
+      prices_file: file('p7.csv', `${bigPrices}OLD,20\n`),
+      holdings_file: file('h4.csv', 'symbol,quantity\nOLD,1e20\n'),
+    }),
+    'E_INPUT_VALUE',
+    /^h4\.csv:2 .*OLD would trade up to 1\.00e\+20 lots/,
+    'a quantity held beyond any lot count is refused at its holdings row',
   );
   await rejects(
     run(ws, { ...base, holdings_file: file('h1.csv', 'symbol,qty\nOLD,5\n') }),
