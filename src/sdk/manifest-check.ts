@@ -2,8 +2,9 @@
  * `quant manifest check`: validate a whole manifest — every profile, used by a run or not — and fail with
  * one `E_MANIFEST` listing every problem at once, each with its JSON path and line (a meta profile with
  * fewer than 2 sleeves among them: every run of it would fail); then `E_INFEASIBLE_CONSTRAINTS` when a
- * meta level's sleeve and group limits cannot hold together; then, given the workspace, the files each
- * `trades` block names, read as a run reads them.
+ * meta level's sleeve and group limits cannot hold together; then, given the workspace, the benchmark
+ * and risk-free files of each meta profile and the files each `trades` block names, read as a run reads
+ * them.
  */
 import { resolve } from 'node:path';
 import {
@@ -16,7 +17,8 @@ import {
   resolveRiskProfiles,
   type ManifestProblem,
 } from '../manifest/index.js';
-import { assertTreeLimitsFeasible, checkTradesInputs } from '../stages/index.js';
+import { QuantError, isQuantError } from '../errors.js';
+import { assertTreeLimitsFeasible, checkProfileBenchmarkFiles, checkTradesInputs } from '../stages/index.js';
 
 export interface ManifestCheckResult {
   /** Absolute path of the manifest checked. */
@@ -59,6 +61,19 @@ export async function checkManifestFile(
     if (isMetaProfile(p)) assertTreeLimitsFeasible(resolveMetaTree(manifest, name, { file, lineOf }), file);
   if (options.workspace !== undefined) {
     for (const [name, p] of profiles) {
+      if (!isMetaProfile(p)) continue;
+      const tree = resolveMetaTree(manifest, name, { file, lineOf });
+      await checkProfileBenchmarkFiles(
+        resolve(options.workspace),
+        file,
+        name,
+        tree.benchmarks,
+        tree.riskFree,
+      ).catch((error: unknown) => {
+        throw withLine(error, lineOf);
+      });
+    }
+    for (const [name, p] of profiles) {
       if (!isMetaProfile(p) || p.trades === undefined) continue;
       const risk = resolveRiskProfiles(resolveMetaTree(manifest, name, { file, lineOf }), manifest);
       await checkTradesInputs(resolve(options.workspace), file, name, p.trades, {
@@ -73,4 +88,20 @@ export async function checkManifestFile(
     metaProfiles: profiles.filter(([, p]) => isMetaProfile(p)).map(([n]) => n),
     sleeveProfiles: profiles.filter(([, p]) => !isMetaProfile(p)).map(([n]) => n),
   };
+}
+
+/** A benchmark or risk-free problem at its manifest JSON path, given the line of that path too. */
+function withLine(error: unknown, lineOf: (path: (string | number)[]) => { line: number }): unknown {
+  const at = isQuantError(error) ? error.location : undefined;
+  if (!isQuantError(error) || at?.jsonPath === undefined || at.line !== undefined) return error;
+  const path = at.jsonPath
+    .split(/\.|\[(\d+)\]/)
+    .filter((part) => part !== undefined && part !== '')
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+  return new QuantError(error.code, error.message, {
+    location: { ...at, line: lineOf(path).line },
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+    details: error.details,
+    cause: error,
+  });
 }

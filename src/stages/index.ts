@@ -8,7 +8,11 @@ export type { BuiltinStageId, BuiltinStageValues } from './catalog.js';
 export { validateMetaRun, type ValidationVerdict } from './meta/validate-run.js';
 export { checkSleeveInputs, computeMetaResolution } from './meta/_resolve.js';
 export { assertTreeLimitsFeasible } from './meta/_level-limits.js';
-export { checkBenchmarkInputs, type InputFileRecord } from './meta/_benchmark-input.js';
+export {
+  checkBenchmarkInputs,
+  checkProfileBenchmarkFiles,
+  type InputFileRecord,
+} from './meta/_benchmark-input.js';
 export { checkTradesInputs, type TradesStageParams } from './meta/_trades-manifest.js';
 export type { MetaTradesValue } from './meta/trades.js';
 export { turnoverInputs } from './meta/_turnover-reference.js';

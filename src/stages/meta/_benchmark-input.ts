@@ -306,3 +306,20 @@ export async function checkBenchmarkInputs(
   }
   return out;
 }
+
+/**
+ * Read the benchmark and risk-free files one meta profile names, as a run of it would read them
+ * (`quant manifest check`): a column not in its file is `E_INPUT_COLUMN` at the entry's JSON path, with
+ * a did-you-mean. `metaProfile` is the profile whose own `benchmarks` and `risk_free` are read.
+ */
+export async function checkProfileBenchmarkFiles(
+  workspace: string,
+  manifestFile: string,
+  metaProfile: string,
+  benchmarks: readonly BenchmarkSpec[],
+  riskFree: RiskFreeSpec | undefined,
+): Promise<void> {
+  for (const [i, spec] of benchmarks.entries())
+    await loadBenchmark(workspace, manifestFile, metaProfile, i, spec);
+  if (riskFree !== undefined) await loadRiskFree(workspace, manifestFile, metaProfile, riskFree);
+}

@@ -147,3 +147,27 @@ describe("a trades block's files, given the workspace", () => {
     assert.deepEqual(ok.metaProfiles, ['root'], 'good tables pass');
   });
 });
+
+describe('the benchmark and risk-free files of a meta profile', () => {
+  test('a benchmark column not in its file is E_INPUT_COLUMN at the JSON path and line, with a did-you-mean', async () => {
+    writeFileSync(
+      join(ws.path, 'ws', 'bench.csv'),
+      'date,SPI,SMI\n2024-01-02,100,50\n2024-01-03,101,51\n2024-01-04,102,50\n',
+    );
+    const text = write({
+      s1: sleeve('a.csv'),
+      s2: sleeve('b.csv'),
+      m: { sleeves: pair, benchmarks: [{ id: 'spi', file: 'bench.csv', column: 'SPX' }] },
+    });
+    const e = await refusal({ workspace: join(ws.path, 'ws') });
+    assert.equal(e.code, 'E_INPUT_COLUMN', `code: ${e.message}`);
+    assert.match(e.message, /column "SPX" is not in bench\.csv \(did you mean "SPI"\?\)/, e.message);
+    assert.equal(e.location?.jsonPath, 'profiles.m.benchmarks[0].column', 'the JSON path of the column');
+    assert.equal(e.location?.line, lineOf(text, '"SPX"'), 'the line of the column');
+    writeFileSync(join(ws.path, 'ws', 'manifest.json'), text.replace('"SPX"', '"SPI"'));
+    const ok = await checkManifestFile(join(ws.path, 'ws', 'manifest.json'), {
+      workspace: join(ws.path, 'ws'),
+    });
+    assert.deepEqual(ok.metaProfiles, ['m'], 'with the right column the manifest passes');
+  });
+});
