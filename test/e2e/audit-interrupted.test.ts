@@ -7,23 +7,11 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { quant, tempDir } from '../helpers/cli.js';
-import { abcPricesCsv, holdRunLock } from '../helpers/sleeve-fixtures.js';
+import { ABC_SLEEVE_MANIFEST, abcPricesCsv, holdRunLock } from '../helpers/sleeve-fixtures.js';
 
 const EPOCH = { SOURCE_DATE_EPOCH: '1767225600' };
 
-const MANIFEST = {
-  profiles: {
-    s: {
-      sleeve: {
-        prices: 'p.csv',
-        assets: ['A', 'B', 'C'],
-        risk_profiles: ['equal_weight'],
-        train_window: 20,
-        test_window: 10,
-      },
-    },
-  },
-};
+const MANIFEST = ABC_SLEEVE_MANIFEST;
 
 const status = (ws: string, id: string): unknown =>
   (JSON.parse(readFileSync(join(ws, 'runs', id, 'run.json'), 'utf8')) as Record<string, unknown>)['status'];

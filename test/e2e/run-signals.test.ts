@@ -11,7 +11,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, REPO, quant, tempDir } from '../helpers/cli.js';
 import { buildMetaWorkspace } from '../helpers/meta-workspace.js';
-import { abcPricesCsv } from '../helpers/sleeve-fixtures.js';
+import { ABC_SLEEVE_MANIFEST, abcPricesCsv } from '../helpers/sleeve-fixtures.js';
 
 const EPOCH = { SOURCE_DATE_EPOCH: '1767225600' };
 const PAUSED = /^quant: paused at write \d+ \((.+)\)$/m;
@@ -122,22 +122,7 @@ describe('a run stopped by SIGINT or SIGTERM', () => {
   const sleeveWorkspace = (): string => {
     const ws = workspace('quant-signal-sleeve-');
     writeFileSync(join(ws, 'p.csv'), abcPricesCsv(61, 40));
-    writeFileSync(
-      join(ws, 'manifest.json'),
-      JSON.stringify({
-        profiles: {
-          s: {
-            sleeve: {
-              prices: 'p.csv',
-              assets: ['A', 'B', 'C'],
-              risk_profiles: ['equal_weight'],
-              train_window: 20,
-              test_window: 10,
-            },
-          },
-        },
-      }),
-    );
+    writeFileSync(join(ws, 'manifest.json'), JSON.stringify(ABC_SLEEVE_MANIFEST));
     return ws;
   };
 

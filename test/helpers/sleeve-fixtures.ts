@@ -253,6 +253,21 @@ export function abcPricesCsv(days: number, seed: number): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** A manifest with one sleeve profile `s`: equal weight over A, B and C of `p.csv` (see {@link abcPricesCsv}). */
+export const ABC_SLEEVE_MANIFEST = {
+  profiles: {
+    s: {
+      sleeve: {
+        prices: 'p.csv',
+        assets: ['A', 'B', 'C'],
+        risk_profiles: ['equal_weight'],
+        train_window: 20,
+        test_window: 10,
+      },
+    },
+  },
+};
+
 /** The run lock of `runDir` held by this very process (alive), as `quant sleeve run` writes it. */
 export function holdRunLock(runDir: string): void {
   const start = processStartMarker(process.pid);

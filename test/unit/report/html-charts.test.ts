@@ -16,6 +16,22 @@ import {
   weightBands,
 } from '../../../src/report/html/charts/weights-history-chart.js';
 
+/** A dendrogram of `labels` in order, each leaf merged into the cluster of those before it; equal weights. */
+const chainDendrogram = (labels: string[]) => {
+  const n = labels.length;
+  return {
+    title: 'm',
+    labels,
+    order: Array.from({ length: n }, (_, i) => i),
+    merges: Array.from({ length: n - 1 }, (_, k) => ({
+      left: k === 0 ? 0 : n + k - 1,
+      right: k + 1,
+      height: 0.1 * (k + 1),
+    })),
+    weights: Array.from({ length: n }, () => 1 / n),
+  };
+};
+
 const numbers = (d: string): number[][] =>
   [...d.matchAll(/([MLHV])([-\d.]+)(?: ([-\d.]+))?/g)].map((m) => [Number(m[2]), Number(m[3] ?? Number.NaN)]);
 
@@ -201,17 +217,7 @@ describe('chart geometry', () => {
     for (const w of ['50.00%', '30.00%', '20.00%']) assert.ok(svg.includes(`>${w}</text>`), w);
     // Many leaves: rotated labels carry their weights (no overlapping value row).
     const n = 12;
-    const many = renderDendrogram({
-      title: 'm',
-      labels: Array.from({ length: n }, (_, i) => `leaf${i}`),
-      order: Array.from({ length: n }, (_, i) => i),
-      merges: Array.from({ length: n - 1 }, (_, k) => ({
-        left: k === 0 ? 0 : n + k - 1,
-        right: k + 1,
-        height: 0.1 * (k + 1),
-      })),
-      weights: Array.from({ length: n }, () => 1 / n),
-    });
+    const many = renderDendrogram(chainDendrogram(Array.from({ length: n }, (_, i) => `leaf${i}`)));
     assert.ok(many.includes('>leaf11 8.33%</text>'), "many includes '>leaf11 8.33%</text>'");
     assert.doesNotMatch(many, />8\.33%<\/text>/, 'many does not match />8\\.33%<\\/text>/');
   });
@@ -422,17 +428,7 @@ describe('long labels are cut with an ellipsis, the full text on hover', () => {
     const labels = Array.from({ length: n }, (_, i) => `leaf${i}`);
     labels[0] = 'momentum_us_large_cap'; // leftmost: would run past the chart's left edge
     labels[5] = LONG;
-    const spec = {
-      title: 'm',
-      labels,
-      order: Array.from({ length: n }, (_, i) => i),
-      merges: Array.from({ length: n - 1 }, (_, k) => ({
-        left: k === 0 ? 0 : n + k - 1,
-        right: k + 1,
-        height: 0.1 * (k + 1),
-      })),
-      weights: Array.from({ length: n }, () => 1 / n),
-    };
+    const spec = chainDendrogram(labels);
     const svg = renderDendrogram(spec);
     const height = Number(/viewBox="0 0 [\d.]+ ([\d.]+)"/.exec(svg)?.[1]);
     const rotated = [
