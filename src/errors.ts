@@ -341,6 +341,28 @@ const ERRNO_TABLE: Readonly<Record<string, readonly [ErrorCode, string, string]>
 );
 
 /**
+ * An uncoded failure thrown by a stage of a `--stages` module (see `sdk/load-stages.ts`): still an
+ * internal error (`E_INTERNAL`, exit 2), but whose bug it is differs, and so does the hint.
+ */
+export class StageModuleFailure extends Error {
+  constructor(
+    readonly stageId: string,
+    readonly module: string,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'StageModuleFailure';
+  }
+}
+
+/** The hint of an internal error: a stage module's own bug is its author's to fix, anything else ours. */
+export function internalErrorHint(error: unknown): string {
+  return error instanceof StageModuleFailure
+    ? `thrown by stage ${error.stageId} of the stage module ${error.module}, not by metafolio: fix it there (--verbose prints where)`
+    : 'this is a bug; rerun with --verbose and report it';
+}
+
+/**
  * The one place where a failed system call becomes a user-facing error: `EROFS` → `E_READ_ONLY`,
  * `EACCES`/`EPERM` → `E_PERMISSION`, `ENOSPC`/`EDQUOT`/`EFBIG` → `E_DISK_FULL`, any other errno →
  * `E_WORKSPACE_IO`. The message says what could not be done (`action`, e.g. `write runs/x/run.json`),

@@ -1,4 +1,10 @@
-import { environmentError, isQuantError, printable } from '../errors.js';
+import {
+  StageModuleFailure,
+  environmentError,
+  internalErrorHint,
+  isQuantError,
+  printable,
+} from '../errors.js';
 import { signalExitCode } from './commands/_stop-on-signal.js';
 import { createCliContext } from './context.js';
 import { extractGlobalOptions } from './global-options.js';
@@ -50,15 +56,17 @@ function reportFailure(thrown: unknown, io: Io, mode: { verbose: boolean; json: 
       : {
           code: 'E_INTERNAL',
           message: error instanceof Error ? error.message : String(error),
-          hint: 'this is a bug; rerun with --verbose and report it',
+          hint: internalErrorHint(error),
         };
     io.err(JSON.stringify({ error: body }));
   } else if (coded) io.err(error.oneLine());
   else {
     const message = printable(error instanceof Error ? error.message : String(error));
-    io.err(`E_INTERNAL: ${message} — this is a bug; rerun with --verbose and report it`);
+    io.err(`E_INTERNAL: ${message} — ${internalErrorHint(error)}`);
   }
-  if (mode.verbose && error instanceof Error && error.stack !== undefined) io.err(error.stack);
+  // A stage module's failure carries the module's own error, whose stack says where it was thrown.
+  const shown = error instanceof StageModuleFailure && error.cause instanceof Error ? error.cause : error;
+  if (mode.verbose && shown instanceof Error && shown.stack !== undefined) io.err(shown.stack);
   // A run stopped by SIGINT / SIGTERM exits as the signal would have ended it (130 / 143).
   const stopped =
     coded && error.code === 'E_INTERRUPTED' && error.details['stopped'] === true

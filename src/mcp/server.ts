@@ -24,7 +24,7 @@ import { resolve } from 'node:path';
 import { parseQuantAddress } from '../core/address.js';
 import { renderStageCatalogMarkdown } from '../core/catalog-doc.js';
 import type { Registry } from '../core/registry.js';
-import { QuantError, isQuantError } from '../errors.js';
+import { QuantError, internalErrorHint, isQuantError } from '../errors.js';
 import { QuantSDK } from '../sdk/quant-sdk.js';
 import { TOOL_VERSION } from '../sdk/version.js';
 import { runConfined } from '../sdk/workspace-runs.js';
@@ -54,7 +54,7 @@ const INSTRUCTIONS = [
 
 function internalMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return `E_INTERNAL: ${message} — this is a bug; rerun with --verbose and report it`;
+  return `E_INTERNAL: ${message} — ${internalErrorHint(error)}`;
 }
 
 function toolSuccess(result: ToolResult): CallToolResult {

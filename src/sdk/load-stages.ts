@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { QuantError } from '../errors.js';
+import { QuantError, StageModuleFailure, environmentError, isQuantError } from '../errors.js';
 import { importModule } from '../util/import-module.js';
 import type { PipelineDefinition, Stage } from '../core/stage.js';
 import { createRegistry, type Registry } from '../core/registry.js';
@@ -109,10 +109,28 @@ export async function loadRegistry(
           },
         );
       }
-      extraStages.push(s);
+      extraStages.push(withModuleFailures(s, spec));
     });
     const pipelines = mod['pipelines'];
     if (Array.isArray(pipelines)) extraPipelines.push(...(pipelines as PipelineDefinition[]));
   }
   return createRegistry([...builtinStages, ...extraStages], [...builtinPipelines, ...extraPipelines]);
+}
+
+/**
+ * The stage with its own uncoded failures marked as the module's (a coded error or a failed system call
+ * passes as it is), so that the CLI and the MCP server do not call them metafolio's bugs.
+ */
+function withModuleFailures(stage: Stage, spec: string): Stage {
+  return {
+    ...stage,
+    run: async (params, ctx) => {
+      try {
+        return await stage.run(params, ctx);
+      } catch (error) {
+        if (isQuantError(error) || environmentError(error) !== undefined) throw error;
+        throw new StageModuleFailure(stage.id, spec, error);
+      }
+    },
+  };
 }

@@ -359,6 +359,12 @@ describe('quant CLI with a user stage module', () => {
     const r = quant(['stage', 'run', 'user.boom', '--workspace', ws.path, '--stages', USER_STAGES]);
     assert.equal(r.code, 2, `exit code (stderr: ${r.stderr})`);
     assert.match(r.stderr, /^E_INTERNAL: kaboom/, 'r.stderr names E_INTERNAL');
+    assert.match(
+      r.stderr,
+      /— thrown by stage user\.boom of the stage module \S*user-stages\.mjs, not by metafolio: fix it there/,
+      `the hint names the stage and its module, not a metafolio bug: ${r.stderr}`,
+    );
+    assert.doesNotMatch(r.stderr, /this is a bug/, 'not called a metafolio bug');
     assert.doesNotMatch(r.stderr, /user-stages\.mjs:\d+/, 'r.stderr does not match /user-stages\\.mjs:\\d+/');
     const v = quant([
       'stage',
