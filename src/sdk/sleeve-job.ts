@@ -223,17 +223,16 @@ async function prepareRunFolder(
   ctx: JobContext,
 ): Promise<SleeveJobResult | undefined> {
   await assertReservedFolder(job, dir);
-  const finished = await finishedRunOfJob(job, where, manifest, dir);
-  if (finished !== undefined) return finished;
-  // Checked before the lock too: a folder not given to this job does not even get a lock file.
-  await assertReservation(job, dir);
+  // A run already complete is the answer; the reservation is checked before the lock too, so that a
+  // folder not given to this job does not even get a lock file.
+  const finishedBefore = await reservedOrFinished(job, where, manifest, dir);
+  if (finishedBefore !== undefined) return finishedBefore;
   const lock = await lockForJob(dir, job.run_id, ctx);
   try {
     // Re-delivered while its first worker still ran (its lock had lapsed): that worker may have
     // finished the run and withdrawn the reservation while this one waited for the run lock.
-    const finishedMeanwhile = await finishedRunOfJob(job, where, manifest, dir);
+    const finishedMeanwhile = await reservedOrFinished(job, where, manifest, dir);
     if (finishedMeanwhile !== undefined) return finishedMeanwhile;
-    await assertReservation(job, dir);
     const runJson = await readRunJsonFile(join(dir, 'run.json'), job.run_id);
     if (runJson !== undefined && (runJson.kind !== 'sleeve' || runJson.profile !== job.profile)) {
       throw refused(
@@ -318,6 +317,29 @@ async function assertReservedFolder(job: SleeveJob, dir: string): Promise<void> 
       `${dir} is ${stat.isSymbolicLink() ? 'a symbolic link' : 'not a folder'}; a job only enters a run folder its coordinator reserved`,
       'remove it, or choose another SOURCE_DATE_EPOCH',
     );
+  }
+}
+
+/**
+ * The folder's reservation is this job's (undefined), or the run is already complete (its result). A
+ * first worker of a re-delivered job withdraws the reservation right after its run completes, outside
+ * the run lock, so a reservation missing now may have served a moment ago: a refusal looks once more.
+ */
+async function reservedOrFinished(
+  job: SleeveJob,
+  where: SleeveJobSettings,
+  manifest: Manifest,
+  dir: string,
+): Promise<SleeveJobResult | undefined> {
+  const finished = await finishedRunOfJob(job, where, manifest, dir);
+  if (finished !== undefined) return finished;
+  try {
+    await assertReservation(job, dir);
+    return undefined;
+  } catch (error) {
+    const finishedNow = await finishedRunOfJob(job, where, manifest, dir);
+    if (finishedNow !== undefined) return finishedNow;
+    throw error;
   }
 }
 
