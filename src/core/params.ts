@@ -58,11 +58,34 @@ export function zodIssues(error: z.ZodError, context: IssueContext = {}): Issue[
       const got = valueAt(context.input, issue.path);
       const close = typeof got === 'string' ? didYouMean(got, issue.values.map(String)) : '';
       out.push({ path: issuePath(issue.path), message: `${issue.message}${close}` });
+    } else if (issue.code === 'invalid_type') {
+      out.push({
+        path: issuePath(issue.path),
+        message: typeMessage(issue, valueAt(context.input, issue.path)),
+      });
     } else {
       out.push({ path: issuePath(issue.path), message: issue.message });
     }
   }
   return out;
+}
+
+/**
+ * A text where a number or a boolean belongs (`--param nav=0x10`, a quoted number in a params file) is
+ * named with the value and the form that is taken, instead of zod's "expected number, received string".
+ */
+function typeMessage(issue: { readonly expected: string; readonly message: string }, got: unknown): string {
+  if (typeof got !== 'string') return issue.message;
+  const shown = JSON.stringify(got.length > 40 ? `${got.slice(0, 40)}…` : got);
+  if (issue.expected === 'number' || issue.expected === 'int') {
+    // Only a JSON params file can hand over a quoted number: the CLI's text is parsed already.
+    const number = parseDecimal(got.trim());
+    if (number !== undefined && !Number.isFinite(number)) return `${shown} is out of range for a number`;
+    if (number !== undefined) return `${shown} is a string: write the number without quotes`;
+    return `${shown} is not a number: write a plain decimal such as 0.25, 1000000 or 1e6`;
+  }
+  if (issue.expected === 'boolean') return `${shown} is not a boolean: write true or false`;
+  return issue.message;
 }
 
 /** Validate params against the stage schema; every problem is reported at once (`E_PARAMS`). */

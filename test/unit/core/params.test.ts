@@ -154,6 +154,44 @@ describe('params', () => {
     assert.equal(decimals['min_weight'], 0.01, 'a decimal with an exponent is a number');
   });
 
+  test('a text where a number or a boolean belongs is named with its value and the form taken', () => {
+    const messageOf = (params: Record<string, unknown>): string | undefined => {
+      try {
+        resolveStageParams(stage, { input: 'a', ...params });
+      } catch (error) {
+        return error instanceof QuantError ? error.issues[0]?.message : undefined;
+      }
+      return undefined;
+    };
+    const cli = (key: string, text: string): Record<string, unknown> =>
+      coerceStringParams(stage, [[key, text]]);
+    assert.match(
+      messageOf(cli('min_weight', '0x10')) ?? '',
+      /^"0x10" is not a number: write a plain decimal/,
+      '0x10',
+    );
+    assert.match(
+      messageOf(cli('min_weight', '1e400')) ?? '',
+      /^"1e400" is out of range for a number$/,
+      '1e400',
+    );
+    assert.match(
+      messageOf({ min_weight: '0.1' }) ?? '',
+      /^"0\.1" is a string: write the number without quotes$/,
+      'a quoted number in a params file',
+    );
+    assert.match(
+      messageOf(cli('flag', 'maybe')) ?? '',
+      /^"maybe" is not a boolean: write true or false$/,
+      'flag',
+    );
+    assert.match(
+      messageOf({ min_weight: [1] }) ?? '',
+      /expected number/,
+      'other types keep the schema message',
+    );
+  });
+
   test('--param without = is a usage error', () => {
     assert.throws(
       () => parseParamPairs(['method']),
