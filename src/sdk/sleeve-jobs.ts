@@ -45,7 +45,7 @@ import {
 import { reserveSleeveRuns, type PlannedSleeve } from './sleeve-reservation.js';
 import { checkSleeveJobResult } from './sleeve-job-result.js';
 import { pinnedClock, sleeveKey, type SleeveKey } from './sleeve-key.js';
-import { findReusableSleeveRun, freeSleeveRunId, lockSleeveKeys } from './sleeve-reuse.js';
+import { findReusableSleeveRun, freeSleeveRunId, lockSleeveKeys, mayReuseSleeveRun } from './sleeve-reuse.js';
 
 export { DEFAULT_QUEUE_NAME, DEFAULT_REDIS_URL } from '../exec/redis-connection.js';
 
@@ -324,12 +324,6 @@ export async function produceTreeSleeves(
     now: where.now,
     ...(where.pinned === undefined ? {} : { pinned: where.pinned }),
   });
-  // Redis must answer before the key locks and run reservations are written: an unreachable queue then
-  // leaves a fresh workspace without runs/ or .quant/.
-  if (planned.length > 0 && options.executor === 'bullmq') {
-    const { assertRedisAnswers } = await loadOptional('queue', () => import('../exec/queue-executor.js'));
-    await assertRedisAnswers(options.redis ?? DEFAULT_REDIS_URL, options.queue ?? DEFAULT_QUEUE_NAME);
-  }
   const started = performance.now();
   const env = where.env ?? process.env;
   const clock = pinnedClock(env);
@@ -337,6 +331,19 @@ export async function produceTreeSleeves(
   for (const p of planned) {
     const key = await sleeveKey(where.workspace, where.manifestPath, manifest, p.profile, clock);
     if (key !== undefined) keys.set(p.profile, key);
+  }
+  // Redis must answer before the key locks and run reservations are written: an unreachable queue then
+  // leaves a fresh workspace without runs/ or .quant/. Not asked when every sleeve looks reusable (no
+  // job would be sent); should one of them fail its audit under the lock, Redis is asked then.
+  let redisAnswered = false;
+  const assertRedis = async (): Promise<void> => {
+    if (options.executor !== 'bullmq' || redisAnswered) return;
+    const { assertRedisAnswers } = await loadOptional('queue', () => import('../exec/queue-executor.js'));
+    await assertRedisAnswers(options.redis ?? DEFAULT_REDIS_URL, options.queue ?? DEFAULT_QUEUE_NAME);
+    redisAnswered = true;
+  };
+  if (options.executor === 'bullmq' && !(await allLookReusable(where.workspace, planned, keys, options))) {
+    await assertRedis();
   }
   const locks = await lockSleeveKeys(where.workspace, new Map([...keys].map(([p, k]) => [p, k.key])), {
     ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
@@ -370,6 +377,7 @@ export async function produceTreeSleeves(
         ...(key === undefined ? {} : { sleeve_key: key.key }),
       });
     }
+    if (toProduce.length > 0) await assertRedis();
     const produced = await produceSleeves(
       toProduce,
       { workspace: where.workspace, manifestPath: where.manifestPath, env },
@@ -391,6 +399,21 @@ export async function produceTreeSleeves(
   } finally {
     await locks.release();
   }
+}
+
+/** Whether every planned sleeve has a successful run with its key (nothing to produce, unless audits fail). */
+async function allLookReusable(
+  workspace: string,
+  planned: readonly PlannedSleeve[],
+  keys: ReadonlyMap<string, SleeveKey>,
+  options: ExecuteSleevesOptions,
+): Promise<boolean> {
+  if (options.rebuild === true) return false;
+  for (const p of planned) {
+    const key = keys.get(p.profile);
+    if (key === undefined || !(await mayReuseSleeveRun(workspace, p.profile, key.key))) return false;
+  }
+  return true;
 }
 
 /** Where a meta run happens, as in `MetaRunOptions`. */

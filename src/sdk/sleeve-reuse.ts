@@ -115,13 +115,8 @@ export async function findReusableSleeveRun(
   key: string,
   options: { readonly env: NodeJS.ProcessEnv; readonly onWarning?: (line: string) => void },
 ): Promise<string | undefined> {
-  const names = await readdir(runsDir(workspace)).catch(() => [] as string[]);
-  const candidates = names.filter((n) => isSleeveRunIdOf(profile, n)).sort((a, b) => (a < b ? 1 : -1));
   const ledgerKey = LedgerKey.fromEnv(options.env);
-  for (const id of candidates) {
-    const json = await readRunJsonFile(join(runDir(workspace, id), 'run.json'), id).catch(() => undefined);
-    if (json?.kind !== 'sleeve' || json.profile !== profile || json.status !== 'success') continue;
-    if ((await recordedKey(workspace, id)) !== key) continue;
+  for await (const id of successfulRunsWithKey(workspace, profile, key)) {
     const problem = auditFailure(await auditRun(workspace, id, { key: ledgerKey, strict: true }));
     if (problem === undefined) return id;
     options.onWarning?.(
@@ -129,6 +124,30 @@ export async function findReusableSleeveRun(
     );
   }
   return undefined;
+}
+
+/** The successful runs of sleeve `profile` that recorded sleeve key `key`, newest first (not audited). */
+async function* successfulRunsWithKey(
+  workspace: string,
+  profile: string,
+  key: string,
+): AsyncGenerator<string> {
+  const names = await readdir(runsDir(workspace)).catch(() => [] as string[]);
+  const candidates = names.filter((n) => isSleeveRunIdOf(profile, n)).sort((a, b) => (a < b ? 1 : -1));
+  for (const id of candidates) {
+    const json = await readRunJsonFile(join(runDir(workspace, id), 'run.json'), id).catch(() => undefined);
+    if (json?.kind !== 'sleeve' || json.profile !== profile || json.status !== 'success') continue;
+    if ((await recordedKey(workspace, id)) === key) yield id;
+  }
+}
+
+/**
+ * Whether a successful run of sleeve `profile` recorded sleeve key `key`: a read-only look ahead of
+ * {@link findReusableSleeveRun}, which also audits the run (and may still refuse it).
+ */
+export async function mayReuseSleeveRun(workspace: string, profile: string, key: string): Promise<boolean> {
+  for await (const _ of successfulRunsWithKey(workspace, profile, key)) return true;
+  return false;
 }
 
 /**

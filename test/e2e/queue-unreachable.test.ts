@@ -42,4 +42,27 @@ describe('an unreachable Redis leaves the workspace as it was', { timeout: 60_00
       assert.deepEqual(readdirSync(ws.path).sort(), before, 'nothing created in the workspace');
     });
   }
+
+  test('every sleeve reusable: the meta run needs no Redis; one to produce: E_QUEUE', () => {
+    const ws = fresh();
+    made.push(ws);
+    const env = { SOURCE_DATE_EPOCH: '1717200000' };
+    const meta = ['meta', 'run', '--profile', 'meta_swiss', '--execute-sleeves', '--no-backtest'];
+    const local = quant(meta, { cwd: ws.path, env });
+    assert.equal(local.code, 0, `the sleeves produced locally: ${local.stderr}`);
+    const bullmq = [...meta, '--executor', 'bullmq', '--redis', url, '--json'];
+    const reused = quant(bullmq, { cwd: ws.path, env });
+    assert.equal(reused.code, 0, `exit 0 without Redis: ${reused.stderr}`);
+    const sleeves = (JSON.parse(reused.stdout) as { sleeves: { runs: { status: string }[] } }).sleeves.runs;
+    assert.ok(sleeves.length >= 2, `sleeves reported: ${reused.stdout}`);
+    assert.ok(
+      sleeves.every((s) => s.status === 'reused'),
+      `every sleeve reused: ${JSON.stringify(sleeves)}`,
+    );
+    const rebuild = quant([...bullmq, '--rebuild-sleeves'], { cwd: ws.path, env });
+    assert.equal(rebuild.code, 1, `a sleeve to produce needs Redis: ${rebuild.stderr}`);
+    const error = (JSON.parse(rebuild.stderr) as { error: { code: string; message: string } }).error;
+    assert.equal(error.code, 'E_QUEUE', `E_QUEUE: ${rebuild.stderr}`);
+    assert.match(error.message, /^cannot reach Redis/, 'the message says why');
+  });
 });
