@@ -17,7 +17,7 @@ import { dividedBy } from '../linalg/matrix.js';
 import type { Matrix } from '../linalg/matrix.js';
 import { forEachTailWeight, tailPositions, worstScenarios } from '../stats/tail-risk.js';
 import { QuantError } from '../../errors.js';
-import type { DualSimplex } from './_dual-simplex.js';
+import type { DualSimplexReport } from './_dual-simplex.js';
 
 /** A tail measure of a weight vector (scaled returns): its value, and one subgradient written to `grad`. */
 export interface TailOracle {
@@ -118,20 +118,39 @@ export interface CuttingPlaneReport {
   readonly dualResidual: number;
 }
 
+/**
+ * The master's simplex: `DualSimplex`, or for `min_cdar` the `CutMasterSimplex` with perturbed costs,
+ * which {@link solveByCuts} removes (`unperturb`) before it accepts an answer.
+ */
+export interface CuttingPlaneLp {
+  readonly work: number;
+  readonly perturbed?: boolean;
+  solve(maxPivots: number): DualSimplexReport;
+  solution(): Float64Array;
+  addRow(coef: Float64Array, lo: number, hi: number): void;
+  unperturb?(maxPivots: number): DualSimplexReport;
+  perturb?(): void;
+}
+
 /** The master LP with its risk column θ and the oracle's variables (the first n columns). */
 export interface CuttingPlaneMaster {
-  readonly lp: DualSimplex;
+  readonly lp: CuttingPlaneLp;
   readonly columns: number;
   readonly n: number;
   readonly theta: number;
+  /**
+   * In-out stabilisation: the weight λ of the best answer so far in the point where the oracle is asked for
+   * a cut first, λ·best + (1 − λ)·the master's answer ({@link solveByCuts}); 0 (the default): none.
+   */
+  readonly inOut?: number;
 }
 
 const MAX_CUTS = 20000;
 /** Pivots of one re-optimisation (a guard against cycling; Bland's rule takes over well before). */
 const MAX_PIVOTS = 200000;
 /**
- * The whole constraint generation's work, Σ m·(n + m) over its pivots ({@link DualSimplex.work}): about 2
- * minutes on the development machine. `min_cdar` on 50 assets × 2,520 days needs about half of it.
+ * The whole constraint generation's work, `DualSimplex.work` or `CutMasterSimplex.work` (the
+ * entries its pivots compute): about 2 minutes on the development machine.
  */
 const MAX_CUT_WORK = 4e10;
 /** Stop when f(w) − θ is this small relative to max(1, |f(w)|) (the data are scaled to O(1)). */
@@ -140,6 +159,14 @@ const GAP_TOL = 1e-12;
 /**
  * Add cuts θ ≥ gᵀx[0..n) until the oracle's value at the master's answer meets θ. Returns the master's
  * columns at the optimum, or `null` when the master is infeasible.
+ *
+ * With `inOut` = λ > 0 (Ben-Ameur & Neto 2007), the cut is first taken at q = λ·c + (1 − λ)·x, c the
+ * answer of the smallest value so far (a feasible point, as is q): a cut at any point is valid, and one
+ * near the best answer describes f where the optimum is rather than where the master's model is
+ * emptiest. It is added when it cuts off the master's answer x (c moves to q when f(q) is smaller);
+ * otherwise the oracle is asked at x itself, as without stabilisation, so the loop ends exactly as it
+ * does without: at an answer x of the master whose value meets θ. A master with perturbed costs
+ * (`perturbed`) is re-optimised with its own costs (`unperturb`) before that test accepts an answer.
  */
 export function solveByCuts(
   master: CuttingPlaneMaster,
@@ -147,28 +174,65 @@ export function solveByCuts(
   maxWork = MAX_CUT_WORK,
 ): { readonly x: Float64Array; readonly value: number; readonly report: CuttingPlaneReport } | null {
   const { lp, n, theta, columns } = master;
+  const inOut = master.inOut ?? 0;
   const grad = new Float64Array(n);
   const coef = new Float64Array(columns);
+  const query = new Float64Array(n);
   const seen = new Set<string>();
+  const keyOf = (): string => Array.from(grad, (g) => g.toString(36)).join(',');
+  let center: Float64Array | null = null;
+  let centerValue = Infinity;
   for (let cuts = 0; ; cuts++) {
-    const status = lp.solve(MAX_PIVOTS);
+    let status = lp.solve(MAX_PIVOTS);
     if (status.status === 'infeasible') return null;
-    const x = lp.solution();
-    const value = oracle.evaluate(x.subarray(0, n), grad);
-    const gap = value - (x[theta] as number);
-    const key = Array.from(grad, (g) => g.toString(36)).join(',');
-    if (gap <= GAP_TOL * Math.max(1, Math.abs(value)) || seen.has(key)) {
-      return {
-        x,
-        value,
-        report: {
-          cuts,
-          pivots: status.pivots,
-          gap,
-          primalResidual: status.primalResidual,
-          dualResidual: status.dualResidual,
-        },
-      };
+    let x = lp.solution();
+    let gap = 0;
+    let key = '';
+    let separated = false;
+    if (center !== null) {
+      for (let i = 0; i < n; i++) query[i] = inOut * (center[i] as number) + (1 - inOut) * (x[i] as number);
+      const atQuery = oracle.evaluate(query, grad);
+      let cut = 0;
+      for (let i = 0; i < n; i++) cut += (grad[i] as number) * (x[i] as number);
+      gap = cut - (x[theta] as number);
+      key = keyOf();
+      separated = gap > GAP_TOL * Math.max(1, Math.abs(cut)) && !seen.has(key);
+      if (separated && atQuery < centerValue) {
+        center.set(query);
+        centerValue = atQuery;
+      }
+    }
+    if (!separated) {
+      let value = oracle.evaluate(x.subarray(0, n), grad);
+      gap = value - (x[theta] as number);
+      key = keyOf();
+      let done = gap <= GAP_TOL * Math.max(1, Math.abs(value)) || seen.has(key);
+      if (done && lp.perturbed === true && lp.unperturb !== undefined) {
+        status = lp.unperturb(MAX_PIVOTS);
+        x = lp.solution();
+        value = oracle.evaluate(x.subarray(0, n), grad);
+        gap = value - (x[theta] as number);
+        key = keyOf();
+        done = gap <= GAP_TOL * Math.max(1, Math.abs(value)) || seen.has(key);
+        if (!done) lp.perturb?.();
+      }
+      if (done) {
+        return {
+          x,
+          value,
+          report: {
+            cuts,
+            pivots: status.pivots,
+            gap,
+            primalResidual: status.primalResidual,
+            dualResidual: status.dualResidual,
+          },
+        };
+      }
+      if (inOut > 0 && value < centerValue) {
+        center = Float64Array.from(x.subarray(0, n));
+        centerValue = value;
+      }
     }
     if (cuts >= MAX_CUTS) {
       throw new QuantError('E_SOLVER', `the ${oracle.measure} LP did not converge within ${MAX_CUTS} cuts`, {

@@ -10,6 +10,7 @@ import type { Matrix } from '../linalg/matrix.js';
 import { QuantError, isQuantError } from '../../errors.js';
 import { DEFAULT_CVAR_LEVEL, assertTailLevel } from '../stats/tail-risk.js';
 import { DualSimplex } from './_dual-simplex.js';
+import { CutMasterSimplex } from './_cut-master-simplex.js';
 import {
   cdarOracle,
   cvarOracle,
@@ -92,6 +93,9 @@ export function minCdar(returns: Matrix, options: TailRiskOptions = {}): TailRis
   return minimizeTail(returns, options, cdarOracle);
 }
 
+/** The weight of the best answer so far in the point where min_cdar's cuts are taken first. */
+const CDAR_IN_OUT = 0.9;
+
 type OracleFactory = (returns: Matrix, beta: number) => TailOracle;
 
 function minimizeTail(
@@ -122,12 +126,18 @@ function minimizeTail(
   colHi.set(hi);
   colLo[n] = oracle.measure === 'cdar' ? 0 : -reach;
   colHi[n] = Infinity;
-  const lp = new DualSimplex(cost, colLo, colHi);
+  // min_cdar's master: the simplex for many rows and few columns, with perturbed costs, and in-out
+  // stabilised cuts (docs/architecture.md, "Tail-risk LPs"); constraint generation for min_cvar keeps the
+  // dense dual simplex and its bits.
+  const cdar = oracle.measure === 'cdar';
+  const lp = cdar
+    ? new CutMasterSimplex(cost, colLo, colHi, { perturb: true })
+    : new DualSimplex(cost, colLo, colHi);
   const budget = new Float64Array(columns);
   budget.fill(1, 0, n);
   lp.addRow(budget, 1, 1);
   addLinearRows(lp, options.linear, n, columns, null);
-  const solved = solveByCuts({ lp, columns, n, theta: n }, oracle);
+  const solved = solveByCuts({ lp, columns, n, theta: n, inOut: cdar ? CDAR_IN_OUT : 0 }, oracle);
   if (solved === null) throw infeasible(options.linear);
   const weights = clamp(solved.x.subarray(0, n), lo, hi);
   return {
@@ -219,7 +229,7 @@ const PHASE1_PIVOTS = 200000;
  * rows become `lower·x[h] ≤ A·x ≤ upper·x[h]` (h = homogenise, the scale column of a ratio problem).
  */
 export function addLinearRows(
-  lp: DualSimplex,
+  lp: Pick<DualSimplex, 'addRow'>,
   linear: TailLinearRows | undefined,
   n: number,
   columns: number,
