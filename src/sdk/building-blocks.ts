@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { QuantError } from '../errors.js';
 import { cagrReturns, meanReturns, sampleCovariance } from '../numeric/covariance/sample-covariance.js';
+import { relabel } from '../numeric/optimize/optimize-portfolio.js';
 import { ledoitWolfCovariance } from '../numeric/covariance/ledoit-wolf.js';
 import { matrixToRows } from '../numeric/linalg/matrix.js';
 import { performanceMetrics, type PerformanceMetrics } from '../numeric/stats/performance.js';
@@ -122,10 +123,15 @@ export function expectedReturns(
   if (matrix.rows < 1)
     throw new QuantError('E_TOO_FEW_OBSERVATIONS', 'expectedReturns: the table has no row');
   const method = o.method ?? 'mean';
-  const values =
-    method === 'cagr'
-      ? cagrReturns(matrix, o.periodsPerYear)
-      : meanReturns(matrix).map((x) => x * o.periodsPerYear);
+  let values: Float64Array;
+  try {
+    values =
+      method === 'cagr'
+        ? cagrReturns(matrix, o.periodsPerYear)
+        : meanReturns(matrix).map((x) => x * o.periodsPerYear);
+  } catch (error) {
+    throw relabel(error, assets);
+  }
   const bad = values.findIndex((x) => !Number.isFinite(x));
   if (bad >= 0) {
     const name = assets?.[bad] ?? `column ${bad}`;

@@ -1,4 +1,5 @@
 import type { Matrix } from '../linalg/matrix.js';
+import { QuantError } from '../../errors.js';
 import { checkShape } from './_check.js';
 import { centredGram } from './_gram.js';
 
@@ -41,9 +42,25 @@ export function meanReturns(returns: Matrix): Float64Array {
  * @param returns T x n simple returns (≥ −1).
  * @param periodsPerYear A, e.g. 252 or 365.
  * @returns length-n annual growth rates.
+ * @throws QuantError `E_INPUT_VALUE` when a return is below −1: wealth compounded through it turns
+ *   negative and has no growth rate (an even number of them would give a positive product, and a rate
+ *   that means nothing).
  */
 export function cagrReturns(returns: Matrix, periodsPerYear: number): Float64Array {
   const { rows: T, cols: n, data } = returns;
+  for (let k = 0; k < data.length; k++) {
+    if ((data[k] as number) < -1) {
+      const t = Math.floor(k / n);
+      throw new QuantError(
+        'E_INPUT_VALUE',
+        `the return of asset ${k - t * n} in row ${t} is ${data[k]}, below −1: its wealth turns negative, so it has no compound growth rate (cagr)`,
+        {
+          hint: 'pass simple returns of assets (≥ −1: 0.01 = 1 %, not percentages), or use the arithmetic mean',
+          details: { row: t, column: k - t * n, value: data[k] },
+        },
+      );
+    }
+  }
   const growth = new Float64Array(n).fill(1);
   for (let t = 0; t < T; t++) {
     const row = t * n;

@@ -144,7 +144,7 @@ export function optimizePortfolio(returns: Matrix, options: OptimizeOptions): Op
  * A QuantError whose message names assets by index ("asset 3"), restated with `labels` (same code, hint
  * and details); anything else unchanged.
  */
-function relabel(error: unknown, labels: readonly string[] | undefined): unknown {
+export function relabel(error: unknown, labels: readonly string[] | undefined): unknown {
   if (labels === undefined || !isQuantError(error)) return error;
   const message = relabelText(error.message, labels);
   if (message === error.message) return error;

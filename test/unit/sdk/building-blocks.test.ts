@@ -43,6 +43,27 @@ test('expected returns: mean × A and CAGR', () => {
   close(cagr.values[0] ?? NaN, 1.01 * 1.03 * 0.99 - 1, 'CAGR over exactly one year');
 });
 
+test('CAGR of a column with a return below −1 is refused, named, whatever the number of such returns', () => {
+  // Wealth 1 → −2 → … : an odd number of such returns gave +1e26 through an even root, an even number
+  // a positive product; both have no growth rate.
+  for (const column of [
+    [-3, 0.01, 0.01],
+    [-3, -3, 0.01],
+  ]) {
+    const returns = column.map((b, t) => [[0.01, 0.012, 0.008][t] ?? 0, b]);
+    assert.throws(
+      () => expectedReturns({ assets: ['A', 'B'], returns }, { method: 'cagr', periodsPerYear: 252 }),
+      (e: unknown) =>
+        e instanceof QuantError &&
+        e.code === 'E_INPUT_VALUE' &&
+        /^the return of B in row 0 is -3, below −1/.test(e.message),
+      `${JSON.stringify(column)}: E_INPUT_VALUE naming B`,
+    );
+    const mean = expectedReturns({ assets: ['A', 'B'], returns }, { periodsPerYear: 252 });
+    assert.equal(mean.values.length, 2, 'the arithmetic mean is still given');
+  }
+});
+
 test('risk contributions sum to 1 and are equal for equal weights on equal variances', () => {
   const rc = riskContributions(
     [0.5, 0.5],
