@@ -52,7 +52,7 @@ export function checkCovariance(cov: Matrix): number {
     for (let j = 0; j < i; j++) {
       const a = d[i * n + j] as number;
       const b = d[j * n + i] as number;
-      const tol = 1e-10 * Math.sqrt((d[i * n + i] as number) * (d[j * n + j] as number));
+      const tol = 1e-10 * Math.sqrt(d[i * n + i] as number) * Math.sqrt(d[j * n + j] as number);
       if (!Number.isFinite(a) || !Number.isFinite(b)) {
         throw new QuantError(
           'E_INPUT_VALUE',
@@ -75,7 +75,7 @@ export function checkCovariance(cov: Matrix): number {
       }
       // Every 2 x 2 principal minor of a positive semidefinite matrix is ≥ 0 (a cheap necessary check; the
       // solvers detect the rest as a negative pivot).
-      const bound = Math.sqrt((d[i * n + i] as number) * (d[j * n + j] as number));
+      const bound = Math.sqrt(d[i * n + i] as number) * Math.sqrt(d[j * n + j] as number);
       if (Math.abs(a) > bound * (1 + 1e-8) + 1e-300) {
         throw new QuantError(
           'E_SINGULAR_COVARIANCE',

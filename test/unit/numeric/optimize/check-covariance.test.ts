@@ -8,7 +8,7 @@ import type { Matrix } from '../../../../src/numeric/linalg/matrix.js';
 import { checkCovariance } from '../../../../src/numeric/optimize/_inputs.js';
 import { rng } from './_fixtures.js';
 
-/** The pair checks as plain expressions (finite, symmetric to 1e-10·√(Σᵢᵢ·Σⱼⱼ), 2 x 2 minors): the first failing pair, or none. */
+/** The pair checks as plain expressions (finite, symmetric to 1e-10·√Σᵢᵢ·√Σⱼⱼ, 2 x 2 minors): the first failing pair, or none. */
 function referenceVerdict(d: Float64Array, n: number): string {
   for (let i = 0; i < n; i++) {
     const v = d[i * n + i]!;
@@ -19,10 +19,10 @@ function referenceVerdict(d: Float64Array, n: number): string {
     for (let j = 0; j < i; j++) {
       const a = d[i * n + j]!;
       const b = d[j * n + i]!;
-      const tol = 1e-10 * Math.sqrt(d[i * n + i]! * d[j * n + j]!);
+      const tol = 1e-10 * Math.sqrt(d[i * n + i]!) * Math.sqrt(d[j * n + j]!);
       if (!Number.isFinite(a) || !Number.isFinite(b)) return `E_INPUT_VALUE pair ${i} ${j}`;
       if (!(Math.abs(a - b) <= tol)) return `E_SINGULAR_COVARIANCE asymmetric ${i} ${j}`;
-      const bound = Math.sqrt(d[i * n + i]! * d[j * n + j]!);
+      const bound = Math.sqrt(d[i * n + i]!) * Math.sqrt(d[j * n + j]!);
       if (Math.abs(a) > bound * (1 + 1e-8) + 1e-300) return `E_SINGULAR_COVARIANCE minor ${i} ${j}`;
     }
   }
@@ -88,5 +88,16 @@ describe('checkCovariance', () => {
       'E_SINGULAR_COVARIANCE minor',
     ])
       assert.ok((verdicts.get(kind) ?? 0) > 10, `${kind}: ${verdicts.get(kind) ?? 0} trials`);
+  });
+});
+
+describe('checkCovariance on tiny magnitudes', () => {
+  test('a covariance of returns near 1e-100 (variances near 1e-200) is accepted: √Σᵢᵢ·√Σⱼⱼ does not underflow', () => {
+    for (const scale of [1, 1e-160, 1e-200, 1e-280]) {
+      const d = Float64Array.from([4, 1, -1, 1, 9, 2, -1, 2, 16], (x) => x * scale);
+      assert.equal(verdict(d, 3), 'ok', `scale ${scale}: a valid covariance`);
+      const bad = Float64Array.from([4, 7, 0, 7, 9, 0, 0, 0, 16], (x) => x * scale);
+      assert.match(verdict(bad, 3), /minor 1 0/, `scale ${scale}: |Σ₁₀| above √Σ₀₀·√Σ₁₁ still refused`);
+    }
   });
 });
