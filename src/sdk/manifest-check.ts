@@ -18,7 +18,12 @@ import {
   type ManifestProblem,
 } from '../manifest/index.js';
 import { QuantError, isQuantError } from '../errors.js';
-import { assertTreeLimitsFeasible, checkProfileBenchmarkFiles, checkTradesInputs } from '../stages/index.js';
+import {
+  assertTreeLimitsFeasible,
+  checkProfileBenchmarkFiles,
+  checkTradesInputs,
+  loadSleeveInput,
+} from '../stages/index.js';
 
 export interface ManifestCheckResult {
   /** Absolute path of the manifest checked. */
@@ -60,6 +65,14 @@ export async function checkManifestFile(
   for (const [name, p] of profiles)
     if (isMetaProfile(p)) assertTreeLimitsFeasible(resolveMetaTree(manifest, name, { file, lineOf }), file);
   if (options.workspace !== undefined) {
+    // Each sleeve's prices file is read and checked as `quant sleeve run` would: a path, a column or a
+    // history that would fail the run fails here, at its manifest entry.
+    for (const [name, p] of profiles) {
+      if (isMetaProfile(p)) continue;
+      await loadSleeveInput(file, name).catch((error: unknown) => {
+        throw withLine(error, lineOf);
+      });
+    }
     for (const [name, p] of profiles) {
       if (!isMetaProfile(p)) continue;
       const tree = resolveMetaTree(manifest, name, { file, lineOf });

@@ -16,6 +16,7 @@ export {
 export { checkTradesInputs, type TradesStageParams } from './meta/_trades-manifest.js';
 export type { MetaTradesValue } from './meta/trades.js';
 export { turnoverInputs } from './meta/_turnover-reference.js';
+export { loadSleeveInput } from './sleeve/_sleeve-input.js';
 export { metaStageParams } from './meta/_params.js';
 export {
   REPORT_HTML,

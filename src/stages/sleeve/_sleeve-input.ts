@@ -9,6 +9,7 @@ import {
   type SleeveSpec,
 } from '../../manifest/index.js';
 import { ownValue } from '../../util/own.js';
+import { didYouMean } from '../../util/suggest.js';
 import type { PositionDirection } from '../../numeric/backtest/synthetic-returns.js';
 import { tableToReturns, type ReturnsData } from '../_returns-table.js';
 import { resolveAnnualisation, type Annualisation } from '../_annualisation.js';
@@ -28,15 +29,23 @@ export interface SleeveInput {
   readonly manifestWarnings: readonly string[];
 }
 
-/** A prices file a confined call may not read, located at the manifest entry that names it. */
+/**
+ * A prices file that is missing or that a confined call may not read, located at the manifest entry
+ * that names it (the path written there is what to fix).
+ */
 function locatePricesError(error: unknown, profile: string, manifest: string, prices: string): unknown {
-  if (!(error instanceof QuantError) || error.code !== 'E_PATH_ESCAPE') return error;
+  if (!(error instanceof QuantError)) return error;
+  if (error.code !== 'E_PATH_ESCAPE' && error.code !== 'E_INPUT_NOT_FOUND') return error;
   return new QuantError(
-    'E_PATH_ESCAPE',
+    error.code,
     `sleeve profile "${profile}": prices ${JSON.stringify(prices)}: ${error.message}`,
     {
       location: { file: manifest, jsonPath: `profiles.${profile}.sleeve.prices` },
-      ...(error.hint === undefined ? {} : { hint: error.hint }),
+      ...(error.code === 'E_INPUT_NOT_FOUND'
+        ? { hint: `fix profiles.${profile}.sleeve.prices (a path relative to the manifest's folder)` }
+        : error.hint === undefined
+          ? {}
+          : { hint: error.hint }),
       details: error.details,
       cause: error,
     },
@@ -87,7 +96,7 @@ export async function loadSleeveInput(manifestPath: string, profile: string): Pr
       'E_INPUT_COLUMN',
       `sleeve profile "${profile}": asset "${asset}" is not a column of ${pricesFile}`,
       {
-        hint: `fix profiles.${profile}.sleeve.assets[${i}]; the columns are ${table.columns.join(', ')}`,
+        hint: `fix profiles.${profile}.sleeve.assets[${i}]${didYouMean(asset, table.columns)}; the columns are ${table.columns.join(', ')}`,
         location: { file: pricesFile, column: asset },
       },
     );

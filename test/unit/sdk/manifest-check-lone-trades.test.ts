@@ -20,6 +20,22 @@ let ws: { path: string; cleanup(): void };
 beforeEach(() => {
   ws = tempDir('mf-check-lone-');
   mkdirSync(join(ws.path, 'ws'));
+  // The sleeves' prices, which the check reads as `quant sleeve run` would: 400 weekdays of A and B.
+  for (const [name, drift] of [
+    ['a.csv', 0.001],
+    ['b.csv', -0.0005],
+  ] as const) {
+    const lines = ['date,A,B'];
+    for (let t = 0, day = Date.UTC(2020, 0, 1); lines.length <= 400; day += 86_400_000) {
+      if ([0, 6].includes(new Date(day).getUTCDay())) continue;
+      t++;
+      const date = new Date(day).toISOString().slice(0, 10);
+      lines.push(
+        `${date},${(100 * (1 + drift * t + 0.01 * Math.sin(t))).toFixed(4)},${(50 + Math.cos(t / 3)).toFixed(4)}`,
+      );
+    }
+    writeFileSync(join(ws.path, 'ws', name), `${lines.join('\n')}\n`);
+  }
 });
 afterEach(() => ws.cleanup());
 
@@ -169,5 +185,33 @@ describe('the benchmark and risk-free files of a meta profile', () => {
       workspace: join(ws.path, 'ws'),
     });
     assert.deepEqual(ok.metaProfiles, ['m'], 'with the right column the manifest passes');
+  });
+});
+
+describe("a sleeve profile's prices, given the workspace", () => {
+  test('a missing file is E_INPUT_NOT_FOUND at the sleeve key and its line; without a workspace it is not read', async () => {
+    const text = write({ s1: sleeve('typo.csv'), s2: sleeve('b.csv') });
+    const e = await refusal({ workspace: join(ws.path, 'ws') });
+    assert.equal(e.code, 'E_INPUT_NOT_FOUND', e.message);
+    assert.match(
+      e.message,
+      /^sleeve profile "s1": prices "typo\.csv": input file .*typo\.csv does not exist/,
+      e.message,
+    );
+    assert.equal(e.location?.jsonPath, 'profiles.s1.sleeve.prices', 'the key');
+    assert.equal(e.location?.line, lineOf(text, '"typo.csv"'), 'its line');
+    assert.match(e.hint ?? '', /fix profiles\.s1\.sleeve\.prices/, 'the hint names the key');
+    const ok = await checkManifestFile(join(ws.path, 'ws', 'manifest.json'));
+    assert.deepEqual(ok.sleeveProfiles, ['s1', 's2'], 'without a workspace the schema alone is checked');
+  });
+
+  test('an asset that is not a column is E_INPUT_COLUMN with a did-you-mean', async () => {
+    write({
+      s1: sleeve('a.csv'),
+      s2: { sleeve: { prices: 'b.csv', assets: ['A', 'b'], risk_profiles: ['hrp'] } },
+    });
+    const e = await refusal({ workspace: join(ws.path, 'ws') });
+    assert.equal(e.code, 'E_INPUT_COLUMN', e.message);
+    assert.match(e.hint ?? '', /fix profiles\.s2\.sleeve\.assets\[1\] \(did you mean "B"/, e.hint);
   });
 });
