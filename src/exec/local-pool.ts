@@ -56,9 +56,27 @@ const CHILD_ENTRY = fileURLToPath(
 );
 const STDERR_TAIL = 2000;
 
-/** Node flags a child should not inherit (debugger ports, the test runner's own flags). */
-function childExecArgv(): string[] {
-  return process.execArgv.filter((a) => !/^--(inspect|debug|test)/.test(a));
+/**
+ * Node flags a child must not inherit: the parent's script given on the command line (`-e`, `--eval`,
+ * `-p`, `--print`, `-pe`, with `--input-type` and `-i`, which go with it) would run again in each child in
+ * place of the child entry, and debugger ports and the test runner's flags are the parent's own.
+ */
+const NOT_INHERITED =
+  /^(?:-e|--eval|-p|--print|-pe|--input-type|-i|--interactive|--(?:inspect|debug|test)[\w-]*)(?:=|$)/;
+
+/**
+ * The Node flags of a child: the parent's (`--import tsx`, V8 flags, …) but those {@link NOT_INHERITED},
+ * each with its value. A value given as the next argument is dropped too: in `execArgv` a word that is
+ * not a flag is always the value of the flag before it (Node takes none starting with `-`).
+ */
+export function childExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const arg = execArgv[i] as string;
+    if (!NOT_INHERITED.test(arg)) kept.push(arg);
+    else if (!arg.includes('=') && execArgv[i + 1]?.startsWith('-') === false) i++;
+  }
+  return kept;
 }
 
 /**

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { childEnv, createLocalPool } from '../../../src/exec/local-pool.js';
+import { childEnv, childExecArgv, createLocalPool } from '../../../src/exec/local-pool.js';
 import { createLocalExecutor } from '../../../src/exec/local-executor.js';
 import type { JobEvent, JobOutcome } from '../../../src/exec/job.js';
 import { ref, type Timed } from './_runners.js';
@@ -271,6 +271,50 @@ describe('the cores of a pool child', () => {
       childEnv(1, { QUANT_THREAD_CORES: 'junk' })['QUANT_THREAD_CORES'],
       String(availableParallelism()),
       'a malformed share counts as every core',
+    );
+  });
+});
+
+describe('childExecArgv', () => {
+  test('drops the parent script of -e, --eval, -p, --print and -pe, in either form, with --input-type and -i', () => {
+    const script = 'await runMeta()';
+    const cases: [string[], string[]][] = [
+      [['-e', script], []],
+      [['--eval', script], []],
+      [[`--eval=${script}`], []],
+      [['-p', script], []],
+      [['--print', script], []],
+      [[`--print=${script}`], []],
+      [['-pe', script], []],
+      [['-p', '-e', script], []],
+      [['--print', '--eval', script], []],
+      [['-e', script, '-p'], []],
+      [['-e', ''], []],
+      [['--input-type=module', '-e', script], []],
+      [['--input-type', 'module', '--eval', script], []],
+      [['-i', '-e', script], []],
+      [['--interactive', '-e', script], []],
+    ];
+    for (const [execArgv, kept] of cases) {
+      assert.deepEqual(childExecArgv(execArgv), kept, JSON.stringify(execArgv));
+    }
+  });
+  test('keeps every other flag with its value, and still drops debugger and test runner flags', () => {
+    const tsx = ['--require', '/x/tsx/preflight.cjs', '--import', 'file:///x/tsx/loader.mjs'];
+    assert.deepEqual(
+      childExecArgv([...tsx, '--input-type=module', '-e', 'x', '--max-old-space-size=512', '--maglev']),
+      [...tsx, '--max-old-space-size=512', '--maglev'],
+      'tsx and V8 flags kept around the eval flags',
+    );
+    assert.deepEqual(
+      childExecArgv(['--inspect-brk=9229', '--test', '--test-reporter', 'spec', '--no-warnings', '-r', 'x']),
+      ['--no-warnings', '-r', 'x'],
+      'debugger and test runner flags dropped, a separate value too',
+    );
+    assert.deepEqual(
+      childExecArgv(['--env-file', '.env', '--experimental-strip-types']),
+      ['--env-file', '.env', '--experimental-strip-types'],
+      'flags that merely start like a dropped one are kept',
     );
   });
 });
