@@ -35,6 +35,13 @@ export function createLocalExecutor(options: LocalExecutorOptions): JobExecutor 
     kind: 'local',
     async run<R>(jobs: readonly unknown[], batch: RunBatchOptions = {}): Promise<JobOutcome<R>[]> {
       if (jobs.length === 0) return [];
+      // Aborted before the batch: no child process starts (the 'abort' event has fired already).
+      if (batch.signal?.aborted === true) {
+        return jobs.map(() => ({
+          ok: false,
+          error: { code: 'E_INTERRUPTED', message: 'interrupted before the job started' },
+        }));
+      }
       const wanted = options.concurrency ?? defaultConcurrency();
       const pool = createLocalPool({
         concurrency: Math.min(wanted, jobs.length),

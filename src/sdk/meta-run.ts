@@ -176,7 +176,7 @@ async function runMetaReadOnce(
         env,
         ...(sleeveRuns === undefined ? {} : { pinned: sleeveRuns }),
       },
-      options.executeSleeves,
+      withRunSignal(options.executeSleeves, options.signal),
       options.onProgress,
     );
     sleeveRuns = { ...sleeves.pins, ...sleeveRuns };
@@ -243,6 +243,21 @@ async function runMetaReadOnce(
     signTestGate: gated,
     cacheHit: hooks?.hit() ?? false,
     ...(sleeves === undefined ? {} : { sleeves }),
+  };
+}
+
+/**
+ * The sleeve options of a meta run, stopped by the run's `signal` too: once either signal is aborted no
+ * sleeve starts and the call rejects with `E_INTERRUPTED`.
+ */
+function withRunSignal(
+  sleeves: ExecuteSleevesOptions,
+  signal: AbortSignal | undefined,
+): ExecuteSleevesOptions {
+  if (signal === undefined || sleeves.signal === signal) return sleeves;
+  return {
+    ...sleeves,
+    signal: sleeves.signal === undefined ? signal : AbortSignal.any([signal, sleeves.signal]),
   };
 }
 

@@ -152,6 +152,30 @@ function sleeveFailure(
   );
 }
 
+/**
+ * `E_INTERRUPTED` once `signal` is aborted (`details.signal`: its reason when a string): no sleeve starts
+ * after that, and sleeves it stopped mid-run are named with what became of them.
+ */
+function assertSleevesNotStopped(
+  signal: AbortSignal | undefined,
+  unfinished: readonly { profile: string; run_id?: string; error: JobFailure }[] = [],
+): void {
+  if (signal?.aborted !== true) return;
+  const reason = typeof signal.reason === 'string' ? signal.reason : 'stop';
+  const which =
+    unfinished.length === 0
+      ? 'stopped before the sleeves were produced'
+      : `sleeve production stopped: ${unfinished.map((f) => `${f.profile} (${formatJobFailure(f.error)})`).join('; ')}`;
+  throw new QuantError('E_INTERRUPTED', `${reason}: ${which}`, {
+    hint: 'run the command again: the sleeve runs that succeeded are kept and reused',
+    details: {
+      stopped: true,
+      signal: reason,
+      failures: unfinished.map((f) => ({ profile: f.profile, run_id: f.run_id ?? null, ...f.error })),
+    },
+  });
+}
+
 /** Check the executor options before any work (E_USAGE). */
 function assertExecuteSleevesOptions(options: ExecuteSleevesOptions): void {
   const kind = options.executor ?? 'local';
@@ -274,6 +298,8 @@ async function produceSleeves(
     if (checked.ok) results.push(checked.value);
     else failures.push({ profile: job.profile, run_id: job.run_id, error: checked.error });
   }
+  // Stopped by the signal: an interruption, not a failure of the sleeves.
+  if (failures.length > 0) assertSleevesNotStopped(options.signal, failures);
   if (failures.length > 0) throw sleeveFailure(failures);
   return {
     pins: Object.fromEntries(results.map((r) => [r.profile, r.run_id])),
@@ -320,6 +346,7 @@ export async function produceTreeSleeves(
   onProgress?: (line: string) => void,
 ): Promise<ProducedSleeves> {
   assertExecuteSleevesOptions(options);
+  assertSleevesNotStopped(options.signal);
   const planned = planSleeveJobs(root, manifest, {
     now: where.now,
     ...(where.pinned === undefined ? {} : { pinned: where.pinned }),
@@ -378,6 +405,8 @@ export async function produceTreeSleeves(
       });
     }
     if (toProduce.length > 0) await assertRedis();
+    // A stop asked for while the keys were locked and searched: no reservation, no job.
+    if (toProduce.length > 0) assertSleevesNotStopped(options.signal);
     const produced = await produceSleeves(
       toProduce,
       { workspace: where.workspace, manifestPath: where.manifestPath, env },

@@ -109,8 +109,8 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /**
- * Produce the sleeves; SIGINT/SIGTERM stop them (unfinished sleeves fail as E_INTERRUPTED, so the
- * meta stages never start), a second signal exits at once.
+ * Produce the sleeves; SIGINT/SIGTERM stop them (E_INTERRUPTED naming the unfinished sleeves, exit 130 /
+ * 143 as for a stopped run, so the meta stages never start), a second signal exits at once.
  */
 export async function produceSleevesWithSignals(
   ctx: CliContext,
@@ -122,7 +122,7 @@ export async function produceSleevesWithSignals(
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
     ctx.io.err(`${signal}: stopping the sleeves (again to exit at once)`);
-    controller.abort();
+    controller.abort(signal);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -246,6 +246,21 @@ describe('createLocalExecutor', () => {
       "outcome?.ok ? '' : outcome?.error.message",
     );
   });
+
+  test('a signal aborted before the batch starts no job: every one E_INTERRUPTED', async () => {
+    const executor = createLocalExecutor({ runner: ref('timed'), concurrency: 2 });
+    const events: string[] = [];
+    const outcomes = await executor.run([{ id: 'a' }, { id: 'b' }], {
+      signal: AbortSignal.abort('cancelled'),
+      onEvent: (e) => events.push(e.type),
+    });
+    assert.deepEqual(
+      outcomes.map((o) => (o.ok ? 'ok' : o.error.code)),
+      ['E_INTERRUPTED', 'E_INTERRUPTED'],
+      'no job ran',
+    );
+    assert.deepEqual(events, [], 'no job started');
+  });
 });
 
 describe('the cores of a pool child', () => {

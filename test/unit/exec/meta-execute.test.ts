@@ -1,9 +1,10 @@
 // The SDK path: QuantSDK.runMeta with `executeSleeves` produces the sleeves first, in child processes,
 // and pins them; a failing sleeve rejects with E_SLEEVE_FAILED before the meta run folder exists; a
-// QUANT_LEDGER_KEY given only in the SDK's `env` signs the sleeves the child processes make.
+// QUANT_LEDGER_KEY given only in the SDK's `env` signs the sleeves the child processes make; an aborted
+// `signal` (the run's or the sleeves') rejects with E_INTERRUPTED and starts nothing more.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { QuantSDK } from '../../../src/sdk/quant-sdk.js';
 import { quantError, tempDir } from '../artifacts/_temp.js';
@@ -75,5 +76,55 @@ describe('QuantSDK.runMeta({ executeSleeves })', { timeout: 60_000 }, () => {
       'QuantSDK.runMeta rejects with E_SLEEVE_FAILED',
     );
     assert.equal(existsSync(join(ws, 'runs', 'sdk_bad')), false, 'runs/sdk_bad does not exist');
+  });
+
+  const runsOf = (dir: string): string[] =>
+    existsSync(join(dir, 'runs')) ? readdirSync(join(dir, 'runs')) : [];
+
+  for (const where of ['signal', 'executeSleeves.signal'] as const) {
+    test(`an already aborted ${where}: E_INTERRUPTED, no sleeve run and no meta run written`, async () => {
+      const fresh = buildExecWorkspace(tempDir('mf-meta-exec-abort-'));
+      const signal = AbortSignal.abort('cancelled');
+      const sleeves = { executor: 'local' as const, ...(where === 'signal' ? {} : { signal }) };
+      await assert.rejects(
+        QuantSDK.runMeta('meta', {
+          workspace: fresh,
+          env,
+          runId: 'aborted',
+          executeSleeves: sleeves,
+          ...(where === 'signal' ? { signal } : {}),
+        }),
+        (error: unknown) => {
+          quantError('E_INTERRUPTED', /^cancelled: stopped before the sleeves were produced/)(error);
+          assert.equal(
+            (error as { details: Record<string, unknown> }).details['signal'],
+            'cancelled',
+            'details.signal',
+          );
+          return true;
+        },
+        'QuantSDK.runMeta rejects with E_INTERRUPTED',
+      );
+      assert.deepEqual(runsOf(fresh), [], 'runs/ holds nothing');
+    });
+  }
+
+  test('executeSleeves.signal aborted once a sleeve started: E_INTERRUPTED, not E_SLEEVE_FAILED', async () => {
+    const fresh = buildExecWorkspace(tempDir('mf-meta-exec-abort-mid-'));
+    const controller = new AbortController();
+    await assert.rejects(
+      QuantSDK.runMeta('meta', {
+        workspace: fresh,
+        env,
+        runId: 'stopped',
+        executeSleeves: { executor: 'local', concurrency: 1, signal: controller.signal },
+        onProgress: (line) => {
+          if (/ started$/.test(line)) controller.abort('SIGINT');
+        },
+      }),
+      quantError('E_INTERRUPTED', /^SIGINT: sleeve production stopped: .*E_INTERRUPTED: interrupted/),
+      'QuantSDK.runMeta rejects with E_INTERRUPTED',
+    );
+    assert.equal(existsSync(join(fresh, 'runs', 'stopped')), false, 'no meta run folder');
   });
 });
