@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QuantError } from '../../errors.js';
 import { ownValue } from '../../util/own.js';
+import { didYouMean } from '../../util/suggest.js';
 import type { StageContext } from '../../core/stage.js';
 import {
   assertConfined,
@@ -74,6 +75,7 @@ export async function computeMetaResolution(
   assertTreeLimitsFeasible(root, file);
   for (const w of invalidProfileWarnings(manifest, profilesInUse(manifest, rootProfile), file))
     onWarning?.(w);
+  assertPinsInTree(pins, atomicSleeves(root), rootProfile);
   const sleeves: ResolvedSleeve[] = [];
   for (const leaf of atomicSleeves(root)) {
     const viaParam = leaf.runId === undefined && ownValue(pins, leaf.profile) !== undefined;
@@ -138,6 +140,30 @@ export async function computeMetaResolution(
     sleeves,
   };
   return { doc, manifestFile: file };
+}
+
+/**
+ * Every key of the `sleeve_runs` pins must be an atomic sleeve profile of the tree: a misspelt one
+ * (`coer`, `Core`) would otherwise be ignored and the sleeve run with its latest run, without a word.
+ */
+function assertPinsInTree(
+  pins: Readonly<Record<string, string>>,
+  leaves: readonly AtomicLeaf[],
+  rootProfile: string,
+): void {
+  const profiles = [...new Set(leaves.map((leaf) => leaf.profile))];
+  for (const profile of Object.keys(pins)) {
+    if (profiles.includes(profile)) continue;
+    throw new QuantError(
+      'E_PARAMS',
+      `sleeve_runs: "${profile}" is not an atomic sleeve profile of ${rootProfile}${didYouMean(profile, profiles)}`,
+      {
+        location: { file: 'sleeve_runs param', jsonPath: `sleeve_runs.${profile}` },
+        hint: `pin runs of its atomic sleeve profiles: ${profiles.join(', ')}`,
+        details: { profile, sleeve_profiles: profiles },
+      },
+    );
+  }
 }
 
 /** The manifest entry of an atomic sleeve: its `run_id` when pinned there, else its `profile`. */
