@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { QuantError, environmentError, isQuantError } from '../errors.js';
+import { type Issue, QuantError, environmentError, isQuantError } from '../errors.js';
+import { didYouMean } from '../util/suggest.js';
 import type { Registry, StageFilter } from '../core/registry.js';
 import type { Stage } from '../core/stage.js';
 import { resolveStageParams, stageParamKeys, stageParamsJsonSchema } from '../core/params.js';
@@ -446,7 +447,7 @@ export class QuantSDK {
   /**
    * Run a declared pipeline in one run folder, holding its lock throughout. `params` are shared: each
    * stage takes the keys its schema declares, and `params[<stage id>]` (an object) overrides them for
-   * that stage. Stops at the first failure, naming the failing stage.
+   * that stage; any other key is `E_PARAMS`. Stops at the first failure, naming the failing stage.
    */
   async runPipeline(
     name: string,
@@ -463,6 +464,7 @@ export class QuantSDK {
     );
     const pipeline = this.registry.getPipeline(name);
     const stages = pipeline.stages.map((id) => this.registry.getStage(id));
+    checkPipelineParams(name, stages, params);
     const perStage = stages.map((stage) => resolveStageParams(stage, pipelineParamsFor(stage, params)));
     const location = resolveLocation(options);
     const confine = isConfined(options);
@@ -646,6 +648,35 @@ async function stoppedRunError(session: RunSession, stop: QuantError): Promise<Q
       cause: stop,
     },
   );
+}
+
+/**
+ * Every key of a pipeline's params must reach a stage: a param one of its stages declares, or a stage
+ * id whose object overrides that stage's params. A leftover (a typo, a param of another stage) is
+ * `E_PARAMS` naming it, with the closest names, instead of being dropped while the run goes on.
+ */
+function checkPipelineParams(name: string, stages: readonly Stage[], params: Record<string, unknown>): void {
+  const ids = stages.map((s) => s.id);
+  const shared = new Set(stages.flatMap((s) => stageParamKeys(s)));
+  const issues: Issue[] = [];
+  for (const [key, value] of Object.entries(params)) {
+    if (ids.includes(key)) {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        issues.push({
+          path: key,
+          message: `received ${describeValue(value)}; expected an object of params for stage ${key}`,
+        });
+      }
+    } else if (!shared.has(key)) {
+      issues.push({ path: key, message: `unknown parameter${didYouMean(key, [...shared, ...ids])}` });
+    }
+  }
+  if (issues.length === 0) return;
+  const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+  throw new QuantError('E_PARAMS', `invalid params for pipeline ${name}: ${summary}`, {
+    hint: `each key is a param of one of its stages (${ids.join(', ')}) or a stage id with an object of that stage's params; see \`quant stage schema <id>\``,
+    issues,
+  });
 }
 
 function pipelineParamsFor(stage: Stage, params: Record<string, unknown>): Record<string, unknown> {

@@ -136,6 +136,36 @@ describe('QuantSDK', () => {
     );
   });
 
+  test('runPipeline refuses a key no stage takes, naming it with the closest names', async () => {
+    const sdk = new QuantSDK({ registry });
+    const refused = async (params: Record<string, unknown>, runId: string, pattern: RegExp) => {
+      await assert.rejects(
+        sdk.runPipeline('scale-total', params, { workspace: ws.path, runId }),
+        (e: unknown) => e instanceof QuantError && e.code === 'E_PARAMS' && pattern.test(e.message),
+        `runPipeline(${JSON.stringify(params)}) rejects with E_PARAMS matching ${String(pattern)}`,
+      );
+      assert.equal(existsSync(join(ws.path, 'runs', runId)), false, `runs/${runId} does not exist`);
+    };
+    // A misspelt shared param, a misspelt stage override and a misspelt required key.
+    await refused({ values: [1], factr: 3 }, 'u1', /factr: unknown parameter \(did you mean "factor"\?\)/);
+    await refused(
+      { values: [1], 'demo.scal': { factor: 3 } },
+      'u2',
+      /demo\.scal: unknown parameter \(did you mean "demo\.scale"/,
+    );
+    await refused({ value: [1] }, 'u3', /value: unknown parameter \(did you mean "values"\?\)/);
+    await refused({ values: [1], 'demo.total': 5 }, 'u4', /demo\.total: received .*expected an object/);
+    const err = await sdk
+      .runPipeline('scale-total', { values: [1], limt: 1, nope: 2 }, { workspace: ws.path, runId: 'u5' })
+      .catch((e: unknown) => e);
+    assert.ok(err instanceof QuantError, 'the refusal is a QuantError');
+    assert.deepEqual(
+      err.issues.map((i) => i.path),
+      ['limt', 'nope'],
+      'every leftover key is one issue',
+    );
+  });
+
   test('params are validated before the run folder is created', async () => {
     const sdk = new QuantSDK({ registry });
     await assert.rejects(
