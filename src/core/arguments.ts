@@ -11,18 +11,54 @@ import { QuantError, type Issue } from '../errors.js';
 import { describeValue } from '../util/describe-value.js';
 import { didYouMean } from '../util/suggest.js';
 
+/** The type a union branch wanted when it refused the value outright (a mismatch at the union itself). */
+function refusedShape(branch: readonly z.core.$ZodIssue[]): string | undefined {
+  for (const i of branch) if (i.path.length === 0 && i.code === 'invalid_type') return i.expected;
+  return undefined;
+}
+
+/**
+ * The issues with each failed union replaced by the issues of its one branch that took the value's shape
+ * (a list, a record by asset name), their paths from the root: `riskBudget.stocks: received number NaN`
+ * instead of zod's "Invalid input" for the whole union. A union whose branches all refused the shape
+ * stays, for {@link expected} to list the shapes it takes.
+ */
+export function expandUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== 'invalid_union') return [issue];
+    const taken = issue.errors.filter((branch) => refusedShape(branch) === undefined);
+    if (taken.length !== 1) return [issue];
+    return expandUnions(
+      (taken[0] ?? []).map(
+        (inner) => ({ ...inner, path: [...issue.path, ...inner.path] }) as z.core.$ZodIssue,
+      ),
+    );
+  });
+}
+
+function article(expectedType: string): string {
+  if (expectedType === 'number') return 'a finite number';
+  if (expectedType === 'record') return 'an object';
+  return `${/^[aeiou]/.test(expectedType) ? 'an' : 'a'} ${expectedType}`;
+}
+
 /** What an option allows, for an `E_PARAMS` message (a near value of a closed list as a did-you-mean). */
 export function expected(issue: z.core.$ZodIssue, value: unknown, key: string): string {
   switch (issue.code) {
+    case 'invalid_union': {
+      const shapes = issue.errors.flatMap((branch) => {
+        const shape = refusedShape(branch);
+        return shape === undefined ? [] : [article(shape)];
+      });
+      return shapes.length === issue.errors.length ? [...new Set(shapes)].join(' or ') : issue.message;
+    }
     case 'invalid_value': {
       const allowed = issue.values.map(String);
       const near = typeof value === 'string' ? didYouMean(value, allowed) : '';
       return `one of ${allowed.join(', ')}${near}${key === 'method' ? ' (erc = risk_parity)' : ''}`;
     }
     case 'invalid_type':
-      if (issue.expected === 'number') return 'a finite number';
-      if (issue.expected === 'record') return 'an object';
-      return `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+      return article(issue.expected);
     case 'too_small':
       if (issue.origin === 'array') return `a list of at least ${String(issue.minimum)} item(s)`;
       if (issue.origin === 'string') return `a text of at least ${String(issue.minimum)} character(s)`;
@@ -92,7 +128,7 @@ export interface ArgumentContext {
 export function checkArgument(schema: z.ZodType, value: unknown, context: ArgumentContext): void {
   const parsed = schema.safeParse(value);
   if (parsed.success) return;
-  const issues: Issue[] = parsed.error.issues.flatMap((issue) => {
+  const issues: Issue[] = expandUnions(parsed.error.issues).flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const allowed = keysAt(schema, issue.path);
       return issue.keys.map((k) => ({

@@ -4,6 +4,7 @@ import { assertStageDefinition } from './definition-checks.js';
 import type { Stage } from './stage.js';
 import { parseDecimal } from '../util/decimal.js';
 import { didYouMean } from '../util/suggest.js';
+import { expandUnions } from './arguments.js';
 
 type JsonSchema = { [key: string]: unknown };
 
@@ -45,7 +46,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
  */
 export function zodIssues(error: z.ZodError, context: IssueContext = {}): Issue[] {
   const out: Issue[] = [];
-  for (const issue of error.issues) {
+  for (const issue of expandUnions(error.issues)) {
     if (issue.code === 'unrecognized_keys') {
       const known = issue.path.length === 0 ? (context.knownKeys ?? []) : [];
       for (const key of issue.keys) {

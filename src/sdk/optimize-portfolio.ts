@@ -27,7 +27,7 @@ import {
   type PortfolioMethod,
 } from '../util/vocabulary.js';
 import { didYouMean } from '../util/suggest.js';
-import { expected } from '../core/arguments.js';
+import { expandUnions, expected } from '../core/arguments.js';
 import { describeValue } from '../util/describe-value.js';
 import {
   assertFiniteData,
@@ -290,7 +290,7 @@ function resolveOptions(options: unknown): ParsedOptions {
   }
   const parsed = optionsSchema.safeParse(options);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.flatMap((issue) => describeIssue(issue, options));
+  const issues = expandUnions(parsed.error.issues).flatMap((issue) => describeIssue(issue, options));
   throw new QuantError('E_PARAMS', issues.map((i) => `${i.path}: ${i.message}`).join('; '), {
     hint: `options are ${OPTION_KEYS.join(', ')} (the portfolio.optimize params in camelCase)`,
     issues,

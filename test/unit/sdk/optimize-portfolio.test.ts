@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { optimizePortfolio, QuantError, StageRegistry } from '../../../src/index.js';
 import { PORTFOLIO_METHODS, METHOD_ALIASES } from '../../../src/util/vocabulary.js';
+import { resolveStageParams } from '../../../src/core/params.js';
 
 function returnsRows(T: number, n: number, seed = 7): number[][] {
   let s = seed;
@@ -112,6 +113,66 @@ describe('optimizePortfolio: options', () => {
       paths,
       ['options.foo', 'options.method', 'options.periodsPerYear'],
       'one issue per problem',
+    );
+  });
+
+  test('a bad value inside a by-asset or per-column option names the asset (or column) and the value', () => {
+    const labelled = { assets: ['bonds', 'stocks', 'gold'], returns: ROWS };
+    const cases: [Record<string, unknown>, string][] = [
+      [
+        { riskBudget: { bonds: 1, stocks: NaN, gold: 1 } },
+        'options.riskBudget.stocks: received number NaN; expected a finite number',
+      ],
+      [
+        { riskBudget: { bonds: 1, stocks: '2', gold: 1 } },
+        'options.riskBudget.stocks: received "2"; expected a finite number',
+      ],
+      [{ riskBudget: [1, NaN, 1] }, 'options.riskBudget[1]: received number NaN; expected a finite number'],
+      [{ riskBudget: 'x' }, 'options.riskBudget: received "x"; expected an array or an object'],
+      [
+        {
+          method: 'min_variance',
+          constraints: [{ name: 'eq', coefficients: { stocks: Infinity }, upper: 0.5 }],
+        },
+        'options.constraints[0].coefficients.stocks: received number Infinity; expected a finite number',
+      ],
+      [
+        { method: 'min_variance', constraints: [{ name: 'eq', coefficients: [1, '1', 0], upper: 0.5 }] },
+        'options.constraints[0].coefficients[1]: received "1"; expected a finite number',
+      ],
+      [
+        {
+          method: 'min_variance',
+          turnover: { reference: { bonds: 0.5, stocks: 0.5, gold: null }, maxTurnover: 0.2 },
+        },
+        'options.turnover.reference.gold: received null; expected a finite number',
+      ],
+    ];
+    for (const [options, message] of cases) {
+      const e = paramsError(
+        () => call(labelled, { method: 'risk_parity', periodsPerYear: 252, ...options }),
+        message,
+      );
+      assert.ok(!e.message.includes('Invalid input'), `no "Invalid input" in: ${e.message}`);
+    }
+    // The stage params name the asset the same way.
+    const stage = StageRegistry.getStage('portfolio.optimize');
+    const parsed = stage.params.safeParse({
+      input: 'x.csv',
+      turnover: { reference: { AAPL: 0.5, MSFT: null }, max_turnover: 0.2 },
+    });
+    assert.equal(parsed.success, false, 'a null reference weight is refused by the stage params');
+    assert.throws(
+      () =>
+        resolveStageParams(stage, {
+          input: 'x.csv',
+          turnover: { reference: { AAPL: 0.5, MSFT: null }, max_turnover: 0.2 },
+        }),
+      (e: unknown) =>
+        e instanceof QuantError &&
+        /turnover\.reference\.MSFT: .*received null/.test(e.message) &&
+        !/reference: Invalid input/.test(e.message),
+      'the stage param names the asset and the value, not the whole reference',
     );
   });
 
