@@ -42,7 +42,13 @@ export { QuantError, ERROR_CODES, isQuantError } from './errors.js';
 export type { ErrorCode, Issue, ErrorLocation } from './errors.js';
 export { optimizePortfolio } from './sdk/optimize-portfolio.js';
 export type { OptimizeOptions, LabelledOptimizeResult } from './sdk/optimize-portfolio.js';
-export type { ReturnsInput, MatrixInput, RowsInput, LabelledReturns } from './sdk/returns-input.js';
+export type {
+  ReturnsInput,
+  MatrixInput,
+  RowsInput,
+  LabelledReturns,
+  NumberList,
+} from './sdk/returns-input.js';
 export { PORTFOLIO_METHODS } from './numeric/optimize/optimize-portfolio.js';
 export type { OptimizeResult, PortfolioMethod } from './numeric/optimize/optimize-portfolio.js';
 export type { LinearConstraintRow, LinearConstraints } from './numeric/optimize/linear-constraints.js';

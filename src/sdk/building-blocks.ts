@@ -14,7 +14,7 @@ import { performanceMetrics, type PerformanceMetrics } from '../numeric/stats/pe
 import { optimizeOptionSchemas as fields } from '../stages/index.js';
 import { didYouMean } from '../util/suggest.js';
 import { describeValue } from '../util/describe-value.js';
-import { resolveReturns, type ReturnsInput } from './returns-input.js';
+import { isNumberList, resolveReturns, type NumberList, type ReturnsInput } from './returns-input.js';
 import { expected } from '../core/arguments.js';
 import { checkCovariance } from '../numeric/optimize/covariance-input.js';
 
@@ -148,10 +148,7 @@ export function expectedReturns(
  * Share of the portfolio variance each asset carries: RCᵢ = wᵢ(Σw)ᵢ / wᵀΣw (summing to 1), for weights
  * `w` (length n) and an n × n covariance given as rows.
  */
-export function riskContributions(
-  weights: readonly number[],
-  covariance: readonly (readonly number[])[],
-): number[] {
+export function riskContributions(weights: NumberList, covariance: readonly NumberList[]): number[] {
   const w = resolveReturns([weights], 'weights').matrix;
   const n = w.cols;
   const cov = resolveReturns(covariance, 'covariance').matrix;
@@ -188,7 +185,7 @@ export function riskContributions(
  * (risk-free 0), maximum drawdown, Calmar, win rate. A statistic undefined on the series is `null`.
  */
 export function portfolioStats(
-  returns: readonly number[],
+  returns: NumberList,
   options: { readonly periodsPerYear: number },
 ): PerformanceMetrics {
   const o = parseOptions(
@@ -196,10 +193,10 @@ export function portfolioStats(
     options,
     'portfolioStats',
   );
-  if (!Array.isArray(returns)) {
+  if (!isNumberList(returns)) {
     throw new QuantError(
       'E_PARAMS',
-      `returns: received ${describeValue(returns)}; expected an array of numbers`,
+      `returns: received ${describeValue(returns)}; expected an array or typed array of numbers`,
     );
   }
   const series = resolveReturns({ rows: returns.length, cols: 1, data: returns }).matrix.data;

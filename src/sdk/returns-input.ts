@@ -15,8 +15,11 @@ export interface MatrixInput {
   readonly data: ArrayLike<number>;
 }
 
+/** A list of numbers: an array, or a typed array such as the `Float64Array` weights the optimizer returns. */
+export type NumberList = readonly number[] | Float64Array;
+
 /** Rows of observations: `returns[t][j]` is the return of asset j in period t. */
-export type RowsInput = readonly (readonly number[])[];
+export type RowsInput = readonly NumberList[];
 
 /** Named columns: `returns[t][j]` is the return of `assets[j]` in period t. */
 export interface LabelledReturns {
@@ -156,14 +159,27 @@ function nonFiniteCell(what: string, k: number, cols: number, x: unknown): Quant
   return paramsError(`${what}.data[${k}] (row ${i}, column ${k - i * cols})`, x, 'a finite number');
 }
 
+/** An array or a typed array of numbers (not a DataView, not a BigInt64Array): its values are read by index. */
+export function isNumberList(value: unknown): value is ArrayLike<unknown> {
+  if (Array.isArray(value)) return true;
+  return (
+    ArrayBuffer.isView(value) &&
+    !(value instanceof DataView) &&
+    !(value instanceof BigInt64Array) &&
+    !(value instanceof BigUint64Array)
+  );
+}
+
 function fromRows(input: readonly unknown[], what: string, assets: readonly string[] | undefined): Matrix {
   const first: unknown = input[0];
-  const cols = assets?.length ?? (Array.isArray(first) ? first.length : 0);
-  const out = new Float64Array(input.length * cols);
+  const cols = assets?.length ?? (isNumberList(first) ? first.length : undefined);
+  const out = new Float64Array(input.length * (cols ?? 0));
   for (let i = 0; i < input.length; i++) {
     const row: unknown = input[i];
-    if (!Array.isArray(row))
-      throw paramsError(`${what}[${i}] (row ${i})`, row, `an array of ${cols} numbers`);
+    if (!isNumberList(row) || cols === undefined) {
+      const count = cols === undefined ? '' : ` ${cols}`;
+      throw paramsError(`${what}[${i}] (row ${i})`, row, `an array or typed array of${count} numbers`);
+    }
     if (row.length !== cols) {
       const against = assets === undefined ? 'as many as row 0' : `one per asset`;
       throw paramsError(`${what}[${i}] (row ${i})`, row, `${cols} values (${against})`);
@@ -177,7 +193,7 @@ function fromRows(input: readonly unknown[], what: string, assets: readonly stri
       out[i * cols + j] = x;
     }
   }
-  return { rows: input.length, cols, data: out };
+  return { rows: input.length, cols: cols ?? 0, data: out };
 }
 
 /** Check a list of asset names (non-empty strings, each once); `what` names it in messages. */

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {
   estimateCovariance,
   hrpTree,
+  optimizePortfolio,
   expectedReturns,
   portfolioStats,
   QuantError,
@@ -87,6 +88,60 @@ test('portfolio statistics: drawdown and win rate', () => {
   const s = portfolioStats([0.1, -0.5, 0.2], { periodsPerYear: 252 });
   close(s.maxDrawdown ?? NaN, 0.5, 'max drawdown 50 %');
   close(s.winRate ?? NaN, 2 / 3, 'two of three periods up');
+});
+
+test("the optimizer's Float64Array weights and typed-array series chain into the building blocks", () => {
+  const rows = [
+    [0.01, 0.02, -0.01],
+    [0.03, -0.01, 0.0],
+    [-0.01, 0.02, 0.01],
+    [0.02, 0.0, -0.02],
+    [0.0, 0.01, 0.02],
+  ];
+  const { weights } = optimizePortfolio(rows, { method: 'inverse_variance', periodsPerYear: 252 });
+  assert.ok(weights instanceof Float64Array, 'the unlabelled optimizer returns a Float64Array');
+  const cov = estimateCovariance(rows, { periodsPerYear: 252 }).matrix;
+  assert.deepEqual(
+    riskContributions(weights, cov),
+    riskContributions(Array.from(weights), cov),
+    'a Float64Array of weights gives the contributions of the same array',
+  );
+  assert.deepEqual(
+    riskContributions(
+      weights,
+      cov.map((r) => Float64Array.from(r)),
+    ),
+    riskContributions(Array.from(weights), cov),
+    'covariance rows may be typed arrays too',
+  );
+  const series = rows.map((r) => r[0] as number);
+  assert.deepEqual(
+    portfolioStats(Float64Array.from(series), { periodsPerYear: 252 }),
+    portfolioStats(series, { periodsPerYear: 252 }),
+    'portfolioStats takes a Float64Array',
+  );
+  assert.deepEqual(
+    estimateCovariance(
+      rows.map((r) => Float64Array.from(r)),
+      { periodsPerYear: 252 },
+    ).matrix,
+    cov,
+    'rows of returns may be typed arrays',
+  );
+  // What is still refused says what is taken, without a made-up count.
+  assert.throws(
+    () => riskContributions(5 as never, cov),
+    (e: unknown) =>
+      e instanceof QuantError &&
+      e.code === 'E_PARAMS' &&
+      /received number 5; expected an array or typed array of numbers$/.test(e.message),
+    'a number as weights is E_PARAMS naming what is taken',
+  );
+  assert.throws(
+    () => portfolioStats(Float64Array.from([0.1, Number.NaN]), { periodsPerYear: 252 }),
+    (e: unknown) => e instanceof QuantError && e.code === 'E_PARAMS' && /row 1/.test(e.message),
+    'a NaN inside a typed array is named by its row',
+  );
 });
 
 test('bad arguments are E_PARAMS naming them', () => {
