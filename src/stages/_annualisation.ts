@@ -69,8 +69,10 @@ export function resolveAnnualisation(
     };
   } catch (error) {
     if (!isQuantError(error) || error.code !== 'E_FREQUENCY') throw error;
+    // Dates of two frequencies are fixed in the data; any one A would be wrong for part of them.
+    const mixed = error.details['frequency_changes_at'] !== undefined;
     throw new QuantError('E_FREQUENCY', `${place.what}: ${error.message}`, {
-      hint: `set ${place.setting} (${HINT_VALUES})`,
+      hint: mixed && error.hint !== undefined ? error.hint : `set ${place.setting} (${HINT_VALUES})`,
       ...(place.location === undefined ? {} : { location: place.location }),
       details: error.details,
       cause: error,

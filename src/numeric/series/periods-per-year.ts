@@ -32,6 +32,13 @@ type Calendar = (typeof CALENDARS)[number];
 /** Share of the spacings that must fall in the calendar's band for the dates to count as regular. */
 const REGULAR_SHARE = 0.75;
 /**
+ * Consecutive spacings of another calendar (each in that calendar's `median` band) that make the dates
+ * two series of different frequencies rather than one with holidays and gaps: a holiday or a gap is one
+ * long spacing, a stretch of month ends (or Friday closes) before daily data is a run of them. 6 is
+ * half a year of month ends, six weeks of Friday closes, a week of daily rows in a monthly table.
+ */
+const OTHER_REGIME_RUN = 6;
+/**
  * Daily dates with weekend days and more rows a year than this are a calendar-day series (365, e.g.
  * crypto); otherwise business days (252) — also markets that trade Sunday to Thursday, or a ~260-row
  * series whose dates are a regular grid.
@@ -77,14 +84,16 @@ const days = (n: number): string => `${Number.isInteger(n) ? n : n.toFixed(1)} d
 /**
  * Infer the sampling frequency of a dated series from the spacing of its dates (DESIGN §8): the median
  * spacing picks daily (1–4 days), weekly (5–10), monthly (25–35), quarterly (80–100) or annual
- * (340–390); at least 75 % of the spacings must then fall in that calendar's band. Daily dates are
+ * (340–390); at least 75 % of the spacings must then fall in that calendar's band, and no run of 6 or
+ * more consecutive spacings may belong to another calendar (a table that changes frequency). Daily dates are
  * calendar days (A = 365) when they include weekend days and exceed 300 rows a year, else business
  * days (A = 252). Weekly 52, monthly 12, quarterly 4, annual 1.
  *
  * @param dates ISO dates `YYYY-MM-DD` (a time part after `T` or a space is ignored), ascending.
  * @throws QuantError `E_INPUT_DATES` naming the first date that is not a valid ISO date;
  *   `E_FREQUENCY` with fewer than 2 dates or irregular spacing (details: first/last date, median
- *   spacing, rows per year, an example spacing outside the band).
+ *   spacing, rows per year, an example spacing outside the band), or dates whose spacing changes
+ *   calendar (details: `frequency_changes_at`, `other_frequency`, `other_from`, `other_to`).
  */
 export function inferFrequency(dates: readonly string[]): FrequencyInference {
   if (!Array.isArray(dates)) {
@@ -117,6 +126,11 @@ export function inferFrequency(dates: readonly string[]): FrequencyInference {
   const calendar = CALENDARS.find(
     (c) => medianSpacingDays >= c.median[0] && medianSpacingDays <= c.median[1],
   );
+  if (calendar !== undefined) {
+    const other = otherRegime(spacing, calendar);
+    if (other !== undefined)
+      throw regimeError(dates, evidence, calendar, other, { medianSpacingDays, rowsPerYear });
+  }
   const outside = calendar === undefined ? -1 : irregularSpacing(spacing, calendar);
   if (calendar === undefined || outside >= 0) {
     throw irregularError(dates, spacing, evidence, calendar, outside, { medianSpacingDays, rowsPerYear });
@@ -140,6 +154,71 @@ export function inferFrequency(dates: readonly string[]): FrequencyInference {
     weekendDates,
     rule,
   };
+}
+
+/** A run of consecutive spacings of one calendar other than the chosen one. */
+interface OtherRegime {
+  readonly calendar: Calendar;
+  /** Spacings first..last (spacing i runs from date i to date i + 1). */
+  readonly first: number;
+  readonly last: number;
+}
+
+/** The first run of at least {@link OTHER_REGIME_RUN} spacings of another calendar, if any. */
+function otherRegime(spacing: readonly number[], chosen: Calendar): OtherRegime | undefined {
+  const classOf = (s: number): Calendar | undefined =>
+    CALENDARS.find((c) => s >= c.median[0] && s <= c.median[1]);
+  let start = 0;
+  for (let i = 0; i <= spacing.length; i++) {
+    const here = i < spacing.length ? classOf(spacing[i] as number) : undefined;
+    const runClass = start < i ? classOf(spacing[start] as number) : undefined;
+    if (i < spacing.length && here === runClass && here !== undefined) continue;
+    if (runClass !== undefined && runClass !== chosen && i - start >= OTHER_REGIME_RUN) {
+      return { calendar: runClass, first: start, last: i - 1 };
+    }
+    start = i;
+  }
+  return undefined;
+}
+
+function regimeError(
+  dates: readonly string[],
+  evidence: string,
+  chosen: Calendar,
+  other: OtherRegime,
+  numbers: { medianSpacingDays: number; rowsPerYear: number },
+): QuantError {
+  const first = dates[0] as string;
+  const last = dates[dates.length - 1] as string;
+  const from = dates[other.first] as string;
+  const to = dates[other.last + 1] as string;
+  const count = other.last - other.first + 1;
+  // Where the table turns from one frequency to the other: the end of a leading run, else its start.
+  const change = other.first === 0 ? to : from;
+  const [lo, hi] = other.calendar.median;
+  const coarser = CALENDARS.indexOf(other.calendar) > CALENDARS.indexOf(chosen) ? other.calendar : chosen;
+  return new QuantError(
+    'E_FREQUENCY',
+    `cannot infer one sampling frequency for ${dates.length} dates from ${first} to ${last}: ${evidence} ` +
+      `suggest ${chosen.name}, but the ${count} spacings from ${from} to ${to} are ${other.calendar.name} ` +
+      `(${lo}–${hi} days): the table changes frequency at ${change}`,
+    {
+      hint:
+        `split the table at ${change} into one file per frequency, or resample it to ${coarser.name} ` +
+        `(the last row of each period) so that every row has the same spacing`,
+      details: {
+        first_date: first,
+        last_date: last,
+        median_spacing_days: numbers.medianSpacingDays,
+        rows_per_year: numbers.rowsPerYear,
+        frequency_changes_at: change,
+        other_frequency: other.calendar.name,
+        other_from: from,
+        other_to: to,
+        other_spacings: count,
+      },
+    },
+  );
 }
 
 /** Index of the first spacing outside the calendar's band when too many are, else -1. */

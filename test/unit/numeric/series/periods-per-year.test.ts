@@ -149,6 +149,53 @@ describe('inferFrequency', () => {
     assert.equal(e.details['irregular_from'], '2010-11-30', "e.details['irregular_from']");
   });
 
+  test('month ends followed by business days is E_FREQUENCY naming where the frequency changes', () => {
+    // 20 years of month ends (239 monthly spacings), then 10 years of business days: the median is daily
+    // and 92 % of the spacings are in the daily band, yet the first 20 years are monthly.
+    const months = monthEnds(1990, 1, 240);
+    const daily = days('2010-01-04', 2600, (wd) => wd !== 0 && wd !== 6);
+    const e = frequencyError([...months, ...daily]);
+    assert.equal(e.code, 'E_FREQUENCY', 'e.code');
+    assert.match(
+      e.message,
+      /suggest daily, but the 239 spacings from 1990-01-31 to 2009-12-31 are monthly \(25–35 days\): the table changes frequency at 2009-12-31$/,
+      'e.message names the monthly stretch and where the frequency changes',
+    );
+    assert.match(
+      e.hint ?? '',
+      /split the table at 2009-12-31 .* resample it to monthly/,
+      'e.hint says how to fix',
+    );
+    assert.equal(e.details['frequency_changes_at'], '2009-12-31', "e.details['frequency_changes_at']");
+    assert.equal(e.details['other_frequency'], 'monthly', "e.details['other_frequency']");
+  });
+
+  test('a monthly table ending in 3 months of business days is E_FREQUENCY, not monthly', () => {
+    // 360 month ends then 63 business days: 85 % of the spacings are monthly.
+    const months = monthEnds(1980, 1, 360);
+    const daily = days('2010-01-04', 63, (wd) => wd !== 0 && wd !== 6);
+    const e = frequencyError([...months, ...daily]);
+    assert.equal(e.details['other_frequency'], 'daily', "e.details['other_frequency']");
+    assert.equal(e.details['frequency_changes_at'], '2009-12-31', "e.details['frequency_changes_at']");
+  });
+
+  test('a year of Friday closes before business days is E_FREQUENCY (weekly, then daily)', () => {
+    const fridays = days('2015-01-02', 52, (wd) => wd === 5);
+    const daily = days('2016-01-04', 500, (wd) => wd !== 0 && wd !== 6);
+    const e = frequencyError([...fridays, ...daily]);
+    assert.equal(e.details['other_frequency'], 'weekly', "e.details['other_frequency']");
+  });
+
+  test('holidays and isolated gaps are no change of frequency', () => {
+    // Business days with a 5-day gap every month and one 40-day outage: daily, 252.
+    const all = days('2010-01-04', 1500, (wd) => wd !== 0 && wd !== 6);
+    const gappy = all.filter((_, i) => i % 21 !== 5 && !(i >= 700 && i < 728));
+    assert.equal(inferFrequency(gappy).periodsPerYear, 252, 'inferFrequency(gappy).periodsPerYear');
+    // Five month-long gaps in a row of daily data, each between daily stretches: still daily.
+    const holes = all.filter((_, i) => !(i % 100 >= 50 && i % 100 < 72) || i >= 500);
+    assert.equal(inferFrequency(holes).periodsPerYear, 252, 'inferFrequency(holes).periodsPerYear');
+  });
+
   test('fewer than 2 dates is E_FREQUENCY', () => {
     assert.equal(frequencyError([]).code, 'E_FREQUENCY', 'frequencyError([]).code');
     assert.match(
