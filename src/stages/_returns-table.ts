@@ -3,7 +3,12 @@ import type { NumericTable } from '../artifacts/index.js';
 import type { Matrix } from '../numeric/linalg/matrix.js';
 import { simpleReturns } from '../numeric/series/simple-returns.js';
 import { assertFiniteReturns } from '../numeric/series/validate-returns.js';
-import { inputKindFinding, logToSimpleReturns } from '../numeric/series/input-kind.js';
+import {
+  MAX_ANNUAL_VOLATILITY,
+  inputKindFinding,
+  logToSimpleReturns,
+  returnScaleFinding,
+} from '../numeric/series/input-kind.js';
 import { applyMissingPolicy, type MissingDataResult } from '../numeric/series/missing-data.js';
 import { DEFAULT_FFILL_LIMIT, type InputKind, type MissingPolicy } from '../util/vocabulary.js';
 import type { Annualisation } from './_annualisation.js';
@@ -209,6 +214,48 @@ function assertPlausibleKind(
     location,
     details: { declared: kind, looks_like: finding.looksLike, asset, date, table_row: finding.row + 1 },
   });
+}
+
+/**
+ * Refuse a return table (`input_kind` returns or log_returns) whose column has a per-period standard
+ * deviation above {@link MAX_ANNUAL_VOLATILITY} / √A: returns written in percent (1.25 for 1.25 %).
+ * Prices are not checked (their returns are computed, not written).
+ *
+ * @throws QuantError `E_INPUT_KIND` naming the file, the column, σ, the limit and the fix (divide by 100).
+ */
+export function assertPlausibleReturnScale(
+  data: ReturnsData,
+  file: string,
+  periodsPerYear: number,
+  setting: SettingText = paramSetting,
+): void {
+  if (data.inputKind === 'prices') return;
+  const { rows, cols } = data.returns;
+  const columns = Array.from({ length: cols }, (_, c) =>
+    Float64Array.from({ length: rows }, (_, r) => data.returns.data[r * cols + c] as number),
+  );
+  const finding = returnScaleFinding(columns, periodsPerYear);
+  if (finding === undefined) return;
+  const asset = data.assets[finding.column] as string;
+  const annual = finding.sd * Math.sqrt(periodsPerYear);
+  throw new QuantError(
+    'E_INPUT_KIND',
+    `${formatLocation({ file, column: asset })}: input_kind is ${data.inputKind}, but the returns have a ` +
+      `standard deviation of ${finding.sd.toPrecision(3)} a period (${(annual * 100).toFixed(0)} % a year at ` +
+      `A = ${periodsPerYear}), beyond any traded asset (at most ${finding.limit.toPrecision(3)}, ` +
+      `${MAX_ANNUAL_VOLATILITY * 100} % a year): these look like percentages: divide the values by 100`,
+    {
+      location: { file, column: asset },
+      hint: `write 0.0125 for 1.25 %, or set ${setting('input_kind', 'prices')} if the column holds prices`,
+      details: {
+        declared: data.inputKind,
+        asset,
+        sd_per_period: finding.sd,
+        limit_per_period: finding.limit,
+        periods_per_year: periodsPerYear,
+      },
+    },
+  );
 }
 
 function toSimpleReturns(

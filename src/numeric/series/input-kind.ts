@@ -126,6 +126,44 @@ export function inputKindFinding(
   return undefined;
 }
 
+/**
+ * Annualised volatility (σ per period × √A) above which a return column is taken for percentages: 4,
+ * i.e. 400 % a year — a daily σ of 0.252 at A = 252, monthly 1.15, annual 4. The most volatile traded
+ * assets (single small caps, crypto at its wildest) stay below 200 %; daily percent returns of even a
+ * bond fund (σ ≈ 0.3 in percent) are above.
+ */
+export const MAX_ANNUAL_VOLATILITY = 4;
+
+/** A return column whose spread is beyond any real asset's. */
+export interface ReturnScaleFinding {
+  readonly column: number;
+  /** Sample standard deviation per period (ddof 1). */
+  readonly sd: number;
+  /** The largest plausible σ per period: {@link MAX_ANNUAL_VOLATILITY} / √A. */
+  readonly limit: number;
+}
+
+/**
+ * The first column of simple returns whose per-period standard deviation exceeds
+ * {@link MAX_ANNUAL_VOLATILITY} / √`periodsPerYear` (returns written in percent), or `undefined`.
+ *
+ * @param columns one Float64Array of simple returns per asset (NaN ignored).
+ */
+export function returnScaleFinding(
+  columns: readonly Float64Array[],
+  periodsPerYear: number,
+): ReturnScaleFinding | undefined {
+  const limit = MAX_ANNUAL_VOLATILITY / Math.sqrt(periodsPerYear);
+  for (let j = 0; j < columns.length; j++) {
+    const { values } = finiteValues(columns[j] as Float64Array);
+    if (values.length < 2) continue;
+    const m = values.reduce((a, v) => a + v, 0) / values.length;
+    const sd = Math.sqrt(values.reduce((a, v) => a + (v - m) ** 2, 0) / (values.length - 1));
+    if (sd > limit) return { column: j, sd, limit };
+  }
+  return undefined;
+}
+
 /** Simple returns of log returns, exactly: exp(l) − 1 (NaN stays NaN). */
 export function logToSimpleReturns(col: Float64Array): Float64Array {
   return col.map((l) => Math.expm1(l));

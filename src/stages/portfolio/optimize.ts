@@ -13,7 +13,13 @@ import {
 import { INPUT_KINDS, MISSING_POLICIES } from '../../util/vocabulary.js';
 import { optimizeOptionSchemas, resolveRiskBudget, resolveTurnoverReference } from './optimize-options.js';
 import type { TurnoverOptions } from '../../numeric/optimize/turnover.js';
-import { describeInput, nameAssetsInError, tableToReturns, type ReturnsData } from '../_returns-table.js';
+import {
+  assertPlausibleReturnScale,
+  describeInput,
+  nameAssetsInError,
+  tableToReturns,
+  type ReturnsData,
+} from '../_returns-table.js';
 import { resolveAnnualisation, type Annualisation } from '../_annualisation.js';
 
 const portfolioOptimizeParams = z.strictObject({
@@ -131,6 +137,7 @@ async function loadOptimizeInput(
     setting: 'periods_per_year (--param periods_per_year=<A>)',
     location: { file: params.input, column: 'date' },
   });
+  assertPlausibleReturnScale(data, params.input, annualisation.periods_per_year);
   for (const warning of data.warnings) ctx.warn(warning);
   if (data.missingData.warning !== null) {
     await ctx.decision('input.missing_data', { file: params.input, ...data.missingData });

@@ -11,7 +11,7 @@ import {
 import { ownValue } from '../../util/own.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { PositionDirection } from '../../numeric/backtest/synthetic-returns.js';
-import { tableToReturns, type ReturnsData } from '../_returns-table.js';
+import { assertPlausibleReturnScale, tableToReturns, type ReturnsData } from '../_returns-table.js';
 import { resolveAnnualisation, type Annualisation } from '../_annualisation.js';
 
 /** A sleeve profile ready to backtest: its spec, the manifest it came from and its cleaned returns. */
@@ -129,6 +129,12 @@ export async function loadSleeveInput(manifestPath: string, profile: string): Pr
     setting: `profiles.${profile}.sleeve.periods_per_year in the manifest`,
     location: { file, jsonPath: `profiles.${profile}.sleeve.periods_per_year` },
   });
+  assertPlausibleReturnScale(
+    data,
+    pricesFile,
+    annualisation.periods_per_year,
+    (key, value) => `profiles.${profile}.sleeve.${key} = "${value}" in the manifest`,
+  );
   return {
     profile,
     spec,

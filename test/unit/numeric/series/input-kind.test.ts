@@ -4,6 +4,7 @@ import {
   inputKindFinding,
   lag1Autocorrelation,
   logToSimpleReturns,
+  returnScaleFinding,
 } from '../../../../src/numeric/series/input-kind.js';
 import { loadDatasetReturns } from '../../../helpers/datasets.js';
 import { readDailyPrices } from '../../../helpers/resample.js';
@@ -132,5 +133,31 @@ describe('logToSimpleReturns', () => {
     assert.ok(Math.abs((out[2] as number) + 0.5) < 1e-15, `${out[2]}`);
     assert.equal(out[3], Math.expm1(-3), 'out[3]');
     assert.ok(Number.isNaN(out[4] as number), 'NaN stays missing');
+  });
+});
+
+describe('returnScaleFinding', () => {
+  test('daily returns in percent (σ 0.3) are beyond 400 % a year; the same in fractions are not', () => {
+    const pct = col(0.3, -0.2, 0.5, -0.4, 0.1, -0.3, 0.35, -0.25);
+    const f = returnScaleFinding([col(0.001, -0.002, 0.003, 0.0), pct], 252);
+    assert.equal(f?.column, 1, 'the percent column is found');
+    assert.ok(Math.abs((f?.limit ?? 0) - 4 / Math.sqrt(252)) < 1e-15, 'limit 4 / √252');
+    assert.equal(returnScaleFinding([pct.map((v) => v / 100)], 252), undefined, 'fractions pass');
+  });
+
+  test('the limit scales with A: a monthly σ of 0.3 is plausible, a daily one is not', () => {
+    const r = col(0.3, -0.3, 0.3, -0.3, 0.3, -0.3);
+    assert.equal(returnScaleFinding([r], 12), undefined, 'monthly 0.33 < 1.15');
+    assert.notEqual(returnScaleFinding([r], 252), undefined, 'daily 0.33 > 0.252');
+  });
+
+  test('bundled daily prices as returns stay below the limit', () => {
+    for (const name of ['swx_prices', 'spisector_prices', 'gccindex_prices']) {
+      const t = readDailyPrices(name);
+      const columns = t.columns.map((_, j) =>
+        Float64Array.from(t.rows.slice(1), (row, i) => (row[j] as number) / (t.rows[i]?.[j] as number) - 1),
+      );
+      assert.equal(returnScaleFinding(columns, 252), undefined, `${name}: no finding`);
+    }
   });
 });
