@@ -205,6 +205,22 @@ function assertPlausibleKind(
       ? `${formatLocation({ file, column: asset })}, row ${finding.row + 1}`
       : formatLocation(location);
   const date = table.dates[finding.row] as string;
+  if (finding.looksLike === 'placeholders') {
+    const lastDate = table.dates[finding.lastRow ?? finding.row] as string;
+    const count = finding.count ?? 1;
+    throw new QuantError(
+      'E_INPUT_VALUE',
+      `${where}: ${asset} holds ${count} zero price(s) (the first on ${date}` +
+        `${count > 1 ? `, the last on ${lastDate}` : ''}); prices must be > 0`,
+      {
+        location,
+        hint:
+          `leave the cells of missing prices empty (not 0) — e.g. before listing or after delisting — and ` +
+          `choose ${setting('missing', 'drop_assets')} or ${setting('missing', 'ffill')} for them`,
+        details: { asset, count, first_date: date, last_date: lastDate, table_row: finding.row + 1 },
+      },
+    );
+  }
   const declared = `input_kind is ${kind}, but ${finding.evidence} (first ${String(finding.value)} on ${date})`;
   const fix =
     finding.looksLike === 'returns'

@@ -16,8 +16,11 @@ const LEVEL_MIN_AUTOCORRELATION = 0.9;
 
 /** Why a column does not look like its declared kind. */
 export interface InputKindFinding {
-  /** `returns`: a price table holding returns; `prices`: a return table holding price levels. */
-  readonly looksLike: 'returns' | 'prices';
+  /**
+   * `returns`: a price table holding returns; `prices`: a return table holding price levels;
+   * `placeholders`: a price column with zero cells among prices, e.g. 0 before listing.
+   */
+  readonly looksLike: 'returns' | 'prices' | 'placeholders';
   /** Index of the column (into the columns given). */
   readonly column: number;
   /** Row of the first value that gives it away. */
@@ -25,6 +28,9 @@ export interface InputKindFinding {
   readonly value: number;
   /** One clause with the evidence: `812 of 1916 values (42.4 %) are zero or negative`. */
   readonly evidence: string;
+  /** `placeholders`: how many values are 0 and the row of the last. */
+  readonly count?: number;
+  readonly lastRow?: number;
 }
 
 const short = (x: number): string => String(Number(x.toPrecision(6)));
@@ -66,6 +72,25 @@ function asPrices(col: Float64Array, column: number): InputKindFinding | undefin
   const withinOne = values.every((v) => Math.abs(v) <= 1);
   const many = nonPositive >= 2 && nonPositive >= RETURNS_NONPOSITIVE_SHARE * values.length;
   if (!withinOne && !many) return undefined;
+  // Zeros among prices (most positive values above 1, a gain of over 100 % if they were returns, and no
+  // negative value, which percent returns would have): placeholders for missing prices, not returns.
+  const positive = values.filter((v) => v > 0);
+  const onlyZeros = values.every((v) => v >= 0);
+  if (!withinOne && onlyZeros && positive.filter((v) => v > 1).length > positive.length / 2) {
+    let last = first;
+    values.forEach((v, i) => {
+      if (v <= 0) last = i;
+    });
+    return {
+      looksLike: 'placeholders',
+      column,
+      row: rows[first] as number,
+      value: values[first] as number,
+      evidence: `${share(nonPositive, values.length)} are zero among prices`,
+      count: nonPositive,
+      lastRow: rows[last] as number,
+    };
+  }
   const evidence = withinOne
     ? `${share(nonPositive, values.length)} are zero or negative and every value is within [-1, 1]`
     : `${share(nonPositive, values.length)} are zero or negative`;

@@ -161,3 +161,23 @@ describe('returnScaleFinding', () => {
     }
   });
 });
+
+describe('zero placeholders in a price column', () => {
+  test('zeros before the first price are placeholders, not returns: count, first and last row', () => {
+    const gold = col(0, 0, 0, 0, 0, 1200, 1210, 1190, 1205, 1220, 0, 0);
+    const f = inputKindFinding(
+      [col(100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111), gold],
+      'prices',
+    );
+    assert.equal(f?.looksLike, 'placeholders', 'f.looksLike');
+    assert.equal(f?.column, 1, 'f.column');
+    assert.equal(f?.row, 0, 'f.row');
+    assert.equal(f?.lastRow, 11, 'f.lastRow');
+    assert.equal(f?.count, 7, 'f.count');
+  });
+
+  test('a return column with many zeros still looks like returns', () => {
+    const f = inputKindFinding([col(0, 0.01, 0, -0.02, 0, 0.5, 0, 0.01, 0, 0)], 'prices');
+    assert.equal(f?.looksLike, 'returns', 'f.looksLike');
+  });
+});
