@@ -40,10 +40,19 @@ function fail(
   });
 }
 
-/** Refuse a header whose value columns are unnamed, repeated or reserved (errors on `line`). */
-function checkHeaderNames(file: string, line: number, names: readonly string[], dateIndex: number): void {
+/**
+ * Refuse a header whose value columns are unnamed, repeated or reserved (errors on `line`). Column `skip`
+ * is left to the caller (an unnamed first column, refused with the first row that shows what it holds).
+ */
+function checkHeaderNames(
+  file: string,
+  line: number,
+  names: readonly string[],
+  dateIndex: number,
+  skip: number,
+): void {
   names.forEach((name, k) => {
-    if (k === dateIndex) return;
+    if (k === dateIndex || k === skip) return;
     if (name === '') fail('E_INPUT_FORMAT', file, line, `column ${k + 1} of the header has no name`);
     if (names.indexOf(name) !== k)
       fail('E_INPUT_FORMAT', file, line, `column ${JSON.stringify(name)} appears twice in the header`);
@@ -122,6 +131,18 @@ function parseRowDate(file: string, line: number, rawDate: string, dateColumn: s
   return day;
 }
 
+/**
+ * Refuse an unnamed first column beside a named date column (header on `line`). `first` is its cell in
+ * the first row: `0` is what pandas writes for a default index (`to_csv` without `index=False`).
+ */
+function failUnnamedFirst(file: string, line: number, first: string | undefined): never {
+  const hint =
+    first?.trim() === '0'
+      ? 'it looks like a pandas index (0, 1, 2, …): write the file with index=False, or delete the column'
+      : 'name the column, or delete it';
+  fail('E_INPUT_FORMAT', file, line, 'column 1 of the header has no name', undefined, hint);
+}
+
 /** Columns of capacity `cap`, copied into twice the room. */
 function grow(cols: readonly Float64Array[], cap: number): Float64Array[] {
   return cols.map((c) => {
@@ -134,13 +155,17 @@ function grow(cols: readonly Float64Array[], cap: number): Float64Array[] {
 /**
  * Parse CSV text into a table. `file` names the source in errors, which carry 1-based line numbers. A BOM
  * and CRLF line ends are accepted; blank lines are skipped; a pandas unnamed index column (empty header) is
- * accepted as the date column.
+ * accepted as the date column when no column has a date column's name (`date`, `Date`, …); beside one, an
+ * unnamed first column is refused (a pandas row-number index when it starts at 0).
  */
 export function parseCsvTable(file: string, text: string, options: ReadTableOptions = {}): ReadTableResult {
   const allowMissing = options.allowMissing ?? true;
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let header: string[] | undefined;
   let dateIndex = -1;
+  let headerLine = 1;
+  // An unnamed first column that is not the date column: refused with the first row (see failUnnamedFirst).
+  let unnamedFirst = false;
   let valueIndex: number[] = [];
   let cap = 256;
   let cols: Float64Array[] = [];
@@ -162,9 +187,11 @@ export function parseCsvTable(file: string, text: string, options: ReadTableOpti
         }),
       );
       const unnamed = names[0] === '' ? [''] : [];
-      const dateColumn = resolveDateColumn(file, names, options.dateColumn, unnamed);
+      const dateColumn = resolveDateColumn(file, names, options.dateColumn, [], unnamed);
       dateIndex = names.indexOf(dateColumn);
-      checkHeaderNames(file, rowLine, names, dateIndex);
+      headerLine = rowLine;
+      unnamedFirst = names[0] === '' && dateIndex !== 0;
+      checkHeaderNames(file, rowLine, names, dateIndex, unnamedFirst ? 0 : -1);
       valueIndex = names.map((_, k) => k).filter((k) => k !== dateIndex);
       cols = valueIndex.map(() => new Float64Array(cap));
       return null;
@@ -180,6 +207,7 @@ export function parseCsvTable(file: string, text: string, options: ReadTableOpti
         'every row needs one field per header column (empty for missing)',
       );
     }
+    if (unnamedFirst) failUnnamedFirst(file, headerLine, row[0]);
     const day = parseRowDate(file, rowLine, row[dateIndex] as string, header[dateIndex] as string);
     const t = dates.length;
     if (t === cap) {
@@ -196,6 +224,7 @@ export function parseCsvTable(file: string, text: string, options: ReadTableOpti
   });
 
   if (header === undefined) fail('E_INPUT_FORMAT', file, 1, 'the file is empty; a header row is required');
+  if (unnamedFirst) failUnnamedFirst(file, headerLine, undefined);
   if (dates.length === 0) fail('E_INPUT_FORMAT', file, 1, 'the file has a header but no data rows');
   assertStrictlyIncreasing(
     file,

@@ -215,15 +215,18 @@ const INDEX_COLUMN_NAMES = ['__index_level_0__', 'index', 'Date', 'datetime', 'D
 
 /**
  * Pick the date column among `names`: the explicit one (must exist), else `date`, else the `preferred`
- * names (pandas index columns from file metadata), else {@link INDEX_COLUMN_NAMES}. `E_INPUT_COLUMN` if none.
+ * names (pandas index columns from file metadata), else {@link INDEX_COLUMN_NAMES}, else the `fallback`
+ * names (a CSV's unnamed first column). `E_INPUT_COLUMN` if none.
  */
 export function resolveDateColumn(
   file: string,
   names: readonly string[],
   explicit: string | undefined,
   preferred: readonly string[] = [],
+  fallback: readonly string[] = [],
 ): string {
-  const candidates = explicit === undefined ? ['date', ...preferred, ...INDEX_COLUMN_NAMES] : [explicit];
+  const candidates =
+    explicit === undefined ? ['date', ...preferred, ...INDEX_COLUMN_NAMES, ...fallback] : [explicit];
   const found = candidates.find((c) => names.includes(c));
   if (found !== undefined) return found;
   const wanted =

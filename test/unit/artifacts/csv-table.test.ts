@@ -75,6 +75,32 @@ describe('CSV tables', () => {
     );
   });
 
+  test('a named date column wins over an unnamed first column, refused as a pandas index when it counts rows', () => {
+    const hinted =
+      (re: RegExp, hint: RegExp) =>
+      (e: unknown): boolean =>
+        quantError('E_INPUT_FORMAT', re)(e) && hint.test((e as QuantError).hint ?? '');
+    for (const name of ['Date', 'date']) {
+      assert.throws(
+        () => parseCsvTable(F, `,${name},A\n0,2024-01-02,1\n1,2024-01-03,2\n`),
+        hinted(/^in\.csv:1: column 1 of the header has no name/, /pandas index .*index=False/),
+        `a pandas RangeIndex before ${name}`,
+      );
+    }
+    assert.throws(
+      () => parseCsvTable(F, ',Date,A\nx,2024-01-02,1\n'),
+      hinted(/^in\.csv:1: column 1 of the header has no name/, /^name the column, or delete it$/),
+      'an unnamed first column of other values',
+    );
+    assert.throws(
+      () => parseCsvTable(F, ',Date,A\n'),
+      quantError('E_INPUT_FORMAT', /column 1 of the header has no name/),
+      'an unnamed first column without rows',
+    );
+    const p = parseCsvTable(F, ',A\n2024-01-02,1\n');
+    assert.equal(p.dateColumn, '', 'without a named date column the unnamed first column is the date');
+  });
+
   test('errors name the file, the line and the column', () => {
     assert.throws(
       () => parseCsvTable(F, ''),
