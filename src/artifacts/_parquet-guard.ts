@@ -9,12 +9,11 @@
 import { parquetHeader } from 'hyparquet/src/column.js';
 import type { FileMetaData, PageHeader, SchemaElement } from 'hyparquet';
 import { QuantError } from '../errors.js';
-import { snappyDecompress } from './_snappy.js';
+import { CODEC_HINT, PAGE_DECOMPRESSORS } from './_page-codecs.js';
 
 /** More rows than any return table has; beyond it a row count is corruption, not data. */
 const MAX_ROWS = 100_000_000;
 const MAX_PAGE_BYTES = 1 << 28;
-const CODECS = new Set(['UNCOMPRESSED', 'SNAPPY']);
 
 export type Fail = (message: string) => never;
 
@@ -224,15 +223,17 @@ function walkIndices(bytes: Uint8Array, start: number, count: number, fail: Fail
   walkHybrid(bytes, start + 1, bytes.length, width, count, fail, undefined, out);
 }
 
-/** A page's bytes uncompressed (`codec` SNAPPY or UNCOMPRESSED, as the guard allows); `fail` if they do not decompress. */
+/** A page's bytes uncompressed (`codec` UNCOMPRESSED or one of PAGE_DECOMPRESSORS, as the guard allows); `fail` if they do not decompress. */
 export function decompress(bytes: Uint8Array, size: unknown, codec: string, fail: Fail): Uint8Array {
   if (count(size, 'an uncompressed page size', fail) > MAX_PAGE_BYTES)
     fail(`a page claims ${String(size)} uncompressed bytes`);
   if (codec === 'UNCOMPRESSED') return bytes;
+  const inflate = Object.hasOwn(PAGE_DECOMPRESSORS, codec) ? PAGE_DECOMPRESSORS[codec] : undefined;
+  if (inflate === undefined) fail(`codec ${codec} is not supported`);
   try {
-    return snappyDecompress(bytes, size as number);
+    return inflate(bytes, size as number);
   } catch (error) {
-    fail(`a Snappy page does not decompress (${(error as Error).message})`);
+    fail(`a ${codec === 'SNAPPY' ? 'Snappy' : codec} page does not decompress (${(error as Error).message})`);
   }
 }
 
@@ -293,8 +294,14 @@ export function assertParquetStructure(
           },
         );
       };
-      if (!CODECS.has(meta.codec))
-        fail(`codec ${meta.codec} is not supported; write the file with Snappy or no compression`);
+      if (meta.codec !== 'UNCOMPRESSED' && !Object.hasOwn(PAGE_DECOMPRESSORS, meta.codec)) {
+        // A sound file in a codec the reader lacks: not the damaged-file error and its hint.
+        throw new QuantError(
+          'E_INPUT_FORMAT',
+          `${file} column ${name}: unsupported Parquet compression ${String(meta.codec)}`,
+          { location: { file, column: name }, hint: CODEC_HINT },
+        );
+      }
       if (element.repetition_type === 'REPEATED') fail('a repeated (list) column');
       const expected = Number(meta.num_values);
       if (expected !== Number(group.num_rows))

@@ -17,7 +17,7 @@ import { QuantError } from '../errors.js';
 import { RESERVED_NAME } from '../util/own.js';
 import { assertParquetStructure } from './_parquet-guard.js';
 import { decodePlainColumn } from './_parquet-plain.js';
-import { snappyDecompress } from './_snappy.js';
+import { CODEC_HINT, PAGE_DECOMPRESSORS } from './_page-codecs.js';
 import { createDayParsers, type DayParsers, type OffMidnight } from './_parquet-timestamps.js';
 import { RESERVED_COLUMN } from './numeric-table.js';
 import {
@@ -192,7 +192,7 @@ async function decodeColumns(
       metadata,
       columns,
       parsers,
-      compressors: { SNAPPY: snappyDecompress },
+      compressors: { ...PAGE_DECOMPRESSORS },
       onChunk: (c) => {
         const list = chunks.get(c.columnName) ?? [];
         list.push({ data: c.columnData, rowStart: c.rowStart });
@@ -206,7 +206,7 @@ async function decodeColumns(
       file,
       `cannot decode (${reason})`,
       error,
-      /compression|codec/i.test(reason) ? 'write the file with Snappy or no compression' : undefined,
+      /compression|codec/i.test(reason) ? CODEC_HINT : undefined,
     );
   }
   return chunks;

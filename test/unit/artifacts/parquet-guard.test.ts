@@ -13,6 +13,7 @@ import { describe, test } from 'node:test';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import { PAGE_DECOMPRESSORS } from '../../../src/artifacts/_page-codecs.js';
 import { parseParquetTable } from '../../../src/artifacts/parquet-read.js';
 import { encodeParquetTable } from '../../../src/artifacts/parquet-write.js';
 import { REPO } from '../../helpers/cli.js';
@@ -252,6 +253,7 @@ describe('files of a foreign writer pass the checks unchanged', () => {
       const table = await parseParquetTable(file, data);
       const rows = (await parquetReadObjects({
         file: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer,
+        compressors: { ...PAGE_DECOMPRESSORS },
       })) as Record<string, unknown>[];
       assert.equal(table.dates.length, rows.length, 'table.dates.length');
       assert.equal(rows.length, 600, 'rows.length');
@@ -271,4 +273,52 @@ describe('files of a foreign writer pass the checks unchanged', () => {
       assert.equal(nulls, 36, 'nulls'); // every 17th of 600 rows
     });
   }
+});
+
+describe('page compression', () => {
+  test('gzip and Brotli pages (pyarrow) read as the days and numbers written', async () => {
+    for (const file of ['pyarrow-gzip.parquet', 'pyarrow-brotli-v2.parquet']) {
+      const table = await parseParquetTable(file, bytes(join(FOREIGN, file)));
+      assert.equal(table.dates[0], '2020-01-01', `${file}: first day`);
+      assert.equal(table.dates[599], '2021-08-22', `${file}: last day`);
+      const a = table.values[table.columns.indexOf('A')] as Float64Array;
+      a.forEach((v, i) =>
+        assert.ok(Object.is(v, i % 17 === 0 ? Number.NaN : 100 + (i % 7)), `${file}: A[${i}] = ${v}`),
+      );
+    }
+  });
+
+  test('ZSTD and LZ4 are refused by name with how to write the file, not as a damaged file', async () => {
+    for (const [file, codec] of [
+      ['zstd.parquet', 'ZSTD'],
+      ['lz4.parquet', 'LZ4_RAW'],
+    ] as const) {
+      await assert.rejects(
+        parseParquetTable('x.parquet', bytes(join(REPO, 'test', 'fixtures', 'bad', 'parquet', file))),
+        (e: unknown) =>
+          quantError(
+            'E_INPUT_FORMAT',
+            new RegExp(`^x\\.parquet column \\w+: unsupported Parquet compression ${codec}$`),
+          )(e) &&
+          /^write the file with Snappy, gzip or no compression/.test((e as { hint?: string }).hint ?? ''),
+        file,
+      );
+    }
+  });
+
+  test('a damaged gzip page is a damaged file', async () => {
+    const data = bytes(join(FOREIGN, 'pyarrow-gzip.parquet'));
+    // The gzip magic of the first page (after PAR1 and its page header) broken.
+    const at = data.indexOf(0x1f, 4);
+    assert.equal(data[at + 1], 0x8b, 'gzip magic found');
+    data[at + 1] = 0;
+    await assert.rejects(
+      parseParquetTable('x.parquet', data),
+      quantError(
+        'E_INPUT_FORMAT',
+        /^x\.parquet column \w+: damaged Parquet file: a GZIP page does not decompress/,
+      ),
+      'damaged gzip page',
+    );
+  });
 });
