@@ -53,7 +53,17 @@ function checkHeaderNames(
 ): void {
   names.forEach((name, k) => {
     if (k === dateIndex || k === skip) return;
-    if (name === '') fail('E_INPUT_FORMAT', file, line, `column ${k + 1} of the header has no name`);
+    if (name === '')
+      fail(
+        'E_INPUT_FORMAT',
+        file,
+        line,
+        `column ${k + 1} of the header has no name`,
+        undefined,
+        k === names.length - 1
+          ? 'an empty trailing column: remove the extra separator at the end of the lines'
+          : undefined,
+      );
     if (names.indexOf(name) !== k)
       fail('E_INPUT_FORMAT', file, line, `column ${JSON.stringify(name)} appears twice in the header`);
     if (name === RESERVED_NAME)
@@ -66,6 +76,11 @@ function checkHeaderNames(
         'rename the column',
       );
   });
+}
+
+/** Whether every field of `row` is empty or spaces: a blank line, or a spreadsheet's `,,,` (skipped). */
+function blankRow(row: readonly string[]): boolean {
+  return row.every((field) => field.trim() === '');
 }
 
 /** Whether `cell` is non-empty and holds only the characters 0-9 . e E + -. */
@@ -154,7 +169,7 @@ function grow(cols: readonly Float64Array[], cap: number): Float64Array[] {
 
 /**
  * Parse CSV text into a table. `file` names the source in errors, which carry 1-based line numbers. A BOM
- * and CRLF line ends are accepted; blank lines are skipped; a pandas unnamed index column (empty header) is
+ * and CRLF line ends are accepted; blank lines and rows of empty fields (`,,,`) are skipped; a pandas unnamed index column (empty header) is
  * accepted as the date column when no column has a date column's name (`date`, `Date`, …); beside one, an
  * unnamed first column is refused (a pandas row-number index when it starts at 0).
  */
@@ -178,7 +193,7 @@ export function parseCsvTable(file: string, text: string, options: ReadTableOpti
     line += 1 + row.reduce((acc, f) => acc + lineBreaks(f), 0);
     if (header === undefined) {
       // Blank lines before the header are skipped like any blank line: a file of them is empty.
-      if (row.length === 1 && (row[0] as string).trim() === '') return null;
+      if (blankRow(row)) return null;
       header = row.map((h) => h.trim());
       const names = header;
       names.forEach((name, k) =>
@@ -196,7 +211,7 @@ export function parseCsvTable(file: string, text: string, options: ReadTableOpti
       cols = valueIndex.map(() => new Float64Array(cap));
       return null;
     }
-    if (row.length === 1 && row[0] === '') return null;
+    if (blankRow(row)) return null;
     if (row.length !== header.length) {
       fail(
         'E_INPUT_FORMAT',

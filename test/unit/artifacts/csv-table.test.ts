@@ -101,6 +101,26 @@ describe('CSV tables', () => {
     assert.equal(p.dateColumn, '', 'without a named date column the unnamed first column is the date');
   });
 
+  test("a spreadsheet's leftovers: rows of empty fields are skipped, a trailing empty column is named", () => {
+    const t = parseCsvTable(F, 'date,A,B\n2024-01-02,1,2\n,,\n   \n2024-01-03,3,4\n,,\n , ,\n');
+    assert.deepEqual(t.dates, ['2024-01-02', '2024-01-03'], 'rows of empty or blank fields skipped');
+    assert.deepEqual(t.lines, [2, 5], 'line numbers kept');
+    assert.throws(
+      () => parseCsvTable(F, 'date,A,B,\n2024-01-02,1,2,\n'),
+      (e: unknown) =>
+        quantError('E_INPUT_FORMAT', /^in\.csv:1: column 4 of the header has no name/)(e) &&
+        /^an empty trailing column: remove the extra separator/.test((e as QuantError).hint ?? ''),
+      'a trailing separator on every line',
+    );
+    assert.throws(
+      () => parseCsvTable(F, 'date,A,,B\n2024-01-02,1,2,3\n'),
+      (e: unknown) =>
+        quantError('E_INPUT_FORMAT', /column 3 of the header has no name/)(e) &&
+        (e as QuantError).hint === undefined,
+      'an unnamed column in the middle has no trailing-column hint',
+    );
+  });
+
   test('errors name the file, the line and the column', () => {
     assert.throws(
       () => parseCsvTable(F, ''),
