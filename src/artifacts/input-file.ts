@@ -138,11 +138,15 @@ export function decodeInputText(path: string, bytes: Uint8Array): string {
   const text = decodeUtf8(bytes);
   if (text !== undefined) return text;
   const problem = findInvalidUtf8(bytes);
+  // FF FE or FE FF: Excel's "Unicode Text" and other UTF-16 writers; converting from Latin-1 would keep the NULs.
+  const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
   const line = problem?.line ?? 1;
   const at = problem === undefined ? '' : `, byte ${problem.column} of the line (${problem.bytes})`;
   throw new QuantError('E_INPUT_ENCODING', `${path}:${line}: not valid UTF-8${at}`, {
     location: { file: path, line },
-    hint: 'save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8 in.csv > out.csv`)',
+    hint: utf16
+      ? 'the file is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8 (e.g. `iconv -f utf-16 -t utf-8 in.csv > out.csv`)'
+      : 'save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8 in.csv > out.csv`)',
     details: problem === undefined ? {} : { offset: problem.offset, bytes: problem.bytes },
   });
 }

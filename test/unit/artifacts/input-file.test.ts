@@ -10,6 +10,7 @@ import {
   readInputText,
 } from '../../../src/artifacts/input-file.js';
 import { SYNC_READ_LIMIT } from '../../../src/artifacts/read-once.js';
+import type { QuantError } from '../../../src/errors.js';
 import { quantError, tempDir } from './_temp.js';
 
 describe('input files', () => {
@@ -94,6 +95,35 @@ describe('input files', () => {
       readInputText(file),
       quantError('E_INPUT_ENCODING', /l\.csv:2: not valid UTF-8, byte 12 of the line \(0xff\)/),
       'readInputText rejects with E_INPUT_ENCODING',
+    );
+  });
+
+  test('a UTF-16 file (either byte order mark) is told to convert from UTF-16, not from Latin-1', async () => {
+    const dir = tempDir();
+    const text = 'date,A\n2024-01-01,1\n';
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = Buffer.from(le.subarray(2)).swap16();
+    const files: Array<[string, Buffer]> = [
+      ['le.csv', le],
+      ['be.csv', Buffer.concat([Buffer.from([0xfe, 0xff]), be])],
+    ];
+    for (const [name, bytes] of files) {
+      const file = join(dir, name);
+      writeFileSync(file, bytes);
+      await assert.rejects(
+        readInputText(file),
+        (e: unknown) =>
+          quantError('E_INPUT_ENCODING', /:1: not valid UTF-8/)(e) &&
+          /UTF-16 .*`iconv -f utf-16 -t utf-8 in\.csv > out\.csv`/.test((e as QuantError).hint ?? ''),
+        name,
+      );
+    }
+    const latin = join(dir, 'latin.csv');
+    writeFileSync(latin, Buffer.from([0x64, 0xfc, 0x0a]));
+    await assert.rejects(
+      readInputText(latin),
+      (e: unknown) => /iconv -f latin1/.test((e as QuantError).hint ?? ''),
+      'other bytes keep the Latin-1 example',
     );
   });
 
