@@ -116,12 +116,16 @@ export function normalizeIsoDay(text: string): string | undefined {
   const trimmed = text.trim();
   const m = DATE_RE.exec(trimmed);
   if (m === null) return undefined;
-  const [, , , , hs, mis, ss] = m;
+  const [, , , , hs, mis, ss, , offset] = m;
   const civil = civilDayPrefix(trimmed);
   if (civil === undefined) return undefined;
   if (hs !== undefined) {
     const s = ss === undefined ? 0 : Number(ss);
     if (Number(hs) > 23 || Number(mis) > 59 || s > 60) return undefined;
+  }
+  // An offset is checked like a time of day: +25:00 or +99:99 is no offset (ISO 8601 writes ±hh:mm).
+  if (offset !== undefined && offset !== 'Z') {
+    if (Number(offset.slice(1, 3)) > 23 || Number(offset.slice(-2)) > 59) return undefined;
   }
   return epochDayToIsoDay(civil);
 }
