@@ -41,6 +41,18 @@ function policiesBlock(policies: NonNullable<BacktestSection['policies']>, riskF
   );
 }
 
+/** The cost rates per unit of turnover: the single rate, or the `costs_bps` rates by sleeve and the rest. */
+function costsText(b: BacktestSection): string {
+  const single = `commission ${pct(b.commission, 3)}, slippage ${pct(b.slippage, 3)}`;
+  const bps = Object.entries(b.costsBps ?? {});
+  if (bps.length === 0) return `Costs ${pct(b.commission + b.slippage, 3)} per unit of turnover (${single}).`;
+  const rates = bps.map(([path, v]) => `${code(path)} ${pct(v / 10_000, 3)} (${String(v)} bps)`).join(', ');
+  return (
+    `Costs per unit of turnover by sleeve (\`rebalancing.costs_bps\`): ${rates}; any other sleeve ` +
+    `${pct(b.commission + b.slippage, 3)} (${single}).`
+  );
+}
+
 /** The backtest block: settings, the comparison table, turnover and costs, fallbacks. */
 export function backtestBlock(b: BacktestSection, riskFree?: string, frequency?: string): string {
   if (b.status !== 'ok') {
@@ -54,8 +66,7 @@ export function backtestBlock(b: BacktestSection, riskFree?: string, frequency?:
   const head =
     `Walk-forward, out of sample: at each of ${b.rebalances} rebalances (every ${b.rebalance} rows) the ` +
     `${code(b.method)} weights of every level are fitted on its trailing ${b.trainWindow} rows only, then held ` +
-    `with drifting weights until the next rebalance. Costs ${pct(b.commission + b.slippage, 3)} per unit of ` +
-    `turnover (commission ${pct(b.commission, 3)}, slippage ${pct(b.slippage, 3)}). ${b.days} periods${span}; ` +
+    `with drifting weights until the next rebalance. ${costsText(b)} ${b.days} periods${span}; ` +
     `A = ${b.periodsPerYear}.`;
   const header = [
     'Series',

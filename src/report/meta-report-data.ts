@@ -194,6 +194,11 @@ export interface BacktestSection {
   readonly rebalance: number;
   readonly commission: number;
   readonly slippage: number;
+  /**
+   * `rebalancing.costs_bps` when it set any rate (basis points by sleeve or branch path): those sleeves
+   * paid these rates, every other one commission + slippage.
+   */
+  readonly costsBps?: Readonly<Record<string, number>>;
   readonly periodsPerYear: number;
   readonly firstDate: string | null;
   readonly lastDate: string | null;

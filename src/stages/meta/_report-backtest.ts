@@ -127,6 +127,9 @@ function section(
     rebalance: doc.params.rebalance,
     commission: doc.params.commission,
     slippage: doc.params.slippage,
+    ...(doc.rebalancing?.costs_bps === undefined || Object.keys(doc.rebalancing.costs_bps).length === 0
+      ? {}
+      : { costsBps: doc.rebalancing.costs_bps }),
     periodsPerYear: A,
     firstDate: doc.period.first_date,
     lastDate: doc.period.last_date,

@@ -169,6 +169,7 @@ export const backtestDocSchema = z.looseObject({
   rebalancing: z
     .looseObject({
       policy: z.record(z.string(), z.unknown()),
+      costs_bps: z.record(z.string(), finite).optional(),
       comparison: z.array(
         z.looseObject({
           name: z.string(),

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   renderMetaReportHtml,
   renderMetaReportMarkdown,
+  type BacktestSection,
   type MetaReportData,
 } from '../../../src/report/index.js';
 import { data, DATES, full } from './_html-fixture.js';
@@ -317,5 +318,41 @@ describe('a table too wide for a printed page', () => {
   test('a table of at most 16 columns is as before; the print forms are hidden on screen', () => {
     assert.ok(!html.includes('table-print"'), 'the fixture report has no table in blocks');
     assert.ok(html.includes('.table-print { display: none; }'), 'print blocks are hidden on screen');
+  });
+});
+
+describe('the backtest costs with rebalancing.costs_bps', () => {
+  const backtest = full.backtest as BacktestSection;
+  const withBps: MetaReportData = {
+    ...data,
+    riskProfiles: [{ ...full, backtest: { ...backtest, costsBps: { 'swiss/bonds': 10, gulf: 30 } } }],
+  };
+  const mdBps = renderMetaReportMarkdown(withBps);
+  const htmlBps = plain(renderMetaReportHtml(withBps));
+
+  test('state the rate of each sleeve named and the single rate of the others, in Markdown and HTML', () => {
+    for (const [name, text] of [
+      ['Markdown', mdBps.replace(/`/g, '')],
+      ['HTML', htmlBps],
+    ] as const) {
+      assert.ok(
+        text.includes(
+          'Costs per unit of turnover by sleeve (rebalancing.costs_bps): swiss/bonds 0.100% (10 bps), ' +
+            'gulf 0.300% (30 bps); any other sleeve 0.060% (commission 0.010%, slippage 0.050%).',
+        ),
+        `${name} states the costs_bps rates`,
+      );
+      assert.ok(
+        !text.includes('Costs 0.060% per unit of turnover'),
+        `${name} does not claim one rate for all`,
+      );
+    }
+  });
+
+  test('without costs_bps the single rate is stated as before', () => {
+    assert.ok(
+      md.includes('Costs 0.060% per unit of turnover (commission 0.010%, slippage 0.050%).'),
+      'one rate for every sleeve',
+    );
   });
 });
