@@ -95,7 +95,7 @@ export {
   writeParquetRecords,
   type RecordColumn,
 } from './parquet-write.js';
-export { readTable } from './tables.js';
+export { readParquetPreview, readTable } from './tables.js';
 export { displayPath } from './display-path.js';
 export {
   ATOM_WEIGHTS_FILE,

@@ -8,6 +8,7 @@
 import {
   parquetMetadata,
   parquetRead,
+  parquetReadObjects,
   parquetSchema,
   type DecodedArray,
   type FileMetaData,
@@ -380,4 +381,57 @@ function assertColumnNames(file: string, names: readonly string[]): void {
       );
     if (name === RESERVED_NAME) fail(`the name ${RESERVED_COLUMN}`, 'rename the column');
   });
+}
+
+/** A cell of a table preview: numbers as numbers, everything else as text, missing as null. */
+export type PreviewCell = string | number | null;
+
+function previewCell(value: unknown): PreviewCell {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'bigint')
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return String(value);
+  if (value instanceof Date) {
+    const iso = Number.isNaN(value.getTime()) ? null : value.toISOString();
+    return iso === null ? null : iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+  }
+  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/**
+ * Any Parquet file as its row count, its top-level columns and its first `headRows` rows, for display
+ * (a table with no date column, e.g. the attribution tables). `E_INPUT_FORMAT` if it cannot be read.
+ */
+export async function previewParquet(
+  file: string,
+  bytes: Uint8Array,
+  headRows: number,
+): Promise<{ rows: number; columns: string[]; head: Record<string, PreviewCell>[] }> {
+  const { buffer, metadata, top } = openParquet(file, bytes);
+  const columns = top.map((c) => c.element.name);
+  assertColumnNames(file, columns);
+  const rows = Number(metadata.num_rows);
+  let objects: Record<string, unknown>[];
+  try {
+    objects =
+      rows === 0
+        ? []
+        : await parquetReadObjects({
+            file: buffer,
+            metadata,
+            rowStart: 0,
+            rowEnd: Math.min(headRows, rows),
+            compressors: { SNAPPY: snappyDecompress },
+          });
+  } catch (error) {
+    throw formatError(file, `cannot decode (${(error as Error).message})`, error);
+  }
+  const head = objects.map((o) => {
+    const row: Record<string, PreviewCell> = {};
+    for (const c of columns) row[c] = previewCell(o[c]);
+    return row;
+  });
+  return { rows, columns, head };
 }

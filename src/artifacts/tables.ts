@@ -7,7 +7,7 @@ import { parseCsvTable } from './csv-table.js';
 import { fsFailure } from './fs-failure.js';
 import { readInputBytes, readInputText } from './input-file.js';
 import type { ReadTableOptions, ReadTableResult } from './numeric-table.js';
-import { parseParquetTable } from './parquet-read.js';
+import { parseParquetTable, previewParquet, type PreviewCell } from './parquet-read.js';
 
 const PARQUET_EXTENSIONS = new Set(['.parquet', '.pq']);
 const CSV_EXTENSIONS = new Set(['.csv', '.txt']);
@@ -47,6 +47,15 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
     location: { file: path },
     hint: 'use a .csv or .parquet file',
   });
+}
+
+/** Any Parquet file's row count, columns and first `headRows` rows, for display (see `previewParquet`). */
+export async function readParquetPreview(
+  path: string,
+  headRows: number,
+): Promise<{ rows: number; columns: string[]; head: Record<string, PreviewCell>[] }> {
+  await assertReadableFile(path);
+  return previewParquet(path, await readInputBytes(path), headRows);
 }
 
 /** One return stream: UTC calendar days and simple returns. */

@@ -7,7 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { formatArtifactAddress } from '../core/address.js';
 import { QuantError } from '../errors.js';
-import { listRuns, readTable, resolveInside, runDir } from '../artifacts/index.js';
+import { listRuns, readParquetPreview, readTable, resolveInside, runDir } from '../artifacts/index.js';
 
 /** Rows shown by a table summary. */
 const TABLE_HEAD_ROWS = 5;
@@ -31,7 +31,7 @@ export type ArtifactView =
       readonly kind: 'table';
       readonly address: string;
       readonly format: 'parquet';
-      /** `[rows, columns]`, the date column included (as pandas reports it). */
+      /** `[rows, columns]`, the date column (if any) included (as pandas reports it). */
       readonly shape: readonly [number, number];
       readonly columns: readonly string[];
       readonly head: readonly Readonly<Record<string, TableCell>>[];
@@ -122,8 +122,10 @@ function tableCell(value: number): TableCell {
 }
 
 /**
- * Read what an artifact address names. Errors: `E_RUN_ID`, `E_PATH_ESCAPE`, `E_RUN_NOT_FOUND`,
- * `E_ARTIFACT_MISSING`, and the table reader's codes for a Parquet file that is not a dated table.
+ * Read what an artifact address names; a Parquet file is its shape and first rows, a dated table with its
+ * dates as calendar days, any other table (no date column, text columns) as its cells are.
+ * Errors: `E_RUN_ID`, `E_PATH_ESCAPE`, `E_RUN_NOT_FOUND`, `E_ARTIFACT_MISSING`, and the table reader's
+ * codes for a Parquet file that cannot be read.
  */
 export async function readArtifactView(
   workspace: string,
@@ -153,7 +155,22 @@ export async function readArtifactView(
     return { kind: 'listing', address, files: await listRunArtifacts(workspace, runId, path) };
   const ext = extname(path).toLowerCase();
   if (PARQUET.has(ext)) {
-    const table = await readTable(abs, { allowMissing: true });
+    const table = await readTable(abs, { allowMissing: true }).catch((error: unknown) => {
+      // No date column (or not a dated table of numbers): shown as it is, below.
+      if (error instanceof QuantError && error.code === 'E_INPUT_COLUMN') return undefined;
+      throw error;
+    });
+    if (table === undefined) {
+      const preview = await readParquetPreview(abs, TABLE_HEAD_ROWS);
+      return {
+        kind: 'table',
+        address,
+        format: 'parquet',
+        shape: [preview.rows, preview.columns.length],
+        columns: preview.columns,
+        head: preview.head,
+      };
+    }
     const rows = Math.min(TABLE_HEAD_ROWS, table.dates.length);
     const head = Array.from({ length: rows }, (_, t) => {
       const row: Record<string, TableCell> = { [table.dateColumn]: table.dates[t] ?? null };

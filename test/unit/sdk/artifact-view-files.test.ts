@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QuantSDK, isQuantError } from '../../../src/index.js';
+import { writeParquetRecords } from '../../../src/artifacts/index.js';
 import { tempDir } from '../../helpers/cli.js';
 
 test('a FIFO and hidden files of a run are E_ARTIFACT_MISSING; files and folders are served', async () => {
@@ -34,6 +35,45 @@ test('a FIFO and hidden files of a run are E_ARTIFACT_MISSING; files and folders
       'a file',
     );
     assert.equal((await read('data')).kind, 'listing', 'a folder');
+  } finally {
+    ws.cleanup();
+  }
+});
+
+test('a Parquet record table without a date column is shown with its shape and first rows', async () => {
+  const ws = tempDir('mf-artifact-records-');
+  try {
+    const data = join(ws.path, 'runs', 'r1', 'data');
+    mkdirSync(data, { recursive: true });
+    writeFileSync(join(ws.path, 'runs', 'r1', 'run.json'), '{}');
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    await writeParquetRecords(join(data, 'meta_attribution_m_hrp.parquet'), [
+      { name: 'level', type: 'string', values: names.map((_, i) => (i < 2 ? 'sleeve' : 'leaf')) },
+      { name: 'name', type: 'string', values: names },
+      { name: 'weight', type: 'double', values: Float64Array.from(names, (_, i) => i / 10) },
+      { name: 'vol_share', type: 'double', values: Float64Array.from(names, (_, i) => (i === 1 ? NaN : i)) },
+    ]);
+    const view = await QuantSDK.readArtifact('r1', 'data/meta_attribution_m_hrp.parquet', {
+      workspace: ws.path,
+    });
+    assert.deepEqual(
+      view,
+      {
+        kind: 'table',
+        address: 'quant://runs/r1/data/meta_attribution_m_hrp.parquet',
+        format: 'parquet',
+        shape: [7, 4],
+        columns: ['level', 'name', 'weight', 'vol_share'],
+        head: [
+          { level: 'sleeve', name: 'a', weight: 0, vol_share: 0 },
+          { level: 'sleeve', name: 'b', weight: 0.1, vol_share: null },
+          { level: 'leaf', name: 'c', weight: 0.2, vol_share: 2 },
+          { level: 'leaf', name: 'd', weight: 0.3, vol_share: 3 },
+          { level: 'leaf', name: 'e', weight: 0.4, vol_share: 4 },
+        ],
+      },
+      'seven rows of four columns, the first five shown, a missing value as null',
+    );
   } finally {
     ws.cleanup();
   }
