@@ -691,26 +691,60 @@ export function isMetaProfile(profile: Profile): profile is MetaProfile {
   return 'sleeves' in profile;
 }
 
-/** The keys an object at `path` may have (for "did you mean" on unknown keys). */
+/** A schema with its wrappers (optional, default, pipe, lazy, …) taken off. */
+function unwrapSchema(schema: z.core.$ZodType): z.core.$ZodType {
+  let current = schema;
+  for (let guard = 0; guard < 32; guard++) {
+    const def = current._zod.def as unknown as Record<string, unknown> & { type: string };
+    if ('innerType' in def && def['innerType'] !== undefined) current = def['innerType'] as z.core.$ZodType;
+    else if (def.type === 'pipe') current = def['in'] as z.core.$ZodType;
+    else if (def.type === 'lazy') current = (def['getter'] as () => z.core.$ZodType)();
+    else return current;
+  }
+  return current;
+}
+
+/** The schemas one step below `schema` at `key` (a union gives each branch's). */
+function childSchemas(schema: z.core.$ZodType, key: string | number): z.core.$ZodType[] {
+  const s = unwrapSchema(schema);
+  const def = s._zod.def as unknown as Record<string, unknown> & { type: string };
+  switch (def.type) {
+    case 'object': {
+      const shape = def['shape'] as Record<string, z.core.$ZodType>;
+      return typeof key === 'string' && Object.hasOwn(shape, key) ? [shape[key] as z.core.$ZodType] : [];
+    }
+    case 'record':
+      return [def['valueType'] as z.core.$ZodType];
+    case 'array':
+      return typeof key === 'number' ? [def['element'] as z.core.$ZodType] : [];
+    case 'union':
+      return (def['options'] as z.core.$ZodType[]).flatMap((o) => childSchemas(o, key));
+    case 'intersection':
+      return [def['left'], def['right']].flatMap((o) => childSchemas(o as z.core.$ZodType, key));
+    default:
+      return [];
+  }
+}
+
+/** The keys of the objects among `schema` (a union: of each object branch). */
+function objectKeys(schema: z.core.$ZodType): string[] {
+  const s = unwrapSchema(schema);
+  const def = s._zod.def as unknown as Record<string, unknown> & { type: string };
+  if (def.type === 'object') return Object.keys(def['shape'] as object);
+  if (def.type === 'union') return (def['options'] as z.core.$ZodType[]).flatMap(objectKeys);
+  if (def.type === 'intersection')
+    return [def['left'], def['right']].flatMap((o) => objectKeys(o as z.core.$ZodType));
+  return [];
+}
+
+/**
+ * The keys an object at `path` may have (for "did you mean" on unknown keys), read from the schema
+ * itself: a profile is either kind, so below `profiles.<name>` both kinds' keys count.
+ */
 export function allowedKeysAt(path: readonly (string | number)[]): readonly string[] {
-  const last = path[path.length - 1];
-  if (path.length === 0) return ['$schema', 'description', 'profiles'];
-  if (path.length === 2 && path[0] === 'profiles') {
-    return [...new Set([...Object.keys(sleeveProfileShape), ...Object.keys(metaProfileShape)])];
-  }
-  if (typeof last === 'number') {
-    return path[path.length - 2] === 'benchmarks'
-      ? Object.keys(benchmarkShape)
-      : Object.keys(sleeveEntryShape);
-  }
-  const table: Record<string, readonly string[]> = {
-    risk_free: Object.keys(riskFreeShape),
-    sleeve: Object.keys(sleeveSpecShape),
-    costs: Object.keys(costsShape),
-    meta_allocation: Object.keys(metaAllocationShape),
-    features: Object.keys(featuresShape),
-    trades: Object.keys(tradesShape),
-    rebalancing: [...Object.keys(rebalancePolicyShape), 'costs_bps', 'compare'],
-  };
-  return (last !== undefined ? table[last] : undefined) ?? [];
+  let schemas: z.core.$ZodType[] =
+    path[0] === 'profiles' && path.length >= 2 ? [SleeveProfileSchema, MetaProfileSchema] : [ManifestSchema];
+  for (const key of path[0] === 'profiles' && path.length >= 2 ? path.slice(2) : path)
+    schemas = schemas.flatMap((schema) => childSchemas(schema, key));
+  return [...new Set(schemas.flatMap(objectKeys))];
 }

@@ -4,7 +4,12 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseManifest, readManifest, type ManifestProblem } from '../../../src/manifest/load-manifest.js';
-import { isMetaProfile, type MetaProfile, type SleeveProfile } from '../../../src/manifest/schema.js';
+import {
+  allowedKeysAt,
+  isMetaProfile,
+  type MetaProfile,
+  type SleeveProfile,
+} from '../../../src/manifest/schema.js';
 import {
   assertManifestValid,
   invalidProfileWarnings,
@@ -641,5 +646,95 @@ describe('cvar_level in a manifest', () => {
     assertManifestValid(parseManifest(sleeve(0.99), 'manifest.json'), 'manifest.json');
     const meta = `{ "profiles": { "a": ${sleeveJson(['A', 'B'], ['min_cvar'])}, "b": ${sleeveJson(['C', 'D'], ['min_cvar'])},\n  "m": { "sleeves": [{ "id": "a", "profile": "a" }, { "id": "b", "profile": "b" }],\n  "meta_allocation": { "cvar_level": 1.5 } } } }`;
     assertOneProblem(meta, 'profiles.m.meta_allocation.cvar_level', '"cvar_level"', /< 1/);
+  });
+});
+
+describe('unknown keys in every object of a meta profile', () => {
+  const meta = (extra: string): string =>
+    `{\n  "profiles": {\n    "s": { "sleeve": { "prices": "p.csv", "assets": ["A"], "risk_profiles": ["hrp"] } },\n` +
+    `    "m": { "sleeves": [{ "id": "a", "profile": "s" }],\n${extra}\n    }\n  }\n}`;
+  const cases: [string, string, string, string][] = [
+    [
+      '"exposure_limits": { "max_weigth": 0.3 }',
+      'profiles.m.exposure_limits.max_weigth',
+      'max_weigth',
+      'max_weight',
+    ],
+    ['"turnover": { "max_turnovr": 0.05 }', 'profiles.m.turnover.max_turnovr', 'max_turnovr', 'max_turnover'],
+    [
+      '"rebalancing": { "compare": { "monthly": { "calender": "monthly" } } }',
+      'profiles.m.rebalancing.compare.monthly.calender',
+      'calender',
+      'calendar',
+    ],
+    [
+      '"benchmarks": [{ "id": "b", "file": "b.csv", "colum": "B" }]',
+      'profiles.m.benchmarks[0].colum',
+      'colum',
+      'column',
+    ],
+    ['"risk_free": { "rat": 0.02 }', 'profiles.m.risk_free.rat', 'rat', 'rate'],
+    [
+      '"meta_allocation": { "min_weigt": 0.1 }',
+      'profiles.m.meta_allocation.min_weigt',
+      'min_weigt',
+      'min_weight',
+    ],
+  ];
+  for (const [extra, path, key, meant] of cases) {
+    test(`${path}: did you mean "${meant}"`, () => {
+      const text = meta(extra);
+      const problems = problemsOf(text);
+      const p = problems.find((q) => q.path === path);
+      assert.ok(p !== undefined, `a problem at ${path}: ${JSON.stringify(problems)}`);
+      assert.match(p.message, new RegExp(`^unknown key "${key}" \\(did you mean "${meant}"`), 'did you mean');
+    });
+  }
+
+  test('every object of the schema lists its keys, read from the schema', () => {
+    const objects: [readonly (string | number)[], string[]][] = [
+      [
+        ['profiles', 'm', 'exposure_limits'],
+        ['max_weight', 'symbols', 'prefixes'],
+      ],
+      [
+        ['profiles', 'm', 'turnover'],
+        ['max_turnover', 'penalty', 'holdings'],
+      ],
+      [
+        ['profiles', 'm', 'rebalancing', 'compare', 'x'],
+        ['every', 'calendar', 'band_absolute', 'max_turnover'],
+      ],
+      [
+        ['profiles', 'm', 'rebalancing'],
+        ['every', 'costs_bps', 'compare'],
+      ],
+      [
+        ['profiles', 'm', 'sleeves', 0],
+        ['id', 'profile', 'meta_profile', 'min_weight', 'tags'],
+      ],
+      [
+        ['profiles', 'm', 'benchmarks', 0],
+        ['id', 'file', 'column'],
+      ],
+      [
+        ['profiles', 's', 'sleeve', 'costs'],
+        ['commission', 'slippage'],
+      ],
+      [
+        ['profiles', 's', 'sleeve', 'rebalancing'],
+        ['every', 'costs_bps'],
+      ],
+      [
+        ['profiles', 'm', 'trades'],
+        ['prices', 'holdings', 'max_data_age_days'],
+      ],
+      [[], ['$schema', 'description', 'profiles']],
+    ];
+    for (const [path, keys] of objects) {
+      const allowed = allowedKeysAt(path);
+      for (const k of keys)
+        assert.ok(allowed.includes(k), `${path.join('.')} allows ${k}: ${allowed.join(', ')}`);
+    }
   });
 });
