@@ -423,7 +423,7 @@ export async function previewParquet(
             metadata,
             rowStart: 0,
             rowEnd: Math.min(headRows, rows),
-            compressors: { SNAPPY: snappyDecompress },
+            compressors: { ...PAGE_DECOMPRESSORS },
           });
   } catch (error) {
     throw formatError(file, `cannot decode (${(error as Error).message})`, error);
