@@ -22,7 +22,7 @@
  * optimal for the LP itself. Ties are broken by the lowest index: the same problem gives the same bytes.
  */
 import { QuantError } from '../../errors.js';
-import type { DualSimplexReport } from './_dual-simplex.js';
+import { invert, simplexReport, type DualSimplexReport } from './_dual-simplex.js';
 
 const AT_LOWER = 0;
 const AT_UPPER = 1;
@@ -603,28 +603,13 @@ export class CutMasterSimplex {
   }
 
   private report(status: 'optimal' | 'infeasible'): DualSimplexReport {
-    const n = this.n;
-    let objective = 0;
-    for (let j = 0; j < n; j++) objective += (this.baseCost[j] as number) * (this.value[j] as number);
-    let primal = 0;
-    for (let v = 0; v < n + this.m; v++) {
-      const x = this.value[v] as number;
-      primal = Math.max(primal, (this.lower[v] as number) - x, x - (this.upper[v] as number));
-    }
-    for (let i = 0; i < this.m; i++) {
-      const row = this.rows[i] as Float64Array;
-      let s = 0;
-      for (let j = 0; j < n; j++) s += (row[j] as number) * (this.value[j] as number);
-      primal = Math.max(primal, Math.abs(s - (this.value[n + i] as number)));
-    }
-    let dual = 0;
-    for (let v = 0; v < n + this.m; v++) {
-      const d = this.reduced[v] as number;
-      const s = this.status[v];
-      if (s === BASIC || (this.upper[v] as number) === (this.lower[v] as number)) continue;
-      dual = Math.max(dual, s === AT_LOWER ? -d : d);
-    }
-    return { status, objective, pivots: this.pivots, primalResidual: primal, dualResidual: dual };
+    const { n, m, lower, upper, value, reduced, rows } = this;
+    return simplexReport(
+      status,
+      this.baseCost,
+      { n, m, lower, upper, status: this.status, value, reduced, rows },
+      this.pivots,
+    );
   }
 }
 
@@ -637,43 +622,4 @@ function pivotLimit(maxPivots: number): QuantError {
 /** A number in [0, 1) fixed by j (Knuth's multiplicative hash): the spread of the cost perturbation. */
 function spread(j: number): number {
   return (Math.imul(j + 1, 2654435761) >>> 0) / 4294967296;
-}
-
-/** Inverse of a k × k matrix by Gauss–Jordan elimination with partial pivoting. */
-function invert(a: Float64Array, k: number): Float64Array {
-  const m = Float64Array.from(a);
-  const inv = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) inv[i * k + i] = 1;
-  for (let c = 0; c < k; c++) {
-    let piv = c;
-    for (let r = c + 1; r < k; r++)
-      if (Math.abs(m[r * k + c] as number) > Math.abs(m[piv * k + c] as number)) piv = r;
-    const pv = m[piv * k + c] as number;
-    if (pv === 0) throw new QuantError('E_SOLVER', 'the LP basis became singular');
-    if (piv !== c) {
-      swapRows(m, k, piv, c);
-      swapRows(inv, k, piv, c);
-    }
-    for (let j = 0; j < k; j++) {
-      m[c * k + j] = (m[c * k + j] as number) / pv;
-      inv[c * k + j] = (inv[c * k + j] as number) / pv;
-    }
-    for (let r = 0; r < k; r++) {
-      const f = m[r * k + c] as number;
-      if (r === c || f === 0) continue;
-      for (let j = 0; j < k; j++) {
-        m[r * k + j] = (m[r * k + j] as number) - f * (m[c * k + j] as number);
-        inv[r * k + j] = (inv[r * k + j] as number) - f * (inv[c * k + j] as number);
-      }
-    }
-  }
-  return inv;
-}
-
-function swapRows(a: Float64Array, k: number, r1: number, r2: number): void {
-  for (let j = 0; j < k; j++) {
-    const t = a[r1 * k + j] as number;
-    a[r1 * k + j] = a[r2 * k + j] as number;
-    a[r2 * k + j] = t;
-  }
 }

@@ -393,33 +393,64 @@ export class DualSimplex {
   }
 
   private report(status: 'optimal' | 'infeasible'): DualSimplexReport {
-    const n = this.n;
-    let objective = 0;
-    for (let j = 0; j < n; j++) objective += (this.cost[j] as number) * (this.value[j] as number);
-    let primal = 0;
-    for (let v = 0; v < n + this.m; v++) {
-      const x = this.value[v] as number;
-      primal = Math.max(primal, (this.lower[v] as number) - x, x - (this.upper[v] as number));
-    }
-    for (let i = 0; i < this.m; i++) {
-      const row = this.rows[i] as Float64Array;
-      let s = 0;
-      for (let j = 0; j < n; j++) s += (row[j] as number) * (this.value[j] as number);
-      primal = Math.max(primal, Math.abs(s - (this.value[n + i] as number)));
-    }
-    let dual = 0;
-    for (let v = 0; v < n + this.m; v++) {
-      const d = this.reduced[v] as number;
-      const s = this.status[v];
-      if (s === BASIC || (this.upper[v] as number) === (this.lower[v] as number)) continue;
-      dual = Math.max(dual, s === AT_LOWER ? -d : d);
-    }
-    return { status, objective, pivots: this.pivots, primalResidual: primal, dualResidual: dual };
+    const { n, m, lower, upper, value, reduced, rows } = this;
+    return simplexReport(
+      status,
+      this.cost,
+      { n, m, lower, upper, status: this.status, value, reduced, rows },
+      this.pivots,
+    );
   }
 }
 
+/** The final state of a bounded simplex: structural columns 0..n−1, then one slack per row. */
+export interface SimplexState {
+  readonly n: number;
+  readonly m: number;
+  readonly lower: readonly number[];
+  readonly upper: readonly number[];
+  readonly status: readonly number[];
+  readonly value: readonly number[];
+  readonly reduced: readonly number[];
+  readonly rows: readonly Float64Array[];
+}
+
+/**
+ * The objective under `cost` and the largest primal (bounds, rows) and dual (reduced-cost sign)
+ * residuals of a simplex's final state.
+ */
+export function simplexReport(
+  status: 'optimal' | 'infeasible',
+  cost: Float64Array,
+  state: SimplexState,
+  pivots: number,
+): DualSimplexReport {
+  const { n, m, lower, upper, value, reduced, rows } = state;
+  let objective = 0;
+  for (let j = 0; j < n; j++) objective += (cost[j] as number) * (value[j] as number);
+  let primal = 0;
+  for (let v = 0; v < n + m; v++) {
+    const x = value[v] as number;
+    primal = Math.max(primal, (lower[v] as number) - x, x - (upper[v] as number));
+  }
+  for (let i = 0; i < m; i++) {
+    const row = rows[i] as Float64Array;
+    let s = 0;
+    for (let j = 0; j < n; j++) s += (row[j] as number) * (value[j] as number);
+    primal = Math.max(primal, Math.abs(s - (value[n + i] as number)));
+  }
+  let dual = 0;
+  for (let v = 0; v < n + m; v++) {
+    const d = reduced[v] as number;
+    const s = state.status[v];
+    if (s === BASIC || (upper[v] as number) === (lower[v] as number)) continue;
+    dual = Math.max(dual, s === AT_LOWER ? -d : d);
+  }
+  return { status, objective, pivots, primalResidual: primal, dualResidual: dual };
+}
+
 /** Inverse of a k × k matrix by Gauss–Jordan elimination with partial pivoting. */
-function invert(a: Float64Array, k: number): Float64Array {
+export function invert(a: Float64Array, k: number): Float64Array {
   const m = Float64Array.from(a);
   const inv = new Float64Array(k * k);
   for (let i = 0; i < k; i++) inv[i * k + i] = 1;
