@@ -25,7 +25,8 @@ function refusedShape(branch: readonly z.core.$ZodIssue[]): string | undefined {
  */
 export function expandUnions(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
   return issues.flatMap((issue) => {
-    if (issue.code !== 'invalid_union') return [issue];
+    // A union with a message of its own (a schema's custom error) says it better than any branch.
+    if (issue.code !== 'invalid_union' || issue.message !== 'Invalid input') return [issue];
     const taken = issue.errors.filter((branch) => refusedShape(branch) === undefined);
     if (taken.length !== 1) return [issue];
     return expandUnions(
