@@ -90,7 +90,8 @@ const days = (n: number): string => `${Number.isInteger(n) ? n : n.toFixed(1)} d
  * days (A = 252). Weekly 52, monthly 12, quarterly 4, annual 1.
  *
  * @param dates ISO dates `YYYY-MM-DD` (a time part after `T` or a space is ignored), ascending.
- * @throws QuantError `E_INPUT_DATES` naming the first date that is not a valid ISO date;
+ * @throws QuantError `E_INPUT_DATES` naming the first date that is not a valid ISO date, or not after
+ *   the date before it (unsorted or duplicate);
  *   `E_FREQUENCY` with fewer than 2 dates or irregular spacing (details: first/last date, median
  *   spacing, rows per year, an example spacing outside the band), or dates whose spacing changes
  *   calendar (details: `frequency_changes_at`, `other_frequency`, `other_from`, `other_to`).
@@ -109,6 +110,14 @@ export function inferFrequency(dates: readonly string[]): FrequencyInference {
     // 1970-01-01 was a Thursday: (d + 4) mod 7 is 0 on Sundays and 6 on Saturdays.
     const wd = (((d + 4) % 7) + 7) % 7;
     if (wd === 0 || wd === 6) weekendDates = true;
+    const prev = day[i - 1];
+    if (prev !== undefined && d <= prev) {
+      throw new QuantError(
+        'E_INPUT_DATES',
+        `date ${i} ("${text as string}") is ${d === prev ? 'the same day as' : 'before'} date ${i - 1} ("${dates[i - 1] as string}"): dates must be ascending and unique`,
+        { hint: 'sort the dates and remove duplicates', details: { index: i, value: text as string } },
+      );
+    }
     day.push(d);
   });
   if (day.length < 2) {

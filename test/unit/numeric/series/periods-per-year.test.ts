@@ -196,6 +196,21 @@ describe('inferFrequency', () => {
     assert.equal(inferFrequency(holes).periodsPerYear, 252, 'inferFrequency(holes).periodsPerYear');
   });
 
+  test('unsorted, duplicate or descending dates are E_INPUT_DATES naming the first offending position', () => {
+    const cases: [string[], number][] = [
+      [['2024-01-01', '2024-01-02', '2024-01-04', '2024-01-03', '2024-01-05'], 3],
+      [['2024-01-08', '2024-01-09', '2024-01-09', '2024-01-10'], 2],
+      [['2024-01-12', '2024-01-11', '2024-01-10'], 1],
+    ];
+    for (const [dates, index] of cases) {
+      assert.throws(
+        () => inferFrequency(dates),
+        (e: unknown) => e instanceof QuantError && e.code === 'E_INPUT_DATES' && e.details['index'] === index,
+        `${dates.join(', ')}: E_INPUT_DATES at ${index}`,
+      );
+    }
+  });
+
   test('fewer than 2 dates is E_FREQUENCY', () => {
     assert.equal(frequencyError([]).code, 'E_FREQUENCY', 'frequencyError([]).code');
     assert.match(
