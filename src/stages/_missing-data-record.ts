@@ -125,3 +125,28 @@ export function missingDataRecord(
     warning: report.warn ? warningLine(file, report, names, setting) : null,
   };
 }
+
+/**
+ * The assets whose missing values dropped rows, for the message of a table left too short: "NEWCO 500
+ * rows (first value 2024-05-01), NOTES 600 rows (no value at all)"; null when no row was dropped.
+ */
+export function responsibleText(record: MissingDataRecord): string | null {
+  if (record.dropped_rows === 0 || record.responsible.length === 0) return null;
+  return list(
+    record.responsible.map((a) =>
+      blame(
+        {
+          column: 0,
+          droppedRows: a.dropped_rows,
+          firstDropped: a.first_dropped,
+          lastDropped: a.last_dropped,
+          firstValue: a.first_value,
+          lastValue: a.last_value,
+          lateStart: a.late_start,
+          earlyEnd: a.early_end,
+        },
+        a.asset,
+      ),
+    ),
+  );
+}

@@ -12,7 +12,12 @@ import {
 import { applyMissingPolicy, type MissingDataResult } from '../numeric/series/missing-data.js';
 import { DEFAULT_FFILL_LIMIT, type InputKind, type MissingPolicy } from '../util/vocabulary.js';
 import type { Annualisation } from './_annualisation.js';
-import { missingDataRecord, type MissingDataRecord, type SettingText } from './_missing-data-record.js';
+import {
+  missingDataRecord,
+  responsibleText,
+  type MissingDataRecord,
+  type SettingText,
+} from './_missing-data-record.js';
 
 export interface ReturnsData {
   readonly assets: string[];
@@ -92,12 +97,15 @@ export function tableToReturns(
   }
   if (keep.length < minRows) {
     const after = policy === 'ffill' ? 'filling and dropping' : 'dropping';
+    const culprits = responsibleText(missingData);
     throw new QuantError(
       'E_TOO_FEW_OBSERVATIONS',
-      `${file} has ${keep.length} complete row(s) after ${after} rows with missing values (missing=${policy}); at least ${minRows} are needed`,
+      `${file} has ${keep.length} complete row(s) after ${after} ${missingData.dropped_rows} of ${missingData.rows} rows with missing values (missing=${policy}); at least ${minRows} are needed` +
+        (culprits === null ? '' : `; responsible: ${culprits}`),
       {
         location: { file },
-        hint: `provide a longer history, choose other assets, or set ${setting('missing', 'drop_assets')}`,
+        hint: `set ${setting('missing', 'drop_assets')}${culprits === null ? '' : options.assets === undefined ? `, leave ${missingData.responsible.map((a) => a.asset).join(', ')} out of ${setting('assets', '...')}` : ` or remove ${missingData.responsible.map((a) => a.asset).join(', ')} from ${options.assetsKey ?? 'assets'}`}, or provide a longer history`,
+        details: { responsible: missingData.responsible.map((a) => a.asset) },
       },
     );
   }

@@ -13,6 +13,7 @@ import { didYouMean } from '../../util/suggest.js';
 import type { PositionDirection } from '../../numeric/backtest/synthetic-returns.js';
 import { assertPlausibleReturnScale, tableToReturns, type ReturnsData } from '../_returns-table.js';
 import { resolveAnnualisation, type Annualisation } from '../_annualisation.js';
+import { responsibleText } from '../_missing-data-record.js';
 
 /** A sleeve profile ready to backtest: its spec, the manifest it came from and its cleaned returns. */
 export interface SleeveInput {
@@ -113,13 +114,26 @@ export async function loadSleeveInput(manifestPath: string, profile: string): Pr
   });
   const rows = data.returns.rows;
   if (rows < spec.train_window + 1) {
+    const culprits = responsibleText(data.missingData);
+    const md = data.missingData;
     throw new QuantError(
       'E_TOO_FEW_OBSERVATIONS',
-      `sleeve profile "${profile}": ${pricesFile} gives ${rows} complete return row(s), but train_window ${spec.train_window} needs at least ${spec.train_window + 1} (the train window and one test day)`,
+      `sleeve profile "${profile}": ${pricesFile} gives ${rows} complete return row(s), but train_window ${spec.train_window} needs at least ${spec.train_window + 1} (the train window and one test day)` +
+        (culprits === null
+          ? ''
+          : `; ${md.dropped_rows} of ${md.rows} rows were dropped for missing values (missing=${md.policy}), responsible: ${culprits}`),
       {
-        hint: `lower profiles.${profile}.sleeve.train_window or provide a longer history`,
+        hint:
+          culprits === null
+            ? `lower profiles.${profile}.sleeve.train_window or provide a longer history`
+            : `set profiles.${profile}.sleeve.missing = "drop_assets" or remove ${md.responsible.map((a) => a.asset).join(', ')} from profiles.${profile}.sleeve.assets, or lower profiles.${profile}.sleeve.train_window`,
         location: { file: pricesFile },
-        details: { profile, rows, train_window: spec.train_window },
+        details: {
+          profile,
+          rows,
+          train_window: spec.train_window,
+          responsible: md.responsible.map((a) => a.asset),
+        },
       },
     );
   }

@@ -216,6 +216,24 @@ describe('missing-data policy', () => {
     );
   });
 
+  test('rows all dropped for missing values: E_TOO_FEW_OBSERVATIONS names the columns responsible', () => {
+    const text =
+      'date,A,B,NOTES,NEW\n2024-01-01,100,50,,\n2024-01-02,101,51,,\n2024-01-03,102,52,,10\n2024-01-04,103,53,,11\n';
+    const e = caught(() => tableToReturns(csv('p.csv', text), { file: 'p.csv', kind: 'prices' }));
+    assert.equal(e.code, 'E_TOO_FEW_OBSERVATIONS', e.oneLine());
+    assert.match(
+      e.message,
+      /after dropping 4 of 4 rows .*; responsible: NOTES 4 rows \(no value at all\), NEW 2 rows \(first value 2024-01-03\)$/,
+      'the message names each column responsible, with its first value',
+    );
+    assert.equal(
+      e.hint,
+      'set missing=drop_assets, leave NOTES, NEW out of assets=..., or provide a longer history',
+      'the hint says how to drop the columns responsible',
+    );
+    assert.deepEqual(e.details['responsible'], ['NOTES', 'NEW'], 'details.responsible');
+  });
+
   test('a table too short with nothing missing: the row count, not the missing-data policy', () => {
     const e = caught(() =>
       tableToReturns(csv('p.csv', 'date,A,B\n2024-01-01,100,50\n2024-01-02,101,51\n'), {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { before, describe, test } from 'node:test';
 import {
@@ -255,6 +255,35 @@ describe('sleeve.backtest', () => {
       existsSync(join(w, 'runs', 'e4', 'data', 'returns')),
       false,
       'runs/e4/data/returns does not exist',
+    );
+  });
+
+  test('a late-listed asset leaving too few rows: E_TOO_FEW_OBSERVATIONS names it, not the history', async () => {
+    const w = await sleeveWorkspace();
+    const lines = readFileSync(join(w, 'data', 'spisector_prices.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    // NEWCO has prices for the last 60 rows only: drop_rows keeps 59 returns of a 2,216-row file.
+    const withNew = lines.map((line, i) =>
+      i === 0 ? `${line},NEWCO` : `${line},${i > lines.length - 61 ? String(10 + i / 1000) : ''}`,
+    );
+    writeFileSync(join(w, 'data', 'late.csv'), withNew.join('\n') + '\n');
+    await writeManifest(w, {
+      profiles: {
+        late: sleeve({ prices: 'data/late.csv', assets: ['BASI', 'INDU', 'NEWCO'], train_window: 120 }),
+      },
+    });
+    await assert.rejects(
+      runBacktest(w, 'late', 'e_late'),
+      (error: unknown) =>
+        quantError(
+          'E_TOO_FEW_OBSERVATIONS',
+          /gives 59 complete return row\(s\), but train_window 120 .*; 2156 of 2216 rows were dropped for missing values \(missing=drop_rows\), responsible: NEWCO 2156 rows \(first value \d{4}-\d\d-\d\d\)/,
+        )(error) &&
+        /profiles\.late\.sleeve\.missing = "drop_assets" or remove NEWCO(, BASI)? from profiles\.late\.sleeve\.assets/.test(
+          (error as QuantError).hint ?? '',
+        ),
+      'the message names NEWCO and its first value; the hint says drop_assets or remove it',
     );
   });
 
