@@ -8,6 +8,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileS
 import { join } from 'node:path';
 import { quant, tempDir } from '../helpers/cli.js';
 import { SMALL_META_PROFILE, buildSmallMetaWorkspace } from '../helpers/small-meta-workspace.js';
+import { businessDays, randomReturns, writeManifest, writeSleeveRun } from '../helpers/sleeve-fixtures.js';
 
 interface JsonError {
   readonly error: {
@@ -295,6 +296,123 @@ describe('late failures caught before the run folder exists', () => {
         r.stderr,
       );
       assert.deepEqual(readdirSync(join(ws.path, 'runs')).sort(), before, 'no new folder in runs/');
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  /**
+   * Sleeve runs s1..s4 (hrp everywhere, min_variance in s1, s3 and s4 only) and two roots over the
+   * nested level `inner` (s1 + s2): `top` = inner + s3, `wide` = inner + s3 + s4.
+   */
+  async function buildNestedWorkspace(ws: string): Promise<void> {
+    const dates = businessDays('2024-01-01', 80);
+    for (const [i, id] of ['s1', 's2', 's3', 's4'].entries()) {
+      const streams: Record<string, { dates: string[]; returns: Float64Array }> = {
+        hrp: { dates, returns: randomReturns(20 + i, dates.length, { vol: 0.01 + i * 0.002 }) },
+      };
+      if (id !== 's2')
+        streams['min_variance'] = { dates, returns: randomReturns(30 + i, dates.length, { vol: 0.01 }) };
+      await writeSleeveRun(ws, {
+        runId: `${id}_run`,
+        profile: id,
+        createdAt: '2024-06-01T00:00:00Z',
+        streams,
+        weights: Object.fromEntries(
+          Object.keys(streams).map((P) => [
+            P,
+            [{ Symbol: `X${i}`, Weight: 1, Net_Weight: 1, Direction: 'LONG' }],
+          ]),
+        ),
+      });
+    }
+    await writeManifest(ws, {
+      profiles: {
+        inner: {
+          sleeves: [
+            { id: 'a', profile: 's1' },
+            { id: 'b', profile: 's2' },
+          ],
+        },
+        top: {
+          sleeves: [
+            { id: 'in', meta_profile: 'inner' },
+            { id: 'c', profile: 's3' },
+          ],
+        },
+        wide: {
+          sleeves: [
+            { id: 'in', meta_profile: 'inner' },
+            { id: 'c', profile: 's3' },
+            { id: 'd', profile: 's4' },
+          ],
+        },
+      },
+    });
+  }
+
+  test('--profiles leaving a level with fewer than 2 sleeves names the level and the profiles that work, and creates no run folder', async () => {
+    const ws = tempDir();
+    try {
+      await buildNestedWorkspace(ws.path);
+      const before = readdirSync(join(ws.path, 'runs')).sort();
+      const r = quant([
+        'meta',
+        'run',
+        '--profile',
+        'top',
+        '--profiles',
+        'min_variance',
+        '--workspace',
+        ws.path,
+        '--json',
+      ]);
+      assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
+      const e = jsonError(r.stderr).error as JsonError['error'] & {
+        details?: { levels?: { meta_profile: string; missing_stream: string[] }[]; runnable?: string[] };
+      };
+      assert.equal(e.code, 'E_TOO_FEW_SLEEVES', r.stderr);
+      assert.match(
+        e.message,
+        /inner \(in\) keeps 1 sleeve\(s\) \(a\), with b lacking the min_variance return stream/,
+        e.message,
+      );
+      assert.match(e.message, /top keeps 1 sleeve\(s\) \(c\), with in falling short itself/, e.message);
+      assert.match(
+        e.hint ?? '',
+        /--profiles hrp\)/,
+        `the hint lists the risk profiles every level can run: ${e.hint}`,
+      );
+      assert.deepEqual(e.details?.runnable, ['hrp'], 'details.runnable');
+      assert.deepEqual(
+        e.details?.levels?.map((l) => [l.meta_profile, l.missing_stream]),
+        [
+          ['inner', ['b']],
+          ['top', []],
+        ],
+        'details.levels',
+      );
+      assert.deepEqual(readdirSync(join(ws.path, 'runs')).sort(), before, 'no new folder in runs/');
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  test('a nested level that falls short is still dropped when its parent keeps 2 sleeves', async () => {
+    const ws = tempDir();
+    try {
+      await buildNestedWorkspace(ws.path);
+      const r = quant([
+        'meta',
+        'run',
+        '--profile',
+        'wide',
+        '--profiles',
+        'min_variance',
+        '--workspace',
+        ws.path,
+      ]);
+      assert.equal(r.code, 0, `exit code (stderr: ${r.stderr})`);
     } finally {
       ws.cleanup();
     }

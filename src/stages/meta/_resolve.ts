@@ -210,6 +210,7 @@ function locateSleeveError(
  */
 export async function checkSleeveInputs(workspace: string, doc: ResolvedManifestDoc): Promise<void> {
   await checkRiskProfileStreams(workspace, doc);
+  await checkLevelStreams(workspace, doc);
   const seen = new Set<string>();
   for (const s of doc.sleeves) {
     if (seen.has(s.run_id)) continue;
@@ -278,6 +279,107 @@ async function checkRiskProfileStreams(workspace: string, doc: ResolvedManifestD
           ? 'produce the sleeve runs (quant sleeve run) or pin runs that have return streams'
           : `choose among the streams the sleeves have (--profiles ${available.join(',')}), or produce the missing streams`,
       details: { missing, available },
+    },
+  );
+}
+
+/** Why one level of the tree cannot combine 2 sleeves for a risk profile, judged by streams alone. */
+interface LevelShortfall {
+  readonly meta_profile: string;
+  readonly path: string;
+  readonly usable: string[];
+  readonly missing_stream: string[];
+  readonly branch_failed: string[];
+}
+
+/**
+ * Walk the tree for risk profile `P` as meta.returns will: an atomic sleeve counts when its run has a
+ * `P` stream, a nested level when it keeps at least 2 sleeves itself. Returns the levels that keep
+ * fewer than 2 (deepest first); a nested level among them is dropped by its parent (`branch_failed`),
+ * which is fine as long as the root keeps 2.
+ */
+async function levelShortfalls(
+  workspace: string,
+  doc: ResolvedManifestDoc,
+  node: MetaNode,
+  prefix: readonly string[],
+  P: string,
+  out: LevelShortfall[],
+): Promise<boolean> {
+  const usable: string[] = [];
+  const missing: string[] = [];
+  const failed: string[] = [];
+  for (const sleeve of node.sleeves) {
+    const path = [...prefix, sleeve.id];
+    if (sleeve.kind === 'meta') {
+      if (await levelShortfalls(workspace, doc, sleeve.node, path, P, out)) usable.push(sleeve.id);
+      else failed.push(sleeve.id);
+      continue;
+    }
+    const rs = doc.sleeves.find((s) => key(s.path) === key(path));
+    const stream = rs === undefined ? null : await findReturnStream(join(workspace, 'runs', rs.run_id), P);
+    (stream === null ? missing : usable).push(sleeve.id);
+  }
+  if (usable.length >= 2) return true;
+  out.push({
+    meta_profile: node.profile,
+    path: prefix.length === 0 ? node.profile : key(prefix),
+    usable,
+    missing_stream: missing,
+    branch_failed: failed,
+  });
+  return false;
+}
+
+/**
+ * A risk profile that some sleeves lack can leave a level with fewer than 2 sleeves; when that reaches
+ * the root, meta.returns would fail with `E_TOO_FEW_SLEEVES` after the run folder exists. Refuse now,
+ * naming each level that falls short, the sleeves lacking the stream, and the risk profiles that every
+ * level the run needs can combine. A nested level that falls short while its parent keeps 2 sleeves is
+ * left alone: the parent drops it as `branch_failed`, as before.
+ */
+async function checkLevelStreams(workspace: string, doc: ResolvedManifestDoc): Promise<void> {
+  const tree = resolvedTree(doc, doc.root);
+  const failing: { risk_profile: string; levels: LevelShortfall[] }[] = [];
+  for (const P of doc.risk_profiles) {
+    const levels: LevelShortfall[] = [];
+    if (!(await levelShortfalls(workspace, doc, tree, [], P, levels)))
+      failing.push({ risk_profile: P, levels });
+  }
+  if (failing.length === 0) return;
+  const runs = [...new Set(doc.sleeves.map((s) => join(workspace, 'runs', s.run_id)))];
+  const have = new Set<string>();
+  for (const run of runs) for (const P of (await listReturnStreams(run)).keys()) have.add(P);
+  const runnable: string[] = [];
+  for (const P of RISK_PROFILE_ORDER.filter((p) => have.has(p)))
+    if (await levelShortfalls(workspace, doc, tree, [], P, [])) runnable.push(P);
+  const named = doc.risk_profiles_source === 'override' ? '--profiles' : `the risk profiles of ${doc.root}`;
+  const describe = (l: LevelShortfall, P: string): string => {
+    const why = [
+      ...(l.missing_stream.length === 0
+        ? []
+        : [`${l.missing_stream.join(', ')} lacking the ${P} return stream`]),
+      ...(l.branch_failed.length === 0 ? [] : [`${l.branch_failed.join(', ')} falling short itself`]),
+    ];
+    const at = l.path === l.meta_profile ? l.meta_profile : `${l.meta_profile} (${l.path})`;
+    return `${at} keeps ${l.usable.length} sleeve(s)${l.usable.length === 0 ? '' : ` (${l.usable.join(', ')})`}, with ${why.join(' and ')}`;
+  };
+  const parts = failing.map(
+    (f) => `${f.risk_profile}: ${f.levels.map((l) => describe(l, f.risk_profile)).join('; ')}`,
+  );
+  throw new QuantError(
+    'E_TOO_FEW_SLEEVES',
+    `${named} leave${failing.length === 1 ? 's' : ''} a level of ${doc.root} with fewer than 2 sleeves, which every level needs — ${parts.join(' | ')}`,
+    {
+      hint:
+        runnable.length === 0
+          ? 'no risk profile has a return stream in enough sleeves of every level: produce the missing streams (quant sleeve run) or pin runs that have them'
+          : `choose risk profiles that every level can combine (--profiles ${runnable.join(',')}), or produce the missing streams`,
+      details: {
+        risk_profiles: failing.map((f) => f.risk_profile),
+        levels: failing.flatMap((f) => f.levels.map((l) => ({ risk_profile: f.risk_profile, ...l }))),
+        runnable,
+      },
     },
   );
 }
