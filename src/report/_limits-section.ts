@@ -35,6 +35,7 @@ function limitCell(r: LimitRow): string {
 function membersCell(r: LimitRow): string {
   if (r.kind === 'exposure_rest')
     return `${r.members.length} symbols, the largest ${code(r.members[0] ?? 'n/a')}`;
+  if (r.members.length === 0) return 'no symbol held';
   return r.members.map(code).join(' + ');
 }
 
@@ -58,8 +59,9 @@ export function limitsBlock(section: LimitsSection): string {
   const head =
     `Every limit of every level: the sleeve box of \`meta_allocation\` and a sleeve's own bounds (its ` +
     `weight in its level), group limits (the summed weight of the sleeves carrying the tag) and exposure ` +
-    `caps (the net weight of a physical asset in the level's flattened portfolio; one row per symbol ` +
-    `some sleeve could push over its cap, the largest of the others in one row), with the value the ` +
+    `caps (the net weight of a physical asset in the level's flattened portfolio; one row per symbol or ` +
+    `prefix with a cap of its own and per symbol some sleeve could push over the default cap, the ` +
+    `largest of the other held symbols in one row), with the value the ` +
     `final weights reach. A limit binds when that value is within ${section.tolerance.toExponential(0)} ` +
     `of a bound: ${binding} of ${section.rows.length} bind.`;
   const missing =

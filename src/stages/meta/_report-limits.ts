@@ -39,18 +39,40 @@ function boxRows(optimized: OptimizedDoc): Row[] {
   );
 }
 
-/** The root's default cap on every symbol without a cap row: the largest |net| among them (listed first). */
-function restRow(optimized: OptimizedDoc, flattened: FlattenedDoc | undefined): Row[] {
-  const cap = optimized.exposure_caps?.max_weight;
-  if (cap === undefined || flattened === undefined) return [];
-  const capped = new Set(optimized.limits.filter((l) => l.kind === 'exposure').flatMap((l) => l.members));
-  const rest = flattened.assets.filter(
-    (a) => !capped.has(a.Symbol) && optimized.exposure_caps?.symbols?.[a.Symbol] === undefined,
-  );
-  if (rest.length === 0) return [];
+/**
+ * The root's caps that wrote no row of `limits` (no sleeve alone could break them, so the optimizer had no
+ * constraint to add), from the flattened portfolio: each symbol cap and prefix cap with the net weight it
+ * holds (0 for a symbol not held), then the default cap on every other held symbol as one row, the largest
+ * |net| among them listed first. Every limit thus shows, and every held symbol is counted once.
+ */
+function capRows(optimized: OptimizedDoc, flattened: FlattenedDoc | undefined): Row[] {
+  const caps = optimized.exposure_caps;
+  if (caps === undefined || flattened === undefined) return [];
+  const recorded = optimized.limits.filter((l) => l.kind === 'exposure');
+  const named = new Set(recorded.map((l) => l.name));
+  const capped = new Set(recorded.filter((l) => !l.name.startsWith('prefix ')).flatMap((l) => l.members));
+  const net = new Map(flattened.assets.map((a) => [a.Symbol, a.Net_Weight]));
+  const rows: Row[] = [];
+  for (const [symbol, cap] of Object.entries(caps.symbols ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    capped.add(symbol);
+    if (named.has(`cap ${symbol}`)) continue;
+    const value = net.get(symbol) ?? 0;
+    rows.push({ kind: 'exposure', name: `cap ${symbol}`, members: [symbol], min: -cap, max: cap, value });
+  }
+  for (const [prefix, cap] of Object.entries(caps.prefixes ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    if (named.has(`prefix ${prefix}`)) continue;
+    const held = flattened.assets.filter((a) => a.Symbol.startsWith(prefix));
+    const value = held.reduce((s, a) => s + a.Net_Weight, 0);
+    const members = held.map((a) => a.Symbol);
+    rows.push({ kind: 'exposure', name: `prefix ${prefix}`, members, min: -cap, max: cap, value });
+  }
+  const cap = caps.max_weight;
+  const rest = flattened.assets.filter((a) => !capped.has(a.Symbol));
+  if (cap === undefined || rest.length === 0) return rows;
   const largest = rest.reduce((m, a) => (Math.abs(a.Net_Weight) > Math.abs(m.Net_Weight) ? a : m));
   const others = rest.filter((a) => a !== largest).map((a) => a.Symbol);
   return [
+    ...rows,
     {
       kind: 'exposure_rest',
       name: 'cap other symbols',
@@ -107,7 +129,7 @@ export async function loadLimitsSection(
   riskProfile: string,
   root: RootDocs,
 ): Promise<LimitsSection> {
-  const rows = levelRows('', o.metaProfile, root.optimized, restRow(root.optimized, root.flattened));
+  const rows = levelRows('', o.metaProfile, root.optimized, capRows(root.optimized, root.flattened));
   const omitted: string[] = [];
   const visit = async (manifest: ManifestDoc, prefix: readonly string[], seen: ReadonlySet<string>) => {
     for (const inc of manifest.included) {

@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QuantSDK } from '../../../../src/index.js';
 import { limitsBlock, limitsRows } from '../../../../src/report/_limits-section.js';
+import { loadLimitsSection } from '../../../../src/stages/meta/_report-limits.js';
+import type { FlattenedDoc, OptimizedDoc } from '../../../../src/stages/meta/_report-docs.js';
 import type { LimitsSection } from '../../../../src/report/index.js';
 import type { MetaOptimizedDoc } from '../../../../src/stages/meta/_artifact-types.js';
 import { tempDir } from '../../artifacts/_temp.js';
@@ -99,6 +101,90 @@ describe('limits table (renderer)', () => {
     const block = limitsBlock(HAND);
     assert.match(block, /within 1e-9 of a bound: 2 of 5 bind\./, 'the count of binding limits');
     assert.ok(block.includes('| `inner` (`m_inner`) | group `eq` |'), 'the table row of the group');
+  });
+});
+
+describe('limits table (root caps no sleeve alone can break)', () => {
+  const asset = (Symbol: string, Net_Weight: number) => ({
+    Symbol,
+    Weight: Math.abs(Net_Weight),
+    Net_Weight,
+    Direction: Net_Weight < 0 ? 'SHORT' : 'LONG',
+    Contributors: {},
+  });
+  const flattened: FlattenedDoc = {
+    schema_version: 1,
+    assets: [
+      asset('QATSC', 0.2),
+      asset('UTIL', 0.0636),
+      asset('SIX:A', 0.15),
+      asset('SIX:B', -0.05),
+      asset('CONG', 0.14),
+      asset('TELE', 0.12),
+    ],
+    totals: { gross: 0.7236, net: 0.6236, long: 0.6736, short: 0.05 },
+    missing: [],
+    weights_fallbacks: [],
+  };
+  const optimized: OptimizedDoc = {
+    schema_version: 1,
+    method: 'hrp',
+    requested_method: 'hrp',
+    sleeves: [{ id: 'a', weight: 1 }],
+    bounds: { min_weight: 0, max_weight: 1 },
+    limits: [
+      {
+        name: 'cap QATSC',
+        kind: 'exposure',
+        members: ['QATSC'],
+        min: -0.2,
+        max: 0.2,
+        value: 0.2,
+      },
+    ],
+    parameters: {},
+    exposure_caps: {
+      max_weight: 0.2,
+      symbols: { UTIL: 0.1, GONE: 0.05 },
+      prefixes: { 'SIX:': 0.3, 'NYSE:': 0.1 },
+    },
+    fallback_chain: [],
+  };
+
+  test('every cap shows with its position; the rest row counts the other held symbols', async () => {
+    const section = await loadLimitsSection(
+      { runDir: '/nonexistent', metaProfile: 'w', recordInput: () => undefined },
+      'hrp',
+      { optimized, manifest: undefined, flattened },
+    );
+    const caps = limitsRows(section).filter((r) => r[1] !== 'sleeve box (meta_allocation)');
+    assert.deepEqual(
+      caps,
+      [
+        ['root `w`', 'cap per symbol', '`QATSC`', '|net| ≤ 20.00%', '20.00%', '**binds**'],
+        ['root `w`', 'cap per symbol', '`GONE`', '|net| ≤ 5.00%', '0.00%', 'no'],
+        ['root `w`', 'cap per symbol', '`UTIL`', '|net| ≤ 10.00%', '6.36%', 'no'],
+        ['root `w`', 'cap on prefix `NYSE:`', 'no symbol held', '|net| ≤ 10.00%', '0.00%', 'no'],
+        ['root `w`', 'cap on prefix `SIX:`', '`SIX:A` + `SIX:B`', '|net| ≤ 30.00%', '10.00%', 'no'],
+        [
+          'root `w`',
+          'cap per symbol, every other symbol',
+          '4 symbols, the largest `SIX:A`',
+          '|net| ≤ 20.00%',
+          '15.00%',
+          'no',
+        ],
+      ],
+      'the recorded cap, the two symbol caps, the two prefix caps, then the four other held symbols',
+    );
+    const rest = section.rows.find((r) => r.kind === 'exposure_rest');
+    const own = section.rows.filter((r) => r.kind === 'exposure' && !r.name.startsWith('prefix '));
+    const held = new Set(own.flatMap((r) => r.members).filter((m) => m !== 'GONE'));
+    assert.equal(
+      held.size + (rest?.members.length ?? 0),
+      flattened.assets.length,
+      'every held symbol is counted once, in its own row or in the rest row',
+    );
   });
 });
 
