@@ -158,15 +158,12 @@ export async function loadBenchmarkView(
 /** The data-age section from the meta manifest's dates, against the run's creation day. */
 export function dataAgeSection(
   calendarLastDate: string | null,
-  included: readonly { readonly id: string; readonly last_date?: string | undefined }[],
+  streams: readonly { readonly id: string; readonly lastDate: string }[],
   createdAt: string,
   rule: TradesAgeRule,
 ): DataAgeSection | undefined {
   const now = new Date(createdAt);
   if (calendarLastDate === null || Number.isNaN(now.getTime())) return undefined;
-  const streams = included.flatMap((s) =>
-    s.last_date === undefined ? [] : [{ id: s.id, lastDate: s.last_date }],
-  );
   const age = dataAge(calendarLastDate, streams, now);
   return {
     ...age,

@@ -48,7 +48,7 @@ import {
 } from './_report-charts.js';
 import { loadBacktestView } from './_report-backtest.js';
 import { dataAgeSection, loadBenchmarkView } from './_report-benchmark.js';
-import { recordedTradesAgeRule } from './freshness.js';
+import { atomicStreams, recordedTradesAgeRule } from './freshness.js';
 import { exposureSection, loadAttributionSection } from './_report-attribution.js';
 import { loadLimitsSection } from './_report-limits.js';
 import { readRunLedgerFacts, type RunLedgerFacts } from './_report-warnings.js';
@@ -171,15 +171,7 @@ async function loadRiskProfile(
   const rf = bench.riskFree?.perPeriod;
   const metrics = { ...performanceMetrics(portfolio, periodsPerYear, rf), effectiveN: effectiveN(weights) };
   const backtest = await loadBacktestView(o.runDir, o.metaProfile, p, table, portfolio, o.recordInput, rf);
-  const age =
-    manifest === undefined
-      ? undefined
-      : dataAgeSection(
-          manifest.calendar.last_date,
-          manifest.included.map((s) => ({ id: s.id, last_date: lastDateOf(s) })),
-          o.createdAt,
-          await recordedTradesAgeRule(o.runDir, o.metaProfile, p),
-        );
+  const age = await dataAgeOf(o, p, manifest);
   const tree = await readOptional(o, paths.clusterTree, (f) =>
     readJsonArtifact(f, paths.clusterTree, clusterTreeDocSchema),
   );
@@ -242,6 +234,18 @@ async function loadRiskProfile(
 }
 
 /** An included sleeve's `last_date` (a meta manifest field the report's schema passes through). */
+/** The Data age section: the lags per atomic sleeve, nested levels by path. */
+async function dataAgeOf(o: ReportLoadOptions, p: string, manifest: ManifestDoc | undefined) {
+  if (manifest === undefined) return undefined;
+  const included = manifest.included.map((s) => ({ ...s, last_date: lastDateOf(s) }));
+  return dataAgeSection(
+    manifest.calendar.last_date,
+    await atomicStreams(o.runDir, p, included),
+    o.createdAt,
+    await recordedTradesAgeRule(o.runDir, o.metaProfile, p),
+  );
+}
+
 function lastDateOf(s: Readonly<Record<string, unknown>>): string | undefined {
   const d = s['last_date'];
   return typeof d === 'string' ? d : undefined;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { QuantError } from '../../errors.js';
 import { dataAge, type DataAge } from '../../numeric/series/data-age.js';
 import { metaArtifactPaths, RESOLVED_MANIFEST } from './_artifact-types.js';
+import { ID_PATTERN } from '../../manifest/index.js';
 import { readJsonArtifact } from './_report-docs.js';
 
 /** The meta run and the level whose data is checked. */
@@ -18,9 +19,71 @@ export interface FreshnessTarget {
 }
 
 const calendarDocSchema = z.looseObject({
-  included: z.array(z.looseObject({ id: z.string(), last_date: z.string() })),
+  included: z.array(
+    z.looseObject({
+      id: z.string(),
+      kind: z.string().optional(),
+      profile: z.string().optional(),
+      last_date: z.string().optional(),
+    }),
+  ),
   calendar: z.looseObject({ last_date: z.string().nullable() }),
 });
+
+/** DESIGN §3: nesting depth is at most 4. */
+const MAX_NESTING = 4;
+
+/** An included sleeve of a meta manifest as {@link atomicStreams} reads it. */
+export interface IncludedStream {
+  readonly id: string;
+  readonly kind?: string | undefined;
+  readonly profile?: string | undefined;
+  readonly last_date?: string | undefined;
+}
+
+/**
+ * Where each stream of a level ends, per atomic sleeve by its path (`mid/ga`): a nested meta sleeve is
+ * replaced by the sleeves of its own meta manifest, whose inner join may end later than the level's one
+ * stream shows; a nested level whose manifest is missing stays one stream. Sleeves without a last date
+ * are left out.
+ */
+export async function atomicStreams(
+  runDir: string,
+  riskProfile: string,
+  included: readonly IncludedStream[],
+): Promise<{ readonly id: string; readonly lastDate: string }[]> {
+  const out: { id: string; lastDate: string }[] = [];
+  const visit = async (
+    rows: readonly IncludedStream[],
+    prefix: readonly string[],
+    seen: ReadonlySet<string>,
+  ) => {
+    for (const s of rows) {
+      const id = [...prefix, s.id].join('/');
+      const nested =
+        s.kind === 'meta' && s.profile !== undefined && !seen.has(s.profile) && prefix.length < MAX_NESTING
+          ? await nestedIncluded(runDir, s.profile, riskProfile)
+          : undefined;
+      if (nested !== undefined && nested.length > 0) {
+        await visit(nested, [...prefix, s.id], new Set([...seen, s.profile as string]));
+      } else if (s.last_date !== undefined) {
+        out.push({ id, lastDate: s.last_date });
+      }
+    }
+  };
+  await visit(included, [], new Set());
+  return out;
+}
+
+async function nestedIncluded(
+  runDir: string,
+  metaProfile: string,
+  riskProfile: string,
+): Promise<readonly IncludedStream[] | undefined> {
+  if (!ID_PATTERN.test(metaProfile)) return undefined;
+  const rel = metaArtifactPaths(metaProfile, riskProfile).manifest;
+  return (await readJsonArtifact(join(runDir, rel), rel, calendarDocSchema))?.included;
+}
 
 const maxAgeDocSchema = z.looseObject({
   profiles: z
@@ -58,11 +121,7 @@ export async function readDataAge(run: FreshnessTarget, now: Date): Promise<Data
       { location: { file }, hint: 'run meta.returns for this meta and risk profile first' },
     );
   }
-  return dataAge(
-    last,
-    doc.included.map((s) => ({ id: s.id, lastDate: s.last_date })),
-    now,
-  );
+  return dataAge(last, await atomicStreams(run.runDir, run.riskProfile, doc.included), now);
 }
 
 /** The data-age rule the manifest sets for the trades of one risk profile. */
@@ -155,9 +214,7 @@ export async function assertFresh(
       `the data of ${run.metaProfile}/${run.riskProfile} ends ${age.lastDate}, ${age.ageDays} days before ${age.asOf}; max_data_age_days is ${limit}${lagging.length > 0 ? ` (lagging: ${lagging.map((s) => `${s.id} ${s.lagDays} d`).join(', ')})` : ''}`,
       {
         hint: `re-run the sleeves and the meta run on newer data, raise ${
-          rule?.source != null
-            ? rule.source
-            : `the limit given (--max-data-age-days, or max_data_age_days of profiles.${run.metaProfile}.trades)`
+          rule?.source != null ? rule.source : 'the limit given (--max-data-age-days)'
         }, or pass --allow-stale to act on it anyway`,
         details: {
           last_date: age.lastDate,

@@ -153,3 +153,53 @@ test('assertFresh without a limit given applies the trades block’s limit for a
     await rm(runDir, { recursive: true, force: true });
   }
 });
+
+test('a nested level shows its atomic sleeves by path: a lagging inner sleeve is named, not its level', async () => {
+  const runDir = await runWith();
+  const target = { runDir, metaProfile: 'M', riskProfile: 'hrp' };
+  const write = (profile: string, included: object[], last: string) =>
+    writeFile(
+      join(runDir, 'data', `meta_manifest_${profile}_hrp.json`),
+      JSON.stringify({ schema_version: 1, included, excluded: [], calendar: { last_date: last } }),
+    );
+  try {
+    // The inner level's join ends with its lagging sleeve `ga`, so `mid` alone shows no lag.
+    await write(
+      'M',
+      [
+        { id: 'mid', kind: 'meta', profile: 'N', last_date: '2024-02-27' },
+        { id: 'b', kind: 'atomic', profile: 's_b', last_date: '2024-02-27' },
+      ],
+      '2024-02-27',
+    );
+    await write(
+      'N',
+      [
+        { id: 'x', kind: 'atomic', profile: 's_x', last_date: '2024-03-01' },
+        { id: 'ga', kind: 'atomic', profile: 's_ga', last_date: '2024-02-27' },
+      ],
+      '2024-02-27',
+    );
+    const age = await readDataAge(target, NOW);
+    assert.deepEqual(
+      age.streams.map((s) => [s.id, s.lagDays]),
+      [
+        ['mid/x', 0],
+        ['mid/ga', 3],
+        ['b', 3],
+      ],
+      'the lags per atomic sleeve, by path',
+    );
+    const error = await assertFresh(target, 8, NOW).catch((e: unknown) => e);
+    assert.ok(
+      error instanceof QuantError && /\(lagging: mid\/ga 3 d, b 3 d\)/.test(error.message),
+      `E_STALE_DATA names the inner sleeve: ${String(error)}`,
+    );
+    assert.ok(
+      error instanceof QuantError && !/profiles\.M\.trades/.test(error.hint ?? ''),
+      `no trades block in the manifest, none named in the hint: ${String((error as QuantError).hint)}`,
+    );
+  } finally {
+    await rm(runDir, { recursive: true, force: true });
+  }
+});
