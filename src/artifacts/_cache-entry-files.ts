@@ -63,7 +63,7 @@ export async function readEntryFile(
   path: string,
   shown: string,
   limit: number,
-): Promise<Buffer | EntryProblem> {
+): Promise<Uint8Array | EntryProblem> {
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -129,7 +129,7 @@ export async function readRecordedFiles(
   found: readonly string[],
   expected: ReadonlyMap<string, string>,
   recordedBy: string,
-): Promise<Map<string, Buffer> | EntryProblem> {
+): Promise<Map<string, Uint8Array> | EntryProblem> {
   const present = new Set(found);
   for (const rel of found) {
     if (!expected.has(rel))
@@ -138,12 +138,12 @@ export async function readRecordedFiles(
         reason: `${shownPrefix}${rel} is not a file ${recordedBy} records (an extra file)`,
       };
   }
-  const out = new Map<string, Buffer>();
+  const out = new Map<string, Uint8Array>();
   for (const [rel, sha256] of expected) {
     const shown = `${shownPrefix}${rel}`;
     if (!present.has(rel)) return { file: shown, reason: `${shown} is missing (${recordedBy} records it)` };
     const bytes = await readEntryFile(join(filesDir, rel), shown, MAX_ENTRY_FILE_BYTES);
-    if (!Buffer.isBuffer(bytes)) return bytes;
+    if (!(bytes instanceof Uint8Array)) return bytes;
     const actual = sha256Hex(bytes);
     if (actual !== sha256)
       return {

@@ -65,7 +65,7 @@ export type CacheLookup<M> =
       readonly entry: string;
       readonly meta: M;
       /** The stored files, verified, by name inside the run folder (in the order the check gave). */
-      readonly files: ReadonlyMap<string, Buffer>;
+      readonly files: ReadonlyMap<string, Uint8Array>;
     };
 
 function entryDir(workspace: string, namespace: string, key: string): string {
@@ -129,7 +129,7 @@ export async function sweepCacheTemps(workspace: string, namespace: string): Pro
 
 async function readEntryJson(dir: string): Promise<{ readonly value: unknown } | EntryProblem> {
   const bytes = await readEntryFile(join(dir, ENTRY_JSON), ENTRY_JSON, MAX_ENTRY_JSON_BYTES);
-  if (!Buffer.isBuffer(bytes)) return bytes;
+  if (!(bytes instanceof Uint8Array)) return bytes;
   try {
     return { value: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown };
   } catch (error) {
@@ -141,7 +141,7 @@ async function readEntryJson(dir: string): Promise<{ readonly value: unknown } |
 async function inspectEntry<M>(
   dir: string,
   check: (value: unknown) => CacheMetaCheck<M>,
-): Promise<EntryProblem | { meta: M; files: Map<string, Buffer> }> {
+): Promise<EntryProblem | { meta: M; files: Map<string, Uint8Array> }> {
   const stat = await lstat(dir);
   if (stat.isSymbolicLink()) return { file: '', reason: 'the entry is a symbolic link (never followed)' };
   if (!stat.isDirectory()) return { file: '', reason: 'the entry is not a folder' };

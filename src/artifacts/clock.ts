@@ -4,6 +4,7 @@
  * byte-identical.
  */
 import { QuantError } from '../errors.js';
+import type { Env } from '../util/env.js';
 
 const MAX_EPOCH_SECONDS = 8.64e12; // the largest instant a JS Date can hold
 
@@ -11,7 +12,7 @@ const MAX_EPOCH_SECONDS = 8.64e12; // the largest instant a JS Date can hold
  * `SOURCE_DATE_EPOCH` as a Date if set, else the current time. An empty value counts as unset (CI systems
  * often export empty variables); anything but a non-negative integer is `E_USAGE`.
  */
-export function resolveNow(env: NodeJS.ProcessEnv = process.env): Date {
+export function resolveNow(env: Env = process.env): Date {
   const raw = env['SOURCE_DATE_EPOCH'];
   if (raw === undefined || raw.trim() === '') return new Date();
   const text = raw.trim();

@@ -12,6 +12,7 @@ import { QuantError } from '../errors.js';
 import { decodeUtf8, findInvalidUtf8 } from '../util/utf8.js';
 import { fsFailure } from './fs-failure.js';
 import { readOnce, SYNC_READ_LIMIT } from './read-once.js';
+import type { Env } from '../util/env.js';
 
 export const DEFAULT_MAX_INPUT_BYTES = 256 * 1024 ** 2;
 const MAX_INPUT_BYTES_VARIABLE = 'QUANT_MAX_INPUT_BYTES';
@@ -19,7 +20,7 @@ const MAX_INPUT_BYTES_VARIABLE = 'QUANT_MAX_INPUT_BYTES';
 const UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 /** The input size limit from the environment (see the module comment); a malformed value is `E_USAGE`. */
-export function maxInputBytes(env: NodeJS.ProcessEnv = process.env): number {
+export function maxInputBytes(env: Env = process.env): number {
   const raw = env[MAX_INPUT_BYTES_VARIABLE];
   if (raw === undefined || raw.trim() === '') return DEFAULT_MAX_INPUT_BYTES;
   const m = /^\s*(\d+)\s*([kKmMgG]?)(?:i?B)?\s*$/.exec(raw);
@@ -63,10 +64,7 @@ function tooLarge(path: string, size: number, limit: number): QuantError {
  * read only up to the limit (and then refused). Inside a run's read-once scope, a file already read and
  * unchanged since is not read again (see read-once.ts).
  */
-export async function readInputBytes(
-  path: string,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<Uint8Array> {
+export async function readInputBytes(path: string, env: Env = process.env): Promise<Uint8Array> {
   const limit = maxInputBytes(env);
   // In a run, the bytes read before when the file is unchanged (read-once.ts); the limit holds for them too.
   const bytes = await readOnce(path, () => readBytesFromDisk(path, limit));
@@ -152,6 +150,6 @@ export function decodeInputText(path: string, bytes: Uint8Array): string {
 }
 
 /** {@link readInputBytes}, then {@link decodeInputText}. */
-export async function readInputText(path: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function readInputText(path: string, env: Env = process.env): Promise<string> {
   return decodeInputText(path, await readInputBytes(path, env));
 }

@@ -9,6 +9,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { QuantError } from '../errors.js';
 import { canonicalJson } from './canonical-json.js';
 import type { LedgerRecord } from './ledger-verify.js';
+import type { Env } from '../util/env.js';
 
 /** The environment variable holding the signing key. */
 export const LEDGER_KEY_VARIABLE = 'QUANT_LEDGER_KEY';
@@ -45,7 +46,7 @@ export class LedgerKey {
    * The key of `QUANT_LEDGER_KEY`, or undefined when it is unset or empty. A key shorter than
    * {@link MIN_LEDGER_KEY_BYTES} is `E_AUDIT_KEY` (its length is named, never its text).
    */
-  static fromEnv(env: NodeJS.ProcessEnv): LedgerKey | undefined {
+  static fromEnv(env: Env): LedgerKey | undefined {
     const text = env[LEDGER_KEY_VARIABLE];
     if (text === undefined || text === '') return undefined;
     const bytes = Buffer.from(text, 'utf8');

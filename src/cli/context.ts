@@ -5,13 +5,14 @@ import type { Registry } from '../core/registry.js';
 import type { GlobalOptions } from './global-options.js';
 import type { Io } from './output.js';
 import type { RunOptions } from '../sdk/quant-sdk.js';
+import type { Env } from '../util/env.js';
 
 /** What every command gets: global options, streams, and the registry (built on first use). */
 export interface CliContext {
   readonly globals: GlobalOptions;
   readonly io: Io;
   readonly cwd: string;
-  readonly env: NodeJS.ProcessEnv;
+  readonly env: Env;
   readonly workspace: string;
   registry(): Promise<Registry>;
   /** A warning on stderr, once per message: `warning: ...`, or `{"warning":"..."}` with `--json`. */
@@ -23,12 +24,7 @@ export interface CliContext {
 /** The `<stage id>: ` that run sessions put before a stage's warnings (`meta.returns: ...`). */
 const STAGE_PREFIX = /^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+: /;
 
-export function createCliContext(
-  globals: GlobalOptions,
-  io: Io,
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-): CliContext {
+export function createCliContext(globals: GlobalOptions, io: Io, cwd: string, env: Env): CliContext {
   let registry: Promise<Registry> | undefined;
   // Several stages of one command may meet the same problem (each reads the manifest, and the SDK read
   // it before them): say it once. Stage warnings come as `<stage id>: <message>`; the message decides.

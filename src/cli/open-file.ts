@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import type { Env } from '../util/env.js';
 
 /** The program that opens a file with the user's default application on this platform. */
 function platformOpener(platform: NodeJS.Platform = process.platform): string {
@@ -10,7 +11,7 @@ function platformOpener(platform: NodeJS.Platform = process.platform): string {
 }
 
 /** The first executable file `name` in the folders of `PATH` (with `PATHEXT` on Windows), if any. */
-function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
+function findOnPath(name: string, env: Env): string | undefined {
   const dirs = (env['PATH'] ?? env['Path'] ?? '').split(delimiter).filter((d) => d !== '');
   const exts = process.platform === 'win32' ? (env['PATHEXT'] ?? '.EXE;.CMD;.BAT').split(';') : [''];
   for (const dir of dirs) {
@@ -37,7 +38,7 @@ export type OpenOutcome =
  * the opener has handed the file over (it exits). A missing opener, one that cannot start or one that
  * fails is an outcome, not an error: the caller still has the path to show.
  */
-export async function openWithPlatformOpener(file: string, env: NodeJS.ProcessEnv): Promise<OpenOutcome> {
+export async function openWithPlatformOpener(file: string, env: Env): Promise<OpenOutcome> {
   const opener = platformOpener();
   const program = findOnPath(opener, env);
   if (program === undefined) return { opened: false, opener, reason: `no opener found (${opener})` };

@@ -9,6 +9,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobOutcome, JobRunnerRef, JobSettings } from './job.js';
 import type { ChildMessage, ParentMessage } from './_pool-protocol.js';
+import type { Env } from '../util/env.js';
 
 /** Options of one job on a pool. */
 export interface PoolRunOptions {
@@ -85,7 +86,7 @@ export function childExecArgv(execArgv: readonly string[] = process.execArgv): s
  * `threads: auto`) do not start more threads than the machine has cores. A share the parent already has
  * (a pool inside a pool's child) is divided further.
  */
-export function childEnv(concurrency: number, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function childEnv(concurrency: number, env: Env = process.env): Env {
   const inherited = Number(env['QUANT_THREAD_CORES']);
   const cores = Number.isInteger(inherited) && inherited >= 1 ? inherited : availableParallelism();
   return { ...env, QUANT_THREAD_CORES: String(Math.max(1, Math.floor(cores / concurrency))) };

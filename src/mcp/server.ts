@@ -30,6 +30,7 @@ import { TOOL_VERSION } from '../sdk/version.js';
 import { runConfined } from '../sdk/workspace-runs.js';
 import { artifactResourceContents } from './artifact-render.js';
 import { MCP_TOOLS, type Tool, type ToolContext, type ToolResult } from './tools.js';
+import type { Env } from '../util/env.js';
 
 const STAGES_DOC_URI = 'quant://docs/stages.md';
 
@@ -39,7 +40,7 @@ export interface QuantMcpServerOptions {
   readonly registry?: Registry;
   /** Manifest path (default `<workspace>/manifest.json`); the caller confines it. */
   readonly manifest?: string;
-  readonly env?: NodeJS.ProcessEnv;
+  readonly env?: Env;
   /** Diagnostics (stderr in `quant mcp`); never the protocol stream. */
   readonly log?: (line: string) => void;
   /** Log stack traces of internal errors. */

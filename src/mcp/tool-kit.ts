@@ -9,12 +9,13 @@ import { confineRunFolder } from '../sdk/workspace-runs.js';
 import type { QuantSDK, RunOptions } from '../sdk/quant-sdk.js';
 import type { FileRecord } from '../sdk/run-session.js';
 import { toolJsonSchema, type JsonSchema } from './tool-schemas.js';
+import type { Env } from '../util/env.js';
 
 export interface ToolContext {
   /** Absolute workspace folder; relative paths resolve against it. */
   readonly workspace: string;
   readonly manifest: string | undefined;
-  readonly env: NodeJS.ProcessEnv;
+  readonly env: Env;
   readonly registry: Registry;
   readonly sdk: QuantSDK;
   /** Forwarded as `notifications/progress` when the client asked for progress. */

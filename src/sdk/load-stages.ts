@@ -5,6 +5,7 @@ import { importModule } from '../util/import-module.js';
 import type { PipelineDefinition, Stage } from '../core/stage.js';
 import { createRegistry, type Registry } from '../core/registry.js';
 import { builtinPipelines, builtinStages, StageRegistry } from '../stages/index.js';
+import type { Env } from '../util/env.js';
 
 function looksLikeStage(value: unknown): value is Stage {
   if (typeof value !== 'object' || value === null) return false;
@@ -19,7 +20,7 @@ function looksLikeStage(value: unknown): value is Stage {
 const STAGES_TIMEOUT_VARIABLE = 'QUANT_STAGES_TIMEOUT';
 const DEFAULT_STAGES_TIMEOUT_SECONDS = 30;
 
-function stagesTimeoutSeconds(env: NodeJS.ProcessEnv): number {
+function stagesTimeoutSeconds(env: Env): number {
   const raw = env[STAGES_TIMEOUT_VARIABLE];
   if (raw === undefined || raw.trim() === '') return DEFAULT_STAGES_TIMEOUT_SECONDS;
   const seconds = /^\s*\d+(?:\.\d+)?\s*$/.test(raw) ? Number(raw) : Number.NaN;
@@ -69,7 +70,7 @@ async function importWithin(url: string, spec: string, seconds: number): Promise
 export async function loadRegistry(
   modules: readonly string[],
   cwd: string,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Env = process.env,
 ): Promise<Registry> {
   if (modules.length === 0) return StageRegistry;
   const seconds = stagesTimeoutSeconds(env);

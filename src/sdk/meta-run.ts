@@ -41,6 +41,7 @@ import type { RunSession } from './run-session.js';
 import type { StageRunResult } from './stage-result.js';
 import { RUN_OPTION_KEYS } from './sdk-arguments.js';
 import { produceTreeSleeves, type ExecuteSleevesOptions, type ProducedSleeves } from './sleeve-jobs.js';
+import type { Env } from '../util/env.js';
 
 export interface MetaRunOptions extends RunOptions {
   /** Risk profiles to run (overrides the manifest). */
@@ -137,7 +138,7 @@ function runMetaInWorkspace(
   metaProfile: string,
   options: MetaRunOptions,
   cwd: string,
-  env: NodeJS.ProcessEnv,
+  env: Env,
   workspace: string,
 ): Promise<MetaRunResult> {
   return readOnceScope(() => runMetaReadOnce(sdk, metaProfile, options, cwd, env, workspace));
@@ -148,7 +149,7 @@ async function runMetaReadOnce(
   metaProfile: string,
   options: MetaRunOptions,
   cwd: string,
-  env: NodeJS.ProcessEnv,
+  env: Env,
   workspace: string,
 ): Promise<MetaRunResult> {
   const manifestPath = resolve(cwd, options.manifest ?? resolve(workspace, 'manifest.json'));
@@ -319,7 +320,7 @@ function metaRestore(hooks: MetaCacheHooks, session: RunSession): Promise<StageR
 export async function validateMetaRunAndRecord(
   workspaceDir: string,
   runId: string,
-  options: { readonly write?: boolean; readonly env?: NodeJS.ProcessEnv } = {},
+  options: { readonly write?: boolean; readonly env?: Env } = {},
 ): Promise<{ verdict: ValidationVerdict; file: string | undefined; runDir: string }> {
   const workspace = resolve(workspaceDir);
   const key = LedgerKey.fromEnv(options.env ?? {});

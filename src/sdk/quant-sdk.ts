@@ -63,6 +63,7 @@ import {
   type RunSession,
   type StageExecution,
 } from './run-session.js';
+import type { Env } from '../util/env.js';
 
 export type {
   ReservedResultKey,
@@ -87,7 +88,7 @@ export interface RunOptions {
   /** Folder against which relative paths in params resolve (default: the current folder). */
   readonly cwd?: string;
   /** Environment (for `SOURCE_DATE_EPOCH`); default `process.env`. */
-  readonly env?: NodeJS.ProcessEnv;
+  readonly env?: Env;
   /** Progress messages of long stages. */
   readonly onProgress?: (message: string) => void;
   /**
@@ -163,7 +164,7 @@ interface ResolvedLocation {
   readonly workspace: string;
   readonly manifestPath: string;
   readonly cwd: string;
-  readonly env: NodeJS.ProcessEnv;
+  readonly env: Env;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { auditRun, LedgerKey, runDir, assertConfined, type RunAuditReport } from '../artifacts/index.js';
+import type { Env } from '../util/env.js';
 
 export { auditFailure } from '../artifacts/index.js';
 
@@ -12,7 +13,7 @@ export type {
 
 export interface VerifyAuditOptions {
   /** Environment holding `QUANT_LEDGER_KEY` (the key is read from here, never from a file). */
-  readonly env: NodeJS.ProcessEnv;
+  readonly env: Env;
   /** Fail an unanchored run, and an unsigned one when the key is set. */
   readonly strict?: boolean;
 }

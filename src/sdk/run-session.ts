@@ -46,6 +46,7 @@ import {
   outsideStoppable,
 } from '../artifacts/index.js';
 import { TOOL_VERSION } from './version.js';
+import type { Env } from '../util/env.js';
 
 export type RunKind = 'sleeve' | 'meta' | 'stage';
 
@@ -63,7 +64,7 @@ export interface SessionOptions {
   readonly profile: string | null;
   readonly params: unknown;
   readonly command: string;
-  readonly env: NodeJS.ProcessEnv;
+  readonly env: Env;
   readonly onProgress?: ((message: string) => void) | undefined;
   /** Warnings of the stages (`StageContext.warn`), as they happen. */
   readonly onWarning?: ((message: string) => void) | undefined;

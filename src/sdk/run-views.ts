@@ -36,6 +36,7 @@ import type {
   WeightDiffRow,
   WorkspaceInfo,
 } from './run-view-types.js';
+import type { Env } from '../util/env.js';
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -131,7 +132,7 @@ export async function listRunRows(workspace: string): Promise<RunsList> {
   return { runs: rows, skipped: skipped.map((s) => ({ run_id: s.run_id, reason: s.reason })) };
 }
 
-async function auditVerdict(workspace: string, runId: string, env: NodeJS.ProcessEnv): Promise<AuditVerdict> {
+async function auditVerdict(workspace: string, runId: string, env: Env): Promise<AuditVerdict> {
   try {
     const report = await verifyRunAudit(workspace, runId, { env, strict: false });
     return {
@@ -178,7 +179,7 @@ async function metaParts(workspace: string, run: RunJson): Promise<MetaParts> {
 }
 
 /** One run in full (`E_RUN_ID`, `E_RUN_NOT_FOUND`). */
-export async function runView(workspace: string, runId: string, env: NodeJS.ProcessEnv): Promise<RunView> {
+export async function runView(workspace: string, runId: string, env: Env): Promise<RunView> {
   runDir(workspace, runId); // E_RUN_ID before any file is touched
   const { runs } = await listRunsDetailed(workspace);
   const json = runs.find((r) => r.run_id === runId) ?? (await readRunJson(workspace, runId));
@@ -245,7 +246,7 @@ async function resolvedManifest(workspace: string, runId: string): Promise<unkno
 export async function compareRuns(
   workspace: string,
   runIds: readonly string[],
-  env: NodeJS.ProcessEnv,
+  env: Env,
 ): Promise<CompareView> {
   const views: RunView[] = [];
   for (const id of runIds) views.push(await runView(workspace, id, env));

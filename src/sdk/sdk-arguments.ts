@@ -7,14 +7,13 @@ import { z } from 'zod';
 import { checkArgument, functionSchema } from '../core/arguments.js';
 import { closestMatches } from '../util/suggest.js';
 import { SLEEVE_EXECUTORS } from './sleeve-jobs.js';
+import type { Env } from '../util/env.js';
 
 const text = z.string();
 const workspaceShape = {
   workspace: text.optional(),
   cwd: text.optional(),
-  env: z
-    .custom<NodeJS.ProcessEnv>(isEnvironment, { message: 'an object of strings, like process.env' })
-    .optional(),
+  env: z.custom<Env>(isEnvironment, { message: 'an object of strings, like process.env' }).optional(),
   confine: z.boolean().optional(),
 };
 const runShape = {

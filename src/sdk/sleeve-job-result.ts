@@ -14,6 +14,7 @@ import type { JobFailure } from '../exec/job.js';
 import type { SleeveJobResult } from './sleeve-job-spec.js';
 import type { PlannedSleeve } from './sleeve-reservation.js';
 import { recordedKey } from './sleeve-reuse.js';
+import type { Env } from '../util/env.js';
 
 const MAX_TEXT = 10_000;
 const LEDGER_KEY_VARIABLE = 'QUANT_LEDGER_KEY';
@@ -46,7 +47,7 @@ const invalid = (job: PlannedSleeve, what: string): JobFailure => ({
 export async function checkSleeveJobResult(
   value: unknown,
   job: PlannedSleeve,
-  where: { readonly workspace: string; readonly env: NodeJS.ProcessEnv },
+  where: { readonly workspace: string; readonly env: Env },
 ): Promise<
   { readonly ok: true; readonly value: SleeveJobResult } | { readonly ok: false; readonly error: JobFailure }
 > {
@@ -102,7 +103,7 @@ export async function checkSleeveJobResult(
 async function audited(
   result: SleeveJobResult,
   job: PlannedSleeve,
-  where: { readonly workspace: string; readonly env: NodeJS.ProcessEnv },
+  where: { readonly workspace: string; readonly env: Env },
 ): Promise<
   { readonly ok: true; readonly value: SleeveJobResult } | { readonly ok: false; readonly error: JobFailure }
 > {

@@ -46,6 +46,7 @@ import { reserveSleeveRuns, type PlannedSleeve } from './sleeve-reservation.js';
 import { checkSleeveJobResult } from './sleeve-job-result.js';
 import { pinnedClock, sleeveKey, type SleeveKey } from './sleeve-key.js';
 import { findReusableSleeveRun, freeSleeveRunId, lockSleeveKeys, mayReuseSleeveRun } from './sleeve-reuse.js';
+import type { Env } from '../util/env.js';
 
 export { DEFAULT_QUEUE_NAME, DEFAULT_REDIS_URL } from '../exec/redis-connection.js';
 
@@ -221,7 +222,7 @@ const CHILD_ENV_VARIABLES = ['QUANT_LEDGER_KEY'] as const;
  * The variables of `env` (an SDK caller's option, or `process.env`) the local executor's children get on
  * top of the environment they inherit, so that a key given only in the SDK's `env` signs their runs.
  */
-function childEnvOverrides(env: NodeJS.ProcessEnv): Record<string, string> {
+function childEnvOverrides(env: Env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of CHILD_ENV_VARIABLES) {
     const value = env[name];
@@ -232,7 +233,7 @@ function childEnvOverrides(env: NodeJS.ProcessEnv): Record<string, string> {
 
 async function createExecutor(
   options: ExecuteSleevesOptions,
-  where: { readonly workspace: string; readonly manifestPath: string; readonly env: NodeJS.ProcessEnv },
+  where: { readonly workspace: string; readonly manifestPath: string; readonly env: Env },
 ): Promise<JobExecutor> {
   if ((options.executor ?? 'local') === 'local') {
     return createLocalExecutor({
@@ -265,7 +266,7 @@ async function createExecutor(
  */
 async function produceSleeves(
   planned: readonly PlannedSleeve[],
-  where: { readonly workspace: string; readonly manifestPath: string; readonly env: NodeJS.ProcessEnv },
+  where: { readonly workspace: string; readonly manifestPath: string; readonly env: Env },
   options: ExecuteSleevesOptions = {},
   onProgress?: (line: string) => void,
 ): Promise<ProducedSleeves> {
@@ -339,7 +340,7 @@ export async function produceTreeSleeves(
     readonly workspace: string;
     readonly manifestPath: string;
     readonly now: Date;
-    readonly env?: NodeJS.ProcessEnv;
+    readonly env?: Env;
     readonly pinned?: Readonly<Record<string, string>>;
   },
   options: ExecuteSleevesOptions = {},
@@ -450,7 +451,7 @@ export interface MetaSleevesLocation {
   readonly workspace?: string;
   readonly manifest?: string;
   readonly cwd?: string;
-  readonly env?: NodeJS.ProcessEnv;
+  readonly env?: Env;
   /** The meta run id that will follow (checked now, so that a bad or used id fails before any work). */
   readonly runId?: string;
   /** As `RunOptions.fresh` of the meta run that follows (default true: a used run id is refused). */

@@ -15,6 +15,7 @@ import { dirname, resolve } from 'node:path';
 import { canonicalJson, displayPath, sha256File, sha256Hex } from '../artifacts/index.js';
 import type { Manifest } from '../manifest/index.js';
 import { TOOL_VERSION } from './version.js';
+import type { Env } from '../util/env.js';
 
 /** The ledger step of the record that stores a sleeve run's key. */
 export const SLEEVE_KEY_STEP = 'sleeve.key';
@@ -42,7 +43,7 @@ export interface SleeveKey {
 }
 
 /** The seconds of a pinned clock (`SOURCE_DATE_EPOCH`), or `null` when runs take the current time. */
-export function pinnedClock(env: NodeJS.ProcessEnv): number | null {
+export function pinnedClock(env: Env): number | null {
   const raw = env['SOURCE_DATE_EPOCH'];
   if (raw === undefined || raw.trim() === '') return null;
   const seconds = Number(raw);

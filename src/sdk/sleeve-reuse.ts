@@ -21,6 +21,7 @@ import {
   type RunLock,
 } from '../artifacts/index.js';
 import { SLEEVE_KEY_STEP } from './sleeve-key.js';
+import type { Env } from '../util/env.js';
 
 /** How often a held lock (of a key, or of a sleeve job's run) is tried again, and for how long at most. */
 export const LOCK_POLL_MS = 200;
@@ -113,7 +114,7 @@ export async function findReusableSleeveRun(
   workspace: string,
   profile: string,
   key: string,
-  options: { readonly env: NodeJS.ProcessEnv; readonly onWarning?: (line: string) => void },
+  options: { readonly env: Env; readonly onWarning?: (line: string) => void },
 ): Promise<string | undefined> {
   const ledgerKey = LedgerKey.fromEnv(options.env);
   for await (const id of successfulRunsWithKey(workspace, profile, key)) {

@@ -5,9 +5,10 @@
  */
 import { existsSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import type { Env } from '../util/env.js';
 
 /** Resolves at once unless the hook is set and its file is absent; then when the file appears. */
-export async function launchHold(env: NodeJS.ProcessEnv): Promise<void> {
+export async function launchHold(env: Env): Promise<void> {
   const file = env['QUANT_HOLD_LAUNCHES'];
   if (file === undefined || file === '' || existsSync(file)) return;
   await new Promise<void>((resolve) => {

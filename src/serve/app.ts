@@ -23,6 +23,7 @@ import { errorAnswer, workspaceRelative } from './http-errors.js';
 import type { Launches } from './launches.js';
 import { checkApiAccess, checkHost, type GuardedRequest } from './request-guard.js';
 import { staticAnswer } from './static-files.js';
+import type { Env } from '../util/env.js';
 
 /** The largest launch request body, as the MCP server's message limit (a launch needs a few hundred bytes). */
 const MAX_LAUNCH_BYTES = 1024 * 1024;
@@ -33,7 +34,7 @@ export interface ServeAppOptions {
   readonly workspace: string;
   /** Manifest path (inside the workspace; the caller confines it). */
   readonly manifest?: string;
-  readonly env: NodeJS.ProcessEnv;
+  readonly env: Env;
   readonly registry: () => Promise<Registry>;
   readonly token: string;
   readonly readOnly: boolean;

@@ -20,6 +20,7 @@ import {
   type LaunchState,
 } from './api-types.js';
 import { launchHold } from './_launch-hold.js';
+import type { Env } from '../util/env.js';
 
 const name = z.string().min(1).max(128);
 const launchRequestSchema = z.strictObject({
@@ -84,7 +85,7 @@ function launchState(launch: Launch): LaunchState {
 export interface LaunchContext {
   readonly workspace: string;
   readonly manifest?: string;
-  readonly env: NodeJS.ProcessEnv;
+  readonly env: Env;
   readonly registry: () => Promise<Registry>;
   /** A launch that failed on something else than a coded error (logged with its stack). */
   readonly log: (line: string) => void;

@@ -11,11 +11,12 @@ import type { Registry } from '../core/registry.js';
 import { TOKEN_QUERY } from './api-types.js';
 import { createServeApp, loadSdk } from './app.js';
 import { allowedHostsFor } from './request-guard.js';
+import type { Env } from '../util/env.js';
 
 export interface ServeOptions {
   readonly workspace: string;
   readonly manifest?: string;
-  readonly env: NodeJS.ProcessEnv;
+  readonly env: Env;
   readonly registry: () => Promise<Registry>;
   readonly host: string;
   readonly port: number;

@@ -1,6 +1,7 @@
 // The package as a user installs it: `npm pack` of the built repository, installed into a fresh
 // `npm init -y` project (CommonJS by default) with the npm registry, the README's quickstart run as-is,
-// `npx quant` on the path, and the optional peers (BullMQ, ioredis, the MCP SDK) absent until asked for.
+// `npx quant` on the path, the optional peers (BullMQ, ioredis, the MCP SDK) absent until asked for, and
+// the declarations compiling under `tsc --strict` in a project without @types/node.
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -103,6 +104,41 @@ describe('the packed package in a fresh project', () => {
       'npx quant --version',
     );
     assert.equal(out.trim(), pkg.version, 'quant --version');
+  });
+
+  /** `tsc --strict --noEmit` over `files` in the project, with no ambient types (`"types": []`). */
+  function tscStrict(name: string, files: Record<string, string>): SpawnSyncReturns<string> {
+    const dir = join(project, name);
+    mkdirSync(dir);
+    const compilerOptions = {
+      strict: true,
+      module: 'node16',
+      moduleResolution: 'node16',
+      target: 'es2022',
+      noEmit: true,
+      types: [],
+    };
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['*.ts'] }));
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+    const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+    return run(process.execPath, [tsc, '-p', '.'], dir);
+  }
+
+  test('the declarations compile under tsc --strict without @types/node', () => {
+    assert.ok(!existsSync(join(project, 'node_modules', '@types', 'node')), 'the project has no @types/node');
+    const r = tscStrict('ts-no-node', {
+      'use.ts': [
+        "import { QuantSDK, optimizePortfolio } from 'metafolio';",
+        "const w = optimizePortfolio([[0.01, 0.02], [0.02, -0.01], [0, 0.01]], { method: 'hrp', periodsPerYear: 252 });",
+        "const env: Readonly<Record<string, string | undefined>> = { QUANT_WORKSPACE: '.' };",
+        'export const listing = QuantSDK.listRuns({ env }).then((l) => l);',
+        "export const run = QuantSDK.runMeta('meta.yaml', { env });",
+        'export const weights = w.weights;',
+        '',
+      ].join('\n'),
+    });
+    ok(r, 'tsc --strict with "types": []');
   });
 
   for (const [args, pkgName] of [

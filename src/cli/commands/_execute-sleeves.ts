@@ -12,6 +12,7 @@ import {
   type SleeveExecutorKind,
 } from '../../sdk/sleeve-jobs.js';
 import type { CliContext } from '../context.js';
+import type { Env } from '../../util/env.js';
 
 /** The flags of `quant meta run` that belong to `--execute-sleeves`. */
 export interface ExecuteSleevesFlags {
@@ -52,7 +53,7 @@ export const positiveSeconds = (value: string): number => {
 /** The SDK options of the flags; E_USAGE for executor flags without `--execute-sleeves`. */
 export function executeSleevesOptions(
   flags: ExecuteSleevesFlags,
-  env: NodeJS.ProcessEnv,
+  env: Env,
 ): ExecuteSleevesOptions | undefined {
   if (flags.executeSleeves !== true) {
     const stray = (

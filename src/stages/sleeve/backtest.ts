@@ -24,6 +24,7 @@ import { loadSleeveInput, type SleeveInput } from './_sleeve-input.js';
 import { describeInput } from '../_returns-table.js';
 import { assertStreamAboveTotalLoss } from '../_stream-floor.js';
 import { policyFigures, resolvePolicies, type ResolvedPolicies } from '../_backtest-policy.js';
+import type { Env } from '../../util/env.js';
 
 /** Upper limit of `threads` (and of QUANT_THREADS). */
 const MAX_THREADS = 256;
@@ -84,10 +85,7 @@ function sleevePolicies(input: SleeveInput): ResolvedPolicies | undefined {
  * `threads` as given, else `QUANT_THREADS` (`auto` or a count), else `auto`; a malformed variable is
  * `E_PARAMS`.
  */
-export function threadsSetting(
-  param: ThreadsSetting | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): ThreadsSetting {
+export function threadsSetting(param: ThreadsSetting | undefined, env: Env = process.env): ThreadsSetting {
   if (param !== undefined) return param;
   const raw = (env['QUANT_THREADS'] ?? '').trim();
   if (raw === '' || raw === 'auto') return 'auto';
@@ -112,7 +110,7 @@ function envCount(name: string, expected: string, raw: string, hint: string): nu
  * The cores `threads: auto` may use: all of them, or `QUANT_THREAD_CORES` when set (a local pool sets it
  * for its worker processes to each one's share); a malformed value is `E_PARAMS`.
  */
-export function threadCores(env: NodeJS.ProcessEnv = process.env): number {
+export function threadCores(env: Env = process.env): number {
   const raw = (env['QUANT_THREAD_CORES'] ?? '').trim();
   if (raw === '') return availableParallelism();
   const count = envCount(
