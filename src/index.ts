@@ -66,3 +66,12 @@ export type { CovarianceEstimate, ExpectedReturnsEstimate } from './sdk/building
 export { hrpTree } from './sdk/hrp-tree.js';
 export type { ClusterNode, CovarianceInput, HrpTree, HrpTreeOptions } from './sdk/hrp-tree.js';
 export type { PerformanceMetrics } from './numeric/stats/performance.js';
+// The types of public signatures (QuantSDK.runMeta, listRuns, readRun, readArtifact, executeSleeves,
+// OptimizeOptions.constraints, the meta.trades value), importable by name.
+export type { WorkspaceOptions } from './sdk/quant-sdk.js';
+export type { MetaRunOptions, MetaRunResult } from './sdk/meta-run.js';
+export type { RunJson, RunListing } from './sdk/quant-sdk.js';
+export type { LinearConstraintInput } from './sdk/optimize-portfolio.js';
+export type { ArtifactView } from './sdk/artifact-view.js';
+export type { MetaTradesValue } from './stages/meta/trades.js';
+export type { ExecuteSleevesOptions } from './sdk/sleeve-jobs.js';

@@ -72,6 +72,8 @@ export type {
   StageRunInfo,
   StageRunResult,
 } from './stage-result.js';
+/** What {@link QuantSDK.readRun} and {@link QuantSDK.listRuns} return, importable by name. */
+export type { RunJson, RunListing };
 
 /** Where and how a stage or pipeline runs. */
 export interface RunOptions {

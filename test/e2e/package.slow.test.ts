@@ -141,6 +141,24 @@ describe('the packed package in a fresh project', () => {
     ok(r, 'tsc --strict with "types": []');
   });
 
+  test('the types of public signatures can be imported by name', () => {
+    const names = [
+      'MetaRunOptions',
+      'MetaRunResult',
+      'RunJson',
+      'RunListing',
+      'WorkspaceOptions',
+      'LinearConstraintInput',
+      'ArtifactView',
+      'MetaTradesValue',
+      'ExecuteSleevesOptions',
+    ];
+    const r = tscStrict('ts-names', {
+      'names.ts': `import type { ${names.join(', ')} } from 'metafolio';\nexport type All = [${names.join(', ')}];\n`,
+    });
+    ok(r, 'tsc --strict importing the types by name');
+  });
+
   for (const [args, pkgName] of [
     [['mcp', '--workspace', '.'], '@modelcontextprotocol/sdk'],
     [['worker', '--workspace', '.'], 'bullmq'],
