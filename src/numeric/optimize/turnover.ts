@@ -139,12 +139,14 @@ export function minimumTurnover(
 
 /**
  * The least turnover the limits allow; E_INFEASIBLE_CONSTRAINTS when it exceeds τ (the arithmetic: the
- * least turnover, τ, and the assets the limits force to move).
+ * least turnover, τ, the limits the reference weights break — what forces turnover at all — and the moves
+ * the least-turnover weights make).
  */
 function assertTurnoverFeasible(
   t: TurnoverOptions,
   c: LinearConstraints,
   box: ResolvedBounds,
+  system: ConstraintSystem,
   labels?: readonly string[],
 ): { turnover: number; weights: Float64Array } {
   const least = minimumTurnover(t.reference, c, box);
@@ -155,21 +157,54 @@ function assertTurnoverFeasible(
     const d = (least.weights[i] as number) - (t.reference[i] as number);
     if (Math.abs(d) > 1e-12) moves.push(`${labels?.[i] ?? `asset ${i}`} ${d > 0 ? '+' : ''}${fmt(d)}`);
   }
+  const broken = limitsBrokenBy(system, t.reference);
+  const breaks = broken
+    .map((b) => `"${b.name}" ${b.side === 'eq' ? '=' : b.side} ${fmt(b.bound)} (reference ${fmt(b.value)})`)
+    .join(', ');
   throw new QuantError(
     'E_INFEASIBLE_CONSTRAINTS',
-    `infeasible constraints: max_turnover ${fmt(tau)} < ${fmt(least.turnover)}, the least turnover from the reference weights that the limits allow (${moves.join(', ')})`,
+    `infeasible constraints: max_turnover ${fmt(tau)} < ${fmt(least.turnover)}, the least turnover from the reference weights that the limits allow: the reference breaks ${breaks} (least moves: ${moves.join(', ')})`,
     {
-      hint: `raise max_turnover to at least ${fmt(least.turnover)}, or loosen the limits that force these moves`,
+      hint: `raise max_turnover to at least ${fmt(least.turnover)}, or loosen the limits the reference breaks`,
       details: {
-        constraints: ['max_turnover'],
+        // `constraints[k]` with `sides[k]`: max_turnover, then each limit the reference weights break.
+        constraints: ['max_turnover', ...broken.map((b) => b.name)],
+        sides: ['max', ...broken.map((b) => b.side)],
         max_turnover: tau,
         minimum_turnover: least.turnover,
+        reference_breaks: Object.fromEntries(broken.map((b) => [b.name, b.value])),
         forced_moves: Object.fromEntries(
           Array.from(least.weights, (w, i) => [labels?.[i] ?? `asset ${i}`, w - (t.reference[i] as number)]),
         ),
       },
     },
   );
+}
+
+/**
+ * The limits of `system` that the weights `w` break by more than 1e-9 (relative to the bound's size),
+ * each with its side and bound and the weights' value, as the caller wrote the row (rescaled rows read
+ * back). Reference weights that break none need no turnover, so when the least turnover is above the
+ * bound these are what forces it.
+ */
+function limitsBrokenBy(
+  system: ConstraintSystem,
+  w: ArrayLike<number>,
+): { name: string; side: 'min' | 'max' | 'eq'; bound: number; value: number }[] {
+  const n = system.n;
+  const out: { name: string; side: 'min' | 'max' | 'eq'; bound: number; value: number }[] = [];
+  system.rows.forEach((row, i) => {
+    let dot = 0;
+    for (let j = 0; j < n; j++) dot += (system.normals[i * n + j] as number) * (w[j] as number);
+    const b = system.rhs[i] as number;
+    const tol = 1e-9 * Math.max(1, Math.abs(b));
+    const broken = row.side === 'eq' ? Math.abs(dot - b) > tol : dot < b - tol;
+    if (!broken) return;
+    const s = row.scale ?? 1;
+    const sign = row.side === 'max' ? -1 : 1;
+    out.push({ name: row.name, side: row.side, bound: row.bound * s, value: sign * dot * s });
+  });
+  return out;
 }
 
 interface Prepared {
@@ -188,7 +223,7 @@ function prepare(c: LinearConstraints, options: TurnoverSolveOptions): Prepared 
   checkTurnoverOptions(options.turnover, n);
   const box = resolveBounds(n, options.minWeight ?? 0, options.maxWeight ?? 1);
   const system = buildConstraintSystem(box.lo, box.hi, c, options.labels);
-  const least = assertTurnoverFeasible(options.turnover, c, box, options.labels);
+  const least = assertTurnoverFeasible(options.turnover, c, box, system, options.labels);
   const p = Float64Array.from(options.turnover.reference);
   const tau = options.turnover.maxTurnover;
   const hint = options.start;

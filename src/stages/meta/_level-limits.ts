@@ -110,6 +110,39 @@ export function limitViolations(node: MetaNode, weights: Readonly<Record<string,
   return out;
 }
 
+/** Where the manifest sets sleeve `id`'s lower and upper weight: its own bound, else the level's box. */
+function sleeveBoundPaths(node: MetaNode, id: string): SourcedRow['paths'] {
+  const at = (...rest: (string | number)[]): string => formatJsonPath(['profiles', node.profile, ...rest]);
+  const j = node.sleeves.findIndex((s) => s.id === id);
+  const own = node.sleeveBounds?.[id];
+  return {
+    min: own?.min === undefined ? at('meta_allocation', 'min_weight') : at('sleeves', j, 'min_weight'),
+    max: own?.max === undefined ? at('meta_allocation', 'max_weight') : at('sleeves', j, 'max_weight'),
+  };
+}
+
+/**
+ * The manifest JSON paths of the level's limits named by an optimizer error (`constraints[k]` on side
+ * `sides[k]`): the box rows `weight of sleeve <id>`, the `sleeve <id>` and `group <tag>` rows and the
+ * `extra` rows (exposure caps); names that are none of these (max_turnover, the budget) have none.
+ */
+export function limitPaths(
+  node: MetaNode,
+  ids: readonly string[],
+  names: readonly string[],
+  sides: readonly string[],
+  extra: readonly SourcedRow[] = [],
+): string[] {
+  const rows = [...sourcedRows(node, ids), ...extra];
+  const paths = names.flatMap((name, k) => {
+    const box = /^weight of sleeve (.+)$/.exec(name)?.[1];
+    const row = rows.find((r) => r.name === name);
+    const at = box !== undefined && ids.includes(box) ? sleeveBoundPaths(node, box) : row?.paths;
+    return at === undefined ? [] : [sides[k] === 'max' ? at.max : at.min];
+  });
+  return [...new Set(paths)];
+}
+
 /** A limit of the feasibility check and where the manifest sets each of its sides. */
 export interface SourcedRow extends LinearConstraintRow {
   readonly paths: { readonly min: string; readonly max: string };
@@ -123,17 +156,12 @@ function sourcedRows(node: MetaNode, ids: readonly string[]): SourcedRow[] {
   for (const id of ids) {
     const { min, max } = sleeveRange(node, id);
     if (min <= 0 && max >= 1) continue;
-    const j = node.sleeves.findIndex((s) => s.id === id);
-    const own = node.sleeveBounds?.[id];
     rows.push({
       name: `sleeve ${id}`,
       coefficients: ids.map((x) => (x === id ? 1 : 0)),
       lower: min,
       upper: max,
-      paths: {
-        min: own?.min === undefined ? at('meta_allocation', 'min_weight') : at('sleeves', j, 'min_weight'),
-        max: own?.max === undefined ? at('meta_allocation', 'max_weight') : at('sleeves', j, 'max_weight'),
-      },
+      paths: sleeveBoundPaths(node, id),
     });
   }
   for (const g of groupsOver(node, ids)) {
@@ -173,11 +201,7 @@ export function assertLevelLimitsFeasible(
     if (!isQuantError(error) || error.code !== 'E_INFEASIBLE_CONSTRAINTS') throw error;
     const names = (error.details['constraints'] ?? []) as string[];
     const sides = (error.details['sides'] ?? []) as string[];
-    const sourced = names.flatMap((name, k) => {
-      const row = rows.find((r) => r.name === name);
-      return row === undefined ? [] : [sides[k] === 'max' ? row.paths.max : row.paths.min];
-    });
-    const paths = [...new Set(sourced)];
+    const paths = limitPaths(node, ids, names, sides, extra);
     const arithmetic = error.message.replace(/^infeasible constraints: /, '');
     const subset = ids.length === node.sleeves.length ? '' : ` (with the included sleeves ${ids.join(', ')})`;
     // Exposure caps are rows of the risk profile's flattened holdings: another risk profile may hold.

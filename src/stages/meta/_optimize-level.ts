@@ -147,7 +147,7 @@ async function solveLevel(
       ...(turnover?.options === undefined ? {} : { turnover: turnover.options }),
     });
   } catch (error) {
-    throw locateTurnoverError(error, env, node);
+    throw locateTurnoverError(error, env, node, level.ids, caps);
   }
   if (caps.length > 0 && PROJECTED_METHODS.has(result.method))
     await recordProjection(env, level, matrix, result, caps);

@@ -10,6 +10,7 @@ import type { TurnoverOptions } from '../../numeric/optimize/turnover.js';
 import type { MetaEnv } from './_level.js';
 import type { TurnoverRecord } from './_artifact-types.js';
 import { levelReference, type LevelReference } from './_turnover-reference.js';
+import { limitPaths, type SourcedRow } from './_level-limits.js';
 
 export interface LevelTurnover {
   readonly reference: LevelReference;
@@ -62,18 +63,38 @@ function turnoverPath(node: MetaNode, key: string): string {
   return formatJsonPath(['profiles', node.profile, 'turnover', key]);
 }
 
-/** E_INFEASIBLE_CONSTRAINTS of the turnover bound, located at the level's `max_turnover`. */
-export function locateTurnoverError(error: unknown, env: MetaEnv, node: MetaNode): unknown {
+/**
+ * E_INFEASIBLE_CONSTRAINTS of the turnover bound, located at the level's `max_turnover`, with the JSON
+ * paths of the limits the reference weights break (the level's bounds, group limits, exposure caps
+ * `caps` over the sleeves `ids`).
+ */
+export function locateTurnoverError(
+  error: unknown,
+  env: MetaEnv,
+  node: MetaNode,
+  ids: readonly string[],
+  caps: readonly SourcedRow[],
+): unknown {
   if (!isQuantError(error) || error.code !== 'E_INFEASIBLE_CONSTRAINTS') return error;
   const names = error.details['constraints'];
   if (!Array.isArray(names) || !names.includes('max_turnover')) return error;
+  const sides = error.details['sides'];
+  const tau = turnoverPath(node, 'max_turnover');
+  const forcing = limitPaths(
+    node,
+    ids,
+    names as string[],
+    Array.isArray(sides) ? (sides as string[]) : [],
+    caps,
+  );
+  const paths = [tau, ...forcing];
   return new QuantError(
     error.code,
-    `meta profile ${node.profile} (${env.riskProfile}): ${error.message.replace(/^infeasible constraints: /, '')}`,
+    `meta profile ${node.profile} (${env.riskProfile}): ${error.message.replace(/^infeasible constraints: /, '')}; set at ${paths.join(', ')}`,
     {
-      location: { file: env.resolved.doc.manifest_file, jsonPath: turnoverPath(node, 'max_turnover') },
+      location: { file: env.resolved.doc.manifest_file, jsonPath: tau },
       ...(error.hint === undefined ? {} : { hint: error.hint }),
-      details: error.details,
+      details: { ...error.details, json_paths: paths },
       cause: error,
     },
   );

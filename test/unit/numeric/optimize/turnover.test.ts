@@ -233,6 +233,17 @@ describe('minVarianceTurnover', () => {
     assert.match(e.message, /max_turnover 0\.1 < 0\.4, the least turnover .*sleeve c -0\.2/, e.message);
     const least = e.details['minimum_turnover'] as number;
     assert.ok(Math.abs(least - 0.4) <= 1e-12, `the least turnover in the details: ${least}`);
+    assert.match(
+      e.message,
+      /the reference breaks "weight of sleeve c" max 0\.4 \(reference 0\.6\)/,
+      e.message,
+    );
+    assert.deepEqual(
+      e.details['constraints'],
+      ['max_turnover', 'weight of sleeve c'],
+      'the bound, the broken limit',
+    );
+    assert.deepEqual(e.details['sides'], ['max', 'max'], 'their sides');
   });
 });
 

@@ -244,6 +244,45 @@ describe('turnover through the pipeline (SDK)', { timeout: 240_000 }, () => {
     assert.equal(e.code, 'E_INFEASIBLE_CONSTRAINTS', e.message);
     assert.match(e.message, /max_turnover 0\.5 < 1\.2, the least turnover/, e.message);
     assert.equal(e.location?.jsonPath, 'profiles.m.turnover.max_turnover', 'located at the bound');
+    // What forces the turnover: the reference's 100 % in a breaks the level's max_weight.
+    assert.match(e.message, /the reference breaks "weight of sleeve a" max 0\.4 \(reference 1\)/, e.message);
+    assert.deepEqual(
+      e.details['json_paths'],
+      ['profiles.m.turnover.max_turnover', 'profiles.m.meta_allocation.max_weight'],
+      'the bound and the limit the reference breaks, by JSON path',
+    );
+  });
+
+  test('the limits the reference breaks are named by their own JSON paths: a sleeve bound, a group limit', async () => {
+    writeFileSync(join(ws, 'hold2.csv'), 'sleeve,weight\na,0.1\nb,0.2\nc,0.3\nd,0.4\n');
+    await writeManifest(ws, {
+      profiles: {
+        m: {
+          sleeves: [
+            { id: 'a', profile: 's_a', min_weight: 0.3 },
+            { id: 'b', profile: 's_b', tags: ['growth'] },
+            { id: 'c', profile: 's_c', tags: ['growth'] },
+            { id: 'd', profile: 's_d' },
+          ],
+          group_limits: { growth: [0, 0.35] },
+          risk_profiles: PROFILES,
+          turnover: { max_turnover: 0.2, holdings: 'hold2.csv' },
+        },
+      },
+    });
+    const e = await failure(() => QuantSDK.runMeta('m', { ...opts(ws), runId: 't5_infeasible2' }));
+    assert.equal(e.code, 'E_INFEASIBLE_CONSTRAINTS', e.message);
+    assert.match(e.message, /"weight of sleeve a" min 0\.3 \(reference 0\.1\)/, e.message);
+    assert.match(e.message, /"group growth" max 0\.35 \(reference 0\.5\)/, e.message);
+    assert.deepEqual(
+      e.details['json_paths'],
+      [
+        'profiles.m.turnover.max_turnover',
+        'profiles.m.group_limits.growth',
+        'profiles.m.sleeves[0].min_weight',
+      ],
+      'max_turnover, then each limit the reference breaks (constraint rows, then weight bounds)',
+    );
   });
 
   test('with the cache on, a new reference is a new cache key: never the old answer restored', async () => {
