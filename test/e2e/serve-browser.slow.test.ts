@@ -264,6 +264,21 @@ describe('quant serve in headless Chromium', { skip: chromiumSkip, timeout: 600_
     assert.equal(await swiss.getAttribute('aria-expanded'), 'false', 'ArrowLeft closes it');
     await page.keyboard.press('ArrowLeft');
     assert.equal(await page.locator(':focus').getAttribute('data-key'), '/', 'and then goes to the parent');
+    await page.keyboard.press('g');
+    assert.equal(await page.locator(':focus').getAttribute('data-key'), 'gulf', 'typing g goes to gulf');
+    await page.keyboard.press('s');
+    assert.equal(await page.locator(':focus').getAttribute('data-key'), 'swiss', 'typing s goes on to swiss');
+    await page.keyboard.press('*');
+    assert.equal(
+      await swiss.getAttribute('aria-expanded'),
+      'true',
+      '* opens the focused item and its siblings',
+    );
+    assert.equal(
+      await tree.locator('li[data-key="gulf"]').getAttribute('aria-expanded'),
+      'true',
+      '* opens the sibling gulf too',
+    );
 
     for (const [chart, title] of [
       [
