@@ -458,6 +458,40 @@ describe('quant serve in headless Chromium', { skip: chromiumSkip, timeout: 600_
     assert.equal(await row.getAttribute('data-state'), 'done', 'the row is done once the launch ended');
   });
 
+  test('a launch started elsewhere (another tab, a script) shows on a Runs page already open', async () => {
+    await page.goto(`${server?.url}#/runs`);
+    await page.waitForSelector('h1 >> text=Runs');
+    await page.waitForSelector('[data-launches-running]', { state: 'detached' });
+    const token = /token=([^&#\s]+)/.exec(server?.url ?? '')?.[1] ?? '';
+    const origin = server?.origin ?? '';
+    rmSync(hold());
+    const res = await fetch(`${origin}/api/launch`, {
+      method: 'POST',
+      headers: {
+        'X-Quant-Token': decodeURIComponent(token),
+        Origin: origin,
+        'Content-Type': 'application/json',
+      },
+      body: JSON.stringify({
+        kind: 'meta',
+        profile: 'meta_global',
+        options: { run_id: 'elsewhere', cache: false },
+      }),
+    });
+    assert.equal(res.status, 201, `the launch is accepted: ${await res.text()}`);
+    // No navigation: the open page notices the launch by itself, and refreshes when it ends.
+    await page.evaluate(() => {
+      (globalThis as unknown as { sameDocument: boolean }).sameDocument = true;
+    });
+    await page.waitForSelector('[data-launches-running="1"]');
+    writeFileSync(hold(), '');
+    await page.waitForSelector('tr[data-run="elsewhere"][data-status="success"]', { timeout: 300_000 });
+    assert.ok(
+      await page.evaluate(() => (globalThis as unknown as { sameDocument?: boolean }).sameDocument === true),
+      'seen and refreshed in place, without a reload',
+    );
+  });
+
   test('390 px (phone) and 1,400 px: no sideways scrolling, screenshots saved', async () => {
     for (const width of [390, 1400]) {
       await page.setViewportSize({ width, height: 844 });
