@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { csvFormatRows } from 'd3-dsv';
 import { z } from 'zod';
@@ -283,21 +284,67 @@ async function planOutputs(
         hint: 'choose another output path',
       });
     }
-    const why = forbiddenInRun(ctx, out, writers);
-    if (why === undefined) continue;
     const shown = displayPath(ctx.workspace, out);
     const via = out === csvPath ? '' : ` (the trade list next to the CSV)`;
-    throw new QuantError(
-      'E_OUTPUT_FORBIDDEN',
-      `output ${shown}${via} would replace a file of run ${ctx.runId}: ${why}`,
-      {
-        location: { file: given ?? shown },
-        hint: 'name another --output (a .csv; its .json goes next to it), or leave it out: the default is data/trades_{M}_{P}.csv of the run',
-        details: { output: given ?? null, path: out },
-      },
-    );
+    const why = forbiddenInRun(ctx, out, writers);
+    if (why !== undefined) {
+      throw new QuantError(
+        'E_OUTPUT_FORBIDDEN',
+        `output ${shown}${via} would replace a file of run ${ctx.runId}: ${why}`,
+        {
+          location: { file: given ?? shown },
+          hint: 'name another --output (a .csv; its .json goes next to it), or leave it out: the default is data/trades_{M}_{P}.csv of the run',
+          details: { output: given ?? null, path: out },
+        },
+      );
+    }
+    // Any other file is an input of someone (holdings, prices, a sleeve's data): only a trade list is replaced.
+    const found = await existingNonTradeList(out, out === csvPath ? 'csv' : 'json');
+    if (found !== undefined) {
+      throw new QuantError(
+        'E_OUTPUT_EXISTS',
+        `output ${shown}${via} exists and is not a trade list (${found}); it may be an input such as a holdings, prices or data file`,
+        {
+          location: { file: given ?? shown },
+          hint: `name another --output, or remove ${shown} first if it is to go (a trade list written before is replaced)`,
+          details: { output: given ?? null, path: out },
+        },
+      );
+    }
   }
   return { csv: csvPath, json: jsonPath };
+}
+
+/**
+ * Why the existing file `path` is not a trade list this stage wrote (an orders CSV whose header starts
+ * `symbol,side,quantity,`, a trade-list JSON starting with its first keys), read from its first 4 KiB; undefined when
+ * there is no such file, it is empty, or it is a trade list (which a new one replaces).
+ */
+async function existingNonTradeList(path: string, kind: 'csv' | 'json'): Promise<string | undefined> {
+  let head: string;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(4096);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+      head = buf.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  if (head.length === 0) return undefined;
+  if (kind === 'csv') {
+    const first = (head.split(/\r?\n/, 1)[0] ?? '').replace(/^\uFEFF/, '');
+    return first.startsWith('symbol,side,quantity,')
+      ? undefined
+      : `its first line is ${JSON.stringify(first.slice(0, 80))}`;
+  }
+  return /^\{\s*"schema_version":\s*1,\s*"run_id":\s*"[^"]*",\s*"meta_profile":/.test(head)
+    ? undefined
+    : 'it does not start as a trade list JSON does';
 }
 
 /** A final weight further than this from its target (1 percentage point) gets a warning. */

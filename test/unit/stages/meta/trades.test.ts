@@ -336,6 +336,37 @@ test('bad inputs are coded errors naming the file and the row', async () => {
   );
 });
 
+test('an --output onto an existing file that is not a trade list is refused; a trade list is replaced', async () => {
+  const ws = workspace();
+  const base = { risk_profile: 'hrp', prices_file: 'prices.csv', nav: 100_000 };
+  const holdings = readFileSync(join(ws, 'holdings.csv'), 'utf8');
+  // holdings.csv is no input of this call (no holdings_file), but the manifest's trades block reads it.
+  await rejects(
+    run(ws, { ...base, output: 'holdings.csv' }),
+    'E_OUTPUT_EXISTS',
+    /^output holdings\.csv exists and is not a trade list \(its first line is "symbol,quantity"\)/,
+    'a holdings file is not replaced by orders',
+  );
+  assert.equal(readFileSync(join(ws, 'holdings.csv'), 'utf8'), holdings, 'the holdings file is intact');
+  assert.ok(!existsSync(join(ws, 'holdings.json')), 'and no trade list JSON was written next to it');
+  writeFileSync(join(ws, 'notes.json'), '{"mine": true}\n');
+  await rejects(
+    run(ws, { ...base, output: 'notes.csv' }),
+    'E_OUTPUT_EXISTS',
+    /^output notes\.json \(the trade list next to the CSV\) exists and is not a trade list/,
+    'the JSON next to the CSV is checked too',
+  );
+  assert.ok(!existsSync(join(ws, 'notes.csv')), 'nothing written');
+  const first = await run(ws, { ...base, output: 'orders.csv' });
+  const again = await run(ws, { ...base, nav: 50_000, output: 'orders.csv' });
+  assert.equal(again.value.csv, first.value.csv, 'the same path');
+  assert.match(
+    readFileSync(again.value.json, 'utf8'),
+    /"nav": 50000/,
+    'a trade list written before is replaced',
+  );
+});
+
 test('rounding past an exposure cap or far from a target warns, and the trade list says why per line', async () => {
   const ws = workspace();
   // The tight target (A 50 %, B 50 % at 300 and 70, NAV 1,000) rounds to 2 A (60 %) and 5 B (35 %), B
