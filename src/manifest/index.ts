@@ -20,7 +20,9 @@ export {
 } from './profile-usage.js';
 export {
   atomicSleeves,
+  leafJsonPath,
   resolveMetaTree,
+  unknownSleeveProfile,
   resolveRiskProfiles,
   walkMetaTree,
   type AtomicLeaf,

@@ -385,6 +385,41 @@ export function atomicSleeves(node: MetaNode, prefix: readonly string[] = []): A
   return out;
 }
 
+/**
+ * The JSON path of an atomic sleeve's manifest entry, at its `profile` (default) or its `run_id`:
+ * `['profiles', 'meta_global', 'sleeves', 2, 'profile']`. Sleeve ids are unique within a level.
+ */
+export function leafJsonPath(leaf: AtomicLeaf, key: 'profile' | 'run_id' = 'profile'): JsonPath {
+  const entry = leaf.parent.sleeves.findIndex((s) => s.id === leaf.id);
+  return ['profiles', leaf.parent.profile, 'sleeves', entry, key];
+}
+
+/** The sleeve profiles (those with a `sleeve` object) the manifest declares, in its order. */
+function sleeveProfileNames(manifest: Manifest): string[] {
+  return Object.entries(manifest.profiles)
+    .filter(([, p]) => !isMetaProfile(p))
+    .map(([name]) => name);
+}
+
+/**
+ * `"us_equty" is not a sleeve profile of the manifest (did you mean "us_equity"?)` — or, with nothing
+ * close, the manifest's sleeve profiles — when an atomic sleeve's `profile` is not declared in the
+ * manifest as a sleeve profile; undefined when it is.
+ */
+export function unknownSleeveProfile(manifest: Manifest, profile: string): string | undefined {
+  const declared = ownValue(manifest.profiles, profile);
+  if (declared !== undefined && !isMetaProfile(declared)) return undefined;
+  const names = sleeveProfileNames(manifest);
+  const close = didYouMean(profile, names);
+  const others =
+    close !== ''
+      ? close
+      : names.length === 0
+        ? ' (it declares no sleeve profile)'
+        : ` (its sleeve profiles: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', ...' : ''})`;
+  return `"${profile}" is not a sleeve profile of the manifest${others}`;
+}
+
 /** Which risk profiles a meta run computes, and why. */
 export interface ResolvedRiskProfiles {
   readonly profiles: readonly PortfolioMethod[];

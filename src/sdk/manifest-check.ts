@@ -4,7 +4,8 @@
  * fewer than 2 sleeves among them: every run of it would fail); then `E_INFEASIBLE_CONSTRAINTS` when a
  * meta level's sleeve and group limits cannot hold together; then, given the workspace, the benchmark
  * and risk-free files of each meta profile and the files each `trades` block names, read as a run reads
- * them.
+ * them; and a warning for each sleeve entry whose `profile` is neither a sleeve profile of the manifest
+ * nor the profile of any run in the workspace (most likely a misspelt name).
  */
 import { resolve } from 'node:path';
 import {
@@ -15,8 +16,11 @@ import {
   readManifest,
   resolveMetaTree,
   resolveRiskProfiles,
+  unknownSleeveProfile,
+  type Manifest,
   type ManifestProblem,
 } from '../manifest/index.js';
+import { listPredecessorRuns, listRuns } from '../artifacts/index.js';
 import { QuantError, isQuantError } from '../errors.js';
 import {
   assertTreeLimitsFeasible,
@@ -30,6 +34,15 @@ export interface ManifestCheckResult {
   readonly file: string;
   readonly metaProfiles: readonly string[];
   readonly sleeveProfiles: readonly string[];
+  /** What may be wrong but does not make the manifest invalid (given a workspace), in manifest order. */
+  readonly warnings: readonly ManifestWarning[];
+}
+
+/** A doubt about one manifest entry: where (JSON path and line) and what. */
+export interface ManifestWarning {
+  readonly path: string;
+  readonly line: number;
+  readonly message: string;
 }
 
 export interface ManifestCheckOptions {
@@ -96,11 +109,52 @@ export async function checkManifestFile(
       });
     }
   }
+  const warnings =
+    options.workspace === undefined
+      ? []
+      : await unknownSleeveProfiles(manifest, resolve(options.workspace), lineOf);
   return {
     file,
+    warnings,
     metaProfiles: profiles.filter(([, p]) => isMetaProfile(p)).map(([n]) => n),
     sleeveProfiles: profiles.filter(([, p]) => !isMetaProfile(p)).map(([n]) => n),
   };
+}
+
+/**
+ * A sleeve entry's `profile` that the manifest does not declare is allowed (its runs may come from
+ * elsewhere), but when no run of the workspace has that profile either, no run of the meta profile can
+ * find the sleeve: most likely a misspelt name. One warning per entry, with the manifest's closest
+ * sleeve profiles.
+ */
+async function unknownSleeveProfiles(
+  manifest: Manifest,
+  workspace: string,
+  lineOf: (path: (string | number)[]) => { line: number },
+): Promise<ManifestWarning[]> {
+  let withRuns: ReadonlySet<string | null> | undefined;
+  const warnings: ManifestWarning[] = [];
+  for (const [name, p] of Object.entries(manifest.profiles)) {
+    if (!isMetaProfile(p)) continue;
+    for (const [j, entry] of p.sleeves.entries()) {
+      const target = entry.profile;
+      const unknown = target === undefined ? undefined : unknownSleeveProfile(manifest, target);
+      if (target === undefined || unknown === undefined) continue;
+      // The runs are listed once, and only when some profile is not declared.
+      withRuns ??= new Set([
+        ...(await listRuns(workspace)).map((r) => r.profile),
+        ...(await listPredecessorRuns(workspace)).map((r) => r.profile),
+      ]);
+      if (withRuns.has(target)) continue;
+      const at = ['profiles', name, 'sleeves', j, 'profile'];
+      warnings.push({
+        path: formatJsonPath(at),
+        line: lineOf(at).line,
+        message: `sleeve "${entry.id}" of ${name}: ${unknown} and no run in the workspace has that profile, so a meta run that uses ${name} fails; fix the name, or declare the profile or add a run of it`,
+      });
+    }
+  }
+  return warnings;
 }
 
 /** A benchmark or risk-free problem at its manifest JSON path, given the line of that path too. */

@@ -6,9 +6,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { quant, tempDir } from '../helpers/cli.js';
 import { SMALL_META_PROFILE, buildSmallMetaWorkspace } from '../helpers/small-meta-workspace.js';
 import { businessDays, randomReturns, writeManifest, writeSleeveRun } from '../helpers/sleeve-fixtures.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 interface JsonError {
   readonly error: {
@@ -493,6 +496,62 @@ describe('quant manifest check', () => {
       writeFileSync(join(ws.path, 'prices_now.csv'), 'symbol,price\nA,10\n');
       const ok = quant(['manifest', 'check', '--workspace', ws.path]);
       assert.equal(ok.code, 0, `with the file it passes: ${ok.stderr}`);
+    } finally {
+      ws.cleanup();
+    }
+  });
+
+  test('a sleeve profile neither declared nor run is a warning at its entry, with a did-you-mean; exit 0', async () => {
+    const ws = tempDir();
+    try {
+      // s1 and s2 are not declared, but their runs are in the workspace: allowed, no warning.
+      await buildSmallMetaWorkspace(ws.path);
+      writeFileSync(join(ws.path, 'prices.csv'), readFileSync(join(REPO, 'data', 'swx_prices.csv')));
+      const file = join(ws.path, 'manifest.json');
+      const doc = JSON.parse(readFileSync(file, 'utf8')) as {
+        profiles: Record<string, Record<string, unknown>>;
+      };
+      doc.profiles['bonds'] = {
+        sleeve: { prices: 'prices.csv', assets: ['SBI', 'LP25'], risk_profiles: ['hrp'] },
+      };
+      const meta = doc.profiles[SMALL_META_PROFILE] as { sleeves: unknown[] };
+      meta.sleeves.push({ id: 'c', profile: 'bondz' });
+      const text = JSON.stringify(doc, null, 2);
+      writeFileSync(file, text);
+      const line = text.split('\n').findIndex((l) => l.includes('"bondz"')) + 1;
+      const r = quant(['manifest', 'check'], { cwd: ws.path });
+      assert.equal(r.code, 0, `a warning, not an error: ${r.stderr}`);
+      assert.match(
+        r.stdout,
+        /manifest\.json: ok \(1 meta profile\(s\), 1 sleeve profile\(s\), 1 warning\(s\)\)/,
+        r.stdout,
+      );
+      assert.equal(r.stderr.trim().split('\n').length, 1, `one line, the typo only: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^warning: manifest\\.json:${line} profiles\\.${SMALL_META_PROFILE}\\.sleeves\\[2\\]\\.profile: sleeve "c" of ${SMALL_META_PROFILE}: "bondz" is not a sleeve profile of the manifest \\(did you mean "bonds"\\?\\) and no run in the workspace has that profile`,
+        ),
+        r.stderr,
+      );
+      const j = quant(['manifest', 'check', '--json'], { cwd: ws.path });
+      assert.equal(j.code, 0, j.stderr);
+      const warnings = (JSON.parse(j.stdout) as { warnings: { path: string; line: number }[] }).warnings;
+      assert.deepEqual(
+        warnings.map((w) => [w.path, w.line]),
+        [[`profiles.${SMALL_META_PROFILE}.sleeves[2].profile`, line]],
+        'the warnings of --json',
+      );
+      // A run of the profile in the workspace: produced elsewhere, allowed.
+      await writeSleeveRun(ws.path, {
+        runId: 'bondz_run',
+        profile: 'bondz',
+        createdAt: '2024-06-01T00:00:00Z',
+        streams: { hrp: { dates: businessDays('2024-01-01', 80), returns: randomReturns(3, 80) } },
+        weights: { hrp: [{ Symbol: 'X9', Weight: 1, Net_Weight: 1, Direction: 'LONG' }] },
+      });
+      const ok = quant(['manifest', 'check'], { cwd: ws.path });
+      assert.equal(ok.stderr, '', `with a run of it, no warning: ${ok.stderr}`);
     } finally {
       ws.cleanup();
     }

@@ -84,11 +84,15 @@ export function manifestCommand(ctx: CliContext): Command {
         file: result.file,
         meta_profiles: result.metaProfiles,
         sleeve_profiles: result.sleeveProfiles,
+        warnings: result.warnings,
       };
+      const shown = relative(ctx.cwd, result.file) || result.file;
+      // A doubt, not a problem: the manifest stays valid and the exit code 0.
+      for (const w of result.warnings) ctx.warn(`${shown}:${w.line} ${w.path}: ${w.message}`);
       if (opts.json === true) ctx.io.out(JSON.stringify({ ok: true, ...summary }, null, 2));
       else
         ctx.io.out(
-          `${relative(ctx.cwd, result.file) || result.file}: ok (${result.metaProfiles.length} meta profile(s), ${result.sleeveProfiles.length} sleeve profile(s))`,
+          `${shown}: ok (${result.metaProfiles.length} meta profile(s), ${result.sleeveProfiles.length} sleeve profile(s)${result.warnings.length > 0 ? `, ${result.warnings.length} warning(s)` : ''})`,
         );
     });
   return manifest;

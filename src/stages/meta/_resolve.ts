@@ -23,6 +23,7 @@ import {
   atomicSleeves,
   formatJsonPath,
   invalidProfileWarnings,
+  leafJsonPath,
   parseJsonWithLocations,
   profilesInUse,
   readManifest,
@@ -168,8 +169,7 @@ function assertPinsInTree(
 
 /** The manifest entry of an atomic sleeve: its `run_id` when pinned there, else its `profile`. */
 function pinPath(leaf: AtomicLeaf): (string | number)[] {
-  const entry = leaf.parent.sleeves.findIndex((s) => s.id === leaf.id);
-  return ['profiles', leaf.parent.profile, 'sleeves', entry, leaf.runId === undefined ? 'profile' : 'run_id'];
+  return [...leafJsonPath(leaf, leaf.runId === undefined ? 'profile' : 'run_id')];
 }
 
 /**
