@@ -155,10 +155,8 @@ async function runMetaReadOnce(
   const manifestPath = resolve(cwd, options.manifest ?? resolve(workspace, 'manifest.json'));
   await assertConfined(manifestPath, 'read');
   const { manifest, file, text } = await readManifest(manifestPath);
-  const root = resolveMetaTree(manifest, metaProfile, {
-    file,
-    lineOf: parseJsonWithLocations(text, file).lineOf,
-  });
+  const { lineOf } = parseJsonWithLocations(text, file);
+  const root = resolveMetaTree(manifest, metaProfile, { file, lineOf });
   if (options.riskProfiles !== undefined) resolveRiskProfiles(root, manifest, options.riskProfiles);
   // Before any work (sleeves included): a run id in use is refused again, for sure, under the run lock.
   if (options.runId !== undefined && options.fresh !== false) await assertRunIsNew(workspace, options.runId);
@@ -175,6 +173,7 @@ async function runMetaReadOnce(
         manifestPath,
         now: resolveNow(env),
         env,
+        lineOf,
         ...(sleeveRuns === undefined ? {} : { pinned: sleeveRuns }),
       },
       withRunSignal(options.executeSleeves, options.signal),

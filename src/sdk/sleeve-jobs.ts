@@ -20,10 +20,13 @@ import {
 } from '../artifacts/index.js';
 import {
   atomicSleeves,
-  isMetaProfile,
+  formatJsonPath,
+  leafJsonPath,
+  parseJsonWithLocations,
   readManifest,
   resolveMetaTree,
   resolveRiskProfiles,
+  unknownSleeveProfile,
   type Manifest,
   type MetaNode,
 } from '../manifest/index.js';
@@ -92,10 +95,17 @@ export interface ProducedSleeves {
   readonly elapsedMs: number;
 }
 
+/** Where a manifest is, for errors at its entries: its path and the line of a JSON path in its text. */
+interface ManifestWhere {
+  readonly file?: string;
+  readonly lineOf?: (path: (string | number)[]) => { readonly line: number };
+}
+
 /**
  * One job per atomic sleeve profile of the tree that has no pinned run id (neither in the manifest nor
  * in `pinned`), in tree order, each profile once however often it appears. A profile that is not a
- * sleeve profile of the manifest cannot be produced: E_SLEEVE_FAILED before any work.
+ * sleeve profile of the manifest cannot be produced: `E_MANIFEST` before any work, at the JSON path
+ * (and line, given `lineOf`) of each such entry, with the closest sleeve profiles of the manifest.
  */
 export function planSleeveJobs(
   root: MetaNode,
@@ -103,38 +113,60 @@ export function planSleeveJobs(
   options: {
     readonly now: Date;
     readonly pinned?: Readonly<Record<string, string>>;
-  },
+  } & ManifestWhere,
 ): PlannedSleeve[] {
   const seconds = Math.floor(options.now.getTime() / 1000);
   const clock = new Date(seconds * 1000);
   const jobs: PlannedSleeve[] = [];
-  const failures: { profile: string; error: JobFailure }[] = [];
+  const unknown: { path: string; line?: number; message: string }[] = [];
   const seen = new Set<string>();
   for (const leaf of atomicSleeves(root)) {
     if (leaf.runId !== undefined || options.pinned?.[leaf.profile] !== undefined) continue;
-    if (seen.has(leaf.profile)) continue;
-    seen.add(leaf.profile);
-    const declared = Object.hasOwn(manifest.profiles, leaf.profile)
-      ? manifest.profiles[leaf.profile]
-      : undefined;
-    if (declared === undefined || isMetaProfile(declared)) {
-      failures.push({
-        profile: leaf.profile,
-        error: {
-          code: 'E_UNKNOWN_PROFILE',
-          message: `"${leaf.profile}" (sleeve ${leaf.path.join('/')}) is not a sleeve profile of the manifest, so it cannot be backtested; declare it with a "sleeve" object or pin a run_id`,
-        },
+    const problem = unknownSleeveProfile(manifest, leaf.profile);
+    if (problem !== undefined) {
+      const at = [...leafJsonPath(leaf)];
+      const line = options.lineOf?.(at).line;
+      unknown.push({
+        path: formatJsonPath(at),
+        ...(line === undefined ? {} : { line }),
+        message: `sleeve ${leaf.path.join('/')}: ${problem}`,
       });
       continue;
     }
+    if (seen.has(leaf.profile)) continue;
+    seen.add(leaf.profile);
     jobs.push({
       profile: leaf.profile,
       run_id: defaultRunId(leaf.profile, clock),
       source_date_epoch: seconds,
     });
   }
-  if (failures.length > 0) throw sleeveFailure(failures);
+  if (unknown.length > 0) throw unknownProfiles(unknown, options.file ?? 'manifest.json');
   return jobs;
+}
+
+/**
+ * Sleeve entries `--execute-sleeves` cannot produce, their profile not being a sleeve profile of the
+ * manifest: one `E_MANIFEST` at the first, every one listed.
+ */
+function unknownProfiles(
+  unknown: readonly { path: string; line?: number; message: string }[],
+  file: string,
+): QuantError {
+  const first = unknown[0] as (typeof unknown)[number];
+  return new QuantError(
+    'E_MANIFEST',
+    `${unknown.map((u) => (u === first ? u.message : `${u.path}: ${u.message}`)).join('; ')}, so --execute-sleeves cannot produce ${unknown.length === 1 ? 'it' : 'them'}`,
+    {
+      location: {
+        file,
+        jsonPath: first.path,
+        ...(first.line === undefined ? {} : { line: first.line }),
+      },
+      hint: 'fix the profile name, declare the profile with a "sleeve" object, or pin a run_id',
+      details: { problems: unknown.map((u) => ({ ...u })) },
+    },
+  );
 }
 
 /** The one error of a failed sleeve production, every failed sleeve listed. */
@@ -342,6 +374,8 @@ export async function produceTreeSleeves(
     readonly now: Date;
     readonly env?: Env;
     readonly pinned?: Readonly<Record<string, string>>;
+    /** The line of a JSON path in the manifest's text, for errors at its entries. */
+    readonly lineOf?: ManifestWhere['lineOf'];
   },
   options: ExecuteSleevesOptions = {},
   onProgress?: (line: string) => void,
@@ -350,6 +384,8 @@ export async function produceTreeSleeves(
   assertSleevesNotStopped(options.signal);
   const planned = planSleeveJobs(root, manifest, {
     now: where.now,
+    file: where.manifestPath,
+    ...(where.lineOf === undefined ? {} : { lineOf: where.lineOf }),
     ...(where.pinned === undefined ? {} : { pinned: where.pinned }),
   });
   const started = performance.now();
@@ -479,8 +515,9 @@ export async function executeMetaSleeves(
   const manifestPath = resolve(cwd, where.manifest ?? resolve(workspace, 'manifest.json'));
   if (where.runId !== undefined) assertValidRunId(where.runId);
   assertExecuteSleevesOptions(options);
-  const { manifest, file } = await readManifest(manifestPath);
-  const root = resolveMetaTree(manifest, metaProfile, { file });
+  const { manifest, file, text } = await readManifest(manifestPath);
+  const { lineOf } = parseJsonWithLocations(text, file);
+  const root = resolveMetaTree(manifest, metaProfile, { file, lineOf });
   if (where.riskProfiles !== undefined) resolveRiskProfiles(root, manifest, where.riskProfiles);
   if (where.runId !== undefined && where.fresh !== false) await assertRunIsNew(workspace, where.runId);
   return produceTreeSleeves(
@@ -491,6 +528,7 @@ export async function executeMetaSleeves(
       manifestPath,
       now: resolveNow(env),
       env,
+      lineOf,
       ...(where.sleeveRuns === undefined ? {} : { pinned: where.sleeveRuns }),
     },
     options,

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, quant, tempDir } from '../helpers/cli.js';
 import { buildExecWorkspace, EPOCH, STAMP } from '../unit/exec/_exec-workspace.js';
@@ -253,5 +253,43 @@ describe('quant meta run --execute-sleeves (local)', { timeout: 120_000 }, () =>
       lines.some((l) => /^sleeves 0\/3 done — sectors started$/.test(l)),
       'lines.some((l) => /^sleeves 0\\/3 done — sectors started$/.test(l))',
     );
+  });
+});
+
+describe('quant meta run --execute-sleeves with a misspelt sleeve profile', { timeout: 60_000 }, () => {
+  test('E_MANIFEST at the entry with its line and a did-you-mean, exit 1, before any run folder', () => {
+    const ws = tempDir('mf-exec-typo-');
+    try {
+      buildExecWorkspace(ws.path);
+      const file = join(ws.path, 'manifest.json');
+      const doc = json<{ profiles: Record<string, unknown> }>(file);
+      doc.profiles['meta_typo'] = {
+        sleeves: [
+          { id: 'sectors', profile: 'sectors' },
+          { id: 'swiss', profile: 'swiss' },
+          { id: 'bonds', profile: 'bondz' },
+        ],
+      };
+      const text = `${JSON.stringify(doc, null, 2)}\n`;
+      writeFileSync(file, text);
+      const line = text.split('\n').findIndex((l) => l.includes('"bondz"')) + 1;
+      const r = quant(['meta', 'run', '--profile', 'meta_typo', '--execute-sleeves', '--run-id', 'mt'], {
+        cwd: ws.path,
+        env: ENV,
+      });
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stdout, '', 'r.stdout');
+      assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^E_MANIFEST: sleeve bonds: "bondz" is not a sleeve profile of the manifest \\(did you mean "bonds"\\?\\), so --execute-sleeves cannot produce it \\(at .*manifest\\.json:${line} profiles\\.meta_typo\\.sleeves\\[2\\]\\.profile\\) — `,
+        ),
+        r.stderr,
+      );
+      assert.equal(existsSync(join(ws.path, 'runs')), false, 'no run folder, not even of the good sleeves');
+    } finally {
+      ws.cleanup();
+    }
   });
 });

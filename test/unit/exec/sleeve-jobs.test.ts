@@ -16,7 +16,8 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
-import { parseManifest, resolveMetaTree } from '../../../src/manifest/index.js';
+import { parseJsonWithLocations, parseManifest, resolveMetaTree } from '../../../src/manifest/index.js';
+import { isQuantError } from '../../../src/errors.js';
 import { planSleeveJobs } from '../../../src/sdk/sleeve-jobs.js';
 import { runSleeveJob } from '../../../src/sdk/sleeve-job.js';
 import { sleeveJobSettings, type SleeveJob } from '../../../src/sdk/sleeve-job-spec.js';
@@ -96,23 +97,52 @@ describe('planSleeveJobs', TIMEOUT, () => {
     assert.deepEqual(jobs, [planned('sectors'), planned('swiss')], 'jobs');
   });
 
-  test('a profile that is not a sleeve profile fails before any work, every one listed', () => {
+  test('a profile that is not a sleeve profile is E_MANIFEST at its entry, every one listed, with a did-you-mean', () => {
     const doc = execManifest();
     doc.profiles['meta_ghost'] = {
       sleeves: [
-        { id: 'a', profile: 'ghost' },
+        { id: 'a', profile: 'bondz' },
         { id: 'b', profile: 'sectors' },
         { id: 'c', profile: 'phantom' },
       ],
     };
+    const text = JSON.stringify(doc, null, 2);
     const manifest = manifestOf(doc);
-    assert.throws(
-      () => planSleeveJobs(resolveMetaTree(manifest, 'meta_ghost'), manifest, where),
-      quantError(
-        'E_SLEEVE_FAILED',
-        /^Sleeve production failed for: ghost \(E_UNKNOWN_PROFILE: "ghost" \(sleeve a\) is not a sleeve profile.*\); phantom \(E_UNKNOWN_PROFILE: "phantom" \(sleeve c\)/,
-      ),
-      'planSleeveJobs throws E_SLEEVE_FAILED',
+    const { lineOf } = parseJsonWithLocations(text, 'manifest.json');
+    const line = (needle: string): number => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    let error: unknown;
+    try {
+      planSleeveJobs(resolveMetaTree(manifest, 'meta_ghost'), manifest, {
+        ...where,
+        file: '/ws/manifest.json',
+        lineOf,
+      });
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(isQuantError(error), `a coded error: ${String(error)}`);
+    assert.equal(error.code, 'E_MANIFEST', `a manifest error before any work: ${error.message}`);
+    assert.deepEqual(
+      error.location,
+      {
+        file: '/ws/manifest.json',
+        jsonPath: 'profiles.meta_ghost.sleeves[0].profile',
+        line: line('"bondz"'),
+      },
+      'at the first entry, with its line',
+    );
+    assert.match(
+      error.message,
+      /^sleeve a: "bondz" is not a sleeve profile of the manifest \(did you mean "bonds"\?\); profiles\.meta_ghost\.sleeves\[2\]\.profile: sleeve c: "phantom" is not a sleeve profile of the manifest \(its sleeve profiles: sectors, swiss, bonds, slow, broken, broken_column\), so --execute-sleeves cannot produce them$/,
+      error.message,
+    );
+    assert.deepEqual(
+      (error.details['problems'] as { path: string; line: number }[]).map((p) => [p.path, p.line]),
+      [
+        ['profiles.meta_ghost.sleeves[0].profile', line('"bondz"')],
+        ['profiles.meta_ghost.sleeves[2].profile', line('"phantom"')],
+      ],
+      'every entry listed with its line',
     );
   });
 });
