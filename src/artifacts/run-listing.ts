@@ -106,9 +106,14 @@ export type ResolvedRun =
  * `created_at`) and predecessor runs (no run.json; by `replay_context.timestamp` of their resolved
  * manifest, read as UTC, when they hold a weights file and a stream — see `predecessor-runs.ts`): the
  * greatest instant, ties broken by the greatest run id. None is `E_RUN_NOT_FOUND`, naming the
- * predecessor folders of the profile that could not be ordered and why.
+ * predecessor folders of the profile that could not be ordered and why, and `fix` (default: run
+ * `quant sleeve run --profile <profile>` or pin a run_id).
  */
-export async function resolveLatestRun(workspace: string, profile: string): Promise<ResolvedRun> {
+export async function resolveLatestRun(
+  workspace: string,
+  profile: string,
+  fix = `run \`quant sleeve run --profile ${profile}\` or pin a run_id`,
+): Promise<ResolvedRun> {
   const runs = await listRuns(workspace, { profile });
   const predecessors = await listPredecessorRuns(workspace, profile);
   type Candidate = { instant: number; runId: string; resolved: ResolvedRun };
@@ -144,7 +149,7 @@ export async function resolveLatestRun(workspace: string, profile: string): Prom
         : ` (predecessor folders of ${profile} that cannot be the latest run: ${skipped.map((p) => `${p.runId}: ${p.unusable}`).join('; ')})`;
     throw runNotFound(
       workspace,
-      `no successful run of profile ${profile} in ${runsDir(workspace)}${note}; run \`quant sleeve run --profile ${profile}\` or pin a run_id`,
+      `no successful run of profile ${profile} in ${runsDir(workspace)}${note}; ${fix}`,
     );
   }
   return latest.resolved;

@@ -279,16 +279,17 @@ export interface SleeveRunRef {
 
 /**
  * The run a sleeve entry means: the pinned run (always honoured; a missing one is `E_RUN_NOT_FOUND`, never
- * replaced) or the latest successful run of `profile` (`E_RUN_NOT_FOUND` if none).
+ * replaced) or the latest successful run of `profile` (`E_RUN_NOT_FOUND` if none, saying `fix` when given).
  */
 export async function resolveSleeveRun(
   workspace: string,
   profile: string,
   pinnedRunId?: string,
+  fix?: string,
 ): Promise<SleeveRunRef> {
   const run =
     pinnedRunId === undefined
-      ? await resolveLatestRun(workspace, profile)
+      ? await resolveLatestRun(workspace, profile, fix)
       : await resolvePinnedRun(workspace, pinnedRunId);
   return {
     runId: run.runId,

@@ -29,6 +29,7 @@ import {
   readManifest,
   resolveMetaTree,
   resolveRiskProfiles,
+  unknownSleeveProfile,
   walkMetaTree,
   type AtomicLeaf,
   type Manifest,
@@ -81,7 +82,12 @@ export async function computeMetaResolution(
   for (const leaf of atomicSleeves(root)) {
     const viaParam = leaf.runId === undefined && ownValue(pins, leaf.profile) !== undefined;
     let accepted: UnsuccessfulPin | undefined;
-    const run = await resolveSleeveRun(workspace, leaf.profile, leaf.runId ?? ownValue(pins, leaf.profile))
+    // A profile the manifest does not declare may have runs from elsewhere; with none, it is most likely
+    // misspelt, and `quant sleeve run --profile <it>` could not make one.
+    const unknown = unknownSleeveProfile(manifest, leaf.profile);
+    const fix = unknown === undefined ? undefined : `${unknown}: fix the name, or pin a run_id`;
+    const pinned = leaf.runId ?? ownValue(pins, leaf.profile);
+    const run = await resolveSleeveRun(workspace, leaf.profile, pinned, fix)
       .then(async (resolved) => {
         // A pin is honoured, never replaced: but only a finished, successful run of the sleeve's profile.
         if (resolved.pinned) accepted = await checkPinnedRun(leaf, resolved);
