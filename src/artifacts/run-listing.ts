@@ -35,6 +35,11 @@ function compareRuns(a: RunJson, b: RunJson): number {
 export interface ListRunsOptions {
   /** Only runs whose run.json has this profile. */
   readonly profile?: string;
+  /**
+   * Settle a dead `running` run as `incomplete` (and persist it), as listing for use does; false for a
+   * read-only look (`quant manifest check`), which reports the status as recorded. Default true.
+   */
+  readonly settle?: boolean;
 }
 
 /** Valid runs of the workspace (optionally only those of `profile`), sorted by created_at, then run id. */
@@ -71,7 +76,7 @@ export async function listRunsDetailed(
       const json = await readRunJsonFile(join(runsDir(workspace), name, RUN_JSON), name);
       if (json === undefined) skipped.push({ run_id: name, reason: 'no run.json' });
       else if (options.profile === undefined || json.profile === options.profile)
-        runs.push(await settleRunStatus(workspace, json));
+        runs.push(options.settle === false ? json : await settleRunStatus(workspace, json));
     } catch (error) {
       if (!(error instanceof QuantError)) throw error;
       skipped.push({ run_id: name, reason: error.message });

@@ -142,7 +142,7 @@ async function unknownSleeveProfiles(
       if (target === undefined || unknown === undefined) continue;
       // The runs are listed once, and only when some profile is not declared.
       withRuns ??= new Set([
-        ...(await listRuns(workspace)).map((r) => r.profile),
+        ...(await listRuns(workspace, { settle: false })).map((r) => r.profile),
         ...(await listPredecessorRuns(workspace)).map((r) => r.profile),
       ]);
       if (withRuns.has(target)) continue;

@@ -78,6 +78,16 @@ describe('interrupted runs', () => {
     assert.equal(existsSync(join(runPaths(ws, 'r1').path, '.lock')), false, '.lock does not exist');
   });
 
+  test('a read-only listing (settle: false) reports a dead running run as recorded and writes nothing', async () => {
+    const ws = tempDir();
+    await crashedRun(ws, 'r1', { stage: 'meta.optimize' });
+    const before = readFileSync(runPaths(ws, 'r1').runJson, 'utf8');
+    const [run] = await listRuns(ws, { settle: false });
+    assert.equal(run?.status, 'running', 'the status as recorded');
+    assert.equal(readFileSync(runPaths(ws, 'r1').runJson, 'utf8'), before, 'run.json untouched');
+    assert.equal(readdirSync(runPaths(ws, 'r1').dataDir).length, 1, 'nor its temp file');
+  });
+
   test('settling an interrupted run anchors the ledger the dead writer left (unsigned: settling has no key)', async () => {
     const ws = tempDir();
     await crashedRun(ws, 'r2', { stage: 'meta.optimize' });
