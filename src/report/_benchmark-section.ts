@@ -84,12 +84,15 @@ function ageVerdict(d: DataAgeSection): string {
   return `${where}: trades from this run are **refused** (stale; \`--allow-stale\` overrides).`;
 }
 
-/** The last date used, its age against the run's day, and how far each stream lags the latest one. */
+/**
+ * The last date used, its age against the run's day, and per atomic sleeve the date its weights were last
+ * re-estimated next to its stream's last date and how far that lags the latest one.
+ */
 export function dataAgeBlock(d: DataAgeSection): string {
-  const rows = d.streams.map((s) => [code(s.id), s.lastDate, String(s.lagDays)]);
+  const rows = d.streams.map((s) => [code(s.id), s.refitDate ?? '—', s.lastDate, String(s.lagDays)]);
   return [
     `Last data used: ${d.lastDate}, ${d.ageDays} days before ${d.asOf} (the run’s date). ${ageVerdict(d)}`,
-    table(['Sleeve', 'Last date', 'Lag (days)'], rows, [L, L, R]),
-    'Lag = days from the sleeve stream’s last date to the last date of the stream that ends last.',
+    table(['Sleeve', 'Last refit', 'Last date', 'Lag (days)'], rows, [L, L, L, R]),
+    'Last refit = the date the sleeve’s weights were last re-estimated (the start of its last walk-forward test window, `as_of` in its run’s `portfolio_flattened.json`; — when the run does not record it). Lag = days from the sleeve stream’s last date to the last date of the stream that ends last.',
   ].join('\n\n');
 }

@@ -141,7 +141,13 @@ export interface DataAgeSection {
   readonly traded?: boolean;
   /** The block's `allow_stale`: stale data traded anyway. */
   readonly allowStale?: boolean;
-  readonly streams: readonly { readonly id: string; readonly lastDate: string; readonly lagDays: number }[];
+  /** Per atomic sleeve by path: its stream's last date, its lag, and its last refit date (null: unknown). */
+  readonly streams: readonly {
+    readonly id: string;
+    readonly lastDate: string;
+    readonly lagDays: number;
+    readonly refitDate?: string | null;
+  }[];
 }
 
 /**

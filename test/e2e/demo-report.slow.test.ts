@@ -130,7 +130,7 @@ describe('the demo report (CLI, as npm start runs it)', { timeout: 600_000 }, ()
       assert.ok(r.stdout.includes(`trades (max_sharpe): `), 'and the path of the orders CSV');
       assert.match(
         readFileSync(csv, 'utf8'),
-        /^symbol,side,quantity,lots,price,notional\n(\S+,(BUY|SELL),.*\n){3,}/,
+        /^symbol,side,quantity,lots,price,notional,sleeves\n(\S+,(BUY|SELL),.*\n){3,}/,
         'the orders CSV has at least three orders',
       );
       assert.match(

@@ -50,6 +50,7 @@ function metaRunJson(result: MetaRunResult, sleeves: ProducedSleeves | undefined
       json: t.json,
       orders: t.orders,
       residual_cash: t.residual_cash,
+      sleeves: t.sleeves,
     })),
     stages: result.stages.map((s) => ({
       stage: s.stageId,

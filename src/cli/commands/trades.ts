@@ -84,7 +84,10 @@ export function tradesCommand(ctx: CliContext): Command {
     });
 }
 
-/** The orders as columns (none: nothing), then the paths of the orders CSV and of the full trade list. */
+/**
+ * The orders as columns (none: nothing), the atomic sleeves with their last refit and last data date, then
+ * the paths of the orders CSV and of the full trade list.
+ */
 export function printTradeList(ctx: CliContext, value: MetaTradesValue, label = ''): void {
   if (value.orders.length > 0) {
     ctx.io.out(
@@ -97,6 +100,14 @@ export function printTradeList(ctx: CliContext, value: MetaTradesValue, label = 
           String(o.price),
           String(o.notional),
         ]),
+      ]),
+    );
+  }
+  if (value.sleeves.length > 0) {
+    ctx.io.out(
+      formatColumns([
+        ['sleeve', 'last refit', 'last date', 'lag (days)'],
+        ...value.sleeves.map((s) => [s.path, s.last_refit ?? '—', s.last_date, String(s.lag_days)]),
       ]),
     );
   }

@@ -18,10 +18,11 @@ function dayNumber(date: string, what: string): number {
   return Math.floor(ms / DAY_MS);
 }
 
-/** One stream and its last date. */
+/** One stream and its last date; for a sleeve, the date its weights were last re-estimated, when known. */
 export interface StreamEnd {
   readonly id: string;
   readonly lastDate: string;
+  readonly refitDate?: string | null;
 }
 
 /** The age of the data and the lag of each stream. */
@@ -32,13 +33,21 @@ export interface DataAge {
   readonly asOf: string;
   /** Whole days from `lastDate` to `asOf` (negative when the data is dated after the reference). */
   readonly ageDays: number;
-  /** Per stream: its last date and the days it ends before the latest-ending stream (0 for that one). */
-  readonly streams: readonly { readonly id: string; readonly lastDate: string; readonly lagDays: number }[];
+  /**
+   * Per stream: its last date, the days it ends before the latest-ending stream (0 for that one) and its
+   * last refit date (null: unknown).
+   */
+  readonly streams: readonly {
+    readonly id: string;
+    readonly lastDate: string;
+    readonly lagDays: number;
+    readonly refitDate: string | null;
+  }[];
 }
 
 /**
  * Age of the data: `ageDays = day(now) − day(lastDate)`, and per stream `lagDays = max_j day(last_j) −
- * day(last_i)`. Streams keep their order.
+ * day(last_i)`. Streams keep their order and their refit date.
  *
  * @param lastDate the last date the result used.
  * @param streams each input stream's own last date.
@@ -62,6 +71,7 @@ export function dataAge(lastDate: string, streams: readonly StreamEnd[], now: Da
       id: s.id,
       lastDate: s.lastDate,
       lagDays: latest - (days[i] as number),
+      refitDate: s.refitDate ?? null,
     })),
   };
 }

@@ -45,12 +45,18 @@ async function flattenedProfiles(runDir: string, metaProfile: string): Promise<s
     .sort();
 }
 
-/** The target weights of risk profile P of meta profile M (`meta.flatten`'s file), as Symbol → Net_Weight. */
+/**
+ * The target weights of risk profile P of meta profile M (`meta.flatten`'s file), as Symbol → Net_Weight,
+ * with the paths of the atomic sleeves each symbol comes from.
+ */
 export async function readTarget(
   runDir: string,
   metaProfile: string,
   riskProfile: string,
-): Promise<{ file: string; assets: { symbol: string; weight: number; direction: 'LONG' | 'SHORT' }[] }> {
+): Promise<{
+  file: string;
+  assets: { symbol: string; weight: number; direction: 'LONG' | 'SHORT'; sleeves: string[] }[];
+}> {
   const rel = metaArtifactPaths(metaProfile, riskProfile).flattened;
   const file = join(runDir, rel);
   const doc = await readJsonArtifact(file, rel, flattenedDocSchema);
@@ -70,6 +76,7 @@ export async function readTarget(
       symbol: a.Symbol,
       weight: a.Net_Weight,
       direction: a.Direction === 'SHORT' ? 'SHORT' : 'LONG',
+      sleeves: Object.keys(a.Contributors),
     })),
   };
 }

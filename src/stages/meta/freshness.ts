@@ -2,7 +2,7 @@
  * How old the data of a meta run is, and the refusal to act on data that is too old. `meta.report`
  * states the age; whatever turns a run's weights into orders calls {@link assertFresh} first.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { QuantError } from '../../errors.js';
 import { dataAge, type DataAge } from '../../numeric/series/data-age.js';
@@ -24,6 +24,7 @@ const calendarDocSchema = z.looseObject({
       id: z.string(),
       kind: z.string().optional(),
       profile: z.string().optional(),
+      run_id: z.string().nullable().optional(),
       last_date: z.string().optional(),
     }),
   ),
@@ -38,21 +39,47 @@ export interface IncludedStream {
   readonly id: string;
   readonly kind?: string | undefined;
   readonly profile?: string | undefined;
+  /** An atomic sleeve's run (its weights file holds the refit date). */
+  readonly run_id?: string | null | undefined;
   readonly last_date?: string | undefined;
+}
+
+/** A sleeve run's `data/portfolio_flattened.json`, as far as its refit date goes. */
+const refitDocSchema = z.looseObject({
+  profiles: z.record(z.string(), z.looseObject({ as_of: z.unknown().optional() })).optional(),
+});
+
+/**
+ * The date sleeve run `runId` last re-estimated the weights of risk profile P: `as_of` of P in its
+ * `data/portfolio_flattened.json` (sleeve.backtest writes the start of the last walk-forward test window),
+ * else of P in `data/portfolio_optimized_v2.json`; null when neither says (a predecessor run).
+ */
+async function refitDate(runDir: string, runId: string, riskProfile: string): Promise<string | null> {
+  if (!ID_PATTERN.test(runId)) return null;
+  for (const rel of ['data/portfolio_flattened.json', 'data/portfolio_optimized_v2.json']) {
+    const doc = await readJsonArtifact(join(dirname(runDir), runId, rel), rel, refitDocSchema);
+    const asOf =
+      doc?.profiles !== undefined && Object.hasOwn(doc.profiles, riskProfile)
+        ? doc.profiles[riskProfile]?.as_of
+        : undefined;
+    if (typeof asOf === 'string' && /^\d{4}-\d{2}-\d{2}/.test(asOf)) return asOf.slice(0, 10);
+  }
+  return null;
 }
 
 /**
  * Where each stream of a level ends, per atomic sleeve by its path (`mid/ga`): a nested meta sleeve is
  * replaced by the sleeves of its own meta manifest, whose inner join may end later than the level's one
  * stream shows; a nested level whose manifest is missing stays one stream. Sleeves without a last date
- * are left out.
+ * are left out. Each atomic sleeve carries its last refit date ({@link refitDate}; null when unknown,
+ * and for a nested level kept as one stream).
  */
 export async function atomicStreams(
   runDir: string,
   riskProfile: string,
   included: readonly IncludedStream[],
-): Promise<{ readonly id: string; readonly lastDate: string }[]> {
-  const out: { id: string; lastDate: string }[] = [];
+): Promise<{ readonly id: string; readonly lastDate: string; readonly refitDate: string | null }[]> {
+  const out: { id: string; lastDate: string; refitDate: string | null }[] = [];
   const visit = async (
     rows: readonly IncludedStream[],
     prefix: readonly string[],
@@ -67,7 +94,11 @@ export async function atomicStreams(
       if (nested !== undefined && nested.length > 0) {
         await visit(nested, [...prefix, s.id], new Set([...seen, s.profile as string]));
       } else if (s.last_date !== undefined) {
-        out.push({ id, lastDate: s.last_date });
+        const refit =
+          s.kind !== 'meta' && typeof s.run_id === 'string'
+            ? await refitDate(runDir, s.run_id, riskProfile)
+            : null;
+        out.push({ id, lastDate: s.last_date, refitDate: refit });
       }
     }
   };

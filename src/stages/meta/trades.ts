@@ -78,6 +78,33 @@ const metaTradesParams = z.strictObject({
 
 type Side = 'BUY' | 'SELL' | 'HOLD';
 
+/** An atomic sleeve of the target, as the trade list dates it. */
+export interface SleeveAge {
+  readonly path: string;
+  readonly last_refit: string | null;
+  readonly last_date: string;
+  readonly lag_days: number;
+}
+
+/** The sleeves of the data age, in the meta manifest's order. */
+function sleeveAges(freshness: Freshness): SleeveAge[] {
+  return freshness.streams.map((s) => ({
+    path: s.id,
+    last_refit: s.refitDate,
+    last_date: s.lastDate,
+    lag_days: s.lagDays,
+  }));
+}
+
+/**
+ * The `sleeves` cell of an order: each atomic sleeve the symbol comes from (its target's contributors; a
+ * nested level kept as one stream stands for its sleeves), with its last refit and last data date.
+ */
+function sleevesCell(paths: readonly string[], ages: readonly SleeveAge[]): string {
+  const shown = ages.filter((a) => paths.some((p) => p === a.path || p.startsWith(`${a.path}/`)));
+  return shown.map((a) => `${a.path} refit ${a.last_refit ?? 'unknown'} data ${a.last_date}`).join('; ');
+}
+
 /** What `meta.trades` returns. */
 export interface MetaTradesValue {
   /** Absolute paths of the orders CSV and of the full trade list (JSON). */
@@ -93,6 +120,11 @@ export interface MetaTradesValue {
   }[];
   /** Cash left after the orders. */
   readonly residual_cash: number;
+  /**
+   * Per atomic sleeve by path (`mid/ga`): the date its weights were last re-estimated (null: its run does
+   * not record it), its stream's last date and how many days that ends before the latest-ending stream.
+   */
+  readonly sleeves: readonly SleeveAge[];
   readonly rounding: {
     readonly method: 'nearest_lot' | 'branch_and_bound' | 'greedy';
     readonly optimal: boolean;
@@ -141,7 +173,7 @@ function noteOf(line: TradeLine, lots: number, nearest: number, nav: number): st
   return notes.length === 0 ? null : notes.join('; ');
 }
 
-function tradeRow(line: TradeLine, lots: number, nearest: number, nav: number) {
+function tradeRow(line: TradeLine, lots: number, nearest: number, nav: number, sleeves: string) {
   const quantity = tidy(Math.abs(lots) * line.lotSize);
   const final = tidy(line.held + lots * line.lotSize);
   const side: Side = lots > 0 ? 'BUY' : lots < 0 ? 'SELL' : 'HOLD';
@@ -161,12 +193,13 @@ function tradeRow(line: TradeLine, lots: number, nearest: number, nav: number) {
     lot_size: line.lotSize,
     min_ticket: line.minTicket,
     note: noteOf(line, lots, nearest, nav),
+    sleeves,
   };
 }
 
 type TradeRow = ReturnType<typeof tradeRow>;
 
-const CSV_COLUMNS = ['symbol', 'side', 'quantity', 'lots', 'price', 'notional'] as const;
+const CSV_COLUMNS = ['symbol', 'side', 'quantity', 'lots', 'price', 'notional', 'sleeves'] as const;
 
 function ordersCsv(rows: readonly TradeRow[]): string {
   const orders = rows.filter((r) => r.side !== 'HOLD');
@@ -477,8 +510,16 @@ export const metaTrades = defineStage({
     });
     if (!rounding.optimal)
       ctx.warn(`trade rounding not proven optimal: ${rounding.reason ?? rounding.method}`);
+    const sleeves = sleeveAges(freshness);
+    const contributors = new Map(target.assets.map((a) => [a.symbol, a.sleeves] as const));
     const rows = lines.map((line, i) =>
-      tradeRow(line, rounding.lots[i] as number, rounding.nearest[i] as number, params.nav),
+      tradeRow(
+        line,
+        rounding.lots[i] as number,
+        rounding.nearest[i] as number,
+        params.nav,
+        sleevesCell(contributors.get(line.symbol) ?? [], sleeves),
+      ),
     );
     const caps = await exposureCaps(ctx, metaProfile, params.risk_profile);
     for (const warning of [...capWarnings(rows, caps), ...missWarnings(rows, params.nav)]) ctx.warn(warning);
@@ -497,6 +538,7 @@ export const metaTrades = defineStage({
         max_data_age_days: freshness.maxAgeDays,
         stale: freshness.stale,
         overridden: freshness.overridden,
+        sleeves,
       },
       rounding: {
         method: rounding.method,
@@ -524,6 +566,7 @@ export const metaTrades = defineStage({
           })),
         residual_cash: doc.residual_cash,
         rounding: doc.rounding,
+        sleeves,
       },
       summary: summaryOf(rows, rounding),
     };

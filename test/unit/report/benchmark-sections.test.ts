@@ -99,8 +99,8 @@ const fresh: DataAgeSection = {
   ageDays: 3,
   maxAgeDays: 5,
   streams: [
-    { id: 'swiss', lastDate: '2025-12-29', lagDays: 0 },
-    { id: 'gulf', lastDate: '2025-12-24', lagDays: 5 },
+    { id: 'swiss/ch', lastDate: '2025-12-29', lagDays: 0, refitDate: '2025-12-01' },
+    { id: 'gulf', lastDate: '2025-12-24', lagDays: 5, refitDate: null },
   ],
 };
 
@@ -274,8 +274,8 @@ describe('report: data age', () => {
       age.startsWith(
         '### Data age\n\nLast data used: 2025-12-29, 3 days before 2026-01-01 (the run’s date). ' +
           '`max_data_age_days` is 5: trades from this run are allowed.\n\n' +
-          '| Sleeve | Last date | Lag (days) |\n| --- | --- | ---: |\n' +
-          '| `swiss` | 2025-12-29 | 0 |\n| `gulf` | 2025-12-24 | 5 |\n',
+          '| Sleeve | Last refit | Last date | Lag (days) |\n| --- | --- | --- | ---: |\n' +
+          '| `swiss/ch` | 2025-12-01 | 2025-12-29 | 0 |\n| `gulf` | — | 2025-12-24 | 5 |\n',
       ),
       `the data-age section: ${age}`,
     );

@@ -96,7 +96,7 @@ describe('the trades block of a meta profile (SDK)', { timeout: 120_000 }, () =>
     );
     const csv = readFileSync(list.csv, 'utf8');
     assert.ok(
-      csv.startsWith('symbol,side,quantity,lots,price,notional\nNYSE:Z,BUY,1250,125,40,50000\n'),
+      csv.startsWith('symbol,side,quantity,lots,price,notional,sleeves\nNYSE:Z,BUY,1250,125,40,50000,'),
       csv,
     );
     const doc = JSON.parse(readFileSync(list.json, 'utf8')) as { nav: number; risk_profile: string };

@@ -112,11 +112,11 @@ test('a hand-made case with lots and a minimum ticket gives the hand-computed or
   const csv = readFileSync(r.value.csv, 'utf8');
   assert.equal(
     csv,
-    'symbol,side,quantity,lots,price,notional\n' +
-      'NASDAQ:AAPL,BUY,163,163,190,30970\n' +
-      'XETRA:SAP,BUY,250,25,120,30000\n' +
-      'CME_MINI:ES1!,SELL,2,2,5000,10000\n' +
-      'OLD,SELL,50,50,20,1000\n',
+    'symbol,side,quantity,lots,price,notional,sleeves\n' +
+      'NASDAQ:AAPL,BUY,163,163,190,30970,a refit unknown data 2025-12-31\n' +
+      'XETRA:SAP,BUY,250,25,120,30000,a refit unknown data 2025-12-31\n' +
+      'CME_MINI:ES1!,SELL,2,2,5000,10000,a refit unknown data 2025-12-31\n' +
+      'OLD,SELL,50,50,20,1000,\n',
     'the orders CSV',
   );
   const doc = JSON.parse(readFileSync(r.value.json, 'utf8'));
@@ -167,6 +167,10 @@ test('allow_stale produces the orders from stale data and records the verdict', 
       max_data_age_days: 1,
       stale: true,
       overridden: true,
+      sleeves: [
+        { path: 'a', last_refit: null, last_date: '2025-12-31', lag_days: 0 },
+        { path: 'b', last_refit: null, last_date: '2025-12-29', lag_days: 2 },
+      ],
     },
     'the trade list states the age and the override',
   );
@@ -453,10 +457,94 @@ test('an order crossing zero is one order with a note splitting it for a broker 
     nav: 100_000,
   });
   const csv = readFileSync(r.value.csv, 'utf8');
-  assert.match(csv, /^CME_MINI:ES1!,SELL,5,5,5000,25000$/m, 'one sell of 5 in the CSV, columns unchanged');
+  assert.match(
+    csv,
+    /^CME_MINI:ES1!,SELL,5,5,5000,25000,a refit/m,
+    'one sell of 5 in the CSV, columns unchanged',
+  );
   const doc = JSON.parse(readFileSync(r.value.json, 'utf8'));
   const note = (symbol: string): unknown =>
     doc.trades.find((t: { symbol: string }) => t.symbol === symbol).note;
   assert.equal(note('CME_MINI:ES1!'), 'crosses zero: sell 3 to close, sell 2 short', 'long to short');
   assert.equal(note('NASDAQ:AAPL'), 'crosses zero: buy 10 to cover, buy 263 long', 'short to long');
+});
+
+test('the trade list dates every atomic sleeve of a three-level tree by path: last refit next to last date', async () => {
+  const ws = workspace();
+  const runs = join(ws, 'runs');
+  const write = (rel: string, doc: unknown): void => {
+    mkdirSync(join(runs, rel, '..'), { recursive: true });
+    writeFileSync(join(runs, rel), JSON.stringify(doc));
+  };
+  const manifest = (included: object[], last: string) => ({
+    schema_version: 1,
+    included,
+    excluded: [],
+    calendar: { last_date: last },
+  });
+  // meta_x → mid (meta_mid) → low (meta_low) → ga; mid also holds gb; the root holds a predecessor run
+  // `old_run` whose weights file records no refit date.
+  write(
+    join(RUN, metaArtifactPaths(M, 'hrp').manifest),
+    manifest(
+      [
+        { id: 'mid', kind: 'meta', profile: 'meta_mid', run_id: null, last_date: '2025-12-29' },
+        { id: 'p', kind: 'atomic', profile: 's_p', run_id: 'old_run', last_date: '2025-12-31' },
+      ],
+      '2025-12-29',
+    ),
+  );
+  write(
+    join(RUN, metaArtifactPaths('meta_mid', 'hrp').manifest),
+    manifest(
+      [
+        { id: 'low', kind: 'meta', profile: 'meta_low', run_id: null, last_date: '2025-12-29' },
+        { id: 'gb', kind: 'atomic', profile: 's_gb', run_id: 'gb_run', last_date: '2025-12-30' },
+      ],
+      '2025-12-29',
+    ),
+  );
+  write(
+    join(RUN, metaArtifactPaths('meta_low', 'hrp').manifest),
+    manifest(
+      [{ id: 'ga', kind: 'atomic', profile: 's_ga', run_id: 'ga_run', last_date: '2025-12-29' }],
+      '2025-12-29',
+    ),
+  );
+  const weights = (asOf: string | undefined) => ({
+    schema_version: 1,
+    profiles: { hrp: { ...(asOf === undefined ? {} : { as_of: asOf }), assets: [] } },
+  });
+  write('ga_run/data/portfolio_flattened.json', weights('2025-12-01'));
+  write('gb_run/data/portfolio_flattened.json', weights('2025-11-28'));
+  write('old_run/data/portfolio_flattened.json', weights(undefined));
+  const target = flattened('hrp', [
+    ['NASDAQ:AAPL', 0.5],
+    ['XETRA:SAP', 0.3],
+  ]);
+  target.assets[0]!.Contributors = { 'mid/low/ga': 0.3, p: 0.2 } as never;
+  target.assets[1]!.Contributors = { 'mid/gb': 0.3 } as never;
+  write(join(RUN, metaArtifactPaths(M, 'hrp').flattened), target);
+  const r = await run(ws, { risk_profile: 'hrp', prices_file: 'prices.csv', nav: 100_000 });
+  const expected = [
+    { path: 'mid/low/ga', last_refit: '2025-12-01', last_date: '2025-12-29', lag_days: 2 },
+    { path: 'mid/gb', last_refit: '2025-11-28', last_date: '2025-12-30', lag_days: 1 },
+    { path: 'p', last_refit: null, last_date: '2025-12-31', lag_days: 0 },
+  ];
+  assert.deepEqual(r.value.sleeves, expected, 'the stage result dates each atomic sleeve by path');
+  const doc = JSON.parse(readFileSync(r.value.json, 'utf8'));
+  assert.deepEqual(doc.data_age.sleeves, expected, 'so does the trade list JSON');
+  assert.equal(
+    readFileSync(r.value.csv, 'utf8'),
+    'symbol,side,quantity,lots,price,notional,sleeves\n' +
+      'NASDAQ:AAPL,BUY,263,263,190,49970,mid/low/ga refit 2025-12-01 data 2025-12-29; p refit unknown data 2025-12-31\n' +
+      'XETRA:SAP,BUY,250,250,120,30000,mid/gb refit 2025-11-28 data 2025-12-30\n',
+    'each order names the sleeves its symbol comes from, with their refit and last data date',
+  );
+  const again = await run(ws, { risk_profile: 'hrp', prices_file: 'prices.csv', nav: 100_000 });
+  assert.deepEqual(
+    JSON.parse(readFileSync(again.value.json, 'utf8')),
+    doc,
+    'a rerun writes the same trade list (no wall clock)',
+  );
 });
