@@ -1,13 +1,15 @@
 /**
  * The report's limits table: every limit of the root and of each nested level for one risk profile, from
- * the levels' `meta_optimized` files (their `limits` rows and their box) and, for the root's exposure
- * caps, the flattened portfolio. Binding is decided here, the same way for every row (1e-9).
+ * the levels' `meta_optimized` files (their `limits` rows and their box) and, for each level's exposure
+ * caps, that level's flattened portfolio (`portfolio_optimized_meta_{S}_{P}.json`, which meta.flatten
+ * writes for nested levels too). Binding is decided here, the same way for every row (1e-9).
  */
 import { join } from 'node:path';
 import type { LimitRow, LimitsSection } from '../../report/index.js';
 import { metaArtifactPaths } from './_artifact-types.js';
 import { LIMIT_TOLERANCE } from './_level-limits.js';
 import {
+  flattenedDocSchema,
   manifestDocSchema,
   optimizedDocSchema,
   readJsonArtifact,
@@ -40,10 +42,11 @@ function boxRows(optimized: OptimizedDoc): Row[] {
 }
 
 /**
- * The root's caps that wrote no row of `limits` (no sleeve alone could break them, so the optimizer had no
- * constraint to add), from the flattened portfolio: each symbol cap and prefix cap with the net weight it
- * holds (0 for a symbol not held), then the default cap on every other held symbol as one row, the largest
- * |net| among them listed first. Every limit thus shows, and every held symbol is counted once.
+ * A level's caps that wrote no row of `limits` (no sleeve alone could break them, so the optimizer had no
+ * constraint to add), from the level's flattened portfolio (its positions as a share of the level): each
+ * symbol cap and prefix cap with the net weight it holds (0 for a symbol not held), then the default cap
+ * on every other held symbol as one row, the largest |net| among them listed first. Every limit thus
+ * shows, and every held symbol is counted once.
  */
 function capRows(optimized: OptimizedDoc, flattened: FlattenedDoc | undefined): Row[] {
   const caps = optimized.exposure_caps;
@@ -147,7 +150,15 @@ export async function loadLimitsSection(
       }
       o.recordInput(join(o.runDir, paths.optimized));
       const path = [...prefix, inc.id];
-      rows.push(...levelRows(path.join('/'), inc.profile, optimized, []));
+      // The level's caps are held against its own flattened portfolio, as at the root.
+      let flattened: FlattenedDoc | undefined;
+      if (optimized.exposure_caps !== undefined) {
+        const file = join(o.runDir, paths.flattened);
+        flattened = await readJsonArtifact(file, paths.flattened, flattenedDocSchema);
+        if (flattened === undefined) omitted.push(paths.flattened);
+        else o.recordInput(file);
+      }
+      rows.push(...levelRows(path.join('/'), inc.profile, optimized, capRows(optimized, flattened)));
       const sub = await readJsonArtifact(join(o.runDir, paths.manifest), paths.manifest, manifestDocSchema);
       if (sub !== undefined) await visit(sub, path, new Set([...seen, inc.profile]));
     }

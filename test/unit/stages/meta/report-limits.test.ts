@@ -331,3 +331,74 @@ describe('limits table (report through the SDK)', { timeout: 180_000 }, () => {
     assert.ok(html.includes('group <code>eq</code>'), 'the group row in HTML');
   });
 });
+
+// m3 → mid (m3_mid) → low (m3_low): both nested levels cap positions no sleeve alone can push over the
+// cap (every sleeve holds one symbol at 100 % and is boxed at 60 % of its level), so their optimizers
+// write no cap row; the report still lists each cap with the level's own position against it.
+const NESTED_CAPS = {
+  profiles: {
+    m3_low: {
+      sleeves: [
+        { id: 'a', profile: 's_a' },
+        { id: 'b', profile: 's_b' },
+      ],
+      meta_allocation: { min_weight: 0.4, max_weight: 0.6 },
+      exposure_limits: { symbols: { 'SIX:X': 0.7 }, prefixes: { 'SIX:': 1 } },
+    },
+    m3_mid: {
+      sleeves: [
+        { id: 'low', meta_profile: 'm3_low' },
+        { id: 'c', profile: 's_c' },
+      ],
+      meta_allocation: { min_weight: 0.4, max_weight: 0.6 },
+      exposure_limits: { max_weight: 0.65 },
+    },
+    m3: {
+      sleeves: [
+        { id: 'mid', meta_profile: 'm3_mid' },
+        { id: 'd', profile: 's_d' },
+      ],
+      risk_profiles: ['equal_weight'],
+    },
+  },
+};
+
+describe('limits table (caps of nested levels)', { timeout: 180_000 }, () => {
+  test('every nested level lists its caps with its level path and its own position against each', async () => {
+    const ws = tempDir('mf-report-nested-caps-');
+    await writeHoldingSleeves(ws, HOLDINGS, ['equal_weight'], businessDays('2024-01-01', 120), (i, k) => ({
+      seed: 91 + i * 3 + k,
+      vol: 0.004 + 0.003 * i,
+    }));
+    await writeManifest(ws, NESTED_CAPS);
+    const run = await QuantSDK.runMeta('m3', { workspace: ws, runId: 'r', backtest: false, cache: false });
+    const rows = limitsTable(readFileSync(run.reportPath, 'utf8'), 'equal_weight');
+    const caps = rows.filter((r) => r[1]?.startsWith('cap '));
+    // equal_weight: low holds a and b at 50 % each (SIX:X, SIX:Y); mid holds low and c at 50 % each, so
+    // in mid SIX:W (c alone could break 65 %: the optimizer's row) is 50 %, SIX:X and SIX:Y 25 % each.
+    assert.deepEqual(
+      caps,
+      [
+        ['`mid` (`m3_mid`)', 'cap per symbol', '`SIX:W`', '|net| ≤ 65.00%', '50.00%', 'no'],
+        [
+          '`mid` (`m3_mid`)',
+          'cap per symbol, every other symbol',
+          '2 symbols, the largest `SIX:X`',
+          '|net| ≤ 65.00%',
+          '25.00%',
+          'no',
+        ],
+        ['`mid/low` (`m3_low`)', 'cap per symbol', '`SIX:X`', '|net| ≤ 70.00%', '50.00%', 'no'],
+        [
+          '`mid/low` (`m3_low`)',
+          'cap on prefix `SIX:`',
+          '`SIX:X` + `SIX:Y`',
+          '|net| ≤ 100.00%',
+          '100.00%',
+          '**binds**',
+        ],
+      ],
+      `the nested levels' caps, each against its level's flattened positions: ${JSON.stringify(rows)}`,
+    );
+  });
+});
