@@ -79,15 +79,21 @@ export function nextLots(c: LotCandidates, k: number): number | undefined {
  * The domain of k: every move goes from the held quantity toward the target and stops there or less
  * than one lot beyond it, d = (target·NAV/price − held)/lotSize lots away: k ∈ [min(0, ⌊d⌋), max(0, ⌈d⌉)],
  * without the orders below the minimum ticket. Cost is convex in k, so a choice spending more cash than
- * the cheapest one is never better: only k ≤ best are choices. Ties go to the smaller order.
+ * the cheapest one is never better: only k ≤ best are choices. Ties go to the smaller order. `range`
+ * (lots within an exposure cap, 0 among them) narrows the domain further.
  */
-export function lotCandidates(item: LotItem, nav: number): LotCandidates {
+export function lotCandidates(
+  item: LotItem,
+  nav: number,
+  range?: { readonly low: number; readonly high: number },
+): LotCandidates {
   const lotCash = item.lotSize * item.price;
   const alpha = lotCash / nav;
   const beta = item.target - (item.held * item.price) / nav;
   const d = beta / alpha;
-  const lowest = Math.min(0, Math.floor(d));
-  const highest = Math.max(0, Math.ceil(d));
+  // An exposure cap narrows the domain (its range always holds 0: no order stays within it).
+  const lowest = Math.max(Math.min(0, Math.floor(d)), range?.low ?? Number.NEGATIVE_INFINITY);
+  const highest = Math.min(Math.max(0, Math.ceil(d)), range?.high ?? Number.POSITIVE_INFINITY);
   const minLots = minimumLots(lotCash, item.minTicket);
   const least = allowedLots(lowest, minLots) ? lowest : 0;
   const partial = { best: 0, lowest, least, highest, minLots, lotCash, alpha, beta };

@@ -12,8 +12,10 @@
  */
 import { QuantError } from '../../errors.js';
 import { lotCandidates, lotCost, nextLots, type LotCandidates, type LotItem } from './_lot-candidates.js';
+import { capLotRange, repairGroupCaps, type BrokenCap, type CapMove, type GroupCap } from './_cap-repair.js';
 
 export { type LotItem } from './_lot-candidates.js';
+export { type BrokenCap, type CapMove, type GroupCap } from './_cap-repair.js';
 
 /** Above this many positions with a choice, the greedy rounding is used. */
 const EXACT_MAX_POSITIONS = 40;
@@ -33,6 +35,14 @@ export interface LotRoundingOptions {
   readonly maxExactPositions?: number;
   /** Default {@link EXACT_MAX_NODES}. */
   readonly maxNodes?: number;
+  /**
+   * Exposure caps on the final weights: per item, the cap on its |net weight| (undefined: none), and caps
+   * on the summed net weight of groups of items. See {@link roundToLots}.
+   */
+  readonly caps?: {
+    readonly symbols: readonly ({ readonly key: string; readonly cap: number } | undefined)[];
+    readonly groups: readonly GroupCap[];
+  };
 }
 
 export interface LotRoundingResult {
@@ -54,6 +64,12 @@ export interface LotRoundingResult {
   readonly objective: number;
   /** Cash left: NAV − Σ final quantity · price. */
   readonly cash: number;
+  /** Each item's own nearest allowed rounding without its exposure cap (= `nearest` when none narrows it). */
+  readonly uncapped: readonly number[];
+  /** Lot moves made after the rounding to bring a cap back (in order). */
+  readonly capMoves: readonly CapMove[];
+  /** Caps still broken after those moves, with why no move was left. */
+  readonly brokenCaps: readonly BrokenCap[];
 }
 
 /** Cash spent by the trades, summed in item order (the order every caller uses, for identical floats). */
@@ -243,11 +259,55 @@ function infeasible(
  * When every position's own best rounding fits the cash, that is the optimum and no search runs.
  * No order set keeping cash ≥ 0 is `E_TRADES_INFEASIBLE`.
  *
+ * `caps`: a symbol's cap narrows its choices to the lots within it before the rounding (exact under the
+ * cap; a holding already beyond it keeps its range); then every cap still broken — symbols first, then
+ * groups — is restored by {@link repairGroupCaps} one lot step at a time, least tracking cost per unit
+ * of weight first (`capMoves`; the result is then not claimed optimal), and what no step restores is
+ * listed in `brokenCaps` with the reason.
+ *
  * @param items positions, in a fixed order (the result follows it; ties go to the earlier choice).
  */
 export function roundToLots(items: readonly LotItem[], options: LotRoundingOptions): LotRoundingResult {
   const { nav } = options;
-  const candidates = items.map((item) => lotCandidates(item, nav));
+  const symbolCaps = options.caps?.symbols ?? [];
+  const candidates = items.map((item, i) => {
+    const cap = symbolCaps[i];
+    const range = cap === undefined ? undefined : capLotRange(item, cap.cap, nav);
+    return lotCandidates(item, nav, range);
+  });
+  const uncapped = items.map((item) => lotCandidates(item, nav).best);
+  // Every cap, each symbol's as a group of one, checked (and restored where it can be) after the rounding.
+  const groups: GroupCap[] = [
+    ...symbolCaps.flatMap((c, i) => (c === undefined ? [] : [{ key: c.key, members: [i], cap: c.cap }])),
+    ...(options.caps?.groups ?? []),
+  ];
+  const solved = solve(items, candidates, options);
+  if (groups.length === 0) return { ...solved, uncapped, capMoves: [], brokenCaps: [] };
+  const budget = solved.cash + spentBy(candidates, solved.lots);
+  const repaired = repairGroupCaps(items, candidates, solved.lots, budget, nav, groups);
+  if (repaired.moves.length === 0) return { ...solved, uncapped, capMoves: [], brokenCaps: repaired.broken };
+  return {
+    ...solved,
+    lots: repaired.lots,
+    optimal: false,
+    reason: `${repaired.moves.length} lot move${repaired.moves.length === 1 ? '' : 's'} after the rounding to bring ${[...new Set(repaired.moves.map((m) => m.key))].join(', ')} within the cap (least tracking cost first)`,
+    objective: objectiveOf(candidates, repaired.lots),
+    cash: budget - spentBy(candidates, repaired.lots),
+    uncapped,
+    capMoves: repaired.moves,
+    brokenCaps: repaired.broken,
+  };
+}
+
+type Solved = Omit<LotRoundingResult, 'uncapped' | 'capMoves' | 'brokenCaps'>;
+
+/** The rounding itself, on candidates already narrowed by the symbol caps. */
+function solve(
+  items: readonly LotItem[],
+  candidates: readonly LotCandidates[],
+  options: LotRoundingOptions,
+): Solved {
+  const { nav } = options;
   let heldValue = 0;
   for (const item of items) heldValue += item.held * item.price;
   const budget = nav - heldValue;
@@ -259,7 +319,7 @@ export function roundToLots(items: readonly LotItem[], options: LotRoundingOptio
     optimal: boolean,
     reason: string | null,
     nodes: number,
-  ): LotRoundingResult => ({
+  ): Solved => ({
     lots,
     nearest: candidates.map((c) => c.best),
     method,

@@ -14,7 +14,12 @@ import {
 } from '../../artifacts/index.js';
 import { metaArtifactPaths } from './_artifact-types.js';
 import { optimizedDocSchema, readJsonArtifact } from './_report-docs.js';
-import { roundToLots, type LotRoundingResult } from '../../numeric/trades/lot-rounding.js';
+import {
+  roundToLots,
+  type BrokenCap,
+  type LotRoundingOptions,
+  type LotRoundingResult,
+} from '../../numeric/trades/lot-rounding.js';
 import { ID_PATTERN, MAX_PROFILE_NAME_LENGTH } from '../../manifest/index.js';
 import { assertFresh, type Freshness } from './freshness.js';
 import {
@@ -147,16 +152,30 @@ const num = (x: number): string => String(tidy(x));
  * held back by the minimum ticket, a held odd lot outside the target kept; and an order crossing zero,
  * which a broker desk splits in two. Null when none applies.
  */
-function noteOf(line: TradeLine, lots: number, nearest: number, nav: number): string | null {
+function noteOf(line: TradeLine, lots: number, nearest: number, nav: number, cap: CapNote): string | null {
   const notes: string[] = [];
+  if (cap.uncapped !== nearest) {
+    notes.push(
+      `held to ${num(nearest)} lots instead of ${num(cap.uncapped)} by its exposure cap (${cap.key ?? 'exposure_limits'})`,
+    );
+  }
+  if (cap.moved !== undefined) {
+    notes.push(
+      `${num(lots)} lots instead of ${num(cap.moved.from)} to bring ${cap.moved.key} within its cap`,
+    );
+  }
   const final = tidy(line.held + lots * line.lotSize);
   const wanted = (line.target * nav) / line.price - line.held;
-  if (lots < nearest) {
-    if (lots < 0)
-      notes.push(`sells ${num(-lots)} lots instead of ${num(-nearest)} to raise cash for the other orders`);
-    else if (lots === 0)
+  // The rounding's own answer, before a move for a group cap.
+  const rounded = cap.moved?.from ?? lots;
+  if (rounded < nearest) {
+    if (rounded < 0)
+      notes.push(
+        `sells ${num(-rounded)} lots instead of ${num(-nearest)} to raise cash for the other orders`,
+      );
+    else if (rounded === 0)
       notes.push(`not traded: the cash left does not fit it (the nearest whole lots: ${num(nearest)})`);
-    else notes.push(`trimmed to fit the cash: ${num(lots)} lots instead of ${num(nearest)}`);
+    else notes.push(`trimmed to fit the cash: ${num(rounded)} lots instead of ${num(nearest)}`);
   } else if (lots === 0 && line.minTicket > 0 && Math.abs(wanted) >= line.lotSize / 2) {
     notes.push(`not traded: the order would be below the minimum ticket of ${num(line.minTicket)}`);
   }
@@ -173,7 +192,21 @@ function noteOf(line: TradeLine, lots: number, nearest: number, nav: number): st
   return notes.length === 0 ? null : notes.join('; ');
 }
 
-function tradeRow(line: TradeLine, lots: number, nearest: number, nav: number, sleeves: string) {
+/** What the exposure caps did to a line: its nearest lots without its own cap, and a repair move. */
+interface CapNote {
+  readonly uncapped: number;
+  readonly key: string | undefined;
+  readonly moved: { readonly from: number; readonly key: string } | undefined;
+}
+
+function tradeRow(
+  line: TradeLine,
+  lots: number,
+  nearest: number,
+  nav: number,
+  sleeves: string,
+  cap: CapNote,
+) {
   const quantity = tidy(Math.abs(lots) * line.lotSize);
   const final = tidy(line.held + lots * line.lotSize);
   const side: Side = lots > 0 ? 'BUY' : lots < 0 ? 'SELL' : 'HOLD';
@@ -192,7 +225,7 @@ function tradeRow(line: TradeLine, lots: number, nearest: number, nav: number, s
     target_quantity: (line.target * nav) / line.price,
     lot_size: line.lotSize,
     min_ticket: line.minTicket,
-    note: noteOf(line, lots, nearest, nav),
+    note: noteOf(line, lots, nearest, nav, cap),
     sleeves,
   };
 }
@@ -414,17 +447,51 @@ async function exposureCaps(
 
 const pct = (w: number): string => `${Number((w * 100).toPrecision(6))} %`;
 
-/** Final weights the lot rounding pushed past the meta profile's exposure caps (|net weight| ≤ cap). */
-function capWarnings(rows: readonly TradeRow[], caps: Caps | undefined): string[] {
+/** The cap of one symbol and where it is set (`exposure_limits.symbols.S` or `.max_weight`). */
+function symbolCap(caps: Caps, symbol: string): { key: string; cap: number } | undefined {
+  const own = Object.hasOwn(caps.symbols, symbol) ? caps.symbols[symbol] : undefined;
+  if (own !== undefined) return { key: `exposure_limits.symbols.${symbol}`, cap: own };
+  return caps.maxWeight === undefined
+    ? undefined
+    : { key: 'exposure_limits.max_weight', cap: caps.maxWeight };
+}
+
+/** The caps as the rounding takes them: one per line, one per prefix over the lines it covers. */
+function roundingCaps(lines: readonly TradeLine[], caps: Caps | undefined): LotRoundingOptions['caps'] {
+  if (caps === undefined) return undefined;
+  return {
+    symbols: lines.map((l) => symbolCap(caps, l.symbol)),
+    groups: Object.entries(caps.prefixes).map(([prefix, cap]) => ({
+      key: `exposure_limits.prefixes.${prefix}`,
+      members: lines.flatMap((l, i) => (l.symbol.startsWith(prefix) ? [i] : [])),
+      cap,
+    })),
+  };
+}
+
+/**
+ * Final weights still past the meta profile's exposure caps (|net weight| ≤ cap) after the rounding
+ * enforced them, each with why it could not: the target itself beyond the cap, or the reason the repair
+ * found no move (`brokenCaps`).
+ */
+function capWarnings(
+  rows: readonly TradeRow[],
+  caps: Caps | undefined,
+  broken: readonly BrokenCap[],
+): string[] {
   if (caps === undefined) return [];
+  const why = new Map(broken.map((b) => [b.key, b.reason] as const));
+  const because = (key: string, beyond: boolean): string =>
+    beyond
+      ? 'the target itself is beyond it'
+      : `no order set in whole lots keeps it: ${why.get(key) ?? 'no lot move brings it closer'}`;
   const out: string[] = [];
   for (const r of rows) {
-    const own = caps.symbols[r.symbol];
-    const cap = own ?? caps.maxWeight;
-    if (cap === undefined || !(Math.abs(r.final_weight) > cap + CAP_TOLERANCE)) continue;
-    const key = own === undefined ? 'max_weight' : `symbols.${r.symbol}`;
+    const c = symbolCap(caps, r.symbol);
+    if (c === undefined || !(Math.abs(r.final_weight) > c.cap + CAP_TOLERANCE)) continue;
+    const beyond = Math.abs(r.target_weight) > c.cap + CAP_TOLERANCE;
     out.push(
-      `${r.symbol} ends at ${pct(r.final_weight)} of the NAV, beyond its exposure cap of ±${pct(cap)} (exposure_limits.${key}; target ${pct(r.target_weight)}): ${Math.abs(r.target_weight) > cap + CAP_TOLERANCE ? 'the target itself is beyond it' : 'the rounding to whole lots pushed it over'}; trade it down by hand if the cap is a hard limit`,
+      `${r.symbol} ends at ${pct(r.final_weight)} of the NAV, beyond its exposure cap of ±${pct(c.cap)} (${c.key}; target ${pct(r.target_weight)}): ${because(c.key, beyond)}; trade it down by hand if the cap is a hard limit`,
     );
   }
   for (const [prefix, cap] of Object.entries(caps.prefixes)) {
@@ -432,8 +499,9 @@ function capWarnings(rows: readonly TradeRow[], caps: Caps | undefined): string[
     const sum = members.reduce((s, r) => s + r.final_weight, 0);
     if (!(Math.abs(sum) > cap + CAP_TOLERANCE)) continue;
     const target = members.reduce((s, r) => s + r.target_weight, 0);
+    const key = `exposure_limits.prefixes.${prefix}`;
     out.push(
-      `the symbols starting with ${prefix} end at ${pct(sum)} of the NAV together, beyond their exposure cap of ±${pct(cap)} (exposure_limits.prefixes.${prefix}; target ${pct(target)}): the rounding to whole lots pushed them over`,
+      `the symbols starting with ${prefix} end at ${pct(sum)} of the NAV together, beyond their exposure cap of ±${pct(cap)} (${key}; target ${pct(target)}): ${because(key, Math.abs(target) > cap + CAP_TOLERANCE)}`,
     );
   }
   return out;
@@ -501,7 +569,12 @@ export const metaTrades = defineStage({
     checkValues(lines, t);
     for (const warning of ignoredLotRows(lines, t)) ctx.warn(warning);
     checkLotCounts(lines, params.nav, t);
-    const rounding = roundToLots(lines, { nav: params.nav });
+    const caps = await exposureCaps(ctx, metaProfile, params.risk_profile);
+    const capped = roundingCaps(lines, caps);
+    const rounding = roundToLots(lines, {
+      nav: params.nav,
+      ...(capped === undefined ? {} : { caps: capped }),
+    });
     await ctx.decision('trades.rounding', {
       method: rounding.method,
       optimal: rounding.optimal,
@@ -512,17 +585,23 @@ export const metaTrades = defineStage({
       ctx.warn(`trade rounding not proven optimal: ${rounding.reason ?? rounding.method}`);
     const sleeves = sleeveAges(freshness);
     const contributors = new Map(target.assets.map((a) => [a.symbol, a.sleeves] as const));
-    const rows = lines.map((line, i) =>
-      tradeRow(
+    const rows = lines.map((line, i) => {
+      const first = rounding.capMoves.find((m) => m.index === i);
+      return tradeRow(
         line,
         rounding.lots[i] as number,
         rounding.nearest[i] as number,
         params.nav,
         sleevesCell(contributors.get(line.symbol) ?? [], sleeves),
-      ),
-    );
-    const caps = await exposureCaps(ctx, metaProfile, params.risk_profile);
-    for (const warning of [...capWarnings(rows, caps), ...missWarnings(rows, params.nav)]) ctx.warn(warning);
+        {
+          uncapped: rounding.uncapped[i] as number,
+          key: caps === undefined ? undefined : symbolCap(caps, line.symbol)?.key,
+          moved: first === undefined ? undefined : { from: first.from, key: first.key },
+        },
+      );
+    });
+    const warnings = [...capWarnings(rows, caps, rounding.brokenCaps), ...missWarnings(rows, params.nav)];
+    for (const warning of warnings) ctx.warn(warning);
     const doc = {
       schema_version: 1,
       run_id: ctx.runId,

@@ -371,11 +371,8 @@ test('an --output onto an existing file that is not a trade list is refused; a t
   );
 });
 
-test('rounding past an exposure cap or far from a target warns, and the trade list says why per line', async () => {
-  const ws = workspace();
-  // The tight target (A 50 %, B 50 % at 300 and 70, NAV 1,000) rounds to 2 A (60 %) and 5 B (35 %), B
-  // trimmed from its nearest 7 lots to fit the cash; the meta profile caps every symbol at 55 % and the
-  // NYSE: symbols together at 90 %.
+/** The tight profile's recorded exposure caps. */
+function capTight(ws: string, caps: object): void {
   writeFileSync(
     join(ws, 'runs', RUN, metaArtifactPaths(M, 'tight').optimized),
     JSON.stringify({
@@ -384,33 +381,105 @@ test('rounding past an exposure cap or far from a target warns, and the trade li
       requested_method: 'hrp',
       sleeves: [],
       bounds: { min_weight: 0, max_weight: 1 },
-      exposure_caps: { max_weight: 0.55, prefixes: { 'NYSE:': 0.9 } },
+      exposure_caps: caps,
     }),
   );
+}
+
+test('a symbol cap the nearest lot breaks narrows the rounding: the cash goes to the others', async () => {
+  const ws = workspace();
+  // The tight target (A 50 %, B 50 % at 300 and 70, NAV 1,000) rounded 2 A (60 %) and 5 B (35 %), B
+  // trimmed from its nearest 7 lots to fit the cash, past the 55 % cap on every symbol and the 90 % on
+  // the NYSE: symbols. With the caps enforced A holds 1 lot (30 %, the most within 55 %), which leaves
+  // the cash for B's nearest 7 lots (49 %): every cap holds.
+  capTight(ws, { max_weight: 0.55, prefixes: { 'NYSE:': 0.9 } });
   const r = await run(ws, { risk_profile: 'tight', prices_file: 'prices.csv', nav: 1000 });
-  const warned = (pattern: RegExp): boolean => r.warnings.some((w) => pattern.test(w));
   const all = JSON.stringify(r.warnings);
-  assert.ok(
-    warned(
-      /NYSE:A ends at 60 % of the NAV, beyond its exposure cap of ±55 % \(exposure_limits\.max_weight; target 50 %\): the rounding/,
-    ),
-    `the cap A's rounding breaks: ${all}`,
+  assert.deepEqual(
+    r.value.orders.map((o) => [o.symbol, o.quantity]),
+    [
+      ['NYSE:A', 1],
+      ['NYSE:B', 7],
+    ],
+    'A within its cap, B at its nearest lots',
   );
+  assert.ok(!/exposure cap/.test(all.replace(/by its exposure cap/g, '')), `no cap is broken: ${all}`);
   assert.ok(
-    warned(/symbols starting with NYSE: end at 95 % .* beyond their exposure cap of ±90 %/),
-    `the prefix cap: ${all}`,
-  );
-  assert.ok(
-    warned(
-      /2 positions end more than 1 percentage point from their target weight .*NYSE:A 60 % for a target of 50 % \(a lot is worth 30 % of the NAV\); NYSE:B 35 % for a target of 50 % \(trimmed to fit the cash: 5 lots instead of 7\)/,
+    r.warnings.some((w) =>
+      /NYSE:A 30 % for a target of 50 % \(held to 1 lots instead of 2 by its exposure cap \(exposure_limits\.max_weight\)\)/.test(
+        w,
+      ),
     ),
-    `the misses, with why: ${all}`,
+    `the miss says the cap holds A back: ${all}`,
   );
   const doc = JSON.parse(readFileSync(r.value.json, 'utf8'));
   const note = (symbol: string): unknown =>
     doc.trades.find((t: { symbol: string }) => t.symbol === symbol).note;
+  assert.equal(
+    note('NYSE:A'),
+    'held to 1 lots instead of 2 by its exposure cap (exposure_limits.max_weight)',
+    'the capped line says so',
+  );
+  assert.equal(note('NYSE:B'), null, 'B is its own nearest lot');
+  assert.equal(doc.rounding.optimal, true, 'the symbol cap is part of the exact rounding');
+});
+
+test('a prefix cap the rounding breaks is restored by the move of least tracking cost per weight', async () => {
+  const ws = workspace();
+  // No symbol cap; NYSE: at most 75 %. The rounding gives 2 A + 5 B = 95 %. One step down: A 2 → 1
+  // costs (0.3 − 0.5)² − (0.6 − 0.5)² = 0.03 for 30 points (0.1 a unit), B 5 → 4 costs 0.0259 for 7
+  // points (0.37 a unit): A moves, and 30 % + 35 % = 65 % holds.
+  capTight(ws, { prefixes: { 'NYSE:': 0.75 } });
+  const r = await run(ws, { risk_profile: 'tight', prices_file: 'prices.csv', nav: 1000 });
+  assert.deepEqual(
+    r.value.orders.map((o) => [o.symbol, o.quantity]),
+    [
+      ['NYSE:A', 1],
+      ['NYSE:B', 5],
+    ],
+    'A moved one lot down, B as the rounding left it',
+  );
+  assert.ok(
+    !r.warnings.some((w) => /beyond their exposure cap/.test(w)),
+    `the prefix cap holds: ${JSON.stringify(r.warnings)}`,
+  );
+  const doc = JSON.parse(readFileSync(r.value.json, 'utf8'));
+  const note = (symbol: string): unknown =>
+    doc.trades.find((t: { symbol: string }) => t.symbol === symbol).note;
+  assert.equal(
+    note('NYSE:A'),
+    '1 lots instead of 2 to bring exposure_limits.prefixes.NYSE: within its cap',
+    'the moved line says which cap moved it',
+  );
   assert.equal(note('NYSE:B'), 'trimmed to fit the cash: 5 lots instead of 7', 'the trimmed order says so');
-  assert.equal(note('NYSE:A'), null, 'A is its own nearest lot');
+  assert.equal(doc.residual_cash, 350, 'the lot sold back is cash');
+  assert.equal(doc.rounding.optimal, false, 'the repair is not claimed optimal');
+  assert.match(doc.rounding.reason, /exposure_limits\.prefixes\.NYSE:/, 'and says why');
+});
+
+test('a cap no allowed order can restore is kept as a warning saying why', async () => {
+  const ws = workspace();
+  // 3 A held (90 % of the NAV), target 50 %, cap 55 %: the sells toward the target (1 or 2 lots of 300)
+  // are below A's minimum ticket of 1,000, so A stays at 90 %.
+  writeFileSync(join(ws, 'h-cap.csv'), 'symbol,quantity\nNYSE:A,3\n');
+  writeFileSync(join(ws, 'l-cap.csv'), 'symbol,lot_size,min_ticket\nNYSE:A,1,1000\n');
+  capTight(ws, { max_weight: 0.55 });
+  const r = await run(ws, {
+    risk_profile: 'tight',
+    prices_file: 'prices.csv',
+    holdings_file: 'h-cap.csv',
+    lots_file: 'l-cap.csv',
+    nav: 1000,
+  });
+  const all = JSON.stringify(r.warnings);
+  assert.ok(
+    r.warnings.some((w) =>
+      /^NYSE:A ends at 90 % of the NAV, beyond its exposure cap of ±55 % \(exposure_limits\.max_weight; target 50 %\): no order set in whole lots keeps it: no order toward the cap is allowed .*minimum ticket/.test(
+        w.replace(/^meta\.trades: /, ''),
+      ),
+    ),
+    `the broken cap and why: ${all}`,
+  );
 });
 
 test('a held odd lot outside the target, smaller than a lot, is kept with a note', async () => {

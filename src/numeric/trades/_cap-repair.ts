@@ -1,0 +1,140 @@
+/**
+ * Exposure caps on the rounded positions. A cap on one symbol narrows that symbol's lot choices before
+ * the rounding ({@link capLotRange}), so the rounding is exact under it; a cap on a group of symbols
+ * (an exposure prefix) couples positions and is restored after the rounding by {@link repairGroupCaps}.
+ */
+import { lotCost, nextLots, type LotCandidates, type LotItem } from './_lot-candidates.js';
+
+/** A final weight beyond its cap by more than this breaks it (the optimizer's tolerance). */
+const CAP_TOLERANCE = 1e-9;
+
+/** Final weight of an item after k lots. */
+function weightAfter(item: LotItem, k: number, nav: number): number {
+  return ((item.held + k * item.lotSize) * item.price) / nav;
+}
+
+/**
+ * The lots k whose final weight stays within ±cap (1e-9 slack): [low, high], or undefined when what is
+ * held is already beyond the cap (no order is then within it: the caller leaves the range as it is).
+ */
+export function capLotRange(
+  item: LotItem,
+  cap: number,
+  nav: number,
+): { readonly low: number; readonly high: number } | undefined {
+  const within = (k: number): boolean => Math.abs(weightAfter(item, k, nav)) <= cap + CAP_TOLERANCE;
+  if (!within(0)) return undefined;
+  const unit = (item.lotSize * item.price) / nav;
+  let high = Math.max(0, Math.floor((cap - weightAfter(item, 0, nav)) / unit));
+  while (high > 0 && !within(high)) high -= 1;
+  while (within(high + 1)) high += 1;
+  let low = Math.min(0, Math.ceil((-cap - weightAfter(item, 0, nav)) / unit));
+  while (low < 0 && !within(low)) low += 1;
+  while (within(low - 1)) low -= 1;
+  return { low, high };
+}
+
+/** A cap on the summed net weight of several items. */
+export interface GroupCap {
+  /** Where the cap is set, for messages (`exposure_limits.prefixes.NYSE:`). */
+  readonly key: string;
+  readonly members: readonly number[];
+  readonly cap: number;
+}
+
+/** One lot move made to bring a group back within its cap. */
+export interface CapMove {
+  readonly index: number;
+  readonly from: number;
+  readonly to: number;
+  readonly key: string;
+}
+
+/** A group cap still broken after the repair, and why no move was left. */
+export interface BrokenCap {
+  readonly key: string;
+  readonly reason: string;
+}
+
+/** The next choice of k toward more lots (buying back, spending cash), or undefined past the domain. */
+function upLots(c: LotCandidates, k: number): number | undefined {
+  let next = k + 1;
+  if (next < 0 && next > -c.minLots) next = 0;
+  else if (next > 0 && next < c.minLots) next = c.minLots;
+  return next > c.highest ? undefined : next;
+}
+
+/**
+ * Group caps broken by the rounding, restored one lot step at a time: while a group is beyond its cap
+ * (the first in the given order), among its members' one-step moves toward its cap — within each
+ * member's own range (from the holding toward the target, at most a lot beyond; minimum ticket
+ * respected), keeping cash ≥ 0 and breaking no other cap further — the one with the least increase of
+ * the tracking cost per unit of weight moved is made (ties: the earlier item). A group with no such
+ * move left stays broken, with the reason. Deterministic; not claimed optimal: cash a move frees is not
+ * spent again.
+ */
+export function repairGroupCaps(
+  items: readonly LotItem[],
+  candidates: readonly LotCandidates[],
+  start: readonly number[],
+  budget: number,
+  nav: number,
+  groups: readonly GroupCap[],
+): { lots: number[]; moves: CapMove[]; broken: BrokenCap[] } {
+  const lots = [...start];
+  const moves: CapMove[] = [];
+  const broken: BrokenCap[] = [];
+  const given = new Set<string>();
+  const sum = (g: GroupCap, at: readonly number[]): number =>
+    g.members.reduce((s, i) => s + weightAfter(items[i] as LotItem, at[i] as number, nav), 0);
+  const spent = (at: readonly number[]): number =>
+    at.reduce((s, k, i) => s + (candidates[i] as LotCandidates).lotCash * k, 0);
+  for (let step = 0; step < 100_000; step++) {
+    const g = groups.find((x) => !given.has(x.key) && Math.abs(sum(x, lots)) > x.cap + CAP_TOLERANCE);
+    if (g === undefined) break;
+    const before = sum(g, lots);
+    const why = new Set<string>();
+    let pick: { index: number; to: number; rate: number } | undefined;
+    for (const i of g.members) {
+      const c = candidates[i] as LotCandidates;
+      const k = lots[i] as number;
+      const to = before > 0 ? nextLots(c, k) : upLots(c, k);
+      if (to === undefined) {
+        why.add(
+          'no order toward the cap is allowed (orders go from the holding toward the target, at most a lot beyond it, and not below the minimum ticket)',
+        );
+        continue;
+      }
+      const trial = [...lots];
+      trial[i] = to;
+      if (!(Math.abs(sum(g, trial)) < Math.abs(before))) continue;
+      if (budget - spent(trial) < 0) {
+        why.add('buying back would need more cash than the orders leave');
+        continue;
+      }
+      const other = groups.find(
+        (x) =>
+          x !== g &&
+          x.members.includes(i) &&
+          Math.abs(sum(x, trial)) > Math.max(x.cap + CAP_TOLERANCE, Math.abs(sum(x, lots))),
+      );
+      if (other !== undefined) {
+        why.add(`a move would break ${other.key}`);
+        continue;
+      }
+      const moved = Math.abs(
+        weightAfter(items[i] as LotItem, to, nav) - weightAfter(items[i] as LotItem, k, nav),
+      );
+      const rate = (lotCost(c, to) - lotCost(c, k)) / moved;
+      if (pick === undefined || rate < pick.rate) pick = { index: i, to, rate };
+    }
+    if (pick === undefined) {
+      given.add(g.key);
+      broken.push({ key: g.key, reason: [...why].join('; ') || 'no lot move brings it closer' });
+      continue;
+    }
+    moves.push({ index: pick.index, from: lots[pick.index] as number, to: pick.to, key: g.key });
+    lots[pick.index] = pick.to;
+  }
+  return { lots, moves, broken };
+}
