@@ -141,6 +141,14 @@ describe('the packed package in a fresh project', () => {
     ok(r, 'tsc --strict with "types": []');
   });
 
+  test("the README's TypeScript block compiles under tsc --strict", () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const m = /<!-- tsc -->\s*```ts\n([\s\S]*?)```/.exec(readme);
+    assert.ok(m?.[1] !== undefined, 'README.md has a ```ts block after <!-- tsc -->');
+    const r = tscStrict('ts-readme', { 'readme.ts': `${m[1]}export {};\n` });
+    ok(r, "tsc --strict on the README's block");
+  });
+
   test('the types of public signatures can be imported by name', () => {
     const names = [
       'MetaRunOptions',

@@ -89,7 +89,7 @@ function addMetaRunCommand(meta: Command, ctx: CliContext): void {
   meta
     .command('run')
     .description(
-      'run the meta pipeline (returns → optimize → backtest → flatten → report) for every risk profile',
+      'run the meta pipeline (returns → optimize → backtest → benchmark → flatten → attribution → report, after sign_test when gated; then the trades block) for every risk profile',
     )
     .requiredOption('--profile <meta_profile>', 'the meta profile of the manifest')
     .option('--profiles <list>', "risk profiles, comma separated (default: the manifest's)", list)
