@@ -31,12 +31,35 @@ export interface AnnualisationPlace {
 
 const HINT_VALUES = '252 business days, 365 calendar days, 52 weekly, 12 monthly, 4 quarterly, 1 annual';
 
+/** Whether an `E_FREQUENCY` from {@link inferFrequency} is a table that changes frequency. */
+const changesFrequency = (error: QuantError): boolean =>
+  error.code === 'E_FREQUENCY' && error.details['frequency_changes_at'] !== undefined;
+
+/**
+ * `E_FREQUENCY` of the dates at `place`: the hint of a table that changes frequency (split or resample
+ * it), else the setting to use.
+ */
+function placedFrequencyError(error: QuantError, place: AnnualisationPlace): QuantError {
+  return new QuantError('E_FREQUENCY', `${place.what}: ${error.message}`, {
+    hint:
+      changesFrequency(error) && error.hint !== undefined
+        ? error.hint
+        : `set ${place.setting} (${HINT_VALUES})`,
+    ...(place.location === undefined ? {} : { location: place.location }),
+    details: error.details,
+    cause: error,
+  });
+}
+
 /**
  * A as set (`setting` a number) or inferred from `dates` (`'auto'` or absent). A set value that differs
- * from what the dates suggest is kept, and the rule says what inference would have given.
+ * from what the dates suggest is kept, and the rule says what inference would have given; a set value
+ * also covers irregular dates. It does not cover a table that changes frequency (e.g. month ends, then
+ * daily closes): its returns are of two lengths, and any one A misstates one part of them.
  *
- * @throws QuantError `E_FREQUENCY` naming `place.what`, the dates and `place.setting` when the dates are
- *   irregular (or fewer than 2) and nothing is set; `E_INPUT_DATES` for a malformed date.
+ * @throws QuantError `E_FREQUENCY` naming `place.what` and the dates when they change frequency (with
+ *   or without a setting: split or resample the table), or are irregular (or fewer than 2) and nothing
+ *   is set (naming `place.setting`); `E_INPUT_DATES` for a malformed date.
  */
 export function resolveAnnualisation(
   setting: 'auto' | number | undefined,
@@ -51,6 +74,8 @@ export function resolveAnnualisation(
         note = `; the dates alone would give ${inferred.periodsPerYear} (${inferred.rule})`;
     } catch (error) {
       if (!isQuantError(error)) throw error;
+      // Dates of two frequencies are fixed in the data; the set A would be wrong for part of them.
+      if (changesFrequency(error)) throw placedFrequencyError(error, place);
     }
     return {
       periods_per_year: setting,
@@ -69,13 +94,6 @@ export function resolveAnnualisation(
     };
   } catch (error) {
     if (!isQuantError(error) || error.code !== 'E_FREQUENCY') throw error;
-    // Dates of two frequencies are fixed in the data; any one A would be wrong for part of them.
-    const mixed = error.details['frequency_changes_at'] !== undefined;
-    throw new QuantError('E_FREQUENCY', `${place.what}: ${error.message}`, {
-      hint: mixed && error.hint !== undefined ? error.hint : `set ${place.setting} (${HINT_VALUES})`,
-      ...(place.location === undefined ? {} : { location: place.location }),
-      details: error.details,
-      cause: error,
-    });
+    throw placedFrequencyError(error, place);
   }
 }

@@ -429,6 +429,42 @@ describe('portfolio.optimize: input_kind, missing, periods_per_year at the seam'
     );
   });
 
+  test('a table that changes frequency: E_FREQUENCY also when periods_per_year is set', async () => {
+    const lines = ['date,A,B'];
+    const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+    // 24 month ends (the 1st of the next month, less a day), then 40 weekdays of daily closes.
+    for (let m = 0; m < 24; m++) lines.push(`${day(Date.UTC(2020, m + 1, 0))},${100 + m},${50 + (m % 3)}`);
+    for (let d = 1, n = 0; n < 40; d++) {
+      const ms = Date.UTC(2022, 0, d);
+      const weekday = new Date(ms).getUTCDay();
+      if (weekday === 0 || weekday === 6) continue;
+      lines.push(`${day(ms)},${124 + (n % 5)},${52 + (n % 4)}`);
+      n++;
+    }
+    writeFileSync(join(ws, 'mixed.csv'), `${lines.join('\n')}\n`);
+    for (const [params, runId] of [
+      [{}, 'mixed_auto'],
+      [{ periods_per_year: 252 }, 'mixed_252'],
+      [{ periods_per_year: 12 }, 'mixed_12'],
+    ] as const) {
+      await assert.rejects(
+        run('mixed.csv', { method: 'equal_weight', ...params }, runId),
+        (error: unknown) => {
+          const e = error as QuantError;
+          assert.equal(e.code, 'E_FREQUENCY', `${runId}: e.code`);
+          assert.match(
+            e.message,
+            /^mixed\.csv \(63 return rows\): cannot infer one sampling frequency .* the table changes frequency at 2021-12-31$/,
+            `${runId}: the message names the file and where the frequency changes`,
+          );
+          assert.match(e.hint ?? '', /^split the table at 2021-12-31/, `${runId}: the hint says to split it`);
+          return true;
+        },
+        `${runId}: refused`,
+      );
+    }
+  });
+
   test('input_kind=log_returns is applied (weights differ from reading the same numbers as returns)', async () => {
     const lines = ['date,A,B,C'];
     const t = readDailyPrices('swx_prices', ['SBI', 'SPI', 'SII']);
