@@ -114,6 +114,7 @@ export {
   type AtomWeight,
   type PhysicalWeight,
   type SleeveRunRef,
+  type SleeveStream,
 } from './sleeve-run.js';
 export {
   cacheFileNameProblem,

@@ -161,6 +161,8 @@ export async function listReturnStreams(
 /** A sleeve's return stream: UTC calendar days (strictly increasing) and simple returns. */
 export interface SleeveStream {
   readonly file: string;
+  /** The column the returns were read from (`return`, or the predecessor's `returns`). */
+  readonly column: string;
   readonly dates: readonly string[];
   readonly values: Float64Array;
 }
@@ -196,7 +198,7 @@ async function readSleeveStreamFile(file: string): Promise<SleeveStream> {
       },
     );
   }
-  return { file, dates: Object.freeze(series.dates), values: series.values };
+  return { file, column: series.column, dates: Object.freeze(series.dates), values: series.values };
 }
 
 /** Success share of a sleeve's `backtest_optimize` windows (same shape as the meta manifest's). */

@@ -258,22 +258,55 @@ export function assertPlausibleReturnScale(
   const columns = Array.from({ length: cols }, (_, c) =>
     Float64Array.from({ length: rows }, (_, r) => data.returns.data[r * cols + c] as number),
   );
+  assertReturnScale(columns, data.assets, periodsPerYear, {
+    file,
+    returns: `input_kind is ${data.inputKind}, but the returns`,
+    otherwise: `set ${setting('input_kind', 'prices')} if the column holds prices`,
+    details: { declared: data.inputKind },
+  });
+}
+
+/** Where {@link assertReturnScale} found the returns and what else the user can do. */
+export interface ReturnScaleSubject {
+  readonly file: string;
+  /** The subject of "have a standard deviation of …": `input_kind is returns, but the returns`. */
+  readonly returns: string;
+  /** The hint's alternative to writing fractions: `set input_kind=prices if the column holds prices`. */
+  readonly otherwise: string;
+  /** Added to the error's details (snake_case keys). */
+  readonly details: Readonly<Record<string, string>>;
+}
+
+/**
+ * Refuse simple-return columns (named `names`) whose per-period standard deviation exceeds
+ * {@link MAX_ANNUAL_VOLATILITY} / √A: returns written in percent. Shared by the return tables of
+ * `portfolio.optimize` and sleeves and the sleeves' return streams a meta run reads.
+ *
+ * @throws QuantError `E_INPUT_KIND` naming the file, the column, σ, the limit and the fix (divide by 100).
+ */
+export function assertReturnScale(
+  columns: readonly Float64Array[],
+  names: readonly string[],
+  periodsPerYear: number,
+  subject: ReturnScaleSubject,
+): void {
   const finding = returnScaleFinding(columns, periodsPerYear);
   if (finding === undefined) return;
-  const asset = data.assets[finding.column] as string;
+  const column = names[finding.column] as string;
   const annual = finding.sd * Math.sqrt(periodsPerYear);
+  const { file } = subject;
   throw new QuantError(
     'E_INPUT_KIND',
-    `${formatLocation({ file, column: asset })}: input_kind is ${data.inputKind}, but the returns have a ` +
+    `${formatLocation({ file, column })}: ${subject.returns} have a ` +
       `standard deviation of ${finding.sd.toPrecision(3)} a period (${(annual * 100).toFixed(0)} % a year at ` +
       `A = ${periodsPerYear}), beyond any traded asset (at most ${finding.limit.toPrecision(3)}, ` +
       `${MAX_ANNUAL_VOLATILITY * 100} % a year): these look like percentages: divide the values by 100`,
     {
-      location: { file, column: asset },
-      hint: `write 0.0125 for 1.25 %, or set ${setting('input_kind', 'prices')} if the column holds prices`,
+      location: { file, column },
+      hint: `write 0.0125 for 1.25 %, or ${subject.otherwise}`,
       details: {
-        declared: data.inputKind,
-        asset,
+        ...subject.details,
+        asset: column,
         sd_per_period: finding.sd,
         limit_per_period: finding.limit,
         periods_per_year: periodsPerYear,

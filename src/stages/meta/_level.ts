@@ -19,7 +19,7 @@ import {
   type Frequency,
   type FrequencyInference,
 } from '../../numeric/series/periods-per-year.js';
-import type { ResolvedMeta } from './_resolve.js';
+import { assertStreamScale, type ResolvedMeta } from './_resolve.js';
 import { optimizeLevel } from './_optimize-level.js';
 import {
   metaArtifactPaths,
@@ -261,6 +261,7 @@ async function addAtomicSleeve(
       `sleeve ${sleeve.id} (run ${rs.run_id}) has no backtest_optimize records${ofEngine}: counted as healthy`,
     );
   const data = await readSleeveStream(stream.file);
+  assertStreamScale(ctx.workspace, rs, P, data);
   ctx.recordInput(stream.file);
   sources.series.push(data);
   sources.included.push({

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { QuantError } from '../../errors.js';
+import { QuantError, isQuantError } from '../../errors.js';
 import { ownValue } from '../../util/own.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { StageContext } from '../../core/stage.js';
@@ -18,7 +18,10 @@ import {
   resolveSleeveRun,
   sha256Hex,
   writeJsonAtomic,
+  type SleeveStream,
 } from '../../artifacts/index.js';
+import { inferFrequency } from '../../numeric/series/periods-per-year.js';
+import { assertReturnScale } from '../_returns-table.js';
 import {
   atomicSleeves,
   formatJsonPath,
@@ -237,7 +240,7 @@ export async function checkSleeveInputs(workspace: string, doc: ResolvedManifest
     for (const P of doc.risk_profiles) {
       const stream = await findReturnStream(runPath, P);
       if (stream === null) continue; // excluded as missing_stream: its weights are not read
-      await readSleeveStream(stream.file);
+      assertStreamScale(workspace, s, P, await readSleeveStream(stream.file));
       const health = await readSleeveHealth(
         runPath,
         P,
@@ -255,6 +258,34 @@ export async function checkSleeveInputs(workspace: string, doc: ResolvedManifest
       });
     }
   }
+}
+
+/**
+ * `E_INPUT_KIND` for a sleeve's return stream written in percent (a stream brought from elsewhere or
+ * written by the user's own tool): the check of return tables, at A of the stream's own dates. A stream
+ * whose dates give no one frequency is left to the level's `E_FREQUENCY` (or its set A). Checked before
+ * a meta run's folder exists ({@link checkSleeveInputs}) and where a level reads the stream.
+ */
+export function assertStreamScale(
+  workspace: string,
+  sleeve: ResolvedSleeve,
+  riskProfile: string,
+  stream: SleeveStream,
+): void {
+  let periodsPerYear: number;
+  try {
+    periodsPerYear = inferFrequency(stream.dates).periodsPerYear;
+  } catch (error) {
+    if (isQuantError(error)) return;
+    throw error;
+  }
+  const path = sleeve.path.join('/');
+  assertReturnScale([stream.values], [stream.column], periodsPerYear, {
+    file: displayPath(workspace, stream.file),
+    returns: `sleeve ${path} (run ${sleeve.run_id}): the ${riskProfile} returns`,
+    otherwise: `re-run the sleeve (quant sleeve run --profile ${sleeve.profile}) or pin another run`,
+    details: { sleeve: path, run_id: sleeve.run_id, risk_profile: riskProfile },
+  });
 }
 
 /**

@@ -1,7 +1,8 @@
 // The guards of a meta level, pinned through meta.returns on real sleeve run folders: at least 2 usable
 // sleeves (E_TOO_FEW_SLEEVES naming what was excluded and why), the health threshold (3/4 windows pass,
 // 74/100 do not) and the calendar intersection-loss warning (a loss of exactly 20 % is not flagged, 20.6 %
-// is, in the level's manifest and by the report's own threshold, which is the same constant).
+// is, in the level's manifest and by the report's own threshold, which is the same constant), and a
+// stream written in percent (E_INPUT_KIND before the run folder exists, and in meta.returns alone).
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { QuantError } from '../../../../src/errors.js';
 import { HEALTH_THRESHOLD } from '../../../../src/artifacts/index.js';
 import { INTERSECTION_LOSS_WARNING } from '../../../../src/report/index.js';
 import { metaArtifactPaths, type MetaManifestDoc } from '../../../../src/stages/meta/_artifact-types.js';
+import { existsSync } from 'node:fs';
 import { tempDir } from '../../../helpers/cli.js';
 import {
   businessDays,
@@ -29,6 +31,8 @@ interface SleeveSpec {
   /** Business days skipped at the start (the sleeve starts later). */
   readonly offset?: number;
   readonly health?: { windows: number; successes: number };
+  /** Factor on the stream's returns (then of σ 0.003): 100 writes them in percent. */
+  readonly scale?: number;
 }
 
 const ALL_DAYS = businessDays('2024-01-01', 200);
@@ -40,7 +44,15 @@ async function workspace(sleeves: readonly SleeveSpec[]): Promise<{ path: string
     await writeSleeveRun(ws.path, {
       runId: `${s.id}_run`,
       profile: s.id,
-      streams: { [P]: { dates, returns: randomReturns(40 + i, dates.length, { vol: 0.01 + 0.002 * i }) } },
+      streams: {
+        [P]: {
+          dates,
+          returns:
+            s.scale === undefined
+              ? randomReturns(40 + i, dates.length, { vol: 0.01 + 0.002 * i })
+              : randomReturns(40 + i, dates.length, { vol: 0.003 }).map((r) => r * (s.scale ?? 1)),
+        },
+      },
       weights: { [P]: [{ Symbol: `X${i}`, Weight: 1, Net_Weight: 1, Direction: 'LONG' }] },
       health: { [P]: s.health ?? { windows: 4, successes: 4 } },
     });
@@ -138,6 +150,41 @@ describe('meta level guards', () => {
       /^74\/100 backtest_optimize windows succeeded \(74\.0 % < 75 %\)$/,
       'the reason states the count and the threshold',
     );
+  });
+
+  test('a stream written in percent: E_INPUT_KIND naming the file, the sleeve and the fix', async () => {
+    // b's daily returns (σ 0.003) × 100: σ ≈ 0.3 a period, every value above −1, so only the scale check sees it.
+    const path = await ws([
+      { id: 'a', days: 100 },
+      { id: 'b', days: 100, scale: 100 },
+    ]);
+    const percent = (error: unknown): boolean => {
+      assert.ok(error instanceof QuantError, `a coded error, got ${String(error)}`);
+      assert.equal(error.code, 'E_INPUT_KIND', `the scale check's code: ${error.message}`);
+      assert.match(
+        error.message,
+        /^runs\/b_run\/data\/returns\/hrp\.parquet column return: sleeve b \(run b_run\): the hrp returns have a standard deviation of 0\.\d+ a period \(\d+ % a year at A = 252\), .*: these look like percentages: divide the values by 100$/,
+        'the message names the file, the column, the sleeve, its run and the fix',
+      );
+      assert.equal(
+        error.hint,
+        'write 0.0125 for 1.25 %, or re-run the sleeve (quant sleeve run --profile b) or pin another run',
+        'the hint',
+      );
+      assert.deepEqual(
+        [error.details['sleeve'], error.details['run_id'], error.details['risk_profile']],
+        ['b', 'b_run', P],
+        'details name the sleeve, the run and the risk profile',
+      );
+      return true;
+    };
+    await assert.rejects(
+      QuantSDK.runMeta('m', { workspace: path, cwd: path, runId: 'pct', env: ENV, cache: false }),
+      percent,
+      'a meta run refuses the stream',
+    );
+    assert.equal(existsSync(join(path, 'runs', 'pct')), false, 'before the run folder exists');
+    await assert.rejects(metaReturns(path), percent, 'meta.returns alone refuses it too');
   });
 
   test('intersection loss: 20 % is not flagged, 20.6 % is', async () => {
