@@ -216,16 +216,25 @@ function assertPlausibleKind(
   if (finding.looksLike === 'placeholders') {
     const lastDate = table.dates[finding.lastRow ?? finding.row] as string;
     const count = finding.count ?? 1;
+    const placeholder = String(finding.value);
+    const prices = finding.value === 0 ? 'zero price(s)' : `price(s) of ${placeholder}`;
     throw new QuantError(
       'E_INPUT_VALUE',
-      `${where}: ${asset} holds ${count} zero price(s) (the first on ${date}` +
+      `${where}: ${asset} holds ${count} ${prices} (the first on ${date}` +
         `${count > 1 ? `, the last on ${lastDate}` : ''}); prices must be > 0`,
       {
         location,
         hint:
-          `leave the cells of missing prices empty (not 0) — e.g. before listing or after delisting — and ` +
+          `leave the cells of missing prices empty (not ${placeholder}) — e.g. before listing or after delisting — and ` +
           `choose ${setting('missing', 'drop_assets')} or ${setting('missing', 'ffill')} for them`,
-        details: { asset, count, first_date: date, last_date: lastDate, table_row: finding.row + 1 },
+        details: {
+          asset,
+          count,
+          placeholder: finding.value,
+          first_date: date,
+          last_date: lastDate,
+          table_row: finding.row + 1,
+        },
       },
     );
   }

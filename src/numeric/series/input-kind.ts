@@ -4,7 +4,8 @@ import type { InputKind } from '../../util/vocabulary.js';
  * Thresholds of the input-kind plausibility checks. A column "looks like returns" when it holds a
  * non-positive value and either all its values are within [−1, 1] or at least 2 of them, and
  * {@link RETURNS_NONPOSITIVE_SHARE} of them, are ≤ 0 — a price column with one bad cell is left to the
- * price check. A column "looks like prices" when more than half its values are above 1 (a gain of more
+ * price check — unless its non-positive cells are placeholders (checked first): 2 or more of one value
+ * (0, −1, −999) among prices mostly above 1. A column "looks like prices" when more than half its values are above 1 (a gain of more
  * than 100 % in one period), or when it moves like a level: at least {@link LEVEL_MIN_VALUES} values,
  * all positive, a median of at least {@link LEVEL_MIN_MEDIAN} and a lag-1 autocorrelation of at least
  * {@link LEVEL_MIN_AUTOCORRELATION} (returns have an autocorrelation near 0).
@@ -18,7 +19,8 @@ const LEVEL_MIN_AUTOCORRELATION = 0.9;
 export interface InputKindFinding {
   /**
    * `returns`: a price table holding returns; `prices`: a return table holding price levels;
-   * `placeholders`: a price column with zero cells among prices, e.g. 0 before listing.
+   * `placeholders`: a price column with cells of one non-positive value among prices, e.g. 0 or −1
+   * before listing ({@link InputKindFinding.value} is that value).
    */
   readonly looksLike: 'returns' | 'prices' | 'placeholders';
   /** Index of the column (into the columns given). */
@@ -28,7 +30,7 @@ export interface InputKindFinding {
   readonly value: number;
   /** One clause with the evidence: `812 of 1916 values (42.4 %) are zero or negative`. */
   readonly evidence: string;
-  /** `placeholders`: how many values are 0 and the row of the last. */
+  /** `placeholders`: how many values are the placeholder and the row of the last. */
   readonly count?: number;
   readonly lastRow?: number;
 }
@@ -64,33 +66,51 @@ export function lag1Autocorrelation(x: readonly number[]): number {
   return den === 0 ? 0 : num / den;
 }
 
+/**
+ * Placeholders for missing prices (0, −1 or −999 before listing or after delisting): at least 2 cells of
+ * one and the same non-positive value in a column whose positive values are mostly above 1 (a gain of
+ * over 100 % if they were returns). Percent returns have negative values of many sizes, not one.
+ */
+function asPlaceholders(
+  values: readonly number[],
+  rows: readonly number[],
+  column: number,
+): InputKindFinding | undefined {
+  const first = values.findIndex((v) => v <= 0);
+  const placeholder = values[first] as number;
+  const positive = values.filter((v) => v > 0);
+  let count = 0;
+  let last = first;
+  for (let i = first; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v > 0) continue;
+    if (v !== placeholder) return undefined;
+    count++;
+    last = i;
+  }
+  if (count < 2 || positive.filter((v) => v > 1).length <= positive.length / 2) return undefined;
+  const what = placeholder === 0 ? 'zero' : short(placeholder);
+  return {
+    looksLike: 'placeholders',
+    column,
+    row: rows[first] as number,
+    value: placeholder,
+    evidence: `${share(count, values.length)} are ${what} among prices`,
+    count,
+    lastRow: rows[last] as number,
+  };
+}
+
 function asPrices(col: Float64Array, column: number): InputKindFinding | undefined {
   const { values, rows } = finiteValues(col);
   const first = values.findIndex((v) => v <= 0);
   if (first < 0) return undefined;
+  const placeholders = asPlaceholders(values, rows, column);
+  if (placeholders !== undefined) return placeholders;
   const nonPositive = values.filter((v) => v <= 0).length;
   const withinOne = values.every((v) => Math.abs(v) <= 1);
   const many = nonPositive >= 2 && nonPositive >= RETURNS_NONPOSITIVE_SHARE * values.length;
   if (!withinOne && !many) return undefined;
-  // Zeros among prices (most positive values above 1, a gain of over 100 % if they were returns, and no
-  // negative value, which percent returns would have): placeholders for missing prices, not returns.
-  const positive = values.filter((v) => v > 0);
-  const onlyZeros = values.every((v) => v >= 0);
-  if (!withinOne && onlyZeros && positive.filter((v) => v > 1).length > positive.length / 2) {
-    let last = first;
-    values.forEach((v, i) => {
-      if (v <= 0) last = i;
-    });
-    return {
-      looksLike: 'placeholders',
-      column,
-      row: rows[first] as number,
-      value: values[first] as number,
-      evidence: `${share(nonPositive, values.length)} are zero among prices`,
-      count: nonPositive,
-      lastRow: rows[last] as number,
-    };
-  }
   const evidence = withinOne
     ? `${share(nonPositive, values.length)} are zero or negative and every value is within [-1, 1]`
     : `${share(nonPositive, values.length)} are zero or negative`;

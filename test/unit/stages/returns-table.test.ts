@@ -82,6 +82,33 @@ describe('input_kind plausibility', () => {
     assert.match(e.hint ?? '', /fix or remove the price/, "e.hint ?? '' matches /fix or remove the price/");
   });
 
+  test('placeholders 0, -1 and -999 before listing: one E_INPUT_VALUE naming count, dates and value', () => {
+    for (const [p, prices] of [
+      ['0', 'zero price(s)'],
+      ['-1', 'price(s) of -1'],
+      ['-999', 'price(s) of -999'],
+    ] as const) {
+      const rows = Array.from({ length: 20 }, (_, t) => {
+        const day = new Date(Date.UTC(2024, 0, 1 + t)).toISOString().slice(0, 10);
+        return `${day},${100 + t},${t < 6 ? p : String(50 + (t % 3))}`;
+      });
+      const text = `date,A,B\n${rows.join('\n')}\n`;
+      const e = caught(() => tableToReturns(csv('late.csv', text), { file: 'late.csv', kind: 'prices' }));
+      assert.equal(e.code, 'E_INPUT_VALUE', `${p}: e.code`);
+      assert.equal(
+        e.message,
+        `late.csv:2 column B: B holds 6 ${prices} (the first on 2024-01-01, the last on 2024-01-06); prices must be > 0`,
+        `${p}: e.message`,
+      );
+      assert.match(
+        e.hint ?? '',
+        new RegExp(`^leave the cells of missing prices empty \\(not ${p}\\) .* missing=drop_assets`),
+        `${p}: the hint says to leave the cells empty`,
+      );
+      assert.equal(e.details['placeholder'], Number(p), `${p}: details.placeholder`);
+    }
+  });
+
   test('a sleeve names the manifest key to set', () => {
     const e = caught(() =>
       tableToReturns(csv('data/swx_prices.csv', swx), {

@@ -180,4 +180,28 @@ describe('zero placeholders in a price column', () => {
     const f = inputKindFinding([col(0, 0.01, 0, -0.02, 0, 0.5, 0, 0.01, 0, 0)], 'prices');
     assert.equal(f?.looksLike, 'returns', 'f.looksLike');
   });
+
+  test('negative placeholders (-1, -999) are placeholders too, with their value', () => {
+    for (const p of [-1, -999]) {
+      const gold = col(p, p, p, 1200, 1210, 1190, 1205, 1220, 1215, 1230, p, p);
+      const f = inputKindFinding([gold], 'prices');
+      assert.equal(f?.looksLike, 'placeholders', `${p}: f.looksLike`);
+      assert.equal(f?.value, p, `${p}: f.value`);
+      assert.equal(f?.count, 5, `${p}: f.count`);
+      assert.equal(f?.row, 0, `${p}: f.row`);
+      assert.equal(f?.lastRow, 11, `${p}: f.lastRow`);
+    }
+  });
+
+  test('a short run of placeholders in a long price column (below 10 %) is still named', () => {
+    const prices = Array.from({ length: 200 }, (_, t) => (t < 5 ? -1 : 100 + (t % 7)));
+    const f = inputKindFinding([Float64Array.from(prices)], 'prices');
+    assert.equal(f?.looksLike, 'placeholders', 'f.looksLike');
+    assert.equal(f?.count, 5, 'f.count');
+  });
+
+  test('negative values of many sizes among prices are not placeholders', () => {
+    const f = inputKindFinding([col(-3, -2, 101, 102, 103, -4, 105, 106, 107, 108)], 'prices');
+    assert.equal(f?.looksLike, 'returns', 'f.looksLike');
+  });
 });
