@@ -111,12 +111,33 @@ export function equityCurve(returns: Float64Array): Float64Array {
  */
 export function drawdownSeries(returns: Float64Array): Float64Array {
   const equity = equityCurve(returns);
+  if (!equity.every(Number.isFinite)) return drawdownsInLogs(returns);
   const out = new Float64Array(equity.length);
   let peak = 1;
   for (let t = 0; t < equity.length; t++) {
     const e = equity[t] as number;
     if (e > peak) peak = e;
     out[t] = 1 - e / peak;
+  }
+  return out;
+}
+
+/**
+ * {@link drawdownSeries} of an equity curve that leaves the double range (its product overflows, where
+ * `E / peak` is ∞ / ∞): the equity as a sign and log |E|, the peak as log, `D = 1 − sign · e^(log|E| − log peak)`.
+ */
+function drawdownsInLogs(returns: Float64Array): Float64Array {
+  const out = new Float64Array(returns.length);
+  let sign = 1;
+  let logAbs = 0;
+  let logPeak = 0;
+  for (let t = 0; t < returns.length; t++) {
+    const g = 1 + (returns[t] as number);
+    if (g < 0) sign = -sign;
+    logAbs += Math.log(Math.abs(g));
+    if (sign > 0 && logAbs > logPeak) logPeak = logAbs;
+    const d = logAbs - logPeak;
+    out[t] = sign > 0 ? -Math.expm1(d) : 1 + Math.exp(d);
   }
   return out;
 }

@@ -90,6 +90,34 @@ test('portfolio statistics: drawdown and win rate', () => {
   close(s.winRate ?? NaN, 2 / 3, 'two of three periods up');
 });
 
+test('portfolioStats on growth beyond a double: finite figures in logs, or E_INPUT_VALUE naming the figure', () => {
+  // 400 periods of +900 %: the equity reaches 10^400 (beyond 1.8e308), then falls by half.
+  const s = portfolioStats([...Array.from({ length: 400 }, () => 9), -0.5, 0.2], {
+    periodsPerYear: 252,
+  });
+  assert.ok(Math.abs((s.maxDrawdown ?? NaN) - 0.5) < 1e-12, `the fall of 50 % is seen: ${s.maxDrawdown}`);
+  const cagr = 10 ** ((400 * 252) / 402) * (0.5 * 1.2) ** (252 / 402) - 1;
+  assert.ok(Math.abs((s.cagr ?? NaN) / cagr - 1) < 1e-9, `cagr in logs: ${s.cagr} vs ${cagr}`);
+  assert.ok(Math.abs((s.calmar ?? NaN) / (cagr / 0.5) - 1) < 1e-9, `calmar finite: ${s.calmar}`);
+  // One return of 1e100 a day: the annual growth factor is beyond any double.
+  for (const returns of [
+    [1e100, 0.01, -0.5],
+    [1e200, -0.5, 0.1],
+  ]) {
+    assert.throws(
+      () => portfolioStats(returns, { periodsPerYear: 252 }),
+      (e: unknown) =>
+        e instanceof QuantError &&
+        e.code === 'E_INPUT_VALUE' &&
+        /^portfolioStats: the cagr of the 3 returns is Infinity: it exceeds the range of a double/.test(
+          e.message,
+        ) &&
+        /not prices, amounts or percentages/.test(e.hint ?? ''),
+      `${returns[0]}: refused naming the figure, never Infinity`,
+    );
+  }
+});
+
 test("the optimizer's Float64Array weights and typed-array series chain into the building blocks", () => {
   const rows = [
     [0.01, 0.02, -0.01],
