@@ -16,7 +16,7 @@ import { didYouMean } from '../util/suggest.js';
 import { describeValue } from '../util/describe-value.js';
 import { isNumberList, resolveReturns, type NumberList, type ReturnsInput } from './returns-input.js';
 import { expected } from '../core/arguments.js';
-import { checkCovariance } from '../numeric/optimize/covariance-input.js';
+import { assertPositiveSemidefinite, checkCovariance } from '../numeric/optimize/covariance-input.js';
 
 /** A covariance matrix, annualised by `periodsPerYear`. */
 export interface CovarianceEstimate {
@@ -158,8 +158,12 @@ export function riskContributions(weights: NumberList, covariance: readonly Numb
       `covariance: received ${cov.rows} × ${cov.cols}; expected ${n} × ${n} (one row and column per weight)`,
     );
   }
-  // As every optimizer: a matrix that is no covariance (asymmetric, a correlation above 1) is refused.
-  if (n >= 2) checkCovariance(cov);
+  // As every optimizer: a matrix that is no covariance (asymmetric, a correlation above 1) is refused, and
+  // one that gives some portfolio a negative variance (not positive semidefinite).
+  if (n >= 2) {
+    checkCovariance(cov);
+    assertPositiveSemidefinite(cov);
+  }
   const sigmaW = new Float64Array(n);
   let variance = 0;
   for (let i = 0; i < n; i++) {

@@ -14,7 +14,7 @@ import type { CovarianceEstimator, LeafOrder, LinkageMethod } from '../util/voca
 import { parseOptions } from './building-blocks.js';
 import { describeValue } from '../util/describe-value.js';
 import { resolveAssetNames, resolveReturns, type ReturnsInput } from './returns-input.js';
-import { checkCovariance } from '../numeric/optimize/covariance-input.js';
+import { assertPositiveSemidefinite, checkCovariance } from '../numeric/optimize/covariance-input.js';
 
 /** A covariance matrix given instead of returns (an {@link estimateCovariance} result fits). */
 export interface CovarianceInput {
@@ -181,7 +181,10 @@ function resolveCovariance(input: CovarianceInput): Resolved {
     }
   }
   // Variances ≥ 0 and no correlation above 1, as every optimizer checks (a distance would clip it to 0).
-  if (n >= 2) checkCovariance(cov);
+  if (n >= 2) {
+    checkCovariance(cov);
+    assertPositiveSemidefinite(cov);
+  }
   if (input.assets === undefined) return { cov, assets: undefined };
   const assets = resolveAssetNames(input.assets, 'covariance.assets');
   if (assets.length !== n) {

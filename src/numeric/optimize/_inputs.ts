@@ -125,6 +125,97 @@ function mirroredInside(d: Float64Array, n: number): boolean {
 const TILE = 32;
 
 /**
+ * Relative tolerance of {@link assertPositiveSemidefinite}: a pivot of the pivoted LDLᵀ factorization
+ * below −1e-10 × the largest variance is a negative eigen-direction, not rounding (which stays near
+ * n · 2.2e-16 × the largest variance for a sample or shrunk estimate, also a singular one).
+ */
+const PSD_TOLERANCE = 1e-10;
+
+/**
+ * Refuse a checked covariance (square, finite, symmetric, variances ≥ 0) that is not positive
+ * semidefinite: some portfolio would have a negative variance, though every pair passes the 2 × 2 test
+ * (correlations A–B 0.9, B–C 0.9, A–C −0.9). LDLᵀ with diagonal pivoting on a copy, O(n³/3): at each
+ * step the asset with the largest variance left (its Schur complement) is eliminated; a pivot below
+ * −{@link PSD_TOLERANCE} × the largest variance, or, once every variance left is within the tolerance,
+ * a covariance left beyond it, means Σ is not positive semidefinite.
+ *
+ * @throws QuantError `E_SINGULAR_COVARIANCE` naming the asset, the assets eliminated before it and the
+ *   variance (or covariance) left.
+ */
+export function assertPositiveSemidefinite(cov: Matrix): void {
+  const n = cov.rows;
+  const d = cov.data;
+  // The lower triangle of Σ (mean of the two mirrored entries), symmetrically permuted as assets are
+  // eliminated: perm[k] is the asset in position k.
+  const s = new Float64Array(n * n);
+  let largest = 0;
+  for (let i = 0; i < n; i++) {
+    largest = Math.max(largest, d[i * n + i] as number);
+    for (let j = 0; j <= i; j++) s[i * n + j] = ((d[i * n + j] as number) + (d[j * n + i] as number)) / 2;
+  }
+  const tol = PSD_TOLERANCE * largest;
+  const perm = Array.from({ length: n }, (_, i) => i);
+  const col = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    let p = k;
+    for (let i = k + 1; i < n; i++) if ((s[i * n + i] as number) > (s[p * n + p] as number)) p = i;
+    if (p !== k) swapSymmetric(s, n, k, p, perm);
+    const pivot = s[k * n + k] as number;
+    if (pivot <= tol) {
+      // Every variance left is ≤ tol: in a positive semidefinite Σ so is every covariance left.
+      for (let i = k; i < n; i++) {
+        for (let j = k; j <= i; j++) {
+          const v = s[i * n + j] as number;
+          if (i === j ? v >= -tol : Math.abs(v) <= tol) continue;
+          throw notSemidefinite(perm[i] as number, perm[j] as number, v, perm.slice(0, k), tol);
+        }
+      }
+      return;
+    }
+    for (let i = k + 1; i < n; i++) col[i] = s[i * n + k] as number;
+    for (let i = k + 1; i < n; i++) {
+      const f = (col[i] as number) / pivot;
+      if (f === 0) continue;
+      const row = i * n;
+      for (let j = k + 1; j <= i; j++) s[row + j] = (s[row + j] as number) - f * (col[j] as number);
+    }
+  }
+}
+
+/** Swap positions k < p of a symmetric matrix kept in its lower triangle `s` (n × n), and of `perm`. */
+function swapSymmetric(s: Float64Array, n: number, k: number, p: number, perm: number[]): void {
+  const swap = (a: number, b: number): void => {
+    const t = s[a] as number;
+    s[a] = s[b] as number;
+    s[b] = t;
+  };
+  for (let j = 0; j < k; j++) swap(k * n + j, p * n + j);
+  swap(k * n + k, p * n + p);
+  for (let j = k + 1; j < p; j++) swap(j * n + k, p * n + j);
+  for (let j = p + 1; j < n; j++) swap(j * n + k, j * n + p);
+  const t = perm[k] as number;
+  perm[k] = perm[p] as number;
+  perm[p] = t;
+}
+
+function notSemidefinite(i: number, j: number, v: number, done: readonly number[], tol: number): QuantError {
+  const hedged =
+    done.length === 0 ? '' : ` hedged with asset${done.length === 1 ? '' : 's'} ${done.join(', ')}`;
+  const what =
+    i === j
+      ? `asset ${i}${hedged} has a variance of ${v}`
+      : `assets ${j} and ${i}${hedged} have a covariance of ${v} while their variances are at most ${tol}`;
+  return new QuantError(
+    'E_SINGULAR_COVARIANCE',
+    `the covariance matrix is not positive semidefinite: ${what}, so some portfolio would have a negative variance (pivoted LDLᵀ, tolerance ${PSD_TOLERANCE} × the largest variance)`,
+    {
+      hint: 'pass a covariance estimated from one set of returns (sample or ledoit_wolf), not one assembled from separately chosen correlations, or repair it to the nearest positive semidefinite matrix',
+      details: { asset_index: i, assets: [...done, ...(i === j ? [i] : [j, i])], value_left: v },
+    },
+  );
+}
+
+/**
  * The riskless assets of a checked covariance: variance ≤ {@link RISKLESS_VARIANCE} × the largest
  * variance (every asset when all variances are 0). Their covariances are then negligible too
  * (|Σ_ij| ≤ √(Σ_ii·Σ_jj), checked by {@link checkCovariance}).

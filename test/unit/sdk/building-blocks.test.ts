@@ -250,6 +250,53 @@ test('a matrix that is no covariance is E_SINGULAR_COVARIANCE, as every optimize
   assert.deepEqual(riskContributions([1], [[0.04]]), [1], 'one asset carries all the risk');
 });
 
+test('a 3 × 3 (or larger) matrix that is not positive semidefinite is E_SINGULAR_COVARIANCE', () => {
+  // Every pair is a valid 2 × 2 covariance, but A–B 0.9, B–C 0.9, A–C −0.9 no returns can have together:
+  // A − B + C has variance 3 − 2 · 3 · 0.9 = −2.4.
+  const bad = [
+    [1, 0.9, -0.9],
+    [0.9, 1, 0.9],
+    [-0.9, 0.9, 1],
+  ];
+  // The same in a 5 × 5, scaled to daily variances, with two clean assets around it.
+  const v = 1e-4;
+  const bigger = [
+    [2 * v, 0, 0, 0, 0],
+    [0, v, 0.9 * v, 0, -0.9 * v],
+    [0, 0.9 * v, v, 0, 0.9 * v],
+    [0, 0, 0, 3 * v, 0],
+    [0, -0.9 * v, 0.9 * v, 0, v],
+  ];
+  const notPsd = (e: unknown): boolean =>
+    e instanceof QuantError &&
+    e.code === 'E_SINGULAR_COVARIANCE' &&
+    /^the covariance matrix is not positive semidefinite: asset \d hedged with assets [\d, ]+ has a variance of -\d/.test(
+      e.message,
+    ) &&
+    /so some portfolio would have a negative variance \(pivoted LDLᵀ, tolerance 1e-10 × the largest variance\)$/.test(
+      e.message,
+    );
+  for (const [what, cov] of [
+    ['3 × 3', bad],
+    ['5 × 5', bigger],
+  ] as const) {
+    const n = cov.length;
+    assert.throws(() => riskContributions(Array(n).fill(1 / n), cov), notPsd, `riskContributions ${what}`);
+    assert.throws(() => hrpTree({ matrix: cov }), notPsd, `hrpTree ${what}`);
+  }
+  // Positive semidefinite but singular (a duplicated asset, a riskless one) still passes, also when its
+  // entries carry rounding: C is A + B.
+  const singular = [
+    [0.04, 0.01, 0.05, 0],
+    [0.01, 0.09, 0.1, 0],
+    [0.05, 0.1, 0.15 * (1 + 1e-15), 0],
+    [0, 0, 0, 0],
+  ];
+  const rc = riskContributions([0.25, 0.25, 0.25, 0.25], singular);
+  assert.ok(Math.abs(rc.reduce((a, b) => a + b, 0) - 1) < 1e-12, 'contributions of a singular Σ sum to 1');
+  assert.doesNotThrow(() => hrpTree({ matrix: singular }), 'hrpTree takes a singular Σ');
+});
+
 test('returns whose covariance overflows are E_INPUT_VALUE, not a matrix of Infinity', () => {
   const huge = ROWS.map((row) => row.map((x) => x * 1e160));
   for (const estimator of ['sample', 'ledoit_wolf'] as const) {
