@@ -181,11 +181,11 @@ function resolveCovariance(input: CovarianceInput): Resolved {
     }
   }
   // Variances ≥ 0 and no correlation above 1, as every optimizer checks (a distance would clip it to 0).
-  if (n >= 2) {
-    checkCovariance(cov);
-    assertPositiveSemidefinite(cov);
+  if (n >= 2) checkCovariance(cov);
+  if (input.assets === undefined) {
+    if (n >= 2) assertPositiveSemidefinite(cov);
+    return { cov, assets: undefined };
   }
-  if (input.assets === undefined) return { cov, assets: undefined };
   const assets = resolveAssetNames(input.assets, 'covariance.assets');
   if (assets.length !== n) {
     throw new QuantError(
@@ -193,6 +193,7 @@ function resolveCovariance(input: CovarianceInput): Resolved {
       `covariance.assets: received ${assets.length} names; expected ${n}, one per row of the matrix`,
     );
   }
+  if (n >= 2) assertPositiveSemidefinite(cov, assets);
   return { cov, assets };
 }
 

@@ -142,7 +142,7 @@ const PSD_TOLERANCE = 1e-10;
  * @throws QuantError `E_SINGULAR_COVARIANCE` naming the asset, the assets eliminated before it and the
  *   variance (or covariance) left.
  */
-export function assertPositiveSemidefinite(cov: Matrix): void {
+export function assertPositiveSemidefinite(cov: Matrix, labels?: readonly string[]): void {
   const n = cov.rows;
   const d = cov.data;
   // The lower triangle of Σ (mean of the two mirrored entries), symmetrically permuted as assets are
@@ -167,7 +167,7 @@ export function assertPositiveSemidefinite(cov: Matrix): void {
         for (let j = k; j <= i; j++) {
           const v = s[i * n + j] as number;
           if (i === j ? v >= -tol : Math.abs(v) <= tol) continue;
-          throw notSemidefinite(perm[i] as number, perm[j] as number, v, perm.slice(0, k), tol);
+          throw notSemidefinite(perm[i] as number, perm[j] as number, v, perm.slice(0, k), tol, labels);
         }
       }
       return;
@@ -198,13 +198,26 @@ function swapSymmetric(s: Float64Array, n: number, k: number, p: number, perm: n
   perm[p] = t;
 }
 
-function notSemidefinite(i: number, j: number, v: number, done: readonly number[], tol: number): QuantError {
-  const hedged =
-    done.length === 0 ? '' : ` hedged with asset${done.length === 1 ? '' : 's'} ${done.join(', ')}`;
+function notSemidefinite(
+  i: number,
+  j: number,
+  v: number,
+  done: readonly number[],
+  tol: number,
+  labels?: readonly string[],
+): QuantError {
+  // By name when the caller labelled the assets, else by index.
+  const one = (k: number): string =>
+    labels?.[k] === undefined ? `asset ${k}` : `asset ${JSON.stringify(labels[k])}`;
+  const many = (ks: readonly number[]): string =>
+    labels === undefined
+      ? `asset${ks.length === 1 ? '' : 's'} ${ks.join(', ')}`
+      : `asset${ks.length === 1 ? '' : 's'} ${ks.map((k) => JSON.stringify(labels[k] ?? `asset ${k}`)).join(', ')}`;
+  const hedged = done.length === 0 ? '' : ` hedged with ${many(done)}`;
   const what =
     i === j
-      ? `asset ${i}${hedged} has a variance of ${v}`
-      : `assets ${j} and ${i}${hedged} have a covariance of ${v} while their variances are at most ${tol}`;
+      ? `${one(i)}${hedged} has a variance of ${v}`
+      : `${one(j).replace(/^asset /, 'assets ')} and ${one(i).replace(/^asset /, '')}${hedged} have a covariance of ${v} while their variances are at most ${tol}`;
   return new QuantError(
     'E_SINGULAR_COVARIANCE',
     `the covariance matrix is not positive semidefinite: ${what}, so some portfolio would have a negative variance (pivoted LDLᵀ, tolerance ${PSD_TOLERANCE} × the largest variance)`,

@@ -284,6 +284,16 @@ test('a 3 × 3 (or larger) matrix that is not positive semidefinite is E_SINGULA
     assert.throws(() => riskContributions(Array(n).fill(1 / n), cov), notPsd, `riskContributions ${what}`);
     assert.throws(() => hrpTree({ matrix: cov }), notPsd, `hrpTree ${what}`);
   }
+  // With asset names, the message names the assets.
+  assert.throws(
+    () => hrpTree({ matrix: bigger, assets: ['A', 'B', 'C', 'D', 'E'] }),
+    (e: unknown) =>
+      e instanceof QuantError &&
+      /not positive semidefinite: asset "[A-E]" hedged with assets ("[A-E]"(, )?)+ has a variance of -/.test(
+        e.message,
+      ),
+    'hrpTree names the assets it was given',
+  );
   // Positive semidefinite but singular (a duplicated asset, a riskless one) still passes, also when its
   // entries carry rounding: C is A + B.
   const singular = [
