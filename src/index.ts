@@ -73,5 +73,5 @@ export type { MetaRunOptions, MetaRunResult } from './sdk/meta-run.js';
 export type { RunJson, RunListing } from './sdk/quant-sdk.js';
 export type { LinearConstraintInput } from './sdk/optimize-portfolio.js';
 export type { ArtifactView } from './sdk/artifact-view.js';
-export type { MetaTradesValue } from './stages/meta/trades.js';
+export type { MetaTradesValue, SleeveAge } from './stages/meta/trades.js';
 export type { ExecuteSleevesOptions } from './sdk/sleeve-jobs.js';

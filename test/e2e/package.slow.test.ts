@@ -159,6 +159,7 @@ describe('the packed package in a fresh project', () => {
       'LinearConstraintInput',
       'ArtifactView',
       'MetaTradesValue',
+      'SleeveAge',
       'ExecuteSleevesOptions',
     ];
     const r = tscStrict('ts-names', {
