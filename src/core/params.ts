@@ -25,7 +25,10 @@ function issuePath(path: readonly PropertyKey[]): string {
 /** What {@link zodIssues} may use to suggest a fix: the parsed input and the top-level keys allowed. */
 export interface IssueContext {
   readonly input?: unknown;
+  /** The keys of the root object, for a did-you-mean on an unknown one. */
   readonly knownKeys?: readonly string[];
+  /** The keys of nested objects by their path as issues print it (`options`), likewise. */
+  readonly knownKeysAt?: Readonly<Record<string, readonly string[]>>;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -48,7 +51,10 @@ export function zodIssues(error: z.ZodError, context: IssueContext = {}): Issue[
   const out: Issue[] = [];
   for (const issue of expandUnions(error.issues)) {
     if (issue.code === 'unrecognized_keys') {
-      const known = issue.path.length === 0 ? (context.knownKeys ?? []) : [];
+      const known =
+        issue.path.length === 0
+          ? (context.knownKeys ?? [])
+          : (context.knownKeysAt?.[issuePath(issue.path)] ?? []);
       for (const key of issue.keys) {
         out.push({
           path: issuePath([...issue.path, key]),

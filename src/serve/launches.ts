@@ -23,18 +23,17 @@ import { launchHold } from './_launch-hold.js';
 import type { Env } from '../util/env.js';
 
 const name = z.string().min(1).max(128);
+const launchOptionsSchema = z.strictObject({
+  run_id: name.optional(),
+  risk_profiles: z.array(name).min(1).optional(),
+  cache: z.boolean().optional(),
+  backtest: z.boolean().optional(),
+  execute_sleeves: z.boolean().optional(),
+});
 const launchRequestSchema = z.strictObject({
   kind: z.enum(LAUNCH_KINDS),
   profile: name,
-  options: z
-    .strictObject({
-      run_id: name.optional(),
-      risk_profiles: z.array(name).min(1).optional(),
-      cache: z.boolean().optional(),
-      backtest: z.boolean().optional(),
-      execute_sleeves: z.boolean().optional(),
-    })
-    .optional(),
+  options: launchOptionsSchema.optional(),
 });
 
 /** The body of a launch request, checked (`E_PARAMS` with every problem and its JSON path). */
@@ -57,7 +56,11 @@ export function parseLaunchRequest(body: unknown): LaunchRequest {
     }
     return parsed.data as LaunchRequest;
   }
-  const issues = zodIssues(parsed.error);
+  const issues = zodIssues(parsed.error, {
+    input: body,
+    knownKeys: Object.keys(launchRequestSchema.shape),
+    knownKeysAt: { options: Object.keys(launchOptionsSchema.shape) },
+  });
   throw new QuantError(
     'E_PARAMS',
     `launch request: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,

@@ -15,8 +15,31 @@ function editDistance(a: string, b: string): number {
   return prev[b.length] as number;
 }
 
+/** A name without case and separators: `min_variance`, `Min-Variance` and `minvariance` are one. */
+const flat = (s: string): string => s.toLowerCase().replace(/[\s_.-]+/g, '');
+const segments = (s: string): string[] =>
+  s
+    .toLowerCase()
+    .split(/[\s_.-]+/)
+    .filter((x) => x !== '');
+
 /**
- * Up to `limit` candidates a user probably meant by `input`: substring matches rank first, then small
+ * `input` abbreviates `name`: without separators it begins it (`minvar`), or each of its parts begins
+ * the part of `name` in its place (`inv-var`).
+ */
+function abbreviates(input: string, name: string): boolean {
+  const short = flat(input);
+  if (short.length < 3) return false;
+  if (flat(name).startsWith(short)) return true;
+  const a = segments(input);
+  const b = segments(name);
+  return a.length >= 2 && a.length === b.length && a.every((x, i) => (b[i] as string).startsWith(x));
+}
+
+/**
+ * Up to `limit` candidates a user probably meant by `input`: substring matches and abbreviations (the
+ * input, separators left out, begins the candidate: `minvar` for `min_variance`; also after a `no_` or
+ * `no-` that a command-line flag would have) rank first, then small
  * edit distances (at most a third of the longer name, at least 2), ties broken alphabetically.
  */
 export function closestMatches(input: string, candidates: readonly string[], limit = 3): string[] {
@@ -26,7 +49,10 @@ export function closestMatches(input: string, candidates: readonly string[], lim
       const hay = c.toLowerCase();
       const d = editDistance(needle, hay);
       const contains =
-        Math.min(needle.length, hay.length) >= 3 && (hay.includes(needle) || needle.includes(hay));
+        (Math.min(needle.length, hay.length) >= 3 && (hay.includes(needle) || needle.includes(hay))) ||
+        abbreviates(input, c) ||
+        // `no_cache` / `no-cache`, as a command-line flag would say it, for the option `cache`.
+        (/^no[_-]/i.test(input) && abbreviates(input.slice(3), c));
       return {
         c,
         score: contains ? d / 4 : d,

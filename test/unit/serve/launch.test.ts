@@ -139,6 +139,16 @@ describe('POST /api/launch', () => {
     });
     const e = await expectError(sleeve, 400, 'E_PARAMS');
     assert.match(e.message, /cache/, 'names the option a sleeve launch does not take');
+    const typo = await post(f.app, '/api/launch', {
+      kind: 'meta',
+      profile: 'small',
+      options: { no_cach: true },
+    });
+    const t = await expectError(typo, 400, 'E_PARAMS');
+    assert.match(t.message, /options\.no_cach: unknown parameter \(did you mean "cache"\?\)/, t.message);
+    const top = await post(f.app, '/api/launch', { kind: 'meta', profil: 'small' });
+    const u = await expectError(top, 400, 'E_PARAMS');
+    assert.match(u.message, /profil: unknown parameter \(did you mean "profile"\?\)/, u.message);
   });
 });
 
