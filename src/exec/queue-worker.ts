@@ -5,7 +5,15 @@
  * re-delivered when its worker is really gone (its lock expired: killed, crashed, machine lost).
  */
 import { hostname } from 'node:os';
-import { UnrecoverableError, WaitingError, Worker, type Job, type JobJson } from 'bullmq';
+import {
+  UnrecoverableError,
+  WaitingError,
+  Worker,
+  type Job,
+  type JobJson,
+  type Processor,
+  type WorkerOptions,
+} from 'bullmq';
 import { createLocalPool } from './local-pool.js';
 import { formatJobFailure, formatSeconds, toJobFailure, type JobRunnerRef, type JobSettings } from './job.js';
 import { assertQueueName, connectionFor, displayRedisUrl, waitForRedis } from './redis-connection.js';
@@ -71,28 +79,107 @@ function shown(text: string): string {
   return JSON.stringify(cut).replace(C1, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** What is wrong with a job's stored fields, as a worker reads them from Redis. */
+interface Unreadable {
+  /** The field, in words: `data`, `options`, `progress`, `parent`. */
+  readonly what: string;
+  /** `is not JSON (…)`, `are not a JSON object (…)`. */
+  readonly problem: string;
+}
+
+/** The Redis commands whose answer carries the next job for this worker, as the raw fields of its hash. */
+const NEXT_JOB_COMMANDS = new Set(['moveToActive', 'moveToFinished', 'moveToDelayed']);
+
 /**
- * A worker that lets a job whose stored data is not JSON (only a direct writer of Redis makes one) reach
- * the processor with its data replaced by `null` and its id noted, instead of throwing in BullMQ's own
- * fetch loop, where the error carries no job id and the job cycles between active and stalled for ever.
+ * The JSON fields BullMQ parses when it hands a job to a worker, with what stands in for a spoilt one
+ * (the job is then refused, so nothing reads the stand-in) and whether it must be an object.
+ */
+const JSON_FIELDS: Readonly<Record<string, { what: string; object: boolean; stand_in: string }>> = {
+  data: { what: 'data', object: false, stand_in: 'null' },
+  opts: { what: 'options', object: true, stand_in: '{}' },
+  progress: { what: 'progress', object: false, stand_in: '0' },
+  parent: { what: 'parent', object: true, stand_in: '' },
+};
+
+/** Why `text` cannot be a job's field (`object`: a JSON object is required), or undefined. */
+function fieldProblem(text: string, what: string, object: boolean): string | undefined {
+  const verb = what === 'options' ? 'are' : 'is';
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return `${verb} not JSON (${(error as Error).message})`;
+  }
+  if (!object || (typeof value === 'object' && value !== null && !Array.isArray(value))) return undefined;
+  const shape = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  return `${verb} not a JSON object (${shape})`;
+}
+
+/**
+ * Replace, in place, every JSON field of a raw job hash (`[field, value, field, value, …]`) that BullMQ
+ * could not parse or use by its stand-in; the first problem found, or undefined.
+ */
+function screenRawJob(fields: unknown[]): Unreadable | undefined {
+  let found: Unreadable | undefined;
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const key = fields[i];
+    const value = fields[i + 1];
+    if (typeof key !== 'string' || !Object.hasOwn(JSON_FIELDS, key)) continue;
+    const field = JSON_FIELDS[key]!;
+    if (key === 'parent' && (value === '' || value === undefined || value === null)) continue;
+    const problem = typeof value === 'string' ? fieldProblem(value, field.what, field.object) : 'is not text';
+    if (problem === undefined) continue;
+    fields[i + 1] = field.stand_in;
+    found ??= { what: field.what, problem };
+  }
+  return found;
+}
+
+/**
+ * A worker that lets a job whose stored fields BullMQ cannot read (data or options that are not JSON,
+ * options that are not an object: only a direct writer of Redis makes one) reach the processor with
+ * stand-ins and its id noted, instead of throwing in BullMQ's own fetch loop, where the error carries no
+ * job id and the job cycles between active and stalled for ever. The raw job is screened where Redis
+ * hands it over (the answer of the command that moved it to active); a job BullMQ still cannot build
+ * from the screened fields is refused the same way.
  */
 class UnreadableDataWorker extends Worker {
-  /** Ids of fetched jobs whose data did not parse, with the parser's message. */
-  readonly unreadable = new Map<string, string>();
+  /** Ids of fetched jobs whose stored fields could not be read, with what was wrong. */
+  readonly unreadable = new Map<string, Unreadable>();
+
+  constructor(name: string, processor: Processor, opts: WorkerOptions) {
+    super(name, processor, opts);
+    const backend = this.backend;
+    const exec = backend.execCommand.bind(backend);
+    backend.execCommand = (client, commandName, commandArgs) => {
+      const answer: unknown = exec(client, commandName, commandArgs);
+      if (!NEXT_JOB_COMMANDS.has(commandName)) return answer;
+      return Promise.resolve(answer).then((raw: unknown) => {
+        // [job hash fields, job id, rate limit delay, delay until]; no job: [0, 0, …] or a number.
+        if (Array.isArray(raw) && Array.isArray(raw[0])) {
+          const problem = screenRawJob(raw[0] as unknown[]);
+          if (problem !== undefined) this.unreadable.set(String(raw[1]), problem);
+        }
+        return raw;
+      });
+    };
+  }
 
   protected override createJob(data: JobJson, jobId: string): Job {
     try {
       return super.createJob(data, jobId);
     } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-      const job = super.createJob({ ...data, data: 'null' }, jobId);
-      this.unreadable.set(String(job.id), error.message);
+      const job = super.createJob({ ...data, data: 'null', opts: {} }, jobId);
+      this.unreadable.set(String(job.id), {
+        what: 'options',
+        problem: `cannot be used (${error instanceof Error ? error.message : String(error)})`,
+      });
       return job;
     }
   }
 }
 
-/** Fail a job whose data did not parse, once: an `UnrecoverableError` with `E_JOB_INVALID`, logged. */
+/** Fail a job whose stored fields could not be read, once: an `UnrecoverableError` with `E_JOB_INVALID`, logged. */
 function refuseUnreadable(worker: UnreadableDataWorker, job: Job, log: (line: string) => void): void {
   const id = String(job.id);
   const why = worker.unreadable.get(id);
@@ -100,7 +187,7 @@ function refuseUnreadable(worker: UnreadableDataWorker, job: Job, log: (line: st
   worker.unreadable.delete(id);
   const failure = formatJobFailure({
     code: 'E_JOB_INVALID',
-    message: `the stored data of job ${shown(id)} (${shown(job.name)}) is not JSON (${why}); it was written to Redis by something other than a quant coordinator`,
+    message: `the stored ${why.what} of job ${shown(id)} (${shown(job.name)}) ${why.problem}; it was written to Redis by something other than a quant coordinator`,
   });
   log(`job ${shown(id)} refused: ${failure}`);
   throw new UnrecoverableError(failure);

@@ -216,51 +216,121 @@ describe('bullmq executor + queue worker', () => {
 
   // The timeout turns a job that cycles for ever (the defect) into a failure instead of a hang.
   test(
-    'a job whose stored data is not JSON fails once with E_JOB_INVALID, logged, and the worker goes on',
+    'a job whose stored data or options BullMQ cannot read fails once with E_JOB_INVALID, logged, and the worker goes on',
     { timeout: 60_000 },
     async () => {
       const queue = new Queue('unreadable', { connection: { url: redis.url } });
-      // Only a direct writer of Redis makes such a job: add a good one, then spoil its data. The job is
+      // Only a direct writer of Redis makes such a job: add a good one, then spoil a field. The job is
       // read back through Redis too, since BullMQ's own reader throws on it.
       const direct = new Redis(redis.url);
       const lines: string[] = [];
       let other: QueueWorker | undefined;
+      const spoilt = [
+        { field: 'data', text: '{not json', reason: 'data of job "ID" \\("timed"\\) is not JSON \\(.+\\)' },
+        {
+          field: 'opts',
+          text: '{not json',
+          reason: 'options of job "ID" \\("timed"\\) are not JSON \\(.+\\)',
+        },
+        {
+          field: 'opts',
+          text: 'null',
+          reason: 'options of job "ID" \\("timed"\\) are not a JSON object \\(null\\)',
+        },
+        {
+          field: 'opts',
+          text: '[1,2]',
+          reason: 'options of job "ID" \\("timed"\\) are not a JSON object \\(an array\\)',
+        },
+      ];
       try {
-        const bad = String((await queue.add('timed', { id: 'bad' })).id);
-        const key = queue.toKey(bad);
-        await direct.hset(key, 'data', '{not json');
+        const bad: string[] = [];
+        for (const [i, s] of spoilt.entries()) {
+          const id = String((await queue.add('timed', { id: `bad${i}` })).id);
+          await direct.hset(queue.toKey(id), s.field, s.text);
+          bad.push(id);
+        }
         other = await startQueueWorker({
           redisUrl: redis.url,
           queueName: 'unreadable',
           runners: { timed: ref('timed') },
           onLog: (line) => lines.push(line),
         });
-        const refused = new RegExp(`^job "${bad}" refused: E_JOB_INVALID: the stored data of job`);
-        while (!lines.some((l) => refused.test(l))) await new Promise((r) => setTimeout(r, 25));
+        const refused = bad.map((id) => new RegExp(`^job "${id}" refused: E_JOB_INVALID: the stored `));
+        while (!refused.every((r) => lines.some((l) => r.test(l))))
+          await new Promise((r) => setTimeout(r, 25));
         const good = await queue.add('timed', { id: 'good' });
         while (!lines.some((l) => /^job \S+ timed done in /.test(l)))
           await new Promise((r) => setTimeout(r, 25));
-        assert.notEqual(
-          await direct.zscore(queue.toKey('failed'), bad),
-          null,
-          `the spoilt job is in the failed set: ${lines.join(' | ')}`,
-        );
-        assert.match(
-          (await direct.hget(key, 'failedReason')) ?? '',
-          new RegExp(
-            `^E_JOB_INVALID: the stored data of job "${bad}" \\("timed"\\) is not JSON \\(.+\\); it was written to Redis by something other than a quant coordinator$`,
-          ),
-          'the reason names the job, its kind and the parser',
-        );
-        assert.equal(await direct.hget(key, 'ats'), '1', 'taken once, not cycled');
+        for (const [i, s] of spoilt.entries()) {
+          const id = bad[i] as string;
+          const key = queue.toKey(id);
+          assert.notEqual(
+            await direct.zscore(queue.toKey('failed'), id),
+            null,
+            `the job with spoilt ${s.field} ${s.text} is in the failed set: ${lines.join(' | ')}`,
+          );
+          assert.match(
+            (await direct.hget(key, 'failedReason')) ?? '',
+            new RegExp(
+              `^E_JOB_INVALID: the stored ${s.reason.replace('ID', id)}; it was written to Redis by something other than a quant coordinator$`,
+            ),
+            `the reason names the field, the job, its kind and the problem (${s.field} ${s.text})`,
+          );
+          assert.equal(await direct.hget(key, 'ats'), '1', `taken once, not cycled (${s.field} ${s.text})`);
+          assert.equal(
+            lines.filter((l) => (refused[i] as RegExp).test(l)).length,
+            1,
+            `one log line for the job with spoilt ${s.field} ${s.text}: ${lines.join(' | ')}`,
+          );
+        }
         assert.equal(await good.getState(), 'completed', 'the next job is served');
-        assert.equal(
-          lines.filter((l) => refused.test(l)).length,
-          1,
-          `one log line for the spoilt job: ${lines.join(' | ')}`,
-        );
       } finally {
         await other?.close();
+        await queue.obliterate({ force: true });
+        await queue.close();
+        direct.disconnect();
+      }
+    },
+  );
+
+  test(
+    'the coordinator reports a job refused for its stored options with E_JOB_INVALID',
+    { timeout: 60_000 },
+    async () => {
+      const executor = createQueueExecutor({
+        redisUrl: redis.url,
+        queueName: 'spoilt-options',
+        jobName: 'timed',
+        idleNoticeMs: 50,
+      });
+      const queue = new Queue('spoilt-options', { connection: { url: redis.url } });
+      const direct = new Redis(redis.url);
+      let other: Promise<QueueWorker> | undefined;
+      try {
+        const [outcome] = await executor.run([{ id: 'spoilt' }], {
+          onEvent: (e) => {
+            // Nobody takes the job yet: spoil its options behind the coordinator's back, then serve it.
+            if (e.type !== 'waiting' || other !== undefined) return;
+            other = (async () => {
+              for (const id of await direct.lrange(queue.toKey('wait'), 0, -1))
+                await direct.hset(queue.toKey(id), 'opts', '{not json');
+              return startQueueWorker({
+                redisUrl: redis.url,
+                queueName: 'spoilt-options',
+                runners: { timed: ref('timed') },
+              });
+            })();
+          },
+        });
+        assert.equal(outcome?.ok ? '' : outcome?.error.code, 'E_JOB_INVALID', JSON.stringify(outcome));
+        assert.match(
+          outcome?.ok ? '' : (outcome?.error.message ?? ''),
+          /^the stored options of job "[^"]+" \("timed"\) are not JSON \(.+\); it was written to Redis by something other than a quant coordinator$/,
+          "the coordinator gives the worker's reason",
+        );
+      } finally {
+        await (await other)?.close();
         await queue.obliterate({ force: true });
         await queue.close();
         direct.disconnect();
