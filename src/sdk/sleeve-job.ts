@@ -37,6 +37,7 @@ import {
   readRunJsonFile,
   readWorkspaceId,
   removeReservation,
+  displayPath,
   runConfined,
   runDir,
   sha256File,
@@ -136,10 +137,21 @@ async function assertJobKey(
     const own = await sleeveKey(where.workspace, where.manifest, manifest, job.profile, clock);
     if (own?.key === job.sleeve_key) return own;
   }
+  if (manifestOutside(where)) {
+    throw refused(
+      `job for run ${job.run_id} carries the sleeve key ${short(job.sleeve_key)}, which the inputs of ${job.profile} here do not give: this worker's manifest ${where.manifest} is outside its workspace, and a key names such a manifest by its absolute path: only a coordinator run with --manifest ${where.manifest} plans jobs this worker can run (else the prices file changed since the coordinator planned the job)`,
+      `run the coordinator with --manifest ${where.manifest}, or start the worker with the manifest the coordinator uses inside the workspace`,
+    );
+  }
   throw refused(
     `job for run ${job.run_id} carries the sleeve key ${short(job.sleeve_key)}, which the inputs of ${job.profile} here do not give (its prices file changed since the coordinator planned it, or differs on this machine)`,
     "serve the coordinator's workspace with the same data files, or rerun the coordinator",
   );
+}
+
+/** Whether the worker's manifest lies outside its workspace (a sleeve key then names it by its absolute path). */
+function manifestOutside(where: SleeveJobSettings): boolean {
+  return displayPath(where.workspace, where.manifest) === where.manifest;
 }
 
 /**

@@ -3,6 +3,7 @@
  * exactly one workspace. The queue client and the job runner are loaded on demand, so that importing
  * this module costs the CLI's other commands nothing.
  */
+import { displayPath } from '../artifacts/display-path.js';
 import { readManifest } from '../manifest/index.js';
 import { loadOptional } from './optional-dependency.js';
 import type { QueueWorker } from '../exec/queue-worker.js';
@@ -34,7 +35,7 @@ export async function startSleeveWorker(options: SleeveWorkerOptions): Promise<Q
     import('./sleeve-job-spec.js'),
   ]);
   await readManifest(options.manifest);
-  return startQueueWorker({
+  const worker = await startQueueWorker({
     redisUrl: options.redisUrl,
     queueName: options.queueName,
     runners: { [spec.SLEEVE_JOB_NAME]: spec.SLEEVE_JOB_RUNNER },
@@ -46,4 +47,11 @@ export async function startSleeveWorker(options: SleeveWorkerOptions): Promise<Q
     ...(options.maxStalledCount === undefined ? {} : { maxStalledCount: options.maxStalledCount }),
     onLog: options.onLog,
   });
+  // Accepted, but said at once: a sleeve key names a manifest outside the workspace by its absolute path,
+  // so only a coordinator that names the same path plans jobs this worker can run.
+  if (displayPath(options.workspace, options.manifest) === options.manifest)
+    options.onLog(
+      `manifest ${options.manifest} is outside the workspace: this worker runs only jobs of a coordinator run with --manifest ${options.manifest}`,
+    );
+  return worker;
 }
