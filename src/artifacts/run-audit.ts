@@ -113,6 +113,11 @@ async function readRecord(
 }
 
 /** Compare the ledger's records with the anchor; pushes the problem of a mismatch. */
+/** Whether `records` continue past the ledger `anchor` pins (the anchored head is one of its records). */
+function continuesPast(anchor: LedgerAnchor, records: readonly LedgerRecord[]): boolean {
+  return records.length > anchor.records && records[anchor.records - 1]?.hash === anchor.head_sha256;
+}
+
 function compareAnchor(
   anchor: LedgerAnchor,
   records: readonly LedgerRecord[],
@@ -206,12 +211,19 @@ export async function auditRun(
   const interrupted = await runIsInterrupted(paths, json);
   let state: AnchorState;
   if (!verdict.ok) state = 'unchecked';
+  // A run added to (a stage run into a finished run) keeps its former anchor while running: the records
+  // after it are the running stage's, anchored with the final status (or when the run is settled).
+  else if (anchor !== undefined && json?.status === 'running' && continuesPast(anchor, records))
+    state = 'pending';
   else if (anchor !== undefined) state = compareAnchor(anchor, records, ledgerFile, problems);
   else state = json?.status === 'running' ? 'pending' : 'absent';
   if ((state === 'absent' || state === 'pending') && options.strict === true && json !== undefined) {
     problems.push({
       code: 'E_AUDIT_UNANCHORED',
-      message: `${runJsonFile}: no ledger anchor (status ${json.status}): nothing pins where ${ledgerFile} ends`,
+      message:
+        anchor === undefined
+          ? `${runJsonFile}: no ledger anchor (status ${json.status}): nothing pins where ${ledgerFile} ends`
+          : `${runJsonFile}: the ledger anchor pins ${anchor.records} of ${records.length} records (status ${json.status}): nothing pins where ${ledgerFile} ends`,
       file: runJsonFile,
     });
   }

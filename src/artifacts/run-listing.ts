@@ -10,6 +10,7 @@ import { fsFailure } from './fs-failure.js';
 import { isValidRunId } from './run-id.js';
 import { RUN_JSON, readRunJsonFile, runDir, runNotFound, runsDir, type RunJson } from './run-folder.js';
 import { settleRunStatus } from './run-state.js';
+import type { LedgerKey } from './ledger-anchor.js';
 import { assertConfined } from './file-access.js';
 import { instantMicros, listPredecessorRuns } from './predecessor-runs.js';
 
@@ -40,6 +41,8 @@ export interface ListRunsOptions {
    * read-only look (`quant manifest check`), which reports the status as recorded. Default true.
    */
   readonly settle?: boolean;
+  /** Signs the anchor of a run settled as incomplete; without it a signed run is not settled on disk. */
+  readonly key?: LedgerKey;
 }
 
 /** Valid runs of the workspace (optionally only those of `profile`), sorted by created_at, then run id. */
@@ -76,7 +79,7 @@ export async function listRunsDetailed(
       const json = await readRunJsonFile(join(runsDir(workspace), name, RUN_JSON), name);
       if (json === undefined) skipped.push({ run_id: name, reason: 'no run.json' });
       else if (options.profile === undefined || json.profile === options.profile)
-        runs.push(options.settle === false ? json : await settleRunStatus(workspace, json));
+        runs.push(options.settle === false ? json : await settleRunStatus(workspace, json, options.key));
     } catch (error) {
       if (!(error instanceof QuantError)) throw error;
       skipped.push({ run_id: name, reason: error.message });

@@ -135,12 +135,41 @@ async function anchorOnDisk(paths: RunPaths, key: LedgerKey | undefined): Promis
   return { [LEDGER_ANCHOR_MEMBER]: anchorLedger(paths.runId, records, key) };
 }
 
+/** Whether run.json holds a signed ledger anchor (from a finished state the run was added to since). */
+function isSigned(json: RunJson): boolean {
+  const anchor = json[LEDGER_ANCHOR_MEMBER];
+  return typeof anchor === 'object' && anchor !== null && Object.hasOwn(anchor, 'hmac');
+}
+
+/**
+ * Settle a run found `running` under its lock (its writer died): marked incomplete and anchored, signed
+ * with `key`. A signed run is re-anchored only with its key: without it, run.json is left as it is (an
+ * unsigned anchor would drop the signature without a word) and the run is only reported `incomplete`,
+ * where it stopped included; a settle with the key (`quant runs list`, `quant audit verify` explains it)
+ * or a stage run into it with the key anchors and signs it.
+ */
+async function settleUnderLock(
+  paths: RunPaths,
+  current: RunJson,
+  key: LedgerKey | undefined,
+): Promise<RunJson> {
+  if (key !== undefined || !isSigned(current)) return markRunIncomplete(paths, key);
+  const at = await ledgerPosition(paths.audit);
+  return {
+    ...current,
+    status: 'incomplete',
+    [INTERRUPTED_STAGE]: at.open,
+    [LAST_COMPLETED_STAGE]: at.lastCompleted,
+  };
+}
+
 /**
  * The run's real status: a run.json that says `running` while no live process holds the lock is settled
- * to `incomplete` (confirmed and persisted under the lock). A live holder — or a holder on another host,
- * whose pid means nothing here — keeps `running`.
+ * to `incomplete` (confirmed and persisted under the lock, its anchor signed with `key`; a signed run
+ * without `key` is reported incomplete and left as it is, see {@link settleUnderLock}). A live holder — or
+ * a holder on another host, whose pid means nothing here — keeps `running`.
  */
-export async function settleRunStatus(workspace: string, json: RunJson): Promise<RunJson> {
+export async function settleRunStatus(workspace: string, json: RunJson, key?: LedgerKey): Promise<RunJson> {
   if (json.status !== 'running') return json;
   const paths = runPaths(workspace, json.run_id);
   if ((await inspectRunLock(paths.path))?.live === true) return json;
@@ -155,7 +184,7 @@ export async function settleRunStatus(workspace: string, json: RunJson): Promise
   try {
     const current = await readRunJsonFile(paths.runJson, json.run_id);
     if (current === undefined || current.status !== 'running') return current ?? json;
-    return await markRunIncomplete(paths);
+    return await settleUnderLock(paths, current, key);
   } catch (error) {
     if (isRefusedWrite(error)) return { ...json, status: 'incomplete' };
     throw error;
@@ -182,14 +211,14 @@ function describeStatus(json: RunJson | undefined, corrupt: boolean): string {
 export async function assertRunIsNew(
   workspace: string,
   runId: string,
-  options: { readonly locked?: boolean } = {},
+  options: { readonly locked?: boolean; readonly key?: LedgerKey } = {},
 ): Promise<void> {
   const paths = runPaths(workspace, runId);
   if (!(await runFolderHasContent(paths.path))) return;
   if (options.locked !== true) {
     // Decide under the lock: a live holder is named (E_RUN_LOCKED), a dead one's run is settled first.
     await withRunLock(paths.path, { command: 'check of an existing run' }, () =>
-      assertRunIsNew(workspace, runId, { locked: true }),
+      assertRunIsNew(workspace, runId, { ...options, locked: true }),
     );
     return;
   }
@@ -201,7 +230,8 @@ export async function assertRunIsNew(
     if (!isQuantError(error)) throw error;
     corrupt = true;
   }
-  if (json?.status === 'running') json = await markRunIncomplete(paths); // we hold the lock: its writer died
+  // We hold the lock: its writer died.
+  if (json?.status === 'running') json = await settleUnderLock(paths, json, options.key);
   const status = describeStatus(json, corrupt);
   throw new QuantError(
     'E_RUN_EXISTS',

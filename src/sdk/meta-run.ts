@@ -327,7 +327,7 @@ export async function validateMetaRunAndRecord(
   if (options.write === true) {
     // A run whose process died says `running`: settle it (incomplete) so that the verdict says so.
     const json = await readRunJsonFile(join(dir, 'run.json'), runId).catch(() => undefined);
-    if (json !== undefined) await settleRunStatus(workspace, json);
+    if (json !== undefined) await settleRunStatus(workspace, json, key);
   }
   const verdict = await validateMetaRun(workspace, runId, { key });
   if (options.write !== true) return { verdict, file: undefined, runDir: dir };

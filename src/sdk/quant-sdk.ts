@@ -263,7 +263,9 @@ export class QuantSDK {
    */
   static async listRuns(options: WorkspaceOptions & { readonly profile?: string } = {}): Promise<RunListing> {
     checkSdkArguments('listRuns', ['listRunsOptions', options, 'options']);
-    return inWorkspace(options, (workspace) => listWorkspaceRuns(workspace, options.profile));
+    return inWorkspace(options, (workspace) =>
+      listWorkspaceRuns(workspace, options.profile, options.env ?? process.env),
+    );
   }
 
   /** run.json of one run (`E_RUN_ID`, `E_RUN_NOT_FOUND`). */

@@ -50,9 +50,13 @@ export function describeAudit(report: RunAuditReport): string[] {
     truncated: `MISMATCH: the ledger is shorter than run.json anchors`,
     rewritten: `MISMATCH: the ledger does not end in the head run.json anchors`,
     pending:
-      report.status === 'running'
-        ? 'none yet: the run is running (anchored when it gets its final status)'
-        : "none: the run's process is gone before it anchored its ledger (`quant runs list` settles and anchors it)",
+      anchor.expected === null
+        ? report.status === 'running'
+          ? 'none yet: the run is running (anchored when it gets its final status)'
+          : "none: the run's process is gone before it anchored its ledger (`quant runs list` settles and anchors it)"
+        : report.status === 'running'
+          ? `run.json anchors the first ${anchor.expected.records} records, from before the run was added to; the rest are anchored when it gets its final status`
+          : `run.json anchors the first ${anchor.expected.records} records, from before the run was added to; its process is gone before it anchored the rest (\`quant runs list\` settles and anchors it${signature.state === 'unsigned' ? '' : ', with QUANT_LEDGER_KEY: the run is signed'})`,
     absent:
       report.status === null
         ? 'none: run.json is missing or unreadable'

@@ -266,7 +266,8 @@ export async function openRunSession(options: SessionOptions): Promise<RunSessio
   let created = false;
   try {
     const paths = runPaths(workspace, runId);
-    if (options.fresh === true || !explicit) await assertRunIsNew(workspace, runId, { locked: true });
+    if (options.fresh === true || !explicit)
+      await assertRunIsNew(workspace, runId, { locked: true, ...(key === undefined ? {} : { key }) });
     // A stage of another kind or sleeve profile is refused before anything of the run is touched.
     const found = await readRunJsonFile(paths.runJson, runId);
     if (found !== undefined) assertRunAccepts(found, options);

@@ -6,9 +6,11 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { QuantError } from '../errors.js';
+import { QuantError, isQuantError } from '../errors.js';
+import type { Env } from '../util/env.js';
 import {
   assertValidRunId,
+  LedgerKey,
   listRunsDetailed,
   readLedgerLoose,
   readRunJson,
@@ -25,9 +27,26 @@ import { resolveArtifactPath } from './artifact-view.js';
 export { resolveInside, runConfined } from '../artifacts/index.js';
 export type { LedgerVerdict, RunJson, RunListing } from '../artifacts/index.js';
 
-/** The runs of a workspace, oldest id first, and the folders under runs/ that are not readable runs. */
-export function listWorkspaceRuns(workspace: string, profile?: string): Promise<RunListing> {
-  return listRunsDetailed(workspace, profile === undefined ? {} : { profile });
+/**
+ * The runs of a workspace, oldest id first, and the folders under runs/ that are not readable runs. A run
+ * whose process died is settled with the key of `env` (`QUANT_LEDGER_KEY`): without it, or with a key
+ * too short to use (a listing does not fail on it), a signed run is reported incomplete but left as it is.
+ */
+export function listWorkspaceRuns(
+  workspace: string,
+  profile: string | undefined,
+  env: Env,
+): Promise<RunListing> {
+  let key: LedgerKey | undefined;
+  try {
+    key = LedgerKey.fromEnv(env);
+  } catch (error) {
+    if (!isQuantError(error) || error.code !== 'E_AUDIT_KEY') throw error;
+  }
+  return listRunsDetailed(workspace, {
+    ...(profile === undefined ? {} : { profile }),
+    ...(key === undefined ? {} : { key }),
+  });
 }
 
 /** run.json of a run (`E_RUN_ID`, `E_RUN_NOT_FOUND`). */

@@ -199,6 +199,63 @@ describe('ledger anchor (SDK)', () => {
     );
   });
 
+  test('a signed run whose process died is settled signed with the key, and left as it is without it', async () => {
+    // A signed run, then a stage run into it (with the key) that died mid-stage: status running, the
+    // former signed anchor, an intent record after it, no live lock.
+    await run('d1', { ...EPOCH, QUANT_LEDGER_KEY: KEY });
+    const ledger = await openLedger(join(dir('d1'), 'audit.jsonl'), { now: new Date(0) });
+    await ledger.append({ type: 'intent', step: 'portfolio.optimize', status: 'started' });
+    writeFileSync(
+      join(dir('d1'), 'run.json'),
+      `${JSON.stringify({ ...runJson('d1'), status: 'running' }, null, 2)}\n`,
+    );
+    const died = readFileSync(join(dir('d1'), 'run.json'));
+    const pending = await verify('d1', { QUANT_LEDGER_KEY: KEY });
+    assert.deepEqual(
+      [pending.status, pending.anchor.state, pending.signature.state, pending.problems.map((p) => p.code)],
+      ['incomplete', 'pending', 'valid', ['E_INTERRUPTED']],
+      'verify explains it: the former signed anchor pins a prefix, the rest awaits settling',
+    );
+    const { describeAudit } = await import('../../../src/sdk/run-audit.js');
+    assert.ok(
+      describeAudit(pending).includes(
+        `anchor: run.json anchors the first ${records('d1').length - 1} records, from before the run was added to; its process is gone before it anchored the rest (\`quant runs list\` settles and anchors it, with QUANT_LEDGER_KEY: the run is signed)`,
+      ),
+      describeAudit(pending).join('\n'),
+    );
+
+    const strict = await verify('d1', { QUANT_LEDGER_KEY: KEY }, true);
+    assert.match(
+      strict.problems.find((p) => p.code === 'E_AUDIT_UNANCHORED')?.message ?? '',
+      /runs\/d1\/run\.json: the ledger anchor pins \d+ of \d+ records \(status running\): nothing pins where/,
+      '--strict names the records the anchor does not pin',
+    );
+
+    // Without the key: reported incomplete where it stopped, run.json left as it is (still signed).
+    const listed = (await QuantSDK.listRuns({ workspace: ws.path, env: {} })).runs.find(
+      (r) => r.run_id === 'd1',
+    );
+    assert.deepEqual(
+      [listed?.status, listed?.['interrupted_stage']],
+      ['incomplete', 'portfolio.optimize'],
+      'listed as incomplete, where it stopped',
+    );
+    assert.ok(
+      readFileSync(join(dir('d1'), 'run.json')).equals(died),
+      'run.json left as it is without the key',
+    );
+
+    // With the key: settled and anchored, signed.
+    await QuantSDK.listRuns({ workspace: ws.path, env: { QUANT_LEDGER_KEY: KEY } });
+    assert.equal(runJson('d1')['status'], 'incomplete', 'settled with the key');
+    const settled = await verify('d1', { QUANT_LEDGER_KEY: KEY }, true);
+    assert.deepEqual(
+      [settled.anchor.state, settled.signature.state, settled.problems.map((p) => p.code)],
+      ['match', 'valid', ['E_INTERRUPTED']],
+      'the whole ledger is anchored and signed',
+    );
+  });
+
   test('a truncated ledger is E_AUDIT_TRUNCATED', async () => {
     await run('t1');
     const ledger = records('t1');
