@@ -42,6 +42,7 @@ import type { StageRunResult } from './stage-result.js';
 import { RUN_OPTION_KEYS } from './sdk-arguments.js';
 import { produceTreeSleeves, type ExecuteSleevesOptions, type ProducedSleeves } from './sleeve-jobs.js';
 import type { Env } from '../util/env.js';
+import { anySignal } from '../util/any-signal.js';
 
 export interface MetaRunOptions extends RunOptions {
   /** Risk profiles to run (overrides the manifest). */
@@ -257,7 +258,7 @@ function withRunSignal(
   if (signal === undefined || sleeves.signal === signal) return sleeves;
   return {
     ...sleeves,
-    signal: sleeves.signal === undefined ? signal : AbortSignal.any([signal, sleeves.signal]),
+    signal: sleeves.signal === undefined ? signal : anySignal([signal, sleeves.signal]),
   };
 }
 
