@@ -149,7 +149,10 @@ class UnreadableDataWorker extends Worker {
 
   constructor(name: string, processor: Processor, opts: WorkerOptions) {
     super(name, processor, opts);
-    const backend = this.backend;
+    // The screen sits on BullMQ's command layer (checked with the version package-lock.json pins); a
+    // version without it keeps the createJob fallback below, which refuses data that is not JSON.
+    const backend = (this as { backend?: Worker['backend'] }).backend;
+    if (typeof backend?.execCommand !== 'function') return;
     const exec = backend.execCommand.bind(backend);
     backend.execCommand = (client, commandName, commandArgs) => {
       const answer: unknown = exec(client, commandName, commandArgs);
