@@ -3,8 +3,8 @@
  * one `E_MANIFEST` listing every problem at once, each with its JSON path and line (a meta profile with
  * fewer than 2 sleeves among them: every run of it would fail); then `E_INFEASIBLE_CONSTRAINTS` when a
  * meta level's sleeve and group limits cannot hold together; then, given the workspace, the benchmark
- * and risk-free files of each meta profile and the files each `trades` block names, read as a run reads
- * them; and a warning for each sleeve entry whose `profile` is neither a sleeve profile of the manifest
+ * and risk-free files of each meta profile, its `turnover.holdings` file and the files each `trades`
+ * block names, read as a run reads them; and a warning for each sleeve entry whose `profile` is neither a sleeve profile of the manifest
  * nor the profile of any run in the workspace (most likely a misspelt name).
  */
 import { resolve } from 'node:path';
@@ -26,6 +26,7 @@ import {
   assertTreeLimitsFeasible,
   checkProfileBenchmarkFiles,
   checkTradesInputs,
+  checkTurnoverHoldings,
   loadSleeveInput,
 } from '../stages/index.js';
 
@@ -98,6 +99,8 @@ export async function checkManifestFile(
       ).catch((error: unknown) => {
         throw withLine(error, lineOf);
       });
+      // The level's own turnover holdings (a nested level's are checked as its own profile).
+      await checkTurnoverHoldings(resolve(options.workspace), file, tree, lineOf);
     }
     for (const [name, p] of profiles) {
       if (!isMetaProfile(p) || p.trades === undefined) continue;

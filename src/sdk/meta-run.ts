@@ -200,7 +200,7 @@ async function runMetaReadOnce(
   // The turnover references (holdings files, the previous run) are inputs of the cache key too.
   const benchmarkInputs = [
     ...(await checkBenchmarkInputs(workspace, doc)),
-    ...(await turnoverInputs(workspace, doc, options.runId)),
+    ...(await turnoverInputs(workspace, doc, options.runId, lineOf)),
   ];
   const profile = manifest.profiles[metaProfile];
   const tradesSpec = profile !== undefined && isMetaProfile(profile) ? profile.trades : undefined;

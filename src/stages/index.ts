@@ -15,7 +15,7 @@ export {
 } from './meta/_benchmark-input.js';
 export { checkTradesInputs, type TradesStageParams } from './meta/_trades-manifest.js';
 export type { MetaTradesValue } from './meta/trades.js';
-export { turnoverInputs } from './meta/_turnover-reference.js';
+export { checkTurnoverHoldings, turnoverInputs } from './meta/_turnover-reference.js';
 export { loadSleeveInput } from './sleeve/_sleeve-input.js';
 export { metaStageParams } from './meta/_params.js';
 export {

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { QuantError, isQuantError } from '../../errors.js';
+import { didYouMean } from '../../util/suggest.js';
 import {
   assertConfined,
   auditFailure,
@@ -109,21 +110,27 @@ async function fromPreviousRun(env: MetaEnv, node: MetaNode): Promise<LevelRefer
   };
 }
 
-/** The holdings file's absolute path (inside the workspace) and its JSON path in the manifest. */
+/** The line of a JSON path in the manifest, when the caller has the manifest's text. */
+type LineOf = (path: (string | number)[]) => { line: number };
+
+/** The holdings file's absolute path (inside the workspace) and its JSON path (and line) in the manifest. */
 async function holdingsPath(
   workspace: string,
   manifestFile: string,
   node: MetaNode,
   file: string,
-): Promise<{ path: string; jsonPath: string }> {
-  const jsonPath = formatJsonPath(['profiles', node.profile, 'turnover', 'holdings']);
+  lineOf?: LineOf,
+): Promise<{ path: string; jsonPath: string; line: number | undefined }> {
+  const at = ['profiles', node.profile, 'turnover', 'holdings'];
+  const jsonPath = formatJsonPath(at);
+  const line = lineOf?.(at).line;
   const absolute = resolve(dirname(resolve(workspace, manifestFile)), file);
   try {
-    return { path: await resolveInside(workspace, relative(workspace, absolute)), jsonPath };
+    return { path: await resolveInside(workspace, relative(workspace, absolute)), jsonPath, line };
   } catch (error) {
     if (!isQuantError(error)) throw error;
     throw new QuantError(error.code, `turnover.holdings of meta profile ${node.profile}: ${error.message}`, {
-      location: { file: manifestFile, jsonPath },
+      location: { file: manifestFile, jsonPath, ...(line === undefined ? {} : { line }) },
       hint: 'name a file inside the workspace, relative to the manifest',
     });
   }
@@ -152,7 +159,11 @@ function parseHoldings(text: string, file: string, ids: readonly string[]): Reco
     if (cells.length !== 2) throw bad('E_INPUT_FORMAT', line, `${cells.length} fields, expected 2`);
     const [id, value] = cells as [string, string];
     if (!ids.includes(id))
-      throw bad('E_INPUT_VALUE', line, `"${id}" is not a sleeve of the level (${ids.join(', ')})`);
+      throw bad(
+        'E_INPUT_VALUE',
+        line,
+        `"${id}" is not a sleeve of the level (${ids.join(', ')})${didYouMean(id, ids)}`,
+      );
     if (Object.hasOwn(out, id)) throw bad('E_INPUT_VALUE', line, `sleeve "${id}" is listed twice`);
     const w = value === '' ? Number.NaN : Number(value);
     if (!Number.isFinite(w) || w < 0 || w > 1)
@@ -162,9 +173,19 @@ function parseHoldings(text: string, file: string, ids: readonly string[]): Reco
   return out;
 }
 
-async function fromHoldings(env: MetaEnv, node: MetaNode, file: string): Promise<LevelReference> {
-  const { ctx } = env;
-  const { path, jsonPath } = await holdingsPath(ctx.workspace, env.resolved.doc.manifest_file, node, file);
+/**
+ * Read and check one level's holdings file, as a run and `quant manifest check` do: outside the
+ * workspace is `E_PATH_ESCAPE` and a missing file `E_INPUT_NOT_FOUND` at the manifest's JSON path; a bad
+ * line keeps its place in the holdings file and says the JSON path (and manifest line) that names it.
+ */
+async function readLevelHoldings(
+  workspace: string,
+  manifestFile: string,
+  node: MetaNode,
+  file: string,
+  lineOf?: LineOf,
+): Promise<{ path: string; shown: string; weights: Record<string, number> }> {
+  const { path, jsonPath, line } = await holdingsPath(workspace, manifestFile, node, file, lineOf);
   await assertConfined(path, 'read');
   let text: string;
   try {
@@ -172,14 +193,45 @@ async function fromHoldings(env: MetaEnv, node: MetaNode, file: string): Promise
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     throw new QuantError('E_INPUT_NOT_FOUND', `turnover holdings file ${file} does not exist`, {
-      location: { file: env.resolved.doc.manifest_file, jsonPath },
+      location: { file: manifestFile, jsonPath, ...(line === undefined ? {} : { line }) },
       hint: 'create it (sleeve,weight per line), or remove turnover.holdings to use the previous run',
     });
   }
-  ctx.recordInput(path);
-  const shown = relative(ctx.workspace, path);
+  const shown = relative(workspace, path);
   const ids = node.sleeves.map((s) => s.id);
-  return { active: true, source: 'holdings', from: shown, weights: parseHoldings(text, shown, ids) };
+  try {
+    return { path, shown, weights: parseHoldings(text, shown, ids) };
+  } catch (error) {
+    if (!isQuantError(error)) throw error;
+    const where = line === undefined ? jsonPath : `${jsonPath} (line ${line})`;
+    throw new QuantError(error.code, `${where}: ${error.message}`, {
+      ...(error.location === undefined ? {} : { location: error.location }),
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+      details: error.details,
+      cause: error,
+    });
+  }
+}
+
+async function fromHoldings(env: MetaEnv, node: MetaNode, file: string): Promise<LevelReference> {
+  const { ctx } = env;
+  const read = await readLevelHoldings(ctx.workspace, env.resolved.doc.manifest_file, node, file);
+  ctx.recordInput(read.path);
+  return { active: true, source: 'holdings', from: read.shown, weights: read.weights };
+}
+
+/**
+ * Read and check the holdings file of one meta level's `turnover` (`quant manifest check`, and a meta
+ * run before its folder exists); nothing without `turnover.holdings`.
+ */
+export async function checkTurnoverHoldings(
+  workspace: string,
+  manifestFile: string,
+  node: MetaNode,
+  lineOf?: LineOf,
+): Promise<void> {
+  const file = node.turnover?.holdings;
+  if (file !== undefined) await readLevelHoldings(workspace, manifestFile, node, file, lineOf);
 }
 
 /** The level's reference (see the module comment); undefined when the level has no `turnover`. */
@@ -191,12 +243,15 @@ export async function levelReference(env: MetaEnv, node: MetaNode): Promise<Leve
 
 /**
  * What the turnover references of a tree depend on, for the meta cache key: each holdings file's hash
- * and, when a level uses the previous run, that run's ledger (whose chain covers its weights files).
+ * (each file read and checked first, before the run folder exists: a bad file writes nothing; `lineOf`
+ * gives its errors the manifest line) and, when a level uses the previous run, that run's ledger (whose
+ * chain covers its weights files).
  */
 export async function turnoverInputs(
   workspace: string,
   doc: ResolvedManifestDoc,
   currentRun?: string,
+  lineOf?: LineOf,
 ): Promise<InputFileRecord[]> {
   const root = resolveMetaTree({ profiles: doc.profiles } as unknown as Manifest, doc.root);
   const out: InputFileRecord[] = [];
@@ -207,9 +262,14 @@ export async function turnoverInputs(
       previous = true;
       continue;
     }
-    const { path } = await holdingsPath(workspace, doc.manifest_file, node, node.turnover.holdings);
-    const sha256 = await sha256File(path).catch(() => 'missing');
-    out.push({ file: relative(workspace, path), sha256 });
+    const { path } = await readLevelHoldings(
+      workspace,
+      doc.manifest_file,
+      node,
+      node.turnover.holdings,
+      lineOf,
+    );
+    out.push({ file: relative(workspace, path), sha256: await sha256File(path) });
   }
   if (previous) {
     const runId = await previousRun(workspace, root.profile, currentRun ?? '');

@@ -4,12 +4,13 @@
 // lines and a bad block named where they are, an impossible bound E_INFEASIBLE_CONSTRAINTS.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QuantError, QuantSDK } from '../../../../src/index.js';
 import { parseManifest } from '../../../../src/manifest/load-manifest.js';
 import { assertManifestValid } from '../../../../src/manifest/profile-usage.js';
 import { validateMetaRun } from '../../../../src/stages/index.js';
+import { checkManifestFile } from '../../../../src/sdk/manifest-check.js';
 import type { MetaOptimizedDoc, TurnoverRecord } from '../../../../src/stages/meta/_artifact-types.js';
 import { tempDir } from '../../artifacts/_temp.js';
 import {
@@ -226,6 +227,42 @@ describe('turnover through the pipeline (SDK)', { timeout: 240_000 }, () => {
     const escape = await failure(() => QuantSDK.runMeta('m', { ...opts(ws), runId: 't4_bad3' }));
     assert.equal(escape.code, 'E_PATH_ESCAPE', escape.message);
     assert.equal(escape.location?.jsonPath, 'profiles.m.turnover.holdings', 'the manifest entry');
+  });
+
+  test('a missing or bad holdings file fails before the run folder exists, and in quant manifest check', async () => {
+    const ids = ['t5_missing', 't5_unknown', 't5_value'];
+    const check = () => failure(() => checkManifestFile(join(ws, 'manifest.json'), { workspace: ws }));
+    await writeManifest(ws, manifest({ max_turnover: 0.02, holdings: 'nowhere.csv' }));
+    const missing = await failure(() => QuantSDK.runMeta('m', { ...opts(ws), runId: 't5_missing' }));
+    assert.equal(missing.code, 'E_INPUT_NOT_FOUND', missing.message);
+    assert.equal(missing.location?.jsonPath, 'profiles.m.turnover.holdings', 'the manifest entry');
+    assert.equal(
+      typeof missing.location?.line,
+      'number',
+      `the manifest line: ${JSON.stringify(missing.location)}`,
+    );
+    const checkedMissing = await check();
+    assert.equal(checkedMissing.code, 'E_INPUT_NOT_FOUND', `manifest check: ${checkedMissing.message}`);
+    assert.equal(checkedMissing.location?.line, missing.location?.line, 'manifest check: the same line');
+    await writeManifest(ws, manifest({ max_turnover: 0.02, holdings: 'hold5.csv' }));
+    writeFileSync(join(ws, 'hold5.csv'), 'sleeve,weight\nbb,0.5\n');
+    const unknown = await failure(() => QuantSDK.runMeta('m', { ...opts(ws), runId: 't5_unknown' }));
+    assert.equal(unknown.code, 'E_INPUT_VALUE', unknown.message);
+    assert.deepEqual(unknown.location, { file: 'hold5.csv', line: 2 }, 'the holdings file and line');
+    assert.match(unknown.message, /did you mean "b"/, `a did-you-mean: ${unknown.message}`);
+    assert.match(
+      unknown.message,
+      /profiles\.m\.turnover\.holdings \(line \d+\)/,
+      `the manifest entry: ${unknown.message}`,
+    );
+    const checkedUnknown = await check();
+    assert.equal(checkedUnknown.message, unknown.message, 'manifest check: the same error');
+    writeFileSync(join(ws, 'hold5.csv'), 'sleeve,weight\na,0.5\nb,abc\n');
+    const value = await failure(() => QuantSDK.runMeta('m', { ...opts(ws), runId: 't5_value' }));
+    assert.equal(value.code, 'E_INPUT_VALUE', value.message);
+    assert.deepEqual(value.location, { file: 'hold5.csv', line: 3 }, 'the bad weight');
+    assert.equal((await check()).code, 'E_INPUT_VALUE', 'manifest check: the bad weight');
+    for (const id of ids) assert.equal(existsSync(join(ws, 'runs', id)), false, `${id}: no run folder`);
   });
 
   test('a bound the limits cannot meet is E_INFEASIBLE_CONSTRAINTS with the arithmetic', async () => {
