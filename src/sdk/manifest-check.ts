@@ -10,6 +10,7 @@
 import { resolve } from 'node:path';
 import {
   assertManifestValid,
+  atomicSleeves,
   formatJsonPath,
   isMetaProfile,
   parseJsonWithLocations,
@@ -35,7 +36,10 @@ export interface ManifestCheckResult {
   readonly file: string;
   readonly metaProfiles: readonly string[];
   readonly sleeveProfiles: readonly string[];
-  /** What may be wrong but does not make the manifest invalid (given a workspace), in manifest order. */
+  /**
+   * What may be wrong but does not make the manifest invalid: sleeve entries of an unknown profile (given
+   * a workspace), then risk profiles no sleeve profile lists; each kind in manifest order.
+   */
   readonly warnings: readonly ManifestWarning[];
 }
 
@@ -112,10 +116,12 @@ export async function checkManifestFile(
       });
     }
   }
-  const warnings =
-    options.workspace === undefined
+  const warnings = [
+    ...(options.workspace === undefined
       ? []
-      : await unknownSleeveProfiles(manifest, resolve(options.workspace), lineOf);
+      : await unknownSleeveProfiles(manifest, resolve(options.workspace), lineOf)),
+    ...unlistedRiskProfiles(manifest, lineOf),
+  ];
   return {
     file,
     warnings,
@@ -154,6 +160,43 @@ async function unknownSleeveProfiles(
         path: formatJsonPath(at),
         line: lineOf(at).line,
         message: `sleeve "${entry.id}" of ${name}: ${unknown} and no run in the workspace has that profile, so a meta run that uses ${name} fails; fix the name, or declare the profile or add a run of it`,
+      });
+    }
+  }
+  return warnings;
+}
+
+/**
+ * A meta profile's `risk_profiles` entry that no sleeve profile of the manifest lists: no sleeve run made
+ * by the manifest has that return stream, so a run of the profile is refused (`E_TOO_FEW_SLEEVES`). Said
+ * only when every atomic sleeve of the profile's tree is a sleeve profile of the manifest and not pinned
+ * to a run: an undeclared or pinned sleeve's run may carry other streams.
+ */
+function unlistedRiskProfiles(
+  manifest: Manifest,
+  lineOf: (path: (string | number)[]) => { line: number },
+): ManifestWarning[] {
+  const listed = new Set<string>();
+  for (const p of Object.values(manifest.profiles))
+    if (!isMetaProfile(p)) for (const P of p.sleeve.risk_profiles) listed.add(P);
+  const warnings: ManifestWarning[] = [];
+  for (const [name, p] of Object.entries(manifest.profiles)) {
+    if (!isMetaProfile(p) || p.risk_profiles === undefined) continue;
+    const leaves = atomicSleeves(resolveMetaTree(manifest, name));
+    const allDeclared = leaves.every((leaf) => {
+      const own = Object.hasOwn(manifest.profiles, leaf.profile)
+        ? manifest.profiles[leaf.profile]
+        : undefined;
+      return leaf.runId === undefined && own !== undefined && !isMetaProfile(own);
+    });
+    if (!allDeclared) continue;
+    for (const [i, P] of p.risk_profiles.entries()) {
+      if (listed.has(P)) continue;
+      const at = ['profiles', name, 'risk_profiles', i];
+      warnings.push({
+        path: formatJsonPath(at),
+        line: lineOf(at).line,
+        message: `no sleeve profile of the manifest lists the risk profile ${P} (they list ${[...listed].join(', ')}), so a run of ${name} has no ${P} return stream and is refused; add ${P} to the sleeves' risk_profiles, or remove it here`,
       });
     }
   }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { QuantError, isQuantError } from '../../errors.js';
 import { ownValue } from '../../util/own.js';
 import { didYouMean } from '../../util/suggest.js';
@@ -307,6 +307,7 @@ async function checkRiskProfileStreams(workspace: string, doc: ResolvedManifestD
   const available = RISK_PROFILE_ORDER.filter((P) => have.has(P));
   const named = doc.risk_profiles_source === 'override' ? '--profiles' : `the risk profiles of ${doc.root}`;
   const list = missing.join(', ');
+  const location = await declaredAt(workspace, doc, missing[0] as string);
   throw new QuantError(
     'E_TOO_FEW_SLEEVES',
     `${named} name${missing.length === 1 ? 's' : ''} ${list}, but no sleeve of ${doc.root} has a ${list} return stream (${doc.sleeves.map((s) => `${s.path.join('/')}: run ${s.run_id}`).join(', ')})`,
@@ -314,10 +315,32 @@ async function checkRiskProfileStreams(workspace: string, doc: ResolvedManifestD
       hint:
         available.length === 0
           ? 'produce the sleeve runs (quant sleeve run) or pin runs that have return streams'
-          : `choose among the streams the sleeves have (--profiles ${available.join(',')}), or produce the missing streams`,
+          : `choose among the streams the sleeves have (--profiles ${available.join(',')}${location === undefined ? '' : `, or in profiles.${doc.root}.risk_profiles`}), or produce the missing streams`,
+      ...(location === undefined ? {} : { location }),
       details: { missing, available },
     },
   );
+}
+
+/**
+ * Where the manifest names risk profile `P` of the run (`profiles.<root>.risk_profiles[i]` and its line),
+ * when the run's risk profiles are the root's declared ones; undefined for `--profiles` or derived ones.
+ */
+async function declaredAt(
+  workspace: string,
+  doc: ResolvedManifestDoc,
+  P: string,
+): Promise<{ file: string; jsonPath: string; line?: number } | undefined> {
+  const i = doc.risk_profiles.indexOf(P);
+  if (doc.risk_profiles_source !== 'declared' || i < 0) return undefined;
+  const at = ['profiles', doc.root, 'risk_profiles', i];
+  const where = { file: doc.manifest_file, jsonPath: formatJsonPath(at) };
+  try {
+    const { file, text } = await readManifest(resolve(workspace, doc.manifest_file));
+    return { ...where, line: parseJsonWithLocations(text, file).lineOf(at).line };
+  } catch {
+    return where; // the manifest was read moments ago; without it, the path alone
+  }
 }
 
 /** Why one level of the tree cannot combine 2 sleeves for a risk profile, judged by streams alone. */
