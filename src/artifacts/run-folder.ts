@@ -197,14 +197,25 @@ export async function claimDefaultRunFolder(workspace: string, profile: string, 
  */
 export function assertRunAccepts(
   existing: RunJson,
-  stage: { readonly kind: RunKind; readonly profile: string | null; readonly command: string },
+  stage: {
+    readonly kind: RunKind;
+    readonly profile: string | null;
+    readonly command: string;
+    /**
+     * The stage only adds to a finished run of its kind (`meta.trades`, `quant trades`): a fresh run is
+     * no answer, so the hint asks for a run of that kind instead.
+     */
+    readonly addsToRun?: boolean | undefined;
+  },
 ): void {
   if (stage.kind === 'stage') return;
   const own = existing.profile === null ? '' : ` of profile ${existing.profile}`;
   const fix =
-    existing.kind === stage.kind && existing.profile !== null
-      ? `run the run's own profile (--param profile=${existing.profile}), or choose another --run-id (or omit it for a fresh default id)`
-      : 'choose another --run-id (or omit it for a fresh default id)';
+    stage.addsToRun === true
+      ? `${stage.command} adds to a finished ${stage.kind} run: give --run-id the id of a ${stage.kind} run (quant runs list shows each run's kind)`
+      : existing.kind === stage.kind && existing.profile !== null
+        ? `run the run's own profile (--param profile=${existing.profile}), or choose another --run-id (or omit it for a fresh default id)`
+        : 'choose another --run-id (or omit it for a fresh default id)';
   if (existing.kind !== stage.kind) {
     throw new QuantError(
       'E_RUN_ID',

@@ -425,6 +425,7 @@ export class QuantSDK {
         profile: profileOf(resolved),
         params: { stage: stage.id, params: resolved },
         command: `stage run ${stage.id}`,
+        addsToRun: KEEPS_RUN_STATUS.has(stage.id),
         onProgress: options.onProgress,
         onWarning: options.onWarning,
         fresh: options.fresh ?? false,
@@ -588,7 +589,8 @@ export class QuantSDK {
 
 /**
  * Stages that add to a finished run another command made: their success leaves the run's status as it
- * was, so a trade list made on a failed meta run does not make it a success (docs/trades.md).
+ * was, so a trade list made on a failed meta run does not make it a success (docs/trades.md); a run of
+ * another kind named for them gets a hint to name a run of theirs, not a fresh run id.
  */
 const KEEPS_RUN_STATUS: ReadonlySet<string> = new Set(['meta.trades']);
 

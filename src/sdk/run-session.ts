@@ -64,6 +64,8 @@ export interface SessionOptions {
   readonly profile: string | null;
   readonly params: unknown;
   readonly command: string;
+  /** The stage only adds to a finished run of its kind (see `assertRunAccepts`). */
+  readonly addsToRun?: boolean | undefined;
   readonly env: Env;
   readonly onProgress?: ((message: string) => void) | undefined;
   /** Warnings of the stages (`StageContext.warn`), as they happen. */

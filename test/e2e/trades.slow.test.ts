@@ -108,7 +108,7 @@ test('quant trades refuses bad input with one coded line and exit 1', () => {
   assert.equal(sleeve.code, 1, sleeve.stderr);
   assert.match(
     sleeve.stderr,
-    /^E_RUN_ID: run s1_run is a sleeve run of profile s1; .*meta\.trades.*cannot run into it/,
+    /^E_RUN_ID: run s1_run is a sleeve run of profile s1; .*meta\.trades.*cannot run into it — .*give --run-id the id of a meta run \(quant runs list shows each run's kind\)/,
     sleeve.stderr,
   );
   assert.equal(runJson('s1_run')['status'], 'success', 'the sleeve run is still a success');

@@ -2,13 +2,16 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { QuantError } from '../../../src/errors.js';
 import { resolveInside } from '../../../src/artifacts/resolve-inside.js';
 import {
+  assertRunAccepts,
   createOrOpenRun,
   readRunJson,
   runDir,
   runPaths,
   updateRunStatus,
+  type RunJson,
   type RunKind,
   type RunStatus,
 } from '../../../src/artifacts/run-folder.js';
@@ -339,6 +342,47 @@ describe('resolveInside', () => {
       await resolveInside(base, 'inner/x'),
       join(base, 'inner', 'x'),
       "await resolveInside(base, 'inner/x')",
+    );
+  });
+});
+
+describe('assertRunAccepts', () => {
+  const sleeveRun: RunJson = {
+    schema_version: 1,
+    run_id: 's1_run',
+    kind: 'sleeve',
+    profile: 's1',
+    status: 'success',
+    created_at: '2025-01-01T00:00:00Z',
+    tool_version: '0.0.0',
+    params: {},
+  };
+  const refusal = (stage: Parameters<typeof assertRunAccepts>[1]): QuantError => {
+    try {
+      assertRunAccepts(sleeveRun, stage);
+    } catch (error) {
+      assert.ok(error instanceof QuantError, `a QuantError: ${String(error)}`);
+      return error;
+    }
+    assert.fail('expected E_RUN_ID');
+  };
+
+  test('a stage that only adds to a finished run is told to name a run of its kind, not a fresh id', () => {
+    const trades = refusal({
+      kind: 'meta',
+      profile: null,
+      command: 'stage run meta.trades',
+      addsToRun: true,
+    });
+    assert.equal(trades.code, 'E_RUN_ID', trades.message);
+    assert.match(trades.message, /is a sleeve run of profile s1; .*meta\.trades writes a meta run/, 'what');
+    assert.match(trades.hint ?? '', /give --run-id the id of a meta run \(quant runs list/, trades.hint);
+    assert.doesNotMatch(trades.hint ?? '', /fresh default id/, `no fresh run: ${trades.hint}`);
+    const generic = refusal({ kind: 'meta', profile: 'm', command: 'stage run meta.returns' });
+    assert.equal(
+      generic.hint,
+      'choose another --run-id (or omit it for a fresh default id)',
+      'other stages keep the generic hint',
     );
   });
 });
