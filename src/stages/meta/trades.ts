@@ -507,10 +507,13 @@ function capWarnings(
   return out;
 }
 
-/** Positions ending more than {@link TARGET_MISS} from their target weight, with why, in one warning. */
+/**
+ * Positions ending more than {@link TARGET_MISS} from their target weight, with why, in one warning;
+ * then those of {@link droppedWarnings}.
+ */
 function missWarnings(rows: readonly TradeRow[], nav: number): string[] {
   const far = rows.filter((r) => Math.abs(r.final_weight - r.target_weight) > TARGET_MISS);
-  if (far.length === 0) return [];
+  if (far.length === 0) return droppedWarnings(rows);
   const shown = far.slice(0, 5).map((r) => {
     const why = r.note ?? `a lot is worth ${pct((r.lot_size * r.price) / nav)} of the NAV`;
     return `${r.symbol} ${pct(r.final_weight)} for a target of ${pct(r.target_weight)} (${why})`;
@@ -518,6 +521,30 @@ function missWarnings(rows: readonly TradeRow[], nav: number): string[] {
   const more = far.length > 5 ? `, and ${far.length - 5} more (see the trade list)` : '';
   return [
     `${far.length} position${far.length === 1 ? '' : 's'} end more than ${TARGET_MISS * 100} percentage point from their target weight after rounding to whole lots: ${shown.join('; ')}${more}`,
+    ...droppedWarnings(rows),
+  ];
+}
+
+/**
+ * Targeted positions the rounding leaves at nothing while they miss by less than {@link TARGET_MISS}
+ * (a small target below a lot or a minimum ticket): a holding the allocation asks for and the orders do
+ * not build, however small, is said, with why.
+ */
+function droppedWarnings(rows: readonly TradeRow[]): string[] {
+  const dropped = rows.filter(
+    (r) =>
+      r.target_weight !== 0 &&
+      r.final_weight === 0 &&
+      Math.abs(r.final_weight - r.target_weight) <= TARGET_MISS,
+  );
+  if (dropped.length === 0) return [];
+  const shown = dropped
+    .slice(0, 5)
+    .map((r) => `${r.symbol} (target ${pct(r.target_weight)}${r.note === null ? '' : `; ${r.note}`})`);
+  const more = dropped.length > 5 ? `, and ${dropped.length - 5} more (see the trade list)` : '';
+  const n = dropped.length;
+  return [
+    `${n} position${n === 1 ? '' : 's'} of the target ${n === 1 ? 'is' : 'are'} not held after rounding to whole lots: ${shown.join('; ')}${more}`,
   ];
 }
 

@@ -340,6 +340,47 @@ test('bad inputs are coded errors naming the file and the row', async () => {
   );
 });
 
+test('a small target the rounding leaves at nothing is a warning with why, though it misses by under 1 point', async () => {
+  const ws = workspace();
+  const dir = join(ws, 'runs', RUN);
+  // tiny: A 99.7 %, B 0.3 % of a NAV of 10,000: B's 30 rounds to no share at 70.
+  writeFileSync(
+    join(dir, metaArtifactPaths(M, 'tiny').flattened),
+    JSON.stringify(
+      flattened('tiny', [
+        ['NYSE:A', 0.997],
+        ['NYSE:B', 0.003],
+      ]),
+    ),
+  );
+  writeFileSync(
+    join(dir, metaArtifactPaths(M, 'tiny').manifest),
+    readFileSync(join(dir, metaArtifactPaths(M, 'hrp').manifest)),
+  );
+  const warnings: string[] = [];
+  const r = await QuantSDK.runStage(
+    'meta.trades',
+    { meta_profile: M, risk_profile: 'tiny', prices_file: 'prices.csv', nav: 10_000, allow_stale: true },
+    { workspace: ws, cwd: ws, runId: RUN, env: ENV, onWarning: (w) => warnings.push(w) },
+  );
+  const b = (r.value as unknown as { json: string }).json;
+  const line = JSON.parse(readFileSync(b, 'utf8')).trades.find(
+    (t: { symbol: string }) => t.symbol === 'NYSE:B',
+  );
+  assert.equal(line.final_weight, 0, 'B is not bought');
+  const dropped = warnings.find((w) => w.includes('not held after rounding'));
+  assert.ok(
+    dropped?.includes(
+      '1 position of the target is not held after rounding to whole lots: NYSE:B (target 0.3 %',
+    ),
+    `the warning names B and its target: ${warnings.join(' | ')}`,
+  );
+  assert.ok(
+    !warnings.some((w) => w.includes('percentage point from their target')),
+    'B misses by 0.3 point: no miss warning, so only this one says it',
+  );
+});
+
 test('an --output onto an existing file that is not a trade list is refused; a trade list is replaced', async () => {
   const ws = workspace();
   const base = { risk_profile: 'hrp', prices_file: 'prices.csv', nav: 100_000 };
