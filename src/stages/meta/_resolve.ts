@@ -414,6 +414,7 @@ async function checkLevelStreams(workspace: string, doc: ResolvedManifestDoc): P
   for (const P of RISK_PROFILE_ORDER.filter((p) => have.has(p)))
     if (await levelShortfalls(workspace, doc, tree, [], P, [])) runnable.push(P);
   const named = doc.risk_profiles_source === 'override' ? '--profiles' : `the risk profiles of ${doc.root}`;
+  const location = await declaredAt(workspace, doc, failing[0]?.risk_profile as string);
   const describe = (l: LevelShortfall, P: string): string => {
     const why = [
       ...(l.missing_stream.length === 0
@@ -434,7 +435,8 @@ async function checkLevelStreams(workspace: string, doc: ResolvedManifestDoc): P
       hint:
         runnable.length === 0
           ? 'no risk profile has a return stream in enough sleeves of every level: produce the missing streams (quant sleeve run) or pin runs that have them'
-          : `choose risk profiles that every level can combine (--profiles ${runnable.join(',')}), or produce the missing streams`,
+          : `choose risk profiles that every level can combine (--profiles ${runnable.join(',')}${location === undefined ? '' : `, or in profiles.${doc.root}.risk_profiles`}), or produce the missing streams`,
+      ...(location === undefined ? {} : { location }),
       details: {
         risk_profiles: failing.map((f) => f.risk_profile),
         levels: failing.flatMap((f) => f.levels.map((l) => ({ risk_profile: f.risk_profile, ...l }))),
