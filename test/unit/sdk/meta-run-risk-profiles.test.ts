@@ -14,38 +14,49 @@ const sleeveSpec = {
   sleeve: { prices: 'p.csv', assets: ['A', 'B'], risk_profiles: ['hrp', 'min_variance'] },
 };
 
+/**
+ * Sleeve runs a and b with an hrp stream (a also max_sharpe when `aHasMaxSharpe`) and meta profile m over
+ * them declaring hrp and max_sharpe; `runMeta`'s refusal, which must be a coded error.
+ */
+async function refusal(prefix: string, runId: string, aHasMaxSharpe: boolean) {
+  const ws = tempDir(prefix);
+  const dates = businessDays('2024-01-01', 80);
+  for (const [i, id] of ['a', 'b'].entries()) {
+    const streams = { hrp: { dates, returns: randomReturns(i + 1, dates.length) } };
+    await writeSleeveRun(ws, {
+      runId: `${id}_run`,
+      profile: `s_${id}`,
+      createdAt: '2025-01-01T00:00:00Z',
+      streams: aHasMaxSharpe && id === 'a' ? { ...streams, max_sharpe: streams.hrp } : streams,
+      weights: { hrp: [{ Symbol: `SIX:${id}`, Weight: 1, Net_Weight: 1, Direction: 'LONG' as const }] },
+    });
+  }
+  await writeManifest(ws, {
+    profiles: {
+      m: {
+        sleeves: [
+          { id: 'a', profile: 's_a' },
+          { id: 'b', profile: 's_b' },
+        ],
+        risk_profiles: ['hrp', 'max_sharpe'],
+      },
+    },
+  });
+  let error: unknown;
+  try {
+    await QuantSDK.runMeta('m', { workspace: ws, backtest: false, cache: false, runId });
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof QuantError, `a coded refusal: ${String(error)}`);
+  assert.equal(error.code, 'E_TOO_FEW_SLEEVES', error.message);
+  assert.equal(existsSync(join(ws, 'runs', runId)), false, 'no run folder');
+  return { ws, error };
+}
+
 describe('a declared risk profile no sleeve provides', () => {
   test('quant meta run: E_TOO_FEW_SLEEVES at profiles.m.risk_profiles[i] and its line, no run folder', async () => {
-    const ws = tempDir('mf-risk-declared-');
-    const dates = businessDays('2024-01-01', 80);
-    for (const [i, id] of ['a', 'b'].entries()) {
-      await writeSleeveRun(ws, {
-        runId: `${id}_run`,
-        profile: `s_${id}`,
-        createdAt: '2025-01-01T00:00:00Z',
-        streams: { hrp: { dates, returns: randomReturns(i + 1, dates.length) } },
-        weights: { hrp: [{ Symbol: `SIX:${id}`, Weight: 1, Net_Weight: 1, Direction: 'LONG' as const }] },
-      });
-    }
-    await writeManifest(ws, {
-      profiles: {
-        m: {
-          sleeves: [
-            { id: 'a', profile: 's_a' },
-            { id: 'b', profile: 's_b' },
-          ],
-          risk_profiles: ['hrp', 'max_sharpe'],
-        },
-      },
-    });
-    let error: unknown;
-    try {
-      await QuantSDK.runMeta('m', { workspace: ws, backtest: false, cache: false, runId: 'r_declared' });
-    } catch (e) {
-      error = e;
-    }
-    assert.ok(error instanceof QuantError, `a coded refusal: ${String(error)}`);
-    assert.equal(error.code, 'E_TOO_FEW_SLEEVES', error.message);
+    const { ws, error } = await refusal('mf-risk-declared-', 'r_declared', false);
     const lines = readFileSync(join(ws, 'manifest.json'), 'utf8').split('\n');
     const line = lines.findIndex((l) => l.includes('"max_sharpe"')) + 1;
     assert.deepEqual(
@@ -53,45 +64,13 @@ describe('a declared risk profile no sleeve provides', () => {
       { file: 'manifest.json', jsonPath: 'profiles.m.risk_profiles[1]', line },
       'the JSON path and line of the entry',
     );
-    assert.equal(existsSync(join(ws, 'runs', 'r_declared')), false, 'no run folder');
   });
 
   test('a declared risk profile one sleeve lacks, leaving a level with 1 sleeve: also at its JSON path', async () => {
-    const ws = tempDir('mf-risk-level-');
-    const dates = businessDays('2024-01-01', 80);
-    for (const [i, id] of ['a', 'b'].entries()) {
-      const streams = { hrp: { dates, returns: randomReturns(i + 1, dates.length) } };
-      await writeSleeveRun(ws, {
-        runId: `${id}_run`,
-        profile: `s_${id}`,
-        createdAt: '2025-01-01T00:00:00Z',
-        // Only a has max_sharpe: the level would keep 1 sleeve under it.
-        streams: id === 'a' ? { ...streams, max_sharpe: streams.hrp } : streams,
-        weights: { hrp: [{ Symbol: `SIX:${id}`, Weight: 1, Net_Weight: 1, Direction: 'LONG' as const }] },
-      });
-    }
-    await writeManifest(ws, {
-      profiles: {
-        m: {
-          sleeves: [
-            { id: 'a', profile: 's_a' },
-            { id: 'b', profile: 's_b' },
-          ],
-          risk_profiles: ['hrp', 'max_sharpe'],
-        },
-      },
-    });
-    let error: unknown;
-    try {
-      await QuantSDK.runMeta('m', { workspace: ws, backtest: false, cache: false, runId: 'r_level' });
-    } catch (e) {
-      error = e;
-    }
-    assert.ok(error instanceof QuantError, `a coded refusal: ${String(error)}`);
-    assert.equal(error.code, 'E_TOO_FEW_SLEEVES', error.message);
+    // Only a has max_sharpe: the level would keep 1 sleeve under it.
+    const { error } = await refusal('mf-risk-level-', 'r_level', true);
     assert.match(error.message, /max_sharpe: m keeps 1 sleeve\(s\) \(a\)/, error.message);
     assert.equal(error.location?.jsonPath, 'profiles.m.risk_profiles[1]', 'the entry of the risk profile');
-    assert.equal(existsSync(join(ws, 'runs', 'r_level')), false, 'no run folder');
   });
 
   test('quant manifest check warns only when every sleeve is declared in the manifest and not pinned', async () => {
