@@ -60,6 +60,19 @@ export class LedgerKey {
     return new LedgerKey(bytes);
   }
 
+  /**
+   * {@link LedgerKey.fromEnv} for a listing that settles dead runs: a key too short to use is undefined
+   * (the listing does not fail on it; a signed dead run is then reported incomplete and left as it is).
+   */
+  static forSettling(env: Env): LedgerKey | undefined {
+    try {
+      return LedgerKey.fromEnv(env);
+    } catch (error) {
+      if (error instanceof QuantError && error.code === 'E_AUDIT_KEY') return undefined;
+      throw error;
+    }
+  }
+
   /** HMAC-SHA256 of `text` (UTF-8) as 64 hex digits. */
   sign(text: string): string {
     return createHmac('sha256', this.#bytes).update(text, 'utf8').digest('hex');

@@ -334,10 +334,14 @@ export class QuantSDK {
     return inWorkspace(options, (workspace) => runReportPath(workspace, runId, format));
   }
 
-  /** Every run as a table row (status, why it failed, duration, latest of its profile), oldest first. */
+  /**
+   * Every run as a table row (status, why it failed, duration, latest of its profile), oldest first. A run
+   * whose process died is settled like {@link QuantSDK.listRuns} settles it, with the key of `env`.
+   */
   static async listRunRows(options: WorkspaceOptions = {}): Promise<RunsList> {
     checkSdkArguments('listRunRows', ['workspaceOptions', options, 'options']);
-    return inWorkspace(options, (workspace) => listRunRows(workspace));
+    const env = options.env ?? process.env;
+    return inWorkspace(options, (workspace) => listRunRows(workspace, env));
   }
 
   /** One run in full: report figures and fractal tree per risk profile, ledger, audit, artifacts. */

@@ -7,19 +7,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { QuantError, isQuantError } from '../errors.js';
-import {
-  assertConfined,
-  listRunsDetailed,
-  readLedgerLoose,
-  readRunJson,
-  runDir,
-  type RunJson,
-} from '../artifacts/index.js';
+import { assertConfined, readLedgerLoose, readRunJson, runDir, type RunJson } from '../artifacts/index.js';
 import { readManifest, isMetaProfile } from '../manifest/index.js';
 import { readMetaRunData, REPORT_HTML, RESOLVED_MANIFEST } from '../stages/index.js';
 import { readArtifactView, resolveArtifactPath } from './artifact-view.js';
 import { verifyRunAudit } from './run-audit.js';
-import { runReportPath } from './workspace-runs.js';
+import { listWorkspaceRuns, runReportPath } from './workspace-runs.js';
 import { TOOL_VERSION } from './version.js';
 import { jsonDiff, jsonSafe } from './_json-view.js';
 import type {
@@ -122,9 +115,13 @@ function latestIds(runs: readonly RunJson[]): Set<string> {
   return new Set(latest.values());
 }
 
-/** Every run of the workspace as a table row, oldest first, and the unreadable folders under runs/. */
-export async function listRunRows(workspace: string): Promise<RunsList> {
-  const { runs, skipped } = await listRunsDetailed(workspace);
+/**
+ * Every run of the workspace as a table row, oldest first, and the unreadable folders under runs/. A run
+ * whose process died is settled as `quant runs list` settles it, signed with the key of `env`
+ * (`QUANT_LEDGER_KEY`); without it a signed one is shown incomplete, where it stopped, and left as it is.
+ */
+export async function listRunRows(workspace: string, env: Env): Promise<RunsList> {
+  const { runs, skipped } = await listWorkspaceRuns(workspace, undefined, env);
   const latest = latestIds(runs);
   const rows: RunRow[] = [];
   for (const run of runs)
@@ -178,10 +175,10 @@ async function metaParts(workspace: string, run: RunJson): Promise<MetaParts> {
   }
 }
 
-/** One run in full (`E_RUN_ID`, `E_RUN_NOT_FOUND`). */
+/** One run in full (`E_RUN_ID`, `E_RUN_NOT_FOUND`); a dead run is settled as {@link listRunRows} does. */
 export async function runView(workspace: string, runId: string, env: Env): Promise<RunView> {
   runDir(workspace, runId); // E_RUN_ID before any file is touched
-  const { runs } = await listRunsDetailed(workspace);
+  const { runs } = await listWorkspaceRuns(workspace, undefined, env);
   const json = runs.find((r) => r.run_id === runId) ?? (await readRunJson(workspace, runId));
   const ledger = await ledgerEntries(workspace, runId);
   const files = await artifactRows(workspace, runId);

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { QuantError, isQuantError } from '../errors.js';
+import { QuantError } from '../errors.js';
 import type { Env } from '../util/env.js';
 import {
   assertValidRunId,
@@ -37,12 +37,7 @@ export function listWorkspaceRuns(
   profile: string | undefined,
   env: Env,
 ): Promise<RunListing> {
-  let key: LedgerKey | undefined;
-  try {
-    key = LedgerKey.fromEnv(env);
-  } catch (error) {
-    if (!isQuantError(error) || error.code !== 'E_AUDIT_KEY') throw error;
-  }
+  const key = LedgerKey.forSettling(env);
   return listRunsDetailed(workspace, {
     ...(profile === undefined ? {} : { profile }),
     ...(key === undefined ? {} : { key }),

@@ -13,6 +13,7 @@ import {
   assertConfined,
   auditFailure,
   auditRun,
+  LedgerKey,
   listRuns,
   resolveInside,
   runDir,
@@ -35,9 +36,14 @@ export type LevelReference =
     }
   | { readonly active: false; readonly reason: string };
 
-/** The latest successful meta run of `profile` other than `current` (by created_at, then run id). */
+/**
+ * The latest successful meta run of `profile` other than `current` (by created_at, then run id). A run
+ * whose process died is settled as `quant runs list` settles it: signed when this process has
+ * `QUANT_LEDGER_KEY`; without it a signed one is only taken as incomplete and left as it is.
+ */
 async function previousRun(workspace: string, profile: string, current: string): Promise<string | undefined> {
-  const runs = await listRuns(workspace, { profile });
+  const key = LedgerKey.forSettling(process.env);
+  const runs = await listRuns(workspace, { profile, ...(key === undefined ? {} : { key }) });
   const done = runs.filter((r) => r.status === 'success' && r.kind === 'meta' && r.run_id !== current);
   return done[done.length - 1]?.run_id;
 }
