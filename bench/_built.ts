@@ -4,9 +4,9 @@
 // changed (scripts/build.mjs --if-stale).
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const dist = resolve(import.meta.dirname, '..', 'dist');
+const dist = fileURLToPath(new URL('../dist', import.meta.url));
 
 /** The module at `path` under dist/ (typed by the caller as its source's `typeof import(...)`). */
 export async function built<T>(path: string): Promise<T> {

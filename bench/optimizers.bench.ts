@@ -20,6 +20,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { csvParse } from 'd3-dsv';
 import type { Matrix } from '../src/numeric/linalg/matrix.js';
 import { factorReturns } from '../test/unit/numeric/optimize/_fixtures.js';
@@ -50,7 +51,7 @@ const { inverseVariance } = await built<typeof InverseVarianceModule>('numeric/o
 const { minCvar } = await built<typeof MinCvarModule>('numeric/optimize/min-cvar.js');
 const { meanCvar } = await built<typeof MeanCvarModule>('numeric/optimize/mean-cvar.js');
 
-const root = resolve(import.meta.dirname, '..');
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Run `solve`, which must find the return per unit of risk unbounded (E_UNBOUNDED_SHARPE). */
 function unbounded(solve: () => unknown): void {

@@ -115,10 +115,7 @@ export async function buildCliBundle(root) {
     plugins: [zodEnglishOnly, importThroughLoader],
   });
   // tsc's own files of the CLI are inside the bundle now: remove them, so that nothing loads a second copy.
-  for (const entry of readdirSync(cli, { recursive: true, withFileTypes: true })) {
-    const file = join(entry.parentPath ?? entry.path, entry.name);
-    if (entry.isFile() && file.endsWith('.js')) rmSync(file);
-  }
+  for (const file of filesUnder(cli)) if (file.endsWith('.js')) rmSync(file);
   copyFileSync(join(root, 'scripts', 'cli-loader.mjs'), join(cli, '_load.js'));
   for (const entry of ENTRIES) {
     const call = `load(${JSON.stringify(entry.role)}).${entry.name}()`;
@@ -224,6 +221,20 @@ const importThroughLoader = {
  * No `import(` expression may be left in the bundle (above): every line that has one must be a comment or
  * the text of a template (the walk-forward's boot code for threads started from sources).
  */
+/**
+ * The files under `dir`, at any depth. A walk of its own: `readdirSync`'s `recursive` option needs Node
+ * 20.1 (20.0 ignores it), and package.json accepts 20.0.
+ */
+function filesUnder(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...filesUnder(path));
+    else if (entry.isFile()) out.push(path);
+  }
+  return out;
+}
+
 function assertNoDynamicImport(cli) {
   const lines = readFileSync(join(cli, 'quant.cjs'), 'utf8').split('\n');
   const bad = lines.findIndex(

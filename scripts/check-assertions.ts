@@ -5,6 +5,7 @@
 // offence (file:line:column, the call and what is missing) and exits 1 if there is any.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const ASSERT_MODULES = new Set(['node:assert', 'node:assert/strict', 'assert', 'assert/strict']);
@@ -185,8 +186,8 @@ export function bareAssertions(dir: string): BareAssertion[] {
   return sourceFiles(dir).flatMap((f) => bareAssertionsIn(f, readFileSync(f, 'utf8')));
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import.meta.filename)) {
-  const root = resolve(import.meta.dirname, '..');
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
   const dir = resolve(root, process.argv[2] ?? 'test');
   const found = bareAssertions(dir);
   for (const f of found)

@@ -1,10 +1,10 @@
 // Writes docs/stages.md from the built-in catalog; with --check, fails when the file is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { StageRegistry } from '../src/stages/catalog.js';
 import { renderStageCatalogMarkdown } from '../src/core/catalog-doc.js';
 
-const target = resolve(import.meta.dirname, '..', 'docs', 'stages.md');
+const target = fileURLToPath(new URL('../docs/stages.md', import.meta.url));
 const expected = renderStageCatalogMarkdown(StageRegistry);
 if (process.argv.includes('--check')) {
   let actual = '';
