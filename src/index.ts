@@ -62,9 +62,24 @@ export {
   riskContributions,
   portfolioStats,
 } from './sdk/building-blocks.js';
-export type { CovarianceEstimate, ExpectedReturnsEstimate } from './sdk/building-blocks.js';
+export type {
+  CovarianceEstimate,
+  EstimateCovarianceOptions,
+  ExpectedReturnsEstimate,
+  LabelledCovarianceEstimate,
+  UnlabelledCovarianceEstimate,
+} from './sdk/building-blocks.js';
 export { hrpTree } from './sdk/hrp-tree.js';
-export type { ClusterNode, CovarianceInput, HrpTree, HrpTreeOptions } from './sdk/hrp-tree.js';
+export type {
+  ClusterNode,
+  CovarianceInput,
+  HrpTree,
+  HrpTreeOptions,
+  LabelledCovarianceInput,
+  LabelledHrpTree,
+  UnlabelledCovarianceInput,
+  UnlabelledHrpTree,
+} from './sdk/hrp-tree.js';
 export type { PerformanceMetrics } from './numeric/stats/performance.js';
 // The types of public signatures (QuantSDK.runMeta, listRuns, readRun, readArtifact, executeSleeves,
 // OptimizeOptions.constraints, the meta.trades value), importable by name.

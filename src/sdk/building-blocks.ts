@@ -14,7 +14,15 @@ import { performanceMetrics, type PerformanceMetrics } from '../numeric/stats/pe
 import { optimizeOptionSchemas as fields } from '../stages/index.js';
 import { didYouMean } from '../util/suggest.js';
 import { describeValue } from '../util/describe-value.js';
-import { isNumberList, resolveReturns, type NumberList, type ReturnsInput } from './returns-input.js';
+import {
+  isNumberList,
+  resolveReturns,
+  type LabelledReturns,
+  type MatrixInput,
+  type NumberList,
+  type ReturnsInput,
+  type RowsInput,
+} from './returns-input.js';
 import { expected } from '../core/arguments.js';
 import { assertPositiveSemidefinite, checkCovariance } from '../numeric/optimize/covariance-input.js';
 
@@ -27,6 +35,16 @@ export interface CovarianceEstimate {
   readonly assets?: readonly string[];
   /** ledoit_wolf: the shrinkage intensity δ ∈ [0, 1]. */
   readonly shrinkage?: number;
+}
+
+/** The {@link CovarianceEstimate} of a labelled returns table: its asset names are there. */
+export interface LabelledCovarianceEstimate extends CovarianceEstimate {
+  readonly assets: readonly string[];
+}
+
+/** The {@link CovarianceEstimate} of an unlabelled returns table: no asset names. */
+export interface UnlabelledCovarianceEstimate extends CovarianceEstimate {
+  readonly assets?: never;
 }
 
 /** Expected annual returns, one per asset in input order. */
@@ -64,6 +82,12 @@ export function parseOptions<S extends z.ZodObject>(schema: S, options: unknown,
   throw new QuantError('E_PARAMS', `${fn}: ${messages.join('; ')}`);
 }
 
+/** Options of {@link estimateCovariance}. */
+export type EstimateCovarianceOptions = {
+  readonly estimator?: 'sample' | 'ledoit_wolf';
+  readonly periodsPerYear: number;
+};
+
 const covarianceOptions = z.strictObject({
   estimator: fields.covariance.optional(),
   periodsPerYear: fields.periodsPerYear,
@@ -73,11 +97,26 @@ const covarianceOptions = z.strictObject({
  * Covariance of the asset returns, annualised: `sample` (1/(T − 1)) or `ledoit_wolf` (shrunk towards
  * m·I, Ledoit & Wolf 2004), times `periodsPerYear`.
  *
+ * A labelled table (`{ assets, returns }`) types `assets` as present ({@link LabelledCovarianceEstimate}),
+ * so that `hrpTree` of the estimate has its `orderedAssets`; an unlabelled one as absent.
+ *
  * @example `estimateCovariance(rows, { estimator: 'ledoit_wolf', periodsPerYear: 252 }).matrix`
  */
 export function estimateCovariance(
+  returns: LabelledReturns,
+  options: EstimateCovarianceOptions,
+): LabelledCovarianceEstimate;
+export function estimateCovariance(
+  returns: MatrixInput | RowsInput,
+  options: EstimateCovarianceOptions,
+): UnlabelledCovarianceEstimate;
+export function estimateCovariance(
   returns: ReturnsInput,
-  options: { readonly estimator?: 'sample' | 'ledoit_wolf'; readonly periodsPerYear: number },
+  options: EstimateCovarianceOptions,
+): CovarianceEstimate;
+export function estimateCovariance(
+  returns: ReturnsInput,
+  options: EstimateCovarianceOptions,
 ): CovarianceEstimate {
   const o = parseOptions(covarianceOptions, options, 'estimateCovariance');
   const { matrix, assets } = resolveReturns(returns);

@@ -13,7 +13,14 @@ import { optimizeOptionSchemas as fields } from '../stages/index.js';
 import type { CovarianceEstimator, LeafOrder, LinkageMethod } from '../util/vocabulary.js';
 import { parseOptions } from './building-blocks.js';
 import { describeValue } from '../util/describe-value.js';
-import { resolveAssetNames, resolveReturns, type ReturnsInput } from './returns-input.js';
+import {
+  resolveAssetNames,
+  resolveReturns,
+  type LabelledReturns,
+  type MatrixInput,
+  type ReturnsInput,
+  type RowsInput,
+} from './returns-input.js';
 import { assertPositiveSemidefinite, checkCovariance } from '../numeric/optimize/covariance-input.js';
 
 /** A covariance matrix given instead of returns (an {@link estimateCovariance} result fits). */
@@ -26,6 +33,16 @@ export interface CovarianceInput {
   readonly estimator?: string;
   /** Carried by an `estimateCovariance` result; not read. */
   readonly shrinkage?: number;
+}
+
+/** A covariance with its asset names (a labelled `estimateCovariance` result fits). */
+export interface LabelledCovarianceInput extends CovarianceInput {
+  readonly assets: readonly string[];
+}
+
+/** A covariance without asset names (an unlabelled `estimateCovariance` result fits). */
+export interface UnlabelledCovarianceInput extends CovarianceInput {
+  readonly assets?: never;
 }
 
 /** Options of {@link hrpTree}: the `hrp` options of `optimizePortfolio` that shape the tree. */
@@ -73,6 +90,18 @@ export interface HrpTree {
   readonly orderedAssets?: readonly string[];
 }
 
+/** The {@link HrpTree} of a labelled input (returns or covariance with asset names): the names are there. */
+export interface LabelledHrpTree extends HrpTree {
+  readonly assets: readonly string[];
+  readonly orderedAssets: readonly string[];
+}
+
+/** The {@link HrpTree} of an unlabelled input: no asset names. */
+export interface UnlabelledHrpTree extends HrpTree {
+  readonly assets?: never;
+  readonly orderedAssets?: never;
+}
+
 const treeOptions = z.strictObject({
   linkage: fields.linkage.optional(),
   leafOrder: fields.leafOrder.optional(),
@@ -87,6 +116,8 @@ const treeOptions = z.strictObject({
  *
  * `input` is a returns table (any shape `optimizePortfolio` takes; the covariance is estimated with
  * `options.covariance`) or `{ matrix, assets? }`, a covariance (an `estimateCovariance` result fits).
+ * A labelled input (`{ assets, returns }`, or a covariance with `assets`) types `assets` and
+ * `orderedAssets` as present ({@link LabelledHrpTree}); an unlabelled one as absent.
  * Every argument is checked first (`E_PARAMS` naming it, the value received and what is allowed;
  * unknown options with a did-you-mean).
  *
@@ -97,6 +128,15 @@ const treeOptions = z.strictObject({
  * t.orderedAssets; // ['B', 'A', 'C']
  * ```
  */
+export function hrpTree(
+  input: LabelledReturns | LabelledCovarianceInput,
+  options?: HrpTreeOptions,
+): LabelledHrpTree;
+export function hrpTree(
+  input: MatrixInput | RowsInput | UnlabelledCovarianceInput,
+  options?: HrpTreeOptions,
+): UnlabelledHrpTree;
+export function hrpTree(input: ReturnsInput | CovarianceInput, options?: HrpTreeOptions): HrpTree;
 export function hrpTree(input: ReturnsInput | CovarianceInput, options: HrpTreeOptions = {}): HrpTree {
   const o = parseOptions(treeOptions, options, 'hrpTree');
   const { cov, assets } = isCovarianceInput(input)

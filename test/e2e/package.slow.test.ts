@@ -129,8 +129,11 @@ describe('the packed package in a fresh project', () => {
     assert.ok(!existsSync(join(project, 'node_modules', '@types', 'node')), 'the project has no @types/node');
     const r = tscStrict('ts-no-node', {
       'use.ts': [
-        "import { QuantSDK, optimizePortfolio } from 'metafolio';",
+        "import { QuantSDK, estimateCovariance, hrpTree, optimizePortfolio } from 'metafolio';",
         "const w = optimizePortfolio([[0.01, 0.02], [0.02, -0.01], [0, 0.01]], { method: 'hrp', periodsPerYear: 252 });",
+        "const table = { assets: ['x', 'y'], returns: [[0.01, 0.02], [0.02, -0.01], [0, 0.01]] };",
+        '// A labelled covariance: orderedAssets is there, no non-null assertion.',
+        'export const ordered: readonly string[] = hrpTree(estimateCovariance(table, { periodsPerYear: 252 })).orderedAssets;',
         "const env: Readonly<Record<string, string | undefined>> = { QUANT_WORKSPACE: '.' };",
         'export const listing = QuantSDK.listRuns({ env }).then((l) => l);',
         "export const run = QuantSDK.runMeta('meta.yaml', { env });",

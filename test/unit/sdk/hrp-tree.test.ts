@@ -1,6 +1,8 @@
 // hrpTree: the HRP cluster tree as a building block. It is the tree optimizePortfolio's hrp bisects (bit
 // for bit from the same covariance), in SciPy's linkage format, with the leaf order and a nested tree
-// labelled by asset; bad arguments are E_PARAMS naming them, unknown options with a did-you-mean.
+// labelled by asset; bad arguments are E_PARAMS naming them, unknown options with a did-you-mean. A
+// labelled input types `orderedAssets` as present, an unlabelled one as absent: the type cases below are
+// compiled by `npm run typecheck` (tsc over test/), where each `@ts-expect-error` line must be an error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -9,6 +11,8 @@ import {
   isQuantError,
   optimizePortfolio,
   type ClusterNode,
+  type CovarianceEstimate,
+  type HrpTree,
 } from '../../../src/index.js';
 
 // Two pairs: bonds/stocks move together, gold/oil move together.
@@ -190,5 +194,49 @@ test('bad arguments are E_PARAMS naming them', () => {
         { covariance: 'sample' },
       ),
     /options\.covariance.*with a covariance input/,
+  );
+});
+
+/** true when A and B are the same type (not merely assignable). */
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+/** Compiled, never called: the types of a labelled and an unlabelled input. */
+export function typeCases(): void {
+  // A labelled covariance (an estimate of a labelled table) or table: the names are there, no `!` needed.
+  const labelledCov = estimateCovariance(TABLE, { periodsPerYear: 252 });
+  const namedCov: true = true as Equal<typeof labelledCov.assets, readonly string[]>;
+  const fromCov = hrpTree(labelledCov);
+  const ordered: readonly string[] = fromCov.orderedAssets;
+  const names: readonly string[] = hrpTree(TABLE).assets;
+  const literal = hrpTree({ matrix: [[1]], assets: ['x'] }).orderedAssets.join(' ');
+  // Unlabelled: rows, a matrix, a covariance without names, the estimate of rows.
+  const unlabelledCov = estimateCovariance(RETURNS, { periodsPerYear: 252 });
+  const noNames: true = true as Equal<typeof unlabelledCov.assets, undefined>;
+  const none: undefined = hrpTree(RETURNS).orderedAssets;
+  const noneCov: undefined = hrpTree(unlabelledCov).orderedAssets;
+  const noneMatrix: undefined = hrpTree({ rows: 1, cols: 1, data: [0.01] }).orderedAssets;
+  // @ts-expect-error -- rows have no asset names
+  const unnamed: readonly string[] = hrpTree(RETURNS).orderedAssets;
+  // @ts-expect-error -- nor has a covariance without `assets`
+  const unnamedCov: readonly string[] = hrpTree({ matrix: [[1]] }).orderedAssets;
+  // An input whose labelling is not known statically keeps the optional member.
+  const either = (input: CovarianceEstimate): HrpTree => hrpTree(input);
+  // @ts-expect-error -- it may be absent
+  const maybe: readonly string[] = either(labelledCov).orderedAssets;
+  void [namedCov, ordered, names, literal, noNames, none, noneCov, noneMatrix, unnamed, unnamedCov, maybe];
+}
+
+test('the labelled overloads return what their types say', () => {
+  const labelled = hrpTree(estimateCovariance(TABLE, { periodsPerYear: 252 }));
+  assert.deepEqual(
+    labelled.orderedAssets,
+    labelled.order.map((j) => TABLE.assets[j]),
+    'a labelled covariance has its orderedAssets',
+  );
+  const unlabelled = hrpTree(estimateCovariance(RETURNS, { periodsPerYear: 252 }));
+  assert.deepEqual(
+    [unlabelled.assets, unlabelled.orderedAssets, 'assets' in unlabelled],
+    [undefined, undefined, false],
+    'an unlabelled covariance has neither',
   );
 });
