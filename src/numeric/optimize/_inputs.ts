@@ -206,18 +206,20 @@ function notSemidefinite(
   tol: number,
   labels?: readonly string[],
 ): QuantError {
-  // By name when the caller labelled the assets, else by index.
-  const one = (k: number): string =>
-    labels?.[k] === undefined ? `asset ${k}` : `asset ${JSON.stringify(labels[k])}`;
-  const many = (ks: readonly number[]): string =>
+  // By name when the caller labelled the assets, else by index: #k is row (and column) k of the
+  // covariance, counted from 0 as the library's other messages count rows (`covariance[2] (row 2)`).
+  const name = (k: number): string => (labels === undefined ? `#${k}` : JSON.stringify(labels[k] ?? `#${k}`));
+  const rows = (ks: readonly number[], all = false): string =>
     labels === undefined
-      ? `asset${ks.length === 1 ? '' : 's'} ${ks.join(', ')}`
-      : `asset${ks.length === 1 ? '' : 's'} ${ks.map((k) => JSON.stringify(labels[k] ?? `asset ${k}`)).join(', ')}`;
-  const hedged = done.length === 0 ? '' : ` hedged with ${many(done)}`;
+      ? ` (row${ks.length === 1 ? '' : 's'} ${ks.join(ks.length === 2 && all ? ' and ' : ', ')}${all ? ' of the covariance' : ''})`
+      : '';
+  const list = (ks: readonly number[]): string =>
+    `asset${ks.length === 1 ? '' : 's'} ${ks.map(name).join(', ')}${rows(ks)}`;
+  const hedged = done.length === 0 ? '' : ` hedged with ${list(done)}`;
   const what =
     i === j
-      ? `${one(i)}${hedged} has a variance of ${v}`
-      : `${one(j).replace(/^asset /, 'assets ')} and ${one(i).replace(/^asset /, '')}${hedged} have a covariance of ${v} while their variances are at most ${tol}`;
+      ? `asset ${name(i)}${rows([i], true)}${hedged} has a variance of ${v}`
+      : `assets ${name(j)} and ${name(i)}${rows([j, i], true)}${hedged} have a covariance of ${v} while their variances are at most ${tol}`;
   return new QuantError(
     'E_SINGULAR_COVARIANCE',
     `the covariance matrix is not positive semidefinite: ${what}, so some portfolio would have a negative variance (pivoted LDLᵀ, tolerance ${PSD_TOLERANCE} × the largest variance)`,

@@ -270,7 +270,7 @@ test('a 3 × 3 (or larger) matrix that is not positive semidefinite is E_SINGULA
   const notPsd = (e: unknown): boolean =>
     e instanceof QuantError &&
     e.code === 'E_SINGULAR_COVARIANCE' &&
-    /^the covariance matrix is not positive semidefinite: asset \d hedged with assets [\d, ]+ has a variance of -\d/.test(
+    /^the covariance matrix is not positive semidefinite: asset #(\d) \(row \1 of the covariance\) hedged with assets #\d(, #\d)* \(rows \d(, \d)*\) has a variance of -\d/.test(
       e.message,
     ) &&
     /so some portfolio would have a negative variance \(pivoted LDLᵀ, tolerance 1e-10 × the largest variance\)$/.test(
@@ -284,6 +284,31 @@ test('a 3 × 3 (or larger) matrix that is not positive semidefinite is E_SINGULA
     assert.throws(() => riskContributions(Array(n).fill(1 / n), cov), notPsd, `riskContributions ${what}`);
     assert.throws(() => hrpTree({ matrix: cov }), notPsd, `hrpTree ${what}`);
   }
+  // Unlabelled, an asset is #i, row i of the covariance (from 0, as `covariance[i] (row i)` elsewhere).
+  assert.throws(
+    () => riskContributions([1 / 3, 1 / 3, 1 / 3], bad),
+    (e: unknown) =>
+      e instanceof QuantError &&
+      e.message.startsWith(
+        'the covariance matrix is not positive semidefinite: asset #2 (row 2 of the covariance) hedged with assets #0, #1 (rows 0, 1) has a variance of -15.2',
+      ),
+    'riskContributions names asset #2 as row 2 of the covariance, and the rows it is hedged with',
+  );
+  // A covariance left between two assets whose variances are spent: both rows named.
+  const pair = [
+    [1, 0.5, 0.5],
+    [0.5, 0.25, 0.15],
+    [0.5, 0.15, 0.25],
+  ];
+  assert.throws(
+    () => riskContributions([1 / 3, 1 / 3, 1 / 3], pair),
+    (e: unknown) =>
+      e instanceof QuantError &&
+      e.message.startsWith(
+        'the covariance matrix is not positive semidefinite: assets #1 and #2 (rows 1 and 2 of the covariance) hedged with asset #0 (row 0) have a covariance of -0.1',
+      ),
+    'a covariance left names both rows',
+  );
   // With asset names, the message names the assets.
   assert.throws(
     () => hrpTree({ matrix: bigger, assets: ['A', 'B', 'C', 'D', 'E'] }),
