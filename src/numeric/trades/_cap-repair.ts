@@ -6,10 +6,10 @@
 import { lotCost, nextLots, type LotCandidates, type LotItem } from './_lot-candidates.js';
 
 /** A final weight beyond its cap by more than this breaks it (the optimizer's tolerance). */
-const CAP_TOLERANCE = 1e-9;
+export const CAP_TOLERANCE = 1e-9;
 
 /** Final weight of an item after k lots. */
-function weightAfter(item: LotItem, k: number, nav: number): number {
+export function weightOf(item: LotItem, k: number, nav: number): number {
   return ((item.held + k * item.lotSize) * item.price) / nav;
 }
 
@@ -22,13 +22,13 @@ export function capLotRange(
   cap: number,
   nav: number,
 ): { readonly low: number; readonly high: number } | undefined {
-  const within = (k: number): boolean => Math.abs(weightAfter(item, k, nav)) <= cap + CAP_TOLERANCE;
+  const within = (k: number): boolean => Math.abs(weightOf(item, k, nav)) <= cap + CAP_TOLERANCE;
   if (!within(0)) return undefined;
   const unit = (item.lotSize * item.price) / nav;
-  let high = Math.max(0, Math.floor((cap - weightAfter(item, 0, nav)) / unit));
+  let high = Math.max(0, Math.floor((cap - weightOf(item, 0, nav)) / unit));
   while (high > 0 && !within(high)) high -= 1;
   while (within(high + 1)) high += 1;
-  let low = Math.min(0, Math.ceil((-cap - weightAfter(item, 0, nav)) / unit));
+  let low = Math.min(0, Math.ceil((-cap - weightOf(item, 0, nav)) / unit));
   while (low < 0 && !within(low)) low += 1;
   while (within(low - 1)) low -= 1;
   return { low, high };
@@ -70,8 +70,8 @@ function upLots(c: LotCandidates, k: number): number | undefined {
  * member's own range (from the holding toward the target, at most a lot beyond; minimum ticket
  * respected), keeping cash ≥ 0 and breaking no other cap further — the one with the least increase of
  * the tracking cost per unit of weight moved is made (ties: the earlier item). A group with no such
- * move left stays broken, with the reason. Deterministic; not claimed optimal: cash a move frees is not
- * spent again.
+ * move left stays broken, with the reason. Deterministic; not claimed optimal. The cash a move frees is
+ * spent by the rounding solved again afterwards (`solveAgain` in lot-rounding.ts), not here.
  */
 export function repairGroupCaps(
   items: readonly LotItem[],
@@ -86,7 +86,7 @@ export function repairGroupCaps(
   const broken: BrokenCap[] = [];
   const given = new Set<string>();
   const sum = (g: GroupCap, at: readonly number[]): number =>
-    g.members.reduce((s, i) => s + weightAfter(items[i] as LotItem, at[i] as number, nav), 0);
+    g.members.reduce((s, i) => s + weightOf(items[i] as LotItem, at[i] as number, nav), 0);
   const spent = (at: readonly number[]): number =>
     at.reduce((s, k, i) => s + (candidates[i] as LotCandidates).lotCash * k, 0);
   for (let step = 0; step < 100_000; step++) {
@@ -122,9 +122,7 @@ export function repairGroupCaps(
         why.add(`a move would break ${other.key}`);
         continue;
       }
-      const moved = Math.abs(
-        weightAfter(items[i] as LotItem, to, nav) - weightAfter(items[i] as LotItem, k, nav),
-      );
+      const moved = Math.abs(weightOf(items[i] as LotItem, to, nav) - weightOf(items[i] as LotItem, k, nav));
       const rate = (lotCost(c, to) - lotCost(c, k)) / moved;
       if (pick === undefined || rate < pick.rate) pick = { index: i, to, rate };
     }

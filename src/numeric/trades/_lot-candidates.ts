@@ -30,8 +30,9 @@ export interface LotCandidates {
   /** Fewest lots (most selling) the domain allows, minimum ticket aside. */
   readonly lowest: number;
   /**
-   * Fewest lots an allowed order reaches: `lowest`, or 0 when selling down to it is below the minimum
-   * ticket (every sell of the domain is then too small). The last choice of the walk from `best`.
+   * Fewest lots an allowed order reaches: `lowest`, or the next allowed choice above it when selling down
+   * to it is below the minimum ticket (0, when every sell of the domain is then too small). The last
+   * choice of the walk from `best`.
    */
   readonly least: number;
   /** Most lots the domain allows. */
@@ -57,11 +58,6 @@ function minimumLots(lotCash: number, minTicket: number): number {
   return n;
 }
 
-/** Whether k lots is an allowed order size: no order, or one of at least the minimum ticket. */
-function allowedLots(k: number, minLots: number): boolean {
-  return k === 0 || Math.abs(k) >= minLots;
-}
-
 /** (α·k − β)²: the squared gap between the final weight after k lots and the target. */
 export function lotCost(c: LotCandidates, k: number): number {
   return (c.alpha * k - c.beta) ** 2;
@@ -80,7 +76,8 @@ export function nextLots(c: LotCandidates, k: number): number | undefined {
  * than one lot beyond it, d = (target·NAV/price − held)/lotSize lots away: k ∈ [min(0, ⌊d⌋), max(0, ⌈d⌉)],
  * without the orders below the minimum ticket. Cost is convex in k, so a choice spending more cash than
  * the cheapest one is never better: only k ≤ best are choices. Ties go to the smaller order. `range`
- * (lots within an exposure cap, 0 among them) narrows the domain further.
+ * (lots within an exposure cap, or bounds a cap repair sets) narrows the domain further; it may leave 0
+ * out (an order the cap makes necessary), but must leave at least one allowed order in the domain.
  */
 export function lotCandidates(
   item: LotItem,
@@ -91,21 +88,28 @@ export function lotCandidates(
   const alpha = lotCash / nav;
   const beta = item.target - (item.held * item.price) / nav;
   const d = beta / alpha;
-  // An exposure cap narrows the domain (its range always holds 0: no order stays within it).
   const lowest = Math.max(Math.min(0, Math.floor(d)), range?.low ?? Number.NEGATIVE_INFINITY);
   const highest = Math.min(Math.max(0, Math.ceil(d)), range?.high ?? Number.POSITIVE_INFINITY);
   const minLots = minimumLots(lotCash, item.minTicket);
-  const least = allowedLots(lowest, minLots) ? lowest : 0;
-  const partial = { best: 0, lowest, least, highest, minLots, lotCash, alpha, beta };
-  const options = [Math.floor(d), Math.ceil(d)]
-    .map((k) => Math.min(highest, Math.max(lowest, k)))
-    .flatMap((k) => (allowedLots(k, minLots) ? [k] : [0, Math.sign(k) * minLots]))
-    .filter((k) => k >= lowest && k <= highest);
-  let best = 0;
-  for (const k of options) {
-    const better = lotCost(partial, k) < lotCost(partial, best);
-    const tie = lotCost(partial, k) === lotCost(partial, best) && Math.abs(k) < Math.abs(best);
-    if (better || tie) best = k;
+  // The allowed orders within [lowest, highest]: the sells of at least the minimum ticket, no order, the buys.
+  const spans = [
+    [lowest, Math.min(highest, -minLots)],
+    [Math.max(lowest, 0), Math.min(highest, 0)],
+    [Math.max(lowest, minLots), highest],
+  ].filter(([a, b]) => (a as number) <= (b as number)) as [number, number][];
+  const first = spans[0];
+  if (first === undefined)
+    throw new RangeError(`no allowed order of ${item.symbol ?? 'a position'} in its range`);
+  const least = first[0];
+  const partial = { best: least, lowest, least, highest, minLots, lotCash, alpha, beta };
+  let best = least;
+  for (const [a, b] of spans) {
+    for (const k of [Math.floor(d), Math.ceil(d), a, b]) {
+      const at = Math.min(b, Math.max(a, k));
+      const better = lotCost(partial, at) < lotCost(partial, best);
+      const tie = lotCost(partial, at) === lotCost(partial, best) && Math.abs(at) < Math.abs(best);
+      if (better || tie) best = at;
+    }
   }
   return { ...partial, best };
 }

@@ -10,9 +10,17 @@
  * The bound of a node is the Lagrangian dual of the continuous relaxation of the positions left, which
  * is a valid lower bound at every multiplier (weak duality), so pruning never loses the optimum.
  */
-import { QuantError } from '../../errors.js';
+import { QuantError, isQuantError } from '../../errors.js';
 import { lotCandidates, lotCost, nextLots, type LotCandidates, type LotItem } from './_lot-candidates.js';
-import { capLotRange, repairGroupCaps, type BrokenCap, type CapMove, type GroupCap } from './_cap-repair.js';
+import {
+  CAP_TOLERANCE,
+  capLotRange,
+  repairGroupCaps,
+  weightOf,
+  type BrokenCap,
+  type CapMove,
+  type GroupCap,
+} from './_cap-repair.js';
 
 export { type LotItem } from './_lot-candidates.js';
 export { type BrokenCap, type CapMove, type GroupCap } from './_cap-repair.js';
@@ -39,6 +47,11 @@ export interface LotRoundingOptions {
    * Exposure caps on the final weights: per item, the cap on its |net weight| (undefined: none), and caps
    * on the summed net weight of groups of items. See {@link roundToLots}.
    */
+  /**
+   * Whether the rounding is solved again after a cap repair to spend the cash the repair freed (default
+   * true; false keeps the repair's lots, as a baseline to compare with).
+   */
+  readonly respend?: boolean;
   readonly caps?: {
     readonly symbols: readonly ({ readonly key: string; readonly cap: number } | undefined)[];
     readonly groups: readonly GroupCap[];
@@ -263,18 +276,20 @@ function infeasible(
  * cap; a holding already beyond it keeps its range); then every cap still broken — symbols first, then
  * groups — is restored by {@link repairGroupCaps} one lot step at a time, least tracking cost per unit
  * of weight first (`capMoves`; the result is then not claimed optimal), and what no step restores is
- * listed in `brokenCaps` with the reason.
+ * listed in `brokenCaps` with the reason. The rounding is then solved again with the lines of those caps
+ * held at their repaired lots or further toward the cap, spending the cash the steps freed; its orders
+ * are kept when they track better with every cap kept (never worse than the repair alone).
  *
  * @param items positions, in a fixed order (the result follows it; ties go to the earlier choice).
  */
 export function roundToLots(items: readonly LotItem[], options: LotRoundingOptions): LotRoundingResult {
   const { nav } = options;
   const symbolCaps = options.caps?.symbols ?? [];
-  const candidates = items.map((item, i) => {
+  const ranges = items.map((item, i) => {
     const cap = symbolCaps[i];
-    const range = cap === undefined ? undefined : capLotRange(item, cap.cap, nav);
-    return lotCandidates(item, nav, range);
+    return cap === undefined ? undefined : capLotRange(item, cap.cap, nav);
   });
+  const candidates = items.map((item, i) => lotCandidates(item, nav, ranges[i]));
   const uncapped = items.map((item) => lotCandidates(item, nav).best);
   // Every cap, each symbol's as a group of one, checked (and restored where it can be) after the rounding.
   const groups: GroupCap[] = [
@@ -286,17 +301,115 @@ export function roundToLots(items: readonly LotItem[], options: LotRoundingOptio
   const budget = solved.cash + spentBy(candidates, solved.lots);
   const repaired = repairGroupCaps(items, candidates, solved.lots, budget, nav, groups);
   if (repaired.moves.length === 0) return { ...solved, uncapped, capMoves: [], brokenCaps: repaired.broken };
+  const keys = [...new Set(repaired.moves.map((m) => m.key))].join(', ');
+  const moved = `${repaired.moves.length} lot move${repaired.moves.length === 1 ? '' : 's'} after the rounding to bring ${keys} within the cap (least tracking cost first)`;
+  const objective = objectiveOf(candidates, repaired.lots);
+  const again =
+    options.respend === false
+      ? undefined
+      : solveAgain(
+          items,
+          ranges,
+          { start: solved.lots, lots: repaired.lots, broken: repaired.broken },
+          groups,
+          options,
+        );
+  if (again !== undefined && again.objective < objective - RESPEND_GAIN) {
+    return {
+      ...solved,
+      lots: again.lots,
+      optimal: false,
+      reason: `${moved}, then the rounding solved again with the lines of the caps held there, spending the cash the moves freed`,
+      nodes: solved.nodes + again.nodes,
+      objective: objectiveOf(candidates, again.lots),
+      cash: budget - spentBy(candidates, again.lots),
+      uncapped,
+      capMoves: repaired.moves,
+      brokenCaps: repaired.broken,
+    };
+  }
   return {
     ...solved,
     lots: repaired.lots,
     optimal: false,
-    reason: `${repaired.moves.length} lot move${repaired.moves.length === 1 ? '' : 's'} after the rounding to bring ${[...new Set(repaired.moves.map((m) => m.key))].join(', ')} within the cap (least tracking cost first)`,
-    objective: objectiveOf(candidates, repaired.lots),
+    reason: moved,
+    objective,
     cash: budget - spentBy(candidates, repaired.lots),
     uncapped,
     capMoves: repaired.moves,
     brokenCaps: repaired.broken,
   };
+}
+
+/** A second rounding replaces the repaired one only when it lowers the tracking cost by more than this. */
+const RESPEND_GAIN = 1e-15;
+
+/**
+ * The rounding solved again after a cap repair, so that the cash the repair freed is spent: each line of
+ * a cap the repair moved or left broken may not move back past its repaired lots in the direction the cap
+ * was broken (k ≤ its lots for a cap broken upward, k ≥ for one broken downward), so the cap cannot come
+ * back; a cap the new rounding breaks is held the same way and the rounding solved again (at most twice
+ * per cap). The repaired lots satisfy every bound, so an exact solve is never worse than them. Undefined
+ * when no rounding keeping every cap (or a broken cap no further) is found.
+ */
+function solveAgain(
+  items: readonly LotItem[],
+  ranges: readonly ({ readonly low: number; readonly high: number } | undefined)[],
+  repaired: {
+    readonly start: readonly number[];
+    readonly lots: readonly number[];
+    readonly broken: readonly BrokenCap[];
+  },
+  groups: readonly GroupCap[],
+  options: LotRoundingOptions,
+): { lots: readonly number[]; objective: number; nodes: number } | undefined {
+  const { nav } = options;
+  const sum = (g: GroupCap, lots: readonly number[]): number =>
+    g.members.reduce((s, i) => s + weightOf(items[i] as LotItem, lots[i] as number, nav), 0);
+  const beyond = (g: GroupCap, lots: readonly number[]): number => {
+    const w = sum(g, lots);
+    return Math.abs(w) > g.cap + CAP_TOLERANCE ? Math.sign(w) : 0;
+  };
+  // Per cap, the directions its lines are held in: those the rounding broke it in (repaired or not).
+  const held = groups.map((g) => {
+    const broken = repaired.broken.some((b) => b.key === g.key);
+    const direction = beyond(g, repaired.start) || (broken ? beyond(g, repaired.lots) : 0);
+    return new Set<number>(direction === 0 ? [] : [direction]);
+  });
+  let nodes = 0;
+  for (let round = 0; round <= 2 * groups.length; round++) {
+    const narrowed = items.map((item, i) => {
+      let low = ranges[i]?.low ?? Number.NEGATIVE_INFINITY;
+      let high = ranges[i]?.high ?? Number.POSITIVE_INFINITY;
+      const k = repaired.lots[i] as number;
+      groups.forEach((g, j) => {
+        if (!g.members.includes(i)) return;
+        if (held[j]?.has(1)) high = Math.min(high, k);
+        if (held[j]?.has(-1)) low = Math.max(low, k);
+      });
+      return lotCandidates(item, nav, { low, high });
+    });
+    let again: Solved;
+    try {
+      again = solve(items, narrowed, options);
+    } catch (error) {
+      if (isQuantError(error) && error.code === 'E_TRADES_INFEASIBLE') return undefined;
+      throw error;
+    }
+    nodes += again.nodes;
+    if (!(again.cash >= 0)) return undefined;
+    let added = false;
+    groups.forEach((g, j) => {
+      const direction = beyond(g, again.lots);
+      const set = held[j] as Set<number>;
+      if (direction !== 0 && !set.has(direction)) {
+        set.add(direction);
+        added = true;
+      }
+    });
+    if (!added) return { lots: again.lots, objective: again.objective, nodes };
+  }
+  return undefined;
 }
 
 type Solved = Omit<LotRoundingResult, 'uncapped' | 'capMoves' | 'brokenCaps'>;

@@ -272,3 +272,66 @@ test('a group cap is restored or reported: never silently broken (300 cases)', (
     assert.ok(r.cash >= 0, `seed ${seed}: cash ≥ 0 after the moves`);
   }
 });
+
+test('the cash a group-cap repair frees is spent again: a lot outside the group is bought, the tracking cost lower', () => {
+  const nav = 10_000;
+  // A and B (a lot is 0.1 of the NAV) target 0.4 each; C (a lot is 0.01) targets 0.28: 1.08 in all, so the
+  // rounding trims C to 20 lots. The group {A, B} capped at 0.7 then sells a lot of A, freeing 1,000.
+  const items: LotItem[] = [
+    { symbol: 'A', held: 0, price: 100, lotSize: 10, minTicket: 0, target: 0.4 },
+    { symbol: 'B', held: 0, price: 100, lotSize: 10, minTicket: 0, target: 0.4 },
+    { symbol: 'C', held: 0, price: 100, lotSize: 1, minTicket: 0, target: 0.28 },
+  ];
+  const caps = { symbols: [], groups: [{ key: 'g', members: [0, 1], cap: 0.7 }] };
+  const before = roundToLots(items, { nav, caps, respend: false });
+  assert.deepEqual(before.lots, [3, 4, 20], 'the repair alone leaves C at 20 lots');
+  const r = roundToLots(items, { nav, caps });
+  assert.deepEqual(r.lots, [3, 4, 28], 'the freed cash buys C up to its target');
+  assert.ok(r.objective < before.objective - 1e-6, `tracking cost ${r.objective} below ${before.objective}`);
+  assert.ok(Math.abs(r.cash - 200) < 1e-9, `cash left ${r.cash}`);
+  assert.equal(r.optimal, false, 'not claimed optimal');
+  assert.match(r.reason ?? '', /solved again/, 'the reason says the rounding was solved again');
+  assert.deepEqual(r.capMoves, before.capMoves, 'the repair moves are kept');
+});
+
+test('solving again after a cap repair is never worse, keeps every cap and cash ≥ 0 (600 random cases)', () => {
+  let improved = 0;
+  for (let seed = 1; seed <= 600; seed++) {
+    const { items, nav } = randomCase(seed * 15485863);
+    const rand = seededRandom(seed);
+    const members = items.map((_, i) => i).filter(() => rand() < 0.6);
+    const other = items.map((_, i) => i).filter((i) => !members.includes(i) && rand() < 0.7);
+    const groups = [
+      { key: 'g', members, cap: 0.15 + rand() * 0.4 },
+      ...(other.length > 0 ? [{ key: 'h', members: other, cap: 0.2 + rand() * 0.5 }] : []),
+    ];
+    const symbols = items.map((_, i) => (rand() < 0.3 ? { key: `s${i}`, cap: 0.35 } : undefined));
+    const caps = { symbols, groups };
+    let base;
+    try {
+      base = roundToLots(items, { nav, caps, respend: false });
+    } catch (e) {
+      assert.ok(isQuantError(e) && e.code === 'E_TRADES_INFEASIBLE', `seed ${seed}: ${String(e)}`);
+      continue;
+    }
+    const r = roundToLots(items, { nav, caps });
+    assert.ok(r.objective <= base.objective, `seed ${seed}: ${r.objective} not above ${base.objective}`);
+    assert.ok(r.cash >= 0, `seed ${seed}: cash ${r.cash} ≥ 0`);
+    const w = (i: number, lots: readonly number[]): number =>
+      ((items[i]!.held + lots[i]! * items[i]!.lotSize) * items[i]!.price) / nav;
+    const all = [
+      ...symbols.flatMap((c, i) => (c === undefined ? [] : [{ key: c.key, members: [i], cap: c.cap }])),
+      ...groups,
+    ];
+    for (const g of all) {
+      const now = Math.abs(g.members.reduce((s, i) => s + w(i, r.lots), 0));
+      const then = Math.abs(g.members.reduce((s, i) => s + w(i, base.lots), 0));
+      assert.ok(
+        now <= g.cap + 1e-9 || now <= then + 1e-12,
+        `seed ${seed}: ${g.key} within its cap (${now} ≤ ${g.cap}) or no further beyond than the repair left it (${then})`,
+      );
+    }
+    if (r.objective < base.objective) improved += 1;
+  }
+  assert.ok(improved >= 10, `the freed cash was spent in enough cases (${improved})`);
+});
