@@ -3,7 +3,7 @@
  * the rounding ({@link capLotRange}), so the rounding is exact under it; a cap on a group of symbols
  * (an exposure prefix) couples positions and is restored after the rounding by {@link repairGroupCaps}.
  */
-import { lotCost, nextLots, type LotCandidates, type LotItem } from './_lot-candidates.js';
+import { lotCandidates, lotCost, nextLots, type LotCandidates, type LotItem } from './_lot-candidates.js';
 
 /** A final weight beyond its cap by more than this breaks it (the optimizer's tolerance). */
 export const CAP_TOLERANCE = 1e-9;
@@ -14,24 +14,58 @@ export function weightOf(item: LotItem, k: number, nav: number): number {
 }
 
 /**
- * The lots k whose final weight stays within ±cap (1e-9 slack): [low, high], or undefined when what is
- * held is already beyond the cap (no order is then within it: the caller leaves the range as it is).
+ * The lots k a symbol's cap allows, [low, high]: those whose final weight stays within ±cap (1e-9 slack).
+ * A holding already beyond the cap (`beyond`) may only move toward it — sells for a long beyond +cap,
+ * buys for a short beyond −cap —: to within the cap when an allowed order (from the holding toward the
+ * target, at most a lot beyond, not below the minimum ticket) gets there, else to the allowed order that
+ * ends closest to the cap (ties: the smaller order), which may be no order at all.
  */
 export function capLotRange(
   item: LotItem,
   cap: number,
   nav: number,
-): { readonly low: number; readonly high: number } | undefined {
+): { readonly low: number; readonly high: number; readonly beyond: boolean } {
   const within = (k: number): boolean => Math.abs(weightOf(item, k, nav)) <= cap + CAP_TOLERANCE;
-  if (!within(0)) return undefined;
   const unit = (item.lotSize * item.price) / nav;
-  let high = Math.max(0, Math.floor((cap - weightOf(item, 0, nav)) / unit));
-  while (high > 0 && !within(high)) high -= 1;
+  if (within(0)) {
+    let high = Math.max(0, Math.floor((cap - weightOf(item, 0, nav)) / unit));
+    while (high > 0 && !within(high)) high -= 1;
+    while (within(high + 1)) high += 1;
+    let low = Math.min(0, Math.ceil((-cap - weightOf(item, 0, nav)) / unit));
+    while (low < 0 && !within(low)) low += 1;
+    while (within(low - 1)) low -= 1;
+    return { low, high, beyond: false };
+  }
+  const long = weightOf(item, 0, nav) > 0;
+  // The k within the cap, if any: an interval on the side of 0 toward the cap.
+  let high = Math.floor((cap - weightOf(item, 0, nav)) / unit);
+  let low = Math.ceil((-cap - weightOf(item, 0, nav)) / unit);
   while (within(high + 1)) high += 1;
-  let low = Math.min(0, Math.ceil((-cap - weightOf(item, 0, nav)) / unit));
-  while (low < 0 && !within(low)) low += 1;
+  while (high >= low && !within(high)) high -= 1;
   while (within(low - 1)) low -= 1;
-  return { low, high };
+  while (low <= high && !within(low)) low += 1;
+  const toward = lotCandidates(
+    item,
+    nav,
+    long ? { low: Number.NEGATIVE_INFINITY, high: 0 } : { low: 0, high: Number.POSITIVE_INFINITY },
+  );
+  // The allowed orders toward the cap: no order, and the spans of orders of at least the minimum ticket.
+  const spans = [
+    [toward.lowest, Math.min(toward.highest, -toward.minLots)],
+    [0, 0],
+    [Math.max(toward.lowest, toward.minLots), toward.highest],
+  ].filter(([a, b]) => (a as number) <= (b as number)) as [number, number][];
+  const excess = (k: number): number => Math.max(0, Math.abs(weightOf(item, k, nav)) - cap);
+  let closest = 0;
+  for (const [a, b] of spans) {
+    for (const k of [a, b, low, high]) {
+      const at = Math.min(b, Math.max(a, k));
+      const nearer = excess(at) < excess(closest);
+      if (nearer || (excess(at) === excess(closest) && Math.abs(at) < Math.abs(closest))) closest = at;
+    }
+  }
+  if (low <= high && within(closest)) return { low, high, beyond: true };
+  return { low: closest, high: closest, beyond: true };
 }
 
 /** A cap on the summed net weight of several items. */

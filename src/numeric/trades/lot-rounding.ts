@@ -79,6 +79,11 @@ export interface LotRoundingResult {
   readonly cash: number;
   /** Each item's own nearest allowed rounding without its exposure cap (= `nearest` when none narrows it). */
   readonly uncapped: readonly number[];
+  /**
+   * Per item, whether what is held is already beyond its symbol cap: its orders then only move it toward
+   * the cap (to within it when an allowed order gets there, else as close as one gets).
+   */
+  readonly heldBeyond: readonly boolean[];
   /** Lot moves made after the rounding to bring a cap back (in order). */
   readonly capMoves: readonly CapMove[];
   /** Caps still broken after those moves, with why no move was left. */
@@ -273,7 +278,7 @@ function infeasible(
  * No order set keeping cash ≥ 0 is `E_TRADES_INFEASIBLE`.
  *
  * `caps`: a symbol's cap narrows its choices to the lots within it before the rounding (exact under the
- * cap; a holding already beyond it keeps its range); then every cap still broken — symbols first, then
+ * cap; a holding already beyond it to the orders toward the cap, see {@link capLotRange}); then every cap still broken — symbols first, then
  * groups — is restored by {@link repairGroupCaps} one lot step at a time, least tracking cost per unit
  * of weight first (`capMoves`; the result is then not claimed optimal), and what no step restores is
  * listed in `brokenCaps` with the reason. The rounding is then solved again with the lines of those caps
@@ -291,16 +296,18 @@ export function roundToLots(items: readonly LotItem[], options: LotRoundingOptio
   });
   const candidates = items.map((item, i) => lotCandidates(item, nav, ranges[i]));
   const uncapped = items.map((item) => lotCandidates(item, nav).best);
+  const heldBeyond = ranges.map((r) => r?.beyond === true);
   // Every cap, each symbol's as a group of one, checked (and restored where it can be) after the rounding.
   const groups: GroupCap[] = [
     ...symbolCaps.flatMap((c, i) => (c === undefined ? [] : [{ key: c.key, members: [i], cap: c.cap }])),
     ...(options.caps?.groups ?? []),
   ];
   const solved = solve(items, candidates, options);
-  if (groups.length === 0) return { ...solved, uncapped, capMoves: [], brokenCaps: [] };
+  if (groups.length === 0) return { ...solved, uncapped, heldBeyond, capMoves: [], brokenCaps: [] };
   const budget = solved.cash + spentBy(candidates, solved.lots);
   const repaired = repairGroupCaps(items, candidates, solved.lots, budget, nav, groups);
-  if (repaired.moves.length === 0) return { ...solved, uncapped, capMoves: [], brokenCaps: repaired.broken };
+  if (repaired.moves.length === 0)
+    return { ...solved, uncapped, heldBeyond, capMoves: [], brokenCaps: repaired.broken };
   const keys = [...new Set(repaired.moves.map((m) => m.key))].join(', ');
   const moved = `${repaired.moves.length} lot move${repaired.moves.length === 1 ? '' : 's'} after the rounding to bring ${keys} within the cap (least tracking cost first)`;
   const objective = objectiveOf(candidates, repaired.lots);
@@ -324,6 +331,7 @@ export function roundToLots(items: readonly LotItem[], options: LotRoundingOptio
       objective: objectiveOf(candidates, again.lots),
       cash: budget - spentBy(candidates, again.lots),
       uncapped,
+      heldBeyond,
       capMoves: repaired.moves,
       brokenCaps: repaired.broken,
     };
@@ -336,6 +344,7 @@ export function roundToLots(items: readonly LotItem[], options: LotRoundingOptio
     objective,
     cash: budget - spentBy(candidates, repaired.lots),
     uncapped,
+    heldBeyond,
     capMoves: repaired.moves,
     brokenCaps: repaired.broken,
   };
@@ -412,7 +421,7 @@ function solveAgain(
   return undefined;
 }
 
-type Solved = Omit<LotRoundingResult, 'uncapped' | 'capMoves' | 'brokenCaps'>;
+type Solved = Omit<LotRoundingResult, 'uncapped' | 'heldBeyond' | 'capMoves' | 'brokenCaps'>;
 
 /** The rounding itself, on candidates already narrowed by the symbol caps. */
 function solve(

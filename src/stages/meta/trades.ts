@@ -154,7 +154,12 @@ const num = (x: number): string => String(tidy(x));
  */
 function noteOf(line: TradeLine, lots: number, nearest: number, nav: number, cap: CapNote): string | null {
   const notes: string[] = [];
-  if (cap.uncapped !== nearest) {
+  if (cap.heldBeyond) {
+    const way = line.held > 0 ? 'sold' : 'bought back';
+    notes.push(
+      `held beyond its exposure cap (${cap.key ?? 'exposure_limits'}), so only ${way} toward it: ${num(nearest)} lots instead of ${num(cap.uncapped)}`,
+    );
+  } else if (cap.uncapped !== nearest) {
     notes.push(
       `held to ${num(nearest)} lots instead of ${num(cap.uncapped)} by its exposure cap (${cap.key ?? 'exposure_limits'})`,
     );
@@ -196,6 +201,8 @@ function noteOf(line: TradeLine, lots: number, nearest: number, nav: number, cap
 interface CapNote {
   readonly uncapped: number;
   readonly key: string | undefined;
+  /** Whether what is held is beyond the line's own cap already (its orders only move toward it). */
+  readonly heldBeyond: boolean;
   readonly moved: { readonly from: number; readonly key: string } | undefined;
 }
 
@@ -472,12 +479,14 @@ function roundingCaps(lines: readonly TradeLine[], caps: Caps | undefined): LotR
 /**
  * Final weights still past the meta profile's exposure caps (|net weight| ≤ cap) after the rounding
  * enforced them, each with why it could not: the target itself beyond the cap, or the reason the repair
- * found no move (`brokenCaps`).
+ * found no move (`brokenCaps`); and a symbol held beyond its cap already, which is only traded toward it,
+ * with where it ends.
  */
 function capWarnings(
   rows: readonly TradeRow[],
   caps: Caps | undefined,
   broken: readonly BrokenCap[],
+  nav: number,
 ): string[] {
   if (caps === undefined) return [];
   const why = new Map(broken.map((b) => [b.key, b.reason] as const));
@@ -488,10 +497,21 @@ function capWarnings(
   const out: string[] = [];
   for (const r of rows) {
     const c = symbolCap(caps, r.symbol);
-    if (c === undefined || !(Math.abs(r.final_weight) > c.cap + CAP_TOLERANCE)) continue;
+    if (c === undefined) continue;
+    const held = (r.held * r.price) / nav;
+    const heldBeyond = Math.abs(held) > c.cap + CAP_TOLERANCE;
+    const way = held > 0 ? 'sold' : 'bought back';
+    const was = `held at ${pct(held)}, beyond the cap already, it is only ${way} toward it`;
+    if (!(Math.abs(r.final_weight) > c.cap + CAP_TOLERANCE)) {
+      if (heldBeyond)
+        out.push(
+          `${r.symbol} was held at ${pct(held)} of the NAV, beyond its exposure cap of ±${pct(c.cap)} (${c.key}; target ${pct(r.target_weight)}): it is only ${way}, and ends at ${pct(r.final_weight)}, within the cap`,
+        );
+      continue;
+    }
     const beyond = Math.abs(r.target_weight) > c.cap + CAP_TOLERANCE;
     out.push(
-      `${r.symbol} ends at ${pct(r.final_weight)} of the NAV, beyond its exposure cap of ±${pct(c.cap)} (${c.key}; target ${pct(r.target_weight)}): ${because(c.key, beyond)}; trade it down by hand if the cap is a hard limit`,
+      `${r.symbol} ends at ${pct(r.final_weight)} of the NAV, beyond its exposure cap of ±${pct(c.cap)} (${c.key}; target ${pct(r.target_weight)}): ${because(c.key, beyond)}${heldBeyond ? `; ${was}` : ''}; trade it down by hand if the cap is a hard limit`,
     );
   }
   for (const [prefix, cap] of Object.entries(caps.prefixes)) {
@@ -561,6 +581,32 @@ async function writeOutputs(
   return plan;
 }
 
+/** One row per line of the trade list, with what the rounding and the caps did to it. */
+function tradeRows(
+  lines: readonly TradeLine[],
+  rounding: LotRoundingResult,
+  caps: Caps | undefined,
+  nav: number,
+  sleevesOf: (symbol: string) => string,
+): TradeRow[] {
+  return lines.map((line, i) => {
+    const first = rounding.capMoves.find((m) => m.index === i);
+    return tradeRow(
+      line,
+      rounding.lots[i] as number,
+      rounding.nearest[i] as number,
+      nav,
+      sleevesOf(line.symbol),
+      {
+        uncapped: rounding.uncapped[i] as number,
+        key: caps === undefined ? undefined : symbolCap(caps, line.symbol)?.key,
+        heldBeyond: rounding.heldBeyond[i] === true,
+        moved: first === undefined ? undefined : { from: first.from, key: first.key },
+      },
+    );
+  });
+}
+
 function summaryOf(rows: readonly TradeRow[], rounding: LotRoundingResult): string {
   const orders = rows.filter((r) => r.side !== 'HOLD');
   const buys = orders.filter((r) => r.side === 'BUY').length;
@@ -612,22 +658,13 @@ export const metaTrades = defineStage({
       ctx.warn(`trade rounding not proven optimal: ${rounding.reason ?? rounding.method}`);
     const sleeves = sleeveAges(freshness);
     const contributors = new Map(target.assets.map((a) => [a.symbol, a.sleeves] as const));
-    const rows = lines.map((line, i) => {
-      const first = rounding.capMoves.find((m) => m.index === i);
-      return tradeRow(
-        line,
-        rounding.lots[i] as number,
-        rounding.nearest[i] as number,
-        params.nav,
-        sleevesCell(contributors.get(line.symbol) ?? [], sleeves),
-        {
-          uncapped: rounding.uncapped[i] as number,
-          key: caps === undefined ? undefined : symbolCap(caps, line.symbol)?.key,
-          moved: first === undefined ? undefined : { from: first.from, key: first.key },
-        },
-      );
-    });
-    const warnings = [...capWarnings(rows, caps, rounding.brokenCaps), ...missWarnings(rows, params.nav)];
+    const rows = tradeRows(lines, rounding, caps, params.nav, (symbol) =>
+      sleevesCell(contributors.get(symbol) ?? [], sleeves),
+    );
+    const warnings = [
+      ...capWarnings(rows, caps, rounding.brokenCaps, params.nav),
+      ...missWarnings(rows, params.nav),
+    ];
     for (const warning of warnings) ctx.warn(warning);
     const doc = {
       schema_version: 1,

@@ -335,3 +335,42 @@ test('solving again after a cap repair is never worse, keeps every cap and cash 
   }
   assert.ok(improved >= 10, `the freed cash was spent in enough cases (${improved})`);
 });
+
+test('a symbol held beyond its cap is only traded toward it: to within the cap, else as close as an allowed order gets', () => {
+  const nav = 10_000;
+  // S is held short at −40 % for a cap of 30 % and a target of −50 %: selling more of it spends nothing
+  // and funds A, but moves S further past its cap. Only buys are allowed, and its direction (toward the
+  // target) allows none: S is not traded, and A is trimmed to the cash.
+  const short: LotItem[] = [
+    { symbol: 'S', held: -40, price: 100, lotSize: 1, minTicket: 0, target: -0.5 },
+    { symbol: 'A', held: 0, price: 100, lotSize: 1, minTicket: 0, target: 1.5 },
+  ];
+  const caps = { symbols: [{ key: 'cap.S', cap: 0.3 }, undefined], groups: [] };
+  const r = roundToLots(short, { nav, caps });
+  assert.equal(r.lots[0], 0, 'S is not sold further short');
+  assert.equal(r.lots[1], 140, 'A gets the cash there is');
+  assert.ok(r.cash >= 0, 'cash ≥ 0');
+  assert.deepEqual(r.heldBeyond, [true, false], 'S is marked as held beyond its cap');
+  assert.deepEqual(
+    r.brokenCaps.map((b) => b.key),
+    ['cap.S'],
+    'its cap stays broken, reported',
+  );
+  // L is held at 40 % for a cap of 30 % and a target of 29.9 %: the nearest lot (3 units, 3 %) sells 3
+  // lots to 31 %, past the cap; selling 4 reaches 28 %, within it, and the rounding is exact under it.
+  const long: LotItem[] = [
+    { symbol: 'L', held: 40, price: 100, lotSize: 3, minTicket: 0, target: 0.299 },
+    { symbol: 'B', held: 0, price: 100, lotSize: 1, minTicket: 0, target: 0.5 },
+  ];
+  const l = roundToLots(long, {
+    nav,
+    caps: { symbols: [{ key: 'cap.L', cap: 0.3 }, undefined], groups: [] },
+  });
+  assert.equal(l.lots[0], -4, 'L sells down to within its cap');
+  assert.deepEqual(l.capMoves, [], 'no repair step was needed');
+  assert.equal(l.optimal, true, 'the rounding is exact under the cap');
+  // A sell toward the cap below the minimum ticket is no order: the closest allowed is to hold.
+  const ticket: LotItem[] = [{ symbol: 'T', held: 40, price: 100, lotSize: 1, minTicket: 5000, target: 0.2 }];
+  const t = roundToLots(ticket, { nav, caps: { symbols: [{ key: 'cap.T', cap: 0.3 }], groups: [] } });
+  assert.equal(t.lots[0], 0, 'selling 20 units (2,000) is below the minimum ticket of 5,000');
+});

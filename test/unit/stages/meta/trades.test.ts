@@ -523,6 +523,59 @@ test('a cap no allowed order can restore is kept as a warning saying why', async
   );
 });
 
+test('a symbol held beyond its cap is only sold, to within it; the warning says where it was held and ends', async () => {
+  const ws = workspace();
+  // 3 A held (90 % of the NAV), target 50 %, cap 55 %: the nearest sell (1 lot) leaves 60 %, past the
+  // cap; the sells are narrowed to those reaching within it, so A sells 2 lots to 30 % in the rounding.
+  writeFileSync(join(ws, 'h-beyond.csv'), 'symbol,quantity\nNYSE:A,3\n');
+  capTight(ws, { max_weight: 0.55 });
+  const r = await run(ws, {
+    risk_profile: 'tight',
+    prices_file: 'prices.csv',
+    holdings_file: 'h-beyond.csv',
+    nav: 1000,
+  });
+  const all = JSON.stringify(r.warnings);
+  assert.deepEqual(
+    r.value.orders.find((o) => o.symbol === 'NYSE:A'),
+    { symbol: 'NYSE:A', side: 'SELL', quantity: 2, price: 300, notional: 600 },
+    'A sells down to within its cap',
+  );
+  assert.ok(
+    r.warnings.some((w) =>
+      /NYSE:A was held at 90 % of the NAV, beyond its exposure cap of ±55 % \(exposure_limits\.max_weight; target 50 %\): it is only sold, and ends at 30 %, within the cap/.test(
+        w,
+      ),
+    ),
+    `the warning says where A was held and where it ends: ${all}`,
+  );
+  const doc = JSON.parse(readFileSync(r.value.json, 'utf8'));
+  const line = doc.trades.find((t: { symbol: string }) => t.symbol === 'NYSE:A');
+  assert.match(
+    line.note,
+    /^held beyond its exposure cap \(exposure_limits\.max_weight\), so only sold toward it: -2 lots instead of -1/,
+    'the line says why it sells more than its nearest lot',
+  );
+  assert.equal(doc.rounding.optimal, true, 'the cap is part of the exact rounding, no repair step');
+  // With a minimum ticket no sell reaches, A is held: the warning says it was held beyond the cap already.
+  writeFileSync(join(ws, 'l-beyond.csv'), 'symbol,lot_size,min_ticket\nNYSE:A,1,1000\n');
+  const held = await run(ws, {
+    risk_profile: 'tight',
+    prices_file: 'prices.csv',
+    holdings_file: 'h-beyond.csv',
+    lots_file: 'l-beyond.csv',
+    nav: 1000,
+  });
+  assert.ok(
+    held.warnings.some((w) =>
+      /NYSE:A ends at 90 % of the NAV, beyond .*minimum ticket.*; held at 90 %, beyond the cap already, it is only sold toward it; trade it down by hand/.test(
+        w,
+      ),
+    ),
+    `the warning says A was held beyond the cap: ${JSON.stringify(held.warnings)}`,
+  );
+});
+
 test('a held odd lot outside the target, smaller than a lot, is kept with a note', async () => {
   const ws = workspace();
   writeFileSync(join(ws, 'h-odd.csv'), 'symbol,quantity\nOLD,3\n');
