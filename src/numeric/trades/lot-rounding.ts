@@ -225,6 +225,42 @@ function suffixSums(values: readonly number[]): number[] {
 
 const money = (x: number): string => String(Number(x.toPrecision(12)));
 
+/** Per item, its candidates without its symbol cap and where the cap is set (undefined: no cap). */
+interface CapLimits {
+  readonly uncapped: readonly LotCandidates[];
+  readonly keys: readonly (string | undefined)[];
+}
+
+/**
+ * The symbol caps that hold an order back from raising the cash it could (a short held above its target,
+ * a sell that may not cross below −cap, a short beyond its cap that must be bought back): per such line,
+ * its cap's key, the cash held back and a phrase for the message.
+ */
+function cappedOrders(
+  items: readonly LotItem[],
+  candidates: readonly LotCandidates[],
+  limits: CapLimits | undefined,
+): { symbol: string; key: string; cash: number; text: string }[] {
+  if (limits === undefined) return [];
+  const order = (c: LotCandidates, k: number): string =>
+    k < 0 ? `selling ${money(-k * c.lotCash)}` : k > 0 ? `buying ${money(k * c.lotCash)}` : 'no order';
+  return candidates.flatMap((c, i) => {
+    const free = limits.uncapped[i];
+    const key = limits.keys[i];
+    if (free === undefined || key === undefined || !(c.least > free.least)) return [];
+    const symbol = items[i]?.symbol ?? `position ${i + 1}`;
+    const cash = (c.least - free.least) * c.lotCash;
+    return [
+      {
+        symbol,
+        key,
+        cash,
+        text: `${symbol} (its cap ${key} allows at most ${order(c, c.least)} where the target asks for ${order(free, free.least)})`,
+      },
+    ];
+  });
+}
+
 /**
  * `E_TRADES_INFEASIBLE` with the arithmetic: cash is below 0 before any order only when the holdings are
  * worth more than the NAV, and then only sells raise cash; it names how much they can raise at most and
@@ -235,6 +271,7 @@ function infeasible(
   candidates: readonly LotCandidates[],
   nav: number,
   heldValue: number,
+  limits: CapLimits | undefined,
 ): QuantError {
   const name = (i: number): string => items[i]?.symbol ?? `position ${i + 1}`;
   let raisable = 0;
@@ -252,19 +289,28 @@ function infeasible(
   let heldBack = 0;
   for (const c of candidates) if (c.least === 0 && c.lowest < 0) heldBack -= c.lotCash * c.lowest;
   const because = blocked.length > 0 ? `; sells held back (${money(heldBack)} together): ${shown}` : '';
+  const capped = cappedOrders(items, candidates, limits);
+  const byCaps =
+    capped.length > 0
+      ? `; ${capped.length === 1 ? 'an exposure cap holds an order' : 'exposure caps hold orders'} back: ${capped.map((c) => c.text).join(', ')}`
+      : '';
   return new QuantError(
     'E_TRADES_INFEASIBLE',
-    `no set of orders keeps cash ≥ 0: the holdings are worth ${money(heldValue)}, ${money(missing)} above the NAV of ${money(nav)}, and the sells toward the targets raise at most ${money(raisable)}${because}`,
+    `no set of orders keeps cash ≥ 0: the holdings are worth ${money(heldValue)}, ${money(missing)} above the NAV of ${money(nav)}, and the sells toward the targets raise at most ${money(raisable)}${because}${byCaps}`,
     {
       hint:
         `--nav is the portfolio value, holdings plus cash: set it to at least the holdings' value (${money(heldValue)}) plus the cash held` +
-        (blocked.length > 0 ? ', or lower the minimum tickets of the sells held back' : ''),
+        (blocked.length > 0 ? ', or lower the minimum tickets of the sells held back' : '') +
+        (capped.length > 0
+          ? `, or raise the exposure cap${capped.length === 1 ? '' : 's'} holding orders back (${capped.map((c) => c.key).join(', ')}) in the meta profile's exposure_limits`
+          : ''),
       details: {
         nav,
         held_value: heldValue,
         cash_needed: missing,
         cash_raisable: raisable,
         blocked: candidates.flatMap((c, i) => (c.least === 0 && c.lowest < 0 ? [name(i)] : [])),
+        capped: capped.map((c) => ({ symbol: c.symbol, key: c.key, cash_held_back: c.cash })),
       },
     },
   );
@@ -295,14 +341,18 @@ export function roundToLots(items: readonly LotItem[], options: LotRoundingOptio
     return cap === undefined ? undefined : capLotRange(item, cap.cap, nav);
   });
   const candidates = items.map((item, i) => lotCandidates(item, nav, ranges[i]));
-  const uncapped = items.map((item) => lotCandidates(item, nav).best);
+  const free = items.map((item) => lotCandidates(item, nav));
+  const uncapped = free.map((c) => c.best);
   const heldBeyond = ranges.map((r) => r?.beyond === true);
   // Every cap, each symbol's as a group of one, checked (and restored where it can be) after the rounding.
   const groups: GroupCap[] = [
     ...symbolCaps.flatMap((c, i) => (c === undefined ? [] : [{ key: c.key, members: [i], cap: c.cap }])),
     ...(options.caps?.groups ?? []),
   ];
-  const solved = solve(items, candidates, options);
+  const solved = solve(items, candidates, options, {
+    uncapped: free,
+    keys: items.map((_, i) => symbolCaps[i]?.key),
+  });
   if (groups.length === 0) return { ...solved, uncapped, heldBeyond, capMoves: [], brokenCaps: [] };
   const budget = solved.cash + spentBy(candidates, solved.lots);
   const repaired = repairGroupCaps(items, candidates, solved.lots, budget, nav, groups);
@@ -428,13 +478,14 @@ function solve(
   items: readonly LotItem[],
   candidates: readonly LotCandidates[],
   options: LotRoundingOptions,
+  limits?: CapLimits,
 ): Solved {
   const { nav } = options;
   let heldValue = 0;
   for (const item of items) heldValue += item.held * item.price;
   const budget = nav - heldValue;
   const least = candidates.map((c) => c.lotCash * c.least);
-  if (least.reduce((a, b) => a + b, 0) > budget) throw infeasible(items, candidates, nav, heldValue);
+  if (least.reduce((a, b) => a + b, 0) > budget) throw infeasible(items, candidates, nav, heldValue, limits);
   const finish = (
     lots: readonly number[],
     method: LotRoundingMethod,

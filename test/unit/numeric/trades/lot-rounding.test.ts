@@ -374,3 +374,28 @@ test('a symbol held beyond its cap is only traded toward it: to within the cap, 
   const t = roundToLots(ticket, { nav, caps: { symbols: [{ key: 'cap.T', cap: 0.3 }], groups: [] } });
   assert.equal(t.lots[0], 0, 'selling 20 units (2,000) is below the minimum ticket of 5,000');
 });
+
+test('E_TRADES_INFEASIBLE names the symbol cap that holds a short back from raising the cash', () => {
+  const nav = 1000;
+  // A is held at 1,500 (150 % of the NAV) for a target of 125 %: selling 3 raises 300 at most. S targets −50 %,
+  // a short raising 500, but its cap of 10 % holds it to 100: 1,100 stays above the NAV of 1,000.
+  const items: LotItem[] = [
+    { symbol: 'A', held: 15, price: 100, lotSize: 1, minTicket: 0, target: 1.25 },
+    { symbol: 'S', held: 0, price: 100, lotSize: 1, minTicket: 0, target: -0.5 },
+  ];
+  const caps = { symbols: [undefined, { key: 'exposure_limits.symbols.S', cap: 0.1 }], groups: [] };
+  assert.doesNotThrow(() => roundToLots(items, { nav }), 'without the cap the short raises enough');
+  assert.throws(
+    () => roundToLots(items, { nav, caps }),
+    (e: unknown) =>
+      isQuantError(e) &&
+      e.code === 'E_TRADES_INFEASIBLE' &&
+      /an exposure cap holds an order back: S \(its cap exposure_limits\.symbols\.S allows at most selling 100 where the target asks for selling 500\)/.test(
+        e.message,
+      ) &&
+      /raise the exposure cap holding orders back \(exposure_limits\.symbols\.S\)/.test(e.hint ?? '') &&
+      JSON.stringify(e.details['capped']) ===
+        JSON.stringify([{ symbol: 'S', key: 'exposure_limits.symbols.S', cash_held_back: 400 }]),
+    'the message, the hint and the details name the cap',
+  );
+});
