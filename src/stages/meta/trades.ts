@@ -288,6 +288,7 @@ async function checkFreshness(
     max_data_age_days: verdict.maxAgeDays,
     stale: verdict.stale,
     overridden: verdict.overridden,
+    sleeves: sleeveAges(verdict),
   });
   if (verdict.overridden) {
     ctx.warn(
@@ -581,6 +582,29 @@ async function writeOutputs(
   return plan;
 }
 
+/**
+ * What the exposure caps did to the rounding, for the ledger: per line and cap the repair moved, its lots
+ * before and after the moves and how many one-lot steps; the caps left broken with why; the lines held
+ * beyond their own cap already (only traded toward it).
+ */
+function capRecord(lines: readonly TradeLine[], rounding: LotRoundingResult) {
+  const moves: { symbol: string; key: string; from: number; to: number; steps: number }[] = [];
+  for (const m of rounding.capMoves) {
+    const symbol = lines[m.index]?.symbol ?? '';
+    const same = moves.find((x) => x.symbol === symbol && x.key === m.key);
+    if (same === undefined) moves.push({ symbol, key: m.key, from: m.from, to: m.to, steps: 1 });
+    else {
+      same.to = m.to;
+      same.steps += 1;
+    }
+  }
+  return {
+    cap_moves: moves,
+    broken_caps: rounding.brokenCaps.map((b) => ({ key: b.key, reason: b.reason })),
+    held_beyond_cap: lines.flatMap((l, i) => (rounding.heldBeyond[i] === true ? [l.symbol] : [])),
+  };
+}
+
 /** One row per line of the trade list, with what the rounding and the caps did to it. */
 function tradeRows(
   lines: readonly TradeLine[],
@@ -653,6 +677,7 @@ export const metaTrades = defineStage({
       optimal: rounding.optimal,
       reason: rounding.reason,
       nodes: rounding.nodes,
+      ...capRecord(lines, rounding),
     });
     if (!rounding.optimal)
       ctx.warn(`trade rounding not proven optimal: ${rounding.reason ?? rounding.method}`);

@@ -6,6 +6,7 @@ import { QuantSDK } from '../../../../src/sdk/quant-sdk.js';
 import { isQuantError } from '../../../../src/errors.js';
 import { metaArtifactPaths } from '../../../../src/stages/meta/_artifact-types.js';
 import { tempDir } from '../../../helpers/cli.js';
+import { auditRun } from '../../../../src/artifacts/index.js';
 
 const M = 'meta_x';
 const RUN = 'meta_x_run';
@@ -496,6 +497,72 @@ test('a prefix cap the rounding breaks is restored by the move of least tracking
   assert.equal(doc.residual_cash, 350, 'the lot sold back is cash');
   assert.equal(doc.rounding.optimal, false, 'the repair is not claimed optimal');
   assert.match(doc.rounding.reason, /exposure_limits\.prefixes\.NYSE:/, 'and says why');
+});
+
+test('the ledger records the sleeves’ refit dates and the cap moves and broken caps, the same bytes on a rerun', async () => {
+  const ws = workspace();
+  capTight(ws, { prefixes: { 'NYSE:': 0.75 } });
+  const decisions = (): { step: string; data: Record<string, unknown> }[] =>
+    readFileSync(join(ws, 'runs', RUN, 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.type === 'decision' && String(r.step).startsWith('trades.'));
+  const r = await run(ws, { risk_profile: 'tight', prices_file: 'prices.csv', nav: 1000 });
+  const first = decisions();
+  const age = first.find((d) => d.step === 'trades.data_age');
+  assert.deepEqual(
+    age?.data['sleeves'],
+    JSON.parse(readFileSync(r.value.json, 'utf8')).data_age.sleeves,
+    'the data-age decision carries the trade list’s sleeves',
+  );
+  assert.deepEqual(
+    (age?.data['sleeves'] as { path: string }[]).map((x) => x.path),
+    ['a', 'b'],
+    'one per sleeve of the target',
+  );
+  const rounding = first.find((d) => d.step === 'trades.rounding');
+  assert.deepEqual(
+    rounding?.data['cap_moves'],
+    [{ symbol: 'NYSE:A', key: 'exposure_limits.prefixes.NYSE:', from: 2, to: 1, steps: 1 }],
+    'the rounding decision carries the cap move',
+  );
+  assert.deepEqual(rounding?.data['broken_caps'], [], 'no cap left broken');
+  assert.deepEqual(rounding?.data['held_beyond_cap'], [], 'no holding beyond its cap');
+  await run(ws, { risk_profile: 'tight', prices_file: 'prices.csv', nav: 1000 });
+  const second = decisions().slice(first.length);
+  assert.deepEqual(
+    second.map((d) => d.data),
+    first.map((d) => d.data),
+    'a rerun records the same data',
+  );
+  // A cap no order restores is recorded with its reason.
+  writeFileSync(join(ws, 'h-rec.csv'), 'symbol,quantity\nNYSE:A,3\n');
+  writeFileSync(join(ws, 'l-rec.csv'), 'symbol,lot_size,min_ticket\nNYSE:A,1,1000\n');
+  capTight(ws, { max_weight: 0.55 });
+  await run(ws, {
+    risk_profile: 'tight',
+    prices_file: 'prices.csv',
+    holdings_file: 'h-rec.csv',
+    lots_file: 'l-rec.csv',
+    nav: 1000,
+  });
+  const last = decisions()
+    .filter((d) => d.step === 'trades.rounding')
+    .at(-1);
+  assert.deepEqual(
+    (last?.data['broken_caps'] as { key: string }[]).map((b) => b.key),
+    ['exposure_limits.max_weight'],
+    'the broken cap is recorded',
+  );
+  assert.match(
+    (last?.data['broken_caps'] as { reason: string }[])[0]?.reason ?? '',
+    /minimum ticket/,
+    'with why',
+  );
+  assert.deepEqual(last?.data['held_beyond_cap'], ['NYSE:A'], 'and the holding beyond its cap');
+  const audit = await auditRun(ws, RUN);
+  assert.deepEqual(audit.problems, [], 'the ledger chain verifies');
 });
 
 test('a cap no allowed order can restore is kept as a warning saying why', async () => {
