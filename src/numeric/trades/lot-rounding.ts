@@ -255,7 +255,7 @@ function cappedOrders(
         symbol,
         key,
         cash,
-        text: `${symbol} (its cap ${key} allows at most ${order(c, c.least)} where the target asks for ${order(free, free.least)})`,
+        text: `${symbol} (its cap ${key} ${c.least > 0 ? `requires at least ${order(c, c.least)}` : c.least < 0 ? `allows at most ${order(c, c.least)}` : 'allows no sell'} where the target allows ${order(free, free.least)})`,
       },
     ];
   });

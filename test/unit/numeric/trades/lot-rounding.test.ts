@@ -390,12 +390,33 @@ test('E_TRADES_INFEASIBLE names the symbol cap that holds a short back from rais
     (e: unknown) =>
       isQuantError(e) &&
       e.code === 'E_TRADES_INFEASIBLE' &&
-      /an exposure cap holds an order back: S \(its cap exposure_limits\.symbols\.S allows at most selling 100 where the target asks for selling 500\)/.test(
+      /an exposure cap holds an order back: S \(its cap exposure_limits\.symbols\.S allows at most selling 100 where the target allows selling 500\)/.test(
         e.message,
       ) &&
       /raise the exposure cap holding orders back \(exposure_limits\.symbols\.S\)/.test(e.hint ?? '') &&
       JSON.stringify(e.details['capped']) ===
         JSON.stringify([{ symbol: 'S', key: 'exposure_limits.symbols.S', cash_held_back: 400 }]),
     'the message, the hint and the details name the cap',
+  );
+});
+
+test('E_TRADES_INFEASIBLE names the cap that makes a short held beyond it be bought back', () => {
+  const nav = 1000;
+  // A held at 150 % for 145 % raises 100 at most; S, short at −50 % for a cap of 30 % (target −20 %), must be
+  // bought back 2 units (200) to within the cap: 100 more than the sell raises, the holdings at the NAV.
+  const items: LotItem[] = [
+    { symbol: 'A', held: 15, price: 100, lotSize: 1, minTicket: 0, target: 1.45 },
+    { symbol: 'S', held: -5, price: 100, lotSize: 1, minTicket: 0, target: -0.2 },
+  ];
+  const caps = { symbols: [undefined, { key: 'exposure_limits.max_weight', cap: 0.3 }], groups: [] };
+  assert.throws(
+    () => roundToLots(items, { nav, caps }),
+    (e: unknown) =>
+      isQuantError(e) &&
+      e.code === 'E_TRADES_INFEASIBLE' &&
+      /S \(its cap exposure_limits\.max_weight requires at least buying 200 where the target allows no order\)/.test(
+        e.message,
+      ),
+    'the cap requiring the buy-back is named',
   );
 });
