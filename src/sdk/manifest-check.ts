@@ -4,7 +4,7 @@
  * fewer than 2 sleeves among them: every run of it would fail); then `E_INFEASIBLE_CONSTRAINTS` when a
  * meta level's sleeve and group limits cannot hold together; then, given the workspace, the benchmark
  * and risk-free files of each meta profile, its `turnover.holdings` file and the files each `trades`
- * block names, read as a run reads them; and a warning for each sleeve entry whose `profile` is neither a sleeve profile of the manifest
+ * block names, read as a run reads them (every refused file listed, not only the first); and a warning for each sleeve entry whose `profile` is neither a sleeve profile of the manifest
  * nor the profile of any run in the workspace (most likely a misspelt name).
  */
 import { resolve } from 'node:path';
@@ -83,13 +83,19 @@ export async function checkManifestFile(
   for (const [name, p] of profiles)
     if (isMetaProfile(p)) assertTreeLimitsFeasible(resolveMetaTree(manifest, name, { file, lineOf }), file);
   if (options.workspace !== undefined) {
+    // Every input file is checked, a bad one does not hide the next: the refusals are collected and
+    // thrown together at the end (one alone unchanged, several as one error with the first's code).
+    const bad: QuantError[] = [];
+    const keep = (error: unknown): void => {
+      const located = withLine(error, lineOf);
+      if (!isQuantError(located)) throw located;
+      bad.push(located);
+    };
     // Each sleeve's prices file is read and checked as `quant sleeve run` would: a path, a column or a
     // history that would fail the run fails here, at its manifest entry.
     for (const [name, p] of profiles) {
       if (isMetaProfile(p)) continue;
-      await loadSleeveInput(file, name).catch((error: unknown) => {
-        throw withLine(error, lineOf);
-      });
+      await loadSleeveInput(file, name).catch(keep);
     }
     for (const [name, p] of profiles) {
       if (!isMetaProfile(p)) continue;
@@ -100,11 +106,9 @@ export async function checkManifestFile(
         name,
         tree.benchmarks,
         tree.riskFree,
-      ).catch((error: unknown) => {
-        throw withLine(error, lineOf);
-      });
+      ).catch(keep);
       // The level's own turnover holdings (a nested level's are checked as its own profile).
-      await checkTurnoverHoldings(resolve(options.workspace), file, tree, lineOf);
+      await checkTurnoverHoldings(resolve(options.workspace), file, tree, lineOf).catch(keep);
     }
     for (const [name, p] of profiles) {
       if (!isMetaProfile(p) || p.trades === undefined) continue;
@@ -113,8 +117,9 @@ export async function checkManifestFile(
         profiles: risk.profiles,
         // Unknown until the sleeve runs are found: a run decides which of the block's profiles it trades.
         chosen: risk.source === 'unknown',
-      });
+      }).catch(keep);
     }
+    if (bad.length > 0) throw badInputsError(bad, file);
   }
   const warnings = [
     ...(options.workspace === undefined
@@ -201,6 +206,27 @@ function unlistedRiskProfiles(
     }
   }
   return warnings;
+}
+
+/**
+ * The refusals of the manifest's input files: one alone as it is (as a run would throw it); several as
+ * one error with the first's code, location and hint, its message listing each refusal (each naming its
+ * file, and its line or JSON path) in the order the files were checked.
+ */
+function badInputsError(bad: readonly QuantError[], file: string): QuantError {
+  const first = bad[0] as QuantError;
+  if (bad.length === 1) return first;
+  const list = bad.map((e) => `${e.code}: ${e.message}`).join('; ');
+  return new QuantError(first.code, `${file}: ${bad.length} input files are refused: ${list}`, {
+    ...(first.location === undefined ? {} : { location: first.location }),
+    hint: `fix each file listed${first.hint === undefined ? '' : ` (the first: ${first.hint})`}`,
+    issues: bad.map((e) => ({
+      path: e.location?.jsonPath ?? e.location?.file ?? file,
+      message: `${e.code}: ${e.message}`,
+    })),
+    details: { refusals: bad.map((e) => ({ code: e.code, message: e.message })) },
+    cause: first,
+  });
 }
 
 /** A benchmark or risk-free problem at its manifest JSON path, given the line of that path too. */

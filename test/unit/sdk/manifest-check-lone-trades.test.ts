@@ -215,3 +215,49 @@ describe("a sleeve profile's prices, given the workspace", () => {
     assert.match(e.hint ?? '', /fix profiles\.s2\.sleeve\.assets\[1\] \(did you mean "B"/, e.hint);
   });
 });
+
+describe('every refused input file is listed, not only the first', () => {
+  test('two meta profiles each naming a bad turnover.holdings file: both files with their lines', async () => {
+    writeFileSync(join(ws.path, 'ws', 'h1.csv'), 'sleeve,weight\nzz,0.5\n');
+    writeFileSync(join(ws.path, 'ws', 'h2.csv'), 'sleeve,weight\na,0.5\nb,abc\n');
+    const text = write({
+      s1: sleeve('a.csv'),
+      s2: sleeve('b.csv'),
+      m1: { sleeves: pair, turnover: { max_turnover: 0.1, holdings: 'h1.csv' } },
+      m2: { sleeves: pair, turnover: { max_turnover: 0.1, holdings: 'h2.csv' } },
+    });
+    const e = await refusal({ workspace: join(ws.path, 'ws') });
+    assert.equal(e.code, 'E_INPUT_VALUE', `the first refusal's code: ${e.message}`);
+    assert.match(e.message, /2 input files are refused/, e.message);
+    assert.match(e.message, /profiles\.m1\.turnover\.holdings \(line \d+\): h1\.csv:2: "zz"/, e.message);
+    assert.match(
+      e.message,
+      /profiles\.m2\.turnover\.holdings \(line \d+\): h2\.csv:3: weight "abc"/,
+      e.message,
+    );
+    assert.deepEqual(e.location, { file: 'h1.csv', line: 2 }, 'the first refusal locates the error');
+    assert.deepEqual(
+      e.issues.map((i) => i.path),
+      ['h1.csv', 'h2.csv'],
+      `one issue per file: ${JSON.stringify(e.issues)}`,
+    );
+    assert.ok(lineOf(text, '"h2.csv"') > lineOf(text, '"h1.csv"'), 'in manifest order');
+  });
+
+  test('a missing prices file and a bad holdings file are listed together; one bad file alone is unchanged', async () => {
+    writeFileSync(join(ws.path, 'ws', 'h1.csv'), 'sleeve,weight\na,2\n');
+    write({
+      s1: sleeve('typo.csv'),
+      s2: sleeve('b.csv'),
+      m1: { sleeves: pair, turnover: { max_turnover: 0.1, holdings: 'h1.csv' } },
+    });
+    const both = await refusal({ workspace: join(ws.path, 'ws') });
+    assert.equal(both.code, 'E_INPUT_NOT_FOUND', `the first checked gives the code: ${both.message}`);
+    assert.match(both.message, /2 input files are refused: E_INPUT_NOT_FOUND: .*typo\.csv/, both.message);
+    assert.match(both.message, /; E_INPUT_VALUE: .*h1\.csv:2: weight "2"/, both.message);
+    writeFileSync(join(ws.path, 'ws', 'h1.csv'), 'sleeve,weight\na,0.2\n');
+    const one = await refusal({ workspace: join(ws.path, 'ws') });
+    assert.equal(one.code, 'E_INPUT_NOT_FOUND', one.message);
+    assert.match(one.message, /^sleeve profile "s1": prices "typo\.csv"/, `unchanged: ${one.message}`);
+  });
+});
