@@ -3,7 +3,7 @@
  * that annualises (`annualisation: {periods_per_year, source, frequency, rule}`).
  */
 import { QuantError, isQuantError, type ErrorLocation } from '../errors.js';
-import { inferFrequency, type Frequency } from '../numeric/series/periods-per-year.js';
+import { inferFrequency, isFrequencyChange, type Frequency } from '../numeric/series/periods-per-year.js';
 
 /** Where A came from: inferred from the dates, or set in the stage params or the manifest. */
 export type AnnualisationSource = 'inferred' | 'params' | 'manifest';
@@ -31,10 +31,6 @@ export interface AnnualisationPlace {
 
 const HINT_VALUES = '252 business days, 365 calendar days, 52 weekly, 12 monthly, 4 quarterly, 1 annual';
 
-/** Whether an `E_FREQUENCY` from {@link inferFrequency} is a table that changes frequency. */
-const changesFrequency = (error: QuantError): boolean =>
-  error.code === 'E_FREQUENCY' && error.details['frequency_changes_at'] !== undefined;
-
 /**
  * `E_FREQUENCY` of the dates at `place`: the hint of a table that changes frequency (split or resample
  * it), else the setting to use.
@@ -42,7 +38,7 @@ const changesFrequency = (error: QuantError): boolean =>
 function placedFrequencyError(error: QuantError, place: AnnualisationPlace): QuantError {
   return new QuantError('E_FREQUENCY', `${place.what}: ${error.message}`, {
     hint:
-      changesFrequency(error) && error.hint !== undefined
+      isFrequencyChange(error) && error.hint !== undefined
         ? error.hint
         : `set ${place.setting} (${HINT_VALUES})`,
     ...(place.location === undefined ? {} : { location: place.location }),
@@ -75,7 +71,7 @@ export function resolveAnnualisation(
     } catch (error) {
       if (!isQuantError(error)) throw error;
       // Dates of two frequencies are fixed in the data; the set A would be wrong for part of them.
-      if (changesFrequency(error)) throw placedFrequencyError(error, place);
+      if (isFrequencyChange(error)) throw placedFrequencyError(error, place);
     }
     return {
       periods_per_year: setting,

@@ -1,5 +1,6 @@
 import { QuantError, isQuantError } from '../../errors.js';
 import type { Matrix } from '../linalg/matrix.js';
+import { frequencyChange } from '../series/periods-per-year.js';
 import type { FallbackStep, PortfolioMethod } from '../optimize/optimize-portfolio.js';
 import { syntheticReturns, type PositionDirection } from './synthetic-returns.js';
 import { walkForwardWindows, type WindowSpan } from './walk-forward-windows.js';
@@ -127,11 +128,25 @@ export interface WalkForwardPlan {
   readonly rate: number;
 }
 
-/** Check the options against the T x n returns and build the synthetic matrix and the windows. */
+/**
+ * Check the options against the T x n returns and build the synthetic matrix and the windows. Dates that
+ * change frequency (month ends, then daily closes) are `E_FREQUENCY`, also when the optimiser was given
+ * `periodsPerYear`.
+ */
 export function planWalkForward(returns: Matrix, options: WalkForwardOptions): WalkForwardPlan {
   const { rows: T, cols: n } = returns;
   if (options.dates.length !== T) {
     throw new QuantError('E_PARAMS', `${options.dates.length} dates given for ${T} return rows`);
+  }
+  // Dates that change frequency are refused whether the optimiser infers A or was given one
+  // (`createWindowOptimizer({ periodsPerYear })`), as the stages refuse them with or without a set A.
+  const change = frequencyChange(options.dates);
+  if (change !== undefined) {
+    throw new QuantError('E_FREQUENCY', `walk-forward dates: ${change.message}`, {
+      ...(change.hint === undefined ? {} : { hint: change.hint }),
+      details: change.details,
+      cause: change,
+    });
   }
   const { commission, slippage } = options.costs;
   const rate = commission + slippage;

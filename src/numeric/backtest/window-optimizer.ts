@@ -27,7 +27,10 @@ export type WindowOptimizer = (
 
 /** Settings of {@link createWindowOptimizer}: the method options of a sleeve profile. */
 export interface WindowOptimizerSettings extends Omit<OptimizeOptions, 'method' | 'periodsPerYear'> {
-  /** Annualisation factor; default inferred per window from its train dates (`inferFrequency`). */
+  /**
+   * Annualisation factor; default inferred per window from its train dates (`inferFrequency`). A set
+   * value covers irregular dates, not dates that change frequency (`planWalkForward` refuses those).
+   */
   readonly periodsPerYear?: number;
   /** Apply the declared fallback chain on numeric failures (default true); false lets them throw. */
   readonly fallback?: boolean;

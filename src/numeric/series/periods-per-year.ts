@@ -1,4 +1,4 @@
-import { QuantError } from '../../errors.js';
+import { QuantError, isQuantError } from '../../errors.js';
 import { civilDayPrefix } from '../../util/civil-day.js';
 
 const DAYS_PER_YEAR = 365.25;
@@ -277,6 +277,26 @@ function irregularError(
       },
     },
   );
+}
+
+/** Whether an `E_FREQUENCY` of {@link inferFrequency} is dates that change frequency (not irregular ones). */
+export const isFrequencyChange = (error: QuantError): boolean =>
+  error.code === 'E_FREQUENCY' && error.details['frequency_changes_at'] !== undefined;
+
+/**
+ * The `E_FREQUENCY` of dates that change frequency (e.g. month ends, then daily closes), else undefined.
+ * A set annualisation factor covers irregular dates but not these: their returns are of two lengths and
+ * any one A misstates one part of them, so every caller that takes a set A refuses them with this error.
+ * Malformed, unsorted, irregular or too few dates give undefined (they are the caller's to judge).
+ */
+export function frequencyChange(dates: readonly string[]): QuantError | undefined {
+  try {
+    inferFrequency(dates);
+    return undefined;
+  } catch (error) {
+    if (!isQuantError(error)) throw error;
+    return isFrequencyChange(error) ? error : undefined;
+  }
 }
 
 /**

@@ -6,7 +6,11 @@ import {
   walkForwardBacktest,
   type WalkForwardOptions,
 } from '../../../../src/numeric/backtest/walk-forward.js';
-import type { WindowOptimizer } from '../../../../src/numeric/backtest/window-optimizer.js';
+import {
+  createWindowOptimizer,
+  type WindowOptimizer,
+} from '../../../../src/numeric/backtest/window-optimizer.js';
+import { walkForwardBacktestThreads } from '../../../../src/numeric/backtest/walk-forward-threads.js';
 
 const TOL = 1e-15; // hand-computed values below are exact up to a few ulps of double rounding
 const close = (actual: number, expected: number, what: string): void =>
@@ -249,5 +253,69 @@ describe('walkForwardBacktest', () => {
           1,
           `${p.profile} Σw`,
         );
+  });
+});
+
+describe('dates that change frequency', () => {
+  // 24 month ends, then business days: the returns are of two lengths, so no one A fits them.
+  const dates: string[] = [];
+  for (let m = 0; m < 24; m++) dates.push(new Date(Date.UTC(2018, m + 1, 0)).toISOString().slice(0, 10));
+  for (let d = Date.UTC(2020, 0, 2); dates.length < 120; d += 86_400_000) {
+    if ([0, 6].includes(new Date(d).getUTCDay())) continue;
+    dates.push(new Date(d).toISOString().slice(0, 10));
+  }
+  const T = dates.length;
+  const returns: Matrix = {
+    rows: T,
+    cols: 2,
+    data: Float64Array.from({ length: T * 2 }, (_, i) => 0.01 * Math.sin(i * 1.7) + 0.001),
+  };
+  const run = { trainWindow: 40, testWindow: 20, step: 20 };
+  const refused = (e: unknown): boolean =>
+    e instanceof QuantError &&
+    e.code === 'E_FREQUENCY' &&
+    e.message.startsWith('walk-forward dates: ') &&
+    e.details['frequency_changes_at'] === '2019-12-31' &&
+    /split the table at 2019-12-31/.test(e.hint ?? '');
+
+  test('are E_FREQUENCY also when the optimiser is given periodsPerYear, as in the stages', async () => {
+    const optimize = createWindowOptimizer({ periodsPerYear: 252 });
+    assert.throws(
+      () => walkForwardBacktest(returns, options({ dates, ...run, optimize })),
+      refused,
+      'a set A does not cover a change of frequency',
+    );
+    assert.throws(
+      () => walkForwardBacktest(returns, options({ dates, ...run, optimize: createWindowOptimizer() })),
+      refused,
+      'nor does inference, before any window',
+    );
+    await assert.rejects(
+      walkForwardBacktestThreads(returns, {
+        ...options({ dates, ...run }),
+        settings: { periodsPerYear: 252 },
+        threads: 2,
+      }),
+      refused,
+      'on worker threads too',
+    );
+  });
+
+  test('irregular dates with a set A are still accepted', () => {
+    // Gaps of 1 and 17 days in turn: no calendar fits, but a set A covers them.
+    const irregular: string[] = [];
+    for (let i = 0, d = Date.UTC(2020, 0, 1); irregular.length < 60; i++, d += 86_400_000 * [1, 17][i % 2]!)
+      irregular.push(new Date(d).toISOString().slice(0, 10));
+    const r = walkForwardBacktest(
+      { rows: 60, cols: 2, data: returns.data.subarray(0, 120) },
+      options({
+        dates: irregular,
+        trainWindow: 20,
+        testWindow: 10,
+        step: 10,
+        optimize: createWindowOptimizer({ periodsPerYear: 52 }),
+      }),
+    );
+    assert.equal(r.profiles[0]?.returns.length, 40, 'every test row held');
   });
 });
