@@ -263,8 +263,10 @@ export async function checkSleeveInputs(workspace: string, doc: ResolvedManifest
 /**
  * `E_INPUT_KIND` for a sleeve's return stream written in percent (a stream brought from elsewhere or
  * written by the user's own tool): the check of return tables, at A of the stream's own dates. A stream
- * whose dates give no one frequency is left to the level's `E_FREQUENCY` (or its set A). Checked before
- * a meta run's folder exists ({@link checkSleeveInputs}) and where a level reads the stream.
+ * whose dates give no one frequency (irregular, or changing frequency) is checked too, at the rows a
+ * year of its dates: that finding is the level's (`E_FREQUENCY`, or its set A), the scale is the
+ * stream's, and a stream in percent is refused here first. Checked before a meta run's folder exists
+ * ({@link checkSleeveInputs}) and where a level reads the stream.
  */
 export function assertStreamScale(
   workspace: string,
@@ -273,16 +275,21 @@ export function assertStreamScale(
   stream: SleeveStream,
 ): void {
   let periodsPerYear: number;
+  let at = '';
   try {
     periodsPerYear = inferFrequency(stream.dates).periodsPerYear;
   } catch (error) {
-    if (isQuantError(error)) return;
-    throw error;
+    if (!isQuantError(error)) throw error;
+    // Fewer than 2 dates (nothing to measure) or malformed ones (refused where the stream is read).
+    const rows = error.details['rows_per_year'];
+    if (error.code !== 'E_FREQUENCY' || typeof rows !== 'number' || !Number.isFinite(rows)) return;
+    periodsPerYear = Math.max(1, Math.round(rows));
+    at = `, at ${periodsPerYear} rows a year (their dates give no one frequency),`;
   }
   const path = sleeve.path.join('/');
   assertReturnScale([stream.values], [stream.column], periodsPerYear, {
     file: displayPath(workspace, stream.file),
-    returns: `sleeve ${path} (run ${sleeve.run_id}): the ${riskProfile} returns`,
+    returns: `sleeve ${path} (run ${sleeve.run_id}): the ${riskProfile} returns${at}`,
     otherwise: `re-run the sleeve (quant sleeve run --profile ${sleeve.profile}) or pin another run`,
     details: { sleeve: path, run_id: sleeve.run_id, risk_profile: riskProfile },
   });

@@ -33,6 +33,8 @@ interface SleeveSpec {
   readonly health?: { windows: number; successes: number };
   /** Factor on the stream's returns (then of σ 0.003): 100 writes them in percent. */
   readonly scale?: number;
+  /** The stream's own dates and returns, instead of business days and random returns. */
+  readonly stream?: { readonly dates: string[]; readonly returns: number[] };
 }
 
 const ALL_DAYS = businessDays('2024-01-01', 200);
@@ -40,7 +42,7 @@ const ALL_DAYS = businessDays('2024-01-01', 200);
 async function workspace(sleeves: readonly SleeveSpec[]): Promise<{ path: string; cleanup(): void }> {
   const ws = tempDir('mf-guards-');
   for (const [i, s] of sleeves.entries()) {
-    const dates = ALL_DAYS.slice(s.offset ?? 0, (s.offset ?? 0) + s.days);
+    const dates = s.stream?.dates ?? ALL_DAYS.slice(s.offset ?? 0, (s.offset ?? 0) + s.days);
     await writeSleeveRun(ws.path, {
       runId: `${s.id}_run`,
       profile: s.id,
@@ -48,9 +50,11 @@ async function workspace(sleeves: readonly SleeveSpec[]): Promise<{ path: string
         [P]: {
           dates,
           returns:
-            s.scale === undefined
-              ? randomReturns(40 + i, dates.length, { vol: 0.01 + 0.002 * i })
-              : randomReturns(40 + i, dates.length, { vol: 0.003 }).map((r) => r * (s.scale ?? 1)),
+            s.stream !== undefined
+              ? s.stream.returns
+              : s.scale === undefined
+                ? randomReturns(40 + i, dates.length, { vol: 0.01 + 0.002 * i })
+                : randomReturns(40 + i, dates.length, { vol: 0.003 }).map((r) => r * (s.scale ?? 1)),
         },
       },
       weights: { [P]: [{ Symbol: `X${i}`, Weight: 1, Net_Weight: 1, Direction: 'LONG' }] },
@@ -185,6 +189,50 @@ describe('meta level guards', () => {
     );
     assert.equal(existsSync(join(path, 'runs', 'pct')), false, 'before the run folder exists');
     await assert.rejects(metaReturns(path), percent, 'meta.returns alone refuses it too');
+  });
+
+  test('a stream in percent whose dates give no one frequency: E_INPUT_KIND too, at its rows a year', async () => {
+    const iso = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+    const DAY = 86_400_000;
+    // 8 Friday closes, then 150 business days (the table changes frequency): about 215 rows a year.
+    const changing = [
+      ...Array.from({ length: 8 }, (_, k) => iso(Date.UTC(2023, 10, 3) + 7 * k * DAY)),
+      ...ALL_DAYS.slice(0, 150),
+    ];
+    // Spacings of 1 and 17 days in turn (irregular): about 40 rows a year.
+    const irregular = Array.from({ length: 60 }, (_, k) =>
+      iso(Date.UTC(2024, 0, 1) + (9 * k - (k % 2) * 8) * DAY),
+    );
+    const cases = [
+      { what: 'changing frequency', dates: changing, size: 0.4, A: /at 21\d rows a year/ },
+      { what: 'irregular', dates: irregular, size: 0.9, A: /at [34]\d rows a year/ },
+    ];
+    for (const c of cases) {
+      // Every value above −1, so only the scale check can see the percentages.
+      const returns = c.dates.map((_, t) => (t % 2 === 0 ? c.size : -c.size) * (1 + 0.01 * Math.sin(t)));
+      const path = await ws([
+        { id: 'a', days: 100 },
+        { id: 'b', days: c.dates.length, stream: { dates: c.dates, returns } },
+      ]);
+      const percent = (error: unknown): boolean => {
+        assert.ok(error instanceof QuantError, `${c.what}: a coded error, got ${String(error)}`);
+        assert.equal(error.code, 'E_INPUT_KIND', `${c.what}: the scale check, not skipped: ${error.message}`);
+        assert.match(
+          error.message,
+          /^runs\/b_run\/data\/returns\/hrp\.parquet column return: sleeve b \(run b_run\): the hrp returns, at \d+ rows a year \(their dates give no one frequency\), have a standard deviation of .*: these look like percentages: divide the values by 100$/,
+          `${c.what}: the file, the sleeve and the A used`,
+        );
+        assert.match(error.message, c.A, `${c.what}: the rows a year of the stream's dates`);
+        return true;
+      };
+      await assert.rejects(
+        QuantSDK.runMeta('m', { workspace: path, cwd: path, runId: 'pct', env: ENV, cache: false }),
+        percent,
+        `${c.what}: a meta run refuses the stream`,
+      );
+      assert.equal(existsSync(join(path, 'runs', 'pct')), false, `${c.what}: before the run folder exists`);
+      await assert.rejects(metaReturns(path), percent, `${c.what}: meta.returns alone refuses it too`);
+    }
   });
 
   test('intersection loss: 20 % is not flagged, 20.6 % is', async () => {
