@@ -216,21 +216,27 @@ function assertPlausibleKind(
   if (finding.looksLike === 'placeholders') {
     const lastDate = table.dates[finding.lastRow ?? finding.row] as string;
     const count = finding.count ?? 1;
-    const placeholder = String(finding.value);
-    const prices = finding.value === 0 ? 'zero price(s)' : `price(s) of ${placeholder}`;
+    const each = finding.placeholders ?? [{ value: finding.value, count }];
+    const values = each.map((p) => String(p.value));
+    // One value: `6 price(s) of -1`; several: `7 placeholder prices: 4 of 0, 3 of -1`.
+    const prices =
+      each.length === 1
+        ? `${count} ${finding.value === 0 ? 'zero price(s)' : `price(s) of ${values[0] as string}`}`
+        : `${count} placeholder prices: ${each.map((p) => `${p.count} of ${String(p.value)}`).join(', ')}`;
     throw new QuantError(
       'E_INPUT_VALUE',
-      `${where}: ${asset} holds ${count} ${prices} (the first on ${date}` +
+      `${where}: ${asset} holds ${prices} (the first on ${date}` +
         `${count > 1 ? `, the last on ${lastDate}` : ''}); prices must be > 0`,
       {
         location,
         hint:
-          `leave the cells of missing prices empty (not ${placeholder}) — e.g. before listing or after delisting — and ` +
+          `leave the cells of missing prices empty (not ${values.join(' or ')}) — e.g. before listing or after delisting — and ` +
           `choose ${setting('missing', 'drop_assets')} or ${setting('missing', 'ffill')} for them`,
         details: {
           asset,
           count,
           placeholder: finding.value,
+          placeholders: each.map((p) => ({ value: p.value, count: p.count })),
           first_date: date,
           last_date: lastDate,
           table_row: finding.row + 1,

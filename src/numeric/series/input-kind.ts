@@ -4,8 +4,8 @@ import type { InputKind } from '../../util/vocabulary.js';
  * Thresholds of the input-kind plausibility checks. A column "looks like returns" when it holds a
  * non-positive value and either all its values are within [−1, 1] or at least 2 of them, and
  * {@link RETURNS_NONPOSITIVE_SHARE} of them, are ≤ 0 — a price column with one bad cell is left to the
- * price check — unless its non-positive cells are placeholders (checked first): 2 or more of one value
- * (0, −1, −999) among prices mostly above 1. A column "looks like prices" when more than half its values are above 1 (a gain of more
+ * price check — unless its non-positive cells are placeholders (checked first): at most
+ * {@link MAX_PLACEHOLDER_VALUES} values (0, −1, −999), each in 2 or more cells, among prices mostly above 1. A column "looks like prices" when more than half its values are above 1 (a gain of more
  * than 100 % in one period), or when it moves like a level: at least {@link LEVEL_MIN_VALUES} values,
  * all positive, a median of at least {@link LEVEL_MIN_MEDIAN} and a lag-1 autocorrelation of at least
  * {@link LEVEL_MIN_AUTOCORRELATION} (returns have an autocorrelation near 0).
@@ -14,13 +14,16 @@ const RETURNS_NONPOSITIVE_SHARE = 0.1;
 const LEVEL_MIN_VALUES = 10;
 const LEVEL_MIN_MEDIAN = 0.1;
 const LEVEL_MIN_AUTOCORRELATION = 0.9;
+/** How many distinct placeholder values a price column may mix (0 before listing, −1 after delisting…). */
+const MAX_PLACEHOLDER_VALUES = 3;
 
 /** Why a column does not look like its declared kind. */
 export interface InputKindFinding {
   /**
    * `returns`: a price table holding returns; `prices`: a return table holding price levels;
-   * `placeholders`: a price column with cells of one non-positive value among prices, e.g. 0 or −1
-   * before listing ({@link InputKindFinding.value} is that value).
+   * `placeholders`: a price column with cells of a few non-positive values among prices, e.g. 0 before
+   * listing and −1 after delisting ({@link InputKindFinding.value} is the first cell's value,
+   * {@link InputKindFinding.placeholders} each value and its count).
    */
   readonly looksLike: 'returns' | 'prices' | 'placeholders';
   /** Index of the column (into the columns given). */
@@ -30,9 +33,11 @@ export interface InputKindFinding {
   readonly value: number;
   /** One clause with the evidence: `812 of 1916 values (42.4 %) are zero or negative`. */
   readonly evidence: string;
-  /** `placeholders`: how many values are the placeholder and the row of the last. */
+  /** `placeholders`: how many cells hold a placeholder and the row of the last. */
   readonly count?: number;
   readonly lastRow?: number;
+  /** `placeholders`: each placeholder value with its count, in the order of their first cells. */
+  readonly placeholders?: readonly { readonly value: number; readonly count: number }[];
 }
 
 const short = (x: number): string => String(Number(x.toPrecision(6)));
@@ -66,10 +71,14 @@ export function lag1Autocorrelation(x: readonly number[]): number {
   return den === 0 ? 0 : num / den;
 }
 
+/** A value as the messages print it: 0 as `zero`, others as written (`-999`). */
+const placeholderName = (v: number): string => (v === 0 ? 'zero' : short(v));
+
 /**
- * Placeholders for missing prices (0, −1 or −999 before listing or after delisting): at least 2 cells of
- * one and the same non-positive value in a column whose positive values are mostly above 1 (a gain of
- * over 100 % if they were returns). Percent returns have negative values of many sizes, not one.
+ * Placeholders for missing prices (0, −1 or −999 before listing or after delisting): the column's
+ * non-positive cells hold at most {@link MAX_PLACEHOLDER_VALUES} values, each in 2 or more cells (a stray
+ * bad value is left to the price check), and its positive values are mostly above 1 (a gain of over
+ * 100 % if they were returns). Percent returns have negative values of many sizes, few of them repeated.
  */
 function asPlaceholders(
   values: readonly number[],
@@ -77,27 +86,32 @@ function asPlaceholders(
   column: number,
 ): InputKindFinding | undefined {
   const first = values.findIndex((v) => v <= 0);
-  const placeholder = values[first] as number;
-  const positive = values.filter((v) => v > 0);
+  const counts = new Map<number, number>();
   let count = 0;
   let last = first;
   for (let i = first; i < values.length; i++) {
     const v = values[i] as number;
     if (v > 0) continue;
-    if (v !== placeholder) return undefined;
+    // A Map keeps −0 and 0 as one key (0).
+    counts.set(v, (counts.get(v) ?? 0) + 1);
+    if (counts.size > MAX_PLACEHOLDER_VALUES) return undefined;
     count++;
     last = i;
   }
-  if (count < 2 || positive.filter((v) => v > 1).length <= positive.length / 2) return undefined;
-  const what = placeholder === 0 ? 'zero' : short(placeholder);
+  const positive = values.filter((v) => v > 0);
+  if ([...counts.values()].some((k) => k < 2) || positive.filter((v) => v > 1).length <= positive.length / 2)
+    return undefined;
+  const placeholders = [...counts].map(([value, k]) => ({ value, count: k }));
+  const what = placeholders.map((p) => placeholderName(p.value)).join(' or ');
   return {
     looksLike: 'placeholders',
     column,
     row: rows[first] as number,
-    value: placeholder,
+    value: (placeholders[0] as { value: number }).value,
     evidence: `${share(count, values.length)} are ${what} among prices`,
     count,
     lastRow: rows[last] as number,
+    placeholders,
   };
 }
 

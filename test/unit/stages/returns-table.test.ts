@@ -109,6 +109,34 @@ describe('input_kind plausibility', () => {
     }
   });
 
+  test('placeholders 0 and -1 in one column: one E_INPUT_VALUE naming each value and its count', () => {
+    const rows = Array.from({ length: 20 }, (_, t) => {
+      const day = new Date(Date.UTC(2024, 0, 1 + t)).toISOString().slice(0, 10);
+      return `${day},${100 + t},${t < 4 ? '0' : t >= 17 ? '-1' : String(50 + (t % 3))}`;
+    });
+    const text = `date,A,B\n${rows.join('\n')}\n`;
+    const e = caught(() => tableToReturns(csv('mixed.csv', text), { file: 'mixed.csv', kind: 'prices' }));
+    assert.equal(e.code, 'E_INPUT_VALUE', `e.code: ${e.message}`);
+    assert.equal(
+      e.message,
+      'mixed.csv:2 column B: B holds 7 placeholder prices: 4 of 0, 3 of -1 (the first on 2024-01-01, the last on 2024-01-20); prices must be > 0',
+      'e.message',
+    );
+    assert.match(
+      e.hint ?? '',
+      /^leave the cells of missing prices empty \(not 0 or -1\) .* missing=drop_assets/,
+      'the hint names both values',
+    );
+    assert.deepEqual(
+      e.details['placeholders'],
+      [
+        { value: 0, count: 4 },
+        { value: -1, count: 3 },
+      ],
+      'details.placeholders',
+    );
+  });
+
   test('a sleeve names the manifest key to set', () => {
     const e = caught(() =>
       tableToReturns(csv('data/swx_prices.csv', swx), {

@@ -200,6 +200,41 @@ describe('zero placeholders in a price column', () => {
     assert.equal(f?.count, 5, 'f.count');
   });
 
+  test('several placeholder values (0 before listing, -1 after delisting): each with its count', () => {
+    const gold = col(0, 0, 0, 0, 1200, 1210, 1190, 1205, 1220, 1215, -1, -1, -1);
+    const f = inputKindFinding([gold], 'prices');
+    assert.equal(f?.looksLike, 'placeholders', `f.looksLike: ${f?.evidence}`);
+    assert.equal(f?.count, 7, 'f.count');
+    assert.equal(f?.value, 0, 'f.value: the first cell');
+    assert.deepEqual(
+      f?.placeholders,
+      [
+        { value: 0, count: 4 },
+        { value: -1, count: 3 },
+      ],
+      'f.placeholders',
+    );
+    assert.equal(f?.row, 0, 'f.row');
+    assert.equal(f?.lastRow, 12, 'f.lastRow');
+    assert.match(f?.evidence ?? '', /7 of 13 values \(53\.8 %\) are zero or -1 among prices/, 'f.evidence');
+    const three = inputKindFinding([col(0, 0, -999, -999, 1200, 1210, 1190, 1205, 1220, -1, -1)], 'prices');
+    assert.deepEqual(
+      three?.placeholders?.map((p) => p.value),
+      [0, -999, -1],
+      'three values, in the order of their first cells',
+    );
+  });
+
+  test('mixed non-positive values are not placeholders when one is alone or there are more than 3', () => {
+    const single = inputKindFinding([col(0, 0, 0, 1200, 1210, 1190, 1205, 1220, 1215, -5)], 'prices');
+    assert.notEqual(single?.looksLike, 'placeholders', 'a value in one cell (-5) is not a placeholder');
+    const four = inputKindFinding(
+      [col(0, 0, -1, -1, -2, -2, -3, -3, 1200, 1210, 1190, 1205, 1220, 1215, 1230, 1240, 1250)],
+      'prices',
+    );
+    assert.equal(four?.looksLike, 'returns', 'four distinct values are more than placeholders');
+  });
+
   test('negative values of many sizes among prices are not placeholders', () => {
     const f = inputKindFinding([col(-3, -2, 101, 102, 103, -4, 105, 106, 107, 108)], 'prices');
     assert.equal(f?.looksLike, 'returns', 'f.looksLike');
