@@ -245,19 +245,6 @@ export function portfolioStats(
     );
   }
   const series = resolveReturns({ rows: returns.length, cols: 1, data: returns }).matrix.data;
-  const metrics = performanceMetrics(series, o.periodsPerYear);
-  // A figure beyond the double range (a CAGR of more than ~1.8e308, a volatility whose squares overflow)
-  // has no honest finite value: refused rather than returned as Infinity, or NaN in a ratio of two.
-  for (const [name, value] of Object.entries(metrics) as [string, number | null][]) {
-    if (value === null || Number.isFinite(value)) continue;
-    throw new QuantError(
-      'E_INPUT_VALUE',
-      `portfolioStats: the ${name} of the ${series.length} returns is ${value}: it exceeds the range of a double (about 1.8e308)`,
-      {
-        hint: 'pass simple returns (0.01 = 1 %), not prices, amounts or percentages',
-        details: { metric: name, value: String(value) },
-      },
-    );
-  }
-  return metrics;
+  // A figure beyond the double range is refused by performanceMetrics itself, as in the pipeline.
+  return performanceMetrics(series, o.periodsPerYear, undefined, { subject: 'portfolioStats' });
 }

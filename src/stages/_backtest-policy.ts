@@ -107,10 +107,14 @@ export function policyFigures(
   p: NamedPolicy,
   held: Pick<PolicyHolding, 'returns' | 'events'>,
   A: number,
+  /** Whose holding it is, for errors: `sleeve profile S (hrp)`, `meta profile M (hrp)`. */
+  of: string,
   riskFree?: Float64Array,
 ): PolicyFigures {
   const rf = riskFree !== undefined && riskFree.length === held.returns.length ? riskFree : undefined;
-  const m = performanceMetrics(held.returns, A, rf);
+  const m = performanceMetrics(held.returns, A, rf, {
+    subject: `${of}: the returns held under the rebalancing policy ${p.name}`,
+  });
   let growth = 1;
   for (const r of held.returns) growth *= 1 + r;
   return {

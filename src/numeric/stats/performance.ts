@@ -269,16 +269,32 @@ export interface PerformanceMetrics {
   readonly winRate: number | null;
 }
 
+/** What a series of {@link performanceMetrics} is, for the error of a figure beyond the double range. */
+export interface MetricsSubject {
+  /** Starts the message: `portfolioStats`, `sleeve b of meta profile m (hrp): its out-of-sample returns`. */
+  readonly subject: string;
+  /** The fix to suggest (default: pass simple returns, not prices, amounts or percentages). */
+  readonly hint?: string;
+  /** Added to the error's details (snake_case keys). */
+  readonly details?: Readonly<Record<string, string>>;
+}
+
 /**
  * Every metric of this module for one series (same conventions as the single functions); `riskFree`
- * (per period) enters the Sharpe and Sortino ratios only.
+ * (per period) enters the Sharpe and Sortino ratios only. Growth whose product overflows is compounded
+ * in logs; a figure that is itself beyond the double range (a CAGR above ~1.8e308, a volatility whose
+ * squares overflow) has no honest finite value and is refused here, for the library's `portfolioStats`
+ * and every artifact and report of the pipeline alike, never returned as Infinity or NaN.
+ *
+ * @throws QuantError `E_INPUT_VALUE` naming `about.subject`, the figure and its value.
  */
 export function performanceMetrics(
   returns: Float64Array,
   periodsPerYear: number,
   riskFree?: RiskFreeRate,
+  about: MetricsSubject = { subject: 'performance metrics' },
 ): PerformanceMetrics {
-  return {
+  const metrics: PerformanceMetrics = {
     observations: returns.length,
     cagr: twrCagr(returns, periodsPerYear),
     volatility: annualVolatility(returns, periodsPerYear),
@@ -288,6 +304,18 @@ export function performanceMetrics(
     calmar: calmar(returns, periodsPerYear),
     winRate: winRate(returns),
   };
+  for (const [name, value] of Object.entries(metrics) as [string, number | null][]) {
+    if (value === null || Number.isFinite(value)) continue;
+    throw new QuantError(
+      'E_INPUT_VALUE',
+      `${about.subject}: the ${name} of the ${returns.length} returns is ${value}: it exceeds the range of a double (about 1.8e308)`,
+      {
+        hint: about.hint ?? 'pass simple returns (0.01 = 1 %), not prices, amounts or percentages',
+        details: { ...about.details, metric: name, value: String(value) },
+      },
+    );
+  }
+  return metrics;
 }
 
 export interface AnomalyWindowOptions {

@@ -1,7 +1,7 @@
 /** The artifacts of `meta.backtest`: the daily Parquet table and the summary document. */
 import type { NumericTable } from '../../artifacts/index.js';
 import type { MetaWalkForwardResult } from '../../numeric/backtest/meta-walk-forward.js';
-import { effectiveN, performanceMetrics } from '../../numeric/stats/performance.js';
+import { effectiveN, performanceMetrics, type MetricsSubject } from '../../numeric/stats/performance.js';
 import type { BacktestMetrics, MetaBacktestDoc } from './_artifact-types.js';
 import type { BacktestLevel } from './_backtest-tree.js';
 
@@ -24,8 +24,13 @@ export interface BacktestStreams {
   readonly sleeves: readonly Float64Array[];
 }
 
-function metrics(returns: Float64Array, periodsPerYear: number, riskFree: Float64Array): BacktestMetrics {
-  const m = performanceMetrics(returns, periodsPerYear, riskFree);
+function metrics(
+  returns: Float64Array,
+  periodsPerYear: number,
+  riskFree: Float64Array,
+  about: MetricsSubject,
+): BacktestMetrics {
+  const m = performanceMetrics(returns, periodsPerYear, riskFree, about);
   return {
     observations: m.observations,
     cagr: m.cagr,
@@ -95,6 +100,25 @@ export function backtestDoc(
   const later = r.slice(1).reduce((sum, w) => sum + w.turnover, 0);
   const days = meta.dates.length;
   const effective = r.map((w) => effectiveN(w.weights)).filter((x): x is number => x !== null);
+  // Each sleeve first: a sleeve whose stream compounds beyond a double is named, not only the portfolio
+  // it overflows.
+  const levelName = `meta profile ${s.metaProfile} (${s.riskProfile})`;
+  const sleeves = Object.fromEntries(
+    level.ids.map((id, j) => [
+      id,
+      metrics(streams.sleeves[j] as Float64Array, A, rf, {
+        subject: `${levelName}: the out-of-sample returns of sleeve ${id}`,
+        hint: `check the return stream of sleeve ${id} (simple returns, 0.01 = 1 %): re-run the sleeve or pin another run`,
+        details: { sleeve: id },
+      }),
+    ]),
+  );
+  const equalWeight = metrics(streams.equalWeight, A, rf, {
+    subject: `${levelName}: the out-of-sample returns of its sleeves at equal weight`,
+  });
+  const metaMetrics = metrics(meta.returns, A, rf, {
+    subject: `${levelName}: the out-of-sample returns of the meta portfolio`,
+  });
   return {
     ...base(s, level, 'ok', null),
     risk_free: { label: riskFree.label, annual_rate: riskFree.annualRate },
@@ -116,14 +140,12 @@ export function backtestDoc(
     costs: { total: r.reduce((sum, w) => sum + w.cost, 0) },
     metrics: {
       meta: {
-        ...metrics(meta.returns, A, rf),
+        ...metaMetrics,
         effective_n_mean:
           effective.length === 0 ? null : effective.reduce((a, b) => a + b, 0) / effective.length,
       },
-      equal_weight: metrics(streams.equalWeight, A, rf),
-      sleeves: Object.fromEntries(
-        level.ids.map((id, j) => [id, metrics(streams.sleeves[j] as Float64Array, A, rf)]),
-      ),
+      equal_weight: equalWeight,
+      sleeves,
     },
     windows: r.map((w) => ({
       index: w.index,

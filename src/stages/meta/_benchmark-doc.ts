@@ -90,8 +90,9 @@ export interface MetaBenchmarkDoc {
   readonly benchmarks: readonly BenchmarkEntry[];
 }
 
-function figures(returns: Float64Array, A: number, riskFree: Float64Array): SeriesFigures {
-  const m = performanceMetrics(returns, A, riskFree);
+/** `subject` names the series in the error of a figure beyond the double range. */
+function figures(returns: Float64Array, A: number, riskFree: Float64Array, subject: string): SeriesFigures {
+  const m = performanceMetrics(returns, A, riskFree, { subject });
   return {
     cagr: m.cagr,
     volatility: m.volatility,
@@ -101,9 +102,12 @@ function figures(returns: Float64Array, A: number, riskFree: Float64Array): Seri
   };
 }
 
-/** The portfolio's figures on its own dates (the numbers the report's tables show). */
-export function portfolioFigures(stream: PortfolioStream, A: number): SeriesFigures {
-  return figures(stream.returns, A, stream.riskFree);
+/**
+ * The portfolio's figures on its own dates (the numbers the report's tables show); `subject` names it
+ * (`meta profile M (hrp): the in-sample returns of the meta portfolio`).
+ */
+export function portfolioFigures(stream: PortfolioStream, A: number, subject: string): SeriesFigures {
+  return figures(stream.returns, A, stream.riskFree, subject);
 }
 
 const loss = (kept: number, rows: number): number => (rows === 0 ? 0 : 1 - kept / rows);
@@ -123,7 +127,12 @@ function snake(m: ActiveRisk): Omit<BenchmarkPeriod, 'calendar' | 'portfolio' | 
 }
 
 /** The portfolio against one benchmark on the inner join of their dates. */
-function benchmarkPeriod(portfolio: PortfolioStream, benchmark: BenchmarkSeries, A: number): BenchmarkPeriod {
+function benchmarkPeriod(
+  portfolio: PortfolioStream,
+  benchmark: BenchmarkSeries,
+  A: number,
+  subject: string,
+): BenchmarkPeriod {
   const joined = innerJoin([
     { dates: portfolio.dates, values: portfolio.returns },
     { dates: benchmark.dates, values: benchmark.returns },
@@ -149,8 +158,13 @@ function benchmarkPeriod(portfolio: PortfolioStream, benchmark: BenchmarkSeries,
       first_date: joined.dates[0] ?? null,
       last_date: joined.dates[T - 1] ?? null,
     },
-    portfolio: figures(p, A, rf),
-    benchmark: figures(b, A, rf),
+    portfolio: figures(
+      p,
+      A,
+      rf,
+      `${subject}: the meta portfolio's returns on the dates of benchmark ${benchmark.id}`,
+    ),
+    benchmark: figures(b, A, rf, `${subject}: the returns of benchmark ${benchmark.id}`),
     ...snake(activeRisk(p, b, A, rf)),
   };
 }
@@ -161,6 +175,8 @@ export function benchmarkEntry(
   inSample: PortfolioStream,
   outOfSample: PortfolioStream | null,
   A: number,
+  /** The level, for errors: `meta profile M (hrp)`. */
+  level: string,
 ): BenchmarkEntry {
   return {
     id: series.id,
@@ -175,8 +191,9 @@ export function benchmarkEntry(
     first_date: series.dates[0] ?? null,
     last_date: series.dates[series.dates.length - 1] ?? null,
     dropped_rows: series.droppedRows,
-    in_sample: benchmarkPeriod(inSample, series, A),
-    out_of_sample: outOfSample === null ? null : benchmarkPeriod(outOfSample, series, A),
+    in_sample: benchmarkPeriod(inSample, series, A, `${level} (in sample)`),
+    out_of_sample:
+      outOfSample === null ? null : benchmarkPeriod(outOfSample, series, A, `${level} (out of sample)`),
   };
 }
 

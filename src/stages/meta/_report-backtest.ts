@@ -97,6 +97,7 @@ function section(
   table: ReadTableResult,
   portfolio: Float64Array,
   riskFree: Float64Array | undefined,
+  level: string,
 ): BacktestSection {
   const A = doc.params.periods_per_year;
   const rows: BacktestRow[] = [];
@@ -109,7 +110,9 @@ function section(
       const days = rowsBetween(table, first, last);
       const held = Float64Array.from(days, (t) => portfolio[t] as number);
       const rf = riskFree === undefined ? undefined : Float64Array.from(days, (t) => riskFree[t] as number);
-      const f = performanceMetrics(held, A, rf);
+      const f = performanceMetrics(held, A, rf, {
+        subject: `${level}: the returns of the in-sample weights over the out-of-sample dates`,
+      });
       rows.push({ label: 'in_sample_weights', kind: 'in_sample_weights', ...f });
     }
     if (m.equal_weight !== null)
@@ -244,7 +247,7 @@ export async function loadBacktestView(
       tailRows: [],
     };
   recordInput(summaryFile);
-  const view = section(doc, table, portfolio, riskFree);
+  const view = section(doc, table, portfolio, riskFree, `meta profile ${metaProfile} (${p})`);
   if (doc.status !== 'ok')
     return { section: view, outOfSample: null, weightsHistory: null, leafWeightsHistory: null, tailRows: [] };
   const leafWeights = leafWeightsHistory(doc);

@@ -169,7 +169,13 @@ async function loadRiskProfile(
   );
   const bench = await loadBenchmarkView(o.runDir, o.metaProfile, p, table.dates, o.recordInput);
   const rf = bench.riskFree?.perPeriod;
-  const metrics = { ...performanceMetrics(portfolio, periodsPerYear, rf), effectiveN: effectiveN(weights) };
+  const level = `meta profile ${o.metaProfile} (${p})`;
+  const metrics = {
+    ...performanceMetrics(portfolio, periodsPerYear, rf, {
+      subject: `${level}: the in-sample returns of the meta portfolio`,
+    }),
+    effectiveN: effectiveN(weights),
+  };
   const backtest = await loadBacktestView(o.runDir, o.metaProfile, p, table, portfolio, o.recordInput, rf);
   const age = await dataAgeOf(o, p, manifest);
   const tree = await readOptional(o, paths.clusterTree, (f) =>
@@ -187,7 +193,7 @@ async function loadRiskProfile(
     periodsPerYearSource: source,
     ...(frequency === null ? {} : { frequency }),
     metrics,
-    allocation: allocationSection(optimized, manifest, table, periodsPerYear, rf),
+    allocation: allocationSection(optimized, manifest, table, periodsPerYear, rf, level),
     correlation: correlationSection(table),
     assets:
       flattened === undefined ? omitted(paths.flattened) : assetsSection(flattened, optimized.exposure_caps),

@@ -45,7 +45,9 @@ export function allocationSection(
   manifest: ManifestDoc | undefined,
   table: ReadTableResult,
   periodsPerYear: number,
-  riskFree?: Float64Array,
+  riskFree: Float64Array | undefined,
+  /** The level, for errors: `meta profile M (hrp)`. */
+  level: string,
 ): AllocationSection {
   const byColumn = new Map(table.columns.map((c, j) => [c, table.values[j] as Float64Array]));
   const included = new Map(manifest?.included.map((s) => [s.id, s] as const) ?? []);
@@ -59,7 +61,13 @@ export function allocationSection(
     ...optimizerRiskFree(optimized),
     sleeves: optimized.sleeves.map((s) => {
       const series = byColumn.get(s.id);
-      const m = series === undefined ? undefined : performanceMetrics(series, periodsPerYear, riskFree);
+      const m =
+        series === undefined
+          ? undefined
+          : performanceMetrics(series, periodsPerYear, riskFree, {
+              subject: `${level}: the returns of sleeve ${s.id}`,
+              details: { sleeve: s.id },
+            });
       const inc = included.get(s.id);
       return {
         id: s.id,

@@ -148,14 +148,22 @@ async function walkForward(
   });
   if (policies === undefined) return doc;
   const A = level.settings.periodsPerYear;
+  const of = `meta profile ${params.meta_profile} (${P})`;
   const used = policyFigures(
     policies.used,
     { returns: meta.returns, events: meta.events ?? [] },
     A,
+    of,
     rf.perPeriod,
   );
   const compared = policies.compare.map((c, k) =>
-    policyFigures(c, meta.comparisons?.[k] ?? { returns: new Float64Array(), events: [] }, A, rf.perPeriod),
+    policyFigures(
+      c,
+      meta.comparisons?.[k] ?? { returns: new Float64Array(), events: [] },
+      A,
+      of,
+      rf.perPeriod,
+    ),
   );
   await ctx.decision('meta.backtest_rebalancing', {
     meta_profile: params.meta_profile,

@@ -142,10 +142,23 @@ export const metaBenchmark = defineStage({
         periods_per_year: base.A,
         risk_free: rf.record,
         portfolio: {
-          in_sample: portfolioFigures(inSample, base.A),
-          out_of_sample: outOfSample === null ? null : portfolioFigures(outOfSample, base.A),
+          in_sample: portfolioFigures(
+            inSample,
+            base.A,
+            `meta profile ${M} (${P}): the in-sample returns of the meta portfolio`,
+          ),
+          out_of_sample:
+            outOfSample === null
+              ? null
+              : portfolioFigures(
+                  outOfSample,
+                  base.A,
+                  `meta profile ${M} (${P}): the out-of-sample returns of the meta portfolio`,
+                ),
         },
-        benchmarks: benchmarks.map((b) => benchmarkEntry(b, inSample, outOfSample, base.A)),
+        benchmarks: benchmarks.map((b) =>
+          benchmarkEntry(b, inSample, outOfSample, base.A, `meta profile ${M} (${P})`),
+        ),
       };
       const paths = metaBenchmarkPaths(M, P);
       const tableFile = join(ctx.runDir, paths.table);

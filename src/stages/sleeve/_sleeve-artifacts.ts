@@ -122,8 +122,16 @@ export function windowLedgerEntries(profiles: readonly ProfileBacktest[]): Ledge
 }
 
 /** Per risk profile: windows, failures, the out-of-sample span and its metrics, turnover and costs. */
-export function profileStats(p: ProfileBacktest, periodsPerYear: number): Record<string, unknown> {
-  const m = performanceMetrics(p.returns, periodsPerYear);
+export function profileStats(
+  p: ProfileBacktest,
+  periodsPerYear: number,
+  sleeve: string,
+): Record<string, unknown> {
+  const m = performanceMetrics(p.returns, periodsPerYear, undefined, {
+    subject: `sleeve profile ${sleeve} (${p.profile}): the out-of-sample returns`,
+    hint: 'check the prices of the sleeve (prices, not returns, amounts or percentages; every price finite and > 0)',
+    details: { profile: sleeve, risk_profile: p.profile },
+  });
   const windows = p.windows.length;
   const turnover = p.windows.reduce((s, w) => s + w.turnover, 0);
   return {

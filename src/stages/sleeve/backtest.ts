@@ -240,6 +240,7 @@ function rebalancingRecord(
   policies: ResolvedPolicies,
   result: WalkForwardResult,
   periodsPerYear: number,
+  of: string,
 ): Record<string, unknown> {
   return {
     policy: policies.used.settings,
@@ -248,12 +249,18 @@ function rebalancingRecord(
       result.profiles.map((p) => [
         p.profile,
         [
-          policyFigures(policies.used, { returns: p.returns, events: p.events ?? [] }, periodsPerYear),
+          policyFigures(
+            policies.used,
+            { returns: p.returns, events: p.events ?? [] },
+            periodsPerYear,
+            `${of} (${p.profile})`,
+          ),
           ...policies.compare.map((c, k) =>
             policyFigures(
               c,
               p.comparisons?.[k] ?? { returns: new Float64Array(), events: [] },
               periodsPerYear,
+              `${of} (${p.profile})`,
             ),
           ),
         ],
@@ -292,9 +299,11 @@ function runStatsDocument(
     annualisation,
     missing_data: data.missingData,
     risk_profiles: Object.fromEntries(
-      result.profiles.map((p) => [p.profile, profileStats(p, periodsPerYear)]),
+      result.profiles.map((p) => [p.profile, profileStats(p, periodsPerYear, profile)]),
     ),
-    ...(policies === undefined ? {} : { rebalancing: rebalancingRecord(policies, result, periodsPerYear) }),
+    ...(policies === undefined
+      ? {}
+      : { rebalancing: rebalancingRecord(policies, result, periodsPerYear, `sleeve profile ${profile}`) }),
   };
 }
 
