@@ -375,6 +375,8 @@ export function roundToLots(items: readonly LotItem[], options: LotRoundingOptio
     return {
       ...solved,
       lots: again.lots,
+      // The second rounding gave the orders: its method (the first one's nodes are counted in too).
+      method: again.method,
       optimal: false,
       reason: `${moved}, then the rounding solved again with the lines of the caps held there, spending the cash the moves freed`,
       nodes: solved.nodes + again.nodes,
@@ -421,7 +423,7 @@ function solveAgain(
   },
   groups: readonly GroupCap[],
   options: LotRoundingOptions,
-): { lots: readonly number[]; objective: number; nodes: number } | undefined {
+): { lots: readonly number[]; objective: number; nodes: number; method: LotRoundingMethod } | undefined {
   const { nav } = options;
   const sum = (g: GroupCap, lots: readonly number[]): number =>
     g.members.reduce((s, i) => s + weightOf(items[i] as LotItem, lots[i] as number, nav), 0);
@@ -466,7 +468,7 @@ function solveAgain(
         added = true;
       }
     });
-    if (!added) return { lots: again.lots, objective: again.objective, nodes };
+    if (!added) return { lots: again.lots, objective: again.objective, nodes, method: again.method };
   }
   return undefined;
 }

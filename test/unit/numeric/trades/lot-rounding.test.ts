@@ -290,6 +290,8 @@ test('the cash a group-cap repair frees is spent again: a lot outside the group 
   assert.ok(r.objective < before.objective - 1e-6, `tracking cost ${r.objective} below ${before.objective}`);
   assert.ok(Math.abs(r.cash - 200) < 1e-9, `cash left ${r.cash}`);
   assert.equal(r.optimal, false, 'not claimed optimal');
+  assert.equal(before.method, 'branch_and_bound', 'the first rounding searched');
+  assert.equal(r.method, 'nearest_lot', 'the second rounding fits every nearest lot: its method is reported');
   assert.match(r.reason ?? '', /solved again/, 'the reason says the rounding was solved again');
   assert.deepEqual(r.capMoves, before.capMoves, 'the repair moves are kept');
 });
