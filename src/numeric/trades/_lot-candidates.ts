@@ -58,6 +58,20 @@ function minimumLots(lotCash: number, minTicket: number): number {
   return n;
 }
 
+/**
+ * How close (in lots, relative to the distance) a target must be to a whole number of lots away to count
+ * as exactly that many: the arithmetic of weight × NAV ÷ price leaves ~1e-16 of noise, which would open
+ * one more lot beyond the target (⌊−3.0000000000000004⌋ = −4).
+ */
+const WHOLE_LOTS = 1e-9;
+
+/** Lots from the held quantity to the target, snapped to a whole number within {@link WHOLE_LOTS}. */
+export function lotsToTarget(alpha: number, beta: number): number {
+  const d = beta / alpha;
+  const whole = Math.round(d);
+  return Math.abs(d - whole) <= WHOLE_LOTS * Math.max(1, Math.abs(d)) ? whole : d;
+}
+
 /** (α·k − β)²: the squared gap between the final weight after k lots and the target. */
 export function lotCost(c: LotCandidates, k: number): number {
   return (c.alpha * k - c.beta) ** 2;
@@ -73,7 +87,8 @@ export function nextLots(c: LotCandidates, k: number): number | undefined {
 
 /**
  * The domain of k: every move goes from the held quantity toward the target and stops there or less
- * than one lot beyond it, d = (target·NAV/price − held)/lotSize lots away: k ∈ [min(0, ⌊d⌋), max(0, ⌈d⌉)],
+ * than one lot beyond it, d = (target·NAV/price − held)/lotSize lots away (a whole number when within
+ * 1e-9 of one): k ∈ [min(0, ⌊d⌋), max(0, ⌈d⌉)],
  * without the orders below the minimum ticket. Cost is convex in k, so a choice spending more cash than
  * the cheapest one is never better: only k ≤ best are choices. Ties go to the smaller order. `range`
  * (lots within an exposure cap, or bounds a cap repair sets) narrows the domain further; it may leave 0
@@ -87,7 +102,7 @@ export function lotCandidates(
   const lotCash = item.lotSize * item.price;
   const alpha = lotCash / nav;
   const beta = item.target - (item.held * item.price) / nav;
-  const d = beta / alpha;
+  const d = lotsToTarget(alpha, beta);
   const lowest = Math.max(Math.min(0, Math.floor(d)), range?.low ?? Number.NEGATIVE_INFINITY);
   const highest = Math.min(Math.max(0, Math.ceil(d)), range?.high ?? Number.POSITIVE_INFINITY);
   const minLots = minimumLots(lotCash, item.minTicket);

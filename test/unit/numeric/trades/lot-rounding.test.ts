@@ -2,11 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { roundToLots, type LotItem } from '../../../../src/numeric/trades/lot-rounding.js';
 import { isQuantError } from '../../../../src/errors.js';
+import { lotCandidates, lotsToTarget } from '../../../../src/numeric/trades/_lot-candidates.js';
 import { seededRandom } from '../../../helpers/random.js';
 
 /** Every allowed k of an item, written from the rule in docs/trades.md without the solver's helpers. */
 function domain(item: LotItem, nav: number): number[] {
-  const d = ((item.target * nav) / item.price - item.held) / item.lotSize;
+  const raw = ((item.target * nav) / item.price - item.held) / item.lotSize;
+  const d = Math.abs(raw - Math.round(raw)) <= 1e-9 * Math.max(1, Math.abs(raw)) ? Math.round(raw) : raw;
   const out: number[] = [];
   for (let k = Math.min(0, Math.floor(d)); k <= Math.max(0, Math.ceil(d)); k++) {
     if (k === 0 || Math.abs(k) * item.lotSize * item.price >= item.minTicket) out.push(k);
@@ -420,5 +422,21 @@ test('E_TRADES_INFEASIBLE names the cap that makes a short held beyond it be bou
         e.message,
       ),
     'the cap requiring the buy-back is named',
+  );
+});
+
+test('a target a whole number of lots away opens no lot beyond it, whatever the noise of the division', () => {
+  // 8 held at 10 with a NAV of 1,000 is 8 %; a target of 1 % is 7 lots to sell, −7.000000000000001 in
+  // doubles, whose floor opened an 8th sell (one whole lot beyond the target) to raise cash.
+  const item: LotItem = { target: 0.01, held: 8, price: 10, lotSize: 1, minTicket: 0 };
+  assert.equal(lotsToTarget(0.01, 0.01 - 0.08), -7, 'the distance is snapped to the whole number of lots');
+  assert.equal(lotCandidates(item, 1_000).lowest, -7, 'no sell beyond the target is a choice');
+  assert.equal(lotsToTarget(1, 2.5), 2.5, 'a distance that is not whole stays as it is');
+  // Holdings 10 above the NAV whose other sell is below its minimum ticket: only the 8th sell would raise it.
+  const other: LotItem = { target: 0.99, held: 100, price: 10, lotSize: 1, minTicket: 20 };
+  assert.throws(
+    () => roundToLots([item, other], { nav: 1_000 }),
+    (e: unknown) => isQuantError(e) && e.code === 'E_TRADES_INFEASIBLE',
+    'no order goes a whole lot beyond its target to fund the cash',
   );
 });
