@@ -127,6 +127,7 @@ const maxAgeDocSchema = z.looseObject({
             risk_profiles: z.array(z.string()).default([]),
             max_data_age_days: z.number().int().min(0).optional(),
             allow_stale: z.boolean().optional(),
+            nav: z.number().optional(),
           })
           .optional(),
       }),
@@ -200,6 +201,26 @@ export async function recordedTradesAgeRule(
     traded,
     allowStale: traded && block?.allow_stale === true,
   };
+}
+
+/**
+ * Where the NAV of meta.trades for risk profile P comes from, as the run recorded its manifest: the JSON
+ * path of the meta profile's `trades.nav` when the block trades P with this very NAV (what `quant meta run`
+ * gives meta.trades), else `undefined` (the NAV was given to this call, `--nav`).
+ */
+export async function recordedTradesNavPath(
+  runDir: string,
+  metaProfile: string,
+  riskProfile: string,
+  nav: number,
+): Promise<string | undefined> {
+  const doc = await readJsonArtifact(join(runDir, RESOLVED_MANIFEST), RESOLVED_MANIFEST, maxAgeDocSchema);
+  const block =
+    doc === undefined || !Object.hasOwn(doc.profiles, metaProfile)
+      ? undefined
+      : doc.profiles[metaProfile]?.trades;
+  if (block?.risk_profiles.includes(riskProfile) !== true || block.nav !== nav) return undefined;
+  return `profiles.${metaProfile}.trades.nav`;
 }
 
 /** The verdict of {@link assertFresh}. */

@@ -21,7 +21,7 @@ import {
   type LotRoundingResult,
 } from '../../numeric/trades/lot-rounding.js';
 import { ID_PATTERN, MAX_PROFILE_NAME_LENGTH } from '../../manifest/index.js';
-import { assertFresh, type Freshness } from './freshness.js';
+import { assertFresh, recordedTradesNavPath, type Freshness } from './freshness.js';
 import {
   readHoldings,
   readLots,
@@ -631,6 +631,27 @@ function tradeRows(
   });
 }
 
+/**
+ * A NAV below what the holdings are worth at these prices (cash before the orders below 0) is usually a
+ * typo or a NAV in another unit: the orders then sell the portfolio down to the NAV, so it is said, naming
+ * where the NAV was given (`--nav`, or the manifest's `trades.nav` for the run's trades block).
+ */
+async function navBelowHoldings(
+  ctx: StageContext,
+  metaProfile: string,
+  params: z.output<typeof metaTradesParams>,
+  lines: readonly TradeLine[],
+): Promise<string | undefined> {
+  const held = lines.reduce((s, l) => s + l.held * l.price, 0);
+  if (held <= params.nav) return undefined;
+  const navPath = await recordedTradesNavPath(ctx.runDir, metaProfile, params.risk_profile, params.nav);
+  const check =
+    navPath === undefined
+      ? 'check --nav (the portfolio value, holdings plus cash)'
+      : `check ${navPath} in the manifest (the portfolio value, holdings plus cash)`;
+  return `the holdings are worth ${tidy(held)} at these prices, more than the NAV of ${tidy(params.nav)} (cash before the orders ${tidy(params.nav - held)}): the orders sell to bring the portfolio down to the NAV — ${check}`;
+}
+
 function summaryOf(rows: readonly TradeRow[], rounding: LotRoundingResult): string {
   const orders = rows.filter((r) => r.side !== 'HOLD');
   const buys = orders.filter((r) => r.side === 'BUY').length;
@@ -666,6 +687,8 @@ export const metaTrades = defineStage({
     checkValues(lines, t);
     for (const warning of ignoredLotRows(lines, t)) ctx.warn(warning);
     checkLotCounts(lines, params.nav, t);
+    const navWarning = await navBelowHoldings(ctx, metaProfile, params, lines);
+    if (navWarning !== undefined) ctx.warn(navWarning);
     const caps = await exposureCaps(ctx, metaProfile, params.risk_profile);
     const capped = roundingCaps(lines, caps);
     const rounding = roundToLots(lines, {

@@ -181,6 +181,48 @@ test('allow_stale produces the orders from stale data and records the verdict', 
   );
 });
 
+test('a NAV below what the holdings are worth is a warning naming both and where the NAV was given', async () => {
+  const ws = workspace();
+  // Held: AAPL 100 × 190 + NESN 260 × 95 + OLD 50 × 20 = 44,700, above a NAV of 40,000.
+  const params = {
+    risk_profile: 'hrp',
+    prices_file: 'prices.csv',
+    holdings_file: 'holdings.csv',
+    lots_file: 'lots.csv',
+    nav: 40_000,
+  };
+  const r = await run(ws, params);
+  const doc = JSON.parse(readFileSync(r.value.json, 'utf8'));
+  assert.equal(doc.cash_before, -4700, 'the cash before the orders is short by 4,700');
+  const said = r.warnings.filter((w) => w.includes('more than the NAV'));
+  assert.equal(
+    said.length,
+    1,
+    `one warning says the NAV is below the holdings: ${JSON.stringify(r.warnings)}`,
+  );
+  assert.match(
+    said[0] ?? '',
+    /worth 44700 at these prices, more than the NAV of 40000 \(cash before the orders -4700\).*check --nav \(the portfolio value, holdings plus cash\)/,
+    'the warning gives the holdings, the NAV, the shortfall and --nav',
+  );
+  // The NAV of the run's trades block (what `quant meta run` passes) is named at its JSON path.
+  mkdirSync(join(ws, 'runs', RUN, 'config'), { recursive: true });
+  writeFileSync(
+    join(ws, 'runs', RUN, 'config', 'resolved_manifest.json'),
+    JSON.stringify({ profiles: { [M]: { trades: { risk_profiles: ['hrp'], nav: 40_000 } } } }),
+  );
+  const fromBlock = await run(ws, params);
+  assert.ok(
+    fromBlock.warnings.some((w) => w.includes(`check profiles.${M}.trades.nav in the manifest`)),
+    `the warning names the manifest's trades.nav: ${JSON.stringify(fromBlock.warnings)}`,
+  );
+  const enough = await run(ws, { ...params, nav: 100_000 });
+  assert.ok(
+    !enough.warnings.some((w) => w.includes('more than the NAV')),
+    `a NAV above the holdings is no warning: ${JSON.stringify(enough.warnings)}`,
+  );
+});
+
 test('lot rows of symbols neither targeted nor held are ignored, a near miss of an unlisted symbol with a warning', async () => {
   const ws = workspace();
   // NYSE:GONE: an asset the optimizer left out (the lot file is static reference data). SIX:NESNN: a
