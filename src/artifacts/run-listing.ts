@@ -115,14 +115,16 @@ export type ResolvedRun =
  * manifest, read as UTC, when they hold a weights file and a stream — see `predecessor-runs.ts`): the
  * greatest instant, ties broken by the greatest run id. None is `E_RUN_NOT_FOUND`, naming the
  * predecessor folders of the profile that could not be ordered and why, and `fix` (default: run
- * `quant sleeve run --profile <profile>` or pin a run_id).
+ * `quant sleeve run --profile <profile>` or pin a run_id). A run whose process died is settled as
+ * `quant runs list` settles it, signed with `key` when given.
  */
 export async function resolveLatestRun(
   workspace: string,
   profile: string,
   fix = `run \`quant sleeve run --profile ${profile}\` or pin a run_id`,
+  key?: LedgerKey,
 ): Promise<ResolvedRun> {
-  const runs = await listRuns(workspace, { profile });
+  const runs = await listRuns(workspace, { profile, ...(key === undefined ? {} : { key }) });
   const predecessors = await listPredecessorRuns(workspace, profile);
   type Candidate = { instant: number; runId: string; resolved: ResolvedRun };
   const candidates: Candidate[] = [];

@@ -9,6 +9,7 @@ import { METHOD_IDS } from '../util/vocabulary.js';
 import { QuantError } from '../errors.js';
 import { readLedgerLoose } from './audit-ledger.js';
 import { resolveLatestRun, resolvePinnedRun } from './run-listing.js';
+import type { LedgerKey } from './ledger-anchor.js';
 import { readReturnSeries } from './tables.js';
 import { assertConfined } from './file-access.js';
 import { memoOnce } from './read-once.js';
@@ -281,17 +282,19 @@ export interface SleeveRunRef {
 
 /**
  * The run a sleeve entry means: the pinned run (always honoured; a missing one is `E_RUN_NOT_FOUND`, never
- * replaced) or the latest successful run of `profile` (`E_RUN_NOT_FOUND` if none, saying `fix` when given).
+ * replaced) or the latest successful run of `profile` (`E_RUN_NOT_FOUND` if none, saying `fix` when given;
+ * a run whose process died met there is settled, signed with `key` when given).
  */
 export async function resolveSleeveRun(
   workspace: string,
   profile: string,
   pinnedRunId?: string,
   fix?: string,
+  key?: LedgerKey,
 ): Promise<SleeveRunRef> {
   const run =
     pinnedRunId === undefined
-      ? await resolveLatestRun(workspace, profile, fix)
+      ? await resolveLatestRun(workspace, profile, fix, key)
       : await resolvePinnedRun(workspace, pinnedRunId);
   return {
     runId: run.runId,

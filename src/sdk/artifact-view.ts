@@ -7,7 +7,15 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { formatArtifactAddress } from '../core/address.js';
 import { QuantError } from '../errors.js';
-import { listRuns, readParquetPreview, readTable, resolveInside, runDir } from '../artifacts/index.js';
+import {
+  LedgerKey,
+  listRuns,
+  readParquetPreview,
+  readTable,
+  resolveInside,
+  runDir,
+} from '../artifacts/index.js';
+import type { Env } from '../util/env.js';
 
 /** Rows shown by a table summary. */
 const TABLE_HEAD_ROWS = 5;
@@ -110,10 +118,15 @@ async function listRunArtifacts(workspace: string, runId: string, path = ''): Pr
   return out;
 }
 
-/** Files of every run of the workspace (runs with a readable run.json), run by run. */
-export async function listWorkspaceArtifacts(workspace: string): Promise<ArtifactEntry[]> {
+/**
+ * Files of every run of the workspace (runs with a readable run.json), run by run. A run whose process
+ * died is settled as `quant runs list` settles it, signed with the key of `env` (`QUANT_LEDGER_KEY`).
+ */
+export async function listWorkspaceArtifacts(workspace: string, env: Env): Promise<ArtifactEntry[]> {
+  const key = LedgerKey.forSettling(env);
   const out: ArtifactEntry[] = [];
-  for (const run of await listRuns(workspace)) out.push(...(await listRunArtifacts(workspace, run.run_id)));
+  for (const run of await listRuns(workspace, key === undefined ? {} : { key }))
+    out.push(...(await listRunArtifacts(workspace, run.run_id)));
   return out;
 }
 

@@ -195,6 +195,7 @@ async function runMetaReadOnce(
     options.riskProfiles,
     sleeveRuns,
     options.onWarning,
+    env,
   );
   await checkSleeveInputs(workspace, doc);
   // The turnover references (holdings files, the previous run) are inputs of the cache key too.

@@ -316,7 +316,8 @@ export class QuantSDK {
   /** The files of every run of the workspace, run by run. */
   static async listArtifacts(options: WorkspaceOptions = {}): Promise<ArtifactEntry[]> {
     checkSdkArguments('listArtifacts', ['workspaceOptions', options, 'options']);
-    return inWorkspace(options, (workspace) => listWorkspaceArtifacts(workspace));
+    const env = options.env ?? process.env;
+    return inWorkspace(options, (workspace) => listWorkspaceArtifacts(workspace, env));
   }
 
   /** Absolute path of a meta run's report (`E_ARTIFACT_MISSING` says how to write it). */

@@ -5,11 +5,13 @@ import { QuantError, isQuantError } from '../../errors.js';
 import { ownValue } from '../../util/own.js';
 import { didYouMean } from '../../util/suggest.js';
 import type { StageContext } from '../../core/stage.js';
+import type { Env } from '../../util/env.js';
 import {
   assertConfined,
   PHYSICAL_WEIGHTS_FILE,
   displayPath,
   findReturnStream,
+  LedgerKey,
   listReturnStreams,
   readPhysicalWeights,
   readSleeveExposure,
@@ -73,7 +75,11 @@ export async function computeMetaResolution(
   override?: readonly string[],
   pins: Readonly<Record<string, string>> = {},
   onWarning?: (message: string) => void,
+  env: Env = process.env,
 ): Promise<{ doc: ResolvedManifestDoc; manifestFile: string }> {
+  // A sleeve run whose process died, met as the latest of its profile, is settled as `quant runs list`
+  // settles it: signed with the key of `env` (`QUANT_LEDGER_KEY`).
+  const settleKey = LedgerKey.forSettling(env);
   await assertConfined(manifestPath, 'read');
   const { manifest, file, text } = await readManifest(manifestPath);
   const root = resolveMetaTree(manifest, rootProfile, { file });
@@ -90,7 +96,7 @@ export async function computeMetaResolution(
     const unknown = unknownSleeveProfile(manifest, leaf.profile);
     const fix = unknown === undefined ? undefined : `${unknown}: fix the name, or pin a run_id`;
     const pinned = leaf.runId ?? ownValue(pins, leaf.profile);
-    const run = await resolveSleeveRun(workspace, leaf.profile, pinned, fix)
+    const run = await resolveSleeveRun(workspace, leaf.profile, pinned, fix, settleKey)
       .then(async (resolved) => {
         // A pin is honoured, never replaced: but only a finished, successful run of the sleeve's profile.
         if (resolved.pinned) accepted = await checkPinnedRun(leaf, resolved);
