@@ -66,8 +66,11 @@ export type {
   CovarianceEstimate,
   EstimateCovarianceOptions,
   ExpectedReturnsEstimate,
+  ExpectedReturnsOptions,
   LabelledCovarianceEstimate,
+  LabelledExpectedReturns,
   UnlabelledCovarianceEstimate,
+  UnlabelledExpectedReturns,
 } from './sdk/building-blocks.js';
 export { hrpTree } from './sdk/hrp-tree.js';
 export type {

@@ -54,6 +54,22 @@ export interface ExpectedReturnsEstimate {
   readonly assets?: readonly string[];
 }
 
+/** The {@link ExpectedReturnsEstimate} of a labelled returns table: its asset names are there. */
+export interface LabelledExpectedReturns extends ExpectedReturnsEstimate {
+  readonly assets: readonly string[];
+}
+
+/** The {@link ExpectedReturnsEstimate} of an unlabelled returns table: no asset names. */
+export interface UnlabelledExpectedReturns extends ExpectedReturnsEstimate {
+  readonly assets?: never;
+}
+
+/** Options of {@link expectedReturns}. */
+export type ExpectedReturnsOptions = {
+  readonly method?: 'mean' | 'cagr';
+  readonly periodsPerYear: number;
+};
+
 /** Check the options object of building block `fn` against `schema` (`E_PARAMS`, did-you-mean). */
 export function parseOptions<S extends z.ZodObject>(schema: S, options: unknown, fn: string): z.output<S> {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
@@ -151,10 +167,25 @@ const expectedOptions = z.strictObject({
 /**
  * Expected annual return of each asset: arithmetic `mean` × periodsPerYear, or `cagr`
  * (∏(1 + r))^(A/T) − 1.
+ *
+ * A labelled table (`{ assets, returns }`) types `assets` as present ({@link LabelledExpectedReturns}); an
+ * unlabelled one as absent.
  */
 export function expectedReturns(
+  returns: LabelledReturns,
+  options: ExpectedReturnsOptions,
+): LabelledExpectedReturns;
+export function expectedReturns(
+  returns: MatrixInput | RowsInput,
+  options: ExpectedReturnsOptions,
+): UnlabelledExpectedReturns;
+export function expectedReturns(
   returns: ReturnsInput,
-  options: { readonly method?: 'mean' | 'cagr'; readonly periodsPerYear: number },
+  options: ExpectedReturnsOptions,
+): ExpectedReturnsEstimate;
+export function expectedReturns(
+  returns: ReturnsInput,
+  options: ExpectedReturnsOptions,
 ): ExpectedReturnsEstimate {
   const o = parseOptions(expectedOptions, options, 'expectedReturns');
   const { matrix, assets } = resolveReturns(returns);

@@ -7,11 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   estimateCovariance,
+  expectedReturns,
   hrpTree,
   isQuantError,
   optimizePortfolio,
   type ClusterNode,
   type CovarianceEstimate,
+  type ExpectedReturnsEstimate,
   type HrpTree,
 } from '../../../src/index.js';
 
@@ -224,6 +226,15 @@ export function typeCases(): void {
   // @ts-expect-error -- it may be absent
   const maybe: readonly string[] = either(labelledCov).orderedAssets;
   void [namedCov, ordered, names, literal, noNames, none, noneCov, noneMatrix, unnamed, unnamedCov, maybe];
+  // expectedReturns likewise: a labelled table's names are there, an unlabelled one's are absent.
+  const namedMu: readonly string[] = expectedReturns(TABLE, { periodsPerYear: 252 }).assets;
+  const unlabelledMu = expectedReturns(RETURNS, { periodsPerYear: 252 });
+  const noneMu: true = true as Equal<typeof unlabelledMu.assets, undefined>;
+  // @ts-expect-error -- rows have no asset names
+  const unnamedMu: readonly string[] = unlabelledMu.assets;
+  // An input whose labelling is not known statically keeps the optional member.
+  const eitherMu = (estimate: ExpectedReturnsEstimate): readonly string[] | undefined => estimate.assets;
+  void [namedMu, noneMu, unnamedMu, eitherMu];
 }
 
 test('the labelled overloads return what their types say', () => {
