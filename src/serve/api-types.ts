@@ -138,7 +138,7 @@ export interface LaunchRow {
   readonly events: string;
 }
 
-/** The launches of this server (they last as long as the server), newest first. */
+/** The launches of this server (every running one and the last 100 finished), newest first. */
 export interface LaunchesResponse {
   readonly launches: readonly LaunchRow[];
 }

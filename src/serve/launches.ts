@@ -72,6 +72,7 @@ export function parseLaunchRequest(body: unknown): LaunchRequest {
 }
 
 interface Launch {
+  readonly id: string;
   readonly request: LaunchRequest;
   readonly started: string;
   readonly events: LaunchEvent[];
@@ -94,9 +95,17 @@ export interface LaunchContext {
   readonly log: (line: string) => void;
 }
 
+/**
+ * How many finished launches a server keeps (with their events), besides every running one: the oldest
+ * finished is dropped first, so that a long-lived server does not grow without bound.
+ */
+export const KEPT_FINISHED_LAUNCHES = 100;
+
 /** The launches of one server. */
 export class Launches {
   readonly #launches = new Map<string, Launch>();
+  /** The ids of the finished launches kept, oldest finished first. */
+  readonly #finished: string[] = [];
   readonly #ctx: LaunchContext;
 
   /** Paths in the workspace as the API shows them (relative to it). */
@@ -111,6 +120,7 @@ export class Launches {
   start(request: LaunchRequest): string {
     const id = randomUUID();
     const launch: Launch = {
+      id,
       request,
       started: new Date().toISOString(),
       events: [],
@@ -144,8 +154,15 @@ export class Launches {
   require(id: string): void {
     if (this.#launches.has(id)) return;
     throw new QuantError('E_NOT_FOUND', `no launch ${JSON.stringify(id)} in this server`, {
-      hint: 'launch ids come from POST /api/launch (GET /api/launches lists them) and last as long as the server',
+      hint: `launch ids come from POST /api/launch (GET /api/launches lists them); the server keeps every running launch and the last ${KEPT_FINISHED_LAUNCHES} finished launches, and the run of an older one is in the Runs list (GET /api/runs)`,
     });
+  }
+
+  /** Launch `id` has finished: keep it among the last {@link KEPT_FINISHED_LAUNCHES} finished ones. */
+  #keep(id: string): void {
+    this.#finished.push(id);
+    while (this.#finished.length > KEPT_FINISHED_LAUNCHES)
+      this.#launches.delete(this.#finished.shift() as string);
   }
 
   /**
@@ -194,7 +211,10 @@ export class Launches {
 
   #emit(launch: Launch, event: LaunchEvent): void {
     launch.events.push(event);
-    if (event.type === 'done' || event.type === 'error') launch.finished = true;
+    if (event.type === 'done' || event.type === 'error') {
+      launch.finished = true;
+      this.#keep(launch.id);
+    }
     for (const wake of [...launch.listeners]) wake();
   }
 
