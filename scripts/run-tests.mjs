@@ -15,6 +15,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, existsSync } 
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { spawn } from 'node:child_process';
+import { nodeFloorProblem } from './node-floor.mjs';
+
+// --test-force-exit (below) needs Node 20.14: an older one would fail with a bare "bad option".
+const tooOld = nodeFloorProblem(process.version, undefined, 'scripts/run-tests.mjs: the tests');
+if (tooOld !== undefined) {
+  console.error(tooOld);
+  process.exit(1);
+}
 
 /** Files whose suites must run in CI: skipping them there fails the run ($QUANT_TEST_CI_REQUIRED: tests). */
 const CI_REQUIRED = process.env['QUANT_TEST_CI_REQUIRED']
