@@ -1,6 +1,6 @@
 // Start `quant meta run` or `quant sleeve run` for a profile of the manifest, follow its progress as
 // Server-Sent Events (the lines the CLI prints), then open the new run. The launches of this server are
-// listed below the form (running and ended, as long as the server runs), each with its log to follow
+// listed below the form (every running one and the last 100 ended ones the server keeps), each with its log to follow
 // again after the page was left.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiJson, apiPost, withToken, ApiError, LOST_CONTACT } from '../api.js';
