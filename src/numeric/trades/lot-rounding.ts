@@ -290,9 +290,19 @@ function infeasible(
   for (const c of candidates) if (c.least === 0 && c.lowest < 0) heldBack -= c.lotCash * c.lowest;
   const because = blocked.length > 0 ? `; sells held back (${money(heldBack)} together): ${shown}` : '';
   const capped = cappedOrders(items, candidates, limits);
+  // Cut at five as the sells are: the lines holding back the most cash first (ties in input order).
+  const largest = [...capped].sort((a, b) => b.cash - a.cash);
+  const cappedShown =
+    largest
+      .slice(0, 5)
+      .map((c) => c.text)
+      .join(', ') + (largest.length > 5 ? `, and ${largest.length - 5} more` : '');
+  const cappedKeys = [...new Set(largest.map((c) => c.key))];
+  const keysShown =
+    cappedKeys.slice(0, 5).join(', ') + (cappedKeys.length > 5 ? `, and ${cappedKeys.length - 5} more` : '');
   const byCaps =
     capped.length > 0
-      ? `; ${capped.length === 1 ? 'an exposure cap holds an order' : 'exposure caps hold orders'} back: ${capped.map((c) => c.text).join(', ')}`
+      ? `; ${capped.length === 1 ? 'an exposure cap holds an order' : 'exposure caps hold orders'} back: ${cappedShown}`
       : '';
   return new QuantError(
     'E_TRADES_INFEASIBLE',
@@ -302,7 +312,7 @@ function infeasible(
         `--nav is the portfolio value, holdings plus cash: set it to at least the holdings' value (${money(heldValue)}) plus the cash held` +
         (blocked.length > 0 ? ', or lower the minimum tickets of the sells held back' : '') +
         (capped.length > 0
-          ? `, or raise the exposure cap${capped.length === 1 ? '' : 's'} holding orders back (${capped.map((c) => c.key).join(', ')}) in the meta profile's exposure_limits`
+          ? `, or raise the exposure cap${cappedKeys.length === 1 ? '' : 's'} holding orders back (${keysShown}) in the meta profile's exposure_limits`
           : ''),
       details: {
         nav,

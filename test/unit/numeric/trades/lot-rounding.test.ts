@@ -404,6 +404,54 @@ test('E_TRADES_INFEASIBLE names the symbol cap that holds a short back from rais
   );
 });
 
+test('E_TRADES_INFEASIBLE shows the five capped lines holding back the most cash, and how many more', () => {
+  const nav = 1000;
+  // A held at 300 % for 290 % raises 100. S1..S7 target −20 % … −80 %, each capped at 10 % (a short of 100):
+  // the caps hold back 100, 200, …, 700, so the shorts raise 700 where 2,000 is missing.
+  const shorts = [1, 2, 3, 4, 5, 6, 7];
+  const items: LotItem[] = [
+    { symbol: 'A', held: 30, price: 100, lotSize: 1, minTicket: 0, target: 2.9 },
+    ...shorts.map((n) => ({
+      symbol: `S${n}`,
+      held: 0,
+      price: 100,
+      lotSize: 1,
+      minTicket: 0,
+      target: -(n + 1) / 10,
+    })),
+  ];
+  const caps = {
+    symbols: [undefined, ...shorts.map((n) => ({ key: `exposure_limits.symbols.S${n}`, cap: 0.1 }))],
+    groups: [],
+  };
+  assert.doesNotThrow(() => roundToLots(items, { nav }), 'without the caps the shorts raise enough');
+  let caught: unknown;
+  try {
+    roundToLots(items, { nav, caps });
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(isQuantError(caught) && caught.code === 'E_TRADES_INFEASIBLE', 'the caps make it infeasible');
+  const named = [...caught.message.matchAll(/\b(S\d) \(its cap/g)].map((m) => m[1]);
+  assert.deepEqual(
+    named,
+    ['S7', 'S6', 'S5', 'S4', 'S3'],
+    'the five holding back the most cash, largest first',
+  );
+  assert.match(caught.message, /S3 \(its cap [^)]*\), and 2 more$/, 'the rest are counted');
+  assert.match(
+    caught.hint ?? '',
+    /\(exposure_limits\.symbols\.S7, exposure_limits\.symbols\.S6, exposure_limits\.symbols\.S5, exposure_limits\.symbols\.S4, exposure_limits\.symbols\.S3, and 2 more\)/,
+    'the hint names the same five caps and counts the rest',
+  );
+  const all = caught.details['capped'] as { symbol: string; cash_held_back: number }[];
+  assert.deepEqual(
+    all.map((c) => [c.symbol, c.cash_held_back]),
+    shorts.map((n) => [`S${n}`, n * 100]),
+    'details.capped keeps every line, in input order',
+  );
+});
+
 test('E_TRADES_INFEASIBLE names the cap that makes a short held beyond it be bought back', () => {
   const nav = 1000;
   // A held at 150 % for 145 % raises 100 at most; S, short at −50 % for a cap of 30 % (target −20 %), must be
