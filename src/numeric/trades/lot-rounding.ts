@@ -84,6 +84,11 @@ export interface LotRoundingResult {
    * the cap (to within it when an allowed order gets there, else as close as one gets).
    */
   readonly heldBeyond: readonly boolean[];
+  /**
+   * Lots per item after the cap repair's moves, before the rounding is solved again to spend the cash they
+   * freed (= `lots` when there was no repair or the second rounding was not kept).
+   */
+  readonly repaired: readonly number[];
   /** Lot moves made after the rounding to bring a cap back (in order). */
   readonly capMoves: readonly CapMove[];
   /** Caps still broken after those moves, with why no move was left. */
@@ -363,11 +368,19 @@ export function roundToLots(items: readonly LotItem[], options: LotRoundingOptio
     uncapped: free,
     keys: items.map((_, i) => symbolCaps[i]?.key),
   });
-  if (groups.length === 0) return { ...solved, uncapped, heldBeyond, capMoves: [], brokenCaps: [] };
+  if (groups.length === 0)
+    return { ...solved, uncapped, heldBeyond, repaired: solved.lots, capMoves: [], brokenCaps: [] };
   const budget = solved.cash + spentBy(candidates, solved.lots);
   const repaired = repairGroupCaps(items, candidates, solved.lots, budget, nav, groups);
   if (repaired.moves.length === 0)
-    return { ...solved, uncapped, heldBeyond, capMoves: [], brokenCaps: repaired.broken };
+    return {
+      ...solved,
+      uncapped,
+      heldBeyond,
+      repaired: solved.lots,
+      capMoves: [],
+      brokenCaps: repaired.broken,
+    };
   const keys = [...new Set(repaired.moves.map((m) => m.key))].join(', ');
   const moved = `${repaired.moves.length} lot move${repaired.moves.length === 1 ? '' : 's'} after the rounding to bring ${keys} within the cap (least tracking cost first)`;
   const objective = objectiveOf(candidates, repaired.lots);
@@ -394,6 +407,7 @@ export function roundToLots(items: readonly LotItem[], options: LotRoundingOptio
       cash: budget - spentBy(candidates, again.lots),
       uncapped,
       heldBeyond,
+      repaired: repaired.lots,
       capMoves: repaired.moves,
       brokenCaps: repaired.broken,
     };
@@ -407,6 +421,7 @@ export function roundToLots(items: readonly LotItem[], options: LotRoundingOptio
     cash: budget - spentBy(candidates, repaired.lots),
     uncapped,
     heldBeyond,
+    repaired: repaired.lots,
     capMoves: repaired.moves,
     brokenCaps: repaired.broken,
   };
@@ -483,7 +498,7 @@ function solveAgain(
   return undefined;
 }
 
-type Solved = Omit<LotRoundingResult, 'uncapped' | 'heldBeyond' | 'capMoves' | 'brokenCaps'>;
+type Solved = Omit<LotRoundingResult, 'uncapped' | 'heldBeyond' | 'repaired' | 'capMoves' | 'brokenCaps'>;
 
 /** The rounding itself, on candidates already narrowed by the symbol caps. */
 function solve(

@@ -169,6 +169,14 @@ function noteOf(line: TradeLine, lots: number, nearest: number, nav: number, cap
       `${num(lots)} lots instead of ${num(cap.moved.from)} to bring ${cap.moved.key} within its cap`,
     );
   }
+  // The rounding solved again after the repair moved this line off its repaired lots (and not to its nearest).
+  if (cap.respent !== undefined && lots !== cap.respent.from && lots !== nearest) {
+    notes.push(
+      lots > cap.respent.from
+        ? `${num(lots)} lots instead of ${num(cap.respent.from)}, bought with the cash freed by the repair of ${cap.respent.keys}`
+        : `${num(lots)} lots instead of ${num(cap.respent.from)} when the rounding was solved again to spend the cash freed by the repair of ${cap.respent.keys}`,
+    );
+  }
   const final = tidy(line.held + lots * line.lotSize);
   const wanted = (line.target * nav) / line.price - line.held;
   // The rounding's own answer, before a move for a group cap.
@@ -204,6 +212,8 @@ interface CapNote {
   /** Whether what is held is beyond the line's own cap already (its orders only move toward it). */
   readonly heldBeyond: boolean;
   readonly moved: { readonly from: number; readonly key: string } | undefined;
+  /** The line's lots after the cap repair, and the caps it repaired, when the rounding was solved again. */
+  readonly respent: { readonly from: number; readonly keys: string } | undefined;
 }
 
 function tradeRow(
@@ -613,8 +623,10 @@ function tradeRows(
   nav: number,
   sleevesOf: (symbol: string) => string,
 ): TradeRow[] {
+  const repairedKeys = [...new Set(rounding.capMoves.map((m) => m.key))].join(', ');
   return lines.map((line, i) => {
     const first = rounding.capMoves.find((m) => m.index === i);
+    const repaired = rounding.repaired[i] as number;
     return tradeRow(
       line,
       rounding.lots[i] as number,
@@ -626,6 +638,10 @@ function tradeRows(
         key: caps === undefined ? undefined : symbolCap(caps, line.symbol)?.key,
         heldBeyond: rounding.heldBeyond[i] === true,
         moved: first === undefined ? undefined : { from: first.from, key: first.key },
+        respent:
+          rounding.capMoves.length === 0 || repaired === rounding.lots[i]
+            ? undefined
+            : { from: repaired, keys: repairedKeys },
       },
     );
   });

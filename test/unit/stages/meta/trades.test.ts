@@ -541,6 +541,67 @@ test('a prefix cap the rounding breaks is restored by the move of least tracking
   assert.match(doc.rounding.reason, /exposure_limits\.prefixes\.NYSE:/, 'and says why');
 });
 
+test('a line bought with the cash a cap repair freed says so in its note', async () => {
+  const ws = workspace();
+  // NYSE:A and NYSE:B (a lot of 10 at 100 is 10 % of a NAV of 10,000) target 40 % each, C 20 % and D 25 %
+  // (lots of 1): 125 % in all. The rounding trims C and D; NYSE: capped at 60 % sells a lot of A, and the
+  // rounding solved again spends that cash on C (13 → 17 lots) and D (17 → 23), short of their nearest.
+  const dir = join(ws, 'runs', RUN);
+  const assets: Asset[] = [
+    ['NYSE:A', 0.4],
+    ['NYSE:B', 0.4],
+    ['C', 0.2],
+    ['D', 0.25],
+  ];
+  writeFileSync(
+    join(dir, metaArtifactPaths(M, 'spend').flattened),
+    JSON.stringify(flattened('spend', assets)),
+  );
+  writeFileSync(
+    join(dir, metaArtifactPaths(M, 'spend').manifest),
+    readFileSync(join(dir, metaArtifactPaths(M, 'tight').manifest)),
+  );
+  writeFileSync(
+    join(dir, metaArtifactPaths(M, 'spend').optimized),
+    JSON.stringify({
+      schema_version: 1,
+      method: 'hrp',
+      requested_method: 'hrp',
+      sleeves: [],
+      bounds: { min_weight: 0, max_weight: 1 },
+      exposure_caps: { prefixes: { 'NYSE:': 0.6 } },
+    }),
+  );
+  writeFileSync(join(ws, 'spend-prices.csv'), 'symbol,price\nNYSE:A,100\nNYSE:B,100\nC,100\nD,100\n');
+  writeFileSync(join(ws, 'spend-lots.csv'), 'symbol,lot_size,min_ticket\nNYSE:A,10,\nNYSE:B,10,\n');
+  const r = await run(ws, {
+    risk_profile: 'spend',
+    prices_file: 'spend-prices.csv',
+    lots_file: 'spend-lots.csv',
+    nav: 10_000,
+  });
+  const doc = JSON.parse(readFileSync(r.value.json, 'utf8'));
+  const row = (symbol: string): { lots: number; note: unknown } =>
+    doc.trades.find((t: { symbol: string }) => t.symbol === symbol);
+  assert.match(doc.rounding.reason, /solved again/, 'the rounding was solved again after the repair');
+  assert.equal(row('C').lots, 17, 'C is bought up from its repaired 13 lots');
+  assert.equal(
+    row('C').note,
+    '17 lots instead of 13, bought with the cash freed by the repair of exposure_limits.prefixes.NYSE:; trimmed to fit the cash: 17 lots instead of 20',
+    'the note says the cash the repair freed bought it',
+  );
+  assert.equal(
+    row('D').note,
+    '23 lots instead of 17, bought with the cash freed by the repair of exposure_limits.prefixes.NYSE:; trimmed to fit the cash: 23 lots instead of 25',
+    'so does the other line bought with it',
+  );
+  assert.equal(
+    row('NYSE:A').note,
+    '3 lots instead of 4 to bring exposure_limits.prefixes.NYSE: within its cap',
+    'the moved line keeps its note',
+  );
+});
+
 test('the ledger records the sleeves’ refit dates and the cap moves and broken caps, the same bytes on a rerun', async () => {
   const ws = workspace();
   capTight(ws, { prefixes: { 'NYSE:': 0.75 } });
