@@ -277,5 +277,8 @@ export function portfolioStats(
   }
   const series = resolveReturns({ rows: returns.length, cols: 1, data: returns }).matrix.data;
   // A figure beyond the double range is refused by performanceMetrics itself, as in the pipeline.
-  return performanceMetrics(series, o.periodsPerYear, undefined, { subject: 'portfolioStats' });
+  return performanceMetrics(series, o.periodsPerYear, undefined, {
+    subject: 'portfolioStats',
+    fieldNames: true,
+  });
 }

@@ -277,7 +277,25 @@ export interface MetricsSubject {
   readonly hint?: string;
   /** Added to the error's details (snake_case keys). */
   readonly details?: Readonly<Record<string, string>>;
+  /**
+   * Name the figure by its field of {@link PerformanceMetrics} (`maxDrawdown`, for the library's
+   * `portfolioStats`, whose result has those fields) instead of by the key the pipeline's artifacts and
+   * report give it (`max_drawdown`, the default).
+   */
+  readonly fieldNames?: boolean;
 }
+
+/** The key the pipeline's artifacts and report give each figure of {@link PerformanceMetrics}. */
+const ARTIFACT_KEYS: Readonly<Record<keyof PerformanceMetrics, string>> = {
+  observations: 'observations',
+  cagr: 'cagr',
+  volatility: 'volatility',
+  sharpe: 'sharpe',
+  sortino: 'sortino',
+  maxDrawdown: 'max_drawdown',
+  calmar: 'calmar',
+  winRate: 'win_rate',
+};
 
 /**
  * Every metric of this module for one series (same conventions as the single functions); `riskFree`
@@ -304,8 +322,9 @@ export function performanceMetrics(
     calmar: calmar(returns, periodsPerYear),
     winRate: winRate(returns),
   };
-  for (const [name, value] of Object.entries(metrics) as [string, number | null][]) {
+  for (const [field, value] of Object.entries(metrics) as [keyof PerformanceMetrics, number | null][]) {
     if (value === null || Number.isFinite(value)) continue;
+    const name = about.fieldNames === true ? field : ARTIFACT_KEYS[field];
     throw new QuantError(
       'E_INPUT_VALUE',
       `${about.subject}: the ${name} of the ${returns.length} returns is ${value}: it exceeds the range of a double (about 1.8e308)`,

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { QuantSDK } from '../../../src/sdk/quant-sdk.js';
 import { QuantError } from '../../../src/errors.js';
 import { profileStats } from '../../../src/stages/sleeve/_sleeve-artifacts.js';
+import { portfolioStats } from '../../../src/sdk/building-blocks.js';
 import type { ProfileBacktest } from '../../../src/numeric/backtest/walk-forward.js';
 import { tempDir } from '../../helpers/cli.js';
 import { businessDays, randomReturns, writeManifest, writeSleeveRun } from '../../helpers/sleeve-fixtures.js';
@@ -63,5 +64,29 @@ test("a sleeve's own out-of-sample stream beyond a double: E_INPUT_VALUE naming 
       ) &&
       e.details['profile'] === 's1',
     'run_stats.json would hold Infinity',
+  );
+});
+
+test('a figure named in camelCase by the library is named by its artifact key in the pipeline', () => {
+  // A loss of 10^10 times the stake then gains of 10^10: the equity is negative (no CAGR) and its
+  // drawdown from the first peak leaves the double range.
+  const returns = Float64Array.from({ length: 40 }, (_, t) => (t === 0 ? -1e10 : 1e10 + t));
+  const p = { profile: 'hrp', dates: [], returns, windows: [], lastWeights: new Float64Array() };
+  assert.throws(
+    () => profileStats(p as ProfileBacktest, 252, 's1'),
+    (e: unknown) =>
+      e instanceof QuantError &&
+      e.code === 'E_INPUT_VALUE' &&
+      e.message.includes('the max_drawdown of the 40 returns is Infinity') &&
+      e.details['metric'] === 'max_drawdown',
+    'run_stats.json names it max_drawdown',
+  );
+  assert.throws(
+    () => portfolioStats(Array.from(returns), { periodsPerYear: 252 }),
+    (e: unknown) =>
+      e instanceof QuantError &&
+      e.message.startsWith('portfolioStats: the maxDrawdown of the 40 returns is Infinity') &&
+      e.details['metric'] === 'maxDrawdown',
+    "the library names its own result's field",
   );
 });
