@@ -1,6 +1,7 @@
 // A signed run whose process died, met by the artifact listing or as the latest run of a sleeve
 // profile: with QUANT_LEDGER_KEY it is settled (anchored and signed), as `quant runs list` with the key
-// settles it; without the key run.json is left as it is.
+// settles it; without the key run.json is left as it is. A meta run takes the key from the env given to
+// `runMeta`, not only from the process's.
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { QuantSDK } from '../../../src/index.js';
 import { LedgerKey, openLedger, resolveSleeveRun } from '../../../src/artifacts/index.js';
 import { REPO } from '../../helpers/cli.js';
 import { tempDir } from '../artifacts/_temp.js';
+import { writeManifest } from '../../helpers/sleeve-fixtures.js';
 
 const KEY = 'k'.repeat(40);
 const SWX = join(REPO, 'data', 'swx_prices.csv');
@@ -68,6 +70,29 @@ describe('a signed run whose process died, listed outside `quant runs list`', ()
       await settledAndSigned('s_dead'),
       ['incomplete', 'match', 'valid'],
       'run.json settled: the whole ledger anchored and signed',
+    );
+  });
+
+  test("runMeta settles it with the key in the call's env, the process's env without it", async () => {
+    const died = await deadSignedRun('m_dead', 'p_meta');
+    await writeManifest(ws, {
+      profiles: { m: { sleeves: [{ id: 's', profile: 'p_meta' }], risk_profiles: ['hrp'] } },
+    });
+    const saved = process.env['QUANT_LEDGER_KEY'];
+    delete process.env['QUANT_LEDGER_KEY'];
+    try {
+      const meta = (runId: string, env: Record<string, string>): Promise<unknown> =>
+        QuantSDK.runMeta('m', { workspace: ws, cwd: ws, runId, env, cache: false }).catch((e: unknown) => e);
+      await meta('meta_nokey', { SOURCE_DATE_EPOCH: '1767225600' });
+      assert.ok(readFileSync(runJsonFile('m_dead')).equals(died), 'run.json left as it is without the key');
+      await meta('meta_key', { SOURCE_DATE_EPOCH: '1767225600', QUANT_LEDGER_KEY: KEY });
+    } finally {
+      if (saved !== undefined) process.env['QUANT_LEDGER_KEY'] = saved;
+    }
+    assert.deepEqual(
+      await settledAndSigned('m_dead'),
+      ['incomplete', 'match', 'valid'],
+      "run.json settled with the call's key: the whole ledger anchored and signed",
     );
   });
 });
