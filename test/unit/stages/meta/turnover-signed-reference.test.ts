@@ -3,10 +3,10 @@
 // and signed; without it the run is only taken as incomplete (never the reference) and left as it is.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QuantSDK } from '../../../../src/index.js';
-import { openLedger } from '../../../../src/artifacts/index.js';
+import { LEDGER_KEY as KEY, killRun, settledAndSigned } from '../../../helpers/signed-dead-run.js';
 import type { MetaOptimizedDoc } from '../../../../src/stages/meta/_artifact-types.js';
 import { tempDir } from '../../artifacts/_temp.js';
 import {
@@ -16,7 +16,6 @@ import {
   writeSleeveRun,
 } from '../../../helpers/sleeve-fixtures.js';
 
-const KEY = 'k'.repeat(40);
 const IDS = ['a', 'b', 'c'];
 const P = 'min_variance';
 
@@ -60,10 +59,7 @@ describe('turnover reference: a signed meta run whose process died', { timeout: 
     // A signed meta run, then a stage run into it that died mid-stage: status running, no live lock.
     process.env['QUANT_LEDGER_KEY'] = KEY;
     await QuantSDK.runMeta('m', opts('r1_died'));
-    const ledger = await openLedger(join(ws, 'runs', 'r1_died', 'audit.jsonl'), { now: new Date(0) });
-    await ledger.append({ type: 'intent', step: 'meta.report', status: 'started' });
-    const json = JSON.parse(readFileSync(runJsonFile('r1_died'), 'utf8')) as Record<string, unknown>;
-    writeFileSync(runJsonFile('r1_died'), `${JSON.stringify({ ...json, status: 'running' }, null, 2)}\n`);
+    await killRun(ws, 'r1_died', 'meta.report');
   });
 
   after(() => {
@@ -83,16 +79,10 @@ describe('turnover reference: a signed meta run whose process died', { timeout: 
   test('with the key: the dead run is settled, its whole ledger anchored and signed', async () => {
     process.env['QUANT_LEDGER_KEY'] = KEY;
     await QuantSDK.runMeta('m', opts('r3_key'));
-    const report = await QuantSDK.verifyAudit('r1_died', {
-      workspace: ws,
-      env: { QUANT_LEDGER_KEY: KEY },
-      strict: true,
-    });
-    const status = (JSON.parse(readFileSync(runJsonFile('r1_died'), 'utf8')) as { status: string }).status;
     assert.deepEqual(
-      [status, report.anchor.state, report.signature.state],
+      await settledAndSigned(ws, 'r1_died'),
       ['incomplete', 'match', 'valid'],
-      `settled and signed: ${JSON.stringify(report.problems)}`,
+      'settled: the whole ledger anchored and signed',
     );
     const t = turnover('r3_key');
     assert.ok(
