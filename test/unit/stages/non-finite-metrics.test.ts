@@ -51,11 +51,16 @@ test('a sleeve stream compounding beyond a double: E_INPUT_VALUE naming the slee
   );
 });
 
+/** The figures of sleeve profile s1's hrp stream of `returns` (daily), as run_stats.json gets them. */
+const sleeveStats = (returns: Float64Array) => (): unknown => {
+  const p = { profile: 'hrp', dates: [], returns, windows: [], lastWeights: new Float64Array() };
+  return profileStats(p as ProfileBacktest, 252, 's1');
+};
+
 test("a sleeve's own out-of-sample stream beyond a double: E_INPUT_VALUE naming the sleeve profile", () => {
   const returns = Float64Array.from({ length: 50 }, (_, t) => 20 + 0.01 * Math.sin(t));
-  const p = { profile: 'hrp', dates: [], returns, windows: [], lastWeights: new Float64Array() };
   assert.throws(
-    () => profileStats(p as ProfileBacktest, 252, 's1'),
+    sleeveStats(returns),
     (e: unknown) =>
       e instanceof QuantError &&
       e.code === 'E_INPUT_VALUE' &&
@@ -71,9 +76,8 @@ test('a figure named in camelCase by the library is named by its artifact key in
   // A loss of 10^10 times the stake then gains of 10^10: the equity is negative (no CAGR) and its
   // drawdown from the first peak leaves the double range.
   const returns = Float64Array.from({ length: 40 }, (_, t) => (t === 0 ? -1e10 : 1e10 + t));
-  const p = { profile: 'hrp', dates: [], returns, windows: [], lastWeights: new Float64Array() };
   assert.throws(
-    () => profileStats(p as ProfileBacktest, 252, 's1'),
+    sleeveStats(returns),
     (e: unknown) =>
       e instanceof QuantError &&
       e.code === 'E_INPUT_VALUE' &&

@@ -470,6 +470,24 @@ function capTight(ws: string, caps: object): void {
   );
 }
 
+/**
+ * The tight profile with 3 NYSE:A held (90 % of a NAV of 1,000; target 50 %) under a cap of 55 %
+ * (exposure_limits.max_weight), and with `ticket` a minimum ticket of 1,000 on A that no sell toward the
+ * target reaches (1 or 2 lots of 300).
+ */
+function heldBeyondCap(ws: string, tag: string, ticket: boolean): ReturnType<typeof run> {
+  writeFileSync(join(ws, `h-${tag}.csv`), 'symbol,quantity\nNYSE:A,3\n');
+  if (ticket) writeFileSync(join(ws, `l-${tag}.csv`), 'symbol,lot_size,min_ticket\nNYSE:A,1,1000\n');
+  capTight(ws, { max_weight: 0.55 });
+  return run(ws, {
+    risk_profile: 'tight',
+    prices_file: 'prices.csv',
+    holdings_file: `h-${tag}.csv`,
+    ...(ticket ? { lots_file: `l-${tag}.csv` } : {}),
+    nav: 1000,
+  });
+}
+
 test('a symbol cap the nearest lot breaks narrows the rounding: the cash goes to the others', async () => {
   const ws = workspace();
   // The tight target (A 50 %, B 50 % at 300 and 70, NAV 1,000) rounded 2 A (60 %) and 5 B (35 %), B
@@ -640,16 +658,7 @@ test('the ledger records the sleeves’ refit dates and the cap moves and broken
     'a rerun records the same data',
   );
   // A cap no order restores is recorded with its reason.
-  writeFileSync(join(ws, 'h-rec.csv'), 'symbol,quantity\nNYSE:A,3\n');
-  writeFileSync(join(ws, 'l-rec.csv'), 'symbol,lot_size,min_ticket\nNYSE:A,1,1000\n');
-  capTight(ws, { max_weight: 0.55 });
-  await run(ws, {
-    risk_profile: 'tight',
-    prices_file: 'prices.csv',
-    holdings_file: 'h-rec.csv',
-    lots_file: 'l-rec.csv',
-    nav: 1000,
-  });
+  await heldBeyondCap(ws, 'rec', true);
   const last = decisions()
     .filter((d) => d.step === 'trades.rounding')
     .at(-1);
@@ -670,18 +679,8 @@ test('the ledger records the sleeves’ refit dates and the cap moves and broken
 
 test('a cap no allowed order can restore is kept as a warning saying why', async () => {
   const ws = workspace();
-  // 3 A held (90 % of the NAV), target 50 %, cap 55 %: the sells toward the target (1 or 2 lots of 300)
-  // are below A's minimum ticket of 1,000, so A stays at 90 %.
-  writeFileSync(join(ws, 'h-cap.csv'), 'symbol,quantity\nNYSE:A,3\n');
-  writeFileSync(join(ws, 'l-cap.csv'), 'symbol,lot_size,min_ticket\nNYSE:A,1,1000\n');
-  capTight(ws, { max_weight: 0.55 });
-  const r = await run(ws, {
-    risk_profile: 'tight',
-    prices_file: 'prices.csv',
-    holdings_file: 'h-cap.csv',
-    lots_file: 'l-cap.csv',
-    nav: 1000,
-  });
+  // The sells toward the target are below A's minimum ticket, so A stays at 90 %.
+  const r = await heldBeyondCap(ws, 'cap', true);
   const all = JSON.stringify(r.warnings);
   assert.ok(
     r.warnings.some((w) =>
@@ -697,14 +696,7 @@ test('a symbol held beyond its cap is only sold, to within it; the warning says 
   const ws = workspace();
   // 3 A held (90 % of the NAV), target 50 %, cap 55 %: the nearest sell (1 lot) leaves 60 %, past the
   // cap; the sells are narrowed to those reaching within it, so A sells 2 lots to 30 % in the rounding.
-  writeFileSync(join(ws, 'h-beyond.csv'), 'symbol,quantity\nNYSE:A,3\n');
-  capTight(ws, { max_weight: 0.55 });
-  const r = await run(ws, {
-    risk_profile: 'tight',
-    prices_file: 'prices.csv',
-    holdings_file: 'h-beyond.csv',
-    nav: 1000,
-  });
+  const r = await heldBeyondCap(ws, 'beyond', false);
   const all = JSON.stringify(r.warnings);
   assert.deepEqual(
     r.value.orders.find((o) => o.symbol === 'NYSE:A'),
@@ -728,14 +720,7 @@ test('a symbol held beyond its cap is only sold, to within it; the warning says 
   );
   assert.equal(doc.rounding.optimal, true, 'the cap is part of the exact rounding, no repair step');
   // With a minimum ticket no sell reaches, A is held: the warning says it was held beyond the cap already.
-  writeFileSync(join(ws, 'l-beyond.csv'), 'symbol,lot_size,min_ticket\nNYSE:A,1,1000\n');
-  const held = await run(ws, {
-    risk_profile: 'tight',
-    prices_file: 'prices.csv',
-    holdings_file: 'h-beyond.csv',
-    lots_file: 'l-beyond.csv',
-    nav: 1000,
-  });
+  const held = await heldBeyondCap(ws, 'beyond', true);
   assert.ok(
     held.warnings.some((w) =>
       /NYSE:A ends at 90 % of the NAV, beyond .*minimum ticket.*; held at 90 %, beyond the cap already, it is only sold toward it; trade it down by hand/.test(
